@@ -1,0 +1,1 @@
+//! keystore (being written).

@@ -1,0 +1,12 @@
+//! The MitID app's core: everything the Kotlin and Swift shells only render.
+//!
+//! The crate is free of FFI concerns (the `mitid-bindings` crate wraps it). Its parts:
+//! - [`pin`]: the 6-digit PIN policy and the zeroizing PIN secret type;
+//! - [`keystore`]: the traits over platform secure hardware, and the software implementation;
+//! - [`store`]: the local SQLite store, sealed with a key from the key store;
+//! - [`users`]: several citizens on one app installation.
+
+pub mod keystore;
+pub mod pin;
+pub mod store;
+pub mod users;

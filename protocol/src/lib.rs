@@ -1,0 +1,12 @@
+//! Wire types and cryptography shared by the MitID app (`mitid-core`) and server.
+//!
+//! Nothing here performs I/O. See `docs/protocol.md` for the design these modules implement.
+
+pub mod api_error;
+pub mod b64;
+pub mod channel_binding;
+pub mod clock;
+pub mod ct;
+pub mod pin_proof;
+pub mod signing;
+pub mod user_id;

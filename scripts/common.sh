@@ -1,0 +1,109 @@
+# shellcheck shell=bash
+# Helpers shared by the scripts in this folder. Source it, do not run it:
+#   source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+#
+# Sets REPO (the repository root, found from this file's location, never hard-coded)
+# and TOOLS ($REPO/.tools, gitignored: everything the scripts install for themselves).
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS="$REPO/.tools"
+export REPO TOOLS
+
+# Pinned tool versions (keep docs/bindings.md in step).
+KOTLIN_COMPILER_VERSION="2.4.20"
+export KOTLIN_COMPILER_VERSION
+
+log() { printf '==> %s\n' "$*" >&2; }
+warn() { printf 'WARNING: %s\n' "$*" >&2; }
+die() {
+    printf '\nERROR: %s\n\n' "$*" >&2
+    exit 1
+}
+
+# Seconds since the epoch, for the timings the scripts print.
+now() { date +%s; }
+
+# as_root CMD...: run CMD as root (directly when root, else through sudo).
+as_root() {
+    if [[ "$(id -u)" == 0 ]]; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "'$*' needs root and sudo is not available"
+    fi
+}
+
+# apt_installed PKG: true when the Debian package PKG is installed.
+apt_installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# apt_ensure PKG...: install the Debian packages that are missing; runs
+# `apt-get update` first only when one of them has no install candidate yet.
+# Fails loudly when anything cannot be installed.
+apt_ensure() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        apt_installed "$pkg" || missing+=("$pkg")
+    done
+    ((${#missing[@]})) || return 0
+    command -v apt-get >/dev/null 2>&1 ||
+        die "missing Debian packages (${missing[*]}) and apt-get is not available: install them by hand"
+    local need_update=0
+    for pkg in "${missing[@]}"; do
+        local candidate
+        candidate="$(apt-cache policy "$pkg" 2>/dev/null | awk '/Candidate:/ {print $2}')"
+        if [[ -z "$candidate" || "$candidate" == "(none)" ]]; then
+            need_update=1
+        fi
+    done
+    if ((need_update)); then
+        log "apt-get update (a package has no install candidate yet)"
+        as_root apt-get update -q || die "apt-get update failed"
+    fi
+    log "apt-get install ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -q --no-install-recommends "${missing[@]}" ||
+        die "apt-get install ${missing[*]} failed"
+    for pkg in "${missing[@]}"; do
+        apt_installed "$pkg" || die "Debian package $pkg is still not installed after apt-get install"
+    done
+}
+
+# cargo_target_dir: the cargo target directory of the workspace (honours
+# CARGO_TARGET_DIR and .cargo/config.toml, through `cargo metadata`).
+cargo_target_dir() {
+    (cd "$REPO" && cargo metadata --format-version 1 --no-deps 2>/dev/null) |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' ||
+        die "cannot read the cargo target directory (cargo metadata failed)"
+}
+
+# cdylib_name: the file name of the bindings cdylib on this OS.
+cdylib_name() {
+    case "$(uname -s)" in
+        Darwin) echo "libmitid_bindings.dylib" ;;
+        *) echo "libmitid_bindings.so" ;;
+    esac
+}
+
+# bindings_profile: the cargo profile the scripts build (MITID_PROFILE, default dev),
+# and bindings_profile_dir: its folder name under the target directory.
+bindings_profile() { echo "${MITID_PROFILE:-dev}"; }
+bindings_profile_dir() {
+    local p
+    p="$(bindings_profile)"
+    if [[ "$p" == dev ]]; then echo debug; else echo "$p"; fi
+}
+
+# build_cdylib: build the bindings cdylib and print the folder that holds it.
+build_cdylib() {
+    local target_dir lib_dir
+    target_dir="$(cargo_target_dir)"
+    lib_dir="$target_dir/$(bindings_profile_dir)"
+    log "cargo build -p mitid-bindings --profile $(bindings_profile)"
+    (cd "$REPO" && cargo build -p mitid-bindings --lib --profile "$(bindings_profile)" >&2) ||
+        die "building the mitid-bindings cdylib failed"
+    [[ -f "$lib_dir/$(cdylib_name)" ]] || die "the build did not produce $lib_dir/$(cdylib_name)"
+    echo "$lib_dir"
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs every test of the project: the Rust workspace, then the Kotlin and Swift suites
+# against the real core and server. Installs the Kotlin compiler, JNA and the Swift chroot
+# when missing; if a toolchain cannot be installed, this fails loudly instead of skipping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "==> Rust: format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "==> Rust: tests"
+cargo test --workspace --locked
+
+for suite in scripts/test-kotlin.sh scripts/test-swift.sh; do
+  if [ -x "$suite" ]; then
+    echo "==> $suite"
+    "$suite"
+  fi
+done
+echo "==> all test suites passed"
