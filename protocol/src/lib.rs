@@ -9,4 +9,6 @@ pub mod clock;
 pub mod ct;
 pub mod pin_proof;
 pub mod signing;
+pub mod tls_pin;
 pub mod user_id;
+pub mod wire;

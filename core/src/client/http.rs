@@ -1,0 +1,288 @@
+//! The HTTPS client: pinned TLS, timeouts, device-signed requests, and retries that reuse the
+//! idempotency key so that a dropped response never causes a second effect.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use mitid_protocol::api_error::ErrorBody;
+use mitid_protocol::clock::Clock;
+use mitid_protocol::signing::request_message;
+use rand_core::{OsRng, RngCore};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::error::ClientError;
+use super::tls::client_config;
+
+/// Where the server is and which keys it may present.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ServerEndpoint {
+    /// Base URL, `https://host:port` (no path).
+    pub base_url: String,
+    /// Accepted `sha256/...` public-key pins: the current key and at least one backup.
+    pub pins: Vec<String>,
+}
+
+/// Timeouts and retries.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientTuning {
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Time for a whole ordinary request.
+    pub request_timeout: Duration,
+    /// How many times a request that may not have arrived is sent again.
+    pub retries: u32,
+    /// Pause before the first retry; doubled for each further retry.
+    pub backoff: Duration,
+}
+
+impl Default for ClientTuning {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(15),
+            retries: 3,
+            backoff: Duration::from_millis(200),
+        }
+    }
+}
+
+/// Signs app requests with the device key (implemented over the key store by the caller).
+pub trait RequestSigner: Send + Sync {
+    /// The authenticator the requests are made for.
+    fn authenticator_id(&self) -> &str;
+    /// A DER ECDSA P-256/SHA-256 signature by the device key over `message`.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, ClientError>;
+}
+
+/// HTTP method of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET: no body, no idempotency key needed.
+    Get,
+    /// POST: mutating, sent with an idempotency key.
+    Post,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::Post => "POST",
+        }
+    }
+}
+
+/// One request: what to send and how.
+#[derive(Debug, Clone)]
+pub struct Request<'a> {
+    /// The method.
+    pub method: Method,
+    /// Path and query, e.g. `/v1/app/status`.
+    pub path: &'a str,
+    /// The JSON body (empty for GET).
+    pub body: Vec<u8>,
+    /// The idempotency key of a mutating request (kept across retries, and across app
+    /// restarts by flows that persist it).
+    pub idempotency_key: Option<String>,
+    /// A longer timeout (e.g. for the approval long poll).
+    pub timeout: Option<Duration>,
+}
+
+impl<'a> Request<'a> {
+    /// A GET request.
+    pub fn get(path: &'a str) -> Self {
+        Self {
+            method: Method::Get,
+            path,
+            body: Vec::new(),
+            idempotency_key: None,
+            timeout: None,
+        }
+    }
+
+    /// A POST request with a JSON body and a fresh idempotency key.
+    pub fn post<B: Serialize>(path: &'a str, body: &B) -> Result<Self, ClientError> {
+        let body = serde_json::to_vec(body).map_err(|_| ClientError::Config("unserialisable body"))?;
+        Ok(Self {
+            method: Method::Post,
+            path,
+            body,
+            idempotency_key: Some(random_token()),
+            timeout: None,
+        })
+    }
+
+    /// Uses a given idempotency key (one the caller persisted).
+    pub fn with_idempotency_key(mut self, key: String) -> Self {
+        self.idempotency_key = Some(key);
+        self
+    }
+
+    /// Sets a longer timeout for this request.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+/// 128 random bits, base64url: nonces and idempotency keys.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The app's HTTPS client.
+#[derive(Clone)]
+pub struct HttpClient {
+    http: reqwest::Client,
+    base_url: String,
+    tuning: ClientTuning,
+    clock: Arc<dyn Clock>,
+    mismatch_seen: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// A client for `endpoint`; refuses a non-HTTPS URL or a malformed pin.
+    pub fn new(
+        endpoint: &ServerEndpoint,
+        tuning: ClientTuning,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ClientError> {
+        if !endpoint.base_url.starts_with("https://") {
+            return Err(ClientError::Config("the server URL must be https://"));
+        }
+        if endpoint.pins.is_empty()
+            || !endpoint
+                .pins
+                .iter()
+                .all(|p| mitid_protocol::tls_pin::is_valid_pin(p))
+        {
+            return Err(ClientError::Config("invalid public-key pin"));
+        }
+        let mismatch_seen = Arc::new(AtomicBool::new(false));
+        let tls = client_config(endpoint.pins.clone(), mismatch_seen.clone())
+            .map_err(|_| ClientError::Config("TLS configuration"))?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .https_only(true)
+            .connect_timeout(tuning.connect_timeout)
+            .timeout(tuning.request_timeout)
+            .build()
+            .map_err(|_| ClientError::Config("HTTP client"))?;
+        Ok(Self {
+            http,
+            base_url: endpoint.base_url.trim_end_matches('/').to_owned(),
+            tuning,
+            clock,
+            mismatch_seen,
+        })
+    }
+
+    /// Sends `request` (signed when `signer` is given), retrying while the request may not
+    /// have arrived, and decodes the JSON answer.
+    pub async fn send<R: DeserializeOwned>(
+        &self,
+        request: &Request<'_>,
+        signer: Option<&dyn RequestSigner>,
+    ) -> Result<R, ClientError> {
+        let mut attempt = 0;
+        loop {
+            match self.send_once(request, signer).await {
+                Err(e) if e.is_retryable() && attempt < self.tuning.retries => {
+                    let pause = self.tuning.backoff * 2u32.saturating_pow(attempt);
+                    tracing::debug!(path = request.path, attempt, "retrying request");
+                    tokio::time::sleep(pause).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn send_once<R: DeserializeOwned>(
+        &self,
+        request: &Request<'_>,
+        signer: Option<&dyn RequestSigner>,
+    ) -> Result<R, ClientError> {
+        let url = format!("{}{}", self.base_url, request.path);
+        let mut builder = match request.method {
+            Method::Get => self.http.get(&url),
+            Method::Post => self
+                .http
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(request.body.clone()),
+        };
+        if let Some(key) = &request.idempotency_key {
+            builder = builder.header("Idempotency-Key", key);
+        }
+        if let Some(timeout) = request.timeout {
+            builder = builder.timeout(timeout);
+        }
+        if let Some(signer) = signer {
+            builder = self.sign(builder, request, signer)?;
+        }
+        let response = builder.send().await.map_err(|e| self.transport_error(&e))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        if status.is_success() {
+            serde_json::from_slice(&bytes).map_err(|_| ClientError::BadResponse)
+        } else {
+            let body: ErrorBody =
+                serde_json::from_slice(&bytes).map_err(|_| ClientError::BadResponse)?;
+            Err(ClientError::from_detail(body.error))
+        }
+    }
+
+    fn sign(
+        &self,
+        builder: reqwest::RequestBuilder,
+        request: &Request<'_>,
+        signer: &dyn RequestSigner,
+    ) -> Result<reqwest::RequestBuilder, ClientError> {
+        // A fresh nonce and time for every transmission: the server refuses a nonce twice,
+        // while the idempotency key (unchanged) lets it recognise a retry.
+        let timestamp = self.clock.now();
+        let nonce = random_token();
+        let message = request_message(
+            signer.authenticator_id(),
+            request.method.as_str(),
+            request.path,
+            timestamp,
+            &nonce,
+            &request.body,
+        );
+        let signature = signer.sign(&message)?;
+        Ok(builder
+            .header("X-MitID-Authenticator", signer.authenticator_id())
+            .header("X-MitID-Timestamp", timestamp.to_string())
+            .header("X-MitID-Nonce", nonce)
+            .header("X-MitID-Signature", URL_SAFE_NO_PAD.encode(signature)))
+    }
+
+    fn transport_error(&self, error: &reqwest::Error) -> ClientError {
+        if self.mismatch_seen.swap(false, Ordering::SeqCst) {
+            ClientError::PinMismatch
+        } else if error.is_decode() {
+            ClientError::BadResponse
+        } else {
+            ClientError::Unreachable
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! TLS with the server's public key pinned.
+//!
+//! The app trusts exactly the keys it was configured with (a primary and a backup pin), not
+//! the Web PKI: a certificate from any CA, however valid, is refused unless its key is
+//! pinned. The handshake signatures are still verified with rustls's ring provider, so a
+//! pinned key also has to be *used* by the peer.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use mitid_protocol::tls_pin::pin_of_spki;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
+
+/// Verifies the server by its public-key pin.
+#[derive(Debug)]
+pub struct PinnedKeyVerifier {
+    pins: Vec<String>,
+    provider: Arc<CryptoProvider>,
+    /// Set when a handshake failed because no pin matched, so the client can tell a pin
+    /// mismatch (an attack or a misconfiguration) from an unreachable server.
+    mismatch_seen: Arc<AtomicBool>,
+}
+
+impl PinnedKeyVerifier {
+    /// A verifier accepting the given `sha256/...` pins.
+    pub fn new(pins: Vec<String>, mismatch_seen: Arc<AtomicBool>) -> Self {
+        Self {
+            pins,
+            provider: Arc::new(rustls::crypto::ring::default_provider()),
+            mismatch_seen,
+        }
+    }
+}
+
+impl ServerCertVerifier for PinnedKeyVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let cert = webpki::EndEntityCert::try_from(end_entity)
+            .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
+        let pin = pin_of_spki(cert.subject_public_key_info().as_ref());
+        if self
+            .pins
+            .iter()
+            .any(|p| mitid_protocol::ct::eq(p.as_bytes(), pin.as_bytes()))
+        {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            self.mismatch_seen.store(true, Ordering::SeqCst);
+            Err(Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            ))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// A rustls client configuration: ring provider, TLS 1.3 and 1.2 only, pinned server key.
+pub fn client_config(
+    pins: Vec<String>,
+    mismatch_seen: Arc<AtomicBool>,
+) -> Result<rustls::ClientConfig, Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(PinnedKeyVerifier::new(pins, mismatch_seen)))
+        .with_no_client_auth();
+    Ok(config)
+}
