@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # variables are used by the scripts that source this
 # Helpers shared by the scripts in this folder. Source it, do not run it:
 #   source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 #
@@ -107,3 +107,11 @@ build_cdylib() {
     [[ -f "$lib_dir/$(cdylib_name)" ]] || die "the build did not produce $lib_dir/$(cdylib_name)"
     echo "$lib_dir"
 }
+
+# The generated binding sources, relative to the repository root (committed; CI checks
+# them with scripts/check-bindings.sh). Keep in step with scripts/gen-bindings.sh.
+GENERATED_KOTLIN="android/mitid-core/src/main/kotlin/dk/mitid/core/mitid_bindings.kt"
+GENERATED_SWIFT="ios/Sources/MitidCore/MitidCore.swift"
+GENERATED_SWIFT_HEADER="ios/Sources/MitidCoreFFI/include/MitidCoreFFI.h"
+GENERATED_SWIFT_MODULEMAP="ios/Sources/MitidCoreFFI/include/module.modulemap"
+GENERATED_FILES=("$GENERATED_KOTLIN" "$GENERATED_SWIFT" "$GENERATED_SWIFT_HEADER" "$GENERATED_SWIFT_MODULEMAP")

@@ -21,7 +21,7 @@ fi
 
 [[ "$(uname -s)" == Linux ]] || die "no swift on PATH: install Xcode or a Swift toolchain"
 
-if [[ -f "$SWIFT_MARKER" && -x "$SWIFT_ROOT/usr/bin/swift" ]]; then
+if [[ -f "$SWIFT_MARKER" && -x "$SWIFT_ROOT$SWIFT_DRIVER" ]]; then
     log "Swift chroot ready: $SWIFT_ROOT ($(cat "$SWIFT_MARKER"))"
     exit 0
 fi
@@ -57,6 +57,7 @@ if [[ -f /etc/resolv.conf ]]; then
 fi
 
 # 3. Swift and the C/C++ headers SwiftPM needs.
+# shellcheck disable=SC2119 # no arguments: only /proc, the packages need nothing else
 chroot_mount
 log "installing ${SWIFT_PACKAGES[*]} in the chroot"
 chroot_run apt-get update -q >&2 || die "apt-get update in the $SWIFT_DEBIAN_SUITE chroot failed"
@@ -65,7 +66,7 @@ chroot_run apt-get install -y -q --no-install-recommends "${SWIFT_PACKAGES[@]}" 
 chroot_run apt-get clean >&2 || true
 version="$(chroot_run env LD_LIBRARY_PATH="$SWIFT_RUNTIME_LIBS" swift --version 2>&1 | head -n1)" ||
     die "swift does not run in the chroot: $version"
-[[ -x "$SWIFT_ROOT/usr/bin/swift" ]] || die "$SWIFT_ROOT/usr/bin/swift is missing after the install"
+[[ -x "$SWIFT_ROOT$SWIFT_DRIVER" ]] || die "$SWIFT_ROOT$SWIFT_DRIVER is missing after the install"
 chroot_umount_all || die "unmounting the chroot failed"
 trap - EXIT
 

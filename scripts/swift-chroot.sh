@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # variables are used by the scripts that source this
 # Helpers for the Debian trixie chroot that holds Swift on Linux hosts (Debian 12 has no
 # Swift; trixie's `swiftlang` needs trixie's libc). Source after common.sh.
 #
@@ -14,6 +14,8 @@ SWIFT_MARKER="$SWIFT_ROOT/.mitid-swift-ready"
 SWIFT_DEBIAN_SUITE="trixie"
 SWIFT_PACKAGES=(swiftlang libc6-dev libstdc++-14-dev)
 SWIFT_RUNTIME_LIBS="/usr/libexec/swift/lib/swift/linux"
+# The real driver (/usr/bin/swift is an absolute symlink to it, dangling seen from the host).
+SWIFT_DRIVER="/usr/libexec/swift/bin/swift"
 
 _CHROOT_MOUNTS=()
 

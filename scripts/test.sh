@@ -12,6 +12,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> Rust: tests"
 cargo test --workspace --locked
 
+echo "==> scripts/check-bindings.sh"
+scripts/check-bindings.sh
+
 for suite in scripts/test-kotlin.sh scripts/test-swift.sh; do
   if [ -x "$suite" ]; then
     echo "==> $suite"

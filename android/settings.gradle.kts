@@ -1,0 +1,23 @@
+// The Android shell of the MitID app.
+//   :mitid-core  library: the uniffi-generated Kotlin over the Rust core (libmitid_bindings.so)
+//   :app         the app (a placeholder for now)
+// See docs/bindings.md. Gradle cannot run on the project's Linux machines (no Android SDK):
+// the Kotlin tests of :mitid-core run there through scripts/test-kotlin.sh instead.
+pluginManagement {
+    repositories {
+        google()
+        mavenCentral()
+        gradlePluginPortal()
+    }
+}
+
+dependencyResolutionManagement {
+    repositoriesMode.set(RepositoriesMode.FAIL_ON_PROJECT_REPOS)
+    repositories {
+        google()
+        mavenCentral()
+    }
+}
+
+rootProject.name = "mitid-android"
+include(":mitid-core", ":app")

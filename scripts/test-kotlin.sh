@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs the Kotlin tests of the bindings on the JVM here (no Android SDK needed):
+#   1. installs kotlinc/JNA/JUnit when missing (scripts/install-kotlin.sh);
+#   2. builds the cdylib and regenerates the bindings (scripts/gen-bindings.sh;
+#      MITID_SKIP_GEN=1 only builds the cdylib and uses the committed bindings);
+#   3. compiles the generated Kotlin, then android/mitid-core/src/test/kotlin with kotlinc
+#      (each step cached by the hash of its inputs in android/mitid-core/build/kotlinc);
+#   4. runs the JUnit 4 tests with JNA loading the host cdylib, printing
+#      "N passed, N failed"; exits non-zero when a test fails or none ran.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+start=$(now)
+kotlinc="$("$REPO/scripts/install-kotlin.sh" | tail -n1)"
+kotlin_lib="$(dirname "$(dirname "$kotlinc")")/lib"
+
+if [[ -n "${MITID_SKIP_GEN:-}" ]]; then
+    lib_dir="$(build_cdylib)"
+else
+    lib_dir="$("$REPO/scripts/gen-bindings.sh" | tail -n1)"
+fi
+[[ -f "$lib_dir/$(cdylib_name)" ]] || die "no cdylib in $lib_dir"
+
+module="$REPO/android/mitid-core"
+build="$module/build/kotlinc"
+mkdir -p "$build"
+deps="/usr/share/java/jna.jar:$kotlin_lib/kotlinx-coroutines-core-jvm.jar"
+test_deps="$deps:/usr/share/java/junit4.jar:/usr/share/java/hamcrest-core.jar"
+kotlinc_version="$("$kotlinc" -version 2>&1 | tail -n1)"
+
+# compile NAME CLASSPATH OPTIONS SOURCES...: kotlinc SOURCES into $build/NAME.jar unless
+# the sources, classpath, options and compiler are unchanged since the last successful compile.
+compile() {
+    local name="$1" classpath="$2" options="$3"
+    shift 3
+    local stamp
+    stamp="$({
+        echo "$kotlinc_version $classpath $options"
+        sha256sum "$@"
+        [[ ! -f "$build/bindings.jar" || "$name" == bindings ]] || sha256sum "$build/bindings.jar"
+    } | sha256sum | cut -d' ' -f1)"
+    if [[ -f "$build/$name.jar" && "$(cat "$build/$name.stamp" 2>/dev/null)" == "$stamp" ]]; then
+        log "kotlinc $name: up to date"
+        return
+    fi
+    rm -f "$build/$name.jar" "$build/$name.stamp"
+    local t0
+    t0=$(now)
+    log "kotlinc $name ($# files)"
+    # shellcheck disable=SC2086 # options are words
+    "$kotlinc" -jvm-target 17 $options -cp "$classpath" "$@" -d "$build/$name.jar" ||
+        die "kotlinc failed to compile $name"
+    echo "$stamp" >"$build/$name.stamp"
+    log "kotlinc $name: $(($(now) - t0)) s"
+}
+
+# The generated bindings (warnings from generated code are not ours to fix: -nowarn).
+bindings_src="$REPO/$GENERATED_KOTLIN"
+[[ -f "$bindings_src" ]] || die "$GENERATED_KOTLIN is missing: run scripts/gen-bindings.sh"
+compile bindings "$deps" "-nowarn" "$bindings_src"
+
+# The tests and the runner.
+mapfile -t test_sources < <(find "$module/src/test/kotlin" -name '*.kt' | sort)
+((${#test_sources[@]})) || die "no Kotlin tests under $module/src/test/kotlin"
+compile tests "$test_deps:$build/bindings.jar" "" "${test_sources[@]}" "$REPO/scripts/kotlin/RunJUnit.kt"
+
+log "running the Kotlin tests against $lib_dir/$(cdylib_name) ($(($(now) - start)) s of set-up)"
+# The runner's "N passed, N failed" stays the last line; its exit code is the script's.
+exec java -Djna.library.path="$lib_dir" \
+    -cp "$build/tests.jar:$build/bindings.jar:$test_deps:$kotlin_lib/kotlin-stdlib.jar" \
+    dk.mitid.testrunner.RunJUnitKt "$build/tests.jar"
