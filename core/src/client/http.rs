@@ -106,7 +106,8 @@ impl<'a> Request<'a> {
 
     /// A POST request with a JSON body and a fresh idempotency key.
     pub fn post<B: Serialize>(path: &'a str, body: &B) -> Result<Self, ClientError> {
-        let body = serde_json::to_vec(body).map_err(|_| ClientError::Config("unserialisable body"))?;
+        let body =
+            serde_json::to_vec(body).map_err(|_| ClientError::Config("unserialisable body"))?;
         Ok(Self {
             method: Method::Post,
             path,

@@ -1,0 +1,80 @@
+//! Sealed state of multi-step flows (enrolment, PIN change, ...), one row per user and flow.
+
+use rusqlite::OptionalExtension;
+use zeroize::Zeroizing;
+
+use super::{Store, StoreError};
+use crate::users::LocalUserId;
+
+/// Longest flow name, in bytes.
+pub const MAX_FLOW_NAME_LEN: usize = 64;
+
+const COLUMN: &str = "flow_state.sealed";
+
+fn validate_flow(flow: &str) -> Result<&str, StoreError> {
+    let valid_char = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b);
+    if flow.is_empty() || flow.len() > MAX_FLOW_NAME_LEN || !flow.bytes().all(valid_char) {
+        return Err(StoreError::InvalidFlowName);
+    }
+    Ok(flow)
+}
+
+impl Store {
+    /// Seals `state` and stores it as the state of `flow` for `user`, replacing the previous.
+    ///
+    /// `user` may be a user or an enrolment reservation; the rows go when the user is
+    /// removed or the reservation abandoned.
+    pub fn put_flow_state(
+        &self,
+        user: &LocalUserId,
+        flow: &str,
+        state: &[u8],
+    ) -> Result<(), StoreError> {
+        let flow = validate_flow(flow)?;
+        let sealed = self.seal_value(COLUMN, &[user.as_str(), flow], state)?;
+        let now = self.now();
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO flow_state (local_user_id, flow, sealed, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (local_user_id, flow)
+                 DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
+                rusqlite::params![user.as_str(), flow, sealed, now],
+            )?;
+            Ok::<_, StoreError>(())
+        })
+    }
+
+    /// The state of `flow` for `user`, unsealed, or `None`.
+    pub fn get_flow_state(
+        &self,
+        user: &LocalUserId,
+        flow: &str,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        let flow = validate_flow(flow)?;
+        let sealed: Option<Vec<u8>> = self.read(|conn| {
+            conn.query_row(
+                "SELECT sealed FROM flow_state WHERE local_user_id = ?1 AND flow = ?2",
+                [user.as_str(), flow],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::from)
+        })?;
+        sealed
+            .map(|sealed| self.open_value(COLUMN, &[user.as_str(), flow], &sealed))
+            .transpose()
+    }
+
+    /// Deletes the state of `flow` for `user`; returns whether there was one.
+    pub fn delete_flow_state(&self, user: &LocalUserId, flow: &str) -> Result<bool, StoreError> {
+        let flow = validate_flow(flow)?;
+        self.write(|tx| {
+            let deleted = tx.execute(
+                "DELETE FROM flow_state WHERE local_user_id = ?1 AND flow = ?2",
+                [user.as_str(), flow],
+            )?;
+            Ok::<_, StoreError>(deleted > 0)
+        })
+    }
+}
