@@ -6,7 +6,12 @@ use std::io;
 
 use clap::{Parser, Subcommand};
 
+use crate::admin::{self, AdminArgs};
+use crate::app::{self, AppArgs};
+use crate::demo::{self, DemoArgs};
+use crate::error::CliError;
 use crate::pin_cmd::{self, PinCommand};
+use crate::server_cmd::{self, ServerArgs};
 
 /// The MitID app in a terminal.
 #[derive(Debug, Parser)]
@@ -23,20 +28,26 @@ pub enum Command {
     /// Work with the 6-digit PIN policy.
     #[command(subcommand)]
     Pin(PinCommand),
-}
-
-/// Why a command failed after its arguments were accepted.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    /// Standard output could not be written (for example, a closed pipe).
-    #[error("cannot write the output: {0}")]
-    Output(#[from] io::Error),
+    /// Run the whole journey on an embedded server and tell each step (exit 0 only if every
+    /// step behaved as the help pages say).
+    Demo(DemoArgs),
+    /// Run the reference server.
+    Server(ServerArgs),
+    /// Play the support desk, citizen service, the registry, administrators, a relying party
+    /// or the citizen on MitID.dk.
+    Admin(AdminArgs),
+    /// The MitID app: activate, approve, change or reset the PIN, biometrics, user ID, users.
+    App(AppArgs),
 }
 
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
         Command::Pin(command) => pin_cmd::run(command, &mut io::stdout().lock())?,
+        Command::Demo(args) => demo::run(args)?,
+        Command::Server(args) => server_cmd::run(args)?,
+        Command::Admin(args) => admin::run(args)?,
+        Command::App(args) => app::run(args)?,
     }
     Ok(())
 }
