@@ -77,9 +77,66 @@ pub enum ErrorCode {
     Busy,
     /// The server failed; nothing was changed.
     Internal,
+    /// The PIN attempt is unknown, used, expired, or for another purpose or authenticator.
+    AttemptInvalid,
+    /// The path exists but not with this method.
+    MethodNotAllowed,
+    /// The password (or code-display code) is wrong; `detail.remaining` tells the tries left.
+    WrongPassword,
+    /// The caller could not be identified (document number or answers do not match).
+    IdentificationFailed,
+    /// A new or changed value breaks a rule of the registry (e.g. a malformed CPR number).
+    InvalidValue,
+    /// The value is already in use (e.g. a CPR number, a serial, a staff user name).
+    AlreadyExists,
 }
 
 impl ErrorCode {
+    /// Every code, in declaration order (for documentation and exhaustive tests).
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::BadRequest,
+        Self::UnknownField,
+        Self::BodyTooLarge,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::InvalidSignature,
+        Self::Replay,
+        Self::NotFound,
+        Self::IdempotencyMismatch,
+        Self::TemporarilyLocked,
+        Self::PermanentlyBlocked,
+        Self::Revoked,
+        Self::Blocked,
+        Self::WrongPin,
+        Self::WrongCode,
+        Self::CodeExpired,
+        Self::CodeUsed,
+        Self::TooManyTries,
+        Self::NumberChangedRecently,
+        Self::NoMobileNumber,
+        Self::UserIdInvalid,
+        Self::UserIdTaken,
+        Self::PasswordInvalid,
+        Self::NotYetAllowed,
+        Self::TooManyApps,
+        Self::AuthenticatorConflict,
+        Self::TransactionNotPending,
+        Self::TransactionExpired,
+        Self::LoginAlreadyPending,
+        Self::ChannelBindingMismatch,
+        Self::CounterNotIncreasing,
+        Self::FactorNotAllowed,
+        Self::BiometricsNotEnabled,
+        Self::Busy,
+        Self::Internal,
+        Self::AttemptInvalid,
+        Self::MethodNotAllowed,
+        Self::WrongPassword,
+        Self::IdentificationFailed,
+        Self::InvalidValue,
+        Self::AlreadyExists,
+    ];
+
     /// The code as it appears on the wire.
     pub fn as_str(&self) -> &'static str {
         // serde's rename is the source of truth; keep this list in the same order.
@@ -119,6 +176,12 @@ impl ErrorCode {
             Self::BiometricsNotEnabled => "biometrics_not_enabled",
             Self::Busy => "busy",
             Self::Internal => "internal",
+            Self::AttemptInvalid => "attempt_invalid",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::WrongPassword => "wrong_password",
+            Self::IdentificationFailed => "identification_failed",
+            Self::InvalidValue => "invalid_value",
+            Self::AlreadyExists => "already_exists",
         }
     }
 }
@@ -149,6 +212,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_code_as_str_matches_serde() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
     fn as_str_matches_serde() {
         for code in [
             ErrorCode::BadRequest,
@@ -156,6 +227,12 @@ mod tests {
             ErrorCode::NumberChangedRecently,
             ErrorCode::Internal,
             ErrorCode::CounterNotIncreasing,
+            ErrorCode::AttemptInvalid,
+            ErrorCode::MethodNotAllowed,
+            ErrorCode::WrongPassword,
+            ErrorCode::IdentificationFailed,
+            ErrorCode::InvalidValue,
+            ErrorCode::AlreadyExists,
         ] {
             let json = serde_json::to_string(&code).unwrap();
             assert_eq!(json, format!("\"{}\"", code.as_str()));

@@ -6,7 +6,10 @@ use base64::Engine;
 
 /// The pin of a DER-encoded SubjectPublicKeyInfo.
 pub fn pin_of_spki(spki_der: &[u8]) -> String {
-    format!("sha256/{}", STANDARD.encode(crate::signing::sha256(spki_der)))
+    format!(
+        "sha256/{}",
+        STANDARD.encode(crate::signing::sha256(spki_der))
+    )
 }
 
 /// Checks that `pin` has the pin format (so a typo in configuration is caught at start).

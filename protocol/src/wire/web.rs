@@ -1,0 +1,92 @@
+//! Self-service on "MitID.dk": log-in with another authenticator, then the citizen's own
+//! actions (`Authorization: Bearer <citizen session token>`).
+
+use serde::{Deserialize, Serialize};
+
+use super::common::TransactionStatus;
+use super::secret::Secret;
+use crate::clock::UnixSeconds;
+
+/// Start logging in with the app (the internal relying party "MitID.dk", code binding).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebAppLoginStartRequest {
+    /// The citizen's user ID.
+    pub user_id: String,
+}
+
+/// The log-in transaction: show `code`, the citizen types it into the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebAppLoginStartResponse {
+    /// The transaction id.
+    pub transaction_id: String,
+    /// The 4-digit code to show.
+    pub code: String,
+    /// When the transaction expires.
+    pub expires_at: UnixSeconds,
+}
+
+/// Fetch the session once the app approved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebAppLoginFinishRequest {
+    /// From [`WebAppLoginStartResponse`].
+    pub transaction_id: String,
+}
+
+/// Log in with user ID, password and a code from the code display or audio code reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebPasswordLoginRequest {
+    /// The citizen's user ID.
+    pub user_id: String,
+    /// The password.
+    pub password: Secret,
+    /// The 6-digit code.
+    pub otp: Secret,
+}
+
+/// The outcome of a log-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebLoginResponse {
+    /// `approved` with a session; `pending` (app not answered yet); otherwise no session.
+    pub status: TransactionStatus,
+    /// The session token (30 minutes), when approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<Secret>,
+    /// When the session ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<UnixSeconds>,
+}
+
+/// Set a new password with an activation code (from support or citizen service).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordActivateRequest {
+    /// The citizen's user ID.
+    pub user_id: String,
+    /// The activation code (purpose `new_password`).
+    pub activation_code: Secret,
+    /// The new password (8 to 64 characters, see `docs/api.md` for the rules).
+    pub new_password: Secret,
+}
+
+/// Change the password (self-service, after the 24-hour access wait).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeRequest {
+    /// The new password.
+    pub new_password: Secret,
+}
+
+/// The password authenticator after a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChanged {
+    /// The password authenticator's id.
+    pub authenticator_id: String,
+    /// When it was set.
+    pub changed_at: UnixSeconds,
+}

@@ -1,0 +1,288 @@
+//! Handlers of the app endpoints (`/v1/app/...`).
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::Json;
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::wire::app::*;
+use mitid_protocol::wire::{
+    AuthenticatorList, BlockRequest, CodeSent, Empty, PasswordAccess, SendNewPinRequest,
+    UserIdChangeRequest, UserIdChangeResponse,
+};
+
+use super::extract::{JsonBody, StrictQuery};
+use super::principal::AppCaller;
+use crate::domain::blocking::BlockAuthority;
+use crate::domain::common::{ensure_usable, person};
+use crate::domain::{accounts, activation, approvals, blocking, pin};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::RegistrationKind;
+
+/// `POST /v1/app/activation/begin`.
+pub async fn activation_begin(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<ActivationBeginRequest>,
+) -> ApiResult<Json<ActivationBeginResponse>> {
+    s.blocking(move |s| activation::begin(s, &req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/app/activation/register`.
+pub async fn activation_register(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<ActivationRegisterRequest>,
+) -> ApiResult<Json<ActivationRegisterResponse>> {
+    s.blocking(move |s| activation::register(s, &req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/app/activation/finish`.
+pub async fn activation_finish(
+    State(s): State<AppState>,
+    JsonBody(req): JsonBody<ActivationFinishRequest>,
+) -> ApiResult<Json<ActivationFinishResponse>> {
+    s.blocking(move |s| activation::finish(s, &req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/app/pin/start`.
+pub async fn pin_start(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<PinStartRequest>,
+) -> ApiResult<Json<PinStartResponse>> {
+    s.blocking(move |s| pin::start(s, &caller.authenticator_id, &req))
+        .await
+        .map(Json)
+}
+
+/// `GET /v1/app/approvals/pending?wait_seconds=N`: answers at once when a transaction is
+/// pending, otherwise waits (woken the moment a relying party creates one).
+pub async fn approvals_pending(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    StrictQuery(query): StrictQuery<PendingQuery>,
+) -> ApiResult<Json<PendingResponse>> {
+    let wait = query.wait_seconds.unwrap_or(0);
+    if wait > s.policy.max_long_poll {
+        return Err(ApiError::refuse(
+            ErrorCode::BadRequest,
+            "wait_seconds is at most 30",
+        ));
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(u64::from(wait));
+    let notify = s.waiters.of(&caller.person_id);
+    loop {
+        // Registered before the check, so a transaction created in between still wakes us.
+        let notified = notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let id = caller.authenticator_id.clone();
+        let found = s.blocking(move |s| approvals::pending(s, &id)).await?;
+        if found.is_some() {
+            return Ok(Json(PendingResponse { approval: found }));
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline
+            || tokio::time::timeout(deadline - now, notified)
+                .await
+                .is_err()
+        {
+            return Ok(Json(PendingResponse { approval: None }));
+        }
+    }
+}
+
+/// `POST /v1/app/approvals/answer`.
+pub async fn approvals_answer(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<ApprovalAnswerRequest>,
+) -> ApiResult<Json<ApprovalAnswerResponse>> {
+    s.blocking(move |s| approvals::answer(s, &caller.authenticator_id, &req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/app/pin/change/begin`.
+pub async fn pin_change_begin(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<PinChangeBeginRequest>,
+) -> ApiResult<Json<PinChangeBeginResponse>> {
+    s.blocking(move |s| pin::change_begin(s, &caller.authenticator_id, &req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/app/pin/change/finish`.
+pub async fn pin_change_finish(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<PinChangeFinishRequest>,
+) -> ApiResult<Json<AppStatus>> {
+    s.blocking(move |s| {
+        pin::registration_finish(
+            s,
+            &caller.authenticator_id,
+            &req.change_id,
+            RegistrationKind::Change,
+            &req.registration_upload.0,
+        )
+    })
+    .await
+    .map(Json)
+}
+
+/// `POST /v1/app/pin/reset/begin`.
+pub async fn pin_reset_begin(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<PinResetBeginRequest>,
+) -> ApiResult<Json<PinResetBeginResponse>> {
+    s.blocking(move |s| pin::reset_begin(s, &caller.authenticator_id, &req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/app/pin/reset/finish`.
+pub async fn pin_reset_finish(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<PinResetFinishRequest>,
+) -> ApiResult<Json<AppStatus>> {
+    s.blocking(move |s| {
+        pin::registration_finish(
+            s,
+            &caller.authenticator_id,
+            &req.reset_id,
+            RegistrationKind::Reset,
+            &req.registration_upload.0,
+        )
+    })
+    .await
+    .map(Json)
+}
+
+/// `POST /v1/app/biometrics/enable`.
+pub async fn biometrics_enable(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<BiometricsEnableRequest>,
+) -> ApiResult<Json<AppStatus>> {
+    s.blocking(move |s| pin::enable_biometrics(s, &caller.authenticator_id, &req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/app/biometrics/disable`.
+pub async fn biometrics_disable(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(_): JsonBody<Empty>,
+) -> ApiResult<Json<AppStatus>> {
+    s.blocking(move |s| pin::disable_biometrics(s, &caller.authenticator_id))
+        .await
+        .map(Json)
+}
+
+/// `GET /v1/app/status`.
+pub async fn status(State(s): State<AppState>, caller: AppCaller) -> ApiResult<Json<AppStatus>> {
+    s.blocking(move |s| pin::status(s, &caller.authenticator_id))
+        .await
+        .map(Json)
+}
+
+/// Refuses self-service from an app that cannot be used now (locked, blocked).
+fn ensure_app_usable(s: &AppState, caller: &AppCaller) -> ApiResult<()> {
+    let mut tx = s.store.begin()?;
+    let app = crate::domain::common::authenticator(tx.as_mut(), &caller.authenticator_id)?;
+    let p = person(tx.as_mut(), &app.person_id)?;
+    ensure_usable(&p, &app, &s.policy, s.clock.now())
+}
+
+/// `POST /v1/app/user-id`.
+pub async fn user_id(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<UserIdChangeRequest>,
+) -> ApiResult<Json<UserIdChangeResponse>> {
+    s.blocking(move |s| {
+        ensure_app_usable(s, &caller)?;
+        accounts::change_user_id(s, &caller.actor(), &caller.person_id, &req)
+    })
+    .await
+    .map(Json)
+}
+
+/// `GET /v1/app/authenticators`.
+pub async fn authenticators(
+    State(s): State<AppState>,
+    caller: AppCaller,
+) -> ApiResult<Json<AuthenticatorList>> {
+    s.blocking(move |s| accounts::list(s, &caller.person_id))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/app/self-service/send-new-pin`.
+pub async fn send_new_pin(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<SendNewPinRequest>,
+) -> ApiResult<Json<CodeSent>> {
+    s.blocking(move |s| {
+        ensure_app_usable(s, &caller)?;
+        accounts::send_new_pin(
+            s,
+            &caller.actor(),
+            &caller.person_id,
+            Some(&caller.authenticator_id),
+            &req.authenticator_id,
+        )
+    })
+    .await
+    .map(Json)
+}
+
+/// `POST /v1/app/self-service/block`: allowed even from a locked app (blocking is always
+/// the safe direction).
+pub async fn block(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<BlockRequest>,
+) -> ApiResult<Json<AuthenticatorList>> {
+    s.blocking(move |s| {
+        blocking::block(
+            s,
+            &caller.actor(),
+            BlockAuthority::Citizen,
+            &caller.person_id,
+            req.scope,
+            req.authenticator_id.as_deref(),
+            req.permanent,
+        )?;
+        accounts::list(s, &caller.person_id)
+    })
+    .await
+    .map(Json)
+}
+
+/// `POST /v1/app/self-service/password-access`.
+pub async fn password_access(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(_): JsonBody<Empty>,
+) -> ApiResult<Json<PasswordAccess>> {
+    s.blocking(move |s| {
+        ensure_app_usable(s, &caller)?;
+        accounts::request_password_access(s, &caller.actor(), &caller.person_id)
+    })
+    .await
+    .map(Json)
+}

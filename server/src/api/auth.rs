@@ -1,0 +1,227 @@
+//! Authentication of each request, by the route's class: device signatures for the app,
+//! API keys for relying parties, sessions for staff and citizens.
+
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::signing::{request_message, verify};
+use mitid_protocol::wire::{headers, AuthenticatorKind, AuthenticatorState};
+
+use super::principal::{AppCaller, CitizenCaller, Principal, RpCaller, StaffCaller};
+use crate::crypto::tokens::token_hash;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::SessionKind;
+
+/// How a route is authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthClass {
+    /// No credentials.
+    None,
+    /// Device-signed app request.
+    App,
+    /// Relying-party API key.
+    RelyingParty,
+    /// Staff session.
+    Staff,
+    /// Citizen session.
+    Citizen,
+}
+
+impl AuthClass {
+    /// The name used in the OpenAPI document and docs/api.md.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::App => "app",
+            Self::RelyingParty => "rp",
+            Self::Staff => "staff",
+            Self::Citizen => "citizen",
+        }
+    }
+}
+
+/// The auth class of a path: one table, so no route can forget its check.
+pub fn class_of(path: &str) -> AuthClass {
+    if path.starts_with("/v1/app/activation/") {
+        AuthClass::None
+    } else if path.starts_with("/v1/app/") {
+        AuthClass::App
+    } else if path.starts_with("/v1/rp/") {
+        AuthClass::RelyingParty
+    } else if path == "/v1/staff/login" {
+        AuthClass::None
+    } else if path.starts_with("/v1/staff/") {
+        AuthClass::Staff
+    } else if path.starts_with("/v1/web/login/") || path == "/v1/web/password/activate" {
+        AuthClass::None
+    } else if path.starts_with("/v1/web/") {
+        AuthClass::Citizen
+    } else {
+        AuthClass::None
+    }
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::refuse(ErrorCode::Unauthorized, "missing or invalid credentials")
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    header(headers, "authorization")
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+}
+
+/// Authenticates the request in `parts` (with its buffered `body`).
+pub async fn authenticate(state: &AppState, parts: &Parts, body: &[u8]) -> ApiResult<Principal> {
+    match class_of(parts.uri.path()) {
+        AuthClass::None => Ok(Principal::Anonymous),
+        AuthClass::App => app(state, parts, body).await.map(Principal::App),
+        AuthClass::RelyingParty => {
+            let key = bearer(&parts.headers).ok_or_else(unauthorized)?;
+            let hash = token_hash(&key);
+            state
+                .blocking(move |s| {
+                    let mut tx = s.store.begin()?;
+                    let rp = tx.relying_party_by_key(&hash)?.ok_or_else(unauthorized)?;
+                    Ok(RpCaller {
+                        id: rp.id,
+                        name: rp.name,
+                    })
+                })
+                .await
+                .map(Principal::RelyingParty)
+        }
+        AuthClass::Staff => {
+            let token = bearer(&parts.headers).ok_or_else(unauthorized)?;
+            let hash = token_hash(&token);
+            state
+                .blocking(move |s| {
+                    let mut tx = s.store.begin()?;
+                    let session = tx.session(&hash)?.ok_or_else(unauthorized)?;
+                    if session.kind != SessionKind::Staff || session.expires_at <= s.clock.now() {
+                        return Err(unauthorized());
+                    }
+                    let staff = tx.staff(&session.subject)?.ok_or_else(unauthorized)?;
+                    Ok(StaffCaller {
+                        id: staff.id,
+                        username: staff.username,
+                        role: staff.role,
+                    })
+                })
+                .await
+                .map(Principal::Staff)
+        }
+        AuthClass::Citizen => {
+            let token = bearer(&parts.headers).ok_or_else(unauthorized)?;
+            let hash = token_hash(&token);
+            state
+                .blocking(move |s| {
+                    let mut tx = s.store.begin()?;
+                    let session = tx.session(&hash)?.ok_or_else(unauthorized)?;
+                    if session.kind != SessionKind::Citizen || session.expires_at <= s.clock.now() {
+                        return Err(unauthorized());
+                    }
+                    let person = tx.person(&session.subject)?.ok_or_else(unauthorized)?;
+                    Ok(CitizenCaller {
+                        person_id: person.id,
+                        authenticator_id: session.authenticator_id,
+                        session_ref: URL_SAFE_NO_PAD.encode(&hash[..9]),
+                        token_hash: hash,
+                    })
+                })
+                .await
+                .map(Principal::Citizen)
+        }
+    }
+}
+
+fn valid_nonce(nonce: &str) -> bool {
+    (16..=64).contains(&nonce.len())
+        && nonce
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Verifies a device-signed request: time window, signature by the app's device key over
+/// method, path and query, time, nonce and body, then the nonce's first use.
+async fn app(state: &AppState, parts: &Parts, body: &[u8]) -> ApiResult<AppCaller> {
+    let h = &parts.headers;
+    let authenticator_id = header(h, headers::AUTHENTICATOR)
+        .filter(|v| !v.is_empty() && v.len() <= 64)
+        .ok_or_else(unauthorized)?
+        .to_owned();
+    let timestamp: i64 = header(h, headers::TIMESTAMP)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(unauthorized)?;
+    let nonce = header(h, headers::NONCE)
+        .filter(|n| valid_nonce(n))
+        .ok_or_else(|| ApiError::refuse(ErrorCode::BadRequest, "malformed request nonce"))?
+        .to_owned();
+    let signature = header(h, headers::SIGNATURE)
+        .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
+        .ok_or_else(|| ApiError::refuse(ErrorCode::InvalidSignature, "malformed signature"))?;
+    let method = parts.method.as_str().to_owned();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    let body = body.to_vec();
+
+    state
+        .blocking(move |s| {
+            let now = s.clock.now();
+            let window = s.policy.request_time_window;
+            if (now - timestamp).abs() > window {
+                return Err(ApiError::refuse(
+                    ErrorCode::Replay,
+                    "the request time is outside the accepted window",
+                ));
+            }
+            let mut tx = s.store.begin()?;
+            let auth = tx
+                .authenticator(&authenticator_id)?
+                .filter(|a| a.kind == AuthenticatorKind::App)
+                .ok_or_else(unauthorized)?;
+            let Some(key) = auth.device_public_key.clone() else {
+                // Keys are forgotten when an app is permanently blocked or revoked.
+                return Err(match auth.state {
+                    AuthenticatorState::Revoked => {
+                        ApiError::refuse(ErrorCode::Revoked, "this app was revoked")
+                    }
+                    _ => ApiError::refuse(
+                        ErrorCode::PermanentlyBlocked,
+                        "this app is permanently blocked: activate it anew",
+                    ),
+                });
+            };
+            let message =
+                request_message(&authenticator_id, &method, &path, timestamp, &nonce, &body);
+            verify(&key, &message, &signature).map_err(|_| {
+                ApiError::refuse(
+                    ErrorCode::InvalidSignature,
+                    "the request signature is invalid",
+                )
+            })?;
+            if !tx.use_nonce(&authenticator_id, &nonce, now + window)? {
+                return Err(ApiError::refuse(
+                    ErrorCode::Replay,
+                    "the nonce was used before",
+                ));
+            }
+            tx.commit()?;
+            Ok(AppCaller {
+                authenticator_id,
+                person_id: auth.person_id,
+            })
+        })
+        .await
+}

@@ -1,0 +1,99 @@
+//! Who is calling: decided once per request by the pipeline from the route's auth class.
+
+use mitid_protocol::wire::staff::StaffRole;
+
+use crate::audit::Actor;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// No credentials (activation, log-in endpoints).
+    Anonymous,
+    /// An app instance (device signature verified, nonce fresh).
+    App(AppCaller),
+    /// A relying party (API key).
+    RelyingParty(RpCaller),
+    /// A staff member (staff session).
+    Staff(StaffCaller),
+    /// A citizen (self-service session).
+    Citizen(CitizenCaller),
+}
+
+impl Principal {
+    /// The scope idempotency keys live in (one caller cannot replay another's answers).
+    pub fn idempotency_scope(&self) -> String {
+        match self {
+            Self::Anonymous => "anonymous".to_owned(),
+            Self::App(c) => format!("app:{}", c.authenticator_id),
+            Self::RelyingParty(c) => format!("rp:{}", c.id),
+            Self::Staff(c) => format!("staff:{}", c.id),
+            Self::Citizen(c) => format!("citizen:{}", c.session_ref),
+        }
+    }
+}
+
+/// A verified app request.
+#[derive(Debug, Clone)]
+pub struct AppCaller {
+    /// The signing app.
+    pub authenticator_id: String,
+    /// Its person.
+    pub person_id: String,
+}
+
+impl AppCaller {
+    /// The audit actor.
+    pub fn actor(&self) -> Actor {
+        Actor::App(self.authenticator_id.clone())
+    }
+}
+
+/// A relying party.
+#[derive(Debug, Clone)]
+pub struct RpCaller {
+    /// Relying party id.
+    pub id: String,
+    /// Registered name.
+    pub name: String,
+}
+
+/// A staff member.
+#[derive(Debug, Clone)]
+pub struct StaffCaller {
+    /// Staff id.
+    pub id: String,
+    /// User name.
+    pub username: String,
+    /// Role.
+    pub role: StaffRole,
+}
+
+impl StaffCaller {
+    /// The audit actor.
+    pub fn actor(&self) -> Actor {
+        Actor::Staff {
+            id: self.id.clone(),
+            username: self.username.clone(),
+        }
+    }
+}
+
+/// A citizen in self-service.
+#[derive(Debug, Clone)]
+pub struct CitizenCaller {
+    /// The person.
+    pub person_id: String,
+    /// The authenticator used to log in.
+    pub authenticator_id: Option<String>,
+    /// A non-secret reference to the session (base64url of the first 9 bytes of its hash).
+    pub session_ref: String,
+    /// The session's token hash (for log-out).
+    pub token_hash: Vec<u8>,
+}
+
+impl CitizenCaller {
+    /// The audit actor.
+    pub fn actor(&self) -> Actor {
+        Actor::Citizen(self.person_id.clone())
+    }
+}

@@ -1,0 +1,429 @@
+//! Persons and what citizens do with their own account: user ID changes, the list of
+//! authenticators, "Send new PIN" and the request for access to change the password.
+
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::user_id::UserId;
+use mitid_protocol::wire::staff::{CreatePersonRequest, PersonView, UpdateContactRequest};
+use mitid_protocol::wire::{
+    AuthenticatorKind, AuthenticatorList, AuthenticatorState, CodeSent, LockReason, PasswordAccess,
+    UserIdChangeRequest, UserIdChangeResponse, UserIdVerdict,
+};
+use serde_json::json;
+
+use super::codes;
+use super::common::{
+    effective_state, info, not_found, own_authenticator, person, refusal_for, sms_number,
+};
+use crate::audit::{self, Actor};
+use crate::crypto::rng;
+use crate::error::{ApiError, ApiResult};
+use crate::outbox::{self, mask_recipient, Channel};
+use crate::state::AppState;
+use crate::store::{CodeKind, PasswordAccessRecord, PersonRecord, Tx};
+
+fn invalid(field: &'static str) -> ApiError {
+    ApiError::refuse(ErrorCode::InvalidValue, "a field breaks a registry rule")
+        .with_detail(json!({ "field": field }))
+}
+
+/// A CPR number in its stored form (10 digits), accepting `DDMMYY-SSSS`.
+pub fn normalise_cpr(raw: &str) -> Option<String> {
+    let digits: String = raw.chars().filter(|&c| c != '-').collect();
+    let dash_ok = !raw.contains('-') || (raw.len() == 11 && raw.as_bytes().get(6) == Some(&b'-'));
+    (digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()) && dash_ok).then_some(digits)
+}
+
+fn valid_mobile(m: &str) -> bool {
+    let digits = m.strip_prefix('+').unwrap_or(m);
+    (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn valid_email(e: &str) -> bool {
+    e.len() <= 254
+        && e.split_once('@').is_some_and(|(l, d)| {
+            !l.is_empty() && d.contains('.') && !e.contains(char::is_whitespace)
+        })
+}
+
+fn valid_date(d: &str) -> bool {
+    let b = d.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && d.chars()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && d[5..7].parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
+        && d[8..10]
+            .parse::<u32>()
+            .is_ok_and(|day| (1..=31).contains(&day))
+}
+
+/// Creates a person (registry). A mobile number given here is registry data, not a change:
+/// the 120-hour rule starts only when the number is changed later.
+pub fn create_person(
+    state: &AppState,
+    actor: &Actor,
+    req: &CreatePersonRequest,
+) -> ApiResult<PersonView> {
+    let now = state.clock.now();
+    let cpr = normalise_cpr(&req.cpr).ok_or_else(|| invalid("cpr"))?;
+    if req.name.trim().is_empty() || req.name.chars().count() > 200 {
+        return Err(invalid("name"));
+    }
+    if !valid_date(&req.birth_date) {
+        return Err(invalid("birth_date"));
+    }
+    if req.mobile.as_deref().is_some_and(|m| !valid_mobile(m)) {
+        return Err(invalid("mobile"));
+    }
+    if req.email.as_deref().is_some_and(|e| !valid_email(e)) {
+        return Err(invalid("email"));
+    }
+    let user_id = UserId::parse(&req.user_id, Some(&cpr)).map_err(|e| {
+        ApiError::refuse(ErrorCode::UserIdInvalid, "the user ID breaks a rule")
+            .with_detail(json!({ "rule": e.code() }))
+    })?;
+    let mut tx = state.store.begin()?;
+    if tx.person_by_user_id(user_id.as_str())?.is_some() {
+        return Err(ApiError::refuse(
+            ErrorCode::UserIdTaken,
+            "the user ID is taken",
+        ));
+    }
+    if tx.person_by_cpr(&cpr)?.is_some() {
+        return Err(ApiError::refuse(
+            ErrorCode::AlreadyExists,
+            "a person with this CPR number exists",
+        ));
+    }
+    let person = PersonRecord {
+        id: rng::id(state.rng.as_ref(), "ps"),
+        cpr,
+        name: req.name.trim().to_owned(),
+        birth_date: req.birth_date.clone(),
+        mobile: req.mobile.clone(),
+        mobile_changed_at: None,
+        email: req.email.clone(),
+        passport_number: req.passport_number.clone().filter(|p| !p.trim().is_empty()),
+        driver_licence_number: req
+            .driver_licence_number
+            .clone()
+            .filter(|p| !p.trim().is_empty()),
+        user_id: user_id.as_str().to_owned(),
+        mitid_blocked: false,
+        created_at: now,
+    };
+    tx.insert_person(&person)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        actor,
+        "person_created",
+        Some(&person.id),
+        None,
+        json!({}),
+    )?;
+    let view = person_view(state, tx.as_mut(), &person)?;
+    tx.commit()?;
+    Ok(view)
+}
+
+/// The staff view of a person.
+pub fn person_view(state: &AppState, tx: &mut dyn Tx, p: &PersonRecord) -> ApiResult<PersonView> {
+    let now = state.clock.now();
+    Ok(PersonView {
+        person_id: p.id.clone(),
+        user_id: p.user_id.clone(),
+        name: p.name.clone(),
+        birth_date: p.birth_date.clone(),
+        mobile_masked: p.mobile.as_deref().map(mask_recipient),
+        mobile_changed_at: p.mobile_changed_at,
+        has_email: p.email.is_some(),
+        mitid_blocked: p.mitid_blocked,
+        authenticators: tx
+            .authenticators_of(&p.id)?
+            .iter()
+            .map(|a| info(a, &state.policy, now))
+            .collect(),
+    })
+}
+
+/// A person's view by id.
+pub fn get_person(state: &AppState, actor: &Actor, id: &str) -> ApiResult<PersonView> {
+    let mut tx = state.store.begin()?;
+    let p = person(tx.as_mut(), id)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        actor,
+        "person_viewed",
+        Some(&p.id),
+        None,
+        json!({}),
+    )?;
+    let view = person_view(state, tx.as_mut(), &p)?;
+    tx.commit()?;
+    Ok(view)
+}
+
+/// Changes contact data; a new mobile number records the time (no SMS codes for 120 hours).
+pub fn update_contact(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    req: &UpdateContactRequest,
+) -> ApiResult<PersonView> {
+    let now = state.clock.now();
+    if req.mobile.as_deref().is_some_and(|m| !valid_mobile(m)) {
+        return Err(invalid("mobile"));
+    }
+    if req.email.as_deref().is_some_and(|e| !valid_email(e)) {
+        return Err(invalid("email"));
+    }
+    let mut tx = state.store.begin()?;
+    let mut p = person(tx.as_mut(), id)?;
+    let old = p.clone();
+    if let Some(mobile) = &req.mobile {
+        if p.mobile.as_deref() != Some(mobile) {
+            p.mobile = Some(mobile.clone());
+            p.mobile_changed_at = Some(now);
+        }
+    }
+    if let Some(email) = &req.email {
+        p.email = Some(email.clone());
+    }
+    tx.update_person(&p)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        actor,
+        "contact_changed",
+        Some(&p.id),
+        None,
+        json!({
+            "mobile_changed": old.mobile != p.mobile,
+            "email_changed": old.email != p.email,
+        }),
+    )?;
+    if old.mobile != p.mobile || old.email != p.email {
+        // Tell the old addresses too: a hijacker changing the number must not go unnoticed.
+        outbox::notify_all(state, tx.as_mut(), &old, "contact_changed", "MitID: Your contact information for MitID was changed. If this was not you, contact MitID support.")?;
+    }
+    let view = person_view(state, tx.as_mut(), &p)?;
+    tx.commit()?;
+    Ok(view)
+}
+
+/// Checks, and unless `check_only` changes, the person's user ID.
+pub fn change_user_id(
+    state: &AppState,
+    actor: &Actor,
+    person_id: &str,
+    req: &UserIdChangeRequest,
+) -> ApiResult<UserIdChangeResponse> {
+    let mut tx = state.store.begin()?;
+    let mut p = person(tx.as_mut(), person_id)?;
+    let parsed = match UserId::parse(&req.new_user_id, Some(&p.cpr)) {
+        Ok(id) => id,
+        Err(e) => {
+            return Ok(UserIdChangeResponse {
+                verdict: UserIdVerdict::Invalid,
+                rule: Some(e.code().to_owned()),
+                user_id: p.user_id,
+                changed: false,
+            })
+        }
+    };
+    if let Some(other) = tx.person_by_user_id(parsed.as_str())? {
+        if other.id != p.id {
+            return Ok(UserIdChangeResponse {
+                verdict: UserIdVerdict::Taken,
+                rule: None,
+                user_id: p.user_id,
+                changed: false,
+            });
+        }
+    }
+    let changed = !req.check_only && p.user_id != parsed.as_str();
+    if changed {
+        p.user_id = parsed.as_str().to_owned();
+        tx.update_person(&p)?;
+        audit::record(
+            state,
+            tx.as_mut(),
+            actor,
+            "user_id_changed",
+            Some(&p.id),
+            None,
+            json!({}),
+        )?;
+        tx.commit()?;
+    }
+    Ok(UserIdChangeResponse {
+        verdict: UserIdVerdict::Valid,
+        rule: None,
+        user_id: p.user_id,
+        changed,
+    })
+}
+
+/// The person's authenticators.
+pub fn list(state: &AppState, person_id: &str) -> ApiResult<AuthenticatorList> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let p = person(tx.as_mut(), person_id)?;
+    Ok(AuthenticatorList {
+        mitid_blocked: p.mitid_blocked,
+        authenticators: tx
+            .authenticators_of(&p.id)?
+            .iter()
+            .map(|a| info(a, &state.policy, now))
+            .collect(),
+    })
+}
+
+/// Issues a temporary PIN for one of the person's apps and sends it by SMS (or returns it
+/// for paper delivery). Refused for a permanently blocked or revoked app.
+pub fn issue_temporary_pin(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    p: &PersonRecord,
+    target_id: &str,
+    by_sms: bool,
+) -> ApiResult<(Option<String>, Option<zeroize::Zeroizing<String>>, i64)> {
+    let now = state.clock.now();
+    let target = own_authenticator(tx, &p.id, target_id)?;
+    if target.kind != AuthenticatorKind::App {
+        return Err(ApiError::refuse(
+            ErrorCode::BadRequest,
+            "temporary PINs are for apps",
+        ));
+    }
+    let (eff, reason) = effective_state(&target, &state.policy, now);
+    let resettable = eff == AuthenticatorState::Active
+        || (eff == AuthenticatorState::TemporarilyLocked
+            && reason == Some(LockReason::PinFailures));
+    if !resettable {
+        return Err(refusal_for(eff, reason, target.locked_until));
+    }
+    let mobile = if by_sms {
+        Some(sms_number(p, &state.policy, now)?)
+    } else {
+        None
+    };
+    let issued = codes::issue(
+        state,
+        tx,
+        CodeKind::TemporaryPin,
+        &p.id,
+        Some(&target.id),
+        if by_sms { "sms" } else { "paper" },
+        state.policy.temporary_pin_ttl,
+        state.policy.temporary_pin_digits,
+        &actor.label(),
+    )?;
+    if let Some(mobile) = &mobile {
+        let text = zeroize::Zeroizing::new(format!(
+            "MitID: Your temporary PIN is {}. Use it in the MitID app to choose a new PIN. It is valid for 30 minutes. MitID never asks you for it by phone.",
+            issued.code.as_str()
+        ));
+        outbox::queue(
+            state,
+            tx,
+            Channel::Sms,
+            mobile,
+            "temporary_pin",
+            Some(&p.id),
+            &text,
+        )?;
+    }
+    audit::record(
+        state,
+        tx,
+        actor,
+        "temporary_pin_issued",
+        Some(&p.id),
+        Some(&target.id),
+        json!({
+            "delivery": if by_sms { "sms" } else { "paper" },
+        }),
+    )?;
+    let code = (!by_sms).then_some(issued.code);
+    Ok((
+        mobile.as_deref().map(mask_recipient),
+        code,
+        issued.record.expires_at,
+    ))
+}
+
+/// "Send new PIN" from self-service: only for another of the person's apps than the one
+/// the caller is logged in with.
+pub fn send_new_pin(
+    state: &AppState,
+    actor: &Actor,
+    person_id: &str,
+    logged_in_with: Option<&str>,
+    target_id: &str,
+) -> ApiResult<CodeSent> {
+    if logged_in_with == Some(target_id) {
+        return Err(ApiError::refuse(
+            ErrorCode::Forbidden,
+            "log in with another authenticator to send a new PIN for this app",
+        ));
+    }
+    let mut tx = state.store.begin()?;
+    let p = person(tx.as_mut(), person_id)?;
+    let (masked, _, expires_at) =
+        issue_temporary_pin(state, tx.as_mut(), actor, &p, target_id, true)?;
+    tx.commit()?;
+    Ok(CodeSent {
+        sms_sent_to: masked.unwrap_or_default(),
+        expires_at,
+    })
+}
+
+/// Requests access to change the password in self-service (opens after 24 hours).
+pub fn request_password_access(
+    state: &AppState,
+    actor: &Actor,
+    person_id: &str,
+) -> ApiResult<PasswordAccess> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let p = person(tx.as_mut(), person_id)?;
+    let has_password = tx.authenticators_of(&p.id)?.iter().any(|a| {
+        a.kind == AuthenticatorKind::Password
+            && matches!(
+                a.state,
+                AuthenticatorState::Active | AuthenticatorState::TemporarilyLocked
+            )
+    });
+    if !has_password {
+        return Err(not_found("no password to change"));
+    }
+    let opens_at = now + state.policy.password_access_wait;
+    tx.put_password_access(&PasswordAccessRecord {
+        person_id: p.id.clone(),
+        requested_at: now,
+        opens_at,
+        closes_at: opens_at + state.policy.password_access_open_for,
+        announced: false,
+    })?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        actor,
+        "password_access_requested",
+        Some(&p.id),
+        None,
+        json!({ "opens_at": opens_at }),
+    )?;
+    outbox::notify_all(state, tx.as_mut(), &p, "password_access_requested", "MitID: Access to change your MitID password was requested. You can change it in 24 hours. If this was not you, block your MitID.")?;
+    tx.commit()?;
+    Ok(PasswordAccess {
+        requested_at: now,
+        opens_at,
+    })
+}

@@ -1,0 +1,300 @@
+//! Activating an app (docs/protocol.md §6): activation code → temporary PIN by SMS →
+//! OPAQUE registration → device key → a new app authenticator (at most 3 active).
+
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::b64::B64;
+use mitid_protocol::pin_proof::{server_registration_finish, server_registration_start};
+use mitid_protocol::signing::{validate_public_key, verify};
+use mitid_protocol::user_id::UserId;
+use mitid_protocol::wire::app::{
+    device_key_binding_message, ActivationBeginRequest, ActivationBeginResponse,
+    ActivationFinishRequest, ActivationFinishResponse, ActivationRegisterRequest,
+    ActivationRegisterResponse,
+};
+use mitid_protocol::wire::AuthenticatorKind;
+use serde_json::json;
+
+use super::codes;
+use super::common::{counts_as_active_app, new_authenticator, not_found, person, sms_number};
+use crate::audit::{self, Actor};
+use crate::crypto::rng;
+use crate::error::{ApiError, ApiResult};
+use crate::outbox::{self, mask_recipient, Channel};
+use crate::state::AppState;
+use crate::store::{ActivationRecord, CodeKind, PersonRecord, Tx};
+
+fn too_many_apps() -> ApiError {
+    ApiError::refuse(
+        ErrorCode::TooManyApps,
+        "the person already has the maximum number of active apps",
+    )
+}
+
+fn blocked() -> ApiError {
+    ApiError::refuse(ErrorCode::Blocked, "the whole MitID is temporarily blocked")
+}
+
+/// Whether the person may get one more app.
+pub fn ensure_room_for_app(state: &AppState, tx: &mut dyn Tx, person_id: &str) -> ApiResult<()> {
+    let active = tx
+        .authenticators_of(person_id)?
+        .iter()
+        .filter(|a| counts_as_active_app(a))
+        .count();
+    if active >= state.policy.max_active_apps {
+        return Err(too_many_apps());
+    }
+    Ok(())
+}
+
+/// The person with `raw` user ID; an unknown or malformed one answers like a wrong code.
+fn person_by_user_id(state: &AppState, tx: &mut dyn Tx, raw: &str) -> ApiResult<PersonRecord> {
+    let wrong = || {
+        ApiError::refuse(ErrorCode::WrongCode, "the code is wrong")
+            .with_detail(json!({ "remaining": state.policy.code_max_wrong.saturating_sub(1) }))
+    };
+    let id = UserId::parse(raw, None).map_err(|_| wrong())?;
+    tx.person_by_user_id(id.as_str())?.ok_or_else(wrong)
+}
+
+/// `POST /v1/app/activation/begin`.
+pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<ActivationBeginResponse> {
+    let now = state.clock.now();
+    // Checks that do not consume the code come first, so a refusal costs no entry.
+    let person = {
+        let mut tx = state.store.begin()?;
+        let person = person_by_user_id(state, tx.as_mut(), &req.user_id)?;
+        if person.mitid_blocked {
+            return Err(blocked());
+        }
+        sms_number(&person, &state.policy, now)?;
+        ensure_room_for_app(state, tx.as_mut(), &person.id)?;
+        person
+    };
+    let code_id = codes::count_entry(state, CodeKind::ActivationApp, &person.id, None)??;
+    let mut tx = state.store.begin()?;
+    let checked = codes::check_counted(
+        state,
+        tx.as_mut(),
+        CodeKind::ActivationApp,
+        &person.id,
+        None,
+        &code_id,
+        req.activation_code.expose(),
+    )?;
+    if let Err(e) = checked {
+        audit::record(
+            state,
+            tx.as_mut(),
+            &Actor::Anonymous,
+            "activation_code_refused",
+            Some(&person.id),
+            None,
+            json!({ "code": e.code().as_str() }),
+        )?;
+        tx.commit()?;
+        return Err(e);
+    }
+    let mobile = sms_number(&person, &state.policy, now)?;
+    let activation = ActivationRecord {
+        id: rng::id(state.rng.as_ref(), "ac"),
+        person_id: person.id.clone(),
+        authenticator_id: rng::id(state.rng.as_ref(), "au"),
+        pin_verified: false,
+        finished: false,
+        created_at: now,
+        expires_at: now + state.policy.activation_ttl,
+    };
+    tx.insert_activation(&activation)?;
+    let issued = codes::issue(
+        state,
+        tx.as_mut(),
+        CodeKind::ActivationPin,
+        &person.id,
+        Some(&activation.id),
+        "sms",
+        state.policy.temporary_pin_ttl,
+        state.policy.temporary_pin_digits,
+        "system",
+    )?;
+    let text = zeroize::Zeroizing::new(format!(
+        "MitID: Your temporary PIN to activate the MitID app is {}. It is valid for 30 minutes. Never share it.",
+        issued.code.as_str()
+    ));
+    outbox::queue(
+        state,
+        tx.as_mut(),
+        Channel::Sms,
+        &mobile,
+        "temporary_pin",
+        Some(&person.id),
+        &text,
+    )?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        &Actor::Anonymous,
+        "activation_started",
+        Some(&person.id),
+        Some(&activation.authenticator_id),
+        json!({ "activation_id": activation.id }),
+    )?;
+    tx.commit()?;
+    Ok(ActivationBeginResponse {
+        activation_id: activation.id,
+        authenticator_id: activation.authenticator_id,
+        sms_sent_to: mask_recipient(&mobile),
+        expires_at: activation.expires_at,
+    })
+}
+
+fn open_activation(state: &AppState, tx: &mut dyn Tx, id: &str) -> ApiResult<ActivationRecord> {
+    let activation = tx
+        .activation(id)?
+        .filter(|a| !a.finished)
+        .ok_or_else(|| not_found("no such activation"))?;
+    if activation.expires_at <= state.clock.now() {
+        return Err(ApiError::refuse(
+            ErrorCode::CodeExpired,
+            "the activation expired: start again",
+        ));
+    }
+    Ok(activation)
+}
+
+/// `POST /v1/app/activation/register`.
+pub fn register(
+    state: &AppState,
+    req: &ActivationRegisterRequest,
+) -> ApiResult<ActivationRegisterResponse> {
+    let activation = {
+        let mut tx = state.store.begin()?;
+        open_activation(state, tx.as_mut(), &req.activation_id)?
+    };
+    let response = server_registration_start(
+        &state.secrets.opaque,
+        &req.registration_request.0,
+        &activation.authenticator_id,
+    )
+    .map_err(|_| ApiError::refuse(ErrorCode::BadRequest, "malformed registration request"))?;
+    if !activation.pin_verified {
+        let code_id = codes::count_entry(
+            state,
+            CodeKind::ActivationPin,
+            &activation.person_id,
+            Some(&activation.id),
+        )??;
+        let mut tx = state.store.begin()?;
+        let checked = codes::check_counted(
+            state,
+            tx.as_mut(),
+            CodeKind::ActivationPin,
+            &activation.person_id,
+            Some(&activation.id),
+            &code_id,
+            req.temporary_pin.expose(),
+        )?;
+        if let Err(e) = checked {
+            audit::record(
+                state,
+                tx.as_mut(),
+                &Actor::Anonymous,
+                "temporary_pin_refused",
+                Some(&activation.person_id),
+                Some(&activation.authenticator_id),
+                json!({ "code": e.code().as_str() }),
+            )?;
+            tx.commit()?;
+            return Err(e);
+        }
+        let mut fresh = open_activation(state, tx.as_mut(), &activation.id)?;
+        fresh.pin_verified = true;
+        tx.update_activation(&fresh)?;
+        audit::record(
+            state,
+            tx.as_mut(),
+            &Actor::Anonymous,
+            "temporary_pin_accepted",
+            Some(&activation.person_id),
+            Some(&activation.authenticator_id),
+            json!({}),
+        )?;
+        tx.commit()?;
+    }
+    Ok(ActivationRegisterResponse {
+        registration_response: B64(response),
+    })
+}
+
+/// `POST /v1/app/activation/finish`.
+pub fn finish(
+    state: &AppState,
+    req: &ActivationFinishRequest,
+) -> ApiResult<ActivationFinishResponse> {
+    let now = state.clock.now();
+    let bad = |m| ApiError::refuse(ErrorCode::BadRequest, m);
+    validate_public_key(&req.device_public_key.0).map_err(|_| bad("invalid device public key"))?;
+    let record = server_registration_finish(&req.registration_upload.0)
+        .map_err(|_| bad("malformed registration upload"))?;
+    let mut tx = state.store.begin()?;
+    let mut activation = open_activation(state, tx.as_mut(), &req.activation_id)?;
+    if !activation.pin_verified {
+        return Err(ApiError::refuse(
+            ErrorCode::Forbidden,
+            "the temporary PIN was not verified",
+        ));
+    }
+    let message = device_key_binding_message(
+        &activation.authenticator_id,
+        &activation.id,
+        &req.device_public_key.0,
+    );
+    verify(
+        &req.device_public_key.0,
+        &message,
+        &req.key_binding_signature.0,
+    )
+    .map_err(|_| {
+        ApiError::refuse(
+            ErrorCode::InvalidSignature,
+            "the key-binding signature is invalid",
+        )
+    })?;
+    let person = person(tx.as_mut(), &activation.person_id)?;
+    if person.mitid_blocked {
+        return Err(blocked());
+    }
+    ensure_room_for_app(state, tx.as_mut(), &person.id)?;
+    let mut app = new_authenticator(
+        activation.authenticator_id.clone(),
+        &person.id,
+        AuthenticatorKind::App,
+        now,
+    );
+    app.opaque_record = Some(record);
+    app.device_public_key = Some(req.device_public_key.0.clone());
+    tx.insert_authenticator(&app)?;
+    activation.finished = true;
+    tx.update_activation(&activation)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        &Actor::App(app.id.clone()),
+        "app_activated",
+        Some(&person.id),
+        Some(&app.id),
+        json!({}),
+    )?;
+    outbox::notify_all(
+        state,
+        tx.as_mut(),
+        &person,
+        "new_app",
+        "MitID: A new MitID app was activated for you. If this was not you, block your MitID at once.",
+    )?;
+    tx.commit()?;
+    Ok(ActivationFinishResponse {
+        authenticator_id: app.id,
+        user_id: person.user_id,
+    })
+}

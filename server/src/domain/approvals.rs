@@ -1,0 +1,476 @@
+//! Approvals (docs/protocol.md §4): relying parties start transactions, apps answer them
+//! with a device signature over the payload plus the factor's proof, relying parties fetch
+//! the result once.
+
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::b64::B64;
+use mitid_protocol::channel_binding::{parse_code, QrToken, CODE_DIGITS, QR_STEP_SECONDS};
+use mitid_protocol::pin_proof::PinPurpose;
+use mitid_protocol::signing::{display_text_digest, verify, ApprovalPayload};
+use mitid_protocol::user_id::UserId;
+use mitid_protocol::wire::app::{ApprovalAnswerRequest, ApprovalAnswerResponse, PendingApproval};
+use mitid_protocol::wire::rp::{
+    AuthenticationResult, CreateAuthenticationRequest, CreateAuthenticationResponse,
+    QrTokenResponse,
+};
+use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
+use serde_json::json;
+
+use super::common::{ensure_usable, ensure_usable_for_proof, not_found, person};
+use super::pin;
+use crate::audit::{self, Actor};
+use crate::crypto::rng;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{TransactionRecord, Tx};
+
+/// The relying-party id of self-service log-in.
+pub const INTERNAL_RP: &str = "internal:mitid.dk";
+
+fn qr_key(state: &AppState, transaction_id: &str) -> zeroize::Zeroizing<Vec<u8>> {
+    state.secrets.codes.derive("qr", transaction_id)
+}
+
+/// A new transaction (and the code to show, for code binding).
+pub struct Created {
+    /// The transaction.
+    pub record: TransactionRecord,
+    /// The 4-digit code, for code binding (shown by the relying party; stored hashed).
+    pub code: Option<String>,
+}
+
+/// Creates a transaction for the person with `user_id` (one pending per person).
+pub fn create(
+    state: &AppState,
+    relying_party_id: &str,
+    service_provider: &str,
+    actor: &Actor,
+    req: &CreateAuthenticationRequest,
+) -> ApiResult<Created> {
+    let now = state.clock.now();
+    let policy = &state.policy;
+    let bad = |m| ApiError::refuse(ErrorCode::BadRequest, m);
+    if req.reference_header.chars().count() > policy.max_reference_header
+        || req.reference_body.chars().count() > policy.max_reference_body
+        || req.reference_header.trim().is_empty()
+    {
+        return Err(bad("the reference text is empty or too long"));
+    }
+    let user_id = UserId::parse(&req.user_id, None).map_err(|_| not_found("no such user ID"))?;
+    let mut tx = state.store.begin()?;
+    let person = tx
+        .person_by_user_id(user_id.as_str())?
+        .ok_or_else(|| not_found("no such user ID"))?;
+    if person.mitid_blocked {
+        return Err(ApiError::refuse(
+            ErrorCode::Blocked,
+            "the whole MitID is temporarily blocked",
+        ));
+    }
+    if let Some(old) = tx.pending_transaction(&person.id, now)? {
+        return Err(ApiError::refuse(
+            ErrorCode::LoginAlreadyPending,
+            "another login for this user is pending",
+        )
+        .with_detail(json!({ "until": old.expires_at })));
+    }
+    let id = rng::id(state.rng.as_ref(), "tx");
+    let (code, code_salt, code_hash) = match req.channel_binding {
+        ChannelBindingKind::Code => {
+            let code = rng::digits(state.rng.as_ref(), CODE_DIGITS);
+            let salt = rng::bytes(state.rng.as_ref(), 16);
+            let hash = state.secrets.codes.hash(&salt, &code);
+            (Some(code.to_string()), Some(salt), Some(hash))
+        }
+        ChannelBindingKind::Qr => (None, None, None),
+    };
+    let record = TransactionRecord {
+        id: id.clone(),
+        relying_party_id: relying_party_id.to_owned(),
+        person_id: person.id.clone(),
+        service_provider: service_provider.to_owned(),
+        reference_header: req.reference_header.clone(),
+        reference_body: req.reference_body.clone(),
+        channel_binding: req.channel_binding,
+        code_salt,
+        code_hash,
+        assurance: req.assurance,
+        challenge: rng::bytes(state.rng.as_ref(), 32),
+        status: TransactionStatus::Pending,
+        factor: None,
+        authenticator_id: None,
+        binding_failures: 0,
+        result_fetched: false,
+        created_at: now,
+        expires_at: now + policy.transaction_ttl,
+        answered_at: None,
+    };
+    tx.insert_transaction(&record)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        actor,
+        "transaction_created",
+        Some(&person.id),
+        None,
+        json!({
+            "transaction_id": id,
+            "relying_party_id": relying_party_id,
+            "channel_binding": req.channel_binding.as_str(),
+            "assurance": req.assurance.as_str(),
+        }),
+    )?;
+    tx.commit()?;
+    state.waiters.wake(&person.id);
+    Ok(Created { record, code })
+}
+
+/// The response to a relying party for a created transaction.
+pub fn created_response(state: &AppState, created: Created) -> CreateAuthenticationResponse {
+    let t = &created.record;
+    CreateAuthenticationResponse {
+        transaction_id: t.id.clone(),
+        channel_binding: t.channel_binding,
+        code: created.code,
+        qr_token: (t.channel_binding == ChannelBindingKind::Qr)
+            .then(|| QrToken::issue(&qr_key(state, &t.id), &t.id, state.clock.now())),
+        expires_at: t.expires_at,
+    }
+}
+
+/// The pending transaction of the app's person, for the long poll.
+pub fn pending(state: &AppState, authenticator_id: &str) -> ApiResult<Option<PendingApproval>> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let app = tx
+        .authenticator(authenticator_id)?
+        .ok_or_else(|| not_found("no such authenticator"))?;
+    let person = person(tx.as_mut(), &app.person_id)?;
+    ensure_usable(&person, &app, &state.policy, now)?;
+    Ok(tx
+        .pending_transaction(&person.id, now)?
+        .map(|t| PendingApproval {
+            transaction_id: t.id,
+            challenge: B64(t.challenge),
+            service_provider: t.service_provider,
+            reference_header: t.reference_header,
+            reference_body: t.reference_body,
+            channel_binding_kind: t.channel_binding,
+            assurance: t.assurance,
+            expires_at: t.expires_at,
+        }))
+}
+
+fn binding_matches(state: &AppState, t: &TransactionRecord, value: &str) -> bool {
+    match t.channel_binding {
+        ChannelBindingKind::Code => match (parse_code(value), &t.code_salt, &t.code_hash) {
+            (Ok(code), Some(salt), Some(hash)) => state.secrets.codes.verify(salt, code, hash),
+            _ => false,
+        },
+        ChannelBindingKind::Qr => QrToken::parse(value)
+            .map(|token| token.is_valid(&qr_key(state, &t.id), &t.id, state.clock.now()))
+            .unwrap_or(false),
+    }
+}
+
+/// `POST /v1/app/approvals/answer`: every check in one transaction; a failed answer consumes
+/// the challenge (a fresh one replaces it) and is committed with its consequences.
+pub fn answer(
+    state: &AppState,
+    authenticator_id: &str,
+    req: &ApprovalAnswerRequest,
+) -> ApiResult<ApprovalAnswerResponse> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let mut app = tx
+        .authenticator(authenticator_id)?
+        .ok_or_else(|| not_found("no such authenticator"))?;
+    let person = person(tx.as_mut(), &app.person_id)?;
+    let mut t = tx
+        .transaction(&req.transaction_id)?
+        .filter(|t| t.person_id == person.id)
+        .ok_or_else(|| not_found("no such transaction"))?;
+    if t.status != TransactionStatus::Pending {
+        return Err(ApiError::refuse(
+            ErrorCode::TransactionNotPending,
+            "the transaction is not pending",
+        ));
+    }
+    if t.expires_at <= now {
+        t.status = TransactionStatus::Expired;
+        tx.update_transaction(&t)?;
+        tx.commit()?;
+        return Err(ApiError::refuse(
+            ErrorCode::TransactionExpired,
+            "the transaction expired",
+        ));
+    }
+    if !mitid_protocol::ct::eq(&t.challenge, &req.challenge.0) {
+        return Err(ApiError::refuse(
+            ErrorCode::Replay,
+            "stale challenge: fetch the pending approval again",
+        ));
+    }
+    let answered_challenge =
+        std::mem::replace(&mut t.challenge, rng::bytes(state.rng.as_ref(), 32));
+    let purpose = PinPurpose::Approval {
+        transaction_id: t.id.clone(),
+    };
+    // A PIN attempt sent with this answer is used up by it, whatever the outcome.
+    let attempt = match &req.pin {
+        Some(proof) => Some(pin::take_attempt(
+            state,
+            tx.as_mut(),
+            &app,
+            proof,
+            &purpose,
+        )?),
+        None => None,
+    };
+    let outcome = decide(
+        state,
+        &mut app,
+        &person,
+        &mut t,
+        req,
+        &answered_challenge,
+        attempt,
+        &purpose,
+    )?;
+    tx.update_authenticator(&app)?;
+    if outcome.is_ok() {
+        app.counter = req.counter;
+        app.updated_at = now;
+        tx.update_authenticator(&app)?;
+        t.status = if req.approve {
+            TransactionStatus::Approved
+        } else {
+            TransactionStatus::Rejected
+        };
+        t.factor = req.approve.then_some(req.factor);
+        t.authenticator_id = Some(app.id.clone());
+        t.answered_at = Some(now);
+    }
+    tx.update_transaction(&t)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        &Actor::App(app.id.clone()),
+        match (&outcome, req.approve) {
+            (Ok(()), true) => "transaction_approved",
+            (Ok(()), false) => "transaction_rejected",
+            (Err(_), _) => "transaction_answer_refused",
+        },
+        Some(&person.id),
+        Some(&app.id),
+        json!({
+            "transaction_id": t.id,
+            "factor": req.factor.as_str(),
+            "refusal": outcome.as_ref().err().map(|e| e.code().as_str()),
+            "failures": app.failures,
+        }),
+    )?;
+    tx.commit()?;
+    outcome?;
+    Ok(ApprovalAnswerResponse { status: t.status })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    state: &AppState,
+    app: &mut crate::store::AuthenticatorRecord,
+    person: &crate::store::PersonRecord,
+    t: &mut TransactionRecord,
+    req: &ApprovalAnswerRequest,
+    challenge: &[u8],
+    attempt: Option<Result<crate::store::PinAttemptRecord, ApiError>>,
+    purpose: &PinPurpose,
+) -> ApiResult<Result<(), ApiError>> {
+    let now = state.clock.now();
+    // A PIN answer carries an attempt that was already counted: it is judged on the stored
+    // state, so the attempt that reached the threshold can still succeed.
+    let usable = if req.approve && req.factor == Factor::Pin {
+        ensure_usable_for_proof(person, app, now)
+    } else {
+        ensure_usable(person, app, &state.policy, now)
+    };
+    if let Err(e) = usable {
+        return Ok(Err(e));
+    }
+    let payload = ApprovalPayload {
+        challenge,
+        transaction_id: &t.id,
+        text_digest: display_text_digest(
+            &t.service_provider,
+            &t.reference_header,
+            &t.reference_body,
+        ),
+        channel_binding: &req.channel_binding,
+        authenticator_id: &app.id,
+        counter: req.counter,
+        factor: req.factor.signed(),
+        approve: req.approve,
+    }
+    .to_bytes();
+    let key = app
+        .device_public_key
+        .clone()
+        .ok_or(ApiError::KeyMaterial("active app without a device key"))?;
+    if verify(&key, &payload, &req.signature.0).is_err() {
+        return Ok(Err(ApiError::refuse(
+            ErrorCode::InvalidSignature,
+            "the approval signature is invalid",
+        )));
+    }
+    if req.counter <= app.counter {
+        return Ok(Err(ApiError::refuse(
+            ErrorCode::CounterNotIncreasing,
+            "the counter did not increase",
+        )
+        .with_detail(json!({ "last": app.counter }))));
+    }
+    if !req.approve {
+        // Rejecting needs only possession: the citizen may say no without a code or PIN.
+        return Ok(Ok(()));
+    }
+    if !binding_matches(state, t, &req.channel_binding) {
+        t.binding_failures += 1;
+        let max = state.policy.channel_binding_max_wrong;
+        if t.binding_failures >= max {
+            t.status = TransactionStatus::Failed;
+            t.answered_at = Some(now);
+        }
+        return Ok(Err(ApiError::refuse(
+            ErrorCode::ChannelBindingMismatch,
+            "the code or QR token does not match",
+        )
+        .with_detail(
+            json!({ "remaining": max.saturating_sub(t.binding_failures) }),
+        )));
+    }
+    match req.factor {
+        Factor::Swipe => {
+            if t.assurance != Assurance::Low {
+                return Ok(Err(ApiError::refuse(
+                    ErrorCode::FactorNotAllowed,
+                    "this transaction needs PIN or biometrics",
+                )));
+            }
+            Ok(Ok(()))
+        }
+        Factor::Pin => {
+            let (Some(proof), Some(attempt)) = (&req.pin, attempt) else {
+                return Ok(Err(ApiError::refuse(
+                    ErrorCode::BadRequest,
+                    "factor pin needs the pin proof",
+                )));
+            };
+            let attempt = match attempt {
+                Ok(a) => a,
+                Err(e) => return Ok(Err(e)),
+            };
+            pin::evaluate(state, app, &attempt, proof, purpose, &payload)
+        }
+        Factor::Biometrics => {
+            let Some(bio_key) = app.biometric_public_key.clone() else {
+                return Ok(Err(ApiError::refuse(
+                    ErrorCode::BiometricsNotEnabled,
+                    "biometrics are not enabled",
+                )));
+            };
+            let Some(signature) = &req.biometric_signature else {
+                return Ok(Err(ApiError::refuse(
+                    ErrorCode::BadRequest,
+                    "factor biometrics needs biometric_signature",
+                )));
+            };
+            if verify(&bio_key, &payload, &signature.0).is_err() {
+                return Ok(Err(ApiError::refuse(
+                    ErrorCode::InvalidSignature,
+                    "the biometric signature is invalid",
+                )));
+            }
+            Ok(Ok(()))
+        }
+    }
+}
+
+/// Loads a transaction of a relying party, marking it expired when its time is up.
+fn owned(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    relying_party_id: &str,
+    id: &str,
+) -> ApiResult<TransactionRecord> {
+    let mut t = tx
+        .transaction(id)?
+        .filter(|t| t.relying_party_id == relying_party_id && !t.result_fetched)
+        .ok_or_else(|| not_found("no such transaction"))?;
+    if t.status == TransactionStatus::Pending && t.expires_at <= state.clock.now() {
+        t.status = TransactionStatus::Expired;
+        tx.update_transaction(&t)?;
+    }
+    Ok(t)
+}
+
+/// The state or final result of a transaction; a final result is handed out once.
+pub fn result(
+    state: &AppState,
+    relying_party_id: &str,
+    id: &str,
+) -> ApiResult<AuthenticationResult> {
+    let mut tx = state.store.begin()?;
+    let mut t = owned(state, tx.as_mut(), relying_party_id, id)?;
+    let user_id = if t.status == TransactionStatus::Approved {
+        Some(person(tx.as_mut(), &t.person_id)?.user_id)
+    } else {
+        None
+    };
+    if t.status != TransactionStatus::Pending {
+        t.result_fetched = true;
+        tx.update_transaction(&t)?;
+        audit::record(
+            state,
+            tx.as_mut(),
+            &Actor::RelyingParty(relying_party_id.to_owned()),
+            "transaction_result_fetched",
+            Some(&t.person_id),
+            t.authenticator_id.as_deref(),
+            json!({ "transaction_id": t.id, "status": t.status.as_str() }),
+        )?;
+    }
+    tx.commit()?;
+    Ok(AuthenticationResult {
+        transaction_id: t.id,
+        status: t.status,
+        factor: t.factor,
+        user_id,
+        authenticator_id: t.authenticator_id,
+        answered_at: t.answered_at,
+        expires_at: t.expires_at,
+    })
+}
+
+/// The current QR token of a pending QR transaction.
+pub fn qr(state: &AppState, relying_party_id: &str, id: &str) -> ApiResult<QrTokenResponse> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let t = owned(state, tx.as_mut(), relying_party_id, id)?;
+    tx.commit()?;
+    if t.channel_binding != ChannelBindingKind::Qr {
+        return Err(ApiError::refuse(
+            ErrorCode::BadRequest,
+            "this transaction uses a code, not a QR token",
+        ));
+    }
+    if t.status != TransactionStatus::Pending {
+        return Err(ApiError::refuse(
+            ErrorCode::TransactionNotPending,
+            "the transaction is not pending",
+        ));
+    }
+    Ok(QrTokenResponse {
+        token: QrToken::issue(&qr_key(state, &t.id), &t.id, now),
+        refresh_after_seconds: QR_STEP_SECONDS - now.rem_euclid(QR_STEP_SECONDS),
+    })
+}

@@ -1,0 +1,202 @@
+//! Blocks: a citizen (or staff) blocks one authenticator, temporarily or permanently, or the
+//! whole MitID temporarily; lifting a block. Every block and unblock is audited and notified
+//! to every address on file.
+
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::wire::{AuthenticatorState, BlockScope, LockReason};
+use serde_json::json;
+
+use super::common::{forget_keys, own_authenticator, person, refusal_for};
+use crate::audit::{self, Actor};
+use crate::error::{ApiError, ApiResult};
+use crate::outbox;
+use crate::state::AppState;
+use crate::store::PersonRecord;
+
+/// Who lifts or sets a block (a citizen may lift only their own blocks).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockAuthority {
+    /// The citizen (app or self-service).
+    Citizen,
+    /// Support or citizen service.
+    Staff,
+}
+
+fn bad(m: &'static str) -> ApiError {
+    ApiError::refuse(ErrorCode::BadRequest, m)
+}
+
+/// Sets a block. Returns the person after the change.
+pub fn block(
+    state: &AppState,
+    actor: &Actor,
+    authority: BlockAuthority,
+    person_id: &str,
+    scope: BlockScope,
+    authenticator_id: Option<&str>,
+    permanent: bool,
+) -> ApiResult<PersonRecord> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let mut p = person(tx.as_mut(), person_id)?;
+    match scope {
+        BlockScope::WholeMitid => {
+            if permanent || authenticator_id.is_some() {
+                return Err(bad(
+                    "the whole MitID can only be blocked temporarily, without an authenticator",
+                ));
+            }
+            p.mitid_blocked = true;
+            tx.update_person(&p)?;
+            audit::record(
+                state,
+                tx.as_mut(),
+                actor,
+                "mitid_blocked",
+                Some(&p.id),
+                None,
+                json!({}),
+            )?;
+        }
+        BlockScope::Authenticator => {
+            let id = authenticator_id.ok_or_else(|| bad("authenticator_id is required"))?;
+            let mut a = own_authenticator(tx.as_mut(), &p.id, id)?;
+            if matches!(
+                a.state,
+                AuthenticatorState::PermanentlyBlocked | AuthenticatorState::Revoked
+            ) {
+                return Err(refusal_for(a.state, None, None));
+            }
+            if permanent {
+                a.state = AuthenticatorState::PermanentlyBlocked;
+                a.lock_reason = None;
+                a.locked_until = None;
+                forget_keys(&mut a);
+            } else {
+                a.state = AuthenticatorState::TemporarilyLocked;
+                a.lock_reason = Some(match authority {
+                    BlockAuthority::Citizen => LockReason::CitizenBlock,
+                    BlockAuthority::Staff => LockReason::StaffBlock,
+                });
+                a.locked_until = None;
+            }
+            a.updated_at = now;
+            tx.update_authenticator(&a)?;
+            audit::record(
+                state,
+                tx.as_mut(),
+                actor,
+                "authenticator_blocked",
+                Some(&p.id),
+                Some(&a.id),
+                json!({
+                    "kind": a.kind.as_str(),
+                    "permanent": permanent,
+                }),
+            )?;
+        }
+    }
+    outbox::notify_all(
+        state,
+        tx.as_mut(),
+        &p,
+        "block",
+        "MitID: A block was set on your MitID. If this was not you, contact MitID support.",
+    )?;
+    tx.commit()?;
+    Ok(p)
+}
+
+/// Lifts a block. A citizen lifts only their own block of one authenticator; staff lift
+/// citizen and staff blocks, code lockouts and the whole-MitID block. A lock after wrong
+/// PINs is lifted only by a PIN reset with a temporary PIN.
+pub fn unblock(
+    state: &AppState,
+    actor: &Actor,
+    authority: BlockAuthority,
+    person_id: &str,
+    scope: BlockScope,
+    authenticator_id: Option<&str>,
+) -> ApiResult<PersonRecord> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let mut p = person(tx.as_mut(), person_id)?;
+    match scope {
+        BlockScope::WholeMitid => {
+            if authority == BlockAuthority::Citizen {
+                return Err(ApiError::refuse(
+                    ErrorCode::Forbidden,
+                    "only support or citizen service lift a block of the whole MitID",
+                ));
+            }
+            p.mitid_blocked = false;
+            tx.update_person(&p)?;
+            audit::record(
+                state,
+                tx.as_mut(),
+                actor,
+                "mitid_unblocked",
+                Some(&p.id),
+                None,
+                json!({}),
+            )?;
+        }
+        BlockScope::Authenticator => {
+            let id = authenticator_id.ok_or_else(|| bad("authenticator_id is required"))?;
+            let mut a = own_authenticator(tx.as_mut(), &p.id, id)?;
+            if a.state != AuthenticatorState::TemporarilyLocked {
+                return Err(match a.state {
+                    AuthenticatorState::Active => bad("the authenticator is not blocked"),
+                    other => refusal_for(other, None, None),
+                });
+            }
+            let allowed = matches!(
+                (authority, a.lock_reason),
+                (BlockAuthority::Citizen, Some(LockReason::CitizenBlock))
+                    | (
+                        BlockAuthority::Staff,
+                        Some(
+                            LockReason::CitizenBlock
+                                | LockReason::StaffBlock
+                                | LockReason::CodeFailures
+                        )
+                    )
+            );
+            if !allowed {
+                return Err(ApiError::refuse(
+                    ErrorCode::Forbidden,
+                    "this lock cannot be lifted here (wrong PINs need a temporary PIN)",
+                )
+                .with_detail(json!({ "lock_reason": a.lock_reason.map(|r| r.as_str()) })));
+            }
+            // Wrong-code lockouts start afresh; an app's PIN failure count never resets here
+            // (otherwise block-and-unblock would buy extra guesses).
+            if a.lock_reason == Some(LockReason::CodeFailures) {
+                a.failures = 0;
+            }
+            a.state = AuthenticatorState::Active;
+            a.lock_reason = None;
+            a.locked_until = None;
+            a.updated_at = now;
+            tx.update_authenticator(&a)?;
+            audit::record(
+                state,
+                tx.as_mut(),
+                actor,
+                "authenticator_unblocked",
+                Some(&p.id),
+                Some(&a.id),
+                json!({ "kind": a.kind.as_str() }),
+            )?;
+        }
+    }
+    outbox::notify_all(
+        state,
+        tx.as_mut(),
+        &p,
+        "unblock",
+        "MitID: A block on your MitID was lifted. If this was not you, contact MitID support.",
+    )?;
+    tx.commit()?;
+    Ok(p)
+}

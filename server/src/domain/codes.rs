@@ -1,0 +1,160 @@
+//! Short codes (temporary PINs, activation codes): issued with OS randomness, stored as a
+//! salted keyed hash, single use, time-limited, void after too many wrong entries. An entry
+//! is counted (and committed) before it is checked, so no crash or race yields a free guess.
+
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::clock::UnixSeconds;
+use serde_json::json;
+use zeroize::Zeroizing;
+
+use crate::crypto::rng;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::{CodeKind, CodeRecord, CodeState, Tx};
+
+/// A new code and its clear text (to send once; never stored).
+pub struct Issued {
+    /// The stored record.
+    pub record: CodeRecord,
+    /// The code itself.
+    pub code: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("record", &self.record)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Issues a code of `kind`; every older live code of the same kind and owner is superseded
+/// (issuing never resets an app's failure count: that lives on the authenticator).
+#[allow(clippy::too_many_arguments)]
+pub fn issue(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    kind: CodeKind,
+    person_id: &str,
+    owner: Option<&str>,
+    delivery: &str,
+    ttl: i64,
+    digits: usize,
+    issued_by: &str,
+) -> ApiResult<Issued> {
+    tx.supersede_codes(kind, person_id, owner)?;
+    let now = state.clock.now();
+    let code = rng::digits(state.rng.as_ref(), digits);
+    let salt = rng::bytes(state.rng.as_ref(), 16);
+    let record = CodeRecord {
+        id: rng::id(state.rng.as_ref(), "cd"),
+        kind,
+        person_id: person_id.to_owned(),
+        owner: owner.map(str::to_owned),
+        hash: state.secrets.codes.hash(&salt, &code),
+        salt,
+        delivery: delivery.to_owned(),
+        issued_by: issued_by.to_owned(),
+        wrong_tries: 0,
+        state: CodeState::Issued,
+        created_at: now,
+        expires_at: now + ttl,
+    };
+    tx.insert_code(&record)?;
+    Ok(Issued { record, code })
+}
+
+fn wrong(remaining: u32) -> ApiError {
+    ApiError::refuse(ErrorCode::WrongCode, "the code is wrong")
+        .with_detail(json!({ "remaining": remaining }))
+}
+
+/// Phase 1, in its own committed transaction: counts one entry against the live code.
+/// Returns the code's id to check in phase 2, or the refusal.
+pub fn count_entry(
+    state: &AppState,
+    kind: CodeKind,
+    person_id: &str,
+    owner: Option<&str>,
+) -> ApiResult<Result<String, ApiError>> {
+    let max = state.policy.code_max_wrong;
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let Some(mut code) = tx.live_code(kind, person_id, owner)? else {
+        // Same answer as a wrong code: nothing tells whether a code exists.
+        return Ok(Err(wrong(max.saturating_sub(1))));
+    };
+    if code.expires_at <= now {
+        return Ok(Err(ApiError::refuse(
+            ErrorCode::CodeExpired,
+            "the code has expired",
+        )));
+    }
+    if code.wrong_tries >= max {
+        code.state = CodeState::Void;
+        tx.update_code(&code)?;
+        tx.commit()?;
+        return Ok(Err(too_many()));
+    }
+    code.wrong_tries += 1;
+    tx.update_code(&code)?;
+    tx.commit()?;
+    Ok(Ok(code.id))
+}
+
+fn too_many() -> ApiError {
+    ApiError::refuse(
+        ErrorCode::TooManyTries,
+        "too many wrong entries: the code is void",
+    )
+}
+
+/// Phase 2, inside the caller's transaction: checks `entered` against the counted code. A
+/// right code is marked used (the caller commits); a wrong one stays counted and is void
+/// after the last allowed entry (the caller must commit the refusal too).
+pub fn check_counted(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    kind: CodeKind,
+    person_id: &str,
+    owner: Option<&str>,
+    code_id: &str,
+    entered: &str,
+) -> ApiResult<Result<CodeRecord, ApiError>> {
+    let now: UnixSeconds = state.clock.now();
+    let Some(mut code) = tx
+        .live_code(kind, person_id, owner)?
+        .filter(|c| c.id == code_id)
+    else {
+        // Superseded or used by a concurrent request between the two phases.
+        return Ok(Err(ApiError::refuse(
+            ErrorCode::CodeUsed,
+            "the code is no longer valid",
+        )));
+    };
+    if code.expires_at <= now {
+        return Ok(Err(ApiError::refuse(
+            ErrorCode::CodeExpired,
+            "the code has expired",
+        )));
+    }
+    if state
+        .secrets
+        .codes
+        .verify(&code.salt, entered.trim(), &code.hash)
+    {
+        code.state = CodeState::Used;
+        code.wrong_tries = code.wrong_tries.saturating_sub(1);
+        tx.update_code(&code)?;
+        Ok(Ok(code))
+    } else {
+        let max = state.policy.code_max_wrong;
+        if code.wrong_tries >= max {
+            code.state = CodeState::Void;
+            tx.update_code(&code)?;
+            Ok(Err(too_many()))
+        } else {
+            Ok(Err(wrong(max - code.wrong_tries)))
+        }
+    }
+}

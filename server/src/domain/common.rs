@@ -1,0 +1,241 @@
+//! Loading helpers and the checks most operations share.
+
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::clock::UnixSeconds;
+use mitid_protocol::wire::{AuthenticatorInfo, AuthenticatorKind, AuthenticatorState, LockReason};
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
+use crate::policy::Policy;
+use crate::store::{AuthenticatorRecord, PersonRecord, Tx};
+
+/// `not_found` with a message.
+pub fn not_found(what: &'static str) -> ApiError {
+    ApiError::refuse(ErrorCode::NotFound, what)
+}
+
+/// The person, or `not_found`.
+pub fn person(tx: &mut dyn Tx, id: &str) -> ApiResult<PersonRecord> {
+    tx.person(id)?.ok_or_else(|| not_found("no such person"))
+}
+
+/// The authenticator, or `not_found`.
+pub fn authenticator(tx: &mut dyn Tx, id: &str) -> ApiResult<AuthenticatorRecord> {
+    tx.authenticator(id)?
+        .ok_or_else(|| not_found("no such authenticator"))
+}
+
+/// The person's authenticator `id`, or `not_found` (also for another person's).
+pub fn own_authenticator(
+    tx: &mut dyn Tx,
+    person_id: &str,
+    id: &str,
+) -> ApiResult<AuthenticatorRecord> {
+    tx.authenticator(id)?
+        .filter(|a| a.person_id == person_id)
+        .ok_or_else(|| not_found("no such authenticator"))
+}
+
+/// The stored state, with a time-limited lock that is over counted as active.
+pub fn stored_state(
+    a: &AuthenticatorRecord,
+    now: UnixSeconds,
+) -> (AuthenticatorState, Option<LockReason>) {
+    match a.state {
+        AuthenticatorState::TemporarilyLocked
+            if a.lock_reason == Some(LockReason::CodeFailures)
+                && a.locked_until.is_some_and(|t| t <= now) =>
+        {
+            (AuthenticatorState::Active, None)
+        }
+        state => (state, a.lock_reason),
+    }
+}
+
+/// The state the rules act on for anything new (a new PIN attempt, a swipe, self-service):
+/// an app whose failure count reached the lock threshold is temporarily locked even before
+/// a failed KE3 recorded it (abandoned attempts count as failures).
+pub fn effective_state(
+    a: &AuthenticatorRecord,
+    policy: &Policy,
+    now: UnixSeconds,
+) -> (AuthenticatorState, Option<LockReason>) {
+    match stored_state(a, now) {
+        (AuthenticatorState::Active, _)
+            if a.kind == AuthenticatorKind::App && a.failures >= policy.pin_failures_to_lock =>
+        {
+            (
+                AuthenticatorState::TemporarilyLocked,
+                Some(LockReason::PinFailures),
+            )
+        }
+        other => other,
+    }
+}
+
+/// Refuses unless the person's MitID is not blocked and the authenticator is usable for
+/// something new.
+pub fn ensure_usable(
+    person: &PersonRecord,
+    a: &AuthenticatorRecord,
+    policy: &Policy,
+    now: UnixSeconds,
+) -> ApiResult<()> {
+    ensure_not_blocked(person)?;
+    let (state, reason) = effective_state(a, policy, now);
+    state_error(state, reason, a.locked_until)
+}
+
+/// Refuses unless the MitID is not blocked and the stored state is active: the check before
+/// evaluating a PIN proof whose attempt was already counted (the attempt that raised the
+/// count to the threshold must still be able to succeed).
+pub fn ensure_usable_for_proof(
+    person: &PersonRecord,
+    a: &AuthenticatorRecord,
+    now: UnixSeconds,
+) -> ApiResult<()> {
+    ensure_not_blocked(person)?;
+    let (state, reason) = stored_state(a, now);
+    state_error(state, reason, a.locked_until)
+}
+
+fn ensure_not_blocked(person: &PersonRecord) -> ApiResult<()> {
+    if person.mitid_blocked {
+        return Err(ApiError::refuse(
+            ErrorCode::Blocked,
+            "the whole MitID is temporarily blocked",
+        ));
+    }
+    Ok(())
+}
+
+/// `Ok` for an active state, otherwise its refusal.
+pub fn state_error(
+    state: AuthenticatorState,
+    reason: Option<LockReason>,
+    locked_until: Option<UnixSeconds>,
+) -> ApiResult<()> {
+    match state {
+        AuthenticatorState::Active => Ok(()),
+        other => Err(refusal_for(other, reason, locked_until)),
+    }
+}
+
+/// The refusal for an authenticator in `state` (for `active`: `forbidden`, which callers
+/// only reach when a rule needs another state).
+pub fn refusal_for(
+    state: AuthenticatorState,
+    reason: Option<LockReason>,
+    locked_until: Option<UnixSeconds>,
+) -> ApiError {
+    match state {
+        AuthenticatorState::Active => ApiError::refuse(
+            ErrorCode::Forbidden,
+            "not allowed in the authenticator's state",
+        ),
+        AuthenticatorState::TemporarilyLocked => ApiError::refuse(
+            ErrorCode::TemporarilyLocked,
+            "the authenticator is temporarily locked",
+        )
+        .with_detail(json!({
+            "lock_reason": reason.map(|r| r.as_str()),
+            "locked_until": locked_until,
+        })),
+        AuthenticatorState::PermanentlyBlocked => ApiError::refuse(
+            ErrorCode::PermanentlyBlocked,
+            "the authenticator is permanently blocked",
+        ),
+        AuthenticatorState::Revoked => {
+            ApiError::refuse(ErrorCode::Revoked, "the authenticator was revoked")
+        }
+    }
+}
+
+/// The mobile number a code may be sent to by SMS now, or the refusal (none on file, or it
+/// changed less than 120 hours ago: a SIM-swap attacker must not receive codes).
+pub fn sms_number(person: &PersonRecord, policy: &Policy, now: UnixSeconds) -> ApiResult<String> {
+    let mobile = person
+        .mobile
+        .clone()
+        .ok_or_else(|| ApiError::refuse(ErrorCode::NoMobileNumber, "no mobile number on file"))?;
+    if let Some(changed) = person.mobile_changed_at {
+        let allowed_from = changed + policy.mobile_change_quarantine;
+        if now < allowed_from {
+            return Err(ApiError::refuse(
+                ErrorCode::NumberChangedRecently,
+                "the mobile number changed less than 120 hours ago",
+            )
+            .with_detail(json!({ "allowed_from": allowed_from })));
+        }
+    }
+    Ok(mobile)
+}
+
+/// The public view of an authenticator.
+pub fn info(a: &AuthenticatorRecord, policy: &Policy, now: UnixSeconds) -> AuthenticatorInfo {
+    let (state, lock_reason) = effective_state(a, policy, now);
+    AuthenticatorInfo {
+        authenticator_id: a.id.clone(),
+        kind: a.kind,
+        state,
+        lock_reason: if state == AuthenticatorState::TemporarilyLocked {
+            lock_reason
+        } else {
+            None
+        },
+        locked_until: if state == AuthenticatorState::TemporarilyLocked {
+            a.locked_until
+        } else {
+            None
+        },
+        serial: a.serial.clone(),
+        biometrics_enabled: a.biometric_public_key.is_some(),
+        created_at: a.created_at,
+    }
+}
+
+/// A fresh authenticator record with every optional field empty.
+pub fn new_authenticator(
+    id: String,
+    person_id: &str,
+    kind: AuthenticatorKind,
+    now: UnixSeconds,
+) -> AuthenticatorRecord {
+    AuthenticatorRecord {
+        id,
+        person_id: person_id.to_owned(),
+        kind,
+        state: AuthenticatorState::Active,
+        lock_reason: None,
+        locked_until: None,
+        failures: 0,
+        opaque_record: None,
+        device_public_key: None,
+        biometric_public_key: None,
+        counter: 0,
+        serial: None,
+        secret: None,
+        password_hash: None,
+        last_totp_step: None,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Forgets every key and secret of an authenticator (permanent block, revocation).
+pub fn forget_keys(a: &mut AuthenticatorRecord) {
+    a.opaque_record = None;
+    a.device_public_key = None;
+    a.biometric_public_key = None;
+    a.secret = None;
+    a.password_hash = None;
+}
+
+/// Whether an app counts towards the "3 active apps" rule (anything not gone for good).
+pub fn counts_as_active_app(a: &AuthenticatorRecord) -> bool {
+    a.kind == AuthenticatorKind::App
+        && matches!(
+            a.state,
+            AuthenticatorState::Active | AuthenticatorState::TemporarilyLocked
+        )
+}

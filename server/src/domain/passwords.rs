@@ -1,0 +1,288 @@
+//! Passwords: set with an activation code, changed in self-service after the 24-hour access
+//! wait, and used with a code display at log-in (Argon2id; the count is raised before the
+//! check, as for PINs).
+
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::user_id::UserId;
+use mitid_protocol::wire::web::{
+    PasswordActivateRequest, PasswordChanged, WebPasswordLoginRequest,
+};
+use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, LockReason};
+use serde_json::json;
+
+use super::codes;
+use super::common::{effective_state, new_authenticator, person, refusal_for};
+use super::hardware::{check_code, code_device};
+use crate::audit::{self, Actor};
+use crate::crypto::{password, rng};
+use crate::error::{ApiError, ApiResult};
+use crate::outbox;
+use crate::state::AppState;
+use crate::store::{AuthenticatorRecord, CodeKind, PersonRecord, Tx};
+
+fn check_rules(state: &AppState, new_password: &str, user_id: &str) -> ApiResult<()> {
+    password::check(
+        new_password,
+        user_id,
+        state.policy.password_min_len,
+        state.policy.password_max_len,
+    )
+    .map_err(|rule| {
+        ApiError::refuse(ErrorCode::PasswordInvalid, "the password breaks a rule")
+            .with_detail(json!({ "rule": rule.code() }))
+    })
+}
+
+fn current_password(tx: &mut dyn Tx, person_id: &str) -> ApiResult<Option<AuthenticatorRecord>> {
+    Ok(tx.authenticators_of(person_id)?.into_iter().find(|a| {
+        a.kind == AuthenticatorKind::Password
+            && matches!(
+                a.state,
+                AuthenticatorState::Active | AuthenticatorState::TemporarilyLocked
+            )
+    }))
+}
+
+/// Stores `hash` as the person's password (replacing the usable one, or adding one).
+fn store_password(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    p: &PersonRecord,
+    hash: String,
+    actor: &Actor,
+) -> ApiResult<PasswordChanged> {
+    let now = state.clock.now();
+    let record = match current_password(tx, &p.id)? {
+        Some(mut a) => {
+            a.password_hash = Some(hash);
+            a.state = AuthenticatorState::Active;
+            a.lock_reason = None;
+            a.locked_until = None;
+            a.failures = 0;
+            a.updated_at = now;
+            tx.update_authenticator(&a)?;
+            a
+        }
+        None => {
+            let mut a = new_authenticator(
+                rng::id(state.rng.as_ref(), "au"),
+                &p.id,
+                AuthenticatorKind::Password,
+                now,
+            );
+            a.password_hash = Some(hash);
+            tx.insert_authenticator(&a)?;
+            a
+        }
+    };
+    audit::record(
+        state,
+        tx,
+        actor,
+        "password_set",
+        Some(&p.id),
+        Some(&record.id),
+        json!({}),
+    )?;
+    outbox::notify_all(
+        state,
+        tx,
+        p,
+        "password_changed",
+        "MitID: Your MitID password was changed. If this was not you, contact MitID support.",
+    )?;
+    Ok(PasswordChanged {
+        authenticator_id: record.id,
+        changed_at: now,
+    })
+}
+
+/// `POST /v1/web/password/activate`: an activation code from support or citizen service.
+pub fn activate(state: &AppState, req: &PasswordActivateRequest) -> ApiResult<PasswordChanged> {
+    let wrong = || {
+        ApiError::refuse(ErrorCode::WrongCode, "the code is wrong")
+            .with_detail(json!({ "remaining": state.policy.code_max_wrong.saturating_sub(1) }))
+    };
+    let user_id = UserId::parse(&req.user_id, None).map_err(|_| wrong())?;
+    let p = {
+        let mut tx = state.store.begin()?;
+        tx.person_by_user_id(user_id.as_str())?.ok_or_else(wrong)?
+    };
+    // The rules first: a password that would be refused costs no code entry.
+    check_rules(state, req.new_password.expose(), &p.user_id)?;
+    let hash = password::hash(state.rng.as_ref(), req.new_password.expose())?;
+    let code_id = codes::count_entry(state, CodeKind::ActivationPassword, &p.id, None)??;
+    let mut tx = state.store.begin()?;
+    let checked = codes::check_counted(
+        state,
+        tx.as_mut(),
+        CodeKind::ActivationPassword,
+        &p.id,
+        None,
+        &code_id,
+        req.activation_code.expose(),
+    )?;
+    if let Err(e) = checked {
+        audit::record(
+            state,
+            tx.as_mut(),
+            &Actor::Anonymous,
+            "activation_code_refused",
+            Some(&p.id),
+            None,
+            json!({ "code": e.code().as_str() }),
+        )?;
+        tx.commit()?;
+        return Err(e);
+    }
+    let changed = store_password(state, tx.as_mut(), &p, hash, &Actor::Anonymous)?;
+    tx.commit()?;
+    Ok(changed)
+}
+
+/// `POST /v1/web/password`: only inside the access window opened 24 hours after the request.
+pub fn change(
+    state: &AppState,
+    actor: &Actor,
+    person_id: &str,
+    new_password: &str,
+) -> ApiResult<PasswordChanged> {
+    let now = state.clock.now();
+    let p = {
+        let mut tx = state.store.begin()?;
+        let p = person(tx.as_mut(), person_id)?;
+        let access = tx.password_access(&p.id)?;
+        match access {
+            Some(a) if a.opens_at <= now && now < a.closes_at => {}
+            Some(a) if now < a.opens_at => {
+                return Err(ApiError::refuse(
+                    ErrorCode::NotYetAllowed,
+                    "the password can be changed 24 hours after access was requested",
+                )
+                .with_detail(json!({ "opens_at": a.opens_at })));
+            }
+            _ => {
+                return Err(ApiError::refuse(
+                    ErrorCode::NotYetAllowed,
+                    "request access to change the password first",
+                ));
+            }
+        }
+        if current_password(tx.as_mut(), &p.id)?.is_none() {
+            return Err(super::common::not_found("no password to change"));
+        }
+        p
+    };
+    check_rules(state, new_password, &p.user_id)?;
+    let hash = password::hash(state.rng.as_ref(), new_password)?;
+    let mut tx = state.store.begin()?;
+    let changed = store_password(state, tx.as_mut(), &p, hash, actor)?;
+    // The access is used up.
+    if let Some(mut access) = tx.password_access(&p.id)? {
+        access.closes_at = now;
+        access.announced = true;
+        tx.put_password_access(&access)?;
+    }
+    tx.commit()?;
+    Ok(changed)
+}
+
+/// `POST /v1/web/login/password`: user ID, password and a code from the code display (or
+/// audio code reader). Returns the person and the code device used.
+pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(PersonRecord, String)> {
+    let now = state.clock.now();
+    let policy = &state.policy;
+    let wrong = |remaining: u32| {
+        ApiError::refuse(ErrorCode::WrongPassword, "wrong user ID, password or code")
+            .with_detail(json!({ "remaining": remaining }))
+    };
+    let user_id = UserId::parse(&req.user_id, None)
+        .map_err(|_| wrong(policy.password_failures_to_lock - 1))?;
+    // Phase 1: raise the password's count and commit before the (slow) check.
+    let (p, pw) = {
+        let mut tx = state.store.begin()?;
+        let Some(p) = tx.person_by_user_id(user_id.as_str())? else {
+            let _ = password::verify(req.password.expose(), super::staff::dummy_hash());
+            return Err(wrong(policy.password_failures_to_lock - 1));
+        };
+        if p.mitid_blocked {
+            return Err(ApiError::refuse(
+                ErrorCode::Blocked,
+                "the whole MitID is temporarily blocked",
+            ));
+        }
+        let mut pw = current_password(tx.as_mut(), &p.id)?.ok_or_else(|| wrong(0))?;
+        let (eff, reason) = effective_state(&pw, policy, now);
+        if eff != AuthenticatorState::Active {
+            return Err(refusal_for(eff, reason, pw.locked_until));
+        }
+        if pw.state != AuthenticatorState::Active {
+            // A time-limited lock that is over.
+            pw.state = AuthenticatorState::Active;
+            pw.lock_reason = None;
+            pw.locked_until = None;
+            pw.failures = 0;
+        }
+        pw.failures += 1;
+        tx.update_authenticator(&pw)?;
+        tx.commit()?;
+        (p, pw)
+    };
+    let right = pw
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| password::verify(req.password.expose(), h));
+    let mut tx = state.store.begin()?;
+    let mut pw = tx
+        .authenticator(&pw.id)?
+        .ok_or(ApiError::KeyMaterial("password vanished"))?;
+    if !right {
+        if pw.failures >= policy.password_failures_to_lock {
+            pw.state = AuthenticatorState::TemporarilyLocked;
+            pw.lock_reason = Some(LockReason::CodeFailures);
+            pw.locked_until = Some(now + policy.code_lock_duration);
+        }
+        tx.update_authenticator(&pw)?;
+        audit::record(
+            state,
+            tx.as_mut(),
+            &Actor::Anonymous,
+            "password_refused",
+            Some(&p.id),
+            Some(&pw.id),
+            json!({ "failures": pw.failures }),
+        )?;
+        tx.commit()?;
+        return Err(wrong(
+            policy.password_failures_to_lock.saturating_sub(pw.failures),
+        ));
+    }
+    pw.failures = 0;
+    tx.update_authenticator(&pw)?;
+    let all = tx.authenticators_of(&p.id)?;
+    let Some(mut device) = code_device(state, &all) else {
+        tx.commit()?;
+        return Err(ApiError::refuse(
+            ErrorCode::NotFound,
+            "no code display or audio code reader",
+        ));
+    };
+    let outcome = check_code(state, &mut device, req.otp.expose())?;
+    tx.update_authenticator(&device)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        &Actor::Anonymous,
+        if outcome.is_ok() {
+            "password_login"
+        } else {
+            "code_refused"
+        },
+        Some(&p.id),
+        Some(&device.id),
+        json!({ "failures": device.failures }),
+    )?;
+    tx.commit()?;
+    outcome?;
+    Ok((p, device.id))
+}

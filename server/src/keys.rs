@@ -1,0 +1,117 @@
+//! The server's secrets, in a key file beside (never inside) the database: the OPAQUE key
+//! material, the code-hashing key and the sealing key. Created on first start with mode 0600.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use mitid_protocol::b64::B64;
+use mitid_protocol::pin_proof::ServerKeys;
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use crate::crypto::codes::CodeHasher;
+use crate::crypto::rng::{key32, SecureRandom};
+use crate::crypto::seal::Sealer;
+
+/// File name of the key file inside the data directory.
+pub const KEY_FILE: &str = "server-keys.json";
+
+/// Why the key file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFileError {
+    /// Reading or writing failed.
+    #[error("key file I/O: {0}")]
+    Io(#[from] std::io::Error),
+    /// The file does not hold valid keys.
+    #[error("key file is corrupt")]
+    Corrupt,
+}
+
+/// The loaded secrets.
+pub struct ServerSecrets {
+    /// OPAQUE key material.
+    pub opaque: ServerKeys,
+    /// Keyed hashing of codes.
+    pub codes: CodeHasher,
+    /// Sealing of stored secrets.
+    pub sealer: Sealer,
+}
+
+impl std::fmt::Debug for ServerSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerSecrets(..)")
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyFile {
+    version: u32,
+    opaque: B64,
+    code_key: B64,
+    sealing_key: B64,
+}
+
+impl Drop for KeyFile {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        self.opaque.0.zeroize();
+        self.code_key.0.zeroize();
+        self.sealing_key.0.zeroize();
+    }
+}
+
+impl ServerSecrets {
+    /// Loads the key file in `dir`, creating it (0600, written atomically) if missing.
+    pub fn load_or_create(dir: &Path, rng: &dyn SecureRandom) -> Result<Self, KeyFileError> {
+        let path = dir.join(KEY_FILE);
+        if !path.exists() {
+            let opaque = ServerKeys::generate();
+            let file = KeyFile {
+                version: 1,
+                opaque: B64(opaque.to_bytes().to_vec()),
+                code_key: B64(key32(rng).to_vec()),
+                sealing_key: B64(key32(rng).to_vec()),
+            };
+            let text =
+                Zeroizing::new(serde_json::to_vec(&file).map_err(|_| KeyFileError::Corrupt)?);
+            write_private(&path, &text)?;
+        }
+        let text = Zeroizing::new(fs::read(&path)?);
+        let file: KeyFile = serde_json::from_slice(&text).map_err(|_| KeyFileError::Corrupt)?;
+        if file.version != 1 || file.code_key.0.len() != 32 || file.sealing_key.0.len() != 32 {
+            return Err(KeyFileError::Corrupt);
+        }
+        Ok(Self {
+            opaque: ServerKeys::from_bytes(&file.opaque.0).map_err(|_| KeyFileError::Corrupt)?,
+            codes: CodeHasher::new(&file.code_key.0),
+            sealer: Sealer::new(&file.sealing_key.0).map_err(|_| KeyFileError::Corrupt)?,
+        })
+    }
+}
+
+/// Writes a secret file: mode 0600 from creation, fsynced, then renamed into place so that
+/// a crash never leaves half a key file.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    drop(file);
+    fs::rename(&tmp, path)?;
+    if let Some(parent) = path.parent() {
+        // The rename is durable only once the directory entry is.
+        if let Ok(dir) = fs::File::open(parent) {
+            let _ = dir.sync_all();
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! SMS and e-mail: queued in the outbox table (text sealed) inside the transaction that
+//! decided to send, handed to a [`MessageSender`] after the commit. A real SMS gateway plugs
+//! in as another sender; [`CapturingSender`] keeps messages in memory for tests and the demo.
+
+use std::sync::Mutex;
+
+use mitid_protocol::clock::UnixSeconds;
+use zeroize::Zeroizing;
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::store::{OutboxRecord, PersonRecord, Tx};
+
+/// SMS or e-mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// SMS to the mobile number on file.
+    Sms,
+    /// E-mail to the address on file.
+    Email,
+}
+
+impl Channel {
+    /// The stored name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Email => "email",
+        }
+    }
+}
+
+/// A message handed to a sender. `Debug` never shows the text (it may hold a code).
+#[derive(Clone)]
+pub struct OutboundMessage {
+    /// SMS or e-mail.
+    pub channel: Channel,
+    /// The number or address.
+    pub recipient: String,
+    /// What it is about (`temporary_pin`, `activation_code`, `new_app`, …).
+    pub kind: String,
+    /// The person.
+    pub person_id: Option<String>,
+    /// The text.
+    pub text: Zeroizing<String>,
+    /// When it was queued.
+    pub queued_at: UnixSeconds,
+}
+
+impl std::fmt::Debug for OutboundMessage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboundMessage")
+            .field("channel", &self.channel)
+            .field("recipient", &mask_recipient(&self.recipient))
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A gateway failure (the message stays queued and is retried).
+#[derive(Debug, thiserror::Error)]
+#[error("the message gateway failed: {0}")]
+pub struct SendError(pub String);
+
+/// Delivers messages (SMS gateway, mail server).
+pub trait MessageSender: Send + Sync + std::fmt::Debug {
+    /// Delivers one message.
+    fn send(&self, message: &OutboundMessage) -> Result<(), SendError>;
+}
+
+/// Keeps every message in memory (tests, the desktop demo).
+#[derive(Debug, Default)]
+pub struct CapturingSender {
+    messages: Mutex<Vec<OutboundMessage>>,
+}
+
+impl CapturingSender {
+    /// An empty capture.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Every message so far, oldest first.
+    pub fn messages(&self) -> Vec<OutboundMessage> {
+        self.messages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The newest message to `recipient` of `kind`, if any.
+    pub fn last(&self, recipient: &str, kind: &str) -> Option<OutboundMessage> {
+        self.messages()
+            .into_iter()
+            .rev()
+            .find(|m| m.recipient == recipient && m.kind == kind)
+    }
+}
+
+impl MessageSender for CapturingSender {
+    fn send(&self, message: &OutboundMessage) -> Result<(), SendError> {
+        self.messages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message.clone());
+        Ok(())
+    }
+}
+
+/// Logs that a message would go out, without its text (the binary's default until a
+/// gateway is configured).
+#[derive(Debug, Default)]
+pub struct LogSender;
+
+impl MessageSender for LogSender {
+    fn send(&self, message: &OutboundMessage) -> Result<(), SendError> {
+        tracing::info!(
+            channel = message.channel.as_str(),
+            recipient = %mask_recipient(&message.recipient),
+            kind = %message.kind,
+            "message handed to the log sender (no gateway configured)"
+        );
+        Ok(())
+    }
+}
+
+/// `+45******78` / `s***@example.dk`: enough for the citizen to recognise, no more.
+pub fn mask_recipient(recipient: &str) -> String {
+    if let Some((local, domain)) = recipient.split_once('@') {
+        let first: String = local.chars().take(1).collect();
+        return format!("{first}***@{domain}");
+    }
+    let chars: Vec<char> = recipient.chars().collect();
+    if chars.len() <= 4 {
+        return "*".repeat(chars.len());
+    }
+    let head = if chars[0] == '+' { 3 } else { 0 };
+    let tail = 2;
+    let mut out: String = chars[..head].iter().collect();
+    out.push_str(&"*".repeat(chars.len() - head - tail));
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+const SEAL_CONTEXT: &str = "outbox v1";
+
+/// Queues a message inside `tx` (the text sealed; nothing leaves before the commit).
+pub fn queue(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    channel: Channel,
+    recipient: &str,
+    kind: &str,
+    person_id: Option<&str>,
+    text: &str,
+) -> ApiResult<()> {
+    let sealed = state
+        .secrets
+        .sealer
+        .seal(state.rng.as_ref(), SEAL_CONTEXT, text.as_bytes());
+    tx.enqueue_message(&OutboxRecord {
+        id: 0,
+        channel: channel.as_str().to_owned(),
+        recipient: recipient.to_owned(),
+        kind: kind.to_owned(),
+        person_id: person_id.map(str::to_owned),
+        sealed_body: sealed,
+        created_at: state.clock.now(),
+        sent_at: None,
+    })?;
+    Ok(())
+}
+
+/// Queues a notification to every address on file (mobile and e-mail).
+pub fn notify_all(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    person: &PersonRecord,
+    kind: &str,
+    text: &str,
+) -> ApiResult<()> {
+    if let Some(mobile) = &person.mobile {
+        queue(
+            state,
+            tx,
+            Channel::Sms,
+            mobile,
+            kind,
+            Some(&person.id),
+            text,
+        )?;
+    }
+    if let Some(email) = &person.email {
+        queue(
+            state,
+            tx,
+            Channel::Email,
+            email,
+            kind,
+            Some(&person.id),
+            text,
+        )?;
+    }
+    Ok(())
+}
+
+/// Hands every queued message to the sender; failures stay queued for the next run.
+pub fn dispatch(state: &AppState) -> ApiResult<usize> {
+    let pending = {
+        let mut tx = state.store.begin()?;
+        let pending = tx.unsent_messages()?;
+        tx.commit()?;
+        pending
+    };
+    let mut sent = 0;
+    for record in pending {
+        let text = state
+            .secrets
+            .sealer
+            .open(SEAL_CONTEXT, &record.sealed_body)?;
+        let message = OutboundMessage {
+            channel: if record.channel == "email" {
+                Channel::Email
+            } else {
+                Channel::Sms
+            },
+            recipient: record.recipient.clone(),
+            kind: record.kind.clone(),
+            person_id: record.person_id.clone(),
+            text: Zeroizing::new(String::from_utf8_lossy(&text).into_owned()),
+            queued_at: record.created_at,
+        };
+        match state.sender.send(&message) {
+            Ok(()) => {
+                let mut tx = state.store.begin()?;
+                tx.mark_sent(record.id, state.clock.now())?;
+                tx.commit()?;
+                sent += 1;
+            }
+            Err(e) => tracing::warn!(error = %e, id = record.id, "message stays queued"),
+        }
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask_recipient("+4512345678"), "+45******78");
+        assert_eq!(mask_recipient("soren@example.dk"), "s***@example.dk");
+        assert_eq!(mask_recipient("123"), "***");
+    }
+}

@@ -1,0 +1,121 @@
+//! Every account rule's number, in one place. The defaults are MitID's published rules;
+//! tests and deployments may override any of them through [`Policy`].
+
+/// The rule parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    /// Active app instances allowed per person.
+    pub max_active_apps: usize,
+    /// Consecutive wrong PINs (and temporary PINs) that temporarily lock an app.
+    pub pin_failures_to_lock: u32,
+    /// Consecutive wrong PINs (and temporary PINs) that permanently block an app.
+    pub pin_failures_to_block: u32,
+    /// How long a started PIN attempt (KE2 sent) may be finished, in seconds.
+    pub pin_attempt_ttl: i64,
+    /// Temporary PIN: number of digits.
+    pub temporary_pin_digits: usize,
+    /// Temporary PIN: validity in seconds (30 minutes).
+    pub temporary_pin_ttl: i64,
+    /// Wrong entries that void a temporary PIN or an activation code.
+    pub code_max_wrong: u32,
+    /// Activation code by SMS: validity in seconds (30 minutes).
+    pub activation_code_sms_ttl: i64,
+    /// Activation code on paper from citizen service: validity in seconds (48 hours).
+    pub activation_code_paper_ttl: i64,
+    /// Activation codes: number of characters (digits).
+    pub activation_code_digits: usize,
+    /// No code by SMS until this long after the mobile number changed (120 hours).
+    pub mobile_change_quarantine: i64,
+    /// An activation in progress (after the activation code): validity in seconds.
+    pub activation_ttl: i64,
+    /// A PIN change or reset between its two steps: validity in seconds.
+    pub registration_ttl: i64,
+    /// Approval transactions: validity in seconds (5 minutes).
+    pub transaction_ttl: i64,
+    /// Wrong channel-binding values that end a transaction.
+    pub channel_binding_max_wrong: u32,
+    /// Longest long poll, in seconds.
+    pub max_long_poll: u32,
+    /// Accepted distance between a signed request's timestamp and the server's clock.
+    pub request_time_window: i64,
+    /// Password: shortest length.
+    pub password_min_len: usize,
+    /// Password: longest length.
+    pub password_max_len: usize,
+    /// Wrong passwords (or code-display codes at log-in) that lock the password for a while.
+    pub password_failures_to_lock: u32,
+    /// Wrong code-display codes that lock the code display for a while (the 3rd).
+    pub totp_failures_to_lock: u32,
+    /// How long a code-based lock lasts, in seconds.
+    pub code_lock_duration: i64,
+    /// TOTP time step in seconds (RFC 6238).
+    pub totp_step: i64,
+    /// Accepted TOTP clock drift, in steps either way.
+    pub totp_drift_steps: i64,
+    /// Wait between requesting access and changing the password in self-service (24 hours).
+    pub password_access_wait: i64,
+    /// How long the opened access stays open, in seconds.
+    pub password_access_open_for: i64,
+    /// Citizen self-service sessions, in seconds.
+    pub citizen_session_ttl: i64,
+    /// Staff sessions, in seconds.
+    pub staff_session_ttl: i64,
+    /// A support identification, in seconds.
+    pub identification_ttl: i64,
+    /// Answers an identification needs besides the document number.
+    pub identification_min_answers: usize,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// How long stored idempotent answers are kept, in seconds.
+    pub idempotency_ttl: i64,
+    /// After this long an unfinished idempotent request counts as abandoned, in seconds.
+    pub idempotency_abandoned_after: i64,
+    /// Longest reference-text header.
+    pub max_reference_header: usize,
+    /// Longest reference-text body.
+    pub max_reference_body: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        const MINUTE: i64 = 60;
+        const HOUR: i64 = 60 * MINUTE;
+        Self {
+            max_active_apps: 3,
+            pin_failures_to_lock: 3,
+            pin_failures_to_block: 10,
+            pin_attempt_ttl: 5 * MINUTE,
+            temporary_pin_digits: 8,
+            temporary_pin_ttl: 30 * MINUTE,
+            code_max_wrong: 3,
+            activation_code_sms_ttl: 30 * MINUTE,
+            activation_code_paper_ttl: 48 * HOUR,
+            activation_code_digits: 10,
+            mobile_change_quarantine: 120 * HOUR,
+            activation_ttl: 30 * MINUTE,
+            registration_ttl: 5 * MINUTE,
+            transaction_ttl: 5 * MINUTE,
+            channel_binding_max_wrong: 3,
+            max_long_poll: 30,
+            request_time_window: 5 * MINUTE,
+            password_min_len: 8,
+            password_max_len: 64,
+            password_failures_to_lock: 5,
+            totp_failures_to_lock: 3,
+            code_lock_duration: 30 * MINUTE,
+            totp_step: 30,
+            totp_drift_steps: 1,
+            password_access_wait: 24 * HOUR,
+            password_access_open_for: 7 * 24 * HOUR,
+            citizen_session_ttl: 30 * MINUTE,
+            staff_session_ttl: 8 * HOUR,
+            identification_ttl: 15 * MINUTE,
+            identification_min_answers: 2,
+            max_body_bytes: 64 * 1024,
+            idempotency_ttl: 24 * HOUR,
+            idempotency_abandoned_after: MINUTE,
+            max_reference_header: 120,
+            max_reference_body: 500,
+        }
+    }
+}

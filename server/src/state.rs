@@ -1,0 +1,89 @@
+//! What every request handler shares: storage, clock, randomness, secrets, policy, the
+//! message sender and the long-poll wake-ups.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use mitid_protocol::clock::Clock;
+use tokio::sync::Notify;
+
+use crate::crypto::rng::SecureRandom;
+use crate::error::{ApiError, ApiResult};
+use crate::keys::ServerSecrets;
+use crate::outbox::MessageSender;
+use crate::policy::Policy;
+use crate::store::Store;
+
+/// The shared state (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct AppState(Arc<Inner>);
+
+/// The shared state's contents.
+#[derive(Debug)]
+pub struct Inner {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Randomness.
+    pub rng: Arc<dyn SecureRandom>,
+    /// Keys from the key file.
+    pub secrets: ServerSecrets,
+    /// The rules.
+    pub policy: Policy,
+    /// SMS and e-mail delivery.
+    pub sender: Arc<dyn MessageSender>,
+    /// Long-poll wake-ups per person.
+    pub waiters: Waiters,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Bundles the parts.
+    pub fn new(inner: Inner) -> Self {
+        Self(Arc::new(inner))
+    }
+
+    /// Runs blocking work (storage, Argon2, OPAQUE) off the async threads.
+    pub async fn blocking<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&AppState) -> ApiResult<T> + Send + 'static,
+    {
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || f(&state))
+            .await
+            .map_err(|_| ApiError::Task)?
+    }
+}
+
+/// One [`Notify`] per person with a long poll waiting, so that a new transaction wakes the
+/// person's apps at once.
+#[derive(Debug, Default)]
+pub struct Waiters(Mutex<HashMap<String, Arc<Notify>>>);
+
+impl Waiters {
+    /// The person's wake-up (created on first use).
+    pub fn of(&self, person_id: &str) -> Arc<Notify> {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        // Drop wake-ups nobody holds any more, so the map does not grow without bound.
+        map.retain(|_, n| Arc::strong_count(n) > 1);
+        map.entry(person_id.to_owned())
+            .or_insert_with(|| Arc::new(Notify::new()))
+            .clone()
+    }
+
+    /// Wakes every long poll of the person.
+    pub fn wake(&self, person_id: &str) {
+        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get(person_id) {
+            n.notify_waiters();
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Storage behind a trait at the level of domain records and transactions, so that a
+//! PostgreSQL backend can follow without touching the rules. One [`Tx`] is one serialised
+//! transaction: every rule that reads, decides and writes does so inside one `Tx` and commits
+//! once (durably: `synchronous=FULL` on SQLite), or not at all (dropping rolls back).
+
+pub mod records;
+mod schema;
+pub mod sqlite;
+
+pub use records::*;
+
+use mitid_protocol::clock::UnixSeconds;
+
+/// A storage failure. Never holds a secret (values are not part of the messages).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database refused or failed.
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// A row holds a value the code does not understand (a corrupt or foreign database).
+    #[error("corrupt row: {0}")]
+    Corrupt(&'static str),
+    /// A uniqueness rule of the schema refused the write.
+    #[error("duplicate: {0}")]
+    Duplicate(&'static str),
+    /// The database is newer than this server.
+    #[error("database schema version {0} is newer than this server knows")]
+    TooNew(i64),
+    /// The database could not be opened or prepared.
+    #[error("database setup: {0}")]
+    Setup(String),
+}
+
+/// Result of storage operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A storage backend.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Begins a serialised write transaction (SQLite: `BEGIN IMMEDIATE`).
+    fn begin(&self) -> StoreResult<Box<dyn Tx + '_>>;
+
+    /// Checks the database's integrity (SQLite: `PRAGMA integrity_check`).
+    fn integrity_check(&self) -> StoreResult<bool>;
+}
+
+/// One transaction. Dropping it without [`Tx::commit`] rolls everything back.
+pub trait Tx {
+    /// Makes every write of this transaction durable.
+    fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    // ---------------------------------------------------------------- persons
+    /// Adds a person (`Duplicate` for a CPR number or user ID in use).
+    fn insert_person(&mut self, p: &PersonRecord) -> StoreResult<()>;
+    /// Saves every field of an existing person.
+    fn update_person(&mut self, p: &PersonRecord) -> StoreResult<()>;
+    /// A person by id.
+    fn person(&mut self, id: &str) -> StoreResult<Option<PersonRecord>>;
+    /// A person by canonical user ID.
+    fn person_by_user_id(&mut self, user_id: &str) -> StoreResult<Option<PersonRecord>>;
+    /// A person by CPR number.
+    fn person_by_cpr(&mut self, cpr: &str) -> StoreResult<Option<PersonRecord>>;
+    /// A person by passport or driver-licence number.
+    fn person_by_document(
+        &mut self,
+        kind: DocumentField,
+        number: &str,
+    ) -> StoreResult<Option<PersonRecord>>;
+
+    // ---------------------------------------------------------------- authenticators
+    /// Adds an authenticator.
+    fn insert_authenticator(&mut self, a: &AuthenticatorRecord) -> StoreResult<()>;
+    /// Saves every field of an existing authenticator.
+    fn update_authenticator(&mut self, a: &AuthenticatorRecord) -> StoreResult<()>;
+    /// Deletes an authenticator (a permanently blocked chip's old security element).
+    fn delete_authenticator(&mut self, id: &str) -> StoreResult<()>;
+    /// An authenticator by id.
+    fn authenticator(&mut self, id: &str) -> StoreResult<Option<AuthenticatorRecord>>;
+    /// A person's authenticators, oldest first.
+    fn authenticators_of(&mut self, person_id: &str) -> StoreResult<Vec<AuthenticatorRecord>>;
+
+    // ---------------------------------------------------------------- codes
+    /// Adds a code (hash only).
+    fn insert_code(&mut self, c: &CodeRecord) -> StoreResult<()>;
+    /// Saves a code's counters and state.
+    fn update_code(&mut self, c: &CodeRecord) -> StoreResult<()>;
+    /// The newest code of `kind` for the person (and authenticator / activation, when given)
+    /// that is still `issued`.
+    fn live_code(
+        &mut self,
+        kind: CodeKind,
+        person_id: &str,
+        owner: Option<&str>,
+    ) -> StoreResult<Option<CodeRecord>>;
+    /// Marks every `issued` code of `kind` for the person (and owner) as superseded.
+    fn supersede_codes(
+        &mut self,
+        kind: CodeKind,
+        person_id: &str,
+        owner: Option<&str>,
+    ) -> StoreResult<()>;
+    /// Every code row (for tests and dumps; hashes only).
+    fn codes_of(&mut self, person_id: &str) -> StoreResult<Vec<CodeRecord>>;
+
+    // ---------------------------------------------------------------- activations
+    /// Adds an activation.
+    fn insert_activation(&mut self, a: &ActivationRecord) -> StoreResult<()>;
+    /// Saves an activation.
+    fn update_activation(&mut self, a: &ActivationRecord) -> StoreResult<()>;
+    /// An activation by id.
+    fn activation(&mut self, id: &str) -> StoreResult<Option<ActivationRecord>>;
+
+    // ---------------------------------------------------------------- PIN attempts
+    /// Adds a PIN attempt.
+    fn insert_attempt(&mut self, a: &PinAttemptRecord) -> StoreResult<()>;
+    /// Saves a PIN attempt.
+    fn update_attempt(&mut self, a: &PinAttemptRecord) -> StoreResult<()>;
+    /// A PIN attempt by id.
+    fn attempt(&mut self, id: &str) -> StoreResult<Option<PinAttemptRecord>>;
+    /// Number of PIN attempts ever started for an authenticator (tests, audit).
+    fn attempts_started(&mut self, authenticator_id: &str) -> StoreResult<u64>;
+
+    // ---------------------------------------------------------------- PIN change / reset
+    /// Adds a pending registration (PIN change or reset between its two steps).
+    fn insert_registration(&mut self, r: &RegistrationRecord) -> StoreResult<()>;
+    /// Saves a pending registration.
+    fn update_registration(&mut self, r: &RegistrationRecord) -> StoreResult<()>;
+    /// A pending registration by id.
+    fn registration(&mut self, id: &str) -> StoreResult<Option<RegistrationRecord>>;
+
+    // ---------------------------------------------------------------- transactions
+    /// Adds a transaction.
+    fn insert_transaction(&mut self, t: &TransactionRecord) -> StoreResult<()>;
+    /// Saves a transaction.
+    fn update_transaction(&mut self, t: &TransactionRecord) -> StoreResult<()>;
+    /// A transaction by id.
+    fn transaction(&mut self, id: &str) -> StoreResult<Option<TransactionRecord>>;
+    /// The person's pending transaction that has not expired at `now`, if any.
+    fn pending_transaction(
+        &mut self,
+        person_id: &str,
+        now: UnixSeconds,
+    ) -> StoreResult<Option<TransactionRecord>>;
+
+    // ---------------------------------------------------------------- parties and staff
+    /// Adds a relying party.
+    fn insert_relying_party(&mut self, r: &RelyingPartyRecord) -> StoreResult<()>;
+    /// A relying party by the hash of its API key.
+    fn relying_party_by_key(&mut self, key_hash: &[u8]) -> StoreResult<Option<RelyingPartyRecord>>;
+    /// Adds a staff account.
+    fn insert_staff(&mut self, s: &StaffRecord) -> StoreResult<()>;
+    /// A staff account by user name.
+    fn staff_by_username(&mut self, username: &str) -> StoreResult<Option<StaffRecord>>;
+    /// A staff account by id.
+    fn staff(&mut self, id: &str) -> StoreResult<Option<StaffRecord>>;
+
+    // ---------------------------------------------------------------- sessions
+    /// Adds a session (staff, citizen or identification), stored by token hash.
+    fn insert_session(&mut self, s: &SessionRecord) -> StoreResult<()>;
+    /// A session by token hash.
+    fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>>;
+    /// Ends a session.
+    fn delete_session(&mut self, token_hash: &[u8]) -> StoreResult<()>;
+
+    // ---------------------------------------------------------------- password access
+    /// Records (or replaces) a request for access to change the password.
+    fn put_password_access(&mut self, r: &PasswordAccessRecord) -> StoreResult<()>;
+    /// The person's request, if any.
+    fn password_access(&mut self, person_id: &str) -> StoreResult<Option<PasswordAccessRecord>>;
+    /// Requests that opened at or before `now` and were not yet announced.
+    fn due_password_access(&mut self, now: UnixSeconds) -> StoreResult<Vec<PasswordAccessRecord>>;
+
+    // ---------------------------------------------------------------- request nonces
+    /// Records a request nonce; `false` if it was seen before (a replay).
+    fn use_nonce(
+        &mut self,
+        authenticator_id: &str,
+        nonce: &str,
+        keep_until: UnixSeconds,
+    ) -> StoreResult<bool>;
+    /// Forgets nonces whose window has passed, ended sessions, and idempotent answers stored
+    /// before `idempotency_before`.
+    fn purge_expired(
+        &mut self,
+        now: UnixSeconds,
+        idempotency_before: UnixSeconds,
+    ) -> StoreResult<()>;
+
+    // ---------------------------------------------------------------- outbox
+    /// Queues a message (text sealed); returns its id.
+    fn enqueue_message(&mut self, m: &OutboxRecord) -> StoreResult<i64>;
+    /// Messages not yet handed to the sender, oldest first.
+    fn unsent_messages(&mut self) -> StoreResult<Vec<OutboxRecord>>;
+    /// Marks a message as handed to the sender.
+    fn mark_sent(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()>;
+    /// Messages (metadata and sealed text), optionally of one person, oldest first.
+    fn messages(&mut self, person_id: Option<&str>) -> StoreResult<Vec<OutboxRecord>>;
+
+    // ---------------------------------------------------------------- audit
+    /// Appends an audit event (the table refuses updates and deletes).
+    fn append_audit(&mut self, e: &AuditRecord) -> StoreResult<()>;
+    /// Audit events, optionally of one person, after a sequence number, oldest first.
+    fn audit_events(
+        &mut self,
+        person_id: Option<&str>,
+        after: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditRecord>>;
+
+    // ---------------------------------------------------------------- idempotency
+    /// The stored entry for (scope, key), if any.
+    fn idempotency(&mut self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Inserts or replaces the entry for (scope, key).
+    fn put_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
+    /// Removes the entry for (scope, key) (an answer not worth keeping, e.g. a 5xx).
+    fn delete_idempotency(&mut self, scope: &str, key: &str) -> StoreResult<()>;
+}

@@ -1,0 +1,193 @@
+//! The SQLite schema, as numbered migrations applied in order (`PRAGMA user_version`).
+
+/// Migration `i` brings the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: everything.
+    r#"
+CREATE TABLE persons (
+    id TEXT PRIMARY KEY,
+    cpr TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    mobile TEXT,
+    mobile_changed_at INTEGER,
+    email TEXT,
+    passport_number TEXT,
+    driver_licence_number TEXT,
+    user_id TEXT NOT NULL UNIQUE,
+    mitid_blocked INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX persons_passport ON persons(passport_number);
+CREATE INDEX persons_driver_licence ON persons(driver_licence_number);
+
+CREATE TABLE authenticators (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES persons(id),
+    kind TEXT NOT NULL,
+    state TEXT NOT NULL,
+    lock_reason TEXT,
+    locked_until INTEGER,
+    failures INTEGER NOT NULL DEFAULT 0,
+    opaque_record BLOB,
+    device_public_key BLOB,
+    biometric_public_key BLOB,
+    counter INTEGER NOT NULL DEFAULT 0,
+    serial TEXT,
+    secret BLOB,
+    password_hash TEXT,
+    last_totp_step INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX authenticators_person ON authenticators(person_id);
+
+CREATE TABLE codes (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    person_id TEXT NOT NULL REFERENCES persons(id),
+    owner TEXT,
+    salt BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    delivery TEXT NOT NULL,
+    issued_by TEXT NOT NULL,
+    wrong_tries INTEGER NOT NULL DEFAULT 0,
+    state TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX codes_person ON codes(person_id, kind, state);
+
+CREATE TABLE activations (
+    id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES persons(id),
+    authenticator_id TEXT NOT NULL UNIQUE,
+    pin_verified INTEGER NOT NULL DEFAULT 0,
+    finished INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE pin_attempts (
+    id TEXT PRIMARY KEY,
+    authenticator_id TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    transaction_id TEXT,
+    sealed_state BLOB,
+    used INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX pin_attempts_authenticator ON pin_attempts(authenticator_id);
+
+CREATE TABLE registrations (
+    id TEXT PRIMARY KEY,
+    authenticator_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE transactions (
+    id TEXT PRIMARY KEY,
+    relying_party_id TEXT NOT NULL,
+    person_id TEXT NOT NULL REFERENCES persons(id),
+    service_provider TEXT NOT NULL,
+    reference_header TEXT NOT NULL,
+    reference_body TEXT NOT NULL,
+    channel_binding TEXT NOT NULL,
+    code_salt BLOB,
+    code_hash BLOB,
+    assurance TEXT NOT NULL,
+    challenge BLOB NOT NULL,
+    status TEXT NOT NULL,
+    factor TEXT,
+    authenticator_id TEXT,
+    binding_failures INTEGER NOT NULL DEFAULT 0,
+    result_fetched INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    answered_at INTEGER
+) STRICT;
+CREATE INDEX transactions_person ON transactions(person_id, status);
+
+CREATE TABLE relying_parties (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    api_key_hash BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE staff (
+    id TEXT PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE sessions (
+    token_hash BLOB PRIMARY KEY,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    person_id TEXT,
+    authenticator_id TEXT,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE password_access (
+    person_id TEXT PRIMARY KEY REFERENCES persons(id),
+    requested_at INTEGER NOT NULL,
+    opens_at INTEGER NOT NULL,
+    closes_at INTEGER NOT NULL,
+    announced INTEGER NOT NULL DEFAULT 0
+) STRICT;
+
+CREATE TABLE request_nonces (
+    authenticator_id TEXT NOT NULL,
+    nonce TEXT NOT NULL,
+    keep_until INTEGER NOT NULL,
+    PRIMARY KEY (authenticator_id, nonce)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    channel TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    person_id TEXT,
+    sealed_body BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    sent_at INTEGER
+) STRICT;
+
+CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    event TEXT NOT NULL,
+    person_id TEXT,
+    authenticator_id TEXT,
+    detail TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_person ON audit_log(person_id);
+-- Append-only: the log can only grow, even through a bug in this server.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+CREATE TABLE idempotency (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash BLOB NOT NULL,
+    state TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    sealed_body BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+) STRICT, WITHOUT ROWID;
+"#,
+];
