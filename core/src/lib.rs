@@ -4,8 +4,19 @@
 //! - [`pin`]: the 6-digit PIN policy and the zeroizing PIN secret type;
 //! - [`keystore`]: the traits over platform secure hardware, and the software implementation;
 //! - [`store`]: the local SQLite store, sealed with a key from the key store;
-//! - [`users`]: several citizens on one app installation.
+//! - [`users`]: several citizens on one app installation;
+//! - [`client`]: the pinned HTTPS client;
+//! - [`device`]: the request signer, the PIN peppers and injected randomness;
+//! - [`biometrics`]: the platform's biometric prompt;
+//! - [`flows`]: the citizen flows as state machines, started from the [`app::App`] facade;
+//! - [`error`]: [`error::MitidError`], the one error type of the app.
 
+pub mod app;
+pub mod biometrics;
+pub mod client;
+pub mod device;
+pub mod error;
+pub mod flows;
 pub mod keystore;
 pub mod pin;
 pub mod store;

@@ -337,3 +337,33 @@ async fn signed_requests_refuse_replays_stale_times_and_bad_signatures() {
     assert_eq!(send(other).await.1["error"]["code"], "invalid_signature");
     s.h.get(path, Auth::None).await.err("unauthorized");
 }
+
+#[tokio::test]
+async fn the_wrong_pin_that_locks_the_app_ends_the_login_and_frees_the_next_one() {
+    let mut s = setup().await;
+    let login = start_login(&s, "code", "substantial").await;
+    let code = login.code.clone().unwrap();
+    for remaining in [2, 1] {
+        let pending = s.phone.pending(&s.h, 0).await.unwrap();
+        let a = s
+            .phone
+            .answer(&s.h, &pending, true, Factor::Pin, &code, Some("111111"))
+            .await;
+        assert_eq!(
+            a.err("wrong_pin").body["error"]["detail"]["remaining"],
+            remaining
+        );
+    }
+    // Still pending after two wrong PINs; the third locks the app and ends the login.
+    let pending = s.phone.pending(&s.h, 0).await.unwrap();
+    let a = s
+        .phone
+        .answer(&s.h, &pending, true, Factor::Pin, &code, Some("111111"))
+        .await;
+    assert_eq!(a.err("wrong_pin").body["error"]["detail"]["remaining"], 0);
+    let r: AuthenticationResult = result(&s, &login.transaction_id).await.ok();
+    assert_eq!(r.status, TransactionStatus::Failed);
+    // The relying party may start the next login at once (the app answers it after the
+    // citizen's PIN reset).
+    start_login(&s, "code", "substantial").await;
+}

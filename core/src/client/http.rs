@@ -13,6 +13,7 @@ use mitid_protocol::signing::request_message;
 use rand_core::{OsRng, RngCore};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use super::error::ClientError;
 use super::tls::client_config;
@@ -77,19 +78,37 @@ impl Method {
 }
 
 /// One request: what to send and how.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Request<'a> {
     /// The method.
     pub method: Method,
-    /// Path and query, e.g. `/v1/app/status`.
+    /// Path, with the query for device-signed requests (the signature covers the path as
+    /// given), e.g. `/v1/app/approvals/pending?wait_seconds=30`.
     pub path: &'a str,
-    /// The JSON body (empty for GET).
-    pub body: Vec<u8>,
+    /// Extra query parameters, URL-encoded by the client (not covered by a device signature:
+    /// for bearer-authenticated requests only).
+    pub query: Vec<(String, String)>,
+    /// The JSON body (empty for GET); it may hold a secret (a code, a password), so it is
+    /// wiped when the request is dropped.
+    pub body: Zeroizing<Vec<u8>>,
+    /// A bearer token (staff or citizen session), sent as `Authorization: Bearer`.
+    pub bearer: Option<Zeroizing<String>>,
     /// The idempotency key of a mutating request (kept across retries, and across app
     /// restarts by flows that persist it).
     pub idempotency_key: Option<String>,
     /// A longer timeout (e.g. for the approval long poll).
     pub timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Request<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the body or the token: either may be a secret.
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("body_len", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a> Request<'a> {
@@ -98,7 +117,9 @@ impl<'a> Request<'a> {
         Self {
             method: Method::Get,
             path,
-            body: Vec::new(),
+            query: Vec::new(),
+            body: Zeroizing::new(Vec::new()),
+            bearer: None,
             idempotency_key: None,
             timeout: None,
         }
@@ -111,10 +132,27 @@ impl<'a> Request<'a> {
         Ok(Self {
             method: Method::Post,
             path,
-            body,
+            query: Vec::new(),
+            body: Zeroizing::new(body),
+            bearer: None,
             idempotency_key: Some(random_token()),
             timeout: None,
         })
+    }
+
+    /// Adds query parameters (for bearer-authenticated requests).
+    pub fn with_query(mut self, query: &[(&str, String)]) -> Self {
+        self.query = query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        self
+    }
+
+    /// Authenticates the request with a bearer token (staff or citizen session).
+    pub fn with_bearer(mut self, token: &str) -> Self {
+        self.bearer = Some(Zeroizing::new(token.to_owned()));
+        self
     }
 
     /// Uses a given idempotency key (one the caller persisted).
@@ -225,8 +263,14 @@ impl HttpClient {
                 .http
                 .post(&url)
                 .header("content-type", "application/json")
-                .body(request.body.clone()),
+                .body(request.body.to_vec()),
         };
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(token) = &request.bearer {
+            builder = builder.bearer_auth(token.as_str());
+        }
         if let Some(key) = &request.idempotency_key {
             builder = builder.header("Idempotency-Key", key);
         }
@@ -238,10 +282,14 @@ impl HttpClient {
         }
         let response = builder.send().await.map_err(|e| self.transport_error(&e))?;
         let status = response.status();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&e))?;
+        // An answer may carry a secret too (a session token, a code printed on paper).
+        let bytes = Zeroizing::new(
+            response
+                .bytes()
+                .await
+                .map_err(|e| self.transport_error(&e))?
+                .to_vec(),
+        );
         if status.is_success() {
             serde_json::from_slice(&bytes).map_err(|_| ClientError::BadResponse)
         } else {

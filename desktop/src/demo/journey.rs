@@ -102,7 +102,6 @@ pub struct Journey {
     activation: Option<ActivationFlow>,
     karen: Option<UserSummary>,
     pin: Zeroizing<String>,
-    locked_login: Option<String>,
 }
 
 impl Journey {
@@ -117,7 +116,6 @@ impl Journey {
             activation: None,
             karen: None,
             pin: Zeroizing::new(String::new()),
-            locked_login: None,
         }
     }
 
@@ -360,7 +358,15 @@ impl Journey {
             "Home screen: {}",
             MitidError::TemporarilyLocked.message(self.lang)
         ));
-        self.locked_login = Some(login.transaction_id);
+        // The wrong PIN that locked the app also ended the login: the bank is told at once.
+        let result = self.world.bank_result(&login.transaction_id).await?;
+        if result.status != TransactionStatus::Failed {
+            return Err(format!(
+                "{BANK} sees its login as {}, not failed",
+                result.status.as_str()
+            ));
+        }
+        self.note(format!("{BANK} receives: {}", result.status.as_str()));
         Ok(())
     }
 
@@ -416,47 +422,6 @@ impl Journey {
             return Err(format!("the app is {}, not ready", status.status.as_str()));
         }
         self.note("The new PIN is in force; the app is ready for use");
-        self.settle_locked_login(&karen).await
-    }
-
-    /// The login that met the wrong PINs may still wait (it lives 5 minutes); the app shows
-    /// it again once unlocked, and Karen rejects it, so that Demo Bank's next login is not
-    /// refused as "already pending".
-    async fn settle_locked_login(&mut self, karen: &UserSummary) -> Result<(), String> {
-        let Some(transaction_id) = self.locked_login.take() else {
-            return Ok(());
-        };
-        let flow = self.approval_for(karen)?;
-        let step = flow
-            .poll(0)
-            .await
-            .map_err(|e| format!("looking for requests: {}", self.told(&e)))?;
-        match step {
-            ApprovalStep::EnterChannelBinding { request }
-                if request.transaction_id == transaction_id =>
-            {
-                let step = flow
-                    .reject()
-                    .await
-                    .map_err(|e| format!("rejecting the old request: {}", self.told(&e)))?;
-                expect_step(
-                    &step,
-                    step == ApprovalStep::Done {
-                        outcome: ApprovalOutcome::Rejected,
-                    },
-                    "rejected",
-                )?;
-                self.note(format!(
-                    "The app still shows {BANK}'s request from the wrong PINs; Karen rejects it"
-                ));
-                let result = self.world.bank_result(&transaction_id).await?;
-                self.note(format!("{BANK} receives: {}", result.status.as_str()));
-            }
-            ApprovalStep::EnterChannelBinding { .. } => {
-                return Err("an unexpected login request is waiting".to_owned())
-            }
-            _ => {}
-        }
         Ok(())
     }
 

@@ -13,7 +13,9 @@ use mitid_protocol::wire::rp::{
     AuthenticationResult, CreateAuthenticationRequest, CreateAuthenticationResponse,
     QrTokenResponse,
 };
-use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
+use mitid_protocol::wire::{
+    Assurance, AuthenticatorState, ChannelBindingKind, Factor, TransactionStatus,
+};
 use serde_json::json;
 
 use super::common::{ensure_usable, ensure_usable_for_proof, not_found, person};
@@ -238,6 +240,12 @@ pub fn answer(
         &purpose,
     )?;
     tx.update_authenticator(&app)?;
+    // A wrong PIN that locked or blocked the app ends the login here: the relying party
+    // learns it at once, and the citizen's next login is not refused as already pending.
+    if outcome.is_err() && app.state != AuthenticatorState::Active {
+        t.status = TransactionStatus::Failed;
+        t.answered_at = Some(now);
+    }
     if outcome.is_ok() {
         app.counter = req.counter;
         app.updated_at = now;

@@ -1,0 +1,537 @@
+//! Activating the app for a user (the first, or another one on the same app):
+//! user ID → activation code → the 8-digit temporary PIN from the SMS → a new 6-digit PIN,
+//! twice → biometrics yes/no → notifications yes/no.
+//!
+//! Crash safety (docs/flows.md): the user's keys live under a *reservation* until the
+//! server confirmed the new app; the finish request and its idempotency key are persisted
+//! (sealed) before it is sent, so that after a crash or a lost answer the very same request
+//! can be sent again and the server replays its answer. The user row is written only after
+//! the server's confirmation: there is never a half-created user.
+
+use std::sync::Arc;
+
+use mitid_protocol::b64::B64;
+use mitid_protocol::pin_proof::{
+    client_registration_finish, client_registration_start, ClientRegistrationState, PinPassword,
+};
+use mitid_protocol::user_id::UserId;
+use mitid_protocol::wire::app::{
+    device_key_binding_message, ActivationBeginRequest, ActivationBeginResponse,
+    ActivationFinishRequest, ActivationRegisterRequest, ActivationRegisterResponse,
+};
+use mitid_protocol::wire::{paths, Secret};
+use tokio::sync::Mutex;
+
+use super::biometrics;
+use super::context::{BusyGuard, Context};
+use super::enrolment::{send_finish, PendingActivation, FLOW};
+use super::input::{self, NewPinEntry};
+use super::Screen;
+use crate::app::UserSummary;
+use crate::device::{DeviceSigner, Pepper, UserSecrets};
+use crate::error::MitidError;
+use crate::keystore::{KeyOptions, KeyStoreError};
+use crate::pin::PinPolicy;
+use crate::users::{LocalUserId, User, UserState};
+
+/// The flow-state name of the citizen's notification choice.
+pub(crate) const PREFERENCES_FLOW: &str = "preferences";
+
+/// The screens of the activation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActivationStep {
+    /// Enter the MitID user ID.
+    EnterUserId,
+    /// Enter the activation code (from SMS, support or citizen service).
+    EnterActivationCode {
+        /// The user ID being activated.
+        user_id: String,
+    },
+    /// Enter the 8-digit temporary PIN sent by SMS.
+    EnterTemporaryPin {
+        /// The masked number the SMS went to.
+        sms_sent_to: String,
+        /// When the temporary PIN expires.
+        expires_at: i64,
+    },
+    /// Choose the new 6-digit PIN.
+    ChooseNewPin,
+    /// Repeat the new PIN.
+    RepeatNewPin,
+    /// The server could not be reached while the app was being created: try again
+    /// ([`ActivationFlow::retry`]); nothing is lost.
+    Interrupted,
+    /// Approve with biometrics from now on? (Only offered with one user on the app.)
+    ChooseBiometrics,
+    /// Allow notifications?
+    ChooseNotifications,
+    /// The app is activated for the user.
+    Done {
+        /// The new user (selected).
+        user: UserSummary,
+        /// Users whose biometrics were turned off because the app now has several users.
+        biometrics_turned_off_for: Vec<String>,
+    },
+    /// The activation cannot continue (the last error says why); start anew.
+    Failed,
+}
+
+/// The OPAQUE registration between `register` and `finish`, kept in memory only.
+struct Registration {
+    password: PinPassword,
+    state: Option<ClientRegistrationState>,
+    request: Vec<u8>,
+    idempotency_key: String,
+}
+
+struct Reservation {
+    id: LocalUserId,
+    _busy: BusyGuard,
+}
+
+#[derive(Default)]
+struct State {
+    user_id: Option<UserId>,
+    begun: Option<ActivationBeginResponse>,
+    temporary_pin: Option<Secret>,
+    new_pin: NewPinEntry,
+    reservation: Option<Reservation>,
+    registration: Option<Registration>,
+    pending: Option<PendingActivation>,
+    user: Option<User>,
+    cleared: Vec<LocalUserId>,
+}
+
+/// The activation flow. Create it with `App::start_activation`.
+pub struct ActivationFlow {
+    ctx: Arc<Context>,
+    state: Mutex<State>,
+    screen: Screen<ActivationStep>,
+}
+
+impl std::fmt::Debug for ActivationFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActivationFlow")
+            .field("step", &self.step())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ActivationFlow {
+    pub(crate) fn new(ctx: Arc<Context>) -> Self {
+        Self {
+            ctx,
+            state: Mutex::new(State::default()),
+            screen: Screen::new(ActivationStep::EnterUserId),
+        }
+    }
+
+    /// The current screen.
+    pub fn step(&self) -> ActivationStep {
+        self.screen.step()
+    }
+
+    /// The error shown on the current screen, if any.
+    pub fn last_error(&self) -> Option<MitidError> {
+        self.screen.error()
+    }
+
+    /// The user ID (checked against the rules here first; the server decides).
+    pub async fn submit_user_id(&self, user_id: String) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::EnterUserId, Kind::EnterActivationCode])?;
+        let result = (|| -> Result<UserId, MitidError> {
+            let parsed = UserId::parse(user_id.trim(), None)?;
+            if let Some(existing) = self.ctx.users.find_by_user_id(&parsed)? {
+                // A blocked or revoked user may be activated anew; an active one is here.
+                if matches!(
+                    existing.state,
+                    UserState::Active | UserState::TemporarilyLocked
+                ) {
+                    return Err(MitidError::UserAlreadyOnApp);
+                }
+            }
+            Ok(parsed)
+        })();
+        match result {
+            Ok(parsed) => {
+                let step = ActivationStep::EnterActivationCode {
+                    user_id: parsed.as_str().to_owned(),
+                };
+                state.user_id = Some(parsed);
+                Ok(self.screen.show(step))
+            }
+            Err(e) => Err(self.screen.fail_here(e)),
+        }
+    }
+
+    /// The activation code: the server checks it and sends the temporary PIN by SMS.
+    pub async fn submit_activation_code(&self, code: String) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::EnterActivationCode])?;
+        let code = input::activation_code(code).map_err(|e| self.screen.fail_here(e))?;
+        let user_id = state.user_id.clone().ok_or(MitidError::InvalidStep)?;
+        let body = ActivationBeginRequest {
+            user_id: user_id.as_str().to_owned(),
+            activation_code: code,
+        };
+        let request = self.ctx.post(paths::ACTIVATION_BEGIN, &body, None)?;
+        match self
+            .ctx
+            .send_unsigned::<ActivationBeginResponse>(&request)
+            .await
+        {
+            Ok(begun) => {
+                let step = ActivationStep::EnterTemporaryPin {
+                    sms_sent_to: begun.sms_sent_to.clone(),
+                    expires_at: begun.expires_at,
+                };
+                state.begun = Some(begun);
+                Ok(self.screen.show(step))
+            }
+            Err(e) if is_final_for_code(&e) => Err(self.fail(&mut state, e)),
+            Err(e) => Err(self.screen.fail_here(e)),
+        }
+    }
+
+    /// The 8-digit temporary PIN from the SMS. After a wrong temporary PIN, the new PIN
+    /// already chosen is kept and the registration is tried again at once.
+    pub async fn submit_temporary_pin(
+        &self,
+        temporary_pin: String,
+    ) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::EnterTemporaryPin])?;
+        let code = input::temporary_pin(temporary_pin).map_err(|e| self.screen.fail_here(e))?;
+        state.temporary_pin = Some(code);
+        if state.new_pin.chosen().is_some() {
+            return self.register(&mut state).await;
+        }
+        Ok(self.screen.show(ActivationStep::ChooseNewPin))
+    }
+
+    /// The new PIN, first entry: a PIN the policy refuses is refused here with its reason.
+    pub async fn submit_new_pin(&self, pin: String) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::ChooseNewPin])?;
+        match state.new_pin.submit_first(&PinPolicy::new(None), pin, None) {
+            Ok(()) => Ok(self.screen.show(ActivationStep::RepeatNewPin)),
+            Err(e) => Err(self.screen.fail_here(e)),
+        }
+    }
+
+    /// The new PIN, repeated: then the app is created at the server.
+    pub async fn submit_repeat_pin(&self, pin: String) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::RepeatNewPin])?;
+        if let Err(e) = state
+            .new_pin
+            .submit_repeat(&PinPolicy::new(None), pin, None)
+        {
+            return Err(self.screen.fail_at(ActivationStep::ChooseNewPin, e));
+        }
+        self.register(&mut state).await
+    }
+
+    /// After [`ActivationStep::Interrupted`]: sends the interrupted request again (with the
+    /// same idempotency key, so the server applies it at most once).
+    pub async fn retry(&self) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::Interrupted])?;
+        if state.pending.is_some() {
+            self.finish(&mut state).await
+        } else {
+            self.register(&mut state).await
+        }
+    }
+
+    /// Biometrics yes or no. "Yes" enables them with the PIN just chosen.
+    pub async fn choose_biometrics(&self, enable: bool) -> Result<ActivationStep, MitidError> {
+        let state = self.state.lock().await;
+        self.require_step(&[Kind::ChooseBiometrics])?;
+        if enable {
+            let user = state.user.clone().ok_or(MitidError::InvalidStep)?;
+            let pin = state.new_pin.chosen().ok_or(MitidError::InvalidStep)?;
+            if let Err(e) = biometrics::enable_with_pin(&self.ctx, &user, pin).await {
+                self.ctx.observe(&user, &e);
+                return Err(self.screen.fail_here(e));
+            }
+        }
+        Ok(self.screen.show(ActivationStep::ChooseNotifications))
+    }
+
+    /// Notifications yes or no (the shell asks the platform for permission).
+    pub async fn choose_notifications(&self, allow: bool) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::ChooseNotifications])?;
+        let user = state.user.clone().ok_or(MitidError::InvalidStep)?;
+        self.ctx
+            .store
+            .put_flow_state(&user.local_id, PREFERENCES_FLOW, &[u8::from(allow)])
+            .map_err(|e| self.screen.fail_here(e.into()))?;
+        state.new_pin.clear();
+        let user = self.ctx.user(&user.local_id)?;
+        let step = ActivationStep::Done {
+            user: UserSummary::of(&user, None, true),
+            biometrics_turned_off_for: state
+                .cleared
+                .iter()
+                .map(|id| id.as_str().to_owned())
+                .collect(),
+        };
+        Ok(self.screen.show(step))
+    }
+
+    /// Gives up. Keys made for the activation are deleted, unless the server may already
+    /// have created the app: then the recovery at the next start decides.
+    pub async fn cancel(&self) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if state.user.is_some() {
+            // The app exists: cancelling the last questions keeps it.
+            return Err(MitidError::InvalidStep);
+        }
+        let reservation = state.reservation.take();
+        if let Some(reservation) = reservation {
+            if state.pending.is_none() {
+                self.ctx.users.abandon(&reservation.id)?;
+            }
+        }
+        *state = State::default();
+        Err(self
+            .screen
+            .fail_at(ActivationStep::Failed, MitidError::Cancelled))
+    }
+
+    // ------------------------------------------------------------------ the server part
+
+    /// `activation/register` with the temporary PIN, then `finish`.
+    async fn register(&self, state: &mut State) -> Result<ActivationStep, MitidError> {
+        let result = self.try_register(state).await;
+        match result {
+            Ok(()) => self.finish(state).await,
+            Err(e) if e.is_transient() => Err(self.screen.fail_at(ActivationStep::Interrupted, e)),
+            Err(MitidError::WrongCode { remaining }) => {
+                state.temporary_pin = None;
+                state.registration = None;
+                let begun = state.begun.as_ref().ok_or(MitidError::InvalidStep)?;
+                let step = ActivationStep::EnterTemporaryPin {
+                    sms_sent_to: begun.sms_sent_to.clone(),
+                    expires_at: begun.expires_at,
+                };
+                Err(self
+                    .screen
+                    .fail_at(step, MitidError::WrongCode { remaining }))
+            }
+            Err(e) => Err(self.fail(state, e)),
+        }
+    }
+
+    async fn try_register(&self, state: &mut State) -> Result<(), MitidError> {
+        let begun = state.begun.clone().ok_or(MitidError::InvalidStep)?;
+        let reservation = self.reservation(state)?;
+        if state.registration.is_none() {
+            let pin = state.new_pin.chosen().ok_or(MitidError::InvalidStep)?;
+            let mut secrets = UserSecrets::load(self.ctx.secrets.as_ref(), &reservation)?;
+            let pepper = match secrets.current.clone() {
+                Some(pepper) => pepper,
+                None => {
+                    let pepper = Pepper::generate(self.ctx.rng.as_ref())?;
+                    secrets.current = Some(pepper.clone());
+                    secrets.save(self.ctx.secrets.as_ref(), &reservation)?;
+                    pepper
+                }
+            };
+            let password = PinPassword::derive(
+                pepper.expose(),
+                &begun.authenticator_id,
+                pin.expose().as_bytes(),
+            );
+            let (request, registration) = client_registration_start(&password)?;
+            state.registration = Some(Registration {
+                password,
+                state: Some(registration),
+                request,
+                idempotency_key: self.ctx.idempotency_key()?,
+            });
+        }
+        let registration = state.registration.as_mut().ok_or(MitidError::InvalidStep)?;
+        let temporary_pin = state.temporary_pin.clone().ok_or(MitidError::InvalidStep)?;
+        let body = ActivationRegisterRequest {
+            activation_id: begun.activation_id.clone(),
+            temporary_pin,
+            registration_request: B64(registration.request.clone()),
+        };
+        let request = self.ctx.post(
+            paths::ACTIVATION_REGISTER,
+            &body,
+            Some(registration.idempotency_key.clone()),
+        )?;
+        let answer: ActivationRegisterResponse = self.ctx.send_unsigned(&request).await?;
+        let client_state = registration.state.take().ok_or(MitidError::InvalidStep)?;
+        let upload = client_registration_finish(
+            client_state,
+            &registration.password,
+            &answer.registration_response.0,
+            &begun.authenticator_id,
+        )?;
+        state.registration = None;
+        let device_public = self.device_key(&reservation)?;
+        let binding = device_key_binding_message(
+            &begun.authenticator_id,
+            &begun.activation_id,
+            &device_public,
+        );
+        let signer = DeviceSigner::new(
+            Arc::clone(&self.ctx.keys),
+            &reservation,
+            &begun.authenticator_id,
+        );
+        let pending = PendingActivation {
+            finish: ActivationFinishRequest {
+                activation_id: begun.activation_id.clone(),
+                registration_upload: B64(upload),
+                device_public_key: B64(device_public),
+                key_binding_signature: B64(signer.sign_raw(&binding)?),
+            },
+            idempotency_key: self.ctx.idempotency_key()?,
+        };
+        // Persisted before the request that creates the app, so that a crash or a lost
+        // answer can be resolved by sending exactly this again.
+        let bytes =
+            serde_json::to_vec(&pending).map_err(|_| MitidError::internal("encode_activation"))?;
+        self.ctx.store.put_flow_state(&reservation, FLOW, &bytes)?;
+        state.pending = Some(pending);
+        Ok(())
+    }
+
+    /// `activation/finish` (the persisted request), then the user is stored.
+    async fn finish(&self, state: &mut State) -> Result<ActivationStep, MitidError> {
+        let reservation = state
+            .reservation
+            .as_ref()
+            .map(|r| r.id.clone())
+            .ok_or(MitidError::InvalidStep)?;
+        let pending = state.pending.clone().ok_or(MitidError::InvalidStep)?;
+        match send_finish(&self.ctx, &reservation, &pending).await {
+            Ok(added) => {
+                state.pending = None;
+                state.reservation = None;
+                state.cleared = added.cleared;
+                let users_on_app = self.ctx.users.list()?.len();
+                let step = if users_on_app == 1 {
+                    ActivationStep::ChooseBiometrics
+                } else {
+                    ActivationStep::ChooseNotifications
+                };
+                state.user = Some(added.user);
+                Ok(self.screen.show(step))
+            }
+            Err(e) if e.is_transient() || e == MitidError::ServerPinMismatch => {
+                Err(self.screen.fail_at(ActivationStep::Interrupted, e))
+            }
+            Err(e) => {
+                // `send_finish` already abandoned the reservation.
+                state.pending = None;
+                state.reservation = None;
+                Err(self.fail(state, e))
+            }
+        }
+    }
+
+    /// The reservation of this activation, made on first use.
+    fn reservation(&self, state: &mut State) -> Result<LocalUserId, MitidError> {
+        if let Some(reservation) = &state.reservation {
+            return Ok(reservation.id.clone());
+        }
+        let reserved = self.ctx.users.reserve()?;
+        let busy = self
+            .ctx
+            .claim(&reserved.local_id)
+            .ok_or_else(|| MitidError::internal("reservation_busy"))?;
+        state.reservation = Some(Reservation {
+            id: reserved.local_id.clone(),
+            _busy: busy,
+        });
+        Ok(reserved.local_id)
+    }
+
+    /// The reservation's device key (created once).
+    fn device_key(&self, id: &LocalUserId) -> Result<Vec<u8>, MitidError> {
+        let alias = id.device_key_alias();
+        match self.ctx.keys.create_key(&alias, KeyOptions::NONE) {
+            Ok(public) => Ok(public.into_bytes()),
+            Err(KeyStoreError::KeyAlreadyExists) => {
+                Ok(self.ctx.keys.public_key(&alias)?.into_bytes())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Ends the flow: the reservation and its keys go.
+    fn fail(&self, state: &mut State, error: MitidError) -> MitidError {
+        if let Some(reservation) = state.reservation.take() {
+            if let Err(e) = self.ctx.users.abandon(&reservation.id) {
+                tracing::warn!(code = %MitidError::from(e).code(), "reservation not abandoned");
+            }
+        }
+        state.temporary_pin = None;
+        state.registration = None;
+        state.new_pin.clear();
+        self.screen.fail_at(ActivationStep::Failed, error)
+    }
+
+    fn require_step(&self, allowed: &[Kind]) -> Result<(), MitidError> {
+        let kind = Kind::of(&self.screen.step());
+        if allowed.contains(&kind) {
+            Ok(())
+        } else {
+            Err(MitidError::InvalidStep)
+        }
+    }
+}
+
+/// Errors after which the activation code can no longer be used.
+fn is_final_for_code(error: &MitidError) -> bool {
+    matches!(
+        error,
+        MitidError::TooManyTries
+            | MitidError::CodeExpired
+            | MitidError::CodeUsed
+            | MitidError::NumberChangedRecently
+            | MitidError::NoMobileNumber
+            | MitidError::Blocked
+            | MitidError::TooManyApps
+    )
+}
+
+/// The steps without their data, to check which actions fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    EnterUserId,
+    EnterActivationCode,
+    EnterTemporaryPin,
+    ChooseNewPin,
+    RepeatNewPin,
+    Interrupted,
+    ChooseBiometrics,
+    ChooseNotifications,
+    Done,
+    Failed,
+}
+
+impl Kind {
+    fn of(step: &ActivationStep) -> Self {
+        match step {
+            ActivationStep::EnterUserId => Self::EnterUserId,
+            ActivationStep::EnterActivationCode { .. } => Self::EnterActivationCode,
+            ActivationStep::EnterTemporaryPin { .. } => Self::EnterTemporaryPin,
+            ActivationStep::ChooseNewPin => Self::ChooseNewPin,
+            ActivationStep::RepeatNewPin => Self::RepeatNewPin,
+            ActivationStep::Interrupted => Self::Interrupted,
+            ActivationStep::ChooseBiometrics => Self::ChooseBiometrics,
+            ActivationStep::ChooseNotifications => Self::ChooseNotifications,
+            ActivationStep::Done { .. } => Self::Done,
+            ActivationStep::Failed => Self::Failed,
+        }
+    }
+}

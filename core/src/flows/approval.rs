@@ -1,0 +1,532 @@
+//! Approving (or rejecting) a login or signing request: wait for a pending request (a
+//! cancellable long poll), show the service provider and the reference text, bind the
+//! channel (the 4-digit code typed, or the QR token scanned), then approve by swipe, PIN or
+//! biometrics — or reject. docs/protocol.md §4 defines the signed payload.
+
+use std::sync::{Arc, Mutex as StdMutex};
+
+use mitid_protocol::b64::B64;
+use mitid_protocol::channel_binding::{parse_code, QrToken};
+use mitid_protocol::pin_proof::PinPurpose;
+use mitid_protocol::signing::{display_text_digest, ApprovalPayload};
+use mitid_protocol::wire::app::{
+    ApprovalAnswerRequest, ApprovalAnswerResponse, PendingApproval, PendingResponse,
+};
+use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind, Factor, TransactionStatus};
+use tokio::sync::{Mutex, Notify};
+
+use super::biometrics;
+use super::context::{lock, Context};
+use super::input;
+use super::pin_proof;
+use super::Screen;
+use crate::device::{DeviceSigner, UserSecrets};
+use crate::error::MitidError;
+use crate::users::{LocalUserId, User};
+
+/// Longest long poll the server allows.
+pub const MAX_WAIT_SECONDS: u32 = 30;
+
+/// A request waiting for the citizen, as the app shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRequest {
+    /// The transaction id.
+    pub transaction_id: String,
+    /// The service provider's registered name.
+    pub service_provider: String,
+    /// The reference text's header.
+    pub reference_header: String,
+    /// The reference text's body.
+    pub reference_body: String,
+    /// Whether the citizen types a 4-digit code or scans a QR code.
+    pub channel_binding: ChannelBindingKind,
+    /// Whether a swipe is enough (the service provider asked for low assurance).
+    pub swipe_allowed: bool,
+    /// When the request expires.
+    pub expires_at: i64,
+}
+
+impl ApprovalRequest {
+    fn of(pending: &PendingApproval) -> Self {
+        Self {
+            transaction_id: pending.transaction_id.clone(),
+            service_provider: pending.service_provider.clone(),
+            reference_header: pending.reference_header.clone(),
+            reference_body: pending.reference_body.clone(),
+            channel_binding: pending.channel_binding_kind,
+            swipe_allowed: pending.assurance == Assurance::Low,
+            expires_at: pending.expires_at,
+        }
+    }
+}
+
+/// How the citizen can approve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApprovalFactor {
+    /// A swipe (only where the service provider accepted low assurance).
+    Swipe,
+    /// The 6-digit PIN.
+    Pin,
+    /// Biometrics (when enabled, with one user on the app, and not locked out locally).
+    Biometrics,
+}
+
+/// How an answered request ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApprovalOutcome {
+    /// Approved.
+    Approved,
+    /// Rejected by the citizen.
+    Rejected,
+}
+
+/// The screens of an approval.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApprovalStep {
+    /// Not waiting; call [`ApprovalFlow::poll`].
+    Idle,
+    /// Waiting for a request (a long poll is running; [`ApprovalFlow::cancel`] stops it).
+    Waiting,
+    /// No request arrived while waiting; poll again.
+    NoRequest,
+    /// A request: show it and ask for the code (or the QR scan). Rejecting is possible here.
+    EnterChannelBinding {
+        /// The request.
+        request: ApprovalRequest,
+    },
+    /// The channel is bound: approve with one of `factors`, or reject.
+    ChooseFactor {
+        /// The request.
+        request: ApprovalRequest,
+        /// The factors offered, in display order.
+        factors: Vec<ApprovalFactor>,
+    },
+    /// Answered.
+    Done {
+        /// Approved or rejected.
+        outcome: ApprovalOutcome,
+    },
+    /// The request can no longer be answered (the last error says why: expired, ended, the
+    /// app is locked, ...). Poll again for the next one.
+    Ended,
+}
+
+#[derive(Default)]
+struct State {
+    pending: Option<PendingApproval>,
+    binding: Option<String>,
+}
+
+/// The approval flow of one user. Create it with `App::approval_flow`.
+pub struct ApprovalFlow {
+    ctx: Arc<Context>,
+    user: LocalUserId,
+    state: Mutex<State>,
+    screen: Screen<ApprovalStep>,
+    /// Wakes a running long poll to cancel it.
+    cancel: StdMutex<Option<Arc<Notify>>>,
+}
+
+impl std::fmt::Debug for ApprovalFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApprovalFlow")
+            .field("step", &self.step())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApprovalFlow {
+    pub(crate) fn new(ctx: Arc<Context>, user: LocalUserId) -> Self {
+        Self {
+            ctx,
+            user,
+            state: Mutex::new(State::default()),
+            screen: Screen::new(ApprovalStep::Idle),
+            cancel: StdMutex::new(None),
+        }
+    }
+
+    /// The current screen.
+    pub fn step(&self) -> ApprovalStep {
+        self.screen.step()
+    }
+
+    /// The error shown on the current screen, if any.
+    pub fn last_error(&self) -> Option<MitidError> {
+        self.screen.error()
+    }
+
+    /// Waits up to `wait_seconds` (at most 30) for a request. Cancelled by
+    /// [`ApprovalFlow::cancel`] or by dropping the returned future.
+    pub async fn poll(&self, wait_seconds: u32) -> Result<ApprovalStep, MitidError> {
+        let notify = Arc::new(Notify::new());
+        {
+            let mut state = self.state.lock().await;
+            let step = self.screen.step();
+            if !matches!(
+                step,
+                ApprovalStep::Idle
+                    | ApprovalStep::NoRequest
+                    | ApprovalStep::Done { .. }
+                    | ApprovalStep::Ended
+                    | ApprovalStep::EnterChannelBinding { .. }
+                    | ApprovalStep::ChooseFactor { .. }
+            ) {
+                return Err(MitidError::InvalidStep);
+            }
+            *state = State::default();
+            *lock(&self.cancel) = Some(Arc::clone(&notify));
+            self.screen.show(ApprovalStep::Waiting);
+        }
+        let wait = wait_seconds.min(MAX_WAIT_SECONDS);
+        let result = tokio::select! {
+            result = self.fetch(wait) => result,
+            () = notify.notified() => Err(MitidError::Cancelled),
+        };
+        lock(&self.cancel).take();
+        let mut state = self.state.lock().await;
+        match result {
+            Ok(Some(pending)) => {
+                let request = ApprovalRequest::of(&pending);
+                state.pending = Some(pending);
+                Ok(self
+                    .screen
+                    .show(ApprovalStep::EnterChannelBinding { request }))
+            }
+            Ok(None) => Ok(self.screen.show(ApprovalStep::NoRequest)),
+            Err(MitidError::Cancelled) => Err(self
+                .screen
+                .fail_at(ApprovalStep::Idle, MitidError::Cancelled)),
+            Err(e) if e.is_transient() => Err(self.screen.fail_at(ApprovalStep::Idle, e)),
+            Err(e) => Err(self.screen.fail_at(ApprovalStep::Ended, e)),
+        }
+    }
+
+    /// Stops a running long poll (the screen returns to idle). Does nothing otherwise.
+    pub fn cancel(&self) {
+        if let Some(notify) = lock(&self.cancel).take() {
+            // `notify_one` keeps a permit if the poll is not waiting yet, so a cancel that
+            // races with the start of the poll is not lost.
+            notify.notify_one();
+        }
+    }
+
+    /// The 4-digit code shown by the service provider.
+    pub async fn enter_code(&self, code: String) -> Result<ApprovalStep, MitidError> {
+        let mut state = self.state.lock().await;
+        let request = self.expect_binding(&state)?;
+        if request.channel_binding != ChannelBindingKind::Code {
+            return Err(self.screen.fail_here(MitidError::InvalidStep));
+        }
+        let code = parse_code(&code)
+            .map(str::to_owned)
+            .map_err(|e| self.screen.fail_here(e.into()))?;
+        state.binding = Some(code);
+        self.choose_factor(&request, None)
+    }
+
+    /// The QR token scanned from the service provider's page.
+    pub async fn scan_qr(&self, token: String) -> Result<ApprovalStep, MitidError> {
+        let mut state = self.state.lock().await;
+        let request = self.expect_binding(&state)?;
+        if request.channel_binding != ChannelBindingKind::Qr {
+            return Err(self.screen.fail_here(MitidError::InvalidStep));
+        }
+        let token = token.trim().to_owned();
+        match QrToken::parse(&token) {
+            // A QR code of another login is refused here; its freshness is the server's call.
+            Ok(parsed) if parsed.transaction_id == request.transaction_id => {}
+            Ok(_) | Err(_) => return Err(self.screen.fail_here(MitidError::ChannelQrMalformed)),
+        }
+        state.binding = Some(token);
+        self.choose_factor(&request, None)
+    }
+
+    /// Approves with a swipe (only where offered).
+    pub async fn approve_with_swipe(&self) -> Result<ApprovalStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.expect_factor(ApprovalFactor::Swipe)?;
+        self.answer(&mut state, Factor::Swipe, true, None).await
+    }
+
+    /// Approves with the PIN.
+    pub async fn approve_with_pin(&self, pin: String) -> Result<ApprovalStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.expect_factor(ApprovalFactor::Pin)?;
+        let pin = input::pin(pin).map_err(|e| self.screen.fail_here(e))?;
+        self.answer(&mut state, Factor::Pin, true, Some(pin)).await
+    }
+
+    /// Approves with biometrics (the platform prompt is shown).
+    pub async fn approve_with_biometrics(&self) -> Result<ApprovalStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.expect_factor(ApprovalFactor::Biometrics)?;
+        self.answer(&mut state, Factor::Biometrics, true, None)
+            .await
+    }
+
+    /// Rejects the request (possible before the code is entered: only the device signs).
+    pub async fn reject(&self) -> Result<ApprovalStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if state.pending.is_none() {
+            return Err(MitidError::InvalidStep);
+        }
+        self.answer(&mut state, Factor::Swipe, false, None).await
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    async fn fetch(&self, wait: u32) -> Result<Option<PendingApproval>, MitidError> {
+        let user = self.ctx.user(&self.user)?;
+        let path = format!("{}?wait_seconds={wait}", paths::APPROVALS_PENDING);
+        let request = self.ctx.long_poll(&path, wait);
+        let answer: PendingResponse = self.ctx.send(&user, &request).await?;
+        Ok(answer.approval)
+    }
+
+    fn expect_binding(&self, state: &State) -> Result<ApprovalRequest, MitidError> {
+        match (self.screen.step(), &state.pending) {
+            (ApprovalStep::EnterChannelBinding { request }, Some(_)) => Ok(request),
+            _ => Err(MitidError::InvalidStep),
+        }
+    }
+
+    fn expect_factor(&self, factor: ApprovalFactor) -> Result<(), MitidError> {
+        match self.screen.step() {
+            ApprovalStep::ChooseFactor { factors, .. } if factors.contains(&factor) => Ok(()),
+            _ => Err(MitidError::InvalidStep),
+        }
+    }
+
+    /// Moves to the factor choice (showing `error` there, if any).
+    fn choose_factor(
+        &self,
+        request: &ApprovalRequest,
+        error: Option<MitidError>,
+    ) -> Result<ApprovalStep, MitidError> {
+        let user = self.ctx.user(&self.user)?;
+        let mut factors = Vec::new();
+        if request.swipe_allowed {
+            factors.push(ApprovalFactor::Swipe);
+        }
+        if biometrics::usable(&self.ctx, &user)? {
+            factors.push(ApprovalFactor::Biometrics);
+        }
+        factors.push(ApprovalFactor::Pin);
+        let step = ApprovalStep::ChooseFactor {
+            request: request.clone(),
+            factors,
+        };
+        match error {
+            Some(e) => Err(self.screen.fail_at(step, e)),
+            None => Ok(self.screen.show(step)),
+        }
+    }
+
+    async fn answer(
+        &self,
+        state: &mut State,
+        factor: Factor,
+        approve: bool,
+        pin: Option<crate::pin::Pin>,
+    ) -> Result<ApprovalStep, MitidError> {
+        let user = self.ctx.user(&self.user)?;
+        let pending = state.pending.clone().ok_or(MitidError::InvalidStep)?;
+        let result = self
+            .send_answer(
+                &user,
+                &pending,
+                state.binding.as_deref(),
+                factor,
+                approve,
+                pin,
+            )
+            .await;
+        match result {
+            Ok(status) => {
+                if approve && factor != Factor::Swipe {
+                    biometrics::reset_failures(&self.ctx, &user.local_id)?;
+                }
+                state.pending = None;
+                state.binding = None;
+                let outcome = match status {
+                    TransactionStatus::Approved => ApprovalOutcome::Approved,
+                    TransactionStatus::Rejected => ApprovalOutcome::Rejected,
+                    _ => {
+                        return Err(self
+                            .screen
+                            .fail_at(ApprovalStep::Ended, MitidError::TransactionNotPending))
+                    }
+                };
+                Ok(self.screen.show(ApprovalStep::Done { outcome }))
+            }
+            Err(e) => self.after_failure(state, &user, e).await,
+        }
+    }
+
+    /// Signs and sends one answer. The counter is committed before anything is signed.
+    async fn send_answer(
+        &self,
+        user: &User,
+        pending: &PendingApproval,
+        binding: Option<&str>,
+        factor: Factor,
+        approve: bool,
+        pin: Option<crate::pin::Pin>,
+    ) -> Result<TransactionStatus, MitidError> {
+        let ctx = &self.ctx;
+        let started = match (&pin, factor) {
+            (Some(pin), Factor::Pin) => {
+                let secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
+                let purpose = PinPurpose::Approval {
+                    transaction_id: pending.transaction_id.clone(),
+                };
+                Some(pin_proof::start(ctx, user, secrets.require_current()?, pin, purpose).await?)
+            }
+            _ => None,
+        };
+        if factor == Factor::Biometrics {
+            biometrics::ask(ctx, user, "Godkend med MitID").await?;
+        }
+        let counter = ctx.users.next_counter(&user.local_id)?;
+        let binding = binding.unwrap_or_default();
+        let payload = ApprovalPayload {
+            challenge: &pending.challenge.0,
+            transaction_id: &pending.transaction_id,
+            text_digest: display_text_digest(
+                &pending.service_provider,
+                &pending.reference_header,
+                &pending.reference_body,
+            ),
+            channel_binding: binding,
+            authenticator_id: &user.authenticator_id,
+            counter,
+            factor: factor.signed(),
+            approve,
+        }
+        .to_bytes();
+        let biometric_signature = if factor == Factor::Biometrics {
+            Some(B64(biometrics::sign(ctx, user, &payload).await?))
+        } else {
+            None
+        };
+        let signer = DeviceSigner::new(
+            Arc::clone(&ctx.keys),
+            &user.local_id,
+            &user.authenticator_id,
+        );
+        let body = ApprovalAnswerRequest {
+            transaction_id: pending.transaction_id.clone(),
+            challenge: pending.challenge.clone(),
+            approve,
+            factor,
+            channel_binding: binding.to_owned(),
+            counter,
+            signature: B64(signer.sign_raw(&payload)?),
+            pin: started.map(|s| s.proof(ctx, &payload)).transpose()?,
+            biometric_signature,
+        };
+        let request = ctx.post(paths::APPROVALS_ANSWER, &body, None)?;
+        let answer: ApprovalAnswerResponse = ctx.send(user, &request).await?;
+        Ok(answer.status)
+    }
+
+    /// Decides where a failed answer leaves the citizen.
+    async fn after_failure(
+        &self,
+        state: &mut State,
+        user: &User,
+        error: MitidError,
+    ) -> Result<ApprovalStep, MitidError> {
+        let request = match &state.pending {
+            Some(pending) => ApprovalRequest::of(pending),
+            None => return Err(self.screen.fail_at(ApprovalStep::Ended, error)),
+        };
+        match error {
+            // Local biometric outcomes: nothing was sent; choose again (the factor list
+            // drops biometrics when they are now off or locked out).
+            MitidError::BiometricsCancelled
+            | MitidError::BiometricsFailed { .. }
+            | MitidError::BiometricsPinRequired
+            | MitidError::BiometricsInvalidated
+            | MitidError::BiometricsUnavailable
+            | MitidError::PinRejected(_) => self.choose_factor(&request, Some(error)),
+            // The server lost its biometric key: stop offering biometrics.
+            MitidError::BiometricsNotEnabled => {
+                self.ctx.users.disable_biometrics(&user.local_id)?;
+                self.refetch_then(state, error, Resume::Factor).await
+            }
+            // The answer was judged and its challenge consumed: fetch the new challenge.
+            MitidError::WrongPin { .. }
+            | MitidError::FactorNotAllowed
+            | MitidError::ServerRejected { .. } => {
+                self.refetch_then(state, error, Resume::Factor).await
+            }
+            MitidError::ChannelBindingMismatch { .. } => {
+                state.binding = None;
+                self.refetch_then(state, error, Resume::Binding).await
+            }
+            // Nothing known to have changed: the citizen may simply try again.
+            e if e.is_transient() => self.choose_factor(&request, Some(e)),
+            e => {
+                state.pending = None;
+                state.binding = None;
+                Err(self.screen.fail_at(ApprovalStep::Ended, e))
+            }
+        }
+    }
+
+    /// Fetches the request again (its challenge was replaced) and resumes at `resume`,
+    /// showing `error`; if it is no longer pending, the flow ends.
+    async fn refetch_then(
+        &self,
+        state: &mut State,
+        error: MitidError,
+        resume: Resume,
+    ) -> Result<ApprovalStep, MitidError> {
+        let transaction_id = state.pending.as_ref().map(|p| p.transaction_id.clone());
+        match self.fetch(0).await {
+            Ok(Some(pending)) if Some(&pending.transaction_id) == transaction_id.as_ref() => {
+                let request = ApprovalRequest::of(&pending);
+                state.pending = Some(pending);
+                match resume {
+                    Resume::Factor if state.binding.is_some() => {
+                        self.choose_factor(&request, Some(error))
+                    }
+                    _ => Err(self
+                        .screen
+                        .fail_at(ApprovalStep::EnterChannelBinding { request }, error)),
+                }
+            }
+            Ok(_) => {
+                state.pending = None;
+                state.binding = None;
+                Err(self.screen.fail_at(ApprovalStep::Ended, error))
+            }
+            // The app's state changed under the answer (e.g. now temporarily locked): that
+            // is what the citizen needs to know.
+            Err(state_error) => {
+                state.pending = None;
+                state.binding = None;
+                let shown = if matches!(
+                    state_error,
+                    MitidError::TemporarilyLocked
+                        | MitidError::PermanentlyBlocked
+                        | MitidError::Revoked
+                        | MitidError::Blocked
+                ) {
+                    state_error
+                } else {
+                    error
+                };
+                Err(self.screen.fail_at(ApprovalStep::Ended, shown))
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resume {
+    Factor,
+    Binding,
+}

@@ -1,0 +1,231 @@
+//! What every flow shares: the store, the users, the client, the key stores, the prompt,
+//! the clock and randomness, plus the one place where server answers about the app's
+//! state (locked, blocked, revoked) are mirrored into the local store.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mitid_protocol::user_id::UserId;
+use mitid_protocol::wire::app::AppStatus;
+use mitid_protocol::wire::AuthenticatorState;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::biometrics::BiometricPrompt;
+use crate::client::{HttpClient, Request};
+use crate::device::{random_token, DeviceSigner, RandomSource};
+use crate::error::MitidError;
+use crate::keystore::{SecretStore, SecureKeyStore};
+use crate::store::Store;
+use crate::users::{LocalUserId, User, UserState, Users};
+
+/// The shared state of an open app.
+pub(crate) struct Context {
+    pub store: Arc<Store>,
+    pub users: Users,
+    pub client: HttpClient,
+    pub keys: Arc<dyn SecureKeyStore>,
+    pub secrets: Arc<dyn SecretStore>,
+    pub prompt: Arc<dyn BiometricPrompt>,
+    pub rng: Arc<dyn RandomSource>,
+    /// Local ids (users or reservations) a live flow works on: recovery leaves them alone.
+    busy: Mutex<HashSet<LocalUserId>>,
+    /// The last status the server reported per user (lock reason, MitID block).
+    statuses: Mutex<HashMap<LocalUserId, AppStatus>>,
+}
+
+/// Marks a local id as worked on by a live flow until dropped.
+pub(crate) struct BusyGuard {
+    ctx: Arc<Context>,
+    id: LocalUserId,
+}
+
+impl Drop for BusyGuard {
+    fn drop(&mut self) {
+        lock(&self.ctx.busy).remove(&self.id);
+    }
+}
+
+/// Locks a std mutex; the data behind every such lock here is valid after any panic.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Context {
+    /// Assembles the context.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Arc<Store>,
+        users: Users,
+        client: HttpClient,
+        keys: Arc<dyn SecureKeyStore>,
+        secrets: Arc<dyn SecretStore>,
+        prompt: Arc<dyn BiometricPrompt>,
+        rng: Arc<dyn RandomSource>,
+    ) -> Self {
+        Self {
+            store,
+            users,
+            client,
+            keys,
+            secrets,
+            prompt,
+            rng,
+            busy: Mutex::new(HashSet::new()),
+            statuses: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Claims `id` for a live flow; `None` if another live flow has it.
+    pub fn claim(self: &Arc<Self>, id: &LocalUserId) -> Option<BusyGuard> {
+        lock(&self.busy).insert(id.clone()).then(|| BusyGuard {
+            ctx: Arc::clone(self),
+            id: id.clone(),
+        })
+    }
+
+    /// Whether a live flow works on `id`.
+    pub fn is_busy(&self, id: &LocalUserId) -> bool {
+        lock(&self.busy).contains(id)
+    }
+
+    /// The user with local id `id` (as text from the UI).
+    pub fn user_by_text(&self, id: &str) -> Result<User, MitidError> {
+        let id = LocalUserId::parse(id).map_err(|_| MitidError::NoSuchUser)?;
+        Ok(self.users.get(&id)?)
+    }
+
+    /// The user with local id `id`.
+    pub fn user(&self, id: &LocalUserId) -> Result<User, MitidError> {
+        Ok(self.users.get(id)?)
+    }
+
+    /// A fresh idempotency key from the injected randomness.
+    pub fn idempotency_key(&self) -> Result<String, MitidError> {
+        random_token(self.rng.as_ref())
+    }
+
+    /// A POST request with a body and an idempotency key (fresh when `key` is `None`).
+    pub fn post<'a, B: Serialize>(
+        &self,
+        path: &'a str,
+        body: &B,
+        key: Option<String>,
+    ) -> Result<Request<'a>, MitidError> {
+        let key = match key {
+            Some(key) => key,
+            None => self.idempotency_key()?,
+        };
+        Ok(Request::post(path, body)?.with_idempotency_key(key))
+    }
+
+    /// Sends an unsigned request (activation only).
+    pub async fn send_unsigned<R: DeserializeOwned>(
+        &self,
+        request: &Request<'_>,
+    ) -> Result<R, MitidError> {
+        Ok(self.client.send(request, None).await?)
+    }
+
+    /// Sends a request signed with `user`'s device key. Answers that say the app is locked,
+    /// blocked or revoked are mirrored into the local store before they are returned.
+    pub async fn send<R: DeserializeOwned>(
+        &self,
+        user: &User,
+        request: &Request<'_>,
+    ) -> Result<R, MitidError> {
+        let signer = DeviceSigner::new(
+            Arc::clone(&self.keys),
+            &user.local_id,
+            &user.authenticator_id,
+        );
+        match self.client.send(request, Some(&signer)).await {
+            Ok(answer) => Ok(answer),
+            Err(e) => {
+                let error = signer.explain(e);
+                self.observe(user, &error);
+                Err(error)
+            }
+        }
+    }
+
+    /// A GET with a timeout long enough for a long poll of `wait` seconds.
+    pub fn long_poll<'a>(&self, path: &'a str, wait: u32) -> Request<'a> {
+        Request::get(path).with_timeout(Duration::from_secs(u64::from(wait) + 15))
+    }
+
+    /// Mirrors what an error says about the app's state at MitID. Best effort: a local
+    /// store failure here must not hide the server's answer, so it is only logged.
+    pub fn observe(&self, user: &User, error: &MitidError) {
+        let state = match error {
+            // The server locks the app with the wrong PIN that leaves no tries.
+            MitidError::TemporarilyLocked | MitidError::WrongPin { remaining: 0 } => {
+                UserState::TemporarilyLocked
+            }
+            MitidError::PermanentlyBlocked => UserState::PermanentlyBlocked,
+            MitidError::Revoked => UserState::Revoked,
+            _ => return,
+        };
+        if let Err(e) = self.mark_state(user, state) {
+            tracing::warn!(code = %e.code(), "could not record the app's state");
+        }
+    }
+
+    /// Records `state` for `user`; a final state (blocked, revoked) also wipes the user's
+    /// keys and secrets, which the server has forgotten and which can never work again.
+    /// The user stays listed so that the home screen can offer activation anew.
+    pub fn mark_state(&self, user: &User, state: UserState) -> Result<(), MitidError> {
+        if user.state != state {
+            self.users.set_state(&user.local_id, state)?;
+        }
+        if matches!(state, UserState::PermanentlyBlocked | UserState::Revoked) {
+            self.wipe_keys(&user.local_id)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes a user's device key, biometric key and secrets (idempotent). The state is
+    /// committed before this runs, so a crash in between is finished by the next refresh.
+    pub fn wipe_keys(&self, id: &LocalUserId) -> Result<(), MitidError> {
+        if self.users.get(id)?.biometrics_enabled {
+            self.users.disable_biometrics(id)?;
+        }
+        self.keys.delete_key(&id.biometric_key_alias())?;
+        self.keys.delete_key(&id.device_key_alias())?;
+        self.secrets.delete_secret(&id.secret_name())?;
+        Ok(())
+    }
+
+    /// Mirrors a status the server reported: state, user ID, biometrics flag.
+    pub fn apply_status(&self, user: &User, status: &AppStatus) -> Result<User, MitidError> {
+        let state = match status.state {
+            AuthenticatorState::Active => UserState::Active,
+            AuthenticatorState::TemporarilyLocked => UserState::TemporarilyLocked,
+            AuthenticatorState::PermanentlyBlocked => UserState::PermanentlyBlocked,
+            AuthenticatorState::Revoked => UserState::Revoked,
+        };
+        self.mark_state(user, state)?;
+        if let Ok(user_id) = UserId::parse(&status.user_id, None) {
+            if user_id != user.user_id {
+                self.users.rename(&user.local_id, user_id)?;
+            }
+        }
+        // The server is the truth: a flag it no longer has is switched off here too.
+        if !status.biometrics_enabled && self.users.get(&user.local_id)?.biometrics_enabled {
+            self.users.disable_biometrics(&user.local_id)?;
+        }
+        lock(&self.statuses).insert(user.local_id.clone(), status.clone());
+        self.user(&user.local_id)
+    }
+
+    /// The last status the server reported for `id` in this run, if any.
+    pub fn last_status(&self, id: &LocalUserId) -> Option<AppStatus> {
+        lock(&self.statuses).get(id).cloned()
+    }
+
+    /// Forgets the cached status of `id` (after a removal).
+    pub fn forget_status(&self, id: &LocalUserId) {
+        lock(&self.statuses).remove(id);
+    }
+}

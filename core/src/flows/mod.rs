@@ -1,0 +1,68 @@
+//! The citizen flows, each an explicit state machine: a step enum the UI renders (with the
+//! data the screen needs), the last error, and async methods that advance it.
+//!
+//! Every flow object is `Send + Sync` and has `&self` methods only (state behind a tokio
+//! mutex, the screen behind a short std mutex), so the bindings can wrap it as an object.
+//! See `docs/flows.md` for the steps, the error outcomes and the crash/resume rules.
+
+pub mod activation;
+pub mod approval;
+pub(crate) mod biometrics;
+pub(crate) mod context;
+pub(crate) mod enrolment;
+pub(crate) mod input;
+pub mod pin_change;
+pub(crate) mod pin_proof;
+pub mod pin_reset;
+pub(crate) mod pin_switch;
+pub(crate) mod recovery;
+
+use std::sync::Mutex;
+
+use crate::error::MitidError;
+use context::lock;
+
+pub use activation::{ActivationFlow, ActivationStep};
+pub use approval::{ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalRequest, ApprovalStep};
+pub use biometrics::MAX_BIOMETRIC_FAILURES;
+pub use pin_change::{PinChangeFlow, PinChangeStep};
+pub use pin_reset::{PinResetFlow, PinResetStep};
+
+/// What the UI shows: the current step and the error shown on it.
+struct Screen<S: Clone> {
+    slot: Mutex<(S, Option<MitidError>)>,
+}
+
+impl<S: Clone> Screen<S> {
+    fn new(step: S) -> Self {
+        Self {
+            slot: Mutex::new((step, None)),
+        }
+    }
+
+    fn step(&self) -> S {
+        lock(&self.slot).0.clone()
+    }
+
+    fn error(&self) -> Option<MitidError> {
+        lock(&self.slot).1.clone()
+    }
+
+    /// Moves to `step` without an error; returns it.
+    fn show(&self, step: S) -> S {
+        *lock(&self.slot) = (step.clone(), None);
+        step
+    }
+
+    /// Stays on the current step and shows `error`; returns it.
+    fn fail_here(&self, error: MitidError) -> MitidError {
+        lock(&self.slot).1 = Some(error.clone());
+        error
+    }
+
+    /// Moves to `step` and shows `error` there; returns the error.
+    fn fail_at(&self, step: S, error: MitidError) -> MitidError {
+        *lock(&self.slot) = (step, Some(error.clone()));
+        error
+    }
+}

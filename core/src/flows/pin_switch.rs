@@ -1,0 +1,214 @@
+//! Registering a new PIN for an existing app (PIN change and PIN reset), crash-safely.
+//!
+//! Order (docs/flows.md, "crash and resume"):
+//! 1. a new pepper is stored as the user's *next* pepper, beside the current one;
+//! 2. `…/begin` (the server checks the current PIN, biometrics or temporary PIN);
+//! 3. the upload is computed and persisted (sealed flow state, with its idempotency key);
+//! 4. `…/finish`; once the server confirmed, the next pepper becomes the current one in a
+//!    single secret-store write, then the flow state is deleted.
+//!
+//! Until step 4 is confirmed the server keeps the old record, so the old PIN keeps working.
+//! After a crash in step 4, [`resume`] sends the same finish again with the same
+//! idempotency key: the server replays its stored answer (or applies it now), and the
+//! switch completes. A finish the server refuses for good drops the next pepper.
+
+use mitid_protocol::b64::B64;
+use mitid_protocol::pin_proof::{
+    client_registration_finish, client_registration_start, ClientRegistrationState, PinPassword,
+};
+use mitid_protocol::wire::app::{AppStatus, PinChangeFinishRequest, PinResetFinishRequest};
+use mitid_protocol::wire::paths;
+use serde::{Deserialize, Serialize};
+
+use super::context::Context;
+use crate::client::Request;
+use crate::device::{Pepper, UserSecrets};
+use crate::error::MitidError;
+use crate::pin::Pin;
+use crate::users::User;
+
+/// The flow-state name of a switch waiting for the server's confirmation.
+const FLOW: &str = "pin_switch";
+
+/// Which registration is being finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum SwitchKind {
+    /// PIN change (`pin/change/finish`).
+    Change,
+    /// PIN reset with a temporary PIN (`pin/reset/finish`).
+    Reset,
+}
+
+/// What is persisted before `…/finish` is sent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct PendingSwitch {
+    kind: SwitchKind,
+    /// The change or reset id from `…/begin`.
+    id: String,
+    upload: B64,
+    idempotency_key: String,
+}
+
+/// A new PIN's registration request, with what is needed to finish it.
+pub(crate) struct Prepared {
+    password: PinPassword,
+    state: ClientRegistrationState,
+    /// `client_registration_start` output, for `…/begin`.
+    pub request: Vec<u8>,
+}
+
+impl std::fmt::Debug for Prepared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Prepared(..)")
+    }
+}
+
+/// Step 1: a fresh pepper stored as the user's next pepper; the registration request.
+pub(crate) fn prepare(ctx: &Context, user: &User, new_pin: &Pin) -> Result<Prepared, MitidError> {
+    let mut secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
+    let next = Pepper::generate(ctx.rng.as_ref())?;
+    let password = PinPassword::derive(
+        next.expose(),
+        &user.authenticator_id,
+        new_pin.expose().as_bytes(),
+    );
+    secrets.next = Some(next);
+    secrets.save(ctx.secrets.as_ref(), &user.local_id)?;
+    let (request, state) = client_registration_start(&password)?;
+    Ok(Prepared {
+        password,
+        state,
+        request,
+    })
+}
+
+/// Steps 3 and 4, after `…/begin` answered with `id` and `registration_response`.
+pub(crate) async fn complete(
+    ctx: &Context,
+    user: &User,
+    kind: SwitchKind,
+    prepared: Prepared,
+    id: String,
+    registration_response: &[u8],
+) -> Result<AppStatus, MitidError> {
+    let upload = client_registration_finish(
+        prepared.state,
+        &prepared.password,
+        registration_response,
+        &user.authenticator_id,
+    )?;
+    let pending = PendingSwitch {
+        kind,
+        id,
+        upload: B64(upload),
+        idempotency_key: ctx.idempotency_key()?,
+    };
+    let bytes = serde_json::to_vec(&pending).map_err(|_| MitidError::internal("encode_switch"))?;
+    ctx.store.put_flow_state(&user.local_id, FLOW, &bytes)?;
+    finish(ctx, user, &pending).await
+}
+
+/// Sends the persisted finish and completes the switch.
+async fn finish(
+    ctx: &Context,
+    user: &User,
+    pending: &PendingSwitch,
+) -> Result<AppStatus, MitidError> {
+    let key = Some(pending.idempotency_key.clone());
+    let request = match pending.kind {
+        SwitchKind::Change => ctx.post(
+            paths::PIN_CHANGE_FINISH,
+            &PinChangeFinishRequest {
+                change_id: pending.id.clone(),
+                registration_upload: pending.upload.clone(),
+            },
+            key,
+        )?,
+        SwitchKind::Reset => ctx.post(
+            paths::PIN_RESET_FINISH,
+            &PinResetFinishRequest {
+                reset_id: pending.id.clone(),
+                registration_upload: pending.upload.clone(),
+            },
+            key,
+        )?,
+    };
+    match ctx.send::<AppStatus>(user, &request).await {
+        Ok(status) => {
+            switch(ctx, user)?;
+            ctx.apply_status(user, &status)?;
+            Ok(status)
+        }
+        // The id is single use and only this app knows it: "used" means an earlier
+        // transmission was applied and only its answer was lost.
+        Err(MitidError::CodeUsed) => {
+            switch(ctx, user)?;
+            let status: AppStatus = ctx.send(user, &Request::get(paths::APP_STATUS)).await?;
+            ctx.apply_status(user, &status)?;
+            Ok(status)
+        }
+        Err(e) if e.is_transient() || e == MitidError::ServerPinMismatch => Err(e),
+        Err(e) => {
+            abandon(ctx, user)?;
+            Err(e)
+        }
+    }
+}
+
+/// The server confirmed: the next pepper becomes the current one (one write), then the
+/// flow state goes. Running it twice is harmless.
+fn switch(ctx: &Context, user: &User) -> Result<(), MitidError> {
+    let mut secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
+    if let Some(next) = secrets.next.take() {
+        secrets.current = Some(next);
+        secrets.save(ctx.secrets.as_ref(), &user.local_id)?;
+    }
+    ctx.store.delete_flow_state(&user.local_id, FLOW)?;
+    Ok(())
+}
+
+/// The new PIN will never be registered: forget its pepper and the pending finish.
+pub(crate) fn abandon(ctx: &Context, user: &User) -> Result<(), MitidError> {
+    let mut secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
+    if secrets.next.take().is_some() {
+        secrets.save(ctx.secrets.as_ref(), &user.local_id)?;
+    }
+    ctx.store.delete_flow_state(&user.local_id, FLOW)?;
+    Ok(())
+}
+
+/// What [`resume`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resumed {
+    /// Nothing was pending.
+    Nothing,
+    /// The server confirmed: the new PIN is in force.
+    Finished,
+    /// A new PIN that never reached the finish was forgotten (the old PIN is in force).
+    Abandoned,
+}
+
+/// After a restart or an interruption: finishes a switch that was waiting for the server,
+/// or forgets a next pepper whose registration never reached the finish.
+pub(crate) async fn resume(ctx: &Context, user: &User) -> Result<Resumed, MitidError> {
+    let Some(bytes) = ctx.store.get_flow_state(&user.local_id, FLOW)? else {
+        let secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
+        if secrets.next.is_some() {
+            abandon(ctx, user)?;
+            return Ok(Resumed::Abandoned);
+        }
+        return Ok(Resumed::Nothing);
+    };
+    let Ok(pending) = serde_json::from_slice::<PendingSwitch>(&bytes) else {
+        abandon(ctx, user)?;
+        return Ok(Resumed::Abandoned);
+    };
+    finish(ctx, user, &pending).await?;
+    Ok(Resumed::Finished)
+}
+
+/// Whether `user` has a switch waiting for the server.
+pub(crate) fn is_pending(ctx: &Context, user: &User) -> Result<bool, MitidError> {
+    Ok(ctx.store.get_flow_state(&user.local_id, FLOW)?.is_some())
+}
