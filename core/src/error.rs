@@ -254,11 +254,11 @@ impl MitidError {
             ),
             Self::WrongPin { remaining } => (
                 format!("Forkert PIN-kode. Du har {remaining} forsøg tilbage."),
-                format!("Wrong PIN. You have {remaining} tries left."),
+                format!("Wrong PIN. You have {remaining} {} left.", tries(*remaining)),
             ),
             Self::WrongCode { remaining: Some(n) } => (
                 format!("Forkert kode. Du har {n} forsøg tilbage."),
-                format!("Wrong code. You have {n} tries left."),
+                format!("Wrong code. You have {n} {} left.", tries(*n)),
             ),
             Self::WrongCode { remaining: None } => fixed("Forkert kode.", "Wrong code."),
             Self::TemporarilyLocked => fixed(
@@ -353,7 +353,10 @@ impl MitidError {
             ),
             Self::BiometricsFailed { remaining } => (
                 format!("Biometri blev ikke genkendt. {remaining} forsøg tilbage, før PIN-kode kræves."),
-                format!("Biometrics not recognised. {remaining} tries left before the PIN is required."),
+                format!(
+                    "Biometrics not recognised. {remaining} {} left before the PIN is required.",
+                    tries(*remaining)
+                ),
             ),
             Self::BiometricsPinRequired => fixed(
                 "Biometri fejlede for mange gange. Brug din PIN-kode.",
@@ -646,5 +649,14 @@ mod tests {
             MitidError::from(StoreError::KeyStore(KeyStoreError::UserCancelled)),
             MitidError::BiometricsCancelled
         );
+    }
+}
+
+/// "try" or "tries" (Danish "forsøg" has one form for both).
+fn tries(n: u32) -> &'static str {
+    if n == 1 {
+        "try"
+    } else {
+        "tries"
     }
 }

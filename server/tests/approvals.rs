@@ -367,3 +367,40 @@ async fn the_wrong_pin_that_locks_the_app_ends_the_login_and_frees_the_next_one(
     // citizen's PIN reset).
     start_login(&s, "code", "substantial").await;
 }
+
+#[tokio::test]
+async fn a_mistyped_code_never_costs_a_pin_try_but_a_wrong_pin_still_counts() {
+    let mut s = setup().await;
+    let login = start_login(&s, "code", "substantial").await;
+    let code = login.code.clone().unwrap();
+    let wrong = if code == "0000" { "1111" } else { "0000" };
+    // Wrong PIN first: one failure on the count.
+    let pending = s.phone.pending(&s.h, 0).await.unwrap();
+    s.phone
+        .answer(&s.h, &pending, true, Factor::Pin, &code, Some("111111"))
+        .await
+        .err("wrong_pin");
+    assert_eq!(s.phone.status(&s.h).await.failures, 1);
+    // A mistyped code with the right PIN: refused for the code, and the right PIN resets.
+    let pending = s.phone.pending(&s.h, 0).await.unwrap();
+    s.phone
+        .answer(&s.h, &pending, true, Factor::Pin, wrong, Some("582914"))
+        .await
+        .err("channel_binding_mismatch");
+    assert_eq!(s.phone.status(&s.h).await.failures, 0);
+    // A mistyped code with a wrong PIN: the wrong PIN is the news, and it counts.
+    let pending = s.phone.pending(&s.h, 0).await.unwrap();
+    s.phone
+        .answer(&s.h, &pending, true, Factor::Pin, wrong, Some("111111"))
+        .await
+        .err("wrong_pin");
+    assert_eq!(s.phone.status(&s.h).await.failures, 1);
+    // The login is still open and is approved with the right code and PIN.
+    let pending = s.phone.pending(&s.h, 0).await.unwrap();
+    let ok: ApprovalAnswerResponse = s
+        .phone
+        .answer(&s.h, &pending, true, Factor::Pin, &code, Some("582914"))
+        .await
+        .ok();
+    assert_eq!(ok.status, TransactionStatus::Approved);
+}

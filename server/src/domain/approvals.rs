@@ -342,6 +342,15 @@ fn decide(
         return Ok(Ok(()));
     }
     if !binding_matches(state, t, &req.channel_binding) {
+        // The PIN attempt this answer carries was counted when it started: judge it anyway,
+        // so that a mistyped code never costs a PIN try (a right PIN resets the count).
+        if let (Factor::Pin, Some(proof), Some(Ok(attempt))) =
+            (req.factor, &req.pin, attempt.as_ref())
+        {
+            if let Err(wrong_pin) = pin::evaluate(state, app, attempt, proof, purpose, &payload)? {
+                return Ok(Err(wrong_pin));
+            }
+        }
         t.binding_failures += 1;
         let max = state.policy.channel_binding_max_wrong;
         if t.binding_failures >= max {
