@@ -1,7 +1,9 @@
 // The Android shell of the MitID app.
 //   :mitid-core  library: the uniffi-generated Kotlin over the Rust core (libmitid_bindings.so)
-//   :app         the app (a placeholder for now)
-// See docs/bindings.md. Gradle cannot run on the project's Linux machines (no Android SDK):
+//   :app         the app (Jetpack Compose) with the Android-only adapters: Android Keystore
+//                (StrongBox) key store, Keystore-wrapped secret store, BiometricPrompt with a
+//                CryptoObject
+// See docs/bindings.md and docs/mobile.md. Gradle cannot run on the project's Linux machines (no Android SDK):
 // the Kotlin tests of :mitid-core run there through scripts/test-kotlin.sh instead.
 pluginManagement {
     repositories {

@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# Builds the bindings cdylib and generates the Kotlin and Swift bindings from it (uniffi
-# library mode, with the workspace's pinned uniffi-bindgen, configured by bindings/uniffi.toml):
-#   android/mitid-core/src/main/kotlin/dk/mitid/core/mitid_bindings.kt
+# Builds the bindings cdylib (mitid-bindings) and the test kit's cdylib (mitid-testkit) and
+# generates their Kotlin and Swift bindings (uniffi library mode, with the workspace's pinned
+# uniffi-bindgen, configured by bindings/uniffi.toml and bindings/testkit/uniffi.toml):
+#   android/mitid-core/src/main/kotlin/dk/mitid/core/mitid_bindings.kt          (the app's)
 #   ios/Sources/MitidCore/MitidCore.swift
 #   ios/Sources/MitidCoreFFI/include/{MitidCoreFFI.h,module.modulemap}
+#   android/mitid-core/src/test/kotlin/dk/mitid/testkit/mitid_testkit.kt        (tests only)
+#   ios/TestSupport/MitidTestkit/MitidTestkit.swift
+#   ios/TestSupport/MitidTestkitFFI/include/{MitidTestkitFFI.h,module.modulemap}
 # The generated files are committed; a file is only rewritten when its content changes.
 #
-# Usage: scripts/gen-bindings.sh [--out-root DIR]
+# Usage: scripts/gen-bindings.sh [--out-root DIR] [--list-files]
 #   --out-root DIR  write the same layout under DIR instead of the repository
 #                   (scripts/check-bindings.sh uses it to diff against the committed files)
-# Environment: MITID_PROFILE (cargo profile of the cdylib, default dev).
-# Prints the folder holding the cdylib as its last line of stdout.
+#   --list-files    print the generated files (relative to the repository) and exit
+# Environment: MITID_PROFILE (cargo profile of the cdylibs, default dev).
+# Prints the folder holding the cdylibs as its last line of stdout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+# The test kit's generated files (the app's are GENERATED_* in common.sh).
+TESTKIT_KOTLIN="android/mitid-core/src/test/kotlin/dk/mitid/testkit/mitid_testkit.kt"
+TESTKIT_SWIFT="ios/TestSupport/MitidTestkit/MitidTestkit.swift"
+TESTKIT_SWIFT_HEADER="ios/TestSupport/MitidTestkitFFI/include/MitidTestkitFFI.h"
+TESTKIT_SWIFT_MODULEMAP="ios/TestSupport/MitidTestkitFFI/include/module.modulemap"
 
 out_root="$REPO"
 while (($#)); do
@@ -22,8 +33,13 @@ while (($#)); do
             out_root="$2"
             shift 2
             ;;
+        --list-files)
+            printf '%s\n' "${GENERATED_FILES[@]}" "$TESTKIT_KOTLIN" "$TESTKIT_SWIFT" \
+                "$TESTKIT_SWIFT_HEADER" "$TESTKIT_SWIFT_MODULEMAP"
+            exit 0
+            ;;
         -h | --help)
-            sed -n '2,15p' "$0"
+            sed -n '2,21p' "$0"
             exit 0
             ;;
         *) die "unknown argument: $1" ;;
@@ -33,6 +49,11 @@ done
 start=$(now)
 lib_dir="$(build_cdylib)"
 lib="$lib_dir/$(cdylib_name)"
+testkit_lib="$lib_dir/$(cdylib_name | sed 's/mitid_bindings/mitid_testkit/')"
+log "cargo build -p mitid-testkit --profile $(bindings_profile)"
+(cd "$REPO" && cargo build -p mitid-testkit --lib --profile "$(bindings_profile)" >&2) ||
+    die "building the mitid-testkit cdylib failed"
+[[ -f "$testkit_lib" ]] || die "the build did not produce $testkit_lib"
 
 log "cargo build -p uniffi-bindgen"
 (cd "$REPO" && cargo build -q -p uniffi-bindgen >&2) || die "building uniffi-bindgen failed"
@@ -44,7 +65,10 @@ trap 'rm -rf "$tmp"' EXIT
 log "uniffi-bindgen generate --library $lib (kotlin, swift)"
 # --no-format: the output must not depend on whether ktlint/swiftformat happen to be installed.
 (cd "$REPO" && "$bindgen" generate --library "$lib" --language kotlin --language swift \
-    --out-dir "$tmp" --no-format >&2) || die "uniffi-bindgen failed"
+    --out-dir "$tmp/app" --no-format >&2) || die "uniffi-bindgen failed"
+log "uniffi-bindgen generate --library $testkit_lib (kotlin, swift)"
+(cd "$REPO" && "$bindgen" generate --library "$testkit_lib" --language kotlin --language swift \
+    --out-dir "$tmp/testkit" --no-format >&2) || die "uniffi-bindgen failed for the test kit"
 
 # install_file SRC DEST: copy when the content differs (keeps mtimes for incremental builds).
 install_file() {
@@ -56,11 +80,15 @@ install_file() {
         log "updated $2"
     fi
 }
-install_file "$tmp/dk/mitid/core/mitid_bindings.kt" "$GENERATED_KOTLIN"
-install_file "$tmp/MitidCore.swift" "$GENERATED_SWIFT"
-install_file "$tmp/MitidCoreFFI.h" "$GENERATED_SWIFT_HEADER"
+install_file "$tmp/app/dk/mitid/core/mitid_bindings.kt" "$GENERATED_KOTLIN"
+install_file "$tmp/app/MitidCore.swift" "$GENERATED_SWIFT"
+install_file "$tmp/app/MitidCoreFFI.h" "$GENERATED_SWIFT_HEADER"
 # SwiftPM wants the module map of a C target as include/module.modulemap.
-install_file "$tmp/MitidCoreFFI.modulemap" "$GENERATED_SWIFT_MODULEMAP"
+install_file "$tmp/app/MitidCoreFFI.modulemap" "$GENERATED_SWIFT_MODULEMAP"
+install_file "$tmp/testkit/dk/mitid/testkit/mitid_testkit.kt" "$TESTKIT_KOTLIN"
+install_file "$tmp/testkit/MitidTestkit.swift" "$TESTKIT_SWIFT"
+install_file "$tmp/testkit/MitidTestkitFFI.h" "$TESTKIT_SWIFT_HEADER"
+install_file "$tmp/testkit/MitidTestkitFFI.modulemap" "$TESTKIT_SWIFT_MODULEMAP"
 
 log "bindings generated ($(($(now) - start)) s)"
 echo "$lib_dir"

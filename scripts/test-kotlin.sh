@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs the Kotlin tests of the bindings on the JVM here (no Android SDK needed):
+# Runs the Kotlin tests of the bindings on the JVM here (no Android SDK needed), against the
+# real server over HTTPS (the test kit, libmitid_testkit, starts it in-process):
 #   1. installs kotlinc/JNA/JUnit when missing (scripts/install-kotlin.sh);
-#   2. builds the cdylib and regenerates the bindings (scripts/gen-bindings.sh;
-#      MITID_SKIP_GEN=1 only builds the cdylib and uses the committed bindings);
-#   3. compiles the generated Kotlin, then android/mitid-core/src/test/kotlin with kotlinc
-#      (each step cached by the hash of its inputs in android/mitid-core/build/kotlinc);
-#   4. runs the JUnit 4 tests with JNA loading the host cdylib, printing
+#   2. builds the cdylibs and regenerates the bindings (scripts/gen-bindings.sh;
+#      MITID_SKIP_GEN=1 only builds the cdylibs and uses the committed bindings);
+#   3. compiles with kotlinc, each step cached by the hash of its inputs in
+#      android/mitid-core/build/kotlinc: the generated bindings (bindings.jar), the
+#      platform-neutral Kotlin of src/main/kotlin (shell.jar), the generated test kit
+#      (testkit.jar), then src/test/kotlin and the runner (tests.jar);
+#   4. runs the JUnit 4 tests with JNA loading the host cdylibs, printing
 #      "N passed, N failed"; exits non-zero when a test fails or none ran.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -16,6 +19,8 @@ kotlin_lib="$(dirname "$(dirname "$kotlinc")")/lib"
 
 if [[ -n "${MITID_SKIP_GEN:-}" ]]; then
     lib_dir="$(build_cdylib)"
+    (cd "$REPO" && cargo build -p mitid-testkit --lib --profile "$(bindings_profile)" >&2) ||
+        die "building the mitid-testkit cdylib failed"
 else
     lib_dir="$("$REPO/scripts/gen-bindings.sh" | tail -n1)"
 fi
@@ -37,7 +42,12 @@ compile() {
     stamp="$({
         echo "$kotlinc_version $classpath $options"
         sha256sum "$@"
-        [[ ! -f "$build/bindings.jar" || "$name" == bindings ]] || sha256sum "$build/bindings.jar"
+        # The jars compiled here that this step compiles against.
+        local entry
+        IFS=: read -ra entries <<<"$classpath"
+        for entry in "${entries[@]}"; do
+            [[ "$entry" != "$build"/* || ! -f "$entry" ]] || sha256sum "$entry"
+        done
     } | sha256sum | cut -d' ' -f1)"
     if [[ -f "$build/$name.jar" && "$(cat "$build/$name.stamp" 2>/dev/null)" == "$stamp" ]]; then
         log "kotlinc $name: up to date"
@@ -59,13 +69,24 @@ bindings_src="$REPO/$GENERATED_KOTLIN"
 [[ -f "$bindings_src" ]] || die "$GENERATED_KOTLIN is missing: run scripts/gen-bindings.sh"
 compile bindings "$deps" "-nowarn" "$bindings_src"
 
+# The platform-neutral Kotlin beside them (screen-state adapters).
+mapfile -t shell_sources < <(find "$module/src/main/kotlin" -name '*.kt' ! -path "$bindings_src" | sort)
+((${#shell_sources[@]})) || die "no platform-neutral Kotlin under $module/src/main/kotlin"
+compile shell "$deps:$build/bindings.jar" "" "${shell_sources[@]}"
+
+# The generated test kit (test support: the server in-process).
+testkit_src="$module/src/test/kotlin/dk/mitid/testkit/mitid_testkit.kt"
+[[ -f "$testkit_src" ]] || die "${testkit_src#"$REPO"/} is missing: run scripts/gen-bindings.sh"
+compile testkit "$deps" "-nowarn" "$testkit_src"
+
 # The tests and the runner.
-mapfile -t test_sources < <(find "$module/src/test/kotlin" -name '*.kt' | sort)
+mapfile -t test_sources < <(find "$module/src/test/kotlin" -name '*.kt' ! -path "$testkit_src" | sort)
 ((${#test_sources[@]})) || die "no Kotlin tests under $module/src/test/kotlin"
-compile tests "$test_deps:$build/bindings.jar" "" "${test_sources[@]}" "$REPO/scripts/kotlin/RunJUnit.kt"
+compile tests "$test_deps:$build/bindings.jar:$build/shell.jar:$build/testkit.jar" "" \
+    "${test_sources[@]}" "$REPO/scripts/kotlin/RunJUnit.kt"
 
 log "running the Kotlin tests against $lib_dir/$(cdylib_name) ($(($(now) - start)) s of set-up)"
 # The runner's "N passed, N failed" stays the last line; its exit code is the script's.
 exec java -Djna.library.path="$lib_dir" \
-    -cp "$build/tests.jar:$build/bindings.jar:$test_deps:$kotlin_lib/kotlin-stdlib.jar" \
+    -cp "$build/tests.jar:$build/bindings.jar:$build/shell.jar:$build/testkit.jar:$test_deps:$kotlin_lib/kotlin-stdlib.jar" \
     dk.mitid.testrunner.RunJUnitKt "$build/tests.jar"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs the Swift tests of the bindings (XCTest target ios/Tests/MitidCoreTests):
+# Runs the Swift tests of the bindings (XCTest target ios/Tests/MitidCoreTests), against the
+# real server over HTTPS (the test kit, libmitid_testkit, starts it in-process):
 #   1. installs Swift when missing (scripts/install-swift.sh: uses `swift` from PATH on a
 #      Mac, else a Debian trixie chroot in .tools/swift-root);
-#   2. builds the cdylib and regenerates the bindings (scripts/gen-bindings.sh;
-#      MITID_SKIP_GEN=1 only builds the cdylib and uses the committed bindings);
+#   2. builds the cdylibs and regenerates the bindings (scripts/gen-bindings.sh;
+#      MITID_SKIP_GEN=1 only builds the cdylibs and uses the committed bindings);
 #   3. runs `swift test` in ios/. In the chroot: /proc is mounted and the repository (and the
 #      cargo target dir, when outside it) bind-mounted at the same paths; a trap always
 #      unmounts them, also on failure or Ctrl-C.
@@ -18,6 +19,8 @@ start=$(now)
 
 if [[ -n "${MITID_SKIP_GEN:-}" ]]; then
     lib_dir="$(build_cdylib)"
+    (cd "$REPO" && cargo build -p mitid-testkit --lib --profile "$(bindings_profile)" >&2) ||
+        die "building the mitid-testkit cdylib failed"
 else
     lib_dir="$("$REPO/scripts/gen-bindings.sh" | tail -n1)"
 fi

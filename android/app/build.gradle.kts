@@ -1,7 +1,10 @@
-// Placeholder app: shows the core's version. The real shell (UI over the core's API) comes later.
+// The MitID app for Android: Jetpack Compose screens over the core's flows (through the
+// screen-state adapters of :mitid-core) and the Android-only platform adapters in
+// dk.mitid.app.platform. Compiles only with the Android SDK (see docs/mobile.md).
 plugins {
     alias(libs.plugins.android.application)
     alias(libs.plugins.kotlin.android)
+    alias(libs.plugins.kotlin.compose)
 }
 
 android {
@@ -14,6 +17,19 @@ android {
         targetSdk = 35
         versionCode = 1
         versionName = "0.1.0"
+        testInstrumentationRunner = "androidx.test.runner.AndroidJUnitRunner"
+
+        // The server and its public-key pins (current + backup). Override per build:
+        // ./gradlew -Pmitid.serverUrl=https://... -Pmitid.serverPins=sha256/A,sha256/B
+        val serverUrl = providers.gradleProperty("mitid.serverUrl").getOrElse("https://10.0.2.2:8443")
+        val serverPins = providers.gradleProperty("mitid.serverPins").getOrElse("")
+        buildConfigField("String", "MITID_SERVER_URL", "\"$serverUrl\"")
+        buildConfigField("String", "MITID_SERVER_PINS", "\"$serverPins\"")
+    }
+
+    buildFeatures {
+        compose = true
+        buildConfig = true
     }
 
     compileOptions {
@@ -28,4 +44,16 @@ kotlin {
 
 dependencies {
     implementation(project(":mitid-core"))
+    implementation(platform(libs.compose.bom))
+    implementation(libs.compose.ui)
+    implementation(libs.compose.material3)
+    implementation(libs.compose.ui.tooling.preview)
+    implementation(libs.activity.compose)
+    implementation(libs.lifecycle.runtime.compose)
+    implementation(libs.biometric)
+    implementation(libs.fragment)
+    implementation(libs.kotlinx.coroutines.android)
+
+    androidTestImplementation(libs.androidx.test.runner)
+    androidTestImplementation(libs.androidx.test.junit)
 }

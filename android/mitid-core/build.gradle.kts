@@ -1,6 +1,9 @@
 // The Rust core for Android: the uniffi-generated Kotlin (src/main/kotlin, from
-// scripts/gen-bindings.sh) and libmitid_bindings.so for each ABI (src/main/jniLibs, from
-// scripts/build-android-libs.sh, which runs cargo-ndk).
+// scripts/gen-bindings.sh), the platform-neutral screen-state adapters beside it, and
+// libmitid_bindings.so for each ABI (src/main/jniLibs, from scripts/build-android-libs.sh,
+// which runs cargo-ndk). The unit tests (src/test/kotlin) are the ones scripts/test-kotlin.sh
+// runs: they load libmitid_bindings and the test kit libmitid_testkit (the server in-process)
+// from ../target/debug (`cargo build -p mitid-bindings -p mitid-testkit` first).
 plugins {
     alias(libs.plugins.android.library)
     alias(libs.plugins.kotlin.android)
@@ -22,7 +25,7 @@ android {
 
     testOptions {
         unitTests.all {
-            // Local unit tests run on the desktop JVM against the host build of the library.
+            // Local unit tests run on the desktop JVM against the host builds of the libraries.
             it.systemProperty("jna.library.path", rootProject.file("../target/debug").absolutePath)
         }
     }

@@ -503,6 +503,22 @@ fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -592,24 +608,76 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
- * Platform secure key storage, implemented by the app in Kotlin (Android Keystore) or Swift
- * (Keychain / Secure Enclave). A method that throws `MitidException`/`MitidError` reaches
- * Rust as that error; anything else it throws becomes `MitidError::Foreign`.
+ * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
+ * new PIN twice → biometrics? → notifications? → done. Create it with
+ * `App.startActivation()`.
  */
-public protocol ForeignKeyStore: AnyObject, Sendable {
+public protocol ActivationFlowProtocol: AnyObject, Sendable {
     
     /**
-     * Signs `message` with the key named `alias` and returns the signature.
+     * Gives up (keys made for the activation are deleted, unless the server may already
+     * have created the app: then the next `refresh()` decides).
      */
-    func sign(alias: String, message: Data) throws  -> Data
+    func cancel() async throws  -> ActivationStep
+    
+    /**
+     * Biometrics yes or no. "Yes" enables them with the PIN just chosen (shows the prompt).
+     */
+    func chooseBiometrics(enable: Bool) async throws  -> ActivationStep
+    
+    /**
+     * Notifications yes or no (ask the platform for permission first).
+     */
+    func chooseNotifications(allow: Bool) async throws  -> ActivationStep
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+    func lastError()  -> MitidError?
+    
+    /**
+     * After `Interrupted`: sends the interrupted request again (the server applies it at
+     * most once).
+     */
+    func retry() async throws  -> ActivationStep
+    
+    /**
+     * The current screen.
+     */
+    func step()  -> ActivationStep
+    
+    /**
+     * The activation code: the server checks it and sends the temporary PIN by SMS.
+     */
+    func submitActivationCode(code: String) async throws  -> ActivationStep
+    
+    /**
+     * The new PIN, first entry: a PIN the policy refuses is refused with its reason.
+     */
+    func submitNewPin(pin: String) async throws  -> ActivationStep
+    
+    /**
+     * The new PIN, repeated: then the app is created at the server.
+     */
+    func submitRepeatPin(pin: String) async throws  -> ActivationStep
+    
+    /**
+     * The 8-digit temporary PIN from the SMS.
+     */
+    func submitTemporaryPin(temporaryPin: String) async throws  -> ActivationStep
+    
+    /**
+     * The user ID (checked against the rules here first; the server decides).
+     */
+    func submitUserId(userId: String) async throws  -> ActivationStep
     
 }
 /**
- * Platform secure key storage, implemented by the app in Kotlin (Android Keystore) or Swift
- * (Keychain / Secure Enclave). A method that throws `MitidException`/`MitidError` reaches
- * Rust as that error; anything else it throws becomes `MitidError::Foreign`.
+ * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
+ * new PIN twice → biometrics? → notifications? → done. Create it with
+ * `App.startActivation()`.
  */
-open class ForeignKeyStoreImpl: ForeignKeyStore, @unchecked Sendable {
+open class ActivationFlow: ActivationFlowProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
 
     /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
@@ -646,7 +714,7 @@ open class ForeignKeyStoreImpl: ForeignKeyStore, @unchecked Sendable {
     @_documentation(visibility: private)
 #endif
     public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_mitid_bindings_fn_clone_foreignkeystore(self.handle, $0) }
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_activationflow(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
@@ -656,22 +724,2306 @@ open class ForeignKeyStoreImpl: ForeignKeyStore, @unchecked Sendable {
             return
         }
 
-        try! rustCall { uniffi_mitid_bindings_fn_free_foreignkeystore(handle, $0) }
+        try! rustCall { uniffi_mitid_bindings_fn_free_activationflow(handle, $0) }
     }
 
     
 
     
     /**
-     * Signs `message` with the key named `alias` and returns the signature.
+     * Gives up (keys made for the activation are deleted, unless the server may already
+     * have created the app: then the next `refresh()` decides).
      */
-open func sign(alias: String, message: Data)throws  -> Data  {
-    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+open func cancel()async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_cancel(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Biometrics yes or no. "Yes" enables them with the PIN just chosen (shows the prompt).
+     */
+open func chooseBiometrics(enable: Bool)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_choose_biometrics(
+                        self.uniffiCloneHandle(),FfiConverterBool.lower(enable)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Notifications yes or no (ask the platform for permission first).
+     */
+open func chooseNotifications(allow: Bool)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_choose_notifications(
+                        self.uniffiCloneHandle(),FfiConverterBool.lower(allow)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+open func lastError() -> MitidError?  {
+    return try!  FfiConverterOptionTypeMitidError.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_foreignkeystore_sign(
+    uniffi_mitid_bindings_fn_method_activationflow_last_error(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * After `Interrupted`: sends the interrupted request again (the server applies it at
+     * most once).
+     */
+open func retry()async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_retry(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The current screen.
+     */
+open func step() -> ActivationStep  {
+    return try!  FfiConverterTypeActivationStep_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_activationflow_step(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The activation code: the server checks it and sends the temporary PIN by SMS.
+     */
+open func submitActivationCode(code: String)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_submit_activation_code(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(code)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The new PIN, first entry: a PIN the policy refuses is refused with its reason.
+     */
+open func submitNewPin(pin: String)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_submit_new_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The new PIN, repeated: then the app is created at the server.
+     */
+open func submitRepeatPin(pin: String)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_submit_repeat_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The 8-digit temporary PIN from the SMS.
+     */
+open func submitTemporaryPin(temporaryPin: String)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_submit_temporary_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(temporaryPin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The user ID (checked against the rules here first; the server decides).
+     */
+open func submitUserId(userId: String)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_submit_user_id(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(userId)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActivationFlow: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ActivationFlow
+
+    public static func lift(_ handle: UInt64) throws -> ActivationFlow {
+        return ActivationFlow(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ActivationFlow) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ActivationFlow {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ActivationFlow, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivationFlow_lift(_ handle: UInt64) throws -> ActivationFlow {
+    return try FfiConverterTypeActivationFlow.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivationFlow_lower(_ value: ActivationFlow) -> UInt64 {
+    return FfiConverterTypeActivationFlow.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The MitID app: the users on this installation, their state, and the flows.
+ *
+ * Open it once at start-up and keep it. Users are named by their local id
+ * (`UserSummary.localId`). Methods may be called from any thread; async methods suspend
+ * the caller while the core works on its own threads.
+ */
+public protocol AppProtocol: AnyObject, Sendable {
+    
+    /**
+     * The approval flow of a user.
+     */
+    func approvalFlow(localId: String) throws  -> ApprovalFlow
+    
+    /**
+     * The person's authenticators.
+     */
+    func authenticators(localId: String) async throws  -> AuthenticatorOverview
+    
+    /**
+     * Tell the core that the enrolled biometrics changed (the shells check at start-up):
+     * biometrics are switched off for every user, here and at the server. Returns the local
+     * ids of the users affected (they re-enable with their PIN).
+     */
+    func biometricEnrollmentChanged() async throws  -> [String]
+    
+    /**
+     * Consecutive biometric failures of a user (the PIN is required at 5).
+     */
+    func biometricFailures(localId: String) throws  -> UInt32
+    
+    /**
+     * Blocks one of the person's authenticators, or the whole MitID.
+     */
+    func block(localId: String, target: BlockTarget) async throws  -> AuthenticatorOverview
+    
+    /**
+     * Changes the user ID; invalid (with the rule) and taken are distinct errors. Returns
+     * the new user ID.
+     */
+    func changeUserId(localId: String, wanted: String) async throws  -> String
+    
+    /**
+     * Checks a wanted user ID against the rules locally (the server also checks, and says
+     * whether it is taken); returns its canonical form.
+     */
+    func checkUserId(wanted: String) throws  -> String
+    
+    /**
+     * Turns biometric approval off.
+     */
+    func disableBiometrics(localId: String) async throws 
+    
+    /**
+     * Turns biometric approval on (needs the PIN; refused with more than one user). Shows
+     * the biometric prompt.
+     */
+    func enableBiometrics(localId: String, pin: String) async throws 
+    
+    /**
+     * The home screen from local data (no network).
+     */
+    func home() throws  -> Home
+    
+    /**
+     * The notification choice made at activation, if any.
+     */
+    func notificationsAllowed(localId: String) throws  -> Bool?
+    
+    /**
+     * Changing a user's PIN with the current PIN or biometrics.
+     */
+    func pinChangeFlow(localId: String) throws  -> PinChangeFlow
+    
+    /**
+     * A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
+     */
+    func pinResetFlow(localId: String) throws  -> PinResetFlow
+    
+    /**
+     * Finishes interrupted work, asks the server for every user's state, and returns the
+     * home screen. Server trouble leaves the local view (and is not an error).
+     */
+    func refresh() async throws  -> Home
+    
+    /**
+     * Removes a user and their keys from the app (the server is told first when possible).
+     */
+    func removeUser(localId: String) async throws 
+    
+    /**
+     * Requests access to change the password (it opens after 24 hours).
+     */
+    func requestPasswordAccess(localId: String) async throws  -> PasswordAccessWindow
+    
+    /**
+     * Finishes interrupted activations and PIN changes.
+     */
+    func resumeInterrupted() async throws  -> RecoveryReport
+    
+    /**
+     * Selects the user the next actions are for ("Select user").
+     */
+    func selectUser(localId: String) throws 
+    
+    /**
+     * The selected user (the only one, when there is exactly one).
+     */
+    func selectedUser() throws  -> UserSummary?
+    
+    /**
+     * "Send new PIN": a temporary PIN by SMS for another of the person's apps.
+     */
+    func sendNewPin(localId: String, authenticatorId: String) async throws  -> CodeSentTo
+    
+    /**
+     * Starts activating the app for a user (the first, another one, or one whose app was
+     * blocked or revoked).
+     */
+    func startActivation()  -> ActivationFlow
+    
+    /**
+     * Asks the server for the user's state and mirrors it.
+     */
+    func status(localId: String) async throws  -> UserSummary
+    
+    /**
+     * Every user on the app, oldest first.
+     */
+    func users() throws  -> [UserSummary]
+    
+    /**
+     * The user's MitID user ID, as the server has it now.
+     */
+    func viewUserId(localId: String) async throws  -> String
+    
+}
+/**
+ * The MitID app: the users on this installation, their state, and the flows.
+ *
+ * Open it once at start-up and keep it. Users are named by their local id
+ * (`UserSummary.localId`). Methods may be called from any thread; async methods suspend
+ * the caller while the core works on its own threads.
+ */
+open class App: AppProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_app(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_bindings_fn_free_app(handle, $0) }
+    }
+
+    
+    /**
+     * Opens the app whose data lives in the folder `home` (created if missing), talking to
+     * `server`, with the platform's key store, secret store and biometric prompt. `clock`
+     * is for tests that move time; apps pass null/nil (the system clock).
+     *
+     * Finishes local cleanups left by an earlier run; call `refresh()` next to finish work
+     * that needs the server.
+     */
+public static func `open`(home: String, server: ServerEndpoint, keyStore: PlatformKeyStore, secretStore: PlatformSecretStore, biometricPrompt: PlatformBiometricPrompt, clock: PlatformClock?)throws  -> App  {
+    return try  FfiConverterTypeApp_lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_constructor_app_open(
+        FfiConverterString.lower(home),
+        FfiConverterTypeServerEndpoint_lower(server),
+        FfiConverterTypePlatformKeyStore_lower(keyStore),
+        FfiConverterTypePlatformSecretStore_lower(secretStore),
+        FfiConverterTypePlatformBiometricPrompt_lower(biometricPrompt),
+        FfiConverterOptionTypePlatformClock.lower(clock),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * The approval flow of a user.
+     */
+open func approvalFlow(localId: String)throws  -> ApprovalFlow  {
+    return try  FfiConverterTypeApprovalFlow_lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_approval_flow(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(alias),
-        FfiConverterData.lower(message),uniffiCallStatus
+        FfiConverterString.lower(localId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The person's authenticators.
+     */
+open func authenticators(localId: String)async throws  -> AuthenticatorOverview  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_authenticators(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAuthenticatorOverview_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Tell the core that the enrolled biometrics changed (the shells check at start-up):
+     * biometrics are switched off for every user, here and at the server. Returns the local
+     * ids of the users affected (they re-enable with their PIN).
+     */
+open func biometricEnrollmentChanged()async throws  -> [String]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_biometric_enrollment_changed(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceString.lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Consecutive biometric failures of a user (the PIN is required at 5).
+     */
+open func biometricFailures(localId: String)throws  -> UInt32  {
+    return try  FfiConverterUInt32.lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_biometric_failures(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(localId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Blocks one of the person's authenticators, or the whole MitID.
+     */
+open func block(localId: String, target: BlockTarget)async throws  -> AuthenticatorOverview  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_block(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId),FfiConverterTypeBlockTarget_lower(target)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAuthenticatorOverview_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Changes the user ID; invalid (with the rule) and taken are distinct errors. Returns
+     * the new user ID.
+     */
+open func changeUserId(localId: String, wanted: String)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_change_user_id(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId),FfiConverterString.lower(wanted)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Checks a wanted user ID against the rules locally (the server also checks, and says
+     * whether it is taken); returns its canonical form.
+     */
+open func checkUserId(wanted: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_check_user_id(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(wanted),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Turns biometric approval off.
+     */
+open func disableBiometrics(localId: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_disable_biometrics(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_void,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_void,
+            freeFunc: ffi_mitid_bindings_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Turns biometric approval on (needs the PIN; refused with more than one user). Shows
+     * the biometric prompt.
+     */
+open func enableBiometrics(localId: String, pin: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_enable_biometrics(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_void,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_void,
+            freeFunc: ffi_mitid_bindings_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The home screen from local data (no network).
+     */
+open func home()throws  -> Home  {
+    return try  FfiConverterTypeHome_lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_home(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The notification choice made at activation, if any.
+     */
+open func notificationsAllowed(localId: String)throws  -> Bool?  {
+    return try  FfiConverterOptionBool.lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_notifications_allowed(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(localId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changing a user's PIN with the current PIN or biometrics.
+     */
+open func pinChangeFlow(localId: String)throws  -> PinChangeFlow  {
+    return try  FfiConverterTypePinChangeFlow_lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_pin_change_flow(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(localId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
+     */
+open func pinResetFlow(localId: String)throws  -> PinResetFlow  {
+    return try  FfiConverterTypePinResetFlow_lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_pin_reset_flow(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(localId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Finishes interrupted work, asks the server for every user's state, and returns the
+     * home screen. Server trouble leaves the local view (and is not an error).
+     */
+open func refresh()async throws  -> Home  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_refresh(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeHome_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Removes a user and their keys from the app (the server is told first when possible).
+     */
+open func removeUser(localId: String)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_remove_user(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_void,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_void,
+            freeFunc: ffi_mitid_bindings_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Requests access to change the password (it opens after 24 hours).
+     */
+open func requestPasswordAccess(localId: String)async throws  -> PasswordAccessWindow  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_request_password_access(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePasswordAccessWindow_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Finishes interrupted activations and PIN changes.
+     */
+open func resumeInterrupted()async throws  -> RecoveryReport  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_resume_interrupted(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeRecoveryReport_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Selects the user the next actions are for ("Select user").
+     */
+open func selectUser(localId: String)throws   {try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_select_user(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(localId),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The selected user (the only one, when there is exactly one).
+     */
+open func selectedUser()throws  -> UserSummary?  {
+    return try  FfiConverterOptionTypeUserSummary.lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_selected_user(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * "Send new PIN": a temporary PIN by SMS for another of the person's apps.
+     */
+open func sendNewPin(localId: String, authenticatorId: String)async throws  -> CodeSentTo  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_send_new_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId),FfiConverterString.lower(authenticatorId)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeCodeSentTo_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Starts activating the app for a user (the first, another one, or one whose app was
+     * blocked or revoked).
+     */
+open func startActivation() -> ActivationFlow  {
+    return try!  FfiConverterTypeActivationFlow_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_start_activation(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Asks the server for the user's state and mirrors it.
+     */
+open func status(localId: String)async throws  -> UserSummary  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_status(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserSummary_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Every user on the app, oldest first.
+     */
+open func users()throws  -> [UserSummary]  {
+    return try  FfiConverterSequenceTypeUserSummary.lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_users(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The user's MitID user ID, as the server has it now.
+     */
+open func viewUserId(localId: String)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_view_user_id(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeApp: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = App
+
+    public static func lift(_ handle: UInt64) throws -> App {
+        return App(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: App) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> App {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: App, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApp_lift(_ handle: UInt64) throws -> App {
+    return try FfiConverterTypeApp.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApp_lower(_ value: App) -> UInt64 {
+    return FfiConverterTypeApp.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Approving or rejecting login requests for one user: wait for a request
+ * (`waitForRequest`), enter the code or scan the QR code, then approve with swipe, PIN or
+ * biometrics, or reject. Create it with `App.approvalFlow(localId)`.
+ */
+public protocol ApprovalFlowProtocol: AnyObject, Sendable {
+    
+    /**
+     * Approves with biometrics (the platform prompt is shown).
+     */
+    func approveWithBiometrics() async throws  -> ApprovalStep
+    
+    /**
+     * Approves with the PIN.
+     */
+    func approveWithPin(pin: String) async throws  -> ApprovalStep
+    
+    /**
+     * Approves with a swipe (only where offered).
+     */
+    func approveWithSwipe() async throws  -> ApprovalStep
+    
+    /**
+     * The 4-digit code shown by the service provider.
+     */
+    func enterCode(code: String) async throws  -> ApprovalStep
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+    func lastError()  -> MitidError?
+    
+    /**
+     * Rejects the request (possible before the code is entered).
+     */
+    func reject() async throws  -> ApprovalStep
+    
+    /**
+     * The QR token scanned from the service provider's page.
+     */
+    func scanQr(token: String) async throws  -> ApprovalStep
+    
+    /**
+     * The current screen.
+     */
+    func step()  -> ApprovalStep
+    
+    /**
+     * Starts waiting up to `wait_seconds` (at most 30) for a request, and returns at once
+     * with the wait's handle: `outcome()` gives the next step; `cancel()`, `close()`
+     * (Kotlin) or releasing the handle (Swift) stops the wait, and the step returns to
+     * `Idle`.
+     *
+     * Starting a new wait cancels the previous one (one wait at a time); the new one starts
+     * once the previous has ended.
+     */
+    func waitForRequest(waitSeconds: UInt32) throws  -> ApprovalWait
+    
+}
+/**
+ * Approving or rejecting login requests for one user: wait for a request
+ * (`waitForRequest`), enter the code or scan the QR code, then approve with swipe, PIN or
+ * biometrics, or reject. Create it with `App.approvalFlow(localId)`.
+ */
+open class ApprovalFlow: ApprovalFlowProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_approvalflow(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_bindings_fn_free_approvalflow(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Approves with biometrics (the platform prompt is shown).
+     */
+open func approveWithBiometrics()async throws  -> ApprovalStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_approvalflow_approve_with_biometrics(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeApprovalStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Approves with the PIN.
+     */
+open func approveWithPin(pin: String)async throws  -> ApprovalStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_approvalflow_approve_with_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeApprovalStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Approves with a swipe (only where offered).
+     */
+open func approveWithSwipe()async throws  -> ApprovalStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_approvalflow_approve_with_swipe(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeApprovalStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The 4-digit code shown by the service provider.
+     */
+open func enterCode(code: String)async throws  -> ApprovalStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_approvalflow_enter_code(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(code)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeApprovalStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+open func lastError() -> MitidError?  {
+    return try!  FfiConverterOptionTypeMitidError.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_approvalflow_last_error(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Rejects the request (possible before the code is entered).
+     */
+open func reject()async throws  -> ApprovalStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_approvalflow_reject(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeApprovalStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The QR token scanned from the service provider's page.
+     */
+open func scanQr(token: String)async throws  -> ApprovalStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_approvalflow_scan_qr(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(token)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeApprovalStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The current screen.
+     */
+open func step() -> ApprovalStep  {
+    return try!  FfiConverterTypeApprovalStep_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_approvalflow_step(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Starts waiting up to `wait_seconds` (at most 30) for a request, and returns at once
+     * with the wait's handle: `outcome()` gives the next step; `cancel()`, `close()`
+     * (Kotlin) or releasing the handle (Swift) stops the wait, and the step returns to
+     * `Idle`.
+     *
+     * Starting a new wait cancels the previous one (one wait at a time); the new one starts
+     * once the previous has ended.
+     */
+open func waitForRequest(waitSeconds: UInt32)throws  -> ApprovalWait  {
+    return try  FfiConverterTypeApprovalWait_lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_approvalflow_wait_for_request(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt32.lower(waitSeconds),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeApprovalFlow: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ApprovalFlow
+
+    public static func lift(_ handle: UInt64) throws -> ApprovalFlow {
+        return ApprovalFlow(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ApprovalFlow) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApprovalFlow {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ApprovalFlow, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalFlow_lift(_ handle: UInt64) throws -> ApprovalFlow {
+    return try FfiConverterTypeApprovalFlow.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalFlow_lower(_ value: ApprovalFlow) -> UInt64 {
+    return FfiConverterTypeApprovalFlow.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A running wait for an approval request (the long poll). Cancelled by `cancel()`, and
+ * when the handle is closed (Kotlin `close()` / `use { }`) or released (Swift).
+ */
+public protocol ApprovalWaitProtocol: AnyObject, Sendable {
+    
+    /**
+     * Stops the wait (idempotent, never blocks); `outcome()` then gives `Cancelled`
+     * unless a request had already arrived.
+     */
+    func cancel() 
+    
+    /**
+     * Whether the wait has ended (with a step or an error).
+     */
+    func isFinished()  -> Bool
+    
+    /**
+     * Waits for the end of the wait: the next step (`EnterChannelBinding` with the request,
+     * or `NoRequest`), or the error (`Cancelled` after `cancel()`). May be called again and
+     * from several places; every call gets the same answer.
+     */
+    func outcome() async throws  -> ApprovalStep
+    
+}
+/**
+ * A running wait for an approval request (the long poll). Cancelled by `cancel()`, and
+ * when the handle is closed (Kotlin `close()` / `use { }`) or released (Swift).
+ */
+open class ApprovalWait: ApprovalWaitProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_approvalwait(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_bindings_fn_free_approvalwait(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Stops the wait (idempotent, never blocks); `outcome()` then gives `Cancelled`
+     * unless a request had already arrived.
+     */
+open func cancel()  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_approvalwait_cancel(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Whether the wait has ended (with a step or an error).
+     */
+open func isFinished() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_approvalwait_is_finished(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Waits for the end of the wait: the next step (`EnterChannelBinding` with the request,
+     * or `NoRequest`), or the error (`Cancelled` after `cancel()`). May be called again and
+     * from several places; every call gets the same answer.
+     */
+open func outcome()async throws  -> ApprovalStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_approvalwait_outcome(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeApprovalStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeApprovalWait: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = ApprovalWait
+
+    public static func lift(_ handle: UInt64) throws -> ApprovalWait {
+        return ApprovalWait(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: ApprovalWait) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApprovalWait {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: ApprovalWait, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalWait_lift(_ handle: UInt64) throws -> ApprovalWait {
+    return try FfiConverterTypeApprovalWait.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalWait_lower(_ value: ApprovalWait) -> UInt64 {
+    return FfiConverterTypeApprovalWait.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Changing the PIN with the current PIN or biometrics. Create it with
+ * `App.pinChangeFlow(localId)`.
+ */
+public protocol PinChangeFlowProtocol: AnyObject, Sendable {
+    
+    /**
+     * Biometrics yes or no after the change.
+     */
+    func chooseBiometrics(enable: Bool) async throws  -> PinChangeStep
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+    func lastError()  -> MitidError?
+    
+    /**
+     * After `Interrupted`: finishes or re-sends the interrupted change.
+     */
+    func retry() async throws  -> PinChangeStep
+    
+    /**
+     * The current screen.
+     */
+    func step()  -> PinChangeStep
+    
+    /**
+     * The current PIN (checked by the server together with the new PIN's registration).
+     */
+    func submitCurrentPin(pin: String) async throws  -> PinChangeStep
+    
+    /**
+     * The new PIN, first entry.
+     */
+    func submitNewPin(pin: String) async throws  -> PinChangeStep
+    
+    /**
+     * The new PIN, repeated: then the change is sent.
+     */
+    func submitRepeatPin(pin: String) async throws  -> PinChangeStep
+    
+    /**
+     * Biometrics instead of the current PIN (the prompt is shown when the change is sent).
+     */
+    func useBiometrics() async throws  -> PinChangeStep
+    
+}
+/**
+ * Changing the PIN with the current PIN or biometrics. Create it with
+ * `App.pinChangeFlow(localId)`.
+ */
+open class PinChangeFlow: PinChangeFlowProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_pinchangeflow(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_bindings_fn_free_pinchangeflow(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Biometrics yes or no after the change.
+     */
+open func chooseBiometrics(enable: Bool)async throws  -> PinChangeStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinchangeflow_choose_biometrics(
+                        self.uniffiCloneHandle(),FfiConverterBool.lower(enable)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinChangeStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+open func lastError() -> MitidError?  {
+    return try!  FfiConverterOptionTypeMitidError.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_pinchangeflow_last_error(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * After `Interrupted`: finishes or re-sends the interrupted change.
+     */
+open func retry()async throws  -> PinChangeStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinchangeflow_retry(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinChangeStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The current screen.
+     */
+open func step() -> PinChangeStep  {
+    return try!  FfiConverterTypePinChangeStep_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_pinchangeflow_step(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The current PIN (checked by the server together with the new PIN's registration).
+     */
+open func submitCurrentPin(pin: String)async throws  -> PinChangeStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinchangeflow_submit_current_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinChangeStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The new PIN, first entry.
+     */
+open func submitNewPin(pin: String)async throws  -> PinChangeStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinchangeflow_submit_new_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinChangeStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The new PIN, repeated: then the change is sent.
+     */
+open func submitRepeatPin(pin: String)async throws  -> PinChangeStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinchangeflow_submit_repeat_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinChangeStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Biometrics instead of the current PIN (the prompt is shown when the change is sent).
+     */
+open func useBiometrics()async throws  -> PinChangeStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinchangeflow_use_biometrics(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinChangeStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePinChangeFlow: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = PinChangeFlow
+
+    public static func lift(_ handle: UInt64) throws -> PinChangeFlow {
+        return PinChangeFlow(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: PinChangeFlow) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PinChangeFlow {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PinChangeFlow, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinChangeFlow_lift(_ handle: UInt64) throws -> PinChangeFlow {
+    return try FfiConverterTypePinChangeFlow.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinChangeFlow_lower(_ value: PinChangeFlow) -> UInt64 {
+    return FfiConverterTypePinChangeFlow.lower(value)
+}
+
+
+
+
+
+
+/**
+ * A new PIN with a temporary PIN ("Forgot your PIN code?", or after a temporary lock).
+ * Create it with `App.pinResetFlow(localId)`.
+ */
+public protocol PinResetFlowProtocol: AnyObject, Sendable {
+    
+    /**
+     * Biometrics yes or no after the reset.
+     */
+    func chooseBiometrics(enable: Bool) async throws  -> PinResetStep
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+    func lastError()  -> MitidError?
+    
+    /**
+     * After `Interrupted`: finishes or re-sends the interrupted reset.
+     */
+    func retry() async throws  -> PinResetStep
+    
+    /**
+     * The current screen.
+     */
+    func step()  -> PinResetStep
+    
+    /**
+     * The new PIN, first entry.
+     */
+    func submitNewPin(pin: String) async throws  -> PinResetStep
+    
+    /**
+     * The new PIN, repeated: then the reset is sent.
+     */
+    func submitRepeatPin(pin: String) async throws  -> PinResetStep
+    
+    /**
+     * The 8-digit temporary PIN.
+     */
+    func submitTemporaryPin(code: String) async throws  -> PinResetStep
+    
+}
+/**
+ * A new PIN with a temporary PIN ("Forgot your PIN code?", or after a temporary lock).
+ * Create it with `App.pinResetFlow(localId)`.
+ */
+open class PinResetFlow: PinResetFlowProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_pinresetflow(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_bindings_fn_free_pinresetflow(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Biometrics yes or no after the reset.
+     */
+open func chooseBiometrics(enable: Bool)async throws  -> PinResetStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinresetflow_choose_biometrics(
+                        self.uniffiCloneHandle(),FfiConverterBool.lower(enable)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinResetStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+open func lastError() -> MitidError?  {
+    return try!  FfiConverterOptionTypeMitidError.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_pinresetflow_last_error(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * After `Interrupted`: finishes or re-sends the interrupted reset.
+     */
+open func retry()async throws  -> PinResetStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinresetflow_retry(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinResetStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The current screen.
+     */
+open func step() -> PinResetStep  {
+    return try!  FfiConverterTypePinResetStep_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_pinresetflow_step(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The new PIN, first entry.
+     */
+open func submitNewPin(pin: String)async throws  -> PinResetStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinresetflow_submit_new_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinResetStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The new PIN, repeated: then the reset is sent.
+     */
+open func submitRepeatPin(pin: String)async throws  -> PinResetStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinresetflow_submit_repeat_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinResetStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The 8-digit temporary PIN.
+     */
+open func submitTemporaryPin(code: String)async throws  -> PinResetStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_pinresetflow_submit_temporary_pin(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(code)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePinResetStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePinResetFlow: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = PinResetFlow
+
+    public static func lift(_ handle: UInt64) throws -> PinResetFlow {
+        return PinResetFlow(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: PinResetFlow) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PinResetFlow {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PinResetFlow, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinResetFlow_lift(_ handle: UInt64) throws -> PinResetFlow {
+    return try FfiConverterTypePinResetFlow.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinResetFlow_lower(_ value: PinResetFlow) -> UInt64 {
+    return FfiConverterTypePinResetFlow.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The platform's biometric prompt, implemented by the app (Android BiometricPrompt, iOS
+ * LocalAuthentication). Async: suspend (Kotlin) / `async` (Swift) until the user answered.
+ *
+ * The core calls it before it signs with the biometric key (approval, PIN change) and before
+ * it creates that key (enabling biometrics). `reason` is the text to show. Report what the
+ * platform said; do not throw for a cancel or a failed match. An implementation that throws
+ * anyway is treated as `Unavailable` (the citizen is offered the PIN), never as a crash.
+ */
+public protocol PlatformBiometricPrompt: AnyObject, Sendable {
+    
+    /**
+     * Shows the prompt and returns what the user did.
+     */
+    func authenticate(reason: String) async throws  -> BiometricOutcome
+    
+}
+/**
+ * The platform's biometric prompt, implemented by the app (Android BiometricPrompt, iOS
+ * LocalAuthentication). Async: suspend (Kotlin) / `async` (Swift) until the user answered.
+ *
+ * The core calls it before it signs with the biometric key (approval, PIN change) and before
+ * it creates that key (enabling biometrics). `reason` is the text to show. Report what the
+ * platform said; do not throw for a cancel or a failed match. An implementation that throws
+ * anyway is treated as `Unavailable` (the citizen is offered the PIN), never as a crash.
+ */
+open class PlatformBiometricPromptImpl: PlatformBiometricPrompt, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_platformbiometricprompt(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_bindings_fn_free_platformbiometricprompt(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Shows the prompt and returns what the user did.
+     */
+open func authenticate(reason: String)async throws  -> BiometricOutcome  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_platformbiometricprompt_authenticate(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(reason)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeBiometricOutcome_lift,
+            errorHandler: FfiConverterTypePlatformError_lift
+        )
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePlatformBiometricPrompt {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePlatformBiometricPrompt = UniffiVTableCallbackInterfacePlatformBiometricPrompt(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePlatformBiometricPrompt.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PlatformBiometricPrompt: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePlatformBiometricPrompt.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PlatformBiometricPrompt: handle missing in uniffiClone")
+            }
+        },
+        authenticate: { (
+            uniffiHandle: UInt64,
+            reason: RustBuffer,
+            uniffiFutureCallback: @escaping UniffiForeignFutureCompleteRustBuffer,
+            uniffiCallbackData: UInt64,
+            uniffiOutDroppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+        ) in
+            let makeCall = {
+                () async throws -> BiometricOutcome in
+                guard let uniffiObj = try? FfiConverterTypePlatformBiometricPrompt.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try await uniffiObj.authenticate(
+                     reason: try FfiConverterString.lift(reason)
+                )
+            }
+
+            let uniffiHandleSuccess = { (returnValue: BiometricOutcome) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: FfiConverterTypeBiometricOutcome_lower(returnValue),
+                        callStatus: RustCallStatus()
+                    )
+                )
+            }
+            let uniffiHandleError = { (statusCode, errorBuf) in
+                uniffiFutureCallback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer(
+                        returnValue: RustBuffer.empty(),
+                        callStatus: RustCallStatus(code: statusCode, errorBuf: errorBuf)
+                    )
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall: makeCall,
+                handleSuccess: uniffiHandleSuccess,
+                handleError: uniffiHandleError,
+                lowerError: FfiConverterTypePlatformError_lower,
+                droppedCallback: uniffiOutDroppedCallback
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePlatformBiometricPrompt> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePlatformBiometricPrompt>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPlatformBiometricPrompt() {
+    uniffi_mitid_bindings_fn_init_callback_vtable_platformbiometricprompt(UniffiCallbackInterfacePlatformBiometricPrompt.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlatformBiometricPrompt: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PlatformBiometricPrompt>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PlatformBiometricPrompt
+
+    public static func lift(_ handle: UInt64) throws -> PlatformBiometricPrompt {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlatformBiometricPromptImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PlatformBiometricPrompt) -> UInt64 {
+         if let rustImpl = value as? PlatformBiometricPromptImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlatformBiometricPrompt {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PlatformBiometricPrompt, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformBiometricPrompt_lift(_ handle: UInt64) throws -> PlatformBiometricPrompt {
+    return try FfiConverterTypePlatformBiometricPrompt.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformBiometricPrompt_lower(_ value: PlatformBiometricPrompt) -> UInt64 {
+    return FfiConverterTypePlatformBiometricPrompt.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The current time, for tests that move a fake clock on the server and the app together.
+ * Apps do not implement it: without one, the core uses the system clock.
+ */
+public protocol PlatformClock: AnyObject, Sendable {
+    
+    /**
+     * Seconds since the Unix epoch (UTC).
+     */
+    func nowUnixSeconds() throws  -> Int64
+    
+}
+/**
+ * The current time, for tests that move a fake clock on the server and the app together.
+ * Apps do not implement it: without one, the core uses the system clock.
+ */
+open class PlatformClockImpl: PlatformClock, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_platformclock(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_bindings_fn_free_platformclock(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Seconds since the Unix epoch (UTC).
+     */
+open func nowUnixSeconds()throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformclock_now_unix_seconds(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -683,26 +3035,389 @@ open func sign(alias: String, message: Data)throws  -> Data  {
 
 
 // Put the implementation in a struct so we don't pollute the top-level namespace
-fileprivate struct UniffiCallbackInterfaceForeignKeyStore {
+fileprivate struct UniffiCallbackInterfacePlatformClock {
 
     // Create the VTable using a series of closures.
     // Swift automatically converts these into C callback functions.
     //
     // Store the vtable directly.
-    static let vtable: UniffiVTableCallbackInterfaceForeignKeyStore = UniffiVTableCallbackInterfaceForeignKeyStore(
+    static let vtable: UniffiVTableCallbackInterfacePlatformClock = UniffiVTableCallbackInterfacePlatformClock(
         uniffiFree: { (uniffiHandle: UInt64) -> () in
             do {
-                try FfiConverterTypeForeignKeyStore.handleMap.remove(handle: uniffiHandle)
+                try FfiConverterTypePlatformClock.handleMap.remove(handle: uniffiHandle)
             } catch {
-                print("Uniffi callback interface ForeignKeyStore: handle missing in uniffiFree")
+                print("Uniffi callback interface PlatformClock: handle missing in uniffiFree")
             }
         },
         uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
             do {
-                return try FfiConverterTypeForeignKeyStore.handleMap.clone(handle: uniffiHandle)
+                return try FfiConverterTypePlatformClock.handleMap.clone(handle: uniffiHandle)
             } catch {
-                fatalError("Uniffi callback interface ForeignKeyStore: handle missing in uniffiClone")
+                fatalError("Uniffi callback interface PlatformClock: handle missing in uniffiClone")
             }
+        },
+        nowUnixSeconds: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<Int64>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Int64 in
+                guard let uniffiObj = try? FfiConverterTypePlatformClock.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.nowUnixSeconds(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterInt64.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypePlatformError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePlatformClock> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePlatformClock>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPlatformClock() {
+    uniffi_mitid_bindings_fn_init_callback_vtable_platformclock(UniffiCallbackInterfacePlatformClock.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlatformClock: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PlatformClock>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PlatformClock
+
+    public static func lift(_ handle: UInt64) throws -> PlatformClock {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlatformClockImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PlatformClock) -> UInt64 {
+         if let rustImpl = value as? PlatformClockImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlatformClock {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PlatformClock, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformClock_lift(_ handle: UInt64) throws -> PlatformClock {
+    return try FfiConverterTypePlatformClock.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformClock_lower(_ value: PlatformClock) -> UInt64 {
+    return FfiConverterTypePlatformClock.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Non-exportable ECDSA P-256 keys in the platform's secure hardware, implemented by the app
+ * (Android Keystore with StrongBox when present; iOS Secure Enclave).
+ *
+ * Formats: public keys are the 65-byte uncompressed point (`0x04 || X || Y`); `sign`
+ * hashes the message with SHA-256 itself and returns the DER signature (Android
+ * `SHA256withECDSA`, iOS `ecdsaSignatureMessageX962SHA256`).
+ *
+ * Called from the core's worker threads, never from the UI thread; a method may block
+ * (e.g. `sign` waiting for a biometric prompt). Throw `PlatformException` /
+ * `PlatformError` to report what the platform said.
+ */
+public protocol PlatformKeyStore: AnyObject, Sendable {
+    
+    /**
+     * Creates a key pair under `alias` and returns its public key. Throws `KeyAlreadyExists`
+     * if `alias` is taken (never replace a key implicitly).
+     */
+    func createKey(alias: String, options: KeyOptions) throws  -> Data
+    
+    /**
+     * The public key of `alias`, without user authentication (also for an invalidated key).
+     * Throws `KeyNotFound` if there is none.
+     */
+    func publicKey(alias: String) throws  -> Data
+    
+    /**
+     * Signs SHA-256(`message`) with ECDSA P-256 and returns DER. For a
+     * `user_authentication` key this needs a biometric match (show the prompt, or use the
+     * one just evaluated). Throws `KeyInvalidated`, `UserCancelled`, `AuthenticationFailed`
+     * or `KeyNotFound` as the platform reports.
+     */
+    func sign(alias: String, message: Data) throws  -> Data
+    
+    /**
+     * Deletes the key; deleting an absent key succeeds.
+     */
+    func deleteKey(alias: String) throws 
+    
+    /**
+     * Whether a key exists under `alias` (an invalidated key still exists).
+     */
+    func keyExists(alias: String) throws  -> Bool
+    
+}
+/**
+ * Non-exportable ECDSA P-256 keys in the platform's secure hardware, implemented by the app
+ * (Android Keystore with StrongBox when present; iOS Secure Enclave).
+ *
+ * Formats: public keys are the 65-byte uncompressed point (`0x04 || X || Y`); `sign`
+ * hashes the message with SHA-256 itself and returns the DER signature (Android
+ * `SHA256withECDSA`, iOS `ecdsaSignatureMessageX962SHA256`).
+ *
+ * Called from the core's worker threads, never from the UI thread; a method may block
+ * (e.g. `sign` waiting for a biometric prompt). Throw `PlatformException` /
+ * `PlatformError` to report what the platform said.
+ */
+open class PlatformKeyStoreImpl: PlatformKeyStore, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_platformkeystore(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_bindings_fn_free_platformkeystore(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Creates a key pair under `alias` and returns its public key. Throws `KeyAlreadyExists`
+     * if `alias` is taken (never replace a key implicitly).
+     */
+open func createKey(alias: String, options: KeyOptions)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformkeystore_create_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),
+        FfiConverterTypeKeyOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The public key of `alias`, without user authentication (also for an invalidated key).
+     * Throws `KeyNotFound` if there is none.
+     */
+open func publicKey(alias: String)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformkeystore_public_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Signs SHA-256(`message`) with ECDSA P-256 and returns DER. For a
+     * `user_authentication` key this needs a biometric match (show the prompt, or use the
+     * one just evaluated). Throws `KeyInvalidated`, `UserCancelled`, `AuthenticationFailed`
+     * or `KeyNotFound` as the platform reports.
+     */
+open func sign(alias: String, message: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformkeystore_sign(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),
+        FfiConverterData.lower(message),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes the key; deleting an absent key succeeds.
+     */
+open func deleteKey(alias: String)throws   {try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformkeystore_delete_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Whether a key exists under `alias` (an invalidated key still exists).
+     */
+open func keyExists(alias: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformkeystore_key_exists(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePlatformKeyStore {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePlatformKeyStore = UniffiVTableCallbackInterfacePlatformKeyStore(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePlatformKeyStore.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PlatformKeyStore: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePlatformKeyStore.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PlatformKeyStore: handle missing in uniffiClone")
+            }
+        },
+        createKey: { (
+            uniffiHandle: UInt64,
+            alias: RustBuffer,
+            options: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypePlatformKeyStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.createKey(
+                     alias: try FfiConverterString.lift(alias),
+                     options: try FfiConverterTypeKeyOptions_lift(options)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypePlatformError_lower
+            )
+        },
+        publicKey: { (
+            uniffiHandle: UInt64,
+            alias: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypePlatformKeyStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.publicKey(
+                     alias: try FfiConverterString.lift(alias)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypePlatformError_lower
+            )
         },
         sign: { (
             uniffiHandle: UInt64,
@@ -713,7 +3428,7 @@ fileprivate struct UniffiCallbackInterfaceForeignKeyStore {
         ) in
             let makeCall = {
                 () throws -> Data in
-                guard let uniffiObj = try? FfiConverterTypeForeignKeyStore.handleMap.get(handle: uniffiHandle) else {
+                guard let uniffiObj = try? FfiConverterTypePlatformKeyStore.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try uniffiObj.sign(
@@ -728,7 +3443,57 @@ fileprivate struct UniffiCallbackInterfaceForeignKeyStore {
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
                 writeReturn: writeReturn,
-                lowerError: FfiConverterTypeMitidError_lower
+                lowerError: FfiConverterTypePlatformError_lower
+            )
+        },
+        deleteKey: { (
+            uniffiHandle: UInt64,
+            alias: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePlatformKeyStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.deleteKey(
+                     alias: try FfiConverterString.lift(alias)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypePlatformError_lower
+            )
+        },
+        keyExists: { (
+            uniffiHandle: UInt64,
+            alias: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<Int8>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypePlatformKeyStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.keyExists(
+                     alias: try FfiConverterString.lift(alias)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterBool.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypePlatformError_lower
             )
         }
     )
@@ -739,39 +3504,39 @@ fileprivate struct UniffiCallbackInterfaceForeignKeyStore {
     // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
     // This is safe because the pointee is initialized once during static init
     // and never mutated by either side of the FFI.  Its fields are C function pointers.
-    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceForeignKeyStore> = {
-        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceForeignKeyStore>.allocate(capacity: 1)
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePlatformKeyStore> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePlatformKeyStore>.allocate(capacity: 1)
         ptr.initialize(to: vtable)
         return UnsafePointer(ptr)
     }()
 }
 
-private func uniffiCallbackInitForeignKeyStore() {
-    uniffi_mitid_bindings_fn_init_callback_vtable_foreignkeystore(UniffiCallbackInterfaceForeignKeyStore.vtablePtr)
+private func uniffiCallbackInitPlatformKeyStore() {
+    uniffi_mitid_bindings_fn_init_callback_vtable_platformkeystore(UniffiCallbackInterfacePlatformKeyStore.vtablePtr)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeForeignKeyStore: FfiConverter {
-    fileprivate static let handleMap = UniffiHandleMap<ForeignKeyStore>()
+public struct FfiConverterTypePlatformKeyStore: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PlatformKeyStore>()
 
     typealias FfiType = UInt64
-    typealias SwiftType = ForeignKeyStore
+    typealias SwiftType = PlatformKeyStore
 
-    public static func lift(_ handle: UInt64) throws -> ForeignKeyStore {
+    public static func lift(_ handle: UInt64) throws -> PlatformKeyStore {
         if ((handle & 1) == 0) {
             // Rust-generated handle, construct a new class that uses the handle to implement the
             // interface
-            return ForeignKeyStoreImpl(unsafeFromHandle: handle)
+            return PlatformKeyStoreImpl(unsafeFromHandle: handle)
         } else {
             // Swift-generated handle, get the object from the handle map
             return try handleMap.remove(handle: handle)
         }
     }
 
-    public static func lower(_ value: ForeignKeyStore) -> UInt64 {
-         if let rustImpl = value as? ForeignKeyStoreImpl {
+    public static func lower(_ value: PlatformKeyStore) -> UInt64 {
+         if let rustImpl = value as? PlatformKeyStoreImpl {
              // Rust-implemented object.  Clone the handle and return it
             return rustImpl.uniffiCloneHandle()
          } else {
@@ -780,12 +3545,12 @@ public struct FfiConverterTypeForeignKeyStore: FfiConverter {
          }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ForeignKeyStore {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlatformKeyStore {
         let handle: UInt64 = try readInt(&buf)
         return try lift(handle)
     }
 
-    public static func write(_ value: ForeignKeyStore, into buf: inout [UInt8]) {
+    public static func write(_ value: PlatformKeyStore, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -794,15 +3559,15 @@ public struct FfiConverterTypeForeignKeyStore: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeForeignKeyStore_lift(_ handle: UInt64) throws -> ForeignKeyStore {
-    return try FfiConverterTypeForeignKeyStore.lift(handle)
+public func FfiConverterTypePlatformKeyStore_lift(_ handle: UInt64) throws -> PlatformKeyStore {
+    return try FfiConverterTypePlatformKeyStore.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeForeignKeyStore_lower(_ value: ForeignKeyStore) -> UInt64 {
-    return FfiConverterTypeForeignKeyStore.lower(value)
+public func FfiConverterTypePlatformKeyStore_lower(_ value: PlatformKeyStore) -> UInt64 {
+    return FfiConverterTypePlatformKeyStore.lower(value)
 }
 
 
@@ -811,40 +3576,38 @@ public func FfiConverterTypeForeignKeyStore_lower(_ value: ForeignKeyStore) -> U
 
 
 /**
- * A long-running operation with a handle: `run` works in steps until done,
- * and `cancel` (from any thread) makes an in-flight or later `run` return
- * `MitidError::Cancelled` promptly. Cancelling is final for the handle.
+ * Small secrets beside the keys (Android: Keystore-wrapped storage; iOS: Keychain with
+ * `kSecAttrAccessibleWhenUnlockedThisDeviceOnly`), never backed up or synchronised,
+ * implemented by the app.
+ *
+ * The values are random key material (PIN peppers): never log them.
  */
-public protocol LongOperationProtocol: AnyObject, Sendable {
+public protocol PlatformSecretStore: AnyObject, Sendable {
     
     /**
-     * Cancels the operation (idempotent, never blocks).
+     * Stores `secret` under `name`, replacing any previous value.
      */
-    func cancel() 
+    func putSecret(name: String, secret: Data) throws 
     
     /**
-     * Steps completed so far, over all runs.
+     * The secret under `name`, or null/nil if there is none.
      */
-    func completedSteps()  -> UInt64
+    func getSecret(name: String) throws  -> Data?
     
     /**
-     * Whether `cancel` was called.
+     * Deletes the secret; deleting an absent secret succeeds.
      */
-    func isCancelled()  -> Bool
-    
-    /**
-     * Runs `steps` steps of `step_ms` each and returns the number of steps done.
-     * Returns `MitidError::Cancelled` as soon as `cancel` is called.
-     */
-    func run(steps: UInt32, stepMs: UInt64) async throws  -> UInt32
+    func deleteSecret(name: String) throws 
     
 }
 /**
- * A long-running operation with a handle: `run` works in steps until done,
- * and `cancel` (from any thread) makes an in-flight or later `run` return
- * `MitidError::Cancelled` promptly. Cancelling is final for the handle.
+ * Small secrets beside the keys (Android: Keystore-wrapped storage; iOS: Keychain with
+ * `kSecAttrAccessibleWhenUnlockedThisDeviceOnly`), never backed up or synchronised,
+ * implemented by the app.
+ *
+ * The values are random key material (PIN peppers): never log them.
  */
-open class LongOperation: LongOperationProtocol, @unchecked Sendable {
+open class PlatformSecretStoreImpl: PlatformSecretStore, @unchecked Sendable {
     fileprivate let handle: UInt64
 
     /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
@@ -881,20 +3644,9 @@ open class LongOperation: LongOperationProtocol, @unchecked Sendable {
     @_documentation(visibility: private)
 #endif
     public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_mitid_bindings_fn_clone_longoperation(self.handle, $0) }
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_platformsecretstore(self.handle, $0) }
     }
-    /**
-     * A fresh, not cancelled operation.
-     */
-public convenience init() {
-    let handle =
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_bindings_fn_constructor_longoperation_new(uniffiCallStatus
-    )
-}
-    self.init(unsafeFromHandle: handle)
-}
+    // No primary constructor declared for this class.
 
     deinit {
         if handle == 0 {
@@ -902,93 +3654,210 @@ public convenience init() {
             return
         }
 
-        try! rustCall { uniffi_mitid_bindings_fn_free_longoperation(handle, $0) }
+        try! rustCall { uniffi_mitid_bindings_fn_free_platformsecretstore(handle, $0) }
     }
 
     
 
     
     /**
-     * Cancels the operation (idempotent, never blocks).
+     * Stores `secret` under `name`, replacing any previous value.
      */
-open func cancel()  {try! rustCall() {
+open func putSecret(name: String, secret: Data)throws   {try rustCallWithError(FfiConverterTypePlatformError_lift) {
         uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_longoperation_cancel(
-            self.uniffiCloneHandle(),uniffiCallStatus
+    uniffi_mitid_bindings_fn_method_platformsecretstore_put_secret(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(name),
+        FfiConverterData.lower(secret),uniffiCallStatus
     )
 }
 }
     
     /**
-     * Steps completed so far, over all runs.
+     * The secret under `name`, or null/nil if there is none.
      */
-open func completedSteps() -> UInt64  {
-    return try!  FfiConverterUInt64.lift(try! rustCall() {
+open func getSecret(name: String)throws  -> Data?  {
+    return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
         uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_longoperation_completed_steps(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Whether `cancel` was called.
-     */
-open func isCancelled() -> Bool  {
-    return try!  FfiConverterBool.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_longoperation_is_cancelled(
-            self.uniffiCloneHandle(),uniffiCallStatus
+    uniffi_mitid_bindings_fn_method_platformsecretstore_get_secret(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(name),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Runs `steps` steps of `step_ms` each and returns the number of steps done.
-     * Returns `MitidError::Cancelled` as soon as `cancel` is called.
+     * Deletes the secret; deleting an absent secret succeeds.
      */
-open func run(steps: UInt32, stepMs: UInt64)async throws  -> UInt32  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_longoperation_run(
-                        self.uniffiCloneHandle(),FfiConverterUInt32.lower(steps),FfiConverterUInt64.lower(stepMs)
+open func deleteSecret(name: String)throws   {try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformsecretstore_delete_secret(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePlatformSecretStore {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePlatformSecretStore = UniffiVTableCallbackInterfacePlatformSecretStore(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePlatformSecretStore.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PlatformSecretStore: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePlatformSecretStore.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PlatformSecretStore: handle missing in uniffiClone")
+            }
+        },
+        putSecret: { (
+            uniffiHandle: UInt64,
+            name: RustBuffer,
+            secret: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePlatformSecretStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.putSecret(
+                     name: try FfiConverterString.lift(name),
+                     secret: try FfiConverterData.lift(secret)
                 )
-            },
-            pollFunc: ffi_mitid_bindings_rust_future_poll_u32,
-            completeFunc: ffi_mitid_bindings_rust_future_complete_u32,
-            freeFunc: ffi_mitid_bindings_rust_future_free_u32,
-            liftFunc: FfiConverterUInt32.lift,
-            errorHandler: FfiConverterTypeMitidError_lift
-        )
-}
-    
+            }
 
-    
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypePlatformError_lower
+            )
+        },
+        getSecret: { (
+            uniffiHandle: UInt64,
+            name: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data? in
+                guard let uniffiObj = try? FfiConverterTypePlatformSecretStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.getSecret(
+                     name: try FfiConverterString.lift(name)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterOptionData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypePlatformError_lower
+            )
+        },
+        deleteSecret: { (
+            uniffiHandle: UInt64,
+            name: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypePlatformSecretStore.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.deleteSecret(
+                     name: try FfiConverterString.lift(name)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypePlatformError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePlatformSecretStore> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePlatformSecretStore>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
 }
 
+private func uniffiCallbackInitPlatformSecretStore() {
+    uniffi_mitid_bindings_fn_init_callback_vtable_platformsecretstore(UniffiCallbackInterfacePlatformSecretStore.vtablePtr)
+}
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeLongOperation: FfiConverter {
+public struct FfiConverterTypePlatformSecretStore: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PlatformSecretStore>()
+
     typealias FfiType = UInt64
-    typealias SwiftType = LongOperation
+    typealias SwiftType = PlatformSecretStore
 
-    public static func lift(_ handle: UInt64) throws -> LongOperation {
-        return LongOperation(unsafeFromHandle: handle)
+    public static func lift(_ handle: UInt64) throws -> PlatformSecretStore {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlatformSecretStoreImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
     }
 
-    public static func lower(_ value: LongOperation) -> UInt64 {
-        return value.uniffiCloneHandle()
+    public static func lower(_ value: PlatformSecretStore) -> UInt64 {
+         if let rustImpl = value as? PlatformSecretStoreImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LongOperation {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlatformSecretStore {
         let handle: UInt64 = try readInt(&buf)
         return try lift(handle)
     }
 
-    public static func write(_ value: LongOperation, into buf: inout [UInt8]) {
+    public static func write(_ value: PlatformSecretStore, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -997,15 +3866,15 @@ public struct FfiConverterTypeLongOperation: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeLongOperation_lift(_ handle: UInt64) throws -> LongOperation {
-    return try FfiConverterTypeLongOperation.lift(handle)
+public func FfiConverterTypePlatformSecretStore_lift(_ handle: UInt64) throws -> PlatformSecretStore {
+    return try FfiConverterTypePlatformSecretStore.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeLongOperation_lower(_ value: LongOperation) -> UInt64 {
-    return FfiConverterTypeLongOperation.lower(value)
+public func FfiConverterTypePlatformSecretStore_lower(_ value: PlatformSecretStore) -> UInt64 {
+    return FfiConverterTypePlatformSecretStore.lower(value)
 }
 
 
@@ -1014,25 +3883,91 @@ public func FfiConverterTypeLongOperation_lower(_ value: LongOperation) -> UInt6
 
 
 /**
- * Signs through a `ForeignKeyStore` after checking its arguments; counts the signatures.
+ * The software key store and secret store of the core (desktop and tests only: keys are
+ * protected by the OS credential store, not by secure hardware).
  */
-public protocol SignerProtocol: AnyObject, Sendable {
+public protocol SoftwareKeyStoreProtocol: AnyObject, Sendable {
     
     /**
-     * Checks `alias` and `message`, asks the key store to sign, and checks the result.
+     * The prompt that goes with this store: it always succeeds, and the simulated sensor
+     * answers when the biometric key signs (set it with `setNextBiometricResult`), as a
+     * Secure Enclave key does when it is used without an evaluated context.
+     */
+    func biometricPrompt()  -> PlatformBiometricPrompt
+    
+    /**
+     * How many biometric prompts the simulated sensor has shown.
+     */
+    func biometricPromptsShown()  -> UInt64
+    
+    /**
+     * Simulates the user adding or removing a fingerprint or face: every biometric-bound
+     * key is invalidated for good, as on the platforms.
+     */
+    func changeBiometricEnrollment() throws 
+    
+    /**
+     * Creates a key pair under `alias`; returns the 65-byte public key.
+     */
+    func createKey(alias: String, options: KeyOptions) throws  -> Data
+    
+    /**
+     * Deletes the key (an absent key is fine).
+     */
+    func deleteKey(alias: String) throws 
+    
+    /**
+     * Deletes a secret (an absent secret is fine).
+     */
+    func deleteSecret(name: String) throws 
+    
+    /**
+     * The secret under `name`, if any.
+     */
+    func getSecret(name: String) throws  -> Data?
+    
+    /**
+     * Whether a key exists under `alias`.
+     */
+    func keyExists(alias: String) throws  -> Bool
+    
+    /**
+     * This store as the app's key store (a Rust implementation: no foreign call).
+     */
+    func keyStore()  -> PlatformKeyStore
+    
+    /**
+     * The 65-byte public key of `alias`.
+     */
+    func publicKey(alias: String) throws  -> Data
+    
+    /**
+     * Stores a secret, replacing any previous value.
+     */
+    func putSecret(name: String, secret: Data) throws 
+    
+    /**
+     * This store as the app's secret store (a Rust implementation: no foreign call).
+     */
+    func secretStore()  -> PlatformSecretStore
+    
+    /**
+     * The simulated sensor's answer to the next prompt only (later prompts succeed).
+     */
+    func setNextBiometricResult(result: SimulatedBiometricResult) 
+    
+    /**
+     * A DER ECDSA P-256/SHA-256 signature over `message`; a `user_authentication` key asks
+     * the simulated sensor first.
      */
     func sign(alias: String, message: Data) throws  -> Data
     
-    /**
-     * How many signatures succeeded.
-     */
-    func signatureCount()  -> UInt64
-    
 }
 /**
- * Signs through a `ForeignKeyStore` after checking its arguments; counts the signatures.
+ * The software key store and secret store of the core (desktop and tests only: keys are
+ * protected by the OS credential store, not by secure hardware).
  */
-open class Signer: SignerProtocol, @unchecked Sendable {
+open class SoftwareKeyStore: SoftwareKeyStoreProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
 
     /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
@@ -1069,21 +4004,9 @@ open class Signer: SignerProtocol, @unchecked Sendable {
     @_documentation(visibility: private)
 #endif
     public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_mitid_bindings_fn_clone_signer(self.handle, $0) }
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_softwarekeystore(self.handle, $0) }
     }
-    /**
-     * A signer over the app's key store.
-     */
-public convenience init(store: ForeignKeyStore) {
-    let handle =
-        try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_bindings_fn_constructor_signer_new(
-        FfiConverterTypeForeignKeyStore_lower(store),uniffiCallStatus
-    )
-}
-    self.init(unsafeFromHandle: handle)
-}
+    // No primary constructor declared for this class.
 
     deinit {
         if handle == 0 {
@@ -1091,19 +4014,210 @@ public convenience init(store: ForeignKeyStore) {
             return
         }
 
-        try! rustCall { uniffi_mitid_bindings_fn_free_signer(handle, $0) }
+        try! rustCall { uniffi_mitid_bindings_fn_free_softwarekeystore(handle, $0) }
     }
 
+    
+    /**
+     * A store in memory with a fresh random wrapping key (tests).
+     */
+public static func inMemory()throws  -> SoftwareKeyStore  {
+    return try  FfiConverterTypeSoftwareKeyStore_lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_constructor_softwarekeystore_in_memory(uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A store whose records live in `dir` (created if needed), sealed under a wrapping key
+     * kept in the OS credential store under `keyring_service` (one service per folder).
+     * Throws `WrappingKeyLost` if the credential store lost the key but `dir` holds records.
+     */
+public static func openDir(dir: String, keyringService: String)throws  -> SoftwareKeyStore  {
+    return try  FfiConverterTypeSoftwareKeyStore_lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_constructor_softwarekeystore_open_dir(
+        FfiConverterString.lower(dir),
+        FfiConverterString.lower(keyringService),uniffiCallStatus
+    )
+})
+}
     
 
     
     /**
-     * Checks `alias` and `message`, asks the key store to sign, and checks the result.
+     * The prompt that goes with this store: it always succeeds, and the simulated sensor
+     * answers when the biometric key signs (set it with `setNextBiometricResult`), as a
+     * Secure Enclave key does when it is used without an evaluated context.
+     */
+open func biometricPrompt() -> PlatformBiometricPrompt  {
+    return try!  FfiConverterTypePlatformBiometricPrompt_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_biometric_prompt(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * How many biometric prompts the simulated sensor has shown.
+     */
+open func biometricPromptsShown() -> UInt64  {
+    return try!  FfiConverterUInt64.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_biometric_prompts_shown(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Simulates the user adding or removing a fingerprint or face: every biometric-bound
+     * key is invalidated for good, as on the platforms.
+     */
+open func changeBiometricEnrollment()throws   {try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_change_biometric_enrollment(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Creates a key pair under `alias`; returns the 65-byte public key.
+     */
+open func createKey(alias: String, options: KeyOptions)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_create_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),
+        FfiConverterTypeKeyOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes the key (an absent key is fine).
+     */
+open func deleteKey(alias: String)throws   {try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_delete_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Deletes a secret (an absent secret is fine).
+     */
+open func deleteSecret(name: String)throws   {try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_delete_secret(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The secret under `name`, if any.
+     */
+open func getSecret(name: String)throws  -> Data?  {
+    return try  FfiConverterOptionData.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_get_secret(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(name),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether a key exists under `alias`.
+     */
+open func keyExists(alias: String)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_key_exists(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * This store as the app's key store (a Rust implementation: no foreign call).
+     */
+open func keyStore() -> PlatformKeyStore  {
+    return try!  FfiConverterTypePlatformKeyStore_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_key_store(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The 65-byte public key of `alias`.
+     */
+open func publicKey(alias: String)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_public_key(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(alias),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Stores a secret, replacing any previous value.
+     */
+open func putSecret(name: String, secret: Data)throws   {try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_put_secret(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(name),
+        FfiConverterData.lower(secret),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * This store as the app's secret store (a Rust implementation: no foreign call).
+     */
+open func secretStore() -> PlatformSecretStore  {
+    return try!  FfiConverterTypePlatformSecretStore_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_secret_store(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The simulated sensor's answer to the next prompt only (later prompts succeed).
+     */
+open func setNextBiometricResult(result: SimulatedBiometricResult)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_softwarekeystore_set_next_biometric_result(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSimulatedBiometricResult_lower(result),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * A DER ECDSA P-256/SHA-256 signature over `message`; a `user_authentication` key asks
+     * the simulated sensor first.
      */
 open func sign(alias: String, message: Data)throws  -> Data  {
-    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
         uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_signer_sign(
+    uniffi_mitid_bindings_fn_method_softwarekeystore_sign(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(alias),
         FfiConverterData.lower(message),uniffiCallStatus
@@ -1111,18 +4225,6 @@ open func sign(alias: String, message: Data)throws  -> Data  {
 })
 }
     
-    /**
-     * How many signatures succeeded.
-     */
-open func signatureCount() -> UInt64  {
-    return try!  FfiConverterUInt64.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_signer_signature_count(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
 
     
 }
@@ -1131,24 +4233,24 @@ open func signatureCount() -> UInt64  {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeSigner: FfiConverter {
+public struct FfiConverterTypeSoftwareKeyStore: FfiConverter {
     typealias FfiType = UInt64
-    typealias SwiftType = Signer
+    typealias SwiftType = SoftwareKeyStore
 
-    public static func lift(_ handle: UInt64) throws -> Signer {
-        return Signer(unsafeFromHandle: handle)
+    public static func lift(_ handle: UInt64) throws -> SoftwareKeyStore {
+        return SoftwareKeyStore(unsafeFromHandle: handle)
     }
 
-    public static func lower(_ value: Signer) -> UInt64 {
+    public static func lower(_ value: SoftwareKeyStore) -> UInt64 {
         return value.uniffiCloneHandle()
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Signer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SoftwareKeyStore {
         let handle: UInt64 = try readInt(&buf)
         return try lift(handle)
     }
 
-    public static func write(_ value: Signer, into buf: inout [UInt8]) {
+    public static func write(_ value: SoftwareKeyStore, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -1157,52 +4259,84 @@ public struct FfiConverterTypeSigner: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeSigner_lift(_ handle: UInt64) throws -> Signer {
-    return try FfiConverterTypeSigner.lift(handle)
+public func FfiConverterTypeSoftwareKeyStore_lift(_ handle: UInt64) throws -> SoftwareKeyStore {
+    return try FfiConverterTypeSoftwareKeyStore.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeSigner_lower(_ value: Signer) -> UInt64 {
-    return FfiConverterTypeSigner.lower(value)
+public func FfiConverterTypeSoftwareKeyStore_lower(_ value: SoftwareKeyStore) -> UInt64 {
+    return FfiConverterTypeSoftwareKeyStore.lower(value)
 }
 
 
 
 
 /**
- * What the native library reports about itself.
+ * A request waiting for the citizen, as the app shows it.
  */
-public struct CoreInfo: Equatable, Hashable {
+public struct ApprovalRequest: Equatable, Hashable {
     /**
-     * Same as `core_version`.
+     * The transaction id.
      */
-    public var version: String
+    public var transactionId: String
     /**
-     * `true` in a debug build of the native library.
+     * The service provider's registered name.
      */
-    public var debugBuild: Bool
+    public var serviceProvider: String
     /**
-     * The operating system the library was built for (`linux`, `android`, `ios`, `macos`).
+     * The reference text's header.
      */
-    public var targetOs: String
+    public var referenceHeader: String
+    /**
+     * The reference text's body.
+     */
+    public var referenceBody: String
+    /**
+     * Whether the citizen types a 4-digit code or scans a QR code.
+     */
+    public var channelBinding: ChannelBindingKind
+    /**
+     * Whether a swipe is enough (the service provider asked for low assurance).
+     */
+    public var swipeAllowed: Bool
+    /**
+     * When the request expires (Unix seconds).
+     */
+    public var expiresAt: Int64
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
-         * Same as `core_version`.
-         */version: String, 
+         * The transaction id.
+         */transactionId: String, 
         /**
-         * `true` in a debug build of the native library.
-         */debugBuild: Bool, 
+         * The service provider's registered name.
+         */serviceProvider: String, 
         /**
-         * The operating system the library was built for (`linux`, `android`, `ios`, `macos`).
-         */targetOs: String) {
-        self.version = version
-        self.debugBuild = debugBuild
-        self.targetOs = targetOs
+         * The reference text's header.
+         */referenceHeader: String, 
+        /**
+         * The reference text's body.
+         */referenceBody: String, 
+        /**
+         * Whether the citizen types a 4-digit code or scans a QR code.
+         */channelBinding: ChannelBindingKind, 
+        /**
+         * Whether a swipe is enough (the service provider asked for low assurance).
+         */swipeAllowed: Bool, 
+        /**
+         * When the request expires (Unix seconds).
+         */expiresAt: Int64) {
+        self.transactionId = transactionId
+        self.serviceProvider = serviceProvider
+        self.referenceHeader = referenceHeader
+        self.referenceBody = referenceBody
+        self.channelBinding = channelBinding
+        self.swipeAllowed = swipeAllowed
+        self.expiresAt = expiresAt
     }
 
     
@@ -1211,26 +4345,34 @@ public struct CoreInfo: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension CoreInfo: Sendable {}
+extension ApprovalRequest: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeCoreInfo: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CoreInfo {
+public struct FfiConverterTypeApprovalRequest: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApprovalRequest {
         return
-            try CoreInfo(
-                version: FfiConverterString.read(from: &buf), 
-                debugBuild: FfiConverterBool.read(from: &buf), 
-                targetOs: FfiConverterString.read(from: &buf)
+            try ApprovalRequest(
+                transactionId: FfiConverterString.read(from: &buf), 
+                serviceProvider: FfiConverterString.read(from: &buf), 
+                referenceHeader: FfiConverterString.read(from: &buf), 
+                referenceBody: FfiConverterString.read(from: &buf), 
+                channelBinding: FfiConverterTypeChannelBindingKind.read(from: &buf), 
+                swipeAllowed: FfiConverterBool.read(from: &buf), 
+                expiresAt: FfiConverterInt64.read(from: &buf)
         )
     }
 
-    public static func write(_ value: CoreInfo, into buf: inout [UInt8]) {
-        FfiConverterString.write(value.version, into: &buf)
-        FfiConverterBool.write(value.debugBuild, into: &buf)
-        FfiConverterString.write(value.targetOs, into: &buf)
+    public static func write(_ value: ApprovalRequest, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.transactionId, into: &buf)
+        FfiConverterString.write(value.serviceProvider, into: &buf)
+        FfiConverterString.write(value.referenceHeader, into: &buf)
+        FfiConverterString.write(value.referenceBody, into: &buf)
+        FfiConverterTypeChannelBindingKind.write(value.channelBinding, into: &buf)
+        FfiConverterBool.write(value.swipeAllowed, into: &buf)
+        FfiConverterInt64.write(value.expiresAt, into: &buf)
     }
 }
 
@@ -1238,20 +4380,2115 @@ public struct FfiConverterTypeCoreInfo: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCoreInfo_lift(_ buf: RustBuffer) throws -> CoreInfo {
-    return try FfiConverterTypeCoreInfo.lift(buf)
+public func FfiConverterTypeApprovalRequest_lift(_ buf: RustBuffer) throws -> ApprovalRequest {
+    return try FfiConverterTypeApprovalRequest.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeCoreInfo_lower(_ value: CoreInfo) -> RustBuffer {
-    return FfiConverterTypeCoreInfo.lower(value)
+public func FfiConverterTypeApprovalRequest_lower(_ value: ApprovalRequest) -> RustBuffer {
+    return FfiConverterTypeApprovalRequest.lower(value)
 }
 
 
 /**
- * An error crossing the FFI boundary, in either direction.
+ * The person's authenticators.
+ */
+public struct AuthenticatorOverview: Equatable, Hashable {
+    /**
+     * Whether the whole MitID is temporarily blocked.
+     */
+    public var mitidBlocked: Bool
+    /**
+     * Every authenticator (blocked and revoked ones included).
+     */
+    public var authenticators: [AuthenticatorSummary]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Whether the whole MitID is temporarily blocked.
+         */mitidBlocked: Bool, 
+        /**
+         * Every authenticator (blocked and revoked ones included).
+         */authenticators: [AuthenticatorSummary]) {
+        self.mitidBlocked = mitidBlocked
+        self.authenticators = authenticators
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuthenticatorOverview: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuthenticatorOverview: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuthenticatorOverview {
+        return
+            try AuthenticatorOverview(
+                mitidBlocked: FfiConverterBool.read(from: &buf), 
+                authenticators: FfiConverterSequenceTypeAuthenticatorSummary.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuthenticatorOverview, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.mitidBlocked, into: &buf)
+        FfiConverterSequenceTypeAuthenticatorSummary.write(value.authenticators, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthenticatorOverview_lift(_ buf: RustBuffer) throws -> AuthenticatorOverview {
+    return try FfiConverterTypeAuthenticatorOverview.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthenticatorOverview_lower(_ value: AuthenticatorOverview) -> RustBuffer {
+    return FfiConverterTypeAuthenticatorOverview.lower(value)
+}
+
+
+/**
+ * Another authenticator of the person, as self-service lists it.
+ */
+public struct AuthenticatorSummary: Equatable, Hashable {
+    /**
+     * Its id (for "Send new PIN" and blocking).
+     */
+    public var authenticatorId: String
+    /**
+     * App, password, code display, audio code reader or chip.
+     */
+    public var kind: AuthenticatorKind
+    /**
+     * Its state.
+     */
+    public var state: AuthenticatorState
+    /**
+     * Why it is temporarily locked, when it is.
+     */
+    public var lockReason: LockReason?
+    /**
+     * Whether it is this very app.
+     */
+    public var thisApp: Bool
+    /**
+     * When it was added (Unix seconds).
+     */
+    public var createdAt: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Its id (for "Send new PIN" and blocking).
+         */authenticatorId: String, 
+        /**
+         * App, password, code display, audio code reader or chip.
+         */kind: AuthenticatorKind, 
+        /**
+         * Its state.
+         */state: AuthenticatorState, 
+        /**
+         * Why it is temporarily locked, when it is.
+         */lockReason: LockReason?, 
+        /**
+         * Whether it is this very app.
+         */thisApp: Bool, 
+        /**
+         * When it was added (Unix seconds).
+         */createdAt: Int64) {
+        self.authenticatorId = authenticatorId
+        self.kind = kind
+        self.state = state
+        self.lockReason = lockReason
+        self.thisApp = thisApp
+        self.createdAt = createdAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuthenticatorSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuthenticatorSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuthenticatorSummary {
+        return
+            try AuthenticatorSummary(
+                authenticatorId: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeAuthenticatorKind.read(from: &buf), 
+                state: FfiConverterTypeAuthenticatorState.read(from: &buf), 
+                lockReason: FfiConverterOptionTypeLockReason.read(from: &buf), 
+                thisApp: FfiConverterBool.read(from: &buf), 
+                createdAt: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuthenticatorSummary, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.authenticatorId, into: &buf)
+        FfiConverterTypeAuthenticatorKind.write(value.kind, into: &buf)
+        FfiConverterTypeAuthenticatorState.write(value.state, into: &buf)
+        FfiConverterOptionTypeLockReason.write(value.lockReason, into: &buf)
+        FfiConverterBool.write(value.thisApp, into: &buf)
+        FfiConverterInt64.write(value.createdAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthenticatorSummary_lift(_ buf: RustBuffer) throws -> AuthenticatorSummary {
+    return try FfiConverterTypeAuthenticatorSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthenticatorSummary_lower(_ value: AuthenticatorSummary) -> RustBuffer {
+    return FfiConverterTypeAuthenticatorSummary.lower(value)
+}
+
+
+/**
+ * Where a temporary PIN went ("Send new PIN").
+ */
+public struct CodeSentTo: Equatable, Hashable {
+    /**
+     * The masked mobile number.
+     */
+    public var smsSentTo: String
+    /**
+     * When the code stops being valid (Unix seconds).
+     */
+    public var expiresAt: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The masked mobile number.
+         */smsSentTo: String, 
+        /**
+         * When the code stops being valid (Unix seconds).
+         */expiresAt: Int64) {
+        self.smsSentTo = smsSentTo
+        self.expiresAt = expiresAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CodeSentTo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCodeSentTo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CodeSentTo {
+        return
+            try CodeSentTo(
+                smsSentTo: FfiConverterString.read(from: &buf), 
+                expiresAt: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CodeSentTo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.smsSentTo, into: &buf)
+        FfiConverterInt64.write(value.expiresAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCodeSentTo_lift(_ buf: RustBuffer) throws -> CodeSentTo {
+    return try FfiConverterTypeCodeSentTo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCodeSentTo_lower(_ value: CodeSentTo) -> RustBuffer {
+    return FfiConverterTypeCodeSentTo.lower(value)
+}
+
+
+/**
+ * The home screen.
+ */
+public struct Home: Equatable, Hashable {
+    /**
+     * Every user on the app, oldest first.
+     */
+    public var users: [HomeUser]
+    /**
+     * The selected user's local id, if any.
+     */
+    public var selected: String?
+    /**
+     * Whether "add another user" is offered.
+     */
+    public var canAddUser: Bool
+    /**
+     * Users with an interrupted activation or PIN change that waits for the server.
+     */
+    public var pendingRecoveries: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Every user on the app, oldest first.
+         */users: [HomeUser], 
+        /**
+         * The selected user's local id, if any.
+         */selected: String?, 
+        /**
+         * Whether "add another user" is offered.
+         */canAddUser: Bool, 
+        /**
+         * Users with an interrupted activation or PIN change that waits for the server.
+         */pendingRecoveries: UInt32) {
+        self.users = users
+        self.selected = selected
+        self.canAddUser = canAddUser
+        self.pendingRecoveries = pendingRecoveries
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Home: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHome: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Home {
+        return
+            try Home(
+                users: FfiConverterSequenceTypeHomeUser.read(from: &buf), 
+                selected: FfiConverterOptionString.read(from: &buf), 
+                canAddUser: FfiConverterBool.read(from: &buf), 
+                pendingRecoveries: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Home, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeHomeUser.write(value.users, into: &buf)
+        FfiConverterOptionString.write(value.selected, into: &buf)
+        FfiConverterBool.write(value.canAddUser, into: &buf)
+        FfiConverterUInt32.write(value.pendingRecoveries, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHome_lift(_ buf: RustBuffer) throws -> Home {
+    return try FfiConverterTypeHome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHome_lower(_ value: Home) -> RustBuffer {
+    return FfiConverterTypeHome.lower(value)
+}
+
+
+/**
+ * One user on the home screen.
+ */
+public struct HomeUser: Equatable, Hashable {
+    /**
+     * The user.
+     */
+    public var user: UserSummary
+    /**
+     * What is offered for this user, in menu order.
+     */
+    public var actions: [HomeAction]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The user.
+         */user: UserSummary, 
+        /**
+         * What is offered for this user, in menu order.
+         */actions: [HomeAction]) {
+        self.user = user
+        self.actions = actions
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension HomeUser: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHomeUser: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HomeUser {
+        return
+            try HomeUser(
+                user: FfiConverterTypeUserSummary.read(from: &buf), 
+                actions: FfiConverterSequenceTypeHomeAction.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: HomeUser, into buf: inout [UInt8]) {
+        FfiConverterTypeUserSummary.write(value.user, into: &buf)
+        FfiConverterSequenceTypeHomeAction.write(value.actions, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHomeUser_lift(_ buf: RustBuffer) throws -> HomeUser {
+    return try FfiConverterTypeHomeUser.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHomeUser_lower(_ value: HomeUser) -> RustBuffer {
+    return FfiConverterTypeHomeUser.lower(value)
+}
+
+
+/**
+ * Access rules fixed when a key is created; the platform enforces them for the key's life.
+ */
+public struct KeyOptions: Equatable, Hashable {
+    /**
+     * Every use of the key needs a biometric match at that moment (Android
+     * `setUserAuthenticationRequired(true)`, iOS `.biometryCurrentSet` access control).
+     */
+    public var userAuthentication: Bool
+    /**
+     * The key is invalidated for good when the enrolled biometrics change (Android
+     * `setInvalidatedByBiometricEnrollment(true)`, iOS `.biometryCurrentSet`). Only set
+     * together with `user_authentication`.
+     */
+    public var biometricBound: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Every use of the key needs a biometric match at that moment (Android
+         * `setUserAuthenticationRequired(true)`, iOS `.biometryCurrentSet` access control).
+         */userAuthentication: Bool, 
+        /**
+         * The key is invalidated for good when the enrolled biometrics change (Android
+         * `setInvalidatedByBiometricEnrollment(true)`, iOS `.biometryCurrentSet`). Only set
+         * together with `user_authentication`.
+         */biometricBound: Bool) {
+        self.userAuthentication = userAuthentication
+        self.biometricBound = biometricBound
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KeyOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKeyOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KeyOptions {
+        return
+            try KeyOptions(
+                userAuthentication: FfiConverterBool.read(from: &buf), 
+                biometricBound: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KeyOptions, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.userAuthentication, into: &buf)
+        FfiConverterBool.write(value.biometricBound, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyOptions_lift(_ buf: RustBuffer) throws -> KeyOptions {
+    return try FfiConverterTypeKeyOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKeyOptions_lower(_ value: KeyOptions) -> RustBuffer {
+    return FfiConverterTypeKeyOptions.lower(value)
+}
+
+
+/**
+ * The answer to "request access to change the password".
+ */
+public struct PasswordAccessWindow: Equatable, Hashable {
+    /**
+     * When access was requested (Unix seconds).
+     */
+    public var requestedAt: Int64
+    /**
+     * When the password may be changed (24 hours later).
+     */
+    public var opensAt: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When access was requested (Unix seconds).
+         */requestedAt: Int64, 
+        /**
+         * When the password may be changed (24 hours later).
+         */opensAt: Int64) {
+        self.requestedAt = requestedAt
+        self.opensAt = opensAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PasswordAccessWindow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePasswordAccessWindow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PasswordAccessWindow {
+        return
+            try PasswordAccessWindow(
+                requestedAt: FfiConverterInt64.read(from: &buf), 
+                opensAt: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PasswordAccessWindow, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.requestedAt, into: &buf)
+        FfiConverterInt64.write(value.opensAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasswordAccessWindow_lift(_ buf: RustBuffer) throws -> PasswordAccessWindow {
+    return try FfiConverterTypePasswordAccessWindow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePasswordAccessWindow_lower(_ value: PasswordAccessWindow) -> RustBuffer {
+    return FfiConverterTypePasswordAccessWindow.lower(value)
+}
+
+
+/**
+ * What a recovery run did.
+ */
+public struct RecoveryReport: Equatable, Hashable {
+    /**
+     * Interrupted activations completed (the user now exists).
+     */
+    public var activationsCompleted: UInt32
+    /**
+     * Interrupted activations cleaned up.
+     */
+    public var activationsAbandoned: UInt32
+    /**
+     * PIN changes or resets finished or rolled back.
+     */
+    public var pinSwitchesResolved: UInt32
+    /**
+     * Work still waiting for the server (unreachable); tried again next time.
+     */
+    public var stillPending: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Interrupted activations completed (the user now exists).
+         */activationsCompleted: UInt32, 
+        /**
+         * Interrupted activations cleaned up.
+         */activationsAbandoned: UInt32, 
+        /**
+         * PIN changes or resets finished or rolled back.
+         */pinSwitchesResolved: UInt32, 
+        /**
+         * Work still waiting for the server (unreachable); tried again next time.
+         */stillPending: UInt32) {
+        self.activationsCompleted = activationsCompleted
+        self.activationsAbandoned = activationsAbandoned
+        self.pinSwitchesResolved = pinSwitchesResolved
+        self.stillPending = stillPending
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RecoveryReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecoveryReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecoveryReport {
+        return
+            try RecoveryReport(
+                activationsCompleted: FfiConverterUInt32.read(from: &buf), 
+                activationsAbandoned: FfiConverterUInt32.read(from: &buf), 
+                pinSwitchesResolved: FfiConverterUInt32.read(from: &buf), 
+                stillPending: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RecoveryReport, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.activationsCompleted, into: &buf)
+        FfiConverterUInt32.write(value.activationsAbandoned, into: &buf)
+        FfiConverterUInt32.write(value.pinSwitchesResolved, into: &buf)
+        FfiConverterUInt32.write(value.stillPending, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryReport_lift(_ buf: RustBuffer) throws -> RecoveryReport {
+    return try FfiConverterTypeRecoveryReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryReport_lower(_ value: RecoveryReport) -> RustBuffer {
+    return FfiConverterTypeRecoveryReport.lower(value)
+}
+
+
+/**
+ * Where the server is and which keys it may present.
+ */
+public struct ServerEndpoint: Equatable, Hashable {
+    /**
+     * Base URL, `https://host:port` (no path).
+     */
+    public var baseUrl: String
+    /**
+     * Accepted `sha256/<base64>` public-key pins: the current key and at least one backup.
+     */
+    public var pins: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Base URL, `https://host:port` (no path).
+         */baseUrl: String, 
+        /**
+         * Accepted `sha256/<base64>` public-key pins: the current key and at least one backup.
+         */pins: [String]) {
+        self.baseUrl = baseUrl
+        self.pins = pins
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ServerEndpoint: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeServerEndpoint: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ServerEndpoint {
+        return
+            try ServerEndpoint(
+                baseUrl: FfiConverterString.read(from: &buf), 
+                pins: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ServerEndpoint, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.baseUrl, into: &buf)
+        FfiConverterSequenceString.write(value.pins, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServerEndpoint_lift(_ buf: RustBuffer) throws -> ServerEndpoint {
+    return try FfiConverterTypeServerEndpoint.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServerEndpoint_lower(_ value: ServerEndpoint) -> RustBuffer {
+    return FfiConverterTypeServerEndpoint.lower(value)
+}
+
+
+/**
+ * A user on this app.
+ */
+public struct UserSummary: Equatable, Hashable {
+    /**
+     * The local id: pass it back to the app's methods.
+     */
+    public var localId: String
+    /**
+     * The MitID user ID.
+     */
+    public var userId: String
+    /**
+     * The server's id of this app instance.
+     */
+    public var authenticatorId: String
+    /**
+     * The state.
+     */
+    public var status: UserStatus
+    /**
+     * Whether approvals with biometrics are on.
+     */
+    public var biometricsEnabled: Bool
+    /**
+     * Whether this is the selected user.
+     */
+    public var selected: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The local id: pass it back to the app's methods.
+         */localId: String, 
+        /**
+         * The MitID user ID.
+         */userId: String, 
+        /**
+         * The server's id of this app instance.
+         */authenticatorId: String, 
+        /**
+         * The state.
+         */status: UserStatus, 
+        /**
+         * Whether approvals with biometrics are on.
+         */biometricsEnabled: Bool, 
+        /**
+         * Whether this is the selected user.
+         */selected: Bool) {
+        self.localId = localId
+        self.userId = userId
+        self.authenticatorId = authenticatorId
+        self.status = status
+        self.biometricsEnabled = biometricsEnabled
+        self.selected = selected
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension UserSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserSummary {
+        return
+            try UserSummary(
+                localId: FfiConverterString.read(from: &buf), 
+                userId: FfiConverterString.read(from: &buf), 
+                authenticatorId: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeUserStatus.read(from: &buf), 
+                biometricsEnabled: FfiConverterBool.read(from: &buf), 
+                selected: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: UserSummary, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.localId, into: &buf)
+        FfiConverterString.write(value.userId, into: &buf)
+        FfiConverterString.write(value.authenticatorId, into: &buf)
+        FfiConverterTypeUserStatus.write(value.status, into: &buf)
+        FfiConverterBool.write(value.biometricsEnabled, into: &buf)
+        FfiConverterBool.write(value.selected, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserSummary_lift(_ buf: RustBuffer) throws -> UserSummary {
+    return try FfiConverterTypeUserSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserSummary_lower(_ value: UserSummary) -> RustBuffer {
+    return FfiConverterTypeUserSummary.lower(value)
+}
+
+
+/**
+ * The screens of the activation.
+ */
+
+public enum ActivationStep: Equatable, Hashable {
+    
+    /**
+     * Enter the MitID user ID.
+     */
+    case enterUserId
+    /**
+     * Enter the activation code (from SMS, support or citizen service).
+     */
+    case enterActivationCode(
+        /**
+         * The user ID being activated.
+         */userId: String
+    )
+    /**
+     * Enter the 8-digit temporary PIN sent by SMS.
+     */
+    case enterTemporaryPin(
+        /**
+         * The masked number the SMS went to.
+         */smsSentTo: String, 
+        /**
+         * When the temporary PIN expires (Unix seconds).
+         */expiresAt: Int64
+    )
+    /**
+     * Choose the new 6-digit PIN.
+     */
+    case chooseNewPin
+    /**
+     * Repeat the new PIN.
+     */
+    case repeatNewPin
+    /**
+     * The server could not be reached while the app was being created: call `retry()`.
+     */
+    case interrupted
+    /**
+     * Approve with biometrics from now on? (Only offered with one user on the app.)
+     */
+    case chooseBiometrics
+    /**
+     * Allow notifications?
+     */
+    case chooseNotifications
+    /**
+     * The app is activated for the user.
+     */
+    case done(
+        /**
+         * The new user (selected).
+         */user: UserSummary, 
+        /**
+         * Users whose biometrics were turned off because the app now has several users.
+         */biometricsTurnedOffFor: [String]
+    )
+    /**
+     * The activation cannot continue (`lastError()` says why); start anew.
+     */
+    case failed
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ActivationStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActivationStep: FfiConverterRustBuffer {
+    typealias SwiftType = ActivationStep
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ActivationStep {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .enterUserId
+        
+        case 2: return .enterActivationCode(userId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 3: return .enterTemporaryPin(smsSentTo: try FfiConverterString.read(from: &buf), expiresAt: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 4: return .chooseNewPin
+        
+        case 5: return .repeatNewPin
+        
+        case 6: return .interrupted
+        
+        case 7: return .chooseBiometrics
+        
+        case 8: return .chooseNotifications
+        
+        case 9: return .done(user: try FfiConverterTypeUserSummary.read(from: &buf), biometricsTurnedOffFor: try FfiConverterSequenceString.read(from: &buf)
+        )
+        
+        case 10: return .failed
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ActivationStep, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .enterUserId:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .enterActivationCode(userId):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(userId, into: &buf)
+            
+        
+        case let .enterTemporaryPin(smsSentTo,expiresAt):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(smsSentTo, into: &buf)
+            FfiConverterInt64.write(expiresAt, into: &buf)
+            
+        
+        case .chooseNewPin:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .repeatNewPin:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .interrupted:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .chooseBiometrics:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .chooseNotifications:
+            writeInt(&buf, Int32(8))
+        
+        
+        case let .done(user,biometricsTurnedOffFor):
+            writeInt(&buf, Int32(9))
+            FfiConverterTypeUserSummary.write(user, into: &buf)
+            FfiConverterSequenceString.write(biometricsTurnedOffFor, into: &buf)
+            
+        
+        case .failed:
+            writeInt(&buf, Int32(10))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivationStep_lift(_ buf: RustBuffer) throws -> ActivationStep {
+    return try FfiConverterTypeActivationStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActivationStep_lower(_ value: ActivationStep) -> RustBuffer {
+    return FfiConverterTypeActivationStep.lower(value)
+}
+
+
+
+/**
+ * How the citizen can approve.
+ */
+
+public enum ApprovalFactor: Equatable, Hashable {
+    
+    /**
+     * A swipe (only where the service provider accepted low assurance).
+     */
+    case swipe
+    /**
+     * The 6-digit PIN.
+     */
+    case pin
+    /**
+     * Biometrics.
+     */
+    case biometrics
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ApprovalFactor: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeApprovalFactor: FfiConverterRustBuffer {
+    typealias SwiftType = ApprovalFactor
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApprovalFactor {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .swipe
+        
+        case 2: return .pin
+        
+        case 3: return .biometrics
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ApprovalFactor, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .swipe:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .pin:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .biometrics:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalFactor_lift(_ buf: RustBuffer) throws -> ApprovalFactor {
+    return try FfiConverterTypeApprovalFactor.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalFactor_lower(_ value: ApprovalFactor) -> RustBuffer {
+    return FfiConverterTypeApprovalFactor.lower(value)
+}
+
+
+
+/**
+ * How an answered request ended.
+ */
+
+public enum ApprovalOutcome: Equatable, Hashable {
+    
+    /**
+     * Approved.
+     */
+    case approved
+    /**
+     * Rejected by the citizen.
+     */
+    case rejected
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ApprovalOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeApprovalOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = ApprovalOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApprovalOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .approved
+        
+        case 2: return .rejected
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ApprovalOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .approved:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .rejected:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalOutcome_lift(_ buf: RustBuffer) throws -> ApprovalOutcome {
+    return try FfiConverterTypeApprovalOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalOutcome_lower(_ value: ApprovalOutcome) -> RustBuffer {
+    return FfiConverterTypeApprovalOutcome.lower(value)
+}
+
+
+
+/**
+ * The screens of an approval.
+ */
+
+public enum ApprovalStep: Equatable, Hashable {
+    
+    /**
+     * Not waiting: start waiting with `waitForRequest`.
+     */
+    case idle
+    /**
+     * Waiting for a request (cancel through the wait's handle).
+     */
+    case waiting
+    /**
+     * No request arrived while waiting; wait again.
+     */
+    case noRequest
+    /**
+     * A request: show it and ask for the code (or the QR scan). Rejecting is possible here.
+     */
+    case enterChannelBinding(
+        /**
+         * The request.
+         */request: ApprovalRequest
+    )
+    /**
+     * The channel is bound: approve with one of `factors`, or reject.
+     */
+    case chooseFactor(
+        /**
+         * The request.
+         */request: ApprovalRequest, 
+        /**
+         * The factors offered, in display order.
+         */factors: [ApprovalFactor]
+    )
+    /**
+     * Answered.
+     */
+    case done(
+        /**
+         * Approved or rejected.
+         */outcome: ApprovalOutcome
+    )
+    /**
+     * The request can no longer be answered (`lastError()` says why); wait for the next.
+     */
+    case ended
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ApprovalStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeApprovalStep: FfiConverterRustBuffer {
+    typealias SwiftType = ApprovalStep
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ApprovalStep {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .idle
+        
+        case 2: return .waiting
+        
+        case 3: return .noRequest
+        
+        case 4: return .enterChannelBinding(request: try FfiConverterTypeApprovalRequest.read(from: &buf)
+        )
+        
+        case 5: return .chooseFactor(request: try FfiConverterTypeApprovalRequest.read(from: &buf), factors: try FfiConverterSequenceTypeApprovalFactor.read(from: &buf)
+        )
+        
+        case 6: return .done(outcome: try FfiConverterTypeApprovalOutcome.read(from: &buf)
+        )
+        
+        case 7: return .ended
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ApprovalStep, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .idle:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .waiting:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .noRequest:
+            writeInt(&buf, Int32(3))
+        
+        
+        case let .enterChannelBinding(request):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeApprovalRequest.write(request, into: &buf)
+            
+        
+        case let .chooseFactor(request,factors):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeApprovalRequest.write(request, into: &buf)
+            FfiConverterSequenceTypeApprovalFactor.write(factors, into: &buf)
+            
+        
+        case let .done(outcome):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeApprovalOutcome.write(outcome, into: &buf)
+            
+        
+        case .ended:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalStep_lift(_ buf: RustBuffer) throws -> ApprovalStep {
+    return try FfiConverterTypeApprovalStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeApprovalStep_lower(_ value: ApprovalStep) -> RustBuffer {
+    return FfiConverterTypeApprovalStep.lower(value)
+}
+
+
+
+/**
+ * The kind of an authenticator.
+ */
+
+public enum AuthenticatorKind: Equatable, Hashable {
+    
+    /**
+     * A MitID app instance (at most 3 active per person).
+     */
+    case app
+    /**
+     * The password (used with a code display, audio code reader or chip).
+     */
+    case password
+    /**
+     * A code display.
+     */
+    case codeDisplay
+    /**
+     * An audio code reader.
+     */
+    case audioCodeReader
+    /**
+     * A chip.
+     */
+    case chip
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AuthenticatorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuthenticatorKind: FfiConverterRustBuffer {
+    typealias SwiftType = AuthenticatorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuthenticatorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .app
+        
+        case 2: return .password
+        
+        case 3: return .codeDisplay
+        
+        case 4: return .audioCodeReader
+        
+        case 5: return .chip
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AuthenticatorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .app:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .password:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .codeDisplay:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .audioCodeReader:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .chip:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthenticatorKind_lift(_ buf: RustBuffer) throws -> AuthenticatorKind {
+    return try FfiConverterTypeAuthenticatorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthenticatorKind_lower(_ value: AuthenticatorKind) -> RustBuffer {
+    return FfiConverterTypeAuthenticatorKind.lower(value)
+}
+
+
+
+/**
+ * The state of an authenticator at MitID.
+ */
+
+public enum AuthenticatorState: Equatable, Hashable {
+    
+    /**
+     * Usable.
+     */
+    case active
+    /**
+     * Not usable for now (wrong PINs or codes, or blocked by the citizen or support).
+     */
+    case temporarilyLocked
+    /**
+     * Never usable again.
+     */
+    case permanentlyBlocked
+    /**
+     * Withdrawn; never usable again.
+     */
+    case revoked
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AuthenticatorState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuthenticatorState: FfiConverterRustBuffer {
+    typealias SwiftType = AuthenticatorState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuthenticatorState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .active
+        
+        case 2: return .temporarilyLocked
+        
+        case 3: return .permanentlyBlocked
+        
+        case 4: return .revoked
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AuthenticatorState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .active:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .temporarilyLocked:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .permanentlyBlocked:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .revoked:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthenticatorState_lift(_ buf: RustBuffer) throws -> AuthenticatorState {
+    return try FfiConverterTypeAuthenticatorState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuthenticatorState_lower(_ value: AuthenticatorState) -> RustBuffer {
+    return FfiConverterTypeAuthenticatorState.lower(value)
+}
+
+
+
+/**
+ * What the biometric prompt reported.
+ */
+
+public enum BiometricOutcome: Equatable, Hashable {
+    
+    /**
+     * A biometric match.
+     */
+    case success
+    /**
+     * The user dismissed the prompt.
+     */
+    case cancelled
+    /**
+     * Not recognised (or locked out by the platform).
+     */
+    case failed
+    /**
+     * The enrolled biometrics changed since the key was created: the key is invalid.
+     */
+    case enrollmentChanged
+    /**
+     * No biometric hardware, or nothing enrolled.
+     */
+    case unavailable
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BiometricOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBiometricOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = BiometricOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BiometricOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .success
+        
+        case 2: return .cancelled
+        
+        case 3: return .failed
+        
+        case 4: return .enrollmentChanged
+        
+        case 5: return .unavailable
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BiometricOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .success:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .failed:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .enrollmentChanged:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .unavailable:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBiometricOutcome_lift(_ buf: RustBuffer) throws -> BiometricOutcome {
+    return try FfiConverterTypeBiometricOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBiometricOutcome_lower(_ value: BiometricOutcome) -> RustBuffer {
+    return FfiConverterTypeBiometricOutcome.lower(value)
+}
+
+
+
+/**
+ * What to block from the app.
+ */
+
+public enum BlockTarget: Equatable, Hashable {
+    
+    /**
+     * One authenticator, temporarily or permanently.
+     */
+    case authenticator(
+        /**
+         * Which one.
+         */authenticatorId: String, 
+        /**
+         * `true`: it can never be used again.
+         */permanent: Bool
+    )
+    /**
+     * The whole MitID, temporarily (support lifts it).
+     */
+    case wholeMitid
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension BlockTarget: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBlockTarget: FfiConverterRustBuffer {
+    typealias SwiftType = BlockTarget
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BlockTarget {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .authenticator(authenticatorId: try FfiConverterString.read(from: &buf), permanent: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 2: return .wholeMitid
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: BlockTarget, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .authenticator(authenticatorId,permanent):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(authenticatorId, into: &buf)
+            FfiConverterBool.write(permanent, into: &buf)
+            
+        
+        case .wholeMitid:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockTarget_lift(_ buf: RustBuffer) throws -> BlockTarget {
+    return try FfiConverterTypeBlockTarget.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBlockTarget_lower(_ value: BlockTarget) -> RustBuffer {
+    return FfiConverterTypeBlockTarget.lower(value)
+}
+
+
+
+/**
+ * How the citizen binds the app to the login they see.
+ */
+
+public enum ChannelBindingKind: Equatable, Hashable {
+    
+    /**
+     * Type the 4-digit code the service provider shows.
+     */
+    case code
+    /**
+     * Scan the QR code the service provider shows.
+     */
+    case qr
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ChannelBindingKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChannelBindingKind: FfiConverterRustBuffer {
+    typealias SwiftType = ChannelBindingKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChannelBindingKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .code
+        
+        case 2: return .qr
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ChannelBindingKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .code:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .qr:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChannelBindingKind_lift(_ buf: RustBuffer) throws -> ChannelBindingKind {
+    return try FfiConverterTypeChannelBindingKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChannelBindingKind_lower(_ value: ChannelBindingKind) -> RustBuffer {
+    return FfiConverterTypeChannelBindingKind.lower(value)
+}
+
+
+
+/**
+ * What the citizen can start from the home screen or the menu.
+ */
+
+public enum HomeAction: Equatable, Hashable {
+    
+    /**
+     * Wait for and answer login requests.
+     */
+    case approve
+    /**
+     * Change the PIN with the current PIN or biometrics.
+     */
+    case changePin
+    /**
+     * "Forgot your PIN code?": a temporary PIN (also the way out of a temporary lock).
+     */
+    case temporaryPin
+    /**
+     * Turn biometric approval on (only with one user on the app).
+     */
+    case enableBiometrics
+    /**
+     * Turn biometric approval off.
+     */
+    case disableBiometrics
+    /**
+     * View the user ID.
+     */
+    case viewUserId
+    /**
+     * Change the user ID.
+     */
+    case changeUserId
+    /**
+     * Self-service: send a new PIN to another app, block, password access.
+     */
+    case selfService
+    /**
+     * Activate the app anew for this user.
+     */
+    case activateAnew
+    /**
+     * Remove the user from this app.
+     */
+    case removeUser
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension HomeAction: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHomeAction: FfiConverterRustBuffer {
+    typealias SwiftType = HomeAction
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> HomeAction {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .approve
+        
+        case 2: return .changePin
+        
+        case 3: return .temporaryPin
+        
+        case 4: return .enableBiometrics
+        
+        case 5: return .disableBiometrics
+        
+        case 6: return .viewUserId
+        
+        case 7: return .changeUserId
+        
+        case 8: return .selfService
+        
+        case 9: return .activateAnew
+        
+        case 10: return .removeUser
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: HomeAction, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .approve:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .changePin:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .temporaryPin:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .enableBiometrics:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .disableBiometrics:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .viewUserId:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .changeUserId:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .selfService:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .activateAnew:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .removeUser:
+            writeInt(&buf, Int32(10))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHomeAction_lift(_ buf: RustBuffer) throws -> HomeAction {
+    return try FfiConverterTypeHomeAction.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHomeAction_lower(_ value: HomeAction) -> RustBuffer {
+    return FfiConverterTypeHomeAction.lower(value)
+}
+
+
+
+/**
+ * The language of the core's texts.
+ */
+
+public enum Language: Equatable, Hashable {
+    
+    /**
+     * Danish (the default).
+     */
+    case danish
+    /**
+     * English.
+     */
+    case english
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Language: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLanguage: FfiConverterRustBuffer {
+    typealias SwiftType = Language
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Language {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .danish
+        
+        case 2: return .english
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Language, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .danish:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .english:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLanguage_lift(_ buf: RustBuffer) throws -> Language {
+    return try FfiConverterTypeLanguage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLanguage_lower(_ value: Language) -> RustBuffer {
+    return FfiConverterTypeLanguage.lower(value)
+}
+
+
+
+/**
+ * Why an authenticator is temporarily locked.
+ */
+
+public enum LockReason: Equatable, Hashable {
+    
+    /**
+     * Three wrong PINs in a row: only a temporary PIN unlocks it.
+     */
+    case pinFailures
+    /**
+     * Wrong codes or passwords: the lock ends by itself.
+     */
+    case codeFailures
+    /**
+     * Blocked by the citizen.
+     */
+    case citizenBlock
+    /**
+     * Blocked by support or citizen service.
+     */
+    case staffBlock
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension LockReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeLockReason: FfiConverterRustBuffer {
+    typealias SwiftType = LockReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> LockReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .pinFailures
+        
+        case 2: return .codeFailures
+        
+        case 3: return .citizenBlock
+        
+        case 4: return .staffBlock
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: LockReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .pinFailures:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .codeFailures:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .citizenBlock:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .staffBlock:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLockReason_lift(_ buf: RustBuffer) throws -> LockReason {
+    return try FfiConverterTypeLockReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeLockReason_lower(_ value: LockReason) -> RustBuffer {
+    return FfiConverterTypeLockReason.lower(value)
+}
+
+
+
+/**
+ * Everything that can go wrong in the app, as a distinct outcome for the UI. Branch on
+ * `code()`; show `message(language)`.
  */
 public 
 enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -1259,51 +6496,278 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     
     
     /**
-     * An argument was rejected before any work was done.
+     * The chosen PIN breaks the PIN policy (or its repetition differs).
      */
-    case InvalidArgument(
+    case PinRejected(
         /**
-         * What was wrong, for logs.
-         */reason: String
+         * Which rule (its code is e.g. `pin_sequence`).
+         */reason: PinRejection
     )
     /**
-     * The operation was cancelled through its handle before it finished.
+     * A temporary PIN has 8 digits.
+     */
+    case TemporaryPinFormat
+    /**
+     * The activation code field is empty or not made of letters and digits.
+     */
+    case ActivationCodeFormat
+    /**
+     * The user ID breaks a rule.
+     */
+    case UserIdInvalid(
+        /**
+         * Which rule (`user_id_length`, `user_id_character`, `user_id_edge_space`,
+         * `user_id_ten_digits`, `user_id_is_cpr`).
+         */rule: String
+    )
+    /**
+     * The 4-digit code does not have 4 digits.
+     */
+    case ChannelCodeMalformed
+    /**
+     * The scanned code is not a MitID QR code, or belongs to another login.
+     */
+    case ChannelQrMalformed
+    /**
+     * The PIN was wrong; `remaining` tries are left before the app is locked.
+     */
+    case WrongPin(
+        /**
+         * Tries left before the app is temporarily locked.
+         */remaining: UInt32
+    )
+    /**
+     * The activation code or temporary PIN was wrong.
+     */
+    case WrongCode(
+        /**
+         * Tries left, when the server said.
+         */remaining: UInt32?
+    )
+    /**
+     * The app is temporarily locked (3 wrong PINs): a temporary PIN unlocks it.
+     */
+    case TemporarilyLocked
+    /**
+     * The app is permanently blocked: it must be activated anew.
+     */
+    case PermanentlyBlocked
+    /**
+     * The app was revoked: it must be activated anew.
+     */
+    case Revoked
+    /**
+     * The MitID (or this app) is blocked by the citizen or support.
+     */
+    case Blocked
+    /**
+     * The code is no longer valid.
+     */
+    case CodeExpired
+    /**
+     * The code was already used.
+     */
+    case CodeUsed
+    /**
+     * Too many wrong entries: the code is void.
+     */
+    case TooManyTries
+    /**
+     * The mobile number changed less than 5 days ago: no code by SMS.
+     */
+    case NumberChangedRecently
+    /**
+     * No mobile number on file.
+     */
+    case NoMobileNumber
+    /**
+     * The person already has the maximum number of active apps.
+     */
+    case TooManyApps
+    /**
+     * The user ID belongs to someone else.
+     */
+    case UserIdTaken
+    /**
+     * The typed or scanned channel-binding value is wrong.
+     */
+    case ChannelBindingMismatch(
+        /**
+         * Tries left before the login fails, when the server said.
+         */remaining: UInt32?
+    )
+    /**
+     * The login request expired before it was answered.
+     */
+    case TransactionExpired
+    /**
+     * The login request is no longer waiting (answered elsewhere, ended, or unknown).
+     */
+    case TransactionNotPending
+    /**
+     * This login needs the PIN or biometrics (swipe is not enough).
+     */
+    case FactorNotAllowed
+    /**
+     * The server has no biometric key for this app.
+     */
+    case BiometricsNotEnabled
+    /**
+     * The server knows nothing with that id.
+     */
+    case NotFound
+    /**
+     * The server does not allow this (e.g. "Send new PIN" for this very app).
+     */
+    case Forbidden
+    /**
+     * The server cannot be reached (no network, server down, timeout).
+     */
+    case ServerUnreachable
+    /**
+     * The server's TLS key is not the pinned one: possibly an attack. Nothing was sent.
+     */
+    case ServerPinMismatch
+    /**
+     * The server is busy with the same request; try again.
+     */
+    case ServerBusy
+    /**
+     * The server refused with a code the app does not handle specially.
+     */
+    case ServerRejected(
+        /**
+         * The server's stable error code (`code()` is `server_` followed by it).
+         */serverCode: String
+    )
+    /**
+     * The server's answer could not be understood.
+     */
+    case BadResponse
+    /**
+     * The citizen dismissed the biometric prompt.
+     */
+    case BiometricsCancelled
+    /**
+     * The biometric was not recognised.
+     */
+    case BiometricsFailed(
+        /**
+         * Failures left before the PIN is required.
+         */remaining: UInt32
+    )
+    /**
+     * Too many consecutive biometric failures: the PIN is required.
+     */
+    case BiometricsPinRequired
+    /**
+     * The enrolled biometrics changed: biometrics were turned off; enable them again with
+     * the PIN.
+     */
+    case BiometricsInvalidated
+    /**
+     * No biometric hardware, or nothing enrolled.
+     */
+    case BiometricsUnavailable
+    /**
+     * Biometrics can only be used while the app has a single user.
+     */
+    case BiometricsNeedSingleUser
+    /**
+     * Biometrics are not turned on for this user on this app.
+     */
+    case BiometricsNotOn
+    /**
+     * No such user on this app.
+     */
+    case NoSuchUser
+    /**
+     * This user is already on this app.
+     */
+    case UserAlreadyOnApp
+    /**
+     * The action does not fit the flow's current step.
+     */
+    case InvalidStep
+    /**
+     * The operation was cancelled.
      */
     case Cancelled
     /**
-     * The platform key store (Android Keystore, iOS Keychain/Secure Enclave) reported an error.
+     * The local store failed (`code()` is `storage_` followed by `detail`).
+     */
+    case Storage(
+        /**
+         * The store's stable error code.
+         */detail: String
+    )
+    /**
+     * The device's key store failed (`code()` is `key_store_` followed by `detail`).
      */
     case KeyStore(
         /**
-         * The platform's description, for logs.
-         */reason: String
+         * The key store's stable error code.
+         */detail: String
     )
     /**
-     * Foreign code (Kotlin/Swift) called from Rust threw something outside its declared
-     * errors, e.g. a `RuntimeException` or an unrelated Swift `Error`.
+     * The app is misconfigured (server address or pin).
      */
-    case Foreign(
-        /**
-         * The foreign exception's description, for logs.
-         */reason: String
-    )
+    case Config
     /**
-     * A bug or broken invariant in the core.
+     * A bug or a broken invariant (`code()` is `internal_` followed by `detail`).
      */
     case Internal(
         /**
-         * What went wrong, for logs.
-         */reason: String
+         * A stable code naming the failure.
+         */detail: String
     )
 
     
     /**
-     * The stable code of this error: snake_case, never changed once released.
+     * The stable code the shells branch and localise on (snake_case, never changed once
+     * released), e.g. `wrong_pin`, `pin_sequence`, `server_replay`, `key_store_backend`.
      */
 public func code() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_mitid_bindings_fn_method_mitiderror_code(
+            FfiConverterTypeMitidError_lower(self),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the same action may succeed if simply tried again later (network trouble).
+     */
+public func isTransient() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_mitiderror_is_transient(
+            FfiConverterTypeMitidError_lower(self),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The core's text for the citizen, in Danish or English.
+     */
+public func message(language: Language) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_mitiderror_message(
+            FfiConverterTypeMitidError_lower(self),
+        FfiConverterTypeLanguage_lower(language),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Tries left, for the outcomes that count them (wrong PIN, wrong code, ...).
+     */
+public func remaining() -> UInt32?  {
+    return try!  FfiConverterOptionUInt32.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_mitiderror_remaining(
             FfiConverterTypeMitidError_lower(self),uniffiCallStatus
     )
 })
@@ -1347,18 +6811,71 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
         
 
         
-        case 1: return .InvalidArgument(
-            reason: try FfiConverterString.read(from: &buf)
+        case 1: return .PinRejected(
+            reason: try FfiConverterTypePinRejection.read(from: &buf)
             )
-        case 2: return .Cancelled
-        case 3: return .KeyStore(
-            reason: try FfiConverterString.read(from: &buf)
+        case 2: return .TemporaryPinFormat
+        case 3: return .ActivationCodeFormat
+        case 4: return .UserIdInvalid(
+            rule: try FfiConverterString.read(from: &buf)
             )
-        case 4: return .Foreign(
-            reason: try FfiConverterString.read(from: &buf)
+        case 5: return .ChannelCodeMalformed
+        case 6: return .ChannelQrMalformed
+        case 7: return .WrongPin(
+            remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 5: return .Internal(
-            reason: try FfiConverterString.read(from: &buf)
+        case 8: return .WrongCode(
+            remaining: try FfiConverterOptionUInt32.read(from: &buf)
+            )
+        case 9: return .TemporarilyLocked
+        case 10: return .PermanentlyBlocked
+        case 11: return .Revoked
+        case 12: return .Blocked
+        case 13: return .CodeExpired
+        case 14: return .CodeUsed
+        case 15: return .TooManyTries
+        case 16: return .NumberChangedRecently
+        case 17: return .NoMobileNumber
+        case 18: return .TooManyApps
+        case 19: return .UserIdTaken
+        case 20: return .ChannelBindingMismatch(
+            remaining: try FfiConverterOptionUInt32.read(from: &buf)
+            )
+        case 21: return .TransactionExpired
+        case 22: return .TransactionNotPending
+        case 23: return .FactorNotAllowed
+        case 24: return .BiometricsNotEnabled
+        case 25: return .NotFound
+        case 26: return .Forbidden
+        case 27: return .ServerUnreachable
+        case 28: return .ServerPinMismatch
+        case 29: return .ServerBusy
+        case 30: return .ServerRejected(
+            serverCode: try FfiConverterString.read(from: &buf)
+            )
+        case 31: return .BadResponse
+        case 32: return .BiometricsCancelled
+        case 33: return .BiometricsFailed(
+            remaining: try FfiConverterUInt32.read(from: &buf)
+            )
+        case 34: return .BiometricsPinRequired
+        case 35: return .BiometricsInvalidated
+        case 36: return .BiometricsUnavailable
+        case 37: return .BiometricsNeedSingleUser
+        case 38: return .BiometricsNotOn
+        case 39: return .NoSuchUser
+        case 40: return .UserAlreadyOnApp
+        case 41: return .InvalidStep
+        case 42: return .Cancelled
+        case 43: return .Storage(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 44: return .KeyStore(
+            detail: try FfiConverterString.read(from: &buf)
+            )
+        case 45: return .Config
+        case 46: return .Internal(
+            detail: try FfiConverterString.read(from: &buf)
             )
 
          default: throw UniffiInternalError.unexpectedEnumCase
@@ -1372,28 +6889,198 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
 
         
         
-        case let .InvalidArgument(reason):
+        case let .PinRejected(reason):
             writeInt(&buf, Int32(1))
-            FfiConverterString.write(reason, into: &buf)
+            FfiConverterTypePinRejection.write(reason, into: &buf)
             
         
-        case .Cancelled:
+        case .TemporaryPinFormat:
             writeInt(&buf, Int32(2))
         
         
-        case let .KeyStore(reason):
+        case .ActivationCodeFormat:
             writeInt(&buf, Int32(3))
-            FfiConverterString.write(reason, into: &buf)
-            
         
-        case let .Foreign(reason):
+        
+        case let .UserIdInvalid(rule):
             writeInt(&buf, Int32(4))
-            FfiConverterString.write(reason, into: &buf)
+            FfiConverterString.write(rule, into: &buf)
             
         
-        case let .Internal(reason):
+        case .ChannelCodeMalformed:
             writeInt(&buf, Int32(5))
-            FfiConverterString.write(reason, into: &buf)
+        
+        
+        case .ChannelQrMalformed:
+            writeInt(&buf, Int32(6))
+        
+        
+        case let .WrongPin(remaining):
+            writeInt(&buf, Int32(7))
+            FfiConverterUInt32.write(remaining, into: &buf)
+            
+        
+        case let .WrongCode(remaining):
+            writeInt(&buf, Int32(8))
+            FfiConverterOptionUInt32.write(remaining, into: &buf)
+            
+        
+        case .TemporarilyLocked:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .PermanentlyBlocked:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .Revoked:
+            writeInt(&buf, Int32(11))
+        
+        
+        case .Blocked:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .CodeExpired:
+            writeInt(&buf, Int32(13))
+        
+        
+        case .CodeUsed:
+            writeInt(&buf, Int32(14))
+        
+        
+        case .TooManyTries:
+            writeInt(&buf, Int32(15))
+        
+        
+        case .NumberChangedRecently:
+            writeInt(&buf, Int32(16))
+        
+        
+        case .NoMobileNumber:
+            writeInt(&buf, Int32(17))
+        
+        
+        case .TooManyApps:
+            writeInt(&buf, Int32(18))
+        
+        
+        case .UserIdTaken:
+            writeInt(&buf, Int32(19))
+        
+        
+        case let .ChannelBindingMismatch(remaining):
+            writeInt(&buf, Int32(20))
+            FfiConverterOptionUInt32.write(remaining, into: &buf)
+            
+        
+        case .TransactionExpired:
+            writeInt(&buf, Int32(21))
+        
+        
+        case .TransactionNotPending:
+            writeInt(&buf, Int32(22))
+        
+        
+        case .FactorNotAllowed:
+            writeInt(&buf, Int32(23))
+        
+        
+        case .BiometricsNotEnabled:
+            writeInt(&buf, Int32(24))
+        
+        
+        case .NotFound:
+            writeInt(&buf, Int32(25))
+        
+        
+        case .Forbidden:
+            writeInt(&buf, Int32(26))
+        
+        
+        case .ServerUnreachable:
+            writeInt(&buf, Int32(27))
+        
+        
+        case .ServerPinMismatch:
+            writeInt(&buf, Int32(28))
+        
+        
+        case .ServerBusy:
+            writeInt(&buf, Int32(29))
+        
+        
+        case let .ServerRejected(serverCode):
+            writeInt(&buf, Int32(30))
+            FfiConverterString.write(serverCode, into: &buf)
+            
+        
+        case .BadResponse:
+            writeInt(&buf, Int32(31))
+        
+        
+        case .BiometricsCancelled:
+            writeInt(&buf, Int32(32))
+        
+        
+        case let .BiometricsFailed(remaining):
+            writeInt(&buf, Int32(33))
+            FfiConverterUInt32.write(remaining, into: &buf)
+            
+        
+        case .BiometricsPinRequired:
+            writeInt(&buf, Int32(34))
+        
+        
+        case .BiometricsInvalidated:
+            writeInt(&buf, Int32(35))
+        
+        
+        case .BiometricsUnavailable:
+            writeInt(&buf, Int32(36))
+        
+        
+        case .BiometricsNeedSingleUser:
+            writeInt(&buf, Int32(37))
+        
+        
+        case .BiometricsNotOn:
+            writeInt(&buf, Int32(38))
+        
+        
+        case .NoSuchUser:
+            writeInt(&buf, Int32(39))
+        
+        
+        case .UserAlreadyOnApp:
+            writeInt(&buf, Int32(40))
+        
+        
+        case .InvalidStep:
+            writeInt(&buf, Int32(41))
+        
+        
+        case .Cancelled:
+            writeInt(&buf, Int32(42))
+        
+        
+        case let .Storage(detail):
+            writeInt(&buf, Int32(43))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case let .KeyStore(detail):
+            writeInt(&buf, Int32(44))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case .Config:
+            writeInt(&buf, Int32(45))
+        
+        
+        case let .Internal(detail):
+            writeInt(&buf, Int32(46))
+            FfiConverterString.write(detail, into: &buf)
             
         }
     }
@@ -1412,6 +7099,1202 @@ public func FfiConverterTypeMitidError_lift(_ buf: RustBuffer) throws -> MitidEr
 #endif
 public func FfiConverterTypeMitidError_lower(_ value: MitidError) -> RustBuffer {
     return FfiConverterTypeMitidError.lower(value)
+}
+
+
+/**
+ * The screens of a PIN change.
+ */
+
+public enum PinChangeStep: Equatable, Hashable {
+    
+    /**
+     * Enter the current PIN, or use biometrics when offered.
+     */
+    case enterCurrentPin(
+        /**
+         * Whether "use biometrics" is offered.
+         */biometricsOffered: Bool
+    )
+    /**
+     * Choose the new 6-digit PIN.
+     */
+    case chooseNewPin
+    /**
+     * Repeat the new PIN.
+     */
+    case repeatNewPin
+    /**
+     * The server could not be reached: call `retry()`. The old PIN works until the server
+     * confirmed the new one.
+     */
+    case interrupted
+    /**
+     * Approve with biometrics from now on? (Only with one user on the app.)
+     */
+    case chooseBiometrics(
+        /**
+         * Whether biometrics are on now.
+         */currentlyEnabled: Bool
+    )
+    /**
+     * The PIN is changed.
+     */
+    case done
+    /**
+     * The change cannot continue (`lastError()` says why).
+     */
+    case ended
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PinChangeStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePinChangeStep: FfiConverterRustBuffer {
+    typealias SwiftType = PinChangeStep
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PinChangeStep {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .enterCurrentPin(biometricsOffered: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 2: return .chooseNewPin
+        
+        case 3: return .repeatNewPin
+        
+        case 4: return .interrupted
+        
+        case 5: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 6: return .done
+        
+        case 7: return .ended
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PinChangeStep, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .enterCurrentPin(biometricsOffered):
+            writeInt(&buf, Int32(1))
+            FfiConverterBool.write(biometricsOffered, into: &buf)
+            
+        
+        case .chooseNewPin:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .repeatNewPin:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .interrupted:
+            writeInt(&buf, Int32(4))
+        
+        
+        case let .chooseBiometrics(currentlyEnabled):
+            writeInt(&buf, Int32(5))
+            FfiConverterBool.write(currentlyEnabled, into: &buf)
+            
+        
+        case .done:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .ended:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinChangeStep_lift(_ buf: RustBuffer) throws -> PinChangeStep {
+    return try FfiConverterTypePinChangeStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinChangeStep_lower(_ value: PinChangeStep) -> RustBuffer {
+    return FfiConverterTypePinChangeStep.lower(value)
+}
+
+
+
+/**
+ * Why a new PIN was refused; `code` it with the error's `code()` (e.g. `pin_sequence`).
+ */
+
+public enum PinRejection: Equatable, Hashable {
+    
+    /**
+     * Not exactly six digits (`pin_format`).
+     */
+    case format
+    /**
+     * One digit repeated six times, such as 111111 (`pin_repeated_digit`).
+     */
+    case repeatedDigit
+    /**
+     * An ascending or descending run such as 123456 or 987654 (`pin_sequence`).
+     */
+    case sequence
+    /**
+     * A repeating shape: abcabc, abccba or ababab (`pin_pattern`).
+     */
+    case pattern
+    /**
+     * The citizen's birth date (`pin_birthdate`).
+     */
+    case birthDate
+    /**
+     * Among the most popular PINs (`pin_blocklisted`).
+     */
+    case blocklisted
+    /**
+     * The new PIN and its repetition differ (`pin_mismatch`).
+     */
+    case mismatch
+    /**
+     * The new PIN equals the current one (`pin_same_as_current`).
+     */
+    case sameAsCurrent
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PinRejection: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePinRejection: FfiConverterRustBuffer {
+    typealias SwiftType = PinRejection
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PinRejection {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .format
+        
+        case 2: return .repeatedDigit
+        
+        case 3: return .sequence
+        
+        case 4: return .pattern
+        
+        case 5: return .birthDate
+        
+        case 6: return .blocklisted
+        
+        case 7: return .mismatch
+        
+        case 8: return .sameAsCurrent
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PinRejection, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .format:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .repeatedDigit:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .sequence:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .pattern:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .birthDate:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .blocklisted:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .mismatch:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .sameAsCurrent:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinRejection_lift(_ buf: RustBuffer) throws -> PinRejection {
+    return try FfiConverterTypePinRejection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinRejection_lower(_ value: PinRejection) -> RustBuffer {
+    return FfiConverterTypePinRejection.lower(value)
+}
+
+
+
+/**
+ * The screens of a PIN reset with a temporary PIN.
+ */
+
+public enum PinResetStep: Equatable, Hashable {
+    
+    /**
+     * Enter the 8-digit temporary PIN from the SMS.
+     */
+    case enterTemporaryPin
+    /**
+     * Choose the new 6-digit PIN.
+     */
+    case chooseNewPin
+    /**
+     * Repeat the new PIN.
+     */
+    case repeatNewPin
+    /**
+     * The server could not be reached: call `retry()`.
+     */
+    case interrupted
+    /**
+     * Approve with biometrics from now on? (Only with one user on the app.)
+     */
+    case chooseBiometrics(
+        /**
+         * Whether biometrics are on now.
+         */currentlyEnabled: Bool
+    )
+    /**
+     * The new PIN is in force (and a temporary lock is lifted).
+     */
+    case done
+    /**
+     * The reset cannot continue (`lastError()` says why).
+     */
+    case ended
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PinResetStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePinResetStep: FfiConverterRustBuffer {
+    typealias SwiftType = PinResetStep
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PinResetStep {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .enterTemporaryPin
+        
+        case 2: return .chooseNewPin
+        
+        case 3: return .repeatNewPin
+        
+        case 4: return .interrupted
+        
+        case 5: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 6: return .done
+        
+        case 7: return .ended
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PinResetStep, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .enterTemporaryPin:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .chooseNewPin:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .repeatNewPin:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .interrupted:
+            writeInt(&buf, Int32(4))
+        
+        
+        case let .chooseBiometrics(currentlyEnabled):
+            writeInt(&buf, Int32(5))
+            FfiConverterBool.write(currentlyEnabled, into: &buf)
+            
+        
+        case .done:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .ended:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinResetStep_lift(_ buf: RustBuffer) throws -> PinResetStep {
+    return try FfiConverterTypePinResetStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinResetStep_lower(_ value: PinResetStep) -> RustBuffer {
+    return FfiConverterTypePinResetStep.lower(value)
+}
+
+
+
+/**
+ * What the app's platform implementations throw (`PlatformException` in Kotlin,
+ * `PlatformError` in Swift): `PlatformKeyStore`, `PlatformSecretStore`,
+ * `PlatformBiometricPrompt`, `PlatformClock`, and the exported `SoftwareKeyStore`.
+ *
+ * The variants mirror the core's key store errors one to one, so an implementation reports
+ * exactly what the platform said; the core turns them into the public `MitidError`
+ * (`key_store_*`, `biometrics_*`). Messages never contain key material or secret values.
+ */
+public 
+enum PlatformError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
+
+    
+    
+    /**
+     * No key (or secret) exists under this alias.
+     */
+    case KeyNotFound
+    /**
+     * A key already exists under this alias (keys are never replaced implicitly).
+     */
+    case KeyAlreadyExists
+    /**
+     * The key was permanently invalidated because the enrolled biometrics changed
+     * (Android `KeyPermanentlyInvalidatedException`, iOS `.biometryCurrentSet` key gone).
+     */
+    case KeyInvalidated
+    /**
+     * The user dismissed the biometric prompt.
+     */
+    case UserCancelled
+    /**
+     * The biometric was not recognised (or the platform locked biometrics out).
+     */
+    case AuthenticationFailed
+    /**
+     * The secure hardware is not available.
+     */
+    case HardwareUnavailable
+    /**
+     * A stored key or secret is damaged.
+     */
+    case StorageCorrupt
+    /**
+     * The key that sealed the stored keys is gone (software store only).
+     */
+    case WrappingKeyLost
+    /**
+     * The alias or secret name is empty, too long or has control characters.
+     */
+    case InvalidName
+    /**
+     * Contradictory key options (`biometric_bound` needs `user_authentication`).
+     */
+    case InvalidOptions
+    /**
+     * The public key is not a 65-byte uncompressed P-256 point.
+     */
+    case InvalidPublicKey
+    /**
+     * Another platform failure; `code` is a stable machine string of the implementation.
+     */
+    case Backend(
+        /**
+         * A stable code chosen by the implementation, e.g. `keystore_provider`.
+         */code: String, 
+        /**
+         * A description for logs (never a secret).
+         */reason: String
+    )
+    /**
+     * The Kotlin or Swift implementation threw something other than a
+     * `PlatformException` / `PlatformError` (set by the bindings, not thrown by apps).
+     */
+    case Foreign(
+        /**
+         * The foreign exception's description, for logs.
+         */reason: String
+    )
+
+    
+    /**
+     * The stable code of this error (the core's key store code; `foreign` for an
+     * unexpected exception).
+     */
+public func code() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformerror_code(
+            FfiConverterTypePlatformError_lower(self),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+// The local Rust `Display` implementation.
+public var description: String {
+    return try!  FfiConverterString.lift(
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformerror_uniffi_trait_display(
+            FfiConverterTypePlatformError_lower(self),uniffiCallStatus
+    )
+}
+    )
+}
+
+    
+    public var errorDescription: String? {
+        String(reflecting: self)
+    }
+    
+}
+
+#if compiler(>=6)
+extension PlatformError: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlatformError: FfiConverterRustBuffer {
+    typealias SwiftType = PlatformError
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlatformError {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+
+        
+
+        
+        case 1: return .KeyNotFound
+        case 2: return .KeyAlreadyExists
+        case 3: return .KeyInvalidated
+        case 4: return .UserCancelled
+        case 5: return .AuthenticationFailed
+        case 6: return .HardwareUnavailable
+        case 7: return .StorageCorrupt
+        case 8: return .WrappingKeyLost
+        case 9: return .InvalidName
+        case 10: return .InvalidOptions
+        case 11: return .InvalidPublicKey
+        case 12: return .Backend(
+            code: try FfiConverterString.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 13: return .Foreign(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+
+         default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PlatformError, into buf: inout [UInt8]) {
+        switch value {
+
+        
+
+        
+        
+        case .KeyNotFound:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .KeyAlreadyExists:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .KeyInvalidated:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .UserCancelled:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .AuthenticationFailed:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .HardwareUnavailable:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .StorageCorrupt:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .WrappingKeyLost:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .InvalidName:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .InvalidOptions:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .InvalidPublicKey:
+            writeInt(&buf, Int32(11))
+        
+        
+        case let .Backend(code,reason):
+            writeInt(&buf, Int32(12))
+            FfiConverterString.write(code, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Foreign(reason):
+            writeInt(&buf, Int32(13))
+            FfiConverterString.write(reason, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformError_lift(_ buf: RustBuffer) throws -> PlatformError {
+    return try FfiConverterTypePlatformError.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformError_lower(_ value: PlatformError) -> RustBuffer {
+    return FfiConverterTypePlatformError.lower(value)
+}
+
+
+/**
+ * What the simulated biometric sensor answers to the next prompt.
+ */
+
+public enum SimulatedBiometricResult: Equatable, Hashable {
+    
+    /**
+     * The user is recognised.
+     */
+    case success
+    /**
+     * The user dismisses the prompt (`UserCancelled`).
+     */
+    case cancelled
+    /**
+     * The biometric is not recognised (`AuthenticationFailed`).
+     */
+    case failed
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SimulatedBiometricResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSimulatedBiometricResult: FfiConverterRustBuffer {
+    typealias SwiftType = SimulatedBiometricResult
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SimulatedBiometricResult {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .success
+        
+        case 2: return .cancelled
+        
+        case 3: return .failed
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SimulatedBiometricResult, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .success:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .failed:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSimulatedBiometricResult_lift(_ buf: RustBuffer) throws -> SimulatedBiometricResult {
+    return try FfiConverterTypeSimulatedBiometricResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSimulatedBiometricResult_lower(_ value: SimulatedBiometricResult) -> RustBuffer {
+    return FfiConverterTypeSimulatedBiometricResult.lower(value)
+}
+
+
+
+/**
+ * A user's state as the home screen tells it.
+ */
+
+public enum UserStatus: Equatable, Hashable {
+    
+    /**
+     * Ready for use.
+     */
+    case ready
+    /**
+     * Temporarily locked after wrong PINs: a temporary PIN unlocks it.
+     */
+    case temporarilyLocked
+    /**
+     * Blocked by the citizen or support: support lifts it.
+     */
+    case blocked
+    /**
+     * Permanently blocked: activate the app anew.
+     */
+    case permanentlyBlocked
+    /**
+     * Revoked: activate the app anew.
+     */
+    case revoked
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension UserStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserStatus: FfiConverterRustBuffer {
+    typealias SwiftType = UserStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .ready
+        
+        case 2: return .temporarilyLocked
+        
+        case 3: return .blocked
+        
+        case 4: return .permanentlyBlocked
+        
+        case 5: return .revoked
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: UserStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .ready:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .temporarilyLocked:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .blocked:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .permanentlyBlocked:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .revoked:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserStatus_lift(_ buf: RustBuffer) throws -> UserStatus {
+    return try FfiConverterTypeUserStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserStatus_lower(_ value: UserStatus) -> RustBuffer {
+    return FfiConverterTypeUserStatus.lower(value)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
+    typealias SwiftType = String?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
+    typealias SwiftType = Data?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePlatformClock: FfiConverterRustBuffer {
+    typealias SwiftType = PlatformClock?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePlatformClock.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePlatformClock.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeUserSummary: FfiConverterRustBuffer {
+    typealias SwiftType = UserSummary?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeUserSummary.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeUserSummary.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeLockReason: FfiConverterRustBuffer {
+    typealias SwiftType = LockReason?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeLockReason.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeLockReason.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMitidError: FfiConverterRustBuffer {
+    typealias SwiftType = MitidError?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMitidError.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMitidError.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePinRejection: FfiConverterRustBuffer {
+    typealias SwiftType = PinRejection?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePinRejection.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePinRejection.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]
+
+    public static func write(_ value: [String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [String]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeAuthenticatorSummary: FfiConverterRustBuffer {
+    typealias SwiftType = [AuthenticatorSummary]
+
+    public static func write(_ value: [AuthenticatorSummary], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeAuthenticatorSummary.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [AuthenticatorSummary] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [AuthenticatorSummary]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeAuthenticatorSummary.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeHomeUser: FfiConverterRustBuffer {
+    typealias SwiftType = [HomeUser]
+
+    public static func write(_ value: [HomeUser], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHomeUser.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HomeUser] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HomeUser]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHomeUser.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeUserSummary: FfiConverterRustBuffer {
+    typealias SwiftType = [UserSummary]
+
+    public static func write(_ value: [UserSummary], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeUserSummary.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [UserSummary] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [UserSummary]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeUserSummary.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeApprovalFactor: FfiConverterRustBuffer {
+    typealias SwiftType = [ApprovalFactor]
+
+    public static func write(_ value: [ApprovalFactor], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeApprovalFactor.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ApprovalFactor] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ApprovalFactor]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeApprovalFactor.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeHomeAction: FfiConverterRustBuffer {
+    typealias SwiftType = [HomeAction]
+
+    public static func write(_ value: [HomeAction], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeHomeAction.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [HomeAction] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [HomeAction]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeHomeAction.read(from: &buf))
+        }
+        return seq
+    }
 }
 private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
 private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
@@ -1461,29 +8344,98 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
         print("uniffiFutureContinuationCallback invalid handle")
     }
 }
-/**
- * Checks a key alias: 1 to 64 characters of `[a-z0-9._-]`.
- * Returns `MitidError::InvalidArgument` otherwise.
- */
-public func checkAlias(alias: String)throws   {try rustCallWithError(FfiConverterTypeMitidError_lift) {
-        uniffiCallStatus in
-    uniffi_mitid_bindings_fn_func_check_alias(
-        FfiConverterString.lower(alias),uniffiCallStatus
+private func uniffiTraitInterfaceCallAsync<T>(
+    makeCall: @escaping () async throws -> T,
+    handleSuccess: @escaping (T) -> (),
+    handleError: @escaping (Int8, RustBuffer) -> (),
+    droppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+) {
+    let task = Task {
+        // Note: it's important we call either `handleSuccess` or `handleError` exactly once.  Each
+        // call consumes an Arc reference, which means there should be no possibility of a double
+        // call.  The following code is structured so that will will never call both `handleSuccess`
+        // and `handleError`, even in the face of weird errors.
+        //
+        // On platforms that need extra machinery to make C-ABI calls, like JNA or ctypes, it's
+        // possible that we fail to make either call.  However, it doesn't seem like this is
+        // possible on Swift since swift can just make the C call directly.
+        var callResult: T
+        do {
+            callResult = try await makeCall()
+        } catch {
+            handleError(CALL_UNEXPECTED_ERROR, FfiConverterString.lower(String(describing: error)))
+            return
+        }
+        handleSuccess(callResult)
+    }
+    let handle = UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.insert(obj: task)
+    droppedCallback.pointee = UniffiForeignFutureDroppedCallbackStruct(
+        handle: handle,
+        free: uniffiForeignFutureDroppedCallback
     )
 }
-}
-/**
- * Describes the native library.
- */
-public func coreInfo() -> CoreInfo  {
-    return try!  FfiConverterTypeCoreInfo_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_bindings_fn_func_core_info(uniffiCallStatus
+
+private func uniffiTraitInterfaceCallAsyncWithError<T, E>(
+    makeCall: @escaping () async throws -> T,
+    handleSuccess: @escaping (T) -> (),
+    handleError: @escaping (Int8, RustBuffer) -> (),
+    lowerError: @escaping (E) -> RustBuffer,
+    droppedCallback: UnsafeMutablePointer<UniffiForeignFutureDroppedCallbackStruct>
+) {
+    let task = Task {
+        // See the note in uniffiTraitInterfaceCallAsync for details on `handleSuccess` and
+        // `handleError`.
+        var callResult: T
+        do {
+            callResult = try await makeCall()
+        } catch let error as E {
+            handleError(CALL_ERROR, lowerError(error))
+            return
+        } catch {
+            handleError(CALL_UNEXPECTED_ERROR, FfiConverterString.lower(String(describing: error)))
+            return
+        }
+        handleSuccess(callResult)
+    }
+    let handle = UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.insert(obj: task)
+    droppedCallback.pointee = UniffiForeignFutureDroppedCallbackStruct(
+        handle: handle,
+        free: uniffiForeignFutureDroppedCallback
     )
-})
+}
+
+// Borrow the callback handle map implementation to store foreign future handles
+// TODO: consolidate the handle-map code (https://github.com/mozilla/uniffi-rs/pull/1823)
+fileprivate let UNIFFI_FOREIGN_FUTURE_HANDLE_MAP = UniffiHandleMap<UniffiForeignFutureTask>()
+
+// Protocol for tasks that handle foreign futures.
+//
+// Defining a protocol allows all tasks to be stored in the same handle map.  This can't be done
+// with the task object itself, since has generic parameters.
+fileprivate protocol UniffiForeignFutureTask {
+    func cancel()
+}
+
+extension Task: UniffiForeignFutureTask {}
+
+private func uniffiForeignFutureDroppedCallback(handle: UInt64) {
+    do {
+        let task = try UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.remove(handle: handle)
+        // Set the cancellation flag on the task.  If it's still running, the code can check the
+        // cancellation flag or call `Task.checkCancellation()`.  If the task has completed, this is
+        // a no-op.
+        task.cancel()
+    } catch {
+        print("uniffiForeignFutureDroppedCallback: handle missing from handlemap")
+    }
+}
+
+// For testing
+public func uniffiForeignFutureHandleCountMitidBindings() -> Int {
+    UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
 }
 /**
- * The version of the bindings crate (and so of the core it wraps).
+ * The version of the native library (and so of the core it wraps).
  */
 public func coreVersion() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
@@ -1493,22 +8445,16 @@ public func coreVersion() -> String  {
 })
 }
 /**
- * Waits `delay_ms` on the tokio runtime, then returns `message`.
- * An empty message is rejected with `MitidError::InvalidArgument` after the wait.
+ * The PIN policy's verdict for a PIN the citizen is choosing, without the server (the
+ * flows check the same rules): `null`/`nil` if the PIN is acceptable, else the reason.
  */
-public func delayedEcho(message: String, delayMs: UInt64)async throws  -> String  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_mitid_bindings_fn_func_delayed_echo(FfiConverterString.lower(message),FfiConverterUInt64.lower(delayMs)
-                )
-            },
-            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
-            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
-            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterString.lift,
-            errorHandler: FfiConverterTypeMitidError_lift
-        )
+public func checkNewPin(pin: String) -> PinRejection?  {
+    return try!  FfiConverterOptionTypePinRejection.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_func_check_new_pin(
+        FfiConverterString.lower(pin),uniffiCallStatus
+    )
+})
 }
 
 private enum InitializationResult {
@@ -1526,47 +8472,284 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_mitid_bindings_checksum_func_check_alias() != 4357) {
+    if (uniffi_mitid_bindings_checksum_func_core_version() != 62613) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_func_core_info() != 48121) {
+    if (uniffi_mitid_bindings_checksum_func_check_new_pin() != 7294) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_func_core_version() != 31091) {
+    if (uniffi_mitid_bindings_checksum_method_app_approval_flow() != 63000) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_func_delayed_echo() != 55024) {
+    if (uniffi_mitid_bindings_checksum_method_app_authenticators() != 32407) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_foreignkeystore_sign() != 62500) {
+    if (uniffi_mitid_bindings_checksum_method_app_biometric_enrollment_changed() != 59153) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_longoperation_cancel() != 65116) {
+    if (uniffi_mitid_bindings_checksum_method_app_biometric_failures() != 19556) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_longoperation_completed_steps() != 60592) {
+    if (uniffi_mitid_bindings_checksum_method_app_block() != 22143) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_longoperation_is_cancelled() != 51135) {
+    if (uniffi_mitid_bindings_checksum_method_app_change_user_id() != 47009) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_longoperation_run() != 24661) {
+    if (uniffi_mitid_bindings_checksum_method_app_check_user_id() != 21926) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_signer_sign() != 19430) {
+    if (uniffi_mitid_bindings_checksum_method_app_disable_biometrics() != 65050) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_signer_signature_count() != 27090) {
+    if (uniffi_mitid_bindings_checksum_method_app_enable_biometrics() != 45824) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_constructor_longoperation_new() != 23964) {
+    if (uniffi_mitid_bindings_checksum_method_app_home() != 12313) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_constructor_signer_new() != 36179) {
+    if (uniffi_mitid_bindings_checksum_method_app_notifications_allowed() != 50544) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_pin_change_flow() != 39672) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_pin_reset_flow() != 62907) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_refresh() != 4405) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_remove_user() != 41037) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_request_password_access() != 11430) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_resume_interrupted() != 5730) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_select_user() != 45842) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_selected_user() != 12180) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_send_new_pin() != 166) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_start_activation() != 39065) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_status() != 324) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_users() != 45471) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_view_user_id() != 39862) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_cancel() != 23816) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics() != 8022) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications() != 454) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_last_error() != 20410) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_retry() != 21653) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_step() != 51146) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_activation_code() != 51509) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() != 22534) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin() != 49147) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_temporary_pin() != 44042) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_user_id() != 38705) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_biometrics() != 54692) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_pin() != 47877) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_swipe() != 64189) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_enter_code() != 46977) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_last_error() != 38486) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_reject() != 5614) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_scan_qr() != 8474) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_step() != 29951) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_wait_for_request() != 63575) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalwait_cancel() != 61575) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalwait_is_finished() != 58699) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_approvalwait_outcome() != 29951) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_choose_biometrics() != 11440) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_last_error() != 23184) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_retry() != 46191) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_step() != 27434) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_current_pin() != 19172) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_new_pin() != 4124) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_repeat_pin() != 13729) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_use_biometrics() != 36124) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinresetflow_choose_biometrics() != 2330) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinresetflow_last_error() != 65168) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinresetflow_retry() != 57885) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinresetflow_step() != 2063) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinresetflow_submit_new_pin() != 29543) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinresetflow_submit_repeat_pin() != 31027) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_pinresetflow_submit_temporary_pin() != 5472) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate() != 50031) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformclock_now_unix_seconds() != 31765) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformkeystore_create_key() != 1949) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformkeystore_public_key() != 1626) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformkeystore_sign() != 20440) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformkeystore_delete_key() != 37699) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformkeystore_key_exists() != 7162) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformsecretstore_put_secret() != 36209) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformsecretstore_get_secret() != 17181) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformsecretstore_delete_secret() != 14304) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_biometric_prompt() != 21701) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_biometric_prompts_shown() != 13939) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_change_biometric_enrollment() != 51447) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_create_key() != 2109) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_delete_key() != 36727) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_delete_secret() != 5978) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_get_secret() != 59222) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_key_exists() != 373) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_key_store() != 2587) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_public_key() != 51586) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_put_secret() != 9851) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_secret_store() != 4917) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_set_next_biometric_result() != 47025) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_softwarekeystore_sign() != 3525) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_constructor_app_open() != 55874) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_constructor_softwarekeystore_in_memory() != 64043) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_constructor_softwarekeystore_open_dir() != 31424) {
         return InitializationResult.apiChecksumMismatch
     }
 
-    uniffiCallbackInitForeignKeyStore()
+    uniffiCallbackInitPlatformBiometricPrompt()
+    uniffiCallbackInitPlatformClock()
+    uniffiCallbackInitPlatformKeyStore()
+    uniffiCallbackInitPlatformSecretStore()
     return InitializationResult.ok
 }()
 

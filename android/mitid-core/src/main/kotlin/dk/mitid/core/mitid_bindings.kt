@@ -657,25 +657,127 @@ internal open class UniffiForeignFutureResultVoid(
 internal interface UniffiForeignFutureCompleteVoid : com.sun.jna.Callback {
     fun callback(`callbackData`: Long,`result`: UniffiForeignFutureResultVoid.UniffiByValue,)
 }
-internal interface UniffiCallbackInterfaceForeignKeyStoreMethod0 : com.sun.jna.Callback {
+internal interface UniffiCallbackInterfacePlatformBiometricPromptMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`reason`: RustBuffer.ByValue,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,)
+}
+internal interface UniffiCallbackInterfacePlatformClockMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePlatformKeyStoreMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePlatformKeyStoreMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePlatformKeyStoreMethod2 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
 }
-@Structure.FieldOrder("uniffiFree", "uniffiClone", "sign")
-internal open class UniffiVTableCallbackInterfaceForeignKeyStore(
+internal interface UniffiCallbackInterfacePlatformKeyStoreMethod3 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePlatformKeyStoreMethod4 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePlatformSecretStoreMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`name`: RustBuffer.ByValue,`secret`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePlatformSecretStoreMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`name`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePlatformSecretStoreMethod2 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`name`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "authenticate")
+internal open class UniffiVTableCallbackInterfacePlatformBiometricPrompt(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
     @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-    @JvmField internal var `sign`: UniffiCallbackInterfaceForeignKeyStoreMethod0? = null,
+    @JvmField internal var `authenticate`: UniffiCallbackInterfacePlatformBiometricPromptMethod0? = null,
 ) : Structure() {
     class UniffiByValue(
         `uniffiFree`: UniffiCallbackInterfaceFree? = null,
         `uniffiClone`: UniffiCallbackInterfaceClone? = null,
-        `sign`: UniffiCallbackInterfaceForeignKeyStoreMethod0? = null,
-    ): UniffiVTableCallbackInterfaceForeignKeyStore(`uniffiFree`,`uniffiClone`,`sign`,), Structure.ByValue
+        `authenticate`: UniffiCallbackInterfacePlatformBiometricPromptMethod0? = null,
+    ): UniffiVTableCallbackInterfacePlatformBiometricPrompt(`uniffiFree`,`uniffiClone`,`authenticate`,), Structure.ByValue
 
-   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceForeignKeyStore) {
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePlatformBiometricPrompt) {
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
+        `authenticate` = other.`authenticate`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "nowUnixSeconds")
+internal open class UniffiVTableCallbackInterfacePlatformClock(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `nowUnixSeconds`: UniffiCallbackInterfacePlatformClockMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `nowUnixSeconds`: UniffiCallbackInterfacePlatformClockMethod0? = null,
+    ): UniffiVTableCallbackInterfacePlatformClock(`uniffiFree`,`uniffiClone`,`nowUnixSeconds`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePlatformClock) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `nowUnixSeconds` = other.`nowUnixSeconds`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "createKey", "publicKey", "sign", "deleteKey", "keyExists")
+internal open class UniffiVTableCallbackInterfacePlatformKeyStore(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `createKey`: UniffiCallbackInterfacePlatformKeyStoreMethod0? = null,
+    @JvmField internal var `publicKey`: UniffiCallbackInterfacePlatformKeyStoreMethod1? = null,
+    @JvmField internal var `sign`: UniffiCallbackInterfacePlatformKeyStoreMethod2? = null,
+    @JvmField internal var `deleteKey`: UniffiCallbackInterfacePlatformKeyStoreMethod3? = null,
+    @JvmField internal var `keyExists`: UniffiCallbackInterfacePlatformKeyStoreMethod4? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `createKey`: UniffiCallbackInterfacePlatformKeyStoreMethod0? = null,
+        `publicKey`: UniffiCallbackInterfacePlatformKeyStoreMethod1? = null,
+        `sign`: UniffiCallbackInterfacePlatformKeyStoreMethod2? = null,
+        `deleteKey`: UniffiCallbackInterfacePlatformKeyStoreMethod3? = null,
+        `keyExists`: UniffiCallbackInterfacePlatformKeyStoreMethod4? = null,
+    ): UniffiVTableCallbackInterfacePlatformKeyStore(`uniffiFree`,`uniffiClone`,`createKey`,`publicKey`,`sign`,`deleteKey`,`keyExists`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePlatformKeyStore) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `createKey` = other.`createKey`
+        `publicKey` = other.`publicKey`
         `sign` = other.`sign`
+        `deleteKey` = other.`deleteKey`
+        `keyExists` = other.`keyExists`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "putSecret", "getSecret", "deleteSecret")
+internal open class UniffiVTableCallbackInterfacePlatformSecretStore(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `putSecret`: UniffiCallbackInterfacePlatformSecretStoreMethod0? = null,
+    @JvmField internal var `getSecret`: UniffiCallbackInterfacePlatformSecretStoreMethod1? = null,
+    @JvmField internal var `deleteSecret`: UniffiCallbackInterfacePlatformSecretStoreMethod2? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `putSecret`: UniffiCallbackInterfacePlatformSecretStoreMethod0? = null,
+        `getSecret`: UniffiCallbackInterfacePlatformSecretStoreMethod1? = null,
+        `deleteSecret`: UniffiCallbackInterfacePlatformSecretStoreMethod2? = null,
+    ): UniffiVTableCallbackInterfacePlatformSecretStore(`uniffiFree`,`uniffiClone`,`putSecret`,`getSecret`,`deleteSecret`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePlatformSecretStore) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `putSecret` = other.`putSecret`
+        `getSecret` = other.`getSecret`
+        `deleteSecret` = other.`deleteSecret`
     }
 
 }
@@ -704,31 +806,187 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun uniffi_mitid_bindings_checksum_func_check_alias(
-    ): Int
-    external fun uniffi_mitid_bindings_checksum_func_core_info(
-    ): Int
     external fun uniffi_mitid_bindings_checksum_func_core_version(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_func_delayed_echo(
+    external fun uniffi_mitid_bindings_checksum_func_check_new_pin(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_foreignkeystore_sign(
+    external fun uniffi_mitid_bindings_checksum_method_app_approval_flow(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_longoperation_cancel(
+    external fun uniffi_mitid_bindings_checksum_method_app_authenticators(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_longoperation_completed_steps(
+    external fun uniffi_mitid_bindings_checksum_method_app_biometric_enrollment_changed(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_longoperation_is_cancelled(
+    external fun uniffi_mitid_bindings_checksum_method_app_biometric_failures(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_longoperation_run(
+    external fun uniffi_mitid_bindings_checksum_method_app_block(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_signer_sign(
+    external fun uniffi_mitid_bindings_checksum_method_app_change_user_id(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_signer_signature_count(
+    external fun uniffi_mitid_bindings_checksum_method_app_check_user_id(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_constructor_longoperation_new(
+    external fun uniffi_mitid_bindings_checksum_method_app_disable_biometrics(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_constructor_signer_new(
+    external fun uniffi_mitid_bindings_checksum_method_app_enable_biometrics(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_home(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_notifications_allowed(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_pin_change_flow(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_pin_reset_flow(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_refresh(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_remove_user(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_request_password_access(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_resume_interrupted(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_select_user(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_selected_user(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_send_new_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_start_activation(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_status(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_users(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_view_user_id(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_cancel(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_last_error(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_retry(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_step(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_activation_code(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_temporary_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_user_id(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_biometrics(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_swipe(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_enter_code(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_last_error(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_reject(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_scan_qr(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_step(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_wait_for_request(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalwait_cancel(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalwait_is_finished(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalwait_outcome(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_choose_biometrics(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_last_error(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_retry(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_step(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_current_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_new_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_repeat_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_use_biometrics(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_choose_biometrics(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_last_error(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_retry(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_step(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_submit_new_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_submit_repeat_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_submit_temporary_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformclock_now_unix_seconds(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformkeystore_create_key(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformkeystore_public_key(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformkeystore_sign(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformkeystore_delete_key(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformkeystore_key_exists(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformsecretstore_put_secret(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformsecretstore_get_secret(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformsecretstore_delete_secret(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_biometric_prompt(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_biometric_prompts_shown(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_change_biometric_enrollment(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_create_key(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_delete_key(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_delete_secret(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_get_secret(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_key_exists(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_key_store(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_public_key(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_put_secret(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_secret_store(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_set_next_biometric_result(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_softwarekeystore_sign(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_constructor_app_open(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_constructor_softwarekeystore_in_memory(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_constructor_softwarekeystore_open_dir(
     ): Int
     external fun ffi_mitid_bindings_uniffi_contract_version(
     ): Int
@@ -746,55 +1004,262 @@ internal object UniffiLib {
 
     init {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "mitid_bindings"))
-        uniffiCallbackInterfaceForeignKeyStore.register(this)
+        uniffiCallbackInterfacePlatformBiometricPrompt.register(this)
+        uniffiCallbackInterfacePlatformClock.register(this)
+        uniffiCallbackInterfacePlatformKeyStore.register(this)
+        uniffiCallbackInterfacePlatformSecretStore.register(this)
         
     }
 
     internal fun ensureInitialized() = Unit
-    external fun uniffi_mitid_bindings_fn_clone_foreignkeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_clone_app(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_mitid_bindings_fn_free_foreignkeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_free_app(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_mitid_bindings_fn_init_callback_vtable_foreignkeystore(`vtable`: UniffiVTableCallbackInterfaceForeignKeyStore,
-    ): Unit
-    external fun uniffi_mitid_bindings_fn_method_foreignkeystore_sign(`ptr`: Long,`alias`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_constructor_app_open(`home`: RustBuffer.ByValue,`server`: RustBuffer.ByValue,`keyStore`: Long,`secretStore`: Long,`biometricPrompt`: Long,`clock`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_approval_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_authenticators(`ptr`: Long,`localId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_biometric_enrollment_changed(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_biometric_failures(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Int
+    external fun uniffi_mitid_bindings_fn_method_app_block(`ptr`: Long,`localId`: RustBuffer.ByValue,`target`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_change_user_id(`ptr`: Long,`localId`: RustBuffer.ByValue,`wanted`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_check_user_id(`ptr`: Long,`wanted`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_mitid_bindings_fn_clone_longoperation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_app_disable_biometrics(`ptr`: Long,`localId`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_mitid_bindings_fn_free_longoperation(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_app_enable_biometrics(`ptr`: Long,`localId`: RustBuffer.ByValue,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_home(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_app_notifications_allowed(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_app_pin_change_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_pin_reset_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_refresh(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_remove_user(`ptr`: Long,`localId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_request_password_access(`ptr`: Long,`localId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_resume_interrupted(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_select_user(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_mitid_bindings_fn_constructor_longoperation_new(uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_app_selected_user(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_app_send_new_pin(`ptr`: Long,`localId`: RustBuffer.ByValue,`authenticatorId`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_mitid_bindings_fn_method_longoperation_cancel(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_app_start_activation(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_status(`ptr`: Long,`localId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_users(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_app_view_user_id(`ptr`: Long,`localId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_clone_activationflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_activationflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_mitid_bindings_fn_method_longoperation_completed_steps(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_activationflow_cancel(`ptr`: Long,
     ): Long
-    external fun uniffi_mitid_bindings_fn_method_longoperation_is_cancelled(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_activationflow_choose_biometrics(`ptr`: Long,`enable`: Byte,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_choose_notifications(`ptr`: Long,`allow`: Byte,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_activationflow_retry(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_activationflow_submit_activation_code(`ptr`: Long,`code`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_submit_repeat_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_submit_temporary_pin(`ptr`: Long,`temporaryPin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_submit_user_id(`ptr`: Long,`userId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_clone_approvalflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_approvalflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_approve_with_biometrics(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_approve_with_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_approve_with_swipe(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_enter_code(`ptr`: Long,`code`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_reject(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_scan_qr(`ptr`: Long,`token`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_wait_for_request(`ptr`: Long,`waitSeconds`: Int,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_clone_approvalwait(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_approvalwait(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_approvalwait_cancel(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_approvalwait_is_finished(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
-    external fun uniffi_mitid_bindings_fn_method_longoperation_run(`ptr`: Long,`steps`: Int,`stepMs`: Long,
+    external fun uniffi_mitid_bindings_fn_method_approvalwait_outcome(`ptr`: Long,
     ): Long
-    external fun uniffi_mitid_bindings_fn_clone_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_clone_pinchangeflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_mitid_bindings_fn_free_signer(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_free_pinchangeflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_mitid_bindings_fn_constructor_signer_new(`store`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_choose_biometrics(`ptr`: Long,`enable`: Byte,
     ): Long
-    external fun uniffi_mitid_bindings_fn_method_signer_sign(`ptr`: Long,`alias`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_mitid_bindings_fn_method_signer_signature_count(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_retry(`ptr`: Long,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_submit_current_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_submit_repeat_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_use_biometrics(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_clone_pinresetflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_pinresetflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_pinresetflow_choose_biometrics(`ptr`: Long,`enable`: Byte,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_pinresetflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_pinresetflow_retry(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_pinresetflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_pinresetflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_pinresetflow_submit_repeat_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_pinresetflow_submit_temporary_pin(`ptr`: Long,`code`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_clone_platformbiometricprompt(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_platformbiometricprompt(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_init_callback_vtable_platformbiometricprompt(`vtable`: UniffiVTableCallbackInterfacePlatformBiometricPrompt,
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_platformbiometricprompt_authenticate(`ptr`: Long,`reason`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_clone_platformclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_platformclock(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_init_callback_vtable_platformclock(`vtable`: UniffiVTableCallbackInterfacePlatformClock,
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_platformclock_now_unix_seconds(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_clone_platformkeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_platformkeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_init_callback_vtable_platformkeystore(`vtable`: UniffiVTableCallbackInterfacePlatformKeyStore,
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_platformkeystore_create_key(`ptr`: Long,`alias`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_platformkeystore_public_key(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_platformkeystore_sign(`ptr`: Long,`alias`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_platformkeystore_delete_key(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_platformkeystore_key_exists(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_mitid_bindings_fn_clone_platformsecretstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_platformsecretstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_init_callback_vtable_platformsecretstore(`vtable`: UniffiVTableCallbackInterfacePlatformSecretStore,
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_platformsecretstore_put_secret(`ptr`: Long,`name`: RustBuffer.ByValue,`secret`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_platformsecretstore_get_secret(`ptr`: Long,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_platformsecretstore_delete_secret(`ptr`: Long,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_clone_softwarekeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_softwarekeystore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_constructor_softwarekeystore_in_memory(uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_constructor_softwarekeystore_open_dir(`dir`: RustBuffer.ByValue,`keyringService`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_biometric_prompt(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_biometric_prompts_shown(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_change_biometric_enrollment(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_create_key(`ptr`: Long,`alias`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_delete_key(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_delete_secret(`ptr`: Long,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_get_secret(`ptr`: Long,`name`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_key_exists(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_key_store(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_public_key(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_put_secret(`ptr`: Long,`name`: RustBuffer.ByValue,`secret`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_secret_store(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_set_next_biometric_result(`ptr`: Long,`result`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_softwarekeystore_sign(`ptr`: Long,`alias`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_mitiderror_code(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_mitiderror_is_transient(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_mitid_bindings_fn_method_mitiderror_message(`ptr`: RustBuffer.ByValue,`language`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_mitiderror_remaining(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_mitiderror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_mitid_bindings_fn_func_check_alias(`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_mitid_bindings_fn_func_core_info(uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_platformerror_code(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_platformerror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_func_core_version(uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_mitid_bindings_fn_func_delayed_echo(`message`: RustBuffer.ByValue,`delayMs`: Long,
-    ): Long
+    external fun uniffi_mitid_bindings_fn_func_check_new_pin(`pin`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun ffi_mitid_bindings_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_mitid_bindings_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -914,43 +1379,277 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
-    if ((lib.uniffi_mitid_bindings_checksum_func_check_alias() and 0xFFFF) != 4357) {
+    if ((lib.uniffi_mitid_bindings_checksum_func_core_version() and 0xFFFF) != 62613) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_func_core_info() and 0xFFFF) != 48121) {
+    if ((lib.uniffi_mitid_bindings_checksum_func_check_new_pin() and 0xFFFF) != 7294) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_func_core_version() and 0xFFFF) != 31091) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_approval_flow() and 0xFFFF) != 63000) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_func_delayed_echo() and 0xFFFF) != 55024) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_authenticators() and 0xFFFF) != 32407) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_foreignkeystore_sign() and 0xFFFF) != 62500) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_biometric_enrollment_changed() and 0xFFFF) != 59153) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_longoperation_cancel() and 0xFFFF) != 65116) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_biometric_failures() and 0xFFFF) != 19556) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_longoperation_completed_steps() and 0xFFFF) != 60592) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_block() and 0xFFFF) != 22143) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_longoperation_is_cancelled() and 0xFFFF) != 51135) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_change_user_id() and 0xFFFF) != 47009) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_longoperation_run() and 0xFFFF) != 24661) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_check_user_id() and 0xFFFF) != 21926) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_signer_sign() and 0xFFFF) != 19430) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_disable_biometrics() and 0xFFFF) != 65050) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_signer_signature_count() and 0xFFFF) != 27090) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_enable_biometrics() and 0xFFFF) != 45824) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_constructor_longoperation_new() and 0xFFFF) != 23964) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_home() and 0xFFFF) != 12313) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_constructor_signer_new() and 0xFFFF) != 36179) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_notifications_allowed() and 0xFFFF) != 50544) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_pin_change_flow() and 0xFFFF) != 39672) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_pin_reset_flow() and 0xFFFF) != 62907) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_refresh() and 0xFFFF) != 4405) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_remove_user() and 0xFFFF) != 41037) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_request_password_access() and 0xFFFF) != 11430) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_resume_interrupted() and 0xFFFF) != 5730) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_select_user() and 0xFFFF) != 45842) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_selected_user() and 0xFFFF) != 12180) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_send_new_pin() and 0xFFFF) != 166) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_start_activation() and 0xFFFF) != 39065) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_status() and 0xFFFF) != 324) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_users() and 0xFFFF) != 45471) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_view_user_id() and 0xFFFF) != 39862) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_cancel() and 0xFFFF) != 23816) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics() and 0xFFFF) != 8022) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications() and 0xFFFF) != 454) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_last_error() and 0xFFFF) != 20410) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_retry() and 0xFFFF) != 21653) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_step() and 0xFFFF) != 51146) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_activation_code() and 0xFFFF) != 51509) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() and 0xFFFF) != 22534) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin() and 0xFFFF) != 49147) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_temporary_pin() and 0xFFFF) != 44042) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_user_id() and 0xFFFF) != 38705) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_biometrics() and 0xFFFF) != 54692) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_pin() and 0xFFFF) != 47877) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_swipe() and 0xFFFF) != 64189) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_enter_code() and 0xFFFF) != 46977) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_last_error() and 0xFFFF) != 38486) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_reject() and 0xFFFF) != 5614) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_scan_qr() and 0xFFFF) != 8474) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_step() and 0xFFFF) != 29951) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_wait_for_request() and 0xFFFF) != 63575) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_cancel() and 0xFFFF) != 61575) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_is_finished() and 0xFFFF) != 58699) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_outcome() and 0xFFFF) != 29951) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_choose_biometrics() and 0xFFFF) != 11440) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_last_error() and 0xFFFF) != 23184) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_retry() and 0xFFFF) != 46191) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_step() and 0xFFFF) != 27434) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_current_pin() and 0xFFFF) != 19172) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_new_pin() and 0xFFFF) != 4124) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_repeat_pin() and 0xFFFF) != 13729) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_use_biometrics() and 0xFFFF) != 36124) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_choose_biometrics() and 0xFFFF) != 2330) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_last_error() and 0xFFFF) != 65168) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_retry() and 0xFFFF) != 57885) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_step() and 0xFFFF) != 2063) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_submit_new_pin() and 0xFFFF) != 29543) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_submit_repeat_pin() and 0xFFFF) != 31027) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_submit_temporary_pin() and 0xFFFF) != 5472) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate() and 0xFFFF) != 50031) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformclock_now_unix_seconds() and 0xFFFF) != 31765) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformkeystore_create_key() and 0xFFFF) != 1949) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformkeystore_public_key() and 0xFFFF) != 1626) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformkeystore_sign() and 0xFFFF) != 20440) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformkeystore_delete_key() and 0xFFFF) != 37699) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformkeystore_key_exists() and 0xFFFF) != 7162) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformsecretstore_put_secret() and 0xFFFF) != 36209) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformsecretstore_get_secret() and 0xFFFF) != 17181) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformsecretstore_delete_secret() and 0xFFFF) != 14304) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_biometric_prompt() and 0xFFFF) != 21701) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_biometric_prompts_shown() and 0xFFFF) != 13939) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_change_biometric_enrollment() and 0xFFFF) != 51447) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_create_key() and 0xFFFF) != 2109) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_delete_key() and 0xFFFF) != 36727) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_delete_secret() and 0xFFFF) != 5978) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_get_secret() and 0xFFFF) != 59222) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_key_exists() and 0xFFFF) != 373) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_key_store() and 0xFFFF) != 2587) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_public_key() and 0xFFFF) != 51586) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_put_secret() and 0xFFFF) != 9851) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_secret_store() and 0xFFFF) != 4917) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_set_next_biometric_result() and 0xFFFF) != 47025) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_softwarekeystore_sign() and 0xFFFF) != 3525) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_constructor_app_open() and 0xFFFF) != 55874) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_constructor_softwarekeystore_in_memory() and 0xFFFF) != 64043) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_constructor_softwarekeystore_open_dir() and 0xFFFF) != 31424) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -1006,6 +1705,95 @@ internal suspend fun<T, F, E: kotlin.Exception> uniffiRustCallAsync(
         freeFunc(rustFuture)
     }
 }
+internal inline fun<T> uniffiTraitInterfaceCallAsync(
+    crossinline makeCall: suspend () -> T,
+    crossinline handleSuccess: (T) -> Unit,
+    crossinline handleError: (UniffiRustCallStatus.ByValue) -> Unit,
+    uniffiOutDroppedCallback: UniffiForeignFutureDroppedCallbackStruct,
+) {
+    // Using `GlobalScope` is labeled as a "delicate API" and generally discouraged in Kotlin programs, since it breaks structured concurrency.
+    // However, our parent task is a Rust future, so we're going to need to break structure concurrency in any case.
+    //
+    // Uniffi does its best to support structured concurrency across the FFI.
+    // If the Rust future is dropped, `uniffiForeignFutureDroppedCallbackImpl` is called, which will cancel the Kotlin coroutine if it's still running.
+    @OptIn(DelicateCoroutinesApi::class)
+    val job = GlobalScope.launch coroutineBlock@ {
+        // Note: it's important we call either `handleSuccess` or `handleError` exactly once.  Each
+        // call consumes an Arc reference, which means there should be no possibility of a double
+        // call.  The following code is structured so that will will never call both `handleSuccess`
+        // and `handleError`, even in the face of weird exceptions.
+        //
+        // In extreme circumstances we may not call either, for example if we fail to make the JNA
+        // call to `handleSuccess`.  This means we will leak the Arc reference, which is better than
+        // double-freeing it.
+        val callResult = try {
+            makeCall()
+        } catch(e: kotlin.Exception) {
+            handleError(
+                UniffiRustCallStatus.create(
+                    UNIFFI_CALL_UNEXPECTED_ERROR,
+                    FfiConverterString.lower(e.toString()),
+                )
+            )
+            return@coroutineBlock
+        }
+        handleSuccess(callResult)
+    }
+    val handle = uniffiForeignFutureHandleMap.insert(job)
+    uniffiOutDroppedCallback.uniffiSetValue(UniffiForeignFutureDroppedCallbackStruct(handle, uniffiForeignFutureDroppedCallbackImpl))
+}
+
+internal inline fun<T, reified E: Throwable> uniffiTraitInterfaceCallAsyncWithError(
+    crossinline makeCall: suspend () -> T,
+    crossinline handleSuccess: (T) -> Unit,
+    crossinline handleError: (UniffiRustCallStatus.ByValue) -> Unit,
+    crossinline lowerError: (E) -> RustBuffer.ByValue,
+    uniffiOutDroppedCallback: UniffiForeignFutureDroppedCallbackStruct,
+) {
+    // See uniffiTraitInterfaceCallAsync for details on `DelicateCoroutinesApi`
+    @OptIn(DelicateCoroutinesApi::class)
+    val job = GlobalScope.launch coroutineBlock@ {
+        // See the note in uniffiTraitInterfaceCallAsync for details on `handleSuccess` and
+        // `handleError`.
+        val callResult = try {
+            makeCall()
+        } catch(e: kotlin.Exception) {
+            if (e is E) {
+                handleError(
+                    UniffiRustCallStatus.create(
+                        UNIFFI_CALL_ERROR,
+                        lowerError(e),
+                    )
+                )
+            } else {
+                handleError(
+                    UniffiRustCallStatus.create(
+                        UNIFFI_CALL_UNEXPECTED_ERROR,
+                        FfiConverterString.lower(e.toString()),
+                    )
+                )
+            }
+            return@coroutineBlock
+        }
+        handleSuccess(callResult)
+    }
+    val handle = uniffiForeignFutureHandleMap.insert(job)
+    uniffiOutDroppedCallback.uniffiSetValue(UniffiForeignFutureDroppedCallbackStruct(handle, uniffiForeignFutureDroppedCallbackImpl))
+}
+
+internal val uniffiForeignFutureHandleMap = UniffiHandleMap<Job>()
+
+internal object uniffiForeignFutureDroppedCallbackImpl: UniffiForeignFutureDroppedCallback {
+    override fun callback(handle: Long) {
+        val job = uniffiForeignFutureHandleMap.remove(handle)
+        if (!job.isCompleted) {
+            job.cancel()
+        }
+    }
+}
+
+// For testing
+public fun uniffiForeignFutureHandleCount() = uniffiForeignFutureHandleMap.size
 
 // Public interface members begin here.
 
@@ -1230,6 +2018,29 @@ public object FfiConverterULong: FfiConverter<ULong, Long> {
 /**
  * @suppress
  */
+public object FfiConverterLong: FfiConverter<Long, Long> {
+    override fun lift(value: Long): Long {
+        return value
+    }
+
+    override fun read(buf: ByteBuffer): Long {
+        return buf.getLong()
+    }
+
+    override fun lower(value: Long): Long {
+        return value
+    }
+
+    override fun allocationSize(value: Long) = 8UL
+
+    override fun write(value: Long, buf: ByteBuffer) {
+        buf.putLong(value)
+    }
+}
+
+/**
+ * @suppress
+ */
 public object FfiConverterBoolean: FfiConverter<Boolean, Byte> {
     override fun lift(value: Byte): Boolean {
         return value.toInt() != 0
@@ -1423,26 +2234,78 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 
 /**
- * Platform secure key storage, implemented by the app in Kotlin (Android Keystore) or Swift
- * (Keychain / Secure Enclave). A method that throws `MitidException`/`MitidError` reaches
- * Rust as that error; anything else it throws becomes `MitidError::Foreign`.
+ * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
+ * new PIN twice → biometrics? → notifications? → done. Create it with
+ * `App.startActivation()`.
  */
-public interface ForeignKeyStore {
+public interface ActivationFlowInterface {
     
     /**
-     * Signs `message` with the key named `alias` and returns the signature.
+     * Gives up (keys made for the activation are deleted, unless the server may already
+     * have created the app: then the next `refresh()` decides).
      */
-    fun `sign`(`alias`: kotlin.String, `message`: kotlin.ByteArray): kotlin.ByteArray
+    suspend fun `cancel`(): ActivationStep
+    
+    /**
+     * Biometrics yes or no. "Yes" enables them with the PIN just chosen (shows the prompt).
+     */
+    suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): ActivationStep
+    
+    /**
+     * Notifications yes or no (ask the platform for permission first).
+     */
+    suspend fun `chooseNotifications`(`allow`: kotlin.Boolean): ActivationStep
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+    fun `lastError`(): MitidException?
+    
+    /**
+     * After `Interrupted`: sends the interrupted request again (the server applies it at
+     * most once).
+     */
+    suspend fun `retry`(): ActivationStep
+    
+    /**
+     * The current screen.
+     */
+    fun `step`(): ActivationStep
+    
+    /**
+     * The activation code: the server checks it and sends the temporary PIN by SMS.
+     */
+    suspend fun `submitActivationCode`(`code`: kotlin.String): ActivationStep
+    
+    /**
+     * The new PIN, first entry: a PIN the policy refuses is refused with its reason.
+     */
+    suspend fun `submitNewPin`(`pin`: kotlin.String): ActivationStep
+    
+    /**
+     * The new PIN, repeated: then the app is created at the server.
+     */
+    suspend fun `submitRepeatPin`(`pin`: kotlin.String): ActivationStep
+    
+    /**
+     * The 8-digit temporary PIN from the SMS.
+     */
+    suspend fun `submitTemporaryPin`(`temporaryPin`: kotlin.String): ActivationStep
+    
+    /**
+     * The user ID (checked against the rules here first; the server decides).
+     */
+    suspend fun `submitUserId`(`userId`: kotlin.String): ActivationStep
     
     companion object
 }
 
 /**
- * Platform secure key storage, implemented by the app in Kotlin (Android Keystore) or Swift
- * (Keychain / Secure Enclave). A method that throws `MitidException`/`MitidError` reaches
- * Rust as that error; anything else it throws becomes `MitidError::Foreign`.
+ * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
+ * new PIN twice → biometrics? → notifications? → done. Create it with
+ * `App.startActivation()`.
  */
-open class ForeignKeyStoreImpl: Disposable, AutoCloseable, ForeignKeyStore
+open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
 {
 
     @Suppress("UNUSED_PARAMETER")
@@ -1526,7 +2389,7 @@ open class ForeignKeyStoreImpl: Disposable, AutoCloseable, ForeignKeyStore
                 return;
             }
             uniffiRustCall { status ->
-                UniffiLib.uniffi_mitid_bindings_fn_free_foreignkeystore(handle, status)
+                UniffiLib.uniffi_mitid_bindings_fn_free_activationflow(handle, status)
             }
         }
     }
@@ -1539,442 +2402,262 @@ open class ForeignKeyStoreImpl: Disposable, AutoCloseable, ForeignKeyStore
             throw InternalException("uniffiCloneHandle() called on NoHandle object");
         }
         return uniffiRustCall() { status ->
-            UniffiLib.uniffi_mitid_bindings_fn_clone_foreignkeystore(handle, status)
+            UniffiLib.uniffi_mitid_bindings_fn_clone_activationflow(handle, status)
         }
     }
 
     
     /**
-     * Signs `message` with the key named `alias` and returns the signature.
-     */
-    @Throws(MitidException::class)override fun `sign`(`alias`: kotlin.String, `message`: kotlin.ByteArray): kotlin.ByteArray {
-            return FfiConverterByteArray.lift(
-    callWithHandle {
-    uniffiRustCallWithError(MitidException) { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_foreignkeystore_sign(
-        it,
-        
-        FfiConverterString.lower(`alias`),
-        FfiConverterByteArray.lower(`message`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-
-    
-
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-
-// Put the implementation in an object so we don't pollute the top-level namespace
-internal object uniffiCallbackInterfaceForeignKeyStore {
-    internal object `sign`: UniffiCallbackInterfaceForeignKeyStoreMethod0 {
-        override fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
-            val uniffiObj = FfiConverterTypeForeignKeyStore.handleMap.get(uniffiHandle)
-            val makeCall = { ->
-                uniffiObj.`sign`(
-                    FfiConverterString.lift(`alias`),
-                    FfiConverterByteArray.lift(`message`),
-                )
-            }
-            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
-            uniffiTraitInterfaceCallWithError(
-                uniffiCallStatus,
-                makeCall,
-                writeReturn,
-                { e: MitidException -> FfiConverterTypeMitidError.lower(e) }
-            )
-        }
-    }
-
-    internal object uniffiFree: UniffiCallbackInterfaceFree {
-        override fun callback(handle: Long) {
-            FfiConverterTypeForeignKeyStore.handleMap.remove(handle)
-        }
-    }
-
-    internal object uniffiClone: UniffiCallbackInterfaceClone {
-        override fun callback(handle: Long): Long {
-            return FfiConverterTypeForeignKeyStore.handleMap.clone(handle)
-        }
-    }
-
-    internal var vtable = UniffiVTableCallbackInterfaceForeignKeyStore.UniffiByValue(
-        uniffiFree,
-        uniffiClone,
-        `sign`,
-    )
-
-    // Registers the foreign callback with the Rust side.
-    // This method is generated for each callback interface.
-    internal fun register(lib: UniffiLib) {
-        lib.uniffi_mitid_bindings_fn_init_callback_vtable_foreignkeystore(vtable)
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeForeignKeyStore: FfiConverter<ForeignKeyStore, Long> {
-    internal val handleMap = UniffiHandleMap<ForeignKeyStore>()
-
-    override fun lower(value: ForeignKeyStore): Long {
-        if (value is ForeignKeyStoreImpl) {
-             // Rust-implemented object.  Clone the handle and return it
-            return value.uniffiCloneHandle()
-         } else {
-            // Kotlin object, generate a new vtable handle and return that.
-            return handleMap.insert(value)
-         }
-    }
-
-    override fun lift(value: Long): ForeignKeyStore {
-        if ((value and 1.toLong()) == 0.toLong()) {
-            // Rust-generated handle, construct a new class that uses the handle to implement the
-            // interface
-            return ForeignKeyStoreImpl(UniffiWithHandle, value)
-        } else {
-            // Kotlin-generated handle, get the object from the handle map
-            return handleMap.remove(value)
-        }
-    }
-
-    override fun read(buf: ByteBuffer): ForeignKeyStore {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: ForeignKeyStore) = 8UL
-
-    override fun write(value: ForeignKeyStore, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
- * A long-running operation with a handle: `run` works in steps until done,
- * and `cancel` (from any thread) makes an in-flight or later `run` return
- * `MitidError::Cancelled` promptly. Cancelling is final for the handle.
- */
-public interface LongOperationInterface {
-    
-    /**
-     * Cancels the operation (idempotent, never blocks).
-     */
-    fun `cancel`()
-    
-    /**
-     * Steps completed so far, over all runs.
-     */
-    fun `completedSteps`(): kotlin.ULong
-    
-    /**
-     * Whether `cancel` was called.
-     */
-    fun `isCancelled`(): kotlin.Boolean
-    
-    /**
-     * Runs `steps` steps of `step_ms` each and returns the number of steps done.
-     * Returns `MitidError::Cancelled` as soon as `cancel` is called.
-     */
-    suspend fun `run`(`steps`: kotlin.UInt, `stepMs`: kotlin.ULong): kotlin.UInt
-    
-    companion object
-}
-
-/**
- * A long-running operation with a handle: `run` works in steps until done,
- * and `cancel` (from any thread) makes an in-flight or later `run` return
- * `MitidError::Cancelled` promptly. Cancelling is final for the handle.
- */
-open class LongOperation: Disposable, AutoCloseable, LongOperationInterface
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-    /**
-     * A fresh, not cancelled operation.
-     */
-    constructor() :
-        this(UniffiWithHandle, 
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_constructor_longoperation_new(
-    
-        _status)
-}
-    )
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_mitid_bindings_fn_free_longoperation(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_mitid_bindings_fn_clone_longoperation(handle, status)
-        }
-    }
-
-    
-    /**
-     * Cancels the operation (idempotent, never blocks).
-     */override fun `cancel`()
-        = 
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_longoperation_cancel(
-        it,
-        _status)
-}
-    }
-    
-    
-
-    
-    /**
-     * Steps completed so far, over all runs.
-     */override fun `completedSteps`(): kotlin.ULong {
-            return FfiConverterULong.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_longoperation_completed_steps(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Whether `cancel` was called.
-     */override fun `isCancelled`(): kotlin.Boolean {
-            return FfiConverterBoolean.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_longoperation_is_cancelled(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Runs `steps` steps of `step_ms` each and returns the number of steps done.
-     * Returns `MitidError::Cancelled` as soon as `cancel` is called.
+     * Gives up (keys made for the activation are deleted, unless the server may already
+     * have created the app: then the next `refresh()` decides).
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `run`(`steps`: kotlin.UInt, `stepMs`: kotlin.ULong) : kotlin.UInt {
+    override suspend fun `cancel`() : ActivationStep {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_longoperation_run(
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_cancel(
                 uniffiHandle,
                 
-        FfiConverterUInt.lower(`steps`),
-        FfiConverterULong.lower(`stepMs`),
             )
         },
-        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_u32(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_u32(future, continuation) },
-        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_u32(future) },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterUInt.lift(it) },
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Biometrics yes or no. "Yes" enables them with the PIN just chosen (shows the prompt).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_choose_biometrics(
+                uniffiHandle,
+                
+        FfiConverterBoolean.lower(`enable`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Notifications yes or no (ask the platform for permission first).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `chooseNotifications`(`allow`: kotlin.Boolean) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_choose_notifications(
+                uniffiHandle,
+                
+        FfiConverterBoolean.lower(`allow`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The error shown on the current screen, if any.
+     */override fun `lastError`(): MitidException? {
+            return FfiConverterOptionalTypeMitidError.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_last_error(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * After `Interrupted`: sends the interrupted request again (the server applies it at
+     * most once).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `retry`() : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_retry(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The current screen.
+     */override fun `step`(): ActivationStep {
+            return FfiConverterTypeActivationStep.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_step(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The activation code: the server checks it and sends the temporary PIN by SMS.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitActivationCode`(`code`: kotlin.String) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_submit_activation_code(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`code`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The new PIN, first entry: a PIN the policy refuses is refused with its reason.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitNewPin`(`pin`: kotlin.String) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_submit_new_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The new PIN, repeated: then the app is created at the server.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitRepeatPin`(`pin`: kotlin.String) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_submit_repeat_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The 8-digit temporary PIN from the SMS.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitTemporaryPin`(`temporaryPin`: kotlin.String) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_submit_temporary_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`temporaryPin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The user ID (checked against the rules here first; the server decides).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitUserId`(`userId`: kotlin.String) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_submit_user_id(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`userId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
         // Error FFI converter
         MitidException.ErrorHandler,
     )
@@ -1998,22 +2681,22 @@ open class LongOperation: Disposable, AutoCloseable, LongOperationInterface
 /**
  * @suppress
  */
-public object FfiConverterTypeLongOperation: FfiConverter<LongOperation, Long> {
-    override fun lower(value: LongOperation): Long {
+public object FfiConverterTypeActivationFlow: FfiConverter<ActivationFlow, Long> {
+    override fun lower(value: ActivationFlow): Long {
         return value.uniffiCloneHandle()
     }
 
-    override fun lift(value: Long): LongOperation {
-        return LongOperation(UniffiWithHandle, value)
+    override fun lift(value: Long): ActivationFlow {
+        return ActivationFlow(UniffiWithHandle, value)
     }
 
-    override fun read(buf: ByteBuffer): LongOperation {
+    override fun read(buf: ByteBuffer): ActivationFlow {
         return lift(buf.getLong())
     }
 
-    override fun allocationSize(value: LongOperation) = 8UL
+    override fun allocationSize(value: ActivationFlow) = 8UL
 
-    override fun write(value: LongOperation, buf: ByteBuffer) {
+    override fun write(value: ActivationFlow, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -2115,27 +2798,152 @@ public object FfiConverterTypeLongOperation: FfiConverter<LongOperation, Long> {
 
 
 /**
- * Signs through a `ForeignKeyStore` after checking its arguments; counts the signatures.
+ * The MitID app: the users on this installation, their state, and the flows.
+ *
+ * Open it once at start-up and keep it. Users are named by their local id
+ * (`UserSummary.localId`). Methods may be called from any thread; async methods suspend
+ * the caller while the core works on its own threads.
  */
-public interface SignerInterface {
+public interface AppInterface {
     
     /**
-     * Checks `alias` and `message`, asks the key store to sign, and checks the result.
+     * The approval flow of a user.
      */
-    fun `sign`(`alias`: kotlin.String, `message`: kotlin.ByteArray): kotlin.ByteArray
+    fun `approvalFlow`(`localId`: kotlin.String): ApprovalFlow
     
     /**
-     * How many signatures succeeded.
+     * The person's authenticators.
      */
-    fun `signatureCount`(): kotlin.ULong
+    suspend fun `authenticators`(`localId`: kotlin.String): AuthenticatorOverview
+    
+    /**
+     * Tell the core that the enrolled biometrics changed (the shells check at start-up):
+     * biometrics are switched off for every user, here and at the server. Returns the local
+     * ids of the users affected (they re-enable with their PIN).
+     */
+    suspend fun `biometricEnrollmentChanged`(): List<kotlin.String>
+    
+    /**
+     * Consecutive biometric failures of a user (the PIN is required at 5).
+     */
+    fun `biometricFailures`(`localId`: kotlin.String): kotlin.UInt
+    
+    /**
+     * Blocks one of the person's authenticators, or the whole MitID.
+     */
+    suspend fun `block`(`localId`: kotlin.String, `target`: BlockTarget): AuthenticatorOverview
+    
+    /**
+     * Changes the user ID; invalid (with the rule) and taken are distinct errors. Returns
+     * the new user ID.
+     */
+    suspend fun `changeUserId`(`localId`: kotlin.String, `wanted`: kotlin.String): kotlin.String
+    
+    /**
+     * Checks a wanted user ID against the rules locally (the server also checks, and says
+     * whether it is taken); returns its canonical form.
+     */
+    fun `checkUserId`(`wanted`: kotlin.String): kotlin.String
+    
+    /**
+     * Turns biometric approval off.
+     */
+    suspend fun `disableBiometrics`(`localId`: kotlin.String)
+    
+    /**
+     * Turns biometric approval on (needs the PIN; refused with more than one user). Shows
+     * the biometric prompt.
+     */
+    suspend fun `enableBiometrics`(`localId`: kotlin.String, `pin`: kotlin.String)
+    
+    /**
+     * The home screen from local data (no network).
+     */
+    fun `home`(): Home
+    
+    /**
+     * The notification choice made at activation, if any.
+     */
+    fun `notificationsAllowed`(`localId`: kotlin.String): kotlin.Boolean?
+    
+    /**
+     * Changing a user's PIN with the current PIN or biometrics.
+     */
+    fun `pinChangeFlow`(`localId`: kotlin.String): PinChangeFlow
+    
+    /**
+     * A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
+     */
+    fun `pinResetFlow`(`localId`: kotlin.String): PinResetFlow
+    
+    /**
+     * Finishes interrupted work, asks the server for every user's state, and returns the
+     * home screen. Server trouble leaves the local view (and is not an error).
+     */
+    suspend fun `refresh`(): Home
+    
+    /**
+     * Removes a user and their keys from the app (the server is told first when possible).
+     */
+    suspend fun `removeUser`(`localId`: kotlin.String)
+    
+    /**
+     * Requests access to change the password (it opens after 24 hours).
+     */
+    suspend fun `requestPasswordAccess`(`localId`: kotlin.String): PasswordAccessWindow
+    
+    /**
+     * Finishes interrupted activations and PIN changes.
+     */
+    suspend fun `resumeInterrupted`(): RecoveryReport
+    
+    /**
+     * Selects the user the next actions are for ("Select user").
+     */
+    fun `selectUser`(`localId`: kotlin.String)
+    
+    /**
+     * The selected user (the only one, when there is exactly one).
+     */
+    fun `selectedUser`(): UserSummary?
+    
+    /**
+     * "Send new PIN": a temporary PIN by SMS for another of the person's apps.
+     */
+    suspend fun `sendNewPin`(`localId`: kotlin.String, `authenticatorId`: kotlin.String): CodeSentTo
+    
+    /**
+     * Starts activating the app for a user (the first, another one, or one whose app was
+     * blocked or revoked).
+     */
+    fun `startActivation`(): ActivationFlow
+    
+    /**
+     * Asks the server for the user's state and mirrors it.
+     */
+    suspend fun `status`(`localId`: kotlin.String): UserSummary
+    
+    /**
+     * Every user on the app, oldest first.
+     */
+    fun `users`(): List<UserSummary>
+    
+    /**
+     * The user's MitID user ID, as the server has it now.
+     */
+    suspend fun `viewUserId`(`localId`: kotlin.String): kotlin.String
     
     companion object
 }
 
 /**
- * Signs through a `ForeignKeyStore` after checking its arguments; counts the signatures.
+ * The MitID app: the users on this installation, their state, and the flows.
+ *
+ * Open it once at start-up and keep it. Users are named by their local id
+ * (`UserSummary.localId`). Methods may be called from any thread; async methods suspend
+ * the caller while the core works on its own threads.
  */
-open class Signer: Disposable, AutoCloseable, SignerInterface
+open class App: Disposable, AutoCloseable, AppInterface
 {
 
     @Suppress("UNUSED_PARAMETER")
@@ -2159,18 +2967,6 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
         this.handle = 0
         this.cleanable = null
     }
-    /**
-     * A signer over the app's key store.
-     */
-    constructor(`store`: ForeignKeyStore) :
-        this(UniffiWithHandle, 
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_constructor_signer_new(
-    
-        
-        FfiConverterTypeForeignKeyStore.lower(`store`),_status)
-}
-    )
 
     protected val handle: Long
     protected val cleanable: UniffiCleaner.Cleanable?
@@ -2231,7 +3027,7 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
                 return;
             }
             uniffiRustCall { status ->
-                UniffiLib.uniffi_mitid_bindings_fn_free_signer(handle, status)
+                UniffiLib.uniffi_mitid_bindings_fn_free_app(handle, status)
             }
         }
     }
@@ -2244,23 +3040,22 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
             throw InternalException("uniffiCloneHandle() called on NoHandle object");
         }
         return uniffiRustCall() { status ->
-            UniffiLib.uniffi_mitid_bindings_fn_clone_signer(handle, status)
+            UniffiLib.uniffi_mitid_bindings_fn_clone_app(handle, status)
         }
     }
 
     
     /**
-     * Checks `alias` and `message`, asks the key store to sign, and checks the result.
+     * The approval flow of a user.
      */
-    @Throws(MitidException::class)override fun `sign`(`alias`: kotlin.String, `message`: kotlin.ByteArray): kotlin.ByteArray {
-            return FfiConverterByteArray.lift(
+    @Throws(MitidException::class)override fun `approvalFlow`(`localId`: kotlin.String): ApprovalFlow {
+            return FfiConverterTypeApprovalFlow.lift(
     callWithHandle {
     uniffiRustCallWithError(MitidException) { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_signer_sign(
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_approval_flow(
         it,
         
-        FfiConverterString.lower(`alias`),
-        FfiConverterByteArray.lower(`message`),_status)
+        FfiConverterString.lower(`localId`),_status)
 }
     }
     )
@@ -2269,12 +3064,2901 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
 
     
     /**
-     * How many signatures succeeded.
-     */override fun `signatureCount`(): kotlin.ULong {
-            return FfiConverterULong.lift(
+     * The person's authenticators.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `authenticators`(`localId`: kotlin.String) : AuthenticatorOverview {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_authenticators(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeAuthenticatorOverview.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Tell the core that the enrolled biometrics changed (the shells check at start-up):
+     * biometrics are switched off for every user, here and at the server. Returns the local
+     * ids of the users affected (they re-enable with their PIN).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `biometricEnrollmentChanged`() : List<kotlin.String> {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_biometric_enrollment_changed(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterSequenceString.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Consecutive biometric failures of a user (the PIN is required at 5).
+     */
+    @Throws(MitidException::class)override fun `biometricFailures`(`localId`: kotlin.String): kotlin.UInt {
+            return FfiConverterUInt.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_biometric_failures(
+        it,
+        
+        FfiConverterString.lower(`localId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Blocks one of the person's authenticators, or the whole MitID.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `block`(`localId`: kotlin.String, `target`: BlockTarget) : AuthenticatorOverview {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_block(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+        FfiConverterTypeBlockTarget.lower(`target`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeAuthenticatorOverview.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Changes the user ID; invalid (with the rule) and taken are distinct errors. Returns
+     * the new user ID.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `changeUserId`(`localId`: kotlin.String, `wanted`: kotlin.String) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_change_user_id(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+        FfiConverterString.lower(`wanted`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Checks a wanted user ID against the rules locally (the server also checks, and says
+     * whether it is taken); returns its canonical form.
+     */
+    @Throws(MitidException::class)override fun `checkUserId`(`wanted`: kotlin.String): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_check_user_id(
+        it,
+        
+        FfiConverterString.lower(`wanted`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Turns biometric approval off.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `disableBiometrics`(`localId`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_disable_biometrics(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Turns biometric approval on (needs the PIN; refused with more than one user). Shows
+     * the biometric prompt.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `enableBiometrics`(`localId`: kotlin.String, `pin`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_enable_biometrics(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+        FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The home screen from local data (no network).
+     */
+    @Throws(MitidException::class)override fun `home`(): Home {
+            return FfiConverterTypeHome.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_home(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The notification choice made at activation, if any.
+     */
+    @Throws(MitidException::class)override fun `notificationsAllowed`(`localId`: kotlin.String): kotlin.Boolean? {
+            return FfiConverterOptionalBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_notifications_allowed(
+        it,
+        
+        FfiConverterString.lower(`localId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Changing a user's PIN with the current PIN or biometrics.
+     */
+    @Throws(MitidException::class)override fun `pinChangeFlow`(`localId`: kotlin.String): PinChangeFlow {
+            return FfiConverterTypePinChangeFlow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_pin_change_flow(
+        it,
+        
+        FfiConverterString.lower(`localId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
+     */
+    @Throws(MitidException::class)override fun `pinResetFlow`(`localId`: kotlin.String): PinResetFlow {
+            return FfiConverterTypePinResetFlow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_pin_reset_flow(
+        it,
+        
+        FfiConverterString.lower(`localId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Finishes interrupted work, asks the server for every user's state, and returns the
+     * home screen. Server trouble leaves the local view (and is not an error).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `refresh`() : Home {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_refresh(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeHome.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Removes a user and their keys from the app (the server is told first when possible).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `removeUser`(`localId`: kotlin.String) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_remove_user(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Requests access to change the password (it opens after 24 hours).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `requestPasswordAccess`(`localId`: kotlin.String) : PasswordAccessWindow {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_request_password_access(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePasswordAccessWindow.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Finishes interrupted activations and PIN changes.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `resumeInterrupted`() : RecoveryReport {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_resume_interrupted(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeRecoveryReport.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Selects the user the next actions are for ("Select user").
+     */
+    @Throws(MitidException::class)override fun `selectUser`(`localId`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_select_user(
+        it,
+        
+        FfiConverterString.lower(`localId`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The selected user (the only one, when there is exactly one).
+     */
+    @Throws(MitidException::class)override fun `selectedUser`(): UserSummary? {
+            return FfiConverterOptionalTypeUserSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_selected_user(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * "Send new PIN": a temporary PIN by SMS for another of the person's apps.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `sendNewPin`(`localId`: kotlin.String, `authenticatorId`: kotlin.String) : CodeSentTo {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_send_new_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+        FfiConverterString.lower(`authenticatorId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeCodeSentTo.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Starts activating the app for a user (the first, another one, or one whose app was
+     * blocked or revoked).
+     */override fun `startActivation`(): ActivationFlow {
+            return FfiConverterTypeActivationFlow.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_signer_signature_count(
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_start_activation(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Asks the server for the user's state and mirrors it.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `status`(`localId`: kotlin.String) : UserSummary {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_status(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserSummary.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Every user on the app, oldest first.
+     */
+    @Throws(MitidException::class)override fun `users`(): List<UserSummary> {
+            return FfiConverterSequenceTypeUserSummary.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_users(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The user's MitID user ID, as the server has it now.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `viewUserId`(`localId`: kotlin.String) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_view_user_id(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Opens the app whose data lives in the folder `home` (created if missing), talking to
+     * `server`, with the platform's key store, secret store and biometric prompt. `clock`
+     * is for tests that move time; apps pass null/nil (the system clock).
+     *
+     * Finishes local cleanups left by an earlier run; call `refresh()` next to finish work
+     * that needs the server.
+     */
+    @Throws(MitidException::class) fun `open`(`home`: kotlin.String, `server`: ServerEndpoint, `keyStore`: PlatformKeyStore, `secretStore`: PlatformSecretStore, `biometricPrompt`: PlatformBiometricPrompt, `clock`: PlatformClock?): App {
+            return FfiConverterTypeApp.lift(
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_constructor_app_open(
+    
+        
+        FfiConverterString.lower(`home`),
+        FfiConverterTypeServerEndpoint.lower(`server`),
+        FfiConverterTypePlatformKeyStore.lower(`keyStore`),
+        FfiConverterTypePlatformSecretStore.lower(`secretStore`),
+        FfiConverterTypePlatformBiometricPrompt.lower(`biometricPrompt`),
+        FfiConverterOptionalTypePlatformClock.lower(`clock`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeApp: FfiConverter<App, Long> {
+    override fun lower(value: App): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): App {
+        return App(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): App {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: App) = 8UL
+
+    override fun write(value: App, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Approving or rejecting login requests for one user: wait for a request
+ * (`waitForRequest`), enter the code or scan the QR code, then approve with swipe, PIN or
+ * biometrics, or reject. Create it with `App.approvalFlow(localId)`.
+ */
+public interface ApprovalFlowInterface {
+    
+    /**
+     * Approves with biometrics (the platform prompt is shown).
+     */
+    suspend fun `approveWithBiometrics`(): ApprovalStep
+    
+    /**
+     * Approves with the PIN.
+     */
+    suspend fun `approveWithPin`(`pin`: kotlin.String): ApprovalStep
+    
+    /**
+     * Approves with a swipe (only where offered).
+     */
+    suspend fun `approveWithSwipe`(): ApprovalStep
+    
+    /**
+     * The 4-digit code shown by the service provider.
+     */
+    suspend fun `enterCode`(`code`: kotlin.String): ApprovalStep
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+    fun `lastError`(): MitidException?
+    
+    /**
+     * Rejects the request (possible before the code is entered).
+     */
+    suspend fun `reject`(): ApprovalStep
+    
+    /**
+     * The QR token scanned from the service provider's page.
+     */
+    suspend fun `scanQr`(`token`: kotlin.String): ApprovalStep
+    
+    /**
+     * The current screen.
+     */
+    fun `step`(): ApprovalStep
+    
+    /**
+     * Starts waiting up to `wait_seconds` (at most 30) for a request, and returns at once
+     * with the wait's handle: `outcome()` gives the next step; `cancel()`, `close()`
+     * (Kotlin) or releasing the handle (Swift) stops the wait, and the step returns to
+     * `Idle`.
+     *
+     * Starting a new wait cancels the previous one (one wait at a time); the new one starts
+     * once the previous has ended.
+     */
+    fun `waitForRequest`(`waitSeconds`: kotlin.UInt): ApprovalWait
+    
+    companion object
+}
+
+/**
+ * Approving or rejecting login requests for one user: wait for a request
+ * (`waitForRequest`), enter the code or scan the QR code, then approve with swipe, PIN or
+ * biometrics, or reject. Create it with `App.approvalFlow(localId)`.
+ */
+open class ApprovalFlow: Disposable, AutoCloseable, ApprovalFlowInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_approvalflow(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_approvalflow(handle, status)
+        }
+    }
+
+    
+    /**
+     * Approves with biometrics (the platform prompt is shown).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `approveWithBiometrics`() : ApprovalStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_approve_with_biometrics(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeApprovalStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Approves with the PIN.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `approveWithPin`(`pin`: kotlin.String) : ApprovalStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_approve_with_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeApprovalStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Approves with a swipe (only where offered).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `approveWithSwipe`() : ApprovalStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_approve_with_swipe(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeApprovalStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The 4-digit code shown by the service provider.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `enterCode`(`code`: kotlin.String) : ApprovalStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_enter_code(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`code`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeApprovalStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The error shown on the current screen, if any.
+     */override fun `lastError`(): MitidException? {
+            return FfiConverterOptionalTypeMitidError.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_last_error(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Rejects the request (possible before the code is entered).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `reject`() : ApprovalStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_reject(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeApprovalStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The QR token scanned from the service provider's page.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `scanQr`(`token`: kotlin.String) : ApprovalStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_scan_qr(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`token`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeApprovalStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The current screen.
+     */override fun `step`(): ApprovalStep {
+            return FfiConverterTypeApprovalStep.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_step(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Starts waiting up to `wait_seconds` (at most 30) for a request, and returns at once
+     * with the wait's handle: `outcome()` gives the next step; `cancel()`, `close()`
+     * (Kotlin) or releasing the handle (Swift) stops the wait, and the step returns to
+     * `Idle`.
+     *
+     * Starting a new wait cancels the previous one (one wait at a time); the new one starts
+     * once the previous has ended.
+     */
+    @Throws(MitidException::class)override fun `waitForRequest`(`waitSeconds`: kotlin.UInt): ApprovalWait {
+            return FfiConverterTypeApprovalWait.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_wait_for_request(
+        it,
+        
+        FfiConverterUInt.lower(`waitSeconds`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeApprovalFlow: FfiConverter<ApprovalFlow, Long> {
+    override fun lower(value: ApprovalFlow): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): ApprovalFlow {
+        return ApprovalFlow(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): ApprovalFlow {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ApprovalFlow) = 8UL
+
+    override fun write(value: ApprovalFlow, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A running wait for an approval request (the long poll). Cancelled by `cancel()`, and
+ * when the handle is closed (Kotlin `close()` / `use { }`) or released (Swift).
+ */
+public interface ApprovalWaitInterface {
+    
+    /**
+     * Stops the wait (idempotent, never blocks); `outcome()` then gives `Cancelled`
+     * unless a request had already arrived.
+     */
+    fun `cancel`()
+    
+    /**
+     * Whether the wait has ended (with a step or an error).
+     */
+    fun `isFinished`(): kotlin.Boolean
+    
+    /**
+     * Waits for the end of the wait: the next step (`EnterChannelBinding` with the request,
+     * or `NoRequest`), or the error (`Cancelled` after `cancel()`). May be called again and
+     * from several places; every call gets the same answer.
+     */
+    suspend fun `outcome`(): ApprovalStep
+    
+    companion object
+}
+
+/**
+ * A running wait for an approval request (the long poll). Cancelled by `cancel()`, and
+ * when the handle is closed (Kotlin `close()` / `use { }`) or released (Swift).
+ */
+open class ApprovalWait: Disposable, AutoCloseable, ApprovalWaitInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_approvalwait(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_approvalwait(handle, status)
+        }
+    }
+
+    
+    /**
+     * Stops the wait (idempotent, never blocks); `outcome()` then gives `Cancelled`
+     * unless a request had already arrived.
+     */override fun `cancel`()
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_approvalwait_cancel(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Whether the wait has ended (with a step or an error).
+     */override fun `isFinished`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_approvalwait_is_finished(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Waits for the end of the wait: the next step (`EnterChannelBinding` with the request,
+     * or `NoRequest`), or the error (`Cancelled` after `cancel()`). May be called again and
+     * from several places; every call gets the same answer.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `outcome`() : ApprovalStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_approvalwait_outcome(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeApprovalStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeApprovalWait: FfiConverter<ApprovalWait, Long> {
+    override fun lower(value: ApprovalWait): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): ApprovalWait {
+        return ApprovalWait(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): ApprovalWait {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: ApprovalWait) = 8UL
+
+    override fun write(value: ApprovalWait, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Changing the PIN with the current PIN or biometrics. Create it with
+ * `App.pinChangeFlow(localId)`.
+ */
+public interface PinChangeFlowInterface {
+    
+    /**
+     * Biometrics yes or no after the change.
+     */
+    suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): PinChangeStep
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+    fun `lastError`(): MitidException?
+    
+    /**
+     * After `Interrupted`: finishes or re-sends the interrupted change.
+     */
+    suspend fun `retry`(): PinChangeStep
+    
+    /**
+     * The current screen.
+     */
+    fun `step`(): PinChangeStep
+    
+    /**
+     * The current PIN (checked by the server together with the new PIN's registration).
+     */
+    suspend fun `submitCurrentPin`(`pin`: kotlin.String): PinChangeStep
+    
+    /**
+     * The new PIN, first entry.
+     */
+    suspend fun `submitNewPin`(`pin`: kotlin.String): PinChangeStep
+    
+    /**
+     * The new PIN, repeated: then the change is sent.
+     */
+    suspend fun `submitRepeatPin`(`pin`: kotlin.String): PinChangeStep
+    
+    /**
+     * Biometrics instead of the current PIN (the prompt is shown when the change is sent).
+     */
+    suspend fun `useBiometrics`(): PinChangeStep
+    
+    companion object
+}
+
+/**
+ * Changing the PIN with the current PIN or biometrics. Create it with
+ * `App.pinChangeFlow(localId)`.
+ */
+open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_pinchangeflow(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_pinchangeflow(handle, status)
+        }
+    }
+
+    
+    /**
+     * Biometrics yes or no after the change.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean) : PinChangeStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_choose_biometrics(
+                uniffiHandle,
+                
+        FfiConverterBoolean.lower(`enable`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinChangeStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The error shown on the current screen, if any.
+     */override fun `lastError`(): MitidException? {
+            return FfiConverterOptionalTypeMitidError.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_last_error(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * After `Interrupted`: finishes or re-sends the interrupted change.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `retry`() : PinChangeStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_retry(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinChangeStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The current screen.
+     */override fun `step`(): PinChangeStep {
+            return FfiConverterTypePinChangeStep.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_step(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The current PIN (checked by the server together with the new PIN's registration).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitCurrentPin`(`pin`: kotlin.String) : PinChangeStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_submit_current_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinChangeStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The new PIN, first entry.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitNewPin`(`pin`: kotlin.String) : PinChangeStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_submit_new_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinChangeStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The new PIN, repeated: then the change is sent.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitRepeatPin`(`pin`: kotlin.String) : PinChangeStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_submit_repeat_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinChangeStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Biometrics instead of the current PIN (the prompt is shown when the change is sent).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `useBiometrics`() : PinChangeStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_use_biometrics(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinChangeStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePinChangeFlow: FfiConverter<PinChangeFlow, Long> {
+    override fun lower(value: PinChangeFlow): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): PinChangeFlow {
+        return PinChangeFlow(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): PinChangeFlow {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PinChangeFlow) = 8UL
+
+    override fun write(value: PinChangeFlow, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A new PIN with a temporary PIN ("Forgot your PIN code?", or after a temporary lock).
+ * Create it with `App.pinResetFlow(localId)`.
+ */
+public interface PinResetFlowInterface {
+    
+    /**
+     * Biometrics yes or no after the reset.
+     */
+    suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): PinResetStep
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+    fun `lastError`(): MitidException?
+    
+    /**
+     * After `Interrupted`: finishes or re-sends the interrupted reset.
+     */
+    suspend fun `retry`(): PinResetStep
+    
+    /**
+     * The current screen.
+     */
+    fun `step`(): PinResetStep
+    
+    /**
+     * The new PIN, first entry.
+     */
+    suspend fun `submitNewPin`(`pin`: kotlin.String): PinResetStep
+    
+    /**
+     * The new PIN, repeated: then the reset is sent.
+     */
+    suspend fun `submitRepeatPin`(`pin`: kotlin.String): PinResetStep
+    
+    /**
+     * The 8-digit temporary PIN.
+     */
+    suspend fun `submitTemporaryPin`(`code`: kotlin.String): PinResetStep
+    
+    companion object
+}
+
+/**
+ * A new PIN with a temporary PIN ("Forgot your PIN code?", or after a temporary lock).
+ * Create it with `App.pinResetFlow(localId)`.
+ */
+open class PinResetFlow: Disposable, AutoCloseable, PinResetFlowInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_pinresetflow(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_pinresetflow(handle, status)
+        }
+    }
+
+    
+    /**
+     * Biometrics yes or no after the reset.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean) : PinResetStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_choose_biometrics(
+                uniffiHandle,
+                
+        FfiConverterBoolean.lower(`enable`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinResetStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The error shown on the current screen, if any.
+     */override fun `lastError`(): MitidException? {
+            return FfiConverterOptionalTypeMitidError.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_last_error(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * After `Interrupted`: finishes or re-sends the interrupted reset.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `retry`() : PinResetStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_retry(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinResetStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The current screen.
+     */override fun `step`(): PinResetStep {
+            return FfiConverterTypePinResetStep.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_step(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The new PIN, first entry.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitNewPin`(`pin`: kotlin.String) : PinResetStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_submit_new_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinResetStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The new PIN, repeated: then the reset is sent.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitRepeatPin`(`pin`: kotlin.String) : PinResetStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_submit_repeat_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinResetStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The 8-digit temporary PIN.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitTemporaryPin`(`code`: kotlin.String) : PinResetStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_submit_temporary_pin(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`code`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePinResetStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePinResetFlow: FfiConverter<PinResetFlow, Long> {
+    override fun lower(value: PinResetFlow): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): PinResetFlow {
+        return PinResetFlow(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): PinResetFlow {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PinResetFlow) = 8UL
+
+    override fun write(value: PinResetFlow, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The platform's biometric prompt, implemented by the app (Android BiometricPrompt, iOS
+ * LocalAuthentication). Async: suspend (Kotlin) / `async` (Swift) until the user answered.
+ *
+ * The core calls it before it signs with the biometric key (approval, PIN change) and before
+ * it creates that key (enabling biometrics). `reason` is the text to show. Report what the
+ * platform said; do not throw for a cancel or a failed match. An implementation that throws
+ * anyway is treated as `Unavailable` (the citizen is offered the PIN), never as a crash.
+ */
+public interface PlatformBiometricPrompt {
+    
+    /**
+     * Shows the prompt and returns what the user did.
+     */
+    suspend fun `authenticate`(`reason`: kotlin.String): BiometricOutcome
+    
+    companion object
+}
+
+/**
+ * The platform's biometric prompt, implemented by the app (Android BiometricPrompt, iOS
+ * LocalAuthentication). Async: suspend (Kotlin) / `async` (Swift) until the user answered.
+ *
+ * The core calls it before it signs with the biometric key (approval, PIN change) and before
+ * it creates that key (enabling biometrics). `reason` is the text to show. Report what the
+ * platform said; do not throw for a cancel or a failed match. An implementation that throws
+ * anyway is treated as `Unavailable` (the citizen is offered the PIN), never as a crash.
+ */
+open class PlatformBiometricPromptImpl: Disposable, AutoCloseable, PlatformBiometricPrompt
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_platformbiometricprompt(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_platformbiometricprompt(handle, status)
+        }
+    }
+
+    
+    /**
+     * Shows the prompt and returns what the user did.
+     */
+    @Throws(PlatformException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `authenticate`(`reason`: kotlin.String) : BiometricOutcome {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_platformbiometricprompt_authenticate(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`reason`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeBiometricOutcome.lift(it) },
+        // Error FFI converter
+        PlatformException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePlatformBiometricPrompt {
+    internal object `authenticate`: UniffiCallbackInterfacePlatformBiometricPromptMethod0 {
+        override fun callback(`uniffiHandle`: Long,`reason`: RustBuffer.ByValue,`uniffiFutureCallback`: UniffiForeignFutureCompleteRustBuffer,`uniffiCallbackData`: Long,`uniffiOutDroppedCallback`: UniffiForeignFutureDroppedCallbackStruct,) {
+            val uniffiObj = FfiConverterTypePlatformBiometricPrompt.handleMap.get(uniffiHandle)
+            val makeCall = suspend { ->
+                uniffiObj.`authenticate`(
+                    FfiConverterString.lift(`reason`),
+                )
+            }
+            val uniffiHandleSuccess = { returnValue: BiometricOutcome ->
+                val uniffiResult = UniffiForeignFutureResultRustBuffer.UniffiByValue(
+                    FfiConverterTypeBiometricOutcome.lower(returnValue),
+                    UniffiRustCallStatus.ByValue()
+                )
+                uniffiResult.write()
+                uniffiFutureCallback.callback(uniffiCallbackData, uniffiResult)
+            }
+            val uniffiHandleError = { callStatus: UniffiRustCallStatus.ByValue ->
+                uniffiFutureCallback.callback(
+                    uniffiCallbackData,
+                    UniffiForeignFutureResultRustBuffer.UniffiByValue(
+                        RustBuffer.ByValue(),
+                        callStatus,
+                    ),
+                )
+            }
+            uniffiTraitInterfaceCallAsyncWithError(
+                makeCall,
+                uniffiHandleSuccess,
+                uniffiHandleError,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) },
+                uniffiOutDroppedCallback
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePlatformBiometricPrompt.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePlatformBiometricPrompt.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePlatformBiometricPrompt.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `authenticate`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_mitid_bindings_fn_init_callback_vtable_platformbiometricprompt(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlatformBiometricPrompt: FfiConverter<PlatformBiometricPrompt, Long> {
+    internal val handleMap = UniffiHandleMap<PlatformBiometricPrompt>()
+
+    override fun lower(value: PlatformBiometricPrompt): Long {
+        if (value is PlatformBiometricPromptImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PlatformBiometricPrompt {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlatformBiometricPromptImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PlatformBiometricPrompt {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PlatformBiometricPrompt) = 8UL
+
+    override fun write(value: PlatformBiometricPrompt, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The current time, for tests that move a fake clock on the server and the app together.
+ * Apps do not implement it: without one, the core uses the system clock.
+ */
+public interface PlatformClock {
+    
+    /**
+     * Seconds since the Unix epoch (UTC).
+     */
+    fun `nowUnixSeconds`(): kotlin.Long
+    
+    companion object
+}
+
+/**
+ * The current time, for tests that move a fake clock on the server and the app together.
+ * Apps do not implement it: without one, the core uses the system clock.
+ */
+open class PlatformClockImpl: Disposable, AutoCloseable, PlatformClock
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_platformclock(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_platformclock(handle, status)
+        }
+    }
+
+    
+    /**
+     * Seconds since the Unix epoch (UTC).
+     */
+    @Throws(PlatformException::class)override fun `nowUnixSeconds`(): kotlin.Long {
+            return FfiConverterLong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformclock_now_unix_seconds(
         it,
         _status)
 }
@@ -2298,25 +5982,1628 @@ open class Signer: Disposable, AutoCloseable, SignerInterface
 }
 
 
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePlatformClock {
+    internal object `nowUnixSeconds`: UniffiCallbackInterfacePlatformClockMethod0 {
+        override fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: LongByReference,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformClock.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`nowUnixSeconds`(
+                )
+            }
+            val writeReturn = { value: kotlin.Long -> uniffiOutReturn.setValue(FfiConverterLong.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePlatformClock.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePlatformClock.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePlatformClock.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `nowUnixSeconds`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_mitid_bindings_fn_init_callback_vtable_platformclock(vtable)
+    }
+}
+
 /**
  * @suppress
  */
-public object FfiConverterTypeSigner: FfiConverter<Signer, Long> {
-    override fun lower(value: Signer): Long {
-        return value.uniffiCloneHandle()
+public object FfiConverterTypePlatformClock: FfiConverter<PlatformClock, Long> {
+    internal val handleMap = UniffiHandleMap<PlatformClock>()
+
+    override fun lower(value: PlatformClock): Long {
+        if (value is PlatformClockImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
     }
 
-    override fun lift(value: Long): Signer {
-        return Signer(UniffiWithHandle, value)
+    override fun lift(value: Long): PlatformClock {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlatformClockImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
     }
 
-    override fun read(buf: ByteBuffer): Signer {
+    override fun read(buf: ByteBuffer): PlatformClock {
         return lift(buf.getLong())
     }
 
-    override fun allocationSize(value: Signer) = 8UL
+    override fun allocationSize(value: PlatformClock) = 8UL
 
-    override fun write(value: Signer, buf: ByteBuffer) {
+    override fun write(value: PlatformClock, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Non-exportable ECDSA P-256 keys in the platform's secure hardware, implemented by the app
+ * (Android Keystore with StrongBox when present; iOS Secure Enclave).
+ *
+ * Formats: public keys are the 65-byte uncompressed point (`0x04 || X || Y`); `sign`
+ * hashes the message with SHA-256 itself and returns the DER signature (Android
+ * `SHA256withECDSA`, iOS `ecdsaSignatureMessageX962SHA256`).
+ *
+ * Called from the core's worker threads, never from the UI thread; a method may block
+ * (e.g. `sign` waiting for a biometric prompt). Throw `PlatformException` /
+ * `PlatformError` to report what the platform said.
+ */
+public interface PlatformKeyStore {
+    
+    /**
+     * Creates a key pair under `alias` and returns its public key. Throws `KeyAlreadyExists`
+     * if `alias` is taken (never replace a key implicitly).
+     */
+    fun `createKey`(`alias`: kotlin.String, `options`: KeyOptions): kotlin.ByteArray
+    
+    /**
+     * The public key of `alias`, without user authentication (also for an invalidated key).
+     * Throws `KeyNotFound` if there is none.
+     */
+    fun `publicKey`(`alias`: kotlin.String): kotlin.ByteArray
+    
+    /**
+     * Signs SHA-256(`message`) with ECDSA P-256 and returns DER. For a
+     * `user_authentication` key this needs a biometric match (show the prompt, or use the
+     * one just evaluated). Throws `KeyInvalidated`, `UserCancelled`, `AuthenticationFailed`
+     * or `KeyNotFound` as the platform reports.
+     */
+    fun `sign`(`alias`: kotlin.String, `message`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * Deletes the key; deleting an absent key succeeds.
+     */
+    fun `deleteKey`(`alias`: kotlin.String)
+    
+    /**
+     * Whether a key exists under `alias` (an invalidated key still exists).
+     */
+    fun `keyExists`(`alias`: kotlin.String): kotlin.Boolean
+    
+    companion object
+}
+
+/**
+ * Non-exportable ECDSA P-256 keys in the platform's secure hardware, implemented by the app
+ * (Android Keystore with StrongBox when present; iOS Secure Enclave).
+ *
+ * Formats: public keys are the 65-byte uncompressed point (`0x04 || X || Y`); `sign`
+ * hashes the message with SHA-256 itself and returns the DER signature (Android
+ * `SHA256withECDSA`, iOS `ecdsaSignatureMessageX962SHA256`).
+ *
+ * Called from the core's worker threads, never from the UI thread; a method may block
+ * (e.g. `sign` waiting for a biometric prompt). Throw `PlatformException` /
+ * `PlatformError` to report what the platform said.
+ */
+open class PlatformKeyStoreImpl: Disposable, AutoCloseable, PlatformKeyStore
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_platformkeystore(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_platformkeystore(handle, status)
+        }
+    }
+
+    
+    /**
+     * Creates a key pair under `alias` and returns its public key. Throws `KeyAlreadyExists`
+     * if `alias` is taken (never replace a key implicitly).
+     */
+    @Throws(PlatformException::class)override fun `createKey`(`alias`: kotlin.String, `options`: KeyOptions): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformkeystore_create_key(
+        it,
+        
+        FfiConverterString.lower(`alias`),
+        FfiConverterTypeKeyOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The public key of `alias`, without user authentication (also for an invalidated key).
+     * Throws `KeyNotFound` if there is none.
+     */
+    @Throws(PlatformException::class)override fun `publicKey`(`alias`: kotlin.String): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformkeystore_public_key(
+        it,
+        
+        FfiConverterString.lower(`alias`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Signs SHA-256(`message`) with ECDSA P-256 and returns DER. For a
+     * `user_authentication` key this needs a biometric match (show the prompt, or use the
+     * one just evaluated). Throws `KeyInvalidated`, `UserCancelled`, `AuthenticationFailed`
+     * or `KeyNotFound` as the platform reports.
+     */
+    @Throws(PlatformException::class)override fun `sign`(`alias`: kotlin.String, `message`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformkeystore_sign(
+        it,
+        
+        FfiConverterString.lower(`alias`),
+        FfiConverterByteArray.lower(`message`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Deletes the key; deleting an absent key succeeds.
+     */
+    @Throws(PlatformException::class)override fun `deleteKey`(`alias`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformkeystore_delete_key(
+        it,
+        
+        FfiConverterString.lower(`alias`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Whether a key exists under `alias` (an invalidated key still exists).
+     */
+    @Throws(PlatformException::class)override fun `keyExists`(`alias`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformkeystore_key_exists(
+        it,
+        
+        FfiConverterString.lower(`alias`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePlatformKeyStore {
+    internal object `createKey`: UniffiCallbackInterfacePlatformKeyStoreMethod0 {
+        override fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformKeyStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`createKey`(
+                    FfiConverterString.lift(`alias`),
+                    FfiConverterTypeKeyOptions.lift(`options`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) }
+            )
+        }
+    }
+    internal object `publicKey`: UniffiCallbackInterfacePlatformKeyStoreMethod1 {
+        override fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformKeyStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`publicKey`(
+                    FfiConverterString.lift(`alias`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) }
+            )
+        }
+    }
+    internal object `sign`: UniffiCallbackInterfacePlatformKeyStoreMethod2 {
+        override fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`message`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformKeyStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`sign`(
+                    FfiConverterString.lift(`alias`),
+                    FfiConverterByteArray.lift(`message`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) }
+            )
+        }
+    }
+    internal object `deleteKey`: UniffiCallbackInterfacePlatformKeyStoreMethod3 {
+        override fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformKeyStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`deleteKey`(
+                    FfiConverterString.lift(`alias`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) }
+            )
+        }
+    }
+    internal object `keyExists`: UniffiCallbackInterfacePlatformKeyStoreMethod4 {
+        override fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformKeyStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`keyExists`(
+                    FfiConverterString.lift(`alias`),
+                )
+            }
+            val writeReturn = { value: kotlin.Boolean -> uniffiOutReturn.setValue(FfiConverterBoolean.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePlatformKeyStore.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePlatformKeyStore.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePlatformKeyStore.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `createKey`,
+        `publicKey`,
+        `sign`,
+        `deleteKey`,
+        `keyExists`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_mitid_bindings_fn_init_callback_vtable_platformkeystore(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlatformKeyStore: FfiConverter<PlatformKeyStore, Long> {
+    internal val handleMap = UniffiHandleMap<PlatformKeyStore>()
+
+    override fun lower(value: PlatformKeyStore): Long {
+        if (value is PlatformKeyStoreImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PlatformKeyStore {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlatformKeyStoreImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PlatformKeyStore {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PlatformKeyStore) = 8UL
+
+    override fun write(value: PlatformKeyStore, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Small secrets beside the keys (Android: Keystore-wrapped storage; iOS: Keychain with
+ * `kSecAttrAccessibleWhenUnlockedThisDeviceOnly`), never backed up or synchronised,
+ * implemented by the app.
+ *
+ * The values are random key material (PIN peppers): never log them.
+ */
+public interface PlatformSecretStore {
+    
+    /**
+     * Stores `secret` under `name`, replacing any previous value.
+     */
+    fun `putSecret`(`name`: kotlin.String, `secret`: kotlin.ByteArray)
+    
+    /**
+     * The secret under `name`, or null/nil if there is none.
+     */
+    fun `getSecret`(`name`: kotlin.String): kotlin.ByteArray?
+    
+    /**
+     * Deletes the secret; deleting an absent secret succeeds.
+     */
+    fun `deleteSecret`(`name`: kotlin.String)
+    
+    companion object
+}
+
+/**
+ * Small secrets beside the keys (Android: Keystore-wrapped storage; iOS: Keychain with
+ * `kSecAttrAccessibleWhenUnlockedThisDeviceOnly`), never backed up or synchronised,
+ * implemented by the app.
+ *
+ * The values are random key material (PIN peppers): never log them.
+ */
+open class PlatformSecretStoreImpl: Disposable, AutoCloseable, PlatformSecretStore
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_platformsecretstore(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_platformsecretstore(handle, status)
+        }
+    }
+
+    
+    /**
+     * Stores `secret` under `name`, replacing any previous value.
+     */
+    @Throws(PlatformException::class)override fun `putSecret`(`name`: kotlin.String, `secret`: kotlin.ByteArray)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformsecretstore_put_secret(
+        it,
+        
+        FfiConverterString.lower(`name`),
+        FfiConverterByteArray.lower(`secret`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The secret under `name`, or null/nil if there is none.
+     */
+    @Throws(PlatformException::class)override fun `getSecret`(`name`: kotlin.String): kotlin.ByteArray? {
+            return FfiConverterOptionalByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformsecretstore_get_secret(
+        it,
+        
+        FfiConverterString.lower(`name`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Deletes the secret; deleting an absent secret succeeds.
+     */
+    @Throws(PlatformException::class)override fun `deleteSecret`(`name`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformsecretstore_delete_secret(
+        it,
+        
+        FfiConverterString.lower(`name`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePlatformSecretStore {
+    internal object `putSecret`: UniffiCallbackInterfacePlatformSecretStoreMethod0 {
+        override fun callback(`uniffiHandle`: Long,`name`: RustBuffer.ByValue,`secret`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformSecretStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`putSecret`(
+                    FfiConverterString.lift(`name`),
+                    FfiConverterByteArray.lift(`secret`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) }
+            )
+        }
+    }
+    internal object `getSecret`: UniffiCallbackInterfacePlatformSecretStoreMethod1 {
+        override fun callback(`uniffiHandle`: Long,`name`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformSecretStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`getSecret`(
+                    FfiConverterString.lift(`name`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray? -> uniffiOutReturn.setValue(FfiConverterOptionalByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) }
+            )
+        }
+    }
+    internal object `deleteSecret`: UniffiCallbackInterfacePlatformSecretStoreMethod2 {
+        override fun callback(`uniffiHandle`: Long,`name`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformSecretStore.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`deleteSecret`(
+                    FfiConverterString.lift(`name`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) }
+            )
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePlatformSecretStore.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePlatformSecretStore.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePlatformSecretStore.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `putSecret`,
+        `getSecret`,
+        `deleteSecret`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_mitid_bindings_fn_init_callback_vtable_platformsecretstore(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlatformSecretStore: FfiConverter<PlatformSecretStore, Long> {
+    internal val handleMap = UniffiHandleMap<PlatformSecretStore>()
+
+    override fun lower(value: PlatformSecretStore): Long {
+        if (value is PlatformSecretStoreImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PlatformSecretStore {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlatformSecretStoreImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PlatformSecretStore {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PlatformSecretStore) = 8UL
+
+    override fun write(value: PlatformSecretStore, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The software key store and secret store of the core (desktop and tests only: keys are
+ * protected by the OS credential store, not by secure hardware).
+ */
+public interface SoftwareKeyStoreInterface {
+    
+    /**
+     * The prompt that goes with this store: it always succeeds, and the simulated sensor
+     * answers when the biometric key signs (set it with `setNextBiometricResult`), as a
+     * Secure Enclave key does when it is used without an evaluated context.
+     */
+    fun `biometricPrompt`(): PlatformBiometricPrompt
+    
+    /**
+     * How many biometric prompts the simulated sensor has shown.
+     */
+    fun `biometricPromptsShown`(): kotlin.ULong
+    
+    /**
+     * Simulates the user adding or removing a fingerprint or face: every biometric-bound
+     * key is invalidated for good, as on the platforms.
+     */
+    fun `changeBiometricEnrollment`()
+    
+    /**
+     * Creates a key pair under `alias`; returns the 65-byte public key.
+     */
+    fun `createKey`(`alias`: kotlin.String, `options`: KeyOptions): kotlin.ByteArray
+    
+    /**
+     * Deletes the key (an absent key is fine).
+     */
+    fun `deleteKey`(`alias`: kotlin.String)
+    
+    /**
+     * Deletes a secret (an absent secret is fine).
+     */
+    fun `deleteSecret`(`name`: kotlin.String)
+    
+    /**
+     * The secret under `name`, if any.
+     */
+    fun `getSecret`(`name`: kotlin.String): kotlin.ByteArray?
+    
+    /**
+     * Whether a key exists under `alias`.
+     */
+    fun `keyExists`(`alias`: kotlin.String): kotlin.Boolean
+    
+    /**
+     * This store as the app's key store (a Rust implementation: no foreign call).
+     */
+    fun `keyStore`(): PlatformKeyStore
+    
+    /**
+     * The 65-byte public key of `alias`.
+     */
+    fun `publicKey`(`alias`: kotlin.String): kotlin.ByteArray
+    
+    /**
+     * Stores a secret, replacing any previous value.
+     */
+    fun `putSecret`(`name`: kotlin.String, `secret`: kotlin.ByteArray)
+    
+    /**
+     * This store as the app's secret store (a Rust implementation: no foreign call).
+     */
+    fun `secretStore`(): PlatformSecretStore
+    
+    /**
+     * The simulated sensor's answer to the next prompt only (later prompts succeed).
+     */
+    fun `setNextBiometricResult`(`result`: SimulatedBiometricResult)
+    
+    /**
+     * A DER ECDSA P-256/SHA-256 signature over `message`; a `user_authentication` key asks
+     * the simulated sensor first.
+     */
+    fun `sign`(`alias`: kotlin.String, `message`: kotlin.ByteArray): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * The software key store and secret store of the core (desktop and tests only: keys are
+ * protected by the OS credential store, not by secure hardware).
+ */
+open class SoftwareKeyStore: Disposable, AutoCloseable, SoftwareKeyStoreInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_softwarekeystore(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_softwarekeystore(handle, status)
+        }
+    }
+
+    
+    /**
+     * The prompt that goes with this store: it always succeeds, and the simulated sensor
+     * answers when the biometric key signs (set it with `setNextBiometricResult`), as a
+     * Secure Enclave key does when it is used without an evaluated context.
+     */override fun `biometricPrompt`(): PlatformBiometricPrompt {
+            return FfiConverterTypePlatformBiometricPrompt.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_biometric_prompt(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * How many biometric prompts the simulated sensor has shown.
+     */override fun `biometricPromptsShown`(): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_biometric_prompts_shown(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Simulates the user adding or removing a fingerprint or face: every biometric-bound
+     * key is invalidated for good, as on the platforms.
+     */
+    @Throws(PlatformException::class)override fun `changeBiometricEnrollment`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_change_biometric_enrollment(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Creates a key pair under `alias`; returns the 65-byte public key.
+     */
+    @Throws(PlatformException::class)override fun `createKey`(`alias`: kotlin.String, `options`: KeyOptions): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_create_key(
+        it,
+        
+        FfiConverterString.lower(`alias`),
+        FfiConverterTypeKeyOptions.lower(`options`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Deletes the key (an absent key is fine).
+     */
+    @Throws(PlatformException::class)override fun `deleteKey`(`alias`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_delete_key(
+        it,
+        
+        FfiConverterString.lower(`alias`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Deletes a secret (an absent secret is fine).
+     */
+    @Throws(PlatformException::class)override fun `deleteSecret`(`name`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_delete_secret(
+        it,
+        
+        FfiConverterString.lower(`name`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The secret under `name`, if any.
+     */
+    @Throws(PlatformException::class)override fun `getSecret`(`name`: kotlin.String): kotlin.ByteArray? {
+            return FfiConverterOptionalByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_get_secret(
+        it,
+        
+        FfiConverterString.lower(`name`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether a key exists under `alias`.
+     */
+    @Throws(PlatformException::class)override fun `keyExists`(`alias`: kotlin.String): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_key_exists(
+        it,
+        
+        FfiConverterString.lower(`alias`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * This store as the app's key store (a Rust implementation: no foreign call).
+     */override fun `keyStore`(): PlatformKeyStore {
+            return FfiConverterTypePlatformKeyStore.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_key_store(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The 65-byte public key of `alias`.
+     */
+    @Throws(PlatformException::class)override fun `publicKey`(`alias`: kotlin.String): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_public_key(
+        it,
+        
+        FfiConverterString.lower(`alias`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Stores a secret, replacing any previous value.
+     */
+    @Throws(PlatformException::class)override fun `putSecret`(`name`: kotlin.String, `secret`: kotlin.ByteArray)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_put_secret(
+        it,
+        
+        FfiConverterString.lower(`name`),
+        FfiConverterByteArray.lower(`secret`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * This store as the app's secret store (a Rust implementation: no foreign call).
+     */override fun `secretStore`(): PlatformSecretStore {
+            return FfiConverterTypePlatformSecretStore.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_secret_store(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The simulated sensor's answer to the next prompt only (later prompts succeed).
+     */override fun `setNextBiometricResult`(`result`: SimulatedBiometricResult)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_set_next_biometric_result(
+        it,
+        
+        FfiConverterTypeSimulatedBiometricResult.lower(`result`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * A DER ECDSA P-256/SHA-256 signature over `message`; a `user_authentication` key asks
+     * the simulated sensor first.
+     */
+    @Throws(PlatformException::class)override fun `sign`(`alias`: kotlin.String, `message`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_softwarekeystore_sign(
+        it,
+        
+        FfiConverterString.lower(`alias`),
+        FfiConverterByteArray.lower(`message`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * A store in memory with a fresh random wrapping key (tests).
+     */
+    @Throws(PlatformException::class) fun `inMemory`(): SoftwareKeyStore {
+            return FfiConverterTypeSoftwareKeyStore.lift(
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_constructor_softwarekeystore_in_memory(
+    
+        _status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * A store whose records live in `dir` (created if needed), sealed under a wrapping key
+     * kept in the OS credential store under `keyring_service` (one service per folder).
+     * Throws `WrappingKeyLost` if the credential store lost the key but `dir` holds records.
+     */
+    @Throws(PlatformException::class) fun `openDir`(`dir`: kotlin.String, `keyringService`: kotlin.String): SoftwareKeyStore {
+            return FfiConverterTypeSoftwareKeyStore.lift(
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_constructor_softwarekeystore_open_dir(
+    
+        
+        FfiConverterString.lower(`dir`),
+        FfiConverterString.lower(`keyringService`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSoftwareKeyStore: FfiConverter<SoftwareKeyStore, Long> {
+    override fun lower(value: SoftwareKeyStore): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): SoftwareKeyStore {
+        return SoftwareKeyStore(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): SoftwareKeyStore {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SoftwareKeyStore) = 8UL
+
+    override fun write(value: SoftwareKeyStore, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -2324,23 +7611,43 @@ public object FfiConverterTypeSigner: FfiConverter<Signer, Long> {
 
 
 /**
- * What the native library reports about itself.
+ * A request waiting for the citizen, as the app shows it.
  */
-data class CoreInfo (
+data class ApprovalRequest (
     /**
-     * Same as `core_version`.
+     * The transaction id.
      */
-    var `version`: kotlin.String
+    var `transactionId`: kotlin.String
     , 
     /**
-     * `true` in a debug build of the native library.
+     * The service provider's registered name.
      */
-    var `debugBuild`: kotlin.Boolean
+    var `serviceProvider`: kotlin.String
     , 
     /**
-     * The operating system the library was built for (`linux`, `android`, `ios`, `macos`).
+     * The reference text's header.
      */
-    var `targetOs`: kotlin.String
+    var `referenceHeader`: kotlin.String
+    , 
+    /**
+     * The reference text's body.
+     */
+    var `referenceBody`: kotlin.String
+    , 
+    /**
+     * Whether the citizen types a 4-digit code or scans a QR code.
+     */
+    var `channelBinding`: ChannelBindingKind
+    , 
+    /**
+     * Whether a swipe is enough (the service provider asked for low assurance).
+     */
+    var `swipeAllowed`: kotlin.Boolean
+    , 
+    /**
+     * When the request expires (Unix seconds).
+     */
+    var `expiresAt`: kotlin.Long
     
 ){
     
@@ -2354,25 +7661,865 @@ data class CoreInfo (
 /**
  * @suppress
  */
-public object FfiConverterTypeCoreInfo: FfiConverterRustBuffer<CoreInfo> {
-    override fun read(buf: ByteBuffer): CoreInfo {
-        return CoreInfo(
+public object FfiConverterTypeApprovalRequest: FfiConverterRustBuffer<ApprovalRequest> {
+    override fun read(buf: ByteBuffer): ApprovalRequest {
+        return ApprovalRequest(
             FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeChannelBindingKind.read(buf),
             FfiConverterBoolean.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
         )
     }
 
-    override fun allocationSize(value: CoreInfo) = (
-            FfiConverterString.allocationSize(value.`version`) +
-            FfiConverterBoolean.allocationSize(value.`debugBuild`) +
-            FfiConverterString.allocationSize(value.`targetOs`)
+    override fun allocationSize(value: ApprovalRequest) = (
+            FfiConverterString.allocationSize(value.`transactionId`) +
+            FfiConverterString.allocationSize(value.`serviceProvider`) +
+            FfiConverterString.allocationSize(value.`referenceHeader`) +
+            FfiConverterString.allocationSize(value.`referenceBody`) +
+            FfiConverterTypeChannelBindingKind.allocationSize(value.`channelBinding`) +
+            FfiConverterBoolean.allocationSize(value.`swipeAllowed`) +
+            FfiConverterLong.allocationSize(value.`expiresAt`)
     )
 
-    override fun write(value: CoreInfo, buf: ByteBuffer) {
-            FfiConverterString.write(value.`version`, buf)
-            FfiConverterBoolean.write(value.`debugBuild`, buf)
-            FfiConverterString.write(value.`targetOs`, buf)
+    override fun write(value: ApprovalRequest, buf: ByteBuffer) {
+            FfiConverterString.write(value.`transactionId`, buf)
+            FfiConverterString.write(value.`serviceProvider`, buf)
+            FfiConverterString.write(value.`referenceHeader`, buf)
+            FfiConverterString.write(value.`referenceBody`, buf)
+            FfiConverterTypeChannelBindingKind.write(value.`channelBinding`, buf)
+            FfiConverterBoolean.write(value.`swipeAllowed`, buf)
+            FfiConverterLong.write(value.`expiresAt`, buf)
+    }
+}
+
+
+
+/**
+ * The person's authenticators.
+ */
+data class AuthenticatorOverview (
+    /**
+     * Whether the whole MitID is temporarily blocked.
+     */
+    var `mitidBlocked`: kotlin.Boolean
+    , 
+    /**
+     * Every authenticator (blocked and revoked ones included).
+     */
+    var `authenticators`: List<AuthenticatorSummary>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuthenticatorOverview: FfiConverterRustBuffer<AuthenticatorOverview> {
+    override fun read(buf: ByteBuffer): AuthenticatorOverview {
+        return AuthenticatorOverview(
+            FfiConverterBoolean.read(buf),
+            FfiConverterSequenceTypeAuthenticatorSummary.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AuthenticatorOverview) = (
+            FfiConverterBoolean.allocationSize(value.`mitidBlocked`) +
+            FfiConverterSequenceTypeAuthenticatorSummary.allocationSize(value.`authenticators`)
+    )
+
+    override fun write(value: AuthenticatorOverview, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`mitidBlocked`, buf)
+            FfiConverterSequenceTypeAuthenticatorSummary.write(value.`authenticators`, buf)
+    }
+}
+
+
+
+/**
+ * Another authenticator of the person, as self-service lists it.
+ */
+data class AuthenticatorSummary (
+    /**
+     * Its id (for "Send new PIN" and blocking).
+     */
+    var `authenticatorId`: kotlin.String
+    , 
+    /**
+     * App, password, code display, audio code reader or chip.
+     */
+    var `kind`: AuthenticatorKind
+    , 
+    /**
+     * Its state.
+     */
+    var `state`: AuthenticatorState
+    , 
+    /**
+     * Why it is temporarily locked, when it is.
+     */
+    var `lockReason`: LockReason?
+    , 
+    /**
+     * Whether it is this very app.
+     */
+    var `thisApp`: kotlin.Boolean
+    , 
+    /**
+     * When it was added (Unix seconds).
+     */
+    var `createdAt`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuthenticatorSummary: FfiConverterRustBuffer<AuthenticatorSummary> {
+    override fun read(buf: ByteBuffer): AuthenticatorSummary {
+        return AuthenticatorSummary(
+            FfiConverterString.read(buf),
+            FfiConverterTypeAuthenticatorKind.read(buf),
+            FfiConverterTypeAuthenticatorState.read(buf),
+            FfiConverterOptionalTypeLockReason.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: AuthenticatorSummary) = (
+            FfiConverterString.allocationSize(value.`authenticatorId`) +
+            FfiConverterTypeAuthenticatorKind.allocationSize(value.`kind`) +
+            FfiConverterTypeAuthenticatorState.allocationSize(value.`state`) +
+            FfiConverterOptionalTypeLockReason.allocationSize(value.`lockReason`) +
+            FfiConverterBoolean.allocationSize(value.`thisApp`) +
+            FfiConverterLong.allocationSize(value.`createdAt`)
+    )
+
+    override fun write(value: AuthenticatorSummary, buf: ByteBuffer) {
+            FfiConverterString.write(value.`authenticatorId`, buf)
+            FfiConverterTypeAuthenticatorKind.write(value.`kind`, buf)
+            FfiConverterTypeAuthenticatorState.write(value.`state`, buf)
+            FfiConverterOptionalTypeLockReason.write(value.`lockReason`, buf)
+            FfiConverterBoolean.write(value.`thisApp`, buf)
+            FfiConverterLong.write(value.`createdAt`, buf)
+    }
+}
+
+
+
+/**
+ * Where a temporary PIN went ("Send new PIN").
+ */
+data class CodeSentTo (
+    /**
+     * The masked mobile number.
+     */
+    var `smsSentTo`: kotlin.String
+    , 
+    /**
+     * When the code stops being valid (Unix seconds).
+     */
+    var `expiresAt`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCodeSentTo: FfiConverterRustBuffer<CodeSentTo> {
+    override fun read(buf: ByteBuffer): CodeSentTo {
+        return CodeSentTo(
+            FfiConverterString.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: CodeSentTo) = (
+            FfiConverterString.allocationSize(value.`smsSentTo`) +
+            FfiConverterLong.allocationSize(value.`expiresAt`)
+    )
+
+    override fun write(value: CodeSentTo, buf: ByteBuffer) {
+            FfiConverterString.write(value.`smsSentTo`, buf)
+            FfiConverterLong.write(value.`expiresAt`, buf)
+    }
+}
+
+
+
+/**
+ * The home screen.
+ */
+data class Home (
+    /**
+     * Every user on the app, oldest first.
+     */
+    var `users`: List<HomeUser>
+    , 
+    /**
+     * The selected user's local id, if any.
+     */
+    var `selected`: kotlin.String?
+    , 
+    /**
+     * Whether "add another user" is offered.
+     */
+    var `canAddUser`: kotlin.Boolean
+    , 
+    /**
+     * Users with an interrupted activation or PIN change that waits for the server.
+     */
+    var `pendingRecoveries`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHome: FfiConverterRustBuffer<Home> {
+    override fun read(buf: ByteBuffer): Home {
+        return Home(
+            FfiConverterSequenceTypeHomeUser.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: Home) = (
+            FfiConverterSequenceTypeHomeUser.allocationSize(value.`users`) +
+            FfiConverterOptionalString.allocationSize(value.`selected`) +
+            FfiConverterBoolean.allocationSize(value.`canAddUser`) +
+            FfiConverterUInt.allocationSize(value.`pendingRecoveries`)
+    )
+
+    override fun write(value: Home, buf: ByteBuffer) {
+            FfiConverterSequenceTypeHomeUser.write(value.`users`, buf)
+            FfiConverterOptionalString.write(value.`selected`, buf)
+            FfiConverterBoolean.write(value.`canAddUser`, buf)
+            FfiConverterUInt.write(value.`pendingRecoveries`, buf)
+    }
+}
+
+
+
+/**
+ * One user on the home screen.
+ */
+data class HomeUser (
+    /**
+     * The user.
+     */
+    var `user`: UserSummary
+    , 
+    /**
+     * What is offered for this user, in menu order.
+     */
+    var `actions`: List<HomeAction>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHomeUser: FfiConverterRustBuffer<HomeUser> {
+    override fun read(buf: ByteBuffer): HomeUser {
+        return HomeUser(
+            FfiConverterTypeUserSummary.read(buf),
+            FfiConverterSequenceTypeHomeAction.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: HomeUser) = (
+            FfiConverterTypeUserSummary.allocationSize(value.`user`) +
+            FfiConverterSequenceTypeHomeAction.allocationSize(value.`actions`)
+    )
+
+    override fun write(value: HomeUser, buf: ByteBuffer) {
+            FfiConverterTypeUserSummary.write(value.`user`, buf)
+            FfiConverterSequenceTypeHomeAction.write(value.`actions`, buf)
+    }
+}
+
+
+
+/**
+ * Access rules fixed when a key is created; the platform enforces them for the key's life.
+ */
+data class KeyOptions (
+    /**
+     * Every use of the key needs a biometric match at that moment (Android
+     * `setUserAuthenticationRequired(true)`, iOS `.biometryCurrentSet` access control).
+     */
+    var `userAuthentication`: kotlin.Boolean
+    , 
+    /**
+     * The key is invalidated for good when the enrolled biometrics change (Android
+     * `setInvalidatedByBiometricEnrollment(true)`, iOS `.biometryCurrentSet`). Only set
+     * together with `user_authentication`.
+     */
+    var `biometricBound`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeKeyOptions: FfiConverterRustBuffer<KeyOptions> {
+    override fun read(buf: ByteBuffer): KeyOptions {
+        return KeyOptions(
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: KeyOptions) = (
+            FfiConverterBoolean.allocationSize(value.`userAuthentication`) +
+            FfiConverterBoolean.allocationSize(value.`biometricBound`)
+    )
+
+    override fun write(value: KeyOptions, buf: ByteBuffer) {
+            FfiConverterBoolean.write(value.`userAuthentication`, buf)
+            FfiConverterBoolean.write(value.`biometricBound`, buf)
+    }
+}
+
+
+
+/**
+ * The answer to "request access to change the password".
+ */
+data class PasswordAccessWindow (
+    /**
+     * When access was requested (Unix seconds).
+     */
+    var `requestedAt`: kotlin.Long
+    , 
+    /**
+     * When the password may be changed (24 hours later).
+     */
+    var `opensAt`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePasswordAccessWindow: FfiConverterRustBuffer<PasswordAccessWindow> {
+    override fun read(buf: ByteBuffer): PasswordAccessWindow {
+        return PasswordAccessWindow(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PasswordAccessWindow) = (
+            FfiConverterLong.allocationSize(value.`requestedAt`) +
+            FfiConverterLong.allocationSize(value.`opensAt`)
+    )
+
+    override fun write(value: PasswordAccessWindow, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`requestedAt`, buf)
+            FfiConverterLong.write(value.`opensAt`, buf)
+    }
+}
+
+
+
+/**
+ * What a recovery run did.
+ */
+data class RecoveryReport (
+    /**
+     * Interrupted activations completed (the user now exists).
+     */
+    var `activationsCompleted`: kotlin.UInt
+    , 
+    /**
+     * Interrupted activations cleaned up.
+     */
+    var `activationsAbandoned`: kotlin.UInt
+    , 
+    /**
+     * PIN changes or resets finished or rolled back.
+     */
+    var `pinSwitchesResolved`: kotlin.UInt
+    , 
+    /**
+     * Work still waiting for the server (unreachable); tried again next time.
+     */
+    var `stillPending`: kotlin.UInt
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRecoveryReport: FfiConverterRustBuffer<RecoveryReport> {
+    override fun read(buf: ByteBuffer): RecoveryReport {
+        return RecoveryReport(
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+            FfiConverterUInt.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: RecoveryReport) = (
+            FfiConverterUInt.allocationSize(value.`activationsCompleted`) +
+            FfiConverterUInt.allocationSize(value.`activationsAbandoned`) +
+            FfiConverterUInt.allocationSize(value.`pinSwitchesResolved`) +
+            FfiConverterUInt.allocationSize(value.`stillPending`)
+    )
+
+    override fun write(value: RecoveryReport, buf: ByteBuffer) {
+            FfiConverterUInt.write(value.`activationsCompleted`, buf)
+            FfiConverterUInt.write(value.`activationsAbandoned`, buf)
+            FfiConverterUInt.write(value.`pinSwitchesResolved`, buf)
+            FfiConverterUInt.write(value.`stillPending`, buf)
+    }
+}
+
+
+
+/**
+ * Where the server is and which keys it may present.
+ */
+data class ServerEndpoint (
+    /**
+     * Base URL, `https://host:port` (no path).
+     */
+    var `baseUrl`: kotlin.String
+    , 
+    /**
+     * Accepted `sha256/<base64>` public-key pins: the current key and at least one backup.
+     */
+    var `pins`: List<kotlin.String>
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeServerEndpoint: FfiConverterRustBuffer<ServerEndpoint> {
+    override fun read(buf: ByteBuffer): ServerEndpoint {
+        return ServerEndpoint(
+            FfiConverterString.read(buf),
+            FfiConverterSequenceString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ServerEndpoint) = (
+            FfiConverterString.allocationSize(value.`baseUrl`) +
+            FfiConverterSequenceString.allocationSize(value.`pins`)
+    )
+
+    override fun write(value: ServerEndpoint, buf: ByteBuffer) {
+            FfiConverterString.write(value.`baseUrl`, buf)
+            FfiConverterSequenceString.write(value.`pins`, buf)
+    }
+}
+
+
+
+/**
+ * A user on this app.
+ */
+data class UserSummary (
+    /**
+     * The local id: pass it back to the app's methods.
+     */
+    var `localId`: kotlin.String
+    , 
+    /**
+     * The MitID user ID.
+     */
+    var `userId`: kotlin.String
+    , 
+    /**
+     * The server's id of this app instance.
+     */
+    var `authenticatorId`: kotlin.String
+    , 
+    /**
+     * The state.
+     */
+    var `status`: UserStatus
+    , 
+    /**
+     * Whether approvals with biometrics are on.
+     */
+    var `biometricsEnabled`: kotlin.Boolean
+    , 
+    /**
+     * Whether this is the selected user.
+     */
+    var `selected`: kotlin.Boolean
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserSummary: FfiConverterRustBuffer<UserSummary> {
+    override fun read(buf: ByteBuffer): UserSummary {
+        return UserSummary(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterTypeUserStatus.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterBoolean.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: UserSummary) = (
+            FfiConverterString.allocationSize(value.`localId`) +
+            FfiConverterString.allocationSize(value.`userId`) +
+            FfiConverterString.allocationSize(value.`authenticatorId`) +
+            FfiConverterTypeUserStatus.allocationSize(value.`status`) +
+            FfiConverterBoolean.allocationSize(value.`biometricsEnabled`) +
+            FfiConverterBoolean.allocationSize(value.`selected`)
+    )
+
+    override fun write(value: UserSummary, buf: ByteBuffer) {
+            FfiConverterString.write(value.`localId`, buf)
+            FfiConverterString.write(value.`userId`, buf)
+            FfiConverterString.write(value.`authenticatorId`, buf)
+            FfiConverterTypeUserStatus.write(value.`status`, buf)
+            FfiConverterBoolean.write(value.`biometricsEnabled`, buf)
+            FfiConverterBoolean.write(value.`selected`, buf)
+    }
+}
+
+
+
+/**
+ * The screens of the activation.
+ */
+sealed class ActivationStep {
+    
+    /**
+     * Enter the MitID user ID.
+     */
+    object EnterUserId : ActivationStep()
+    
+    
+    /**
+     * Enter the activation code (from SMS, support or citizen service).
+     */
+    data class EnterActivationCode(
+        /**
+         * The user ID being activated.
+         */
+        val `userId`: kotlin.String) : ActivationStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Enter the 8-digit temporary PIN sent by SMS.
+     */
+    data class EnterTemporaryPin(
+        /**
+         * The masked number the SMS went to.
+         */
+        val `smsSentTo`: kotlin.String, 
+        /**
+         * When the temporary PIN expires (Unix seconds).
+         */
+        val `expiresAt`: kotlin.Long) : ActivationStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Choose the new 6-digit PIN.
+     */
+    object ChooseNewPin : ActivationStep()
+    
+    
+    /**
+     * Repeat the new PIN.
+     */
+    object RepeatNewPin : ActivationStep()
+    
+    
+    /**
+     * The server could not be reached while the app was being created: call `retry()`.
+     */
+    object Interrupted : ActivationStep()
+    
+    
+    /**
+     * Approve with biometrics from now on? (Only offered with one user on the app.)
+     */
+    object ChooseBiometrics : ActivationStep()
+    
+    
+    /**
+     * Allow notifications?
+     */
+    object ChooseNotifications : ActivationStep()
+    
+    
+    /**
+     * The app is activated for the user.
+     */
+    data class Done(
+        /**
+         * The new user (selected).
+         */
+        val `user`: dk.mitid.core.UserSummary, 
+        /**
+         * Users whose biometrics were turned off because the app now has several users.
+         */
+        val `biometricsTurnedOffFor`: List<kotlin.String>) : ActivationStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The activation cannot continue (`lastError()` says why); start anew.
+     */
+    object Failed : ActivationStep()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeActivationStep : FfiConverterRustBuffer<ActivationStep>{
+    override fun read(buf: ByteBuffer): ActivationStep {
+        return when(buf.getInt()) {
+            1 -> ActivationStep.EnterUserId
+            2 -> ActivationStep.EnterActivationCode(
+                FfiConverterString.read(buf),
+                )
+            3 -> ActivationStep.EnterTemporaryPin(
+                FfiConverterString.read(buf),
+                FfiConverterLong.read(buf),
+                )
+            4 -> ActivationStep.ChooseNewPin
+            5 -> ActivationStep.RepeatNewPin
+            6 -> ActivationStep.Interrupted
+            7 -> ActivationStep.ChooseBiometrics
+            8 -> ActivationStep.ChooseNotifications
+            9 -> ActivationStep.Done(
+                FfiConverterTypeUserSummary.read(buf),
+                FfiConverterSequenceString.read(buf),
+                )
+            10 -> ActivationStep.Failed
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ActivationStep): ULong = when(value) {
+        is ActivationStep.EnterUserId -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ActivationStep.EnterActivationCode -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`userId`)
+            )
+        }
+        is ActivationStep.EnterTemporaryPin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`smsSentTo`)
+                + FfiConverterLong.allocationSize(value.`expiresAt`)
+            )
+        }
+        is ActivationStep.ChooseNewPin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ActivationStep.RepeatNewPin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ActivationStep.Interrupted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ActivationStep.ChooseBiometrics -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ActivationStep.ChooseNotifications -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ActivationStep.Done -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeUserSummary.allocationSize(value.`user`)
+                + FfiConverterSequenceString.allocationSize(value.`biometricsTurnedOffFor`)
+            )
+        }
+        is ActivationStep.Failed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: ActivationStep, buf: ByteBuffer) {
+        when(value) {
+            is ActivationStep.EnterUserId -> {
+                buf.putInt(1)
+                Unit
+            }
+            is ActivationStep.EnterActivationCode -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`userId`, buf)
+                Unit
+            }
+            is ActivationStep.EnterTemporaryPin -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`smsSentTo`, buf)
+                FfiConverterLong.write(value.`expiresAt`, buf)
+                Unit
+            }
+            is ActivationStep.ChooseNewPin -> {
+                buf.putInt(4)
+                Unit
+            }
+            is ActivationStep.RepeatNewPin -> {
+                buf.putInt(5)
+                Unit
+            }
+            is ActivationStep.Interrupted -> {
+                buf.putInt(6)
+                Unit
+            }
+            is ActivationStep.ChooseBiometrics -> {
+                buf.putInt(7)
+                Unit
+            }
+            is ActivationStep.ChooseNotifications -> {
+                buf.putInt(8)
+                Unit
+            }
+            is ActivationStep.Done -> {
+                buf.putInt(9)
+                FfiConverterTypeUserSummary.write(value.`user`, buf)
+                FfiConverterSequenceString.write(value.`biometricsTurnedOffFor`, buf)
+                Unit
+            }
+            is ActivationStep.Failed -> {
+                buf.putInt(10)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 
@@ -2381,26 +8528,1179 @@ public object FfiConverterTypeCoreInfo: FfiConverterRustBuffer<CoreInfo> {
 
 
 /**
- * An error crossing the FFI boundary, in either direction.
+ * How the citizen can approve.
+ */
+
+enum class ApprovalFactor {
+    
+    /**
+     * A swipe (only where the service provider accepted low assurance).
+     */
+    SWIPE,
+    /**
+     * The 6-digit PIN.
+     */
+    PIN,
+    /**
+     * Biometrics.
+     */
+    BIOMETRICS;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeApprovalFactor: FfiConverterRustBuffer<ApprovalFactor> {
+    override fun read(buf: ByteBuffer) = try {
+        ApprovalFactor.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ApprovalFactor) = 4UL
+
+    override fun write(value: ApprovalFactor, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How an answered request ended.
+ */
+
+enum class ApprovalOutcome {
+    
+    /**
+     * Approved.
+     */
+    APPROVED,
+    /**
+     * Rejected by the citizen.
+     */
+    REJECTED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeApprovalOutcome: FfiConverterRustBuffer<ApprovalOutcome> {
+    override fun read(buf: ByteBuffer) = try {
+        ApprovalOutcome.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ApprovalOutcome) = 4UL
+
+    override fun write(value: ApprovalOutcome, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The screens of an approval.
+ */
+sealed class ApprovalStep {
+    
+    /**
+     * Not waiting: start waiting with `waitForRequest`.
+     */
+    object Idle : ApprovalStep()
+    
+    
+    /**
+     * Waiting for a request (cancel through the wait's handle).
+     */
+    object Waiting : ApprovalStep()
+    
+    
+    /**
+     * No request arrived while waiting; wait again.
+     */
+    object NoRequest : ApprovalStep()
+    
+    
+    /**
+     * A request: show it and ask for the code (or the QR scan). Rejecting is possible here.
+     */
+    data class EnterChannelBinding(
+        /**
+         * The request.
+         */
+        val `request`: dk.mitid.core.ApprovalRequest) : ApprovalStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The channel is bound: approve with one of `factors`, or reject.
+     */
+    data class ChooseFactor(
+        /**
+         * The request.
+         */
+        val `request`: dk.mitid.core.ApprovalRequest, 
+        /**
+         * The factors offered, in display order.
+         */
+        val `factors`: List<dk.mitid.core.ApprovalFactor>) : ApprovalStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Answered.
+     */
+    data class Done(
+        /**
+         * Approved or rejected.
+         */
+        val `outcome`: dk.mitid.core.ApprovalOutcome) : ApprovalStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The request can no longer be answered (`lastError()` says why); wait for the next.
+     */
+    object Ended : ApprovalStep()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeApprovalStep : FfiConverterRustBuffer<ApprovalStep>{
+    override fun read(buf: ByteBuffer): ApprovalStep {
+        return when(buf.getInt()) {
+            1 -> ApprovalStep.Idle
+            2 -> ApprovalStep.Waiting
+            3 -> ApprovalStep.NoRequest
+            4 -> ApprovalStep.EnterChannelBinding(
+                FfiConverterTypeApprovalRequest.read(buf),
+                )
+            5 -> ApprovalStep.ChooseFactor(
+                FfiConverterTypeApprovalRequest.read(buf),
+                FfiConverterSequenceTypeApprovalFactor.read(buf),
+                )
+            6 -> ApprovalStep.Done(
+                FfiConverterTypeApprovalOutcome.read(buf),
+                )
+            7 -> ApprovalStep.Ended
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ApprovalStep): ULong = when(value) {
+        is ApprovalStep.Idle -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ApprovalStep.Waiting -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ApprovalStep.NoRequest -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ApprovalStep.EnterChannelBinding -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeApprovalRequest.allocationSize(value.`request`)
+            )
+        }
+        is ApprovalStep.ChooseFactor -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeApprovalRequest.allocationSize(value.`request`)
+                + FfiConverterSequenceTypeApprovalFactor.allocationSize(value.`factors`)
+            )
+        }
+        is ApprovalStep.Done -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeApprovalOutcome.allocationSize(value.`outcome`)
+            )
+        }
+        is ApprovalStep.Ended -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: ApprovalStep, buf: ByteBuffer) {
+        when(value) {
+            is ApprovalStep.Idle -> {
+                buf.putInt(1)
+                Unit
+            }
+            is ApprovalStep.Waiting -> {
+                buf.putInt(2)
+                Unit
+            }
+            is ApprovalStep.NoRequest -> {
+                buf.putInt(3)
+                Unit
+            }
+            is ApprovalStep.EnterChannelBinding -> {
+                buf.putInt(4)
+                FfiConverterTypeApprovalRequest.write(value.`request`, buf)
+                Unit
+            }
+            is ApprovalStep.ChooseFactor -> {
+                buf.putInt(5)
+                FfiConverterTypeApprovalRequest.write(value.`request`, buf)
+                FfiConverterSequenceTypeApprovalFactor.write(value.`factors`, buf)
+                Unit
+            }
+            is ApprovalStep.Done -> {
+                buf.putInt(6)
+                FfiConverterTypeApprovalOutcome.write(value.`outcome`, buf)
+                Unit
+            }
+            is ApprovalStep.Ended -> {
+                buf.putInt(7)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * The kind of an authenticator.
+ */
+
+enum class AuthenticatorKind {
+    
+    /**
+     * A MitID app instance (at most 3 active per person).
+     */
+    APP,
+    /**
+     * The password (used with a code display, audio code reader or chip).
+     */
+    PASSWORD,
+    /**
+     * A code display.
+     */
+    CODE_DISPLAY,
+    /**
+     * An audio code reader.
+     */
+    AUDIO_CODE_READER,
+    /**
+     * A chip.
+     */
+    CHIP;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuthenticatorKind: FfiConverterRustBuffer<AuthenticatorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        AuthenticatorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: AuthenticatorKind) = 4UL
+
+    override fun write(value: AuthenticatorKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The state of an authenticator at MitID.
+ */
+
+enum class AuthenticatorState {
+    
+    /**
+     * Usable.
+     */
+    ACTIVE,
+    /**
+     * Not usable for now (wrong PINs or codes, or blocked by the citizen or support).
+     */
+    TEMPORARILY_LOCKED,
+    /**
+     * Never usable again.
+     */
+    PERMANENTLY_BLOCKED,
+    /**
+     * Withdrawn; never usable again.
+     */
+    REVOKED;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeAuthenticatorState: FfiConverterRustBuffer<AuthenticatorState> {
+    override fun read(buf: ByteBuffer) = try {
+        AuthenticatorState.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: AuthenticatorState) = 4UL
+
+    override fun write(value: AuthenticatorState, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What the biometric prompt reported.
+ */
+
+enum class BiometricOutcome {
+    
+    /**
+     * A biometric match.
+     */
+    SUCCESS,
+    /**
+     * The user dismissed the prompt.
+     */
+    CANCELLED,
+    /**
+     * Not recognised (or locked out by the platform).
+     */
+    FAILED,
+    /**
+     * The enrolled biometrics changed since the key was created: the key is invalid.
+     */
+    ENROLLMENT_CHANGED,
+    /**
+     * No biometric hardware, or nothing enrolled.
+     */
+    UNAVAILABLE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBiometricOutcome: FfiConverterRustBuffer<BiometricOutcome> {
+    override fun read(buf: ByteBuffer) = try {
+        BiometricOutcome.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: BiometricOutcome) = 4UL
+
+    override fun write(value: BiometricOutcome, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What to block from the app.
+ */
+sealed class BlockTarget {
+    
+    /**
+     * One authenticator, temporarily or permanently.
+     */
+    data class Authenticator(
+        /**
+         * Which one.
+         */
+        val `authenticatorId`: kotlin.String, 
+        /**
+         * `true`: it can never be used again.
+         */
+        val `permanent`: kotlin.Boolean) : BlockTarget()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The whole MitID, temporarily (support lifts it).
+     */
+    object WholeMitid : BlockTarget()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeBlockTarget : FfiConverterRustBuffer<BlockTarget>{
+    override fun read(buf: ByteBuffer): BlockTarget {
+        return when(buf.getInt()) {
+            1 -> BlockTarget.Authenticator(
+                FfiConverterString.read(buf),
+                FfiConverterBoolean.read(buf),
+                )
+            2 -> BlockTarget.WholeMitid
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: BlockTarget): ULong = when(value) {
+        is BlockTarget.Authenticator -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`authenticatorId`)
+                + FfiConverterBoolean.allocationSize(value.`permanent`)
+            )
+        }
+        is BlockTarget.WholeMitid -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: BlockTarget, buf: ByteBuffer) {
+        when(value) {
+            is BlockTarget.Authenticator -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`authenticatorId`, buf)
+                FfiConverterBoolean.write(value.`permanent`, buf)
+                Unit
+            }
+            is BlockTarget.WholeMitid -> {
+                buf.putInt(2)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * How the citizen binds the app to the login they see.
+ */
+
+enum class ChannelBindingKind {
+    
+    /**
+     * Type the 4-digit code the service provider shows.
+     */
+    CODE,
+    /**
+     * Scan the QR code the service provider shows.
+     */
+    QR;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeChannelBindingKind: FfiConverterRustBuffer<ChannelBindingKind> {
+    override fun read(buf: ByteBuffer) = try {
+        ChannelBindingKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ChannelBindingKind) = 4UL
+
+    override fun write(value: ChannelBindingKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What the citizen can start from the home screen or the menu.
+ */
+
+enum class HomeAction {
+    
+    /**
+     * Wait for and answer login requests.
+     */
+    APPROVE,
+    /**
+     * Change the PIN with the current PIN or biometrics.
+     */
+    CHANGE_PIN,
+    /**
+     * "Forgot your PIN code?": a temporary PIN (also the way out of a temporary lock).
+     */
+    TEMPORARY_PIN,
+    /**
+     * Turn biometric approval on (only with one user on the app).
+     */
+    ENABLE_BIOMETRICS,
+    /**
+     * Turn biometric approval off.
+     */
+    DISABLE_BIOMETRICS,
+    /**
+     * View the user ID.
+     */
+    VIEW_USER_ID,
+    /**
+     * Change the user ID.
+     */
+    CHANGE_USER_ID,
+    /**
+     * Self-service: send a new PIN to another app, block, password access.
+     */
+    SELF_SERVICE,
+    /**
+     * Activate the app anew for this user.
+     */
+    ACTIVATE_ANEW,
+    /**
+     * Remove the user from this app.
+     */
+    REMOVE_USER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeHomeAction: FfiConverterRustBuffer<HomeAction> {
+    override fun read(buf: ByteBuffer) = try {
+        HomeAction.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: HomeAction) = 4UL
+
+    override fun write(value: HomeAction, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The language of the core's texts.
+ */
+
+enum class Language {
+    
+    /**
+     * Danish (the default).
+     */
+    DANISH,
+    /**
+     * English.
+     */
+    ENGLISH;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLanguage: FfiConverterRustBuffer<Language> {
+    override fun read(buf: ByteBuffer) = try {
+        Language.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: Language) = 4UL
+
+    override fun write(value: Language, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Why an authenticator is temporarily locked.
+ */
+
+enum class LockReason {
+    
+    /**
+     * Three wrong PINs in a row: only a temporary PIN unlocks it.
+     */
+    PIN_FAILURES,
+    /**
+     * Wrong codes or passwords: the lock ends by itself.
+     */
+    CODE_FAILURES,
+    /**
+     * Blocked by the citizen.
+     */
+    CITIZEN_BLOCK,
+    /**
+     * Blocked by support or citizen service.
+     */
+    STAFF_BLOCK;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeLockReason: FfiConverterRustBuffer<LockReason> {
+    override fun read(buf: ByteBuffer) = try {
+        LockReason.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: LockReason) = 4UL
+
+    override fun write(value: LockReason, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+
+/**
+ * Everything that can go wrong in the app, as a distinct outcome for the UI. Branch on
+ * `code()`; show `message(language)`.
  */
 sealed class MitidException: kotlin.Exception() {
     
     /**
-     * An argument was rejected before any work was done.
+     * The chosen PIN breaks the PIN policy (or its repetition differs).
      */
-    class InvalidArgument(
+    class PinRejected(
         
         /**
-         * What was wrong, for logs.
+         * Which rule (its code is e.g. `pin_sequence`).
          */
-        val `reason`: kotlin.String
+        val `reason`: PinRejection
         ) : MitidException() {
         override val message
             get() = "reason=${ `reason` }"
     }
     
     /**
-     * The operation was cancelled through its handle before it finished.
+     * A temporary PIN has 8 digits.
+     */
+    class TemporaryPinFormat(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The activation code field is empty or not made of letters and digits.
+     */
+    class ActivationCodeFormat(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The user ID breaks a rule.
+     */
+    class UserIdInvalid(
+        
+        /**
+         * Which rule (`user_id_length`, `user_id_character`, `user_id_edge_space`,
+         * `user_id_ten_digits`, `user_id_is_cpr`).
+         */
+        val `rule`: kotlin.String
+        ) : MitidException() {
+        override val message
+            get() = "rule=${ `rule` }"
+    }
+    
+    /**
+     * The 4-digit code does not have 4 digits.
+     */
+    class ChannelCodeMalformed(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The scanned code is not a MitID QR code, or belongs to another login.
+     */
+    class ChannelQrMalformed(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The PIN was wrong; `remaining` tries are left before the app is locked.
+     */
+    class WrongPin(
+        
+        /**
+         * Tries left before the app is temporarily locked.
+         */
+        val `remaining`: kotlin.UInt
+        ) : MitidException() {
+        override val message
+            get() = "remaining=${ `remaining` }"
+    }
+    
+    /**
+     * The activation code or temporary PIN was wrong.
+     */
+    class WrongCode(
+        
+        /**
+         * Tries left, when the server said.
+         */
+        val `remaining`: kotlin.UInt?
+        ) : MitidException() {
+        override val message
+            get() = "remaining=${ `remaining` }"
+    }
+    
+    /**
+     * The app is temporarily locked (3 wrong PINs): a temporary PIN unlocks it.
+     */
+    class TemporarilyLocked(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The app is permanently blocked: it must be activated anew.
+     */
+    class PermanentlyBlocked(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The app was revoked: it must be activated anew.
+     */
+    class Revoked(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The MitID (or this app) is blocked by the citizen or support.
+     */
+    class Blocked(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The code is no longer valid.
+     */
+    class CodeExpired(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The code was already used.
+     */
+    class CodeUsed(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * Too many wrong entries: the code is void.
+     */
+    class TooManyTries(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The mobile number changed less than 5 days ago: no code by SMS.
+     */
+    class NumberChangedRecently(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * No mobile number on file.
+     */
+    class NoMobileNumber(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The person already has the maximum number of active apps.
+     */
+    class TooManyApps(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The user ID belongs to someone else.
+     */
+    class UserIdTaken(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The typed or scanned channel-binding value is wrong.
+     */
+    class ChannelBindingMismatch(
+        
+        /**
+         * Tries left before the login fails, when the server said.
+         */
+        val `remaining`: kotlin.UInt?
+        ) : MitidException() {
+        override val message
+            get() = "remaining=${ `remaining` }"
+    }
+    
+    /**
+     * The login request expired before it was answered.
+     */
+    class TransactionExpired(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The login request is no longer waiting (answered elsewhere, ended, or unknown).
+     */
+    class TransactionNotPending(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * This login needs the PIN or biometrics (swipe is not enough).
+     */
+    class FactorNotAllowed(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The server has no biometric key for this app.
+     */
+    class BiometricsNotEnabled(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The server knows nothing with that id.
+     */
+    class NotFound(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The server does not allow this (e.g. "Send new PIN" for this very app).
+     */
+    class Forbidden(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The server cannot be reached (no network, server down, timeout).
+     */
+    class ServerUnreachable(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The server's TLS key is not the pinned one: possibly an attack. Nothing was sent.
+     */
+    class ServerPinMismatch(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The server is busy with the same request; try again.
+     */
+    class ServerBusy(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The server refused with a code the app does not handle specially.
+     */
+    class ServerRejected(
+        
+        /**
+         * The server's stable error code (`code()` is `server_` followed by it).
+         */
+        val `serverCode`: kotlin.String
+        ) : MitidException() {
+        override val message
+            get() = "serverCode=${ `serverCode` }"
+    }
+    
+    /**
+     * The server's answer could not be understood.
+     */
+    class BadResponse(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The citizen dismissed the biometric prompt.
+     */
+    class BiometricsCancelled(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The biometric was not recognised.
+     */
+    class BiometricsFailed(
+        
+        /**
+         * Failures left before the PIN is required.
+         */
+        val `remaining`: kotlin.UInt
+        ) : MitidException() {
+        override val message
+            get() = "remaining=${ `remaining` }"
+    }
+    
+    /**
+     * Too many consecutive biometric failures: the PIN is required.
+     */
+    class BiometricsPinRequired(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The enrolled biometrics changed: biometrics were turned off; enable them again with
+     * the PIN.
+     */
+    class BiometricsInvalidated(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * No biometric hardware, or nothing enrolled.
+     */
+    class BiometricsUnavailable(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * Biometrics can only be used while the app has a single user.
+     */
+    class BiometricsNeedSingleUser(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * Biometrics are not turned on for this user on this app.
+     */
+    class BiometricsNotOn(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * No such user on this app.
+     */
+    class NoSuchUser(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * This user is already on this app.
+     */
+    class UserAlreadyOnApp(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The action does not fit the flow's current step.
+     */
+    class InvalidStep(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The operation was cancelled.
      */
     class Cancelled(
         ) : MitidException() {
@@ -2409,56 +9709,105 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
-     * The platform key store (Android Keystore, iOS Keychain/Secure Enclave) reported an error.
+     * The local store failed (`code()` is `storage_` followed by `detail`).
+     */
+    class Storage(
+        
+        /**
+         * The store's stable error code.
+         */
+        val `detail`: kotlin.String
+        ) : MitidException() {
+        override val message
+            get() = "detail=${ `detail` }"
+    }
+    
+    /**
+     * The device's key store failed (`code()` is `key_store_` followed by `detail`).
      */
     class KeyStore(
         
         /**
-         * The platform's description, for logs.
+         * The key store's stable error code.
          */
-        val `reason`: kotlin.String
+        val `detail`: kotlin.String
         ) : MitidException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "detail=${ `detail` }"
     }
     
     /**
-     * Foreign code (Kotlin/Swift) called from Rust threw something outside its declared
-     * errors, e.g. a `RuntimeException` or an unrelated Swift `Error`.
+     * The app is misconfigured (server address or pin).
      */
-    class Foreign(
-        
-        /**
-         * The foreign exception's description, for logs.
-         */
-        val `reason`: kotlin.String
+    class Config(
         ) : MitidException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = ""
     }
     
     /**
-     * A bug or broken invariant in the core.
+     * A bug or a broken invariant (`code()` is `internal_` followed by `detail`).
      */
     class Internal(
         
         /**
-         * What went wrong, for logs.
+         * A stable code naming the failure.
          */
-        val `reason`: kotlin.String
+        val `detail`: kotlin.String
         ) : MitidException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = "detail=${ `detail` }"
     }
     
 
     
         /**
-         * The stable code of this error: snake_case, never changed once released.
+         * The stable code the shells branch and localise on (snake_case, never changed once
+         * released), e.g. `wrong_pin`, `pin_sequence`, `server_replay`, `key_store_backend`.
          */ fun `code`(): kotlin.String {
             return FfiConverterString.lift(
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_mitid_bindings_fn_method_mitiderror_code(FfiConverterTypeMitidError.lower(this),
+        _status)
+}
+    )
+    }
+    
+
+    
+        /**
+         * Whether the same action may succeed if simply tried again later (network trouble).
+         */ fun `isTransient`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_mitiderror_is_transient(FfiConverterTypeMitidError.lower(this),
+        _status)
+}
+    )
+    }
+    
+
+    
+        /**
+         * The core's text for the citizen, in Danish or English.
+         */ fun `message`(`language`: Language): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_mitiderror_message(FfiConverterTypeMitidError.lower(this),
+        
+        FfiConverterTypeLanguage.lower(`language`),_status)
+}
+    )
+    }
+    
+
+    
+        /**
+         * Tries left, for the outcomes that count them (wrong PIN, wrong code, ...).
+         */ fun `remaining`(): kotlin.UInt? {
+            return FfiConverterOptionalUInt.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_mitiderror_remaining(FfiConverterTypeMitidError.lower(this),
         _status)
 }
     )
@@ -2492,17 +9841,70 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
         
 
         return when(buf.getInt()) {
-            1 -> MitidException.InvalidArgument(
+            1 -> MitidException.PinRejected(
+                FfiConverterTypePinRejection.read(buf),
+                )
+            2 -> MitidException.TemporaryPinFormat()
+            3 -> MitidException.ActivationCodeFormat()
+            4 -> MitidException.UserIdInvalid(
                 FfiConverterString.read(buf),
                 )
-            2 -> MitidException.Cancelled()
-            3 -> MitidException.KeyStore(
+            5 -> MitidException.ChannelCodeMalformed()
+            6 -> MitidException.ChannelQrMalformed()
+            7 -> MitidException.WrongPin(
+                FfiConverterUInt.read(buf),
+                )
+            8 -> MitidException.WrongCode(
+                FfiConverterOptionalUInt.read(buf),
+                )
+            9 -> MitidException.TemporarilyLocked()
+            10 -> MitidException.PermanentlyBlocked()
+            11 -> MitidException.Revoked()
+            12 -> MitidException.Blocked()
+            13 -> MitidException.CodeExpired()
+            14 -> MitidException.CodeUsed()
+            15 -> MitidException.TooManyTries()
+            16 -> MitidException.NumberChangedRecently()
+            17 -> MitidException.NoMobileNumber()
+            18 -> MitidException.TooManyApps()
+            19 -> MitidException.UserIdTaken()
+            20 -> MitidException.ChannelBindingMismatch(
+                FfiConverterOptionalUInt.read(buf),
+                )
+            21 -> MitidException.TransactionExpired()
+            22 -> MitidException.TransactionNotPending()
+            23 -> MitidException.FactorNotAllowed()
+            24 -> MitidException.BiometricsNotEnabled()
+            25 -> MitidException.NotFound()
+            26 -> MitidException.Forbidden()
+            27 -> MitidException.ServerUnreachable()
+            28 -> MitidException.ServerPinMismatch()
+            29 -> MitidException.ServerBusy()
+            30 -> MitidException.ServerRejected(
                 FfiConverterString.read(buf),
                 )
-            4 -> MitidException.Foreign(
+            31 -> MitidException.BadResponse()
+            32 -> MitidException.BiometricsCancelled()
+            33 -> MitidException.BiometricsFailed(
+                FfiConverterUInt.read(buf),
+                )
+            34 -> MitidException.BiometricsPinRequired()
+            35 -> MitidException.BiometricsInvalidated()
+            36 -> MitidException.BiometricsUnavailable()
+            37 -> MitidException.BiometricsNeedSingleUser()
+            38 -> MitidException.BiometricsNotOn()
+            39 -> MitidException.NoSuchUser()
+            40 -> MitidException.UserAlreadyOnApp()
+            41 -> MitidException.InvalidStep()
+            42 -> MitidException.Cancelled()
+            43 -> MitidException.Storage(
                 FfiConverterString.read(buf),
                 )
-            5 -> MitidException.Internal(
+            44 -> MitidException.KeyStore(
+                FfiConverterString.read(buf),
+                )
+            45 -> MitidException.Config()
+            46 -> MitidException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -2511,26 +9913,1091 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
 
     override fun allocationSize(value: MitidException): ULong {
         return when(value) {
-            is MitidException.InvalidArgument -> (
+            is MitidException.PinRejected -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterTypePinRejection.allocationSize(value.`reason`)
+            )
+            is MitidException.TemporaryPinFormat -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.ActivationCodeFormat -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.UserIdInvalid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`rule`)
+            )
+            is MitidException.ChannelCodeMalformed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.ChannelQrMalformed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.WrongPin -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUInt.allocationSize(value.`remaining`)
+            )
+            is MitidException.WrongCode -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterOptionalUInt.allocationSize(value.`remaining`)
+            )
+            is MitidException.TemporarilyLocked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.PermanentlyBlocked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.Revoked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.Blocked -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.CodeExpired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.CodeUsed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.TooManyTries -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.NumberChangedRecently -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.NoMobileNumber -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.TooManyApps -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.UserIdTaken -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.ChannelBindingMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterOptionalUInt.allocationSize(value.`remaining`)
+            )
+            is MitidException.TransactionExpired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.TransactionNotPending -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.FactorNotAllowed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.BiometricsNotEnabled -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.NotFound -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.Forbidden -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.ServerUnreachable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.ServerPinMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.ServerBusy -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.ServerRejected -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`serverCode`)
+            )
+            is MitidException.BadResponse -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.BiometricsCancelled -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.BiometricsFailed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterUInt.allocationSize(value.`remaining`)
+            )
+            is MitidException.BiometricsPinRequired -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.BiometricsInvalidated -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.BiometricsUnavailable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.BiometricsNeedSingleUser -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.BiometricsNotOn -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.NoSuchUser -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.UserAlreadyOnApp -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.InvalidStep -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
             )
             is MitidException.Cancelled -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
+            is MitidException.Storage -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`detail`)
+            )
             is MitidException.KeyStore -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterString.allocationSize(value.`reason`)
+                + FfiConverterString.allocationSize(value.`detail`)
             )
-            is MitidException.Foreign -> (
+            is MitidException.Config -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterString.allocationSize(value.`reason`)
             )
             is MitidException.Internal -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`detail`)
+            )
+        }
+    }
+
+    override fun write(value: MitidException, buf: ByteBuffer) {
+        when(value) {
+            is MitidException.PinRejected -> {
+                buf.putInt(1)
+                FfiConverterTypePinRejection.write(value.`reason`, buf)
+                Unit
+            }
+            is MitidException.TemporaryPinFormat -> {
+                buf.putInt(2)
+                Unit
+            }
+            is MitidException.ActivationCodeFormat -> {
+                buf.putInt(3)
+                Unit
+            }
+            is MitidException.UserIdInvalid -> {
+                buf.putInt(4)
+                FfiConverterString.write(value.`rule`, buf)
+                Unit
+            }
+            is MitidException.ChannelCodeMalformed -> {
+                buf.putInt(5)
+                Unit
+            }
+            is MitidException.ChannelQrMalformed -> {
+                buf.putInt(6)
+                Unit
+            }
+            is MitidException.WrongPin -> {
+                buf.putInt(7)
+                FfiConverterUInt.write(value.`remaining`, buf)
+                Unit
+            }
+            is MitidException.WrongCode -> {
+                buf.putInt(8)
+                FfiConverterOptionalUInt.write(value.`remaining`, buf)
+                Unit
+            }
+            is MitidException.TemporarilyLocked -> {
+                buf.putInt(9)
+                Unit
+            }
+            is MitidException.PermanentlyBlocked -> {
+                buf.putInt(10)
+                Unit
+            }
+            is MitidException.Revoked -> {
+                buf.putInt(11)
+                Unit
+            }
+            is MitidException.Blocked -> {
+                buf.putInt(12)
+                Unit
+            }
+            is MitidException.CodeExpired -> {
+                buf.putInt(13)
+                Unit
+            }
+            is MitidException.CodeUsed -> {
+                buf.putInt(14)
+                Unit
+            }
+            is MitidException.TooManyTries -> {
+                buf.putInt(15)
+                Unit
+            }
+            is MitidException.NumberChangedRecently -> {
+                buf.putInt(16)
+                Unit
+            }
+            is MitidException.NoMobileNumber -> {
+                buf.putInt(17)
+                Unit
+            }
+            is MitidException.TooManyApps -> {
+                buf.putInt(18)
+                Unit
+            }
+            is MitidException.UserIdTaken -> {
+                buf.putInt(19)
+                Unit
+            }
+            is MitidException.ChannelBindingMismatch -> {
+                buf.putInt(20)
+                FfiConverterOptionalUInt.write(value.`remaining`, buf)
+                Unit
+            }
+            is MitidException.TransactionExpired -> {
+                buf.putInt(21)
+                Unit
+            }
+            is MitidException.TransactionNotPending -> {
+                buf.putInt(22)
+                Unit
+            }
+            is MitidException.FactorNotAllowed -> {
+                buf.putInt(23)
+                Unit
+            }
+            is MitidException.BiometricsNotEnabled -> {
+                buf.putInt(24)
+                Unit
+            }
+            is MitidException.NotFound -> {
+                buf.putInt(25)
+                Unit
+            }
+            is MitidException.Forbidden -> {
+                buf.putInt(26)
+                Unit
+            }
+            is MitidException.ServerUnreachable -> {
+                buf.putInt(27)
+                Unit
+            }
+            is MitidException.ServerPinMismatch -> {
+                buf.putInt(28)
+                Unit
+            }
+            is MitidException.ServerBusy -> {
+                buf.putInt(29)
+                Unit
+            }
+            is MitidException.ServerRejected -> {
+                buf.putInt(30)
+                FfiConverterString.write(value.`serverCode`, buf)
+                Unit
+            }
+            is MitidException.BadResponse -> {
+                buf.putInt(31)
+                Unit
+            }
+            is MitidException.BiometricsCancelled -> {
+                buf.putInt(32)
+                Unit
+            }
+            is MitidException.BiometricsFailed -> {
+                buf.putInt(33)
+                FfiConverterUInt.write(value.`remaining`, buf)
+                Unit
+            }
+            is MitidException.BiometricsPinRequired -> {
+                buf.putInt(34)
+                Unit
+            }
+            is MitidException.BiometricsInvalidated -> {
+                buf.putInt(35)
+                Unit
+            }
+            is MitidException.BiometricsUnavailable -> {
+                buf.putInt(36)
+                Unit
+            }
+            is MitidException.BiometricsNeedSingleUser -> {
+                buf.putInt(37)
+                Unit
+            }
+            is MitidException.BiometricsNotOn -> {
+                buf.putInt(38)
+                Unit
+            }
+            is MitidException.NoSuchUser -> {
+                buf.putInt(39)
+                Unit
+            }
+            is MitidException.UserAlreadyOnApp -> {
+                buf.putInt(40)
+                Unit
+            }
+            is MitidException.InvalidStep -> {
+                buf.putInt(41)
+                Unit
+            }
+            is MitidException.Cancelled -> {
+                buf.putInt(42)
+                Unit
+            }
+            is MitidException.Storage -> {
+                buf.putInt(43)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is MitidException.KeyStore -> {
+                buf.putInt(44)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is MitidException.Config -> {
+                buf.putInt(45)
+                Unit
+            }
+            is MitidException.Internal -> {
+                buf.putInt(46)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+
+}
+
+
+
+/**
+ * The screens of a PIN change.
+ */
+sealed class PinChangeStep {
+    
+    /**
+     * Enter the current PIN, or use biometrics when offered.
+     */
+    data class EnterCurrentPin(
+        /**
+         * Whether "use biometrics" is offered.
+         */
+        val `biometricsOffered`: kotlin.Boolean) : PinChangeStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Choose the new 6-digit PIN.
+     */
+    object ChooseNewPin : PinChangeStep()
+    
+    
+    /**
+     * Repeat the new PIN.
+     */
+    object RepeatNewPin : PinChangeStep()
+    
+    
+    /**
+     * The server could not be reached: call `retry()`. The old PIN works until the server
+     * confirmed the new one.
+     */
+    object Interrupted : PinChangeStep()
+    
+    
+    /**
+     * Approve with biometrics from now on? (Only with one user on the app.)
+     */
+    data class ChooseBiometrics(
+        /**
+         * Whether biometrics are on now.
+         */
+        val `currentlyEnabled`: kotlin.Boolean) : PinChangeStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The PIN is changed.
+     */
+    object Done : PinChangeStep()
+    
+    
+    /**
+     * The change cannot continue (`lastError()` says why).
+     */
+    object Ended : PinChangeStep()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePinChangeStep : FfiConverterRustBuffer<PinChangeStep>{
+    override fun read(buf: ByteBuffer): PinChangeStep {
+        return when(buf.getInt()) {
+            1 -> PinChangeStep.EnterCurrentPin(
+                FfiConverterBoolean.read(buf),
+                )
+            2 -> PinChangeStep.ChooseNewPin
+            3 -> PinChangeStep.RepeatNewPin
+            4 -> PinChangeStep.Interrupted
+            5 -> PinChangeStep.ChooseBiometrics(
+                FfiConverterBoolean.read(buf),
+                )
+            6 -> PinChangeStep.Done
+            7 -> PinChangeStep.Ended
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: PinChangeStep): ULong = when(value) {
+        is PinChangeStep.EnterCurrentPin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`biometricsOffered`)
+            )
+        }
+        is PinChangeStep.ChooseNewPin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is PinChangeStep.RepeatNewPin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is PinChangeStep.Interrupted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is PinChangeStep.ChooseBiometrics -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`currentlyEnabled`)
+            )
+        }
+        is PinChangeStep.Done -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is PinChangeStep.Ended -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: PinChangeStep, buf: ByteBuffer) {
+        when(value) {
+            is PinChangeStep.EnterCurrentPin -> {
+                buf.putInt(1)
+                FfiConverterBoolean.write(value.`biometricsOffered`, buf)
+                Unit
+            }
+            is PinChangeStep.ChooseNewPin -> {
+                buf.putInt(2)
+                Unit
+            }
+            is PinChangeStep.RepeatNewPin -> {
+                buf.putInt(3)
+                Unit
+            }
+            is PinChangeStep.Interrupted -> {
+                buf.putInt(4)
+                Unit
+            }
+            is PinChangeStep.ChooseBiometrics -> {
+                buf.putInt(5)
+                FfiConverterBoolean.write(value.`currentlyEnabled`, buf)
+                Unit
+            }
+            is PinChangeStep.Done -> {
+                buf.putInt(6)
+                Unit
+            }
+            is PinChangeStep.Ended -> {
+                buf.putInt(7)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * Why a new PIN was refused; `code` it with the error's `code()` (e.g. `pin_sequence`).
+ */
+
+enum class PinRejection {
+    
+    /**
+     * Not exactly six digits (`pin_format`).
+     */
+    FORMAT,
+    /**
+     * One digit repeated six times, such as 111111 (`pin_repeated_digit`).
+     */
+    REPEATED_DIGIT,
+    /**
+     * An ascending or descending run such as 123456 or 987654 (`pin_sequence`).
+     */
+    SEQUENCE,
+    /**
+     * A repeating shape: abcabc, abccba or ababab (`pin_pattern`).
+     */
+    PATTERN,
+    /**
+     * The citizen's birth date (`pin_birthdate`).
+     */
+    BIRTH_DATE,
+    /**
+     * Among the most popular PINs (`pin_blocklisted`).
+     */
+    BLOCKLISTED,
+    /**
+     * The new PIN and its repetition differ (`pin_mismatch`).
+     */
+    MISMATCH,
+    /**
+     * The new PIN equals the current one (`pin_same_as_current`).
+     */
+    SAME_AS_CURRENT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePinRejection: FfiConverterRustBuffer<PinRejection> {
+    override fun read(buf: ByteBuffer) = try {
+        PinRejection.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: PinRejection) = 4UL
+
+    override fun write(value: PinRejection, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The screens of a PIN reset with a temporary PIN.
+ */
+sealed class PinResetStep {
+    
+    /**
+     * Enter the 8-digit temporary PIN from the SMS.
+     */
+    object EnterTemporaryPin : PinResetStep()
+    
+    
+    /**
+     * Choose the new 6-digit PIN.
+     */
+    object ChooseNewPin : PinResetStep()
+    
+    
+    /**
+     * Repeat the new PIN.
+     */
+    object RepeatNewPin : PinResetStep()
+    
+    
+    /**
+     * The server could not be reached: call `retry()`.
+     */
+    object Interrupted : PinResetStep()
+    
+    
+    /**
+     * Approve with biometrics from now on? (Only with one user on the app.)
+     */
+    data class ChooseBiometrics(
+        /**
+         * Whether biometrics are on now.
+         */
+        val `currentlyEnabled`: kotlin.Boolean) : PinResetStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The new PIN is in force (and a temporary lock is lifted).
+     */
+    object Done : PinResetStep()
+    
+    
+    /**
+     * The reset cannot continue (`lastError()` says why).
+     */
+    object Ended : PinResetStep()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePinResetStep : FfiConverterRustBuffer<PinResetStep>{
+    override fun read(buf: ByteBuffer): PinResetStep {
+        return when(buf.getInt()) {
+            1 -> PinResetStep.EnterTemporaryPin
+            2 -> PinResetStep.ChooseNewPin
+            3 -> PinResetStep.RepeatNewPin
+            4 -> PinResetStep.Interrupted
+            5 -> PinResetStep.ChooseBiometrics(
+                FfiConverterBoolean.read(buf),
+                )
+            6 -> PinResetStep.Done
+            7 -> PinResetStep.Ended
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: PinResetStep): ULong = when(value) {
+        is PinResetStep.EnterTemporaryPin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is PinResetStep.ChooseNewPin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is PinResetStep.RepeatNewPin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is PinResetStep.Interrupted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is PinResetStep.ChooseBiometrics -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterBoolean.allocationSize(value.`currentlyEnabled`)
+            )
+        }
+        is PinResetStep.Done -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is PinResetStep.Ended -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: PinResetStep, buf: ByteBuffer) {
+        when(value) {
+            is PinResetStep.EnterTemporaryPin -> {
+                buf.putInt(1)
+                Unit
+            }
+            is PinResetStep.ChooseNewPin -> {
+                buf.putInt(2)
+                Unit
+            }
+            is PinResetStep.RepeatNewPin -> {
+                buf.putInt(3)
+                Unit
+            }
+            is PinResetStep.Interrupted -> {
+                buf.putInt(4)
+                Unit
+            }
+            is PinResetStep.ChooseBiometrics -> {
+                buf.putInt(5)
+                FfiConverterBoolean.write(value.`currentlyEnabled`, buf)
+                Unit
+            }
+            is PinResetStep.Done -> {
+                buf.putInt(6)
+                Unit
+            }
+            is PinResetStep.Ended -> {
+                buf.putInt(7)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+
+
+/**
+ * What the app's platform implementations throw (`PlatformException` in Kotlin,
+ * `PlatformError` in Swift): `PlatformKeyStore`, `PlatformSecretStore`,
+ * `PlatformBiometricPrompt`, `PlatformClock`, and the exported `SoftwareKeyStore`.
+ *
+ * The variants mirror the core's key store errors one to one, so an implementation reports
+ * exactly what the platform said; the core turns them into the public `MitidError`
+ * (`key_store_*`, `biometrics_*`). Messages never contain key material or secret values.
+ */
+sealed class PlatformException: kotlin.Exception() {
+    
+    /**
+     * No key (or secret) exists under this alias.
+     */
+    class KeyNotFound(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A key already exists under this alias (keys are never replaced implicitly).
+     */
+    class KeyAlreadyExists(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The key was permanently invalidated because the enrolled biometrics changed
+     * (Android `KeyPermanentlyInvalidatedException`, iOS `.biometryCurrentSet` key gone).
+     */
+    class KeyInvalidated(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The user dismissed the biometric prompt.
+     */
+    class UserCancelled(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The biometric was not recognised (or the platform locked biometrics out).
+     */
+    class AuthenticationFailed(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The secure hardware is not available.
+     */
+    class HardwareUnavailable(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * A stored key or secret is damaged.
+     */
+    class StorageCorrupt(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The key that sealed the stored keys is gone (software store only).
+     */
+    class WrappingKeyLost(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The alias or secret name is empty, too long or has control characters.
+     */
+    class InvalidName(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * Contradictory key options (`biometric_bound` needs `user_authentication`).
+     */
+    class InvalidOptions(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The public key is not a 65-byte uncompressed P-256 point.
+     */
+    class InvalidPublicKey(
+        ) : PlatformException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * Another platform failure; `code` is a stable machine string of the implementation.
+     */
+    class Backend(
+        
+        /**
+         * A stable code chosen by the implementation, e.g. `keystore_provider`.
+         */
+        val `code`: kotlin.String, 
+        
+        /**
+         * A description for logs (never a secret).
+         */
+        val `reason`: kotlin.String
+        ) : PlatformException() {
+        override val message
+            get() = "code=${ `code` }, reason=${ `reason` }"
+    }
+    
+    /**
+     * The Kotlin or Swift implementation threw something other than a
+     * `PlatformException` / `PlatformError` (set by the bindings, not thrown by apps).
+     */
+    class Foreign(
+        
+        /**
+         * The foreign exception's description, for logs.
+         */
+        val `reason`: kotlin.String
+        ) : PlatformException() {
+        override val message
+            get() = "reason=${ `reason` }"
+    }
+    
+
+    
+        /**
+         * The stable code of this error (the core's key store code; `foreign` for an
+         * unexpected exception).
+         */ fun `code`(): kotlin.String {
+            return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformerror_code(FfiConverterTypePlatformError.lower(this),
+        _status)
+}
+    )
+    }
+    
+
+    
+
+    // The local Rust `Display`/`Debug` implementation.
+    override fun toString(): String {
+        return FfiConverterString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformerror_uniffi_trait_display(FfiConverterTypePlatformError.lower(this),
+        _status)
+}
+    )
+    }
+
+    companion object ErrorHandler : UniffiRustCallStatusErrorHandler<PlatformException> {
+        override fun lift(error_buf: RustBuffer.ByValue): PlatformException = FfiConverterTypePlatformError.lift(error_buf)
+    }
+
+    
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlatformError : FfiConverterRustBuffer<PlatformException> {
+    override fun read(buf: ByteBuffer): PlatformException {
+        
+
+        return when(buf.getInt()) {
+            1 -> PlatformException.KeyNotFound()
+            2 -> PlatformException.KeyAlreadyExists()
+            3 -> PlatformException.KeyInvalidated()
+            4 -> PlatformException.UserCancelled()
+            5 -> PlatformException.AuthenticationFailed()
+            6 -> PlatformException.HardwareUnavailable()
+            7 -> PlatformException.StorageCorrupt()
+            8 -> PlatformException.WrappingKeyLost()
+            9 -> PlatformException.InvalidName()
+            10 -> PlatformException.InvalidOptions()
+            11 -> PlatformException.InvalidPublicKey()
+            12 -> PlatformException.Backend(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                )
+            13 -> PlatformException.Foreign(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: PlatformException): ULong {
+        return when(value) {
+            is PlatformException.KeyNotFound -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.KeyAlreadyExists -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.KeyInvalidated -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.UserCancelled -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.AuthenticationFailed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.HardwareUnavailable -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.StorageCorrupt -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.WrappingKeyLost -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.InvalidName -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.InvalidOptions -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.InvalidPublicKey -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is PlatformException.Backend -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`code`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is PlatformException.Foreign -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
@@ -2538,29 +11005,60 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
         }
     }
 
-    override fun write(value: MitidException, buf: ByteBuffer) {
+    override fun write(value: PlatformException, buf: ByteBuffer) {
         when(value) {
-            is MitidException.InvalidArgument -> {
+            is PlatformException.KeyNotFound -> {
                 buf.putInt(1)
-                FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is MitidException.Cancelled -> {
+            is PlatformException.KeyAlreadyExists -> {
                 buf.putInt(2)
                 Unit
             }
-            is MitidException.KeyStore -> {
+            is PlatformException.KeyInvalidated -> {
                 buf.putInt(3)
-                FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is MitidException.Foreign -> {
+            is PlatformException.UserCancelled -> {
                 buf.putInt(4)
+                Unit
+            }
+            is PlatformException.AuthenticationFailed -> {
+                buf.putInt(5)
+                Unit
+            }
+            is PlatformException.HardwareUnavailable -> {
+                buf.putInt(6)
+                Unit
+            }
+            is PlatformException.StorageCorrupt -> {
+                buf.putInt(7)
+                Unit
+            }
+            is PlatformException.WrappingKeyLost -> {
+                buf.putInt(8)
+                Unit
+            }
+            is PlatformException.InvalidName -> {
+                buf.putInt(9)
+                Unit
+            }
+            is PlatformException.InvalidOptions -> {
+                buf.putInt(10)
+                Unit
+            }
+            is PlatformException.InvalidPublicKey -> {
+                buf.putInt(11)
+                Unit
+            }
+            is PlatformException.Backend -> {
+                buf.putInt(12)
+                FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is MitidException.Internal -> {
-                buf.putInt(5)
+            is PlatformException.Foreign -> {
+                buf.putInt(13)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -2571,41 +11069,571 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
 
 
 
+/**
+ * What the simulated biometric sensor answers to the next prompt.
+ */
 
-
-
-
-
-        /**
-         * Checks a key alias: 1 to 64 characters of `[a-z0-9._-]`.
-         * Returns `MitidError::InvalidArgument` otherwise.
-         */
-    @Throws(MitidException::class) fun `checkAlias`(`alias`: kotlin.String)
-        = 
-    uniffiRustCallWithError(MitidException) { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_func_check_alias(
+enum class SimulatedBiometricResult {
     
-        
-        FfiConverterString.lower(`alias`),_status)
+    /**
+     * The user is recognised.
+     */
+    SUCCESS,
+    /**
+     * The user dismisses the prompt (`UserCancelled`).
+     */
+    CANCELLED,
+    /**
+     * The biometric is not recognised (`AuthenticationFailed`).
+     */
+    FAILED;
+
+    
+
+
+    companion object
 }
-    
-    
 
-        /**
-         * Describes the native library.
-         */ fun `coreInfo`(): CoreInfo {
-            return FfiConverterTypeCoreInfo.lift(
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_func_core_info(
-    
-        _status)
-}
-    )
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSimulatedBiometricResult: FfiConverterRustBuffer<SimulatedBiometricResult> {
+    override fun read(buf: ByteBuffer) = try {
+        SimulatedBiometricResult.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
     }
+
+    override fun allocationSize(value: SimulatedBiometricResult) = 4UL
+
+    override fun write(value: SimulatedBiometricResult, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * A user's state as the home screen tells it.
+ */
+
+enum class UserStatus {
+    
+    /**
+     * Ready for use.
+     */
+    READY,
+    /**
+     * Temporarily locked after wrong PINs: a temporary PIN unlocks it.
+     */
+    TEMPORARILY_LOCKED,
+    /**
+     * Blocked by the citizen or support: support lifts it.
+     */
+    BLOCKED,
+    /**
+     * Permanently blocked: activate the app anew.
+     */
+    PERMANENTLY_BLOCKED,
+    /**
+     * Revoked: activate the app anew.
+     */
+    REVOKED;
+
     
 
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserStatus: FfiConverterRustBuffer<UserStatus> {
+    override fun read(buf: ByteBuffer) = try {
+        UserStatus.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: UserStatus) = 4UL
+
+    override fun write(value: UserStatus, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
+    override fun read(buf: ByteBuffer): kotlin.UInt? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterUInt.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.UInt?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterUInt.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterUInt.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
+    override fun read(buf: ByteBuffer): kotlin.Boolean? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterBoolean.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Boolean?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterBoolean.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Boolean?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterBoolean.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?> {
+    override fun read(buf: ByteBuffer): kotlin.String? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterString.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.String?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.String?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterString.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteArray?> {
+    override fun read(buf: ByteBuffer): kotlin.ByteArray? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterByteArray.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ByteArray?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterByteArray.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ByteArray?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterByteArray.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypePlatformClock: FfiConverterRustBuffer<PlatformClock?> {
+    override fun read(buf: ByteBuffer): PlatformClock? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePlatformClock.read(buf)
+    }
+
+    override fun allocationSize(value: PlatformClock?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePlatformClock.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PlatformClock?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePlatformClock.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeUserSummary: FfiConverterRustBuffer<UserSummary?> {
+    override fun read(buf: ByteBuffer): UserSummary? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeUserSummary.read(buf)
+    }
+
+    override fun allocationSize(value: UserSummary?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeUserSummary.allocationSize(value)
+        }
+    }
+
+    override fun write(value: UserSummary?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeUserSummary.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeLockReason: FfiConverterRustBuffer<LockReason?> {
+    override fun read(buf: ByteBuffer): LockReason? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeLockReason.read(buf)
+    }
+
+    override fun allocationSize(value: LockReason?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeLockReason.allocationSize(value)
+        }
+    }
+
+    override fun write(value: LockReason?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeLockReason.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeMitidError: FfiConverterRustBuffer<MitidException?> {
+    override fun read(buf: ByteBuffer): MitidException? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeMitidError.read(buf)
+    }
+
+    override fun allocationSize(value: MitidException?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeMitidError.allocationSize(value)
+        }
+    }
+
+    override fun write(value: MitidException?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeMitidError.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypePinRejection: FfiConverterRustBuffer<PinRejection?> {
+    override fun read(buf: ByteBuffer): PinRejection? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypePinRejection.read(buf)
+    }
+
+    override fun allocationSize(value: PinRejection?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypePinRejection.allocationSize(value)
+        }
+    }
+
+    override fun write(value: PinRejection?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypePinRejection.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
+    override fun read(buf: ByteBuffer): List<kotlin.String> {
+        val len = buf.getInt()
+        return List<kotlin.String>(len) {
+            FfiConverterString.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.String>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterString.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.String>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterString.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeAuthenticatorSummary: FfiConverterRustBuffer<List<AuthenticatorSummary>> {
+    override fun read(buf: ByteBuffer): List<AuthenticatorSummary> {
+        val len = buf.getInt()
+        return List<AuthenticatorSummary>(len) {
+            FfiConverterTypeAuthenticatorSummary.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<AuthenticatorSummary>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeAuthenticatorSummary.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<AuthenticatorSummary>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeAuthenticatorSummary.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeHomeUser: FfiConverterRustBuffer<List<HomeUser>> {
+    override fun read(buf: ByteBuffer): List<HomeUser> {
+        val len = buf.getInt()
+        return List<HomeUser>(len) {
+            FfiConverterTypeHomeUser.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<HomeUser>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeHomeUser.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<HomeUser>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeHomeUser.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeUserSummary: FfiConverterRustBuffer<List<UserSummary>> {
+    override fun read(buf: ByteBuffer): List<UserSummary> {
+        val len = buf.getInt()
+        return List<UserSummary>(len) {
+            FfiConverterTypeUserSummary.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<UserSummary>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeUserSummary.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<UserSummary>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeUserSummary.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeApprovalFactor: FfiConverterRustBuffer<List<ApprovalFactor>> {
+    override fun read(buf: ByteBuffer): List<ApprovalFactor> {
+        val len = buf.getInt()
+        return List<ApprovalFactor>(len) {
+            FfiConverterTypeApprovalFactor.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<ApprovalFactor>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeApprovalFactor.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<ApprovalFactor>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeApprovalFactor.write(it, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceTypeHomeAction: FfiConverterRustBuffer<List<HomeAction>> {
+    override fun read(buf: ByteBuffer): List<HomeAction> {
+        val len = buf.getInt()
+        return List<HomeAction>(len) {
+            FfiConverterTypeHomeAction.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<HomeAction>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterTypeHomeAction.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<HomeAction>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterTypeHomeAction.write(it, buf)
+        }
+    }
+}
+
+
+
+
+
+
+
+
         /**
-         * The version of the bindings crate (and so of the core it wraps).
+         * The version of the native library (and so of the core it wraps).
          */ fun `coreVersion`(): kotlin.String {
             return FfiConverterString.lift(
     uniffiRustCall() { _status ->
@@ -2618,24 +11646,18 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
     
 
         /**
-         * Waits `delay_ms` on the tokio runtime, then returns `message`.
-         * An empty message is rejected with `MitidError::InvalidArgument` after the wait.
-         */
-    @Throws(MitidException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-     suspend fun `delayedEcho`(`message`: kotlin.String, `delayMs`: kotlin.ULong) : kotlin.String {
-        return uniffiRustCallAsync(
-        UniffiLib.uniffi_mitid_bindings_fn_func_delayed_echo(
-        FfiConverterString.lower(`message`),
-        FfiConverterULong.lower(`delayMs`),),
-        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterString.lift(it) },
-        // Error FFI converter
-        MitidException.ErrorHandler,
+         * The PIN policy's verdict for a PIN the citizen is choosing, without the server (the
+         * flows check the same rules): `null`/`nil` if the PIN is acceptable, else the reason.
+         */ fun `checkNewPin`(`pin`: kotlin.String): PinRejection? {
+            return FfiConverterOptionalTypePinRejection.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_func_check_new_pin(
+    
+        
+        FfiConverterString.lower(`pin`),_status)
+}
     )
     }
+    
 
 

@@ -1,0 +1,227 @@
+// Screen-state adapters over the core's flows: what a Compose (or any) UI observes.
+// Platform-neutral Kotlin (kotlinx-coroutines only): compiled and tested on the JVM by
+// scripts/test-kotlin.sh, used by the app module on Android. No rules here: every step,
+// error and decision comes from the core; these classes only publish them as StateFlows
+// and run one action at a time.
+package dk.mitid.core.screens
+
+import dk.mitid.core.ActivationFlow
+import dk.mitid.core.ActivationStep
+import dk.mitid.core.App
+import dk.mitid.core.ApprovalFlow
+import dk.mitid.core.ApprovalStep
+import dk.mitid.core.ApprovalWait
+import dk.mitid.core.Home
+import dk.mitid.core.MitidException
+import dk.mitid.core.PinChangeFlow
+import dk.mitid.core.PinChangeStep
+import dk.mitid.core.PinResetFlow
+import dk.mitid.core.PinResetStep
+import kotlinx.coroutines.flow.MutableStateFlow
+import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.flow.asStateFlow
+import kotlinx.coroutines.sync.Mutex
+import kotlinx.coroutines.sync.withLock
+
+/** What a screen shows: the flow's [step], the [error] shown on it, and whether an action is [busy]. */
+data class ScreenState<S>(val step: S, val error: MitidException? = null, val busy: Boolean = false)
+
+/**
+ * Runs a flow's actions one at a time and publishes the resulting [ScreenState]. After a
+ * failed action the state shows the flow's own step and error (the core decides where a
+ * failure leads), so the UI never guesses.
+ */
+class FlowScreenModel<S>(
+    private val currentStep: () -> S,
+    private val currentError: () -> MitidException?,
+) {
+    private val mutable = MutableStateFlow(ScreenState(currentStep(), currentError()))
+    private val running = Mutex()
+
+    /** The state to render. */
+    val state: StateFlow<ScreenState<S>> = mutable.asStateFlow()
+
+    /** Runs [action] (one at a time) and publishes where it left the flow. */
+    suspend fun perform(action: suspend () -> S): Result<S> = running.withLock {
+        mutable.value = mutable.value.copy(busy = true)
+        try {
+            val next = action()
+            mutable.value = ScreenState(next, currentError())
+            Result.success(next)
+        } catch (e: MitidException) {
+            mutable.value = ScreenState(currentStep(), currentError() ?: e)
+            Result.failure(e)
+        }
+    }
+}
+
+/** The activation screens. Closing it releases the flow. */
+class ActivationScreen(private val flow: ActivationFlow) : AutoCloseable {
+    private val model = FlowScreenModel(flow::step, flow::lastError)
+
+    /** The state to render. */
+    val state: StateFlow<ScreenState<ActivationStep>> get() = model.state
+
+    /** Enter the user ID. */
+    suspend fun submitUserId(userId: String) = model.perform { flow.submitUserId(userId) }
+
+    /** Enter the activation code. */
+    suspend fun submitActivationCode(code: String) = model.perform { flow.submitActivationCode(code) }
+
+    /** Enter the temporary PIN from the SMS. */
+    suspend fun submitTemporaryPin(pin: String) = model.perform { flow.submitTemporaryPin(pin) }
+
+    /** Choose the new PIN. */
+    suspend fun submitNewPin(pin: String) = model.perform { flow.submitNewPin(pin) }
+
+    /** Repeat the new PIN. */
+    suspend fun submitRepeatPin(pin: String) = model.perform { flow.submitRepeatPin(pin) }
+
+    /** Try the interrupted step again. */
+    suspend fun retry() = model.perform { flow.retry() }
+
+    /** Biometrics yes or no. */
+    suspend fun chooseBiometrics(enable: Boolean) = model.perform { flow.chooseBiometrics(enable) }
+
+    /** Notifications yes or no. */
+    suspend fun chooseNotifications(allow: Boolean) = model.perform { flow.chooseNotifications(allow) }
+
+    /** Give up. */
+    suspend fun cancel() = model.perform { flow.cancel() }
+
+    override fun close() = flow.close()
+}
+
+/**
+ * The approval screens of one user. [waitForRequest] suspends until a request arrives (or the
+ * wait ends); [stopWaiting] cancels it from any thread, e.g. when the screen goes away.
+ */
+class ApprovalScreen(private val flow: ApprovalFlow) : AutoCloseable {
+    private val model = FlowScreenModel(flow::step, flow::lastError)
+
+    @Volatile
+    private var wait: ApprovalWait? = null
+
+    /** The state to render. */
+    val state: StateFlow<ScreenState<ApprovalStep>> get() = model.state
+
+    /** Waits up to [seconds] (at most 30) for a request. */
+    suspend fun waitForRequest(seconds: UInt = 30u) = model.perform {
+        flow.waitForRequest(seconds).use { handle ->
+            wait = handle
+            try {
+                handle.outcome()
+            } finally {
+                wait = null
+            }
+        }
+    }
+
+    /** Stops a running [waitForRequest] (the step returns to idle). */
+    fun stopWaiting() {
+        wait?.cancel()
+    }
+
+    /** The code shown by the service provider. */
+    suspend fun enterCode(code: String) = model.perform { flow.enterCode(code) }
+
+    /** The scanned QR token. */
+    suspend fun scanQr(token: String) = model.perform { flow.scanQr(token) }
+
+    /** Approve with a swipe. */
+    suspend fun approveWithSwipe() = model.perform { flow.approveWithSwipe() }
+
+    /** Approve with the PIN. */
+    suspend fun approveWithPin(pin: String) = model.perform { flow.approveWithPin(pin) }
+
+    /** Approve with biometrics. */
+    suspend fun approveWithBiometrics() = model.perform { flow.approveWithBiometrics() }
+
+    /** Reject. */
+    suspend fun reject() = model.perform { flow.reject() }
+
+    override fun close() {
+        stopWaiting()
+        flow.close()
+    }
+}
+
+/** The PIN-change screens. */
+class PinChangeScreen(private val flow: PinChangeFlow) : AutoCloseable {
+    private val model = FlowScreenModel(flow::step, flow::lastError)
+
+    /** The state to render. */
+    val state: StateFlow<ScreenState<PinChangeStep>> get() = model.state
+
+    /** Enter the current PIN. */
+    suspend fun submitCurrentPin(pin: String) = model.perform { flow.submitCurrentPin(pin) }
+
+    /** Use biometrics instead of the current PIN. */
+    suspend fun useBiometrics() = model.perform { flow.useBiometrics() }
+
+    /** Choose the new PIN. */
+    suspend fun submitNewPin(pin: String) = model.perform { flow.submitNewPin(pin) }
+
+    /** Repeat the new PIN. */
+    suspend fun submitRepeatPin(pin: String) = model.perform { flow.submitRepeatPin(pin) }
+
+    /** Try the interrupted change again. */
+    suspend fun retry() = model.perform { flow.retry() }
+
+    /** Biometrics yes or no. */
+    suspend fun chooseBiometrics(enable: Boolean) = model.perform { flow.chooseBiometrics(enable) }
+
+    override fun close() = flow.close()
+}
+
+/** The screens of a new PIN with a temporary PIN. */
+class PinResetScreen(private val flow: PinResetFlow) : AutoCloseable {
+    private val model = FlowScreenModel(flow::step, flow::lastError)
+
+    /** The state to render. */
+    val state: StateFlow<ScreenState<PinResetStep>> get() = model.state
+
+    /** Enter the temporary PIN. */
+    suspend fun submitTemporaryPin(pin: String) = model.perform { flow.submitTemporaryPin(pin) }
+
+    /** Choose the new PIN. */
+    suspend fun submitNewPin(pin: String) = model.perform { flow.submitNewPin(pin) }
+
+    /** Repeat the new PIN. */
+    suspend fun submitRepeatPin(pin: String) = model.perform { flow.submitRepeatPin(pin) }
+
+    /** Try the interrupted reset again. */
+    suspend fun retry() = model.perform { flow.retry() }
+
+    /** Biometrics yes or no. */
+    suspend fun chooseBiometrics(enable: Boolean) = model.perform { flow.chooseBiometrics(enable) }
+
+    override fun close() = flow.close()
+}
+
+/** The home screen: the users and what each can do, refreshed from the server on demand. */
+class HomeScreen(private val app: App) {
+    private val mutable = MutableStateFlow(ScreenState(app.home()))
+    private val running = Mutex()
+
+    /** The state to render. */
+    val state: StateFlow<ScreenState<Home>> = mutable.asStateFlow()
+
+    /** Finishes interrupted work and asks the server for every user's state. */
+    suspend fun refresh(): Result<Home> = running.withLock {
+        mutable.value = mutable.value.copy(busy = true)
+        try {
+            val home = app.refresh()
+            mutable.value = ScreenState(home)
+            Result.success(home)
+        } catch (e: MitidException) {
+            mutable.value = ScreenState(app.home(), e)
+            Result.failure(e)
+        }
+    }
+
+    /** Re-reads the local state (after a flow ended), without the network. */
+    fun reload() {
+        mutable.value = ScreenState(app.home())
+    }
+}

@@ -1,0 +1,51 @@
+package dk.mitid.core
+
+import dk.mitid.testkit.TestServer
+import org.junit.AfterClass
+import org.junit.Assert.assertEquals
+import org.junit.Assert.assertNotNull
+import org.junit.Assert.assertTrue
+import org.junit.BeforeClass
+import org.junit.Test
+
+/** The test kit: the real server in-process over HTTPS, driven as staff and relying party. */
+class TestServerTest {
+    companion object {
+        private lateinit var server: TestServer
+
+        @BeforeClass
+        @JvmStatic
+        fun start() {
+            server = TestServer.start()
+        }
+
+        @AfterClass
+        @JvmStatic
+        fun stop() {
+            server.close()
+        }
+    }
+
+    @Test
+    fun theServerListensOnLoopbackOverHttpsWithAPin() {
+        assertTrue(server.url(), server.url().startsWith("https://127.0.0.1:"))
+        assertTrue(server.pin(), server.pin().startsWith("sha256/"))
+    }
+
+    @Test
+    fun supportSendsAnActivationCodeBySms() {
+        val citizen = server.createCitizen("kotlin")
+        val issued = server.issueActivationCode(citizen)
+        assertNotNull(issued.smsSentTo)
+        val sms = server.lastMessage(citizen.mobile)
+        assertEquals("activation_code", sms?.kind)
+        assertEquals(10, server.codeFromMessage(citizen.mobile, "activation_code", 10u).length)
+    }
+
+    @Test
+    fun theClockMovesOnlyWhenTold() {
+        val before = server.now()
+        server.advanceClock(90)
+        assertEquals(before + 90, server.now())
+    }
+}

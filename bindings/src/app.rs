@@ -1,0 +1,246 @@
+//! `App`: the core's app facade as one object. Every method forwards to
+//! `mitid_core::app::App`; async ones run on the core's runtime (see `runtime`).
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+
+use mitid_core::app::{
+    self as core_app, AuthenticatorOverview, BlockTarget, CodeSentTo, Home, PasswordAccessWindow,
+    RecoveryReport, UserSummary,
+};
+use mitid_core::client::ServerEndpoint;
+use mitid_core::error::MitidError as CoreError;
+use mitid_protocol::clock::{Clock, SystemClock};
+
+use crate::errors::MitidError;
+use crate::flows::{ActivationFlow, ApprovalFlow, PinChangeFlow, PinResetFlow};
+use crate::platform::{
+    ClockAdapter, KeyStoreAdapter, PlatformBiometricPrompt, PlatformClock, PlatformKeyStore,
+    PlatformSecretStore, PromptAdapter, SecretStoreAdapter,
+};
+use crate::runtime;
+
+/// Runs a core future on the core's runtime and maps its error.
+pub(crate) async fn call<T, F>(future: F) -> Result<T, MitidError>
+where
+    F: Future<Output = Result<T, CoreError>> + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(runtime::run(future).await??)
+}
+
+/// The MitID app: the users on this installation, their state, and the flows.
+///
+/// Open it once at start-up and keep it. Users are named by their local id
+/// (`UserSummary.localId`). Methods may be called from any thread; async methods suspend
+/// the caller while the core works on its own threads.
+#[derive(Debug, uniffi::Object)]
+pub struct App(core_app::App);
+
+#[uniffi::export]
+impl App {
+    /// Opens the app whose data lives in the folder `home` (created if missing), talking to
+    /// `server`, with the platform's key store, secret store and biometric prompt. `clock`
+    /// is for tests that move time; apps pass null/nil (the system clock).
+    ///
+    /// Finishes local cleanups left by an earlier run; call `refresh()` next to finish work
+    /// that needs the server.
+    #[uniffi::constructor]
+    pub fn open(
+        home: String,
+        server: ServerEndpoint,
+        key_store: Arc<dyn PlatformKeyStore>,
+        secret_store: Arc<dyn PlatformSecretStore>,
+        biometric_prompt: Arc<dyn PlatformBiometricPrompt>,
+        clock: Option<Arc<dyn PlatformClock>>,
+    ) -> Result<Arc<Self>, MitidError> {
+        let clock: Arc<dyn Clock> = match clock {
+            Some(clock) => Arc::new(ClockAdapter(clock)),
+            None => Arc::new(SystemClock),
+        };
+        let app = core_app::App::open(
+            Path::new(&home),
+            Arc::new(KeyStoreAdapter(key_store)),
+            Arc::new(SecretStoreAdapter(secret_store)),
+            Arc::new(PromptAdapter(biometric_prompt)),
+            server,
+            clock,
+        )?;
+        Ok(Arc::new(Self(app)))
+    }
+
+    // ------------------------------------------------------------------ users and home
+
+    /// Every user on the app, oldest first.
+    pub fn users(&self) -> Result<Vec<UserSummary>, MitidError> {
+        Ok(self.0.users()?)
+    }
+
+    /// The selected user (the only one, when there is exactly one).
+    pub fn selected_user(&self) -> Result<Option<UserSummary>, MitidError> {
+        Ok(self.0.selected_user()?)
+    }
+
+    /// Selects the user the next actions are for ("Select user").
+    pub fn select_user(&self, local_id: String) -> Result<(), MitidError> {
+        Ok(self.0.select_user(&local_id)?)
+    }
+
+    /// The home screen from local data (no network).
+    pub fn home(&self) -> Result<Home, MitidError> {
+        Ok(self.0.home()?)
+    }
+
+    /// Finishes interrupted work, asks the server for every user's state, and returns the
+    /// home screen. Server trouble leaves the local view (and is not an error).
+    pub async fn refresh(&self) -> Result<Home, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.refresh().await }).await
+    }
+
+    /// Finishes interrupted activations and PIN changes.
+    pub async fn resume_interrupted(&self) -> Result<RecoveryReport, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.resume_interrupted().await }).await
+    }
+
+    /// Asks the server for the user's state and mirrors it.
+    pub async fn status(&self, local_id: String) -> Result<UserSummary, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.status(&local_id).await }).await
+    }
+
+    /// Removes a user and their keys from the app (the server is told first when possible).
+    pub async fn remove_user(&self, local_id: String) -> Result<(), MitidError> {
+        let app = self.0.clone();
+        call(async move { app.remove_user(&local_id).await }).await
+    }
+
+    /// The notification choice made at activation, if any.
+    pub fn notifications_allowed(&self, local_id: String) -> Result<Option<bool>, MitidError> {
+        Ok(self.0.notifications_allowed(&local_id)?)
+    }
+
+    // ------------------------------------------------------------------ flows
+
+    /// Starts activating the app for a user (the first, another one, or one whose app was
+    /// blocked or revoked).
+    pub fn start_activation(&self) -> Arc<ActivationFlow> {
+        ActivationFlow::wrap(self.0.start_activation())
+    }
+
+    /// The approval flow of a user.
+    pub fn approval_flow(&self, local_id: String) -> Result<Arc<ApprovalFlow>, MitidError> {
+        Ok(ApprovalFlow::wrap(self.0.approval_flow(&local_id)?))
+    }
+
+    /// Changing a user's PIN with the current PIN or biometrics.
+    pub fn pin_change_flow(&self, local_id: String) -> Result<Arc<PinChangeFlow>, MitidError> {
+        Ok(PinChangeFlow::wrap(self.0.pin_change_flow(&local_id)?))
+    }
+
+    /// A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
+    pub fn pin_reset_flow(&self, local_id: String) -> Result<Arc<PinResetFlow>, MitidError> {
+        Ok(PinResetFlow::wrap(self.0.pin_reset_flow(&local_id)?))
+    }
+
+    // ------------------------------------------------------------------ biometrics
+
+    /// Turns biometric approval on (needs the PIN; refused with more than one user). Shows
+    /// the biometric prompt.
+    pub async fn enable_biometrics(&self, local_id: String, pin: String) -> Result<(), MitidError> {
+        let app = self.0.clone();
+        call(async move { app.enable_biometrics(&local_id, pin).await }).await
+    }
+
+    /// Turns biometric approval off.
+    pub async fn disable_biometrics(&self, local_id: String) -> Result<(), MitidError> {
+        let app = self.0.clone();
+        call(async move { app.disable_biometrics(&local_id).await }).await
+    }
+
+    /// Tell the core that the enrolled biometrics changed (the shells check at start-up):
+    /// biometrics are switched off for every user, here and at the server. Returns the local
+    /// ids of the users affected (they re-enable with their PIN).
+    pub async fn biometric_enrollment_changed(&self) -> Result<Vec<String>, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.biometric_enrollment_changed().await }).await
+    }
+
+    /// Consecutive biometric failures of a user (the PIN is required at 5).
+    pub fn biometric_failures(&self, local_id: String) -> Result<u32, MitidError> {
+        Ok(self.0.biometric_failures(&local_id)?)
+    }
+
+    // ------------------------------------------------------------------ user ID
+
+    /// The user's MitID user ID, as the server has it now.
+    pub async fn view_user_id(&self, local_id: String) -> Result<String, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.view_user_id(&local_id).await }).await
+    }
+
+    /// Checks a wanted user ID against the rules locally (the server also checks, and says
+    /// whether it is taken); returns its canonical form.
+    pub fn check_user_id(&self, wanted: String) -> Result<String, MitidError> {
+        Ok(self.0.check_user_id(&wanted)?)
+    }
+
+    /// Changes the user ID; invalid (with the rule) and taken are distinct errors. Returns
+    /// the new user ID.
+    pub async fn change_user_id(
+        &self,
+        local_id: String,
+        wanted: String,
+    ) -> Result<String, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.change_user_id(&local_id, wanted).await }).await
+    }
+
+    // ------------------------------------------------------------------ self-service
+
+    /// The person's authenticators.
+    pub async fn authenticators(
+        &self,
+        local_id: String,
+    ) -> Result<AuthenticatorOverview, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.authenticators(&local_id).await }).await
+    }
+
+    /// "Send new PIN": a temporary PIN by SMS for another of the person's apps.
+    pub async fn send_new_pin(
+        &self,
+        local_id: String,
+        authenticator_id: String,
+    ) -> Result<CodeSentTo, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.send_new_pin(&local_id, authenticator_id).await }).await
+    }
+
+    /// Blocks one of the person's authenticators, or the whole MitID.
+    pub async fn block(
+        &self,
+        local_id: String,
+        target: BlockTarget,
+    ) -> Result<AuthenticatorOverview, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.block(&local_id, target).await }).await
+    }
+
+    /// Requests access to change the password (it opens after 24 hours).
+    pub async fn request_password_access(
+        &self,
+        local_id: String,
+    ) -> Result<PasswordAccessWindow, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.request_password_access(&local_id).await }).await
+    }
+}
+
+/// The version of the native library (and so of the core it wraps).
+#[uniffi::export]
+pub fn core_version() -> String {
+    env!("CARGO_PKG_VERSION").to_owned()
+}

@@ -1,0 +1,344 @@
+// The platform-neutral app model over the core's flows: what the SwiftUI screens observe.
+// Foundation-free Swift (builds and is tested on Linux); no rules here: every step, error and
+// decision comes from the core. The models publish a `ScreenState` and run one action at a
+// time on the main actor; `onChange` feeds any UI toolkit (SwiftUI: see SwiftUIScreens.swift).
+import MitidCore
+
+/// What a screen shows: the flow's `step`, the `error` shown on it, and whether an action is `busy`.
+public struct ScreenState<Step: Sendable & Equatable>: Sendable, Equatable {
+    /// The screen to show.
+    public var step: Step
+    /// The error shown on it (localise with `error.code()` or `error.message(language:)`).
+    public var error: MitidError?
+    /// Whether an action is running (disable the inputs).
+    public var busy: Bool
+
+    /// A state without an error, not busy.
+    public init(step: Step, error: MitidError? = nil, busy: Bool = false) {
+        self.step = step
+        self.error = error
+        self.busy = busy
+    }
+}
+
+/// Runs a flow's actions one at a time and publishes where each left the flow. After a failed
+/// action the state shows the flow's own step and error (the core decides where a failure
+/// leads). An action started while another runs fails at once with `MitidError.InvalidStep`.
+@MainActor
+public final class FlowScreen<Step: Sendable & Equatable> {
+    /// The state to render.
+    public private(set) var state: ScreenState<Step> {
+        didSet { onChange?(state) }
+    }
+
+    /// Called on the main actor after every change of `state`.
+    public var onChange: ((ScreenState<Step>) -> Void)?
+
+    private let currentStep: @Sendable () -> Step
+    private let currentError: @Sendable () -> MitidError?
+
+    /// A model over a flow's `step()` and `lastError()`.
+    public init(step: @escaping @Sendable () -> Step, error: @escaping @Sendable () -> MitidError?) {
+        currentStep = step
+        currentError = error
+        state = ScreenState(step: step(), error: error())
+    }
+
+    /// Runs `action` and publishes the flow's new state.
+    @discardableResult
+    public func perform(_ action: @Sendable () async throws -> Step) async -> Result<Step, MitidError> {
+        if state.busy {
+            return .failure(.InvalidStep)
+        }
+        state.busy = true
+        do {
+            let next = try await action()
+            state = ScreenState(step: next, error: currentError())
+            return .success(next)
+        } catch let error as MitidError {
+            state = ScreenState(step: currentStep(), error: currentError() ?? error)
+            return .failure(error)
+        } catch {
+            // The bindings throw only MitidError; anything else is a bug worth seeing.
+            let wrapped = MitidError.Internal(detail: "unexpected_error")
+            state = ScreenState(step: currentStep(), error: wrapped)
+            return .failure(wrapped)
+        }
+    }
+}
+
+/// The activation screens.
+@MainActor
+public final class ActivationModel {
+    private let flow: ActivationFlow
+    /// The screen state.
+    public let screen: FlowScreen<ActivationStep>
+
+    /// A model over a flow from `App.startActivation()`.
+    public init(_ flow: ActivationFlow) {
+        self.flow = flow
+        screen = FlowScreen(step: { flow.step() }, error: { flow.lastError() })
+    }
+
+    /// Enter the user ID.
+    @discardableResult
+    public func submitUserId(_ userId: String) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitUserId(userId: userId) }
+    }
+
+    /// Enter the activation code.
+    @discardableResult
+    public func submitActivationCode(_ code: String) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitActivationCode(code: code) }
+    }
+
+    /// Enter the temporary PIN from the SMS.
+    @discardableResult
+    public func submitTemporaryPin(_ pin: String) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitTemporaryPin(temporaryPin: pin) }
+    }
+
+    /// Choose the new PIN.
+    @discardableResult
+    public func submitNewPin(_ pin: String) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitNewPin(pin: pin) }
+    }
+
+    /// Repeat the new PIN.
+    @discardableResult
+    public func submitRepeatPin(_ pin: String) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitRepeatPin(pin: pin) }
+    }
+
+    /// Try the interrupted step again.
+    @discardableResult
+    public func retry() async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.retry() }
+    }
+
+    /// Biometrics yes or no.
+    @discardableResult
+    public func chooseBiometrics(_ enable: Bool) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.chooseBiometrics(enable: enable) }
+    }
+
+    /// Notifications yes or no.
+    @discardableResult
+    public func chooseNotifications(_ allow: Bool) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.chooseNotifications(allow: allow) }
+    }
+
+    /// Give up.
+    @discardableResult
+    public func cancel() async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.cancel() }
+    }
+}
+
+/// The approval screens of one user. `waitForRequest` suspends until a request arrives (or
+/// the wait ends); `stopWaiting` cancels it, e.g. when the screen goes away.
+@MainActor
+public final class ApprovalModel {
+    private let flow: ApprovalFlow
+    private var wait: ApprovalWait?
+    /// The screen state.
+    public let screen: FlowScreen<ApprovalStep>
+
+    /// A model over a flow from `App.approvalFlow(localId:)`.
+    public init(_ flow: ApprovalFlow) {
+        self.flow = flow
+        screen = FlowScreen(step: { flow.step() }, error: { flow.lastError() })
+    }
+
+    /// Waits up to `seconds` (at most 30) for a request.
+    @discardableResult
+    public func waitForRequest(seconds: UInt32 = 30) async -> Result<ApprovalStep, MitidError> {
+        let handle: ApprovalWait
+        do {
+            handle = try flow.waitForRequest(waitSeconds: seconds)
+        } catch let error as MitidError {
+            return .failure(error)
+        } catch {
+            return .failure(.Internal(detail: "unexpected_error"))
+        }
+        wait = handle
+        defer { wait = nil }
+        return await screen.perform { try await handle.outcome() }
+    }
+
+    /// Stops a running `waitForRequest` (the step returns to idle).
+    public func stopWaiting() {
+        wait?.cancel()
+    }
+
+    /// The code shown by the service provider.
+    @discardableResult
+    public func enterCode(_ code: String) async -> Result<ApprovalStep, MitidError> {
+        await screen.perform { [flow] in try await flow.enterCode(code: code) }
+    }
+
+    /// The scanned QR token.
+    @discardableResult
+    public func scanQr(_ token: String) async -> Result<ApprovalStep, MitidError> {
+        await screen.perform { [flow] in try await flow.scanQr(token: token) }
+    }
+
+    /// Approve with a swipe.
+    @discardableResult
+    public func approveWithSwipe() async -> Result<ApprovalStep, MitidError> {
+        await screen.perform { [flow] in try await flow.approveWithSwipe() }
+    }
+
+    /// Approve with the PIN.
+    @discardableResult
+    public func approveWithPin(_ pin: String) async -> Result<ApprovalStep, MitidError> {
+        await screen.perform { [flow] in try await flow.approveWithPin(pin: pin) }
+    }
+
+    /// Approve with biometrics.
+    @discardableResult
+    public func approveWithBiometrics() async -> Result<ApprovalStep, MitidError> {
+        await screen.perform { [flow] in try await flow.approveWithBiometrics() }
+    }
+
+    /// Reject.
+    @discardableResult
+    public func reject() async -> Result<ApprovalStep, MitidError> {
+        await screen.perform { [flow] in try await flow.reject() }
+    }
+}
+
+/// The PIN-change screens.
+@MainActor
+public final class PinChangeModel {
+    private let flow: PinChangeFlow
+    /// The screen state.
+    public let screen: FlowScreen<PinChangeStep>
+
+    /// A model over a flow from `App.pinChangeFlow(localId:)`.
+    public init(_ flow: PinChangeFlow) {
+        self.flow = flow
+        screen = FlowScreen(step: { flow.step() }, error: { flow.lastError() })
+    }
+
+    /// Enter the current PIN.
+    @discardableResult
+    public func submitCurrentPin(_ pin: String) async -> Result<PinChangeStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitCurrentPin(pin: pin) }
+    }
+
+    /// Use biometrics instead of the current PIN.
+    @discardableResult
+    public func useBiometrics() async -> Result<PinChangeStep, MitidError> {
+        await screen.perform { [flow] in try await flow.useBiometrics() }
+    }
+
+    /// Choose the new PIN.
+    @discardableResult
+    public func submitNewPin(_ pin: String) async -> Result<PinChangeStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitNewPin(pin: pin) }
+    }
+
+    /// Repeat the new PIN.
+    @discardableResult
+    public func submitRepeatPin(_ pin: String) async -> Result<PinChangeStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitRepeatPin(pin: pin) }
+    }
+
+    /// Try the interrupted change again.
+    @discardableResult
+    public func retry() async -> Result<PinChangeStep, MitidError> {
+        await screen.perform { [flow] in try await flow.retry() }
+    }
+
+    /// Biometrics yes or no.
+    @discardableResult
+    public func chooseBiometrics(_ enable: Bool) async -> Result<PinChangeStep, MitidError> {
+        await screen.perform { [flow] in try await flow.chooseBiometrics(enable: enable) }
+    }
+}
+
+/// The screens of a new PIN with a temporary PIN.
+@MainActor
+public final class PinResetModel {
+    private let flow: PinResetFlow
+    /// The screen state.
+    public let screen: FlowScreen<PinResetStep>
+
+    /// A model over a flow from `App.pinResetFlow(localId:)`.
+    public init(_ flow: PinResetFlow) {
+        self.flow = flow
+        screen = FlowScreen(step: { flow.step() }, error: { flow.lastError() })
+    }
+
+    /// Enter the temporary PIN.
+    @discardableResult
+    public func submitTemporaryPin(_ pin: String) async -> Result<PinResetStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitTemporaryPin(code: pin) }
+    }
+
+    /// Choose the new PIN.
+    @discardableResult
+    public func submitNewPin(_ pin: String) async -> Result<PinResetStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitNewPin(pin: pin) }
+    }
+
+    /// Repeat the new PIN.
+    @discardableResult
+    public func submitRepeatPin(_ pin: String) async -> Result<PinResetStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitRepeatPin(pin: pin) }
+    }
+
+    /// Try the interrupted reset again.
+    @discardableResult
+    public func retry() async -> Result<PinResetStep, MitidError> {
+        await screen.perform { [flow] in try await flow.retry() }
+    }
+
+    /// Biometrics yes or no.
+    @discardableResult
+    public func chooseBiometrics(_ enable: Bool) async -> Result<PinResetStep, MitidError> {
+        await screen.perform { [flow] in try await flow.chooseBiometrics(enable: enable) }
+    }
+}
+
+/// The home screen: the users and what each can do, refreshed from the server on demand.
+@MainActor
+public final class HomeModel {
+    private let app: App
+    /// The state to render (the step is the home screen).
+    public private(set) var state: ScreenState<Home> {
+        didSet { onChange?(state) }
+    }
+
+    /// Called on the main actor after every change of `state`.
+    public var onChange: ((ScreenState<Home>) -> Void)?
+
+    /// A model over the open app (reads the local state, no network).
+    public init(_ app: App) throws {
+        self.app = app
+        state = ScreenState(step: try app.home())
+    }
+
+    /// Finishes interrupted work and asks the server for every user's state.
+    @discardableResult
+    public func refresh() async -> Result<Home, MitidError> {
+        state.busy = true
+        do {
+            let home = try await app.refresh()
+            state = ScreenState(step: home)
+            return .success(home)
+        } catch {
+            let error = error as? MitidError ?? .Internal(detail: "unexpected_error")
+            state = ScreenState(step: (try? app.home()) ?? state.step, error: error)
+            return .failure(error)
+        }
+    }
+
+    /// Re-reads the local state (after a flow ended), without the network.
+    public func reload() {
+        if let home = try? app.home() {
+            state = ScreenState(step: home)
+        }
+    }
+}
