@@ -2,8 +2,12 @@
 //!
 //! The shells implement [`BiometricPrompt`] over BiometricPrompt (Android) and
 //! LocalAuthentication (iOS). The core asks for a match, then signs with the biometric-bound
-//! key: iOS passes the evaluated `LAContext` to the Secure Enclave key, Android keeps the
-//! authenticated `CryptoObject` for the following signature (see `docs/bindings.md`).
+//! key. On iOS the prompt evaluates an `LAContext` that the Secure Enclave key then uses
+//! without a second prompt. On Android a per-use Keystore key can only sign through the
+//! `Signature` that BiometricPrompt authenticated (a `CryptoObject`), so the Android shell
+//! shows the prompt inside the key store's `sign` and its `authenticate` only checks that
+//! biometrics are available (see `docs/mobile.md`). Either way a cancel or a failed match
+//! reaches the flow as a typed outcome.
 
 use std::future::Future;
 use std::pin::Pin;
