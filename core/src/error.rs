@@ -579,6 +579,15 @@ impl From<PinProofError> for MitidError {
     }
 }
 
+/// "try" or "tries" (Danish "forsøg" has one form for both).
+fn tries(n: u32) -> &'static str {
+    if n == 1 {
+        "try"
+    } else {
+        "tries"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -649,14 +658,5 @@ mod tests {
             MitidError::from(StoreError::KeyStore(KeyStoreError::UserCancelled)),
             MitidError::BiometricsCancelled
         );
-    }
-}
-
-/// "try" or "tries" (Danish "forsøg" has one form for both).
-fn tries(n: u32) -> &'static str {
-    if n == 1 {
-        "try"
-    } else {
-        "tries"
     }
 }

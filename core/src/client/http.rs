@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use mitid_protocol::api_error::ErrorBody;
+use mitid_protocol::api_error::{ErrorBody, ErrorCode};
 use mitid_protocol::clock::Clock;
 use mitid_protocol::signing::request_message;
 use rand_core::{OsRng, RngCore};
@@ -168,6 +168,20 @@ impl<'a> Request<'a> {
     }
 }
 
+/// Whether `request` may be sent again after `error`. Besides a request that may not have
+/// arrived, a mutating request whose nonce the server had already seen is retried: the
+/// network delivered it twice and this answer is the losing copy's. The retry carries a
+/// fresh nonce and the same idempotency key, so the server answers with the stored result
+/// of the copy that ran (or `busy` while it runs).
+fn retryable(request: &Request<'_>, error: &ClientError) -> bool {
+    let nonce_replay = matches!(
+        error,
+        ClientError::Server { code: ErrorCode::Replay, detail }
+            if detail.get("reason").and_then(|r| r.as_str()) == Some("nonce")
+    );
+    error.is_retryable() || (nonce_replay && request.idempotency_key.is_some())
+}
+
 /// 128 random bits, base64url: nonces and idempotency keys.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 16];
@@ -240,7 +254,7 @@ impl HttpClient {
         let mut attempt = 0;
         loop {
             match self.send_once(request, signer).await {
-                Err(e) if e.is_retryable() && attempt < self.tuning.retries => {
+                Err(e) if retryable(request, &e) && attempt < self.tuning.retries => {
                     let pause = self.tuning.backoff * 2u32.saturating_pow(attempt);
                     tracing::debug!(path = request.path, attempt, "retrying request");
                     tokio::time::sleep(pause).await;

@@ -184,7 +184,8 @@ async fn app(state: &AppState, parts: &Parts, body: &[u8]) -> ApiResult<AppCalle
                 return Err(ApiError::refuse(
                     ErrorCode::Replay,
                     "the request time is outside the accepted window",
-                ));
+                )
+                .with_detail(serde_json::json!({ "reason": "time" })));
             }
             let mut tx = s.store.begin()?;
             let auth = tx
@@ -212,10 +213,12 @@ async fn app(state: &AppState, parts: &Parts, body: &[u8]) -> ApiResult<AppCalle
                 )
             })?;
             if !tx.use_nonce(&authenticator_id, &nonce, now + window)? {
-                return Err(ApiError::refuse(
-                    ErrorCode::Replay,
-                    "the nonce was used before",
-                ));
+                // The client retries a request that may be a duplicate of its own with a
+                // fresh nonce and the same idempotency key; "nonce" tells it so.
+                return Err(
+                    ApiError::refuse(ErrorCode::Replay, "the nonce was used before")
+                        .with_detail(serde_json::json!({ "reason": "nonce" })),
+                );
             }
             tx.commit()?;
             Ok(AppCaller {

@@ -211,7 +211,8 @@ pub fn answer(
         return Err(ApiError::refuse(
             ErrorCode::Replay,
             "stale challenge: fetch the pending approval again",
-        ));
+        )
+        .with_detail(json!({ "reason": "challenge" })));
     }
     let answered_challenge =
         std::mem::replace(&mut t.challenge, rng::bytes(state.rng.as_ref(), 32));

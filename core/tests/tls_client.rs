@@ -1,0 +1,311 @@
+//! The app's HTTPS client (`mitid_core::client::HttpClient`) on the TLS rules: it talks only
+//! to a server presenting a pinned key (primary or backup), speaks TLS 1.2 and 1.3 and
+//! nothing older — it offers only those, and refuses a server that answers with TLS 1.0 or
+//! 1.1 — and never speaks plain HTTP. Each server here is a local socket the test controls,
+//! so it can also say what the client did *not* send.
+
+// Test helpers outside #[test] functions panic on setup failure too, which clippy's
+// allow-unwrap-in-tests does not cover in an integration test crate.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mitid_core::client::{ClientError, ClientTuning, HttpClient, Request, ServerEndpoint};
+use mitid_protocol::clock::SystemClock;
+use mitid_protocol::tls_pin::pin_of_spki;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use rustls::{ProtocolVersion, SupportedProtocolVersion};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const ANSWER: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"ok\":true}";
+
+fn tuning() -> ClientTuning {
+    ClientTuning {
+        connect_timeout: Duration::from_secs(2),
+        request_timeout: Duration::from_secs(5),
+        retries: 0,
+        backoff: Duration::from_millis(1),
+    }
+}
+
+fn client(base_url: String, pins: Vec<String>) -> HttpClient {
+    HttpClient::new(
+        &ServerEndpoint { base_url, pins },
+        tuning(),
+        Arc::new(SystemClock),
+    )
+    .unwrap()
+}
+
+async fn get(client: &HttpClient) -> Result<serde_json::Value, ClientError> {
+    client.send(&Request::get("/v1/app/status"), None).await
+}
+
+/// A key pair and its self-signed certificate for `localhost` and 127.0.0.1.
+fn identity() -> (rcgen::KeyPair, CertificateDer<'static>, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let pin = pin_of_spki(&rcgen::PublicKeyData::subject_public_key_info(&key));
+    (key, CertificateDer::from(cert.der().to_vec()), pin)
+}
+
+/// What a TLS server saw: per connection, the version negotiated (if the handshake
+/// completed) and whether an HTTP request arrived.
+#[derive(Debug, Default, Clone)]
+struct Seen {
+    handshakes: Vec<Option<ProtocolVersion>>,
+    requests: usize,
+}
+
+/// A rustls server speaking only `versions`, answering every request with `ANSWER`.
+async fn tls_server(
+    versions: &[&'static SupportedProtocolVersion],
+) -> (String, String, Arc<Mutex<Seen>>) {
+    let (key, cert, pin) = identity();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(versions)
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let task_seen = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let seen = task_seen.clone();
+            tokio::spawn(async move {
+                let mut tls = match acceptor.accept(tcp).await {
+                    Ok(tls) => tls,
+                    Err(_) => {
+                        seen.lock().unwrap().handshakes.push(None);
+                        return;
+                    }
+                };
+                let version = tls.get_ref().1.protocol_version();
+                seen.lock().unwrap().handshakes.push(version);
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                seen.lock().unwrap().requests += 1;
+                let _ = tls.write_all(ANSWER).await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (base, pin, seen)
+}
+
+#[tokio::test]
+async fn only_a_pinned_key_is_trusted_and_nothing_is_sent_to_another() {
+    let (base, pin, seen) = tls_server(&[&rustls::version::TLS13, &rustls::version::TLS12]).await;
+    let (_, _, other_pin) = identity();
+    let (_, _, backup_pin) = identity();
+
+    // A valid TLS server whose key is not pinned: refused as a pin mismatch, no request.
+    let wrong = client(base.clone(), vec![other_pin.clone(), backup_pin.clone()]);
+    let error = get(&wrong).await.unwrap_err();
+    assert!(matches!(error, ClientError::PinMismatch), "{error:?}");
+    assert_eq!(error.code(), "server_pin_mismatch");
+    assert!(!error.is_retryable(), "a mismatch is not retried");
+    // The server task records the aborted handshake on its own time (bounded wait).
+    for _ in 0..200 {
+        if !seen.lock().unwrap().handshakes.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(s.handshakes, vec![None], "the handshake was aborted");
+        assert_eq!(
+            s.requests, 0,
+            "no request reached a server that is not pinned"
+        );
+    }
+
+    // The same server's key as the backup pin: trusted.
+    let right = client(base.clone(), vec![other_pin, pin.clone()]);
+    assert_eq!(
+        get(&right).await.unwrap(),
+        serde_json::json!({ "ok": true })
+    );
+    assert_eq!(seen.lock().unwrap().requests, 1);
+
+    // Configuration: no pin, a malformed pin, or a plain-HTTP URL is refused up front.
+    for (url, pins) in [
+        (base.clone(), vec![]),
+        (base.clone(), vec!["sha256/short".to_owned()]),
+        (base.replace("https://", "http://"), vec![pin]),
+    ] {
+        let built = HttpClient::new(
+            &ServerEndpoint {
+                base_url: url,
+                pins,
+            },
+            tuning(),
+            Arc::new(SystemClock),
+        );
+        assert!(matches!(built, Err(ClientError::Config(_))), "{built:?}");
+    }
+}
+
+#[tokio::test]
+async fn tls_1_2_only_and_tls_1_3_only_servers_are_both_served() {
+    for (version, expected) in [
+        (&rustls::version::TLS12, ProtocolVersion::TLSv1_2),
+        (&rustls::version::TLS13, ProtocolVersion::TLSv1_3),
+    ] {
+        let (base, pin, seen) = tls_server(&[version]).await;
+        let c = client(base, vec![pin]);
+        assert_eq!(get(&c).await.unwrap(), serde_json::json!({ "ok": true }));
+        let s = seen.lock().unwrap();
+        assert_eq!(s.handshakes, vec![Some(expected)]);
+        assert_eq!(s.requests, 1);
+    }
+}
+
+/// A fake server: reads the client's first record, answers `reply`, then collects whatever
+/// the client sends until it closes. Returns (first record, the rest).
+async fn raw_server(reply: Vec<u8>) -> (String, tokio::task::JoinHandle<(Vec<u8>, Vec<u8>)>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let task = tokio::spawn(async move {
+        let (mut tcp, _): (TcpStream, _) = listener.accept().await.unwrap();
+        let mut header = [0u8; 5];
+        tcp.read_exact(&mut header).await.unwrap();
+        let len = u16::from_be_bytes([header[3], header[4]]) as usize;
+        let mut record = header.to_vec();
+        record.resize(5 + len, 0);
+        tcp.read_exact(&mut record[5..]).await.unwrap();
+        tcp.write_all(&reply).await.unwrap();
+        let mut rest = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut rest)).await;
+        (record, rest)
+    });
+    (base, task)
+}
+
+/// The versions and cipher suites a ClientHello record offers.
+fn offered(record: &[u8]) -> (u16, Vec<u16>, Vec<u16>) {
+    assert_eq!(record[0], 0x16, "a handshake record");
+    let hs = &record[5..];
+    assert_eq!(hs[0], 1, "a ClientHello");
+    let body = &hs[4..];
+    let legacy_version = u16::from_be_bytes([body[0], body[1]]);
+    let mut i = 2 + 32;
+    i += 1 + body[i] as usize; // session id
+    let suites_len = u16::from_be_bytes([body[i], body[i + 1]]) as usize;
+    let suites = body[i + 2..i + 2 + suites_len]
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    i += 2 + suites_len;
+    i += 1 + body[i] as usize; // compression methods
+    let ext_end = i + 2 + u16::from_be_bytes([body[i], body[i + 1]]) as usize;
+    i += 2;
+    let mut versions = Vec::new();
+    while i < ext_end {
+        let kind = u16::from_be_bytes([body[i], body[i + 1]]);
+        let len = u16::from_be_bytes([body[i + 2], body[i + 3]]) as usize;
+        let data = &body[i + 4..i + 4 + len];
+        if kind == 43 {
+            versions = data[1..]
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                .collect();
+        }
+        i += 4 + len;
+    }
+    (legacy_version, versions, suites)
+}
+
+/// A ServerHello of `version` choosing TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, in a record.
+fn server_hello(version: u16) -> Vec<u8> {
+    let mut body = version.to_be_bytes().to_vec();
+    body.extend_from_slice(&[0x5a; 32]);
+    body.push(0);
+    body.extend_from_slice(&0xc013u16.to_be_bytes());
+    body.push(0);
+    let mut hs = vec![2];
+    hs.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
+    hs.extend_from_slice(&body);
+    let mut record = vec![0x16];
+    record.extend_from_slice(&version.to_be_bytes());
+    record.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    record.extend_from_slice(&hs);
+    record
+}
+
+#[tokio::test]
+async fn the_client_offers_only_tls_1_2_and_1_3_and_refuses_tls_1_0_and_1_1() {
+    // Suites rustls may offer (TLS 1.3 AEADs, ECDHE with AES-GCM or ChaCha20) and the
+    // renegotiation-info signal; nothing with RSA key exchange, CBC or SHA-1 MACs.
+    const MODERN: [u16; 10] = [
+        0x1301, 0x1302, 0x1303, 0xc02b, 0xc02c, 0xc02f, 0xc030, 0xcca8, 0xcca9, 0x00ff,
+    ];
+    for (name, version) in [("TLS 1.0", 0x0301u16), ("TLS 1.1", 0x0302)] {
+        let (base, server) = raw_server(server_hello(version)).await;
+        let c = client(base, vec![pin_of_spki(b"any key")]);
+        let error = get(&c).await.unwrap_err();
+        assert!(
+            matches!(error, ClientError::Unreachable),
+            "{name}: {error:?}"
+        );
+        let (hello, rest) = server.await.unwrap();
+        let (legacy, versions, suites) = offered(&hello);
+        assert_eq!(legacy, 0x0303, "{name}: legacy_version is TLS 1.2");
+        let mut sorted = versions.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, vec![0x0303, 0x0304], "{name}: supported_versions");
+        assert!(
+            suites.iter().all(|s| MODERN.contains(s)),
+            "{name}: offered suites {suites:04x?}"
+        );
+        // The client answered the downgrade with a fatal alert (or just closed), and never
+        // sent application data.
+        assert!(
+            rest.first().is_none_or(|&t| t == 0x15),
+            "{name}: after the ServerHello the client sent {rest:02x?}"
+        );
+        if !rest.is_empty() {
+            assert_eq!(rest.get(5), Some(&2), "{name}: a fatal alert");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_plain_http_server_on_the_https_url_gets_no_request() {
+    let (base, server) = raw_server(ANSWER.to_vec()).await;
+    let c = client(base, vec![pin_of_spki(b"any key")]);
+    let error = get(&c).await.unwrap_err();
+    assert!(matches!(error, ClientError::Unreachable), "{error:?}");
+    let (first, rest) = server.await.unwrap();
+    // The first bytes were a TLS ClientHello, never an HTTP request line.
+    assert_eq!(first[0], 0x16);
+    assert!(!first.starts_with(b"GET") && !rest.windows(4).any(|w| w == b"GET "));
+}
