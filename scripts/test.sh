@@ -12,6 +12,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "==> Rust: tests"
 cargo test --workspace --locked
 
+echo "==> scripts/fuzz-smoke.sh"
+scripts/fuzz-smoke.sh
+
 echo "==> scripts/check-bindings.sh"
 scripts/check-bindings.sh
 

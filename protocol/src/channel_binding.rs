@@ -107,7 +107,8 @@ impl QrToken {
     /// `true` when the tag is right and the token is from the current or the previous step.
     pub fn is_valid(&self, key: &[u8], transaction_id: &str, now: i64) -> bool {
         let current = now.div_euclid(QR_STEP_SECONDS);
-        let fresh = self.step == current || self.step + 1 == current;
+        // checked: a scanned step of i64::MAX must be stale, not an overflow.
+        let fresh = self.step == current || self.step.checked_add(1) == Some(current);
         let expected = tag(key, &self.transaction_id, self.step);
         let tag_ok = crate::ct::eq(&expected, &self.tag);
         fresh && tag_ok && self.transaction_id == transaction_id
@@ -160,6 +161,15 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_step_at_the_end_of_time_is_stale_not_an_overflow() {
+        let key = [5u8; 32];
+        let raw = "mitid-qr:v1:tx-0001:9223372036854775807:mEFlcFqE-kgkIrmqFmU-wg";
+        let token = QrToken::parse(raw).unwrap();
+        assert!(!token.is_valid(&key, "tx-0001", 1000));
+        assert!(!token.is_valid(&key, "tx-0001", i64::MAX));
     }
 
     proptest! {
