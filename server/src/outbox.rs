@@ -168,6 +168,10 @@ pub fn queue(
         created_at: state.clock.now(),
         sent_at: None,
     })?;
+    // Tells the pipeline to hand messages out after this request (see `AppState`).
+    state
+        .outbox_queued
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     Ok(())
 }
 
@@ -206,6 +210,9 @@ pub fn notify_all(
 
 /// Hands every queued message to the sender; failures stay queued for the next run.
 pub fn dispatch(state: &AppState) -> ApiResult<usize> {
+    state
+        .outbox_retry
+        .store(false, std::sync::atomic::Ordering::SeqCst);
     let pending = {
         let mut tx = state.store.begin()?;
         let pending = tx.unsent_messages()?;
@@ -237,7 +244,12 @@ pub fn dispatch(state: &AppState) -> ApiResult<usize> {
                 tx.commit()?;
                 sent += 1;
             }
-            Err(e) => tracing::warn!(error = %e, id = record.id, "message stays queued"),
+            Err(e) => {
+                state
+                    .outbox_retry
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                tracing::warn!(error = %e, id = record.id, "message stays queued");
+            }
         }
     }
     Ok(sent)

@@ -116,6 +116,8 @@ pub fn open_state(config: &ServerConfig) -> Result<AppState, StartError> {
         policy: config.policy.clone(),
         sender: config.sender.clone(),
         waiters: Waiters::default(),
+        outbox_queued: std::sync::atomic::AtomicU64::new(0),
+        outbox_retry: std::sync::atomic::AtomicBool::new(false),
     }))
 }
 

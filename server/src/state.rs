@@ -2,6 +2,7 @@
 //! message sender and the long-poll wake-ups.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 
 use mitid_protocol::clock::Clock;
@@ -35,6 +36,12 @@ pub struct Inner {
     pub sender: Arc<dyn MessageSender>,
     /// Long-poll wake-ups per person.
     pub waiters: Waiters,
+    /// Messages queued since start. The pipeline hands queued messages to the sender after a
+    /// `POST` only when this moved while the request ran (most requests queue nothing, and
+    /// the hand-out is a transaction of its own).
+    pub outbox_queued: AtomicU64,
+    /// A message could not be handed to the sender: retry after the next `POST`.
+    pub outbox_retry: AtomicBool,
 }
 
 impl std::ops::Deref for AppState {

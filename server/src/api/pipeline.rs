@@ -1,6 +1,8 @@
 //! The request pipeline every route runs through: body limit, authentication by route
 //! class, idempotency for mutating requests, and messages handed out after the handler.
 
+use std::sync::atomic::Ordering;
+
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::Method;
@@ -26,6 +28,7 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
             )
         }
     };
+    let queued_before = state.outbox_queued.load(Ordering::SeqCst);
     let principal = match auth::authenticate(&state, &parts, &bytes).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -53,9 +56,16 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
         (true, Some(key)) => idempotency::run(&state, scope, key, request_hash, req, next).await,
         _ => next.run(req).await,
     };
-    if is_post {
+    // Only when a message was queued meanwhile (by this request or another) or one is waiting
+    // for a retry: a request that queued one always sees the counter move, so its messages
+    // still go out right here.
+    if is_post
+        && (state.outbox_queued.load(Ordering::SeqCst) != queued_before
+            || state.outbox_retry.load(Ordering::SeqCst))
+    {
         // Messages queued by the handler's transaction go out now that it has committed.
         if let Err(e) = state.blocking(crate::outbox::dispatch).await {
+            state.outbox_retry.store(true, Ordering::SeqCst);
             tracing::warn!(error = %e, "outbox dispatch failed; messages stay queued");
         }
     }

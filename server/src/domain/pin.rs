@@ -46,6 +46,14 @@ fn app_of(tx: &mut dyn Tx, authenticator_id: &str) -> ApiResult<AuthenticatorRec
 }
 
 /// `POST /v1/app/pin/start`.
+///
+/// One commit per attempt: KE2 is computed *before* the transaction that raises the count,
+/// sealed into the attempt row that the same transaction inserts, and returned only after
+/// that transaction is durable. So KE2 still never leaves the server unless the raised
+/// count is on disk (docs/protocol.md §3), but the attempt costs one commit instead of two,
+/// and the OPAQUE work runs outside the serialised transaction. A quick read-only check
+/// first refuses a locked app (or a finished transaction) before any cryptography runs; the
+/// committing transaction decides again, so a race can only waste a KE2, never send one.
 pub fn start(
     state: &AppState,
     authenticator_id: &str,
@@ -58,82 +66,114 @@ pub fn start(
     let now = state.clock.now();
     let policy = &state.policy;
 
-    // Step 1: one serialised transaction decides and raises the count, and commits.
-    let (attempt, record, failures) = {
+    // Step 1 (read only): may this app start an attempt at all? Refusals cost no crypto.
+    let record = {
         let mut tx = state.store.begin()?;
-        let mut app = app_of(tx.as_mut(), authenticator_id)?;
-        let person = person(tx.as_mut(), &app.person_id)?;
-        ensure_usable(&person, &app, policy, now)?;
-        if let PinPurpose::Approval { transaction_id } = &purpose {
-            let t = tx
-                .transaction(transaction_id)?
-                .filter(|t| t.person_id == person.id)
-                .ok_or_else(|| not_found("no such transaction"))?;
-            if t.status != TransactionStatus::Pending || t.expires_at <= now {
-                return Err(ApiError::refuse(
-                    ErrorCode::TransactionNotPending,
-                    "the transaction is not pending",
-                ));
-            }
-        }
-        let record = app
-            .opaque_record
-            .clone()
-            .ok_or(ApiError::KeyMaterial("app without an OPAQUE record"))?;
-        app.failures += 1;
-        app.updated_at = now;
-        tx.update_authenticator(&app)?;
-        let attempt = PinAttemptRecord {
-            id: rng::id(state.rng.as_ref(), "pa"),
-            authenticator_id: app.id.clone(),
-            purpose: purpose.name().to_owned(),
-            transaction_id: req.transaction_id.clone(),
-            sealed_state: None,
-            used: false,
-            created_at: now,
-            expires_at: now + policy.pin_attempt_ttl,
-        };
-        tx.insert_attempt(&attempt)?;
-        audit::record(
-            state,
-            tx.as_mut(),
-            &Actor::App(app.id.clone()),
-            "pin_attempt_started",
-            Some(&person.id),
-            Some(&app.id),
-            json!({ "purpose": purpose.name(), "failures": app.failures }),
-        )?;
-        tx.commit()?;
-        (attempt, record, app.failures)
+        admit(state, tx.as_mut(), authenticator_id, &purpose, now)?
+            .0
+             .1
     };
 
-    // Step 2: only now is KE2 computed; its state is sealed into the attempt.
-    let (ke2, login_state) = server_login_start(
-        &state.secrets.opaque,
-        &record,
-        &req.ke1.0,
-        authenticator_id,
-        &purpose,
-    )
-    .map_err(|_| bad("malformed KE1 (the attempt was counted)"))?;
-    let sealed = state.secrets.sealer.seal(
-        state.rng.as_ref(),
-        &attempt_context(&attempt.id),
-        login_state.as_bytes(),
-    );
+    // Step 2: KE2 and its sealed state for an attempt id chosen now. Nothing leaves yet.
+    let attempt_id = rng::id(state.rng.as_ref(), "pa");
+    let ke2_for = |record: &[u8]| {
+        server_login_start(
+            &state.secrets.opaque,
+            record,
+            &req.ke1.0,
+            authenticator_id,
+            &purpose,
+        )
+        .ok()
+        .map(|(ke2, login_state)| {
+            let sealed = state.secrets.sealer.seal(
+                state.rng.as_ref(),
+                &attempt_context(&attempt_id),
+                login_state.as_bytes(),
+            );
+            (ke2, sealed)
+        })
+    };
+    let mut prepared = ke2_for(&record);
+
+    // Step 3: one serialised transaction decides again, raises the count, stores the attempt
+    // with its sealed state, and commits durably. Only then is KE2 returned.
     let mut tx = state.store.begin()?;
-    let mut stored = tx
-        .attempt(&attempt.id)?
-        .ok_or(ApiError::KeyMaterial("attempt vanished"))?;
-    stored.sealed_state = Some(sealed);
-    tx.update_attempt(&stored)?;
+    let ((mut app, current), person_id) =
+        admit(state, tx.as_mut(), authenticator_id, &purpose, now)?;
+    if current != record {
+        // The PIN changed between the steps (rare): KE2 must be for the current record.
+        prepared = ke2_for(&current);
+    }
+    app.failures += 1;
+    app.updated_at = now;
+    tx.update_authenticator(&app)?;
+    let (ke2, sealed_state) = match prepared {
+        Some((ke2, sealed)) => (Some(ke2), Some(sealed)),
+        // A malformed KE1 is counted too, as before (docs/api.md), with no state to finish.
+        None => (None, None),
+    };
+    let attempt = PinAttemptRecord {
+        id: attempt_id,
+        authenticator_id: app.id.clone(),
+        purpose: purpose.name().to_owned(),
+        transaction_id: req.transaction_id.clone(),
+        sealed_state,
+        used: false,
+        created_at: now,
+        expires_at: now + policy.pin_attempt_ttl,
+    };
+    tx.insert_attempt(&attempt)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        &Actor::App(app.id.clone()),
+        "pin_attempt_started",
+        Some(&person_id),
+        Some(&app.id),
+        json!({ "purpose": purpose.name(), "failures": app.failures }),
+    )?;
+    // Durable before KE2 leaves: the store's commit returns once the WAL is synced.
     tx.commit()?;
+    let ke2 = ke2.ok_or_else(|| bad("malformed KE1 (the attempt was counted)"))?;
     Ok(PinStartResponse {
         attempt_id: attempt.id,
         ke2: B64(ke2),
         expires_at: attempt.expires_at,
-        remaining_after_this: policy.pin_failures_to_lock.saturating_sub(failures),
+        remaining_after_this: policy.pin_failures_to_lock.saturating_sub(app.failures),
     })
+}
+
+/// The checks of `pin/start` inside `tx`: the app may prove a PIN now (and the approval's
+/// transaction is pending). Returns the app, its OPAQUE record and the person's id.
+#[allow(clippy::type_complexity)]
+fn admit(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    authenticator_id: &str,
+    purpose: &PinPurpose,
+    now: i64,
+) -> ApiResult<((AuthenticatorRecord, Vec<u8>), String)> {
+    let app = app_of(tx, authenticator_id)?;
+    let person = person(tx, &app.person_id)?;
+    ensure_usable(&person, &app, &state.policy, now)?;
+    if let PinPurpose::Approval { transaction_id } = purpose {
+        let t = tx
+            .transaction(transaction_id)?
+            .filter(|t| t.person_id == person.id)
+            .ok_or_else(|| not_found("no such transaction"))?;
+        if t.status != TransactionStatus::Pending || t.expires_at <= now {
+            return Err(ApiError::refuse(
+                ErrorCode::TransactionNotPending,
+                "the transaction is not pending",
+            ));
+        }
+    }
+    let record = app
+        .opaque_record
+        .clone()
+        .ok_or(ApiError::KeyMaterial("app without an OPAQUE record"))?;
+    Ok(((app, record), person.id))
 }
 
 /// Takes (consumes) the attempt of `proof` for `app` and `purpose`. Outer error: storage;

@@ -29,10 +29,29 @@ pub enum StoreError {
     /// The database could not be opened or prepared.
     #[error("database setup: {0}")]
     Setup(String),
+    /// A sync of the write-ahead log failed: no write since is promised to be on disk, and
+    /// the store refuses every transaction until the server is restarted.
+    #[error("the database could not be made durable: restart the server")]
+    Durability,
 }
 
 /// Result of storage operations.
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Counters of a store since it was opened (benchmarks and monitoring; see
+/// docs/performance.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Transactions committed that wrote something (the ones that reach the disk).
+    pub commits: u64,
+    /// Transactions committed that wrote nothing (no disk write, no sync).
+    pub empty_commits: u64,
+    /// Syncs of the write-ahead log made by the store itself (group commit): each one made
+    /// every commit before it durable. SQLite's own syncs (checkpoints) are not counted.
+    pub syncs: u64,
+    /// Time spent in those syncs, in microseconds.
+    pub sync_micros: u64,
+}
 
 /// A storage backend.
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -41,6 +60,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Checks the database's integrity (SQLite: `PRAGMA integrity_check`).
     fn integrity_check(&self) -> StoreResult<bool>;
+
+    /// Counters since the store was opened.
+    fn stats(&self) -> StoreStats {
+        StoreStats::default()
+    }
 }
 
 /// One transaction. Dropping it without [`Tx::commit`] rolls everything back.

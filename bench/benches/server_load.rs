@@ -1,0 +1,521 @@
+//! The server under load from real HTTPS clients (docs/performance.md §3): approvals per
+//! second and wrong-PIN attempts per second at 1 to 64 concurrent clients.
+//!
+//! `cargo bench -p mitid-bench --bench server_load`
+//!
+//! The server runs in a child process (this same binary, `serve <dir>`), so that its CPU
+//! time, its commits and — under `strace` — its `fsync`/`fdatasync` calls are its own. The
+//! parent first sets up the data directory in-process (staff, a relying party, 64 persons
+//! with an activated app each), then, for every mode and concurrency level, starts a fresh
+//! child on it, warms up, and measures.
+//!
+//! One **approval** is the whole login: the relying party creates it, the app fetches it,
+//! `pin/start` (KE1 → KE2), the answer with KE3, the PIN MAC and the device signature, and
+//! the relying party fetches the result. One **wrong-PIN attempt** is `pin/start` plus a PIN
+//! change with a KE3 that does not verify. The phones send an `Idempotency-Key` on every
+//! POST, as the app does, and memoise their own Argon2id (see `mitid_bench::phone`), so the
+//! two cores are spent on the server, not on key stretching that real phones do themselves.
+//!
+//! The benchmark policy raises the lock thresholds (3 and 10 wrong PINs) out of reach, so
+//! that a wrong-PIN stream can run for seconds; every write and commit is the production one.
+//!
+//! Environment: `MITID_LOAD_LEVELS` (default `1,2,4,8,16,32,64`), `MITID_LOAD_SECONDS`
+//! (default 5), `MITID_LOAD_WARMUP` (default 1), `MITID_LOAD_MODES` (default
+//! `approve,wrong_pin`), `MITID_LOAD_STRACE=1` to count the child's fsync/fdatasync calls
+//! with `strace -f -c`, `MITID_LOAD_WRAP="perf record -g -o perf.data --"` to run the child
+//! under a profiler.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mitid_bench::fixture::Fixture;
+use mitid_bench::measure::{self, Summary};
+use mitid_bench::phone::{Phone, RelyingParty};
+use mitid_protocol::clock::SystemClock;
+use mitid_server::{Policy, RunningServer, ServerConfig};
+
+const MAX_CLIENTS: usize = 64;
+
+fn bench_policy() -> Policy {
+    Policy {
+        // Out of reach, so that a stream of wrong PINs is never locked (see the module docs).
+        pin_failures_to_lock: 1_000_000_000,
+        pin_failures_to_block: 1_000_000_000,
+        ..Policy::default()
+    }
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+// ---------------------------------------------------------------- the child: the server
+
+fn serve(dir: &Path) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut config = ServerConfig::new(dir);
+        config.listen = "127.0.0.1:0".parse().unwrap();
+        config.policy = bench_policy();
+        config.sender = Arc::new(mitid_server::CapturingSender::new());
+        config.job_interval = None;
+        let server = RunningServer::start(config).await.unwrap();
+        println!("pin {}", server.spki_pin);
+        println!("listening {}", server.base_url());
+        let state = server.state().clone();
+        // Commands on stdin: `stats` prints the counters; end of input stops the server.
+        let stdin = tokio::task::spawn_blocking(move || {
+            let mut lines = std::io::stdin().lock().lines();
+            while let Some(Ok(line)) = lines.next() {
+                if line.trim() == "stats" {
+                    let stats = state.store.stats();
+                    println!(
+                        "stats commits={} empty={} syncs={} cpu_us={}",
+                        stats.commits,
+                        stats.empty_commits,
+                        stats.syncs,
+                        mitid_bench::cpu::process().as_micros()
+                    );
+                    let _ = std::io::stdout().flush();
+                }
+            }
+        });
+        let _ = stdin.await;
+        server.shutdown().await;
+    });
+}
+
+/// A running child server.
+struct Child_ {
+    child: Child,
+    stdin: ChildStdin,
+    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
+    base: String,
+    pin: String,
+    strace_out: Option<tempfile::NamedTempFile>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Stats {
+    commits: u64,
+    empty: u64,
+    syncs: u64,
+    cpu: Duration,
+}
+
+impl Child_ {
+    fn spawn(dir: &Path, strace: bool) -> Self {
+        let exe = std::env::current_exe().unwrap();
+        let strace_out = strace.then(|| tempfile::NamedTempFile::new().unwrap());
+        let mut cmd = match &strace_out {
+            Some(out) => {
+                let mut c = Command::new("strace");
+                c.args([
+                    "-f",
+                    "--seccomp-bpf",
+                    "-c",
+                    "-e",
+                    "trace=fsync,fdatasync,sync_file_range",
+                    "-o",
+                ])
+                .arg(out.path())
+                .arg(&exe);
+                c
+            }
+            None => match std::env::var("MITID_LOAD_WRAP") {
+                // A profiler in front of the child, e.g. `perf record -g -o perf.data --`.
+                Ok(wrap) if !wrap.trim().is_empty() => {
+                    let mut words = wrap.split_whitespace();
+                    let mut c = Command::new(words.next().unwrap());
+                    c.args(words).arg(&exe);
+                    c
+                }
+                _ => Command::new(&exe),
+            },
+        };
+        let mut child = cmd
+            .arg("serve")
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut pin = String::new();
+        let base = loop {
+            let line = lines.next().expect("server exited").unwrap();
+            if let Some(p) = line.strip_prefix("pin ") {
+                pin = p.to_owned();
+            }
+            if let Some(b) = line.strip_prefix("listening ") {
+                break b.to_owned();
+            }
+        };
+        Self {
+            child,
+            stdin,
+            lines,
+            base,
+            pin,
+            strace_out,
+        }
+    }
+
+    fn stats(&mut self) -> Stats {
+        writeln!(self.stdin, "stats").unwrap();
+        self.stdin.flush().unwrap();
+        loop {
+            let line = self.lines.next().expect("server exited").unwrap();
+            if let Some(rest) = line.strip_prefix("stats ") {
+                let mut s = Stats::default();
+                for kv in rest.split_whitespace() {
+                    let (k, v) = kv.split_once('=').unwrap();
+                    let v: u64 = v.parse().unwrap();
+                    match k {
+                        "commits" => s.commits = v,
+                        "empty" => s.empty = v,
+                        "syncs" => s.syncs = v,
+                        "cpu_us" => s.cpu = Duration::from_micros(v),
+                        _ => {}
+                    }
+                }
+                return s;
+            }
+        }
+    }
+
+    /// Stops the child; returns its fsync + fdatasync count when it ran under strace.
+    fn stop(self) -> Option<u64> {
+        let Self {
+            mut child,
+            stdin,
+            strace_out,
+            ..
+        } = self;
+        drop(stdin);
+        let _ = child.wait();
+        let out = strace_out?;
+        let text = std::fs::read_to_string(out.path()).ok()?;
+        // `% time  seconds  usecs/call  calls  errors syscall`
+        let mut calls = 0;
+        for line in text.lines() {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            if let Some(name) = cols.last() {
+                if matches!(*name, "fsync" | "fdatasync" | "sync_file_range") && cols.len() >= 5 {
+                    calls += cols[3].parse::<u64>().unwrap_or(0);
+                }
+            }
+        }
+        Some(calls)
+    }
+}
+
+// ---------------------------------------------------------------- the parent: the clients
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Approve,
+    WrongPin,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::WrongPin => "wrong_pin",
+        }
+    }
+}
+
+struct Setup {
+    phones: Vec<Phone>,
+    user_ids: Vec<String>,
+    rp_key: String,
+}
+
+async fn setup(dir: &Path) -> Setup {
+    let f = Fixture::start(dir, bench_policy(), Arc::new(SystemClock)).await;
+    let rp_key = f.relying_party("Skattestyrelsen").await;
+    let mut phones = Vec::new();
+    let mut user_ids = Vec::new();
+    for n in 0..MAX_CLIENTS as u32 {
+        let p = f.person(n).await;
+        let code = f.activation_code(&p, n).await;
+        phones.push(Phone::activate(&f, &p, &code, "582914").await);
+        user_ids.push(p.user_id);
+    }
+    f.shutdown().await;
+    Setup {
+        phones,
+        user_ids,
+        rp_key,
+    }
+}
+
+async fn one_cycle(mode: Mode, phone: &mut Phone, user_id: &str, rp: &RelyingParty) {
+    match mode {
+        Mode::Approve => {
+            let (tx, code) = rp.start_login(user_id).await;
+            let pending = phone.pending().await.expect("the login is pending");
+            assert_eq!(pending.transaction_id, tx);
+            let (status, body) = phone.approve_with_pin(&pending, &code).await;
+            assert_eq!(status, 200, "{body}");
+            let result = rp.result(&tx).await;
+            assert_eq!(result["status"], "approved", "{result}");
+        }
+        Mode::WrongPin => {
+            let (status, body) = phone.wrong_pin_attempt().await;
+            assert_eq!(body["error"]["code"], "wrong_pin", "{status} {body}");
+        }
+    }
+}
+
+struct LevelResult {
+    cycles: u64,
+    latencies: Vec<f64>,
+    elapsed: Duration,
+}
+
+/// Runs `clients` concurrent loops for `warmup`, then measures for `time`.
+#[allow(clippy::too_many_arguments)] // one load level: mode, clients, durations and sinks
+async fn run_level(
+    mode: Mode,
+    phones: &mut [Phone],
+    user_ids: &[String],
+    rp: &Arc<RelyingParty>,
+    clients: usize,
+    warmup: Duration,
+    time: Duration,
+    child: &mut Child_,
+) -> (LevelResult, Stats, Stats, Duration) {
+    let measuring = Arc::new(AtomicBool::new(false));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    let taken: Vec<Phone> = phones[..clients]
+        .iter_mut()
+        .map(|p| std::mem::replace(p, placeholder(p)))
+        .collect();
+    for (i, mut phone) in taken.into_iter().enumerate() {
+        let (rp, user_id) = (rp.clone(), user_ids[i].clone());
+        let (measuring, stop) = (measuring.clone(), stop.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                one_cycle(mode, &mut phone, &user_id, &rp).await;
+                if measuring.load(Ordering::Relaxed) && !stop.load(Ordering::Relaxed) {
+                    latencies.push(t.elapsed().as_secs_f64());
+                }
+            }
+            (phone, latencies)
+        }));
+    }
+    tokio::time::sleep(warmup).await;
+    let before = child.stats();
+    let client_cpu = mitid_bench::cpu::process();
+    let t = Instant::now();
+    measuring.store(true, Ordering::Relaxed);
+    tokio::time::sleep(time).await;
+    stop.store(true, Ordering::Relaxed);
+    let elapsed = t.elapsed();
+    let after = child.stats();
+    let client_cpu = mitid_bench::cpu::process() - client_cpu;
+    let mut latencies = Vec::new();
+    for (i, task) in tasks.into_iter().enumerate() {
+        let (phone, l) = task.await.unwrap();
+        phones[i] = phone;
+        latencies.extend(l);
+    }
+    (
+        LevelResult {
+            cycles: latencies.len() as u64,
+            latencies,
+            elapsed,
+        },
+        before,
+        after,
+        client_cpu,
+    )
+}
+
+fn placeholder(p: &Phone) -> Phone {
+    Phone {
+        authenticator_id: String::new(),
+        device: p.device.clone(),
+        pepper: [0; 32],
+        pin: String::new(),
+        counter: 0,
+        http: p.http.clone(),
+        base: String::new(),
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("serve") {
+        serve(Path::new(&args[2]));
+        return;
+    }
+    let levels: Vec<usize> = env_or("MITID_LOAD_LEVELS", "1,2,4,8,16,32,64")
+        .split(',')
+        .map(|l| l.trim().parse::<usize>().unwrap().clamp(1, MAX_CLIENTS))
+        .collect();
+    let seconds: f64 = env_or(
+        "MITID_LOAD_SECONDS",
+        if measure::quick() { "1" } else { "5" },
+    )
+    .parse()
+    .unwrap();
+    let warmup: f64 = env_or("MITID_LOAD_WARMUP", "1").parse().unwrap();
+    let modes: Vec<Mode> = env_or("MITID_LOAD_MODES", "approve,wrong_pin")
+        .split(',')
+        .map(|m| match m.trim() {
+            "approve" => Mode::Approve,
+            "wrong_pin" => Mode::WrongPin,
+            other => panic!("unknown mode {other}"),
+        })
+        .collect();
+    let strace = std::env::var_os("MITID_LOAD_STRACE").is_some_and(|v| v != "0");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let dir = tempfile::Builder::new()
+            .prefix("mitid-load-")
+            .tempdir_in(
+                std::env::var_os("MITID_LOAD_DIR").unwrap_or_else(|| std::env::temp_dir().into()),
+            )
+            .unwrap();
+        let t = Instant::now();
+        let Setup {
+            mut phones,
+            user_ids,
+            rp_key,
+        } = setup(dir.path()).await;
+        eprintln!(
+            "set-up: {MAX_CLIENTS} activated apps in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+
+        // fsyncs of a child that starts and stops without load (subtracted below).
+        let idle_syncs = if strace {
+            let c = Child_::spawn(dir.path(), true);
+            c.stop().unwrap_or(0)
+        } else {
+            0
+        };
+
+        println!(
+            "\n## server under load ({} s per level after {} s warm-up{})",
+            seconds,
+            warmup,
+            if strace {
+                ", fsyncs counted by strace"
+            } else {
+                ""
+            }
+        );
+        println!(
+            "{:<10} {:>7} {:>9} {:>10} {:>10} {:>9} {:>9} {:>10} {:>10} {:>10}",
+            "mode",
+            "clients",
+            "per s",
+            "p50",
+            "p99",
+            "commits",
+            "fsyncs",
+            "server CPU",
+            "client CPU",
+            "srv cores"
+        );
+        for &mode in &modes {
+            for &clients in &levels {
+                let mut child = Child_::spawn(dir.path(), strace);
+                for p in phones.iter_mut() {
+                    p.connect(&child.base, &child.pin);
+                }
+                let rp = Arc::new(RelyingParty {
+                    key: rp_key.clone(),
+                    http: mitid_bench::fixture::client(&child.pin),
+                    base: child.base.clone(),
+                });
+                let start_stats = child.stats();
+                let (result, before, after, client_cpu) = run_level(
+                    mode,
+                    &mut phones,
+                    &user_ids,
+                    &rp,
+                    clients,
+                    Duration::from_secs_f64(warmup),
+                    Duration::from_secs_f64(seconds),
+                    &mut child,
+                )
+                .await;
+                // Cycles over the child's whole life (warm-up included), for the fsync ratio.
+                let end_stats = child.stats();
+                let fsyncs = child.stop();
+                let per_s = result.cycles as f64 / result.elapsed.as_secs_f64();
+                let n = result.cycles.max(1) as f64;
+                let commits = (after.commits - before.commits) as f64 / n;
+                let server_cpu = (after.cpu - before.cpu).as_secs_f64() / n;
+                let client_cpu = client_cpu.as_secs_f64() / n;
+                let cores = (after.cpu - before.cpu).as_secs_f64() / result.elapsed.as_secs_f64();
+                // Every cycle the child served, for the fsync ratio: commits are exactly
+                // proportional to cycles, so commits over the child's life / commits per
+                // cycle counts them (warm-up and unmeasured tails included).
+                let life_commits = (end_stats.commits - start_stats.commits) as f64;
+                let life_cycles = if commits > 0.0 {
+                    life_commits / commits
+                } else {
+                    n
+                };
+                let fsync_per = fsyncs.map(|f| f.saturating_sub(idle_syncs) as f64 / life_cycles);
+                let summary = Summary::of(
+                    &format!("load {} x{clients}", mode.name()),
+                    if result.latencies.is_empty() {
+                        vec![0.0]
+                    } else {
+                        result.latencies.clone()
+                    },
+                    1,
+                );
+                println!(
+                    "{:<10} {:>7} {:>9.1} {:>10} {:>10} {:>9.2} {:>9} {:>10} {:>10} {:>10.2}",
+                    mode.name(),
+                    clients,
+                    per_s,
+                    measure::human(summary.p50),
+                    measure::human(summary.p99),
+                    commits,
+                    fsync_per.map_or("-".to_owned(), |f| format!("{f:.2}")),
+                    measure::human(server_cpu),
+                    measure::human(client_cpu),
+                    cores,
+                );
+                measure::record(&serde_json::json!({
+                    "name": summary.name,
+                    "mode": mode.name(),
+                    "clients": clients,
+                    "per_second": per_s,
+                    "cycles": result.cycles,
+                    "p50_s": summary.p50,
+                    "p99_s": summary.p99,
+                    "commits_per_cycle": commits,
+                    "fsyncs_per_cycle": fsync_per,
+                    "server_cpu_per_cycle_s": server_cpu,
+                    "client_cpu_per_cycle_s": client_cpu,
+                    "server_cores_busy": cores,
+                    "child_life_cycles": life_cycles,
+                    "child_life_commits": life_commits,
+                }));
+            }
+        }
+    });
+}
