@@ -70,8 +70,14 @@ elif [[ "$base_target" != "$host" || "$base_profile" != "$profile" ]]; then
     warn "the committed figure is for $base_target/$base_profile, not $host/$profile: sizes not compared"
 else
     delta=$((size - base))
-    echo "committed figure: $base bytes; change: $((delta >= 0 ? delta : -delta)) bytes $((delta >= 0 ? 1 : 0))" |
-        sed 's/ 1$/ larger/; s/ 0$/ smaller/'
+    if ((delta > 0)); then
+        change="$delta bytes larger"
+    elif ((delta < 0)); then
+        change="$((-delta)) bytes smaller"
+    else
+        change="unchanged"
+    fi
+    echo "committed figure: $base bytes; $change"
     if ((delta > limit)); then
         echo "WARNING: the bindings library grew by $delta bytes (> $limit) over bench/size.json ($base bytes): check what was added, then scripts/check-size.sh --update"
     fi
