@@ -44,24 +44,25 @@ fn join_session_keyring() {
     );
 }
 
-/// Whether the OS credential store works here, after joining a session keyring.
-fn credential_store_usable(service: &str) -> bool {
+/// Joins a session keyring and checks the OS credential store round-trips a key (panics
+/// with the typed error otherwise: a store that does not work fails the test).
+fn require_credential_store(service: &str) {
     join_session_keyring();
     let source = match KeyringWrappingKey::new(service) {
         Ok(source) => source,
-        Err(e) => return unusable(&e),
+        Err(e) => unusable(&e),
     };
     let probe = mitid_core::keystore::sealing::SealingKey::generate().unwrap();
     let result = source.store(&probe).and_then(|()| source.load());
     let _ = source.delete();
     match result {
-        Ok(Some(loaded)) if loaded.check_value() == probe.check_value() => true,
+        Ok(Some(loaded)) if loaded.check_value() == probe.check_value() => {}
         Ok(_) => unusable(&KeyStoreError::HardwareUnavailable),
         Err(e) => unusable(&e),
     }
 }
 
-fn unusable(error: &KeyStoreError) -> bool {
+fn unusable(error: &KeyStoreError) -> ! {
     panic!(
         "the OS credential store is unusable even in a fresh session keyring ({}: {error})",
         error.code()
@@ -71,9 +72,7 @@ fn unusable(error: &KeyStoreError) -> bool {
 #[test]
 fn wrapping_key_round_trips_through_the_os_credential_store() {
     let service = unique_service("roundtrip");
-    if !credential_store_usable(&service) {
-        return;
-    }
+    require_credential_store(&service);
     let dir = tempfile::tempdir().unwrap();
     let public = {
         let store = SoftwareKeyStore::open_dir(dir.path(), &service).unwrap();
@@ -99,9 +98,7 @@ fn wrapping_key_round_trips_through_the_os_credential_store() {
 #[test]
 fn a_fresh_directory_creates_its_wrapping_key() {
     let service = unique_service("fresh");
-    if !credential_store_usable(&service) {
-        return;
-    }
+    require_credential_store(&service);
     let dir = tempfile::tempdir().unwrap();
     let store = SoftwareKeyStore::open_dir(dir.path().join("keys"), &service).unwrap();
     store.create_key("k", KeyOptions::NONE).unwrap();
