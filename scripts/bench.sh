@@ -6,19 +6,20 @@
 #   3. the server under load, 1 to 64 clients, fsyncs counted with strace (--bench server_load);
 #   4. a Kotlin → Rust → Kotlin call (scripts/bench-kotlin.sh);
 #   5. the bindings library's size (scripts/check-size.sh);
-#   6. the peak memory of `mitid demo` (/usr/bin/time -v, three runs).
+#   6. the peak memory of `mitid demo` (/usr/bin/time -v, three runs);
+#   7. the server's memory under 200 concurrent password checks (--bench password_memory).
 # Results: the printed tables, and JSON lines in $MITID_BENCH_OUT (default
 # target/bench-results/<date>.jsonl). Other builds on the machine skew wall times: run it on
 # a quiet machine, or compare instruction counts and repeat runs (docs/performance.md).
 #
 # Usage: scripts/bench.sh [section...]   sections: steps callgrind approval load kotlin size
-#                                        demo (default: all). MITID_BENCH_QUICK=1: smoke run.
+#                                        demo memory (default: all). MITID_BENCH_QUICK=1: smoke run.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 sections=("$@")
-((${#sections[@]})) || sections=(steps callgrind approval load kotlin size demo)
+((${#sections[@]})) || sections=(steps callgrind approval load kotlin size demo memory)
 target_dir="$(cargo_target_dir)"
 out_dir="$target_dir/bench-results"
 mkdir -p "$out_dir"
@@ -79,6 +80,11 @@ with open(os.environ["MITID_BENCH_OUT"], "a") as out:
             ;;
         kotlin)
             "$REPO/scripts/bench-kotlin.sh"
+            ;;
+        memory)
+            log "server memory under 200 concurrent password checks"
+            (cd "$REPO" && cargo build --release -p mitid-server &&
+                cargo bench -p mitid-bench --bench password_memory)
             ;;
         size)
             "$REPO/scripts/check-size.sh"

@@ -51,7 +51,7 @@ fn open_app(home: &std::path::Path, keys: &SoftwareKeyStore, f: &Fixture) -> App
         Arc::new(SoftwarePrompt),
         ServerEndpoint {
             base_url: f.base.clone(),
-            pins: vec![f.pin.clone()],
+            pins: f.server.app_pins(),
         },
         Arc::new(SystemClock),
         AppOptions::default(),

@@ -87,7 +87,10 @@ fn world() -> World {
 fn endpoint() -> ServerEndpoint {
     ServerEndpoint {
         base_url: "https://127.0.0.1:9".into(),
-        pins: vec![format!("sha256/{}", "A".repeat(43) + "=")],
+        pins: vec![
+            mitid_protocol::tls_pin::pin_of_spki(b"key"),
+            mitid_protocol::tls_pin::pin_of_spki(b"backup key"),
+        ],
     }
 }
 

@@ -13,7 +13,7 @@ use mitid_server::{CapturingSender, Policy, RunningServer, ServerConfig};
 use serde_json::{json, Value};
 
 /// The password of every staff account of the fixture.
-pub const STAFF_PASSWORD: &str = "bench-staff-password-1234";
+pub const STAFF_PASSWORD: &str = "Bench-Desk-3907-kv";
 
 /// A pinned HTTPS client as the app uses (rustls + ring, the server's key pinned). Each
 /// client keeps its own keep-alive connections.
@@ -103,6 +103,10 @@ pub struct Fixture {
     pub registry: String,
     /// Session of the support desk.
     pub support: String,
+    /// Second-factor seeds of the staff accounts (base64url).
+    seeds: std::collections::HashMap<String, String>,
+    /// The server's clock (for the staff's codes).
+    clock: Arc<dyn Clock>,
 }
 
 impl Fixture {
@@ -112,20 +116,30 @@ impl Fixture {
         let mut config = ServerConfig::new(dir);
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.policy = policy;
-        config.clock = clock;
+        config.clock = clock.clone();
         config.sender = sms.clone();
         config.job_interval = None;
         let server = RunningServer::start(config).await.unwrap();
         let pin = server.spki_pin.clone();
         let base = server.base_url();
+        // The staff's second-factor seeds live beside the data directory's database, so
+        // that a reused directory keeps working (a bench fixture, never a deployment's way).
+        let seeds_file = dir.join("bench-staff-seeds.json");
+        let mut seeds: std::collections::HashMap<String, String> = std::fs::read(&seeds_file)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
         for (name, role) in [
             ("admin", StaffRole::Admin),
             ("registry", StaffRole::Registry),
             ("support", StaffRole::Support),
         ] {
-            // Already there when the data directory is reused.
-            let _ = server.add_staff(name, STAFF_PASSWORD, role).await;
+            if let Ok(created) = server.add_staff(name, STAFF_PASSWORD, role).await {
+                let seed = mitid_protocol::b64::B64::encode(created.totp_seed.expose());
+                seeds.insert(name.to_owned(), seed);
+            }
         }
+        std::fs::write(&seeds_file, serde_json::to_vec(&seeds).unwrap()).unwrap();
         let http = client(&pin);
         let mut f = Self {
             server,
@@ -133,6 +147,8 @@ impl Fixture {
             http,
             base,
             pin,
+            seeds,
+            clock,
             admin: String::new(),
             registry: String::new(),
             support: String::new(),
@@ -144,7 +160,11 @@ impl Fixture {
     }
 
     async fn staff_login(&self, username: &str) -> String {
-        let body = json!({ "username": username, "password": STAFF_PASSWORD });
+        let seed = mitid_protocol::b64::B64::decode(&self.seeds[username]).unwrap();
+        let step = mitid_server::crypto::totp::step(self.clock.now(), 30);
+        // A reused directory may have seen this step: the drift allows the next one.
+        let otp = mitid_server::crypto::totp::hotp(&seed, step as u64 + 1, 6);
+        let body = json!({ "username": username, "password": STAFF_PASSWORD, "otp": otp });
         let r = ok(self
             .call("POST", "/v1/staff/login", Some(&body), None)
             .await);

@@ -234,10 +234,10 @@ impl Phone {
         let pw = password_bytes(&self.pepper, &self.authenticator_id, pin);
         let start = ClientLogin::<BenchSuite>::start(&mut OsRng, &pw).unwrap();
         let ke1 = start.message.serialize().to_vec();
-        let (kind, tx) = match purpose {
-            PinPurpose::Approval { transaction_id } => ("approval", Some(transaction_id.clone())),
-            PinPurpose::ChangePin => ("change_pin", None),
-            PinPurpose::EnableBiometrics => ("enable_biometrics", None),
+        let kind = mitid_protocol::wire::app::PinPurposeKind::of(purpose).as_str();
+        let tx = match purpose {
+            PinPurpose::Approval { transaction_id } => Some(transaction_id.clone()),
+            _ => None,
         };
         let mut body = json!({ "purpose": kind, "ke1": B64(ke1) });
         if let Some(tx) = tx {

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use mitid_core::app::{
-    self as core_app, AuthenticatorOverview, BlockTarget, CodeSentTo, Home, PasswordAccessWindow,
-    RecoveryReport, UserSummary,
+    self as core_app, AuthenticatorOverview, BlockTarget, CodeSentTo, Confirm, Home,
+    PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserSummary,
 };
 use mitid_core::client::ServerEndpoint;
 use mitid_core::error::MitidError as CoreError;
@@ -187,15 +187,37 @@ impl App {
         Ok(self.0.check_user_id(&wanted)?)
     }
 
-    /// Changes the user ID; invalid (with the rule) and taken are distinct errors. Returns
-    /// the new user ID.
+    /// Requests access to change profile information, confirmed with the PIN or biometrics;
+    /// changes become possible one hour later (help page 000).
+    pub async fn request_profile_change(
+        &self,
+        local_id: String,
+        confirm: Confirm,
+    ) -> Result<ProfileChangeWindow, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.request_profile_change(&local_id, confirm).await }).await
+    }
+
+    /// The person's live request for access to change profile information, if any.
+    pub async fn profile_change_window(
+        &self,
+        local_id: String,
+    ) -> Result<Option<ProfileChangeWindow>, MitidError> {
+        let app = self.0.clone();
+        call(async move { app.profile_change_window(&local_id).await }).await
+    }
+
+    /// Changes the user ID inside the opened access, confirmed with the PIN or biometrics;
+    /// invalid (with the rule), taken and not yet allowed are distinct errors, told before
+    /// the PIN is used. Returns the new user ID.
     pub async fn change_user_id(
         &self,
         local_id: String,
         wanted: String,
+        confirm: Confirm,
     ) -> Result<String, MitidError> {
         let app = self.0.clone();
-        call(async move { app.change_user_id(&local_id, wanted).await }).await
+        call(async move { app.change_user_id(&local_id, wanted, confirm).await }).await
     }
 
     // ------------------------------------------------------------------ self-service
@@ -219,14 +241,17 @@ impl App {
         call(async move { app.send_new_pin(&local_id, authenticator_id).await }).await
     }
 
-    /// Blocks one of the person's authenticators, or the whole MitID.
+    /// Blocks one of the person's authenticators, or the whole MitID. Blocking this app
+    /// needs nothing more (`confirm` null/nil); every other block needs the PIN or
+    /// biometrics.
     pub async fn block(
         &self,
         local_id: String,
         target: BlockTarget,
+        confirm: Option<Confirm>,
     ) -> Result<AuthenticatorOverview, MitidError> {
         let app = self.0.clone();
-        call(async move { app.block(&local_id, target).await }).await
+        call(async move { app.block(&local_id, target, confirm).await }).await
     }
 
     /// Requests access to change the password (it opens after 24 hours).

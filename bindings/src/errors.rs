@@ -89,6 +89,13 @@ pub enum MitidError {
     NotFound,
     /// The server does not allow this (e.g. "Send new PIN" for this very app).
     Forbidden,
+    /// Not yet: profile information can be changed one hour after the change was requested.
+    NotYetAllowed {
+        /// When the change becomes possible (Unix seconds), when a request is waiting.
+        opens_at: Option<i64>,
+    },
+    /// Too many requests of this kind: try again later.
+    RateLimited,
     /// The server cannot be reached (no network, server down, timeout).
     ServerUnreachable,
     /// The server's TLS key is not the pinned one: possibly an attack. Nothing was sent.
@@ -201,6 +208,8 @@ impl From<CoreError> for MitidError {
             C::BiometricsNotEnabled => Self::BiometricsNotEnabled,
             C::NotFound => Self::NotFound,
             C::Forbidden => Self::Forbidden,
+            C::NotYetAllowed { opens_at } => Self::NotYetAllowed { opens_at },
+            C::RateLimited => Self::RateLimited,
             C::ServerUnreachable => Self::ServerUnreachable,
             C::ServerPinMismatch => Self::ServerPinMismatch,
             C::ServerBusy => Self::ServerBusy,
@@ -255,6 +264,8 @@ impl From<MitidError> for CoreError {
             B::BiometricsNotEnabled => Self::BiometricsNotEnabled,
             B::NotFound => Self::NotFound,
             B::Forbidden => Self::Forbidden,
+            B::NotYetAllowed { opens_at } => Self::NotYetAllowed { opens_at },
+            B::RateLimited => Self::RateLimited,
             B::ServerUnreachable => Self::ServerUnreachable,
             B::ServerPinMismatch => Self::ServerPinMismatch,
             B::ServerBusy => Self::ServerBusy,
@@ -339,6 +350,10 @@ mod tests {
             CoreError::BiometricsNotEnabled,
             CoreError::NotFound,
             CoreError::Forbidden,
+            CoreError::NotYetAllowed {
+                opens_at: Some(1_700_003_600),
+            },
+            CoreError::RateLimited,
             CoreError::ServerUnreachable,
             CoreError::ServerPinMismatch,
             CoreError::ServerBusy,

@@ -7,8 +7,9 @@
 //! and enums (`Equatable`, `Hashable`).
 
 use mitid_core::app::{
-    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Home, HomeAction,
-    HomeUser, PasswordAccessWindow, RecoveryReport, UserStatus, UserSummary,
+    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm, Home,
+    HomeAction, HomeUser, PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserStatus,
+    UserSummary,
 };
 use mitid_core::biometrics::BiometricOutcome;
 use mitid_core::client::ServerEndpoint;
@@ -248,6 +249,31 @@ pub enum BlockTarget {
     },
     /// The whole MitID, temporarily (support lifts it).
     WholeMitid,
+}
+
+/// How the citizen confirms an action that needs more than the phone in hand (a user ID
+/// change, a permanent or whole-MitID block).
+#[uniffi::remote(Enum)]
+pub enum Confirm {
+    /// The current 6-digit PIN.
+    Pin {
+        /// The digits.
+        pin: String,
+    },
+    /// Biometrics (the platform prompt, then the biometric key).
+    Biometrics,
+}
+
+/// Access to change profile information: requested with the PIN or biometrics, it opens
+/// one hour later (help page 000).
+#[uniffi::remote(Record)]
+pub struct ProfileChangeWindow {
+    /// When it was requested (Unix seconds).
+    pub requested_at: i64,
+    /// When changes become possible.
+    pub opens_at: i64,
+    /// When the access lapses.
+    pub closes_at: i64,
 }
 
 /// Where a temporary PIN went ("Send new PIN").

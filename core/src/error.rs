@@ -88,6 +88,14 @@ pub enum MitidError {
     NotFound,
     /// The server does not allow this (e.g. "Send new PIN" for this very app).
     Forbidden,
+    /// Not yet: profile information can be changed one hour after the change was requested
+    /// (request it first when `opens_at` is `None`).
+    NotYetAllowed {
+        /// When the change becomes possible (Unix seconds), when a request is waiting.
+        opens_at: Option<i64>,
+    },
+    /// Too many requests of this kind (e.g. codes by SMS today): try again later.
+    RateLimited,
     /// The server cannot be reached (no network, server down, timeout).
     ServerUnreachable,
     /// The server's TLS key is not the pinned one: possibly an attack. Nothing was sent.
@@ -179,6 +187,8 @@ impl MitidError {
             Self::BiometricsNotEnabled => "biometrics_not_enabled",
             Self::NotFound => "not_found",
             Self::Forbidden => "forbidden",
+            Self::NotYetAllowed { .. } => "not_yet_allowed",
+            Self::RateLimited => "rate_limited",
             Self::ServerUnreachable => "server_unreachable",
             Self::ServerPinMismatch => "server_pin_mismatch",
             Self::ServerBusy => "server_busy",
@@ -327,6 +337,18 @@ impl MitidError {
             ),
             Self::NotFound => fixed("Det blev ikke fundet.", "It was not found."),
             Self::Forbidden => fixed("Det er ikke tilladt.", "This is not allowed."),
+            Self::NotYetAllowed { opens_at: Some(_) } => fixed(
+                "Du kan først ændre dine oplysninger 1 time efter, at du har anmodet om det.",
+                "You can change your information 1 hour after you requested to change it.",
+            ),
+            Self::NotYetAllowed { opens_at: None } => fixed(
+                "Anmod om at ændre dine oplysninger først. Du kan ændre dem 1 time efter.",
+                "Request to change your information first. You can change it 1 hour later.",
+            ),
+            Self::RateLimited => fixed(
+                "Du har prøvet for mange gange. Prøv igen senere.",
+                "Too many attempts. Try again later.",
+            ),
             Self::ServerUnreachable => fixed(
                 "Der er ingen forbindelse til MitID. Prøv igen om lidt.",
                 "MitID cannot be reached. Try again in a moment.",
@@ -445,6 +467,10 @@ impl MitidError {
             ErrorCode::BiometricsNotEnabled => Self::BiometricsNotEnabled,
             ErrorCode::NotFound => Self::NotFound,
             ErrorCode::Forbidden => Self::Forbidden,
+            ErrorCode::NotYetAllowed => Self::NotYetAllowed {
+                opens_at: detail.get("opens_at").and_then(serde_json::Value::as_i64),
+            },
+            ErrorCode::RateLimited => Self::RateLimited,
             ErrorCode::Busy => Self::ServerBusy,
             other => Self::ServerRejected {
                 code: other.as_str().to_owned(),

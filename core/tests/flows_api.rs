@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use mitid_core::app::{App, BlockTarget, Home, UserSummary};
+use mitid_core::app::{App, BlockTarget, Confirm, Home, UserSummary};
 use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::ServerEndpoint;
 use mitid_core::error::MitidError;
@@ -47,7 +47,10 @@ fn futures_are_send_and_the_app_opens_offline() {
         Arc::new(SoftwarePrompt),
         ServerEndpoint {
             base_url: "https://127.0.0.1:9".into(),
-            pins: vec![mitid_protocol::tls_pin::pin_of_spki(b"key")],
+            pins: vec![
+                mitid_protocol::tls_pin::pin_of_spki(b"key"),
+                mitid_protocol::tls_pin::pin_of_spki(b"backup key"),
+            ],
         },
         Arc::new(FakeClock::new(1_700_000_000)),
     )
@@ -59,7 +62,9 @@ fn futures_are_send_and_the_app_opens_offline() {
     send(&flow.choose_biometrics(true));
     send(&app.refresh());
     send(&app.enable_biometrics("x", "1".into()));
-    send(&app.block("x", BlockTarget::WholeMitid));
+    send(&app.block("x", BlockTarget::WholeMitid, Some(Confirm::Biometrics)));
+    send(&app.request_profile_change("x", Confirm::Biometrics));
+    send(&app.change_user_id("x", "y".into(), Confirm::Biometrics));
     send(&app.remove_user("x"));
     let home = app.home().unwrap();
     assert!(home.users.is_empty());
@@ -86,6 +91,27 @@ fn a_non_https_server_is_refused_at_open() {
         ServerEndpoint {
             base_url: "http://127.0.0.1:9".into(),
             pins: vec![mitid_protocol::tls_pin::pin_of_spki(b"key")],
+        },
+        Arc::new(FakeClock::new(0)),
+    )
+    .unwrap_err();
+    assert_eq!(error, MitidError::Config);
+}
+
+#[test]
+fn a_single_key_pin_is_refused_at_open() {
+    // The design needs a backup pin: with one, a lost server key strands every app.
+    let dir = tempfile::tempdir().unwrap();
+    let keys = SoftwareKeyStore::in_memory().unwrap();
+    let pin = mitid_protocol::tls_pin::pin_of_spki(b"key");
+    let error = App::open(
+        dir.path(),
+        Arc::new(keys.clone()),
+        Arc::new(keys),
+        Arc::new(SoftwarePrompt),
+        ServerEndpoint {
+            base_url: "https://127.0.0.1:9".into(),
+            pins: vec![pin.clone(), pin],
         },
         Arc::new(FakeClock::new(0)),
     )

@@ -31,7 +31,9 @@ fn tuning() -> ClientTuning {
     }
 }
 
-fn client(base_url: String, pins: Vec<String>) -> HttpClient {
+/// A client pinning `pins` plus a backup pin (every app carries one).
+fn client(base_url: String, mut pins: Vec<String>) -> HttpClient {
+    pins.push(pin_of_spki(b"backup key held offline"));
     HttpClient::new(
         &ServerEndpoint { base_url, pins },
         tuning(),

@@ -121,18 +121,23 @@ async fn bootstrap_admin(server: &RunningServer, data_dir: &Path) -> Result<Boot
         return Ok(Bootstrap::Existing(path));
     }
     let password = Zeroizing::new(format!("admin-{}", random_token()));
-    match server
+    let created = match server
         .add_staff(BOOTSTRAP_ADMIN, &password, StaffRole::Admin)
         .await
     {
-        Ok(()) => {}
+        Ok(created) => created,
         Err(ApiError::Refused {
             code: ErrorCode::AlreadyExists,
             ..
         }) => return Ok(Bootstrap::Skipped),
         Err(e) => return Err(CliError::Server(format!("bootstrap administrator: {e}"))),
-    }
-    let contents = Zeroizing::new(format!("{}\n", password.as_str()));
+    };
+    // The password, then the second factor's key URI (load it into an authenticator app).
+    let contents = Zeroizing::new(format!(
+        "{}\n{}\n",
+        password.as_str(),
+        created.otpauth_uri.expose()
+    ));
     mitid_server::keys::write_private(&path, contents.as_bytes())
         .map_err(|e| CliError::Server(format!("writing {}: {e}", path.display())))?;
     Ok(Bootstrap::Created(path))

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use mitid_protocol::wire::staff::StaffRole;
 use mitid_server::{CapturingSender, RunningServer, ServerConfig};
 
-const PASSWORD: &str = "staff-password-1234";
+const PASSWORD: &str = "Roles-Desk-6204-kv";
 const MOBILE: &str = "+4522334455";
 
 /// A server on loopback (its own runtime keeps serving while the test waits on processes).
@@ -27,6 +27,8 @@ struct Env {
     url: String,
     pin: String,
     dir: tempfile::TempDir,
+    /// Each staff member's session, from `mitid admin staff --as NAME login` at start.
+    tokens: std::collections::HashMap<&'static str, String>,
 }
 
 impl Env {
@@ -42,25 +44,56 @@ impl Env {
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.sender = sms.clone();
         config.job_interval = None;
-        let server = runtime.block_on(async {
+        // Real time here: the hour between requesting and making a user ID change has its
+        // own tests (server and core); this one checks the commands' wiring.
+        config.policy.profile_change_wait = 0;
+        let (server, seeds) = runtime.block_on(async {
             let server = RunningServer::start(config).await.unwrap();
+            let mut seeds = Vec::new();
             for (name, role) in [
                 ("admin", StaffRole::Admin),
                 ("registry", StaffRole::Registry),
                 ("support", StaffRole::Support),
             ] {
-                server.add_staff(name, PASSWORD, role).await.unwrap();
+                let created = server.add_staff(name, PASSWORD, role).await.unwrap();
+                seeds.push((name, created.totp_seed.expose().to_vec()));
             }
-            server
+            (server, seeds)
         });
-        Self {
+        let mut env = Self {
             url: server.base_url(),
-            pin: server.spki_pin.clone(),
+            pin: server.app_pins().join(","),
             server: Some(server),
             runtime,
             sms,
             dir,
+            tokens: Default::default(),
+        };
+        // Each staff member logs in once, as a person would: password and the code of their
+        // authenticator app (a code works once, so later commands reuse the session).
+        for (name, seed) in seeds {
+            let now = mitid_protocol::clock::Clock::now(&mitid_protocol::clock::SystemClock);
+            let step = mitid_server::crypto::totp::step(now, 30) as u64;
+            let otp = mitid_server::crypto::totp::hotp(&seed, step, 6);
+            let out = env.ok(
+                &["admin", "staff", "--as", name, "login"],
+                &[PASSWORD, &otp],
+            );
+            let token = out
+                .lines()
+                .find_map(|l| l.strip_prefix("MITID_STAFF_TOKEN="))
+                .unwrap()
+                .to_owned();
+            env.tokens.insert(name, token);
         }
+        env
+    }
+
+    /// `mitid admin staff …` as `name` (with its session).
+    fn staff(&self, name: &str, args: &[&str]) -> String {
+        let mut full = vec!["admin", "staff", "--token", &self.tokens[name]];
+        full.extend_from_slice(args);
+        self.ok(&full, &[])
     }
 
     fn home(&self) -> PathBuf {
@@ -245,11 +278,10 @@ const IDENTIFY: [&str; 6] = [
 
 /// Support identifies Anna and issues `what` (`activation-code` or `temporary-pin …`).
 fn support(env: &Env, what: &[&str]) -> String {
-    let mut args = vec!["admin", "staff", "--as", "support"];
-    args.extend_from_slice(&what[..1]);
+    let mut args = vec![what[0]];
     args.extend_from_slice(&IDENTIFY);
     args.extend_from_slice(&what[1..]);
-    env.ok(&args, &[PASSWORD])
+    env.staff("support", &args)
 }
 
 #[test]
@@ -257,12 +289,9 @@ fn every_role_over_https_from_activation_to_self_service() {
     let env = Env::start();
 
     // Registry: a new citizen.
-    let person = env.ok(
+    let person = env.staff(
+        "registry",
         &[
-            "admin",
-            "staff",
-            "--as",
-            "registry",
             "create-person",
             "--cpr",
             "170592-1234",
@@ -277,7 +306,6 @@ fn every_role_over_https_from_activation_to_self_service() {
             "--passport",
             "P7654321",
         ],
-        &[PASSWORD],
     );
     assert!(person.contains("user ID     anna.test"), "{person}");
 
@@ -311,18 +339,7 @@ fn every_role_over_https_from_activation_to_self_service() {
     );
 
     // A relying party: a login with a code; the app approves with the PIN.
-    let rp = env.ok(
-        &[
-            "admin",
-            "staff",
-            "--as",
-            "admin",
-            "create-relying-party",
-            "--name",
-            "Test Bank",
-        ],
-        &[PASSWORD],
-    );
+    let rp = env.staff("admin", &["create-relying-party", "--name", "Test Bank"]);
     let key = after(
         rp.lines()
             .find(|l| l.starts_with("MITID_RP_API_KEY="))
@@ -409,12 +426,9 @@ fn every_role_over_https_from_activation_to_self_service() {
     let short = env.run(&["app", "user-id", "--change", "ab"], &[]);
     assert_eq!(short.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&short.stderr).contains("[user_id_invalid]"));
-    env.ok(
+    env.staff(
+        "registry",
         &[
-            "admin",
-            "staff",
-            "--as",
-            "registry",
             "create-person",
             "--cpr",
             "010203-4321",
@@ -425,22 +439,29 @@ fn every_role_over_https_from_activation_to_self_service() {
             "--user-id",
             "bo.test",
         ],
-        &[PASSWORD],
     );
-    let taken = env.run(&["app", "user-id", "--change", "bo.test"], &[]);
+    let taken = env.run(&["app", "user-id", "--change", "bo.test"], &["692047"]);
     assert_eq!(taken.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&taken.stderr).contains("[user_id_taken]"));
-    let changed = env.ok(&["app", "user-id", "--change", "anna.t"], &[]);
+    // A change needs the request first (help page 000), each confirmed with the PIN.
+    let early = env.run(&["app", "user-id", "--change", "anna.t"], &["692047"]);
+    assert!(String::from_utf8_lossy(&early.stderr).contains("[not_yet_allowed]"));
+    let requested = env.ok(&["app", "user-id", "--request"], &["692047"]);
+    assert!(requested.contains("Change requested."), "{requested}");
+    let changed = env.ok(&["app", "user-id", "--change", "anna.t"], &["692047"]);
     assert!(changed.contains("Your user ID is now anna.t"), "{changed}");
 }
 
 #[test]
 fn a_server_key_that_is_not_pinned_is_refused_before_anything_is_sent() {
     let env = Env::start();
-    let wrong = "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let wrong = [b"a key".as_slice(), b"its backup"]
+        .map(mitid_protocol::tls_pin::pin_of_spki)
+        .join(",");
+    let wrong = wrong.as_str();
     let output = env.run(
         &["admin", "--pin", wrong, "staff", "--as", "admin", "login"],
-        &[PASSWORD],
+        &[PASSWORD, "000000"],
     );
     assert_eq!(output.status.code(), Some(1));
     let errors = String::from_utf8_lossy(&output.stderr);

@@ -46,6 +46,11 @@ fuzz_target!(|data: &[u8]| {
         app::PinResetBeginRequest,
         app::PinResetFinishRequest,
         app::BiometricsEnableRequest,
+        app::BiometricChallengeRequest,
+        app::BiometricProof,
+        app::ProfileChangeRequest,
+        app::AppUserIdChangeRequest,
+        app::AppBlockRequest,
         // relying parties
         rp::CreateAuthenticationRequest,
         // staff
@@ -59,6 +64,8 @@ fuzz_target!(|data: &[u8]| {
         staff::StaffBlockRequest,
         staff::AddAuthenticatorRequest,
         staff::OutboxQuery,
+        staff::IdentifiedOutboxRequest,
+        staff::StaffAccountRequest,
         staff::AuditQuery,
         staff::CreateRelyingPartyRequest,
         staff::CreateStaffRequest,
@@ -83,6 +90,23 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(req) = serde_json::from_slice::<common::UserIdChangeRequest>(data) {
         let _ = UserId::parse(&req.new_user_id, None);
+    }
+    if let Ok(req) = serde_json::from_slice::<app::AppUserIdChangeRequest>(data) {
+        if let Ok(id) = UserId::parse(&req.new_user_id, None) {
+            let _ = app::user_id_change_message("au_x", id.as_str());
+        }
+    }
+    if let Ok(req) = serde_json::from_slice::<app::AppBlockRequest>(data) {
+        let _ = app::block_message(
+            "au_x",
+            req.scope,
+            req.authenticator_id.as_deref(),
+            req.permanent,
+        );
+    }
+    if let Ok(req) = serde_json::from_slice::<rp::CreateAuthenticationRequest>(data) {
+        let _ = mitid_protocol::display_text::check(&req.reference_header, false);
+        let _ = mitid_protocol::display_text::check(&req.reference_body, true);
     }
     if let Ok(req) = serde_json::from_slice::<staff::CreatePersonRequest>(data) {
         let _ = BirthDate::parse(&req.birth_date);

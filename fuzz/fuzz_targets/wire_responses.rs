@@ -32,7 +32,9 @@ fuzz_target!(|data: &[u8]| {
         common::CodeSent,
         common::PasswordAccess,
         common::UserIdChangeResponse,
+        common::ProfileChangeAccess,
         // app
+        app::BiometricChallengeResponse,
         app::ActivationBeginResponse,
         app::ActivationRegisterResponse,
         app::ActivationFinishResponse,
@@ -59,6 +61,7 @@ fuzz_target!(|data: &[u8]| {
         staff::AuditList,
         staff::RelyingPartyCreated,
         staff::StaffCreated,
+        staff::StaffAccountView,
         // self-service web
         web::WebAppLoginStartResponse,
         web::WebLoginResponse,

@@ -89,6 +89,10 @@ pub enum ErrorCode {
     InvalidValue,
     /// The value is already in use (e.g. a CPR number, a serial, a staff user name).
     AlreadyExists,
+    /// Too many requests from this source (or for this user ID): wait `Retry-After` seconds.
+    RateLimited,
+    /// The request (its headers or body) did not arrive in time.
+    RequestTimeout,
 }
 
 impl ErrorCode {
@@ -135,6 +139,8 @@ impl ErrorCode {
         Self::IdentificationFailed,
         Self::InvalidValue,
         Self::AlreadyExists,
+        Self::RateLimited,
+        Self::RequestTimeout,
     ];
 
     /// The code as it appears on the wire.
@@ -182,6 +188,8 @@ impl ErrorCode {
             Self::IdentificationFailed => "identification_failed",
             Self::InvalidValue => "invalid_value",
             Self::AlreadyExists => "already_exists",
+            Self::RateLimited => "rate_limited",
+            Self::RequestTimeout => "request_timeout",
         }
     }
 }

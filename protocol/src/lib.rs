@@ -7,6 +7,7 @@ pub mod b64;
 pub mod channel_binding;
 pub mod clock;
 pub mod ct;
+pub mod display_text;
 pub mod pin_proof;
 pub mod signing;
 pub mod tls_pin;

@@ -75,6 +75,12 @@ pub enum PinPurpose {
     ChangePin,
     /// Enabling biometric approvals.
     EnableBiometrics,
+    /// Requesting access to change profile information (the user ID); it opens an hour later.
+    ProfileChange,
+    /// Changing the user ID (inside an opened profile-change access).
+    ChangeUserId,
+    /// A permanent block, a whole-MitID block or a block of another authenticator.
+    Block,
 }
 
 impl PinPurpose {
@@ -88,6 +94,9 @@ impl PinPurpose {
             }
             Self::ChangePin => out.extend_from_slice(b"change-pin"),
             Self::EnableBiometrics => out.extend_from_slice(b"enable-biometrics"),
+            Self::ProfileChange => out.extend_from_slice(b"profile-change"),
+            Self::ChangeUserId => out.extend_from_slice(b"change-user-id"),
+            Self::Block => out.extend_from_slice(b"block"),
         }
         out
     }
@@ -98,6 +107,9 @@ impl PinPurpose {
             Self::Approval { .. } => "approval",
             Self::ChangePin => "change_pin",
             Self::EnableBiometrics => "enable_biometrics",
+            Self::ProfileChange => "profile_change",
+            Self::ChangeUserId => "change_user_id",
+            Self::Block => "block",
         }
     }
 }

@@ -71,6 +71,8 @@ impl ApiError {
             Self::Refused { code, .. } => *code,
             // Every internal failure is one public code: the details stay in the log.
             Self::Store(StoreError::Duplicate(_)) => ErrorCode::AlreadyExists,
+            // Every hashing slot is taken: a retryable refusal, not a failure.
+            Self::Hash(HashError::Busy) => ErrorCode::Busy,
             Self::Store(_) | Self::Seal(_) | Self::Hash(_) | Self::KeyMaterial(_) | Self::Task => {
                 ErrorCode::Internal
             }
@@ -86,6 +88,10 @@ impl ApiError {
             Self::Store(StoreError::Duplicate(what)) => {
                 (format!("{what} already exists"), Value::Null)
             }
+            Self::Hash(HashError::Busy) => (
+                "the server is busy checking passwords; try again".to_owned(),
+                Value::Null,
+            ),
             _ => (
                 "internal error; nothing was changed".to_owned(),
                 Value::Null,
@@ -139,6 +145,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         }
         Internal => StatusCode::INTERNAL_SERVER_ERROR,
         Busy => StatusCode::SERVICE_UNAVAILABLE,
+        RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        RequestTimeout => StatusCode::REQUEST_TIMEOUT,
     }
 }
 
@@ -156,11 +164,13 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %self, "request failed");
         }
         let status = status_of(code);
-        let mut response = (status, axum::Json(self.body())).into_response();
-        if code == ErrorCode::Busy {
+        let body = self.body();
+        let retry_after = body.error.detail.get("retry_after").and_then(Value::as_u64);
+        let mut response = (status, axum::Json(body)).into_response();
+        if matches!(code, ErrorCode::Busy | ErrorCode::RateLimited) {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from_static("1"),
+                axum::http::HeaderValue::from(retry_after.unwrap_or(1)),
             );
         }
         response

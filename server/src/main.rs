@@ -33,8 +33,16 @@ enum Command {
         /// Private key (PEM).
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
+        /// The backup key's pin (`sha256/…`), when the backup key is kept offline.
+        #[arg(long)]
+        backup_pin: Option<String>,
+        /// Requests per minute from one address to the anonymous log-in and code endpoints
+        /// (behind a proxy every client shares its address: limit at the proxy and raise this).
+        #[arg(long, value_name = "N")]
+        anonymous_requests_per_minute: Option<u32>,
     },
-    /// Print the TLS public-key pin the app must pin (creating the certificate if needed).
+    /// Print the TLS public-key pins the app must pin: the current key's, then the backup
+    /// key's (creating the certificate and backup key if needed).
     Pin {
         /// Certificate chain (PEM); without it the data directory's generated one is used.
         #[arg(long, requires = "key")]
@@ -42,6 +50,9 @@ enum Command {
         /// Private key (PEM).
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
+        /// The backup key's pin, when the backup key is kept offline.
+        #[arg(long)]
+        backup_pin: Option<String>,
     },
     /// Create a staff account; the password is read from the environment variable
     /// MITID_STAFF_PASSWORD or, without it, from the first line of standard input.
@@ -97,20 +108,42 @@ fn main() -> ExitCode {
         listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
         cert: None,
         key: None,
+        backup_pin: None,
+        anonymous_requests_per_minute: None,
     });
     match command {
-        Command::Serve { listen, cert, key } => {
-            runtime.block_on(serve(cli.data_dir, listen, cert, key))
+        Command::Serve {
+            listen,
+            cert,
+            key,
+            backup_pin,
+            anonymous_requests_per_minute,
+        } => {
+            let mut config = ServerConfig::new(cli.data_dir);
+            config.listen = listen;
+            config.tls_files = cert.zip(key).map(|(cert, key)| TlsFiles { cert, key });
+            config.backup_pin = backup_pin;
+            if let Some(n) = anonymous_requests_per_minute {
+                config.policy.anonymous_requests_per_source_per_minute = n;
+            }
+            runtime.block_on(serve(config))
         }
-        Command::Pin { cert, key } => {
+        Command::Pin {
+            cert,
+            key,
+            backup_pin,
+        } => {
             let files = cert.zip(key).map(|(cert, key)| TlsFiles { cert, key });
             if let Err(e) = std::fs::create_dir_all(&cli.data_dir) {
                 eprintln!("cannot create the data directory: {e}");
                 return ExitCode::FAILURE;
             }
-            match mitid_server::tls::setup(&cli.data_dir, files.as_ref()) {
+            match mitid_server::tls::setup(&cli.data_dir, files.as_ref(), backup_pin.as_deref()) {
                 Ok(tls) => {
                     println!("{}", tls.spki_pin);
+                    if let Some(backup) = tls.backup_pin {
+                        println!("{backup}");
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -138,8 +171,13 @@ fn main() -> ExitCode {
                     add_staff(&state, &username, &password, role.into()).map_err(|e| e.to_string())
                 });
             match result {
-                Ok(()) => {
+                Ok(created) => {
                     println!("staff account {username} created");
+                    // Shown once, on the operator's terminal: the second factor's seed.
+                    println!(
+                        "second factor (add it to an authenticator app now; it is not shown again): {}",
+                        created.otpauth_uri.expose()
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => {
@@ -151,15 +189,7 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(
-    data_dir: PathBuf,
-    listen: SocketAddr,
-    cert: Option<PathBuf>,
-    key: Option<PathBuf>,
-) -> ExitCode {
-    let mut config = ServerConfig::new(data_dir);
-    config.listen = listen;
-    config.tls_files = cert.zip(key).map(|(cert, key)| TlsFiles { cert, key });
+async fn serve(config: ServerConfig) -> ExitCode {
     let server = match RunningServer::start(config).await {
         Ok(s) => s,
         Err(e) => {
@@ -169,6 +199,9 @@ async fn serve(
     };
     // Machine-readable lines on stdout: tests and the demo read the address and the pin.
     println!("TLS public-key pin: {}", server.spki_pin);
+    if let Some(backup) = &server.backup_pin {
+        println!("TLS backup-key pin: {backup}");
+    }
     println!("listening on {}", server.base_url());
     if let Err(e) = tokio::signal::ctrl_c().await {
         eprintln!("signal handling failed: {e}");

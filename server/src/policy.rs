@@ -74,6 +74,39 @@ pub struct Policy {
     pub max_reference_header: usize,
     /// Longest reference-text body.
     pub max_reference_body: usize,
+    /// Wait between requesting and making a change of profile information (1 hour, help
+    /// page 000).
+    pub profile_change_wait: i64,
+    /// How long the opened profile-change access stays open, in seconds.
+    pub profile_change_open_for: i64,
+    /// Codes sent by SMS per person per 24 hours at the citizen's own request (app, web).
+    pub self_service_codes_per_day: u32,
+    /// Wrong channel-binding values per person per 24 hours, across transactions, before
+    /// the person's logins are refused for the rest of the day.
+    pub binding_failures_per_day: u32,
+    /// Failed identifications per staff member per hour before they are refused.
+    pub identify_failures_per_staff_per_hour: u32,
+    /// Failed identifications of one person per 24 hours before they are refused (the
+    /// citizen then goes to citizen service).
+    pub identify_failures_per_person_per_day: u32,
+    /// Consecutive failed staff log-ins that lock the account (for `staff_lock_base`,
+    /// doubling with every further failure).
+    pub staff_failures_to_lock: u32,
+    /// The first staff lock-out, in seconds.
+    pub staff_lock_base: i64,
+    /// Consecutive failed staff log-ins that disable the account (an administrator enables it).
+    pub staff_failures_to_disable: u32,
+    /// How recent a citizen's log-in must be to lift a block, in seconds.
+    pub fresh_login_window: i64,
+    /// Requests per minute from one source address to the anonymous log-in and code
+    /// endpoints (per server process).
+    pub anonymous_requests_per_source_per_minute: u32,
+    /// Web log-ins with the app started per user ID per hour (known or not).
+    pub web_login_starts_per_user_id_per_hour: u32,
+    /// Concurrent password hashes (Argon2id, 19 MiB each); 0 = one per CPU core.
+    pub password_hash_slots: usize,
+    /// How long a password check waits for a free slot before `busy`, in milliseconds.
+    pub password_hash_wait_ms: u64,
 }
 
 impl Default for Policy {
@@ -116,6 +149,20 @@ impl Default for Policy {
             idempotency_abandoned_after: MINUTE,
             max_reference_header: 120,
             max_reference_body: 500,
+            profile_change_wait: HOUR,
+            profile_change_open_for: 24 * HOUR,
+            self_service_codes_per_day: 3,
+            binding_failures_per_day: 9,
+            identify_failures_per_staff_per_hour: 10,
+            identify_failures_per_person_per_day: 3,
+            staff_failures_to_lock: 5,
+            staff_lock_base: 5 * MINUTE,
+            staff_failures_to_disable: 10,
+            fresh_login_window: 5 * MINUTE,
+            anonymous_requests_per_source_per_minute: 30,
+            web_login_starts_per_user_id_per_hour: 10,
+            password_hash_slots: 0,
+            password_hash_wait_ms: 2_000,
         }
     }
 }

@@ -6,17 +6,21 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use mitid_protocol::clock::{Clock, SystemClock};
-use mitid_protocol::wire::staff::{CreateStaffRequest, StaffRole};
+use mitid_protocol::wire::staff::{CreateStaffRequest, StaffCreated, StaffRole};
 use mitid_protocol::wire::Secret;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
 
+use crate::api::limits::Limits;
+use crate::api::pipeline::{BodyTimeout, PeerAddr};
 use crate::audit::Actor;
+use crate::crypto::password::HashPool;
 use crate::crypto::rng::{OsRandom, SecureRandom};
 use crate::error::{ApiError, ApiResult};
 use crate::keys::{KeyFileError, ServerSecrets};
@@ -37,8 +41,11 @@ pub struct ServerConfig {
     pub data_dir: PathBuf,
     /// The address to listen on (port 0 picks a free port).
     pub listen: SocketAddr,
-    /// Certificate and key files; `None` uses (and creates) a self-signed pair in `data_dir`.
+    /// Certificate and key files; `None` uses (and creates) a self-signed pair in `data_dir`,
+    /// with a backup key beside it.
     pub tls_files: Option<TlsFiles>,
+    /// The backup key's pin, when the backup key is kept elsewhere (see `tls::BACKUP_KEY_FILE`).
+    pub backup_pin: Option<String>,
     /// The rules.
     pub policy: Policy,
     /// Time.
@@ -49,6 +56,33 @@ pub struct ServerConfig {
     pub sender: Arc<dyn MessageSender>,
     /// How often due jobs run (`None`: only when [`RunningServer::run_due_jobs`] is called).
     pub job_interval: Option<Duration>,
+    /// Limits on connections.
+    pub connections: ConnectionLimits,
+}
+
+/// How many connections the server keeps and how long each may take, so that idle or slow
+/// clients cannot hold the server's sockets and memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// Connections served at once; further clients wait in the listen queue.
+    pub max_connections: usize,
+    /// The TLS handshake.
+    pub handshake: Duration,
+    /// A request's headers, and a kept-alive connection's wait for its next request.
+    pub headers: Duration,
+    /// A request's body.
+    pub body: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 1024,
+            handshake: Duration::from_secs(10),
+            headers: Duration::from_secs(30),
+            body: Duration::from_secs(30),
+        }
+    }
 }
 
 impl ServerConfig {
@@ -59,11 +93,13 @@ impl ServerConfig {
             data_dir: data_dir.into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             tls_files: None,
+            backup_pin: None,
             policy: Policy::default(),
             clock: Arc::new(SystemClock),
             rng: Arc::new(OsRandom),
             sender: Arc::new(LogSender),
             job_interval: Some(Duration::from_secs(5)),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -92,6 +128,8 @@ pub struct RunningServer {
     pub addr: SocketAddr,
     /// The public-key pin the app must pin (`sha256/...`).
     pub spki_pin: String,
+    /// The backup key's pin, which the app pins beside the current one, when known.
+    pub backup_pin: Option<String>,
     state: AppState,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -108,7 +146,16 @@ pub fn open_state(config: &ServerConfig) -> Result<AppState, StartError> {
     }
     let secrets = ServerSecrets::load_or_create(&config.data_dir, config.rng.as_ref())?;
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir.join(DB_FILE))?);
+    let slots = match config.policy.password_hash_slots {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
+    };
     Ok(AppState::new(Inner {
+        hashes: HashPool::new(
+            slots,
+            Duration::from_millis(config.policy.password_hash_wait_ms),
+        ),
+        limits: Limits::new(&config.policy, config.clock.clone()),
         store,
         clock: config.clock.clone(),
         rng: config.rng.clone(),
@@ -121,13 +168,14 @@ pub fn open_state(config: &ServerConfig) -> Result<AppState, StartError> {
     }))
 }
 
-/// Creates a staff account directly in the data directory's state (the first administrator).
+/// Creates a staff account directly in the data directory's state (the first administrator);
+/// the answer holds the second factor's seed, shown once.
 pub fn add_staff(
     state: &AppState,
     username: &str,
     password: &str,
     role: StaffRole,
-) -> ApiResult<()> {
+) -> ApiResult<StaffCreated> {
     crate::domain::staff::create_staff(
         state,
         &Actor::System,
@@ -137,20 +185,29 @@ pub fn add_staff(
             role,
         },
     )
-    .map(|_| ())
 }
 
 impl RunningServer {
     /// Starts serving (the handshake and every request run on the current tokio runtime).
     pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
         let state = open_state(&config)?;
-        let tls = crate::tls::setup(&config.data_dir, config.tls_files.as_ref())?;
+        let tls = crate::tls::setup(
+            &config.data_dir,
+            config.tls_files.as_ref(),
+            config.backup_pin.as_deref(),
+        )?;
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
         let router = crate::api::router(state.clone());
         let acceptor = TlsAcceptor::from(tls.config.clone());
-        let task = tokio::spawn(accept_loop(listener, acceptor, router, stopped));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            acceptor,
+            router,
+            config.connections,
+            stopped,
+        ));
         let jobs = config.job_interval.map(|every| {
             let state = state.clone();
             tokio::spawn(async move {
@@ -170,11 +227,19 @@ impl RunningServer {
         Ok(Self {
             addr,
             spki_pin: tls.spki_pin,
+            backup_pin: tls.backup_pin,
             state,
             stop,
             task,
             jobs,
         })
+    }
+
+    /// The pins an app is configured with: the current key's and the backup key's.
+    pub fn app_pins(&self) -> Vec<String> {
+        std::iter::once(self.spki_pin.clone())
+            .chain(self.backup_pin.clone())
+            .collect()
     }
 
     /// `https://<addr>`.
@@ -192,13 +257,14 @@ impl RunningServer {
         self.state.blocking(crate::domain::jobs::run_due).await
     }
 
-    /// Creates a staff account (the first administrator; tests and the demo).
+    /// Creates a staff account (the first administrator; tests and the demo); the answer
+    /// holds the second factor's seed.
     pub async fn add_staff(
         &self,
         username: &str,
         password: &str,
         role: StaffRole,
-    ) -> ApiResult<()> {
+    ) -> ApiResult<StaffCreated> {
         let (u, p) = (
             username.to_owned(),
             zeroize::Zeroizing::new(password.to_owned()),
@@ -229,31 +295,93 @@ async fn accept_loop(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     router: axum::Router,
+    limits: ConnectionLimits,
     mut stopped: watch::Receiver<bool>,
 ) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut connections = tokio::task::JoinSet::new();
+    let mut backoff = AcceptBackoff::default();
     loop {
-        tokio::select! {
+        // A slot first: at the cap, clients wait in the kernel's listen queue.
+        let slot = tokio::select! {
             _ = stopped.changed() => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let acceptor = acceptor.clone();
-                let router = router.clone();
-                connections.spawn(async move {
-                    // Anything that is not a TLS 1.2/1.3 handshake (plain HTTP, SSL, TLS 1.0
-                    // or 1.1) fails here and the connection is closed without an HTTP answer.
-                    let tls = match tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => tls,
-                        _ => return,
-                    };
-                    let service = TowerToHyperService::new(router);
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(tls), service)
-                        .await;
-                });
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+        };
+        let accepted = tokio::select! {
+            _ = stopped.changed() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(accepted) => {
+                backoff.reset();
+                accepted
             }
-        }
+            Err(e) => {
+                // Out of file descriptors (or memory): retrying at once would spin a core
+                // while nothing can be accepted. Wait, longer each time, until it works.
+                let wait = backoff.next();
+                tracing::warn!(error = %e, wait_ms = wait.as_millis() as u64, "accept failed");
+                drop(slot);
+                tokio::select! {
+                    _ = stopped.changed() => break,
+                    _ = tokio::time::sleep(wait) => continue,
+                }
+            }
+        };
+        let acceptor = acceptor.clone();
+        let router = router.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            serve_connection(stream, peer, acceptor, router, limits).await;
+        });
         while connections.try_join_next().is_some() {}
     }
     connections.abort_all();
+}
+
+/// One connection: the TLS handshake (anything that is not a TLS 1.2/1.3 handshake, such as
+/// plain HTTP, SSL or TLS 1.0/1.1, fails here and is closed without an answer), then HTTP/1.1
+/// with the header, idle and body timeouts.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    acceptor: TlsAcceptor,
+    router: axum::Router,
+    limits: ConnectionLimits,
+) {
+    let tls = match tokio::time::timeout(limits.handshake, acceptor.accept(stream)).await {
+        Ok(Ok(tls)) => tls,
+        _ => return,
+    };
+    let service = router.map_request(move |mut req: hyper::Request<hyper::body::Incoming>| {
+        req.extensions_mut().insert(PeerAddr(peer));
+        req.extensions_mut().insert(BodyTimeout(limits.body));
+        req
+    });
+    // hyper's header timeout also runs while a kept-alive connection waits for its next
+    // request, so it is the idle timeout too.
+    let _ = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.headers)
+        .serve_connection(TokioIo::new(tls), TowerToHyperService::new(service))
+        .await;
+}
+
+/// The wait after a failed `accept`: 10 ms, doubling up to 1 s, back to 10 ms after a success.
+#[derive(Debug, Default)]
+struct AcceptBackoff(u32);
+
+impl AcceptBackoff {
+    fn next(&mut self) -> Duration {
+        let wait = Duration::from_millis(10u64 << self.0.min(7)).min(Duration::from_secs(1));
+        self.0 = self.0.saturating_add(1);
+        wait
+    }
+
+    fn reset(&mut self) {
+        self.0 = 0;
+    }
 }

@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 use mitid_protocol::clock::Clock;
 use tokio::sync::Notify;
 
+use crate::api::limits::Limits;
+use crate::crypto::password::HashPool;
 use crate::crypto::rng::SecureRandom;
 use crate::error::{ApiError, ApiResult};
 use crate::keys::ServerSecrets;
@@ -42,6 +44,10 @@ pub struct Inner {
     pub outbox_queued: AtomicU64,
     /// A message could not be handed to the sender: retry after the next `POST`.
     pub outbox_retry: AtomicBool,
+    /// Password hashing with bounded memory and concurrency.
+    pub hashes: HashPool,
+    /// Limits per source address and per user ID on the anonymous endpoints.
+    pub limits: Limits,
 }
 
 impl std::ops::Deref for AppState {

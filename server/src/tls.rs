@@ -16,6 +16,10 @@ use crate::keys::write_private;
 pub const CERT_FILE: &str = "tls-cert.pem";
 /// File name of the generated private key (PEM, mode 0600) in the data directory.
 pub const KEY_FILE: &str = "tls-key.pem";
+/// File name of the generated backup key (PEM, mode 0600): the key the server moves to when
+/// the current one is lost or compromised. Apps pin it beside the current key; a deployment
+/// keeps it offline and configures only its pin (`--backup-pin`).
+pub const BACKUP_KEY_FILE: &str = "tls-backup-key.pem";
 
 /// Why TLS could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -43,13 +47,15 @@ pub struct TlsFiles {
     pub key: PathBuf,
 }
 
-/// A ready TLS configuration and the pin of its public key.
+/// A ready TLS configuration and the pins of its public key and of the backup key.
 #[derive(Debug, Clone)]
 pub struct TlsSetup {
     /// The rustls server configuration.
     pub config: Arc<rustls::ServerConfig>,
     /// `sha256/<base64>` of the end-entity certificate's SubjectPublicKeyInfo.
     pub spki_pin: String,
+    /// The backup key's pin, when known (generated, or configured).
+    pub backup_pin: Option<String>,
 }
 
 /// The pin of a DER certificate's public key (what the app's pinned verifier computes).
@@ -61,10 +67,15 @@ pub fn spki_pin_of_cert(cert_der: &[u8]) -> Option<String> {
     ))
 }
 
-/// Loads the configured files, or the generated ones in `data_dir` (creating them first).
-pub fn setup(data_dir: &Path, files: Option<&TlsFiles>) -> Result<TlsSetup, TlsError> {
-    let files = match files {
-        Some(f) => f.clone(),
+/// Loads the configured files, or the generated ones in `data_dir` (creating them first,
+/// with a backup key).
+pub fn setup(
+    data_dir: &Path,
+    files: Option<&TlsFiles>,
+    backup_pin: Option<&str>,
+) -> Result<TlsSetup, TlsError> {
+    let (files, backup_pin) = match files {
+        Some(f) => (f.clone(), backup_pin.map(str::to_owned)),
         None => {
             let generated = TlsFiles {
                 cert: data_dir.join(CERT_FILE),
@@ -73,7 +84,11 @@ pub fn setup(data_dir: &Path, files: Option<&TlsFiles>) -> Result<TlsSetup, TlsE
             if !generated.cert.exists() || !generated.key.exists() {
                 generate(&generated)?;
             }
-            generated
+            let backup = match backup_pin {
+                Some(pin) => pin.to_owned(),
+                None => generated_backup_pin(&data_dir.join(BACKUP_KEY_FILE))?,
+            };
+            (generated, Some(backup))
         }
     };
     let cert_pem = fs::read(&files.cert)?;
@@ -97,7 +112,25 @@ pub fn setup(data_dir: &Path, files: Option<&TlsFiles>) -> Result<TlsSetup, TlsE
     Ok(TlsSetup {
         config: Arc::new(config),
         spki_pin,
+        backup_pin,
     })
+}
+
+/// The pin of the backup key in `path`, generating the key first when there is none.
+fn generated_backup_pin(path: &Path) -> Result<String, TlsError> {
+    if !path.exists() {
+        let key = rcgen::KeyPair::generate().map_err(|_| TlsError::Generate)?;
+        let der = zeroize::Zeroizing::new(key.serialize_der());
+        write_private(path, pem("PRIVATE KEY", &der).as_bytes())?;
+    }
+    let pem_bytes = zeroize::Zeroizing::new(fs::read(path)?);
+    let bad = || TlsError::BadPem(path.into());
+    let der =
+        rustls::pki_types::PrivatePkcs8KeyDer::from_pem_slice(&pem_bytes).map_err(|_| bad())?;
+    let key = rcgen::KeyPair::try_from(&der).map_err(|_| bad())?;
+    Ok(mitid_protocol::tls_pin::pin_of_spki(
+        &rcgen::PublicKeyData::subject_public_key_info(&key),
+    ))
 }
 
 fn generate(files: &TlsFiles) -> Result<(), TlsError> {
@@ -135,10 +168,15 @@ mod tests {
     #[test]
     fn generates_once_and_the_pin_is_stable() {
         let dir = tempfile::tempdir().unwrap();
-        let a = setup(dir.path(), None).unwrap();
-        let b = setup(dir.path(), None).unwrap();
+        let a = setup(dir.path(), None, None).unwrap();
+        let b = setup(dir.path(), None, None).unwrap();
         assert_eq!(a.spki_pin, b.spki_pin);
         assert!(mitid_protocol::tls_pin::is_valid_pin(&a.spki_pin));
+        // A backup key beside it, stable too, and not the current key.
+        let backup = a.backup_pin.clone().unwrap();
+        assert_eq!(b.backup_pin.as_deref(), Some(backup.as_str()));
+        assert!(mitid_protocol::tls_pin::is_valid_pin(&backup));
+        assert_ne!(backup, a.spki_pin);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

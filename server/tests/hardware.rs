@@ -79,13 +79,7 @@ async fn a_permanently_blocked_chip_is_added_again_as_a_new_authenticator() {
     block(&h, &p, &chip.authenticator_id).await;
     let again: AuthenticatorInfo = add(&h, &p, "chip", "CHIP-9").await.ok();
     assert_ne!(again.authenticator_id, chip.authenticator_id);
-    let view: Value = h
-        .get(
-            &format!("/v1/staff/persons/{}", p.person_id),
-            Auth::Bearer(&h.support),
-        )
-        .await
-        .ok();
+    let view: Value = h.person_view(&p).await;
     let ids: Vec<&str> = view["authenticators"]
         .as_array()
         .unwrap()
@@ -203,13 +197,7 @@ async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
     );
     // Staff can lift a code lockout at once.
     let token = h.identify(&h.support, &p).await;
-    let view: Value = h
-        .get(
-            &format!("/v1/staff/persons/{}", p.person_id),
-            Auth::Bearer(&h.support),
-        )
-        .await
-        .ok();
+    let view: Value = h.person_view(&p).await;
     let pw = view["authenticators"]
         .as_array()
         .unwrap()

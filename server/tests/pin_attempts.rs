@@ -355,7 +355,7 @@ async fn biometrics_are_enabled_with_the_pin_and_can_authorise_a_pin_change() {
     let (request, _) =
         mitid_protocol::pin_proof::client_registration_start(&phone.password("111111")).unwrap();
     phone
-        .post(&h, "/v1/app/pin/change/begin", &json!({ "biometric_signature": "AAAA", "registration_request": mitid_protocol::b64::B64(request) }))
+        .post(&h, "/v1/app/pin/change/begin", &json!({ "biometric": { "challenge_id": "bc_none", "signature": "AAAA" }, "registration_request": mitid_protocol::b64::B64(request) }))
         .await
         .err("biometrics_not_enabled");
 }

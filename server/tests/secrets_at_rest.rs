@@ -116,7 +116,7 @@ async fn no_secret_is_stored_or_logged_in_clear() {
     let db = h.database_bytes();
     assert!(db.len() > 10_000);
     let outbox = h
-        .get("/v1/staff/outbox", Auth::Bearer(&h.support))
+        .get("/v1/staff/outbox", Auth::Bearer(&h.admin))
         .await
         .body
         .to_string();

@@ -7,58 +7,12 @@ mod common;
 
 use common::*;
 use mitid_protocol::wire::staff::IssuedCode;
-use mitid_protocol::wire::web::{PasswordChanged, WebAppLoginStartResponse, WebLoginResponse};
+use mitid_protocol::wire::web::PasswordChanged;
 use mitid_protocol::wire::{
-    AuthenticatorKind, AuthenticatorList, AuthenticatorState, CodeSent, Factor, LockReason,
-    PasswordAccess, TransactionStatus, UserIdChangeResponse, UserIdVerdict,
+    AuthenticatorKind, AuthenticatorList, AuthenticatorState, BlockScope, CodeSent, LockReason,
+    PasswordAccess, UserIdChangeResponse, UserIdVerdict,
 };
 use serde_json::{json, Value};
-
-/// Logs in to self-service by approving with `phone`; returns the session token.
-async fn web_login(h: &Harness, p: &Person, phone: &mut Phone) -> String {
-    let start: WebAppLoginStartResponse = h
-        .post(
-            "/v1/web/login/app/start",
-            &json!({ "user_id": p.user_id }),
-            Auth::None,
-        )
-        .await
-        .ok();
-    let waiting: WebLoginResponse = h
-        .post(
-            "/v1/web/login/app/finish",
-            &json!({ "transaction_id": start.transaction_id }),
-            Auth::None,
-        )
-        .await
-        .ok();
-    assert_eq!(waiting.status, TransactionStatus::Pending);
-    let pending = phone.pending(h, 0).await.unwrap();
-    assert_eq!(pending.service_provider, "MitID.dk");
-    let pin = phone.pin.clone();
-    phone
-        .answer(h, &pending, true, Factor::Pin, &start.code, Some(&pin))
-        .await
-        .ok::<Value>();
-    let done: WebLoginResponse = h
-        .post(
-            "/v1/web/login/app/finish",
-            &json!({ "transaction_id": start.transaction_id }),
-            Auth::None,
-        )
-        .await
-        .ok();
-    assert_eq!(done.status, TransactionStatus::Approved);
-    // The session is handed out once.
-    h.post(
-        "/v1/web/login/app/finish",
-        &json!({ "transaction_id": start.transaction_id }),
-        Auth::None,
-    )
-    .await
-    .err("not_found");
-    done.session_token.unwrap().expose().to_owned()
-}
 
 #[tokio::test]
 async fn send_new_pin_from_self_service_only_for_another_app() {
@@ -70,7 +24,7 @@ async fn send_new_pin_from_self_service_only_for_another_app() {
     for _ in 0..3 {
         second.wrong_pin_guess(&h).await.err("wrong_pin");
     }
-    let session = web_login(&h, &p, &mut first).await;
+    let session = h.web_login(&p, &mut first).await;
     let list: AuthenticatorList = h
         .get("/v1/web/authenticators", Auth::Bearer(&session))
         .await
@@ -108,7 +62,7 @@ async fn send_new_pin_from_self_service_only_for_another_app() {
         .await
         .err("unauthorized");
     // Sessions expire after 30 minutes.
-    let session = web_login(&h, &p, &mut first).await;
+    let session = h.web_login(&p, &mut first).await;
     h.clock.advance(30 * 60);
     h.get("/v1/web/authenticators", Auth::Bearer(&session))
         .await
@@ -121,12 +75,15 @@ async fn blocks_by_the_citizen_and_their_lifting() {
     let p = h.person("block").await;
     let mut first = h.activate(&p, "582914").await;
     let mut second = h.activate(&p, "482913").await;
-    // From the app: block the other app temporarily.
+    let mut third = h.activate(&p, "381902").await;
+    // From the app, with the PIN: block the other app temporarily.
     first
-        .post(
+        .block_with_proof(
             &h,
-            "/v1/app/self-service/block",
-            &json!({ "scope": "authenticator", "authenticator_id": second.authenticator_id }),
+            BlockScope::Authenticator,
+            Some(&second.authenticator_id),
+            false,
+            Some("582914"),
         )
         .await
         .ok::<AuthenticatorList>();
@@ -143,7 +100,7 @@ async fn blocks_by_the_citizen_and_their_lifting() {
         .unwrap()
         .err("temporarily_locked");
     // The citizen lifts their own block in self-service.
-    let session = web_login(&h, &p, &mut first).await;
+    let session = h.web_login(&p, &mut first).await;
     h.post(
         "/v1/web/unblock",
         &json!({ "scope": "authenticator", "authenticator_id": second.authenticator_id }),
@@ -157,7 +114,14 @@ async fn blocks_by_the_citizen_and_their_lifting() {
         .await
         .ok::<Value>();
 
-    // Blocking the whole MitID stops every app until support lifts it.
+    // Blocking the whole MitID stops every app and ends the session, until support lifts it.
+    h.post(
+        "/v1/web/block",
+        &json!({ "scope": "whole_mitid", "permanent": true }),
+        Auth::Bearer(&session),
+    )
+    .await
+    .err("bad_request");
     h.post(
         "/v1/web/block",
         &json!({ "scope": "whole_mitid" }),
@@ -169,27 +133,21 @@ async fn blocks_by_the_citizen_and_their_lifting() {
         .get(&h, "/v1/app/approvals/pending")
         .await
         .err("blocked");
+    // A log-in start answers as for anyone, and no app is asked.
     h.post(
         "/v1/web/login/app/start",
         &json!({ "user_id": p.user_id }),
         Auth::None,
     )
     .await
-    .err("blocked");
+    .ok::<Value>();
     h.post(
         "/v1/web/unblock",
         &json!({ "scope": "whole_mitid" }),
         Auth::Bearer(&session),
     )
     .await
-    .err("forbidden");
-    h.post(
-        "/v1/web/block",
-        &json!({ "scope": "whole_mitid", "permanent": true }),
-        Auth::Bearer(&session),
-    )
-    .await
-    .err("bad_request");
+    .err("unauthorized");
     let token = h.identify(&h.support, &p).await;
     h.post(
         "/v1/staff/unblock",
@@ -202,7 +160,13 @@ async fn blocks_by_the_citizen_and_their_lifting() {
 
     // A permanent block is final: the app's keys are forgotten.
     first
-        .post(&h, "/v1/app/self-service/block", &json!({ "scope": "authenticator", "authenticator_id": second.authenticator_id, "permanent": true }))
+        .block_with_proof(
+            &h,
+            BlockScope::Authenticator,
+            Some(&second.authenticator_id),
+            true,
+            Some("582914"),
+        )
         .await
         .ok::<AuthenticatorList>();
     second
@@ -217,6 +181,7 @@ async fn blocks_by_the_citizen_and_their_lifting() {
     h.post("/v1/staff/block", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": first.authenticator_id }), Auth::Bearer(&h.support))
         .await
         .ok::<Value>();
+    let session = h.web_login(&p, &mut third).await;
     let list: AuthenticatorList = h
         .get("/v1/web/authenticators", Auth::Bearer(&session))
         .await
@@ -294,10 +259,7 @@ async fn user_id_changes_answer_valid_invalid_or_taken() {
         (r.verdict, r.changed, r.user_id.as_str()),
         (UserIdVerdict::Valid, false, p.user_id.as_str())
     );
-    let r: UserIdChangeResponse = phone
-        .post(&h, "/v1/app/user-id", &check("Søren.Ny", false))
-        .await
-        .ok();
+    let r: UserIdChangeResponse = phone.rename(&h, "søren.ny").await.ok();
     assert_eq!(
         (r.verdict, r.changed, r.user_id.as_str()),
         (UserIdVerdict::Valid, true, "søren.ny")
@@ -362,13 +324,7 @@ async fn a_password_is_set_with_an_activation_code_and_follows_the_rules() {
     .await
     .err("wrong_code");
     let token = h.identify(&h.support, &p).await;
-    let view: Value = h
-        .get(
-            &format!("/v1/staff/persons/{}", p.person_id),
-            Auth::Bearer(&h.support),
-        )
-        .await
-        .ok();
+    let view: Value = h.person_view(&p).await;
     let kinds: Vec<&str> = view["authenticators"]
         .as_array()
         .unwrap()
@@ -392,7 +348,7 @@ async fn self_service_password_change_waits_24_hours_after_requesting_access() {
     h.post("/v1/web/password/activate", &json!({ "user_id": p.user_id, "activation_code": code, "new_password": "Blå hest 7 på vej" }), Auth::None)
         .await
         .ok::<PasswordChanged>();
-    let session = web_login(&h, &p, &mut phone).await;
+    let session = h.web_login(&p, &mut phone).await;
     h.post(
         "/v1/web/password",
         &json!({ "new_password": "Grøn hest 8 på vej" }),
@@ -412,7 +368,7 @@ async fn self_service_password_change_waits_24_hours_after_requesting_access() {
     h.clock.advance(24 * HOUR - 1);
     h.server.run_due_jobs().await.unwrap();
     assert!(h.sms.last(&p.mobile, "password_access_open").is_none());
-    let session = web_login(&h, &p, &mut phone).await;
+    let session = h.web_login(&p, &mut phone).await;
     let a = h
         .post(
             "/v1/web/password",

@@ -193,7 +193,7 @@ async fn strict_parsing_and_json_errors_everywhere() {
     assert_eq!(a.status, 405);
     h.post(
         "/v1/staff/login",
-        &json!({ "username": "admin", "password": "wrong" }),
+        &json!({ "username": "admin", "password": "wrong", "otp": "000000" }),
         Auth::None,
     )
     .await
@@ -207,11 +207,11 @@ async fn staff_sessions_end() {
         ..Policy::default()
     };
     let h = Harness::start_with(policy).await;
-    h.get("/v1/staff/outbox", Auth::Bearer(&h.support))
+    h.get("/v1/staff/outbox", Auth::Bearer(&h.admin))
         .await
         .ok::<Value>();
     h.clock.advance(4 * HOUR);
-    h.get("/v1/staff/outbox", Auth::Bearer(&h.support))
+    h.get("/v1/staff/outbox", Auth::Bearer(&h.admin))
         .await
         .err("unauthorized");
 }

@@ -161,7 +161,11 @@ impl FaultProxy {
         Self {
             endpoint: ServerEndpoint {
                 base_url: format!("https://127.0.0.1:{}", addr.port()),
-                pins: vec![pin],
+                // The proxy's own key, and a backup pin as every app carries.
+                pins: vec![
+                    pin,
+                    mitid_protocol::tls_pin::pin_of_spki(b"backup key held offline"),
+                ],
             },
             state,
             task,

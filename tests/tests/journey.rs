@@ -9,7 +9,7 @@
 mod common;
 
 use common::*;
-use mitid_core::app::UserStatus;
+use mitid_core::app::{Confirm, UserStatus};
 use mitid_core::error::MitidError;
 use mitid_core::flows::{ActivationStep, ApprovalOutcome, ApprovalStep, PinResetStep};
 use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
@@ -116,15 +116,20 @@ async fn the_demo_journey() {
         Some(Factor::Biometrics)
     );
 
-    // A user ID change refused as taken, then accepted.
+    // A user ID change: requested with biometrics, an hour later refused as taken, then
+    // accepted.
     let other = h.person("other").await;
+    app.request_profile_change(&user.local_id, Confirm::Biometrics)
+        .await
+        .unwrap();
+    h.clock.advance(3600);
     assert_eq!(
-        app.change_user_id(&user.local_id, other.user_id.clone())
+        app.change_user_id(&user.local_id, other.user_id.clone(), Confirm::Biometrics)
             .await
             .unwrap_err(),
         MitidError::UserIdTaken
     );
-    app.change_user_id(&user.local_id, "demo borger 1".into())
+    app.change_user_id(&user.local_id, "demo borger 1".into(), Confirm::Biometrics)
         .await
         .unwrap();
     assert_eq!(

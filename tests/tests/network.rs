@@ -54,7 +54,10 @@ async fn a_key_that_is_not_pinned_is_refused_and_nothing_is_sent() {
     let proxy = Proxy::start(&upstream).await;
     let wrong = ServerEndpoint {
         base_url: proxy.endpoint.base_url.clone(),
-        pins: vec![mitid_protocol::tls_pin::pin_of_spki(b"some other key")],
+        pins: vec![
+            mitid_protocol::tls_pin::pin_of_spki(b"some other key"),
+            mitid_protocol::tls_pin::pin_of_spki(b"its backup"),
+        ],
     };
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path(), wrong);
@@ -85,7 +88,10 @@ async fn an_unreachable_server_is_its_own_outcome() {
     drop(listener);
     let endpoint = ServerEndpoint {
         base_url: format!("https://127.0.0.1:{port}"),
-        pins: vec![format!("sha256/{}", "A".repeat(43) + "=")],
+        pins: vec![
+            mitid_protocol::tls_pin::pin_of_spki(b"a key"),
+            mitid_protocol::tls_pin::pin_of_spki(b"its backup"),
+        ],
     };
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path(), endpoint);

@@ -8,7 +8,7 @@
 mod common;
 
 use common::*;
-use mitid_core::app::{BlockTarget, HomeAction, UserStatus};
+use mitid_core::app::{BlockTarget, Confirm, HomeAction, UserStatus};
 use mitid_core::error::MitidError;
 use mitid_core::flows::{ApprovalStep, PinResetStep};
 use mitid_core::keystore::SecureKeyStore;
@@ -34,8 +34,9 @@ async fn the_user_id_is_viewed_and_changed_invalid_taken_then_accepted() {
             rule: "user_id_length".into()
         }
     );
+    let pin = || Confirm::Pin { pin: PIN.into() };
     assert_eq!(
-        app.change_user_id(&user.local_id, "0101801234".into())
+        app.change_user_id(&user.local_id, "0101801234".into(), pin())
             .await
             .unwrap_err(),
         MitidError::UserIdInvalid {
@@ -43,7 +44,7 @@ async fn the_user_id_is_viewed_and_changed_invalid_taken_then_accepted() {
         }
     );
     let taken = app
-        .change_user_id(&user.local_id, other.user_id.to_uppercase())
+        .change_user_id(&user.local_id, other.user_id.to_uppercase(), pin())
         .await
         .unwrap_err();
     assert_eq!(taken, MitidError::UserIdTaken);
@@ -52,8 +53,43 @@ async fn the_user_id_is_viewed_and_changed_invalid_taken_then_accepted() {
         app.check_user_id("Ny Bruger.2024").unwrap(),
         "ny bruger.2024"
     );
+    // Help page 000: not before it was requested, and only an hour after the request.
+    assert_eq!(
+        app.change_user_id(&user.local_id, "Ny Bruger.2024".into(), pin())
+            .await
+            .unwrap_err(),
+        MitidError::NotYetAllowed { opens_at: None }
+    );
+    assert_eq!(
+        app.request_profile_change(
+            &user.local_id,
+            Confirm::Pin {
+                pin: "999999".into()
+            }
+        )
+        .await
+        .unwrap_err(),
+        MitidError::WrongPin { remaining: 2 }
+    );
+    let window = app
+        .request_profile_change(&user.local_id, pin())
+        .await
+        .unwrap();
+    assert_eq!(
+        window.opens_at,
+        mitid_protocol::clock::Clock::now(&h.clock) + 3600
+    );
+    assert_eq!(
+        app.change_user_id(&user.local_id, "Ny Bruger.2024".into(), pin())
+            .await
+            .unwrap_err(),
+        MitidError::NotYetAllowed {
+            opens_at: Some(window.opens_at)
+        }
+    );
+    h.clock.advance(3600);
     let renamed = app
-        .change_user_id(&user.local_id, "Ny Bruger.2024".into())
+        .change_user_id(&user.local_id, "Ny Bruger.2024".into(), pin())
         .await
         .unwrap();
     assert_eq!(renamed, "ny bruger.2024");
@@ -143,15 +179,21 @@ async fn blocking_another_app_and_the_whole_mitid_from_the_app() {
     let a = activate(&h, &app_a, &p, PIN).await;
     let b = activate(&h, &app_b, &p, PIN2).await;
 
-    // App B was lost: block it temporarily from app A.
+    // App B was lost: block it temporarily from app A, with A's PIN (possession of a phone
+    // alone blocks nothing but that phone).
+    let target = BlockTarget::Authenticator {
+        authenticator_id: b.authenticator_id.clone(),
+        permanent: false,
+    };
+    assert_eq!(
+        app_a
+            .block(&a.local_id, target.clone(), None)
+            .await
+            .unwrap_err(),
+        MitidError::InvalidStep
+    );
     let overview = app_a
-        .block(
-            &a.local_id,
-            BlockTarget::Authenticator {
-                authenticator_id: b.authenticator_id.clone(),
-                permanent: false,
-            },
-        )
+        .block(&a.local_id, target, Some(Confirm::Pin { pin: PIN.into() }))
         .await
         .unwrap();
     let blocked = overview
@@ -168,7 +210,11 @@ async fn blocking_another_app_and_the_whole_mitid_from_the_app() {
 
     // The whole MitID, temporarily.
     let overview = app_a
-        .block(&a.local_id, BlockTarget::WholeMitid)
+        .block(
+            &a.local_id,
+            BlockTarget::WholeMitid,
+            Some(Confirm::Pin { pin: PIN.into() }),
+        )
         .await
         .unwrap();
     assert!(overview.mitid_blocked);

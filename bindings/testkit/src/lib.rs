@@ -23,6 +23,7 @@ use mitid_protocol::wire::staff::{
     IdentifyResponse, IssuedCode, PersonView, RelyingPartyCreated, StaffLoginResponse, StaffRole,
 };
 use mitid_protocol::wire::{Factor, TransactionStatus};
+use mitid_server::crypto::totp;
 use mitid_server::{CapturingSender, RunningServer, ServerConfig};
 use serde_json::json;
 use tokio::runtime::Runtime;
@@ -33,7 +34,7 @@ use crate::http::{Auth, Client};
 pub const START: i64 = 1_700_000_000;
 
 /// The password of the staff accounts the test server creates.
-const STAFF_PASSWORD: &str = "testkit-staff-password-1234";
+const STAFF_PASSWORD: &str = "Testkit-Desk-5831-kv";
 
 /// The relying party every test server registers.
 pub const RELYING_PARTY: &str = "Testbutikken";
@@ -169,10 +170,10 @@ pub struct LoginResult {
     pub status: LoginStatus,
     /// The factor, once answered.
     pub factor: Option<LoginFactor>,
-    /// The user ID that answered.
+    /// The user ID as it was when the citizen approved.
     pub user_id: Option<String>,
-    /// The app instance that answered.
-    pub authenticator_id: Option<String>,
+    /// The person's stable subject for this relying party, once approved.
+    pub subject: Option<String>,
 }
 
 /// The staff sessions of one server.
@@ -189,6 +190,7 @@ pub struct TestServer {
     server: Mutex<Option<RunningServer>>,
     base_url: String,
     pin: String,
+    pins: Vec<String>,
     clock: FakeClock,
     sms: Arc<CapturingSender>,
     client: Client,
@@ -254,26 +256,31 @@ impl TestServer {
             })?;
         let base_url = server.base_url();
         let pin = server.spki_pin.clone();
+        let pins = server.app_pins();
         let client = Client::new(&base_url, &pin)?;
         let staff = runtime.block_on(async {
+            let mut seeds = std::collections::HashMap::new();
             for (name, role) in [
                 ("admin", StaffRole::Admin),
                 ("registry", StaffRole::Registry),
                 ("support", StaffRole::Support),
                 ("borgerservice", StaffRole::CitizenService),
             ] {
-                server
+                let created = server
                     .add_staff(name, STAFF_PASSWORD, role)
                     .await
                     .map_err(TestkitError::failed)?;
+                seeds.insert(name, created.totp_seed.expose().to_vec());
             }
             let login = |name: &'static str| {
-                let client = &client;
+                let (client, seed) = (&client, seeds[name].clone());
+                let step = totp::step(clock.now(), 30) as u64;
                 async move {
+                    let otp = totp::hotp(&seed, step, 6);
                     let answer: StaffLoginResponse = client
                         .post(
                             "/v1/staff/login",
-                            &json!({ "username": name, "password": STAFF_PASSWORD }),
+                            &json!({ "username": name, "password": STAFF_PASSWORD, "otp": otp }),
                             Auth::None,
                         )
                         .await?;
@@ -299,6 +306,7 @@ impl TestServer {
             server: Mutex::new(Some(server)),
             base_url,
             pin,
+            pins,
             clock,
             sms,
             client,
@@ -314,9 +322,14 @@ impl TestServer {
         self.base_url.clone()
     }
 
-    /// The server's public-key pin (`sha256/...`), for the app's `ServerEndpoint`.
+    /// The server's current public-key pin (`sha256/...`).
     pub fn pin(&self) -> String {
         self.pin.clone()
+    }
+
+    /// The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
+    pub fn pins(&self) -> Vec<String> {
+        self.pins.clone()
     }
 
     /// The server's time (Unix seconds): implement the app's `PlatformClock` with it.
@@ -495,7 +508,7 @@ impl TestServer {
                 Factor::Biometrics => LoginFactor::Biometrics,
             }),
             user_id: answer.user_id,
-            authenticator_id: answer.authenticator_id,
+            subject: answer.subject,
         })
     }
 

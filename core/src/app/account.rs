@@ -1,19 +1,27 @@
 //! The single-request actions of a user's account: the user ID (help page 004) and
 //! self-service from the app (help pages 001–003).
 
+use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::user_id::UserId;
+use mitid_protocol::wire::app::{
+    block_message, profile_change_message, user_id_change_message, AppBlockRequest,
+    AppUserIdChangeRequest, ProfileChangeRequest,
+};
 use mitid_protocol::wire::{
-    paths, AuthenticatorList, AuthenticatorState, BlockRequest, BlockScope, CodeSent, Empty,
-    PasswordAccess, SendNewPinRequest, UserIdChangeRequest, UserIdChangeResponse, UserIdVerdict,
+    paths, AuthenticatorList, AuthenticatorState, BlockScope, CodeSent, Empty, PasswordAccess,
+    ProfileChangeAccess, SendNewPinRequest, UserIdChangeResponse, UserIdVerdict,
 };
 
 use super::model::{
-    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, PasswordAccessWindow,
+    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm,
+    PasswordAccessWindow, ProfileChangeWindow,
 };
 use super::App;
 use crate::client::Request;
 use crate::error::MitidError;
-use crate::users::UserState;
+use crate::flows::confirm::{self, Confirmation};
+use crate::flows::input;
+use crate::users::{User, UserState};
 
 impl App {
     // ------------------------------------------------------------------ user ID
@@ -31,33 +39,111 @@ impl App {
         Ok(UserId::parse(wanted, None)?.as_str().to_owned())
     }
 
-    /// Changes the user ID: invalid (with the rule) or taken are distinct errors. Returns
-    /// the new user ID.
+    /// Requests access to change profile information, confirmed with the PIN or biometrics
+    /// (help page 000): the change becomes possible one hour later, and every address on
+    /// file is told.
+    pub async fn request_profile_change(
+        &self,
+        local_id: &str,
+        confirm: Confirm,
+    ) -> Result<ProfileChangeWindow, MitidError> {
+        let user = self.usable_user(local_id)?;
+        let confirmation = confirmation(confirm)?;
+        let message = profile_change_message(&user.authenticator_id);
+        let proof = confirm::prove(
+            &self.ctx,
+            &user,
+            &confirmation,
+            PinPurpose::ProfileChange,
+            &message,
+            "Bekræft anmodning om ændring",
+        )
+        .await?;
+        let body = ProfileChangeRequest {
+            pin: proof.pin,
+            biometric: proof.biometric,
+        };
+        let request = self.ctx.post(paths::APP_PROFILE_CHANGE, &body, None)?;
+        let access: ProfileChangeAccess = self.ctx.send(&user, &request).await?;
+        Ok(window(&access))
+    }
+
+    /// The person's request for access to change profile information, if one is live.
+    pub async fn profile_change_window(
+        &self,
+        local_id: &str,
+    ) -> Result<Option<ProfileChangeWindow>, MitidError> {
+        let user = self.ctx.user_by_text(local_id)?;
+        match self
+            .ctx
+            .send::<ProfileChangeAccess>(&user, &Request::get(paths::APP_PROFILE_CHANGE))
+            .await
+        {
+            Ok(access) => Ok(Some(window(&access))),
+            Err(MitidError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Changes the user ID, confirmed with the PIN or biometrics, inside the access opened
+    /// an hour after [`App::request_profile_change`]. Invalid (with the rule), taken and too
+    /// early are distinct errors, all told before the PIN is used. Returns the new user ID.
     pub async fn change_user_id(
         &self,
         local_id: &str,
         wanted: String,
+        confirm: Confirm,
     ) -> Result<String, MitidError> {
         let user = self.usable_user(local_id)?;
         let wanted = UserId::parse(&wanted, None)?;
-        let body = UserIdChangeRequest {
+        let confirmation = confirmation(confirm)?;
+        // The server's verdict and the open access first: no PIN try on a taken user ID.
+        let check = UserIdChangeBody {
             new_user_id: wanted.as_str().to_owned(),
-            check_only: false,
+            check_only: true,
+            pin: None,
+            biometric: None,
         };
-        let request = self.ctx.post(paths::APP_USER_ID, &body, None)?;
-        let answer: UserIdChangeResponse = self.ctx.send(&user, &request).await?;
-        match answer.verdict {
-            UserIdVerdict::Valid => {
-                let now =
-                    UserId::parse(&answer.user_id, None).map_err(|_| MitidError::BadResponse)?;
-                self.ctx.users.rename(&user.local_id, now.clone())?;
-                Ok(now.as_str().to_owned())
+        verdict(self.user_id_request(&user, &check).await?)?;
+        let now = self.ctx.store.now();
+        match self.profile_change_window(local_id).await? {
+            Some(w) if w.opens_at <= now && now < w.closes_at => {}
+            Some(w) => {
+                return Err(MitidError::NotYetAllowed {
+                    opens_at: Some(w.opens_at),
+                })
             }
-            UserIdVerdict::Invalid => Err(MitidError::UserIdInvalid {
-                rule: answer.rule.unwrap_or_else(|| "user_id_invalid".to_owned()),
-            }),
-            UserIdVerdict::Taken => Err(MitidError::UserIdTaken),
+            None => return Err(MitidError::NotYetAllowed { opens_at: None }),
         }
+        let message = user_id_change_message(&user.authenticator_id, wanted.as_str());
+        let proof = confirm::prove(
+            &self.ctx,
+            &user,
+            &confirmation,
+            PinPurpose::ChangeUserId,
+            &message,
+            "Bekræft nyt bruger-ID",
+        )
+        .await?;
+        let change = UserIdChangeBody {
+            pin: proof.pin,
+            biometric: proof.biometric,
+            check_only: false,
+            ..check
+        };
+        let answer = verdict(self.user_id_request(&user, &change).await?)?;
+        let now = UserId::parse(&answer.user_id, None).map_err(|_| MitidError::BadResponse)?;
+        self.ctx.users.rename(&user.local_id, now.clone())?;
+        Ok(now.as_str().to_owned())
+    }
+
+    async fn user_id_request(
+        &self,
+        user: &User,
+        body: &UserIdChangeBody,
+    ) -> Result<UserIdChangeResponse, MitidError> {
+        let request = self.ctx.post(paths::APP_USER_ID, body, None)?;
+        self.ctx.send(user, &request).await
     }
 
     // ------------------------------------------------------------------ self-service
@@ -91,27 +177,56 @@ impl App {
         })
     }
 
-    /// Blocks one of the person's authenticators, or the whole MitID (help page 002).
+    /// Blocks one of the person's authenticators, or the whole MitID (help page 002). A
+    /// block of this app itself needs nothing more; any other block needs `confirm` (the PIN
+    /// or biometrics), so that a phone in the wrong hands cannot lock its owner out of the
+    /// rest of their MitID.
     pub async fn block(
         &self,
         local_id: &str,
         target: BlockTarget,
+        confirm: Option<Confirm>,
     ) -> Result<AuthenticatorOverview, MitidError> {
         let user = self.ctx.user_by_text(local_id)?;
-        let body = match target {
+        let (scope, authenticator_id, permanent) = match target {
             BlockTarget::Authenticator {
                 authenticator_id,
                 permanent,
-            } => BlockRequest {
-                scope: BlockScope::Authenticator,
-                authenticator_id: Some(authenticator_id),
-                permanent,
-            },
-            BlockTarget::WholeMitid => BlockRequest {
-                scope: BlockScope::WholeMitid,
-                authenticator_id: None,
-                permanent: false,
-            },
+            } => (BlockScope::Authenticator, Some(authenticator_id), permanent),
+            BlockTarget::WholeMitid => (BlockScope::WholeMitid, None, false),
+        };
+        let own = scope == BlockScope::Authenticator
+            && authenticator_id.as_deref() == Some(user.authenticator_id.as_str());
+        let proof = match (own, confirm) {
+            (true, _) => None,
+            (false, None) => return Err(MitidError::InvalidStep),
+            (false, Some(confirm)) => {
+                let message = block_message(
+                    &user.authenticator_id,
+                    scope,
+                    authenticator_id.as_deref(),
+                    permanent,
+                );
+                Some(
+                    confirm::prove(
+                        &self.ctx,
+                        &user,
+                        &confirmation(confirm)?,
+                        PinPurpose::Block,
+                        &message,
+                        "Bekræft spærring",
+                    )
+                    .await?,
+                )
+            }
+        };
+        let (pin, biometric) = proof.map_or((None, None), |p| (p.pin, p.biometric));
+        let body = AppBlockRequest {
+            scope,
+            authenticator_id,
+            permanent,
+            pin,
+            biometric,
         };
         let request = self.ctx.post(paths::APP_BLOCK, &body, None)?;
         let list: AuthenticatorList = self.ctx.send(&user, &request).await?;
@@ -144,6 +259,37 @@ impl App {
             requested_at: access.requested_at,
             opens_at: access.opens_at,
         })
+    }
+}
+
+/// The request body of `POST /v1/app/user-id`.
+type UserIdChangeBody = AppUserIdChangeRequest;
+
+/// The core's confirmation for the app's `Confirm` (a PIN in the wrong format is refused
+/// here, before anything is sent).
+fn confirmation(confirm: Confirm) -> Result<Confirmation, MitidError> {
+    Ok(match confirm {
+        Confirm::Pin { pin } => Confirmation::Pin(input::pin(pin)?),
+        Confirm::Biometrics => Confirmation::Biometrics,
+    })
+}
+
+/// A valid verdict, or the error for an invalid or taken user ID.
+fn verdict(answer: UserIdChangeResponse) -> Result<UserIdChangeResponse, MitidError> {
+    match answer.verdict {
+        UserIdVerdict::Valid => Ok(answer),
+        UserIdVerdict::Invalid => Err(MitidError::UserIdInvalid {
+            rule: answer.rule.unwrap_or_else(|| "user_id_invalid".to_owned()),
+        }),
+        UserIdVerdict::Taken => Err(MitidError::UserIdTaken),
+    }
+}
+
+fn window(access: &ProfileChangeAccess) -> ProfileChangeWindow {
+    ProfileChangeWindow {
+        requested_at: access.requested_at,
+        opens_at: access.opens_at,
+        closes_at: access.closes_at,
     }
 }
 

@@ -12,12 +12,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use mitid_protocol::clock::Clock;
-use mitid_protocol::wire::app::AppStatus;
-use mitid_protocol::wire::{paths, AuthenticatorList, BlockRequest, BlockScope};
+use mitid_protocol::wire::app::{AppBlockRequest, AppStatus};
+use mitid_protocol::wire::{paths, AuthenticatorList, BlockScope};
 
 pub use model::{
-    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Home, HomeAction,
-    HomeUser, PasswordAccessWindow, RecoveryReport, UserStatus, UserSummary,
+    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm, Home,
+    HomeAction, HomeUser, PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserStatus,
+    UserSummary,
 };
 
 use crate::biometrics::BiometricPrompt;
@@ -204,10 +205,13 @@ impl App {
     pub async fn remove_user(&self, local_id: &str) -> Result<(), MitidError> {
         let user = self.ctx.user_by_text(local_id)?;
         if matches!(user.state, UserState::Active | UserState::TemporarilyLocked) {
-            let body = BlockRequest {
+            // A block of this very app needs no PIN: it is the app's own removal.
+            let body = AppBlockRequest {
                 scope: BlockScope::Authenticator,
                 authenticator_id: Some(user.authenticator_id.clone()),
                 permanent: true,
+                pin: None,
+                biometric: None,
             };
             let told: Result<AuthenticatorList, MitidError> = async {
                 let request = self.ctx.post(paths::APP_BLOCK, &body, None)?;

@@ -204,6 +204,40 @@ pub struct AuthenticatorOverview {
     pub authenticators: Vec<AuthenticatorSummary>,
 }
 
+/// How the citizen confirms an action that needs more than the phone in hand (a user ID
+/// change, a permanent or whole-MitID block): the current PIN, or biometrics.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Confirm {
+    /// The current 6-digit PIN.
+    Pin {
+        /// The digits (wiped once used).
+        pin: String,
+    },
+    /// Biometrics: the platform prompt, then the biometric key.
+    Biometrics,
+}
+
+impl std::fmt::Debug for Confirm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Pin { .. } => "Confirm::Pin(..)",
+            Self::Biometrics => "Confirm::Biometrics",
+        })
+    }
+}
+
+/// Access to change profile information (help page 000): requested with the PIN or
+/// biometrics, it opens one hour later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProfileChangeWindow {
+    /// When it was requested (Unix seconds).
+    pub requested_at: UnixSeconds,
+    /// When changes become possible.
+    pub opens_at: UnixSeconds,
+    /// When the access lapses.
+    pub closes_at: UnixSeconds,
+}
+
 /// What to block from the app (help page 002).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlockTarget {
@@ -216,6 +250,14 @@ pub enum BlockTarget {
     },
     /// The whole MitID, temporarily (support lifts it).
     WholeMitid,
+}
+
+impl BlockTarget {
+    /// Whether this block needs the citizen's confirmation when asked from the app whose
+    /// authenticator is `own`: everything but a block of that app itself.
+    pub fn needs_confirmation(&self, own: &str) -> bool {
+        !matches!(self, Self::Authenticator { authenticator_id, .. } if authenticator_id == own)
+    }
 }
 
 /// Where a temporary PIN went ("Send new PIN").

@@ -208,7 +208,10 @@ impl std::fmt::Debug for HttpClient {
 }
 
 impl HttpClient {
-    /// A client for `endpoint`; refuses a non-HTTPS URL or a malformed pin.
+    /// A client for `endpoint`; refuses a non-HTTPS URL, a malformed key pin, or fewer than
+    /// two distinct key pins (the server's current key and at least one backup key held
+    /// offline: with a single pin, a lost or compromised server key would strand every
+    /// installed app).
     pub fn new(
         endpoint: &ServerEndpoint,
         tuning: ClientTuning,
@@ -217,13 +220,18 @@ impl HttpClient {
         if !endpoint.base_url.starts_with("https://") {
             return Err(ClientError::Config("the server URL must be https://"));
         }
-        if endpoint.pins.is_empty()
-            || !endpoint
-                .pins
-                .iter()
-                .all(|p| mitid_protocol::tls_pin::is_valid_pin(p))
+        if !endpoint
+            .pins
+            .iter()
+            .all(|p| mitid_protocol::tls_pin::is_valid_pin(p))
         {
             return Err(ClientError::Config("invalid public-key pin"));
+        }
+        let distinct: std::collections::HashSet<&String> = endpoint.pins.iter().collect();
+        if distinct.len() < 2 {
+            return Err(ClientError::Config(
+                "a current and a backup public-key pin are required",
+            ));
         }
         let mismatch_seen = Arc::new(AtomicBool::new(false));
         let tls = client_config(endpoint.pins.clone(), mismatch_seen.clone())

@@ -8,6 +8,7 @@
 pub mod activation;
 pub mod approval;
 pub(crate) mod biometrics;
+pub(crate) mod confirm;
 pub(crate) mod context;
 pub(crate) mod enrolment;
 pub(crate) mod input;

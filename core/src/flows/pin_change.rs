@@ -15,12 +15,11 @@ use mitid_protocol::wire::paths;
 use tokio::sync::Mutex;
 
 use super::biometrics;
+use super::confirm::{self, Confirmation};
 use super::context::{BusyGuard, Context};
 use super::input::{self, NewPinEntry};
-use super::pin_proof;
 use super::pin_switch::{self, Resumed, SwitchKind};
 use super::Screen;
-use crate::device::UserSecrets;
 use crate::error::MitidError;
 use crate::pin::{Pin, PinPolicy};
 use crate::users::{LocalUserId, User};
@@ -51,14 +50,8 @@ pub enum PinChangeStep {
     Ended,
 }
 
-/// How the change is authorised.
-enum Authorisation {
-    Pin(Pin),
-    Biometrics,
-}
-
 struct State {
-    authorisation: Option<Authorisation>,
+    authorisation: Option<Confirmation>,
     new_pin: NewPinEntry,
     _busy: Option<BusyGuard>,
 }
@@ -112,7 +105,7 @@ impl PinChangeFlow {
         let mut state = self.state.lock().await;
         self.expect_current()?;
         let pin = input::pin(pin).map_err(|e| self.screen.fail_here(e))?;
-        state.authorisation = Some(Authorisation::Pin(pin));
+        state.authorisation = Some(Confirmation::Pin(pin));
         self.after_authorisation(&mut state).await
     }
 
@@ -125,7 +118,7 @@ impl PinChangeFlow {
             } => {}
             _ => return Err(MitidError::InvalidStep),
         }
-        state.authorisation = Some(Authorisation::Biometrics);
+        state.authorisation = Some(Confirmation::Biometrics);
         self.after_authorisation(&mut state).await
     }
 
@@ -269,33 +262,24 @@ impl PinChangeFlow {
     async fn begin(
         &self,
         user: &User,
-        authorisation: Option<&Authorisation>,
+        authorisation: Option<&Confirmation>,
         message: &[u8],
         registration_request: &[u8],
     ) -> Result<PinChangeBeginResponse, MitidError> {
         let ctx = &self.ctx;
-        let (pin, biometric_signature) = match authorisation {
-            Some(Authorisation::Pin(current)) => {
-                let secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
-                let started = pin_proof::start(
-                    ctx,
-                    user,
-                    secrets.require_current()?,
-                    current,
-                    PinPurpose::ChangePin,
-                )
-                .await?;
-                (Some(started.proof(ctx, message)?), None)
-            }
-            Some(Authorisation::Biometrics) => {
-                biometrics::ask(ctx, user, "Skift PIN-kode").await?;
-                (None, Some(B64(biometrics::sign(ctx, user, message).await?)))
-            }
-            None => return Err(MitidError::InvalidStep),
-        };
+        let confirmation = authorisation.ok_or(MitidError::InvalidStep)?;
+        let proof = confirm::prove(
+            ctx,
+            user,
+            confirmation,
+            PinPurpose::ChangePin,
+            message,
+            "Skift PIN-kode",
+        )
+        .await?;
         let body = PinChangeBeginRequest {
-            pin,
-            biometric_signature,
+            pin: proof.pin,
+            biometric: proof.biometric,
             registration_request: B64(registration_request.to_vec()),
         };
         let request = ctx.post(paths::PIN_CHANGE_BEGIN, &body, None)?;
@@ -354,9 +338,9 @@ impl PinChangeFlow {
     }
 }
 
-fn current_pin(authorisation: &Option<Authorisation>) -> Option<&Pin> {
+fn current_pin(authorisation: &Option<Confirmation>) -> Option<&Pin> {
     match authorisation {
-        Some(Authorisation::Pin(pin)) => Some(pin),
+        Some(Confirmation::Pin(pin)) => Some(pin),
         _ => None,
     }
 }

@@ -75,12 +75,10 @@ pub(crate) async fn start(
         pin.expose().as_bytes(),
     );
     let (ke1, state) = client_login_start(&password)?;
-    let (kind, transaction_id) = match &purpose {
-        PinPurpose::Approval { transaction_id } => {
-            (PinPurposeKind::Approval, Some(transaction_id.clone()))
-        }
-        PinPurpose::ChangePin => (PinPurposeKind::ChangePin, None),
-        PinPurpose::EnableBiometrics => (PinPurposeKind::EnableBiometrics, None),
+    let kind = PinPurposeKind::of(&purpose);
+    let transaction_id = match &purpose {
+        PinPurpose::Approval { transaction_id } => Some(transaction_id.clone()),
+        _ => None,
     };
     let body = PinStartRequest {
         purpose: kind,

@@ -180,11 +180,11 @@ fn print_result(result: &AuthenticationResult) {
     if let Some(factor) = result.factor {
         println!("Factor: {}", factor.as_str());
     }
-    if let Some(user_id) = &result.user_id {
-        println!("User ID: {user_id}");
+    if let Some(subject) = &result.subject {
+        println!("Subject: {subject}");
     }
-    if let Some(app) = &result.authenticator_id {
-        println!("App: {app}");
+    if let Some(user_id) = &result.user_id {
+        println!("User ID (when approved): {user_id}");
     }
     if let Some(at) = result.answered_at {
         println!("Answered {}", utc(at));

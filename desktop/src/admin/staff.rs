@@ -4,12 +4,13 @@ use clap::{Args, Subcommand, ValueEnum};
 use mitid_protocol::wire::paths;
 use mitid_protocol::wire::staff::{
     ActivationPurpose, AuditList, CreatePersonRequest, CreateRelyingPartyRequest,
-    CreateStaffRequest, Delivery, DocumentKind, IdentifiedRequest, IdentifyRequest,
-    IdentifyResponse, IssueActivationCodeRequest, IssueTemporaryPinRequest, IssuedCode, OutboxList,
-    PersonView, RelyingPartyCreated, StaffBlockRequest, StaffCreated, StaffLoginRequest,
+    CreateStaffRequest, Delivery, DocumentKind, IdentifiedOutboxRequest, IdentifiedRequest,
+    IdentifyRequest, IdentifyResponse, IssueActivationCodeRequest, IssueTemporaryPinRequest,
+    IssuedCode, OutboxList, PersonView, RelyingPartyCreated, StaffAccountAction,
+    StaffAccountRequest, StaffAccountView, StaffBlockRequest, StaffCreated, StaffLoginRequest,
     StaffLoginResponse, StaffRole, UpdateContactRequest, UserIdLookupResponse,
 };
-use mitid_protocol::wire::{BlockScope, Secret};
+use mitid_protocol::wire::{BlockScope, Empty, Secret};
 
 use super::Context;
 use crate::error::CliError;
@@ -43,10 +44,16 @@ pub enum StaffAction {
     Login,
     /// Registry: add a person to the population register with their chosen user ID.
     CreatePerson(CreatePersonArgs),
-    /// Show a person and their authenticators.
+    /// Registry: show a person and their authenticators.
     Person {
         /// The person id.
         person_id: String,
+    },
+    /// Support / citizen service: show an identified caller and their authenticators.
+    Caller {
+        /// Who is calling.
+        #[command(flatten)]
+        identify: IdentifyArgs,
     },
     /// Registry: change a person's mobile number or e-mail address.
     UpdateContact {
@@ -112,11 +119,34 @@ pub enum StaffAction {
         #[command(flatten)]
         target: Target,
     },
-    /// Support / admin: the outbox's metadata (never a message text).
+    /// Admin: the outbox's metadata (never a message text), a page at a time.
     Outbox {
         /// Only this person's messages.
         #[arg(long = "person", value_name = "PERSON_ID")]
         person_id: Option<String>,
+        /// Only messages after this id (the previous page's last).
+        #[arg(long)]
+        after: Option<i64>,
+        /// At most this many (100 at most).
+        #[arg(long)]
+        limit: Option<u32>,
+    },
+    /// Support / citizen service: an identified caller's messages (metadata only).
+    CallerOutbox {
+        /// Who is calling.
+        #[command(flatten)]
+        identify: IdentifyArgs,
+    },
+    /// End this session.
+    Logout,
+    /// Admin: disable, enable, or end the sessions of a staff account.
+    Account {
+        /// The account.
+        #[arg(long)]
+        username: String,
+        /// What to do.
+        #[arg(long, value_enum)]
+        action: AccountAction,
     },
     /// Admin: the audit log.
     Audit {
@@ -185,7 +215,7 @@ pub struct Document {
     pub driver_licence: Option<String>,
 }
 
-/// A caller's identification: a document and at least two answers from the registry.
+/// A caller's identification: a document and at least two answers from the CPR register.
 #[derive(Debug, Args)]
 pub struct IdentifyArgs {
     /// The document.
@@ -200,9 +230,6 @@ pub struct IdentifyArgs {
     /// Answer: the last four digits of the CPR number.
     #[arg(long, value_name = "DDDD")]
     pub cpr_last4: Option<String>,
-    /// Answer: the e-mail address on file.
-    #[arg(long)]
-    pub email: Option<String>,
 }
 
 /// One authenticator or the whole MitID.
@@ -234,6 +261,27 @@ pub enum Purpose {
     NewApp,
     /// Creating a new password.
     NewPassword,
+}
+
+/// An administrator's action on a staff account.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AccountAction {
+    /// No more log-ins; every session ends.
+    Disable,
+    /// Log-ins allowed again.
+    Enable,
+    /// Every session of the account ends now.
+    RevokeSessions,
+}
+
+impl From<AccountAction> for StaffAccountAction {
+    fn from(action: AccountAction) -> Self {
+        match action {
+            AccountAction::Disable => Self::Disable,
+            AccountAction::Enable => Self::Enable,
+            AccountAction::RevokeSessions => Self::RevokeSessions,
+        }
+    }
 }
 
 /// Staff roles, as `create-staff` takes them.
@@ -294,6 +342,64 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 .await
                 .map_err(cx.refused())?;
             print_person(&view);
+        }
+        StaffAction::Caller { identify } => {
+            let who = identify_caller(&identify, token, cx).await?;
+            let view: PersonView = cx
+                .api
+                .post(
+                    paths::STAFF_IDENTIFIED_PERSON,
+                    &IdentifiedRequest {
+                        identification_token: who.identification_token,
+                    },
+                    Some(token),
+                )
+                .await
+                .map_err(cx.refused())?;
+            print_person(&view);
+        }
+        StaffAction::CallerOutbox { identify } => {
+            let who = identify_caller(&identify, token, cx).await?;
+            let request = IdentifiedOutboxRequest {
+                identification_token: who.identification_token,
+                after: None,
+                limit: None,
+            };
+            let outbox: OutboxList = cx
+                .api
+                .post(paths::STAFF_IDENTIFIED_OUTBOX, &request, Some(token))
+                .await
+                .map_err(cx.refused())?;
+            print_outbox(&outbox);
+        }
+        StaffAction::Logout => {
+            let _: Empty = cx
+                .api
+                .post(paths::STAFF_LOGOUT, &Empty {}, Some(token))
+                .await
+                .map_err(cx.refused())?;
+            println!("Logged out.");
+        }
+        StaffAction::Account { username, action } => {
+            let view: StaffAccountView = cx
+                .api
+                .post(
+                    paths::STAFF_ACCOUNT,
+                    &StaffAccountRequest {
+                        username,
+                        action: action.into(),
+                    },
+                    Some(token),
+                )
+                .await
+                .map_err(cx.refused())?;
+            println!(
+                "Staff account {} ({}): {}, {} session(s) ended",
+                view.username,
+                view.role.as_str(),
+                if view.disabled { "disabled" } else { "enabled" },
+                view.sessions_ended
+            );
         }
         StaffAction::UpdateContact {
             person_id,
@@ -401,30 +507,25 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 .map_err(cx.refused())?;
             print_person(&view);
         }
-        StaffAction::Outbox { person_id } => {
-            let query: Vec<(&str, String)> =
-                person_id.map(|id| ("person_id", id)).into_iter().collect();
+        StaffAction::Outbox {
+            person_id,
+            after,
+            limit,
+        } => {
+            let query: Vec<(&str, String)> = [
+                person_id.map(|id| ("person_id", id)),
+                after.map(|a| ("after", a.to_string())),
+                limit.map(|l| ("limit", l.to_string())),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             let outbox: OutboxList = cx
                 .api
                 .get(paths::STAFF_OUTBOX, &query, Some(token))
                 .await
                 .map_err(cx.refused())?;
-            if outbox.messages.is_empty() {
-                println!("(the outbox is empty)");
-            }
-            for m in outbox.messages {
-                println!(
-                    "#{}  {}  {}  to {}  queued {}{}",
-                    m.message_id,
-                    m.channel,
-                    m.kind,
-                    m.recipient_masked,
-                    utc(m.created_at),
-                    m.sent_at
-                        .map(|t| format!(", sent {}", utc(t)))
-                        .unwrap_or_default()
-                );
-            }
+            print_outbox(&outbox);
         }
         StaffAction::Audit { person_id, after } => {
             let mut query: Vec<(&str, String)> = Vec::new();
@@ -501,6 +602,11 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 created.username,
                 created.role.as_str()
             );
+            // Shown once by the server: the new staff member loads it into an authenticator app.
+            println!(
+                "Second factor (add it to an authenticator app; not shown again): {}",
+                created.otpauth_uri.expose()
+            );
         }
     }
     Ok(())
@@ -519,9 +625,13 @@ async fn session(args: &StaffArgs, cx: &mut Context) -> Result<Secret, CliError>
     let password = cx
         .terminal
         .ask_secret(&format!("Password for {username}:"))?;
+    let otp = cx
+        .terminal
+        .ask_secret("Code from your authenticator app:")?;
     let request = StaffLoginRequest {
         username: username.clone(),
         password: Secret::new(password.as_str()),
+        otp: Secret::new(otp.as_str()),
     };
     let login: StaffLoginResponse = cx
         .api
@@ -534,6 +644,28 @@ async fn session(args: &StaffArgs, cx: &mut Context) -> Result<Secret, CliError>
         utc(login.expires_at)
     );
     Ok(login.token)
+}
+
+fn print_outbox(outbox: &OutboxList) {
+    if outbox.messages.is_empty() {
+        println!("(no messages)");
+    }
+    for m in &outbox.messages {
+        println!(
+            "#{}  {}  {}  to {}  queued {}{}",
+            m.message_id,
+            m.channel,
+            m.kind,
+            m.recipient_masked,
+            utc(m.created_at),
+            m.sent_at
+                .map(|t| format!(", sent {}", utc(t)))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(next) = outbox.next_after {
+        println!("(more: --after {next})");
+    }
 }
 
 async fn identify_caller(
@@ -557,7 +689,6 @@ async fn identify_caller(
         name: args.name.clone(),
         birth_date: args.birth_date.clone(),
         cpr_last4: args.cpr_last4.clone(),
-        email: args.email.clone(),
     };
     cx.api
         .post(paths::STAFF_IDENTIFY, &request, Some(token))

@@ -306,7 +306,8 @@ async fn login_app(user_id: String, cx: &mut Context) -> Result<(), CliError> {
     println!("(The request expires {}.)", utc(started.expires_at));
     let progress = Progress::start("Waiting for your approval in the MitID app");
     let request = WebAppLoginFinishRequest {
-        transaction_id: started.transaction_id,
+        login_id: started.login_id,
+        login_secret: started.login_secret,
     };
     loop {
         let login: WebLoginResponse = cx

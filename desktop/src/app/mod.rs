@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
-use mitid_core::app::{App, HomeAction, UserSummary};
+use mitid_core::app::{App, Confirm, HomeAction, UserSummary};
 use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::error::MitidError;
 use mitid_core::keystore::{BiometricResult, SoftwareKeyStore};
@@ -29,6 +29,7 @@ use zeroize::Zeroizing;
 
 use crate::connection::{runtime, ServerOptions};
 use crate::error::CliError;
+use crate::output::utc;
 use crate::pin_cmd::Lang;
 use crate::prompt::Terminal;
 pub use keys::KeyStorage;
@@ -117,7 +118,12 @@ pub enum AppAction {
     },
     /// View or change the user ID.
     UserId {
-        /// Change it to this (validated: the rules, and it must be available).
+        /// Request access to change it (asks for the PIN); the change is possible one hour
+        /// later (help page 000).
+        #[arg(long, conflicts_with = "change")]
+        request: bool,
+        /// Change it to this (asks for the PIN; validated: the rules, and it must be
+        /// available; only inside the access opened an hour after `--request`).
         #[arg(long, value_name = "NEW_USER_ID")]
         change: Option<String>,
     },
@@ -163,6 +169,14 @@ impl Session {
     /// Asks for a PIN, hidden.
     pub fn ask_pin(&mut self, prompt: &str) -> Result<Zeroizing<String>, CliError> {
         Ok(self.terminal.ask_secret(prompt)?)
+    }
+
+    /// Asks for the current PIN to confirm an action.
+    pub fn confirm_with_pin(&mut self) -> Result<Confirm, CliError> {
+        let pin = self.ask_pin("Your PIN, to confirm:")?;
+        Ok(Confirm::Pin {
+            pin: pin.as_str().to_owned(),
+        })
     }
 
     /// Plays the fingerprint sensor: the person says whether the finger is recognised.
@@ -316,7 +330,7 @@ async fn dispatch(
             pin::reset(s, &user).await
         }
         AppAction::Biometrics { switch } => biometrics(s, wanted, switch).await,
-        AppAction::UserId { change } => {
+        AppAction::UserId { request, change } => {
             let user = s.user(wanted)?;
             let shown = s
                 .app
@@ -324,10 +338,25 @@ async fn dispatch(
                 .await
                 .map_err(|e| s.fail(e))?;
             println!("Your user ID: {shown}");
+            if request {
+                let confirm = s.confirm_with_pin()?;
+                let window = s
+                    .app
+                    .request_profile_change(&user.local_id, confirm)
+                    .await
+                    .map_err(|e| s.fail(e))?;
+                println!(
+                    "Change requested. You can change your user ID from {} to {}.",
+                    utc(window.opens_at),
+                    utc(window.closes_at)
+                );
+            }
             if let Some(new) = change {
+                let canonical = s.app.check_user_id(&new).map_err(|e| s.fail(e))?;
+                let confirm = s.confirm_with_pin()?;
                 let now = s
                     .app
-                    .change_user_id(&user.local_id, new)
+                    .change_user_id(&user.local_id, canonical, confirm)
                     .await
                     .map_err(|e| s.fail(e))?;
                 println!("Your user ID is now {now}. Use it the next time you log in.");

@@ -99,9 +99,15 @@ pub async fn run(
                 println!("Nothing blocked.");
                 return Ok(());
             }
+            // Anything but a block of this app itself needs the PIN.
+            let confirm = if target.needs_confirmation(&user.authenticator_id) {
+                Some(s.confirm_with_pin()?)
+            } else {
+                None
+            };
             let overview = s
                 .app
-                .block(&user.local_id, target)
+                .block(&user.local_id, target, confirm)
                 .await
                 .map_err(|e| s.fail(e))?;
             print_overview(&overview);

@@ -4,6 +4,7 @@
 //! A step returns `Err(reason)` as soon as something behaves otherwise than expected; the
 //! notes it collected tell what happened up to there.
 
+use mitid_core::app::Confirm;
 use mitid_core::app::{HomeAction, UserStatus, UserSummary};
 use mitid_core::error::MitidError;
 use mitid_core::flows::{
@@ -480,10 +481,34 @@ impl Journey {
             .await
             .map_err(|e| format!("viewing the user ID: {}", self.told(&e)))?;
         self.note(format!("View user ID: {shown}"));
+        // Help page 000: the change is requested (with the PIN) and possible an hour later.
+        let pin = self.pin.clone();
+        let confirm = || Confirm::Pin {
+            pin: pin.as_str().to_owned(),
+        };
+        let window = self
+            .world
+            .app
+            .request_profile_change(&karen.local_id, confirm())
+            .await
+            .map_err(|e| format!("requesting the change: {}", self.told(&e)))?;
+        let early = self
+            .world
+            .app
+            .change_user_id(&karen.local_id, NEW_USER_ID.to_owned(), confirm())
+            .await;
+        match early {
+            Err(error @ MitidError::NotYetAllowed { .. }) => {
+                self.note(format!("Change requested; at once: {}", self.told(&error)));
+            }
+            other => return Err(format!("expected not_yet_allowed, got {other:?}")),
+        }
+        self.world.clock.set(window.opens_at);
+        self.note("An hour later (the demo moves its clock on):".to_owned());
         let taken = self
             .world
             .app
-            .change_user_id(&karen.local_id, PETER.user_id.to_owned())
+            .change_user_id(&karen.local_id, PETER.user_id.to_owned(), confirm())
             .await;
         match taken {
             Err(error @ MitidError::UserIdTaken) => {
@@ -499,7 +524,7 @@ impl Journey {
         let now = self
             .world
             .app
-            .change_user_id(&karen.local_id, NEW_USER_ID.to_owned())
+            .change_user_id(&karen.local_id, NEW_USER_ID.to_owned(), confirm())
             .await
             .map_err(|e| format!("changing to {NEW_USER_ID}: {}", self.told(&e)))?;
         if now != NEW_USER_ID {

@@ -12,7 +12,7 @@ use mitid_core::client::{random_token, ServerEndpoint};
 use mitid_core::device::{OsRandom, RandomSource};
 use mitid_core::keystore::SoftwareKeyStore;
 use mitid_core::pin::{BirthDate, Pin, PinPolicy};
-use mitid_protocol::clock::SystemClock;
+use mitid_protocol::clock::{Clock, FakeClock, SystemClock};
 use mitid_protocol::wire::paths;
 use mitid_protocol::wire::rp::{
     AuthenticationResult, CreateAuthenticationRequest, CreateAuthenticationResponse,
@@ -23,6 +23,7 @@ use mitid_protocol::wire::staff::{
     IssuedCode, PersonView, RelyingPartyCreated, StaffLoginRequest, StaffLoginResponse, StaffRole,
 };
 use mitid_protocol::wire::{Assurance, ChannelBindingKind, Secret};
+use mitid_server::crypto::totp;
 use mitid_server::{CapturingSender, OutboundMessage, RunningServer, ServerConfig};
 use zeroize::Zeroizing;
 
@@ -89,6 +90,9 @@ pub struct World {
     pub bank_key: Secret,
     /// The app under demonstration.
     pub app: App,
+    /// The clock the server and the app share: real time, moved on by the demo where a
+    /// rule makes the citizen wait (the hour before a user ID change).
+    pub clock: FakeClock,
     /// Where the server and the app keep their files (removed at the end).
     _dir: tempfile::TempDir,
 }
@@ -102,7 +106,9 @@ impl World {
             .tempdir()
             .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
         let outbox = Arc::new(CapturingSender::new());
+        let clock = FakeClock::new(SystemClock.now());
         let mut config = ServerConfig::new(dir.path().join("server"));
+        config.clock = Arc::new(clock.clone());
         config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.sender = outbox.clone();
         // The demo runs for seconds: no periodic jobs (messages go out after each request).
@@ -112,7 +118,7 @@ impl World {
             .map_err(|e| format!("the server did not start: {e}"))?;
         let endpoint = ServerEndpoint {
             base_url: server.base_url(),
-            pins: vec![server.spki_pin.clone()],
+            pins: server.app_pins(),
         };
         let api = ApiClient::new(&endpoint).map_err(|e| e.to_string())?;
 
@@ -126,16 +132,20 @@ impl World {
             ("demo-support", StaffRole::Support),
         ] {
             let password = Zeroizing::new(format!("demo-{}", random_token()));
-            server
+            let created = server
                 .add_staff(username, &password, role)
                 .await
                 .map_err(|e| format!("cannot create staff account {username}: {e}"))?;
+            // The staff member's authenticator app: the code of the current 30-second step.
+            let step = totp::step(clock.now(), 30) as u64;
+            let otp = Zeroizing::new(totp::hotp(created.totp_seed.expose(), step, 6));
             let login: StaffLoginResponse = api
                 .post(
                     paths::STAFF_LOGIN,
                     &StaffLoginRequest {
                         username: username.to_owned(),
                         password: Secret::new(password.as_str()),
+                        otp: Secret::new(otp.as_str()),
                     },
                     None,
                 )
@@ -157,7 +167,7 @@ impl World {
             .await
             .map_err(|e| format!("registering {BANK}: {}", e.code()))?;
 
-        let app = open_app(&dir.path().join("app"), endpoint)?;
+        let app = open_app(&dir.path().join("app"), endpoint, clock.clone())?;
         Ok(Self {
             server,
             outbox,
@@ -166,6 +176,7 @@ impl World {
             support,
             bank_key: bank.api_key,
             app,
+            clock,
             _dir: dir,
         })
     }
@@ -207,7 +218,6 @@ impl World {
             name: Some(citizen.name.to_owned()),
             birth_date: Some(citizen.birth_date.to_owned()),
             cpr_last4: None,
-            email: None,
         };
         self.api
             .post(paths::STAFF_IDENTIFY, &request, Some(&self.support))
@@ -297,7 +307,7 @@ impl World {
 
 /// The app, as on a phone: its store in `home`, keys and secrets in a software key store in
 /// memory (no OS keyring, so the demo runs anywhere), the simulated biometric sensor.
-fn open_app(home: &Path, endpoint: ServerEndpoint) -> Result<App, String> {
+fn open_app(home: &Path, endpoint: ServerEndpoint, clock: FakeClock) -> Result<App, String> {
     let keys =
         Arc::new(SoftwareKeyStore::in_memory().map_err(|e| format!("key store: {}", e.code()))?);
     App::open(
@@ -306,7 +316,7 @@ fn open_app(home: &Path, endpoint: ServerEndpoint) -> Result<App, String> {
         keys,
         Arc::new(SoftwarePrompt),
         endpoint,
-        Arc::new(SystemClock),
+        Arc::new(clock),
     )
     .map_err(|e| format!("the app did not open: {}", e.code()))
 }

@@ -1009,15 +1009,18 @@ public protocol AppProtocol: AnyObject, Sendable {
     func biometricFailures(localId: String) throws  -> UInt32
     
     /**
-     * Blocks one of the person's authenticators, or the whole MitID.
+     * Blocks one of the person's authenticators, or the whole MitID. Blocking this app
+     * needs nothing more (`confirm` null/nil); every other block needs the PIN or
+     * biometrics.
      */
-    func block(localId: String, target: BlockTarget) async throws  -> AuthenticatorOverview
+    func block(localId: String, target: BlockTarget, confirm: Confirm?) async throws  -> AuthenticatorOverview
     
     /**
-     * Changes the user ID; invalid (with the rule) and taken are distinct errors. Returns
-     * the new user ID.
+     * Changes the user ID inside the opened access, confirmed with the PIN or biometrics;
+     * invalid (with the rule), taken and not yet allowed are distinct errors, told before
+     * the PIN is used. Returns the new user ID.
      */
-    func changeUserId(localId: String, wanted: String) async throws  -> String
+    func changeUserId(localId: String, wanted: String, confirm: Confirm) async throws  -> String
     
     /**
      * Checks a wanted user ID against the rules locally (the server also checks, and says
@@ -1057,6 +1060,11 @@ public protocol AppProtocol: AnyObject, Sendable {
     func pinResetFlow(localId: String) throws  -> PinResetFlow
     
     /**
+     * The person's live request for access to change profile information, if any.
+     */
+    func profileChangeWindow(localId: String) async throws  -> ProfileChangeWindow?
+    
+    /**
      * Finishes interrupted work, asks the server for every user's state, and returns the
      * home screen. Server trouble leaves the local view (and is not an error).
      */
@@ -1071,6 +1079,12 @@ public protocol AppProtocol: AnyObject, Sendable {
      * Requests access to change the password (it opens after 24 hours).
      */
     func requestPasswordAccess(localId: String) async throws  -> PasswordAccessWindow
+    
+    /**
+     * Requests access to change profile information, confirmed with the PIN or biometrics;
+     * changes become possible one hour later (help page 000).
+     */
+    func requestProfileChange(localId: String, confirm: Confirm) async throws  -> ProfileChangeWindow
     
     /**
      * Finishes interrupted activations and PIN changes.
@@ -1263,14 +1277,16 @@ open func biometricFailures(localId: String)throws  -> UInt32  {
 }
     
     /**
-     * Blocks one of the person's authenticators, or the whole MitID.
+     * Blocks one of the person's authenticators, or the whole MitID. Blocking this app
+     * needs nothing more (`confirm` null/nil); every other block needs the PIN or
+     * biometrics.
      */
-open func block(localId: String, target: BlockTarget)async throws  -> AuthenticatorOverview  {
+open func block(localId: String, target: BlockTarget, confirm: Confirm?)async throws  -> AuthenticatorOverview  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_app_block(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(localId),FfiConverterTypeBlockTarget_lower(target)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId),FfiConverterTypeBlockTarget_lower(target),FfiConverterOptionTypeConfirm.lower(confirm)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
@@ -1282,15 +1298,16 @@ open func block(localId: String, target: BlockTarget)async throws  -> Authentica
 }
     
     /**
-     * Changes the user ID; invalid (with the rule) and taken are distinct errors. Returns
-     * the new user ID.
+     * Changes the user ID inside the opened access, confirmed with the PIN or biometrics;
+     * invalid (with the rule), taken and not yet allowed are distinct errors, told before
+     * the PIN is used. Returns the new user ID.
      */
-open func changeUserId(localId: String, wanted: String)async throws  -> String  {
+open func changeUserId(localId: String, wanted: String, confirm: Confirm)async throws  -> String  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_app_change_user_id(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(localId),FfiConverterString.lower(wanted)
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId),FfiConverterString.lower(wanted),FfiConverterTypeConfirm_lower(confirm)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
@@ -1406,6 +1423,25 @@ open func pinResetFlow(localId: String)throws  -> PinResetFlow  {
 }
     
     /**
+     * The person's live request for access to change profile information, if any.
+     */
+open func profileChangeWindow(localId: String)async throws  -> ProfileChangeWindow?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_profile_change_window(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionTypeProfileChangeWindow.lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
      * Finishes interrupted work, asks the server for every user's state, and returns the
      * home screen. Server trouble leaves the local view (and is not an error).
      */
@@ -1459,6 +1495,26 @@ open func requestPasswordAccess(localId: String)async throws  -> PasswordAccessW
             completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
             freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
             liftFunc: FfiConverterTypePasswordAccessWindow_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Requests access to change profile information, confirmed with the PIN or biometrics;
+     * changes become possible one hour later (help page 000).
+     */
+open func requestProfileChange(localId: String, confirm: Confirm)async throws  -> ProfileChangeWindow  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_app_request_profile_change(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(localId),FfiConverterTypeConfirm_lower(confirm)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeProfileChangeWindow_lift,
             errorHandler: FfiConverterTypeMitidError_lift
         )
 }
@@ -4942,6 +4998,86 @@ public func FfiConverterTypePasswordAccessWindow_lower(_ value: PasswordAccessWi
 
 
 /**
+ * Access to change profile information: requested with the PIN or biometrics, it opens
+ * one hour later (help page 000).
+ */
+public struct ProfileChangeWindow: Equatable, Hashable {
+    /**
+     * When it was requested (Unix seconds).
+     */
+    public var requestedAt: Int64
+    /**
+     * When changes become possible.
+     */
+    public var opensAt: Int64
+    /**
+     * When the access lapses.
+     */
+    public var closesAt: Int64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * When it was requested (Unix seconds).
+         */requestedAt: Int64, 
+        /**
+         * When changes become possible.
+         */opensAt: Int64, 
+        /**
+         * When the access lapses.
+         */closesAt: Int64) {
+        self.requestedAt = requestedAt
+        self.opensAt = opensAt
+        self.closesAt = closesAt
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ProfileChangeWindow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeProfileChangeWindow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ProfileChangeWindow {
+        return
+            try ProfileChangeWindow(
+                requestedAt: FfiConverterInt64.read(from: &buf), 
+                opensAt: FfiConverterInt64.read(from: &buf), 
+                closesAt: FfiConverterInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ProfileChangeWindow, into buf: inout [UInt8]) {
+        FfiConverterInt64.write(value.requestedAt, into: &buf)
+        FfiConverterInt64.write(value.opensAt, into: &buf)
+        FfiConverterInt64.write(value.closesAt, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProfileChangeWindow_lift(_ buf: RustBuffer) throws -> ProfileChangeWindow {
+    return try FfiConverterTypeProfileChangeWindow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeProfileChangeWindow_lower(_ value: ProfileChangeWindow) -> RustBuffer {
+    return FfiConverterTypeProfileChangeWindow.lower(value)
+}
+
+
+/**
  * What a recovery run did.
  */
 public struct RecoveryReport: Equatable, Hashable {
@@ -6162,6 +6298,88 @@ public func FfiConverterTypeChannelBindingKind_lower(_ value: ChannelBindingKind
 
 
 /**
+ * How the citizen confirms an action that needs more than the phone in hand (a user ID
+ * change, a permanent or whole-MitID block).
+ */
+
+public enum Confirm: Equatable, Hashable {
+    
+    /**
+     * The current 6-digit PIN.
+     */
+    case pin(
+        /**
+         * The digits.
+         */pin: String
+    )
+    /**
+     * Biometrics (the platform prompt, then the biometric key).
+     */
+    case biometrics
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Confirm: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConfirm: FfiConverterRustBuffer {
+    typealias SwiftType = Confirm
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Confirm {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .pin(pin: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 2: return .biometrics
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Confirm, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .pin(pin):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(pin, into: &buf)
+            
+        
+        case .biometrics:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConfirm_lift(_ buf: RustBuffer) throws -> Confirm {
+    return try FfiConverterTypeConfirm.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConfirm_lower(_ value: Confirm) -> RustBuffer {
+    return FfiConverterTypeConfirm.lower(value)
+}
+
+
+
+/**
  * What the citizen can start from the home screen or the menu.
  */
 
@@ -6621,6 +6839,18 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case Forbidden
     /**
+     * Not yet: profile information can be changed one hour after the change was requested.
+     */
+    case NotYetAllowed(
+        /**
+         * When the change becomes possible (Unix seconds), when a request is waiting.
+         */opensAt: Int64?
+    )
+    /**
+     * Too many requests of this kind: try again later.
+     */
+    case RateLimited
+    /**
      * The server cannot be reached (no network, server down, timeout).
      */
     case ServerUnreachable
@@ -6847,34 +7077,38 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
         case 24: return .BiometricsNotEnabled
         case 25: return .NotFound
         case 26: return .Forbidden
-        case 27: return .ServerUnreachable
-        case 28: return .ServerPinMismatch
-        case 29: return .ServerBusy
-        case 30: return .ServerRejected(
+        case 27: return .NotYetAllowed(
+            opensAt: try FfiConverterOptionInt64.read(from: &buf)
+            )
+        case 28: return .RateLimited
+        case 29: return .ServerUnreachable
+        case 30: return .ServerPinMismatch
+        case 31: return .ServerBusy
+        case 32: return .ServerRejected(
             serverCode: try FfiConverterString.read(from: &buf)
             )
-        case 31: return .BadResponse
-        case 32: return .BiometricsCancelled
-        case 33: return .BiometricsFailed(
+        case 33: return .BadResponse
+        case 34: return .BiometricsCancelled
+        case 35: return .BiometricsFailed(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 34: return .BiometricsPinRequired
-        case 35: return .BiometricsInvalidated
-        case 36: return .BiometricsUnavailable
-        case 37: return .BiometricsNeedSingleUser
-        case 38: return .BiometricsNotOn
-        case 39: return .NoSuchUser
-        case 40: return .UserAlreadyOnApp
-        case 41: return .InvalidStep
-        case 42: return .Cancelled
-        case 43: return .Storage(
+        case 36: return .BiometricsPinRequired
+        case 37: return .BiometricsInvalidated
+        case 38: return .BiometricsUnavailable
+        case 39: return .BiometricsNeedSingleUser
+        case 40: return .BiometricsNotOn
+        case 41: return .NoSuchUser
+        case 42: return .UserAlreadyOnApp
+        case 43: return .InvalidStep
+        case 44: return .Cancelled
+        case 45: return .Storage(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 44: return .KeyStore(
+        case 46: return .KeyStore(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 45: return .Config
-        case 46: return .Internal(
+        case 47: return .Config
+        case 48: return .Internal(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -6998,88 +7232,97 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(26))
         
         
-        case .ServerUnreachable:
+        case let .NotYetAllowed(opensAt):
             writeInt(&buf, Int32(27))
+            FfiConverterOptionInt64.write(opensAt, into: &buf)
+            
         
-        
-        case .ServerPinMismatch:
+        case .RateLimited:
             writeInt(&buf, Int32(28))
         
         
-        case .ServerBusy:
+        case .ServerUnreachable:
             writeInt(&buf, Int32(29))
         
         
-        case let .ServerRejected(serverCode):
+        case .ServerPinMismatch:
             writeInt(&buf, Int32(30))
+        
+        
+        case .ServerBusy:
+            writeInt(&buf, Int32(31))
+        
+        
+        case let .ServerRejected(serverCode):
+            writeInt(&buf, Int32(32))
             FfiConverterString.write(serverCode, into: &buf)
             
         
         case .BadResponse:
-            writeInt(&buf, Int32(31))
+            writeInt(&buf, Int32(33))
         
         
         case .BiometricsCancelled:
-            writeInt(&buf, Int32(32))
+            writeInt(&buf, Int32(34))
         
         
         case let .BiometricsFailed(remaining):
-            writeInt(&buf, Int32(33))
+            writeInt(&buf, Int32(35))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case .BiometricsPinRequired:
-            writeInt(&buf, Int32(34))
-        
-        
-        case .BiometricsInvalidated:
-            writeInt(&buf, Int32(35))
-        
-        
-        case .BiometricsUnavailable:
             writeInt(&buf, Int32(36))
         
         
-        case .BiometricsNeedSingleUser:
+        case .BiometricsInvalidated:
             writeInt(&buf, Int32(37))
         
         
-        case .BiometricsNotOn:
+        case .BiometricsUnavailable:
             writeInt(&buf, Int32(38))
         
         
-        case .NoSuchUser:
+        case .BiometricsNeedSingleUser:
             writeInt(&buf, Int32(39))
         
         
-        case .UserAlreadyOnApp:
+        case .BiometricsNotOn:
             writeInt(&buf, Int32(40))
         
         
-        case .InvalidStep:
+        case .NoSuchUser:
             writeInt(&buf, Int32(41))
         
         
-        case .Cancelled:
+        case .UserAlreadyOnApp:
             writeInt(&buf, Int32(42))
         
         
-        case let .Storage(detail):
+        case .InvalidStep:
             writeInt(&buf, Int32(43))
+        
+        
+        case .Cancelled:
+            writeInt(&buf, Int32(44))
+        
+        
+        case let .Storage(detail):
+            writeInt(&buf, Int32(45))
             FfiConverterString.write(detail, into: &buf)
             
         
         case let .KeyStore(detail):
-            writeInt(&buf, Int32(44))
+            writeInt(&buf, Int32(46))
             FfiConverterString.write(detail, into: &buf)
             
         
         case .Config:
-            writeInt(&buf, Int32(45))
+            writeInt(&buf, Int32(47))
         
         
         case let .Internal(detail):
-            writeInt(&buf, Int32(46))
+            writeInt(&buf, Int32(48))
             FfiConverterString.write(detail, into: &buf)
             
         }
@@ -7958,6 +8201,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
     typealias SwiftType = Bool?
 
@@ -8054,6 +8321,30 @@ fileprivate struct FfiConverterOptionTypePlatformClock: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeProfileChangeWindow: FfiConverterRustBuffer {
+    typealias SwiftType = ProfileChangeWindow?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeProfileChangeWindow.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeProfileChangeWindow.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeUserSummary: FfiConverterRustBuffer {
     typealias SwiftType = UserSummary?
 
@@ -8070,6 +8361,30 @@ fileprivate struct FfiConverterOptionTypeUserSummary: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeUserSummary.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeConfirm: FfiConverterRustBuffer {
+    typealias SwiftType = Confirm?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeConfirm.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeConfirm.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -8490,10 +8805,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_app_biometric_failures() != 19556) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_app_block() != 22143) {
+    if (uniffi_mitid_bindings_checksum_method_app_block() != 22916) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_app_change_user_id() != 47009) {
+    if (uniffi_mitid_bindings_checksum_method_app_change_user_id() != 63132) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_check_user_id() != 21926) {
@@ -8517,6 +8832,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_app_pin_reset_flow() != 62907) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_app_profile_change_window() != 38706) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_app_refresh() != 4405) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8524,6 +8842,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_request_password_access() != 11430) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_request_profile_change() != 42880) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_resume_interrupted() != 5730) {

@@ -633,9 +633,14 @@ public protocol TestServerProtocol: AnyObject, Sendable {
     func now()  -> Int64
     
     /**
-     * The server's public-key pin (`sha256/...`), for the app's `ServerEndpoint`.
+     * The server's current public-key pin (`sha256/...`).
      */
     func pin()  -> String
+    
+    /**
+     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
+     */
+    func pins()  -> [String]
     
     /**
      * The current QR token of a QR login.
@@ -838,12 +843,24 @@ open func now() -> Int64  {
 }
     
     /**
-     * The server's public-key pin (`sha256/...`), for the app's `ServerEndpoint`.
+     * The server's current public-key pin (`sha256/...`).
      */
 open func pin() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_mitid_testkit_fn_method_testserver_pin(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
+     */
+open func pins() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_pins(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1251,13 +1268,13 @@ public struct LoginResult: Equatable, Hashable {
      */
     public var factor: LoginFactor?
     /**
-     * The user ID that answered.
+     * The user ID as it was when the citizen approved.
      */
     public var userId: String?
     /**
-     * The app instance that answered.
+     * The person's stable subject for this relying party, once approved.
      */
-    public var authenticatorId: String?
+    public var subject: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1269,15 +1286,15 @@ public struct LoginResult: Equatable, Hashable {
          * The factor, once answered.
          */factor: LoginFactor?, 
         /**
-         * The user ID that answered.
+         * The user ID as it was when the citizen approved.
          */userId: String?, 
         /**
-         * The app instance that answered.
-         */authenticatorId: String?) {
+         * The person's stable subject for this relying party, once approved.
+         */subject: String?) {
         self.status = status
         self.factor = factor
         self.userId = userId
-        self.authenticatorId = authenticatorId
+        self.subject = subject
     }
 
     
@@ -1299,7 +1316,7 @@ public struct FfiConverterTypeLoginResult: FfiConverterRustBuffer {
                 status: FfiConverterTypeLoginStatus.read(from: &buf), 
                 factor: FfiConverterOptionTypeLoginFactor.read(from: &buf), 
                 userId: FfiConverterOptionString.read(from: &buf), 
-                authenticatorId: FfiConverterOptionString.read(from: &buf)
+                subject: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -1307,7 +1324,7 @@ public struct FfiConverterTypeLoginResult: FfiConverterRustBuffer {
         FfiConverterTypeLoginStatus.write(value.status, into: &buf)
         FfiConverterOptionTypeLoginFactor.write(value.factor, into: &buf)
         FfiConverterOptionString.write(value.userId, into: &buf)
-        FfiConverterOptionString.write(value.authenticatorId, into: &buf)
+        FfiConverterOptionString.write(value.subject, into: &buf)
     }
 }
 
@@ -1867,6 +1884,31 @@ fileprivate struct FfiConverterOptionTypeLoginFactor: FfiConverterRustBuffer {
         }
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]
+
+    public static func write(_ value: [String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [String]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
 /**
  * The first run of exactly `digits` digits in `text`.
  */
@@ -1922,7 +1964,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_testkit_checksum_method_testserver_now() != 55187) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_testkit_checksum_method_testserver_pin() != 62350) {
+    if (uniffi_mitid_testkit_checksum_method_testserver_pin() != 29426) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_pins() != 4363) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_qr_token() != 3649) {

@@ -91,9 +91,13 @@ final class ErrorPathsTests: XCTestCase, @unchecked Sendable {
         let phone = try Phone(server)
         let user = try await phone.activate(try server.createCitizen(tag: "userid"))
         let other = try server.createCitizen(tag: "occupied")
-        let taken = await expectMitidError { _ = try await phone.app.changeUserId(localId: user.localId, wanted: other.userId) }
+        let pin = Confirm.pin(pin: acceptedPin)
+        let taken = await expectMitidError { _ = try await phone.app.changeUserId(localId: user.localId, wanted: other.userId, confirm: pin) }
         XCTAssertEqual(taken, .UserIdTaken)
-        let invalid = await expectMitidError { _ = try await phone.app.changeUserId(localId: user.localId, wanted: "abc") }
+        // Free, but not yet requested (help page 000: request, then an hour).
+        let early = await expectMitidError { _ = try await phone.app.changeUserId(localId: user.localId, wanted: "userid.free", confirm: pin) }
+        XCTAssertEqual(early, .NotYetAllowed(opensAt: nil))
+        let invalid = await expectMitidError { _ = try await phone.app.changeUserId(localId: user.localId, wanted: "abc", confirm: pin) }
         XCTAssertEqual(invalid, .UserIdInvalid(rule: "user_id_length"))
         XCTAssertEqual(invalid?.code(), "user_id_invalid")
         let unchanged = try await phone.app.viewUserId(localId: user.localId)

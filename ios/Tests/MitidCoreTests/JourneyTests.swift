@@ -86,7 +86,8 @@ final class JourneyTests: XCTestCase, @unchecked Sendable {
         let result = try server.loginResult(transactionId: login.transactionId)
         XCTAssertEqual(result.status, .approved)
         XCTAssertEqual(result.factor, .pin)
-        XCTAssertEqual(result.authenticatorId, user.authenticatorId)
+        XCTAssertEqual(result.userId, citizen.userId)
+        XCTAssertNotNil(result.subject)
 
         stage("three wrong PINs lock the app temporarily")
         let second = try server.startLogin(
@@ -151,12 +152,17 @@ final class JourneyTests: XCTestCase, @unchecked Sendable {
         let awaited15 = try await approval.approveWithPin(newPin).get()
         XCTAssertEqual(awaited15, .done(outcome: .approved))
 
-        stage("a user ID change is refused as taken, then accepted")
+        stage("a user ID change: requested with biometrics, an hour later refused as taken, then accepted")
         let someoneElse = try server.createCitizen(tag: "taken")
-        let taken = await expectMitidError { _ = try await app.changeUserId(localId: user.localId, wanted: someoneElse.userId) }
-        XCTAssertEqual(taken, .UserIdTaken)
+        let window = try await app.requestProfileChange(localId: user.localId, confirm: .biometrics)
+        XCTAssertEqual(window.opensAt, server.now() + 3600)
         let wanted = "\(citizen.userId).ny"
-        let awaited16 = try await app.changeUserId(localId: user.localId, wanted: wanted)
+        let early = await expectMitidError { _ = try await app.changeUserId(localId: user.localId, wanted: wanted, confirm: .pin(pin: newPin)) }
+        XCTAssertEqual(early, .NotYetAllowed(opensAt: window.opensAt))
+        server.advanceClock(seconds: 3600)
+        let taken = await expectMitidError { _ = try await app.changeUserId(localId: user.localId, wanted: someoneElse.userId, confirm: .pin(pin: newPin)) }
+        XCTAssertEqual(taken, .UserIdTaken)
+        let awaited16 = try await app.changeUserId(localId: user.localId, wanted: wanted, confirm: .pin(pin: newPin))
         XCTAssertEqual(awaited16, wanted)
         let awaited17 = try await app.viewUserId(localId: user.localId)
         XCTAssertEqual(awaited17, wanted)

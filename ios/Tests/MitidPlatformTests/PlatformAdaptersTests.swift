@@ -42,7 +42,7 @@ final class PlatformAdaptersTests: XCTestCase {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("mitid-\(UUID().uuidString)")
         let app = try App.open(
             home: home.path,
-            server: ServerEndpoint(baseUrl: "https://127.0.0.1:9", pins: ["sha256/" + String(repeating: "A", count: 43) + "="]),
+            server: ServerEndpoint(baseUrl: "https://127.0.0.1:9", pins: ["sha256/" + String(repeating: "A", count: 43) + "=", "sha256/" + String(repeating: "B", count: 42) + "A="]),
             keyStore: SecureEnclaveKeyStore(biometric: biometric),
             secretStore: KeychainSecretStore(service: "dk.mitid.tests.\(UUID().uuidString)"),
             biometricPrompt: LocalAuthenticationPrompt(biometric: biometric),

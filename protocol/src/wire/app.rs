@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{
-    Assurance, AuthenticatorState, ChannelBindingKind, Factor, LockReason, TransactionStatus,
+    Assurance, AuthenticatorState, BlockScope, ChannelBindingKind, Factor, LockReason,
+    TransactionStatus,
 };
 use super::secret::Secret;
 use crate::b64::B64;
@@ -54,6 +55,56 @@ pub fn pin_change_message(authenticator_id: &str, registration_request: &[u8]) -
     MessageBuilder::new("MitID PIN change v1")
         .str(authenticator_id)
         .bytes(registration_request)
+        .finish()
+}
+
+/// What a request for access to change profile information authorises (it opens an hour
+/// later, help page 000).
+pub fn profile_change_message(authenticator_id: &str) -> Vec<u8> {
+    MessageBuilder::new("MitID profile change v1")
+        .str(authenticator_id)
+        .finish()
+}
+
+/// What a user ID change authorises: this very new user ID.
+pub fn user_id_change_message(authenticator_id: &str, new_user_id: &str) -> Vec<u8> {
+    MessageBuilder::new("MitID user ID change v1")
+        .str(authenticator_id)
+        .str(new_user_id)
+        .finish()
+}
+
+/// What a block that needs the citizen's proof authorises: its scope, target and kind.
+pub fn block_message(
+    authenticator_id: &str,
+    scope: BlockScope,
+    target: Option<&str>,
+    permanent: bool,
+) -> Vec<u8> {
+    MessageBuilder::new("MitID block v1")
+        .str(authenticator_id)
+        .str(match scope {
+            BlockScope::Authenticator => "authenticator",
+            BlockScope::WholeMitid => "whole_mitid",
+        })
+        .str(target.unwrap_or(""))
+        .u64(u64::from(permanent))
+        .finish()
+}
+
+/// What the biometric key signs for a biometric proof: the server's single-use challenge for
+/// this purpose and the message of the action, so that a signature works once, for one action.
+pub fn biometric_proof_message(
+    authenticator_id: &str,
+    purpose: PinPurposeKind,
+    challenge: &[u8],
+    message: &[u8],
+) -> Vec<u8> {
+    MessageBuilder::new("MitID biometric proof v1")
+        .str(authenticator_id)
+        .str(purpose.as_str())
+        .bytes(challenge)
+        .bytes(message)
         .finish()
 }
 
@@ -139,6 +190,12 @@ pub enum PinPurposeKind {
     ChangePin,
     /// Enabling biometrics.
     EnableBiometrics,
+    /// Requesting access to change profile information.
+    ProfileChange,
+    /// Changing the user ID.
+    ChangeUserId,
+    /// A block that needs the citizen's proof.
+    Block,
 }
 
 impl PinPurposeKind {
@@ -148,14 +205,37 @@ impl PinPurposeKind {
             Self::Approval => "approval",
             Self::ChangePin => "change_pin",
             Self::EnableBiometrics => "enable_biometrics",
+            Self::ProfileChange => "profile_change",
+            Self::ChangeUserId => "change_user_id",
+            Self::Block => "block",
         }
     }
 
+    /// Every purpose.
+    pub const ALL: [Self; 6] = [
+        Self::Approval,
+        Self::ChangePin,
+        Self::EnableBiometrics,
+        Self::ProfileChange,
+        Self::ChangeUserId,
+        Self::Block,
+    ];
+
     /// Parses the wire name.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Approval, Self::ChangePin, Self::EnableBiometrics]
-            .into_iter()
-            .find(|k| k.as_str() == text)
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// The wire form of a purpose.
+    pub fn of(purpose: &PinPurpose) -> Self {
+        match purpose {
+            PinPurpose::Approval { .. } => Self::Approval,
+            PinPurpose::ChangePin => Self::ChangePin,
+            PinPurpose::EnableBiometrics => Self::EnableBiometrics,
+            PinPurpose::ProfileChange => Self::ProfileChange,
+            PinPurpose::ChangeUserId => Self::ChangeUserId,
+            PinPurpose::Block => Self::Block,
+        }
     }
 
     /// The OPAQUE purpose; `None` for an approval without a transaction id.
@@ -167,6 +247,9 @@ impl PinPurposeKind {
             (Self::Approval, None) => None,
             (Self::ChangePin, None) => Some(PinPurpose::ChangePin),
             (Self::EnableBiometrics, None) => Some(PinPurpose::EnableBiometrics),
+            (Self::ProfileChange, None) => Some(PinPurpose::ProfileChange),
+            (Self::ChangeUserId, None) => Some(PinPurpose::ChangeUserId),
+            (Self::Block, None) => Some(PinPurpose::Block),
             (_, Some(_)) => None,
         }
     }
@@ -211,6 +294,96 @@ pub struct PinProof {
     pub ke3: B64,
     /// `SessionKey::mac` over the authorised message.
     pub mac: B64,
+}
+
+// ------------------------------------------------------------------ biometric proofs
+
+/// Asks for a single-use challenge to sign with the biometric key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BiometricChallengeRequest {
+    /// What the proof will authorise (not `approval`: an approval signs its own challenge).
+    pub purpose: PinPurposeKind,
+}
+
+/// A single-use challenge for one biometric proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BiometricChallengeResponse {
+    /// The challenge's id (send it back with the proof).
+    pub challenge_id: String,
+    /// 32 random bytes.
+    pub challenge: B64,
+    /// When it expires (5 minutes).
+    pub expires_at: UnixSeconds,
+}
+
+/// A biometric proof: `B`'s DER signature over [`biometric_proof_message`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BiometricProof {
+    /// From [`BiometricChallengeResponse`] (single use).
+    pub challenge_id: String,
+    /// The signature.
+    pub signature: B64,
+}
+
+// ------------------------------------------------------------------ account actions
+
+/// Requests access to change profile information (help page 000: the change is possible one
+/// hour after the request). Needs the PIN (purpose `profile_change`, `mac` over
+/// [`profile_change_message`]) or a biometric proof of the same message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileChangeRequest {
+    /// The PIN proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinProof>,
+    /// Or a biometric proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biometric: Option<BiometricProof>,
+}
+
+/// A user ID change from the app: a check (`check_only`, no proof needed) or the change
+/// itself, inside an opened profile-change access and with the PIN (purpose
+/// `change_user_id`, `mac` over [`user_id_change_message`]) or a biometric proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppUserIdChangeRequest {
+    /// The wanted user ID.
+    pub new_user_id: String,
+    /// Only say whether it would be accepted; change nothing.
+    #[serde(default)]
+    pub check_only: bool,
+    /// The PIN proof (not for `check_only`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinProof>,
+    /// Or a biometric proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biometric: Option<BiometricProof>,
+}
+
+/// A block from the app. A block of this app itself needs possession only (temporary: the
+/// safe direction; permanent: the app's removal); a block of another authenticator and a
+/// block of the whole MitID need the PIN (purpose `block`, `mac` over [`block_message`]) or
+/// biometrics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppBlockRequest {
+    /// What to block.
+    pub scope: BlockScope,
+    /// The authenticator, when `scope` is `authenticator`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticator_id: Option<String>,
+    /// `true` blocks the authenticator for good.
+    #[serde(default)]
+    pub permanent: bool,
+    /// The PIN proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<PinProof>,
+    /// Or a biometric proof.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biometric: Option<BiometricProof>,
 }
 
 // ------------------------------------------------------------------ approvals
@@ -297,9 +470,9 @@ pub struct PinChangeBeginRequest {
     /// The PIN proof; `mac` is over [`pin_change_message`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<PinProof>,
-    /// Or `B`'s DER signature over [`pin_change_message`].
+    /// Or a biometric proof (purpose `change_pin`) over [`pin_change_message`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub biometric_signature: Option<B64>,
+    pub biometric: Option<BiometricProof>,
     /// The new PIN's `pin_proof::client_registration_start` output.
     pub registration_request: B64,
 }

@@ -366,6 +366,19 @@ pub struct PasswordAccess {
     pub opens_at: UnixSeconds,
 }
 
+/// Access to change profile information (help page 000): requested after logging in, it
+/// opens an hour later and closes after `closes_at`; one change uses it up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileChangeAccess {
+    /// When access was requested.
+    pub requested_at: UnixSeconds,
+    /// When the change becomes possible (an hour later).
+    pub opens_at: UnixSeconds,
+    /// When the access lapses.
+    pub closes_at: UnixSeconds,
+}
+
 /// A user ID change (or check, with `check_only`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

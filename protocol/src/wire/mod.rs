@@ -59,6 +59,10 @@ pub mod paths {
     pub const BIOMETRICS_ENABLE: &str = "/v1/app/biometrics/enable";
     /// `POST`: forget the biometric key.
     pub const BIOMETRICS_DISABLE: &str = "/v1/app/biometrics/disable";
+    /// `POST`: a single-use challenge for a biometric proof.
+    pub const BIOMETRIC_CHALLENGE: &str = "/v1/app/biometrics/challenge";
+    /// `POST`: request access to change profile information (opens after an hour).
+    pub const APP_PROFILE_CHANGE: &str = "/v1/app/profile-change";
     /// `GET`: this app instance's state.
     pub const APP_STATUS: &str = "/v1/app/status";
     /// `POST`: change (or only check) the user ID.
@@ -109,6 +113,14 @@ pub mod paths {
     pub const STAFF_RELYING_PARTIES: &str = "/v1/staff/relying-parties";
     /// `POST`: create a staff account (admin).
     pub const STAFF_USERS: &str = "/v1/staff/users";
+    /// `POST`: disable, enable or end the sessions of a staff account (admin).
+    pub const STAFF_ACCOUNT: &str = "/v1/staff/users/account";
+    /// `POST`: end this staff session.
+    pub const STAFF_LOGOUT: &str = "/v1/staff/logout";
+    /// `POST`: the identified person's record (support, citizen service).
+    pub const STAFF_IDENTIFIED_PERSON: &str = "/v1/staff/identified/person";
+    /// `POST`: the identified person's outbox metadata, paged (support, citizen service).
+    pub const STAFF_IDENTIFIED_OUTBOX: &str = "/v1/staff/identified/outbox";
 
     /// `POST`: start logging in to self-service with the app (internal relying party "MitID.dk").
     pub const WEB_LOGIN_APP_START: &str = "/v1/web/login/app/start";
@@ -134,6 +146,8 @@ pub mod paths {
     pub const WEB_PASSWORD: &str = "/v1/web/password";
     /// `POST`: change (or check) the user ID.
     pub const WEB_USER_ID: &str = "/v1/web/user-id";
+    /// `POST`: request access to change profile information (opens after an hour).
+    pub const WEB_PROFILE_CHANGE: &str = "/v1/web/profile-change";
 
     /// `GET`: the OpenAPI document.
     pub const OPENAPI: &str = "/v1/openapi.json";
@@ -189,11 +203,7 @@ mod tests {
                 .name(),
             "approval"
         );
-        for kind in [
-            PinPurposeKind::Approval,
-            PinPurposeKind::ChangePin,
-            PinPurposeKind::EnableBiometrics,
-        ] {
+        for kind in PinPurposeKind::ALL {
             assert_eq!(PinPurposeKind::parse(kind.as_str()), Some(kind));
         }
     }

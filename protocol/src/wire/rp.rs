@@ -6,7 +6,8 @@ use super::common::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
 use crate::clock::UnixSeconds;
 
 /// Starts an authentication. The service-provider name shown in the app is the relying
-/// party's registered name, never one the request claims.
+/// party's registered name, never one the request claims. The reference texts are shown to
+/// the citizen as they are: control and bidirectional-formatting characters are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateAuthenticationRequest {
@@ -53,12 +54,14 @@ pub struct AuthenticationResult {
     /// The factor, when approved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factor: Option<Factor>,
-    /// The user ID (canonical), when approved.
+    /// The person, when approved: a stable identifier for this relying party only
+    /// (pairwise), never changed and never given to anyone else. Key accounts on this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// The user ID (canonical) as it was when the citizen approved, when approved. A user ID
+    /// can change; it is shown, never used as the key of an account.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// The approving app, when approved or rejected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub authenticator_id: Option<String>,
     /// When it was answered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub answered_at: Option<UnixSeconds>,

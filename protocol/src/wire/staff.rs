@@ -55,6 +55,8 @@ pub struct StaffLoginRequest {
     pub username: String,
     /// The password.
     pub password: Secret,
+    /// The 6-digit code of the staff member's authenticator app (TOTP, RFC 6238).
+    pub otp: Secret,
 }
 
 /// A staff session.
@@ -144,8 +146,9 @@ pub enum DocumentKind {
 }
 
 /// Identify a caller (support) or visitor (citizen service): document number plus answers
-/// to questions on the person's registry data. Every answer given must be right, and at
-/// least two must be given.
+/// to questions on the person's data in the CPR register (name, birth date, CPR digits).
+/// Every answer given must be right, and at least two must be given. Failures are limited
+/// per staff member and per document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentifyRequest {
@@ -162,9 +165,6 @@ pub struct IdentifyRequest {
     /// Answer: the last four digits of the CPR number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpr_last4: Option<String>,
-    /// Answer: the e-mail address on file.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
 }
 
 /// A successful identification (valid 15 minutes, for the staff member who made it).
@@ -299,13 +299,33 @@ pub struct AddAuthenticatorRequest {
     pub chip_public_key: Option<B64>,
 }
 
-/// Query of the outbox listing.
+/// Query of the outbox listing (administrators), one page at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
     /// Only this person's messages.
     #[serde(default)]
     pub person_id: Option<String>,
+    /// Only messages after this id (the previous page's `next_after`).
+    #[serde(default)]
+    pub after: Option<i64>,
+    /// At most this many (default and maximum 100).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// The identified person's outbox (support, citizen service), one page at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentifiedOutboxRequest {
+    /// From [`IdentifyResponse`].
+    pub identification_token: Secret,
+    /// Only messages after this id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
+    /// At most this many (default and maximum 100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
 }
 
 /// One outbox message's metadata (the text itself is sealed and never listed).
@@ -330,12 +350,15 @@ pub struct OutboxEntry {
     pub sent_at: Option<UnixSeconds>,
 }
 
-/// The outbox listing.
+/// One page of the outbox listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutboxList {
     /// Newest last.
     pub messages: Vec<OutboxEntry>,
+    /// Pass as `after` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_after: Option<i64>,
 }
 
 /// Query of the audit log.
@@ -407,13 +430,14 @@ pub struct RelyingPartyCreated {
 pub struct CreateStaffRequest {
     /// User name.
     pub username: String,
-    /// Password (at least 12 characters).
+    /// Password: at least 12 characters, and the citizens' password rules.
     pub password: Secret,
     /// Role.
     pub role: StaffRole,
 }
 
-/// A created staff account.
+/// A created staff account and its second factor, shown once: load `totp_seed` (or scan
+/// `otpauth_uri`) into an authenticator app; log-in needs its 6-digit code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StaffCreated {
@@ -421,4 +445,44 @@ pub struct StaffCreated {
     pub username: String,
     /// Role.
     pub role: StaffRole,
+    /// The TOTP seed (RFC 6238, HMAC-SHA1, 6 digits, 30 seconds).
+    pub totp_seed: SecretBytes,
+    /// The same seed as an `otpauth://` URI (RFC 6238 key URI format).
+    pub otpauth_uri: Secret,
+}
+
+/// An administrator's action on a staff account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffAccountAction {
+    /// No more log-ins; every session ends.
+    Disable,
+    /// Log-ins allowed again (failures and lock-out cleared).
+    Enable,
+    /// Every session of the account ends now.
+    RevokeSessions,
+}
+
+/// An administrator's action on a staff account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffAccountRequest {
+    /// The account.
+    pub username: String,
+    /// What to do.
+    pub action: StaffAccountAction,
+}
+
+/// A staff account's state after an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffAccountView {
+    /// User name.
+    pub username: String,
+    /// Role.
+    pub role: StaffRole,
+    /// Whether log-ins are refused.
+    pub disabled: bool,
+    /// Sessions ended by the action.
+    pub sessions_ended: u32,
 }

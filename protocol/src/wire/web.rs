@@ -15,15 +15,19 @@ pub struct WebAppLoginStartRequest {
     pub user_id: String,
 }
 
-/// The log-in transaction: show `code`, the citizen types it into the app.
+/// The log-in: show `code`, the citizen types it into the app. The answer looks the same
+/// for every user ID (an unknown one, a blocked one, one with a login pending elsewhere):
+/// such a log-in simply never completes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebAppLoginStartResponse {
-    /// The transaction id.
-    pub transaction_id: String,
+    /// The log-in's id.
+    pub login_id: String,
+    /// A secret only this browser holds: the session is handed out only with it.
+    pub login_secret: Secret,
     /// The 4-digit code to show.
     pub code: String,
-    /// When the transaction expires.
+    /// When the log-in expires.
     pub expires_at: UnixSeconds,
 }
 
@@ -32,7 +36,9 @@ pub struct WebAppLoginStartResponse {
 #[serde(deny_unknown_fields)]
 pub struct WebAppLoginFinishRequest {
     /// From [`WebAppLoginStartResponse`].
-    pub transaction_id: String,
+    pub login_id: String,
+    /// From [`WebAppLoginStartResponse`].
+    pub login_secret: Secret,
 }
 
 /// Log in with user ID, password and a code from the code display or audio code reader.

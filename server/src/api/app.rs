@@ -7,15 +7,14 @@ use axum::Json;
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::app::*;
 use mitid_protocol::wire::{
-    AuthenticatorList, BlockRequest, CodeSent, Empty, PasswordAccess, SendNewPinRequest,
-    UserIdChangeRequest, UserIdChangeResponse,
+    AuthenticatorList, CodeSent, Empty, PasswordAccess, ProfileChangeAccess, SendNewPinRequest,
+    UserIdChangeResponse,
 };
 
 use super::extract::{JsonBody, StrictQuery};
 use super::principal::AppCaller;
-use crate::domain::blocking::BlockAuthority;
 use crate::domain::common::{ensure_usable, person};
-use crate::domain::{accounts, activation, approvals, blocking, pin};
+use crate::domain::{accounts, activation, approvals, blocking, pin, profile, proofs};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::RegistrationKind;
@@ -191,6 +190,38 @@ pub async fn biometrics_disable(
         .map(Json)
 }
 
+/// `POST /v1/app/biometrics/challenge`.
+pub async fn biometric_challenge(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<BiometricChallengeRequest>,
+) -> ApiResult<Json<BiometricChallengeResponse>> {
+    s.blocking(move |s| proofs::challenge(s, &caller.authenticator_id, req.purpose))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/app/profile-change`.
+pub async fn profile_change(
+    State(s): State<AppState>,
+    caller: AppCaller,
+    JsonBody(req): JsonBody<ProfileChangeRequest>,
+) -> ApiResult<Json<ProfileChangeAccess>> {
+    s.blocking(move |s| profile::app_request(s, &caller.authenticator_id, &req))
+        .await
+        .map(Json)
+}
+
+/// `GET /v1/app/profile-change`.
+pub async fn profile_change_status(
+    State(s): State<AppState>,
+    caller: AppCaller,
+) -> ApiResult<Json<ProfileChangeAccess>> {
+    s.blocking(move |s| profile::current(s, &caller.person_id))
+        .await
+        .map(Json)
+}
+
 /// `GET /v1/app/status`.
 pub async fn status(State(s): State<AppState>, caller: AppCaller) -> ApiResult<Json<AppStatus>> {
     s.blocking(move |s| pin::status(s, &caller.authenticator_id))
@@ -210,14 +241,11 @@ fn ensure_app_usable(s: &AppState, caller: &AppCaller) -> ApiResult<()> {
 pub async fn user_id(
     State(s): State<AppState>,
     caller: AppCaller,
-    JsonBody(req): JsonBody<UserIdChangeRequest>,
+    JsonBody(req): JsonBody<AppUserIdChangeRequest>,
 ) -> ApiResult<Json<UserIdChangeResponse>> {
-    s.blocking(move |s| {
-        ensure_app_usable(s, &caller)?;
-        accounts::change_user_id(s, &caller.actor(), &caller.person_id, &req)
-    })
-    .await
-    .map(Json)
+    s.blocking(move |s| profile::app_change_user_id(s, &caller.authenticator_id, &req))
+        .await
+        .map(Json)
 }
 
 /// `GET /v1/app/authenticators`.
@@ -250,23 +278,15 @@ pub async fn send_new_pin(
     .map(Json)
 }
 
-/// `POST /v1/app/self-service/block`: allowed even from a locked app (blocking is always
-/// the safe direction).
+/// `POST /v1/app/self-service/block`: blocking this app temporarily needs possession only
+/// (even from a locked app); anything more needs the PIN or biometrics.
 pub async fn block(
     State(s): State<AppState>,
     caller: AppCaller,
-    JsonBody(req): JsonBody<BlockRequest>,
+    JsonBody(req): JsonBody<AppBlockRequest>,
 ) -> ApiResult<Json<AuthenticatorList>> {
     s.blocking(move |s| {
-        blocking::block(
-            s,
-            &caller.actor(),
-            BlockAuthority::Citizen,
-            &caller.person_id,
-            req.scope,
-            req.authenticator_id.as_deref(),
-            req.permanent,
-        )?;
+        blocking::from_app(s, &caller.authenticator_id, &req)?;
         accounts::list(s, &caller.person_id)
     })
     .await

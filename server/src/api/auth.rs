@@ -64,6 +64,21 @@ pub fn class_of(path: &str) -> AuthClass {
     }
 }
 
+/// Whether a request counts against the per-source limit: the anonymous endpoints that
+/// check a credential or a code, or start something (polling a log-in does not count).
+pub fn limited_per_source(method: &axum::http::Method, path: &str) -> bool {
+    method == axum::http::Method::POST
+        && matches!(
+            path,
+            "/v1/staff/login"
+                | "/v1/web/login/password"
+                | "/v1/web/login/app/start"
+                | "/v1/web/password/activate"
+                | "/v1/app/activation/begin"
+                | "/v1/app/activation/register"
+        )
+}
+
 fn unauthorized() -> ApiError {
     ApiError::refuse(ErrorCode::Unauthorized, "missing or invalid credentials")
 }
@@ -109,11 +124,15 @@ pub async fn authenticate(state: &AppState, parts: &Parts, body: &[u8]) -> ApiRe
                     if session.kind != SessionKind::Staff || session.expires_at <= s.clock.now() {
                         return Err(unauthorized());
                     }
-                    let staff = tx.staff(&session.subject)?.ok_or_else(unauthorized)?;
+                    let staff = tx
+                        .staff(&session.subject)?
+                        .filter(|s| !s.disabled)
+                        .ok_or_else(unauthorized)?;
                     Ok(StaffCaller {
                         id: staff.id,
                         username: staff.username,
                         role: staff.role,
+                        token_hash: hash,
                     })
                 })
                 .await
@@ -130,9 +149,17 @@ pub async fn authenticate(state: &AppState, parts: &Parts, body: &[u8]) -> ApiRe
                         return Err(unauthorized());
                     }
                     let person = tx.person(&session.subject)?.ok_or_else(unauthorized)?;
+                    // A block ends the sessions; this refuses one that a block raced with.
+                    if person.mitid_blocked {
+                        return Err(ApiError::refuse(
+                            ErrorCode::Blocked,
+                            "the whole MitID is temporarily blocked",
+                        ));
+                    }
                     Ok(CitizenCaller {
                         person_id: person.id,
                         authenticator_id: session.authenticator_id,
+                        logged_in_at: session.created_at,
                         session_ref: URL_SAFE_NO_PAD.encode(&hash[..9]),
                         token_hash: hash,
                     })
@@ -180,7 +207,8 @@ async fn app(state: &AppState, parts: &Parts, body: &[u8]) -> ApiResult<AppCalle
         .blocking(move |s| {
             let now = s.clock.now();
             let window = s.policy.request_time_window;
-            if (now - timestamp).abs() > window {
+            // abs_diff cannot overflow, whatever time the request claims.
+            if now.abs_diff(timestamp) > window.unsigned_abs() {
                 return Err(ApiError::refuse(
                     ErrorCode::Replay,
                     "the request time is outside the accepted window",
@@ -212,7 +240,9 @@ async fn app(state: &AppState, parts: &Parts, body: &[u8]) -> ApiResult<AppCalle
                     "the request signature is invalid",
                 )
             })?;
-            if !tx.use_nonce(&authenticator_id, &nonce, now + window)? {
+            // Kept as long as the request's own time is accepted: a request dated ahead is
+            // replayable until timestamp + window, so its nonce is kept that long.
+            if !tx.use_nonce(&authenticator_id, &nonce, timestamp.saturating_add(window))? {
                 // The client retries a request that may be a duplicate of its own with a
                 // fresh nonce and the same idempotency key; "nonce" tells it so.
                 return Err(

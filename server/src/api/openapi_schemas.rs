@@ -55,6 +55,7 @@ const ASSURANCE: &str = "low|substantial";
 const SCOPE: &str = "authenticator|whole_mitid";
 const ROLE: &str = "registry|support|citizen_service|admin";
 const DELIVERY: &str = "sms|paper";
+const PURPOSE: &str = "approval|change_pin|enable_biometrics|profile_change|change_user_id|block";
 
 /// Every schema the routes refer to.
 pub fn schemas() -> Value {
@@ -114,7 +115,7 @@ pub fn schemas() -> Value {
         (
             "PinStartRequest",
             object(&[
-                ("purpose", "approval|change_pin|enable_biometrics"),
+                ("purpose", PURPOSE),
                 ("transaction_id?", "string"),
                 ("ke1", "bytes"),
             ]),
@@ -168,7 +169,7 @@ pub fn schemas() -> Value {
             "PinChangeBeginRequest",
             object(&[
                 ("pin?", "#PinProof"),
-                ("biometric_signature?", "bytes"),
+                ("biometric?", "#BiometricProof"),
                 ("registration_request", "bytes"),
             ]),
         ),
@@ -300,8 +301,8 @@ pub fn schemas() -> Value {
                 ("transaction_id", "string"),
                 ("status", STATUS),
                 ("factor?", FACTOR),
+                ("subject?", "string"),
                 ("user_id?", "string"),
-                ("authenticator_id?", "string"),
                 ("answered_at?", "time"),
                 ("expires_at", "time"),
             ]),
@@ -312,7 +313,11 @@ pub fn schemas() -> Value {
         ),
         (
             "StaffLoginRequest",
-            object(&[("username", "string"), ("password", "secret")]),
+            object(&[
+                ("username", "string"),
+                ("password", "secret"),
+                ("otp", "secret"),
+            ]),
         ),
         (
             "StaffLoginResponse",
@@ -357,7 +362,6 @@ pub fn schemas() -> Value {
                 ("name?", "string"),
                 ("birth_date?", "string"),
                 ("cpr_last4?", "string"),
-                ("email?", "string"),
             ]),
         ),
         (
@@ -429,7 +433,18 @@ pub fn schemas() -> Value {
                 ("sent_at?", "time"),
             ]),
         ),
-        ("OutboxList", object(&[("messages", "[#OutboxEntry]")])),
+        (
+            "OutboxList",
+            object(&[("messages", "[#OutboxEntry]"), ("next_after?", "int")]),
+        ),
+        (
+            "IdentifiedOutboxRequest",
+            object(&[
+                ("identification_token", "secret"),
+                ("after?", "int"),
+                ("limit?", "int"),
+            ]),
+        ),
         (
             "AuditEvent",
             object(&[
@@ -462,20 +477,42 @@ pub fn schemas() -> Value {
         ),
         (
             "StaffCreated",
-            object(&[("username", "string"), ("role", ROLE)]),
+            object(&[
+                ("username", "string"),
+                ("role", ROLE),
+                ("totp_seed", "secret"),
+                ("otpauth_uri", "secret"),
+            ]),
+        ),
+        (
+            "StaffAccountRequest",
+            object(&[
+                ("username", "string"),
+                ("action", "disable|enable|revoke_sessions"),
+            ]),
+        ),
+        (
+            "StaffAccountView",
+            object(&[
+                ("username", "string"),
+                ("role", ROLE),
+                ("disabled", "bool"),
+                ("sessions_ended", "int"),
+            ]),
         ),
         ("WebAppLoginStartRequest", object(&[("user_id", "string")])),
         (
             "WebAppLoginStartResponse",
             object(&[
-                ("transaction_id", "string"),
+                ("login_id", "string"),
+                ("login_secret", "secret"),
                 ("code", "string"),
                 ("expires_at", "time"),
             ]),
         ),
         (
             "WebAppLoginFinishRequest",
-            object(&[("transaction_id", "string")]),
+            object(&[("login_id", "string"), ("login_secret", "secret")]),
         ),
         (
             "WebPasswordLoginRequest",
@@ -508,6 +545,50 @@ pub fn schemas() -> Value {
         (
             "PasswordChanged",
             object(&[("authenticator_id", "string"), ("changed_at", "time")]),
+        ),
+        ("BiometricChallengeRequest", object(&[("purpose", PURPOSE)])),
+        (
+            "BiometricChallengeResponse",
+            object(&[
+                ("challenge_id", "string"),
+                ("challenge", "bytes"),
+                ("expires_at", "time"),
+            ]),
+        ),
+        (
+            "BiometricProof",
+            object(&[("challenge_id", "string"), ("signature", "bytes")]),
+        ),
+        (
+            "ProfileChangeRequest",
+            object(&[("pin?", "#PinProof"), ("biometric?", "#BiometricProof")]),
+        ),
+        (
+            "ProfileChangeAccess",
+            object(&[
+                ("requested_at", "time"),
+                ("opens_at", "time"),
+                ("closes_at", "time"),
+            ]),
+        ),
+        (
+            "AppUserIdChangeRequest",
+            object(&[
+                ("new_user_id", "string"),
+                ("check_only?", "bool"),
+                ("pin?", "#PinProof"),
+                ("biometric?", "#BiometricProof"),
+            ]),
+        ),
+        (
+            "AppBlockRequest",
+            object(&[
+                ("scope", SCOPE),
+                ("authenticator_id?", "string"),
+                ("permanent?", "bool"),
+                ("pin?", "#PinProof"),
+                ("biometric?", "#BiometricProof"),
+            ]),
         ),
     ];
     let mut map = Map::new();

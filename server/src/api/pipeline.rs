@@ -1,10 +1,13 @@
 //! The request pipeline every route runs through: body limit, authentication by route
 //! class, idempotency for mutating requests, and messages handed out after the handler.
 
+use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -15,26 +18,80 @@ use super::{auth, idempotency};
 use crate::crypto::tokens::sha256;
 use crate::error::error_response;
 use crate::state::AppState;
+use zeroize::{Zeroize, Zeroizing};
+
+/// The address a connection came from (set by the accept loop on every request).
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// How long the server waits for a request's body (set by the accept loop).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyTimeout(pub Duration);
+
+/// Reads the body within the time and size limits into memory that is wiped when the last
+/// reader drops it (bodies hold PINs proofs, codes and passwords).
+async fn read_body(state: &AppState, parts: &Parts, body: Body) -> Result<Bytes, Response> {
+    let wait = parts
+        .extensions
+        .get::<BodyTimeout>()
+        .map_or(Duration::from_secs(30), |t| t.0);
+    let read = tokio::time::timeout(
+        wait,
+        axum::body::to_bytes(body, state.policy.max_body_bytes),
+    );
+    let bytes = match read.await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
+            return Err(error_response(
+                ErrorCode::BodyTooLarge,
+                "the body is larger than this server accepts",
+            ))
+        }
+        Err(_) => {
+            return Err(error_response(
+                ErrorCode::RequestTimeout,
+                "the body did not arrive in time",
+            ))
+        }
+    };
+    let owned = Zeroizing::new(bytes.to_vec());
+    // The buffer hyper read into is wiped too when nothing else shares it.
+    if let Ok(mut read) = bytes.try_into_mut() {
+        read.zeroize();
+    }
+    Ok(Bytes::from_owner(WipedOnDrop(owned)))
+}
+
+/// Bytes wiped when the last reference goes.
+struct WipedOnDrop(Zeroizing<Vec<u8>>);
+
+impl AsRef<[u8]> for WipedOnDrop {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
 
 /// The middleware.
 pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, state.policy.max_body_bytes).await {
-        Ok(b) => b,
-        Err(_) => {
-            return error_response(
-                ErrorCode::BodyTooLarge,
-                "the body is larger than this server accepts",
-            )
+    if auth::limited_per_source(&parts.method, parts.uri.path()) {
+        if let Some(peer) = parts.extensions.get::<PeerAddr>() {
+            if let Err(e) = state.limits.source(peer.0.ip()) {
+                return e.into_response();
+            }
         }
+    }
+    let bytes = match read_body(&state, &parts, body).await {
+        Ok(b) => b,
+        Err(response) => return response,
     };
     let queued_before = state.outbox_queued.load(Ordering::SeqCst);
     let principal = match auth::authenticate(&state, &parts, &bytes).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let scope = principal.idempotency_scope();
-    parts.extensions.insert(principal);
+    let (method, path) = (parts.method.clone(), parts.uri.clone());
+    parts.extensions.insert(principal.clone());
     let key = parts
         .headers
         .get(headers::IDEMPOTENCY_KEY)
@@ -42,15 +99,14 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
         .map(str::to_owned);
     let is_post = parts.method == Method::POST;
     let request_hash = sha256(&[
-        parts.method.as_str().as_bytes(),
-        parts
-            .uri
-            .path_and_query()
+        method.as_str().as_bytes(),
+        path.path_and_query()
             .map(|p| p.as_str())
             .unwrap_or("")
             .as_bytes(),
         &bytes,
     ]);
+    let scope = principal.idempotency_scope(&request_hash);
     let req = Request::from_parts(parts, Body::from(bytes));
     let response = match (is_post, key) {
         (true, Some(key)) => idempotency::run(&state, scope, key, request_hash, req, next).await,

@@ -1,5 +1,7 @@
 //! Who is calling: decided once per request by the pipeline from the route's auth class.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use mitid_protocol::wire::staff::StaffRole;
 
 use crate::audit::Actor;
@@ -20,10 +22,14 @@ pub enum Principal {
 }
 
 impl Principal {
-    /// The scope idempotency keys live in (one caller cannot replay another's answers).
-    pub fn idempotency_scope(&self) -> String {
+    /// The scope idempotency keys live in (one caller cannot replay another's answers). An
+    /// anonymous caller is known only by what its request proves, so its scope is the whole
+    /// request (method, path and body with every code or secret in it): a stored answer goes
+    /// only to a caller who sends that very request again, and two callers who pick the same
+    /// key never meet.
+    pub fn idempotency_scope(&self, request_hash: &[u8]) -> String {
         match self {
-            Self::Anonymous => "anonymous".to_owned(),
+            Self::Anonymous => format!("anonymous:{}", URL_SAFE_NO_PAD.encode(request_hash)),
             Self::App(c) => format!("app:{}", c.authenticator_id),
             Self::RelyingParty(c) => format!("rp:{}", c.id),
             Self::Staff(c) => format!("staff:{}", c.id),
@@ -66,6 +72,8 @@ pub struct StaffCaller {
     pub username: String,
     /// Role.
     pub role: StaffRole,
+    /// The session's token hash (for log-out).
+    pub token_hash: Vec<u8>,
 }
 
 impl StaffCaller {
@@ -85,6 +93,8 @@ pub struct CitizenCaller {
     pub person_id: String,
     /// The authenticator used to log in.
     pub authenticator_id: Option<String>,
+    /// When the citizen logged in (lifting a block needs a fresh log-in).
+    pub logged_in_at: i64,
     /// A non-secret reference to the session (base64url of the first 9 bytes of its hash).
     pub session_ref: String,
     /// The session's token hash (for log-out).

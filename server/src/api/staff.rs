@@ -3,13 +3,13 @@
 use axum::extract::{Path, State};
 use axum::Json;
 use mitid_protocol::wire::staff::*;
-use mitid_protocol::wire::AuthenticatorInfo;
+use mitid_protocol::wire::{AuthenticatorInfo, Empty};
 
 use super::extract::{JsonBody, StrictQuery};
 use super::principal::StaffCaller;
 use crate::domain::blocking::{self, BlockAuthority};
 use crate::domain::staff::require;
-use crate::domain::{accounts, hardware, staff};
+use crate::domain::{accounts, hardware, staff, support};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use mitid_protocol::api_error::ErrorCode;
@@ -36,13 +36,25 @@ pub async fn create_person(
         .map(Json)
 }
 
-/// `GET /v1/staff/persons/{id}`.
+/// `POST /v1/staff/logout`.
+pub async fn logout(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    JsonBody(_): JsonBody<Empty>,
+) -> ApiResult<Json<Empty>> {
+    s.blocking(move |s| staff::logout(s, &caller, &caller.token_hash))
+        .await
+        .map(|()| Json(Empty {}))
+}
+
+/// `GET /v1/staff/persons/{id}`: the registry's view. Support and citizen service see a
+/// person only after identifying them (`/v1/staff/identified/person`).
 pub async fn get_person(
     State(s): State<AppState>,
     caller: StaffCaller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PersonView>> {
-    require(&caller, &[Registry, Support, CitizenService])?;
+    require(&caller, &[Registry])?;
     s.blocking(move |s| accounts::get_person(s, &caller.actor(), &id))
         .await
         .map(Json)
@@ -68,7 +80,7 @@ pub async fn identify(
     JsonBody(req): JsonBody<IdentifyRequest>,
 ) -> ApiResult<Json<IdentifyResponse>> {
     require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| staff::identify(s, &caller, &req))
+    s.blocking(move |s| support::identify(s, &caller, &req))
         .await
         .map(Json)
 }
@@ -80,7 +92,7 @@ pub async fn temporary_pin(
     JsonBody(req): JsonBody<IssueTemporaryPinRequest>,
 ) -> ApiResult<Json<IssuedCode>> {
     require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| staff::issue_temp_pin(s, &caller, &req))
+    s.blocking(move |s| support::issue_temp_pin(s, &caller, &req))
         .await
         .map(Json)
 }
@@ -92,7 +104,7 @@ pub async fn activation_code(
     JsonBody(req): JsonBody<IssueActivationCodeRequest>,
 ) -> ApiResult<Json<IssuedCode>> {
     require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| staff::issue_activation_code(s, &caller, &req))
+    s.blocking(move |s| support::issue_activation_code(s, &caller, &req))
         .await
         .map(Json)
 }
@@ -104,9 +116,35 @@ pub async fn user_id_lookup(
     JsonBody(req): JsonBody<IdentifiedRequest>,
 ) -> ApiResult<Json<UserIdLookupResponse>> {
     require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| staff::look_up_user_id(s, &caller, &req.identification_token))
+    s.blocking(move |s| support::look_up_user_id(s, &caller, &req.identification_token))
         .await
         .map(|user_id| Json(UserIdLookupResponse { user_id }))
+}
+
+/// `POST /v1/staff/identified/person`.
+pub async fn identified_person(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    JsonBody(req): JsonBody<IdentifiedRequest>,
+) -> ApiResult<Json<PersonView>> {
+    require(&caller, &[Support, CitizenService])?;
+    s.blocking(move |s| support::identified_person(s, &caller, &req.identification_token))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/staff/identified/outbox`.
+pub async fn identified_outbox(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    JsonBody(req): JsonBody<IdentifiedOutboxRequest>,
+) -> ApiResult<Json<OutboxList>> {
+    require(&caller, &[Support, CitizenService])?;
+    s.blocking(move |s| {
+        support::identified_outbox(s, &caller, &req.identification_token, req.after, req.limit)
+    })
+    .await
+    .map(Json)
 }
 
 fn block_or_unblock(
@@ -117,7 +155,7 @@ fn block_or_unblock(
 ) -> ApiResult<PersonView> {
     let person_id = {
         let mut tx = s.store.begin()?;
-        staff::identified(s, tx.as_mut(), caller, &req.identification_token)?.id
+        support::identified(s, tx.as_mut(), caller, &req.identification_token)?.id
     };
     let person = if set {
         blocking::block(
@@ -185,16 +223,18 @@ pub async fn add_authenticator(
         .map(Json)
 }
 
-/// `GET /v1/staff/outbox`.
+/// `GET /v1/staff/outbox`: every person's message metadata, a page at a time (admin).
 pub async fn outbox(
     State(s): State<AppState>,
     caller: StaffCaller,
     StrictQuery(q): StrictQuery<OutboxQuery>,
 ) -> ApiResult<Json<OutboxList>> {
-    require(&caller, &[Support, Admin])?;
-    s.blocking(move |s| staff::outbox_list(s, &caller, q.person_id.as_deref()))
-        .await
-        .map(Json)
+    require(&caller, &[Admin])?;
+    s.blocking(move |s| {
+        support::outbox_page(s, &caller.actor(), q.person_id.as_deref(), q.after, q.limit)
+    })
+    .await
+    .map(Json)
 }
 
 /// `GET /v1/staff/audit`.
@@ -229,6 +269,18 @@ pub async fn create_staff(
 ) -> ApiResult<Json<StaffCreated>> {
     require(&caller, &[Admin])?;
     s.blocking(move |s| staff::create_staff(s, &caller.actor(), &req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/staff/users/account`.
+pub async fn account(
+    State(s): State<AppState>,
+    caller: StaffCaller,
+    JsonBody(req): JsonBody<StaffAccountRequest>,
+) -> ApiResult<Json<StaffAccountView>> {
+    require(&caller, &[Admin])?;
+    s.blocking(move |s| staff::account_action(s, &caller, &req))
         .await
         .map(Json)
 }

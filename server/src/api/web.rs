@@ -2,17 +2,19 @@
 
 use axum::extract::State;
 use axum::Json;
+use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::web::*;
 use mitid_protocol::wire::{
-    AuthenticatorList, BlockRequest, CodeSent, Empty, PasswordAccess, SendNewPinRequest,
-    UnblockRequest, UserIdChangeRequest, UserIdChangeResponse,
+    AuthenticatorList, BlockRequest, CodeSent, Empty, PasswordAccess, ProfileChangeAccess,
+    SendNewPinRequest, UnblockRequest, UserIdChangeRequest, UserIdChangeResponse,
 };
+use serde_json::json;
 
 use super::extract::JsonBody;
 use super::principal::CitizenCaller;
 use crate::domain::blocking::{self, BlockAuthority};
-use crate::domain::{accounts, passwords, web};
-use crate::error::ApiResult;
+use crate::domain::{accounts, passwords, profile, web};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 /// `POST /v1/web/login/app/start`.
@@ -30,7 +32,7 @@ pub async fn login_app_finish(
     State(s): State<AppState>,
     JsonBody(req): JsonBody<WebAppLoginFinishRequest>,
 ) -> ApiResult<Json<WebLoginResponse>> {
-    s.blocking(move |s| web::app_login_finish(s, &req.transaction_id))
+    s.blocking(move |s| web::app_login_finish(s, &req))
         .await
         .map(Json)
 }
@@ -123,13 +125,21 @@ pub async fn block(
     .map(Json)
 }
 
-/// `POST /v1/web/unblock`.
+/// `POST /v1/web/unblock`: needs a fresh log-in (a session older than
+/// `Policy::fresh_login_window` may have been taken over, and the block may be the citizen's
+/// answer to that).
 pub async fn unblock(
     State(s): State<AppState>,
     caller: CitizenCaller,
     JsonBody(req): JsonBody<UnblockRequest>,
 ) -> ApiResult<Json<AuthenticatorList>> {
     s.blocking(move |s| {
+        if s.clock.now() > caller.logged_in_at + s.policy.fresh_login_window {
+            return Err(
+                ApiError::refuse(ErrorCode::Forbidden, "log in again to lift a block")
+                    .with_detail(json!({ "reason": "fresh_login_needed" })),
+            );
+        }
         blocking::unblock(
             s,
             &caller.actor(),
@@ -179,7 +189,28 @@ pub async fn user_id(
     caller: CitizenCaller,
     JsonBody(req): JsonBody<UserIdChangeRequest>,
 ) -> ApiResult<Json<UserIdChangeResponse>> {
-    s.blocking(move |s| accounts::change_user_id(s, &caller.actor(), &caller.person_id, &req))
+    s.blocking(move |s| profile::web_change_user_id(s, &caller.actor(), &caller.person_id, &req))
+        .await
+        .map(Json)
+}
+
+/// `POST /v1/web/profile-change`.
+pub async fn profile_change(
+    State(s): State<AppState>,
+    caller: CitizenCaller,
+    JsonBody(_): JsonBody<Empty>,
+) -> ApiResult<Json<ProfileChangeAccess>> {
+    s.blocking(move |s| profile::web_request(s, &caller.actor(), &caller.person_id))
+        .await
+        .map(Json)
+}
+
+/// `GET /v1/web/profile-change`.
+pub async fn profile_change_status(
+    State(s): State<AppState>,
+    caller: CitizenCaller,
+) -> ApiResult<Json<ProfileChangeAccess>> {
+    s.blocking(move |s| profile::current(s, &caller.person_id))
         .await
         .map(Json)
 }

@@ -6,7 +6,6 @@ use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::staff::{CreatePersonRequest, PersonView, UpdateContactRequest};
 use mitid_protocol::wire::{
     AuthenticatorKind, AuthenticatorList, AuthenticatorState, CodeSent, LockReason, PasswordAccess,
-    UserIdChangeRequest, UserIdChangeResponse, UserIdVerdict,
 };
 use serde_json::json;
 
@@ -85,7 +84,8 @@ pub fn create_person(
             .with_detail(json!({ "rule": e.code() }))
     })?;
     let mut tx = state.store.begin()?;
-    if tx.person_by_user_id(user_id.as_str())?.is_some() {
+    // Taken also when someone had it before: a user ID is never given to another person.
+    if super::profile::user_id_taken(tx.as_mut(), user_id.as_str(), "")? {
         return Err(ApiError::refuse(
             ErrorCode::UserIdTaken,
             "the user ID is taken",
@@ -215,59 +215,6 @@ pub fn update_contact(
     Ok(view)
 }
 
-/// Checks, and unless `check_only` changes, the person's user ID.
-pub fn change_user_id(
-    state: &AppState,
-    actor: &Actor,
-    person_id: &str,
-    req: &UserIdChangeRequest,
-) -> ApiResult<UserIdChangeResponse> {
-    let mut tx = state.store.begin()?;
-    let mut p = person(tx.as_mut(), person_id)?;
-    let parsed = match UserId::parse(&req.new_user_id, Some(&p.cpr)) {
-        Ok(id) => id,
-        Err(e) => {
-            return Ok(UserIdChangeResponse {
-                verdict: UserIdVerdict::Invalid,
-                rule: Some(e.code().to_owned()),
-                user_id: p.user_id,
-                changed: false,
-            })
-        }
-    };
-    if let Some(other) = tx.person_by_user_id(parsed.as_str())? {
-        if other.id != p.id {
-            return Ok(UserIdChangeResponse {
-                verdict: UserIdVerdict::Taken,
-                rule: None,
-                user_id: p.user_id,
-                changed: false,
-            });
-        }
-    }
-    let changed = !req.check_only && p.user_id != parsed.as_str();
-    if changed {
-        p.user_id = parsed.as_str().to_owned();
-        tx.update_person(&p)?;
-        audit::record(
-            state,
-            tx.as_mut(),
-            actor,
-            "user_id_changed",
-            Some(&p.id),
-            None,
-            json!({}),
-        )?;
-        tx.commit()?;
-    }
-    Ok(UserIdChangeResponse {
-        verdict: UserIdVerdict::Valid,
-        rule: None,
-        user_id: p.user_id,
-        changed,
-    })
-}
-
 /// The person's authenticators.
 pub fn list(state: &AppState, person_id: &str) -> ApiResult<AuthenticatorList> {
     let now = state.clock.now();
@@ -313,6 +260,9 @@ pub fn issue_temporary_pin(
     } else {
         None
     };
+    if matches!(actor, Actor::App(_) | Actor::Citizen(_)) {
+        ensure_self_service_allowance(state, tx, &p.id)?;
+    }
     let issued = codes::issue(
         state,
         tx,
@@ -356,6 +306,26 @@ pub fn issue_temporary_pin(
         code,
         issued.record.expires_at,
     ))
+}
+
+/// Refuses a code the citizen asks for themselves once the day's allowance is used: the
+/// messages go to the person's own phone, but nobody holding one of their apps may flood it.
+fn ensure_self_service_allowance(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    person_id: &str,
+) -> ApiResult<()> {
+    const DAY: i64 = 24 * 3600;
+    let now = state.clock.now();
+    let sent = tx.self_service_codes_since(person_id, now - DAY)?;
+    if sent >= state.policy.self_service_codes_per_day {
+        return Err(ApiError::refuse(
+            ErrorCode::RateLimited,
+            "enough codes were sent today; ask again tomorrow or call MitID support",
+        )
+        .with_detail(json!({ "retry_after": DAY })));
+    }
+    Ok(())
 }
 
 /// "Send new PIN" from self-service: only for another of the person's apps than the one

@@ -5,6 +5,7 @@
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::b64::B64;
 use mitid_protocol::channel_binding::{parse_code, QrToken, CODE_DIGITS, QR_STEP_SECONDS};
+use mitid_protocol::display_text;
 use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::signing::{display_text_digest, verify, ApprovalPayload};
 use mitid_protocol::user_id::UserId;
@@ -19,12 +20,13 @@ use mitid_protocol::wire::{
 use serde_json::json;
 
 use super::common::{ensure_usable, ensure_usable_for_proof, not_found, person};
-use super::pin;
+use super::counters::{self, Scope};
+use super::{pin, subjects};
 use crate::audit::{self, Actor};
 use crate::crypto::rng;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{TransactionRecord, Tx};
+use crate::store::{PersonRecord, TransactionRecord, Tx};
 
 /// The relying-party id of self-service log-in.
 pub const INTERNAL_RP: &str = "internal:mitid.dk";
@@ -41,16 +43,8 @@ pub struct Created {
     pub code: Option<String>,
 }
 
-/// Creates a transaction for the person with `user_id` (one pending per person).
-pub fn create(
-    state: &AppState,
-    relying_party_id: &str,
-    service_provider: &str,
-    actor: &Actor,
-    req: &CreateAuthenticationRequest,
-) -> ApiResult<Created> {
-    let now = state.clock.now();
-    let policy = &state.policy;
+/// Refuses reference texts that are empty, too long, or would not show what they hold.
+fn check_texts(policy: &crate::policy::Policy, req: &CreateAuthenticationRequest) -> ApiResult<()> {
     let bad = |m| ApiError::refuse(ErrorCode::BadRequest, m);
     if req.reference_header.chars().count() > policy.max_reference_header
         || req.reference_body.chars().count() > policy.max_reference_body
@@ -58,23 +52,113 @@ pub fn create(
     {
         return Err(bad("the reference text is empty or too long"));
     }
+    display_text::check(&req.reference_header, false)
+        .and_then(|()| display_text::check(&req.reference_body, true))
+        .map_err(|_| bad("the reference text holds control, bidirectional or invisible characters"))
+}
+
+/// Whether `t` is a self-service log-in (which never stands in the way of a relying party).
+fn is_internal(t: &TransactionRecord) -> bool {
+    t.relying_party_id == INTERNAL_RP
+}
+
+/// Creates a relying party's transaction for the person with `user_id`: one pending
+/// relying-party login per person; a pending self-service log-in gives way to it.
+pub fn create(
+    state: &AppState,
+    relying_party_id: &str,
+    service_provider: &str,
+    actor: &Actor,
+    req: &CreateAuthenticationRequest,
+) -> ApiResult<Created> {
+    check_texts(&state.policy, req)?;
     let user_id = UserId::parse(&req.user_id, None).map_err(|_| not_found("no such user ID"))?;
     let mut tx = state.store.begin()?;
     let person = tx
         .person_by_user_id(user_id.as_str())?
         .ok_or_else(|| not_found("no such user ID"))?;
+    let created = match admit(state, tx.as_mut(), &person)? {
+        Admission::Free | Admission::SelfServicePending => insert(
+            state,
+            tx.as_mut(),
+            &person,
+            relying_party_id,
+            service_provider,
+            actor,
+            req,
+        )?,
+        Admission::Refused(e) => return Err(e),
+    };
+    tx.commit()?;
+    state.waiters.wake(&person.id);
+    Ok(created)
+}
+
+/// Whether a new login may start for the person now.
+pub enum Admission {
+    /// Nothing is pending.
+    Free,
+    /// Only a self-service log-in is pending (it is ended by [`insert`]).
+    SelfServicePending,
+    /// Refused (blocked, another login pending, too many wrong codes today).
+    Refused(ApiError),
+}
+
+/// Decides whether a login for `person` may start now.
+pub fn admit(state: &AppState, tx: &mut dyn Tx, person: &PersonRecord) -> ApiResult<Admission> {
+    let now = state.clock.now();
     if person.mitid_blocked {
-        return Err(ApiError::refuse(
+        return Ok(Admission::Refused(ApiError::refuse(
             ErrorCode::Blocked,
             "the whole MitID is temporarily blocked",
-        ));
+        )));
     }
-    if let Some(old) = tx.pending_transaction(&person.id, now)? {
-        return Err(ApiError::refuse(
-            ErrorCode::LoginAlreadyPending,
-            "another login for this user is pending",
-        )
-        .with_detail(json!({ "until": old.expires_at })));
+    if binding_failures_today(state, tx, &person.id)? >= state.policy.binding_failures_per_day {
+        return Ok(Admission::Refused(too_many_binding_failures()));
+    }
+    Ok(match tx.pending_transaction(&person.id, now)? {
+        None => Admission::Free,
+        Some(t) if is_internal(&t) => Admission::SelfServicePending,
+        Some(old) => Admission::Refused(
+            ApiError::refuse(
+                ErrorCode::LoginAlreadyPending,
+                "another login for this user is pending",
+            )
+            .with_detail(json!({ "until": old.expires_at })),
+        ),
+    })
+}
+
+const DAY: i64 = 24 * 3600;
+
+fn binding_failures_today(state: &AppState, tx: &mut dyn Tx, person_id: &str) -> ApiResult<u32> {
+    counters::current(tx, Scope::ChannelBinding, person_id, state.clock.now(), DAY)
+}
+
+fn too_many_binding_failures() -> ApiError {
+    ApiError::refuse(
+        ErrorCode::TooManyTries,
+        "too many wrong codes today: logins are refused until tomorrow",
+    )
+}
+
+/// Inserts a new pending transaction for `person` (after [`admit`] allowed it), ending a
+/// pending self-service log-in first, so that the person has one pending login.
+pub fn insert(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    person: &PersonRecord,
+    relying_party_id: &str,
+    service_provider: &str,
+    actor: &Actor,
+    req: &CreateAuthenticationRequest,
+) -> ApiResult<Created> {
+    let now = state.clock.now();
+    let policy = &state.policy;
+    if let Some(mut old) = tx.pending_transaction(&person.id, now)?.filter(is_internal) {
+        old.status = TransactionStatus::Failed;
+        old.answered_at = Some(now);
+        tx.update_transaction(&old)?;
     }
     let id = rng::id(state.rng.as_ref(), "tx");
     let (code, code_salt, code_hash) = match req.channel_binding {
@@ -106,11 +190,12 @@ pub fn create(
         created_at: now,
         expires_at: now + policy.transaction_ttl,
         answered_at: None,
+        approved_user_id: None,
     };
     tx.insert_transaction(&record)?;
     audit::record(
         state,
-        tx.as_mut(),
+        tx,
         actor,
         "transaction_created",
         Some(&person.id),
@@ -122,8 +207,6 @@ pub fn create(
             "assurance": req.assurance.as_str(),
         }),
     )?;
-    tx.commit()?;
-    state.waiters.wake(&person.id);
     Ok(Created { record, code })
 }
 
@@ -259,7 +342,24 @@ pub fn answer(
         t.factor = req.approve.then_some(req.factor);
         t.authenticator_id = Some(app.id.clone());
         t.answered_at = Some(now);
+        // What the relying party is told: the user ID the citizen approved as.
+        t.approved_user_id = req.approve.then(|| person.user_id.clone());
     }
+    // Wrong codes count per person across transactions too (a 4-digit code would otherwise
+    // fall in one of about 3,334 fresh transactions).
+    let outcome = match outcome {
+        Err(e) if e.code() == ErrorCode::ChannelBindingMismatch => {
+            let today = counters::bump(tx.as_mut(), Scope::ChannelBinding, &person.id, now, DAY)?;
+            if today >= state.policy.binding_failures_per_day {
+                t.status = TransactionStatus::Failed;
+                t.answered_at = Some(now);
+                Err(too_many_binding_failures())
+            } else {
+                Err(e)
+            }
+        }
+        other => other,
+    };
     tx.update_transaction(&t)?;
     audit::record(
         state,
@@ -439,8 +539,13 @@ pub fn result(
 ) -> ApiResult<AuthenticationResult> {
     let mut tx = state.store.begin()?;
     let mut t = owned(state, tx.as_mut(), relying_party_id, id)?;
-    let user_id = if t.status == TransactionStatus::Approved {
-        Some(person(tx.as_mut(), &t.person_id)?.user_id)
+    let subject = if t.status == TransactionStatus::Approved {
+        Some(subjects::pairwise(
+            state,
+            tx.as_mut(),
+            &t.person_id,
+            &subjects::rp_sector(relying_party_id),
+        )?)
     } else {
         None
     };
@@ -462,8 +567,8 @@ pub fn result(
         transaction_id: t.id,
         status: t.status,
         factor: t.factor,
-        user_id,
-        authenticator_id: t.authenticator_id,
+        subject,
+        user_id: t.approved_user_id,
         answered_at: t.answered_at,
         expires_at: t.expires_at,
     })

@@ -6,12 +6,16 @@ use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::{AuthenticatorState, BlockScope, LockReason};
 use serde_json::json;
 
+use mitid_protocol::pin_proof::PinPurpose;
+use mitid_protocol::wire::app::{block_message, AppBlockRequest};
+
 use super::common::{forget_keys, own_authenticator, person, refusal_for};
+use super::proofs::{self, CitizenProof};
 use crate::audit::{self, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::outbox;
 use crate::state::AppState;
-use crate::store::PersonRecord;
+use crate::store::{PersonRecord, SessionKind, Tx};
 
 /// Who lifts or sets a block (a citizen may lift only their own blocks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,37 +40,82 @@ pub fn block(
     authenticator_id: Option<&str>,
     permanent: bool,
 ) -> ApiResult<PersonRecord> {
-    let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    let mut p = person(tx.as_mut(), person_id)?;
+    let p = block_in(
+        state,
+        tx.as_mut(),
+        actor,
+        authority,
+        person_id,
+        scope,
+        authenticator_id,
+        permanent,
+    )?;
+    tx.commit()?;
+    Ok(p)
+}
+
+/// Refuses a block that cannot be set (checked before a proof is spent on it).
+pub fn validate(
+    tx: &mut dyn Tx,
+    person_id: &str,
+    scope: BlockScope,
+    authenticator_id: Option<&str>,
+    permanent: bool,
+) -> ApiResult<()> {
     match scope {
-        BlockScope::WholeMitid => {
-            if permanent || authenticator_id.is_some() {
-                return Err(bad(
-                    "the whole MitID can only be blocked temporarily, without an authenticator",
-                ));
-            }
-            p.mitid_blocked = true;
-            tx.update_person(&p)?;
-            audit::record(
-                state,
-                tx.as_mut(),
-                actor,
-                "mitid_blocked",
-                Some(&p.id),
-                None,
-                json!({}),
-            )?;
-        }
+        BlockScope::WholeMitid if permanent || authenticator_id.is_some() => Err(bad(
+            "the whole MitID can only be blocked temporarily, without an authenticator",
+        )),
+        BlockScope::WholeMitid => Ok(()),
         BlockScope::Authenticator => {
             let id = authenticator_id.ok_or_else(|| bad("authenticator_id is required"))?;
-            let mut a = own_authenticator(tx.as_mut(), &p.id, id)?;
+            let a = own_authenticator(tx, person_id, id)?;
             if matches!(
                 a.state,
                 AuthenticatorState::PermanentlyBlocked | AuthenticatorState::Revoked
             ) {
                 return Err(refusal_for(a.state, None, None));
             }
+            Ok(())
+        }
+    }
+}
+
+/// [`block`] inside the caller's transaction. Every block ends the person's self-service
+/// sessions: a session taken over must not outlive the citizen's reaction to it.
+#[allow(clippy::too_many_arguments)]
+pub fn block_in(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    authority: BlockAuthority,
+    person_id: &str,
+    scope: BlockScope,
+    authenticator_id: Option<&str>,
+    permanent: bool,
+) -> ApiResult<PersonRecord> {
+    let now = state.clock.now();
+    let mut p = person(tx, person_id)?;
+    validate(tx, &p.id, scope, authenticator_id, permanent)?;
+    let sessions_ended = tx.delete_sessions_of(SessionKind::Citizen, &p.id)?;
+    match scope {
+        BlockScope::WholeMitid => {
+            p.mitid_blocked = true;
+            tx.update_person(&p)?;
+            audit::record(
+                state,
+                tx,
+                actor,
+                "mitid_blocked",
+                Some(&p.id),
+                None,
+                json!({ "sessions_ended": sessions_ended }),
+            )?;
+        }
+        BlockScope::Authenticator => {
+            let id = authenticator_id.ok_or_else(|| bad("authenticator_id is required"))?;
+            let mut a = own_authenticator(tx, &p.id, id)?;
             if permanent {
                 a.state = AuthenticatorState::PermanentlyBlocked;
                 a.lock_reason = None;
@@ -84,7 +133,7 @@ pub fn block(
             tx.update_authenticator(&a)?;
             audit::record(
                 state,
-                tx.as_mut(),
+                tx,
                 actor,
                 "authenticator_blocked",
                 Some(&p.id),
@@ -92,16 +141,67 @@ pub fn block(
                 json!({
                     "kind": a.kind.as_str(),
                     "permanent": permanent,
+                    "sessions_ended": sessions_ended,
                 }),
             )?;
         }
     }
     outbox::notify_all(
         state,
-        tx.as_mut(),
+        tx,
         &p,
         "block",
         "MitID: A block was set on your MitID. If this was not you, contact MitID support.",
+    )?;
+    Ok(p)
+}
+
+/// A block from the app. A block of this very app needs possession only (temporary: the
+/// safe direction, allowed even from a locked app; permanent: the app's removal, which the
+/// holder of the phone could also bring about by deleting its key); a block of another
+/// authenticator and a block of the whole MitID need the PIN or biometrics, so that a
+/// stolen phone alone cannot lock its owner out of the rest of their MitID.
+pub fn from_app(
+    state: &AppState,
+    authenticator_id: &str,
+    req: &AppBlockRequest,
+) -> ApiResult<PersonRecord> {
+    let mut tx = state.store.begin()?;
+    let mut app = super::common::authenticator(tx.as_mut(), authenticator_id)?;
+    let p = person(tx.as_mut(), &app.person_id)?;
+    let target = req.authenticator_id.as_deref();
+    validate(tx.as_mut(), &p.id, req.scope, target, req.permanent)?;
+    let own = req.scope == BlockScope::Authenticator && target == Some(authenticator_id);
+    if !own {
+        let proof = CitizenProof {
+            pin: req.pin.as_ref(),
+            biometric: req.biometric.as_ref(),
+        };
+        let message = block_message(&app.id, req.scope, target, req.permanent);
+        let outcome = proofs::check(
+            state,
+            tx.as_mut(),
+            &mut app,
+            &p,
+            proof,
+            &PinPurpose::Block,
+            &message,
+        )?;
+        tx.update_authenticator(&app)?;
+        if let Err(e) = outcome {
+            tx.commit()?;
+            return Err(e);
+        }
+    }
+    let p = block_in(
+        state,
+        tx.as_mut(),
+        &Actor::App(app.id.clone()),
+        BlockAuthority::Citizen,
+        &p.id,
+        req.scope,
+        target,
+        req.permanent,
     )?;
     tx.commit()?;
     Ok(p)

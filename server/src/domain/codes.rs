@@ -109,6 +109,28 @@ fn too_many() -> ApiError {
     )
 }
 
+/// Phase 2 without using the code up: a right code gets its counted entry back (it stays
+/// valid for [`check_counted`] in a later transaction); a wrong one stays counted and is void
+/// after the last allowed entry (the caller commits the refusal). For work too costly to do
+/// inside the transaction that uses the code (hashing a new password).
+pub fn judge_counted(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    kind: CodeKind,
+    person_id: &str,
+    code_id: &str,
+    entered: &str,
+) -> ApiResult<Result<(), ApiError>> {
+    match check_counted(state, tx, kind, person_id, None, code_id, entered)? {
+        Ok(mut code) => {
+            code.state = CodeState::Issued;
+            tx.update_code(&code)?;
+            Ok(Ok(()))
+        }
+        Err(refusal) => Ok(Err(refusal)),
+    }
+}
+
 /// Phase 2, inside the caller's transaction: checks `entered` against the counted code. A
 /// right code is marked used (the caller commits); a wrong one stays counted and is void
 /// after the last allowed entry (the caller must commit the refusal too).

@@ -99,7 +99,8 @@ pub fn ensure_usable_for_proof(
     state_error(state, reason, a.locked_until)
 }
 
-fn ensure_not_blocked(person: &PersonRecord) -> ApiResult<()> {
+/// Refuses while the person's whole MitID is blocked.
+pub fn ensure_not_blocked(person: &PersonRecord) -> ApiResult<()> {
     if person.mitid_blocked {
         return Err(ApiError::refuse(
             ErrorCode::Blocked,

@@ -8,7 +8,7 @@ use mitid_protocol::wire::{AuthenticatorInfo, AuthenticatorKind, AuthenticatorSt
 use serde_json::json;
 
 use super::common::{effective_state, info, new_authenticator};
-use super::staff::identified;
+use super::support::identified;
 use crate::api::principal::StaffCaller;
 use crate::audit;
 use crate::crypto::{rng, totp};

@@ -37,5 +37,6 @@ pub fn run_due(state: &AppState) -> ApiResult<usize> {
     }
     tx.purge_expired(now, now - state.policy.idempotency_ttl)?;
     tx.commit()?;
+    state.limits.prune();
     outbox::dispatch(state)
 }

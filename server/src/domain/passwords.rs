@@ -98,6 +98,11 @@ fn store_password(
 }
 
 /// `POST /v1/web/password/activate`: an activation code from support or citizen service.
+///
+/// The cheap checks come first and the memory-hard hash last: the password rules, then the
+/// code (counted, then compared), and only for a right code the hash, so that nobody without
+/// the code can make the server hash (a right code that meets a busy hashing pool stays
+/// valid: it is used up only together with storing the password).
 pub fn activate(state: &AppState, req: &PasswordActivateRequest) -> ApiResult<PasswordChanged> {
     let wrong = || {
         ApiError::refuse(ErrorCode::WrongCode, "the code is wrong")
@@ -108,33 +113,48 @@ pub fn activate(state: &AppState, req: &PasswordActivateRequest) -> ApiResult<Pa
         let mut tx = state.store.begin()?;
         tx.person_by_user_id(user_id.as_str())?.ok_or_else(wrong)?
     };
-    // The rules first: a password that would be refused costs no code entry.
     check_rules(state, req.new_password.expose(), &p.user_id)?;
-    let hash = password::hash(state.rng.as_ref(), req.new_password.expose())?;
     let code_id = codes::count_entry(state, CodeKind::ActivationPassword, &p.id, None)??;
+    let entered = req.activation_code.expose();
+    // The code is judged (and a wrong one committed) before any hashing.
+    {
+        let mut tx = state.store.begin()?;
+        let judged = codes::judge_counted(
+            state,
+            tx.as_mut(),
+            CodeKind::ActivationPassword,
+            &p.id,
+            &code_id,
+            entered,
+        )?;
+        if let Err(e) = judged {
+            audit::record(
+                state,
+                tx.as_mut(),
+                &Actor::Anonymous,
+                "activation_code_refused",
+                Some(&p.id),
+                None,
+                json!({ "code": e.code().as_str() }),
+            )?;
+            tx.commit()?;
+            return Err(e);
+        }
+        tx.commit()?;
+    }
+    let hash = state
+        .hashes
+        .hash(state.rng.as_ref(), req.new_password.expose())?;
     let mut tx = state.store.begin()?;
-    let checked = codes::check_counted(
+    codes::check_counted(
         state,
         tx.as_mut(),
         CodeKind::ActivationPassword,
         &p.id,
         None,
         &code_id,
-        req.activation_code.expose(),
-    )?;
-    if let Err(e) = checked {
-        audit::record(
-            state,
-            tx.as_mut(),
-            &Actor::Anonymous,
-            "activation_code_refused",
-            Some(&p.id),
-            None,
-            json!({ "code": e.code().as_str() }),
-        )?;
-        tx.commit()?;
-        return Err(e);
-    }
+        entered,
+    )??;
     let changed = store_password(state, tx.as_mut(), &p, hash, &Actor::Anonymous)?;
     tx.commit()?;
     Ok(changed)
@@ -174,7 +194,7 @@ pub fn change(
         p
     };
     check_rules(state, new_password, &p.user_id)?;
-    let hash = password::hash(state.rng.as_ref(), new_password)?;
+    let hash = state.hashes.hash(state.rng.as_ref(), new_password)?;
     let mut tx = state.store.begin()?;
     let changed = store_password(state, tx.as_mut(), &p, hash, actor)?;
     // The access is used up.
@@ -198,11 +218,14 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
     };
     let user_id = UserId::parse(&req.user_id, None)
         .map_err(|_| wrong(policy.password_failures_to_lock - 1))?;
+    // The hashing slot first: a busy server refuses before anything is counted.
+    let slot = state.hashes.acquire()?;
     // Phase 1: raise the password's count and commit before the (slow) check.
     let (p, pw) = {
         let mut tx = state.store.begin()?;
         let Some(p) = tx.person_by_user_id(user_id.as_str())? else {
-            let _ = password::verify(req.password.expose(), super::staff::dummy_hash());
+            drop(tx);
+            slot.burn(req.password.expose())?;
             return Err(wrong(policy.password_failures_to_lock - 1));
         };
         if p.mitid_blocked {
@@ -228,10 +251,10 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
         tx.commit()?;
         (p, pw)
     };
-    let right = pw
-        .password_hash
-        .as_deref()
-        .is_some_and(|h| password::verify(req.password.expose(), h));
+    let right = match pw.password_hash.as_deref() {
+        Some(h) => slot.verify(req.password.expose(), h)?,
+        None => false,
+    };
     let mut tx = state.store.begin()?;
     let mut pw = tx
         .authenticator(&pw.id)?

@@ -22,6 +22,7 @@ use super::common::{
     effective_state, ensure_usable, ensure_usable_for_proof, forget_keys, not_found, person,
     refusal_for,
 };
+use super::proofs::{self, CitizenProof};
 use crate::audit::{self, Actor};
 use crate::crypto::rng;
 use crate::error::{ApiError, ApiResult};
@@ -267,37 +268,6 @@ pub fn evaluate(
     )))
 }
 
-/// Takes and evaluates a proof in one go, saving `app`; `Err` inner = refusal to commit.
-fn prove(
-    state: &AppState,
-    tx: &mut dyn Tx,
-    app: &mut AuthenticatorRecord,
-    proof: &PinProof,
-    purpose: &PinPurpose,
-    message: &[u8],
-) -> ApiResult<Result<(), ApiError>> {
-    let attempt = match take_attempt(state, tx, app, proof, purpose)? {
-        Ok(a) => a,
-        Err(e) => return Ok(Err(e)),
-    };
-    let outcome = evaluate(state, app, &attempt, proof, purpose, message)?;
-    tx.update_authenticator(app)?;
-    audit::record(
-        state,
-        tx,
-        &Actor::App(app.id.clone()),
-        if outcome.is_ok() {
-            "pin_proof_accepted"
-        } else {
-            "pin_proof_refused"
-        },
-        Some(&app.person_id),
-        Some(&app.id),
-        json!({ "purpose": purpose.name(), "failures": app.failures, "state": app.state.as_str() }),
-    )?;
-    Ok(outcome)
-}
-
 /// `POST /v1/app/pin/change/begin`.
 pub fn change_begin(
     state: &AppState,
@@ -316,40 +286,20 @@ pub fn change_begin(
     let mut tx = state.store.begin()?;
     let mut app = app_of(tx.as_mut(), authenticator_id)?;
     let person = person(tx.as_mut(), &app.person_id)?;
-    let outcome = match (&req.pin, &req.biometric_signature) {
-        (Some(proof), None) => {
-            if let Err(e) = ensure_usable_for_proof(&person, &app, now) {
-                // The attempt is consumed even though the PIN is not checked.
-                let _ = take_attempt(state, tx.as_mut(), &app, proof, &PinPurpose::ChangePin)?;
-                tx.commit()?;
-                return Err(e);
-            }
-            prove(
-                state,
-                tx.as_mut(),
-                &mut app,
-                proof,
-                &PinPurpose::ChangePin,
-                &message,
-            )?
-        }
-        (None, Some(signature)) => {
-            ensure_usable(&person, &app, &state.policy, now)?;
-            let key = app.biometric_public_key.clone().ok_or_else(|| {
-                ApiError::refuse(
-                    ErrorCode::BiometricsNotEnabled,
-                    "biometrics are not enabled",
-                )
-            })?;
-            verify(&key, &message, &signature.0).map_err(|_| {
-                ApiError::refuse(
-                    ErrorCode::InvalidSignature,
-                    "the biometric signature is invalid",
-                )
-            })
-        }
-        _ => return Err(bad("give exactly one of pin and biometric_signature")),
+    let proof = CitizenProof {
+        pin: req.pin.as_ref(),
+        biometric: req.biometric.as_ref(),
     };
+    let outcome = proofs::check(
+        state,
+        tx.as_mut(),
+        &mut app,
+        &person,
+        proof,
+        &PinPurpose::ChangePin,
+        &message,
+    )?;
+    tx.update_authenticator(&app)?;
     if let Err(e) = outcome {
         tx.commit()?;
         return Err(e);
@@ -415,11 +365,23 @@ pub fn registration_finish(
             )?;
         }
         RegistrationKind::Reset => {
-            if matches!(
-                app.state,
-                AuthenticatorState::PermanentlyBlocked | AuthenticatorState::Revoked
-            ) {
-                return Err(refusal_for(app.state, None, None));
+            // Whatever happened since the temporary PIN was accepted counts: a block set in
+            // between (by the citizen, support or the whole MitID) is not lifted by a reset.
+            if person.mitid_blocked {
+                return Err(ApiError::refuse(
+                    ErrorCode::Blocked,
+                    "the whole MitID is temporarily blocked",
+                ));
+            }
+            let resettable = match app.state {
+                AuthenticatorState::Active => true,
+                AuthenticatorState::TemporarilyLocked => {
+                    app.lock_reason == Some(LockReason::PinFailures)
+                }
+                _ => false,
+            };
+            if !resettable {
+                return Err(refusal_for(app.state, app.lock_reason, app.locked_until));
             }
             app.state = AuthenticatorState::Active;
             app.lock_reason = None;

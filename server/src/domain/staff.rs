@@ -1,30 +1,29 @@
-//! Staff: log-in, identification of callers and visitors, codes issued by support and
-//! citizen service, look-ups, and the administrators' relying parties and accounts.
+//! Staff accounts: log-in with password and a second factor (TOTP), failures counted before
+//! the check with an escalating lock-out, log-out, and what administrators do (staff
+//! accounts, relying parties, the audit log).
 
 use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::wire::staff::{
-    ActivationPurpose, AuditEvent, AuditList, CreateRelyingPartyRequest, CreateStaffRequest,
-    Delivery, DocumentKind, IdentifyRequest, IdentifyResponse, IssueActivationCodeRequest,
-    IssueTemporaryPinRequest, IssuedCode, OutboxEntry, OutboxList, RelyingPartyCreated,
-    StaffCreated, StaffLoginRequest, StaffLoginResponse, StaffRole,
+    AuditEvent, AuditList, CreateRelyingPartyRequest, CreateStaffRequest, RelyingPartyCreated,
+    StaffAccountAction, StaffAccountRequest, StaffAccountView, StaffCreated, StaffLoginRequest,
+    StaffLoginResponse, StaffRole,
 };
-use mitid_protocol::wire::Secret;
+use mitid_protocol::wire::{Secret, SecretBytes};
 use serde_json::json;
 
-use super::accounts::issue_temporary_pin;
-use super::activation::ensure_room_for_app;
-use super::codes;
-use super::common::{person, sms_number};
+use super::counters::{self, Scope};
 use crate::api::principal::StaffCaller;
 use crate::audit::{self, Actor};
-use crate::crypto::{password, rng, tokens::token_hash};
+use crate::crypto::{password, rng, tokens::token_hash, totp};
 use crate::error::{ApiError, ApiResult};
-use crate::outbox::{self, mask_recipient, Channel};
 use crate::state::AppState;
-use crate::store::{
-    CodeKind, DocumentField, PersonRecord, RelyingPartyRecord, SessionKind, SessionRecord,
-    StaffRecord, Tx,
-};
+use crate::store::{RelyingPartyRecord, SessionKind, SessionRecord, StaffRecord};
+
+/// Length of a staff member's TOTP seed (RFC 4226 recommends 160 bits).
+const TOTP_SEED_LEN: usize = 20;
+/// Shortest staff password.
+const STAFF_PASSWORD_MIN: usize = 12;
 
 /// Refuses unless the staff member has one of `roles`.
 pub fn require(caller: &StaffCaller, roles: &[StaffRole]) -> ApiResult<()> {
@@ -38,38 +37,74 @@ pub fn require(caller: &StaffCaller, roles: &[StaffRole]) -> ApiResult<()> {
     }
 }
 
-/// `POST /v1/staff/login`.
+fn wrong_credentials() -> ApiError {
+    ApiError::refuse(ErrorCode::Unauthorized, "wrong user name, password or code")
+}
+
+fn totp_context(staff_id: &str) -> String {
+    format!("staff totp v1\0{staff_id}")
+}
+
+/// `POST /v1/staff/login`: user name, password and the authenticator app's code.
+///
+/// The failure is counted and committed before the (slow, memory-hard) password check, as
+/// PIN attempts are; the lock-out then escalates: `staff_failures_to_lock` failures lock
+/// the account for `staff_lock_base`, every further failure doubles the lock, and
+/// `staff_failures_to_disable` disable it until an administrator enables it. Unknown user
+/// names cost the same check and are tallied per hour, not logged one by one.
 pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginResponse> {
     let now = state.clock.now();
-    let staff = {
-        let mut tx = state.store.begin()?;
-        tx.staff_by_username(&req.username)?
+    // The hashing slot first: a busy server refuses before anything is counted.
+    let slot = state.hashes.acquire()?;
+    let Some(staff) = count_attempt(state, &req.username, now)? else {
+        slot.burn(req.password.expose())?;
+        return Err(wrong_credentials());
     };
-    // Verify even for an unknown name (against a dummy hash), so timing does not tell.
-    let ok = match &staff {
-        Some(s) => password::verify(req.password.expose(), &s.password_hash),
-        None => {
-            let _ = password::verify(req.password.expose(), dummy_hash());
-            false
-        }
-    };
+    let right_password = slot.verify(req.password.expose(), &staff.password_hash)?;
     let mut tx = state.store.begin()?;
-    let Some(staff) = staff.filter(|_| ok) else {
+    let mut staff = tx
+        .staff(&staff.id)?
+        .ok_or(ApiError::KeyMaterial("staff account vanished"))?;
+    let step = match (right_password, &staff.totp_secret) {
+        (true, Some(sealed)) => {
+            let seed = state
+                .secrets
+                .sealer
+                .open(&totp_context(&staff.id), sealed)?;
+            totp::verify(
+                &seed,
+                req.otp.expose().trim(),
+                now,
+                state.policy.totp_step,
+                state.policy.totp_drift_steps,
+                staff.last_totp_step,
+            )
+        }
+        _ => None,
+    };
+    let Some(step) = step else {
+        settle_failure(state, &mut staff, now);
+        tx.update_staff(&staff)?;
         audit::record(
             state,
             tx.as_mut(),
-            &Actor::Anonymous,
+            &staff_actor(&staff),
             "staff_login_failed",
             None,
             None,
-            json!({ "username": req.username.chars().take(64).collect::<String>() }),
+            json!({
+                "failures": staff.failures,
+                "locked_until": staff.locked_until,
+                "disabled": staff.disabled,
+            }),
         )?;
         tx.commit()?;
-        return Err(ApiError::refuse(
-            ErrorCode::Unauthorized,
-            "wrong user name or password",
-        ));
+        return Err(wrong_credentials());
     };
+    staff.failures = 0;
+    staff.locked_until = None;
+    staff.last_totp_step = Some(step);
+    tx.update_staff(&staff)?;
     let token = rng::token(state.rng.as_ref());
     let expires_at = now + state.policy.staff_session_ttl;
     tx.insert_session(&SessionRecord {
@@ -84,10 +119,7 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
     audit::record(
         state,
         tx.as_mut(),
-        &Actor::Staff {
-            id: staff.id.clone(),
-            username: staff.username.clone(),
-        },
+        &staff_actor(&staff),
         "staff_login",
         None,
         None,
@@ -101,41 +133,134 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
     })
 }
 
-/// An Argon2id hash of a random string, so that an unknown name costs as much as a known one.
-pub fn dummy_hash() -> &'static str {
-    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| {
-        let random = rng::token(&crate::crypto::rng::OsRandom);
-        password::hash(&crate::crypto::rng::OsRandom, &random).unwrap_or_default()
-    })
+/// Phase 1 of a log-in, committed: refuses a locked or disabled account and counts the
+/// attempt of a known one; tallies an unknown user name (one audit event per hour at most).
+fn count_attempt(
+    state: &AppState,
+    username: &str,
+    now: UnixSeconds,
+) -> ApiResult<Option<StaffRecord>> {
+    const HOUR: i64 = 3600;
+    let mut tx = state.store.begin()?;
+    let Some(mut staff) = tx.staff_by_username(username)? else {
+        let window = now - now.rem_euclid(HOUR);
+        let key = window.to_string();
+        if counters::bump(tx.as_mut(), Scope::UnknownStaffLogin, &key, now, HOUR)? == 1 {
+            audit::record(
+                state,
+                tx.as_mut(),
+                &Actor::Anonymous,
+                "staff_login_unknown_users",
+                None,
+                None,
+                json!({ "hour_from": window }),
+            )?;
+        }
+        tx.commit()?;
+        return Ok(None);
+    };
+    if staff.disabled {
+        return Err(wrong_credentials());
+    }
+    if let Some(until) = staff.locked_until.filter(|&t| now < t) {
+        return Err(ApiError::refuse(
+            ErrorCode::TemporarilyLocked,
+            "too many failed log-ins: the account is locked for a while",
+        )
+        .with_detail(json!({ "locked_until": until })));
+    }
+    staff.failures += 1;
+    tx.update_staff(&staff)?;
+    tx.commit()?;
+    Ok(Some(staff))
 }
 
-/// Creates a staff account (administrators, and the `add-staff` command).
+/// Locks (escalating) or disables an account after a counted failure.
+fn settle_failure(state: &AppState, staff: &mut StaffRecord, now: UnixSeconds) {
+    let policy = &state.policy;
+    if staff.failures >= policy.staff_failures_to_disable {
+        staff.disabled = true;
+        staff.locked_until = None;
+    } else if staff.failures >= policy.staff_failures_to_lock {
+        let doublings = (staff.failures - policy.staff_failures_to_lock).min(20);
+        staff.locked_until = Some(now + policy.staff_lock_base.saturating_mul(1 << doublings));
+    }
+}
+
+fn staff_actor(s: &StaffRecord) -> Actor {
+    Actor::Staff {
+        id: s.id.clone(),
+        username: s.username.clone(),
+    }
+}
+
+/// `POST /v1/staff/logout`: ends the caller's session.
+pub fn logout(state: &AppState, caller: &StaffCaller, token_hash: &[u8]) -> ApiResult<()> {
+    let mut tx = state.store.begin()?;
+    tx.delete_session(token_hash)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        &caller.actor(),
+        "staff_logout",
+        None,
+        None,
+        json!({}),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Creates a staff account (administrators, and the `add-staff` command). The password
+/// follows the citizens' rules with at least 12 characters; the second factor's seed is
+/// returned once.
 pub fn create_staff(
     state: &AppState,
     actor: &Actor,
     req: &CreateStaffRequest,
 ) -> ApiResult<StaffCreated> {
-    if req.password.expose().chars().count() < 12 {
-        return Err(ApiError::refuse(
-            ErrorCode::PasswordInvalid,
-            "staff passwords have at least 12 characters",
-        )
-        .with_detail(json!({ "rule": "password_length" })));
-    }
     let username = req.username.trim();
-    if username.is_empty() || username.len() > 64 {
+    if username.is_empty()
+        || username.len() > 64
+        || !username
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
         return Err(ApiError::refuse(ErrorCode::InvalidValue, "bad user name")
             .with_detail(json!({ "field": "username" })));
     }
-    let hash = password::hash(state.rng.as_ref(), req.password.expose())?;
+    password::check(
+        req.password.expose(),
+        username,
+        STAFF_PASSWORD_MIN,
+        state.policy.password_max_len,
+    )
+    .map_err(|rule| {
+        ApiError::refuse(ErrorCode::PasswordInvalid, "the password breaks a rule")
+            .with_detail(json!({ "rule": rule.code() }))
+    })?;
+    let hash = state
+        .hashes
+        .hash(state.rng.as_ref(), req.password.expose())?;
+    let id = rng::id(state.rng.as_ref(), "st");
+    let seed = zeroize::Zeroizing::new(rng::bytes(state.rng.as_ref(), TOTP_SEED_LEN));
     let mut tx = state.store.begin()?;
     tx.insert_staff(&StaffRecord {
-        id: rng::id(state.rng.as_ref(), "st"),
+        id: id.clone(),
         username: username.to_owned(),
         password_hash: hash,
         role: req.role,
         created_at: state.clock.now(),
+        totp_secret: Some(
+            state
+                .secrets
+                .sealer
+                .seal(state.rng.as_ref(), &totp_context(&id), &seed),
+        ),
+        last_totp_step: None,
+        failures: 0,
+        locked_until: None,
+        disabled: false,
     })?;
     audit::record(
         state,
@@ -150,6 +275,71 @@ pub fn create_staff(
     Ok(StaffCreated {
         username: username.to_owned(),
         role: req.role,
+        otpauth_uri: Secret::new(otpauth_uri(username, &seed).as_str()),
+        totp_seed: SecretBytes::new(seed.to_vec()),
+    })
+}
+
+/// The RFC 6238 key URI authenticator apps scan (`otpauth://totp/…`, base32 seed).
+fn otpauth_uri(username: &str, seed: &[u8]) -> zeroize::Zeroizing<String> {
+    let secret = zeroize::Zeroizing::new(data_encoding::BASE32_NOPAD.encode(seed));
+    zeroize::Zeroizing::new(format!(
+        "otpauth://totp/MitID%20staff:{username}?secret={}&issuer=MitID%20staff&algorithm=SHA1&digits=6&period=30",
+        secret.as_str()
+    ))
+}
+
+/// `POST /v1/staff/users/account`: disable, enable, or end the sessions of a staff account.
+pub fn account_action(
+    state: &AppState,
+    caller: &StaffCaller,
+    req: &StaffAccountRequest,
+) -> ApiResult<StaffAccountView> {
+    let mut tx = state.store.begin()?;
+    let mut staff = tx
+        .staff_by_username(&req.username)?
+        .ok_or_else(|| super::common::not_found("no such staff account"))?;
+    if staff.id == caller.id && req.action == StaffAccountAction::Disable {
+        return Err(ApiError::refuse(
+            ErrorCode::Forbidden,
+            "an administrator cannot disable their own account",
+        ));
+    }
+    let sessions_ended = match req.action {
+        StaffAccountAction::Disable => {
+            staff.disabled = true;
+            tx.delete_sessions_of(SessionKind::Staff, &staff.id)?
+        }
+        StaffAccountAction::Enable => {
+            staff.disabled = false;
+            staff.failures = 0;
+            staff.locked_until = None;
+            0
+        }
+        StaffAccountAction::RevokeSessions => {
+            tx.delete_sessions_of(SessionKind::Staff, &staff.id)?
+        }
+    };
+    tx.update_staff(&staff)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        &caller.actor(),
+        "staff_account_changed",
+        None,
+        None,
+        json!({
+            "username": staff.username,
+            "action": format!("{:?}", req.action).to_lowercase(),
+            "sessions_ended": sessions_ended,
+        }),
+    )?;
+    tx.commit()?;
+    Ok(StaffAccountView {
+        username: staff.username,
+        role: staff.role,
+        disabled: staff.disabled,
+        sessions_ended,
     })
 }
 
@@ -160,7 +350,10 @@ pub fn create_relying_party(
     req: &CreateRelyingPartyRequest,
 ) -> ApiResult<RelyingPartyCreated> {
     let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 80 {
+    if name.is_empty()
+        || name.chars().count() > 80
+        || mitid_protocol::display_text::check(name, false).is_err()
+    {
         return Err(ApiError::refuse(ErrorCode::InvalidValue, "bad name")
             .with_detail(json!({ "field": "name" })));
     }
@@ -188,282 +381,6 @@ pub fn create_relying_party(
         name: name.to_owned(),
         api_key: Secret::new(key.as_str()),
     })
-}
-
-fn eq_loose(a: &str, b: &str) -> bool {
-    a.trim().to_lowercase() == b.trim().to_lowercase()
-}
-
-/// `POST /v1/staff/identify`: document number plus enough right answers.
-pub fn identify(
-    state: &AppState,
-    caller: &StaffCaller,
-    req: &IdentifyRequest,
-) -> ApiResult<IdentifyResponse> {
-    let now = state.clock.now();
-    let field = match req.document_kind {
-        DocumentKind::Passport => DocumentField::Passport,
-        DocumentKind::DriverLicence => DocumentField::DriverLicence,
-    };
-    let mut tx = state.store.begin()?;
-    let found = tx.person_by_document(field, req.document_number.trim())?;
-    let answers: Vec<bool> = match &found {
-        None => Vec::new(),
-        Some(p) => [
-            req.name.as_deref().map(|a| eq_loose(a, &p.name)),
-            req.birth_date.as_deref().map(|a| a.trim() == p.birth_date),
-            req.cpr_last4.as_deref().map(|a| a.trim() == &p.cpr[6..]),
-            req.email
-                .as_deref()
-                .map(|a| p.email.as_deref().is_some_and(|e| eq_loose(a, e))),
-        ]
-        .into_iter()
-        .flatten()
-        .collect(),
-    };
-    let passed = found.is_some()
-        && answers.len() >= state.policy.identification_min_answers
-        && answers.iter().all(|&a| a);
-    let person = match found.filter(|_| passed) {
-        Some(p) => p,
-        None => {
-            audit::record(
-                state,
-                tx.as_mut(),
-                &caller.actor(),
-                "identification_failed",
-                None,
-                None,
-                json!({
-                    "document_kind": field.as_str(),
-                    "answers_given": answers.len(),
-                }),
-            )?;
-            tx.commit()?;
-            return Err(ApiError::refuse(
-                ErrorCode::IdentificationFailed,
-                "the caller could not be identified",
-            ));
-        }
-    };
-    let token = rng::token(state.rng.as_ref());
-    let expires_at = now + state.policy.identification_ttl;
-    tx.insert_session(&SessionRecord {
-        token_hash: token_hash(&token),
-        kind: SessionKind::Identification,
-        subject: caller.id.clone(),
-        person_id: Some(person.id.clone()),
-        authenticator_id: None,
-        created_at: now,
-        expires_at,
-    })?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "identified",
-        Some(&person.id),
-        None,
-        json!({
-            "document_kind": field.as_str(),
-            "answers_given": answers.len(),
-        }),
-    )?;
-    tx.commit()?;
-    Ok(IdentifyResponse {
-        identification_token: Secret::new(token.as_str()),
-        person_id: person.id,
-        expires_at,
-    })
-}
-
-/// The person an identification token (made by this staff member, still valid) names.
-pub fn identified(
-    state: &AppState,
-    tx: &mut dyn Tx,
-    caller: &StaffCaller,
-    token: &Secret,
-) -> ApiResult<PersonRecord> {
-    let refused = || ApiError::refuse(ErrorCode::Unauthorized, "identify the person first");
-    let session = tx
-        .session(&token_hash(token.expose()))?
-        .ok_or_else(refused)?;
-    if session.kind != SessionKind::Identification
-        || session.subject != caller.id
-        || session.expires_at <= state.clock.now()
-    {
-        return Err(refused());
-    }
-    person(tx, session.person_id.as_deref().ok_or_else(refused)?)
-}
-
-fn delivery_allowed(caller: &StaffCaller, delivery: Delivery) -> ApiResult<bool> {
-    match delivery {
-        Delivery::Sms => Ok(true),
-        Delivery::Paper if caller.role == StaffRole::CitizenService => Ok(false),
-        Delivery::Paper => Err(ApiError::refuse(
-            ErrorCode::Forbidden,
-            "only citizen service hands out codes on paper",
-        )),
-    }
-}
-
-/// `POST /v1/staff/temporary-pin`.
-pub fn issue_temp_pin(
-    state: &AppState,
-    caller: &StaffCaller,
-    req: &IssueTemporaryPinRequest,
-) -> ApiResult<IssuedCode> {
-    let by_sms = delivery_allowed(caller, req.delivery)?;
-    let mut tx = state.store.begin()?;
-    let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
-    let (masked, code, expires_at) = issue_temporary_pin(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        &p,
-        &req.authenticator_id,
-        by_sms,
-    )?;
-    tx.commit()?;
-    Ok(IssuedCode {
-        delivery: req.delivery,
-        sms_sent_to: masked,
-        code: code.map(|c| Secret::new(c.as_str())),
-        expires_at,
-    })
-}
-
-/// `POST /v1/staff/activation-code`.
-pub fn issue_activation_code(
-    state: &AppState,
-    caller: &StaffCaller,
-    req: &IssueActivationCodeRequest,
-) -> ApiResult<IssuedCode> {
-    let by_sms = delivery_allowed(caller, req.delivery)?;
-    let now = state.clock.now();
-    let mut tx = state.store.begin()?;
-    let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
-    let kind = match req.purpose {
-        ActivationPurpose::NewApp => {
-            ensure_room_for_app(state, tx.as_mut(), &p.id)?;
-            CodeKind::ActivationApp
-        }
-        ActivationPurpose::NewPassword => CodeKind::ActivationPassword,
-    };
-    let mobile = if by_sms {
-        Some(sms_number(&p, &state.policy, now)?)
-    } else {
-        None
-    };
-    let ttl = if by_sms {
-        state.policy.activation_code_sms_ttl
-    } else {
-        state.policy.activation_code_paper_ttl
-    };
-    let issued = codes::issue(
-        state,
-        tx.as_mut(),
-        kind,
-        &p.id,
-        None,
-        if by_sms { "sms" } else { "paper" },
-        ttl,
-        state.policy.activation_code_digits,
-        &caller.actor().label(),
-    )?;
-    if let Some(mobile) = &mobile {
-        let what = match req.purpose {
-            ActivationPurpose::NewApp => "activate the MitID app",
-            ActivationPurpose::NewPassword => "create a new MitID password",
-        };
-        let text = zeroize::Zeroizing::new(format!(
-            "MitID: Your activation code to {what} is {}. It is valid for 30 minutes.",
-            issued.code.as_str()
-        ));
-        outbox::queue(
-            state,
-            tx.as_mut(),
-            Channel::Sms,
-            mobile,
-            "activation_code",
-            Some(&p.id),
-            &text,
-        )?;
-    }
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "activation_code_issued",
-        Some(&p.id),
-        None,
-        json!({
-            "purpose": req.purpose.as_str(),
-            "delivery": if by_sms { "sms" } else { "paper" },
-        }),
-    )?;
-    tx.commit()?;
-    Ok(IssuedCode {
-        delivery: req.delivery,
-        sms_sent_to: mobile.as_deref().map(mask_recipient),
-        code: (!by_sms).then(|| Secret::new(issued.code.as_str())),
-        expires_at: issued.record.expires_at,
-    })
-}
-
-/// `POST /v1/staff/user-id/lookup`.
-pub fn look_up_user_id(
-    state: &AppState,
-    caller: &StaffCaller,
-    token: &Secret,
-) -> ApiResult<String> {
-    let mut tx = state.store.begin()?;
-    let p = identified(state, tx.as_mut(), caller, token)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "user_id_looked_up",
-        Some(&p.id),
-        None,
-        json!({}),
-    )?;
-    tx.commit()?;
-    Ok(p.user_id)
-}
-
-/// `GET /v1/staff/outbox`: metadata only.
-pub fn outbox_list(
-    state: &AppState,
-    caller: &StaffCaller,
-    person_id: Option<&str>,
-) -> ApiResult<OutboxList> {
-    let mut tx = state.store.begin()?;
-    let messages = tx
-        .messages(person_id)?
-        .into_iter()
-        .map(|m| OutboxEntry {
-            message_id: m.id,
-            channel: m.channel,
-            recipient_masked: mask_recipient(&m.recipient),
-            kind: m.kind,
-            person_id: m.person_id,
-            created_at: m.created_at,
-            sent_at: m.sent_at,
-        })
-        .collect();
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "outbox_listed",
-        person_id,
-        None,
-        json!({}),
-    )?;
-    tx.commit()?;
-    Ok(OutboxList { messages })
 }
 
 /// `GET /v1/staff/audit`.

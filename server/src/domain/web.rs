@@ -1,39 +1,98 @@
 //! Self-service sessions: logging in with an app approval (the internal relying party
 //! "MitID.dk") or with password and code display, and logging out.
+//!
+//! An app log-in answers the same for every user ID: for one that is unknown, blocked or
+//! has a relying party's login pending, no transaction is made and the log-in simply never
+//! completes (nothing tells whether a user ID exists, and nobody can block a person's bank
+//! login from the web). Starts are limited per user ID; the session goes only to the
+//! browser that holds the log-in's secret, once.
 
 use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::channel_binding::CODE_DIGITS;
+use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::rp::CreateAuthenticationRequest;
-use mitid_protocol::wire::web::{WebAppLoginStartResponse, WebLoginResponse};
+use mitid_protocol::wire::web::{
+    WebAppLoginFinishRequest, WebAppLoginStartResponse, WebLoginResponse,
+};
 use mitid_protocol::wire::{Assurance, ChannelBindingKind, Secret, TransactionStatus};
 use serde_json::json;
 
-use super::approvals::{self, INTERNAL_RP};
+use super::approvals::{self, Admission, INTERNAL_RP};
 use crate::audit::{self, Actor};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{SessionKind, SessionRecord, Tx};
+use crate::store::{SessionKind, SessionRecord, Tx, WebLoginRecord};
 
-/// Starts an app log-in to self-service.
+/// The service-provider name the app shows for a self-service log-in.
+pub const SERVICE_NAME: &str = "MitID.dk";
+
+/// `POST /v1/web/login/app/start`.
 pub fn app_login_start(state: &AppState, user_id: &str) -> ApiResult<WebAppLoginStartResponse> {
-    let created = approvals::create(
+    state.limits.web_login_start(user_id)?;
+    let now = state.clock.now();
+    let secret = rng::token(state.rng.as_ref());
+    let mut tx = state.store.begin()?;
+    let created = start_transaction(state, tx.as_mut(), user_id)?;
+    let (transaction_id, code) = match created {
+        Some(c) => (Some(c.record.id), c.code.unwrap_or_default()),
+        None => (
+            None,
+            rng::digits(state.rng.as_ref(), CODE_DIGITS).to_string(),
+        ),
+    };
+    let login = WebLoginRecord {
+        id: rng::id(state.rng.as_ref(), "wl"),
+        secret_hash: token_hash(&secret),
+        transaction_id,
+        session_issued: false,
+        created_at: now,
+        expires_at: now + state.policy.transaction_ttl,
+    };
+    tx.insert_web_login(&login)?;
+    tx.commit()?;
+    Ok(WebAppLoginStartResponse {
+        login_id: login.id,
+        login_secret: Secret::new(secret.as_str()),
+        code,
+        expires_at: login.expires_at,
+    })
+}
+
+/// The approval transaction of a log-in, when the user ID names a person who can log in
+/// now (a pending self-service log-in of theirs is replaced).
+fn start_transaction(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    user_id: &str,
+) -> ApiResult<Option<approvals::Created>> {
+    let Ok(user_id) = UserId::parse(user_id, None) else {
+        return Ok(None);
+    };
+    let Some(person) = tx.person_by_user_id(user_id.as_str())? else {
+        return Ok(None);
+    };
+    match approvals::admit(state, tx, &person)? {
+        Admission::Free | Admission::SelfServicePending => {}
+        Admission::Refused(_) => return Ok(None),
+    }
+    let created = approvals::insert(
         state,
+        tx,
+        &person,
         INTERNAL_RP,
-        "MitID.dk",
+        SERVICE_NAME,
         &Actor::Anonymous,
         &CreateAuthenticationRequest {
-            user_id: user_id.to_owned(),
+            user_id: user_id.as_str().to_owned(),
             reference_header: "Log on to MitID.dk".to_owned(),
             reference_body: "Self-service for your MitID".to_owned(),
             channel_binding: ChannelBindingKind::Code,
             assurance: Assurance::Substantial,
         },
     )?;
-    Ok(WebAppLoginStartResponse {
-        transaction_id: created.record.id,
-        code: created.code.unwrap_or_default(),
-        expires_at: created.record.expires_at,
-    })
+    state.waiters.wake(&person.id);
+    Ok(Some(created))
 }
 
 /// Opens a citizen session.
@@ -71,29 +130,55 @@ pub fn open_session(
     })
 }
 
-/// Fetches the session of an app log-in once the app approved (once).
-pub fn app_login_finish(state: &AppState, transaction_id: &str) -> ApiResult<WebLoginResponse> {
-    let result = approvals::result(state, INTERNAL_RP, transaction_id)?;
-    match result.status {
-        TransactionStatus::Approved => {
-            let person_id = {
-                let mut tx = state.store.begin()?;
-                tx.transaction(transaction_id)?
-                    .map(|t| t.person_id)
-                    .ok_or_else(|| ApiError::refuse(ErrorCode::NotFound, "no such transaction"))?
-            };
-            let authenticator_id = result.authenticator_id.unwrap_or_default();
-            let mut tx = state.store.begin()?;
-            let response = open_session(state, tx.as_mut(), &person_id, &authenticator_id)?;
-            tx.commit()?;
-            Ok(response)
-        }
-        status => Ok(WebLoginResponse {
-            status,
-            session_token: None,
-            expires_at: None,
-        }),
+fn status_only(status: TransactionStatus) -> WebLoginResponse {
+    WebLoginResponse {
+        status,
+        session_token: None,
+        expires_at: None,
     }
+}
+
+/// `POST /v1/web/login/app/finish`: the state of the log-in, and once the app approved the
+/// session (once, to the holder of the log-in's secret).
+pub fn app_login_finish(
+    state: &AppState,
+    req: &WebAppLoginFinishRequest,
+) -> ApiResult<WebLoginResponse> {
+    let now = state.clock.now();
+    let gone = || ApiError::refuse(ErrorCode::NotFound, "no such log-in");
+    let mut tx = state.store.begin()?;
+    let login = tx
+        .web_login(&req.login_id)?
+        .filter(|w| mitid_protocol::ct::eq(&w.secret_hash, &token_hash(req.login_secret.expose())))
+        .filter(|w| !w.session_issued)
+        .ok_or_else(gone)?;
+    let Some(transaction_id) = &login.transaction_id else {
+        // A log-in that can never complete looks like one nobody approves.
+        return Ok(status_only(if now < login.expires_at {
+            TransactionStatus::Pending
+        } else {
+            TransactionStatus::Expired
+        }));
+    };
+    let mut t = tx.transaction(transaction_id)?.ok_or_else(gone)?;
+    if t.status == TransactionStatus::Pending && t.expires_at <= now {
+        t.status = TransactionStatus::Expired;
+    }
+    if t.status == TransactionStatus::Pending {
+        return Ok(status_only(t.status));
+    }
+    // A final state is told once; the session goes with an approval.
+    tx.mark_web_login_issued(&login.id)?;
+    t.result_fetched = true;
+    tx.update_transaction(&t)?;
+    let response = match (&t.status, &t.authenticator_id) {
+        (TransactionStatus::Approved, Some(app)) => {
+            open_session(state, tx.as_mut(), &t.person_id, app)?
+        }
+        (status, _) => status_only(*status),
+    };
+    tx.commit()?;
+    Ok(response)
 }
 
 /// Ends a session.

@@ -176,6 +176,8 @@ pub trait Tx {
     fn staff_by_username(&mut self, username: &str) -> StoreResult<Option<StaffRecord>>;
     /// A staff account by id.
     fn staff(&mut self, id: &str) -> StoreResult<Option<StaffRecord>>;
+    /// Saves a staff account's second factor, lock-out and state.
+    fn update_staff(&mut self, s: &StaffRecord) -> StoreResult<()>;
 
     // ---------------------------------------------------------------- sessions
     /// Adds a session (staff, citizen or identification), stored by token hash.
@@ -184,6 +186,63 @@ pub trait Tx {
     fn session(&mut self, token_hash: &[u8]) -> StoreResult<Option<SessionRecord>>;
     /// Ends a session.
     fn delete_session(&mut self, token_hash: &[u8]) -> StoreResult<()>;
+    /// Ends every session of `kind` whose subject is `subject`; returns how many.
+    fn delete_sessions_of(&mut self, kind: SessionKind, subject: &str) -> StoreResult<u32>;
+
+    // ---------------------------------------------------------------- identity
+    /// The person who once had `user_id` (user IDs are never given to another person).
+    fn user_id_retired_by(&mut self, user_id: &str) -> StoreResult<Option<String>>;
+    /// Records that `person_id` gave up `user_id`.
+    fn retire_user_id(
+        &mut self,
+        user_id: &str,
+        person_id: &str,
+        at: UnixSeconds,
+    ) -> StoreResult<()>;
+    /// The person's stable subject for `sector` (a relying party), if made.
+    fn pairwise_subject(&mut self, person_id: &str, sector: &str) -> StoreResult<Option<String>>;
+    /// Records the person's subject for `sector` (`Duplicate` if the subject is in use).
+    fn insert_pairwise_subject(
+        &mut self,
+        person_id: &str,
+        sector: &str,
+        subject: &str,
+        at: UnixSeconds,
+    ) -> StoreResult<()>;
+
+    // ---------------------------------------------------------------- profile change
+    /// Records (or replaces) a request for access to change profile information.
+    fn put_profile_access(&mut self, r: &ProfileAccessRecord) -> StoreResult<()>;
+    /// The person's request, if any.
+    fn profile_access(&mut self, person_id: &str) -> StoreResult<Option<ProfileAccessRecord>>;
+    /// Uses the person's access up.
+    fn delete_profile_access(&mut self, person_id: &str) -> StoreResult<()>;
+
+    // ---------------------------------------------------------------- biometric challenges
+    /// Adds a biometric challenge.
+    fn insert_challenge(&mut self, c: &ProofChallengeRecord) -> StoreResult<()>;
+    /// A biometric challenge by id.
+    fn challenge(&mut self, id: &str) -> StoreResult<Option<ProofChallengeRecord>>;
+    /// Marks a biometric challenge used.
+    fn use_challenge(&mut self, id: &str) -> StoreResult<()>;
+
+    // ---------------------------------------------------------------- web log-ins
+    /// Adds a web log-in.
+    fn insert_web_login(&mut self, w: &WebLoginRecord) -> StoreResult<()>;
+    /// A web log-in by id.
+    fn web_login(&mut self, id: &str) -> StoreResult<Option<WebLoginRecord>>;
+    /// Marks a web log-in's session as handed out.
+    fn mark_web_login_issued(&mut self, id: &str) -> StoreResult<()>;
+
+    // ---------------------------------------------------------------- counters
+    /// A windowed counter.
+    fn counter(&mut self, scope: &str, key: &str) -> StoreResult<Option<CounterRecord>>;
+    /// Saves a windowed counter.
+    fn put_counter(&mut self, c: &CounterRecord) -> StoreResult<()>;
+    /// Codes sent by SMS to the person at the citizen's own request (app or self-service)
+    /// after `since`.
+    fn self_service_codes_since(&mut self, person_id: &str, since: UnixSeconds)
+        -> StoreResult<u32>;
 
     // ---------------------------------------------------------------- password access
     /// Records (or replaces) a request for access to change the password.
@@ -216,8 +275,14 @@ pub trait Tx {
     fn unsent_messages(&mut self) -> StoreResult<Vec<OutboxRecord>>;
     /// Marks a message as handed to the sender.
     fn mark_sent(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()>;
-    /// Messages (metadata and sealed text), optionally of one person, oldest first.
-    fn messages(&mut self, person_id: Option<&str>) -> StoreResult<Vec<OutboxRecord>>;
+    /// Messages (metadata and sealed text), optionally of one person, with an id above
+    /// `after`, oldest first, at most `limit`.
+    fn messages(
+        &mut self,
+        person_id: Option<&str>,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxRecord>>;
 
     // ---------------------------------------------------------------- audit
     /// Appends an audit event (the table refuses updates and deletes).

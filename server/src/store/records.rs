@@ -357,6 +357,8 @@ pub struct TransactionRecord {
     pub expires_at: UnixSeconds,
     /// When it was answered.
     pub answered_at: Option<UnixSeconds>,
+    /// The person's user ID when the citizen approved (what the relying party is told).
+    pub approved_user_id: Option<String>,
 }
 
 impl std::fmt::Debug for TransactionRecord {
@@ -396,6 +398,16 @@ pub struct StaffRecord {
     pub role: StaffRole,
     /// When it was created.
     pub created_at: UnixSeconds,
+    /// The TOTP seed of the second factor, sealed (`None`: set up none yet; log-in refused).
+    pub totp_secret: Option<Vec<u8>>,
+    /// The last accepted TOTP step (a code works once).
+    pub last_totp_step: Option<i64>,
+    /// Consecutive failed log-ins (counted before the check).
+    pub failures: u32,
+    /// Log-ins are refused until then (escalating lock-out).
+    pub locked_until: Option<UnixSeconds>,
+    /// Log-ins are refused until an administrator enables the account.
+    pub disabled: bool,
 }
 
 impl std::fmt::Debug for StaffRecord {
@@ -404,6 +416,8 @@ impl std::fmt::Debug for StaffRecord {
             .field("id", &self.id)
             .field("username", &self.username)
             .field("role", &self.role)
+            .field("failures", &self.failures)
+            .field("disabled", &self.disabled)
             .finish_non_exhaustive()
     }
 }
@@ -450,6 +464,88 @@ pub struct PasswordAccessRecord {
     pub closes_at: UnixSeconds,
     /// Whether the citizen was told that it opened.
     pub announced: bool,
+}
+
+/// Access to change profile information: requested, open an hour later, closes later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileAccessRecord {
+    /// The person.
+    pub person_id: String,
+    /// When requested.
+    pub requested_at: UnixSeconds,
+    /// When a change becomes possible.
+    pub opens_at: UnixSeconds,
+    /// When the access lapses.
+    pub closes_at: UnixSeconds,
+}
+
+/// A single-use challenge for a biometric proof.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProofChallengeRecord {
+    /// Challenge id.
+    pub id: String,
+    /// The app it was issued to.
+    pub authenticator_id: String,
+    /// The purpose's wire name.
+    pub purpose: String,
+    /// The random bytes to sign.
+    pub challenge: Vec<u8>,
+    /// Whether a proof used it.
+    pub used: bool,
+    /// When it expires.
+    pub expires_at: UnixSeconds,
+}
+
+impl std::fmt::Debug for ProofChallengeRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProofChallengeRecord")
+            .field("id", &self.id)
+            .field("purpose", &self.purpose)
+            .field("used", &self.used)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A self-service log-in with the app, as the browser knows it. `transaction_id` is `None`
+/// for a log-in that can never complete (an unknown or unusable user ID): it answers exactly
+/// like a real one, so that nothing tells the two apart.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WebLoginRecord {
+    /// Log-in id.
+    pub id: String,
+    /// SHA-256 of the secret only the starting browser holds.
+    pub secret_hash: Vec<u8>,
+    /// The approval transaction, when there is one.
+    pub transaction_id: Option<String>,
+    /// Whether the session was handed out (once).
+    pub session_issued: bool,
+    /// When it started.
+    pub created_at: UnixSeconds,
+    /// When it expires.
+    pub expires_at: UnixSeconds,
+}
+
+impl std::fmt::Debug for WebLoginRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebLoginRecord")
+            .field("id", &self.id)
+            .field("session_issued", &self.session_issued)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A count of events in a time window (channel-binding failures per person, failed
+/// identifications per staff member and per document, unknown staff user names per hour).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterRecord {
+    /// What is counted.
+    pub scope: String,
+    /// Of whom.
+    pub key: String,
+    /// How many in the window.
+    pub count: u32,
+    /// When the window started.
+    pub window_start: UnixSeconds,
 }
 
 /// A queued SMS or e-mail.

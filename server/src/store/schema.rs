@@ -190,4 +190,65 @@ CREATE TABLE idempotency (
     PRIMARY KEY (scope, key)
 ) STRICT, WITHOUT ROWID;
 "#,
+    // 2: the security review (issue 9): stable pairwise subjects, retired user IDs, the
+    // profile-change wait, biometric challenges, web log-ins apart from transactions, staff
+    // second factor and lock-out, windowed counters.
+    r#"
+ALTER TABLE transactions ADD COLUMN approved_user_id TEXT;
+
+CREATE TABLE pairwise_subjects (
+    person_id TEXT NOT NULL REFERENCES persons(id),
+    sector TEXT NOT NULL,
+    subject TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (person_id, sector)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE retired_user_ids (
+    user_id TEXT PRIMARY KEY,
+    person_id TEXT NOT NULL REFERENCES persons(id),
+    retired_at INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE profile_access (
+    person_id TEXT PRIMARY KEY REFERENCES persons(id),
+    requested_at INTEGER NOT NULL,
+    opens_at INTEGER NOT NULL,
+    closes_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE proof_challenges (
+    id TEXT PRIMARY KEY,
+    authenticator_id TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    challenge BLOB NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0,
+    expires_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE web_logins (
+    id TEXT PRIMARY KEY,
+    secret_hash BLOB NOT NULL,
+    transaction_id TEXT,
+    session_issued INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+
+ALTER TABLE staff ADD COLUMN totp_secret BLOB;
+ALTER TABLE staff ADD COLUMN last_totp_step INTEGER;
+ALTER TABLE staff ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE staff ADD COLUMN locked_until INTEGER;
+ALTER TABLE staff ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX sessions_subject ON sessions(kind, subject);
+CREATE INDEX codes_issued ON codes(person_id, created_at);
+
+CREATE TABLE counters (
+    scope TEXT NOT NULL,
+    key TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    window_start INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+) STRICT, WITHOUT ROWID;
+"#,
 ];

@@ -143,6 +143,7 @@ impl std::fmt::Debug for SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> StoreResult<Self> {
+        make_private(path)?;
         let mut conn = Connection::open(path)?;
         // WAL: readers never block the writer. FULL while migrating (SQLite syncs each
         // migration itself), NORMAL afterwards: the store syncs the WAL itself before any
@@ -182,6 +183,35 @@ impl SqliteStore {
         // the connection is still consistent: recover the guard rather than fail forever.
         Ok(self.conn.lock().unwrap_or_else(|e| e.into_inner()))
     }
+}
+
+/// Creates the database file readable by its owner only (0600), or narrows an existing one
+/// and its companions to that. SQLite gives the `-wal` and `-shm` files it creates the mode
+/// of the database file, so they are private too.
+fn make_private(path: &Path) -> StoreResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let setup = |e: std::io::Error| StoreError::Setup(format!("database file mode: {e}"));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(setup)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            match std::fs::set_permissions(&name, std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(setup(e)),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// `<database>-wal`.
@@ -421,7 +451,8 @@ fn code_row(r: &Row<'_>) -> rusqlite::Result<CodeRecord> {
 
 const TX_COLS: &str = "id, relying_party_id, person_id, service_provider, reference_header, \
      reference_body, channel_binding, code_salt, code_hash, assurance, challenge, status, factor, \
-     authenticator_id, binding_failures, result_fetched, created_at, expires_at, answered_at";
+     authenticator_id, binding_failures, result_fetched, created_at, expires_at, answered_at, \
+     approved_user_id";
 
 fn tx_row(r: &Row<'_>) -> rusqlite::Result<TransactionRecord> {
     Ok(TransactionRecord {
@@ -444,6 +475,7 @@ fn tx_row(r: &Row<'_>) -> rusqlite::Result<TransactionRecord> {
         created_at: r.get(16)?,
         expires_at: r.get(17)?,
         answered_at: r.get(18)?,
+        approved_user_id: r.get(19)?,
     })
 }
 
@@ -459,6 +491,9 @@ fn session_row(r: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     })
 }
 
+const STAFF_COLS: &str = "id, username, password_hash, role, created_at, totp_secret, \
+     last_totp_step, failures, locked_until, disabled";
+
 fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRecord> {
     Ok(StaffRecord {
         id: r.get(0)?,
@@ -466,6 +501,22 @@ fn staff_row(r: &Row<'_>) -> rusqlite::Result<StaffRecord> {
         password_hash: r.get(2)?,
         role: parse(r.get(3)?, StaffRole::parse, "staff role")?,
         created_at: r.get(4)?,
+        totp_secret: r.get(5)?,
+        last_totp_step: r.get(6)?,
+        failures: to_u32(r.get(7)?),
+        locked_until: r.get(8)?,
+        disabled: r.get(9)?,
+    })
+}
+
+fn web_login_row(r: &Row<'_>) -> rusqlite::Result<WebLoginRecord> {
+    Ok(WebLoginRecord {
+        id: r.get(0)?,
+        secret_hash: r.get(1)?,
+        transaction_id: r.get(2)?,
+        session_issued: r.get(3)?,
+        created_at: r.get(4)?,
+        expires_at: r.get(5)?,
     })
 }
 
@@ -879,13 +930,13 @@ impl Tx for SqliteTx<'_> {
 
     fn insert_transaction(&mut self, t: &TransactionRecord) -> StoreResult<()> {
         self.execute(
-            &format!("INSERT INTO transactions ({TX_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19)"),
+            &format!("INSERT INTO transactions ({TX_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"),
             params![
                 t.id, t.relying_party_id, t.person_id, t.service_provider, t.reference_header,
                 t.reference_body, t.channel_binding.as_str(), t.code_salt, t.code_hash,
                 t.assurance.as_str(), t.challenge, t.status.as_str(),
                 t.factor.map(|f| f.as_str()), t.authenticator_id, t.binding_failures,
-                t.result_fetched, t.created_at, t.expires_at, t.answered_at
+                t.result_fetched, t.created_at, t.expires_at, t.answered_at, t.approved_user_id
             ],
         )?;
         Ok(())
@@ -894,7 +945,8 @@ impl Tx for SqliteTx<'_> {
     fn update_transaction(&mut self, t: &TransactionRecord) -> StoreResult<()> {
         self.execute(
             "UPDATE transactions SET challenge=?2, status=?3, factor=?4, authenticator_id=?5, \
-             binding_failures=?6, result_fetched=?7, answered_at=?8 WHERE id=?1",
+             binding_failures=?6, result_fetched=?7, answered_at=?8, approved_user_id=?9 \
+             WHERE id=?1",
             params![
                 t.id,
                 t.challenge,
@@ -903,7 +955,8 @@ impl Tx for SqliteTx<'_> {
                 t.authenticator_id,
                 t.binding_failures,
                 t.result_fetched,
-                t.answered_at
+                t.answered_at,
+                t.approved_user_id
             ],
         )?;
         Ok(())
@@ -963,19 +1016,29 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn insert_staff(&mut self, s: &StaffRecord) -> StoreResult<()> {
-        self
-            .execute(
-                "INSERT INTO staff (id, username, password_hash, role, created_at) VALUES (?1,?2,?3,?4,?5)",
-                params![s.id, s.username, s.password_hash, s.role.as_str(), s.created_at],
-            )
-            .map_err(|e| map_unique(e, "staff user name"))?;
+        self.execute(
+            &format!("INSERT INTO staff ({STAFF_COLS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)"),
+            params![
+                s.id,
+                s.username,
+                s.password_hash,
+                s.role.as_str(),
+                s.created_at,
+                s.totp_secret,
+                s.last_totp_step,
+                s.failures,
+                s.locked_until,
+                s.disabled
+            ],
+        )
+        .map_err(|e| map_unique(e, "staff user name"))?;
         Ok(())
     }
 
     fn staff_by_username(&mut self, username: &str) -> StoreResult<Option<StaffRecord>> {
         Ok(self
             .query_row(
-                "SELECT id, username, password_hash, role, created_at FROM staff WHERE username=?1",
+                &format!("SELECT {STAFF_COLS} FROM staff WHERE username=?1"),
                 [username],
                 staff_row,
             )
@@ -985,11 +1048,28 @@ impl Tx for SqliteTx<'_> {
     fn staff(&mut self, id: &str) -> StoreResult<Option<StaffRecord>> {
         Ok(self
             .query_row(
-                "SELECT id, username, password_hash, role, created_at FROM staff WHERE id=?1",
+                &format!("SELECT {STAFF_COLS} FROM staff WHERE id=?1"),
                 [id],
                 staff_row,
             )
             .optional()?)
+    }
+
+    fn update_staff(&mut self, s: &StaffRecord) -> StoreResult<()> {
+        self.execute(
+            "UPDATE staff SET password_hash=?2, totp_secret=?3, last_totp_step=?4, failures=?5, \
+             locked_until=?6, disabled=?7 WHERE id=?1",
+            params![
+                s.id,
+                s.password_hash,
+                s.totp_secret,
+                s.last_totp_step,
+                s.failures,
+                s.locked_until,
+                s.disabled
+            ],
+        )?;
+        Ok(())
     }
 
     fn insert_session(&mut self, s: &SessionRecord) -> StoreResult<()> {
@@ -1023,6 +1103,209 @@ impl Tx for SqliteTx<'_> {
     fn delete_session(&mut self, token_hash: &[u8]) -> StoreResult<()> {
         self.execute("DELETE FROM sessions WHERE token_hash=?1", [token_hash])?;
         Ok(())
+    }
+
+    fn delete_sessions_of(&mut self, kind: SessionKind, subject: &str) -> StoreResult<u32> {
+        let n = self.execute(
+            "DELETE FROM sessions WHERE kind=?1 AND subject=?2",
+            params![kind.as_str(), subject],
+        )?;
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
+    fn user_id_retired_by(&mut self, user_id: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .query_row(
+                "SELECT person_id FROM retired_user_ids WHERE user_id=?1",
+                [user_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn retire_user_id(
+        &mut self,
+        user_id: &str,
+        person_id: &str,
+        at: UnixSeconds,
+    ) -> StoreResult<()> {
+        // A person taking back their own old user ID and giving it up again keeps the row.
+        self.execute(
+            "INSERT INTO retired_user_ids (user_id, person_id, retired_at) VALUES (?1,?2,?3) \
+             ON CONFLICT(user_id) DO NOTHING",
+            params![user_id, person_id, at],
+        )?;
+        Ok(())
+    }
+
+    fn pairwise_subject(&mut self, person_id: &str, sector: &str) -> StoreResult<Option<String>> {
+        Ok(self
+            .query_row(
+                "SELECT subject FROM pairwise_subjects WHERE person_id=?1 AND sector=?2",
+                [person_id, sector],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn insert_pairwise_subject(
+        &mut self,
+        person_id: &str,
+        sector: &str,
+        subject: &str,
+        at: UnixSeconds,
+    ) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO pairwise_subjects (person_id, sector, subject, created_at) \
+             VALUES (?1,?2,?3,?4)",
+            params![person_id, sector, subject, at],
+        )
+        .map_err(|e| map_unique(e, "subject"))?;
+        Ok(())
+    }
+
+    fn put_profile_access(&mut self, r: &ProfileAccessRecord) -> StoreResult<()> {
+        self.execute(
+            "INSERT OR REPLACE INTO profile_access (person_id, requested_at, opens_at, closes_at) \
+             VALUES (?1,?2,?3,?4)",
+            params![r.person_id, r.requested_at, r.opens_at, r.closes_at],
+        )?;
+        Ok(())
+    }
+
+    fn profile_access(&mut self, person_id: &str) -> StoreResult<Option<ProfileAccessRecord>> {
+        Ok(self
+            .query_row(
+                "SELECT person_id, requested_at, opens_at, closes_at FROM profile_access \
+                 WHERE person_id=?1",
+                [person_id],
+                |r| {
+                    Ok(ProfileAccessRecord {
+                        person_id: r.get(0)?,
+                        requested_at: r.get(1)?,
+                        opens_at: r.get(2)?,
+                        closes_at: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn delete_profile_access(&mut self, person_id: &str) -> StoreResult<()> {
+        self.execute("DELETE FROM profile_access WHERE person_id=?1", [person_id])?;
+        Ok(())
+    }
+
+    fn insert_challenge(&mut self, c: &ProofChallengeRecord) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO proof_challenges (id, authenticator_id, purpose, challenge, used, \
+             expires_at) VALUES (?1,?2,?3,?4,?5,?6)",
+            params![
+                c.id,
+                c.authenticator_id,
+                c.purpose,
+                c.challenge,
+                c.used,
+                c.expires_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn challenge(&mut self, id: &str) -> StoreResult<Option<ProofChallengeRecord>> {
+        Ok(self
+            .query_row(
+                "SELECT id, authenticator_id, purpose, challenge, used, expires_at \
+                 FROM proof_challenges WHERE id=?1",
+                [id],
+                |r| {
+                    Ok(ProofChallengeRecord {
+                        id: r.get(0)?,
+                        authenticator_id: r.get(1)?,
+                        purpose: r.get(2)?,
+                        challenge: r.get(3)?,
+                        used: r.get(4)?,
+                        expires_at: r.get(5)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn use_challenge(&mut self, id: &str) -> StoreResult<()> {
+        self.execute("UPDATE proof_challenges SET used=1 WHERE id=?1", [id])?;
+        Ok(())
+    }
+
+    fn insert_web_login(&mut self, w: &WebLoginRecord) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO web_logins (id, secret_hash, transaction_id, session_issued, \
+             created_at, expires_at) VALUES (?1,?2,?3,?4,?5,?6)",
+            params![
+                w.id,
+                w.secret_hash,
+                w.transaction_id,
+                w.session_issued,
+                w.created_at,
+                w.expires_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn web_login(&mut self, id: &str) -> StoreResult<Option<WebLoginRecord>> {
+        Ok(self
+            .query_row(
+                "SELECT id, secret_hash, transaction_id, session_issued, created_at, expires_at \
+                 FROM web_logins WHERE id=?1",
+                [id],
+                web_login_row,
+            )
+            .optional()?)
+    }
+
+    fn mark_web_login_issued(&mut self, id: &str) -> StoreResult<()> {
+        self.execute("UPDATE web_logins SET session_issued=1 WHERE id=?1", [id])?;
+        Ok(())
+    }
+
+    fn counter(&mut self, scope: &str, key: &str) -> StoreResult<Option<CounterRecord>> {
+        Ok(self
+            .query_row(
+                "SELECT scope, key, count, window_start FROM counters WHERE scope=?1 AND key=?2",
+                [scope, key],
+                |r| {
+                    Ok(CounterRecord {
+                        scope: r.get(0)?,
+                        key: r.get(1)?,
+                        count: to_u32(r.get(2)?),
+                        window_start: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn put_counter(&mut self, c: &CounterRecord) -> StoreResult<()> {
+        self.execute(
+            "INSERT OR REPLACE INTO counters (scope, key, count, window_start) VALUES (?1,?2,?3,?4)",
+            params![c.scope, c.key, c.count, c.window_start],
+        )?;
+        Ok(())
+    }
+
+    fn self_service_codes_since(
+        &mut self,
+        person_id: &str,
+        since: UnixSeconds,
+    ) -> StoreResult<u32> {
+        let n: i64 = self.query_row(
+            "SELECT COUNT(*) FROM codes WHERE person_id=?1 AND created_at > ?2 \
+             AND delivery='sms' AND (issued_by LIKE 'app:%' OR issued_by LIKE 'citizen:%')",
+            params![person_id, since],
+            |r| r.get(0),
+        )?;
+        Ok(to_u32(n))
     }
 
     fn put_password_access(&mut self, r: &PasswordAccessRecord) -> StoreResult<()> {
@@ -1074,6 +1357,13 @@ impl Tx for SqliteTx<'_> {
     ) -> StoreResult<()> {
         self.execute("DELETE FROM request_nonces WHERE keep_until < ?1", [now])?;
         self.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
+        self.execute("DELETE FROM proof_challenges WHERE expires_at <= ?1", [now])?;
+        self.execute("DELETE FROM web_logins WHERE expires_at <= ?1", [now])?;
+        // Every counter's window is a day at most.
+        self.execute(
+            "DELETE FROM counters WHERE window_start < ?1",
+            [now.saturating_sub(2 * 24 * 3600)],
+        )?;
         self.execute(
             "DELETE FROM idempotency WHERE created_at < ?1",
             [idempotency_before],
@@ -1104,12 +1394,17 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn messages(&mut self, person_id: Option<&str>) -> StoreResult<Vec<OutboxRecord>> {
+    fn messages(
+        &mut self,
+        person_id: Option<&str>,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxRecord>> {
         let mut stmt = self.prepare(
             "SELECT id, channel, recipient, kind, person_id, sealed_body, created_at, sent_at \
-             FROM outbox WHERE ?1 IS NULL OR person_id = ?1 ORDER BY id",
+             FROM outbox WHERE (?1 IS NULL OR person_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
         )?;
-        let rows = stmt.query_map([person_id], outbox_row)?;
+        let rows = stmt.query_map(params![person_id, after, limit], outbox_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

@@ -22,7 +22,8 @@ pub use phone::Phone;
 pub const START: i64 = 1_700_000_000;
 pub const HOUR: i64 = 3600;
 
-pub const ADMIN_PASSWORD: &str = "admin-password-1234";
+/// Every test staff account's password (it passes the staff password rules).
+pub const ADMIN_PASSWORD: &str = "Desk-Staff-7392-kv";
 
 /// One running server with everything a test needs.
 pub struct Harness {
@@ -36,6 +37,10 @@ pub struct Harness {
     pub registry: String,
     pub support: String,
     pub citizen_service: String,
+    /// Each staff account's second-factor seed.
+    pub staff_seeds: std::collections::HashMap<String, Vec<u8>>,
+    /// The last TOTP step each staff account logged in with (a code works once).
+    pub staff_steps: std::sync::Mutex<std::collections::HashMap<String, i64>>,
 }
 
 /// A person created through the registry.
@@ -109,13 +114,30 @@ impl Harness {
         if policy.staff_session_ttl == Policy::default().staff_session_ttl {
             policy.staff_session_ttl = 365 * 24 * HOUR;
         }
+        // Every request of a test comes from 127.0.0.1 at one fake instant: the per-source
+        // limit has its own tests (attacks.rs), which keep the default.
+        if policy.anonymous_requests_per_source_per_minute
+            == Policy::default().anonymous_requests_per_source_per_minute
+        {
+            policy.anonymous_requests_per_source_per_minute = 100_000;
+        }
         let dir = tempfile::tempdir().unwrap();
         Self::start_in(dir, policy, FakeClock::new(START)).await
     }
 
     pub async fn start_in(dir: tempfile::TempDir, policy: Policy, clock: FakeClock) -> Self {
+        Self::start_configured(dir, policy, clock, Default::default()).await
+    }
+
+    pub async fn start_configured(
+        dir: tempfile::TempDir,
+        policy: Policy,
+        clock: FakeClock,
+        connections: mitid_server::server::ConnectionLimits,
+    ) -> Self {
         let sms = Arc::new(CapturingSender::new());
         let mut config = ServerConfig::new(dir.path());
+        config.connections = connections;
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.policy = policy;
         config.clock = Arc::new(clock.clone());
@@ -135,6 +157,8 @@ impl Harness {
             registry: String::new(),
             support: String::new(),
             citizen_service: String::new(),
+            staff_seeds: Default::default(),
+            staff_steps: Default::default(),
         };
         let roles = [
             ("admin", StaffRole::Admin),
@@ -143,7 +167,13 @@ impl Harness {
             ("borgerservice", StaffRole::CitizenService),
         ];
         for (name, role) in roles {
-            let _ = h.server.add_staff(name, ADMIN_PASSWORD, role).await;
+            let created = h
+                .server
+                .add_staff(name, ADMIN_PASSWORD, role)
+                .await
+                .unwrap();
+            h.staff_seeds
+                .insert(name.to_owned(), created.totp_seed.expose().to_vec());
         }
         h.admin = h.staff_login("admin").await;
         h.registry = h.staff_login("registry").await;
@@ -156,11 +186,34 @@ impl Harness {
         self.clock.now()
     }
 
+    /// The staff member's authenticator-app code now (`offset` steps of 30 s ahead, so that
+    /// a second log-in within one step has a fresh code).
+    pub fn staff_otp(&self, username: &str, offset: i64) -> String {
+        let seed = &self.staff_seeds[username];
+        let step = mitid_server::crypto::totp::step(self.now(), 30) + offset;
+        mitid_server::crypto::totp::hotp(seed, step as u64, 6)
+    }
+
+    /// Logs a staff member in with a code of a step not used before (the drift allows the
+    /// next step, so two log-ins at one fake instant work).
     pub async fn staff_login(&self, username: &str) -> String {
+        let now_step = mitid_server::crypto::totp::step(self.now(), 30);
+        let offset = {
+            let mut steps = self.staff_steps.lock().unwrap();
+            let step = steps
+                .get(username)
+                .map_or(now_step, |&last| (last + 1).max(now_step));
+            steps.insert(username.to_owned(), step);
+            step - now_step
+        };
         let a = self
             .post(
                 "/v1/staff/login",
-                &json!({ "username": username, "password": ADMIN_PASSWORD }),
+                &json!({
+                    "username": username,
+                    "password": ADMIN_PASSWORD,
+                    "otp": self.staff_otp(username, offset),
+                }),
                 Auth::None,
             )
             .await;
@@ -279,6 +332,18 @@ impl Harness {
         r.identification_token.expose().to_owned()
     }
 
+    /// The person's record as support sees it after identifying them.
+    pub async fn person_view(&self, p: &Person) -> Value {
+        let token = self.identify(&self.support, p).await;
+        self.post(
+            "/v1/staff/identified/person",
+            &json!({ "identification_token": token }),
+            Auth::Bearer(&self.support),
+        )
+        .await
+        .ok()
+    }
+
     /// The newest SMS (or e-mail) of `kind` to `recipient`.
     pub fn last_message(&self, recipient: &str, kind: &str) -> String {
         self.sms
@@ -345,6 +410,46 @@ impl Harness {
             }
         }
         out
+    }
+}
+
+impl Harness {
+    /// Logs in to self-service by approving with `phone`; returns the session token.
+    pub async fn web_login(&self, p: &Person, phone: &mut Phone) -> String {
+        use mitid_protocol::wire::web::{WebAppLoginStartResponse, WebLoginResponse};
+        use mitid_protocol::wire::{Factor, TransactionStatus};
+        let h = self;
+        let start: WebAppLoginStartResponse = h
+            .post(
+                "/v1/web/login/app/start",
+                &json!({ "user_id": p.user_id }),
+                Auth::None,
+            )
+            .await
+            .ok();
+        let finish = json!({ "login_id": start.login_id, "login_secret": start.login_secret });
+        let waiting: WebLoginResponse = h
+            .post("/v1/web/login/app/finish", &finish, Auth::None)
+            .await
+            .ok();
+        assert_eq!(waiting.status, TransactionStatus::Pending);
+        let pending = phone.pending(h, 0).await.unwrap();
+        assert_eq!(pending.service_provider, "MitID.dk");
+        let pin = phone.pin.clone();
+        phone
+            .answer(h, &pending, true, Factor::Pin, &start.code, Some(&pin))
+            .await
+            .ok::<Value>();
+        let done: WebLoginResponse = h
+            .post("/v1/web/login/app/finish", &finish, Auth::None)
+            .await
+            .ok();
+        assert_eq!(done.status, TransactionStatus::Approved);
+        // The session is handed out once.
+        h.post("/v1/web/login/app/finish", &finish, Auth::None)
+            .await
+            .err("not_found");
+        done.session_token.unwrap().expose().to_owned()
     }
 }
 

@@ -10,7 +10,7 @@ use mitid_protocol::pin_proof::{
 };
 use mitid_protocol::signing::{display_text_digest, request_message, ApprovalPayload};
 use mitid_protocol::wire::app::*;
-use mitid_protocol::wire::{headers, Factor};
+use mitid_protocol::wire::{headers, BlockScope, Factor};
 use p256::ecdsa::{signature::Signer, DerSignature, SigningKey};
 use rand_core::{OsRng, RngCore};
 use serde_json::{json, Value};
@@ -197,10 +197,10 @@ impl Phone {
     ) -> Result<Proof, Answer> {
         let pw = self.password(pin);
         let (ke1, state) = client_login_start(&pw).unwrap();
-        let (kind, tx) = match purpose {
-            PinPurpose::Approval { transaction_id } => ("approval", Some(transaction_id.clone())),
-            PinPurpose::ChangePin => ("change_pin", None),
-            PinPurpose::EnableBiometrics => ("enable_biometrics", None),
+        let kind = PinPurposeKind::of(purpose).as_str();
+        let tx = match purpose {
+            PinPurpose::Approval { transaction_id } => Some(transaction_id.clone()),
+            _ => None,
         };
         let mut body = json!({ "purpose": kind, "ke1": B64(ke1) });
         if let Some(tx) = tx {
@@ -339,10 +339,13 @@ impl Phone {
                 Ok(proof) => body["pin"] = serde_json::to_value(proof.wire(&message)).unwrap(),
                 Err(a) => return a,
             },
-            None => {
-                let b = self.biometric.as_ref().unwrap();
-                body["biometric_signature"] = json!(B64(sign(b, &message)));
-            }
+            None => match self
+                .biometric_proof(h, &PinPurpose::ChangePin, &message)
+                .await
+            {
+                Ok(proof) => body["biometric"] = proof,
+                Err(a) => return a,
+            },
         }
         let a = self.post(h, "/v1/app/pin/change/begin", &body).await;
         if !a.status.is_success() {
@@ -400,6 +403,111 @@ impl Phone {
             self.biometric = Some(key);
         }
         a
+    }
+
+    /// A biometric proof for `purpose` over `message`: a fresh server challenge signed with
+    /// the biometric key.
+    pub async fn biometric_proof(
+        &self,
+        h: &Harness,
+        purpose: &PinPurpose,
+        message: &[u8],
+    ) -> Result<Value, Answer> {
+        let kind = PinPurposeKind::of(purpose);
+        let a = self
+            .post(
+                h,
+                "/v1/app/biometrics/challenge",
+                &json!({ "purpose": kind }),
+            )
+            .await;
+        if !a.status.is_success() {
+            return Err(a);
+        }
+        let c: BiometricChallengeResponse = a.ok();
+        let key = self.biometric.as_ref().expect("biometrics enabled");
+        let signed = biometric_proof_message(&self.authenticator_id, kind, &c.challenge.0, message);
+        Ok(json!({ "challenge_id": c.challenge_id, "signature": B64(sign(key, &signed)) }))
+    }
+
+    /// The proof fields for an account action: the PIN (`Some`) or biometrics (`None`).
+    pub async fn proof_fields(
+        &self,
+        h: &Harness,
+        pin: Option<&str>,
+        purpose: &PinPurpose,
+        message: &[u8],
+    ) -> Result<Value, Answer> {
+        Ok(match pin {
+            Some(pin) => {
+                let proof = self.start_proof(h, pin, purpose).await?;
+                json!({ "pin": proof.wire(message) })
+            }
+            None => json!({ "biometric": self.biometric_proof(h, purpose, message).await? }),
+        })
+    }
+
+    /// Requests access to change profile information, proving `pin` (or biometrics).
+    pub async fn request_profile_change(&self, h: &Harness, pin: Option<&str>) -> Answer {
+        let message = profile_change_message(&self.authenticator_id);
+        match self
+            .proof_fields(h, pin, &PinPurpose::ProfileChange, &message)
+            .await
+        {
+            Ok(body) => self.post(h, "/v1/app/profile-change", &body).await,
+            Err(a) => a,
+        }
+    }
+
+    /// Changes the user ID to `new` (canonical form) proving `pin` (or biometrics).
+    pub async fn change_user_id(&self, h: &Harness, new: &str, pin: Option<&str>) -> Answer {
+        let message = user_id_change_message(&self.authenticator_id, new);
+        match self
+            .proof_fields(h, pin, &PinPurpose::ChangeUserId, &message)
+            .await
+        {
+            Ok(mut body) => {
+                body["new_user_id"] = json!(new);
+                self.post(h, "/v1/app/user-id", &body).await
+            }
+            Err(a) => a,
+        }
+    }
+
+    /// The whole user ID change as the help pages order it: request, an hour, change.
+    pub async fn rename(&self, h: &Harness, new: &str) -> Answer {
+        let pin = self.pin.clone();
+        self.request_profile_change(h, Some(&pin))
+            .await
+            .ok::<Value>();
+        h.clock.advance(3600);
+        self.change_user_id(h, new, Some(&pin)).await
+    }
+
+    /// A block from the app that needs a proof, proving `pin` (or biometrics).
+    pub async fn block_with_proof(
+        &self,
+        h: &Harness,
+        scope: BlockScope,
+        target: Option<&str>,
+        permanent: bool,
+        pin: Option<&str>,
+    ) -> Answer {
+        let message = block_message(&self.authenticator_id, scope, target, permanent);
+        match self
+            .proof_fields(h, pin, &PinPurpose::Block, &message)
+            .await
+        {
+            Ok(mut body) => {
+                body["scope"] = json!(scope);
+                body["permanent"] = json!(permanent);
+                if let Some(t) = target {
+                    body["authenticator_id"] = json!(t);
+                }
+                self.post(h, "/v1/app/self-service/block", &body).await
+            }
+            Err(a) => a,
+        }
     }
 
     /// One wrong-PIN guess through a PIN change (the KE3 is checked there).

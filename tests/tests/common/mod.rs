@@ -35,7 +35,7 @@ pub const MINUTE: i64 = 60;
 /// Seconds in an hour.
 pub const HOUR: i64 = 3600;
 
-const STAFF_PASSWORD: &str = "staff-password-1234";
+const STAFF_PASSWORD: &str = "E2e-Desk-4821-kv";
 
 /// A PIN the policy accepts, and others.
 pub const PIN: &str = "582914";
@@ -78,7 +78,8 @@ pub struct Harness {
     pub dir: tempfile::TempDir,
     http: reqwest::Client,
     base: String,
-    pin: String,
+    pins: Vec<String>,
+    staff_seeds: std::collections::HashMap<&'static str, Vec<u8>>,
     pub admin: String,
     pub registry: String,
     pub support: String,
@@ -96,7 +97,8 @@ impl Harness {
         let mut h = Self {
             http: client(&server.spki_pin),
             base: server.base_url(),
-            pin: server.spki_pin.clone(),
+            pins: server.app_pins(),
+            staff_seeds: Default::default(),
             server: Some(server),
             clock,
             sms,
@@ -113,10 +115,13 @@ impl Harness {
             ("borgerservice", StaffRole::CitizenService),
         ];
         for (name, role) in roles {
-            h.server()
+            let created = h
+                .server()
                 .add_staff(name, STAFF_PASSWORD, role)
                 .await
                 .unwrap();
+            h.staff_seeds
+                .insert(name, created.totp_seed.expose().to_vec());
         }
         h.admin = h.staff_login("admin").await;
         h.registry = h.staff_login("registry").await;
@@ -133,7 +138,7 @@ impl Harness {
     pub fn endpoint(&self) -> ServerEndpoint {
         ServerEndpoint {
             base_url: self.base.clone(),
-            pins: vec![self.pin.clone()],
+            pins: self.pins.clone(),
         }
     }
 
@@ -149,7 +154,7 @@ impl Harness {
         self.stop().await;
         let policy = policy();
         let server = launch(&self.dir, &self.clock, &self.sms, &policy).await;
-        assert_eq!(server.spki_pin, self.pin, "the key survives a restart");
+        assert_eq!(server.app_pins(), self.pins, "the keys survive a restart");
         self.base = server.base_url();
         self.server = Some(server);
     }
@@ -208,7 +213,15 @@ impl Harness {
             .call(
                 "POST",
                 "/v1/staff/login",
-                Some(json!({ "username": username, "password": STAFF_PASSWORD })),
+                Some(json!({
+                    "username": username,
+                    "password": STAFF_PASSWORD,
+                    "otp": mitid_server::crypto::totp::hotp(
+                        &self.staff_seeds[username],
+                        mitid_server::crypto::totp::step(self.clock.now(), 30) as u64,
+                        6,
+                    ),
+                })),
                 None,
             )
             .await
@@ -255,7 +268,7 @@ impl Harness {
             "GET",
             &format!("/v1/staff/persons/{}", p.person_id),
             None,
-            Some(&self.support),
+            Some(&self.registry),
         )
         .await
         .unwrap()

@@ -99,9 +99,18 @@ fn map_keyring_error(error: keyring::Error) -> KeyStoreError {
 }
 
 /// A wrapping key held in memory only, for tests and throw-away stores.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryWrappingKey {
     key: Mutex<Option<Zeroizing<Vec<u8>>>>,
+}
+
+impl std::fmt::Debug for MemoryWrappingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the key itself: only whether one is held.
+        f.debug_struct("MemoryWrappingKey")
+            .field("holds_key", &self.slot().is_some())
+            .finish()
+    }
 }
 
 impl MemoryWrappingKey {
@@ -134,5 +143,19 @@ impl WrappingKeySource for MemoryWrappingKey {
     fn store(&self, key: &SealingKey) -> Result<(), KeyStoreError> {
         *self.slot() = Some(Zeroizing::new(key.expose_bytes().to_vec()));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_prints_the_key() {
+        let key = SealingKey::from_bytes(&[0xA5; 32]).unwrap();
+        let holder = MemoryWrappingKey::with_key(&key);
+        let printed = format!("{holder:?}");
+        assert_eq!(printed, "MemoryWrappingKey { holds_key: true }");
+        assert!(!printed.contains("165"), "{printed}");
     }
 }

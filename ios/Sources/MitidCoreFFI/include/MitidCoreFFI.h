@@ -391,12 +391,12 @@ uint32_t uniffi_mitid_bindings_fn_method_app_biometric_failures(uint64_t ptr, Ru
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_BLOCK
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_BLOCK
-uint64_t uniffi_mitid_bindings_fn_method_app_block(uint64_t ptr, RustBuffer local_id, RustBuffer target
+uint64_t uniffi_mitid_bindings_fn_method_app_block(uint64_t ptr, RustBuffer local_id, RustBuffer target, RustBuffer confirm
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_CHANGE_USER_ID
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_CHANGE_USER_ID
-uint64_t uniffi_mitid_bindings_fn_method_app_change_user_id(uint64_t ptr, RustBuffer local_id, RustBuffer wanted
+uint64_t uniffi_mitid_bindings_fn_method_app_change_user_id(uint64_t ptr, RustBuffer local_id, RustBuffer wanted, RustBuffer confirm
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_CHECK_USER_ID
@@ -434,6 +434,11 @@ uint64_t uniffi_mitid_bindings_fn_method_app_pin_change_flow(uint64_t ptr, RustB
 uint64_t uniffi_mitid_bindings_fn_method_app_pin_reset_flow(uint64_t ptr, RustBuffer local_id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_PROFILE_CHANGE_WINDOW
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_PROFILE_CHANGE_WINDOW
+uint64_t uniffi_mitid_bindings_fn_method_app_profile_change_window(uint64_t ptr, RustBuffer local_id
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_REFRESH
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_REFRESH
 uint64_t uniffi_mitid_bindings_fn_method_app_refresh(uint64_t ptr
@@ -447,6 +452,11 @@ uint64_t uniffi_mitid_bindings_fn_method_app_remove_user(uint64_t ptr, RustBuffe
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_REQUEST_PASSWORD_ACCESS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_REQUEST_PASSWORD_ACCESS
 uint64_t uniffi_mitid_bindings_fn_method_app_request_password_access(uint64_t ptr, RustBuffer local_id
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_REQUEST_PROFILE_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_REQUEST_PROFILE_CHANGE
+uint64_t uniffi_mitid_bindings_fn_method_app_request_profile_change(uint64_t ptr, RustBuffer local_id, RustBuffer confirm
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_RESUME_INTERRUPTED
@@ -1326,6 +1336,12 @@ uint16_t uniffi_mitid_bindings_checksum_method_app_pin_reset_flow(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_PROFILE_CHANGE_WINDOW
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_PROFILE_CHANGE_WINDOW
+uint16_t uniffi_mitid_bindings_checksum_method_app_profile_change_window(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_REFRESH
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_REFRESH
 uint16_t uniffi_mitid_bindings_checksum_method_app_refresh(void
@@ -1341,6 +1357,12 @@ uint16_t uniffi_mitid_bindings_checksum_method_app_remove_user(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_REQUEST_PASSWORD_ACCESS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_REQUEST_PASSWORD_ACCESS
 uint16_t uniffi_mitid_bindings_checksum_method_app_request_password_access(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_REQUEST_PROFILE_CHANGE
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_REQUEST_PROFILE_CHANGE
+uint16_t uniffi_mitid_bindings_checksum_method_app_request_profile_change(void
     
 );
 #endif

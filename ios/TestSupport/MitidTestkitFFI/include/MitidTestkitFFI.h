@@ -304,6 +304,11 @@ int64_t uniffi_mitid_testkit_fn_method_testserver_now(uint64_t ptr, RustCallStat
 RustBuffer uniffi_mitid_testkit_fn_method_testserver_pin(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_PINS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_PINS
+RustBuffer uniffi_mitid_testkit_fn_method_testserver_pins(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_QR_TOKEN
 #define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_QR_TOKEN
 RustBuffer uniffi_mitid_testkit_fn_method_testserver_qr_token(uint64_t ptr, RustBuffer transaction_id, RustCallStatus *_Nonnull out_status
@@ -646,6 +651,12 @@ uint16_t uniffi_mitid_testkit_checksum_method_testserver_now(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PIN
 #define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PIN
 uint16_t uniffi_mitid_testkit_checksum_method_testserver_pin(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PINS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PINS
+uint16_t uniffi_mitid_testkit_checksum_method_testserver_pins(void
     
 );
 #endif

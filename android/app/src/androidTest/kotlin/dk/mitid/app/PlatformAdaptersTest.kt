@@ -83,7 +83,7 @@ class PlatformAdaptersTest {
     @Test
     fun theCoreOpensOverTheAndroidAdapters() {
         val home = File(context.cacheDir, "mitid-test-${System.nanoTime()}")
-        val endpoint = ServerEndpoint("https://10.0.2.2:8443", listOf("sha256/" + "A".repeat(43) + "="))
+        val endpoint = ServerEndpoint("https://10.0.2.2:8443", listOf("sha256/" + "A".repeat(43) + "=", "sha256/" + "B".repeat(42) + "A="))
         App.open(home.path, endpoint, AndroidKeyStoreAdapter(context, gate), AndroidSecretStore(context), gate, null).use { app ->
             assertTrue(app.users().isEmpty())
             assertTrue(app.home().canAddUser)

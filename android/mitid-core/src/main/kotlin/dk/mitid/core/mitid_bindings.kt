@@ -836,11 +836,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_pin_reset_flow(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_profile_change_window(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_refresh(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_remove_user(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_request_password_access(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_request_profile_change(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_resume_interrupted(
     ): Int
@@ -1026,9 +1030,9 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_biometric_failures(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Int
-    external fun uniffi_mitid_bindings_fn_method_app_block(`ptr`: Long,`localId`: RustBuffer.ByValue,`target`: RustBuffer.ByValue,
+    external fun uniffi_mitid_bindings_fn_method_app_block(`ptr`: Long,`localId`: RustBuffer.ByValue,`target`: RustBuffer.ByValue,`confirm`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_mitid_bindings_fn_method_app_change_user_id(`ptr`: Long,`localId`: RustBuffer.ByValue,`wanted`: RustBuffer.ByValue,
+    external fun uniffi_mitid_bindings_fn_method_app_change_user_id(`ptr`: Long,`localId`: RustBuffer.ByValue,`wanted`: RustBuffer.ByValue,`confirm`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_check_user_id(`ptr`: Long,`wanted`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1044,11 +1048,15 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_pin_reset_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_profile_change_window(`ptr`: Long,`localId`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_app_refresh(`ptr`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_remove_user(`ptr`: Long,`localId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_request_password_access(`ptr`: Long,`localId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_request_profile_change(`ptr`: Long,`localId`: RustBuffer.ByValue,`confirm`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_resume_interrupted(`ptr`: Long,
     ): Long
@@ -1397,10 +1405,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_app_biometric_failures() and 0xFFFF) != 19556) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_app_block() and 0xFFFF) != 22143) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_block() and 0xFFFF) != 22916) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_app_change_user_id() and 0xFFFF) != 47009) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_change_user_id() and 0xFFFF) != 63132) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_check_user_id() and 0xFFFF) != 21926) {
@@ -1424,6 +1432,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_app_pin_reset_flow() and 0xFFFF) != 62907) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_profile_change_window() and 0xFFFF) != 38706) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_refresh() and 0xFFFF) != 4405) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1431,6 +1442,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_request_password_access() and 0xFFFF) != 11430) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_request_profile_change() and 0xFFFF) != 42880) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_resume_interrupted() and 0xFFFF) != 5730) {
@@ -2829,15 +2843,18 @@ public interface AppInterface {
     fun `biometricFailures`(`localId`: kotlin.String): kotlin.UInt
     
     /**
-     * Blocks one of the person's authenticators, or the whole MitID.
+     * Blocks one of the person's authenticators, or the whole MitID. Blocking this app
+     * needs nothing more (`confirm` null/nil); every other block needs the PIN or
+     * biometrics.
      */
-    suspend fun `block`(`localId`: kotlin.String, `target`: BlockTarget): AuthenticatorOverview
+    suspend fun `block`(`localId`: kotlin.String, `target`: BlockTarget, `confirm`: Confirm?): AuthenticatorOverview
     
     /**
-     * Changes the user ID; invalid (with the rule) and taken are distinct errors. Returns
-     * the new user ID.
+     * Changes the user ID inside the opened access, confirmed with the PIN or biometrics;
+     * invalid (with the rule), taken and not yet allowed are distinct errors, told before
+     * the PIN is used. Returns the new user ID.
      */
-    suspend fun `changeUserId`(`localId`: kotlin.String, `wanted`: kotlin.String): kotlin.String
+    suspend fun `changeUserId`(`localId`: kotlin.String, `wanted`: kotlin.String, `confirm`: Confirm): kotlin.String
     
     /**
      * Checks a wanted user ID against the rules locally (the server also checks, and says
@@ -2877,6 +2894,11 @@ public interface AppInterface {
     fun `pinResetFlow`(`localId`: kotlin.String): PinResetFlow
     
     /**
+     * The person's live request for access to change profile information, if any.
+     */
+    suspend fun `profileChangeWindow`(`localId`: kotlin.String): ProfileChangeWindow?
+    
+    /**
      * Finishes interrupted work, asks the server for every user's state, and returns the
      * home screen. Server trouble leaves the local view (and is not an error).
      */
@@ -2891,6 +2913,12 @@ public interface AppInterface {
      * Requests access to change the password (it opens after 24 hours).
      */
     suspend fun `requestPasswordAccess`(`localId`: kotlin.String): PasswordAccessWindow
+    
+    /**
+     * Requests access to change profile information, confirmed with the PIN or biometrics;
+     * changes become possible one hour later (help page 000).
+     */
+    suspend fun `requestProfileChange`(`localId`: kotlin.String, `confirm`: Confirm): ProfileChangeWindow
     
     /**
      * Finishes interrupted activations and PIN changes.
@@ -3133,11 +3161,13 @@ open class App: Disposable, AutoCloseable, AppInterface
 
     
     /**
-     * Blocks one of the person's authenticators, or the whole MitID.
+     * Blocks one of the person's authenticators, or the whole MitID. Blocking this app
+     * needs nothing more (`confirm` null/nil); every other block needs the PIN or
+     * biometrics.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `block`(`localId`: kotlin.String, `target`: BlockTarget) : AuthenticatorOverview {
+    override suspend fun `block`(`localId`: kotlin.String, `target`: BlockTarget, `confirm`: Confirm?) : AuthenticatorOverview {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_mitid_bindings_fn_method_app_block(
@@ -3145,6 +3175,7 @@ open class App: Disposable, AutoCloseable, AppInterface
                 
         FfiConverterString.lower(`localId`),
         FfiConverterTypeBlockTarget.lower(`target`),
+        FfiConverterOptionalTypeConfirm.lower(`confirm`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -3159,12 +3190,13 @@ open class App: Disposable, AutoCloseable, AppInterface
 
     
     /**
-     * Changes the user ID; invalid (with the rule) and taken are distinct errors. Returns
-     * the new user ID.
+     * Changes the user ID inside the opened access, confirmed with the PIN or biometrics;
+     * invalid (with the rule), taken and not yet allowed are distinct errors, told before
+     * the PIN is used. Returns the new user ID.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `changeUserId`(`localId`: kotlin.String, `wanted`: kotlin.String) : kotlin.String {
+    override suspend fun `changeUserId`(`localId`: kotlin.String, `wanted`: kotlin.String, `confirm`: Confirm) : kotlin.String {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_mitid_bindings_fn_method_app_change_user_id(
@@ -3172,6 +3204,7 @@ open class App: Disposable, AutoCloseable, AppInterface
                 
         FfiConverterString.lower(`localId`),
         FfiConverterString.lower(`wanted`),
+        FfiConverterTypeConfirm.lower(`confirm`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -3330,6 +3363,31 @@ open class App: Disposable, AutoCloseable, AppInterface
 
     
     /**
+     * The person's live request for access to change profile information, if any.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `profileChangeWindow`(`localId`: kotlin.String) : ProfileChangeWindow? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_profile_change_window(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalTypeProfileChangeWindow.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Finishes interrupted work, asks the server for every user's state, and returns the
      * home screen. Server trouble leaves the local view (and is not an error).
      */
@@ -3399,6 +3457,33 @@ open class App: Disposable, AutoCloseable, AppInterface
         { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
         // lift function
         { FfiConverterTypePasswordAccessWindow.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Requests access to change profile information, confirmed with the PIN or biometrics;
+     * changes become possible one hour later (help page 000).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `requestProfileChange`(`localId`: kotlin.String, `confirm`: Confirm) : ProfileChangeWindow {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_app_request_profile_change(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`localId`),
+        FfiConverterTypeConfirm.lower(`confirm`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeProfileChangeWindow.lift(it) },
         // Error FFI converter
         MitidException.ErrorHandler,
     )
@@ -8078,6 +8163,62 @@ public object FfiConverterTypePasswordAccessWindow: FfiConverterRustBuffer<Passw
 
 
 /**
+ * Access to change profile information: requested with the PIN or biometrics, it opens
+ * one hour later (help page 000).
+ */
+data class ProfileChangeWindow (
+    /**
+     * When it was requested (Unix seconds).
+     */
+    var `requestedAt`: kotlin.Long
+    , 
+    /**
+     * When changes become possible.
+     */
+    var `opensAt`: kotlin.Long
+    , 
+    /**
+     * When the access lapses.
+     */
+    var `closesAt`: kotlin.Long
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeProfileChangeWindow: FfiConverterRustBuffer<ProfileChangeWindow> {
+    override fun read(buf: ByteBuffer): ProfileChangeWindow {
+        return ProfileChangeWindow(
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ProfileChangeWindow) = (
+            FfiConverterLong.allocationSize(value.`requestedAt`) +
+            FfiConverterLong.allocationSize(value.`opensAt`) +
+            FfiConverterLong.allocationSize(value.`closesAt`)
+    )
+
+    override fun write(value: ProfileChangeWindow, buf: ByteBuffer) {
+            FfiConverterLong.write(value.`requestedAt`, buf)
+            FfiConverterLong.write(value.`opensAt`, buf)
+            FfiConverterLong.write(value.`closesAt`, buf)
+    }
+}
+
+
+
+/**
  * What a recovery run did.
  */
 data class RecoveryReport (
@@ -9117,6 +9258,92 @@ public object FfiConverterTypeChannelBindingKind: FfiConverterRustBuffer<Channel
 
 
 /**
+ * How the citizen confirms an action that needs more than the phone in hand (a user ID
+ * change, a permanent or whole-MitID block).
+ */
+sealed class Confirm {
+    
+    /**
+     * The current 6-digit PIN.
+     */
+    data class Pin(
+        /**
+         * The digits.
+         */
+        val `pin`: kotlin.String) : Confirm()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Biometrics (the platform prompt, then the biometric key).
+     */
+    object Biometrics : Confirm()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeConfirm : FfiConverterRustBuffer<Confirm>{
+    override fun read(buf: ByteBuffer): Confirm {
+        return when(buf.getInt()) {
+            1 -> Confirm.Pin(
+                FfiConverterString.read(buf),
+                )
+            2 -> Confirm.Biometrics
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Confirm): ULong = when(value) {
+        is Confirm.Pin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`pin`)
+            )
+        }
+        is Confirm.Biometrics -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: Confirm, buf: ByteBuffer) {
+        when(value) {
+            is Confirm.Pin -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`pin`, buf)
+                Unit
+            }
+            is Confirm.Biometrics -> {
+                buf.putInt(2)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * What the citizen can start from the home screen or the menu.
  */
 
@@ -9554,6 +9781,29 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
+     * Not yet: profile information can be changed one hour after the change was requested.
+     */
+    class NotYetAllowed(
+        
+        /**
+         * When the change becomes possible (Unix seconds), when a request is waiting.
+         */
+        val `opensAt`: kotlin.Long?
+        ) : MitidException() {
+        override val message
+            get() = "opensAt=${ `opensAt` }"
+    }
+    
+    /**
+     * Too many requests of this kind: try again later.
+     */
+    class RateLimited(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The server cannot be reached (no network, server down, timeout).
      */
     class ServerUnreachable(
@@ -9877,34 +10127,38 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
             24 -> MitidException.BiometricsNotEnabled()
             25 -> MitidException.NotFound()
             26 -> MitidException.Forbidden()
-            27 -> MitidException.ServerUnreachable()
-            28 -> MitidException.ServerPinMismatch()
-            29 -> MitidException.ServerBusy()
-            30 -> MitidException.ServerRejected(
+            27 -> MitidException.NotYetAllowed(
+                FfiConverterOptionalLong.read(buf),
+                )
+            28 -> MitidException.RateLimited()
+            29 -> MitidException.ServerUnreachable()
+            30 -> MitidException.ServerPinMismatch()
+            31 -> MitidException.ServerBusy()
+            32 -> MitidException.ServerRejected(
                 FfiConverterString.read(buf),
                 )
-            31 -> MitidException.BadResponse()
-            32 -> MitidException.BiometricsCancelled()
-            33 -> MitidException.BiometricsFailed(
+            33 -> MitidException.BadResponse()
+            34 -> MitidException.BiometricsCancelled()
+            35 -> MitidException.BiometricsFailed(
                 FfiConverterUInt.read(buf),
                 )
-            34 -> MitidException.BiometricsPinRequired()
-            35 -> MitidException.BiometricsInvalidated()
-            36 -> MitidException.BiometricsUnavailable()
-            37 -> MitidException.BiometricsNeedSingleUser()
-            38 -> MitidException.BiometricsNotOn()
-            39 -> MitidException.NoSuchUser()
-            40 -> MitidException.UserAlreadyOnApp()
-            41 -> MitidException.InvalidStep()
-            42 -> MitidException.Cancelled()
-            43 -> MitidException.Storage(
+            36 -> MitidException.BiometricsPinRequired()
+            37 -> MitidException.BiometricsInvalidated()
+            38 -> MitidException.BiometricsUnavailable()
+            39 -> MitidException.BiometricsNeedSingleUser()
+            40 -> MitidException.BiometricsNotOn()
+            41 -> MitidException.NoSuchUser()
+            42 -> MitidException.UserAlreadyOnApp()
+            43 -> MitidException.InvalidStep()
+            44 -> MitidException.Cancelled()
+            45 -> MitidException.Storage(
                 FfiConverterString.read(buf),
                 )
-            44 -> MitidException.KeyStore(
+            46 -> MitidException.KeyStore(
                 FfiConverterString.read(buf),
                 )
-            45 -> MitidException.Config()
-            46 -> MitidException.Internal(
+            47 -> MitidException.Config()
+            48 -> MitidException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -10019,6 +10273,15 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 4UL
             )
             is MitidException.Forbidden -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.NotYetAllowed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterOptionalLong.allocationSize(value.`opensAt`)
+            )
+            is MitidException.RateLimited -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -10221,88 +10484,97 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 buf.putInt(26)
                 Unit
             }
-            is MitidException.ServerUnreachable -> {
+            is MitidException.NotYetAllowed -> {
                 buf.putInt(27)
+                FfiConverterOptionalLong.write(value.`opensAt`, buf)
                 Unit
             }
-            is MitidException.ServerPinMismatch -> {
+            is MitidException.RateLimited -> {
                 buf.putInt(28)
                 Unit
             }
-            is MitidException.ServerBusy -> {
+            is MitidException.ServerUnreachable -> {
                 buf.putInt(29)
                 Unit
             }
-            is MitidException.ServerRejected -> {
+            is MitidException.ServerPinMismatch -> {
                 buf.putInt(30)
+                Unit
+            }
+            is MitidException.ServerBusy -> {
+                buf.putInt(31)
+                Unit
+            }
+            is MitidException.ServerRejected -> {
+                buf.putInt(32)
                 FfiConverterString.write(value.`serverCode`, buf)
                 Unit
             }
             is MitidException.BadResponse -> {
-                buf.putInt(31)
+                buf.putInt(33)
                 Unit
             }
             is MitidException.BiometricsCancelled -> {
-                buf.putInt(32)
+                buf.putInt(34)
                 Unit
             }
             is MitidException.BiometricsFailed -> {
-                buf.putInt(33)
+                buf.putInt(35)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.BiometricsPinRequired -> {
-                buf.putInt(34)
-                Unit
-            }
-            is MitidException.BiometricsInvalidated -> {
-                buf.putInt(35)
-                Unit
-            }
-            is MitidException.BiometricsUnavailable -> {
                 buf.putInt(36)
                 Unit
             }
-            is MitidException.BiometricsNeedSingleUser -> {
+            is MitidException.BiometricsInvalidated -> {
                 buf.putInt(37)
                 Unit
             }
-            is MitidException.BiometricsNotOn -> {
+            is MitidException.BiometricsUnavailable -> {
                 buf.putInt(38)
                 Unit
             }
-            is MitidException.NoSuchUser -> {
+            is MitidException.BiometricsNeedSingleUser -> {
                 buf.putInt(39)
                 Unit
             }
-            is MitidException.UserAlreadyOnApp -> {
+            is MitidException.BiometricsNotOn -> {
                 buf.putInt(40)
                 Unit
             }
-            is MitidException.InvalidStep -> {
+            is MitidException.NoSuchUser -> {
                 buf.putInt(41)
                 Unit
             }
-            is MitidException.Cancelled -> {
+            is MitidException.UserAlreadyOnApp -> {
                 buf.putInt(42)
                 Unit
             }
-            is MitidException.Storage -> {
+            is MitidException.InvalidStep -> {
                 buf.putInt(43)
+                Unit
+            }
+            is MitidException.Cancelled -> {
+                buf.putInt(44)
+                Unit
+            }
+            is MitidException.Storage -> {
+                buf.putInt(45)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is MitidException.KeyStore -> {
-                buf.putInt(44)
+                buf.putInt(46)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is MitidException.Config -> {
-                buf.putInt(45)
+                buf.putInt(47)
                 Unit
             }
             is MitidException.Internal -> {
-                buf.putInt(46)
+                buf.putInt(48)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
@@ -11207,6 +11479,38 @@ public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
 /**
  * @suppress
  */
+public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
+    override fun read(buf: ByteBuffer): kotlin.Long? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterLong.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.Long?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterLong.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterLong.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalBoolean: FfiConverterRustBuffer<kotlin.Boolean?> {
     override fun read(buf: ByteBuffer): kotlin.Boolean? {
         if (buf.get().toInt() == 0) {
@@ -11335,6 +11639,38 @@ public object FfiConverterOptionalTypePlatformClock: FfiConverterRustBuffer<Plat
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeProfileChangeWindow: FfiConverterRustBuffer<ProfileChangeWindow?> {
+    override fun read(buf: ByteBuffer): ProfileChangeWindow? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeProfileChangeWindow.read(buf)
+    }
+
+    override fun allocationSize(value: ProfileChangeWindow?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeProfileChangeWindow.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ProfileChangeWindow?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeProfileChangeWindow.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeUserSummary: FfiConverterRustBuffer<UserSummary?> {
     override fun read(buf: ByteBuffer): UserSummary? {
         if (buf.get().toInt() == 0) {
@@ -11357,6 +11693,38 @@ public object FfiConverterOptionalTypeUserSummary: FfiConverterRustBuffer<UserSu
         } else {
             buf.put(1)
             FfiConverterTypeUserSummary.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeConfirm: FfiConverterRustBuffer<Confirm?> {
+    override fun read(buf: ByteBuffer): Confirm? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeConfirm.read(buf)
+    }
+
+    override fun allocationSize(value: Confirm?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeConfirm.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Confirm?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeConfirm.write(value, buf)
         }
     }
 }

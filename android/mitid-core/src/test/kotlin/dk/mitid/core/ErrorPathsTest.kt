@@ -107,8 +107,12 @@ class ErrorPathsTest {
         Phone(server).use { phone ->
             val user = phone.activate(server.createCitizen("userid"))
             val other = server.createCitizen("occupied")
-            assertThrows<MitidException.UserIdTaken> { runBlocking { phone.app.changeUserId(user.localId, other.userId) } }
-            val invalid = assertThrows<MitidException.UserIdInvalid> { runBlocking { phone.app.changeUserId(user.localId, "abc") } }
+            val pin = Confirm.Pin(PIN)
+            assertThrows<MitidException.UserIdTaken> { runBlocking { phone.app.changeUserId(user.localId, other.userId, pin) } }
+            val invalid = assertThrows<MitidException.UserIdInvalid> { runBlocking { phone.app.changeUserId(user.localId, "abc", pin) } }
+            // Free, but not yet requested (help page 000: request, then an hour).
+            val early = assertThrows<MitidException.NotYetAllowed> { runBlocking { phone.app.changeUserId(user.localId, "userid.free", pin) } }
+            assertEquals(null, early.opensAt)
             assertEquals("user_id_length", invalid.rule)
             assertEquals(user.userId, phone.app.viewUserId(user.localId))
         }

@@ -86,7 +86,8 @@ class JourneyTest {
                     val result = server.loginResult(login.transactionId)
                     assertEquals(LoginStatus.APPROVED, result.status)
                     assertEquals(LoginFactor.PIN, result.factor)
-                    assertEquals(user.authenticatorId, result.authenticatorId)
+                    assertEquals(citizen.userId, result.userId)
+                    assertTrue(result.subject != null)
 
                     stage("three wrong PINs lock the app temporarily")
                     val second = server.startLogin(citizen.userId, LoginChannel.CODE, false, "Log på", "igen")
@@ -144,11 +145,15 @@ class JourneyTest {
                     assertEquals(ApprovalStep.Done(ApprovalOutcome.APPROVED), screen.approveWithPin(newPin).getOrThrow())
                 }
 
-                stage("a user ID change is refused as taken, then accepted")
+                stage("a user ID change: requested with biometrics, an hour later refused as taken, then accepted")
                 val someoneElse = server.createCitizen("taken")
-                assertThrows<MitidException.UserIdTaken> { runBlocking { app.changeUserId(user.localId, someoneElse.userId) } }
+                val window = app.requestProfileChange(user.localId, Confirm.Biometrics)
+                assertEquals(server.now() + 3600, window.opensAt)
+                assertThrows<MitidException.NotYetAllowed> { runBlocking { app.changeUserId(user.localId, "${citizen.userId}.ny", Confirm.Pin(newPin)) } }
+                server.advanceClock(3600)
+                assertThrows<MitidException.UserIdTaken> { runBlocking { app.changeUserId(user.localId, someoneElse.userId, Confirm.Pin(newPin)) } }
                 val wanted = "${citizen.userId}.ny"
-                assertEquals(wanted, app.changeUserId(user.localId, wanted))
+                assertEquals(wanted, app.changeUserId(user.localId, wanted, Confirm.Pin(newPin)))
                 assertEquals(wanted, app.viewUserId(user.localId))
                 assertEquals(wanted, app.users().single().userId)
 

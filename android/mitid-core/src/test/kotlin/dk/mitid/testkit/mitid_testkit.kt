@@ -695,6 +695,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_pin(
     ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_pins(
+    ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_qr_token(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_start_login(
@@ -748,6 +750,8 @@ internal object UniffiLib {
     external fun uniffi_mitid_testkit_fn_method_testserver_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_mitid_testkit_fn_method_testserver_pin(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_testkit_fn_method_testserver_pins(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_qr_token(`ptr`: Long,`transactionId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -905,7 +909,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_now() and 0xFFFF) != 55187) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_pin() and 0xFFFF) != 62350) {
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_pin() and 0xFFFF) != 29426) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_pins() and 0xFFFF) != 4363) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_qr_token() and 0xFFFF) != 3649) {
@@ -1379,9 +1386,14 @@ public interface TestServerInterface {
     fun `now`(): kotlin.Long
     
     /**
-     * The server's public-key pin (`sha256/...`), for the app's `ServerEndpoint`.
+     * The server's current public-key pin (`sha256/...`).
      */
     fun `pin`(): kotlin.String
+    
+    /**
+     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
+     */
+    fun `pins`(): List<kotlin.String>
     
     /**
      * The current QR token of a QR login.
@@ -1660,12 +1672,28 @@ open class TestServer: Disposable, AutoCloseable, TestServerInterface
 
     
     /**
-     * The server's public-key pin (`sha256/...`), for the app's `ServerEndpoint`.
+     * The server's current public-key pin (`sha256/...`).
      */override fun `pin`(): kotlin.String {
             return FfiConverterString.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_mitid_testkit_fn_method_testserver_pin(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
+     */override fun `pins`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_pins(
         it,
         _status)
 }
@@ -2021,14 +2049,14 @@ data class LoginResult (
     var `factor`: LoginFactor?
     , 
     /**
-     * The user ID that answered.
+     * The user ID as it was when the citizen approved.
      */
     var `userId`: kotlin.String?
     , 
     /**
-     * The app instance that answered.
+     * The person's stable subject for this relying party, once approved.
      */
-    var `authenticatorId`: kotlin.String?
+    var `subject`: kotlin.String?
     
 ){
     
@@ -2056,14 +2084,14 @@ public object FfiConverterTypeLoginResult: FfiConverterRustBuffer<LoginResult> {
             FfiConverterTypeLoginStatus.allocationSize(value.`status`) +
             FfiConverterOptionalTypeLoginFactor.allocationSize(value.`factor`) +
             FfiConverterOptionalString.allocationSize(value.`userId`) +
-            FfiConverterOptionalString.allocationSize(value.`authenticatorId`)
+            FfiConverterOptionalString.allocationSize(value.`subject`)
     )
 
     override fun write(value: LoginResult, buf: ByteBuffer) {
             FfiConverterTypeLoginStatus.write(value.`status`, buf)
             FfiConverterOptionalTypeLoginFactor.write(value.`factor`, buf)
             FfiConverterOptionalString.write(value.`userId`, buf)
-            FfiConverterOptionalString.write(value.`authenticatorId`, buf)
+            FfiConverterOptionalString.write(value.`subject`, buf)
     }
 }
 
@@ -2500,6 +2528,34 @@ public object FfiConverterOptionalTypeLoginFactor: FfiConverterRustBuffer<LoginF
         } else {
             buf.put(1)
             FfiConverterTypeLoginFactor.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterSequenceString: FfiConverterRustBuffer<List<kotlin.String>> {
+    override fun read(buf: ByteBuffer): List<kotlin.String> {
+        val len = buf.getInt()
+        return List<kotlin.String>(len) {
+            FfiConverterString.read(buf)
+        }
+    }
+
+    override fun allocationSize(value: List<kotlin.String>): ULong {
+        val sizeForLength = 4UL
+        val sizeForItems = value.map { FfiConverterString.allocationSize(it) }.sum()
+        return sizeForLength + sizeForItems
+    }
+
+    override fun write(value: List<kotlin.String>, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        value.iterator().forEach {
+            FfiConverterString.write(it, buf)
         }
     }
 }

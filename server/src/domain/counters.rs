@@ -1,0 +1,70 @@
+//! Windowed counters kept in the database (exact across requests and restarts): failures
+//! counted per person, staff member or document within a time window.
+
+use mitid_protocol::clock::UnixSeconds;
+
+use crate::error::ApiResult;
+use crate::store::{CounterRecord, Tx};
+
+/// What a counter counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Wrong channel-binding values of a person, across transactions.
+    ChannelBinding,
+    /// Failed identifications by a staff member.
+    IdentifyByStaff,
+    /// Failed identifications of a person (their document).
+    IdentifyOfPerson,
+    /// Staff log-ins with an unknown user name, per window (key: the window's start).
+    UnknownStaffLogin,
+}
+
+impl Scope {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::ChannelBinding => "channel_binding",
+            Self::IdentifyByStaff => "identify_by_staff",
+            Self::IdentifyOfPerson => "identify_of_person",
+            Self::UnknownStaffLogin => "unknown_staff_login",
+        }
+    }
+}
+
+/// The count of `key` in the window of `window` seconds that is current at `now`.
+pub fn current(
+    tx: &mut dyn Tx,
+    scope: Scope,
+    key: &str,
+    now: UnixSeconds,
+    window: i64,
+) -> ApiResult<u32> {
+    Ok(tx
+        .counter(scope.as_str(), key)?
+        .filter(|c| now < c.window_start.saturating_add(window))
+        .map_or(0, |c| c.count))
+}
+
+/// Adds one to the count of `key` (a new window starts when the old one is over); returns
+/// the new count. The caller commits.
+pub fn bump(
+    tx: &mut dyn Tx,
+    scope: Scope,
+    key: &str,
+    now: UnixSeconds,
+    window: i64,
+) -> ApiResult<u32> {
+    let record = match tx.counter(scope.as_str(), key)? {
+        Some(c) if now < c.window_start.saturating_add(window) => CounterRecord {
+            count: c.count.saturating_add(1),
+            ..c
+        },
+        _ => CounterRecord {
+            scope: scope.as_str().to_owned(),
+            key: key.to_owned(),
+            count: 1,
+            window_start: now,
+        },
+    };
+    tx.put_counter(&record)?;
+    Ok(record.count)
+}

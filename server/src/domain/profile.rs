@@ -1,0 +1,287 @@
+//! Profile information and the user ID (help pages 000 and 004): a change is possible only
+//! an hour after the citizen, logged in, requested it (on the app with the PIN or
+//! biometrics, on MitID.dk with a session); the user ID is never given to another person
+//! once used; every change is audited with its old and new value and told to every address.
+
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::pin_proof::PinPurpose;
+use mitid_protocol::user_id::UserId;
+use mitid_protocol::wire::app::{
+    profile_change_message, user_id_change_message, AppUserIdChangeRequest, ProfileChangeRequest,
+};
+use mitid_protocol::wire::{
+    ProfileChangeAccess, UserIdChangeRequest, UserIdChangeResponse, UserIdVerdict,
+};
+use serde_json::json;
+
+use super::common::{ensure_not_blocked, ensure_usable, not_found, person};
+use super::proofs::{self, CitizenProof};
+use crate::audit::{self, Actor};
+use crate::error::{ApiError, ApiResult};
+use crate::outbox;
+use crate::state::AppState;
+use crate::store::{PersonRecord, ProfileAccessRecord, Tx};
+
+fn view(r: &ProfileAccessRecord) -> ProfileChangeAccess {
+    ProfileChangeAccess {
+        requested_at: r.requested_at,
+        opens_at: r.opens_at,
+        closes_at: r.closes_at,
+    }
+}
+
+/// Records a request for access (inside `tx`), audits it and tells every address.
+fn open_access(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    p: &PersonRecord,
+) -> ApiResult<ProfileChangeAccess> {
+    let now = state.clock.now();
+    let opens_at = now + state.policy.profile_change_wait;
+    let record = ProfileAccessRecord {
+        person_id: p.id.clone(),
+        requested_at: now,
+        opens_at,
+        closes_at: opens_at + state.policy.profile_change_open_for,
+    };
+    tx.put_profile_access(&record)?;
+    audit::record(
+        state,
+        tx,
+        actor,
+        "profile_change_requested",
+        Some(&p.id),
+        None,
+        json!({ "opens_at": opens_at }),
+    )?;
+    outbox::notify_all(state, tx, p, "profile_change_requested", "MitID: A change of your MitID profile information was requested. It becomes possible in 1 hour. If this was not you, block your MitID.")?;
+    Ok(view(&record))
+}
+
+/// `POST /v1/app/profile-change`: with the PIN or biometrics.
+pub fn app_request(
+    state: &AppState,
+    authenticator_id: &str,
+    req: &ProfileChangeRequest,
+) -> ApiResult<ProfileChangeAccess> {
+    let mut tx = state.store.begin()?;
+    let mut app = super::common::authenticator(tx.as_mut(), authenticator_id)?;
+    let p = person(tx.as_mut(), &app.person_id)?;
+    let proof = CitizenProof {
+        pin: req.pin.as_ref(),
+        biometric: req.biometric.as_ref(),
+    };
+    let message = profile_change_message(&app.id);
+    let outcome = proofs::check(
+        state,
+        tx.as_mut(),
+        &mut app,
+        &p,
+        proof,
+        &PinPurpose::ProfileChange,
+        &message,
+    )?;
+    tx.update_authenticator(&app)?;
+    if let Err(e) = outcome {
+        tx.commit()?;
+        return Err(e);
+    }
+    let access = open_access(state, tx.as_mut(), &Actor::App(app.id.clone()), &p)?;
+    tx.commit()?;
+    Ok(access)
+}
+
+/// `POST /v1/web/profile-change`: with a citizen session.
+pub fn web_request(
+    state: &AppState,
+    actor: &Actor,
+    person_id: &str,
+) -> ApiResult<ProfileChangeAccess> {
+    let mut tx = state.store.begin()?;
+    let p = person(tx.as_mut(), person_id)?;
+    ensure_not_blocked(&p)?;
+    let access = open_access(state, tx.as_mut(), actor, &p)?;
+    tx.commit()?;
+    Ok(access)
+}
+
+/// `GET …/profile-change`: the person's current request (`not_found` when none is live).
+pub fn current(state: &AppState, person_id: &str) -> ApiResult<ProfileChangeAccess> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    tx.profile_access(person_id)?
+        .filter(|a| now < a.closes_at)
+        .map(|a| view(&a))
+        .ok_or_else(|| not_found("no profile change was requested"))
+}
+
+/// Refuses unless the person's access is open now.
+fn ensure_access_open(state: &AppState, tx: &mut dyn Tx, person_id: &str) -> ApiResult<()> {
+    let now = state.clock.now();
+    match tx.profile_access(person_id)? {
+        Some(a) if a.opens_at <= now && now < a.closes_at => Ok(()),
+        Some(a) if now < a.opens_at => Err(ApiError::refuse(
+            ErrorCode::NotYetAllowed,
+            "profile information can be changed one hour after the change was requested",
+        )
+        .with_detail(json!({ "opens_at": a.opens_at }))),
+        _ => Err(ApiError::refuse(
+            ErrorCode::NotYetAllowed,
+            "request the change first; it is possible one hour later",
+        )),
+    }
+}
+
+/// The verdict on `wanted` for person `p`: the canonical user ID when valid and free.
+fn verdict(
+    tx: &mut dyn Tx,
+    p: &PersonRecord,
+    wanted: &str,
+) -> ApiResult<Result<UserId, UserIdChangeResponse>> {
+    let refused = |verdict, rule: Option<String>| UserIdChangeResponse {
+        verdict,
+        rule,
+        user_id: p.user_id.clone(),
+        changed: false,
+    };
+    let parsed = match UserId::parse(wanted, Some(&p.cpr)) {
+        Ok(id) => id,
+        Err(e) => {
+            return Ok(Err(refused(
+                UserIdVerdict::Invalid,
+                Some(e.code().to_owned()),
+            )))
+        }
+    };
+    if user_id_taken(tx, parsed.as_str(), &p.id)? {
+        return Ok(Err(refused(UserIdVerdict::Taken, None)));
+    }
+    Ok(Ok(parsed))
+}
+
+/// Whether `user_id` is someone else's now, or was ever (user IDs are never reused).
+pub fn user_id_taken(tx: &mut dyn Tx, user_id: &str, person_id: &str) -> ApiResult<bool> {
+    if tx
+        .person_by_user_id(user_id)?
+        .is_some_and(|other| other.id != person_id)
+    {
+        return Ok(true);
+    }
+    Ok(tx
+        .user_id_retired_by(user_id)?
+        .is_some_and(|owner| owner != person_id))
+}
+
+/// Changes the user ID (access open, verdict valid), uses the access up, audits the old and
+/// new value, and tells every address.
+fn apply(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    actor: &Actor,
+    mut p: PersonRecord,
+    new: UserId,
+) -> ApiResult<UserIdChangeResponse> {
+    let now = state.clock.now();
+    let old = std::mem::replace(&mut p.user_id, new.as_str().to_owned());
+    let changed = old != p.user_id;
+    if changed {
+        tx.retire_user_id(&old, &p.id, now)?;
+        tx.update_person(&p)?;
+    }
+    tx.delete_profile_access(&p.id)?;
+    audit::record(
+        state,
+        tx,
+        actor,
+        "user_id_changed",
+        Some(&p.id),
+        None,
+        json!({ "old": old, "new": p.user_id }),
+    )?;
+    outbox::notify_all(state, tx, &p, "user_id_changed", &format!("MitID: Your MitID user ID was changed to {}. If this was not you, contact MitID support.", p.user_id))?;
+    Ok(UserIdChangeResponse {
+        verdict: UserIdVerdict::Valid,
+        rule: None,
+        user_id: p.user_id,
+        changed,
+    })
+}
+
+/// `POST /v1/app/user-id`: a check needs possession; a change needs the open access and the
+/// PIN or biometrics (purpose `change_user_id`, over the canonical new user ID).
+pub fn app_change_user_id(
+    state: &AppState,
+    authenticator_id: &str,
+    req: &AppUserIdChangeRequest,
+) -> ApiResult<UserIdChangeResponse> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let mut app = super::common::authenticator(tx.as_mut(), authenticator_id)?;
+    let p = person(tx.as_mut(), &app.person_id)?;
+    ensure_usable(&p, &app, &state.policy, now)?;
+    let new = match verdict(tx.as_mut(), &p, &req.new_user_id)? {
+        Ok(new) => new,
+        Err(refused) => return Ok(refused),
+    };
+    if req.check_only {
+        return Ok(UserIdChangeResponse {
+            verdict: UserIdVerdict::Valid,
+            rule: None,
+            user_id: p.user_id,
+            changed: false,
+        });
+    }
+    // Checked before the proof is used: a change too early wastes nothing.
+    ensure_access_open(state, tx.as_mut(), &p.id)?;
+    let proof = CitizenProof {
+        pin: req.pin.as_ref(),
+        biometric: req.biometric.as_ref(),
+    };
+    let message = user_id_change_message(&app.id, new.as_str());
+    let outcome = proofs::check(
+        state,
+        tx.as_mut(),
+        &mut app,
+        &p,
+        proof,
+        &PinPurpose::ChangeUserId,
+        &message,
+    )?;
+    tx.update_authenticator(&app)?;
+    if let Err(e) = outcome {
+        tx.commit()?;
+        return Err(e);
+    }
+    let answer = apply(state, tx.as_mut(), &Actor::App(app.id.clone()), p, new)?;
+    tx.commit()?;
+    Ok(answer)
+}
+
+/// `POST /v1/web/user-id`: a check any time; a change inside the open access.
+pub fn web_change_user_id(
+    state: &AppState,
+    actor: &Actor,
+    person_id: &str,
+    req: &UserIdChangeRequest,
+) -> ApiResult<UserIdChangeResponse> {
+    let mut tx = state.store.begin()?;
+    let p = person(tx.as_mut(), person_id)?;
+    ensure_not_blocked(&p)?;
+    let new = match verdict(tx.as_mut(), &p, &req.new_user_id)? {
+        Ok(new) => new,
+        Err(refused) => return Ok(refused),
+    };
+    if req.check_only {
+        return Ok(UserIdChangeResponse {
+            verdict: UserIdVerdict::Valid,
+            rule: None,
+            user_id: p.user_id,
+            changed: false,
+        });
+    }
+    ensure_access_open(state, tx.as_mut(), &p.id)?;
+    let answer = apply(state, tx.as_mut(), actor, p, new)?;
+    tx.commit()?;
+    Ok(answer)
+}

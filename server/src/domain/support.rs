@@ -1,0 +1,375 @@
+//! The support desk and citizen service: identifying a caller or visitor against the CPR
+//! register's data (limited per staff member and per person), and what an identification
+//! allows: the person's record, codes by SMS or on paper, the user ID, the outbox.
+
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::wire::staff::{
+    ActivationPurpose, Delivery, DocumentKind, IdentifyRequest, IdentifyResponse,
+    IssueActivationCodeRequest, IssueTemporaryPinRequest, IssuedCode, OutboxEntry, OutboxList,
+    PersonView, StaffRole,
+};
+use mitid_protocol::wire::Secret;
+use serde_json::json;
+
+use super::accounts::{issue_temporary_pin, person_view};
+use super::activation::ensure_room_for_app;
+use super::codes;
+use super::common::{person, sms_number};
+use super::counters::{self, Scope};
+use crate::api::principal::StaffCaller;
+use crate::audit::{self, Actor};
+use crate::crypto::{rng, tokens::token_hash};
+use crate::error::{ApiError, ApiResult};
+use crate::outbox::{self, mask_recipient, Channel};
+use crate::state::AppState;
+use crate::store::{CodeKind, DocumentField, PersonRecord, SessionKind, SessionRecord, Tx};
+
+const HOUR: i64 = 3600;
+const DAY: i64 = 24 * HOUR;
+/// The most outbox entries in one page.
+const OUTBOX_PAGE: u32 = 100;
+
+fn eq_loose(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
+fn too_many_identifications() -> ApiError {
+    ApiError::refuse(
+        ErrorCode::TooManyTries,
+        "too many failed identifications: the person must come to citizen service",
+    )
+}
+
+/// `POST /v1/staff/identify`: document number plus enough right answers from the CPR
+/// register's data (name, birth date, the last four digits of the CPR number).
+pub fn identify(
+    state: &AppState,
+    caller: &StaffCaller,
+    req: &IdentifyRequest,
+) -> ApiResult<IdentifyResponse> {
+    let now = state.clock.now();
+    let field = match req.document_kind {
+        DocumentKind::Passport => DocumentField::Passport,
+        DocumentKind::DriverLicence => DocumentField::DriverLicence,
+    };
+    let mut tx = state.store.begin()?;
+    let limits = &state.policy;
+    if counters::current(tx.as_mut(), Scope::IdentifyByStaff, &caller.id, now, HOUR)?
+        >= limits.identify_failures_per_staff_per_hour
+    {
+        return Err(too_many_identifications());
+    }
+    let found = tx.person_by_document(field, req.document_number.trim())?;
+    if let Some(p) = &found {
+        if counters::current(tx.as_mut(), Scope::IdentifyOfPerson, &p.id, now, DAY)?
+            >= limits.identify_failures_per_person_per_day
+        {
+            // The citizen must now come to citizen service with identification.
+            return Err(too_many_identifications());
+        }
+    }
+    let answers: Vec<bool> = match &found {
+        None => Vec::new(),
+        Some(p) => [
+            req.name.as_deref().map(|a| eq_loose(a, &p.name)),
+            req.birth_date.as_deref().map(|a| a.trim() == p.birth_date),
+            req.cpr_last4.as_deref().map(|a| a.trim() == &p.cpr[6..]),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+    };
+    let passed = found.is_some()
+        && answers.len() >= state.policy.identification_min_answers
+        && answers.iter().all(|&a| a);
+    let person = match found.clone().filter(|_| passed) {
+        Some(p) => p,
+        None => {
+            counters::bump(tx.as_mut(), Scope::IdentifyByStaff, &caller.id, now, HOUR)?;
+            if let Some(p) = &found {
+                counters::bump(tx.as_mut(), Scope::IdentifyOfPerson, &p.id, now, DAY)?;
+            }
+            audit::record(
+                state,
+                tx.as_mut(),
+                &caller.actor(),
+                "identification_failed",
+                found.as_ref().map(|p| p.id.as_str()),
+                None,
+                json!({
+                    "document_kind": field.as_str(),
+                    "answers_given": answers.len(),
+                }),
+            )?;
+            tx.commit()?;
+            return Err(ApiError::refuse(
+                ErrorCode::IdentificationFailed,
+                "the caller could not be identified",
+            ));
+        }
+    };
+    let token = rng::token(state.rng.as_ref());
+    let expires_at = now + state.policy.identification_ttl;
+    tx.insert_session(&SessionRecord {
+        token_hash: token_hash(&token),
+        kind: SessionKind::Identification,
+        subject: caller.id.clone(),
+        person_id: Some(person.id.clone()),
+        authenticator_id: None,
+        created_at: now,
+        expires_at,
+    })?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        &caller.actor(),
+        "identified",
+        Some(&person.id),
+        None,
+        json!({
+            "document_kind": field.as_str(),
+            "answers_given": answers.len(),
+        }),
+    )?;
+    tx.commit()?;
+    Ok(IdentifyResponse {
+        identification_token: Secret::new(token.as_str()),
+        person_id: person.id,
+        expires_at,
+    })
+}
+
+/// The person an identification token (made by this staff member, still valid) names.
+pub fn identified(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    caller: &StaffCaller,
+    token: &Secret,
+) -> ApiResult<PersonRecord> {
+    let refused = || ApiError::refuse(ErrorCode::Unauthorized, "identify the person first");
+    let session = tx
+        .session(&token_hash(token.expose()))?
+        .ok_or_else(refused)?;
+    if session.kind != SessionKind::Identification
+        || session.subject != caller.id
+        || session.expires_at <= state.clock.now()
+    {
+        return Err(refused());
+    }
+    person(tx, session.person_id.as_deref().ok_or_else(refused)?)
+}
+
+fn delivery_allowed(caller: &StaffCaller, delivery: Delivery) -> ApiResult<bool> {
+    match delivery {
+        Delivery::Sms => Ok(true),
+        Delivery::Paper if caller.role == StaffRole::CitizenService => Ok(false),
+        Delivery::Paper => Err(ApiError::refuse(
+            ErrorCode::Forbidden,
+            "only citizen service hands out codes on paper",
+        )),
+    }
+}
+
+/// `POST /v1/staff/temporary-pin`.
+pub fn issue_temp_pin(
+    state: &AppState,
+    caller: &StaffCaller,
+    req: &IssueTemporaryPinRequest,
+) -> ApiResult<IssuedCode> {
+    let by_sms = delivery_allowed(caller, req.delivery)?;
+    let mut tx = state.store.begin()?;
+    let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
+    let (masked, code, expires_at) = issue_temporary_pin(
+        state,
+        tx.as_mut(),
+        &caller.actor(),
+        &p,
+        &req.authenticator_id,
+        by_sms,
+    )?;
+    tx.commit()?;
+    Ok(IssuedCode {
+        delivery: req.delivery,
+        sms_sent_to: masked,
+        code: code.map(|c| Secret::new(c.as_str())),
+        expires_at,
+    })
+}
+
+/// `POST /v1/staff/activation-code`.
+pub fn issue_activation_code(
+    state: &AppState,
+    caller: &StaffCaller,
+    req: &IssueActivationCodeRequest,
+) -> ApiResult<IssuedCode> {
+    let by_sms = delivery_allowed(caller, req.delivery)?;
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
+    let kind = match req.purpose {
+        ActivationPurpose::NewApp => {
+            ensure_room_for_app(state, tx.as_mut(), &p.id)?;
+            CodeKind::ActivationApp
+        }
+        ActivationPurpose::NewPassword => CodeKind::ActivationPassword,
+    };
+    let mobile = if by_sms {
+        Some(sms_number(&p, &state.policy, now)?)
+    } else {
+        None
+    };
+    let ttl = if by_sms {
+        state.policy.activation_code_sms_ttl
+    } else {
+        state.policy.activation_code_paper_ttl
+    };
+    let issued = codes::issue(
+        state,
+        tx.as_mut(),
+        kind,
+        &p.id,
+        None,
+        if by_sms { "sms" } else { "paper" },
+        ttl,
+        state.policy.activation_code_digits,
+        &caller.actor().label(),
+    )?;
+    if let Some(mobile) = &mobile {
+        let what = match req.purpose {
+            ActivationPurpose::NewApp => "activate the MitID app",
+            ActivationPurpose::NewPassword => "create a new MitID password",
+        };
+        let text = zeroize::Zeroizing::new(format!(
+            "MitID: Your activation code to {what} is {}. It is valid for 30 minutes.",
+            issued.code.as_str()
+        ));
+        outbox::queue(
+            state,
+            tx.as_mut(),
+            Channel::Sms,
+            mobile,
+            "activation_code",
+            Some(&p.id),
+            &text,
+        )?;
+    }
+    audit::record(
+        state,
+        tx.as_mut(),
+        &caller.actor(),
+        "activation_code_issued",
+        Some(&p.id),
+        None,
+        json!({
+            "purpose": req.purpose.as_str(),
+            "delivery": if by_sms { "sms" } else { "paper" },
+        }),
+    )?;
+    tx.commit()?;
+    Ok(IssuedCode {
+        delivery: req.delivery,
+        sms_sent_to: mobile.as_deref().map(mask_recipient),
+        code: (!by_sms).then(|| Secret::new(issued.code.as_str())),
+        expires_at: issued.record.expires_at,
+    })
+}
+
+/// `POST /v1/staff/user-id/lookup`.
+pub fn look_up_user_id(
+    state: &AppState,
+    caller: &StaffCaller,
+    token: &Secret,
+) -> ApiResult<String> {
+    let mut tx = state.store.begin()?;
+    let p = identified(state, tx.as_mut(), caller, token)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        &caller.actor(),
+        "user_id_looked_up",
+        Some(&p.id),
+        None,
+        json!({}),
+    )?;
+    tx.commit()?;
+    Ok(p.user_id)
+}
+
+/// One page of outbox metadata: of one person (`person_id`) or of everyone (administrators).
+pub fn outbox_page(
+    state: &AppState,
+    actor: &Actor,
+    person_id: Option<&str>,
+    after: Option<i64>,
+    limit: Option<u32>,
+) -> ApiResult<OutboxList> {
+    let limit = limit.unwrap_or(OUTBOX_PAGE).clamp(1, OUTBOX_PAGE);
+    let mut tx = state.store.begin()?;
+    let records = tx.messages(person_id, after.unwrap_or(0), limit)?;
+    let next_after = (records.len() == limit as usize)
+        .then(|| records.last().map(|m| m.id))
+        .flatten();
+    let messages = records
+        .into_iter()
+        .map(|m| OutboxEntry {
+            message_id: m.id,
+            channel: m.channel,
+            recipient_masked: mask_recipient(&m.recipient),
+            kind: m.kind,
+            person_id: m.person_id,
+            created_at: m.created_at,
+            sent_at: m.sent_at,
+        })
+        .collect();
+    audit::record(
+        state,
+        tx.as_mut(),
+        actor,
+        "outbox_listed",
+        person_id,
+        None,
+        json!({ "after": after, "limit": limit }),
+    )?;
+    tx.commit()?;
+    Ok(OutboxList {
+        messages,
+        next_after,
+    })
+}
+
+/// `POST /v1/staff/identified/person`: the identified person's record.
+pub fn identified_person(
+    state: &AppState,
+    caller: &StaffCaller,
+    token: &Secret,
+) -> ApiResult<PersonView> {
+    let mut tx = state.store.begin()?;
+    let p = identified(state, tx.as_mut(), caller, token)?;
+    audit::record(
+        state,
+        tx.as_mut(),
+        &caller.actor(),
+        "person_viewed",
+        Some(&p.id),
+        None,
+        json!({}),
+    )?;
+    let view = person_view(state, tx.as_mut(), &p)?;
+    tx.commit()?;
+    Ok(view)
+}
+
+/// `POST /v1/staff/identified/outbox`: the identified person's outbox, paged.
+pub fn identified_outbox(
+    state: &AppState,
+    caller: &StaffCaller,
+    token: &Secret,
+    after: Option<i64>,
+    limit: Option<u32>,
+) -> ApiResult<OutboxList> {
+    let person_id = {
+        let mut tx = state.store.begin()?;
+        identified(state, tx.as_mut(), caller, token)?.id
+    };
+    outbox_page(state, &caller.actor(), Some(&person_id), after, limit)
+}

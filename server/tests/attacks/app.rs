@@ -1,0 +1,284 @@
+//! From the app: what possession alone may do, the daily allowance of codes, a reset that
+//! does not lift a later block, biometric proofs that work once, channel-binding guesses per
+//! person, reference texts, and hashing only after the cheap checks.
+
+use mitid_protocol::b64::B64;
+use mitid_protocol::pin_proof::{client_registration_finish, client_registration_start};
+use mitid_protocol::wire::app::{pin_change_message, PinResetBeginResponse};
+use mitid_protocol::wire::{AuthenticatorList, AuthenticatorState, BlockScope, CodeSent};
+use serde_json::{json, Value};
+
+use super::*;
+
+#[tokio::test]
+async fn possession_alone_cannot_block_the_citizen_out_for_good() {
+    let h = Harness::start().await;
+    let p = h.person("poss").await;
+    let thief = h.activate(&p, "582914").await;
+    let other = h.activate(&p, "582914").await;
+    let block = |body: Value| {
+        let thief = &thief;
+        let h = &h;
+        async move { thief.post(h, "/v1/app/self-service/block", &body).await }
+    };
+    // The attacks: a permanent block of another app, a whole-MitID block, possession only.
+    block(json!({ "scope": "authenticator", "authenticator_id": other.authenticator_id, "permanent": true }))
+        .await
+        .err("bad_request");
+    block(json!({ "scope": "whole_mitid" }))
+        .await
+        .err("bad_request");
+    block(json!({ "scope": "authenticator", "authenticator_id": other.authenticator_id }))
+        .await
+        .err("bad_request");
+    let list: AuthenticatorList = other.get(&h, "/v1/app/authenticators").await.ok();
+    assert!(list
+        .authenticators
+        .iter()
+        .all(|a| a.state == AuthenticatorState::Active));
+    assert!(!list.mitid_blocked);
+    // With the PIN they work.
+    let blocked: AuthenticatorList = other
+        .block_with_proof(
+            &h,
+            BlockScope::Authenticator,
+            Some(&thief.authenticator_id),
+            true,
+            Some("582914"),
+        )
+        .await
+        .ok();
+    let thief_state = blocked
+        .authenticators
+        .iter()
+        .find(|a| a.authenticator_id == thief.authenticator_id)
+        .unwrap()
+        .state;
+    assert_eq!(thief_state, AuthenticatorState::PermanentlyBlocked);
+}
+
+#[tokio::test]
+async fn a_locked_app_may_block_itself_but_nothing_more() {
+    let h = Harness::start().await;
+    let p = h.person("locked").await;
+    let app = h.activate(&p, "582914").await;
+    for _ in 0..3 {
+        app.wrong_pin_guess(&h).await;
+    }
+    // The whole MitID cannot be blocked: the locked app cannot prove the PIN.
+    app.block_with_proof(&h, BlockScope::WholeMitid, None, false, Some("582914"))
+        .await
+        .err("temporarily_locked");
+    // Blocking itself temporarily stays one tap.
+    app.post(
+        &h,
+        "/v1/app/self-service/block",
+        &json!({ "scope": "authenticator", "authenticator_id": app.authenticator_id }),
+    )
+    .await
+    .ok::<AuthenticatorList>();
+}
+
+#[tokio::test]
+async fn new_pin_sms_are_limited_per_person_per_day() {
+    let h = Harness::start().await;
+    let p = h.person("flood").await;
+    let a = h.activate(&p, "582914").await;
+    let b = h.activate(&p, "582914").await;
+    let body = json!({ "authenticator_id": b.authenticator_id });
+    let send = || a.post(&h, "/v1/app/self-service/send-new-pin", &body);
+    for _ in 0..3 {
+        send().await.ok::<CodeSent>();
+    }
+    send().await.err("rate_limited");
+    h.clock.advance(24 * HOUR);
+    send().await.ok::<CodeSent>();
+}
+
+#[tokio::test]
+async fn a_reset_does_not_lift_a_block_set_after_it_began() {
+    let h = Harness::start().await;
+    let p = h.person("reset").await;
+    let phone = h.activate(&p, "582914").await;
+    let id = h.identify(&h.support, &p).await;
+    h.post(
+        "/v1/staff/temporary-pin",
+        &json!({ "identification_token": id, "authenticator_id": phone.authenticator_id, "delivery": "sms" }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .ok::<Value>();
+    let temp = h.code_in_message(&p.mobile, "temporary_pin", 8);
+    let pw = phone.password("715284");
+    let (request, state) = client_registration_start(&pw).unwrap();
+    let begin: PinResetBeginResponse = phone
+        .post(
+            &h,
+            "/v1/app/pin/reset/begin",
+            &json!({ "temporary_pin": temp, "registration_request": B64(request) }),
+        )
+        .await
+        .ok();
+    // Support blocks the app between the two steps.
+    h.post(
+        "/v1/staff/block",
+        &json!({ "identification_token": id, "scope": "authenticator", "authenticator_id": phone.authenticator_id }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .ok::<Value>();
+    let upload = client_registration_finish(
+        state,
+        &pw,
+        &begin.registration_response.0,
+        &phone.authenticator_id,
+    )
+    .unwrap();
+    phone
+        .post(
+            &h,
+            "/v1/app/pin/reset/finish",
+            &json!({ "reset_id": begin.reset_id, "registration_upload": B64(upload) }),
+        )
+        .await
+        .err("temporarily_locked");
+    assert_eq!(
+        phone.status(&h).await.state,
+        AuthenticatorState::TemporarilyLocked
+    );
+}
+
+#[tokio::test]
+async fn a_biometric_pin_change_cannot_be_replayed() {
+    let h = Harness::start().await;
+    let p = h.person("bio").await;
+    let mut phone = h.activate(&p, "582914").await;
+    phone.enable_biometrics(&h, "582914").await.ok::<Value>();
+    let pw = phone.password("715284");
+    let (request, _) = client_registration_start(&pw).unwrap();
+    let message = pin_change_message(&phone.authenticator_id, &request);
+    // The old form (a signature over the message alone) is no longer accepted.
+    let sig = common::phone::sign(phone.biometric.as_ref().unwrap(), &message);
+    phone
+        .post(
+            &h,
+            "/v1/app/pin/change/begin",
+            &json!({ "registration_request": B64(request.clone()), "biometric_signature": B64(sig) }),
+        )
+        .await
+        .err("unknown_field");
+    // A proof over a server challenge works once.
+    let proof = phone
+        .biometric_proof(
+            &h,
+            &mitid_protocol::pin_proof::PinPurpose::ChangePin,
+            &message,
+        )
+        .await
+        .unwrap();
+    let body = json!({ "registration_request": B64(request), "biometric": proof });
+    phone
+        .post(&h, "/v1/app/pin/change/begin", &body)
+        .await
+        .ok::<Value>();
+    phone
+        .post(&h, "/v1/app/pin/change/begin", &body)
+        .await
+        .err("attempt_invalid");
+}
+
+#[tokio::test]
+async fn channel_binding_guesses_are_limited_per_person_across_logins() {
+    let h = Harness::start().await;
+    let p = h.person("bind").await;
+    let mut phone = h.activate(&p, "582914").await;
+    let bank = h.relying_party("Bank").await;
+    let mut wrong = 0;
+    let mut refused = None;
+    'logins: for _ in 0..10 {
+        let login = rp_login(&h, &bank, &p.user_id).await;
+        if !login.status.is_success() {
+            refused = Some(login);
+            break;
+        }
+        for _ in 0..3 {
+            let Some(pending) = phone.pending(&h, 0).await else {
+                break;
+            };
+            let a = phone
+                .answer(&h, &pending, true, Factor::Swipe, "0000", None)
+                .await;
+            match a.code() {
+                "channel_binding_mismatch" => wrong += 1,
+                "too_many_tries" => {
+                    wrong += 1;
+                    continue 'logins;
+                }
+                other => panic!("unexpected {other}"),
+            }
+        }
+    }
+    assert_eq!(wrong, 9, "nine wrong codes a day in all");
+    refused
+        .expect("logins refused for the day")
+        .err("too_many_tries");
+    h.clock.advance(24 * HOUR);
+    rp_login(&h, &bank, &p.user_id).await.ok::<Value>();
+}
+
+#[tokio::test]
+async fn reference_texts_show_what_they_hold() {
+    let h = Harness::start().await;
+    let p = h.person("bidi").await;
+    let bank = h.relying_party("Bank").await;
+    let create = |header: &str, body: &str| {
+        let request = json!({ "user_id": p.user_id, "reference_header": header,
+                              "reference_body": body, "channel_binding": "code" });
+        let (h, bank) = (&h, &bank);
+        async move {
+            h.post("/v1/rp/authentications", &request, Auth::Bearer(bank))
+                .await
+        }
+    };
+    create("Pay 10 kr\u{202e}00001", "ok")
+        .await
+        .err("bad_request");
+    create("Pay", "to\u{200b}day").await.err("bad_request");
+    create("Pay\nmore", "ok").await.err("bad_request");
+    create("Betal 100 kr.", "Linje 1\nLinje 2")
+        .await
+        .ok::<Value>();
+}
+
+#[tokio::test]
+async fn a_new_password_is_hashed_only_after_a_right_code() {
+    let h = Harness::start().await;
+    let p = h.person("hash").await;
+    let id = h.identify(&h.support, &p).await;
+    h.post(
+        "/v1/staff/activation-code",
+        &json!({ "identification_token": id, "purpose": "new_password", "delivery": "sms" }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .ok::<Value>();
+    let code = h.code_in_message(&p.mobile, "activation_code", 10);
+    let runs = || h.server.state().hashes.runs();
+    let before = runs();
+    h.post(
+        "/v1/web/password/activate",
+        &json!({ "user_id": p.user_id, "activation_code": "0000000000", "new_password": "Hest7Bord!" }),
+        Auth::None,
+    )
+    .await
+    .err("wrong_code");
+    assert_eq!(runs(), before, "a wrong code cost a hash");
+    h.post(
+        "/v1/web/password/activate",
+        &json!({ "user_id": p.user_id, "activation_code": code, "new_password": "Hest7Bord!" }),
+        Auth::None,
+    )
+    .await
+    .ok::<Value>();
+    assert_eq!(runs(), before + 1);
+}

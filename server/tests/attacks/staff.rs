@@ -1,0 +1,290 @@
+//! Staff: log-in guessing, the second factor, lock-out and disabling, unknown user names,
+//! staff password rules, log-out and session revocation, identification limits, and what
+//! support may see.
+
+use mitid_protocol::wire::staff::{
+    AuditList, IdentifyResponse, OutboxList, PersonView, StaffAccountView, StaffCreated,
+};
+use mitid_server::Policy;
+use serde_json::{json, Value};
+
+use super::*;
+
+async fn login(h: &Harness, user: &str, password: &str, otp: &str) -> Answer {
+    h.post(
+        "/v1/staff/login",
+        &json!({ "username": user, "password": password, "otp": otp }),
+        Auth::None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn staff_passwords_cannot_be_guessed_freely() {
+    let h = Harness::start().await;
+    // The attack: many wrong passwords, then the right one.
+    for i in 0..5 {
+        login(&h, "support", "wrong-Guess-91x", &h.staff_otp("support", 1))
+            .await
+            .err("unauthorized");
+        let _ = i;
+    }
+    // Locked now: even the right password and code are refused, without a check.
+    login(&h, "support", ADMIN_PASSWORD, &h.staff_otp("support", 1))
+        .await
+        .err("temporarily_locked");
+    // The lock ends; each further failure doubles it; the 10th disables the account.
+    for failures in 6..=10 {
+        h.clock.advance(24 * HOUR);
+        login(&h, "support", "wrong-Guess-91x", &h.staff_otp("support", 1))
+            .await
+            .err("unauthorized");
+        if failures < 10 {
+            login(&h, "support", ADMIN_PASSWORD, &h.staff_otp("support", 1))
+                .await
+                .err("temporarily_locked");
+        }
+    }
+    h.clock.advance(24 * HOUR);
+    login(&h, "support", ADMIN_PASSWORD, &h.staff_otp("support", 0))
+        .await
+        .err("unauthorized");
+    // An administrator enables it; then the right password and code work.
+    let admin = h.staff_login("admin").await;
+    let enabled: StaffAccountView = h
+        .post(
+            "/v1/staff/users/account",
+            &json!({ "username": "support", "action": "enable" }),
+            Auth::Bearer(&admin),
+        )
+        .await
+        .ok();
+    assert!(!enabled.disabled);
+    login(&h, "support", ADMIN_PASSWORD, &h.staff_otp("support", 0))
+        .await
+        .ok::<Value>();
+}
+
+#[tokio::test]
+async fn the_second_factor_is_needed_and_works_once() {
+    let h = Harness::start().await;
+    login(&h, "registry", ADMIN_PASSWORD, "000000")
+        .await
+        .err("unauthorized");
+    let otp = h.staff_otp("registry", 1);
+    login(&h, "registry", ADMIN_PASSWORD, &otp)
+        .await
+        .ok::<Value>();
+    // The same code again (a replay) is refused.
+    login(&h, "registry", ADMIN_PASSWORD, &otp)
+        .await
+        .err("unauthorized");
+    // A staff password follows the citizens' rules, 12 characters at least.
+    let weak = h
+        .post(
+            "/v1/staff/users",
+            &json!({ "username": "newbie", "password": "password1234567", "role": "support" }),
+            Auth::Bearer(&h.admin),
+        )
+        .await;
+    weak.err("password_invalid");
+    assert_eq!(weak.body["error"]["detail"]["rule"], "password_common_word");
+    let created: StaffCreated = h
+        .post(
+            "/v1/staff/users",
+            &json!({ "username": "newbie", "password": "Brev-Kasse-4417", "role": "support" }),
+            Auth::Bearer(&h.admin),
+        )
+        .await
+        .ok();
+    assert!(created.otpauth_uri.expose().starts_with("otpauth://totp/"));
+    assert_eq!(created.totp_seed.expose().len(), 20);
+}
+
+#[tokio::test]
+async fn unknown_user_names_do_not_grow_the_audit_log() {
+    let h = Harness::start().await;
+    let before = h.audit(None).await.len();
+    for i in 0..40 {
+        login(&h, &format!("nobody{i}"), "wrong-Guess-91x", "123456")
+            .await
+            .err("unauthorized");
+    }
+    let after: AuditList = h.get("/v1/staff/audit", Auth::Bearer(&h.admin)).await.ok();
+    // One tally event for the hour (plus the listing above is not audited).
+    assert!(
+        after.events.len() <= before + 1,
+        "{} -> {}",
+        before,
+        after.events.len()
+    );
+}
+
+#[tokio::test]
+async fn logins_from_one_source_are_limited() {
+    let policy = Policy {
+        anonymous_requests_per_source_per_minute: 31,
+        ..Policy::default()
+    };
+    let h = Harness::start_with(policy).await;
+    let mut limited = 0;
+    for i in 0..40 {
+        let a = login(&h, &format!("nobody{i}"), "wrong-Guess-91x", "123456").await;
+        if a.status.as_u16() == 429 {
+            assert_eq!(a.code(), "rate_limited");
+            limited += 1;
+        }
+    }
+    // The harness's own four log-ins count too: 31 a minute in all.
+    assert_eq!(limited, 13);
+    h.clock.advance(60);
+    login(&h, "nobody", "wrong-Guess-91x", "123456")
+        .await
+        .err("unauthorized");
+}
+
+#[tokio::test]
+async fn staff_log_out_revocation_and_disabling_end_sessions() {
+    let h = Harness::start().await;
+    let session = h.staff_login("support").await;
+    let id_req = json!({ "document_kind": "passport", "document_number": "none",
+                         "name": "x", "birth_date": "2000-01-01" });
+    h.post("/v1/staff/identify", &id_req, Auth::Bearer(&session))
+        .await
+        .err("identification_failed");
+    h.post("/v1/staff/logout", &json!({}), Auth::Bearer(&session))
+        .await
+        .ok::<Value>();
+    h.post("/v1/staff/identify", &id_req, Auth::Bearer(&session))
+        .await
+        .err("unauthorized");
+    // Revocation ends every session of the account; disabling too, and refuses log-in.
+    let revoked: StaffAccountView = h
+        .post(
+            "/v1/staff/users/account",
+            &json!({ "username": "support", "action": "revoke_sessions" }),
+            Auth::Bearer(&h.admin),
+        )
+        .await
+        .ok();
+    assert_eq!(revoked.sessions_ended, 1);
+    h.post("/v1/staff/identify", &id_req, Auth::Bearer(&h.support))
+        .await
+        .err("unauthorized");
+    h.post(
+        "/v1/staff/users/account",
+        &json!({ "username": "registry", "action": "disable" }),
+        Auth::Bearer(&h.admin),
+    )
+    .await
+    .ok::<StaffAccountView>();
+    h.get("/v1/staff/persons/ps_x", Auth::Bearer(&h.registry))
+        .await
+        .err("unauthorized");
+    login(&h, "registry", ADMIN_PASSWORD, &h.staff_otp("registry", 1))
+        .await
+        .err("unauthorized");
+}
+
+#[tokio::test]
+async fn support_sees_a_person_only_after_identifying_them() {
+    let h = Harness::start().await;
+    let p = h.person("priv").await;
+    h.get(
+        &format!("/v1/staff/persons/{}", p.person_id),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .err("forbidden");
+    h.get("/v1/staff/outbox", Auth::Bearer(&h.support))
+        .await
+        .err("forbidden");
+    let token = h.identify(&h.support, &p).await;
+    let view: PersonView = h
+        .post(
+            "/v1/staff/identified/person",
+            &json!({ "identification_token": token }),
+            Auth::Bearer(&h.support),
+        )
+        .await
+        .ok();
+    assert_eq!(view.person_id, p.person_id);
+    let outbox: OutboxList = h
+        .post(
+            "/v1/staff/identified/outbox",
+            &json!({ "identification_token": token }),
+            Auth::Bearer(&h.support),
+        )
+        .await
+        .ok();
+    assert!(outbox
+        .messages
+        .iter()
+        .all(|m| m.person_id.as_deref() == Some(p.person_id.as_str())));
+    // Administrators page through everything.
+    for i in 0..3 {
+        h.person(&format!("page{i}")).await;
+    }
+    let _ = h.activate(&p, "582914").await;
+    let page: OutboxList = h
+        .get("/v1/staff/outbox?limit=2", Auth::Bearer(&h.admin))
+        .await
+        .ok();
+    assert_eq!(page.messages.len(), 2);
+    let next = page.next_after.unwrap();
+    let rest: OutboxList = h
+        .get(
+            &format!("/v1/staff/outbox?after={next}&limit=100"),
+            Auth::Bearer(&h.admin),
+        )
+        .await
+        .ok();
+    assert!(rest.messages.iter().all(|m| m.message_id > next));
+}
+
+#[tokio::test]
+async fn identification_asks_the_cpr_register_and_is_limited() {
+    let h = Harness::start().await;
+    let p = h.person("ident").await;
+    // The e-mail address is not a question from the CPR register.
+    h.post(
+        "/v1/staff/identify",
+        &json!({ "document_kind": "passport", "document_number": p.passport,
+                 "name": p.name, "email": p.email }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .err("unknown_field");
+    let wrong = json!({ "document_kind": "passport", "document_number": p.passport,
+                        "name": p.name, "birth_date": "1900-01-01" });
+    let right = json!({ "document_kind": "passport", "document_number": p.passport,
+                        "name": p.name, "birth_date": p.birth_date });
+    for _ in 0..3 {
+        h.post("/v1/staff/identify", &wrong, Auth::Bearer(&h.support))
+            .await
+            .err("identification_failed");
+    }
+    // Three wrong for this person today: even the right answers are refused now.
+    h.post(
+        "/v1/staff/identify",
+        &right,
+        Auth::Bearer(&h.citizen_service),
+    )
+    .await
+    .err("too_many_tries");
+    h.clock.advance(24 * HOUR);
+    h.post("/v1/staff/identify", &right, Auth::Bearer(&h.support))
+        .await
+        .ok::<IdentifyResponse>();
+    // Ten failures by one staff member in an hour, on any documents, stop them.
+    for i in 0..10 {
+        let unknown = json!({ "document_kind": "passport", "document_number": format!("X{i}"),
+                              "name": "x", "birth_date": "2000-01-01" });
+        h.post("/v1/staff/identify", &unknown, Auth::Bearer(&h.support))
+            .await
+            .err("identification_failed");
+    }
+    h.post("/v1/staff/identify", &right, Auth::Bearer(&h.support))
+        .await
+        .err("too_many_tries");
+}

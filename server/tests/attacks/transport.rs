@@ -1,0 +1,229 @@
+//! Connections: idle and slow clients are timed out, the connection count is capped, and an
+//! exhausted file-descriptor table does not make the accept loop spin; request nonces live as
+//! long as their time is accepted; database files are private.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use mitid_protocol::clock::FakeClock;
+use mitid_server::server::ConnectionLimits;
+use mitid_server::Policy;
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::*;
+
+/// A TLS connection to the harness's server, handshake done.
+async fn tls_connect(
+    addr: std::net::SocketAddr,
+    pin: &str,
+) -> tokio_rustls::client::TlsStream<TcpStream> {
+    let config = common::tls::config(pin, &[&rustls::version::TLS13]);
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    connector
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
+/// Whether the server closes `stream` within `within` (reads until EOF or error).
+async fn closed_within<S: AsyncReadExt + Unpin>(stream: &mut S, within: Duration) -> bool {
+    let mut buf = [0u8; 1024];
+    let read = async {
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    };
+    tokio::time::timeout(within, read).await.is_ok()
+}
+
+async fn harness_with(limits: ConnectionLimits) -> Harness {
+    let dir = tempfile::tempdir().unwrap();
+    Harness::start_configured(dir, Policy::default(), FakeClock::new(START), limits).await
+}
+
+#[tokio::test]
+async fn idle_slow_and_surplus_connections_are_timed_out_or_wait() {
+    let limits = ConnectionLimits {
+        max_connections: 2,
+        handshake: Duration::from_secs(2),
+        headers: Duration::from_millis(500),
+        body: Duration::from_millis(500),
+    };
+    let h = harness_with(limits).await;
+    // Idle after the handshake: closed.
+    let mut idle = tls_connect(h.server.addr, &h.server.spki_pin).await;
+    assert!(closed_within(&mut idle, Duration::from_secs(5)).await);
+    // Headers that never finish: closed.
+    let mut slow = tls_connect(h.server.addr, &h.server.spki_pin).await;
+    slow.write_all(b"GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    assert!(closed_within(&mut slow, Duration::from_secs(5)).await);
+    // A body that never finishes: 408.
+    let mut body = tls_connect(h.server.addr, &h.server.spki_pin).await;
+    body.write_all(
+        b"POST /v1/staff/login HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"user",
+    )
+    .await
+    .unwrap();
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(5), body.read(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 408"));
+    drop(body);
+    // At the cap, a third client waits until a slot frees.
+    let _a = tls_connect(h.server.addr, &h.server.spki_pin).await;
+    let _b = tls_connect(h.server.addr, &h.server.spki_pin).await;
+    let third = tokio::time::timeout(
+        Duration::from_millis(200),
+        tls_connect(h.server.addr, &h.server.spki_pin),
+    )
+    .await;
+    assert!(
+        third.is_err(),
+        "a third connection was served at a cap of two"
+    );
+    // The idle two are closed by the header timeout; then the third gets through.
+    let third = tokio::time::timeout(
+        Duration::from_secs(5),
+        tls_connect(h.server.addr, &h.server.spki_pin),
+    )
+    .await;
+    assert!(third.is_ok());
+}
+
+/// CPU seconds (user + system) the process `pid` used so far.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+#[tokio::test]
+async fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new("prlimit")
+        .arg("--nofile=48:48")
+        .arg(env!("CARGO_BIN_EXE_mitid-server"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("prlimit (util-linux) runs the server");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut pin, mut base) = (String::new(), String::new());
+    while base.is_empty() {
+        let line = lines.next().unwrap().unwrap();
+        if let Some(p) = line.strip_prefix("TLS public-key pin: ") {
+            pin = p.to_owned();
+        }
+        if let Some(url) = line.strip_prefix("listening on https://") {
+            base = url.to_owned();
+        }
+    }
+    std::thread::spawn(move || for _ in lines {});
+    let addr: std::net::SocketAddr = base.parse().unwrap();
+    // Use up the server's descriptors with connections that never speak.
+    let mut hogs = Vec::new();
+    for _ in 0..80 {
+        if let Ok(Ok(s)) =
+            tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(addr)).await
+        {
+            hogs.push(s);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = cpu_seconds(child.id());
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let used = cpu_seconds(child.id()) - before;
+    let share = used / started.elapsed().as_secs_f64();
+    assert!(
+        share < 0.3,
+        "the server used {:.0}% of a core while out of descriptors",
+        share * 100.0
+    );
+    // Once descriptors are free again, a normal request is served.
+    drop(hogs);
+    let http = common::tls::client(&pin);
+    let ok = tokio::time::timeout(
+        Duration::from_secs(20),
+        http.get(format!("https://{addr}/v1/openapi.json")).send(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(ok.status().is_success());
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn a_nonce_lives_as_long_as_its_request_time_is_accepted() {
+    let h = Harness::start().await;
+    let p = h.person("nonce").await;
+    let phone = h.activate(&p, "582914").await;
+    let send = |headers: Vec<(&'static str, String)>| {
+        let mut req = h.http.get(format!("{}/v1/app/status", h.base));
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req.send()
+    };
+    // Dated four minutes ahead: accepted now, and replayed six minutes later.
+    let ahead = phone.sign_headers(h.now() + 4 * 60, "GET", "/v1/app/status", b"");
+    assert!(send(ahead.clone()).await.unwrap().status().is_success());
+    h.clock.advance(6 * 60);
+    h.server.run_due_jobs().await.unwrap();
+    let replay = send(ahead).await.unwrap();
+    assert_eq!(replay.status().as_u16(), 401, "the replay was accepted");
+    // A time far out of range is refused as such, not a server error.
+    for time in [i64::MIN, i64::MAX] {
+        let r = send(phone.sign_headers(time, "GET", "/v1/app/status", b""))
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 401);
+    }
+}
+
+#[tokio::test]
+async fn database_files_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let h = Harness::start().await;
+    let _p = h.person("files").await;
+    let mut seen = 0;
+    for entry in std::fs::read_dir(h.dir.path()).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("mitid.sqlite")
+            || name.ends_with("keys.json")
+            || name.ends_with("key.pem")
+        {
+            let mode = entry.metadata().unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "{name} is {mode:o}");
+            seen += 1;
+        }
+    }
+    assert!(
+        seen >= 4,
+        "database, WAL, shared memory and key files: {seen}"
+    );
+}

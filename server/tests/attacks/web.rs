@@ -1,0 +1,175 @@
+//! Self-service on the web: an anonymous log-in start blocks nobody and tells nothing, a
+//! stored answer goes only to its own caller, blocks end sessions, and lifting a block needs
+//! a fresh log-in.
+
+use mitid_protocol::wire::web::{WebAppLoginStartResponse, WebLoginResponse};
+use mitid_protocol::wire::{AuthenticatorList, TransactionStatus};
+use serde_json::{json, Value};
+
+use super::*;
+
+async fn start(h: &Harness, user_id: &str) -> Answer {
+    h.post(
+        "/v1/web/login/app/start",
+        &json!({ "user_id": user_id }),
+        Auth::None,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
+    let h = Harness::start().await;
+    let p = h.person("victim").await;
+    let mut phone = h.activate(&p, "582914").await;
+    let bank = h.relying_party("Bank").await;
+    let unknown = start(&h, "nobody.here").await;
+    let known = start(&h, &p.user_id).await;
+    assert_eq!(unknown.status, known.status);
+    let keys = |a: &Answer| {
+        let mut k: Vec<String> = a.body.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&unknown), keys(&known));
+    // The bank's login goes through, and it is what the victim's app shows.
+    let login: mitid_protocol::wire::rp::CreateAuthenticationResponse =
+        rp_login(&h, &bank, &p.user_id).await.ok();
+    let pending = phone.pending(&h, 0).await.unwrap();
+    assert_eq!(pending.transaction_id, login.transaction_id);
+    // While the bank's login is pending, a web start does not touch it.
+    let decoy: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
+    assert_eq!(
+        phone.pending(&h, 0).await.unwrap().transaction_id,
+        login.transaction_id
+    );
+    let finish = json!({ "login_id": decoy.login_id, "login_secret": decoy.login_secret });
+    let waiting: WebLoginResponse = h
+        .post("/v1/web/login/app/finish", &finish, Auth::None)
+        .await
+        .ok();
+    assert_eq!(waiting.status, TransactionStatus::Pending);
+    approve(&h, &mut phone, login.code.as_deref().unwrap()).await;
+    h.clock.advance(301);
+    let over: WebLoginResponse = h
+        .post("/v1/web/login/app/finish", &finish, Auth::None)
+        .await
+        .ok();
+    assert_eq!(over.status, TransactionStatus::Expired);
+}
+
+#[tokio::test]
+async fn web_starts_are_limited_per_user_id_known_or_not() {
+    let h = Harness::start().await;
+    let p = h.person("flood").await;
+    let _phone = h.activate(&p, "582914").await;
+    for id in [p.user_id.as_str(), "nobody.here"] {
+        for _ in 0..10 {
+            start(&h, id).await.ok::<Value>();
+        }
+        start(&h, id).await.err("rate_limited");
+    }
+}
+
+#[tokio::test]
+async fn a_stored_answer_goes_only_to_the_request_it_belongs_to() {
+    let h = Harness::start().await;
+    let p = h.person("idem").await;
+    let mut phone = h.activate(&p, "582914").await;
+    let begun: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
+    approve(&h, &mut phone, &begun.code).await;
+    let finish = |secret: &str| {
+        serde_json::to_vec(&json!({ "login_id": begun.login_id, "login_secret": secret })).unwrap()
+    };
+    let key = Some("key-of-the-citizen");
+    let body = finish(begun.login_secret.expose());
+    let first = h
+        .send(
+            "POST",
+            "/v1/web/login/app/finish",
+            Some(body.clone()),
+            Auth::None,
+            key,
+        )
+        .await;
+    let token = first.ok::<WebLoginResponse>().session_token.unwrap();
+    // The attack: the same key and log-in id, without the browser's secret.
+    let stolen = h
+        .send(
+            "POST",
+            "/v1/web/login/app/finish",
+            Some(finish("guess")),
+            Auth::None,
+            key,
+        )
+        .await;
+    stolen.err("not_found");
+    assert!(stolen.body.get("session_token").is_none());
+    // The citizen's own retry gets its answer again.
+    let retry = h
+        .send(
+            "POST",
+            "/v1/web/login/app/finish",
+            Some(body),
+            Auth::None,
+            key,
+        )
+        .await;
+    assert!(retry.replayed);
+    assert_eq!(retry.ok::<WebLoginResponse>().session_token, Some(token));
+    // Another anonymous caller picking the same key never collides with it.
+    let other = h
+        .send(
+            "POST",
+            "/v1/web/login/app/start",
+            Some(serde_json::to_vec(&json!({ "user_id": "someone.else" })).unwrap()),
+            Auth::None,
+            key,
+        )
+        .await;
+    assert!(other.status.is_success() && !other.replayed);
+}
+
+#[tokio::test]
+async fn a_block_ends_the_sessions_and_lifting_one_needs_a_fresh_login() {
+    let h = Harness::start().await;
+    let p = h.person("sess").await;
+    let mut phone = h.activate(&p, "582914").await;
+    let second = h.activate(&p, "582914").await;
+    let session = h.web_login(&p, &mut phone).await;
+    // The citizen (or an attacker holding the session) blocks the second app: every session
+    // ends with it.
+    h.post(
+        "/v1/web/block",
+        &json!({ "scope": "authenticator", "authenticator_id": second.authenticator_id }),
+        Auth::Bearer(&session),
+    )
+    .await
+    .ok::<AuthenticatorList>();
+    h.get("/v1/web/authenticators", Auth::Bearer(&session))
+        .await
+        .err("unauthorized");
+    // A new session may lift the citizen's own block while it is fresh, not later.
+    let fresh = h.web_login(&p, &mut phone).await;
+    h.clock.advance(6 * 60);
+    let unblock = json!({ "scope": "authenticator", "authenticator_id": second.authenticator_id });
+    h.post("/v1/web/unblock", &unblock, Auth::Bearer(&fresh))
+        .await
+        .err("forbidden");
+    let fresh = h.web_login(&p, &mut phone).await;
+    h.post("/v1/web/unblock", &unblock, Auth::Bearer(&fresh))
+        .await
+        .ok::<AuthenticatorList>();
+    // A whole-MitID block by support ends the session too.
+    let id = h.identify(&h.support, &p).await;
+    h.post(
+        "/v1/staff/block",
+        &json!({ "identification_token": id, "scope": "whole_mitid", "permanent": false }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .ok::<Value>();
+    h.get("/v1/web/authenticators", Auth::Bearer(&fresh))
+        .await
+        .err("unauthorized");
+}
