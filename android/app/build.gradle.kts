@@ -19,12 +19,12 @@ android {
         versionName = "0.1.0"
         testInstrumentationRunner = "androidx.test.runner.AndroidJUnitRunner"
 
-        // The server and its public-key pins (current + backup). Override per build:
-        // ./gradlew -Pmitid.serverUrl=https://... -Pmitid.serverPins=sha256/A,sha256/B
+        // The server and its key pins (current + backup). Override per build:
+        // ./gradlew -Pmitid.serverUrl=https://... -Pmitid.serverKeyPins=sha256/A,sha256/B
         val serverUrl = providers.gradleProperty("mitid.serverUrl").getOrElse("https://10.0.2.2:8443")
-        val serverPins = providers.gradleProperty("mitid.serverPins").getOrElse("")
+        val serverKeyPins = providers.gradleProperty("mitid.serverKeyPins").getOrElse("")
         buildConfigField("String", "MITID_SERVER_URL", "\"$serverUrl\"")
-        buildConfigField("String", "MITID_SERVER_PINS", "\"$serverPins\"")
+        buildConfigField("String", "MITID_SERVER_KEY_PINS", "\"$serverKeyPins\"")
     }
 
     buildFeatures {

@@ -51,7 +51,7 @@ fn open_app(home: &std::path::Path, keys: &SoftwareKeyStore, f: &Fixture) -> App
         Arc::new(SoftwarePrompt),
         ServerEndpoint {
             base_url: f.base.clone(),
-            pins: f.server.app_pins(),
+            key_pins: f.server().app_key_pins(),
         },
         Arc::new(SystemClock),
         AppOptions::default(),
@@ -116,12 +116,12 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async move {
         let server_dir = tempfile::tempdir().unwrap();
-        let f = Fixture::start(server_dir.path(), Policy::default(), Arc::new(SystemClock)).await;
-        let rp = RelyingParty {
-            key: f.relying_party("Skattestyrelsen").await,
-            http: mitid_bench::fixture::client(&f.pin),
-            base: f.base.clone(),
-        };
+        let f = Fixture::start(server_dir.path(), Policy::default()).await;
+        let rp = RelyingParty::new(
+            f.relying_party("Skattestyrelsen").await,
+            &f.base.clone(),
+            &f.pin,
+        );
         let person = f.person(1).await;
 
         // The phone: software key store, the app's real SQLite store in a temporary home.
@@ -130,7 +130,7 @@ fn main() {
         let app = open_app(home.path(), &keys, &f);
         let flow = app.start_activation();
         flow.submit_user_id(person.user_id.clone()).await.unwrap();
-        let code = f.activation_code(&person, 1).await;
+        let code = f.activation_code(&person).await;
         flow.submit_activation_code(code).await.unwrap();
         let temporary = f.sms_code(&person, "temporary_pin", 8);
         flow.submit_temporary_pin(temporary).await.unwrap();
@@ -146,7 +146,7 @@ fn main() {
             panic!("activation not done: {step:?}")
         };
         let approvals = app.approval_flow(&user.local_id).unwrap();
-        let store_before = f.server.state().store.stats();
+        let store_before = f.server().state().store.stats();
 
         println!("# end-to-end approval on loopback ({n} approvals of each kind, one at a time)");
         measure::header("app side, per approval (wall time)");
@@ -282,7 +282,7 @@ fn main() {
             })
             .map_or(0.0, |s| s.p50);
         // The server's own WAL syncs during the approvals (mean), and a probe now (median).
-        let store_after = f.server.state().store.stats();
+        let store_after = f.server().state().store.stats();
         let syncs = (store_after.syncs - store_before.syncs).max(1);
         let sync = (store_after.sync_micros - store_before.sync_micros) as f64 / 1e6 / syncs as f64;
         println!(

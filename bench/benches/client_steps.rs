@@ -87,9 +87,9 @@ fn world() -> World {
 fn endpoint() -> ServerEndpoint {
     ServerEndpoint {
         base_url: "https://127.0.0.1:9".into(),
-        pins: vec![
-            mitid_protocol::tls_pin::pin_of_spki(b"key"),
-            mitid_protocol::tls_pin::pin_of_spki(b"backup key"),
+        key_pins: vec![
+            mitid_protocol::key_pin::key_pin_of_spki(b"key"),
+            mitid_protocol::key_pin::key_pin_of_spki(b"backup key"),
         ],
     }
 }

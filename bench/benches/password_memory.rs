@@ -52,7 +52,7 @@ fn spawn(bin: &str, dir: &std::path::Path) -> (Child, String, String) {
     let (mut pin, mut url) = (String::new(), String::new());
     while url.is_empty() {
         let line = lines.next().expect("the server exited").expect("stdout");
-        if let Some(p) = line.strip_prefix("TLS public-key pin: ") {
+        if let Some(p) = line.strip_prefix("TLS key pin: ") {
             pin = p.to_owned();
         }
         if let Some(u) = line.strip_prefix("listening on ") {

@@ -37,7 +37,6 @@ use std::time::{Duration, Instant};
 use mitid_bench::fixture::Fixture;
 use mitid_bench::measure::{self, Summary};
 use mitid_bench::phone::{Phone, RelyingParty};
-use mitid_protocol::clock::SystemClock;
 use mitid_server::{Policy, RunningServer, ServerConfig};
 
 const MAX_CLIENTS: usize = 64;
@@ -242,13 +241,13 @@ struct Setup {
 }
 
 async fn setup(dir: &Path) -> Setup {
-    let f = Fixture::start(dir, bench_policy(), Arc::new(SystemClock)).await;
+    let f = Fixture::start(dir, bench_policy()).await;
     let rp_key = f.relying_party("Skattestyrelsen").await;
     let mut phones = Vec::new();
     let mut user_ids = Vec::new();
     for n in 0..MAX_CLIENTS as u32 {
         let p = f.person(n).await;
-        let code = f.activation_code(&p, n).await;
+        let code = f.activation_code(&p).await;
         phones.push(Phone::activate(&f, &p, &code, "582914").await);
         user_ids.push(p.user_id);
     }
@@ -301,7 +300,7 @@ async fn run_level(
     let mut tasks = Vec::new();
     let taken: Vec<Phone> = phones[..clients]
         .iter_mut()
-        .map(|p| std::mem::replace(p, placeholder(p)))
+        .map(|p| std::mem::replace(p, p.placeholder()))
         .collect();
     for (i, mut phone) in taken.into_iter().enumerate() {
         let (rp, user_id) = (rp.clone(), user_ids[i].clone());
@@ -344,18 +343,6 @@ async fn run_level(
         after,
         client_cpu,
     )
-}
-
-fn placeholder(p: &Phone) -> Phone {
-    Phone {
-        authenticator_id: String::new(),
-        device: p.device.clone(),
-        pepper: [0; 32],
-        pin: String::new(),
-        counter: 0,
-        http: p.http.clone(),
-        base: String::new(),
-    }
 }
 
 fn main() {
@@ -441,11 +428,11 @@ fn main() {
                 for p in phones.iter_mut() {
                     p.connect(&child.base, &child.pin);
                 }
-                let rp = Arc::new(RelyingParty {
-                    key: rp_key.clone(),
-                    http: mitid_bench::fixture::client(&child.pin),
-                    base: child.base.clone(),
-                });
+                let rp = Arc::new(RelyingParty::new(
+                    rp_key.clone(),
+                    &child.base.clone(),
+                    &child.pin,
+                ));
                 let start_stats = child.stats();
                 let (result, before, after, client_cpu) = run_level(
                     mode,

@@ -1,5 +1,5 @@
-//! A phone that speaks the app protocol with `mitid_protocol` (as `server/tests/common/phone.rs`
-//! does): device key, PIN pepper, counter, signed requests, PIN proofs.
+//! A load-test phone: the test kit's protocol-level phone (device key, PIN pepper, counter,
+//! signed requests) with PIN proofs of its own.
 //!
 //! For load tests the phone can memoise its own Argon2id result ([`BenchSuite`]): OPAQUE's
 //! key stretching runs on the OPRF output, which is the same for every login with the same
@@ -9,18 +9,17 @@
 //! for the same two cores. The server's work is unchanged.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use mitid_protocol::b64::B64;
-use mitid_protocol::clock::{Clock, SystemClock};
-use mitid_protocol::pin_proof::{
-    client_registration_finish, client_registration_start, PinPassword, PinPurpose, SERVER_IDENTITY,
-};
-use mitid_protocol::signing::{display_text_digest, request_message, ApprovalPayload};
-use mitid_protocol::wire::app::{device_key_binding_message, PendingApproval, PinStartResponse};
-use mitid_protocol::wire::{headers, paths, Factor};
+use mitid_protocol::clock::SystemClock;
+use mitid_protocol::pin_proof::{PinPurpose, SERVER_IDENTITY};
+use mitid_protocol::wire::app::{PendingApproval, PinProof, PinPurposeKind, PinStartResponse};
+use mitid_protocol::wire::rp::{CreateAuthenticationRequest, CreateAuthenticationResponse};
+use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind, Factor};
+use mitid_testing::http::{Api, Auth};
+use mitid_testing::phone::random_token;
+use mitid_testing::Phone as KitPhone;
 use opaque_ke::errors::InternalError;
 use opaque_ke::generic_array::{ArrayLength, GenericArray};
 use opaque_ke::ksf::Ksf;
@@ -28,12 +27,12 @@ use opaque_ke::{
     CipherSuite, ClientLogin, ClientLoginFinishParameters, CredentialResponse, Identifiers,
     TripleDh,
 };
-use p256::ecdsa::signature::Signer;
-use p256::ecdsa::{DerSignature, SigningKey};
-use rand_core::{OsRng, RngCore};
+use rand_core::OsRng;
 use serde_json::{json, Value};
 
-use crate::fixture::{call, ok, Fixture, Person};
+use crate::fixture::{client, Fixture, Person};
+
+pub use mitid_testing::phone::sign;
 
 /// Argon2id with the protocol's parameters, memoised per input (see the module docs).
 #[derive(Default)]
@@ -84,202 +83,118 @@ pub fn password_bytes(pepper: &[u8; 32], authenticator_id: &str, pin: &str) -> [
     out
 }
 
-/// A simulated phone with one activated app.
+/// A simulated phone with one activated app (the test kit's phone, on its own connection),
+/// whose PIN proofs use the memoised key stretching.
 pub struct Phone {
-    /// The app instance's id at the server.
-    pub authenticator_id: String,
-    /// The device key.
-    pub device: SigningKey,
-    /// The PIN pepper.
-    pub pepper: [u8; 32],
-    /// The PIN.
-    pub pin: String,
-    /// The approval counter.
-    pub counter: u64,
-    /// This phone's own HTTPS connection(s).
-    pub http: reqwest::Client,
-    /// The server.
-    pub base: String,
+    /// The kit's phone: keys, pepper, PIN, counter.
+    pub inner: KitPhone,
 }
 
-fn random_token() -> String {
-    let mut b = [0u8; 16];
-    OsRng.fill_bytes(&mut b);
-    URL_SAFE_NO_PAD.encode(b)
+/// A PIN proof made with [`BenchSuite`]: attempt, KE3 and the session key (when the PIN was
+/// right).
+struct MemoProof {
+    attempt_id: String,
+    ke3: Vec<u8>,
+    key: Option<Vec<u8>>,
 }
 
-/// DER ECDSA P-256/SHA-256 signature.
-pub fn sign(key: &SigningKey, message: &[u8]) -> Vec<u8> {
-    let sig: DerSignature = key.sign(message);
-    sig.as_bytes().to_vec()
+impl MemoProof {
+    fn wire(&self, message: &[u8]) -> PinProof {
+        let mac = match &self.key {
+            Some(k) => {
+                let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, k);
+                ring::hmac::sign(&key, message).as_ref().to_vec()
+            }
+            None => vec![0; 32],
+        };
+        PinProof {
+            attempt_id: self.attempt_id.clone(),
+            ke3: B64(self.ke3.clone()),
+            mac: B64(mac),
+        }
+    }
 }
 
 impl Phone {
     /// Activates a new app for `p` with an activation code and `pin` (real Argon2id).
     pub async fn activate(f: &Fixture, p: &Person, activation_code: &str, pin: &str) -> Self {
-        let begin = ok(f
-            .call(
-                "POST",
-                paths::ACTIVATION_BEGIN,
-                Some(&json!({ "user_id": p.user_id, "activation_code": activation_code })),
-                None,
-            )
-            .await);
-        let activation_id = begin["activation_id"].as_str().unwrap().to_owned();
-        let authenticator_id = begin["authenticator_id"].as_str().unwrap().to_owned();
-        let temp = f.sms_code(p, "temporary_pin", 8);
-        let mut pepper = [0u8; 32];
-        OsRng.fill_bytes(&mut pepper);
-        let device = SigningKey::random(&mut OsRng);
-        let pw = PinPassword::derive(&pepper, &authenticator_id, pin.as_bytes());
-        let (request, state) = client_registration_start(&pw).unwrap();
-        let reg = ok(f
-            .call(
-                "POST",
-                paths::ACTIVATION_REGISTER,
-                Some(&json!({
-                    "activation_id": activation_id, "temporary_pin": temp,
-                    "registration_request": B64(request),
-                })),
-                None,
-            )
-            .await);
-        let response: B64 = serde_json::from_value(reg["registration_response"].clone()).unwrap();
-        let upload =
-            client_registration_finish(state, &pw, &response.0, &authenticator_id).unwrap();
-        let pk = device
-            .verifying_key()
-            .to_encoded_point(false)
-            .as_bytes()
-            .to_vec();
-        let binding = sign(
-            &device,
-            &device_key_binding_message(&authenticator_id, &activation_id, &pk),
-        );
-        let fin = ok(f
-            .call(
-                "POST",
-                paths::ACTIVATION_FINISH,
-                Some(&json!({
-                    "activation_id": activation_id,
-                    "registration_upload": B64(upload),
-                    "device_public_key": B64(pk),
-                    "key_binding_signature": B64(binding),
-                })),
-                None,
-            )
-            .await);
+        let inner = KitPhone::activate(&f.world, p, activation_code, pin)
+            .await
+            .unwrap_or_else(|answer| panic!("activation: {} {}", answer.status, answer.body));
+        let mut phone = Self { inner };
+        phone.connect(&f.base, &f.pin);
+        phone
+    }
+
+    /// Points the phone at another server address (same data directory, same pin), on a
+    /// connection of its own.
+    pub fn connect(&mut self, base: &str, pin: &str) {
+        let api = Api::with_client(base, client(pin), Arc::new(SystemClock)).unwrap();
+        self.inner.api = Arc::new(api);
+    }
+
+    /// A stand-in holding no app, while the phone itself is lent to a task.
+    pub fn placeholder(&self) -> Self {
         Self {
-            authenticator_id: fin["authenticator_id"].as_str().unwrap().to_owned(),
-            device,
-            pepper,
-            pin: pin.to_owned(),
-            counter: 0,
-            http: crate::fixture::client(&f.pin),
-            base: f.base.clone(),
+            inner: KitPhone {
+                authenticator_id: String::new(),
+                device: self.inner.device.clone(),
+                pepper: [0; 32],
+                pin: String::new(),
+                counter: 0,
+                biometric: None,
+                api: Arc::clone(&self.inner.api),
+            },
         }
     }
 
-    /// Points the phone at another server address (same data directory, same pin).
-    pub fn connect(&mut self, base: &str, pin: &str) {
-        self.base = base.to_owned();
-        self.http = crate::fixture::client(pin);
+    /// A device-signed POST with a fresh `Idempotency-Key`, as the app sends it.
+    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let answer = self.inner.post_once(path, body, &random_token()).await;
+        (answer.status, answer.body)
     }
 
-    /// A device-signed request (with a fresh `Idempotency-Key` on POSTs, as the app sends).
-    pub async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
-        let bytes = body
-            .map(|b| serde_json::to_vec(b).unwrap())
-            .unwrap_or_default();
-        let now = SystemClock.now();
-        let nonce = random_token();
-        let message = request_message(&self.authenticator_id, method, path, now, &nonce, &bytes);
-        let url = format!("{}{}", self.base, path);
-        let mut req = if method == "GET" {
-            self.http.get(&url)
-        } else {
-            self.http
-                .post(&url)
-                .header("content-type", "application/json")
-                .header(headers::IDEMPOTENCY_KEY, random_token())
-                .body(bytes)
-        };
-        req = req
-            .header(headers::AUTHENTICATOR, &self.authenticator_id)
-            .header(headers::TIMESTAMP, now.to_string())
-            .header(headers::NONCE, nonce)
-            .header(
-                headers::SIGNATURE,
-                URL_SAFE_NO_PAD.encode(sign(&self.device, &message)),
-            );
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let bytes = resp.bytes().await.unwrap();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        (status, value)
-    }
-
-    /// `pin/start` for `purpose` with `pin`; returns the attempt id and KE3 plus the session
-    /// key when the PIN was right (a wrong PIN yields a KE3 of garbage, as the client cannot
-    /// finish then), or the refusal.
-    pub async fn pin_proof(
-        &self,
-        pin: &str,
-        purpose: &PinPurpose,
-    ) -> Result<(String, Vec<u8>, Option<Vec<u8>>), (u16, Value)> {
-        let pw = password_bytes(&self.pepper, &self.authenticator_id, pin);
+    /// `pin/start` for `purpose` with `pin`, finished with the memoised key stretching.
+    async fn pin_proof(&self, pin: &str, purpose: &PinPurpose) -> Result<MemoProof, (u16, Value)> {
+        let id = &self.inner.authenticator_id;
+        let pw = password_bytes(&self.inner.pepper, id, pin);
         let start = ClientLogin::<BenchSuite>::start(&mut OsRng, &pw).unwrap();
         let ke1 = start.message.serialize().to_vec();
-        let kind = mitid_protocol::wire::app::PinPurposeKind::of(purpose).as_str();
-        let tx = match purpose {
-            PinPurpose::Approval { transaction_id } => Some(transaction_id.clone()),
-            _ => None,
-        };
-        let mut body = json!({ "purpose": kind, "ke1": B64(ke1) });
-        if let Some(tx) = tx {
-            body["transaction_id"] = json!(tx);
+        let mut body = json!({ "purpose": PinPurposeKind::of(purpose).as_str(), "ke1": B64(ke1) });
+        if let PinPurpose::Approval { transaction_id } = purpose {
+            body["transaction_id"] = json!(transaction_id);
         }
-        let answer = self.send("POST", paths::PIN_START, Some(&body)).await;
+        let answer = self.post(paths::PIN_START, &body).await;
         if answer.0 != 200 {
             return Err(answer);
         }
         let started: PinStartResponse = serde_json::from_value(answer.1).unwrap();
         let response = CredentialResponse::<BenchSuite>::deserialize(&started.ke2.0).unwrap();
         let context = purpose.context();
-        let params = ClientLoginFinishParameters::new(
-            Some(&context),
-            Identifiers {
-                client: Some(self.authenticator_id.as_bytes()),
-                server: Some(SERVER_IDENTITY),
-            },
-            None,
-        );
+        let identifiers = Identifiers {
+            client: Some(id.as_bytes()),
+            server: Some(SERVER_IDENTITY),
+        };
+        let params = ClientLoginFinishParameters::new(Some(&context), identifiers, None);
         Ok(
             match start.state.finish(&mut OsRng, &pw, response, params) {
-                Ok(finish) => (
-                    started.attempt_id,
-                    finish.message.serialize().to_vec(),
-                    Some(finish.session_key.to_vec()),
-                ),
-                Err(_) => (started.attempt_id, vec![7; 32], None),
+                Ok(finish) => MemoProof {
+                    attempt_id: started.attempt_id,
+                    ke3: finish.message.serialize().to_vec(),
+                    key: Some(finish.session_key.to_vec()),
+                },
+                Err(_) => MemoProof {
+                    attempt_id: started.attempt_id,
+                    ke3: vec![7; 32],
+                    key: None,
+                },
             },
         )
     }
 
     /// The pending approval, if any (no waiting).
     pub async fn pending(&self) -> Option<PendingApproval> {
-        let r = ok(self
-            .send(
-                "GET",
-                &format!("{}?wait_seconds=0", paths::APPROVALS_PENDING),
-                None,
-            )
-            .await);
-        serde_json::from_value(r["approval"].clone()).unwrap()
+        self.inner.pending(0).await
     }
 
     /// Approves `approval` with the PIN, typing `code`: `pin/start`, then the answer.
@@ -291,63 +206,28 @@ impl Phone {
         let purpose = PinPurpose::Approval {
             transaction_id: approval.transaction_id.clone(),
         };
-        let pin = self.pin.clone();
-        let (attempt_id, ke3, key) = match self.pin_proof(&pin, &purpose).await {
-            Ok(p) => p,
+        let pin = self.inner.pin.clone();
+        let proof = match self.pin_proof(&pin, &purpose).await {
+            Ok(proof) => proof,
             Err(refusal) => return refusal,
         };
-        self.counter += 1;
-        let payload = ApprovalPayload {
-            challenge: &approval.challenge.0,
-            transaction_id: &approval.transaction_id,
-            text_digest: display_text_digest(
-                &approval.service_provider,
-                &approval.reference_header,
-                &approval.reference_body,
-            ),
-            channel_binding: code,
-            authenticator_id: &self.authenticator_id,
-            counter: self.counter,
-            factor: Factor::Pin.signed(),
-            approve: true,
-        }
-        .to_bytes();
-        let mac = match key {
-            Some(k) => {
-                let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &k);
-                ring::hmac::sign(&key, &payload).as_ref().to_vec()
-            }
-            None => vec![0; 32],
-        };
-        let body = json!({
-            "transaction_id": approval.transaction_id,
-            "challenge": approval.challenge,
-            "approve": true,
-            "factor": Factor::Pin,
-            "channel_binding": code,
-            "counter": self.counter,
-            "signature": B64(sign(&self.device, &payload)),
-            "pin": { "attempt_id": attempt_id, "ke3": B64(ke3), "mac": B64(mac) },
-        });
-        self.send("POST", paths::APPROVALS_ANSWER, Some(&body))
-            .await
+        let draft = self.inner.draft_approval(approval, true, Factor::Pin, code);
+        let pin = Some(proof.wire(&draft.payload));
+        let body = self
+            .inner
+            .approval_body(approval, &draft, true, Factor::Pin, code, pin);
+        self.post(paths::APPROVALS_ANSWER, &body).await
     }
 
-    /// One wrong-PIN attempt, judged by the server inside a PIN change (as in the server's
-    /// tests): `pin/start`, then `pin/change/begin` with a KE3 that cannot verify.
+    /// One wrong-PIN attempt, judged where a new PIN is authorised: `pin/start`, then
+    /// `pin/new/authorise` with a KE3 that cannot verify.
     pub async fn wrong_pin_attempt(&self) -> (u16, Value) {
-        let (attempt_id, ke3, _) = match self.pin_proof("999999", &PinPurpose::ChangePin).await {
-            Ok(p) => p,
+        let proof = match self.pin_proof("999999", &PinPurpose::ChangePin).await {
+            Ok(proof) => proof,
             Err(refusal) => return refusal,
         };
-        let pw = PinPassword::derive(&self.pepper, &self.authenticator_id, b"000000");
-        let (request, _) = client_registration_start(&pw).unwrap();
-        let body = json!({
-            "pin": { "attempt_id": attempt_id, "ke3": B64(ke3), "mac": B64(vec![0u8; 32]) },
-            "registration_request": B64(request),
-        });
-        self.send("POST", paths::PIN_CHANGE_BEGIN, Some(&body))
-            .await
+        let body = json!({ "route": "current_pin", "pin": proof.wire(b"") });
+        self.post(paths::NEW_PIN_AUTHORISE, &body).await
     }
 }
 
@@ -355,46 +235,36 @@ impl Phone {
 pub struct RelyingParty {
     /// API key.
     pub key: String,
-    /// HTTPS client.
-    pub http: reqwest::Client,
-    /// The server.
-    pub base: String,
+    api: Api,
 }
 
 impl RelyingParty {
+    /// The relying party with `key` at the server `base` with `pin`, on its own connection.
+    pub fn new(key: String, base: &str, pin: &str) -> Self {
+        let api = Api::with_client(base, client(pin), Arc::new(SystemClock)).unwrap();
+        Self { key, api }
+    }
+
     /// Starts a code-bound, substantial login for `user_id`; returns (transaction id, code).
     pub async fn start_login(&self, user_id: &str) -> (String, String) {
-        let r = ok(call(
-            &self.http,
-            &self.base,
-            "POST",
-            paths::RP_AUTHENTICATIONS,
-            Some(&json!({
-                "user_id": user_id,
-                "reference_header": "Log på",
-                "reference_body": "Log på Skattestyrelsen",
-                "channel_binding": "code",
-                "assurance": "substantial",
-            })),
-            Some(&self.key),
-        )
-        .await);
-        (
-            r["transaction_id"].as_str().unwrap().to_owned(),
-            r["code"].as_str().unwrap().to_owned(),
-        )
+        let request = CreateAuthenticationRequest {
+            user_id: user_id.to_owned(),
+            reference_header: "Log på".to_owned(),
+            reference_body: "Log på Skattestyrelsen".to_owned(),
+            channel_binding: ChannelBindingKind::Code,
+            assurance: Assurance::Substantial,
+        };
+        let answer: CreateAuthenticationResponse = self
+            .api
+            .post(paths::RP_AUTHENTICATIONS, &request, Auth::Bearer(&self.key))
+            .await
+            .ok();
+        (answer.transaction_id, answer.code.unwrap_or_default())
     }
 
     /// The result of a login (handed out once when final).
     pub async fn result(&self, transaction_id: &str) -> Value {
-        ok(call(
-            &self.http,
-            &self.base,
-            "GET",
-            &format!("{}/{transaction_id}", paths::RP_AUTHENTICATIONS),
-            None,
-            Some(&self.key),
-        )
-        .await)
+        let path = paths::rp_authentication(transaction_id);
+        self.api.get(&path, Auth::Bearer(&self.key)).await.ok()
     }
 }

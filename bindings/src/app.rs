@@ -1,7 +1,6 @@
 //! `App`: the core's app facade as one object. Every method forwards to
 //! `mitid_core::app::App`; async ones run on the core's runtime (see `runtime`).
 
-use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,25 +9,16 @@ use mitid_core::app::{
     PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserSummary,
 };
 use mitid_core::client::ServerEndpoint;
-use mitid_core::error::MitidError as CoreError;
+use mitid_core::flows::NewPinStart;
 use mitid_protocol::clock::{Clock, SystemClock};
 
 use crate::errors::MitidError;
-use crate::flows::{ActivationFlow, ApprovalFlow, PinChangeFlow, PinResetFlow};
+use crate::flows::{ActivationFlow, ApprovalFlow, NewPinFlow};
 use crate::platform::{
     ClockAdapter, KeyStoreAdapter, PlatformBiometricPrompt, PlatformClock, PlatformKeyStore,
     PlatformSecretStore, PromptAdapter, SecretStoreAdapter,
 };
-use crate::runtime;
-
-/// Runs a core future on the core's runtime and maps its error.
-pub(crate) async fn call<T, F>(future: F) -> Result<T, MitidError>
-where
-    F: Future<Output = Result<T, CoreError>> + Send + 'static,
-    T: Send + 'static,
-{
-    Ok(runtime::run(future).await??)
-}
+use crate::runtime::call;
 
 /// The MitID app: the users on this installation, their state, and the flows.
 ///
@@ -135,14 +125,15 @@ impl App {
         Ok(ApprovalFlow::wrap(self.0.approval_flow(&local_id)?))
     }
 
-    /// Changing a user's PIN with the current PIN or biometrics.
-    pub fn pin_change_flow(&self, local_id: String) -> Result<Arc<PinChangeFlow>, MitidError> {
-        Ok(PinChangeFlow::wrap(self.0.pin_change_flow(&local_id)?))
-    }
-
-    /// A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
-    pub fn pin_reset_flow(&self, local_id: String) -> Result<Arc<PinResetFlow>, MitidError> {
-        Ok(PinResetFlow::wrap(self.0.pin_reset_flow(&local_id)?))
+    /// A new PIN for a user: `CURRENT_PIN` starts with the current PIN or biometrics
+    /// ("Change PIN code"), `TEMPORARY_PIN` with a temporary PIN ("Forgot your PIN code?",
+    /// also on a temporarily locked app).
+    pub fn new_pin_flow(
+        &self,
+        local_id: String,
+        start: NewPinStart,
+    ) -> Result<Arc<NewPinFlow>, MitidError> {
+        Ok(NewPinFlow::wrap(self.0.new_pin_flow(&local_id, start)?))
     }
 
     // ------------------------------------------------------------------ biometrics

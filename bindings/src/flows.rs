@@ -13,14 +13,11 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use mitid_core::error::MitidError as CoreError;
-use mitid_core::flows::{
-    self as core_flows, ActivationStep, ApprovalStep, PinChangeStep, PinResetStep,
-};
+use mitid_core::flows::{self as core_flows, ActivationStep, ApprovalStep, NewPinStep};
 use tokio::sync::watch;
 
-use crate::app::call;
 use crate::errors::MitidError;
-use crate::runtime;
+use crate::runtime::{self, call};
 
 // ------------------------------------------------------------------ activation
 
@@ -297,23 +294,24 @@ impl ApprovalWait {
     }
 }
 
-// ------------------------------------------------------------------ PIN change
+// ------------------------------------------------------------------ new PIN
 
-/// Changing the PIN with the current PIN or biometrics. Create it with
-/// `App.pinChangeFlow(localId)`.
+/// A new PIN: the first step authorises it (the current PIN or biometrics, or a temporary
+/// PIN), then the new PIN twice, biometrics? and done. Create it with
+/// `App.newPinFlow(localId, start)`.
 #[derive(Debug, uniffi::Object)]
-pub struct PinChangeFlow(Arc<core_flows::PinChangeFlow>);
+pub struct NewPinFlow(Arc<core_flows::NewPinFlow>);
 
-impl PinChangeFlow {
-    pub(crate) fn wrap(flow: core_flows::PinChangeFlow) -> Arc<Self> {
+impl NewPinFlow {
+    pub(crate) fn wrap(flow: core_flows::NewPinFlow) -> Arc<Self> {
         Arc::new(Self(Arc::new(flow)))
     }
 }
 
 #[uniffi::export]
-impl PinChangeFlow {
+impl NewPinFlow {
     /// The current screen.
-    pub fn step(&self) -> PinChangeStep {
+    pub fn step(&self) -> NewPinStep {
         self.0.step()
     }
 
@@ -322,94 +320,44 @@ impl PinChangeFlow {
         self.0.last_error().map(MitidError::from)
     }
 
-    /// The current PIN (checked by the server together with the new PIN's registration).
-    pub async fn submit_current_pin(&self, pin: String) -> Result<PinChangeStep, MitidError> {
+    /// The current PIN: the server checks it now.
+    pub async fn submit_current_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.submit_current_pin(pin).await }).await
     }
 
-    /// Biometrics instead of the current PIN (the prompt is shown when the change is sent).
-    pub async fn use_biometrics(&self) -> Result<PinChangeStep, MitidError> {
+    /// Biometrics instead of the current PIN (the prompt is shown now).
+    pub async fn use_biometrics(&self) -> Result<NewPinStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.use_biometrics().await }).await
     }
 
-    /// The new PIN, first entry.
-    pub async fn submit_new_pin(&self, pin: String) -> Result<PinChangeStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move { flow.submit_new_pin(pin).await }).await
-    }
-
-    /// The new PIN, repeated: then the change is sent.
-    pub async fn submit_repeat_pin(&self, pin: String) -> Result<PinChangeStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move { flow.submit_repeat_pin(pin).await }).await
-    }
-
-    /// After `Interrupted`: finishes or re-sends the interrupted change.
-    pub async fn retry(&self) -> Result<PinChangeStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move { flow.retry().await }).await
-    }
-
-    /// Biometrics yes or no after the change.
-    pub async fn choose_biometrics(&self, enable: bool) -> Result<PinChangeStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move { flow.choose_biometrics(enable).await }).await
-    }
-}
-
-// ------------------------------------------------------------------ PIN reset
-
-/// A new PIN with a temporary PIN ("Forgot your PIN code?", or after a temporary lock).
-/// Create it with `App.pinResetFlow(localId)`.
-#[derive(Debug, uniffi::Object)]
-pub struct PinResetFlow(Arc<core_flows::PinResetFlow>);
-
-impl PinResetFlow {
-    pub(crate) fn wrap(flow: core_flows::PinResetFlow) -> Arc<Self> {
-        Arc::new(Self(Arc::new(flow)))
-    }
-}
-
-#[uniffi::export]
-impl PinResetFlow {
-    /// The current screen.
-    pub fn step(&self) -> PinResetStep {
-        self.0.step()
-    }
-
-    /// The error shown on the current screen, if any.
-    pub fn last_error(&self) -> Option<MitidError> {
-        self.0.last_error().map(MitidError::from)
-    }
-
-    /// The 8-digit temporary PIN.
-    pub async fn submit_temporary_pin(&self, code: String) -> Result<PinResetStep, MitidError> {
+    /// The 8-digit temporary PIN: the server checks it now.
+    pub async fn submit_temporary_pin(&self, code: String) -> Result<NewPinStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.submit_temporary_pin(code).await }).await
     }
 
     /// The new PIN, first entry.
-    pub async fn submit_new_pin(&self, pin: String) -> Result<PinResetStep, MitidError> {
+    pub async fn submit_new_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.submit_new_pin(pin).await }).await
     }
 
-    /// The new PIN, repeated: then the reset is sent.
-    pub async fn submit_repeat_pin(&self, pin: String) -> Result<PinResetStep, MitidError> {
+    /// The new PIN, repeated: then it is registered.
+    pub async fn submit_repeat_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.submit_repeat_pin(pin).await }).await
     }
 
-    /// After `Interrupted`: finishes or re-sends the interrupted reset.
-    pub async fn retry(&self) -> Result<PinResetStep, MitidError> {
+    /// After `Interrupted`: finishes or re-sends the interrupted registration.
+    pub async fn retry(&self) -> Result<NewPinStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.retry().await }).await
     }
 
-    /// Biometrics yes or no after the reset.
-    pub async fn choose_biometrics(&self, enable: bool) -> Result<PinResetStep, MitidError> {
+    /// Biometrics yes or no after the new PIN.
+    pub async fn choose_biometrics(&self, enable: bool) -> Result<NewPinStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.choose_biometrics(enable).await }).await
     }

@@ -12,7 +12,10 @@
 use std::future::Future;
 use std::sync::OnceLock;
 
+use mitid_core::error::MitidError as CoreError;
 use tokio::runtime::{Builder, Runtime};
+
+use crate::errors::MitidError;
 
 static RUNTIME: OnceLock<Option<Runtime>> = OnceLock::new();
 
@@ -54,6 +57,28 @@ where
         .spawn(future)
         .await
         .map_err(|_| TaskFailure::Panicked)
+}
+
+/// Runs a core future on the core's runtime and maps its error.
+pub(crate) async fn call<T, F>(future: F) -> Result<T, MitidError>
+where
+    F: Future<Output = Result<T, CoreError>> + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(run(future).await??)
+}
+
+/// A task of the core that did not deliver its result is a bug, reported as `internal_*`.
+impl From<TaskFailure> for MitidError {
+    fn from(failure: TaskFailure) -> Self {
+        let detail = match failure {
+            TaskFailure::NoRuntime => "runtime_unavailable",
+            TaskFailure::Panicked => "panic",
+        };
+        Self::Internal {
+            detail: detail.to_owned(),
+        }
+    }
 }
 
 /// Starts `future` on the core's runtime without waiting for it.
@@ -108,6 +133,18 @@ mod tests {
             }
         });
         assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok(()));
+    }
+
+    #[test]
+    fn task_failures_are_internal_errors() {
+        assert_eq!(
+            MitidError::from(TaskFailure::Panicked).code(),
+            "internal_panic"
+        );
+        assert_eq!(
+            MitidError::from(TaskFailure::NoRuntime).code(),
+            "internal_runtime_unavailable"
+        );
     }
 
     #[test]

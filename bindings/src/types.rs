@@ -14,8 +14,8 @@ use mitid_core::app::{
 use mitid_core::biometrics::BiometricOutcome;
 use mitid_core::client::ServerEndpoint;
 use mitid_core::flows::{
-    ActivationStep, ApprovalFactor, ApprovalOutcome, ApprovalRequest, ApprovalStep, PinChangeStep,
-    PinResetStep,
+    ActivationStep, ApprovalFactor, ApprovalOutcome, ApprovalRequest, ApprovalStep, NewPinStart,
+    NewPinStep,
 };
 use mitid_core::pin::{Language, PinRejection};
 use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, ChannelBindingKind, LockReason};
@@ -74,8 +74,8 @@ pub enum BiometricOutcome {
 pub struct ServerEndpoint {
     /// Base URL, `https://host:port` (no path).
     pub base_url: String,
-    /// Accepted `sha256/<base64>` public-key pins: the current key and at least one backup.
-    pub pins: Vec<String>,
+    /// Accepted `sha256/<base64>` key pins: the current key and at least one backup.
+    pub key_pins: Vec<String>,
 }
 
 // ------------------------------------------------------------------ protocol enums
@@ -344,7 +344,7 @@ pub enum ActivationStep {
         biometrics_turned_off_for: Vec<String>,
     },
     /// The activation cannot continue (`lastError()` says why); start anew.
-    Failed,
+    Ended,
 }
 
 /// A request waiting for the citizen, as the app shows it.
@@ -416,14 +416,25 @@ pub enum ApprovalStep {
     Ended,
 }
 
-/// The screens of a PIN change.
+/// How a new-PIN flow starts.
 #[uniffi::remote(Enum)]
-pub enum PinChangeStep {
+pub enum NewPinStart {
+    /// "Change PIN code": the current PIN, or biometrics where offered.
+    CurrentPin,
+    /// "Forgot your PIN code?" (or a temporarily locked app): a temporary PIN.
+    TemporaryPin,
+}
+
+/// The screens of a new PIN.
+#[uniffi::remote(Enum)]
+pub enum NewPinStep {
     /// Enter the current PIN, or use biometrics when offered.
     EnterCurrentPin {
         /// Whether "use biometrics" is offered.
         biometrics_offered: bool,
     },
+    /// Enter the 8-digit temporary PIN from the SMS.
+    EnterTemporaryPin,
     /// Choose the new 6-digit PIN.
     ChooseNewPin,
     /// Repeat the new PIN.
@@ -436,30 +447,8 @@ pub enum PinChangeStep {
         /// Whether biometrics are on now.
         currently_enabled: bool,
     },
-    /// The PIN is changed.
+    /// The new PIN is in force (after a temporary PIN, a temporary lock is lifted).
     Done,
-    /// The change cannot continue (`lastError()` says why).
-    Ended,
-}
-
-/// The screens of a PIN reset with a temporary PIN.
-#[uniffi::remote(Enum)]
-pub enum PinResetStep {
-    /// Enter the 8-digit temporary PIN from the SMS.
-    EnterTemporaryPin,
-    /// Choose the new 6-digit PIN.
-    ChooseNewPin,
-    /// Repeat the new PIN.
-    RepeatNewPin,
-    /// The server could not be reached: call `retry()`.
-    Interrupted,
-    /// Approve with biometrics from now on? (Only with one user on the app.)
-    ChooseBiometrics {
-        /// Whether biometrics are on now.
-        currently_enabled: bool,
-    },
-    /// The new PIN is in force (and a temporary lock is lifted).
-    Done,
-    /// The reset cannot continue (`lastError()` says why).
+    /// The flow cannot continue (`lastError()` says why).
     Ended,
 }

@@ -165,7 +165,7 @@ impl UserSecrets {
             return Ok(Self::default());
         };
         Self::decode(&bytes).ok_or(MitidError::KeyStore {
-            code: KeyStoreError::StorageCorrupt.code().to_owned(),
+            detail: KeyStoreError::StorageCorrupt.code().to_owned(),
         })
     }
 

@@ -9,7 +9,10 @@
 //! - [`device`]: the request signer, the PIN peppers and injected randomness;
 //! - [`biometrics`]: the platform's biometric prompt;
 //! - [`flows`]: the citizen flows as state machines, started from the [`app::App`] facade;
-//! - [`error`]: [`error::MitidError`], the one error type of the app.
+//! - [`error`]: [`error::MitidError`], the one error type of the app;
+//! - `texts`: every text shown to the citizen, in Danish and English;
+//! - [`views`]: what the screens show (users, the home screen, reports), plain data below
+//!   the flows and the facade.
 
 pub mod app;
 pub mod biometrics;
@@ -20,4 +23,6 @@ pub mod flows;
 pub mod keystore;
 pub mod pin;
 pub mod store;
+pub(crate) mod texts;
 pub mod users;
+pub mod views;

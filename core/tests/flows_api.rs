@@ -10,8 +10,7 @@ use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::ServerEndpoint;
 use mitid_core::error::MitidError;
 use mitid_core::flows::{
-    ActivationFlow, ActivationStep, ApprovalFlow, ApprovalStep, PinChangeFlow, PinChangeStep,
-    PinResetFlow, PinResetStep,
+    ActivationFlow, ActivationStep, ApprovalFlow, ApprovalStep, NewPinFlow, NewPinStart, NewPinStep,
 };
 use mitid_core::keystore::SoftwareKeyStore;
 use mitid_core::pin::Language;
@@ -25,15 +24,13 @@ fn objects_are_send_and_sync() {
     send_sync::<App>();
     send_sync::<ActivationFlow>();
     send_sync::<ApprovalFlow>();
-    send_sync::<PinChangeFlow>();
-    send_sync::<PinResetFlow>();
+    send_sync::<NewPinFlow>();
     send_sync::<MitidError>();
     send_sync::<Home>();
     send_sync::<UserSummary>();
     send_sync::<ActivationStep>();
     send_sync::<ApprovalStep>();
-    send_sync::<PinChangeStep>();
-    send_sync::<PinResetStep>();
+    send_sync::<NewPinStep>();
 }
 
 #[test]
@@ -47,9 +44,9 @@ fn futures_are_send_and_the_app_opens_offline() {
         Arc::new(SoftwarePrompt),
         ServerEndpoint {
             base_url: "https://127.0.0.1:9".into(),
-            pins: vec![
-                mitid_protocol::tls_pin::pin_of_spki(b"key"),
-                mitid_protocol::tls_pin::pin_of_spki(b"backup key"),
+            key_pins: vec![
+                mitid_protocol::key_pin::key_pin_of_spki(b"key"),
+                mitid_protocol::key_pin::key_pin_of_spki(b"backup key"),
             ],
         },
         Arc::new(FakeClock::new(1_700_000_000)),
@@ -76,7 +73,9 @@ fn futures_are_send_and_the_app_opens_offline() {
         error.message(Language::Danish),
         error.message(Language::English)
     );
-    assert!(app.pin_change_flow(&"ab".repeat(16)).is_err());
+    assert!(app
+        .new_pin_flow(&"ab".repeat(16), NewPinStart::CurrentPin)
+        .is_err());
 }
 
 #[test]
@@ -90,7 +89,7 @@ fn a_non_https_server_is_refused_at_open() {
         Arc::new(SoftwarePrompt),
         ServerEndpoint {
             base_url: "http://127.0.0.1:9".into(),
-            pins: vec![mitid_protocol::tls_pin::pin_of_spki(b"key")],
+            key_pins: vec![mitid_protocol::key_pin::key_pin_of_spki(b"key")],
         },
         Arc::new(FakeClock::new(0)),
     )
@@ -103,7 +102,7 @@ fn a_single_key_pin_is_refused_at_open() {
     // The design needs a backup pin: with one, a lost server key strands every app.
     let dir = tempfile::tempdir().unwrap();
     let keys = SoftwareKeyStore::in_memory().unwrap();
-    let pin = mitid_protocol::tls_pin::pin_of_spki(b"key");
+    let pin = mitid_protocol::key_pin::key_pin_of_spki(b"key");
     let error = App::open(
         dir.path(),
         Arc::new(keys.clone()),
@@ -111,7 +110,7 @@ fn a_single_key_pin_is_refused_at_open() {
         Arc::new(SoftwarePrompt),
         ServerEndpoint {
             base_url: "https://127.0.0.1:9".into(),
-            pins: vec![pin.clone(), pin],
+            key_pins: vec![pin.clone(), pin],
         },
         Arc::new(FakeClock::new(0)),
     )

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use mitid_core::client::{ClientError, ClientTuning, HttpClient, Request, ServerEndpoint};
 use mitid_protocol::clock::SystemClock;
-use mitid_protocol::tls_pin::pin_of_spki;
+use mitid_protocol::key_pin::key_pin_of_spki;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::{ProtocolVersion, SupportedProtocolVersion};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -33,9 +33,12 @@ fn tuning() -> ClientTuning {
 
 /// A client pinning `pins` plus a backup pin (every app carries one).
 fn client(base_url: String, mut pins: Vec<String>) -> HttpClient {
-    pins.push(pin_of_spki(b"backup key held offline"));
+    pins.push(key_pin_of_spki(b"backup key held offline"));
     HttpClient::new(
-        &ServerEndpoint { base_url, pins },
+        &ServerEndpoint {
+            base_url,
+            key_pins: pins,
+        },
         tuning(),
         Arc::new(SystemClock),
     )
@@ -53,7 +56,7 @@ fn identity() -> (rcgen::KeyPair, CertificateDer<'static>, String) {
         .unwrap()
         .self_signed(&key)
         .unwrap();
-    let pin = pin_of_spki(&rcgen::PublicKeyData::subject_public_key_info(&key));
+    let pin = key_pin_of_spki(&rcgen::PublicKeyData::subject_public_key_info(&key));
     (key, CertificateDer::from(cert.der().to_vec()), pin)
 }
 
@@ -123,13 +126,16 @@ async fn tls_server(
 async fn only_a_pinned_key_is_trusted_and_nothing_is_sent_to_another() {
     let (base, pin, seen) = tls_server(&[&rustls::version::TLS13, &rustls::version::TLS12]).await;
     let (_, _, other_pin) = identity();
-    let (_, _, backup_pin) = identity();
+    let (_, _, backup_key_pin) = identity();
 
     // A valid TLS server whose key is not pinned: refused as a pin mismatch, no request.
-    let wrong = client(base.clone(), vec![other_pin.clone(), backup_pin.clone()]);
+    let wrong = client(
+        base.clone(),
+        vec![other_pin.clone(), backup_key_pin.clone()],
+    );
     let error = get(&wrong).await.unwrap_err();
-    assert!(matches!(error, ClientError::PinMismatch), "{error:?}");
-    assert_eq!(error.code(), "server_pin_mismatch");
+    assert!(matches!(error, ClientError::KeyPinMismatch), "{error:?}");
+    assert_eq!(error.code(), "server_key_pin_mismatch");
     assert!(!error.is_retryable(), "a mismatch is not retried");
     // The server task records the aborted handshake on its own time (bounded wait).
     for _ in 0..200 {
@@ -164,7 +170,7 @@ async fn only_a_pinned_key_is_trusted_and_nothing_is_sent_to_another() {
         let built = HttpClient::new(
             &ServerEndpoint {
                 base_url: url,
-                pins,
+                key_pins: pins,
             },
             tuning(),
             Arc::new(SystemClock),
@@ -272,7 +278,7 @@ async fn the_client_offers_only_tls_1_2_and_1_3_and_refuses_tls_1_0_and_1_1() {
     ];
     for (name, version) in [("TLS 1.0", 0x0301u16), ("TLS 1.1", 0x0302)] {
         let (base, server) = raw_server(server_hello(version)).await;
-        let c = client(base, vec![pin_of_spki(b"any key")]);
+        let c = client(base, vec![key_pin_of_spki(b"any key")]);
         let error = get(&c).await.unwrap_err();
         assert!(
             matches!(error, ClientError::Unreachable),
@@ -303,7 +309,7 @@ async fn the_client_offers_only_tls_1_2_and_1_3_and_refuses_tls_1_0_and_1_1() {
 #[tokio::test]
 async fn a_plain_http_server_on_the_https_url_gets_no_request() {
     let (base, server) = raw_server(ANSWER.to_vec()).await;
-    let c = client(base, vec![pin_of_spki(b"any key")]);
+    let c = client(base, vec![key_pin_of_spki(b"any key")]);
     let error = get(&c).await.unwrap_err();
     assert!(matches!(error, ClientError::Unreachable), "{error:?}");
     let (first, rest) = server.await.unwrap();

@@ -3,7 +3,7 @@
 use clap::Args;
 use mitid_core::client::ServerEndpoint;
 
-/// The server's address and its public-key pins (as `mitid server` prints them).
+/// The server's address and its key pins (as `mitid server` prints them).
 #[derive(Debug, Clone, Args)]
 pub struct ServerOptions {
     /// The server's base URL, e.g. `https://127.0.0.1:8443`.
@@ -13,13 +13,13 @@ pub struct ServerOptions {
     /// The SHA-256 pin of the server's TLS public key; repeat (or separate with commas) to
     /// add a backup pin. Nothing is sent to a server whose key matches none.
     #[arg(
-        long = "pin",
-        env = "MITID_SERVER_PIN",
+        long = "key-pin",
+        env = "MITID_SERVER_KEY_PIN",
         value_name = "sha256/…",
         value_delimiter = ',',
         required = true
     )]
-    pub pins: Vec<String>,
+    pub key_pins: Vec<String>,
 }
 
 impl ServerOptions {
@@ -27,7 +27,7 @@ impl ServerOptions {
     pub fn endpoint(&self) -> ServerEndpoint {
         ServerEndpoint {
             base_url: self.url.trim_end_matches('/').to_owned(),
-            pins: self.pins.clone(),
+            key_pins: self.key_pins.clone(),
         }
     }
 }

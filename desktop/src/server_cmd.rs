@@ -76,7 +76,7 @@ async fn serve(args: ServerArgs) -> Result<(), CliError> {
     let bootstrap = bootstrap_admin(&server, &args.data_dir).await?;
 
     println!("MitID server listening on {}", server.base_url());
-    println!("TLS public-key pin: {}", server.spki_pin);
+    println!("TLS key pin: {}", server.spki_pin);
     println!("Data directory: {}", args.data_dir.display());
     match bootstrap {
         Bootstrap::Created(path) => println!(
@@ -92,7 +92,7 @@ async fn serve(args: ServerArgs) -> Result<(), CliError> {
     println!();
     println!("Talk to it with:");
     println!(
-        "  export MITID_SERVER={} MITID_SERVER_PIN={}",
+        "  export MITID_SERVER={} MITID_SERVER_KEY_PIN={}",
         server.base_url(),
         server.spki_pin
     );

@@ -9,7 +9,7 @@ fn demo(args: &[&str]) -> Output {
         .args(args)
         // The demo must not need the OS keyring or any configuration.
         .env_remove("MITID_SERVER")
-        .env_remove("MITID_SERVER_PIN")
+        .env_remove("MITID_SERVER_KEY_PIN")
         .output()
     {
         Ok(output) => output,

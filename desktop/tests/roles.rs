@@ -62,7 +62,7 @@ impl Env {
         });
         let mut env = Self {
             url: server.base_url(),
-            pin: server.app_pins().join(","),
+            pin: server.app_key_pins().join(","),
             server: Some(server),
             runtime,
             sms,
@@ -91,7 +91,9 @@ impl Env {
 
     /// `mitid admin staff …` as `name` (with its session).
     fn staff(&self, name: &str, args: &[&str]) -> String {
-        let mut full = vec!["admin", "staff", "--token", &self.tokens[name]];
+        // `--token=…` in one word: a token may start with `-` (base64url).
+        let token = format!("--token={}", self.tokens[name]);
+        let mut full = vec!["admin", "staff", token.as_str()];
         full.extend_from_slice(args);
         self.ok(&full, &[])
     }
@@ -105,7 +107,7 @@ impl Env {
         command
             .args(args)
             .env("MITID_SERVER", &self.url)
-            .env("MITID_SERVER_PIN", &self.pin)
+            .env("MITID_SERVER_KEY_PIN", &self.pin)
             .env("MITID_APP_HOME", self.home())
             // Test machines have no kernel session keyring: keep the wrapping key in a file.
             .env("MITID_APP_KEY_STORAGE", "file")
@@ -456,16 +458,24 @@ fn every_role_over_https_from_activation_to_self_service() {
 fn a_server_key_that_is_not_pinned_is_refused_before_anything_is_sent() {
     let env = Env::start();
     let wrong = [b"a key".as_slice(), b"its backup"]
-        .map(mitid_protocol::tls_pin::pin_of_spki)
+        .map(mitid_protocol::key_pin::key_pin_of_spki)
         .join(",");
     let wrong = wrong.as_str();
     let output = env.run(
-        &["admin", "--pin", wrong, "staff", "--as", "admin", "login"],
+        &[
+            "admin",
+            "--key-pin",
+            wrong,
+            "staff",
+            "--as",
+            "admin",
+            "login",
+        ],
         &[PASSWORD, "000000"],
     );
     assert_eq!(output.status.code(), Some(1));
     let errors = String::from_utf8_lossy(&output.stderr);
-    assert!(errors.contains("[server_pin_mismatch]"), "{errors}");
+    assert!(errors.contains("[server_key_pin_mismatch]"), "{errors}");
     assert!(output.stdout.is_empty());
 }
 

@@ -14,7 +14,7 @@ use mitid_core::users::{validate_authenticator_id, LocalUserId, MAX_AUTHENTICATO
 use mitid_fuzz::text;
 use mitid_protocol::b64::B64;
 use mitid_protocol::channel_binding::{parse_code, QrToken};
-use mitid_protocol::tls_pin::is_valid_pin;
+use mitid_protocol::key_pin::is_valid_pin;
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::PinPurposeKind;
 use mitid_protocol::wire::{

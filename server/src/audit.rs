@@ -1,6 +1,9 @@
 //! The audit log: every security event, appended inside the transaction that made it
 //! happen (so the log and the state never disagree). Never a secret: callers pass ids,
 //! states and counts only.
+//!
+//! An entry is built from its [`Event`] and [`Actor`], then its subject and detail:
+//! `audit::entry(Event::PinChanged, &actor).person(&p.id).authenticator(&a.id).record(state, tx)`.
 
 use serde_json::Value;
 
@@ -44,24 +47,202 @@ impl Actor {
     }
 }
 
-/// Appends one event.
-pub fn record(
-    state: &AppState,
-    tx: &mut dyn Tx,
-    actor: &Actor,
-    event: &str,
-    person_id: Option<&str>,
-    authenticator_id: Option<&str>,
+/// Defines [`Event`] with its stored names.
+macro_rules! events {
+    ($($(#[$doc:meta])* $variant:ident => $name:literal,)+) => {
+        /// What happened (the audit log's `event` column).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Event {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl Event {
+            /// The stored name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+        }
+    };
+}
+
+events! {
+    /// The registry created a person.
+    PersonCreated => "person_created",
+    /// Staff looked at a person's record.
+    PersonViewed => "person_viewed",
+    /// The registry changed a mobile number or e-mail address.
+    ContactChanged => "contact_changed",
+    /// An app activation passed its activation code.
+    ActivationStarted => "activation_started",
+    /// An activation code was refused.
+    ActivationCodeRefused => "activation_code_refused",
+    /// An activation's temporary PIN was accepted.
+    TemporaryPinAccepted => "temporary_pin_accepted",
+    /// A temporary PIN was refused.
+    TemporaryPinRefused => "temporary_pin_refused",
+    /// A temporary PIN entry was counted on the app (before its check).
+    TemporaryPinEntryCounted => "temporary_pin_entry_counted",
+    /// A new app was activated.
+    AppActivated => "app_activated",
+    /// A PIN proof was started (counted).
+    PinAttemptStarted => "pin_attempt_started",
+    /// A PIN proof was accepted.
+    PinProofAccepted => "pin_proof_accepted",
+    /// A PIN proof was refused.
+    PinProofRefused => "pin_proof_refused",
+    /// A biometric proof was accepted.
+    BiometricProofAccepted => "biometric_proof_accepted",
+    /// A biometric proof was refused.
+    BiometricProofRefused => "biometric_proof_refused",
+    /// A new PIN was authorised (a ticket issued).
+    NewPinAuthorised => "new_pin_authorised",
+    /// The PIN was changed (current PIN or biometrics).
+    PinChanged => "pin_changed",
+    /// The PIN was reset with a temporary PIN.
+    PinReset => "pin_reset",
+    /// An app was blocked for good after too many wrong PINs.
+    AppPermanentlyBlocked => "app_permanently_blocked",
+    /// Biometric approvals were turned on.
+    BiometricsEnabled => "biometrics_enabled",
+    /// Biometric approvals were turned off.
+    BiometricsDisabled => "biometrics_disabled",
+    /// A relying party (or self-service) started a transaction.
+    TransactionCreated => "transaction_created",
+    /// The citizen approved.
+    TransactionApproved => "transaction_approved",
+    /// The citizen rejected.
+    TransactionRejected => "transaction_rejected",
+    /// An answer was refused (wrong PIN, code, signature…).
+    TransactionAnswerRefused => "transaction_answer_refused",
+    /// The relying party fetched a final result.
+    TransactionResultFetched => "transaction_result_fetched",
+    /// A self-service session began.
+    CitizenLogin => "citizen_login",
+    /// A password log-in succeeded.
+    PasswordLogin => "password_login",
+    /// A password was refused.
+    PasswordRefused => "password_refused",
+    /// A code-display code was refused.
+    CodeRefused => "code_refused",
+    /// A password was set.
+    PasswordSet => "password_set",
+    /// Access to change the password was requested.
+    PasswordAccessRequested => "password_access_requested",
+    /// Access to change the password opened.
+    PasswordAccessOpened => "password_access_opened",
+    /// Access to change profile information was requested.
+    ProfileChangeRequested => "profile_change_requested",
+    /// The user ID changed (detail: old and new).
+    UserIdChanged => "user_id_changed",
+    /// Support told an identified caller their user ID.
+    UserIdLookedUp => "user_id_looked_up",
+    /// A temporary PIN was issued.
+    TemporaryPinIssued => "temporary_pin_issued",
+    /// An activation code was issued.
+    ActivationCodeIssued => "activation_code_issued",
+    /// An authenticator was blocked.
+    AuthenticatorBlocked => "authenticator_blocked",
+    /// A block of an authenticator was lifted.
+    AuthenticatorUnblocked => "authenticator_unblocked",
+    /// The whole MitID was blocked.
+    MitidBlocked => "mitid_blocked",
+    /// The block of the whole MitID was lifted.
+    MitidUnblocked => "mitid_unblocked",
+    /// Staff added a code display, audio code reader or chip.
+    AuthenticatorAdded => "authenticator_added",
+    /// A permanently blocked chip's old security element was deleted.
+    ChipSecurityElementDeleted => "chip_security_element_deleted",
+    /// A caller was identified.
+    Identified => "identified",
+    /// An identification failed.
+    IdentificationFailed => "identification_failed",
+    /// Staff listed outbox metadata.
+    OutboxListed => "outbox_listed",
+    /// A staff member logged in.
+    StaffLogin => "staff_login",
+    /// A staff log-in failed (known user name).
+    StaffLoginFailed => "staff_login_failed",
+    /// Staff log-ins with unknown user names began this hour (counted, not logged each).
+    StaffLoginUnknownUsers => "staff_login_unknown_users",
+    /// A staff member logged out.
+    StaffLogout => "staff_logout",
+    /// A staff account was created.
+    StaffCreated => "staff_created",
+    /// An administrator disabled, enabled or ended the sessions of a staff account.
+    StaffAccountChanged => "staff_account_changed",
+    /// A relying party was registered.
+    RelyingPartyCreated => "relying_party_created",
+}
+
+/// An audit entry being built.
+#[derive(Debug)]
+#[must_use = "an entry is written only by `record`"]
+pub struct Entry<'a> {
+    event: Event,
+    actor: &'a Actor,
+    person_id: Option<&'a str>,
+    authenticator_id: Option<&'a str>,
     detail: Value,
-) -> ApiResult<()> {
-    tx.append_audit(&AuditRecord {
-        seq: 0,
-        at: state.clock.now(),
-        actor: actor.label(),
-        event: event.to_owned(),
-        person_id: person_id.map(str::to_owned),
-        authenticator_id: authenticator_id.map(str::to_owned),
-        detail,
-    })?;
-    Ok(())
+}
+
+/// Starts an entry: `event`, done by `actor`.
+pub fn entry(event: Event, actor: &Actor) -> Entry<'_> {
+    Entry {
+        event,
+        actor,
+        person_id: None,
+        authenticator_id: None,
+        detail: Value::Null,
+    }
+}
+
+impl<'a> Entry<'a> {
+    /// About this person.
+    pub fn person(mut self, id: &'a str) -> Self {
+        self.person_id = Some(id);
+        self
+    }
+
+    /// About this person, when there is one.
+    pub fn maybe_person(mut self, id: Option<&'a str>) -> Self {
+        self.person_id = id;
+        self
+    }
+
+    /// About this authenticator.
+    pub fn authenticator(mut self, id: &'a str) -> Self {
+        self.authenticator_id = Some(id);
+        self
+    }
+
+    /// About this authenticator, when there is one.
+    pub fn maybe_authenticator(mut self, id: Option<&'a str>) -> Self {
+        self.authenticator_id = id;
+        self
+    }
+
+    /// Secret-free detail (ids, states, counts).
+    pub fn detail(mut self, detail: Value) -> Self {
+        self.detail = detail;
+        self
+    }
+
+    /// Appends the entry inside `tx`.
+    pub fn record(self, state: &AppState, tx: &mut dyn Tx) -> ApiResult<()> {
+        tx.append_audit(&AuditRecord {
+            seq: 0,
+            at: state.clock.now(),
+            actor: self.actor.label(),
+            event: self.event.as_str().to_owned(),
+            person_id: self.person_id.map(str::to_owned),
+            authenticator_id: self.authenticator_id.map(str::to_owned),
+            detail: match self.detail {
+                Value::Null => Value::Object(Default::default()),
+                other => other,
+            },
+        })?;
+        Ok(())
+    }
 }

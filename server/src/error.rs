@@ -43,6 +43,58 @@ pub enum ApiError {
 /// Result of request handling.
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// What a rule decided when the deciding itself changed state that must be committed either
+/// way (a counted attempt, a used-up code or challenge). An `ApiResult<Verdict<T>>` keeps the
+/// two apart: the outer error is a failure of the storage (nothing is committed), a refusal
+/// is the rule's answer (its changes are committed, then it is returned).
+#[derive(Debug)]
+#[must_use]
+pub enum Verdict<T> {
+    /// The rule allows it.
+    Granted(T),
+    /// The rule refuses it; commit, then answer with the error.
+    Refused(ApiError),
+}
+
+impl<T> Verdict<T> {
+    /// As a plain result (the refusal as the error).
+    pub fn into_result(self) -> Result<T, ApiError> {
+        match self {
+            Self::Granted(v) => Ok(v),
+            Self::Refused(e) => Err(e),
+        }
+    }
+
+    /// Whether the rule allowed it.
+    pub fn is_granted(&self) -> bool {
+        matches!(self, Self::Granted(_))
+    }
+}
+
+impl<T> From<Result<T, ApiError>> for Verdict<T> {
+    fn from(r: Result<T, ApiError>) -> Self {
+        match r {
+            Ok(v) => Self::Granted(v),
+            Err(e) => Self::Refused(e),
+        }
+    }
+}
+
+/// The value of a granted [`Verdict`]; for a refusal, commits `$tx` (the refusal's own
+/// changes) and returns the refusal from the enclosing function.
+macro_rules! granted {
+    ($verdict:expr, $tx:expr) => {
+        match $verdict {
+            $crate::error::Verdict::Granted(v) => v,
+            $crate::error::Verdict::Refused(e) => {
+                $tx.commit()?;
+                return Err(e);
+            }
+        }
+    };
+}
+pub(crate) use granted;
+
 impl ApiError {
     /// A refusal with a code and message.
     pub fn refuse(code: ErrorCode, message: &'static str) -> Self {

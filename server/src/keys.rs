@@ -4,6 +4,7 @@
 use std::fs;
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::ServerKeys;
@@ -34,8 +35,8 @@ pub struct ServerSecrets {
     pub opaque: ServerKeys,
     /// Keyed hashing of codes.
     pub codes: CodeHasher,
-    /// Sealing of stored secrets.
-    pub sealer: Sealer,
+    /// Sealing of stored secrets (shared with the outbox).
+    pub sealer: Arc<Sealer>,
 }
 
 impl std::fmt::Debug for ServerSecrets {
@@ -86,7 +87,7 @@ impl ServerSecrets {
         Ok(Self {
             opaque: ServerKeys::from_bytes(&file.opaque.0).map_err(|_| KeyFileError::Corrupt)?,
             codes: CodeHasher::new(&file.code_key.0),
-            sealer: Sealer::new(&file.sealing_key.0).map_err(|_| KeyFileError::Corrupt)?,
+            sealer: Arc::new(Sealer::new(&file.sealing_key.0).map_err(|_| KeyFileError::Corrupt)?),
         })
     }
 }

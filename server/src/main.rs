@@ -35,13 +35,13 @@ enum Command {
         key: Option<PathBuf>,
         /// The backup key's pin (`sha256/…`), when the backup key is kept offline.
         #[arg(long)]
-        backup_pin: Option<String>,
+        backup_key_pin: Option<String>,
         /// Requests per minute from one address to the anonymous log-in and code endpoints
         /// (behind a proxy every client shares its address: limit at the proxy and raise this).
         #[arg(long, value_name = "N")]
         anonymous_requests_per_minute: Option<u32>,
     },
-    /// Print the TLS public-key pins the app must pin: the current key's, then the backup
+    /// Print the TLS key pins the app must pin: the current key's, then the backup
     /// key's (creating the certificate and backup key if needed).
     Pin {
         /// Certificate chain (PEM); without it the data directory's generated one is used.
@@ -52,7 +52,7 @@ enum Command {
         key: Option<PathBuf>,
         /// The backup key's pin, when the backup key is kept offline.
         #[arg(long)]
-        backup_pin: Option<String>,
+        backup_key_pin: Option<String>,
     },
     /// Create a staff account; the password is read from the environment variable
     /// MITID_STAFF_PASSWORD or, without it, from the first line of standard input.
@@ -108,7 +108,7 @@ fn main() -> ExitCode {
         listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
         cert: None,
         key: None,
-        backup_pin: None,
+        backup_key_pin: None,
         anonymous_requests_per_minute: None,
     });
     match command {
@@ -116,13 +116,13 @@ fn main() -> ExitCode {
             listen,
             cert,
             key,
-            backup_pin,
+            backup_key_pin,
             anonymous_requests_per_minute,
         } => {
             let mut config = ServerConfig::new(cli.data_dir);
             config.listen = listen;
             config.tls_files = cert.zip(key).map(|(cert, key)| TlsFiles { cert, key });
-            config.backup_pin = backup_pin;
+            config.backup_key_pin = backup_key_pin;
             if let Some(n) = anonymous_requests_per_minute {
                 config.policy.anonymous_requests_per_source_per_minute = n;
             }
@@ -131,17 +131,18 @@ fn main() -> ExitCode {
         Command::Pin {
             cert,
             key,
-            backup_pin,
+            backup_key_pin,
         } => {
             let files = cert.zip(key).map(|(cert, key)| TlsFiles { cert, key });
             if let Err(e) = std::fs::create_dir_all(&cli.data_dir) {
                 eprintln!("cannot create the data directory: {e}");
                 return ExitCode::FAILURE;
             }
-            match mitid_server::tls::setup(&cli.data_dir, files.as_ref(), backup_pin.as_deref()) {
+            match mitid_server::tls::setup(&cli.data_dir, files.as_ref(), backup_key_pin.as_deref())
+            {
                 Ok(tls) => {
                     println!("{}", tls.spki_pin);
-                    if let Some(backup) = tls.backup_pin {
+                    if let Some(backup) = tls.backup_key_pin {
                         println!("{backup}");
                     }
                     ExitCode::SUCCESS
@@ -198,9 +199,9 @@ async fn serve(config: ServerConfig) -> ExitCode {
         }
     };
     // Machine-readable lines on stdout: tests and the demo read the address and the pin.
-    println!("TLS public-key pin: {}", server.spki_pin);
-    if let Some(backup) = &server.backup_pin {
-        println!("TLS backup-key pin: {backup}");
+    println!("TLS key pin: {}", server.spki_pin);
+    if let Some(backup) = &server.backup_key_pin {
+        println!("TLS backup key pin: {backup}");
     }
     println!("listening on {}", server.base_url());
     if let Err(e) = tokio::signal::ctrl_c().await {

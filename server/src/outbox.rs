@@ -2,14 +2,17 @@
 //! decided to send, handed to a [`MessageSender`] after the commit. A real SMS gateway plugs
 //! in as another sender; [`CapturingSender`] keeps messages in memory for tests and the demo.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-use mitid_protocol::clock::UnixSeconds;
+use mitid_protocol::clock::{Clock, UnixSeconds};
 use zeroize::Zeroizing;
 
+use crate::crypto::rng::SecureRandom;
+use crate::crypto::seal::Sealer;
 use crate::error::ApiResult;
-use crate::state::AppState;
-use crate::store::{OutboxRecord, PersonRecord, Tx};
+use crate::notices::Notice;
+use crate::store::{OutboxRecord, PersonRecord, Store, Tx};
 
 /// SMS or e-mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,88 +147,146 @@ pub fn mask_recipient(recipient: &str) -> String {
 
 const SEAL_CONTEXT: &str = "outbox v1";
 
-/// Queues a message inside `tx` (the text sealed; nothing leaves before the commit).
-pub fn queue(
-    state: &AppState,
-    tx: &mut dyn Tx,
-    channel: Channel,
-    recipient: &str,
-    kind: &str,
-    person_id: Option<&str>,
-    text: &str,
-) -> ApiResult<()> {
-    let sealed = state
-        .secrets
-        .sealer
-        .seal(state.rng.as_ref(), SEAL_CONTEXT, text.as_bytes());
-    tx.enqueue_message(&OutboxRecord {
-        id: 0,
-        channel: channel.as_str().to_owned(),
-        recipient: recipient.to_owned(),
-        kind: kind.to_owned(),
-        person_id: person_id.map(str::to_owned),
-        sealed_body: sealed,
-        created_at: state.clock.now(),
-        sent_at: None,
-    })?;
-    // Tells the pipeline to hand messages out after this request (see `AppState`).
-    state
-        .outbox_queued
-        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    Ok(())
+/// The outbox: messages are queued inside a request's transaction (sealed; nothing leaves
+/// before the commit) and handed to the sender after it. It counts what was queued, so the
+/// pipeline hands messages out only after requests that queued some.
+pub struct Outbox {
+    sender: Arc<dyn MessageSender>,
+    sealer: Arc<Sealer>,
+    rng: Arc<dyn SecureRandom>,
+    clock: Arc<dyn Clock>,
+    /// Messages queued since start.
+    queued: AtomicU64,
+    /// A message could not be handed to the sender: retry after the next `POST`.
+    retry: AtomicBool,
 }
 
-/// Queues a notification to every address on file (mobile and e-mail).
-pub fn notify_all(
-    state: &AppState,
-    tx: &mut dyn Tx,
-    person: &PersonRecord,
-    kind: &str,
-    text: &str,
-) -> ApiResult<()> {
-    if let Some(mobile) = &person.mobile {
-        queue(
-            state,
-            tx,
-            Channel::Sms,
-            mobile,
-            kind,
-            Some(&person.id),
-            text,
-        )?;
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("queued", &self.queued)
+            .finish_non_exhaustive()
     }
-    if let Some(email) = &person.email {
-        queue(
-            state,
-            tx,
-            Channel::Email,
-            email,
-            kind,
-            Some(&person.id),
-            text,
-        )?;
-    }
-    Ok(())
 }
 
-/// Hands every queued message to the sender; failures stay queued for the next run.
-pub fn dispatch(state: &AppState) -> ApiResult<usize> {
-    state
-        .outbox_retry
-        .store(false, std::sync::atomic::Ordering::SeqCst);
-    let pending = {
-        let mut tx = state.store.begin()?;
-        let pending = tx.unsent_messages()?;
-        tx.commit()?;
-        pending
-    };
-    let mut sent = 0;
-    for record in pending {
-        let text = state
-            .secrets
+impl Outbox {
+    /// An outbox sealing with `sealer` and delivering through `sender`.
+    pub fn new(
+        sender: Arc<dyn MessageSender>,
+        sealer: Arc<Sealer>,
+        rng: Arc<dyn SecureRandom>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            sender,
+            sealer,
+            rng,
+            clock,
+            queued: AtomicU64::new(0),
+            retry: AtomicBool::new(false),
+        }
+    }
+
+    /// Messages queued since start (the pipeline compares it around a request).
+    pub fn queued(&self) -> u64 {
+        self.queued.load(Ordering::SeqCst)
+    }
+
+    /// Whether a message is waiting for another try.
+    pub fn needs_retry(&self) -> bool {
+        self.retry.load(Ordering::SeqCst)
+    }
+
+    /// Marks that the hand-out failed and must be tried again.
+    pub fn retry_later(&self) {
+        self.retry.store(true, Ordering::SeqCst);
+    }
+
+    /// Queues `notice` to `recipient` inside `tx`.
+    pub fn queue(
+        &self,
+        tx: &mut dyn Tx,
+        channel: Channel,
+        recipient: &str,
+        person_id: Option<&str>,
+        notice: &Notice<'_>,
+    ) -> ApiResult<()> {
+        let text = notice.text();
+        let sealed = self
             .sealer
-            .open(SEAL_CONTEXT, &record.sealed_body)?;
-        let message = OutboundMessage {
+            .seal(self.rng.as_ref(), SEAL_CONTEXT, text.as_bytes());
+        tx.enqueue_message(&OutboxRecord {
+            id: 0,
+            channel: channel.as_str().to_owned(),
+            recipient: recipient.to_owned(),
+            kind: notice.kind().to_owned(),
+            person_id: person_id.map(str::to_owned),
+            sealed_body: sealed,
+            created_at: self.clock.now(),
+            sent_at: None,
+        })?;
+        self.queued.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Queues `notice` by SMS to the person's mobile number, if one is on file.
+    pub fn sms(
+        &self,
+        tx: &mut dyn Tx,
+        person: &PersonRecord,
+        notice: &Notice<'_>,
+    ) -> ApiResult<()> {
+        if let Some(mobile) = &person.mobile {
+            self.queue(tx, Channel::Sms, mobile, Some(&person.id), notice)?;
+        }
+        Ok(())
+    }
+
+    /// Queues `notice` to every address on file (mobile and e-mail).
+    pub fn notify_all(
+        &self,
+        tx: &mut dyn Tx,
+        person: &PersonRecord,
+        notice: &Notice<'_>,
+    ) -> ApiResult<()> {
+        self.sms(tx, person, notice)?;
+        if let Some(email) = &person.email {
+            self.queue(tx, Channel::Email, email, Some(&person.id), notice)?;
+        }
+        Ok(())
+    }
+
+    /// Hands every queued message to the sender; failures stay queued for the next run.
+    pub fn dispatch(&self, store: &dyn Store) -> ApiResult<usize> {
+        self.retry.store(false, Ordering::SeqCst);
+        let pending = {
+            let mut tx = store.begin()?;
+            let pending = tx.unsent_messages()?;
+            tx.commit()?;
+            pending
+        };
+        let mut sent = 0;
+        for record in pending {
+            match self.sender.send(&self.open(&record)?) {
+                Ok(()) => {
+                    let mut tx = store.begin()?;
+                    tx.mark_sent(record.id, self.clock.now())?;
+                    tx.commit()?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    self.retry_later();
+                    tracing::warn!(error = %e, id = record.id, "message stays queued");
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    /// The message a record holds, unsealed.
+    fn open(&self, record: &OutboxRecord) -> ApiResult<OutboundMessage> {
+        let text = self.sealer.open(SEAL_CONTEXT, &record.sealed_body)?;
+        Ok(OutboundMessage {
             channel: if record.channel == "email" {
                 Channel::Email
             } else {
@@ -236,23 +297,8 @@ pub fn dispatch(state: &AppState) -> ApiResult<usize> {
             person_id: record.person_id.clone(),
             text: Zeroizing::new(String::from_utf8_lossy(&text).into_owned()),
             queued_at: record.created_at,
-        };
-        match state.sender.send(&message) {
-            Ok(()) => {
-                let mut tx = state.store.begin()?;
-                tx.mark_sent(record.id, state.clock.now())?;
-                tx.commit()?;
-                sent += 1;
-            }
-            Err(e) => {
-                state
-                    .outbox_retry
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
-                tracing::warn!(error = %e, id = record.id, "message stays queued");
-            }
-        }
+        })
     }
-    Ok(sent)
 }
 
 #[cfg(test)]

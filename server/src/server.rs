@@ -17,14 +17,14 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-use crate::api::limits::Limits;
 use crate::api::pipeline::{BodyTimeout, PeerAddr};
 use crate::audit::Actor;
 use crate::crypto::password::HashPool;
 use crate::crypto::rng::{OsRandom, SecureRandom};
 use crate::error::{ApiError, ApiResult};
 use crate::keys::{KeyFileError, ServerSecrets};
-use crate::outbox::{LogSender, MessageSender};
+use crate::limits::Limits;
+use crate::outbox::{LogSender, MessageSender, Outbox};
 use crate::policy::Policy;
 use crate::state::{AppState, Inner, Waiters};
 use crate::store::sqlite::SqliteStore;
@@ -45,7 +45,7 @@ pub struct ServerConfig {
     /// with a backup key beside it.
     pub tls_files: Option<TlsFiles>,
     /// The backup key's pin, when the backup key is kept elsewhere (see `tls::BACKUP_KEY_FILE`).
-    pub backup_pin: Option<String>,
+    pub backup_key_pin: Option<String>,
     /// The rules.
     pub policy: Policy,
     /// Time.
@@ -93,7 +93,7 @@ impl ServerConfig {
             data_dir: data_dir.into(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             tls_files: None,
-            backup_pin: None,
+            backup_key_pin: None,
             policy: Policy::default(),
             clock: Arc::new(SystemClock),
             rng: Arc::new(OsRandom),
@@ -126,10 +126,10 @@ pub enum StartError {
 pub struct RunningServer {
     /// The bound address.
     pub addr: SocketAddr,
-    /// The public-key pin the app must pin (`sha256/...`).
+    /// The key pin the app must pin (`sha256/...`).
     pub spki_pin: String,
     /// The backup key's pin, which the app pins beside the current one, when known.
-    pub backup_pin: Option<String>,
+    pub backup_key_pin: Option<String>,
     state: AppState,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
@@ -159,12 +159,15 @@ pub fn open_state(config: &ServerConfig) -> Result<AppState, StartError> {
         store,
         clock: config.clock.clone(),
         rng: config.rng.clone(),
-        secrets,
         policy: config.policy.clone(),
-        sender: config.sender.clone(),
+        outbox: Outbox::new(
+            config.sender.clone(),
+            secrets.sealer.clone(),
+            config.rng.clone(),
+            config.clock.clone(),
+        ),
+        secrets,
         waiters: Waiters::default(),
-        outbox_queued: std::sync::atomic::AtomicU64::new(0),
-        outbox_retry: std::sync::atomic::AtomicBool::new(false),
     }))
 }
 
@@ -194,7 +197,7 @@ impl RunningServer {
         let tls = crate::tls::setup(
             &config.data_dir,
             config.tls_files.as_ref(),
-            config.backup_pin.as_deref(),
+            config.backup_key_pin.as_deref(),
         )?;
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
@@ -221,13 +224,16 @@ impl RunningServer {
             })
         });
         // Messages left queued by a previous run go out now.
-        if let Err(e) = state.blocking(crate::outbox::dispatch).await {
+        let sent = state
+            .blocking(|s| s.outbox.dispatch(s.store.as_ref()))
+            .await;
+        if let Err(e) = sent {
             tracing::warn!(error = %e, "outbox dispatch at start failed");
         }
         Ok(Self {
             addr,
             spki_pin: tls.spki_pin,
-            backup_pin: tls.backup_pin,
+            backup_key_pin: tls.backup_key_pin,
             state,
             stop,
             task,
@@ -236,9 +242,9 @@ impl RunningServer {
     }
 
     /// The pins an app is configured with: the current key's and the backup key's.
-    pub fn app_pins(&self) -> Vec<String> {
+    pub fn app_key_pins(&self) -> Vec<String> {
         std::iter::once(self.spki_pin.clone())
-            .chain(self.backup_pin.clone())
+            .chain(self.backup_key_pin.clone())
             .collect()
     }
 

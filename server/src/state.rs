@@ -2,18 +2,17 @@
 //! message sender and the long-poll wake-ups.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::{Arc, Mutex};
 
 use mitid_protocol::clock::Clock;
 use tokio::sync::Notify;
 
-use crate::api::limits::Limits;
 use crate::crypto::password::HashPool;
 use crate::crypto::rng::SecureRandom;
 use crate::error::{ApiError, ApiResult};
 use crate::keys::ServerSecrets;
-use crate::outbox::MessageSender;
+use crate::limits::Limits;
+use crate::outbox::Outbox;
 use crate::policy::Policy;
 use crate::store::Store;
 
@@ -34,16 +33,10 @@ pub struct Inner {
     pub secrets: ServerSecrets,
     /// The rules.
     pub policy: Policy,
-    /// SMS and e-mail delivery.
-    pub sender: Arc<dyn MessageSender>,
+    /// SMS and e-mail: queued in transactions, handed out after them.
+    pub outbox: Outbox,
     /// Long-poll wake-ups per person.
     pub waiters: Waiters,
-    /// Messages queued since start. The pipeline hands queued messages to the sender after a
-    /// `POST` only when this moved while the request ran (most requests queue nothing, and
-    /// the hand-out is a transaction of its own).
-    pub outbox_queued: AtomicU64,
-    /// A message could not be handed to the sender: retry after the next `POST`.
-    pub outbox_retry: AtomicBool,
     /// Password hashing with bounded memory and concurrency.
     pub hashes: HashPool,
     /// Limits per source address and per user ID on the anonymous endpoints.

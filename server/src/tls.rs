@@ -18,7 +18,7 @@ pub const CERT_FILE: &str = "tls-cert.pem";
 pub const KEY_FILE: &str = "tls-key.pem";
 /// File name of the generated backup key (PEM, mode 0600): the key the server moves to when
 /// the current one is lost or compromised. Apps pin it beside the current key; a deployment
-/// keeps it offline and configures only its pin (`--backup-pin`).
+/// keeps it offline and configures only its pin (`--backup-key-pin`).
 pub const BACKUP_KEY_FILE: &str = "tls-backup-key.pem";
 
 /// Why TLS could not be set up.
@@ -55,14 +55,14 @@ pub struct TlsSetup {
     /// `sha256/<base64>` of the end-entity certificate's SubjectPublicKeyInfo.
     pub spki_pin: String,
     /// The backup key's pin, when known (generated, or configured).
-    pub backup_pin: Option<String>,
+    pub backup_key_pin: Option<String>,
 }
 
 /// The pin of a DER certificate's public key (what the app's pinned verifier computes).
 pub fn spki_pin_of_cert(cert_der: &[u8]) -> Option<String> {
     let der = CertificateDer::from(cert_der);
     let cert = webpki::EndEntityCert::try_from(&der).ok()?;
-    Some(mitid_protocol::tls_pin::pin_of_spki(
+    Some(mitid_protocol::key_pin::key_pin_of_spki(
         cert.subject_public_key_info().as_ref(),
     ))
 }
@@ -72,10 +72,10 @@ pub fn spki_pin_of_cert(cert_der: &[u8]) -> Option<String> {
 pub fn setup(
     data_dir: &Path,
     files: Option<&TlsFiles>,
-    backup_pin: Option<&str>,
+    backup_key_pin: Option<&str>,
 ) -> Result<TlsSetup, TlsError> {
-    let (files, backup_pin) = match files {
-        Some(f) => (f.clone(), backup_pin.map(str::to_owned)),
+    let (files, backup_key_pin) = match files {
+        Some(f) => (f.clone(), backup_key_pin.map(str::to_owned)),
         None => {
             let generated = TlsFiles {
                 cert: data_dir.join(CERT_FILE),
@@ -84,9 +84,9 @@ pub fn setup(
             if !generated.cert.exists() || !generated.key.exists() {
                 generate(&generated)?;
             }
-            let backup = match backup_pin {
+            let backup = match backup_key_pin {
                 Some(pin) => pin.to_owned(),
-                None => generated_backup_pin(&data_dir.join(BACKUP_KEY_FILE))?,
+                None => generated_backup_key_pin(&data_dir.join(BACKUP_KEY_FILE))?,
             };
             (generated, Some(backup))
         }
@@ -112,12 +112,12 @@ pub fn setup(
     Ok(TlsSetup {
         config: Arc::new(config),
         spki_pin,
-        backup_pin,
+        backup_key_pin,
     })
 }
 
 /// The pin of the backup key in `path`, generating the key first when there is none.
-fn generated_backup_pin(path: &Path) -> Result<String, TlsError> {
+fn generated_backup_key_pin(path: &Path) -> Result<String, TlsError> {
     if !path.exists() {
         let key = rcgen::KeyPair::generate().map_err(|_| TlsError::Generate)?;
         let der = zeroize::Zeroizing::new(key.serialize_der());
@@ -128,7 +128,7 @@ fn generated_backup_pin(path: &Path) -> Result<String, TlsError> {
     let der =
         rustls::pki_types::PrivatePkcs8KeyDer::from_pem_slice(&pem_bytes).map_err(|_| bad())?;
     let key = rcgen::KeyPair::try_from(&der).map_err(|_| bad())?;
-    Ok(mitid_protocol::tls_pin::pin_of_spki(
+    Ok(mitid_protocol::key_pin::key_pin_of_spki(
         &rcgen::PublicKeyData::subject_public_key_info(&key),
     ))
 }
@@ -171,11 +171,11 @@ mod tests {
         let a = setup(dir.path(), None, None).unwrap();
         let b = setup(dir.path(), None, None).unwrap();
         assert_eq!(a.spki_pin, b.spki_pin);
-        assert!(mitid_protocol::tls_pin::is_valid_pin(&a.spki_pin));
+        assert!(mitid_protocol::key_pin::is_valid_pin(&a.spki_pin));
         // A backup key beside it, stable too, and not the current key.
-        let backup = a.backup_pin.clone().unwrap();
-        assert_eq!(b.backup_pin.as_deref(), Some(backup.as_str()));
-        assert!(mitid_protocol::tls_pin::is_valid_pin(&backup));
+        let backup = a.backup_key_pin.clone().unwrap();
+        assert_eq!(b.backup_key_pin.as_deref(), Some(backup.as_str()));
+        assert!(mitid_protocol::key_pin::is_valid_pin(&backup));
         assert_ne!(backup, a.spki_pin);
         #[cfg(unix)]
         {

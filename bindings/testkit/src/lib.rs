@@ -1,6 +1,7 @@
-//! Test support for the Kotlin and Swift suites (never linked into an app): the reference
-//! server started in-process over real HTTPS on 127.0.0.1, with a fake clock, captured SMS,
-//! and the actions of the registry, the support desk and a relying party.
+//! The project's test kit (`mitid-testing`) for the Kotlin and Swift suites, never linked
+//! into an app: the reference server started in-process over real HTTPS on 127.0.0.1, with a
+//! fake clock, captured SMS, and the actions of the registry, the support desk and a relying
+//! party. This crate only translates the kit's world into uniffi records.
 //!
 //! The phone library (`mitid_bindings`) does not contain the server; this separate cdylib
 //! does. A test loads both, points the app at `url()` with `pin()`, and makes the app use the
@@ -9,32 +10,16 @@
 
 uniffi::setup_scaffolding!();
 
-mod http;
-
 use std::future::Future;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
 
-use mitid_protocol::clock::{Clock, FakeClock};
-use mitid_protocol::wire::rp::{
-    AuthenticationResult, CreateAuthenticationResponse, QrTokenResponse,
-};
-use mitid_protocol::wire::staff::{
-    IdentifyResponse, IssuedCode, PersonView, RelyingPartyCreated, StaffLoginResponse, StaffRole,
-};
-use mitid_protocol::wire::{Factor, TransactionStatus};
-use mitid_server::crypto::totp;
-use mitid_server::{CapturingSender, RunningServer, ServerConfig};
-use serde_json::json;
+use mitid_protocol::wire::rp::CreateAuthenticationRequest;
+use mitid_protocol::wire::staff::{ActivationPurpose, IssuedCode};
+use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
+use mitid_testing::{KitError, Person, World};
 use tokio::runtime::Runtime;
 
-use crate::http::{Auth, Client};
-
 /// The time every test server starts at (2023-11-14 22:13:20 UTC).
-pub const START: i64 = 1_700_000_000;
-
-/// The password of the staff accounts the test server creates.
-const STAFF_PASSWORD: &str = "Testkit-Desk-5831-kv";
+pub const START: i64 = mitid_testing::START;
 
 /// The relying party every test server registers.
 pub const RELYING_PARTY: &str = "Testbutikken";
@@ -74,7 +59,17 @@ impl TestkitError {
     }
 }
 
-/// A citizen in the registry.
+impl From<KitError> for TestkitError {
+    fn from(error: KitError) -> Self {
+        match error {
+            KitError::Setup(reason) => Self::Start { reason },
+            KitError::Refused { path, status, code } => Self::Refused { path, status, code },
+            other => Self::failed(other),
+        }
+    }
+}
+
+/// A citizen in the registry (the test kit's `Person`, for Kotlin and Swift).
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Citizen {
     /// The server's person id.
@@ -95,6 +90,37 @@ pub struct Citizen {
     pub passport: String,
 }
 
+impl From<Person> for Citizen {
+    fn from(p: Person) -> Self {
+        Self {
+            person_id: p.person_id,
+            user_id: p.user_id,
+            cpr: p.cpr,
+            name: p.name,
+            birth_date: p.birth_date,
+            mobile: p.mobile,
+            email: p.email,
+            passport: p.passport,
+        }
+    }
+}
+
+impl From<Citizen> for Person {
+    fn from(c: Citizen) -> Self {
+        Self {
+            person_id: c.person_id,
+            user_id: c.user_id,
+            cpr: c.cpr,
+            name: c.name,
+            birth_date: c.birth_date,
+            mobile: c.mobile,
+            email: c.email,
+            passport: c.passport,
+            driver_licence: None,
+        }
+    }
+}
+
 /// A code a staff member issued.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct Issued {
@@ -102,6 +128,15 @@ pub struct Issued {
     pub sms_sent_to: Option<String>,
     /// When the code expires (Unix seconds, server time).
     pub expires_at: i64,
+}
+
+impl From<IssuedCode> for Issued {
+    fn from(issued: IssuedCode) -> Self {
+        Self {
+            sms_sent_to: issued.sms_sent_to,
+            expires_at: issued.expires_at,
+        }
+    }
 }
 
 /// A captured SMS or e-mail.
@@ -176,41 +211,26 @@ pub struct LoginResult {
     pub subject: Option<String>,
 }
 
-/// The staff sessions of one server.
-struct Staff {
-    registry: String,
-    support: String,
-    rp_key: String,
-}
-
-/// The reference server running in this process, with its fake clock and captured SMS.
+/// The reference server running in this process (the test kit's world: staff logged in, a
+/// fake clock, captured SMS) and the relying party every test uses.
 #[derive(uniffi::Object)]
 pub struct TestServer {
     runtime: Runtime,
-    server: Mutex<Option<RunningServer>>,
+    world: std::sync::Mutex<World>,
+    rp_key: String,
     base_url: String,
     pin: String,
-    pins: Vec<String>,
-    clock: FakeClock,
-    sms: Arc<CapturingSender>,
-    client: Client,
-    staff: Staff,
+    key_pins: Vec<String>,
     /// Keeps SIGPIPE from killing the test process (see `start`).
     #[cfg(unix)]
     _sigpipe: tokio::signal::unix::Signal,
-    _dir: tempfile::TempDir,
 }
 
 impl std::fmt::Debug for TestServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestServer")
-            .field("base_url", &self.base_url)
-            .finish_non_exhaustive()
+        f.debug_struct("TestServer").finish_non_exhaustive()
     }
 }
-
-/// A distinct number per citizen created in this process.
-static CITIZENS: AtomicU32 = AtomicU32::new(1);
 
 #[uniffi::export]
 impl TestServer {
@@ -218,7 +238,7 @@ impl TestServer {
     /// in a fresh temporary data folder, with the clock at `START`; creates the registry,
     /// support, citizen-service and admin staff and registers a relying party.
     #[uniffi::constructor]
-    pub fn start() -> Result<Arc<Self>, TestkitError> {
+    pub fn start() -> Result<std::sync::Arc<Self>, TestkitError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("mitid-test-server")
@@ -239,81 +259,20 @@ impl TestServer {
             .map_err(|e| TestkitError::Start {
                 reason: format!("SIGPIPE handler: {e}"),
             })?;
-        let dir = tempfile::tempdir().map_err(|e| TestkitError::Start {
-            reason: e.to_string(),
+        let (world, rp_key) = runtime.block_on(async {
+            let world = World::start().await?;
+            let rp_key = world.relying_party(RELYING_PARTY).await?;
+            Ok::<_, KitError>((world, rp_key))
         })?;
-        let clock = FakeClock::new(START);
-        let sms = Arc::new(CapturingSender::new());
-        let mut config = ServerConfig::new(dir.path());
-        config.listen = ([127, 0, 0, 1], 0).into();
-        config.clock = Arc::new(clock.clone());
-        config.sender = sms.clone();
-        config.job_interval = None;
-        let server = runtime
-            .block_on(RunningServer::start(config))
-            .map_err(|e| TestkitError::Start {
-                reason: e.to_string(),
-            })?;
-        let base_url = server.base_url();
-        let pin = server.spki_pin.clone();
-        let pins = server.app_pins();
-        let client = Client::new(&base_url, &pin)?;
-        let staff = runtime.block_on(async {
-            let mut seeds = std::collections::HashMap::new();
-            for (name, role) in [
-                ("admin", StaffRole::Admin),
-                ("registry", StaffRole::Registry),
-                ("support", StaffRole::Support),
-                ("borgerservice", StaffRole::CitizenService),
-            ] {
-                let created = server
-                    .add_staff(name, STAFF_PASSWORD, role)
-                    .await
-                    .map_err(TestkitError::failed)?;
-                seeds.insert(name, created.totp_seed.expose().to_vec());
-            }
-            let login = |name: &'static str| {
-                let (client, seed) = (&client, seeds[name].clone());
-                let step = totp::step(clock.now(), 30) as u64;
-                async move {
-                    let otp = totp::hotp(&seed, step, 6);
-                    let answer: StaffLoginResponse = client
-                        .post(
-                            "/v1/staff/login",
-                            &json!({ "username": name, "password": STAFF_PASSWORD, "otp": otp }),
-                            Auth::None,
-                        )
-                        .await?;
-                    Ok::<_, TestkitError>(answer.token.expose().to_owned())
-                }
-            };
-            let admin = login("admin").await?;
-            let rp: RelyingPartyCreated = client
-                .post(
-                    "/v1/staff/relying-parties",
-                    &json!({ "name": RELYING_PARTY }),
-                    Auth::Bearer(&admin),
-                )
-                .await?;
-            Ok::<_, TestkitError>(Staff {
-                registry: login("registry").await?,
-                support: login("support").await?,
-                rp_key: rp.api_key.expose().to_owned(),
-            })
-        })?;
-        Ok(Arc::new(Self {
+        Ok(std::sync::Arc::new(Self {
             runtime,
-            server: Mutex::new(Some(server)),
-            base_url,
-            pin,
-            pins,
-            clock,
-            sms,
-            client,
-            staff,
+            base_url: world.server.base_url(),
+            pin: world.server.spki_pin(),
+            key_pins: world.server.key_pins(),
+            world: std::sync::Mutex::new(world),
+            rp_key,
             #[cfg(unix)]
             _sigpipe: sigpipe,
-            _dir: dir,
         }))
     }
 
@@ -322,73 +281,39 @@ impl TestServer {
         self.base_url.clone()
     }
 
-    /// The server's current public-key pin (`sha256/...`).
-    pub fn pin(&self) -> String {
+    /// The server's current key pin (`sha256/...`).
+    pub fn key_pin(&self) -> String {
         self.pin.clone()
     }
 
     /// The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
-    pub fn pins(&self) -> Vec<String> {
-        self.pins.clone()
+    pub fn key_pins(&self) -> Vec<String> {
+        self.key_pins.clone()
     }
 
     /// The server's time (Unix seconds): implement the app's `PlatformClock` with it.
     pub fn now(&self) -> i64 {
-        self.clock.now()
+        self.world().now()
     }
 
     /// Moves the server's clock (and so the app's, through `now()`) by `seconds`.
     pub fn advance_clock(&self, seconds: i64) {
-        self.clock.advance(seconds);
+        self.world().clock().advance(seconds);
     }
 
     /// The registry creates a citizen with every detail on file and a fresh user ID
-    /// `<tag>.citizen<n>`.
+    /// `<tag>.user<n>`.
     pub fn create_citizen(&self, tag: String) -> Result<Citizen, TestkitError> {
-        let n = CITIZENS.fetch_add(1, Ordering::SeqCst);
-        let citizen = Citizen {
-            person_id: String::new(),
-            user_id: format!("{tag}.citizen{n}"),
-            cpr: format!("0101{:02}{:04}", 70 + n % 25, 2000 + n % 8000),
-            name: format!("Test Citizen {n}"),
-            birth_date: format!("19{:02}-01-01", 70 + n % 25),
-            mobile: format!("+45{:08}", 30_000_000 + n),
-            email: format!("{tag}{n}@example.dk"),
-            passport: format!("T{n:08}"),
-        };
-        let view: PersonView = self.block_on(self.client.post(
-            "/v1/staff/persons",
-            &json!({
-                "cpr": citizen.cpr, "name": citizen.name, "birth_date": citizen.birth_date,
-                "mobile": citizen.mobile, "email": citizen.email,
-                "passport_number": citizen.passport, "user_id": citizen.user_id,
-            }),
-            Auth::Bearer(&self.staff.registry),
-        ))??;
-        Ok(Citizen {
-            person_id: view.person_id,
-            ..citizen
-        })
+        let world = self.world();
+        Ok(self.block_on(world.person(&tag))??.into())
     }
 
     /// The support desk identifies the citizen (passport, name, birth date) and sends an
     /// activation code for a new app by SMS (read it with `lastMessage`).
     pub fn issue_activation_code(&self, citizen: Citizen) -> Result<Issued, TestkitError> {
-        self.block_on(async {
-            let token = self.identify(&citizen).await?;
-            let issued: IssuedCode = self
-                .client
-                .post(
-                    "/v1/staff/activation-code",
-                    &json!({ "identification_token": token, "purpose": "new_app", "delivery": "sms" }),
-                    Auth::Bearer(&self.staff.support),
-                )
-                .await?;
-            Ok(Issued {
-                sms_sent_to: issued.sms_sent_to,
-                expires_at: issued.expires_at,
-            })
-        })?
+        let (world, person) = (self.world(), Person::from(citizen));
+        let issued = world.issue_activation_code(&person, ActivationPurpose::NewApp);
+        Ok(self.block_on(issued)??.into())
     }
 
     /// The support desk identifies the citizen and sends a temporary PIN for the app
@@ -398,24 +323,9 @@ impl TestServer {
         citizen: Citizen,
         authenticator_id: String,
     ) -> Result<Issued, TestkitError> {
-        self.block_on(async {
-            let token = self.identify(&citizen).await?;
-            let issued: IssuedCode = self
-                .client
-                .post(
-                    "/v1/staff/temporary-pin",
-                    &json!({
-                        "identification_token": token, "authenticator_id": authenticator_id,
-                        "delivery": "sms",
-                    }),
-                    Auth::Bearer(&self.staff.support),
-                )
-                .await?;
-            Ok(Issued {
-                sms_sent_to: issued.sms_sent_to,
-                expires_at: issued.expires_at,
-            })
-        })?
+        let (world, person) = (self.world(), Person::from(citizen));
+        let issued = world.issue_temporary_pin(&person, &authenticator_id);
+        Ok(self.block_on(issued)??.into())
     }
 
     /// The newest captured message to `recipient`, if any (messages still queued are sent
@@ -423,7 +333,9 @@ impl TestServer {
     pub fn last_message(&self, recipient: String) -> Result<Option<Message>, TestkitError> {
         self.dispatch()?;
         Ok(self
-            .sms
+            .world()
+            .server
+            .outbox
             .messages()
             .into_iter()
             .rev()
@@ -443,13 +355,8 @@ impl TestServer {
         digits: u32,
     ) -> Result<String, TestkitError> {
         self.dispatch()?;
-        let message = self
-            .sms
-            .last(&recipient, &kind)
-            .ok_or_else(|| TestkitError::failed(format!("no {kind} message to {recipient}")))?;
-        extract_code(message.text.to_string(), digits).ok_or_else(|| {
-            TestkitError::failed(format!("no {digits}-digit code in the {kind} message"))
-        })
+        let digits = usize::try_from(digits).map_err(TestkitError::failed)?;
+        Ok(self.world().server.outbox.code(&recipient, &kind, digits)?)
     }
 
     /// The relying party starts a login for `user_id` (assurance `low` when `swipe_allowed`,
@@ -462,17 +369,22 @@ impl TestServer {
         reference_header: String,
         reference_body: String,
     ) -> Result<Login, TestkitError> {
-        let answer: CreateAuthenticationResponse = self.block_on(self.client.post(
-            "/v1/rp/authentications",
-            &json!({
-                "user_id": user_id,
-                "reference_header": reference_header,
-                "reference_body": reference_body,
-                "channel_binding": match channel { LoginChannel::Code => "code", LoginChannel::Qr => "qr" },
-                "assurance": if swipe_allowed { "low" } else { "substantial" },
-            }),
-            Auth::Bearer(&self.staff.rp_key),
-        ))??;
+        let request = CreateAuthenticationRequest {
+            user_id,
+            reference_header,
+            reference_body,
+            channel_binding: match channel {
+                LoginChannel::Code => ChannelBindingKind::Code,
+                LoginChannel::Qr => ChannelBindingKind::Qr,
+            },
+            assurance: if swipe_allowed {
+                Assurance::Low
+            } else {
+                Assurance::Substantial
+            },
+        };
+        let world = self.world();
+        let answer = self.block_on(world.start_login_with(&self.rp_key, &request))??;
         Ok(Login {
             transaction_id: answer.transaction_id,
             code: answer.code,
@@ -483,17 +395,14 @@ impl TestServer {
 
     /// The current QR token of a QR login.
     pub fn qr_token(&self, transaction_id: String) -> Result<String, TestkitError> {
-        let path = format!("/v1/rp/authentications/{transaction_id}/qr");
-        let answer: QrTokenResponse =
-            self.block_on(self.client.get(&path, Auth::Bearer(&self.staff.rp_key)))??;
-        Ok(answer.token)
+        let world = self.world();
+        Ok(self.block_on(world.qr_token(&self.rp_key, &transaction_id))??)
     }
 
     /// The relying party fetches the login's result (a final result is given once).
     pub fn login_result(&self, transaction_id: String) -> Result<LoginResult, TestkitError> {
-        let path = format!("/v1/rp/authentications/{transaction_id}");
-        let answer: AuthenticationResult =
-            self.block_on(self.client.get(&path, Auth::Bearer(&self.staff.rp_key)))??;
+        let world = self.world();
+        let answer = self.block_on(world.login_result(&self.rp_key, &transaction_id))??;
         Ok(LoginResult {
             status: match answer.status {
                 TransactionStatus::Pending => LoginStatus::Pending,
@@ -514,14 +423,16 @@ impl TestServer {
 
     /// Stops the server (also done when the object is released).
     pub fn stop(&self) {
-        let server = self.server.lock().unwrap_or_else(|e| e.into_inner()).take();
-        if let Some(server) = server {
-            self.runtime.block_on(server.shutdown());
-        }
+        let mut world = self.world();
+        let _ = self.block_on(world.server.stop());
     }
 }
 
 impl TestServer {
+    fn world(&self) -> std::sync::MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Runs `future` on the server's runtime from a test thread.
     fn block_on<F: Future>(&self, future: F) -> Result<F::Output, TestkitError> {
         if tokio::runtime::Handle::try_current().is_ok() {
@@ -532,28 +443,13 @@ impl TestServer {
         Ok(self.runtime.block_on(future))
     }
 
-    async fn identify(&self, citizen: &Citizen) -> Result<String, TestkitError> {
-        let answer: IdentifyResponse = self
-            .client
-            .post(
-                "/v1/staff/identify",
-                &json!({
-                    "document_kind": "passport", "document_number": citizen.passport,
-                    "name": citizen.name, "birth_date": citizen.birth_date,
-                }),
-                Auth::Bearer(&self.staff.support),
-            )
-            .await?;
-        Ok(answer.identification_token.expose().to_owned())
-    }
-
     /// Hands queued messages to the capturing sender.
     fn dispatch(&self) -> Result<(), TestkitError> {
-        let guard = self.server.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(server) = guard.as_ref() else {
+        let world = self.world();
+        if !world.server.is_running() {
             return Err(TestkitError::failed("the test server is stopped"));
-        };
-        self.block_on(server.run_due_jobs())?
+        }
+        self.block_on(world.server.running().run_due_jobs())?
             .map(|_| ())
             .map_err(TestkitError::failed)
     }
@@ -568,10 +464,7 @@ impl Drop for TestServer {
 /// The first run of exactly `digits` digits in `text`.
 #[uniffi::export]
 pub fn extract_code(text: String, digits: u32) -> Option<String> {
-    let digits = usize::try_from(digits).ok()?;
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|run| run.len() == digits)
-        .map(str::to_owned)
+    mitid_testing::extract_code(&text, usize::try_from(digits).ok()?)
 }
 
 #[cfg(test)]
@@ -589,7 +482,7 @@ mod tests {
     fn a_citizen_gets_an_activation_code_by_sms() -> Result<(), TestkitError> {
         let server = TestServer::start()?;
         assert!(server.url().starts_with("https://127.0.0.1:"));
-        assert!(server.pin().starts_with("sha256/"));
+        assert!(server.key_pin().starts_with("sha256/"));
         let citizen = server.create_citizen("rust".to_owned())?;
         let issued = server.issue_activation_code(citizen.clone())?;
         assert!(issued.sms_sent_to.is_some());

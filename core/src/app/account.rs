@@ -12,16 +12,17 @@ use mitid_protocol::wire::{
     ProfileChangeAccess, SendNewPinRequest, UserIdChangeResponse, UserIdVerdict,
 };
 
-use super::model::{
-    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm,
-    PasswordAccessWindow, ProfileChangeWindow,
-};
 use super::App;
 use crate::client::Request;
 use crate::error::MitidError;
 use crate::flows::confirm::{self, Confirmation};
 use crate::flows::input;
+use crate::texts;
 use crate::users::{User, UserState};
+use crate::views::{
+    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm,
+    PasswordAccessWindow, ProfileChangeWindow,
+};
 
 impl App {
     // ------------------------------------------------------------------ user ID
@@ -56,7 +57,7 @@ impl App {
             &confirmation,
             PinPurpose::ProfileChange,
             &message,
-            "Bekræft anmodning om ændring",
+            texts::BIOMETRIC_PROMPT_PROFILE_REQUEST,
         )
         .await?;
         let body = ProfileChangeRequest {
@@ -122,7 +123,7 @@ impl App {
             &confirmation,
             PinPurpose::ChangeUserId,
             &message,
-            "Bekræft nyt bruger-ID",
+            texts::BIOMETRIC_PROMPT_USER_ID,
         )
         .await?;
         let change = UserIdChangeBody {
@@ -214,7 +215,7 @@ impl App {
                         &confirmation(confirm)?,
                         PinPurpose::Block,
                         &message,
-                        "Bekræft spærring",
+                        texts::BIOMETRIC_PROMPT_BLOCK,
                     )
                     .await?,
                 )

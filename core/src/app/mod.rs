@@ -6,7 +6,6 @@
 //! local id as text ([`UserSummary::local_id`]).
 
 mod account;
-mod model;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,7 +14,7 @@ use mitid_protocol::clock::Clock;
 use mitid_protocol::wire::app::{AppBlockRequest, AppStatus};
 use mitid_protocol::wire::{paths, AuthenticatorList, BlockScope};
 
-pub use model::{
+pub use crate::views::{
     AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm, Home,
     HomeAction, HomeUser, PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserStatus,
     UserSummary,
@@ -28,7 +27,7 @@ use crate::error::MitidError;
 use crate::flows::activation::PREFERENCES_FLOW;
 use crate::flows::context::Context;
 use crate::flows::{
-    biometrics, input, recovery, ActivationFlow, ApprovalFlow, PinChangeFlow, PinResetFlow,
+    biometrics, input, recovery, ActivationFlow, ApprovalFlow, NewPinFlow, NewPinStart,
 };
 use crate::keystore::{SecretStore, SecureKeyStore};
 use crate::store::Store;
@@ -111,7 +110,7 @@ impl App {
         options: AppOptions,
     ) -> Result<Self, MitidError> {
         std::fs::create_dir_all(home).map_err(|e| MitidError::Storage {
-            code: format!("io_{:?}", e.kind()).to_lowercase(),
+            detail: format!("io_{:?}", e.kind()).to_lowercase(),
         })?;
         let store = Arc::new(Store::open(
             home.join(STORE_FILE),
@@ -251,20 +250,25 @@ impl App {
         Ok(ApprovalFlow::new(Arc::clone(&self.ctx), user.local_id))
     }
 
-    /// Changing a user's PIN with the current PIN or biometrics.
-    pub fn pin_change_flow(&self, local_id: &str) -> Result<PinChangeFlow, MitidError> {
-        let user = self.usable_user(local_id)?;
-        PinChangeFlow::new(Arc::clone(&self.ctx), &user)
-    }
-
-    /// A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
-    pub fn pin_reset_flow(&self, local_id: &str) -> Result<PinResetFlow, MitidError> {
-        let user = self.ctx.user_by_text(local_id)?;
-        match user.state {
-            UserState::PermanentlyBlocked => Err(MitidError::PermanentlyBlocked),
-            UserState::Revoked => Err(MitidError::Revoked),
-            _ => Ok(PinResetFlow::new(Arc::clone(&self.ctx), &user)),
-        }
+    /// A new PIN for a user: with the current PIN or biometrics ("Change PIN code"), or
+    /// with a temporary PIN ("Forgot your PIN code?", also on a temporarily locked app).
+    pub fn new_pin_flow(
+        &self,
+        local_id: &str,
+        start: NewPinStart,
+    ) -> Result<NewPinFlow, MitidError> {
+        let user = match start {
+            NewPinStart::CurrentPin => self.usable_user(local_id)?,
+            NewPinStart::TemporaryPin => {
+                let user = self.ctx.user_by_text(local_id)?;
+                match user.state {
+                    UserState::PermanentlyBlocked => return Err(MitidError::PermanentlyBlocked),
+                    UserState::Revoked => return Err(MitidError::Revoked),
+                    _ => user,
+                }
+            }
+        };
+        NewPinFlow::new(Arc::clone(&self.ctx), &user, start)
     }
 
     // ------------------------------------------------------------------ biometrics

@@ -10,7 +10,7 @@ pub enum ClientError {
     Unreachable,
     /// The server's public key is not one of the pinned keys.
     #[error("the server's key does not match the pinned key")]
-    PinMismatch,
+    KeyPinMismatch,
     /// The server answered with an error.
     #[error("the server refused: {}", code.as_str())]
     Server {
@@ -35,7 +35,7 @@ impl ClientError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unreachable => "server_unreachable",
-            Self::PinMismatch => "server_pin_mismatch",
+            Self::KeyPinMismatch => "server_key_pin_mismatch",
             Self::Server { code, .. } => code.as_str(),
             Self::BadResponse => "server_bad_response",
             Self::Config(_) => "client_config",

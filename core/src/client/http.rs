@@ -23,8 +23,8 @@ use super::tls::client_config;
 pub struct ServerEndpoint {
     /// Base URL, `https://host:port` (no path).
     pub base_url: String,
-    /// Accepted `sha256/...` public-key pins: the current key and at least one backup.
-    pub pins: Vec<String>,
+    /// Accepted `sha256/...` key pins: the current key and at least one backup.
+    pub key_pins: Vec<String>,
 }
 
 /// Timeouts and retries.
@@ -221,20 +221,20 @@ impl HttpClient {
             return Err(ClientError::Config("the server URL must be https://"));
         }
         if !endpoint
-            .pins
+            .key_pins
             .iter()
-            .all(|p| mitid_protocol::tls_pin::is_valid_pin(p))
+            .all(|p| mitid_protocol::key_pin::is_valid_pin(p))
         {
-            return Err(ClientError::Config("invalid public-key pin"));
+            return Err(ClientError::Config("invalid key pin"));
         }
-        let distinct: std::collections::HashSet<&String> = endpoint.pins.iter().collect();
+        let distinct: std::collections::HashSet<&String> = endpoint.key_pins.iter().collect();
         if distinct.len() < 2 {
             return Err(ClientError::Config(
-                "a current and a backup public-key pin are required",
+                "a current and a backup key pin are required",
             ));
         }
         let mismatch_seen = Arc::new(AtomicBool::new(false));
-        let tls = client_config(endpoint.pins.clone(), mismatch_seen.clone())
+        let tls = client_config(endpoint.key_pins.clone(), mismatch_seen.clone())
             .map_err(|_| ClientError::Config("TLS configuration"))?;
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
@@ -349,7 +349,7 @@ impl HttpClient {
 
     fn transport_error(&self, error: &reqwest::Error) -> ClientError {
         if self.mismatch_seen.swap(false, Ordering::SeqCst) {
-            ClientError::PinMismatch
+            ClientError::KeyPinMismatch
         } else if error.is_decode() {
             ClientError::BadResponse
         } else {

@@ -8,16 +8,16 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use mitid_protocol::tls_pin::pin_of_spki;
+use mitid_protocol::key_pin::key_pin_of_spki;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, Error, SignatureScheme};
 
-/// Verifies the server by its public-key pin.
+/// Verifies the server by its key pin.
 #[derive(Debug)]
 pub struct PinnedKeyVerifier {
-    pins: Vec<String>,
+    key_pins: Vec<String>,
     provider: Arc<CryptoProvider>,
     /// Set when a handshake failed because no pin matched, so the client can tell a pin
     /// mismatch (an attack or a misconfiguration) from an unreachable server.
@@ -26,9 +26,9 @@ pub struct PinnedKeyVerifier {
 
 impl PinnedKeyVerifier {
     /// A verifier accepting the given `sha256/...` pins.
-    pub fn new(pins: Vec<String>, mismatch_seen: Arc<AtomicBool>) -> Self {
+    pub fn new(key_pins: Vec<String>, mismatch_seen: Arc<AtomicBool>) -> Self {
         Self {
-            pins,
+            key_pins,
             provider: Arc::new(rustls::crypto::ring::default_provider()),
             mismatch_seen,
         }
@@ -46,9 +46,9 @@ impl ServerCertVerifier for PinnedKeyVerifier {
     ) -> Result<ServerCertVerified, Error> {
         let cert = webpki::EndEntityCert::try_from(end_entity)
             .map_err(|_| Error::InvalidCertificate(CertificateError::BadEncoding))?;
-        let pin = pin_of_spki(cert.subject_public_key_info().as_ref());
+        let pin = key_pin_of_spki(cert.subject_public_key_info().as_ref());
         if self
-            .pins
+            .key_pins
             .iter()
             .any(|p| mitid_protocol::ct::eq(p.as_bytes(), pin.as_bytes()))
         {
@@ -98,14 +98,14 @@ impl ServerCertVerifier for PinnedKeyVerifier {
 
 /// A rustls client configuration: ring provider, TLS 1.3 and 1.2 only, pinned server key.
 pub fn client_config(
-    pins: Vec<String>,
+    key_pins: Vec<String>,
     mismatch_seen: Arc<AtomicBool>,
 ) -> Result<rustls::ClientConfig, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(PinnedKeyVerifier::new(pins, mismatch_seen)))
+        .with_custom_certificate_verifier(Arc::new(PinnedKeyVerifier::new(key_pins, mismatch_seen)))
         .with_no_client_auth();
     Ok(config)
 }

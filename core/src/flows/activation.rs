@@ -27,12 +27,12 @@ use super::context::{BusyGuard, Context};
 use super::enrolment::{send_finish, PendingActivation, FLOW};
 use super::input::{self, NewPinEntry};
 use super::Screen;
-use crate::app::UserSummary;
 use crate::device::{DeviceSigner, Pepper, UserSecrets};
 use crate::error::MitidError;
 use crate::keystore::{KeyOptions, KeyStoreError};
 use crate::pin::PinPolicy;
 use crate::users::{LocalUserId, User, UserState};
+use crate::views::UserSummary;
 
 /// The flow-state name of the citizen's notification choice.
 pub(crate) const PREFERENCES_FLOW: &str = "preferences";
@@ -73,7 +73,7 @@ pub enum ActivationStep {
         biometrics_turned_off_for: Vec<String>,
     },
     /// The activation cannot continue (the last error says why); start anew.
-    Failed,
+    Ended,
 }
 
 /// The OPAQUE registration between `register` and `finish`, kept in memory only.
@@ -299,7 +299,7 @@ impl ActivationFlow {
         *state = State::default();
         Err(self
             .screen
-            .fail_at(ActivationStep::Failed, MitidError::Cancelled))
+            .fail_at(ActivationStep::Ended, MitidError::Cancelled))
     }
 
     // ------------------------------------------------------------------ the server part
@@ -426,7 +426,7 @@ impl ActivationFlow {
                 state.user = Some(added.user);
                 Ok(self.screen.show(step))
             }
-            Err(e) if e.is_transient() || e == MitidError::ServerPinMismatch => {
+            Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => {
                 Err(self.screen.fail_at(ActivationStep::Interrupted, e))
             }
             Err(e) => {
@@ -477,7 +477,7 @@ impl ActivationFlow {
         state.temporary_pin = None;
         state.registration = None;
         state.new_pin.clear();
-        self.screen.fail_at(ActivationStep::Failed, error)
+        self.screen.fail_at(ActivationStep::Ended, error)
     }
 
     fn require_step(&self, allowed: &[Kind]) -> Result<(), MitidError> {
@@ -516,7 +516,7 @@ enum Kind {
     ChooseBiometrics,
     ChooseNotifications,
     Done,
-    Failed,
+    Ended,
 }
 
 impl Kind {
@@ -531,7 +531,7 @@ impl Kind {
             ActivationStep::ChooseBiometrics => Self::ChooseBiometrics,
             ActivationStep::ChooseNotifications => Self::ChooseNotifications,
             ActivationStep::Done { .. } => Self::Done,
-            ActivationStep::Failed => Self::Failed,
+            ActivationStep::Ended => Self::Ended,
         }
     }
 }

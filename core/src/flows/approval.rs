@@ -386,7 +386,7 @@ impl ApprovalFlow {
             _ => None,
         };
         if factor == Factor::Biometrics {
-            biometrics::ask(ctx, user, "Godkend med MitID").await?;
+            biometrics::ask(ctx, user, crate::texts::BIOMETRIC_PROMPT_APPROVAL).await?;
         }
         let counter = ctx.users.next_counter(&user.local_id)?;
         let binding = binding.unwrap_or_default();
@@ -450,7 +450,7 @@ impl ApprovalFlow {
             | MitidError::BiometricsPinRequired
             | MitidError::BiometricsInvalidated
             | MitidError::BiometricsUnavailable
-            | MitidError::PinRejected(_) => self.choose_factor(&request, Some(error)),
+            | MitidError::PinRejected { .. } => self.choose_factor(&request, Some(error)),
             // The server lost its biometric key: stop offering biometrics.
             MitidError::BiometricsNotEnabled => {
                 self.ctx.users.disable_biometrics(&user.local_id)?;

@@ -136,7 +136,11 @@ pub(crate) async fn enable_with_pin(
         return Err(MitidError::BiometricsNeedSingleUser);
     }
     // The prompt first, so that a cancel costs no PIN attempt.
-    match ctx.prompt.authenticate("MitID").await {
+    match ctx
+        .prompt
+        .authenticate(crate::texts::BIOMETRIC_PROMPT_UNLOCK)
+        .await
+    {
         BiometricOutcome::Success | BiometricOutcome::EnrollmentChanged => {}
         BiometricOutcome::Cancelled => return Err(MitidError::BiometricsCancelled),
         BiometricOutcome::Failed => {

@@ -43,7 +43,7 @@ pub(crate) async fn send_finish(
     )?;
     let answer: ActivationFinishResponse = match ctx.send_unsigned(&request).await {
         Ok(answer) => answer,
-        Err(e) if e.is_transient() || e == MitidError::ServerPinMismatch => return Err(e),
+        Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => return Err(e),
         Err(e) => {
             ctx.users.abandon(reservation)?;
             return Err(e);

@@ -128,12 +128,16 @@ mod tests {
         let mut entry = NewPinEntry::default();
         assert_eq!(
             entry.submit_first(&policy, "123456".into(), None),
-            Err(MitidError::PinRejected(PinRejection::Sequence))
+            Err(MitidError::PinRejected {
+                reason: PinRejection::Sequence
+            })
         );
         entry.submit_first(&policy, "583920".into(), None).unwrap();
         assert_eq!(
             entry.submit_repeat(&policy, "583921".into(), None),
-            Err(MitidError::PinRejected(PinRejection::Mismatch))
+            Err(MitidError::PinRejected {
+                reason: PinRejection::Mismatch
+            })
         );
         assert_eq!(
             entry.submit_repeat(&policy, "583920".into(), None),
@@ -145,7 +149,9 @@ mod tests {
         let current = pin("583920".into()).unwrap();
         assert_eq!(
             entry.submit_first(&policy, "583920".into(), Some(&current)),
-            Err(MitidError::PinRejected(PinRejection::SameAsCurrent))
+            Err(MitidError::PinRejected {
+                reason: PinRejection::SameAsCurrent
+            })
         );
     }
 }

@@ -12,9 +12,8 @@ pub(crate) mod confirm;
 pub(crate) mod context;
 pub(crate) mod enrolment;
 pub(crate) mod input;
-pub mod pin_change;
+pub mod new_pin;
 pub(crate) mod pin_proof;
-pub mod pin_reset;
 pub(crate) mod pin_switch;
 pub(crate) mod recovery;
 
@@ -26,8 +25,7 @@ use context::lock;
 pub use activation::{ActivationFlow, ActivationStep};
 pub use approval::{ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalRequest, ApprovalStep};
 pub use biometrics::MAX_BIOMETRIC_FAILURES;
-pub use pin_change::{PinChangeFlow, PinChangeStep};
-pub use pin_reset::{PinResetFlow, PinResetStep};
+pub use new_pin::{NewPinFlow, NewPinStart, NewPinStep};
 
 /// What the UI shows: the current step and the error shown on it.
 struct Screen<S: Clone> {

@@ -1,11 +1,11 @@
-//! Registering a new PIN for an existing app (PIN change and PIN reset), crash-safely.
+//! Registering a new PIN for an existing app under a new-PIN ticket, crash-safely.
 //!
 //! Order (docs/flows.md, "crash and resume"):
 //! 1. a new pepper is stored as the user's *next* pepper, beside the current one;
-//! 2. `…/begin` (the server checks the current PIN, biometrics or temporary PIN);
+//! 2. `pin/new/begin` with the ticket (the server answers the registration request);
 //! 3. the upload is computed and persisted (sealed flow state, with its idempotency key);
-//! 4. `…/finish`; once the server confirmed, the next pepper becomes the current one in a
-//!    single secret-store write, then the flow state is deleted.
+//! 4. `pin/new/finish`; once the server confirmed, the next pepper becomes the current one
+//!    in a single secret-store write, then the flow state is deleted.
 //!
 //! Until step 4 is confirmed the server keeps the old record, so the old PIN keeps working.
 //! After a crash in step 4, [`resume`] sends the same finish again with the same
@@ -16,7 +16,9 @@ use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{
     client_registration_finish, client_registration_start, ClientRegistrationState, PinPassword,
 };
-use mitid_protocol::wire::app::{AppStatus, PinChangeFinishRequest, PinResetFinishRequest};
+use mitid_protocol::wire::app::{
+    AppStatus, NewPinBeginRequest, NewPinBeginResponse, NewPinFinishRequest,
+};
 use mitid_protocol::wire::paths;
 use serde::{Deserialize, Serialize};
 
@@ -30,32 +32,21 @@ use crate::users::User;
 /// The flow-state name of a switch waiting for the server's confirmation.
 const FLOW: &str = "pin_switch";
 
-/// Which registration is being finished.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum SwitchKind {
-    /// PIN change (`pin/change/finish`).
-    Change,
-    /// PIN reset with a temporary PIN (`pin/reset/finish`).
-    Reset,
-}
-
 /// What is persisted before `…/finish` is sent.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct PendingSwitch {
-    kind: SwitchKind,
-    /// The change or reset id from `…/begin`.
+    /// The new-PIN ticket.
     id: String,
     upload: B64,
     idempotency_key: String,
 }
 
 /// A new PIN's registration request, with what is needed to finish it.
-pub(crate) struct Prepared {
+struct Prepared {
     password: PinPassword,
     state: ClientRegistrationState,
-    /// `client_registration_start` output, for `…/begin`.
-    pub request: Vec<u8>,
+    /// `client_registration_start` output, for `begin`.
+    request: Vec<u8>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -64,8 +55,38 @@ impl std::fmt::Debug for Prepared {
     }
 }
 
+/// Registers `new_pin` under the new-PIN ticket `ticket_id`: steps 1 to 4. A refused
+/// `begin` forgets the next pepper (the old PIN stays in force).
+pub(crate) async fn register(
+    ctx: &Context,
+    user: &User,
+    new_pin: &Pin,
+    ticket_id: &str,
+) -> Result<AppStatus, MitidError> {
+    let prepared = prepare(ctx, user, new_pin)?;
+    let body = NewPinBeginRequest {
+        ticket_id: ticket_id.to_owned(),
+        registration_request: B64(prepared.request.clone()),
+    };
+    let begun: Result<NewPinBeginResponse, MitidError> = async {
+        let request = ctx.post(paths::NEW_PIN_BEGIN, &body, None)?;
+        ctx.send(user, &request).await
+    }
+    .await;
+    match begun {
+        Ok(begun) => {
+            let id = ticket_id.to_owned();
+            complete(ctx, user, prepared, id, &begun.registration_response.0).await
+        }
+        Err(e) => {
+            abandon(ctx, user)?;
+            Err(e)
+        }
+    }
+}
+
 /// Step 1: a fresh pepper stored as the user's next pepper; the registration request.
-pub(crate) fn prepare(ctx: &Context, user: &User, new_pin: &Pin) -> Result<Prepared, MitidError> {
+fn prepare(ctx: &Context, user: &User, new_pin: &Pin) -> Result<Prepared, MitidError> {
     let mut secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
     let next = Pepper::generate(ctx.rng.as_ref())?;
     let password = PinPassword::derive(
@@ -83,11 +104,10 @@ pub(crate) fn prepare(ctx: &Context, user: &User, new_pin: &Pin) -> Result<Prepa
     })
 }
 
-/// Steps 3 and 4, after `…/begin` answered with `id` and `registration_response`.
-pub(crate) async fn complete(
+/// Steps 3 and 4, after `begin` answered with `registration_response`.
+async fn complete(
     ctx: &Context,
     user: &User,
-    kind: SwitchKind,
     prepared: Prepared,
     id: String,
     registration_response: &[u8],
@@ -99,7 +119,6 @@ pub(crate) async fn complete(
         &user.authenticator_id,
     )?;
     let pending = PendingSwitch {
-        kind,
         id,
         upload: B64(upload),
         idempotency_key: ctx.idempotency_key()?,
@@ -116,31 +135,18 @@ async fn finish(
     pending: &PendingSwitch,
 ) -> Result<AppStatus, MitidError> {
     let key = Some(pending.idempotency_key.clone());
-    let request = match pending.kind {
-        SwitchKind::Change => ctx.post(
-            paths::PIN_CHANGE_FINISH,
-            &PinChangeFinishRequest {
-                change_id: pending.id.clone(),
-                registration_upload: pending.upload.clone(),
-            },
-            key,
-        )?,
-        SwitchKind::Reset => ctx.post(
-            paths::PIN_RESET_FINISH,
-            &PinResetFinishRequest {
-                reset_id: pending.id.clone(),
-                registration_upload: pending.upload.clone(),
-            },
-            key,
-        )?,
+    let body = NewPinFinishRequest {
+        ticket_id: pending.id.clone(),
+        registration_upload: pending.upload.clone(),
     };
+    let request = ctx.post(paths::NEW_PIN_FINISH, &body, key)?;
     match ctx.send::<AppStatus>(user, &request).await {
         Ok(status) => {
             switch(ctx, user)?;
             ctx.apply_status(user, &status)?;
             Ok(status)
         }
-        // The id is single use and only this app knows it: "used" means an earlier
+        // The ticket is single use and only this app knows it: "used" means an earlier
         // transmission was applied and only its answer was lost.
         Err(MitidError::CodeUsed) => {
             switch(ctx, user)?;
@@ -148,7 +154,7 @@ async fn finish(
             ctx.apply_status(user, &status)?;
             Ok(status)
         }
-        Err(e) if e.is_transient() || e == MitidError::ServerPinMismatch => Err(e),
+        Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => Err(e),
         Err(e) => {
             abandon(ctx, user)?;
             Err(e)

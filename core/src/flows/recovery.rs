@@ -14,9 +14,9 @@
 use super::context::Context;
 use super::enrolment::{self as activation, PendingActivation};
 use super::pin_switch::{self, Resumed};
-use crate::app::RecoveryReport;
 use crate::error::MitidError;
 use crate::users::UserState;
+use crate::views::RecoveryReport;
 
 /// Runs every recovery once. Network failures leave the work pending for the next run.
 pub(crate) async fn run(ctx: &Context) -> Result<RecoveryReport, MitidError> {
@@ -37,7 +37,7 @@ pub(crate) async fn run(ctx: &Context) -> Result<RecoveryReport, MitidError> {
         };
         match activation::send_finish(ctx, &id, &pending).await {
             Ok(_) => report.activations_completed += 1,
-            Err(e) if e.is_transient() || e == MitidError::ServerPinMismatch => {
+            Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => {
                 report.still_pending += 1
             }
             Err(e) => {
@@ -63,7 +63,7 @@ pub(crate) async fn run(ctx: &Context) -> Result<RecoveryReport, MitidError> {
         match pin_switch::resume(ctx, &user).await {
             Ok(Resumed::Nothing) => {}
             Ok(Resumed::Finished | Resumed::Abandoned) => report.pin_switches_resolved += 1,
-            Err(e) if e.is_transient() || e == MitidError::ServerPinMismatch => {
+            Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => {
                 report.still_pending += 1
             }
             Err(e) => {

@@ -60,44 +60,6 @@ impl PinRejection {
             .into_iter()
             .find(|rejection| rejection.code() == code)
     }
-
-    /// The text to show the citizen, in `lang`.
-    pub fn message(&self, lang: Language) -> &'static str {
-        match lang {
-            Language::Danish => self.danish(),
-            Language::English => self.english(),
-        }
-    }
-
-    fn danish(&self) -> &'static str {
-        match self {
-            Self::Format => "Din PIN-kode skal bestå af præcis 6 cifre.",
-            Self::RepeatedDigit => "Din PIN-kode må ikke være det samme ciffer gentaget.",
-            Self::Sequence => {
-                "Din PIN-kode må ikke være fortløbende cifre, som 123456 eller 987654."
-            }
-            Self::Pattern => {
-                "Din PIN-kode må ikke følge et mønster, som 123123, 123321 eller 121212."
-            }
-            Self::BirthDate => "Din PIN-kode må ikke være din fødselsdato.",
-            Self::Blocklisted => "Denne PIN-kode er for nem at gætte. Vælg en anden.",
-            Self::Mismatch => "De to PIN-koder er ikke ens. Prøv igen.",
-            Self::SameAsCurrent => "Din nye PIN-kode skal være forskellig fra den nuværende.",
-        }
-    }
-
-    fn english(&self) -> &'static str {
-        match self {
-            Self::Format => "Your PIN must be exactly 6 digits.",
-            Self::RepeatedDigit => "Your PIN cannot be the same digit repeated.",
-            Self::Sequence => "Your PIN cannot be consecutive digits, such as 123456 or 987654.",
-            Self::Pattern => "Your PIN cannot follow a pattern, such as 123123, 123321 or 121212.",
-            Self::BirthDate => "Your PIN cannot be your date of birth.",
-            Self::Blocklisted => "This PIN is too easy to guess. Choose another one.",
-            Self::Mismatch => "The two PINs do not match. Try again.",
-            Self::SameAsCurrent => "Your new PIN must be different from your current PIN.",
-        }
-    }
 }
 
 #[cfg(test)]

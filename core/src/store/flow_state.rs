@@ -4,7 +4,6 @@ use rusqlite::OptionalExtension;
 use zeroize::Zeroizing;
 
 use super::{Store, StoreError};
-use crate::users::LocalUserId;
 
 /// Longest flow name, in bytes.
 pub const MAX_FLOW_NAME_LEN: usize = 64;
@@ -19,6 +18,8 @@ fn validate_flow(flow: &str) -> Result<&str, StoreError> {
     Ok(flow)
 }
 
+// The owner of a flow's state is named by its text (a user's `LocalUserId`, which converts),
+// so the store stays below the users module that is built on it.
 impl Store {
     /// Seals `state` and stores it as the state of `flow` for `user`, replacing the previous.
     ///
@@ -26,12 +27,12 @@ impl Store {
     /// removed or the reservation abandoned.
     pub fn put_flow_state(
         &self,
-        user: &LocalUserId,
+        user: &(impl AsRef<str> + ?Sized),
         flow: &str,
         state: &[u8],
     ) -> Result<(), StoreError> {
         let flow = validate_flow(flow)?;
-        let sealed = self.seal_value(COLUMN, &[user.as_str(), flow], state)?;
+        let sealed = self.seal_value(COLUMN, &[user.as_ref(), flow], state)?;
         let now = self.now();
         self.write(|tx| {
             tx.execute(
@@ -39,7 +40,7 @@ impl Store {
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (local_user_id, flow)
                  DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
-                rusqlite::params![user.as_str(), flow, sealed, now],
+                rusqlite::params![user.as_ref(), flow, sealed, now],
             )?;
             Ok::<_, StoreError>(())
         })
@@ -48,31 +49,35 @@ impl Store {
     /// The state of `flow` for `user`, unsealed, or `None`.
     pub fn get_flow_state(
         &self,
-        user: &LocalUserId,
+        user: &(impl AsRef<str> + ?Sized),
         flow: &str,
     ) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
         let flow = validate_flow(flow)?;
         let sealed: Option<Vec<u8>> = self.read(|conn| {
             conn.query_row(
                 "SELECT sealed FROM flow_state WHERE local_user_id = ?1 AND flow = ?2",
-                [user.as_str(), flow],
+                [user.as_ref(), flow],
                 |r| r.get(0),
             )
             .optional()
             .map_err(StoreError::from)
         })?;
         sealed
-            .map(|sealed| self.open_value(COLUMN, &[user.as_str(), flow], &sealed))
+            .map(|sealed| self.open_value(COLUMN, &[user.as_ref(), flow], &sealed))
             .transpose()
     }
 
     /// Deletes the state of `flow` for `user`; returns whether there was one.
-    pub fn delete_flow_state(&self, user: &LocalUserId, flow: &str) -> Result<bool, StoreError> {
+    pub fn delete_flow_state(
+        &self,
+        user: &(impl AsRef<str> + ?Sized),
+        flow: &str,
+    ) -> Result<bool, StoreError> {
         let flow = validate_flow(flow)?;
         self.write(|tx| {
             let deleted = tx.execute(
                 "DELETE FROM flow_state WHERE local_user_id = ?1 AND flow = ?2",
-                [user.as_str(), flow],
+                [user.as_ref(), flow],
             )?;
             Ok::<_, StoreError>(deleted > 0)
         })

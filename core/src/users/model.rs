@@ -20,6 +20,12 @@ pub const MAX_AUTHENTICATOR_ID_LEN: usize = 128;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LocalUserId(String);
 
+impl AsRef<str> for LocalUserId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl LocalUserId {
     /// A fresh random id (128 bits from the OS).
     pub(crate) fn generate() -> Result<Self, KeyStoreError> {

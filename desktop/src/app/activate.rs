@@ -99,7 +99,7 @@ async fn drive(
                 }
                 return Ok(());
             }
-            ActivationStep::Failed => {
+            ActivationStep::Ended => {
                 let error = flow.last_error().unwrap_or(MitidError::InvalidStep);
                 return Err(s.fail(error));
             }

@@ -231,7 +231,7 @@ pub fn run(args: AppArgs) -> Result<(), CliError> {
     let lang = Language::from(args.lang);
     let keys = open_keys(&args.home, args.key_storage).map_err(|e| match e {
         // Say what to do about it: there is no credential store in this session.
-        MitidError::KeyStore { code } if code == "hardware_unavailable" => CliError::Usage(
+        MitidError::KeyStore { detail } if detail == "hardware_unavailable" => CliError::Usage(
             "the OS credential store is not available in this session (no kernel session keyring?); \
              use --key-storage file to keep the key store's wrapping key in the home directory"
                 .to_owned(),
@@ -419,7 +419,7 @@ async fn biometrics(
 /// The key store in `<home>/keys` (see [`keys`]).
 fn open_keys(home: &Path, storage: KeyStorage) -> Result<SoftwareKeyStore, MitidError> {
     std::fs::create_dir_all(home).map_err(|e| MitidError::Storage {
-        code: format!("io_{:?}", e.kind()).to_lowercase(),
+        detail: format!("io_{:?}", e.kind()).to_lowercase(),
     })?;
     keys::open(home, storage).map_err(MitidError::from)
 }

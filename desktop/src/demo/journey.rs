@@ -9,7 +9,7 @@ use mitid_core::app::{HomeAction, UserStatus, UserSummary};
 use mitid_core::error::MitidError;
 use mitid_core::flows::{
     ActivationFlow, ActivationStep, ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalStep,
-    PinResetStep,
+    NewPinStart, NewPinStep,
 };
 use mitid_core::pin::{Language, PinRejection};
 use mitid_protocol::wire::{Factor, TransactionStatus};
@@ -223,7 +223,7 @@ impl Journey {
             .as_ref()
             .ok_or("no activation in progress")?;
         match flow.submit_new_pin(WEAK_PIN.to_owned()).await {
-            Err(MitidError::PinRejected(reason))
+            Err(MitidError::PinRejected { reason })
                 if matches!(reason, PinRejection::Sequence | PinRejection::Blocklisted) =>
             {
                 let still = flow.step();
@@ -386,17 +386,13 @@ impl Journey {
         let flow = self
             .world
             .app
-            .pin_reset_flow(&karen.local_id)
+            .new_pin_flow(&karen.local_id, NewPinStart::TemporaryPin)
             .map_err(|e| format!("no temporary-PIN flow: {}", self.told(&e)))?;
         let step = flow
             .submit_temporary_pin(temporary.to_string())
             .await
             .map_err(|e| format!("the temporary PIN: {}", self.told(&e)))?;
-        expect_step(
-            &step,
-            step == PinResetStep::ChooseNewPin,
-            "choose a new PIN",
-        )?;
+        expect_step(&step, step == NewPinStep::ChooseNewPin, "choose a new PIN")?;
         let new_pin = random_good_pin(KAREN.birth_date, &[self.pin.as_str()])?;
         flow.submit_new_pin(new_pin.to_string())
             .await
@@ -405,13 +401,13 @@ impl Journey {
             .submit_repeat_pin(new_pin.to_string())
             .await
             .map_err(|e| format!("the repeated PIN: {}", self.told(&e)))?;
-        if let PinResetStep::ChooseBiometrics { .. } = step {
+        if let NewPinStep::ChooseBiometrics { .. } = step {
             step = flow
                 .choose_biometrics(false)
                 .await
                 .map_err(|e| format!("the biometrics choice: {}", self.told(&e)))?;
         }
-        expect_step(&step, step == PinResetStep::Done, "done")?;
+        expect_step(&step, step == NewPinStep::Done, "done")?;
         self.pin = new_pin;
         let status = self
             .world

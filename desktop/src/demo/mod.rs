@@ -47,7 +47,7 @@ async fn journey_with_server(lang: Language) -> Result<(), CliError> {
         Err(reason) => return story.end(Err(reason), Vec::new()),
     };
     let notes = vec![
-        format!("{} with key pin {}", world.server.base_url(), world.server.spki_pin),
+        format!("{} with key pin {}", world.kit.server.base_url(), world.kit.server.spki_pin()),
         "Staff accounts for the registry, the support desk and an administrator; relying party 'Demo Bank' registered".to_owned(),
         "The app: the real core over pinned HTTPS, software key store in memory, simulated fingerprint sensor".to_owned(),
     ];

@@ -1,33 +1,27 @@
-//! Everything the demo's journey plays with: the embedded server and its SMS outbox, the
-//! staff and relying-party sessions (over the same pinned HTTPS as everyone else), the
-//! citizens, and the app (the real core, with a software key store in memory).
+//! Everything the demo's journey plays with: the project's test kit world (the embedded
+//! server and its SMS outbox, the staff sessions over the same pinned HTTPS as everyone
+//! else), Demo Bank, the citizens, and the app (the real core, with a software key store in
+//! memory).
 
-use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 
-use mitid_core::app::App;
-use mitid_core::biometrics::SoftwarePrompt;
-use mitid_core::client::{random_token, ServerEndpoint};
+use mitid_core::app::{App, AppOptions};
+use mitid_core::client::random_token;
 use mitid_core::device::{OsRandom, RandomSource};
-use mitid_core::keystore::SoftwareKeyStore;
 use mitid_core::pin::{BirthDate, Pin, PinPolicy};
-use mitid_protocol::clock::{Clock, FakeClock, SystemClock};
-use mitid_protocol::wire::paths;
+use mitid_protocol::clock::{Clock, SystemClock};
 use mitid_protocol::wire::rp::{
     AuthenticationResult, CreateAuthenticationRequest, CreateAuthenticationResponse,
 };
-use mitid_protocol::wire::staff::{
-    ActivationPurpose, CreatePersonRequest, CreateRelyingPartyRequest, Delivery, DocumentKind,
-    IdentifyRequest, IdentifyResponse, IssueActivationCodeRequest, IssueTemporaryPinRequest,
-    IssuedCode, PersonView, RelyingPartyCreated, StaffLoginRequest, StaffLoginResponse, StaffRole,
-};
+use mitid_protocol::wire::staff::{ActivationPurpose, IssuedCode};
 use mitid_protocol::wire::{Assurance, ChannelBindingKind, Secret};
-use mitid_server::crypto::totp;
-use mitid_server::{CapturingSender, OutboundMessage, RunningServer, ServerConfig};
+use mitid_server::{OutboundMessage, Policy};
+use mitid_testing::staff::StaffDesk;
+use mitid_testing::{
+    extract_code, AppPhone, KitError, Person, ServerOptions, TestClock, TestServer,
+};
 use zeroize::Zeroizing;
 
-use crate::api::ApiClient;
 use crate::output::masked_number;
 
 /// The relying party the citizen logs in to.
@@ -52,6 +46,23 @@ pub struct Citizen {
     pub passport: &'static str,
 }
 
+impl Citizen {
+    /// The citizen as the registry records them.
+    pub fn person(&self) -> Person {
+        Person {
+            person_id: String::new(),
+            user_id: self.user_id.to_owned(),
+            cpr: self.cpr.to_owned(),
+            name: self.name.to_owned(),
+            birth_date: self.birth_date.to_owned(),
+            mobile: self.mobile.to_owned(),
+            email: self.email.to_owned(),
+            passport: self.passport.to_owned(),
+            driver_licence: None,
+        }
+    }
+}
+
 /// Karen, who walks through the whole journey.
 pub const KAREN: Citizen = Citizen {
     name: "Karen Demo",
@@ -74,107 +85,64 @@ pub const PETER: Citizen = Citizen {
     passport: "P10000002",
 };
 
-/// The demo's world.
+/// The demo's world: the test kit's world (the embedded server, its staff and SMS outbox),
+/// Demo Bank, and the app under demonstration.
 pub struct World {
-    /// The embedded server.
-    pub server: RunningServer,
-    /// Every SMS and e-mail the server sent (the citizens' phones).
-    pub outbox: Arc<CapturingSender>,
-    /// The pinned HTTPS client of the staff and the relying party.
-    pub api: ApiClient,
-    /// The registry's staff session.
-    pub registry: Secret,
-    /// The support desk's staff session.
-    pub support: Secret,
+    /// The server, its staff sessions and what it sent.
+    pub kit: mitid_testing::World,
     /// Demo Bank's API key.
     pub bank_key: Secret,
     /// The app under demonstration.
     pub app: App,
     /// The clock the server and the app share: real time, moved on by the demo where a
     /// rule makes the citizen wait (the hour before a user ID change).
-    pub clock: FakeClock,
+    pub clock: TestClock,
     /// Where the server and the app keep their files (removed at the end).
     _dir: tempfile::TempDir,
 }
 
 impl World {
-    /// Starts the server in a temporary directory, creates the staff accounts and the
-    /// relying party, and opens the app against the server with the server's pin.
+    /// Starts the server in a temporary directory, creates the staff accounts (random
+    /// passwords that live only in this process) and the relying party, and opens the app
+    /// against the server with the server's pins.
     pub async fn start() -> Result<Self, String> {
         let dir = tempfile::Builder::new()
             .prefix("mitid-demo-")
             .tempdir()
             .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-        let outbox = Arc::new(CapturingSender::new());
-        let clock = FakeClock::new(SystemClock.now());
-        let mut config = ServerConfig::new(dir.path().join("server"));
-        config.clock = Arc::new(clock.clone());
-        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
-        config.sender = outbox.clone();
-        // The demo runs for seconds: no periodic jobs (messages go out after each request).
-        config.job_interval = None;
-        let server = RunningServer::start(config)
+        let options = ServerOptions {
+            policy: Policy::default(),
+            clock: TestClock::fake(SystemClock.now()),
+            dir: Some(dir.path().join("server")),
+            ..ServerOptions::default()
+        };
+        let server = TestServer::start(options)
             .await
             .map_err(|e| format!("the server did not start: {e}"))?;
-        let endpoint = ServerEndpoint {
-            base_url: server.base_url(),
-            pins: server.app_pins(),
-        };
-        let api = ApiClient::new(&endpoint).map_err(|e| e.to_string())?;
-
-        // Staff accounts go straight into the server's state (as `mitid-server add-staff`
-        // would); everything after that goes over HTTPS. The passwords are random and
-        // live only in this process.
-        let mut sessions = Vec::new();
-        for (username, role) in [
-            ("demo-admin", StaffRole::Admin),
-            ("demo-registry", StaffRole::Registry),
-            ("demo-support", StaffRole::Support),
-        ] {
-            let password = Zeroizing::new(format!("demo-{}", random_token()));
-            let created = server
-                .add_staff(username, &password, role)
-                .await
-                .map_err(|e| format!("cannot create staff account {username}: {e}"))?;
-            // The staff member's authenticator app: the code of the current 30-second step.
-            let step = totp::step(clock.now(), 30) as u64;
-            let otp = Zeroizing::new(totp::hotp(created.totp_seed.expose(), step, 6));
-            let login: StaffLoginResponse = api
-                .post(
-                    paths::STAFF_LOGIN,
-                    &StaffLoginRequest {
-                        username: username.to_owned(),
-                        password: Secret::new(password.as_str()),
-                        otp: Secret::new(otp.as_str()),
-                    },
-                    None,
-                )
-                .await
-                .map_err(|e| format!("staff login of {username}: {}", e.code()))?;
-            sessions.push(login.token);
-        }
-        let [admin, registry, support]: [Secret; 3] = sessions
-            .try_into()
-            .map_err(|_| "staff sessions missing".to_owned())?;
-        let bank: RelyingPartyCreated = api
-            .post(
-                paths::STAFF_RELYING_PARTIES,
-                &CreateRelyingPartyRequest {
-                    name: BANK.to_owned(),
-                },
-                Some(&admin),
-            )
+        let password = Zeroizing::new(format!("demo-{}", random_token()));
+        let staff = StaffDesk::create_with(server.running(), None, &password)
             .await
-            .map_err(|e| format!("registering {BANK}: {}", e.code()))?;
-
-        let app = open_app(&dir.path().join("app"), endpoint, clock.clone())?;
+            .map_err(|e| format!("cannot create the staff accounts: {e}"))?;
+        let kit = mitid_testing::World::around(server, staff)
+            .await
+            .map_err(|e| format!("the staff could not log in: {e}"))?;
+        let bank_key = kit
+            .relying_party(BANK)
+            .await
+            .map_err(|e| format!("registering {BANK}: {}", told(&e)))?;
+        let clock = kit.clock().clone();
+        let phone =
+            AppPhone::in_dir(&dir.path().join("app")).map_err(|e| format!("key store: {e}"))?;
+        let app = phone
+            .open_with(
+                kit.endpoint(),
+                Arc::new(clock.clone()),
+                AppOptions::default(),
+            )
+            .map_err(|e| format!("the app did not open: {}", e.code()))?;
         Ok(Self {
-            server,
-            outbox,
-            api,
-            registry,
-            support,
-            bank_key: bank.api_key,
+            kit,
+            bank_key: Secret::new(&bank_key),
             app,
             clock,
             _dir: dir,
@@ -182,61 +150,30 @@ impl World {
     }
 
     /// Stops the server (the temporary directory goes with `self`).
-    pub async fn stop(self) {
-        self.server.shutdown().await;
+    pub async fn stop(mut self) {
+        self.kit.server.stop().await;
     }
 
     /// The registry adds `citizen` to the population register.
-    pub async fn create_person(&self, citizen: &Citizen) -> Result<PersonView, String> {
-        let request = CreatePersonRequest {
-            cpr: citizen.cpr.to_owned(),
-            name: citizen.name.to_owned(),
-            birth_date: citizen.birth_date.to_owned(),
-            mobile: Some(citizen.mobile.to_owned()),
-            email: Some(citizen.email.to_owned()),
-            passport_number: Some(citizen.passport.to_owned()),
-            driver_licence_number: None,
-            user_id: citizen.user_id.to_owned(),
-        };
-        self.api
-            .post(paths::STAFF_PERSONS, &request, Some(&self.registry))
+    pub async fn create_person(&self, citizen: &Citizen) -> Result<Person, String> {
+        self.kit
+            .create_person(&citizen.person())
             .await
             .map_err(|e| {
                 format!(
                     "the registry could not create {}: {}",
                     citizen.name,
-                    e.code()
+                    told(&e)
                 )
             })
     }
 
-    /// The support desk identifies a caller: passport number, name and birth date.
-    async fn identify(&self, citizen: &Citizen) -> Result<IdentifyResponse, String> {
-        let request = IdentifyRequest {
-            document_kind: DocumentKind::Passport,
-            document_number: citizen.passport.to_owned(),
-            name: Some(citizen.name.to_owned()),
-            birth_date: Some(citizen.birth_date.to_owned()),
-            cpr_last4: None,
-        };
-        self.api
-            .post(paths::STAFF_IDENTIFY, &request, Some(&self.support))
-            .await
-            .map_err(|e| format!("support could not identify {}: {}", citizen.name, e.code()))
-    }
-
     /// The support desk sends `citizen` an activation code for a new app by SMS.
     pub async fn support_activation_code(&self, citizen: &Citizen) -> Result<IssuedCode, String> {
-        let identified = self.identify(citizen).await?;
-        let request = IssueActivationCodeRequest {
-            identification_token: identified.identification_token,
-            purpose: ActivationPurpose::NewApp,
-            delivery: Delivery::Sms,
-        };
-        self.api
-            .post(paths::STAFF_ACTIVATION_CODE, &request, Some(&self.support))
+        self.kit
+            .issue_activation_code(&citizen.person(), ActivationPurpose::NewApp)
             .await
-            .map_err(|e| format!("support could not issue an activation code: {}", e.code()))
+            .map_err(|e| format!("support could not issue an activation code: {}", told(&e)))
     }
 
     /// The support desk sends a temporary PIN for the app `authenticator_id` by SMS.
@@ -245,16 +182,10 @@ impl World {
         citizen: &Citizen,
         authenticator_id: &str,
     ) -> Result<IssuedCode, String> {
-        let identified = self.identify(citizen).await?;
-        let request = IssueTemporaryPinRequest {
-            identification_token: identified.identification_token,
-            authenticator_id: authenticator_id.to_owned(),
-            delivery: Delivery::Sms,
-        };
-        self.api
-            .post(paths::STAFF_TEMPORARY_PIN, &request, Some(&self.support))
+        self.kit
+            .issue_temporary_pin(&citizen.person(), authenticator_id)
             .await
-            .map_err(|e| format!("support could not issue a temporary PIN: {}", e.code()))
+            .map_err(|e| format!("support could not issue a temporary PIN: {}", told(&e)))
     }
 
     /// Demo Bank asks `user_id` to log in with a 4-digit code (PIN or biometrics required).
@@ -266,27 +197,23 @@ impl World {
             channel_binding: ChannelBindingKind::Code,
             assurance: Assurance::Substantial,
         };
-        self.api
-            .post(paths::RP_AUTHENTICATIONS, &request, Some(&self.bank_key))
+        self.kit
+            .start_login_with(self.bank_key.expose(), &request)
             .await
-            .map_err(|e| format!("{BANK} could not start a login: {}", e.code()))
+            .map_err(|e| format!("{BANK} could not start a login: {}", told(&e)))
     }
 
     /// Demo Bank fetches a login's state (a final result is given once).
     pub async fn bank_result(&self, transaction_id: &str) -> Result<AuthenticationResult, String> {
-        self.api
-            .get(
-                &paths::rp_authentication(transaction_id),
-                &[],
-                Some(&self.bank_key),
-            )
+        self.kit
+            .login_result(self.bank_key.expose(), transaction_id)
             .await
-            .map_err(|e| format!("{BANK} could not fetch the result: {}", e.code()))
+            .map_err(|e| format!("{BANK} could not fetch the result: {}", told(&e)))
     }
 
     /// How many messages the outbox has handed over so far (to find the next one).
     pub fn sent_so_far(&self) -> usize {
-        self.outbox.messages().len()
+        self.kit.server.outbox.sent_so_far()
     }
 
     /// The first message of `kind` to `citizen`'s mobile sent after `since`.
@@ -296,36 +223,24 @@ impl World {
         citizen: &Citizen,
         kind: &str,
     ) -> Result<OutboundMessage, String> {
-        self.outbox
-            .messages()
-            .into_iter()
-            .skip(since)
-            .find(|m| m.recipient == citizen.mobile && m.kind == kind)
-            .ok_or_else(|| format!("no {kind} SMS reached {}", masked_number(citizen.mobile)))
+        self.kit
+            .server
+            .outbox
+            .since(since, citizen.mobile, kind)
+            .map_err(|_| format!("no {kind} SMS reached {}", masked_number(citizen.mobile)))
     }
 }
 
-/// The app, as on a phone: its store in `home`, keys and secrets in a software key store in
-/// memory (no OS keyring, so the demo runs anywhere), the simulated biometric sensor.
-fn open_app(home: &Path, endpoint: ServerEndpoint, clock: FakeClock) -> Result<App, String> {
-    let keys =
-        Arc::new(SoftwareKeyStore::in_memory().map_err(|e| format!("key store: {}", e.code()))?);
-    App::open(
-        home,
-        keys.clone(),
-        keys,
-        Arc::new(SoftwarePrompt),
-        endpoint,
-        Arc::new(clock),
-    )
-    .map_err(|e| format!("the app did not open: {}", e.code()))
+/// A kit failure as the demo tells it: the server's code, or what went wrong.
+fn told(error: &KitError) -> String {
+    error
+        .code()
+        .map_or_else(|| error.to_string(), str::to_owned)
 }
 
 /// The first run of exactly `len` digits in `text` (the code in an SMS).
 pub fn code_in(text: &str, len: usize) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_digit())
-        .find(|run| run.len() == len)
-        .map(str::to_owned)
+    extract_code(text, len)
 }
 
 /// A random PIN the policy accepts for `birth_date` (the demo types it; it is never shown).

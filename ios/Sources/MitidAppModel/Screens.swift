@@ -208,96 +208,59 @@ public final class ApprovalModel {
     }
 }
 
-/// The PIN-change screens.
+/// The screens of a new PIN: the first step authorises it (the current PIN or biometrics, or
+/// a temporary PIN, as the flow was started), then the new PIN twice and the biometrics choice.
 @MainActor
-public final class PinChangeModel {
-    private let flow: PinChangeFlow
+public final class NewPinModel {
+    private let flow: NewPinFlow
     /// The screen state.
-    public let screen: FlowScreen<PinChangeStep>
+    public let screen: FlowScreen<NewPinStep>
 
-    /// A model over a flow from `App.pinChangeFlow(localId:)`.
-    public init(_ flow: PinChangeFlow) {
+    /// A model over a flow from `App.newPinFlow(localId:start:)`.
+    public init(_ flow: NewPinFlow) {
         self.flow = flow
         screen = FlowScreen(step: { flow.step() }, error: { flow.lastError() })
     }
 
-    /// Enter the current PIN.
+    /// Enter the current PIN (checked now).
     @discardableResult
-    public func submitCurrentPin(_ pin: String) async -> Result<PinChangeStep, MitidError> {
+    public func submitCurrentPin(_ pin: String) async -> Result<NewPinStep, MitidError> {
         await screen.perform { [flow] in try await flow.submitCurrentPin(pin: pin) }
     }
 
     /// Use biometrics instead of the current PIN.
     @discardableResult
-    public func useBiometrics() async -> Result<PinChangeStep, MitidError> {
+    public func useBiometrics() async -> Result<NewPinStep, MitidError> {
         await screen.perform { [flow] in try await flow.useBiometrics() }
     }
 
-    /// Choose the new PIN.
+    /// Enter the temporary PIN (checked now).
     @discardableResult
-    public func submitNewPin(_ pin: String) async -> Result<PinChangeStep, MitidError> {
-        await screen.perform { [flow] in try await flow.submitNewPin(pin: pin) }
-    }
-
-    /// Repeat the new PIN.
-    @discardableResult
-    public func submitRepeatPin(_ pin: String) async -> Result<PinChangeStep, MitidError> {
-        await screen.perform { [flow] in try await flow.submitRepeatPin(pin: pin) }
-    }
-
-    /// Try the interrupted change again.
-    @discardableResult
-    public func retry() async -> Result<PinChangeStep, MitidError> {
-        await screen.perform { [flow] in try await flow.retry() }
-    }
-
-    /// Biometrics yes or no.
-    @discardableResult
-    public func chooseBiometrics(_ enable: Bool) async -> Result<PinChangeStep, MitidError> {
-        await screen.perform { [flow] in try await flow.chooseBiometrics(enable: enable) }
-    }
-}
-
-/// The screens of a new PIN with a temporary PIN.
-@MainActor
-public final class PinResetModel {
-    private let flow: PinResetFlow
-    /// The screen state.
-    public let screen: FlowScreen<PinResetStep>
-
-    /// A model over a flow from `App.pinResetFlow(localId:)`.
-    public init(_ flow: PinResetFlow) {
-        self.flow = flow
-        screen = FlowScreen(step: { flow.step() }, error: { flow.lastError() })
-    }
-
-    /// Enter the temporary PIN.
-    @discardableResult
-    public func submitTemporaryPin(_ pin: String) async -> Result<PinResetStep, MitidError> {
+    public func submitTemporaryPin(_ pin: String) async -> Result<NewPinStep, MitidError> {
         await screen.perform { [flow] in try await flow.submitTemporaryPin(code: pin) }
     }
 
     /// Choose the new PIN.
     @discardableResult
-    public func submitNewPin(_ pin: String) async -> Result<PinResetStep, MitidError> {
+    public func submitNewPin(_ pin: String) async -> Result<NewPinStep, MitidError> {
         await screen.perform { [flow] in try await flow.submitNewPin(pin: pin) }
     }
 
     /// Repeat the new PIN.
     @discardableResult
-    public func submitRepeatPin(_ pin: String) async -> Result<PinResetStep, MitidError> {
+    public func submitRepeatPin(_ pin: String) async -> Result<NewPinStep, MitidError> {
         await screen.perform { [flow] in try await flow.submitRepeatPin(pin: pin) }
     }
 
-    /// Try the interrupted reset again.
+    /// Try the interrupted registration again.
     @discardableResult
-    public func retry() async -> Result<PinResetStep, MitidError> {
+    public func retry() async -> Result<NewPinStep, MitidError> {
         await screen.perform { [flow] in try await flow.retry() }
     }
 
     /// Biometrics yes or no.
     @discardableResult
-    public func chooseBiometrics(_ enable: Bool) async -> Result<PinResetStep, MitidError> {
+    public func chooseBiometrics(_ enable: Bool) async -> Result<NewPinStep, MitidError> {
         await screen.perform { [flow] in try await flow.chooseBiometrics(enable: enable) }
     }
 }

@@ -1045,19 +1045,16 @@ public protocol AppProtocol: AnyObject, Sendable {
     func home() throws  -> Home
     
     /**
+     * A new PIN for a user: `CURRENT_PIN` starts with the current PIN or biometrics
+     * ("Change PIN code"), `TEMPORARY_PIN` with a temporary PIN ("Forgot your PIN code?",
+     * also on a temporarily locked app).
+     */
+    func newPinFlow(localId: String, start: NewPinStart) throws  -> NewPinFlow
+    
+    /**
      * The notification choice made at activation, if any.
      */
     func notificationsAllowed(localId: String) throws  -> Bool?
-    
-    /**
-     * Changing a user's PIN with the current PIN or biometrics.
-     */
-    func pinChangeFlow(localId: String) throws  -> PinChangeFlow
-    
-    /**
-     * A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
-     */
-    func pinResetFlow(localId: String) throws  -> PinResetFlow
     
     /**
      * The person's live request for access to change profile information, if any.
@@ -1384,38 +1381,28 @@ open func home()throws  -> Home  {
 }
     
     /**
+     * A new PIN for a user: `CURRENT_PIN` starts with the current PIN or biometrics
+     * ("Change PIN code"), `TEMPORARY_PIN` with a temporary PIN ("Forgot your PIN code?",
+     * also on a temporarily locked app).
+     */
+open func newPinFlow(localId: String, start: NewPinStart)throws  -> NewPinFlow  {
+    return try  FfiConverterTypeNewPinFlow_lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_new_pin_flow(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(localId),
+        FfiConverterTypeNewPinStart_lower(start),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The notification choice made at activation, if any.
      */
 open func notificationsAllowed(localId: String)throws  -> Bool?  {
     return try  FfiConverterOptionBool.lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
         uniffiCallStatus in
     uniffi_mitid_bindings_fn_method_app_notifications_allowed(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(localId),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * Changing a user's PIN with the current PIN or biometrics.
-     */
-open func pinChangeFlow(localId: String)throws  -> PinChangeFlow  {
-    return try  FfiConverterTypePinChangeFlow_lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
-        uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_app_pin_change_flow(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(localId),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
-     */
-open func pinResetFlow(localId: String)throws  -> PinResetFlow  {
-    return try  FfiConverterTypePinResetFlow_lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
-        uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_app_pin_reset_flow(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(localId),uniffiCallStatus
     )
@@ -2196,15 +2183,16 @@ public func FfiConverterTypeApprovalWait_lower(_ value: ApprovalWait) -> UInt64 
 
 
 /**
- * Changing the PIN with the current PIN or biometrics. Create it with
- * `App.pinChangeFlow(localId)`.
+ * A new PIN: the first step authorises it (the current PIN or biometrics, or a temporary
+ * PIN), then the new PIN twice, biometrics? and done. Create it with
+ * `App.newPinFlow(localId, start)`.
  */
-public protocol PinChangeFlowProtocol: AnyObject, Sendable {
+public protocol NewPinFlowProtocol: AnyObject, Sendable {
     
     /**
-     * Biometrics yes or no after the change.
+     * Biometrics yes or no after the new PIN.
      */
-    func chooseBiometrics(enable: Bool) async throws  -> PinChangeStep
+    func chooseBiometrics(enable: Bool) async throws  -> NewPinStep
     
     /**
      * The error shown on the current screen, if any.
@@ -2212,41 +2200,47 @@ public protocol PinChangeFlowProtocol: AnyObject, Sendable {
     func lastError()  -> MitidError?
     
     /**
-     * After `Interrupted`: finishes or re-sends the interrupted change.
+     * After `Interrupted`: finishes or re-sends the interrupted registration.
      */
-    func retry() async throws  -> PinChangeStep
+    func retry() async throws  -> NewPinStep
     
     /**
      * The current screen.
      */
-    func step()  -> PinChangeStep
+    func step()  -> NewPinStep
     
     /**
-     * The current PIN (checked by the server together with the new PIN's registration).
+     * The current PIN: the server checks it now.
      */
-    func submitCurrentPin(pin: String) async throws  -> PinChangeStep
+    func submitCurrentPin(pin: String) async throws  -> NewPinStep
     
     /**
      * The new PIN, first entry.
      */
-    func submitNewPin(pin: String) async throws  -> PinChangeStep
+    func submitNewPin(pin: String) async throws  -> NewPinStep
     
     /**
-     * The new PIN, repeated: then the change is sent.
+     * The new PIN, repeated: then it is registered.
      */
-    func submitRepeatPin(pin: String) async throws  -> PinChangeStep
+    func submitRepeatPin(pin: String) async throws  -> NewPinStep
     
     /**
-     * Biometrics instead of the current PIN (the prompt is shown when the change is sent).
+     * The 8-digit temporary PIN: the server checks it now.
      */
-    func useBiometrics() async throws  -> PinChangeStep
+    func submitTemporaryPin(code: String) async throws  -> NewPinStep
+    
+    /**
+     * Biometrics instead of the current PIN (the prompt is shown now).
+     */
+    func useBiometrics() async throws  -> NewPinStep
     
 }
 /**
- * Changing the PIN with the current PIN or biometrics. Create it with
- * `App.pinChangeFlow(localId)`.
+ * A new PIN: the first step authorises it (the current PIN or biometrics, or a temporary
+ * PIN), then the new PIN twice, biometrics? and done. Create it with
+ * `App.newPinFlow(localId, start)`.
  */
-open class PinChangeFlow: PinChangeFlowProtocol, @unchecked Sendable {
+open class NewPinFlow: NewPinFlowProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
 
     /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
@@ -2283,7 +2277,7 @@ open class PinChangeFlow: PinChangeFlowProtocol, @unchecked Sendable {
     @_documentation(visibility: private)
 #endif
     public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_mitid_bindings_fn_clone_pinchangeflow(self.handle, $0) }
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_newpinflow(self.handle, $0) }
     }
     // No primary constructor declared for this class.
 
@@ -2293,27 +2287,27 @@ open class PinChangeFlow: PinChangeFlowProtocol, @unchecked Sendable {
             return
         }
 
-        try! rustCall { uniffi_mitid_bindings_fn_free_pinchangeflow(handle, $0) }
+        try! rustCall { uniffi_mitid_bindings_fn_free_newpinflow(handle, $0) }
     }
 
     
 
     
     /**
-     * Biometrics yes or no after the change.
+     * Biometrics yes or no after the new PIN.
      */
-open func chooseBiometrics(enable: Bool)async throws  -> PinChangeStep  {
+open func chooseBiometrics(enable: Bool)async throws  -> NewPinStep  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinchangeflow_choose_biometrics(
+                uniffi_mitid_bindings_fn_method_newpinflow_choose_biometrics(
                         self.uniffiCloneHandle(),FfiConverterBool.lower(enable)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
             completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
             freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinChangeStep_lift,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
             errorHandler: FfiConverterTypeMitidError_lift
         )
 }
@@ -2324,27 +2318,27 @@ open func chooseBiometrics(enable: Bool)async throws  -> PinChangeStep  {
 open func lastError() -> MitidError?  {
     return try!  FfiConverterOptionTypeMitidError.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_pinchangeflow_last_error(
+    uniffi_mitid_bindings_fn_method_newpinflow_last_error(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
     
     /**
-     * After `Interrupted`: finishes or re-sends the interrupted change.
+     * After `Interrupted`: finishes or re-sends the interrupted registration.
      */
-open func retry()async throws  -> PinChangeStep  {
+open func retry()async throws  -> NewPinStep  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinchangeflow_retry(
+                uniffi_mitid_bindings_fn_method_newpinflow_retry(
                         self.uniffiCloneHandle()
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
             completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
             freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinChangeStep_lift,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
             errorHandler: FfiConverterTypeMitidError_lift
         )
 }
@@ -2352,30 +2346,30 @@ open func retry()async throws  -> PinChangeStep  {
     /**
      * The current screen.
      */
-open func step() -> PinChangeStep  {
-    return try!  FfiConverterTypePinChangeStep_lift(try! rustCall() {
+open func step() -> NewPinStep  {
+    return try!  FfiConverterTypeNewPinStep_lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_pinchangeflow_step(
+    uniffi_mitid_bindings_fn_method_newpinflow_step(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
     
     /**
-     * The current PIN (checked by the server together with the new PIN's registration).
+     * The current PIN: the server checks it now.
      */
-open func submitCurrentPin(pin: String)async throws  -> PinChangeStep  {
+open func submitCurrentPin(pin: String)async throws  -> NewPinStep  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinchangeflow_submit_current_pin(
+                uniffi_mitid_bindings_fn_method_newpinflow_submit_current_pin(
                         self.uniffiCloneHandle(),FfiConverterString.lower(pin)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
             completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
             freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinChangeStep_lift,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
             errorHandler: FfiConverterTypeMitidError_lift
         )
 }
@@ -2383,324 +2377,75 @@ open func submitCurrentPin(pin: String)async throws  -> PinChangeStep  {
     /**
      * The new PIN, first entry.
      */
-open func submitNewPin(pin: String)async throws  -> PinChangeStep  {
+open func submitNewPin(pin: String)async throws  -> NewPinStep  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinchangeflow_submit_new_pin(
+                uniffi_mitid_bindings_fn_method_newpinflow_submit_new_pin(
                         self.uniffiCloneHandle(),FfiConverterString.lower(pin)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
             completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
             freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinChangeStep_lift,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
             errorHandler: FfiConverterTypeMitidError_lift
         )
 }
     
     /**
-     * The new PIN, repeated: then the change is sent.
+     * The new PIN, repeated: then it is registered.
      */
-open func submitRepeatPin(pin: String)async throws  -> PinChangeStep  {
+open func submitRepeatPin(pin: String)async throws  -> NewPinStep  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinchangeflow_submit_repeat_pin(
+                uniffi_mitid_bindings_fn_method_newpinflow_submit_repeat_pin(
                         self.uniffiCloneHandle(),FfiConverterString.lower(pin)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
             completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
             freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinChangeStep_lift,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
             errorHandler: FfiConverterTypeMitidError_lift
         )
 }
     
     /**
-     * Biometrics instead of the current PIN (the prompt is shown when the change is sent).
+     * The 8-digit temporary PIN: the server checks it now.
      */
-open func useBiometrics()async throws  -> PinChangeStep  {
+open func submitTemporaryPin(code: String)async throws  -> NewPinStep  {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinchangeflow_use_biometrics(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
-            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
-            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinChangeStep_lift,
-            errorHandler: FfiConverterTypeMitidError_lift
-        )
-}
-    
-
-    
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePinChangeFlow: FfiConverter {
-    typealias FfiType = UInt64
-    typealias SwiftType = PinChangeFlow
-
-    public static func lift(_ handle: UInt64) throws -> PinChangeFlow {
-        return PinChangeFlow(unsafeFromHandle: handle)
-    }
-
-    public static func lower(_ value: PinChangeFlow) -> UInt64 {
-        return value.uniffiCloneHandle()
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PinChangeFlow {
-        let handle: UInt64 = try readInt(&buf)
-        return try lift(handle)
-    }
-
-    public static func write(_ value: PinChangeFlow, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePinChangeFlow_lift(_ handle: UInt64) throws -> PinChangeFlow {
-    return try FfiConverterTypePinChangeFlow.lift(handle)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePinChangeFlow_lower(_ value: PinChangeFlow) -> UInt64 {
-    return FfiConverterTypePinChangeFlow.lower(value)
-}
-
-
-
-
-
-
-/**
- * A new PIN with a temporary PIN ("Forgot your PIN code?", or after a temporary lock).
- * Create it with `App.pinResetFlow(localId)`.
- */
-public protocol PinResetFlowProtocol: AnyObject, Sendable {
-    
-    /**
-     * Biometrics yes or no after the reset.
-     */
-    func chooseBiometrics(enable: Bool) async throws  -> PinResetStep
-    
-    /**
-     * The error shown on the current screen, if any.
-     */
-    func lastError()  -> MitidError?
-    
-    /**
-     * After `Interrupted`: finishes or re-sends the interrupted reset.
-     */
-    func retry() async throws  -> PinResetStep
-    
-    /**
-     * The current screen.
-     */
-    func step()  -> PinResetStep
-    
-    /**
-     * The new PIN, first entry.
-     */
-    func submitNewPin(pin: String) async throws  -> PinResetStep
-    
-    /**
-     * The new PIN, repeated: then the reset is sent.
-     */
-    func submitRepeatPin(pin: String) async throws  -> PinResetStep
-    
-    /**
-     * The 8-digit temporary PIN.
-     */
-    func submitTemporaryPin(code: String) async throws  -> PinResetStep
-    
-}
-/**
- * A new PIN with a temporary PIN ("Forgot your PIN code?", or after a temporary lock).
- * Create it with `App.pinResetFlow(localId)`.
- */
-open class PinResetFlow: PinResetFlowProtocol, @unchecked Sendable {
-    fileprivate let handle: UInt64
-
-    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public struct NoHandle {
-        public init() {}
-    }
-
-    // TODO: We'd like this to be `private` but for Swifty reasons,
-    // we can't implement `FfiConverter` without making this `required` and we can't
-    // make it `required` without making it `public`.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    required public init(unsafeFromHandle handle: UInt64) {
-        self.handle = handle
-    }
-
-    // This constructor can be used to instantiate a fake object.
-    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
-    //
-    // - Warning:
-    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public init(noHandle: NoHandle) {
-        self.handle = 0
-    }
-
-#if swift(>=5.8)
-    @_documentation(visibility: private)
-#endif
-    public func uniffiCloneHandle() -> UInt64 {
-        return try! rustCall { uniffi_mitid_bindings_fn_clone_pinresetflow(self.handle, $0) }
-    }
-    // No primary constructor declared for this class.
-
-    deinit {
-        if handle == 0 {
-            // Mock objects have handle=0 don't try to free them
-            return
-        }
-
-        try! rustCall { uniffi_mitid_bindings_fn_free_pinresetflow(handle, $0) }
-    }
-
-    
-
-    
-    /**
-     * Biometrics yes or no after the reset.
-     */
-open func chooseBiometrics(enable: Bool)async throws  -> PinResetStep  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinresetflow_choose_biometrics(
-                        self.uniffiCloneHandle(),FfiConverterBool.lower(enable)
-                )
-            },
-            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
-            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
-            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinResetStep_lift,
-            errorHandler: FfiConverterTypeMitidError_lift
-        )
-}
-    
-    /**
-     * The error shown on the current screen, if any.
-     */
-open func lastError() -> MitidError?  {
-    return try!  FfiConverterOptionTypeMitidError.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_pinresetflow_last_error(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * After `Interrupted`: finishes or re-sends the interrupted reset.
-     */
-open func retry()async throws  -> PinResetStep  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinresetflow_retry(
-                        self.uniffiCloneHandle()
-                )
-            },
-            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
-            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
-            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinResetStep_lift,
-            errorHandler: FfiConverterTypeMitidError_lift
-        )
-}
-    
-    /**
-     * The current screen.
-     */
-open func step() -> PinResetStep  {
-    return try!  FfiConverterTypePinResetStep_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_bindings_fn_method_pinresetflow_step(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The new PIN, first entry.
-     */
-open func submitNewPin(pin: String)async throws  -> PinResetStep  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinresetflow_submit_new_pin(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(pin)
-                )
-            },
-            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
-            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
-            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinResetStep_lift,
-            errorHandler: FfiConverterTypeMitidError_lift
-        )
-}
-    
-    /**
-     * The new PIN, repeated: then the reset is sent.
-     */
-open func submitRepeatPin(pin: String)async throws  -> PinResetStep  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinresetflow_submit_repeat_pin(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(pin)
-                )
-            },
-            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
-            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
-            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinResetStep_lift,
-            errorHandler: FfiConverterTypeMitidError_lift
-        )
-}
-    
-    /**
-     * The 8-digit temporary PIN.
-     */
-open func submitTemporaryPin(code: String)async throws  -> PinResetStep  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_pinresetflow_submit_temporary_pin(
+                uniffi_mitid_bindings_fn_method_newpinflow_submit_temporary_pin(
                         self.uniffiCloneHandle(),FfiConverterString.lower(code)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
             completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
             freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterTypePinResetStep_lift,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * Biometrics instead of the current PIN (the prompt is shown now).
+     */
+open func useBiometrics()async throws  -> NewPinStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_newpinflow_use_biometrics(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
             errorHandler: FfiConverterTypeMitidError_lift
         )
 }
@@ -2713,24 +2458,24 @@ open func submitTemporaryPin(code: String)async throws  -> PinResetStep  {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypePinResetFlow: FfiConverter {
+public struct FfiConverterTypeNewPinFlow: FfiConverter {
     typealias FfiType = UInt64
-    typealias SwiftType = PinResetFlow
+    typealias SwiftType = NewPinFlow
 
-    public static func lift(_ handle: UInt64) throws -> PinResetFlow {
-        return PinResetFlow(unsafeFromHandle: handle)
+    public static func lift(_ handle: UInt64) throws -> NewPinFlow {
+        return NewPinFlow(unsafeFromHandle: handle)
     }
 
-    public static func lower(_ value: PinResetFlow) -> UInt64 {
+    public static func lower(_ value: NewPinFlow) -> UInt64 {
         return value.uniffiCloneHandle()
     }
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PinResetFlow {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewPinFlow {
         let handle: UInt64 = try readInt(&buf)
         return try lift(handle)
     }
 
-    public static func write(_ value: PinResetFlow, into buf: inout [UInt8]) {
+    public static func write(_ value: NewPinFlow, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -2739,15 +2484,15 @@ public struct FfiConverterTypePinResetFlow: FfiConverter {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypePinResetFlow_lift(_ handle: UInt64) throws -> PinResetFlow {
-    return try FfiConverterTypePinResetFlow.lift(handle)
+public func FfiConverterTypeNewPinFlow_lift(_ handle: UInt64) throws -> NewPinFlow {
+    return try FfiConverterTypeNewPinFlow.lift(handle)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypePinResetFlow_lower(_ value: PinResetFlow) -> UInt64 {
-    return FfiConverterTypePinResetFlow.lower(value)
+public func FfiConverterTypeNewPinFlow_lower(_ value: NewPinFlow) -> UInt64 {
+    return FfiConverterTypeNewPinFlow.lower(value)
 }
 
 
@@ -5175,9 +4920,9 @@ public struct ServerEndpoint: Equatable, Hashable {
      */
     public var baseUrl: String
     /**
-     * Accepted `sha256/<base64>` public-key pins: the current key and at least one backup.
+     * Accepted `sha256/<base64>` key pins: the current key and at least one backup.
      */
-    public var pins: [String]
+    public var keyPins: [String]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5186,10 +4931,10 @@ public struct ServerEndpoint: Equatable, Hashable {
          * Base URL, `https://host:port` (no path).
          */baseUrl: String, 
         /**
-         * Accepted `sha256/<base64>` public-key pins: the current key and at least one backup.
-         */pins: [String]) {
+         * Accepted `sha256/<base64>` key pins: the current key and at least one backup.
+         */keyPins: [String]) {
         self.baseUrl = baseUrl
-        self.pins = pins
+        self.keyPins = keyPins
     }
 
     
@@ -5209,13 +4954,13 @@ public struct FfiConverterTypeServerEndpoint: FfiConverterRustBuffer {
         return
             try ServerEndpoint(
                 baseUrl: FfiConverterString.read(from: &buf), 
-                pins: FfiConverterSequenceString.read(from: &buf)
+                keyPins: FfiConverterSequenceString.read(from: &buf)
         )
     }
 
     public static func write(_ value: ServerEndpoint, into buf: inout [UInt8]) {
         FfiConverterString.write(value.baseUrl, into: &buf)
-        FfiConverterSequenceString.write(value.pins, into: &buf)
+        FfiConverterSequenceString.write(value.keyPins, into: &buf)
     }
 }
 
@@ -5407,7 +5152,7 @@ public enum ActivationStep: Equatable, Hashable {
     /**
      * The activation cannot continue (`lastError()` says why); start anew.
      */
-    case failed
+    case ended
 
 
 
@@ -5450,7 +5195,7 @@ public struct FfiConverterTypeActivationStep: FfiConverterRustBuffer {
         case 9: return .done(user: try FfiConverterTypeUserSummary.read(from: &buf), biometricsTurnedOffFor: try FfiConverterSequenceString.read(from: &buf)
         )
         
-        case 10: return .failed
+        case 10: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -5501,7 +5246,7 @@ public struct FfiConverterTypeActivationStep: FfiConverterRustBuffer {
             FfiConverterSequenceString.write(biometricsTurnedOffFor, into: &buf)
             
         
-        case .failed:
+        case .ended:
             writeInt(&buf, Int32(10))
         
         }
@@ -6705,8 +6450,8 @@ public func FfiConverterTypeLockReason_lower(_ value: LockReason) -> RustBuffer 
 
 
 /**
- * Everything that can go wrong in the app, as a distinct outcome for the UI. Branch on
- * `code()`; show `message(language)`.
+ * Everything that can go wrong in the app, as a distinct outcome for the UI. Branch
+ * on `code()`; show `message(language)`.
  */
 public 
 enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
@@ -6730,12 +6475,12 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case ActivationCodeFormat
     /**
-     * The user ID breaks a rule.
+     * The user ID breaks a rule (`rule` is the stable rule code, e.g.
+     * `user_id_length`).
      */
     case UserIdInvalid(
         /**
-         * Which rule (`user_id_length`, `user_id_character`, `user_id_edge_space`,
-         * `user_id_ten_digits`, `user_id_is_cpr`).
+         * Which rule (see `protocol::user_id::UserIdError::code`).
          */rule: String
     )
     /**
@@ -6775,7 +6520,7 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case Revoked
     /**
-     * The MitID (or this app) is blocked by the citizen or support.
+     * The MitID (or this authenticator) is blocked by the citizen or support.
      */
     case Blocked
     /**
@@ -6839,7 +6584,8 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case Forbidden
     /**
-     * Not yet: profile information can be changed one hour after the change was requested.
+     * Not yet: profile information can be changed one hour after the change was
+     * requested (request it first when `opens_at` is `None`).
      */
     case NotYetAllowed(
         /**
@@ -6847,7 +6593,7 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */opensAt: Int64?
     )
     /**
-     * Too many requests of this kind: try again later.
+     * Too many requests of this kind (e.g. codes by SMS today): try again later.
      */
     case RateLimited
     /**
@@ -6857,7 +6603,7 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The server's TLS key is not the pinned one: possibly an attack. Nothing was sent.
      */
-    case ServerPinMismatch
+    case ServerKeyPinMismatch
     /**
      * The server is busy with the same request; try again.
      */
@@ -6867,7 +6613,7 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case ServerRejected(
         /**
-         * The server's stable error code (`code()` is `server_` followed by it).
+         * The server's stable error code.
          */serverCode: String
     )
     /**
@@ -6891,8 +6637,8 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case BiometricsPinRequired
     /**
-     * The enrolled biometrics changed: biometrics were turned off; enable them again with
-     * the PIN.
+     * The enrolled biometrics changed: biometrics were turned off; enable them again
+     * with the PIN.
      */
     case BiometricsInvalidated
     /**
@@ -6924,7 +6670,7 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case Cancelled
     /**
-     * The local store failed (`code()` is `storage_` followed by `detail`).
+     * The local store failed (`detail` is the store's stable code).
      */
     case Storage(
         /**
@@ -6932,7 +6678,7 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */detail: String
     )
     /**
-     * The device's key store failed (`code()` is `key_store_` followed by `detail`).
+     * The device's key store failed (`detail` is the key store's stable code).
      */
     case KeyStore(
         /**
@@ -6944,7 +6690,7 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case Config
     /**
-     * A bug or a broken invariant (`code()` is `internal_` followed by `detail`).
+     * A bug or a broken invariant (`detail` says where).
      */
     case Internal(
         /**
@@ -7082,7 +6828,7 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
             )
         case 28: return .RateLimited
         case 29: return .ServerUnreachable
-        case 30: return .ServerPinMismatch
+        case 30: return .ServerKeyPinMismatch
         case 31: return .ServerBusy
         case 32: return .ServerRejected(
             serverCode: try FfiConverterString.read(from: &buf)
@@ -7245,7 +6991,7 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(29))
         
         
-        case .ServerPinMismatch:
+        case .ServerKeyPinMismatch:
             writeInt(&buf, Int32(30))
         
         
@@ -7346,10 +7092,85 @@ public func FfiConverterTypeMitidError_lower(_ value: MitidError) -> RustBuffer 
 
 
 /**
- * The screens of a PIN change.
+ * How a new-PIN flow starts.
  */
 
-public enum PinChangeStep: Equatable, Hashable {
+public enum NewPinStart: Equatable, Hashable {
+    
+    /**
+     * "Change PIN code": the current PIN, or biometrics where offered.
+     */
+    case currentPin
+    /**
+     * "Forgot your PIN code?" (or a temporarily locked app): a temporary PIN.
+     */
+    case temporaryPin
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension NewPinStart: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNewPinStart: FfiConverterRustBuffer {
+    typealias SwiftType = NewPinStart
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewPinStart {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .currentPin
+        
+        case 2: return .temporaryPin
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: NewPinStart, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .currentPin:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .temporaryPin:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewPinStart_lift(_ buf: RustBuffer) throws -> NewPinStart {
+    return try FfiConverterTypeNewPinStart.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNewPinStart_lower(_ value: NewPinStart) -> RustBuffer {
+    return FfiConverterTypeNewPinStart.lower(value)
+}
+
+
+
+/**
+ * The screens of a new PIN.
+ */
+
+public enum NewPinStep: Equatable, Hashable {
     
     /**
      * Enter the current PIN, or use biometrics when offered.
@@ -7359,6 +7180,10 @@ public enum PinChangeStep: Equatable, Hashable {
          * Whether "use biometrics" is offered.
          */biometricsOffered: Bool
     )
+    /**
+     * Enter the 8-digit temporary PIN from the SMS.
+     */
+    case enterTemporaryPin
     /**
      * Choose the new 6-digit PIN.
      */
@@ -7381,11 +7206,11 @@ public enum PinChangeStep: Equatable, Hashable {
          */currentlyEnabled: Bool
     )
     /**
-     * The PIN is changed.
+     * The new PIN is in force (after a temporary PIN, a temporary lock is lifted).
      */
     case done
     /**
-     * The change cannot continue (`lastError()` says why).
+     * The flow cannot continue (`lastError()` says why).
      */
     case ended
 
@@ -7396,40 +7221,42 @@ public enum PinChangeStep: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension PinChangeStep: Sendable {}
+extension NewPinStep: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypePinChangeStep: FfiConverterRustBuffer {
-    typealias SwiftType = PinChangeStep
+public struct FfiConverterTypeNewPinStep: FfiConverterRustBuffer {
+    typealias SwiftType = NewPinStep
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PinChangeStep {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NewPinStep {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
         case 1: return .enterCurrentPin(biometricsOffered: try FfiConverterBool.read(from: &buf)
         )
         
-        case 2: return .chooseNewPin
+        case 2: return .enterTemporaryPin
         
-        case 3: return .repeatNewPin
+        case 3: return .chooseNewPin
         
-        case 4: return .interrupted
+        case 4: return .repeatNewPin
         
-        case 5: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
+        case 5: return .interrupted
+        
+        case 6: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
         )
         
-        case 6: return .done
+        case 7: return .done
         
-        case 7: return .ended
+        case 8: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
 
-    public static func write(_ value: PinChangeStep, into buf: inout [UInt8]) {
+    public static func write(_ value: NewPinStep, into buf: inout [UInt8]) {
         switch value {
         
         
@@ -7438,29 +7265,33 @@ public struct FfiConverterTypePinChangeStep: FfiConverterRustBuffer {
             FfiConverterBool.write(biometricsOffered, into: &buf)
             
         
-        case .chooseNewPin:
+        case .enterTemporaryPin:
             writeInt(&buf, Int32(2))
         
         
-        case .repeatNewPin:
+        case .chooseNewPin:
             writeInt(&buf, Int32(3))
         
         
-        case .interrupted:
+        case .repeatNewPin:
             writeInt(&buf, Int32(4))
         
         
-        case let .chooseBiometrics(currentlyEnabled):
+        case .interrupted:
             writeInt(&buf, Int32(5))
+        
+        
+        case let .chooseBiometrics(currentlyEnabled):
+            writeInt(&buf, Int32(6))
             FfiConverterBool.write(currentlyEnabled, into: &buf)
             
         
         case .done:
-            writeInt(&buf, Int32(6))
+            writeInt(&buf, Int32(7))
         
         
         case .ended:
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
         
         }
     }
@@ -7470,15 +7301,15 @@ public struct FfiConverterTypePinChangeStep: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypePinChangeStep_lift(_ buf: RustBuffer) throws -> PinChangeStep {
-    return try FfiConverterTypePinChangeStep.lift(buf)
+public func FfiConverterTypeNewPinStep_lift(_ buf: RustBuffer) throws -> NewPinStep {
+    return try FfiConverterTypeNewPinStep.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypePinChangeStep_lower(_ value: PinChangeStep) -> RustBuffer {
-    return FfiConverterTypePinChangeStep.lower(value)
+public func FfiConverterTypeNewPinStep_lower(_ value: NewPinStep) -> RustBuffer {
+    return FfiConverterTypeNewPinStep.lower(value)
 }
 
 
@@ -7614,137 +7445,6 @@ public func FfiConverterTypePinRejection_lift(_ buf: RustBuffer) throws -> PinRe
 #endif
 public func FfiConverterTypePinRejection_lower(_ value: PinRejection) -> RustBuffer {
     return FfiConverterTypePinRejection.lower(value)
-}
-
-
-
-/**
- * The screens of a PIN reset with a temporary PIN.
- */
-
-public enum PinResetStep: Equatable, Hashable {
-    
-    /**
-     * Enter the 8-digit temporary PIN from the SMS.
-     */
-    case enterTemporaryPin
-    /**
-     * Choose the new 6-digit PIN.
-     */
-    case chooseNewPin
-    /**
-     * Repeat the new PIN.
-     */
-    case repeatNewPin
-    /**
-     * The server could not be reached: call `retry()`.
-     */
-    case interrupted
-    /**
-     * Approve with biometrics from now on? (Only with one user on the app.)
-     */
-    case chooseBiometrics(
-        /**
-         * Whether biometrics are on now.
-         */currentlyEnabled: Bool
-    )
-    /**
-     * The new PIN is in force (and a temporary lock is lifted).
-     */
-    case done
-    /**
-     * The reset cannot continue (`lastError()` says why).
-     */
-    case ended
-
-
-
-
-
-}
-
-#if compiler(>=6)
-extension PinResetStep: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypePinResetStep: FfiConverterRustBuffer {
-    typealias SwiftType = PinResetStep
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PinResetStep {
-        let variant: Int32 = try readInt(&buf)
-        switch variant {
-        
-        case 1: return .enterTemporaryPin
-        
-        case 2: return .chooseNewPin
-        
-        case 3: return .repeatNewPin
-        
-        case 4: return .interrupted
-        
-        case 5: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
-        )
-        
-        case 6: return .done
-        
-        case 7: return .ended
-        
-        default: throw UniffiInternalError.unexpectedEnumCase
-        }
-    }
-
-    public static func write(_ value: PinResetStep, into buf: inout [UInt8]) {
-        switch value {
-        
-        
-        case .enterTemporaryPin:
-            writeInt(&buf, Int32(1))
-        
-        
-        case .chooseNewPin:
-            writeInt(&buf, Int32(2))
-        
-        
-        case .repeatNewPin:
-            writeInt(&buf, Int32(3))
-        
-        
-        case .interrupted:
-            writeInt(&buf, Int32(4))
-        
-        
-        case let .chooseBiometrics(currentlyEnabled):
-            writeInt(&buf, Int32(5))
-            FfiConverterBool.write(currentlyEnabled, into: &buf)
-            
-        
-        case .done:
-            writeInt(&buf, Int32(6))
-        
-        
-        case .ended:
-            writeInt(&buf, Int32(7))
-        
-        }
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePinResetStep_lift(_ buf: RustBuffer) throws -> PinResetStep {
-    return try FfiConverterTypePinResetStep.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypePinResetStep_lower(_ value: PinResetStep) -> RustBuffer {
-    return FfiConverterTypePinResetStep.lower(value)
 }
 
 
@@ -8823,13 +8523,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_app_home() != 12313) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_app_new_pin_flow() != 6488) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_app_notifications_allowed() != 50544) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_bindings_checksum_method_app_pin_change_flow() != 39672) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_bindings_checksum_method_app_pin_reset_flow() != 62907) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_profile_change_window() != 38706) {
@@ -8940,49 +8637,31 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_approvalwait_outcome() != 29951) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_choose_biometrics() != 11440) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() != 11477) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_last_error() != 23184) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_last_error() != 29546) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_retry() != 46191) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_retry() != 1259) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_step() != 27434) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_step() != 45056) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_current_pin() != 19172) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin() != 34107) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_new_pin() != 4124) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() != 55986) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_repeat_pin() != 13729) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin() != 56491) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_pinchangeflow_use_biometrics() != 36124) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin() != 50175) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_pinresetflow_choose_biometrics() != 2330) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_bindings_checksum_method_pinresetflow_last_error() != 65168) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_bindings_checksum_method_pinresetflow_retry() != 57885) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_bindings_checksum_method_pinresetflow_step() != 2063) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_bindings_checksum_method_pinresetflow_submit_new_pin() != 29543) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_bindings_checksum_method_pinresetflow_submit_repeat_pin() != 31027) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_bindings_checksum_method_pinresetflow_submit_temporary_pin() != 5472) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics() != 34702) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate() != 50031) {

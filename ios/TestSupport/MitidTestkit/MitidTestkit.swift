@@ -584,7 +584,8 @@ fileprivate struct FfiConverterString: FfiConverter {
 
 
 /**
- * The reference server running in this process, with its fake clock and captured SMS.
+ * The reference server running in this process (the test kit's world: staff logged in, a
+ * fake clock, captured SMS) and the relying party every test uses.
  */
 public protocol TestServerProtocol: AnyObject, Sendable {
     
@@ -600,7 +601,7 @@ public protocol TestServerProtocol: AnyObject, Sendable {
     
     /**
      * The registry creates a citizen with every detail on file and a fresh user ID
-     * `<tag>.citizen<n>`.
+     * `<tag>.user<n>`.
      */
     func createCitizen(tag: String) throws  -> Citizen
     
@@ -617,6 +618,16 @@ public protocol TestServerProtocol: AnyObject, Sendable {
     func issueTemporaryPin(citizen: Citizen, authenticatorId: String) throws  -> Issued
     
     /**
+     * The server's current key pin (`sha256/...`).
+     */
+    func keyPin()  -> String
+    
+    /**
+     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
+     */
+    func keyPins()  -> [String]
+    
+    /**
      * The newest captured message to `recipient`, if any (messages still queued are sent
      * first).
      */
@@ -631,16 +642,6 @@ public protocol TestServerProtocol: AnyObject, Sendable {
      * The server's time (Unix seconds): implement the app's `PlatformClock` with it.
      */
     func now()  -> Int64
-    
-    /**
-     * The server's current public-key pin (`sha256/...`).
-     */
-    func pin()  -> String
-    
-    /**
-     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
-     */
-    func pins()  -> [String]
     
     /**
      * The current QR token of a QR login.
@@ -665,7 +666,8 @@ public protocol TestServerProtocol: AnyObject, Sendable {
     
 }
 /**
- * The reference server running in this process, with its fake clock and captured SMS.
+ * The reference server running in this process (the test kit's world: staff logged in, a
+ * fake clock, captured SMS) and the relying party every test uses.
  */
 open class TestServer: TestServerProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -762,7 +764,7 @@ open func codeFromMessage(recipient: String, kind: String, digits: UInt32)throws
     
     /**
      * The registry creates a citizen with every detail on file and a fresh user ID
-     * `<tag>.citizen<n>`.
+     * `<tag>.user<n>`.
      */
 open func createCitizen(tag: String)throws  -> Citizen  {
     return try  FfiConverterTypeCitizen_lift(try rustCallWithError(FfiConverterTypeTestkitError_lift) {
@@ -804,6 +806,30 @@ open func issueTemporaryPin(citizen: Citizen, authenticatorId: String)throws  ->
 }
     
     /**
+     * The server's current key pin (`sha256/...`).
+     */
+open func keyPin() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_key_pin(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
+     */
+open func keyPins() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_key_pins(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The newest captured message to `recipient`, if any (messages still queued are sent
      * first).
      */
@@ -837,30 +863,6 @@ open func now() -> Int64  {
     return try!  FfiConverterInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_mitid_testkit_fn_method_testserver_now(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The server's current public-key pin (`sha256/...`).
-     */
-open func pin() -> String  {
-    return try!  FfiConverterString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_testkit_fn_method_testserver_pin(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
-     */
-open func pins() -> [String]  {
-    return try!  FfiConverterSequenceString.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_testkit_fn_method_testserver_pins(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -969,7 +971,7 @@ public func FfiConverterTypeTestServer_lower(_ value: TestServer) -> UInt64 {
 
 
 /**
- * A citizen in the registry.
+ * A citizen in the registry (the test kit's `Person`, for Kotlin and Swift).
  */
 public struct Citizen: Equatable, Hashable {
     /**
@@ -1946,13 +1948,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_testkit_checksum_method_testserver_code_from_message() != 60635) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_testkit_checksum_method_testserver_create_citizen() != 21478) {
+    if (uniffi_mitid_testkit_checksum_method_testserver_create_citizen() != 40499) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_issue_activation_code() != 15215) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_issue_temporary_pin() != 43794) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_key_pin() != 25136) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_key_pins() != 53635) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_last_message() != 57456) {
@@ -1962,12 +1970,6 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_now() != 55187) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_testkit_checksum_method_testserver_pin() != 29426) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_testkit_checksum_method_testserver_pins() != 4363) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_qr_token() != 3649) {

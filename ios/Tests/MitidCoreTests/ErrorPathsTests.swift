@@ -70,14 +70,12 @@ final class ErrorPathsTests: XCTestCase, @unchecked Sendable {
         _ = try server.issueTemporaryPin(citizen: citizen, authenticatorId: user.authenticatorId)
         let temporaryPin = try server.codeFromMessage(recipient: citizen.mobile, kind: "temporary_pin", digits: 8)
         server.advanceClock(seconds: 31 * 60)  // valid for 30 minutes
-        let flow = try phone.app.pinResetFlow(localId: user.localId)
-        let afterCode = try await flow.submitTemporaryPin(code: temporaryPin)
-        XCTAssertEqual(afterCode, .chooseNewPin)
-        let afterPin = try await flow.submitNewPin(pin: "472915")
-        XCTAssertEqual(afterPin, .repeatNewPin)
-        let expired = await expectMitidError { _ = try await flow.submitRepeatPin(pin: "472915") }
+        let flow = try phone.app.newPinFlow(localId: user.localId, start: .temporaryPin)
+        // Checked when entered: no new PIN is typed for nothing.
+        let expired = await expectMitidError { _ = try await flow.submitTemporaryPin(code: temporaryPin) }
         XCTAssertEqual(expired, .CodeExpired)
         XCTAssertEqual(flow.lastError(), .CodeExpired)
+        XCTAssertEqual(flow.step(), .enterTemporaryPin)
         // The old PIN still works.
         let approval = try phone.app.approvalFlow(localId: user.localId)
         _ = try await phone.loginUpToFactor(user, approval)

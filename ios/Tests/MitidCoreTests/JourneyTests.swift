@@ -113,7 +113,7 @@ final class JourneyTests: XCTestCase, @unchecked Sendable {
         _ = try server.issueTemporaryPin(citizen: citizen, authenticatorId: user.authenticatorId)
         let resetPin = try server.codeFromMessage(recipient: citizen.mobile, kind: "temporary_pin", digits: 8)
         let newPin = "472915"
-        let reset = PinResetModel(try app.pinResetFlow(localId: user.localId))
+        let reset = NewPinModel(try app.newPinFlow(localId: user.localId, start: .temporaryPin))
         let awaited9 = try await reset.submitTemporaryPin(resetPin).get()
         XCTAssertEqual(awaited9, .chooseNewPin)
         let awaited10 = try await reset.submitNewPin(newPin).get()

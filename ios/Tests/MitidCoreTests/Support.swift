@@ -128,7 +128,7 @@ final class Phone {
         keys = try SwiftKeyStore()
         app = try App.open(
             home: home.path,
-            server: ServerEndpoint(baseUrl: server.url(), pins: server.pins()),
+            server: ServerEndpoint(baseUrl: server.url(), keyPins: server.keyPins()),
             keyStore: keys, secretStore: keys, biometricPrompt: prompt, clock: ServerClock(server))
     }
 

@@ -9,7 +9,7 @@ final class TestServerTests: XCTestCase {
         let server = try TestServer.start()
         defer { server.stop() }
         XCTAssertTrue(server.url().hasPrefix("https://127.0.0.1:"))
-        XCTAssertTrue(server.pin().hasPrefix("sha256/"))
+        XCTAssertTrue(server.keyPin().hasPrefix("sha256/"))
         let citizen = try server.createCitizen(tag: "swift")
         let issued = try server.issueActivationCode(citizen: citizen)
         XCTAssertNotNil(issued.smsSentTo)

@@ -49,15 +49,6 @@ pub fn biometric_key_binding_message(
     )
 }
 
-/// What a PIN change authorises: the PIN session key MACs it (`pin.mac`), or the biometric
-/// key signs it (`biometric_signature`). Binds the proof to this very registration request.
-pub fn pin_change_message(authenticator_id: &str, registration_request: &[u8]) -> Vec<u8> {
-    MessageBuilder::new("MitID PIN change v1")
-        .str(authenticator_id)
-        .bytes(registration_request)
-        .finish()
-}
-
 /// What a request for access to change profile information authorises (it opens an hour
 /// later, help page 000).
 pub fn profile_change_message(authenticator_id: &str) -> Vec<u8> {
@@ -283,8 +274,8 @@ pub struct PinStartResponse {
 }
 
 /// A finished PIN proof: KE3 and a MAC under the session key over the message the proof
-/// authorises (the approval payload, [`pin_change_message`] or
-/// [`biometric_key_binding_message`]).
+/// authorises (the approval payload, [`new_pin_message`], [`biometric_key_binding_message`],
+/// or an account action's message).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PinProof {
@@ -461,69 +452,83 @@ pub struct ApprovalAnswerResponse {
     pub status: TransactionStatus,
 }
 
-// ------------------------------------------------------------------ PIN change and reset
+// ------------------------------------------------------------------ a new PIN
 
-/// Starts a PIN change: the current PIN (purpose `change_pin`) or biometrics authorise it.
+/// How the citizen authorises a new PIN: the first step of the one new-PIN flow (help page
+/// 003: the current PIN or biometrics, or a temporary PIN from SMS, support or citizen
+/// service).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NewPinRoute {
+    /// The current PIN (a PIN proof, purpose `change_pin`).
+    CurrentPin,
+    /// Biometrics (a biometric proof, purpose `change_pin`).
+    Biometrics,
+    /// An 8-digit temporary PIN (also the way out of a temporary lock).
+    TemporaryPin,
+}
+
+/// What a PIN or biometric proof authorising a new PIN covers: the app and the route.
+pub fn new_pin_message(authenticator_id: &str) -> Vec<u8> {
+    MessageBuilder::new("MitID new PIN v1")
+        .str(authenticator_id)
+        .finish()
+}
+
+/// Authorises a new PIN: checked now, before the citizen chooses the new PIN. Exactly the
+/// field of the route is given: `pin` (mac over [`new_pin_message`]), `biometric` (over the
+/// same message) or `temporary_pin` (counted on the app's failure count, then checked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PinChangeBeginRequest {
-    /// The PIN proof; `mac` is over [`pin_change_message`].
+pub struct NewPinAuthoriseRequest {
+    /// The route.
+    pub route: NewPinRoute,
+    /// The PIN proof, for `current_pin`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin: Option<PinProof>,
-    /// Or a biometric proof (purpose `change_pin`) over [`pin_change_message`].
+    /// The biometric proof, for `biometrics`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biometric: Option<BiometricProof>,
+    /// The temporary PIN, for `temporary_pin`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_pin: Option<Secret>,
+}
+
+/// The authorisation of one new PIN: single use, for this app, valid a few minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPinTicket {
+    /// Pass to `begin` and `finish`.
+    pub ticket_id: String,
+    /// When the ticket lapses (5 minutes).
+    pub expires_at: UnixSeconds,
+}
+
+/// Starts registering the new PIN under an authorisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewPinBeginRequest {
+    /// From [`NewPinTicket`].
+    pub ticket_id: String,
     /// The new PIN's `pin_proof::client_registration_start` output.
     pub registration_request: B64,
 }
 
-/// The registration response for a PIN change.
+/// The server's registration response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PinChangeBeginResponse {
-    /// The change (finish within 5 minutes).
-    pub change_id: String,
+pub struct NewPinBeginResponse {
     /// `pin_proof::server_registration_start` output.
     pub registration_response: B64,
 }
 
-/// Finishes a PIN change: the new record replaces the old.
+/// Finishes the new PIN: the upload becomes the app's record; the ticket is used up (after
+/// a temporary PIN the app is active again, failures 0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PinChangeFinishRequest {
-    /// From [`PinChangeBeginResponse`].
-    pub change_id: String,
-    /// `pin_proof::client_registration_finish` output.
-    pub registration_upload: B64,
-}
-
-/// Starts a PIN reset with a temporary PIN (allowed while active or temporarily locked by
-/// wrong PINs). The failure count is raised and committed before the code is checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PinResetBeginRequest {
-    /// The 8-digit temporary PIN.
-    pub temporary_pin: Secret,
-    /// The new PIN's `pin_proof::client_registration_start` output.
-    pub registration_request: B64,
-}
-
-/// The registration response for a PIN reset.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PinResetBeginResponse {
-    /// The reset (finish within 5 minutes).
-    pub reset_id: String,
-    /// `pin_proof::server_registration_start` output.
-    pub registration_response: B64,
-}
-
-/// Finishes a PIN reset: new record, state active, failures 0.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PinResetFinishRequest {
-    /// From [`PinResetBeginResponse`].
-    pub reset_id: String,
+pub struct NewPinFinishRequest {
+    /// From [`NewPinTicket`].
+    pub ticket_id: String,
     /// `pin_proof::client_registration_finish` output.
     pub registration_upload: B64,
 }

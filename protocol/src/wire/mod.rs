@@ -47,14 +47,12 @@ pub mod paths {
     pub const APPROVALS_PENDING: &str = "/v1/app/approvals/pending";
     /// `POST`: approve or reject a transaction.
     pub const APPROVALS_ANSWER: &str = "/v1/app/approvals/answer";
-    /// `POST`: prove the current PIN (or biometrics) and start registering a new PIN.
-    pub const PIN_CHANGE_BEGIN: &str = "/v1/app/pin/change/begin";
-    /// `POST`: upload the new PIN's registration.
-    pub const PIN_CHANGE_FINISH: &str = "/v1/app/pin/change/finish";
-    /// `POST`: temporary PIN + registration request (forgotten PIN, temporarily locked).
-    pub const PIN_RESET_BEGIN: &str = "/v1/app/pin/reset/begin";
-    /// `POST`: upload the new PIN's registration: state active, failures 0.
-    pub const PIN_RESET_FINISH: &str = "/v1/app/pin/reset/finish";
+    /// `POST`: authorise a new PIN (current PIN, biometrics or temporary PIN), checked now.
+    pub const NEW_PIN_AUTHORISE: &str = "/v1/app/pin/new/authorise";
+    /// `POST`: the new PIN's registration request under the authorisation.
+    pub const NEW_PIN_BEGIN: &str = "/v1/app/pin/new/begin";
+    /// `POST`: upload the new PIN's registration (after a temporary PIN: active, failures 0).
+    pub const NEW_PIN_FINISH: &str = "/v1/app/pin/new/finish";
     /// `POST`: PIN proof + biometric public key.
     pub const BIOMETRICS_ENABLE: &str = "/v1/app/biometrics/enable";
     /// `POST`: forget the biometric key.

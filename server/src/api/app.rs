@@ -12,12 +12,12 @@ use mitid_protocol::wire::{
 };
 
 use super::extract::{JsonBody, StrictQuery};
-use super::principal::AppCaller;
 use crate::domain::common::{ensure_usable, person};
-use crate::domain::{accounts, activation, approvals, blocking, pin, profile, proofs};
+use crate::domain::pin::confirm;
+use crate::domain::{accounts, activation, approvals, blocking, pin, profile};
 use crate::error::{ApiError, ApiResult};
+use crate::principal::AppCaller;
 use crate::state::AppState;
-use crate::store::RegistrationKind;
 
 /// `POST /v1/app/activation/begin`.
 pub async fn activation_begin(
@@ -108,64 +108,37 @@ pub async fn approvals_answer(
         .map(Json)
 }
 
-/// `POST /v1/app/pin/change/begin`.
-pub async fn pin_change_begin(
+/// `POST /v1/app/pin/new/authorise`.
+pub async fn new_pin_authorise(
     State(s): State<AppState>,
     caller: AppCaller,
-    JsonBody(req): JsonBody<PinChangeBeginRequest>,
-) -> ApiResult<Json<PinChangeBeginResponse>> {
-    s.blocking(move |s| pin::change_begin(s, &caller.authenticator_id, &req))
+    JsonBody(req): JsonBody<NewPinAuthoriseRequest>,
+) -> ApiResult<Json<NewPinTicket>> {
+    s.blocking(move |s| pin::new_pin::authorise(s, &caller.authenticator_id, &req))
         .await
         .map(Json)
 }
 
-/// `POST /v1/app/pin/change/finish`.
-pub async fn pin_change_finish(
+/// `POST /v1/app/pin/new/begin`.
+pub async fn new_pin_begin(
     State(s): State<AppState>,
     caller: AppCaller,
-    JsonBody(req): JsonBody<PinChangeFinishRequest>,
-) -> ApiResult<Json<AppStatus>> {
-    s.blocking(move |s| {
-        pin::registration_finish(
-            s,
-            &caller.authenticator_id,
-            &req.change_id,
-            RegistrationKind::Change,
-            &req.registration_upload.0,
-        )
-    })
-    .await
-    .map(Json)
-}
-
-/// `POST /v1/app/pin/reset/begin`.
-pub async fn pin_reset_begin(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<PinResetBeginRequest>,
-) -> ApiResult<Json<PinResetBeginResponse>> {
-    s.blocking(move |s| pin::reset_begin(s, &caller.authenticator_id, &req))
+    JsonBody(req): JsonBody<NewPinBeginRequest>,
+) -> ApiResult<Json<NewPinBeginResponse>> {
+    s.blocking(move |s| pin::new_pin::begin(s, &caller.authenticator_id, &req))
         .await
         .map(Json)
 }
 
-/// `POST /v1/app/pin/reset/finish`.
-pub async fn pin_reset_finish(
+/// `POST /v1/app/pin/new/finish`.
+pub async fn new_pin_finish(
     State(s): State<AppState>,
     caller: AppCaller,
-    JsonBody(req): JsonBody<PinResetFinishRequest>,
+    JsonBody(req): JsonBody<NewPinFinishRequest>,
 ) -> ApiResult<Json<AppStatus>> {
-    s.blocking(move |s| {
-        pin::registration_finish(
-            s,
-            &caller.authenticator_id,
-            &req.reset_id,
-            RegistrationKind::Reset,
-            &req.registration_upload.0,
-        )
-    })
-    .await
-    .map(Json)
+    s.blocking(move |s| pin::new_pin::finish(s, &caller.authenticator_id, &req))
+        .await
+        .map(Json)
 }
 
 /// `POST /v1/app/biometrics/enable`.
@@ -174,7 +147,7 @@ pub async fn biometrics_enable(
     caller: AppCaller,
     JsonBody(req): JsonBody<BiometricsEnableRequest>,
 ) -> ApiResult<Json<AppStatus>> {
-    s.blocking(move |s| pin::enable_biometrics(s, &caller.authenticator_id, &req))
+    s.blocking(move |s| pin::biometrics::enable(s, &caller.authenticator_id, &req))
         .await
         .map(Json)
 }
@@ -185,7 +158,7 @@ pub async fn biometrics_disable(
     caller: AppCaller,
     JsonBody(_): JsonBody<Empty>,
 ) -> ApiResult<Json<AppStatus>> {
-    s.blocking(move |s| pin::disable_biometrics(s, &caller.authenticator_id))
+    s.blocking(move |s| pin::biometrics::disable(s, &caller.authenticator_id))
         .await
         .map(Json)
 }
@@ -196,7 +169,7 @@ pub async fn biometric_challenge(
     caller: AppCaller,
     JsonBody(req): JsonBody<BiometricChallengeRequest>,
 ) -> ApiResult<Json<BiometricChallengeResponse>> {
-    s.blocking(move |s| proofs::challenge(s, &caller.authenticator_id, req.purpose))
+    s.blocking(move |s| confirm::challenge(s, &caller.authenticator_id, req.purpose))
         .await
         .map(Json)
 }

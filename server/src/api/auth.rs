@@ -9,9 +9,9 @@ use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::signing::{request_message, verify};
 use mitid_protocol::wire::{headers, AuthenticatorKind, AuthenticatorState};
 
-use super::principal::{AppCaller, CitizenCaller, Principal, RpCaller, StaffCaller};
 use crate::crypto::tokens::token_hash;
 use crate::error::{ApiError, ApiResult};
+use crate::principal::{AppCaller, CitizenCaller, Principal, RpCaller, StaffCaller};
 use crate::state::AppState;
 use crate::store::SessionKind;
 

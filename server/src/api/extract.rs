@@ -8,8 +8,8 @@ use mitid_protocol::api_error::ErrorCode;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::principal::Principal;
 use crate::error::ApiError;
+use crate::principal::Principal;
 
 /// A JSON body parsed strictly into `T`.
 #[derive(Debug)]
@@ -90,7 +90,7 @@ macro_rules! caller_extractor {
     };
 }
 
-caller_extractor!(super::principal::AppCaller, App);
-caller_extractor!(super::principal::RpCaller, RelyingParty);
-caller_extractor!(super::principal::StaffCaller, Staff);
-caller_extractor!(super::principal::CitizenCaller, Citizen);
+caller_extractor!(crate::principal::AppCaller, App);
+caller_extractor!(crate::principal::RpCaller, RelyingParty);
+caller_extractor!(crate::principal::StaffCaller, Staff);
+caller_extractor!(crate::principal::CitizenCaller, Citizen);

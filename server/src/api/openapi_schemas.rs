@@ -166,35 +166,29 @@ pub fn schemas() -> Value {
         ),
         ("ApprovalAnswerResponse", object(&[("status", STATUS)])),
         (
-            "PinChangeBeginRequest",
+            "NewPinAuthoriseRequest",
             object(&[
+                ("route", "current_pin|biometrics|temporary_pin"),
                 ("pin?", "#PinProof"),
                 ("biometric?", "#BiometricProof"),
-                ("registration_request", "bytes"),
+                ("temporary_pin?", "secret"),
             ]),
         ),
         (
-            "PinChangeBeginResponse",
-            object(&[("change_id", "string"), ("registration_response", "bytes")]),
+            "NewPinTicket",
+            object(&[("ticket_id", "string"), ("expires_at", "time")]),
         ),
         (
-            "PinChangeFinishRequest",
-            object(&[("change_id", "string"), ("registration_upload", "bytes")]),
+            "NewPinBeginRequest",
+            object(&[("ticket_id", "string"), ("registration_request", "bytes")]),
         ),
         (
-            "PinResetBeginRequest",
-            object(&[
-                ("temporary_pin", "secret"),
-                ("registration_request", "bytes"),
-            ]),
+            "NewPinBeginResponse",
+            object(&[("registration_response", "bytes")]),
         ),
         (
-            "PinResetBeginResponse",
-            object(&[("reset_id", "string"), ("registration_response", "bytes")]),
-        ),
-        (
-            "PinResetFinishRequest",
-            object(&[("reset_id", "string"), ("registration_upload", "bytes")]),
+            "NewPinFinishRequest",
+            object(&[("ticket_id", "string"), ("registration_upload", "bytes")]),
         ),
         (
             "BiometricsEnableRequest",

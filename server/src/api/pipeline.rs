@@ -2,7 +2,6 @@
 //! class, idempotency for mutating requests, and messages handed out after the handler.
 
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -85,7 +84,7 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
         Ok(b) => b,
         Err(response) => return response,
     };
-    let queued_before = state.outbox_queued.load(Ordering::SeqCst);
+    let queued_before = state.outbox.queued();
     let principal = match auth::authenticate(&state, &parts, &bytes).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
@@ -115,13 +114,13 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
     // Only when a message was queued meanwhile (by this request or another) or one is waiting
     // for a retry: a request that queued one always sees the counter move, so its messages
     // still go out right here.
-    if is_post
-        && (state.outbox_queued.load(Ordering::SeqCst) != queued_before
-            || state.outbox_retry.load(Ordering::SeqCst))
-    {
+    if is_post && (state.outbox.queued() != queued_before || state.outbox.needs_retry()) {
         // Messages queued by the handler's transaction go out now that it has committed.
-        if let Err(e) = state.blocking(crate::outbox::dispatch).await {
-            state.outbox_retry.store(true, Ordering::SeqCst);
+        let sent = state
+            .blocking(|s| s.outbox.dispatch(s.store.as_ref()))
+            .await;
+        if let Err(e) = sent {
+            state.outbox.retry_later();
             tracing::warn!(error = %e, "outbox dispatch failed; messages stay queued");
         }
     }

@@ -8,10 +8,10 @@ use mitid_protocol::wire::rp::{
 };
 
 use super::extract::JsonBody;
-use super::principal::RpCaller;
 use crate::audit::Actor;
 use crate::domain::approvals;
 use crate::error::ApiResult;
+use crate::principal::RpCaller;
 use crate::state::AppState;
 
 /// `POST /v1/rp/authentications`.

@@ -6,11 +6,11 @@ use mitid_protocol::wire::staff::*;
 use mitid_protocol::wire::{AuthenticatorInfo, Empty};
 
 use super::extract::{JsonBody, StrictQuery};
-use super::principal::StaffCaller;
 use crate::domain::blocking::{self, BlockAuthority};
 use crate::domain::staff::require;
 use crate::domain::{accounts, hardware, staff, support};
 use crate::error::{ApiError, ApiResult};
+use crate::principal::StaffCaller;
 use crate::state::AppState;
 use mitid_protocol::api_error::ErrorCode;
 

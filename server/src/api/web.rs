@@ -11,10 +11,10 @@ use mitid_protocol::wire::{
 use serde_json::json;
 
 use super::extract::JsonBody;
-use super::principal::CitizenCaller;
 use crate::domain::blocking::{self, BlockAuthority};
 use crate::domain::{accounts, passwords, profile, web};
 use crate::error::{ApiError, ApiResult};
+use crate::principal::CitizenCaller;
 use crate::state::AppState;
 
 /// `POST /v1/web/login/app/start`.

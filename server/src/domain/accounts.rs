@@ -13,10 +13,11 @@ use super::codes;
 use super::common::{
     effective_state, info, not_found, own_authenticator, person, refusal_for, sms_number,
 };
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
 use crate::error::{ApiError, ApiResult};
-use crate::outbox::{self, mask_recipient, Channel};
+use crate::notices::Notice;
+use crate::outbox::{mask_recipient, Channel};
 use crate::state::AppState;
 use crate::store::{CodeKind, PasswordAccessRecord, PersonRecord, Tx};
 
@@ -115,15 +116,9 @@ pub fn create_person(
         created_at: now,
     };
     tx.insert_person(&person)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        actor,
-        "person_created",
-        Some(&person.id),
-        None,
-        json!({}),
-    )?;
+    audit::entry(Event::PersonCreated, actor)
+        .person(&person.id)
+        .record(state, tx.as_mut())?;
     let view = person_view(state, tx.as_mut(), &person)?;
     tx.commit()?;
     Ok(view)
@@ -153,15 +148,9 @@ pub fn person_view(state: &AppState, tx: &mut dyn Tx, p: &PersonRecord) -> ApiRe
 pub fn get_person(state: &AppState, actor: &Actor, id: &str) -> ApiResult<PersonView> {
     let mut tx = state.store.begin()?;
     let p = person(tx.as_mut(), id)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        actor,
-        "person_viewed",
-        Some(&p.id),
-        None,
-        json!({}),
-    )?;
+    audit::entry(Event::PersonViewed, actor)
+        .person(&p.id)
+        .record(state, tx.as_mut())?;
     let view = person_view(state, tx.as_mut(), &p)?;
     tx.commit()?;
     Ok(view)
@@ -194,21 +183,18 @@ pub fn update_contact(
         p.email = Some(email.clone());
     }
     tx.update_person(&p)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        actor,
-        "contact_changed",
-        Some(&p.id),
-        None,
-        json!({
+    audit::entry(Event::ContactChanged, actor)
+        .person(&p.id)
+        .detail(json!({
             "mobile_changed": old.mobile != p.mobile,
             "email_changed": old.email != p.email,
-        }),
-    )?;
+        }))
+        .record(state, tx.as_mut())?;
     if old.mobile != p.mobile || old.email != p.email {
         // Tell the old addresses too: a hijacker changing the number must not go unnoticed.
-        outbox::notify_all(state, tx.as_mut(), &old, "contact_changed", "MitID: Your contact information for MitID was changed. If this was not you, contact MitID support.")?;
+        state
+            .outbox
+            .notify_all(tx.as_mut(), &old, &Notice::ContactChanged)?;
     }
     let view = person_view(state, tx.as_mut(), &p)?;
     tx.commit()?;
@@ -275,31 +261,20 @@ pub fn issue_temporary_pin(
         &actor.label(),
     )?;
     if let Some(mobile) = &mobile {
-        let text = zeroize::Zeroizing::new(format!(
-            "MitID: Your temporary PIN is {}. Use it in the MitID app to choose a new PIN. It is valid for 30 minutes. MitID never asks you for it by phone.",
-            issued.code.as_str()
-        ));
-        outbox::queue(
-            state,
-            tx,
-            Channel::Sms,
-            mobile,
-            "temporary_pin",
-            Some(&p.id),
-            &text,
-        )?;
+        let notice = Notice::TemporaryPin {
+            code: issued.code.as_str(),
+        };
+        state
+            .outbox
+            .queue(tx, Channel::Sms, mobile, Some(&p.id), &notice)?;
     }
-    audit::record(
-        state,
-        tx,
-        actor,
-        "temporary_pin_issued",
-        Some(&p.id),
-        Some(&target.id),
-        json!({
+    audit::entry(Event::TemporaryPinIssued, actor)
+        .person(&p.id)
+        .authenticator(&target.id)
+        .detail(json!({
             "delivery": if by_sms { "sms" } else { "paper" },
-        }),
-    )?;
+        }))
+        .record(state, tx)?;
     let code = (!by_sms).then_some(issued.code);
     Ok((
         mobile.as_deref().map(mask_recipient),
@@ -381,16 +356,13 @@ pub fn request_password_access(
         closes_at: opens_at + state.policy.password_access_open_for,
         announced: false,
     })?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        actor,
-        "password_access_requested",
-        Some(&p.id),
-        None,
-        json!({ "opens_at": opens_at }),
-    )?;
-    outbox::notify_all(state, tx.as_mut(), &p, "password_access_requested", "MitID: Access to change your MitID password was requested. You can change it in 24 hours. If this was not you, block your MitID.")?;
+    audit::entry(Event::PasswordAccessRequested, actor)
+        .person(&p.id)
+        .detail(json!({ "opens_at": opens_at }))
+        .record(state, tx.as_mut())?;
+    state
+        .outbox
+        .notify_all(tx.as_mut(), &p, &Notice::PasswordAccessRequested)?;
     tx.commit()?;
     Ok(PasswordAccess {
         requested_at: now,

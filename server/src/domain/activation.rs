@@ -15,13 +15,14 @@ use mitid_protocol::wire::AuthenticatorKind;
 use serde_json::json;
 
 use super::codes;
-use super::common::{counts_as_active_app, new_authenticator, not_found, person, sms_number};
-use crate::audit::{self, Actor};
+use super::common::{counts_as_active_app, not_found, person, sms_number};
+use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
-use crate::error::{ApiError, ApiResult};
-use crate::outbox::{self, mask_recipient, Channel};
+use crate::error::{ApiError, ApiResult, Verdict};
+use crate::notices::Notice;
+use crate::outbox::{mask_recipient, Channel};
 use crate::state::AppState;
-use crate::store::{ActivationRecord, CodeKind, PersonRecord, Tx};
+use crate::store::{ActivationRecord, AuthenticatorRecord, CodeKind, PersonRecord, Tx};
 
 fn too_many_apps() -> ApiError {
     ApiError::refuse(
@@ -71,7 +72,8 @@ pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<Activa
         ensure_room_for_app(state, tx.as_mut(), &person.id)?;
         person
     };
-    let code_id = codes::count_entry(state, CodeKind::ActivationApp, &person.id, None)??;
+    let code_id =
+        codes::count_entry(state, CodeKind::ActivationApp, &person.id, None)?.into_result()?;
     let mut tx = state.store.begin()?;
     let checked = codes::check_counted(
         state,
@@ -82,16 +84,11 @@ pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<Activa
         &code_id,
         req.activation_code.expose(),
     )?;
-    if let Err(e) = checked {
-        audit::record(
-            state,
-            tx.as_mut(),
-            &Actor::Anonymous,
-            "activation_code_refused",
-            Some(&person.id),
-            None,
-            json!({ "code": e.code().as_str() }),
-        )?;
+    if let Verdict::Refused(e) = checked {
+        audit::entry(Event::ActivationCodeRefused, &Actor::Anonymous)
+            .person(&person.id)
+            .detail(json!({ "code": e.code().as_str() }))
+            .record(state, tx.as_mut())?;
         tx.commit()?;
         return Err(e);
     }
@@ -117,28 +114,21 @@ pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<Activa
         state.policy.temporary_pin_digits,
         "system",
     )?;
-    let text = zeroize::Zeroizing::new(format!(
-        "MitID: Your temporary PIN to activate the MitID app is {}. It is valid for 30 minutes. Never share it.",
-        issued.code.as_str()
-    ));
-    outbox::queue(
-        state,
+    let notice = Notice::ActivationTemporaryPin {
+        code: issued.code.as_str(),
+    };
+    state.outbox.queue(
         tx.as_mut(),
         Channel::Sms,
         &mobile,
-        "temporary_pin",
         Some(&person.id),
-        &text,
+        &notice,
     )?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &Actor::Anonymous,
-        "activation_started",
-        Some(&person.id),
-        Some(&activation.authenticator_id),
-        json!({ "activation_id": activation.id }),
-    )?;
+    audit::entry(Event::ActivationStarted, &Actor::Anonymous)
+        .person(&person.id)
+        .authenticator(&activation.authenticator_id)
+        .detail(json!({ "activation_id": activation.id }))
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(ActivationBeginResponse {
         activation_id: activation.id,
@@ -183,7 +173,8 @@ pub fn register(
             CodeKind::ActivationPin,
             &activation.person_id,
             Some(&activation.id),
-        )??;
+        )?
+        .into_result()?;
         let mut tx = state.store.begin()?;
         let checked = codes::check_counted(
             state,
@@ -194,31 +185,22 @@ pub fn register(
             &code_id,
             req.temporary_pin.expose(),
         )?;
-        if let Err(e) = checked {
-            audit::record(
-                state,
-                tx.as_mut(),
-                &Actor::Anonymous,
-                "temporary_pin_refused",
-                Some(&activation.person_id),
-                Some(&activation.authenticator_id),
-                json!({ "code": e.code().as_str() }),
-            )?;
+        if let Verdict::Refused(e) = checked {
+            audit::entry(Event::TemporaryPinRefused, &Actor::Anonymous)
+                .person(&activation.person_id)
+                .authenticator(&activation.authenticator_id)
+                .detail(json!({ "code": e.code().as_str() }))
+                .record(state, tx.as_mut())?;
             tx.commit()?;
             return Err(e);
         }
         let mut fresh = open_activation(state, tx.as_mut(), &activation.id)?;
         fresh.pin_verified = true;
         tx.update_activation(&fresh)?;
-        audit::record(
-            state,
-            tx.as_mut(),
-            &Actor::Anonymous,
-            "temporary_pin_accepted",
-            Some(&activation.person_id),
-            Some(&activation.authenticator_id),
-            json!({}),
-        )?;
+        audit::entry(Event::TemporaryPinAccepted, &Actor::Anonymous)
+            .person(&activation.person_id)
+            .authenticator(&activation.authenticator_id)
+            .record(state, tx.as_mut())?;
         tx.commit()?;
     }
     Ok(ActivationRegisterResponse {
@@ -265,7 +247,7 @@ pub fn finish(
         return Err(blocked());
     }
     ensure_room_for_app(state, tx.as_mut(), &person.id)?;
-    let mut app = new_authenticator(
+    let mut app = AuthenticatorRecord::new(
         activation.authenticator_id.clone(),
         &person.id,
         AuthenticatorKind::App,
@@ -276,22 +258,13 @@ pub fn finish(
     tx.insert_authenticator(&app)?;
     activation.finished = true;
     tx.update_activation(&activation)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &Actor::App(app.id.clone()),
-        "app_activated",
-        Some(&person.id),
-        Some(&app.id),
-        json!({}),
-    )?;
-    outbox::notify_all(
-        state,
-        tx.as_mut(),
-        &person,
-        "new_app",
-        "MitID: A new MitID app was activated for you. If this was not you, block your MitID at once.",
-    )?;
+    audit::entry(Event::AppActivated, &Actor::App(app.id.clone()))
+        .person(&person.id)
+        .authenticator(&app.id)
+        .record(state, tx.as_mut())?;
+    state
+        .outbox
+        .notify_all(tx.as_mut(), &person, &Notice::AppActivated)?;
     tx.commit()?;
     Ok(ActivationFinishResponse {
         authenticator_id: app.id,

@@ -22,9 +22,9 @@ use serde_json::json;
 use super::common::{ensure_usable, ensure_usable_for_proof, not_found, person};
 use super::counters::{self, Scope};
 use super::{pin, subjects};
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{granted, ApiError, ApiResult, Verdict};
 use crate::state::AppState;
 use crate::store::{PersonRecord, TransactionRecord, Tx};
 
@@ -193,20 +193,15 @@ pub fn insert(
         approved_user_id: None,
     };
     tx.insert_transaction(&record)?;
-    audit::record(
-        state,
-        tx,
-        actor,
-        "transaction_created",
-        Some(&person.id),
-        None,
-        json!({
+    audit::entry(Event::TransactionCreated, actor)
+        .person(&person.id)
+        .detail(json!({
             "transaction_id": id,
             "relying_party_id": relying_party_id,
             "channel_binding": req.channel_binding.as_str(),
             "assurance": req.assurance.as_str(),
-        }),
-    )?;
+        }))
+        .record(state, tx)?;
     Ok(Created { record, code })
 }
 
@@ -326,11 +321,11 @@ pub fn answer(
     tx.update_authenticator(&app)?;
     // A wrong PIN that locked or blocked the app ends the login here: the relying party
     // learns it at once, and the citizen's next login is not refused as already pending.
-    if outcome.is_err() && app.state != AuthenticatorState::Active {
+    if !outcome.is_granted() && app.state != AuthenticatorState::Active {
         t.status = TransactionStatus::Failed;
         t.answered_at = Some(now);
     }
-    if outcome.is_ok() {
+    if outcome.is_granted() {
         app.counter = req.counter;
         app.updated_at = now;
         tx.update_authenticator(&app)?;
@@ -348,39 +343,36 @@ pub fn answer(
     // Wrong codes count per person across transactions too (a 4-digit code would otherwise
     // fall in one of about 3,334 fresh transactions).
     let outcome = match outcome {
-        Err(e) if e.code() == ErrorCode::ChannelBindingMismatch => {
+        Verdict::Refused(e) if e.code() == ErrorCode::ChannelBindingMismatch => {
             let today = counters::bump(tx.as_mut(), Scope::ChannelBinding, &person.id, now, DAY)?;
             if today >= state.policy.binding_failures_per_day {
                 t.status = TransactionStatus::Failed;
                 t.answered_at = Some(now);
-                Err(too_many_binding_failures())
+                Verdict::Refused(too_many_binding_failures())
             } else {
-                Err(e)
+                Verdict::Refused(e)
             }
         }
         other => other,
     };
     tx.update_transaction(&t)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &Actor::App(app.id.clone()),
-        match (&outcome, req.approve) {
-            (Ok(()), true) => "transaction_approved",
-            (Ok(()), false) => "transaction_rejected",
-            (Err(_), _) => "transaction_answer_refused",
-        },
-        Some(&person.id),
-        Some(&app.id),
-        json!({
+    let (event, refusal) = match (&outcome, req.approve) {
+        (Verdict::Granted(()), true) => (Event::TransactionApproved, None),
+        (Verdict::Granted(()), false) => (Event::TransactionRejected, None),
+        (Verdict::Refused(e), _) => (Event::TransactionAnswerRefused, Some(e.code().as_str())),
+    };
+    audit::entry(event, &Actor::App(app.id.clone()))
+        .person(&person.id)
+        .authenticator(&app.id)
+        .detail(json!({
             "transaction_id": t.id,
             "factor": req.factor.as_str(),
-            "refusal": outcome.as_ref().err().map(|e| e.code().as_str()),
+            "refusal": refusal,
             "failures": app.failures,
-        }),
-    )?;
+        }))
+        .record(state, tx.as_mut())?;
+    granted!(outcome, tx);
     tx.commit()?;
-    outcome?;
     Ok(ApprovalAnswerResponse { status: t.status })
 }
 
@@ -392,9 +384,9 @@ fn decide(
     t: &mut TransactionRecord,
     req: &ApprovalAnswerRequest,
     challenge: &[u8],
-    attempt: Option<Result<crate::store::PinAttemptRecord, ApiError>>,
+    attempt: Option<Verdict<crate::store::PinAttemptRecord>>,
     purpose: &PinPurpose,
-) -> ApiResult<Result<(), ApiError>> {
+) -> ApiResult<Verdict<()>> {
     let now = state.clock.now();
     // A PIN answer carries an attempt that was already counted: it is judged on the stored
     // state, so the attempt that reached the threshold can still succeed.
@@ -404,7 +396,7 @@ fn decide(
         ensure_usable(person, app, &state.policy, now)
     };
     if let Err(e) = usable {
-        return Ok(Err(e));
+        return Ok(Verdict::Refused(e));
     }
     let payload = ApprovalPayload {
         challenge,
@@ -426,30 +418,34 @@ fn decide(
         .clone()
         .ok_or(ApiError::KeyMaterial("active app without a device key"))?;
     if verify(&key, &payload, &req.signature.0).is_err() {
-        return Ok(Err(ApiError::refuse(
+        return Ok(Verdict::Refused(ApiError::refuse(
             ErrorCode::InvalidSignature,
             "the approval signature is invalid",
         )));
     }
     if req.counter <= app.counter {
-        return Ok(Err(ApiError::refuse(
-            ErrorCode::CounterNotIncreasing,
-            "the counter did not increase",
-        )
-        .with_detail(json!({ "last": app.counter }))));
+        return Ok(Verdict::Refused(
+            ApiError::refuse(
+                ErrorCode::CounterNotIncreasing,
+                "the counter did not increase",
+            )
+            .with_detail(json!({ "last": app.counter })),
+        ));
     }
     if !req.approve {
         // Rejecting needs only possession: the citizen may say no without a code or PIN.
-        return Ok(Ok(()));
+        return Ok(Verdict::Granted(()));
     }
     if !binding_matches(state, t, &req.channel_binding) {
         // The PIN attempt this answer carries was counted when it started: judge it anyway,
         // so that a mistyped code never costs a PIN try (a right PIN resets the count).
-        if let (Factor::Pin, Some(proof), Some(Ok(attempt))) =
+        if let (Factor::Pin, Some(proof), Some(Verdict::Granted(attempt))) =
             (req.factor, &req.pin, attempt.as_ref())
         {
-            if let Err(wrong_pin) = pin::evaluate(state, app, attempt, proof, purpose, &payload)? {
-                return Ok(Err(wrong_pin));
+            if let Verdict::Refused(wrong_pin) =
+                pin::evaluate(state, app, attempt, proof, purpose, &payload)?
+            {
+                return Ok(Verdict::Refused(wrong_pin));
             }
         }
         t.binding_failures += 1;
@@ -458,57 +454,57 @@ fn decide(
             t.status = TransactionStatus::Failed;
             t.answered_at = Some(now);
         }
-        return Ok(Err(ApiError::refuse(
-            ErrorCode::ChannelBindingMismatch,
-            "the code or QR token does not match",
-        )
-        .with_detail(
-            json!({ "remaining": max.saturating_sub(t.binding_failures) }),
-        )));
+        return Ok(Verdict::Refused(
+            ApiError::refuse(
+                ErrorCode::ChannelBindingMismatch,
+                "the code or QR token does not match",
+            )
+            .with_detail(json!({ "remaining": max.saturating_sub(t.binding_failures) })),
+        ));
     }
     match req.factor {
         Factor::Swipe => {
             if t.assurance != Assurance::Low {
-                return Ok(Err(ApiError::refuse(
+                return Ok(Verdict::Refused(ApiError::refuse(
                     ErrorCode::FactorNotAllowed,
                     "this transaction needs PIN or biometrics",
                 )));
             }
-            Ok(Ok(()))
+            Ok(Verdict::Granted(()))
         }
         Factor::Pin => {
             let (Some(proof), Some(attempt)) = (&req.pin, attempt) else {
-                return Ok(Err(ApiError::refuse(
+                return Ok(Verdict::Refused(ApiError::refuse(
                     ErrorCode::BadRequest,
                     "factor pin needs the pin proof",
                 )));
             };
             let attempt = match attempt {
-                Ok(a) => a,
-                Err(e) => return Ok(Err(e)),
+                Verdict::Granted(a) => a,
+                Verdict::Refused(e) => return Ok(Verdict::Refused(e)),
             };
             pin::evaluate(state, app, &attempt, proof, purpose, &payload)
         }
         Factor::Biometrics => {
             let Some(bio_key) = app.biometric_public_key.clone() else {
-                return Ok(Err(ApiError::refuse(
+                return Ok(Verdict::Refused(ApiError::refuse(
                     ErrorCode::BiometricsNotEnabled,
                     "biometrics are not enabled",
                 )));
             };
             let Some(signature) = &req.biometric_signature else {
-                return Ok(Err(ApiError::refuse(
+                return Ok(Verdict::Refused(ApiError::refuse(
                     ErrorCode::BadRequest,
                     "factor biometrics needs biometric_signature",
                 )));
             };
             if verify(&bio_key, &payload, &signature.0).is_err() {
-                return Ok(Err(ApiError::refuse(
+                return Ok(Verdict::Refused(ApiError::refuse(
                     ErrorCode::InvalidSignature,
                     "the biometric signature is invalid",
                 )));
             }
-            Ok(Ok(()))
+            Ok(Verdict::Granted(()))
         }
     }
 }
@@ -552,15 +548,14 @@ pub fn result(
     if t.status != TransactionStatus::Pending {
         t.result_fetched = true;
         tx.update_transaction(&t)?;
-        audit::record(
-            state,
-            tx.as_mut(),
+        audit::entry(
+            Event::TransactionResultFetched,
             &Actor::RelyingParty(relying_party_id.to_owned()),
-            "transaction_result_fetched",
-            Some(&t.person_id),
-            t.authenticator_id.as_deref(),
-            json!({ "transaction_id": t.id, "status": t.status.as_str() }),
-        )?;
+        )
+        .person(&t.person_id)
+        .maybe_authenticator(t.authenticator_id.as_deref())
+        .detail(json!({ "transaction_id": t.id, "status": t.status.as_str() }))
+        .record(state, tx.as_mut())?;
     }
     tx.commit()?;
     Ok(AuthenticationResult {

@@ -9,11 +9,11 @@ use serde_json::json;
 use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::wire::app::{block_message, AppBlockRequest};
 
-use super::common::{forget_keys, own_authenticator, person, refusal_for};
-use super::proofs::{self, CitizenProof};
-use crate::audit::{self, Actor};
-use crate::error::{ApiError, ApiResult};
-use crate::outbox;
+use super::common::{own_authenticator, person, refusal_for};
+use super::pin::confirm::{self, CitizenProof};
+use crate::audit::{self, Actor, Event};
+use crate::error::{granted, ApiError, ApiResult};
+use crate::notices::Notice;
 use crate::state::AppState;
 use crate::store::{PersonRecord, SessionKind, Tx};
 
@@ -103,56 +103,36 @@ pub fn block_in(
         BlockScope::WholeMitid => {
             p.mitid_blocked = true;
             tx.update_person(&p)?;
-            audit::record(
-                state,
-                tx,
-                actor,
-                "mitid_blocked",
-                Some(&p.id),
-                None,
-                json!({ "sessions_ended": sessions_ended }),
-            )?;
+            audit::entry(Event::MitidBlocked, actor)
+                .person(&p.id)
+                .detail(json!({ "sessions_ended": sessions_ended }))
+                .record(state, tx)?;
         }
         BlockScope::Authenticator => {
             let id = authenticator_id.ok_or_else(|| bad("authenticator_id is required"))?;
             let mut a = own_authenticator(tx, &p.id, id)?;
             if permanent {
-                a.state = AuthenticatorState::PermanentlyBlocked;
-                a.lock_reason = None;
-                a.locked_until = None;
-                forget_keys(&mut a);
+                a.block_permanently(now);
             } else {
-                a.state = AuthenticatorState::TemporarilyLocked;
-                a.lock_reason = Some(match authority {
+                let reason = match authority {
                     BlockAuthority::Citizen => LockReason::CitizenBlock,
                     BlockAuthority::Staff => LockReason::StaffBlock,
-                });
-                a.locked_until = None;
+                };
+                a.lock(reason, None, now);
             }
-            a.updated_at = now;
             tx.update_authenticator(&a)?;
-            audit::record(
-                state,
-                tx,
-                actor,
-                "authenticator_blocked",
-                Some(&p.id),
-                Some(&a.id),
-                json!({
+            audit::entry(Event::AuthenticatorBlocked, actor)
+                .person(&p.id)
+                .authenticator(&a.id)
+                .detail(json!({
                     "kind": a.kind.as_str(),
                     "permanent": permanent,
                     "sessions_ended": sessions_ended,
-                }),
-            )?;
+                }))
+                .record(state, tx)?;
         }
     }
-    outbox::notify_all(
-        state,
-        tx,
-        &p,
-        "block",
-        "MitID: A block was set on your MitID. If this was not you, contact MitID support.",
-    )?;
+    state.outbox.notify_all(tx, &p, &Notice::BlockSet)?;
     Ok(p)
 }
 
@@ -178,7 +158,7 @@ pub fn from_app(
             biometric: req.biometric.as_ref(),
         };
         let message = block_message(&app.id, req.scope, target, req.permanent);
-        let outcome = proofs::check(
+        let outcome = confirm::check(
             state,
             tx.as_mut(),
             &mut app,
@@ -188,10 +168,7 @@ pub fn from_app(
             &message,
         )?;
         tx.update_authenticator(&app)?;
-        if let Err(e) = outcome {
-            tx.commit()?;
-            return Err(e);
-        }
+        granted!(outcome, tx);
     }
     let p = block_in(
         state,
@@ -231,15 +208,9 @@ pub fn unblock(
             }
             p.mitid_blocked = false;
             tx.update_person(&p)?;
-            audit::record(
-                state,
-                tx.as_mut(),
-                actor,
-                "mitid_unblocked",
-                Some(&p.id),
-                None,
-                json!({}),
-            )?;
+            audit::entry(Event::MitidUnblocked, actor)
+                .person(&p.id)
+                .record(state, tx.as_mut())?;
         }
         BlockScope::Authenticator => {
             let id = authenticator_id.ok_or_else(|| bad("authenticator_id is required"))?;
@@ -269,34 +240,18 @@ pub fn unblock(
                 )
                 .with_detail(json!({ "lock_reason": a.lock_reason.map(|r| r.as_str()) })));
             }
-            // Wrong-code lockouts start afresh; an app's PIN failure count never resets here
-            // (otherwise block-and-unblock would buy extra guesses).
-            if a.lock_reason == Some(LockReason::CodeFailures) {
-                a.failures = 0;
-            }
-            a.state = AuthenticatorState::Active;
-            a.lock_reason = None;
-            a.locked_until = None;
-            a.updated_at = now;
+            a.reactivate(now);
             tx.update_authenticator(&a)?;
-            audit::record(
-                state,
-                tx.as_mut(),
-                actor,
-                "authenticator_unblocked",
-                Some(&p.id),
-                Some(&a.id),
-                json!({ "kind": a.kind.as_str() }),
-            )?;
+            audit::entry(Event::AuthenticatorUnblocked, actor)
+                .person(&p.id)
+                .authenticator(&a.id)
+                .detail(json!({ "kind": a.kind.as_str() }))
+                .record(state, tx.as_mut())?;
         }
     }
-    outbox::notify_all(
-        state,
-        tx.as_mut(),
-        &p,
-        "unblock",
-        "MitID: A block on your MitID was lifted. If this was not you, contact MitID support.",
-    )?;
+    state
+        .outbox
+        .notify_all(tx.as_mut(), &p, &Notice::BlockLifted)?;
     tx.commit()?;
     Ok(p)
 }

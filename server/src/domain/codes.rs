@@ -8,7 +8,7 @@ use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::crypto::rng;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Verdict};
 use crate::state::AppState;
 use crate::store::{CodeKind, CodeRecord, CodeState, Tx};
 
@@ -70,36 +70,37 @@ fn wrong(remaining: u32) -> ApiError {
 }
 
 /// Phase 1, in its own committed transaction: counts one entry against the live code.
-/// Returns the code's id to check in phase 2, or the refusal.
+/// Grants the code's id to check in phase 2.
 pub fn count_entry(
     state: &AppState,
     kind: CodeKind,
     person_id: &str,
     owner: Option<&str>,
-) -> ApiResult<Result<String, ApiError>> {
+) -> ApiResult<Verdict<String>> {
     let max = state.policy.code_max_wrong;
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
     let Some(mut code) = tx.live_code(kind, person_id, owner)? else {
         // Same answer as a wrong code: nothing tells whether a code exists.
-        return Ok(Err(wrong(max.saturating_sub(1))));
+        return Ok(Verdict::Refused(wrong(max.saturating_sub(1))));
     };
     if code.expires_at <= now {
-        return Ok(Err(ApiError::refuse(
-            ErrorCode::CodeExpired,
-            "the code has expired",
-        )));
+        return Ok(Verdict::Refused(expired()));
     }
     if code.wrong_tries >= max {
         code.state = CodeState::Void;
         tx.update_code(&code)?;
         tx.commit()?;
-        return Ok(Err(too_many()));
+        return Ok(Verdict::Refused(too_many()));
     }
     code.wrong_tries += 1;
     tx.update_code(&code)?;
     tx.commit()?;
-    Ok(Ok(code.id))
+    Ok(Verdict::Granted(code.id))
+}
+
+fn expired() -> ApiError {
+    ApiError::refuse(ErrorCode::CodeExpired, "the code has expired")
 }
 
 fn too_many() -> ApiError {
@@ -120,14 +121,14 @@ pub fn judge_counted(
     person_id: &str,
     code_id: &str,
     entered: &str,
-) -> ApiResult<Result<(), ApiError>> {
+) -> ApiResult<Verdict<()>> {
     match check_counted(state, tx, kind, person_id, None, code_id, entered)? {
-        Ok(mut code) => {
+        Verdict::Granted(mut code) => {
             code.state = CodeState::Issued;
             tx.update_code(&code)?;
-            Ok(Ok(()))
+            Ok(Verdict::Granted(()))
         }
-        Err(refusal) => Ok(Err(refusal)),
+        Verdict::Refused(refusal) => Ok(Verdict::Refused(refusal)),
     }
 }
 
@@ -142,23 +143,20 @@ pub fn check_counted(
     owner: Option<&str>,
     code_id: &str,
     entered: &str,
-) -> ApiResult<Result<CodeRecord, ApiError>> {
+) -> ApiResult<Verdict<CodeRecord>> {
     let now: UnixSeconds = state.clock.now();
     let Some(mut code) = tx
         .live_code(kind, person_id, owner)?
         .filter(|c| c.id == code_id)
     else {
         // Superseded or used by a concurrent request between the two phases.
-        return Ok(Err(ApiError::refuse(
+        return Ok(Verdict::Refused(ApiError::refuse(
             ErrorCode::CodeUsed,
             "the code is no longer valid",
         )));
     };
     if code.expires_at <= now {
-        return Ok(Err(ApiError::refuse(
-            ErrorCode::CodeExpired,
-            "the code has expired",
-        )));
+        return Ok(Verdict::Refused(expired()));
     }
     if state
         .secrets
@@ -168,15 +166,15 @@ pub fn check_counted(
         code.state = CodeState::Used;
         code.wrong_tries = code.wrong_tries.saturating_sub(1);
         tx.update_code(&code)?;
-        Ok(Ok(code))
+        Ok(Verdict::Granted(code))
     } else {
         let max = state.policy.code_max_wrong;
         if code.wrong_tries >= max {
             code.state = CodeState::Void;
             tx.update_code(&code)?;
-            Ok(Err(too_many()))
+            Ok(Verdict::Refused(too_many()))
         } else {
-            Ok(Err(wrong(max - code.wrong_tries)))
+            Ok(Verdict::Refused(wrong(max - code.wrong_tries)))
         }
     }
 }

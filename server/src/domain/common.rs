@@ -195,43 +195,6 @@ pub fn info(a: &AuthenticatorRecord, policy: &Policy, now: UnixSeconds) -> Authe
     }
 }
 
-/// A fresh authenticator record with every optional field empty.
-pub fn new_authenticator(
-    id: String,
-    person_id: &str,
-    kind: AuthenticatorKind,
-    now: UnixSeconds,
-) -> AuthenticatorRecord {
-    AuthenticatorRecord {
-        id,
-        person_id: person_id.to_owned(),
-        kind,
-        state: AuthenticatorState::Active,
-        lock_reason: None,
-        locked_until: None,
-        failures: 0,
-        opaque_record: None,
-        device_public_key: None,
-        biometric_public_key: None,
-        counter: 0,
-        serial: None,
-        secret: None,
-        password_hash: None,
-        last_totp_step: None,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-/// Forgets every key and secret of an authenticator (permanent block, revocation).
-pub fn forget_keys(a: &mut AuthenticatorRecord) {
-    a.opaque_record = None;
-    a.device_public_key = None;
-    a.biometric_public_key = None;
-    a.secret = None;
-    a.password_hash = None;
-}
-
 /// Whether an app counts towards the "3 active apps" rule (anything not gone for good).
 pub fn counts_as_active_app(a: &AuthenticatorRecord) -> bool {
     a.kind == AuthenticatorKind::App

@@ -4,15 +4,15 @@
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::signing::validate_public_key;
 use mitid_protocol::wire::staff::AddAuthenticatorRequest;
-use mitid_protocol::wire::{AuthenticatorInfo, AuthenticatorKind, AuthenticatorState, LockReason};
+use mitid_protocol::wire::{AuthenticatorInfo, AuthenticatorKind, AuthenticatorState};
 use serde_json::json;
 
-use super::common::{effective_state, info, new_authenticator};
+use super::common::info;
 use super::support::identified;
-use crate::api::principal::StaffCaller;
-use crate::audit;
+use crate::audit::{self, Event};
 use crate::crypto::{rng, totp};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Verdict};
+use crate::principal::StaffCaller;
 use crate::state::AppState;
 use crate::store::AuthenticatorRecord;
 
@@ -47,7 +47,7 @@ pub fn add(
     let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
     let existing = tx.authenticators_of(&p.id)?;
     let id = rng::id(state.rng.as_ref(), "au");
-    let mut a = new_authenticator(id.clone(), &p.id, req.kind, now);
+    let mut a = AuthenticatorRecord::new(id.clone(), &p.id, req.kind, now);
     a.serial = Some(serial.to_owned());
     match req.kind {
         AuthenticatorKind::CodeDisplay | AuthenticatorKind::AudioCodeReader => {
@@ -100,15 +100,10 @@ pub fn add(
                     // A permanently blocked chip is added again as a new authenticator: a new
                     // security element, and the old one deleted.
                     tx.delete_authenticator(&old.id)?;
-                    audit::record(
-                        state,
-                        tx.as_mut(),
-                        &caller.actor(),
-                        "chip_security_element_deleted",
-                        Some(&p.id),
-                        Some(&old.id),
-                        json!({}),
-                    )?;
+                    audit::entry(Event::ChipSecurityElementDeleted, &caller.actor())
+                        .person(&p.id)
+                        .authenticator(&old.id)
+                        .record(state, tx.as_mut())?;
                 } else if live(old) {
                     return Err(conflict("this chip is already added"));
                 }
@@ -120,15 +115,11 @@ pub fn add(
         }
     }
     tx.insert_authenticator(&a)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "authenticator_added",
-        Some(&p.id),
-        Some(&a.id),
-        json!({ "kind": a.kind.as_str() }),
-    )?;
+    audit::entry(Event::AuthenticatorAdded, &caller.actor())
+        .person(&p.id)
+        .authenticator(&a.id)
+        .detail(json!({ "kind": a.kind.as_str() }))
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(info(&a, &state.policy, now))
 }
@@ -145,14 +136,7 @@ pub fn code_device(state: &AppState, all: &[AuthenticatorRecord]) -> Option<Auth
         })
         .cloned()
         .map(|mut a| {
-            // A lock whose time has passed is over.
-            let (eff, _) = effective_state(&a, &state.policy, now);
-            if eff == AuthenticatorState::Active && a.state != AuthenticatorState::Active {
-                a.state = AuthenticatorState::Active;
-                a.lock_reason = None;
-                a.locked_until = None;
-                a.failures = 0;
-            }
+            a.end_expired_lock(now);
             a
         })
 }
@@ -163,11 +147,11 @@ pub fn check_code(
     state: &AppState,
     device: &mut AuthenticatorRecord,
     code: &str,
-) -> ApiResult<Result<(), ApiError>> {
+) -> ApiResult<Verdict<()>> {
     let now = state.clock.now();
     let policy = &state.policy;
     if device.state != AuthenticatorState::Active {
-        return Ok(Err(super::common::refusal_for(
+        return Ok(Verdict::Refused(super::common::refusal_for(
             device.state,
             device.lock_reason,
             device.locked_until,
@@ -181,38 +165,30 @@ pub fn check_code(
         .secrets
         .sealer
         .open(&totp_context(&device.id), sealed)?;
-    match totp::verify(
+    let step = totp::verify(
         &seed,
         code.trim(),
         now,
         policy.totp_step,
         policy.totp_drift_steps,
         device.last_totp_step,
-    ) {
-        Some(step) => {
-            device.last_totp_step = Some(step);
-            device.failures = 0;
-            Ok(Ok(()))
-        }
-        None => {
-            device.failures += 1;
-            if device.failures >= policy.totp_failures_to_lock {
-                device.state = AuthenticatorState::TemporarilyLocked;
-                device.lock_reason = Some(LockReason::CodeFailures);
-                device.locked_until = Some(now + policy.code_lock_duration);
-                return Ok(Err(ApiError::refuse(
-                    ErrorCode::TemporarilyLocked,
-                    "too many wrong codes: the device is locked for a while",
-                )
-                .with_detail(json!({ "locked_until": device.locked_until }))));
-            }
-            Ok(Err(ApiError::refuse(
-                ErrorCode::WrongCode,
-                "the code is wrong",
-            )
-            .with_detail(
-                json!({ "remaining": policy.totp_failures_to_lock - device.failures }),
-            )))
-        }
+    );
+    if let Some(step) = step {
+        device.last_totp_step = Some(step);
+        device.clear_failures(now);
+        return Ok(Verdict::Granted(()));
     }
+    device.count_failure(now);
+    let remaining =
+        device.settle_code_failure(policy.totp_failures_to_lock, policy.code_lock_duration, now);
+    Ok(Verdict::Refused(if remaining == 0 {
+        ApiError::refuse(
+            ErrorCode::TemporarilyLocked,
+            "too many wrong codes: the device is locked for a while",
+        )
+        .with_detail(json!({ "locked_until": device.locked_until }))
+    } else {
+        ApiError::refuse(ErrorCode::WrongCode, "the code is wrong")
+            .with_detail(json!({ "remaining": remaining }))
+    }))
 }

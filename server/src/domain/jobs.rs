@@ -2,12 +2,10 @@
 //! opened, forgetting old nonces, and handing queued messages to the sender. Run every few
 //! seconds by the server, and on demand by tests (with a fake clock).
 
-use serde_json::json;
-
 use super::common::person;
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, Event};
 use crate::error::ApiResult;
-use crate::outbox;
+use crate::notices::Notice;
 use crate::state::AppState;
 
 /// Runs everything that is due now; returns how many messages went out.
@@ -16,27 +14,17 @@ pub fn run_due(state: &AppState) -> ApiResult<usize> {
     let mut tx = state.store.begin()?;
     for mut access in tx.due_password_access(now)? {
         let p = person(tx.as_mut(), &access.person_id)?;
-        outbox::notify_all(
-            state,
-            tx.as_mut(),
-            &p,
-            "password_access_open",
-            "MitID: You can now change your MitID password on MitID.dk.",
-        )?;
+        state
+            .outbox
+            .notify_all(tx.as_mut(), &p, &Notice::PasswordAccessOpen)?;
         access.announced = true;
         tx.put_password_access(&access)?;
-        audit::record(
-            state,
-            tx.as_mut(),
-            &Actor::System,
-            "password_access_opened",
-            Some(&p.id),
-            None,
-            json!({}),
-        )?;
+        audit::entry(Event::PasswordAccessOpened, &Actor::System)
+            .person(&p.id)
+            .record(state, tx.as_mut())?;
     }
     tx.purge_expired(now, now - state.policy.idempotency_ttl)?;
     tx.commit()?;
     state.limits.prune();
-    outbox::dispatch(state)
+    state.outbox.dispatch(state.store.as_ref())
 }

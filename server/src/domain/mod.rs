@@ -15,7 +15,6 @@ pub mod jobs;
 pub mod passwords;
 pub mod pin;
 pub mod profile;
-pub mod proofs;
 pub mod staff;
 pub mod subjects;
 pub mod support;

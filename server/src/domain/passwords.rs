@@ -7,16 +7,16 @@ use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::web::{
     PasswordActivateRequest, PasswordChanged, WebPasswordLoginRequest,
 };
-use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, LockReason};
+use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState};
 use serde_json::json;
 
 use super::codes;
-use super::common::{effective_state, new_authenticator, person, refusal_for};
+use super::common::{effective_state, person, refusal_for};
 use super::hardware::{check_code, code_device};
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, Event};
 use crate::crypto::{password, rng};
-use crate::error::{ApiError, ApiResult};
-use crate::outbox;
+use crate::error::{ApiError, ApiResult, Verdict};
+use crate::notices::Notice;
 use crate::state::AppState;
 use crate::store::{AuthenticatorRecord, CodeKind, PersonRecord, Tx};
 
@@ -54,17 +54,12 @@ fn store_password(
     let now = state.clock.now();
     let record = match current_password(tx, &p.id)? {
         Some(mut a) => {
-            a.password_hash = Some(hash);
-            a.state = AuthenticatorState::Active;
-            a.lock_reason = None;
-            a.locked_until = None;
-            a.failures = 0;
-            a.updated_at = now;
+            a.set_password(hash, now);
             tx.update_authenticator(&a)?;
             a
         }
         None => {
-            let mut a = new_authenticator(
+            let mut a = AuthenticatorRecord::new(
                 rng::id(state.rng.as_ref(), "au"),
                 &p.id,
                 AuthenticatorKind::Password,
@@ -75,22 +70,11 @@ fn store_password(
             a
         }
     };
-    audit::record(
-        state,
-        tx,
-        actor,
-        "password_set",
-        Some(&p.id),
-        Some(&record.id),
-        json!({}),
-    )?;
-    outbox::notify_all(
-        state,
-        tx,
-        p,
-        "password_changed",
-        "MitID: Your MitID password was changed. If this was not you, contact MitID support.",
-    )?;
+    audit::entry(Event::PasswordSet, actor)
+        .person(&p.id)
+        .authenticator(&record.id)
+        .record(state, tx)?;
+    state.outbox.notify_all(tx, p, &Notice::PasswordChanged)?;
     Ok(PasswordChanged {
         authenticator_id: record.id,
         changed_at: now,
@@ -114,7 +98,8 @@ pub fn activate(state: &AppState, req: &PasswordActivateRequest) -> ApiResult<Pa
         tx.person_by_user_id(user_id.as_str())?.ok_or_else(wrong)?
     };
     check_rules(state, req.new_password.expose(), &p.user_id)?;
-    let code_id = codes::count_entry(state, CodeKind::ActivationPassword, &p.id, None)??;
+    let code_id =
+        codes::count_entry(state, CodeKind::ActivationPassword, &p.id, None)?.into_result()?;
     let entered = req.activation_code.expose();
     // The code is judged (and a wrong one committed) before any hashing.
     {
@@ -127,16 +112,11 @@ pub fn activate(state: &AppState, req: &PasswordActivateRequest) -> ApiResult<Pa
             &code_id,
             entered,
         )?;
-        if let Err(e) = judged {
-            audit::record(
-                state,
-                tx.as_mut(),
-                &Actor::Anonymous,
-                "activation_code_refused",
-                Some(&p.id),
-                None,
-                json!({ "code": e.code().as_str() }),
-            )?;
+        if let Verdict::Refused(e) = judged {
+            audit::entry(Event::ActivationCodeRefused, &Actor::Anonymous)
+                .person(&p.id)
+                .detail(json!({ "code": e.code().as_str() }))
+                .record(state, tx.as_mut())?;
             tx.commit()?;
             return Err(e);
         }
@@ -154,7 +134,8 @@ pub fn activate(state: &AppState, req: &PasswordActivateRequest) -> ApiResult<Pa
         None,
         &code_id,
         entered,
-    )??;
+    )?
+    .into_result()?;
     let changed = store_password(state, tx.as_mut(), &p, hash, &Actor::Anonymous)?;
     tx.commit()?;
     Ok(changed)
@@ -239,14 +220,8 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
         if eff != AuthenticatorState::Active {
             return Err(refusal_for(eff, reason, pw.locked_until));
         }
-        if pw.state != AuthenticatorState::Active {
-            // A time-limited lock that is over.
-            pw.state = AuthenticatorState::Active;
-            pw.lock_reason = None;
-            pw.locked_until = None;
-            pw.failures = 0;
-        }
-        pw.failures += 1;
+        pw.end_expired_lock(now);
+        pw.count_failure(now);
         tx.update_authenticator(&pw)?;
         tx.commit()?;
         (p, pw)
@@ -260,27 +235,21 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
         .authenticator(&pw.id)?
         .ok_or(ApiError::KeyMaterial("password vanished"))?;
     if !right {
-        if pw.failures >= policy.password_failures_to_lock {
-            pw.state = AuthenticatorState::TemporarilyLocked;
-            pw.lock_reason = Some(LockReason::CodeFailures);
-            pw.locked_until = Some(now + policy.code_lock_duration);
-        }
+        let remaining = pw.settle_code_failure(
+            policy.password_failures_to_lock,
+            policy.code_lock_duration,
+            now,
+        );
         tx.update_authenticator(&pw)?;
-        audit::record(
-            state,
-            tx.as_mut(),
-            &Actor::Anonymous,
-            "password_refused",
-            Some(&p.id),
-            Some(&pw.id),
-            json!({ "failures": pw.failures }),
-        )?;
+        audit::entry(Event::PasswordRefused, &Actor::Anonymous)
+            .person(&p.id)
+            .authenticator(&pw.id)
+            .detail(json!({ "failures": pw.failures }))
+            .record(state, tx.as_mut())?;
         tx.commit()?;
-        return Err(wrong(
-            policy.password_failures_to_lock.saturating_sub(pw.failures),
-        ));
+        return Err(wrong(remaining));
     }
-    pw.failures = 0;
+    pw.clear_failures(now);
     tx.update_authenticator(&pw)?;
     let all = tx.authenticators_of(&p.id)?;
     let Some(mut device) = code_device(state, &all) else {
@@ -292,20 +261,19 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
     };
     let outcome = check_code(state, &mut device, req.otp.expose())?;
     tx.update_authenticator(&device)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &Actor::Anonymous,
-        if outcome.is_ok() {
-            "password_login"
+    audit::entry(
+        if outcome.is_granted() {
+            Event::PasswordLogin
         } else {
-            "code_refused"
+            Event::CodeRefused
         },
-        Some(&p.id),
-        Some(&device.id),
-        json!({ "failures": device.failures }),
-    )?;
+        &Actor::Anonymous,
+    )
+    .person(&p.id)
+    .authenticator(&device.id)
+    .detail(json!({ "failures": device.failures }))
+    .record(state, tx.as_mut())?;
     tx.commit()?;
-    outcome?;
+    outcome.into_result()?;
     Ok((p, device.id))
 }

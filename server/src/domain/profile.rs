@@ -15,10 +15,10 @@ use mitid_protocol::wire::{
 use serde_json::json;
 
 use super::common::{ensure_not_blocked, ensure_usable, not_found, person};
-use super::proofs::{self, CitizenProof};
-use crate::audit::{self, Actor};
-use crate::error::{ApiError, ApiResult};
-use crate::outbox;
+use super::pin::confirm::{self, CitizenProof};
+use crate::audit::{self, Actor, Event};
+use crate::error::{granted, ApiError, ApiResult};
+use crate::notices::Notice;
 use crate::state::AppState;
 use crate::store::{PersonRecord, ProfileAccessRecord, Tx};
 
@@ -46,16 +46,13 @@ fn open_access(
         closes_at: opens_at + state.policy.profile_change_open_for,
     };
     tx.put_profile_access(&record)?;
-    audit::record(
-        state,
-        tx,
-        actor,
-        "profile_change_requested",
-        Some(&p.id),
-        None,
-        json!({ "opens_at": opens_at }),
-    )?;
-    outbox::notify_all(state, tx, p, "profile_change_requested", "MitID: A change of your MitID profile information was requested. It becomes possible in 1 hour. If this was not you, block your MitID.")?;
+    audit::entry(Event::ProfileChangeRequested, actor)
+        .person(&p.id)
+        .detail(json!({ "opens_at": opens_at }))
+        .record(state, tx)?;
+    state
+        .outbox
+        .notify_all(tx, p, &Notice::ProfileChangeRequested)?;
     Ok(view(&record))
 }
 
@@ -73,7 +70,7 @@ pub fn app_request(
         biometric: req.biometric.as_ref(),
     };
     let message = profile_change_message(&app.id);
-    let outcome = proofs::check(
+    let outcome = confirm::check(
         state,
         tx.as_mut(),
         &mut app,
@@ -83,10 +80,7 @@ pub fn app_request(
         &message,
     )?;
     tx.update_authenticator(&app)?;
-    if let Err(e) = outcome {
-        tx.commit()?;
-        return Err(e);
-    }
+    granted!(outcome, tx);
     let access = open_access(state, tx.as_mut(), &Actor::App(app.id.clone()), &p)?;
     tx.commit()?;
     Ok(access)
@@ -190,16 +184,17 @@ fn apply(
         tx.update_person(&p)?;
     }
     tx.delete_profile_access(&p.id)?;
-    audit::record(
-        state,
+    audit::entry(Event::UserIdChanged, actor)
+        .person(&p.id)
+        .detail(json!({ "old": old, "new": p.user_id }))
+        .record(state, tx)?;
+    state.outbox.notify_all(
         tx,
-        actor,
-        "user_id_changed",
-        Some(&p.id),
-        None,
-        json!({ "old": old, "new": p.user_id }),
+        &p,
+        &Notice::UserIdChanged {
+            user_id: &p.user_id,
+        },
     )?;
-    outbox::notify_all(state, tx, &p, "user_id_changed", &format!("MitID: Your MitID user ID was changed to {}. If this was not you, contact MitID support.", p.user_id))?;
     Ok(UserIdChangeResponse {
         verdict: UserIdVerdict::Valid,
         rule: None,
@@ -239,7 +234,7 @@ pub fn app_change_user_id(
         biometric: req.biometric.as_ref(),
     };
     let message = user_id_change_message(&app.id, new.as_str());
-    let outcome = proofs::check(
+    let outcome = confirm::check(
         state,
         tx.as_mut(),
         &mut app,
@@ -249,10 +244,7 @@ pub fn app_change_user_id(
         &message,
     )?;
     tx.update_authenticator(&app)?;
-    if let Err(e) = outcome {
-        tx.commit()?;
-        return Err(e);
-    }
+    granted!(outcome, tx);
     let answer = apply(state, tx.as_mut(), &Actor::App(app.id.clone()), p, new)?;
     tx.commit()?;
     Ok(answer)

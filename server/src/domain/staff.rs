@@ -13,10 +13,10 @@ use mitid_protocol::wire::{Secret, SecretBytes};
 use serde_json::json;
 
 use super::counters::{self, Scope};
-use crate::api::principal::StaffCaller;
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, Event};
 use crate::crypto::{password, rng, tokens::token_hash, totp};
 use crate::error::{ApiError, ApiResult};
+use crate::principal::StaffCaller;
 use crate::state::AppState;
 use crate::store::{RelyingPartyRecord, SessionKind, SessionRecord, StaffRecord};
 
@@ -83,26 +83,25 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
         _ => None,
     };
     let Some(step) = step else {
-        settle_failure(state, &mut staff, now);
+        let policy = &state.policy;
+        staff.settle_failure(
+            policy.staff_failures_to_lock,
+            policy.staff_failures_to_disable,
+            policy.staff_lock_base,
+            now,
+        );
         tx.update_staff(&staff)?;
-        audit::record(
-            state,
-            tx.as_mut(),
-            &staff_actor(&staff),
-            "staff_login_failed",
-            None,
-            None,
-            json!({
+        audit::entry(Event::StaffLoginFailed, &staff_actor(&staff))
+            .detail(json!({
                 "failures": staff.failures,
                 "locked_until": staff.locked_until,
                 "disabled": staff.disabled,
-            }),
-        )?;
+            }))
+            .record(state, tx.as_mut())?;
         tx.commit()?;
         return Err(wrong_credentials());
     };
-    staff.failures = 0;
-    staff.locked_until = None;
+    staff.clear_failures();
     staff.last_totp_step = Some(step);
     tx.update_staff(&staff)?;
     let token = rng::token(state.rng.as_ref());
@@ -116,15 +115,9 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
         created_at: now,
         expires_at,
     })?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &staff_actor(&staff),
-        "staff_login",
-        None,
-        None,
-        json!({ "role": staff.role.as_str() }),
-    )?;
+    audit::entry(Event::StaffLogin, &staff_actor(&staff))
+        .detail(json!({ "role": staff.role.as_str() }))
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(StaffLoginResponse {
         token: Secret::new(token.as_str()),
@@ -146,15 +139,9 @@ fn count_attempt(
         let window = now - now.rem_euclid(HOUR);
         let key = window.to_string();
         if counters::bump(tx.as_mut(), Scope::UnknownStaffLogin, &key, now, HOUR)? == 1 {
-            audit::record(
-                state,
-                tx.as_mut(),
-                &Actor::Anonymous,
-                "staff_login_unknown_users",
-                None,
-                None,
-                json!({ "hour_from": window }),
-            )?;
+            audit::entry(Event::StaffLoginUnknownUsers, &Actor::Anonymous)
+                .detail(json!({ "hour_from": window }))
+                .record(state, tx.as_mut())?;
         }
         tx.commit()?;
         return Ok(None);
@@ -169,22 +156,10 @@ fn count_attempt(
         )
         .with_detail(json!({ "locked_until": until })));
     }
-    staff.failures += 1;
+    staff.count_failure();
     tx.update_staff(&staff)?;
     tx.commit()?;
     Ok(Some(staff))
-}
-
-/// Locks (escalating) or disables an account after a counted failure.
-fn settle_failure(state: &AppState, staff: &mut StaffRecord, now: UnixSeconds) {
-    let policy = &state.policy;
-    if staff.failures >= policy.staff_failures_to_disable {
-        staff.disabled = true;
-        staff.locked_until = None;
-    } else if staff.failures >= policy.staff_failures_to_lock {
-        let doublings = (staff.failures - policy.staff_failures_to_lock).min(20);
-        staff.locked_until = Some(now + policy.staff_lock_base.saturating_mul(1 << doublings));
-    }
 }
 
 fn staff_actor(s: &StaffRecord) -> Actor {
@@ -198,15 +173,7 @@ fn staff_actor(s: &StaffRecord) -> Actor {
 pub fn logout(state: &AppState, caller: &StaffCaller, token_hash: &[u8]) -> ApiResult<()> {
     let mut tx = state.store.begin()?;
     tx.delete_session(token_hash)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "staff_logout",
-        None,
-        None,
-        json!({}),
-    )?;
+    audit::entry(Event::StaffLogout, &caller.actor()).record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(())
 }
@@ -262,15 +229,9 @@ pub fn create_staff(
         locked_until: None,
         disabled: false,
     })?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        actor,
-        "staff_created",
-        None,
-        None,
-        json!({ "username": username, "role": req.role.as_str() }),
-    )?;
+    audit::entry(Event::StaffCreated, actor)
+        .detail(json!({ "username": username, "role": req.role.as_str() }))
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(StaffCreated {
         username: username.to_owned(),
@@ -312,8 +273,7 @@ pub fn account_action(
         }
         StaffAccountAction::Enable => {
             staff.disabled = false;
-            staff.failures = 0;
-            staff.locked_until = None;
+            staff.clear_failures();
             0
         }
         StaffAccountAction::RevokeSessions => {
@@ -321,19 +281,13 @@ pub fn account_action(
         }
     };
     tx.update_staff(&staff)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "staff_account_changed",
-        None,
-        None,
-        json!({
+    audit::entry(Event::StaffAccountChanged, &caller.actor())
+        .detail(json!({
             "username": staff.username,
             "action": format!("{:?}", req.action).to_lowercase(),
             "sessions_ended": sessions_ended,
-        }),
-    )?;
+        }))
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(StaffAccountView {
         username: staff.username,
@@ -366,15 +320,9 @@ pub fn create_relying_party(
         api_key_hash: token_hash(&key),
         created_at: state.clock.now(),
     })?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        actor,
-        "relying_party_created",
-        None,
-        None,
-        json!({ "relying_party_id": id, "name": name }),
-    )?;
+    audit::entry(Event::RelyingPartyCreated, actor)
+        .detail(json!({ "relying_party_id": id, "name": name }))
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(RelyingPartyCreated {
         relying_party_id: id,

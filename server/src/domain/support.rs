@@ -16,11 +16,12 @@ use super::activation::ensure_room_for_app;
 use super::codes;
 use super::common::{person, sms_number};
 use super::counters::{self, Scope};
-use crate::api::principal::StaffCaller;
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::error::{ApiError, ApiResult};
-use crate::outbox::{self, mask_recipient, Channel};
+use crate::notices::Notice;
+use crate::outbox::{mask_recipient, Channel};
+use crate::principal::StaffCaller;
 use crate::state::AppState;
 use crate::store::{CodeKind, DocumentField, PersonRecord, SessionKind, SessionRecord, Tx};
 
@@ -89,18 +90,13 @@ pub fn identify(
             if let Some(p) = &found {
                 counters::bump(tx.as_mut(), Scope::IdentifyOfPerson, &p.id, now, DAY)?;
             }
-            audit::record(
-                state,
-                tx.as_mut(),
-                &caller.actor(),
-                "identification_failed",
-                found.as_ref().map(|p| p.id.as_str()),
-                None,
-                json!({
+            audit::entry(Event::IdentificationFailed, &caller.actor())
+                .maybe_person(found.as_ref().map(|p| p.id.as_str()))
+                .detail(json!({
                     "document_kind": field.as_str(),
                     "answers_given": answers.len(),
-                }),
-            )?;
+                }))
+                .record(state, tx.as_mut())?;
             tx.commit()?;
             return Err(ApiError::refuse(
                 ErrorCode::IdentificationFailed,
@@ -119,18 +115,13 @@ pub fn identify(
         created_at: now,
         expires_at,
     })?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "identified",
-        Some(&person.id),
-        None,
-        json!({
+    audit::entry(Event::Identified, &caller.actor())
+        .person(&person.id)
+        .detail(json!({
             "document_kind": field.as_str(),
             "answers_given": answers.len(),
-        }),
-    )?;
+        }))
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(IdentifyResponse {
         identification_token: Secret::new(token.as_str()),
@@ -239,32 +230,21 @@ pub fn issue_activation_code(
             ActivationPurpose::NewApp => "activate the MitID app",
             ActivationPurpose::NewPassword => "create a new MitID password",
         };
-        let text = zeroize::Zeroizing::new(format!(
-            "MitID: Your activation code to {what} is {}. It is valid for 30 minutes.",
-            issued.code.as_str()
-        ));
-        outbox::queue(
-            state,
-            tx.as_mut(),
-            Channel::Sms,
-            mobile,
-            "activation_code",
-            Some(&p.id),
-            &text,
-        )?;
+        let notice = Notice::ActivationCode {
+            code: issued.code.as_str(),
+            what,
+        };
+        state
+            .outbox
+            .queue(tx.as_mut(), Channel::Sms, mobile, Some(&p.id), &notice)?;
     }
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "activation_code_issued",
-        Some(&p.id),
-        None,
-        json!({
+    audit::entry(Event::ActivationCodeIssued, &caller.actor())
+        .person(&p.id)
+        .detail(json!({
             "purpose": req.purpose.as_str(),
             "delivery": if by_sms { "sms" } else { "paper" },
-        }),
-    )?;
+        }))
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(IssuedCode {
         delivery: req.delivery,
@@ -282,15 +262,9 @@ pub fn look_up_user_id(
 ) -> ApiResult<String> {
     let mut tx = state.store.begin()?;
     let p = identified(state, tx.as_mut(), caller, token)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "user_id_looked_up",
-        Some(&p.id),
-        None,
-        json!({}),
-    )?;
+    audit::entry(Event::UserIdLookedUp, &caller.actor())
+        .person(&p.id)
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(p.user_id)
 }
@@ -321,15 +295,10 @@ pub fn outbox_page(
             sent_at: m.sent_at,
         })
         .collect();
-    audit::record(
-        state,
-        tx.as_mut(),
-        actor,
-        "outbox_listed",
-        person_id,
-        None,
-        json!({ "after": after, "limit": limit }),
-    )?;
+    audit::entry(Event::OutboxListed, actor)
+        .maybe_person(person_id)
+        .detail(json!({ "after": after, "limit": limit }))
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(OutboxList {
         messages,
@@ -345,15 +314,9 @@ pub fn identified_person(
 ) -> ApiResult<PersonView> {
     let mut tx = state.store.begin()?;
     let p = identified(state, tx.as_mut(), caller, token)?;
-    audit::record(
-        state,
-        tx.as_mut(),
-        &caller.actor(),
-        "person_viewed",
-        Some(&p.id),
-        None,
-        json!({}),
-    )?;
+    audit::entry(Event::PersonViewed, &caller.actor())
+        .person(&p.id)
+        .record(state, tx.as_mut())?;
     let view = person_view(state, tx.as_mut(), &p)?;
     tx.commit()?;
     Ok(view)

@@ -15,10 +15,9 @@ use mitid_protocol::wire::web::{
     WebAppLoginFinishRequest, WebAppLoginStartResponse, WebLoginResponse,
 };
 use mitid_protocol::wire::{Assurance, ChannelBindingKind, Secret, TransactionStatus};
-use serde_json::json;
 
 use super::approvals::{self, Admission, INTERNAL_RP};
-use crate::audit::{self, Actor};
+use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -114,15 +113,10 @@ pub fn open_session(
         created_at: now,
         expires_at,
     })?;
-    audit::record(
-        state,
-        tx,
-        &Actor::Citizen(person_id.to_owned()),
-        "citizen_login",
-        Some(person_id),
-        Some(authenticator_id),
-        json!({}),
-    )?;
+    audit::entry(Event::CitizenLogin, &Actor::Citizen(person_id.to_owned()))
+        .person(person_id)
+        .authenticator(authenticator_id)
+        .record(state, tx)?;
     Ok(WebLoginResponse {
         status: TransactionStatus::Approved,
         session_token: Some(Secret::new(token.as_str())),

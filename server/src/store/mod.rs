@@ -67,12 +67,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// One transaction. Dropping it without [`Tx::commit`] rolls everything back.
-pub trait Tx {
+/// One transaction. Dropping it without [`Tx::commit`] rolls everything back. Its reads and
+/// writes are grouped by concern in the supertraits, one per kind of record.
+pub trait Tx:
+    PersonTx + AuthenticatorTx + CodeTx + LoginTx + StaffTx + RequestTx + MessageTx
+{
     /// Makes every write of this transaction durable.
     fn commit(self: Box<Self>) -> StoreResult<()>;
+}
 
-    // ---------------------------------------------------------------- persons
+/// Persons, their retired user IDs, pairwise subjects and profile-change access.
+pub trait PersonTx {
     /// Adds a person (`Duplicate` for a CPR number or user ID in use).
     fn insert_person(&mut self, p: &PersonRecord) -> StoreResult<()>;
     /// Saves every field of an existing person.
@@ -89,8 +94,35 @@ pub trait Tx {
         kind: DocumentField,
         number: &str,
     ) -> StoreResult<Option<PersonRecord>>;
+    /// The person who once had `user_id` (user IDs are never given to another person).
+    fn user_id_retired_by(&mut self, user_id: &str) -> StoreResult<Option<String>>;
+    /// Records that `person_id` gave up `user_id`.
+    fn retire_user_id(
+        &mut self,
+        user_id: &str,
+        person_id: &str,
+        at: UnixSeconds,
+    ) -> StoreResult<()>;
+    /// The person's stable subject for `sector` (a relying party), if made.
+    fn pairwise_subject(&mut self, person_id: &str, sector: &str) -> StoreResult<Option<String>>;
+    /// Records the person's subject for `sector` (`Duplicate` if the subject is in use).
+    fn insert_pairwise_subject(
+        &mut self,
+        person_id: &str,
+        sector: &str,
+        subject: &str,
+        at: UnixSeconds,
+    ) -> StoreResult<()>;
+    /// Records (or replaces) a request for access to change profile information.
+    fn put_profile_access(&mut self, r: &ProfileAccessRecord) -> StoreResult<()>;
+    /// The person's request, if any.
+    fn profile_access(&mut self, person_id: &str) -> StoreResult<Option<ProfileAccessRecord>>;
+    /// Uses the person's access up.
+    fn delete_profile_access(&mut self, person_id: &str) -> StoreResult<()>;
+}
 
-    // ---------------------------------------------------------------- authenticators
+/// Authenticators, PIN attempts, new-PIN tickets and biometric challenges.
+pub trait AuthenticatorTx {
     /// Adds an authenticator.
     fn insert_authenticator(&mut self, a: &AuthenticatorRecord) -> StoreResult<()>;
     /// Saves every field of an existing authenticator.
@@ -101,8 +133,30 @@ pub trait Tx {
     fn authenticator(&mut self, id: &str) -> StoreResult<Option<AuthenticatorRecord>>;
     /// A person's authenticators, oldest first.
     fn authenticators_of(&mut self, person_id: &str) -> StoreResult<Vec<AuthenticatorRecord>>;
+    /// Adds a PIN attempt.
+    fn insert_attempt(&mut self, a: &PinAttemptRecord) -> StoreResult<()>;
+    /// Saves a PIN attempt.
+    fn update_attempt(&mut self, a: &PinAttemptRecord) -> StoreResult<()>;
+    /// A PIN attempt by id.
+    fn attempt(&mut self, id: &str) -> StoreResult<Option<PinAttemptRecord>>;
+    /// Number of PIN attempts ever started for an authenticator (tests, audit).
+    fn attempts_started(&mut self, authenticator_id: &str) -> StoreResult<u64>;
+    /// Adds a pending registration (PIN change or reset between its two steps).
+    fn insert_registration(&mut self, r: &RegistrationRecord) -> StoreResult<()>;
+    /// Saves a pending registration.
+    fn update_registration(&mut self, r: &RegistrationRecord) -> StoreResult<()>;
+    /// A pending registration by id.
+    fn registration(&mut self, id: &str) -> StoreResult<Option<RegistrationRecord>>;
+    /// Adds a biometric challenge.
+    fn insert_challenge(&mut self, c: &ProofChallengeRecord) -> StoreResult<()>;
+    /// A biometric challenge by id.
+    fn challenge(&mut self, id: &str) -> StoreResult<Option<ProofChallengeRecord>>;
+    /// Marks a biometric challenge used.
+    fn use_challenge(&mut self, id: &str) -> StoreResult<()>;
+}
 
-    // ---------------------------------------------------------------- codes
+/// Activation codes and temporary PINs, activations and password access.
+pub trait CodeTx {
     /// Adds a code (hash only).
     fn insert_code(&mut self, c: &CodeRecord) -> StoreResult<()>;
     /// Saves a code's counters and state.
@@ -124,34 +178,26 @@ pub trait Tx {
     ) -> StoreResult<()>;
     /// Every code row (for tests and dumps; hashes only).
     fn codes_of(&mut self, person_id: &str) -> StoreResult<Vec<CodeRecord>>;
-
-    // ---------------------------------------------------------------- activations
+    /// Codes sent by SMS to the person at the citizen's own request (app or self-service)
+    /// after `since`.
+    fn self_service_codes_since(&mut self, person_id: &str, since: UnixSeconds)
+        -> StoreResult<u32>;
     /// Adds an activation.
     fn insert_activation(&mut self, a: &ActivationRecord) -> StoreResult<()>;
     /// Saves an activation.
     fn update_activation(&mut self, a: &ActivationRecord) -> StoreResult<()>;
     /// An activation by id.
     fn activation(&mut self, id: &str) -> StoreResult<Option<ActivationRecord>>;
+    /// Records (or replaces) a request for access to change the password.
+    fn put_password_access(&mut self, r: &PasswordAccessRecord) -> StoreResult<()>;
+    /// The person's request, if any.
+    fn password_access(&mut self, person_id: &str) -> StoreResult<Option<PasswordAccessRecord>>;
+    /// Requests that opened at or before `now` and were not yet announced.
+    fn due_password_access(&mut self, now: UnixSeconds) -> StoreResult<Vec<PasswordAccessRecord>>;
+}
 
-    // ---------------------------------------------------------------- PIN attempts
-    /// Adds a PIN attempt.
-    fn insert_attempt(&mut self, a: &PinAttemptRecord) -> StoreResult<()>;
-    /// Saves a PIN attempt.
-    fn update_attempt(&mut self, a: &PinAttemptRecord) -> StoreResult<()>;
-    /// A PIN attempt by id.
-    fn attempt(&mut self, id: &str) -> StoreResult<Option<PinAttemptRecord>>;
-    /// Number of PIN attempts ever started for an authenticator (tests, audit).
-    fn attempts_started(&mut self, authenticator_id: &str) -> StoreResult<u64>;
-
-    // ---------------------------------------------------------------- PIN change / reset
-    /// Adds a pending registration (PIN change or reset between its two steps).
-    fn insert_registration(&mut self, r: &RegistrationRecord) -> StoreResult<()>;
-    /// Saves a pending registration.
-    fn update_registration(&mut self, r: &RegistrationRecord) -> StoreResult<()>;
-    /// A pending registration by id.
-    fn registration(&mut self, id: &str) -> StoreResult<Option<RegistrationRecord>>;
-
-    // ---------------------------------------------------------------- transactions
+/// Relying parties' logins (transactions) and MitID.dk web log-ins.
+pub trait LoginTx {
     /// Adds a transaction.
     fn insert_transaction(&mut self, t: &TransactionRecord) -> StoreResult<()>;
     /// Saves a transaction.
@@ -164,8 +210,16 @@ pub trait Tx {
         person_id: &str,
         now: UnixSeconds,
     ) -> StoreResult<Option<TransactionRecord>>;
+    /// Adds a web log-in.
+    fn insert_web_login(&mut self, w: &WebLoginRecord) -> StoreResult<()>;
+    /// A web log-in by id.
+    fn web_login(&mut self, id: &str) -> StoreResult<Option<WebLoginRecord>>;
+    /// Marks a web log-in's session as handed out.
+    fn mark_web_login_issued(&mut self, id: &str) -> StoreResult<()>;
+}
 
-    // ---------------------------------------------------------------- parties and staff
+/// Relying parties, staff accounts and sessions.
+pub trait StaffTx {
     /// Adds a relying party.
     fn insert_relying_party(&mut self, r: &RelyingPartyRecord) -> StoreResult<()>;
     /// A relying party by the hash of its API key.
@@ -178,8 +232,6 @@ pub trait Tx {
     fn staff(&mut self, id: &str) -> StoreResult<Option<StaffRecord>>;
     /// Saves a staff account's second factor, lock-out and state.
     fn update_staff(&mut self, s: &StaffRecord) -> StoreResult<()>;
-
-    // ---------------------------------------------------------------- sessions
     /// Adds a session (staff, citizen or identification), stored by token hash.
     fn insert_session(&mut self, s: &SessionRecord) -> StoreResult<()>;
     /// A session by token hash.
@@ -188,71 +240,14 @@ pub trait Tx {
     fn delete_session(&mut self, token_hash: &[u8]) -> StoreResult<()>;
     /// Ends every session of `kind` whose subject is `subject`; returns how many.
     fn delete_sessions_of(&mut self, kind: SessionKind, subject: &str) -> StoreResult<u32>;
+}
 
-    // ---------------------------------------------------------------- identity
-    /// The person who once had `user_id` (user IDs are never given to another person).
-    fn user_id_retired_by(&mut self, user_id: &str) -> StoreResult<Option<String>>;
-    /// Records that `person_id` gave up `user_id`.
-    fn retire_user_id(
-        &mut self,
-        user_id: &str,
-        person_id: &str,
-        at: UnixSeconds,
-    ) -> StoreResult<()>;
-    /// The person's stable subject for `sector` (a relying party), if made.
-    fn pairwise_subject(&mut self, person_id: &str, sector: &str) -> StoreResult<Option<String>>;
-    /// Records the person's subject for `sector` (`Duplicate` if the subject is in use).
-    fn insert_pairwise_subject(
-        &mut self,
-        person_id: &str,
-        sector: &str,
-        subject: &str,
-        at: UnixSeconds,
-    ) -> StoreResult<()>;
-
-    // ---------------------------------------------------------------- profile change
-    /// Records (or replaces) a request for access to change profile information.
-    fn put_profile_access(&mut self, r: &ProfileAccessRecord) -> StoreResult<()>;
-    /// The person's request, if any.
-    fn profile_access(&mut self, person_id: &str) -> StoreResult<Option<ProfileAccessRecord>>;
-    /// Uses the person's access up.
-    fn delete_profile_access(&mut self, person_id: &str) -> StoreResult<()>;
-
-    // ---------------------------------------------------------------- biometric challenges
-    /// Adds a biometric challenge.
-    fn insert_challenge(&mut self, c: &ProofChallengeRecord) -> StoreResult<()>;
-    /// A biometric challenge by id.
-    fn challenge(&mut self, id: &str) -> StoreResult<Option<ProofChallengeRecord>>;
-    /// Marks a biometric challenge used.
-    fn use_challenge(&mut self, id: &str) -> StoreResult<()>;
-
-    // ---------------------------------------------------------------- web log-ins
-    /// Adds a web log-in.
-    fn insert_web_login(&mut self, w: &WebLoginRecord) -> StoreResult<()>;
-    /// A web log-in by id.
-    fn web_login(&mut self, id: &str) -> StoreResult<Option<WebLoginRecord>>;
-    /// Marks a web log-in's session as handed out.
-    fn mark_web_login_issued(&mut self, id: &str) -> StoreResult<()>;
-
-    // ---------------------------------------------------------------- counters
+/// Per-request bookkeeping: rate counters, request nonces, idempotent answers, purging.
+pub trait RequestTx {
     /// A windowed counter.
     fn counter(&mut self, scope: &str, key: &str) -> StoreResult<Option<CounterRecord>>;
     /// Saves a windowed counter.
     fn put_counter(&mut self, c: &CounterRecord) -> StoreResult<()>;
-    /// Codes sent by SMS to the person at the citizen's own request (app or self-service)
-    /// after `since`.
-    fn self_service_codes_since(&mut self, person_id: &str, since: UnixSeconds)
-        -> StoreResult<u32>;
-
-    // ---------------------------------------------------------------- password access
-    /// Records (or replaces) a request for access to change the password.
-    fn put_password_access(&mut self, r: &PasswordAccessRecord) -> StoreResult<()>;
-    /// The person's request, if any.
-    fn password_access(&mut self, person_id: &str) -> StoreResult<Option<PasswordAccessRecord>>;
-    /// Requests that opened at or before `now` and were not yet announced.
-    fn due_password_access(&mut self, now: UnixSeconds) -> StoreResult<Vec<PasswordAccessRecord>>;
-
-    // ---------------------------------------------------------------- request nonces
     /// Records a request nonce; `false` if it was seen before (a replay).
     fn use_nonce(
         &mut self,
@@ -267,8 +262,16 @@ pub trait Tx {
         now: UnixSeconds,
         idempotency_before: UnixSeconds,
     ) -> StoreResult<()>;
+    /// The stored entry for (scope, key), if any.
+    fn idempotency(&mut self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
+    /// Inserts or replaces the entry for (scope, key).
+    fn put_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
+    /// Removes the entry for (scope, key) (an answer not worth keeping, e.g. a 5xx).
+    fn delete_idempotency(&mut self, scope: &str, key: &str) -> StoreResult<()>;
+}
 
-    // ---------------------------------------------------------------- outbox
+/// The outbox of SMS and e-mail, and the append-only audit log.
+pub trait MessageTx {
     /// Queues a message (text sealed); returns its id.
     fn enqueue_message(&mut self, m: &OutboxRecord) -> StoreResult<i64>;
     /// Messages not yet handed to the sender, oldest first.
@@ -283,8 +286,6 @@ pub trait Tx {
         after: i64,
         limit: u32,
     ) -> StoreResult<Vec<OutboxRecord>>;
-
-    // ---------------------------------------------------------------- audit
     /// Appends an audit event (the table refuses updates and deletes).
     fn append_audit(&mut self, e: &AuditRecord) -> StoreResult<()>;
     /// Audit events, optionally of one person, after a sequence number, oldest first.
@@ -294,12 +295,4 @@ pub trait Tx {
         after: i64,
         limit: usize,
     ) -> StoreResult<Vec<AuditRecord>>;
-
-    // ---------------------------------------------------------------- idempotency
-    /// The stored entry for (scope, key), if any.
-    fn idempotency(&mut self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
-    /// Inserts or replaces the entry for (scope, key).
-    fn put_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
-    /// Removes the entry for (scope, key) (an answer not worth keeping, e.g. a 5xx).
-    fn delete_idempotency(&mut self, scope: &str, key: &str) -> StoreResult<()>;
 }

@@ -4,7 +4,7 @@
 
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{client_registration_finish, client_registration_start};
-use mitid_protocol::wire::app::{pin_change_message, PinResetBeginResponse};
+use mitid_protocol::wire::app::{new_pin_message, NewPinBeginResponse};
 use mitid_protocol::wire::{AuthenticatorList, AuthenticatorState, BlockScope, CodeSent};
 use serde_json::{json, Value};
 
@@ -12,14 +12,13 @@ use super::*;
 
 #[tokio::test]
 async fn possession_alone_cannot_block_the_citizen_out_for_good() {
-    let h = Harness::start().await;
-    let p = h.person("poss").await;
-    let thief = h.activate(&p, "582914").await;
-    let other = h.activate(&p, "582914").await;
+    let h = World::start().await.unwrap();
+    let p = h.person("poss").await.unwrap();
+    let thief = activate(&h, &p, "582914").await;
+    let other = activate(&h, &p, "582914").await;
     let block = |body: Value| {
         let thief = &thief;
-        let h = &h;
-        async move { thief.post(h, "/v1/app/self-service/block", &body).await }
+        async move { thief.post("/v1/app/self-service/block", &body).await }
     };
     // The attacks: a permanent block of another app, a whole-MitID block, possession only.
     block(json!({ "scope": "authenticator", "authenticator_id": other.authenticator_id, "permanent": true }))
@@ -31,7 +30,7 @@ async fn possession_alone_cannot_block_the_citizen_out_for_good() {
     block(json!({ "scope": "authenticator", "authenticator_id": other.authenticator_id }))
         .await
         .err("bad_request");
-    let list: AuthenticatorList = other.get(&h, "/v1/app/authenticators").await.ok();
+    let list: AuthenticatorList = other.get("/v1/app/authenticators").await.ok();
     assert!(list
         .authenticators
         .iter()
@@ -40,7 +39,6 @@ async fn possession_alone_cannot_block_the_citizen_out_for_good() {
     // With the PIN they work.
     let blocked: AuthenticatorList = other
         .block_with_proof(
-            &h,
             BlockScope::Authenticator,
             Some(&thief.authenticator_id),
             true,
@@ -59,19 +57,18 @@ async fn possession_alone_cannot_block_the_citizen_out_for_good() {
 
 #[tokio::test]
 async fn a_locked_app_may_block_itself_but_nothing_more() {
-    let h = Harness::start().await;
-    let p = h.person("locked").await;
-    let app = h.activate(&p, "582914").await;
+    let h = World::start().await.unwrap();
+    let p = h.person("locked").await.unwrap();
+    let app = activate(&h, &p, "582914").await;
     for _ in 0..3 {
-        app.wrong_pin_guess(&h).await;
+        app.wrong_pin_guess().await;
     }
     // The whole MitID cannot be blocked: the locked app cannot prove the PIN.
-    app.block_with_proof(&h, BlockScope::WholeMitid, None, false, Some("582914"))
+    app.block_with_proof(BlockScope::WholeMitid, None, false, Some("582914"))
         .await
         .err("temporarily_locked");
     // Blocking itself temporarily stays one tap.
     app.post(
-        &h,
         "/v1/app/self-service/block",
         &json!({ "scope": "authenticator", "authenticator_id": app.authenticator_id }),
     )
@@ -81,26 +78,26 @@ async fn a_locked_app_may_block_itself_but_nothing_more() {
 
 #[tokio::test]
 async fn new_pin_sms_are_limited_per_person_per_day() {
-    let h = Harness::start().await;
-    let p = h.person("flood").await;
-    let a = h.activate(&p, "582914").await;
-    let b = h.activate(&p, "582914").await;
+    let h = World::start().await.unwrap();
+    let p = h.person("flood").await.unwrap();
+    let a = activate(&h, &p, "582914").await;
+    let b = activate(&h, &p, "582914").await;
     let body = json!({ "authenticator_id": b.authenticator_id });
-    let send = || a.post(&h, "/v1/app/self-service/send-new-pin", &body);
+    let send = || a.post("/v1/app/self-service/send-new-pin", &body);
     for _ in 0..3 {
         send().await.ok::<CodeSent>();
     }
     send().await.err("rate_limited");
-    h.clock.advance(24 * HOUR);
+    h.clock().advance(24 * HOUR);
     send().await.ok::<CodeSent>();
 }
 
 #[tokio::test]
 async fn a_reset_does_not_lift_a_block_set_after_it_began() {
-    let h = Harness::start().await;
-    let p = h.person("reset").await;
-    let phone = h.activate(&p, "582914").await;
-    let id = h.identify(&h.support, &p).await;
+    let h = World::start().await.unwrap();
+    let p = h.person("reset").await.unwrap();
+    let phone = activate(&h, &p, "582914").await;
+    let id = h.identify(&h.support, &p).await.unwrap();
     h.post(
         "/v1/staff/temporary-pin",
         &json!({ "identification_token": id, "authenticator_id": phone.authenticator_id, "delivery": "sms" }),
@@ -108,14 +105,14 @@ async fn a_reset_does_not_lift_a_block_set_after_it_began() {
     )
     .await
     .ok::<Value>();
-    let temp = h.code_in_message(&p.mobile, "temporary_pin", 8);
+    let temp = code_in_message(&h, &p.mobile, "temporary_pin", 8);
+    let ticket = phone.authorise_with_temporary_pin(&temp).await.unwrap();
     let pw = phone.password("715284");
     let (request, state) = client_registration_start(&pw).unwrap();
-    let begin: PinResetBeginResponse = phone
+    let begin: NewPinBeginResponse = phone
         .post(
-            &h,
-            "/v1/app/pin/reset/begin",
-            &json!({ "temporary_pin": temp, "registration_request": B64(request) }),
+            "/v1/app/pin/new/begin",
+            &json!({ "ticket_id": ticket.ticket_id, "registration_request": B64(request) }),
         )
         .await
         .ok();
@@ -136,77 +133,69 @@ async fn a_reset_does_not_lift_a_block_set_after_it_began() {
     .unwrap();
     phone
         .post(
-            &h,
-            "/v1/app/pin/reset/finish",
-            &json!({ "reset_id": begin.reset_id, "registration_upload": B64(upload) }),
+            "/v1/app/pin/new/finish",
+            &json!({ "ticket_id": ticket.ticket_id, "registration_upload": B64(upload) }),
         )
         .await
         .err("temporarily_locked");
     assert_eq!(
-        phone.status(&h).await.state,
+        phone.status().await.state,
         AuthenticatorState::TemporarilyLocked
     );
 }
 
 #[tokio::test]
 async fn a_biometric_pin_change_cannot_be_replayed() {
-    let h = Harness::start().await;
-    let p = h.person("bio").await;
-    let mut phone = h.activate(&p, "582914").await;
-    phone.enable_biometrics(&h, "582914").await.ok::<Value>();
-    let pw = phone.password("715284");
-    let (request, _) = client_registration_start(&pw).unwrap();
-    let message = pin_change_message(&phone.authenticator_id, &request);
+    let h = World::start().await.unwrap();
+    let p = h.person("bio").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    phone.enable_biometrics("582914").await.ok::<Value>();
+    let message = new_pin_message(&phone.authenticator_id);
     // The old form (a signature over the message alone) is no longer accepted.
-    let sig = common::phone::sign(phone.biometric.as_ref().unwrap(), &message);
+    let sig = sign(phone.biometric.as_ref().unwrap(), &message);
     phone
         .post(
-            &h,
-            "/v1/app/pin/change/begin",
-            &json!({ "registration_request": B64(request.clone()), "biometric_signature": B64(sig) }),
+            "/v1/app/pin/new/authorise",
+            &json!({ "route": "biometrics", "biometric_signature": B64(sig) }),
         )
         .await
         .err("unknown_field");
     // A proof over a server challenge works once.
     let proof = phone
-        .biometric_proof(
-            &h,
-            &mitid_protocol::pin_proof::PinPurpose::ChangePin,
-            &message,
-        )
+        .biometric_proof(&mitid_protocol::pin_proof::PinPurpose::ChangePin, &message)
         .await
         .unwrap();
-    let body = json!({ "registration_request": B64(request), "biometric": proof });
+    let body = json!({ "route": "biometrics", "biometric": proof });
     phone
-        .post(&h, "/v1/app/pin/change/begin", &body)
+        .post("/v1/app/pin/new/authorise", &body)
         .await
         .ok::<Value>();
     phone
-        .post(&h, "/v1/app/pin/change/begin", &body)
+        .post("/v1/app/pin/new/authorise", &body)
         .await
         .err("attempt_invalid");
 }
 
 #[tokio::test]
 async fn channel_binding_guesses_are_limited_per_person_across_logins() {
-    let h = Harness::start().await;
-    let p = h.person("bind").await;
-    let mut phone = h.activate(&p, "582914").await;
-    let bank = h.relying_party("Bank").await;
+    let h = World::start().await.unwrap();
+    let p = h.person("bind").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let bank = h.relying_party("Bank").await.unwrap();
     let mut wrong = 0;
     let mut refused = None;
     'logins: for _ in 0..10 {
         let login = rp_login(&h, &bank, &p.user_id).await;
-        if !login.status.is_success() {
+        if !login.is_success() {
             refused = Some(login);
             break;
         }
         for _ in 0..3 {
-            let Some(pending) = phone.pending(&h, 0).await else {
+            let Some(pending) = phone.pending(0).await else {
                 break;
             };
             let a = phone
-                .answer(&h, &pending, true, Factor::Swipe, "0000", None)
+                .answer(&pending, true, Factor::Swipe, "0000", None)
                 .await;
             match a.code() {
                 "channel_binding_mismatch" => wrong += 1,
@@ -222,15 +211,15 @@ async fn channel_binding_guesses_are_limited_per_person_across_logins() {
     refused
         .expect("logins refused for the day")
         .err("too_many_tries");
-    h.clock.advance(24 * HOUR);
+    h.clock().advance(24 * HOUR);
     rp_login(&h, &bank, &p.user_id).await.ok::<Value>();
 }
 
 #[tokio::test]
 async fn reference_texts_show_what_they_hold() {
-    let h = Harness::start().await;
-    let p = h.person("bidi").await;
-    let bank = h.relying_party("Bank").await;
+    let h = World::start().await.unwrap();
+    let p = h.person("bidi").await.unwrap();
+    let bank = h.relying_party("Bank").await.unwrap();
     let create = |header: &str, body: &str| {
         let request = json!({ "user_id": p.user_id, "reference_header": header,
                               "reference_body": body, "channel_binding": "code" });
@@ -252,9 +241,9 @@ async fn reference_texts_show_what_they_hold() {
 
 #[tokio::test]
 async fn a_new_password_is_hashed_only_after_a_right_code() {
-    let h = Harness::start().await;
-    let p = h.person("hash").await;
-    let id = h.identify(&h.support, &p).await;
+    let h = World::start().await.unwrap();
+    let p = h.person("hash").await.unwrap();
+    let id = h.identify(&h.support, &p).await.unwrap();
     h.post(
         "/v1/staff/activation-code",
         &json!({ "identification_token": id, "purpose": "new_password", "delivery": "sms" }),
@@ -262,8 +251,8 @@ async fn a_new_password_is_hashed_only_after_a_right_code() {
     )
     .await
     .ok::<Value>();
-    let code = h.code_in_message(&p.mobile, "activation_code", 10);
-    let runs = || h.server.state().hashes.runs();
+    let code = code_in_message(&h, &p.mobile, "activation_code", 10);
+    let runs = || h.server.running().state().hashes.runs();
     let before = runs();
     h.post(
         "/v1/web/password/activate",

@@ -4,8 +4,8 @@
 // Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../common/mod.rs"]
-mod common;
+#[path = "../prelude/mod.rs"]
+mod prelude;
 
 mod app;
 mod identity;
@@ -13,13 +13,13 @@ mod staff;
 mod transport;
 mod web;
 
-use common::*;
+use crate::prelude::*;
 use mitid_protocol::wire::rp::{AuthenticationResult, CreateAuthenticationResponse};
 use mitid_protocol::wire::Factor;
 use serde_json::{json, Value};
 
 /// A relying party starts a code login for `user_id`.
-pub async fn rp_login(h: &Harness, rp: &str, user_id: &str) -> Answer {
+pub async fn rp_login(h: &World, rp: &str, user_id: &str) -> Answer {
     h.post(
         "/v1/rp/authentications",
         &json!({
@@ -32,24 +32,24 @@ pub async fn rp_login(h: &Harness, rp: &str, user_id: &str) -> Answer {
 }
 
 /// The phone approves its pending login with the PIN, typing `code`.
-pub async fn approve(h: &Harness, phone: &mut Phone, code: &str) {
-    let pending = phone.pending(h, 0).await.unwrap();
+pub async fn approve(phone: &mut Phone, code: &str) {
+    let pending = phone.pending(0).await.unwrap();
     let pin = phone.pin.clone();
     phone
-        .answer(h, &pending, true, Factor::Pin, code, Some(&pin))
+        .answer(&pending, true, Factor::Pin, code, Some(&pin))
         .await
         .ok::<Value>();
 }
 
 /// A whole bank login of `user_id`, approved by `phone`; the bank's result.
 pub async fn bank_login(
-    h: &Harness,
+    h: &World,
     rp: &str,
     user_id: &str,
     phone: &mut Phone,
 ) -> AuthenticationResult {
     let login: CreateAuthenticationResponse = rp_login(h, rp, user_id).await.ok();
-    approve(h, phone, login.code.as_deref().unwrap()).await;
+    approve(phone, login.code.as_deref().unwrap()).await;
     h.get(
         &format!("/v1/rp/authentications/{}", login.transaction_id),
         Auth::Bearer(rp),

@@ -7,7 +7,6 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mitid_protocol::clock::FakeClock;
 use mitid_server::server::ConnectionLimits;
 use mitid_server::Policy;
 use rustls::pki_types::ServerName;
@@ -21,7 +20,7 @@ async fn tls_connect(
     addr: std::net::SocketAddr,
     pin: &str,
 ) -> tokio_rustls::client::TlsStream<TcpStream> {
-    let config = common::tls::config(pin, &[&rustls::version::TLS13]);
+    let config = pinned_config(pin, &[&rustls::version::TLS13]);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
     let tcp = TcpStream::connect(addr).await.unwrap();
     connector
@@ -44,9 +43,13 @@ async fn closed_within<S: AsyncReadExt + Unpin>(stream: &mut S, within: Duration
     tokio::time::timeout(within, read).await.is_ok()
 }
 
-async fn harness_with(limits: ConnectionLimits) -> Harness {
-    let dir = tempfile::tempdir().unwrap();
-    Harness::start_configured(dir, Policy::default(), FakeClock::new(START), limits).await
+async fn harness_with(limits: ConnectionLimits) -> World {
+    let options = ServerOptions {
+        policy: Policy::default(),
+        connections: limits,
+        ..ServerOptions::default()
+    };
+    World::start_with(options).await.unwrap()
 }
 
 #[tokio::test]
@@ -59,16 +62,16 @@ async fn idle_slow_and_surplus_connections_are_timed_out_or_wait() {
     };
     let h = harness_with(limits).await;
     // Idle after the handshake: closed.
-    let mut idle = tls_connect(h.server.addr, &h.server.spki_pin).await;
+    let mut idle = tls_connect(h.server.running().addr, &h.server.spki_pin()).await;
     assert!(closed_within(&mut idle, Duration::from_secs(5)).await);
     // Headers that never finish: closed.
-    let mut slow = tls_connect(h.server.addr, &h.server.spki_pin).await;
+    let mut slow = tls_connect(h.server.running().addr, &h.server.spki_pin()).await;
     slow.write_all(b"GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n")
         .await
         .unwrap();
     assert!(closed_within(&mut slow, Duration::from_secs(5)).await);
     // A body that never finishes: 408.
-    let mut body = tls_connect(h.server.addr, &h.server.spki_pin).await;
+    let mut body = tls_connect(h.server.running().addr, &h.server.spki_pin()).await;
     body.write_all(
         b"POST /v1/staff/login HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"user",
     )
@@ -82,11 +85,11 @@ async fn idle_slow_and_surplus_connections_are_timed_out_or_wait() {
     assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 408"));
     drop(body);
     // At the cap, a third client waits until a slot frees.
-    let _a = tls_connect(h.server.addr, &h.server.spki_pin).await;
-    let _b = tls_connect(h.server.addr, &h.server.spki_pin).await;
+    let _a = tls_connect(h.server.running().addr, &h.server.spki_pin()).await;
+    let _b = tls_connect(h.server.running().addr, &h.server.spki_pin()).await;
     let third = tokio::time::timeout(
         Duration::from_millis(200),
-        tls_connect(h.server.addr, &h.server.spki_pin),
+        tls_connect(h.server.running().addr, &h.server.spki_pin()),
     )
     .await;
     assert!(
@@ -96,7 +99,7 @@ async fn idle_slow_and_surplus_connections_are_timed_out_or_wait() {
     // The idle two are closed by the header timeout; then the third gets through.
     let third = tokio::time::timeout(
         Duration::from_secs(5),
-        tls_connect(h.server.addr, &h.server.spki_pin),
+        tls_connect(h.server.running().addr, &h.server.spki_pin()),
     )
     .await;
     assert!(third.is_ok());
@@ -132,7 +135,7 @@ async fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
     let (mut pin, mut base) = (String::new(), String::new());
     while base.is_empty() {
         let line = lines.next().unwrap().unwrap();
-        if let Some(p) = line.strip_prefix("TLS public-key pin: ") {
+        if let Some(p) = line.strip_prefix("TLS key pin: ") {
             pin = p.to_owned();
         }
         if let Some(url) = line.strip_prefix("listening on https://") {
@@ -163,7 +166,7 @@ async fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
     );
     // Once descriptors are free again, a normal request is served.
     drop(hogs);
-    let http = common::tls::client(&pin);
+    let http = pinned(&pin);
     let ok = tokio::time::timeout(
         Duration::from_secs(20),
         http.get(format!("https://{addr}/v1/openapi.json")).send(),
@@ -178,11 +181,14 @@ async fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
 
 #[tokio::test]
 async fn a_nonce_lives_as_long_as_its_request_time_is_accepted() {
-    let h = Harness::start().await;
-    let p = h.person("nonce").await;
-    let phone = h.activate(&p, "582914").await;
+    let h = World::start().await.unwrap();
+    let p = h.person("nonce").await.unwrap();
+    let phone = activate(&h, &p, "582914").await;
     let send = |headers: Vec<(&'static str, String)>| {
-        let mut req = h.http.get(format!("{}/v1/app/status", h.base));
+        let mut req = h
+            .api
+            .http()
+            .get(format!("{}/v1/app/status", h.server.base_url()));
         for (k, v) in headers {
             req = req.header(k, v);
         }
@@ -191,8 +197,8 @@ async fn a_nonce_lives_as_long_as_its_request_time_is_accepted() {
     // Dated four minutes ahead: accepted now, and replayed six minutes later.
     let ahead = phone.sign_headers(h.now() + 4 * 60, "GET", "/v1/app/status", b"");
     assert!(send(ahead.clone()).await.unwrap().status().is_success());
-    h.clock.advance(6 * 60);
-    h.server.run_due_jobs().await.unwrap();
+    h.clock().advance(6 * 60);
+    h.server.running().run_due_jobs().await.unwrap();
     let replay = send(ahead).await.unwrap();
     assert_eq!(replay.status().as_u16(), 401, "the replay was accepted");
     // A time far out of range is refused as such, not a server error.
@@ -207,10 +213,10 @@ async fn a_nonce_lives_as_long_as_its_request_time_is_accepted() {
 #[tokio::test]
 async fn database_files_are_private() {
     use std::os::unix::fs::PermissionsExt;
-    let h = Harness::start().await;
-    let _p = h.person("files").await;
+    let h = World::start().await.unwrap();
+    let _p = h.person("files").await.unwrap();
     let mut seen = 0;
-    for entry in std::fs::read_dir(h.dir.path()).unwrap() {
+    for entry in std::fs::read_dir(h.server.data_dir()).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with("mitid.sqlite")

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::*;
 
-async fn start(h: &Harness, user_id: &str) -> Answer {
+async fn start(h: &World, user_id: &str) -> Answer {
     h.post(
         "/v1/web/login/app/start",
         &json!({ "user_id": user_id }),
@@ -19,10 +19,10 @@ async fn start(h: &Harness, user_id: &str) -> Answer {
 
 #[tokio::test]
 async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
-    let h = Harness::start().await;
-    let p = h.person("victim").await;
-    let mut phone = h.activate(&p, "582914").await;
-    let bank = h.relying_party("Bank").await;
+    let h = World::start().await.unwrap();
+    let p = h.person("victim").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let bank = h.relying_party("Bank").await.unwrap();
     let unknown = start(&h, "nobody.here").await;
     let known = start(&h, &p.user_id).await;
     assert_eq!(unknown.status, known.status);
@@ -35,12 +35,12 @@ async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
     // The bank's login goes through, and it is what the victim's app shows.
     let login: mitid_protocol::wire::rp::CreateAuthenticationResponse =
         rp_login(&h, &bank, &p.user_id).await.ok();
-    let pending = phone.pending(&h, 0).await.unwrap();
+    let pending = phone.pending(0).await.unwrap();
     assert_eq!(pending.transaction_id, login.transaction_id);
     // While the bank's login is pending, a web start does not touch it.
     let decoy: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
     assert_eq!(
-        phone.pending(&h, 0).await.unwrap().transaction_id,
+        phone.pending(0).await.unwrap().transaction_id,
         login.transaction_id
     );
     let finish = json!({ "login_id": decoy.login_id, "login_secret": decoy.login_secret });
@@ -49,8 +49,8 @@ async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
         .await
         .ok();
     assert_eq!(waiting.status, TransactionStatus::Pending);
-    approve(&h, &mut phone, login.code.as_deref().unwrap()).await;
-    h.clock.advance(301);
+    approve(&mut phone, login.code.as_deref().unwrap()).await;
+    h.clock().advance(301);
     let over: WebLoginResponse = h
         .post("/v1/web/login/app/finish", &finish, Auth::None)
         .await
@@ -60,9 +60,9 @@ async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
 
 #[tokio::test]
 async fn web_starts_are_limited_per_user_id_known_or_not() {
-    let h = Harness::start().await;
-    let p = h.person("flood").await;
-    let _phone = h.activate(&p, "582914").await;
+    let h = World::start().await.unwrap();
+    let p = h.person("flood").await.unwrap();
+    let _phone = activate(&h, &p, "582914").await;
     for id in [p.user_id.as_str(), "nobody.here"] {
         for _ in 0..10 {
             start(&h, id).await.ok::<Value>();
@@ -73,11 +73,11 @@ async fn web_starts_are_limited_per_user_id_known_or_not() {
 
 #[tokio::test]
 async fn a_stored_answer_goes_only_to_the_request_it_belongs_to() {
-    let h = Harness::start().await;
-    let p = h.person("idem").await;
-    let mut phone = h.activate(&p, "582914").await;
+    let h = World::start().await.unwrap();
+    let p = h.person("idem").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
     let begun: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
-    approve(&h, &mut phone, &begun.code).await;
+    approve(&mut phone, &begun.code).await;
     let finish = |secret: &str| {
         serde_json::to_vec(&json!({ "login_id": begun.login_id, "login_secret": secret })).unwrap()
     };
@@ -127,16 +127,16 @@ async fn a_stored_answer_goes_only_to_the_request_it_belongs_to() {
             key,
         )
         .await;
-    assert!(other.status.is_success() && !other.replayed);
+    assert!(other.is_success() && !other.replayed);
 }
 
 #[tokio::test]
 async fn a_block_ends_the_sessions_and_lifting_one_needs_a_fresh_login() {
-    let h = Harness::start().await;
-    let p = h.person("sess").await;
-    let mut phone = h.activate(&p, "582914").await;
-    let second = h.activate(&p, "582914").await;
-    let session = h.web_login(&p, &mut phone).await;
+    let h = World::start().await.unwrap();
+    let p = h.person("sess").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let second = activate(&h, &p, "582914").await;
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
     // The citizen (or an attacker holding the session) blocks the second app: every session
     // ends with it.
     h.post(
@@ -150,18 +150,18 @@ async fn a_block_ends_the_sessions_and_lifting_one_needs_a_fresh_login() {
         .await
         .err("unauthorized");
     // A new session may lift the citizen's own block while it is fresh, not later.
-    let fresh = h.web_login(&p, &mut phone).await;
-    h.clock.advance(6 * 60);
+    let fresh = web_login(&h, &p, &mut phone).await.unwrap();
+    h.clock().advance(6 * 60);
     let unblock = json!({ "scope": "authenticator", "authenticator_id": second.authenticator_id });
     h.post("/v1/web/unblock", &unblock, Auth::Bearer(&fresh))
         .await
         .err("forbidden");
-    let fresh = h.web_login(&p, &mut phone).await;
+    let fresh = web_login(&h, &p, &mut phone).await.unwrap();
     h.post("/v1/web/unblock", &unblock, Auth::Bearer(&fresh))
         .await
         .ok::<AuthenticatorList>();
     // A whole-MitID block by support ends the session too.
-    let id = h.identify(&h.support, &p).await;
+    let id = h.identify(&h.support, &p).await.unwrap();
     h.post(
         "/v1/staff/block",
         &json!({ "identification_token": id, "scope": "whole_mitid", "permanent": false }),

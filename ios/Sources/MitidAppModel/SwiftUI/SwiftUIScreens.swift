@@ -172,7 +172,7 @@ public struct ActivationView: View {
             case .chooseNotifications:
                 Button("Tillad notifikationer") { Task { await model.chooseNotifications(true) } }
                 Button("Nej tak") { Task { await model.chooseNotifications(false) } }
-            case .done, .failed:
+            case .done, .ended:
                 Button("Færdig", action: done)
             }
         }

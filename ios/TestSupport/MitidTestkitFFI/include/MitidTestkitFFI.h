@@ -284,6 +284,16 @@ RustBuffer uniffi_mitid_testkit_fn_method_testserver_issue_activation_code(uint6
 RustBuffer uniffi_mitid_testkit_fn_method_testserver_issue_temporary_pin(uint64_t ptr, RustBuffer citizen, RustBuffer authenticator_id, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_KEY_PIN
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_KEY_PIN
+RustBuffer uniffi_mitid_testkit_fn_method_testserver_key_pin(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_KEY_PINS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_KEY_PINS
+RustBuffer uniffi_mitid_testkit_fn_method_testserver_key_pins(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_LAST_MESSAGE
 #define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_LAST_MESSAGE
 RustBuffer uniffi_mitid_testkit_fn_method_testserver_last_message(uint64_t ptr, RustBuffer recipient, RustCallStatus *_Nonnull out_status
@@ -297,16 +307,6 @@ RustBuffer uniffi_mitid_testkit_fn_method_testserver_login_result(uint64_t ptr, 
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_NOW
 #define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_NOW
 int64_t uniffi_mitid_testkit_fn_method_testserver_now(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_PIN
-#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_PIN
-RustBuffer uniffi_mitid_testkit_fn_method_testserver_pin(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_PINS
-#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_PINS
-RustBuffer uniffi_mitid_testkit_fn_method_testserver_pins(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_QR_TOKEN
@@ -630,6 +630,18 @@ uint16_t uniffi_mitid_testkit_checksum_method_testserver_issue_temporary_pin(voi
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_KEY_PIN
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_KEY_PIN
+uint16_t uniffi_mitid_testkit_checksum_method_testserver_key_pin(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_KEY_PINS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_KEY_PINS
+uint16_t uniffi_mitid_testkit_checksum_method_testserver_key_pins(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_LAST_MESSAGE
 #define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_LAST_MESSAGE
 uint16_t uniffi_mitid_testkit_checksum_method_testserver_last_message(void
@@ -645,18 +657,6 @@ uint16_t uniffi_mitid_testkit_checksum_method_testserver_login_result(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_NOW
 #define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_NOW
 uint16_t uniffi_mitid_testkit_checksum_method_testserver_now(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PIN
-#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PIN
-uint16_t uniffi_mitid_testkit_checksum_method_testserver_pin(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PINS
-#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PINS
-uint16_t uniffi_mitid_testkit_checksum_method_testserver_pins(void
     
 );
 #endif

@@ -25,7 +25,7 @@ class MitidApplication : Application() {
         try {
             val endpoint = ServerEndpoint(
                 BuildConfig.MITID_SERVER_URL,
-                BuildConfig.MITID_SERVER_PINS.split(',').map { it.trim() }.filter { it.isNotEmpty() },
+                BuildConfig.MITID_SERVER_KEY_PINS.split(',').map { it.trim() }.filter { it.isNotEmpty() },
             )
             Result.success(App.open(File(filesDir, "mitid").path, endpoint, keyStore, secretStore, gate, null))
         } catch (e: MitidException) {

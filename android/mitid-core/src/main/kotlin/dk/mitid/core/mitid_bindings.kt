@@ -830,11 +830,9 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_home(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_new_pin_flow(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_notifications_allowed(
-    ): Int
-    external fun uniffi_mitid_bindings_checksum_method_app_pin_change_flow(
-    ): Int
-    external fun uniffi_mitid_bindings_checksum_method_app_pin_reset_flow(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_profile_change_window(
     ): Int
@@ -908,35 +906,23 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_approvalwait_outcome(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_choose_biometrics(
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_last_error(
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_last_error(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_retry(
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_retry(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_step(
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_step(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_current_pin(
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_new_pin(
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_repeat_pin(
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinchangeflow_use_biometrics(
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_choose_biometrics(
-    ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_last_error(
-    ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_retry(
-    ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_step(
-    ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_submit_new_pin(
-    ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_submit_repeat_pin(
-    ): Int
-    external fun uniffi_mitid_bindings_checksum_method_pinresetflow_submit_temporary_pin(
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate(
     ): Int
@@ -1042,12 +1028,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_home(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_app_new_pin_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,`start`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_app_notifications_allowed(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_mitid_bindings_fn_method_app_pin_change_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_mitid_bindings_fn_method_app_pin_reset_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
     external fun uniffi_mitid_bindings_fn_method_app_profile_change_window(`ptr`: Long,`localId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_refresh(`ptr`: Long,
@@ -1132,43 +1116,27 @@ internal object UniffiLib {
     ): Byte
     external fun uniffi_mitid_bindings_fn_method_approvalwait_outcome(`ptr`: Long,
     ): Long
-    external fun uniffi_mitid_bindings_fn_clone_pinchangeflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_clone_newpinflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_mitid_bindings_fn_free_pinchangeflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_free_newpinflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_choose_biometrics(`ptr`: Long,`enable`: Byte,
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_choose_biometrics(`ptr`: Long,`enable`: Byte,
     ): Long
-    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_retry(`ptr`: Long,
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_retry(`ptr`: Long,
     ): Long
-    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_submit_current_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_current_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_submit_repeat_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_repeat_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_mitid_bindings_fn_method_pinchangeflow_use_biometrics(`ptr`: Long,
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_temporary_pin(`ptr`: Long,`code`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_mitid_bindings_fn_clone_pinresetflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_mitid_bindings_fn_free_pinresetflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_mitid_bindings_fn_method_pinresetflow_choose_biometrics(`ptr`: Long,`enable`: Byte,
-    ): Long
-    external fun uniffi_mitid_bindings_fn_method_pinresetflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_mitid_bindings_fn_method_pinresetflow_retry(`ptr`: Long,
-    ): Long
-    external fun uniffi_mitid_bindings_fn_method_pinresetflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_mitid_bindings_fn_method_pinresetflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_mitid_bindings_fn_method_pinresetflow_submit_repeat_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
-    ): Long
-    external fun uniffi_mitid_bindings_fn_method_pinresetflow_submit_temporary_pin(`ptr`: Long,`code`: RustBuffer.ByValue,
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_use_biometrics(`ptr`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_clone_platformbiometricprompt(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1423,13 +1391,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_app_home() and 0xFFFF) != 12313) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_new_pin_flow() and 0xFFFF) != 6488) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_notifications_allowed() and 0xFFFF) != 50544) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_bindings_checksum_method_app_pin_change_flow() and 0xFFFF) != 39672) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_bindings_checksum_method_app_pin_reset_flow() and 0xFFFF) != 62907) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_profile_change_window() and 0xFFFF) != 38706) {
@@ -1540,49 +1505,31 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_outcome() and 0xFFFF) != 29951) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_choose_biometrics() and 0xFFFF) != 11440) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() and 0xFFFF) != 11477) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_last_error() and 0xFFFF) != 23184) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_last_error() and 0xFFFF) != 29546) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_retry() and 0xFFFF) != 46191) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_retry() and 0xFFFF) != 1259) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_step() and 0xFFFF) != 27434) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_step() and 0xFFFF) != 45056) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_current_pin() and 0xFFFF) != 19172) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin() and 0xFFFF) != 34107) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_new_pin() and 0xFFFF) != 4124) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() and 0xFFFF) != 55986) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_submit_repeat_pin() and 0xFFFF) != 13729) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin() and 0xFFFF) != 56491) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinchangeflow_use_biometrics() and 0xFFFF) != 36124) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin() and 0xFFFF) != 50175) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_choose_biometrics() and 0xFFFF) != 2330) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_last_error() and 0xFFFF) != 65168) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_retry() and 0xFFFF) != 57885) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_step() and 0xFFFF) != 2063) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_submit_new_pin() and 0xFFFF) != 29543) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_submit_repeat_pin() and 0xFFFF) != 31027) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_bindings_checksum_method_pinresetflow_submit_temporary_pin() and 0xFFFF) != 5472) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics() and 0xFFFF) != 34702) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate() and 0xFFFF) != 50031) {
@@ -2879,19 +2826,16 @@ public interface AppInterface {
     fun `home`(): Home
     
     /**
+     * A new PIN for a user: `CURRENT_PIN` starts with the current PIN or biometrics
+     * ("Change PIN code"), `TEMPORARY_PIN` with a temporary PIN ("Forgot your PIN code?",
+     * also on a temporarily locked app).
+     */
+    fun `newPinFlow`(`localId`: kotlin.String, `start`: NewPinStart): NewPinFlow
+    
+    /**
      * The notification choice made at activation, if any.
      */
     fun `notificationsAllowed`(`localId`: kotlin.String): kotlin.Boolean?
-    
-    /**
-     * Changing a user's PIN with the current PIN or biometrics.
-     */
-    fun `pinChangeFlow`(`localId`: kotlin.String): PinChangeFlow
-    
-    /**
-     * A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
-     */
-    fun `pinResetFlow`(`localId`: kotlin.String): PinResetFlow
     
     /**
      * The person's live request for access to change profile information, if any.
@@ -3309,6 +3253,27 @@ open class App: Disposable, AutoCloseable, AppInterface
 
     
     /**
+     * A new PIN for a user: `CURRENT_PIN` starts with the current PIN or biometrics
+     * ("Change PIN code"), `TEMPORARY_PIN` with a temporary PIN ("Forgot your PIN code?",
+     * also on a temporarily locked app).
+     */
+    @Throws(MitidException::class)override fun `newPinFlow`(`localId`: kotlin.String, `start`: NewPinStart): NewPinFlow {
+            return FfiConverterTypeNewPinFlow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_new_pin_flow(
+        it,
+        
+        FfiConverterString.lower(`localId`),
+        FfiConverterTypeNewPinStart.lower(`start`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The notification choice made at activation, if any.
      */
     @Throws(MitidException::class)override fun `notificationsAllowed`(`localId`: kotlin.String): kotlin.Boolean? {
@@ -3316,42 +3281,6 @@ open class App: Disposable, AutoCloseable, AppInterface
     callWithHandle {
     uniffiRustCallWithError(MitidException) { _status ->
     UniffiLib.uniffi_mitid_bindings_fn_method_app_notifications_allowed(
-        it,
-        
-        FfiConverterString.lower(`localId`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * Changing a user's PIN with the current PIN or biometrics.
-     */
-    @Throws(MitidException::class)override fun `pinChangeFlow`(`localId`: kotlin.String): PinChangeFlow {
-            return FfiConverterTypePinChangeFlow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(MitidException) { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_app_pin_change_flow(
-        it,
-        
-        FfiConverterString.lower(`localId`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * A new PIN with a temporary PIN ("Forgot your PIN code?", or a temporarily locked app).
-     */
-    @Throws(MitidException::class)override fun `pinResetFlow`(`localId`: kotlin.String): PinResetFlow {
-            return FfiConverterTypePinResetFlow.lift(
-    callWithHandle {
-    uniffiRustCallWithError(MitidException) { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_app_pin_reset_flow(
         it,
         
         FfiConverterString.lower(`localId`),_status)
@@ -4644,15 +4573,16 @@ public object FfiConverterTypeApprovalWait: FfiConverter<ApprovalWait, Long> {
 
 
 /**
- * Changing the PIN with the current PIN or biometrics. Create it with
- * `App.pinChangeFlow(localId)`.
+ * A new PIN: the first step authorises it (the current PIN or biometrics, or a temporary
+ * PIN), then the new PIN twice, biometrics? and done. Create it with
+ * `App.newPinFlow(localId, start)`.
  */
-public interface PinChangeFlowInterface {
+public interface NewPinFlowInterface {
     
     /**
-     * Biometrics yes or no after the change.
+     * Biometrics yes or no after the new PIN.
      */
-    suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): PinChangeStep
+    suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): NewPinStep
     
     /**
      * The error shown on the current screen, if any.
@@ -4660,43 +4590,49 @@ public interface PinChangeFlowInterface {
     fun `lastError`(): MitidException?
     
     /**
-     * After `Interrupted`: finishes or re-sends the interrupted change.
+     * After `Interrupted`: finishes or re-sends the interrupted registration.
      */
-    suspend fun `retry`(): PinChangeStep
+    suspend fun `retry`(): NewPinStep
     
     /**
      * The current screen.
      */
-    fun `step`(): PinChangeStep
+    fun `step`(): NewPinStep
     
     /**
-     * The current PIN (checked by the server together with the new PIN's registration).
+     * The current PIN: the server checks it now.
      */
-    suspend fun `submitCurrentPin`(`pin`: kotlin.String): PinChangeStep
+    suspend fun `submitCurrentPin`(`pin`: kotlin.String): NewPinStep
     
     /**
      * The new PIN, first entry.
      */
-    suspend fun `submitNewPin`(`pin`: kotlin.String): PinChangeStep
+    suspend fun `submitNewPin`(`pin`: kotlin.String): NewPinStep
     
     /**
-     * The new PIN, repeated: then the change is sent.
+     * The new PIN, repeated: then it is registered.
      */
-    suspend fun `submitRepeatPin`(`pin`: kotlin.String): PinChangeStep
+    suspend fun `submitRepeatPin`(`pin`: kotlin.String): NewPinStep
     
     /**
-     * Biometrics instead of the current PIN (the prompt is shown when the change is sent).
+     * The 8-digit temporary PIN: the server checks it now.
      */
-    suspend fun `useBiometrics`(): PinChangeStep
+    suspend fun `submitTemporaryPin`(`code`: kotlin.String): NewPinStep
+    
+    /**
+     * Biometrics instead of the current PIN (the prompt is shown now).
+     */
+    suspend fun `useBiometrics`(): NewPinStep
     
     companion object
 }
 
 /**
- * Changing the PIN with the current PIN or biometrics. Create it with
- * `App.pinChangeFlow(localId)`.
+ * A new PIN: the first step authorises it (the current PIN or biometrics, or a temporary
+ * PIN), then the new PIN twice, biometrics? and done. Create it with
+ * `App.newPinFlow(localId, start)`.
  */
-open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
+open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
 {
 
     @Suppress("UNUSED_PARAMETER")
@@ -4780,7 +4716,7 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
                 return;
             }
             uniffiRustCall { status ->
-                UniffiLib.uniffi_mitid_bindings_fn_free_pinchangeflow(handle, status)
+                UniffiLib.uniffi_mitid_bindings_fn_free_newpinflow(handle, status)
             }
         }
     }
@@ -4793,20 +4729,20 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
             throw InternalException("uniffiCloneHandle() called on NoHandle object");
         }
         return uniffiRustCall() { status ->
-            UniffiLib.uniffi_mitid_bindings_fn_clone_pinchangeflow(handle, status)
+            UniffiLib.uniffi_mitid_bindings_fn_clone_newpinflow(handle, status)
         }
     }
 
     
     /**
-     * Biometrics yes or no after the change.
+     * Biometrics yes or no after the new PIN.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean) : PinChangeStep {
+    override suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean) : NewPinStep {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_choose_biometrics(
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_choose_biometrics(
                 uniffiHandle,
                 
         FfiConverterBoolean.lower(`enable`),
@@ -4816,7 +4752,7 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
         { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterTypePinChangeStep.lift(it) },
+        { FfiConverterTypeNewPinStep.lift(it) },
         // Error FFI converter
         MitidException.ErrorHandler,
     )
@@ -4829,7 +4765,7 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
             return FfiConverterOptionalTypeMitidError.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_last_error(
+    UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_last_error(
         it,
         _status)
 }
@@ -4840,14 +4776,14 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
 
     
     /**
-     * After `Interrupted`: finishes or re-sends the interrupted change.
+     * After `Interrupted`: finishes or re-sends the interrupted registration.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `retry`() : PinChangeStep {
+    override suspend fun `retry`() : NewPinStep {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_retry(
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_retry(
                 uniffiHandle,
                 
             )
@@ -4856,7 +4792,7 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
         { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterTypePinChangeStep.lift(it) },
+        { FfiConverterTypeNewPinStep.lift(it) },
         // Error FFI converter
         MitidException.ErrorHandler,
     )
@@ -4865,11 +4801,11 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
     
     /**
      * The current screen.
-     */override fun `step`(): PinChangeStep {
-            return FfiConverterTypePinChangeStep.lift(
+     */override fun `step`(): NewPinStep {
+            return FfiConverterTypeNewPinStep.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_step(
+    UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_step(
         it,
         _status)
 }
@@ -4880,14 +4816,14 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
 
     
     /**
-     * The current PIN (checked by the server together with the new PIN's registration).
+     * The current PIN: the server checks it now.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `submitCurrentPin`(`pin`: kotlin.String) : PinChangeStep {
+    override suspend fun `submitCurrentPin`(`pin`: kotlin.String) : NewPinStep {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_submit_current_pin(
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_submit_current_pin(
                 uniffiHandle,
                 
         FfiConverterString.lower(`pin`),
@@ -4897,7 +4833,7 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
         { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterTypePinChangeStep.lift(it) },
+        { FfiConverterTypeNewPinStep.lift(it) },
         // Error FFI converter
         MitidException.ErrorHandler,
     )
@@ -4909,10 +4845,10 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `submitNewPin`(`pin`: kotlin.String) : PinChangeStep {
+    override suspend fun `submitNewPin`(`pin`: kotlin.String) : NewPinStep {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_submit_new_pin(
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_submit_new_pin(
                 uniffiHandle,
                 
         FfiConverterString.lower(`pin`),
@@ -4922,7 +4858,7 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
         { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterTypePinChangeStep.lift(it) },
+        { FfiConverterTypeNewPinStep.lift(it) },
         // Error FFI converter
         MitidException.ErrorHandler,
     )
@@ -4930,14 +4866,14 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
 
     
     /**
-     * The new PIN, repeated: then the change is sent.
+     * The new PIN, repeated: then it is registered.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `submitRepeatPin`(`pin`: kotlin.String) : PinChangeStep {
+    override suspend fun `submitRepeatPin`(`pin`: kotlin.String) : NewPinStep {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_submit_repeat_pin(
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_submit_repeat_pin(
                 uniffiHandle,
                 
         FfiConverterString.lower(`pin`),
@@ -4947,7 +4883,7 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
         { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterTypePinChangeStep.lift(it) },
+        { FfiConverterTypeNewPinStep.lift(it) },
         // Error FFI converter
         MitidException.ErrorHandler,
     )
@@ -4955,452 +4891,14 @@ open class PinChangeFlow: Disposable, AutoCloseable, PinChangeFlowInterface
 
     
     /**
-     * Biometrics instead of the current PIN (the prompt is shown when the change is sent).
+     * The 8-digit temporary PIN: the server checks it now.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `useBiometrics`() : PinChangeStep {
+    override suspend fun `submitTemporaryPin`(`code`: kotlin.String) : NewPinStep {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinchangeflow_use_biometrics(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypePinChangeStep.lift(it) },
-        // Error FFI converter
-        MitidException.ErrorHandler,
-    )
-    }
-
-    
-
-    
-
-
-    
-    
-    /**
-     * @suppress
-     */
-    companion object
-    
-}
-
-
-/**
- * @suppress
- */
-public object FfiConverterTypePinChangeFlow: FfiConverter<PinChangeFlow, Long> {
-    override fun lower(value: PinChangeFlow): Long {
-        return value.uniffiCloneHandle()
-    }
-
-    override fun lift(value: Long): PinChangeFlow {
-        return PinChangeFlow(UniffiWithHandle, value)
-    }
-
-    override fun read(buf: ByteBuffer): PinChangeFlow {
-        return lift(buf.getLong())
-    }
-
-    override fun allocationSize(value: PinChangeFlow) = 8UL
-
-    override fun write(value: PinChangeFlow, buf: ByteBuffer) {
-        buf.putLong(lower(value))
-    }
-}
-
-
-// This template implements a class for working with a Rust struct via a handle
-// to the live Rust struct on the other side of the FFI.
-//
-// There's some subtlety here, because we have to be careful not to operate on a Rust
-// struct after it has been dropped, and because we must expose a public API for freeing
-// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
-//
-//   * Each instance holds an opaque handle to the underlying Rust struct.
-//     Method calls need to read this handle from the object's state and pass it in to
-//     the Rust FFI.
-//
-//   * When an instance is no longer needed, its handle should be passed to a
-//     special destructor function provided by the Rust FFI, which will drop the
-//     underlying Rust struct.
-//
-//   * Given an instance, calling code is expected to call the special
-//     `destroy` method in order to free it after use, either by calling it explicitly
-//     or by using a higher-level helper like the `use` method. Failing to do so risks
-//     leaking the underlying Rust struct.
-//
-//   * We can't assume that calling code will do the right thing, and must be prepared
-//     to handle Kotlin method calls executing concurrently with or even after a call to
-//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
-//
-//   * We must never allow Rust code to operate on the underlying Rust struct after
-//     the destructor has been called, and must never call the destructor more than once.
-//     Doing so may trigger memory unsafety.
-//
-//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
-//     is implemented to call the destructor when the Kotlin object becomes unreachable.
-//     This is done in a background thread. This is not a panacea, and client code should be aware that
-//      1. the thread may starve if some there are objects that have poorly performing
-//     `drop` methods or do significant work in their `drop` methods.
-//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
-//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
-//
-// If we try to implement this with mutual exclusion on access to the handle, there is the
-// possibility of a race between a method call and a concurrent call to `destroy`:
-//
-//    * Thread A starts a method call, reads the value of the handle, but is interrupted
-//      before it can pass the handle over the FFI to Rust.
-//    * Thread B calls `destroy` and frees the underlying Rust struct.
-//    * Thread A resumes, passing the already-read handle value to Rust and triggering
-//      a use-after-free.
-//
-// One possible solution would be to use a `ReadWriteLock`, with each method call taking
-// a read lock (and thus allowed to run concurrently) and the special `destroy` method
-// taking a write lock (and thus blocking on live method calls). However, we aim not to
-// generate methods with any hidden blocking semantics, and a `destroy` method that might
-// block if called incorrectly seems to meet that bar.
-//
-// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
-// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
-// has been called. These are updated according to the following rules:
-//
-//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
-//      The initial value for the flag is false.
-//
-//    * At the start of each method call, we atomically check the counter.
-//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
-//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
-//
-//    * At the end of each method call, we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-//    * When `destroy` is called, we atomically flip the flag from false to true.
-//      If the flag was already true we silently fail.
-//      Otherwise we atomically decrement and check the counter.
-//      If it has reached zero then we destroy the underlying Rust struct.
-//
-// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
-// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
-//
-// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
-// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
-// of the underlying Rust code.
-//
-// This makes a cleaner a better alternative to _not_ calling `destroy()` as
-// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
-// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
-// thread may be starved, and the app will leak memory.
-//
-// In this case, `destroy`ing manually may be a better solution.
-//
-// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
-// with Rust peers are reclaimed:
-//
-// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
-// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
-// 3. The memory is reclaimed when the process terminates.
-//
-// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
-//
-
-
-/**
- * A new PIN with a temporary PIN ("Forgot your PIN code?", or after a temporary lock).
- * Create it with `App.pinResetFlow(localId)`.
- */
-public interface PinResetFlowInterface {
-    
-    /**
-     * Biometrics yes or no after the reset.
-     */
-    suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): PinResetStep
-    
-    /**
-     * The error shown on the current screen, if any.
-     */
-    fun `lastError`(): MitidException?
-    
-    /**
-     * After `Interrupted`: finishes or re-sends the interrupted reset.
-     */
-    suspend fun `retry`(): PinResetStep
-    
-    /**
-     * The current screen.
-     */
-    fun `step`(): PinResetStep
-    
-    /**
-     * The new PIN, first entry.
-     */
-    suspend fun `submitNewPin`(`pin`: kotlin.String): PinResetStep
-    
-    /**
-     * The new PIN, repeated: then the reset is sent.
-     */
-    suspend fun `submitRepeatPin`(`pin`: kotlin.String): PinResetStep
-    
-    /**
-     * The 8-digit temporary PIN.
-     */
-    suspend fun `submitTemporaryPin`(`code`: kotlin.String): PinResetStep
-    
-    companion object
-}
-
-/**
- * A new PIN with a temporary PIN ("Forgot your PIN code?", or after a temporary lock).
- * Create it with `App.pinResetFlow(localId)`.
- */
-open class PinResetFlow: Disposable, AutoCloseable, PinResetFlowInterface
-{
-
-    @Suppress("UNUSED_PARAMETER")
-    /**
-     * @suppress
-     */
-    constructor(withHandle: UniffiWithHandle, handle: Long) {
-        this.handle = handle
-        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
-    }
-
-    /**
-     * @suppress
-     *
-     * This constructor can be used to instantiate a fake object. Only used for tests. Any
-     * attempt to actually use an object constructed this way will fail as there is no
-     * connected Rust object.
-     */
-    @Suppress("UNUSED_PARAMETER")
-    constructor(noHandle: NoHandle) {
-        this.handle = 0
-        this.cleanable = null
-    }
-
-    protected val handle: Long
-    protected val cleanable: UniffiCleaner.Cleanable?
-
-    private val wasDestroyed = AtomicBoolean(false)
-    private val callCounter = AtomicLong(1)
-
-    /**
-     * Whether the current object has been destroyed and its reference is gone in the Rust side.
-     */
-    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
-
-    override fun destroy() {
-        // Only allow a single call to this method.
-        // TODO: maybe we should log a warning if called more than once?
-        if (this.wasDestroyed.compareAndSet(false, true)) {
-            // This decrement always matches the initial count of 1 given at creation time.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    @Synchronized
-    override fun close() {
-        this.destroy()
-    }
-
-    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
-        // Check and increment the call counter, to keep the object alive.
-        // This needs a compare-and-set retry loop in case of concurrent updates.
-        do {
-            val c = this.callCounter.get()
-            if (c == 0L) {
-                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
-            }
-            if (c == Long.MAX_VALUE) {
-                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
-            }
-        } while (! this.callCounter.compareAndSet(c, c + 1L))
-        // Now we can safely do the method call without the handle being freed concurrently.
-        try {
-            return block(this.uniffiCloneHandle())
-        } finally {
-            // This decrement always matches the increment we performed above.
-            if (this.callCounter.decrementAndGet() == 0L) {
-                cleanable?.clean()
-            }
-        }
-    }
-
-    // Use a static inner class instead of a closure so as not to accidentally
-    // capture `this` as part of the cleanable's action.
-    private class UniffiCleanAction(private val handle: Long) : Runnable {
-        override fun run() {
-            if (handle == 0.toLong()) {
-                // Fake object created with `NoHandle`, don't try to free.
-                return;
-            }
-            uniffiRustCall { status ->
-                UniffiLib.uniffi_mitid_bindings_fn_free_pinresetflow(handle, status)
-            }
-        }
-    }
-
-    /**
-     * @suppress
-     */
-    fun uniffiCloneHandle(): Long {
-        if (handle == 0.toLong()) {
-            throw InternalException("uniffiCloneHandle() called on NoHandle object");
-        }
-        return uniffiRustCall() { status ->
-            UniffiLib.uniffi_mitid_bindings_fn_clone_pinresetflow(handle, status)
-        }
-    }
-
-    
-    /**
-     * Biometrics yes or no after the reset.
-     */
-    @Throws(MitidException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean) : PinResetStep {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_choose_biometrics(
-                uniffiHandle,
-                
-        FfiConverterBoolean.lower(`enable`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypePinResetStep.lift(it) },
-        // Error FFI converter
-        MitidException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The error shown on the current screen, if any.
-     */override fun `lastError`(): MitidException? {
-            return FfiConverterOptionalTypeMitidError.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_last_error(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * After `Interrupted`: finishes or re-sends the interrupted reset.
-     */
-    @Throws(MitidException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `retry`() : PinResetStep {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_retry(
-                uniffiHandle,
-                
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypePinResetStep.lift(it) },
-        // Error FFI converter
-        MitidException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The current screen.
-     */override fun `step`(): PinResetStep {
-            return FfiConverterTypePinResetStep.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_step(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The new PIN, first entry.
-     */
-    @Throws(MitidException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `submitNewPin`(`pin`: kotlin.String) : PinResetStep {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_submit_new_pin(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`pin`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypePinResetStep.lift(it) },
-        // Error FFI converter
-        MitidException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The new PIN, repeated: then the reset is sent.
-     */
-    @Throws(MitidException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `submitRepeatPin`(`pin`: kotlin.String) : PinResetStep {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_submit_repeat_pin(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`pin`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterTypePinResetStep.lift(it) },
-        // Error FFI converter
-        MitidException.ErrorHandler,
-    )
-    }
-
-    
-    /**
-     * The 8-digit temporary PIN.
-     */
-    @Throws(MitidException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `submitTemporaryPin`(`code`: kotlin.String) : PinResetStep {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_pinresetflow_submit_temporary_pin(
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_submit_temporary_pin(
                 uniffiHandle,
                 
         FfiConverterString.lower(`code`),
@@ -5410,7 +4908,31 @@ open class PinResetFlow: Disposable, AutoCloseable, PinResetFlowInterface
         { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
         { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
         // lift function
-        { FfiConverterTypePinResetStep.lift(it) },
+        { FfiConverterTypeNewPinStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Biometrics instead of the current PIN (the prompt is shown now).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `useBiometrics`() : NewPinStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_use_biometrics(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeNewPinStep.lift(it) },
         // Error FFI converter
         MitidException.ErrorHandler,
     )
@@ -5434,22 +4956,22 @@ open class PinResetFlow: Disposable, AutoCloseable, PinResetFlowInterface
 /**
  * @suppress
  */
-public object FfiConverterTypePinResetFlow: FfiConverter<PinResetFlow, Long> {
-    override fun lower(value: PinResetFlow): Long {
+public object FfiConverterTypeNewPinFlow: FfiConverter<NewPinFlow, Long> {
+    override fun lower(value: NewPinFlow): Long {
         return value.uniffiCloneHandle()
     }
 
-    override fun lift(value: Long): PinResetFlow {
-        return PinResetFlow(UniffiWithHandle, value)
+    override fun lift(value: Long): NewPinFlow {
+        return NewPinFlow(UniffiWithHandle, value)
     }
 
-    override fun read(buf: ByteBuffer): PinResetFlow {
+    override fun read(buf: ByteBuffer): NewPinFlow {
         return lift(buf.getLong())
     }
 
-    override fun allocationSize(value: PinResetFlow) = 8UL
+    override fun allocationSize(value: NewPinFlow) = 8UL
 
-    override fun write(value: PinResetFlow, buf: ByteBuffer) {
+    override fun write(value: NewPinFlow, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -8291,9 +7813,9 @@ data class ServerEndpoint (
     var `baseUrl`: kotlin.String
     , 
     /**
-     * Accepted `sha256/<base64>` public-key pins: the current key and at least one backup.
+     * Accepted `sha256/<base64>` key pins: the current key and at least one backup.
      */
-    var `pins`: List<kotlin.String>
+    var `keyPins`: List<kotlin.String>
     
 ){
     
@@ -8317,12 +7839,12 @@ public object FfiConverterTypeServerEndpoint: FfiConverterRustBuffer<ServerEndpo
 
     override fun allocationSize(value: ServerEndpoint) = (
             FfiConverterString.allocationSize(value.`baseUrl`) +
-            FfiConverterSequenceString.allocationSize(value.`pins`)
+            FfiConverterSequenceString.allocationSize(value.`keyPins`)
     )
 
     override fun write(value: ServerEndpoint, buf: ByteBuffer) {
             FfiConverterString.write(value.`baseUrl`, buf)
-            FfiConverterSequenceString.write(value.`pins`, buf)
+            FfiConverterSequenceString.write(value.`keyPins`, buf)
     }
 }
 
@@ -8504,7 +8026,7 @@ sealed class ActivationStep {
     /**
      * The activation cannot continue (`lastError()` says why); start anew.
      */
-    object Failed : ActivationStep()
+    object Ended : ActivationStep()
     
     
 
@@ -8540,7 +8062,7 @@ public object FfiConverterTypeActivationStep : FfiConverterRustBuffer<Activation
                 FfiConverterTypeUserSummary.read(buf),
                 FfiConverterSequenceString.read(buf),
                 )
-            10 -> ActivationStep.Failed
+            10 -> ActivationStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -8605,7 +8127,7 @@ public object FfiConverterTypeActivationStep : FfiConverterRustBuffer<Activation
                 + FfiConverterSequenceString.allocationSize(value.`biometricsTurnedOffFor`)
             )
         }
-        is ActivationStep.Failed -> {
+        is ActivationStep.Ended -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
@@ -8656,7 +8178,7 @@ public object FfiConverterTypeActivationStep : FfiConverterRustBuffer<Activation
                 FfiConverterSequenceString.write(value.`biometricsTurnedOffFor`, buf)
                 Unit
             }
-            is ActivationStep.Failed -> {
+            is ActivationStep.Ended -> {
                 buf.putInt(10)
                 Unit
             }
@@ -9515,8 +9037,8 @@ public object FfiConverterTypeLockReason: FfiConverterRustBuffer<LockReason> {
 
 
 /**
- * Everything that can go wrong in the app, as a distinct outcome for the UI. Branch on
- * `code()`; show `message(language)`.
+ * Everything that can go wrong in the app, as a distinct outcome for the UI. Branch
+ * on `code()`; show `message(language)`.
  */
 sealed class MitidException: kotlin.Exception() {
     
@@ -9553,13 +9075,13 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
-     * The user ID breaks a rule.
+     * The user ID breaks a rule (`rule` is the stable rule code, e.g.
+     * `user_id_length`).
      */
     class UserIdInvalid(
         
         /**
-         * Which rule (`user_id_length`, `user_id_character`, `user_id_edge_space`,
-         * `user_id_ten_digits`, `user_id_is_cpr`).
+         * Which rule (see `protocol::user_id::UserIdError::code`).
          */
         val `rule`: kotlin.String
         ) : MitidException() {
@@ -9641,7 +9163,7 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
-     * The MitID (or this app) is blocked by the citizen or support.
+     * The MitID (or this authenticator) is blocked by the citizen or support.
      */
     class Blocked(
         ) : MitidException() {
@@ -9781,7 +9303,8 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
-     * Not yet: profile information can be changed one hour after the change was requested.
+     * Not yet: profile information can be changed one hour after the change was
+     * requested (request it first when `opens_at` is `None`).
      */
     class NotYetAllowed(
         
@@ -9795,7 +9318,7 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
-     * Too many requests of this kind: try again later.
+     * Too many requests of this kind (e.g. codes by SMS today): try again later.
      */
     class RateLimited(
         ) : MitidException() {
@@ -9815,7 +9338,7 @@ sealed class MitidException: kotlin.Exception() {
     /**
      * The server's TLS key is not the pinned one: possibly an attack. Nothing was sent.
      */
-    class ServerPinMismatch(
+    class ServerKeyPinMismatch(
         ) : MitidException() {
         override val message
             get() = ""
@@ -9836,7 +9359,7 @@ sealed class MitidException: kotlin.Exception() {
     class ServerRejected(
         
         /**
-         * The server's stable error code (`code()` is `server_` followed by it).
+         * The server's stable error code.
          */
         val `serverCode`: kotlin.String
         ) : MitidException() {
@@ -9886,8 +9409,8 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
-     * The enrolled biometrics changed: biometrics were turned off; enable them again with
-     * the PIN.
+     * The enrolled biometrics changed: biometrics were turned off; enable them again
+     * with the PIN.
      */
     class BiometricsInvalidated(
         ) : MitidException() {
@@ -9959,7 +9482,7 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
-     * The local store failed (`code()` is `storage_` followed by `detail`).
+     * The local store failed (`detail` is the store's stable code).
      */
     class Storage(
         
@@ -9973,7 +9496,7 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
-     * The device's key store failed (`code()` is `key_store_` followed by `detail`).
+     * The device's key store failed (`detail` is the key store's stable code).
      */
     class KeyStore(
         
@@ -9996,7 +9519,7 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
-     * A bug or a broken invariant (`code()` is `internal_` followed by `detail`).
+     * A bug or a broken invariant (`detail` says where).
      */
     class Internal(
         
@@ -10132,7 +9655,7 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 )
             28 -> MitidException.RateLimited()
             29 -> MitidException.ServerUnreachable()
-            30 -> MitidException.ServerPinMismatch()
+            30 -> MitidException.ServerKeyPinMismatch()
             31 -> MitidException.ServerBusy()
             32 -> MitidException.ServerRejected(
                 FfiConverterString.read(buf),
@@ -10289,7 +9812,7 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
-            is MitidException.ServerPinMismatch -> (
+            is MitidException.ServerKeyPinMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -10497,7 +10020,7 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 buf.putInt(29)
                 Unit
             }
-            is MitidException.ServerPinMismatch -> {
+            is MitidException.ServerKeyPinMismatch -> {
                 buf.putInt(30)
                 Unit
             }
@@ -10586,9 +10109,52 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
 
 
 /**
- * The screens of a PIN change.
+ * How a new-PIN flow starts.
  */
-sealed class PinChangeStep {
+
+enum class NewPinStart {
+    
+    /**
+     * "Change PIN code": the current PIN, or biometrics where offered.
+     */
+    CURRENT_PIN,
+    /**
+     * "Forgot your PIN code?" (or a temporarily locked app): a temporary PIN.
+     */
+    TEMPORARY_PIN;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNewPinStart: FfiConverterRustBuffer<NewPinStart> {
+    override fun read(buf: ByteBuffer) = try {
+        NewPinStart.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: NewPinStart) = 4UL
+
+    override fun write(value: NewPinStart, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The screens of a new PIN.
+ */
+sealed class NewPinStep {
     
     /**
      * Enter the current PIN, or use biometrics when offered.
@@ -10597,7 +10163,7 @@ sealed class PinChangeStep {
         /**
          * Whether "use biometrics" is offered.
          */
-        val `biometricsOffered`: kotlin.Boolean) : PinChangeStep()
+        val `biometricsOffered`: kotlin.Boolean) : NewPinStep()
         
     {
         
@@ -10606,22 +10172,28 @@ sealed class PinChangeStep {
     }
     
     /**
+     * Enter the 8-digit temporary PIN from the SMS.
+     */
+    object EnterTemporaryPin : NewPinStep()
+    
+    
+    /**
      * Choose the new 6-digit PIN.
      */
-    object ChooseNewPin : PinChangeStep()
+    object ChooseNewPin : NewPinStep()
     
     
     /**
      * Repeat the new PIN.
      */
-    object RepeatNewPin : PinChangeStep()
+    object RepeatNewPin : NewPinStep()
     
     
     /**
      * The server could not be reached: call `retry()`. The old PIN works until the server
      * confirmed the new one.
      */
-    object Interrupted : PinChangeStep()
+    object Interrupted : NewPinStep()
     
     
     /**
@@ -10631,7 +10203,7 @@ sealed class PinChangeStep {
         /**
          * Whether biometrics are on now.
          */
-        val `currentlyEnabled`: kotlin.Boolean) : PinChangeStep()
+        val `currentlyEnabled`: kotlin.Boolean) : NewPinStep()
         
     {
         
@@ -10640,15 +10212,15 @@ sealed class PinChangeStep {
     }
     
     /**
-     * The PIN is changed.
+     * The new PIN is in force (after a temporary PIN, a temporary lock is lifted).
      */
-    object Done : PinChangeStep()
+    object Done : NewPinStep()
     
     
     /**
-     * The change cannot continue (`lastError()` says why).
+     * The flow cannot continue (`lastError()` says why).
      */
-    object Ended : PinChangeStep()
+    object Ended : NewPinStep()
     
     
 
@@ -10664,64 +10236,71 @@ sealed class PinChangeStep {
 /**
  * @suppress
  */
-public object FfiConverterTypePinChangeStep : FfiConverterRustBuffer<PinChangeStep>{
-    override fun read(buf: ByteBuffer): PinChangeStep {
+public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
+    override fun read(buf: ByteBuffer): NewPinStep {
         return when(buf.getInt()) {
-            1 -> PinChangeStep.EnterCurrentPin(
+            1 -> NewPinStep.EnterCurrentPin(
                 FfiConverterBoolean.read(buf),
                 )
-            2 -> PinChangeStep.ChooseNewPin
-            3 -> PinChangeStep.RepeatNewPin
-            4 -> PinChangeStep.Interrupted
-            5 -> PinChangeStep.ChooseBiometrics(
+            2 -> NewPinStep.EnterTemporaryPin
+            3 -> NewPinStep.ChooseNewPin
+            4 -> NewPinStep.RepeatNewPin
+            5 -> NewPinStep.Interrupted
+            6 -> NewPinStep.ChooseBiometrics(
                 FfiConverterBoolean.read(buf),
                 )
-            6 -> PinChangeStep.Done
-            7 -> PinChangeStep.Ended
+            7 -> NewPinStep.Done
+            8 -> NewPinStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
 
-    override fun allocationSize(value: PinChangeStep): ULong = when(value) {
-        is PinChangeStep.EnterCurrentPin -> {
+    override fun allocationSize(value: NewPinStep): ULong = when(value) {
+        is NewPinStep.EnterCurrentPin -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
                 + FfiConverterBoolean.allocationSize(value.`biometricsOffered`)
             )
         }
-        is PinChangeStep.ChooseNewPin -> {
+        is NewPinStep.EnterTemporaryPin -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
             )
         }
-        is PinChangeStep.RepeatNewPin -> {
+        is NewPinStep.ChooseNewPin -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
             )
         }
-        is PinChangeStep.Interrupted -> {
+        is NewPinStep.RepeatNewPin -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
             )
         }
-        is PinChangeStep.ChooseBiometrics -> {
+        is NewPinStep.Interrupted -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is NewPinStep.ChooseBiometrics -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
                 + FfiConverterBoolean.allocationSize(value.`currentlyEnabled`)
             )
         }
-        is PinChangeStep.Done -> {
+        is NewPinStep.Done -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
             )
         }
-        is PinChangeStep.Ended -> {
+        is NewPinStep.Ended -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
@@ -10729,36 +10308,40 @@ public object FfiConverterTypePinChangeStep : FfiConverterRustBuffer<PinChangeSt
         }
     }
 
-    override fun write(value: PinChangeStep, buf: ByteBuffer) {
+    override fun write(value: NewPinStep, buf: ByteBuffer) {
         when(value) {
-            is PinChangeStep.EnterCurrentPin -> {
+            is NewPinStep.EnterCurrentPin -> {
                 buf.putInt(1)
                 FfiConverterBoolean.write(value.`biometricsOffered`, buf)
                 Unit
             }
-            is PinChangeStep.ChooseNewPin -> {
+            is NewPinStep.EnterTemporaryPin -> {
                 buf.putInt(2)
                 Unit
             }
-            is PinChangeStep.RepeatNewPin -> {
+            is NewPinStep.ChooseNewPin -> {
                 buf.putInt(3)
                 Unit
             }
-            is PinChangeStep.Interrupted -> {
+            is NewPinStep.RepeatNewPin -> {
                 buf.putInt(4)
                 Unit
             }
-            is PinChangeStep.ChooseBiometrics -> {
+            is NewPinStep.Interrupted -> {
                 buf.putInt(5)
+                Unit
+            }
+            is NewPinStep.ChooseBiometrics -> {
+                buf.putInt(6)
                 FfiConverterBoolean.write(value.`currentlyEnabled`, buf)
                 Unit
             }
-            is PinChangeStep.Done -> {
-                buf.putInt(6)
+            is NewPinStep.Done -> {
+                buf.putInt(7)
                 Unit
             }
-            is PinChangeStep.Ended -> {
-                buf.putInt(7)
+            is NewPinStep.Ended -> {
+                buf.putInt(8)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -10829,176 +10412,6 @@ public object FfiConverterTypePinRejection: FfiConverterRustBuffer<PinRejection>
 
     override fun write(value: PinRejection, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
-    }
-}
-
-
-
-
-
-/**
- * The screens of a PIN reset with a temporary PIN.
- */
-sealed class PinResetStep {
-    
-    /**
-     * Enter the 8-digit temporary PIN from the SMS.
-     */
-    object EnterTemporaryPin : PinResetStep()
-    
-    
-    /**
-     * Choose the new 6-digit PIN.
-     */
-    object ChooseNewPin : PinResetStep()
-    
-    
-    /**
-     * Repeat the new PIN.
-     */
-    object RepeatNewPin : PinResetStep()
-    
-    
-    /**
-     * The server could not be reached: call `retry()`.
-     */
-    object Interrupted : PinResetStep()
-    
-    
-    /**
-     * Approve with biometrics from now on? (Only with one user on the app.)
-     */
-    data class ChooseBiometrics(
-        /**
-         * Whether biometrics are on now.
-         */
-        val `currentlyEnabled`: kotlin.Boolean) : PinResetStep()
-        
-    {
-        
-
-        companion object
-    }
-    
-    /**
-     * The new PIN is in force (and a temporary lock is lifted).
-     */
-    object Done : PinResetStep()
-    
-    
-    /**
-     * The reset cannot continue (`lastError()` says why).
-     */
-    object Ended : PinResetStep()
-    
-    
-
-    
-
-    
-    
-
-
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypePinResetStep : FfiConverterRustBuffer<PinResetStep>{
-    override fun read(buf: ByteBuffer): PinResetStep {
-        return when(buf.getInt()) {
-            1 -> PinResetStep.EnterTemporaryPin
-            2 -> PinResetStep.ChooseNewPin
-            3 -> PinResetStep.RepeatNewPin
-            4 -> PinResetStep.Interrupted
-            5 -> PinResetStep.ChooseBiometrics(
-                FfiConverterBoolean.read(buf),
-                )
-            6 -> PinResetStep.Done
-            7 -> PinResetStep.Ended
-            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
-        }
-    }
-
-    override fun allocationSize(value: PinResetStep): ULong = when(value) {
-        is PinResetStep.EnterTemporaryPin -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-        is PinResetStep.ChooseNewPin -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-        is PinResetStep.RepeatNewPin -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-        is PinResetStep.Interrupted -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-        is PinResetStep.ChooseBiometrics -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-                + FfiConverterBoolean.allocationSize(value.`currentlyEnabled`)
-            )
-        }
-        is PinResetStep.Done -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-        is PinResetStep.Ended -> {
-            // Add the size for the Int that specifies the variant plus the size needed for all fields
-            (
-                4UL
-            )
-        }
-    }
-
-    override fun write(value: PinResetStep, buf: ByteBuffer) {
-        when(value) {
-            is PinResetStep.EnterTemporaryPin -> {
-                buf.putInt(1)
-                Unit
-            }
-            is PinResetStep.ChooseNewPin -> {
-                buf.putInt(2)
-                Unit
-            }
-            is PinResetStep.RepeatNewPin -> {
-                buf.putInt(3)
-                Unit
-            }
-            is PinResetStep.Interrupted -> {
-                buf.putInt(4)
-                Unit
-            }
-            is PinResetStep.ChooseBiometrics -> {
-                buf.putInt(5)
-                FfiConverterBoolean.write(value.`currentlyEnabled`, buf)
-                Unit
-            }
-            is PinResetStep.Done -> {
-                buf.putInt(6)
-                Unit
-            }
-            is PinResetStep.Ended -> {
-                buf.putInt(7)
-                Unit
-            }
-        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 

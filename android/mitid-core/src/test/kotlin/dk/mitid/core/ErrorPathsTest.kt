@@ -87,12 +87,12 @@ class ErrorPathsTest {
             server.issueTemporaryPin(citizen, user.authenticatorId)
             val temporaryPin = server.codeFromMessage(citizen.mobile, "temporary_pin", 8u)
             server.advanceClock(31 * 60) // valid for 30 minutes
-            phone.app.pinResetFlow(user.localId).use { flow ->
-                assertEquals(PinResetStep.ChooseNewPin, flow.submitTemporaryPin(temporaryPin))
-                assertEquals(PinResetStep.RepeatNewPin, flow.submitNewPin("472915"))
-                val e = assertThrows<MitidException> { runBlocking { flow.submitRepeatPin("472915") } }
+            phone.app.newPinFlow(user.localId, NewPinStart.TEMPORARY_PIN).use { flow ->
+                // Checked when entered: no new PIN is typed for nothing.
+                val e = assertThrows<MitidException> { runBlocking { flow.submitTemporaryPin(temporaryPin) } }
                 assertMitid("code_expired", e)
                 assertMitid("code_expired", flow.lastError())
+                assertEquals(NewPinStep.EnterTemporaryPin, flow.step())
             }
             // The old PIN still works.
             phone.app.approvalFlow(user.localId).use { flow ->

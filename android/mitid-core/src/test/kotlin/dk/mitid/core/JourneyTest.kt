@@ -3,7 +3,7 @@ package dk.mitid.core
 import dk.mitid.core.screens.ActivationScreen
 import dk.mitid.core.screens.ApprovalScreen
 import dk.mitid.core.screens.HomeScreen
-import dk.mitid.core.screens.PinResetScreen
+import dk.mitid.core.screens.NewPinScreen
 import dk.mitid.core.support.PIN
 import dk.mitid.core.support.Phone
 import dk.mitid.core.support.activate
@@ -113,12 +113,12 @@ class JourneyTest {
                 server.issueTemporaryPin(citizen, user.authenticatorId)
                 val temporaryPin = server.codeFromMessage(citizen.mobile, "temporary_pin", 8u)
                 val newPin = "472915"
-                PinResetScreen(app.pinResetFlow(user.localId)).use { screen ->
-                    assertEquals(PinResetStep.ChooseNewPin, screen.submitTemporaryPin(temporaryPin).getOrThrow())
-                    assertEquals(PinResetStep.RepeatNewPin, screen.submitNewPin(newPin).getOrThrow())
-                    assertEquals(PinResetStep.ChooseBiometrics(false), screen.submitRepeatPin(newPin).getOrThrow())
+                NewPinScreen(app.newPinFlow(user.localId, NewPinStart.TEMPORARY_PIN)).use { screen ->
+                    assertEquals(NewPinStep.ChooseNewPin, screen.submitTemporaryPin(temporaryPin).getOrThrow())
+                    assertEquals(NewPinStep.RepeatNewPin, screen.submitNewPin(newPin).getOrThrow())
+                    assertEquals(NewPinStep.ChooseBiometrics(false), screen.submitRepeatPin(newPin).getOrThrow())
                     val promptsBefore = phone.prompt.prompts
-                    assertEquals(PinResetStep.Done, screen.chooseBiometrics(true).getOrThrow())
+                    assertEquals(NewPinStep.Done, screen.chooseBiometrics(true).getOrThrow())
                     assertTrue(phone.prompt.prompts > promptsBefore)
                 }
                 val ready = app.status(user.localId)

@@ -29,7 +29,7 @@ class TestServerTest {
     @Test
     fun theServerListensOnLoopbackOverHttpsWithAPin() {
         assertTrue(server.url(), server.url().startsWith("https://127.0.0.1:"))
-        assertTrue(server.pin(), server.pin().startsWith("sha256/"))
+        assertTrue(server.keyPin(), server.keyPin().startsWith("sha256/"))
     }
 
     @Test

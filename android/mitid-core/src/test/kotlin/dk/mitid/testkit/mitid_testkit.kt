@@ -687,15 +687,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_issue_temporary_pin(
     ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_key_pin(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_key_pins(
+    ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_last_message(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_login_result(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_now(
-    ): Int
-    external fun uniffi_mitid_testkit_checksum_method_testserver_pin(
-    ): Int
-    external fun uniffi_mitid_testkit_checksum_method_testserver_pins(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_qr_token(
     ): Int
@@ -743,16 +743,16 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_issue_temporary_pin(`ptr`: Long,`citizen`: RustBuffer.ByValue,`authenticatorId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_mitid_testkit_fn_method_testserver_key_pin(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_testkit_fn_method_testserver_key_pins(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_last_message(`ptr`: Long,`recipient`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_login_result(`ptr`: Long,`transactionId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_mitid_testkit_fn_method_testserver_pin(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_mitid_testkit_fn_method_testserver_pins(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_qr_token(`ptr`: Long,`transactionId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_start_login(`ptr`: Long,`userId`: RustBuffer.ByValue,`channel`: RustBuffer.ByValue,`swipeAllowed`: Byte,`referenceHeader`: RustBuffer.ByValue,`referenceBody`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -891,13 +891,19 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_code_from_message() and 0xFFFF) != 60635) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_create_citizen() and 0xFFFF) != 21478) {
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_create_citizen() and 0xFFFF) != 40499) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_issue_activation_code() and 0xFFFF) != 15215) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_issue_temporary_pin() and 0xFFFF) != 43794) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_key_pin() and 0xFFFF) != 25136) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_key_pins() and 0xFFFF) != 53635) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_last_message() and 0xFFFF) != 57456) {
@@ -907,12 +913,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_now() and 0xFFFF) != 55187) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_pin() and 0xFFFF) != 29426) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_pins() and 0xFFFF) != 4363) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_qr_token() and 0xFFFF) != 3649) {
@@ -1337,7 +1337,8 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
 
 
 /**
- * The reference server running in this process, with its fake clock and captured SMS.
+ * The reference server running in this process (the test kit's world: staff logged in, a
+ * fake clock, captured SMS) and the relying party every test uses.
  */
 public interface TestServerInterface {
     
@@ -1353,7 +1354,7 @@ public interface TestServerInterface {
     
     /**
      * The registry creates a citizen with every detail on file and a fresh user ID
-     * `<tag>.citizen<n>`.
+     * `<tag>.user<n>`.
      */
     fun `createCitizen`(`tag`: kotlin.String): Citizen
     
@@ -1370,6 +1371,16 @@ public interface TestServerInterface {
     fun `issueTemporaryPin`(`citizen`: Citizen, `authenticatorId`: kotlin.String): Issued
     
     /**
+     * The server's current key pin (`sha256/...`).
+     */
+    fun `keyPin`(): kotlin.String
+    
+    /**
+     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
+     */
+    fun `keyPins`(): List<kotlin.String>
+    
+    /**
      * The newest captured message to `recipient`, if any (messages still queued are sent
      * first).
      */
@@ -1384,16 +1395,6 @@ public interface TestServerInterface {
      * The server's time (Unix seconds): implement the app's `PlatformClock` with it.
      */
     fun `now`(): kotlin.Long
-    
-    /**
-     * The server's current public-key pin (`sha256/...`).
-     */
-    fun `pin`(): kotlin.String
-    
-    /**
-     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
-     */
-    fun `pins`(): List<kotlin.String>
     
     /**
      * The current QR token of a QR login.
@@ -1420,7 +1421,8 @@ public interface TestServerInterface {
 }
 
 /**
- * The reference server running in this process, with its fake clock and captured SMS.
+ * The reference server running in this process (the test kit's world: staff logged in, a
+ * fake clock, captured SMS) and the relying party every test uses.
  */
 open class TestServer: Disposable, AutoCloseable, TestServerInterface
 {
@@ -1562,7 +1564,7 @@ open class TestServer: Disposable, AutoCloseable, TestServerInterface
     
     /**
      * The registry creates a citizen with every detail on file and a fresh user ID
-     * `<tag>.citizen<n>`.
+     * `<tag>.user<n>`.
      */
     @Throws(TestkitException::class)override fun `createCitizen`(`tag`: kotlin.String): Citizen {
             return FfiConverterTypeCitizen.lift(
@@ -1619,6 +1621,38 @@ open class TestServer: Disposable, AutoCloseable, TestServerInterface
 
     
     /**
+     * The server's current key pin (`sha256/...`).
+     */override fun `keyPin`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_key_pin(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
+     */override fun `keyPins`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_key_pins(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The newest captured message to `recipient`, if any (messages still queued are sent
      * first).
      */
@@ -1662,38 +1696,6 @@ open class TestServer: Disposable, AutoCloseable, TestServerInterface
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_mitid_testkit_fn_method_testserver_now(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The server's current public-key pin (`sha256/...`).
-     */override fun `pin`(): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_pin(
-        it,
-        _status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The pins for the app's `ServerEndpoint`: the current key's and the backup key's.
-     */override fun `pins`(): List<kotlin.String> {
-            return FfiConverterSequenceString.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_pins(
         it,
         _status)
 }
@@ -1830,7 +1832,7 @@ public object FfiConverterTypeTestServer: FfiConverter<TestServer, Long> {
 
 
 /**
- * A citizen in the registry.
+ * A citizen in the registry (the test kit's `Person`, for Kotlin and Swift).
  */
 data class Citizen (
     /**

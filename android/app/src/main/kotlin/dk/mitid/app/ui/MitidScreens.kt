@@ -31,11 +31,12 @@ import dk.mitid.core.ApprovalStep
 import dk.mitid.core.HomeAction
 import dk.mitid.core.Language
 import dk.mitid.core.MitidException
-import dk.mitid.core.PinResetStep
+import dk.mitid.core.NewPinStart
+import dk.mitid.core.NewPinStep
 import dk.mitid.core.screens.ActivationScreen
 import dk.mitid.core.screens.ApprovalScreen
 import dk.mitid.core.screens.HomeScreen
-import dk.mitid.core.screens.PinResetScreen
+import dk.mitid.core.screens.NewPinScreen
 import kotlinx.coroutines.launch
 
 /** Where the app is. */
@@ -43,7 +44,7 @@ private sealed interface Destination {
     data object Home : Destination
     data object Activation : Destination
     data class Approval(val localId: String) : Destination
-    data class PinReset(val localId: String) : Destination
+    data class NewPin(val localId: String, val start: NewPinStart) : Destination
 }
 
 /** The app's screens over the open core. */
@@ -59,14 +60,14 @@ fun MitidNavigation(app: App) {
                 onAction = { action, localId ->
                     destination = when (action) {
                         HomeAction.APPROVE -> Destination.Approval(localId)
-                        HomeAction.TEMPORARY_PIN -> Destination.PinReset(localId)
+                        HomeAction.TEMPORARY_PIN -> Destination.NewPin(localId, NewPinStart.TEMPORARY_PIN)
                         else -> Destination.Home
                     }
                 },
             )
             Destination.Activation -> Activation(app, back)
             is Destination.Approval -> Approval(app, d.localId, back)
-            is Destination.PinReset -> PinReset(app, d.localId, back)
+            is Destination.NewPin -> NewPin(app, d.localId, d.start, back)
         }
     }
 }
@@ -156,7 +157,7 @@ private fun Activation(app: App, done: () -> Unit) {
             ActivationStep.ChooseBiometrics -> YesNo("Godkend med biometri?", state.busy) { run { chooseBiometrics(it) } }
             ActivationStep.ChooseNotifications -> YesNo("Tillad notifikationer?", state.busy) { run { chooseNotifications(it) } }
             is ActivationStep.Done -> Button(onClick = { screen.close(); done() }) { Text("Færdig") }
-            ActivationStep.Failed -> Button(onClick = { screen.close(); done() }) { Text("Tilbage") }
+            ActivationStep.Ended -> Button(onClick = { screen.close(); done() }) { Text("Tilbage") }
         }
     }
 }
@@ -200,21 +201,25 @@ private fun Approval(app: App, localId: String, done: () -> Unit) {
 }
 
 @Composable
-private fun PinReset(app: App, localId: String, done: () -> Unit) {
-    val opened = remember(localId) { runCatching { PinResetScreen(app.pinResetFlow(localId)) } }
+private fun NewPin(app: App, localId: String, start: NewPinStart, done: () -> Unit) {
+    val opened = remember(localId, start) { runCatching { NewPinScreen(app.newPinFlow(localId, start)) } }
     val screen = opened.getOrElse { return Failed(it, done) }
     val state by screen.state.collectAsState()
     val scope = rememberCoroutineScope()
-    fun run(action: suspend PinResetScreen.() -> Unit) = scope.launch { screen.action() }
+    fun run(action: suspend NewPinScreen.() -> Unit) = scope.launch { screen.action() }
     Column(Modifier.padding(24.dp), verticalArrangement = Arrangement.spacedBy(12.dp)) {
         ErrorText(state.error)
         when (val step = state.step) {
-            PinResetStep.EnterTemporaryPin -> Entry("Midlertidig PIN-kode", true, state.busy) { run { submitTemporaryPin(it) } }
-            PinResetStep.ChooseNewPin -> Entry("Vælg PIN-kode (6 cifre)", true, state.busy) { run { submitNewPin(it) } }
-            PinResetStep.RepeatNewPin -> Entry("Gentag PIN-kode", true, state.busy) { run { submitRepeatPin(it) } }
-            PinResetStep.Interrupted -> Button(onClick = { run { retry() } }) { Text("Prøv igen") }
-            is PinResetStep.ChooseBiometrics -> YesNo("Godkend med biometri?", state.busy) { run { chooseBiometrics(it) } }
-            PinResetStep.Done, PinResetStep.Ended -> Button(onClick = { screen.close(); done() }) { Text("Færdig") }
+            is NewPinStep.EnterCurrentPin -> {
+                Entry("Nuværende PIN-kode", true, state.busy) { run { submitCurrentPin(it) } }
+                if (step.biometricsOffered) TextButton(onClick = { run { useBiometrics() } }) { Text("Brug biometri") }
+            }
+            NewPinStep.EnterTemporaryPin -> Entry("Midlertidig PIN-kode", true, state.busy) { run { submitTemporaryPin(it) } }
+            NewPinStep.ChooseNewPin -> Entry("Vælg PIN-kode (6 cifre)", true, state.busy) { run { submitNewPin(it) } }
+            NewPinStep.RepeatNewPin -> Entry("Gentag PIN-kode", true, state.busy) { run { submitRepeatPin(it) } }
+            NewPinStep.Interrupted -> Button(onClick = { run { retry() } }) { Text("Prøv igen") }
+            is NewPinStep.ChooseBiometrics -> YesNo("Godkend med biometri?", state.busy) { run { chooseBiometrics(it) } }
+            NewPinStep.Done, NewPinStep.Ended -> Button(onClick = { screen.close(); done() }) { Text("Færdig") }
         }
     }
 }

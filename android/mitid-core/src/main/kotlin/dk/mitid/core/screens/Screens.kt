@@ -13,10 +13,8 @@ import dk.mitid.core.ApprovalStep
 import dk.mitid.core.ApprovalWait
 import dk.mitid.core.Home
 import dk.mitid.core.MitidException
-import dk.mitid.core.PinChangeFlow
-import dk.mitid.core.PinChangeStep
-import dk.mitid.core.PinResetFlow
-import dk.mitid.core.PinResetStep
+import dk.mitid.core.NewPinFlow
+import dk.mitid.core.NewPinStep
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -146,42 +144,23 @@ class ApprovalScreen(private val flow: ApprovalFlow) : AutoCloseable {
     }
 }
 
-/** The PIN-change screens. */
-class PinChangeScreen(private val flow: PinChangeFlow) : AutoCloseable {
+/**
+ * The screens of a new PIN: the first step authorises it (the current PIN or biometrics, or a
+ * temporary PIN, as the flow was started), then the new PIN twice and the biometrics choice.
+ */
+class NewPinScreen(private val flow: NewPinFlow) : AutoCloseable {
     private val model = FlowScreenModel(flow::step, flow::lastError)
 
     /** The state to render. */
-    val state: StateFlow<ScreenState<PinChangeStep>> get() = model.state
+    val state: StateFlow<ScreenState<NewPinStep>> get() = model.state
 
-    /** Enter the current PIN. */
+    /** Enter the current PIN (checked now). */
     suspend fun submitCurrentPin(pin: String) = model.perform { flow.submitCurrentPin(pin) }
 
     /** Use biometrics instead of the current PIN. */
     suspend fun useBiometrics() = model.perform { flow.useBiometrics() }
 
-    /** Choose the new PIN. */
-    suspend fun submitNewPin(pin: String) = model.perform { flow.submitNewPin(pin) }
-
-    /** Repeat the new PIN. */
-    suspend fun submitRepeatPin(pin: String) = model.perform { flow.submitRepeatPin(pin) }
-
-    /** Try the interrupted change again. */
-    suspend fun retry() = model.perform { flow.retry() }
-
-    /** Biometrics yes or no. */
-    suspend fun chooseBiometrics(enable: Boolean) = model.perform { flow.chooseBiometrics(enable) }
-
-    override fun close() = flow.close()
-}
-
-/** The screens of a new PIN with a temporary PIN. */
-class PinResetScreen(private val flow: PinResetFlow) : AutoCloseable {
-    private val model = FlowScreenModel(flow::step, flow::lastError)
-
-    /** The state to render. */
-    val state: StateFlow<ScreenState<PinResetStep>> get() = model.state
-
-    /** Enter the temporary PIN. */
+    /** Enter the temporary PIN (checked now). */
     suspend fun submitTemporaryPin(pin: String) = model.perform { flow.submitTemporaryPin(pin) }
 
     /** Choose the new PIN. */
@@ -190,7 +169,7 @@ class PinResetScreen(private val flow: PinResetFlow) : AutoCloseable {
     /** Repeat the new PIN. */
     suspend fun submitRepeatPin(pin: String) = model.perform { flow.submitRepeatPin(pin) }
 
-    /** Try the interrupted reset again. */
+    /** Try the interrupted registration again. */
     suspend fun retry() = model.perform { flow.retry() }
 
     /** Biometrics yes or no. */

@@ -53,7 +53,7 @@ class Phone(val server: TestServer, keyStore: PlatformKeyStore? = null) : AutoCl
     val home: File = Files.createTempDirectory("mitid-app").toFile()
     val keys = JcaKeyStore()
     val prompt = ScriptedPrompt()
-    val endpoint = ServerEndpoint(server.url(), server.pins())
+    val endpoint = ServerEndpoint(server.url(), server.keyPins())
     val app: App = App.open(home.path, endpoint, keyStore ?: keys, keys, prompt, ServerClock(server))
 
     override fun close() {

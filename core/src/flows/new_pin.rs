@@ -1,0 +1,400 @@
+//! A new PIN for an app (help page 003): one flow whose first step is how the citizen
+//! authorises it (the current PIN or biometrics in "Change PIN code"; the 8-digit temporary
+//! PIN in "Forgot your PIN code?" and on a temporarily locked app), then new PIN → repeat →
+//! biometrics choice → done.
+//!
+//! The authorisation is checked by the server when it is entered (`pin/new/authorise`), so a
+//! wrong or expired code is reported before the new PIN is typed; the server answers with a
+//! single-use ticket for a few minutes. The new PIN is registered under the ticket with a
+//! new pepper kept as *pending* until the server confirmed (see [`super::pin_switch`]):
+//! until then the old PIN keeps working.
+
+use std::sync::Arc;
+
+use mitid_protocol::pin_proof::PinPurpose;
+use mitid_protocol::wire::app::{
+    new_pin_message, NewPinAuthoriseRequest, NewPinRoute, NewPinTicket,
+};
+use mitid_protocol::wire::{paths, Secret};
+use tokio::sync::Mutex;
+
+use super::biometrics;
+use super::confirm::{self, Confirmation};
+use super::context::{BusyGuard, Context};
+use super::input::{self, NewPinEntry};
+use super::pin_switch::{self, Resumed};
+use super::Screen;
+use crate::error::MitidError;
+use crate::pin::{Pin, PinPolicy};
+use crate::texts;
+use crate::users::{LocalUserId, User};
+
+/// How a new-PIN flow starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NewPinStart {
+    /// "Change PIN code": the current PIN, or biometrics where offered.
+    CurrentPin,
+    /// "Forgot your PIN code?" (or a temporarily locked app): a temporary PIN.
+    TemporaryPin,
+}
+
+/// The screens of a new PIN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NewPinStep {
+    /// Enter the current PIN, or use biometrics when offered.
+    EnterCurrentPin {
+        /// Whether "use biometrics" is offered.
+        biometrics_offered: bool,
+    },
+    /// Enter the 8-digit temporary PIN from the SMS.
+    EnterTemporaryPin,
+    /// Choose the new 6-digit PIN.
+    ChooseNewPin,
+    /// Repeat the new PIN.
+    RepeatNewPin,
+    /// The server could not be reached: [`NewPinFlow::retry`]. The old PIN works until the
+    /// server confirmed the new one.
+    Interrupted,
+    /// Approve with biometrics from now on? (Only with one user on the app.)
+    ChooseBiometrics {
+        /// Whether biometrics are on now.
+        currently_enabled: bool,
+    },
+    /// The new PIN is in force (after a temporary PIN, a temporary lock is lifted).
+    Done,
+    /// The flow cannot continue (the last error says why).
+    Ended,
+}
+
+struct State {
+    /// The server's authorisation, once the first step was accepted.
+    ticket: Option<NewPinTicket>,
+    /// The current PIN, when that was the route (the new PIN must differ from it).
+    current_pin: Option<Pin>,
+    new_pin: NewPinEntry,
+    _busy: Option<BusyGuard>,
+}
+
+/// The new-PIN flow of one user. Create it with `App::new_pin_flow`.
+pub struct NewPinFlow {
+    ctx: Arc<Context>,
+    user: LocalUserId,
+    start: NewPinStart,
+    state: Mutex<State>,
+    screen: Screen<NewPinStep>,
+}
+
+impl std::fmt::Debug for NewPinFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewPinFlow")
+            .field("start", &self.start)
+            .field("step", &self.step())
+            .finish_non_exhaustive()
+    }
+}
+
+impl NewPinFlow {
+    pub(crate) fn new(
+        ctx: Arc<Context>,
+        user: &User,
+        start: NewPinStart,
+    ) -> Result<Self, MitidError> {
+        let busy = ctx.claim(&user.local_id);
+        let first = first_step(&ctx, user, start)?;
+        Ok(Self {
+            ctx,
+            user: user.local_id.clone(),
+            start,
+            state: Mutex::new(State {
+                ticket: None,
+                current_pin: None,
+                new_pin: NewPinEntry::default(),
+                _busy: busy,
+            }),
+            screen: Screen::new(first),
+        })
+    }
+
+    /// The current screen.
+    pub fn step(&self) -> NewPinStep {
+        self.screen.step()
+    }
+
+    /// The error shown on the current screen, if any.
+    pub fn last_error(&self) -> Option<MitidError> {
+        self.screen.error()
+    }
+
+    /// The current PIN: checked by the server now (the attempt is counted first).
+    pub async fn submit_current_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        let NewPinStep::EnterCurrentPin { .. } = self.screen.step() else {
+            return Err(MitidError::InvalidStep);
+        };
+        let pin = input::pin(pin).map_err(|e| self.screen.fail_here(e))?;
+        let confirmation = Confirmation::Pin(pin);
+        let authorised = self.authorise_with(&confirmation).await;
+        if let Confirmation::Pin(pin) = confirmation {
+            state.current_pin = Some(pin);
+        }
+        self.after_authorisation(&mut state, authorised).await
+    }
+
+    /// Biometrics instead of the current PIN (the platform prompt is shown now).
+    pub async fn use_biometrics(&self) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        let NewPinStep::EnterCurrentPin {
+            biometrics_offered: true,
+        } = self.screen.step()
+        else {
+            return Err(MitidError::InvalidStep);
+        };
+        let authorised = self.authorise_with(&Confirmation::Biometrics).await;
+        self.after_authorisation(&mut state, authorised).await
+    }
+
+    /// The 8-digit temporary PIN: checked by the server now (counted first, single use).
+    pub async fn submit_temporary_pin(&self, code: String) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != NewPinStep::EnterTemporaryPin {
+            return Err(MitidError::InvalidStep);
+        }
+        let code = input::temporary_pin(code).map_err(|e| self.screen.fail_here(e))?;
+        let authorised = self.authorise_with_code(code).await;
+        self.after_authorisation(&mut state, authorised).await
+    }
+
+    /// The new PIN, first entry.
+    pub async fn submit_new_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != NewPinStep::ChooseNewPin {
+            return Err(MitidError::InvalidStep);
+        }
+        let policy = self.policy()?;
+        let State {
+            current_pin,
+            new_pin,
+            ..
+        } = &mut *state;
+        match new_pin.submit_first(&policy, pin, current_pin.as_ref()) {
+            Ok(()) => Ok(self.screen.show(NewPinStep::RepeatNewPin)),
+            Err(e) => Err(self.screen.fail_here(e)),
+        }
+    }
+
+    /// The new PIN, repeated: then it is registered.
+    pub async fn submit_repeat_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != NewPinStep::RepeatNewPin {
+            return Err(MitidError::InvalidStep);
+        }
+        let policy = self.policy()?;
+        let State {
+            current_pin,
+            new_pin,
+            ..
+        } = &mut *state;
+        if let Err(e) = new_pin.submit_repeat(&policy, pin, current_pin.as_ref()) {
+            return Err(self.screen.fail_at(NewPinStep::ChooseNewPin, e));
+        }
+        self.send(&mut state).await
+    }
+
+    /// After [`NewPinStep::Interrupted`]: finishes the interrupted registration (same
+    /// request, same idempotency key), or sends it anew if it never got that far.
+    pub async fn retry(&self) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != NewPinStep::Interrupted {
+            return Err(MitidError::InvalidStep);
+        }
+        let user = self.ctx.user(&self.user)?;
+        match pin_switch::resume(&self.ctx, &user).await {
+            Ok(Resumed::Finished) => self.done(&state),
+            Ok(Resumed::Nothing | Resumed::Abandoned) => self.send(&mut state).await,
+            Err(e) if e.is_transient() => Err(self.screen.fail_here(e)),
+            Err(e) => Err(self.screen.fail_at(NewPinStep::Ended, e)),
+        }
+    }
+
+    /// Biometrics yes or no after the new PIN.
+    pub async fn choose_biometrics(&self, enable: bool) -> Result<NewPinStep, MitidError> {
+        let state = self.state.lock().await;
+        let NewPinStep::ChooseBiometrics { currently_enabled } = self.screen.step() else {
+            return Err(MitidError::InvalidStep);
+        };
+        let user = self.ctx.user(&self.user)?;
+        let result = match (enable, currently_enabled) {
+            (true, false) => match state.new_pin.chosen() {
+                Some(pin) => biometrics::enable_with_pin(&self.ctx, &user, pin).await,
+                None => Err(MitidError::InvalidStep),
+            },
+            (false, true) => biometrics::disable(&self.ctx, &user).await,
+            _ => Ok(()),
+        };
+        match result {
+            Ok(()) => Ok(self.screen.show(NewPinStep::Done)),
+            Err(e) => Err(self.screen.fail_here(e)),
+        }
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    fn policy(&self) -> Result<PinPolicy, MitidError> {
+        Ok(PinPolicy::new(self.ctx.user(&self.user)?.birth_date))
+    }
+
+    /// `authorise` with a PIN or biometric proof over [`new_pin_message`].
+    async fn authorise_with(
+        &self,
+        confirmation: &Confirmation,
+    ) -> Result<NewPinTicket, MitidError> {
+        let user = self.ctx.user(&self.user)?;
+        let message = new_pin_message(&user.authenticator_id);
+        let proof = confirm::prove(
+            &self.ctx,
+            &user,
+            confirmation,
+            PinPurpose::ChangePin,
+            &message,
+            texts::BIOMETRIC_PROMPT_NEW_PIN,
+        )
+        .await?;
+        let route = match confirmation {
+            Confirmation::Pin(_) => NewPinRoute::CurrentPin,
+            Confirmation::Biometrics => NewPinRoute::Biometrics,
+        };
+        let body = NewPinAuthoriseRequest {
+            route,
+            pin: proof.pin,
+            biometric: proof.biometric,
+            temporary_pin: None,
+        };
+        self.post_authorise(&user, &body).await
+    }
+
+    /// `authorise` with a temporary PIN.
+    async fn authorise_with_code(&self, code: Secret) -> Result<NewPinTicket, MitidError> {
+        let user = self.ctx.user(&self.user)?;
+        let body = NewPinAuthoriseRequest {
+            route: NewPinRoute::TemporaryPin,
+            pin: None,
+            biometric: None,
+            temporary_pin: Some(code),
+        };
+        self.post_authorise(&user, &body).await
+    }
+
+    async fn post_authorise(
+        &self,
+        user: &User,
+        body: &NewPinAuthoriseRequest,
+    ) -> Result<NewPinTicket, MitidError> {
+        let request = self.ctx.post(paths::NEW_PIN_AUTHORISE, body, None)?;
+        self.ctx.send(user, &request).await
+    }
+
+    /// After the first step: choose the new PIN, or, when it was already chosen (the ticket
+    /// had lapsed and the citizen authorised again), register it at once.
+    async fn after_authorisation(
+        &self,
+        state: &mut State,
+        authorised: Result<NewPinTicket, MitidError>,
+    ) -> Result<NewPinStep, MitidError> {
+        match authorised {
+            Ok(ticket) => {
+                state.ticket = Some(ticket);
+                if state.new_pin.chosen().is_some() {
+                    return self.send(state).await;
+                }
+                Ok(self.screen.show(NewPinStep::ChooseNewPin))
+            }
+            Err(e) => {
+                state.current_pin = None;
+                Err(self.after_refused_authorisation(e))
+            }
+        }
+    }
+
+    /// Where a refused first step leaves the citizen: on the first step for a wrong entry
+    /// or a passing fault (another code or PIN may be entered), else at the end.
+    fn after_refused_authorisation(&self, error: MitidError) -> MitidError {
+        match error {
+            // The last try is gone: the app is temporarily locked now.
+            MitidError::WrongPin { remaining: 0 } => self
+                .screen
+                .fail_at(NewPinStep::Ended, MitidError::TemporarilyLocked),
+            MitidError::WrongPin { .. }
+            | MitidError::BiometricsCancelled
+            | MitidError::BiometricsFailed { .. }
+            | MitidError::BiometricsPinRequired
+            | MitidError::BiometricsInvalidated
+            | MitidError::BiometricsUnavailable
+            | MitidError::BiometricsNotEnabled
+            | MitidError::WrongCode { .. }
+            | MitidError::CodeExpired
+            | MitidError::CodeUsed
+            | MitidError::TooManyTries
+            | MitidError::NotFound => self.back_to_first_step(error),
+            e if e.is_transient() => self.back_to_first_step(e),
+            e => self.screen.fail_at(NewPinStep::Ended, e),
+        }
+    }
+
+    fn back_to_first_step(&self, error: MitidError) -> MitidError {
+        let first = self
+            .ctx
+            .user(&self.user)
+            .and_then(|user| first_step(&self.ctx, &user, self.start));
+        match first {
+            Ok(step) => self.screen.fail_at(step, error),
+            Err(e) => self.screen.fail_at(NewPinStep::Ended, e),
+        }
+    }
+
+    /// begin (the new registration under the ticket), then finish.
+    async fn send(&self, state: &mut State) -> Result<NewPinStep, MitidError> {
+        let user = self.ctx.user(&self.user)?;
+        let new_pin = state.new_pin.chosen().ok_or(MitidError::InvalidStep)?;
+        let ticket = state.ticket.clone().ok_or(MitidError::InvalidStep)?;
+        match pin_switch::register(&self.ctx, &user, new_pin, &ticket.ticket_id).await {
+            Ok(_) => {
+                state.ticket = None;
+                biometrics::reset_failures(&self.ctx, &user.local_id)?;
+                self.done(state)
+            }
+            Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => {
+                Err(self.screen.fail_at(NewPinStep::Interrupted, e))
+            }
+            // The ticket lapsed (or is unknown): authorise again; the new PIN is kept.
+            Err(e @ (MitidError::CodeExpired | MitidError::NotFound)) => {
+                state.ticket = None;
+                Err(self.back_to_first_step(e))
+            }
+            Err(e) => {
+                state.ticket = None;
+                state.new_pin.clear();
+                Err(self.screen.fail_at(NewPinStep::Ended, e))
+            }
+        }
+    }
+
+    fn done(&self, state: &State) -> Result<NewPinStep, MitidError> {
+        let user = self.ctx.user(&self.user)?;
+        if self.ctx.users.list()?.len() == 1 && state.new_pin.chosen().is_some() {
+            return Ok(self.screen.show(NewPinStep::ChooseBiometrics {
+                currently_enabled: user.biometrics_enabled,
+            }));
+        }
+        Ok(self.screen.show(NewPinStep::Done))
+    }
+}
+
+/// The first screen of `start` for `user`.
+fn first_step(ctx: &Context, user: &User, start: NewPinStart) -> Result<NewPinStep, MitidError> {
+    Ok(match start {
+        NewPinStart::CurrentPin => NewPinStep::EnterCurrentPin {
+            biometrics_offered: biometrics::usable(ctx, user)?,
+        },
+        NewPinStart::TemporaryPin => NewPinStep::EnterTemporaryPin,
+    })
+}

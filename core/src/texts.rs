@@ -1,0 +1,313 @@
+//! Every text the app shows the citizen, in Danish and English, in one place: the errors'
+//! texts, the PIN rules' texts and the reasons shown in the platform's biometric prompt.
+
+use crate::error::MitidError;
+use crate::pin::{Language, PinRejection};
+
+impl MitidError {
+    /// The text to show the citizen, in `lang`.
+    pub fn message(&self, lang: Language) -> String {
+        if let Self::PinRejected { reason } = self {
+            return reason.message(lang).to_owned();
+        }
+        let (da, en) = error(self);
+        match lang {
+            Language::Danish => da,
+            Language::English => en,
+        }
+    }
+}
+
+impl PinRejection {
+    /// The text to show the citizen, in `lang`.
+    pub fn message(&self, lang: Language) -> &'static str {
+        let (da, en) = pin_rejection(*self);
+        match lang {
+            Language::Danish => da,
+            Language::English => en,
+        }
+    }
+}
+
+/// The biometric prompt's reason when an approval is confirmed.
+pub(crate) const BIOMETRIC_PROMPT_APPROVAL: &str = "Godkend med MitID";
+/// The biometric prompt's reason when the app unlocks its own biometric key.
+pub(crate) const BIOMETRIC_PROMPT_UNLOCK: &str = "MitID";
+/// The biometric prompt's reason when a new PIN is authorised.
+pub(crate) const BIOMETRIC_PROMPT_NEW_PIN: &str = "Skift PIN-kode";
+/// The biometric prompt's reason when a profile change is requested.
+pub(crate) const BIOMETRIC_PROMPT_PROFILE_REQUEST: &str = "Bekræft anmodning om ændring";
+/// The biometric prompt's reason when a new user ID is confirmed.
+pub(crate) const BIOMETRIC_PROMPT_USER_ID: &str = "Bekræft nyt bruger-ID";
+/// The biometric prompt's reason when a block is confirmed.
+pub(crate) const BIOMETRIC_PROMPT_BLOCK: &str = "Bekræft spærring";
+
+/// An error's text: (Danish, English).
+pub(crate) fn error(error: &MitidError) -> (String, String) {
+    let fixed = |da: &str, en: &str| (da.to_owned(), en.to_owned());
+    match error {
+        MitidError::PinRejected { reason } => {
+            let (da, en) = pin_rejection(*reason);
+            fixed(da, en)
+        }
+        MitidError::TemporaryPinFormat => fixed(
+            "Den midlertidige PIN-kode består af 8 cifre.",
+            "The temporary PIN has 8 digits.",
+        ),
+        MitidError::ActivationCodeFormat => fixed(
+            "Indtast aktiveringskoden, som du har modtaget.",
+            "Enter the activation code you received.",
+        ),
+        MitidError::UserIdInvalid { rule } => user_id_rule(rule),
+        MitidError::ChannelCodeMalformed => fixed(
+            "Koden består af 4 cifre.",
+            "The code has 4 digits.",
+        ),
+        MitidError::ChannelQrMalformed => fixed(
+            "Det er ikke QR-koden til dette login. Scan koden, der vises hos tjenesteudbyderen.",
+            "This is not the QR code of this login. Scan the code the service provider shows.",
+        ),
+        MitidError::WrongPin { remaining } => (
+            format!("Forkert PIN-kode. Du har {remaining} forsøg tilbage."),
+            format!("Wrong PIN. You have {remaining} {} left.", tries(*remaining)),
+        ),
+        MitidError::WrongCode { remaining: Some(n) } => (
+            format!("Forkert kode. Du har {n} forsøg tilbage."),
+            format!("Wrong code. You have {n} {} left.", tries(*n)),
+        ),
+        MitidError::WrongCode { remaining: None } => fixed("Forkert kode.", "Wrong code."),
+        MitidError::TemporarilyLocked => fixed(
+            "Din MitID app er midlertidigt spærret. Lav en ny PIN-kode med en midlertidig PIN-kode.",
+            "Your MitID app is temporarily locked. Create a new PIN with a temporary PIN.",
+        ),
+        MitidError::PermanentlyBlocked => fixed(
+            "Din MitID app er spærret og kan ikke bruges igen. Aktivér appen på ny.",
+            "Your MitID app is blocked and cannot be used again. Activate the app anew.",
+        ),
+        MitidError::Revoked => fixed(
+            "Din MitID app er tilbagekaldt. Aktivér appen på ny.",
+            "Your MitID app was revoked. Activate the app anew.",
+        ),
+        MitidError::Blocked => fixed(
+            "Dit MitID er spærret. Kontakt MitID support for at få det ophævet.",
+            "Your MitID is blocked. Contact MitID support to have it lifted.",
+        ),
+        MitidError::CodeExpired => fixed(
+            "Koden er udløbet. Bestil en ny kode.",
+            "The code has expired. Order a new code.",
+        ),
+        MitidError::CodeUsed => fixed(
+            "Koden er allerede brugt. Bestil en ny kode.",
+            "The code has already been used. Order a new code.",
+        ),
+        MitidError::TooManyTries => fixed(
+            "Du har tastet forkert for mange gange. Koden kan ikke længere bruges.",
+            "Too many wrong entries. The code can no longer be used.",
+        ),
+        MitidError::NumberChangedRecently => fixed(
+            "Dit mobilnummer er ændret inden for de seneste 5 dage, så vi kan ikke sende en kode på SMS. Kontakt Borgerservice.",
+            "Your mobile number changed within the last 5 days, so no code can be sent by SMS. Contact Citizen Service.",
+        ),
+        MitidError::NoMobileNumber => fixed(
+            "Der er ikke registreret et mobilnummer, så vi kan ikke sende en kode på SMS.",
+            "No mobile number is registered, so no code can be sent by SMS.",
+        ),
+        MitidError::TooManyApps => fixed(
+            "Du har allerede det højeste antal MitID apps.",
+            "You already have the maximum number of MitID apps.",
+        ),
+        MitidError::UserIdTaken => fixed(
+            "Bruger-ID'et er optaget. Vælg et andet.",
+            "The user ID is taken. Choose another one.",
+        ),
+        MitidError::ChannelBindingMismatch { .. } => fixed(
+            "Koden passer ikke. Tjek koden, der vises hos tjenesteudbyderen.",
+            "The code does not match. Check the code the service provider shows.",
+        ),
+        MitidError::TransactionExpired => fixed(
+            "Anmodningen er udløbet. Start forfra hos tjenesteudbyderen.",
+            "The request has expired. Start again at the service provider.",
+        ),
+        MitidError::TransactionNotPending => fixed(
+            "Anmodningen venter ikke længere på dig.",
+            "The request is no longer waiting for you.",
+        ),
+        MitidError::FactorNotAllowed => fixed(
+            "Denne godkendelse kræver din PIN-kode eller biometri.",
+            "This approval needs your PIN or biometrics.",
+        ),
+        MitidError::BiometricsNotEnabled => fixed(
+            "Biometri er ikke slået til for din MitID app.",
+            "Biometrics are not enabled for your MitID app.",
+        ),
+        MitidError::NotFound => fixed("Det blev ikke fundet.", "It was not found."),
+        MitidError::Forbidden => fixed("Det er ikke tilladt.", "This is not allowed."),
+        MitidError::NotYetAllowed { opens_at: Some(_) } => fixed(
+            "Du kan først ændre dine oplysninger 1 time efter, at du har anmodet om det.",
+            "You can change your information 1 hour after you requested to change it.",
+        ),
+        MitidError::NotYetAllowed { opens_at: None } => fixed(
+            "Anmod om at ændre dine oplysninger først. Du kan ændre dem 1 time efter.",
+            "Request to change your information first. You can change it 1 hour later.",
+        ),
+        MitidError::RateLimited => fixed(
+            "Du har prøvet for mange gange. Prøv igen senere.",
+            "Too many attempts. Try again later.",
+        ),
+        MitidError::ServerUnreachable => fixed(
+            "Der er ingen forbindelse til MitID. Prøv igen om lidt.",
+            "MitID cannot be reached. Try again in a moment.",
+        ),
+        MitidError::ServerKeyPinMismatch => fixed(
+            "Forbindelsen til MitID er ikke sikker, og der blev ikke sendt noget. Brug et andet netværk.",
+            "The connection to MitID is not secure and nothing was sent. Use another network.",
+        ),
+        MitidError::ServerBusy => fixed(
+            "MitID er optaget. Prøv igen om lidt.",
+            "MitID is busy. Try again in a moment.",
+        ),
+        MitidError::ServerRejected { .. } => fixed(
+            "MitID kunne ikke gennemføre handlingen. Prøv igen.",
+            "MitID could not complete the action. Try again.",
+        ),
+        MitidError::BadResponse => fixed(
+            "Svaret fra MitID kunne ikke læses. Prøv igen.",
+            "MitID's answer could not be read. Try again.",
+        ),
+        MitidError::BiometricsCancelled => fixed(
+            "Biometri blev afbrudt.",
+            "Biometrics were cancelled.",
+        ),
+        MitidError::BiometricsFailed { remaining } => (
+            format!("Biometri blev ikke genkendt. {remaining} forsøg tilbage, før PIN-kode kræves."),
+            format!(
+                "Biometrics not recognised. {remaining} {} left before the PIN is required.",
+                tries(*remaining)
+            ),
+        ),
+        MitidError::BiometricsPinRequired => fixed(
+            "Biometri fejlede for mange gange. Brug din PIN-kode.",
+            "Biometrics failed too many times. Use your PIN.",
+        ),
+        MitidError::BiometricsInvalidated => fixed(
+            "Dine biometriske data på telefonen er ændret, så biometri er slået fra. Slå det til igen med din PIN-kode.",
+            "The biometrics on your phone changed, so biometrics were turned off. Turn them on again with your PIN.",
+        ),
+        MitidError::BiometricsUnavailable => fixed(
+            "Biometri er ikke tilgængelig på denne telefon.",
+            "Biometrics are not available on this phone.",
+        ),
+        MitidError::BiometricsNeedSingleUser => fixed(
+            "Biometri kan kun bruges, når der kun er én bruger på appen.",
+            "Biometrics can only be used when the app has a single user.",
+        ),
+        MitidError::BiometricsNotOn => fixed(
+            "Biometri er ikke slået til.",
+            "Biometrics are not turned on.",
+        ),
+        MitidError::NoSuchUser => fixed(
+            "Brugeren findes ikke på denne app.",
+            "The user is not on this app.",
+        ),
+        MitidError::UserAlreadyOnApp => fixed(
+            "Brugeren er allerede på denne app.",
+            "This user is already on this app.",
+        ),
+        MitidError::InvalidStep => fixed(
+            "Handlingen passer ikke til dette trin.",
+            "This action does not fit this step.",
+        ),
+        MitidError::Cancelled => fixed("Afbrudt.", "Cancelled."),
+        MitidError::Storage { .. } => fixed(
+            "Appens data kunne ikke læses eller gemmes.",
+            "The app's data could not be read or saved.",
+        ),
+        MitidError::KeyStore { .. } => fixed(
+            "Telefonens nøglelager fejlede.",
+            "The phone's key store failed.",
+        ),
+        MitidError::Config => fixed(
+            "Appen er forkert sat op.",
+            "The app is misconfigured.",
+        ),
+        MitidError::Internal { .. } => fixed(
+            "Der opstod en fejl i appen.",
+            "An error occurred in the app.",
+        ),
+    }
+}
+
+fn user_id_rule(rule: &str) -> (String, String) {
+    let (da, en) = match rule {
+        "user_id_length" => (
+            "Bruger-ID skal have 5 til 48 tegn.",
+            "A user ID has 5 to 48 characters.",
+        ),
+        "user_id_character" => (
+            "Bruger-ID må kun indeholde a-z, æ, ø, å, 0-9, mellemrum og {}!#$^,*()_+-=:;?.@",
+            "A user ID may only use a-z, æ, ø, å, 0-9, space and {}!#$^,*()_+-=:;?.@",
+        ),
+        "user_id_edge_space" => (
+            "Bruger-ID må ikke starte eller slutte med et mellemrum.",
+            "A user ID cannot start or end with a space.",
+        ),
+        "user_id_ten_digits" => (
+            "Bruger-ID må ikke bestå af præcis 10 cifre.",
+            "A user ID cannot be exactly 10 digits.",
+        ),
+        "user_id_is_cpr" => (
+            "Bruger-ID må ikke være dit CPR-nummer.",
+            "A user ID cannot be your CPR number.",
+        ),
+        _ => ("Bruger-ID'et er ikke gyldigt.", "The user ID is not valid."),
+    };
+    (da.to_owned(), en.to_owned())
+}
+
+/// A PIN rule's text: (Danish, English).
+pub(crate) fn pin_rejection(rejection: PinRejection) -> (&'static str, &'static str) {
+    (danish(rejection), english(rejection))
+}
+
+fn danish(rejection: PinRejection) -> &'static str {
+    match rejection {
+        PinRejection::Format => "Din PIN-kode skal bestå af præcis 6 cifre.",
+        PinRejection::RepeatedDigit => "Din PIN-kode må ikke være det samme ciffer gentaget.",
+        PinRejection::Sequence => {
+            "Din PIN-kode må ikke være fortløbende cifre, som 123456 eller 987654."
+        }
+        PinRejection::Pattern => {
+            "Din PIN-kode må ikke følge et mønster, som 123123, 123321 eller 121212."
+        }
+        PinRejection::BirthDate => "Din PIN-kode må ikke være din fødselsdato.",
+        PinRejection::Blocklisted => "Denne PIN-kode er for nem at gætte. Vælg en anden.",
+        PinRejection::Mismatch => "De to PIN-koder er ikke ens. Prøv igen.",
+        PinRejection::SameAsCurrent => "Din nye PIN-kode skal være forskellig fra den nuværende.",
+    }
+}
+
+fn english(rejection: PinRejection) -> &'static str {
+    match rejection {
+        PinRejection::Format => "Your PIN must be exactly 6 digits.",
+        PinRejection::RepeatedDigit => "Your PIN cannot be the same digit repeated.",
+        PinRejection::Sequence => {
+            "Your PIN cannot be consecutive digits, such as 123456 or 987654."
+        }
+        PinRejection::Pattern => {
+            "Your PIN cannot follow a pattern, such as 123123, 123321 or 121212."
+        }
+        PinRejection::BirthDate => "Your PIN cannot be your date of birth.",
+        PinRejection::Blocklisted => "This PIN is too easy to guess. Choose another one.",
+        PinRejection::Mismatch => "The two PINs do not match. Try again.",
+        PinRejection::SameAsCurrent => "Your new PIN must be different from your current PIN.",
+    }
+}
+
+/// "try" or "tries" (Danish "forsøg" has one form for both).
+fn tries(n: u32) -> &'static str {
+    if n == 1 {
+        "try"
+    } else {
+        "tries"
+    }
+}

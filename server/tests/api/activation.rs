@@ -1,0 +1,285 @@
+//! Activating an app: activation codes, the temporary PIN, the 3-app limit, notifications.
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::prelude::*;
+use mitid_protocol::wire::app::ActivationBeginResponse;
+use mitid_protocol::wire::staff::IssuedCode;
+use mitid_protocol::wire::AuthenticatorState;
+use serde_json::json;
+
+async fn begin(h: &World, p: &Person, code: &str) -> Answer {
+    h.post(
+        "/v1/app/activation/begin",
+        &json!({ "user_id": p.user_id, "activation_code": code }),
+        Auth::None,
+    )
+    .await
+}
+
+fn wrong_variant(code: &str) -> String {
+    let mut c: Vec<u8> = code.bytes().collect();
+    c[0] = if c[0] == b'9' { b'0' } else { c[0] + 1 };
+    String::from_utf8(c).unwrap()
+}
+
+#[tokio::test]
+async fn an_app_is_activated_and_every_address_is_told() {
+    let h = World::start().await.unwrap();
+    let p = h.person("act").await.unwrap();
+    let phone = activate(&h, &p, "582914").await;
+    let status = phone.status().await;
+    assert_eq!(status.user_id, p.user_id);
+    assert_eq!(status.state, AuthenticatorState::Active);
+    assert_eq!(status.failures, 0);
+    assert!(h.server.outbox.last(&p.mobile, "new_app").is_ok());
+    assert!(h.server.outbox.last(&p.email, "new_app").is_ok());
+    let events: Vec<String> = h
+        .audit(Some(&p.person_id))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert!(events.contains(&"app_activated".to_owned()), "{events:?}");
+    assert!(
+        events.contains(&"activation_code_issued".to_owned()),
+        "{events:?}"
+    );
+}
+
+#[tokio::test]
+async fn three_wrong_activation_codes_void_the_code_and_a_code_is_single_use() {
+    let h = World::start().await.unwrap();
+    let p = h.person("wrong").await.unwrap();
+    let code = h.activation_code(&p).await.unwrap();
+    let bad = wrong_variant(&code);
+    assert_eq!(
+        begin(&h, &p, &bad).await.err("wrong_code").body["error"]["detail"]["remaining"],
+        2
+    );
+    assert_eq!(
+        begin(&h, &p, &bad).await.err("wrong_code").body["error"]["detail"]["remaining"],
+        1
+    );
+    begin(&h, &p, &bad).await.err("too_many_tries");
+    // The right code no longer works either.
+    begin(&h, &p, &code).await.err("wrong_code");
+
+    // A fresh code works once.
+    let code = h.activation_code(&p).await.unwrap();
+    begin(&h, &p, &code).await.ok::<ActivationBeginResponse>();
+    begin(&h, &p, &code).await.err("wrong_code");
+    // An unknown user ID answers like a wrong code.
+    h.post(
+        "/v1/app/activation/begin",
+        &json!({ "user_id": "nobody.here", "activation_code": code }),
+        Auth::None,
+    )
+    .await
+    .err("wrong_code");
+}
+
+#[tokio::test]
+async fn an_sms_activation_code_lasts_30_minutes_and_a_paper_one_48_hours() {
+    let h = World::start().await.unwrap();
+    let p = h.person("expiry").await.unwrap();
+    let code = h.activation_code(&p).await.unwrap();
+    h.clock().advance(30 * 60);
+    begin(&h, &p, &code).await.err("code_expired");
+
+    // Support cannot hand out paper codes; citizen service can, valid 48 hours.
+    let token = h.identify(&h.support, &p).await.unwrap();
+    h.post(
+        "/v1/staff/activation-code",
+        &json!({ "identification_token": token, "purpose": "new_app", "delivery": "paper" }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .err("forbidden");
+    let token = h.identify(&h.citizen_service, &p).await.unwrap();
+    let issued: IssuedCode = h
+        .post(
+            "/v1/staff/activation-code",
+            &json!({ "identification_token": token, "purpose": "new_app", "delivery": "paper" }),
+            Auth::Bearer(&h.citizen_service),
+        )
+        .await
+        .ok();
+    assert_eq!(issued.expires_at, h.now() + 48 * HOUR);
+    let paper = issued.code.unwrap().expose().to_owned();
+    h.clock().advance(48 * HOUR - 1);
+    let phone = Phone::activate(&h, &p, &paper, "482915").await.unwrap();
+    assert_eq!(phone.status().await.state, AuthenticatorState::Active);
+
+    let token = h.identify(&h.citizen_service, &p).await.unwrap();
+    let issued: IssuedCode = h
+        .post(
+            "/v1/staff/activation-code",
+            &json!({ "identification_token": token, "purpose": "new_app", "delivery": "paper" }),
+            Auth::Bearer(&h.citizen_service),
+        )
+        .await
+        .ok();
+    h.clock().advance(48 * HOUR);
+    begin(&h, &p, issued.code.unwrap().expose())
+        .await
+        .err("code_expired");
+}
+
+#[tokio::test]
+async fn no_code_by_sms_within_120_hours_of_a_new_mobile_number() {
+    let h = World::start().await.unwrap();
+    let p = h.person("simswap").await.unwrap();
+    let new_mobile = "+4599887766";
+    h.post(
+        &format!("/v1/staff/persons/{}/contact", p.person_id),
+        &json!({ "mobile": new_mobile }),
+        Auth::Bearer(&h.registry),
+    )
+    .await
+    .ok::<serde_json::Value>();
+    // The old number hears of the change.
+    assert!(h.server.outbox.last(&p.mobile, "contact_changed").is_ok());
+    let token = h.identify(&h.support, &p).await.unwrap();
+    let refused = h
+        .post(
+            "/v1/staff/activation-code",
+            &json!({ "identification_token": token, "purpose": "new_app", "delivery": "sms" }),
+            Auth::Bearer(&h.support),
+        )
+        .await;
+    refused.err("number_changed_recently");
+    assert_eq!(
+        refused.body["error"]["detail"]["allowed_from"],
+        h.now() + 120 * HOUR
+    );
+
+    // A paper code from citizen service still works, but the temporary PIN of the
+    // activation goes by SMS, which is refused as well.
+    let token = h.identify(&h.citizen_service, &p).await.unwrap();
+    let issued: IssuedCode = h
+        .post(
+            "/v1/staff/activation-code",
+            &json!({ "identification_token": token, "purpose": "new_app", "delivery": "paper" }),
+            Auth::Bearer(&h.citizen_service),
+        )
+        .await
+        .ok();
+    let paper = issued.code.unwrap().expose().to_owned();
+    begin(&h, &p, &paper).await.err("number_changed_recently");
+
+    h.clock().advance(120 * HOUR - 1);
+    let token = h.identify(&h.support, &p).await.unwrap();
+    h.post(
+        "/v1/staff/activation-code",
+        &json!({ "identification_token": token, "purpose": "new_app", "delivery": "sms" }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .err("number_changed_recently");
+    h.clock().advance(1);
+    let p2 = Person {
+        mobile: new_mobile.to_owned(),
+        ..p.clone()
+    };
+    let phone = activate(&h, &p2, "582914").await;
+    assert_eq!(phone.status().await.state, AuthenticatorState::Active);
+}
+
+#[tokio::test]
+async fn the_activation_temporary_pin_is_void_after_three_wrong_entries_and_expires() {
+    let h = World::start().await.unwrap();
+    let p = h.person("temppin").await.unwrap();
+    let code = h.activation_code(&p).await.unwrap();
+    let b: ActivationBeginResponse = begin(&h, &p, &code).await.ok();
+    let temp = code_in_message(&h, &p.mobile, "temporary_pin", 8);
+    let bad = wrong_variant(&temp);
+    for remaining in [2, 1] {
+        let a = Phone::activate_with(&h.api, &b, &bad, "582914")
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(
+            a.err("wrong_code").body["error"]["detail"]["remaining"],
+            remaining
+        );
+    }
+    Phone::activate_with(&h.api, &b, &bad, "582914")
+        .await
+        .err()
+        .unwrap()
+        .err("too_many_tries");
+    Phone::activate_with(&h.api, &b, &temp, "582914")
+        .await
+        .err()
+        .unwrap()
+        .err("wrong_code");
+
+    // A new activation; its temporary PIN expires after 30 minutes.
+    let code = h.activation_code(&p).await.unwrap();
+    let b: ActivationBeginResponse = begin(&h, &p, &code).await.ok();
+    let temp = code_in_message(&h, &p.mobile, "temporary_pin", 8);
+    h.clock().advance(30 * 60);
+    Phone::activate_with(&h.api, &b, &temp, "582914")
+        .await
+        .err()
+        .unwrap()
+        .err("code_expired");
+}
+
+#[tokio::test]
+async fn at_most_three_active_apps() {
+    let h = World::start().await.unwrap();
+    let p = h.person("three").await.unwrap();
+    for pin in ["582914", "582915"] {
+        activate(&h, &p, pin).await;
+    }
+    // Two activations in flight at once: the second to finish is refused.
+    let code = h.activation_code(&p).await.unwrap();
+    let b1: ActivationBeginResponse = begin(&h, &p, &code).await.ok();
+    let t1 = code_in_message(&h, &p.mobile, "temporary_pin", 8);
+    let code = h.activation_code(&p).await.unwrap();
+    let b2: ActivationBeginResponse = begin(&h, &p, &code).await.ok();
+    let t2 = code_in_message(&h, &p.mobile, "temporary_pin", 8);
+    Phone::activate_with(&h.api, &b1, &t1, "582916")
+        .await
+        .unwrap();
+    Phone::activate_with(&h.api, &b2, &t2, "582917")
+        .await
+        .err()
+        .unwrap()
+        .err("too_many_apps");
+    // And no more codes for a new app are issued.
+    let token = h.identify(&h.support, &p).await.unwrap();
+    h.post(
+        "/v1/staff/activation-code",
+        &json!({ "identification_token": token, "purpose": "new_app", "delivery": "sms" }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .err("too_many_apps");
+}
+
+#[tokio::test]
+async fn finishing_needs_the_verified_temporary_pin_and_a_valid_key_binding() {
+    let h = World::start().await.unwrap();
+    let p = h.person("finish").await.unwrap();
+    let code = h.activation_code(&p).await.unwrap();
+    let b: ActivationBeginResponse = begin(&h, &p, &code).await.ok();
+    let phone_key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    let pk = public_key(&phone_key);
+    let body = json!({
+        "activation_id": b.activation_id,
+        "registration_upload": "AAAA",
+        "device_public_key": mitid_protocol::b64::B64(pk.clone()),
+        "key_binding_signature": mitid_protocol::b64::B64(sign(&phone_key, b"wrong message")),
+    });
+    // A malformed upload is refused first; a well-formed attempt needs the verified PIN.
+    h.post("/v1/app/activation/finish", &body, Auth::None)
+        .await
+        .err("bad_request");
+    h.post("/v1/app/activation/finish", &json!({ "activation_id": "ac_unknown", "registration_upload": "AAAA", "device_public_key": "AAAA", "key_binding_signature": "AAAA" }), Auth::None)
+        .await
+        .err("bad_request");
+}

@@ -1,0 +1,222 @@
+//! Code displays, audio code readers and chips: combination rules, replacement, re-adding,
+//! and password + code log-in with the TOTP rules.
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::prelude::*;
+use mitid_protocol::b64::B64;
+use mitid_protocol::wire::web::{PasswordChanged, WebLoginResponse};
+use mitid_protocol::wire::{AuthenticatorInfo, AuthenticatorState, LockReason, TransactionStatus};
+use mitid_server::crypto::totp::{hotp, step};
+use serde_json::{json, Value};
+
+const SEED: &[u8] = b"12345678901234567890";
+
+async fn add(h: &World, p: &Person, kind: &str, serial: &str) -> Answer {
+    let token = h.identify(&h.support, p).await.unwrap();
+    let mut body = json!({ "identification_token": token, "kind": kind, "serial": serial });
+    if kind == "chip" {
+        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+        body["chip_public_key"] = json!(B64(public_key(&key)));
+    } else {
+        body["totp_secret"] = json!(B64(SEED.to_vec()));
+    }
+    h.post("/v1/staff/authenticators", &body, Auth::Bearer(&h.support))
+        .await
+}
+
+async fn block(h: &World, p: &Person, id: &str) {
+    let token = h.identify(&h.support, p).await.unwrap();
+    h.post("/v1/staff/block", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": id, "permanent": true }), Auth::Bearer(&h.support))
+        .await
+        .ok::<Value>();
+}
+
+fn code_at(now: i64, offset: i64) -> String {
+    hotp(SEED, (step(now, 30) + offset) as u64, 6)
+}
+
+#[tokio::test]
+async fn one_active_code_display_and_never_with_an_audio_code_reader() {
+    let h = World::start().await.unwrap();
+    let p = h.person("cd").await.unwrap();
+    let display: AuthenticatorInfo = add(&h, &p, "code_display", "CD-1").await.ok();
+    assert_eq!(display.state, AuthenticatorState::Active);
+    add(&h, &p, "code_display", "CD-2")
+        .await
+        .err("authenticator_conflict");
+    add(&h, &p, "audio_code_reader", "AR-1")
+        .await
+        .err("authenticator_conflict");
+    // A permanently blocked code display must be replaced by a newly ordered one.
+    block(&h, &p, &display.authenticator_id).await;
+    add(&h, &p, "code_display", "CD-1")
+        .await
+        .err("authenticator_conflict");
+    let reader: AuthenticatorInfo = add(&h, &p, "audio_code_reader", "AR-1").await.ok();
+    add(&h, &p, "code_display", "CD-3")
+        .await
+        .err("authenticator_conflict");
+    block(&h, &p, &reader.authenticator_id).await;
+    add(&h, &p, "audio_code_reader", "AR-1")
+        .await
+        .err("authenticator_conflict");
+    add(&h, &p, "code_display", "CD-3")
+        .await
+        .ok::<AuthenticatorInfo>();
+}
+
+#[tokio::test]
+async fn a_permanently_blocked_chip_is_added_again_as_a_new_authenticator() {
+    let h = World::start().await.unwrap();
+    let p = h.person("chip").await.unwrap();
+    let chip: AuthenticatorInfo = add(&h, &p, "chip", "CHIP-9").await.ok();
+    add(&h, &p, "chip", "CHIP-9")
+        .await
+        .err("authenticator_conflict");
+    block(&h, &p, &chip.authenticator_id).await;
+    let again: AuthenticatorInfo = add(&h, &p, "chip", "CHIP-9").await.ok();
+    assert_ne!(again.authenticator_id, chip.authenticator_id);
+    let view: Value = h.person_view(&p).await.unwrap();
+    let ids: Vec<&str> = view["authenticators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["authenticator_id"].as_str().unwrap())
+        .collect();
+    // The old security element is deleted, the new one active.
+    assert_eq!(ids, [again.authenticator_id.as_str()]);
+    let events: Vec<String> = h
+        .audit(Some(&p.person_id))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert!(events.contains(&"chip_security_element_deleted".to_owned()));
+}
+
+#[tokio::test]
+async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
+    let h = World::start().await.unwrap();
+    let p = h.person("totp").await.unwrap();
+    add(&h, &p, "code_display", "CD-7")
+        .await
+        .ok::<AuthenticatorInfo>();
+    let code = h
+        .activation_code_for(&p, ActivationPurpose::NewPassword)
+        .await
+        .unwrap();
+    h.post("/v1/web/password/activate", &json!({ "user_id": p.user_id, "activation_code": code, "new_password": "Blå hest 7 på vej" }), Auth::None)
+        .await
+        .ok::<PasswordChanged>();
+    let login = |pw: &str, otp: String| json!({ "user_id": p.user_id, "password": pw, "otp": otp });
+    // One step of drift either way is accepted.
+    let r: WebLoginResponse = h
+        .post(
+            "/v1/web/login/password",
+            &login("Blå hest 7 på vej", code_at(h.now(), -1)),
+            Auth::None,
+        )
+        .await
+        .ok();
+    assert_eq!(r.status, TransactionStatus::Approved);
+    assert!(r.session_token.is_some());
+    // The same code never works twice; two steps away never works.
+    h.post(
+        "/v1/web/login/password",
+        &login("Blå hest 7 på vej", code_at(h.now(), -1)),
+        Auth::None,
+    )
+    .await
+    .err("wrong_code");
+    h.post(
+        "/v1/web/login/password",
+        &login("Blå hest 7 på vej", code_at(h.now(), 2)),
+        Auth::None,
+    )
+    .await
+    .err("wrong_code");
+    // The third wrong code locks the code display for a while.
+    let a = h
+        .post(
+            "/v1/web/login/password",
+            &login("Blå hest 7 på vej", "000000".into()),
+            Auth::None,
+        )
+        .await;
+    let until = a.err("temporarily_locked").body["error"]["detail"]["locked_until"]
+        .as_i64()
+        .unwrap();
+    h.post(
+        "/v1/web/login/password",
+        &login("Blå hest 7 på vej", code_at(h.now(), 1)),
+        Auth::None,
+    )
+    .await
+    .err("temporarily_locked");
+    h.clock().set(until);
+    let r: WebLoginResponse = h
+        .post(
+            "/v1/web/login/password",
+            &login("Blå hest 7 på vej", code_at(h.now(), 0)),
+            Auth::None,
+        )
+        .await
+        .ok();
+    assert_eq!(r.status, TransactionStatus::Approved);
+    // Wrong passwords count and lock the password for a while.
+    for remaining in (1..5).rev() {
+        let a = h
+            .post(
+                "/v1/web/login/password",
+                &login("wrong password", code_at(h.now(), 1)),
+                Auth::None,
+            )
+            .await;
+        assert_eq!(
+            a.err("wrong_password").body["error"]["detail"]["remaining"],
+            remaining
+        );
+    }
+    h.post(
+        "/v1/web/login/password",
+        &login("wrong password", code_at(h.now(), 1)),
+        Auth::None,
+    )
+    .await
+    .err("wrong_password");
+    let a = h
+        .post(
+            "/v1/web/login/password",
+            &login("Blå hest 7 på vej", code_at(h.now(), 1)),
+            Auth::None,
+        )
+        .await;
+    assert_eq!(
+        a.err("temporarily_locked").body["error"]["detail"]["lock_reason"],
+        "code_failures"
+    );
+    // Staff can lift a code lockout at once.
+    let token = h.identify(&h.support, &p).await.unwrap();
+    let view: Value = h.person_view(&p).await.unwrap();
+    let pw = view["authenticators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "password")
+        .unwrap();
+    assert_eq!(pw["lock_reason"], LockReason::CodeFailures.as_str());
+    h.post("/v1/staff/unblock", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": pw["authenticator_id"] }), Auth::Bearer(&h.support))
+        .await
+        .ok::<Value>();
+    let r: WebLoginResponse = h
+        .post(
+            "/v1/web/login/password",
+            &login("Blå hest 7 på vej", code_at(h.now(), 1)),
+            Auth::None,
+        )
+        .await
+        .ok();
+    assert_eq!(r.status, TransactionStatus::Approved);
+}

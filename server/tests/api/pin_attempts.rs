@@ -1,0 +1,344 @@
+//! App PIN attempts (docs/protocol.md §3): counted before the check, 3 → temporarily
+//! locked, 10 → permanently blocked, temporary-PIN resets, PIN change, biometrics.
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::prelude::*;
+use mitid_protocol::pin_proof::PinPurpose;
+use mitid_protocol::wire::staff::IssuedCode;
+use mitid_protocol::wire::{AuthenticatorState, CodeSent, LockReason};
+use serde_json::json;
+
+async fn temp_pin_from_support(h: &World, p: &Person, phone: &Phone) -> String {
+    let token = h.identify(&h.support, p).await.unwrap();
+    let _: IssuedCode = h
+        .post(
+            "/v1/staff/temporary-pin",
+            &json!({ "identification_token": token, "authenticator_id": phone.authenticator_id, "delivery": "sms" }),
+            Auth::Bearer(&h.support),
+        )
+        .await
+        .ok();
+    code_in_message(h, &p.mobile, "temporary_pin", 8)
+}
+
+#[tokio::test]
+async fn wrong_pins_count_and_a_right_pin_resets_the_count() {
+    let h = World::start().await.unwrap();
+    let p = h.person("count").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    assert_eq!(
+        phone.wrong_pin_guess().await.err("wrong_pin").body["error"]["detail"]["remaining"],
+        2
+    );
+    assert_eq!(
+        phone.wrong_pin_guess().await.err("wrong_pin").body["error"]["detail"]["remaining"],
+        1
+    );
+    assert_eq!(phone.status().await.failures, 2);
+    phone
+        .change_pin(Some("582914"), "582915")
+        .await
+        .ok::<serde_json::Value>();
+    let s = phone.status().await;
+    assert_eq!((s.failures, s.remaining_before_lock), (0, 3));
+    // The new PIN works, the old one does not.
+    phone
+        .change_pin(Some("582914"), "582916")
+        .await
+        .err("wrong_pin");
+    phone
+        .change_pin(Some("582915"), "582916")
+        .await
+        .ok::<serde_json::Value>();
+}
+
+#[tokio::test]
+async fn three_wrong_pins_lock_the_app_until_a_temporary_pin_reset() {
+    let h = World::start().await.unwrap();
+    let p = h.person("lock").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    for _ in 0..2 {
+        phone.wrong_pin_guess().await.err("wrong_pin");
+    }
+    phone.wrong_pin_guess().await.err("wrong_pin");
+    let s = phone.status().await;
+    assert_eq!(s.state, AuthenticatorState::TemporarilyLocked);
+    assert_eq!(s.lock_reason, Some(LockReason::PinFailures));
+    // Even the right PIN gets no KE2 now, and no approvals are shown.
+    phone
+        .start_proof("582914", &PinPurpose::ChangePin)
+        .await
+        .err()
+        .unwrap()
+        .err("temporarily_locked");
+    phone
+        .get("/v1/app/approvals/pending")
+        .await
+        .err("temporarily_locked");
+    // Only a reset with a temporary PIN leaves the state.
+    let temp = temp_pin_from_support(&h, &p, &phone).await;
+    phone
+        .reset_pin(&temp, "193847")
+        .await
+        .ok::<serde_json::Value>();
+    let s = phone.status().await;
+    assert_eq!((s.state, s.failures), (AuthenticatorState::Active, 0));
+    assert!(h.server.outbox.last(&p.mobile, "pin_reset").is_ok());
+    assert!(h.server.outbox.last(&p.email, "pin_reset").is_ok());
+    // The temporary PIN was single use.
+    phone.reset_pin(&temp, "193848").await.err("wrong_code");
+    phone
+        .change_pin(Some("193847"), "193849")
+        .await
+        .ok::<serde_json::Value>();
+}
+
+#[tokio::test]
+async fn temporary_pin_tries_count_too_and_ten_failures_block_the_app_for_good() {
+    let h = World::start().await.unwrap();
+    let p = h.person("ten").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    for _ in 0..3 {
+        phone.wrong_pin_guess().await.err("wrong_pin");
+    }
+    // f = 3. A temporary PIN's wrong entries raise f and void the code after three.
+    let temp = temp_pin_from_support(&h, &p, &phone).await;
+    let wrong = if temp == "11111111" {
+        "22222222"
+    } else {
+        "11111111"
+    };
+    assert_eq!(
+        phone
+            .reset_pin(wrong, "193847")
+            .await
+            .err("wrong_code")
+            .body["error"]["detail"]["remaining"],
+        2
+    );
+    phone.reset_pin(wrong, "193847").await.err("wrong_code");
+    phone.reset_pin(wrong, "193847").await.err("too_many_tries");
+    phone.reset_pin(&temp, "193847").await.err("wrong_code");
+    assert_eq!(phone.status().await.failures, 7);
+    // Issuing a new code never lowers the count.
+    let temp2 = temp_pin_from_support(&h, &p, &phone).await;
+    assert_eq!(phone.status().await.failures, 7);
+    let wrong = if temp2 == "11111111" {
+        "22222222"
+    } else {
+        "11111111"
+    };
+    phone.reset_pin(wrong, "193847").await.err("wrong_code");
+    phone.reset_pin(wrong, "193847").await.err("wrong_code");
+    // The 10th failure blocks permanently, whatever the code's own tries say.
+    phone.reset_pin(wrong, "193847").await.err("too_many_tries");
+    phone.get("/v1/app/status").await.err("permanently_blocked");
+    phone
+        .reset_pin(&temp2, "193847")
+        .await
+        .err("permanently_blocked");
+    let token = h.identify(&h.support, &p).await.unwrap();
+    h.post(
+        "/v1/staff/temporary-pin",
+        &json!({ "identification_token": token, "authenticator_id": phone.authenticator_id, "delivery": "sms" }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .err("permanently_blocked");
+    // An app can be activated anew.
+    let fresh = activate(&h, &p, "582914").await;
+    assert_eq!(fresh.status().await.state, AuthenticatorState::Active);
+}
+
+#[tokio::test]
+async fn a_temporary_pin_expires_after_30_minutes_and_needs_an_sms_safe_number() {
+    let h = World::start().await.unwrap();
+    let p = h.person("tmpexp").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let temp = temp_pin_from_support(&h, &p, &phone).await;
+    h.clock().advance(30 * 60);
+    phone.reset_pin(&temp, "193847").await.err("code_expired");
+
+    // "Send new PIN" from a second app of the same person, refused for the app itself.
+    let other = activate(&h, &p, "482913").await;
+    other
+        .post(
+            "/v1/app/self-service/send-new-pin",
+            &json!({ "authenticator_id": other.authenticator_id }),
+        )
+        .await
+        .err("forbidden");
+    let sent: CodeSent = other
+        .post(
+            "/v1/app/self-service/send-new-pin",
+            &json!({ "authenticator_id": phone.authenticator_id }),
+        )
+        .await
+        .ok();
+    assert_eq!(sent.expires_at, h.now() + 30 * 60);
+    assert!(sent.sms_sent_to.ends_with(&p.mobile[p.mobile.len() - 2..]));
+    let temp = code_in_message(&h, &p.mobile, "temporary_pin", 8);
+    phone
+        .reset_pin(&temp, "193847")
+        .await
+        .ok::<serde_json::Value>();
+
+    // A new mobile number: no temporary PIN by SMS for 120 hours; on paper from citizen service.
+    h.post(
+        &format!("/v1/staff/persons/{}/contact", p.person_id),
+        &json!({ "mobile": "+4512121212" }),
+        Auth::Bearer(&h.registry),
+    )
+    .await
+    .ok::<serde_json::Value>();
+    other
+        .post(
+            "/v1/app/self-service/send-new-pin",
+            &json!({ "authenticator_id": phone.authenticator_id }),
+        )
+        .await
+        .err("number_changed_recently");
+    let token = h.identify(&h.citizen_service, &p).await.unwrap();
+    let issued: IssuedCode = h
+        .post(
+            "/v1/staff/temporary-pin",
+            &json!({ "identification_token": token, "authenticator_id": phone.authenticator_id, "delivery": "paper" }),
+            Auth::Bearer(&h.citizen_service),
+        )
+        .await
+        .ok();
+    let paper = issued.code.unwrap().expose().to_owned();
+    assert_eq!(paper.len(), 8);
+    phone
+        .reset_pin(&paper, "582914")
+        .await
+        .ok::<serde_json::Value>();
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_guesses_get_at_most_the_remaining_allowance() {
+    let h = std::sync::Arc::new(World::start().await.unwrap());
+    let p = h.person("burst").await.unwrap();
+    let phone = std::sync::Arc::new(activate(&h, &p, "582914").await);
+    // One failure first: two guesses remain.
+    phone.wrong_pin_guess().await.err("wrong_pin");
+    let mut tasks = Vec::new();
+    for _ in 0..100 {
+        let phone = phone.clone();
+        tasks.push(tokio::spawn(async move {
+            phone
+                .start_proof("999999", &PinPurpose::ChangePin)
+                .await
+                .map(|p| p.attempt_id)
+        }));
+    }
+    let mut granted = Vec::new();
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(id) => granted.push(id),
+            Err(a) => {
+                a.err("temporarily_locked");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(
+        granted.len(),
+        2,
+        "only the remaining allowance obtains a KE2"
+    );
+    assert_eq!(refused, 98);
+    let s = phone.status().await;
+    assert_eq!(s.failures, 3);
+    assert_eq!(s.state, AuthenticatorState::TemporarilyLocked);
+    let started = h
+        .audit(Some(&p.person_id))
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event == "pin_attempt_started")
+        .count();
+    assert_eq!(started, 3);
+}
+
+#[tokio::test]
+async fn attempts_are_single_use_purpose_bound_expire_and_abandoned_ones_count() {
+    let h = World::start().await.unwrap();
+    let p = h.person("attempt").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    // A proof made for enabling biometrics cannot change the PIN.
+    let proof = phone
+        .start_proof("582914", &PinPurpose::EnableBiometrics)
+        .await
+        .unwrap();
+    let message = mitid_protocol::wire::app::new_pin_message(&phone.authenticator_id);
+    let body = json!({ "route": "current_pin", "pin": proof.wire(&message) });
+    phone
+        .post("/v1/app/pin/new/authorise", &body)
+        .await
+        .err("attempt_invalid");
+    // Used up, even though it was refused.
+    phone
+        .post("/v1/app/pin/new/authorise", &body)
+        .await
+        .err("attempt_invalid");
+    // An attempt expires after 5 minutes.
+    let proof = phone
+        .start_proof("582914", &PinPurpose::ChangePin)
+        .await
+        .unwrap();
+    h.clock().advance(5 * 60);
+    let body = json!({ "route": "current_pin", "pin": proof.wire(&message) });
+    phone
+        .post("/v1/app/pin/new/authorise", &body)
+        .await
+        .err("attempt_invalid");
+    // Those two abandoned attempts counted; one more and the app is locked.
+    assert_eq!(phone.status().await.failures, 2);
+    let _abandoned = phone
+        .start_proof("582914", &PinPurpose::ChangePin)
+        .await
+        .unwrap();
+    let s = phone.status().await;
+    assert_eq!(s.state, AuthenticatorState::TemporarilyLocked);
+    phone
+        .change_pin(Some("582914"), "111111")
+        .await
+        .err("temporarily_locked");
+}
+
+#[tokio::test]
+async fn biometrics_are_enabled_with_the_pin_and_can_authorise_a_pin_change() {
+    let h = World::start().await.unwrap();
+    let p = h.person("bio").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    // A wrong PIN does not enable biometrics.
+    phone.enable_biometrics("999999").await.err("wrong_pin");
+    assert!(!phone.status().await.biometrics_enabled);
+    phone
+        .enable_biometrics("582914")
+        .await
+        .ok::<serde_json::Value>();
+    let s = phone.status().await;
+    assert!(s.biometrics_enabled);
+    assert_eq!(s.failures, 0);
+    phone
+        .change_pin(None, "777123")
+        .await
+        .ok::<serde_json::Value>();
+    phone
+        .post("/v1/app/biometrics/disable", &json!({}))
+        .await
+        .ok::<serde_json::Value>();
+    assert!(!phone.status().await.biometrics_enabled);
+    // Without the key, a biometric signature is refused.
+    phone
+        .post(
+            "/v1/app/pin/new/authorise",
+            &json!({ "route": "biometrics", "biometric": { "challenge_id": "bc_none", "signature": "AAAA" } }),
+        )
+        .await
+        .err("biometrics_not_enabled");
+}

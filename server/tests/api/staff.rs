@@ -1,0 +1,229 @@
+//! Staff: identification of callers, roles, auditing of every action, outbox metadata.
+// Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::prelude::*;
+use mitid_protocol::wire::staff::{IdentifyResponse, OutboxList, PersonView, StaffLoginResponse};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn callers_are_identified_by_document_and_answers() {
+    let h = World::start().await.unwrap();
+    let p = h.person("ident").await.unwrap();
+    let hr = &h;
+    let ask = |body: Value| async move {
+        hr.post("/v1/staff/identify", &body, Auth::Bearer(&hr.support))
+            .await
+    };
+    ask(json!({ "document_kind": "passport", "document_number": p.passport, "name": p.name }))
+        .await
+        .err("identification_failed");
+    ask(json!({ "document_kind": "passport", "document_number": p.passport, "name": p.name, "birth_date": "1900-01-01" })).await.err("identification_failed");
+    ask(json!({ "document_kind": "driver_licence", "document_number": p.passport, "name": p.name, "birth_date": p.birth_date })).await.err("identification_failed");
+    let r: IdentifyResponse = ask(json!({ "document_kind": "passport", "document_number": p.passport, "name": p.name.to_uppercase(), "cpr_last4": &p.cpr[6..] })).await.ok();
+    assert_eq!(r.person_id, p.person_id);
+    assert_eq!(r.expires_at, h.now() + 15 * 60);
+    let driver = format!("D{}", &p.passport[2..]);
+    let by_licence: IdentifyResponse = h
+        .post("/v1/staff/identify", &json!({ "document_kind": "driver_licence", "document_number": driver, "birth_date": p.birth_date, "cpr_last4": &p.cpr[6..] }), Auth::Bearer(&h.support))
+        .await
+        .ok();
+    assert_eq!(by_licence.person_id, p.person_id);
+    // The identification belongs to the staff member who made it and lasts 15 minutes.
+    let token = r.identification_token.expose().to_owned();
+    h.post(
+        "/v1/staff/user-id/lookup",
+        &json!({ "identification_token": token }),
+        Auth::Bearer(&h.citizen_service),
+    )
+    .await
+    .err("unauthorized");
+    h.post(
+        "/v1/staff/user-id/lookup",
+        &json!({ "identification_token": token }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .ok::<Value>();
+    h.clock().advance(15 * 60);
+    h.post(
+        "/v1/staff/user-id/lookup",
+        &json!({ "identification_token": token }),
+        Auth::Bearer(&h.support),
+    )
+    .await
+    .err("unauthorized");
+    let events: Vec<String> = h
+        .audit(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| *e == "identification_failed")
+            .count(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn roles_are_enforced() {
+    let h = World::start().await.unwrap();
+    let p = h.person("roles").await.unwrap();
+    h.post("/v1/staff/persons", &json!({ "cpr": "0303030303", "name": "X", "birth_date": "2003-03-03", "user_id": "x.roles" }), Auth::Bearer(&h.support))
+        .await
+        .err("forbidden");
+    h.post("/v1/staff/identify", &json!({ "document_kind": "passport", "document_number": p.passport, "name": p.name, "birth_date": p.birth_date }), Auth::Bearer(&h.registry))
+        .await
+        .err("forbidden");
+    h.get("/v1/staff/audit", Auth::Bearer(&h.support))
+        .await
+        .err("forbidden");
+    h.post(
+        "/v1/staff/relying-parties",
+        &json!({ "name": "Evil" }),
+        Auth::Bearer(&h.citizen_service),
+    )
+    .await
+    .err("forbidden");
+    h.get("/v1/staff/outbox", Auth::Bearer(&h.citizen_service))
+        .await
+        .err("forbidden");
+    h.get("/v1/staff/outbox", Auth::None)
+        .await
+        .err("unauthorized");
+    // An administrator creates staff accounts (passwords of at least 12 characters).
+    h.post(
+        "/v1/staff/users",
+        &json!({ "username": "new", "password": "short", "role": "support" }),
+        Auth::Bearer(&h.admin),
+    )
+    .await
+    .err("password_invalid");
+    let created: mitid_protocol::wire::staff::StaffCreated = h
+        .post(
+            "/v1/staff/users",
+            &json!({ "username": "new", "password": "long enough Hest 9", "role": "support" }),
+            Auth::Bearer(&h.admin),
+        )
+        .await
+        .ok();
+    h.post(
+        "/v1/staff/users",
+        &json!({ "username": "new", "password": "long enough Hest 9", "role": "support" }),
+        Auth::Bearer(&h.admin),
+    )
+    .await
+    .err("already_exists");
+    let step = mitid_server::crypto::totp::step(h.now(), 30) as u64;
+    let otp = mitid_server::crypto::totp::hotp(created.totp_seed.expose(), step, 6);
+    let r: StaffLoginResponse = h
+        .post(
+            "/v1/staff/login",
+            &json!({ "username": "new", "password": "long enough Hest 9", "otp": otp }),
+            Auth::None,
+        )
+        .await
+        .ok();
+    assert_eq!(r.role, mitid_protocol::wire::staff::StaffRole::Support);
+}
+
+#[tokio::test]
+async fn registry_rules_and_mobile_change_time() {
+    let h = World::start().await.unwrap();
+    let hr = &h;
+    let create = |body: Value| async move {
+        hr.post("/v1/staff/persons", &body, Auth::Bearer(&hr.registry))
+            .await
+    };
+    let a = create(
+        json!({ "cpr": "12345", "name": "X", "birth_date": "2000-01-01", "user_id": "x.cpr" }),
+    )
+    .await;
+    assert_eq!(
+        a.err("invalid_value").body["error"]["detail"]["field"],
+        "cpr"
+    );
+    let a = create(json!({ "cpr": "010101-1234", "name": "X", "birth_date": "2000-13-01", "user_id": "x.cpr" })).await;
+    assert_eq!(
+        a.err("invalid_value").body["error"]["detail"]["field"],
+        "birth_date"
+    );
+    let a = create(json!({ "cpr": "010101-1234", "name": "X", "birth_date": "2001-01-01", "user_id": "0101011234" })).await;
+    assert_eq!(
+        a.err("user_id_invalid").body["error"]["detail"]["rule"],
+        "user_id_is_cpr"
+    );
+    let v: PersonView = create(json!({ "cpr": "010101-1234", "name": "X", "birth_date": "2001-01-01", "user_id": "X.Valid", "mobile": "+4511223344" })).await.ok();
+    assert_eq!(v.user_id, "x.valid");
+    assert_eq!(v.mobile_masked.as_deref(), Some("+45******44"));
+    assert_eq!(v.mobile_changed_at, None);
+    create(json!({ "cpr": "0101011234", "name": "Y", "birth_date": "2001-01-01", "user_id": "y.valid" })).await.err("already_exists");
+    let v: PersonView = h
+        .post(
+            &format!("/v1/staff/persons/{}/contact", v.person_id),
+            &json!({ "mobile": "+4555667788" }),
+            Auth::Bearer(&h.registry),
+        )
+        .await
+        .ok();
+    assert_eq!(v.mobile_changed_at, Some(h.now()));
+}
+
+#[tokio::test]
+async fn every_staff_action_is_audited_and_the_outbox_shows_metadata_only() {
+    let h = World::start().await.unwrap();
+    let p = h.person("audit").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    for _ in 0..3 {
+        phone.wrong_pin_guess().await.err("wrong_pin");
+    }
+    // Staff cannot lift a lock after wrong PINs (only a temporary PIN does).
+    let token = h.identify(&h.support, &p).await.unwrap();
+    h.post("/v1/staff/unblock", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": phone.authenticator_id }), Auth::Bearer(&h.support))
+        .await
+        .err("forbidden");
+    h.post("/v1/staff/temporary-pin", &json!({ "identification_token": token, "authenticator_id": phone.authenticator_id, "delivery": "sms" }), Auth::Bearer(&h.support))
+        .await
+        .ok::<Value>();
+    let temp = code_in_message(&h, &p.mobile, "temporary_pin", 8);
+    phone.reset_pin(&temp, "271828").await.ok::<Value>();
+
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    let by_support: Vec<&str> = events
+        .iter()
+        .filter(|e| e.actor == "staff:support")
+        .map(|e| e.event.as_str())
+        .collect();
+    for e in [
+        "identified",
+        "activation_code_issued",
+        "temporary_pin_issued",
+    ] {
+        assert!(by_support.contains(&e), "{e} in {by_support:?}");
+    }
+    assert!(events
+        .iter()
+        .any(|e| e.actor == "staff:registry" && e.event == "person_created"));
+    let list: OutboxList = h
+        .get(
+            &format!("/v1/staff/outbox?person_id={}", p.person_id),
+            Auth::Bearer(&h.admin),
+        )
+        .await
+        .ok();
+    let kinds: Vec<&str> = list.messages.iter().map(|m| m.kind.as_str()).collect();
+    for k in ["activation_code", "temporary_pin", "new_app", "pin_reset"] {
+        assert!(kinds.contains(&k), "{k} in {kinds:?}");
+    }
+    assert!(list.messages.iter().all(|m| m.sent_at.is_some()));
+    let text = serde_json::to_string(&list).unwrap();
+    assert!(!text.contains(&temp));
+    assert!(!text.contains(&p.mobile));
+    h.get("/v1/staff/outbox?everything=1", Auth::Bearer(&h.admin))
+        .await
+        .err("unknown_field");
+}

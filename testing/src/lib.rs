@@ -1,0 +1,40 @@
+//! The one test kit of the project: everything a test world needs, for every test suite
+//! (`server/tests`, `tests/tests`), the benchmarks, the Kotlin and Swift suites' uniffi kit
+//! (`bindings/testkit`) and `mitid demo`.
+//!
+//! - [`server`]: the reference server in-process ([`TestServer`], restartable, on a
+//!   [`TestClock`]) or as a child process ([`ChildServer`]);
+//! - [`World`]: a server with its staff logged in, and the registry's, the support desk's
+//!   and relying parties' actions over pinned HTTPS;
+//! - [`Outbox`]: the SMS and e-mails the server sent, and the codes read from them (a test
+//!   double of an SMS gateway, which a deployment supplies);
+//! - [`Phone`]: a simulated app at the protocol level; [`AppPhone`]: the real app core;
+//! - [`FaultProxy`]: the network between an app and the server, faults included;
+//! - [`http`]: the pinned JSON client and its [`Answer`].
+//!
+//! Actions return a [`KitResult`] (the demo and the uniffi kit report failures); tests
+//! unwrap them. Never linked into the app or a deployed server.
+
+pub mod app;
+pub mod error;
+pub mod http;
+pub mod outbox;
+pub mod people;
+pub mod phone;
+pub mod proxy;
+pub mod server;
+pub mod staff;
+pub mod web;
+pub mod world;
+
+pub use app::{AppPhone, PIN, PIN2, PIN3, WRONG_PIN};
+pub use error::{KitError, KitResult};
+pub use http::{Answer, Api, Auth};
+pub use outbox::{extract_code, Outbox};
+pub use people::Person;
+pub use phone::Phone;
+pub use proxy::FaultProxy;
+pub use server::{
+    test_policy, ChildServer, ServerOptions, TestClock, TestServer, DAY, HOUR, MINUTE, START,
+};
+pub use world::World;

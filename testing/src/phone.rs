@@ -1,0 +1,623 @@
+//! A simulated phone at the protocol level: a device key, a PIN pepper, the approval
+//! counter and an optional biometric key, speaking the app protocol with `mitid_protocol`'s
+//! client functions (no app core in between), so that a test can send exactly the request
+//! it wants, right or wrong.
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use mitid_protocol::b64::B64;
+use mitid_protocol::pin_proof::{
+    client_login_finish, client_login_start, client_registration_finish, client_registration_start,
+    PinPassword, PinPurpose, SessionKey,
+};
+use mitid_protocol::signing::{display_text_digest, request_message, ApprovalPayload};
+use mitid_protocol::wire::app::{
+    biometric_key_binding_message, biometric_proof_message, block_message,
+    device_key_binding_message, new_pin_message, profile_change_message, user_id_change_message,
+    ActivationBeginResponse, ActivationFinishResponse, ActivationRegisterResponse, AppStatus,
+    BiometricChallengeResponse, NewPinBeginResponse, NewPinRoute, NewPinTicket, PendingApproval,
+    PendingResponse, PinProof, PinPurposeKind, PinStartResponse,
+};
+use mitid_protocol::wire::{headers, paths, BlockScope, Factor};
+use p256::ecdsa::{signature::Signer, DerSignature, SigningKey};
+use rand_core::{OsRng, RngCore};
+use serde_json::{json, Value};
+
+use crate::error::{KitError, KitResult};
+use crate::http::{Answer, Api, Auth, RequestSigner};
+use crate::people::Person;
+use crate::world::World;
+
+/// The uncompressed SEC1 public key of `key`.
+pub fn public_key(key: &SigningKey) -> Vec<u8> {
+    key.verifying_key()
+        .to_encoded_point(false)
+        .as_bytes()
+        .to_vec()
+}
+
+/// A DER ECDSA P-256/SHA-256 signature of `message`.
+pub fn sign(key: &SigningKey, message: &[u8]) -> Vec<u8> {
+    let signature: DerSignature = key.sign(message);
+    signature.as_bytes().to_vec()
+}
+
+/// 16 random bytes, base64url: nonces and idempotency keys.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A PIN proof ready to send: the attempt, KE3 and the session key for the MAC (none when
+/// the PIN was wrong: the client cannot finish then, and sends garbage).
+pub struct Proof {
+    /// The attempt id from `pin/start`.
+    pub attempt_id: String,
+    /// The KE3 message.
+    pub ke3: Vec<u8>,
+    /// The session key, when the PIN was right.
+    pub key: Option<SessionKey>,
+}
+
+impl Proof {
+    /// The wire proof with a MAC over `message` (garbage when the PIN was wrong).
+    pub fn wire(&self, message: &[u8]) -> PinProof {
+        PinProof {
+            attempt_id: self.attempt_id.clone(),
+            ke3: B64(self.ke3.clone()),
+            mac: B64(match &self.key {
+                Some(key) => key.mac(message),
+                None => vec![0; 32],
+            }),
+        }
+    }
+}
+
+/// An approval answer being made: its counter and the payload the keys sign.
+pub struct ApprovalDraft {
+    /// The approval counter it carries.
+    pub counter: u64,
+    /// The signed payload.
+    pub payload: Vec<u8>,
+}
+
+/// One activated app, simulated.
+pub struct Phone {
+    /// The app's id at the server.
+    pub authenticator_id: String,
+    /// The device key.
+    pub device: SigningKey,
+    /// The PIN pepper.
+    pub pepper: [u8; 32],
+    /// The PIN the citizen knows.
+    pub pin: String,
+    /// The last approval counter used.
+    pub counter: u64,
+    /// The biometric key, while biometrics are enabled.
+    pub biometric: Option<SigningKey>,
+    /// The phone's connection to the server.
+    pub api: Arc<Api>,
+}
+
+impl RequestSigner for Phone {
+    fn sign_headers(
+        &self,
+        now: i64,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Vec<(&'static str, String)> {
+        let nonce = random_token();
+        let message = request_message(&self.authenticator_id, method, path, now, &nonce, body);
+        vec![
+            (headers::AUTHENTICATOR, self.authenticator_id.clone()),
+            (headers::TIMESTAMP, now.to_string()),
+            (headers::NONCE, nonce),
+            (
+                headers::SIGNATURE,
+                URL_SAFE_NO_PAD.encode(sign(&self.device, &message)),
+            ),
+        ]
+    }
+}
+
+impl Phone {
+    // ------------------------------------------------------------------ activation
+
+    /// A new app for `person` with `pin`: an activation code by SMS from the support desk,
+    /// then the whole activation.
+    pub async fn activated(world: &World, person: &Person, pin: &str) -> KitResult<Phone> {
+        let code = world.activation_code(person).await?;
+        Self::activate(world, person, &code, pin)
+            .await
+            .map_err(|answer| refusal(&answer))
+    }
+
+    /// The whole activation with an activation code the citizen received (the temporary
+    /// PIN is read from the SMS); a refusal is returned as the server's answer.
+    pub async fn activate(
+        world: &World,
+        person: &Person,
+        activation_code: &str,
+        pin: &str,
+    ) -> Result<Phone, Answer> {
+        let body = json!({ "user_id": person.user_id, "activation_code": activation_code });
+        let begin = world.post(paths::ACTIVATION_BEGIN, &body, Auth::None).await;
+        if !begin.is_success() {
+            return Err(begin);
+        }
+        let begin: ActivationBeginResponse = begin.ok();
+        let temporary = world
+            .server
+            .outbox
+            .code(&person.mobile, "temporary_pin", 8)
+            .map_err(|e| missing(paths::ACTIVATION_BEGIN, &e))?;
+        Self::activate_with(&world.api, &begin, &temporary, pin).await
+    }
+
+    /// Steps 2 and 3 of an activation (register the PIN, finish with the device key).
+    pub async fn activate_with(
+        api: &Arc<Api>,
+        begin: &ActivationBeginResponse,
+        temporary_pin: &str,
+        pin: &str,
+    ) -> Result<Phone, Answer> {
+        let mut pepper = [0u8; 32];
+        OsRng.fill_bytes(&mut pepper);
+        let mut phone = Phone {
+            authenticator_id: begin.authenticator_id.clone(),
+            device: SigningKey::random(&mut OsRng),
+            pepper,
+            pin: pin.to_owned(),
+            counter: 0,
+            biometric: None,
+            api: Arc::clone(api),
+        };
+        let password = phone.password(pin);
+        let (request, state) = client_registration_start(&password)
+            .map_err(|e| missing(paths::ACTIVATION_REGISTER, &KitError::setup(e)))?;
+        let body = json!({
+            "activation_id": begin.activation_id, "temporary_pin": temporary_pin,
+            "registration_request": B64(request),
+        });
+        let register = api
+            .post(paths::ACTIVATION_REGISTER, &body, Auth::None)
+            .await;
+        if !register.is_success() {
+            return Err(register);
+        }
+        let register: ActivationRegisterResponse = register.ok();
+        let upload =
+            phone.finish_registration(state, &password, &register.registration_response)?;
+        let device_key = public_key(&phone.device);
+        let binding = sign(
+            &phone.device,
+            &device_key_binding_message(&phone.authenticator_id, &begin.activation_id, &device_key),
+        );
+        let body = json!({
+            "activation_id": begin.activation_id,
+            "registration_upload": B64(upload),
+            "device_public_key": B64(device_key),
+            "key_binding_signature": B64(binding),
+        });
+        let finish = api.post(paths::ACTIVATION_FINISH, &body, Auth::None).await;
+        if !finish.is_success() {
+            return Err(finish);
+        }
+        let finish: ActivationFinishResponse = finish.ok();
+        phone.authenticator_id = finish.authenticator_id;
+        Ok(phone)
+    }
+
+    /// The OPAQUE password of `pin` on this app.
+    pub fn password(&self, pin: &str) -> PinPassword {
+        PinPassword::derive(&self.pepper, &self.authenticator_id, pin.as_bytes())
+    }
+
+    fn finish_registration(
+        &self,
+        state: mitid_protocol::pin_proof::ClientRegistrationState,
+        password: &PinPassword,
+        response: &B64,
+    ) -> Result<Vec<u8>, Answer> {
+        client_registration_finish(state, password, &response.0, &self.authenticator_id)
+            .map_err(|e| missing("registration", &KitError::setup(e)))
+    }
+
+    // ------------------------------------------------------------------ requests
+
+    /// A signed POST (no idempotency key).
+    pub async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.api.post(path, body, Auth::App(self)).await
+    }
+
+    /// A signed POST with an idempotency key, as the app sends it.
+    pub async fn post_once(&self, path: &str, body: &Value, key: &str) -> Answer {
+        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        self.api
+            .send("POST", path, Some(bytes), Auth::App(self), Some(key))
+            .await
+    }
+
+    /// A signed GET.
+    pub async fn get(&self, path: &str) -> Answer {
+        self.api.get(path, Auth::App(self)).await
+    }
+
+    /// `GET /v1/app/status`.
+    pub async fn status(&self) -> AppStatus {
+        self.get(paths::APP_STATUS).await.ok()
+    }
+
+    // ------------------------------------------------------------------ proofs
+
+    /// `pin/start` with `pin` for `purpose`: the proof (with a garbage KE3 when the PIN is
+    /// wrong) or the refusal.
+    pub async fn start_proof(&self, pin: &str, purpose: &PinPurpose) -> Result<Proof, Answer> {
+        let password = self.password(pin);
+        let (ke1, state) = client_login_start(&password)
+            .map_err(|e| missing(paths::PIN_START, &KitError::setup(e)))?;
+        let mut body = json!({ "purpose": PinPurposeKind::of(purpose).as_str(), "ke1": B64(ke1) });
+        if let PinPurpose::Approval { transaction_id } = purpose {
+            body["transaction_id"] = json!(transaction_id);
+        }
+        let answer = self.post(paths::PIN_START, &body).await;
+        if !answer.is_success() {
+            return Err(answer);
+        }
+        let start: PinStartResponse = answer.ok();
+        let finished = client_login_finish(
+            state,
+            &password,
+            &start.ke2.0,
+            &self.authenticator_id,
+            purpose,
+        );
+        Ok(match finished {
+            Ok((ke3, key)) => Proof {
+                attempt_id: start.attempt_id,
+                ke3,
+                key: Some(key),
+            },
+            Err(_) => Proof {
+                attempt_id: start.attempt_id,
+                ke3: vec![7; 32],
+                key: None,
+            },
+        })
+    }
+
+    /// A biometric proof for `purpose` over `message`: a fresh server challenge signed with
+    /// the biometric key.
+    pub async fn biometric_proof(
+        &self,
+        purpose: &PinPurpose,
+        message: &[u8],
+    ) -> Result<Value, Answer> {
+        let kind = PinPurposeKind::of(purpose);
+        let answer = self
+            .post(paths::BIOMETRIC_CHALLENGE, &json!({ "purpose": kind }))
+            .await;
+        if !answer.is_success() {
+            return Err(answer);
+        }
+        let challenge: BiometricChallengeResponse = answer.ok();
+        let Some(key) = &self.biometric else {
+            return Err(missing(
+                paths::BIOMETRIC_CHALLENGE,
+                &KitError::Missing("a biometric key".into()),
+            ));
+        };
+        let signed = biometric_proof_message(
+            &self.authenticator_id,
+            kind,
+            &challenge.challenge.0,
+            message,
+        );
+        Ok(json!({ "challenge_id": challenge.challenge_id, "signature": B64(sign(key, &signed)) }))
+    }
+
+    /// The proof fields of an account action: the PIN (`Some`) or biometrics (`None`).
+    pub async fn proof_fields(
+        &self,
+        pin: Option<&str>,
+        purpose: &PinPurpose,
+        message: &[u8],
+    ) -> Result<Value, Answer> {
+        Ok(match pin {
+            Some(pin) => {
+                let proof = self.start_proof(pin, purpose).await?;
+                json!({ "pin": proof.wire(message) })
+            }
+            None => json!({ "biometric": self.biometric_proof(purpose, message).await? }),
+        })
+    }
+
+    // ------------------------------------------------------------------ approvals
+
+    /// The long poll (`wait` seconds), returning the pending approval if any.
+    pub async fn pending(&self, wait: u32) -> Option<PendingApproval> {
+        let path = format!("{}?wait_seconds={wait}", paths::APPROVALS_PENDING);
+        let answer: PendingResponse = self.get(&path).await.ok();
+        answer.approval
+    }
+
+    /// Counts the next approval and builds the payload its keys sign.
+    pub fn draft_approval(
+        &mut self,
+        approval: &PendingApproval,
+        approve: bool,
+        factor: Factor,
+        binding: &str,
+    ) -> ApprovalDraft {
+        self.counter += 1;
+        let payload = ApprovalPayload {
+            challenge: &approval.challenge.0,
+            transaction_id: &approval.transaction_id,
+            text_digest: display_text_digest(
+                &approval.service_provider,
+                &approval.reference_header,
+                &approval.reference_body,
+            ),
+            channel_binding: binding,
+            authenticator_id: &self.authenticator_id,
+            counter: self.counter,
+            factor: factor.signed(),
+            approve,
+        }
+        .to_bytes();
+        ApprovalDraft {
+            counter: self.counter,
+            payload,
+        }
+    }
+
+    /// The answer body of `draft`, signed by the device (and by the biometric key for
+    /// biometrics), with the PIN proof when given.
+    pub fn approval_body(
+        &self,
+        approval: &PendingApproval,
+        draft: &ApprovalDraft,
+        approve: bool,
+        factor: Factor,
+        binding: &str,
+        pin: Option<PinProof>,
+    ) -> Value {
+        let mut body = json!({
+            "transaction_id": approval.transaction_id,
+            "challenge": approval.challenge,
+            "approve": approve,
+            "factor": factor,
+            "channel_binding": binding,
+            "counter": draft.counter,
+            "signature": B64(sign(&self.device, &draft.payload)),
+        });
+        if let Some(proof) = pin {
+            body["pin"] = json!(proof);
+        }
+        if let (Factor::Biometrics, Some(key)) = (factor, &self.biometric) {
+            body["biometric_signature"] = json!(B64(sign(key, &draft.payload)));
+        }
+        body
+    }
+
+    /// Answers `approval` with `factor`, typing `binding`; with `pin` for the PIN factor.
+    pub async fn answer(
+        &mut self,
+        approval: &PendingApproval,
+        approve: bool,
+        factor: Factor,
+        binding: &str,
+        pin: Option<&str>,
+    ) -> Answer {
+        let draft = self.draft_approval(approval, approve, factor, binding);
+        let proof = match pin {
+            Some(pin) => {
+                let purpose = PinPurpose::Approval {
+                    transaction_id: approval.transaction_id.clone(),
+                };
+                match self.start_proof(pin, &purpose).await {
+                    Ok(proof) => Some(proof.wire(&draft.payload)),
+                    Err(answer) => return answer,
+                }
+            }
+            None => None,
+        };
+        let body = self.approval_body(approval, &draft, approve, factor, binding, proof);
+        self.post(paths::APPROVALS_ANSWER, &body).await
+    }
+
+    // ------------------------------------------------------------------ a new PIN
+
+    /// `pin/new/authorise` with the current `pin` (or biometrics when `None`).
+    pub async fn authorise_new_pin(&self, pin: Option<&str>) -> Result<NewPinTicket, Answer> {
+        let message = new_pin_message(&self.authenticator_id);
+        let mut body = self
+            .proof_fields(pin, &PinPurpose::ChangePin, &message)
+            .await?;
+        let route = if pin.is_some() {
+            NewPinRoute::CurrentPin
+        } else {
+            NewPinRoute::Biometrics
+        };
+        body["route"] = json!(route);
+        ticket(self.post(paths::NEW_PIN_AUTHORISE, &body).await)
+    }
+
+    /// `pin/new/authorise` with a temporary PIN.
+    pub async fn authorise_with_temporary_pin(&self, code: &str) -> Result<NewPinTicket, Answer> {
+        let body = json!({ "route": NewPinRoute::TemporaryPin, "temporary_pin": code });
+        ticket(self.post(paths::NEW_PIN_AUTHORISE, &body).await)
+    }
+
+    /// Registers `new_pin` under `ticket` (begin, finish); on success the phone uses it.
+    pub async fn register_new_pin(&mut self, ticket: &NewPinTicket, new_pin: &str) -> Answer {
+        let password = self.password(new_pin);
+        let Ok((request, state)) = client_registration_start(&password) else {
+            return missing(paths::NEW_PIN_BEGIN, &KitError::setup("registration start"));
+        };
+        let body = json!({ "ticket_id": ticket.ticket_id, "registration_request": B64(request) });
+        let begin = self.post(paths::NEW_PIN_BEGIN, &body).await;
+        if !begin.is_success() {
+            return begin;
+        }
+        let begin: NewPinBeginResponse = begin.ok();
+        let upload = match self.finish_registration(state, &password, &begin.registration_response)
+        {
+            Ok(upload) => upload,
+            Err(answer) => return answer,
+        };
+        let body = json!({ "ticket_id": ticket.ticket_id, "registration_upload": B64(upload) });
+        let finish = self.post(paths::NEW_PIN_FINISH, &body).await;
+        if finish.is_success() {
+            self.pin = new_pin.to_owned();
+        }
+        finish
+    }
+
+    /// Changes the PIN proving `current` (or biometrics when `None`): authorise, register.
+    pub async fn change_pin(&mut self, current: Option<&str>, new_pin: &str) -> Answer {
+        match self.authorise_new_pin(current).await {
+            Ok(ticket) => self.register_new_pin(&ticket, new_pin).await,
+            Err(answer) => answer,
+        }
+    }
+
+    /// A new PIN with a temporary PIN: authorise, register.
+    pub async fn reset_pin(&mut self, temporary_pin: &str, new_pin: &str) -> Answer {
+        match self.authorise_with_temporary_pin(temporary_pin).await {
+            Ok(ticket) => self.register_new_pin(&ticket, new_pin).await,
+            Err(answer) => answer,
+        }
+    }
+
+    /// One wrong-PIN guess, judged where a new PIN is authorised.
+    pub async fn wrong_pin_guess(&self) -> Answer {
+        match self.authorise_new_pin(Some("999999")).await {
+            Ok(_) => missing(
+                paths::NEW_PIN_AUTHORISE,
+                &KitError::Missing("a refusal".into()),
+            ),
+            Err(answer) => answer,
+        }
+    }
+
+    // ------------------------------------------------------------------ biometrics
+
+    /// Enables biometrics with `pin` (a new biometric key).
+    pub async fn enable_biometrics(&mut self, pin: &str) -> Answer {
+        let key = SigningKey::random(&mut OsRng);
+        let proof = match self.start_proof(pin, &PinPurpose::EnableBiometrics).await {
+            Ok(proof) => proof,
+            Err(answer) => return answer,
+        };
+        let biometric_key = public_key(&key);
+        let message = biometric_key_binding_message(
+            &self.authenticator_id,
+            &proof.attempt_id,
+            &biometric_key,
+        );
+        let body = json!({
+            "pin": proof.wire(&message),
+            "biometric_public_key": B64(biometric_key),
+            "key_binding_signature": B64(sign(&key, &message)),
+        });
+        let answer = self.post(paths::BIOMETRICS_ENABLE, &body).await;
+        if answer.is_success() {
+            self.biometric = Some(key);
+        }
+        answer
+    }
+
+    // ------------------------------------------------------------------ account actions
+
+    /// Requests access to change profile information, proving `pin` (or biometrics).
+    pub async fn request_profile_change(&self, pin: Option<&str>) -> Answer {
+        let message = profile_change_message(&self.authenticator_id);
+        match self
+            .proof_fields(pin, &PinPurpose::ProfileChange, &message)
+            .await
+        {
+            Ok(body) => self.post(paths::APP_PROFILE_CHANGE, &body).await,
+            Err(answer) => answer,
+        }
+    }
+
+    /// Changes the user ID to `new` (canonical form), proving `pin` (or biometrics).
+    pub async fn change_user_id(&self, new: &str, pin: Option<&str>) -> Answer {
+        let message = user_id_change_message(&self.authenticator_id, new);
+        match self
+            .proof_fields(pin, &PinPurpose::ChangeUserId, &message)
+            .await
+        {
+            Ok(mut body) => {
+                body["new_user_id"] = json!(new);
+                self.post(paths::APP_USER_ID, &body).await
+            }
+            Err(answer) => answer,
+        }
+    }
+
+    /// The whole user ID change as the help pages order it: request, an hour, change.
+    pub async fn rename(&self, world: &World, new: &str) -> Answer {
+        let pin = self.pin.clone();
+        let requested = self.request_profile_change(Some(&pin)).await;
+        if !requested.is_success() {
+            return requested;
+        }
+        world.clock().advance(3600);
+        self.change_user_id(new, Some(&pin)).await
+    }
+
+    /// A block from the app that needs a proof, proving `pin` (or biometrics).
+    pub async fn block_with_proof(
+        &self,
+        scope: BlockScope,
+        target: Option<&str>,
+        permanent: bool,
+        pin: Option<&str>,
+    ) -> Answer {
+        let message = block_message(&self.authenticator_id, scope, target, permanent);
+        match self.proof_fields(pin, &PinPurpose::Block, &message).await {
+            Ok(mut body) => {
+                body["scope"] = json!(scope);
+                body["permanent"] = json!(permanent);
+                if let Some(target) = target {
+                    body["authenticator_id"] = json!(target);
+                }
+                self.post(paths::APP_BLOCK, &body).await
+            }
+            Err(answer) => answer,
+        }
+    }
+}
+
+fn ticket(answer: Answer) -> Result<NewPinTicket, Answer> {
+    if answer.is_success() {
+        Ok(answer.ok())
+    } else {
+        Err(answer)
+    }
+}
+
+/// An answer standing for a failure on the phone's side (nothing was sent).
+fn missing(path: &str, error: &KitError) -> Answer {
+    Answer {
+        path: path.to_owned(),
+        status: 0,
+        body: Value::Null,
+        replayed: false,
+        transport_error: Some(error.to_string()),
+    }
+}
+
+/// A refused answer as a kit error.
+fn refusal(answer: &Answer) -> KitError {
+    match answer.clone().into_result::<Value>() {
+        Err(e) => e,
+        Ok(_) => KitError::Missing(format!("a refusal from {}", answer.path)),
+    }
+}

@@ -1,0 +1,345 @@
+//! The reference server for a test world: in-process (a [`TestServer`], restartable on its
+//! data directory, SMS captured, on a [`TestClock`]) or as a child process (a
+//! [`ChildServer`] running the real binary, for SIGKILL and resource-limit tests).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use mitid_core::client::ServerEndpoint;
+use mitid_protocol::clock::{Clock, FakeClock, SystemClock, UnixSeconds};
+use mitid_server::server::ConnectionLimits;
+use mitid_server::{CapturingSender, Policy, RunningServer, ServerConfig};
+
+use crate::error::{KitError, KitResult};
+use crate::outbox::Outbox;
+
+/// The time every test world starts at (2023-11-14 22:13:20 UTC).
+pub const START: UnixSeconds = 1_700_000_000;
+/// Seconds in a minute.
+pub const MINUTE: i64 = 60;
+/// Seconds in an hour.
+pub const HOUR: i64 = 3600;
+/// Seconds in a day.
+pub const DAY: i64 = 24 * HOUR;
+
+/// The clock a world runs on: a fake one the test moves (shared by the server and the
+/// apps), or the system's (benchmarks, child processes).
+#[derive(Debug, Clone)]
+pub enum TestClock {
+    /// Moved only by the test.
+    Fake(FakeClock),
+    /// Real time.
+    System,
+}
+
+impl TestClock {
+    /// A fake clock at `start`.
+    pub fn fake(start: UnixSeconds) -> Self {
+        Self::Fake(FakeClock::new(start))
+    }
+
+    /// Moves a fake clock by `seconds` (a test's mistake on the system clock).
+    pub fn advance(&self, seconds: i64) {
+        match self {
+            Self::Fake(clock) => clock.advance(seconds),
+            Self::System => panic!("the system clock cannot be moved"),
+        }
+    }
+
+    /// Sets a fake clock to `now`.
+    pub fn set(&self, now: UnixSeconds) {
+        match self {
+            Self::Fake(clock) => clock.set(now),
+            Self::System => panic!("the system clock cannot be set"),
+        }
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> UnixSeconds {
+        match self {
+            Self::Fake(clock) => clock.now(),
+            Self::System => SystemClock.now(),
+        }
+    }
+}
+
+/// The rules of a test world: the defaults, except that staff stay logged in while tests
+/// move the clock by days, and that the per-source limit of anonymous requests (every test
+/// request comes from 127.0.0.1 at one fake instant) is out of the way; the limits have
+/// their own tests, which set them.
+pub fn test_policy() -> Policy {
+    Policy {
+        staff_session_ttl: 365 * DAY,
+        anonymous_requests_per_source_per_minute: 100_000,
+        ..Policy::default()
+    }
+}
+
+/// How to start a [`TestServer`].
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// The account rules.
+    pub policy: Policy,
+    /// Connection limits and timeouts.
+    pub connections: ConnectionLimits,
+    /// The clock.
+    pub clock: TestClock,
+    /// The data directory (`None`: a fresh temporary one, removed with the server).
+    pub dir: Option<PathBuf>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            policy: test_policy(),
+            connections: ConnectionLimits::default(),
+            clock: TestClock::fake(START),
+            dir: None,
+        }
+    }
+}
+
+/// Where a server keeps its files.
+#[derive(Debug)]
+pub enum DataDir {
+    /// A temporary directory, removed when dropped.
+    Temporary(tempfile::TempDir),
+    /// The caller's directory, kept.
+    Given(PathBuf),
+}
+
+impl DataDir {
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Temporary(dir) => dir.path(),
+            Self::Given(path) => path,
+        }
+    }
+}
+
+/// The reference server in this process, over HTTPS on 127.0.0.1 (a free port).
+pub struct TestServer {
+    server: Option<RunningServer>,
+    /// The clock the server (and the test's apps) run on.
+    pub clock: TestClock,
+    /// Every SMS and e-mail the server sent.
+    pub outbox: Outbox,
+    dir: DataDir,
+    key_pins: Vec<String>,
+    options: ServerOptions,
+}
+
+impl TestServer {
+    /// Starts a server with `options`. Queued messages are handed to the outbox after each
+    /// request (no periodic jobs).
+    pub async fn start(options: ServerOptions) -> KitResult<Self> {
+        let dir = match &options.dir {
+            Some(path) => DataDir::Given(path.clone()),
+            None => DataDir::Temporary(tempfile::tempdir().map_err(KitError::setup)?),
+        };
+        let sender = Arc::new(CapturingSender::new());
+        let server = launch(dir.path(), &options, &sender).await?;
+        Ok(Self {
+            key_pins: server.app_key_pins(),
+            server: Some(server),
+            clock: options.clock.clone(),
+            outbox: Outbox::new(sender),
+            dir,
+            options,
+        })
+    }
+
+    /// The running server (a test's mistake when it is stopped).
+    pub fn running(&self) -> &RunningServer {
+        match &self.server {
+            Some(server) => server,
+            None => panic!("the test server is stopped"),
+        }
+    }
+
+    /// Whether the server is running (not stopped).
+    pub fn is_running(&self) -> bool {
+        self.server.is_some()
+    }
+
+    /// `https://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        self.running().base_url()
+    }
+
+    /// The current key's pin.
+    pub fn spki_pin(&self) -> String {
+        self.running().spki_pin.clone()
+    }
+
+    /// The pins an app carries: the current key's and the backup key's.
+    pub fn key_pins(&self) -> Vec<String> {
+        self.key_pins.clone()
+    }
+
+    /// Where an app reaches the server.
+    pub fn endpoint(&self) -> ServerEndpoint {
+        ServerEndpoint {
+            base_url: self.base_url(),
+            key_pins: self.key_pins(),
+        }
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Stops the server (connections closed; the data directory stays).
+    pub async fn stop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+    }
+
+    /// Starts the server again on the same data directory (same keys, a new port).
+    pub async fn restart(&mut self) -> KitResult<()> {
+        self.stop().await;
+        let server = launch(self.dir.path(), &self.options, self.outbox.sender()).await?;
+        if server.app_key_pins() != self.key_pins {
+            return Err(KitError::setup("the keys did not survive the restart"));
+        }
+        self.server = Some(server);
+        Ok(())
+    }
+
+    /// Stops the server and hands over its data directory (to run it elsewhere).
+    pub async fn into_data_dir(mut self) -> DataDir {
+        self.stop().await;
+        self.dir
+    }
+
+    /// Whether the database is intact (`PRAGMA integrity_check`).
+    pub async fn integrity_ok(&self) -> KitResult<bool> {
+        self.running()
+            .integrity_check()
+            .await
+            .map_err(KitError::setup)
+    }
+
+    /// Every byte of the server's database files (main file and WAL).
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for name in ["mitid.sqlite", "mitid.sqlite-wal"] {
+            if let Ok(bytes) = std::fs::read(self.data_dir().join(name)) {
+                out.extend(bytes);
+            }
+        }
+        out
+    }
+}
+
+async fn launch(
+    dir: &Path,
+    options: &ServerOptions,
+    sender: &Arc<CapturingSender>,
+) -> KitResult<RunningServer> {
+    let mut config = ServerConfig::new(dir);
+    config.listen = ([127, 0, 0, 1], 0).into();
+    config.policy = options.policy.clone();
+    config.connections = options.connections;
+    config.clock = Arc::new(options.clock.clone());
+    config.sender = sender.clone();
+    config.job_interval = None;
+    RunningServer::start(config).await.map_err(KitError::setup)
+}
+
+/// The real server binary running as a child process, killed when dropped.
+pub struct ChildServer {
+    child: Child,
+    /// `https://127.0.0.1:<port>`.
+    pub base_url: String,
+    /// The key pin it printed.
+    pub spki_pin: String,
+}
+
+impl ChildServer {
+    /// `binary --data-dir dir serve --listen 127.0.0.1:0`, for [`ChildServer::spawn`] (a
+    /// wrapper such as `prlimit` can run it instead: see [`ChildServer::wrapped_command`]).
+    pub fn command(binary: &Path, dir: &Path) -> Command {
+        let mut command = Command::new(binary);
+        add_serve_args(&mut command, dir);
+        command
+    }
+
+    /// `wrapper wrapper_args… binary --data-dir dir serve --listen 127.0.0.1:0`.
+    pub fn wrapped_command(
+        wrapper: &str,
+        wrapper_args: &[&str],
+        binary: &Path,
+        dir: &Path,
+    ) -> Command {
+        let mut command = Command::new(wrapper);
+        command.args(wrapper_args).arg(binary);
+        add_serve_args(&mut command, dir);
+        command
+    }
+
+    /// Runs `command` and waits until the server says where it listens.
+    pub fn spawn(mut command: Command) -> KitResult<Self> {
+        let mut child = command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(KitError::setup)?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| KitError::setup("no stdout"))?;
+        let mut lines = BufReader::new(stdout).lines();
+        let mut spki_pin = String::new();
+        let base_url = loop {
+            let line = match lines.next() {
+                Some(Ok(line)) => line,
+                _ => return Err(KitError::setup("the server exited before listening")),
+            };
+            // The first pin printed is the current key's (the backup key's follows).
+            if let Some(pin) = line.split("pin: ").nth(1).filter(|_| spki_pin.is_empty()) {
+                spki_pin = pin.trim().to_owned();
+            }
+            if let Some(url) = line.strip_prefix("listening on ") {
+                break url.to_owned();
+            }
+        };
+        // Keep draining stdout so that the process never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Ok(Self {
+            child,
+            base_url,
+            spki_pin,
+        })
+    }
+
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, and wait for the process to go.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn add_serve_args(command: &mut Command, dir: &Path) {
+    command
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+}

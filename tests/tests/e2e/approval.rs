@@ -1,0 +1,355 @@
+//! Approving logins (docs/flows.md §3) against the real server: channel binding by code and
+//! by QR, PIN, swipe and rejection, wrong codes, the long poll (woken, empty, cancelled),
+//! expiry with the shared fake clock, and one pending login at a time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use crate::prelude::*;
+use mitid_core::error::MitidError;
+use mitid_core::flows::{ApprovalFactor, ApprovalOutcome, ApprovalStep};
+use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
+
+#[tokio::test]
+async fn a_login_is_approved_with_the_code_typed_and_the_pin() {
+    let h = World::start().await.unwrap();
+    let p = h.person("approve").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    let rp = h.relying_party("Skattestyrelsen").await.unwrap();
+
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    assert_eq!(flow.poll(0).await.unwrap(), ApprovalStep::NoRequest);
+
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    let ApprovalStep::EnterChannelBinding { request } = flow.poll(5).await.unwrap() else {
+        panic!("no request")
+    };
+    assert_eq!(request.transaction_id, login.transaction_id);
+    assert_eq!(request.service_provider, "Skattestyrelsen");
+    assert_eq!(request.reference_header, "Log på");
+    assert_eq!(request.reference_body, "Log på Skattestyrelsen");
+    assert_eq!(request.channel_binding, ChannelBindingKind::Code);
+    assert!(!request.swipe_allowed);
+
+    // Malformed codes are refused here; QR is not what this login uses.
+    assert_eq!(
+        flow.enter_code("12a4".into()).await.unwrap_err(),
+        MitidError::ChannelCodeMalformed
+    );
+    assert_eq!(
+        flow.scan_qr("mitid-qr:v1:x:1:AAAAAAAAAAAAAAAAAAAAAA".into())
+            .await
+            .unwrap_err(),
+        MitidError::InvalidStep
+    );
+    let code = login.code.clone().unwrap();
+    let ApprovalStep::ChooseFactor { factors, .. } = flow.enter_code(code).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        factors,
+        vec![ApprovalFactor::Pin],
+        "no swipe at substantial, no biometrics"
+    );
+    assert_eq!(
+        flow.approve_with_swipe().await.unwrap_err(),
+        MitidError::InvalidStep
+    );
+    assert_eq!(
+        flow.approve_with_pin(PIN.into()).await.unwrap(),
+        ApprovalStep::Done {
+            outcome: ApprovalOutcome::Approved
+        }
+    );
+    let result = h.login_result(&rp, &login.transaction_id).await.unwrap();
+    assert_eq!(result.status, TransactionStatus::Approved);
+    assert_eq!(result.factor, Some(Factor::Pin));
+    assert_eq!(result.user_id.as_deref(), Some(p.user_id.as_str()));
+    assert!(result.subject.is_some());
+}
+
+#[tokio::test]
+async fn a_wrong_code_goes_back_to_the_code_and_three_end_the_login() {
+    let h = World::start().await.unwrap();
+    let p = h.person("binding").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    let rp = h.relying_party("Borger.dk").await.unwrap();
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    let code = login.code.clone().unwrap();
+    let wrong = if code == "0000" { "1111" } else { "0000" };
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    flow.poll(5).await.unwrap();
+    flow.enter_code(wrong.into()).await.unwrap();
+    let error = flow.approve_with_pin(PIN.into()).await.unwrap_err();
+    assert_eq!(
+        error,
+        MitidError::ChannelBindingMismatch { remaining: Some(2) }
+    );
+    assert!(matches!(
+        flow.step(),
+        ApprovalStep::EnterChannelBinding { .. }
+    ));
+    // The right code now works (the challenge was renewed behind the scenes).
+    flow.enter_code(code).await.unwrap();
+    assert_eq!(
+        flow.approve_with_pin(PIN.into()).await.unwrap(),
+        ApprovalStep::Done {
+            outcome: ApprovalOutcome::Approved
+        }
+    );
+
+    // Three wrong codes end the login. (Swiped here: with the PIN factor each refused
+    // answer also uses up the PIN attempt sent with it, see the report.)
+    let login = h
+        .start_login(&rp, &p.user_id, ChannelBindingKind::Code, Assurance::Low)
+        .await
+        .unwrap();
+    let wrong = if login.code.as_deref() == Some("0000") {
+        "1111"
+    } else {
+        "0000"
+    };
+    flow.poll(5).await.unwrap();
+    for remaining in [2, 1, 0] {
+        flow.enter_code(wrong.into()).await.unwrap();
+        assert_eq!(
+            flow.approve_with_swipe().await.unwrap_err(),
+            MitidError::ChannelBindingMismatch {
+                remaining: Some(remaining)
+            }
+        );
+    }
+    assert_eq!(flow.step(), ApprovalStep::Ended);
+    let result = h.login_result(&rp, &login.transaction_id).await.unwrap();
+    assert_eq!(result.status, TransactionStatus::Failed);
+}
+
+#[tokio::test]
+async fn a_qr_login_is_approved_by_scanning_and_a_foreign_qr_is_refused() {
+    let h = World::start().await.unwrap();
+    let p = h.person("qr").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    let rp = h.relying_party("Netbank").await.unwrap();
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Qr,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    let ApprovalStep::EnterChannelBinding { request } = flow.poll(5).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(request.channel_binding, ChannelBindingKind::Qr);
+    assert_eq!(
+        flow.enter_code("1234".into()).await.unwrap_err(),
+        MitidError::InvalidStep
+    );
+    assert_eq!(
+        flow.scan_qr("https://evil.example/".into())
+            .await
+            .unwrap_err(),
+        MitidError::ChannelQrMalformed
+    );
+    let foreign = "mitid-qr:v1:tx-other:850000000:AAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(
+        flow.scan_qr(foreign.into()).await.unwrap_err(),
+        MitidError::ChannelQrMalformed
+    );
+    // The token rotates every 2 seconds; the one shown now is scanned.
+    h.clock().advance(3);
+    let token = h.qr_token(&rp, &login.transaction_id).await.unwrap();
+    flow.scan_qr(token).await.unwrap();
+    assert_eq!(
+        flow.approve_with_pin(PIN.into()).await.unwrap(),
+        ApprovalStep::Done {
+            outcome: ApprovalOutcome::Approved
+        }
+    );
+    assert_eq!(
+        h.login_result(&rp, &login.transaction_id)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Approved
+    );
+}
+
+#[tokio::test]
+async fn swipe_where_low_assurance_is_enough_and_reject_before_the_code() {
+    let h = World::start().await.unwrap();
+    let p = h.person("swipe").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    let rp = h.relying_party("Bibliotek").await.unwrap();
+
+    let login = h
+        .start_login(&rp, &p.user_id, ChannelBindingKind::Code, Assurance::Low)
+        .await
+        .unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    let ApprovalStep::EnterChannelBinding { request } = flow.poll(5).await.unwrap() else {
+        panic!()
+    };
+    assert!(request.swipe_allowed);
+    let ApprovalStep::ChooseFactor { factors, .. } =
+        flow.enter_code(login.code.clone().unwrap()).await.unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(factors, vec![ApprovalFactor::Swipe, ApprovalFactor::Pin]);
+    flow.approve_with_swipe().await.unwrap();
+    let result = h.login_result(&rp, &login.transaction_id).await.unwrap();
+    assert_eq!(result.factor, Some(Factor::Swipe));
+
+    // Rejecting needs no code.
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    flow.poll(5).await.unwrap();
+    assert_eq!(
+        flow.reject().await.unwrap(),
+        ApprovalStep::Done {
+            outcome: ApprovalOutcome::Rejected
+        }
+    );
+    assert_eq!(
+        h.login_result(&rp, &login.transaction_id)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Rejected
+    );
+}
+
+#[tokio::test]
+async fn the_long_poll_wakes_on_a_new_login_and_can_be_cancelled() {
+    let h = World::start().await.unwrap();
+    let p = h.person("poll").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    let rp = h.relying_party("Sundhed").await.unwrap();
+    let flow = Arc::new(app.approval_flow(&user.local_id).unwrap());
+
+    // A poll that is cancelled returns at once, idle.
+    let waiting = Arc::clone(&flow);
+    let poll = tokio::spawn(async move { waiting.poll(30).await });
+    while flow.step() != ApprovalStep::Waiting {
+        tokio::task::yield_now().await;
+    }
+    flow.cancel();
+    assert_eq!(poll.await.unwrap().unwrap_err(), MitidError::Cancelled);
+    assert_eq!(flow.step(), ApprovalStep::Idle);
+
+    // A waiting poll is woken by a new login (no 30-second wait).
+    let waiting = Arc::clone(&flow);
+    let poll = tokio::spawn(async move { waiting.poll(30).await });
+    while flow.step() != ApprovalStep::Waiting {
+        tokio::task::yield_now().await;
+    }
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    let step = tokio::time::timeout(std::time::Duration::from_secs(20), poll)
+        .await
+        .expect("the poll was woken")
+        .unwrap()
+        .unwrap();
+    let ApprovalStep::EnterChannelBinding { request } = step else {
+        panic!("{step:?}")
+    };
+    assert_eq!(request.transaction_id, login.transaction_id);
+
+    // One pending login at a time.
+    let second = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(second.code(), Some("login_already_pending"));
+}
+
+#[tokio::test]
+async fn a_login_answered_after_five_minutes_has_expired() {
+    let h = World::start().await.unwrap();
+    let p = h.person("late").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    let rp = h.relying_party("Kommune").await.unwrap();
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    flow.poll(5).await.unwrap();
+    flow.enter_code(login.code.clone().unwrap()).await.unwrap();
+    h.clock().advance(5 * MINUTE + 1);
+    let error = flow.approve_with_pin(PIN.into()).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            MitidError::TransactionExpired | MitidError::TransactionNotPending
+        ),
+        "{error:?}"
+    );
+    assert_eq!(flow.step(), ApprovalStep::Ended);
+    assert_eq!(
+        h.login_result(&rp, &login.transaction_id)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Expired
+    );
+    // The next poll finds nothing.
+    assert_eq!(flow.poll(0).await.unwrap(), ApprovalStep::NoRequest);
+}

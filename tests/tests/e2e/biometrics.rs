@@ -1,0 +1,228 @@
+//! Biometrics (docs/flows.md §6) against the real server, with the software key store's
+//! simulated sensor: enable with the PIN, approve, a cancelled prompt, five failures that
+//! require the PIN, an enrolment change that switches them off (re-enabled with the PIN),
+//! and disabling.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::prelude::*;
+use mitid_core::app::App;
+use mitid_core::error::MitidError;
+use mitid_core::flows::{ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalStep};
+use mitid_core::keystore::{BiometricResult, SecureKeyStore};
+use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor};
+
+/// Starts a login and brings `flow` to the factor choice; returns the offered factors.
+async fn to_factors(h: &World, rp: &str, p: &Person, flow: &ApprovalFlow) -> Vec<ApprovalFactor> {
+    h.clock().advance(5 * MINUTE + 1); // any earlier login has expired
+    let login = h
+        .start_login(
+            rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    flow.poll(5).await.unwrap();
+    match flow.enter_code(login.code.unwrap()).await.unwrap() {
+        ApprovalStep::ChooseFactor { factors, .. } => factors,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn server_says_biometrics(h: &World, app: &App, local_id: &str, p: &Person) -> bool {
+    app.status(local_id).await.unwrap();
+    let user = app
+        .users()
+        .unwrap()
+        .into_iter()
+        .find(|u| u.local_id == local_id)
+        .unwrap();
+    h.registry_view(p)
+        .await
+        .unwrap()
+        .authenticators
+        .iter()
+        .find(|a| a.authenticator_id == user.authenticator_id)
+        .unwrap()
+        .biometrics_enabled
+}
+
+#[tokio::test]
+async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
+    let h = World::start().await.unwrap();
+    let p = h.person("bio").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    assert_eq!(
+        app.disable_biometrics(&user.local_id).await.unwrap_err(),
+        MitidError::BiometricsNotOn
+    );
+    assert_eq!(
+        app.enable_biometrics(&user.local_id, WRONG_PIN.into())
+            .await
+            .unwrap_err(),
+        MitidError::WrongPin { remaining: 2 }
+    );
+    app.enable_biometrics(&user.local_id, PIN.into())
+        .await
+        .unwrap();
+    assert!(server_says_biometrics(&h, &app, &user.local_id, &p).await);
+
+    let rp = h.relying_party("Digital Post").await.unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    let factors = to_factors(&h, &rp, &p, &flow).await;
+    assert_eq!(
+        factors,
+        vec![ApprovalFactor::Biometrics, ApprovalFactor::Pin]
+    );
+    let ApprovalStep::Done { outcome } = flow.approve_with_biometrics().await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(outcome, ApprovalOutcome::Approved);
+
+    // Disabling switches them off here and at the server.
+    app.disable_biometrics(&user.local_id).await.unwrap();
+    assert!(!server_says_biometrics(&h, &app, &user.local_id, &p).await);
+    let alias = format!("mitid.{}.biometric", user.local_id);
+    assert!(!phone.keys.key_exists(&alias).unwrap());
+    assert_eq!(
+        to_factors(&h, &rp, &p, &flow).await,
+        vec![ApprovalFactor::Pin]
+    );
+}
+
+#[tokio::test]
+async fn a_cancel_is_not_a_failure_and_five_failures_require_the_pin() {
+    let h = World::start().await.unwrap();
+    let p = h.person("fails").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    app.enable_biometrics(&user.local_id, PIN.into())
+        .await
+        .unwrap();
+    let rp = h.relying_party("Apotek").await.unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    to_factors(&h, &rp, &p, &flow).await;
+
+    phone.sensor().set_next_result(BiometricResult::Cancelled);
+    assert_eq!(
+        flow.approve_with_biometrics().await.unwrap_err(),
+        MitidError::BiometricsCancelled
+    );
+    assert_eq!(app.biometric_failures(&user.local_id).unwrap(), 0);
+    for remaining in [4, 3, 2, 1] {
+        phone.sensor().set_next_result(BiometricResult::Failed);
+        assert_eq!(
+            flow.approve_with_biometrics().await.unwrap_err(),
+            MitidError::BiometricsFailed { remaining }
+        );
+        assert!(
+            matches!(flow.step(), ApprovalStep::ChooseFactor { ref factors, .. } if factors.contains(&ApprovalFactor::Biometrics))
+        );
+    }
+    phone.sensor().set_next_result(BiometricResult::Failed);
+    assert_eq!(
+        flow.approve_with_biometrics().await.unwrap_err(),
+        MitidError::BiometricsPinRequired
+    );
+    let ApprovalStep::ChooseFactor { factors, .. } = flow.step() else {
+        panic!()
+    };
+    assert_eq!(
+        factors,
+        vec![ApprovalFactor::Pin],
+        "the PIN is required now"
+    );
+    assert_eq!(app.biometric_failures(&user.local_id).unwrap(), 5);
+
+    // The failures are remembered across a restart.
+    drop(flow);
+    drop(app);
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    assert_eq!(app.biometric_failures(&user.local_id).unwrap(), 5);
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    // The PIN approves and ends the run of failures.
+    let factors = to_factors(&h, &rp, &p, &flow).await;
+    assert_eq!(factors, vec![ApprovalFactor::Pin]);
+    flow.approve_with_pin(PIN.into()).await.unwrap();
+    assert_eq!(app.biometric_failures(&user.local_id).unwrap(), 0);
+    assert_eq!(
+        to_factors(&h, &rp, &p, &flow).await,
+        vec![ApprovalFactor::Biometrics, ApprovalFactor::Pin]
+    );
+}
+
+#[tokio::test]
+async fn an_enrolment_change_switches_biometrics_off_until_re_enabled_with_the_pin() {
+    let h = World::start().await.unwrap();
+    let p = h.person("enrol").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    app.enable_biometrics(&user.local_id, PIN.into())
+        .await
+        .unwrap();
+    let rp = h.relying_party("Hospital").await.unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    to_factors(&h, &rp, &p, &flow).await;
+
+    // The citizen adds a fingerprint: the platform invalidates the biometric key.
+    phone.sensor().change_enrollment().unwrap();
+    assert_eq!(
+        flow.approve_with_biometrics().await.unwrap_err(),
+        MitidError::BiometricsInvalidated
+    );
+    let ApprovalStep::ChooseFactor { factors, .. } = flow.step() else {
+        panic!()
+    };
+    assert_eq!(factors, vec![ApprovalFactor::Pin]);
+    assert!(!app.users().unwrap()[0].biometrics_enabled);
+    assert!(!server_says_biometrics(&h, &app, &user.local_id, &p).await);
+    let alias = format!("mitid.{}.biometric", user.local_id);
+    assert!(!phone.keys.key_exists(&alias).unwrap());
+    flow.approve_with_pin(PIN.into()).await.unwrap();
+
+    // Re-enabled with the PIN, they work again.
+    app.enable_biometrics(&user.local_id, PIN.into())
+        .await
+        .unwrap();
+    to_factors(&h, &rp, &p, &flow).await;
+    flow.approve_with_biometrics().await.unwrap();
+
+    // The shells' start-up check reports a change: every user's biometrics go.
+    let cleared = app.biometric_enrollment_changed().await.unwrap();
+    assert_eq!(cleared, vec![user.local_id.clone()]);
+    assert!(!server_says_biometrics(&h, &app, &user.local_id, &p).await);
+}
+
+#[tokio::test]
+async fn the_factor_is_what_the_relying_party_sees() {
+    let h = World::start().await.unwrap();
+    let p = h.person("factor").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    app.enable_biometrics(&user.local_id, PIN.into())
+        .await
+        .unwrap();
+    let rp = h.relying_party("Kreditkort").await.unwrap();
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    flow.poll(5).await.unwrap();
+    flow.enter_code(login.code.unwrap()).await.unwrap();
+    flow.approve_with_biometrics().await.unwrap();
+    let result = h.login_result(&rp, &login.transaction_id).await.unwrap();
+    assert_eq!(result.factor, Some(Factor::Biometrics));
+}

@@ -1,0 +1,309 @@
+//! Changing the PIN (help page 003, method 2; docs/flows.md §4) against the real server:
+//! with the current PIN or with biometrics, a wrong current PIN (refused when it is entered),
+//! an authorisation that lapsed while the new PIN was typed, and the crash rules — the
+//! old PIN works until the server confirmed the new one, a lost confirmation is resumed with
+//! the same request after a restart.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::prelude::*;
+use mitid_core::app::App;
+use mitid_core::error::MitidError;
+use mitid_core::flows::{ApprovalOutcome, ApprovalStep, NewPinStart, NewPinStep};
+use mitid_core::pin::PinRejection;
+use mitid_protocol::wire::paths;
+use mitid_protocol::wire::{Assurance, ChannelBindingKind};
+
+/// Approves one login with `pin`; returns the outcome or the error.
+async fn approve(
+    h: &World,
+    app: &App,
+    p: &Person,
+    local_id: &str,
+    pin: &str,
+) -> Result<ApprovalStep, MitidError> {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let rp = h
+        .relying_party(&format!("Relying party {n}"))
+        .await
+        .unwrap();
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    let flow = app.approval_flow(local_id).unwrap();
+    flow.poll(5).await.unwrap();
+    flow.enter_code(login.code.unwrap()).await.unwrap();
+    let result = flow.approve_with_pin(pin.into()).await;
+    if result.is_err() {
+        // Let the unanswered login expire so the next one can start.
+        h.clock().advance(5 * MINUTE + 1);
+    }
+    result
+}
+
+const APPROVED: ApprovalStep = ApprovalStep::Done {
+    outcome: ApprovalOutcome::Approved,
+};
+
+#[tokio::test]
+async fn the_pin_is_changed_with_the_current_pin() {
+    let h = World::start().await.unwrap();
+    let p = h.person("change").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+
+    let flow = app
+        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
+        .unwrap();
+    assert_eq!(
+        flow.step(),
+        NewPinStep::EnterCurrentPin {
+            biometrics_offered: false
+        }
+    );
+    assert_eq!(
+        flow.use_biometrics().await.unwrap_err(),
+        MitidError::InvalidStep
+    );
+    // A wrong current PIN is found out when it is entered, before a new PIN is chosen.
+    assert_eq!(
+        flow.submit_current_pin(WRONG_PIN.into()).await.unwrap_err(),
+        MitidError::WrongPin { remaining: 2 }
+    );
+    assert_eq!(
+        flow.step(),
+        NewPinStep::EnterCurrentPin {
+            biometrics_offered: false
+        }
+    );
+    assert_eq!(
+        flow.submit_current_pin(PIN.into()).await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+    assert_eq!(
+        flow.submit_new_pin(PIN.into()).await.unwrap_err(),
+        MitidError::PinRejected {
+            reason: PinRejection::SameAsCurrent
+        }
+    );
+    flow.submit_new_pin(PIN2.into()).await.unwrap();
+    assert_eq!(
+        flow.submit_repeat_pin(PIN2.into()).await.unwrap(),
+        NewPinStep::ChooseBiometrics {
+            currently_enabled: false
+        }
+    );
+    assert_eq!(
+        flow.choose_biometrics(false).await.unwrap(),
+        NewPinStep::Done
+    );
+
+    assert!(matches!(
+        approve(&h, &app, &p, &user.local_id, PIN)
+            .await
+            .unwrap_err(),
+        MitidError::WrongPin { .. }
+    ));
+    assert_eq!(
+        approve(&h, &app, &p, &user.local_id, PIN2).await.unwrap(),
+        APPROVED
+    );
+}
+
+#[tokio::test]
+async fn the_pin_is_changed_with_biometrics_and_biometrics_stay_on() {
+    let h = World::start().await.unwrap();
+    let p = h.person("biochange").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    app.enable_biometrics(&user.local_id, PIN.into())
+        .await
+        .unwrap();
+
+    let flow = app
+        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
+        .unwrap();
+    assert_eq!(
+        flow.step(),
+        NewPinStep::EnterCurrentPin {
+            biometrics_offered: true
+        }
+    );
+    let prompts = phone.sensor().prompts_shown();
+    assert_eq!(
+        flow.use_biometrics().await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+    assert_eq!(
+        phone.sensor().prompts_shown(),
+        prompts + 1,
+        "one biometric prompt, when biometrics are chosen"
+    );
+    flow.submit_new_pin(PIN3.into()).await.unwrap();
+    assert_eq!(
+        flow.submit_repeat_pin(PIN3.into()).await.unwrap(),
+        NewPinStep::ChooseBiometrics {
+            currently_enabled: true
+        }
+    );
+    assert_eq!(phone.sensor().prompts_shown(), prompts + 1);
+    assert_eq!(
+        flow.choose_biometrics(true).await.unwrap(),
+        NewPinStep::Done
+    );
+    assert!(app.users().unwrap()[0].biometrics_enabled);
+    assert_eq!(
+        approve(&h, &app, &p, &user.local_id, PIN3).await.unwrap(),
+        APPROVED
+    );
+}
+
+#[tokio::test]
+async fn the_old_pin_works_until_the_server_confirmed_and_a_lost_confirmation_resumes() {
+    let h = World::start().await.unwrap();
+    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let p = h.person("switch").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+
+    // The finish never arrives: the old PIN keeps working.
+    let flow = app
+        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
+        .unwrap();
+    flow.submit_current_pin(PIN.into()).await.unwrap();
+    flow.submit_new_pin(PIN2.into()).await.unwrap();
+    proxy.cut(paths::NEW_PIN_FINISH);
+    assert_eq!(
+        flow.submit_repeat_pin(PIN2.into()).await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    assert_eq!(flow.step(), NewPinStep::Interrupted);
+    assert_eq!(app.home().unwrap().pending_recoveries, 1);
+    drop(flow);
+    assert_eq!(
+        approve(&h, &app, &p, &user.local_id, PIN).await.unwrap(),
+        APPROVED
+    );
+
+    // The app is killed; at the next start the same finish is sent and the switch completes.
+    drop(app);
+    proxy.heal(paths::NEW_PIN_FINISH);
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    let report = app.resume_interrupted().await.unwrap();
+    assert_eq!(report.pin_switches_resolved, 1);
+    assert_eq!(app.home().unwrap().pending_recoveries, 0);
+    assert_eq!(
+        approve(&h, &app, &p, &user.local_id, PIN2).await.unwrap(),
+        APPROVED
+    );
+
+    // Now the finish is applied but its answer is lost, and the retries are cut off: the
+    // server already has the new PIN, and the app finds out at the next start.
+    let flow = app
+        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
+        .unwrap();
+    flow.submit_current_pin(PIN2.into()).await.unwrap();
+    flow.submit_new_pin(PIN3.into()).await.unwrap();
+    proxy.drop_response_once(paths::NEW_PIN_FINISH);
+    proxy.cut(paths::NEW_PIN_FINISH);
+    assert_eq!(
+        flow.submit_repeat_pin(PIN3.into()).await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    drop(flow);
+    drop(app);
+    proxy.heal(paths::NEW_PIN_FINISH);
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    app.refresh().await.unwrap();
+    let seen = proxy.seen(paths::NEW_PIN_FINISH);
+    assert!(seen.last().unwrap().replayed, "{seen:?}");
+    assert_eq!(
+        approve(&h, &app, &p, &user.local_id, PIN3).await.unwrap(),
+        APPROVED
+    );
+}
+
+#[tokio::test]
+async fn an_interrupted_change_is_finished_by_retry() {
+    let h = World::start().await.unwrap();
+    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let p = h.person("retrychange").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    let flow = app
+        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
+        .unwrap();
+    flow.submit_current_pin(PIN.into()).await.unwrap();
+    flow.submit_new_pin(PIN2.into()).await.unwrap();
+    proxy.cut(paths::NEW_PIN_FINISH);
+    flow.submit_repeat_pin(PIN2.into()).await.unwrap_err();
+    proxy.heal(paths::NEW_PIN_FINISH);
+    assert_eq!(
+        flow.retry().await.unwrap(),
+        NewPinStep::ChooseBiometrics {
+            currently_enabled: false
+        }
+    );
+    flow.choose_biometrics(false).await.unwrap();
+    assert_eq!(
+        approve(&h, &app, &p, &user.local_id, PIN2).await.unwrap(),
+        APPROVED
+    );
+}
+
+#[tokio::test]
+async fn a_lapsed_authorisation_asks_for_the_current_pin_again_and_keeps_the_new_one() {
+    let h = World::start().await.unwrap();
+    let p = h.person("lapsed").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    let flow = app
+        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
+        .unwrap();
+    flow.submit_current_pin(PIN.into()).await.unwrap();
+    flow.submit_new_pin(PIN2.into()).await.unwrap();
+    // The citizen waits longer than the authorisation lives (5 minutes).
+    h.clock().advance(5 * MINUTE + 1);
+    assert_eq!(
+        flow.submit_repeat_pin(PIN2.into()).await.unwrap_err(),
+        MitidError::CodeExpired
+    );
+    assert_eq!(
+        flow.step(),
+        NewPinStep::EnterCurrentPin {
+            biometrics_offered: false
+        }
+    );
+    // Authorised again, the new PIN already chosen is registered at once.
+    assert_eq!(
+        flow.submit_current_pin(PIN.into()).await.unwrap(),
+        NewPinStep::ChooseBiometrics {
+            currently_enabled: false
+        }
+    );
+    flow.choose_biometrics(false).await.unwrap();
+    assert_eq!(
+        approve(&h, &app, &p, &user.local_id, PIN2).await.unwrap(),
+        APPROVED
+    );
+}

@@ -1,0 +1,241 @@
+//! Network faults and crashes (docs/flows.md, crash/resume rules) against the real server
+//! behind a proxy the test controls: answers dropped after the server acted (the retry with
+//! the same idempotency key gets the stored answer: exactly one effect), the server stopped
+//! in the middle of an activation (no user until the server confirmed; the app resumes
+//! after a restart on the same data), and the app killed while an answer was lost.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::prelude::*;
+use mitid_core::error::MitidError;
+use mitid_core::flows::{ActivationStep, ApprovalOutcome, ApprovalStep};
+use mitid_protocol::wire::paths;
+use mitid_protocol::wire::{Assurance, AuthenticatorKind, ChannelBindingKind, TransactionStatus};
+
+async fn app_count(h: &World, p: &Person) -> usize {
+    h.registry_view(p)
+        .await
+        .unwrap()
+        .authenticators
+        .iter()
+        .filter(|a| a.kind == AuthenticatorKind::App)
+        .count()
+}
+
+#[tokio::test]
+async fn a_lost_answer_to_the_creating_request_is_retried_with_one_effect() {
+    let h = World::start().await.unwrap();
+    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let p = h.person("dropped").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    proxy.drop_response_once(paths::ACTIVATION_FINISH);
+    let user = activate(&h, &app, &p, PIN).await;
+    let seen = proxy.seen(paths::ACTIVATION_FINISH);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen[0].dropped && seen[0].status == Some(200));
+    assert!(seen[1].replayed, "the retry got the stored answer");
+    assert_eq!(app_count(&h, &p).await, 1, "exactly one app was created");
+    assert_eq!(app.users().unwrap().len(), 1);
+
+    // An approval whose answer is lost is approved once.
+    let rp = h.relying_party("Forsikring").await.unwrap();
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    flow.poll(5).await.unwrap();
+    flow.enter_code(login.code.unwrap()).await.unwrap();
+    proxy.drop_response_once(paths::APPROVALS_ANSWER);
+    assert_eq!(
+        flow.approve_with_pin(PIN.into()).await.unwrap(),
+        ApprovalStep::Done {
+            outcome: ApprovalOutcome::Approved
+        }
+    );
+    let seen = proxy.seen(paths::APPROVALS_ANSWER);
+    assert_eq!(seen.len(), 2);
+    assert!(seen[0].dropped && seen[1].replayed);
+    assert_eq!(
+        h.login_result(&rp, &login.transaction_id)
+            .await
+            .unwrap()
+            .status,
+        TransactionStatus::Approved
+    );
+}
+
+#[tokio::test]
+async fn the_server_stopped_in_the_middle_of_an_activation_leaves_no_half_user_and_it_resumes() {
+    let mut h = World::start().await.unwrap();
+    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let p = h.person("stopped").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    let flow = activate_until_pin(&h, &app, &p, PIN).await;
+    // The finish never reaches the server, then the server goes down altogether.
+    proxy.cut(paths::ACTIVATION_FINISH);
+    assert_eq!(
+        flow.submit_repeat_pin(PIN.into()).await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    assert_eq!(flow.step(), ActivationStep::Interrupted);
+    h.server.stop().await;
+    proxy.heal(paths::ACTIVATION_FINISH);
+    assert_eq!(
+        flow.retry().await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    assert_eq!(flow.step(), ActivationStep::Interrupted);
+    // No user exists while the server has not confirmed; the work is pending.
+    assert!(app.users().unwrap().is_empty());
+    assert_eq!(app.home().unwrap().pending_recoveries, 1);
+
+    // The app is killed; the server comes back on the same data; the app starts again.
+    drop(flow);
+    drop(app);
+    h.restart().await.unwrap();
+    assert!(h.server.integrity_ok().await.unwrap());
+    proxy.set_upstream(&h.endpoint());
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    let home = app.refresh().await.unwrap();
+    assert_eq!(home.users.len(), 1, "the activation was completed");
+    assert_eq!(home.pending_recoveries, 0);
+    assert_eq!(home.users[0].user.user_id, p.user_id);
+    assert_eq!(app_count(&h, &p).await, 1);
+
+    // And it works.
+    let rp = h.relying_party("Pension").await.unwrap();
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    let flow = app.approval_flow(&home.users[0].user.local_id).unwrap();
+    flow.poll(5).await.unwrap();
+    flow.enter_code(login.code.unwrap()).await.unwrap();
+    flow.approve_with_pin(PIN.into()).await.unwrap();
+}
+
+#[tokio::test]
+async fn an_app_killed_after_its_answer_was_lost_completes_with_the_stored_answer() {
+    let h = World::start().await.unwrap();
+    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let p = h.person("killed").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    let flow = activate_until_pin(&h, &app, &p, PIN).await;
+    // The server creates the app, the answer is lost, and every retry is cut off.
+    proxy.drop_response_once(paths::ACTIVATION_FINISH);
+    proxy.cut(paths::ACTIVATION_FINISH);
+    assert_eq!(
+        flow.submit_repeat_pin(PIN.into()).await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    assert_eq!(app_count(&h, &p).await, 1, "the server did create it");
+    assert!(
+        app.users().unwrap().is_empty(),
+        "but the app does not know yet"
+    );
+    drop(flow);
+    drop(app);
+
+    proxy.heal(paths::ACTIVATION_FINISH);
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    let report = app.resume_interrupted().await.unwrap();
+    assert_eq!(report.activations_completed, 1);
+    assert!(
+        proxy
+            .seen(paths::ACTIVATION_FINISH)
+            .last()
+            .unwrap()
+            .replayed
+    );
+    assert_eq!(app.users().unwrap().len(), 1);
+    assert_eq!(app_count(&h, &p).await, 1, "still exactly one app");
+}
+
+#[tokio::test]
+async fn an_activation_that_never_reached_the_server_is_cleaned_up_after_a_crash() {
+    let h = World::start().await.unwrap();
+    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let p = h.person("never").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    let flow = activate_until_pin(&h, &app, &p, PIN).await;
+    proxy.cut(paths::ACTIVATION_REGISTER);
+    assert_eq!(
+        flow.submit_repeat_pin(PIN.into()).await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    drop(flow);
+    drop(app);
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    let report = app.resume_interrupted().await.unwrap();
+    assert_eq!(report.activations_abandoned, 1);
+    assert!(app.users().unwrap().is_empty());
+    assert_eq!(app.home().unwrap().pending_recoveries, 0);
+    assert_eq!(app_count(&h, &p).await, 0);
+}
+
+#[tokio::test]
+async fn an_approval_cut_off_can_simply_be_tried_again() {
+    let h = World::start().await.unwrap();
+    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let p = h.person("retry").await.unwrap();
+    let phone = AppPhone::new().unwrap();
+    let app = phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap();
+    let user = activate(&h, &app, &p, PIN).await;
+    let rp = h.relying_party("Energi").await.unwrap();
+    let login = h
+        .start_login(
+            &rp,
+            &p.user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+        .unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    flow.poll(5).await.unwrap();
+    flow.enter_code(login.code.unwrap()).await.unwrap();
+    proxy.cut(paths::APPROVALS_ANSWER);
+    assert_eq!(
+        flow.approve_with_pin(PIN.into()).await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    assert!(matches!(flow.step(), ApprovalStep::ChooseFactor { .. }));
+    proxy.heal(paths::APPROVALS_ANSWER);
+    assert_eq!(
+        flow.approve_with_pin(PIN.into()).await.unwrap(),
+        ApprovalStep::Done {
+            outcome: ApprovalOutcome::Approved
+        }
+    );
+}
