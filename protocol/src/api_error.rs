@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Every error the server answers with. The JSON body is
 /// `{"error": {"code": "<code>", "message": "...", "detail": {...}}}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The request is malformed (bad JSON, wrong type, bad field value).
@@ -196,6 +197,7 @@ impl ErrorCode {
 
 /// The error body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ErrorBody {
     /// The error.
@@ -204,6 +206,7 @@ pub struct ErrorBody {
 
 /// The error inside [`ErrorBody`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ErrorDetail {
     /// The stable code.

@@ -48,6 +48,25 @@ impl<'de> Deserialize<'de> for B64 {
     }
 }
 
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for B64 {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "B64".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "contentEncoding": "base64url",
+            "description": "unpadded base64url"
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

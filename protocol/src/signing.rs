@@ -104,6 +104,7 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 
 /// How the citizen approved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Factor {
     /// A swipe in an app that is already unlocked: possession only.

@@ -10,9 +10,10 @@ use mitid_core::app::{App, AppOptions, UserSummary};
 use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::{ClientTuning, ServerEndpoint};
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ActivationFlow, ActivationStep};
+use mitid_core::flows::{ActivationFlow, ActivationStep, ApprovalFlow, ApprovalStep};
 use mitid_core::keystore::{SoftwareBiometrics, SoftwareKeyStore};
 use mitid_protocol::clock::Clock;
+use mitid_protocol::wire::rp::CreateAuthenticationResponse;
 
 use crate::error::{KitError, KitResult};
 use crate::people::Person;
@@ -153,6 +154,36 @@ pub async fn activate(
             "the activation's end, at {other:?}"
         ))),
     }
+}
+
+/// A citizen with the app activated (PIN `pin`) on a phone of their own that reaches the
+/// server at `endpoint`: the person, the phone, the open app and the user on it.
+pub async fn app_user(
+    world: &World,
+    tag: &str,
+    endpoint: ServerEndpoint,
+    pin: &str,
+) -> KitResult<(Person, AppPhone, App, UserSummary)> {
+    let person = world.person(tag).await?;
+    let phone = AppPhone::new()?;
+    let app = phone.open(endpoint, world.shared_clock()).map_err(core)?;
+    let user = activate(world, &app, &person, pin).await?;
+    Ok((person, phone, app, user))
+}
+
+/// Starts a code login of `person` at the relying party `rp` and brings `flow` to the
+/// factor choice; returns the login and the step the app shows.
+pub async fn login_to_factors(
+    world: &World,
+    rp: &str,
+    person: &Person,
+    flow: &ApprovalFlow,
+) -> KitResult<(CreateAuthenticationResponse, ApprovalStep)> {
+    let login = world.code_login(rp, &person.user_id).await?;
+    flow.poll(5).await.map_err(core)?;
+    let code = login.code.clone().unwrap_or_default();
+    let step = flow.enter_code(code).await.map_err(core)?;
+    Ok((login, step))
 }
 
 /// A core error as a kit error (its stable code).

@@ -324,6 +324,22 @@ impl World {
         self.start_login_with(rp, &request).await
     }
 
+    /// The relying party `rp` starts a code-bound login for `user_id` that needs the PIN or
+    /// biometrics (assurance substantial).
+    pub async fn code_login(
+        &self,
+        rp: &str,
+        user_id: &str,
+    ) -> KitResult<CreateAuthenticationResponse> {
+        self.start_login(
+            rp,
+            user_id,
+            ChannelBindingKind::Code,
+            Assurance::Substantial,
+        )
+        .await
+    }
+
     /// The relying party `rp` starts the login `request`.
     pub async fn start_login_with(
         &self,

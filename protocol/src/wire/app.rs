@@ -103,6 +103,7 @@ pub fn biometric_proof_message(
 
 /// Step 1 of activating an app (not signed: the app has no key yet).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivationBeginRequest {
     /// The citizen's user ID (any case).
@@ -113,6 +114,7 @@ pub struct ActivationBeginRequest {
 
 /// The answer to [`ActivationBeginRequest`]: a temporary PIN went by SMS.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivationBeginResponse {
     /// The activation (used in the next two steps).
@@ -127,6 +129,7 @@ pub struct ActivationBeginResponse {
 
 /// Step 2: the temporary PIN and the OPAQUE registration request of the chosen PIN.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivationRegisterRequest {
     /// From [`ActivationBeginResponse`].
@@ -139,6 +142,7 @@ pub struct ActivationRegisterRequest {
 
 /// The server's OPAQUE registration response (activation, PIN change, PIN reset).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivationRegisterResponse {
     /// `pin_proof::server_registration_start` output.
@@ -147,6 +151,7 @@ pub struct ActivationRegisterResponse {
 
 /// Step 3: the registration upload and the device public key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivationFinishRequest {
     /// From [`ActivationBeginResponse`].
@@ -161,6 +166,7 @@ pub struct ActivationFinishRequest {
 
 /// The new app authenticator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ActivationFinishResponse {
     /// The authenticator id (sign requests with it).
@@ -173,6 +179,7 @@ pub struct ActivationFinishResponse {
 
 /// The purpose of a PIN proof (the wire form of [`PinPurpose`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PinPurposeKind {
     /// Approving a transaction (`transaction_id` required).
@@ -248,6 +255,7 @@ impl PinPurposeKind {
 
 /// Starts a PIN proof. The server raises and commits the failure count before it answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PinStartRequest {
     /// What the proof is for.
@@ -261,6 +269,7 @@ pub struct PinStartRequest {
 
 /// KE2 and the attempt to finish within 5 minutes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PinStartResponse {
     /// The attempt (single use).
@@ -277,6 +286,7 @@ pub struct PinStartResponse {
 /// authorises (the approval payload, [`new_pin_message`], [`biometric_key_binding_message`],
 /// or an account action's message).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PinProof {
     /// From [`PinStartResponse`].
@@ -291,6 +301,7 @@ pub struct PinProof {
 
 /// Asks for a single-use challenge to sign with the biometric key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BiometricChallengeRequest {
     /// What the proof will authorise (not `approval`: an approval signs its own challenge).
@@ -299,6 +310,7 @@ pub struct BiometricChallengeRequest {
 
 /// A single-use challenge for one biometric proof.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BiometricChallengeResponse {
     /// The challenge's id (send it back with the proof).
@@ -311,6 +323,7 @@ pub struct BiometricChallengeResponse {
 
 /// A biometric proof: `B`'s DER signature over [`biometric_proof_message`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BiometricProof {
     /// From [`BiometricChallengeResponse`] (single use).
@@ -325,6 +338,7 @@ pub struct BiometricProof {
 /// hour after the request). Needs the PIN (purpose `profile_change`, `mac` over
 /// [`profile_change_message`]) or a biometric proof of the same message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProfileChangeRequest {
     /// The PIN proof.
@@ -339,6 +353,7 @@ pub struct ProfileChangeRequest {
 /// itself, inside an opened profile-change access and with the PIN (purpose
 /// `change_user_id`, `mac` over [`user_id_change_message`]) or a biometric proof.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AppUserIdChangeRequest {
     /// The wanted user ID.
@@ -359,6 +374,7 @@ pub struct AppUserIdChangeRequest {
 /// block of the whole MitID need the PIN (purpose `block`, `mac` over [`block_message`]) or
 /// biometrics.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AppBlockRequest {
     /// What to block.
@@ -381,6 +397,7 @@ pub struct AppBlockRequest {
 
 /// Query of the long poll.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PendingQuery {
     /// How long to wait for a transaction (0 to 30 seconds; default 0).
@@ -390,6 +407,7 @@ pub struct PendingQuery {
 
 /// A transaction waiting for the citizen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PendingApproval {
     /// The transaction id.
@@ -412,6 +430,7 @@ pub struct PendingApproval {
 
 /// The long poll's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PendingResponse {
     /// The pending transaction, if any.
@@ -420,6 +439,7 @@ pub struct PendingResponse {
 
 /// Approve or reject a transaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalAnswerRequest {
     /// The transaction.
@@ -446,6 +466,7 @@ pub struct ApprovalAnswerRequest {
 
 /// The transaction's state after the answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ApprovalAnswerResponse {
     /// `approved` or `rejected`.
@@ -458,6 +479,7 @@ pub struct ApprovalAnswerResponse {
 /// 003: the current PIN or biometrics, or a temporary PIN from SMS, support or citizen
 /// service).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NewPinRoute {
     /// The current PIN (a PIN proof, purpose `change_pin`).
@@ -479,6 +501,7 @@ pub fn new_pin_message(authenticator_id: &str) -> Vec<u8> {
 /// field of the route is given: `pin` (mac over [`new_pin_message`]), `biometric` (over the
 /// same message) or `temporary_pin` (counted on the app's failure count, then checked).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPinAuthoriseRequest {
     /// The route.
@@ -496,6 +519,7 @@ pub struct NewPinAuthoriseRequest {
 
 /// The authorisation of one new PIN: single use, for this app, valid a few minutes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPinTicket {
     /// Pass to `begin` and `finish`.
@@ -506,6 +530,7 @@ pub struct NewPinTicket {
 
 /// Starts registering the new PIN under an authorisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPinBeginRequest {
     /// From [`NewPinTicket`].
@@ -516,6 +541,7 @@ pub struct NewPinBeginRequest {
 
 /// The server's registration response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPinBeginResponse {
     /// `pin_proof::server_registration_start` output.
@@ -525,6 +551,7 @@ pub struct NewPinBeginResponse {
 /// Finishes the new PIN: the upload becomes the app's record; the ticket is used up (after
 /// a temporary PIN the app is active again, failures 0).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewPinFinishRequest {
     /// From [`NewPinTicket`].
@@ -537,6 +564,7 @@ pub struct NewPinFinishRequest {
 
 /// Enables biometric approvals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BiometricsEnableRequest {
     /// The PIN proof (purpose `enable_biometrics`); `mac` is over
@@ -552,6 +580,7 @@ pub struct BiometricsEnableRequest {
 
 /// This app instance as the server sees it (answer of status and of most app actions).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AppStatus {
     /// The authenticator id.

@@ -7,11 +7,13 @@ use crate::signing::Factor as SignedFactor;
 
 /// An empty request body (`{}`), for actions whose caller and path say everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Empty {}
 
 /// The kinds of MitID authenticator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuthenticatorKind {
     /// A MitID app instance (at most 3 active per person).
@@ -54,6 +56,7 @@ impl AuthenticatorKind {
 
 /// The state of an authenticator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuthenticatorState {
     /// Usable.
@@ -94,6 +97,7 @@ impl AuthenticatorState {
 
 /// Why an authenticator is temporarily locked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LockReason {
     /// Three wrong PINs in a row (an app): only a PIN reset with a temporary PIN leaves it.
@@ -132,6 +136,7 @@ impl LockReason {
 
 /// One authenticator as the citizen, the app or staff see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuthenticatorInfo {
     /// The authenticator id.
@@ -158,6 +163,7 @@ pub struct AuthenticatorInfo {
 
 /// The assurance a relying party asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Assurance {
     /// Swipe (device possession) is enough.
@@ -186,6 +192,7 @@ impl Assurance {
 
 /// How the citizen binds the app to the relying party's page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelBindingKind {
     /// A 4-digit code shown by the relying party, typed into the app.
@@ -213,6 +220,7 @@ impl ChannelBindingKind {
 
 /// The factor of an approval (the wire form of [`crate::signing::Factor`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Factor {
     /// Device possession only (accepted for assurance `low`, and for every rejection).
@@ -252,6 +260,7 @@ impl Factor {
 
 /// The state of an authentication (transaction).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TransactionStatus {
     /// Waiting for the app.
@@ -294,6 +303,7 @@ impl TransactionStatus {
 
 /// Which block a citizen or staff member sets or lifts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BlockScope {
     /// One authenticator (`authenticator_id`).
@@ -304,6 +314,7 @@ pub enum BlockScope {
 
 /// A block request (self-service from the app or the web, and staff).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BlockRequest {
     /// What to block.
@@ -319,6 +330,7 @@ pub struct BlockRequest {
 
 /// A request to lift a citizen's block of one authenticator (web self-service).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UnblockRequest {
     /// What to unblock.
@@ -330,6 +342,7 @@ pub struct UnblockRequest {
 
 /// The person's authenticators.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuthenticatorList {
     /// Whether the whole MitID is temporarily blocked.
@@ -340,6 +353,7 @@ pub struct AuthenticatorList {
 
 /// "Send new PIN": a temporary PIN by SMS for one of the person's apps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SendNewPinRequest {
     /// The app that gets the temporary PIN (not the one making the request).
@@ -348,6 +362,7 @@ pub struct SendNewPinRequest {
 
 /// Where a code went and how long it is valid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CodeSent {
     /// The masked mobile number the SMS went to, e.g. `+45 •••• ••12`.
@@ -358,6 +373,7 @@ pub struct CodeSent {
 
 /// Request access to change the password.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordAccess {
     /// When access was requested.
@@ -369,6 +385,7 @@ pub struct PasswordAccess {
 /// Access to change profile information (help page 000): requested after logging in, it
 /// opens an hour later and closes after `closes_at`; one change uses it up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProfileChangeAccess {
     /// When access was requested.
@@ -381,6 +398,7 @@ pub struct ProfileChangeAccess {
 
 /// A user ID change (or check, with `check_only`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserIdChangeRequest {
     /// The wanted user ID.
@@ -392,6 +410,7 @@ pub struct UserIdChangeRequest {
 
 /// The verdict on a user ID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserIdVerdict {
     /// Valid and free (and, unless `check_only`, now the person's user ID).
@@ -404,6 +423,7 @@ pub enum UserIdVerdict {
 
 /// The answer to a user ID change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserIdChangeResponse {
     /// Valid, invalid or taken.

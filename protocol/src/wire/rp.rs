@@ -9,6 +9,7 @@ use crate::clock::UnixSeconds;
 /// party's registered name, never one the request claims. The reference texts are shown to
 /// the citizen as they are: control and bidirectional-formatting characters are refused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateAuthenticationRequest {
     /// The citizen's user ID.
@@ -26,6 +27,7 @@ pub struct CreateAuthenticationRequest {
 
 /// The new authentication.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateAuthenticationResponse {
     /// The transaction id.
@@ -45,6 +47,7 @@ pub struct CreateAuthenticationResponse {
 /// The state, and once final the result, of an authentication. A final result is given once;
 /// later fetches answer `not_found`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuthenticationResult {
     /// The transaction id.
@@ -71,6 +74,7 @@ pub struct AuthenticationResult {
 
 /// The current QR token (rotates every `protocol::channel_binding::QR_STEP_SECONDS`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct QrTokenResponse {
     /// The token to render as a QR code.

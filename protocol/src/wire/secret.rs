@@ -93,6 +93,46 @@ impl<'de> Deserialize<'de> for SecretBytes {
     }
 }
 
+/// On the wire a secret is a string, marked as one that is never logged or stored in clear.
+#[cfg(feature = "schema")]
+fn secret_schema(description: &str) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "format": "password",
+        "description": description
+    })
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for Secret {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Secret".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        secret_schema("secret: never logged or stored in clear")
+    }
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for SecretBytes {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SecretBytes".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        secret_schema("secret bytes, unpadded base64url: never logged or stored in clear")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use crate::clock::UnixSeconds;
 
 /// Staff roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StaffRole {
     /// The population registry (creates persons, changes contact data).
@@ -49,6 +50,7 @@ impl StaffRole {
 
 /// Staff log-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffLoginRequest {
     /// The staff member's user name.
@@ -61,6 +63,7 @@ pub struct StaffLoginRequest {
 
 /// A staff session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffLoginResponse {
     /// The bearer token.
@@ -73,6 +76,7 @@ pub struct StaffLoginResponse {
 
 /// A new person in the registry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreatePersonRequest {
     /// CPR number, 10 digits (a dash after the 6th is accepted).
@@ -99,6 +103,7 @@ pub struct CreatePersonRequest {
 
 /// A person as staff see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PersonView {
     /// The person id.
@@ -125,6 +130,7 @@ pub struct PersonView {
 
 /// New contact data (registry, or support after identification).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateContactRequest {
     /// A new mobile number (records the time of the change: no SMS codes for 120 hours).
@@ -137,6 +143,7 @@ pub struct UpdateContactRequest {
 
 /// The identity document a caller or visitor gives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DocumentKind {
     /// Passport.
@@ -150,6 +157,7 @@ pub enum DocumentKind {
 /// Every answer given must be right, and at least two must be given. Failures are limited
 /// per staff member and per document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IdentifyRequest {
     /// Passport or driver's licence.
@@ -169,6 +177,7 @@ pub struct IdentifyRequest {
 
 /// A successful identification (valid 15 minutes, for the staff member who made it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IdentifyResponse {
     /// Pass as `identification_token` to the actions on this person.
@@ -181,6 +190,7 @@ pub struct IdentifyResponse {
 
 /// How a code reaches the citizen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     /// SMS to the registered mobile number (refused within 120 h of a number change).
@@ -191,6 +201,7 @@ pub enum Delivery {
 
 /// Issue a temporary PIN for one of the person's apps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IssueTemporaryPinRequest {
     /// From [`IdentifyResponse`].
@@ -203,6 +214,7 @@ pub struct IssueTemporaryPinRequest {
 
 /// What an activation code is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActivationPurpose {
     /// Activating a new app.
@@ -223,6 +235,7 @@ impl ActivationPurpose {
 
 /// Issue an activation code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IssueActivationCodeRequest {
     /// From [`IdentifyResponse`].
@@ -235,6 +248,7 @@ pub struct IssueActivationCodeRequest {
 
 /// An issued code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IssuedCode {
     /// How it was delivered.
@@ -251,6 +265,7 @@ pub struct IssuedCode {
 
 /// A request that only needs the identified person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IdentifiedRequest {
     /// From [`IdentifyResponse`].
@@ -259,6 +274,7 @@ pub struct IdentifiedRequest {
 
 /// The identified person's user ID.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserIdLookupResponse {
     /// The user ID (canonical form).
@@ -267,6 +283,7 @@ pub struct UserIdLookupResponse {
 
 /// Block or unblock (staff), for an identified person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffBlockRequest {
     /// From [`IdentifyResponse`].
@@ -283,6 +300,7 @@ pub struct StaffBlockRequest {
 
 /// Add a code display, audio code reader or chip.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AddAuthenticatorRequest {
     /// From [`IdentifyResponse`].
@@ -301,6 +319,7 @@ pub struct AddAuthenticatorRequest {
 
 /// Query of the outbox listing (administrators), one page at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OutboxQuery {
     /// Only this person's messages.
@@ -316,6 +335,7 @@ pub struct OutboxQuery {
 
 /// The identified person's outbox (support, citizen service), one page at a time.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct IdentifiedOutboxRequest {
     /// From [`IdentifyResponse`].
@@ -330,6 +350,7 @@ pub struct IdentifiedOutboxRequest {
 
 /// One outbox message's metadata (the text itself is sealed and never listed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OutboxEntry {
     /// The message id.
@@ -352,6 +373,7 @@ pub struct OutboxEntry {
 
 /// One page of the outbox listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OutboxList {
     /// Newest last.
@@ -363,6 +385,7 @@ pub struct OutboxList {
 
 /// Query of the audit log.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only events about this person.
@@ -375,6 +398,7 @@ pub struct AuditQuery {
 
 /// One audit event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuditEvent {
     /// Sequence number (strictly increasing).
@@ -398,6 +422,7 @@ pub struct AuditEvent {
 
 /// The audit log listing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AuditList {
     /// Oldest first (at most 1000).
@@ -406,6 +431,7 @@ pub struct AuditList {
 
 /// Register a relying party.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateRelyingPartyRequest {
     /// The name the app shows (e.g. `Skattestyrelsen`).
@@ -414,6 +440,7 @@ pub struct CreateRelyingPartyRequest {
 
 /// A registered relying party and its API key (shown once; stored hashed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RelyingPartyCreated {
     /// The relying party id.
@@ -426,6 +453,7 @@ pub struct RelyingPartyCreated {
 
 /// Create a staff account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateStaffRequest {
     /// User name.
@@ -439,6 +467,7 @@ pub struct CreateStaffRequest {
 /// A created staff account and its second factor, shown once: load `totp_seed` (or scan
 /// `otpauth_uri`) into an authenticator app; log-in needs its 6-digit code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffCreated {
     /// User name.
@@ -453,6 +482,7 @@ pub struct StaffCreated {
 
 /// An administrator's action on a staff account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StaffAccountAction {
     /// No more log-ins; every session ends.
@@ -465,6 +495,7 @@ pub enum StaffAccountAction {
 
 /// An administrator's action on a staff account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffAccountRequest {
     /// The account.
@@ -475,6 +506,7 @@ pub struct StaffAccountRequest {
 
 /// A staff account's state after an action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StaffAccountView {
     /// User name.

@@ -9,6 +9,7 @@ use crate::clock::UnixSeconds;
 
 /// Start logging in with the app (the internal relying party "MitID.dk", code binding).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WebAppLoginStartRequest {
     /// The citizen's user ID.
@@ -19,6 +20,7 @@ pub struct WebAppLoginStartRequest {
 /// for every user ID (an unknown one, a blocked one, one with a login pending elsewhere):
 /// such a log-in simply never completes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WebAppLoginStartResponse {
     /// The log-in's id.
@@ -33,6 +35,7 @@ pub struct WebAppLoginStartResponse {
 
 /// Fetch the session once the app approved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WebAppLoginFinishRequest {
     /// From [`WebAppLoginStartResponse`].
@@ -43,6 +46,7 @@ pub struct WebAppLoginFinishRequest {
 
 /// Log in with user ID, password and a code from the code display or audio code reader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WebPasswordLoginRequest {
     /// The citizen's user ID.
@@ -55,6 +59,7 @@ pub struct WebPasswordLoginRequest {
 
 /// The outcome of a log-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WebLoginResponse {
     /// `approved` with a session; `pending` (app not answered yet); otherwise no session.
@@ -69,6 +74,7 @@ pub struct WebLoginResponse {
 
 /// Set a new password with an activation code (from support or citizen service).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordActivateRequest {
     /// The citizen's user ID.
@@ -81,6 +87,7 @@ pub struct PasswordActivateRequest {
 
 /// Change the password (self-service, after the 24-hour access wait).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChangeRequest {
     /// The new password.
@@ -89,6 +96,7 @@ pub struct PasswordChangeRequest {
 
 /// The password authenticator after a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChanged {
     /// The password authenticator's id.

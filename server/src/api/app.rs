@@ -19,45 +19,26 @@ use crate::error::{ApiError, ApiResult};
 use crate::principal::AppCaller;
 use crate::state::AppState;
 
-/// `POST /v1/app/activation/begin`.
-pub async fn activation_begin(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<ActivationBeginRequest>,
-) -> ApiResult<Json<ActivationBeginResponse>> {
-    s.blocking(move |s| activation::begin(s, &req))
-        .await
-        .map(Json)
-}
+handlers! {
+    /// `POST /v1/app/activation/begin`.
+    fn activation_begin(s, JsonBody(req): JsonBody<ActivationBeginRequest>) -> ActivationBeginResponse {
+        activation::begin(s, &req)
+    }
 
-/// `POST /v1/app/activation/register`.
-pub async fn activation_register(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<ActivationRegisterRequest>,
-) -> ApiResult<Json<ActivationRegisterResponse>> {
-    s.blocking(move |s| activation::register(s, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/app/activation/register`.
+    fn activation_register(s, JsonBody(req): JsonBody<ActivationRegisterRequest>) -> ActivationRegisterResponse {
+        activation::register(s, &req)
+    }
 
-/// `POST /v1/app/activation/finish`.
-pub async fn activation_finish(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<ActivationFinishRequest>,
-) -> ApiResult<Json<ActivationFinishResponse>> {
-    s.blocking(move |s| activation::finish(s, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/app/activation/finish`.
+    fn activation_finish(s, JsonBody(req): JsonBody<ActivationFinishRequest>) -> ActivationFinishResponse {
+        activation::finish(s, &req)
+    }
 
-/// `POST /v1/app/pin/start`.
-pub async fn pin_start(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<PinStartRequest>,
-) -> ApiResult<Json<PinStartResponse>> {
-    s.blocking(move |s| pin::start(s, &caller.authenticator_id, &req))
-        .await
-        .map(Json)
+    /// `POST /v1/app/pin/start`.
+    fn pin_start(s, caller: AppCaller, JsonBody(req): JsonBody<PinStartRequest>) -> PinStartResponse {
+        pin::start(s, &caller.authenticator_id, &req)
+    }
 }
 
 /// `GET /v1/app/approvals/pending?wait_seconds=N`: answers at once when a transaction is
@@ -97,109 +78,56 @@ pub async fn approvals_pending(
     }
 }
 
-/// `POST /v1/app/approvals/answer`.
-pub async fn approvals_answer(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<ApprovalAnswerRequest>,
-) -> ApiResult<Json<ApprovalAnswerResponse>> {
-    s.blocking(move |s| approvals::answer(s, &caller.authenticator_id, &req))
-        .await
-        .map(Json)
-}
+handlers! {
+    /// `POST /v1/app/approvals/answer`.
+    fn approvals_answer(s, caller: AppCaller, JsonBody(req): JsonBody<ApprovalAnswerRequest>) -> ApprovalAnswerResponse {
+        approvals::answer(s, &caller.authenticator_id, &req)
+    }
 
-/// `POST /v1/app/pin/new/authorise`.
-pub async fn new_pin_authorise(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<NewPinAuthoriseRequest>,
-) -> ApiResult<Json<NewPinTicket>> {
-    s.blocking(move |s| pin::new_pin::authorise(s, &caller.authenticator_id, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/app/pin/new/authorise`.
+    fn new_pin_authorise(s, caller: AppCaller, JsonBody(req): JsonBody<NewPinAuthoriseRequest>) -> NewPinTicket {
+        pin::new_pin::authorise(s, &caller.authenticator_id, &req)
+    }
 
-/// `POST /v1/app/pin/new/begin`.
-pub async fn new_pin_begin(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<NewPinBeginRequest>,
-) -> ApiResult<Json<NewPinBeginResponse>> {
-    s.blocking(move |s| pin::new_pin::begin(s, &caller.authenticator_id, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/app/pin/new/begin`.
+    fn new_pin_begin(s, caller: AppCaller, JsonBody(req): JsonBody<NewPinBeginRequest>) -> NewPinBeginResponse {
+        pin::new_pin::begin(s, &caller.authenticator_id, &req)
+    }
 
-/// `POST /v1/app/pin/new/finish`.
-pub async fn new_pin_finish(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<NewPinFinishRequest>,
-) -> ApiResult<Json<AppStatus>> {
-    s.blocking(move |s| pin::new_pin::finish(s, &caller.authenticator_id, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/app/pin/new/finish`.
+    fn new_pin_finish(s, caller: AppCaller, JsonBody(req): JsonBody<NewPinFinishRequest>) -> AppStatus {
+        pin::new_pin::finish(s, &caller.authenticator_id, &req)
+    }
 
-/// `POST /v1/app/biometrics/enable`.
-pub async fn biometrics_enable(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<BiometricsEnableRequest>,
-) -> ApiResult<Json<AppStatus>> {
-    s.blocking(move |s| pin::biometrics::enable(s, &caller.authenticator_id, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/app/biometrics/enable`.
+    fn biometrics_enable(s, caller: AppCaller, JsonBody(req): JsonBody<BiometricsEnableRequest>) -> AppStatus {
+        pin::biometrics::enable(s, &caller.authenticator_id, &req)
+    }
 
-/// `POST /v1/app/biometrics/disable`.
-pub async fn biometrics_disable(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(_): JsonBody<Empty>,
-) -> ApiResult<Json<AppStatus>> {
-    s.blocking(move |s| pin::biometrics::disable(s, &caller.authenticator_id))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/app/biometrics/disable`.
+    fn biometrics_disable(s, caller: AppCaller, JsonBody(_): JsonBody<Empty>) -> AppStatus {
+        pin::biometrics::disable(s, &caller.authenticator_id)
+    }
 
-/// `POST /v1/app/biometrics/challenge`.
-pub async fn biometric_challenge(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<BiometricChallengeRequest>,
-) -> ApiResult<Json<BiometricChallengeResponse>> {
-    s.blocking(move |s| confirm::challenge(s, &caller.authenticator_id, req.purpose))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/app/biometrics/challenge`.
+    fn biometric_challenge(s, caller: AppCaller, JsonBody(req): JsonBody<BiometricChallengeRequest>) -> BiometricChallengeResponse {
+        confirm::challenge(s, &caller.authenticator_id, req.purpose)
+    }
 
-/// `POST /v1/app/profile-change`.
-pub async fn profile_change(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<ProfileChangeRequest>,
-) -> ApiResult<Json<ProfileChangeAccess>> {
-    s.blocking(move |s| profile::app_request(s, &caller.authenticator_id, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/app/profile-change`.
+    fn profile_change(s, caller: AppCaller, JsonBody(req): JsonBody<ProfileChangeRequest>) -> ProfileChangeAccess {
+        profile::app_request(s, &caller.authenticator_id, &req)
+    }
 
-/// `GET /v1/app/profile-change`.
-pub async fn profile_change_status(
-    State(s): State<AppState>,
-    caller: AppCaller,
-) -> ApiResult<Json<ProfileChangeAccess>> {
-    s.blocking(move |s| profile::current(s, &caller.person_id))
-        .await
-        .map(Json)
-}
+    /// `GET /v1/app/profile-change`.
+    fn profile_change_status(s, caller: AppCaller) -> ProfileChangeAccess {
+        profile::current(s, &caller.person_id)
+    }
 
-/// `GET /v1/app/status`.
-pub async fn status(State(s): State<AppState>, caller: AppCaller) -> ApiResult<Json<AppStatus>> {
-    s.blocking(move |s| pin::status(s, &caller.authenticator_id))
-        .await
-        .map(Json)
+    /// `GET /v1/app/status`.
+    fn status(s, caller: AppCaller) -> AppStatus {
+        pin::status(s, &caller.authenticator_id)
+    }
 }
 
 /// Refuses self-service from an app that cannot be used now (locked, blocked).
@@ -210,72 +138,39 @@ fn ensure_app_usable(s: &AppState, caller: &AppCaller) -> ApiResult<()> {
     ensure_usable(&p, &app, &s.policy, s.clock.now())
 }
 
-/// `POST /v1/app/user-id`.
-pub async fn user_id(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<AppUserIdChangeRequest>,
-) -> ApiResult<Json<UserIdChangeResponse>> {
-    s.blocking(move |s| profile::app_change_user_id(s, &caller.authenticator_id, &req))
-        .await
-        .map(Json)
-}
+handlers! {
+    /// `POST /v1/app/user-id`.
+    fn user_id(s, caller: AppCaller, JsonBody(req): JsonBody<AppUserIdChangeRequest>) -> UserIdChangeResponse {
+        profile::app_change_user_id(s, &caller.authenticator_id, &req)
+    }
 
-/// `GET /v1/app/authenticators`.
-pub async fn authenticators(
-    State(s): State<AppState>,
-    caller: AppCaller,
-) -> ApiResult<Json<AuthenticatorList>> {
-    s.blocking(move |s| accounts::list(s, &caller.person_id))
-        .await
-        .map(Json)
-}
+    /// `GET /v1/app/authenticators`.
+    fn authenticators(s, caller: AppCaller) -> AuthenticatorList {
+        accounts::list(s, &caller.person_id)
+    }
 
-/// `POST /v1/app/self-service/send-new-pin`.
-pub async fn send_new_pin(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<SendNewPinRequest>,
-) -> ApiResult<Json<CodeSent>> {
-    s.blocking(move |s| {
+    /// `POST /v1/app/self-service/send-new-pin`.
+    fn send_new_pin(s, caller: AppCaller, JsonBody(req): JsonBody<SendNewPinRequest>) -> CodeSent {
         ensure_app_usable(s, &caller)?;
         accounts::send_new_pin(
-            s,
-            &caller.actor(),
-            &caller.person_id,
-            Some(&caller.authenticator_id),
-            &req.authenticator_id,
+        s,
+        &caller.actor(),
+        &caller.person_id,
+        Some(&caller.authenticator_id),
+        &req.authenticator_id,
         )
-    })
-    .await
-    .map(Json)
-}
+    }
 
-/// `POST /v1/app/self-service/block`: blocking this app temporarily needs possession only
-/// (even from a locked app); anything more needs the PIN or biometrics.
-pub async fn block(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(req): JsonBody<AppBlockRequest>,
-) -> ApiResult<Json<AuthenticatorList>> {
-    s.blocking(move |s| {
+    /// `POST /v1/app/self-service/block`: blocking this app temporarily needs possession only
+    /// (even from a locked app); anything more needs the PIN or biometrics.
+    fn block(s, caller: AppCaller, JsonBody(req): JsonBody<AppBlockRequest>) -> AuthenticatorList {
         blocking::from_app(s, &caller.authenticator_id, &req)?;
         accounts::list(s, &caller.person_id)
-    })
-    .await
-    .map(Json)
-}
+    }
 
-/// `POST /v1/app/self-service/password-access`.
-pub async fn password_access(
-    State(s): State<AppState>,
-    caller: AppCaller,
-    JsonBody(_): JsonBody<Empty>,
-) -> ApiResult<Json<PasswordAccess>> {
-    s.blocking(move |s| {
+    /// `POST /v1/app/self-service/password-access`.
+    fn password_access(s, caller: AppCaller, JsonBody(_): JsonBody<Empty>) -> PasswordAccess {
         ensure_app_usable(s, &caller)?;
         accounts::request_password_access(s, &caller.actor(), &caller.person_id)
-    })
-    .await
-    .map(Json)
+    }
 }

@@ -1,7 +1,10 @@
-//! The OpenAPI 3.1 document, built from the route table and the schema descriptions below.
+//! The OpenAPI 3.1 document, built from the route table: its paths from the routes, its
+//! schemas derived from the wire types themselves (`schemars`, which follows their serde
+//! attributes), so a field cannot be described otherwise than it is parsed.
 
 use axum::http::header;
 use axum::response::IntoResponse;
+use mitid_protocol::api_error::ErrorBody;
 use serde_json::{json, Map, Value};
 
 use super::auth::{class_of, AuthClass};
@@ -75,9 +78,34 @@ pub fn document() -> Value {
                 "staffSession": { "type": "http", "scheme": "bearer", "description": "Token from /v1/staff/login" },
                 "citizenSession": { "type": "http", "scheme": "bearer", "description": "Token from a /v1/web/login endpoint" }
             },
-            "schemas": super::openapi_schemas::schemas()
+            "schemas": schemas()
         }
     })
+}
+
+/// The OpenAPI document itself, as a response (any JSON object).
+pub struct OpenApi;
+
+impl schemars::JsonSchema for OpenApi {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OpenApi".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "object" })
+    }
+}
+
+/// Every schema the routes refer to, and those they use, as JSON Schema 2020-12 (the dialect
+/// of OpenAPI 3.1) with references into `#/components/schemas/`.
+fn schemas() -> Value {
+    let settings = schemars::generate::SchemaSettings::draft2020_12().with(|s| {
+        s.definitions_path = "/components/schemas".into();
+    });
+    let mut generator = settings.into_generator();
+    super::register_schemas(&mut generator);
+    generator.subschema_for::<ErrorBody>();
+    Value::Object(generator.take_definitions(true))
 }
 
 fn schema_ref(name: &str) -> Value {
@@ -96,5 +124,29 @@ fn query_parameters(path: &str) -> Vec<(&'static str, Value)> {
             ("after", json!({ "type": "integer" })),
         ],
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The request bodies are parsed strictly (`deny_unknown_fields`): the derived schema of
+    /// every one says so, and names the fields it requires.
+    #[test]
+    fn every_request_schema_is_strict_and_derived_from_its_type() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        for route in super::super::ROUTES {
+            let Some(request) = route.request else {
+                continue;
+            };
+            let schema = &schemas[request];
+            assert_eq!(schema["type"], "object", "{request}");
+            assert_eq!(schema["additionalProperties"], false, "{request}");
+        }
+        let login = &schemas["StaffLoginRequest"];
+        assert_eq!(login["required"], json!(["username", "password", "otp"]));
+        assert_eq!(login["properties"]["password"]["format"], "password");
     }
 }

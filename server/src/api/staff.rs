@@ -1,7 +1,6 @@
 //! Handlers of the staff endpoints (`/v1/staff/...`). Every one checks the role first.
 
-use axum::extract::{Path, State};
-use axum::Json;
+use axum::extract::Path;
 use mitid_protocol::wire::staff::*;
 use mitid_protocol::wire::{AuthenticatorInfo, Empty};
 
@@ -16,135 +15,73 @@ use mitid_protocol::api_error::ErrorCode;
 
 use StaffRole::{Admin, CitizenService, Registry, Support};
 
-/// `POST /v1/staff/login`.
-pub async fn login(
-    State(s): State<AppState>,
-    JsonBody(req): JsonBody<StaffLoginRequest>,
-) -> ApiResult<Json<StaffLoginResponse>> {
-    s.blocking(move |s| staff::login(s, &req)).await.map(Json)
-}
+handlers! {
+    /// `POST /v1/staff/login`.
+    fn login(s, JsonBody(req): JsonBody<StaffLoginRequest>) -> StaffLoginResponse {
+        staff::login(s, &req)
+    }
 
-/// `POST /v1/staff/persons`.
-pub async fn create_person(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<CreatePersonRequest>,
-) -> ApiResult<Json<PersonView>> {
-    require(&caller, &[Registry])?;
-    s.blocking(move |s| accounts::create_person(s, &caller.actor(), &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/staff/persons`.
+    fn create_person(s, caller: StaffCaller, JsonBody(req): JsonBody<CreatePersonRequest>) -> PersonView {
+        require(&caller, &[Registry])?;
+        accounts::create_person(s, &caller.actor(), &req)
+    }
 
-/// `POST /v1/staff/logout`.
-pub async fn logout(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(_): JsonBody<Empty>,
-) -> ApiResult<Json<Empty>> {
-    s.blocking(move |s| staff::logout(s, &caller, &caller.token_hash))
-        .await
-        .map(|()| Json(Empty {}))
-}
+    /// `POST /v1/staff/logout`.
+    fn logout(s, caller: StaffCaller, JsonBody(_): JsonBody<Empty>) -> Empty {
+        staff::logout(s, &caller, &caller.token_hash)?;
+        Ok(Empty {})
+    }
 
-/// `GET /v1/staff/persons/{id}`: the registry's view. Support and citizen service see a
-/// person only after identifying them (`/v1/staff/identified/person`).
-pub async fn get_person(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<PersonView>> {
-    require(&caller, &[Registry])?;
-    s.blocking(move |s| accounts::get_person(s, &caller.actor(), &id))
-        .await
-        .map(Json)
-}
+    /// `GET /v1/staff/persons/{id}`: the registry's view. Support and citizen service see a
+    /// person only after identifying them (`/v1/staff/identified/person`).
+    fn get_person(s, caller: StaffCaller, Path(id): Path<String>) -> PersonView {
+        require(&caller, &[Registry])?;
+        accounts::get_person(s, &caller.actor(), &id)
+    }
 
-/// `POST /v1/staff/persons/{id}/contact`.
-pub async fn update_contact(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    Path(id): Path<String>,
-    JsonBody(req): JsonBody<UpdateContactRequest>,
-) -> ApiResult<Json<PersonView>> {
-    require(&caller, &[Registry])?;
-    s.blocking(move |s| accounts::update_contact(s, &caller.actor(), &id, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/staff/persons/{id}/contact`.
+    fn update_contact(s, caller: StaffCaller, Path(id): Path<String>, JsonBody(req): JsonBody<UpdateContactRequest>) -> PersonView {
+        require(&caller, &[Registry])?;
+        accounts::update_contact(s, &caller.actor(), &id, &req)
+    }
 
-/// `POST /v1/staff/identify`.
-pub async fn identify(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<IdentifyRequest>,
-) -> ApiResult<Json<IdentifyResponse>> {
-    require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| support::identify(s, &caller, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/staff/identify`.
+    fn identify(s, caller: StaffCaller, JsonBody(req): JsonBody<IdentifyRequest>) -> IdentifyResponse {
+        require(&caller, &[Support, CitizenService])?;
+        support::identify(s, &caller, &req)
+    }
 
-/// `POST /v1/staff/temporary-pin`.
-pub async fn temporary_pin(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<IssueTemporaryPinRequest>,
-) -> ApiResult<Json<IssuedCode>> {
-    require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| support::issue_temp_pin(s, &caller, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/staff/temporary-pin`.
+    fn temporary_pin(s, caller: StaffCaller, JsonBody(req): JsonBody<IssueTemporaryPinRequest>) -> IssuedCode {
+        require(&caller, &[Support, CitizenService])?;
+        support::issue_temp_pin(s, &caller, &req)
+    }
 
-/// `POST /v1/staff/activation-code`.
-pub async fn activation_code(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<IssueActivationCodeRequest>,
-) -> ApiResult<Json<IssuedCode>> {
-    require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| support::issue_activation_code(s, &caller, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/staff/activation-code`.
+    fn activation_code(s, caller: StaffCaller, JsonBody(req): JsonBody<IssueActivationCodeRequest>) -> IssuedCode {
+        require(&caller, &[Support, CitizenService])?;
+        support::issue_activation_code(s, &caller, &req)
+    }
 
-/// `POST /v1/staff/user-id/lookup`.
-pub async fn user_id_lookup(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<IdentifiedRequest>,
-) -> ApiResult<Json<UserIdLookupResponse>> {
-    require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| support::look_up_user_id(s, &caller, &req.identification_token))
-        .await
-        .map(|user_id| Json(UserIdLookupResponse { user_id }))
-}
+    /// `POST /v1/staff/user-id/lookup`.
+    fn user_id_lookup(s, caller: StaffCaller, JsonBody(req): JsonBody<IdentifiedRequest>) -> UserIdLookupResponse {
+        require(&caller, &[Support, CitizenService])?;
+        let user_id = support::look_up_user_id(s, &caller, &req.identification_token)?;
+        Ok(UserIdLookupResponse { user_id })
+    }
 
-/// `POST /v1/staff/identified/person`.
-pub async fn identified_person(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<IdentifiedRequest>,
-) -> ApiResult<Json<PersonView>> {
-    require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| support::identified_person(s, &caller, &req.identification_token))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/staff/identified/person`.
+    fn identified_person(s, caller: StaffCaller, JsonBody(req): JsonBody<IdentifiedRequest>) -> PersonView {
+        require(&caller, &[Support, CitizenService])?;
+        support::identified_person(s, &caller, &req.identification_token)
+    }
 
-/// `POST /v1/staff/identified/outbox`.
-pub async fn identified_outbox(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<IdentifiedOutboxRequest>,
-) -> ApiResult<Json<OutboxList>> {
-    require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| {
+    /// `POST /v1/staff/identified/outbox`.
+    fn identified_outbox(s, caller: StaffCaller, JsonBody(req): JsonBody<IdentifiedOutboxRequest>) -> OutboxList {
+        require(&caller, &[Support, CitizenService])?;
         support::identified_outbox(s, &caller, &req.identification_token, req.after, req.limit)
-    })
-    .await
-    .map(Json)
+    }
 }
 
 fn block_or_unblock(
@@ -187,100 +124,52 @@ fn block_or_unblock(
     accounts::person_view(s, tx.as_mut(), &person)
 }
 
-/// `POST /v1/staff/block`.
-pub async fn block(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<StaffBlockRequest>,
-) -> ApiResult<Json<PersonView>> {
-    require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| block_or_unblock(s, &caller, &req, true))
-        .await
-        .map(Json)
-}
+handlers! {
+    /// `POST /v1/staff/block`.
+    fn block(s, caller: StaffCaller, JsonBody(req): JsonBody<StaffBlockRequest>) -> PersonView {
+        require(&caller, &[Support, CitizenService])?;
+        block_or_unblock(s, &caller, &req, true)
+    }
 
-/// `POST /v1/staff/unblock`.
-pub async fn unblock(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<StaffBlockRequest>,
-) -> ApiResult<Json<PersonView>> {
-    require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| block_or_unblock(s, &caller, &req, false))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/staff/unblock`.
+    fn unblock(s, caller: StaffCaller, JsonBody(req): JsonBody<StaffBlockRequest>) -> PersonView {
+        require(&caller, &[Support, CitizenService])?;
+        block_or_unblock(s, &caller, &req, false)
+    }
 
-/// `POST /v1/staff/authenticators`.
-pub async fn add_authenticator(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<AddAuthenticatorRequest>,
-) -> ApiResult<Json<AuthenticatorInfo>> {
-    require(&caller, &[Support, CitizenService])?;
-    s.blocking(move |s| hardware::add(s, &caller, &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/staff/authenticators`.
+    fn add_authenticator(s, caller: StaffCaller, JsonBody(req): JsonBody<AddAuthenticatorRequest>) -> AuthenticatorInfo {
+        require(&caller, &[Support, CitizenService])?;
+        hardware::add(s, &caller, &req)
+    }
 
-/// `GET /v1/staff/outbox`: every person's message metadata, a page at a time (admin).
-pub async fn outbox(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    StrictQuery(q): StrictQuery<OutboxQuery>,
-) -> ApiResult<Json<OutboxList>> {
-    require(&caller, &[Admin])?;
-    s.blocking(move |s| {
+    /// `GET /v1/staff/outbox`: every person's message metadata, a page at a time (admin).
+    fn outbox(s, caller: StaffCaller, StrictQuery(q): StrictQuery<OutboxQuery>) -> OutboxList {
+        require(&caller, &[Admin])?;
         support::outbox_page(s, &caller.actor(), q.person_id.as_deref(), q.after, q.limit)
-    })
-    .await
-    .map(Json)
-}
+    }
 
-/// `GET /v1/staff/audit`.
-pub async fn audit(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    StrictQuery(q): StrictQuery<AuditQuery>,
-) -> ApiResult<Json<AuditList>> {
-    require(&caller, &[Admin])?;
-    s.blocking(move |s| staff::audit_list(s, q.person_id.as_deref(), q.after.unwrap_or(0)))
-        .await
-        .map(Json)
-}
+    /// `GET /v1/staff/audit`.
+    fn audit(s, caller: StaffCaller, StrictQuery(q): StrictQuery<AuditQuery>) -> AuditList {
+        require(&caller, &[Admin])?;
+        staff::audit_list(s, q.person_id.as_deref(), q.after.unwrap_or(0))
+    }
 
-/// `POST /v1/staff/relying-parties`.
-pub async fn create_relying_party(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<CreateRelyingPartyRequest>,
-) -> ApiResult<Json<RelyingPartyCreated>> {
-    require(&caller, &[Admin])?;
-    s.blocking(move |s| staff::create_relying_party(s, &caller.actor(), &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/staff/relying-parties`.
+    fn create_relying_party(s, caller: StaffCaller, JsonBody(req): JsonBody<CreateRelyingPartyRequest>) -> RelyingPartyCreated {
+        require(&caller, &[Admin])?;
+        staff::create_relying_party(s, &caller.actor(), &req)
+    }
 
-/// `POST /v1/staff/users`.
-pub async fn create_staff(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<CreateStaffRequest>,
-) -> ApiResult<Json<StaffCreated>> {
-    require(&caller, &[Admin])?;
-    s.blocking(move |s| staff::create_staff(s, &caller.actor(), &req))
-        .await
-        .map(Json)
-}
+    /// `POST /v1/staff/users`.
+    fn create_staff(s, caller: StaffCaller, JsonBody(req): JsonBody<CreateStaffRequest>) -> StaffCreated {
+        require(&caller, &[Admin])?;
+        staff::create_staff(s, &caller.actor(), &req)
+    }
 
-/// `POST /v1/staff/users/account`.
-pub async fn account(
-    State(s): State<AppState>,
-    caller: StaffCaller,
-    JsonBody(req): JsonBody<StaffAccountRequest>,
-) -> ApiResult<Json<StaffAccountView>> {
-    require(&caller, &[Admin])?;
-    s.blocking(move |s| staff::account_action(s, &caller, &req))
-        .await
-        .map(Json)
+    /// `POST /v1/staff/users/account`.
+    fn account(s, caller: StaffCaller, JsonBody(req): JsonBody<StaffAccountRequest>) -> StaffAccountView {
+        require(&caller, &[Admin])?;
+        staff::account_action(s, &caller, &req)
+    }
 }

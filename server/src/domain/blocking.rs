@@ -10,7 +10,7 @@ use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::wire::app::{block_message, AppBlockRequest};
 
 use super::common::{own_authenticator, person, refusal_for};
-use super::pin::confirm::{self, CitizenProof};
+use super::pin::confirm::{self, Action, CitizenProof};
 use crate::audit::{self, Actor, Event};
 use crate::error::{granted, ApiError, ApiResult};
 use crate::notices::Notice;
@@ -153,21 +153,12 @@ pub fn from_app(
     validate(tx.as_mut(), &p.id, req.scope, target, req.permanent)?;
     let own = req.scope == BlockScope::Authenticator && target == Some(authenticator_id);
     if !own {
-        let proof = CitizenProof {
-            pin: req.pin.as_ref(),
-            biometric: req.biometric.as_ref(),
+        let proof = CitizenProof::new(req.pin.as_ref(), req.biometric.as_ref());
+        let action = Action {
+            purpose: PinPurpose::Block,
+            message: block_message(&app.id, req.scope, target, req.permanent),
         };
-        let message = block_message(&app.id, req.scope, target, req.permanent);
-        let outcome = confirm::check(
-            state,
-            tx.as_mut(),
-            &mut app,
-            &p,
-            proof,
-            &PinPurpose::Block,
-            &message,
-        )?;
-        tx.update_authenticator(&app)?;
+        let outcome = confirm::check(state, tx.as_mut(), &mut app, &p, proof, &action)?;
         granted!(outcome, tx);
     }
     let p = block_in(

@@ -15,7 +15,7 @@ use mitid_protocol::wire::{
 use serde_json::json;
 
 use super::common::{ensure_not_blocked, ensure_usable, not_found, person};
-use super::pin::confirm::{self, CitizenProof};
+use super::pin::confirm::{self, Action, CitizenProof};
 use crate::audit::{self, Actor, Event};
 use crate::error::{granted, ApiError, ApiResult};
 use crate::notices::Notice;
@@ -65,21 +65,12 @@ pub fn app_request(
     let mut tx = state.store.begin()?;
     let mut app = super::common::authenticator(tx.as_mut(), authenticator_id)?;
     let p = person(tx.as_mut(), &app.person_id)?;
-    let proof = CitizenProof {
-        pin: req.pin.as_ref(),
-        biometric: req.biometric.as_ref(),
+    let proof = CitizenProof::new(req.pin.as_ref(), req.biometric.as_ref());
+    let action = Action {
+        purpose: PinPurpose::ProfileChange,
+        message: profile_change_message(&app.id),
     };
-    let message = profile_change_message(&app.id);
-    let outcome = confirm::check(
-        state,
-        tx.as_mut(),
-        &mut app,
-        &p,
-        proof,
-        &PinPurpose::ProfileChange,
-        &message,
-    )?;
-    tx.update_authenticator(&app)?;
+    let outcome = confirm::check(state, tx.as_mut(), &mut app, &p, proof, &action)?;
     granted!(outcome, tx);
     let access = open_access(state, tx.as_mut(), &Actor::App(app.id.clone()), &p)?;
     tx.commit()?;
@@ -125,6 +116,29 @@ fn ensure_access_open(state: &AppState, tx: &mut dyn Tx, person_id: &str) -> Api
             "request the change first; it is possible one hour later",
         )),
     }
+}
+
+/// The new user ID to change to, or the answer already: a refusal with its rule, or (for a
+/// check only) that it is valid.
+fn to_change(
+    tx: &mut dyn Tx,
+    p: &PersonRecord,
+    requested: &str,
+    check_only: bool,
+) -> ApiResult<Result<UserId, UserIdChangeResponse>> {
+    let new = match verdict(tx, p, requested)? {
+        Ok(new) => new,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    if check_only {
+        return Ok(Err(UserIdChangeResponse {
+            verdict: UserIdVerdict::Valid,
+            rule: None,
+            user_id: p.user_id.clone(),
+            changed: false,
+        }));
+    }
+    Ok(Ok(new))
 }
 
 /// The verdict on `wanted` for person `p`: the canonical user ID when valid and free.
@@ -215,35 +229,18 @@ pub fn app_change_user_id(
     let mut app = super::common::authenticator(tx.as_mut(), authenticator_id)?;
     let p = person(tx.as_mut(), &app.person_id)?;
     ensure_usable(&p, &app, &state.policy, now)?;
-    let new = match verdict(tx.as_mut(), &p, &req.new_user_id)? {
+    let new = match to_change(tx.as_mut(), &p, &req.new_user_id, req.check_only)? {
         Ok(new) => new,
-        Err(refused) => return Ok(refused),
+        Err(answer) => return Ok(answer),
     };
-    if req.check_only {
-        return Ok(UserIdChangeResponse {
-            verdict: UserIdVerdict::Valid,
-            rule: None,
-            user_id: p.user_id,
-            changed: false,
-        });
-    }
     // Checked before the proof is used: a change too early wastes nothing.
     ensure_access_open(state, tx.as_mut(), &p.id)?;
-    let proof = CitizenProof {
-        pin: req.pin.as_ref(),
-        biometric: req.biometric.as_ref(),
+    let proof = CitizenProof::new(req.pin.as_ref(), req.biometric.as_ref());
+    let action = Action {
+        purpose: PinPurpose::ChangeUserId,
+        message: user_id_change_message(&app.id, new.as_str()),
     };
-    let message = user_id_change_message(&app.id, new.as_str());
-    let outcome = confirm::check(
-        state,
-        tx.as_mut(),
-        &mut app,
-        &p,
-        proof,
-        &PinPurpose::ChangeUserId,
-        &message,
-    )?;
-    tx.update_authenticator(&app)?;
+    let outcome = confirm::check(state, tx.as_mut(), &mut app, &p, proof, &action)?;
     granted!(outcome, tx);
     let answer = apply(state, tx.as_mut(), &Actor::App(app.id.clone()), p, new)?;
     tx.commit()?;
@@ -260,18 +257,10 @@ pub fn web_change_user_id(
     let mut tx = state.store.begin()?;
     let p = person(tx.as_mut(), person_id)?;
     ensure_not_blocked(&p)?;
-    let new = match verdict(tx.as_mut(), &p, &req.new_user_id)? {
+    let new = match to_change(tx.as_mut(), &p, &req.new_user_id, req.check_only)? {
         Ok(new) => new,
-        Err(refused) => return Ok(refused),
+        Err(answer) => return Ok(answer),
     };
-    if req.check_only {
-        return Ok(UserIdChangeResponse {
-            verdict: UserIdVerdict::Valid,
-            rule: None,
-            user_id: p.user_id,
-            changed: false,
-        });
-    }
     ensure_access_open(state, tx.as_mut(), &p.id)?;
     let answer = apply(state, tx.as_mut(), actor, p, new)?;
     tx.commit()?;

@@ -10,6 +10,12 @@ use serde_json::{json, Value};
 
 use super::*;
 
+/// The support desk logs in with `password` and the authenticator app's next code.
+async fn support_login(h: &World, password: &str) -> Answer {
+    let otp = h.staff.otp("support", h.now(), 1).unwrap();
+    login(h, "support", password, &otp).await
+}
+
 async fn login(h: &World, user: &str, password: &str, otp: &str) -> Answer {
     h.post(
         "/v1/staff/login",
@@ -24,45 +30,25 @@ async fn staff_passwords_cannot_be_guessed_freely() {
     let h = World::start().await.unwrap();
     // The attack: many wrong passwords, then the right one.
     for i in 0..5 {
-        login(
-            &h,
-            "support",
-            "wrong-Guess-91x",
-            &h.staff.otp("support", h.now(), 1).unwrap(),
-        )
-        .await
-        .err("unauthorized");
+        support_login(&h, "wrong-Guess-91x")
+            .await
+            .err("unauthorized");
         let _ = i;
     }
     // Locked now: even the right password and code are refused, without a check.
-    login(
-        &h,
-        "support",
-        ADMIN_PASSWORD,
-        &h.staff.otp("support", h.now(), 1).unwrap(),
-    )
-    .await
-    .err("temporarily_locked");
+    support_login(&h, ADMIN_PASSWORD)
+        .await
+        .err("temporarily_locked");
     // The lock ends; each further failure doubles it; the 10th disables the account.
     for failures in 6..=10 {
         h.clock().advance(24 * HOUR);
-        login(
-            &h,
-            "support",
-            "wrong-Guess-91x",
-            &h.staff.otp("support", h.now(), 1).unwrap(),
-        )
-        .await
-        .err("unauthorized");
-        if failures < 10 {
-            login(
-                &h,
-                "support",
-                ADMIN_PASSWORD,
-                &h.staff.otp("support", h.now(), 1).unwrap(),
-            )
+        support_login(&h, "wrong-Guess-91x")
             .await
-            .err("temporarily_locked");
+            .err("unauthorized");
+        if failures < 10 {
+            support_login(&h, ADMIN_PASSWORD)
+                .await
+                .err("temporarily_locked");
         }
     }
     h.clock().advance(24 * HOUR);

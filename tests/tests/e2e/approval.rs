@@ -14,24 +14,13 @@ use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionSta
 #[tokio::test]
 async fn a_login_is_approved_with_the_code_typed_and_the_pin() {
     let h = World::start().await.unwrap();
-    let p = h.person("approve").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "approve").await;
     let rp = h.relying_party("Skattestyrelsen").await.unwrap();
 
     let flow = app.approval_flow(&user.local_id).unwrap();
     assert_eq!(flow.poll(0).await.unwrap(), ApprovalStep::NoRequest);
 
-    let login = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
+    let login = h.code_login(&rp, &p.user_id).await.unwrap();
     let ApprovalStep::EnterChannelBinding { request } = flow.poll(5).await.unwrap() else {
         panic!("no request")
     };
@@ -82,20 +71,9 @@ async fn a_login_is_approved_with_the_code_typed_and_the_pin() {
 #[tokio::test]
 async fn a_wrong_code_goes_back_to_the_code_and_three_end_the_login() {
     let h = World::start().await.unwrap();
-    let p = h.person("binding").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "binding").await;
     let rp = h.relying_party("Borger.dk").await.unwrap();
-    let login = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
+    let login = h.code_login(&rp, &p.user_id).await.unwrap();
     let code = login.code.clone().unwrap();
     let wrong = if code == "0000" { "1111" } else { "0000" };
     let flow = app.approval_flow(&user.local_id).unwrap();
@@ -148,10 +126,7 @@ async fn a_wrong_code_goes_back_to_the_code_and_three_end_the_login() {
 #[tokio::test]
 async fn a_qr_login_is_approved_by_scanning_and_a_foreign_qr_is_refused() {
     let h = World::start().await.unwrap();
-    let p = h.person("qr").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "qr").await;
     let rp = h.relying_party("Netbank").await.unwrap();
     let login = h
         .start_login(
@@ -204,10 +179,7 @@ async fn a_qr_login_is_approved_by_scanning_and_a_foreign_qr_is_refused() {
 #[tokio::test]
 async fn swipe_where_low_assurance_is_enough_and_reject_before_the_code() {
     let h = World::start().await.unwrap();
-    let p = h.person("swipe").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "swipe").await;
     let rp = h.relying_party("Bibliotek").await.unwrap();
 
     let login = h
@@ -230,15 +202,7 @@ async fn swipe_where_low_assurance_is_enough_and_reject_before_the_code() {
     assert_eq!(result.factor, Some(Factor::Swipe));
 
     // Rejecting needs no code.
-    let login = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
+    let login = h.code_login(&rp, &p.user_id).await.unwrap();
     flow.poll(5).await.unwrap();
     assert_eq!(
         flow.reject().await.unwrap(),
@@ -258,10 +222,7 @@ async fn swipe_where_low_assurance_is_enough_and_reject_before_the_code() {
 #[tokio::test]
 async fn the_long_poll_wakes_on_a_new_login_and_can_be_cancelled() {
     let h = World::start().await.unwrap();
-    let p = h.person("poll").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "poll").await;
     let rp = h.relying_party("Sundhed").await.unwrap();
     let flow = Arc::new(app.approval_flow(&user.local_id).unwrap());
 
@@ -281,15 +242,7 @@ async fn the_long_poll_wakes_on_a_new_login_and_can_be_cancelled() {
     while flow.step() != ApprovalStep::Waiting {
         tokio::task::yield_now().await;
     }
-    let login = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
+    let login = h.code_login(&rp, &p.user_id).await.unwrap();
     let step = tokio::time::timeout(std::time::Duration::from_secs(20), poll)
         .await
         .expect("the poll was woken")
@@ -301,38 +254,17 @@ async fn the_long_poll_wakes_on_a_new_login_and_can_be_cancelled() {
     assert_eq!(request.transaction_id, login.transaction_id);
 
     // One pending login at a time.
-    let second = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap_err();
+    let second = h.code_login(&rp, &p.user_id).await.unwrap_err();
     assert_eq!(second.code(), Some("login_already_pending"));
 }
 
 #[tokio::test]
 async fn a_login_answered_after_five_minutes_has_expired() {
     let h = World::start().await.unwrap();
-    let p = h.person("late").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "late").await;
     let rp = h.relying_party("Kommune").await.unwrap();
-    let login = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
     let flow = app.approval_flow(&user.local_id).unwrap();
-    flow.poll(5).await.unwrap();
-    flow.enter_code(login.code.clone().unwrap()).await.unwrap();
+    let (login, _) = login_to_factors(&h, &rp, &p, &flow).await;
     h.clock().advance(5 * MINUTE + 1);
     let error = flow.approve_with_pin(PIN.into()).await.unwrap_err();
     assert!(

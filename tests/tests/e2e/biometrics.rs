@@ -10,20 +10,12 @@ use mitid_core::app::App;
 use mitid_core::error::MitidError;
 use mitid_core::flows::{ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalStep};
 use mitid_core::keystore::{BiometricResult, SecureKeyStore};
-use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor};
+use mitid_protocol::wire::Factor;
 
 /// Starts a login and brings `flow` to the factor choice; returns the offered factors.
 async fn to_factors(h: &World, rp: &str, p: &Person, flow: &ApprovalFlow) -> Vec<ApprovalFactor> {
     h.clock().advance(5 * MINUTE + 1); // any earlier login has expired
-    let login = h
-        .start_login(
-            rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
+    let login = h.code_login(rp, &p.user_id).await.unwrap();
     flow.poll(5).await.unwrap();
     match flow.enter_code(login.code.unwrap()).await.unwrap() {
         ApprovalStep::ChooseFactor { factors, .. } => factors,
@@ -52,10 +44,7 @@ async fn server_says_biometrics(h: &World, app: &App, local_id: &str, p: &Person
 #[tokio::test]
 async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
     let h = World::start().await.unwrap();
-    let p = h.person("bio").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, phone, app, user) = app_user(&h, "bio").await;
     assert_eq!(
         app.disable_biometrics(&user.local_id).await.unwrap_err(),
         MitidError::BiometricsNotOn
@@ -97,10 +86,7 @@ async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
 #[tokio::test]
 async fn a_cancel_is_not_a_failure_and_five_failures_require_the_pin() {
     let h = World::start().await.unwrap();
-    let p = h.person("fails").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, phone, app, user) = app_user(&h, "fails").await;
     app.enable_biometrics(&user.local_id, PIN.into())
         .await
         .unwrap();
@@ -159,10 +145,7 @@ async fn a_cancel_is_not_a_failure_and_five_failures_require_the_pin() {
 #[tokio::test]
 async fn an_enrolment_change_switches_biometrics_off_until_re_enabled_with_the_pin() {
     let h = World::start().await.unwrap();
-    let p = h.person("enrol").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, phone, app, user) = app_user(&h, "enrol").await;
     app.enable_biometrics(&user.local_id, PIN.into())
         .await
         .unwrap();
@@ -202,26 +185,13 @@ async fn an_enrolment_change_switches_biometrics_off_until_re_enabled_with_the_p
 #[tokio::test]
 async fn the_factor_is_what_the_relying_party_sees() {
     let h = World::start().await.unwrap();
-    let p = h.person("factor").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "factor").await;
     app.enable_biometrics(&user.local_id, PIN.into())
         .await
         .unwrap();
     let rp = h.relying_party("Kreditkort").await.unwrap();
-    let login = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
     let flow = app.approval_flow(&user.local_id).unwrap();
-    flow.poll(5).await.unwrap();
-    flow.enter_code(login.code.unwrap()).await.unwrap();
+    let (login, _) = login_to_factors(&h, &rp, &p, &flow).await;
     flow.approve_with_biometrics().await.unwrap();
     let result = h.login_result(&rp, &login.transaction_id).await.unwrap();
     assert_eq!(result.factor, Some(Factor::Biometrics));

@@ -21,36 +21,12 @@ use mitid_core::app::{App, AppOptions, UserStatus};
 use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::{ClientTuning, ServerEndpoint};
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ApprovalOutcome, ApprovalStep, NewPinStart, NewPinStep};
+use mitid_core::flows::{ApprovalOutcome, ApprovalStep, NewPinStep};
 use mitid_protocol::wire::paths;
-use mitid_protocol::wire::staff::AuditList;
-use mitid_protocol::wire::{Assurance, AuthenticatorKind, ChannelBindingKind, TransactionStatus};
+use mitid_protocol::wire::TransactionStatus;
 use mitid_testing::proxy::Seen;
 
 // ------------------------------------------------------------------------ helpers
-
-/// How many audit events `event` the server recorded for `p`.
-async fn audited(h: &World, p: &Person, event: &str) -> usize {
-    let list: AuditList = h
-        .get(
-            &format!("/v1/staff/audit?person_id={}", p.person_id),
-            Auth::Bearer(&h.admin),
-        )
-        .await
-        .into_result()
-        .unwrap();
-    list.events.iter().filter(|e| e.event == event).count()
-}
-
-async fn app_count(h: &World, p: &Person) -> usize {
-    h.registry_view(p)
-        .await
-        .unwrap()
-        .authenticators
-        .iter()
-        .filter(|a| a.kind == AuthenticatorKind::App)
-        .count()
-}
 
 /// Asserts that of the copies seen for `path`, exactly one ran the handler and every other
 /// one was answered from the idempotency store, refused as `busy`, or refused as a replayed
@@ -94,15 +70,7 @@ const APPROVED: ApprovalStep = ApprovalStep::Done {
 
 /// Brings an approval flow to the factor choice for a new login; returns the transaction.
 async fn login(h: &World, rp: &str, p: &Person, flow: &mitid_core::flows::ApprovalFlow) -> String {
-    let login = h
-        .start_login(
-            rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
+    let login = h.code_login(rp, &p.user_id).await.unwrap();
     flow.poll(5).await.unwrap();
     flow.enter_code(login.code.unwrap()).await.unwrap();
     login.transaction_id
@@ -153,12 +121,7 @@ async fn a_duplicated_activation_creates_one_app_and_counts_each_code_once() {
 async fn duplicated_pin_attempts_and_answers_count_once_and_approve_once() {
     let h = World::start().await.unwrap();
     let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
-    let p = h.person("dupapprove").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user_at(&h, "dupapprove", proxy.endpoint.clone()).await;
     let rp = h.relying_party("Bank").await.unwrap();
     let flow = app.approval_flow(&user.local_id).unwrap();
     let tx = login(&h, &rp, &p, &flow).await;
@@ -205,27 +168,13 @@ async fn duplicated_pin_attempts_and_answers_count_once_and_approve_once() {
 async fn a_duplicated_reset_and_change_count_the_temporary_pin_once_and_apply_once() {
     let h = World::start().await.unwrap();
     let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
-    let p = h.person("dupreset").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user_at(&h, "dupreset", proxy.endpoint.clone()).await;
 
     // Forgot PIN: support's temporary PIN; authorise and finish both arrive twice.
     let temporary = h.temporary_pin(&p, &user.authenticator_id).await.unwrap();
     proxy.duplicate_once(paths::NEW_PIN_AUTHORISE);
     proxy.duplicate_once(paths::NEW_PIN_FINISH);
-    let reset = app
-        .new_pin_flow(&user.local_id, NewPinStart::TemporaryPin)
-        .unwrap();
-    reset.submit_temporary_pin(temporary).await.unwrap();
-    reset.submit_new_pin(PIN2.into()).await.unwrap();
-    reset.submit_repeat_pin(PIN2.into()).await.unwrap();
-    assert_eq!(
-        reset.choose_biometrics(false).await.unwrap(),
-        NewPinStep::Done
-    );
+    reset_pin(&app, &user, temporary, PIN2).await;
     exactly_one_did_work(&proxy, paths::NEW_PIN_AUTHORISE);
     exactly_one_did_work(&proxy, paths::NEW_PIN_FINISH);
     assert_eq!(audited(&h, &p, "temporary_pin_entry_counted").await, 1);
@@ -241,9 +190,7 @@ async fn a_duplicated_reset_and_change_count_the_temporary_pin_once_and_apply_on
     proxy.duplicate_once(paths::PIN_START);
     proxy.duplicate_once(paths::NEW_PIN_AUTHORISE);
     proxy.duplicate_once(paths::NEW_PIN_FINISH);
-    let change = app
-        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
-        .unwrap();
+    let change = change_flow(&app, &user);
     change.submit_current_pin(PIN2.into()).await.unwrap();
     change.submit_new_pin(PIN3.into()).await.unwrap();
     change.submit_repeat_pin(PIN3.into()).await.unwrap();
@@ -291,9 +238,7 @@ async fn the_losing_copys_answer_still_lets_the_flow_finish() {
     assert_eq!(app_count(&h, &p).await, 1);
     let temporary = h.temporary_pin(&p, &user.authenticator_id).await.unwrap();
     proxy.duplicate_once_answering_the_other(paths::NEW_PIN_AUTHORISE);
-    let reset = app
-        .new_pin_flow(&user.local_id, NewPinStart::TemporaryPin)
-        .unwrap();
+    let reset = forgot_flow(&app, &user);
     reset.submit_temporary_pin(temporary).await.unwrap();
     reset.submit_new_pin(PIN2.into()).await.unwrap();
     reset.submit_repeat_pin(PIN2.into()).await.unwrap();
@@ -358,16 +303,7 @@ async fn answers_slower_than_the_timeout_are_retried_with_one_effect() {
     let temporary = h.temporary_pin(&p, &user.authenticator_id).await.unwrap();
     proxy.delay_once(paths::NEW_PIN_AUTHORISE, SLOW);
     proxy.delay_once(paths::NEW_PIN_FINISH, SLOW);
-    let reset = app
-        .new_pin_flow(&user.local_id, NewPinStart::TemporaryPin)
-        .unwrap();
-    reset.submit_temporary_pin(temporary).await.unwrap();
-    reset.submit_new_pin(PIN2.into()).await.unwrap();
-    reset.submit_repeat_pin(PIN2.into()).await.unwrap();
-    assert_eq!(
-        reset.choose_biometrics(false).await.unwrap(),
-        NewPinStep::Done
-    );
+    reset_pin(&app, &user, temporary, PIN2).await;
     timed_out_then_replayed(&proxy, paths::NEW_PIN_AUTHORISE);
     timed_out_then_replayed(&proxy, paths::NEW_PIN_FINISH);
     assert_eq!(audited(&h, &p, "temporary_pin_entry_counted").await, 1);

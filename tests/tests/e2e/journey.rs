@@ -9,8 +9,8 @@
 use crate::prelude::*;
 use mitid_core::app::{Confirm, UserStatus};
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ActivationStep, ApprovalOutcome, ApprovalStep, NewPinStart, NewPinStep};
-use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
+use mitid_core::flows::{ActivationStep, ApprovalOutcome, ApprovalStep, NewPinStep};
+use mitid_protocol::wire::{Factor, TransactionStatus};
 
 #[tokio::test]
 async fn the_demo_journey() {
@@ -40,15 +40,7 @@ async fn the_demo_journey() {
     // Approve a login with channel binding.
     let rp = h.relying_party("Skattestyrelsen").await.unwrap();
     let approvals = app.approval_flow(&user.local_id).unwrap();
-    let login = h
-        .start_login(
-            &rp,
-            &citizen.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
+    let login = h.code_login(&rp, &citizen.user_id).await.unwrap();
     approvals.poll(5).await.unwrap();
     approvals.enter_code(login.code.unwrap()).await.unwrap();
     approvals.approve_with_pin(PIN.into()).await.unwrap();
@@ -61,15 +53,7 @@ async fn the_demo_journey() {
     );
 
     // Three wrong PINs: temporarily locked.
-    let login = h
-        .start_login(
-            &rp,
-            &citizen.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
+    let login = h.code_login(&rp, &citizen.user_id).await.unwrap();
     approvals.poll(5).await.unwrap();
     approvals.enter_code(login.code.unwrap()).await.unwrap();
     let mut last = None;
@@ -87,9 +71,7 @@ async fn the_demo_journey() {
         .temporary_pin(&citizen, &user.authenticator_id)
         .await
         .unwrap();
-    let reset = app
-        .new_pin_flow(&user.local_id, NewPinStart::TemporaryPin)
-        .unwrap();
+    let reset = forgot_flow(&app, &user);
     reset.submit_temporary_pin(temporary).await.unwrap();
     reset.submit_new_pin(PIN2.into()).await.unwrap();
     reset.submit_repeat_pin(PIN2.into()).await.unwrap();
@@ -101,15 +83,7 @@ async fn the_demo_journey() {
     assert_eq!(me.status, UserStatus::Ready);
     assert!(me.biometrics_enabled);
     h.clock().advance(5 * MINUTE + 1);
-    let login = h
-        .start_login(
-            &rp,
-            &citizen.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
+    let login = h.code_login(&rp, &citizen.user_id).await.unwrap();
     approvals.poll(5).await.unwrap();
     approvals.enter_code(login.code.unwrap()).await.unwrap();
     assert_eq!(

@@ -10,19 +10,11 @@ use mitid_core::app::{HomeAction, UserStatus};
 use mitid_core::error::MitidError;
 use mitid_core::flows::{ApprovalOutcome, ApprovalStep, NewPinStart, NewPinStep};
 use mitid_core::keystore::SecureKeyStore;
-use mitid_protocol::wire::{Assurance, ChannelBindingKind, TransactionStatus};
+use mitid_protocol::wire::TransactionStatus;
 
 /// Starts a login and brings the app's flow to the factor choice.
 async fn login(h: &World, rp: &str, p: &Person, flow: &mitid_core::flows::ApprovalFlow) -> String {
-    let login = h
-        .start_login(
-            rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
+    let login = h.code_login(rp, &p.user_id).await.unwrap();
     flow.poll(5).await.unwrap();
     flow.enter_code(login.code.unwrap()).await.unwrap();
     login.transaction_id
@@ -31,10 +23,7 @@ async fn login(h: &World, rp: &str, p: &Person, flow: &mitid_core::flows::Approv
 #[tokio::test]
 async fn three_wrong_pins_lock_the_app_and_a_temporary_pin_from_support_unlocks_it() {
     let h = World::start().await.unwrap();
-    let p = h.person("locked").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "locked").await;
     let rp = h.relying_party("Skat").await.unwrap();
     let flow = app.approval_flow(&user.local_id).unwrap();
 
@@ -76,9 +65,7 @@ async fn three_wrong_pins_lock_the_app_and_a_temporary_pin_from_support_unlocks_
 
     // Support identifies the caller and sends a temporary PIN by SMS.
     let temporary = h.temporary_pin(&p, &user.authenticator_id).await.unwrap();
-    let reset = app
-        .new_pin_flow(&user.local_id, NewPinStart::TemporaryPin)
-        .unwrap();
+    let reset = forgot_flow(&app, &user);
     assert_eq!(reset.step(), NewPinStep::EnterTemporaryPin);
     assert_eq!(
         reset.submit_temporary_pin(temporary).await.unwrap(),
@@ -128,10 +115,7 @@ async fn three_wrong_pins_lock_the_app_and_a_temporary_pin_from_support_unlocks_
 #[tokio::test]
 async fn ten_wrong_pins_block_the_app_for_good_and_it_is_activated_anew() {
     let h = World::start().await.unwrap();
-    let p = h.person("blocked").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, phone, app, user) = app_user(&h, "blocked").await;
     let rp = h.relying_party("Bank").await.unwrap();
     let flow = app.approval_flow(&user.local_id).unwrap();
     login(&h, &rp, &p, &flow).await;
@@ -139,9 +123,7 @@ async fn ten_wrong_pins_block_the_app_for_good_and_it_is_activated_anew() {
         let _ = flow.approve_with_pin(WRONG_PIN.into()).await;
     }
     // Temporary-PIN tries count on the same failures: 7 wrong codes more reach 10.
-    let reset = app
-        .new_pin_flow(&user.local_id, NewPinStart::TemporaryPin)
-        .unwrap();
+    let reset = forgot_flow(&app, &user);
     let mut outcome = None;
     for _ in 0..3 {
         let right = h.temporary_pin(&p, &user.authenticator_id).await.unwrap();
@@ -205,17 +187,12 @@ async fn ten_wrong_pins_block_the_app_for_good_and_it_is_activated_anew() {
 #[tokio::test]
 async fn an_expired_temporary_pin_is_refused_before_the_new_pin_is_chosen() {
     let h = World::start().await.unwrap();
-    let p = h.person("expired").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "expired").await;
     let temporary = h.temporary_pin(&p, &user.authenticator_id).await.unwrap();
     // Valid 30 minutes from support (help page 003, method 4); checked when entered
     // (step 14), so no new PIN is typed for nothing.
     h.clock().advance(31 * MINUTE);
-    let reset = app
-        .new_pin_flow(&user.local_id, NewPinStart::TemporaryPin)
-        .unwrap();
+    let reset = forgot_flow(&app, &user);
     assert_eq!(
         reset.submit_temporary_pin(temporary).await.unwrap_err(),
         MitidError::CodeExpired

@@ -9,10 +9,9 @@
 use crate::prelude::*;
 use mitid_core::app::App;
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ApprovalOutcome, ApprovalStep, NewPinStart, NewPinStep};
+use mitid_core::flows::{ApprovalOutcome, ApprovalStep, NewPinStep};
 use mitid_core::pin::PinRejection;
 use mitid_protocol::wire::paths;
-use mitid_protocol::wire::{Assurance, ChannelBindingKind};
 
 /// Approves one login with `pin`; returns the outcome or the error.
 async fn approve(
@@ -28,18 +27,8 @@ async fn approve(
         .relying_party(&format!("Relying party {n}"))
         .await
         .unwrap();
-    let login = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
     let flow = app.approval_flow(local_id).unwrap();
-    flow.poll(5).await.unwrap();
-    flow.enter_code(login.code.unwrap()).await.unwrap();
+    login_to_factors(h, &rp, p, &flow).await;
     let result = flow.approve_with_pin(pin.into()).await;
     if result.is_err() {
         // Let the unanswered login expire so the next one can start.
@@ -55,14 +44,9 @@ const APPROVED: ApprovalStep = ApprovalStep::Done {
 #[tokio::test]
 async fn the_pin_is_changed_with_the_current_pin() {
     let h = World::start().await.unwrap();
-    let p = h.person("change").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "change").await;
 
-    let flow = app
-        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
-        .unwrap();
+    let flow = change_flow(&app, &user);
     assert_eq!(
         flow.step(),
         NewPinStep::EnterCurrentPin {
@@ -121,17 +105,12 @@ async fn the_pin_is_changed_with_the_current_pin() {
 #[tokio::test]
 async fn the_pin_is_changed_with_biometrics_and_biometrics_stay_on() {
     let h = World::start().await.unwrap();
-    let p = h.person("biochange").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, phone, app, user) = app_user(&h, "biochange").await;
     app.enable_biometrics(&user.local_id, PIN.into())
         .await
         .unwrap();
 
-    let flow = app
-        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
-        .unwrap();
+    let flow = change_flow(&app, &user);
     assert_eq!(
         flow.step(),
         NewPinStep::EnterCurrentPin {
@@ -171,17 +150,10 @@ async fn the_pin_is_changed_with_biometrics_and_biometrics_stay_on() {
 async fn the_old_pin_works_until_the_server_confirmed_and_a_lost_confirmation_resumes() {
     let h = World::start().await.unwrap();
     let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
-    let p = h.person("switch").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, phone, app, user) = app_user_at(&h, "switch", proxy.endpoint.clone()).await;
 
     // The finish never arrives: the old PIN keeps working.
-    let flow = app
-        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
-        .unwrap();
+    let flow = change_flow(&app, &user);
     flow.submit_current_pin(PIN.into()).await.unwrap();
     flow.submit_new_pin(PIN2.into()).await.unwrap();
     proxy.cut(paths::NEW_PIN_FINISH);
@@ -213,9 +185,7 @@ async fn the_old_pin_works_until_the_server_confirmed_and_a_lost_confirmation_re
 
     // Now the finish is applied but its answer is lost, and the retries are cut off: the
     // server already has the new PIN, and the app finds out at the next start.
-    let flow = app
-        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
-        .unwrap();
+    let flow = change_flow(&app, &user);
     flow.submit_current_pin(PIN2.into()).await.unwrap();
     flow.submit_new_pin(PIN3.into()).await.unwrap();
     proxy.drop_response_once(paths::NEW_PIN_FINISH);
@@ -243,15 +213,8 @@ async fn the_old_pin_works_until_the_server_confirmed_and_a_lost_confirmation_re
 async fn an_interrupted_change_is_finished_by_retry() {
     let h = World::start().await.unwrap();
     let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
-    let p = h.person("retrychange").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
-    let flow = app
-        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
-        .unwrap();
+    let (p, _phone, app, user) = app_user_at(&h, "retrychange", proxy.endpoint.clone()).await;
+    let flow = change_flow(&app, &user);
     flow.submit_current_pin(PIN.into()).await.unwrap();
     flow.submit_new_pin(PIN2.into()).await.unwrap();
     proxy.cut(paths::NEW_PIN_FINISH);
@@ -273,13 +236,8 @@ async fn an_interrupted_change_is_finished_by_retry() {
 #[tokio::test]
 async fn a_lapsed_authorisation_asks_for_the_current_pin_again_and_keeps_the_new_one() {
     let h = World::start().await.unwrap();
-    let p = h.person("lapsed").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
-    let flow = app
-        .new_pin_flow(&user.local_id, NewPinStart::CurrentPin)
-        .unwrap();
+    let (p, _phone, app, user) = app_user(&h, "lapsed").await;
+    let flow = change_flow(&app, &user);
     flow.submit_current_pin(PIN.into()).await.unwrap();
     flow.submit_new_pin(PIN2.into()).await.unwrap();
     // The citizen waits longer than the authorisation lives (5 minutes).

@@ -10,17 +10,7 @@ use crate::prelude::*;
 use mitid_core::error::MitidError;
 use mitid_core::flows::{ActivationStep, ApprovalOutcome, ApprovalStep};
 use mitid_protocol::wire::paths;
-use mitid_protocol::wire::{Assurance, AuthenticatorKind, ChannelBindingKind, TransactionStatus};
-
-async fn app_count(h: &World, p: &Person) -> usize {
-    h.registry_view(p)
-        .await
-        .unwrap()
-        .authenticators
-        .iter()
-        .filter(|a| a.kind == AuthenticatorKind::App)
-        .count()
-}
+use mitid_protocol::wire::TransactionStatus;
 
 #[tokio::test]
 async fn a_lost_answer_to_the_creating_request_is_retried_with_one_effect() {
@@ -42,18 +32,8 @@ async fn a_lost_answer_to_the_creating_request_is_retried_with_one_effect() {
 
     // An approval whose answer is lost is approved once.
     let rp = h.relying_party("Forsikring").await.unwrap();
-    let login = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
     let flow = app.approval_flow(&user.local_id).unwrap();
-    flow.poll(5).await.unwrap();
-    flow.enter_code(login.code.unwrap()).await.unwrap();
+    let (login, _) = login_to_factors(&h, &rp, &p, &flow).await;
     proxy.drop_response_once(paths::APPROVALS_ANSWER);
     assert_eq!(
         flow.approve_with_pin(PIN.into()).await.unwrap(),
@@ -118,18 +98,8 @@ async fn the_server_stopped_in_the_middle_of_an_activation_leaves_no_half_user_a
 
     // And it works.
     let rp = h.relying_party("Pension").await.unwrap();
-    let login = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
     let flow = app.approval_flow(&home.users[0].user.local_id).unwrap();
-    flow.poll(5).await.unwrap();
-    flow.enter_code(login.code.unwrap()).await.unwrap();
+    login_to_factors(&h, &rp, &p, &flow).await;
     flow.approve_with_pin(PIN.into()).await.unwrap();
 }
 
@@ -206,25 +176,10 @@ async fn an_activation_that_never_reached_the_server_is_cleaned_up_after_a_crash
 async fn an_approval_cut_off_can_simply_be_tried_again() {
     let h = World::start().await.unwrap();
     let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
-    let p = h.person("retry").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user_at(&h, "retry", proxy.endpoint.clone()).await;
     let rp = h.relying_party("Energi").await.unwrap();
-    let login = h
-        .start_login(
-            &rp,
-            &p.user_id,
-            ChannelBindingKind::Code,
-            Assurance::Substantial,
-        )
-        .await
-        .unwrap();
     let flow = app.approval_flow(&user.local_id).unwrap();
-    flow.poll(5).await.unwrap();
-    flow.enter_code(login.code.unwrap()).await.unwrap();
+    login_to_factors(&h, &rp, &p, &flow).await;
     proxy.cut(paths::APPROVALS_ANSWER);
     assert_eq!(
         flow.approve_with_pin(PIN.into()).await.unwrap_err(),

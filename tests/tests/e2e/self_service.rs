@@ -8,12 +8,10 @@
 use crate::prelude::*;
 use mitid_core::app::{BlockTarget, Confirm, HomeAction, UserStatus};
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ApprovalStep, NewPinStart, NewPinStep};
+use mitid_core::flows::ApprovalStep;
 use mitid_core::keystore::SecureKeyStore;
 use mitid_protocol::wire::staff::IssuedCode;
-use mitid_protocol::wire::{
-    Assurance, AuthenticatorKind, AuthenticatorState, ChannelBindingKind, LockReason,
-};
+use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, LockReason};
 use serde_json::json;
 
 #[tokio::test]
@@ -104,14 +102,7 @@ async fn the_user_id_is_viewed_and_changed_invalid_taken_then_accepted() {
         user_id: renamed,
         ..p.clone()
     };
-    h.start_login(
-        &rp,
-        &renamed_person.user_id,
-        ChannelBindingKind::Code,
-        Assurance::Substantial,
-    )
-    .await
-    .unwrap();
+    h.code_login(&rp, &renamed_person.user_id).await.unwrap();
     let flow = app.approval_flow(&user.local_id).unwrap();
     assert!(matches!(
         flow.poll(5).await.unwrap(),
@@ -161,16 +152,7 @@ async fn send_new_pin_reaches_another_app_of_the_person_but_not_this_one() {
 
     // App B uses it ("Forgot your PIN code?" → "Temporary PIN code").
     let temporary = h.sms_code(&p, "temporary_pin", 8).unwrap();
-    let reset = app_b
-        .new_pin_flow(&b.local_id, NewPinStart::TemporaryPin)
-        .unwrap();
-    reset.submit_temporary_pin(temporary).await.unwrap();
-    reset.submit_new_pin(PIN3.into()).await.unwrap();
-    reset.submit_repeat_pin(PIN3.into()).await.unwrap();
-    assert_eq!(
-        reset.choose_biometrics(false).await.unwrap(),
-        NewPinStep::Done
-    );
+    reset_pin(&app_b, &b, temporary, PIN3).await;
 }
 
 #[tokio::test]
@@ -231,10 +213,7 @@ async fn blocking_another_app_and_the_whole_mitid_from_the_app() {
 #[tokio::test]
 async fn access_to_change_the_password_opens_after_24_hours() {
     let h = World::start().await.unwrap();
-    let p = h.person("password").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, _phone, app, user) = app_user(&h, "password").await;
     // Without a password there is nothing to change.
     assert_eq!(
         app.request_password_access(&user.local_id)
@@ -267,10 +246,7 @@ async fn access_to_change_the_password_opens_after_24_hours() {
 #[tokio::test]
 async fn removing_a_user_tells_the_server_and_deletes_the_keys() {
     let h = World::start().await.unwrap();
-    let p = h.person("remove").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
-    let user = activate(&h, &app, &p, PIN).await;
+    let (p, phone, app, user) = app_user(&h, "remove").await;
     app.remove_user(&user.local_id).await.unwrap();
     assert!(app.users().unwrap().is_empty());
     let alias = format!("mitid.{}.device", user.local_id);

@@ -29,6 +29,22 @@ pub struct CitizenProof<'a> {
     pub biometric: Option<&'a BiometricProof>,
 }
 
+impl<'a> CitizenProof<'a> {
+    /// The proof fields of a request (exactly one must be given).
+    pub fn new(pin: Option<&'a PinProof>, biometric: Option<&'a BiometricProof>) -> Self {
+        Self { pin, biometric }
+    }
+}
+
+/// What a proof authorises: its purpose and the action's message.
+#[derive(Debug)]
+pub struct Action {
+    /// The purpose the PIN proof (or biometric challenge) was made for.
+    pub purpose: PinPurpose,
+    /// The message the proof covers.
+    pub message: Vec<u8>,
+}
+
 /// Length of a biometric challenge.
 const CHALLENGE_LEN: usize = 32;
 
@@ -83,6 +99,28 @@ fn biometrics_not_enabled() -> ApiError {
 /// resets or raises its count; the caller saves `app` and commits either way: the attempt
 /// or challenge is used up by a refusal too).
 pub fn check(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    app: &mut AuthenticatorRecord,
+    person: &PersonRecord,
+    proof: CitizenProof<'_>,
+    action: &Action,
+) -> ApiResult<Verdict<()>> {
+    let outcome = check_proof(
+        state,
+        tx,
+        app,
+        person,
+        proof,
+        &action.purpose,
+        &action.message,
+    )?;
+    // The attempt was counted (or the app's state moved): saved whatever the verdict.
+    tx.update_authenticator(app)?;
+    Ok(outcome)
+}
+
+fn check_proof(
     state: &AppState,
     tx: &mut dyn Tx,
     app: &mut AuthenticatorRecord,

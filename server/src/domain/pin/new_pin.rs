@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::super::codes;
 use super::super::common::{effective_state, ensure_usable, not_found, person, refusal_for};
-use super::confirm::{self, CitizenProof};
+use super::confirm::{self, Action, CitizenProof};
 use super::status::status_of;
 use super::{app_of, bad};
 use crate::audit::{self, Actor, Event};
@@ -55,22 +55,13 @@ fn with_current_pin(
     let mut tx = state.store.begin()?;
     let mut app = app_of(tx.as_mut(), authenticator_id)?;
     let person = person(tx.as_mut(), &app.person_id)?;
-    let proof = CitizenProof {
-        pin: req.pin.as_ref(),
-        biometric: req.biometric.as_ref(),
+    let proof = CitizenProof::new(req.pin.as_ref(), req.biometric.as_ref());
+    let action = Action {
+        purpose: PinPurpose::ChangePin,
+        message: new_pin_message(&app.id),
     };
-    let message = new_pin_message(&app.id);
-    let verdict = confirm::check(
-        state,
-        tx.as_mut(),
-        &mut app,
-        &person,
-        proof,
-        &PinPurpose::ChangePin,
-        &message,
-    )?;
-    tx.update_authenticator(&app)?;
-    granted!(verdict, tx);
+    let outcome = confirm::check(state, tx.as_mut(), &mut app, &person, proof, &action)?;
+    granted!(outcome, tx);
     let ticket = issue_ticket(state, tx.as_mut(), &app.id, RegistrationKind::Change)?;
     tx.commit()?;
     Ok(ticket)
