@@ -191,10 +191,16 @@ REQUESTS = {
         "counter": 18446744073709551615,
         "signature": b64(bytes(70)),
     },
-    "pin-change-begin": {
+    "new-pin-authorise-biometrics": {
+        "route": "biometrics",
         "biometric": {"challenge_id": "bc-1", "signature": b64(bytes(70))},
-        "registration_request": b64(point(1)),
     },
+    "new-pin-authorise-pin": {
+        "route": "current_pin",
+        "pin": {"attempt_id": "att-1", "ke3": b64(bytes(32)), "mac": b64(bytes(32))},
+    },
+    "new-pin-authorise-temporary-pin": {"route": "temporary_pin", "temporary_pin": "12345678"},
+    "new-pin-begin": {"ticket_id": "np-1", "registration_request": b64(point(1))},
     "biometric-challenge": {"purpose": "change_user_id"},
     "profile-change": {"pin": {"attempt_id": "att-1", "ke3": b64(bytes(32)), "mac": b64(bytes(32))}},
     "app-user-id-change": {
@@ -205,9 +211,7 @@ REQUESTS = {
         "scope": "whole_mitid",
         "pin": {"attempt_id": "att-1", "ke3": b64(bytes(32)), "mac": b64(bytes(32))},
     },
-    "pin-change-finish": {"change_id": "chg-1", "registration_upload": b64(bytes(129))},
-    "pin-reset-begin": {"temporary_pin": "12345678", "registration_request": b64(point(1))},
-    "pin-reset-finish": {"reset_id": "rst-1", "registration_upload": b64(bytes(129))},
+    "new-pin-finish": {"ticket_id": "np-1", "registration_upload": b64(bytes(129))},
     "biometrics-enable": {
         "pin": {"attempt_id": "att-1", "ke3": b64(bytes(32)), "mac": b64(bytes(32))},
         "biometric_public_key": b64(point(6, compressed=False)),
@@ -318,8 +322,8 @@ RESPONSES = {
     "pending": {"approval": PENDING},
     "pending-none": {"approval": None},
     "approval-answer": {"status": "approved"},
-    "pin-change-begin": {"change_id": "chg-1", "registration_response": b64(bytes(66))},
-    "pin-reset-begin": {"reset_id": "rst-1", "registration_response": b64(bytes(66))},
+    "new-pin-ticket": {"ticket_id": "np-1", "expires_at": NOW},
+    "new-pin-begin": {"registration_response": b64(bytes(66))},
     "app-status": {
         "authenticator_id": "auth-0001",
         "user_id": "kalle.kat",

@@ -14,7 +14,7 @@ use mitid_core::users::{validate_authenticator_id, LocalUserId, MAX_AUTHENTICATO
 use mitid_fuzz::text;
 use mitid_protocol::b64::B64;
 use mitid_protocol::channel_binding::{parse_code, QrToken};
-use mitid_protocol::key_pin::is_valid_pin;
+use mitid_protocol::key_pin::is_valid_key_pin;
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::PinPurposeKind;
 use mitid_protocol::wire::{
@@ -92,7 +92,7 @@ fuzz_target!(|data: &[u8]| {
     }
 
     // Server configuration (URL pins) and base64url fields.
-    if is_valid_pin(s) {
+    if is_valid_key_pin(s) {
         assert!(s.starts_with("sha256/"));
     }
     if let Some(bytes) = B64::decode(s) {

@@ -42,8 +42,8 @@ fuzz_target!(|data: &[u8]| {
         app::PendingApproval,
         app::PendingResponse,
         app::ApprovalAnswerResponse,
-        app::PinChangeBeginResponse,
-        app::PinResetBeginResponse,
+        app::NewPinTicket,
+        app::NewPinBeginResponse,
         app::AppStatus,
         // relying parties (the desktop RP simulator)
         rp::CreateAuthenticationResponse,

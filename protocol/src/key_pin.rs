@@ -13,7 +13,7 @@ pub fn key_pin_of_spki(spki_der: &[u8]) -> String {
 }
 
 /// Checks that `pin` has the pin format (so a typo in configuration is caught at start).
-pub fn is_valid_pin(pin: &str) -> bool {
+pub fn is_valid_key_pin(pin: &str) -> bool {
     pin.strip_prefix("sha256/")
         .and_then(|b64| STANDARD.decode(b64).ok())
         .is_some_and(|digest| digest.len() == 32)
@@ -26,8 +26,8 @@ mod tests {
     #[test]
     fn format() {
         let pin = key_pin_of_spki(b"spki");
-        assert!(is_valid_pin(&pin));
-        assert!(!is_valid_pin("sha256/AAAA"));
-        assert!(!is_valid_pin("md5/whatever"));
+        assert!(is_valid_key_pin(&pin));
+        assert!(!is_valid_key_pin("sha256/AAAA"));
+        assert!(!is_valid_key_pin("md5/whatever"));
     }
 }

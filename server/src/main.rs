@@ -33,7 +33,7 @@ enum Command {
         /// Private key (PEM).
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
-        /// The backup key's pin (`sha256/…`), when the backup key is kept offline.
+        /// The backup key's key pin (`sha256/…`), when the backup key is kept offline.
         #[arg(long)]
         backup_key_pin: Option<String>,
         /// Requests per minute from one address to the anonymous log-in and code endpoints
@@ -43,14 +43,14 @@ enum Command {
     },
     /// Print the TLS key pins the app must pin: the current key's, then the backup
     /// key's (creating the certificate and backup key if needed).
-    Pin {
+    KeyPins {
         /// Certificate chain (PEM); without it the data directory's generated one is used.
         #[arg(long, requires = "key")]
         cert: Option<PathBuf>,
         /// Private key (PEM).
         #[arg(long, requires = "cert")]
         key: Option<PathBuf>,
-        /// The backup key's pin, when the backup key is kept offline.
+        /// The backup key's key pin, when the backup key is kept offline.
         #[arg(long)]
         backup_key_pin: Option<String>,
     },
@@ -128,7 +128,7 @@ fn main() -> ExitCode {
             }
             runtime.block_on(serve(config))
         }
-        Command::Pin {
+        Command::KeyPins {
             cert,
             key,
             backup_key_pin,

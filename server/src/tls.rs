@@ -171,11 +171,11 @@ mod tests {
         let a = setup(dir.path(), None, None).unwrap();
         let b = setup(dir.path(), None, None).unwrap();
         assert_eq!(a.spki_pin, b.spki_pin);
-        assert!(mitid_protocol::key_pin::is_valid_pin(&a.spki_pin));
+        assert!(mitid_protocol::key_pin::is_valid_key_pin(&a.spki_pin));
         // A backup key beside it, stable too, and not the current key.
         let backup = a.backup_key_pin.clone().unwrap();
         assert_eq!(b.backup_key_pin.as_deref(), Some(backup.as_str()));
-        assert!(mitid_protocol::key_pin::is_valid_pin(&backup));
+        assert!(mitid_protocol::key_pin::is_valid_key_pin(&backup));
         assert_ne!(backup, a.spki_pin);
         #[cfg(unix)]
         {

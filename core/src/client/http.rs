@@ -223,7 +223,7 @@ impl HttpClient {
         if !endpoint
             .key_pins
             .iter()
-            .all(|p| mitid_protocol::key_pin::is_valid_pin(p))
+            .all(|p| mitid_protocol::key_pin::is_valid_key_pin(p))
         {
             return Err(ClientError::Config("invalid key pin"));
         }

@@ -131,7 +131,8 @@ pub(crate) async fn enable_with_pin(
     user: &User,
     pin: &Pin,
 ) -> Result<(), MitidError> {
-    // Checked before a PIN attempt is spent: the server would refuse too.
+    // The app's own rule (the server cannot know how many users share a phone), checked
+    // before a PIN attempt is spent.
     if ctx.users.list()?.len() > 1 {
         return Err(MitidError::BiometricsNeedSingleUser);
     }

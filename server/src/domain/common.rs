@@ -134,6 +134,17 @@ pub fn refusal_for(
             ErrorCode::Forbidden,
             "not allowed in the authenticator's state",
         ),
+        // A block by the citizen or support is lifted by them, not by a temporary PIN: the
+        // app says `blocked`, so that the citizen is not sent to the wrong remedy.
+        AuthenticatorState::TemporarilyLocked
+            if matches!(
+                reason,
+                Some(LockReason::CitizenBlock | LockReason::StaffBlock)
+            ) =>
+        {
+            ApiError::refuse(ErrorCode::Blocked, "the authenticator is blocked")
+                .with_detail(json!({ "lock_reason": reason.map(|r| r.as_str()) }))
+        }
         AuthenticatorState::TemporarilyLocked => ApiError::refuse(
             ErrorCode::TemporarilyLocked,
             "the authenticator is temporarily locked",

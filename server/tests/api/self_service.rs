@@ -91,7 +91,7 @@ async fn blocks_by_the_citizen_and_their_lifting() {
         .await
         .err()
         .unwrap()
-        .err("temporarily_locked");
+        .err("blocked");
     // The citizen lifts their own block in self-service.
     let session = web_login(&h, &p, &mut first).await.unwrap();
     h.post(

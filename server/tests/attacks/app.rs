@@ -137,7 +137,7 @@ async fn a_reset_does_not_lift_a_block_set_after_it_began() {
             &json!({ "ticket_id": ticket.ticket_id, "registration_upload": B64(upload) }),
         )
         .await
-        .err("temporarily_locked");
+        .err("blocked");
     assert_eq!(
         phone.status().await.state,
         AuthenticatorState::TemporarilyLocked

@@ -193,6 +193,10 @@ async fn blocking_another_app_and_the_whole_mitid_from_the_app() {
     let home = app_b.refresh().await.unwrap();
     assert_eq!(home.users[0].user.status, UserStatus::Blocked);
     assert_eq!(home.users[0].actions, vec![HomeAction::RemoveUser]);
+    // Its requests are answered `blocked` (not `temporarily_locked`: a temporary PIN does
+    // not lift a block).
+    let flow_b = app_b.approval_flow(&b.local_id).unwrap();
+    assert_eq!(flow_b.poll(0).await.unwrap_err(), MitidError::Blocked);
 
     // The whole MitID, temporarily.
     let overview = app_a

@@ -27,7 +27,7 @@ class TestServerTest {
     }
 
     @Test
-    fun theServerListensOnLoopbackOverHttpsWithAPin() {
+    fun theServerListensOnLoopbackOverHttpsWithAKeyPin() {
         assertTrue(server.url(), server.url().startsWith("https://127.0.0.1:"))
         assertTrue(server.keyPin(), server.keyPin().startsWith("sha256/"))
     }
