@@ -161,7 +161,9 @@ fn servers() -> Vec<(String, String)> {
             .map(|(l, p)| (l.to_owned(), p.to_owned()))
             .collect(),
         Err(_) => {
-            let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+            // `cargo bench` runs in `bench/`: the workspace's target directory is one up.
+            let target = std::env::var("CARGO_TARGET_DIR")
+                .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").into());
             vec![("this".into(), format!("{target}/release/mitid-server"))]
         }
     }
