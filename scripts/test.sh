@@ -4,6 +4,8 @@
 # when missing; if a toolchain cannot be installed, this fails loudly instead of skipping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A one-off build gains nothing from incremental caches; they doubled the disk it needs.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 echo "==> Rust: format and lints"
 cargo fmt --all -- --check

@@ -174,6 +174,16 @@ events! {
     StaffAccountChanged => "staff_account_changed",
     /// A relying party was registered.
     RelyingPartyCreated => "relying_party_created",
+    /// An OpenID Connect client was registered.
+    OidcClientCreated => "oidc_client_created",
+    /// A browser login ended with an authorization code for the client.
+    OidcCodeIssued => "oidc_code_issued",
+    /// A browser login ended without a code (cancelled, rejected, expired, refused).
+    OidcLoginEnded => "oidc_login_ended",
+    /// The client exchanged an authorization code for tokens.
+    OidcTokensIssued => "oidc_tokens_issued",
+    /// An authorization code came a second time: the tokens it gave were revoked.
+    OidcCodeReused => "oidc_code_reused",
 }
 
 /// An audit entry being built.

@@ -1,5 +1,6 @@
 //! The server's secrets, in a key file beside (never inside) the database: the OPAQUE key
-//! material, the code-hashing key and the sealing key. Created on first start with mode 0600.
+//! material, the code-hashing key, the sealing key and the ID-token signing keys. Created on
+//! first start with mode 0600.
 
 use std::fs;
 use std::io::Write;
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use crate::crypto::codes::CodeHasher;
+use crate::crypto::jws::{new_scalar, IdTokenKeys};
 use crate::crypto::rng::{key32, SecureRandom};
 use crate::crypto::seal::Sealer;
 
@@ -37,6 +39,8 @@ pub struct ServerSecrets {
     pub codes: CodeHasher,
     /// Sealing of stored secrets (shared with the outbox).
     pub sealer: Arc<Sealer>,
+    /// The OpenID Connect ID-token signing keys (the first one signs).
+    pub id_tokens: IdTokenKeys,
 }
 
 impl std::fmt::Debug for ServerSecrets {
@@ -52,6 +56,10 @@ struct KeyFile {
     opaque: B64,
     code_key: B64,
     sealing_key: B64,
+    /// ID-token signing keys (P-256 scalars), the active one first. Files written before
+    /// OpenID Connect have none: one is made and the file rewritten on the next start.
+    #[serde(default)]
+    id_token_keys: Vec<B64>,
 }
 
 impl Drop for KeyFile {
@@ -60,8 +68,15 @@ impl Drop for KeyFile {
         self.opaque.0.zeroize();
         self.code_key.0.zeroize();
         self.sealing_key.0.zeroize();
+        for key in &mut self.id_token_keys {
+            key.0.zeroize();
+        }
     }
 }
+
+/// How many ID-token keys the file keeps: the active one and the one before it (whose
+/// tokens may still be verified by relying parties that cached the JWK Set).
+const ID_TOKEN_KEYS_KEPT: usize = 2;
 
 impl ServerSecrets {
     /// Loads the key file in `dir`, creating it (0600, written atomically) if missing.
@@ -74,22 +89,56 @@ impl ServerSecrets {
                 opaque: B64(opaque.to_bytes().to_vec()),
                 code_key: B64(key32(rng).to_vec()),
                 sealing_key: B64(key32(rng).to_vec()),
+                id_token_keys: vec![B64(new_scalar(rng).to_vec())],
             };
-            let text =
-                Zeroizing::new(serde_json::to_vec(&file).map_err(|_| KeyFileError::Corrupt)?);
-            write_private(&path, &text)?;
+            write_file(&path, &file)?;
         }
-        let text = Zeroizing::new(fs::read(&path)?);
-        let file: KeyFile = serde_json::from_slice(&text).map_err(|_| KeyFileError::Corrupt)?;
-        if file.version != 1 || file.code_key.0.len() != 32 || file.sealing_key.0.len() != 32 {
-            return Err(KeyFileError::Corrupt);
+        let mut file = read_file(&path)?;
+        if file.id_token_keys.is_empty() {
+            file.id_token_keys.push(B64(new_scalar(rng).to_vec()));
+            write_file(&path, &file)?;
         }
         Ok(Self {
             opaque: ServerKeys::from_bytes(&file.opaque.0).map_err(|_| KeyFileError::Corrupt)?,
             codes: CodeHasher::new(&file.code_key.0),
             sealer: Arc::new(Sealer::new(&file.sealing_key.0).map_err(|_| KeyFileError::Corrupt)?),
+            id_tokens: IdTokenKeys::from_scalars(file.id_token_keys.iter().map(|k| k.0.as_slice()))
+                .map_err(|_| KeyFileError::Corrupt)?,
         })
     }
+}
+
+/// Puts a new ID-token signing key first in the key file of `dir`, keeping the previous
+/// one published; returns the new key's `kid`. Takes effect when the server next starts.
+pub fn rotate_id_token_key(dir: &Path, rng: &dyn SecureRandom) -> Result<String, KeyFileError> {
+    let path = dir.join(KEY_FILE);
+    let mut file = read_file(&path)?;
+    file.id_token_keys.insert(0, B64(new_scalar(rng).to_vec()));
+    for mut retired in file
+        .id_token_keys
+        .drain(ID_TOKEN_KEYS_KEPT.min(file.id_token_keys.len())..)
+    {
+        zeroize::Zeroize::zeroize(&mut retired.0);
+    }
+    write_file(&path, &file)?;
+    let keys = IdTokenKeys::from_scalars(file.id_token_keys.iter().map(|k| k.0.as_slice()))
+        .map_err(|_| KeyFileError::Corrupt)?;
+    Ok(keys.active_kid().to_owned())
+}
+
+fn read_file(path: &Path) -> Result<KeyFile, KeyFileError> {
+    let text = Zeroizing::new(fs::read(path)?);
+    let file: KeyFile = serde_json::from_slice(&text).map_err(|_| KeyFileError::Corrupt)?;
+    if file.version != 1 || file.code_key.0.len() != 32 || file.sealing_key.0.len() != 32 {
+        return Err(KeyFileError::Corrupt);
+    }
+    Ok(file)
+}
+
+fn write_file(path: &Path, file: &KeyFile) -> Result<(), KeyFileError> {
+    let text = Zeroizing::new(serde_json::to_vec(file).map_err(|_| KeyFileError::Corrupt)?);
+    write_private(path, &text)?;
+    Ok(())
 }
 
 /// Writes a secret file: mode 0600 from creation, fsynced, then renamed into place so that

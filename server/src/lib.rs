@@ -15,6 +15,7 @@ pub mod outbox;
 pub mod policy;
 pub mod principal;
 pub mod server;
+pub mod site;
 pub mod state;
 pub mod store;
 pub mod tls;

@@ -58,6 +58,9 @@ pub struct ServerConfig {
     pub job_interval: Option<Duration>,
     /// Limits on connections.
     pub connections: ConnectionLimits,
+    /// The server's public URL (`https://host[:port]`, no trailing slash): the OpenID
+    /// Connect issuer. `None`: `https://` and the bound address.
+    pub public_url: Option<String>,
 }
 
 /// How many connections the server keeps and how long each may take, so that idle or slow
@@ -100,6 +103,7 @@ impl ServerConfig {
             sender: Arc::new(LogSender),
             job_interval: Some(Duration::from_secs(5)),
             connections: ConnectionLimits::default(),
+            public_url: None,
         }
     }
 }
@@ -138,6 +142,18 @@ pub struct RunningServer {
 
 /// Opens the data directory's state without serving (for administration commands).
 pub fn open_state(config: &ServerConfig) -> Result<AppState, StartError> {
+    open_state_at(config, config.listen)
+}
+
+/// The issuer: the configured public URL, or `https://` and the address served.
+fn issuer(config: &ServerConfig, addr: SocketAddr) -> String {
+    match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => format!("https://{addr}"),
+    }
+}
+
+fn open_state_at(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, StartError> {
     std::fs::create_dir_all(&config.data_dir)?;
     #[cfg(unix)]
     {
@@ -168,6 +184,7 @@ pub fn open_state(config: &ServerConfig) -> Result<AppState, StartError> {
         ),
         secrets,
         waiters: Waiters::default(),
+        issuer: issuer(config, addr),
     }))
 }
 
@@ -193,14 +210,14 @@ pub fn add_staff(
 impl RunningServer {
     /// Starts serving (the handshake and every request run on the current tokio runtime).
     pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
-        let state = open_state(&config)?;
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let state = open_state_at(&config, addr)?;
         let tls = crate::tls::setup(
             &config.data_dir,
             config.tls_files.as_ref(),
             config.backup_key_pin.as_deref(),
         )?;
-        let listener = TcpListener::bind(config.listen).await?;
-        let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(false);
         let router = crate::api::router(state.clone());
         let acceptor = TlsAcceptor::from(tls.config.clone());

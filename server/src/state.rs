@@ -41,6 +41,9 @@ pub struct Inner {
     pub hashes: HashPool,
     /// Limits per source address and per user ID on the anonymous endpoints.
     pub limits: Limits,
+    /// The server's public `https` URL: the OpenID Connect issuer and the base of every
+    /// link the pages give.
+    pub issuer: String,
 }
 
 impl std::ops::Deref for AppState {

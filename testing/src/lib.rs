@@ -10,14 +10,20 @@
 //!   double of an SMS gateway, which a deployment supplies);
 //! - [`Phone`]: a simulated app at the protocol level; [`AppPhone`]: the real app core;
 //! - [`FaultProxy`]: the network between an app and the server, faults included;
-//! - [`http`]: the pinned JSON client and its [`Answer`].
+//! - [`http`]: the pinned JSON client and its [`Answer`];
+//! - [`oidc`]: OpenID Connect clients, a scripted browser on the login pages, the token
+//!   endpoint.
 //!
 //! Actions return a [`KitResult`] (the demo and the uniffi kit report failures); tests
 //! unwrap them. Never linked into the app or a deployed server.
 
 pub mod app;
+pub mod bank;
+#[cfg(feature = "browser")]
+pub mod browser;
 pub mod error;
 pub mod http;
+pub mod oidc;
 pub mod outbox;
 pub mod people;
 pub mod phone;

@@ -109,6 +109,8 @@ pub mod paths {
     pub const STAFF_AUDIT: &str = "/v1/staff/audit";
     /// `POST`: register a relying party (admin).
     pub const STAFF_RELYING_PARTIES: &str = "/v1/staff/relying-parties";
+    /// `POST`: register an OpenID Connect client (admin).
+    pub const STAFF_OIDC_CLIENTS: &str = "/v1/staff/oidc-clients";
     /// `POST`: create a staff account (admin).
     pub const STAFF_USERS: &str = "/v1/staff/users";
     /// `POST`: disable, enable or end the sessions of a staff account (admin).

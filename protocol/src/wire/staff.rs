@@ -451,6 +451,32 @@ pub struct RelyingPartyCreated {
     pub api_key: Secret,
 }
 
+/// Register an OpenID Connect client (docs/oidc.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateOidcClientRequest {
+    /// The name the login page and the app show (e.g. `Demo Bank`).
+    pub name: String,
+    /// The redirect URIs (absolute `https` URLs without a fragment), matched exactly.
+    pub redirect_uris: Vec<String>,
+}
+
+/// A registered OpenID Connect client and its secret (shown once; stored hashed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OidcClientCreated {
+    /// `client_id`.
+    pub client_id: String,
+    /// The name.
+    pub name: String,
+    /// The registered redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// `client_secret`, for `client_secret_basic` at the token endpoint.
+    pub client_secret: Secret,
+}
+
 /// Create a staff account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

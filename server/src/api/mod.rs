@@ -123,6 +123,7 @@ routes! {
     get paths::STAFF_OUTBOX => staff::outbox, "Outbox metadata, paged (admin)", None, OutboxList;
     get paths::STAFF_AUDIT => staff::audit, "The audit log", None, AuditList;
     post paths::STAFF_RELYING_PARTIES => staff::create_relying_party, "Register a relying party", (Some(CreateRelyingPartyRequest)), RelyingPartyCreated;
+    post paths::STAFF_OIDC_CLIENTS => staff::create_oidc_client, "Register an OpenID Connect client (docs/oidc.md)", (Some(CreateOidcClientRequest)), OidcClientCreated;
     post paths::STAFF_USERS => staff::create_staff, "Create a staff account", (Some(CreateStaffRequest)), StaffCreated;
     post paths::STAFF_ACCOUNT => staff::account, "Disable, enable or end the sessions of a staff account", (Some(StaffAccountRequest)), StaffAccountView;
 
@@ -144,8 +145,10 @@ routes! {
     get paths::OPENAPI => openapi::serve, "This document", None, OpenApi;
 }
 
-/// The router with every route, the pipeline and JSON answers for unknown paths and methods.
+/// The router with every route (the JSON API behind its pipeline, the web face behind its
+/// own guard) and JSON answers for unknown paths and methods.
 pub fn router(state: AppState) -> Router {
+    let site = crate::site::routes(state.clone());
     add_routes(Router::new())
         .fallback(|| async { error_response(ErrorCode::NotFound, "no such endpoint") })
         .method_not_allowed_fallback(|| async {
@@ -158,5 +161,6 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             pipeline::pipeline,
         ))
+        .merge(site)
         .with_state(state)
 }

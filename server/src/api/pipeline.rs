@@ -29,7 +29,11 @@ pub struct BodyTimeout(pub Duration);
 
 /// Reads the body within the time and size limits into memory that is wiped when the last
 /// reader drops it (bodies hold PINs proofs, codes and passwords).
-async fn read_body(state: &AppState, parts: &Parts, body: Body) -> Result<Bytes, Response> {
+pub(crate) async fn read_body(
+    state: &AppState,
+    parts: &Parts,
+    body: Body,
+) -> Result<Bytes, Response> {
     let wait = parts
         .extensions
         .get::<BodyTimeout>()

@@ -161,6 +161,12 @@ handlers! {
         staff::create_relying_party(s, &caller.actor(), &req)
     }
 
+    /// `POST /v1/staff/oidc-clients`.
+    fn create_oidc_client(s, caller: StaffCaller, JsonBody(req): JsonBody<CreateOidcClientRequest>) -> OidcClientCreated {
+        require(&caller, &[Admin])?;
+        crate::domain::oidc::clients::create(s, &caller.actor(), &req)
+    }
+
     /// `POST /v1/staff/users`.
     fn create_staff(s, caller: StaffCaller, JsonBody(req): JsonBody<CreateStaffRequest>) -> StaffCreated {
         require(&caller, &[Admin])?;

@@ -1,6 +1,8 @@
-//! The server's own cryptography: randomness, keyed code hashes, sealing, TOTP, passwords.
+//! The server's own cryptography: randomness, keyed code hashes, sealing, TOTP, passwords,
+//! ID-token signatures.
 
 pub mod codes;
+pub mod jws;
 pub mod password;
 pub mod rng;
 pub mod seal;

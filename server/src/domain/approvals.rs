@@ -35,6 +35,15 @@ fn qr_key(state: &AppState, transaction_id: &str) -> zeroize::Zeroizing<Vec<u8>>
     state.secrets.codes.derive("qr", transaction_id)
 }
 
+/// The QR token of transaction `transaction_id` for the current time step.
+pub fn qr_token_now(state: &AppState, transaction_id: &str) -> String {
+    QrToken::issue(
+        &qr_key(state, transaction_id),
+        transaction_id,
+        state.clock.now(),
+    )
+}
+
 /// A new transaction (and the code to show, for code binding).
 pub struct Created {
     /// The transaction.
@@ -212,8 +221,7 @@ pub fn created_response(state: &AppState, created: Created) -> CreateAuthenticat
         transaction_id: t.id.clone(),
         channel_binding: t.channel_binding,
         code: created.code,
-        qr_token: (t.channel_binding == ChannelBindingKind::Qr)
-            .then(|| QrToken::issue(&qr_key(state, &t.id), &t.id, state.clock.now())),
+        qr_token: (t.channel_binding == ChannelBindingKind::Qr).then(|| qr_token_now(state, &t.id)),
         expires_at: t.expires_at,
     }
 }
@@ -324,6 +332,8 @@ pub fn answer(
     if !outcome.is_granted() && app.state != AuthenticatorState::Active {
         t.status = TransactionStatus::Failed;
         t.answered_at = Some(now);
+        // Which app ended it: a login page tells the citizen that their app is locked.
+        t.authenticator_id = Some(app.id.clone());
     }
     if outcome.is_granted() {
         app.counter = req.counter;
@@ -588,7 +598,7 @@ pub fn qr(state: &AppState, relying_party_id: &str, id: &str) -> ApiResult<QrTok
         ));
     }
     Ok(QrTokenResponse {
-        token: QrToken::issue(&qr_key(state, &t.id), &t.id, now),
+        token: qr_token_now(state, &t.id),
         refresh_after_seconds: QR_STEP_SECONDS - now.rem_euclid(QR_STEP_SECONDS),
     })
 }

@@ -12,6 +12,7 @@ pub mod common;
 pub mod counters;
 pub mod hardware;
 pub mod jobs;
+pub mod oidc;
 pub mod passwords;
 pub mod pin;
 pub mod profile;

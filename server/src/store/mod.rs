@@ -70,7 +70,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 /// One transaction. Dropping it without [`Tx::commit`] rolls everything back. Its reads and
 /// writes are grouped by concern in the supertraits, one per kind of record.
 pub trait Tx:
-    PersonTx + AuthenticatorTx + CodeTx + LoginTx + StaffTx + RequestTx + MessageTx
+    PersonTx + AuthenticatorTx + CodeTx + LoginTx + OidcTx + StaffTx + RequestTx + MessageTx
 {
     /// Makes every write of this transaction durable.
     fn commit(self: Box<Self>) -> StoreResult<()>;
@@ -216,6 +216,27 @@ pub trait LoginTx {
     fn web_login(&mut self, id: &str) -> StoreResult<Option<WebLoginRecord>>;
     /// Marks a web log-in's session as handed out.
     fn mark_web_login_issued(&mut self, id: &str) -> StoreResult<()>;
+}
+
+/// OpenID Connect clients and their browser logins.
+pub trait OidcTx {
+    /// Adds a client (`Duplicate` for a name in use).
+    fn insert_oidc_client(&mut self, c: &OidcClientRecord) -> StoreResult<()>;
+    /// A client by `client_id`.
+    fn oidc_client(&mut self, id: &str) -> StoreResult<Option<OidcClientRecord>>;
+    /// Adds a login.
+    fn insert_oidc_login(&mut self, l: &OidcLoginRecord) -> StoreResult<()>;
+    /// Saves a login's progress.
+    fn update_oidc_login(&mut self, l: &OidcLoginRecord) -> StoreResult<()>;
+    /// A login by id.
+    fn oidc_login(&mut self, id: &str) -> StoreResult<Option<OidcLoginRecord>>;
+    /// The login that issued the authorization code with this hash.
+    fn oidc_login_by_code(&mut self, code_hash: &[u8]) -> StoreResult<Option<OidcLoginRecord>>;
+    /// The login that issued the access token with this hash.
+    fn oidc_login_by_access_token(
+        &mut self,
+        token_hash: &[u8],
+    ) -> StoreResult<Option<OidcLoginRecord>>;
 }
 
 /// Relying parties, staff accounts and sessions.

@@ -251,4 +251,42 @@ CREATE TABLE counters (
     PRIMARY KEY (scope, key)
 ) STRICT, WITHOUT ROWID;
 "#,
+    // 3: OpenID Connect (issue 11): clients beside the JSON API's relying parties, and the
+    // browser logins from the authorization request to the tokens.
+    r#"
+CREATE TABLE oidc_clients (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    secret_hash BLOB NOT NULL,
+    redirect_uris TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE oidc_logins (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES oidc_clients(id),
+    redirect_uri TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    state TEXT,
+    nonce TEXT,
+    code_challenge TEXT NOT NULL,
+    assurance TEXT NOT NULL,
+    login_hint TEXT,
+    ui_locale TEXT,
+    browser_hash BLOB NOT NULL,
+    stage TEXT NOT NULL,
+    channel TEXT,
+    transaction_id TEXT,
+    sealed_code BLOB,
+    auth_code_hash BLOB UNIQUE,
+    code_expires_at INTEGER,
+    code_used INTEGER NOT NULL DEFAULT 0,
+    access_token_hash BLOB UNIQUE,
+    token_expires_at INTEGER,
+    tokens_revoked INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX oidc_logins_expiry ON oidc_logins(expires_at);
+"#,
 ];

@@ -9,6 +9,7 @@ mod activation;
 mod approvals;
 mod hardware;
 mod lock_properties;
+mod oidc;
 mod pin_attempts;
 mod secrets_at_rest;
 mod self_service;

@@ -7,8 +7,6 @@ use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionSta
 
 mod authenticator;
 
-pub use authenticator::{AuthenticatorRecord, PinFailure};
-
 /// Defines a text-backed enum with `as_str` and `parse`.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
@@ -36,6 +34,11 @@ macro_rules! text_enum {
         }
     };
 }
+
+mod oidc;
+
+pub use authenticator::{AuthenticatorRecord, PinFailure};
+pub use oidc::{LoginStage, OidcClientRecord, OidcLoginRecord};
 
 text_enum!(
     /// What a stored code is for.

@@ -36,6 +36,7 @@ mod codes;
 mod durability;
 mod logins;
 mod messages;
+mod oidc;
 mod people;
 mod requests;
 mod rows;

@@ -1,0 +1,119 @@
+//! OpenID Connect clients, registered by an administrator: a name, exact redirect URIs and a
+//! secret for `client_secret_basic` (shown once, stored as a hash).
+
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::wire::staff::{CreateOidcClientRequest, OidcClientCreated};
+use mitid_protocol::wire::Secret;
+use serde_json::json;
+
+use crate::audit::{self, Actor, Event};
+use crate::crypto::{rng, tokens::token_hash};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::store::OidcClientRecord;
+
+/// Most redirect URIs a client registers.
+pub const MAX_REDIRECT_URIS: usize = 10;
+/// Longest redirect URI.
+pub const MAX_REDIRECT_URI_LEN: usize = 512;
+
+fn invalid(field: &str, message: &'static str) -> ApiError {
+    ApiError::refuse(ErrorCode::InvalidValue, message).with_detail(json!({ "field": field }))
+}
+
+/// Whether `uri` may be registered: an absolute `https` URL with a host, without user
+/// information or fragment (RFC 6749 §3.1.2, RFC 9700 §2.1), and written in the URL
+/// parser's normal form, so that the exact comparison at authorization compares what the
+/// browser will be sent to.
+pub fn valid_redirect_uri(uri: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(uri) else {
+        return false;
+    };
+    uri.len() <= MAX_REDIRECT_URI_LEN
+        && parsed.scheme() == "https"
+        && parsed.host().is_some()
+        && parsed.username().is_empty()
+        && parsed.password().is_none()
+        && parsed.fragment().is_none()
+        && parsed.as_str() == uri
+}
+
+/// `POST /v1/staff/oidc-clients`.
+pub fn create(
+    state: &AppState,
+    actor: &Actor,
+    req: &CreateOidcClientRequest,
+) -> ApiResult<OidcClientCreated> {
+    let name = req.name.trim();
+    if name.is_empty()
+        || name.chars().count() > 80
+        || mitid_protocol::display_text::check(name, false).is_err()
+    {
+        return Err(invalid("name", "bad name"));
+    }
+    if req.redirect_uris.is_empty() || req.redirect_uris.len() > MAX_REDIRECT_URIS {
+        return Err(invalid("redirect_uris", "between 1 and 10 redirect URIs"));
+    }
+    if !req.redirect_uris.iter().all(|u| valid_redirect_uri(u)) {
+        return Err(invalid(
+            "redirect_uris",
+            "a redirect URI is not an absolute https URL in normal form without a fragment",
+        ));
+    }
+    let secret = rng::token(state.rng.as_ref());
+    let record = OidcClientRecord {
+        id: rng::id(state.rng.as_ref(), "oc"),
+        name: name.to_owned(),
+        secret_hash: token_hash(&secret),
+        redirect_uris: req.redirect_uris.clone(),
+        created_at: state.clock.now(),
+    };
+    let mut tx = state.store.begin()?;
+    tx.insert_oidc_client(&record)?;
+    audit::entry(Event::OidcClientCreated, actor)
+        .detail(
+            json!({ "client_id": record.id, "name": name, "redirect_uris": record.redirect_uris }),
+        )
+        .record(state, tx.as_mut())?;
+    tx.commit()?;
+    Ok(OidcClientCreated {
+        client_id: record.id,
+        name: record.name,
+        redirect_uris: record.redirect_uris,
+        client_secret: Secret::new(secret.as_str()),
+    })
+}
+
+/// The client `client_id` when `secret` is its secret (constant-time comparison).
+pub fn authenticate(
+    state: &AppState,
+    client_id: &str,
+    secret: &str,
+) -> ApiResult<Option<OidcClientRecord>> {
+    let mut tx = state.store.begin()?;
+    let client = tx.oidc_client(client_id)?;
+    Ok(client.filter(|c| mitid_protocol::ct::eq(&c.secret_hash, &token_hash(secret))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::valid_redirect_uri;
+
+    #[test]
+    fn redirect_uris_are_https_absolute_and_normal() {
+        assert!(valid_redirect_uri("https://bank.example/callback"));
+        assert!(valid_redirect_uri("https://127.0.0.1:8444/callback?x=1"));
+        for bad in [
+            "http://bank.example/callback",
+            "https://bank.example/callback#frag",
+            "https://user@bank.example/callback",
+            "https://BANK.example/callback",
+            "https://bank.example",
+            "/callback",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert!(!valid_redirect_uri(bad), "{bad}");
+        }
+    }
+}

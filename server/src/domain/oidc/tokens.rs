@@ -1,0 +1,269 @@
+//! The token endpoint (OpenID Connect Core §3.1.3, RFC 6749 §4.1.3, RFC 7636 §4.6) and the
+//! userinfo endpoint (§5.3): an authorization code is exchanged once, by its client, with
+//! its redirect URI and PKCE verifier, for an ES256 ID token and an access token; a code
+//! that comes back a second time revokes what it gave (RFC 9700 §4.2.1).
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use mitid_protocol::wire::{Factor, Secret, TransactionStatus};
+use serde::Serialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use super::{achieved, acr_of, amr_of, sector, OAuthError, TOKEN_TTL};
+use crate::audit::{self, Actor, Event};
+use crate::crypto::{rng, tokens::token_hash};
+use crate::domain::subjects;
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::store::{LoginStage, OidcClientRecord, OidcLoginRecord, Tx};
+
+/// The form of a token request (client authentication is apart).
+#[derive(Debug, Default)]
+pub struct TokenRequest {
+    /// `grant_type`.
+    pub grant_type: Option<String>,
+    /// `code`.
+    pub code: Option<Zeroizing<String>>,
+    /// `redirect_uri`.
+    pub redirect_uri: Option<String>,
+    /// `code_verifier`.
+    pub code_verifier: Option<Zeroizing<String>>,
+}
+
+/// The successful token response (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
+#[derive(Serialize)]
+pub struct TokenResponse {
+    /// For the userinfo endpoint.
+    pub access_token: Secret,
+    /// `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds the access token is valid.
+    pub expires_in: i64,
+    /// The signed ID token.
+    pub id_token: String,
+    /// The granted scopes.
+    pub scope: String,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Exchanges a code for `client` (already authenticated).
+pub fn exchange(
+    state: &AppState,
+    client: &OidcClientRecord,
+    req: &TokenRequest,
+) -> ApiResult<Result<TokenResponse, OAuthError>> {
+    if req.grant_type.as_deref() != Some("authorization_code") {
+        return Ok(Err(match req.grant_type {
+            None => OAuthError::invalid_request("grant_type is missing"),
+            Some(_) => OAuthError::new(
+                "unsupported_grant_type",
+                "only authorization_code is offered",
+            ),
+        }));
+    }
+    let (Some(code), Some(redirect_uri)) = (&req.code, &req.redirect_uri) else {
+        return Ok(Err(OAuthError::invalid_request(
+            "code and redirect_uri are required",
+        )));
+    };
+    let Some(verifier) = &req.code_verifier else {
+        return Ok(Err(OAuthError::invalid_request(
+            "code_verifier is required (PKCE)",
+        )));
+    };
+    let mut tx = state.store.begin()?;
+    let Some(mut login) = tx.oidc_login_by_code(&token_hash(code))? else {
+        return Ok(Err(OAuthError::invalid_grant(
+            "unknown, expired or used code",
+        )));
+    };
+    if login.client_id != client.id {
+        return Ok(Err(OAuthError::invalid_grant(
+            "the code was issued to another client",
+        )));
+    }
+    if login.code_used {
+        revoke(state, tx, &mut login)?;
+        return Ok(Err(OAuthError::invalid_grant(
+            "unknown, expired or used code",
+        )));
+    }
+    let refusal = if login.code_expires_at.is_none_or(|t| t <= state.clock.now()) {
+        Some(OAuthError::invalid_grant("unknown, expired or used code"))
+    } else if &login.redirect_uri != redirect_uri {
+        Some(OAuthError::invalid_grant(
+            "redirect_uri differs from the authorization request's",
+        ))
+    } else if !pkce_matches(verifier, &login.code_challenge) {
+        Some(OAuthError::invalid_grant(
+            "code_verifier does not match the code_challenge",
+        ))
+    } else {
+        None
+    };
+    // A code is used up by any exchange that names it: a thief gets one try.
+    login.code_used = true;
+    if let Some(error) = refusal {
+        tx.update_oidc_login(&login)?;
+        tx.commit()?;
+        return Ok(Err(error));
+    }
+    let response = issue(state, tx.as_mut(), client, &mut login)?;
+    tx.commit()?;
+    Ok(Ok(response))
+}
+
+/// RFC 7636 §4.6: BASE64URL(SHA-256(ASCII(verifier))) == challenge, with a verifier of
+/// 43 to 128 unreserved characters.
+fn pkce_matches(verifier: &str, challenge: &str) -> bool {
+    let well_formed = (43..=128).contains(&verifier.len())
+        && verifier
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+    let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    well_formed && mitid_protocol::ct::eq(computed.as_bytes(), challenge.as_bytes())
+}
+
+/// A code used twice: the access token it gave stops working (the ID token, once handed
+/// out, cannot be recalled: it expires after [`TOKEN_TTL`] seconds).
+fn revoke(
+    state: &AppState,
+    mut tx: Box<dyn Tx + '_>,
+    login: &mut OidcLoginRecord,
+) -> ApiResult<()> {
+    login.tokens_revoked = true;
+    tx.update_oidc_login(login)?;
+    audit::entry(
+        Event::OidcCodeReused,
+        &Actor::RelyingParty(login.client_id.clone()),
+    )
+    .detail(json!({ "login_id": login.id }))
+    .record(state, tx.as_mut())?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn issue(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    client: &OidcClientRecord,
+    login: &mut OidcLoginRecord,
+) -> ApiResult<TokenResponse> {
+    let transaction = match &login.transaction_id {
+        Some(id) => tx.transaction(id)?,
+        None => None,
+    };
+    let (Some(t), LoginStage::Ended) = (transaction, login.stage) else {
+        return Err(crate::error::ApiError::KeyMaterial(
+            "a code without an approved login",
+        ));
+    };
+    let (TransactionStatus::Approved, Some(factor)) = (t.status, t.factor) else {
+        return Err(crate::error::ApiError::KeyMaterial(
+            "a code without an approved login",
+        ));
+    };
+    let now = state.clock.now();
+    let subject = subjects::pairwise(state, tx, &t.person_id, &sector(&client.id))?;
+    let access_token = rng::token(state.rng.as_ref());
+    login.access_token_hash = Some(token_hash(&access_token));
+    login.token_expires_at = Some(now + TOKEN_TTL);
+    tx.update_oidc_login(login)?;
+    let claims = id_token_claims(state, login, &subject, factor, t.answered_at.unwrap_or(now));
+    audit::entry(
+        Event::OidcTokensIssued,
+        &Actor::RelyingParty(client.id.clone()),
+    )
+    .person(&t.person_id)
+    .detail(json!({ "login_id": login.id, "acr": claims["acr"] }))
+    .record(state, tx)?;
+    Ok(TokenResponse {
+        access_token: Secret::new(access_token.as_str()),
+        token_type: "Bearer",
+        expires_in: TOKEN_TTL,
+        id_token: state.secrets.id_tokens.sign(&claims),
+        scope: login.scope.clone(),
+    })
+}
+
+fn id_token_claims(
+    state: &AppState,
+    login: &OidcLoginRecord,
+    subject: &str,
+    factor: Factor,
+    auth_time: i64,
+) -> Value {
+    let now = state.clock.now();
+    let mut claims = json!({
+        "iss": state.issuer,
+        "sub": subject,
+        "aud": login.client_id,
+        "exp": now + TOKEN_TTL,
+        "iat": now,
+        "auth_time": auth_time,
+        "acr": acr_of(achieved(factor)),
+        "amr": amr_of(factor),
+    });
+    if let Some(nonce) = &login.nonce {
+        claims["nonce"] = json!(nonce);
+    }
+    claims
+}
+
+/// Why the userinfo endpoint refused a token (RFC 6750 §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidToken;
+
+/// The claims about the person the access token `token` was issued for: `sub`, and `name`
+/// with the `profile` scope.
+pub fn userinfo(state: &AppState, token: &str) -> ApiResult<Result<Value, InvalidToken>> {
+    let mut tx = state.store.begin()?;
+    let Some(login) = tx.oidc_login_by_access_token(&token_hash(token))? else {
+        return Ok(Err(InvalidToken));
+    };
+    let live = login
+        .token_expires_at
+        .is_some_and(|t| t > state.clock.now());
+    let transaction = match &login.transaction_id {
+        Some(id) if live && !login.tokens_revoked => tx.transaction(id)?,
+        _ => None,
+    };
+    let Some(t) = transaction else {
+        return Ok(Err(InvalidToken));
+    };
+    let subject = subjects::pairwise(state, tx.as_mut(), &t.person_id, &sector(&login.client_id))?;
+    let mut claims = json!({ "sub": subject });
+    if login.scope.split(' ').any(|s| s == "profile") {
+        if let Some(person) = tx.person(&t.person_id)? {
+            claims["name"] = json!(person.name);
+        }
+    }
+    tx.commit()?;
+    Ok(Ok(claims))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pkce_matches;
+
+    #[test]
+    fn pkce_s256_per_rfc_7636_appendix_b() {
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+        assert!(pkce_matches(verifier, challenge));
+        assert!(!pkce_matches(
+            "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXl",
+            challenge
+        ));
+        assert!(!pkce_matches("short", challenge));
+    }
+}

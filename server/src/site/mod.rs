@@ -1,0 +1,125 @@
+//! The server's web face (docs/oidc.md): the OpenID Connect provider's endpoints and the
+//! MitID login page, as HTML and JSON beside the JSON API. Every response carries the
+//! security headers; pages that show a code or a QR code are never cached.
+
+pub mod assets;
+pub mod cookies;
+pub mod i18n;
+pub mod login;
+pub mod oidc;
+pub mod page;
+pub mod qr;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::api::pipeline::read_body;
+use crate::error::ApiError;
+use crate::state::AppState;
+use i18n::Lang;
+use page::{content_security_policy, Frame, Html, OutcomePage};
+
+/// The web face's routes, behind [`guard`].
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route(oidc::DISCOVERY_PATH, get(oidc::discovery))
+        .route(oidc::JWKS_PATH, get(oidc::jwks))
+        .route(
+            oidc::AUTHORIZE_PATH,
+            get(oidc::authorize_get).post(oidc::authorize_post),
+        )
+        .route(oidc::TOKEN_PATH, post(oidc::token))
+        .route(
+            oidc::USERINFO_PATH,
+            get(oidc::userinfo).post(oidc::userinfo),
+        )
+        .route("/login/{id}", get(login::show))
+        .route("/login/{id}/start", post(login::start))
+        .route("/login/{id}/status", get(login::status))
+        .route("/login/{id}/qr.svg", get(login::qr_image))
+        .route("/login/{id}/finish", post(login::finish))
+        .route("/login/{id}/cancel", post(login::cancel))
+        .route("/assets/mitid.css", get(assets::css))
+        .route("/assets/login.js", get(assets::login_js))
+        .layer(axum::middleware::from_fn_with_state(state, guard))
+}
+
+/// Reads the body within the server's size and time limits, then adds the security headers
+/// to the answer.
+async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match read_body(&state, &parts, body).await {
+        Ok(bytes) => bytes,
+        Err(response) => return response,
+    };
+    let mut response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    secure(response.headers_mut());
+    response
+}
+
+fn secure(h: &mut axum::http::HeaderMap) {
+    let fixed: [(HeaderName, &str); 6] = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
+    ];
+    for (name, value) in fixed {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(csp) = HeaderValue::from_str(&content_security_policy(None)) {
+            h.insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// The fields of an `application/x-www-form-urlencoded` body.
+pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body)
+        .take(32)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// A page with a heading and a text and no way on (errors).
+pub fn message_page(status: StatusCode, lang: Lang, (title, text): (&str, &str)) -> Response {
+    Html::render(
+        status,
+        &OutcomePage {
+            f: Frame::new(lang, title),
+            text,
+            form: None,
+            csrf: String::new(),
+        },
+    )
+    .into_response()
+}
+
+/// The page for a failure of the server (logged without detail that could hold a secret).
+pub fn failure_page(lang: Lang, error: &ApiError) -> Response {
+    tracing::error!(error = %error, "a login page failed");
+    message_page(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        lang,
+        lang.texts().failure,
+    )
+}

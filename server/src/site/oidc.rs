@@ -1,0 +1,273 @@
+//! The OpenID Connect endpoints: discovery, the JWK Set, authorization (which answers with
+//! the login page), token and userinfo.
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
+
+use super::i18n::{self, Lang};
+use super::login::{user_id_page, NewLogin};
+use super::page::{see_other, Frame};
+use super::{cookies, failure_page, form_fields, message_page};
+use crate::domain::oidc::authorize::{self, Authorization, Params, Unredirectable};
+use crate::domain::oidc::tokens::{self, TokenRequest};
+use crate::domain::oidc::{clients, login::Loaded, OAuthError, ACR_LOW, ACR_SUBSTANTIAL};
+use crate::state::AppState;
+
+/// `GET`: the provider's metadata (OpenID Connect Discovery 1.0).
+pub const DISCOVERY_PATH: &str = "/.well-known/openid-configuration";
+/// `GET`: the ID-token keys.
+pub const JWKS_PATH: &str = "/oidc/jwks";
+/// `GET`/`POST`: the authorization endpoint.
+pub const AUTHORIZE_PATH: &str = "/oidc/authorize";
+/// `POST`: the token endpoint.
+pub const TOKEN_PATH: &str = "/oidc/token";
+/// `GET`/`POST`: the userinfo endpoint.
+pub const USERINFO_PATH: &str = "/oidc/userinfo";
+
+/// The provider metadata.
+pub fn metadata(issuer: &str) -> Value {
+    json!({
+        "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}{AUTHORIZE_PATH}"),
+        "token_endpoint": format!("{issuer}{TOKEN_PATH}"),
+        "userinfo_endpoint": format!("{issuer}{USERINFO_PATH}"),
+        "jwks_uri": format!("{issuer}{JWKS_PATH}"),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "code_challenge_methods_supported": ["S256"],
+        "scopes_supported": crate::domain::oidc::SCOPES,
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "name"],
+        "acr_values_supported": [ACR_LOW, ACR_SUBSTANTIAL],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "ui_locales_supported": ["da", "en"],
+        "claims_parameter_supported": false,
+        "request_parameter_supported": false,
+        "request_uri_parameter_supported": false,
+        "authorization_response_iss_parameter_supported": true,
+    })
+}
+
+fn cacheable(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+/// `GET /.well-known/openid-configuration`.
+pub async fn discovery(State(state): State<AppState>) -> Response {
+    cacheable(Json(metadata(&state.issuer)).into_response())
+}
+
+/// `GET /oidc/jwks`.
+pub async fn jwks(State(state): State<AppState>) -> Response {
+    cacheable(Json(state.secrets.id_tokens.jwks()).into_response())
+}
+
+/// `GET /oidc/authorize`.
+pub async fn authorize_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = form_fields(query.unwrap_or_default().as_bytes());
+    authorize(state, headers, params).await
+}
+
+/// `POST /oidc/authorize` (a form, OpenID Connect Core §3.1.2.1).
+pub async fn authorize_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    authorize(state, headers, form_fields(&body)).await
+}
+
+async fn authorize(state: AppState, headers: HeaderMap, params: Vec<(String, String)>) -> Response {
+    let wish = params
+        .iter()
+        .find(|(k, _)| k == "ui_locales")
+        .and_then(|(_, v)| v.split_ascii_whitespace().find_map(Lang::parse))
+        .map(|l| l.tag());
+    let lang = i18n::choose(&headers, wish);
+    let outcome = state
+        .blocking(move |s| authorize::authorize(s, &Params(&params)))
+        .await;
+    let started = match outcome {
+        Ok(Authorization::Started(started)) => started,
+        Ok(Authorization::Redirect(to)) => return see_other(&to),
+        Ok(Authorization::Refused(reason)) => {
+            // Never redirected: an unknown client or an unregistered redirect URI.
+            let _: Unredirectable = reason;
+            return message_page(StatusCode::BAD_REQUEST, lang, lang.texts().bad_link);
+        }
+        Err(e) => return failure_page(lang, &e),
+    };
+    let t = lang.texts();
+    let heading = format!("{} {}", t.log_on_to, started.client.name);
+    let mut f = Frame::new(lang, &heading);
+    f.switch_href = Some(format!(
+        "/login/{}?lang={}",
+        started.login.id,
+        lang.other().tag()
+    ));
+    let owner = NewLogin {
+        id: &started.login.id,
+        secret: &started.browser_secret,
+    };
+    let max_age = started.login.expires_at - state.clock.now();
+    let cookie = cookies::secret(
+        &cookies::login_cookie_name(&started.login.id),
+        &started.browser_secret,
+        max_age,
+    );
+    let loaded = Loaded {
+        login: started.login.clone(),
+        client: started.client.clone(),
+    };
+    user_id_page(&state, &owner, &loaded, f, None)
+        .cookie(cookie)
+        .into_response()
+}
+
+/// An OAuth error as JSON (RFC 6749 §5.2); `invalid_client` is a 401 with a challenge.
+fn oauth_error(error: OAuthError) -> Response {
+    let status = if error.code == "invalid_client" {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let mut response = (
+        status,
+        Json(json!({ "error": error.code, "error_description": error.description })),
+    )
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"mitid\""),
+        );
+    }
+    response
+}
+
+fn server_error(error: &crate::error::ApiError) -> Response {
+    tracing::error!(error = %error, "an OpenID Connect endpoint failed");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        Json(json!({ "error": "server_error" })),
+    )
+        .into_response()
+}
+
+/// The client id and secret of `Authorization: Basic` (each form-urlencoded, RFC 6749
+/// §2.3.1).
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, Zeroizing<String>)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?.trim();
+    let decoded = Zeroizing::new(STANDARD.decode(encoded).ok()?);
+    let text = std::str::from_utf8(&decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let decode = |part: &str| -> Option<String> {
+        let pairs = url::form_urlencoded::parse(format!("v={part}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned());
+        pairs
+    };
+    Some((decode(id)?, Zeroizing::new(decode(secret)?)))
+}
+
+/// `POST /oidc/token`.
+pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some((client_id, secret)) = basic_credentials(&headers) else {
+        return oauth_error(OAuthError::new(
+            "invalid_client",
+            "client authentication (client_secret_basic) is required",
+        ));
+    };
+    let fields = form_fields(&body);
+    if fields
+        .iter()
+        .enumerate()
+        .any(|(i, (k, _))| fields[..i].iter().any(|(other, _)| other == k))
+    {
+        return oauth_error(OAuthError::invalid_request(
+            "a parameter is given more than once",
+        ));
+    }
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    if field("client_id").is_some_and(|id| id != client_id) {
+        return oauth_error(OAuthError::invalid_request(
+            "client_id differs from the authenticated client",
+        ));
+    }
+    let request = TokenRequest {
+        grant_type: field("grant_type"),
+        code: field("code").map(Zeroizing::new),
+        redirect_uri: field("redirect_uri"),
+        code_verifier: field("code_verifier").map(Zeroizing::new),
+    };
+    let outcome = state
+        .blocking(move |s| {
+            let Some(client) = clients::authenticate(s, &client_id, &secret)? else {
+                return Ok(Err(OAuthError::new(
+                    "invalid_client",
+                    "unknown client or wrong secret",
+                )));
+            };
+            tokens::exchange(s, &client, &request)
+        })
+        .await;
+    match outcome {
+        Ok(Ok(tokens)) => Json(tokens).into_response(),
+        Ok(Err(error)) => oauth_error(error),
+        Err(e) => server_error(&e),
+    }
+}
+
+/// `GET` or `POST /oidc/userinfo` with the access token as a bearer token (RFC 6750).
+pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| Zeroizing::new(t.trim().to_owned()))
+        .filter(|t| !t.is_empty() && t.len() <= 256);
+    let outcome = match token {
+        Some(token) => state.blocking(move |s| tokens::userinfo(s, &token)).await,
+        None => Ok(Err(tokens::InvalidToken)),
+    };
+    match outcome {
+        Ok(Ok(claims)) => Json(claims).into_response(),
+        Ok(Err(tokens::InvalidToken)) => {
+            let mut response = (
+                StatusCode::UNAUTHORIZED,
+                Json(json!({ "error": "invalid_token" })),
+            )
+                .into_response();
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            response
+        }
+        Err(e) => server_error(&e),
+    }
+}

@@ -1,0 +1,139 @@
+//! What a browser meets in an attack: a redirect URI off by one character, a forged
+//! `state` at the bank, a form without its token, the login page in another site's frame,
+//! and an ID token the bank's library refuses.
+
+use crate::logins::wait_for_text;
+use crate::prelude::*;
+use crate::scene::Scene;
+
+#[tokio::test]
+async fn a_redirect_uri_off_by_one_character_shows_an_error_and_goes_nowhere() {
+    let s = Scene::new("da").await;
+    s.browser.goto(&s.bank.base_url).await.unwrap();
+    s.browser.click("button.mitid").await.unwrap();
+    let authorize = s
+        .browser
+        .wait_for_url(&s.h.server.base_url())
+        .await
+        .unwrap();
+    let tampered = authorize.replace("%2Fcallback", "%2Fcallbacl");
+    assert_ne!(tampered, authorize);
+    s.browser.goto(&tampered).await.unwrap();
+    wait_for_text(&s, "h1", "Ugyldigt link til login").await;
+    assert!(s
+        .browser
+        .url()
+        .await
+        .unwrap()
+        .starts_with(&s.h.server.base_url()));
+    s.assert_accessible("the invalid-link page").await;
+}
+
+#[tokio::test]
+async fn the_bank_refuses_a_callback_with_a_forged_state() {
+    let s = Scene::new("da").await;
+    s.browser.goto(&s.bank.base_url).await.unwrap();
+    s.browser.click("button.mitid").await.unwrap();
+    s.browser.wait_for("#user_id").await.unwrap();
+    // The bank's session now waits for its own state; an attacker's link carries another.
+    let forged = format!(
+        "{}/callback?code=stolen&state=forged&iss={}",
+        s.bank.base_url,
+        url::form_urlencoded::byte_serialize(s.h.server.base_url().as_bytes()).collect::<String>()
+    );
+    s.browser.goto(&forged).await.unwrap();
+    wait_for_text(&s, "h1", "Banken afviste svaret").await;
+    s.browser
+        .goto(&format!("{}/account", s.bank.base_url))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.browser.url().await.unwrap(),
+        format!("{}/", s.bank.base_url)
+    );
+}
+
+#[tokio::test]
+async fn a_form_sent_without_its_token_is_refused_and_starts_nothing() {
+    let s = Scene::new("da").await;
+    s.browser.goto(&s.bank.base_url).await.unwrap();
+    s.browser.click("button.mitid").await.unwrap();
+    s.browser
+        .type_into("#user_id", &s.person.user_id)
+        .await
+        .unwrap();
+    s.browser
+        .client()
+        .execute(
+            "document.querySelector('input[name=csrf]').remove();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    s.browser.click("button[value=code]").await.unwrap();
+    wait_for_text(&s, "h1", "Formularen kunne ikke sendes").await;
+    let flow = s.app.approval_flow(&s.user.local_id).unwrap();
+    assert_eq!(
+        flow.poll(0).await.unwrap(),
+        mitid_core::flows::ApprovalStep::NoRequest
+    );
+}
+
+#[tokio::test]
+async fn the_login_page_will_not_show_in_another_sites_frame() {
+    let s = Scene::new("da").await;
+    s.browser.goto(&s.bank.base_url).await.unwrap();
+    s.browser.click("button.mitid").await.unwrap();
+    let authorize = s
+        .browser
+        .wait_for_url(&s.h.server.base_url())
+        .await
+        .unwrap();
+    // A page of another origin that frames the login page.
+    let framing = format!(
+        "data:text/html,<iframe id=f width=600 height=600 src=\"{}\"></iframe>",
+        authorize.replace('"', "%22").replace('#', "%23")
+    );
+    s.browser.goto(&framing).await.unwrap();
+    s.browser.wait_for("#f").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    s.browser.client().enter_frame(0).await.unwrap();
+    assert!(
+        !s.browser.has("#user_id").await.unwrap(),
+        "the framed login page must not render"
+    );
+}
+
+#[tokio::test]
+async fn the_banks_library_refuses_an_id_token_that_expired_on_its_clock() {
+    let s = Scene::with_late_bank("da", HOUR).await;
+    s.browser.goto(&s.bank.base_url).await.unwrap();
+    s.browser.click("button.mitid").await.unwrap();
+    s.browser
+        .type_into("#user_id", &s.person.user_id)
+        .await
+        .unwrap();
+    s.browser.click("button[value=code]").await.unwrap();
+    let code = s.browser.text("#code").await.unwrap();
+    let flow = s.app_request().await;
+    flow.enter_code(code).await.unwrap();
+    flow.approve_with_pin(PIN.into()).await.unwrap();
+    wait_for_text(&s, "h1", "Banken afviste svaret").await;
+}
+
+#[tokio::test]
+async fn the_accessibility_scan_finds_what_it_must() {
+    // The scanner itself: a page with an unlabelled field and an image without a text
+    // alternative has serious findings (so an empty list elsewhere means something).
+    let s = Scene::new("da").await;
+    s.browser
+        .goto("data:text/html,<html><body><img src=x><input type=text></body></html>")
+        .await
+        .unwrap();
+    let findings = s.browser.accessibility_findings().await.unwrap();
+    assert!(
+        findings.iter().any(|f| f.contains("image-alt")),
+        "{findings:?}"
+    );
+    assert!(findings.iter().any(|f| f.contains("label")), "{findings:?}");
+}
