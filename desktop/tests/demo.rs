@@ -99,3 +99,86 @@ fn the_demo_speaks_danish_when_asked() {
     );
     assert!(text.contains("Bruger-ID'et er optaget."), "{text}");
 }
+
+/// `mitid demo --web` with a real browser at the bank and this test at the terminal: the
+/// person chooses the PIN, logs in to Demo Bank in Chromium, types the page's code into the
+/// terminal's app and approves with the PIN; Ctrl-C ends it cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_web_demo_logs_karen_in_to_the_bank_in_a_browser() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mitid"))
+        .args(["demo", "--web"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // A weak PIN is refused with its reason; then a good one, twice.
+    writeln!(stdin, "123456\n582914\n582914").unwrap();
+    let (lines_tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut told = String::new();
+    let command = loop {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("no chromium line in:\n{told}"));
+        told.push_str(&line);
+        told.push('\n');
+        if line.trim_start().starts_with("chromium ") {
+            break line;
+        }
+    };
+    assert!(
+        told.contains("consecutive digits"),
+        "the weak PIN's reason:\n{told}"
+    );
+    assert!(
+        told.contains("Karen's user ID:                 karen.demo"),
+        "{told}"
+    );
+    let words: Vec<&str> = command.split_whitespace().collect();
+    let bank = words.last().unwrap().to_string();
+    let pins: Vec<String> = words
+        .iter()
+        .find_map(|w| w.strip_prefix("--ignore-certificate-errors-spki-list="))
+        .unwrap()
+        .split(',')
+        .map(|p| format!("sha256/{p}"))
+        .collect();
+    assert_eq!(pins.len(), 2, "{command}");
+
+    let browser = mitid_testing::browser::Browser::start(&pins, "en")
+        .await
+        .unwrap();
+    browser.goto(&bank).await.unwrap();
+    browser.click("button.mitid").await.unwrap();
+    browser.type_into("#user_id", "karen.demo").await.unwrap();
+    browser.click("button[value=code]").await.unwrap();
+    let code = browser.text("#code").await.unwrap();
+    // The app in the terminal: the code, "1) PIN code", the PIN.
+    writeln!(stdin, "{code}\n1\n582914").unwrap();
+    browser
+        .wait_for_url(&format!("{bank}/account"))
+        .await
+        .unwrap();
+    let acr = browser.text("#acr").await.unwrap();
+    assert!(acr.contains("Substantial"), "{acr}");
+    browser.close().await.unwrap();
+
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

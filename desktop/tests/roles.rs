@@ -380,6 +380,44 @@ fn every_role_over_https_from_activation_to_self_service() {
     assert!(result.contains("Status: approved"), "{result}");
     assert!(result.contains("Factor: pin"), "{result}");
 
+    // A web relying party: an OpenID Connect client; its secret is printed once.
+    let client = env.staff(
+        "admin",
+        &[
+            "create-oidc-client",
+            "--name",
+            "Web Bank",
+            "--redirect-uri",
+            "https://bank.example/callback",
+        ],
+    );
+    assert!(
+        client.contains("redirect_uri=https://bank.example/callback"),
+        "{client}"
+    );
+    let secret = client
+        .lines()
+        .find(|l| l.starts_with("client_secret="))
+        .unwrap();
+    assert!(secret.len() > "client_secret=".len() + 20, "{client}");
+    let token = format!("--token={}", env.tokens["admin"]);
+    let plain_http = env.run(
+        &[
+            "admin",
+            "staff",
+            &token,
+            "create-oidc-client",
+            "--name",
+            "Plain Bank",
+            "--redirect-uri",
+            "http://bank.example/callback",
+        ],
+        &[],
+    );
+    let errors = String::from_utf8_lossy(&plain_http.stderr);
+    assert_ne!(plain_http.status.code(), Some(0), "{errors}");
+    assert!(errors.contains("redirect_uri_absolute_https"), "{errors}");
+
     // Forgot PIN: support sends a temporary PIN; the app takes it and a new PIN.
     let since = env.sent();
     support(&env, &["temporary-pin", "--app", &authenticator]);

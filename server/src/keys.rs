@@ -165,3 +165,46 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::rng::OsRandom;
+
+    fn kids(secrets: &ServerSecrets) -> Vec<String> {
+        secrets.id_tokens.jwks()["keys"]
+            .as_array()
+            .map(|keys| keys.iter().map(|k| k["kid"].to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_rotation_signs_with_a_new_key_and_keeps_the_last_one_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        let first_kid = first.id_tokens.active_kid().to_owned();
+        assert_eq!(kids(&first).len(), 1);
+
+        let second_kid = rotate_id_token_key(dir.path(), &OsRandom).unwrap();
+        let second = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        assert_ne!(second_kid, first_kid);
+        assert_eq!(second.id_tokens.active_kid(), second_kid);
+        assert_eq!(
+            kids(&second),
+            [format!("\"{second_kid}\""), format!("\"{first_kid}\"")]
+        );
+
+        // A third rotation retires the first key: two are kept.
+        let third_kid = rotate_id_token_key(dir.path(), &OsRandom).unwrap();
+        let third = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        assert_eq!(
+            kids(&third),
+            [format!("\"{third_kid}\""), format!("\"{second_kid}\"")]
+        );
+        // The other keys are untouched.
+        assert_eq!(
+            third.codes.hash(b"salt", "x"),
+            first.codes.hash(b"salt", "x")
+        );
+    }
+}

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mitid_protocol::wire::staff::StaffRole;
+use mitid_server::keys::rotate_id_token_key;
 use mitid_server::server::{add_staff, open_state};
 use mitid_server::tls::TlsFiles;
 use mitid_server::{RunningServer, ServerConfig};
@@ -40,6 +41,10 @@ enum Command {
         /// (behind a proxy every client shares its address: limit at the proxy and raise this).
         #[arg(long, value_name = "N")]
         anonymous_requests_per_minute: Option<u32>,
+        /// The address browsers and relying parties use (the OpenID Connect issuer), when
+        /// it is not `https://` and the listen address (behind a proxy or a name).
+        #[arg(long, value_name = "URL")]
+        public_url: Option<String>,
     },
     /// Print the TLS key pins the app must pin: the current key's, then the backup
     /// key's (creating the certificate and backup key if needed).
@@ -54,6 +59,9 @@ enum Command {
         #[arg(long)]
         backup_key_pin: Option<String>,
     },
+    /// Make a new ID-token signing key the active one; the previous key stays published in
+    /// the JWK Set. Takes effect at the next start of the server.
+    RotateIdTokenKey,
     /// Create a staff account; the password is read from the environment variable
     /// MITID_STAFF_PASSWORD or, without it, from the first line of standard input.
     AddStaff {
@@ -110,6 +118,7 @@ fn main() -> ExitCode {
         key: None,
         backup_key_pin: None,
         anonymous_requests_per_minute: None,
+        public_url: None,
     });
     match command {
         Command::Serve {
@@ -118,8 +127,10 @@ fn main() -> ExitCode {
             key,
             backup_key_pin,
             anonymous_requests_per_minute,
+            public_url,
         } => {
             let mut config = ServerConfig::new(cli.data_dir);
+            config.public_url = public_url;
             config.listen = listen;
             config.tls_files = cert.zip(key).map(|(cert, key)| TlsFiles { cert, key });
             config.backup_key_pin = backup_key_pin;
@@ -149,6 +160,19 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("cannot read the certificate: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::RotateIdTokenKey => {
+            let config = ServerConfig::new(cli.data_dir);
+            match rotate_id_token_key(&config.data_dir, config.rng.as_ref()) {
+                Ok(kid) => {
+                    println!("ID tokens are signed with key {kid} from the next start");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("cannot rotate the ID-token key: {e}");
                     ExitCode::FAILURE
                 }
             }

@@ -191,6 +191,69 @@ impl Browser {
         self.wait_for(css).await?.click().await.map_err(cmd)
     }
 
+    /// Presses Tab until the focused element matches `css` (at most 20 times): fails when
+    /// the keyboard cannot reach it.
+    pub async fn tab_to(&self, css: &str) -> KitResult<()> {
+        let tab = char::from(fantoccini::key::Key::Tab).to_string();
+        for _ in 0..20 {
+            if self.focused_is(css).await? {
+                return Ok(());
+            }
+            self.client
+                .active_element()
+                .await
+                .map_err(cmd)?
+                .send_keys(&tab)
+                .await
+                .map_err(cmd)?;
+        }
+        Err(KitError::Missing(format!("{css} by the keyboard")))
+    }
+
+    /// Whether the focused element matches `css`.
+    pub async fn focused_is(&self, css: &str) -> KitResult<bool> {
+        let answer = self
+            .client
+            .execute(
+                "return !!document.activeElement && document.activeElement.matches(arguments[0]);",
+                vec![json!(css)],
+            )
+            .await
+            .map_err(cmd)?;
+        Ok(answer.as_bool().unwrap_or(false))
+    }
+
+    /// Types `keys` into the focused element (`"\u{E007}"` is Enter).
+    pub async fn keys(&self, keys: &str) -> KitResult<()> {
+        self.client
+            .active_element()
+            .await
+            .map_err(cmd)?
+            .send_keys(keys)
+            .await
+            .map_err(cmd)
+    }
+
+    /// The origins of every resource the current page loaded (the page's own included).
+    pub async fn resource_origins(&self) -> KitResult<Vec<String>> {
+        let answer = self
+            .client
+            .execute(
+                "return [location.origin].concat(performance.getEntriesByType('resource').map(e => new URL(e.name).origin));",
+                vec![],
+            )
+            .await
+            .map_err(cmd)?;
+        Ok(answer
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
     /// The page's HTML as the browser has it now.
     pub async fn source(&self) -> KitResult<String> {
         self.client.source().await.map_err(cmd)

@@ -10,7 +10,7 @@
 //! (PINs hidden) and shows the core's errors in the chosen language.
 
 mod activate;
-mod approve;
+pub(crate) mod approve;
 mod keys;
 mod pin;
 mod selfservice;

@@ -9,6 +9,7 @@
 //! are random, typed by the demo itself, and never printed.
 
 mod journey;
+mod web;
 mod world;
 
 use std::io::{self, Write};
@@ -29,11 +30,19 @@ pub struct DemoArgs {
     /// The language of the app's messages.
     #[arg(long, value_enum, default_value = "en", value_name = "LANG")]
     pub lang: Lang,
+
+    /// Instead of the journey: run the provider and Demo Bank for a real browser, with
+    /// this terminal as the citizen's phone, until Ctrl-C.
+    #[arg(long)]
+    pub web: bool,
 }
 
 /// Runs the demo.
 pub fn run(args: DemoArgs) -> Result<(), CliError> {
     let lang = Language::from(args.lang);
+    if args.web {
+        return web::run(lang);
+    }
     runtime()?.block_on(journey_with_server(lang))
 }
 

@@ -178,8 +178,41 @@ async fn an_unknown_user_id_is_told_on_the_form() {
     s.browser.click("button[value=code]").await.unwrap();
     wait_for_text(&s, "#user_id_error", "Vi kan ikke finde dette bruger-ID").await;
     s.assert_accessible("the user-ID page with an error").await;
-    // Keyboard only: the field is focused, Enter continues with the code.
-    s.browser.type_into("#user_id", "").await.unwrap();
+}
+
+/// WebDriver's Enter key.
+const ENTER: char = '\u{E007}';
+
+#[tokio::test]
+async fn the_whole_login_works_by_keyboard_and_loads_nothing_from_elsewhere() {
+    let s = Scene::new("en").await;
+    let b = &s.browser;
+    b.goto(&s.bank.base_url).await.unwrap();
+    b.tab_to("button.mitid").await.unwrap();
+    b.keys(&ENTER.to_string()).await.unwrap();
+    b.wait_for("#user_id").await.unwrap();
+    // The field has the focus; Enter continues with the first choice, the code.
+    assert!(b.focused_is("#user_id").await.unwrap());
+    b.keys(&format!("{}{ENTER}", s.person.user_id))
+        .await
+        .unwrap();
+    let code = b.text("#code").await.unwrap();
+    let origins = b.resource_origins().await.unwrap();
+    assert!(
+        origins.len() > 2,
+        "the page, its style and script: {origins:?}"
+    );
+    assert!(
+        origins.iter().all(|o| *o == s.h.server.base_url()),
+        "{origins:?}"
+    );
+    let flow = s.app_request().await;
+    flow.enter_code(code).await.unwrap();
+    flow.approve_with_pin(PIN.into()).await.unwrap();
+    let (acr, _) = s.account().await;
+    assert_eq!(acr, "Substantial");
+    let origins = b.resource_origins().await.unwrap();
+    assert!(origins.iter().all(|o| *o == s.bank.base_url), "{origins:?}");
 }
 
 /// Waits until the element `css` holds `text`.

@@ -151,6 +151,15 @@ pub enum StaffAction {
         #[arg(long)]
         name: String,
     },
+    /// Admin: register an OpenID Connect client and print its secret (shown once).
+    CreateOidcClient {
+        /// The name the login page and the app show, e.g. `Demo Bank`.
+        #[arg(long)]
+        name: String,
+        /// A redirect URI (absolute `https`, matched exactly); repeat for more.
+        #[arg(long = "redirect-uri", value_name = "URI", required = true)]
+        redirect_uris: Vec<String>,
+    },
     /// Admin: create a staff account (the password is asked twice, hidden).
     CreateStaff {
         /// The new account's user name.

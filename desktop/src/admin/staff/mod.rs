@@ -4,12 +4,12 @@ mod args;
 
 use mitid_protocol::wire::paths;
 use mitid_protocol::wire::staff::{
-    ActivationPurpose, AuditList, CreatePersonRequest, CreateRelyingPartyRequest,
-    CreateStaffRequest, Delivery, DocumentKind, IdentifiedOutboxRequest, IdentifiedRequest,
-    IdentifyRequest, IdentifyResponse, IssueActivationCodeRequest, IssueTemporaryPinRequest,
-    IssuedCode, OutboxList, PersonView, RelyingPartyCreated, StaffAccountRequest, StaffAccountView,
-    StaffBlockRequest, StaffCreated, StaffLoginRequest, StaffLoginResponse, UpdateContactRequest,
-    UserIdLookupResponse,
+    ActivationPurpose, AuditList, CreateOidcClientRequest, CreatePersonRequest,
+    CreateRelyingPartyRequest, CreateStaffRequest, Delivery, DocumentKind, IdentifiedOutboxRequest,
+    IdentifiedRequest, IdentifyRequest, IdentifyResponse, IssueActivationCodeRequest,
+    IssueTemporaryPinRequest, IssuedCode, OidcClientCreated, OutboxList, PersonView,
+    RelyingPartyCreated, StaffAccountRequest, StaffAccountView, StaffBlockRequest, StaffCreated,
+    StaffLoginRequest, StaffLoginResponse, UpdateContactRequest, UserIdLookupResponse,
 };
 use mitid_protocol::wire::{Empty, Secret};
 
@@ -289,6 +289,27 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
             );
             // Shown once by the server: printing it is how the administrator hands it over.
             println!("MITID_RP_API_KEY={}", created.api_key.expose());
+        }
+        StaffAction::CreateOidcClient {
+            name,
+            redirect_uris,
+        } => {
+            let request = CreateOidcClientRequest {
+                name,
+                redirect_uris,
+            };
+            let created: OidcClientCreated = cx
+                .api
+                .post(paths::STAFF_OIDC_CLIENTS, &request, Some(token))
+                .await
+                .map_err(cx.refused())?;
+            println!("OpenID Connect client {}", created.name);
+            println!("client_id={}", created.client_id);
+            for uri in &created.redirect_uris {
+                println!("redirect_uri={uri}");
+            }
+            // Shown once by the server: printing it is how the administrator hands it over.
+            println!("client_secret={}", created.client_secret.expose());
         }
         StaffAction::CreateStaff { username, role } => {
             let password = cx

@@ -29,7 +29,7 @@ pub enum Authorization {
     /// Back to the client with an error (the URL to redirect to).
     Redirect(String),
     /// A login began: the page asks for the user ID.
-    Started(Started),
+    Started(Box<Started>),
 }
 
 /// A new browser login.
@@ -139,7 +139,7 @@ pub fn authorize(state: &AppState, params: &Params<'_>) -> ApiResult<Authorizati
     };
     let started = begin(state, tx.as_mut(), client, redirect_uri, request)?;
     tx.commit()?;
-    Ok(Authorization::Started(started))
+    Ok(Authorization::Started(Box::new(started)))
 }
 
 /// The checked request.

@@ -17,8 +17,11 @@ pub const MAX_REDIRECT_URIS: usize = 10;
 /// Longest redirect URI.
 pub const MAX_REDIRECT_URI_LEN: usize = 512;
 
-fn invalid(field: &str, message: &'static str) -> ApiError {
-    ApiError::refuse(ErrorCode::InvalidValue, message).with_detail(json!({ "field": field }))
+/// A refused registration: the field and the rule it broke (a stable name the
+/// administrator's tools show).
+fn invalid(field: &str, rule: &'static str) -> ApiError {
+    ApiError::refuse(ErrorCode::InvalidValue, rule)
+        .with_detail(json!({ "field": field, "rule": rule }))
 }
 
 /// Whether `uri` may be registered: an absolute `https` URL with a host, without user
@@ -49,15 +52,15 @@ pub fn create(
         || name.chars().count() > 80
         || mitid_protocol::display_text::check(name, false).is_err()
     {
-        return Err(invalid("name", "bad name"));
+        return Err(invalid("name", "name_1_to_80_displayable_characters"));
     }
     if req.redirect_uris.is_empty() || req.redirect_uris.len() > MAX_REDIRECT_URIS {
-        return Err(invalid("redirect_uris", "between 1 and 10 redirect URIs"));
+        return Err(invalid("redirect_uris", "redirect_uris_1_to_10"));
     }
     if !req.redirect_uris.iter().all(|u| valid_redirect_uri(u)) {
         return Err(invalid(
             "redirect_uris",
-            "a redirect URI is not an absolute https URL in normal form without a fragment",
+            "redirect_uri_absolute_https_normal_form_no_fragment",
         ));
     }
     let secret = rng::token(state.rng.as_ref());

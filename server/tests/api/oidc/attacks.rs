@@ -248,3 +248,65 @@ async fn another_browser_cannot_see_or_drive_a_login() {
     let qr = other.get(&format!("/login/{id}/qr.svg")).await.unwrap();
     assert_eq!(qr.status, 404);
 }
+
+#[tokio::test]
+async fn only_an_administrator_registers_a_client_and_only_with_exact_https_uris() {
+    use mitid_protocol::wire::paths;
+    use mitid_protocol::wire::staff::CreateOidcClientRequest;
+    let h = World::start().await.unwrap();
+    let request = |uris: &[&str]| CreateOidcClientRequest {
+        name: "Some Bank".to_owned(),
+        redirect_uris: uris.iter().map(|u| (*u).to_owned()).collect(),
+    };
+    let good = request(&["https://bank.example/callback"]);
+    for token in [&h.support, &h.registry, &h.citizen_service] {
+        let refused = h
+            .post(paths::STAFF_OIDC_CLIENTS, &good, Auth::Bearer(token))
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+    }
+    let anonymous = h.post(paths::STAFF_OIDC_CLIENTS, &good, Auth::None).await;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    for bad in [
+        "http://bank.example/callback",
+        "https://bank.example/callback#top",
+        "https://user@bank.example/callback",
+        "https://BANK.example/callback",
+        "/callback",
+    ] {
+        let refused = h
+            .post(
+                paths::STAFF_OIDC_CLIENTS,
+                &request(&[bad]),
+                Auth::Bearer(&h.admin),
+            )
+            .await;
+        assert_eq!(refused.code(), "invalid_value", "{bad}");
+        assert_eq!(
+            refused.body["error"]["detail"]["rule"],
+            "redirect_uri_absolute_https_normal_form_no_fragment",
+            "{bad}"
+        );
+    }
+    let none = h
+        .post(
+            paths::STAFF_OIDC_CLIENTS,
+            &request(&[]),
+            Auth::Bearer(&h.admin),
+        )
+        .await;
+    assert_eq!(
+        none.body["error"]["detail"]["rule"],
+        "redirect_uris_1_to_10"
+    );
+    // Registered: the secret is handed over once and is not in the database.
+    let created = h
+        .oidc_client("Some Bank", &["https://bank.example/callback"])
+        .await
+        .unwrap();
+    let secret = created.client_secret.expose().as_bytes();
+    for file in std::fs::read_dir(h.server.data_dir()).unwrap() {
+        let bytes = std::fs::read(file.unwrap().path()).unwrap_or_default();
+        assert!(!bytes.windows(secret.len()).any(|w| w == secret));
+    }
+}
