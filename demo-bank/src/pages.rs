@@ -289,6 +289,12 @@ fn message(
     )
 }
 
+/// A `Set-Cookie` value: this host only, HTTPS only, no script, and `SameSite=Lax` (sent
+/// when the provider redirects the browser back, which is a top-level navigation).
+fn set_cookie(name: &str, value: &str, max_age: u32) -> String {
+    format!("{name}={value}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Lax")
+}
+
 #[derive(Deserialize)]
 struct HomeQuery {
     lang: Option<String>,
@@ -300,9 +306,7 @@ async fn home(
     Query(q): Query<HomeQuery>,
 ) -> Response {
     if let Some(lang) = q.lang.filter(|l| l == "da" || l == "en") {
-        let set = format!(
-            "{LANG_COOKIE}={lang}; Path=/; Max-Age=31536000; Secure; HttpOnly; SameSite=Lax"
-        );
+        let set = set_cookie(LANG_COOKIE, &lang, 31_536_000);
         let back = if cookie(&headers, COOKIE)
             .and_then(|id| state.0.sessions.user(&id))
             .is_some()
@@ -342,7 +346,7 @@ async fn login(
     };
     let (url, pending) = state.0.client.begin(level, lang_of(&headers));
     let id = state.0.sessions.start(pending);
-    let set = format!("{COOKIE}={id}; Path=/; Max-Age=1800; Secure; HttpOnly; SameSite=Lax");
+    let set = set_cookie(COOKIE, &id, 1800);
     see_other(&url, &[set])
 }
 

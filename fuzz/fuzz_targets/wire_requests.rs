@@ -74,6 +74,7 @@ fuzz_target!(|data: &[u8]| {
         web::WebPasswordLoginRequest,
         web::PasswordActivateRequest,
         web::PasswordChangeRequest,
+        web::WebSendNewPinRequest,
     );
 
     // What the server does next with some of the fields.

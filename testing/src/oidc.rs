@@ -102,6 +102,16 @@ impl Page {
     }
 }
 
+/// An HTTPS client pinned to the server of `world` that follows no redirect (the tests
+/// read each `Location` themselves).
+fn unredirected_client(world: &World) -> KitResult<reqwest::Client> {
+    reqwest::Client::builder()
+        .use_preconfigured_tls(pinned_tls(&world.server.key_pins(), DEFAULT_VERSIONS)?)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(KitError::setup)
+}
+
 /// A scripted browser on the login pages: it keeps its cookies, follows nothing by itself,
 /// and knows the login it is on once the authorization endpoint answered with a form.
 pub struct LoginBrowser {
@@ -117,11 +127,7 @@ pub struct LoginBrowser {
 impl LoginBrowser {
     /// A browser for the server of `world`, without cookies.
     pub fn new(world: &World) -> KitResult<Self> {
-        let http = reqwest::Client::builder()
-            .use_preconfigured_tls(pinned_tls(&world.server.key_pins(), DEFAULT_VERSIONS)?)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(KitError::setup)?;
+        let http = unredirected_client(world)?;
         Ok(Self {
             http,
             base: world.server.base_url(),
@@ -283,11 +289,7 @@ pub struct TokenAnswer {
 impl TokenClient {
     /// A client of the server of `world`.
     pub fn new(world: &World) -> KitResult<Self> {
-        let http = reqwest::Client::builder()
-            .use_preconfigured_tls(pinned_tls(&world.server.key_pins(), DEFAULT_VERSIONS)?)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(KitError::setup)?;
+        let http = unredirected_client(world)?;
         Ok(Self {
             http,
             base: world.server.base_url(),

@@ -8,11 +8,11 @@ use mitid_protocol::wire::paths;
 use mitid_protocol::wire::web::{
     PasswordActivateRequest, PasswordChangeRequest, PasswordChanged, WebAppLoginFinishRequest,
     WebAppLoginStartRequest, WebAppLoginStartResponse, WebLoginResponse, WebPasswordLoginRequest,
+    WebSendNewPinRequest,
 };
 use mitid_protocol::wire::{
     AuthenticatorList, BlockRequest, BlockScope, CodeSent, Empty, PasswordAccess, Secret,
-    SendNewPinRequest, TransactionStatus, UnblockRequest, UserIdChangeRequest,
-    UserIdChangeResponse, UserIdVerdict,
+    TransactionStatus, UnblockRequest, UserIdChangeRequest, UserIdChangeResponse, UserIdVerdict,
 };
 
 use super::Context;
@@ -188,7 +188,10 @@ async fn with_session(
                 .api
                 .post(
                     paths::WEB_SEND_NEW_PIN,
-                    &SendNewPinRequest { authenticator_id },
+                    &WebSendNewPinRequest {
+                        authenticator_id,
+                        reactivate: true,
+                    },
                     auth,
                 )
                 .await

@@ -44,6 +44,19 @@ pub struct WebAppLoginFinishRequest {
     pub login_secret: Secret,
 }
 
+/// "Send new PIN" on MitID.dk (help page 003, method 3): a temporary PIN by SMS for one of
+/// the person's apps, once the citizen ticked "Yes, I would like to reactivate the MitID
+/// app" (`reactivate` must be true: the server refuses otherwise).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WebSendNewPinRequest {
+    /// The app that gets the temporary PIN.
+    pub authenticator_id: String,
+    /// The ticked box "Yes, I would like to reactivate the MitID app".
+    pub reactivate: bool,
+}
+
 /// Log in with user ID, password and a code from the code display or audio code reader.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

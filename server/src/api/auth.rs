@@ -11,7 +11,7 @@ use mitid_protocol::wire::{headers, AuthenticatorKind, AuthenticatorState};
 
 use crate::crypto::tokens::token_hash;
 use crate::error::{ApiError, ApiResult};
-use crate::principal::{AppCaller, CitizenCaller, Principal, RpCaller, StaffCaller};
+use crate::principal::{AppCaller, Principal, RpCaller, StaffCaller};
 use crate::state::AppState;
 use crate::store::SessionKind;
 
@@ -142,28 +142,7 @@ pub async fn authenticate(state: &AppState, parts: &Parts, body: &[u8]) -> ApiRe
             let token = bearer(&parts.headers).ok_or_else(unauthorized)?;
             let hash = token_hash(&token);
             state
-                .blocking(move |s| {
-                    let mut tx = s.store.begin()?;
-                    let session = tx.session(&hash)?.ok_or_else(unauthorized)?;
-                    if session.kind != SessionKind::Citizen || session.expires_at <= s.clock.now() {
-                        return Err(unauthorized());
-                    }
-                    let person = tx.person(&session.subject)?.ok_or_else(unauthorized)?;
-                    // A block ends the sessions; this refuses one that a block raced with.
-                    if person.mitid_blocked {
-                        return Err(ApiError::refuse(
-                            ErrorCode::Blocked,
-                            "the whole MitID is temporarily blocked",
-                        ));
-                    }
-                    Ok(CitizenCaller {
-                        person_id: person.id,
-                        authenticator_id: session.authenticator_id,
-                        logged_in_at: session.created_at,
-                        session_ref: URL_SAFE_NO_PAD.encode(&hash[..9]),
-                        token_hash: hash,
-                    })
-                })
+                .blocking(move |s| crate::domain::web::citizen_caller(s, hash))
                 .await
                 .map(Principal::Citizen)
         }

@@ -133,7 +133,7 @@ routes! {
     post paths::WEB_PASSWORD_ACTIVATE => web::password_activate, "Set a new password with an activation code", (Some(PasswordActivateRequest)), PasswordChanged;
     post paths::WEB_LOGOUT => web::logout, "End the session", (Some(Empty)), Empty;
     get paths::WEB_AUTHENTICATORS => web::authenticators, "The person's authenticators", None, AuthenticatorList;
-    post paths::WEB_SEND_NEW_PIN => web::send_new_pin, "A temporary PIN by SMS for one of the person's apps", (Some(SendNewPinRequest)), CodeSent;
+    post paths::WEB_SEND_NEW_PIN => web::send_new_pin, "A temporary PIN by SMS for one of the person's apps (the reactivation box ticked)", (Some(WebSendNewPinRequest)), CodeSent;
     post paths::WEB_BLOCK => web::block, "Block an authenticator or the whole MitID", (Some(BlockRequest)), AuthenticatorList;
     post paths::WEB_UNBLOCK => web::unblock, "Lift one's own block of an authenticator", (Some(UnblockRequest)), AuthenticatorList;
     post paths::WEB_PASSWORD_ACCESS => web::password_access, "Request access to change the password", (Some(Empty)), PasswordAccess;

@@ -115,18 +115,25 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
         (true, Some(key)) => idempotency::run(&state, scope, key, request_hash, req, next).await,
         _ => next.run(req).await,
     };
-    // Only when a message was queued meanwhile (by this request or another) or one is waiting
-    // for a retry: a request that queued one always sees the counter move, so its messages
-    // still go out right here.
-    if is_post && (state.outbox.queued() != queued_before || state.outbox.needs_retry()) {
-        // Messages queued by the handler's transaction go out now that it has committed.
-        let sent = state
-            .blocking(|s| s.outbox.dispatch(s.store.as_ref()))
-            .await;
-        if let Err(e) = sent {
-            state.outbox.retry_later();
-            tracing::warn!(error = %e, "outbox dispatch failed; messages stay queued");
-        }
+    if is_post {
+        send_queued(&state, queued_before).await;
     }
     response
+}
+
+/// Sends the messages a request's committed transaction queued. Only when a message was
+/// queued meanwhile (by this request or another; `queued_before` is the count before it)
+/// or one is waiting for a retry: a request that queued one always sees the counter move,
+/// so its messages go out before its answer.
+pub(crate) async fn send_queued(state: &AppState, queued_before: u64) {
+    if state.outbox.queued() == queued_before && !state.outbox.needs_retry() {
+        return;
+    }
+    let sent = state
+        .blocking(|s| s.outbox.dispatch(s.store.as_ref()))
+        .await;
+    if let Err(e) = sent {
+        state.outbox.retry_later();
+        tracing::warn!(error = %e, "outbox dispatch failed; messages stay queued");
+    }
 }

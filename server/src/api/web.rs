@@ -4,7 +4,7 @@ use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::web::*;
 use mitid_protocol::wire::{
     AuthenticatorList, BlockRequest, CodeSent, Empty, PasswordAccess, ProfileChangeAccess,
-    SendNewPinRequest, UnblockRequest, UserIdChangeRequest, UserIdChangeResponse,
+    UnblockRequest, UserIdChangeRequest, UserIdChangeResponse,
 };
 use serde_json::json;
 
@@ -50,8 +50,9 @@ handlers! {
         accounts::list(s, &caller.person_id)
     }
 
-    /// `POST /v1/web/send-new-pin`.
-    fn send_new_pin(s, caller: CitizenCaller, JsonBody(req): JsonBody<SendNewPinRequest>) -> CodeSent {
+    /// `POST /v1/web/send-new-pin`: only with the reactivation box ticked.
+    fn send_new_pin(s, caller: CitizenCaller, JsonBody(req): JsonBody<WebSendNewPinRequest>) -> CodeSent {
+        accounts::require_reactivation(req.reactivate)?;
         accounts::send_new_pin(
         s,
         &caller.actor(),

@@ -216,6 +216,13 @@ pub fn list(state: &AppState, person_id: &str) -> ApiResult<AuthenticatorList> {
     })
 }
 
+/// The person and their authenticators, for the self-service profile page.
+pub fn profile(state: &AppState, person_id: &str) -> ApiResult<(PersonRecord, AuthenticatorList)> {
+    let authenticators = list(state, person_id)?;
+    let mut tx = state.store.begin()?;
+    Ok((person(tx.as_mut(), person_id)?, authenticators))
+}
+
 /// Issues a temporary PIN for one of the person's apps and sends it by SMS (or returns it
 /// for paper delivery). Refused for a permanently blocked or revoked app.
 pub fn issue_temporary_pin(
@@ -301,6 +308,20 @@ fn ensure_self_service_allowance(
         .with_detail(json!({ "retry_after": DAY })));
     }
     Ok(())
+}
+
+/// MitID.dk's "Send new PIN" needs the box "Yes, I would like to reactivate the MitID app"
+/// ticked (help page 003): the server checks it, not only the page.
+pub fn require_reactivation(ticked: bool) -> ApiResult<()> {
+    if ticked {
+        Ok(())
+    } else {
+        Err(
+            ApiError::refuse(ErrorCode::InvalidValue, "tick the reactivation box").with_detail(
+                json!({ "field": "reactivate", "rule": "reactivation_not_confirmed" }),
+            ),
+        )
+    }
 }
 
 /// "Send new PIN" from self-service: only for another of the person's apps than the one

@@ -7,6 +7,8 @@
 //! login from the web). Starts are limited per user ID; the session goes only to the
 //! browser that holds the log-in's secret, once.
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::channel_binding::CODE_DIGITS;
 use mitid_protocol::user_id::UserId;
@@ -20,6 +22,7 @@ use super::approvals::{self, Admission, INTERNAL_RP};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::error::{ApiError, ApiResult};
+use crate::principal::CitizenCaller;
 use crate::state::AppState;
 use crate::store::{SessionKind, SessionRecord, Tx, WebLoginRecord};
 
@@ -173,6 +176,33 @@ pub fn app_login_finish(
     };
     tx.commit()?;
     Ok(response)
+}
+
+/// The citizen whose session token has the hash `hash`: a live self-service session of a
+/// person whose whole MitID is not blocked.
+pub fn citizen_caller(state: &AppState, hash: Vec<u8>) -> ApiResult<CitizenCaller> {
+    let unauthorized =
+        || ApiError::refuse(ErrorCode::Unauthorized, "missing or invalid credentials");
+    let mut tx = state.store.begin()?;
+    let session = tx.session(&hash)?.ok_or_else(unauthorized)?;
+    if session.kind != SessionKind::Citizen || session.expires_at <= state.clock.now() {
+        return Err(unauthorized());
+    }
+    let person = tx.person(&session.subject)?.ok_or_else(unauthorized)?;
+    // A block ends the sessions; this refuses one that a block raced with.
+    if person.mitid_blocked {
+        return Err(ApiError::refuse(
+            ErrorCode::Blocked,
+            "the whole MitID is temporarily blocked",
+        ));
+    }
+    Ok(CitizenCaller {
+        person_id: person.id,
+        authenticator_id: session.authenticator_id,
+        logged_in_at: session.created_at,
+        session_ref: URL_SAFE_NO_PAD.encode(&hash[..9]),
+        token_hash: hash,
+    })
 }
 
 /// Ends a session.

@@ -438,6 +438,27 @@ pub async fn qr_image(
     }
 }
 
+/// The browser of a form posted to the login `id`, with the login's id and the browser's
+/// secret, once the form's CSRF token is checked; the refusal page otherwise.
+// The error is the page to answer with, returned at once: boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn posted(
+    state: &AppState,
+    id: String,
+    headers: HeaderMap,
+    body: &[u8],
+) -> Result<(Browser, String, String), Response> {
+    let browser = Browser::new(id, headers);
+    if !browser.form_ok(state, &form_fields(body)) {
+        return Err(forbidden(&browser));
+    }
+    let (id, secret) = (
+        browser.id.clone(),
+        browser.secret.clone().unwrap_or_default(),
+    );
+    Ok((browser, id, secret))
+}
+
 /// `POST /login/{id}/finish`: back to the client with a code once the app approved;
 /// otherwise the page of the current phase.
 pub async fn finish(
@@ -446,14 +467,10 @@ pub async fn finish(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let browser = Browser::new(id, headers);
-    if !browser.form_ok(&state, &form_fields(&body)) {
-        return forbidden(&browser);
-    }
-    let (id, secret) = (
-        browser.id.clone(),
-        browser.secret.clone().unwrap_or_default(),
-    );
+    let (browser, id, secret) = match posted(&state, id, headers, &body) {
+        Ok(posted) => posted,
+        Err(refused) => return refused,
+    };
     match state
         .blocking(move |s| login::finish(s, &id, &secret))
         .await
@@ -476,14 +493,10 @@ pub async fn cancel(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let browser = Browser::new(id, headers);
-    if !browser.form_ok(&state, &form_fields(&body)) {
-        return forbidden(&browser);
-    }
-    let (id, secret) = (
-        browser.id.clone(),
-        browser.secret.clone().unwrap_or_default(),
-    );
+    let (browser, id, secret) = match posted(&state, id, headers, &body) {
+        Ok(posted) => posted,
+        Err(refused) => return refused,
+    };
     match state
         .blocking(move |s| login::cancel(s, &id, &secret))
         .await

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod cookies;
 pub mod i18n;
 pub mod login;
+pub mod mitid_dk;
 pub mod oidc;
 pub mod page;
 pub mod qr;
@@ -18,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::api::pipeline::read_body;
+use crate::api::pipeline::{read_body, send_queued};
 use crate::error::ApiError;
 use crate::state::AppState;
 use i18n::Lang;
@@ -46,20 +47,26 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/login/{id}/cancel", post(login::cancel))
         .route("/assets/mitid.css", get(assets::css))
         .route("/assets/login.js", get(assets::login_js))
+        .merge(mitid_dk::routes())
         .layer(axum::middleware::from_fn_with_state(state, guard))
 }
 
-/// Reads the body within the server's size and time limits, then adds the security headers
-/// to the answer.
+/// Reads the body within the server's size and time limits, sends what a form's transaction
+/// queued (the SMS of "Send new PIN"), then adds the security headers to the answer.
 async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let bytes = match read_body(&state, &parts, body).await {
         Ok(bytes) => bytes,
         Err(response) => return response,
     };
+    let is_post = parts.method == axum::http::Method::POST;
+    let queued_before = state.outbox.queued();
     let mut response = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
+    if is_post {
+        send_queued(&state, queued_before).await;
+    }
     secure(response.headers_mut());
     response
 }

@@ -262,6 +262,11 @@ CREATE TABLE oidc_clients (
     created_at INTEGER NOT NULL
 ) STRICT;
 
+-- MitID.dk, the built-in client (domain::oidc::clients::MITID_DK): its row is here for the
+-- logins' reference; its redirect URI follows the issuer, and it has no secret.
+INSERT INTO oidc_clients (id, name, secret_hash, redirect_uris, created_at)
+    VALUES ('mitid-dk', 'MitID.dk', X'', '[]', 0);
+
 CREATE TABLE oidc_logins (
     id TEXT PRIMARY KEY,
     client_id TEXT NOT NULL REFERENCES oidc_clients(id),

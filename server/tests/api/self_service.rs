@@ -36,15 +36,27 @@ async fn send_new_pin_from_self_service_only_for_another_app() {
     assert_eq!(locked.lock_reason, Some(LockReason::PinFailures));
     h.post(
         "/v1/web/send-new-pin",
-        &json!({ "authenticator_id": first.authenticator_id }),
+        &json!({ "authenticator_id": first.authenticator_id, "reactivate": true }),
         Auth::Bearer(&session),
     )
     .await
     .err("forbidden");
+    // The box "Yes, I would like to reactivate the MitID app" is the server's rule too.
+    let sent_before = h.server.outbox.sent_so_far();
+    for unticked in [
+        json!({ "authenticator_id": second.authenticator_id, "reactivate": false }),
+        json!({ "authenticator_id": second.authenticator_id }),
+    ] {
+        let refused = h
+            .post("/v1/web/send-new-pin", &unticked, Auth::Bearer(&session))
+            .await;
+        assert!(!refused.is_success(), "{}", refused.body);
+    }
+    assert_eq!(h.server.outbox.sent_so_far(), sent_before, "no SMS");
     let _: CodeSent = h
         .post(
             "/v1/web/send-new-pin",
-            &json!({ "authenticator_id": second.authenticator_id }),
+            &json!({ "authenticator_id": second.authenticator_id, "reactivate": true }),
             Auth::Bearer(&session),
         )
         .await

@@ -9,13 +9,7 @@ use crate::scene::Scene;
 #[tokio::test]
 async fn a_redirect_uri_off_by_one_character_shows_an_error_and_goes_nowhere() {
     let s = Scene::new("da").await;
-    s.browser.goto(&s.bank.base_url).await.unwrap();
-    s.browser.click("button.mitid").await.unwrap();
-    let authorize = s
-        .browser
-        .wait_for_url(&s.h.server.base_url())
-        .await
-        .unwrap();
+    let authorize = s.at_login_page().await;
     let tampered = authorize.replace("%2Fcallback", "%2Fcallbacl");
     assert_ne!(tampered, authorize);
     s.browser.goto(&tampered).await.unwrap();
@@ -56,12 +50,7 @@ async fn the_bank_refuses_a_callback_with_a_forged_state() {
 #[tokio::test]
 async fn a_form_sent_without_its_token_is_refused_and_starts_nothing() {
     let s = Scene::new("da").await;
-    s.browser.goto(&s.bank.base_url).await.unwrap();
-    s.browser.click("button.mitid").await.unwrap();
-    s.browser
-        .type_into("#user_id", &s.person.user_id)
-        .await
-        .unwrap();
+    s.user_id_typed(&s.person.user_id).await;
     s.browser
         .client()
         .execute(
@@ -82,13 +71,7 @@ async fn a_form_sent_without_its_token_is_refused_and_starts_nothing() {
 #[tokio::test]
 async fn the_login_page_will_not_show_in_another_sites_frame() {
     let s = Scene::new("da").await;
-    s.browser.goto(&s.bank.base_url).await.unwrap();
-    s.browser.click("button.mitid").await.unwrap();
-    let authorize = s
-        .browser
-        .wait_for_url(&s.h.server.base_url())
-        .await
-        .unwrap();
+    let authorize = s.at_login_page().await;
     // A page of another origin that frames the login page.
     let framing = format!(
         "data:text/html,<iframe id=f width=600 height=600 src=\"{}\"></iframe>",
@@ -107,12 +90,7 @@ async fn the_login_page_will_not_show_in_another_sites_frame() {
 #[tokio::test]
 async fn the_banks_library_refuses_an_id_token_that_expired_on_its_clock() {
     let s = Scene::with_late_bank("da", HOUR).await;
-    s.browser.goto(&s.bank.base_url).await.unwrap();
-    s.browser.click("button.mitid").await.unwrap();
-    s.browser
-        .type_into("#user_id", &s.person.user_id)
-        .await
-        .unwrap();
+    s.user_id_typed(&s.person.user_id).await;
     s.browser.click("button[value=code]").await.unwrap();
     let code = s.browser.text("#code").await.unwrap();
     let flow = s.app_request().await;

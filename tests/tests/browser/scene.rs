@@ -53,6 +53,21 @@ impl Scene {
         }
     }
 
+    /// Opens the bank and presses its MitID button; returns the authorization URL the
+    /// browser landed on (the login page).
+    pub async fn at_login_page(&self) -> String {
+        let b = &self.browser;
+        b.goto(&self.bank.base_url).await.unwrap();
+        b.click("button.mitid").await.unwrap();
+        b.wait_for_url(&self.h.server.base_url()).await.unwrap()
+    }
+
+    /// On the login page from the bank, with `user_id` typed (nothing sent yet).
+    pub async fn user_id_typed(&self, user_id: &str) {
+        self.at_login_page().await;
+        self.browser.type_into("#user_id", user_id).await.unwrap();
+    }
+
     /// Opens the bank, asks for `level` (`low` or `substantial`) and enters the user ID,
     /// choosing `channel` (`code` or `qr`); ends on the provider's waiting page.
     pub async fn to_waiting_page(&self, level: &str, channel: &str) {

@@ -6,7 +6,7 @@
 use mitid_protocol::user_id::UserId;
 use zeroize::Zeroizing;
 
-use super::{assurance_of, OAuthError, MAX_PARAM_LEN, SCOPES};
+use super::{assurance_of, clients, OAuthError, MAX_PARAM_LEN, SCOPES};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -110,7 +110,7 @@ pub fn redirect_with(redirect_uri: &str, pairs: &[(&str, Option<&str>)]) -> Stri
 pub fn authorize(state: &AppState, params: &Params<'_>) -> ApiResult<Authorization> {
     let mut tx = state.store.begin()?;
     let client = match params.get("client_id") {
-        Ok(Some(id)) => tx.oidc_client(id)?,
+        Ok(Some(id)) => clients::find(state, tx.as_mut(), id)?,
         _ => None,
     };
     let Some(client) = client else {

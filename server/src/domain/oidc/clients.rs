@@ -10,7 +10,7 @@ use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::OidcClientRecord;
+use crate::store::{OidcClientRecord, Tx};
 
 /// Most redirect URIs a client registers.
 pub const MAX_REDIRECT_URIS: usize = 10;
@@ -94,8 +94,31 @@ pub fn authenticate(
     secret: &str,
 ) -> ApiResult<Option<OidcClientRecord>> {
     let mut tx = state.store.begin()?;
-    let client = tx.oidc_client(client_id)?;
+    let client = find(state, tx.as_mut(), client_id)?;
+    // The built-in client has no secret (an empty hash matches no secret's hash).
     Ok(client.filter(|c| mitid_protocol::ct::eq(&c.secret_hash, &token_hash(secret))))
+}
+
+/// The `client_id` of MitID.dk, the provider's own self-service site: built in, never
+/// stored, its redirect URI follows the issuer, and it has no secret (the site redeems its
+/// codes in-process, never at the token endpoint).
+pub const MITID_DK: &str = "mitid-dk";
+
+/// The path of MitID.dk's redirect URI below the issuer.
+pub const MITID_DK_CALLBACK: &str = "/mitid-dk/callback";
+
+/// The client `id`: MitID.dk, or one an administrator registered.
+pub fn find(state: &AppState, tx: &mut dyn Tx, id: &str) -> ApiResult<Option<OidcClientRecord>> {
+    if id == MITID_DK {
+        return Ok(Some(OidcClientRecord {
+            id: MITID_DK.to_owned(),
+            name: "MitID.dk".to_owned(),
+            secret_hash: Vec::new(),
+            redirect_uris: vec![format!("{}{MITID_DK_CALLBACK}", state.issuer)],
+            created_at: 0,
+        }));
+    }
+    Ok(tx.oidc_client(id)?)
 }
 
 #[cfg(test)]

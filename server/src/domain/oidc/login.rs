@@ -131,7 +131,7 @@ pub fn load(
     if !ours || login.expires_at <= state.clock.now() {
         return Ok(None);
     }
-    let Some(client) = tx.oidc_client(&login.client_id)? else {
+    let Some(client) = super::clients::find(state, tx, &login.client_id)? else {
         return Ok(None);
     };
     Ok(Some(Loaded { login, client }))

@@ -5,19 +5,21 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use mitid_protocol::wire::web::WebLoginResponse;
 use mitid_protocol::wire::{Factor, Secret, TransactionStatus};
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use super::clients;
 use super::{achieved, acr_of, amr_of, sector, OAuthError, TOKEN_TTL};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
-use crate::domain::subjects;
-use crate::error::ApiResult;
+use crate::domain::{subjects, web};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{LoginStage, OidcClientRecord, OidcLoginRecord, Tx};
+use crate::store::{LoginStage, OidcClientRecord, OidcLoginRecord, TransactionRecord, Tx};
 
 /// The form of a token request (client authentication is apart).
 #[derive(Debug, Default)]
@@ -55,47 +57,105 @@ impl std::fmt::Debug for TokenResponse {
     }
 }
 
+/// A code that passed every check: the transaction to finish it in and the login (its code
+/// marked used, not yet written).
+enum Redeemed<'a> {
+    Good(Box<dyn Tx + 'a>, Box<OidcLoginRecord>),
+    Refused(OAuthError),
+}
+
 /// Exchanges a code for `client` (already authenticated).
 pub fn exchange(
     state: &AppState,
     client: &OidcClientRecord,
     req: &TokenRequest,
 ) -> ApiResult<Result<TokenResponse, OAuthError>> {
+    match redeem(state, client, req)? {
+        Redeemed::Refused(error) => Ok(Err(error)),
+        Redeemed::Good(mut tx, mut login) => {
+            let response = issue(state, tx.as_mut(), client, login.as_mut())?;
+            tx.commit()?;
+            Ok(Ok(response))
+        }
+    }
+}
+
+/// A citizen's log-in to MitID.dk, the provider's own site: the code sent to its callback is
+/// redeemed in-process under the token endpoint's rules (single use, 60 seconds, PKCE, the
+/// redirect URI), and a self-service session is opened for the person and the app that
+/// approved. No token is issued.
+pub fn first_party_login(
+    state: &AppState,
+    code: &str,
+    verifier: &str,
+) -> ApiResult<Result<WebLoginResponse, OAuthError>> {
+    let client = {
+        let mut tx = state.store.begin()?;
+        clients::find(state, tx.as_mut(), clients::MITID_DK)?
+    };
+    let Some(client) = client else {
+        return Err(ApiError::KeyMaterial("the built-in client is missing"));
+    };
+    let req = TokenRequest {
+        grant_type: Some("authorization_code".to_owned()),
+        code: Some(Zeroizing::new(code.to_owned())),
+        redirect_uri: client.redirect_uris.first().cloned(),
+        code_verifier: Some(Zeroizing::new(verifier.to_owned())),
+    };
+    let (mut tx, login) = match redeem(state, &client, &req)? {
+        Redeemed::Refused(error) => return Ok(Err(error)),
+        Redeemed::Good(tx, login) => (tx, login),
+    };
+    tx.update_oidc_login(&login)?;
+    let (t, _) = approved(tx.as_mut(), &login)?;
+    let Some(app) = t.authenticator_id.as_deref() else {
+        return Err(ApiError::KeyMaterial("an approval without its app"));
+    };
+    let session = web::open_session(state, tx.as_mut(), &t.person_id, app)?;
+    tx.commit()?;
+    Ok(Ok(session))
+}
+
+/// Checks a token request's code: right grant, known, this client's, unused, in time, the
+/// same redirect URI, the PKCE verifier. Any check on a known code uses it up (a thief gets
+/// one try); a code used before revokes the access token it gave.
+fn redeem<'a>(
+    state: &'a AppState,
+    client: &OidcClientRecord,
+    req: &TokenRequest,
+) -> ApiResult<Redeemed<'a>> {
+    let refused = |e| Ok(Redeemed::Refused(e));
     if req.grant_type.as_deref() != Some("authorization_code") {
-        return Ok(Err(match req.grant_type {
+        return refused(match req.grant_type {
             None => OAuthError::invalid_request("grant_type is missing"),
             Some(_) => OAuthError::new(
                 "unsupported_grant_type",
                 "only authorization_code is offered",
             ),
-        }));
+        });
     }
     let (Some(code), Some(redirect_uri)) = (&req.code, &req.redirect_uri) else {
-        return Ok(Err(OAuthError::invalid_request(
+        return refused(OAuthError::invalid_request(
             "code and redirect_uri are required",
-        )));
+        ));
     };
     let Some(verifier) = &req.code_verifier else {
-        return Ok(Err(OAuthError::invalid_request(
+        return refused(OAuthError::invalid_request(
             "code_verifier is required (PKCE)",
-        )));
+        ));
     };
     let mut tx = state.store.begin()?;
     let Some(mut login) = tx.oidc_login_by_code(&token_hash(code))? else {
-        return Ok(Err(OAuthError::invalid_grant(
-            "unknown, expired or used code",
-        )));
+        return refused(OAuthError::invalid_grant("unknown, expired or used code"));
     };
     if login.client_id != client.id {
-        return Ok(Err(OAuthError::invalid_grant(
+        return refused(OAuthError::invalid_grant(
             "the code was issued to another client",
-        )));
+        ));
     }
     if login.code_used {
         revoke(state, tx, &mut login)?;
-        return Ok(Err(OAuthError::invalid_grant(
-            "unknown, expired or used code",
-        )));
+        return refused(OAuthError::invalid_grant("unknown, expired or used code"));
     }
     let refusal = if login.code_expires_at.is_none_or(|t| t <= state.clock.now()) {
         Some(OAuthError::invalid_grant("unknown, expired or used code"))
@@ -110,16 +170,28 @@ pub fn exchange(
     } else {
         None
     };
-    // A code is used up by any exchange that names it: a thief gets one try.
     login.code_used = true;
     if let Some(error) = refusal {
         tx.update_oidc_login(&login)?;
         tx.commit()?;
-        return Ok(Err(error));
+        return refused(error);
     }
-    let response = issue(state, tx.as_mut(), client, &mut login)?;
-    tx.commit()?;
-    Ok(Ok(response))
+    Ok(Redeemed::Good(tx, Box::new(login)))
+}
+
+/// The approved transaction of an ended login, and the factor that approved it.
+fn approved(tx: &mut dyn Tx, login: &OidcLoginRecord) -> ApiResult<(TransactionRecord, Factor)> {
+    let transaction = match &login.transaction_id {
+        Some(id) => tx.transaction(id)?,
+        None => None,
+    };
+    match (transaction, login.stage) {
+        (Some(t), LoginStage::Ended) => match (t.status, t.factor) {
+            (TransactionStatus::Approved, Some(factor)) => Ok((t, factor)),
+            _ => Err(ApiError::KeyMaterial("a code without an approved login")),
+        },
+        _ => Err(ApiError::KeyMaterial("a code without an approved login")),
+    }
 }
 
 /// RFC 7636 §4.6: BASE64URL(SHA-256(ASCII(verifier))) == challenge, with a verifier of
@@ -158,20 +230,7 @@ fn issue(
     client: &OidcClientRecord,
     login: &mut OidcLoginRecord,
 ) -> ApiResult<TokenResponse> {
-    let transaction = match &login.transaction_id {
-        Some(id) => tx.transaction(id)?,
-        None => None,
-    };
-    let (Some(t), LoginStage::Ended) = (transaction, login.stage) else {
-        return Err(crate::error::ApiError::KeyMaterial(
-            "a code without an approved login",
-        ));
-    };
-    let (TransactionStatus::Approved, Some(factor)) = (t.status, t.factor) else {
-        return Err(crate::error::ApiError::KeyMaterial(
-            "a code without an approved login",
-        ));
-    };
+    let (t, factor) = approved(tx, login)?;
     let now = state.clock.now();
     let subject = subjects::pairwise(state, tx, &t.person_id, &sector(&client.id))?;
     let access_token = rng::token(state.rng.as_ref());

@@ -101,34 +101,16 @@ async fn discovery_names_the_endpoints_and_the_keys_verify_the_id_token() {
 #[tokio::test]
 async fn the_subject_is_stable_per_client_and_differs_between_clients() {
     let mut s = Scene::new().await;
-    let first = s.logged_in().await.redirect_param("code").unwrap();
-    let sub1 = claims(
-        s.exchange(&first, &[]).await.body["id_token"]
-            .as_str()
-            .unwrap(),
-    )["sub"]
-        .clone();
-    s.browser.clear_cookies();
-    let second = s.logged_in().await.redirect_param("code").unwrap();
-    let sub2 = claims(
-        s.exchange(&second, &[]).await.body["id_token"]
-            .as_str()
-            .unwrap(),
-    )["sub"]
-        .clone();
-    assert_eq!(sub1, sub2);
+    let first = subject_of_a_new_login(&mut s).await;
+    assert_eq!(subject_of_a_new_login(&mut s).await, first);
+    s.client = s.h.oidc_client("Other Shop", &[REDIRECT]).await.unwrap();
+    assert_ne!(subject_of_a_new_login(&mut s).await, first);
+}
 
-    let other = s.h.oidc_client("Other Shop", &[REDIRECT]).await.unwrap();
-    s.client = other;
+async fn subject_of_a_new_login(s: &mut Scene) -> Value {
     s.browser.clear_cookies();
-    let third = s.logged_in().await.redirect_param("code").unwrap();
-    let sub3 = claims(
-        s.exchange(&third, &[]).await.body["id_token"]
-            .as_str()
-            .unwrap(),
-    )["sub"]
-        .clone();
-    assert_ne!(sub1, sub3);
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    s.id_claims(&code).await["sub"].clone()
 }
 
 #[tokio::test]
@@ -160,25 +142,14 @@ async fn a_qr_login_is_approved_with_the_token_of_the_qr_code_on_the_page() {
 #[tokio::test]
 async fn low_assurance_takes_a_swipe_and_says_so() {
     let mut s = Scene::new().await;
-    s.open(&[(
-        "acr_values",
-        "https://data.gov.dk/concept/core/nsis/loa/Low",
-    )])
-    .await;
-    let user_id = s.person.user_id.clone();
-    s.browser.start(&user_id, "code").await.unwrap();
-    let code = s.browser.shown_code().await.unwrap();
+    let code = s.code_for_level("Low").await;
     let pending = s.phone.pending(0).await.unwrap();
     let answer = s
         .phone
         .answer(&pending, true, Factor::Swipe, &code, None)
         .await;
     assert!(answer.is_success(), "{}", answer.body);
-    let finish = s.browser.submit("/finish", &[]).await.unwrap();
-    let tokens = s
-        .exchange(&finish.redirect_param("code").unwrap(), &[])
-        .await;
-    let c = claims(tokens.body["id_token"].as_str().unwrap());
+    let c = s.finished_claims().await;
     assert_eq!(c["acr"], "https://data.gov.dk/concept/core/nsis/loa/Low");
     assert_eq!(c["amr"], serde_json::json!(["hwk"]));
 }
@@ -186,14 +157,7 @@ async fn low_assurance_takes_a_swipe_and_says_so() {
 #[tokio::test]
 async fn substantial_and_high_refuse_a_swipe_and_high_is_never_claimed() {
     let mut s = Scene::new().await;
-    s.open(&[(
-        "acr_values",
-        "https://data.gov.dk/concept/core/nsis/loa/High",
-    )])
-    .await;
-    let user_id = s.person.user_id.clone();
-    s.browser.start(&user_id, "code").await.unwrap();
-    let code = s.browser.shown_code().await.unwrap();
+    let code = s.code_for_level("High").await;
     let pending = s.phone.pending(0).await.unwrap();
     s.phone
         .answer(&pending, true, Factor::Swipe, &code, None)
@@ -201,11 +165,7 @@ async fn substantial_and_high_refuse_a_swipe_and_high_is_never_claimed() {
         .err("factor_not_allowed");
     let answer = s.approve(&code).await;
     assert!(answer.is_success(), "{}", answer.body);
-    let finish = s.browser.submit("/finish", &[]).await.unwrap();
-    let tokens = s
-        .exchange(&finish.redirect_param("code").unwrap(), &[])
-        .await;
-    let c = claims(tokens.body["id_token"].as_str().unwrap());
+    let c = s.finished_claims().await;
     assert_eq!(
         c["acr"],
         "https://data.gov.dk/concept/core/nsis/loa/Substantial"

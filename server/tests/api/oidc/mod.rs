@@ -139,3 +139,28 @@ pub fn claims(id_token: &str) -> Value {
     let payload = id_token.split('.').nth(1).unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
+
+impl Scene {
+    /// Opens the page asking for the NSIS `level` (`Low`, `Substantial`, `High`), starts a
+    /// code login and returns the code the page shows.
+    pub async fn code_for_level(&mut self, level: &str) -> String {
+        let acr = format!("https://data.gov.dk/concept/core/nsis/loa/{level}");
+        self.open(&[("acr_values", &acr)]).await;
+        let user_id = self.person.user_id.clone();
+        self.browser.start(&user_id, "code").await.unwrap();
+        self.browser.shown_code().await.unwrap()
+    }
+
+    /// The claims of the ID token that `code` is exchanged for.
+    pub async fn id_claims(&self, code: &str) -> Value {
+        let tokens = self.exchange(code, &[]).await;
+        claims(tokens.body["id_token"].as_str().unwrap())
+    }
+
+    /// Finishes an approved login and returns its ID token's claims.
+    pub async fn finished_claims(&mut self) -> Value {
+        let finish = self.browser.submit("/finish", &[]).await.unwrap();
+        self.id_claims(&finish.redirect_param("code").unwrap())
+            .await
+    }
+}

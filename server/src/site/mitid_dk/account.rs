@@ -1,0 +1,296 @@
+//! The logged-in citizen's pages: the profile, the identification methods, and "Send new
+//! PIN" with its confirmation box (help page 003, method 3).
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use mitid_protocol::wire::{AuthenticatorInfo, AuthenticatorKind, AuthenticatorState};
+
+use super::login::{frame, switched, LangQuery, MessagePage};
+use super::texts::{texts, DkTexts};
+use super::{citizen, field, lang, posted_by_citizen, Citizen};
+use crate::domain::accounts;
+use crate::error::ApiError;
+use crate::site::failure_page;
+use crate::site::form_fields;
+use crate::site::page::Html;
+use crate::state::AppState;
+
+/// The profile page.
+#[derive(Template)]
+#[template(path = "dk_profile.html")]
+struct ProfilePage<'a> {
+    f: crate::site::page::Frame<'a>,
+    t: &'static DkTexts,
+    csrf: String,
+    name: String,
+    user_id: String,
+    mobile: String,
+    email: String,
+    password: &'static str,
+}
+
+/// One identification method as the list shows it.
+struct Method {
+    id: String,
+    kind: &'static str,
+    serial: Option<String>,
+    state: &'static str,
+    /// "Send new PIN" is offered (an app that can take a temporary PIN, not the one used
+    /// to log in).
+    send_new_pin: bool,
+    /// The app used to log in.
+    own: bool,
+}
+
+/// The identification methods.
+#[derive(Template)]
+#[template(path = "dk_methods.html")]
+struct MethodsPage<'a> {
+    f: crate::site::page::Frame<'a>,
+    t: &'static DkTexts,
+    csrf: String,
+    methods: Vec<Method>,
+}
+
+/// "Send new PIN": the confirmation box.
+#[derive(Template)]
+#[template(path = "dk_new_pin.html")]
+struct NewPinPage<'a> {
+    f: crate::site::page::Frame<'a>,
+    t: &'static DkTexts,
+    csrf: String,
+    id: String,
+    /// The box was not ticked last time.
+    missing: bool,
+}
+
+/// The citizen of a page, or the page to show instead; `?lang=` switches first.
+async fn viewer(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &LangQuery,
+    path: &str,
+) -> Result<Citizen, Response> {
+    if let Some(switch) = switched(q, path) {
+        return Err(switch);
+    }
+    citizen(state, headers).await
+}
+
+/// `GET /mitid-dk/profile`.
+pub async fn profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let path = "/mitid-dk/profile";
+    let citizen = match viewer(&state, &headers, &q, path).await {
+        Ok(citizen) => citizen,
+        Err(page) => return page,
+    };
+    let lang = lang(&headers);
+    let person_id = citizen.caller.person_id.clone();
+    let (person, list) = match state
+        .blocking(move |s| accounts::profile(s, &person_id))
+        .await
+    {
+        Ok(found) => found,
+        Err(e) => return failure_page(lang, &e),
+    };
+    let t = texts(lang);
+    let has_password = list.authenticators.iter().any(|a| {
+        a.kind == AuthenticatorKind::Password
+            && matches!(
+                a.state,
+                AuthenticatorState::Active | AuthenticatorState::TemporarilyLocked
+            )
+    });
+    Html::render(
+        StatusCode::OK,
+        &ProfilePage {
+            f: frame(lang, t.profile, path),
+            t,
+            csrf: citizen.csrf,
+            name: person.name,
+            user_id: person.user_id,
+            mobile: person.mobile.unwrap_or_default(),
+            email: person.email.unwrap_or_default(),
+            password: if has_password {
+                t.password_set
+            } else {
+                t.password_none
+            },
+        },
+    )
+    .into_response()
+}
+
+fn method(t: &DkTexts, a: &AuthenticatorInfo, logged_in_with: Option<&str>) -> Method {
+    let own = logged_in_with == Some(a.authenticator_id.as_str());
+    let open = matches!(
+        a.state,
+        AuthenticatorState::Active | AuthenticatorState::TemporarilyLocked
+    );
+    Method {
+        id: a.authenticator_id.clone(),
+        kind: match a.kind {
+            AuthenticatorKind::App => t.kinds.app,
+            AuthenticatorKind::Password => t.kinds.password,
+            AuthenticatorKind::CodeDisplay => t.kinds.code_display,
+            AuthenticatorKind::AudioCodeReader => t.kinds.audio,
+            AuthenticatorKind::Chip => t.kinds.chip,
+        },
+        serial: a.serial.clone(),
+        state: match a.state {
+            AuthenticatorState::Active => t.states.active,
+            AuthenticatorState::TemporarilyLocked => t.states.locked,
+            AuthenticatorState::PermanentlyBlocked => t.states.blocked,
+            AuthenticatorState::Revoked => t.states.revoked,
+        },
+        send_new_pin: a.kind == AuthenticatorKind::App && open && !own,
+        own: a.kind == AuthenticatorKind::App && own,
+    }
+}
+
+/// `GET /mitid-dk/methods`: the active identification methods with their state.
+pub async fn methods(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let path = "/mitid-dk/methods";
+    let citizen = match viewer(&state, &headers, &q, path).await {
+        Ok(citizen) => citizen,
+        Err(page) => return page,
+    };
+    let lang = lang(&headers);
+    let person_id = citizen.caller.person_id.clone();
+    let list = match state.blocking(move |s| accounts::list(s, &person_id)).await {
+        Ok(list) => list,
+        Err(e) => return failure_page(lang, &e),
+    };
+    let t = texts(lang);
+    let own = citizen.caller.authenticator_id.as_deref();
+    Html::render(
+        StatusCode::OK,
+        &MethodsPage {
+            f: frame(lang, t.methods, path),
+            t,
+            csrf: citizen.csrf,
+            methods: list
+                .authenticators
+                .iter()
+                .filter(|a| a.state != AuthenticatorState::Revoked)
+                .map(|a| method(t, a, own))
+                .collect(),
+        },
+    )
+    .into_response()
+}
+
+fn new_pin_form(
+    lang: crate::site::i18n::Lang,
+    csrf: String,
+    id: String,
+    missing: bool,
+) -> Response {
+    let t = texts(lang);
+    let path = format!("/mitid-dk/methods/{id}/new-pin");
+    let status = if missing {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Html::render(
+        status,
+        &NewPinPage {
+            f: frame(lang, t.send_new_pin, &path),
+            t,
+            csrf,
+            id,
+            missing,
+        },
+    )
+    .into_response()
+}
+
+/// `GET /mitid-dk/methods/{id}/new-pin`: the box "Yes, I would like to reactivate the
+/// MitID app" and Continue.
+pub async fn new_pin_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let path = format!("/mitid-dk/methods/{id}/new-pin");
+    match viewer(&state, &headers, &q, &path).await {
+        Ok(citizen) => new_pin_form(lang(&headers), citizen.csrf, id, false),
+        Err(page) => page,
+    }
+}
+
+/// `POST /mitid-dk/methods/{id}/new-pin`: the temporary PIN by SMS, once the box is ticked
+/// (the server's rule: `accounts::require_reactivation`).
+pub async fn new_pin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let fields = form_fields(&body);
+    let citizen = match posted_by_citizen(&state, &headers, &fields).await {
+        Ok(citizen) => citizen,
+        Err(refusal) => return refusal,
+    };
+    let lang = lang(&headers);
+    let t = texts(lang);
+    let ticked = field(&fields, "reactivate") == Some("yes");
+    let caller = citizen.caller.clone();
+    let target = id.clone();
+    let sent = state
+        .blocking(move |s| {
+            accounts::require_reactivation(ticked)?;
+            accounts::send_new_pin(
+                s,
+                &caller.actor(),
+                &caller.person_id,
+                caller.authenticator_id.as_deref(),
+                &target,
+            )
+        })
+        .await;
+    match sent {
+        Ok(sent) => {
+            let text = format!("{} {}.", t.pin_sent, sent.sms_sent_to);
+            Html::render(
+                StatusCode::OK,
+                &MessagePage {
+                    f: frame(lang, t.send_new_pin, "/mitid-dk/methods"),
+                    text: &text,
+                    next: Some(t.pin_sent_next),
+                    link_href: "/mitid-dk/profile",
+                    link_text: t.back_to_profile,
+                },
+            )
+            .into_response()
+        }
+        Err(ApiError::Refused { detail, .. }) if detail["field"] == "reactivate" => {
+            new_pin_form(lang, citizen.csrf, id, true)
+        }
+        Err(ApiError::Refused { .. }) => Html::render(
+            StatusCode::BAD_REQUEST,
+            &MessagePage {
+                f: frame(lang, t.send_new_pin, "/mitid-dk/methods"),
+                text: t.pin_refused,
+                next: None,
+                link_href: "/mitid-dk/methods",
+                link_text: t.methods,
+            },
+        )
+        .into_response(),
+        Err(e) => failure_page(lang, &e),
+    }
+}

@@ -1,0 +1,333 @@
+//! Getting in and out of MitID.dk: the front page with the necessary-cookies notice, log-in
+//! with the app through the provider's login page (the built-in client `mitid-dk`, PKCE and
+//! `state` like any client), log-in with password and a code-display code, and log-out.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use mitid_protocol::wire::web::WebPasswordLoginRequest;
+use mitid_protocol::wire::Secret;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::texts::{texts, DkTexts};
+use super::{
+    citizen, field, form_token, lang, posted_by_citizen, removal, token_ok, with_cookies,
+    AUTH_COOKIE, BASE, CONSENT_COOKIE, SESSION_COOKIE,
+};
+use crate::crypto::rng;
+use crate::domain::oidc::clients::{MITID_DK, MITID_DK_CALLBACK};
+use crate::domain::oidc::tokens;
+use crate::domain::{passwords, web};
+use crate::error::ApiError;
+use crate::site::cookies;
+use crate::site::i18n::{Lang, LANG_COOKIE};
+use crate::site::page::{see_other, Frame, Html};
+use crate::site::{failure_page as site_failure, form_fields};
+use crate::state::AppState;
+
+/// How long a log-in may take on its way through the provider.
+const AUTH_TTL: i64 = 600;
+
+/// The front page: log-in choices, or the necessary-cookies notice until accepted.
+#[derive(Template)]
+#[template(path = "dk_front.html")]
+struct FrontPage<'a> {
+    f: Frame<'a>,
+    t: &'static DkTexts,
+    message: Option<&'static str>,
+    /// The log-in forms' token; `None` until the necessary cookies are accepted.
+    consent_csrf: Option<String>,
+}
+
+/// A message with one link on.
+#[derive(Template)]
+#[template(path = "dk_message.html")]
+pub struct MessagePage<'a> {
+    /// The frame (its title is the heading).
+    pub f: Frame<'a>,
+    /// The message.
+    pub text: &'a str,
+    /// What to do next, if anything.
+    pub next: Option<&'a str>,
+    /// The link's target.
+    pub link_href: &'a str,
+    /// The link's text.
+    pub link_text: &'a str,
+}
+
+/// `?lang=` on a page: switches the language.
+#[derive(Debug, Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+/// A MitID.dk page's frame: `title`, and the language switch back to `path`.
+pub fn frame<'a>(lang: Lang, title: &'a str, path: &str) -> Frame<'a> {
+    let mut f = Frame::new(lang, title);
+    f.switch_href = Some(format!("{path}?lang={}", lang.other().tag()));
+    f
+}
+
+/// The answer to `?lang=xx`: the preference cookie and back to `path`.
+pub fn switched(q: &LangQuery, path: &str) -> Option<Response> {
+    let lang = q.lang.as_deref().and_then(Lang::parse)?;
+    Some(with_cookies(
+        see_other(path),
+        &[cookies::preference(LANG_COOKIE, lang.tag())],
+    ))
+}
+
+fn front_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    message: Option<&'static str>,
+) -> Response {
+    let lang = lang(headers);
+    let t = texts(lang);
+    let consent_csrf = cookies::get(headers, CONSENT_COOKIE)
+        .map(|consent| form_token(state, "mitid-dk-consent", &consent));
+    Html::render(
+        status,
+        &FrontPage {
+            f: frame(lang, t.welcome, BASE),
+            t,
+            message,
+            consent_csrf,
+        },
+    )
+    .into_response()
+}
+
+/// `GET /mitid-dk`: the profile when logged in, else the front page.
+pub async fn front(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    if let Some(switch) = switched(&q, BASE) {
+        return switch;
+    }
+    if citizen(&state, &headers).await.is_ok() {
+        return see_other("/mitid-dk/profile");
+    }
+    front_page(&state, &headers, StatusCode::OK, None)
+}
+
+/// The page saying that the session ended (or never was): 401 on a page that needs one.
+pub fn session_ended(lang: Lang) -> Response {
+    logged_out(lang, StatusCode::UNAUTHORIZED)
+}
+
+/// "You are logged out", with the way back in.
+fn logged_out(lang: Lang, status: StatusCode) -> Response {
+    let t = texts(lang);
+    Html::render(
+        status,
+        &MessagePage {
+            f: frame(lang, t.welcome, BASE),
+            text: t.session_ended,
+            next: None,
+            link_href: BASE,
+            link_text: t.login,
+        },
+    )
+    .into_response()
+}
+
+/// A form without its token.
+pub fn refused_form(lang: Lang) -> Response {
+    let t = texts(lang);
+    let (title, text) = t.refused_form;
+    Html::render(
+        StatusCode::FORBIDDEN,
+        &MessagePage {
+            f: frame(lang, title, BASE),
+            text,
+            next: None,
+            link_href: BASE,
+            link_text: t.back_to_profile,
+        },
+    )
+    .into_response()
+}
+
+/// `POST /mitid-dk/cookies`: the necessary cookies accepted (help page 002). The consent
+/// cookie holds a random value that the log-in forms' token is derived from.
+pub async fn accept_cookies(State(state): State<AppState>) -> Response {
+    let consent = rng::token(state.rng.as_ref());
+    let cookie = format!(
+        "{CONSENT_COOKIE}={}; Path=/; Max-Age=31536000; Secure; HttpOnly; SameSite=Strict",
+        consent.as_str()
+    );
+    with_cookies(see_other(BASE), &[cookie])
+}
+
+/// Checks a log-in form against the consent cookie: without consent, or without the
+/// form's token, the front page again.
+// The error is the page to answer with, returned at once: boxing it buys nothing.
+#[allow(clippy::result_large_err)]
+fn consented(
+    state: &AppState,
+    headers: &HeaderMap,
+    fields: &[(String, String)],
+) -> Result<(), Response> {
+    let Some(consent) = cookies::get(headers, CONSENT_COOKIE) else {
+        return Err(front_page(state, headers, StatusCode::FORBIDDEN, None));
+    };
+    if token_ok(state, "mitid-dk-consent", &consent, fields) {
+        Ok(())
+    } else {
+        Err(refused_form(lang(headers)))
+    }
+}
+
+/// `POST /mitid-dk/login/app`: off to the provider's login page, as MitID.dk's client, with
+/// a fresh `state` and PKCE verifier kept in a cookie for the way back.
+pub async fn with_app(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(refusal) = consented(&state, &headers, &form_fields(&body)) {
+        return refusal;
+    }
+    let oauth_state = rng::token(state.rng.as_ref());
+    let verifier = rng::token(state.rng.as_ref());
+    let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+    let redirect_uri = format!("{}{MITID_DK_CALLBACK}", state.issuer);
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("response_type", "code")
+        .append_pair("client_id", MITID_DK)
+        .append_pair("redirect_uri", &redirect_uri)
+        .append_pair("scope", "openid")
+        .append_pair("state", &oauth_state)
+        .append_pair("code_challenge", &challenge)
+        .append_pair("code_challenge_method", "S256")
+        .append_pair("ui_locales", lang(&headers).tag())
+        .finish();
+    let cookie = format!(
+        "{AUTH_COOKIE}={}.{}; Path=/; Max-Age={AUTH_TTL}; Secure; HttpOnly; SameSite=Strict",
+        oauth_state.as_str(),
+        verifier.as_str()
+    );
+    with_cookies(see_other(&format!("/oidc/authorize?{query}")), &[cookie])
+}
+
+/// The query of the provider's redirect back.
+#[derive(Debug, Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    iss: Option<String>,
+}
+
+/// `GET /mitid-dk/callback`: the provider's answer. The `state` must be this browser's and
+/// `iss` the provider's; the code is redeemed under the token endpoint's rules.
+pub async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(back): Query<Callback>,
+) -> Response {
+    let refused = |headers: &HeaderMap| {
+        with_cookies(
+            front_page(
+                &state,
+                headers,
+                StatusCode::BAD_REQUEST,
+                Some(texts(lang(headers)).login_refused),
+            ),
+            &[removal(AUTH_COOKIE)],
+        )
+    };
+    let kept = cookies::get(&headers, AUTH_COOKIE);
+    let Some((kept_state, verifier)) = kept.as_deref().and_then(|v| v.split_once('.')) else {
+        return refused(&headers);
+    };
+    let ours = back
+        .state
+        .as_deref()
+        .is_some_and(|s| mitid_protocol::ct::eq(s.as_bytes(), kept_state.as_bytes()));
+    let (Some(code), true, true) = (back.code, ours, back.iss.as_deref() == Some(&state.issuer))
+    else {
+        return refused(&headers);
+    };
+    let verifier = verifier.to_owned();
+    let session = match state
+        .blocking(move |s| tokens::first_party_login(s, &code, &verifier))
+        .await
+    {
+        Ok(Ok(session)) => session,
+        Ok(Err(_)) => return refused(&headers),
+        Err(e) => return site_failure(lang(&headers), &e),
+    };
+    session_started(&state, &session)
+}
+
+/// Sets the session cookie and goes to the profile page.
+fn session_started(
+    state: &AppState,
+    session: &mitid_protocol::wire::web::WebLoginResponse,
+) -> Response {
+    let (Some(token), Some(until)) = (&session.session_token, session.expires_at) else {
+        return see_other(BASE);
+    };
+    let max_age = until - state.clock.now();
+    let cookie = cookies::secret(SESSION_COOKIE, token.expose(), max_age);
+    with_cookies(
+        see_other("/mitid-dk/profile"),
+        &[cookie, removal(AUTH_COOKIE)],
+    )
+}
+
+/// `POST /mitid-dk/login/password`: user ID, password and a code-display code.
+pub async fn with_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let fields = form_fields(&body);
+    if let Err(refusal) = consented(&state, &headers, &fields) {
+        return refusal;
+    }
+    let request = WebPasswordLoginRequest {
+        user_id: field(&fields, "user_id").unwrap_or_default().to_owned(),
+        password: Secret::new(field(&fields, "password").unwrap_or_default()),
+        otp: Secret::new(field(&fields, "otp").unwrap_or_default()),
+    };
+    let opened = state
+        .blocking(move |s| {
+            let (person, device) = passwords::login(s, &request)?;
+            let mut tx = s.store.begin()?;
+            let session = web::open_session(s, tx.as_mut(), &person.id, &device)?;
+            tx.commit()?;
+            Ok(session)
+        })
+        .await;
+    match opened {
+        Ok(session) => session_started(&state, &session),
+        Err(ApiError::Refused { .. }) => {
+            let message = texts(lang(&headers)).login_refused;
+            front_page(&state, &headers, StatusCode::BAD_REQUEST, Some(message))
+        }
+        Err(e) => site_failure(lang(&headers), &e),
+    }
+}
+
+/// `POST /mitid-dk/logout`: ends the session.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let fields = form_fields(&body);
+    let citizen = match posted_by_citizen(&state, &headers, &fields).await {
+        Ok(citizen) => citizen,
+        Err(refusal) => return refusal,
+    };
+    let hash = citizen.caller.token_hash.clone();
+    if let Err(e) = state.blocking(move |s| web::logout(s, &hash)).await {
+        return site_failure(lang(&headers), &e);
+    }
+    with_cookies(
+        logged_out(lang(&headers), StatusCode::OK),
+        &[removal(SESSION_COOKIE)],
+    )
+}

@@ -1,0 +1,138 @@
+//! MitID.dk, the citizen's self-service site (docs/selfservice.md): log in through the
+//! provider's own login page (the built-in client `mitid-dk`) or with password and a code
+//! from a code display, the profile page, the identification methods and "Send new PIN".
+//!
+//! The pages only show and ask: every rule is the server's (`crate::domain`), the same
+//! functions the JSON self-service API calls. The session is a `__Host-` cookie holding the
+//! self-service session token; every form carries a token derived from the session (or, for
+//! the log-in forms, from the necessary-cookies consent).
+
+mod account;
+mod login;
+mod texts;
+
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use super::cookies;
+use super::i18n::{self, Lang};
+use crate::crypto::tokens::token_hash;
+use crate::principal::CitizenCaller;
+use crate::state::AppState;
+
+/// Where MitID.dk lives below the issuer.
+pub const BASE: &str = "/mitid-dk";
+/// The session cookie (the self-service session token).
+const SESSION_COOKIE: &str = "__Host-mitid-dk";
+/// The necessary-cookies consent (a random value the log-in forms' token derives from).
+const CONSENT_COOKIE: &str = "__Host-mitid-dk-consent";
+/// The state and PKCE verifier of a log-in on its way through the provider.
+const AUTH_COOKIE: &str = "__Host-mitid-dk-auth";
+
+/// MitID.dk's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(BASE, get(login::front))
+        .route("/mitid-dk/cookies", post(login::accept_cookies))
+        .route("/mitid-dk/login/app", post(login::with_app))
+        .route("/mitid-dk/callback", get(login::callback))
+        .route("/mitid-dk/login/password", post(login::with_password))
+        .route("/mitid-dk/logout", post(login::logout))
+        .route("/mitid-dk/profile", get(account::profile))
+        .route("/mitid-dk/methods", get(account::methods))
+        .route(
+            "/mitid-dk/methods/{id}/new-pin",
+            get(account::new_pin_page).post(account::new_pin),
+        )
+}
+
+/// The language of a MitID.dk page: the switch's cookie, then the browser's.
+fn lang(headers: &HeaderMap) -> Lang {
+    i18n::choose(headers, None)
+}
+
+/// A form token: a keyed derivation of `secret` (the session token, or the consent value
+/// for the log-in forms), so that another site cannot know it.
+fn form_token(state: &AppState, purpose: &str, secret: &str) -> String {
+    URL_SAFE_NO_PAD.encode(state.secrets.codes.derive(purpose, secret).as_slice())
+}
+
+/// Whether `fields` carry the token for `secret`.
+fn token_ok(state: &AppState, purpose: &str, secret: &str, fields: &[(String, String)]) -> bool {
+    fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .is_some_and(|(_, sent)| {
+            mitid_protocol::ct::eq(
+                sent.as_bytes(),
+                form_token(state, purpose, secret).as_bytes(),
+            )
+        })
+}
+
+/// A logged-in citizen on a MitID.dk page: the session and its form token.
+struct Citizen {
+    caller: CitizenCaller,
+    csrf: String,
+}
+
+/// The citizen of the session cookie, when it holds a live session; otherwise the page to
+/// show instead (the front page, saying the session ended).
+async fn citizen(state: &AppState, headers: &HeaderMap) -> Result<Citizen, Response> {
+    let ended = || login::session_ended(lang(headers));
+    let token = cookies::get(headers, SESSION_COOKIE).ok_or_else(ended)?;
+    let hash = token_hash(&token);
+    let caller = state
+        .blocking(move |s| crate::domain::web::citizen_caller(s, hash))
+        .await
+        .map_err(|_| ended())?;
+    Ok(Citizen {
+        caller,
+        csrf: form_token(state, "mitid-dk-session", &token),
+    })
+}
+
+/// Checks a form posted by the session's citizen; the refusal page otherwise.
+async fn posted_by_citizen(
+    state: &AppState,
+    headers: &HeaderMap,
+    fields: &[(String, String)],
+) -> Result<Citizen, Response> {
+    let citizen = citizen(state, headers).await?;
+    let token = cookies::get(headers, SESSION_COOKIE).unwrap_or_default();
+    if token_ok(state, "mitid-dk-session", &token, fields) {
+        Ok(citizen)
+    } else {
+        Err(login::refused_form(lang(headers)))
+    }
+}
+
+/// The value of form field `name`.
+fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// A `Set-Cookie` that removes `name`.
+fn removal(name: &str) -> String {
+    format!("{name}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict")
+}
+
+/// Adds `cookies` to `response`.
+fn with_cookies(response: impl IntoResponse, set: &[String]) -> Response {
+    let mut response = response.into_response();
+    for cookie in set {
+        if let Ok(v) = axum::http::HeaderValue::from_str(cookie) {
+            response
+                .headers_mut()
+                .append(axum::http::header::SET_COOKIE, v);
+        }
+    }
+    response
+}

@@ -1,0 +1,226 @@
+//! MitID.dk's texts in Danish and English (the help pages' words where they have them).
+
+use crate::site::i18n::Lang;
+
+/// Every text of the MitID.dk pages, in one language.
+#[derive(Debug)]
+pub struct DkTexts {
+    /// The front page's heading.
+    pub welcome: &'static str,
+    /// Under it.
+    pub intro: &'static str,
+    /// The necessary-cookies notice (help page 002).
+    pub cookies_title: &'static str,
+    /// Its text.
+    pub cookies_text: &'static str,
+    /// Its button.
+    pub cookies_accept: &'static str,
+    /// Log in with the app.
+    pub login_app: &'static str,
+    /// The password log-in's heading.
+    pub login_password_title: &'static str,
+    /// The user ID field.
+    pub user_id: &'static str,
+    /// The password field.
+    pub password: &'static str,
+    /// The code display's code field.
+    pub otp: &'static str,
+    /// Log in (password).
+    pub login: &'static str,
+    /// Log out.
+    pub logout: &'static str,
+    /// A refused password log-in.
+    pub login_refused: &'static str,
+    /// The session ended (expired or logged out).
+    pub session_ended: &'static str,
+    /// The profile page's heading.
+    pub profile: &'static str,
+    /// Field labels of the profile page.
+    pub name: &'static str,
+    /// Mobile number.
+    pub mobile: &'static str,
+    /// E-mail.
+    pub email: &'static str,
+    /// The Password field.
+    pub password_field: &'static str,
+    /// A password is set.
+    pub password_set: &'static str,
+    /// No password.
+    pub password_none: &'static str,
+    /// The Identification methods field.
+    pub methods: &'static str,
+    /// "View".
+    pub view: &'static str,
+    /// The list's introduction.
+    pub methods_intro: &'static str,
+    /// "Send new PIN".
+    pub send_new_pin: &'static str,
+    /// Why the app used to log in has no "Send new PIN".
+    pub own_app_note: &'static str,
+    /// The confirmation box (help page 003).
+    pub reactivate_box: &'static str,
+    /// The confirmation page's text.
+    pub reactivate_text: &'static str,
+    /// "Continue".
+    pub continue_: &'static str,
+    /// The box was not ticked.
+    pub reactivate_missing: &'static str,
+    /// The temporary PIN was sent (before the masked number).
+    pub pin_sent: &'static str,
+    /// What to do with it in the app (help page 003, steps 7 to 16).
+    pub pin_sent_next: &'static str,
+    /// A refused "Send new PIN".
+    pub pin_refused: &'static str,
+    /// Back to the profile page.
+    pub back_to_profile: &'static str,
+    /// A form sent without its token.
+    pub refused_form: (&'static str, &'static str),
+    /// Kinds of method.
+    pub kinds: Kinds,
+    /// States of a method.
+    pub states: States,
+}
+
+/// The names of the identification methods.
+#[derive(Debug)]
+pub struct Kinds {
+    /// MitID app.
+    pub app: &'static str,
+    /// Code display.
+    pub code_display: &'static str,
+    /// Audio code reader.
+    pub audio: &'static str,
+    /// Chip.
+    pub chip: &'static str,
+    /// Password.
+    pub password: &'static str,
+}
+
+/// The names of an identification method's states.
+#[derive(Debug)]
+pub struct States {
+    /// Active.
+    pub active: &'static str,
+    /// Temporarily locked or blocked.
+    pub locked: &'static str,
+    /// Blocked for good.
+    pub blocked: &'static str,
+    /// Revoked.
+    pub revoked: &'static str,
+}
+
+/// The texts in `lang`.
+pub fn texts(lang: Lang) -> &'static DkTexts {
+    match lang {
+        Lang::Da => &DA,
+        Lang::En => &EN,
+    }
+}
+
+static DA: DkTexts = DkTexts {
+    welcome: "Velkommen til MitID.dk",
+    intro: "Her kan du se og ændre dine oplysninger og dine identifikationsmidler.",
+    cookies_title: "MitID.dk bruger nødvendige cookies",
+    cookies_text: "Nødvendige cookies sørger for, at MitID.dk virker, som det skal. Du skal derfor acceptere de nødvendige cookies for at kunne bruge MitID.dk. Du kan slette dem, når du forlader siden.",
+    cookies_accept: "Acceptér nødvendige cookies",
+    login_app: "Log på med MitID app",
+    login_password_title: "Log på med adgangskode og kodeviser",
+    user_id: "Bruger-ID",
+    password: "Adgangskode",
+    otp: "Kode fra kodeviser eller kodeoplæser",
+    login: "Log på",
+    logout: "Log af",
+    login_refused: "Vi kunne ikke logge dig på. Tjek bruger-ID, adgangskode og kode.",
+    session_ended: "Du er logget af. Log på igen for at fortsætte.",
+    profile: "Din profil",
+    name: "Navn",
+    mobile: "Mobilnummer",
+    email: "E-mail",
+    password_field: "Adgangskode",
+    password_set: "Oprettet",
+    password_none: "Ingen adgangskode",
+    methods: "Identifikationsmidler",
+    view: "Se",
+    methods_intro: "Dine identifikationsmidler og deres tilstand.",
+    send_new_pin: "Send ny PIN-kode",
+    own_app_note: "Du er logget på med denne app. Skift PIN-koden i appen med din nuværende PIN-kode.",
+    reactivate_box: "Ja, jeg vil gerne genaktivere MitID app",
+    reactivate_text: "Du får en midlertidig PIN-kode på SMS. Brug den i MitID app til at vælge en ny PIN-kode.",
+    continue_: "Fortsæt",
+    reactivate_missing: "Sæt flueben for at bekræfte, at du vil genaktivere appen.",
+    pin_sent: "Vi har sendt en midlertidig PIN-kode på SMS til",
+    pin_sent_next: "Åbn MitID app, tryk på menuen, App-indstillinger, PIN-kode, Glemt din PIN-kode?, og vælg Midlertidig PIN-kode.",
+    pin_refused: "Vi kunne ikke sende en ny PIN-kode til denne app.",
+    back_to_profile: "Tilbage til din profil",
+    refused_form: (
+        "Formularen kunne ikke sendes",
+        "Siden var for gammel eller kom ikke fra MitID.dk. Prøv igen fra din profil.",
+    ),
+    kinds: Kinds {
+        app: "MitID app",
+        code_display: "Kodeviser",
+        audio: "Kodeoplæser",
+        chip: "Chip",
+        password: "Adgangskode",
+    },
+    states: States {
+        active: "Aktiv",
+        locked: "Midlertidigt spærret",
+        blocked: "Spærret",
+        revoked: "Tilbagekaldt",
+    },
+};
+
+static EN: DkTexts = DkTexts {
+    welcome: "Welcome to MitID.dk",
+    intro: "Here you can see and change your information and your identification methods.",
+    cookies_title: "MitID.dk uses necessary cookies",
+    cookies_text: "Necessary cookies ensure that MitID.dk works correctly. You must therefore accept the necessary cookies to be able to use MitID.dk. You can delete the cookies when you leave the site.",
+    cookies_accept: "Accept necessary cookies",
+    login_app: "Log in with the MitID app",
+    login_password_title: "Log in with password and code display",
+    user_id: "User ID",
+    password: "Password",
+    otp: "Code from the code display or audio code reader",
+    login: "Log in",
+    logout: "Log out",
+    login_refused: "We could not log you in. Check the user ID, the password and the code.",
+    session_ended: "You are logged out. Log in again to continue.",
+    profile: "Your profile",
+    name: "Name",
+    mobile: "Mobile number",
+    email: "E-mail",
+    password_field: "Password",
+    password_set: "Created",
+    password_none: "No password",
+    methods: "Identification methods",
+    view: "View",
+    methods_intro: "Your identification methods and their state.",
+    send_new_pin: "Send new PIN",
+    own_app_note: "You are logged in with this app. Change the PIN in the app with your current PIN.",
+    reactivate_box: "Yes, I would like to reactivate the MitID app",
+    reactivate_text: "You will receive a temporary PIN code by SMS. Use it in the MitID app to choose a new PIN code.",
+    continue_: "Continue",
+    reactivate_missing: "Tick the box to confirm that you want to reactivate the app.",
+    pin_sent: "We have sent a temporary PIN code by SMS to",
+    pin_sent_next: "Open the MitID app, tap the menu, App settings, PIN code, Forgot your PIN code?, and select Temporary PIN code.",
+    pin_refused: "We could not send a new PIN code to this app.",
+    back_to_profile: "Back to your profile",
+    refused_form: (
+        "The form could not be sent",
+        "The page was too old or did not come from MitID.dk. Try again from your profile.",
+    ),
+    kinds: Kinds {
+        app: "MitID app",
+        code_display: "Code display",
+        audio: "Audio code reader",
+        chip: "Chip",
+        password: "Password",
+    },
+    states: States {
+        active: "Active",
+        locked: "Temporarily blocked",
+        blocked: "Blocked",
+        revoked: "Revoked",
+    },
+};
