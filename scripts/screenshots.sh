@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Takes the screenshots shown in the README (docs/screenshots/*.png) from the browser tests:
-# the login page (user ID, code, QR code) and Demo Bank's result page, in Danish and
-# English. Needs what scripts/browser-tools.sh installs.
+# the login page (user ID, code, QR code), Demo Bank's result page, and MitID.dk's profile
+# and identification methods, in Danish and English. Needs what scripts/browser-tools.sh installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MITID_AXE_JS="$(scripts/browser-tools.sh | tail -n1)"
 export MITID_AXE_JS
 export MITID_SCREENSHOTS="$PWD/docs/screenshots"
 mkdir -p "$MITID_SCREENSHOTS"
-cargo test -p mitid-e2e --test browser --locked -- logins::
+cargo test -p mitid-e2e --test browser --locked -- logins:: selfservice::
 ls -l "$MITID_SCREENSHOTS"

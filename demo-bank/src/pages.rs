@@ -64,6 +64,8 @@ struct Texts {
     other_name: &'static str,
     switch_label: &'static str,
     footer: &'static str,
+    /// The link to the citizen's self-service.
+    manage_mitid: &'static str,
     tagline: &'static str,
     level_label: &'static str,
     low: &'static str,
@@ -86,6 +88,7 @@ static DA: Texts = Texts {
     other_name: "English",
     switch_label: "Skift sprog",
     footer: "En demo-bank til MitID-klonen. Ingen rigtige penge.",
+    manage_mitid: "Se og ændr dit MitID på MitID.dk",
     tagline: "Din netbank. Log på med MitID for at se din konto.",
     level_label: "Sikringsniveau",
     low: "Lav – et swipe i MitID-appen",
@@ -114,6 +117,7 @@ static EN: Texts = Texts {
     other_name: "Dansk",
     switch_label: "Change language",
     footer: "A demo bank for the MitID clone. No real money.",
+    manage_mitid: "See and change your MitID at MitID.dk",
     tagline: "Your online bank. Log on with MitID to see your account.",
     level_label: "Assurance level",
     low: "Low – a swipe in the MitID app",
@@ -189,6 +193,8 @@ struct HomePage {
     other_lang: &'static str,
     t: &'static Texts,
     title: &'static str,
+    /// MitID.dk, the provider's self-service site.
+    mitid_dk: String,
 }
 
 #[derive(Template)]
@@ -326,6 +332,7 @@ async fn home(
             other_lang: other(lang),
             t: texts(lang),
             title: "Demo Bank",
+            mitid_dk: format!("{}/mitid-dk", state.0.client.issuer()),
         },
     )
 }

@@ -161,6 +161,10 @@ async fn the_web_demo_logs_karen_in_to_the_bank_in_a_browser() {
         .await
         .unwrap();
     browser.goto(&bank).await.unwrap();
+    // The bank links to the MitID.dk the demo serves.
+    let mitid_dk = browser.attribute("#mitid-dk", "href").await.unwrap();
+    let line = format!("MitID.dk (self-service):         {mitid_dk}");
+    assert!(told.contains(&line), "{line}\n{told}");
     browser.click("button.mitid").await.unwrap();
     browser.type_into("#user_id", "karen.demo").await.unwrap();
     browser.click("button[value=code]").await.unwrap();

@@ -194,7 +194,7 @@ mod tests {
             [format!("\"{second_kid}\""), format!("\"{first_kid}\"")]
         );
 
-        // A third rotation retires the first key: two are kept.
+        // The second rotation retires the original key: two are kept.
         let third_kid = rotate_id_token_key(dir.path(), &OsRandom).unwrap();
         let third = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
         assert_eq!(

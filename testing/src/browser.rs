@@ -181,6 +181,12 @@ impl Browser {
         self.wait_for(css).await?.text().await.map_err(cmd)
     }
 
+    /// The attribute `name` of the element `css` (empty when it has none).
+    pub async fn attribute(&self, css: &str, name: &str) -> KitResult<String> {
+        let element = self.wait_for(css).await?;
+        Ok(element.attr(name).await.map_err(cmd)?.unwrap_or_default())
+    }
+
     /// Types `text` into the field `css`.
     pub async fn type_into(&self, css: &str, text: &str) -> KitResult<()> {
         self.wait_for(css).await?.send_keys(text).await.map_err(cmd)

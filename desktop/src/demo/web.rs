@@ -152,6 +152,10 @@ fn print_instructions(services: &Services, user: &UserSummary) {
         "Demo Bank:                       {}",
         services.bank.base_url
     );
+    println!(
+        "MitID.dk (self-service):         {}/mitid-dk",
+        services.kit.server.base_url()
+    );
     println!("Karen's user ID:                 {}", user.user_id);
     println!();
     println!("Open the bank in a browser that trusts exactly these two self-signed keys:");

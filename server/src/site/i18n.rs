@@ -108,6 +108,8 @@ pub struct Texts {
     pub unknown_user: &'static str,
     /// Too many starts.
     pub too_many_starts: &'static str,
+    /// The heading of the too-many-requests page.
+    pub too_many_title: &'static str,
     /// The waiting page's heading.
     pub approve_in_app: &'static str,
     /// Above the code.
@@ -167,6 +169,7 @@ pub static DA: Texts = Texts {
     cancel: "Afbryd",
     unknown_user: "Vi kan ikke finde dette bruger-ID. Tjek, at du har skrevet det rigtigt.",
     too_many_starts: "For mange forsøg. Vent et øjeblik, og prøv igen.",
+    too_many_title: "Vent lidt",
     approve_in_app: "Godkend i MitID-appen",
     enter_code: "Åbn MitID-appen, og indtast denne kode:",
     scan_qr: "Åbn MitID-appen, og scan QR-koden:",
@@ -234,6 +237,7 @@ pub static EN: Texts = Texts {
     cancel: "Cancel",
     unknown_user: "We cannot find this user ID. Check that you typed it correctly.",
     too_many_starts: "Too many attempts. Wait a moment and try again.",
+    too_many_title: "Wait a moment",
     approve_in_app: "Approve in the MitID app",
     enter_code: "Open the MitID app and enter this code:",
     scan_qr: "Open the MitID app and scan the QR code:",

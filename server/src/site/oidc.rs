@@ -15,6 +15,7 @@ use super::i18n::{self, Lang};
 use super::login::{user_id_page, NewLogin};
 use super::page::{see_other, Frame};
 use super::{cookies, failure_page, form_fields, message_page};
+use crate::api::pipeline::PeerAddr;
 use crate::domain::oidc::authorize::{self, Authorization, Params, Unredirectable};
 use crate::domain::oidc::tokens::{self, TokenRequest};
 use crate::domain::oidc::{clients, login::Loaded, OAuthError, ACR_LOW, ACR_SUBSTANTIAL};
@@ -79,29 +80,45 @@ pub async fn jwks(State(state): State<AppState>) -> Response {
 /// `GET /oidc/authorize`.
 pub async fn authorize_get(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<PeerAddr>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = form_fields(query.unwrap_or_default().as_bytes());
-    authorize(state, headers, params).await
+    authorize(state, peer, headers, params).await
 }
 
 /// `POST /oidc/authorize` (a form, OpenID Connect Core §3.1.2.1).
 pub async fn authorize_post(
     State(state): State<AppState>,
+    peer: Option<axum::Extension<PeerAddr>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    authorize(state, headers, form_fields(&body)).await
+    authorize(state, peer, headers, form_fields(&body)).await
 }
 
-async fn authorize(state: AppState, headers: HeaderMap, params: Vec<(String, String)>) -> Response {
+async fn authorize(
+    state: AppState,
+    peer: Option<axum::Extension<PeerAddr>>,
+    headers: HeaderMap,
+    params: Vec<(String, String)>,
+) -> Response {
     let wish = params
         .iter()
         .find(|(k, _)| k == "ui_locales")
         .and_then(|(_, v)| v.split_ascii_whitespace().find_map(Lang::parse))
         .map(|l| l.tag());
     let lang = i18n::choose(&headers, wish);
+    // Each good request writes a login: one source gets the anonymous endpoints' allowance.
+    if peer.is_some_and(|p| state.limits.source(p.0 .0.ip()).is_err()) {
+        let t = lang.texts();
+        return message_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            lang,
+            (t.too_many_title, t.too_many_starts),
+        );
+    }
     let outcome = state
         .blocking(move |s| authorize::authorize(s, &Params(&params)))
         .await;
@@ -172,11 +189,20 @@ fn server_error(error: &crate::error::ApiError) -> Response {
         .into_response()
 }
 
+/// The credentials of an `Authorization` header with `scheme` (compared without regard to
+/// case, RFC 9110 §11.1).
+fn authorization<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (given, credentials) = value.trim().split_once(' ')?;
+    given
+        .eq_ignore_ascii_case(scheme)
+        .then_some(credentials.trim())
+}
+
 /// The client id and secret of `Authorization: Basic` (each form-urlencoded, RFC 6749
 /// §2.3.1).
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, Zeroizing<String>)> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ")?.trim();
+    let encoded = authorization(headers, "Basic")?;
     let decoded = Zeroizing::new(STANDARD.decode(encoded).ok()?);
     let text = std::str::from_utf8(&decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
@@ -244,11 +270,8 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
 
 /// `GET` or `POST /oidc/userinfo` with the access token as a bearer token (RFC 6750).
 pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| Zeroizing::new(t.trim().to_owned()))
+    let token = authorization(&headers, "Bearer")
+        .map(|t| Zeroizing::new(t.to_owned()))
         .filter(|t| !t.is_empty() && t.len() <= 256);
     let outcome = match token {
         Some(token) => state.blocking(move |s| tokens::userinfo(s, &token)).await,

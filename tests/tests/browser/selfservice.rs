@@ -105,6 +105,10 @@ async fn a_citizen_logs_in_with_the_app_and_sees_the_profile_and_methods() {
             .await
             .unwrap());
         s.assert_accessible("the identification methods").await;
+        s.browser
+            .screenshot(&format!("mitid-dk-methods-{lang}"))
+            .await
+            .unwrap();
     }
 }
 
@@ -114,7 +118,6 @@ async fn send_new_pin_needs_the_box_ticked_by_the_server_and_sends_the_sms() {
     let (_phone, second) = s.second_app().await;
     s.logged_in_to_mitid_dk().await;
     s.browser.click("#view-methods").await.unwrap();
-    s.browser.screenshot("mitid-dk-methods-en").await.unwrap();
     s.browser
         .click(&format!("#method-{second} .send-new-pin"))
         .await

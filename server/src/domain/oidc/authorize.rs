@@ -164,7 +164,10 @@ fn check(params: &Params<'_>) -> Result<Checked, OAuthError> {
             "a parameter is given more than once",
         ));
     }
-    if get("response_type")? != Some("code") {
+    let Some(response_type) = get("response_type")? else {
+        return Err(OAuthError::invalid_request("response_type is missing"));
+    };
+    if response_type != "code" {
         return Err(OAuthError::new(
             "unsupported_response_type",
             "only the authorization code flow (response_type=code) is offered",
@@ -353,6 +356,7 @@ mod tests {
     fn each_bad_request_gets_the_error_the_specs_name() {
         let cases: &[(&str, Option<&str>, &str)] = &[
             ("response_type", Some("token"), "unsupported_response_type"),
+            ("response_type", None, "invalid_request"),
             (
                 "response_type",
                 Some("code id_token"),

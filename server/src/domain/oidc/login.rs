@@ -214,6 +214,14 @@ pub fn start(
         return Ok(Err(StartRefusal::TooManyStarts));
     }
     let mut tx = state.store.begin()?;
+    // Read again inside the write: a second "Continue" or a cancel may have come between
+    // the page's load and this transaction; only a login still at the user ID starts.
+    let Some(mut login) = tx
+        .oidc_login(&loaded.login.id)?
+        .filter(|l| l.stage == LoginStage::UserId)
+    else {
+        return Ok(Ok(()));
+    };
     let person = match UserId::parse(user_id, None) {
         Ok(u) => tx.person_by_user_id(u.as_str())?,
         Err(_) => None,
@@ -240,8 +248,9 @@ pub fn start(
             assurance: loaded.login.assurance,
         },
     )?;
-    let mut login = loaded.login.clone();
     login.stage = LoginStage::Waiting;
+    // The page lives at least as long as the approval it waits for.
+    login.expires_at = login.expires_at.max(created.record.expires_at);
     login.channel = Some(channel);
     login.transaction_id = Some(created.record.id.clone());
     login.sealed_code = created.code.as_ref().map(|code| {

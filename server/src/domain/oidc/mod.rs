@@ -107,3 +107,35 @@ impl OAuthError {
         Self::new("invalid_grant", description)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_factor_has_its_acr_and_amr() {
+        let cases = [
+            (Factor::Swipe, ACR_LOW, &["hwk"][..]),
+            (Factor::Pin, ACR_SUBSTANTIAL, &["hwk", "pin", "mfa"][..]),
+            (
+                Factor::Biometrics,
+                ACR_SUBSTANTIAL,
+                &["hwk", "user", "mfa"][..],
+            ),
+        ];
+        for (factor, acr, amr) in cases {
+            assert_eq!(acr_of(achieved(factor)), acr, "{factor:?}");
+            assert_eq!(amr_of(factor), amr, "{factor:?}");
+        }
+    }
+
+    #[test]
+    fn the_first_known_acr_value_decides_and_high_asks_for_substantial() {
+        assert_eq!(assurance_of(None), Assurance::Substantial);
+        assert_eq!(assurance_of(Some(ACR_LOW)), Assurance::Low);
+        assert_eq!(assurance_of(Some(ACR_HIGH)), Assurance::Substantial);
+        let unknown_first = format!("urn:other {ACR_LOW} {ACR_SUBSTANTIAL}");
+        assert_eq!(assurance_of(Some(&unknown_first)), Assurance::Low);
+        assert_eq!(assurance_of(Some("urn:other")), Assurance::Substantial);
+    }
+}

@@ -116,9 +116,10 @@ pub fn first_party_login(
     Ok(Ok(session))
 }
 
-/// Checks a token request's code: right grant, known, this client's, unused, in time, the
-/// same redirect URI, the PKCE verifier. Any check on a known code uses it up (a thief gets
-/// one try); a code used before revokes the access token it gave.
+/// Checks a token request's code: right grant, known, unused, this client's, in time, the
+/// same redirect URI, the PKCE verifier. Any check that reaches a known code uses it up,
+/// whoever presented it (a thief gets one try, and the login is over); a code used before
+/// revokes the access token it gave.
 fn redeem<'a>(
     state: &'a AppState,
     client: &OidcClientRecord,
@@ -148,16 +149,15 @@ fn redeem<'a>(
     let Some(mut login) = tx.oidc_login_by_code(&token_hash(code))? else {
         return refused(OAuthError::invalid_grant("unknown, expired or used code"));
     };
-    if login.client_id != client.id {
-        return refused(OAuthError::invalid_grant(
-            "the code was issued to another client",
-        ));
-    }
     if login.code_used {
         revoke(state, tx, &mut login)?;
         return refused(OAuthError::invalid_grant("unknown, expired or used code"));
     }
-    let refusal = if login.code_expires_at.is_none_or(|t| t <= state.clock.now()) {
+    let refusal = if login.client_id != client.id {
+        Some(OAuthError::invalid_grant(
+            "the code was issued to another client",
+        ))
+    } else if login.code_expires_at.is_none_or(|t| t <= state.clock.now()) {
         Some(OAuthError::invalid_grant("unknown, expired or used code"))
     } else if &login.redirect_uri != redirect_uri {
         Some(OAuthError::invalid_grant(

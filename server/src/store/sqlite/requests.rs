@@ -54,9 +54,10 @@ impl RequestTx for SqliteTx<'_> {
         self.execute("DELETE FROM sessions WHERE expires_at <= ?1", [now])?;
         self.execute("DELETE FROM proof_challenges WHERE expires_at <= ?1", [now])?;
         self.execute("DELETE FROM web_logins WHERE expires_at <= ?1", [now])?;
-        // A login is kept while its page or its access token may still be used.
+        // A login is kept while its page, its code or its access token may still be used.
         self.execute(
             "DELETE FROM oidc_logins WHERE expires_at <= ?1 \
+             AND COALESCE(code_expires_at, 0) <= ?1 \
              AND COALESCE(token_expires_at, 0) <= ?1",
             [now],
         )?;

@@ -146,6 +146,8 @@ async fn the_code_goes_only_to_its_client_with_its_redirect_uri_within_a_minute(
     );
     let anonymous = s.tokens.token(None, &fields).await.unwrap();
     assert_eq!(anonymous.body["error"], "invalid_client");
+    // The other client's try used the code up: its own client is refused too.
+    assert_eq!(s.exchange(&code, &[]).await.body["error"], "invalid_grant");
 
     s.browser.clear_cookies();
     let late = s.logged_in().await.redirect_param("code").unwrap();
