@@ -1,17 +1,14 @@
 //! Handlers of the self-service endpoints (`/v1/web/...`).
 
-use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::web::*;
 use mitid_protocol::wire::{
     AuthenticatorList, BlockRequest, CodeSent, Empty, PasswordAccess, ProfileChangeAccess,
     UnblockRequest, UserIdChangeRequest, UserIdChangeResponse,
 };
-use serde_json::json;
 
 use super::extract::JsonBody;
 use crate::domain::blocking::{self, BlockAuthority};
 use crate::domain::{accounts, passwords, profile, web};
-use crate::error::ApiError;
 use crate::principal::CitizenCaller;
 
 handlers! {
@@ -80,12 +77,7 @@ handlers! {
     /// `Policy::fresh_login_window` may have been taken over, and the block may be the citizen's
     /// answer to that).
     fn unblock(s, caller: CitizenCaller, JsonBody(req): JsonBody<UnblockRequest>) -> AuthenticatorList {
-        if s.clock.now() > caller.logged_in_at + s.policy.fresh_login_window {
-        return Err(
-        ApiError::refuse(ErrorCode::Forbidden, "log in again to lift a block")
-        .with_detail(json!({ "reason": "fresh_login_needed" })),
-        );
-        }
+        web::require_fresh_login(s, &caller)?;
         blocking::unblock(
         s,
         &caller.actor(),

@@ -205,6 +205,18 @@ pub fn citizen_caller(state: &AppState, hash: Vec<u8>) -> ApiResult<CitizenCalle
     })
 }
 
+/// Lifting a block needs a log-in of the last `Policy::fresh_login_window` (a session that
+/// old may have been taken over, and the block may be the citizen's answer to that).
+pub fn require_fresh_login(state: &AppState, caller: &CitizenCaller) -> ApiResult<()> {
+    if state.clock.now() > caller.logged_in_at + state.policy.fresh_login_window {
+        return Err(
+            ApiError::refuse(ErrorCode::Forbidden, "log in again to lift a block")
+                .with_detail(serde_json::json!({ "reason": "fresh_login_needed" })),
+        );
+    }
+    Ok(())
+}
+
 /// Ends a session.
 pub fn logout(state: &AppState, token_hash: &[u8]) -> ApiResult<()> {
     let mut tx = state.store.begin()?;

@@ -272,3 +272,51 @@ async fn a_citizen_logs_in_with_password_and_code_display() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_method_is_blocked_then_reactivated_after_a_fresh_log_in() {
+    let s = Scene::new("en").await;
+    let (_phone, second) = s.second_app().await;
+    let row = format!("#method-{second}");
+    s.logged_in_to_mitid_dk().await;
+    s.browser.click("#view-methods").await.unwrap();
+    s.browser.click(&format!("{row} .block")).await.unwrap();
+    s.assert_accessible("the block page").await;
+    s.browser.click("#block").await.unwrap();
+    wait_for_text(&s, "#message", "The identification method is blocked").await;
+    // A block ends every session of the person.
+    let methods = format!("{}/methods", s.mitid_dk());
+    s.browser.goto(&methods).await.unwrap();
+    wait_for_text(&s, "#message", "You are logged out").await;
+
+    s.logged_in_to_mitid_dk().await;
+    s.browser.goto(&methods).await.unwrap();
+    wait_for_text(&s, &row, "Temporarily blocked").await;
+    // Six minutes later the log-in is no longer fresh: reactivating asks for a new one.
+    s.h.clock().advance(6 * MINUTE);
+    s.browser
+        .click(&format!("{row} .reactivate"))
+        .await
+        .unwrap();
+    wait_for_text(&s, "#message", "Log in again to reactivate").await;
+    s.logged_in_to_mitid_dk().await;
+    s.browser.goto(&methods).await.unwrap();
+    s.browser
+        .click(&format!("{row} .reactivate"))
+        .await
+        .unwrap();
+    wait_for_text(&s, &row, "Active").await;
+    s.assert_accessible("the methods after a reactivation")
+        .await;
+
+    // Blocked for good (lost or stolen): no way back here.
+    s.browser.click(&format!("{row} .block")).await.unwrap();
+    s.browser.click("#permanently").await.unwrap();
+    s.browser.click("#block").await.unwrap();
+    wait_for_text(&s, "#message", "The identification method is blocked").await;
+    s.logged_in_to_mitid_dk().await;
+    s.browser.goto(&methods).await.unwrap();
+    wait_for_text(&s, &row, "Blocked").await;
+    assert!(!s.browser.has(&format!("{row} .reactivate")).await.unwrap());
+    assert!(!s.browser.has(&format!("{row} .block")).await.unwrap());
+}

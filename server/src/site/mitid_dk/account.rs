@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use mitid_protocol::wire::{AuthenticatorInfo, AuthenticatorKind, AuthenticatorState};
+use mitid_protocol::wire::{AuthenticatorInfo, AuthenticatorKind, AuthenticatorState, LockReason};
 
 use super::login::{frame, switched, LangQuery, MessagePage};
 use super::texts::{texts, DkTexts};
@@ -43,6 +43,10 @@ struct Method {
     send_new_pin: bool,
     /// The app used to log in.
     own: bool,
+    /// "Block" is offered (not blocked for good or revoked).
+    block: bool,
+    /// "Reactivate" is offered (the citizen's own temporary block).
+    reactivate: bool,
 }
 
 /// The identification methods.
@@ -152,6 +156,8 @@ fn method(t: &DkTexts, a: &AuthenticatorInfo, logged_in_with: Option<&str>) -> M
         },
         send_new_pin: a.kind == AuthenticatorKind::App && open && !own,
         own: a.kind == AuthenticatorKind::App && own,
+        block: open && a.lock_reason != Some(LockReason::CitizenBlock),
+        reactivate: a.lock_reason == Some(LockReason::CitizenBlock),
     }
 }
 

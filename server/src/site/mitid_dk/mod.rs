@@ -1,6 +1,7 @@
 //! MitID.dk, the citizen's self-service site (docs/selfservice.md): log in through the
 //! provider's own login page (the built-in client `mitid-dk`) or with password and a code
-//! from a code display, the profile page, the identification methods and "Send new PIN".
+//! from a code display, the profile page, the identification methods, "Send new PIN", and
+//! blocking and reactivating a method.
 //!
 //! The pages only show and ask: every rule is the server's (`crate::domain`), the same
 //! functions the JSON self-service API calls. The session is a `__Host-` cookie holding the
@@ -8,6 +9,7 @@
 //! the log-in forms, from the necessary-cookies consent).
 
 mod account;
+mod block;
 mod login;
 mod texts;
 
@@ -48,6 +50,11 @@ pub fn routes() -> Router<AppState> {
             "/mitid-dk/methods/{id}/new-pin",
             get(account::new_pin_page).post(account::new_pin),
         )
+        .route(
+            "/mitid-dk/methods/{id}/block",
+            get(block::block_page).post(block::block),
+        )
+        .route("/mitid-dk/methods/{id}/unblock", post(block::unblock))
 }
 
 /// The language of a MitID.dk page: the switch's cookie, then the browser's.

@@ -73,6 +73,24 @@ pub struct DkTexts {
     pub pin_refused: &'static str,
     /// Back to the profile page.
     pub back_to_profile: &'static str,
+    /// "Block" (a method).
+    pub block: &'static str,
+    /// The block page's text.
+    pub block_text: &'static str,
+    /// The choice's legend.
+    pub block_how: &'static str,
+    /// Block temporarily.
+    pub block_temporarily: &'static str,
+    /// Block for good (lost or stolen).
+    pub block_permanently: &'static str,
+    /// After a block (every block ends the sessions).
+    pub blocked_done: &'static str,
+    /// "Reactivate" (lift one's own block).
+    pub reactivate: &'static str,
+    /// Lifting a block needs a fresh log-in.
+    pub login_again_to_reactivate: &'static str,
+    /// A refused block or reactivation.
+    pub block_refused: &'static str,
     /// A form sent without its token.
     pub refused_form: (&'static str, &'static str),
     /// Kinds of method.
@@ -152,6 +170,15 @@ static DA: DkTexts = DkTexts {
     pin_sent_next: "Åbn MitID app, tryk på menuen, App-indstillinger, PIN-kode, Glemt din PIN-kode?, og vælg Midlertidig PIN-kode.",
     pin_refused: "Vi kunne ikke sende en ny PIN-kode til denne app.",
     back_to_profile: "Tilbage til din profil",
+    block: "Spær",
+    block_text: "Spær et identifikationsmiddel, hvis du har mistet det, eller hvis en anden kan bruge det.",
+    block_how: "Hvordan vil du spærre?",
+    block_temporarily: "Spær midlertidigt (du kan selv genaktivere det her)",
+    block_permanently: "Spær permanent (det er mistet eller stjålet)",
+    blocked_done: "Identifikationsmidlet er spærret. Af sikkerhedshensyn er du logget af: log på igen for at fortsætte.",
+    reactivate: "Genaktivér",
+    login_again_to_reactivate: "Log på igen for at genaktivere: det kræver, at du har logget på inden for de sidste 5 minutter.",
+    block_refused: "Det kunne ikke lade sig gøre.",
     refused_form: (
         "Formularen kunne ikke sendes",
         "Siden var for gammel eller kom ikke fra MitID.dk. Prøv igen fra din profil.",
@@ -206,6 +233,15 @@ static EN: DkTexts = DkTexts {
     pin_sent_next: "Open the MitID app, tap the menu, App settings, PIN code, Forgot your PIN code?, and select Temporary PIN code.",
     pin_refused: "We could not send a new PIN code to this app.",
     back_to_profile: "Back to your profile",
+    block: "Block",
+    block_text: "Block an identification method if you have lost it or someone else can use it.",
+    block_how: "How do you want to block it?",
+    block_temporarily: "Block temporarily (you can reactivate it here yourself)",
+    block_permanently: "Block permanently (it is lost or stolen)",
+    blocked_done: "The identification method is blocked. For your security you are logged out: log in again to continue.",
+    reactivate: "Reactivate",
+    login_again_to_reactivate: "Log in again to reactivate: it needs a log-in within the last 5 minutes.",
+    block_refused: "That could not be done.",
     refused_form: (
         "The form could not be sent",
         "The page was too old or did not come from MitID.dk. Try again from your profile.",
