@@ -61,6 +61,7 @@ async fn a_form_sent_without_its_token_is_refused_and_starts_nothing() {
         .unwrap();
     s.browser.click("button[value=code]").await.unwrap();
     wait_for_text(&s, "h1", "Formularen kunne ikke sendes").await;
+    s.assert_accessible("the refused-form page").await;
     let flow = s.app.approval_flow(&s.user.local_id).unwrap();
     assert_eq!(
         flow.poll(0).await.unwrap(),

@@ -225,3 +225,41 @@ pub async fn wait_for_text(s: &Scene, css: &str, text: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// Support blocks (`scope` `whole_mitid` or the citizen's app) or lifts (`unblock`).
+async fn support(s: &Scene, action: &str, scope: &str) {
+    let token = s.h.identify(&s.h.support, &s.person).await.unwrap();
+    let mut body =
+        serde_json::json!({ "identification_token": token, "scope": scope, "permanent": false });
+    if scope == "authenticator" {
+        body["authenticator_id"] = serde_json::json!(s.user.authenticator_id);
+    }
+    let path = format!("/v1/staff/{action}");
+    let answer = s.h.post(&path, &body, Auth::Bearer(&s.h.support)).await;
+    assert!(answer.is_success(), "{}", answer.body);
+}
+
+#[tokio::test]
+async fn the_pages_that_stop_a_login_before_the_app_pass_the_scan() {
+    let s = Scene::new("en").await;
+    let base = s.h.server.base_url();
+    s.browser
+        .goto(&format!("{base}/login/ol_none"))
+        .await
+        .unwrap();
+    wait_for_text(&s, "h1", "The login does not exist").await;
+    s.assert_accessible("the gone page").await;
+
+    support(&s, "block", "whole_mitid").await;
+    s.user_id_typed(&s.person.user_id).await;
+    s.browser.click("button[value=code]").await.unwrap();
+    wait_for_text(&s, "h1", "Your MitID is blocked").await;
+    s.assert_accessible("the blocked page").await;
+
+    support(&s, "unblock", "whole_mitid").await;
+    support(&s, "block", "authenticator").await;
+    s.user_id_typed(&s.person.user_id).await;
+    s.browser.click("button[value=code]").await.unwrap();
+    wait_for_text(&s, "h1", "The app cannot approve").await;
+    s.assert_accessible("the no-usable-app page").await;
+}
