@@ -19,7 +19,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::notices::Notice;
 use crate::outbox::{mask_recipient, Channel};
 use crate::state::AppState;
-use crate::store::{CodeKind, PasswordAccessRecord, PersonRecord, Tx};
+use crate::store::{AuditRecord, CodeKind, PasswordAccessRecord, PersonRecord, Tx};
 
 fn invalid(field: &'static str) -> ApiError {
     ApiError::refuse(ErrorCode::InvalidValue, "a field breaks a registry rule")
@@ -221,6 +221,44 @@ pub fn profile(state: &AppState, person_id: &str) -> ApiResult<(PersonRecord, Au
     let authenticators = list(state, person_id)?;
     let mut tx = state.store.begin()?;
     Ok((person(tx.as_mut(), person_id)?, authenticators))
+}
+
+/// The audit events a citizen sees as their activity (docs/selfservice.md): log-ins,
+/// approvals and rejections with the service provider, PIN changes and resets, codes sent,
+/// blocks, and changes of the user ID, password, contact details and biometrics.
+pub const ACTIVITY_EVENTS: &[&str] = &[
+    "citizen_login",
+    "transaction_approved",
+    "transaction_rejected",
+    "pin_proof_refused",
+    "pin_changed",
+    "pin_reset",
+    "temporary_pin_issued",
+    "activation_code_issued",
+    "app_activated",
+    "app_permanently_blocked",
+    "authenticator_blocked",
+    "authenticator_unblocked",
+    "mitid_blocked",
+    "mitid_unblocked",
+    "user_id_changed",
+    "password_set",
+    "contact_changed",
+    "biometrics_enabled",
+    "biometrics_disabled",
+];
+
+/// The person's newest `limit` activity events, newest first.
+pub fn activity(state: &AppState, person_id: &str, limit: usize) -> ApiResult<Vec<AuditRecord>> {
+    let mut tx = state.store.begin()?;
+    let mut events: Vec<AuditRecord> = tx
+        .audit_events(Some(person_id), 0, 100_000)?
+        .into_iter()
+        .filter(|e| ACTIVITY_EVENTS.contains(&e.event.as_str()))
+        .collect();
+    events.reverse();
+    events.truncate(limit);
+    Ok(events)
 }
 
 /// Issues a temporary PIN for one of the person's apps and sends it by SMS (or returns it

@@ -376,6 +376,7 @@ pub fn answer(
         .authenticator(&app.id)
         .detail(json!({
             "transaction_id": t.id,
+            "service_provider": t.service_provider,
             "factor": req.factor.as_str(),
             "refusal": refusal,
             "failures": app.failures,

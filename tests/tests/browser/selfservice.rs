@@ -317,6 +317,35 @@ async fn a_method_is_blocked_then_reactivated_after_a_fresh_log_in() {
     s.logged_in_to_mitid_dk().await;
     s.browser.goto(&methods).await.unwrap();
     wait_for_text(&s, &row, "Blocked").await;
+    wait_for_text(&s, &format!("{row} .instead"), "Activate the app again").await;
     assert!(!s.browser.has(&format!("{row} .reactivate")).await.unwrap());
     assert!(!s.browser.has(&format!("{row} .block")).await.unwrap());
+}
+
+#[tokio::test]
+async fn the_activity_page_shows_the_bank_login_and_the_log_in_to_mitid_dk() {
+    let s = Scene::new("en").await;
+    s.to_waiting_page("substantial", "code").await;
+    let code = s.browser.text("#code").await.unwrap();
+    let flow = s.app_request().await;
+    flow.enter_code(code).await.unwrap();
+    flow.approve_with_pin(PIN.into()).await.unwrap();
+    s.account().await;
+
+    s.logged_in_to_mitid_dk().await;
+    s.browser.click("#view-activity").await.unwrap();
+    let events = s.browser.text(".activity").await.unwrap();
+    let lines: Vec<&str> = events.lines().collect();
+    // Newest first: the log-in to MitID.dk, its approval, then the bank's.
+    assert!(lines[0].ends_with("Logged in to MitID.dk"), "{events}");
+    assert!(
+        lines[1].ends_with("Approved in the MitID app: MitID.dk"),
+        "{events}"
+    );
+    assert!(
+        lines[2].ends_with("Approved in the MitID app: Demo Bank"),
+        "{events}"
+    );
+    assert!(lines[0].contains(" UTC "), "{events}");
+    s.assert_accessible("the activity page").await;
 }

@@ -47,6 +47,8 @@ struct Method {
     block: bool,
     /// "Reactivate" is offered (the citizen's own temporary block).
     reactivate: bool,
+    /// What to do instead, for a method blocked for good.
+    instead: Option<&'static str>,
 }
 
 /// The identification methods.
@@ -158,6 +160,12 @@ fn method(t: &DkTexts, a: &AuthenticatorInfo, logged_in_with: Option<&str>) -> M
         own: a.kind == AuthenticatorKind::App && own,
         block: open && a.lock_reason != Some(LockReason::CitizenBlock),
         reactivate: a.lock_reason == Some(LockReason::CitizenBlock),
+        instead: (a.state == AuthenticatorState::PermanentlyBlocked).then_some(match a.kind {
+            AuthenticatorKind::App => t.instead.app,
+            AuthenticatorKind::CodeDisplay | AuthenticatorKind::AudioCodeReader => t.instead.device,
+            AuthenticatorKind::Chip => t.instead.chip,
+            AuthenticatorKind::Password => t.instead.password,
+        }),
     }
 }
 
@@ -299,4 +307,71 @@ pub async fn new_pin(
         .into_response(),
         Err(e) => failure_page(lang, &e),
     }
+}
+
+/// One line of the activity page.
+struct Event {
+    /// `YYYY-MM-DD HH:MM UTC`.
+    when: String,
+    /// RFC 3339, for `<time datetime>`.
+    iso: String,
+    /// What happened, in the page's language.
+    text: String,
+}
+
+/// The activity page: the citizen's own security events, newest first.
+#[derive(Template)]
+#[template(path = "dk_activity.html")]
+struct ActivityPage<'a> {
+    f: crate::site::page::Frame<'a>,
+    t: &'static DkTexts,
+    csrf: String,
+    events: Vec<Event>,
+}
+
+/// How many events the activity page shows.
+const ACTIVITY_SHOWN: usize = 50;
+
+fn event_line(t: &DkTexts, e: &crate::store::AuditRecord) -> Option<Event> {
+    let (_, text) = t.events.iter().find(|(kind, _)| *kind == e.event)?;
+    let service = e.detail["service_provider"].as_str().unwrap_or("");
+    let at = chrono::DateTime::from_timestamp(e.at, 0)?;
+    Some(Event {
+        when: at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        iso: at.to_rfc3339(),
+        text: text.replace("{}", service),
+    })
+}
+
+/// `GET /mitid-dk/activity`: so that a citizen can spot a login they did not make.
+pub async fn activity(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LangQuery>,
+) -> Response {
+    let path = "/mitid-dk/activity";
+    let citizen = match viewer(&state, &headers, &q, path).await {
+        Ok(citizen) => citizen,
+        Err(page) => return page,
+    };
+    let lang = lang(&headers);
+    let person_id = citizen.caller.person_id.clone();
+    let records = match state
+        .blocking(move |s| accounts::activity(s, &person_id, ACTIVITY_SHOWN))
+        .await
+    {
+        Ok(records) => records,
+        Err(e) => return failure_page(lang, &e),
+    };
+    let t = texts(lang);
+    Html::render(
+        StatusCode::OK,
+        &ActivityPage {
+            f: frame(lang, t.activity, path),
+            t,
+            csrf: citizen.csrf,
+            events: records.iter().filter_map(|e| event_line(t, e)).collect(),
+        },
+    )
+    .into_response()
 }

@@ -1,7 +1,7 @@
 //! MitID.dk, the citizen's self-service site (docs/selfservice.md): log in through the
 //! provider's own login page (the built-in client `mitid-dk`) or with password and a code
 //! from a code display, the profile page, the identification methods, "Send new PIN", and
-//! blocking and reactivating a method.
+//! blocking and reactivating a method, and the citizen's activity.
 //!
 //! The pages only show and ask: every rule is the server's (`crate::domain`), the same
 //! functions the JSON self-service API calls. The session is a `__Host-` cookie holding the
@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .route("/mitid-dk/logout", post(login::logout))
         .route("/mitid-dk/profile", get(account::profile))
         .route("/mitid-dk/methods", get(account::methods))
+        .route("/mitid-dk/activity", get(account::activity))
         .route(
             "/mitid-dk/methods/{id}/new-pin",
             get(account::new_pin_page).post(account::new_pin),

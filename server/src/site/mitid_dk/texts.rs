@@ -91,6 +91,18 @@ pub struct DkTexts {
     pub login_again_to_reactivate: &'static str,
     /// A refused block or reactivation.
     pub block_refused: &'static str,
+    /// The Activity field and page.
+    pub activity: &'static str,
+    /// The activity page's introduction.
+    pub activity_intro: &'static str,
+    /// No activity yet.
+    pub activity_none: &'static str,
+    /// One text per activity event (`accounts::ACTIVITY_EVENTS`); `{}` is the service
+    /// provider where the event has one.
+    pub events: &'static [(&'static str, &'static str)],
+    /// What to do instead of a method blocked for good, per kind: app, code display or
+    /// audio code reader, chip, password (help page 002).
+    pub instead: Instead,
     /// A form sent without its token.
     pub refused_form: (&'static str, &'static str),
     /// Kinds of method.
@@ -111,6 +123,19 @@ pub struct Kinds {
     /// Chip.
     pub chip: &'static str,
     /// Password.
+    pub password: &'static str,
+}
+
+/// What to do when a method is blocked for good.
+#[derive(Debug)]
+pub struct Instead {
+    /// An app.
+    pub app: &'static str,
+    /// A code display or audio code reader.
+    pub device: &'static str,
+    /// A chip.
+    pub chip: &'static str,
+    /// A password.
     pub password: &'static str,
 }
 
@@ -170,6 +195,30 @@ static DA: DkTexts = DkTexts {
     pin_sent_next: "Åbn MitID app, tryk på menuen, App-indstillinger, PIN-kode, Glemt din PIN-kode?, og vælg Midlertidig PIN-kode.",
     pin_refused: "Vi kunne ikke sende en ny PIN-kode til denne app.",
     back_to_profile: "Tilbage til din profil",
+    activity: "Aktivitet",
+    activity_intro: "Dine seneste hændelser. Kender du ikke en af dem, så spær dit MitID og kontakt MitID Support.",
+    activity_none: "Ingen hændelser endnu.",
+    events: &[
+        ("citizen_login", "Logget på MitID.dk"),
+        ("transaction_approved", "Godkendt i MitID app: {}"),
+        ("transaction_rejected", "Afvist i MitID app: {}"),
+        ("pin_proof_refused", "Forkert PIN-kode i MitID app"),
+        ("pin_changed", "PIN-kode ændret"),
+        ("pin_reset", "Ny PIN-kode valgt med midlertidig PIN-kode"),
+        ("temporary_pin_issued", "Midlertidig PIN-kode sendt"),
+        ("activation_code_issued", "Aktiveringskode sendt"),
+        ("app_activated", "MitID app aktiveret"),
+        ("app_permanently_blocked", "MitID app spærret permanent"),
+        ("authenticator_blocked", "Identifikationsmiddel spærret"),
+        ("authenticator_unblocked", "Identifikationsmiddel genaktiveret"),
+        ("mitid_blocked", "Hele dit MitID spærret"),
+        ("mitid_unblocked", "Spærring af dit MitID ophævet"),
+        ("user_id_changed", "Bruger-ID ændret"),
+        ("password_set", "Adgangskode oprettet eller ændret"),
+        ("contact_changed", "Kontaktoplysninger ændret"),
+        ("biometrics_enabled", "Biometri slået til"),
+        ("biometrics_disabled", "Biometri slået fra"),
+    ],
     block: "Spær",
     block_text: "Spær et identifikationsmiddel, hvis du har mistet det, eller hvis en anden kan bruge det.",
     block_how: "Hvordan vil du spærre?",
@@ -183,6 +232,12 @@ static DA: DkTexts = DkTexts {
         "Formularen kunne ikke sendes",
         "Siden var for gammel eller kom ikke fra MitID.dk. Prøv igen fra din profil.",
     ),
+    instead: Instead {
+        app: "Aktivér appen igen med en aktiveringskode fra MitID Support eller et borgerservicecenter.",
+        device: "Bestil en ny hos MitID Support.",
+        chip: "Få chippen tilføjet igen som et nyt identifikationsmiddel i et borgerservicecenter.",
+        password: "Opret en ny adgangskode med en aktiveringskode.",
+    },
     kinds: Kinds {
         app: "MitID app",
         code_display: "Kodeviser",
@@ -233,6 +288,30 @@ static EN: DkTexts = DkTexts {
     pin_sent_next: "Open the MitID app, tap the menu, App settings, PIN code, Forgot your PIN code?, and select Temporary PIN code.",
     pin_refused: "We could not send a new PIN code to this app.",
     back_to_profile: "Back to your profile",
+    activity: "Activity",
+    activity_intro: "Your latest events. If you do not recognise one, block your MitID and contact MitID Support.",
+    activity_none: "No events yet.",
+    events: &[
+        ("citizen_login", "Logged in to MitID.dk"),
+        ("transaction_approved", "Approved in the MitID app: {}"),
+        ("transaction_rejected", "Rejected in the MitID app: {}"),
+        ("pin_proof_refused", "Wrong PIN in the MitID app"),
+        ("pin_changed", "PIN code changed"),
+        ("pin_reset", "New PIN chosen with a temporary PIN"),
+        ("temporary_pin_issued", "Temporary PIN code sent"),
+        ("activation_code_issued", "Activation code sent"),
+        ("app_activated", "MitID app activated"),
+        ("app_permanently_blocked", "MitID app blocked permanently"),
+        ("authenticator_blocked", "Identification method blocked"),
+        ("authenticator_unblocked", "Identification method reactivated"),
+        ("mitid_blocked", "Your whole MitID blocked"),
+        ("mitid_unblocked", "Block of your MitID lifted"),
+        ("user_id_changed", "User ID changed"),
+        ("password_set", "Password created or changed"),
+        ("contact_changed", "Contact details changed"),
+        ("biometrics_enabled", "Biometrics turned on"),
+        ("biometrics_disabled", "Biometrics turned off"),
+    ],
     block: "Block",
     block_text: "Block an identification method if you have lost it or someone else can use it.",
     block_how: "How do you want to block it?",
@@ -246,6 +325,12 @@ static EN: DkTexts = DkTexts {
         "The form could not be sent",
         "The page was too old or did not come from MitID.dk. Try again from your profile.",
     ),
+    instead: Instead {
+        app: "Activate the app again with an activation code from MitID Support or a citizen service centre.",
+        device: "Order a new one from MitID Support.",
+        chip: "Have the chip added again as a new identification method at a citizen service centre.",
+        password: "Create a new password with an activation code.",
+    },
     kinds: Kinds {
         app: "MitID app",
         code_display: "Code display",
