@@ -279,32 +279,26 @@ pub async fn new_pin(
     match sent {
         Ok(sent) => {
             let text = format!("{} {}.", t.pin_sent, sent.sms_sent_to);
-            Html::render(
-                StatusCode::OK,
-                &MessagePage {
-                    f: frame(lang, t.send_new_pin, "/mitid-dk/methods"),
-                    text: &text,
-                    next: Some(t.pin_sent_next),
-                    link_href: "/mitid-dk/profile",
-                    link_text: t.back_to_profile,
-                },
-            )
-            .into_response()
+            MessagePage {
+                f: frame(lang, t.send_new_pin, "/mitid-dk/methods"),
+                text: &text,
+                next: Some(t.pin_sent_next),
+                link_href: "/mitid-dk/profile",
+                link_text: t.back_to_profile,
+            }
+            .answer(StatusCode::OK)
         }
         Err(ApiError::Refused { detail, .. }) if detail["field"] == "reactivate" => {
             new_pin_form(lang, citizen.csrf, id, true)
         }
-        Err(ApiError::Refused { .. }) => Html::render(
-            StatusCode::BAD_REQUEST,
-            &MessagePage {
-                f: frame(lang, t.send_new_pin, "/mitid-dk/methods"),
-                text: t.pin_refused,
-                next: None,
-                link_href: "/mitid-dk/methods",
-                link_text: t.methods,
-            },
-        )
-        .into_response(),
+        Err(ApiError::Refused { .. }) => MessagePage {
+            f: frame(lang, t.send_new_pin, "/mitid-dk/methods"),
+            text: t.pin_refused,
+            next: None,
+            link_href: "/mitid-dk/methods",
+            link_text: t.methods,
+        }
+        .answer(StatusCode::BAD_REQUEST),
         Err(e) => failure_page(lang, &e),
     }
 }

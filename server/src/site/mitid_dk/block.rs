@@ -33,17 +33,14 @@ struct BlockPage<'a> {
 /// A message and the way on.
 fn message(lang: Lang, status: StatusCode, text: &str, href: &str, link: &str) -> Response {
     let t = texts(lang);
-    Html::render(
-        status,
-        &MessagePage {
-            f: frame(lang, t.methods, "/mitid-dk/methods"),
-            text,
-            next: None,
-            link_href: href,
-            link_text: link,
-        },
-    )
-    .into_response()
+    MessagePage {
+        f: frame(lang, t.methods, "/mitid-dk/methods"),
+        text,
+        next: None,
+        link_href: href,
+        link_text: link,
+    }
+    .answer(status)
 }
 
 /// `GET /mitid-dk/methods/{id}/block`.

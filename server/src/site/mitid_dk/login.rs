@@ -60,6 +60,13 @@ pub struct MessagePage<'a> {
     pub link_text: &'a str,
 }
 
+impl MessagePage<'_> {
+    /// The page as the answer, with `status`.
+    pub fn answer(&self, status: StatusCode) -> Response {
+        Html::render(status, self).into_response()
+    }
+}
+
 /// `?lang=` on a page: switches the language.
 #[derive(Debug, Deserialize)]
 pub struct LangQuery {
@@ -127,34 +134,28 @@ pub fn session_ended(lang: Lang) -> Response {
 /// "You are logged out", with the way back in.
 fn logged_out(lang: Lang, status: StatusCode) -> Response {
     let t = texts(lang);
-    Html::render(
-        status,
-        &MessagePage {
-            f: frame(lang, t.welcome, BASE),
-            text: t.session_ended,
-            next: None,
-            link_href: BASE,
-            link_text: t.login,
-        },
-    )
-    .into_response()
+    MessagePage {
+        f: frame(lang, t.welcome, BASE),
+        text: t.session_ended,
+        next: None,
+        link_href: BASE,
+        link_text: t.login,
+    }
+    .answer(status)
 }
 
 /// A form without its token.
 pub fn refused_form(lang: Lang) -> Response {
     let t = texts(lang);
     let (title, text) = t.refused_form;
-    Html::render(
-        StatusCode::FORBIDDEN,
-        &MessagePage {
-            f: frame(lang, title, BASE),
-            text,
-            next: None,
-            link_href: BASE,
-            link_text: t.back_to_profile,
-        },
-    )
-    .into_response()
+    MessagePage {
+        f: frame(lang, title, BASE),
+        text,
+        next: None,
+        link_href: BASE,
+        link_text: t.back_to_profile,
+    }
+    .answer(StatusCode::FORBIDDEN)
 }
 
 /// `POST /mitid-dk/cookies`: the necessary cookies accepted (help page 002). The consent
