@@ -238,29 +238,7 @@ pub(crate) fn error(error: &MitidError) -> (String, String) {
 }
 
 fn user_id_rule(rule: &str) -> (String, String) {
-    let (da, en) = match rule {
-        "user_id_length" => (
-            "Bruger-ID skal have 5 til 48 tegn.",
-            "A user ID has 5 to 48 characters.",
-        ),
-        "user_id_character" => (
-            "Bruger-ID må kun indeholde a-z, æ, ø, å, 0-9, mellemrum og {}!#$^,*()_+-=:;?.@",
-            "A user ID may only use a-z, æ, ø, å, 0-9, space and {}!#$^,*()_+-=:;?.@",
-        ),
-        "user_id_edge_space" => (
-            "Bruger-ID må ikke starte eller slutte med et mellemrum.",
-            "A user ID cannot start or end with a space.",
-        ),
-        "user_id_ten_digits" => (
-            "Bruger-ID må ikke bestå af præcis 10 cifre.",
-            "A user ID cannot be exactly 10 digits.",
-        ),
-        "user_id_is_cpr" => (
-            "Bruger-ID må ikke være dit CPR-nummer.",
-            "A user ID cannot be your CPR number.",
-        ),
-        _ => ("Bruger-ID'et er ikke gyldigt.", "The user ID is not valid."),
-    };
+    let (da, en) = mitid_protocol::user_id::rule_text(rule);
     (da.to_owned(), en.to_owned())
 }
 

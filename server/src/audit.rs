@@ -146,6 +146,8 @@ events! {
     AuthenticatorBlocked => "authenticator_blocked",
     /// A block of an authenticator was lifted.
     AuthenticatorUnblocked => "authenticator_unblocked",
+    /// An authenticator reported lost or compromised was revoked.
+    AuthenticatorRevoked => "authenticator_revoked",
     /// The whole MitID was blocked.
     MitidBlocked => "mitid_blocked",
     /// The block of the whole MitID was lifted.

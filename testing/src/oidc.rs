@@ -204,6 +204,20 @@ impl LoginBrowser {
         self.cookies.push((name.to_owned(), value.to_owned()));
     }
 
+    /// The value of cookie `name`, if the server set one.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies
+            .iter()
+            .find(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.clone())
+    }
+
+    /// Sets cookie `name` as a browser replaying an old value would.
+    pub fn set_cookie(&mut self, name: &str, value: &str) {
+        self.cookies.retain(|(k, _)| k != name);
+        self.cookies.push((name.to_owned(), value.to_owned()));
+    }
+
     /// Forgets every cookie (another browser).
     pub fn clear_cookies(&mut self) {
         self.cookies.clear();

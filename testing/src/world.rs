@@ -200,25 +200,56 @@ impl World {
         .into_result()
     }
 
+    /// The support desk's view of the person's first authenticator of `kind` (`password`,
+    /// `code_display`, …).
+    pub async fn authenticator_of_kind(&self, person: &Person, kind: &str) -> KitResult<Value> {
+        let view = self.person_view(person).await?;
+        view["authenticators"]
+            .as_array()
+            .and_then(|all| all.iter().find(|a| a["kind"] == kind))
+            .cloned()
+            .ok_or_else(|| crate::KitError::Missing(format!("a {kind} of the person")))
+    }
+
     /// The support desk sends an activation code for `purpose` by SMS.
     pub async fn issue_activation_code(
         &self,
         person: &Person,
         purpose: ActivationPurpose,
     ) -> KitResult<IssuedCode> {
-        let token = self.identify(&self.support, person).await?;
+        self.issue_code(&self.support, person, purpose, Delivery::Sms)
+            .await
+    }
+
+    /// Citizen service hands out an activation code for a new app on paper (valid 48 hours).
+    pub async fn paper_activation_code(&self, person: &Person) -> KitResult<String> {
+        let desk = &self.citizen_service;
+        let issued = self
+            .issue_code(desk, person, ActivationPurpose::NewApp, Delivery::Paper)
+            .await?;
+        issued
+            .code
+            .map(|code| code.expose().to_owned())
+            .ok_or_else(|| crate::KitError::Missing("the paper code".into()))
+    }
+
+    /// The staff member of session `staff` issues an activation code for `purpose`.
+    async fn issue_code(
+        &self,
+        staff: &str,
+        person: &Person,
+        purpose: ActivationPurpose,
+        delivery: Delivery,
+    ) -> KitResult<IssuedCode> {
+        let token = self.identify(staff, person).await?;
         let request = IssueActivationCodeRequest {
             identification_token: Secret::new(&token),
             purpose,
-            delivery: Delivery::Sms,
+            delivery,
         };
-        self.post(
-            paths::STAFF_ACTIVATION_CODE,
-            &request,
-            Auth::Bearer(&self.support),
-        )
-        .await
-        .into_result()
+        self.post(paths::STAFF_ACTIVATION_CODE, &request, Auth::Bearer(staff))
+            .await
+            .into_result()
     }
 
     /// An activation code for `purpose`, sent by SMS by the support desk and read from it.

@@ -21,7 +21,8 @@ use crate::outbox::{mask_recipient, Channel};
 use crate::state::AppState;
 use crate::store::{AuditRecord, CodeKind, PasswordAccessRecord, PersonRecord, Tx};
 
-fn invalid(field: &'static str) -> ApiError {
+/// A refusal naming the field that breaks a registry rule.
+pub(crate) fn invalid(field: &'static str) -> ApiError {
     ApiError::refuse(ErrorCode::InvalidValue, "a field breaks a registry rule")
         .with_detail(json!({ "field": field }))
 }
@@ -33,12 +34,14 @@ pub fn normalise_cpr(raw: &str) -> Option<String> {
     (digits.len() == 10 && digits.bytes().all(|b| b.is_ascii_digit()) && dash_ok).then_some(digits)
 }
 
-fn valid_mobile(m: &str) -> bool {
+/// A mobile number: 8 to 15 digits, an optional `+` first.
+pub(crate) fn valid_mobile(m: &str) -> bool {
     let digits = m.strip_prefix('+').unwrap_or(m);
     (8..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-fn valid_email(e: &str) -> bool {
+/// An e-mail address as the registry takes it.
+pub(crate) fn valid_email(e: &str) -> bool {
     e.len() <= 254
         && e.split_once('@').is_some_and(|(l, d)| {
             !l.is_empty() && d.contains('.') && !e.contains(char::is_whitespace)
@@ -239,10 +242,13 @@ pub const ACTIVITY_EVENTS: &[&str] = &[
     "app_permanently_blocked",
     "authenticator_blocked",
     "authenticator_unblocked",
+    "authenticator_revoked",
     "mitid_blocked",
     "mitid_unblocked",
     "user_id_changed",
+    "password_access_requested",
     "password_set",
+    "profile_change_requested",
     "contact_changed",
     "biometrics_enabled",
     "biometrics_disabled",

@@ -55,6 +55,39 @@ pub fn block(
     Ok(p)
 }
 
+/// The citizen's permanent block of a method that is lost or compromised: it is revoked
+/// (its keys and secrets forgotten, never to be reactivated), every session ends and every
+/// address is told, in one transaction.
+pub fn revoke_lost(
+    state: &AppState,
+    actor: &Actor,
+    person_id: &str,
+    authenticator_id: &str,
+) -> ApiResult<PersonRecord> {
+    let now = state.clock.now();
+    let mut tx = state.store.begin()?;
+    let p = block_in(
+        state,
+        tx.as_mut(),
+        actor,
+        BlockAuthority::Citizen,
+        person_id,
+        BlockScope::Authenticator,
+        Some(authenticator_id),
+        true,
+    )?;
+    let mut a = own_authenticator(tx.as_mut(), &p.id, authenticator_id)?;
+    a.revoke(now);
+    tx.update_authenticator(&a)?;
+    audit::entry(Event::AuthenticatorRevoked, actor)
+        .person(&p.id)
+        .authenticator(&a.id)
+        .detail(json!({ "kind": a.kind.as_str() }))
+        .record(state, tx.as_mut())?;
+    tx.commit()?;
+    Ok(p)
+}
+
 /// Refuses a block that cannot be set (checked before a proof is spent on it).
 pub fn validate(
     tx: &mut dyn Tx,
@@ -175,7 +208,9 @@ pub fn from_app(
     Ok(p)
 }
 
-/// Lifts a block. A citizen lifts only their own block of one authenticator; staff lift
+/// Lifts a block. A citizen lifts their own block of one authenticator, and a lock after
+/// wrong passwords or codes (help page 002: "reactivate a temporarily blocked password or
+/// code display"; otherwise it would only end by itself after 30 minutes); staff lift
 /// citizen and staff blocks, code lockouts and the whole-MitID block. A lock after wrong
 /// PINs is lifted only by a PIN reset with a temporary PIN.
 pub fn unblock(
@@ -214,15 +249,17 @@ pub fn unblock(
             }
             let allowed = matches!(
                 (authority, a.lock_reason),
-                (BlockAuthority::Citizen, Some(LockReason::CitizenBlock))
-                    | (
-                        BlockAuthority::Staff,
-                        Some(
-                            LockReason::CitizenBlock
-                                | LockReason::StaffBlock
-                                | LockReason::CodeFailures
-                        )
+                (
+                    BlockAuthority::Citizen,
+                    Some(LockReason::CitizenBlock | LockReason::CodeFailures)
+                ) | (
+                    BlockAuthority::Staff,
+                    Some(
+                        LockReason::CitizenBlock
+                            | LockReason::StaffBlock
+                            | LockReason::CodeFailures
                     )
+                )
             );
             if !allowed {
                 return Err(ApiError::refuse(

@@ -132,6 +132,32 @@ pub fn judge_counted(
     }
 }
 
+/// Uses up a code that [`judge_counted`] found right earlier, by its id, inside the caller's
+/// transaction: refused when it was used, superseded or expired since.
+pub fn use_judged(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    kind: CodeKind,
+    person_id: &str,
+    code_id: &str,
+) -> ApiResult<()> {
+    let Some(mut code) = tx
+        .live_code(kind, person_id, None)?
+        .filter(|c| c.id == code_id)
+    else {
+        return Err(ApiError::refuse(
+            ErrorCode::CodeUsed,
+            "the code is no longer valid",
+        ));
+    };
+    if code.expires_at <= state.clock.now() {
+        return Err(expired());
+    }
+    code.state = CodeState::Used;
+    tx.update_code(&code)?;
+    Ok(())
+}
+
 /// Phase 2, inside the caller's transaction: checks `entered` against the counted code. A
 /// right code is marked used (the caller commits); a wrong one stays counted and is void
 /// after the last allowed entry (the caller must commit the refusal too).

@@ -18,7 +18,8 @@ use crate::crypto::{password, rng};
 use crate::error::{ApiError, ApiResult, Verdict};
 use crate::notices::Notice;
 use crate::state::AppState;
-use crate::store::{AuthenticatorRecord, CodeKind, PersonRecord, Tx};
+use crate::store::{AuthenticatorRecord, CodeKind, PasswordAccessRecord, PersonRecord, Tx};
+use mitid_protocol::clock::UnixSeconds;
 
 fn check_rules(state: &AppState, new_password: &str, user_id: &str) -> ApiResult<()> {
     password::check(
@@ -81,64 +82,119 @@ fn store_password(
     })
 }
 
-/// `POST /v1/web/password/activate`: an activation code from support or citizen service.
+/// An activation code found right for a person, not yet used: MitID.dk's second screen
+/// checks the code before the citizen types a password (help page 001, method 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedCode {
+    /// The person.
+    pub person_id: String,
+    /// The code's id (the code itself is not kept).
+    pub code_id: String,
+    /// When the code expires.
+    pub expires_at: UnixSeconds,
+}
+
+/// The person of a typed user ID, or the wrong-code answer (nothing tells whether a user
+/// ID exists).
+fn person_for_code(state: &AppState, user_id: &str) -> ApiResult<PersonRecord> {
+    let wrong = || {
+        ApiError::refuse(ErrorCode::WrongCode, "the code is wrong")
+            .with_detail(json!({ "remaining": state.policy.code_max_wrong.saturating_sub(1) }))
+    };
+    let user_id = UserId::parse(user_id, None).map_err(|_| wrong())?;
+    let mut tx = state.store.begin()?;
+    tx.person_by_user_id(user_id.as_str())?.ok_or_else(wrong)
+}
+
+/// Checks an activation code for a new password without using it: counted first, a wrong
+/// one committed with its tries left.
+fn judge_code(state: &AppState, p: &PersonRecord, entered: &str) -> ApiResult<CheckedCode> {
+    let code_id =
+        codes::count_entry(state, CodeKind::ActivationPassword, &p.id, None)?.into_result()?;
+    let mut tx = state.store.begin()?;
+    let judged = codes::judge_counted(
+        state,
+        tx.as_mut(),
+        CodeKind::ActivationPassword,
+        &p.id,
+        &code_id,
+        entered,
+    )?;
+    if let Verdict::Refused(e) = judged {
+        audit::entry(Event::ActivationCodeRefused, &Actor::Anonymous)
+            .person(&p.id)
+            .detail(json!({ "code": e.code().as_str() }))
+            .record(state, tx.as_mut())?;
+        tx.commit()?;
+        return Err(e);
+    }
+    let expires_at = tx
+        .live_code(CodeKind::ActivationPassword, &p.id, None)?
+        .map_or(0, |c| c.expires_at);
+    tx.commit()?;
+    Ok(CheckedCode {
+        person_id: p.id.clone(),
+        code_id,
+        expires_at,
+    })
+}
+
+/// MitID.dk's second screen: the user ID and the activation code, checked now.
+pub fn check_activation_code(
+    state: &AppState,
+    user_id: &str,
+    entered: &str,
+) -> ApiResult<CheckedCode> {
+    let p = person_for_code(state, user_id)?;
+    judge_code(state, &p, entered)
+}
+
+/// MitID.dk's third screen: the new password, set with a code checked before; the code is
+/// used up together with storing the password.
+pub fn activate_checked(
+    state: &AppState,
+    checked: &CheckedCode,
+    new_password: &str,
+) -> ApiResult<PasswordChanged> {
+    let p = {
+        let mut tx = state.store.begin()?;
+        person(tx.as_mut(), &checked.person_id)?
+    };
+    check_rules(state, new_password, &p.user_id)?;
+    let hash = state.hashes.hash(state.rng.as_ref(), new_password)?;
+    let mut tx = state.store.begin()?;
+    codes::use_judged(
+        state,
+        tx.as_mut(),
+        CodeKind::ActivationPassword,
+        &p.id,
+        &checked.code_id,
+    )?;
+    let changed = store_password(state, tx.as_mut(), &p, hash, &Actor::Anonymous)?;
+    tx.commit()?;
+    Ok(changed)
+}
+
+/// `POST /v1/web/password/activate`: an activation code from support or citizen service,
+/// and the new password, in one request.
 ///
 /// The cheap checks come first and the memory-hard hash last: the password rules, then the
 /// code (counted, then compared), and only for a right code the hash, so that nobody without
 /// the code can make the server hash (a right code that meets a busy hashing pool stays
 /// valid: it is used up only together with storing the password).
 pub fn activate(state: &AppState, req: &PasswordActivateRequest) -> ApiResult<PasswordChanged> {
-    let wrong = || {
-        ApiError::refuse(ErrorCode::WrongCode, "the code is wrong")
-            .with_detail(json!({ "remaining": state.policy.code_max_wrong.saturating_sub(1) }))
-    };
-    let user_id = UserId::parse(&req.user_id, None).map_err(|_| wrong())?;
-    let p = {
-        let mut tx = state.store.begin()?;
-        tx.person_by_user_id(user_id.as_str())?.ok_or_else(wrong)?
-    };
+    let p = person_for_code(state, &req.user_id)?;
     check_rules(state, req.new_password.expose(), &p.user_id)?;
-    let code_id =
-        codes::count_entry(state, CodeKind::ActivationPassword, &p.id, None)?.into_result()?;
-    let entered = req.activation_code.expose();
-    // The code is judged (and a wrong one committed) before any hashing.
-    {
-        let mut tx = state.store.begin()?;
-        let judged = codes::judge_counted(
-            state,
-            tx.as_mut(),
-            CodeKind::ActivationPassword,
-            &p.id,
-            &code_id,
-            entered,
-        )?;
-        if let Verdict::Refused(e) = judged {
-            audit::entry(Event::ActivationCodeRefused, &Actor::Anonymous)
-                .person(&p.id)
-                .detail(json!({ "code": e.code().as_str() }))
-                .record(state, tx.as_mut())?;
-            tx.commit()?;
-            return Err(e);
-        }
-        tx.commit()?;
-    }
-    let hash = state
-        .hashes
-        .hash(state.rng.as_ref(), req.new_password.expose())?;
+    let checked = judge_code(state, &p, req.activation_code.expose())?;
+    activate_checked(state, &checked, req.new_password.expose())
+}
+
+/// The person's password access: requested, opening or open (`None` when there is none or
+/// it has closed).
+pub fn access(state: &AppState, person_id: &str) -> ApiResult<Option<PasswordAccessRecord>> {
+    let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    codes::check_counted(
-        state,
-        tx.as_mut(),
-        CodeKind::ActivationPassword,
-        &p.id,
-        None,
-        &code_id,
-        entered,
-    )?
-    .into_result()?;
-    let changed = store_password(state, tx.as_mut(), &p, hash, &Actor::Anonymous)?;
-    tx.commit()?;
-    Ok(changed)
+    Ok(tx.password_access(person_id)?.filter(|a| now < a.closes_at))
 }
 
 /// `POST /v1/web/password`: only inside the access window opened 24 hours after the request.

@@ -100,11 +100,35 @@ fn secure(h: &mut axum::http::HeaderMap) {
 }
 
 /// The fields of an `application/x-www-form-urlencoded` body.
-pub fn form_fields(body: &[u8]) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body)
-        .take(32)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
+pub fn form_fields(body: &[u8]) -> FormFields {
+    FormFields(
+        url::form_urlencoded::parse(body)
+            .take(32)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    )
+}
+
+/// A posted form's fields, wiped when dropped: forms carry passwords and codes.
+#[derive(Default)]
+pub struct FormFields(Vec<(String, String)>);
+
+impl std::ops::Deref for FormFields {
+    type Target = [(String, String)];
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Drop for FormFields {
+    fn drop(&mut self) {
+        use zeroize::Zeroize;
+        for (k, v) in &mut self.0 {
+            k.zeroize();
+            v.zeroize();
+        }
+    }
 }
 
 /// A page with a heading and a text and no way on (errors).

@@ -102,7 +102,7 @@ async fn authorize(
     state: AppState,
     peer: Option<axum::Extension<PeerAddr>>,
     headers: HeaderMap,
-    params: Vec<(String, String)>,
+    params: crate::site::FormFields,
 ) -> Response {
     let wish = params
         .iter()

@@ -4,7 +4,6 @@
 
 use crate::prelude::*;
 use mitid_protocol::wire::app::ActivationBeginResponse;
-use mitid_protocol::wire::staff::IssuedCode;
 use mitid_protocol::wire::AuthenticatorState;
 use serde_json::json;
 
@@ -97,34 +96,14 @@ async fn an_sms_activation_code_lasts_30_minutes_and_a_paper_one_48_hours() {
     )
     .await
     .err("forbidden");
-    let token = h.identify(&h.citizen_service, &p).await.unwrap();
-    let issued: IssuedCode = h
-        .post(
-            "/v1/staff/activation-code",
-            &json!({ "identification_token": token, "purpose": "new_app", "delivery": "paper" }),
-            Auth::Bearer(&h.citizen_service),
-        )
-        .await
-        .ok();
-    assert_eq!(issued.expires_at, h.now() + 48 * HOUR);
-    let paper = issued.code.unwrap().expose().to_owned();
+    let paper = h.paper_activation_code(&p).await.unwrap();
     h.clock().advance(48 * HOUR - 1);
     let phone = Phone::activate(&h, &p, &paper, "482915").await.unwrap();
     assert_eq!(phone.status().await.state, AuthenticatorState::Active);
 
-    let token = h.identify(&h.citizen_service, &p).await.unwrap();
-    let issued: IssuedCode = h
-        .post(
-            "/v1/staff/activation-code",
-            &json!({ "identification_token": token, "purpose": "new_app", "delivery": "paper" }),
-            Auth::Bearer(&h.citizen_service),
-        )
-        .await
-        .ok();
+    let paper = h.paper_activation_code(&p).await.unwrap();
     h.clock().advance(48 * HOUR);
-    begin(&h, &p, issued.code.unwrap().expose())
-        .await
-        .err("code_expired");
+    begin(&h, &p, &paper).await.err("code_expired");
 }
 
 #[tokio::test]
@@ -157,16 +136,7 @@ async fn no_code_by_sms_within_120_hours_of_a_new_mobile_number() {
 
     // A paper code from citizen service still works, but the temporary PIN of the
     // activation goes by SMS, which is refused as well.
-    let token = h.identify(&h.citizen_service, &p).await.unwrap();
-    let issued: IssuedCode = h
-        .post(
-            "/v1/staff/activation-code",
-            &json!({ "identification_token": token, "purpose": "new_app", "delivery": "paper" }),
-            Auth::Bearer(&h.citizen_service),
-        )
-        .await
-        .ok();
-    let paper = issued.code.unwrap().expose().to_owned();
+    let paper = h.paper_activation_code(&p).await.unwrap();
     begin(&h, &p, &paper).await.err("number_changed_recently");
 
     h.clock().advance(120 * HOUR - 1);

@@ -199,13 +199,7 @@ async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
     );
     // Staff can lift a code lockout at once.
     let token = h.identify(&h.support, &p).await.unwrap();
-    let view: Value = h.person_view(&p).await.unwrap();
-    let pw = view["authenticators"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["kind"] == "password")
-        .unwrap();
+    let pw = h.authenticator_of_kind(&p, "password").await.unwrap();
     assert_eq!(pw["lock_reason"], LockReason::CodeFailures.as_str());
     h.post("/v1/staff/unblock", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": pw["authenticator_id"] }), Auth::Bearer(&h.support))
         .await

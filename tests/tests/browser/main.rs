@@ -13,5 +13,7 @@ mod prelude;
 
 mod attacks;
 mod logins;
+mod password;
+mod profile_change;
 mod scene;
 mod selfservice;

@@ -16,12 +16,12 @@ const SEED: &[u8] = b"12345678901234567890";
 
 impl Scene {
     /// MitID.dk's address.
-    fn mitid_dk(&self) -> String {
+    pub(crate) fn mitid_dk(&self) -> String {
         format!("{}/mitid-dk", self.h.server.base_url())
     }
 
     /// Opens MitID.dk and accepts the necessary cookies (unless accepted before).
-    async fn at_mitid_dk(&self) {
+    pub(crate) async fn at_mitid_dk(&self) {
         self.browser.goto(&self.mitid_dk()).await.unwrap();
         if self.browser.has("#accept-cookies").await.unwrap() {
             self.browser.click("#accept-cookies").await.unwrap();
@@ -30,7 +30,7 @@ impl Scene {
     }
 
     /// Logs in to MitID.dk with the app (the PIN), through the provider's login page.
-    async fn logged_in_to_mitid_dk(&self) {
+    pub(crate) async fn logged_in_to_mitid_dk(&self) {
         self.at_mitid_dk().await;
         self.browser.click("#login-app").await.unwrap();
         let login_page = format!("{}/oidc/authorize", self.h.server.base_url());
@@ -50,8 +50,61 @@ impl Scene {
             .unwrap();
     }
 
+    /// Gives the citizen a code display (`SEED`) and the password `password` (set with an
+    /// activation code through the JSON API).
+    pub(crate) async fn password_and_code_display(&self, password: &str) {
+        let token = self
+            .h
+            .identify(&self.h.support, &self.person)
+            .await
+            .unwrap();
+        let body = json!({ "identification_token": token, "kind": "code_display",
+            "serial": "CD-1", "totp_secret": mitid_protocol::b64::B64(SEED.to_vec()) });
+        let support = Auth::Bearer(&self.h.support);
+        let added = self
+            .h
+            .post("/v1/staff/authenticators", &body, support)
+            .await;
+        added.into_result::<AuthenticatorInfo>().unwrap();
+        let purpose = mitid_protocol::wire::staff::ActivationPurpose::NewPassword;
+        let code = self.h.activation_code_for(&self.person, purpose).await;
+        let set = json!({ "user_id": self.person.user_id, "activation_code": code.unwrap(),
+            "new_password": password });
+        let done = self
+            .h
+            .post("/v1/web/password/activate", &set, Auth::None)
+            .await;
+        done.into_result::<serde_json::Value>().unwrap();
+    }
+
+    /// The code display's code now.
+    pub(crate) fn code_now(&self) -> String {
+        hotp(SEED, step(self.h.now(), 30) as u64, 6)
+    }
+
+    /// On MitID.dk's front page, sends the password log-in form.
+    pub(crate) async fn password_log_in(&self, password: &str, otp: &str) {
+        self.at_mitid_dk().await;
+        let b = &self.browser;
+        b.type_into("#user_id", &self.person.user_id).await.unwrap();
+        b.type_into("#password", password).await.unwrap();
+        b.type_into("#otp", otp).await.unwrap();
+        b.click("#login-password button[type=submit]")
+            .await
+            .unwrap();
+    }
+
+    /// Logs in with `password` and the code display's code now; ends on the profile page.
+    pub(crate) async fn logs_in_with_password(&self, password: &str) {
+        self.password_log_in(password, &self.code_now()).await;
+        self.browser
+            .wait_for_url(&format!("{}/profile", self.mitid_dk()))
+            .await
+            .unwrap();
+    }
+
     /// A second app of the citizen, activated with `PIN2`; its authenticator id.
-    async fn second_app(&self) -> (AppPhone, String) {
+    pub(crate) async fn second_app(&self) -> (AppPhone, String) {
         let phone = AppPhone::new().unwrap();
         let app = phone
             .open(self.h.endpoint(), self.h.shared_clock())
@@ -214,54 +267,12 @@ async fn a_form_without_its_token_is_refused_and_sends_nothing() {
 #[tokio::test]
 async fn a_citizen_logs_in_with_password_and_code_display() {
     let s = Scene::new("en").await;
-    let token = s.h.identify(&s.h.support, &s.person).await.unwrap();
-    let body = json!({ "identification_token": token, "kind": "code_display",
-        "serial": "CD-1", "totp_secret": mitid_protocol::b64::B64(SEED.to_vec()) });
-    let _: AuthenticatorInfo =
-        s.h.post(
-            "/v1/staff/authenticators",
-            &body,
-            Auth::Bearer(&s.h.support),
-        )
-        .await
-        .into_result()
-        .unwrap();
-    let code =
-        s.h.activation_code_for(
-            &s.person,
-            mitid_protocol::wire::staff::ActivationPurpose::NewPassword,
-        )
-        .await
-        .unwrap();
     let password = "Blå hest 7 på vej";
-    let set =
-        json!({ "user_id": s.person.user_id, "activation_code": code, "new_password": password });
-    s.h.post("/v1/web/password/activate", &set, Auth::None)
-        .await
-        .into_result::<serde_json::Value>()
-        .unwrap();
-
-    s.at_mitid_dk().await;
-    let login = async |otp: String| {
-        s.browser
-            .type_into("#user_id", &s.person.user_id)
-            .await
-            .unwrap();
-        s.browser.type_into("#password", password).await.unwrap();
-        s.browser.type_into("#otp", &otp).await.unwrap();
-        s.browser
-            .click("#login-password button[type=submit]")
-            .await
-            .unwrap();
-    };
-    login("000000".to_owned()).await;
+    s.password_and_code_display(password).await;
+    s.password_log_in(password, "000000").await;
     wait_for_text(&s, "#message", "We could not log you in").await;
     s.assert_accessible("a refused password log-in").await;
-    login(hotp(SEED, step(s.h.now(), 30) as u64, 6)).await;
-    s.browser
-        .wait_for_url(&format!("{}/profile", s.mitid_dk()))
-        .await
-        .unwrap();
+    s.logs_in_with_password(password).await;
     s.browser.click("#view-methods").await.unwrap();
     // Logged in without the app: "Send new PIN" is offered for it.
     s.browser
@@ -316,7 +327,8 @@ async fn a_method_is_blocked_then_reactivated_after_a_fresh_log_in() {
     wait_for_text(&s, "#message", "The identification method is blocked").await;
     s.logged_in_to_mitid_dk().await;
     s.browser.goto(&methods).await.unwrap();
-    wait_for_text(&s, &row, "Blocked").await;
+    // Lost or stolen: revoked, listed with what to do instead.
+    wait_for_text(&s, &row, "Revoked").await;
     wait_for_text(&s, &format!("{row} .instead"), "Activate the app again").await;
     assert!(!s.browser.has(&format!("{row} .reactivate")).await.unwrap());
     assert!(!s.browser.has(&format!("{row} .block")).await.unwrap());
@@ -348,4 +360,56 @@ async fn the_activity_page_shows_the_bank_login_and_the_log_in_to_mitid_dk() {
     );
     assert!(lines[0].contains(" UTC "), "{events}");
     s.assert_accessible("the activity page").await;
+}
+
+#[tokio::test]
+async fn a_password_locked_by_wrong_tries_is_reactivated_here() {
+    let s = Scene::new("en").await;
+    let password = "Blå hest 7 på vej";
+    s.password_and_code_display(password).await;
+    for _ in 0..5 {
+        s.password_log_in("Forkert hest 7", &s.code_now()).await;
+        wait_for_text(&s, "#message", "We could not log you in").await;
+    }
+    // Locked: the right password is refused too.
+    s.password_log_in(password, &s.code_now()).await;
+    wait_for_text(&s, "#message", "We could not log you in").await;
+    let pw =
+        s.h.authenticator_of_kind(&s.person, "password")
+            .await
+            .unwrap();
+    let row = format!("#method-{}", pw["authenticator_id"].as_str().unwrap());
+    s.logged_in_to_mitid_dk().await;
+    s.browser.click("#view-methods").await.unwrap();
+    wait_for_text(&s, &row, "Temporarily blocked").await;
+    s.browser
+        .click(&format!("{row} .reactivate"))
+        .await
+        .unwrap();
+    wait_for_text(&s, &row, "Active").await;
+    s.browser.click("#logout").await.unwrap();
+    s.logs_in_with_password(password).await;
+}
+
+#[tokio::test]
+async fn the_whole_mitid_is_blocked_from_the_methods_page() {
+    let s = Scene::new("en").await;
+    s.logged_in_to_mitid_dk().await;
+    s.browser.click("#view-methods").await.unwrap();
+    let sent_before = s.h.server.outbox.sent_so_far();
+    s.browser.click("#block-mitid").await.unwrap();
+    wait_for_text(&s, "#message", "Your whole MitID is blocked").await;
+    s.assert_accessible("the whole MitID blocked").await;
+    let view = s.h.person_view(&s.person).await.unwrap();
+    assert_eq!(view["mitid_blocked"], json!(true), "{view}");
+    s.h.server
+        .outbox
+        .since(sent_before, &s.person.email, "block")
+        .unwrap();
+    // The session ended with the block.
+    s.browser
+        .goto(&format!("{}/profile", s.mitid_dk()))
+        .await
+        .unwrap();
+    wait_for_text(&s, "#message", "You are logged out").await;
 }

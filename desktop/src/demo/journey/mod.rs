@@ -12,6 +12,7 @@ use mitid_core::flows::{
     NewPinStart, NewPinStep,
 };
 use mitid_core::pin::{Language, PinRejection};
+use mitid_protocol::wire::rp::CreateAuthenticationResponse;
 use mitid_protocol::wire::{Factor, TransactionStatus};
 use mitid_server::Policy;
 use zeroize::Zeroizing;
@@ -212,6 +213,46 @@ impl Journey {
             .app
             .approval_flow(&user.local_id)
             .map_err(|e| format!("no approval flow: {}", self.told(&e)))
+    }
+
+    /// A Demo Bank login for `user`, bound in the app: the login, the flow at the factor
+    /// choice, and the factors offered.
+    async fn bank_login_in_app(
+        &mut self,
+        user: &UserSummary,
+    ) -> Result<
+        (
+            CreateAuthenticationResponse,
+            ApprovalFlow,
+            Vec<ApprovalFactor>,
+        ),
+        String,
+    > {
+        let login = self.world.bank_login(&user.user_id).await?;
+        let code = login.code.clone().ok_or("Demo Bank got no code to show")?;
+        self.note(format!("{BANK} shows the code {code}"));
+        let flow = self.approval_for(user)?;
+        let factors = self.bind(&flow, &login.transaction_id, &code).await?;
+        Ok((login, flow, factors))
+    }
+
+    /// Checks that `step` ends the approval, notes `what`, and that Demo Bank received the
+    /// approval of `transaction_id` with `factor`.
+    async fn approved_at_bank(
+        &mut self,
+        step: &ApprovalStep,
+        transaction_id: &str,
+        factor: Factor,
+        what: &str,
+    ) -> Result<(), String> {
+        let done = ApprovalStep::Done {
+            outcome: ApprovalOutcome::Approved,
+        };
+        expect_step(step, *step == done, "approved")?;
+        self.note(what);
+        let approved = TransactionStatus::Approved;
+        self.expect_bank_result(transaction_id, approved, Some(factor))
+            .await
     }
 
     /// Waits for the login `transaction_id`, checks what the app shows, types `code`;

@@ -106,38 +106,19 @@ impl Journey {
 
     pub(super) async fn approve(&mut self) -> Result<(), String> {
         let karen = self.karen()?;
-        let login = self.world.bank_login(&karen.user_id).await?;
-        let code = login.code.clone().ok_or("Demo Bank got no code to show")?;
-        self.note(format!("{BANK} shows the code {code}"));
-        let flow = self.approval_for(&karen)?;
-        self.bind(&flow, &login.transaction_id, &code).await?;
+        let (login, flow, _) = self.bank_login_in_app(&karen).await?;
         let step = flow
             .approve_with_pin(self.pin.to_string())
             .await
             .map_err(|e| format!("the approval failed: {}", self.told(&e)))?;
-        expect_step(
-            &step,
-            step == ApprovalStep::Done {
-                outcome: ApprovalOutcome::Approved,
-            },
-            "approved",
-        )?;
-        self.note("Karen types the code and approves with her PIN");
-        self.expect_bank_result(
-            &login.transaction_id,
-            TransactionStatus::Approved,
-            Some(Factor::Pin),
-        )
-        .await
+        let what = "Karen types the code and approves with her PIN";
+        self.approved_at_bank(&step, &login.transaction_id, Factor::Pin, what)
+            .await
     }
 
     pub(super) async fn wrong_pins(&mut self) -> Result<(), String> {
         let karen = self.karen()?;
-        let login = self.world.bank_login(&karen.user_id).await?;
-        let code = login.code.clone().ok_or("Demo Bank got no code to show")?;
-        self.note(format!("{BANK} shows the code {code}"));
-        let flow = self.approval_for(&karen)?;
-        self.bind(&flow, &login.transaction_id, &code).await?;
+        let (login, flow, _) = self.bank_login_in_app(&karen).await?;
         let wrong = random_good_pin(KAREN.birth_date, &[self.pin.as_str()])?;
         for attempt in 1..=3u32 {
             let result = flow.approve_with_pin(wrong.to_string()).await;
@@ -278,11 +259,7 @@ impl Journey {
             return Err("biometrics are not on after enabling them".to_owned());
         }
         self.note("Approve with biometrics: on");
-        let login = self.world.bank_login(&karen.user_id).await?;
-        let code = login.code.clone().ok_or("Demo Bank got no code to show")?;
-        self.note(format!("{BANK} shows the code {code}"));
-        let flow = self.approval_for(&karen)?;
-        let factors = self.bind(&flow, &login.transaction_id, &code).await?;
+        let (login, flow, factors) = self.bank_login_in_app(&karen).await?;
         if !factors.contains(&ApprovalFactor::Biometrics) {
             return Err(format!("biometrics are not offered (offered: {factors:?})"));
         }
@@ -290,20 +267,9 @@ impl Journey {
             .approve_with_biometrics()
             .await
             .map_err(|e| format!("approving with biometrics: {}", self.told(&e)))?;
-        expect_step(
-            &step,
-            step == ApprovalStep::Done {
-                outcome: ApprovalOutcome::Approved,
-            },
-            "approved",
-        )?;
-        self.note("Karen types the code and approves with her fingerprint (simulated sensor)");
-        self.expect_bank_result(
-            &login.transaction_id,
-            TransactionStatus::Approved,
-            Some(Factor::Biometrics),
-        )
-        .await
+        let what = "Karen types the code and approves with her fingerprint (simulated sensor)";
+        self.approved_at_bank(&step, &login.transaction_id, Factor::Biometrics, what)
+            .await
     }
 
     pub(super) async fn user_id(&mut self) -> Result<(), String> {

@@ -2,19 +2,19 @@
 //! PIN" with its confirmation box (help page 003, method 3).
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::{AuthenticatorInfo, AuthenticatorKind, AuthenticatorState, LockReason};
 
-use super::login::{frame, switched, LangQuery, MessagePage};
+use super::extract::{CitizenForm, CitizenPage};
+use super::login::{frame, MessagePage};
 use super::texts::{texts, DkTexts};
-use super::{citizen, field, lang, posted_by_citizen, Citizen};
+use super::{field, shown_time};
 use crate::domain::accounts;
 use crate::error::ApiError;
 use crate::site::failure_page;
-use crate::site::form_fields;
 use crate::site::page::Html;
 use crate::state::AppState;
 
@@ -43,11 +43,11 @@ struct Method {
     send_new_pin: bool,
     /// The app used to log in.
     own: bool,
-    /// "Block" is offered (not blocked for good or revoked).
+    /// "Block" is offered (not blocked yet).
     block: bool,
-    /// "Reactivate" is offered (the citizen's own temporary block).
+    /// "Reactivate" is offered (a temporary block the citizen may lift).
     reactivate: bool,
-    /// What to do instead, for a method blocked for good.
+    /// What to do instead, for a method blocked for good or revoked.
     instead: Option<&'static str>,
 }
 
@@ -73,31 +73,10 @@ struct NewPinPage<'a> {
     missing: bool,
 }
 
-/// The citizen of a page, or the page to show instead; `?lang=` switches first.
-async fn viewer(
-    state: &AppState,
-    headers: &HeaderMap,
-    q: &LangQuery,
-    path: &str,
-) -> Result<Citizen, Response> {
-    if let Some(switch) = switched(q, path) {
-        return Err(switch);
-    }
-    citizen(state, headers).await
-}
-
 /// `GET /mitid-dk/profile`.
-pub async fn profile(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-) -> Response {
+pub async fn profile(State(state): State<AppState>, page: CitizenPage) -> Response {
     let path = "/mitid-dk/profile";
-    let citizen = match viewer(&state, &headers, &q, path).await {
-        Ok(citizen) => citizen,
-        Err(page) => return page,
-    };
-    let lang = lang(&headers);
+    let (citizen, lang) = (page.citizen, page.lang);
     let person_id = citizen.caller.person_id.clone();
     let (person, list) = match state
         .blocking(move |s| accounts::profile(s, &person_id))
@@ -107,13 +86,7 @@ pub async fn profile(
         Err(e) => return failure_page(lang, &e),
     };
     let t = texts(lang);
-    let has_password = list.authenticators.iter().any(|a| {
-        a.kind == AuthenticatorKind::Password
-            && matches!(
-                a.state,
-                AuthenticatorState::Active | AuthenticatorState::TemporarilyLocked
-            )
-    });
+    let has_password = has_password(&list);
     Html::render(
         StatusCode::OK,
         &ProfilePage {
@@ -132,6 +105,17 @@ pub async fn profile(
         },
     )
     .into_response()
+}
+
+/// Whether the citizen has a password that can be changed (not blocked for good).
+pub(super) fn has_password(list: &mitid_protocol::wire::AuthenticatorList) -> bool {
+    list.authenticators.iter().any(|a| {
+        a.kind == AuthenticatorKind::Password
+            && matches!(
+                a.state,
+                AuthenticatorState::Active | AuthenticatorState::TemporarilyLocked
+            )
+    })
 }
 
 fn method(t: &DkTexts, a: &AuthenticatorInfo, logged_in_with: Option<&str>) -> Method {
@@ -159,8 +143,17 @@ fn method(t: &DkTexts, a: &AuthenticatorInfo, logged_in_with: Option<&str>) -> M
         send_new_pin: a.kind == AuthenticatorKind::App && open && !own,
         own: a.kind == AuthenticatorKind::App && own,
         block: open && a.lock_reason != Some(LockReason::CitizenBlock),
-        reactivate: a.lock_reason == Some(LockReason::CitizenBlock),
-        instead: (a.state == AuthenticatorState::PermanentlyBlocked).then_some(match a.kind {
+        // The citizen's own block, and a lock after wrong passwords or codes (a lock after
+        // wrong PINs ends with a temporary PIN: "Send new PIN").
+        reactivate: matches!(
+            a.lock_reason,
+            Some(LockReason::CitizenBlock | LockReason::CodeFailures)
+        ),
+        instead: matches!(
+            a.state,
+            AuthenticatorState::PermanentlyBlocked | AuthenticatorState::Revoked
+        )
+        .then_some(match a.kind {
             AuthenticatorKind::App => t.instead.app,
             AuthenticatorKind::CodeDisplay | AuthenticatorKind::AudioCodeReader => t.instead.device,
             AuthenticatorKind::Chip => t.instead.chip,
@@ -170,17 +163,9 @@ fn method(t: &DkTexts, a: &AuthenticatorInfo, logged_in_with: Option<&str>) -> M
 }
 
 /// `GET /mitid-dk/methods`: the active identification methods with their state.
-pub async fn methods(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-) -> Response {
+pub async fn methods(State(state): State<AppState>, page: CitizenPage) -> Response {
     let path = "/mitid-dk/methods";
-    let citizen = match viewer(&state, &headers, &q, path).await {
-        Ok(citizen) => citizen,
-        Err(page) => return page,
-    };
-    let lang = lang(&headers);
+    let (citizen, lang) = (page.citizen, page.lang);
     let person_id = citizen.caller.person_id.clone();
     let list = match state.blocking(move |s| accounts::list(s, &person_id)).await {
         Ok(list) => list,
@@ -197,7 +182,6 @@ pub async fn methods(
             methods: list
                 .authenticators
                 .iter()
-                .filter(|a| a.state != AuthenticatorState::Revoked)
                 .map(|a| method(t, a, own))
                 .collect(),
         },
@@ -233,33 +217,18 @@ fn new_pin_form(
 
 /// `GET /mitid-dk/methods/{id}/new-pin`: the box "Yes, I would like to reactivate the
 /// MitID app" and Continue.
-pub async fn new_pin_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let path = format!("/mitid-dk/methods/{id}/new-pin");
-    match viewer(&state, &headers, &q, &path).await {
-        Ok(citizen) => new_pin_form(lang(&headers), citizen.csrf, id, false),
-        Err(page) => page,
-    }
+pub async fn new_pin_page(page: CitizenPage, Path(id): Path<String>) -> Response {
+    new_pin_form(page.lang, page.citizen.csrf, id, false)
 }
 
 /// `POST /mitid-dk/methods/{id}/new-pin`: the temporary PIN by SMS, once the box is ticked
 /// (the server's rule: `accounts::require_reactivation`).
 pub async fn new_pin(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    form: CitizenForm,
 ) -> Response {
-    let fields = form_fields(&body);
-    let citizen = match posted_by_citizen(&state, &headers, &fields).await {
-        Ok(citizen) => citizen,
-        Err(refusal) => return refusal,
-    };
-    let lang = lang(&headers);
+    let (citizen, fields, lang) = (form.citizen, form.fields, form.lang);
     let t = texts(lang);
     let ticked = field(&fields, "reactivate") == Some("yes");
     let caller = citizen.caller.clone();
@@ -291,9 +260,13 @@ pub async fn new_pin(
         Err(ApiError::Refused { detail, .. }) if detail["field"] == "reactivate" => {
             new_pin_form(lang, citizen.csrf, id, true)
         }
-        Err(ApiError::Refused { .. }) => MessagePage {
+        Err(e @ ApiError::Refused { .. }) => MessagePage {
             f: frame(lang, t.send_new_pin, "/mitid-dk/methods"),
-            text: t.pin_refused,
+            text: if e.code() == ErrorCode::NumberChangedRecently {
+                t.pin_refused_new_number
+            } else {
+                t.pin_refused
+            },
             next: None,
             link_href: "/mitid-dk/methods",
             link_text: t.methods,
@@ -329,26 +302,18 @@ const ACTIVITY_SHOWN: usize = 50;
 fn event_line(t: &DkTexts, e: &crate::store::AuditRecord) -> Option<Event> {
     let (_, text) = t.events.iter().find(|(kind, _)| *kind == e.event)?;
     let service = e.detail["service_provider"].as_str().unwrap_or("");
-    let at = chrono::DateTime::from_timestamp(e.at, 0)?;
+    let (when, iso) = shown_time(e.at);
     Some(Event {
-        when: at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        iso: at.to_rfc3339(),
+        when,
+        iso,
         text: text.replace("{}", service),
     })
 }
 
 /// `GET /mitid-dk/activity`: so that a citizen can spot a login they did not make.
-pub async fn activity(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-) -> Response {
+pub async fn activity(State(state): State<AppState>, page: CitizenPage) -> Response {
     let path = "/mitid-dk/activity";
-    let citizen = match viewer(&state, &headers, &q, path).await {
-        Ok(citizen) => citizen,
-        Err(page) => return page,
-    };
-    let lang = lang(&headers);
+    let (citizen, lang) = (page.citizen, page.lang);
     let person_id = citizen.caller.person_id.clone();
     let records = match state
         .blocking(move |s| accounts::activity(s, &person_id, ACTIVITY_SHOWN))

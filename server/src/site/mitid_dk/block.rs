@@ -1,23 +1,24 @@
 //! Blocking and reactivating identification methods (help page 002): block one method
-//! temporarily or for good; lift one's own temporary block, with a fresh log-in. Every
-//! block ends the person's sessions, so blocking logs the citizen out.
+//! temporarily, or for good when it is lost or stolen (revoked); block the whole MitID; lift
+//! one's own temporary block or a lock after wrong passwords or codes, with a fresh log-in.
+//! Every block ends the person's sessions, so blocking logs the citizen out.
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mitid_protocol::wire::BlockScope;
 
-use super::login::{frame, switched, LangQuery, MessagePage};
+use super::extract::{CitizenForm, CitizenPage};
+use super::login::{frame, MessagePage};
 use super::texts::{texts, DkTexts};
-use super::{citizen, field, lang, posted_by_citizen, removal, with_cookies, SESSION_COOKIE};
+use super::{field, removal, with_cookies, SESSION_COOKIE};
 use crate::domain::blocking::{self, BlockAuthority};
 use crate::domain::web;
 use crate::error::ApiError;
+use crate::site::failure_page;
 use crate::site::i18n::Lang;
 use crate::site::page::{see_other, Frame, Html};
-use crate::site::{failure_page, form_fields};
 use crate::state::AppState;
 
 /// The block page: temporarily or for good.
@@ -44,21 +45,9 @@ fn message(lang: Lang, status: StatusCode, text: &str, href: &str, link: &str) -
 }
 
 /// `GET /mitid-dk/methods/{id}/block`.
-pub async fn block_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<LangQuery>,
-) -> Response {
+pub async fn block_page(page: CitizenPage, Path(id): Path<String>) -> Response {
     let path = format!("/mitid-dk/methods/{id}/block");
-    if let Some(switch) = switched(&q, &path) {
-        return switch;
-    }
-    let citizen = match citizen(&state, &headers).await {
-        Ok(citizen) => citizen,
-        Err(page) => return page,
-    };
-    let lang = lang(&headers);
+    let (citizen, lang) = (page.citizen, page.lang);
     let t = texts(lang);
     Html::render(
         StatusCode::OK,
@@ -75,30 +64,24 @@ pub async fn block_page(
 /// `POST /mitid-dk/methods/{id}/block`: blocks it (the citizen's block) and logs out.
 pub async fn block(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    form: CitizenForm,
 ) -> Response {
-    let fields = form_fields(&body);
-    let citizen = match posted_by_citizen(&state, &headers, &fields).await {
-        Ok(citizen) => citizen,
-        Err(refusal) => return refusal,
-    };
-    let lang = lang(&headers);
+    let (citizen, fields, lang) = (form.citizen, form.fields, form.lang);
     let t = texts(lang);
     let permanent = field(&fields, "how") == Some("permanently");
     let caller = citizen.caller;
     let blocked = state
         .blocking(move |s| {
-            blocking::block(
-                s,
-                &caller.actor(),
-                BlockAuthority::Citizen,
-                &caller.person_id,
-                BlockScope::Authenticator,
-                Some(&id),
-                permanent,
-            )
+            let (actor, person) = (caller.actor(), caller.person_id.as_str());
+            if permanent {
+                // "Lost or stolen": revoked, so that no one can ever reactivate it.
+                blocking::revoke_lost(s, &actor, person, &id)
+            } else {
+                let scope = BlockScope::Authenticator;
+                let authority = BlockAuthority::Citizen;
+                blocking::block(s, &actor, authority, person, scope, Some(&id), false)
+            }
         })
         .await;
     match blocked {
@@ -121,16 +104,10 @@ pub async fn block(
 /// log-in of the last 5 minutes.
 pub async fn unblock(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    form: CitizenForm,
 ) -> Response {
-    let fields = form_fields(&body);
-    let citizen = match posted_by_citizen(&state, &headers, &fields).await {
-        Ok(citizen) => citizen,
-        Err(refusal) => return refusal,
-    };
-    let lang = lang(&headers);
+    let (citizen, lang) = (form.citizen, form.lang);
     let t = texts(lang);
     let caller = citizen.caller;
     let session = caller.token_hash.clone();
@@ -171,6 +148,34 @@ pub async fn unblock(
             t.block_refused,
             "/mitid-dk/methods",
             t.methods,
+        ),
+        Err(e) => failure_page(lang, &e),
+    }
+}
+
+/// `POST /mitid-dk/block-mitid`: blocks the whole MitID (help page 002) and logs out; only
+/// support or citizen service lift it.
+pub async fn block_all(State(state): State<AppState>, form: CitizenForm) -> Response {
+    let (citizen, lang) = (form.citizen, form.lang);
+    let t = texts(lang);
+    let caller = citizen.caller;
+    let blocked = state
+        .blocking(move |s| {
+            let (actor, person) = (caller.actor(), caller.person_id.as_str());
+            let (authority, scope) = (BlockAuthority::Citizen, BlockScope::WholeMitid);
+            blocking::block(s, &actor, authority, person, scope, None, false)
+        })
+        .await;
+    match blocked {
+        Ok(_) => with_cookies(
+            message(
+                lang,
+                StatusCode::OK,
+                t.blocked_all_done,
+                "/mitid-dk",
+                t.login,
+            ),
+            &[removal(SESSION_COOKIE)],
         ),
         Err(e) => failure_page(lang, &e),
     }

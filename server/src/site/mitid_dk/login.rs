@@ -3,7 +3,6 @@
 //! `state` like any client), log-in with password and a code-display code, and log-out.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,10 +13,11 @@ use mitid_protocol::wire::Secret;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::extract::{AnyPage, CitizenForm, ConsentForm};
 use super::texts::{texts, DkTexts};
 use super::{
-    citizen, field, form_token, lang, posted_by_citizen, removal, token_ok, with_cookies,
-    AUTH_COOKIE, BASE, CONSENT_COOKIE, SESSION_COOKIE,
+    citizen, field, form_token, lang, removal, token_ok, with_cookies, AUTH_COOKIE, BASE,
+    CONSENT_COOKIE, SESSION_COOKIE,
 };
 use crate::crypto::rng;
 use crate::domain::oidc::clients::{MITID_DK, MITID_DK_CALLBACK};
@@ -25,9 +25,9 @@ use crate::domain::oidc::tokens;
 use crate::domain::{passwords, web};
 use crate::error::ApiError;
 use crate::site::cookies;
+use crate::site::failure_page as site_failure;
 use crate::site::i18n::{Lang, LANG_COOKIE};
 use crate::site::page::{see_other, Frame, Html};
-use crate::site::{failure_page as site_failure, form_fields};
 use crate::state::AppState;
 
 /// How long a log-in may take on its way through the provider.
@@ -89,7 +89,7 @@ pub fn switched(q: &LangQuery, path: &str) -> Option<Response> {
     ))
 }
 
-fn front_page(
+pub(super) fn front_page(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,
@@ -112,14 +112,8 @@ fn front_page(
 }
 
 /// `GET /mitid-dk`: the profile when logged in, else the front page.
-pub async fn front(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    if let Some(switch) = switched(&q, BASE) {
-        return switch;
-    }
+pub async fn front(State(state): State<AppState>, page: AnyPage) -> Response {
+    let headers = page.headers;
     if citizen(&state, &headers).await.is_ok() {
         return see_other("/mitid-dk/profile");
     }
@@ -173,7 +167,7 @@ pub async fn accept_cookies(State(state): State<AppState>) -> Response {
 /// form's token, the front page again.
 // The error is the page to answer with, returned at once: boxing it buys nothing.
 #[allow(clippy::result_large_err)]
-fn consented(
+pub(super) fn consented(
     state: &AppState,
     headers: &HeaderMap,
     fields: &[(String, String)],
@@ -190,10 +184,7 @@ fn consented(
 
 /// `POST /mitid-dk/login/app`: off to the provider's login page, as MitID.dk's client, with
 /// a fresh `state` and PKCE verifier kept in a cookie for the way back.
-pub async fn with_app(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(refusal) = consented(&state, &headers, &form_fields(&body)) {
-        return refusal;
-    }
+pub async fn with_app(State(state): State<AppState>, form: ConsentForm) -> Response {
     let oauth_state = rng::token(state.rng.as_ref());
     let verifier = rng::token(state.rng.as_ref());
     let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
@@ -206,7 +197,7 @@ pub async fn with_app(State(state): State<AppState>, headers: HeaderMap, body: B
         .append_pair("state", &oauth_state)
         .append_pair("code_challenge", &challenge)
         .append_pair("code_challenge_method", "S256")
-        .append_pair("ui_locales", lang(&headers).tag())
+        .append_pair("ui_locales", form.lang.tag())
         .finish();
     let cookie = format!(
         "{AUTH_COOKIE}={}.{}; Path=/; Max-Age={AUTH_TTL}; Secure; HttpOnly; SameSite=Strict",
@@ -283,19 +274,12 @@ fn session_started(
 }
 
 /// `POST /mitid-dk/login/password`: user ID, password and a code-display code.
-pub async fn with_password(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let fields = form_fields(&body);
-    if let Err(refusal) = consented(&state, &headers, &fields) {
-        return refusal;
-    }
+pub async fn with_password(State(state): State<AppState>, form: ConsentForm) -> Response {
+    let (fields, headers) = (&form.fields, &form.headers);
     let request = WebPasswordLoginRequest {
-        user_id: field(&fields, "user_id").unwrap_or_default().to_owned(),
-        password: Secret::new(field(&fields, "password").unwrap_or_default()),
-        otp: Secret::new(field(&fields, "otp").unwrap_or_default()),
+        user_id: field(fields, "user_id").unwrap_or_default().to_owned(),
+        password: Secret::new(field(fields, "password").unwrap_or_default()),
+        otp: Secret::new(field(fields, "otp").unwrap_or_default()),
     };
     let opened = state
         .blocking(move |s| {
@@ -309,26 +293,21 @@ pub async fn with_password(
     match opened {
         Ok(session) => session_started(&state, &session),
         Err(ApiError::Refused { .. }) => {
-            let message = texts(lang(&headers)).login_refused;
-            front_page(&state, &headers, StatusCode::BAD_REQUEST, Some(message))
+            let message = texts(lang(headers)).login_refused;
+            front_page(&state, headers, StatusCode::BAD_REQUEST, Some(message))
         }
-        Err(e) => site_failure(lang(&headers), &e),
+        Err(e) => site_failure(lang(headers), &e),
     }
 }
 
 /// `POST /mitid-dk/logout`: ends the session.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let fields = form_fields(&body);
-    let citizen = match posted_by_citizen(&state, &headers, &fields).await {
-        Ok(citizen) => citizen,
-        Err(refusal) => return refusal,
-    };
-    let hash = citizen.caller.token_hash.clone();
+pub async fn logout(State(state): State<AppState>, form: CitizenForm) -> Response {
+    let hash = form.citizen.caller.token_hash.clone();
     if let Err(e) = state.blocking(move |s| web::logout(s, &hash)).await {
-        return site_failure(lang(&headers), &e);
+        return site_failure(form.lang, &e);
     }
     with_cookies(
-        logged_out(lang(&headers), StatusCode::OK),
+        logged_out(form.lang, StatusCode::OK),
         &[removal(SESSION_COOKIE)],
     )
 }

@@ -10,7 +10,10 @@
 
 mod account;
 mod block;
+mod change;
+mod extract;
 mod login;
+mod password;
 mod texts;
 
 use axum::http::HeaderMap;
@@ -56,6 +59,25 @@ pub fn routes() -> Router<AppState> {
             get(block::block_page).post(block::block),
         )
         .route("/mitid-dk/methods/{id}/unblock", post(block::unblock))
+        .route("/mitid-dk/block-mitid", post(block::block_all))
+        .route(
+            "/mitid-dk/profile/change",
+            get(change::page).post(change::save),
+        )
+        .route("/mitid-dk/profile/change/request", post(change::request))
+        .route(
+            "/mitid-dk/password",
+            get(password::page).post(password::change),
+        )
+        .route("/mitid-dk/password/access", post(password::request_access))
+        .route(
+            "/mitid-dk/password/activate",
+            get(password::activate_page).post(password::activate),
+        )
+        .route(
+            "/mitid-dk/password/activate/code",
+            post(password::activate_code),
+        )
 }
 
 /// The language of a MitID.dk page: the switch's cookie, then the browser's.
@@ -125,6 +147,14 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
+}
+
+/// A time as the pages show it: (`YYYY-MM-DD HH:MM UTC`, RFC 3339 for `<time datetime>`).
+fn shown_time(at: i64) -> (String, String) {
+    chrono::DateTime::from_timestamp(at, 0).map_or_else(
+        || (at.to_string(), String::new()),
+        |t| (t.format("%Y-%m-%d %H:%M UTC").to_string(), t.to_rfc3339()),
+    )
 }
 
 /// A `Set-Cookie` that removes `name`.

@@ -109,6 +109,104 @@ pub struct DkTexts {
     pub kinds: Kinds,
     /// States of a method.
     pub states: States,
+    /// The password pages (help page 001).
+    pub pw: PasswordTexts,
+    /// The profile change (help pages 000 and 004).
+    pub change: ChangeTexts,
+    /// "Send new PIN" refused: the mobile number changed less than 5 days ago.
+    pub pin_refused_new_number: &'static str,
+    /// "Edit" (a profile field).
+    pub edit: &'static str,
+    /// "Block your whole MitID".
+    pub block_all: &'static str,
+    /// What it does and who lifts it.
+    pub block_all_text: &'static str,
+    /// After blocking the whole MitID.
+    pub blocked_all_done: &'static str,
+}
+
+/// The password pages' texts (help page 001, methods 1 and 2).
+#[derive(Debug)]
+pub struct PasswordTexts {
+    /// "Edit password".
+    pub edit: &'static str,
+    /// Why the wait, and the button's name.
+    pub access_intro: &'static str,
+    /// "Request access".
+    pub request_access: &'static str,
+    /// Access requested: from when (a time follows).
+    pub waiting: &'static str,
+    /// After the time: the notice.
+    pub waiting_notice: &'static str,
+    /// The form's introduction.
+    pub create_intro: &'static str,
+    /// New password.
+    pub new_password: &'static str,
+    /// Repeat it.
+    pub repeat: &'static str,
+    /// The two differ.
+    pub mismatch: &'static str,
+    /// Done.
+    pub changed: &'static str,
+    /// No password yet: create one with an activation code.
+    pub none: &'static str,
+    /// The link to method 2.
+    pub with_code: &'static str,
+    /// Method 2's heading.
+    pub activate_title: &'static str,
+    /// Screen 1.
+    pub user_id_intro: &'static str,
+    /// Screen 2.
+    pub code_intro: &'static str,
+    /// The code field.
+    pub code: &'static str,
+    /// "Next".
+    pub next: &'static str,
+    /// A wrong code (the tries left follow).
+    pub wrong_code: &'static str,
+    /// A code used up, expired or void.
+    pub code_gone: &'static str,
+    /// Screen 3 after too long, or without screen 2.
+    pub start_again: &'static str,
+    /// Each password rule's reason, by its code.
+    pub rules: &'static [(&'static str, &'static str)],
+    /// A refusal without a better text.
+    pub refused: &'static str,
+}
+
+/// The profile change's texts (help pages 000 and 004).
+#[derive(Debug)]
+pub struct ChangeTexts {
+    /// The page's heading.
+    pub title: &'static str,
+    /// The one-hour rule and the button's name.
+    pub intro: &'static str,
+    /// "Request change".
+    pub request: &'static str,
+    /// Requested: from when (a time follows).
+    pub waiting: &'static str,
+    /// The form's introduction.
+    pub form_intro: &'static str,
+    /// "Check user ID".
+    pub check: &'static str,
+    /// "Save".
+    pub save: &'static str,
+    /// The user ID is available.
+    pub available: &'static str,
+    /// The user ID is not valid (the rule follows).
+    pub not_valid: &'static str,
+    /// The user ID is someone else's, now or before.
+    pub taken: &'static str,
+    /// Done.
+    pub changed: &'static str,
+    /// The 5-day rule after a new mobile number.
+    pub five_days: &'static str,
+    /// A mobile number that breaks the rule.
+    pub bad_mobile: &'static str,
+    /// An e-mail address that breaks the rule.
+    pub bad_email: &'static str,
+    /// A refusal without a better text.
+    pub refused: &'static str,
 }
 
 /// The names of the identification methods.
@@ -211,6 +309,9 @@ static DA: DkTexts = DkTexts {
         ("app_permanently_blocked", "MitID app spærret permanent"),
         ("authenticator_blocked", "Identifikationsmiddel spærret"),
         ("authenticator_unblocked", "Identifikationsmiddel genaktiveret"),
+        ("authenticator_revoked", "Identifikationsmiddel tilbagekaldt (mistet eller kompromitteret)"),
+        ("password_access_requested", "Anmodet om adgang til at ændre adgangskode"),
+        ("profile_change_requested", "Anmodet om at ændre profiloplysninger"),
         ("mitid_blocked", "Hele dit MitID spærret"),
         ("mitid_unblocked", "Spærring af dit MitID ophævet"),
         ("user_id_changed", "Bruger-ID ændret"),
@@ -251,6 +352,58 @@ static DA: DkTexts = DkTexts {
         blocked: "Spærret",
         revoked: "Tilbagekaldt",
     },
+    pw: PasswordTexts {
+        edit: "Rediger adgangskode",
+        access_intro: "Du skal anmode om adgang til at ændre din adgangskode. Af sikkerhedshensyn skal du vente 24 timer, før du kan ændre den.",
+        request_access: "Anmod om adgang",
+        waiting: "Du har anmodet om adgang. Du kan ændre din adgangskode fra",
+        waiting_notice: "Du får besked på SMS eller e-mail, når du kan ændre din adgangskode. Log så på MitID.dk igen.",
+        create_intro: "Lav din nye adgangskode, gentag den, og tryk på Fortsæt.",
+        new_password: "Ny adgangskode",
+        repeat: "Gentag ny adgangskode",
+        mismatch: "De to adgangskoder er ikke ens.",
+        changed: "Din adgangskode er nu ændret.",
+        none: "Du har ingen adgangskode. Har du fået en aktiveringskode, kan du oprette en.",
+        with_code: "Ny adgangskode med aktiveringskode",
+        activate_title: "Ny adgangskode med aktiveringskode",
+        user_id_intro: "Indtast dit bruger-ID, og tryk på Næste.",
+        code_intro: "Indtast den aktiveringskode, du har fået fra MitID Support, og tryk på Næste.",
+        code: "Aktiveringskode",
+        next: "Næste",
+        wrong_code: "Aktiveringskoden er forkert. Forsøg tilbage:",
+        code_gone: "Aktiveringskoden kan ikke bruges længere (brugt, udløbet eller for mange forkerte forsøg). Kontakt MitID Support for en ny.",
+        start_again: "Start forfra: aktiveringskoden skal tjekkes igen.",
+        rules: &[
+            ("password_length", "Din adgangskode skal have 8 til 64 tegn."),
+            ("password_contains_user_id", "Din adgangskode må ikke indeholde dit bruger-ID."),
+            ("password_ten_digits", "Din adgangskode må ikke indeholde 10 cifre i træk."),
+            ("password_common_word", "Din adgangskode må ikke indeholde ordet password eller adgangskode."),
+            ("password_keyboard_run", "Din adgangskode må ikke indeholde en række taster som qwertyui eller abc12345."),
+        ],
+        refused: "Din adgangskode kunne ikke ændres.",
+    },
+    change: ChangeTexts {
+        title: "Ret profiloplysninger",
+        intro: "Du kan først ændre dine profiloplysninger 1 time efter, du har anmodet om at ændre dem. Vi giver dig besked på SMS og e-mail.",
+        request: "Anmod om ændring",
+        waiting: "Du har anmodet om at ændre dine oplysninger. Du kan ændre dem fra",
+        form_intro: "Ret dine oplysninger, og tryk på Gem. Vi giver dig besked på både de gamle og de nye adresser.",
+        check: "Tjek bruger-ID",
+        save: "Gem",
+        available: "Bruger-ID'et er ledigt.",
+        not_valid: "Bruger-ID'et er ikke gyldigt:",
+        taken: "Bruger-ID'et er ikke ledigt. Vælg et andet.",
+        changed: "Dine profiloplysninger er ændret. Vi har givet dig besked på SMS og e-mail.",
+        five_days: "Dit mobilnummer er ændret: de næste 5 dage kan vi ikke sende midlertidig adgangskode, aktiveringskode eller midlertidig PIN-kode på SMS.",
+        bad_mobile: "Mobilnummeret skal have 8 til 15 cifre (gerne med + foran).",
+        bad_email: "E-mailadressen er ikke gyldig.",
+        refused: "Dine oplysninger kunne ikke ændres.",
+    },
+    pin_refused_new_number: "Dit mobilnummer er ændret inden for de sidste 5 dage, så vi kan ikke sende en midlertidig PIN-kode på SMS. Gå til Borgerservice.",
+    edit: "Rediger",
+    block_all: "Spær hele dit MitID",
+    block_all_text: "Tror du, at en anden kan bruge dit MitID, så spær det hele. Kun MitID Support eller Borgerservice kan ophæve spærringen.",
+    blocked_all_done: "Hele dit MitID er spærret, og du er logget af. Kontakt MitID Support eller Borgerservice for at ophæve spærringen.",
 };
 
 static EN: DkTexts = DkTexts {
@@ -304,6 +457,9 @@ static EN: DkTexts = DkTexts {
         ("app_permanently_blocked", "MitID app blocked permanently"),
         ("authenticator_blocked", "Identification method blocked"),
         ("authenticator_unblocked", "Identification method reactivated"),
+        ("authenticator_revoked", "Identification method revoked (lost or compromised)"),
+        ("password_access_requested", "Access to change the password requested"),
+        ("profile_change_requested", "Change of profile information requested"),
         ("mitid_blocked", "Your whole MitID blocked"),
         ("mitid_unblocked", "Block of your MitID lifted"),
         ("user_id_changed", "User ID changed"),
@@ -344,4 +500,56 @@ static EN: DkTexts = DkTexts {
         blocked: "Blocked",
         revoked: "Revoked",
     },
+    pw: PasswordTexts {
+        edit: "Edit password",
+        access_intro: "You must request access to change your password. For security reasons, you need to wait 24 hours before you can change it.",
+        request_access: "Request access",
+        waiting: "You have requested access. You can change your password from",
+        waiting_notice: "You will receive a notification via SMS or e-mail when you can change your password. Then log in to MitID.dk again.",
+        create_intro: "Create your new password, repeat it and tap Continue.",
+        new_password: "New password",
+        repeat: "Repeat your new password",
+        mismatch: "The two passwords are not the same.",
+        changed: "Your password has now been changed.",
+        none: "You have no password. If you have received an activation code, you can create one.",
+        with_code: "New password with an activation code",
+        activate_title: "New password with an activation code",
+        user_id_intro: "Enter your user ID and tap Next.",
+        code_intro: "Enter the activation code you received from MitID Support and tap Next.",
+        code: "Activation code",
+        next: "Next",
+        wrong_code: "The activation code is wrong. Tries left:",
+        code_gone: "The activation code can no longer be used (used, expired or too many wrong tries). Contact MitID Support for a new one.",
+        start_again: "Start again: the activation code must be checked again.",
+        rules: &[
+            ("password_length", "Your password must have 8 to 64 characters."),
+            ("password_contains_user_id", "Your password cannot contain your user ID."),
+            ("password_ten_digits", "Your password cannot contain 10 digits in a row."),
+            ("password_common_word", "Your password cannot contain the word password or adgangskode."),
+            ("password_keyboard_run", "Your password cannot contain a keyboard run such as qwertyui or abc12345."),
+        ],
+        refused: "Your password could not be changed.",
+    },
+    change: ChangeTexts {
+        title: "Change profile information",
+        intro: "You can change your profile information only 1 hour after you have requested the change. We tell you by SMS and e-mail.",
+        request: "Request change",
+        waiting: "You have requested a change. You can make it from",
+        form_intro: "Change your information and tap Save. We tell you on both the old and the new addresses.",
+        check: "Check user ID",
+        save: "Save",
+        available: "The user ID is available.",
+        not_valid: "The user ID is not valid:",
+        taken: "The user ID is not available. Choose another one.",
+        changed: "Your profile information has been changed. We have told you by SMS and e-mail.",
+        five_days: "Your mobile number has changed: for the next 5 days we cannot send a temporary password, activation code or temporary PIN code by SMS.",
+        bad_mobile: "The mobile number must have 8 to 15 digits (a + first if you like).",
+        bad_email: "The e-mail address is not valid.",
+        refused: "Your information could not be changed.",
+    },
+    pin_refused_new_number: "Your mobile number changed within the last 5 days, so we cannot send a temporary PIN code by SMS. Go to a Citizen Service Centre.",
+    edit: "Edit",
+    block_all: "Block your whole MitID",
+    block_all_text: "If you think someone else can use your MitID, block all of it. Only MitID Support or a Citizen Service Centre can lift the block.",
+    blocked_all_done: "Your whole MitID is blocked and you are logged out. Contact MitID Support or a Citizen Service Centre to lift the block.",
 };

@@ -141,6 +141,12 @@ impl AuthenticatorRecord {
         self.updated_at = now;
     }
 
+    /// Revokes it: lost or compromised, it can never be used or reactivated again.
+    pub fn revoke(&mut self, now: UnixSeconds) {
+        self.block_permanently(now);
+        self.state = AuthenticatorState::Revoked;
+    }
+
     /// Forgets every key and secret (permanent block, revocation).
     pub fn forget_keys(&mut self) {
         self.opaque_record = None;
