@@ -44,6 +44,28 @@ fn message(lang: Lang, status: StatusCode, text: &str, href: &str, link: &str) -
     .answer(status)
 }
 
+/// A refused block or reactivation, with the way back to the methods.
+fn refused(lang: Lang) -> Response {
+    let t = texts(lang);
+    let status = StatusCode::BAD_REQUEST;
+    message(
+        lang,
+        status,
+        t.block_refused,
+        "/mitid-dk/methods",
+        t.methods,
+    )
+}
+
+/// `text` with the way to log in again; the session cookie goes (the session has ended).
+fn ended(lang: Lang, status: StatusCode, text: &str) -> Response {
+    let t = texts(lang);
+    with_cookies(
+        message(lang, status, text, "/mitid-dk", t.login),
+        &[removal(SESSION_COOKIE)],
+    )
+}
+
 /// `GET /mitid-dk/methods/{id}/block`.
 pub async fn block_page(page: CitizenPage, Path(id): Path<String>) -> Response {
     let path = format!("/mitid-dk/methods/{id}/block");
@@ -85,17 +107,8 @@ pub async fn block(
         })
         .await;
     match blocked {
-        Ok(_) => with_cookies(
-            message(lang, StatusCode::OK, t.blocked_done, "/mitid-dk", t.login),
-            &[removal(SESSION_COOKIE)],
-        ),
-        Err(ApiError::Refused { .. }) => message(
-            lang,
-            StatusCode::BAD_REQUEST,
-            t.block_refused,
-            "/mitid-dk/methods",
-            t.methods,
-        ),
+        Ok(_) => ended(lang, StatusCode::OK, t.blocked_done),
+        Err(ApiError::Refused { .. }) => refused(lang),
         Err(e) => failure_page(lang, &e),
     }
 }
@@ -131,24 +144,9 @@ pub async fn unblock(
             if let Err(e) = state.blocking(move |s| web::logout(s, &session)).await {
                 return failure_page(lang, &e);
             }
-            with_cookies(
-                message(
-                    lang,
-                    StatusCode::FORBIDDEN,
-                    t.login_again_to_reactivate,
-                    "/mitid-dk",
-                    t.login,
-                ),
-                &[removal(SESSION_COOKIE)],
-            )
+            ended(lang, StatusCode::FORBIDDEN, t.login_again_to_reactivate)
         }
-        Err(ApiError::Refused { .. }) => message(
-            lang,
-            StatusCode::BAD_REQUEST,
-            t.block_refused,
-            "/mitid-dk/methods",
-            t.methods,
-        ),
+        Err(ApiError::Refused { .. }) => refused(lang),
         Err(e) => failure_page(lang, &e),
     }
 }
@@ -167,16 +165,7 @@ pub async fn block_all(State(state): State<AppState>, form: CitizenForm) -> Resp
         })
         .await;
     match blocked {
-        Ok(_) => with_cookies(
-            message(
-                lang,
-                StatusCode::OK,
-                t.blocked_all_done,
-                "/mitid-dk",
-                t.login,
-            ),
-            &[removal(SESSION_COOKIE)],
-        ),
+        Ok(_) => ended(lang, StatusCode::OK, t.blocked_all_done),
         Err(e) => failure_page(lang, &e),
     }
 }
