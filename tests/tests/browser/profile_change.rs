@@ -1,7 +1,7 @@
 //! MitID.dk's profile change (help pages 000 and 004) in the browser: request, the hour's
 //! wait, "Check user ID" (not valid with its rule, not available, available), the change of
 //! mobile number, e-mail and user ID told on the old and the new addresses, and the 5-day
-//! rule for SMS codes after a new mobile number.
+//! rule for SMS codes after a new mobile number, and its end.
 
 use serde_json::json;
 
@@ -126,4 +126,22 @@ async fn profile_information_changes_an_hour_after_the_request_and_is_told_every
     assert!(outbox
         .since(sent_before, NEW_MOBILE, "temporary_pin")
         .is_err());
+    // Five days after the change the temporary PIN goes to the new number.
+    s.h.clock().advance(120 * HOUR);
+    s.logged_in_as(&new_user_id).await;
+    s.browser
+        .goto(&format!("{}/methods/{second}/new-pin", s.mitid_dk()))
+        .await
+        .unwrap();
+    s.browser.click("#reactivate").await.unwrap();
+    s.browser.click("#continue").await.unwrap();
+    wait_for_text(
+        &s,
+        "#message",
+        "We have sent a temporary PIN code by SMS to",
+    )
+    .await;
+    outbox
+        .since(sent_before, NEW_MOBILE, "temporary_pin")
+        .unwrap();
 }

@@ -31,14 +31,16 @@ impl Scene {
 
     /// Logs in to MitID.dk with the app (the PIN), through the provider's login page.
     pub(crate) async fn logged_in_to_mitid_dk(&self) {
+        self.logged_in_as(&self.person.user_id).await;
+    }
+
+    /// Logs in to MitID.dk with the app, typing `user_id` on the login page.
+    pub(crate) async fn logged_in_as(&self, user_id: &str) {
         self.at_mitid_dk().await;
         self.browser.click("#login-app").await.unwrap();
         let login_page = format!("{}/oidc/authorize", self.h.server.base_url());
         self.browser.wait_for_url(&login_page).await.unwrap();
-        self.browser
-            .type_into("#user_id", &self.person.user_id)
-            .await
-            .unwrap();
+        self.browser.type_into("#user_id", user_id).await.unwrap();
         self.browser.click("button[value=code]").await.unwrap();
         let code = self.browser.text("#code").await.unwrap();
         let flow = self.app_request().await;
