@@ -290,20 +290,20 @@ pub struct ProfileEdited {
 }
 
 /// `mobile` and `email` as they may be stored: a changed mobile number must be valid and
-/// cannot be removed (codes go to it); an e-mail may be removed.
+/// cannot be removed (codes go to it), though a person without one may stay without; an
+/// e-mail may be removed.
 fn contact(p: &PersonRecord, edit: &ProfileEdit) -> ApiResult<(Option<String>, Option<String>)> {
     let mobile = edit.mobile.trim();
     let email = edit.email.trim();
-    if p.mobile.as_deref() != Some(mobile) && !super::accounts::valid_mobile(mobile) {
+    let unchanged = p.mobile.as_deref().unwrap_or_default() == mobile;
+    if !unchanged && !super::accounts::valid_mobile(mobile) {
         return Err(super::accounts::invalid("mobile"));
     }
     if !email.is_empty() && !super::accounts::valid_email(email) {
         return Err(super::accounts::invalid("email"));
     }
-    Ok((
-        Some(mobile.to_owned()),
-        (!email.is_empty()).then(|| email.to_owned()),
-    ))
+    let given = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+    Ok((given(mobile), given(email)))
 }
 
 /// MitID.dk's profile change: mobile number, e-mail and user ID together, inside the access
