@@ -21,6 +21,28 @@ struct Cli {
     command: Option<Command>,
 }
 
+/// The TLS options of `serve` and `key-pins`.
+#[derive(clap::Args, Default)]
+struct TlsArgs {
+    /// Certificate chain (PEM); without it the data directory's generated self-signed one.
+    #[arg(long, requires = "key")]
+    cert: Option<PathBuf>,
+    /// Private key (PEM).
+    #[arg(long, requires = "cert")]
+    key: Option<PathBuf>,
+    /// The backup key's key pin (`sha256/…`), when the backup key is kept offline.
+    #[arg(long)]
+    backup_key_pin: Option<String>,
+}
+
+impl TlsArgs {
+    /// The certificate and key files, when both are given.
+    fn files(&self) -> Option<TlsFiles> {
+        let (cert, key) = (self.cert.clone()?, self.key.clone()?);
+        Some(TlsFiles { cert, key })
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve HTTPS (the default).
@@ -28,15 +50,8 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8443")]
         listen: SocketAddr,
-        /// Certificate chain (PEM); without it a self-signed certificate is created.
-        #[arg(long, requires = "key")]
-        cert: Option<PathBuf>,
-        /// Private key (PEM).
-        #[arg(long, requires = "cert")]
-        key: Option<PathBuf>,
-        /// The backup key's key pin (`sha256/…`), when the backup key is kept offline.
-        #[arg(long)]
-        backup_key_pin: Option<String>,
+        #[command(flatten)]
+        tls: TlsArgs,
         /// Requests per minute from one address to the anonymous log-in and code endpoints
         /// (behind a proxy every client shares its address: limit at the proxy and raise this).
         #[arg(long, value_name = "N")]
@@ -49,15 +64,8 @@ enum Command {
     /// Print the TLS key pins the app must pin: the current key's, then the backup
     /// key's (creating the certificate and backup key if needed).
     KeyPins {
-        /// Certificate chain (PEM); without it the data directory's generated one is used.
-        #[arg(long, requires = "key")]
-        cert: Option<PathBuf>,
-        /// Private key (PEM).
-        #[arg(long, requires = "cert")]
-        key: Option<PathBuf>,
-        /// The backup key's key pin, when the backup key is kept offline.
-        #[arg(long)]
-        backup_key_pin: Option<String>,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Make a new ID-token signing key the active one; the previous key stays published in
     /// the JWK Set. Takes effect at the next start of the server.
@@ -114,37 +122,29 @@ fn main() -> ExitCode {
     };
     let command = cli.command.unwrap_or(Command::Serve {
         listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
-        cert: None,
-        key: None,
-        backup_key_pin: None,
+        tls: TlsArgs::default(),
         anonymous_requests_per_minute: None,
         public_url: None,
     });
     match command {
         Command::Serve {
             listen,
-            cert,
-            key,
-            backup_key_pin,
+            tls,
             anonymous_requests_per_minute,
             public_url,
         } => {
             let mut config = ServerConfig::new(cli.data_dir);
             config.public_url = public_url;
             config.listen = listen;
-            config.tls_files = cert.zip(key).map(|(cert, key)| TlsFiles { cert, key });
-            config.backup_key_pin = backup_key_pin;
+            config.tls_files = tls.files();
+            config.backup_key_pin = tls.backup_key_pin;
             if let Some(n) = anonymous_requests_per_minute {
                 config.policy.anonymous_requests_per_source_per_minute = n;
             }
             runtime.block_on(serve(config))
         }
-        Command::KeyPins {
-            cert,
-            key,
-            backup_key_pin,
-        } => {
-            let files = cert.zip(key).map(|(cert, key)| TlsFiles { cert, key });
+        Command::KeyPins { tls } => {
+            let (files, backup_key_pin) = (tls.files(), tls.backup_key_pin);
             if let Err(e) = std::fs::create_dir_all(&cli.data_dir) {
                 eprintln!("cannot create the data directory: {e}");
                 return ExitCode::FAILURE;
