@@ -230,11 +230,7 @@ pub fn created_response(state: &AppState, created: Created) -> CreateAuthenticat
 pub fn pending(state: &AppState, authenticator_id: &str) -> ApiResult<Option<PendingApproval>> {
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    let app = tx
-        .authenticator(authenticator_id)?
-        .ok_or_else(|| not_found("no such authenticator"))?;
-    let person = person(tx.as_mut(), &app.person_id)?;
-    ensure_usable(&person, &app, &state.policy, now)?;
+    let (_, person) = super::common::usable(state, tx.as_mut(), authenticator_id)?;
     Ok(tx
         .pending_transaction(&person.id, now)?
         .map(|t| PendingApproval {

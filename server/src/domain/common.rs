@@ -25,6 +25,19 @@ pub fn authenticator(tx: &mut dyn Tx, id: &str) -> ApiResult<AuthenticatorRecord
         .ok_or_else(|| not_found("no such authenticator"))
 }
 
+/// The authenticator `id` and its person, refused unless it can be used now (the request of
+/// an app: not blocked, not locked, the person's MitID not blocked).
+pub fn usable(
+    state: &crate::state::AppState,
+    tx: &mut dyn Tx,
+    id: &str,
+) -> ApiResult<(AuthenticatorRecord, PersonRecord)> {
+    let app = authenticator(tx, id)?;
+    let person = person(tx, &app.person_id)?;
+    ensure_usable(&person, &app, &state.policy, state.clock.now())?;
+    Ok((app, person))
+}
+
 /// The person's authenticator `id`, or `not_found` (also for another person's).
 pub fn own_authenticator(
     tx: &mut dyn Tx,

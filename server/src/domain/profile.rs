@@ -14,7 +14,7 @@ use mitid_protocol::wire::{
 };
 use serde_json::json;
 
-use super::common::{ensure_not_blocked, ensure_usable, not_found, person};
+use super::common::{ensure_not_blocked, not_found, person};
 use super::pin::confirm::{self, Action, CitizenProof};
 use crate::audit::{self, Actor, Event};
 use crate::error::{granted, ApiError, ApiResult};
@@ -224,11 +224,8 @@ pub fn app_change_user_id(
     authenticator_id: &str,
     req: &AppUserIdChangeRequest,
 ) -> ApiResult<UserIdChangeResponse> {
-    let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    let mut app = super::common::authenticator(tx.as_mut(), authenticator_id)?;
-    let p = person(tx.as_mut(), &app.person_id)?;
-    ensure_usable(&p, &app, &state.policy, now)?;
+    let (mut app, p) = super::common::usable(state, tx.as_mut(), authenticator_id)?;
     let new = match to_change(tx.as_mut(), &p, &req.new_user_id, req.check_only)? {
         Ok(new) => new,
         Err(answer) => return Ok(answer),

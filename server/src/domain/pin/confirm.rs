@@ -12,7 +12,7 @@ use mitid_protocol::wire::app::{
 };
 use serde_json::json;
 
-use super::super::common::{ensure_usable, ensure_usable_for_proof, not_found, person};
+use super::super::common::{ensure_usable, ensure_usable_for_proof};
 use super::{evaluate, take_attempt};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
@@ -63,11 +63,7 @@ pub fn challenge(
     }
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    let app = tx
-        .authenticator(authenticator_id)?
-        .ok_or_else(|| not_found("no such authenticator"))?;
-    let person = person(tx.as_mut(), &app.person_id)?;
-    ensure_usable(&person, &app, &state.policy, now)?;
+    let (app, _) = crate::domain::common::usable(state, tx.as_mut(), authenticator_id)?;
     if app.biometric_public_key.is_none() {
         return Err(biometrics_not_enabled());
     }
