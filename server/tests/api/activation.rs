@@ -16,6 +16,21 @@ async fn begin(h: &World, p: &Person, code: &str) -> Answer {
     .await
 }
 
+/// An activation of `p` begun with a new SMS code, and the temporary PIN its SMS brought.
+async fn begin_by_sms(h: &World, p: &Person) -> (ActivationBeginResponse, String) {
+    let code = h.activation_code(p).await.unwrap();
+    let begun: ActivationBeginResponse = begin(h, p, &code).await.ok();
+    (begun, code_in_message(h, &p.mobile, "temporary_pin", 8))
+}
+
+/// Finishes the activation `b` with the temporary PIN `temp`, which must be refused.
+async fn finish_refused(h: &World, b: &ActivationBeginResponse, temp: &str, pin: &str) -> Answer {
+    Phone::activate_with(&h.api, b, temp, pin)
+        .await
+        .err()
+        .unwrap()
+}
+
 fn wrong_variant(code: &str) -> String {
     let mut c: Vec<u8> = code.bytes().collect();
     c[0] = if c[0] == b'9' { b'0' } else { c[0] + 1 };
@@ -24,22 +39,13 @@ fn wrong_variant(code: &str) -> String {
 
 #[tokio::test]
 async fn an_app_is_activated_and_every_address_is_told() {
-    let h = World::start().await.unwrap();
-    let p = h.person("act").await.unwrap();
-    let phone = activate(&h, &p, "582914").await;
+    let (h, p, phone) = citizen_with_app("act").await;
     let status = phone.status().await;
     assert_eq!(status.user_id, p.user_id);
     assert_eq!(status.state, AuthenticatorState::Active);
     assert_eq!(status.failures, 0);
-    assert!(h.server.outbox.last(&p.mobile, "new_app").is_ok());
-    assert!(h.server.outbox.last(&p.email, "new_app").is_ok());
-    let events: Vec<String> = h
-        .audit(Some(&p.person_id))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
+    assert_told_by_sms_and_email(&h, &p, "new_app");
+    let events = audit_events(&h, &p).await;
     assert!(events.contains(&"app_activated".to_owned()), "{events:?}");
     assert!(
         events.contains(&"activation_code_issued".to_owned()),
@@ -49,18 +55,12 @@ async fn an_app_is_activated_and_every_address_is_told() {
 
 #[tokio::test]
 async fn three_wrong_activation_codes_void_the_code_and_a_code_is_single_use() {
-    let h = World::start().await.unwrap();
-    let p = h.person("wrong").await.unwrap();
+    let (h, p) = world_with_citizen("wrong").await;
     let code = h.activation_code(&p).await.unwrap();
     let bad = wrong_variant(&code);
-    assert_eq!(
-        begin(&h, &p, &bad).await.err("wrong_code").body["error"]["detail"]["remaining"],
-        2
-    );
-    assert_eq!(
-        begin(&h, &p, &bad).await.err("wrong_code").body["error"]["detail"]["remaining"],
-        1
-    );
+    for left in [2, 1] {
+        assert_eq!(remaining(&begin(&h, &p, &bad).await, "wrong_code"), left);
+    }
     begin(&h, &p, &bad).await.err("too_many_tries");
     // The right code no longer works either.
     begin(&h, &p, &code).await.err("wrong_code");
@@ -81,21 +81,15 @@ async fn three_wrong_activation_codes_void_the_code_and_a_code_is_single_use() {
 
 #[tokio::test]
 async fn an_sms_activation_code_lasts_30_minutes_and_a_paper_one_48_hours() {
-    let h = World::start().await.unwrap();
-    let p = h.person("expiry").await.unwrap();
+    let (h, p) = world_with_citizen("expiry").await;
     let code = h.activation_code(&p).await.unwrap();
     h.clock().advance(30 * 60);
     begin(&h, &p, &code).await.err("code_expired");
 
     // Support cannot hand out paper codes; citizen service can, valid 48 hours.
-    let token = h.identify(&h.support, &p).await.unwrap();
-    h.post(
-        "/v1/staff/activation-code",
-        &json!({ "identification_token": token, "purpose": "new_app", "delivery": "paper" }),
-        Auth::Bearer(&h.support),
-    )
-    .await
-    .err("forbidden");
+    request_activation_code(&h, &h.support, &p, "new_app", "paper")
+        .await
+        .err("forbidden");
     let paper = h.paper_activation_code(&p).await.unwrap();
     h.clock().advance(48 * HOUR - 1);
     let phone = Phone::activate(&h, &p, &paper, "482915").await.unwrap();
@@ -108,26 +102,14 @@ async fn an_sms_activation_code_lasts_30_minutes_and_a_paper_one_48_hours() {
 
 #[tokio::test]
 async fn no_code_by_sms_within_120_hours_of_a_new_mobile_number() {
-    let h = World::start().await.unwrap();
-    let p = h.person("simswap").await.unwrap();
+    let (h, p) = world_with_citizen("simswap").await;
     let new_mobile = "+4599887766";
-    h.post(
-        &format!("/v1/staff/persons/{}/contact", p.person_id),
-        &json!({ "mobile": new_mobile }),
-        Auth::Bearer(&h.registry),
-    )
-    .await
-    .ok::<serde_json::Value>();
+    change_mobile(&h, &p.person_id, new_mobile)
+        .await
+        .ok::<serde_json::Value>();
     // The old number hears of the change.
     assert!(h.server.outbox.last(&p.mobile, "contact_changed").is_ok());
-    let token = h.identify(&h.support, &p).await.unwrap();
-    let refused = h
-        .post(
-            "/v1/staff/activation-code",
-            &json!({ "identification_token": token, "purpose": "new_app", "delivery": "sms" }),
-            Auth::Bearer(&h.support),
-        )
-        .await;
+    let refused = request_activation_code(&h, &h.support, &p, "new_app", "sms").await;
     refused.err("number_changed_recently");
     assert_eq!(
         refused.body["error"]["detail"]["allowed_from"],
@@ -140,14 +122,9 @@ async fn no_code_by_sms_within_120_hours_of_a_new_mobile_number() {
     begin(&h, &p, &paper).await.err("number_changed_recently");
 
     h.clock().advance(120 * HOUR - 1);
-    let token = h.identify(&h.support, &p).await.unwrap();
-    h.post(
-        "/v1/staff/activation-code",
-        &json!({ "identification_token": token, "purpose": "new_app", "delivery": "sms" }),
-        Auth::Bearer(&h.support),
-    )
-    .await
-    .err("number_changed_recently");
+    request_activation_code(&h, &h.support, &p, "new_app", "sms")
+        .await
+        .err("number_changed_recently");
     h.clock().advance(1);
     let p2 = Person {
         mobile: new_mobile.to_owned(),
@@ -159,82 +136,52 @@ async fn no_code_by_sms_within_120_hours_of_a_new_mobile_number() {
 
 #[tokio::test]
 async fn the_activation_temporary_pin_is_void_after_three_wrong_entries_and_expires() {
-    let h = World::start().await.unwrap();
-    let p = h.person("temppin").await.unwrap();
-    let code = h.activation_code(&p).await.unwrap();
-    let b: ActivationBeginResponse = begin(&h, &p, &code).await.ok();
-    let temp = code_in_message(&h, &p.mobile, "temporary_pin", 8);
+    let (h, p) = world_with_citizen("temppin").await;
+    let (b, temp) = begin_by_sms(&h, &p).await;
     let bad = wrong_variant(&temp);
-    for remaining in [2, 1] {
-        let a = Phone::activate_with(&h.api, &b, &bad, "582914")
-            .await
-            .err()
-            .unwrap();
-        assert_eq!(
-            a.err("wrong_code").body["error"]["detail"]["remaining"],
-            remaining
-        );
+    for left in [2, 1] {
+        let a = finish_refused(&h, &b, &bad, "582914").await;
+        assert_eq!(remaining(&a, "wrong_code"), left);
     }
-    Phone::activate_with(&h.api, &b, &bad, "582914")
+    finish_refused(&h, &b, &bad, "582914")
         .await
-        .err()
-        .unwrap()
         .err("too_many_tries");
-    Phone::activate_with(&h.api, &b, &temp, "582914")
+    finish_refused(&h, &b, &temp, "582914")
         .await
-        .err()
-        .unwrap()
         .err("wrong_code");
 
     // A new activation; its temporary PIN expires after 30 minutes.
-    let code = h.activation_code(&p).await.unwrap();
-    let b: ActivationBeginResponse = begin(&h, &p, &code).await.ok();
-    let temp = code_in_message(&h, &p.mobile, "temporary_pin", 8);
+    let (b, temp) = begin_by_sms(&h, &p).await;
     h.clock().advance(30 * 60);
-    Phone::activate_with(&h.api, &b, &temp, "582914")
+    finish_refused(&h, &b, &temp, "582914")
         .await
-        .err()
-        .unwrap()
         .err("code_expired");
 }
 
 #[tokio::test]
 async fn at_most_three_active_apps() {
-    let h = World::start().await.unwrap();
-    let p = h.person("three").await.unwrap();
+    let (h, p) = world_with_citizen("three").await;
     for pin in ["582914", "582915"] {
         activate(&h, &p, pin).await;
     }
     // Two activations in flight at once: the second to finish is refused.
-    let code = h.activation_code(&p).await.unwrap();
-    let b1: ActivationBeginResponse = begin(&h, &p, &code).await.ok();
-    let t1 = code_in_message(&h, &p.mobile, "temporary_pin", 8);
-    let code = h.activation_code(&p).await.unwrap();
-    let b2: ActivationBeginResponse = begin(&h, &p, &code).await.ok();
-    let t2 = code_in_message(&h, &p.mobile, "temporary_pin", 8);
+    let (b1, t1) = begin_by_sms(&h, &p).await;
+    let (b2, t2) = begin_by_sms(&h, &p).await;
     Phone::activate_with(&h.api, &b1, &t1, "582916")
         .await
         .unwrap();
-    Phone::activate_with(&h.api, &b2, &t2, "582917")
+    finish_refused(&h, &b2, &t2, "582917")
         .await
-        .err()
-        .unwrap()
         .err("too_many_apps");
     // And no more codes for a new app are issued.
-    let token = h.identify(&h.support, &p).await.unwrap();
-    h.post(
-        "/v1/staff/activation-code",
-        &json!({ "identification_token": token, "purpose": "new_app", "delivery": "sms" }),
-        Auth::Bearer(&h.support),
-    )
-    .await
-    .err("too_many_apps");
+    request_activation_code(&h, &h.support, &p, "new_app", "sms")
+        .await
+        .err("too_many_apps");
 }
 
 #[tokio::test]
 async fn finishing_needs_the_verified_temporary_pin_and_a_valid_key_binding() {
-    let h = World::start().await.unwrap();
-    let p = h.person("finish").await.unwrap();
+    let (h, p) = world_with_citizen("finish").await;
     let code = h.activation_code(&p).await.unwrap();
     let b: ActivationBeginResponse = begin(&h, &p, &code).await.ok();
     let phone_key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);

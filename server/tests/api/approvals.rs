@@ -22,9 +22,7 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let h = World::start().await.unwrap();
-    let p = h.person("appr").await.unwrap();
-    let phone = activate(&h, &p, "582914").await;
+    let (h, p, phone) = citizen_with_app("appr").await;
     let rp = h.relying_party("Skattestyrelsen").await.unwrap();
     Setup { h, p, phone, rp }
 }
@@ -45,22 +43,53 @@ async fn start_login(s: &Setup, binding: &str, assurance: &str) -> CreateAuthent
     .ok()
 }
 
+/// A set-up with a code login at `assurance` started; the login and its code.
+async fn setup_with_code_login(assurance: &str) -> (Setup, CreateAuthenticationResponse, String) {
+    let s = setup().await;
+    let login = start_login(&s, "code", assurance).await;
+    let code = login.code.clone().unwrap();
+    (s, login, code)
+}
+
+/// A four-digit code that is not `code` (a citizen's typing mistake).
+fn other_code(code: &str) -> &'static str {
+    if code == "0000" {
+        "1111"
+    } else {
+        "0000"
+    }
+}
+
 async fn result(s: &Setup, id: &str) -> Answer {
     s.h.get(&format!("/v1/rp/authentications/{id}"), Auth::Bearer(&s.rp))
         .await
 }
 
+/// The login's result, which must be there: most tests check its status or factor.
+async fn final_result(s: &Setup, id: &str) -> AuthenticationResult {
+    result(s, id).await.ok()
+}
+
+/// Fetches the phone's pending approval and approves it: the step almost every test repeats.
+async fn approve_next(s: &mut Setup, factor: Factor, binding: &str, pin: Option<&str>) -> Answer {
+    let pending = s.phone.pending(0).await.unwrap();
+    s.phone.answer(&pending, true, factor, binding, pin).await
+}
+
+/// A code login body for `user_id` (for the requests that must be refused).
+fn login_body(user_id: &str) -> serde_json::Value {
+    json!({ "user_id": user_id, "reference_header": "x", "reference_body": "y", "channel_binding": "code" })
+}
+
 #[tokio::test]
 async fn a_login_approved_with_the_pin_is_fetched_once_by_the_relying_party() {
-    let mut s = setup().await;
-    let login = start_login(&s, "code", "substantial").await;
-    let code = login.code.clone().unwrap();
+    let (mut s, login, code) = setup_with_code_login("substantial").await;
     assert_eq!(code.len(), 4);
     let pending = s.phone.pending(0).await.unwrap();
     assert_eq!(pending.transaction_id, login.transaction_id);
     assert_eq!(pending.service_provider, "Skattestyrelsen");
     assert_eq!(pending.reference_header, "Log on to skat.dk");
-    let r: AuthenticationResult = result(&s, &login.transaction_id).await.ok();
+    let r = final_result(&s, &login.transaction_id).await;
     assert_eq!(r.status, TransactionStatus::Pending);
     let phone = &mut s.phone;
     let ok: ApprovalAnswerResponse = phone
@@ -68,7 +97,7 @@ async fn a_login_approved_with_the_pin_is_fetched_once_by_the_relying_party() {
         .await
         .ok();
     assert_eq!(ok.status, TransactionStatus::Approved);
-    let r: AuthenticationResult = result(&s, &login.transaction_id).await.ok();
+    let r = final_result(&s, &login.transaction_id).await;
     assert_eq!(r.status, TransactionStatus::Approved);
     assert_eq!(r.factor, Some(Factor::Pin));
     assert_eq!(r.user_id.as_deref(), Some(s.p.user_id.as_str()));
@@ -118,19 +147,14 @@ async fn the_long_poll_wakes_the_moment_a_transaction_arrives() {
 
 #[tokio::test]
 async fn three_wrong_codes_end_the_transaction_and_each_failure_replaces_the_challenge() {
-    let mut s = setup().await;
-    let login = start_login(&s, "code", "low").await;
-    let code = login.code.clone().unwrap();
-    let wrong = if code == "0000" { "1111" } else { "0000" };
+    let (mut s, login, code) = setup_with_code_login("low").await;
+    let wrong = other_code(&code);
     let first = s.phone.pending(0).await.unwrap();
     let a = s
         .phone
         .answer(&first, true, Factor::Swipe, wrong, None)
         .await;
-    assert_eq!(
-        a.err("channel_binding_mismatch").body["error"]["detail"]["remaining"],
-        2
-    );
+    assert_eq!(remaining(&a, "channel_binding_mismatch"), 2);
     // The used challenge is stale now.
     s.phone
         .answer(&first, true, Factor::Swipe, &code, None)
@@ -138,33 +162,23 @@ async fn three_wrong_codes_end_the_transaction_and_each_failure_replaces_the_cha
         .err("replay");
     let second = s.phone.pending(0).await.unwrap();
     assert_ne!(second.challenge, first.challenge);
-    s.phone
-        .answer(&second, true, Factor::Swipe, wrong, None)
-        .await
-        .err("channel_binding_mismatch");
-    let third = s.phone.pending(0).await.unwrap();
-    s.phone
-        .answer(&third, true, Factor::Swipe, wrong, None)
-        .await
-        .err("channel_binding_mismatch");
+    for _ in 0..2 {
+        approve_next(&mut s, Factor::Swipe, wrong, None)
+            .await
+            .err("channel_binding_mismatch");
+    }
     assert!(s.phone.pending(0).await.is_none());
-    let r: AuthenticationResult = result(&s, &login.transaction_id).await.ok();
+    let r = final_result(&s, &login.transaction_id).await;
     assert_eq!(r.status, TransactionStatus::Failed);
 }
 
 #[tokio::test]
 async fn swipe_only_for_low_assurance_and_the_counter_must_increase() {
-    let mut s = setup().await;
-    let login = start_login(&s, "code", "substantial").await;
-    let code = login.code.clone().unwrap();
-    let pending = s.phone.pending(0).await.unwrap();
-    s.phone
-        .answer(&pending, true, Factor::Swipe, &code, None)
+    let (mut s, login, code) = setup_with_code_login("substantial").await;
+    approve_next(&mut s, Factor::Swipe, &code, None)
         .await
         .err("factor_not_allowed");
-    let pending = s.phone.pending(0).await.unwrap();
-    s.phone
-        .answer(&pending, true, Factor::Biometrics, &code, None)
+    approve_next(&mut s, Factor::Biometrics, &code, None)
         .await
         .err("biometrics_not_enabled");
     // A replayed (or rolled back) counter is refused.
@@ -174,36 +188,18 @@ async fn swipe_only_for_low_assurance_and_the_counter_must_increase() {
         .answer(&pending, false, Factor::Swipe, "", None)
         .await
         .ok::<serde_json::Value>();
-    let r: AuthenticationResult = result(&s, &login.transaction_id).await.ok();
+    let r = final_result(&s, &login.transaction_id).await;
     assert_eq!(r.status, TransactionStatus::Rejected);
     let login = start_login(&s, "code", "low").await;
-    let pending = s.phone.pending(0).await.unwrap();
+    let code = login.code.clone().unwrap();
     s.phone.counter = 0;
-    s.phone
-        .answer(
-            &pending,
-            true,
-            Factor::Swipe,
-            login.code.as_deref().unwrap(),
-            None,
-        )
+    approve_next(&mut s, Factor::Swipe, &code, None)
         .await
         .err("counter_not_increasing");
-    let pending = s.phone.pending(0).await.unwrap();
     s.phone.counter = 10;
-    let ok: ApprovalAnswerResponse = s
-        .phone
-        .answer(
-            &pending,
-            true,
-            Factor::Swipe,
-            login.code.as_deref().unwrap(),
-            None,
-        )
-        .await
-        .ok();
+    let ok: ApprovalAnswerResponse = approve_next(&mut s, Factor::Swipe, &code, None).await.ok();
     assert_eq!(ok.status, TransactionStatus::Approved);
-    let r: AuthenticationResult = result(&s, &login.transaction_id).await.ok();
+    let r = final_result(&s, &login.transaction_id).await;
     assert_eq!(r.factor, Some(Factor::Swipe));
 }
 
@@ -216,20 +212,13 @@ async fn biometric_approval_and_a_wrong_pin_keeps_the_transaction_pending() {
         .ok::<serde_json::Value>();
     let login = start_login(&s, "code", "substantial").await;
     let code = login.code.clone().unwrap();
-    let pending = s.phone.pending(0).await.unwrap();
-    let a = s
-        .phone
-        .answer(&pending, true, Factor::Pin, &code, Some("111111"))
-        .await;
-    assert_eq!(a.err("wrong_pin").body["error"]["detail"]["remaining"], 2);
-    let pending = s.phone.pending(0).await.unwrap();
-    let ok: ApprovalAnswerResponse = s
-        .phone
-        .answer(&pending, true, Factor::Biometrics, &code, None)
+    let a = approve_next(&mut s, Factor::Pin, &code, Some("111111")).await;
+    assert_eq!(remaining(&a, "wrong_pin"), 2);
+    let ok: ApprovalAnswerResponse = approve_next(&mut s, Factor::Biometrics, &code, None)
         .await
         .ok();
     assert_eq!(ok.status, TransactionStatus::Approved);
-    let r: AuthenticationResult = result(&s, &login.transaction_id).await.ok();
+    let r = final_result(&s, &login.transaction_id).await;
     assert_eq!(r.factor, Some(Factor::Biometrics));
     // Biometrics do not reset the PIN failure count (only a right PIN does).
     assert_eq!(s.phone.status().await.failures, 1);
@@ -239,11 +228,13 @@ async fn biometric_approval_and_a_wrong_pin_keeps_the_transaction_pending() {
 async fn one_pending_login_per_user_and_five_minutes_to_answer() {
     let mut s = setup().await;
     let login = start_login(&s, "code", "low").await;
-    let second = s
-        .h
-        .post("/v1/rp/authentications", &json!({ "user_id": s.p.user_id, "reference_header": "x", "reference_body": "y", "channel_binding": "code" }), Auth::Bearer(&s.rp))
-        .await;
-    second.err("login_already_pending");
+    s.h.post(
+        "/v1/rp/authentications",
+        &login_body(&s.p.user_id),
+        Auth::Bearer(&s.rp),
+    )
+    .await
+    .err("login_already_pending");
     let pending = s.phone.pending(0).await.unwrap();
     s.h.clock().advance(5 * 60);
     assert!(s.phone.pending(0).await.is_none());
@@ -257,13 +248,17 @@ async fn one_pending_login_per_user_and_five_minutes_to_answer() {
         )
         .await
         .err("transaction_expired");
-    let r: AuthenticationResult = result(&s, &login.transaction_id).await.ok();
+    let r = final_result(&s, &login.transaction_id).await;
     assert_eq!(r.status, TransactionStatus::Expired);
     // Now a new one may start.
     start_login(&s, "code", "low").await;
-    s.h.post("/v1/rp/authentications", &json!({ "user_id": "nobody.here", "reference_header": "x", "reference_body": "y", "channel_binding": "code" }), Auth::Bearer(&s.rp))
-        .await
-        .err("not_found");
+    s.h.post(
+        "/v1/rp/authentications",
+        &login_body("nobody.here"),
+        Auth::Bearer(&s.rp),
+    )
+    .await
+    .err("not_found");
 }
 
 #[tokio::test]
@@ -282,16 +277,11 @@ async fn qr_tokens_rotate_and_bind_the_scan_to_the_transaction() {
         .ok();
     assert_ne!(qr.token, first);
     assert!(QrToken::parse(&qr.token).is_ok());
-    let pending = s.phone.pending(0).await.unwrap();
     // The old token (two steps ago) is refused.
-    s.phone
-        .answer(&pending, true, Factor::Pin, &first, Some("582914"))
+    approve_next(&mut s, Factor::Pin, &first, Some("582914"))
         .await
         .err("channel_binding_mismatch");
-    let pending = s.phone.pending(0).await.unwrap();
-    let ok: ApprovalAnswerResponse = s
-        .phone
-        .answer(&pending, true, Factor::Pin, &qr.token, Some("582914"))
+    let ok: ApprovalAnswerResponse = approve_next(&mut s, Factor::Pin, &qr.token, Some("582914"))
         .await
         .ok();
     assert_eq!(ok.status, TransactionStatus::Approved);
@@ -338,28 +328,13 @@ async fn signed_requests_refuse_replays_stale_times_and_bad_signatures() {
 
 #[tokio::test]
 async fn the_wrong_pin_that_locks_the_app_ends_the_login_and_frees_the_next_one() {
-    let mut s = setup().await;
-    let login = start_login(&s, "code", "substantial").await;
-    let code = login.code.clone().unwrap();
-    for remaining in [2, 1] {
-        let pending = s.phone.pending(0).await.unwrap();
-        let a = s
-            .phone
-            .answer(&pending, true, Factor::Pin, &code, Some("111111"))
-            .await;
-        assert_eq!(
-            a.err("wrong_pin").body["error"]["detail"]["remaining"],
-            remaining
-        );
-    }
+    let (mut s, login, code) = setup_with_code_login("substantial").await;
     // Still pending after two wrong PINs; the third locks the app and ends the login.
-    let pending = s.phone.pending(0).await.unwrap();
-    let a = s
-        .phone
-        .answer(&pending, true, Factor::Pin, &code, Some("111111"))
-        .await;
-    assert_eq!(a.err("wrong_pin").body["error"]["detail"]["remaining"], 0);
-    let r: AuthenticationResult = result(&s, &login.transaction_id).await.ok();
+    for left in [2, 1, 0] {
+        let a = approve_next(&mut s, Factor::Pin, &code, Some("111111")).await;
+        assert_eq!(remaining(&a, "wrong_pin"), left);
+    }
+    let r = final_result(&s, &login.transaction_id).await;
     assert_eq!(r.status, TransactionStatus::Failed);
     // The relying party may start the next login at once (the app answers it after the
     // citizen's PIN reset).
@@ -368,36 +343,24 @@ async fn the_wrong_pin_that_locks_the_app_ends_the_login_and_frees_the_next_one(
 
 #[tokio::test]
 async fn a_mistyped_code_never_costs_a_pin_try_but_a_wrong_pin_still_counts() {
-    let mut s = setup().await;
-    let login = start_login(&s, "code", "substantial").await;
-    let code = login.code.clone().unwrap();
-    let wrong = if code == "0000" { "1111" } else { "0000" };
-    // Wrong PIN first: one failure on the count.
-    let pending = s.phone.pending(0).await.unwrap();
-    s.phone
-        .answer(&pending, true, Factor::Pin, &code, Some("111111"))
-        .await
-        .err("wrong_pin");
-    assert_eq!(s.phone.status().await.failures, 1);
-    // A mistyped code with the right PIN: refused for the code, and the right PIN resets.
-    let pending = s.phone.pending(0).await.unwrap();
-    s.phone
-        .answer(&pending, true, Factor::Pin, wrong, Some("582914"))
-        .await
-        .err("channel_binding_mismatch");
-    assert_eq!(s.phone.status().await.failures, 0);
-    // A mistyped code with a wrong PIN: the wrong PIN is the news, and it counts.
-    let pending = s.phone.pending(0).await.unwrap();
-    s.phone
-        .answer(&pending, true, Factor::Pin, wrong, Some("111111"))
-        .await
-        .err("wrong_pin");
-    assert_eq!(s.phone.status().await.failures, 1);
+    let (mut s, _login, code) = setup_with_code_login("substantial").await;
+    let wrong = other_code(&code);
+    // Wrong PIN first: one failure on the count. Then a mistyped code with the right PIN:
+    // refused for the code, and the right PIN resets. Then a mistyped code with a wrong
+    // PIN: the wrong PIN is the news, and it counts.
+    let steps = [
+        (code.as_str(), "111111", "wrong_pin", 1),
+        (wrong, "582914", "channel_binding_mismatch", 0),
+        (wrong, "111111", "wrong_pin", 1),
+    ];
+    for (binding, pin, refusal, failures) in steps {
+        approve_next(&mut s, Factor::Pin, binding, Some(pin))
+            .await
+            .err(refusal);
+        assert_eq!(s.phone.status().await.failures, failures);
+    }
     // The login is still open and is approved with the right code and PIN.
-    let pending = s.phone.pending(0).await.unwrap();
-    let ok: ApprovalAnswerResponse = s
-        .phone
-        .answer(&pending, true, Factor::Pin, &code, Some("582914"))
+    let ok: ApprovalAnswerResponse = approve_next(&mut s, Factor::Pin, &code, Some("582914"))
         .await
         .ok();
     assert_eq!(ok.status, TransactionStatus::Approved);

@@ -32,35 +32,35 @@ async fn block(h: &World, p: &Person, id: &str) {
         .ok::<Value>();
 }
 
+/// `p` logs in with `password` and the code display's code `otp`.
+async fn password_login(h: &World, p: &Person, password: &str, otp: String) -> Answer {
+    let body = json!({ "user_id": p.user_id, "password": password, "otp": otp });
+    h.post("/v1/web/login/password", &body, Auth::None).await
+}
+
+/// Asserts that adding a `kind` numbered `serial` for `p` is refused as a conflict.
+async fn assert_conflict(h: &World, p: &Person, kind: &str, serial: &str) {
+    add(h, p, kind, serial).await.err("authenticator_conflict");
+}
+
 fn code_at(now: i64, offset: i64) -> String {
     hotp(SEED, (step(now, 30) + offset) as u64, 6)
 }
 
 #[tokio::test]
 async fn one_active_code_display_and_never_with_an_audio_code_reader() {
-    let h = World::start().await.unwrap();
-    let p = h.person("cd").await.unwrap();
+    let (h, p) = world_with_citizen("cd").await;
     let display: AuthenticatorInfo = add(&h, &p, "code_display", "CD-1").await.ok();
     assert_eq!(display.state, AuthenticatorState::Active);
-    add(&h, &p, "code_display", "CD-2")
-        .await
-        .err("authenticator_conflict");
-    add(&h, &p, "audio_code_reader", "AR-1")
-        .await
-        .err("authenticator_conflict");
+    assert_conflict(&h, &p, "code_display", "CD-2").await;
+    assert_conflict(&h, &p, "audio_code_reader", "AR-1").await;
     // A permanently blocked code display must be replaced by a newly ordered one.
     block(&h, &p, &display.authenticator_id).await;
-    add(&h, &p, "code_display", "CD-1")
-        .await
-        .err("authenticator_conflict");
+    assert_conflict(&h, &p, "code_display", "CD-1").await;
     let reader: AuthenticatorInfo = add(&h, &p, "audio_code_reader", "AR-1").await.ok();
-    add(&h, &p, "code_display", "CD-3")
-        .await
-        .err("authenticator_conflict");
+    assert_conflict(&h, &p, "code_display", "CD-3").await;
     block(&h, &p, &reader.authenticator_id).await;
-    add(&h, &p, "audio_code_reader", "AR-1")
-        .await
-        .err("authenticator_conflict");
+    assert_conflict(&h, &p, "audio_code_reader", "AR-1").await;
     add(&h, &p, "code_display", "CD-3")
         .await
         .ok::<AuthenticatorInfo>();
@@ -68,12 +68,9 @@ async fn one_active_code_display_and_never_with_an_audio_code_reader() {
 
 #[tokio::test]
 async fn a_permanently_blocked_chip_is_added_again_as_a_new_authenticator() {
-    let h = World::start().await.unwrap();
-    let p = h.person("chip").await.unwrap();
+    let (h, p) = world_with_citizen("chip").await;
     let chip: AuthenticatorInfo = add(&h, &p, "chip", "CHIP-9").await.ok();
-    add(&h, &p, "chip", "CHIP-9")
-        .await
-        .err("authenticator_conflict");
+    assert_conflict(&h, &p, "chip", "CHIP-9").await;
     block(&h, &p, &chip.authenticator_id).await;
     let again: AuthenticatorInfo = add(&h, &p, "chip", "CHIP-9").await.ok();
     assert_ne!(again.authenticator_id, chip.authenticator_id);
@@ -86,20 +83,13 @@ async fn a_permanently_blocked_chip_is_added_again_as_a_new_authenticator() {
         .collect();
     // The old security element is deleted, the new one active.
     assert_eq!(ids, [again.authenticator_id.as_str()]);
-    let events: Vec<String> = h
-        .audit(Some(&p.person_id))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
+    let events = audit_events(&h, &p).await;
     assert!(events.contains(&"chip_security_element_deleted".to_owned()));
 }
 
 #[tokio::test]
 async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
-    let h = World::start().await.unwrap();
-    let p = h.person("totp").await.unwrap();
+    let (h, p) = world_with_citizen("totp").await;
     add(&h, &p, "code_display", "CD-7")
         .await
         .ok::<AuthenticatorInfo>();
@@ -107,92 +97,45 @@ async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
         .activation_code_for(&p, ActivationPurpose::NewPassword)
         .await
         .unwrap();
-    h.post("/v1/web/password/activate", &json!({ "user_id": p.user_id, "activation_code": code, "new_password": "Blå hest 7 på vej" }), Auth::None)
+    let right = "Blå hest 7 på vej";
+    activate_password(&h, &p, &code, right)
         .await
         .ok::<PasswordChanged>();
-    let login = |pw: &str, otp: String| json!({ "user_id": p.user_id, "password": pw, "otp": otp });
     // One step of drift either way is accepted.
-    let r: WebLoginResponse = h
-        .post(
-            "/v1/web/login/password",
-            &login("Blå hest 7 på vej", code_at(h.now(), -1)),
-            Auth::None,
-        )
+    let r: WebLoginResponse = password_login(&h, &p, right, code_at(h.now(), -1))
         .await
         .ok();
     assert_eq!(r.status, TransactionStatus::Approved);
     assert!(r.session_token.is_some());
     // The same code never works twice; two steps away never works.
-    h.post(
-        "/v1/web/login/password",
-        &login("Blå hest 7 på vej", code_at(h.now(), -1)),
-        Auth::None,
-    )
-    .await
-    .err("wrong_code");
-    h.post(
-        "/v1/web/login/password",
-        &login("Blå hest 7 på vej", code_at(h.now(), 2)),
-        Auth::None,
-    )
-    .await
-    .err("wrong_code");
+    password_login(&h, &p, right, code_at(h.now(), -1))
+        .await
+        .err("wrong_code");
+    password_login(&h, &p, right, code_at(h.now(), 2))
+        .await
+        .err("wrong_code");
     // The third wrong code locks the code display for a while.
-    let a = h
-        .post(
-            "/v1/web/login/password",
-            &login("Blå hest 7 på vej", "000000".into()),
-            Auth::None,
-        )
-        .await;
+    let a = password_login(&h, &p, right, "000000".into()).await;
     let until = a.err("temporarily_locked").body["error"]["detail"]["locked_until"]
         .as_i64()
         .unwrap();
-    h.post(
-        "/v1/web/login/password",
-        &login("Blå hest 7 på vej", code_at(h.now(), 1)),
-        Auth::None,
-    )
-    .await
-    .err("temporarily_locked");
+    password_login(&h, &p, right, code_at(h.now(), 1))
+        .await
+        .err("temporarily_locked");
     h.clock().set(until);
-    let r: WebLoginResponse = h
-        .post(
-            "/v1/web/login/password",
-            &login("Blå hest 7 på vej", code_at(h.now(), 0)),
-            Auth::None,
-        )
+    let r: WebLoginResponse = password_login(&h, &p, right, code_at(h.now(), 0))
         .await
         .ok();
     assert_eq!(r.status, TransactionStatus::Approved);
     // Wrong passwords count and lock the password for a while.
-    for remaining in (1..5).rev() {
-        let a = h
-            .post(
-                "/v1/web/login/password",
-                &login("wrong password", code_at(h.now(), 1)),
-                Auth::None,
-            )
-            .await;
-        assert_eq!(
-            a.err("wrong_password").body["error"]["detail"]["remaining"],
-            remaining
-        );
+    for left in (1..5).rev() {
+        let a = password_login(&h, &p, "wrong password", code_at(h.now(), 1)).await;
+        assert_eq!(remaining(&a, "wrong_password"), left);
     }
-    h.post(
-        "/v1/web/login/password",
-        &login("wrong password", code_at(h.now(), 1)),
-        Auth::None,
-    )
-    .await
-    .err("wrong_password");
-    let a = h
-        .post(
-            "/v1/web/login/password",
-            &login("Blå hest 7 på vej", code_at(h.now(), 1)),
-            Auth::None,
-        )
-        .await;
+    password_login(&h, &p, "wrong password", code_at(h.now(), 1))
+        .await
+        .err("wrong_password");
+    let a = password_login(&h, &p, right, code_at(h.now(), 1)).await;
     assert_eq!(
         a.err("temporarily_locked").body["error"]["detail"]["lock_reason"],
         "code_failures"
@@ -204,12 +147,7 @@ async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
     h.post("/v1/staff/unblock", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": pw["authenticator_id"] }), Auth::Bearer(&h.support))
         .await
         .ok::<Value>();
-    let r: WebLoginResponse = h
-        .post(
-            "/v1/web/login/password",
-            &login("Blå hest 7 på vej", code_at(h.now(), 1)),
-            Auth::None,
-        )
+    let r: WebLoginResponse = password_login(&h, &p, right, code_at(h.now(), 1))
         .await
         .ok();
     assert_eq!(r.status, TransactionStatus::Approved);

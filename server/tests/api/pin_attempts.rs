@@ -9,32 +9,35 @@ use mitid_protocol::wire::staff::IssuedCode;
 use mitid_protocol::wire::{AuthenticatorState, CodeSent, LockReason};
 use serde_json::json;
 
+/// A temporary PIN for `phone` that support sends by SMS, as the citizen reads it.
 async fn temp_pin_from_support(h: &World, p: &Person, phone: &Phone) -> String {
-    let token = h.identify(&h.support, p).await.unwrap();
-    let _: IssuedCode = h
-        .post(
-            "/v1/staff/temporary-pin",
-            &json!({ "identification_token": token, "authenticator_id": phone.authenticator_id, "delivery": "sms" }),
-            Auth::Bearer(&h.support),
-        )
+    let _: IssuedCode = request_temporary_pin(h, &h.support, p, &phone.authenticator_id, "sms")
         .await
         .ok();
     code_in_message(h, &p.mobile, "temporary_pin", 8)
 }
 
+/// An eight-digit code that is not `code` (a mistyped temporary PIN).
+fn other_code(code: &str) -> &'static str {
+    if code == "11111111" {
+        "22222222"
+    } else {
+        "11111111"
+    }
+}
+
+/// `from` asks the server to send a new temporary PIN to the app `authenticator_id`.
+async fn send_new_pin(from: &Phone, authenticator_id: &str) -> Answer {
+    let body = json!({ "authenticator_id": authenticator_id });
+    from.post("/v1/app/self-service/send-new-pin", &body).await
+}
+
 #[tokio::test]
 async fn wrong_pins_count_and_a_right_pin_resets_the_count() {
-    let h = World::start().await.unwrap();
-    let p = h.person("count").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    assert_eq!(
-        phone.wrong_pin_guess().await.err("wrong_pin").body["error"]["detail"]["remaining"],
-        2
-    );
-    assert_eq!(
-        phone.wrong_pin_guess().await.err("wrong_pin").body["error"]["detail"]["remaining"],
-        1
-    );
+    let (_h, _p, mut phone) = citizen_with_app("count").await;
+    for left in [2, 1] {
+        assert_eq!(remaining(&phone.wrong_pin_guess().await, "wrong_pin"), left);
+    }
     assert_eq!(phone.status().await.failures, 2);
     phone
         .change_pin(Some("582914"), "582915")
@@ -55,13 +58,8 @@ async fn wrong_pins_count_and_a_right_pin_resets_the_count() {
 
 #[tokio::test]
 async fn three_wrong_pins_lock_the_app_until_a_temporary_pin_reset() {
-    let h = World::start().await.unwrap();
-    let p = h.person("lock").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    for _ in 0..2 {
-        phone.wrong_pin_guess().await.err("wrong_pin");
-    }
-    phone.wrong_pin_guess().await.err("wrong_pin");
+    let (h, p, mut phone) = citizen_with_app("lock").await;
+    wrong_pin_guesses(&phone, 3).await;
     let s = phone.status().await;
     assert_eq!(s.state, AuthenticatorState::TemporarilyLocked);
     assert_eq!(s.lock_reason, Some(LockReason::PinFailures));
@@ -84,8 +82,7 @@ async fn three_wrong_pins_lock_the_app_until_a_temporary_pin_reset() {
         .ok::<serde_json::Value>();
     let s = phone.status().await;
     assert_eq!((s.state, s.failures), (AuthenticatorState::Active, 0));
-    assert!(h.server.outbox.last(&p.mobile, "pin_reset").is_ok());
-    assert!(h.server.outbox.last(&p.email, "pin_reset").is_ok());
+    assert_told_by_sms_and_email(&h, &p, "pin_reset");
     // The temporary PIN was single use.
     phone.reset_pin(&temp, "193848").await.err("wrong_code");
     phone
@@ -96,25 +93,13 @@ async fn three_wrong_pins_lock_the_app_until_a_temporary_pin_reset() {
 
 #[tokio::test]
 async fn temporary_pin_tries_count_too_and_ten_failures_block_the_app_for_good() {
-    let h = World::start().await.unwrap();
-    let p = h.person("ten").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    for _ in 0..3 {
-        phone.wrong_pin_guess().await.err("wrong_pin");
-    }
+    let (h, p, mut phone) = citizen_with_app("ten").await;
+    wrong_pin_guesses(&phone, 3).await;
     // f = 3. A temporary PIN's wrong entries raise f and void the code after three.
     let temp = temp_pin_from_support(&h, &p, &phone).await;
-    let wrong = if temp == "11111111" {
-        "22222222"
-    } else {
-        "11111111"
-    };
+    let wrong = other_code(&temp);
     assert_eq!(
-        phone
-            .reset_pin(wrong, "193847")
-            .await
-            .err("wrong_code")
-            .body["error"]["detail"]["remaining"],
+        remaining(&phone.reset_pin(wrong, "193847").await, "wrong_code"),
         2
     );
     phone.reset_pin(wrong, "193847").await.err("wrong_code");
@@ -124,11 +109,7 @@ async fn temporary_pin_tries_count_too_and_ten_failures_block_the_app_for_good()
     // Issuing a new code never lowers the count.
     let temp2 = temp_pin_from_support(&h, &p, &phone).await;
     assert_eq!(phone.status().await.failures, 7);
-    let wrong = if temp2 == "11111111" {
-        "22222222"
-    } else {
-        "11111111"
-    };
+    let wrong = other_code(&temp2);
     phone.reset_pin(wrong, "193847").await.err("wrong_code");
     phone.reset_pin(wrong, "193847").await.err("wrong_code");
     // The 10th failure blocks permanently, whatever the code's own tries say.
@@ -138,14 +119,9 @@ async fn temporary_pin_tries_count_too_and_ten_failures_block_the_app_for_good()
         .reset_pin(&temp2, "193847")
         .await
         .err("permanently_blocked");
-    let token = h.identify(&h.support, &p).await.unwrap();
-    h.post(
-        "/v1/staff/temporary-pin",
-        &json!({ "identification_token": token, "authenticator_id": phone.authenticator_id, "delivery": "sms" }),
-        Auth::Bearer(&h.support),
-    )
-    .await
-    .err("permanently_blocked");
+    request_temporary_pin(&h, &h.support, &p, &phone.authenticator_id, "sms")
+        .await
+        .err("permanently_blocked");
     // An app can be activated anew.
     let fresh = activate(&h, &p, "582914").await;
     assert_eq!(fresh.status().await.state, AuthenticatorState::Active);
@@ -153,29 +129,17 @@ async fn temporary_pin_tries_count_too_and_ten_failures_block_the_app_for_good()
 
 #[tokio::test]
 async fn a_temporary_pin_expires_after_30_minutes_and_needs_an_sms_safe_number() {
-    let h = World::start().await.unwrap();
-    let p = h.person("tmpexp").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (h, p, mut phone) = citizen_with_app("tmpexp").await;
     let temp = temp_pin_from_support(&h, &p, &phone).await;
     h.clock().advance(30 * 60);
     phone.reset_pin(&temp, "193847").await.err("code_expired");
 
     // "Send new PIN" from a second app of the same person, refused for the app itself.
     let other = activate(&h, &p, "482913").await;
-    other
-        .post(
-            "/v1/app/self-service/send-new-pin",
-            &json!({ "authenticator_id": other.authenticator_id }),
-        )
+    send_new_pin(&other, &other.authenticator_id)
         .await
         .err("forbidden");
-    let sent: CodeSent = other
-        .post(
-            "/v1/app/self-service/send-new-pin",
-            &json!({ "authenticator_id": phone.authenticator_id }),
-        )
-        .await
-        .ok();
+    let sent: CodeSent = send_new_pin(&other, &phone.authenticator_id).await.ok();
     assert_eq!(sent.expires_at, h.now() + 30 * 60);
     assert!(sent.sms_sent_to.ends_with(&p.mobile[p.mobile.len() - 2..]));
     let temp = code_in_message(&h, &p.mobile, "temporary_pin", 8);
@@ -185,29 +149,16 @@ async fn a_temporary_pin_expires_after_30_minutes_and_needs_an_sms_safe_number()
         .ok::<serde_json::Value>();
 
     // A new mobile number: no temporary PIN by SMS for 120 hours; on paper from citizen service.
-    h.post(
-        &format!("/v1/staff/persons/{}/contact", p.person_id),
-        &json!({ "mobile": "+4512121212" }),
-        Auth::Bearer(&h.registry),
-    )
-    .await
-    .ok::<serde_json::Value>();
-    other
-        .post(
-            "/v1/app/self-service/send-new-pin",
-            &json!({ "authenticator_id": phone.authenticator_id }),
-        )
+    change_mobile(&h, &p.person_id, "+4512121212")
+        .await
+        .ok::<serde_json::Value>();
+    send_new_pin(&other, &phone.authenticator_id)
         .await
         .err("number_changed_recently");
-    let token = h.identify(&h.citizen_service, &p).await.unwrap();
-    let issued: IssuedCode = h
-        .post(
-            "/v1/staff/temporary-pin",
-            &json!({ "identification_token": token, "authenticator_id": phone.authenticator_id, "delivery": "paper" }),
-            Auth::Bearer(&h.citizen_service),
-        )
-        .await
-        .ok();
+    let issued: IssuedCode =
+        request_temporary_pin(&h, &h.citizen_service, &p, &phone.authenticator_id, "paper")
+            .await
+            .ok();
     let paper = issued.code.unwrap().expose().to_owned();
     assert_eq!(paper.len(), 8);
     phone
@@ -253,21 +204,17 @@ async fn a_hundred_concurrent_guesses_get_at_most_the_remaining_allowance() {
     let s = phone.status().await;
     assert_eq!(s.failures, 3);
     assert_eq!(s.state, AuthenticatorState::TemporarilyLocked);
-    let started = h
-        .audit(Some(&p.person_id))
-        .await
-        .unwrap()
+    let events = audit_events(&h, &p).await;
+    let started = events
         .iter()
-        .filter(|e| e.event == "pin_attempt_started")
+        .filter(|e| *e == "pin_attempt_started")
         .count();
     assert_eq!(started, 3);
 }
 
 #[tokio::test]
 async fn attempts_are_single_use_purpose_bound_expire_and_abandoned_ones_count() {
-    let h = World::start().await.unwrap();
-    let p = h.person("attempt").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (h, _p, mut phone) = citizen_with_app("attempt").await;
     // A proof made for enabling biometrics cannot change the PIN.
     let proof = phone
         .start_proof("582914", &PinPurpose::EnableBiometrics)
@@ -275,15 +222,12 @@ async fn attempts_are_single_use_purpose_bound_expire_and_abandoned_ones_count()
         .unwrap();
     let message = mitid_protocol::wire::app::new_pin_message(&phone.authenticator_id);
     let body = json!({ "route": "current_pin", "pin": proof.wire(&message) });
-    phone
-        .post("/v1/app/pin/new/authorise", &body)
-        .await
-        .err("attempt_invalid");
-    // Used up, even though it was refused.
-    phone
-        .post("/v1/app/pin/new/authorise", &body)
-        .await
-        .err("attempt_invalid");
+    // Refused, and used up even though it was refused.
+    for _ in 0..2 {
+        authorise_new_pin(&phone, &body)
+            .await
+            .err("attempt_invalid");
+    }
     // An attempt expires after 5 minutes.
     let proof = phone
         .start_proof("582914", &PinPurpose::ChangePin)
@@ -291,8 +235,7 @@ async fn attempts_are_single_use_purpose_bound_expire_and_abandoned_ones_count()
         .unwrap();
     h.clock().advance(5 * 60);
     let body = json!({ "route": "current_pin", "pin": proof.wire(&message) });
-    phone
-        .post("/v1/app/pin/new/authorise", &body)
+    authorise_new_pin(&phone, &body)
         .await
         .err("attempt_invalid");
     // Those two abandoned attempts counted; one more and the app is locked.
@@ -311,9 +254,7 @@ async fn attempts_are_single_use_purpose_bound_expire_and_abandoned_ones_count()
 
 #[tokio::test]
 async fn biometrics_are_enabled_with_the_pin_and_can_authorise_a_pin_change() {
-    let h = World::start().await.unwrap();
-    let p = h.person("bio").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (_h, _p, mut phone) = citizen_with_app("bio").await;
     // A wrong PIN does not enable biometrics.
     phone.enable_biometrics("999999").await.err("wrong_pin");
     assert!(!phone.status().await.biometrics_enabled);
@@ -334,11 +275,8 @@ async fn biometrics_are_enabled_with_the_pin_and_can_authorise_a_pin_change() {
         .ok::<serde_json::Value>();
     assert!(!phone.status().await.biometrics_enabled);
     // Without the key, a biometric signature is refused.
-    phone
-        .post(
-            "/v1/app/pin/new/authorise",
-            &json!({ "route": "biometrics", "biometric": { "challenge_id": "bc_none", "signature": "AAAA" } }),
-        )
+    let forged = json!({ "route": "biometrics", "biometric": { "challenge_id": "bc_none", "signature": "AAAA" } });
+    authorise_new_pin(&phone, &forged)
         .await
         .err("biometrics_not_enabled");
 }

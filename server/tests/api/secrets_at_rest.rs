@@ -15,8 +15,7 @@ const SEED: &[u8] = b"seed-of-the-code-display-0001";
 
 #[tokio::test]
 async fn no_secret_is_stored_or_logged_in_clear() {
-    let h = World::start().await.unwrap();
-    let p = h.person("secret").await.unwrap();
+    let (h, p) = world_with_citizen("secret").await;
     let mut secrets: Vec<String> = vec![
         h.admin.clone(),
         h.support.clone(),
@@ -31,9 +30,7 @@ async fn no_secret_is_stored_or_logged_in_clear() {
     secrets.push(code_in_message(&h, &p.mobile, "temporary_pin", 8));
     secrets.push("582914".into());
     // Wrong PINs and a reset with a temporary PIN from support.
-    for _ in 0..3 {
-        phone.wrong_pin_guess().await.err("wrong_pin");
-    }
+    wrong_pin_guesses(&phone, 3).await;
     let token = h.identify(&h.support, &p).await.unwrap();
     secrets.push(token.clone());
     let body = serde_json::to_vec(&json!({ "identification_token": token, "authenticator_id": phone.authenticator_id, "delivery": "sms" })).unwrap();
@@ -72,13 +69,9 @@ async fn no_secret_is_stored_or_logged_in_clear() {
     // A password set with the paper code, a code display, a password log-in.
     let password = "Blå hest 7 på vej";
     secrets.push(password.into());
-    h.post(
-        "/v1/web/password/activate",
-        &json!({ "user_id": p.user_id, "activation_code": paper, "new_password": password }),
-        Auth::None,
-    )
-    .await
-    .ok::<PasswordChanged>();
+    activate_password(&h, &p, &paper, password)
+        .await
+        .ok::<PasswordChanged>();
     let token = h.identify(&h.support, &p).await.unwrap();
     h.post("/v1/staff/authenticators", &json!({ "identification_token": token, "kind": "code_display", "serial": "CD-1", "totp_secret": B64(SEED.to_vec()) }), Auth::Bearer(&h.support))
         .await

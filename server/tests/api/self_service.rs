@@ -12,21 +12,45 @@ use mitid_protocol::wire::{
 };
 use serde_json::{json, Value};
 
+/// `phone` blocks the app `id` (for good when `permanent`), confirmed with its PIN 582914.
+async fn block_with_pin(phone: &Phone, id: &str, permanent: bool) {
+    let scope = BlockScope::Authenticator;
+    phone
+        .block_with_proof(scope, Some(id), permanent, Some("582914"))
+        .await
+        .ok::<AuthenticatorList>();
+}
+
+/// The web `session` sets the new password `password` (after the 24-hour access wait).
+async fn change_password(h: &World, session: &str, password: &str) -> Answer {
+    let body = json!({ "new_password": password });
+    h.post("/v1/web/password", &body, Auth::Bearer(session))
+        .await
+}
+
+/// The lock of the authenticator `id` in `list`, which must hold it.
+fn lock_reason_of(list: &AuthenticatorList, id: &str) -> Option<LockReason> {
+    let found = list
+        .authenticators
+        .iter()
+        .find(|a| a.authenticator_id == id);
+    found.unwrap().lock_reason
+}
+
+/// `phone` asks whether its citizen may take `new` as user ID (or takes it).
+async fn user_id_check(phone: &Phone, new: &str, check_only: bool) -> UserIdChangeResponse {
+    let body = json!({ "new_user_id": new, "check_only": check_only });
+    phone.post("/v1/app/user-id", &body).await.ok()
+}
+
 #[tokio::test]
 async fn send_new_pin_from_self_service_only_for_another_app() {
-    let h = World::start().await.unwrap();
-    let p = h.person("web").await.unwrap();
-    let mut first = activate(&h, &p, "582914").await;
+    let (h, p, mut first) = citizen_with_app("web").await;
     let mut second = activate(&h, &p, "482913").await;
     // Lock the second app with wrong PINs.
-    for _ in 0..3 {
-        second.wrong_pin_guess().await.err("wrong_pin");
-    }
+    wrong_pin_guesses(&second, 3).await;
     let session = web_login(&h, &p, &mut first).await.unwrap();
-    let list: AuthenticatorList = h
-        .get("/v1/web/authenticators", Auth::Bearer(&session))
-        .await
-        .ok();
+    let list: AuthenticatorList = web_authenticators(&h, &session).await.ok();
     let locked = list
         .authenticators
         .iter()
@@ -68,36 +92,21 @@ async fn send_new_pin_from_self_service_only_for_another_app() {
     h.post("/v1/web/logout", &json!({}), Auth::Bearer(&session))
         .await
         .ok::<Value>();
-    h.get("/v1/web/authenticators", Auth::Bearer(&session))
-        .await
-        .err("unauthorized");
+    web_authenticators(&h, &session).await.err("unauthorized");
     // Sessions expire after 30 minutes.
     let session = web_login(&h, &p, &mut first).await.unwrap();
     h.clock().advance(30 * 60);
-    h.get("/v1/web/authenticators", Auth::Bearer(&session))
-        .await
-        .err("unauthorized");
+    web_authenticators(&h, &session).await.err("unauthorized");
 }
 
 #[tokio::test]
 async fn blocks_by_the_citizen_and_their_lifting() {
-    let h = World::start().await.unwrap();
-    let p = h.person("block").await.unwrap();
-    let mut first = activate(&h, &p, "582914").await;
+    let (h, p, mut first) = citizen_with_app("block").await;
     let mut second = activate(&h, &p, "482913").await;
     let mut third = activate(&h, &p, "381902").await;
     // From the app, with the PIN: block the other app temporarily.
-    first
-        .block_with_proof(
-            BlockScope::Authenticator,
-            Some(&second.authenticator_id),
-            false,
-            Some("582914"),
-        )
-        .await
-        .ok::<AuthenticatorList>();
-    assert!(h.server.outbox.last(&p.mobile, "block").is_ok());
-    assert!(h.server.outbox.last(&p.email, "block").is_ok());
+    block_with_pin(&first, &second.authenticator_id, false).await;
+    assert_told_by_sms_and_email(&h, &p, "block");
     second
         .start_proof("482913", &mitid_protocol::pin_proof::PinPurpose::ChangePin)
         .await
@@ -106,10 +115,10 @@ async fn blocks_by_the_citizen_and_their_lifting() {
         .err("blocked");
     // The citizen lifts their own block in self-service.
     let session = web_login(&h, &p, &mut first).await.unwrap();
-    h.post(
-        "/v1/web/unblock",
+    web_unblock(
+        &h,
+        &session,
         &json!({ "scope": "authenticator", "authenticator_id": second.authenticator_id }),
-        Auth::Bearer(&session),
     )
     .await
     .ok::<AuthenticatorList>();
@@ -120,20 +129,16 @@ async fn blocks_by_the_citizen_and_their_lifting() {
         .ok::<Value>();
 
     // Blocking the whole MitID stops every app and ends the session, until support lifts it.
-    h.post(
-        "/v1/web/block",
+    web_block(
+        &h,
+        &session,
         &json!({ "scope": "whole_mitid", "permanent": true }),
-        Auth::Bearer(&session),
     )
     .await
     .err("bad_request");
-    h.post(
-        "/v1/web/block",
-        &json!({ "scope": "whole_mitid" }),
-        Auth::Bearer(&session),
-    )
-    .await
-    .ok::<AuthenticatorList>();
+    web_block(&h, &session, &json!({ "scope": "whole_mitid" }))
+        .await
+        .ok::<AuthenticatorList>();
     first.get("/v1/app/approvals/pending").await.err("blocked");
     // A log-in start answers as for anyone, and no app is asked.
     h.post(
@@ -143,13 +148,9 @@ async fn blocks_by_the_citizen_and_their_lifting() {
     )
     .await
     .ok::<Value>();
-    h.post(
-        "/v1/web/unblock",
-        &json!({ "scope": "whole_mitid" }),
-        Auth::Bearer(&session),
-    )
-    .await
-    .err("unauthorized");
+    web_unblock(&h, &session, &json!({ "scope": "whole_mitid" }))
+        .await
+        .err("unauthorized");
     let token = h.identify(&h.support, &p).await.unwrap();
     h.post(
         "/v1/staff/unblock",
@@ -161,15 +162,7 @@ async fn blocks_by_the_citizen_and_their_lifting() {
     assert!(first.pending(0).await.is_none());
 
     // A permanent block is final: the app's keys are forgotten.
-    first
-        .block_with_proof(
-            BlockScope::Authenticator,
-            Some(&second.authenticator_id),
-            true,
-            Some("582914"),
-        )
-        .await
-        .ok::<AuthenticatorList>();
+    block_with_pin(&first, &second.authenticator_id, true).await;
     second
         .get("/v1/app/status")
         .await
@@ -183,33 +176,22 @@ async fn blocks_by_the_citizen_and_their_lifting() {
         .await
         .ok::<Value>();
     let session = web_login(&h, &p, &mut third).await.unwrap();
-    let list: AuthenticatorList = h
-        .get("/v1/web/authenticators", Auth::Bearer(&session))
-        .await
-        .ok();
-    let a = list
-        .authenticators
-        .iter()
-        .find(|a| a.authenticator_id == first.authenticator_id)
-        .unwrap();
-    assert_eq!(a.lock_reason, Some(LockReason::StaffBlock));
-    h.post(
-        "/v1/web/unblock",
+    let list: AuthenticatorList = web_authenticators(&h, &session).await.ok();
+    assert_eq!(
+        lock_reason_of(&list, &first.authenticator_id),
+        Some(LockReason::StaffBlock)
+    );
+    web_unblock(
+        &h,
+        &session,
         &json!({ "scope": "authenticator", "authenticator_id": first.authenticator_id }),
-        Auth::Bearer(&session),
     )
     .await
     .err("forbidden");
     h.post("/v1/staff/unblock", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": first.authenticator_id }), Auth::Bearer(&h.support))
         .await
         .ok::<Value>();
-    let events: Vec<String> = h
-        .audit(Some(&p.person_id))
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
+    let events = audit_events(&h, &p).await;
     for e in [
         "authenticator_blocked",
         "authenticator_unblocked",
@@ -222,37 +204,22 @@ async fn blocks_by_the_citizen_and_their_lifting() {
 
 #[tokio::test]
 async fn user_id_changes_answer_valid_invalid_or_taken() {
-    let h = World::start().await.unwrap();
-    let p = h.person("uid").await.unwrap();
+    let (h, p) = world_with_citizen("uid").await;
     let q = h.person("other").await.unwrap();
     let phone = activate(&h, &p, "582914").await;
-    let check =
-        |new: &str, check_only: bool| json!({ "new_user_id": new, "check_only": check_only });
-    let r: UserIdChangeResponse = phone
-        .post("/v1/app/user-id", &check("abc", false))
-        .await
-        .ok();
+    let r = user_id_check(&phone, "abc", false).await;
     assert_eq!(
         (r.verdict, r.rule.as_deref()),
         (UserIdVerdict::Invalid, Some("user_id_length"))
     );
-    let r: UserIdChangeResponse = phone
-        .post("/v1/app/user-id", &check(&p.cpr, false))
-        .await
-        .ok();
+    let r = user_id_check(&phone, &p.cpr, false).await;
     assert_eq!(
         (r.verdict, r.rule.as_deref()),
         (UserIdVerdict::Invalid, Some("user_id_is_cpr"))
     );
-    let r: UserIdChangeResponse = phone
-        .post("/v1/app/user-id", &check(&q.user_id.to_uppercase(), false))
-        .await
-        .ok();
+    let r = user_id_check(&phone, &q.user_id.to_uppercase(), false).await;
     assert_eq!(r.verdict, UserIdVerdict::Taken);
-    let r: UserIdChangeResponse = phone
-        .post("/v1/app/user-id", &check("Søren.Ny", true))
-        .await
-        .ok();
+    let r = user_id_check(&phone, "Søren.Ny", true).await;
     assert_eq!(
         (r.verdict, r.changed, r.user_id.as_str()),
         (UserIdVerdict::Valid, false, p.user_id.as_str())
@@ -269,26 +236,17 @@ async fn user_id_changes_answer_valid_invalid_or_taken() {
         .err("user_id_taken");
     // Support tells an identified caller the user ID.
     let token = h.identify(&h.support, &p).await.unwrap();
-    let r: Value = h
-        .post(
-            "/v1/staff/user-id/lookup",
-            &json!({ "identification_token": token }),
-            Auth::Bearer(&h.support),
-        )
-        .await
-        .ok();
+    let r: Value = user_id_lookup(&h, &h.support, &token).await.ok();
     assert_eq!(r["user_id"], "søren.ny");
 }
 
 #[tokio::test]
 async fn a_password_is_set_with_an_activation_code_and_follows_the_rules() {
-    let h = World::start().await.unwrap();
-    let p = h.person("pw").await.unwrap();
+    let (h, p) = world_with_citizen("pw").await;
     let code = h
         .activation_code_for(&p, ActivationPurpose::NewPassword)
         .await
         .unwrap();
-    let set = |pw: &str, code: &str| json!({ "user_id": p.user_id, "activation_code": code, "new_password": pw });
     for (pw, rule) in [
         ("Kort7", "password_length"),
         (&*format!("x{}x", p.user_id), "password_contains_user_id"),
@@ -298,9 +256,7 @@ async fn a_password_is_set_with_an_activation_code_and_follows_the_rules() {
         ("qwertyui", "password_keyboard_run"),
         ("abc12345", "password_keyboard_run"),
     ] {
-        let a = h
-            .post("/v1/web/password/activate", &set(pw, &code), Auth::None)
-            .await;
+        let a = activate_password(&h, &p, &code, pw).await;
         assert_eq!(
             a.err("password_invalid").body["error"]["detail"]["rule"],
             rule,
@@ -308,22 +264,13 @@ async fn a_password_is_set_with_an_activation_code_and_follows_the_rules() {
         );
     }
     // Refused passwords cost no code entry; the code still works.
-    let changed: PasswordChanged = h
-        .post(
-            "/v1/web/password/activate",
-            &set("Blå hest 7 på vej", &code),
-            Auth::None,
-        )
+    let changed: PasswordChanged = activate_password(&h, &p, &code, "Blå hest 7 på vej")
         .await
         .ok();
     assert!(h.server.outbox.last(&p.email, "password_changed").is_ok());
-    h.post(
-        "/v1/web/password/activate",
-        &set("Another good one 8", &code),
-        Auth::None,
-    )
-    .await
-    .err("wrong_code");
+    activate_password(&h, &p, &code, "Another good one 8")
+        .await
+        .err("wrong_code");
     let token = h.identify(&h.support, &p).await.unwrap();
     let view: Value = h.person_view(&p).await.unwrap();
     let kinds: Vec<&str> = view["authenticators"]
@@ -342,24 +289,18 @@ async fn a_password_is_set_with_an_activation_code_and_follows_the_rules() {
 
 #[tokio::test]
 async fn self_service_password_change_waits_24_hours_after_requesting_access() {
-    let h = World::start().await.unwrap();
-    let p = h.person("access").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (h, p, mut phone) = citizen_with_app("access").await;
     let code = h
         .activation_code_for(&p, ActivationPurpose::NewPassword)
         .await
         .unwrap();
-    h.post("/v1/web/password/activate", &json!({ "user_id": p.user_id, "activation_code": code, "new_password": "Blå hest 7 på vej" }), Auth::None)
+    activate_password(&h, &p, &code, "Blå hest 7 på vej")
         .await
         .ok::<PasswordChanged>();
     let session = web_login(&h, &p, &mut phone).await.unwrap();
-    h.post(
-        "/v1/web/password",
-        &json!({ "new_password": "Grøn hest 8 på vej" }),
-        Auth::Bearer(&session),
-    )
-    .await
-    .err("not_yet_allowed");
+    change_password(&h, &session, "Grøn hest 8 på vej")
+        .await
+        .err("not_yet_allowed");
     let access: PasswordAccess = h
         .post(
             "/v1/web/password-access",
@@ -377,13 +318,7 @@ async fn self_service_password_change_waits_24_hours_after_requesting_access() {
         .last(&p.mobile, "password_access_open")
         .is_err());
     let session = web_login(&h, &p, &mut phone).await.unwrap();
-    let a = h
-        .post(
-            "/v1/web/password",
-            &json!({ "new_password": "Grøn hest 8 på vej" }),
-            Auth::Bearer(&session),
-        )
-        .await;
+    let a = change_password(&h, &session, "Grøn hest 8 på vej").await;
     assert_eq!(
         a.err("not_yet_allowed").body["error"]["detail"]["opens_at"],
         access.opens_at
@@ -391,38 +326,17 @@ async fn self_service_password_change_waits_24_hours_after_requesting_access() {
     h.clock().advance(1);
     h.server.running().run_due_jobs().await.unwrap();
     // Told by SMS and e-mail that it opened.
-    assert!(h
-        .server
-        .outbox
-        .last(&p.mobile, "password_access_open")
-        .is_ok());
-    assert!(h
-        .server
-        .outbox
-        .last(&p.email, "password_access_open")
-        .is_ok());
-    h.post(
-        "/v1/web/password",
-        &json!({ "new_password": "qwertyuiop" }),
-        Auth::Bearer(&session),
-    )
-    .await
-    .err("password_invalid");
-    h.post(
-        "/v1/web/password",
-        &json!({ "new_password": "Grøn hest 8 på vej" }),
-        Auth::Bearer(&session),
-    )
-    .await
-    .ok::<PasswordChanged>();
+    assert_told_by_sms_and_email(&h, &p, "password_access_open");
+    change_password(&h, &session, "qwertyuiop")
+        .await
+        .err("password_invalid");
+    change_password(&h, &session, "Grøn hest 8 på vej")
+        .await
+        .ok::<PasswordChanged>();
     // The access is used up.
-    h.post(
-        "/v1/web/password",
-        &json!({ "new_password": "Rød hest 9 på vej" }),
-        Auth::Bearer(&session),
-    )
-    .await
-    .err("not_yet_allowed");
+    change_password(&h, &session, "Rød hest 9 på vej")
+        .await
+        .err("not_yet_allowed");
     // The app can request access as well.
     let access: PasswordAccess = phone
         .post("/v1/app/self-service/password-access", &json!({}))
@@ -438,17 +352,12 @@ async fn self_service_password_change_waits_24_hours_after_requesting_access() {
 
 #[tokio::test]
 async fn a_paper_temporary_pin_from_citizen_service_resets_a_locked_app() {
-    let h = World::start().await.unwrap();
-    let p = h.person("paper").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    for _ in 0..3 {
-        phone.wrong_pin_guess().await.err("wrong_pin");
-    }
-    let token = h.identify(&h.citizen_service, &p).await.unwrap();
-    let issued: IssuedCode = h
-        .post("/v1/staff/temporary-pin", &json!({ "identification_token": token, "authenticator_id": phone.authenticator_id, "delivery": "paper" }), Auth::Bearer(&h.citizen_service))
-        .await
-        .ok();
+    let (h, p, mut phone) = citizen_with_app("paper").await;
+    wrong_pin_guesses(&phone, 3).await;
+    let issued: IssuedCode =
+        request_temporary_pin(&h, &h.citizen_service, &p, &phone.authenticator_id, "paper")
+            .await
+            .ok();
     assert!(issued.sms_sent_to.is_none());
     phone
         .reset_pin(issued.code.unwrap().expose(), "665544")

@@ -8,12 +8,10 @@ use serde_json::{json, Value};
 
 #[tokio::test]
 async fn callers_are_identified_by_document_and_answers() {
-    let h = World::start().await.unwrap();
-    let p = h.person("ident").await.unwrap();
-    let hr = &h;
-    let ask = |body: Value| async move {
-        hr.post("/v1/staff/identify", &body, Auth::Bearer(&hr.support))
-            .await
+    let (h, p) = world_with_citizen("ident").await;
+    let ask = |body: Value| {
+        let h = &h;
+        async move { staff_identify(h, &h.support, &body).await }
     };
     ask(json!({ "document_kind": "passport", "document_number": p.passport, "name": p.name }))
         .await
@@ -24,59 +22,30 @@ async fn callers_are_identified_by_document_and_answers() {
     assert_eq!(r.person_id, p.person_id);
     assert_eq!(r.expires_at, h.now() + 15 * 60);
     let driver = format!("D{}", &p.passport[2..]);
-    let by_licence: IdentifyResponse = h
-        .post("/v1/staff/identify", &json!({ "document_kind": "driver_licence", "document_number": driver, "birth_date": p.birth_date, "cpr_last4": &p.cpr[6..] }), Auth::Bearer(&h.support))
-        .await
-        .ok();
+    let by_licence: IdentifyResponse = ask(json!({ "document_kind": "driver_licence", "document_number": driver, "birth_date": p.birth_date, "cpr_last4": &p.cpr[6..] })).await.ok();
     assert_eq!(by_licence.person_id, p.person_id);
     // The identification belongs to the staff member who made it and lasts 15 minutes.
     let token = r.identification_token.expose().to_owned();
-    h.post(
-        "/v1/staff/user-id/lookup",
-        &json!({ "identification_token": token }),
-        Auth::Bearer(&h.citizen_service),
-    )
-    .await
-    .err("unauthorized");
-    h.post(
-        "/v1/staff/user-id/lookup",
-        &json!({ "identification_token": token }),
-        Auth::Bearer(&h.support),
-    )
-    .await
-    .ok::<Value>();
-    h.clock().advance(15 * 60);
-    h.post(
-        "/v1/staff/user-id/lookup",
-        &json!({ "identification_token": token }),
-        Auth::Bearer(&h.support),
-    )
-    .await
-    .err("unauthorized");
-    let events: Vec<String> = h
-        .audit(None)
+    user_id_lookup(&h, &h.citizen_service, &token)
         .await
-        .unwrap()
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
-    assert_eq!(
-        events
-            .iter()
-            .filter(|e| *e == "identification_failed")
-            .count(),
-        3
-    );
+        .err("unauthorized");
+    user_id_lookup(&h, &h.support, &token).await.ok::<Value>();
+    h.clock().advance(15 * 60);
+    user_id_lookup(&h, &h.support, &token)
+        .await
+        .err("unauthorized");
+    let events = h.audit(None).await.unwrap();
+    let failed = events.iter().filter(|e| e.event == "identification_failed");
+    assert_eq!(failed.count(), 3);
 }
 
 #[tokio::test]
 async fn roles_are_enforced() {
-    let h = World::start().await.unwrap();
-    let p = h.person("roles").await.unwrap();
+    let (h, p) = world_with_citizen("roles").await;
     h.post("/v1/staff/persons", &json!({ "cpr": "0303030303", "name": "X", "birth_date": "2003-03-03", "user_id": "x.roles" }), Auth::Bearer(&h.support))
         .await
         .err("forbidden");
-    h.post("/v1/staff/identify", &json!({ "document_kind": "passport", "document_number": p.passport, "name": p.name, "birth_date": p.birth_date }), Auth::Bearer(&h.registry))
+    staff_identify(&h, &h.registry, &json!({ "document_kind": "passport", "document_number": p.passport, "name": p.name, "birth_date": p.birth_date }))
         .await
         .err("forbidden");
     h.get("/v1/staff/audit", Auth::Bearer(&h.support))
@@ -96,28 +65,16 @@ async fn roles_are_enforced() {
         .await
         .err("unauthorized");
     // An administrator creates staff accounts (passwords of at least 12 characters).
-    h.post(
-        "/v1/staff/users",
-        &json!({ "username": "new", "password": "short", "role": "support" }),
-        Auth::Bearer(&h.admin),
-    )
-    .await
-    .err("password_invalid");
-    let created: mitid_protocol::wire::staff::StaffCreated = h
-        .post(
-            "/v1/staff/users",
-            &json!({ "username": "new", "password": "long enough Hest 9", "role": "support" }),
-            Auth::Bearer(&h.admin),
-        )
+    create_support_account(&h, "new", "short")
         .await
-        .ok();
-    h.post(
-        "/v1/staff/users",
-        &json!({ "username": "new", "password": "long enough Hest 9", "role": "support" }),
-        Auth::Bearer(&h.admin),
-    )
-    .await
-    .err("already_exists");
+        .err("password_invalid");
+    let created: mitid_protocol::wire::staff::StaffCreated =
+        create_support_account(&h, "new", "long enough Hest 9")
+            .await
+            .ok();
+    create_support_account(&h, "new", "long enough Hest 9")
+        .await
+        .err("already_exists");
     let step = mitid_server::crypto::totp::step(h.now(), 30) as u64;
     let otp = mitid_server::crypto::totp::hotp(created.totp_seed.expose(), step, 6);
     let r: StaffLoginResponse = h
@@ -162,25 +119,14 @@ async fn registry_rules_and_mobile_change_time() {
     assert_eq!(v.mobile_masked.as_deref(), Some("+45******44"));
     assert_eq!(v.mobile_changed_at, None);
     create(json!({ "cpr": "0101011234", "name": "Y", "birth_date": "2001-01-01", "user_id": "y.valid" })).await.err("already_exists");
-    let v: PersonView = h
-        .post(
-            &format!("/v1/staff/persons/{}/contact", v.person_id),
-            &json!({ "mobile": "+4555667788" }),
-            Auth::Bearer(&h.registry),
-        )
-        .await
-        .ok();
+    let v: PersonView = change_mobile(&h, &v.person_id, "+4555667788").await.ok();
     assert_eq!(v.mobile_changed_at, Some(h.now()));
 }
 
 #[tokio::test]
 async fn every_staff_action_is_audited_and_the_outbox_shows_metadata_only() {
-    let h = World::start().await.unwrap();
-    let p = h.person("audit").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    for _ in 0..3 {
-        phone.wrong_pin_guess().await.err("wrong_pin");
-    }
+    let (h, p, mut phone) = citizen_with_app("audit").await;
+    wrong_pin_guesses(&phone, 3).await;
     // Staff cannot lift a lock after wrong PINs (only a temporary PIN does).
     let token = h.identify(&h.support, &p).await.unwrap();
     h.post("/v1/staff/unblock", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": phone.authenticator_id }), Auth::Bearer(&h.support))

@@ -55,6 +55,32 @@ fn legacy_client_hello(version: u16) -> Vec<u8> {
     record
 }
 
+/// Posts `body` with the idempotency key `key`: the idempotency test sends many of these.
+async fn post_with_key(h: &World, path: &str, body: &[u8], auth: Auth<'_>, key: &str) -> Answer {
+    h.send("POST", path, Some(body.to_vec()), auth, Some(key))
+        .await
+}
+
+/// How many temporary PINs the server has sent so far, to anyone.
+fn temporary_pins_sent(h: &World) -> usize {
+    let messages = h.server.outbox.messages();
+    messages
+        .iter()
+        .filter(|m| m.kind == "temporary_pin")
+        .count()
+}
+
+/// Asserts a refusal with `code` and the HTTP `status` that goes with it.
+fn assert_refused(a: &Answer, code: &str, status: u16) {
+    a.err(code);
+    assert_eq!(a.status, status, "{code}");
+}
+
+/// The staff outbox as `h`'s admin session reads it (the page a staff session opens).
+async fn outbox(h: &World) -> Answer {
+    h.get("/v1/staff/outbox", Auth::Bearer(&h.admin)).await
+}
+
 #[tokio::test]
 async fn plain_http_gets_no_http_answer() {
     let h = World::start().await.unwrap();
@@ -156,8 +182,7 @@ async fn strict_parsing_and_json_errors_everywhere() {
             Auth::None,
         )
         .await;
-    a.err("unknown_field");
-    assert_eq!(a.status, 400);
+    assert_refused(&a, "unknown_field", 400);
     assert_eq!(a.body["error"]["detail"]["field"], "role");
     let a = h
         .send(
@@ -181,14 +206,11 @@ async fn strict_parsing_and_json_errors_everywhere() {
     assert!(!a.body.to_string().contains("12345678"));
     let big = json!({ "username": "x".repeat(70 * 1024), "password": "y" });
     let a = h.post("/v1/staff/login", &big, Auth::None).await;
-    a.err("body_too_large");
-    assert_eq!(a.status, 413);
+    assert_refused(&a, "body_too_large", 413);
     let a = h.get("/v1/nothing/here", Auth::None).await;
-    a.err("not_found");
-    assert_eq!(a.status, 404);
+    assert_refused(&a, "not_found", 404);
     let a = h.get("/v1/staff/login", Auth::None).await;
-    a.err("method_not_allowed");
-    assert_eq!(a.status, 405);
+    assert_refused(&a, "method_not_allowed", 405);
     h.post(
         "/v1/staff/login",
         &json!({ "username": "admin", "password": "wrong", "otp": "000000" }),
@@ -205,41 +227,20 @@ async fn staff_sessions_end() {
         ..Policy::default()
     };
     let h = start_with_policy(policy).await;
-    h.get("/v1/staff/outbox", Auth::Bearer(&h.admin))
-        .await
-        .ok::<Value>();
+    outbox(&h).await.ok::<Value>();
     h.clock().advance(4 * HOUR);
-    h.get("/v1/staff/outbox", Auth::Bearer(&h.admin))
-        .await
-        .err("unauthorized");
+    outbox(&h).await.err("unauthorized");
 }
 
 #[tokio::test]
 async fn an_idempotency_key_gives_the_same_answer_and_one_effect() {
-    let h = World::start().await.unwrap();
-    let p = h.person("idem").await.unwrap();
-    let phone = activate(&h, &p, "582914").await;
+    let (h, p, phone) = citizen_with_app("idem").await;
     let other = activate(&h, &p, "482913").await;
     let rp = h.relying_party("Bank").await.unwrap();
     let body = serde_json::to_vec(&json!({ "user_id": p.user_id, "reference_header": "Log on", "reference_body": "Bank", "channel_binding": "code" })).unwrap();
-    let first = h
-        .send(
-            "POST",
-            "/v1/rp/authentications",
-            Some(body.clone()),
-            Auth::Bearer(&rp),
-            Some("key-0000001"),
-        )
-        .await;
-    let again = h
-        .send(
-            "POST",
-            "/v1/rp/authentications",
-            Some(body.clone()),
-            Auth::Bearer(&rp),
-            Some("key-0000001"),
-        )
-        .await;
+    let login = "/v1/rp/authentications";
+    let first = post_with_key(&h, login, &body, Auth::Bearer(&rp), "key-0000001").await;
+    let again = post_with_key(&h, login, &body, Auth::Bearer(&rp), "key-0000001").await;
     assert!(!first.replayed && again.replayed);
     let a: CreateAuthenticationResponse = first.ok();
     let b: CreateAuthenticationResponse = again.ok();
@@ -247,76 +248,28 @@ async fn an_idempotency_key_gives_the_same_answer_and_one_effect() {
     assert_eq!(a.code, b.code);
     // Another body under the same key is refused.
     let other_body = serde_json::to_vec(&json!({ "user_id": p.user_id, "reference_header": "Other", "reference_body": "Bank", "channel_binding": "code" })).unwrap();
-    let a = h
-        .send(
-            "POST",
-            "/v1/rp/authentications",
-            Some(other_body),
-            Auth::Bearer(&rp),
-            Some("key-0000001"),
-        )
-        .await;
-    a.err("idempotency_mismatch");
-    assert_eq!(a.status, 422);
+    let a = post_with_key(&h, login, &other_body, Auth::Bearer(&rp), "key-0000001").await;
+    assert_refused(&a, "idempotency_mismatch", 422);
     // Keys are per caller: another relying party's key space is separate.
     let rp2 = h.relying_party("Bank 2").await.unwrap();
-    h.send(
-        "POST",
-        "/v1/rp/authentications",
-        Some(body),
-        Auth::Bearer(&rp2),
-        Some("key-0000001"),
-    )
-    .await
-    .err("login_already_pending");
+    post_with_key(&h, login, &body, Auth::Bearer(&rp2), "key-0000001")
+        .await
+        .err("login_already_pending");
 
     // A device-signed retry (new nonce, same key and body) sends one SMS only.
     let body = serde_json::to_vec(&json!({ "authenticator_id": phone.authenticator_id })).unwrap();
-    let before = h
-        .server
-        .outbox
-        .messages()
-        .iter()
-        .filter(|m| m.kind == "temporary_pin")
-        .count();
-    let x: CodeSent = h
-        .send(
-            "POST",
-            "/v1/app/self-service/send-new-pin",
-            Some(body.clone()),
-            Auth::App(&other),
-            Some("retry-key-1"),
-        )
+    let send_new_pin = "/v1/app/self-service/send-new-pin";
+    let before = temporary_pins_sent(&h);
+    let x: CodeSent = post_with_key(&h, send_new_pin, &body, Auth::App(&other), "retry-key-1")
         .await
         .ok();
-    let y = h
-        .send(
-            "POST",
-            "/v1/app/self-service/send-new-pin",
-            Some(body),
-            Auth::App(&other),
-            Some("retry-key-1"),
-        )
-        .await;
+    let y = post_with_key(&h, send_new_pin, &body, Auth::App(&other), "retry-key-1").await;
     assert!(y.replayed);
     assert_eq!(x, y.ok::<CodeSent>());
-    let after = h
-        .server
-        .outbox
-        .messages()
-        .iter()
-        .filter(|m| m.kind == "temporary_pin")
-        .count();
-    assert_eq!(after, before + 1);
-    h.send(
-        "POST",
-        "/v1/app/self-service/send-new-pin",
-        Some(b"{}".to_vec()),
-        Auth::App(&other),
-        Some("bad key!"),
-    )
-    .await
-    .err("bad_request");
+    assert_eq!(temporary_pins_sent(&h), before + 1);
+    post_with_key(&h, send_new_pin, b"{}", Auth::App(&other), "bad key!")
+        .await
+        .err("bad_request");
 }
 
 #[tokio::test]

@@ -3,8 +3,7 @@
 //! person, reference texts, and hashing only after the cheap checks.
 
 use mitid_protocol::b64::B64;
-use mitid_protocol::pin_proof::{client_registration_finish, client_registration_start};
-use mitid_protocol::wire::app::{new_pin_message, NewPinBeginResponse};
+use mitid_protocol::wire::app::new_pin_message;
 use mitid_protocol::wire::{AuthenticatorList, AuthenticatorState, BlockScope, CodeSent};
 use serde_json::{json, Value};
 
@@ -12,9 +11,7 @@ use super::*;
 
 #[tokio::test]
 async fn possession_alone_cannot_block_the_citizen_out_for_good() {
-    let h = World::start().await.unwrap();
-    let p = h.person("poss").await.unwrap();
-    let thief = activate(&h, &p, "582914").await;
+    let (h, p, thief) = citizen_with_app("poss").await;
     let other = activate(&h, &p, "582914").await;
     let block = |body: Value| {
         let thief = &thief;
@@ -57,9 +54,7 @@ async fn possession_alone_cannot_block_the_citizen_out_for_good() {
 
 #[tokio::test]
 async fn a_locked_app_may_block_itself_but_nothing_more() {
-    let h = World::start().await.unwrap();
-    let p = h.person("locked").await.unwrap();
-    let app = activate(&h, &p, "582914").await;
+    let (_h, _p, app) = citizen_with_app("locked").await;
     for _ in 0..3 {
         app.wrong_pin_guess().await;
     }
@@ -78,9 +73,7 @@ async fn a_locked_app_may_block_itself_but_nothing_more() {
 
 #[tokio::test]
 async fn new_pin_sms_are_limited_per_person_per_day() {
-    let h = World::start().await.unwrap();
-    let p = h.person("flood").await.unwrap();
-    let a = activate(&h, &p, "582914").await;
+    let (h, p, a) = citizen_with_app("flood").await;
     let b = activate(&h, &p, "582914").await;
     let body = json!({ "authenticator_id": b.authenticator_id });
     let send = || a.post("/v1/app/self-service/send-new-pin", &body);
@@ -94,9 +87,7 @@ async fn new_pin_sms_are_limited_per_person_per_day() {
 
 #[tokio::test]
 async fn a_reset_does_not_lift_a_block_set_after_it_began() {
-    let h = World::start().await.unwrap();
-    let p = h.person("reset").await.unwrap();
-    let phone = activate(&h, &p, "582914").await;
+    let (h, p, phone) = citizen_with_app("reset").await;
     let id = h.identify(&h.support, &p).await.unwrap();
     h.post(
         "/v1/staff/temporary-pin",
@@ -107,15 +98,9 @@ async fn a_reset_does_not_lift_a_block_set_after_it_began() {
     .ok::<Value>();
     let temp = code_in_message(&h, &p.mobile, "temporary_pin", 8);
     let ticket = phone.authorise_with_temporary_pin(&temp).await.unwrap();
-    let pw = phone.password("715284");
-    let (request, state) = client_registration_start(&pw).unwrap();
-    let begin: NewPinBeginResponse = phone
-        .post(
-            "/v1/app/pin/new/begin",
-            &json!({ "ticket_id": ticket.ticket_id, "registration_request": B64(request) }),
-        )
+    let upload = new_pin_upload(&phone, &ticket.ticket_id, "715284")
         .await
-        .ok();
+        .unwrap();
     // Support blocks the app between the two steps.
     h.post(
         "/v1/staff/block",
@@ -124,13 +109,6 @@ async fn a_reset_does_not_lift_a_block_set_after_it_began() {
     )
     .await
     .ok::<Value>();
-    let upload = client_registration_finish(
-        state,
-        &pw,
-        &begin.registration_response.0,
-        &phone.authenticator_id,
-    )
-    .unwrap();
     phone
         .post(
             "/v1/app/pin/new/finish",
@@ -146,18 +124,13 @@ async fn a_reset_does_not_lift_a_block_set_after_it_began() {
 
 #[tokio::test]
 async fn a_biometric_pin_change_cannot_be_replayed() {
-    let h = World::start().await.unwrap();
-    let p = h.person("bio").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (_h, _p, mut phone) = citizen_with_app("bio").await;
     phone.enable_biometrics("582914").await.ok::<Value>();
     let message = new_pin_message(&phone.authenticator_id);
     // The old form (a signature over the message alone) is no longer accepted.
     let sig = sign(phone.biometric.as_ref().unwrap(), &message);
-    phone
-        .post(
-            "/v1/app/pin/new/authorise",
-            &json!({ "route": "biometrics", "biometric_signature": B64(sig) }),
-        )
+    let old_form = json!({ "route": "biometrics", "biometric_signature": B64(sig) });
+    authorise_new_pin(&phone, &old_form)
         .await
         .err("unknown_field");
     // A proof over a server challenge works once.
@@ -166,21 +139,15 @@ async fn a_biometric_pin_change_cannot_be_replayed() {
         .await
         .unwrap();
     let body = json!({ "route": "biometrics", "biometric": proof });
-    phone
-        .post("/v1/app/pin/new/authorise", &body)
-        .await
-        .ok::<Value>();
-    phone
-        .post("/v1/app/pin/new/authorise", &body)
+    authorise_new_pin(&phone, &body).await.ok::<Value>();
+    authorise_new_pin(&phone, &body)
         .await
         .err("attempt_invalid");
 }
 
 #[tokio::test]
 async fn channel_binding_guesses_are_limited_per_person_across_logins() {
-    let h = World::start().await.unwrap();
-    let p = h.person("bind").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (h, p, mut phone) = citizen_with_app("bind").await;
     let bank = h.relying_party("Bank").await.unwrap();
     let mut wrong = 0;
     let mut refused = None;
@@ -217,8 +184,7 @@ async fn channel_binding_guesses_are_limited_per_person_across_logins() {
 
 #[tokio::test]
 async fn reference_texts_show_what_they_hold() {
-    let h = World::start().await.unwrap();
-    let p = h.person("bidi").await.unwrap();
+    let (h, p) = world_with_citizen("bidi").await;
     let bank = h.relying_party("Bank").await.unwrap();
     let create = |header: &str, body: &str| {
         let request = json!({ "user_id": p.user_id, "reference_header": header,
@@ -241,8 +207,7 @@ async fn reference_texts_show_what_they_hold() {
 
 #[tokio::test]
 async fn a_new_password_is_hashed_only_after_a_right_code() {
-    let h = World::start().await.unwrap();
-    let p = h.person("hash").await.unwrap();
+    let (h, p) = world_with_citizen("hash").await;
     let id = h.identify(&h.support, &p).await.unwrap();
     h.post(
         "/v1/staff/activation-code",
@@ -254,20 +219,12 @@ async fn a_new_password_is_hashed_only_after_a_right_code() {
     let code = code_in_message(&h, &p.mobile, "activation_code", 10);
     let runs = || h.server.running().state().hashes.runs();
     let before = runs();
-    h.post(
-        "/v1/web/password/activate",
-        &json!({ "user_id": p.user_id, "activation_code": "0000000000", "new_password": "Hest7Bord!" }),
-        Auth::None,
-    )
-    .await
-    .err("wrong_code");
+    activate_password(&h, &p, "0000000000", "Hest7Bord!")
+        .await
+        .err("wrong_code");
     assert_eq!(runs(), before, "a wrong code cost a hash");
-    h.post(
-        "/v1/web/password/activate",
-        &json!({ "user_id": p.user_id, "activation_code": code, "new_password": "Hest7Bord!" }),
-        Auth::None,
-    )
-    .await
-    .ok::<Value>();
+    activate_password(&h, &p, &code, "Hest7Bord!")
+        .await
+        .ok::<Value>();
     assert_eq!(runs(), before + 1);
 }

@@ -53,16 +53,7 @@ async fn a_freed_user_id_never_becomes_someone_elses_identity() {
         .unwrap();
     assert_eq!(change.detail["old"], json!(alice.user_id));
     assert_eq!(change.detail["new"], json!("alice.renamed"));
-    assert!(h
-        .server
-        .outbox
-        .last(&alice.mobile, "user_id_changed")
-        .is_ok());
-    assert!(h
-        .server
-        .outbox
-        .last(&alice.email, "user_id_changed")
-        .is_ok());
+    assert_told_by_sms_and_email(&h, &alice, "user_id_changed");
 
     // Alice may take her own old user ID back.
     let back: UserIdChangeResponse = a_phone.rename(&h, &alice.user_id).await.ok();
@@ -71,9 +62,7 @@ async fn a_freed_user_id_never_becomes_someone_elses_identity() {
 
 #[tokio::test]
 async fn the_bank_learns_the_user_id_as_it_was_when_approved() {
-    let h = World::start().await.unwrap();
-    let p = h.person("asof").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (h, p, mut phone) = citizen_with_app("asof").await;
     let bank = h.relying_party("Bank").await.unwrap();
     // Access is requested first, so that the rename can follow right after the approval.
     phone
@@ -99,9 +88,7 @@ async fn the_bank_learns_the_user_id_as_it_was_when_approved() {
 
 #[tokio::test]
 async fn a_user_id_change_needs_a_proof_and_an_hour_on_the_app_and_the_web() {
-    let h = World::start().await.unwrap();
-    let p = h.person("wait").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (h, p, mut phone) = citizen_with_app("wait").await;
     // A wrong PIN opens nothing.
     phone
         .request_profile_change(Some("999999"))

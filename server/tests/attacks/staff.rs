@@ -12,8 +12,27 @@ use super::*;
 
 /// The support desk logs in with `password` and the authenticator app's next code.
 async fn support_login(h: &World, password: &str) -> Answer {
-    let otp = h.staff.otp("support", h.now(), 1).unwrap();
-    login(h, "support", password, &otp).await
+    login_with_otp(h, "support", password, 1).await
+}
+
+/// `user` logs in with `password` and the authenticator code `offset` steps from now.
+async fn login_with_otp(h: &World, user: &str, password: &str, offset: i64) -> Answer {
+    let otp = h.staff.otp(user, h.now(), offset).unwrap();
+    login(h, user, password, &otp).await
+}
+
+/// An administrator's `action` (enable, disable, revoke_sessions) on the account `username`.
+async fn account_action(h: &World, admin: &str, username: &str, action: &str) -> Answer {
+    let body = json!({ "username": username, "action": action });
+    h.post("/v1/staff/users/account", &body, Auth::Bearer(admin))
+        .await
+}
+
+/// What `token`'s identified person has of `what` (person, outbox), as support reads it.
+async fn identified<T: serde::de::DeserializeOwned>(h: &World, what: &str, token: &str) -> T {
+    let path = format!("/v1/staff/identified/{what}");
+    let body = json!({ "identification_token": token });
+    h.post(&path, &body, Auth::Bearer(&h.support)).await.ok()
 }
 
 async fn login(h: &World, user: &str, password: &str, otp: &str) -> Answer {
@@ -29,11 +48,10 @@ async fn login(h: &World, user: &str, password: &str, otp: &str) -> Answer {
 async fn staff_passwords_cannot_be_guessed_freely() {
     let h = World::start().await.unwrap();
     // The attack: many wrong passwords, then the right one.
-    for i in 0..5 {
+    for _ in 0..5 {
         support_login(&h, "wrong-Guess-91x")
             .await
             .err("unauthorized");
-        let _ = i;
     }
     // Locked now: even the right password and code are refused, without a check.
     support_login(&h, ADMIN_PASSWORD)
@@ -52,33 +70,16 @@ async fn staff_passwords_cannot_be_guessed_freely() {
         }
     }
     h.clock().advance(24 * HOUR);
-    login(
-        &h,
-        "support",
-        ADMIN_PASSWORD,
-        &h.staff.otp("support", h.now(), 0).unwrap(),
-    )
-    .await
-    .err("unauthorized");
+    login_with_otp(&h, "support", ADMIN_PASSWORD, 0)
+        .await
+        .err("unauthorized");
     // An administrator enables it; then the right password and code work.
     let admin = h.staff_login("admin").await.unwrap();
-    let enabled: StaffAccountView = h
-        .post(
-            "/v1/staff/users/account",
-            &json!({ "username": "support", "action": "enable" }),
-            Auth::Bearer(&admin),
-        )
-        .await
-        .ok();
+    let enabled: StaffAccountView = account_action(&h, &admin, "support", "enable").await.ok();
     assert!(!enabled.disabled);
-    login(
-        &h,
-        "support",
-        ADMIN_PASSWORD,
-        &h.staff.otp("support", h.now(), 0).unwrap(),
-    )
-    .await
-    .ok::<Value>();
+    login_with_otp(&h, "support", ADMIN_PASSWORD, 0)
+        .await
+        .ok::<Value>();
 }
 
 #[tokio::test]
@@ -96,21 +97,10 @@ async fn the_second_factor_is_needed_and_works_once() {
         .await
         .err("unauthorized");
     // A staff password follows the citizens' rules, 12 characters at least.
-    let weak = h
-        .post(
-            "/v1/staff/users",
-            &json!({ "username": "newbie", "password": "password1234567", "role": "support" }),
-            Auth::Bearer(&h.admin),
-        )
-        .await;
+    let weak = create_support_account(&h, "newbie", "password1234567").await;
     weak.err("password_invalid");
     assert_eq!(weak.body["error"]["detail"]["rule"], "password_common_word");
-    let created: StaffCreated = h
-        .post(
-            "/v1/staff/users",
-            &json!({ "username": "newbie", "password": "Brev-Kasse-4417", "role": "support" }),
-            Auth::Bearer(&h.admin),
-        )
+    let created: StaffCreated = create_support_account(&h, "newbie", "Brev-Kasse-4417")
         .await
         .ok();
     assert!(created.otpauth_uri.expose().starts_with("otpauth://totp/"));
@@ -165,52 +155,37 @@ async fn staff_log_out_revocation_and_disabling_end_sessions() {
     let session = h.staff_login("support").await.unwrap();
     let id_req = json!({ "document_kind": "passport", "document_number": "none",
                          "name": "x", "birth_date": "2000-01-01" });
-    h.post("/v1/staff/identify", &id_req, Auth::Bearer(&session))
+    staff_identify(&h, &session, &id_req)
         .await
         .err("identification_failed");
     h.post("/v1/staff/logout", &json!({}), Auth::Bearer(&session))
         .await
         .ok::<Value>();
-    h.post("/v1/staff/identify", &id_req, Auth::Bearer(&session))
+    staff_identify(&h, &session, &id_req)
         .await
         .err("unauthorized");
     // Revocation ends every session of the account; disabling too, and refuses log-in.
-    let revoked: StaffAccountView = h
-        .post(
-            "/v1/staff/users/account",
-            &json!({ "username": "support", "action": "revoke_sessions" }),
-            Auth::Bearer(&h.admin),
-        )
+    let revoked: StaffAccountView = account_action(&h, &h.admin, "support", "revoke_sessions")
         .await
         .ok();
     assert_eq!(revoked.sessions_ended, 1);
-    h.post("/v1/staff/identify", &id_req, Auth::Bearer(&h.support))
+    staff_identify(&h, &h.support, &id_req)
         .await
         .err("unauthorized");
-    h.post(
-        "/v1/staff/users/account",
-        &json!({ "username": "registry", "action": "disable" }),
-        Auth::Bearer(&h.admin),
-    )
-    .await
-    .ok::<StaffAccountView>();
+    account_action(&h, &h.admin, "registry", "disable")
+        .await
+        .ok::<StaffAccountView>();
     h.get("/v1/staff/persons/ps_x", Auth::Bearer(&h.registry))
         .await
         .err("unauthorized");
-    login(
-        &h,
-        "registry",
-        ADMIN_PASSWORD,
-        &h.staff.otp("registry", h.now(), 1).unwrap(),
-    )
-    .await
-    .err("unauthorized");
+    login_with_otp(&h, "registry", ADMIN_PASSWORD, 1)
+        .await
+        .err("unauthorized");
 }
 
 #[tokio::test]
 async fn support_sees_a_person_only_after_identifying_them() {
-    let h = World::start().await.unwrap();
-    let p = h.person("priv").await.unwrap();
+    let (h, p) = world_with_citizen("priv").await;
     h.get(
         &format!("/v1/staff/persons/{}", p.person_id),
         Auth::Bearer(&h.support),
@@ -221,23 +196,9 @@ async fn support_sees_a_person_only_after_identifying_them() {
         .await
         .err("forbidden");
     let token = h.identify(&h.support, &p).await.unwrap();
-    let view: PersonView = h
-        .post(
-            "/v1/staff/identified/person",
-            &json!({ "identification_token": token }),
-            Auth::Bearer(&h.support),
-        )
-        .await
-        .ok();
+    let view: PersonView = identified(&h, "person", &token).await;
     assert_eq!(view.person_id, p.person_id);
-    let outbox: OutboxList = h
-        .post(
-            "/v1/staff/identified/outbox",
-            &json!({ "identification_token": token }),
-            Auth::Bearer(&h.support),
-        )
-        .await
-        .ok();
+    let outbox: OutboxList = identified(&h, "outbox", &token).await;
     assert!(outbox
         .messages
         .iter()
@@ -265,47 +226,39 @@ async fn support_sees_a_person_only_after_identifying_them() {
 
 #[tokio::test]
 async fn identification_asks_the_cpr_register_and_is_limited() {
-    let h = World::start().await.unwrap();
-    let p = h.person("ident").await.unwrap();
+    let (h, p) = world_with_citizen("ident").await;
     // The e-mail address is not a question from the CPR register.
-    h.post(
-        "/v1/staff/identify",
-        &json!({ "document_kind": "passport", "document_number": p.passport,
-                 "name": p.name, "email": p.email }),
-        Auth::Bearer(&h.support),
-    )
-    .await
-    .err("unknown_field");
+    let with_email = json!({ "document_kind": "passport", "document_number": p.passport,
+                             "name": p.name, "email": p.email });
+    staff_identify(&h, &h.support, &with_email)
+        .await
+        .err("unknown_field");
     let wrong = json!({ "document_kind": "passport", "document_number": p.passport,
                         "name": p.name, "birth_date": "1900-01-01" });
     let right = json!({ "document_kind": "passport", "document_number": p.passport,
                         "name": p.name, "birth_date": p.birth_date });
     for _ in 0..3 {
-        h.post("/v1/staff/identify", &wrong, Auth::Bearer(&h.support))
+        staff_identify(&h, &h.support, &wrong)
             .await
             .err("identification_failed");
     }
     // Three wrong for this person today: even the right answers are refused now.
-    h.post(
-        "/v1/staff/identify",
-        &right,
-        Auth::Bearer(&h.citizen_service),
-    )
-    .await
-    .err("too_many_tries");
+    staff_identify(&h, &h.citizen_service, &right)
+        .await
+        .err("too_many_tries");
     h.clock().advance(24 * HOUR);
-    h.post("/v1/staff/identify", &right, Auth::Bearer(&h.support))
+    staff_identify(&h, &h.support, &right)
         .await
         .ok::<IdentifyResponse>();
     // Ten failures by one staff member in an hour, on any documents, stop them.
     for i in 0..10 {
         let unknown = json!({ "document_kind": "passport", "document_number": format!("X{i}"),
                               "name": "x", "birth_date": "2000-01-01" });
-        h.post("/v1/staff/identify", &unknown, Auth::Bearer(&h.support))
+        staff_identify(&h, &h.support, &unknown)
             .await
             .err("identification_failed");
     }
-    h.post("/v1/staff/identify", &right, Auth::Bearer(&h.support))
+    staff_identify(&h, &h.support, &right)
         .await
         .err("too_many_tries");
 }

@@ -181,9 +181,7 @@ async fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
 
 #[tokio::test]
 async fn a_nonce_lives_as_long_as_its_request_time_is_accepted() {
-    let h = World::start().await.unwrap();
-    let p = h.person("nonce").await.unwrap();
-    let phone = activate(&h, &p, "582914").await;
+    let (h, _p, phone) = citizen_with_app("nonce").await;
     let send = |headers: Vec<(&'static str, String)>| {
         let mut req = h
             .api

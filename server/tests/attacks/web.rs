@@ -19,9 +19,7 @@ async fn start(h: &World, user_id: &str) -> Answer {
 
 #[tokio::test]
 async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
-    let h = World::start().await.unwrap();
-    let p = h.person("victim").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (h, p, mut phone) = citizen_with_app("victim").await;
     let bank = h.relying_party("Bank").await.unwrap();
     let unknown = start(&h, "nobody.here").await;
     let known = start(&h, &p.user_id).await;
@@ -60,9 +58,7 @@ async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
 
 #[tokio::test]
 async fn web_starts_are_limited_per_user_id_known_or_not() {
-    let h = World::start().await.unwrap();
-    let p = h.person("flood").await.unwrap();
-    let _phone = activate(&h, &p, "582914").await;
+    let (h, p, _phone) = citizen_with_app("flood").await;
     for id in [p.user_id.as_str(), "nobody.here"] {
         for _ in 0..10 {
             start(&h, id).await.ok::<Value>();
@@ -73,9 +69,7 @@ async fn web_starts_are_limited_per_user_id_known_or_not() {
 
 #[tokio::test]
 async fn a_stored_answer_goes_only_to_the_request_it_belongs_to() {
-    let h = World::start().await.unwrap();
-    let p = h.person("idem").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (h, p, mut phone) = citizen_with_app("idem").await;
     let begun: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
     approve(&mut phone, &begun.code).await;
     let finish = |secret: &str| {
@@ -132,32 +126,26 @@ async fn a_stored_answer_goes_only_to_the_request_it_belongs_to() {
 
 #[tokio::test]
 async fn a_block_ends_the_sessions_and_lifting_one_needs_a_fresh_login() {
-    let h = World::start().await.unwrap();
-    let p = h.person("sess").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
+    let (h, p, mut phone) = citizen_with_app("sess").await;
     let second = activate(&h, &p, "582914").await;
     let session = web_login(&h, &p, &mut phone).await.unwrap();
     // The citizen (or an attacker holding the session) blocks the second app: every session
     // ends with it.
-    h.post(
-        "/v1/web/block",
+    web_block(
+        &h,
+        &session,
         &json!({ "scope": "authenticator", "authenticator_id": second.authenticator_id }),
-        Auth::Bearer(&session),
     )
     .await
     .ok::<AuthenticatorList>();
-    h.get("/v1/web/authenticators", Auth::Bearer(&session))
-        .await
-        .err("unauthorized");
+    web_authenticators(&h, &session).await.err("unauthorized");
     // A new session may lift the citizen's own block while it is fresh, not later.
     let fresh = web_login(&h, &p, &mut phone).await.unwrap();
     h.clock().advance(6 * 60);
     let unblock = json!({ "scope": "authenticator", "authenticator_id": second.authenticator_id });
-    h.post("/v1/web/unblock", &unblock, Auth::Bearer(&fresh))
-        .await
-        .err("forbidden");
+    web_unblock(&h, &fresh, &unblock).await.err("forbidden");
     let fresh = web_login(&h, &p, &mut phone).await.unwrap();
-    h.post("/v1/web/unblock", &unblock, Auth::Bearer(&fresh))
+    web_unblock(&h, &fresh, &unblock)
         .await
         .ok::<AuthenticatorList>();
     // A whole-MitID block by support ends the session too.
@@ -169,7 +157,5 @@ async fn a_block_ends_the_sessions_and_lifting_one_needs_a_fresh_login() {
     )
     .await
     .ok::<Value>();
-    h.get("/v1/web/authenticators", Auth::Bearer(&fresh))
-        .await
-        .err("unauthorized");
+    web_authenticators(&h, &fresh).await.err("unauthorized");
 }

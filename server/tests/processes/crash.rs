@@ -6,49 +6,14 @@
 use std::sync::Arc;
 
 use crate::prelude::*;
-use mitid_protocol::b64::B64;
-use mitid_protocol::clock::{Clock, SystemClock};
-use mitid_protocol::pin_proof::client_login_start;
+use crate::wire::*;
 use mitid_protocol::wire::app::{AppStatus, PinStartResponse};
-use mitid_server::store::sqlite::SqliteStore;
-use mitid_server::store::Store;
-use mitid_server::Policy;
-use serde_json::json;
-
-async fn signed(
-    http: &reqwest::Client,
-    base: &str,
-    phone: &Phone,
-    method: &str,
-    path: &str,
-    body: &[u8],
-) -> Result<(u16, serde_json::Value), reqwest::Error> {
-    let mut req = match method {
-        "GET" => http.get(format!("{base}{path}")),
-        _ => http
-            .post(format!("{base}{path}"))
-            .header("content-type", "application/json")
-            .body(body.to_vec()),
-    };
-    for (k, v) in phone.sign_headers(SystemClock.now(), method, path, body) {
-        req = req.header(k, v);
-    }
-    let resp = req.send().await?;
-    let status = resp.status().as_u16();
-    let value = resp.json().await?;
-    Ok((status, value))
-}
+use serde_json::Value;
 
 #[tokio::test]
 async fn killing_the_server_mid_attempts_never_gives_a_free_guess() {
     // Set up an activated app in-process, on the real clock's time.
-    let h = World::start_with(ServerOptions {
-        policy: Policy::default(),
-        clock: TestClock::fake(SystemClock.now()),
-        ..ServerOptions::default()
-    })
-    .await
-    .unwrap();
+    let h = world_on_real_time().await;
     let p = h.person("crash").await.unwrap();
     let phone = Arc::new(activate(&h, &p, "582914").await);
     let pin = h.server.spki_pin();
@@ -64,8 +29,7 @@ async fn killing_the_server_mid_attempts_never_gives_a_free_guess() {
     for _ in 0..12 {
         let (http, base, phone, tx) = (http.clone(), base.clone(), phone.clone(), tx.clone());
         tasks.push(tokio::spawn(async move {
-            let (ke1, _) = client_login_start(&phone.password("999999")).unwrap();
-            let body = serde_json::to_vec(&json!({ "purpose": "change_pin", "ke1": B64(ke1) })).unwrap();
+            let body = pin_start_body(&phone, "999999");
             let r = signed(&http, &base, &phone, "POST", "/v1/app/pin/start", &body).await;
             let got_ke2 = matches!(&r, Ok((200, v)) if serde_json::from_value::<PinStartResponse>(v.clone()).is_ok());
             let _ = tx.send(got_ke2);
@@ -90,11 +54,7 @@ async fn killing_the_server_mid_attempts_never_gives_a_free_guess() {
 
     // Restart: every KE2 that left the server was counted before it left.
     let (mut child, base) = spawn_server(dir.path());
-    let (status, body) = signed(&http, &base, &phone, "GET", "/v1/app/status", b"")
-        .await
-        .unwrap();
-    assert_eq!(status, 200, "{body}");
-    let s: AppStatus = serde_json::from_value(body).unwrap();
+    let s: AppStatus = signed_ok(&http, &base, &phone, "GET", "/v1/app/status", &Value::Null).await;
     assert!(
         s.failures as usize >= ke2_received,
         "{} failures for {ke2_received} KE2s",
@@ -104,9 +64,7 @@ async fn killing_the_server_mid_attempts_never_gives_a_free_guess() {
     // The allowance left is exactly 3 minus what was counted, across the crash.
     let mut more = 0;
     for _ in 0..5 {
-        let (ke1, _) = client_login_start(&phone.password("999999")).unwrap();
-        let body =
-            serde_json::to_vec(&json!({ "purpose": "change_pin", "ke1": B64(ke1) })).unwrap();
+        let body = pin_start_body(&phone, "999999");
         let (status, _) = signed(&http, &base, &phone, "POST", "/v1/app/pin/start", &body)
             .await
             .unwrap();
@@ -117,6 +75,5 @@ async fn killing_the_server_mid_attempts_never_gives_a_free_guess() {
     assert_eq!(more, 3 - s.failures as usize);
     child.kill();
 
-    let store = SqliteStore::open(&dir.path().join("mitid.sqlite")).unwrap();
-    assert!(store.integrity_check().unwrap(), "PRAGMA integrity_check");
+    assert!(integrity_ok(dir.path()), "PRAGMA integrity_check");
 }

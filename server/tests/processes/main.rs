@@ -7,3 +7,4 @@ mod prelude;
 
 mod crash;
 mod crash_resets;
+mod wire;

@@ -14,10 +14,7 @@ use serde_json::json;
 
 #[tokio::test]
 async fn a_citizen_activates_the_app_and_a_weak_pin_is_refused_with_its_reason() {
-    let h = World::start().await.unwrap();
-    let p = h.person("journey").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let (h, p, phone, app) = world_with_new_app("journey").await;
     assert!(app.users().unwrap().is_empty());
 
     let flow = app.start_activation();
@@ -124,10 +121,7 @@ async fn a_citizen_activates_the_app_and_a_weak_pin_is_refused_with_its_reason()
 
 #[tokio::test]
 async fn a_wrong_temporary_pin_keeps_the_chosen_pin_and_the_right_one_registers_it() {
-    let h = World::start().await.unwrap();
-    let p = h.person("temp").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let (h, p, _phone, app) = world_with_new_app("temp").await;
     let flow = app.start_activation();
     flow.submit_user_id(p.user_id.clone()).await.unwrap();
     flow.submit_activation_code(h.activation_code(&p).await.unwrap())
@@ -157,10 +151,7 @@ async fn a_wrong_temporary_pin_keeps_the_chosen_pin_and_the_right_one_registers_
 
 #[tokio::test]
 async fn wrong_expired_and_voided_activation_codes_are_distinct_outcomes() {
-    let h = World::start().await.unwrap();
-    let p = h.person("codes").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let (h, p, _phone, app) = world_with_new_app("codes").await;
 
     let code = h.activation_code(&p).await.unwrap();
     let first = if code.starts_with('9') { '0' } else { '9' };
@@ -215,10 +206,7 @@ async fn wrong_expired_and_voided_activation_codes_are_distinct_outcomes() {
 
 #[tokio::test]
 async fn no_temporary_pin_by_sms_within_five_days_of_a_new_mobile_number() {
-    let h = World::start().await.unwrap();
-    let p = h.person("sim").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let (h, p, _phone, app) = world_with_new_app("sim").await;
     let code = h.activation_code(&p).await.unwrap();
     let _: serde_json::Value = h
         .post(
@@ -244,8 +232,7 @@ async fn a_second_user_on_the_same_app_switches_biometrics_off_and_is_not_offere
         h.person("first").await.unwrap(),
         h.person("second").await.unwrap(),
     );
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let (_phone, app) = new_app(&h, h.endpoint());
 
     let flow = activate_until_pin(&h, &app, &a, PIN).await;
     assert_eq!(
@@ -311,10 +298,7 @@ async fn a_second_user_on_the_same_app_switches_biometrics_off_and_is_not_offere
 
 #[tokio::test]
 async fn cancelling_an_activation_leaves_no_user_and_no_keys() {
-    let h = World::start().await.unwrap();
-    let p = h.person("cancel").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let (h, p, _phone, app) = world_with_new_app("cancel").await;
     let flow = activate_until_pin(&h, &app, &p, PIN).await;
     assert_eq!(flow.cancel().await.unwrap_err(), MitidError::Cancelled);
     assert_eq!(flow.step(), ActivationStep::Ended);

@@ -8,13 +8,24 @@ use std::sync::Arc;
 
 use crate::prelude::*;
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ApprovalFactor, ApprovalOutcome, ApprovalStep};
+use mitid_core::flows::{ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalStep};
 use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
+
+/// A 30-second long poll on `flow` in a task, returned once the flow is waiting.
+async fn spawn_waiting_poll(
+    flow: &Arc<ApprovalFlow>,
+) -> tokio::task::JoinHandle<Result<ApprovalStep, MitidError>> {
+    let waiting = Arc::clone(flow);
+    let poll = tokio::spawn(async move { waiting.poll(30).await });
+    while flow.step() != ApprovalStep::Waiting {
+        tokio::task::yield_now().await;
+    }
+    poll
+}
 
 #[tokio::test]
 async fn a_login_is_approved_with_the_code_typed_and_the_pin() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "approve").await;
+    let (h, p, _phone, app, user) = world_with_app_user("approve").await;
     let rp = h.relying_party("Skattestyrelsen").await.unwrap();
 
     let flow = app.approval_flow(&user.local_id).unwrap();
@@ -55,12 +66,7 @@ async fn a_login_is_approved_with_the_code_typed_and_the_pin() {
         flow.approve_with_swipe().await.unwrap_err(),
         MitidError::InvalidStep
     );
-    assert_eq!(
-        flow.approve_with_pin(PIN.into()).await.unwrap(),
-        ApprovalStep::Done {
-            outcome: ApprovalOutcome::Approved
-        }
-    );
+    assert_eq!(flow.approve_with_pin(PIN.into()).await.unwrap(), APPROVED);
     let result = h.login_result(&rp, &login.transaction_id).await.unwrap();
     assert_eq!(result.status, TransactionStatus::Approved);
     assert_eq!(result.factor, Some(Factor::Pin));
@@ -70,12 +76,11 @@ async fn a_login_is_approved_with_the_code_typed_and_the_pin() {
 
 #[tokio::test]
 async fn a_wrong_code_goes_back_to_the_code_and_three_end_the_login() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "binding").await;
+    let (h, p, _phone, app, user) = world_with_app_user("binding").await;
     let rp = h.relying_party("Borger.dk").await.unwrap();
     let login = h.code_login(&rp, &p.user_id).await.unwrap();
     let code = login.code.clone().unwrap();
-    let wrong = if code == "0000" { "1111" } else { "0000" };
+    let wrong = other_code(&code);
     let flow = app.approval_flow(&user.local_id).unwrap();
     flow.poll(5).await.unwrap();
     flow.enter_code(wrong.into()).await.unwrap();
@@ -90,12 +95,7 @@ async fn a_wrong_code_goes_back_to_the_code_and_three_end_the_login() {
     ));
     // The right code now works (the challenge was renewed behind the scenes).
     flow.enter_code(code).await.unwrap();
-    assert_eq!(
-        flow.approve_with_pin(PIN.into()).await.unwrap(),
-        ApprovalStep::Done {
-            outcome: ApprovalOutcome::Approved
-        }
-    );
+    assert_eq!(flow.approve_with_pin(PIN.into()).await.unwrap(), APPROVED);
 
     // Three wrong codes end the login. (Swiped here: with the PIN factor each refused
     // answer also uses up the PIN attempt sent with it, see the report.)
@@ -103,11 +103,7 @@ async fn a_wrong_code_goes_back_to_the_code_and_three_end_the_login() {
         .start_login(&rp, &p.user_id, ChannelBindingKind::Code, Assurance::Low)
         .await
         .unwrap();
-    let wrong = if login.code.as_deref() == Some("0000") {
-        "1111"
-    } else {
-        "0000"
-    };
+    let wrong = other_code(login.code.as_deref().unwrap());
     flow.poll(5).await.unwrap();
     for remaining in [2, 1, 0] {
         flow.enter_code(wrong.into()).await.unwrap();
@@ -125,8 +121,7 @@ async fn a_wrong_code_goes_back_to_the_code_and_three_end_the_login() {
 
 #[tokio::test]
 async fn a_qr_login_is_approved_by_scanning_and_a_foreign_qr_is_refused() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "qr").await;
+    let (h, p, _phone, app, user) = world_with_app_user("qr").await;
     let rp = h.relying_party("Netbank").await.unwrap();
     let login = h
         .start_login(
@@ -161,25 +156,16 @@ async fn a_qr_login_is_approved_by_scanning_and_a_foreign_qr_is_refused() {
     h.clock().advance(3);
     let token = h.qr_token(&rp, &login.transaction_id).await.unwrap();
     flow.scan_qr(token).await.unwrap();
+    assert_eq!(flow.approve_with_pin(PIN.into()).await.unwrap(), APPROVED);
     assert_eq!(
-        flow.approve_with_pin(PIN.into()).await.unwrap(),
-        ApprovalStep::Done {
-            outcome: ApprovalOutcome::Approved
-        }
-    );
-    assert_eq!(
-        h.login_result(&rp, &login.transaction_id)
-            .await
-            .unwrap()
-            .status,
+        login_status(&h, &rp, &login.transaction_id).await,
         TransactionStatus::Approved
     );
 }
 
 #[tokio::test]
 async fn swipe_where_low_assurance_is_enough_and_reject_before_the_code() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "swipe").await;
+    let (h, p, _phone, app, user) = world_with_app_user("swipe").await;
     let rp = h.relying_party("Bibliotek").await.unwrap();
 
     let login = h
@@ -211,37 +197,25 @@ async fn swipe_where_low_assurance_is_enough_and_reject_before_the_code() {
         }
     );
     assert_eq!(
-        h.login_result(&rp, &login.transaction_id)
-            .await
-            .unwrap()
-            .status,
+        login_status(&h, &rp, &login.transaction_id).await,
         TransactionStatus::Rejected
     );
 }
 
 #[tokio::test]
 async fn the_long_poll_wakes_on_a_new_login_and_can_be_cancelled() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "poll").await;
+    let (h, p, _phone, app, user) = world_with_app_user("poll").await;
     let rp = h.relying_party("Sundhed").await.unwrap();
     let flow = Arc::new(app.approval_flow(&user.local_id).unwrap());
 
     // A poll that is cancelled returns at once, idle.
-    let waiting = Arc::clone(&flow);
-    let poll = tokio::spawn(async move { waiting.poll(30).await });
-    while flow.step() != ApprovalStep::Waiting {
-        tokio::task::yield_now().await;
-    }
+    let poll = spawn_waiting_poll(&flow).await;
     flow.cancel();
     assert_eq!(poll.await.unwrap().unwrap_err(), MitidError::Cancelled);
     assert_eq!(flow.step(), ApprovalStep::Idle);
 
     // A waiting poll is woken by a new login (no 30-second wait).
-    let waiting = Arc::clone(&flow);
-    let poll = tokio::spawn(async move { waiting.poll(30).await });
-    while flow.step() != ApprovalStep::Waiting {
-        tokio::task::yield_now().await;
-    }
+    let poll = spawn_waiting_poll(&flow).await;
     let login = h.code_login(&rp, &p.user_id).await.unwrap();
     let step = tokio::time::timeout(std::time::Duration::from_secs(20), poll)
         .await
@@ -260,10 +234,8 @@ async fn the_long_poll_wakes_on_a_new_login_and_can_be_cancelled() {
 
 #[tokio::test]
 async fn a_login_answered_after_five_minutes_has_expired() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "late").await;
-    let rp = h.relying_party("Kommune").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
+    let (h, p, _phone, app, user) = world_with_app_user("late").await;
+    let (rp, flow) = relying_party_and_flow(&h, "Kommune", &app, &user).await;
     let (login, _) = login_to_factors(&h, &rp, &p, &flow).await;
     h.clock().advance(5 * MINUTE + 1);
     let error = flow.approve_with_pin(PIN.into()).await.unwrap_err();
@@ -276,10 +248,7 @@ async fn a_login_answered_after_five_minutes_has_expired() {
     );
     assert_eq!(flow.step(), ApprovalStep::Ended);
     assert_eq!(
-        h.login_result(&rp, &login.transaction_id)
-            .await
-            .unwrap()
-            .status,
+        login_status(&h, &rp, &login.transaction_id).await,
         TransactionStatus::Expired
     );
     // The next poll finds nothing.

@@ -23,6 +23,12 @@ async fn to_factors(h: &World, rp: &str, p: &Person, flow: &ApprovalFlow) -> Vec
     }
 }
 
+/// Whether the phone still holds `user`'s biometric key.
+fn biometric_key_exists(phone: &AppPhone, user: &UserSummary) -> bool {
+    let alias = format!("mitid.{}.biometric", user.local_id);
+    phone.keys.key_exists(&alias).unwrap()
+}
+
 async fn server_says_biometrics(h: &World, app: &App, local_id: &str, p: &Person) -> bool {
     app.status(local_id).await.unwrap();
     let user = app
@@ -43,8 +49,7 @@ async fn server_says_biometrics(h: &World, app: &App, local_id: &str, p: &Person
 
 #[tokio::test]
 async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
-    let h = World::start().await.unwrap();
-    let (p, phone, app, user) = app_user(&h, "bio").await;
+    let (h, p, phone, app, user) = world_with_app_user("bio").await;
     assert_eq!(
         app.disable_biometrics(&user.local_id).await.unwrap_err(),
         MitidError::BiometricsNotOn
@@ -55,13 +60,10 @@ async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
             .unwrap_err(),
         MitidError::WrongPin { remaining: 2 }
     );
-    app.enable_biometrics(&user.local_id, PIN.into())
-        .await
-        .unwrap();
+    enable_biometrics(&app, &user).await;
     assert!(server_says_biometrics(&h, &app, &user.local_id, &p).await);
 
-    let rp = h.relying_party("Digital Post").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
+    let (rp, flow) = relying_party_and_flow(&h, "Digital Post", &app, &user).await;
     let factors = to_factors(&h, &rp, &p, &flow).await;
     assert_eq!(
         factors,
@@ -75,8 +77,7 @@ async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
     // Disabling switches them off here and at the server.
     app.disable_biometrics(&user.local_id).await.unwrap();
     assert!(!server_says_biometrics(&h, &app, &user.local_id, &p).await);
-    let alias = format!("mitid.{}.biometric", user.local_id);
-    assert!(!phone.keys.key_exists(&alias).unwrap());
+    assert!(!biometric_key_exists(&phone, &user));
     assert_eq!(
         to_factors(&h, &rp, &p, &flow).await,
         vec![ApprovalFactor::Pin]
@@ -85,13 +86,8 @@ async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
 
 #[tokio::test]
 async fn a_cancel_is_not_a_failure_and_five_failures_require_the_pin() {
-    let h = World::start().await.unwrap();
-    let (p, phone, app, user) = app_user(&h, "fails").await;
-    app.enable_biometrics(&user.local_id, PIN.into())
-        .await
-        .unwrap();
-    let rp = h.relying_party("Apotek").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
+    let (h, p, phone, app, user) = world_with_biometric_user("fails").await;
+    let (rp, flow) = relying_party_and_flow(&h, "Apotek", &app, &user).await;
     to_factors(&h, &rp, &p, &flow).await;
 
     phone.sensor().set_next_result(BiometricResult::Cancelled);
@@ -144,13 +140,8 @@ async fn a_cancel_is_not_a_failure_and_five_failures_require_the_pin() {
 
 #[tokio::test]
 async fn an_enrolment_change_switches_biometrics_off_until_re_enabled_with_the_pin() {
-    let h = World::start().await.unwrap();
-    let (p, phone, app, user) = app_user(&h, "enrol").await;
-    app.enable_biometrics(&user.local_id, PIN.into())
-        .await
-        .unwrap();
-    let rp = h.relying_party("Hospital").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
+    let (h, p, phone, app, user) = world_with_biometric_user("enrol").await;
+    let (rp, flow) = relying_party_and_flow(&h, "Hospital", &app, &user).await;
     to_factors(&h, &rp, &p, &flow).await;
 
     // The citizen adds a fingerprint: the platform invalidates the biometric key.
@@ -165,14 +156,11 @@ async fn an_enrolment_change_switches_biometrics_off_until_re_enabled_with_the_p
     assert_eq!(factors, vec![ApprovalFactor::Pin]);
     assert!(!app.users().unwrap()[0].biometrics_enabled);
     assert!(!server_says_biometrics(&h, &app, &user.local_id, &p).await);
-    let alias = format!("mitid.{}.biometric", user.local_id);
-    assert!(!phone.keys.key_exists(&alias).unwrap());
+    assert!(!biometric_key_exists(&phone, &user));
     flow.approve_with_pin(PIN.into()).await.unwrap();
 
     // Re-enabled with the PIN, they work again.
-    app.enable_biometrics(&user.local_id, PIN.into())
-        .await
-        .unwrap();
+    enable_biometrics(&app, &user).await;
     to_factors(&h, &rp, &p, &flow).await;
     flow.approve_with_biometrics().await.unwrap();
 
@@ -184,13 +172,8 @@ async fn an_enrolment_change_switches_biometrics_off_until_re_enabled_with_the_p
 
 #[tokio::test]
 async fn the_factor_is_what_the_relying_party_sees() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "factor").await;
-    app.enable_biometrics(&user.local_id, PIN.into())
-        .await
-        .unwrap();
-    let rp = h.relying_party("Kreditkort").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
+    let (h, p, _phone, app, user) = world_with_biometric_user("factor").await;
+    let (rp, flow) = relying_party_and_flow(&h, "Kreditkort", &app, &user).await;
     let (login, _) = login_to_factors(&h, &rp, &p, &flow).await;
     flow.approve_with_biometrics().await.unwrap();
     let result = h.login_result(&rp, &login.transaction_id).await.unwrap();

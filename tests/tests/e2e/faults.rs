@@ -21,7 +21,7 @@ use mitid_core::app::{App, AppOptions, UserStatus};
 use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::{ClientTuning, ServerEndpoint};
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ApprovalOutcome, ApprovalStep, NewPinStep};
+use mitid_core::flows::NewPinStep;
 use mitid_protocol::wire::paths;
 use mitid_protocol::wire::TransactionStatus;
 use mitid_testing::proxy::Seen;
@@ -64,29 +64,13 @@ fn impatient_app(phone: &AppPhone, endpoint: ServerEndpoint, h: &World, timeout:
     .unwrap()
 }
 
-const APPROVED: ApprovalStep = ApprovalStep::Done {
-    outcome: ApprovalOutcome::Approved,
-};
-
-/// Brings an approval flow to the factor choice for a new login; returns the transaction.
-async fn login(h: &World, rp: &str, p: &Person, flow: &mitid_core::flows::ApprovalFlow) -> String {
-    let login = h.code_login(rp, &p.user_id).await.unwrap();
-    flow.poll(5).await.unwrap();
-    flow.enter_code(login.code.unwrap()).await.unwrap();
-    login.transaction_id
-}
-
 // ------------------------------------------------------------------------ duplicates
 
 #[tokio::test]
 async fn a_duplicated_activation_creates_one_app_and_counts_each_code_once() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let p = h.person("dupact").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let (_phone, app) = new_app(&h, proxy.endpoint.clone());
     // Every request of the activation that carries a code or creates something, twice.
     for path in [
         paths::ACTIVATION_BEGIN,
@@ -119,12 +103,10 @@ async fn a_duplicated_activation_creates_one_app_and_counts_each_code_once() {
 
 #[tokio::test]
 async fn duplicated_pin_attempts_and_answers_count_once_and_approve_once() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let (p, _phone, app, user) = app_user_at(&h, "dupapprove", proxy.endpoint.clone()).await;
-    let rp = h.relying_party("Bank").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
-    let tx = login(&h, &rp, &p, &flow).await;
+    let (rp, flow) = relying_party_and_flow(&h, "Bank", &app, &user).await;
+    let tx = login_at_factors(&h, &rp, &p, &flow).await;
 
     // A wrong PIN whose pin/start and answer both arrive twice: one try spent, not two.
     proxy.duplicate_once(paths::PIN_START);
@@ -155,7 +137,7 @@ async fn duplicated_pin_attempts_and_answers_count_once_and_approve_once() {
     assert_eq!(audited(&h, &p, "pin_attempt_started").await, 2);
     assert_eq!(audited(&h, &p, "transaction_approved").await, 1);
     assert_eq!(
-        h.login_result(&rp, &tx).await.unwrap().status,
+        login_status(&h, &rp, &tx).await,
         TransactionStatus::Approved
     );
     assert_eq!(
@@ -166,8 +148,7 @@ async fn duplicated_pin_attempts_and_answers_count_once_and_approve_once() {
 
 #[tokio::test]
 async fn a_duplicated_reset_and_change_count_the_temporary_pin_once_and_apply_once() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let (p, _phone, app, user) = app_user_at(&h, "dupreset", proxy.endpoint.clone()).await;
 
     // Forgot PIN: support's temporary PIN; authorise and finish both arrive twice.
@@ -209,9 +190,8 @@ async fn a_duplicated_reset_and_change_count_the_temporary_pin_once_and_apply_on
     assert_eq!(audited(&h, &p, "pin_changed").await, 1);
 
     // The last PIN is the one in force.
-    let rp = h.relying_party("Kommune").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
-    login(&h, &rp, &p, &flow).await;
+    let (rp, flow) = relying_party_and_flow(&h, "Kommune", &app, &user).await;
+    login_at_factors(&h, &rp, &p, &flow).await;
     assert_eq!(
         flow.approve_with_pin(PIN2.into()).await.unwrap_err(),
         MitidError::WrongPin { remaining: 2 }
@@ -226,13 +206,9 @@ async fn a_duplicated_reset_and_change_count_the_temporary_pin_once_and_apply_on
 /// stored answer directly.)
 #[tokio::test]
 async fn the_losing_copys_answer_still_lets_the_flow_finish() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let p = h.person("duploser").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let (_phone, app) = new_app(&h, proxy.endpoint.clone());
     proxy.duplicate_once_answering_the_other(paths::ACTIVATION_FINISH);
     let user = activate(&h, &app, &p, PIN).await;
     assert_eq!(app_count(&h, &p).await, 1);
@@ -264,15 +240,13 @@ fn timed_out_then_replayed(proxy: &FaultProxy, path: &str) {
 
 #[tokio::test]
 async fn answers_slower_than_the_timeout_are_retried_with_one_effect() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let p = h.person("slow").await.unwrap();
     let phone = AppPhone::new().unwrap();
     let app = impatient_app(&phone, proxy.endpoint.clone(), &h, TIMEOUT);
     let user = activate(&h, &app, &p, PIN).await;
-    let rp = h.relying_party("Apotek").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
-    let tx = login(&h, &rp, &p, &flow).await;
+    let (rp, flow) = relying_party_and_flow(&h, "Apotek", &app, &user).await;
+    let tx = login_at_factors(&h, &rp, &p, &flow).await;
 
     // A wrong PIN: pin/start answered too late, then the judged answer too late.
     proxy.delay_once(paths::PIN_START, SLOW);
@@ -295,7 +269,7 @@ async fn answers_slower_than_the_timeout_are_retried_with_one_effect() {
     assert!(seen[before + 1..].iter().all(|s| s.replayed), "{seen:?}");
     assert_eq!(audited(&h, &p, "transaction_approved").await, 1);
     assert_eq!(
-        h.login_result(&rp, &tx).await.unwrap().status,
+        login_status(&h, &rp, &tx).await,
         TransactionStatus::Approved
     );
 

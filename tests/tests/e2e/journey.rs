@@ -9,15 +9,12 @@
 use crate::prelude::*;
 use mitid_core::app::{Confirm, UserStatus};
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ActivationStep, ApprovalOutcome, ApprovalStep, NewPinStep};
+use mitid_core::flows::{ActivationStep, NewPinStep};
 use mitid_protocol::wire::{Factor, TransactionStatus};
 
 #[tokio::test]
 async fn the_demo_journey() {
-    let h = World::start().await.unwrap();
-    let citizen = h.person("demo").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let (h, citizen, _phone, app) = world_with_new_app("demo").await;
 
     // Activate; a weak PIN is refused with its reason.
     let flow = app.start_activation();
@@ -40,22 +37,15 @@ async fn the_demo_journey() {
     // Approve a login with channel binding.
     let rp = h.relying_party("Skattestyrelsen").await.unwrap();
     let approvals = app.approval_flow(&user.local_id).unwrap();
-    let login = h.code_login(&rp, &citizen.user_id).await.unwrap();
-    approvals.poll(5).await.unwrap();
-    approvals.enter_code(login.code.unwrap()).await.unwrap();
+    let tx = login_at_factors(&h, &rp, &citizen, &approvals).await;
     approvals.approve_with_pin(PIN.into()).await.unwrap();
     assert_eq!(
-        h.login_result(&rp, &login.transaction_id)
-            .await
-            .unwrap()
-            .status,
+        login_status(&h, &rp, &tx).await,
         TransactionStatus::Approved
     );
 
     // Three wrong PINs: temporarily locked.
-    let login = h.code_login(&rp, &citizen.user_id).await.unwrap();
-    approvals.poll(5).await.unwrap();
-    approvals.enter_code(login.code.unwrap()).await.unwrap();
+    login_at_factors(&h, &rp, &citizen, &approvals).await;
     let mut last = None;
     for _ in 0..3 {
         last = approvals.approve_with_pin(WRONG_PIN.into()).await.err();
@@ -83,20 +73,10 @@ async fn the_demo_journey() {
     assert_eq!(me.status, UserStatus::Ready);
     assert!(me.biometrics_enabled);
     h.clock().advance(5 * MINUTE + 1);
-    let login = h.code_login(&rp, &citizen.user_id).await.unwrap();
-    approvals.poll(5).await.unwrap();
-    approvals.enter_code(login.code.unwrap()).await.unwrap();
+    let tx = login_at_factors(&h, &rp, &citizen, &approvals).await;
+    assert_eq!(approvals.approve_with_biometrics().await.unwrap(), APPROVED);
     assert_eq!(
-        approvals.approve_with_biometrics().await.unwrap(),
-        ApprovalStep::Done {
-            outcome: ApprovalOutcome::Approved
-        }
-    );
-    assert_eq!(
-        h.login_result(&rp, &login.transaction_id)
-            .await
-            .unwrap()
-            .factor,
+        h.login_result(&rp, &tx).await.unwrap().factor,
         Some(Factor::Biometrics)
     );
 

@@ -8,26 +8,16 @@
 use crate::prelude::*;
 use mitid_core::app::{HomeAction, UserStatus};
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ApprovalOutcome, ApprovalStep, NewPinStart, NewPinStep};
+use mitid_core::flows::{ApprovalStep, NewPinStart, NewPinStep};
 use mitid_core::keystore::SecureKeyStore;
 use mitid_protocol::wire::TransactionStatus;
 
-/// Starts a login and brings the app's flow to the factor choice.
-async fn login(h: &World, rp: &str, p: &Person, flow: &mitid_core::flows::ApprovalFlow) -> String {
-    let login = h.code_login(rp, &p.user_id).await.unwrap();
-    flow.poll(5).await.unwrap();
-    flow.enter_code(login.code.unwrap()).await.unwrap();
-    login.transaction_id
-}
-
 #[tokio::test]
 async fn three_wrong_pins_lock_the_app_and_a_temporary_pin_from_support_unlocks_it() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "locked").await;
-    let rp = h.relying_party("Skat").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
+    let (h, p, _phone, app, user) = world_with_app_user("locked").await;
+    let (rp, flow) = relying_party_and_flow(&h, "Skat", &app, &user).await;
 
-    let tx = login(&h, &rp, &p, &flow).await;
+    let tx = login_at_factors(&h, &rp, &p, &flow).await;
     for remaining in [2, 1] {
         let error = flow.approve_with_pin(WRONG_PIN.into()).await.unwrap_err();
         assert_eq!(error, MitidError::WrongPin { remaining });
@@ -45,7 +35,7 @@ async fn three_wrong_pins_lock_the_app_and_a_temporary_pin_from_support_unlocks_
     );
     assert_eq!(flow.step(), ApprovalStep::Ended);
     assert_ne!(
-        h.login_result(&rp, &tx).await.unwrap().status,
+        login_status(&h, &rp, &tx).await,
         TransactionStatus::Approved
     );
 
@@ -95,30 +85,23 @@ async fn three_wrong_pins_lock_the_app_and_a_temporary_pin_from_support_unlocks_
 
     // The new PIN works; the old one does not (once the old login has expired).
     h.clock().advance(5 * MINUTE + 1);
-    let tx = login(&h, &rp, &p, &flow).await;
+    let tx = login_at_factors(&h, &rp, &p, &flow).await;
     assert_eq!(
         flow.approve_with_pin(PIN.into()).await.unwrap_err(),
         MitidError::WrongPin { remaining: 2 }
     );
+    assert_eq!(flow.approve_with_pin(PIN2.into()).await.unwrap(), APPROVED);
     assert_eq!(
-        flow.approve_with_pin(PIN2.into()).await.unwrap(),
-        ApprovalStep::Done {
-            outcome: ApprovalOutcome::Approved
-        }
-    );
-    assert_eq!(
-        h.login_result(&rp, &tx).await.unwrap().status,
+        login_status(&h, &rp, &tx).await,
         TransactionStatus::Approved
     );
 }
 
 #[tokio::test]
 async fn ten_wrong_pins_block_the_app_for_good_and_it_is_activated_anew() {
-    let h = World::start().await.unwrap();
-    let (p, phone, app, user) = app_user(&h, "blocked").await;
-    let rp = h.relying_party("Bank").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
-    login(&h, &rp, &p, &flow).await;
+    let (h, p, phone, app, user) = world_with_app_user("blocked").await;
+    let (rp, flow) = relying_party_and_flow(&h, "Bank", &app, &user).await;
+    login_at_factors(&h, &rp, &p, &flow).await;
     for _ in 0..3 {
         let _ = flow.approve_with_pin(WRONG_PIN.into()).await;
     }
@@ -175,19 +158,13 @@ async fn ten_wrong_pins_block_the_app_for_good_and_it_is_activated_anew() {
     assert_eq!(users.len(), 1, "the blocked entry was replaced");
     assert_eq!(users[0].status, UserStatus::Ready);
     let flow = app.approval_flow(&again.local_id).unwrap();
-    login(&h, &rp, &p, &flow).await;
-    assert_eq!(
-        flow.approve_with_pin(PIN3.into()).await.unwrap(),
-        ApprovalStep::Done {
-            outcome: ApprovalOutcome::Approved
-        }
-    );
+    login_at_factors(&h, &rp, &p, &flow).await;
+    assert_eq!(flow.approve_with_pin(PIN3.into()).await.unwrap(), APPROVED);
 }
 
 #[tokio::test]
 async fn an_expired_temporary_pin_is_refused_before_the_new_pin_is_chosen() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "expired").await;
+    let (h, p, _phone, app, user) = world_with_app_user("expired").await;
     let temporary = h.temporary_pin(&p, &user.authenticator_id).await.unwrap();
     // Valid 30 minutes from support (help page 003, method 4); checked when entered
     // (step 14), so no new PIN is typed for nothing.
@@ -211,13 +188,7 @@ async fn an_expired_temporary_pin_is_refused_before_the_new_pin_is_chosen() {
         }
     );
     // The old PIN stopped working only now.
-    let rp = h.relying_party("Boligstøtte").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
-    login(&h, &rp, &p, &flow).await;
-    assert_eq!(
-        flow.approve_with_pin(PIN2.into()).await.unwrap(),
-        ApprovalStep::Done {
-            outcome: ApprovalOutcome::Approved
-        }
-    );
+    let (rp, flow) = relying_party_and_flow(&h, "Boligstøtte", &app, &user).await;
+    login_at_factors(&h, &rp, &p, &flow).await;
+    assert_eq!(flow.approve_with_pin(PIN2.into()).await.unwrap(), APPROVED);
 }

@@ -10,7 +10,7 @@ use mitid_core::app::{App, AppOptions};
 use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::{ClientTuning, ServerEndpoint};
 use mitid_core::error::MitidError;
-use mitid_core::flows::ActivationStep;
+use mitid_core::flows::{ActivationFlow, ActivationStep};
 use mitid_core::keystore::SoftwareKeyStore;
 use mitid_protocol::clock::FakeClock;
 use mitid_testing::FaultProxy;
@@ -41,6 +41,29 @@ fn app(dir: &std::path::Path, endpoint: ServerEndpoint) -> App {
     .unwrap()
 }
 
+/// An endpoint at `base_url` pinning `key` and a backup, neither of them the server's key.
+fn pinned_to_other_keys(base_url: String, key: &[u8]) -> ServerEndpoint {
+    ServerEndpoint {
+        base_url,
+        key_pins: vec![
+            mitid_protocol::key_pin::key_pin_of_spki(key),
+            mitid_protocol::key_pin::key_pin_of_spki(b"its backup"),
+        ],
+    }
+}
+
+/// Starts an activation for `user_id` and submits a code, which must fail; the flow and
+/// the error.
+async fn code_refused(app: &App, user_id: &str) -> (ActivationFlow, MitidError) {
+    let flow = app.start_activation();
+    flow.submit_user_id(user_id.into()).await.unwrap();
+    let error = flow
+        .submit_activation_code("ABCD1234".into())
+        .await
+        .unwrap_err();
+    (flow, error)
+}
+
 #[tokio::test]
 async fn a_key_that_is_not_pinned_is_refused_and_nothing_is_sent() {
     // The proxy plays a server with a valid certificate whose key the app did not pin.
@@ -49,21 +72,10 @@ async fn a_key_that_is_not_pinned_is_refused_and_nothing_is_sent() {
         key_pins: vec![format!("sha256/{}", "A".repeat(43) + "=")],
     };
     let proxy = FaultProxy::start(&upstream).await.unwrap();
-    let wrong = ServerEndpoint {
-        base_url: proxy.endpoint.base_url.clone(),
-        key_pins: vec![
-            mitid_protocol::key_pin::key_pin_of_spki(b"some other key"),
-            mitid_protocol::key_pin::key_pin_of_spki(b"its backup"),
-        ],
-    };
+    let wrong = pinned_to_other_keys(proxy.endpoint.base_url.clone(), b"some other key");
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path(), wrong);
-    let flow = app.start_activation();
-    flow.submit_user_id("pin.mismatch".into()).await.unwrap();
-    let error = flow
-        .submit_activation_code("ABCD1234".into())
-        .await
-        .unwrap_err();
+    let (flow, error) = code_refused(&app, "pin.mismatch").await;
     assert_eq!(error, MitidError::ServerKeyPinMismatch);
     assert_eq!(error.code(), "server_key_pin_mismatch");
     assert_eq!(flow.last_error(), Some(MitidError::ServerKeyPinMismatch));
@@ -83,21 +95,10 @@ async fn an_unreachable_server_is_its_own_outcome() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     drop(listener);
-    let endpoint = ServerEndpoint {
-        base_url: format!("https://127.0.0.1:{port}"),
-        key_pins: vec![
-            mitid_protocol::key_pin::key_pin_of_spki(b"a key"),
-            mitid_protocol::key_pin::key_pin_of_spki(b"its backup"),
-        ],
-    };
+    let endpoint = pinned_to_other_keys(format!("https://127.0.0.1:{port}"), b"a key");
     let dir = tempfile::tempdir().unwrap();
     let app = app(dir.path(), endpoint);
-    let flow = app.start_activation();
-    flow.submit_user_id("nobody.home".into()).await.unwrap();
-    let error = flow
-        .submit_activation_code("ABCD1234".into())
-        .await
-        .unwrap_err();
+    let (_flow, error) = code_refused(&app, "nobody.home").await;
     assert_eq!(error, MitidError::ServerUnreachable);
     assert!(error.is_transient());
     assert!(app.users().unwrap().is_empty());

@@ -9,7 +9,7 @@
 use crate::prelude::*;
 use mitid_core::app::App;
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ApprovalOutcome, ApprovalStep, NewPinStep};
+use mitid_core::flows::{ApprovalStep, NewPinFlow, NewPinStep};
 use mitid_core::pin::PinRejection;
 use mitid_protocol::wire::paths;
 
@@ -37,22 +37,43 @@ async fn approve(
     result
 }
 
-const APPROVED: ApprovalStep = ApprovalStep::Done {
-    outcome: ApprovalOutcome::Approved,
+/// The flow asks for the current PIN, with no biometric way offered.
+const ASKS_CURRENT_PIN: NewPinStep = NewPinStep::EnterCurrentPin {
+    biometrics_offered: false,
 };
+
+/// The flow offers biometrics for the new PIN, and they are off now.
+const OFFERS_BIOMETRICS: NewPinStep = NewPinStep::ChooseBiometrics {
+    currently_enabled: false,
+};
+
+/// Asserts that a login approved with `pin` goes through: how each test proves the PIN.
+async fn assert_approves(h: &World, app: &App, p: &Person, user: &UserSummary, pin: &str) {
+    assert_eq!(
+        approve(h, app, p, &user.local_id, pin).await.unwrap(),
+        APPROVED
+    );
+}
+
+/// A PIN change authorised with `current` and `new_pin` typed once, waiting for the repeat.
+async fn change_until_repeat(
+    app: &App,
+    user: &UserSummary,
+    current: &str,
+    new_pin: &str,
+) -> NewPinFlow {
+    let flow = change_flow(app, user);
+    flow.submit_current_pin(current.into()).await.unwrap();
+    flow.submit_new_pin(new_pin.into()).await.unwrap();
+    flow
+}
 
 #[tokio::test]
 async fn the_pin_is_changed_with_the_current_pin() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "change").await;
+    let (h, p, _phone, app, user) = world_with_app_user("change").await;
 
     let flow = change_flow(&app, &user);
-    assert_eq!(
-        flow.step(),
-        NewPinStep::EnterCurrentPin {
-            biometrics_offered: false
-        }
-    );
+    assert_eq!(flow.step(), ASKS_CURRENT_PIN);
     assert_eq!(
         flow.use_biometrics().await.unwrap_err(),
         MitidError::InvalidStep
@@ -62,12 +83,7 @@ async fn the_pin_is_changed_with_the_current_pin() {
         flow.submit_current_pin(WRONG_PIN.into()).await.unwrap_err(),
         MitidError::WrongPin { remaining: 2 }
     );
-    assert_eq!(
-        flow.step(),
-        NewPinStep::EnterCurrentPin {
-            biometrics_offered: false
-        }
-    );
+    assert_eq!(flow.step(), ASKS_CURRENT_PIN);
     assert_eq!(
         flow.submit_current_pin(PIN.into()).await.unwrap(),
         NewPinStep::ChooseNewPin
@@ -81,9 +97,7 @@ async fn the_pin_is_changed_with_the_current_pin() {
     flow.submit_new_pin(PIN2.into()).await.unwrap();
     assert_eq!(
         flow.submit_repeat_pin(PIN2.into()).await.unwrap(),
-        NewPinStep::ChooseBiometrics {
-            currently_enabled: false
-        }
+        OFFERS_BIOMETRICS
     );
     assert_eq!(
         flow.choose_biometrics(false).await.unwrap(),
@@ -96,19 +110,12 @@ async fn the_pin_is_changed_with_the_current_pin() {
             .unwrap_err(),
         MitidError::WrongPin { .. }
     ));
-    assert_eq!(
-        approve(&h, &app, &p, &user.local_id, PIN2).await.unwrap(),
-        APPROVED
-    );
+    assert_approves(&h, &app, &p, &user, PIN2).await;
 }
 
 #[tokio::test]
 async fn the_pin_is_changed_with_biometrics_and_biometrics_stay_on() {
-    let h = World::start().await.unwrap();
-    let (p, phone, app, user) = app_user(&h, "biochange").await;
-    app.enable_biometrics(&user.local_id, PIN.into())
-        .await
-        .unwrap();
+    let (h, p, phone, app, user) = world_with_biometric_user("biochange").await;
 
     let flow = change_flow(&app, &user);
     assert_eq!(
@@ -140,22 +147,16 @@ async fn the_pin_is_changed_with_biometrics_and_biometrics_stay_on() {
         NewPinStep::Done
     );
     assert!(app.users().unwrap()[0].biometrics_enabled);
-    assert_eq!(
-        approve(&h, &app, &p, &user.local_id, PIN3).await.unwrap(),
-        APPROVED
-    );
+    assert_approves(&h, &app, &p, &user, PIN3).await;
 }
 
 #[tokio::test]
 async fn the_old_pin_works_until_the_server_confirmed_and_a_lost_confirmation_resumes() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let (p, phone, app, user) = app_user_at(&h, "switch", proxy.endpoint.clone()).await;
 
     // The finish never arrives: the old PIN keeps working.
-    let flow = change_flow(&app, &user);
-    flow.submit_current_pin(PIN.into()).await.unwrap();
-    flow.submit_new_pin(PIN2.into()).await.unwrap();
+    let flow = change_until_repeat(&app, &user, PIN, PIN2).await;
     proxy.cut(paths::NEW_PIN_FINISH);
     assert_eq!(
         flow.submit_repeat_pin(PIN2.into()).await.unwrap_err(),
@@ -164,30 +165,20 @@ async fn the_old_pin_works_until_the_server_confirmed_and_a_lost_confirmation_re
     assert_eq!(flow.step(), NewPinStep::Interrupted);
     assert_eq!(app.home().unwrap().pending_recoveries, 1);
     drop(flow);
-    assert_eq!(
-        approve(&h, &app, &p, &user.local_id, PIN).await.unwrap(),
-        APPROVED
-    );
+    assert_approves(&h, &app, &p, &user, PIN).await;
 
     // The app is killed; at the next start the same finish is sent and the switch completes.
     drop(app);
     proxy.heal(paths::NEW_PIN_FINISH);
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let app = open_via(&h, &phone, &proxy);
     let report = app.resume_interrupted().await.unwrap();
     assert_eq!(report.pin_switches_resolved, 1);
     assert_eq!(app.home().unwrap().pending_recoveries, 0);
-    assert_eq!(
-        approve(&h, &app, &p, &user.local_id, PIN2).await.unwrap(),
-        APPROVED
-    );
+    assert_approves(&h, &app, &p, &user, PIN2).await;
 
     // Now the finish is applied but its answer is lost, and the retries are cut off: the
     // server already has the new PIN, and the app finds out at the next start.
-    let flow = change_flow(&app, &user);
-    flow.submit_current_pin(PIN2.into()).await.unwrap();
-    flow.submit_new_pin(PIN3.into()).await.unwrap();
+    let flow = change_until_repeat(&app, &user, PIN2, PIN3).await;
     proxy.drop_response_once(paths::NEW_PIN_FINISH);
     proxy.cut(paths::NEW_PIN_FINISH);
     assert_eq!(
@@ -197,71 +188,42 @@ async fn the_old_pin_works_until_the_server_confirmed_and_a_lost_confirmation_re
     drop(flow);
     drop(app);
     proxy.heal(paths::NEW_PIN_FINISH);
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let app = open_via(&h, &phone, &proxy);
     app.refresh().await.unwrap();
     let seen = proxy.seen(paths::NEW_PIN_FINISH);
     assert!(seen.last().unwrap().replayed, "{seen:?}");
-    assert_eq!(
-        approve(&h, &app, &p, &user.local_id, PIN3).await.unwrap(),
-        APPROVED
-    );
+    assert_approves(&h, &app, &p, &user, PIN3).await;
 }
 
 #[tokio::test]
 async fn an_interrupted_change_is_finished_by_retry() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let (p, _phone, app, user) = app_user_at(&h, "retrychange", proxy.endpoint.clone()).await;
-    let flow = change_flow(&app, &user);
-    flow.submit_current_pin(PIN.into()).await.unwrap();
-    flow.submit_new_pin(PIN2.into()).await.unwrap();
+    let flow = change_until_repeat(&app, &user, PIN, PIN2).await;
     proxy.cut(paths::NEW_PIN_FINISH);
     flow.submit_repeat_pin(PIN2.into()).await.unwrap_err();
     proxy.heal(paths::NEW_PIN_FINISH);
-    assert_eq!(
-        flow.retry().await.unwrap(),
-        NewPinStep::ChooseBiometrics {
-            currently_enabled: false
-        }
-    );
+    assert_eq!(flow.retry().await.unwrap(), OFFERS_BIOMETRICS);
     flow.choose_biometrics(false).await.unwrap();
-    assert_eq!(
-        approve(&h, &app, &p, &user.local_id, PIN2).await.unwrap(),
-        APPROVED
-    );
+    assert_approves(&h, &app, &p, &user, PIN2).await;
 }
 
 #[tokio::test]
 async fn a_lapsed_authorisation_asks_for_the_current_pin_again_and_keeps_the_new_one() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "lapsed").await;
-    let flow = change_flow(&app, &user);
-    flow.submit_current_pin(PIN.into()).await.unwrap();
-    flow.submit_new_pin(PIN2.into()).await.unwrap();
+    let (h, p, _phone, app, user) = world_with_app_user("lapsed").await;
+    let flow = change_until_repeat(&app, &user, PIN, PIN2).await;
     // The citizen waits longer than the authorisation lives (5 minutes).
     h.clock().advance(5 * MINUTE + 1);
     assert_eq!(
         flow.submit_repeat_pin(PIN2.into()).await.unwrap_err(),
         MitidError::CodeExpired
     );
-    assert_eq!(
-        flow.step(),
-        NewPinStep::EnterCurrentPin {
-            biometrics_offered: false
-        }
-    );
+    assert_eq!(flow.step(), ASKS_CURRENT_PIN);
     // Authorised again, the new PIN already chosen is registered at once.
     assert_eq!(
         flow.submit_current_pin(PIN.into()).await.unwrap(),
-        NewPinStep::ChooseBiometrics {
-            currently_enabled: false
-        }
+        OFFERS_BIOMETRICS
     );
     flow.choose_biometrics(false).await.unwrap();
-    assert_eq!(
-        approve(&h, &app, &p, &user.local_id, PIN2).await.unwrap(),
-        APPROVED
-    );
+    assert_approves(&h, &app, &p, &user, PIN2).await;
 }

@@ -8,19 +8,15 @@
 
 use crate::prelude::*;
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ActivationStep, ApprovalOutcome, ApprovalStep};
+use mitid_core::flows::{ActivationStep, ApprovalStep};
 use mitid_protocol::wire::paths;
 use mitid_protocol::wire::TransactionStatus;
 
 #[tokio::test]
 async fn a_lost_answer_to_the_creating_request_is_retried_with_one_effect() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let p = h.person("dropped").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let (_phone, app) = new_app(&h, proxy.endpoint.clone());
     proxy.drop_response_once(paths::ACTIVATION_FINISH);
     let user = activate(&h, &app, &p, PIN).await;
     let seen = proxy.seen(paths::ACTIVATION_FINISH);
@@ -31,37 +27,24 @@ async fn a_lost_answer_to_the_creating_request_is_retried_with_one_effect() {
     assert_eq!(app.users().unwrap().len(), 1);
 
     // An approval whose answer is lost is approved once.
-    let rp = h.relying_party("Forsikring").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
+    let (rp, flow) = relying_party_and_flow(&h, "Forsikring", &app, &user).await;
     let (login, _) = login_to_factors(&h, &rp, &p, &flow).await;
     proxy.drop_response_once(paths::APPROVALS_ANSWER);
-    assert_eq!(
-        flow.approve_with_pin(PIN.into()).await.unwrap(),
-        ApprovalStep::Done {
-            outcome: ApprovalOutcome::Approved
-        }
-    );
+    assert_eq!(flow.approve_with_pin(PIN.into()).await.unwrap(), APPROVED);
     let seen = proxy.seen(paths::APPROVALS_ANSWER);
     assert_eq!(seen.len(), 2);
     assert!(seen[0].dropped && seen[1].replayed);
     assert_eq!(
-        h.login_result(&rp, &login.transaction_id)
-            .await
-            .unwrap()
-            .status,
+        login_status(&h, &rp, &login.transaction_id).await,
         TransactionStatus::Approved
     );
 }
 
 #[tokio::test]
 async fn the_server_stopped_in_the_middle_of_an_activation_leaves_no_half_user_and_it_resumes() {
-    let mut h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (mut h, proxy) = world_behind_proxy().await;
     let p = h.person("stopped").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let (phone, app) = new_app(&h, proxy.endpoint.clone());
     let flow = activate_until_pin(&h, &app, &p, PIN).await;
     // The finish never reaches the server, then the server goes down altogether.
     proxy.cut(paths::ACTIVATION_FINISH);
@@ -87,9 +70,7 @@ async fn the_server_stopped_in_the_middle_of_an_activation_leaves_no_half_user_a
     h.restart().await.unwrap();
     assert!(h.server.integrity_ok().await.unwrap());
     proxy.set_upstream(&h.endpoint());
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let app = open_via(&h, &phone, &proxy);
     let home = app.refresh().await.unwrap();
     assert_eq!(home.users.len(), 1, "the activation was completed");
     assert_eq!(home.pending_recoveries, 0);
@@ -105,13 +86,9 @@ async fn the_server_stopped_in_the_middle_of_an_activation_leaves_no_half_user_a
 
 #[tokio::test]
 async fn an_app_killed_after_its_answer_was_lost_completes_with_the_stored_answer() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let p = h.person("killed").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let (phone, app) = new_app(&h, proxy.endpoint.clone());
     let flow = activate_until_pin(&h, &app, &p, PIN).await;
     // The server creates the app, the answer is lost, and every retry is cut off.
     proxy.drop_response_once(paths::ACTIVATION_FINISH);
@@ -129,9 +106,7 @@ async fn an_app_killed_after_its_answer_was_lost_completes_with_the_stored_answe
     drop(app);
 
     proxy.heal(paths::ACTIVATION_FINISH);
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let app = open_via(&h, &phone, &proxy);
     let report = app.resume_interrupted().await.unwrap();
     assert_eq!(report.activations_completed, 1);
     assert!(
@@ -147,13 +122,9 @@ async fn an_app_killed_after_its_answer_was_lost_completes_with_the_stored_answe
 
 #[tokio::test]
 async fn an_activation_that_never_reached_the_server_is_cleaned_up_after_a_crash() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let p = h.person("never").await.unwrap();
-    let phone = AppPhone::new().unwrap();
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let (phone, app) = new_app(&h, proxy.endpoint.clone());
     let flow = activate_until_pin(&h, &app, &p, PIN).await;
     proxy.cut(paths::ACTIVATION_REGISTER);
     assert_eq!(
@@ -162,9 +133,7 @@ async fn an_activation_that_never_reached_the_server_is_cleaned_up_after_a_crash
     );
     drop(flow);
     drop(app);
-    let app = phone
-        .open(proxy.endpoint.clone(), h.shared_clock())
-        .unwrap();
+    let app = open_via(&h, &phone, &proxy);
     let report = app.resume_interrupted().await.unwrap();
     assert_eq!(report.activations_abandoned, 1);
     assert!(app.users().unwrap().is_empty());
@@ -174,11 +143,9 @@ async fn an_activation_that_never_reached_the_server_is_cleaned_up_after_a_crash
 
 #[tokio::test]
 async fn an_approval_cut_off_can_simply_be_tried_again() {
-    let h = World::start().await.unwrap();
-    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    let (h, proxy) = world_behind_proxy().await;
     let (p, _phone, app, user) = app_user_at(&h, "retry", proxy.endpoint.clone()).await;
-    let rp = h.relying_party("Energi").await.unwrap();
-    let flow = app.approval_flow(&user.local_id).unwrap();
+    let (rp, flow) = relying_party_and_flow(&h, "Energi", &app, &user).await;
     login_to_factors(&h, &rp, &p, &flow).await;
     proxy.cut(paths::APPROVALS_ANSWER);
     assert_eq!(
@@ -187,10 +154,5 @@ async fn an_approval_cut_off_can_simply_be_tried_again() {
     );
     assert!(matches!(flow.step(), ApprovalStep::ChooseFactor { .. }));
     proxy.heal(paths::APPROVALS_ANSWER);
-    assert_eq!(
-        flow.approve_with_pin(PIN.into()).await.unwrap(),
-        ApprovalStep::Done {
-            outcome: ApprovalOutcome::Approved
-        }
-    );
+    assert_eq!(flow.approve_with_pin(PIN.into()).await.unwrap(), APPROVED);
 }

@@ -14,6 +14,26 @@ use mitid_protocol::wire::staff::IssuedCode;
 use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, LockReason};
 use serde_json::json;
 
+/// A phone, its app and the user activated on it.
+type AppOnPhone = (AppPhone, App, UserSummary);
+
+/// A new world with one citizen and two apps of theirs on two phones, with [`PIN`] and
+/// [`PIN2`].
+async fn two_apps(tag: &str) -> (World, Person, AppOnPhone, AppOnPhone) {
+    let h = World::start().await.unwrap();
+    let p = h.person(tag).await.unwrap();
+    let a = app_on_new_phone(&h, &p, PIN).await;
+    let b = app_on_new_phone(&h, &p, PIN2).await;
+    (h, p, a, b)
+}
+
+/// An app on a new phone, activated for `p` with `pin`.
+async fn app_on_new_phone(h: &World, p: &Person, pin: &str) -> AppOnPhone {
+    let (phone, app) = new_app(h, h.endpoint());
+    let user = activate(h, &app, p, pin).await;
+    (phone, app, user)
+}
+
 #[tokio::test]
 async fn the_user_id_is_viewed_and_changed_invalid_taken_then_accepted() {
     let h = World::start().await.unwrap();
@@ -21,8 +41,7 @@ async fn the_user_id_is_viewed_and_changed_invalid_taken_then_accepted() {
         h.person("rename").await.unwrap(),
         h.person("taken").await.unwrap(),
     );
-    let phone = AppPhone::new().unwrap();
-    let app = phone.open(h.endpoint(), h.shared_clock()).unwrap();
+    let (_phone, app) = new_app(&h, h.endpoint());
     let user = activate(&h, &app, &p, PIN).await;
     assert_eq!(app.view_user_id(&user.local_id).await.unwrap(), p.user_id);
 
@@ -112,13 +131,7 @@ async fn the_user_id_is_viewed_and_changed_invalid_taken_then_accepted() {
 
 #[tokio::test]
 async fn send_new_pin_reaches_another_app_of_the_person_but_not_this_one() {
-    let h = World::start().await.unwrap();
-    let p = h.person("twoapps").await.unwrap();
-    let (phone_a, phone_b) = (AppPhone::new().unwrap(), AppPhone::new().unwrap());
-    let app_a = phone_a.open(h.endpoint(), h.shared_clock()).unwrap();
-    let app_b = phone_b.open(h.endpoint(), h.shared_clock()).unwrap();
-    let a = activate(&h, &app_a, &p, PIN).await;
-    let b = activate(&h, &app_b, &p, PIN2).await;
+    let (h, p, (_phone_a, app_a, a), (_phone_b, app_b, b)) = two_apps("twoapps").await;
 
     let overview = app_a.authenticators(&a.local_id).await.unwrap();
     let apps: Vec<_> = overview
@@ -157,13 +170,7 @@ async fn send_new_pin_reaches_another_app_of_the_person_but_not_this_one() {
 
 #[tokio::test]
 async fn blocking_another_app_and_the_whole_mitid_from_the_app() {
-    let h = World::start().await.unwrap();
-    let p = h.person("blocks").await.unwrap();
-    let (phone_a, phone_b) = (AppPhone::new().unwrap(), AppPhone::new().unwrap());
-    let app_a = phone_a.open(h.endpoint(), h.shared_clock()).unwrap();
-    let app_b = phone_b.open(h.endpoint(), h.shared_clock()).unwrap();
-    let a = activate(&h, &app_a, &p, PIN).await;
-    let b = activate(&h, &app_b, &p, PIN2).await;
+    let (_h, _p, (_phone_a, app_a, a), (_phone_b, app_b, b)) = two_apps("blocks").await;
 
     // App B was lost: block it temporarily from app A, with A's PIN (possession of a phone
     // alone blocks nothing but that phone).
@@ -216,8 +223,7 @@ async fn blocking_another_app_and_the_whole_mitid_from_the_app() {
 
 #[tokio::test]
 async fn access_to_change_the_password_opens_after_24_hours() {
-    let h = World::start().await.unwrap();
-    let (p, _phone, app, user) = app_user(&h, "password").await;
+    let (h, p, _phone, app, user) = world_with_app_user("password").await;
     // Without a password there is nothing to change.
     assert_eq!(
         app.request_password_access(&user.local_id)
@@ -249,8 +255,7 @@ async fn access_to_change_the_password_opens_after_24_hours() {
 
 #[tokio::test]
 async fn removing_a_user_tells_the_server_and_deletes_the_keys() {
-    let h = World::start().await.unwrap();
-    let (p, phone, app, user) = app_user(&h, "remove").await;
+    let (h, p, phone, app, user) = world_with_app_user("remove").await;
     app.remove_user(&user.local_id).await.unwrap();
     assert!(app.users().unwrap().is_empty());
     let alias = format!("mitid.{}.device", user.local_id);

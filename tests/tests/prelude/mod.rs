@@ -90,3 +90,97 @@ pub async fn activate_until_pin(h: &World, app: &App, p: &Person, pin: &str) -> 
         .await
         .unwrap()
 }
+
+/// The step an approval flow ends at when the login went through (many tests expect it).
+pub const APPROVED: mitid_core::flows::ApprovalStep = mitid_core::flows::ApprovalStep::Done {
+    outcome: mitid_core::flows::ApprovalOutcome::Approved,
+};
+
+/// A new code login brought to the factor choice; its transaction (when no more is needed).
+pub async fn login_at_factors(
+    h: &World,
+    rp: &str,
+    p: &Person,
+    flow: &mitid_core::flows::ApprovalFlow,
+) -> String {
+    login_to_factors(h, rp, p, flow).await.0.transaction_id
+}
+
+/// The status of a login as its relying party `rp` fetches it.
+pub async fn login_status(
+    h: &World,
+    rp: &str,
+    transaction_id: &str,
+) -> mitid_protocol::wire::TransactionStatus {
+    h.login_result(rp, transaction_id).await.unwrap().status
+}
+
+/// The app on `phone`, opened (again) to reach the server through `proxy`.
+pub fn open_via(h: &World, phone: &AppPhone, proxy: &FaultProxy) -> App {
+    phone
+        .open(proxy.endpoint.clone(), h.shared_clock())
+        .unwrap()
+}
+
+/// A four-digit code that is not `code` (a citizen's typing mistake).
+pub fn other_code(code: &str) -> &'static str {
+    if code == "0000" {
+        "1111"
+    } else {
+        "0000"
+    }
+}
+
+/// A world with a proxy in front of it, for the tests that play the network's faults.
+pub async fn world_behind_proxy() -> (World, FaultProxy) {
+    let h = World::start().await.unwrap();
+    let proxy = FaultProxy::start(&h.endpoint()).await.unwrap();
+    (h, proxy)
+}
+
+/// A new phone and its app, opened to reach the server at `endpoint`.
+pub fn new_app(h: &World, endpoint: mitid_core::client::ServerEndpoint) -> (AppPhone, App) {
+    let phone = AppPhone::new().unwrap();
+    let app = phone.open(endpoint, h.shared_clock()).unwrap();
+    (phone, app)
+}
+
+/// A new world with one citizen whose app is activated with [`PIN`]: where most tests start.
+pub async fn world_with_app_user(tag: &str) -> (World, Person, AppPhone, App, UserSummary) {
+    let h = World::start().await.unwrap();
+    let (p, phone, app, user) = app_user(&h, tag).await;
+    (h, p, phone, app, user)
+}
+
+/// Switches biometrics on for `user`, confirmed with [`PIN`].
+pub async fn enable_biometrics(app: &App, user: &UserSummary) {
+    app.enable_biometrics(&user.local_id, PIN.into())
+        .await
+        .unwrap();
+}
+
+/// A new world with one citizen and a new phone whose app has no user yet.
+pub async fn world_with_new_app(tag: &str) -> (World, Person, AppPhone, App) {
+    let h = World::start().await.unwrap();
+    let p = h.person(tag).await.unwrap();
+    let (phone, app) = new_app(&h, h.endpoint());
+    (h, p, phone, app)
+}
+
+/// Like [`world_with_app_user`], with biometrics switched on.
+pub async fn world_with_biometric_user(tag: &str) -> (World, Person, AppPhone, App, UserSummary) {
+    let (h, p, phone, app, user) = world_with_app_user(tag).await;
+    enable_biometrics(&app, &user).await;
+    (h, p, phone, app, user)
+}
+
+/// A new relying party `name`, and `user`'s approval flow for its logins.
+pub async fn relying_party_and_flow(
+    h: &World,
+    name: &str,
+    app: &App,
+    user: &UserSummary,
+) -> (String, mitid_core::flows::ApprovalFlow) {
+    let rp = h.relying_party(name).await.unwrap();
+    (rp, app.approval_flow(&user.local_id).unwrap())
+}

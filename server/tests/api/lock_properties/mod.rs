@@ -22,10 +22,7 @@ use std::cell::RefCell;
 
 use crate::prelude::*;
 use mitid_protocol::b64::B64;
-use mitid_protocol::pin_proof::{
-    client_registration_finish, client_registration_start, PinPurpose,
-};
-use mitid_protocol::wire::app::NewPinBeginResponse;
+use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::wire::staff::IssuedCode;
 use mitid_protocol::wire::AuthenticatorState;
 use proptest::prelude::*;
@@ -153,14 +150,7 @@ fn outcome_of(a: &Answer) -> Outcome {
 }
 
 async fn issue_temp_pin(h: &World, p: &Person, authenticator_id: &str) -> (Outcome, String) {
-    let token = h.identify(&h.support, p).await.unwrap();
-    let a = h
-        .post(
-            "/v1/staff/temporary-pin",
-            &json!({ "identification_token": token, "authenticator_id": authenticator_id, "delivery": "sms" }),
-            Auth::Bearer(&h.support),
-        )
-        .await;
+    let a = request_temporary_pin(h, &h.support, p, authenticator_id, "sms").await;
     if a.is_success() {
         let _: IssuedCode = a.ok();
         (Ok(()), code_in_message(h, &p.mobile, "temporary_pin", 8))
@@ -175,25 +165,7 @@ async fn reset_begin(
     new_pin: &str,
 ) -> Result<BegunReset, Answer> {
     let ticket = phone.authorise_with_temporary_pin(temporary_pin).await?;
-    let pw = phone.password(new_pin);
-    let (request, state) = client_registration_start(&pw).unwrap();
-    let a = phone
-        .post(
-            "/v1/app/pin/new/begin",
-            &json!({ "ticket_id": ticket.ticket_id, "registration_request": B64(request) }),
-        )
-        .await;
-    if !a.is_success() {
-        return Err(a);
-    }
-    let begin: NewPinBeginResponse = a.ok();
-    let upload = client_registration_finish(
-        state,
-        &pw,
-        &begin.registration_response.0,
-        &phone.authenticator_id,
-    )
-    .unwrap();
+    let upload = new_pin_upload(phone, &ticket.ticket_id, new_pin).await?;
     Ok(BegunReset {
         ticket_id: ticket.ticket_id,
         upload,

@@ -16,14 +16,13 @@
 // Test helpers outside #[test] functions panic on purpose: a failed setup is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::prelude::*;
+use crate::wire::*;
 use mitid_protocol::b64::B64;
-use mitid_protocol::clock::{Clock, SystemClock};
 use mitid_protocol::pin_proof::{
     client_login_finish, client_login_start, client_registration_finish, client_registration_start,
     PinPurpose,
@@ -32,9 +31,6 @@ use mitid_protocol::wire::app::{
     new_pin_message, AppStatus, NewPinBeginResponse, NewPinTicket, PinStartResponse,
 };
 use mitid_protocol::wire::staff::{IdentifyResponse, IssuedCode};
-use mitid_server::store::sqlite::SqliteStore;
-use mitid_server::store::Store;
-use mitid_server::Policy;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -51,42 +47,6 @@ const ATTEMPT_PHONES: usize = 2;
 /// Concurrent wrong-PIN requests per attacker phone.
 const ATTEMPTS_IN_FLIGHT: usize = 6;
 const LOCK_AT: u32 = 3;
-
-/// What a request got: a status and body, or no answer at all (the process died).
-type Reply = Result<(u16, Value), reqwest::Error>;
-
-async fn read(resp: reqwest::Response) -> Reply {
-    let status = resp.status().as_u16();
-    let bytes = resp.bytes().await?;
-    let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    Ok((status, value))
-}
-
-async fn signed(
-    http: &reqwest::Client,
-    base: &str,
-    phone: &Phone,
-    method: &str,
-    path: &str,
-    body: &Value,
-) -> Reply {
-    let body = if method == "GET" {
-        Vec::new()
-    } else {
-        serde_json::to_vec(body).unwrap()
-    };
-    let mut req = match method {
-        "GET" => http.get(format!("{base}{path}")),
-        _ => http
-            .post(format!("{base}{path}"))
-            .header("content-type", "application/json")
-            .body(body.clone()),
-    };
-    for (k, v) in phone.sign_headers(SystemClock.now(), method, path, &body) {
-        req = req.header(k, v);
-    }
-    read(req.send().await?).await
-}
 
 async fn staff(http: &reqwest::Client, base: &str, token: &str, path: &str, body: Value) -> Reply {
     let req = http
@@ -137,11 +97,7 @@ async fn paper_temp_pin(
 // ------------------------------------------------------------------------ checks
 
 async fn status(http: &reqwest::Client, base: &str, phone: &Phone) -> AppStatus {
-    let (code, body) = signed(http, base, phone, "GET", "/v1/app/status", &Value::Null)
-        .await
-        .unwrap();
-    assert_eq!(code, 200, "{body}");
-    serde_json::from_value(body).unwrap()
+    signed_ok(http, base, phone, "GET", "/v1/app/status", &Value::Null).await
 }
 
 /// One full PIN proof with `pin` (judged by the server). The phone also learns the verdict
@@ -149,18 +105,9 @@ async fn status(http: &reqwest::Client, base: &str, phone: &Phone) -> AppStatus 
 async fn pin_accepted(http: &reqwest::Client, base: &str, phone: &Phone, pin: &str) -> bool {
     let pw = phone.password(pin);
     let (ke1, login) = client_login_start(&pw).unwrap();
-    let (code, body) = signed(
-        http,
-        base,
-        phone,
-        "POST",
-        "/v1/app/pin/start",
-        &json!({ "purpose": "change_pin", "ke1": B64(ke1) }),
-    )
-    .await
-    .unwrap();
-    assert_eq!(code, 200, "pin/start: {body}");
-    let start: PinStartResponse = serde_json::from_value(body).unwrap();
+    let body = json!({ "purpose": "change_pin", "ke1": B64(ke1) });
+    let start: PinStartResponse =
+        signed_ok(http, base, phone, "POST", "/v1/app/pin/start", &body).await;
     let message = new_pin_message(&phone.authenticator_id);
     let (ke3, mac, client_says) = match client_login_finish(
         login,
@@ -196,11 +143,6 @@ async fn pin_accepted(http: &reqwest::Client, base: &str, phone: &Phone, pin: &s
     server_says
 }
 
-fn integrity_ok(dir: &Path) -> bool {
-    let store = SqliteStore::open(&dir.join("mitid.sqlite")).unwrap();
-    store.integrity_check().unwrap()
-}
-
 #[derive(Debug, Default)]
 struct Totals {
     kills: u32,
@@ -228,13 +170,7 @@ async fn killing_the_server_during_pin_resets_and_attempts_loses_no_reset_and_gi
     let mut rng = StdRng::seed_from_u64(seed);
 
     // Set-up in-process on the real clock's time: people with one app each.
-    let h = World::start_with(ServerOptions {
-        policy: Policy::default(),
-        clock: TestClock::fake(SystemClock.now()),
-        ..ServerOptions::default()
-    })
-    .await
-    .unwrap();
+    let h = world_on_real_time().await;
     let mut resetters = Vec::new();
     for i in 0..RESET_PHONES {
         let p = h.person("crashreset").await.unwrap();
@@ -361,17 +297,10 @@ async fn killing_the_server_during_pin_resets_and_attempts_loses_no_reset_and_gi
             // The allowance left is exactly 3 minus what was counted.
             let mut more = 0;
             for _ in 0..LOCK_AT + 2 {
-                let (ke1, _) = client_login_start(&phone.password("000000")).unwrap();
-                let (code, _) = signed(
-                    &http,
-                    &base,
-                    phone,
-                    "POST",
-                    "/v1/app/pin/start",
-                    &json!({ "purpose": "change_pin", "ke1": B64(ke1) }),
-                )
-                .await
-                .unwrap();
+                let guess = pin_start_body(phone, "000000");
+                let (code, _) = signed(&http, &base, phone, "POST", "/v1/app/pin/start", &guess)
+                    .await
+                    .unwrap();
                 more += u32::from(code == 200);
             }
             assert_eq!(more, LOCK_AT - s.failures, "round {round}: allowance");
@@ -381,30 +310,20 @@ async fn killing_the_server_during_pin_resets_and_attempts_loses_no_reset_and_gi
                 .unwrap();
             let pw = phone.password("582914");
             let (request, reg) = client_registration_start(&pw).unwrap();
-            let (code, body) = signed(
+            let authorise = json!({ "route": "temporary_pin", "temporary_pin": temp });
+            let ticket: NewPinTicket = signed_ok(
                 &http,
                 &base,
                 phone,
                 "POST",
                 "/v1/app/pin/new/authorise",
-                &json!({ "route": "temporary_pin", "temporary_pin": temp }),
+                &authorise,
             )
-            .await
-            .unwrap();
-            assert_eq!(code, 200, "{body}");
-            let ticket: NewPinTicket = serde_json::from_value(body).unwrap();
-            let (code, body) = signed(
-                &http,
-                &base,
-                phone,
-                "POST",
-                "/v1/app/pin/new/begin",
-                &json!({ "ticket_id": ticket.ticket_id, "registration_request": B64(request) }),
-            )
-            .await
-            .unwrap();
-            assert_eq!(code, 200, "{body}");
-            let begin: NewPinBeginResponse = serde_json::from_value(body).unwrap();
+            .await;
+            let begin =
+                json!({ "ticket_id": ticket.ticket_id, "registration_request": B64(request) });
+            let begin: NewPinBeginResponse =
+                signed_ok(&http, &base, phone, "POST", "/v1/app/pin/new/begin", &begin).await;
             let upload = client_registration_finish(
                 reg,
                 &pw,
@@ -412,17 +331,17 @@ async fn killing_the_server_during_pin_resets_and_attempts_loses_no_reset_and_gi
                 &phone.authenticator_id,
             )
             .unwrap();
-            let (code, body) = signed(
+            let finish =
+                json!({ "ticket_id": ticket.ticket_id, "registration_upload": B64(upload) });
+            signed_ok::<Value>(
                 &http,
                 &base,
                 phone,
                 "POST",
                 "/v1/app/pin/new/finish",
-                &json!({ "ticket_id": ticket.ticket_id, "registration_upload": B64(upload) }),
+                &finish,
             )
-            .await
-            .unwrap();
-            assert_eq!(code, 200, "{body}");
+            .await;
         }
         for (_, phone, state) in &resetters {
             let (stage, pin, previous) = {

@@ -37,7 +37,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use mitid_core::app::{App, UserSummary};
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ActivationStep, ApprovalOutcome, ApprovalStep, NewPinStep};
+use mitid_core::flows::{ActivationStep, ApprovalStep, NewPinStep};
 use mitid_core::keystore::software::{DirBlobStore, MemoryWrappingKey};
 use mitid_core::keystore::{SecretStore, SoftwareBiometrics, SoftwareKeyStore};
 use mitid_protocol::wire::paths;
@@ -137,12 +137,7 @@ async fn app_and_server_dumps_hold_no_pin_code_or_offline_oracle() {
     // An approval after one wrong PIN.
     let answers = approve(&h, &app, &p, &user, &[WRONG_PIN, PIN]).await;
     assert_eq!(answers[0], Err(MitidError::WrongPin { remaining: 2 }));
-    assert_eq!(
-        answers[1],
-        Ok(ApprovalStep::Done {
-            outcome: ApprovalOutcome::Approved
-        })
-    );
+    assert_eq!(answers[1], Ok(APPROVED));
 
     // A PIN change whose finish does not get through: the sealed finish waits in the store.
     proxy.cut(paths::NEW_PIN_FINISH);
