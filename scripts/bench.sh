@@ -7,13 +7,14 @@
 #   4. a Kotlin → Rust → Kotlin call (scripts/bench-kotlin.sh);
 #   5. the bindings library's size (scripts/check-size.sh);
 #   6. the peak memory of `mitid demo` (/usr/bin/time -v, three runs);
-#   7. the server's memory under 200 concurrent password checks (--bench password_memory).
+#   7. the server's memory under 200 concurrent password checks (--bench password_memory);
+#   8. a passport chip read: APDUs, bytes, the reader's work, the server's checks (--bench chip_read).
 # Results: the printed tables, and JSON lines in $MITID_BENCH_OUT (default
 # target/bench-results/<date>.jsonl). Other builds on the machine skew wall times: run it on
 # a quiet machine, or compare instruction counts and repeat runs (docs/performance.md).
 #
 # Usage: scripts/bench.sh [section...]   sections: steps callgrind approval load kotlin size
-#                                        demo memory (default: all). MITID_BENCH_QUICK=1: smoke run.
+#                                        demo memory chip (default: all). MITID_BENCH_QUICK=1: smoke run.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -69,6 +70,10 @@ with open(os.environ["MITID_BENCH_OUT"], "a") as out:
         out.write(json.dumps({"name": "callgrind " + name, "instructions": ir}) + "\n")
 '
             ;;
+        chip)
+            log "a passport chip read"
+            (cd "$REPO" && cargo bench -p mitid-bench --bench chip_read)
+            ;;
         approval)
             log "end-to-end approval on loopback"
             (cd "$REPO" && cargo bench -p mitid-bench --bench approval)
@@ -99,7 +104,7 @@ with open(os.environ["MITID_BENCH_OUT"], "a") as out:
                 echo "{\"name\": \"demo max rss\", \"run\": $i, \"kib\": $rss}" >>"$MITID_BENCH_OUT"
             done
             ;;
-        *) die "unknown section: $section (steps callgrind approval load kotlin size demo)" ;;
+        *) die "unknown section: $section (steps callgrind approval load kotlin size demo memory chip)" ;;
     esac
 done
 log "done; results in $MITID_BENCH_OUT"

@@ -17,6 +17,7 @@ use mitid_core::flows::{self as core_flows, ActivationStep, ApprovalStep, NewPin
 use tokio::sync::watch;
 
 use crate::errors::MitidError;
+use crate::platform::{NfcLinkAdapter, PlatformNfcLink};
 use crate::runtime::{self, call};
 
 // ------------------------------------------------------------------ activation
@@ -336,6 +337,36 @@ impl NewPinFlow {
     pub async fn submit_temporary_pin(&self, code: String) -> Result<NewPinStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.submit_temporary_pin(code).await }).await
+    }
+
+    /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
+    pub async fn submit_document_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move {
+            flow.submit_document_details(document_number, birth_date, expiry_date)
+                .await
+        })
+        .await
+    }
+
+    /// Reads the chip over the phone's NFC `link`.
+    pub async fn read_chip(
+        &self,
+        link: Arc<dyn PlatformNfcLink>,
+    ) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.read_chip(Box::new(NfcLinkAdapter(link))).await }).await
+    }
+
+    /// The face the camera captured (JPEG): the server checks document, owner and face now.
+    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.submit_face(capture).await }).await
     }
 
     /// The new PIN, first entry.

@@ -243,6 +243,33 @@ pub trait PlatformBiometricPrompt: Send + Sync {
     async fn authenticate(&self, reason: String) -> Result<BiometricOutcome, PlatformError>;
 }
 
+/// The phone's NFC connection to a passport or ID card chip, implemented by the app (Android
+/// `IsoDep`, iOS Core NFC `NFCISO7816Tag`): it carries APDUs and knows nothing of passports.
+/// Called from a core worker thread; `transceive` may block until the chip answered.
+#[uniffi::export(with_foreign)]
+pub trait PlatformNfcLink: Send + Sync {
+    /// Sends one command APDU and returns the chip's whole answer (data and status word).
+    /// Throw when the tag was lost or the session ended.
+    fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, PlatformError>;
+
+    /// Whether the chip and the phone take extended-length APDUs (Android:
+    /// `IsoDep.isExtendedLengthApduSupported`).
+    fn supports_extended_length(&self) -> bool;
+}
+
+/// The app's NFC link as the eMRTD reader's.
+pub(crate) struct NfcLinkAdapter(pub(crate) Arc<dyn PlatformNfcLink>);
+
+impl mitid_emrtd::NfcLink for NfcLinkAdapter {
+    fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, String> {
+        self.0.transceive(apdu.to_vec()).map_err(|e| e.to_string())
+    }
+
+    fn supports_extended_length(&self) -> bool {
+        self.0.supports_extended_length()
+    }
+}
+
 /// The current time, for tests that move a fake clock on the server and the app together.
 /// Apps do not implement it: without one, the core uses the system clock.
 #[uniffi::export(with_foreign)]

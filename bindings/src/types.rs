@@ -423,6 +423,9 @@ pub enum NewPinStart {
     CurrentPin,
     /// "Forgot your PIN code?" (or a temporarily locked app): a temporary PIN.
     TemporaryPin,
+    /// "Forgot your PIN code?" with a passport or ID card: the data page's details, the
+    /// chip, then the citizen's face.
+    Passport,
 }
 
 /// The screens of a new PIN.
@@ -435,6 +438,13 @@ pub enum NewPinStep {
     },
     /// Enter the 8-digit temporary PIN from the SMS.
     EnterTemporaryPin,
+    /// Scan the passport's data page, or type its document number, date of birth and date
+    /// of expiry.
+    EnterDocumentDetails,
+    /// Hold the phone to the passport or ID card: its chip is read over NFC.
+    ReadChip,
+    /// Look into the camera: the face is captured and sent with the chip's data.
+    CaptureFace,
     /// Choose the new 6-digit PIN.
     ChooseNewPin,
     /// Repeat the new PIN.

@@ -50,6 +50,15 @@ macro_rules! for_each_mitid_error {
             ChannelCodeMalformed = "channel_code_malformed";
             /// The scanned code is not a MitID QR code, or belongs to another login.
             ChannelQrMalformed = "channel_qr_malformed";
+            /// The passport's document number, date of birth or date of expiry is not
+            /// well-formed (dates are `YYMMDD`).
+            DocumentDetailsInvalid = "document_details_invalid";
+            /// The chip did not accept the document number, date of birth and date of
+            /// expiry: check them against the data page.
+            DocumentAccessDenied = "document_access_denied";
+            /// The chip could not be read (moved away, or it answered wrongly): hold the
+            /// phone to it again.
+            ChipNotRead = "chip_not_read";
 
             // ------------------------------------------------------------ server outcomes
             /// The PIN was wrong; `remaining` tries are left before the app is locked.
@@ -115,6 +124,12 @@ macro_rules! for_each_mitid_error {
             ServerKeyPinMismatch = "server_key_pin_mismatch";
             /// The server is busy with the same request; try again.
             ServerBusy = "server_busy";
+            /// The server did not accept the passport or ID card (`reason` is the server's
+            /// `DocumentRefusal`, e.g. `face_not_matched`; the code is `document_<reason>`).
+            DocumentRefused {
+                /// Why (see `protocol::wire::app::DocumentRefusal`).
+                reason: String,
+            } = "document_";
             /// The server refused with a code the app does not handle specially.
             ServerRejected {
                 /// The server's stable error code.
@@ -208,6 +223,7 @@ impl MitidError {
             Self::ServerRejected {
                 server_code: detail,
             }
+            | Self::DocumentRefused { reason: detail }
             | Self::Storage { detail }
             | Self::KeyStore { detail }
             | Self::Internal { detail } => format!("{listed}{detail}"),
@@ -271,6 +287,14 @@ impl MitidError {
             },
             ErrorCode::RateLimited => Self::RateLimited,
             ErrorCode::Busy => Self::ServerBusy,
+            ErrorCode::DocumentRefused => Self::DocumentRefused {
+                reason: detail
+                    .get("reason")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(mitid_protocol::wire::app::DocumentRefusal::parse)
+                    .map_or("unavailable", |r| r.as_str())
+                    .to_owned(),
+            },
             other => Self::ServerRejected {
                 server_code: other.as_str().to_owned(),
             },

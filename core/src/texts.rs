@@ -166,6 +166,19 @@ pub(crate) fn error(error: &MitidError) -> (String, String) {
             "MitID er optaget. Prøv igen om lidt.",
             "MitID is busy. Try again in a moment.",
         ),
+        MitidError::DocumentDetailsInvalid => fixed(
+            "Tjek dokumentnummer, fødselsdato og udløbsdato (ÅÅMMDD).",
+            "Check the document number, date of birth and date of expiry (YYMMDD).",
+        ),
+        MitidError::DocumentAccessDenied => fixed(
+            "Chippen kunne ikke åbnes med de oplysninger. Sammenlign dem med pasets dataside.",
+            "The chip could not be opened with these details. Compare them with the data page.",
+        ),
+        MitidError::ChipNotRead => fixed(
+            "Chippen kunne ikke læses. Hold telefonen stille mod dokumentet, og prøv igen.",
+            "The chip could not be read. Hold the phone still against the document and try again.",
+        ),
+        MitidError::DocumentRefused { reason } => document_refusal(reason),
         MitidError::ServerRejected { .. } => fixed(
             "MitID kunne ikke gennemføre handlingen. Prøv igen.",
             "MitID could not complete the action. Try again.",
@@ -288,4 +301,39 @@ fn tries(n: u32) -> &'static str {
     } else {
         "tries"
     }
+}
+
+/// A refused passport or ID card's text: (Danish, English).
+fn document_refusal(reason: &str) -> (String, String) {
+    let (da, en) = match reason {
+        "not_genuine" => (
+            "Dokumentets data er ikke ægte. Brug et andet dokument eller en midlertidig PIN-kode.",
+            "The document's data is not genuine. Use another document or a temporary PIN.",
+        ),
+        "unknown_signer" => (
+            "MitID kan ikke bekræfte dokumenter fra dette land. Brug en midlertidig PIN-kode.",
+            "MitID cannot verify documents from this country. Use a temporary PIN.",
+        ),
+        "expired" => (
+            "Dokumentet er udløbet. Brug et gyldigt dokument.",
+            "The document has expired. Use a valid document.",
+        ),
+        "face_not_matched" => (
+            "Dit ansigt kunne ikke genkendes som billedet i chippen. Prøv igen i godt lys.",
+            "Your face did not match the photo in the chip. Try again in good light.",
+        ),
+        "not_this_person" => (
+            "Dokumentet er ikke registreret til dit MitID.",
+            "The document is not registered to your MitID.",
+        ),
+        "p_code_needed" => (
+            "Med et udenlandsk dokument skal du først have en P-kode i Borgerservice.",
+            "With a foreign document you first need a P-code from Citizen Service.",
+        ),
+        _ => (
+            "Dokumenter kan ikke kontrolleres lige nu. Prøv igen senere.",
+            "Documents cannot be checked right now. Try again later.",
+        ),
+    };
+    (da.to_owned(), en.to_owned())
 }

@@ -21,7 +21,7 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// The step lines, `[n/13] … ok`, in order.
+/// The step lines, `[n/14] … ok`, in order.
 fn step_lines(text: &str) -> Vec<&str> {
     text.lines().filter(|l| l.starts_with('[')).collect()
 }
@@ -38,19 +38,20 @@ fn the_demo_walks_every_step_and_exits_zero() {
     );
     let steps = step_lines(&text);
     let expected = [
-        "[1/13] Starting the MitID server on loopback",
-        "[2/13] The registry creates citizens 'karen.demo' and 'peter.demo'",
-        "[3/13] The support desk identifies Karen and sends an activation code by SMS",
-        "[4/13] Activating the app for 'karen.demo'",
-        "[5/13] Choosing the PIN 123456 is refused with its reason",
-        "[6/13] Choosing a good PIN",
-        "[7/13] Demo Bank asks Karen to log in",
-        "[8/13] Three wrong PINs at the next login: the app is temporarily locked",
-        "[9/13] The support desk identifies Karen and sends a temporary PIN by SMS",
-        "[10/13] Temporary PIN code, then a new PIN",
-        "[11/13] Biometrics on",
-        "[12/13] Changing the user ID: 'peter.demo' is refused as taken, 'karen.mitid' is accepted",
-        "[13/13] A second user on the same app: 'peter.demo' activates",
+        "[1/14] Starting the MitID server on loopback",
+        "[2/14] The registry creates citizens 'karen.demo' and 'peter.demo'",
+        "[3/14] The support desk identifies Karen and sends an activation code by SMS",
+        "[4/14] Activating the app for 'karen.demo'",
+        "[5/14] Choosing the PIN 123456 is refused with its reason",
+        "[6/14] Choosing a good PIN",
+        "[7/14] Demo Bank asks Karen to log in",
+        "[8/14] Three wrong PINs at the next login: the app is temporarily locked",
+        "[9/14] The support desk identifies Karen and sends a temporary PIN by SMS",
+        "[10/14] Temporary PIN code, then a new PIN",
+        "[11/14] Forgot the PIN again: passport (a simulated chip stands in for it) and face",
+        "[12/14] Biometrics on",
+        "[13/14] Changing the user ID: 'peter.demo' is refused as taken, 'karen.mitid' is accepted",
+        "[14/14] A second user on the same app: 'peter.demo' activates",
     ];
     assert_eq!(steps.len(), expected.len(), "{text}");
     for (line, start) in steps.iter().zip(expected) {
@@ -79,12 +80,16 @@ fn the_demo_walks_every_step_and_exits_zero() {
         "{text}"
     );
     assert!(
-        text.contains("All 13 steps behaved as the MitID help pages say"),
+        text.contains("All 14 steps behaved as the MitID help pages say"),
         "{text}"
     );
     // Nothing but the deliberate weak PIN and the SMS codes is a secret worth printing:
     // no full mobile number ever appears.
     assert!(!text.contains("4512345612"), "{text}");
+    assert!(
+        text.contains("Someone else's face: document_face_not_matched"),
+        "{text}"
+    );
 }
 
 #[test]

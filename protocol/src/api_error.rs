@@ -94,6 +94,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The request (its headers or body) did not arrive in time.
     RequestTimeout,
+    /// A passport or ID card was not accepted (`detail.reason`, a `DocumentRefusal`).
+    DocumentRefused,
 }
 
 impl ErrorCode {
@@ -142,6 +144,7 @@ impl ErrorCode {
         Self::AlreadyExists,
         Self::RateLimited,
         Self::RequestTimeout,
+        Self::DocumentRefused,
     ];
 
     /// The code as it appears on the wire.
@@ -191,6 +194,7 @@ impl ErrorCode {
             Self::AlreadyExists => "already_exists",
             Self::RateLimited => "rate_limited",
             Self::RequestTimeout => "request_timeout",
+            Self::DocumentRefused => "document_refused",
         }
     }
 }

@@ -98,6 +98,12 @@ events! {
     BiometricProofRefused => "biometric_proof_refused",
     /// A new PIN was authorised (a ticket issued).
     NewPinAuthorised => "new_pin_authorised",
+    /// A passport or ID-card check was counted (before it ran).
+    DocumentCheckCounted => "document_check_counted",
+    /// A passport or ID card and the citizen's face were accepted.
+    DocumentAccepted => "document_accepted",
+    /// A passport or ID card was refused (`detail.reason`).
+    DocumentRefused => "document_refused",
     /// The PIN was changed (current PIN or biometrics).
     PinChanged => "pin_changed",
     /// The PIN was reset with a temporary PIN.

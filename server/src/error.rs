@@ -174,7 +174,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | WrongPassword
         | IdentificationFailed
         | ChannelBindingMismatch => StatusCode::UNAUTHORIZED,
-        Forbidden | FactorNotAllowed | BiometricsNotEnabled => StatusCode::FORBIDDEN,
+        Forbidden | FactorNotAllowed | BiometricsNotEnabled | DocumentRefused => {
+            StatusCode::FORBIDDEN
+        }
         NotFound => StatusCode::NOT_FOUND,
         MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         UserIdTaken

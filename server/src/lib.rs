@@ -6,6 +6,7 @@
 pub mod api;
 pub mod audit;
 pub mod crypto;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod keys;

@@ -34,6 +34,8 @@ pub struct Policy {
     pub transaction_ttl: i64,
     /// Wrong channel-binding values that end a transaction.
     pub channel_binding_max_wrong: u32,
+    /// Passport or ID-card checks a person may make in 24 hours (each counted before it runs).
+    pub document_checks_per_day: u32,
     /// Longest long poll, in seconds.
     pub max_long_poll: u32,
     /// Accepted distance between a signed request's timestamp and the server's clock.
@@ -66,6 +68,9 @@ pub struct Policy {
     pub identification_min_answers: usize,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Largest body of a new-PIN authorisation, which may carry a passport's data groups and
+    /// the face capture (bytes).
+    pub max_document_body_bytes: usize,
     /// How long stored idempotent answers are kept, in seconds.
     pub idempotency_ttl: i64,
     /// After this long an unfinished idempotent request counts as abandoned, in seconds.
@@ -129,6 +134,7 @@ impl Default for Policy {
             registration_ttl: 5 * MINUTE,
             transaction_ttl: 5 * MINUTE,
             channel_binding_max_wrong: 3,
+            document_checks_per_day: 5,
             max_long_poll: 30,
             request_time_window: 5 * MINUTE,
             password_min_len: 8,
@@ -145,6 +151,7 @@ impl Default for Policy {
             identification_ttl: 15 * MINUTE,
             identification_min_answers: 2,
             max_body_bytes: 64 * 1024,
+            max_document_body_bytes: 512 * 1024,
             idempotency_ttl: 24 * HOUR,
             idempotency_abandoned_after: MINUTE,
             max_reference_header: 120,

@@ -21,6 +21,7 @@ use crate::api::pipeline::{BodyTimeout, PeerAddr};
 use crate::audit::Actor;
 use crate::crypto::password::HashPool;
 use crate::crypto::rng::{OsRandom, SecureRandom};
+use crate::documents::DocumentCheck;
 use crate::error::{ApiError, ApiResult};
 use crate::keys::{KeyFileError, ServerSecrets};
 use crate::limits::Limits;
@@ -61,6 +62,9 @@ pub struct ServerConfig {
     /// The server's public URL (`https://host[:port]`, no trailing slash): the OpenID
     /// Connect issuer. `None`: `https://` and the bound address.
     pub public_url: Option<String>,
+    /// Passport and ID-card checks: the master list and the face vendor. `None` (the
+    /// default) refuses the passport route.
+    pub documents: Option<DocumentCheck>,
 }
 
 /// How many connections the server keeps and how long each may take, so that idle or slow
@@ -104,6 +108,7 @@ impl ServerConfig {
             job_interval: Some(Duration::from_secs(5)),
             connections: ConnectionLimits::default(),
             public_url: None,
+            documents: None,
         }
     }
 }
@@ -185,6 +190,7 @@ fn open_state_at(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, St
         secrets,
         waiters: Waiters::default(),
         issuer: issuer(config, addr),
+        documents: config.documents.clone(),
     }))
 }
 

@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 
 use crate::crypto::password::HashPool;
 use crate::crypto::rng::SecureRandom;
+use crate::documents::DocumentCheck;
 use crate::error::{ApiError, ApiResult};
 use crate::keys::ServerSecrets;
 use crate::limits::Limits;
@@ -44,6 +45,8 @@ pub struct Inner {
     /// The server's public `https` URL: the OpenID Connect issuer and the base of every
     /// link the pages give.
     pub issuer: String,
+    /// Passport and ID-card checks (`None`: the passport route is refused as unavailable).
+    pub documents: Option<DocumentCheck>,
 }
 
 impl std::ops::Deref for AppState {

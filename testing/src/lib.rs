@@ -9,6 +9,8 @@
 //! - [`Outbox`]: the SMS and e-mails the server sent, and the codes read from them (a test
 //!   double of an SMS gateway, which a deployment supplies);
 //! - [`Phone`]: a simulated app at the protocol level; [`AppPhone`]: the real app core;
+//! - [`PassportOffice`]: test passports, their simulated chips and the document check the
+//!   server trusts them with;
 //! - [`FaultProxy`]: the network between an app and the server, faults included;
 //! - [`http`]: the pinned JSON client and its [`Answer`];
 //! - [`oidc`]: OpenID Connect clients, a scripted browser on the login pages, the token
@@ -25,6 +27,7 @@ pub mod error;
 pub mod http;
 pub mod oidc;
 pub mod outbox;
+pub mod passport;
 pub mod people;
 pub mod phone;
 pub mod proxy;
@@ -37,6 +40,7 @@ pub use app::{AppPhone, PIN, PIN2, PIN3, WRONG_PIN};
 pub use error::{KitError, KitResult};
 pub use http::{Answer, Api, Auth};
 pub use outbox::{extract_code, Outbox};
+pub use passport::{PassportOffice, TestPassport};
 pub use people::Person;
 pub use phone::Phone;
 pub use proxy::FaultProxy;

@@ -9,11 +9,13 @@ use std::sync::Arc;
 
 use mitid_core::client::ServerEndpoint;
 use mitid_protocol::clock::{Clock, FakeClock, SystemClock, UnixSeconds};
+use mitid_server::documents::DocumentCheck;
 use mitid_server::server::ConnectionLimits;
 use mitid_server::{CapturingSender, Policy, RunningServer, ServerConfig};
 
 use crate::error::{KitError, KitResult};
 use crate::outbox::Outbox;
+use crate::passport::PassportOffice;
 
 /// The time every test world starts at (2023-11-14 22:13:20 UTC).
 pub const START: UnixSeconds = 1_700_000_000;
@@ -89,6 +91,8 @@ pub struct ServerOptions {
     pub clock: TestClock,
     /// The data directory (`None`: a fresh temporary one, removed with the server).
     pub dir: Option<PathBuf>,
+    /// Passport checks (the default trusts [`PassportOffice::danish`]).
+    pub documents: Option<DocumentCheck>,
 }
 
 impl Default for ServerOptions {
@@ -98,6 +102,7 @@ impl Default for ServerOptions {
             connections: ConnectionLimits::default(),
             clock: TestClock::fake(START),
             dir: None,
+            documents: Some(PassportOffice::danish().document_check()),
         }
     }
 }
@@ -250,6 +255,7 @@ async fn launch(
     config.clock = Arc::new(options.clock.clone());
     config.sender = sender.clone();
     config.job_interval = None;
+    config.documents = options.documents.clone();
     RunningServer::start(config).await.map_err(KitError::setup)
 }
 

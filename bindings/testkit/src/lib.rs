@@ -15,7 +15,7 @@ use std::future::Future;
 use mitid_protocol::wire::rp::CreateAuthenticationRequest;
 use mitid_protocol::wire::staff::{ActivationPurpose, IssuedCode};
 use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
-use mitid_testing::{KitError, Person, World};
+use mitid_testing::{KitError, PassportOffice, Person, World};
 use tokio::runtime::Runtime;
 
 /// The time every test server starts at (2023-11-14 22:13:20 UTC).
@@ -328,6 +328,27 @@ impl TestServer {
         Ok(self.block_on(issued)??.into())
     }
 
+    /// The data page of the citizen's passport from the test passport office every test
+    /// server trusts, with the holder's face (a capture the face-matching double accepts)
+    /// and someone else's.
+    pub fn passport(&self, citizen: Citizen) -> PassportPage {
+        let passport = PassportOffice::danish().issue(&Person::from(citizen));
+        PassportPage {
+            document_number: passport.holder.document_number.clone(),
+            birth_date: passport.holder.birth_date.clone(),
+            expiry_date: passport.holder.expiry_date.clone(),
+            other_face: passport.other_face(),
+            face: passport.face.clone(),
+        }
+    }
+
+    /// The chip of the citizen's passport (a test double of a real chip), for the test's
+    /// `PlatformNfcLink` to forward APDUs to.
+    pub fn passport_chip(&self, citizen: Citizen) -> std::sync::Arc<TestChip> {
+        let passport = PassportOffice::danish().issue(&Person::from(citizen));
+        std::sync::Arc::new(TestChip(std::sync::Mutex::new(passport.chip(21))))
+    }
+
     /// The newest captured message to `recipient`, if any (messages still queued are sent
     /// first).
     pub fn last_message(&self, recipient: String) -> Result<Option<Message>, TestkitError> {
@@ -494,5 +515,47 @@ mod tests {
         assert_eq!(server.now(), START + 60);
         server.stop();
         Ok(())
+    }
+}
+
+/// A test passport's data page and faces (test data, not secrets).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PassportPage {
+    /// The document number.
+    pub document_number: String,
+    /// Date of birth, `YYMMDD`.
+    pub birth_date: String,
+    /// Date of expiry, `YYMMDD`.
+    pub expiry_date: String,
+    /// The holder's face, as the camera would capture it.
+    pub face: Vec<u8>,
+    /// Someone else's face.
+    pub other_face: Vec<u8>,
+}
+
+/// A simulated passport chip (a test double for the chip the phone reads over NFC): the
+/// card side of BAC and secure messaging, answering each APDU as a real chip does.
+#[derive(uniffi::Object)]
+pub struct TestChip(std::sync::Mutex<mitid_emrtd::testing::SimulatedChip>);
+
+#[uniffi::export]
+impl TestChip {
+    /// The chip's answer to one command APDU.
+    pub fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TestkitError> {
+        use mitid_emrtd::NfcLink;
+        let mut chip = self
+            .0
+            .lock()
+            .map_err(|_| TestkitError::failed("chip lock"))?;
+        chip.transceive(&apdu).map_err(TestkitError::failed)
+    }
+
+    /// Whether the chip takes extended-length APDUs.
+    pub fn supports_extended_length(&self) -> bool {
+        use mitid_emrtd::NfcLink;
+        self.0
+            .lock()
+            .map(|c| c.supports_extended_length())
+            .unwrap_or(false)
     }
 }

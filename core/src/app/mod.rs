@@ -259,7 +259,7 @@ impl App {
     ) -> Result<NewPinFlow, MitidError> {
         let user = match start {
             NewPinStart::CurrentPin => self.usable_user(local_id)?,
-            NewPinStart::TemporaryPin => {
+            NewPinStart::TemporaryPin | NewPinStart::Passport => {
                 let user = self.ctx.user_by_text(local_id)?;
                 match user.state {
                     UserState::PermanentlyBlocked => return Err(MitidError::PermanentlyBlocked),

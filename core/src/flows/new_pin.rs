@@ -1,7 +1,7 @@
 //! A new PIN for an app (help page 003): one flow whose first step is how the citizen
 //! authorises it (the current PIN or biometrics in "Change PIN code"; the 8-digit temporary
-//! PIN in "Forgot your PIN code?" and on a temporarily locked app), then new PIN → repeat →
-//! biometrics choice → done.
+//! PIN in "Forgot your PIN code?" and on a temporarily locked app, or a passport or ID card
+//! with a chip and the citizen's face), then new PIN → repeat → biometrics choice → done.
 //!
 //! The authorisation is checked by the server when it is entered (`pin/new/authorise`), so a
 //! wrong or expired code is reported before the new PIN is typed; the server answers with a
@@ -11,12 +11,16 @@
 
 use std::sync::Arc;
 
+use mitid_emrtd::{AccessKey, ChipFiles, NfcLink, ReadError, ReaderRandom};
+use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::wire::app::{
-    new_pin_message, NewPinAuthoriseRequest, NewPinRoute, NewPinTicket,
+    new_pin_message, DocumentChallenge, DocumentEvidence, NewPinAuthoriseRequest, NewPinRoute,
+    NewPinTicket,
 };
-use mitid_protocol::wire::{paths, Secret};
+use mitid_protocol::wire::{paths, Empty, Secret, SecretBytes};
 use tokio::sync::Mutex;
+use zeroize::Zeroizing;
 
 use super::biometrics;
 use super::confirm::{self, Confirmation};
@@ -36,6 +40,9 @@ pub enum NewPinStart {
     CurrentPin,
     /// "Forgot your PIN code?" (or a temporarily locked app): a temporary PIN.
     TemporaryPin,
+    /// "Forgot your PIN code?" with a passport or ID card: the data page's details, the
+    /// chip, then the citizen's face.
+    Passport,
 }
 
 /// The screens of a new PIN.
@@ -48,6 +55,13 @@ pub enum NewPinStep {
     },
     /// Enter the 8-digit temporary PIN from the SMS.
     EnterTemporaryPin,
+    /// Scan the passport's data page, or type its document number, date of birth and date
+    /// of expiry.
+    EnterDocumentDetails,
+    /// Hold the phone to the passport or ID card: its chip is read over NFC.
+    ReadChip,
+    /// Look into the camera: the face is captured and sent with the chip's data.
+    CaptureFace,
     /// Choose the new 6-digit PIN.
     ChooseNewPin,
     /// Repeat the new PIN.
@@ -71,6 +85,12 @@ struct State {
     ticket: Option<NewPinTicket>,
     /// The current PIN, when that was the route (the new PIN must differ from it).
     current_pin: Option<Pin>,
+    /// The data page's details, until the chip was read.
+    access_key: Option<AccessKey>,
+    /// What the chip gave, until the server checked it.
+    chip: Option<ChipFiles>,
+    /// The challenge the chip signed.
+    challenge_id: Option<String>,
     new_pin: NewPinEntry,
     _busy: Option<BusyGuard>,
 }
@@ -108,6 +128,9 @@ impl NewPinFlow {
             state: Mutex::new(State {
                 ticket: None,
                 current_pin: None,
+                access_key: None,
+                chip: None,
+                challenge_id: None,
                 new_pin: NewPinEntry::default(),
                 _busy: busy,
             }),
@@ -162,6 +185,105 @@ impl NewPinFlow {
         let code = input::temporary_pin(code).map_err(|e| self.screen.fail_here(e))?;
         let authorised = self.authorise_with_code(code).await;
         self.after_authorisation(&mut state, authorised).await
+    }
+
+    /// The passport's document number, date of birth and date of expiry (`YYMMDD`), typed
+    /// or scanned from the data page: checked for form here; the chip judges them.
+    pub async fn submit_document_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != NewPinStep::EnterDocumentDetails {
+            return Err(MitidError::InvalidStep);
+        }
+        let key = AccessKey::new(&document_number, &birth_date, &expiry_date)
+            .map_err(|_| self.screen.fail_here(MitidError::DocumentDetailsInvalid))?;
+        state.access_key = Some(key);
+        Ok(self.screen.show(NewPinStep::ReadChip))
+    }
+
+    /// Reads the chip over `link`, the phone's NFC connection to it (BAC with the details,
+    /// secure messaging, the files, and the chip's signature over the server's challenge
+    /// where it has active authentication), off the async threads.
+    pub async fn read_chip(&self, link: Box<dyn NfcLink + Send>) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != NewPinStep::ReadChip {
+            return Err(MitidError::InvalidStep);
+        }
+        let key = state.access_key.clone().ok_or(MitidError::InvalidStep)?;
+        let challenge = self
+            .document_challenge()
+            .await
+            .map_err(|e| self.screen.fail_here(e))?;
+        let challenge_bytes: [u8; 8] = challenge
+            .challenge
+            .0
+            .as_slice()
+            .try_into()
+            .map_err(|_| self.screen.fail_here(MitidError::BadResponse))?;
+        let mut bytes = Zeroizing::new([0u8; 24]);
+        self.ctx.rng.fill(&mut bytes[..])?;
+        let random = ReaderRandom::from_bytes(&bytes);
+        let mut link = link;
+        let read = tokio::task::spawn_blocking(move || {
+            mitid_emrtd::read_document(link.as_mut(), &key, &random, Some(&challenge_bytes))
+        })
+        .await
+        .map_err(|_| MitidError::internal("chip_read_task"))?;
+        match read {
+            Ok(files) => {
+                state.chip = Some(files);
+                state.challenge_id = Some(challenge.challenge_id);
+                Ok(self.screen.show(NewPinStep::CaptureFace))
+            }
+            Err(ReadError::AccessDenied) => {
+                state.access_key = None;
+                Err(self.screen.fail_at(
+                    NewPinStep::EnterDocumentDetails,
+                    MitidError::DocumentAccessDenied,
+                ))
+            }
+            Err(_) => Err(self.screen.fail_here(MitidError::ChipNotRead)),
+        }
+    }
+
+    /// A single-use challenge for the chip's active authentication.
+    async fn document_challenge(&self) -> Result<DocumentChallenge, MitidError> {
+        let user = self.ctx.user(&self.user)?;
+        let request = self.ctx.post(paths::DOCUMENT_CHALLENGE, &Empty {}, None)?;
+        self.ctx.send(&user, &request).await
+    }
+
+    /// The face the camera captured (JPEG): sent with the chip's files; the server checks
+    /// the document, its owner and the face now.
+    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != NewPinStep::CaptureFace {
+            return Err(MitidError::InvalidStep);
+        }
+        let capture = SecretBytes::new(capture);
+        let document = state
+            .chip
+            .as_ref()
+            .map(|files| evidence(files, state.challenge_id.clone(), capture))
+            .ok_or(MitidError::InvalidStep)?;
+        let user = self.ctx.user(&self.user)?;
+        let body = NewPinAuthoriseRequest {
+            document: Some(document),
+            ..NewPinAuthoriseRequest::new(NewPinRoute::Passport)
+        };
+        match self.post_authorise(&user, &body).await {
+            Ok(ticket) => {
+                state.chip = None;
+                state.access_key = None;
+                state.ticket = Some(ticket);
+                Ok(self.screen.show(NewPinStep::ChooseNewPin))
+            }
+            Err(e) => Err(self.after_refused_document(&mut state, e)),
+        }
     }
 
     /// The new PIN, first entry.
@@ -264,10 +386,9 @@ impl NewPinFlow {
             Confirmation::Biometrics => NewPinRoute::Biometrics,
         };
         let body = NewPinAuthoriseRequest {
-            route,
             pin: proof.pin,
             biometric: proof.biometric,
-            temporary_pin: None,
+            ..NewPinAuthoriseRequest::new(route)
         };
         self.post_authorise(&user, &body).await
     }
@@ -276,10 +397,8 @@ impl NewPinFlow {
     async fn authorise_with_code(&self, code: Secret) -> Result<NewPinTicket, MitidError> {
         let user = self.ctx.user(&self.user)?;
         let body = NewPinAuthoriseRequest {
-            route: NewPinRoute::TemporaryPin,
-            pin: None,
-            biometric: None,
             temporary_pin: Some(code),
+            ..NewPinAuthoriseRequest::new(NewPinRoute::TemporaryPin)
         };
         self.post_authorise(&user, &body).await
     }
@@ -312,6 +431,27 @@ impl NewPinFlow {
                 state.current_pin = None;
                 Err(self.after_refused_authorisation(e))
             }
+        }
+    }
+
+    /// Where a refused passport leaves the citizen. The server used up the challenge the
+    /// chip signed, so every new try reads the chip again: after a face that did not match,
+    /// a passing fault or a copied-chip verdict, the chip and then the face again; after any
+    /// other refusal, another document; the end when the day's checks are used up.
+    fn after_refused_document(&self, state: &mut State, error: MitidError) -> MitidError {
+        state.chip = None;
+        state.challenge_id = None;
+        let read_again = matches!(&error, MitidError::DocumentRefused { reason }
+            if matches!(reason.as_str(), "face_not_matched" | "unavailable" | "copied_chip"));
+        if read_again || error.is_transient() {
+            return self.screen.fail_at(NewPinStep::ReadChip, error);
+        }
+        state.access_key = None;
+        match error {
+            MitidError::DocumentRefused { .. } => {
+                self.screen.fail_at(NewPinStep::EnterDocumentDetails, error)
+            }
+            e => self.screen.fail_at(NewPinStep::Ended, e),
         }
     }
 
@@ -396,5 +536,25 @@ fn first_step(ctx: &Context, user: &User, start: NewPinStart) -> Result<NewPinSt
             biometrics_offered: biometrics::usable(ctx, user)?,
         },
         NewPinStart::TemporaryPin => NewPinStep::EnterTemporaryPin,
+        NewPinStart::Passport => NewPinStep::EnterDocumentDetails,
     })
+}
+
+/// What the server is sent: the chip's files as read, the challenge the chip signed, and the
+/// capture.
+fn evidence(
+    files: &ChipFiles,
+    challenge_id: Option<String>,
+    face_capture: SecretBytes,
+) -> DocumentEvidence {
+    DocumentEvidence {
+        sod: B64(files.sod.clone()),
+        dg1: SecretBytes::new(files.dg1.clone()),
+        dg2: SecretBytes::new(files.dg2.clone()),
+        dg14: files.dg14.clone().map(B64),
+        dg15: files.dg15.clone().map(B64),
+        face_capture,
+        challenge_id,
+        active_authentication: files.active_authentication.clone().map(B64),
+    }
 }

@@ -89,6 +89,11 @@ async fn answer(
             let enable = ask_biometrics(s, currently_enabled)?;
             flow.choose_biometrics(enable).await
         }
+        // The terminal offers no passport route (a desktop has no NFC reader for the chip;
+        // `mitid demo` shows the route with the simulated chip), so these steps never come.
+        NewPinStep::EnterDocumentDetails | NewPinStep::ReadChip | NewPinStep::CaptureFace => {
+            Err(MitidError::InvalidStep)
+        }
         NewPinStep::Done | NewPinStep::Ended => Err(MitidError::InvalidStep),
     })
 }

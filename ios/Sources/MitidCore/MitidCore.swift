@@ -2200,6 +2200,11 @@ public protocol NewPinFlowProtocol: AnyObject, Sendable {
     func lastError()  -> MitidError?
     
     /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+    func readChip(link: PlatformNfcLink) async throws  -> NewPinStep
+    
+    /**
      * After `Interrupted`: finishes or re-sends the interrupted registration.
      */
     func retry() async throws  -> NewPinStep
@@ -2213,6 +2218,16 @@ public protocol NewPinFlowProtocol: AnyObject, Sendable {
      * The current PIN: the server checks it now.
      */
     func submitCurrentPin(pin: String) async throws  -> NewPinStep
+    
+    /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+    func submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) async throws  -> NewPinStep
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     */
+    func submitFace(capture: Data) async throws  -> NewPinStep
     
     /**
      * The new PIN, first entry.
@@ -2325,6 +2340,25 @@ open func lastError() -> MitidError?  {
 }
     
     /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+open func readChip(link: PlatformNfcLink)async throws  -> NewPinStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_newpinflow_read_chip(
+                        self.uniffiCloneHandle(),FfiConverterTypePlatformNfcLink_lower(link)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
      * After `Interrupted`: finishes or re-sends the interrupted registration.
      */
 open func retry()async throws  -> NewPinStep  {
@@ -2364,6 +2398,44 @@ open func submitCurrentPin(pin: String)async throws  -> NewPinStep  {
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_newpinflow_submit_current_pin(
                         self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+open func submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String)async throws  -> NewPinStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_newpinflow_submit_document_details(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(documentNumber),FfiConverterString.lower(birthDate),FfiConverterString.lower(expiryDate)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     */
+open func submitFace(capture: Data)async throws  -> NewPinStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_newpinflow_submit_face(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(capture)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
@@ -3369,6 +3441,265 @@ public func FfiConverterTypePlatformKeyStore_lift(_ handle: UInt64) throws -> Pl
 #endif
 public func FfiConverterTypePlatformKeyStore_lower(_ value: PlatformKeyStore) -> UInt64 {
     return FfiConverterTypePlatformKeyStore.lower(value)
+}
+
+
+
+
+
+
+/**
+ * The phone's NFC connection to a passport or ID card chip, implemented by the app (Android
+ * `IsoDep`, iOS Core NFC `NFCISO7816Tag`): it carries APDUs and knows nothing of passports.
+ * Called from a core worker thread; `transceive` may block until the chip answered.
+ */
+public protocol PlatformNfcLink: AnyObject, Sendable {
+    
+    /**
+     * Sends one command APDU and returns the chip's whole answer (data and status word).
+     * Throw when the tag was lost or the session ended.
+     */
+    func transceive(apdu: Data) throws  -> Data
+    
+    /**
+     * Whether the chip and the phone take extended-length APDUs (Android:
+     * `IsoDep.isExtendedLengthApduSupported`).
+     */
+    func supportsExtendedLength()  -> Bool
+    
+}
+/**
+ * The phone's NFC connection to a passport or ID card chip, implemented by the app (Android
+ * `IsoDep`, iOS Core NFC `NFCISO7816Tag`): it carries APDUs and knows nothing of passports.
+ * Called from a core worker thread; `transceive` may block until the chip answered.
+ */
+open class PlatformNfcLinkImpl: PlatformNfcLink, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_platformnfclink(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_bindings_fn_free_platformnfclink(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Sends one command APDU and returns the chip's whole answer (data and status word).
+     * Throw when the tag was lost or the session ended.
+     */
+open func transceive(apdu: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypePlatformError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformnfclink_transceive(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(apdu),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Whether the chip and the phone take extended-length APDUs (Android:
+     * `IsoDep.isExtendedLengthApduSupported`).
+     */
+open func supportsExtendedLength() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_platformnfclink_supports_extended_length(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfacePlatformNfcLink {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfacePlatformNfcLink = UniffiVTableCallbackInterfacePlatformNfcLink(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypePlatformNfcLink.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface PlatformNfcLink: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypePlatformNfcLink.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface PlatformNfcLink: handle missing in uniffiClone")
+            }
+        },
+        transceive: { (
+            uniffiHandle: UInt64,
+            apdu: RustBuffer,
+            uniffiOutReturn: UnsafeMutablePointer<RustBuffer>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Data in
+                guard let uniffiObj = try? FfiConverterTypePlatformNfcLink.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.transceive(
+                     apdu: try FfiConverterData.lift(apdu)
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypePlatformError_lower
+            )
+        },
+        supportsExtendedLength: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutablePointer<Int8>,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> Bool in
+                guard let uniffiObj = try? FfiConverterTypePlatformNfcLink.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.supportsExtendedLength(
+                )
+            }
+
+            
+            let writeReturn = { uniffiOutReturn.pointee = FfiConverterBool.lower($0) }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfacePlatformNfcLink> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfacePlatformNfcLink>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitPlatformNfcLink() {
+    uniffi_mitid_bindings_fn_init_callback_vtable_platformnfclink(UniffiCallbackInterfacePlatformNfcLink.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlatformNfcLink: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<PlatformNfcLink>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = PlatformNfcLink
+
+    public static func lift(_ handle: UInt64) throws -> PlatformNfcLink {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlatformNfcLinkImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: PlatformNfcLink) -> UInt64 {
+         if let rustImpl = value as? PlatformNfcLinkImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlatformNfcLink {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: PlatformNfcLink, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformNfcLink_lift(_ handle: UInt64) throws -> PlatformNfcLink {
+    return try FfiConverterTypePlatformNfcLink.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformNfcLink_lower(_ value: PlatformNfcLink) -> UInt64 {
+    return FfiConverterTypePlatformNfcLink.lower(value)
 }
 
 
@@ -6492,6 +6823,21 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case ChannelQrMalformed
     /**
+     * The passport's document number, date of birth or date of expiry is not
+     * well-formed (dates are `YYMMDD`).
+     */
+    case DocumentDetailsInvalid
+    /**
+     * The chip did not accept the document number, date of birth and date of
+     * expiry: check them against the data page.
+     */
+    case DocumentAccessDenied
+    /**
+     * The chip could not be read (moved away, or it answered wrongly): hold the
+     * phone to it again.
+     */
+    case ChipNotRead
+    /**
      * The PIN was wrong; `remaining` tries are left before the app is locked.
      */
     case WrongPin(
@@ -6608,6 +6954,15 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      * The server is busy with the same request; try again.
      */
     case ServerBusy
+    /**
+     * The server did not accept the passport or ID card (`reason` is the server's
+     * `DocumentRefusal`, e.g. `face_not_matched`; the code is `document_<reason>`).
+     */
+    case DocumentRefused(
+        /**
+         * Why (see `protocol::wire::app::DocumentRefusal`).
+         */reason: String
+    )
     /**
      * The server refused with a code the app does not handle specially.
      */
@@ -6797,64 +7152,70 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
             )
         case 5: return .ChannelCodeMalformed
         case 6: return .ChannelQrMalformed
-        case 7: return .WrongPin(
+        case 7: return .DocumentDetailsInvalid
+        case 8: return .DocumentAccessDenied
+        case 9: return .ChipNotRead
+        case 10: return .WrongPin(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 8: return .WrongCode(
+        case 11: return .WrongCode(
             remaining: try FfiConverterOptionUInt32.read(from: &buf)
             )
-        case 9: return .TemporarilyLocked
-        case 10: return .PermanentlyBlocked
-        case 11: return .Revoked
-        case 12: return .Blocked
-        case 13: return .CodeExpired
-        case 14: return .CodeUsed
-        case 15: return .TooManyTries
-        case 16: return .NumberChangedRecently
-        case 17: return .NoMobileNumber
-        case 18: return .TooManyApps
-        case 19: return .UserIdTaken
-        case 20: return .ChannelBindingMismatch(
+        case 12: return .TemporarilyLocked
+        case 13: return .PermanentlyBlocked
+        case 14: return .Revoked
+        case 15: return .Blocked
+        case 16: return .CodeExpired
+        case 17: return .CodeUsed
+        case 18: return .TooManyTries
+        case 19: return .NumberChangedRecently
+        case 20: return .NoMobileNumber
+        case 21: return .TooManyApps
+        case 22: return .UserIdTaken
+        case 23: return .ChannelBindingMismatch(
             remaining: try FfiConverterOptionUInt32.read(from: &buf)
             )
-        case 21: return .TransactionExpired
-        case 22: return .TransactionNotPending
-        case 23: return .FactorNotAllowed
-        case 24: return .BiometricsNotEnabled
-        case 25: return .NotFound
-        case 26: return .Forbidden
-        case 27: return .NotYetAllowed(
+        case 24: return .TransactionExpired
+        case 25: return .TransactionNotPending
+        case 26: return .FactorNotAllowed
+        case 27: return .BiometricsNotEnabled
+        case 28: return .NotFound
+        case 29: return .Forbidden
+        case 30: return .NotYetAllowed(
             opensAt: try FfiConverterOptionInt64.read(from: &buf)
             )
-        case 28: return .RateLimited
-        case 29: return .ServerUnreachable
-        case 30: return .ServerKeyPinMismatch
-        case 31: return .ServerBusy
-        case 32: return .ServerRejected(
+        case 31: return .RateLimited
+        case 32: return .ServerUnreachable
+        case 33: return .ServerKeyPinMismatch
+        case 34: return .ServerBusy
+        case 35: return .DocumentRefused(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 36: return .ServerRejected(
             serverCode: try FfiConverterString.read(from: &buf)
             )
-        case 33: return .BadResponse
-        case 34: return .BiometricsCancelled
-        case 35: return .BiometricsFailed(
+        case 37: return .BadResponse
+        case 38: return .BiometricsCancelled
+        case 39: return .BiometricsFailed(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 36: return .BiometricsPinRequired
-        case 37: return .BiometricsInvalidated
-        case 38: return .BiometricsUnavailable
-        case 39: return .BiometricsNeedSingleUser
-        case 40: return .BiometricsNotOn
-        case 41: return .NoSuchUser
-        case 42: return .UserAlreadyOnApp
-        case 43: return .InvalidStep
-        case 44: return .Cancelled
-        case 45: return .Storage(
+        case 40: return .BiometricsPinRequired
+        case 41: return .BiometricsInvalidated
+        case 42: return .BiometricsUnavailable
+        case 43: return .BiometricsNeedSingleUser
+        case 44: return .BiometricsNotOn
+        case 45: return .NoSuchUser
+        case 46: return .UserAlreadyOnApp
+        case 47: return .InvalidStep
+        case 48: return .Cancelled
+        case 49: return .Storage(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 46: return .KeyStore(
+        case 50: return .KeyStore(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 47: return .Config
-        case 48: return .Internal(
+        case 51: return .Config
+        case 52: return .Internal(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -6895,180 +7256,197 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(6))
         
         
-        case let .WrongPin(remaining):
+        case .DocumentDetailsInvalid:
             writeInt(&buf, Int32(7))
+        
+        
+        case .DocumentAccessDenied:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .ChipNotRead:
+            writeInt(&buf, Int32(9))
+        
+        
+        case let .WrongPin(remaining):
+            writeInt(&buf, Int32(10))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case let .WrongCode(remaining):
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(11))
             FfiConverterOptionUInt32.write(remaining, into: &buf)
             
         
         case .TemporarilyLocked:
-            writeInt(&buf, Int32(9))
-        
-        
-        case .PermanentlyBlocked:
-            writeInt(&buf, Int32(10))
-        
-        
-        case .Revoked:
-            writeInt(&buf, Int32(11))
-        
-        
-        case .Blocked:
             writeInt(&buf, Int32(12))
         
         
-        case .CodeExpired:
+        case .PermanentlyBlocked:
             writeInt(&buf, Int32(13))
         
         
-        case .CodeUsed:
+        case .Revoked:
             writeInt(&buf, Int32(14))
         
         
-        case .TooManyTries:
+        case .Blocked:
             writeInt(&buf, Int32(15))
         
         
-        case .NumberChangedRecently:
+        case .CodeExpired:
             writeInt(&buf, Int32(16))
         
         
-        case .NoMobileNumber:
+        case .CodeUsed:
             writeInt(&buf, Int32(17))
         
         
-        case .TooManyApps:
+        case .TooManyTries:
             writeInt(&buf, Int32(18))
         
         
-        case .UserIdTaken:
+        case .NumberChangedRecently:
             writeInt(&buf, Int32(19))
         
         
-        case let .ChannelBindingMismatch(remaining):
+        case .NoMobileNumber:
             writeInt(&buf, Int32(20))
+        
+        
+        case .TooManyApps:
+            writeInt(&buf, Int32(21))
+        
+        
+        case .UserIdTaken:
+            writeInt(&buf, Int32(22))
+        
+        
+        case let .ChannelBindingMismatch(remaining):
+            writeInt(&buf, Int32(23))
             FfiConverterOptionUInt32.write(remaining, into: &buf)
             
         
         case .TransactionExpired:
-            writeInt(&buf, Int32(21))
-        
-        
-        case .TransactionNotPending:
-            writeInt(&buf, Int32(22))
-        
-        
-        case .FactorNotAllowed:
-            writeInt(&buf, Int32(23))
-        
-        
-        case .BiometricsNotEnabled:
             writeInt(&buf, Int32(24))
         
         
-        case .NotFound:
+        case .TransactionNotPending:
             writeInt(&buf, Int32(25))
         
         
-        case .Forbidden:
+        case .FactorNotAllowed:
             writeInt(&buf, Int32(26))
         
         
-        case let .NotYetAllowed(opensAt):
+        case .BiometricsNotEnabled:
             writeInt(&buf, Int32(27))
+        
+        
+        case .NotFound:
+            writeInt(&buf, Int32(28))
+        
+        
+        case .Forbidden:
+            writeInt(&buf, Int32(29))
+        
+        
+        case let .NotYetAllowed(opensAt):
+            writeInt(&buf, Int32(30))
             FfiConverterOptionInt64.write(opensAt, into: &buf)
             
         
         case .RateLimited:
-            writeInt(&buf, Int32(28))
-        
-        
-        case .ServerUnreachable:
-            writeInt(&buf, Int32(29))
-        
-        
-        case .ServerKeyPinMismatch:
-            writeInt(&buf, Int32(30))
-        
-        
-        case .ServerBusy:
             writeInt(&buf, Int32(31))
         
         
-        case let .ServerRejected(serverCode):
+        case .ServerUnreachable:
             writeInt(&buf, Int32(32))
+        
+        
+        case .ServerKeyPinMismatch:
+            writeInt(&buf, Int32(33))
+        
+        
+        case .ServerBusy:
+            writeInt(&buf, Int32(34))
+        
+        
+        case let .DocumentRefused(reason):
+            writeInt(&buf, Int32(35))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .ServerRejected(serverCode):
+            writeInt(&buf, Int32(36))
             FfiConverterString.write(serverCode, into: &buf)
             
         
         case .BadResponse:
-            writeInt(&buf, Int32(33))
+            writeInt(&buf, Int32(37))
         
         
         case .BiometricsCancelled:
-            writeInt(&buf, Int32(34))
+            writeInt(&buf, Int32(38))
         
         
         case let .BiometricsFailed(remaining):
-            writeInt(&buf, Int32(35))
+            writeInt(&buf, Int32(39))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case .BiometricsPinRequired:
-            writeInt(&buf, Int32(36))
-        
-        
-        case .BiometricsInvalidated:
-            writeInt(&buf, Int32(37))
-        
-        
-        case .BiometricsUnavailable:
-            writeInt(&buf, Int32(38))
-        
-        
-        case .BiometricsNeedSingleUser:
-            writeInt(&buf, Int32(39))
-        
-        
-        case .BiometricsNotOn:
             writeInt(&buf, Int32(40))
         
         
-        case .NoSuchUser:
+        case .BiometricsInvalidated:
             writeInt(&buf, Int32(41))
         
         
-        case .UserAlreadyOnApp:
+        case .BiometricsUnavailable:
             writeInt(&buf, Int32(42))
         
         
-        case .InvalidStep:
+        case .BiometricsNeedSingleUser:
             writeInt(&buf, Int32(43))
         
         
-        case .Cancelled:
+        case .BiometricsNotOn:
             writeInt(&buf, Int32(44))
         
         
-        case let .Storage(detail):
+        case .NoSuchUser:
             writeInt(&buf, Int32(45))
+        
+        
+        case .UserAlreadyOnApp:
+            writeInt(&buf, Int32(46))
+        
+        
+        case .InvalidStep:
+            writeInt(&buf, Int32(47))
+        
+        
+        case .Cancelled:
+            writeInt(&buf, Int32(48))
+        
+        
+        case let .Storage(detail):
+            writeInt(&buf, Int32(49))
             FfiConverterString.write(detail, into: &buf)
             
         
         case let .KeyStore(detail):
-            writeInt(&buf, Int32(46))
+            writeInt(&buf, Int32(50))
             FfiConverterString.write(detail, into: &buf)
             
         
         case .Config:
-            writeInt(&buf, Int32(47))
+            writeInt(&buf, Int32(51))
         
         
         case let .Internal(detail):
-            writeInt(&buf, Int32(48))
+            writeInt(&buf, Int32(52))
             FfiConverterString.write(detail, into: &buf)
             
         }
@@ -7105,6 +7483,11 @@ public enum NewPinStart: Equatable, Hashable {
      * "Forgot your PIN code?" (or a temporarily locked app): a temporary PIN.
      */
     case temporaryPin
+    /**
+     * "Forgot your PIN code?" with a passport or ID card: the data page's details, the
+     * chip, then the citizen's face.
+     */
+    case passport
 
 
 
@@ -7130,6 +7513,8 @@ public struct FfiConverterTypeNewPinStart: FfiConverterRustBuffer {
         
         case 2: return .temporaryPin
         
+        case 3: return .passport
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -7144,6 +7529,10 @@ public struct FfiConverterTypeNewPinStart: FfiConverterRustBuffer {
         
         case .temporaryPin:
             writeInt(&buf, Int32(2))
+        
+        
+        case .passport:
+            writeInt(&buf, Int32(3))
         
         }
     }
@@ -7184,6 +7573,19 @@ public enum NewPinStep: Equatable, Hashable {
      * Enter the 8-digit temporary PIN from the SMS.
      */
     case enterTemporaryPin
+    /**
+     * Scan the passport's data page, or type its document number, date of birth and date
+     * of expiry.
+     */
+    case enterDocumentDetails
+    /**
+     * Hold the phone to the passport or ID card: its chip is read over NFC.
+     */
+    case readChip
+    /**
+     * Look into the camera: the face is captured and sent with the chip's data.
+     */
+    case captureFace
     /**
      * Choose the new 6-digit PIN.
      */
@@ -7239,18 +7641,24 @@ public struct FfiConverterTypeNewPinStep: FfiConverterRustBuffer {
         
         case 2: return .enterTemporaryPin
         
-        case 3: return .chooseNewPin
+        case 3: return .enterDocumentDetails
         
-        case 4: return .repeatNewPin
+        case 4: return .readChip
         
-        case 5: return .interrupted
+        case 5: return .captureFace
         
-        case 6: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
+        case 6: return .chooseNewPin
+        
+        case 7: return .repeatNewPin
+        
+        case 8: return .interrupted
+        
+        case 9: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
         )
         
-        case 7: return .done
+        case 10: return .done
         
-        case 8: return .ended
+        case 11: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7269,29 +7677,41 @@ public struct FfiConverterTypeNewPinStep: FfiConverterRustBuffer {
             writeInt(&buf, Int32(2))
         
         
-        case .chooseNewPin:
+        case .enterDocumentDetails:
             writeInt(&buf, Int32(3))
         
         
-        case .repeatNewPin:
+        case .readChip:
             writeInt(&buf, Int32(4))
         
         
-        case .interrupted:
+        case .captureFace:
             writeInt(&buf, Int32(5))
         
         
-        case let .chooseBiometrics(currentlyEnabled):
+        case .chooseNewPin:
             writeInt(&buf, Int32(6))
+        
+        
+        case .repeatNewPin:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .interrupted:
+            writeInt(&buf, Int32(8))
+        
+        
+        case let .chooseBiometrics(currentlyEnabled):
+            writeInt(&buf, Int32(9))
             FfiConverterBool.write(currentlyEnabled, into: &buf)
             
         
         case .done:
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(10))
         
         
         case .ended:
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(11))
         
         }
     }
@@ -8643,6 +9063,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_newpinflow_last_error() != 29546) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_read_chip() != 39958) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_retry() != 1259) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -8650,6 +9073,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin() != 34107) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_document_details() != 20944) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() != 24193) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() != 55986) {
@@ -8683,6 +9112,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_platformkeystore_key_exists() != 7162) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformnfclink_transceive() != 38163) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_platformnfclink_supports_extended_length() != 31054) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_platformsecretstore_put_secret() != 36209) {
@@ -8749,6 +9184,7 @@ private let initializationResult: InitializationResult = {
     uniffiCallbackInitPlatformBiometricPrompt()
     uniffiCallbackInitPlatformClock()
     uniffiCallbackInitPlatformKeyStore()
+    uniffiCallbackInitPlatformNfcLink()
     uniffiCallbackInitPlatformSecretStore()
     return InitializationResult.ok
 }()

@@ -580,6 +580,173 @@ fileprivate struct FfiConverterString: FfiConverter {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterData: FfiConverterRustBuffer {
+    typealias SwiftType = Data
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Data {
+        let len: Int32 = try readInt(&buf)
+        return Data(try readBytes(&buf, count: Int(len)))
+    }
+
+    public static func write(_ value: Data, into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        writeBytes(&buf, value)
+    }
+}
+
+
+
+
+/**
+ * A simulated passport chip (a test double for the chip the phone reads over NFC): the
+ * card side of BAC and secure messaging, answering each APDU as a real chip does.
+ */
+public protocol TestChipProtocol: AnyObject, Sendable {
+    
+    /**
+     * Whether the chip takes extended-length APDUs.
+     */
+    func supportsExtendedLength()  -> Bool
+    
+    /**
+     * The chip's answer to one command APDU.
+     */
+    func transceive(apdu: Data) throws  -> Data
+    
+}
+/**
+ * A simulated passport chip (a test double for the chip the phone reads over NFC): the
+ * card side of BAC and secure messaging, answering each APDU as a real chip does.
+ */
+open class TestChip: TestChipProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_testkit_fn_clone_testchip(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_testkit_fn_free_testchip(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Whether the chip takes extended-length APDUs.
+     */
+open func supportsExtendedLength() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testchip_supports_extended_length(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The chip's answer to one command APDU.
+     */
+open func transceive(apdu: Data)throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeTestkitError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testchip_transceive(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(apdu),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTestChip: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = TestChip
+
+    public static func lift(_ handle: UInt64) throws -> TestChip {
+        return TestChip(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: TestChip) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TestChip {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: TestChip, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTestChip_lift(_ handle: UInt64) throws -> TestChip {
+    return try FfiConverterTypeTestChip.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTestChip_lower(_ value: TestChip) -> UInt64 {
+    return FfiConverterTypeTestChip.lower(value)
+}
+
+
+
 
 
 
@@ -642,6 +809,19 @@ public protocol TestServerProtocol: AnyObject, Sendable {
      * The server's time (Unix seconds): implement the app's `PlatformClock` with it.
      */
     func now()  -> Int64
+    
+    /**
+     * The data page of the citizen's passport from the test passport office every test
+     * server trusts, with the holder's face (a capture the face-matching double accepts)
+     * and someone else's.
+     */
+    func passport(citizen: Citizen)  -> PassportPage
+    
+    /**
+     * The chip of the citizen's passport (a test double of a real chip), for the test's
+     * `PlatformNfcLink` to forward APDUs to.
+     */
+    func passportChip(citizen: Citizen)  -> TestChip
     
     /**
      * The current QR token of a QR login.
@@ -864,6 +1044,35 @@ open func now() -> Int64  {
         uniffiCallStatus in
     uniffi_mitid_testkit_fn_method_testserver_now(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The data page of the citizen's passport from the test passport office every test
+     * server trusts, with the holder's face (a capture the face-matching double accepts)
+     * and someone else's.
+     */
+open func passport(citizen: Citizen) -> PassportPage  {
+    return try!  FfiConverterTypePassportPage_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_passport(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The chip of the citizen's passport (a test double of a real chip), for the test's
+     * `PlatformNfcLink` to forward APDUs to.
+     */
+open func passportChip(citizen: Citizen) -> TestChip  {
+    return try!  FfiConverterTypeTestChip_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_passport_chip(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
     )
 })
 }
@@ -1426,6 +1635,105 @@ public func FfiConverterTypeMessage_lower(_ value: Message) -> RustBuffer {
 
 
 /**
+ * A test passport's data page and faces (test data, not secrets).
+ */
+public struct PassportPage: Equatable, Hashable {
+    /**
+     * The document number.
+     */
+    public var documentNumber: String
+    /**
+     * Date of birth, `YYMMDD`.
+     */
+    public var birthDate: String
+    /**
+     * Date of expiry, `YYMMDD`.
+     */
+    public var expiryDate: String
+    /**
+     * The holder's face, as the camera would capture it.
+     */
+    public var face: Data
+    /**
+     * Someone else's face.
+     */
+    public var otherFace: Data
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The document number.
+         */documentNumber: String, 
+        /**
+         * Date of birth, `YYMMDD`.
+         */birthDate: String, 
+        /**
+         * Date of expiry, `YYMMDD`.
+         */expiryDate: String, 
+        /**
+         * The holder's face, as the camera would capture it.
+         */face: Data, 
+        /**
+         * Someone else's face.
+         */otherFace: Data) {
+        self.documentNumber = documentNumber
+        self.birthDate = birthDate
+        self.expiryDate = expiryDate
+        self.face = face
+        self.otherFace = otherFace
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PassportPage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePassportPage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PassportPage {
+        return
+            try PassportPage(
+                documentNumber: FfiConverterString.read(from: &buf), 
+                birthDate: FfiConverterString.read(from: &buf), 
+                expiryDate: FfiConverterString.read(from: &buf), 
+                face: FfiConverterData.read(from: &buf), 
+                otherFace: FfiConverterData.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PassportPage, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.documentNumber, into: &buf)
+        FfiConverterString.write(value.birthDate, into: &buf)
+        FfiConverterString.write(value.expiryDate, into: &buf)
+        FfiConverterData.write(value.face, into: &buf)
+        FfiConverterData.write(value.otherFace, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePassportPage_lift(_ buf: RustBuffer) throws -> PassportPage {
+    return try FfiConverterTypePassportPage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePassportPage_lower(_ value: PassportPage) -> RustBuffer {
+    return FfiConverterTypePassportPage.lower(value)
+}
+
+
+/**
  * How the relying party binds the login to the app.
  */
 
@@ -1942,6 +2250,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_testkit_checksum_func_extract_code() != 31825) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length() != 27376) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testchip_transceive() != 53878) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_testkit_checksum_method_testserver_advance_clock() != 19484) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -1970,6 +2284,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_now() != 55187) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_passport() != 53434) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_passport_chip() != 24887) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_qr_token() != 3649) {

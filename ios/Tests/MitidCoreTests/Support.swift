@@ -202,3 +202,11 @@ extension Phone {
         return (login, factors)
     }
 }
+
+/// The phone's NFC link to the test kit's simulated passport chip: every APDU crosses the FFI.
+final class ChipLink: PlatformNfcLink, @unchecked Sendable {
+    let chip: TestChip
+    init(_ chip: TestChip) { self.chip = chip }
+    func transceive(apdu: Data) throws -> Data { try chip.transceive(apdu: apdu) }
+    func supportsExtendedLength() -> Bool { chip.supportsExtendedLength() }
+}

@@ -49,6 +49,9 @@ pub mod paths {
     pub const APPROVALS_ANSWER: &str = "/v1/app/approvals/answer";
     /// `POST`: authorise a new PIN (current PIN, biometrics or temporary PIN), checked now.
     pub const NEW_PIN_AUTHORISE: &str = "/v1/app/pin/new/authorise";
+    /// `POST`: a single-use challenge for the passport chip's active authentication, asked
+    /// before the chip is read.
+    pub const DOCUMENT_CHALLENGE: &str = "/v1/app/pin/new/document-challenge";
     /// `POST`: the new PIN's registration request under the authorisation.
     pub const NEW_PIN_BEGIN: &str = "/v1/app/pin/new/begin";
     /// `POST`: upload the new PIN's registration (after a temporary PIN: active, failures 0).

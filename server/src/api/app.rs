@@ -89,6 +89,11 @@ handlers! {
         pin::new_pin::authorise(s, &caller.authenticator_id, &req)
     }
 
+    /// `POST /v1/app/pin/new/document-challenge`.
+    fn document_challenge(s, caller: AppCaller, JsonBody(_): JsonBody<Empty>) -> DocumentChallenge {
+        pin::passport::challenge(s, &caller.authenticator_id)
+    }
+
     /// `POST /v1/app/pin/new/begin`.
     fn new_pin_begin(s, caller: AppCaller, JsonBody(req): JsonBody<NewPinBeginRequest>) -> NewPinBeginResponse {
         pin::new_pin::begin(s, &caller.authenticator_id, &req)

@@ -11,7 +11,7 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mitid_protocol::api_error::ErrorCode;
-use mitid_protocol::wire::headers;
+use mitid_protocol::wire::{headers, paths};
 
 use super::{auth, idempotency};
 use crate::crypto::tokens::sha256;
@@ -38,10 +38,13 @@ pub(crate) async fn read_body(
         .extensions
         .get::<BodyTimeout>()
         .map_or(Duration::from_secs(30), |t| t.0);
-    let read = tokio::time::timeout(
-        wait,
-        axum::body::to_bytes(body, state.policy.max_body_bytes),
-    );
+    // A passport's data groups and the face capture are larger than any other request.
+    let limit = if parts.uri.path() == paths::NEW_PIN_AUTHORISE {
+        state.policy.max_document_body_bytes
+    } else {
+        state.policy.max_body_bytes
+    };
+    let read = tokio::time::timeout(wait, axum::body::to_bytes(body, limit));
     let bytes = match read.await {
         Ok(Ok(b)) => b,
         Ok(Err(_)) => {

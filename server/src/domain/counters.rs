@@ -17,6 +17,8 @@ pub enum Scope {
     IdentifyOfPerson,
     /// Staff log-ins with an unknown user name, per window (key: the window's start).
     UnknownStaffLogin,
+    /// Passport or ID-card checks of a person (counted before each check).
+    DocumentCheck,
 }
 
 impl Scope {
@@ -26,6 +28,7 @@ impl Scope {
             Self::IdentifyByStaff => "identify_by_staff",
             Self::IdentifyOfPerson => "identify_of_person",
             Self::UnknownStaffLogin => "unknown_staff_login",
+            Self::DocumentCheck => "document_check",
         }
     }
 }

@@ -10,6 +10,7 @@ mod approvals;
 mod hardware;
 mod lock_properties;
 mod oidc;
+mod passport;
 mod pin_attempts;
 mod secrets_at_rest;
 mod self_service;

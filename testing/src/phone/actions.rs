@@ -5,7 +5,8 @@ use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{client_registration_start, PinPurpose};
 use mitid_protocol::wire::app::{
     biometric_key_binding_message, block_message, new_pin_message, profile_change_message,
-    user_id_change_message, NewPinBeginResponse, NewPinRoute, NewPinTicket,
+    user_id_change_message, DocumentChallenge, DocumentEvidence, NewPinBeginResponse, NewPinRoute,
+    NewPinTicket,
 };
 use mitid_protocol::wire::{paths, BlockScope};
 use p256::ecdsa::SigningKey;
@@ -15,6 +16,7 @@ use serde_json::json;
 use super::{missing, public_key, sign, ticket, Phone};
 use crate::error::KitError;
 use crate::http::Answer;
+use crate::passport::TestPassport;
 use crate::world::World;
 
 impl Phone {
@@ -39,6 +41,50 @@ impl Phone {
     pub async fn authorise_with_temporary_pin(&self, code: &str) -> Result<NewPinTicket, Answer> {
         let body = json!({ "route": NewPinRoute::TemporaryPin, "temporary_pin": code });
         ticket(self.post(paths::NEW_PIN_AUTHORISE, &body).await)
+    }
+
+    /// A challenge for a passport chip's active authentication.
+    pub async fn document_challenge(&self) -> Result<DocumentChallenge, Answer> {
+        let answer = self.post(paths::DOCUMENT_CHALLENGE, &json!({})).await;
+        if answer.is_success() {
+            Ok(answer.ok())
+        } else {
+            Err(answer)
+        }
+    }
+
+    /// What this phone sends after reading `passport`'s chip with a fresh challenge (the chip
+    /// signs it) and capturing `capture`.
+    pub async fn passport_evidence(
+        &self,
+        passport: &TestPassport,
+        capture: &[u8],
+    ) -> DocumentEvidence {
+        match self.document_challenge().await {
+            Ok(challenge) => passport.evidence_for(capture, &challenge),
+            Err(answer) => panic!("no document challenge: {} {}", answer.status, answer.body),
+        }
+    }
+
+    /// `pin/new/authorise` with a passport read and a face capture.
+    pub async fn authorise_with_passport(
+        &self,
+        document: &DocumentEvidence,
+    ) -> Result<NewPinTicket, Answer> {
+        let body = json!({ "route": NewPinRoute::Passport, "document": document });
+        ticket(self.post(paths::NEW_PIN_AUTHORISE, &body).await)
+    }
+
+    /// A new PIN by the passport route: authorise with `document`, then register `new_pin`.
+    pub async fn reset_pin_with_passport(
+        &mut self,
+        document: &DocumentEvidence,
+        new_pin: &str,
+    ) -> Answer {
+        match self.authorise_with_passport(document).await {
+            Ok(ticket) => self.register_new_pin(&ticket, new_pin).await,
+            Err(answer) => answer,
+        }
     }
 
     /// Registers `new_pin` under `ticket` (begin, finish); on success the phone uses it.

@@ -14,6 +14,7 @@ mod faults;
 mod journey;
 mod locks;
 mod network;
+mod passport;
 mod pin_change;
 mod resilience;
 mod self_service;

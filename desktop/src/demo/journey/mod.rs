@@ -9,7 +9,7 @@ use mitid_core::app::{HomeAction, UserStatus, UserSummary};
 use mitid_core::error::MitidError;
 use mitid_core::flows::{
     ActivationFlow, ActivationStep, ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalStep,
-    NewPinStart, NewPinStep,
+    NewPinFlow, NewPinStart, NewPinStep,
 };
 use mitid_core::pin::{Language, PinRejection};
 use mitid_protocol::wire::rp::CreateAuthenticationResponse;
@@ -17,6 +17,7 @@ use mitid_protocol::wire::{Factor, TransactionStatus};
 use mitid_server::Policy;
 use zeroize::Zeroizing;
 
+mod passport;
 mod steps;
 
 use super::world::{code_in, random_good_pin, Citizen, World, BANK, KAREN, PETER};
@@ -52,6 +53,8 @@ pub enum Step {
     TemporaryPin,
     /// Temporary PIN → new PIN: ready again.
     ResetPin,
+    /// "Forgot your PIN code?" with the passport: the simulated chip, the face, a new PIN.
+    Passport,
     /// Biometrics on; a login approved with biometrics.
     Biometrics,
     /// User ID change: taken, then accepted.
@@ -61,7 +64,7 @@ pub enum Step {
 }
 
 /// Every step after the server start.
-pub const STEPS: [Step; 12] = [
+pub const STEPS: [Step; 13] = [
     Step::CreateCitizens,
     Step::ActivationCode,
     Step::Activate,
@@ -71,6 +74,7 @@ pub const STEPS: [Step; 12] = [
     Step::WrongPins,
     Step::TemporaryPin,
     Step::ResetPin,
+    Step::Passport,
     Step::Biometrics,
     Step::UserId,
     Step::SecondUser,
@@ -89,6 +93,7 @@ impl Step {
             Self::WrongPins => "Three wrong PINs at the next login: the app is temporarily locked",
             Self::TemporaryPin => "The support desk identifies Karen and sends a temporary PIN by SMS",
             Self::ResetPin => "Temporary PIN code, then a new PIN (typed twice): the app is ready again",
+            Self::Passport => "Forgot the PIN again: passport (a simulated chip stands in for it) and face (a test double compares), then a new PIN",
             Self::Biometrics => "Biometrics on (confirmed with the PIN); a login approved with biometrics",
             Self::UserId => "Changing the user ID: 'peter.demo' is refused as taken, 'karen.mitid' is accepted",
             Self::SecondUser => "A second user on the same app: 'peter.demo' activates",
@@ -145,6 +150,7 @@ impl Journey {
             Step::WrongPins => self.wrong_pins().await,
             Step::TemporaryPin => self.temporary_pin().await,
             Step::ResetPin => self.reset_pin().await,
+            Step::Passport => self.passport().await,
             Step::Biometrics => self.biometrics().await,
             Step::UserId => self.user_id().await,
             Step::SecondUser => self.second_user().await,

@@ -291,6 +291,20 @@ typedef void (*UniffiCallbackInterfacePlatformKeyStoreMethod4)(uint64_t, RustBuf
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PLATFORM_NFC_LINK_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PLATFORM_NFC_LINK_METHOD0
+typedef void (*UniffiCallbackInterfacePlatformNfcLinkMethod0)(uint64_t, RustBuffer, RustBuffer* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PLATFORM_NFC_LINK_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PLATFORM_NFC_LINK_METHOD1
+typedef void (*UniffiCallbackInterfacePlatformNfcLinkMethod1)(uint64_t, int8_t* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PLATFORM_SECRET_STORE_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PLATFORM_SECRET_STORE_METHOD0
 typedef void (*UniffiCallbackInterfacePlatformSecretStoreMethod0)(uint64_t, RustBuffer, RustBuffer, void* _Nonnull, 
@@ -341,6 +355,16 @@ typedef struct UniffiVTableCallbackInterfacePlatformKeyStore {
     UniffiCallbackInterfacePlatformKeyStoreMethod3 _Nonnull deleteKey;
     UniffiCallbackInterfacePlatformKeyStoreMethod4 _Nonnull keyExists;
 } UniffiVTableCallbackInterfacePlatformKeyStore;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PLATFORM_NFC_LINK
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PLATFORM_NFC_LINK
+typedef struct UniffiVTableCallbackInterfacePlatformNfcLink {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfacePlatformNfcLinkMethod0 _Nonnull transceive;
+    UniffiCallbackInterfacePlatformNfcLinkMethod1 _Nonnull supportsExtendedLength;
+} UniffiVTableCallbackInterfacePlatformNfcLink;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_PLATFORM_SECRET_STORE
@@ -659,6 +683,11 @@ uint64_t uniffi_mitid_bindings_fn_method_newpinflow_choose_biometrics(uint64_t p
 RustBuffer uniffi_mitid_bindings_fn_method_newpinflow_last_error(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_READ_CHIP
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_READ_CHIP
+uint64_t uniffi_mitid_bindings_fn_method_newpinflow_read_chip(uint64_t ptr, uint64_t link
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_RETRY
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_RETRY
 uint64_t uniffi_mitid_bindings_fn_method_newpinflow_retry(uint64_t ptr
@@ -672,6 +701,16 @@ RustBuffer uniffi_mitid_bindings_fn_method_newpinflow_step(uint64_t ptr, RustCal
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_SUBMIT_CURRENT_PIN
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_SUBMIT_CURRENT_PIN
 uint64_t uniffi_mitid_bindings_fn_method_newpinflow_submit_current_pin(uint64_t ptr, RustBuffer pin
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_SUBMIT_DOCUMENT_DETAILS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_SUBMIT_DOCUMENT_DETAILS
+uint64_t uniffi_mitid_bindings_fn_method_newpinflow_submit_document_details(uint64_t ptr, RustBuffer document_number, RustBuffer birth_date, RustBuffer expiry_date
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_SUBMIT_FACE
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_SUBMIT_FACE
+uint64_t uniffi_mitid_bindings_fn_method_newpinflow_submit_face(uint64_t ptr, RustBuffer capture
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_SUBMIT_NEW_PIN
@@ -772,6 +811,31 @@ void uniffi_mitid_bindings_fn_method_platformkeystore_delete_key(uint64_t ptr, R
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_PLATFORMKEYSTORE_KEY_EXISTS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_PLATFORMKEYSTORE_KEY_EXISTS
 int8_t uniffi_mitid_bindings_fn_method_platformkeystore_key_exists(uint64_t ptr, RustBuffer alias, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_CLONE_PLATFORMNFCLINK
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_CLONE_PLATFORMNFCLINK
+uint64_t uniffi_mitid_bindings_fn_clone_platformnfclink(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_FREE_PLATFORMNFCLINK
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_FREE_PLATFORMNFCLINK
+void uniffi_mitid_bindings_fn_free_platformnfclink(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_INIT_CALLBACK_VTABLE_PLATFORMNFCLINK
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_INIT_CALLBACK_VTABLE_PLATFORMNFCLINK
+void uniffi_mitid_bindings_fn_init_callback_vtable_platformnfclink(const UniffiVTableCallbackInterfacePlatformNfcLink* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_PLATFORMNFCLINK_TRANSCEIVE
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_PLATFORMNFCLINK_TRANSCEIVE
+RustBuffer uniffi_mitid_bindings_fn_method_platformnfclink_transceive(uint64_t ptr, RustBuffer apdu, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_PLATFORMNFCLINK_SUPPORTS_EXTENDED_LENGTH
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_PLATFORMNFCLINK_SUPPORTS_EXTENDED_LENGTH
+int8_t uniffi_mitid_bindings_fn_method_platformnfclink_supports_extended_length(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_CLONE_PLATFORMSECRETSTORE
@@ -1513,6 +1577,12 @@ uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_last_error(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_READ_CHIP
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_READ_CHIP
+uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_read_chip(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_RETRY
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_RETRY
 uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_retry(void
@@ -1528,6 +1598,18 @@ uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_step(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_SUBMIT_CURRENT_PIN
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_SUBMIT_CURRENT_PIN
 uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_SUBMIT_DOCUMENT_DETAILS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_SUBMIT_DOCUMENT_DETAILS
+uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_submit_document_details(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_SUBMIT_FACE
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_SUBMIT_FACE
+uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_submit_face(void
     
 );
 #endif
@@ -1594,6 +1676,18 @@ uint16_t uniffi_mitid_bindings_checksum_method_platformkeystore_delete_key(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_PLATFORMKEYSTORE_KEY_EXISTS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_PLATFORMKEYSTORE_KEY_EXISTS
 uint16_t uniffi_mitid_bindings_checksum_method_platformkeystore_key_exists(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_PLATFORMNFCLINK_TRANSCEIVE
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_PLATFORMNFCLINK_TRANSCEIVE
+uint16_t uniffi_mitid_bindings_checksum_method_platformnfclink_transceive(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_PLATFORMNFCLINK_SUPPORTS_EXTENDED_LENGTH
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_PLATFORMNFCLINK_SUPPORTS_EXTENDED_LENGTH
+uint16_t uniffi_mitid_bindings_checksum_method_platformnfclink_supports_extended_length(void
     
 );
 #endif

@@ -243,6 +243,26 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_CLONE_TESTCHIP
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_CLONE_TESTCHIP
+uint64_t uniffi_mitid_testkit_fn_clone_testchip(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_FREE_TESTCHIP
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_FREE_TESTCHIP
+void uniffi_mitid_testkit_fn_free_testchip(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTCHIP_SUPPORTS_EXTENDED_LENGTH
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTCHIP_SUPPORTS_EXTENDED_LENGTH
+int8_t uniffi_mitid_testkit_fn_method_testchip_supports_extended_length(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTCHIP_TRANSCEIVE
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTCHIP_TRANSCEIVE
+RustBuffer uniffi_mitid_testkit_fn_method_testchip_transceive(uint64_t ptr, RustBuffer apdu, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_CLONE_TESTSERVER
 #define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_CLONE_TESTSERVER
 uint64_t uniffi_mitid_testkit_fn_clone_testserver(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -307,6 +327,16 @@ RustBuffer uniffi_mitid_testkit_fn_method_testserver_login_result(uint64_t ptr, 
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_NOW
 #define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_NOW
 int64_t uniffi_mitid_testkit_fn_method_testserver_now(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_PASSPORT
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_PASSPORT
+RustBuffer uniffi_mitid_testkit_fn_method_testserver_passport(uint64_t ptr, RustBuffer citizen, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_PASSPORT_CHIP
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_PASSPORT_CHIP
+uint64_t uniffi_mitid_testkit_fn_method_testserver_passport_chip(uint64_t ptr, RustBuffer citizen, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_FN_METHOD_TESTSERVER_QR_TOKEN
@@ -600,6 +630,18 @@ uint16_t uniffi_mitid_testkit_checksum_func_extract_code(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTCHIP_SUPPORTS_EXTENDED_LENGTH
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTCHIP_SUPPORTS_EXTENDED_LENGTH
+uint16_t uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTCHIP_TRANSCEIVE
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTCHIP_TRANSCEIVE
+uint16_t uniffi_mitid_testkit_checksum_method_testchip_transceive(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_ADVANCE_CLOCK
 #define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_ADVANCE_CLOCK
 uint16_t uniffi_mitid_testkit_checksum_method_testserver_advance_clock(void
@@ -657,6 +699,18 @@ uint16_t uniffi_mitid_testkit_checksum_method_testserver_login_result(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_NOW
 #define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_NOW
 uint16_t uniffi_mitid_testkit_checksum_method_testserver_now(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PASSPORT
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PASSPORT
+uint16_t uniffi_mitid_testkit_checksum_method_testserver_passport(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PASSPORT_CHIP
+#define UNIFFI_FFIDEF_UNIFFI_MITID_TESTKIT_CHECKSUM_METHOD_TESTSERVER_PASSPORT_CHIP
+uint16_t uniffi_mitid_testkit_checksum_method_testserver_passport_chip(void
     
 );
 #endif

@@ -5,6 +5,7 @@
 pub mod biometrics;
 pub mod confirm;
 pub mod new_pin;
+pub mod passport;
 pub mod proof;
 pub mod status;
 

@@ -26,7 +26,10 @@ use crate::crypto::rng;
 use crate::error::{granted, ApiError, ApiResult, Verdict};
 use crate::notices::Notice;
 use crate::state::AppState;
-use crate::store::{CodeKind, PinFailure, RegistrationKind, RegistrationRecord, Tx};
+use crate::store::{
+    AuthenticatorRecord, CodeKind, PersonRecord, PinFailure, RegistrationKind, RegistrationRecord,
+    Tx,
+};
 
 /// `POST /v1/app/pin/new/authorise`.
 pub fn authorise(
@@ -36,12 +39,18 @@ pub fn authorise(
 ) -> ApiResult<NewPinTicket> {
     match (req.route, &req.pin, &req.biometric, &req.temporary_pin) {
         (NewPinRoute::CurrentPin, Some(_), None, None)
-        | (NewPinRoute::Biometrics, None, Some(_), None) => {
+        | (NewPinRoute::Biometrics, None, Some(_), None)
+            if req.document.is_none() =>
+        {
             with_current_pin(state, authenticator_id, req)
         }
-        (NewPinRoute::TemporaryPin, None, None, Some(code)) => {
+        (NewPinRoute::TemporaryPin, None, None, Some(code)) if req.document.is_none() => {
             with_temporary_pin(state, authenticator_id, code.expose())
         }
+        (NewPinRoute::Passport, None, None, None) => match &req.document {
+            Some(document) => super::passport::authorise(state, authenticator_id, document),
+            None => Err(bad("give exactly the field of the route")),
+        },
         _ => Err(bad("give exactly the field of the route")),
     }
 }
@@ -103,14 +112,7 @@ fn with_temporary_pin(
         .person(&person_id)
         .authenticator(authenticator_id)
         .record(state, tx.as_mut())?;
-    let ticket = issue_ticket(
-        state,
-        tx.as_mut(),
-        authenticator_id,
-        RegistrationKind::Reset,
-    )?;
-    tx.commit()?;
-    Ok(ticket)
+    commit_reset_ticket(state, tx, authenticator_id)
 }
 
 /// Phase 1 of a temporary-PIN entry: may this app get a new PIN this way at all (active, or
@@ -121,14 +123,7 @@ fn count_temporary_pin_entry(state: &AppState, authenticator_id: &str) -> ApiRes
     let mut tx = state.store.begin()?;
     let mut app = app_of(tx.as_mut(), authenticator_id)?;
     let person = person(tx.as_mut(), &app.person_id)?;
-    super::super::common::ensure_not_blocked(&person)?;
-    let (eff, reason) = effective_state(&app, &state.policy, now);
-    let allowed = eff == AuthenticatorState::Active
-        || (eff == AuthenticatorState::TemporarilyLocked
-            && reason == Some(mitid_protocol::wire::LockReason::PinFailures));
-    if !allowed {
-        return Err(refusal_for(eff, reason, app.locked_until));
-    }
+    ensure_resettable(state, &person, &app)?;
     app.count_failure(now);
     tx.update_authenticator(&app)?;
     audit::entry(Event::TemporaryPinEntryCounted, &Actor::App(app.id.clone()))
@@ -138,6 +133,25 @@ fn count_temporary_pin_entry(state: &AppState, authenticator_id: &str) -> ApiRes
         .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(person.id)
+}
+
+/// Whether `app` may get a new PIN without its current PIN (a temporary PIN or a passport):
+/// the person's MitID is not blocked and the app is active, or locked after wrong PINs.
+pub(super) fn ensure_resettable(
+    state: &AppState,
+    person: &PersonRecord,
+    app: &AuthenticatorRecord,
+) -> ApiResult<()> {
+    super::super::common::ensure_not_blocked(person)?;
+    let (eff, reason) = effective_state(app, &state.policy, state.clock.now());
+    let allowed = eff == AuthenticatorState::Active
+        || (eff == AuthenticatorState::TemporarilyLocked
+            && reason == Some(mitid_protocol::wire::LockReason::PinFailures));
+    if allowed {
+        Ok(())
+    } else {
+        Err(refusal_for(eff, reason, app.locked_until))
+    }
 }
 
 /// After a wrong temporary PIN: the raised count stays; 10 block the app for good, 3 lock it
@@ -167,6 +181,23 @@ fn settle_failed_code(
     }
     tx.commit()?;
     Ok(refusal)
+}
+
+/// Issues a reset ticket (a new PIN without the current one: it lifts a temporary lock) in
+/// `tx` and commits.
+pub(super) fn commit_reset_ticket(
+    state: &AppState,
+    mut tx: Box<dyn Tx + '_>,
+    authenticator_id: &str,
+) -> ApiResult<NewPinTicket> {
+    let ticket = issue_ticket(
+        state,
+        tx.as_mut(),
+        authenticator_id,
+        RegistrationKind::Reset,
+    )?;
+    tx.commit()?;
+    Ok(ticket)
 }
 
 /// A single-use ticket for one new PIN of `authenticator_id`.

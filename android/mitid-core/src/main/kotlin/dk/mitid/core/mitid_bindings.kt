@@ -678,6 +678,12 @@ internal interface UniffiCallbackInterfacePlatformKeyStoreMethod3 : com.sun.jna.
 internal interface UniffiCallbackInterfacePlatformKeyStoreMethod4 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`alias`: RustBuffer.ByValue,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfacePlatformNfcLinkMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`apdu`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,)
+}
+internal interface UniffiCallbackInterfacePlatformNfcLinkMethod1 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,)
+}
 internal interface UniffiCallbackInterfacePlatformSecretStoreMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`name`: RustBuffer.ByValue,`secret`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
 }
@@ -753,6 +759,28 @@ internal open class UniffiVTableCallbackInterfacePlatformKeyStore(
         `sign` = other.`sign`
         `deleteKey` = other.`deleteKey`
         `keyExists` = other.`keyExists`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "transceive", "supportsExtendedLength")
+internal open class UniffiVTableCallbackInterfacePlatformNfcLink(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `transceive`: UniffiCallbackInterfacePlatformNfcLinkMethod0? = null,
+    @JvmField internal var `supportsExtendedLength`: UniffiCallbackInterfacePlatformNfcLinkMethod1? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `transceive`: UniffiCallbackInterfacePlatformNfcLinkMethod0? = null,
+        `supportsExtendedLength`: UniffiCallbackInterfacePlatformNfcLinkMethod1? = null,
+    ): UniffiVTableCallbackInterfacePlatformNfcLink(`uniffiFree`,`uniffiClone`,`transceive`,`supportsExtendedLength`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfacePlatformNfcLink) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `transceive` = other.`transceive`
+        `supportsExtendedLength` = other.`supportsExtendedLength`
     }
 
 }
@@ -910,11 +938,17 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_last_error(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_read_chip(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_retry(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_step(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_document_details(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_face(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin(
     ): Int
@@ -937,6 +971,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_mitid_bindings_checksum_method_platformkeystore_delete_key(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_platformkeystore_key_exists(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformnfclink_transceive(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_platformnfclink_supports_extended_length(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_platformsecretstore_put_secret(
     ): Int
@@ -997,6 +1035,7 @@ internal object UniffiLib {
         uniffiCallbackInterfacePlatformBiometricPrompt.register(this)
         uniffiCallbackInterfacePlatformClock.register(this)
         uniffiCallbackInterfacePlatformKeyStore.register(this)
+        uniffiCallbackInterfacePlatformNfcLink.register(this)
         uniffiCallbackInterfacePlatformSecretStore.register(this)
         
     }
@@ -1124,11 +1163,17 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_read_chip(`ptr`: Long,`link`: Long,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_retry(`ptr`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_current_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_document_details(`ptr`: Long,`documentNumber`: RustBuffer.ByValue,`birthDate`: RustBuffer.ByValue,`expiryDate`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_face(`ptr`: Long,`capture`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
     ): Long
@@ -1169,6 +1214,16 @@ internal object UniffiLib {
     external fun uniffi_mitid_bindings_fn_method_platformkeystore_delete_key(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_mitid_bindings_fn_method_platformkeystore_key_exists(`ptr`: Long,`alias`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_mitid_bindings_fn_clone_platformnfclink(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_platformnfclink(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_init_callback_vtable_platformnfclink(`vtable`: UniffiVTableCallbackInterfacePlatformNfcLink,
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_platformnfclink_transceive(`ptr`: Long,`apdu`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_platformnfclink_supports_extended_length(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Byte
     external fun uniffi_mitid_bindings_fn_clone_platformsecretstore(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1511,6 +1566,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_last_error() and 0xFFFF) != 29546) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_read_chip() and 0xFFFF) != 39958) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_retry() and 0xFFFF) != 1259) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1518,6 +1576,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin() and 0xFFFF) != 34107) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_document_details() and 0xFFFF) != 20944) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() and 0xFFFF) != 24193) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() and 0xFFFF) != 55986) {
@@ -1551,6 +1615,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_platformkeystore_key_exists() and 0xFFFF) != 7162) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformnfclink_transceive() and 0xFFFF) != 38163) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformnfclink_supports_extended_length() and 0xFFFF) != 31054) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_platformsecretstore_put_secret() and 0xFFFF) != 36209) {
@@ -4590,6 +4660,11 @@ public interface NewPinFlowInterface {
     fun `lastError`(): MitidException?
     
     /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+    suspend fun `readChip`(`link`: PlatformNfcLink): NewPinStep
+    
+    /**
      * After `Interrupted`: finishes or re-sends the interrupted registration.
      */
     suspend fun `retry`(): NewPinStep
@@ -4603,6 +4678,16 @@ public interface NewPinFlowInterface {
      * The current PIN: the server checks it now.
      */
     suspend fun `submitCurrentPin`(`pin`: kotlin.String): NewPinStep
+    
+    /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+    suspend fun `submitDocumentDetails`(`documentNumber`: kotlin.String, `birthDate`: kotlin.String, `expiryDate`: kotlin.String): NewPinStep
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     */
+    suspend fun `submitFace`(`capture`: kotlin.ByteArray): NewPinStep
     
     /**
      * The new PIN, first entry.
@@ -4776,6 +4861,31 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
 
     
     /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `readChip`(`link`: PlatformNfcLink) : NewPinStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_read_chip(
+                uniffiHandle,
+                
+        FfiConverterTypePlatformNfcLink.lower(`link`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeNewPinStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * After `Interrupted`: finishes or re-sends the interrupted registration.
      */
     @Throws(MitidException::class)
@@ -4827,6 +4937,58 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
                 uniffiHandle,
                 
         FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeNewPinStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitDocumentDetails`(`documentNumber`: kotlin.String, `birthDate`: kotlin.String, `expiryDate`: kotlin.String) : NewPinStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_submit_document_details(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`documentNumber`),
+        FfiConverterString.lower(`birthDate`),
+        FfiConverterString.lower(`expiryDate`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeNewPinStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitFace`(`capture`: kotlin.ByteArray) : NewPinStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_submit_face(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`capture`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -6193,6 +6355,377 @@ public object FfiConverterTypePlatformKeyStore: FfiConverter<PlatformKeyStore, L
     override fun allocationSize(value: PlatformKeyStore) = 8UL
 
     override fun write(value: PlatformKeyStore, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * The phone's NFC connection to a passport or ID card chip, implemented by the app (Android
+ * `IsoDep`, iOS Core NFC `NFCISO7816Tag`): it carries APDUs and knows nothing of passports.
+ * Called from a core worker thread; `transceive` may block until the chip answered.
+ */
+public interface PlatformNfcLink {
+    
+    /**
+     * Sends one command APDU and returns the chip's whole answer (data and status word).
+     * Throw when the tag was lost or the session ended.
+     */
+    fun `transceive`(`apdu`: kotlin.ByteArray): kotlin.ByteArray
+    
+    /**
+     * Whether the chip and the phone take extended-length APDUs (Android:
+     * `IsoDep.isExtendedLengthApduSupported`).
+     */
+    fun `supportsExtendedLength`(): kotlin.Boolean
+    
+    companion object
+}
+
+/**
+ * The phone's NFC connection to a passport or ID card chip, implemented by the app (Android
+ * `IsoDep`, iOS Core NFC `NFCISO7816Tag`): it carries APDUs and knows nothing of passports.
+ * Called from a core worker thread; `transceive` may block until the chip answered.
+ */
+open class PlatformNfcLinkImpl: Disposable, AutoCloseable, PlatformNfcLink
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_platformnfclink(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_platformnfclink(handle, status)
+        }
+    }
+
+    
+    /**
+     * Sends one command APDU and returns the chip's whole answer (data and status word).
+     * Throw when the tag was lost or the session ended.
+     */
+    @Throws(PlatformException::class)override fun `transceive`(`apdu`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(PlatformException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformnfclink_transceive(
+        it,
+        
+        FfiConverterByteArray.lower(`apdu`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Whether the chip and the phone take extended-length APDUs (Android:
+     * `IsoDep.isExtendedLengthApduSupported`).
+     */override fun `supportsExtendedLength`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_platformnfclink_supports_extended_length(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfacePlatformNfcLink {
+    internal object `transceive`: UniffiCallbackInterfacePlatformNfcLinkMethod0 {
+        override fun callback(`uniffiHandle`: Long,`apdu`: RustBuffer.ByValue,`uniffiOutReturn`: RustBuffer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformNfcLink.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`transceive`(
+                    FfiConverterByteArray.lift(`apdu`),
+                )
+            }
+            val writeReturn = { value: kotlin.ByteArray -> uniffiOutReturn.setValue(FfiConverterByteArray.lower(value)) }
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: PlatformException -> FfiConverterTypePlatformError.lower(e) }
+            )
+        }
+    }
+    internal object `supportsExtendedLength`: UniffiCallbackInterfacePlatformNfcLinkMethod1 {
+        override fun callback(`uniffiHandle`: Long,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypePlatformNfcLink.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`supportsExtendedLength`(
+                )
+            }
+            val writeReturn = { value: kotlin.Boolean -> uniffiOutReturn.setValue(FfiConverterBoolean.lower(value)) }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypePlatformNfcLink.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypePlatformNfcLink.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfacePlatformNfcLink.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `transceive`,
+        `supportsExtendedLength`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_mitid_bindings_fn_init_callback_vtable_platformnfclink(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePlatformNfcLink: FfiConverter<PlatformNfcLink, Long> {
+    internal val handleMap = UniffiHandleMap<PlatformNfcLink>()
+
+    override fun lower(value: PlatformNfcLink): Long {
+        if (value is PlatformNfcLinkImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): PlatformNfcLink {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return PlatformNfcLinkImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): PlatformNfcLink {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: PlatformNfcLink) = 8UL
+
+    override fun write(value: PlatformNfcLink, buf: ByteBuffer) {
         buf.putLong(lower(value))
     }
 }
@@ -9108,6 +9641,36 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
+     * The passport's document number, date of birth or date of expiry is not
+     * well-formed (dates are `YYMMDD`).
+     */
+    class DocumentDetailsInvalid(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The chip did not accept the document number, date of birth and date of
+     * expiry: check them against the data page.
+     */
+    class DocumentAccessDenied(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
+     * The chip could not be read (moved away, or it answered wrongly): hold the
+     * phone to it again.
+     */
+    class ChipNotRead(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The PIN was wrong; `remaining` tries are left before the app is locked.
      */
     class WrongPin(
@@ -9351,6 +9914,21 @@ sealed class MitidException: kotlin.Exception() {
         ) : MitidException() {
         override val message
             get() = ""
+    }
+    
+    /**
+     * The server did not accept the passport or ID card (`reason` is the server's
+     * `DocumentRefusal`, e.g. `face_not_matched`; the code is `document_<reason>`).
+     */
+    class DocumentRefused(
+        
+        /**
+         * Why (see `protocol::wire::app::DocumentRefusal`).
+         */
+        val `reason`: kotlin.String
+        ) : MitidException() {
+        override val message
+            get() = "reason=${ `reason` }"
     }
     
     /**
@@ -9624,64 +10202,70 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 )
             5 -> MitidException.ChannelCodeMalformed()
             6 -> MitidException.ChannelQrMalformed()
-            7 -> MitidException.WrongPin(
+            7 -> MitidException.DocumentDetailsInvalid()
+            8 -> MitidException.DocumentAccessDenied()
+            9 -> MitidException.ChipNotRead()
+            10 -> MitidException.WrongPin(
                 FfiConverterUInt.read(buf),
                 )
-            8 -> MitidException.WrongCode(
+            11 -> MitidException.WrongCode(
                 FfiConverterOptionalUInt.read(buf),
                 )
-            9 -> MitidException.TemporarilyLocked()
-            10 -> MitidException.PermanentlyBlocked()
-            11 -> MitidException.Revoked()
-            12 -> MitidException.Blocked()
-            13 -> MitidException.CodeExpired()
-            14 -> MitidException.CodeUsed()
-            15 -> MitidException.TooManyTries()
-            16 -> MitidException.NumberChangedRecently()
-            17 -> MitidException.NoMobileNumber()
-            18 -> MitidException.TooManyApps()
-            19 -> MitidException.UserIdTaken()
-            20 -> MitidException.ChannelBindingMismatch(
+            12 -> MitidException.TemporarilyLocked()
+            13 -> MitidException.PermanentlyBlocked()
+            14 -> MitidException.Revoked()
+            15 -> MitidException.Blocked()
+            16 -> MitidException.CodeExpired()
+            17 -> MitidException.CodeUsed()
+            18 -> MitidException.TooManyTries()
+            19 -> MitidException.NumberChangedRecently()
+            20 -> MitidException.NoMobileNumber()
+            21 -> MitidException.TooManyApps()
+            22 -> MitidException.UserIdTaken()
+            23 -> MitidException.ChannelBindingMismatch(
                 FfiConverterOptionalUInt.read(buf),
                 )
-            21 -> MitidException.TransactionExpired()
-            22 -> MitidException.TransactionNotPending()
-            23 -> MitidException.FactorNotAllowed()
-            24 -> MitidException.BiometricsNotEnabled()
-            25 -> MitidException.NotFound()
-            26 -> MitidException.Forbidden()
-            27 -> MitidException.NotYetAllowed(
+            24 -> MitidException.TransactionExpired()
+            25 -> MitidException.TransactionNotPending()
+            26 -> MitidException.FactorNotAllowed()
+            27 -> MitidException.BiometricsNotEnabled()
+            28 -> MitidException.NotFound()
+            29 -> MitidException.Forbidden()
+            30 -> MitidException.NotYetAllowed(
                 FfiConverterOptionalLong.read(buf),
                 )
-            28 -> MitidException.RateLimited()
-            29 -> MitidException.ServerUnreachable()
-            30 -> MitidException.ServerKeyPinMismatch()
-            31 -> MitidException.ServerBusy()
-            32 -> MitidException.ServerRejected(
+            31 -> MitidException.RateLimited()
+            32 -> MitidException.ServerUnreachable()
+            33 -> MitidException.ServerKeyPinMismatch()
+            34 -> MitidException.ServerBusy()
+            35 -> MitidException.DocumentRefused(
                 FfiConverterString.read(buf),
                 )
-            33 -> MitidException.BadResponse()
-            34 -> MitidException.BiometricsCancelled()
-            35 -> MitidException.BiometricsFailed(
+            36 -> MitidException.ServerRejected(
+                FfiConverterString.read(buf),
+                )
+            37 -> MitidException.BadResponse()
+            38 -> MitidException.BiometricsCancelled()
+            39 -> MitidException.BiometricsFailed(
                 FfiConverterUInt.read(buf),
                 )
-            36 -> MitidException.BiometricsPinRequired()
-            37 -> MitidException.BiometricsInvalidated()
-            38 -> MitidException.BiometricsUnavailable()
-            39 -> MitidException.BiometricsNeedSingleUser()
-            40 -> MitidException.BiometricsNotOn()
-            41 -> MitidException.NoSuchUser()
-            42 -> MitidException.UserAlreadyOnApp()
-            43 -> MitidException.InvalidStep()
-            44 -> MitidException.Cancelled()
-            45 -> MitidException.Storage(
+            40 -> MitidException.BiometricsPinRequired()
+            41 -> MitidException.BiometricsInvalidated()
+            42 -> MitidException.BiometricsUnavailable()
+            43 -> MitidException.BiometricsNeedSingleUser()
+            44 -> MitidException.BiometricsNotOn()
+            45 -> MitidException.NoSuchUser()
+            46 -> MitidException.UserAlreadyOnApp()
+            47 -> MitidException.InvalidStep()
+            48 -> MitidException.Cancelled()
+            49 -> MitidException.Storage(
                 FfiConverterString.read(buf),
                 )
-            46 -> MitidException.KeyStore(
+            50 -> MitidException.KeyStore(
                 FfiConverterString.read(buf),
                 )
-            47 -> MitidException.Config()
-            48 -> MitidException.Internal(
+            51 -> MitidException.Config()
+            52 -> MitidException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -9713,6 +10297,18 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 4UL
             )
             is MitidException.ChannelQrMalformed -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.DocumentDetailsInvalid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.DocumentAccessDenied -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.ChipNotRead -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -9820,6 +10416,11 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
+            is MitidException.DocumentRefused -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
             is MitidException.ServerRejected -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
@@ -9924,180 +10525,197 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 buf.putInt(6)
                 Unit
             }
-            is MitidException.WrongPin -> {
+            is MitidException.DocumentDetailsInvalid -> {
                 buf.putInt(7)
+                Unit
+            }
+            is MitidException.DocumentAccessDenied -> {
+                buf.putInt(8)
+                Unit
+            }
+            is MitidException.ChipNotRead -> {
+                buf.putInt(9)
+                Unit
+            }
+            is MitidException.WrongPin -> {
+                buf.putInt(10)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.WrongCode -> {
-                buf.putInt(8)
+                buf.putInt(11)
                 FfiConverterOptionalUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.TemporarilyLocked -> {
-                buf.putInt(9)
-                Unit
-            }
-            is MitidException.PermanentlyBlocked -> {
-                buf.putInt(10)
-                Unit
-            }
-            is MitidException.Revoked -> {
-                buf.putInt(11)
-                Unit
-            }
-            is MitidException.Blocked -> {
                 buf.putInt(12)
                 Unit
             }
-            is MitidException.CodeExpired -> {
+            is MitidException.PermanentlyBlocked -> {
                 buf.putInt(13)
                 Unit
             }
-            is MitidException.CodeUsed -> {
+            is MitidException.Revoked -> {
                 buf.putInt(14)
                 Unit
             }
-            is MitidException.TooManyTries -> {
+            is MitidException.Blocked -> {
                 buf.putInt(15)
                 Unit
             }
-            is MitidException.NumberChangedRecently -> {
+            is MitidException.CodeExpired -> {
                 buf.putInt(16)
                 Unit
             }
-            is MitidException.NoMobileNumber -> {
+            is MitidException.CodeUsed -> {
                 buf.putInt(17)
                 Unit
             }
-            is MitidException.TooManyApps -> {
+            is MitidException.TooManyTries -> {
                 buf.putInt(18)
                 Unit
             }
-            is MitidException.UserIdTaken -> {
+            is MitidException.NumberChangedRecently -> {
                 buf.putInt(19)
                 Unit
             }
-            is MitidException.ChannelBindingMismatch -> {
+            is MitidException.NoMobileNumber -> {
                 buf.putInt(20)
+                Unit
+            }
+            is MitidException.TooManyApps -> {
+                buf.putInt(21)
+                Unit
+            }
+            is MitidException.UserIdTaken -> {
+                buf.putInt(22)
+                Unit
+            }
+            is MitidException.ChannelBindingMismatch -> {
+                buf.putInt(23)
                 FfiConverterOptionalUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.TransactionExpired -> {
-                buf.putInt(21)
-                Unit
-            }
-            is MitidException.TransactionNotPending -> {
-                buf.putInt(22)
-                Unit
-            }
-            is MitidException.FactorNotAllowed -> {
-                buf.putInt(23)
-                Unit
-            }
-            is MitidException.BiometricsNotEnabled -> {
                 buf.putInt(24)
                 Unit
             }
-            is MitidException.NotFound -> {
+            is MitidException.TransactionNotPending -> {
                 buf.putInt(25)
                 Unit
             }
-            is MitidException.Forbidden -> {
+            is MitidException.FactorNotAllowed -> {
                 buf.putInt(26)
                 Unit
             }
-            is MitidException.NotYetAllowed -> {
+            is MitidException.BiometricsNotEnabled -> {
                 buf.putInt(27)
+                Unit
+            }
+            is MitidException.NotFound -> {
+                buf.putInt(28)
+                Unit
+            }
+            is MitidException.Forbidden -> {
+                buf.putInt(29)
+                Unit
+            }
+            is MitidException.NotYetAllowed -> {
+                buf.putInt(30)
                 FfiConverterOptionalLong.write(value.`opensAt`, buf)
                 Unit
             }
             is MitidException.RateLimited -> {
-                buf.putInt(28)
-                Unit
-            }
-            is MitidException.ServerUnreachable -> {
-                buf.putInt(29)
-                Unit
-            }
-            is MitidException.ServerKeyPinMismatch -> {
-                buf.putInt(30)
-                Unit
-            }
-            is MitidException.ServerBusy -> {
                 buf.putInt(31)
                 Unit
             }
-            is MitidException.ServerRejected -> {
+            is MitidException.ServerUnreachable -> {
                 buf.putInt(32)
+                Unit
+            }
+            is MitidException.ServerKeyPinMismatch -> {
+                buf.putInt(33)
+                Unit
+            }
+            is MitidException.ServerBusy -> {
+                buf.putInt(34)
+                Unit
+            }
+            is MitidException.DocumentRefused -> {
+                buf.putInt(35)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is MitidException.ServerRejected -> {
+                buf.putInt(36)
                 FfiConverterString.write(value.`serverCode`, buf)
                 Unit
             }
             is MitidException.BadResponse -> {
-                buf.putInt(33)
+                buf.putInt(37)
                 Unit
             }
             is MitidException.BiometricsCancelled -> {
-                buf.putInt(34)
+                buf.putInt(38)
                 Unit
             }
             is MitidException.BiometricsFailed -> {
-                buf.putInt(35)
+                buf.putInt(39)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.BiometricsPinRequired -> {
-                buf.putInt(36)
-                Unit
-            }
-            is MitidException.BiometricsInvalidated -> {
-                buf.putInt(37)
-                Unit
-            }
-            is MitidException.BiometricsUnavailable -> {
-                buf.putInt(38)
-                Unit
-            }
-            is MitidException.BiometricsNeedSingleUser -> {
-                buf.putInt(39)
-                Unit
-            }
-            is MitidException.BiometricsNotOn -> {
                 buf.putInt(40)
                 Unit
             }
-            is MitidException.NoSuchUser -> {
+            is MitidException.BiometricsInvalidated -> {
                 buf.putInt(41)
                 Unit
             }
-            is MitidException.UserAlreadyOnApp -> {
+            is MitidException.BiometricsUnavailable -> {
                 buf.putInt(42)
                 Unit
             }
-            is MitidException.InvalidStep -> {
+            is MitidException.BiometricsNeedSingleUser -> {
                 buf.putInt(43)
                 Unit
             }
-            is MitidException.Cancelled -> {
+            is MitidException.BiometricsNotOn -> {
                 buf.putInt(44)
                 Unit
             }
-            is MitidException.Storage -> {
+            is MitidException.NoSuchUser -> {
                 buf.putInt(45)
+                Unit
+            }
+            is MitidException.UserAlreadyOnApp -> {
+                buf.putInt(46)
+                Unit
+            }
+            is MitidException.InvalidStep -> {
+                buf.putInt(47)
+                Unit
+            }
+            is MitidException.Cancelled -> {
+                buf.putInt(48)
+                Unit
+            }
+            is MitidException.Storage -> {
+                buf.putInt(49)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is MitidException.KeyStore -> {
-                buf.putInt(46)
+                buf.putInt(50)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
             is MitidException.Config -> {
-                buf.putInt(47)
+                buf.putInt(51)
                 Unit
             }
             is MitidException.Internal -> {
-                buf.putInt(48)
+                buf.putInt(52)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
@@ -10121,7 +10739,12 @@ enum class NewPinStart {
     /**
      * "Forgot your PIN code?" (or a temporarily locked app): a temporary PIN.
      */
-    TEMPORARY_PIN;
+    TEMPORARY_PIN,
+    /**
+     * "Forgot your PIN code?" with a passport or ID card: the data page's details, the
+     * chip, then the citizen's face.
+     */
+    PASSPORT;
 
     
 
@@ -10175,6 +10798,25 @@ sealed class NewPinStep {
      * Enter the 8-digit temporary PIN from the SMS.
      */
     object EnterTemporaryPin : NewPinStep()
+    
+    
+    /**
+     * Scan the passport's data page, or type its document number, date of birth and date
+     * of expiry.
+     */
+    object EnterDocumentDetails : NewPinStep()
+    
+    
+    /**
+     * Hold the phone to the passport or ID card: its chip is read over NFC.
+     */
+    object ReadChip : NewPinStep()
+    
+    
+    /**
+     * Look into the camera: the face is captured and sent with the chip's data.
+     */
+    object CaptureFace : NewPinStep()
     
     
     /**
@@ -10243,14 +10885,17 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
                 FfiConverterBoolean.read(buf),
                 )
             2 -> NewPinStep.EnterTemporaryPin
-            3 -> NewPinStep.ChooseNewPin
-            4 -> NewPinStep.RepeatNewPin
-            5 -> NewPinStep.Interrupted
-            6 -> NewPinStep.ChooseBiometrics(
+            3 -> NewPinStep.EnterDocumentDetails
+            4 -> NewPinStep.ReadChip
+            5 -> NewPinStep.CaptureFace
+            6 -> NewPinStep.ChooseNewPin
+            7 -> NewPinStep.RepeatNewPin
+            8 -> NewPinStep.Interrupted
+            9 -> NewPinStep.ChooseBiometrics(
                 FfiConverterBoolean.read(buf),
                 )
-            7 -> NewPinStep.Done
-            8 -> NewPinStep.Ended
+            10 -> NewPinStep.Done
+            11 -> NewPinStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -10264,6 +10909,24 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
             )
         }
         is NewPinStep.EnterTemporaryPin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is NewPinStep.EnterDocumentDetails -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is NewPinStep.ReadChip -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is NewPinStep.CaptureFace -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
@@ -10319,29 +10982,41 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
                 buf.putInt(2)
                 Unit
             }
-            is NewPinStep.ChooseNewPin -> {
+            is NewPinStep.EnterDocumentDetails -> {
                 buf.putInt(3)
                 Unit
             }
-            is NewPinStep.RepeatNewPin -> {
+            is NewPinStep.ReadChip -> {
                 buf.putInt(4)
                 Unit
             }
-            is NewPinStep.Interrupted -> {
+            is NewPinStep.CaptureFace -> {
                 buf.putInt(5)
                 Unit
             }
-            is NewPinStep.ChooseBiometrics -> {
+            is NewPinStep.ChooseNewPin -> {
                 buf.putInt(6)
+                Unit
+            }
+            is NewPinStep.RepeatNewPin -> {
+                buf.putInt(7)
+                Unit
+            }
+            is NewPinStep.Interrupted -> {
+                buf.putInt(8)
+                Unit
+            }
+            is NewPinStep.ChooseBiometrics -> {
+                buf.putInt(9)
                 FfiConverterBoolean.write(value.`currentlyEnabled`, buf)
                 Unit
             }
             is NewPinStep.Done -> {
-                buf.putInt(7)
+                buf.putInt(10)
                 Unit
             }
             is NewPinStep.Ended -> {
-                buf.putInt(8)
+                buf.putInt(11)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

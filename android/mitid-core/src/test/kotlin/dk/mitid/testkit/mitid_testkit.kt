@@ -677,6 +677,10 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_mitid_testkit_checksum_func_extract_code(
     ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testchip_transceive(
+    ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_advance_clock(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_code_from_message(
@@ -696,6 +700,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_mitid_testkit_checksum_method_testserver_login_result(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_now(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_passport(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_passport_chip(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_qr_token(
     ): Int
@@ -727,6 +735,14 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_mitid_testkit_fn_clone_testchip(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_testkit_fn_free_testchip(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_testkit_fn_method_testchip_supports_extended_length(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_mitid_testkit_fn_method_testchip_transceive(`ptr`: Long,`apdu`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_clone_testserver(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_mitid_testkit_fn_free_testserver(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -752,6 +768,10 @@ internal object UniffiLib {
     external fun uniffi_mitid_testkit_fn_method_testserver_login_result(`ptr`: Long,`transactionId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_testkit_fn_method_testserver_passport(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_testkit_fn_method_testserver_passport_chip(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_mitid_testkit_fn_method_testserver_qr_token(`ptr`: Long,`transactionId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -885,6 +905,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_testkit_checksum_func_extract_code() and 0xFFFF) != 31825) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length() and 0xFFFF) != 27376) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testchip_transceive() and 0xFFFF) != 53878) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_advance_clock() and 0xFFFF) != 19484) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -913,6 +939,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_now() and 0xFFFF) != 55187) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport() and 0xFFFF) != 53434) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport_chip() and 0xFFFF) != 24887) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_qr_token() and 0xFFFF) != 3649) {
@@ -1240,6 +1272,317 @@ public object FfiConverterString: FfiConverter<String, RustBuffer.ByValue> {
     }
 }
 
+/**
+ * @suppress
+ */
+public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
+    override fun read(buf: ByteBuffer): ByteArray {
+        val len = buf.getInt()
+        val byteArr = ByteArray(len)
+        buf.get(byteArr)
+        return byteArr
+    }
+    override fun allocationSize(value: ByteArray): ULong {
+        return 4UL + value.size.toULong()
+    }
+    override fun write(value: ByteArray, buf: ByteBuffer) {
+        buf.putInt(value.size)
+        buf.put(value)
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A simulated passport chip (a test double for the chip the phone reads over NFC): the
+ * card side of BAC and secure messaging, answering each APDU as a real chip does.
+ */
+public interface TestChipInterface {
+    
+    /**
+     * Whether the chip takes extended-length APDUs.
+     */
+    fun `supportsExtendedLength`(): kotlin.Boolean
+    
+    /**
+     * The chip's answer to one command APDU.
+     */
+    fun `transceive`(`apdu`: kotlin.ByteArray): kotlin.ByteArray
+    
+    companion object
+}
+
+/**
+ * A simulated passport chip (a test double for the chip the phone reads over NFC): the
+ * card side of BAC and secure messaging, answering each APDU as a real chip does.
+ */
+open class TestChip: Disposable, AutoCloseable, TestChipInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_testkit_fn_free_testchip(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_testkit_fn_clone_testchip(handle, status)
+        }
+    }
+
+    
+    /**
+     * Whether the chip takes extended-length APDUs.
+     */override fun `supportsExtendedLength`(): kotlin.Boolean {
+            return FfiConverterBoolean.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testchip_supports_extended_length(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The chip's answer to one command APDU.
+     */
+    @Throws(TestkitException::class)override fun `transceive`(`apdu`: kotlin.ByteArray): kotlin.ByteArray {
+            return FfiConverterByteArray.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TestkitException) { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testchip_transceive(
+        it,
+        
+        FfiConverterByteArray.lower(`apdu`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTestChip: FfiConverter<TestChip, Long> {
+    override fun lower(value: TestChip): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): TestChip {
+        return TestChip(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): TestChip {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: TestChip) = 8UL
+
+    override fun write(value: TestChip, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
 
 // This template implements a class for working with a Rust struct via a handle
 // to the live Rust struct on the other side of the FFI.
@@ -1395,6 +1738,19 @@ public interface TestServerInterface {
      * The server's time (Unix seconds): implement the app's `PlatformClock` with it.
      */
     fun `now`(): kotlin.Long
+    
+    /**
+     * The data page of the citizen's passport from the test passport office every test
+     * server trusts, with the holder's face (a capture the face-matching double accepts)
+     * and someone else's.
+     */
+    fun `passport`(`citizen`: Citizen): PassportPage
+    
+    /**
+     * The chip of the citizen's passport (a test double of a real chip), for the test's
+     * `PlatformNfcLink` to forward APDUs to.
+     */
+    fun `passportChip`(`citizen`: Citizen): TestChip
     
     /**
      * The current QR token of a QR login.
@@ -1698,6 +2054,43 @@ open class TestServer: Disposable, AutoCloseable, TestServerInterface
     UniffiLib.uniffi_mitid_testkit_fn_method_testserver_now(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The data page of the citizen's passport from the test passport office every test
+     * server trusts, with the holder's face (a capture the face-matching double accepts)
+     * and someone else's.
+     */override fun `passport`(`citizen`: Citizen): PassportPage {
+            return FfiConverterTypePassportPage.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport(
+        it,
+        
+        FfiConverterTypeCitizen.lower(`citizen`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The chip of the citizen's passport (a test double of a real chip), for the test's
+     * `PlatformNfcLink` to forward APDUs to.
+     */override fun `passportChip`(`citizen`: Citizen): TestChip {
+            return FfiConverterTypeTestChip.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport_chip(
+        it,
+        
+        FfiConverterTypeCitizen.lower(`citizen`),_status)
 }
     }
     )
@@ -2149,6 +2542,77 @@ public object FfiConverterTypeMessage: FfiConverterRustBuffer<Message> {
             FfiConverterString.write(value.`recipient`, buf)
             FfiConverterString.write(value.`kind`, buf)
             FfiConverterString.write(value.`text`, buf)
+    }
+}
+
+
+
+/**
+ * A test passport's data page and faces (test data, not secrets).
+ */
+data class PassportPage (
+    /**
+     * The document number.
+     */
+    var `documentNumber`: kotlin.String
+    , 
+    /**
+     * Date of birth, `YYMMDD`.
+     */
+    var `birthDate`: kotlin.String
+    , 
+    /**
+     * Date of expiry, `YYMMDD`.
+     */
+    var `expiryDate`: kotlin.String
+    , 
+    /**
+     * The holder's face, as the camera would capture it.
+     */
+    var `face`: kotlin.ByteArray
+    , 
+    /**
+     * Someone else's face.
+     */
+    var `otherFace`: kotlin.ByteArray
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypePassportPage: FfiConverterRustBuffer<PassportPage> {
+    override fun read(buf: ByteBuffer): PassportPage {
+        return PassportPage(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterByteArray.read(buf),
+            FfiConverterByteArray.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: PassportPage) = (
+            FfiConverterString.allocationSize(value.`documentNumber`) +
+            FfiConverterString.allocationSize(value.`birthDate`) +
+            FfiConverterString.allocationSize(value.`expiryDate`) +
+            FfiConverterByteArray.allocationSize(value.`face`) +
+            FfiConverterByteArray.allocationSize(value.`otherFace`)
+    )
+
+    override fun write(value: PassportPage, buf: ByteBuffer) {
+            FfiConverterString.write(value.`documentNumber`, buf)
+            FfiConverterString.write(value.`birthDate`, buf)
+            FfiConverterString.write(value.`expiryDate`, buf)
+            FfiConverterByteArray.write(value.`face`, buf)
+            FfiConverterByteArray.write(value.`otherFace`, buf)
     }
 }
 

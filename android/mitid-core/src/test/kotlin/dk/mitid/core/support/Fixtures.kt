@@ -82,3 +82,10 @@ fun assertMitid(code: String, error: Throwable?, remaining: UInt? = null) {
     org.junit.Assert.assertEquals("error code ($e)", code, e.code())
     if (remaining != null) org.junit.Assert.assertEquals("remaining tries", remaining, e.remaining())
 }
+
+/** The phone's NFC link to the test kit's simulated passport chip: every APDU crosses the FFI. */
+class ChipLink(private val chip: dk.mitid.testkit.TestChip) : dk.mitid.core.PlatformNfcLink {
+    override fun transceive(apdu: ByteArray): ByteArray = chip.transceive(apdu)
+
+    override fun supportsExtendedLength(): Boolean = chip.supportsExtendedLength()
+}

@@ -1,0 +1,72 @@
+package dk.mitid.core
+
+import dk.mitid.core.support.ChipLink
+import dk.mitid.core.support.PIN
+import dk.mitid.core.support.Phone
+import dk.mitid.core.support.activate
+import dk.mitid.core.support.assertMitid
+import dk.mitid.core.support.assertThrows
+import dk.mitid.core.support.loginUpToFactor
+import dk.mitid.testkit.TestServer
+import kotlinx.coroutines.runBlocking
+import org.junit.AfterClass
+import org.junit.Assert.assertEquals
+import org.junit.BeforeClass
+import org.junit.Test
+
+/**
+ * "Forgot your PIN code?" with a passport (help page 003's first route) from Kotlin: the core
+ * reads the test kit's simulated chip through a Kotlin `PlatformNfcLink`, the server checks the
+ * document, its owner and the face (the face-matching test double), and the new PIN works.
+ */
+class PassportTest {
+    companion object {
+        private lateinit var server: TestServer
+
+        @BeforeClass
+        @JvmStatic
+        fun start() {
+            server = TestServer.start()
+        }
+
+        @AfterClass
+        @JvmStatic
+        fun stop() {
+            server.close()
+        }
+    }
+
+    @Test
+    fun aNewPinWithThePassportAndTheFace() = runBlocking<Unit> {
+        Phone(server).use { phone ->
+            val citizen = server.createCitizen("passport")
+            val user = phone.activate(citizen)
+            val page = server.passport(citizen)
+            phone.app.newPinFlow(user.localId, NewPinStart.PASSPORT).use { flow ->
+                assertEquals(NewPinStep.EnterDocumentDetails, flow.step())
+                val typo = assertThrows<MitidException> {
+                    runBlocking { flow.submitDocumentDetails(page.documentNumber, "991399", page.expiryDate) }
+                }
+                assertMitid("document_details_invalid", typo)
+                assertEquals(
+                    NewPinStep.ReadChip,
+                    flow.submitDocumentDetails(page.documentNumber, page.birthDate, page.expiryDate),
+                )
+                assertEquals(NewPinStep.CaptureFace, flow.readChip(ChipLink(server.passportChip(citizen))))
+                val refused = assertThrows<MitidException> { runBlocking { flow.submitFace(page.otherFace) } }
+                assertMitid("document_face_not_matched", refused)
+                // The server used up the challenge the chip signed: read the chip again.
+                assertEquals(NewPinStep.ReadChip, flow.step())
+                assertEquals(NewPinStep.CaptureFace, flow.readChip(ChipLink(server.passportChip(citizen))))
+                assertEquals(NewPinStep.ChooseNewPin, flow.submitFace(page.face))
+                assertEquals(NewPinStep.RepeatNewPin, flow.submitNewPin("472915"))
+                assertEquals(NewPinStep.ChooseBiometrics(false), flow.submitRepeatPin("472915"))
+            }
+            phone.app.approvalFlow(user.localId).use { flow ->
+                phone.loginUpToFactor(user, flow)
+                assertEquals(ApprovalStep.Done(ApprovalOutcome.APPROVED), flow.approveWithPin("472915"))
+            }
+            assertEquals(false, PIN == "472915")
+        }
+    }
+}

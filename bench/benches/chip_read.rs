@@ -1,0 +1,144 @@
+//! Reading a passport chip (issue 13): the APDUs and bytes of a read of EF.COM, EF.SOD, DG1,
+//! DG2 (an 18 KiB face image) and DG15 with active authentication, with short and with
+//! extended-length APDUs; the time of the reader's own work (BAC, secure messaging, parsing:
+//! the simulated chip's time is taken out); and the server's passive and active
+//! authentication of the files.
+//!
+//! `cargo bench -p mitid-bench --bench chip_read [filter]`. The radio is not measured: on a
+//! phone each APDU adds its NFC round trip (commonly 5 to 20 ms), so the APDU count is the
+//! figure that decides how long the citizen holds the phone to the passport.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::time::{Duration, Instant};
+
+use mitid_bench::measure::{self, Budget};
+use std::sync::Arc;
+
+use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
+use mitid_emrtd::{
+    read_document, verify, verify_active_authentication, ChipFiles, NfcLink, ReaderRandom,
+};
+use rand_core::{OsRng, SeedableRng};
+use rustls_pki_types::UnixTime;
+
+const FACE_BYTES: usize = 18 * 1024;
+
+/// A link that counts APDUs and bytes and the time spent inside the chip.
+struct Counting {
+    chip: SimulatedChip,
+    apdus: usize,
+    sent: usize,
+    received: usize,
+    in_chip: Duration,
+}
+
+impl NfcLink for Counting {
+    fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, String> {
+        let start = Instant::now();
+        let answer = self.chip.transceive(apdu)?;
+        self.in_chip += start.elapsed();
+        self.apdus += 1;
+        self.sent += apdu.len();
+        self.received += answer.len();
+        Ok(answer)
+    }
+
+    fn supports_extended_length(&self) -> bool {
+        self.chip.supports_extended_length()
+    }
+}
+
+fn holder() -> TestHolder {
+    TestHolder {
+        document_number: "208123456".into(),
+        surname: "HANSEN".into(),
+        given_names: "KAREN MARIE".into(),
+        nationality: "DNK".into(),
+        birth_date: "850412".into(),
+        sex: "F".into(),
+        expiry_date: "310101".into(),
+    }
+}
+
+fn link(files: &ChipFiles, key: &Arc<ActiveAuthenticationKey>, extended: bool) -> Counting {
+    let rng = rand::rngs::StdRng::seed_from_u64(5);
+    let chip = SimulatedChip::new(files, &holder().access_key(), Box::new(rng))
+        .with_active_authentication(Arc::clone(key));
+    let chip = if extended {
+        chip.with_extended_length()
+    } else {
+        chip
+    };
+    Counting {
+        chip,
+        apdus: 0,
+        sent: 0,
+        received: 0,
+        in_chip: Duration::ZERO,
+    }
+}
+
+fn read(
+    files: &ChipFiles,
+    key: &Arc<ActiveAuthenticationKey>,
+    extended: bool,
+) -> (Counting, ChipFiles) {
+    let mut link = link(files, key, extended);
+    let random = ReaderRandom::from_rng(&mut OsRng);
+    let read = read_document(&mut link, &holder().access_key(), &random, Some(&CHALLENGE)).unwrap();
+    assert_eq!(read.dg2, files.dg2);
+    (link, read)
+}
+
+const CHALLENGE: [u8; 8] = [1, 2, 3, 4, 5, 6, 7, 8];
+
+fn main() {
+    let authority = TestAuthority::new("DNK");
+    let mut face = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    face.resize(FACE_BYTES, 0x5A);
+    let (files, key) = authority.issue_with_active_authentication(&holder(), &face);
+    let key = Arc::new(key);
+    let dg15 = files.dg15.as_ref().map_or(0, Vec::len);
+    let size = files.com.len() + files.sod.len() + files.dg1.len() + files.dg2.len() + dg15;
+
+    println!("\n## One read: EF.COM, EF.SOD, DG1, DG2, DG15, INTERNAL AUTHENTICATE ({size} bytes of files)");
+    println!(
+        "{:<22} {:>6} {:>12} {:>14}",
+        "APDUs", "count", "bytes sent", "bytes received"
+    );
+    for (name, extended) in [("short", false), ("extended length", true)] {
+        let (link, _) = read(&files, &key, extended);
+        println!(
+            "{name:<22} {:>6} {:>12} {:>14}",
+            link.apdus, link.sent, link.received
+        );
+        measure::record(&serde_json::json!({
+            "name": format!("chip read apdus ({name})"),
+            "apdus": link.apdus, "bytes_sent": link.sent, "bytes_received": link.received,
+        }));
+    }
+
+    measure::header("The reader's own work per read (the chip's time taken out)");
+    for (name, extended) in [
+        ("read, short APDUs", false),
+        ("read, extended length", true),
+    ] {
+        measure::run_timed(name, Budget::standard(), || {
+            let start = Instant::now();
+            let (link, _) = read(&files, &key, extended);
+            start.elapsed().saturating_sub(link.in_chip)
+        });
+    }
+    let master_list = authority.master_list();
+    let now = UnixTime::since_unix_epoch(Duration::from_secs(1_796_083_200));
+    let (_, signed) = read(&files, &key, false);
+    measure::run(
+        "passive + active authentication (server)",
+        Budget::standard(),
+        || {
+            verify(&signed, &master_list, now).unwrap();
+            verify_active_authentication(&signed, &CHALLENGE).unwrap();
+        },
+    );
+}

@@ -1,0 +1,33 @@
+//! Reading and proving genuine an ICAO 9303 electronic machine-readable travel document
+//! (eMRTD): a passport, or an ID card with a chip.
+//!
+//! - [`reader`]: over the phone's NFC link ([`reader::NfcLink`]), select the eMRTD
+//!   application, open secure messaging with BAC ([`bac`], [`sm`]) using the MRZ access key
+//!   ([`mrz::AccessKey`]), and read EF.COM, EF.SOD, DG1, DG2, DG14 and DG15.
+//! - [`passive`]: passive authentication of what was read against a master list of country
+//!   signing CAs; the app and the server both run it, and the server trusts only its own run.
+//! - [`lds`]: the MRZ of DG1 and the face image of DG2.
+//!
+//! No user data reaches a log or an error: errors name what failed, never the MRZ, a key or
+//! a file's contents. See `docs/passport.md` for what is and is not implemented.
+
+pub mod apdu;
+pub mod bac;
+pub mod crypto;
+pub mod error;
+pub mod lds;
+pub mod mrz;
+pub mod passive;
+pub mod reader;
+pub mod sm;
+pub mod sod;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod tlv;
+
+pub use bac::ReaderRandom;
+pub use error::{MrzError, PassiveAuthError, ReadError};
+pub use lds::{FaceImage, ImageFormat};
+pub use mrz::{AccessKey, Mrz};
+pub use passive::{verify, verify_active_authentication, MasterList, VerifiedDocument};
+pub use reader::{read_document, ChipFiles, NfcLink};

@@ -1,0 +1,212 @@
+//! The machine-readable zone: the access key the citizen types or the camera scans, check
+//! digits (ICAO 9303 part 3 §4.9), and the fields of DG1 (part 10 §4.7.1).
+
+use ring::digest;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::error::MrzError;
+
+/// The three MRZ fields that open a chip with BAC: document number, date of birth and date of
+/// expiry. They are the chip's password, so they are wiped on drop and never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct AccessKey {
+    document_number: String,
+    birth_date: String,
+    expiry_date: String,
+}
+
+impl std::fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AccessKey(..)")
+    }
+}
+
+impl AccessKey {
+    /// An access key from the document number and the dates as `YYMMDD`. Lower case is
+    /// accepted and spaces are dropped, as a citizen types them.
+    pub fn new(
+        document_number: &str,
+        birth_date: &str,
+        expiry_date: &str,
+    ) -> Result<Self, MrzError> {
+        let number: String = document_number
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let valid = (1..=22).contains(&number.len())
+            && number
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || c == '<');
+        if !valid {
+            return Err(MrzError::DocumentNumber);
+        }
+        Ok(Self {
+            document_number: format!("{number:<<9}"),
+            birth_date: checked_date(birth_date)?,
+            expiry_date: checked_date(expiry_date)?,
+        })
+    }
+
+    /// `K_seed`: the first 16 bytes of SHA-1 over each field followed by its check digit
+    /// (ICAO 9303 part 11 §9.7.2).
+    pub fn key_seed(&self) -> Zeroizing<[u8; 16]> {
+        let mut input = Zeroizing::new(String::with_capacity(40));
+        for field in [&self.document_number, &self.birth_date, &self.expiry_date] {
+            input.push_str(field);
+            input.push(char::from(b'0' + check_digit(field)));
+        }
+        let hash = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, input.as_bytes());
+        let mut seed = Zeroizing::new([0u8; 16]);
+        seed.copy_from_slice(&hash.as_ref()[..16]);
+        seed
+    }
+}
+
+/// The check digit of an MRZ field: weights 7, 3, 1 over the character values, modulo 10.
+pub fn check_digit(field: &str) -> u8 {
+    let sum: u32 = field
+        .bytes()
+        .zip([7u32, 3, 1].iter().cycle())
+        .map(|(b, w)| char_value(b) * w)
+        .sum();
+    (sum % 10) as u8
+}
+
+fn char_value(b: u8) -> u32 {
+    match b {
+        b'0'..=b'9' => u32::from(b - b'0'),
+        b'A'..=b'Z' => u32::from(b - b'A') + 10,
+        _ => 0,
+    }
+}
+
+fn checked_date(date: &str) -> Result<String, MrzError> {
+    let date = date.trim();
+    let digits = date.len() == 6 && date.bytes().all(|b| b.is_ascii_digit());
+    let (month, day) = if digits {
+        (
+            date[2..4].parse::<u8>().unwrap_or(0),
+            date[4..6].parse::<u8>().unwrap_or(0),
+        )
+    } else {
+        (0, 0)
+    };
+    if (1..=12).contains(&month) && (1..=31).contains(&day) {
+        Ok(date.to_string())
+    } else {
+        Err(MrzError::Date)
+    }
+}
+
+/// The holder's data as DG1 carries it, every check digit verified.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct Mrz {
+    /// `P` for a passport, `I`, `A` or `C` for an ID card (with a second letter or `<`).
+    pub document_code: String,
+    /// The issuing state or organisation, three letters (`DNK`).
+    pub issuing_state: String,
+    /// The document number without filler.
+    pub document_number: String,
+    /// The surname(s) (the primary identifier), fillers turned to spaces.
+    pub surname: String,
+    /// The given names (the secondary identifier), fillers turned to spaces.
+    pub given_names: String,
+    /// The holder's nationality, three letters.
+    pub nationality: String,
+    /// Date of birth, `YYMMDD`.
+    pub birth_date: String,
+    /// `M`, `F` or `<`.
+    pub sex: String,
+    /// Date of expiry, `YYMMDD`.
+    pub expiry_date: String,
+}
+
+impl std::fmt::Debug for Mrz {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mrz")
+            .field("document_code", &self.document_code)
+            .field("issuing_state", &self.issuing_state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mrz {
+    /// Parses a TD3 (passport, 2 × 44) or TD1 (ID card, 3 × 30) zone, without line breaks.
+    pub fn parse(zone: &str) -> Result<Self, MrzError> {
+        let valid = zone
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'<');
+        match zone.len() {
+            88 if valid => Self::td3(zone),
+            90 if valid => Self::td1(zone),
+            _ => Err(MrzError::Format),
+        }
+    }
+
+    /// The access key this zone's own fields make (for a chip whose MRZ was scanned).
+    pub fn access_key(&self) -> Result<AccessKey, MrzError> {
+        AccessKey::new(&self.document_number, &self.birth_date, &self.expiry_date)
+    }
+
+    fn td3(z: &str) -> Result<Self, MrzError> {
+        verify(&z[44..53], &z[53..54])?;
+        verify(&z[57..63], &z[63..64])?;
+        verify(&z[65..71], &z[71..72])?;
+        let composite = [&z[44..54], &z[57..64], &z[65..87]].concat();
+        verify(&composite, &z[87..88])?;
+        let (surname, given_names) = names(&z[5..44]);
+        Ok(Self {
+            document_code: z[0..2].to_string(),
+            issuing_state: z[2..5].to_string(),
+            document_number: unfill(&z[44..53]),
+            surname,
+            given_names,
+            nationality: z[54..57].to_string(),
+            birth_date: z[57..63].to_string(),
+            sex: z[64..65].to_string(),
+            expiry_date: z[65..71].to_string(),
+        })
+    }
+
+    fn td1(z: &str) -> Result<Self, MrzError> {
+        verify(&z[5..14], &z[14..15])?;
+        verify(&z[30..36], &z[36..37])?;
+        verify(&z[38..44], &z[44..45])?;
+        let composite = [&z[5..30], &z[30..37], &z[38..45], &z[48..59]].concat();
+        verify(&composite, &z[59..60])?;
+        let (surname, given_names) = names(&z[60..90]);
+        Ok(Self {
+            document_code: z[0..2].to_string(),
+            issuing_state: z[2..5].to_string(),
+            document_number: unfill(&z[5..14]),
+            surname,
+            given_names,
+            nationality: z[45..48].to_string(),
+            birth_date: z[30..36].to_string(),
+            sex: z[37..38].to_string(),
+            expiry_date: z[38..44].to_string(),
+        })
+    }
+}
+
+fn verify(field: &str, digit: &str) -> Result<(), MrzError> {
+    // A field left empty may carry `<` as its check digit (part 3 §4.9).
+    let expected = char::from(b'0' + check_digit(field));
+    let empty_ok = digit == "<" && field.bytes().all(|b| b == b'<');
+    if digit.starts_with(expected) || empty_ok {
+        Ok(())
+    } else {
+        Err(MrzError::CheckDigit)
+    }
+}
+
+fn unfill(field: &str) -> String {
+    field.trim_end_matches('<').to_string()
+}
+
+fn names(field: &str) -> (String, String) {
+    let (primary, secondary) = field.split_once("<<").unwrap_or((field, ""));
+    let clean = |s: &str| s.trim_end_matches('<').replace('<', " ");
+    (clean(primary), clean(secondary))
+}

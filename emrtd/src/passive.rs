@@ -1,0 +1,277 @@
+//! Passive authentication (ICAO 9303 part 11 §5.1): the document signer's certificate chains
+//! to a country signing CA of the master list, the SOD's signature verifies with it, and
+//! every data group read hashes to the value the SOD signs. The app runs it to tell the
+//! citizen early; the server runs it again and believes only its own verdict.
+
+use der::asn1::{ObjectIdentifier, OctetString};
+use ring::digest;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
+use webpki::{EndEntityCert, KeyPurposeIdIter};
+
+use crate::error::PassiveAuthError;
+use crate::lds::{self, FaceImage};
+use crate::mrz::Mrz;
+use crate::reader::ChipFiles;
+use crate::sod::{oid, Sod};
+
+/// The country signing CA certificates a verifier trusts (from the ICAO master list or the
+/// states' own publications, as the operator configures them).
+#[derive(Clone, Debug, Default)]
+pub struct MasterList {
+    cscas: Vec<CertificateDer<'static>>,
+}
+
+impl MasterList {
+    /// A master list of DER certificates; refuses one that is not a certificate a trust
+    /// anchor can be made of.
+    pub fn from_der(certificates: Vec<Vec<u8>>) -> Result<Self, PassiveAuthError> {
+        let cscas: Vec<CertificateDer<'static>> =
+            certificates.into_iter().map(CertificateDer::from).collect();
+        for csca in &cscas {
+            webpki::anchor_from_trusted_cert(csca)
+                .map_err(|_| PassiveAuthError::Malformed("country signing CA certificate"))?;
+        }
+        Ok(Self { cscas })
+    }
+
+    /// A master list from PEM text holding one or more `CERTIFICATE` blocks.
+    pub fn from_pem(pem: &[u8]) -> Result<Self, PassiveAuthError> {
+        let ders = CertificateDer::pem_slice_iter(pem)
+            .map(|c| c.map(|c| c.to_vec()))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| PassiveAuthError::Malformed("master list PEM"))?;
+        Self::from_der(ders)
+    }
+
+    /// How many country signing CAs it holds.
+    pub fn len(&self) -> usize {
+        self.cscas.len()
+    }
+
+    /// Whether it holds none (then no document verifies).
+    pub fn is_empty(&self) -> bool {
+        self.cscas.is_empty()
+    }
+}
+
+/// A document whose data passive authentication proved genuine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedDocument {
+    /// DG1's machine-readable zone.
+    pub mrz: Mrz,
+    /// DG2's face image.
+    pub face: FaceImage,
+    /// Whether the chip offers chip authentication (DG14) or active authentication (DG15),
+    /// the checks against a copied chip.
+    pub has_clone_detection: bool,
+}
+
+/// Verifies `files` at `now` against `master_list`.
+pub fn verify(
+    files: &ChipFiles,
+    master_list: &MasterList,
+    now: UnixTime,
+) -> Result<VerifiedDocument, PassiveAuthError> {
+    let sod = Sod::parse(&files.sod)?;
+    let signer_der = CertificateDer::from(sod.signer_certificate.as_slice());
+    let signer = EndEntityCert::try_from(&signer_der)
+        .map_err(|_| PassiveAuthError::Malformed("document signer certificate"))?;
+    verify_chain(&signer, master_list, now)?;
+    verify_signature(&sod, &signer)?;
+    for number in [1, 2, 14, 15] {
+        verify_data_group(&sod, number, files.data_group(number))?;
+    }
+    Ok(VerifiedDocument {
+        mrz: lds::dg1_mrz(&files.dg1)?,
+        face: lds::dg2_face(&files.dg2)?,
+        has_clone_detection: files.dg14.is_some() || files.dg15.is_some(),
+    })
+}
+
+fn verify_chain(
+    signer: &EndEntityCert<'_>,
+    master_list: &MasterList,
+    now: UnixTime,
+) -> Result<(), PassiveAuthError> {
+    let anchors: Vec<_> = master_list
+        .cscas
+        .iter()
+        .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
+        .collect();
+    signer
+        .verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &anchors,
+            &[],
+            now,
+            AnyOrNoEku,
+            None,
+            None,
+        )
+        .map(|_| ())
+        .map_err(|e| PassiveAuthError::UntrustedSigner(format!("{e:?}")))
+}
+
+/// ICAO 9303 part 12 gives document signer certificates no extended key usage; accept none
+/// or any, but refuse a malformed one.
+struct AnyOrNoEku;
+
+impl webpki::ExtendedKeyUsageValidator for AnyOrNoEku {
+    fn validate(&self, mut iter: KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
+        iter.try_for_each(|purpose| purpose.map(|_| ()))
+    }
+}
+
+fn verify_signature(sod: &Sod, signer: &EndEntityCert<'_>) -> Result<(), PassiveAuthError> {
+    let digest_alg = sod.signer.digest_alg.oid;
+    let content_type = sod
+        .signed_attribute(oid::CONTENT_TYPE)
+        .and_then(|a| a.decode_as::<ObjectIdentifier>().ok());
+    if content_type != Some(oid::LDS_SECURITY_OBJECT) {
+        return Err(PassiveAuthError::Malformed("SOD content-type attribute"));
+    }
+    let signed_digest = sod
+        .signed_attribute(oid::MESSAGE_DIGEST)
+        .and_then(|a| a.decode_as::<OctetString>().ok())
+        .ok_or(PassiveAuthError::Malformed("SOD message-digest attribute"))?;
+    if signed_digest.as_bytes() != hash(digest_alg, &sod.content)?.as_ref() {
+        return Err(PassiveAuthError::DigestMismatch);
+    }
+    let message = sod.signed_attributes_der()?;
+    let signature = sod.signer.signature.as_bytes();
+    let candidates = signature_algorithms(sod.signer.signature_algorithm.oid, digest_alg)?;
+    let mut key_matched = false;
+    for alg in candidates {
+        match signer.verify_signature(*alg, &message, signature) {
+            Ok(()) => return Ok(()),
+            Err(webpki::Error::InvalidSignatureForPublicKey) => key_matched = true,
+            Err(_) => {}
+        }
+    }
+    // A candidate that fit the key and still failed means a bad signature; none fitting, an
+    // algorithm (a curve, a key size) this verifier does not implement.
+    if key_matched {
+        Err(PassiveAuthError::BadSignature)
+    } else {
+        Err(PassiveAuthError::UnsupportedAlgorithm(
+            sod.signer.signature_algorithm.oid.to_string(),
+        ))
+    }
+}
+
+/// The verification algorithms a signature algorithm and digest may mean, given that the key
+/// (and so the curve) is only known from the certificate.
+fn signature_algorithms(
+    signature: ObjectIdentifier,
+    digest: ObjectIdentifier,
+) -> Result<&'static [&'static dyn SignatureVerificationAlgorithm], PassiveAuthError> {
+    use webpki::ring as alg;
+    static ECDSA_SHA256: [&dyn SignatureVerificationAlgorithm; 2] =
+        [alg::ECDSA_P256_SHA256, alg::ECDSA_P384_SHA256];
+    static ECDSA_SHA384: [&dyn SignatureVerificationAlgorithm; 2] =
+        [alg::ECDSA_P384_SHA384, alg::ECDSA_P256_SHA384];
+    static RSA_SHA256: [&dyn SignatureVerificationAlgorithm; 1] = [alg::RSA_PKCS1_2048_8192_SHA256];
+    static RSA_SHA384: [&dyn SignatureVerificationAlgorithm; 1] = [alg::RSA_PKCS1_2048_8192_SHA384];
+    static RSA_SHA512: [&dyn SignatureVerificationAlgorithm; 1] = [alg::RSA_PKCS1_2048_8192_SHA512];
+    static PSS_SHA256: [&dyn SignatureVerificationAlgorithm; 1] =
+        [alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY];
+    static PSS_SHA384: [&dyn SignatureVerificationAlgorithm; 1] =
+        [alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY];
+    static PSS_SHA512: [&dyn SignatureVerificationAlgorithm; 1] =
+        [alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY];
+    let found: Option<&'static [&'static dyn SignatureVerificationAlgorithm]> =
+        match (signature, digest) {
+            (s, _) if s == oid::ECDSA_SHA256 => Some(&ECDSA_SHA256),
+            (s, _) if s == oid::ECDSA_SHA384 => Some(&ECDSA_SHA384),
+            (s, _) if s == oid::RSA_SHA256 => Some(&RSA_SHA256),
+            (s, _) if s == oid::RSA_SHA384 => Some(&RSA_SHA384),
+            (s, _) if s == oid::RSA_SHA512 => Some(&RSA_SHA512),
+            (s, d) if s == oid::RSA && d == oid::SHA256 => Some(&RSA_SHA256),
+            (s, d) if s == oid::RSA && d == oid::SHA384 => Some(&RSA_SHA384),
+            (s, d) if s == oid::RSA && d == oid::SHA512 => Some(&RSA_SHA512),
+            (s, d) if s == oid::RSA_PSS && d == oid::SHA256 => Some(&PSS_SHA256),
+            (s, d) if s == oid::RSA_PSS && d == oid::SHA384 => Some(&PSS_SHA384),
+            (s, d) if s == oid::RSA_PSS && d == oid::SHA512 => Some(&PSS_SHA512),
+            _ => None,
+        };
+    found.ok_or_else(|| PassiveAuthError::UnsupportedAlgorithm(signature.to_string()))
+}
+
+fn verify_data_group(
+    sod: &Sod,
+    number: u8,
+    content: Option<&[u8]>,
+) -> Result<(), PassiveAuthError> {
+    let required = matches!(number, 1 | 2);
+    let signed = match (sod.hash_of(number), content) {
+        (Some(signed), Some(_)) => signed,
+        (None, None) if !required => return Ok(()),
+        // A data group read but not signed, or signed but withheld, is not to be believed.
+        _ => return Err(PassiveAuthError::MissingDataGroup(number)),
+    };
+    let actual = hash(sod.lds.hash_algorithm.oid, content.unwrap_or_default())?;
+    if actual.as_ref() == signed {
+        Ok(())
+    } else {
+        Err(PassiveAuthError::HashMismatch(number))
+    }
+}
+
+fn hash(algorithm: ObjectIdentifier, data: &[u8]) -> Result<digest::Digest, PassiveAuthError> {
+    let alg = match algorithm {
+        a if a == oid::SHA1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
+        a if a == oid::SHA256 => &digest::SHA256,
+        a if a == oid::SHA384 => &digest::SHA384,
+        a if a == oid::SHA512 => &digest::SHA512,
+        other => return Err(PassiveAuthError::UnsupportedAlgorithm(other.to_string())),
+    };
+    Ok(digest::digest(alg, data))
+}
+
+/// Active authentication (ICAO 9303 part 11 §6.1): the chip's signature in
+/// `files.active_authentication` over `challenge` verifies with the public key in DG15 (whose
+/// hash [`verify`] checked). ECDSA on P-256 with SHA-256, plain `r || s`, as BSI TR-03111
+/// specifies; RSA with ISO/IEC 9796-2 message recovery is not implemented.
+pub fn verify_active_authentication(
+    files: &ChipFiles,
+    challenge: &[u8],
+) -> Result<(), PassiveAuthError> {
+    let dg15 = files
+        .dg15
+        .as_deref()
+        .ok_or(PassiveAuthError::MissingDataGroup(15))?;
+    let signature = files
+        .active_authentication
+        .as_deref()
+        .ok_or(PassiveAuthError::ActiveAuthentication)?;
+    let point = active_authentication_key(dg15)?;
+    let key =
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, point);
+    key.verify(challenge, signature)
+        .map_err(|_| PassiveAuthError::ActiveAuthentication)
+}
+
+/// The P-256 point in DG15 (`6F` around a SubjectPublicKeyInfo).
+fn active_authentication_key(dg15: &[u8]) -> Result<Vec<u8>, PassiveAuthError> {
+    use der::Decode;
+    const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+    const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+    let (outer, _) = crate::tlv::read(dg15).ok_or(PassiveAuthError::Malformed("DG15"))?;
+    let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(outer.value)
+        .map_err(|_| PassiveAuthError::Malformed("DG15"))?;
+    let curve = spki
+        .algorithm
+        .parameters
+        .as_ref()
+        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+    if spki.algorithm.oid != EC_PUBLIC_KEY || curve != Some(P256) {
+        return Err(PassiveAuthError::UnsupportedAlgorithm(
+            spki.algorithm.oid.to_string(),
+        ));
+    }
+    spki.subject_public_key
+        .as_bytes()
+        .map(<[u8]>::to_vec)
+        .ok_or(PassiveAuthError::Malformed("DG15"))
+}

@@ -1,0 +1,571 @@
+//! A test double for a passport chip, and the country authority that issues test documents.
+//!
+//! Nothing here reads a real document: [`SimulatedChip`] answers APDUs as an eMRTD chip with
+//! BAC does (ICAO 9303 part 11), from files that [`TestAuthority`] issues and signs with a
+//! country signing CA and a document signer of its own. Tests, the demo and the phone test
+//! suites use it; a deployment reads real chips through the phone's NFC and trusts the real
+//! master list.
+
+use std::collections::HashMap;
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
+use der::{Any, Decode, Encode};
+use rand_core::RngCore;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SigningKey,
+};
+use ring::digest;
+use x509_cert::attr::Attribute;
+use x509_cert::spki::AlgorithmIdentifierOwned;
+use zeroize::Zeroizing;
+
+use crate::apdu::{Command, Response, SW_OK};
+use crate::bac::{self, BacKeys};
+use crate::mrz::{check_digit, AccessKey};
+use crate::passive::MasterList;
+use crate::reader::{files, ChipFiles, NfcLink, EMRTD_AID};
+use crate::sm::SecureChannel;
+use crate::sod::{oid, DataGroupHash, LdsSecurityObject};
+use crate::{crypto, tlv};
+
+/// The holder data printed in a test document's MRZ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestHolder {
+    /// Document number (up to nine characters).
+    pub document_number: String,
+    /// Surname, capital letters.
+    pub surname: String,
+    /// Given names, capital letters, separated by spaces.
+    pub given_names: String,
+    /// Three-letter nationality.
+    pub nationality: String,
+    /// Date of birth, `YYMMDD`.
+    pub birth_date: String,
+    /// `M`, `F` or `<`.
+    pub sex: String,
+    /// Date of expiry, `YYMMDD`.
+    pub expiry_date: String,
+}
+
+impl TestHolder {
+    /// The access key printed in this holder's MRZ.
+    pub fn access_key(&self) -> AccessKey {
+        AccessKey::new(&self.document_number, &self.birth_date, &self.expiry_date)
+            .unwrap_or_else(|e| panic!("a test holder has a valid MRZ: {e}"))
+    }
+
+    /// The TD3 (passport) zone of this holder, issued by `state`, both lines without breaks.
+    pub fn td3_zone(&self, state: &str) -> String {
+        let name = format!("{}<<{}", self.surname, self.given_names).replace(' ', "<");
+        let line1 = format!("P<{state}{name:<<39}");
+        let number = format!("{:<<9}", self.document_number);
+        let optional = "<".repeat(14);
+        let with_digit = |s: &str| format!("{s}{}", check_digit(s));
+        let (number, birth, expiry) = (
+            with_digit(&number),
+            with_digit(&self.birth_date),
+            with_digit(&self.expiry_date),
+        );
+        let optional = with_digit(&optional);
+        let composite = check_digit(&format!("{number}{birth}{expiry}{optional}"));
+        let line2 = format!(
+            "{number}{}{birth}{}{expiry}{optional}{composite}",
+            self.nationality, self.sex
+        );
+        format!("{line1}{line2}")
+    }
+}
+
+/// A calendar date: year, month, day.
+pub type Ymd = (i32, u8, u8);
+
+/// A country's document authority for tests: a country signing CA and a document signer.
+pub struct TestAuthority {
+    state: String,
+    csca_der: Vec<u8>,
+    signer_der: Vec<u8>,
+    signer_key: KeyPair,
+}
+
+impl TestAuthority {
+    /// A new authority for the three-letter `state` (fresh P-256 keys, certificates valid
+    /// from 1975 to 4096 as rcgen's defaults are).
+    pub fn new(state: &str) -> Self {
+        Self::with_signer_validity(state, None)
+    }
+
+    /// An authority whose document signer certificate is valid only between the two dates
+    /// (year, month, day) (to test an expired or not yet valid signer).
+    pub fn with_signer_validity(state: &str, validity: Option<(Ymd, Ymd)>) -> Self {
+        let csca_key = key_pair();
+        let mut csca = CertificateParams::default();
+        csca.distinguished_name
+            .push(DnType::CountryName, &state[..2]);
+        csca.distinguished_name
+            .push(DnType::CommonName, format!("CSCA {state} (test double)"));
+        csca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        csca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let csca_cert = csca
+            .self_signed(&csca_key)
+            .unwrap_or_else(|e| panic!("CSCA: {e}"));
+        let signer_key = key_pair();
+        let mut signer = CertificateParams::default();
+        signer
+            .distinguished_name
+            .push(DnType::CountryName, &state[..2]);
+        signer.distinguished_name.push(
+            DnType::CommonName,
+            format!("Document Signer {state} (test double)"),
+        );
+        signer.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        if let Some((from, to)) = validity {
+            signer.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
+            signer.not_after = rcgen::date_time_ymd(to.0, to.1, to.2);
+        }
+        let issuer = rcgen::Issuer::new(csca, csca_key);
+        let signer_cert = signer
+            .signed_by(&signer_key, &issuer)
+            .unwrap_or_else(|e| panic!("DS: {e}"));
+        Self {
+            state: state.to_string(),
+            csca_der: csca_cert.der().to_vec(),
+            signer_der: signer_cert.der().to_vec(),
+            signer_key,
+        }
+    }
+
+    /// The master list a verifier that trusts this authority holds.
+    pub fn master_list(&self) -> MasterList {
+        MasterList::from_der(vec![self.csca_der.clone()])
+            .unwrap_or_else(|e| panic!("test CSCA: {e}"))
+    }
+
+    /// The country signing CA's certificate, DER.
+    pub fn csca_der(&self) -> &[u8] {
+        &self.csca_der
+    }
+
+    /// Issues a passport whose chip also has an active-authentication key (DG15, signed by
+    /// the SOD, listed in EF.COM), and the chip's private key.
+    pub fn issue_with_active_authentication(
+        &self,
+        holder: &TestHolder,
+        face: &[u8],
+    ) -> (ChipFiles, ActiveAuthenticationKey) {
+        let key = ActiveAuthenticationKey::generate();
+        let mut files = self.issue(holder, face);
+        let dg15 = tlv::encode(0x6F, &key.public_key_info());
+        let com = [
+            tlv::encode(0x5F01, b"0107"),
+            tlv::encode(0x5F36, b"040000"),
+            tlv::encode(0x5C, &[0x61, 0x75, 0x6F]),
+        ]
+        .concat();
+        files.com = tlv::encode(0x60, &com);
+        files.sod = self.sign(&[(1, &files.dg1), (2, &files.dg2), (15, &dg15)]);
+        files.dg15 = Some(dg15);
+        (files, key)
+    }
+
+    /// Issues a passport to `holder` with `face` (a JPEG) in DG2, signed by the document
+    /// signer.
+    pub fn issue(&self, holder: &TestHolder, face: &[u8]) -> ChipFiles {
+        let dg1 = tlv::encode(
+            0x61,
+            &tlv::encode(0x5F1F, holder.td3_zone(&self.state).as_bytes()),
+        );
+        let dg2 = face_group(face);
+        let com = [
+            tlv::encode(0x5F01, b"0107"),
+            tlv::encode(0x5F36, b"040000"),
+            tlv::encode(0x5C, &[0x61, 0x75]),
+        ]
+        .concat();
+        let sod = self.sign(&[(1, &dg1), (2, &dg2)]);
+        ChipFiles {
+            com: tlv::encode(0x60, &com),
+            sod,
+            dg1,
+            dg2,
+            dg14: None,
+            dg15: None,
+            active_authentication: None,
+        }
+    }
+
+    /// An EF.SOD over the given data groups.
+    pub fn sign(&self, groups: &[(u8, &[u8])]) -> Vec<u8> {
+        let lds = LdsSecurityObject {
+            version: 0,
+            hash_algorithm: algorithm(oid::SHA256),
+            data_group_hash_values: groups
+                .iter()
+                .map(|(n, bytes)| DataGroupHash {
+                    data_group_number: *n,
+                    data_group_hash_value: octets(sha256(bytes)),
+                })
+                .collect(),
+            lds_version_info: None,
+        };
+        let content = der_of(&lds);
+        let attrs = set(vec![
+            attribute(
+                oid::CONTENT_TYPE,
+                Any::encode_from(&oid::LDS_SECURITY_OBJECT),
+            ),
+            attribute(
+                oid::MESSAGE_DIGEST,
+                Any::encode_from(&octets(sha256(&content))),
+            ),
+        ]);
+        let signature = self
+            .signer_key
+            .sign(&der_of(&attrs))
+            .unwrap_or_else(|e| panic!("sign: {e}"));
+        let ds = x509_cert::Certificate::from_der(&self.signer_der)
+            .unwrap_or_else(|e| panic!("DS: {e}"));
+        let signer = SignerInfo {
+            version: CmsVersion::V1,
+            sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+                issuer: ds.tbs_certificate.issuer.clone(),
+                serial_number: ds.tbs_certificate.serial_number.clone(),
+            }),
+            digest_alg: algorithm(oid::SHA256),
+            signed_attrs: Some(attrs),
+            signature_algorithm: algorithm(oid::ECDSA_SHA256),
+            signature: octets(signature),
+            unsigned_attrs: None,
+        };
+        let signed = SignedData {
+            version: CmsVersion::V3,
+            digest_algorithms: set(vec![algorithm(oid::SHA256)]),
+            encap_content_info: EncapsulatedContentInfo {
+                econtent_type: oid::LDS_SECURITY_OBJECT,
+                econtent: Some(
+                    Any::encode_from(&octets(content)).unwrap_or_else(|e| panic!("content: {e}")),
+                ),
+            },
+            certificates: Some(CertificateSet(set(vec![CertificateChoices::Certificate(
+                ds,
+            )]))),
+            crls: None,
+            signer_infos: SignerInfos(set(vec![signer])),
+        };
+        let info = ContentInfo {
+            content_type: oid::SIGNED_DATA,
+            content: Any::encode_from(&signed).unwrap_or_else(|e| panic!("SignedData: {e}")),
+        };
+        tlv::encode(0x77, &der_of(&info))
+    }
+}
+
+fn key_pair() -> KeyPair {
+    KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap_or_else(|e| panic!("key: {e}"))
+}
+
+fn algorithm(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid,
+        parameters: None,
+    }
+}
+
+fn attribute(oid: ObjectIdentifier, value: der::Result<Any>) -> Attribute {
+    let value = value.unwrap_or_else(|e| panic!("attribute: {e}"));
+    Attribute {
+        oid,
+        values: set(vec![value]),
+    }
+}
+
+fn set<T: der::DerOrd>(items: Vec<T>) -> SetOfVec<T> {
+    SetOfVec::try_from(items).unwrap_or_else(|e| panic!("set: {e}"))
+}
+
+fn octets(bytes: impl Into<Vec<u8>>) -> OctetString {
+    OctetString::new(bytes.into()).unwrap_or_else(|e| panic!("octets: {e}"))
+}
+
+fn der_of(value: &impl Encode) -> Vec<u8> {
+    value.to_der().unwrap_or_else(|e| panic!("DER: {e}"))
+}
+
+fn sha256(bytes: &[u8]) -> Vec<u8> {
+    digest::digest(&digest::SHA256, bytes).as_ref().to_vec()
+}
+
+/// A test chip's active-authentication key: ECDSA P-256, signing plain `r || s` over
+/// SHA-256 of the challenge (BSI TR-03111), as the chip does on INTERNAL AUTHENTICATE.
+pub struct ActiveAuthenticationKey {
+    pair: ring::signature::EcdsaKeyPair,
+}
+
+impl ActiveAuthenticationKey {
+    /// A fresh key.
+    pub fn generate() -> Self {
+        let rng = ring::rand::SystemRandom::new();
+        let alg = &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+        let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(alg, &rng)
+            .unwrap_or_else(|e| panic!("AA key: {e}"));
+        let pair = ring::signature::EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
+            .unwrap_or_else(|e| panic!("AA key: {e}"));
+        Self { pair }
+    }
+
+    /// The chip's signature over `challenge`.
+    pub fn sign(&self, challenge: &[u8]) -> Vec<u8> {
+        let rng = ring::rand::SystemRandom::new();
+        self.pair
+            .sign(&rng, challenge)
+            .map(|s| s.as_ref().to_vec())
+            .unwrap_or_else(|e| panic!("AA signature: {e}"))
+    }
+
+    /// The SubjectPublicKeyInfo DG15 carries.
+    fn public_key_info(&self) -> Vec<u8> {
+        use ring::signature::KeyPair;
+        let point = self.pair.public_key().as_ref();
+        let info = x509_cert::spki::SubjectPublicKeyInfoOwned {
+            algorithm: AlgorithmIdentifierOwned {
+                oid: ObjectIdentifier::new_unwrap("1.2.840.10045.2.1"),
+                parameters: Some(
+                    Any::encode_from(&ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7"))
+                        .unwrap_or_else(|e| panic!("curve: {e}")),
+                ),
+            },
+            subject_public_key: der::asn1::BitString::from_bytes(point)
+                .unwrap_or_else(|e| panic!("point: {e}")),
+        };
+        der_of(&info)
+    }
+}
+
+/// DG2 holding `jpeg` in a minimal ISO/IEC 19794-5 record.
+fn face_group(jpeg: &[u8]) -> Vec<u8> {
+    let mut record = b"FAC\x00010\x00".to_vec();
+    record.extend_from_slice(&[0u8; 38]);
+    record.extend_from_slice(jpeg);
+    let template = [
+        tlv::encode(0xA1, &[0x80, 0x02, 0x01, 0x01]),
+        tlv::encode(0x5F2E, &record),
+    ]
+    .concat();
+    let group = [tlv::encode(0x02, &[1]), tlv::encode(0x7F60, &template)].concat();
+    tlv::encode(0x75, &tlv::encode(0x7F61, &group))
+}
+
+/// The chip of a test document: answers SELECT, GET CHALLENGE, EXTERNAL AUTHENTICATE and
+/// READ BINARY as an eMRTD chip with BAC does, and refuses the files without secure messaging.
+pub struct SimulatedChip {
+    files: HashMap<u16, Vec<u8>>,
+    keys: BacKeys,
+    rng: Box<dyn RngCore + Send>,
+    state: State,
+    extended_length: bool,
+    link_lost_after: Option<usize>,
+    active_authentication: Option<std::sync::Arc<ActiveAuthenticationKey>>,
+    /// How many APDUs the chip has answered.
+    pub commands: usize,
+}
+
+enum State {
+    Idle,
+    Selected,
+    Challenged([u8; 8]),
+    Secure(SecureChannel, Option<u16>),
+}
+
+impl SimulatedChip {
+    /// The chip holding `files`, opened by `key`, with `rng` for its challenges and key half.
+    pub fn new(files: &ChipFiles, key: &AccessKey, rng: Box<dyn RngCore + Send>) -> Self {
+        let mut map = HashMap::from([
+            (files::COM, files.com.clone()),
+            (files::SOD, files.sod.clone()),
+            (files::DG1, files.dg1.clone()),
+            (files::DG2, files.dg2.clone()),
+        ]);
+        map.extend(files.dg14.clone().map(|f| (files::DG14, f)));
+        map.extend(files.dg15.clone().map(|f| (files::DG15, f)));
+        Self {
+            files: map,
+            keys: BacKeys::of(key),
+            rng,
+            state: State::Idle,
+            extended_length: false,
+            link_lost_after: None,
+            active_authentication: None,
+            commands: 0,
+        }
+    }
+
+    /// The same chip, holding `key` for active authentication (INTERNAL AUTHENTICATE).
+    pub fn with_active_authentication(
+        mut self,
+        key: std::sync::Arc<ActiveAuthenticationKey>,
+    ) -> Self {
+        self.active_authentication = Some(key);
+        self
+    }
+
+    /// The same chip, taking extended-length APDUs.
+    pub fn with_extended_length(mut self) -> Self {
+        self.extended_length = true;
+        self
+    }
+
+    /// The same chip, whose link is lost (the phone moved away) after `n` APDUs.
+    pub fn losing_link_after(mut self, n: usize) -> Self {
+        self.link_lost_after = Some(n);
+        self
+    }
+
+    fn answer(&mut self, cmd: &Command) -> Response {
+        if cmd.is_extended() && !self.extended_length {
+            return status(0x6700);
+        }
+        match std::mem::replace(&mut self.state, State::Idle) {
+            State::Secure(mut sm, selected) if cmd.cla & 0x0C == 0x0C => {
+                match sm.unwrap_command(cmd) {
+                    Ok(plain) => {
+                        let (answer, selected) = self.secure(&plain, selected);
+                        let wrapped = sm.wrap_response(&answer);
+                        self.state = State::Secure(sm, selected);
+                        wrapped
+                    }
+                    // A broken MAC ends the session, as ICAO 9303 part 11 §9.8.6 says.
+                    Err(_) => status(0x6988),
+                }
+            }
+            State::Challenged(rnd_icc) if cmd.ins == 0x82 => {
+                self.external_authenticate(cmd, rnd_icc)
+            }
+            state => self.plain(cmd, state),
+        }
+    }
+
+    fn plain(&mut self, cmd: &Command, state: State) -> Response {
+        let selected = !matches!(state, State::Idle);
+        match (cmd.ins, cmd.p1) {
+            (0xA4, 0x04) if cmd.data == EMRTD_AID => {
+                self.state = State::Selected;
+                status(SW_OK)
+            }
+            (0x84, _) if selected => {
+                let mut rnd_icc = [0u8; 8];
+                self.rng.fill_bytes(&mut rnd_icc);
+                self.state = State::Challenged(rnd_icc);
+                Response {
+                    data: rnd_icc.to_vec(),
+                    sw: SW_OK,
+                }
+            }
+            (0xA4, _) | (0xB0, _) => {
+                self.state = state;
+                status(0x6982)
+            }
+            _ => {
+                self.state = state;
+                status(0x6D00)
+            }
+        }
+    }
+
+    fn external_authenticate(&mut self, cmd: &Command, rnd_icc: [u8; 8]) -> Response {
+        self.state = State::Selected;
+        if cmd.data.len() != 40 {
+            return status(0x6700);
+        }
+        let (cipher, mac) = cmd.data.split_at(32);
+        if !crypto::mac_eq(mac, &crypto::mac(&self.keys.mac, &crypto::pad(cipher))) {
+            return status(0x6300);
+        }
+        let s = crypto::decrypt(&self.keys.enc, cipher);
+        if s[8..16] != rnd_icc {
+            return status(0x6300);
+        }
+        let rnd_ifd: [u8; 8] = s[..8].try_into().unwrap_or_default();
+        let mut k_ifd = Zeroizing::new([0u8; 16]);
+        k_ifd.copy_from_slice(&s[16..32]);
+        let mut k_icc = Zeroizing::new([0u8; 16]);
+        self.rng.fill_bytes(&mut k_icc[..]);
+        let mut r = Zeroizing::new(rnd_icc.to_vec());
+        r.extend_from_slice(&rnd_ifd);
+        r.extend_from_slice(&k_icc[..]);
+        let mut data = crypto::encrypt(&self.keys.enc, &r);
+        let m = crypto::mac(&self.keys.mac, &crypto::pad(&data));
+        data.extend_from_slice(&m);
+        self.state = State::Secure(bac::session(&k_ifd, &k_icc, &rnd_icc, &rnd_ifd), None);
+        Response { data, sw: SW_OK }
+    }
+
+    fn secure(&self, cmd: &Command, selected: Option<u16>) -> (Response, Option<u16>) {
+        match cmd.ins {
+            0xA4 if cmd.p1 == 0x02 => {
+                let fid = <[u8; 2]>::try_from(cmd.data.as_slice())
+                    .map(u16::from_be_bytes)
+                    .ok();
+                match fid.filter(|f| self.files.contains_key(f)) {
+                    Some(fid) => (status(SW_OK), Some(fid)),
+                    None => (status(0x6A82), selected),
+                }
+            }
+            0xB0 => (self.read_binary(cmd, selected), selected),
+            0x88 => match &self.active_authentication {
+                Some(key) if cmd.data.len() == 8 => (
+                    Response {
+                        data: key.sign(&cmd.data),
+                        sw: SW_OK,
+                    },
+                    selected,
+                ),
+                Some(_) => (status(0x6700), selected),
+                None => (status(0x6D00), selected),
+            },
+            _ => (status(0x6D00), selected),
+        }
+    }
+
+    fn read_binary(&self, cmd: &Command, selected: Option<u16>) -> Response {
+        let Some(file) = selected.and_then(|f| self.files.get(&f)) else {
+            return status(0x6986);
+        };
+        let offset = usize::from(u16::from_be_bytes([cmd.p1, cmd.p2]));
+        if cmd.p1 & 0x80 != 0 || offset > file.len() {
+            return status(0x6B00);
+        }
+        let end = file.len().min(offset + cmd.le.unwrap_or(0));
+        Response {
+            data: file[offset..end].to_vec(),
+            sw: SW_OK,
+        }
+    }
+}
+
+fn status(sw: u16) -> Response {
+    Response {
+        data: Vec::new(),
+        sw,
+    }
+}
+
+impl NfcLink for SimulatedChip {
+    fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, String> {
+        if self.link_lost_after.is_some_and(|n| self.commands >= n) {
+            return Err("tag was lost".to_string());
+        }
+        self.commands += 1;
+        Ok(match Command::decode(apdu) {
+            Ok(cmd) => self.answer(&cmd).encode(),
+            Err(_) => status(0x6700).encode(),
+        })
+    }
+
+    fn supports_extended_length(&self) -> bool {
+        self.extended_length
+    }
+}

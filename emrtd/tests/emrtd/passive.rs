@@ -1,0 +1,184 @@
+//! Passive authentication: a genuine document verifies, and every alteration is caught.
+
+use mitid_emrtd::testing::{SimulatedChip, TestAuthority};
+use mitid_emrtd::{
+    read_document, verify, verify_active_authentication, ImageFormat, MasterList, PassiveAuthError,
+    ReaderRandom,
+};
+
+use crate::support::{face, holder, now, passport, rng};
+
+#[test]
+fn a_genuine_passport_verifies_and_yields_its_holder_and_face() {
+    let (authority, files) = passport();
+    let document =
+        verify(&files, &authority.master_list(), now()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(document.mrz.document_number, "208123456");
+    assert_eq!(document.mrz.surname, "HANSEN");
+    assert_eq!(document.mrz.given_names, "KAREN MARIE");
+    assert_eq!(document.mrz.issuing_state, "DNK");
+    assert_eq!(document.mrz.birth_date, "850412");
+    assert_eq!(document.face.format, ImageFormat::Jpeg);
+    assert_eq!(document.face.bytes, face());
+    assert!(!document.has_clone_detection);
+}
+
+#[test]
+fn another_holders_dg1_on_a_signed_chip_is_caught() {
+    let (authority, mut files) = passport();
+    let mut other = holder();
+    other.surname = "JENSEN".into();
+    files.dg1 = authority.issue(&other, &face()).dg1.clone();
+    let result = verify(&files, &authority.master_list(), now());
+    assert_eq!(result, Err(PassiveAuthError::HashMismatch(1)));
+}
+
+#[test]
+fn another_face_is_caught() {
+    let (authority, mut files) = passport();
+    let mut other_face = face();
+    other_face[100] ^= 0xFF;
+    files.dg2 = authority.issue(&holder(), &other_face).dg2.clone();
+    assert_eq!(
+        verify(&files, &authority.master_list(), now()),
+        Err(PassiveAuthError::HashMismatch(2))
+    );
+}
+
+#[test]
+fn a_document_from_an_authority_not_on_the_master_list_is_refused() {
+    let (_, files) = passport();
+    let trusted = TestAuthority::new("DNK");
+    let result = verify(&files, &trusted.master_list(), now());
+    assert!(
+        matches!(result, Err(PassiveAuthError::UntrustedSigner(_))),
+        "{result:?}"
+    );
+    let empty = verify(&files, &MasterList::default(), now());
+    assert!(
+        matches!(empty, Err(PassiveAuthError::UntrustedSigner(_))),
+        "{empty:?}"
+    );
+}
+
+#[test]
+fn an_expired_document_signer_is_refused() {
+    let authority = TestAuthority::with_signer_validity("DNK", Some(((2015, 1, 1), (2020, 1, 1))));
+    let files = authority.issue(&holder(), &face());
+    let result = verify(&files, &authority.master_list(), now());
+    assert!(
+        matches!(result, Err(PassiveAuthError::UntrustedSigner(_))),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn a_forged_signature_is_refused() {
+    let (authority, mut files) = passport();
+    // The SOD ends with the signer's ECDSA signature; its last byte is part of `s`.
+    if let Some(last) = files.sod.last_mut() {
+        *last ^= 0x01;
+    }
+    assert_eq!(
+        verify(&files, &authority.master_list(), now()),
+        Err(PassiveAuthError::BadSignature)
+    );
+}
+
+#[test]
+fn a_data_group_the_sod_does_not_sign_is_refused() {
+    let (authority, mut files) = passport();
+    files.dg15 = Some(vec![0x6F, 0x02, 0x30, 0x00]);
+    assert_eq!(
+        verify(&files, &authority.master_list(), now()),
+        Err(PassiveAuthError::MissingDataGroup(15))
+    );
+}
+
+#[test]
+fn a_master_list_loads_from_pem() {
+    let authority = TestAuthority::new("DNK");
+    let body = base64_lines(authority.csca_der());
+    let pem = format!("-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n");
+    let list = MasterList::from_pem(pem.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(list.len(), 1);
+    assert!(MasterList::from_der(vec![vec![0x30, 0x00]]).is_err());
+}
+
+fn base64_lines(der: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in der.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            let c = if i <= chunk.len() {
+                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]
+            } else {
+                b'='
+            };
+            out.push(char::from(c));
+        }
+    }
+    out.as_bytes()
+        .chunks(64)
+        .map(|l| format!("{}\n", String::from_utf8_lossy(l)))
+        .collect()
+}
+
+#[test]
+fn a_chip_with_active_authentication_signs_the_verifiers_challenge() {
+    let authority = TestAuthority::new("DNK");
+    let (files, key) = authority.issue_with_active_authentication(&holder(), &face());
+    let key = std::sync::Arc::new(key);
+    let challenge = [7u8; 8];
+    let chip = SimulatedChip::new(&files, &holder().access_key(), Box::new(rng(3)))
+        .with_active_authentication(key);
+    let mut chip = chip;
+    let random = ReaderRandom::from_rng(&mut rng(4));
+    let read = read_document(&mut chip, &holder().access_key(), &random, Some(&challenge))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let document = verify(&read, &authority.master_list(), now()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(document.has_clone_detection);
+    assert_eq!(verify_active_authentication(&read, &challenge), Ok(()));
+    // Another challenge (a recorded answer sent again) does not verify.
+    assert_eq!(
+        verify_active_authentication(&read, &[8u8; 8]),
+        Err(PassiveAuthError::ActiveAuthentication)
+    );
+}
+
+#[test]
+fn a_copied_chip_without_the_key_fails_active_authentication() {
+    let authority = TestAuthority::new("DNK");
+    let (files, _key) = authority.issue_with_active_authentication(&holder(), &face());
+    // The files copied onto a chip that has no key (or another one).
+    let other = std::sync::Arc::new(mitid_emrtd::testing::ActiveAuthenticationKey::generate());
+    for copy in [
+        SimulatedChip::new(&files, &holder().access_key(), Box::new(rng(5))),
+        SimulatedChip::new(&files, &holder().access_key(), Box::new(rng(5)))
+            .with_active_authentication(other),
+    ] {
+        let mut copy = copy;
+        let random = ReaderRandom::from_rng(&mut rng(6));
+        let read = read_document(&mut copy, &holder().access_key(), &random, Some(&[1; 8]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            verify(&read, &authority.master_list(), now()).is_ok(),
+            "the files are genuine"
+        );
+        assert_eq!(
+            verify_active_authentication(&read, &[1; 8]),
+            Err(PassiveAuthError::ActiveAuthentication)
+        );
+    }
+    // Withholding DG15 to skip the check: the SOD signs it, so the document is refused.
+    let mut withheld = files.clone();
+    withheld.dg15 = None;
+    assert_eq!(
+        verify(&withheld, &authority.master_list(), now()),
+        Err(PassiveAuthError::MissingDataGroup(15))
+    );
+}

@@ -1,0 +1,48 @@
+import Foundation
+import XCTest
+
+import MitidCore
+import MitidTestkit
+
+/// "Forgot your PIN code?" with a passport (help page 003's first route) from Swift: the core
+/// reads the test kit's simulated chip through a Swift `PlatformNfcLink`, the server checks the
+/// document, its owner and the face (the face-matching test double), and the new PIN works.
+final class PassportTests: XCTestCase, @unchecked Sendable {
+    @MainActor
+    func testANewPinWithThePassportAndTheFace() async throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let phone = try Phone(server)
+        let citizen = try server.createCitizen(tag: "passport")
+        let user = try await phone.activate(citizen)
+        let page = server.passport(citizen: citizen)
+        let flow = try phone.app.newPinFlow(localId: user.localId, start: .passport)
+        XCTAssertEqual(flow.step(), .enterDocumentDetails)
+        let typo = await expectMitidError {
+            _ = try await flow.submitDocumentDetails(
+                documentNumber: page.documentNumber, birthDate: "991399", expiryDate: page.expiryDate)
+        }
+        XCTAssertEqual(typo, .DocumentDetailsInvalid)
+        let read = try await flow.submitDocumentDetails(
+            documentNumber: page.documentNumber, birthDate: page.birthDate, expiryDate: page.expiryDate)
+        XCTAssertEqual(read, .readChip)
+        let chip = ChipLink(server.passportChip(citizen: citizen))
+        let capture = try await flow.readChip(link: chip)
+        XCTAssertEqual(capture, .captureFace)
+        let refused = await expectMitidError { _ = try await flow.submitFace(capture: page.otherFace) }
+        XCTAssertEqual(refused, .DocumentRefused(reason: "face_not_matched"))
+        // The server used up the challenge the chip signed: read the chip again.
+        XCTAssertEqual(flow.step(), .readChip)
+        let again = try await flow.readChip(link: ChipLink(server.passportChip(citizen: citizen)))
+        XCTAssertEqual(again, .captureFace)
+        let choose = try await flow.submitFace(capture: page.face)
+        XCTAssertEqual(choose, .chooseNewPin)
+        _ = try await flow.submitNewPin(pin: "472915")
+        let done = try await flow.submitRepeatPin(pin: "472915")
+        XCTAssertEqual(done, .chooseBiometrics(currentlyEnabled: false))
+        let approval = try phone.app.approvalFlow(localId: user.localId)
+        _ = try await phone.loginUpToFactor(user, approval)
+        let approved = try await approval.approveWithPin(pin: "472915")
+        XCTAssertEqual(approved, .done(outcome: .approved))
+    }
+}

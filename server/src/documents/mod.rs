@@ -1,0 +1,121 @@
+//! Checking a passport or ID card (help page 003's first route): passive authentication of
+//! what the app read from the chip against the configured master list, the document's date
+//! of expiry, and the face through a vendor. The server repeats every check the app made and
+//! believes only its own. See `docs/passport.md`.
+
+pub mod face;
+
+use std::sync::Arc;
+
+use mitid_emrtd::{ChipFiles, MasterList, PassiveAuthError, VerifiedDocument};
+use mitid_protocol::clock::UnixSeconds;
+use mitid_protocol::wire::app::{DocumentEvidence, DocumentRefusal};
+use rustls_pki_types::UnixTime;
+
+use self::face::{FaceComparison, FacePolicy, FaceVerifier};
+
+/// What the server needs to check documents. Without it (the default) the passport route is
+/// refused as `unavailable`.
+#[derive(Debug, Clone)]
+pub struct DocumentCheck {
+    /// The country signing CAs trusted.
+    pub master_list: MasterList,
+    /// The face-matching vendor.
+    pub face: Arc<dyn FaceVerifier>,
+    /// Its threshold and time-out.
+    pub face_policy: FacePolicy,
+}
+
+impl DocumentCheck {
+    /// Passive authentication, active authentication over `challenge` for a chip that has
+    /// DG15 (the challenge this server issued and the app's read was asked to sign; `None`
+    /// when there was no live one), and the date of expiry, at `now`.
+    pub fn verify_document(
+        &self,
+        evidence: &DocumentEvidence,
+        challenge: Option<&[u8]>,
+        now: UnixSeconds,
+    ) -> Result<VerifiedDocument, DocumentRefusal> {
+        let files = chip_files(evidence);
+        let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
+            u64::try_from(now).unwrap_or(0),
+        ));
+        let document = mitid_emrtd::verify(&files, &self.master_list, at).map_err(refusal_of)?;
+        if files.dg15.is_some() {
+            let challenge = challenge.ok_or(DocumentRefusal::CopiedChip)?;
+            mitid_emrtd::verify_active_authentication(&files, challenge)
+                .map_err(|_| DocumentRefusal::CopiedChip)?;
+        }
+        if expired(&document.mrz.expiry_date, now) {
+            return Err(DocumentRefusal::Expired);
+        }
+        Ok(document)
+    }
+
+    /// The vendor's verdict on the live capture against the chip's face.
+    pub fn verify_face(
+        &self,
+        document: &VerifiedDocument,
+        live: &[u8],
+    ) -> Result<(), DocumentRefusal> {
+        let request = FaceComparison {
+            reference: &document.face,
+            live,
+            timeout: self.face_policy.timeout,
+        };
+        match self.face.compare(&request) {
+            Ok(answer) if self.face_policy.accepts(&answer) => Ok(()),
+            Ok(_) => Err(DocumentRefusal::FaceNotMatched),
+            Err(_) => Err(DocumentRefusal::Unavailable),
+        }
+    }
+}
+
+fn chip_files(evidence: &DocumentEvidence) -> ChipFiles {
+    ChipFiles {
+        com: Vec::new(),
+        sod: evidence.sod.0.clone(),
+        dg1: evidence.dg1.expose().to_vec(),
+        dg2: evidence.dg2.expose().to_vec(),
+        dg14: evidence.dg14.as_ref().map(|b| b.0.clone()),
+        dg15: evidence.dg15.as_ref().map(|b| b.0.clone()),
+        active_authentication: evidence.active_authentication.as_ref().map(|b| b.0.clone()),
+    }
+}
+
+/// What each passive-authentication failure tells the citizen.
+fn refusal_of(error: PassiveAuthError) -> DocumentRefusal {
+    match error {
+        PassiveAuthError::UntrustedSigner(_) => DocumentRefusal::UnknownSigner,
+        _ => DocumentRefusal::NotGenuine,
+    }
+}
+
+/// Whether the MRZ date of expiry `YYMMDD` is before the day of `now` (the document is
+/// valid through its date of expiry; expiry years are 20YY).
+fn expired(expiry: &str, now: UnixSeconds) -> bool {
+    let field =
+        |range: std::ops::Range<usize>| expiry.get(range).and_then(|s| s.parse::<u32>().ok());
+    let date = match (field(0..2), field(2..4), field(4..6)) {
+        (Some(yy), Some(mm), Some(dd)) => chrono::NaiveDate::from_ymd_opt(2000 + yy as i32, mm, dd),
+        _ => None,
+    };
+    let today = chrono::DateTime::from_timestamp(now, 0).map(|t| t.date_naive());
+    match (date, today) {
+        (Some(date), Some(today)) => date < today,
+        _ => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_is_inclusive_of_its_day() {
+        let day_2031_01_01 = 1_924_992_000;
+        assert!(!expired("310101", day_2031_01_01 + 86_399));
+        assert!(expired("310101", day_2031_01_01 + 86_400));
+        assert!(expired("31AB01", 0));
+    }
+}

@@ -1,0 +1,268 @@
+//! A new PIN by the passport route (help page 003): the server verifies the chip's data
+//! against its master list, the chip's active authentication over its own single-use
+//! challenge, the document against the person's registered passport, and the face through
+//! the face-matching double; each refusal has its own reason, and checks are counted before
+//! they run.
+
+use crate::prelude::*;
+use mitid_protocol::wire::app::DocumentEvidence;
+use mitid_protocol::wire::{AuthenticatorState, SecretBytes};
+
+/// `phone`'s passport reset with `document`, expected refused for `reason`.
+async fn refused_with(phone: &mut Phone, document: &DocumentEvidence, reason: &str) {
+    let answer = phone.reset_pin_with_passport(document, "193847").await;
+    answer.err("document_refused");
+    assert_eq!(
+        answer.body["error"]["detail"]["reason"], reason,
+        "{}",
+        answer.body
+    );
+}
+
+/// `phone` reads `passport` afresh (a new challenge) with `capture`, expected refused.
+async fn refused_for(phone: &mut Phone, passport: &TestPassport, capture: &[u8], reason: &str) {
+    let document = phone.passport_evidence(passport, capture).await;
+    refused_with(phone, &document, reason).await;
+}
+
+/// A world whose checks per day are out of the way (the limit has its own test).
+async fn unlimited_world() -> World {
+    start_with_policy(Policy {
+        document_checks_per_day: 100,
+        ..test_policy()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_passport_and_the_face_reset_a_locked_app() {
+    let h = World::start().await.unwrap();
+    let p = h.person("passport").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    wrong_pin_guesses(&phone, 3).await;
+    assert_eq!(
+        phone.status().await.state,
+        AuthenticatorState::TemporarilyLocked
+    );
+    let passport = PassportOffice::danish().issue(&p);
+    let document = phone.passport_evidence(&passport, &passport.face).await;
+    assert!(serde_json::to_vec(&document).unwrap().len() > 64 * 1024);
+    phone
+        .reset_pin_with_passport(&document, "193847")
+        .await
+        .ok::<serde_json::Value>();
+    let s = phone.status().await;
+    assert_eq!((s.state, s.failures), (AuthenticatorState::Active, 0));
+    phone
+        .change_pin(Some("193847"), "193848")
+        .await
+        .ok::<serde_json::Value>();
+}
+
+#[tokio::test]
+async fn each_refusal_names_its_reason_and_changes_nothing() {
+    let h = unlimited_world().await;
+    let p = h.person("refusals").await.unwrap();
+    let other = h.person("refusals").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let office = PassportOffice::danish();
+    let passport = office.issue(&p);
+
+    let mut altered = phone.passport_evidence(&passport, &passport.face).await;
+    altered.dg1 = SecretBytes::new(office.issue(&other).files.dg1.clone());
+    refused_with(&mut phone, &altered, "not_genuine").await;
+
+    let forged = PassportOffice::of("DNK").issue(&p);
+    refused_for(&mut phone, &forged, &forged.face, "unknown_signer").await;
+
+    let expired = office.issue_with(&p, |holder| holder.expiry_date = "230101".into());
+    refused_for(&mut phone, &expired, &expired.face, "expired").await;
+
+    let theirs = office.issue(&other);
+    refused_for(&mut phone, &theirs, &theirs.face, "not_this_person").await;
+
+    let unregistered = office.issue_with(&p, |holder| holder.document_number = "X1234567".into());
+    refused_for(
+        &mut phone,
+        &unregistered,
+        &unregistered.face,
+        "not_this_person",
+    )
+    .await;
+
+    refused_for(
+        &mut phone,
+        &passport,
+        &passport.other_face(),
+        "face_not_matched",
+    )
+    .await;
+
+    // Nothing changed: the old PIN still works and the count of PIN failures is untouched.
+    assert_eq!(phone.status().await.failures, 0);
+    phone
+        .change_pin(Some("582914"), "582915")
+        .await
+        .ok::<serde_json::Value>();
+}
+
+#[tokio::test]
+async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
+    let h = unlimited_world().await;
+    let p = h.person("copied").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue(&p);
+
+    // The files of a genuine chip without its signature over a challenge (a copy cannot sign).
+    refused_with(
+        &mut phone,
+        &passport.evidence(&passport.face),
+        "copied_chip",
+    )
+    .await;
+    let mut unsigned = phone.passport_evidence(&passport, &passport.face).await;
+    unsigned.active_authentication = None;
+    refused_with(&mut phone, &unsigned, "copied_chip").await;
+
+    // Another key's signature (the files copied onto a chip with a key of its own).
+    let other = PassportOffice::danish().issue(&p);
+    let challenge = phone.document_challenge().await.unwrap();
+    let mut copied = passport.evidence_for(&passport.face, &challenge);
+    copied.active_authentication = other
+        .evidence_for(&other.face, &challenge)
+        .active_authentication;
+    refused_with(&mut phone, &copied, "copied_chip").await;
+
+    // A read that was accepted once (its face refused) is never accepted again: its challenge
+    // is used up, even with the right face.
+    let challenge = phone.document_challenge().await.unwrap();
+    refused_with(
+        &mut phone,
+        &passport.evidence_for(&passport.other_face(), &challenge),
+        "face_not_matched",
+    )
+    .await;
+    refused_with(
+        &mut phone,
+        &passport.evidence_for(&passport.face, &challenge),
+        "copied_chip",
+    )
+    .await;
+
+    // DG15 withheld to skip the check: the SOD signs it.
+    let mut withheld = phone.passport_evidence(&passport, &passport.face).await;
+    withheld.dg15 = None;
+    refused_with(&mut phone, &withheld, "not_genuine").await;
+
+    // Another app's challenge is not this app's.
+    let mut other_phone = activate(&h, &h.person("copied").await.unwrap(), "582914").await;
+    let foreign = other_phone.document_challenge().await.unwrap();
+    refused_with(
+        &mut phone,
+        &passport.evidence_for(&passport.face, &foreign),
+        "copied_chip",
+    )
+    .await;
+    let _ = &mut other_phone;
+
+    // A fresh, signed read works.
+    phone
+        .reset_pin_with_passport(
+            &phone.passport_evidence(&passport, &passport.face).await,
+            "193847",
+        )
+        .await
+        .ok::<serde_json::Value>();
+}
+
+#[tokio::test]
+async fn a_chip_without_active_authentication_is_accepted_on_its_other_checks() {
+    let h = World::start().await.unwrap();
+    let p = h.person("no-aa").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue_without_active_authentication(&p);
+    phone
+        .reset_pin_with_passport(&passport.evidence(&passport.face), "193847")
+        .await
+        .ok::<serde_json::Value>();
+}
+
+#[tokio::test]
+async fn a_foreign_passport_needs_a_p_code() {
+    let sweden = PassportOffice::of("SWE");
+    let options = ServerOptions {
+        documents: Some(PassportOffice::danish().document_check_with(&[&sweden])),
+        ..ServerOptions::default()
+    };
+    let h = World::start_with(options).await.unwrap();
+    let p = h.person("foreign").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = sweden.issue(&p);
+    refused_for(&mut phone, &passport, &passport.face, "p_code_needed").await;
+}
+
+#[tokio::test]
+async fn checks_are_counted_first_and_limited_per_day() {
+    let h = World::start().await.unwrap();
+    let p = h.person("limit").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue(&p);
+    for _ in 0..5 {
+        refused_for(
+            &mut phone,
+            &passport,
+            &passport.other_face(),
+            "face_not_matched",
+        )
+        .await;
+    }
+    // The sixth check is refused before it runs, even with the right face.
+    let right = phone.passport_evidence(&passport, &passport.face).await;
+    phone
+        .reset_pin_with_passport(&right, "193847")
+        .await
+        .err("too_many_tries");
+    h.clock().advance(DAY);
+    let right = phone.passport_evidence(&passport, &passport.face).await;
+    phone
+        .reset_pin_with_passport(&right, "193847")
+        .await
+        .ok::<serde_json::Value>();
+}
+
+#[tokio::test]
+async fn without_a_document_check_the_route_is_unavailable() {
+    let options = ServerOptions {
+        documents: None,
+        ..ServerOptions::default()
+    };
+    let h = World::start_with(options).await.unwrap();
+    let p = h.person("nocheck").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue(&p);
+    refused_for(&mut phone, &passport, &passport.face, "unavailable").await;
+}
+
+#[tokio::test]
+async fn a_passport_ticket_is_single_use_and_bodies_stay_bounded() {
+    let h = World::start().await.unwrap();
+    let p = h.person("single").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue(&p);
+    let document = phone.passport_evidence(&passport, &passport.face).await;
+    let ticket = phone.authorise_with_passport(&document).await.unwrap();
+    phone
+        .register_new_pin(&ticket, "193847")
+        .await
+        .ok::<serde_json::Value>();
+    phone
+        .register_new_pin(&ticket, "193848")
+        .await
+        .err("code_used");
+    let huge = passport.evidence(&vec![0xFF; 600 * 1024]);
+    phone
+        .authorise_with_passport(&huge)
+        .await
+        .unwrap_err()
+        .err("body_too_large");
+}

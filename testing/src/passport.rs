@@ -1,0 +1,197 @@
+//! Passports for test citizens: a Danish passport office (a test double for the state's
+//! document authority: its own country signing CA and document signer), the chip of each
+//! passport it issues ([`SimulatedChip`], a test double for the real chip the phone reads
+//! over NFC), and the server's document check trusting that office with the face-matching
+//! test double. A deployment trusts the real master list and plugs in a face vendor.
+
+use std::sync::{Arc, OnceLock};
+
+use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
+use mitid_emrtd::{ChipFiles, MasterList};
+use mitid_protocol::b64::B64;
+use mitid_protocol::wire::app::{DocumentChallenge, DocumentEvidence};
+use mitid_protocol::wire::SecretBytes;
+use mitid_server::documents::face::{FacePolicy, FaceVerifierDouble};
+use mitid_server::documents::DocumentCheck;
+use rand_core::{RngCore, SeedableRng};
+
+use crate::people::Person;
+
+/// The date of expiry of every test passport (`YYMMDD`), after every test world's clock.
+pub const EXPIRY: &str = "310101";
+
+/// A state's passport office for tests.
+pub struct PassportOffice {
+    authority: TestAuthority,
+}
+
+impl PassportOffice {
+    /// The Danish office every test world's server trusts (one per process).
+    pub fn danish() -> &'static PassportOffice {
+        static OFFICE: OnceLock<PassportOffice> = OnceLock::new();
+        OFFICE.get_or_init(|| Self::of("DNK"))
+    }
+
+    /// A new office of `state` (three letters) that no test server trusts unless told to.
+    pub fn of(state: &str) -> Self {
+        Self {
+            authority: TestAuthority::new(state),
+        }
+    }
+
+    /// The server's document check trusting this office, with the face-matching test double.
+    pub fn document_check(&self) -> DocumentCheck {
+        self.document_check_with(&[])
+    }
+
+    /// The document check trusting this office and `others`.
+    pub fn document_check_with(&self, others: &[&PassportOffice]) -> DocumentCheck {
+        let cscas = std::iter::once(self).chain(others.iter().copied());
+        let ders = cscas.map(|o| o.authority.csca_der().to_vec()).collect();
+        let master_list = MasterList::from_der(ders)
+            .unwrap_or_else(|e| panic!("the test offices' CA certificates load: {e}"));
+        DocumentCheck {
+            master_list,
+            face: Arc::new(FaceVerifierDouble),
+            face_policy: FacePolicy::default(),
+        }
+    }
+
+    /// The passport of `person` (their registered passport number and birth date); its chip
+    /// has active authentication (DG15), as Danish passports' chips do.
+    pub fn issue(&self, person: &Person) -> TestPassport {
+        self.issue_with(person, |_| {})
+    }
+
+    /// A passport as `issue` makes it, with `change` made to the data page first (another
+    /// document number, a past date of expiry).
+    pub fn issue_with(
+        &self,
+        person: &Person,
+        change: impl FnOnce(&mut TestHolder),
+    ) -> TestPassport {
+        let mut holder = holder_of(person);
+        change(&mut holder);
+        let face = face_of(&person.cpr);
+        let (files, key) = self
+            .authority
+            .issue_with_active_authentication(&holder, &face);
+        TestPassport {
+            holder,
+            files,
+            face,
+            key: Some(Arc::new(key)),
+        }
+    }
+
+    /// A passport whose chip has no active authentication (no DG15): the route still works,
+    /// without the check against copied chips.
+    pub fn issue_without_active_authentication(&self, person: &Person) -> TestPassport {
+        let holder = holder_of(person);
+        let face = face_of(&person.cpr);
+        let files = self.authority.issue(&holder, &face);
+        TestPassport {
+            holder,
+            files,
+            face,
+            key: None,
+        }
+    }
+}
+
+fn holder_of(person: &Person) -> TestHolder {
+    let birth = person.birth_date.replace('-', "");
+    let (surname, given) = person.name.rsplit_once(' ').unwrap_or(("", &person.name));
+    TestHolder {
+        document_number: person.passport.clone(),
+        surname: given.to_uppercase(),
+        given_names: surname.to_uppercase(),
+        nationality: "DNK".into(),
+        birth_date: birth.get(2..).unwrap_or("000101").to_owned(),
+        sex: "<".into(),
+        expiry_date: EXPIRY.into(),
+    }
+}
+
+/// A stand-in for a face photo: a JPEG start marker and bytes derived from the person (the
+/// face-matching double compares bytes; nothing decodes them).
+fn face_of(seed: &str) -> Vec<u8> {
+    let mut rng = rand::rngs::StdRng::seed_from_u64(
+        seed.bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
+    );
+    let mut face = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    // About the size of a real DG2 image; the capture and DG2 together exceed the usual
+    // 64 KiB body limit, as real ones do.
+    let mut body = vec![0u8; 24 * 1024];
+    rng.fill_bytes(&mut body);
+    face.extend(body);
+    face.extend([0xFF, 0xD9]);
+    face
+}
+
+/// One test passport: its holder, its chip's files and the holder's face.
+pub struct TestPassport {
+    /// The MRZ data printed on the data page.
+    pub holder: TestHolder,
+    /// The chip's files.
+    pub files: ChipFiles,
+    /// The holder's face: a capture the face-matching double matches to the chip's image.
+    pub face: Vec<u8>,
+    /// The chip's active-authentication key, where it has one.
+    key: Option<Arc<ActiveAuthenticationKey>>,
+}
+
+impl TestPassport {
+    /// The chip, answering the phone's NFC commands (seeded randomness).
+    pub fn chip(&self, seed: u64) -> SimulatedChip {
+        let rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let chip = SimulatedChip::new(&self.files, &self.holder.access_key(), Box::new(rng));
+        match &self.key {
+            Some(key) => chip.with_active_authentication(Arc::clone(key)),
+            None => chip,
+        }
+    }
+
+    /// A copy of this chip: the same files on a chip without the private key (it cannot
+    /// answer active authentication).
+    pub fn copied_chip(&self, seed: u64) -> SimulatedChip {
+        let rng = rand::rngs::StdRng::seed_from_u64(seed);
+        SimulatedChip::new(&self.files, &self.holder.access_key(), Box::new(rng))
+    }
+
+    /// What an app sends after reading this chip with the server's `challenge` (the chip
+    /// signs it) and capturing `capture`.
+    pub fn evidence_for(&self, capture: &[u8], challenge: &DocumentChallenge) -> DocumentEvidence {
+        DocumentEvidence {
+            challenge_id: Some(challenge.challenge_id.clone()),
+            active_authentication: self
+                .key
+                .as_ref()
+                .map(|k| B64(k.sign(&challenge.challenge.0))),
+            ..self.evidence(capture)
+        }
+    }
+
+    /// What an app sends after reading this chip without a challenge (so without active
+    /// authentication: a chip with DG15 is then refused as copied) and capturing `capture`.
+    pub fn evidence(&self, capture: &[u8]) -> DocumentEvidence {
+        DocumentEvidence {
+            sod: B64(self.files.sod.clone()),
+            dg1: SecretBytes::new(self.files.dg1.clone()),
+            dg2: SecretBytes::new(self.files.dg2.clone()),
+            dg14: None,
+            dg15: self.files.dg15.clone().map(B64),
+            face_capture: SecretBytes::new(capture.to_vec()),
+            challenge_id: None,
+            active_authentication: None,
+        }
+    }
+
+    /// Someone else's face (the double refuses it).
+    pub fn other_face(&self) -> Vec<u8> {
+        let mut other = self.face.clone();
+        other[100] ^= 0xFF;
+        other
+    }
+}

@@ -1,0 +1,178 @@
+//! "Forgot your PIN code?" with a passport (help page 003's first route), end to end: the
+//! real core reads the simulated chip over BAC and secure messaging, the real server checks
+//! the document, its owner and the face, and the new PIN works.
+
+use crate::prelude::*;
+use mitid_core::error::MitidError;
+use mitid_core::flows::{NewPinFlow, NewPinStart, NewPinStep};
+use mitid_testing::{PassportOffice, TestPassport};
+
+/// The passport flow of `user`, at its first step.
+fn passport_flow(app: &mitid_core::app::App, user: &mitid_core::app::UserSummary) -> NewPinFlow {
+    let flow = app
+        .new_pin_flow(&user.local_id, NewPinStart::Passport)
+        .unwrap();
+    assert_eq!(flow.step(), NewPinStep::EnterDocumentDetails);
+    flow
+}
+
+/// Types the data page's details of `passport` and reads its chip.
+async fn scan(flow: &NewPinFlow, passport: &TestPassport) -> Result<NewPinStep, MitidError> {
+    let holder = &passport.holder;
+    flow.submit_document_details(
+        holder.document_number.clone(),
+        holder.birth_date.clone(),
+        holder.expiry_date.clone(),
+    )
+    .await?;
+    flow.read_chip(Box::new(passport.chip(11))).await
+}
+
+#[tokio::test]
+async fn a_locked_app_gets_a_new_pin_with_the_passport_and_the_face() {
+    let (h, p, _phone, app, user) = world_with_app_user("passport").await;
+    let rp = h.relying_party("Skat").await.unwrap();
+    let approval = app.approval_flow(&user.local_id).unwrap();
+    login_at_factors(&h, &rp, &p, &approval).await;
+    for _ in 0..3 {
+        let _ = approval.approve_with_pin(WRONG_PIN.into()).await;
+    }
+    let passport = PassportOffice::danish().issue(&p);
+    let flow = passport_flow(&app, &user);
+    assert_eq!(
+        scan(&flow, &passport).await.unwrap(),
+        NewPinStep::CaptureFace
+    );
+    assert_eq!(
+        flow.submit_face(passport.face.clone()).await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+    flow.submit_new_pin(PIN2.into()).await.unwrap();
+    assert!(matches!(
+        flow.submit_repeat_pin(PIN2.into()).await.unwrap(),
+        NewPinStep::ChooseBiometrics { .. }
+    ));
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    login_at_factors(&h, &rp, &p, &flow).await;
+    assert_eq!(flow.approve_with_pin(PIN2.into()).await.unwrap(), APPROVED);
+}
+
+#[tokio::test]
+async fn wrong_details_and_a_refused_face_send_the_citizen_back_to_the_right_step() {
+    let (_h, p, _phone, app, user) = world_with_app_user("passport-refusals").await;
+    let passport = PassportOffice::danish().issue(&p);
+    let flow = passport_flow(&app, &user);
+
+    let badly_typed = flow
+        .submit_document_details("P123".into(), "991399".into(), "310101".into())
+        .await;
+    assert_eq!(badly_typed.unwrap_err(), MitidError::DocumentDetailsInvalid);
+    assert_eq!(flow.step(), NewPinStep::EnterDocumentDetails);
+
+    let holder = &passport.holder;
+    flow.submit_document_details(
+        holder.document_number.clone(),
+        "010101".into(),
+        holder.expiry_date.clone(),
+    )
+    .await
+    .unwrap();
+    let wrong_key = flow.read_chip(Box::new(passport.chip(12))).await;
+    assert_eq!(wrong_key.unwrap_err(), MitidError::DocumentAccessDenied);
+    assert_eq!(flow.step(), NewPinStep::EnterDocumentDetails);
+
+    assert_eq!(
+        scan(&flow, &passport).await.unwrap(),
+        NewPinStep::CaptureFace
+    );
+    let refused = flow.submit_face(passport.other_face()).await.unwrap_err();
+    assert_eq!(refused.code(), "document_face_not_matched");
+    // The server used up the challenge the chip signed: the chip is read again, then the face.
+    assert_eq!(flow.step(), NewPinStep::ReadChip);
+    assert_eq!(
+        flow.read_chip(Box::new(passport.chip(15))).await.unwrap(),
+        NewPinStep::CaptureFace
+    );
+    assert_eq!(
+        flow.submit_face(passport.face.clone()).await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+}
+
+#[tokio::test]
+async fn a_lost_tag_is_retried_and_someone_elses_passport_is_refused() {
+    let (h, p, _phone, app, user) = world_with_app_user("passport-other").await;
+    let other = h.person("passport-other").await.unwrap();
+    let theirs = PassportOffice::danish().issue(&other);
+    let flow = passport_flow(&app, &user);
+    let holder = &theirs.holder;
+    flow.submit_document_details(
+        holder.document_number.clone(),
+        holder.birth_date.clone(),
+        holder.expiry_date.clone(),
+    )
+    .await
+    .unwrap();
+    let lost = flow
+        .read_chip(Box::new(theirs.chip(13).losing_link_after(4)))
+        .await;
+    assert_eq!(lost.unwrap_err(), MitidError::ChipNotRead);
+    assert_eq!(
+        flow.step(),
+        NewPinStep::ReadChip,
+        "hold the phone to it again"
+    );
+    assert_eq!(
+        flow.read_chip(Box::new(theirs.chip(14))).await.unwrap(),
+        NewPinStep::CaptureFace
+    );
+    let refused = flow.submit_face(theirs.face.clone()).await.unwrap_err();
+    assert_eq!(
+        refused,
+        MitidError::DocumentRefused {
+            reason: "not_this_person".into()
+        }
+    );
+    assert!(!refused
+        .message(mitid_core::pin::Language::Danish)
+        .is_empty());
+    assert_eq!(
+        flow.step(),
+        NewPinStep::EnterDocumentDetails,
+        "another document may be used"
+    );
+    let _ = p;
+}
+
+#[tokio::test]
+async fn a_copied_chip_is_refused_and_the_genuine_one_then_accepted() {
+    let (_h, p, _phone, app, user) = world_with_app_user("passport-copy").await;
+    let passport = PassportOffice::danish().issue(&p);
+    let flow = passport_flow(&app, &user);
+    let holder = &passport.holder;
+    flow.submit_document_details(
+        holder.document_number.clone(),
+        holder.birth_date.clone(),
+        holder.expiry_date.clone(),
+    )
+    .await
+    .unwrap();
+    // The copy's files are genuine; it cannot sign the server's challenge.
+    assert_eq!(
+        flow.read_chip(Box::new(passport.copied_chip(16)))
+            .await
+            .unwrap(),
+        NewPinStep::CaptureFace
+    );
+    let refused = flow.submit_face(passport.face.clone()).await.unwrap_err();
+    assert_eq!(refused.code(), "document_copied_chip");
+    assert_eq!(flow.step(), NewPinStep::ReadChip);
+    assert_eq!(
+        flow.read_chip(Box::new(passport.chip(17))).await.unwrap(),
+        NewPinStep::CaptureFace
+    );
+    assert_eq!(
+        flow.submit_face(passport.face.clone()).await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+}
