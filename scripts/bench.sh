@@ -20,7 +20,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 sections=("$@")
-((${#sections[@]})) || sections=(steps callgrind approval load kotlin size demo memory)
+((${#sections[@]})) || sections=(steps callgrind approval load kotlin size demo memory chip)
 target_dir="$(cargo_target_dir)"
 out_dir="$target_dir/bench-results"
 mkdir -p "$out_dir"

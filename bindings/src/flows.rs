@@ -354,6 +354,12 @@ impl NewPinFlow {
         .await
     }
 
+    /// The 8-digit P-code from citizen service, for a foreign document.
+    pub async fn submit_p_code(&self, p_code: String) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.submit_p_code(p_code).await }).await
+    }
+
     /// Reads the chip over the phone's NFC `link`.
     pub async fn read_chip(
         &self,

@@ -445,6 +445,9 @@ pub enum NewPinStep {
     ReadChip,
     /// Look into the camera: the face is captured and sent with the chip's data.
     CaptureFace,
+    /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+    /// chip is read again).
+    EnterPCode,
     /// Choose the new 6-digit PIN.
     ChooseNewPin,
     /// Repeat the new PIN.

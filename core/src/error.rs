@@ -56,6 +56,8 @@ macro_rules! for_each_mitid_error {
             /// The chip did not accept the document number, date of birth and date of
             /// expiry: check them against the data page.
             DocumentAccessDenied = "document_access_denied";
+            /// The P-code has 8 digits.
+            PCodeFormat = "p_code_format";
             /// The chip could not be read (moved away, or it answered wrongly): hold the
             /// phone to it again.
             ChipNotRead = "chip_not_read";

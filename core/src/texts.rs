@@ -174,6 +174,10 @@ pub(crate) fn error(error: &MitidError) -> (String, String) {
             "Chippen kunne ikke åbnes med de oplysninger. Sammenlign dem med pasets dataside.",
             "The chip could not be opened with these details. Compare them with the data page.",
         ),
+        MitidError::PCodeFormat => fixed(
+            "P-koden består af 8 cifre.",
+            "The P-code has 8 digits.",
+        ),
         MitidError::ChipNotRead => fixed(
             "Chippen kunne ikke læses. Hold telefonen stille mod dokumentet, og prøv igen.",
             "The chip could not be read. Hold the phone still against the document and try again.",

@@ -5,7 +5,8 @@
 //!   application, open secure messaging with BAC ([`bac`], [`sm`]) using the MRZ access key
 //!   ([`mrz::AccessKey`]), and read EF.COM, EF.SOD, DG1, DG2, DG14 and DG15.
 //! - [`passive`]: passive authentication of what was read against a master list of country
-//!   signing CAs; the app and the server both run it, and the server trusts only its own run.
+//!   signing CAs (each for its own issuing state), and active authentication over a
+//!   verifier's challenge; the server runs them on what the app sends.
 //! - [`lds`]: the MRZ of DG1 and the face image of DG2.
 //!
 //! No user data reaches a log or an error: errors name what failed, never the MRZ, a key or

@@ -1,7 +1,7 @@
 //! Passive authentication (ICAO 9303 part 11 §5.1): the document signer's certificate chains
-//! to a country signing CA of the master list, the SOD's signature verifies with it, and
-//! every data group read hashes to the value the SOD signs. The app runs it to tell the
-//! citizen early; the server runs it again and believes only its own verdict.
+//! to a country signing CA the master list holds for the document's issuing state, the SOD's
+//! signature verifies with it, and every data group read hashes to the value the SOD signs.
+//! The server runs it on what the app read and believes only its own verdict.
 
 use der::asn1::{ObjectIdentifier, OctetString};
 use ring::digest;
@@ -15,33 +15,62 @@ use crate::mrz::Mrz;
 use crate::reader::ChipFiles;
 use crate::sod::{oid, Sod};
 
-/// The country signing CA certificates a verifier trusts (from the ICAO master list or the
-/// states' own publications, as the operator configures them).
+/// The country signing CA certificates a verifier trusts, each for the one issuing state
+/// (as MRZs write it: `DNK`, `D<<`) whose documents it may vouch for: a CSCA of one state
+/// never vouches for a document claiming another (ICAO 9303 part 12). The operator assigns
+/// them (from the ICAO master list or the states' own publications).
 #[derive(Clone, Debug, Default)]
 pub struct MasterList {
-    cscas: Vec<CertificateDer<'static>>,
+    cscas: Vec<(String, CertificateDer<'static>)>,
 }
 
 impl MasterList {
-    /// A master list of DER certificates; refuses one that is not a certificate a trust
-    /// anchor can be made of.
-    pub fn from_der(certificates: Vec<Vec<u8>>) -> Result<Self, PassiveAuthError> {
-        let cscas: Vec<CertificateDer<'static>> =
-            certificates.into_iter().map(CertificateDer::from).collect();
-        for csca in &cscas {
-            webpki::anchor_from_trusted_cert(csca)
-                .map_err(|_| PassiveAuthError::Malformed("country signing CA certificate"))?;
-        }
-        Ok(Self { cscas })
+    /// The CSCA certificates (DER) of `issuing_state`; refuses one that is not a certificate
+    /// a trust anchor can be made of, or a state that is not three MRZ letters.
+    pub fn from_der(
+        issuing_state: &str,
+        certificates: Vec<Vec<u8>>,
+    ) -> Result<Self, PassiveAuthError> {
+        let mut list = Self::default();
+        list.add_der(issuing_state, certificates)?;
+        Ok(list)
     }
 
-    /// A master list from PEM text holding one or more `CERTIFICATE` blocks.
-    pub fn from_pem(pem: &[u8]) -> Result<Self, PassiveAuthError> {
+    /// The CSCA certificates of `issuing_state` from PEM text holding one or more
+    /// `CERTIFICATE` blocks.
+    pub fn from_pem(issuing_state: &str, pem: &[u8]) -> Result<Self, PassiveAuthError> {
         let ders = CertificateDer::pem_slice_iter(pem)
             .map(|c| c.map(|c| c.to_vec()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|_| PassiveAuthError::Malformed("master list PEM"))?;
-        Self::from_der(ders)
+        Self::from_der(issuing_state, ders)
+    }
+
+    /// Adds the CSCA certificates (DER) of `issuing_state`.
+    pub fn add_der(
+        &mut self,
+        issuing_state: &str,
+        certificates: Vec<Vec<u8>>,
+    ) -> Result<(), PassiveAuthError> {
+        let state = format!("{:<<3}", issuing_state.trim().to_ascii_uppercase());
+        let state_ok =
+            state.len() == 3 && state.bytes().all(|b| b.is_ascii_uppercase() || b == b'<');
+        if !state_ok || state.starts_with('<') {
+            return Err(PassiveAuthError::Malformed("issuing state"));
+        }
+        for der in certificates {
+            let csca = CertificateDer::from(der);
+            webpki::anchor_from_trusted_cert(&csca)
+                .map_err(|_| PassiveAuthError::Malformed("country signing CA certificate"))?;
+            self.cscas.push((state.clone(), csca));
+        }
+        Ok(())
+    }
+
+    /// Both lists in one.
+    pub fn merged(mut self, other: MasterList) -> Self {
+        self.cscas.extend(other.cscas);
+        self
     }
 
     /// How many country signing CAs it holds.
@@ -77,13 +106,16 @@ pub fn verify(
     let signer_der = CertificateDer::from(sod.signer_certificate.as_slice());
     let signer = EndEntityCert::try_from(&signer_der)
         .map_err(|_| PassiveAuthError::Malformed("document signer certificate"))?;
-    verify_chain(&signer, master_list, now)?;
+    // The state DG1 claims picks the CSCAs that may vouch for it; DG1 itself is believed
+    // only once its hash is checked below.
+    let mrz = lds::dg1_mrz(&files.dg1)?;
+    verify_chain(&signer, master_list, &mrz.issuing_state, now)?;
     verify_signature(&sod, &signer)?;
     for number in [1, 2, 14, 15] {
         verify_data_group(&sod, number, files.data_group(number))?;
     }
     Ok(VerifiedDocument {
-        mrz: lds::dg1_mrz(&files.dg1)?,
+        mrz,
         face: lds::dg2_face(&files.dg2)?,
         has_clone_detection: files.dg14.is_some() || files.dg15.is_some(),
     })
@@ -92,12 +124,14 @@ pub fn verify(
 fn verify_chain(
     signer: &EndEntityCert<'_>,
     master_list: &MasterList,
+    issuing_state: &str,
     now: UnixTime,
 ) -> Result<(), PassiveAuthError> {
     let anchors: Vec<_> = master_list
         .cscas
         .iter()
-        .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
+        .filter(|(state, _)| state == issuing_state)
+        .filter_map(|(_, c)| webpki::anchor_from_trusted_cert(c).ok())
         .collect();
     signer
         .verify_for_usage(

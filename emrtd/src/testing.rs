@@ -141,7 +141,7 @@ impl TestAuthority {
 
     /// The master list a verifier that trusts this authority holds.
     pub fn master_list(&self) -> MasterList {
-        MasterList::from_der(vec![self.csca_der.clone()])
+        MasterList::from_der(&self.state, vec![self.csca_der.clone()])
             .unwrap_or_else(|e| panic!("test CSCA: {e}"))
     }
 

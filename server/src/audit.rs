@@ -148,6 +148,10 @@ events! {
     TemporaryPinIssued => "temporary_pin_issued",
     /// An activation code was issued.
     ActivationCodeIssued => "activation_code_issued",
+    /// Citizen service issued a P-code for a foreign document (`detail.issuing_state`).
+    PCodeIssued => "p_code_issued",
+    /// A P-code was accepted: the foreign document is linked to the person.
+    ForeignDocumentLinked => "foreign_document_linked",
     /// An authenticator was blocked.
     AuthenticatorBlocked => "authenticator_blocked",
     /// A block of an authenticator was lifted.

@@ -3,13 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use mitid_emrtd::MasterList;
+use clap::{Parser, Subcommand, ValueEnum};
 use mitid_protocol::wire::staff::StaffRole;
-use mitid_server::documents::face::{FacePolicy, FaceVerifierDouble};
-use mitid_server::documents::DocumentCheck;
 use mitid_server::keys::rotate_id_token_key;
 use mitid_server::server::{add_staff, open_state};
 use mitid_server::tls::TlsFiles;
@@ -47,41 +43,6 @@ impl TlsArgs {
     }
 }
 
-/// The passport route: the master list and the face verifier.
-#[derive(Args, Default)]
-struct DocumentArgs {
-    /// Country signing CA certificates (PEM) trusted for passports and ID cards. Without it
-    /// the passport route is refused.
-    #[arg(long, value_name = "FILE")]
-    csca_master_list: Option<PathBuf>,
-    /// Compare faces with the test double (byte equality, no face recognition, no liveness):
-    /// for demonstrations only. A deployment links its face vendor through
-    /// `mitid_server::documents::face::FaceVerifier`.
-    #[arg(long, requires = "csca_master_list")]
-    face_verifier_test_double: bool,
-}
-
-impl DocumentArgs {
-    /// The document check the flags describe, or why there is none.
-    fn check(&self) -> Result<Option<DocumentCheck>, String> {
-        let Some(path) = &self.csca_master_list else {
-            return Ok(None);
-        };
-        if !self.face_verifier_test_double {
-            return Err("the passport route needs a face verifier: this binary has only the test double (--face-verifier-test-double)".into());
-        }
-        let pem = std::fs::read(path).map_err(|e| format!("cannot read the master list: {e}"))?;
-        let master_list =
-            MasterList::from_pem(&pem).map_err(|e| format!("the master list: {e}"))?;
-        tracing::warn!("faces are compared by the test double, not by a face-matching vendor");
-        Ok(Some(DocumentCheck {
-            master_list,
-            face: Arc::new(FaceVerifierDouble),
-            face_policy: FacePolicy::default(),
-        }))
-    }
-}
-
 #[derive(Subcommand)]
 enum Command {
     /// Serve HTTPS (the default).
@@ -99,8 +60,6 @@ enum Command {
         /// it is not `https://` and the listen address (behind a proxy or a name).
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
-        #[command(flatten)]
-        documents: DocumentArgs,
     },
     /// Print the TLS key pins the app must pin: the current key's, then the backup
     /// key's (creating the certificate and backup key if needed).
@@ -166,7 +125,6 @@ fn main() -> ExitCode {
         tls: TlsArgs::default(),
         anonymous_requests_per_minute: None,
         public_url: None,
-        documents: DocumentArgs::default(),
     });
     match command {
         Command::Serve {
@@ -174,16 +132,8 @@ fn main() -> ExitCode {
             tls,
             anonymous_requests_per_minute,
             public_url,
-            documents,
         } => {
             let mut config = ServerConfig::new(cli.data_dir);
-            config.documents = match documents.check() {
-                Ok(check) => check,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::FAILURE;
-                }
-            };
             config.public_url = public_url;
             config.listen = listen;
             config.tls_files = tls.files();

@@ -24,6 +24,9 @@ pub struct Policy {
     pub activation_code_paper_ttl: i64,
     /// Activation codes: number of characters (digits).
     pub activation_code_digits: usize,
+    /// P-code for a foreign passport or ID card, from citizen service: validity in seconds
+    /// (60 days). It has 8 digits and is void after `code_max_wrong` wrong entries.
+    pub p_code_ttl: i64,
     /// No code by SMS until this long after the mobile number changed (120 hours).
     pub mobile_change_quarantine: i64,
     /// An activation in progress (after the activation code): validity in seconds.
@@ -129,6 +132,7 @@ impl Default for Policy {
             activation_code_sms_ttl: 30 * MINUTE,
             activation_code_paper_ttl: 48 * HOUR,
             activation_code_digits: 10,
+            p_code_ttl: 60 * 24 * HOUR,
             mobile_change_quarantine: 120 * HOUR,
             activation_ttl: 30 * MINUTE,
             registration_ttl: 5 * MINUTE,

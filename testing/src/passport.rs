@@ -7,10 +7,10 @@
 use std::sync::{Arc, OnceLock};
 
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
-use mitid_emrtd::{ChipFiles, MasterList};
+use mitid_emrtd::ChipFiles;
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{DocumentChallenge, DocumentEvidence};
-use mitid_protocol::wire::SecretBytes;
+use mitid_protocol::wire::{Secret, SecretBytes};
 use mitid_server::documents::face::{FacePolicy, FaceVerifierDouble};
 use mitid_server::documents::DocumentCheck;
 use rand_core::{RngCore, SeedableRng};
@@ -46,14 +46,16 @@ impl PassportOffice {
 
     /// The document check trusting this office and `others`.
     pub fn document_check_with(&self, others: &[&PassportOffice]) -> DocumentCheck {
-        let cscas = std::iter::once(self).chain(others.iter().copied());
-        let ders = cscas.map(|o| o.authority.csca_der().to_vec()).collect();
-        let master_list = MasterList::from_der(ders)
-            .unwrap_or_else(|e| panic!("the test offices' CA certificates load: {e}"));
+        let master_list = others
+            .iter()
+            .fold(self.authority.master_list(), |list, office| {
+                list.merged(office.authority.master_list())
+            });
         DocumentCheck {
             master_list,
             face: Arc::new(FaceVerifierDouble),
             face_policy: FacePolicy::default(),
+            require_active_authentication: true,
         }
     }
 
@@ -185,7 +187,14 @@ impl TestPassport {
             face_capture: SecretBytes::new(capture.to_vec()),
             challenge_id: None,
             active_authentication: None,
+            p_code: None,
         }
+    }
+
+    /// The same evidence with the P-code citizen service gave for this document.
+    pub fn with_p_code(mut evidence: DocumentEvidence, p_code: &str) -> DocumentEvidence {
+        evidence.p_code = Some(Secret::new(p_code));
+        evidence
     }
 
     /// Someone else's face (the double refuses it).

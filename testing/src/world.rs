@@ -11,8 +11,8 @@ use mitid_protocol::wire::rp::{
 };
 use mitid_protocol::wire::staff::{
     ActivationPurpose, AuditEvent, AuditList, CreateRelyingPartyRequest, Delivery,
-    IdentifiedRequest, IdentifyResponse, IssueActivationCodeRequest, IssueTemporaryPinRequest,
-    IssuedCode, PersonView, RelyingPartyCreated,
+    IdentifiedRequest, IdentifyResponse, IssueActivationCodeRequest, IssuePCodeRequest,
+    IssueTemporaryPinRequest, IssuedCode, PersonView, RelyingPartyCreated,
 };
 use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind, Secret};
 use serde::Serialize;
@@ -231,6 +231,45 @@ impl World {
             .code
             .map(|code| code.expose().to_owned())
             .ok_or_else(|| crate::KitError::Missing("the paper code".into()))
+    }
+
+    /// Citizen service, having seen `person`'s foreign passport or ID card, hands out a
+    /// P-code for it on paper; the answer as it came (the code is in it).
+    pub async fn issue_p_code(
+        &self,
+        person: &Person,
+        issuing_state: &str,
+        document_number: &str,
+    ) -> Answer {
+        let desk = &self.citizen_service;
+        let token = match self.identify(desk, person).await {
+            Ok(token) => token,
+            Err(e) => panic!("citizen service cannot identify the person: {e}"),
+        };
+        let request = IssuePCodeRequest {
+            identification_token: Secret::new(&token),
+            issuing_state: issuing_state.to_owned(),
+            document_number: document_number.to_owned(),
+        };
+        self.post(paths::STAFF_P_CODE, &request, Auth::Bearer(desk))
+            .await
+    }
+
+    /// The P-code citizen service hands out for `person`'s foreign document.
+    pub async fn p_code(
+        &self,
+        person: &Person,
+        issuing_state: &str,
+        document_number: &str,
+    ) -> KitResult<String> {
+        let issued: IssuedCode = self
+            .issue_p_code(person, issuing_state, document_number)
+            .await
+            .into_result()?;
+        issued
+            .code
+            .map(|code| code.expose().to_owned())
+            .ok_or_else(|| crate::KitError::Missing("the P-code".into()))
     }
 
     /// The staff member of session `staff` issues an activation code for `purpose`.

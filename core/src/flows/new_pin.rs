@@ -62,6 +62,9 @@ pub enum NewPinStep {
     ReadChip,
     /// Look into the camera: the face is captured and sent with the chip's data.
     CaptureFace,
+    /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+    /// chip is read again).
+    EnterPCode,
     /// Choose the new 6-digit PIN.
     ChooseNewPin,
     /// Repeat the new PIN.
@@ -91,6 +94,8 @@ struct State {
     chip: Option<ChipFiles>,
     /// The challenge the chip signed.
     challenge_id: Option<String>,
+    /// The P-code for a foreign document, until the server used it.
+    p_code: Option<Secret>,
     new_pin: NewPinEntry,
     _busy: Option<BusyGuard>,
 }
@@ -131,6 +136,7 @@ impl NewPinFlow {
                 access_key: None,
                 chip: None,
                 challenge_id: None,
+                p_code: None,
                 new_pin: NewPinEntry::default(),
                 _busy: busy,
             }),
@@ -214,10 +220,15 @@ impl NewPinFlow {
             return Err(MitidError::InvalidStep);
         }
         let key = state.access_key.clone().ok_or(MitidError::InvalidStep)?;
-        let challenge = self
-            .document_challenge()
-            .await
-            .map_err(|e| self.screen.fail_here(e))?;
+        // A refusal here (the app blocked or revoked meanwhile) ends the flow; a passing
+        // fault leaves the citizen on this step.
+        let challenge = self.document_challenge().await.map_err(|e| {
+            if e.is_transient() {
+                self.screen.fail_here(e)
+            } else {
+                self.screen.fail_at(NewPinStep::Ended, e)
+            }
+        })?;
         let challenge_bytes: [u8; 8] = challenge
             .challenge
             .0
@@ -250,6 +261,21 @@ impl NewPinFlow {
         }
     }
 
+    /// The 8-digit P-code from citizen service for a foreign document; the chip is read
+    /// again after it (the server used up the last read's challenge).
+    pub async fn submit_p_code(&self, p_code: String) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != NewPinStep::EnterPCode {
+            return Err(MitidError::InvalidStep);
+        }
+        let digits: String = p_code.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(self.screen.fail_here(MitidError::PCodeFormat));
+        }
+        state.p_code = Some(Secret::new(digits));
+        Ok(self.screen.show(NewPinStep::ReadChip))
+    }
+
     /// A single-use challenge for the chip's active authentication.
     async fn document_challenge(&self) -> Result<DocumentChallenge, MitidError> {
         let user = self.ctx.user(&self.user)?;
@@ -268,7 +294,14 @@ impl NewPinFlow {
         let document = state
             .chip
             .as_ref()
-            .map(|files| evidence(files, state.challenge_id.clone(), capture))
+            .map(|files| {
+                evidence(
+                    files,
+                    state.challenge_id.clone(),
+                    state.p_code.clone(),
+                    capture,
+                )
+            })
             .ok_or(MitidError::InvalidStep)?;
         let user = self.ctx.user(&self.user)?;
         let body = NewPinAuthoriseRequest {
@@ -279,6 +312,7 @@ impl NewPinFlow {
             Ok(ticket) => {
                 state.chip = None;
                 state.access_key = None;
+                state.p_code = None;
                 state.ticket = Some(ticket);
                 Ok(self.screen.show(NewPinStep::ChooseNewPin))
             }
@@ -446,6 +480,12 @@ impl NewPinFlow {
         if read_again || error.is_transient() {
             return self.screen.fail_at(NewPinStep::ReadChip, error);
         }
+        let p_code_again = matches!(&error, MitidError::WrongCode { .. })
+            || matches!(&error, MitidError::DocumentRefused { reason } if reason == "p_code_needed");
+        if p_code_again {
+            state.p_code = None;
+            return self.screen.fail_at(NewPinStep::EnterPCode, error);
+        }
         state.access_key = None;
         match error {
             MitidError::DocumentRefused { .. } => {
@@ -545,6 +585,7 @@ fn first_step(ctx: &Context, user: &User, start: NewPinStart) -> Result<NewPinSt
 fn evidence(
     files: &ChipFiles,
     challenge_id: Option<String>,
+    p_code: Option<Secret>,
     face_capture: SecretBytes,
 ) -> DocumentEvidence {
     DocumentEvidence {
@@ -556,5 +597,6 @@ fn evidence(
         face_capture,
         challenge_id,
         active_authentication: files.active_authentication.clone().map(B64),
+        p_code,
     }
 }

@@ -91,9 +91,10 @@ async fn answer(
         }
         // The terminal offers no passport route (a desktop has no NFC reader for the chip;
         // `mitid demo` shows the route with the simulated chip), so these steps never come.
-        NewPinStep::EnterDocumentDetails | NewPinStep::ReadChip | NewPinStep::CaptureFace => {
-            Err(MitidError::InvalidStep)
-        }
+        NewPinStep::EnterDocumentDetails
+        | NewPinStep::ReadChip
+        | NewPinStep::CaptureFace
+        | NewPinStep::EnterPCode => Err(MitidError::InvalidStep),
         NewPinStep::Done | NewPinStep::Ended => Err(MitidError::InvalidStep),
     })
 }

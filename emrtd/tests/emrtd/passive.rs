@@ -100,9 +100,10 @@ fn a_master_list_loads_from_pem() {
     let authority = TestAuthority::new("DNK");
     let body = base64_lines(authority.csca_der());
     let pem = format!("-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n");
-    let list = MasterList::from_pem(pem.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let list = MasterList::from_pem("DNK", pem.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(list.len(), 1);
-    assert!(MasterList::from_der(vec![vec![0x30, 0x00]]).is_err());
+    assert!(MasterList::from_der("DNK", vec![vec![0x30, 0x00]]).is_err());
+    assert!(MasterList::from_der("D3K", vec![authority.csca_der().to_vec()]).is_err());
 }
 
 fn base64_lines(der: &[u8]) -> String {
@@ -181,4 +182,23 @@ fn a_copied_chip_without_the_key_fails_active_authentication() {
         verify(&withheld, &authority.master_list(), now()),
         Err(PassiveAuthError::MissingDataGroup(15))
     );
+}
+
+#[test]
+fn a_csca_vouches_only_for_its_own_state() {
+    // Another state's CSCA (on the list, but for SWE) signs a document claiming DNK.
+    let (denmark, _) = passport();
+    let rogue = TestAuthority::new("DNK");
+    let files = rogue.issue(&holder(), &face());
+    let list = denmark
+        .master_list()
+        .merged(MasterList::from_der("SWE", vec![rogue.csca_der().to_vec()]).unwrap_or_default());
+    let result = verify(&files, &list, now());
+    assert!(
+        matches!(result, Err(PassiveAuthError::UntrustedSigner(_))),
+        "{result:?}"
+    );
+    // Listed for DNK, the same CSCA vouches for it.
+    let list = list.merged(rogue.master_list());
+    assert!(verify(&files, &list, now()).is_ok());
 }

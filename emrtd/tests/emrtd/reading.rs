@@ -92,7 +92,7 @@ fn a_lost_tag_is_a_typed_link_error() {
 }
 
 #[test]
-fn a_chip_that_drops_secure_messaging_is_not_believed() {
+fn an_answer_altered_on_the_link_fails_its_mac() {
     let (_, files) = passport();
     let mut inner = chip(&files);
     let mut link = Tampering {

@@ -2235,6 +2235,11 @@ public protocol NewPinFlowProtocol: AnyObject, Sendable {
     func submitNewPin(pin: String) async throws  -> NewPinStep
     
     /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+    func submitPCode(pCode: String) async throws  -> NewPinStep
+    
+    /**
      * The new PIN, repeated: then it is registered.
      */
     func submitRepeatPin(pin: String) async throws  -> NewPinStep
@@ -2455,6 +2460,25 @@ open func submitNewPin(pin: String)async throws  -> NewPinStep  {
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_newpinflow_submit_new_pin(
                         self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+open func submitPCode(pCode: String)async throws  -> NewPinStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_newpinflow_submit_p_code(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pCode)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
@@ -6833,6 +6857,10 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case DocumentAccessDenied
     /**
+     * The P-code has 8 digits.
+     */
+    case PCodeFormat
+    /**
      * The chip could not be read (moved away, or it answered wrongly): hold the
      * phone to it again.
      */
@@ -7154,68 +7182,69 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
         case 6: return .ChannelQrMalformed
         case 7: return .DocumentDetailsInvalid
         case 8: return .DocumentAccessDenied
-        case 9: return .ChipNotRead
-        case 10: return .WrongPin(
+        case 9: return .PCodeFormat
+        case 10: return .ChipNotRead
+        case 11: return .WrongPin(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 11: return .WrongCode(
+        case 12: return .WrongCode(
             remaining: try FfiConverterOptionUInt32.read(from: &buf)
             )
-        case 12: return .TemporarilyLocked
-        case 13: return .PermanentlyBlocked
-        case 14: return .Revoked
-        case 15: return .Blocked
-        case 16: return .CodeExpired
-        case 17: return .CodeUsed
-        case 18: return .TooManyTries
-        case 19: return .NumberChangedRecently
-        case 20: return .NoMobileNumber
-        case 21: return .TooManyApps
-        case 22: return .UserIdTaken
-        case 23: return .ChannelBindingMismatch(
+        case 13: return .TemporarilyLocked
+        case 14: return .PermanentlyBlocked
+        case 15: return .Revoked
+        case 16: return .Blocked
+        case 17: return .CodeExpired
+        case 18: return .CodeUsed
+        case 19: return .TooManyTries
+        case 20: return .NumberChangedRecently
+        case 21: return .NoMobileNumber
+        case 22: return .TooManyApps
+        case 23: return .UserIdTaken
+        case 24: return .ChannelBindingMismatch(
             remaining: try FfiConverterOptionUInt32.read(from: &buf)
             )
-        case 24: return .TransactionExpired
-        case 25: return .TransactionNotPending
-        case 26: return .FactorNotAllowed
-        case 27: return .BiometricsNotEnabled
-        case 28: return .NotFound
-        case 29: return .Forbidden
-        case 30: return .NotYetAllowed(
+        case 25: return .TransactionExpired
+        case 26: return .TransactionNotPending
+        case 27: return .FactorNotAllowed
+        case 28: return .BiometricsNotEnabled
+        case 29: return .NotFound
+        case 30: return .Forbidden
+        case 31: return .NotYetAllowed(
             opensAt: try FfiConverterOptionInt64.read(from: &buf)
             )
-        case 31: return .RateLimited
-        case 32: return .ServerUnreachable
-        case 33: return .ServerKeyPinMismatch
-        case 34: return .ServerBusy
-        case 35: return .DocumentRefused(
+        case 32: return .RateLimited
+        case 33: return .ServerUnreachable
+        case 34: return .ServerKeyPinMismatch
+        case 35: return .ServerBusy
+        case 36: return .DocumentRefused(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 36: return .ServerRejected(
+        case 37: return .ServerRejected(
             serverCode: try FfiConverterString.read(from: &buf)
             )
-        case 37: return .BadResponse
-        case 38: return .BiometricsCancelled
-        case 39: return .BiometricsFailed(
+        case 38: return .BadResponse
+        case 39: return .BiometricsCancelled
+        case 40: return .BiometricsFailed(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 40: return .BiometricsPinRequired
-        case 41: return .BiometricsInvalidated
-        case 42: return .BiometricsUnavailable
-        case 43: return .BiometricsNeedSingleUser
-        case 44: return .BiometricsNotOn
-        case 45: return .NoSuchUser
-        case 46: return .UserAlreadyOnApp
-        case 47: return .InvalidStep
-        case 48: return .Cancelled
-        case 49: return .Storage(
+        case 41: return .BiometricsPinRequired
+        case 42: return .BiometricsInvalidated
+        case 43: return .BiometricsUnavailable
+        case 44: return .BiometricsNeedSingleUser
+        case 45: return .BiometricsNotOn
+        case 46: return .NoSuchUser
+        case 47: return .UserAlreadyOnApp
+        case 48: return .InvalidStep
+        case 49: return .Cancelled
+        case 50: return .Storage(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 50: return .KeyStore(
+        case 51: return .KeyStore(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 51: return .Config
-        case 52: return .Internal(
+        case 52: return .Config
+        case 53: return .Internal(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -7264,189 +7293,193 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(8))
         
         
-        case .ChipNotRead:
+        case .PCodeFormat:
             writeInt(&buf, Int32(9))
         
         
-        case let .WrongPin(remaining):
+        case .ChipNotRead:
             writeInt(&buf, Int32(10))
+        
+        
+        case let .WrongPin(remaining):
+            writeInt(&buf, Int32(11))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case let .WrongCode(remaining):
-            writeInt(&buf, Int32(11))
+            writeInt(&buf, Int32(12))
             FfiConverterOptionUInt32.write(remaining, into: &buf)
             
         
         case .TemporarilyLocked:
-            writeInt(&buf, Int32(12))
-        
-        
-        case .PermanentlyBlocked:
             writeInt(&buf, Int32(13))
         
         
-        case .Revoked:
+        case .PermanentlyBlocked:
             writeInt(&buf, Int32(14))
         
         
-        case .Blocked:
+        case .Revoked:
             writeInt(&buf, Int32(15))
         
         
-        case .CodeExpired:
+        case .Blocked:
             writeInt(&buf, Int32(16))
         
         
-        case .CodeUsed:
+        case .CodeExpired:
             writeInt(&buf, Int32(17))
         
         
-        case .TooManyTries:
+        case .CodeUsed:
             writeInt(&buf, Int32(18))
         
         
-        case .NumberChangedRecently:
+        case .TooManyTries:
             writeInt(&buf, Int32(19))
         
         
-        case .NoMobileNumber:
+        case .NumberChangedRecently:
             writeInt(&buf, Int32(20))
         
         
-        case .TooManyApps:
+        case .NoMobileNumber:
             writeInt(&buf, Int32(21))
         
         
-        case .UserIdTaken:
+        case .TooManyApps:
             writeInt(&buf, Int32(22))
         
         
-        case let .ChannelBindingMismatch(remaining):
+        case .UserIdTaken:
             writeInt(&buf, Int32(23))
+        
+        
+        case let .ChannelBindingMismatch(remaining):
+            writeInt(&buf, Int32(24))
             FfiConverterOptionUInt32.write(remaining, into: &buf)
             
         
         case .TransactionExpired:
-            writeInt(&buf, Int32(24))
-        
-        
-        case .TransactionNotPending:
             writeInt(&buf, Int32(25))
         
         
-        case .FactorNotAllowed:
+        case .TransactionNotPending:
             writeInt(&buf, Int32(26))
         
         
-        case .BiometricsNotEnabled:
+        case .FactorNotAllowed:
             writeInt(&buf, Int32(27))
         
         
-        case .NotFound:
+        case .BiometricsNotEnabled:
             writeInt(&buf, Int32(28))
         
         
-        case .Forbidden:
+        case .NotFound:
             writeInt(&buf, Int32(29))
         
         
-        case let .NotYetAllowed(opensAt):
+        case .Forbidden:
             writeInt(&buf, Int32(30))
+        
+        
+        case let .NotYetAllowed(opensAt):
+            writeInt(&buf, Int32(31))
             FfiConverterOptionInt64.write(opensAt, into: &buf)
             
         
         case .RateLimited:
-            writeInt(&buf, Int32(31))
-        
-        
-        case .ServerUnreachable:
             writeInt(&buf, Int32(32))
         
         
-        case .ServerKeyPinMismatch:
+        case .ServerUnreachable:
             writeInt(&buf, Int32(33))
         
         
-        case .ServerBusy:
+        case .ServerKeyPinMismatch:
             writeInt(&buf, Int32(34))
         
         
-        case let .DocumentRefused(reason):
+        case .ServerBusy:
             writeInt(&buf, Int32(35))
+        
+        
+        case let .DocumentRefused(reason):
+            writeInt(&buf, Int32(36))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .ServerRejected(serverCode):
-            writeInt(&buf, Int32(36))
+            writeInt(&buf, Int32(37))
             FfiConverterString.write(serverCode, into: &buf)
             
         
         case .BadResponse:
-            writeInt(&buf, Int32(37))
-        
-        
-        case .BiometricsCancelled:
             writeInt(&buf, Int32(38))
         
         
-        case let .BiometricsFailed(remaining):
+        case .BiometricsCancelled:
             writeInt(&buf, Int32(39))
+        
+        
+        case let .BiometricsFailed(remaining):
+            writeInt(&buf, Int32(40))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case .BiometricsPinRequired:
-            writeInt(&buf, Int32(40))
-        
-        
-        case .BiometricsInvalidated:
             writeInt(&buf, Int32(41))
         
         
-        case .BiometricsUnavailable:
+        case .BiometricsInvalidated:
             writeInt(&buf, Int32(42))
         
         
-        case .BiometricsNeedSingleUser:
+        case .BiometricsUnavailable:
             writeInt(&buf, Int32(43))
         
         
-        case .BiometricsNotOn:
+        case .BiometricsNeedSingleUser:
             writeInt(&buf, Int32(44))
         
         
-        case .NoSuchUser:
+        case .BiometricsNotOn:
             writeInt(&buf, Int32(45))
         
         
-        case .UserAlreadyOnApp:
+        case .NoSuchUser:
             writeInt(&buf, Int32(46))
         
         
-        case .InvalidStep:
+        case .UserAlreadyOnApp:
             writeInt(&buf, Int32(47))
         
         
-        case .Cancelled:
+        case .InvalidStep:
             writeInt(&buf, Int32(48))
         
         
-        case let .Storage(detail):
+        case .Cancelled:
             writeInt(&buf, Int32(49))
-            FfiConverterString.write(detail, into: &buf)
-            
         
-        case let .KeyStore(detail):
+        
+        case let .Storage(detail):
             writeInt(&buf, Int32(50))
             FfiConverterString.write(detail, into: &buf)
             
         
-        case .Config:
+        case let .KeyStore(detail):
             writeInt(&buf, Int32(51))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case .Config:
+            writeInt(&buf, Int32(52))
         
         
         case let .Internal(detail):
-            writeInt(&buf, Int32(52))
+            writeInt(&buf, Int32(53))
             FfiConverterString.write(detail, into: &buf)
             
         }
@@ -7587,6 +7620,11 @@ public enum NewPinStep: Equatable, Hashable {
      */
     case captureFace
     /**
+     * A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+     * chip is read again).
+     */
+    case enterPCode
+    /**
      * Choose the new 6-digit PIN.
      */
     case chooseNewPin
@@ -7647,18 +7685,20 @@ public struct FfiConverterTypeNewPinStep: FfiConverterRustBuffer {
         
         case 5: return .captureFace
         
-        case 6: return .chooseNewPin
+        case 6: return .enterPCode
         
-        case 7: return .repeatNewPin
+        case 7: return .chooseNewPin
         
-        case 8: return .interrupted
+        case 8: return .repeatNewPin
         
-        case 9: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
+        case 9: return .interrupted
+        
+        case 10: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
         )
         
-        case 10: return .done
+        case 11: return .done
         
-        case 11: return .ended
+        case 12: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -7689,29 +7729,33 @@ public struct FfiConverterTypeNewPinStep: FfiConverterRustBuffer {
             writeInt(&buf, Int32(5))
         
         
-        case .chooseNewPin:
+        case .enterPCode:
             writeInt(&buf, Int32(6))
         
         
-        case .repeatNewPin:
+        case .chooseNewPin:
             writeInt(&buf, Int32(7))
         
         
-        case .interrupted:
+        case .repeatNewPin:
             writeInt(&buf, Int32(8))
         
         
-        case let .chooseBiometrics(currentlyEnabled):
+        case .interrupted:
             writeInt(&buf, Int32(9))
+        
+        
+        case let .chooseBiometrics(currentlyEnabled):
+            writeInt(&buf, Int32(10))
             FfiConverterBool.write(currentlyEnabled, into: &buf)
             
         
         case .done:
-            writeInt(&buf, Int32(10))
+            writeInt(&buf, Int32(11))
         
         
         case .ended:
-            writeInt(&buf, Int32(11))
+            writeInt(&buf, Int32(12))
         
         }
     }
@@ -9082,6 +9126,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() != 55986) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code() != 45510) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin() != 56491) {

@@ -565,6 +565,10 @@ pub struct DocumentEvidence {
     /// AUTHENTICATE), proving the chip holds the private key of its signed DG15.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_authentication: Option<B64>,
+    /// The 8-digit P-code from citizen service, for a foreign document not yet linked to
+    /// the person (counted before it is checked; used up when the whole check passes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_code: Option<Secret>,
 }
 
 /// A single-use challenge for a chip's active authentication: 8 random bytes the chip signs

@@ -98,6 +98,8 @@ pub mod paths {
     pub const STAFF_TEMPORARY_PIN: &str = "/v1/staff/temporary-pin";
     /// `POST`: issue an activation code (new app, new password).
     pub const STAFF_ACTIVATION_CODE: &str = "/v1/staff/activation-code";
+    /// `POST`: citizen service issues a P-code for a foreign passport or ID card it has seen.
+    pub const STAFF_P_CODE: &str = "/v1/staff/p-code";
     /// `POST`: tell an identified caller their user ID.
     pub const STAFF_USER_ID_LOOKUP: &str = "/v1/staff/user-id/lookup";
     /// `POST`: block an authenticator or the whole MitID.

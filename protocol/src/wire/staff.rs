@@ -212,6 +212,21 @@ pub struct IssueTemporaryPinRequest {
     pub delivery: Delivery,
 }
 
+/// Citizen service has seen the person's foreign passport or ID card and issues a P-code
+/// linking it to the person (help pages 003 and 004): 8 digits on paper, valid 60 days,
+/// single use, void after 3 wrong entries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct IssuePCodeRequest {
+    /// From [`IdentifyResponse`].
+    pub identification_token: Secret,
+    /// The document's issuing state, three letters as in its MRZ (`SWE`).
+    pub issuing_state: String,
+    /// The document number as in its MRZ.
+    pub document_number: String,
+}
+
 /// What an activation code is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -115,6 +115,7 @@ routes! {
     post paths::STAFF_IDENTIFY => staff::identify, "Identify a caller or visitor", (Some(IdentifyRequest)), IdentifyResponse;
     post paths::STAFF_TEMPORARY_PIN => staff::temporary_pin, "Issue a temporary PIN for an app", (Some(IssueTemporaryPinRequest)), IssuedCode;
     post paths::STAFF_ACTIVATION_CODE => staff::activation_code, "Issue an activation code", (Some(IssueActivationCodeRequest)), IssuedCode;
+    post paths::STAFF_P_CODE => staff::p_code, "Citizen service issues a P-code for a foreign passport or ID card", (Some(IssuePCodeRequest)), IssuedCode;
     post paths::STAFF_USER_ID_LOOKUP => staff::user_id_lookup, "Tell an identified person their user ID", (Some(IdentifiedRequest)), UserIdLookupResponse;
     post paths::STAFF_IDENTIFIED_PERSON => staff::identified_person, "The identified person and their authenticators", (Some(IdentifiedRequest)), PersonView;
     post paths::STAFF_IDENTIFIED_OUTBOX => staff::identified_outbox, "The identified person's outbox metadata, paged", (Some(IdentifiedOutboxRequest)), OutboxList;

@@ -64,6 +64,12 @@ handlers! {
         support::issue_activation_code(s, &caller, &req)
     }
 
+    /// `POST /v1/staff/p-code`.
+    fn p_code(s, caller: StaffCaller, JsonBody(req): JsonBody<IssuePCodeRequest>) -> IssuedCode {
+        require(&caller, &[CitizenService])?;
+        support::issue_p_code(s, &caller, &req)
+    }
+
     /// `POST /v1/staff/user-id/lookup`.
     fn user_id_lookup(s, caller: StaffCaller, JsonBody(req): JsonBody<IdentifiedRequest>) -> UserIdLookupResponse {
         require(&caller, &[Support, CitizenService])?;

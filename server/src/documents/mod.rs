@@ -24,6 +24,10 @@ pub struct DocumentCheck {
     pub face: Arc<dyn FaceVerifier>,
     /// Its threshold and time-out.
     pub face_policy: FacePolicy,
+    /// Refuse a chip without active authentication (no DG15) as a possible copy: nothing
+    /// else binds its read to the server's challenge until chip authentication (DG14) is
+    /// built. Turning it off accepts such documents on their other checks.
+    pub require_active_authentication: bool,
 }
 
 impl DocumentCheck {
@@ -41,10 +45,16 @@ impl DocumentCheck {
             u64::try_from(now).unwrap_or(0),
         ));
         let document = mitid_emrtd::verify(&files, &self.master_list, at).map_err(refusal_of)?;
-        if files.dg15.is_some() {
-            let challenge = challenge.ok_or(DocumentRefusal::CopiedChip)?;
-            mitid_emrtd::verify_active_authentication(&files, challenge)
-                .map_err(|_| DocumentRefusal::CopiedChip)?;
+        match (&files.dg15, challenge) {
+            (Some(_), Some(challenge)) => {
+                mitid_emrtd::verify_active_authentication(&files, challenge)
+                    .map_err(|_| DocumentRefusal::CopiedChip)?;
+            }
+            (Some(_), None) => return Err(DocumentRefusal::CopiedChip),
+            (None, _) if self.require_active_authentication => {
+                return Err(DocumentRefusal::CopiedChip)
+            }
+            (None, _) => {}
         }
         if expired(&document.mrz.expiry_date, now) {
             return Err(DocumentRefusal::Expired);

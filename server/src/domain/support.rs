@@ -5,8 +5,8 @@
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::staff::{
     ActivationPurpose, Delivery, DocumentKind, IdentifyRequest, IdentifyResponse,
-    IssueActivationCodeRequest, IssueTemporaryPinRequest, IssuedCode, OutboxEntry, OutboxList,
-    PersonView, StaffRole,
+    IssueActivationCodeRequest, IssuePCodeRequest, IssueTemporaryPinRequest, IssuedCode,
+    OutboxEntry, OutboxList, PersonView, StaffRole,
 };
 use mitid_protocol::wire::Secret;
 use serde_json::json;
@@ -252,6 +252,68 @@ pub fn issue_activation_code(
         code: (!by_sms).then(|| Secret::new(issued.code.as_str())),
         expires_at: issued.record.expires_at,
     })
+}
+
+/// `POST /v1/staff/p-code`: citizen service, having seen the person's foreign passport or ID
+/// card, hands out a P-code for it on paper.
+pub fn issue_p_code(
+    state: &AppState,
+    caller: &StaffCaller,
+    req: &IssuePCodeRequest,
+) -> ApiResult<IssuedCode> {
+    let document = foreign_document_key(&req.issuing_state, &req.document_number)?;
+    let mut tx = state.store.begin()?;
+    let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
+    let issued = codes::issue(
+        state,
+        tx.as_mut(),
+        CodeKind::PCode,
+        &p.id,
+        Some(&document),
+        "paper",
+        state.policy.p_code_ttl,
+        P_CODE_DIGITS,
+        &caller.actor().label(),
+    )?;
+    audit::entry(Event::PCodeIssued, &caller.actor())
+        .person(&p.id)
+        .detail(json!({ "issuing_state": req.issuing_state.to_ascii_uppercase() }))
+        .record(state, tx.as_mut())?;
+    tx.commit()?;
+    Ok(IssuedCode {
+        delivery: Delivery::Paper,
+        sms_sent_to: None,
+        code: Some(Secret::new(issued.code.as_str())),
+        expires_at: issued.record.expires_at,
+    })
+}
+
+/// A P-code's digits (help page 003: "an 8-digit P-code").
+pub const P_CODE_DIGITS: usize = 8;
+
+/// The owner key of a P-code: the foreign document, `STATE:NUMBER` as its MRZ writes them
+/// (the state padded with `<` to three characters, as `D<<` for Germany; the number without
+/// filler).
+pub fn foreign_document_key(issuing_state: &str, document_number: &str) -> ApiResult<String> {
+    let state = format!("{:<<3}", issuing_state.trim().to_ascii_uppercase());
+    let number = document_number
+        .trim()
+        .trim_end_matches('<')
+        .to_ascii_uppercase();
+    let state_ok = state.len() == 3
+        && state.starts_with(|c: char| c.is_ascii_uppercase())
+        && state.bytes().all(|b| b.is_ascii_uppercase() || b == b'<');
+    let number_ok = (1..=22).contains(&number.len())
+        && number
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<');
+    if !state_ok || !number_ok || state == "DNK" {
+        return Err(ApiError::refuse(
+            ErrorCode::InvalidValue,
+            "a foreign document: three-letter state (not DNK) and its number in letters and digits",
+        ));
+    }
+    Ok(format!("{state}:{number}"))
 }
 
 /// `POST /v1/staff/user-id/lookup`.

@@ -65,6 +65,7 @@ async fn each_refusal_names_its_reason_and_changes_nothing() {
     let p = h.person("refusals").await.unwrap();
     let other = h.person("refusals").await.unwrap();
     let mut phone = activate(&h, &p, "582914").await;
+    wrong_pin_guesses(&phone, 3).await;
     let office = PassportOffice::danish();
     let passport = office.issue(&p);
 
@@ -98,12 +99,20 @@ async fn each_refusal_names_its_reason_and_changes_nothing() {
     )
     .await;
 
-    // Nothing changed: the old PIN still works and the count of PIN failures is untouched.
-    assert_eq!(phone.status().await.failures, 0);
-    phone
-        .change_pin(Some("582914"), "582915")
-        .await
-        .ok::<serde_json::Value>();
+    // Nothing changed: the app is still locked with the same count; every check was counted
+    // and refused, and none was accepted.
+    let s = phone.status().await;
+    assert_eq!(
+        (s.state, s.failures),
+        (AuthenticatorState::TemporarilyLocked, 3)
+    );
+    let events = audit_events(&h, &p).await;
+    let count = |name: &str| events.iter().filter(|e| *e == name).count();
+    assert_eq!(
+        (count("document_check_counted"), count("document_refused")),
+        (6, 6)
+    );
+    assert_eq!(count("document_accepted"), 0);
 }
 
 #[tokio::test]
@@ -176,8 +185,21 @@ async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
 }
 
 #[tokio::test]
-async fn a_chip_without_active_authentication_is_accepted_on_its_other_checks() {
+async fn a_chip_without_active_authentication_is_refused_unless_the_operator_allows_it() {
     let h = World::start().await.unwrap();
+    let p = h.person("no-aa").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue_without_active_authentication(&p);
+    // By default: nothing binds such a read to the challenge, so it may be a copy or a replay.
+    refused_for(&mut phone, &passport, &passport.face, "copied_chip").await;
+
+    let mut check = PassportOffice::danish().document_check();
+    check.require_active_authentication = false;
+    let options = ServerOptions {
+        documents: Some(check),
+        ..ServerOptions::default()
+    };
+    let h = World::start_with(options).await.unwrap();
     let p = h.person("no-aa").await.unwrap();
     let mut phone = activate(&h, &p, "582914").await;
     let passport = PassportOffice::danish().issue_without_active_authentication(&p);
@@ -265,4 +287,124 @@ async fn a_passport_ticket_is_single_use_and_bodies_stay_bounded() {
         .await
         .unwrap_err()
         .err("body_too_large");
+}
+
+/// A world that trusts Sweden's (test) passport office too, with the daily check limit out
+/// of the way.
+async fn world_with_sweden(sweden: &PassportOffice) -> World {
+    let options = ServerOptions {
+        documents: Some(PassportOffice::danish().document_check_with(&[sweden])),
+        policy: Policy {
+            document_checks_per_day: 100,
+            ..test_policy()
+        },
+        ..ServerOptions::default()
+    };
+    World::start_with(options).await.unwrap()
+}
+
+/// `phone` reads `passport` afresh with `capture`, and `p_code` when given.
+async fn read(
+    phone: &Phone,
+    passport: &TestPassport,
+    capture: &[u8],
+    p_code: Option<&str>,
+) -> DocumentEvidence {
+    let evidence = phone.passport_evidence(passport, capture).await;
+    match p_code {
+        Some(code) => TestPassport::with_p_code(evidence, code),
+        None => evidence,
+    }
+}
+
+#[tokio::test]
+async fn a_p_code_from_citizen_service_links_a_foreign_passport_for_good() {
+    let sweden = PassportOffice::of("SWE");
+    let h = world_with_sweden(&sweden).await;
+    let p = h.person("p-code").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = sweden.issue(&p);
+
+    // Only for a foreign document, and only by citizen service.
+    h.issue_p_code(&p, "DNK", &p.passport)
+        .await
+        .err("invalid_value");
+    let token = h.identify(&h.support, &p).await.unwrap();
+    let by_support = serde_json::json!({
+        "identification_token": token, "issuing_state": "SWE", "document_number": p.passport,
+    });
+    h.post("/v1/staff/p-code", &by_support, Auth::Bearer(&h.support))
+        .await
+        .err("forbidden");
+
+    // Three wrong entries void the code; the right one is then refused too.
+    let code = h.p_code(&p, "SWE", &p.passport).await.unwrap();
+    assert_eq!(code.len(), 8);
+    let wrong = if code == "11111111" {
+        "22222222"
+    } else {
+        "11111111"
+    }
+    .to_owned();
+    for left in [2, 1] {
+        let answer = phone
+            .reset_pin_with_passport(
+                &read(&phone, &passport, &passport.face, Some(&wrong)).await,
+                "193847",
+            )
+            .await;
+        assert_eq!(remaining(&answer, "wrong_code"), left);
+    }
+    phone
+        .reset_pin_with_passport(
+            &read(&phone, &passport, &passport.face, Some(&wrong)).await,
+            "193847",
+        )
+        .await
+        .err("too_many_tries");
+    phone
+        .reset_pin_with_passport(
+            &read(&phone, &passport, &passport.face, Some(&code)).await,
+            "193847",
+        )
+        .await
+        .err("wrong_code");
+
+    // A new code: a refused face does not use it up; with the face it links the passport.
+    let code = h.p_code(&p, "SWE", &p.passport).await.unwrap();
+    let refused = read(&phone, &passport, &passport.other_face(), Some(&code)).await;
+    refused_with(&mut phone, &refused, "face_not_matched").await;
+    phone
+        .reset_pin_with_passport(
+            &read(&phone, &passport, &passport.face, Some(&code)).await,
+            "193847",
+        )
+        .await
+        .ok::<serde_json::Value>();
+    // From now on the passport needs no P-code; another foreign document still does.
+    phone
+        .reset_pin_with_passport(
+            &read(&phone, &passport, &passport.face, None).await,
+            "193848",
+        )
+        .await
+        .ok::<serde_json::Value>();
+    let another = sweden.issue_with(&p, |holder| holder.document_number = "SE7654321".into());
+    refused_for(&mut phone, &another, &another.face, "p_code_needed").await;
+}
+
+#[tokio::test]
+async fn a_p_code_lapses_after_60_days() {
+    let sweden = PassportOffice::of("SWE");
+    let h = world_with_sweden(&sweden).await;
+    let p = h.person("p-code-old").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = sweden.issue(&p);
+    let code = h.p_code(&p, "SWE", &p.passport).await.unwrap();
+    h.clock().advance(60 * DAY + 1);
+    let evidence = phone.passport_evidence(&passport, &passport.face).await;
+    phone
+        .reset_pin_with_passport(&TestPassport::with_p_code(evidence, &code), "193847")
+        .await
+        .err("code_expired");
 }

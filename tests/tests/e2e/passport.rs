@@ -37,6 +37,8 @@ async fn a_locked_app_gets_a_new_pin_with_the_passport_and_the_face() {
     for _ in 0..3 {
         let _ = approval.approve_with_pin(WRONG_PIN.into()).await;
     }
+    let locked = app.status(&user.local_id).await.unwrap().status;
+    assert_eq!(locked, mitid_core::app::UserStatus::TemporarilyLocked);
     let passport = PassportOffice::danish().issue(&p);
     let flow = passport_flow(&app, &user);
     assert_eq!(
@@ -52,6 +54,8 @@ async fn a_locked_app_gets_a_new_pin_with_the_passport_and_the_face() {
         flow.submit_repeat_pin(PIN2.into()).await.unwrap(),
         NewPinStep::ChooseBiometrics { .. }
     ));
+    let ready = app.status(&user.local_id).await.unwrap().status;
+    assert_eq!(ready, mitid_core::app::UserStatus::Ready);
     let flow = app.approval_flow(&user.local_id).unwrap();
     login_at_factors(&h, &rp, &p, &flow).await;
     assert_eq!(flow.approve_with_pin(PIN2.into()).await.unwrap(), APPROVED);
@@ -171,6 +175,54 @@ async fn a_copied_chip_is_refused_and_the_genuine_one_then_accepted() {
         flow.read_chip(Box::new(passport.chip(17))).await.unwrap(),
         NewPinStep::CaptureFace
     );
+    assert_eq!(
+        flow.submit_face(passport.face.clone()).await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+}
+
+#[tokio::test]
+async fn a_foreign_passport_asks_for_the_p_code_from_citizen_service() {
+    let sweden = PassportOffice::of("SWE");
+    let options = ServerOptions {
+        documents: Some(PassportOffice::danish().document_check_with(&[&sweden])),
+        ..ServerOptions::default()
+    };
+    let h = World::start_with(options).await.unwrap();
+    let (p, _phone, app, user) = app_user(&h, "passport-foreign").await;
+    let passport = sweden.issue(&p);
+    let flow = passport_flow(&app, &user);
+    assert_eq!(
+        scan(&flow, &passport).await.unwrap(),
+        NewPinStep::CaptureFace
+    );
+    let refused = flow.submit_face(passport.face.clone()).await.unwrap_err();
+    assert_eq!(refused.code(), "document_p_code_needed");
+    assert_eq!(flow.step(), NewPinStep::EnterPCode);
+
+    assert_eq!(
+        flow.submit_p_code("1234".into()).await.unwrap_err(),
+        MitidError::PCodeFormat
+    );
+    let code = h.p_code(&p, "SWE", &p.passport).await.unwrap();
+    let wrong = if code == "11111111" {
+        "22222222"
+    } else {
+        "11111111"
+    };
+    assert_eq!(
+        flow.submit_p_code(wrong.into()).await.unwrap(),
+        NewPinStep::ReadChip
+    );
+    flow.read_chip(Box::new(passport.chip(18))).await.unwrap();
+    let refused = flow.submit_face(passport.face.clone()).await.unwrap_err();
+    assert_eq!(refused, MitidError::WrongCode { remaining: Some(2) });
+    assert_eq!(flow.step(), NewPinStep::EnterPCode);
+
+    flow.submit_p_code(format!("{} {}", &code[..4], &code[4..]))
+        .await
+        .unwrap();
+    flow.read_chip(Box::new(passport.chip(19))).await.unwrap();
     assert_eq!(
         flow.submit_face(passport.face.clone()).await.unwrap(),
         NewPinStep::ChooseNewPin

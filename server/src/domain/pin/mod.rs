@@ -5,6 +5,7 @@
 pub mod biometrics;
 pub mod confirm;
 pub mod new_pin;
+mod p_code;
 pub mod passport;
 pub mod proof;
 pub mod status;

@@ -13,11 +13,12 @@ use serde_json::json;
 
 use super::super::common::person;
 use super::super::counters::{self, Scope};
-use super::app_of;
 use super::new_pin::{commit_reset_ticket, ensure_resettable};
+use super::{app_of, p_code};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
 use crate::documents::DocumentCheck;
+use crate::domain::support::foreign_document_key;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{PersonRecord, ProofChallengeRecord, Tx};
@@ -37,15 +38,55 @@ pub fn authorise(
         .documents
         .as_ref()
         .ok_or_else(|| refused(DocumentRefusal::Unavailable))?;
-    let (person, challenge) = count_check(state, authenticator_id, evidence)?;
-    let outcome = verify(
-        check,
-        &person,
-        evidence,
-        challenge.as_deref(),
-        state.clock.now(),
-    );
-    settle(state, authenticator_id, &person.id, outcome)
+    let counted = count_check(state, authenticator_id, evidence)?;
+    let outcome = verify(check, &counted, evidence, state.clock.now());
+    let outcome = match outcome {
+        Ok(Owner::ByPCode(document)) => {
+            p_code::check(
+                state,
+                authenticator_id,
+                &counted.person.id,
+                &document,
+                evidence,
+            )?;
+            Ok(Owner::LinkedNow)
+        }
+        other => other,
+    };
+    settle(state, authenticator_id, &counted.person.id, outcome)
+}
+
+/// What the counted check found before it ran: the person, the challenge's bytes when it
+/// was live, and the foreign documents linked to the person by a P-code.
+struct Counted {
+    person: PersonRecord,
+    challenge: Option<Vec<u8>>,
+    linked: Vec<String>,
+}
+
+/// Why the document is the person's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Owner {
+    /// A Danish document, the person's registered one.
+    Registered,
+    /// A foreign document linked to the person by a P-code before.
+    Linked,
+    /// A foreign document to be linked by the P-code sent with it (`STATE:NUMBER`).
+    ByPCode(String),
+    /// A foreign document linked by the P-code just checked.
+    LinkedNow,
+}
+
+impl Owner {
+    /// The audit's word for it (never the document's number).
+    fn as_str(&self) -> &'static str {
+        match self {
+            Self::Registered => "registered",
+            Self::Linked => "linked",
+            Self::ByPCode(_) => "by_p_code",
+            Self::LinkedNow => "linked_now",
+        }
+    }
 }
 
 /// `POST /v1/app/pin/new/document-challenge`: 8 random bytes for the chip to sign, single
@@ -84,7 +125,7 @@ fn count_check(
     state: &AppState,
     authenticator_id: &str,
     evidence: &DocumentEvidence,
-) -> ApiResult<(PersonRecord, Option<Vec<u8>>)> {
+) -> ApiResult<Counted> {
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
     let app = app_of(tx.as_mut(), authenticator_id)?;
@@ -107,52 +148,72 @@ fn count_check(
         Some(id) => take_challenge(tx.as_mut(), &app.id, id, now)?,
         None => None,
     };
+    let linked = p_code::linked_documents(tx.as_mut(), &person.id)?;
     tx.commit()?;
-    Ok((person, challenge))
+    Ok(Counted {
+        person,
+        challenge,
+        linked,
+    })
 }
 
-/// The bytes of challenge `id` if it is a live document challenge of this app; it is used up
-/// either way.
+/// The bytes of challenge `id` if it is a live document challenge of this app; a challenge of
+/// this app is used up either way.
 fn take_challenge(
     tx: &mut dyn Tx,
     authenticator_id: &str,
     id: &str,
     now: i64,
 ) -> ApiResult<Option<Vec<u8>>> {
-    let Some(record) = tx.challenge(id)? else {
+    // Another app's challenge, or a biometric one, is neither used nor used up here.
+    let Some(record) = tx
+        .challenge(id)?
+        .filter(|r| r.authenticator_id == authenticator_id && r.purpose == CHALLENGE_PURPOSE)
+    else {
         return Ok(None);
     };
-    let live = record.authenticator_id == authenticator_id
-        && record.purpose == CHALLENGE_PURPOSE
-        && !record.used
-        && now < record.expires_at;
+    let live = !record.used && now < record.expires_at;
     tx.use_challenge(id)?;
     Ok(live.then_some(record.challenge))
 }
 
-/// The document (passive authentication and expiry), its owner, then the face: outside any
-/// transaction, as the face vendor may take seconds. The images go when this returns.
+/// The document (passive and active authentication, expiry), its owner, then the face:
+/// outside any transaction, as the face vendor may take seconds. The images go when this
+/// returns.
 fn verify(
     check: &DocumentCheck,
-    person: &PersonRecord,
+    counted: &Counted,
     evidence: &DocumentEvidence,
-    challenge: Option<&[u8]>,
     now: i64,
-) -> Result<(), DocumentRefusal> {
-    let document = check.verify_document(evidence, challenge, now)?;
-    ensure_owner(person, &document)?;
-    check.verify_face(&document, evidence.face_capture.expose())
+) -> Result<Owner, DocumentRefusal> {
+    let document = check.verify_document(evidence, counted.challenge.as_deref(), now)?;
+    let owner = owner_of(counted, &document, evidence.p_code.is_some())?;
+    check.verify_face(&document, evidence.face_capture.expose())?;
+    Ok(owner)
 }
 
-/// A Danish document must be the person's registered one; a foreign one needs the P-code
-/// link, which this server does not make yet, so it is told to get one.
-fn ensure_owner(person: &PersonRecord, document: &VerifiedDocument) -> Result<(), DocumentRefusal> {
-    if document.mrz.issuing_state != HOME_STATE {
-        return Err(DocumentRefusal::PCodeNeeded);
+/// A Danish document must be the person's registered one; a foreign one must be linked to
+/// the person by a P-code, before or with this check.
+fn owner_of(
+    counted: &Counted,
+    document: &VerifiedDocument,
+    p_code_sent: bool,
+) -> Result<Owner, DocumentRefusal> {
+    let mrz = &document.mrz;
+    if mrz.issuing_state == HOME_STATE {
+        return match &counted.person.passport_number {
+            Some(number) if number.eq_ignore_ascii_case(&mrz.document_number) => {
+                Ok(Owner::Registered)
+            }
+            _ => Err(DocumentRefusal::NotThisPerson),
+        };
     }
-    match &person.passport_number {
-        Some(number) if number.eq_ignore_ascii_case(&document.mrz.document_number) => Ok(()),
-        _ => Err(DocumentRefusal::NotThisPerson),
+    let key = foreign_document_key(&mrz.issuing_state, &mrz.document_number)
+        .map_err(|_| DocumentRefusal::NotGenuine)?;
+    match (counted.linked.contains(&key), p_code_sent) {
+        (true, _) => Ok(Owner::Linked),
+        (false, true) => Ok(Owner::ByPCode(key)),
+        (false, false) => Err(DocumentRefusal::PCodeNeeded),
     }
 }
 
@@ -161,7 +222,7 @@ fn settle(
     state: &AppState,
     authenticator_id: &str,
     person_id: &str,
-    outcome: Result<(), DocumentRefusal>,
+    outcome: Result<Owner, DocumentRefusal>,
 ) -> ApiResult<NewPinTicket> {
     let mut tx = state.store.begin()?;
     let actor = Actor::App(authenticator_id.to_owned());
@@ -173,9 +234,9 @@ fn settle(
     let entry = audit::entry(event, &actor)
         .person(person_id)
         .authenticator(authenticator_id);
-    let entry = match outcome {
+    let entry = match &outcome {
         Err(reason) => entry.detail(json!({ "reason": reason.as_str() })),
-        Ok(()) => entry,
+        Ok(owner) => entry.detail(json!({ "owner": owner.as_str() })),
     };
     entry.record(state, tx.as_mut())?;
     if let Err(reason) = outcome {

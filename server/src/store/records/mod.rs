@@ -51,6 +51,9 @@ text_enum!(
         ActivationApp => "activation_app",
         /// An activation code for a new password.
         ActivationPassword => "activation_password",
+        /// A P-code linking a foreign passport or ID card to the person (owner: the
+        /// document, `STATE:NUMBER`). Once used it stays as the record of that link.
+        PCode => "p_code",
     }
 );
 

@@ -952,6 +952,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin(
@@ -1176,6 +1178,8 @@ internal object UniffiLib {
     external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_face(`ptr`: Long,`capture`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_p_code(`ptr`: Long,`pCode`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_repeat_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
     ): Long
@@ -1585,6 +1589,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() and 0xFFFF) != 55986) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code() and 0xFFFF) != 45510) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin() and 0xFFFF) != 56491) {
@@ -4695,6 +4702,11 @@ public interface NewPinFlowInterface {
     suspend fun `submitNewPin`(`pin`: kotlin.String): NewPinStep
     
     /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+    suspend fun `submitPCode`(`pCode`: kotlin.String): NewPinStep
+    
+    /**
      * The new PIN, repeated: then it is registered.
      */
     suspend fun `submitRepeatPin`(`pin`: kotlin.String): NewPinStep
@@ -5014,6 +5026,31 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
                 uniffiHandle,
                 
         FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeNewPinStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitPCode`(`pCode`: kotlin.String) : NewPinStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_submit_p_code(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pCode`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -9661,6 +9698,15 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
+     * The P-code has 8 digits.
+     */
+    class PCodeFormat(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The chip could not be read (moved away, or it answered wrongly): hold the
      * phone to it again.
      */
@@ -10204,68 +10250,69 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
             6 -> MitidException.ChannelQrMalformed()
             7 -> MitidException.DocumentDetailsInvalid()
             8 -> MitidException.DocumentAccessDenied()
-            9 -> MitidException.ChipNotRead()
-            10 -> MitidException.WrongPin(
+            9 -> MitidException.PCodeFormat()
+            10 -> MitidException.ChipNotRead()
+            11 -> MitidException.WrongPin(
                 FfiConverterUInt.read(buf),
                 )
-            11 -> MitidException.WrongCode(
+            12 -> MitidException.WrongCode(
                 FfiConverterOptionalUInt.read(buf),
                 )
-            12 -> MitidException.TemporarilyLocked()
-            13 -> MitidException.PermanentlyBlocked()
-            14 -> MitidException.Revoked()
-            15 -> MitidException.Blocked()
-            16 -> MitidException.CodeExpired()
-            17 -> MitidException.CodeUsed()
-            18 -> MitidException.TooManyTries()
-            19 -> MitidException.NumberChangedRecently()
-            20 -> MitidException.NoMobileNumber()
-            21 -> MitidException.TooManyApps()
-            22 -> MitidException.UserIdTaken()
-            23 -> MitidException.ChannelBindingMismatch(
+            13 -> MitidException.TemporarilyLocked()
+            14 -> MitidException.PermanentlyBlocked()
+            15 -> MitidException.Revoked()
+            16 -> MitidException.Blocked()
+            17 -> MitidException.CodeExpired()
+            18 -> MitidException.CodeUsed()
+            19 -> MitidException.TooManyTries()
+            20 -> MitidException.NumberChangedRecently()
+            21 -> MitidException.NoMobileNumber()
+            22 -> MitidException.TooManyApps()
+            23 -> MitidException.UserIdTaken()
+            24 -> MitidException.ChannelBindingMismatch(
                 FfiConverterOptionalUInt.read(buf),
                 )
-            24 -> MitidException.TransactionExpired()
-            25 -> MitidException.TransactionNotPending()
-            26 -> MitidException.FactorNotAllowed()
-            27 -> MitidException.BiometricsNotEnabled()
-            28 -> MitidException.NotFound()
-            29 -> MitidException.Forbidden()
-            30 -> MitidException.NotYetAllowed(
+            25 -> MitidException.TransactionExpired()
+            26 -> MitidException.TransactionNotPending()
+            27 -> MitidException.FactorNotAllowed()
+            28 -> MitidException.BiometricsNotEnabled()
+            29 -> MitidException.NotFound()
+            30 -> MitidException.Forbidden()
+            31 -> MitidException.NotYetAllowed(
                 FfiConverterOptionalLong.read(buf),
                 )
-            31 -> MitidException.RateLimited()
-            32 -> MitidException.ServerUnreachable()
-            33 -> MitidException.ServerKeyPinMismatch()
-            34 -> MitidException.ServerBusy()
-            35 -> MitidException.DocumentRefused(
+            32 -> MitidException.RateLimited()
+            33 -> MitidException.ServerUnreachable()
+            34 -> MitidException.ServerKeyPinMismatch()
+            35 -> MitidException.ServerBusy()
+            36 -> MitidException.DocumentRefused(
                 FfiConverterString.read(buf),
                 )
-            36 -> MitidException.ServerRejected(
+            37 -> MitidException.ServerRejected(
                 FfiConverterString.read(buf),
                 )
-            37 -> MitidException.BadResponse()
-            38 -> MitidException.BiometricsCancelled()
-            39 -> MitidException.BiometricsFailed(
+            38 -> MitidException.BadResponse()
+            39 -> MitidException.BiometricsCancelled()
+            40 -> MitidException.BiometricsFailed(
                 FfiConverterUInt.read(buf),
                 )
-            40 -> MitidException.BiometricsPinRequired()
-            41 -> MitidException.BiometricsInvalidated()
-            42 -> MitidException.BiometricsUnavailable()
-            43 -> MitidException.BiometricsNeedSingleUser()
-            44 -> MitidException.BiometricsNotOn()
-            45 -> MitidException.NoSuchUser()
-            46 -> MitidException.UserAlreadyOnApp()
-            47 -> MitidException.InvalidStep()
-            48 -> MitidException.Cancelled()
-            49 -> MitidException.Storage(
+            41 -> MitidException.BiometricsPinRequired()
+            42 -> MitidException.BiometricsInvalidated()
+            43 -> MitidException.BiometricsUnavailable()
+            44 -> MitidException.BiometricsNeedSingleUser()
+            45 -> MitidException.BiometricsNotOn()
+            46 -> MitidException.NoSuchUser()
+            47 -> MitidException.UserAlreadyOnApp()
+            48 -> MitidException.InvalidStep()
+            49 -> MitidException.Cancelled()
+            50 -> MitidException.Storage(
                 FfiConverterString.read(buf),
                 )
-            50 -> MitidException.KeyStore(
+            51 -> MitidException.KeyStore(
                 FfiConverterString.read(buf),
                 )
-            51 -> MitidException.Config()
-            52 -> MitidException.Internal(
+            52 -> MitidException.Config()
+            53 -> MitidException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -10305,6 +10352,10 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 4UL
             )
             is MitidException.DocumentAccessDenied -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.PCodeFormat -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -10533,189 +10584,193 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 buf.putInt(8)
                 Unit
             }
-            is MitidException.ChipNotRead -> {
+            is MitidException.PCodeFormat -> {
                 buf.putInt(9)
                 Unit
             }
-            is MitidException.WrongPin -> {
+            is MitidException.ChipNotRead -> {
                 buf.putInt(10)
+                Unit
+            }
+            is MitidException.WrongPin -> {
+                buf.putInt(11)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.WrongCode -> {
-                buf.putInt(11)
+                buf.putInt(12)
                 FfiConverterOptionalUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.TemporarilyLocked -> {
-                buf.putInt(12)
-                Unit
-            }
-            is MitidException.PermanentlyBlocked -> {
                 buf.putInt(13)
                 Unit
             }
-            is MitidException.Revoked -> {
+            is MitidException.PermanentlyBlocked -> {
                 buf.putInt(14)
                 Unit
             }
-            is MitidException.Blocked -> {
+            is MitidException.Revoked -> {
                 buf.putInt(15)
                 Unit
             }
-            is MitidException.CodeExpired -> {
+            is MitidException.Blocked -> {
                 buf.putInt(16)
                 Unit
             }
-            is MitidException.CodeUsed -> {
+            is MitidException.CodeExpired -> {
                 buf.putInt(17)
                 Unit
             }
-            is MitidException.TooManyTries -> {
+            is MitidException.CodeUsed -> {
                 buf.putInt(18)
                 Unit
             }
-            is MitidException.NumberChangedRecently -> {
+            is MitidException.TooManyTries -> {
                 buf.putInt(19)
                 Unit
             }
-            is MitidException.NoMobileNumber -> {
+            is MitidException.NumberChangedRecently -> {
                 buf.putInt(20)
                 Unit
             }
-            is MitidException.TooManyApps -> {
+            is MitidException.NoMobileNumber -> {
                 buf.putInt(21)
                 Unit
             }
-            is MitidException.UserIdTaken -> {
+            is MitidException.TooManyApps -> {
                 buf.putInt(22)
                 Unit
             }
-            is MitidException.ChannelBindingMismatch -> {
+            is MitidException.UserIdTaken -> {
                 buf.putInt(23)
+                Unit
+            }
+            is MitidException.ChannelBindingMismatch -> {
+                buf.putInt(24)
                 FfiConverterOptionalUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.TransactionExpired -> {
-                buf.putInt(24)
-                Unit
-            }
-            is MitidException.TransactionNotPending -> {
                 buf.putInt(25)
                 Unit
             }
-            is MitidException.FactorNotAllowed -> {
+            is MitidException.TransactionNotPending -> {
                 buf.putInt(26)
                 Unit
             }
-            is MitidException.BiometricsNotEnabled -> {
+            is MitidException.FactorNotAllowed -> {
                 buf.putInt(27)
                 Unit
             }
-            is MitidException.NotFound -> {
+            is MitidException.BiometricsNotEnabled -> {
                 buf.putInt(28)
                 Unit
             }
-            is MitidException.Forbidden -> {
+            is MitidException.NotFound -> {
                 buf.putInt(29)
                 Unit
             }
-            is MitidException.NotYetAllowed -> {
+            is MitidException.Forbidden -> {
                 buf.putInt(30)
+                Unit
+            }
+            is MitidException.NotYetAllowed -> {
+                buf.putInt(31)
                 FfiConverterOptionalLong.write(value.`opensAt`, buf)
                 Unit
             }
             is MitidException.RateLimited -> {
-                buf.putInt(31)
-                Unit
-            }
-            is MitidException.ServerUnreachable -> {
                 buf.putInt(32)
                 Unit
             }
-            is MitidException.ServerKeyPinMismatch -> {
+            is MitidException.ServerUnreachable -> {
                 buf.putInt(33)
                 Unit
             }
-            is MitidException.ServerBusy -> {
+            is MitidException.ServerKeyPinMismatch -> {
                 buf.putInt(34)
                 Unit
             }
-            is MitidException.DocumentRefused -> {
+            is MitidException.ServerBusy -> {
                 buf.putInt(35)
+                Unit
+            }
+            is MitidException.DocumentRefused -> {
+                buf.putInt(36)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is MitidException.ServerRejected -> {
-                buf.putInt(36)
+                buf.putInt(37)
                 FfiConverterString.write(value.`serverCode`, buf)
                 Unit
             }
             is MitidException.BadResponse -> {
-                buf.putInt(37)
-                Unit
-            }
-            is MitidException.BiometricsCancelled -> {
                 buf.putInt(38)
                 Unit
             }
-            is MitidException.BiometricsFailed -> {
+            is MitidException.BiometricsCancelled -> {
                 buf.putInt(39)
+                Unit
+            }
+            is MitidException.BiometricsFailed -> {
+                buf.putInt(40)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.BiometricsPinRequired -> {
-                buf.putInt(40)
-                Unit
-            }
-            is MitidException.BiometricsInvalidated -> {
                 buf.putInt(41)
                 Unit
             }
-            is MitidException.BiometricsUnavailable -> {
+            is MitidException.BiometricsInvalidated -> {
                 buf.putInt(42)
                 Unit
             }
-            is MitidException.BiometricsNeedSingleUser -> {
+            is MitidException.BiometricsUnavailable -> {
                 buf.putInt(43)
                 Unit
             }
-            is MitidException.BiometricsNotOn -> {
+            is MitidException.BiometricsNeedSingleUser -> {
                 buf.putInt(44)
                 Unit
             }
-            is MitidException.NoSuchUser -> {
+            is MitidException.BiometricsNotOn -> {
                 buf.putInt(45)
                 Unit
             }
-            is MitidException.UserAlreadyOnApp -> {
+            is MitidException.NoSuchUser -> {
                 buf.putInt(46)
                 Unit
             }
-            is MitidException.InvalidStep -> {
+            is MitidException.UserAlreadyOnApp -> {
                 buf.putInt(47)
                 Unit
             }
-            is MitidException.Cancelled -> {
+            is MitidException.InvalidStep -> {
                 buf.putInt(48)
                 Unit
             }
-            is MitidException.Storage -> {
+            is MitidException.Cancelled -> {
                 buf.putInt(49)
-                FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is MitidException.KeyStore -> {
+            is MitidException.Storage -> {
                 buf.putInt(50)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is MitidException.Config -> {
+            is MitidException.KeyStore -> {
                 buf.putInt(51)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is MitidException.Config -> {
+                buf.putInt(52)
                 Unit
             }
             is MitidException.Internal -> {
-                buf.putInt(52)
+                buf.putInt(53)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
@@ -10820,6 +10875,13 @@ sealed class NewPinStep {
     
     
     /**
+     * A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+     * chip is read again).
+     */
+    object EnterPCode : NewPinStep()
+    
+    
+    /**
      * Choose the new 6-digit PIN.
      */
     object ChooseNewPin : NewPinStep()
@@ -10888,14 +10950,15 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
             3 -> NewPinStep.EnterDocumentDetails
             4 -> NewPinStep.ReadChip
             5 -> NewPinStep.CaptureFace
-            6 -> NewPinStep.ChooseNewPin
-            7 -> NewPinStep.RepeatNewPin
-            8 -> NewPinStep.Interrupted
-            9 -> NewPinStep.ChooseBiometrics(
+            6 -> NewPinStep.EnterPCode
+            7 -> NewPinStep.ChooseNewPin
+            8 -> NewPinStep.RepeatNewPin
+            9 -> NewPinStep.Interrupted
+            10 -> NewPinStep.ChooseBiometrics(
                 FfiConverterBoolean.read(buf),
                 )
-            10 -> NewPinStep.Done
-            11 -> NewPinStep.Ended
+            11 -> NewPinStep.Done
+            12 -> NewPinStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -10927,6 +10990,12 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
             )
         }
         is NewPinStep.CaptureFace -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is NewPinStep.EnterPCode -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
@@ -10994,29 +11063,33 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
                 buf.putInt(5)
                 Unit
             }
-            is NewPinStep.ChooseNewPin -> {
+            is NewPinStep.EnterPCode -> {
                 buf.putInt(6)
                 Unit
             }
-            is NewPinStep.RepeatNewPin -> {
+            is NewPinStep.ChooseNewPin -> {
                 buf.putInt(7)
                 Unit
             }
-            is NewPinStep.Interrupted -> {
+            is NewPinStep.RepeatNewPin -> {
                 buf.putInt(8)
                 Unit
             }
-            is NewPinStep.ChooseBiometrics -> {
+            is NewPinStep.Interrupted -> {
                 buf.putInt(9)
+                Unit
+            }
+            is NewPinStep.ChooseBiometrics -> {
+                buf.putInt(10)
                 FfiConverterBoolean.write(value.`currentlyEnabled`, buf)
                 Unit
             }
             is NewPinStep.Done -> {
-                buf.putInt(10)
+                buf.putInt(11)
                 Unit
             }
             is NewPinStep.Ended -> {
-                buf.putInt(11)
+                buf.putInt(12)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

@@ -1,0 +1,62 @@
+//! The P-code (help pages 003 and 004): citizen service, having seen a person's foreign
+//! passport or ID card, hands out an 8-digit code for that document (valid 60 days, void
+//! after 3 wrong entries). Entered with the document in the passport route, it links the
+//! document to the person for good: the used code stays as the record of the link.
+
+use crate::audit::{self, Actor, Event};
+use crate::domain::codes;
+use crate::error::{ApiResult, Verdict};
+use crate::state::AppState;
+use crate::store::{CodeKind, CodeState, Tx};
+use mitid_protocol::wire::app::DocumentEvidence;
+
+/// The foreign documents (`STATE:NUMBER`) a P-code linked to `person_id`.
+pub(super) fn linked_documents(tx: &mut dyn Tx, person_id: &str) -> ApiResult<Vec<String>> {
+    Ok(tx
+        .codes_of(person_id)?
+        .into_iter()
+        .filter(|c| c.kind == CodeKind::PCode && c.state == CodeState::Used)
+        .filter_map(|c| c.owner)
+        .collect())
+}
+
+/// Checks the P-code sent with `evidence` for `document`: the entry is counted and committed
+/// first, then checked; a right code is used up, which links the document. Refusals are the
+/// code's own: `wrong_code` (with the tries left), `code_expired`, `too_many_tries`.
+pub(super) fn check(
+    state: &AppState,
+    authenticator_id: &str,
+    person_id: &str,
+    document: &str,
+    evidence: &DocumentEvidence,
+) -> ApiResult<()> {
+    let entered = evidence.p_code.as_ref().map_or("", |c| c.expose());
+    let code_id = match codes::count_entry(state, CodeKind::PCode, person_id, Some(document))? {
+        Verdict::Granted(id) => id,
+        Verdict::Refused(refusal) => return Err(refusal),
+    };
+    let mut tx = state.store.begin()?;
+    let kind = CodeKind::PCode;
+    let checked = codes::check_counted(
+        state,
+        tx.as_mut(),
+        kind,
+        person_id,
+        Some(document),
+        &code_id,
+        entered,
+    )?;
+    if let Verdict::Refused(refusal) = checked {
+        tx.commit()?;
+        return Err(refusal);
+    }
+    audit::entry(
+        Event::ForeignDocumentLinked,
+        &Actor::App(authenticator_id.to_owned()),
+    )
+    .person(person_id)
+    .authenticator(authenticator_id)
+    .record(state, tx.as_mut())?;
+    tx.commit()?;
+    Ok(())
+}
