@@ -79,23 +79,27 @@ impl SecureChannel {
         }
         let objects =
             tlv::read_all(&resp.data).ok_or(ReadError::SecureMessaging("answer is not TLV"))?;
+        // ICAO 9303 part 11 §9.8: DO'87' (optional), DO'99', then DO'8E' last; each once.
+        let (mac, covered) = match objects.split_last() {
+            Some((last, covered)) if last.tag == 0x8E => (last.value, covered),
+            _ => return Err(ReadError::SecureMessaging("answer without a final MAC")),
+        };
         let mut mac_input = counter.to_vec();
         let mut encrypted = None;
         let mut status = None;
-        let mut mac = None;
-        for object in &objects {
-            match object.tag {
-                0x87 => encrypted = Some(object.value),
-                0x99 => status = Some(object.value),
-                0x8E => mac = Some(object.value),
+        for object in covered {
+            let slot = match object.tag {
+                0x87 => &mut encrypted,
+                0x99 => &mut status,
                 _ => return Err(ReadError::SecureMessaging("unexpected data object")),
+            };
+            if slot.replace(object.value).is_some() {
+                return Err(ReadError::SecureMessaging("repeated data object"));
             }
-            if object.tag != 0x8E {
-                mac_input.extend(tlv::encode(object.tag, object.value));
-            }
+            mac_input.extend(tlv::encode(object.tag, object.value));
         }
         let expected = crypto::mac(&self.k_mac, &crypto::pad(&mac_input));
-        if !mac.is_some_and(|m| crypto::mac_eq(m, &expected)) {
+        if !crypto::mac_eq(mac, &expected) {
             return Err(ReadError::SecureMessaging("MAC does not verify"));
         }
         let sw = match status {

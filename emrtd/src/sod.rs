@@ -125,13 +125,18 @@ impl Sod {
             .map(|h| h.data_group_hash_value.as_bytes())
     }
 
-    /// The value of the signed attribute `attr`, where it has exactly one.
+    /// The value of the signed attribute `attr`, where there is exactly one such attribute with
+    /// exactly one value.
     pub fn signed_attribute(&self, attr: ObjectIdentifier) -> Option<&der::Any> {
+        // RFC 5652 §11: exactly one content-type and one message-digest attribute, each with
+        // one value; anything else is not believed.
         let attrs = self.signer.signed_attrs.as_ref()?;
-        let found = attrs.iter().find(|a| a.oid == attr)?;
-        (found.values.len() == 1)
-            .then(|| found.values.iter().next())
-            .flatten()
+        let mut found = attrs.iter().filter(|a| a.oid == attr);
+        let first = found.next()?;
+        if found.next().is_some() || first.values.len() != 1 {
+            return None;
+        }
+        first.values.iter().next()
     }
 
     /// The DER of the signed attributes as a SET: what the document signer signed.

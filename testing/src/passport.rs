@@ -6,6 +6,8 @@
 
 use std::sync::{Arc, OnceLock};
 
+use mitid_core::error::MitidError;
+use mitid_core::flows::{NewPinFlow, NewPinStep};
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
 use mitid_emrtd::ChipFiles;
 use mitid_protocol::b64::B64;
@@ -153,6 +155,17 @@ impl TestPassport {
             Some(key) => chip.with_active_authentication(Arc::clone(key)),
             None => chip,
         }
+    }
+
+    /// Types this passport's data page into `flow` (the passport route's first step).
+    pub async fn enter_details(&self, flow: &NewPinFlow) -> Result<NewPinStep, MitidError> {
+        let holder = &self.holder;
+        flow.submit_document_details(
+            holder.document_number.clone(),
+            holder.birth_date.clone(),
+            holder.expiry_date.clone(),
+        )
+        .await
     }
 
     /// A copy of this chip: the same files on a chip without the private key (it cannot

@@ -202,3 +202,19 @@ fn a_csca_vouches_only_for_its_own_state() {
     let list = list.merged(rogue.master_list());
     assert!(verify(&files, &list, now()).is_ok());
 }
+
+#[test]
+fn a_hash_changed_inside_the_sod_breaks_its_signed_message_digest() {
+    let (authority, mut files) = passport();
+    let dg1_hash = ring::digest::digest(&ring::digest::SHA256, &files.dg1);
+    let at = files
+        .sod
+        .windows(32)
+        .position(|w| w == dg1_hash.as_ref())
+        .unwrap_or_else(|| panic!("the SOD carries DG1's hash"));
+    files.sod[at] ^= 0x01;
+    assert_eq!(
+        verify(&files, &authority.master_list(), now()),
+        Err(PassiveAuthError::DigestMismatch)
+    );
+}

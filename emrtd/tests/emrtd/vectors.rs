@@ -101,3 +101,33 @@ fn a_tampered_protected_answer_is_refused() {
         Err(mitid_emrtd::ReadError::SecureMessaging(_))
     ));
 }
+
+#[test]
+fn an_answer_whose_mac_is_not_last_or_whose_objects_repeat_is_refused() {
+    let session = || {
+        let mut sm = bac::session(
+            &arr("0B795240CB7049B01C19B33E32804F0B"),
+            &arr("0B4F80323EB3191CB04970CB4052790B"),
+            &arr("4608F91988702212"),
+            &arr("781723860C06C226"),
+        );
+        sm.protect(&Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(vec![0x01, 0x1E]));
+        sm
+    };
+    let genuine = Response::decode(&hex("990290008E08FA855A5D4C50A8ED9000"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(session().unprotect(&genuine).is_ok());
+    for bad in [
+        "8E08FA855A5D4C50A8ED990290009000",
+        "99029000990290008E08FA855A5D4C50A8ED9000",
+    ] {
+        let answer = Response::decode(&hex(bad)).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(
+                session().unprotect(&answer),
+                Err(mitid_emrtd::ReadError::SecureMessaging(_))
+            ),
+            "{bad}"
+        );
+    }
+}

@@ -158,6 +158,16 @@ async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
     )
     .await;
 
+    // A challenge that lapsed (5 minutes) before the read was sent.
+    let challenge = phone.document_challenge().await.unwrap();
+    h.clock().advance(5 * MINUTE + 1);
+    refused_with(
+        &mut phone,
+        &passport.evidence_for(&passport.face, &challenge),
+        "copied_chip",
+    )
+    .await;
+
     // DG15 withheld to skip the check: the SOD signs it.
     let mut withheld = phone.passport_evidence(&passport, &passport.face).await;
     withheld.dg15 = None;
@@ -212,11 +222,7 @@ async fn a_chip_without_active_authentication_is_refused_unless_the_operator_all
 #[tokio::test]
 async fn a_foreign_passport_needs_a_p_code() {
     let sweden = PassportOffice::of("SWE");
-    let options = ServerOptions {
-        documents: Some(PassportOffice::danish().document_check_with(&[&sweden])),
-        ..ServerOptions::default()
-    };
-    let h = World::start_with(options).await.unwrap();
+    let h = world_with_sweden(&sweden).await;
     let p = h.person("foreign").await.unwrap();
     let mut phone = activate(&h, &p, "582914").await;
     let passport = sweden.issue(&p);

@@ -18,13 +18,7 @@ fn passport_flow(app: &mitid_core::app::App, user: &mitid_core::app::UserSummary
 
 /// Types the data page's details of `passport` and reads its chip.
 async fn scan(flow: &NewPinFlow, passport: &TestPassport) -> Result<NewPinStep, MitidError> {
-    let holder = &passport.holder;
-    flow.submit_document_details(
-        holder.document_number.clone(),
-        holder.birth_date.clone(),
-        holder.expiry_date.clone(),
-    )
-    .await?;
+    passport.enter_details(flow).await?;
     flow.read_chip(Box::new(passport.chip(11))).await
 }
 
@@ -109,14 +103,7 @@ async fn a_lost_tag_is_retried_and_someone_elses_passport_is_refused() {
     let other = h.person("passport-other").await.unwrap();
     let theirs = PassportOffice::danish().issue(&other);
     let flow = passport_flow(&app, &user);
-    let holder = &theirs.holder;
-    flow.submit_document_details(
-        holder.document_number.clone(),
-        holder.birth_date.clone(),
-        holder.expiry_date.clone(),
-    )
-    .await
-    .unwrap();
+    theirs.enter_details(&flow).await.unwrap();
     let lost = flow
         .read_chip(Box::new(theirs.chip(13).losing_link_after(4)))
         .await;
@@ -153,14 +140,7 @@ async fn a_copied_chip_is_refused_and_the_genuine_one_then_accepted() {
     let (_h, p, _phone, app, user) = world_with_app_user("passport-copy").await;
     let passport = PassportOffice::danish().issue(&p);
     let flow = passport_flow(&app, &user);
-    let holder = &passport.holder;
-    flow.submit_document_details(
-        holder.document_number.clone(),
-        holder.birth_date.clone(),
-        holder.expiry_date.clone(),
-    )
-    .await
-    .unwrap();
+    passport.enter_details(&flow).await.unwrap();
     // The copy's files are genuine; it cannot sign the server's challenge.
     assert_eq!(
         flow.read_chip(Box::new(passport.copied_chip(16)))

@@ -17,14 +17,10 @@ impl Journey {
             .app
             .new_pin_flow(&karen.local_id, NewPinStart::Passport)
             .map_err(|e| format!("no passport flow: {}", self.told(&e)))?;
-        let holder = &passport.holder;
-        flow.submit_document_details(
-            holder.document_number.clone(),
-            holder.birth_date.clone(),
-            holder.expiry_date.clone(),
-        )
-        .await
-        .map_err(|e| format!("the data page: {}", self.told(&e)))?;
+        passport
+            .enter_details(&flow)
+            .await
+            .map_err(|e| format!("the data page: {}", self.told(&e)))?;
         let step = flow
             .read_chip(Box::new(passport.chip(31)))
             .await
