@@ -50,15 +50,7 @@ impl NfcLink for Counting {
 }
 
 fn holder() -> TestHolder {
-    TestHolder {
-        document_number: "208123456".into(),
-        surname: "HANSEN".into(),
-        given_names: "KAREN MARIE".into(),
-        nationality: "DNK".into(),
-        birth_date: "850412".into(),
-        sex: "F".into(),
-        expiry_date: "310101".into(),
-    }
+    TestHolder::specimen()
 }
 
 fn link(files: &ChipFiles, key: &Arc<ActiveAuthenticationKey>, extended: bool) -> Counting {

@@ -53,6 +53,20 @@ pub struct TestHolder {
 }
 
 impl TestHolder {
+    /// The holder of ICAO 9303's specimen passport (Anna Maria Eriksson of Utopia, document
+    /// L898902C, born 1969-08-06), with a date of expiry in 2034 so that it is still valid.
+    pub fn specimen() -> Self {
+        Self {
+            document_number: "L898902C".into(),
+            surname: "ERIKSSON".into(),
+            given_names: "ANNA MARIA".into(),
+            nationality: "UTO".into(),
+            birth_date: "690806".into(),
+            sex: "F".into(),
+            expiry_date: "340623".into(),
+        }
+    }
+
     /// The access key printed in this holder's MRZ.
     pub fn access_key(&self) -> AccessKey {
         AccessKey::new(&self.document_number, &self.birth_date, &self.expiry_date)

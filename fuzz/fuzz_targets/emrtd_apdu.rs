@@ -63,15 +63,7 @@ fn answers(data: &[u8]) {
 }
 
 fn chip(data: &[u8]) {
-    let holder = TestHolder {
-        document_number: "L898902C".into(),
-        surname: "ERIKSSON".into(),
-        given_names: "ANNA MARIA".into(),
-        nationality: "UTO".into(),
-        birth_date: "690806".into(),
-        sex: "F".into(),
-        expiry_date: "940623".into(),
-    };
+    let holder = TestHolder::specimen();
     let files = ChipFiles {
         com: vec![0x60, 0x00],
         sod: vec![0x77, 0x00],

@@ -28,15 +28,7 @@ fn genuine() -> &'static Genuine {
     static GENUINE: OnceLock<Genuine> = OnceLock::new();
     GENUINE.get_or_init(|| {
         let authority = TestAuthority::new("UTO");
-        let holder = TestHolder {
-            document_number: "L898902C".into(),
-            surname: "ERIKSSON".into(),
-            given_names: "ANNA MARIA".into(),
-            nationality: "UTO".into(),
-            birth_date: "690806".into(),
-            sex: "F".into(),
-            expiry_date: "340623".into(),
-        };
+        let holder = TestHolder::specimen();
         let face = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[0x42; 64], &[0xFF, 0xD9]].concat();
         Genuine {
             files: authority.issue(&holder, &face),

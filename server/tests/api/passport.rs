@@ -25,6 +25,18 @@ async fn refused_for(phone: &mut Phone, passport: &TestPassport, capture: &[u8],
     refused_with(phone, &document, reason).await;
 }
 
+/// A citizen tagged `tag` with an app activated with PIN 582914 and a passport from `office`.
+async fn citizen_with_passport(
+    h: &World,
+    tag: &str,
+    office: &PassportOffice,
+) -> (Person, Phone, TestPassport) {
+    let p = h.person(tag).await.unwrap();
+    let phone = activate(h, &p, "582914").await;
+    let passport = office.issue(&p);
+    (p, phone, passport)
+}
+
 /// A world whose checks per day are out of the way (the limit has its own test).
 async fn unlimited_world() -> World {
     start_with_policy(Policy {
@@ -118,9 +130,8 @@ async fn each_refusal_names_its_reason_and_changes_nothing() {
 #[tokio::test]
 async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
     let h = unlimited_world().await;
-    let p = h.person("copied").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    let passport = PassportOffice::danish().issue(&p);
+    let (p, mut phone, passport) =
+        citizen_with_passport(&h, "copied", PassportOffice::danish()).await;
 
     // The files of a genuine chip without its signature over a challenge (a copy cannot sign).
     refused_with(
@@ -223,18 +234,15 @@ async fn a_chip_without_active_authentication_is_refused_unless_the_operator_all
 async fn a_foreign_passport_needs_a_p_code() {
     let sweden = PassportOffice::of("SWE");
     let h = world_with_sweden(&sweden).await;
-    let p = h.person("foreign").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    let passport = sweden.issue(&p);
+    let (_, mut phone, passport) = citizen_with_passport(&h, "foreign", &sweden).await;
     refused_for(&mut phone, &passport, &passport.face, "p_code_needed").await;
 }
 
 #[tokio::test]
 async fn checks_are_counted_first_and_limited_per_day() {
     let h = World::start().await.unwrap();
-    let p = h.person("limit").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    let passport = PassportOffice::danish().issue(&p);
+    let (_, mut phone, passport) =
+        citizen_with_passport(&h, "limit", PassportOffice::danish()).await;
     for _ in 0..5 {
         refused_for(
             &mut phone,
@@ -265,18 +273,16 @@ async fn without_a_document_check_the_route_is_unavailable() {
         ..ServerOptions::default()
     };
     let h = World::start_with(options).await.unwrap();
-    let p = h.person("nocheck").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    let passport = PassportOffice::danish().issue(&p);
+    let (_, mut phone, passport) =
+        citizen_with_passport(&h, "nocheck", PassportOffice::danish()).await;
     refused_for(&mut phone, &passport, &passport.face, "unavailable").await;
 }
 
 #[tokio::test]
 async fn a_passport_ticket_is_single_use_and_bodies_stay_bounded() {
     let h = World::start().await.unwrap();
-    let p = h.person("single").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    let passport = PassportOffice::danish().issue(&p);
+    let (_, mut phone, passport) =
+        citizen_with_passport(&h, "single", PassportOffice::danish()).await;
     let document = phone.passport_evidence(&passport, &passport.face).await;
     let ticket = phone.authorise_with_passport(&document).await.unwrap();
     phone
@@ -327,9 +333,7 @@ async fn read(
 async fn a_p_code_from_citizen_service_links_a_foreign_passport_for_good() {
     let sweden = PassportOffice::of("SWE");
     let h = world_with_sweden(&sweden).await;
-    let p = h.person("p-code").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    let passport = sweden.issue(&p);
+    let (p, mut phone, passport) = citizen_with_passport(&h, "p-code", &sweden).await;
 
     // Only for a foreign document, and only by citizen service.
     h.issue_p_code(&p, "DNK", &p.passport)
@@ -403,9 +407,7 @@ async fn a_p_code_from_citizen_service_links_a_foreign_passport_for_good() {
 async fn a_p_code_lapses_after_60_days() {
     let sweden = PassportOffice::of("SWE");
     let h = world_with_sweden(&sweden).await;
-    let p = h.person("p-code-old").await.unwrap();
-    let mut phone = activate(&h, &p, "582914").await;
-    let passport = sweden.issue(&p);
+    let (p, mut phone, passport) = citizen_with_passport(&h, "p-code-old", &sweden).await;
     let code = h.p_code(&p, "SWE", &p.passport).await.unwrap();
     h.clock().advance(60 * DAY + 1);
     let evidence = phone.passport_evidence(&passport, &passport.face).await;
