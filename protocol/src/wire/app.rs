@@ -4,11 +4,13 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::activation::*;
 use super::common::{
     Assurance, AuthenticatorState, BlockScope, ChannelBindingKind, Factor, LockReason,
     TransactionStatus,
 };
-use super::secret::{Secret, SecretBytes};
+pub use super::document::{DocumentChallenge, DocumentEvidence, DocumentRefusal};
+use super::secret::Secret;
 use crate::b64::B64;
 use crate::clock::UnixSeconds;
 use crate::pin_proof::PinPurpose;
@@ -97,82 +99,6 @@ pub fn biometric_proof_message(
         .bytes(challenge)
         .bytes(message)
         .finish()
-}
-
-// ------------------------------------------------------------------ activation
-
-/// Step 1 of activating an app (not signed: the app has no key yet).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ActivationBeginRequest {
-    /// The citizen's user ID (any case).
-    pub user_id: String,
-    /// The activation code from SMS, support or citizen service.
-    pub activation_code: Secret,
-}
-
-/// The answer to [`ActivationBeginRequest`]: a temporary PIN went by SMS.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ActivationBeginResponse {
-    /// The activation (used in the next two steps).
-    pub activation_id: String,
-    /// The id of the app authenticator being created (bound into the PIN and OPAQUE).
-    pub authenticator_id: String,
-    /// The masked number the temporary PIN was sent to.
-    pub sms_sent_to: String,
-    /// When the activation (and its temporary PIN) expires.
-    pub expires_at: UnixSeconds,
-}
-
-/// Step 2: the temporary PIN and the OPAQUE registration request of the chosen PIN.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ActivationRegisterRequest {
-    /// From [`ActivationBeginResponse`].
-    pub activation_id: String,
-    /// The 8-digit temporary PIN from the SMS.
-    pub temporary_pin: Secret,
-    /// `pin_proof::client_registration_start` output.
-    pub registration_request: B64,
-}
-
-/// The server's OPAQUE registration response (activation, PIN change, PIN reset).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ActivationRegisterResponse {
-    /// `pin_proof::server_registration_start` output.
-    pub registration_response: B64,
-}
-
-/// Step 3: the registration upload and the device public key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ActivationFinishRequest {
-    /// From [`ActivationBeginResponse`].
-    pub activation_id: String,
-    /// `pin_proof::client_registration_finish` output.
-    pub registration_upload: B64,
-    /// The device key `D` (65-byte uncompressed SEC1 P-256).
-    pub device_public_key: B64,
-    /// `D`'s DER signature over [`device_key_binding_message`].
-    pub key_binding_signature: B64,
-}
-
-/// The new app authenticator.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct ActivationFinishResponse {
-    /// The authenticator id (sign requests with it).
-    pub authenticator_id: String,
-    /// The citizen's user ID (canonical form).
-    pub user_id: String,
 }
 
 // ------------------------------------------------------------------ PIN proof
@@ -533,114 +459,6 @@ impl NewPinAuthoriseRequest {
             temporary_pin: None,
             document: None,
         }
-    }
-}
-
-/// What the app read from a passport or ID card chip (ICAO 9303), and the face the phone's
-/// camera captured. The server believes none of the app's own checks: it verifies the SOD
-/// against its master list, the data groups against the SOD, the document against the
-/// person, and the face against DG2, then forgets the images.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct DocumentEvidence {
-    /// EF.SOD as read.
-    pub sod: B64,
-    /// DG1 (the MRZ) as read.
-    pub dg1: SecretBytes,
-    /// DG2 (the face image) as read.
-    pub dg2: SecretBytes,
-    /// DG14 (chip authentication keys), where the chip has it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dg14: Option<B64>,
-    /// DG15 (the active authentication key), where the chip has it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dg15: Option<B64>,
-    /// The citizen's face as the camera captured it now (JPEG).
-    pub face_capture: SecretBytes,
-    /// The [`DocumentChallenge`] the chip signed (required when the chip has DG15).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub challenge_id: Option<String>,
-    /// The chip's active-authentication signature over that challenge (INTERNAL
-    /// AUTHENTICATE), proving the chip holds the private key of its signed DG15.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub active_authentication: Option<B64>,
-    /// The 8-digit P-code from citizen service, for a foreign document not yet linked to
-    /// the person (counted before it is checked; used up when the whole check passes).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub p_code: Option<Secret>,
-}
-
-/// A single-use challenge for a chip's active authentication: 8 random bytes the chip signs
-/// with its private key, so that a copied chip, or a recorded read sent again, is refused.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(deny_unknown_fields)]
-pub struct DocumentChallenge {
-    /// Send it back in [`DocumentEvidence::challenge_id`].
-    pub challenge_id: String,
-    /// The 8 bytes for INTERNAL AUTHENTICATE.
-    pub challenge: B64,
-    /// When it lapses.
-    pub expires_at: UnixSeconds,
-}
-
-/// Why the server did not accept a passport or ID card (the `reason` of a
-/// `document_refused` error): each a distinct outcome the app shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentRefusal {
-    /// A data group or the SOD was altered, or the SOD's signature does not verify.
-    NotGenuine,
-    /// The document signer does not chain to a country signing CA the server trusts.
-    UnknownSigner,
-    /// The document's date of expiry has passed.
-    Expired,
-    /// The chip did not prove it holds its key (active authentication): a copied chip, or a
-    /// challenge missing, used or lapsed.
-    CopiedChip,
-    /// The face captured is not the face on the chip (or not a live face).
-    FaceNotMatched,
-    /// The document is valid but is not this person's registered document.
-    NotThisPerson,
-    /// A foreign document: the person must first get a P-code at citizen service.
-    PCodeNeeded,
-    /// The server cannot check documents now (no face verifier or master list configured,
-    /// or the face verifier did not answer).
-    Unavailable,
-}
-
-impl DocumentRefusal {
-    /// Every reason, in declaration order.
-    pub const ALL: &'static [DocumentRefusal] = &[
-        Self::NotGenuine,
-        Self::UnknownSigner,
-        Self::Expired,
-        Self::CopiedChip,
-        Self::FaceNotMatched,
-        Self::NotThisPerson,
-        Self::PCodeNeeded,
-        Self::Unavailable,
-    ];
-
-    /// The reason as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::NotGenuine => "not_genuine",
-            Self::UnknownSigner => "unknown_signer",
-            Self::Expired => "expired",
-            Self::CopiedChip => "copied_chip",
-            Self::FaceNotMatched => "face_not_matched",
-            Self::NotThisPerson => "not_this_person",
-            Self::PCodeNeeded => "p_code_needed",
-            Self::Unavailable => "unavailable",
-        }
-    }
-
-    /// The reason named by `text`, if any.
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.iter().copied().find(|r| r.as_str() == text)
     }
 }
 

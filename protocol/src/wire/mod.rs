@@ -6,8 +6,10 @@
 //! in [`Secret`] / [`SecretBytes`], which wipe themselves and never print. `docs/api.md` is
 //! the endpoint table; `/v1/openapi.json` describes the same types.
 
+pub mod activation;
 pub mod app;
 pub mod common;
+pub mod document;
 pub mod rp;
 pub mod secret;
 pub mod staff;

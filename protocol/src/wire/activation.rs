@@ -1,0 +1,82 @@
+//! Activating an app (help page 001): the three unsigned steps before the app has a device
+//! key. Re-exported from [`super::app`].
+
+use serde::{Deserialize, Serialize};
+
+use super::secret::Secret;
+use crate::b64::B64;
+use crate::clock::UnixSeconds;
+
+/// Step 1 of activating an app (not signed: the app has no key yet).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationBeginRequest {
+    /// The citizen's user ID (any case).
+    pub user_id: String,
+    /// The activation code from SMS, support or citizen service.
+    pub activation_code: Secret,
+}
+
+/// The answer to [`ActivationBeginRequest`]: a temporary PIN went by SMS.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationBeginResponse {
+    /// The activation (used in the next two steps).
+    pub activation_id: String,
+    /// The id of the app authenticator being created (bound into the PIN and OPAQUE).
+    pub authenticator_id: String,
+    /// The masked number the temporary PIN was sent to.
+    pub sms_sent_to: String,
+    /// When the activation (and its temporary PIN) expires.
+    pub expires_at: UnixSeconds,
+}
+
+/// Step 2: the temporary PIN and the OPAQUE registration request of the chosen PIN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationRegisterRequest {
+    /// From [`ActivationBeginResponse`].
+    pub activation_id: String,
+    /// The 8-digit temporary PIN from the SMS.
+    pub temporary_pin: Secret,
+    /// `pin_proof::client_registration_start` output.
+    pub registration_request: B64,
+}
+
+/// The server's OPAQUE registration response (activation, PIN change, PIN reset).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationRegisterResponse {
+    /// `pin_proof::server_registration_start` output.
+    pub registration_response: B64,
+}
+
+/// Step 3: the registration upload and the device public key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationFinishRequest {
+    /// From [`ActivationBeginResponse`].
+    pub activation_id: String,
+    /// `pin_proof::client_registration_finish` output.
+    pub registration_upload: B64,
+    /// The device key `D` (65-byte uncompressed SEC1 P-256).
+    pub device_public_key: B64,
+    /// `D`'s DER signature over [`device_key_binding_message`].
+    pub key_binding_signature: B64,
+}
+
+/// The new app authenticator.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationFinishResponse {
+    /// The authenticator id (sign requests with it).
+    pub authenticator_id: String,
+    /// The citizen's user ID (canonical form).
+    pub user_id: String,
+}

@@ -1,0 +1,117 @@
+//! The passport route's wire types (docs/passport.md): what the app read from a passport or
+//! ID card chip with the face it captured, the challenge the chip signs, and why a document
+//! was refused. Re-exported from [`super::app`], where the new-PIN request carries them.
+
+use serde::{Deserialize, Serialize};
+
+use super::secret::{Secret, SecretBytes};
+use crate::b64::B64;
+use crate::clock::UnixSeconds;
+
+/// What the app read from a passport or ID card chip (ICAO 9303), and the face the phone's
+/// camera captured. The server believes none of the app's own checks: it verifies the SOD
+/// against its master list, the data groups against the SOD, the document against the
+/// person, and the face against DG2, then forgets the images.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DocumentEvidence {
+    /// EF.SOD as read.
+    pub sod: B64,
+    /// DG1 (the MRZ) as read.
+    pub dg1: SecretBytes,
+    /// DG2 (the face image) as read.
+    pub dg2: SecretBytes,
+    /// DG14 (chip authentication keys), where the chip has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dg14: Option<B64>,
+    /// DG15 (the active authentication key), where the chip has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dg15: Option<B64>,
+    /// The citizen's face as the camera captured it now (JPEG).
+    pub face_capture: SecretBytes,
+    /// The [`DocumentChallenge`] the chip signed (required when the chip has DG15).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge_id: Option<String>,
+    /// The chip's active-authentication signature over that challenge (INTERNAL
+    /// AUTHENTICATE), proving the chip holds the private key of its signed DG15.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_authentication: Option<B64>,
+    /// The 8-digit P-code from citizen service, for a foreign document not yet linked to
+    /// the person (counted before it is checked; used up when the whole check passes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_code: Option<Secret>,
+}
+
+/// A single-use challenge for a chip's active authentication: 8 random bytes the chip signs
+/// with its private key, so that a copied chip, or a recorded read sent again, is refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DocumentChallenge {
+    /// Send it back in [`DocumentEvidence::challenge_id`].
+    pub challenge_id: String,
+    /// The 8 bytes for INTERNAL AUTHENTICATE.
+    pub challenge: B64,
+    /// When it lapses.
+    pub expires_at: UnixSeconds,
+}
+
+/// Why the server did not accept a passport or ID card (the `reason` of a
+/// `document_refused` error): each a distinct outcome the app shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentRefusal {
+    /// A data group or the SOD was altered, or the SOD's signature does not verify.
+    NotGenuine,
+    /// The document signer does not chain to a country signing CA the server trusts.
+    UnknownSigner,
+    /// The document's date of expiry has passed.
+    Expired,
+    /// The chip did not prove it holds its key (active authentication): a copied chip, or a
+    /// challenge missing, used or lapsed.
+    CopiedChip,
+    /// The face captured is not the face on the chip (or not a live face).
+    FaceNotMatched,
+    /// The document is valid but is not this person's registered document.
+    NotThisPerson,
+    /// A foreign document: the person must first get a P-code at citizen service.
+    PCodeNeeded,
+    /// The server cannot check documents now (no face verifier or master list configured,
+    /// or the face verifier did not answer).
+    Unavailable,
+}
+
+impl DocumentRefusal {
+    /// Every reason, in declaration order.
+    pub const ALL: &'static [DocumentRefusal] = &[
+        Self::NotGenuine,
+        Self::UnknownSigner,
+        Self::Expired,
+        Self::CopiedChip,
+        Self::FaceNotMatched,
+        Self::NotThisPerson,
+        Self::PCodeNeeded,
+        Self::Unavailable,
+    ];
+
+    /// The reason as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NotGenuine => "not_genuine",
+            Self::UnknownSigner => "unknown_signer",
+            Self::Expired => "expired",
+            Self::CopiedChip => "copied_chip",
+            Self::FaceNotMatched => "face_not_matched",
+            Self::NotThisPerson => "not_this_person",
+            Self::PCodeNeeded => "p_code_needed",
+            Self::Unavailable => "unavailable",
+        }
+    }
+
+    /// The reason named by `text`, if any.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|r| r.as_str() == text)
+    }
+}
