@@ -91,9 +91,6 @@ pub struct VerifiedDocument {
     pub mrz: Mrz,
     /// DG2's face image.
     pub face: FaceImage,
-    /// Whether the chip offers chip authentication (DG14) or active authentication (DG15),
-    /// the checks against a copied chip.
-    pub has_clone_detection: bool,
 }
 
 /// Verifies `files` at `now` against `master_list`.
@@ -117,7 +114,6 @@ pub fn verify(
     Ok(VerifiedDocument {
         mrz,
         face: lds::dg2_face(&files.dg2)?,
-        has_clone_detection: files.dg14.is_some() || files.dg15.is_some(),
     })
 }
 
