@@ -6,6 +6,7 @@
 //! `scripts/browser-tools.sh` installs Chromium, chromedriver and axe-core when missing.
 
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -34,7 +35,9 @@ fn axe_path() -> PathBuf {
     )
 }
 
-/// A chromedriver process on a free loopback port, killed when dropped.
+/// A chromedriver process on a free loopback port, in a process group of its own so that
+/// dropping it kills the Chromium processes it started too (killing chromedriver alone
+/// leaves them running).
 struct Chromedriver {
     child: Child,
     port: u16,
@@ -49,6 +52,7 @@ impl Chromedriver {
         let binary = tool("MITID_CHROMEDRIVER", "chromedriver");
         let child = Command::new(&binary)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -70,8 +74,23 @@ impl Chromedriver {
     }
 }
 
+impl Chromedriver {
+    /// The process group of chromedriver and every browser process it started.
+    fn process_group(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Chromedriver {
     fn drop(&mut self) {
+        // kill(1) with a negative pid signals the whole group (std has no call for it,
+        // and the workspace allows no unsafe code).
+        let group = format!("-{}", self.process_group());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -321,6 +340,12 @@ impl Browser {
     pub async fn read_qr(&self, css: &str) -> KitResult<String> {
         let png = self.wait_for(css).await?.screenshot().await.map_err(cmd)?;
         decode_qr(&png)
+    }
+
+    /// The process group of this session's chromedriver and Chromium processes; after the
+    /// browser is dropped no process is left in it.
+    pub fn process_group(&self) -> u32 {
+        self._driver.process_group()
     }
 
     /// Ends the session.

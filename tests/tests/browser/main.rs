@@ -12,6 +12,7 @@
 mod prelude;
 
 mod attacks;
+mod cleanup;
 mod logins;
 mod password;
 mod profile_change;
