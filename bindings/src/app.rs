@@ -13,7 +13,7 @@ use mitid_core::flows::NewPinStart;
 use mitid_protocol::clock::{Clock, SystemClock};
 
 use crate::errors::MitidError;
-use crate::flows::{ActivationFlow, ApprovalFlow, NewPinFlow};
+use crate::flows::{ActivationFlow, ApprovalFlow, NewPinFlow, UserIdFlow};
 use crate::platform::{
     ClockAdapter, KeyStoreAdapter, PlatformBiometricPrompt, PlatformClock, PlatformKeyStore,
     PlatformSecretStore, PromptAdapter, SecretStoreAdapter,
@@ -166,10 +166,10 @@ impl App {
 
     // ------------------------------------------------------------------ user ID
 
-    /// The user's MitID user ID, as the server has it now.
-    pub async fn view_user_id(&self, local_id: String) -> Result<String, MitidError> {
-        let app = self.0.clone();
-        call(async move { app.view_user_id(&local_id).await }).await
+    /// "View user ID" (help page 004): shown after a check of the passport or ID card and
+    /// the face, then changeable.
+    pub fn user_id_flow(&self, local_id: String) -> Result<Arc<UserIdFlow>, MitidError> {
+        Ok(UserIdFlow::wrap(self.0.user_id_flow(&local_id)?))
     }
 
     /// Checks a wanted user ID against the rules locally (the server also checks, and says

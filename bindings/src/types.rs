@@ -15,7 +15,7 @@ use mitid_core::biometrics::BiometricOutcome;
 use mitid_core::client::ServerEndpoint;
 use mitid_core::flows::{
     ActivationStep, ApprovalFactor, ApprovalOutcome, ApprovalRequest, ApprovalStep, NewPinStart,
-    NewPinStep,
+    NewPinStep, UserIdStep,
 };
 use mitid_core::pin::{Language, PinRejection};
 use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, ChannelBindingKind, LockReason};
@@ -426,6 +426,38 @@ pub enum NewPinStart {
     /// "Forgot your PIN code?" with a passport or ID card: the data page's details, the
     /// chip, then the citizen's face.
     Passport,
+}
+
+/// The screens of "View user ID" (help page 004).
+#[uniffi::remote(Enum)]
+pub enum UserIdStep {
+    /// Scan the passport's data page, or type its document number, date of birth and date
+    /// of expiry.
+    EnterDocumentDetails,
+    /// Hold the phone to the passport or ID card: its chip is read over NFC.
+    ReadChip,
+    /// Look into the camera: the face is captured and sent with the chip's data.
+    CaptureFace,
+    /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+    /// chip is read again).
+    EnterPCode,
+    /// The user ID, with "Change user ID".
+    ShowUserId {
+        /// The user ID as the server has it.
+        user_id: String,
+    },
+    /// Enter the new user ID (an invalid or taken one is told here, with its rule).
+    EnterNewUserId {
+        /// The user ID now.
+        current: String,
+    },
+    /// The new user ID is in place: use it at the next login.
+    Done {
+        /// The new user ID.
+        user_id: String,
+    },
+    /// The flow cannot continue (the last error says why).
+    Ended,
 }
 
 /// The screens of a new PIN.

@@ -50,7 +50,7 @@ fn the_demo_walks_every_step_and_exits_zero() {
         "[10/14] Temporary PIN code, then a new PIN",
         "[11/14] Forgot the PIN again: passport (a simulated chip stands in for it) and face",
         "[12/14] Biometrics on",
-        "[13/14] Changing the user ID: 'peter.demo' is refused as taken, 'karen.mitid' is accepted",
+        "[13/14] View user ID after the passport and face; changing it: 'peter.demo' is refused as taken, 'karen.mitid' is saved",
         "[14/14] A second user on the same app: 'peter.demo' activates",
     ];
     assert_eq!(steps.len(), expected.len(), "{text}");

@@ -78,7 +78,8 @@ pub enum ErrorCode {
     Busy,
     /// The server failed; nothing was changed.
     Internal,
-    /// The PIN attempt is unknown, used, expired, or for another purpose or authenticator.
+    /// The PIN attempt, biometric challenge or identity proof is unknown, used, expired, or
+    /// for another purpose or authenticator.
     AttemptInvalid,
     /// The path exists but not with this method.
     MethodNotAllowed,

@@ -7,7 +7,7 @@
 use std::sync::{Arc, OnceLock};
 
 use mitid_core::error::MitidError;
-use mitid_core::flows::{NewPinFlow, NewPinStep};
+use mitid_core::flows::{NewPinFlow, NewPinStep, UserIdFlow, UserIdStep};
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
 use mitid_emrtd::ChipFiles;
 use mitid_protocol::b64::B64;
@@ -134,6 +134,46 @@ fn face_of(seed: &str) -> Vec<u8> {
     face
 }
 
+/// A flow with the passport's data-page step (the new PIN's passport route, "View user ID").
+#[allow(async_fn_in_trait)]
+pub trait DocumentDetailsStep {
+    /// The flow's step.
+    type Step;
+    /// The flow's `submit_document_details`.
+    async fn submit_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<Self::Step, MitidError>;
+}
+
+impl DocumentDetailsStep for NewPinFlow {
+    type Step = NewPinStep;
+    async fn submit_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<NewPinStep, MitidError> {
+        self.submit_document_details(document_number, birth_date, expiry_date)
+            .await
+    }
+}
+
+impl DocumentDetailsStep for UserIdFlow {
+    type Step = UserIdStep;
+    async fn submit_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<UserIdStep, MitidError> {
+        self.submit_document_details(document_number, birth_date, expiry_date)
+            .await
+    }
+}
+
 /// One test passport: its holder, its chip's files and the holder's face.
 pub struct TestPassport {
     /// The MRZ data printed on the data page.
@@ -158,9 +198,12 @@ impl TestPassport {
     }
 
     /// Types this passport's data page into `flow` (the passport route's first step).
-    pub async fn enter_details(&self, flow: &NewPinFlow) -> Result<NewPinStep, MitidError> {
+    pub async fn enter_details<F: DocumentDetailsStep>(
+        &self,
+        flow: &F,
+    ) -> Result<F::Step, MitidError> {
         let holder = &self.holder;
-        flow.submit_document_details(
+        flow.submit_details(
             holder.document_number.clone(),
             holder.birth_date.clone(),
             holder.expiry_date.clone(),

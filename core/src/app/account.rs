@@ -27,13 +27,6 @@ use crate::views::{
 impl App {
     // ------------------------------------------------------------------ user ID
 
-    /// The user's MitID user ID, as the server has it now.
-    pub async fn view_user_id(&self, local_id: &str) -> Result<String, MitidError> {
-        let user = self.ctx.user_by_text(local_id)?;
-        let user = self.fetch_status(&user).await?;
-        Ok(user.user_id.as_str().to_owned())
-    }
-
     /// Checks a wanted user ID against the rules here (the server also checks, and says
     /// whether it is taken); returns its canonical form.
     pub fn check_user_id(&self, wanted: &str) -> Result<String, MitidError> {
@@ -104,6 +97,7 @@ impl App {
             check_only: true,
             pin: None,
             biometric: None,
+            identity_proof: None,
         };
         verdict(self.user_id_request(&user, &check).await?)?;
         let now = self.ctx.store.now();

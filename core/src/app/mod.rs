@@ -27,7 +27,7 @@ use crate::error::MitidError;
 use crate::flows::activation::PREFERENCES_FLOW;
 use crate::flows::context::Context;
 use crate::flows::{
-    biometrics, input, recovery, ActivationFlow, ApprovalFlow, NewPinFlow, NewPinStart,
+    biometrics, input, recovery, ActivationFlow, ApprovalFlow, NewPinFlow, NewPinStart, UserIdFlow,
 };
 use crate::keystore::{SecretStore, SecureKeyStore};
 use crate::store::Store;
@@ -269,6 +269,13 @@ impl App {
             }
         };
         NewPinFlow::new(Arc::clone(&self.ctx), &user, start)
+    }
+
+    /// "View user ID" (help page 004): the user ID is shown after a check of the passport or
+    /// ID card and the face, and can then be changed.
+    pub fn user_id_flow(&self, local_id: &str) -> Result<UserIdFlow, MitidError> {
+        let user = self.usable_user(local_id)?;
+        Ok(UserIdFlow::new(Arc::clone(&self.ctx), &user))
     }
 
     // ------------------------------------------------------------------ biometrics

@@ -10,12 +10,14 @@ pub mod approval;
 pub(crate) mod biometrics;
 pub(crate) mod confirm;
 pub(crate) mod context;
+pub(crate) mod document;
 pub(crate) mod enrolment;
 pub(crate) mod input;
 pub mod new_pin;
 pub(crate) mod pin_proof;
 pub(crate) mod pin_switch;
 pub(crate) mod recovery;
+pub mod user_id;
 
 use std::sync::Mutex;
 
@@ -26,6 +28,7 @@ pub use activation::{ActivationFlow, ActivationStep};
 pub use approval::{ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalRequest, ApprovalStep};
 pub use biometrics::MAX_BIOMETRIC_FAILURES;
 pub use new_pin::{NewPinFlow, NewPinStart, NewPinStep};
+pub use user_id::{UserIdFlow, UserIdStep};
 
 /// What the UI shows: the current step and the error shown on it.
 struct Screen<S: Clone> {

@@ -11,20 +11,18 @@
 
 use std::sync::Arc;
 
-use mitid_emrtd::{AccessKey, ChipFiles, NfcLink, ReadError, ReaderRandom};
-use mitid_protocol::b64::B64;
+use mitid_emrtd::NfcLink;
 use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::wire::app::{
-    new_pin_message, DocumentChallenge, DocumentEvidence, NewPinAuthoriseRequest, NewPinRoute,
-    NewPinTicket,
+    new_pin_message, NewPinAuthoriseRequest, NewPinRoute, NewPinTicket,
 };
-use mitid_protocol::wire::{paths, Empty, Secret, SecretBytes};
+use mitid_protocol::wire::{paths, Secret};
 use tokio::sync::Mutex;
-use zeroize::Zeroizing;
 
 use super::biometrics;
 use super::confirm::{self, Confirmation};
 use super::context::{BusyGuard, Context};
+use super::document::{DocumentScan, Stage};
 use super::input::{self, NewPinEntry};
 use super::pin_switch::{self, Resumed};
 use super::Screen;
@@ -88,14 +86,8 @@ struct State {
     ticket: Option<NewPinTicket>,
     /// The current PIN, when that was the route (the new PIN must differ from it).
     current_pin: Option<Pin>,
-    /// The data page's details, until the chip was read.
-    access_key: Option<AccessKey>,
-    /// What the chip gave, until the server checked it.
-    chip: Option<ChipFiles>,
-    /// The challenge the chip signed.
-    challenge_id: Option<String>,
-    /// The P-code for a foreign document, until the server used it.
-    p_code: Option<Secret>,
+    /// The passport route's details, chip files and P-code.
+    document: DocumentScan,
     new_pin: NewPinEntry,
     _busy: Option<BusyGuard>,
 }
@@ -133,10 +125,7 @@ impl NewPinFlow {
             state: Mutex::new(State {
                 ticket: None,
                 current_pin: None,
-                access_key: None,
-                chip: None,
-                challenge_id: None,
-                p_code: None,
+                document: DocumentScan::default(),
                 new_pin: NewPinEntry::default(),
                 _busy: busy,
             }),
@@ -205,9 +194,10 @@ impl NewPinFlow {
         if self.screen.step() != NewPinStep::EnterDocumentDetails {
             return Err(MitidError::InvalidStep);
         }
-        let key = AccessKey::new(&document_number, &birth_date, &expiry_date)
-            .map_err(|_| self.screen.fail_here(MitidError::DocumentDetailsInvalid))?;
-        state.access_key = Some(key);
+        state
+            .document
+            .details(&document_number, &birth_date, &expiry_date)
+            .map_err(|e| self.screen.fail_here(e))?;
         Ok(self.screen.show(NewPinStep::ReadChip))
     }
 
@@ -219,45 +209,10 @@ impl NewPinFlow {
         if self.screen.step() != NewPinStep::ReadChip {
             return Err(MitidError::InvalidStep);
         }
-        let key = state.access_key.clone().ok_or(MitidError::InvalidStep)?;
-        // A refusal here (the app blocked or revoked meanwhile) ends the flow; a passing
-        // fault leaves the citizen on this step.
-        let challenge = self.document_challenge().await.map_err(|e| {
-            if e.is_transient() {
-                self.screen.fail_here(e)
-            } else {
-                self.screen.fail_at(NewPinStep::Ended, e)
-            }
-        })?;
-        let challenge_bytes: [u8; 8] = challenge
-            .challenge
-            .0
-            .as_slice()
-            .try_into()
-            .map_err(|_| self.screen.fail_here(MitidError::BadResponse))?;
-        let mut bytes = Zeroizing::new([0u8; 24]);
-        self.ctx.rng.fill(&mut bytes[..])?;
-        let random = ReaderRandom::from_bytes(&bytes);
-        let mut link = link;
-        let read = tokio::task::spawn_blocking(move || {
-            mitid_emrtd::read_document(link.as_mut(), &key, &random, Some(&challenge_bytes))
-        })
-        .await
-        .map_err(|_| MitidError::internal("chip_read_task"))?;
-        match read {
-            Ok(files) => {
-                state.chip = Some(files);
-                state.challenge_id = Some(challenge.challenge_id);
-                Ok(self.screen.show(NewPinStep::CaptureFace))
-            }
-            Err(ReadError::AccessDenied) => {
-                state.access_key = None;
-                Err(self.screen.fail_at(
-                    NewPinStep::EnterDocumentDetails,
-                    MitidError::DocumentAccessDenied,
-                ))
-            }
-            Err(_) => Err(self.screen.fail_here(MitidError::ChipNotRead)),
+        let user = self.ctx.user(&self.user)?;
+        match state.document.read(&self.ctx, &user, link).await {
+            Ok(()) => Ok(self.screen.show(NewPinStep::CaptureFace)),
+            Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
         }
     }
 
@@ -268,19 +223,11 @@ impl NewPinFlow {
         if self.screen.step() != NewPinStep::EnterPCode {
             return Err(MitidError::InvalidStep);
         }
-        let digits: String = p_code.chars().filter(|c| !c.is_whitespace()).collect();
-        if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(self.screen.fail_here(MitidError::PCodeFormat));
-        }
-        state.p_code = Some(Secret::new(digits));
+        state
+            .document
+            .p_code(&p_code)
+            .map_err(|e| self.screen.fail_here(e))?;
         Ok(self.screen.show(NewPinStep::ReadChip))
-    }
-
-    /// A single-use challenge for the chip's active authentication.
-    async fn document_challenge(&self) -> Result<DocumentChallenge, MitidError> {
-        let user = self.ctx.user(&self.user)?;
-        let request = self.ctx.post(paths::DOCUMENT_CHALLENGE, &Empty {}, None)?;
-        self.ctx.send(&user, &request).await
     }
 
     /// The face the camera captured (JPEG): sent with the chip's files; the server checks
@@ -290,33 +237,21 @@ impl NewPinFlow {
         if self.screen.step() != NewPinStep::CaptureFace {
             return Err(MitidError::InvalidStep);
         }
-        let capture = SecretBytes::new(capture);
-        let document = state
-            .chip
-            .as_ref()
-            .map(|files| {
-                evidence(
-                    files,
-                    state.challenge_id.clone(),
-                    state.p_code.clone(),
-                    capture,
-                )
-            })
-            .ok_or(MitidError::InvalidStep)?;
-        let user = self.ctx.user(&self.user)?;
         let body = NewPinAuthoriseRequest {
-            document: Some(document),
+            document: Some(state.document.evidence(capture)?),
             ..NewPinAuthoriseRequest::new(NewPinRoute::Passport)
         };
+        let user = self.ctx.user(&self.user)?;
         match self.post_authorise(&user, &body).await {
             Ok(ticket) => {
-                state.chip = None;
-                state.access_key = None;
-                state.p_code = None;
+                state.document.accepted();
                 state.ticket = Some(ticket);
                 Ok(self.screen.show(NewPinStep::ChooseNewPin))
             }
-            Err(e) => Err(self.after_refused_document(&mut state, e)),
+            Err(e) => {
+                let stage = state.document.refused(&e);
+                Err(self.screen.fail_at(step_of(stage), e))
+            }
         }
     }
 
@@ -468,33 +403,6 @@ impl NewPinFlow {
         }
     }
 
-    /// Where a refused passport leaves the citizen. The server used up the challenge the
-    /// chip signed, so every new try reads the chip again: after a face that did not match,
-    /// a passing fault or a copied-chip verdict, the chip and then the face again; after any
-    /// other refusal, another document; the end when the day's checks are used up.
-    fn after_refused_document(&self, state: &mut State, error: MitidError) -> MitidError {
-        state.chip = None;
-        state.challenge_id = None;
-        let read_again = matches!(&error, MitidError::DocumentRefused { reason }
-            if matches!(reason.as_str(), "face_not_matched" | "unavailable" | "copied_chip"));
-        if read_again || error.is_transient() {
-            return self.screen.fail_at(NewPinStep::ReadChip, error);
-        }
-        let p_code_again = matches!(&error, MitidError::WrongCode { .. })
-            || matches!(&error, MitidError::DocumentRefused { reason } if reason == "p_code_needed");
-        if p_code_again {
-            state.p_code = None;
-            return self.screen.fail_at(NewPinStep::EnterPCode, error);
-        }
-        state.access_key = None;
-        match error {
-            MitidError::DocumentRefused { .. } => {
-                self.screen.fail_at(NewPinStep::EnterDocumentDetails, error)
-            }
-            e => self.screen.fail_at(NewPinStep::Ended, e),
-        }
-    }
-
     /// Where a refused first step leaves the citizen: on the first step for a wrong entry
     /// or a passing fault (another code or PIN may be entered), else at the end.
     fn after_refused_authorisation(&self, error: MitidError) -> MitidError {
@@ -580,23 +488,12 @@ fn first_step(ctx: &Context, user: &User, start: NewPinStart) -> Result<NewPinSt
     })
 }
 
-/// What the server is sent: the chip's files as read, the challenge the chip signed, and the
-/// capture.
-fn evidence(
-    files: &ChipFiles,
-    challenge_id: Option<String>,
-    p_code: Option<Secret>,
-    face_capture: SecretBytes,
-) -> DocumentEvidence {
-    DocumentEvidence {
-        sod: B64(files.sod.clone()),
-        dg1: SecretBytes::new(files.dg1.clone()),
-        dg2: SecretBytes::new(files.dg2.clone()),
-        dg14: files.dg14.clone().map(B64),
-        dg15: files.dg15.clone().map(B64),
-        face_capture,
-        challenge_id,
-        active_authentication: files.active_authentication.clone().map(B64),
-        p_code,
+/// The new-PIN step of a document stage.
+fn step_of(stage: Stage) -> NewPinStep {
+    match stage {
+        Stage::Details => NewPinStep::EnterDocumentDetails,
+        Stage::Chip => NewPinStep::ReadChip,
+        Stage::PCode => NewPinStep::EnterPCode,
+        Stage::End => NewPinStep::Ended,
     }
 }

@@ -116,7 +116,7 @@ pub enum AppAction {
         #[arg(value_enum)]
         switch: BiometricSwitch,
     },
-    /// View or change the user ID.
+    /// Change the user ID (viewing it needs a passport chip: see `mitid demo`).
     UserId {
         /// Request access to change it (asks for the PIN); the change is possible one hour
         /// later (help page 000).
@@ -332,12 +332,14 @@ async fn dispatch(
         AppAction::Biometrics { switch } => biometrics(s, wanted, switch).await,
         AppAction::UserId { request, change } => {
             let user = s.user(wanted)?;
-            let shown = s
-                .app
-                .view_user_id(&user.local_id)
-                .await
-                .map_err(|e| s.fail(e))?;
-            println!("Your user ID: {shown}");
+            if !request && change.is_none() {
+                // Help page 004 shows the user ID only after the passport and the face.
+                println!(
+                    "Viewing the user ID needs the passport or ID card's chip and the camera, \
+                     which this terminal does not have: `mitid demo` shows the route with a \
+                     simulated chip. Change it here with --request, then --change."
+                );
+            }
             if request {
                 let confirm = s.confirm_with_pin()?;
                 let window = s

@@ -3,13 +3,10 @@
 //! else), Demo Bank, the citizens, and the app (the real core, with a software key store in
 //! memory).
 
-use std::sync::Arc;
-
 use mitid_core::app::{App, AppOptions};
 use mitid_core::client::random_token;
 use mitid_core::device::{OsRandom, RandomSource};
 use mitid_core::pin::{BirthDate, Pin, PinPolicy};
-use mitid_protocol::clock::{Clock, SystemClock};
 use mitid_protocol::wire::rp::{
     AuthenticationResult, CreateAuthenticationRequest, CreateAuthenticationResponse,
 };
@@ -94,9 +91,6 @@ pub struct World {
     pub bank_key: Secret,
     /// The app under demonstration.
     pub app: App,
-    /// The clock the server and the app share: real time, moved on by the demo where a
-    /// rule makes the citizen wait (the hour before a user ID change).
-    pub clock: TestClock,
     /// Where the server and the app keep their files (removed at the end).
     _dir: tempfile::TempDir,
 }
@@ -112,7 +106,7 @@ impl World {
             .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
         let options = ServerOptions {
             policy: Policy::default(),
-            clock: TestClock::fake(SystemClock.now()),
+            clock: TestClock::System,
             dir: Some(dir.path().join("server")),
             ..ServerOptions::default()
         };
@@ -130,21 +124,15 @@ impl World {
             .relying_party(BANK)
             .await
             .map_err(|e| format!("registering {BANK}: {}", told(&e)))?;
-        let clock = kit.clock().clone();
         let phone =
             AppPhone::in_dir(&dir.path().join("app")).map_err(|e| format!("key store: {e}"))?;
         let app = phone
-            .open_with(
-                kit.endpoint(),
-                Arc::new(clock.clone()),
-                AppOptions::default(),
-            )
+            .open_with(kit.endpoint(), kit.shared_clock(), AppOptions::default())
             .map_err(|e| format!("the app did not open: {}", e.code()))?;
         Ok(Self {
             kit,
             bank_key: Secret::new(&bank_key),
             app,
-            clock,
             _dir: dir,
         })
     }

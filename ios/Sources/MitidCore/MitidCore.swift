@@ -1115,14 +1115,15 @@ public protocol AppProtocol: AnyObject, Sendable {
     func status(localId: String) async throws  -> UserSummary
     
     /**
+     * "View user ID" (help page 004): shown after a check of the passport or ID card and
+     * the face, then changeable.
+     */
+    func userIdFlow(localId: String) throws  -> UserIdFlow
+    
+    /**
      * Every user on the app, oldest first.
      */
     func users() throws  -> [UserSummary]
-    
-    /**
-     * The user's MitID user ID, as the server has it now.
-     */
-    func viewUserId(localId: String) async throws  -> String
     
 }
 /**
@@ -1601,6 +1602,20 @@ open func status(localId: String)async throws  -> UserSummary  {
 }
     
     /**
+     * "View user ID" (help page 004): shown after a check of the passport or ID card and
+     * the face, then changeable.
+     */
+open func userIdFlow(localId: String)throws  -> UserIdFlow  {
+    return try  FfiConverterTypeUserIdFlow_lift(try rustCallWithError(FfiConverterTypeMitidError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_user_id_flow(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(localId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Every user on the app, oldest first.
      */
 open func users()throws  -> [UserSummary]  {
@@ -1610,25 +1625,6 @@ open func users()throws  -> [UserSummary]  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
-}
-    
-    /**
-     * The user's MitID user ID, as the server has it now.
-     */
-open func viewUserId(localId: String)async throws  -> String  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_mitid_bindings_fn_method_app_view_user_id(
-                        self.uniffiCloneHandle(),FfiConverterString.lower(localId)
-                )
-            },
-            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
-            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
-            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterString.lift,
-            errorHandler: FfiConverterTypeMitidError_lift
-        )
 }
     
 
@@ -4424,6 +4420,300 @@ public func FfiConverterTypeSoftwareKeyStore_lift(_ handle: UInt64) throws -> So
 #endif
 public func FfiConverterTypeSoftwareKeyStore_lower(_ value: SoftwareKeyStore) -> UInt64 {
     return FfiConverterTypeSoftwareKeyStore.lower(value)
+}
+
+
+
+
+
+
+/**
+ * "View user ID" (help page 004): the passport's details → its chip → the face → the user
+ * ID → "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
+ */
+public protocol UserIdFlowProtocol: AnyObject, Sendable {
+    
+    /**
+     * "Change user ID".
+     */
+    func changeUserId() async throws  -> UserIdStep
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+    func lastError()  -> MitidError?
+    
+    /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+    func readChip(link: PlatformNfcLink) async throws  -> UserIdStep
+    
+    /**
+     * The current screen.
+     */
+    func step()  -> UserIdStep
+    
+    /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+    func submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) async throws  -> UserIdStep
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face, and
+     * answers with the user ID.
+     */
+    func submitFace(capture: Data) async throws  -> UserIdStep
+    
+    /**
+     * "Save": the new user ID.
+     */
+    func submitNewUserId(wanted: String) async throws  -> UserIdStep
+    
+    /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+    func submitPCode(pCode: String) async throws  -> UserIdStep
+    
+}
+/**
+ * "View user ID" (help page 004): the passport's details → its chip → the face → the user
+ * ID → "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
+ */
+open class UserIdFlow: UserIdFlowProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_mitid_bindings_fn_clone_useridflow(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_mitid_bindings_fn_free_useridflow(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * "Change user ID".
+     */
+open func changeUserId()async throws  -> UserIdStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_useridflow_change_user_id(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserIdStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+open func lastError() -> MitidError?  {
+    return try!  FfiConverterOptionTypeMitidError.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_useridflow_last_error(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+open func readChip(link: PlatformNfcLink)async throws  -> UserIdStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_useridflow_read_chip(
+                        self.uniffiCloneHandle(),FfiConverterTypePlatformNfcLink_lower(link)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserIdStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The current screen.
+     */
+open func step() -> UserIdStep  {
+    return try!  FfiConverterTypeUserIdStep_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_useridflow_step(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+open func submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String)async throws  -> UserIdStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_useridflow_submit_document_details(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(documentNumber),FfiConverterString.lower(birthDate),FfiConverterString.lower(expiryDate)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserIdStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face, and
+     * answers with the user ID.
+     */
+open func submitFace(capture: Data)async throws  -> UserIdStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_useridflow_submit_face(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(capture)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserIdStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * "Save": the new user ID.
+     */
+open func submitNewUserId(wanted: String)async throws  -> UserIdStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_useridflow_submit_new_user_id(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(wanted)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserIdStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+open func submitPCode(pCode: String)async throws  -> UserIdStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_useridflow_submit_p_code(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pCode)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserIdStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserIdFlow: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = UserIdFlow
+
+    public static func lift(_ handle: UInt64) throws -> UserIdFlow {
+        return UserIdFlow(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: UserIdFlow) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserIdFlow {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: UserIdFlow, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserIdFlow_lift(_ handle: UInt64) throws -> UserIdFlow {
+    return try FfiConverterTypeUserIdFlow.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserIdFlow_lower(_ value: UserIdFlow) -> UInt64 {
+    return FfiConverterTypeUserIdFlow.lower(value)
 }
 
 
@@ -8235,6 +8525,161 @@ public func FfiConverterTypeSimulatedBiometricResult_lower(_ value: SimulatedBio
 
 
 /**
+ * The screens of "View user ID" (help page 004).
+ */
+
+public enum UserIdStep: Equatable, Hashable {
+    
+    /**
+     * Scan the passport's data page, or type its document number, date of birth and date
+     * of expiry.
+     */
+    case enterDocumentDetails
+    /**
+     * Hold the phone to the passport or ID card: its chip is read over NFC.
+     */
+    case readChip
+    /**
+     * Look into the camera: the face is captured and sent with the chip's data.
+     */
+    case captureFace
+    /**
+     * A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+     * chip is read again).
+     */
+    case enterPCode
+    /**
+     * The user ID, with "Change user ID".
+     */
+    case showUserId(
+        /**
+         * The user ID as the server has it.
+         */userId: String
+    )
+    /**
+     * Enter the new user ID (an invalid or taken one is told here, with its rule).
+     */
+    case enterNewUserId(
+        /**
+         * The user ID now.
+         */current: String
+    )
+    /**
+     * The new user ID is in place: use it at the next login.
+     */
+    case done(
+        /**
+         * The new user ID.
+         */userId: String
+    )
+    /**
+     * The flow cannot continue (the last error says why).
+     */
+    case ended
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension UserIdStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUserIdStep: FfiConverterRustBuffer {
+    typealias SwiftType = UserIdStep
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UserIdStep {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .enterDocumentDetails
+        
+        case 2: return .readChip
+        
+        case 3: return .captureFace
+        
+        case 4: return .enterPCode
+        
+        case 5: return .showUserId(userId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 6: return .enterNewUserId(current: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 7: return .done(userId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 8: return .ended
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: UserIdStep, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .enterDocumentDetails:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .readChip:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .captureFace:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .enterPCode:
+            writeInt(&buf, Int32(4))
+        
+        
+        case let .showUserId(userId):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(userId, into: &buf)
+            
+        
+        case let .enterNewUserId(current):
+            writeInt(&buf, Int32(6))
+            FfiConverterString.write(current, into: &buf)
+            
+        
+        case let .done(userId):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(userId, into: &buf)
+            
+        
+        case .ended:
+            writeInt(&buf, Int32(8))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserIdStep_lift(_ buf: RustBuffer) throws -> UserIdStep {
+    return try FfiConverterTypeUserIdStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUserIdStep_lower(_ value: UserIdStep) -> RustBuffer {
+    return FfiConverterTypeUserIdStep.lower(value)
+}
+
+
+
+/**
  * A user's state as the home screen tells it.
  */
 
@@ -9026,10 +9471,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_app_status() != 324) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_app_users() != 45471) {
+    if (uniffi_mitid_bindings_checksum_method_app_user_id_flow() != 57894) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_app_view_user_id() != 39862) {
+    if (uniffi_mitid_bindings_checksum_method_app_users() != 45471) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_activationflow_cancel() != 23816) {
@@ -9138,6 +9583,30 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics() != 34702) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() != 31895) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_last_error() != 2572) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_read_chip() != 35543) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_step() != 39267) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_document_details() != 16774) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_face() != 48490) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id() != 40187) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code() != 35058) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate() != 50031) {

@@ -98,7 +98,7 @@ final class ErrorPathsTests: XCTestCase, @unchecked Sendable {
         let invalid = await expectMitidError { _ = try await phone.app.changeUserId(localId: user.localId, wanted: "abc", confirm: pin) }
         XCTAssertEqual(invalid, .UserIdInvalid(rule: "user_id_length"))
         XCTAssertEqual(invalid?.code(), "user_id_invalid")
-        let unchanged = try await phone.app.viewUserId(localId: user.localId)
+        let unchanged = try phone.app.users().first?.userId
         XCTAssertEqual(unchanged, user.userId)
     }
 

@@ -45,4 +45,36 @@ final class PassportTests: XCTestCase, @unchecked Sendable {
         let approved = try await approval.approveWithPin(pin: "472915")
         XCTAssertEqual(approved, .done(outcome: .approved))
     }
+
+    /// "View user ID" (help page 004): shown only after the passport and the face, then
+    /// changed in place.
+    @MainActor
+    func testTheUserIdIsShownAfterThePassportAndChangedInPlace() async throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let phone = try Phone(server)
+        let citizen = try server.createCitizen(tag: "viewid")
+        let taken = try server.createCitizen(tag: "takenid")
+        let user = try await phone.activate(citizen)
+        let page = server.passport(citizen: citizen)
+        let flow = try phone.app.userIdFlow(localId: user.localId)
+        XCTAssertEqual(flow.step(), .enterDocumentDetails)
+        let early = await expectMitidError { _ = try await flow.changeUserId() }
+        XCTAssertEqual(early, .InvalidStep)
+        let read = try await flow.submitDocumentDetails(
+            documentNumber: page.documentNumber, birthDate: page.birthDate, expiryDate: page.expiryDate)
+        XCTAssertEqual(read, .readChip)
+        let capture = try await flow.readChip(link: ChipLink(server.passportChip(citizen: citizen)))
+        XCTAssertEqual(capture, .captureFace)
+        let shown = try await flow.submitFace(capture: page.face)
+        XCTAssertEqual(shown, .showUserId(userId: citizen.userId))
+        let change = try await flow.changeUserId()
+        XCTAssertEqual(change, .enterNewUserId(current: citizen.userId))
+        let refused = await expectMitidError { _ = try await flow.submitNewUserId(wanted: taken.userId) }
+        XCTAssertEqual(refused, .UserIdTaken)
+        let wanted = citizen.userId + ".ny"
+        let done = try await flow.submitNewUserId(wanted: wanted)
+        XCTAssertEqual(done, .done(userId: wanted))
+        XCTAssertEqual(try phone.app.users().first?.userId, wanted)
+    }
 }

@@ -9,7 +9,7 @@ use super::common::{
     Assurance, AuthenticatorState, BlockScope, ChannelBindingKind, Factor, LockReason,
     TransactionStatus,
 };
-pub use super::document::{DocumentChallenge, DocumentEvidence, DocumentRefusal};
+pub use super::document::{DocumentChallenge, DocumentEvidence, DocumentRefusal, UserIdShown};
 use super::secret::Secret;
 use crate::b64::B64;
 use crate::clock::UnixSeconds;
@@ -293,6 +293,10 @@ pub struct AppUserIdChangeRequest {
     /// Or a biometric proof.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub biometric: Option<BiometricProof>,
+    /// Or the [`UserIdShown::change_proof`] of a passport check: it stands for the PIN and
+    /// for the hour's wait after a request for access.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_proof: Option<String>,
 }
 
 /// A block from the app. A block of this app itself needs possession only (temporary: the

@@ -57,6 +57,21 @@ pub struct DocumentChallenge {
     pub expires_at: UnixSeconds,
 }
 
+/// The answer to a passed passport check for "View user ID" (help page 004): the user ID,
+/// and a proof that lets this app change it once, within minutes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserIdShown {
+    /// The person's user ID (canonical form).
+    pub user_id: String,
+    /// Send it as [`super::app::AppUserIdChangeRequest::identity_proof`]: single use, this
+    /// app only, for a user ID change only.
+    pub change_proof: String,
+    /// When the proof lapses.
+    pub expires_at: UnixSeconds,
+}
+
 /// Why the server did not accept a passport or ID card (the `reason` of a
 /// `document_refused` error): each a distinct outcome the app shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -70,6 +70,8 @@ pub mod paths {
     pub const APP_STATUS: &str = "/v1/app/status";
     /// `POST`: change (or only check) the user ID.
     pub const APP_USER_ID: &str = "/v1/app/user-id";
+    /// `POST`: the user ID, shown after a passport check (help page 004).
+    pub const APP_USER_ID_PASSPORT: &str = "/v1/app/user-id/passport";
     /// `GET`: the person's authenticators.
     pub const APP_AUTHENTICATORS: &str = "/v1/app/authenticators";
     /// `POST`: a temporary PIN by SMS for another of the person's apps.

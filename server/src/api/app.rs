@@ -94,6 +94,11 @@ handlers! {
         pin::passport::challenge(s, &caller.authenticator_id)
     }
 
+    /// `POST /v1/app/user-id/passport`.
+    fn user_id_passport(s, caller: AppCaller, JsonBody(req): JsonBody<DocumentEvidence>) -> UserIdShown {
+        pin::passport::show_user_id(s, &caller.authenticator_id, &req)
+    }
+
     /// `POST /v1/app/pin/new/begin`.
     fn new_pin_begin(s, caller: AppCaller, JsonBody(req): JsonBody<NewPinBeginRequest>) -> NewPinBeginResponse {
         pin::new_pin::begin(s, &caller.authenticator_id, &req)

@@ -88,6 +88,7 @@ routes! {
     get paths::APPROVALS_PENDING => app::approvals_pending, "Long poll for a pending approval", None, PendingResponse;
     post paths::APPROVALS_ANSWER => app::approvals_answer, "Approve or reject a transaction", (Some(ApprovalAnswerRequest)), ApprovalAnswerResponse;
     post paths::NEW_PIN_AUTHORISE => app::new_pin_authorise, "Authorise a new PIN with the current PIN, biometrics, a temporary PIN or a passport (checked now)", (Some(NewPinAuthoriseRequest)), NewPinTicket;
+    post paths::APP_USER_ID_PASSPORT => app::user_id_passport, "The user ID, after a check of the passport or ID card and the face", (Some(DocumentEvidence)), UserIdShown;
     post paths::DOCUMENT_CHALLENGE => app::document_challenge, "A single-use challenge for a passport chip's active authentication", (Some(Empty)), DocumentChallenge;
     post paths::NEW_PIN_BEGIN => app::new_pin_begin, "The new PIN's registration request under an authorisation", (Some(NewPinBeginRequest)), NewPinBeginResponse;
     post paths::NEW_PIN_FINISH => app::new_pin_finish, "Upload the new PIN's registration (after a temporary PIN the app is active again)", (Some(NewPinFinishRequest)), AppStatus;

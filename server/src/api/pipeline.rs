@@ -39,7 +39,8 @@ pub(crate) async fn read_body(
         .get::<BodyTimeout>()
         .map_or(Duration::from_secs(30), |t| t.0);
     // A passport's data groups and the face capture are larger than any other request.
-    let limit = if parts.uri.path() == paths::NEW_PIN_AUTHORISE {
+    let document = [paths::NEW_PIN_AUTHORISE, paths::APP_USER_ID_PASSPORT];
+    let limit = if document.contains(&parts.uri.path()) {
         state.policy.max_document_body_bytes
     } else {
         state.policy.max_body_bytes

@@ -230,6 +230,15 @@ pub fn app_change_user_id(
         Ok(new) => new,
         Err(answer) => return Ok(answer),
     };
+    if let Some(proof) = &req.identity_proof {
+        // A passport check (help page 004) stands for the PIN and the hour's wait.
+        let now = state.clock.now();
+        super::pin::passport::take_user_id_proof(tx.as_mut(), &app.id, proof, now)?;
+        let actor = Actor::App(app.id.clone());
+        let answer = apply(state, tx.as_mut(), &actor, p, new)?;
+        tx.commit()?;
+        return Ok(answer);
+    }
     // Checked before the proof is used: a change too early wastes nothing.
     ensure_access_open(state, tx.as_mut(), &p.id)?;
     let proof = CitizenProof::new(req.pin.as_ref(), req.biometric.as_ref());

@@ -416,3 +416,76 @@ async fn a_p_code_lapses_after_60_days() {
         .await
         .err("code_expired");
 }
+
+/// Help page 004: the user ID is shown after the passport and the face, and the answer's
+/// proof changes it once, in place of the PIN and the hour's wait.
+#[tokio::test]
+async fn the_passport_shows_the_user_id_and_its_proof_changes_it_once() {
+    let h = World::start().await.unwrap();
+    let (p, phone, passport) = citizen_with_passport(&h, "view-id", PassportOffice::danish()).await;
+    let taken = h.person("taken-id").await.unwrap();
+    let document = phone.passport_evidence(&passport, &passport.face).await;
+    let shown = phone.show_user_id(&document).await.unwrap();
+    assert_eq!(shown.user_id, p.user_id);
+    assert!(shown.expires_at <= h.now() + 5 * 60);
+
+    // A taken user ID is told without spending the proof.
+    let answer = phone
+        .change_user_id_with_proof(&taken.user_id, &shown.change_proof)
+        .await;
+    assert_eq!(answer.ok::<serde_json::Value>()["verdict"], "taken");
+    let answer = phone
+        .change_user_id_with_proof("Ny Bruger.2026", &shown.change_proof)
+        .await;
+    let changed: serde_json::Value = answer.ok();
+    assert_eq!(
+        (changed["user_id"].as_str(), changed["changed"].as_bool()),
+        (Some("ny bruger.2026"), Some(true))
+    );
+    assert_eq!(h.registry_view(&p).await.unwrap().user_id, "ny bruger.2026");
+
+    // The proof is single use.
+    phone
+        .change_user_id_with_proof("ny bruger.2027", &shown.change_proof)
+        .await
+        .err("attempt_invalid");
+    assert_eq!(h.registry_view(&p).await.unwrap().user_id, "ny bruger.2026");
+}
+
+#[tokio::test]
+async fn an_identity_proof_is_bound_to_its_app_its_purpose_and_minutes() {
+    let h = unlimited_world().await;
+    let (p, phone, passport) =
+        citizen_with_passport(&h, "bound-id", PassportOffice::danish()).await;
+    let other = activate(&h, &h.person("other-app").await.unwrap(), "582914").await;
+
+    // Another person's app cannot use the proof.
+    let document = phone.passport_evidence(&passport, &passport.face).await;
+    let shown = phone.show_user_id(&document).await.unwrap();
+    other
+        .change_user_id_with_proof("someone else", &shown.change_proof)
+        .await
+        .err("attempt_invalid");
+
+    // A document challenge is not an identity proof.
+    let challenge = phone.document_challenge().await.unwrap();
+    phone
+        .change_user_id_with_proof("challenge id", &challenge.challenge_id)
+        .await
+        .err("attempt_invalid");
+
+    // A proof lapses after five minutes.
+    h.clock().advance(5 * 60);
+    phone
+        .change_user_id_with_proof("too late", &shown.change_proof)
+        .await
+        .err("attempt_invalid");
+    assert_eq!(h.registry_view(&p).await.unwrap().user_id, p.user_id);
+
+    // Someone else's passport shows nothing, and the check is audited as refused.
+    let stranger = PassportOffice::danish().issue(&h.person("stranger").await.unwrap());
+    let document = phone.passport_evidence(&stranger, &stranger.face).await;
+    let refused = phone.show_user_id(&document).await.unwrap_err();
+    refused.err("document_refused");
+    assert_eq!(refused.body["error"]["detail"]["reason"], "not_this_person");
+}

@@ -6,7 +6,7 @@ use mitid_protocol::pin_proof::{client_registration_start, PinPurpose};
 use mitid_protocol::wire::app::{
     biometric_key_binding_message, block_message, new_pin_message, profile_change_message,
     user_id_change_message, DocumentChallenge, DocumentEvidence, NewPinBeginResponse, NewPinRoute,
-    NewPinTicket,
+    NewPinTicket, UserIdShown,
 };
 use mitid_protocol::wire::{paths, BlockScope};
 use p256::ecdsa::SigningKey;
@@ -73,6 +73,25 @@ impl Phone {
     ) -> Result<NewPinTicket, Answer> {
         let body = json!({ "route": NewPinRoute::Passport, "document": document });
         ticket(self.post(paths::NEW_PIN_AUTHORISE, &body).await)
+    }
+
+    /// "View user ID" (help page 004): the user ID and a single-use proof to change it, after
+    /// the server checked `document`.
+    pub async fn show_user_id(&self, document: &DocumentEvidence) -> Result<UserIdShown, Answer> {
+        let answer = self
+            .post(paths::APP_USER_ID_PASSPORT, &json!(document))
+            .await;
+        if answer.is_success() {
+            Ok(answer.ok())
+        } else {
+            Err(answer)
+        }
+    }
+
+    /// Changes the user ID to `new` with the `proof` of a passport check.
+    pub async fn change_user_id_with_proof(&self, new: &str, proof: &str) -> Answer {
+        let body = json!({ "new_user_id": new, "identity_proof": proof });
+        self.post(paths::APP_USER_ID, &body).await
     }
 
     /// A new PIN by the passport route: authorise with `document`, then register `new_pin`.

@@ -97,7 +97,7 @@ async fn the_demo_journey() {
         .await
         .unwrap();
     assert_eq!(
-        app.view_user_id(&user.local_id).await.unwrap(),
+        h.registry_view(&citizen).await.unwrap().user_id,
         "demo borger 1"
     );
 

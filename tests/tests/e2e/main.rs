@@ -18,3 +18,4 @@ mod passport;
 mod pin_change;
 mod resilience;
 mod self_service;
+mod user_id;

@@ -4,7 +4,6 @@
 //! A step returns `Err(reason)` as soon as something behaves otherwise than expected; the
 //! notes it collected tell what happened up to there.
 
-use mitid_core::app::Confirm;
 use mitid_core::app::{HomeAction, UserStatus, UserSummary};
 use mitid_core::error::MitidError;
 use mitid_core::flows::{
@@ -57,7 +56,7 @@ pub enum Step {
     Passport,
     /// Biometrics on; a login approved with biometrics.
     Biometrics,
-    /// User ID change: taken, then accepted.
+    /// View user ID after the passport and face; change it: taken, then saved.
     UserId,
     /// Peter on the same app.
     SecondUser,
@@ -95,7 +94,7 @@ impl Step {
             Self::ResetPin => "Temporary PIN code, then a new PIN (typed twice): the app is ready again",
             Self::Passport => "Forgot the PIN again: passport (a simulated chip stands in for it) and face (a test double compares), then a new PIN",
             Self::Biometrics => "Biometrics on (confirmed with the PIN); a login approved with biometrics",
-            Self::UserId => "Changing the user ID: 'peter.demo' is refused as taken, 'karen.mitid' is accepted",
+            Self::UserId => "View user ID after the passport and face; changing it: 'peter.demo' is refused as taken, 'karen.mitid' is saved",
             Self::SecondUser => "A second user on the same app: 'peter.demo' activates",
         }
     }

@@ -1,9 +1,10 @@
-//! The demo's passport step: "Forgot your PIN code?" → "Use passport/ID card" (help page
-//! 003's first route). The simulated chip (a test double standing in for Karen's passport)
+//! The demo's passport steps: "Forgot your PIN code?" → "Use passport/ID card" (help page
+//! 003's first route), and "View user ID" → "Change user ID" (help page 004). The simulated chip (a test double standing in for Karen's passport)
 //! answers the real core over BAC and secure messaging; the server verifies the document
 //! against the test passport office's CA and compares the face with the face-matching test
 //! double. A phone reads the real chip over NFC and a deployment plugs in a face vendor.
 
+use mitid_core::flows::UserIdStep;
 use mitid_testing::PassportOffice;
 
 use super::*;
@@ -49,6 +50,60 @@ impl Journey {
         self.note("The server verified the passport, that it is Karen's, and her face");
         self.choose_new_pin(&flow).await?;
         self.note("The new PIN is in force");
+        Ok(())
+    }
+
+    /// "View user ID": the passport and the face, the user ID, then "Change user ID":
+    /// Peter's is refused as taken, 'karen.mitid' is saved at once.
+    pub(super) async fn user_id(&mut self) -> Result<(), String> {
+        let karen = self.karen()?;
+        let passport = PassportOffice::danish().issue(&KAREN.person());
+        let flow = self
+            .world
+            .app
+            .user_id_flow(&karen.local_id)
+            .map_err(|e| format!("no user ID flow: {}", self.told(&e)))?;
+        passport
+            .enter_details(&flow)
+            .await
+            .map_err(|e| format!("the data page: {}", self.told(&e)))?;
+        flow.read_chip(Box::new(passport.chip(33)))
+            .await
+            .map_err(|e| format!("the chip: {}", self.told(&e)))?;
+        let shown = flow
+            .submit_face(passport.face.clone())
+            .await
+            .map_err(|e| format!("Karen's face: {}", self.told(&e)))?;
+        let UserIdStep::ShowUserId { user_id } = shown else {
+            return Err(format!("expected the user ID, got {shown:?}"));
+        };
+        self.note(format!(
+            "After the passport (simulated chip) and the face: your user ID is {user_id}"
+        ));
+        flow.change_user_id()
+            .await
+            .map_err(|e| format!("change user ID: {}", self.told(&e)))?;
+        match flow.submit_new_user_id(PETER.user_id.to_owned()).await {
+            Err(error @ MitidError::UserIdTaken) => {
+                self.note(format!(
+                    "'{}' refused: {}",
+                    PETER.user_id,
+                    self.told(&error)
+                ));
+            }
+            other => return Err(format!("expected user_id_taken, got {other:?}")),
+        }
+        let done = flow
+            .submit_new_user_id(NEW_USER_ID.to_owned())
+            .await
+            .map_err(|e| format!("changing to {NEW_USER_ID}: {}", self.told(&e)))?;
+        let expected = UserIdStep::Done {
+            user_id: NEW_USER_ID.to_owned(),
+        };
+        expect_step(&done, done == expected, "the new user ID in place")?;
+        self.note(format!(
+            "'{NEW_USER_ID}' saved at once (the passport check stands for the PIN and the hour's wait)"
+        ));
         Ok(())
     }
 }

@@ -1,13 +1,14 @@
-//! The passport route of a new PIN (help page 003, "Change PIN code using passport/foreign ID
-//! card"): the app sends what it read from the chip and the face it captured; the server
-//! counts the check, verifies the document, its owner and the face, and answers with the
-//! same single-use ticket as the other routes.
+//! The passport check: the app sends what it read from the chip and the face it captured;
+//! the server counts the check, verifies the document, its owner and the face. It serves the
+//! new PIN (help page 003, "Change PIN code using passport/foreign ID card": the same
+//! single-use ticket as the other routes) and the user ID (help page 004, "View user ID":
+//! the user ID and a single-use proof to change it).
 
 use mitid_emrtd::VerifiedDocument;
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{
-    DocumentChallenge, DocumentEvidence, DocumentRefusal, NewPinTicket,
+    DocumentChallenge, DocumentEvidence, DocumentRefusal, NewPinTicket, UserIdShown,
 };
 use serde_json::json;
 
@@ -28,12 +29,79 @@ const DAY: i64 = 24 * 3600;
 /// The state that issues the documents this route accepts without a P-code.
 const HOME_STATE: &str = "DNK";
 
-/// `authorise` with route `passport`.
+/// `authorise` with route `passport`: a new-PIN ticket (a reset: it lifts a temporary lock).
 pub fn authorise(
     state: &AppState,
     authenticator_id: &str,
     evidence: &DocumentEvidence,
 ) -> ApiResult<NewPinTicket> {
+    let tx = check_identity(state, authenticator_id, evidence)?;
+    commit_reset_ticket(state, tx, authenticator_id)
+}
+
+/// `POST /v1/app/user-id/passport` (help page 004, "View user ID"): the person's user ID,
+/// and an identity proof that lets this app change it once, within minutes, with no PIN and
+/// no hour's wait (the document and the face are the stronger check).
+pub fn show_user_id(
+    state: &AppState,
+    authenticator_id: &str,
+    evidence: &DocumentEvidence,
+) -> ApiResult<UserIdShown> {
+    let mut tx = check_identity(state, authenticator_id, evidence)?;
+    let app = app_of(tx.as_mut(), authenticator_id)?;
+    let person = person(tx.as_mut(), &app.person_id)?;
+    let proof = ProofChallengeRecord {
+        id: rng::id(state.rng.as_ref(), "ip"),
+        authenticator_id: app.id.clone(),
+        purpose: USER_ID_CHANGE_PURPOSE.to_owned(),
+        challenge: Vec::new(),
+        used: false,
+        expires_at: state.clock.now() + state.policy.registration_ttl,
+    };
+    tx.insert_challenge(&proof)?;
+    tx.commit()?;
+    Ok(UserIdShown {
+        user_id: person.user_id,
+        change_proof: proof.id,
+        expires_at: proof.expires_at,
+    })
+}
+
+/// The purpose stored with an identity proof from [`show_user_id`].
+const USER_ID_CHANGE_PURPOSE: &str = "identity:change_user_id";
+
+/// Uses up identity proof `id` (inside `tx`, so that it is spent only if the change
+/// commits): it must be this app's, from [`show_user_id`], unused and live.
+pub fn take_user_id_proof(
+    tx: &mut dyn Tx,
+    authenticator_id: &str,
+    id: &str,
+    now: i64,
+) -> ApiResult<()> {
+    let live = tx.challenge(id)?.is_some_and(|r| {
+        r.authenticator_id == authenticator_id
+            && r.purpose == USER_ID_CHANGE_PURPOSE
+            && !r.used
+            && now < r.expires_at
+    });
+    if !live {
+        return Err(ApiError::refuse(
+            ErrorCode::AttemptInvalid,
+            "the identity check is used, lapsed or not this app's: scan the passport again",
+        ));
+    }
+    tx.use_challenge(id)?;
+    Ok(())
+}
+
+/// The whole check of a passport or ID card and the face: counted first, verified outside
+/// any transaction, the verdict audited. A refusal is committed and returned; on success
+/// the open transaction is returned for the purpose's own effect.
+fn check_identity<'s>(
+    state: &'s AppState,
+    authenticator_id: &str,
+    evidence: &DocumentEvidence,
+) -> ApiResult<Box<dyn Tx + 's>> {
     let check = state
         .documents
         .as_ref()
@@ -217,13 +285,14 @@ fn owner_of(
     }
 }
 
-/// Records the verdict; on success, the new-PIN ticket (a reset: it lifts a temporary lock).
-fn settle(
-    state: &AppState,
+/// Records the verdict: a refusal is committed and returned; on success the transaction is
+/// handed back open.
+fn settle<'s>(
+    state: &'s AppState,
     authenticator_id: &str,
     person_id: &str,
     outcome: Result<Owner, DocumentRefusal>,
-) -> ApiResult<NewPinTicket> {
+) -> ApiResult<Box<dyn Tx + 's>> {
     let mut tx = state.store.begin()?;
     let actor = Actor::App(authenticator_id.to_owned());
     let event = if outcome.is_ok() {
@@ -243,7 +312,7 @@ fn settle(
         tx.commit()?;
         return Err(refused(reason));
     }
-    commit_reset_ticket(state, tx, authenticator_id)
+    Ok(tx)
 }
 
 fn refused(reason: DocumentRefusal) -> ApiError {

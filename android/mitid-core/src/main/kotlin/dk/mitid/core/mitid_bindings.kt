@@ -884,9 +884,9 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_status(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_app_users(
+    external fun uniffi_mitid_bindings_checksum_method_app_user_id_flow(
     ): Int
-    external fun uniffi_mitid_bindings_checksum_method_app_view_user_id(
+    external fun uniffi_mitid_bindings_checksum_method_app_users(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_cancel(
     ): Int
@@ -959,6 +959,22 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_change_user_id(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_last_error(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_read_chip(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_step(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_submit_document_details(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_submit_face(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate(
     ): Int
@@ -1095,10 +1111,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_status(`ptr`: Long,`localId`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_user_id_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_app_users(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_mitid_bindings_fn_method_app_view_user_id(`ptr`: Long,`localId`: RustBuffer.ByValue,
-    ): Long
     external fun uniffi_mitid_bindings_fn_clone_activationflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_mitid_bindings_fn_free_activationflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1186,6 +1202,26 @@ internal object UniffiLib {
     external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_temporary_pin(`ptr`: Long,`code`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_use_biometrics(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_clone_useridflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_bindings_fn_free_useridflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_bindings_fn_method_useridflow_change_user_id(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_useridflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_useridflow_read_chip(`ptr`: Long,`link`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_useridflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_useridflow_submit_document_details(`ptr`: Long,`documentNumber`: RustBuffer.ByValue,`birthDate`: RustBuffer.ByValue,`expiryDate`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_useridflow_submit_face(`ptr`: Long,`capture`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_useridflow_submit_new_user_id(`ptr`: Long,`wanted`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_useridflow_submit_p_code(`ptr`: Long,`pCode`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_clone_platformbiometricprompt(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1489,10 +1525,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_app_status() and 0xFFFF) != 324) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_app_users() and 0xFFFF) != 45471) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_user_id_flow() and 0xFFFF) != 57894) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_app_view_user_id() and 0xFFFF) != 39862) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_users() and 0xFFFF) != 45471) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_cancel() and 0xFFFF) != 23816) {
@@ -1601,6 +1637,30 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics() and 0xFFFF) != 34702) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() and 0xFFFF) != 31895) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_last_error() and 0xFFFF) != 2572) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_read_chip() and 0xFFFF) != 35543) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_step() and 0xFFFF) != 39267) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_document_details() and 0xFFFF) != 16774) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_face() and 0xFFFF) != 48490) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id() and 0xFFFF) != 40187) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code() and 0xFFFF) != 35058) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate() and 0xFFFF) != 50031) {
@@ -2973,14 +3033,15 @@ public interface AppInterface {
     suspend fun `status`(`localId`: kotlin.String): UserSummary
     
     /**
+     * "View user ID" (help page 004): shown after a check of the passport or ID card and
+     * the face, then changeable.
+     */
+    fun `userIdFlow`(`localId`: kotlin.String): UserIdFlow
+    
+    /**
      * Every user on the app, oldest first.
      */
     fun `users`(): List<UserSummary>
-    
-    /**
-     * The user's MitID user ID, as the server has it now.
-     */
-    suspend fun `viewUserId`(`localId`: kotlin.String): kotlin.String
     
     companion object
 }
@@ -3623,6 +3684,25 @@ open class App: Disposable, AutoCloseable, AppInterface
 
     
     /**
+     * "View user ID" (help page 004): shown after a check of the passport or ID card and
+     * the face, then changeable.
+     */
+    @Throws(MitidException::class)override fun `userIdFlow`(`localId`: kotlin.String): UserIdFlow {
+            return FfiConverterTypeUserIdFlow.lift(
+    callWithHandle {
+    uniffiRustCallWithError(MitidException) { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_user_id_flow(
+        it,
+        
+        FfiConverterString.lower(`localId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Every user on the app, oldest first.
      */
     @Throws(MitidException::class)override fun `users`(): List<UserSummary> {
@@ -3637,31 +3717,6 @@ open class App: Disposable, AutoCloseable, AppInterface
     )
     }
     
-
-    
-    /**
-     * The user's MitID user ID, as the server has it now.
-     */
-    @Throws(MitidException::class)
-    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `viewUserId`(`localId`: kotlin.String) : kotlin.String {
-        return uniffiRustCallAsync(
-        callWithHandle { uniffiHandle ->
-            UniffiLib.uniffi_mitid_bindings_fn_method_app_view_user_id(
-                uniffiHandle,
-                
-        FfiConverterString.lower(`localId`),
-            )
-        },
-        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
-        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
-        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
-        // lift function
-        { FfiConverterString.lift(it) },
-        // Error FFI converter
-        MitidException.ErrorHandler,
-    )
-    }
 
     
 
@@ -7786,6 +7841,479 @@ public object FfiConverterTypeSoftwareKeyStore: FfiConverter<SoftwareKeyStore, L
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * "View user ID" (help page 004): the passport's details → its chip → the face → the user
+ * ID → "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
+ */
+public interface UserIdFlowInterface {
+    
+    /**
+     * "Change user ID".
+     */
+    suspend fun `changeUserId`(): UserIdStep
+    
+    /**
+     * The error shown on the current screen, if any.
+     */
+    fun `lastError`(): MitidException?
+    
+    /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+    suspend fun `readChip`(`link`: PlatformNfcLink): UserIdStep
+    
+    /**
+     * The current screen.
+     */
+    fun `step`(): UserIdStep
+    
+    /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+    suspend fun `submitDocumentDetails`(`documentNumber`: kotlin.String, `birthDate`: kotlin.String, `expiryDate`: kotlin.String): UserIdStep
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face, and
+     * answers with the user ID.
+     */
+    suspend fun `submitFace`(`capture`: kotlin.ByteArray): UserIdStep
+    
+    /**
+     * "Save": the new user ID.
+     */
+    suspend fun `submitNewUserId`(`wanted`: kotlin.String): UserIdStep
+    
+    /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+    suspend fun `submitPCode`(`pCode`: kotlin.String): UserIdStep
+    
+    companion object
+}
+
+/**
+ * "View user ID" (help page 004): the passport's details → its chip → the face → the user
+ * ID → "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
+ */
+open class UserIdFlow: Disposable, AutoCloseable, UserIdFlowInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_mitid_bindings_fn_free_useridflow(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_mitid_bindings_fn_clone_useridflow(handle, status)
+        }
+    }
+
+    
+    /**
+     * "Change user ID".
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `changeUserId`() : UserIdStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_change_user_id(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserIdStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The error shown on the current screen, if any.
+     */override fun `lastError`(): MitidException? {
+            return FfiConverterOptionalTypeMitidError.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_last_error(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `readChip`(`link`: PlatformNfcLink) : UserIdStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_read_chip(
+                uniffiHandle,
+                
+        FfiConverterTypePlatformNfcLink.lower(`link`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserIdStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The current screen.
+     */override fun `step`(): UserIdStep {
+            return FfiConverterTypeUserIdStep.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_step(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitDocumentDetails`(`documentNumber`: kotlin.String, `birthDate`: kotlin.String, `expiryDate`: kotlin.String) : UserIdStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_submit_document_details(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`documentNumber`),
+        FfiConverterString.lower(`birthDate`),
+        FfiConverterString.lower(`expiryDate`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserIdStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face, and
+     * answers with the user ID.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitFace`(`capture`: kotlin.ByteArray) : UserIdStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_submit_face(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`capture`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserIdStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * "Save": the new user ID.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitNewUserId`(`wanted`: kotlin.String) : UserIdStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_submit_new_user_id(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`wanted`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserIdStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitPCode`(`pCode`: kotlin.String) : UserIdStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_submit_p_code(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pCode`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserIdStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserIdFlow: FfiConverter<UserIdFlow, Long> {
+    override fun lower(value: UserIdFlow): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): UserIdFlow {
+        return UserIdFlow(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): UserIdFlow {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: UserIdFlow) = 8UL
+
+    override fun write(value: UserIdFlow, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 
 /**
  * A request waiting for the citizen, as the app shows it.
@@ -11542,6 +12070,221 @@ public object FfiConverterTypeSimulatedBiometricResult: FfiConverterRustBuffer<S
 
     override fun write(value: SimulatedBiometricResult, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * The screens of "View user ID" (help page 004).
+ */
+sealed class UserIdStep {
+    
+    /**
+     * Scan the passport's data page, or type its document number, date of birth and date
+     * of expiry.
+     */
+    object EnterDocumentDetails : UserIdStep()
+    
+    
+    /**
+     * Hold the phone to the passport or ID card: its chip is read over NFC.
+     */
+    object ReadChip : UserIdStep()
+    
+    
+    /**
+     * Look into the camera: the face is captured and sent with the chip's data.
+     */
+    object CaptureFace : UserIdStep()
+    
+    
+    /**
+     * A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+     * chip is read again).
+     */
+    object EnterPCode : UserIdStep()
+    
+    
+    /**
+     * The user ID, with "Change user ID".
+     */
+    data class ShowUserId(
+        /**
+         * The user ID as the server has it.
+         */
+        val `userId`: kotlin.String) : UserIdStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Enter the new user ID (an invalid or taken one is told here, with its rule).
+     */
+    data class EnterNewUserId(
+        /**
+         * The user ID now.
+         */
+        val `current`: kotlin.String) : UserIdStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The new user ID is in place: use it at the next login.
+     */
+    data class Done(
+        /**
+         * The new user ID.
+         */
+        val `userId`: kotlin.String) : UserIdStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The flow cannot continue (the last error says why).
+     */
+    object Ended : UserIdStep()
+    
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUserIdStep : FfiConverterRustBuffer<UserIdStep>{
+    override fun read(buf: ByteBuffer): UserIdStep {
+        return when(buf.getInt()) {
+            1 -> UserIdStep.EnterDocumentDetails
+            2 -> UserIdStep.ReadChip
+            3 -> UserIdStep.CaptureFace
+            4 -> UserIdStep.EnterPCode
+            5 -> UserIdStep.ShowUserId(
+                FfiConverterString.read(buf),
+                )
+            6 -> UserIdStep.EnterNewUserId(
+                FfiConverterString.read(buf),
+                )
+            7 -> UserIdStep.Done(
+                FfiConverterString.read(buf),
+                )
+            8 -> UserIdStep.Ended
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: UserIdStep): ULong = when(value) {
+        is UserIdStep.EnterDocumentDetails -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is UserIdStep.ReadChip -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is UserIdStep.CaptureFace -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is UserIdStep.EnterPCode -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is UserIdStep.ShowUserId -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`userId`)
+            )
+        }
+        is UserIdStep.EnterNewUserId -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`current`)
+            )
+        }
+        is UserIdStep.Done -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`userId`)
+            )
+        }
+        is UserIdStep.Ended -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+    }
+
+    override fun write(value: UserIdStep, buf: ByteBuffer) {
+        when(value) {
+            is UserIdStep.EnterDocumentDetails -> {
+                buf.putInt(1)
+                Unit
+            }
+            is UserIdStep.ReadChip -> {
+                buf.putInt(2)
+                Unit
+            }
+            is UserIdStep.CaptureFace -> {
+                buf.putInt(3)
+                Unit
+            }
+            is UserIdStep.EnterPCode -> {
+                buf.putInt(4)
+                Unit
+            }
+            is UserIdStep.ShowUserId -> {
+                buf.putInt(5)
+                FfiConverterString.write(value.`userId`, buf)
+                Unit
+            }
+            is UserIdStep.EnterNewUserId -> {
+                buf.putInt(6)
+                FfiConverterString.write(value.`current`, buf)
+                Unit
+            }
+            is UserIdStep.Done -> {
+                buf.putInt(7)
+                FfiConverterString.write(value.`userId`, buf)
+                Unit
+            }
+            is UserIdStep.Ended -> {
+                buf.putInt(8)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 

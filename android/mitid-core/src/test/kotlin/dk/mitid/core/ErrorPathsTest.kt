@@ -114,7 +114,7 @@ class ErrorPathsTest {
             val early = assertThrows<MitidException.NotYetAllowed> { runBlocking { phone.app.changeUserId(user.localId, "userid.free", pin) } }
             assertEquals(null, early.opensAt)
             assertEquals("user_id_length", invalid.rule)
-            assertEquals(user.userId, phone.app.viewUserId(user.localId))
+            assertEquals(user.userId, phone.app.users().single().userId)
         }
     }
 

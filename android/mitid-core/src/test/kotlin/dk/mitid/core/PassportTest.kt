@@ -67,4 +67,30 @@ class PassportTest {
             }
         }
     }
+
+    /** "View user ID" (help page 004): shown only after the passport and the face, then changed in place. */
+    @Test
+    fun theUserIdIsShownAfterThePassportAndChangedInPlace() = runBlocking<Unit> {
+        Phone(server).use { phone ->
+            val citizen = server.createCitizen("viewid")
+            val taken = server.createCitizen("takenid")
+            val user = phone.activate(citizen)
+            val page = server.passport(citizen)
+            phone.app.userIdFlow(user.localId).use { flow ->
+                assertEquals(UserIdStep.EnterDocumentDetails, flow.step())
+                assertThrows<MitidException.InvalidStep> { runBlocking { flow.changeUserId() } }
+                assertEquals(
+                    UserIdStep.ReadChip,
+                    flow.submitDocumentDetails(page.documentNumber, page.birthDate, page.expiryDate),
+                )
+                assertEquals(UserIdStep.CaptureFace, flow.readChip(ChipLink(server.passportChip(citizen))))
+                assertEquals(UserIdStep.ShowUserId(citizen.userId), flow.submitFace(page.face))
+                assertEquals(UserIdStep.EnterNewUserId(citizen.userId), flow.changeUserId())
+                assertThrows<MitidException.UserIdTaken> { runBlocking { flow.submitNewUserId(taken.userId) } }
+                val wanted = "${citizen.userId}.ny"
+                assertEquals(UserIdStep.Done(wanted), flow.submitNewUserId(wanted))
+                assertEquals(wanted, phone.app.users().single().userId)
+            }
+        }
+    }
 }

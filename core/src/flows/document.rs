@@ -1,0 +1,171 @@
+//! The passport or ID-card steps shared by the flows that prove who the citizen is with a
+//! document (help page 003's new PIN, help page 004's user ID): the data page's details, the
+//! chip read over NFC with the server's challenge, the P-code for a foreign document, and the
+//! evidence sent with the face. Each flow maps a [`Stage`] to its own step.
+
+use mitid_emrtd::{AccessKey, ChipFiles, NfcLink, ReadError, ReaderRandom};
+use mitid_protocol::b64::B64;
+use mitid_protocol::wire::app::{DocumentChallenge, DocumentEvidence};
+use mitid_protocol::wire::{paths, Empty, Secret, SecretBytes};
+use zeroize::Zeroizing;
+
+use super::context::Context;
+use crate::error::MitidError;
+use crate::users::User;
+
+/// Where a document step leaves the citizen; each flow has a step for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Enter (or scan) the data page's details.
+    Details,
+    /// Hold the phone to the chip.
+    Chip,
+    /// Enter the P-code.
+    PCode,
+    /// The flow cannot go on.
+    End,
+}
+
+/// What the document steps hold between screens; wiped as each part is used.
+#[derive(Default)]
+pub(crate) struct DocumentScan {
+    /// The data page's details, until the chip was read.
+    access_key: Option<AccessKey>,
+    /// What the chip gave, until the server checked it.
+    chip: Option<ChipFiles>,
+    /// The challenge the chip signed.
+    challenge_id: Option<String>,
+    /// The P-code for a foreign document, until the server used it.
+    p_code: Option<Secret>,
+}
+
+impl DocumentScan {
+    /// The document number, date of birth and date of expiry (`YYMMDD`): checked for form
+    /// here; the chip judges them.
+    pub(crate) fn details(
+        &mut self,
+        document_number: &str,
+        birth_date: &str,
+        expiry_date: &str,
+    ) -> Result<(), MitidError> {
+        let key = AccessKey::new(document_number, birth_date, expiry_date)
+            .map_err(|_| MitidError::DocumentDetailsInvalid)?;
+        self.access_key = Some(key);
+        Ok(())
+    }
+
+    /// The 8-digit P-code (spaces allowed).
+    pub(crate) fn p_code(&mut self, p_code: &str) -> Result<(), MitidError> {
+        let digits: String = p_code.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(MitidError::PCodeFormat);
+        }
+        self.p_code = Some(Secret::new(digits));
+        Ok(())
+    }
+
+    /// Reads the chip over `link` (BAC with the details, secure messaging, the files, and the
+    /// chip's signature over a fresh challenge of the server), off the async threads. On a
+    /// failure, the stage to show the error on.
+    pub(crate) async fn read(
+        &mut self,
+        ctx: &Context,
+        user: &User,
+        mut link: Box<dyn NfcLink + Send>,
+    ) -> Result<(), (Stage, MitidError)> {
+        let key = self
+            .access_key
+            .clone()
+            .ok_or((Stage::Details, MitidError::InvalidStep))?;
+        // A refusal here (the app blocked or revoked meanwhile) ends the flow; a passing
+        // fault leaves the citizen on this step.
+        let challenge = challenge(ctx, user).await.map_err(|e| {
+            let stage = if e.is_transient() {
+                Stage::Chip
+            } else {
+                Stage::End
+            };
+            (stage, e)
+        })?;
+        let signed: [u8; 8] = challenge
+            .challenge
+            .0
+            .as_slice()
+            .try_into()
+            .map_err(|_| (Stage::Chip, MitidError::BadResponse))?;
+        let mut bytes = Zeroizing::new([0u8; 24]);
+        ctx.rng.fill(&mut bytes[..]).map_err(|e| (Stage::Chip, e))?;
+        let random = ReaderRandom::from_bytes(&bytes);
+        let read = tokio::task::spawn_blocking(move || {
+            mitid_emrtd::read_document(link.as_mut(), &key, &random, Some(&signed))
+        })
+        .await
+        .map_err(|_| (Stage::Chip, MitidError::internal("chip_read_task")))?;
+        match read {
+            Ok(files) => {
+                self.chip = Some(files);
+                self.challenge_id = Some(challenge.challenge_id);
+                Ok(())
+            }
+            Err(ReadError::AccessDenied) => {
+                self.access_key = None;
+                Err((Stage::Details, MitidError::DocumentAccessDenied))
+            }
+            Err(_) => Err((Stage::Chip, MitidError::ChipNotRead)),
+        }
+    }
+
+    /// What the server is sent: the chip's files as read, the challenge the chip signed, the
+    /// P-code if any, and the face the camera captured (JPEG).
+    pub(crate) fn evidence(&self, face_capture: Vec<u8>) -> Result<DocumentEvidence, MitidError> {
+        let files = self.chip.as_ref().ok_or(MitidError::InvalidStep)?;
+        Ok(DocumentEvidence {
+            sod: B64(files.sod.clone()),
+            dg1: SecretBytes::new(files.dg1.clone()),
+            dg2: SecretBytes::new(files.dg2.clone()),
+            dg14: files.dg14.clone().map(B64),
+            dg15: files.dg15.clone().map(B64),
+            face_capture: SecretBytes::new(face_capture),
+            challenge_id: self.challenge_id.clone(),
+            active_authentication: files.active_authentication.clone().map(B64),
+            p_code: self.p_code.clone(),
+        })
+    }
+
+    /// The server accepted the document: nothing of it is kept.
+    pub(crate) fn accepted(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Where a refused document leaves the citizen. The server used up the challenge the
+    /// chip signed, so every new try reads the chip again: after a face that did not match,
+    /// a passing fault or a copied-chip verdict, the chip and then the face again; after a
+    /// wrong or missing P-code, the P-code; after any other refusal, another document; the
+    /// end when the day's checks are used up.
+    pub(crate) fn refused(&mut self, error: &MitidError) -> Stage {
+        self.chip = None;
+        self.challenge_id = None;
+        let read_again = matches!(error, MitidError::DocumentRefused { reason }
+            if matches!(reason.as_str(), "face_not_matched" | "unavailable" | "copied_chip"));
+        if read_again || error.is_transient() {
+            return Stage::Chip;
+        }
+        let p_code_again = matches!(error, MitidError::WrongCode { .. })
+            || matches!(error, MitidError::DocumentRefused { reason } if reason == "p_code_needed");
+        if p_code_again {
+            self.p_code = None;
+            return Stage::PCode;
+        }
+        self.access_key = None;
+        match error {
+            MitidError::DocumentRefused { .. } => Stage::Details,
+            _ => Stage::End,
+        }
+    }
+}
+
+/// A single-use challenge for the chip's active authentication.
+async fn challenge(ctx: &Context, user: &User) -> Result<DocumentChallenge, MitidError> {
+    let request = ctx.post(paths::DOCUMENT_CHALLENGE, &Empty {}, None)?;
+    ctx.send(user, &request).await
+}

@@ -1,0 +1,235 @@
+//! "View user ID" in the app (help page 004): the citizen proves who they are with a passport
+//! or ID card and their face → the server answers with the user ID → "Change user ID" → the
+//! new one → saved, or "not valid" (with the rule) or "taken" on the same screen.
+//!
+//! The server shows the user ID only after its own check of the document and the face, and
+//! answers with a single-use proof, for this app, valid for minutes, that stands for the PIN
+//! and the hour's wait of a change requested another way.
+
+use std::sync::Arc;
+
+use mitid_emrtd::NfcLink;
+use mitid_protocol::user_id::UserId;
+use mitid_protocol::wire::app::{AppUserIdChangeRequest, UserIdShown};
+use mitid_protocol::wire::{paths, UserIdChangeResponse, UserIdVerdict};
+use tokio::sync::Mutex;
+
+use super::context::{BusyGuard, Context};
+use super::document::{DocumentScan, Stage};
+use super::Screen;
+use crate::error::MitidError;
+use crate::users::{LocalUserId, User};
+
+/// The screens of "View user ID".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserIdStep {
+    /// Scan the passport's data page, or type its document number, date of birth and date
+    /// of expiry.
+    EnterDocumentDetails,
+    /// Hold the phone to the passport or ID card: its chip is read over NFC.
+    ReadChip,
+    /// Look into the camera: the face is captured and sent with the chip's data.
+    CaptureFace,
+    /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+    /// chip is read again).
+    EnterPCode,
+    /// The user ID, with "Change user ID".
+    ShowUserId {
+        /// The user ID as the server has it.
+        user_id: String,
+    },
+    /// Enter the new user ID (an invalid or taken one is told here, with its rule).
+    EnterNewUserId {
+        /// The user ID now.
+        current: String,
+    },
+    /// The new user ID is in place: use it at the next login.
+    Done {
+        /// The new user ID.
+        user_id: String,
+    },
+    /// The flow cannot continue (the last error says why).
+    Ended,
+}
+
+struct State {
+    document: DocumentScan,
+    /// The server's single-use proof, once the user ID was shown.
+    shown: Option<UserIdShown>,
+    _busy: Option<BusyGuard>,
+}
+
+/// "View user ID" for one user. Create it with `App::user_id_flow`.
+pub struct UserIdFlow {
+    ctx: Arc<Context>,
+    user: LocalUserId,
+    state: Mutex<State>,
+    screen: Screen<UserIdStep>,
+}
+
+impl std::fmt::Debug for UserIdFlow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserIdFlow")
+            .field("step", &self.step())
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserIdFlow {
+    pub(crate) fn new(ctx: Arc<Context>, user: &User) -> Self {
+        let busy = ctx.claim(&user.local_id);
+        Self {
+            ctx,
+            user: user.local_id.clone(),
+            state: Mutex::new(State {
+                document: DocumentScan::default(),
+                shown: None,
+                _busy: busy,
+            }),
+            screen: Screen::new(UserIdStep::EnterDocumentDetails),
+        }
+    }
+
+    /// The current screen.
+    pub fn step(&self) -> UserIdStep {
+        self.screen.step()
+    }
+
+    /// The error shown on the current screen, if any.
+    pub fn last_error(&self) -> Option<MitidError> {
+        self.screen.error()
+    }
+
+    /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
+    pub async fn submit_document_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<UserIdStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.expect(&UserIdStep::EnterDocumentDetails)?;
+        state
+            .document
+            .details(&document_number, &birth_date, &expiry_date)
+            .map_err(|e| self.screen.fail_here(e))?;
+        Ok(self.screen.show(UserIdStep::ReadChip))
+    }
+
+    /// Reads the chip over `link`, the phone's NFC connection to it.
+    pub async fn read_chip(&self, link: Box<dyn NfcLink + Send>) -> Result<UserIdStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.expect(&UserIdStep::ReadChip)?;
+        let user = self.ctx.user(&self.user)?;
+        match state.document.read(&self.ctx, &user, link).await {
+            Ok(()) => Ok(self.screen.show(UserIdStep::CaptureFace)),
+            Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
+        }
+    }
+
+    /// The 8-digit P-code for a foreign document; the chip is read again after it.
+    pub async fn submit_p_code(&self, p_code: String) -> Result<UserIdStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.expect(&UserIdStep::EnterPCode)?;
+        state
+            .document
+            .p_code(&p_code)
+            .map_err(|e| self.screen.fail_here(e))?;
+        Ok(self.screen.show(UserIdStep::ReadChip))
+    }
+
+    /// The face the camera captured (JPEG): the server checks the document, its owner and
+    /// the face now, and answers with the user ID.
+    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<UserIdStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.expect(&UserIdStep::CaptureFace)?;
+        let evidence = state.document.evidence(capture)?;
+        let user = self.ctx.user(&self.user)?;
+        let request = self
+            .ctx
+            .post(paths::APP_USER_ID_PASSPORT, &evidence, None)?;
+        match self.ctx.send::<UserIdShown>(&user, &request).await {
+            Ok(shown) => {
+                state.document.accepted();
+                let user_id = shown.user_id.clone();
+                state.shown = Some(shown);
+                Ok(self.screen.show(UserIdStep::ShowUserId { user_id }))
+            }
+            Err(e) => {
+                let stage = state.document.refused(&e);
+                Err(self.screen.fail_at(step_of(stage), e))
+            }
+        }
+    }
+
+    /// "Change user ID".
+    pub async fn change_user_id(&self) -> Result<UserIdStep, MitidError> {
+        let _state = self.state.lock().await;
+        let UserIdStep::ShowUserId { user_id } = self.screen.step() else {
+            return Err(MitidError::InvalidStep);
+        };
+        Ok(self
+            .screen
+            .show(UserIdStep::EnterNewUserId { current: user_id }))
+    }
+
+    /// "Save": the new user ID. Not valid (with the rule) or taken keeps the citizen here;
+    /// a lapsed or used proof sends them back to the scan.
+    pub async fn submit_new_user_id(&self, wanted: String) -> Result<UserIdStep, MitidError> {
+        let mut state = self.state.lock().await;
+        let UserIdStep::EnterNewUserId { .. } = self.screen.step() else {
+            return Err(MitidError::InvalidStep);
+        };
+        let wanted = UserId::parse(&wanted, None).map_err(|e| self.screen.fail_here(e.into()))?;
+        let proof = state.shown.as_ref().ok_or(MitidError::InvalidStep)?;
+        let body = AppUserIdChangeRequest {
+            new_user_id: wanted.as_str().to_owned(),
+            check_only: false,
+            pin: None,
+            biometric: None,
+            identity_proof: Some(proof.change_proof.clone()),
+        };
+        let user = self.ctx.user(&self.user)?;
+        let request = self.ctx.post(paths::APP_USER_ID, &body, None)?;
+        let answer = match self.ctx.send::<UserIdChangeResponse>(&user, &request).await {
+            Ok(answer) => answer,
+            Err(e) if e.is_transient() => return Err(self.screen.fail_here(e)),
+            Err(e) => {
+                state.shown = None;
+                return Err(self.screen.fail_at(UserIdStep::EnterDocumentDetails, e));
+            }
+        };
+        match answer.verdict {
+            UserIdVerdict::Valid => {}
+            UserIdVerdict::Invalid => {
+                let rule = answer.rule.unwrap_or_else(|| "user_id_invalid".to_owned());
+                return Err(self.screen.fail_here(MitidError::UserIdInvalid { rule }));
+            }
+            UserIdVerdict::Taken => return Err(self.screen.fail_here(MitidError::UserIdTaken)),
+        }
+        let now = UserId::parse(&answer.user_id, None).map_err(|_| MitidError::BadResponse)?;
+        self.ctx.users.rename(&user.local_id, now.clone())?;
+        state.shown = None;
+        Ok(self.screen.show(UserIdStep::Done {
+            user_id: now.as_str().to_owned(),
+        }))
+    }
+
+    fn expect(&self, step: &UserIdStep) -> Result<(), MitidError> {
+        if &self.screen.step() == step {
+            Ok(())
+        } else {
+            Err(MitidError::InvalidStep)
+        }
+    }
+}
+
+/// The user-ID step of a document stage.
+fn step_of(stage: Stage) -> UserIdStep {
+    match stage {
+        Stage::Details => UserIdStep::EnterDocumentDetails,
+        Stage::Chip => UserIdStep::ReadChip,
+        Stage::PCode => UserIdStep::EnterPCode,
+        Stage::End => UserIdStep::Ended,
+    }
+}
