@@ -5,11 +5,12 @@ use std::path::Path;
 use std::sync::Arc;
 
 use mitid_core::app::{
-    self as core_app, AuthenticatorOverview, BlockTarget, CodeSentTo, Confirm, Home,
+    self as core_app, AuthenticatorOverview, BlockTarget, CodeSentTo, Confirm, DocumentTerms, Home,
     PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserSummary,
 };
 use mitid_core::client::ServerEndpoint;
 use mitid_core::flows::NewPinStart;
+use mitid_core::pin::Language;
 use mitid_protocol::clock::{Clock, SystemClock};
 
 use crate::errors::MitidError;
@@ -165,6 +166,11 @@ impl App {
     }
 
     // ------------------------------------------------------------------ user ID
+
+    /// The passport check's terms and conditions in `lang` (the flows' `AcceptTerms` step).
+    pub fn document_terms(&self, lang: Language) -> DocumentTerms {
+        self.0.document_terms(lang)
+    }
 
     /// "View user ID" (help page 004): shown after a check of the passport or ID card and
     /// the face, then changeable.

@@ -339,6 +339,12 @@ impl NewPinFlow {
         call(async move { flow.submit_temporary_pin(code).await }).await
     }
 
+    /// "Accept" on the passport route's terms and conditions.
+    pub async fn accept_terms(&self) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.accept_terms().await }).await
+    }
+
     /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
     pub async fn submit_document_details(
         &self,
@@ -423,6 +429,12 @@ impl UserIdFlow {
     /// The error shown on the current screen, if any.
     pub fn last_error(&self) -> Option<MitidError> {
         self.0.last_error().map(MitidError::from)
+    }
+
+    /// "Accept" on the passport check's terms and conditions.
+    pub async fn accept_terms(&self) -> Result<UserIdStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.accept_terms().await }).await
     }
 
     /// The passport's document number, date of birth and date of expiry (`YYMMDD`).

@@ -7,9 +7,9 @@
 //! and enums (`Equatable`, `Hashable`).
 
 use mitid_core::app::{
-    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm, Home,
-    HomeAction, HomeUser, PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserStatus,
-    UserSummary,
+    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm, DocumentTerms,
+    Home, HomeAction, HomeUser, PasswordAccessWindow, ProfileChangeWindow, RecoveryReport,
+    UserStatus, UserSummary,
 };
 use mitid_core::biometrics::BiometricOutcome;
 use mitid_core::client::ServerEndpoint;
@@ -145,6 +145,19 @@ pub enum UserStatus {
     PermanentlyBlocked,
     /// Revoked: activate the app anew.
     Revoked,
+}
+
+/// The terms and conditions of the passport check, shown at the flows' `AcceptTerms` step.
+#[uniffi::remote(Record)]
+pub struct DocumentTerms {
+    /// The version; the server records it with the check.
+    pub version: String,
+    /// The heading.
+    pub title: String,
+    /// What is read, compared and kept, in plain words.
+    pub body: String,
+    /// Where the privacy policy is.
+    pub privacy_policy_url: String,
 }
 
 /// A user on this app.
@@ -431,6 +444,12 @@ pub enum NewPinStart {
 /// The screens of "View user ID" (help page 004).
 #[uniffi::remote(Enum)]
 pub enum UserIdStep {
+    /// The terms and conditions of the passport check and the privacy policy
+    /// (`App.documentTerms`): accept to go on.
+    AcceptTerms {
+        /// The version shown, recorded by the server with the check.
+        version: String,
+    },
     /// Scan the passport's data page, or type its document number, date of birth and date
     /// of expiry.
     EnterDocumentDetails,
@@ -470,6 +489,12 @@ pub enum NewPinStep {
     },
     /// Enter the 8-digit temporary PIN from the SMS.
     EnterTemporaryPin,
+    /// The passport route's terms and conditions and the privacy policy
+    /// (`App.documentTerms`): accept to go on.
+    AcceptTerms {
+        /// The version shown, recorded by the server with the check.
+        version: String,
+    },
     /// Scan the passport's data page, or type its document number, date of birth and date
     /// of expiry.
     EnterDocumentDetails,

@@ -1,8 +1,12 @@
 //! Every text the app shows the citizen, in Danish and English, in one place: the errors'
-//! texts, the PIN rules' texts and the reasons shown in the platform's biometric prompt.
+//! texts, the PIN rules' texts, the passport check's terms and the reasons shown in the
+//! platform's biometric prompt.
+
+use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
 
 use crate::error::MitidError;
 use crate::pin::{Language, PinRejection};
+use crate::views::DocumentTerms;
 
 impl MitidError {
     /// The text to show the citizen, in `lang`.
@@ -41,6 +45,35 @@ pub(crate) const BIOMETRIC_PROMPT_PROFILE_REQUEST: &str = "Bekræft anmodning om
 pub(crate) const BIOMETRIC_PROMPT_USER_ID: &str = "Bekræft nyt bruger-ID";
 /// The biometric prompt's reason when a block is confirmed.
 pub(crate) const BIOMETRIC_PROMPT_BLOCK: &str = "Bekræft spærring";
+
+/// The passport check's terms and conditions in `lang`.
+pub fn document_terms(lang: Language) -> DocumentTerms {
+    let (title, body) = match lang {
+        Language::Danish => (
+            "Vilkår for brug af pas eller ID-kort",
+            "MitID læser chippen i dit pas eller ID-kort (navn, dokumentnummer, datoer og \
+             billedet) og sammenligner billedet med et billede af dit ansigt, som tages nu. \
+             Billederne slettes, så snart de er sammenlignet, og gemmes aldrig. Resultatet af \
+             kontrollen og versionen af disse vilkår gemmes i din MitID-log.",
+        ),
+        Language::English => (
+            "Terms for using a passport or ID card",
+            "MitID reads the chip of your passport or ID card (name, document number, dates and \
+             the photo) and compares the photo with a picture of your face taken now. The \
+             pictures are deleted as soon as they have been compared and are never stored. The \
+             result of the check and the version of these terms are kept in your MitID log.",
+        ),
+    };
+    DocumentTerms {
+        version: DOCUMENT_TERMS_VERSION.to_owned(),
+        title: title.to_owned(),
+        body: body.to_owned(),
+        privacy_policy_url: PRIVACY_POLICY_URL.to_owned(),
+    }
+}
+
+/// The privacy policy the terms point to.
+const PRIVACY_POLICY_URL: &str = "https://www.mitid.dk/privatlivspolitik/";
 
 /// An error's text: (Danish, English).
 pub(crate) fn error(error: &MitidError) -> (String, String) {
@@ -333,6 +366,10 @@ fn document_refusal(reason: &str) -> (String, String) {
         "p_code_needed" => (
             "Med et udenlandsk dokument skal du først have en P-kode i Borgerservice.",
             "With a foreign document you first need a P-code from Citizen Service.",
+        ),
+        "terms_not_accepted" => (
+            "Vilkårene er ændret. Læs og godkend de nye vilkår.",
+            "The terms and conditions have changed. Read and accept the new ones.",
         ),
         _ => (
             "Dokumenter kan ikke kontrolleres lige nu. Prøv igen senere.",

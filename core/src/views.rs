@@ -54,6 +54,20 @@ impl UserStatus {
     }
 }
 
+/// The terms and conditions of the passport check (help page 003: "accept the terms and
+/// conditions and read the privacy policy"), shown at the flows' `AcceptTerms` step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentTerms {
+    /// The version; the server records it with the check.
+    pub version: String,
+    /// The heading.
+    pub title: String,
+    /// What is read, compared and kept, in plain words.
+    pub body: String,
+    /// Where the privacy policy is.
+    pub privacy_policy_url: String,
+}
+
 /// A user on this app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSummary {

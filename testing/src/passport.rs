@@ -11,7 +11,7 @@ use mitid_core::flows::{NewPinFlow, NewPinStep, UserIdFlow, UserIdStep};
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
 use mitid_emrtd::ChipFiles;
 use mitid_protocol::b64::B64;
-use mitid_protocol::wire::app::{DocumentChallenge, DocumentEvidence};
+use mitid_protocol::wire::app::{DocumentChallenge, DocumentEvidence, DOCUMENT_TERMS_VERSION};
 use mitid_protocol::wire::{Secret, SecretBytes};
 use mitid_server::documents::face::{FacePolicy, FaceVerifierDouble};
 use mitid_server::documents::DocumentCheck;
@@ -241,6 +241,7 @@ impl TestPassport {
             dg14: None,
             dg15: self.files.dg15.clone().map(B64),
             face_capture: SecretBytes::new(capture.to_vec()),
+            terms_version: DOCUMENT_TERMS_VERSION.to_owned(),
             challenge_id: None,
             active_authentication: None,
             p_code: None,

@@ -15,9 +15,9 @@ use mitid_protocol::wire::app::{AppBlockRequest, AppStatus};
 use mitid_protocol::wire::{paths, AuthenticatorList, BlockScope};
 
 pub use crate::views::{
-    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm, Home,
-    HomeAction, HomeUser, PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserStatus,
-    UserSummary,
+    AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm, DocumentTerms,
+    Home, HomeAction, HomeUser, PasswordAccessWindow, ProfileChangeWindow, RecoveryReport,
+    UserStatus, UserSummary,
 };
 
 use crate::biometrics::BiometricPrompt;
@@ -30,7 +30,9 @@ use crate::flows::{
     biometrics, input, recovery, ActivationFlow, ApprovalFlow, NewPinFlow, NewPinStart, UserIdFlow,
 };
 use crate::keystore::{SecretStore, SecureKeyStore};
+use crate::pin::Language;
 use crate::store::Store;
+use crate::texts;
 use crate::users::{User, UserState, Users};
 
 /// The store's file name inside the app's home directory.
@@ -269,6 +271,11 @@ impl App {
             }
         };
         NewPinFlow::new(Arc::clone(&self.ctx), &user, start)
+    }
+
+    /// The passport check's terms and conditions in `lang`, for the flows' `AcceptTerms` step.
+    pub fn document_terms(&self, lang: Language) -> DocumentTerms {
+        texts::document_terms(lang)
     }
 
     /// "View user ID" (help page 004): the user ID is shown after a check of the passport or

@@ -1,11 +1,12 @@
 //! The passport or ID-card steps shared by the flows that prove who the citizen is with a
-//! document (help page 003's new PIN, help page 004's user ID): the data page's details, the
+//! document (help page 003's new PIN, help page 004's user ID): the terms and conditions
+//! (their version is sent with the document and recorded by the server), the data page's details, the
 //! chip read over NFC with the server's challenge, the P-code for a foreign document, and the
 //! evidence sent with the face. Each flow maps a [`Stage`] to its own step.
 
 use mitid_emrtd::{AccessKey, ChipFiles, NfcLink, ReadError, ReaderRandom};
 use mitid_protocol::b64::B64;
-use mitid_protocol::wire::app::{DocumentChallenge, DocumentEvidence};
+use mitid_protocol::wire::app::{DocumentChallenge, DocumentEvidence, DOCUMENT_TERMS_VERSION};
 use mitid_protocol::wire::{paths, Empty, Secret, SecretBytes};
 use zeroize::Zeroizing;
 
@@ -29,6 +30,8 @@ pub(crate) enum Stage {
 /// What the document steps hold between screens; wiped as each part is used.
 #[derive(Default)]
 pub(crate) struct DocumentScan {
+    /// Whether the citizen accepted the terms ([`DOCUMENT_TERMS_VERSION`]).
+    terms_accepted: bool,
     /// The data page's details, until the chip was read.
     access_key: Option<AccessKey>,
     /// What the chip gave, until the server checked it.
@@ -40,6 +43,11 @@ pub(crate) struct DocumentScan {
 }
 
 impl DocumentScan {
+    /// The citizen accepted the terms and conditions shown ([`DOCUMENT_TERMS_VERSION`]).
+    pub(crate) fn accept_terms(&mut self) {
+        self.terms_accepted = true;
+    }
+
     /// The document number, date of birth and date of expiry (`YYMMDD`): checked for form
     /// here; the chip judges them.
     pub(crate) fn details(
@@ -119,6 +127,9 @@ impl DocumentScan {
     /// P-code if any, and the face the camera captured (JPEG).
     pub(crate) fn evidence(&self, face_capture: Vec<u8>) -> Result<DocumentEvidence, MitidError> {
         let files = self.chip.as_ref().ok_or(MitidError::InvalidStep)?;
+        if !self.terms_accepted {
+            return Err(MitidError::InvalidStep);
+        }
         Ok(DocumentEvidence {
             sod: B64(files.sod.clone()),
             dg1: SecretBytes::new(files.dg1.clone()),
@@ -126,6 +137,7 @@ impl DocumentScan {
             dg14: files.dg14.clone().map(B64),
             dg15: files.dg15.clone().map(B64),
             face_capture: SecretBytes::new(face_capture),
+            terms_version: DOCUMENT_TERMS_VERSION.to_owned(),
             challenge_id: self.challenge_id.clone(),
             active_authentication: files.active_authentication.clone().map(B64),
             p_code: self.p_code.clone(),
@@ -134,7 +146,10 @@ impl DocumentScan {
 
     /// The server accepted the document: nothing of it is kept.
     pub(crate) fn accepted(&mut self) {
-        *self = Self::default();
+        *self = Self {
+            terms_accepted: self.terms_accepted,
+            ..Self::default()
+        };
     }
 
     /// Where a refused document leaves the citizen. The server used up the challenge the
@@ -158,6 +173,8 @@ impl DocumentScan {
         }
         self.access_key = None;
         match error {
+            // This app shows other terms than the server's: only an update helps.
+            MitidError::DocumentRefused { reason } if reason == "terms_not_accepted" => Stage::End,
             MitidError::DocumentRefused { .. } => Stage::Details,
             _ => Stage::End,
         }

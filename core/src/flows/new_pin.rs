@@ -14,7 +14,7 @@ use std::sync::Arc;
 use mitid_emrtd::NfcLink;
 use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::wire::app::{
-    new_pin_message, NewPinAuthoriseRequest, NewPinRoute, NewPinTicket,
+    new_pin_message, NewPinAuthoriseRequest, NewPinRoute, NewPinTicket, DOCUMENT_TERMS_VERSION,
 };
 use mitid_protocol::wire::{paths, Secret};
 use tokio::sync::Mutex;
@@ -53,6 +53,12 @@ pub enum NewPinStep {
     },
     /// Enter the 8-digit temporary PIN from the SMS.
     EnterTemporaryPin,
+    /// The passport route's terms and conditions and the privacy policy
+    /// (`App::document_terms`): accept to go on.
+    AcceptTerms {
+        /// The version shown, recorded by the server with the check.
+        version: String,
+    },
     /// Scan the passport's data page, or type its document number, date of birth and date
     /// of expiry.
     EnterDocumentDetails,
@@ -180,6 +186,16 @@ impl NewPinFlow {
         let code = input::temporary_pin(code).map_err(|e| self.screen.fail_here(e))?;
         let authorised = self.authorise_with_code(code).await;
         self.after_authorisation(&mut state, authorised).await
+    }
+
+    /// "Accept" on the terms and conditions of the passport route.
+    pub async fn accept_terms(&self) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        let NewPinStep::AcceptTerms { .. } = self.screen.step() else {
+            return Err(MitidError::InvalidStep);
+        };
+        state.document.accept_terms();
+        Ok(self.screen.show(NewPinStep::EnterDocumentDetails))
     }
 
     /// The passport's document number, date of birth and date of expiry (`YYMMDD`), typed
@@ -484,8 +500,15 @@ fn first_step(ctx: &Context, user: &User, start: NewPinStart) -> Result<NewPinSt
             biometrics_offered: biometrics::usable(ctx, user)?,
         },
         NewPinStart::TemporaryPin => NewPinStep::EnterTemporaryPin,
-        NewPinStart::Passport => NewPinStep::EnterDocumentDetails,
+        NewPinStart::Passport => terms_step(),
     })
+}
+
+/// The passport route's first step.
+fn terms_step() -> NewPinStep {
+    NewPinStep::AcceptTerms {
+        version: DOCUMENT_TERMS_VERSION.to_owned(),
+    }
 }
 
 /// The new-PIN step of a document stage.

@@ -1,5 +1,5 @@
-//! "View user ID" in the app (help page 004): the citizen proves who they are with a passport
-//! or ID card and their face → the server answers with the user ID → "Change user ID" → the
+//! "View user ID" in the app (help page 004): the citizen accepts the passport check's terms
+//! and proves who they are with a passport or ID card and their face → the server answers with the user ID → "Change user ID" → the
 //! new one → saved, or "not valid" (with the rule) or "taken" on the same screen.
 //!
 //! The server shows the user ID only after its own check of the document and the face, and
@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use mitid_emrtd::NfcLink;
 use mitid_protocol::user_id::UserId;
-use mitid_protocol::wire::app::{AppUserIdChangeRequest, UserIdShown};
+use mitid_protocol::wire::app::{AppUserIdChangeRequest, UserIdShown, DOCUMENT_TERMS_VERSION};
 use mitid_protocol::wire::{paths, UserIdChangeResponse, UserIdVerdict};
 use tokio::sync::Mutex;
 
@@ -23,6 +23,12 @@ use crate::users::{LocalUserId, User};
 /// The screens of "View user ID".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserIdStep {
+    /// The terms and conditions of the passport check and the privacy policy
+    /// (`App::document_terms`): accept to go on.
+    AcceptTerms {
+        /// The version shown, recorded by the server with the check.
+        version: String,
+    },
     /// Scan the passport's data page, or type its document number, date of birth and date
     /// of expiry.
     EnterDocumentDetails,
@@ -86,7 +92,7 @@ impl UserIdFlow {
                 shown: None,
                 _busy: busy,
             }),
-            screen: Screen::new(UserIdStep::EnterDocumentDetails),
+            screen: Screen::new(terms_step()),
         }
     }
 
@@ -98,6 +104,16 @@ impl UserIdFlow {
     /// The error shown on the current screen, if any.
     pub fn last_error(&self) -> Option<MitidError> {
         self.screen.error()
+    }
+
+    /// "Accept" on the terms and conditions of the passport check.
+    pub async fn accept_terms(&self) -> Result<UserIdStep, MitidError> {
+        let mut state = self.state.lock().await;
+        let UserIdStep::AcceptTerms { .. } = self.screen.step() else {
+            return Err(MitidError::InvalidStep);
+        };
+        state.document.accept_terms();
+        Ok(self.screen.show(UserIdStep::EnterDocumentDetails))
     }
 
     /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
@@ -221,6 +237,13 @@ impl UserIdFlow {
         } else {
             Err(MitidError::InvalidStep)
         }
+    }
+}
+
+/// The first step.
+fn terms_step() -> UserIdStep {
+    UserIdStep::AcceptTerms {
+        version: DOCUMENT_TERMS_VERSION.to_owned(),
     }
 }
 

@@ -91,7 +91,8 @@ async fn answer(
         }
         // The terminal offers no passport route (a desktop has no NFC reader for the chip;
         // `mitid demo` shows the route with the simulated chip), so these steps never come.
-        NewPinStep::EnterDocumentDetails
+        NewPinStep::AcceptTerms { .. }
+        | NewPinStep::EnterDocumentDetails
         | NewPinStep::ReadChip
         | NewPinStep::CaptureFace
         | NewPinStep::EnterPCode => Err(MitidError::InvalidStep),

@@ -1034,6 +1034,11 @@ public protocol AppProtocol: AnyObject, Sendable {
     func disableBiometrics(localId: String) async throws 
     
     /**
+     * The passport check's terms and conditions in `lang` (the flows' `AcceptTerms` step).
+     */
+    func documentTerms(lang: Language)  -> DocumentTerms
+    
+    /**
      * Turns biometric approval on (needs the PIN; refused with more than one user). Shows
      * the biometric prompt.
      */
@@ -1347,6 +1352,19 @@ open func disableBiometrics(localId: String)async throws   {
             liftFunc: { $0 },
             errorHandler: FfiConverterTypeMitidError_lift
         )
+}
+    
+    /**
+     * The passport check's terms and conditions in `lang` (the flows' `AcceptTerms` step).
+     */
+open func documentTerms(lang: Language) -> DocumentTerms  {
+    return try!  FfiConverterTypeDocumentTerms_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_document_terms(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeLanguage_lower(lang),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -2186,6 +2204,11 @@ public func FfiConverterTypeApprovalWait_lower(_ value: ApprovalWait) -> UInt64 
 public protocol NewPinFlowProtocol: AnyObject, Sendable {
     
     /**
+     * "Accept" on the passport route's terms and conditions.
+     */
+    func acceptTerms() async throws  -> NewPinStep
+    
+    /**
      * Biometrics yes or no after the new PIN.
      */
     func chooseBiometrics(enable: Bool) async throws  -> NewPinStep
@@ -2308,6 +2331,25 @@ open class NewPinFlow: NewPinFlowProtocol, @unchecked Sendable {
 
     
 
+    
+    /**
+     * "Accept" on the passport route's terms and conditions.
+     */
+open func acceptTerms()async throws  -> NewPinStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_newpinflow_accept_terms(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
     
     /**
      * Biometrics yes or no after the new PIN.
@@ -4434,6 +4476,11 @@ public func FfiConverterTypeSoftwareKeyStore_lower(_ value: SoftwareKeyStore) ->
 public protocol UserIdFlowProtocol: AnyObject, Sendable {
     
     /**
+     * "Accept" on the passport check's terms and conditions.
+     */
+    func acceptTerms() async throws  -> UserIdStep
+    
+    /**
      * "Change user ID".
      */
     func changeUserId() async throws  -> UserIdStep
@@ -4531,6 +4578,25 @@ open class UserIdFlow: UserIdFlowProtocol, @unchecked Sendable {
 
     
 
+    
+    /**
+     * "Accept" on the passport check's terms and conditions.
+     */
+open func acceptTerms()async throws  -> UserIdStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_useridflow_accept_terms(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserIdStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
     
     /**
      * "Change user ID".
@@ -5082,6 +5148,95 @@ public func FfiConverterTypeCodeSentTo_lift(_ buf: RustBuffer) throws -> CodeSen
 #endif
 public func FfiConverterTypeCodeSentTo_lower(_ value: CodeSentTo) -> RustBuffer {
     return FfiConverterTypeCodeSentTo.lower(value)
+}
+
+
+/**
+ * The terms and conditions of the passport check, shown at the flows' `AcceptTerms` step.
+ */
+public struct DocumentTerms: Equatable, Hashable {
+    /**
+     * The version; the server records it with the check.
+     */
+    public var version: String
+    /**
+     * The heading.
+     */
+    public var title: String
+    /**
+     * What is read, compared and kept, in plain words.
+     */
+    public var body: String
+    /**
+     * Where the privacy policy is.
+     */
+    public var privacyPolicyUrl: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The version; the server records it with the check.
+         */version: String, 
+        /**
+         * The heading.
+         */title: String, 
+        /**
+         * What is read, compared and kept, in plain words.
+         */body: String, 
+        /**
+         * Where the privacy policy is.
+         */privacyPolicyUrl: String) {
+        self.version = version
+        self.title = title
+        self.body = body
+        self.privacyPolicyUrl = privacyPolicyUrl
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension DocumentTerms: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDocumentTerms: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DocumentTerms {
+        return
+            try DocumentTerms(
+                version: FfiConverterString.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                body: FfiConverterString.read(from: &buf), 
+                privacyPolicyUrl: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: DocumentTerms, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.version, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.body, into: &buf)
+        FfiConverterString.write(value.privacyPolicyUrl, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDocumentTerms_lift(_ buf: RustBuffer) throws -> DocumentTerms {
+    return try FfiConverterTypeDocumentTerms.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDocumentTerms_lower(_ value: DocumentTerms) -> RustBuffer {
+    return FfiConverterTypeDocumentTerms.lower(value)
 }
 
 
@@ -7897,6 +8052,15 @@ public enum NewPinStep: Equatable, Hashable {
      */
     case enterTemporaryPin
     /**
+     * The passport route's terms and conditions and the privacy policy
+     * (`App.documentTerms`): accept to go on.
+     */
+    case acceptTerms(
+        /**
+         * The version shown, recorded by the server with the check.
+         */version: String
+    )
+    /**
      * Scan the passport's data page, or type its document number, date of birth and date
      * of expiry.
      */
@@ -7969,26 +8133,29 @@ public struct FfiConverterTypeNewPinStep: FfiConverterRustBuffer {
         
         case 2: return .enterTemporaryPin
         
-        case 3: return .enterDocumentDetails
-        
-        case 4: return .readChip
-        
-        case 5: return .captureFace
-        
-        case 6: return .enterPCode
-        
-        case 7: return .chooseNewPin
-        
-        case 8: return .repeatNewPin
-        
-        case 9: return .interrupted
-        
-        case 10: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
+        case 3: return .acceptTerms(version: try FfiConverterString.read(from: &buf)
         )
         
-        case 11: return .done
+        case 4: return .enterDocumentDetails
         
-        case 12: return .ended
+        case 5: return .readChip
+        
+        case 6: return .captureFace
+        
+        case 7: return .enterPCode
+        
+        case 8: return .chooseNewPin
+        
+        case 9: return .repeatNewPin
+        
+        case 10: return .interrupted
+        
+        case 11: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 12: return .done
+        
+        case 13: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8007,45 +8174,50 @@ public struct FfiConverterTypeNewPinStep: FfiConverterRustBuffer {
             writeInt(&buf, Int32(2))
         
         
-        case .enterDocumentDetails:
+        case let .acceptTerms(version):
             writeInt(&buf, Int32(3))
+            FfiConverterString.write(version, into: &buf)
+            
         
-        
-        case .readChip:
+        case .enterDocumentDetails:
             writeInt(&buf, Int32(4))
         
         
-        case .captureFace:
+        case .readChip:
             writeInt(&buf, Int32(5))
         
         
-        case .enterPCode:
+        case .captureFace:
             writeInt(&buf, Int32(6))
         
         
-        case .chooseNewPin:
+        case .enterPCode:
             writeInt(&buf, Int32(7))
         
         
-        case .repeatNewPin:
+        case .chooseNewPin:
             writeInt(&buf, Int32(8))
         
         
-        case .interrupted:
+        case .repeatNewPin:
             writeInt(&buf, Int32(9))
         
         
-        case let .chooseBiometrics(currentlyEnabled):
+        case .interrupted:
             writeInt(&buf, Int32(10))
+        
+        
+        case let .chooseBiometrics(currentlyEnabled):
+            writeInt(&buf, Int32(11))
             FfiConverterBool.write(currentlyEnabled, into: &buf)
             
         
         case .done:
-            writeInt(&buf, Int32(11))
+            writeInt(&buf, Int32(12))
         
         
         case .ended:
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(13))
         
         }
     }
@@ -8531,6 +8703,15 @@ public func FfiConverterTypeSimulatedBiometricResult_lower(_ value: SimulatedBio
 public enum UserIdStep: Equatable, Hashable {
     
     /**
+     * The terms and conditions of the passport check and the privacy policy
+     * (`App.documentTerms`): accept to go on.
+     */
+    case acceptTerms(
+        /**
+         * The version shown, recorded by the server with the check.
+         */version: String
+    )
+    /**
      * Scan the passport's data page, or type its document number, date of birth and date
      * of expiry.
      */
@@ -8597,24 +8778,27 @@ public struct FfiConverterTypeUserIdStep: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .enterDocumentDetails
-        
-        case 2: return .readChip
-        
-        case 3: return .captureFace
-        
-        case 4: return .enterPCode
-        
-        case 5: return .showUserId(userId: try FfiConverterString.read(from: &buf)
+        case 1: return .acceptTerms(version: try FfiConverterString.read(from: &buf)
         )
         
-        case 6: return .enterNewUserId(current: try FfiConverterString.read(from: &buf)
+        case 2: return .enterDocumentDetails
+        
+        case 3: return .readChip
+        
+        case 4: return .captureFace
+        
+        case 5: return .enterPCode
+        
+        case 6: return .showUserId(userId: try FfiConverterString.read(from: &buf)
         )
         
-        case 7: return .done(userId: try FfiConverterString.read(from: &buf)
+        case 7: return .enterNewUserId(current: try FfiConverterString.read(from: &buf)
         )
         
-        case 8: return .ended
+        case 8: return .done(userId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 9: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8624,39 +8808,44 @@ public struct FfiConverterTypeUserIdStep: FfiConverterRustBuffer {
         switch value {
         
         
-        case .enterDocumentDetails:
+        case let .acceptTerms(version):
             writeInt(&buf, Int32(1))
+            FfiConverterString.write(version, into: &buf)
+            
         
-        
-        case .readChip:
+        case .enterDocumentDetails:
             writeInt(&buf, Int32(2))
         
         
-        case .captureFace:
+        case .readChip:
             writeInt(&buf, Int32(3))
         
         
-        case .enterPCode:
+        case .captureFace:
             writeInt(&buf, Int32(4))
         
         
-        case let .showUserId(userId):
+        case .enterPCode:
             writeInt(&buf, Int32(5))
+        
+        
+        case let .showUserId(userId):
+            writeInt(&buf, Int32(6))
             FfiConverterString.write(userId, into: &buf)
             
         
         case let .enterNewUserId(current):
-            writeInt(&buf, Int32(6))
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(current, into: &buf)
             
         
         case let .done(userId):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
             FfiConverterString.write(userId, into: &buf)
             
         
         case .ended:
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(9))
         
         }
     }
@@ -9426,6 +9615,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_app_disable_biometrics() != 65050) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_app_document_terms() != 17109) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_app_enable_biometrics() != 45824) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9546,6 +9738,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_approvalwait_outcome() != 29951) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms() != 32654) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() != 11477) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9583,6 +9778,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics() != 34702) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_accept_terms() != 34488) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() != 31895) {

@@ -17,7 +17,10 @@ final class PassportTests: XCTestCase, @unchecked Sendable {
         let user = try await phone.activate(citizen)
         let page = server.passport(citizen: citizen)
         let flow = try phone.app.newPinFlow(localId: user.localId, start: .passport)
-        XCTAssertEqual(flow.step(), .enterDocumentDetails)
+        let terms = phone.app.documentTerms(lang: .danish)
+        XCTAssertEqual(flow.step(), .acceptTerms(version: terms.version))
+        let details = try await flow.acceptTerms()
+        XCTAssertEqual(details, .enterDocumentDetails)
         let typo = await expectMitidError {
             _ = try await flow.submitDocumentDetails(
                 documentNumber: page.documentNumber, birthDate: "991399", expiryDate: page.expiryDate)
@@ -58,9 +61,11 @@ final class PassportTests: XCTestCase, @unchecked Sendable {
         let user = try await phone.activate(citizen)
         let page = server.passport(citizen: citizen)
         let flow = try phone.app.userIdFlow(localId: user.localId)
-        XCTAssertEqual(flow.step(), .enterDocumentDetails)
+        XCTAssertEqual(flow.step(), .acceptTerms(version: phone.app.documentTerms(lang: .english).version))
         let early = await expectMitidError { _ = try await flow.changeUserId() }
         XCTAssertEqual(early, .InvalidStep)
+        let details = try await flow.acceptTerms()
+        XCTAssertEqual(details, .enterDocumentDetails)
         let read = try await flow.submitDocumentDetails(
             documentNumber: page.documentNumber, birthDate: page.birthDate, expiryDate: page.expiryDate)
         XCTAssertEqual(read, .readChip)

@@ -9,7 +9,9 @@ use super::common::{
     Assurance, AuthenticatorState, BlockScope, ChannelBindingKind, Factor, LockReason,
     TransactionStatus,
 };
-pub use super::document::{DocumentChallenge, DocumentEvidence, DocumentRefusal, UserIdShown};
+pub use super::document::{
+    DocumentChallenge, DocumentEvidence, DocumentRefusal, UserIdShown, DOCUMENT_TERMS_VERSION,
+};
 use super::secret::Secret;
 use crate::b64::B64;
 use crate::clock::UnixSeconds;

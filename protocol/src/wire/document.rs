@@ -8,6 +8,12 @@ use super::secret::{Secret, SecretBytes};
 use crate::b64::B64;
 use crate::clock::UnixSeconds;
 
+/// The version of the passport route's terms and conditions (help page 003: "accept the
+/// terms and conditions and read the privacy policy") that this build shows. The app sends
+/// the version the citizen accepted with each [`DocumentEvidence`]; the server checks nothing
+/// of a document sent under another version, and records the accepted one in its audit.
+pub const DOCUMENT_TERMS_VERSION: &str = "2026-12";
+
 /// What the app read from a passport or ID card chip (ICAO 9303), and the face the phone's
 /// camera captured. The server believes none of the app's own checks: it verifies the SOD
 /// against its master list, the data groups against the SOD, the document against the
@@ -30,6 +36,9 @@ pub struct DocumentEvidence {
     pub dg15: Option<B64>,
     /// The citizen's face as the camera captured it now (JPEG).
     pub face_capture: SecretBytes,
+    /// The version of the terms and conditions the citizen accepted
+    /// ([`DOCUMENT_TERMS_VERSION`]).
+    pub terms_version: String,
     /// The [`DocumentChallenge`] the chip signed (required when the chip has DG15).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub challenge_id: Option<String>,
@@ -96,6 +105,9 @@ pub enum DocumentRefusal {
     /// The server cannot check documents now (no face verifier or master list configured,
     /// or the face verifier did not answer).
     Unavailable,
+    /// The citizen did not accept the current terms and conditions (an app showing another
+    /// version): nothing was checked or counted.
+    TermsNotAccepted,
 }
 
 impl DocumentRefusal {
@@ -109,6 +121,7 @@ impl DocumentRefusal {
         Self::NotThisPerson,
         Self::PCodeNeeded,
         Self::Unavailable,
+        Self::TermsNotAccepted,
     ];
 
     /// The reason as it appears on the wire.
@@ -122,6 +135,7 @@ impl DocumentRefusal {
             Self::NotThisPerson => "not_this_person",
             Self::PCodeNeeded => "p_code_needed",
             Self::Unavailable => "unavailable",
+            Self::TermsNotAccepted => "terms_not_accepted",
         }
     }
 

@@ -5,7 +5,7 @@
 //! they run.
 
 use crate::prelude::*;
-use mitid_protocol::wire::app::DocumentEvidence;
+use mitid_protocol::wire::app::{DocumentEvidence, DOCUMENT_TERMS_VERSION};
 use mitid_protocol::wire::{AuthenticatorState, SecretBytes};
 
 /// `phone`'s passport reset with `document`, expected refused for `reason`.
@@ -488,4 +488,31 @@ async fn an_identity_proof_is_bound_to_its_app_its_purpose_and_minutes() {
     let refused = phone.show_user_id(&document).await.unwrap_err();
     refused.err("document_refused");
     assert_eq!(refused.body["error"]["detail"]["reason"], "not_this_person");
+}
+
+/// Help page 003: the terms come before the scan; a document sent under other terms is
+/// neither checked nor counted, and the accepted version is recorded with the verdict.
+#[tokio::test]
+async fn a_document_under_other_terms_is_neither_checked_nor_counted() {
+    let h = World::start().await.unwrap();
+    let (p, mut phone, passport) =
+        citizen_with_passport(&h, "terms", PassportOffice::danish()).await;
+    let mut document = phone.passport_evidence(&passport, &passport.face).await;
+    document.terms_version = "2019-01".into();
+    refused_with(&mut phone, &document, "terms_not_accepted").await;
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    assert!(
+        !events.iter().any(|e| e.event.starts_with("document_")),
+        "{events:?}"
+    );
+
+    let document = phone.passport_evidence(&passport, &passport.face).await;
+    phone.show_user_id(&document).await.unwrap();
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    let accepted: Vec<_> = events
+        .iter()
+        .filter(|e| e.event == "document_accepted")
+        .collect();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].detail["terms_version"], DOCUMENT_TERMS_VERSION);
 }

@@ -5,14 +5,33 @@
 use crate::prelude::*;
 use mitid_core::error::MitidError;
 use mitid_core::flows::{NewPinFlow, NewPinStart, NewPinStep};
+use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
 use mitid_testing::{PassportOffice, TestPassport};
 
 /// The passport flow of `user`, at its first step.
-fn passport_flow(app: &mitid_core::app::App, user: &mitid_core::app::UserSummary) -> NewPinFlow {
+fn terms_shown(app: &mitid_core::app::App, user: &mitid_core::app::UserSummary) -> NewPinFlow {
     let flow = app
         .new_pin_flow(&user.local_id, NewPinStart::Passport)
         .unwrap();
-    assert_eq!(flow.step(), NewPinStep::EnterDocumentDetails);
+    assert_eq!(
+        flow.step(),
+        NewPinStep::AcceptTerms {
+            version: DOCUMENT_TERMS_VERSION.into()
+        }
+    );
+    flow
+}
+
+/// The passport flow of `user`, its terms accepted.
+async fn passport_flow(
+    app: &mitid_core::app::App,
+    user: &mitid_core::app::UserSummary,
+) -> NewPinFlow {
+    let flow = terms_shown(app, user);
+    assert_eq!(
+        flow.accept_terms().await.unwrap(),
+        NewPinStep::EnterDocumentDetails
+    );
     flow
 }
 
@@ -34,7 +53,7 @@ async fn a_locked_app_gets_a_new_pin_with_the_passport_and_the_face() {
     let locked = app.status(&user.local_id).await.unwrap().status;
     assert_eq!(locked, mitid_core::app::UserStatus::TemporarilyLocked);
     let passport = PassportOffice::danish().issue(&p);
-    let flow = passport_flow(&app, &user);
+    let flow = passport_flow(&app, &user).await;
     assert_eq!(
         scan(&flow, &passport).await.unwrap(),
         NewPinStep::CaptureFace
@@ -59,7 +78,7 @@ async fn a_locked_app_gets_a_new_pin_with_the_passport_and_the_face() {
 async fn wrong_details_and_a_refused_face_send_the_citizen_back_to_the_right_step() {
     let (_h, p, _phone, app, user) = world_with_app_user("passport-refusals").await;
     let passport = PassportOffice::danish().issue(&p);
-    let flow = passport_flow(&app, &user);
+    let flow = passport_flow(&app, &user).await;
 
     let badly_typed = flow
         .submit_document_details("P123".into(), "991399".into(), "310101".into())
@@ -102,7 +121,7 @@ async fn a_lost_tag_is_retried_and_someone_elses_passport_is_refused() {
     let (h, p, _phone, app, user) = world_with_app_user("passport-other").await;
     let other = h.person("passport-other").await.unwrap();
     let theirs = PassportOffice::danish().issue(&other);
-    let flow = passport_flow(&app, &user);
+    let flow = passport_flow(&app, &user).await;
     theirs.enter_details(&flow).await.unwrap();
     let lost = flow
         .read_chip(Box::new(theirs.chip(13).losing_link_after(4)))
@@ -139,7 +158,7 @@ async fn a_lost_tag_is_retried_and_someone_elses_passport_is_refused() {
 async fn a_copied_chip_is_refused_and_the_genuine_one_then_accepted() {
     let (_h, p, _phone, app, user) = world_with_app_user("passport-copy").await;
     let passport = PassportOffice::danish().issue(&p);
-    let flow = passport_flow(&app, &user);
+    let flow = passport_flow(&app, &user).await;
     passport.enter_details(&flow).await.unwrap();
     // The copy's files are genuine; it cannot sign the server's challenge.
     assert_eq!(
@@ -171,7 +190,7 @@ async fn a_foreign_passport_asks_for_the_p_code_from_citizen_service() {
     let h = World::start_with(options).await.unwrap();
     let (p, _phone, app, user) = app_user(&h, "passport-foreign").await;
     let passport = sweden.issue(&p);
-    let flow = passport_flow(&app, &user);
+    let flow = passport_flow(&app, &user).await;
     assert_eq!(
         scan(&flow, &passport).await.unwrap(),
         NewPinStep::CaptureFace
@@ -207,4 +226,31 @@ async fn a_foreign_passport_asks_for_the_p_code_from_citizen_service() {
         flow.submit_face(passport.face.clone()).await.unwrap(),
         NewPinStep::ChooseNewPin
     );
+}
+
+#[tokio::test]
+async fn the_terms_come_first_and_their_version_is_recorded_with_the_check() {
+    let (h, p, _phone, app, user) = world_with_app_user("passport-terms").await;
+    let terms = app.document_terms(mitid_core::pin::Language::English);
+    assert_eq!(terms.version, DOCUMENT_TERMS_VERSION);
+    assert!(terms.body.contains("deleted"), "{}", terms.body);
+    let flow = terms_shown(&app, &user);
+    // Nothing of the document before the terms are accepted.
+    let early = flow
+        .submit_document_details("L898902C3".into(), "740812".into(), "120415".into())
+        .await;
+    assert_eq!(early.unwrap_err(), MitidError::InvalidStep);
+    flow.accept_terms().await.unwrap();
+    let passport = PassportOffice::danish().issue(&p);
+    scan(&flow, &passport).await.unwrap();
+    flow.submit_face(passport.face.clone()).await.unwrap();
+    let accepted: Vec<_> = h
+        .audit(Some(&p.person_id))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event == "document_accepted")
+        .collect();
+    assert_eq!(accepted.len(), 1);
+    assert_eq!(accepted[0].detail["terms_version"], DOCUMENT_TERMS_VERSION);
 }

@@ -5,6 +5,7 @@
 use crate::prelude::*;
 use mitid_core::error::MitidError;
 use mitid_core::flows::{UserIdFlow, UserIdStep};
+use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
 use mitid_testing::{PassportOffice, TestPassport};
 
 /// Scans `passport` into `flow` and sends `face`.
@@ -28,11 +29,20 @@ async fn the_user_id_is_shown_after_the_passport_and_changed_in_place() {
     let taken = h.person("taken").await.unwrap();
     let passport = PassportOffice::danish().issue(&p);
     let flow = app.user_id_flow(&user.local_id).unwrap();
-    assert_eq!(flow.step(), UserIdStep::EnterDocumentDetails);
+    assert_eq!(
+        flow.step(),
+        UserIdStep::AcceptTerms {
+            version: DOCUMENT_TERMS_VERSION.into()
+        }
+    );
     // Nothing is shown before the check: "Change user ID" is not offered yet.
     assert_eq!(
         flow.change_user_id().await.unwrap_err(),
         MitidError::InvalidStep
+    );
+    assert_eq!(
+        flow.accept_terms().await.unwrap(),
+        UserIdStep::EnterDocumentDetails
     );
 
     let shown = scan(&flow, &passport, passport.face.clone(), 21)
@@ -96,6 +106,7 @@ async fn a_refused_face_shows_nothing_and_a_lapsed_proof_sends_the_citizen_back(
     let (h, p, _phone, app, user) = world_with_app_user("user-id-refused").await;
     let passport = PassportOffice::danish().issue(&p);
     let flow = app.user_id_flow(&user.local_id).unwrap();
+    flow.accept_terms().await.unwrap();
 
     let refused = scan(&flow, &passport, passport.other_face(), 22)
         .await

@@ -18,6 +18,14 @@ impl Journey {
             .app
             .new_pin_flow(&karen.local_id, NewPinStart::Passport)
             .map_err(|e| format!("no passport flow: {}", self.told(&e)))?;
+        let terms = self.world.app.document_terms(self.lang);
+        self.note(format!(
+            "{} (version {}): accepted",
+            terms.title, terms.version
+        ));
+        flow.accept_terms()
+            .await
+            .map_err(|e| format!("the terms: {}", self.told(&e)))?;
         passport
             .enter_details(&flow)
             .await
@@ -63,6 +71,9 @@ impl Journey {
             .app
             .user_id_flow(&karen.local_id)
             .map_err(|e| format!("no user ID flow: {}", self.told(&e)))?;
+        flow.accept_terms()
+            .await
+            .map_err(|e| format!("the terms: {}", self.told(&e)))?;
         passport
             .enter_details(&flow)
             .await

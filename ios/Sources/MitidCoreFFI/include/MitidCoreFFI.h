@@ -433,6 +433,11 @@ RustBuffer uniffi_mitid_bindings_fn_method_app_check_user_id(uint64_t ptr, RustB
 uint64_t uniffi_mitid_bindings_fn_method_app_disable_biometrics(uint64_t ptr, RustBuffer local_id
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_DOCUMENT_TERMS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_DOCUMENT_TERMS
+RustBuffer uniffi_mitid_bindings_fn_method_app_document_terms(uint64_t ptr, RustBuffer lang, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_ENABLE_BIOMETRICS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_ENABLE_BIOMETRICS
 uint64_t uniffi_mitid_bindings_fn_method_app_enable_biometrics(uint64_t ptr, RustBuffer local_id, RustBuffer pin
@@ -673,6 +678,11 @@ uint64_t uniffi_mitid_bindings_fn_clone_newpinflow(uint64_t handle, RustCallStat
 void uniffi_mitid_bindings_fn_free_newpinflow(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_ACCEPT_TERMS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_ACCEPT_TERMS
+uint64_t uniffi_mitid_bindings_fn_method_newpinflow_accept_terms(uint64_t ptr
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_CHOOSE_BIOMETRICS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_NEWPINFLOW_CHOOSE_BIOMETRICS
 uint64_t uniffi_mitid_bindings_fn_method_newpinflow_choose_biometrics(uint64_t ptr, int8_t enable
@@ -746,6 +756,11 @@ uint64_t uniffi_mitid_bindings_fn_clone_useridflow(uint64_t handle, RustCallStat
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_FREE_USERIDFLOW
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_FREE_USERIDFLOW
 void uniffi_mitid_bindings_fn_free_useridflow(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_USERIDFLOW_ACCEPT_TERMS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_USERIDFLOW_ACCEPT_TERMS
+uint64_t uniffi_mitid_bindings_fn_method_useridflow_accept_terms(uint64_t ptr
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_USERIDFLOW_CHANGE_USER_ID
@@ -1380,6 +1395,12 @@ uint16_t uniffi_mitid_bindings_checksum_method_app_disable_biometrics(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_DOCUMENT_TERMS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_DOCUMENT_TERMS
+uint16_t uniffi_mitid_bindings_checksum_method_app_document_terms(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_ENABLE_BIOMETRICS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_ENABLE_BIOMETRICS
 uint16_t uniffi_mitid_bindings_checksum_method_app_enable_biometrics(void
@@ -1620,6 +1641,12 @@ uint16_t uniffi_mitid_bindings_checksum_method_approvalwait_outcome(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_ACCEPT_TERMS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_ACCEPT_TERMS
+uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_CHOOSE_BIOMETRICS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_CHOOSE_BIOMETRICS
 uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics(void
@@ -1695,6 +1722,12 @@ uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin(v
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_USE_BIOMETRICS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_NEWPINFLOW_USE_BIOMETRICS
 uint16_t uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_USERIDFLOW_ACCEPT_TERMS
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_USERIDFLOW_ACCEPT_TERMS
+uint16_t uniffi_mitid_bindings_checksum_method_useridflow_accept_terms(void
     
 );
 #endif

@@ -9,6 +9,7 @@ use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{
     DocumentChallenge, DocumentEvidence, DocumentRefusal, NewPinTicket, UserIdShown,
+    DOCUMENT_TERMS_VERSION,
 };
 use serde_json::json;
 
@@ -106,6 +107,10 @@ fn check_identity<'s>(
         .documents
         .as_ref()
         .ok_or_else(|| refused(DocumentRefusal::Unavailable))?;
+    // Nothing is checked or counted under terms the citizen did not accept.
+    if evidence.terms_version != DOCUMENT_TERMS_VERSION {
+        return Err(refused(DocumentRefusal::TermsNotAccepted));
+    }
     let counted = count_check(state, authenticator_id, evidence)?;
     let outcome = verify(check, &counted, evidence, state.clock.now());
     let outcome = match outcome {
@@ -305,7 +310,11 @@ fn settle<'s>(
         .authenticator(authenticator_id);
     let entry = match &outcome {
         Err(reason) => entry.detail(json!({ "reason": reason.as_str() })),
-        Ok(owner) => entry.detail(json!({ "owner": owner.as_str() })),
+        // The accepted version of the terms is recorded with the verdict (help page 003).
+        Ok(owner) => entry.detail(json!({
+            "owner": owner.as_str(),
+            "terms_version": DOCUMENT_TERMS_VERSION,
+        })),
     };
     entry.record(state, tx.as_mut())?;
     if let Err(reason) = outcome {

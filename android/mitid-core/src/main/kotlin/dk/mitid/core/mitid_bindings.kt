@@ -854,6 +854,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_disable_biometrics(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_document_terms(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_enable_biometrics(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_home(
@@ -934,6 +936,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_approvalwait_outcome(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_last_error(
@@ -959,6 +963,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_accept_terms(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_useridflow_change_user_id(
     ): Int
@@ -1081,6 +1087,8 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_app_disable_biometrics(`ptr`: Long,`localId`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_document_terms(`ptr`: Long,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_app_enable_biometrics(`ptr`: Long,`localId`: RustBuffer.ByValue,`pin`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_home(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1177,6 +1185,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_free_newpinflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_accept_terms(`ptr`: Long,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_choose_biometrics(`ptr`: Long,`enable`: Byte,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1207,6 +1217,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_free_useridflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_mitid_bindings_fn_method_useridflow_accept_terms(`ptr`: Long,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_useridflow_change_user_id(`ptr`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_useridflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1480,6 +1492,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_app_disable_biometrics() and 0xFFFF) != 65050) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_document_terms() and 0xFFFF) != 17109) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_enable_biometrics() and 0xFFFF) != 45824) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1600,6 +1615,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_outcome() and 0xFFFF) != 29951) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms() and 0xFFFF) != 32654) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() and 0xFFFF) != 11477) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1637,6 +1655,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics() and 0xFFFF) != 34702) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_accept_terms() and 0xFFFF) != 34488) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() and 0xFFFF) != 31895) {
@@ -2952,6 +2973,11 @@ public interface AppInterface {
     suspend fun `disableBiometrics`(`localId`: kotlin.String)
     
     /**
+     * The passport check's terms and conditions in `lang` (the flows' `AcceptTerms` step).
+     */
+    fun `documentTerms`(`lang`: Language): DocumentTerms
+    
+    /**
      * Turns biometric approval on (needs the PIN; refused with more than one user). Shows
      * the biometric prompt.
      */
@@ -3343,6 +3369,23 @@ open class App: Disposable, AutoCloseable, AppInterface
         MitidException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * The passport check's terms and conditions in `lang` (the flows' `AcceptTerms` step).
+     */override fun `documentTerms`(`lang`: Language): DocumentTerms {
+            return FfiConverterTypeDocumentTerms.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_document_terms(
+        it,
+        
+        FfiConverterTypeLanguage.lower(`lang`),_status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -4712,6 +4755,11 @@ public object FfiConverterTypeApprovalWait: FfiConverter<ApprovalWait, Long> {
 public interface NewPinFlowInterface {
     
     /**
+     * "Accept" on the passport route's terms and conditions.
+     */
+    suspend fun `acceptTerms`(): NewPinStep
+    
+    /**
      * Biometrics yes or no after the new PIN.
      */
     suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): NewPinStep
@@ -4883,6 +4931,30 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
         return uniffiRustCall() { status ->
             UniffiLib.uniffi_mitid_bindings_fn_clone_newpinflow(handle, status)
         }
+    }
+
+    
+    /**
+     * "Accept" on the passport route's terms and conditions.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `acceptTerms`() : NewPinStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_accept_terms(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeNewPinStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
     }
 
     
@@ -7943,6 +8015,11 @@ public object FfiConverterTypeSoftwareKeyStore: FfiConverter<SoftwareKeyStore, L
 public interface UserIdFlowInterface {
     
     /**
+     * "Accept" on the passport check's terms and conditions.
+     */
+    suspend fun `acceptTerms`(): UserIdStep
+    
+    /**
      * "Change user ID".
      */
     suspend fun `changeUserId`(): UserIdStep
@@ -8089,6 +8166,30 @@ open class UserIdFlow: Disposable, AutoCloseable, UserIdFlowInterface
         return uniffiRustCall() { status ->
             UniffiLib.uniffi_mitid_bindings_fn_clone_useridflow(handle, status)
         }
+    }
+
+    
+    /**
+     * "Accept" on the passport check's terms and conditions.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `acceptTerms`() : UserIdStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_accept_terms(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserIdStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
     }
 
     
@@ -8570,6 +8671,69 @@ public object FfiConverterTypeCodeSentTo: FfiConverterRustBuffer<CodeSentTo> {
     override fun write(value: CodeSentTo, buf: ByteBuffer) {
             FfiConverterString.write(value.`smsSentTo`, buf)
             FfiConverterLong.write(value.`expiresAt`, buf)
+    }
+}
+
+
+
+/**
+ * The terms and conditions of the passport check, shown at the flows' `AcceptTerms` step.
+ */
+data class DocumentTerms (
+    /**
+     * The version; the server records it with the check.
+     */
+    var `version`: kotlin.String
+    , 
+    /**
+     * The heading.
+     */
+    var `title`: kotlin.String
+    , 
+    /**
+     * What is read, compared and kept, in plain words.
+     */
+    var `body`: kotlin.String
+    , 
+    /**
+     * Where the privacy policy is.
+     */
+    var `privacyPolicyUrl`: kotlin.String
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDocumentTerms: FfiConverterRustBuffer<DocumentTerms> {
+    override fun read(buf: ByteBuffer): DocumentTerms {
+        return DocumentTerms(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: DocumentTerms) = (
+            FfiConverterString.allocationSize(value.`version`) +
+            FfiConverterString.allocationSize(value.`title`) +
+            FfiConverterString.allocationSize(value.`body`) +
+            FfiConverterString.allocationSize(value.`privacyPolicyUrl`)
+    )
+
+    override fun write(value: DocumentTerms, buf: ByteBuffer) {
+            FfiConverterString.write(value.`version`, buf)
+            FfiConverterString.write(value.`title`, buf)
+            FfiConverterString.write(value.`body`, buf)
+            FfiConverterString.write(value.`privacyPolicyUrl`, buf)
     }
 }
 
@@ -11384,6 +11548,22 @@ sealed class NewPinStep {
     
     
     /**
+     * The passport route's terms and conditions and the privacy policy
+     * (`App.documentTerms`): accept to go on.
+     */
+    data class AcceptTerms(
+        /**
+         * The version shown, recorded by the server with the check.
+         */
+        val `version`: kotlin.String) : NewPinStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * Scan the passport's data page, or type its document number, date of birth and date
      * of expiry.
      */
@@ -11475,18 +11655,21 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
                 FfiConverterBoolean.read(buf),
                 )
             2 -> NewPinStep.EnterTemporaryPin
-            3 -> NewPinStep.EnterDocumentDetails
-            4 -> NewPinStep.ReadChip
-            5 -> NewPinStep.CaptureFace
-            6 -> NewPinStep.EnterPCode
-            7 -> NewPinStep.ChooseNewPin
-            8 -> NewPinStep.RepeatNewPin
-            9 -> NewPinStep.Interrupted
-            10 -> NewPinStep.ChooseBiometrics(
+            3 -> NewPinStep.AcceptTerms(
+                FfiConverterString.read(buf),
+                )
+            4 -> NewPinStep.EnterDocumentDetails
+            5 -> NewPinStep.ReadChip
+            6 -> NewPinStep.CaptureFace
+            7 -> NewPinStep.EnterPCode
+            8 -> NewPinStep.ChooseNewPin
+            9 -> NewPinStep.RepeatNewPin
+            10 -> NewPinStep.Interrupted
+            11 -> NewPinStep.ChooseBiometrics(
                 FfiConverterBoolean.read(buf),
                 )
-            11 -> NewPinStep.Done
-            12 -> NewPinStep.Ended
+            12 -> NewPinStep.Done
+            13 -> NewPinStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -11503,6 +11686,13 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
+            )
+        }
+        is NewPinStep.AcceptTerms -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`version`)
             )
         }
         is NewPinStep.EnterDocumentDetails -> {
@@ -11579,45 +11769,50 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
                 buf.putInt(2)
                 Unit
             }
-            is NewPinStep.EnterDocumentDetails -> {
+            is NewPinStep.AcceptTerms -> {
                 buf.putInt(3)
+                FfiConverterString.write(value.`version`, buf)
                 Unit
             }
-            is NewPinStep.ReadChip -> {
+            is NewPinStep.EnterDocumentDetails -> {
                 buf.putInt(4)
                 Unit
             }
-            is NewPinStep.CaptureFace -> {
+            is NewPinStep.ReadChip -> {
                 buf.putInt(5)
                 Unit
             }
-            is NewPinStep.EnterPCode -> {
+            is NewPinStep.CaptureFace -> {
                 buf.putInt(6)
                 Unit
             }
-            is NewPinStep.ChooseNewPin -> {
+            is NewPinStep.EnterPCode -> {
                 buf.putInt(7)
                 Unit
             }
-            is NewPinStep.RepeatNewPin -> {
+            is NewPinStep.ChooseNewPin -> {
                 buf.putInt(8)
                 Unit
             }
-            is NewPinStep.Interrupted -> {
+            is NewPinStep.RepeatNewPin -> {
                 buf.putInt(9)
                 Unit
             }
-            is NewPinStep.ChooseBiometrics -> {
+            is NewPinStep.Interrupted -> {
                 buf.putInt(10)
+                Unit
+            }
+            is NewPinStep.ChooseBiometrics -> {
+                buf.putInt(11)
                 FfiConverterBoolean.write(value.`currentlyEnabled`, buf)
                 Unit
             }
             is NewPinStep.Done -> {
-                buf.putInt(11)
+                buf.putInt(12)
                 Unit
             }
             is NewPinStep.Ended -> {
-                buf.putInt(12)
+                buf.putInt(13)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -12083,6 +12278,22 @@ public object FfiConverterTypeSimulatedBiometricResult: FfiConverterRustBuffer<S
 sealed class UserIdStep {
     
     /**
+     * The terms and conditions of the passport check and the privacy policy
+     * (`App.documentTerms`): accept to go on.
+     */
+    data class AcceptTerms(
+        /**
+         * The version shown, recorded by the server with the check.
+         */
+        val `version`: kotlin.String) : UserIdStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * Scan the passport's data page, or type its document number, date of birth and date
      * of expiry.
      */
@@ -12175,25 +12386,35 @@ sealed class UserIdStep {
 public object FfiConverterTypeUserIdStep : FfiConverterRustBuffer<UserIdStep>{
     override fun read(buf: ByteBuffer): UserIdStep {
         return when(buf.getInt()) {
-            1 -> UserIdStep.EnterDocumentDetails
-            2 -> UserIdStep.ReadChip
-            3 -> UserIdStep.CaptureFace
-            4 -> UserIdStep.EnterPCode
-            5 -> UserIdStep.ShowUserId(
+            1 -> UserIdStep.AcceptTerms(
                 FfiConverterString.read(buf),
                 )
-            6 -> UserIdStep.EnterNewUserId(
+            2 -> UserIdStep.EnterDocumentDetails
+            3 -> UserIdStep.ReadChip
+            4 -> UserIdStep.CaptureFace
+            5 -> UserIdStep.EnterPCode
+            6 -> UserIdStep.ShowUserId(
                 FfiConverterString.read(buf),
                 )
-            7 -> UserIdStep.Done(
+            7 -> UserIdStep.EnterNewUserId(
                 FfiConverterString.read(buf),
                 )
-            8 -> UserIdStep.Ended
+            8 -> UserIdStep.Done(
+                FfiConverterString.read(buf),
+                )
+            9 -> UserIdStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
 
     override fun allocationSize(value: UserIdStep): ULong = when(value) {
+        is UserIdStep.AcceptTerms -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`version`)
+            )
+        }
         is UserIdStep.EnterDocumentDetails -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
@@ -12249,39 +12470,44 @@ public object FfiConverterTypeUserIdStep : FfiConverterRustBuffer<UserIdStep>{
 
     override fun write(value: UserIdStep, buf: ByteBuffer) {
         when(value) {
-            is UserIdStep.EnterDocumentDetails -> {
+            is UserIdStep.AcceptTerms -> {
                 buf.putInt(1)
+                FfiConverterString.write(value.`version`, buf)
                 Unit
             }
-            is UserIdStep.ReadChip -> {
+            is UserIdStep.EnterDocumentDetails -> {
                 buf.putInt(2)
                 Unit
             }
-            is UserIdStep.CaptureFace -> {
+            is UserIdStep.ReadChip -> {
                 buf.putInt(3)
                 Unit
             }
-            is UserIdStep.EnterPCode -> {
+            is UserIdStep.CaptureFace -> {
                 buf.putInt(4)
                 Unit
             }
-            is UserIdStep.ShowUserId -> {
+            is UserIdStep.EnterPCode -> {
                 buf.putInt(5)
+                Unit
+            }
+            is UserIdStep.ShowUserId -> {
+                buf.putInt(6)
                 FfiConverterString.write(value.`userId`, buf)
                 Unit
             }
             is UserIdStep.EnterNewUserId -> {
-                buf.putInt(6)
+                buf.putInt(7)
                 FfiConverterString.write(value.`current`, buf)
                 Unit
             }
             is UserIdStep.Done -> {
-                buf.putInt(7)
+                buf.putInt(8)
                 FfiConverterString.write(value.`userId`, buf)
                 Unit
             }
             is UserIdStep.Ended -> {
-                buf.putInt(8)
+                buf.putInt(9)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

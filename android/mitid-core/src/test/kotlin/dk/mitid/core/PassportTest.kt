@@ -42,7 +42,9 @@ class PassportTest {
             val user = phone.activate(citizen)
             val page = server.passport(citizen)
             phone.app.newPinFlow(user.localId, NewPinStart.PASSPORT).use { flow ->
-                assertEquals(NewPinStep.EnterDocumentDetails, flow.step())
+                val terms = phone.app.documentTerms(Language.DANISH)
+                assertEquals(NewPinStep.AcceptTerms(terms.version), flow.step())
+                assertEquals(NewPinStep.EnterDocumentDetails, flow.acceptTerms())
                 val typo = assertThrows<MitidException> {
                     runBlocking { flow.submitDocumentDetails(page.documentNumber, "991399", page.expiryDate) }
                 }
@@ -77,8 +79,9 @@ class PassportTest {
             val user = phone.activate(citizen)
             val page = server.passport(citizen)
             phone.app.userIdFlow(user.localId).use { flow ->
-                assertEquals(UserIdStep.EnterDocumentDetails, flow.step())
+                assertEquals(UserIdStep.AcceptTerms(phone.app.documentTerms(Language.ENGLISH).version), flow.step())
                 assertThrows<MitidException.InvalidStep> { runBlocking { flow.changeUserId() } }
+                assertEquals(UserIdStep.EnterDocumentDetails, flow.acceptTerms())
                 assertEquals(
                     UserIdStep.ReadChip,
                     flow.submitDocumentDetails(page.documentNumber, page.birthDate, page.expiryDate),
