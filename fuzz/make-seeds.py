@@ -147,6 +147,19 @@ def ffi_strings() -> None:
         write(t, name, value)
 
 
+# What an app sends after reading a passport chip (short stand-ins for the files).
+DOCUMENT = {
+    "sod": b64(bytes(48)),
+    "dg1": b64(b"a\x5b\x5f\x1f\x58" + b"P<DNK" + bytes(10)),
+    "dg2": b64(bytes(64)),
+    "dg15": b64(bytes(91)),
+    "face_capture": b64(b"\xff\xd8" + bytes(62)),
+    "terms_version": "2026-12",
+    "challenge_id": "dc-1",
+    "active_authentication": b64(bytes(64)),
+    "p_code": "12345678",
+}
+
 # One valid body per request type (protocol/src/wire).
 REQUESTS = {
     # common
@@ -212,6 +225,12 @@ REQUESTS = {
         "pin": {"attempt_id": "att-1", "ke3": b64(bytes(32)), "mac": b64(bytes(32))},
     },
     "new-pin-finish": {"ticket_id": "np-1", "registration_upload": b64(bytes(129))},
+    "new-pin-authorise-passport": {"route": "passport", "document": DOCUMENT},
+    "user-id-passport": DOCUMENT,
+    "app-user-id-change-proof": {"new_user_id": "kalle.kat2", "identity_proof": "ip-1"},
+    "activation-passport-begin": {"user_id": "kalle.kat"},
+    "activation-passport-challenge": {"activation_id": "act-1"},
+    "activation-passport": {"activation_id": "act-1", "document": DOCUMENT},
     "biometrics-enable": {
         "pin": {"attempt_id": "att-1", "ke3": b64(bytes(32)), "mac": b64(bytes(32))},
         "biometric_public_key": b64(point(6, compressed=False)),
@@ -226,6 +245,11 @@ REQUESTS = {
         "assurance": "low",
     },
     # staff
+    "issue-p-code": {
+        "identification_token": "idt-1",
+        "issuing_state": "SWE",
+        "document_number": "AA1234567",
+    },
     "staff-login": {"username": "support1", "password": "correct horse battery", "otp": "123456"},
     "create-person": {
         "cpr": "010190-1234",
@@ -306,6 +330,9 @@ AUDIT_EVENT = {
 
 # One valid body per response type, and error bodies.
 RESPONSES = {
+    "user-id-shown": {"user_id": "kalle.kat", "change_proof": "ip-1", "expires_at": 1767225900},
+    "activation-passport-begun": {"activation_id": "act-1", "authenticator_id": "au-1", "expires_at": 1767225900},
+    "document-challenge": {"challenge_id": "dc-1", "challenge": "AAECAwQFBgc", "expires_at": 1767225900},
     "error-wrong-pin": {"error": {"code": "wrong_pin", "message": "wrong PIN", "detail": {"remaining": 2}}},
     "error-user-id": {"error": {"code": "user_id_invalid", "message": "bad", "detail": {"rule": "user_id_length"}}},
     "error-plain": {"error": {"code": "internal", "message": "the server failed"}},

@@ -23,7 +23,8 @@ use crate::runtime::{self, call};
 // ------------------------------------------------------------------ activation
 
 /// Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
-/// new PIN twice → biometrics? → notifications? → done. Create it with
+/// new PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` →
+/// terms → the passport's data page, chip and the face → new PIN twice → …. Create it with
 /// `App.startActivation()`.
 #[derive(Debug, uniffi::Object)]
 pub struct ActivationFlow(Arc<core_flows::ActivationFlow>);
@@ -56,6 +57,54 @@ impl ActivationFlow {
     pub async fn submit_activation_code(&self, code: String) -> Result<ActivationStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.submit_activation_code(code).await }).await
+    }
+
+    /// "Activate with passport or ID card" instead of the activation code.
+    pub async fn use_passport(&self) -> Result<ActivationStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.use_passport().await }).await
+    }
+
+    /// "Accept" on the passport check's terms and conditions.
+    pub async fn accept_terms(&self) -> Result<ActivationStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.accept_terms().await }).await
+    }
+
+    /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
+    pub async fn submit_document_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<ActivationStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move {
+            flow.submit_document_details(document_number, birth_date, expiry_date)
+                .await
+        })
+        .await
+    }
+
+    /// Reads the chip over the phone's NFC `link`.
+    pub async fn read_chip(
+        &self,
+        link: Arc<dyn PlatformNfcLink>,
+    ) -> Result<ActivationStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.read_chip(Box::new(NfcLinkAdapter(link))).await }).await
+    }
+
+    /// The 8-digit P-code from citizen service, for a foreign document.
+    pub async fn submit_p_code(&self, p_code: String) -> Result<ActivationStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.submit_p_code(p_code).await }).await
+    }
+
+    /// The face the camera captured (JPEG): the server checks document, owner and face now.
+    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<ActivationStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.submit_face(capture).await }).await
     }
 
     /// The 8-digit temporary PIN from the SMS.

@@ -332,6 +332,21 @@ pub enum ActivationStep {
         /// The user ID being activated.
         user_id: String,
     },
+    /// The passport check's terms and conditions (`App.documentTerms`): accept to go on.
+    AcceptTerms {
+        /// The version shown, recorded by the server with the check.
+        version: String,
+    },
+    /// Scan the passport's data page, or type its document number, date of birth and date
+    /// of expiry.
+    EnterDocumentDetails,
+    /// Hold the phone to the passport or ID card: its chip is read over NFC.
+    ReadChip,
+    /// Look into the camera: the face is captured and sent with the chip's data.
+    CaptureFace,
+    /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+    /// chip is read again).
+    EnterPCode,
     /// Enter the 8-digit temporary PIN sent by SMS.
     EnterTemporaryPin {
         /// The masked number the SMS went to.

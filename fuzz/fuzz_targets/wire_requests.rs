@@ -50,6 +50,10 @@ fuzz_target!(|data: &[u8]| {
         app::ProfileChangeRequest,
         app::AppUserIdChangeRequest,
         app::AppBlockRequest,
+        app::DocumentEvidence,
+        app::ActivationPassportBeginRequest,
+        app::ActivationChallengeRequest,
+        app::ActivationPassportRequest,
         // relying parties
         rp::CreateAuthenticationRequest,
         // staff
@@ -59,6 +63,7 @@ fuzz_target!(|data: &[u8]| {
         staff::IdentifyRequest,
         staff::IssueTemporaryPinRequest,
         staff::IssueActivationCodeRequest,
+        staff::IssuePCodeRequest,
         staff::IdentifiedRequest,
         staff::StaffBlockRequest,
         staff::AddAuthenticatorRequest,

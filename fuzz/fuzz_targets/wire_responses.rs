@@ -43,6 +43,9 @@ fuzz_target!(|data: &[u8]| {
         app::PendingResponse,
         app::ApprovalAnswerResponse,
         app::NewPinTicket,
+        app::DocumentChallenge,
+        app::UserIdShown,
+        app::ActivationPassportBeginResponse,
         app::NewPinBeginResponse,
         app::AppStatus,
         // relying parties (the desktop RP simulator)

@@ -7,7 +7,9 @@
 use std::sync::{Arc, OnceLock};
 
 use mitid_core::error::MitidError;
-use mitid_core::flows::{NewPinFlow, NewPinStep, UserIdFlow, UserIdStep};
+use mitid_core::flows::{
+    ActivationFlow, ActivationStep, NewPinFlow, NewPinStep, UserIdFlow, UserIdStep,
+};
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
 use mitid_emrtd::ChipFiles;
 use mitid_protocol::b64::B64;
@@ -134,7 +136,8 @@ fn face_of(seed: &str) -> Vec<u8> {
     face
 }
 
-/// A flow with the passport's data-page step (the new PIN's passport route, "View user ID").
+/// A flow with the passport's data-page step (activation and the new PIN by passport,
+/// "View user ID").
 #[allow(async_fn_in_trait)]
 pub trait DocumentDetailsStep {
     /// The flow's step.
@@ -156,6 +159,19 @@ impl DocumentDetailsStep for NewPinFlow {
         birth_date: String,
         expiry_date: String,
     ) -> Result<NewPinStep, MitidError> {
+        self.submit_document_details(document_number, birth_date, expiry_date)
+            .await
+    }
+}
+
+impl DocumentDetailsStep for ActivationFlow {
+    type Step = ActivationStep;
+    async fn submit_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<ActivationStep, MitidError> {
         self.submit_document_details(document_number, birth_date, expiry_date)
             .await
     }

@@ -1,6 +1,8 @@
 //! Activating the app for a user (the first, or another one on the same app):
 //! user ID → activation code → the 8-digit temporary PIN from the SMS → a new 6-digit PIN,
-//! twice → biometrics yes/no → notifications yes/no.
+//! twice → biometrics yes/no → notifications yes/no. Or, in place of the code and the
+//! temporary PIN, the passport or ID card and the face (the real app's second route): user
+//! ID → "use passport" → terms → the data page → the chip → the face → the new PIN.
 //!
 //! Crash safety (docs/flows.md): the user's keys live under a *reservation* until the
 //! server confirmed the new app; the finish request and its idempotency key are persisted
@@ -10,6 +12,7 @@
 
 use std::sync::Arc;
 
+use mitid_emrtd::NfcLink;
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{
     client_registration_finish, client_registration_start, ClientRegistrationState, PinPassword,
@@ -17,13 +20,16 @@ use mitid_protocol::pin_proof::{
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::{
     device_key_binding_message, ActivationBeginRequest, ActivationBeginResponse,
-    ActivationFinishRequest, ActivationRegisterRequest, ActivationRegisterResponse,
+    ActivationFinishRequest, ActivationPassportBeginRequest, ActivationPassportBeginResponse,
+    ActivationPassportRequest, ActivationRegisterRequest, ActivationRegisterResponse,
+    DOCUMENT_TERMS_VERSION,
 };
-use mitid_protocol::wire::{paths, Secret};
+use mitid_protocol::wire::{paths, Empty, Secret};
 use tokio::sync::Mutex;
 
 use super::biometrics;
 use super::context::{BusyGuard, Context};
+use super::document::{ChallengeSource, DocumentScan, Stage};
 use super::enrolment::{send_finish, PendingActivation, FLOW};
 use super::input::{self, NewPinEntry};
 use super::Screen;
@@ -47,6 +53,21 @@ pub enum ActivationStep {
         /// The user ID being activated.
         user_id: String,
     },
+    /// The passport check's terms and conditions (`App::document_terms`): accept to go on.
+    AcceptTerms {
+        /// The version shown, recorded by the server with the check.
+        version: String,
+    },
+    /// Scan the passport's data page, or type its document number, date of birth and date
+    /// of expiry.
+    EnterDocumentDetails,
+    /// Hold the phone to the passport or ID card: its chip is read over NFC.
+    ReadChip,
+    /// Look into the camera: the face is captured and sent with the chip's data.
+    CaptureFace,
+    /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+    /// chip is read again).
+    EnterPCode,
     /// Enter the 8-digit temporary PIN sent by SMS.
     EnterTemporaryPin {
         /// The masked number the SMS went to.
@@ -94,6 +115,10 @@ struct State {
     user_id: Option<UserId>,
     begun: Option<ActivationBeginResponse>,
     temporary_pin: Option<Secret>,
+    /// The server accepted the passport and the face in place of the code and temporary PIN.
+    document_checked: bool,
+    /// The passport route's details, chip files and P-code.
+    document: DocumentScan,
     new_pin: NewPinEntry,
     reservation: Option<Reservation>,
     registration: Option<Registration>,
@@ -191,6 +216,120 @@ impl ActivationFlow {
             }
             Err(e) if is_final_for_code(&e) => Err(self.fail(&mut state, e)),
             Err(e) => Err(self.screen.fail_here(e)),
+        }
+    }
+
+    /// "Activate with passport or ID card" instead of the activation code: the server opens
+    /// the activation for the user ID; the terms come next.
+    pub async fn use_passport(&self) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::EnterActivationCode])?;
+        let user_id = state.user_id.clone().ok_or(MitidError::InvalidStep)?;
+        let body = ActivationPassportBeginRequest {
+            user_id: user_id.as_str().to_owned(),
+        };
+        let request = self
+            .ctx
+            .post(paths::ACTIVATION_PASSPORT_BEGIN, &body, None)?;
+        match self
+            .ctx
+            .send_unsigned::<ActivationPassportBeginResponse>(&request)
+            .await
+        {
+            Ok(begun) => {
+                state.begun = Some(ActivationBeginResponse {
+                    activation_id: begun.activation_id,
+                    authenticator_id: begun.authenticator_id,
+                    sms_sent_to: String::new(),
+                    expires_at: begun.expires_at,
+                });
+                Ok(self.screen.show(terms_step()))
+            }
+            Err(e) if e.is_transient() => Err(self.screen.fail_here(e)),
+            Err(e) => Err(self.fail(&mut state, e)),
+        }
+    }
+
+    /// "Accept" on the passport check's terms and conditions.
+    pub async fn accept_terms(&self) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::AcceptTerms])?;
+        state.document.accept_terms();
+        Ok(self.screen.show(ActivationStep::EnterDocumentDetails))
+    }
+
+    /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
+    pub async fn submit_document_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::EnterDocumentDetails])?;
+        state
+            .document
+            .details(&document_number, &birth_date, &expiry_date)
+            .map_err(|e| self.screen.fail_here(e))?;
+        Ok(self.screen.show(ActivationStep::ReadChip))
+    }
+
+    /// Reads the chip over `link`, the phone's NFC connection to it.
+    pub async fn read_chip(
+        &self,
+        link: Box<dyn NfcLink + Send>,
+    ) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::ReadChip])?;
+        let activation_id = state
+            .begun
+            .as_ref()
+            .map(|b| b.activation_id.clone())
+            .ok_or(MitidError::InvalidStep)?;
+        let source = ChallengeSource::Activation(&activation_id);
+        match state.document.read(&self.ctx, source, link).await {
+            Ok(()) => Ok(self.screen.show(ActivationStep::CaptureFace)),
+            Err((Stage::End, e)) => Err(self.fail(&mut state, e)),
+            Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
+        }
+    }
+
+    /// The 8-digit P-code for a foreign document; the chip is read again after it.
+    pub async fn submit_p_code(&self, p_code: String) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::EnterPCode])?;
+        state
+            .document
+            .p_code(&p_code)
+            .map_err(|e| self.screen.fail_here(e))?;
+        Ok(self.screen.show(ActivationStep::ReadChip))
+    }
+
+    /// The face the camera captured (JPEG): the server checks the document, its owner and
+    /// the face now; then the new PIN is chosen.
+    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::CaptureFace])?;
+        let activation_id = state
+            .begun
+            .as_ref()
+            .map(|b| b.activation_id.clone())
+            .ok_or(MitidError::InvalidStep)?;
+        let body = ActivationPassportRequest {
+            activation_id,
+            document: state.document.evidence(capture)?,
+        };
+        let request = self.ctx.post(paths::ACTIVATION_PASSPORT, &body, None)?;
+        match self.ctx.send_unsigned::<Empty>(&request).await {
+            Ok(Empty {}) => {
+                state.document.accepted();
+                state.document_checked = true;
+                Ok(self.screen.show(ActivationStep::ChooseNewPin))
+            }
+            Err(e) => match state.document.refused(&e) {
+                Stage::End => Err(self.fail(&mut state, e)),
+                stage => Err(self.screen.fail_at(step_of(stage), e)),
+            },
         }
     }
 
@@ -355,7 +494,11 @@ impl ActivationFlow {
             });
         }
         let registration = state.registration.as_mut().ok_or(MitidError::InvalidStep)?;
-        let temporary_pin = state.temporary_pin.clone().ok_or(MitidError::InvalidStep)?;
+        // After a passport check the server needs no temporary PIN.
+        let temporary_pin = match state.document_checked {
+            true => None,
+            false => Some(state.temporary_pin.clone().ok_or(MitidError::InvalidStep)?),
+        };
         let body = ActivationRegisterRequest {
             activation_id: begun.activation_id.clone(),
             temporary_pin,
@@ -491,6 +634,23 @@ impl ActivationFlow {
 }
 
 /// Errors after which the activation code can no longer be used.
+/// The passport route's first step.
+fn terms_step() -> ActivationStep {
+    ActivationStep::AcceptTerms {
+        version: DOCUMENT_TERMS_VERSION.to_owned(),
+    }
+}
+
+/// The activation step of a document stage (the end is [`ActivationFlow::fail`]'s).
+fn step_of(stage: Stage) -> ActivationStep {
+    match stage {
+        Stage::Details => ActivationStep::EnterDocumentDetails,
+        Stage::Chip => ActivationStep::ReadChip,
+        Stage::PCode => ActivationStep::EnterPCode,
+        Stage::End => ActivationStep::Ended,
+    }
+}
+
 fn is_final_for_code(error: &MitidError) -> bool {
     matches!(
         error,
@@ -509,6 +669,11 @@ fn is_final_for_code(error: &MitidError) -> bool {
 enum Kind {
     EnterUserId,
     EnterActivationCode,
+    AcceptTerms,
+    EnterDocumentDetails,
+    ReadChip,
+    CaptureFace,
+    EnterPCode,
     EnterTemporaryPin,
     ChooseNewPin,
     RepeatNewPin,
@@ -524,6 +689,11 @@ impl Kind {
         match step {
             ActivationStep::EnterUserId => Self::EnterUserId,
             ActivationStep::EnterActivationCode { .. } => Self::EnterActivationCode,
+            ActivationStep::AcceptTerms { .. } => Self::AcceptTerms,
+            ActivationStep::EnterDocumentDetails => Self::EnterDocumentDetails,
+            ActivationStep::ReadChip => Self::ReadChip,
+            ActivationStep::CaptureFace => Self::CaptureFace,
+            ActivationStep::EnterPCode => Self::EnterPCode,
             ActivationStep::EnterTemporaryPin { .. } => Self::EnterTemporaryPin,
             ActivationStep::ChooseNewPin => Self::ChooseNewPin,
             ActivationStep::RepeatNewPin => Self::RepeatNewPin,

@@ -6,7 +6,9 @@
 
 use mitid_emrtd::{AccessKey, ChipFiles, NfcLink, ReadError, ReaderRandom};
 use mitid_protocol::b64::B64;
-use mitid_protocol::wire::app::{DocumentChallenge, DocumentEvidence, DOCUMENT_TERMS_VERSION};
+use mitid_protocol::wire::app::{
+    ActivationChallengeRequest, DocumentChallenge, DocumentEvidence, DOCUMENT_TERMS_VERSION,
+};
 use mitid_protocol::wire::{paths, Empty, Secret, SecretBytes};
 use zeroize::Zeroizing;
 
@@ -78,7 +80,7 @@ impl DocumentScan {
     pub(crate) async fn read(
         &mut self,
         ctx: &Context,
-        user: &User,
+        source: ChallengeSource<'_>,
         mut link: Box<dyn NfcLink + Send>,
     ) -> Result<(), (Stage, MitidError)> {
         let key = self
@@ -87,7 +89,7 @@ impl DocumentScan {
             .ok_or((Stage::Details, MitidError::InvalidStep))?;
         // A refusal here (the app blocked or revoked meanwhile) ends the flow; a passing
         // fault leaves the citizen on this step.
-        let challenge = challenge(ctx, user).await.map_err(|e| {
+        let challenge = challenge(ctx, source).await.map_err(|e| {
             let stage = if e.is_transient() {
                 Stage::Chip
             } else {
@@ -181,8 +183,30 @@ impl DocumentScan {
     }
 }
 
+/// Who asks the server for the chip's challenge.
+pub(crate) enum ChallengeSource<'a> {
+    /// An activated app, in its own name (a signed request).
+    App(&'a User),
+    /// An app being activated with a passport (activation id; unsigned: it has no key yet).
+    Activation(&'a str),
+}
+
 /// A single-use challenge for the chip's active authentication.
-async fn challenge(ctx: &Context, user: &User) -> Result<DocumentChallenge, MitidError> {
-    let request = ctx.post(paths::DOCUMENT_CHALLENGE, &Empty {}, None)?;
-    ctx.send(user, &request).await
+async fn challenge(
+    ctx: &Context,
+    source: ChallengeSource<'_>,
+) -> Result<DocumentChallenge, MitidError> {
+    match source {
+        ChallengeSource::App(user) => {
+            let request = ctx.post(paths::DOCUMENT_CHALLENGE, &Empty {}, None)?;
+            ctx.send(user, &request).await
+        }
+        ChallengeSource::Activation(activation_id) => {
+            let body = ActivationChallengeRequest {
+                activation_id: activation_id.to_owned(),
+            };
+            let request = ctx.post(paths::ACTIVATION_PASSPORT_CHALLENGE, &body, None)?;
+            ctx.send_unsigned(&request).await
+        }
+    }
 }

@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 use super::biometrics;
 use super::confirm::{self, Confirmation};
 use super::context::{BusyGuard, Context};
-use super::document::{DocumentScan, Stage};
+use super::document::{ChallengeSource, DocumentScan, Stage};
 use super::input::{self, NewPinEntry};
 use super::pin_switch::{self, Resumed};
 use super::Screen;
@@ -226,7 +226,11 @@ impl NewPinFlow {
             return Err(MitidError::InvalidStep);
         }
         let user = self.ctx.user(&self.user)?;
-        match state.document.read(&self.ctx, &user, link).await {
+        match state
+            .document
+            .read(&self.ctx, ChallengeSource::App(&user), link)
+            .await
+        {
             Ok(()) => Ok(self.screen.show(NewPinStep::CaptureFace)),
             Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
         }

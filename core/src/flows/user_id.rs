@@ -15,7 +15,7 @@ use mitid_protocol::wire::{paths, UserIdChangeResponse, UserIdVerdict};
 use tokio::sync::Mutex;
 
 use super::context::{BusyGuard, Context};
-use super::document::{DocumentScan, Stage};
+use super::document::{ChallengeSource, DocumentScan, Stage};
 use super::Screen;
 use crate::error::MitidError;
 use crate::users::{LocalUserId, User};
@@ -137,7 +137,11 @@ impl UserIdFlow {
         let mut state = self.state.lock().await;
         self.expect(&UserIdStep::ReadChip)?;
         let user = self.ctx.user(&self.user)?;
-        match state.document.read(&self.ctx, &user, link).await {
+        match state
+            .document
+            .read(&self.ctx, ChallengeSource::App(&user), link)
+            .await
+        {
             Ok(()) => Ok(self.screen.show(UserIdStep::CaptureFace)),
             Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
         }

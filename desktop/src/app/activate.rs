@@ -53,6 +53,13 @@ async fn drive(
                 let code = s.terminal.ask_secret("Temporary PIN (8 digits):")?;
                 flow.submit_temporary_pin(code.to_string()).await
             }
+            // The terminal offers no passport route (a desktop has no NFC reader for the
+            // chip), so these steps never come.
+            ActivationStep::AcceptTerms { .. }
+            | ActivationStep::EnterDocumentDetails
+            | ActivationStep::ReadChip
+            | ActivationStep::CaptureFace
+            | ActivationStep::EnterPCode => Err(MitidError::InvalidStep),
             ActivationStep::ChooseNewPin => {
                 let pin = s.ask_pin("Create your new 6-digit PIN code:")?;
                 flow.submit_new_pin(pin.to_string()).await

@@ -609,10 +609,16 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 /**
  * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
- * new PIN twice → biometrics? → notifications? → done. Create it with
+ * new PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` →
+ * terms → the passport's data page, chip and the face → new PIN twice → …. Create it with
  * `App.startActivation()`.
  */
 public protocol ActivationFlowProtocol: AnyObject, Sendable {
+    
+    /**
+     * "Accept" on the passport check's terms and conditions.
+     */
+    func acceptTerms() async throws  -> ActivationStep
     
     /**
      * Gives up (keys made for the activation are deleted, unless the server may already
@@ -636,6 +642,11 @@ public protocol ActivationFlowProtocol: AnyObject, Sendable {
     func lastError()  -> MitidError?
     
     /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+    func readChip(link: PlatformNfcLink) async throws  -> ActivationStep
+    
+    /**
      * After `Interrupted`: sends the interrupted request again (the server applies it at
      * most once).
      */
@@ -652,9 +663,24 @@ public protocol ActivationFlowProtocol: AnyObject, Sendable {
     func submitActivationCode(code: String) async throws  -> ActivationStep
     
     /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+    func submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) async throws  -> ActivationStep
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     */
+    func submitFace(capture: Data) async throws  -> ActivationStep
+    
+    /**
      * The new PIN, first entry: a PIN the policy refuses is refused with its reason.
      */
     func submitNewPin(pin: String) async throws  -> ActivationStep
+    
+    /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+    func submitPCode(pCode: String) async throws  -> ActivationStep
     
     /**
      * The new PIN, repeated: then the app is created at the server.
@@ -671,10 +697,16 @@ public protocol ActivationFlowProtocol: AnyObject, Sendable {
      */
     func submitUserId(userId: String) async throws  -> ActivationStep
     
+    /**
+     * "Activate with passport or ID card" instead of the activation code.
+     */
+    func usePassport() async throws  -> ActivationStep
+    
 }
 /**
  * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
- * new PIN twice → biometrics? → notifications? → done. Create it with
+ * new PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` →
+ * terms → the passport's data page, chip and the face → new PIN twice → …. Create it with
  * `App.startActivation()`.
  */
 open class ActivationFlow: ActivationFlowProtocol, @unchecked Sendable {
@@ -729,6 +761,25 @@ open class ActivationFlow: ActivationFlowProtocol, @unchecked Sendable {
 
     
 
+    
+    /**
+     * "Accept" on the passport check's terms and conditions.
+     */
+open func acceptTerms()async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_accept_terms(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
     
     /**
      * Gives up (keys made for the activation are deleted, unless the server may already
@@ -801,6 +852,25 @@ open func lastError() -> MitidError?  {
 }
     
     /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+open func readChip(link: PlatformNfcLink)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_read_chip(
+                        self.uniffiCloneHandle(),FfiConverterTypePlatformNfcLink_lower(link)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
      * After `Interrupted`: sends the interrupted request again (the server applies it at
      * most once).
      */
@@ -852,6 +922,44 @@ open func submitActivationCode(code: String)async throws  -> ActivationStep  {
 }
     
     /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+open func submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_submit_document_details(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(documentNumber),FfiConverterString.lower(birthDate),FfiConverterString.lower(expiryDate)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     */
+open func submitFace(capture: Data)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_submit_face(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(capture)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
      * The new PIN, first entry: a PIN the policy refuses is refused with its reason.
      */
 open func submitNewPin(pin: String)async throws  -> ActivationStep  {
@@ -860,6 +968,25 @@ open func submitNewPin(pin: String)async throws  -> ActivationStep  {
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_activationflow_submit_new_pin(
                         self.uniffiCloneHandle(),FfiConverterString.lower(pin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+open func submitPCode(pCode: String)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_submit_p_code(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(pCode)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
@@ -917,6 +1044,25 @@ open func submitUserId(userId: String)async throws  -> ActivationStep  {
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_activationflow_submit_user_id(
                         self.uniffiCloneHandle(),FfiConverterString.lower(userId)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * "Activate with passport or ID card" instead of the activation code.
+     */
+open func usePassport()async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_use_passport(
+                        self.uniffiCloneHandle()
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
@@ -5908,6 +6054,32 @@ public enum ActivationStep: Equatable, Hashable {
          */userId: String
     )
     /**
+     * The passport check's terms and conditions (`App.documentTerms`): accept to go on.
+     */
+    case acceptTerms(
+        /**
+         * The version shown, recorded by the server with the check.
+         */version: String
+    )
+    /**
+     * Scan the passport's data page, or type its document number, date of birth and date
+     * of expiry.
+     */
+    case enterDocumentDetails
+    /**
+     * Hold the phone to the passport or ID card: its chip is read over NFC.
+     */
+    case readChip
+    /**
+     * Look into the camera: the face is captured and sent with the chip's data.
+     */
+    case captureFace
+    /**
+     * A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+     * chip is read again).
+     */
+    case enterPCode
+    /**
      * Enter the 8-digit temporary PIN sent by SMS.
      */
     case enterTemporaryPin(
@@ -5979,23 +6151,34 @@ public struct FfiConverterTypeActivationStep: FfiConverterRustBuffer {
         case 2: return .enterActivationCode(userId: try FfiConverterString.read(from: &buf)
         )
         
-        case 3: return .enterTemporaryPin(smsSentTo: try FfiConverterString.read(from: &buf), expiresAt: try FfiConverterInt64.read(from: &buf)
+        case 3: return .acceptTerms(version: try FfiConverterString.read(from: &buf)
         )
         
-        case 4: return .chooseNewPin
+        case 4: return .enterDocumentDetails
         
-        case 5: return .repeatNewPin
+        case 5: return .readChip
         
-        case 6: return .interrupted
+        case 6: return .captureFace
         
-        case 7: return .chooseBiometrics
+        case 7: return .enterPCode
         
-        case 8: return .chooseNotifications
-        
-        case 9: return .done(user: try FfiConverterTypeUserSummary.read(from: &buf), biometricsTurnedOffFor: try FfiConverterSequenceString.read(from: &buf)
+        case 8: return .enterTemporaryPin(smsSentTo: try FfiConverterString.read(from: &buf), expiresAt: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 10: return .ended
+        case 9: return .chooseNewPin
+        
+        case 10: return .repeatNewPin
+        
+        case 11: return .interrupted
+        
+        case 12: return .chooseBiometrics
+        
+        case 13: return .chooseNotifications
+        
+        case 14: return .done(user: try FfiConverterTypeUserSummary.read(from: &buf), biometricsTurnedOffFor: try FfiConverterSequenceString.read(from: &buf)
+        )
+        
+        case 15: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -6014,40 +6197,61 @@ public struct FfiConverterTypeActivationStep: FfiConverterRustBuffer {
             FfiConverterString.write(userId, into: &buf)
             
         
-        case let .enterTemporaryPin(smsSentTo,expiresAt):
+        case let .acceptTerms(version):
             writeInt(&buf, Int32(3))
+            FfiConverterString.write(version, into: &buf)
+            
+        
+        case .enterDocumentDetails:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .readChip:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .captureFace:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .enterPCode:
+            writeInt(&buf, Int32(7))
+        
+        
+        case let .enterTemporaryPin(smsSentTo,expiresAt):
+            writeInt(&buf, Int32(8))
             FfiConverterString.write(smsSentTo, into: &buf)
             FfiConverterInt64.write(expiresAt, into: &buf)
             
         
         case .chooseNewPin:
-            writeInt(&buf, Int32(4))
+            writeInt(&buf, Int32(9))
         
         
         case .repeatNewPin:
-            writeInt(&buf, Int32(5))
+            writeInt(&buf, Int32(10))
         
         
         case .interrupted:
-            writeInt(&buf, Int32(6))
+            writeInt(&buf, Int32(11))
         
         
         case .chooseBiometrics:
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(12))
         
         
         case .chooseNotifications:
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(13))
         
         
         case let .done(user,biometricsTurnedOffFor):
-            writeInt(&buf, Int32(9))
+            writeInt(&buf, Int32(14))
             FfiConverterTypeUserSummary.write(user, into: &buf)
             FfiConverterSequenceString.write(biometricsTurnedOffFor, into: &buf)
             
         
         case .ended:
-            writeInt(&buf, Int32(10))
+            writeInt(&buf, Int32(15))
         
         }
     }
@@ -9669,6 +9873,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_app_users() != 45471) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_accept_terms() != 61217) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_activationflow_cancel() != 23816) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9681,6 +9888,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_activationflow_last_error() != 20410) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_read_chip() != 39395) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_activationflow_retry() != 21653) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9690,7 +9900,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_activationflow_submit_activation_code() != 51509) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_document_details() != 2350) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_face() != 48208) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() != 22534) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code() != 51158) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin() != 49147) {
@@ -9700,6 +9919,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_activationflow_submit_user_id() != 38705) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_use_passport() != 10972) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_biometrics() != 54692) {

@@ -82,4 +82,38 @@ final class PassportTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(done, .done(userId: wanted))
         XCTAssertEqual(try phone.app.users().first?.userId, wanted)
     }
+
+    /// The real app's second activation route: the passport and the face instead of an
+    /// activation code.
+    @MainActor
+    func testAnAppIsActivatedWithThePassportAndTheFace() async throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let phone = try Phone(server)
+        let citizen = try server.createCitizen(tag: "activatepassport")
+        let page = server.passport(citizen: citizen)
+        let flow = phone.app.startActivation()
+        let code = try await flow.submitUserId(userId: citizen.userId)
+        XCTAssertEqual(code, .enterActivationCode(userId: citizen.userId))
+        let terms = try await flow.usePassport()
+        XCTAssertEqual(terms, .acceptTerms(version: phone.app.documentTerms(lang: .danish).version))
+        _ = try await flow.acceptTerms()
+        let read = try await flow.submitDocumentDetails(
+            documentNumber: page.documentNumber, birthDate: page.birthDate, expiryDate: page.expiryDate)
+        XCTAssertEqual(read, .readChip)
+        let capture = try await flow.readChip(link: ChipLink(server.passportChip(citizen: citizen)))
+        XCTAssertEqual(capture, .captureFace)
+        let choose = try await flow.submitFace(capture: page.face)
+        XCTAssertEqual(choose, .chooseNewPin)
+        _ = try await flow.submitNewPin(pin: "472915")
+        let bio = try await flow.submitRepeatPin(pin: "472915")
+        XCTAssertEqual(bio, .chooseBiometrics)
+        _ = try await flow.chooseBiometrics(enable: false)
+        let done = try await flow.chooseNotifications(allow: false)
+        guard case let .done(user, _) = done else { return XCTFail("\(done)") }
+        let approval = try phone.app.approvalFlow(localId: user.localId)
+        _ = try await phone.loginUpToFactor(user, approval)
+        let approved = try await approval.approveWithPin(pin: "472915")
+        XCTAssertEqual(approved, .done(outcome: .approved))
+    }
 }

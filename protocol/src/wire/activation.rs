@@ -40,8 +40,10 @@ pub struct ActivationBeginResponse {
 pub struct ActivationRegisterRequest {
     /// From [`ActivationBeginResponse`].
     pub activation_id: String,
-    /// The 8-digit temporary PIN from the SMS.
-    pub temporary_pin: Secret,
+    /// The 8-digit temporary PIN from the SMS (none after a passport check:
+    /// [`ActivationPassportRequest`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_pin: Option<Secret>,
     /// `pin_proof::client_registration_start` output.
     pub registration_request: B64,
 }
@@ -79,4 +81,51 @@ pub struct ActivationFinishResponse {
     pub authenticator_id: String,
     /// The citizen's user ID (canonical form).
     pub user_id: String,
+}
+
+/// Activating with a passport or ID card instead of an activation code (the real app's
+/// second route), step 1: the user ID. Then a challenge for the chip
+/// ([`ActivationChallengeRequest`]), the document and the face ([`ActivationPassportRequest`]),
+/// and the register and finish steps of every activation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationPassportBeginRequest {
+    /// The citizen's user ID (any case).
+    pub user_id: String,
+}
+
+/// The answer to [`ActivationPassportBeginRequest`]. An unknown user ID gets an answer of
+/// the same form (and is refused at the document, as someone else's).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationPassportBeginResponse {
+    /// The activation (used in the next steps).
+    pub activation_id: String,
+    /// The id of the app authenticator being created.
+    pub authenticator_id: String,
+    /// When the activation expires.
+    pub expires_at: UnixSeconds,
+}
+
+/// A challenge for the chip's active authentication during an activation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationChallengeRequest {
+    /// From [`ActivationPassportBeginResponse`].
+    pub activation_id: String,
+}
+
+/// The passport or ID card and the face, for an activation: on success the activation may
+/// register a PIN without a temporary PIN.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationPassportRequest {
+    /// From [`ActivationPassportBeginResponse`].
+    pub activation_id: String,
+    /// What the chip gave and the face captured.
+    pub document: super::document::DocumentEvidence,
 }

@@ -43,6 +43,12 @@ pub mod paths {
     pub const ACTIVATION_REGISTER: &str = "/v1/app/activation/register";
     /// `POST`: OPAQUE upload + device key: creates the app authenticator.
     pub const ACTIVATION_FINISH: &str = "/v1/app/activation/finish";
+    /// `POST`: activation with a passport, step 1 (the user ID).
+    pub const ACTIVATION_PASSPORT_BEGIN: &str = "/v1/app/activation/passport/begin";
+    /// `POST`: a challenge for the chip during an activation.
+    pub const ACTIVATION_PASSPORT_CHALLENGE: &str = "/v1/app/activation/passport/challenge";
+    /// `POST`: the passport and the face during an activation.
+    pub const ACTIVATION_PASSPORT: &str = "/v1/app/activation/passport";
     /// `POST`: start a PIN proof (KE1 → KE2); the attempt is counted first.
     pub const PIN_START: &str = "/v1/app/pin/start";
     /// `GET`: long poll for a pending approval (`?wait_seconds=N`, N ≤ 30).

@@ -30,6 +30,21 @@ handlers! {
         activation::register(s, &req)
     }
 
+    /// `POST /v1/app/activation/passport/begin`.
+    fn activation_passport_begin(s, JsonBody(req): JsonBody<ActivationPassportBeginRequest>) -> ActivationPassportBeginResponse {
+        activation::passport_begin(s, &req)
+    }
+
+    /// `POST /v1/app/activation/passport/challenge`.
+    fn activation_passport_challenge(s, JsonBody(req): JsonBody<ActivationChallengeRequest>) -> DocumentChallenge {
+        activation::passport_challenge(s, &req)
+    }
+
+    /// `POST /v1/app/activation/passport`.
+    fn activation_passport(s, JsonBody(req): JsonBody<ActivationPassportRequest>) -> Empty {
+        activation::passport(s, &req)
+    }
+
     /// `POST /v1/app/activation/finish`.
     fn activation_finish(s, JsonBody(req): JsonBody<ActivationFinishRequest>) -> ActivationFinishResponse {
         activation::finish(s, &req)

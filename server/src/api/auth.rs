@@ -76,6 +76,9 @@ pub fn limited_per_source(method: &axum::http::Method, path: &str) -> bool {
                 | "/v1/web/password/activate"
                 | "/v1/app/activation/begin"
                 | "/v1/app/activation/register"
+                | "/v1/app/activation/passport/begin"
+                | "/v1/app/activation/passport/challenge"
+                | "/v1/app/activation/passport"
         )
 }
 

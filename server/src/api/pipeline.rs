@@ -39,7 +39,11 @@ pub(crate) async fn read_body(
         .get::<BodyTimeout>()
         .map_or(Duration::from_secs(30), |t| t.0);
     // A passport's data groups and the face capture are larger than any other request.
-    let document = [paths::NEW_PIN_AUTHORISE, paths::APP_USER_ID_PASSPORT];
+    let document = [
+        paths::NEW_PIN_AUTHORISE,
+        paths::APP_USER_ID_PASSPORT,
+        paths::ACTIVATION_PASSPORT,
+    ];
     let limit = if document.contains(&parts.uri.path()) {
         state.policy.max_document_body_bytes
     } else {

@@ -1,5 +1,7 @@
 //! Activating an app (docs/protocol.md §6): activation code → temporary PIN by SMS →
-//! OPAQUE registration → device key → a new app authenticator (at most 3 active).
+//! OPAQUE registration → device key → a new app authenticator (at most 3 active). Or, in
+//! place of the code and the temporary PIN, a passport or ID card and the face
+//! (docs/passport.md).
 
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::b64::B64;
@@ -8,14 +10,16 @@ use mitid_protocol::signing::{validate_public_key, verify};
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::{
     device_key_binding_message, ActivationBeginRequest, ActivationBeginResponse,
-    ActivationFinishRequest, ActivationFinishResponse, ActivationRegisterRequest,
-    ActivationRegisterResponse,
+    ActivationChallengeRequest, ActivationFinishRequest, ActivationFinishResponse,
+    ActivationPassportBeginRequest, ActivationPassportBeginResponse, ActivationPassportRequest,
+    ActivationRegisterRequest, ActivationRegisterResponse, DocumentChallenge, DocumentRefusal,
 };
-use mitid_protocol::wire::AuthenticatorKind;
+use mitid_protocol::wire::{AuthenticatorKind, Empty};
 use serde_json::json;
 
 use super::codes;
 use super::common::{counts_as_active_app, not_found, person, sms_number};
+use super::pin::passport::{self, Subject};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
 use crate::error::{ApiError, ApiResult, Verdict};
@@ -168,6 +172,9 @@ pub fn register(
     )
     .map_err(|_| ApiError::refuse(ErrorCode::BadRequest, "malformed registration request"))?;
     if !activation.pin_verified {
+        let entered = req.temporary_pin.as_ref().ok_or_else(|| {
+            ApiError::refuse(ErrorCode::BadRequest, "the temporary PIN is missing")
+        })?;
         let code_id = codes::count_entry(
             state,
             CodeKind::ActivationPin,
@@ -183,7 +190,7 @@ pub fn register(
             &activation.person_id,
             Some(&activation.id),
             &code_id,
-            req.temporary_pin.expose(),
+            entered.expose(),
         )?;
         if let Verdict::Refused(e) = checked {
             audit::entry(Event::TemporaryPinRefused, &Actor::Anonymous)
@@ -270,4 +277,108 @@ pub fn finish(
         authenticator_id: app.id,
         user_id: person.user_id,
     })
+}
+
+// ------------------------------------------------------------------ with a passport
+
+/// `POST /v1/app/activation/passport/begin`: an activation for the user ID, to be proven
+/// with the passport or ID card and the face instead of an activation code. An unknown user
+/// ID gets an answer of the same form, stored nowhere: its document is refused later as
+/// someone else's (`not_this_person`), so this step tells nobody whether a user ID exists.
+pub fn passport_begin(
+    state: &AppState,
+    req: &ActivationPassportBeginRequest,
+) -> ApiResult<ActivationPassportBeginResponse> {
+    let now = state.clock.now();
+    let activation = ActivationRecord {
+        id: rng::id(state.rng.as_ref(), "ac"),
+        person_id: String::new(),
+        authenticator_id: rng::id(state.rng.as_ref(), "au"),
+        pin_verified: false,
+        finished: false,
+        created_at: now,
+        expires_at: now + state.policy.activation_ttl,
+    };
+    let mut tx = state.store.begin()?;
+    let found = match UserId::parse(&req.user_id, None) {
+        Ok(id) => tx.person_by_user_id(id.as_str())?,
+        Err(_) => None,
+    };
+    if let Some(person) = found {
+        let activation = ActivationRecord {
+            person_id: person.id.clone(),
+            ..activation.clone()
+        };
+        tx.insert_activation(&activation)?;
+        audit::entry(Event::ActivationStarted, &Actor::Anonymous)
+            .person(&person.id)
+            .authenticator(&activation.authenticator_id)
+            .detail(json!({ "activation_id": activation.id, "route": "passport" }))
+            .record(state, tx.as_mut())?;
+        tx.commit()?;
+    }
+    Ok(ActivationPassportBeginResponse {
+        activation_id: activation.id,
+        authenticator_id: activation.authenticator_id,
+        expires_at: activation.expires_at,
+    })
+}
+
+/// `POST /v1/app/activation/passport/challenge`: a challenge for the chip, bound to the app
+/// being activated (a stand-in, stored nowhere, for an activation that does not exist).
+pub fn passport_challenge(
+    state: &AppState,
+    req: &ActivationChallengeRequest,
+) -> ApiResult<DocumentChallenge> {
+    let known = state
+        .store
+        .begin()?
+        .activation(&req.activation_id)?
+        .is_some();
+    if !known {
+        return Ok(DocumentChallenge {
+            challenge_id: rng::id(state.rng.as_ref(), "dc"),
+            challenge: B64(rng::bytes(state.rng.as_ref(), 8)),
+            expires_at: state.clock.now() + state.policy.registration_ttl,
+        });
+    }
+    passport::challenge_for(state, &activation_subject(state, &req.activation_id))
+}
+
+/// `POST /v1/app/activation/passport`: the document and the face, checked, counted and
+/// audited as on the new PIN's passport route; on success the activation may register its
+/// PIN without a temporary PIN.
+pub fn passport(state: &AppState, req: &ActivationPassportRequest) -> ApiResult<Empty> {
+    let resolve = activation_subject(state, &req.activation_id);
+    let (mut tx, _) = passport::check_identity(state, &resolve, &req.document)?;
+    let mut activation = open_activation(state, tx.as_mut(), &req.activation_id)?;
+    activation.pin_verified = true;
+    tx.update_activation(&activation)?;
+    tx.commit()?;
+    Ok(Empty {})
+}
+
+/// The subject of a passport check during activation `id`: the person it is for, while the
+/// activation is open, the MitID not blocked and there is room for another app. An unknown
+/// activation is refused as someone else's document, like an unknown user ID.
+fn activation_subject<'a>(
+    state: &'a AppState,
+    id: &'a str,
+) -> impl Fn(&mut dyn Tx) -> ApiResult<Subject> + 'a {
+    move |tx| {
+        if tx.activation(id)?.is_none() {
+            return Err(passport::refused(DocumentRefusal::NotThisPerson));
+        }
+        let activation = open_activation(state, tx, id)?;
+        let person = person(tx, &activation.person_id)?;
+        if person.mitid_blocked {
+            return Err(blocked());
+        }
+        ensure_room_for_app(state, tx, &person.id)?;
+        Ok(Subject {
+            person,
+            authenticator_id: activation.authenticator_id,
+            actor: Actor::Anonymous,
+        })
+    }
 }

@@ -6,7 +6,9 @@
 
 use crate::prelude::*;
 use mitid_protocol::wire::app::{DocumentEvidence, DOCUMENT_TERMS_VERSION};
-use mitid_protocol::wire::{AuthenticatorState, SecretBytes};
+use mitid_protocol::wire::{paths, AuthenticatorState, SecretBytes};
+use mitid_testing::http::Auth;
+use serde_json::json;
 
 /// `phone`'s passport reset with `document`, expected refused for `reason`.
 async fn refused_with(phone: &mut Phone, document: &DocumentEvidence, reason: &str) {
@@ -515,4 +517,85 @@ async fn a_document_under_other_terms_is_neither_checked_nor_counted() {
         .collect();
     assert_eq!(accepted.len(), 1);
     assert_eq!(accepted[0].detail["terms_version"], DOCUMENT_TERMS_VERSION);
+}
+
+/// The real app's second activation route: the passport and the face stand for the
+/// activation code and the temporary PIN.
+#[tokio::test]
+async fn an_app_is_activated_with_the_passport_and_the_face() {
+    let h = unlimited_world().await;
+    let p = h.person("activate-passport").await.unwrap();
+    let passport = PassportOffice::danish().issue(&p);
+    let phone = Phone::activate_with_passport(&h, &p, &passport, &passport.face, "582914")
+        .await
+        .unwrap();
+    assert_eq!(phone.status().await.state, AuthenticatorState::Active);
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    let accepted = events
+        .iter()
+        .find(|e| e.event == "document_accepted")
+        .unwrap();
+    assert_eq!(accepted.actor, "anonymous");
+    assert!(events.iter().any(|e| e.event == "app_activated"));
+
+    // Someone else's face, or someone else's passport, activates nothing.
+    let refused =
+        Phone::activate_with_passport(&h, &p, &passport, &passport.other_face(), "582914")
+            .await
+            .err()
+            .unwrap();
+    assert_eq!(
+        refused.body["error"]["detail"]["reason"],
+        "face_not_matched"
+    );
+    let stranger = PassportOffice::danish().issue(&h.person("stranger").await.unwrap());
+    let refused = Phone::activate_with_passport(&h, &p, &stranger, &stranger.face, "582914")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.body["error"]["detail"]["reason"], "not_this_person");
+}
+
+#[tokio::test]
+async fn passport_activation_tells_no_one_whether_a_user_id_exists_and_needs_the_check() {
+    let h = unlimited_world().await;
+    let p = h.person("activation-probe").await.unwrap();
+    let passport = PassportOffice::danish().issue(&p);
+    let ghost = Person {
+        user_id: "nobody.here".into(),
+        ..p.clone()
+    };
+    // An unknown user ID: the same answers, then refused at the document like someone else's.
+    let refused = Phone::activate_with_passport(&h, &ghost, &passport, &passport.face, "582914")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.body["error"]["detail"]["reason"], "not_this_person");
+
+    // Without the check, registering a PIN needs the temporary PIN.
+    let begin: serde_json::Value = h
+        .post(
+            paths::ACTIVATION_PASSPORT_BEGIN,
+            &json!({ "user_id": p.user_id }),
+            Auth::None,
+        )
+        .await
+        .ok();
+    let body = json!({
+        "activation_id": begin["activation_id"],
+        "registration_request": "AAAA",
+    });
+    let answer = h.post(paths::ACTIVATION_REGISTER, &body, Auth::None).await;
+    answer.err("bad_request");
+
+    // The refusal of the unknown user ID counted no check of anyone.
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.event == "document_check_counted")
+            .count(),
+        0,
+        "{events:?}"
+    );
 }

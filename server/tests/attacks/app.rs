@@ -228,3 +228,33 @@ async fn a_new_password_is_hashed_only_after_a_right_code() {
         .ok::<Value>();
     assert_eq!(runs(), before + 1);
 }
+
+/// Passport activation starts write an activation each and answer unknown user IDs alike:
+/// one source may probe only as fast as the other anonymous endpoints allow.
+#[tokio::test]
+async fn passport_activation_is_limited_per_source() {
+    let h = start_with_policy(Policy {
+        anonymous_requests_per_source_per_minute: 5,
+        ..Policy::default()
+    })
+    .await;
+    // The staff desk's logins at start-up drew on the same quota: at most 5 probes pass.
+    let mut passed = 0;
+    loop {
+        let body = json!({ "user_id": format!("probe.{passed}") });
+        let answer = h
+            .post(
+                "/v1/app/activation/passport/begin",
+                &body,
+                mitid_testing::http::Auth::None,
+            )
+            .await;
+        if answer.is_success() {
+            passed += 1;
+            assert!(passed <= 5, "more than the quota passed");
+        } else {
+            answer.err("rate_limited");
+            break;
+        }
+    }
+}

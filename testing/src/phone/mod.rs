@@ -15,8 +15,9 @@ use mitid_protocol::pin_proof::{
 use mitid_protocol::signing::{display_text_digest, request_message, ApprovalPayload};
 use mitid_protocol::wire::app::{
     biometric_proof_message, device_key_binding_message, ActivationBeginResponse,
-    ActivationFinishResponse, ActivationRegisterResponse, AppStatus, BiometricChallengeResponse,
-    NewPinTicket, PendingApproval, PendingResponse, PinProof, PinPurposeKind, PinStartResponse,
+    ActivationFinishResponse, ActivationPassportBeginResponse, ActivationRegisterResponse,
+    AppStatus, BiometricChallengeResponse, NewPinTicket, PendingApproval, PendingResponse,
+    PinProof, PinPurposeKind, PinStartResponse,
 };
 use mitid_protocol::wire::{headers, paths, Factor};
 use p256::ecdsa::{signature::Signer, DerSignature, SigningKey};
@@ -25,6 +26,7 @@ use serde_json::{json, Value};
 
 use crate::error::{KitError, KitResult};
 use crate::http::{Answer, Api, Auth, RequestSigner};
+use crate::passport::TestPassport;
 use crate::people::Person;
 use crate::world::World;
 
@@ -158,11 +160,63 @@ impl Phone {
         Self::activate_with(&world.api, &begin, &temporary, pin).await
     }
 
+    /// Activation with `passport` and the face `capture` in place of an activation code
+    /// (the chip signs the server's challenge), then `pin`.
+    pub async fn activate_with_passport(
+        world: &World,
+        person: &Person,
+        passport: &TestPassport,
+        capture: &[u8],
+        pin: &str,
+    ) -> Result<Phone, Answer> {
+        let body = json!({ "user_id": person.user_id });
+        let begin = world
+            .post(paths::ACTIVATION_PASSPORT_BEGIN, &body, Auth::None)
+            .await;
+        if !begin.is_success() {
+            return Err(begin);
+        }
+        let begin: ActivationPassportBeginResponse = begin.ok();
+        let body = json!({ "activation_id": begin.activation_id });
+        let challenge = world
+            .post(paths::ACTIVATION_PASSPORT_CHALLENGE, &body, Auth::None)
+            .await;
+        if !challenge.is_success() {
+            return Err(challenge);
+        }
+        let document = passport.evidence_for(capture, &challenge.ok());
+        let body = json!({ "activation_id": begin.activation_id, "document": document });
+        let checked = world
+            .post(paths::ACTIVATION_PASSPORT, &body, Auth::None)
+            .await;
+        if !checked.is_success() {
+            return Err(checked);
+        }
+        let begun = ActivationBeginResponse {
+            activation_id: begin.activation_id,
+            authenticator_id: begin.authenticator_id,
+            sms_sent_to: String::new(),
+            expires_at: begin.expires_at,
+        };
+        Self::registered(&world.api, &begun, None, pin).await
+    }
+
     /// Steps 2 and 3 of an activation (register the PIN, finish with the device key).
     pub async fn activate_with(
         api: &Arc<Api>,
         begin: &ActivationBeginResponse,
         temporary_pin: &str,
+        pin: &str,
+    ) -> Result<Phone, Answer> {
+        Self::registered(api, begin, Some(temporary_pin), pin).await
+    }
+
+    /// Registers `pin` (with the temporary PIN, unless a passport stood for it) and finishes
+    /// with a new device key.
+    async fn registered(
+        api: &Arc<Api>,
+        begin: &ActivationBeginResponse,
+        temporary_pin: Option<&str>,
         pin: &str,
     ) -> Result<Phone, Answer> {
         let mut pepper = [0u8; 32];

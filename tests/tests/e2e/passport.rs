@@ -4,7 +4,7 @@
 
 use crate::prelude::*;
 use mitid_core::error::MitidError;
-use mitid_core::flows::{NewPinFlow, NewPinStart, NewPinStep};
+use mitid_core::flows::{ActivationStep, NewPinFlow, NewPinStart, NewPinStep};
 use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
 use mitid_testing::{PassportOffice, TestPassport};
 
@@ -253,4 +253,74 @@ async fn the_terms_come_first_and_their_version_is_recorded_with_the_check() {
         .collect();
     assert_eq!(accepted.len(), 1);
     assert_eq!(accepted[0].detail["terms_version"], DOCUMENT_TERMS_VERSION);
+}
+
+/// The real app's second activation route: user ID → "use passport" → terms → the data page
+/// → the chip → the face → a new PIN, and no SMS is sent.
+#[tokio::test]
+async fn an_app_is_activated_with_the_passport_instead_of_an_activation_code() {
+    let (h, p, _phone, app) = world_with_new_app("activate-passport").await;
+    let passport = PassportOffice::danish().issue(&p);
+    let flow = app.start_activation();
+    flow.submit_user_id(p.user_id.clone()).await.unwrap();
+    assert_eq!(
+        flow.use_passport().await.unwrap(),
+        ActivationStep::AcceptTerms {
+            version: DOCUMENT_TERMS_VERSION.into()
+        }
+    );
+    flow.accept_terms().await.unwrap();
+    assert_eq!(
+        passport.enter_details(&flow).await.unwrap(),
+        ActivationStep::ReadChip
+    );
+    assert_eq!(
+        flow.read_chip(Box::new(passport.chip(41))).await.unwrap(),
+        ActivationStep::CaptureFace
+    );
+    let refused = flow.submit_face(passport.other_face()).await.unwrap_err();
+    assert_eq!(refused.code(), "document_face_not_matched");
+    assert_eq!(flow.step(), ActivationStep::ReadChip);
+    flow.read_chip(Box::new(passport.chip(42))).await.unwrap();
+    assert_eq!(
+        flow.submit_face(passport.face.clone()).await.unwrap(),
+        ActivationStep::ChooseNewPin
+    );
+    flow.submit_new_pin(PIN.into()).await.unwrap();
+    assert_eq!(
+        flow.submit_repeat_pin(PIN.into()).await.unwrap(),
+        ActivationStep::ChooseBiometrics
+    );
+    flow.choose_biometrics(false).await.unwrap();
+    let ActivationStep::Done { user, .. } = flow.choose_notifications(false).await.unwrap() else {
+        panic!("{:?}", flow.step())
+    };
+    assert!(
+        h.sms_code(&p, "temporary_pin", 8).is_err(),
+        "no temporary PIN was sent"
+    );
+
+    let rp = h.relying_party("Skat").await.unwrap();
+    let approval = app.approval_flow(&user.local_id).unwrap();
+    login_at_factors(&h, &rp, &p, &approval).await;
+    assert_eq!(
+        approval.approve_with_pin(PIN.into()).await.unwrap(),
+        APPROVED
+    );
+}
+
+#[tokio::test]
+async fn someone_elses_passport_activates_nothing() {
+    let (h, p, _phone, app) = world_with_new_app("activate-stranger").await;
+    let stranger = PassportOffice::danish().issue(&h.person("stranger").await.unwrap());
+    let flow = app.start_activation();
+    flow.submit_user_id(p.user_id.clone()).await.unwrap();
+    flow.use_passport().await.unwrap();
+    flow.accept_terms().await.unwrap();
+    stranger.enter_details(&flow).await.unwrap();
+    flow.read_chip(Box::new(stranger.chip(43))).await.unwrap();
+    let refused = flow.submit_face(stranger.face.clone()).await.unwrap_err();
+    assert_eq!(refused.code(), "document_not_this_person");
+    assert_eq!(flow.step(), ActivationStep::EnterDocumentDetails);
+    assert!(app.users().unwrap().is_empty());
 }

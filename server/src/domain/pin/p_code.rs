@@ -3,7 +3,8 @@
 //! after 3 wrong entries). Entered with the document in the passport route, it links the
 //! document to the person for good: the used code stays as the record of the link.
 
-use crate::audit::{self, Actor, Event};
+use super::passport::Subject;
+use crate::audit::{self, Event};
 use crate::domain::codes;
 use crate::error::{ApiResult, Verdict};
 use crate::state::AppState;
@@ -25,11 +26,11 @@ pub(super) fn linked_documents(tx: &mut dyn Tx, person_id: &str) -> ApiResult<Ve
 /// code's own: `wrong_code` (with the tries left), `code_expired`, `too_many_tries`.
 pub(super) fn check(
     state: &AppState,
-    authenticator_id: &str,
-    person_id: &str,
+    subject: &Subject,
     document: &str,
     evidence: &DocumentEvidence,
 ) -> ApiResult<()> {
+    let person_id = subject.person.id.as_str();
     let entered = evidence.p_code.as_ref().map_or("", |c| c.expose());
     let code_id = match codes::count_entry(state, CodeKind::PCode, person_id, Some(document))? {
         Verdict::Granted(id) => id,
@@ -50,13 +51,10 @@ pub(super) fn check(
         tx.commit()?;
         return Err(refusal);
     }
-    audit::entry(
-        Event::ForeignDocumentLinked,
-        &Actor::App(authenticator_id.to_owned()),
-    )
-    .person(person_id)
-    .authenticator(authenticator_id)
-    .record(state, tx.as_mut())?;
+    audit::entry(Event::ForeignDocumentLinked, &subject.actor)
+        .person(person_id)
+        .authenticator(&subject.authenticator_id)
+        .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(())
 }

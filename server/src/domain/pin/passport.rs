@@ -36,7 +36,7 @@ pub fn authorise(
     authenticator_id: &str,
     evidence: &DocumentEvidence,
 ) -> ApiResult<NewPinTicket> {
-    let tx = check_identity(state, authenticator_id, evidence)?;
+    let (tx, _) = check_identity(state, &app_subject(state, authenticator_id), evidence)?;
     commit_reset_ticket(state, tx, authenticator_id)
 }
 
@@ -48,12 +48,10 @@ pub fn show_user_id(
     authenticator_id: &str,
     evidence: &DocumentEvidence,
 ) -> ApiResult<UserIdShown> {
-    let mut tx = check_identity(state, authenticator_id, evidence)?;
-    let app = app_of(tx.as_mut(), authenticator_id)?;
-    let person = person(tx.as_mut(), &app.person_id)?;
+    let (mut tx, subject) = check_identity(state, &app_subject(state, authenticator_id), evidence)?;
     let proof = ProofChallengeRecord {
         id: rng::id(state.rng.as_ref(), "ip"),
-        authenticator_id: app.id.clone(),
+        authenticator_id: subject.authenticator_id.clone(),
         purpose: USER_ID_CHANGE_PURPOSE.to_owned(),
         challenge: Vec::new(),
         used: false,
@@ -62,7 +60,7 @@ pub fn show_user_id(
     tx.insert_challenge(&proof)?;
     tx.commit()?;
     Ok(UserIdShown {
-        user_id: person.user_id,
+        user_id: subject.person.user_id,
         change_proof: proof.id,
         expires_at: proof.expires_at,
     })
@@ -95,14 +93,46 @@ pub fn take_user_id_proof(
     Ok(())
 }
 
+/// Whose document is checked: the person, the authenticator the check's challenge is bound
+/// to (the app, or the app being activated), and who the audit names.
+pub(crate) struct Subject {
+    /// The person the document must belong to.
+    pub person: PersonRecord,
+    /// The app, or the app being activated.
+    pub authenticator_id: String,
+    /// The audit's actor.
+    pub actor: Actor,
+}
+
+/// Finds the subject inside a transaction, refusing when the route is not open to it.
+pub(crate) type Resolve<'a> = dyn Fn(&mut dyn Tx) -> ApiResult<Subject> + 'a;
+
+/// The subject of an activated app: open while the app may get a new PIN (active, or locked
+/// after wrong PINs).
+fn app_subject<'a>(
+    state: &'a AppState,
+    authenticator_id: &'a str,
+) -> impl Fn(&mut dyn Tx) -> ApiResult<Subject> + 'a {
+    move |tx| {
+        let app = app_of(tx, authenticator_id)?;
+        let person = person(tx, &app.person_id)?;
+        ensure_resettable(state, &person, &app)?;
+        Ok(Subject {
+            person,
+            actor: Actor::App(app.id.clone()),
+            authenticator_id: app.id,
+        })
+    }
+}
+
 /// The whole check of a passport or ID card and the face: counted first, verified outside
 /// any transaction, the verdict audited. A refusal is committed and returned; on success
-/// the open transaction is returned for the purpose's own effect.
-fn check_identity<'s>(
+/// the open transaction is returned, with the subject, for the purpose's own effect.
+pub(crate) fn check_identity<'s>(
     state: &'s AppState,
-    authenticator_id: &str,
+    resolve: &Resolve<'_>,
     evidence: &DocumentEvidence,
-) -> ApiResult<Box<dyn Tx + 's>> {
+) -> ApiResult<(Box<dyn Tx + 's>, Subject)> {
     let check = state
         .documents
         .as_ref()
@@ -111,28 +141,24 @@ fn check_identity<'s>(
     if evidence.terms_version != DOCUMENT_TERMS_VERSION {
         return Err(refused(DocumentRefusal::TermsNotAccepted));
     }
-    let counted = count_check(state, authenticator_id, evidence)?;
+    let counted = count_check(state, resolve, evidence)?;
     let outcome = verify(check, &counted, evidence, state.clock.now());
+    let subject = counted.subject;
     let outcome = match outcome {
         Ok(Owner::ByPCode(document)) => {
-            p_code::check(
-                state,
-                authenticator_id,
-                &counted.person.id,
-                &document,
-                evidence,
-            )?;
+            p_code::check(state, &subject, &document, evidence)?;
             Ok(Owner::LinkedNow)
         }
         other => other,
     };
-    settle(state, authenticator_id, &counted.person.id, outcome)
+    let tx = settle(state, &subject, outcome)?;
+    Ok((tx, subject))
 }
 
 /// What the counted check found before it ran: the person, the challenge's bytes when it
 /// was live, and the foreign documents linked to the person by a P-code.
 struct Counted {
-    person: PersonRecord,
+    subject: Subject,
     challenge: Option<Vec<u8>>,
     linked: Vec<String>,
 }
@@ -165,14 +191,20 @@ impl Owner {
 /// `POST /v1/app/pin/new/document-challenge`: 8 random bytes for the chip to sign, single
 /// use, for this app, valid as long as a new-PIN ticket.
 pub fn challenge(state: &AppState, authenticator_id: &str) -> ApiResult<DocumentChallenge> {
+    challenge_for(state, &app_subject(state, authenticator_id))
+}
+
+/// A document challenge for the subject `resolve` finds.
+pub(crate) fn challenge_for(
+    state: &AppState,
+    resolve: &Resolve<'_>,
+) -> ApiResult<DocumentChallenge> {
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    let app = app_of(tx.as_mut(), authenticator_id)?;
-    let person = person(tx.as_mut(), &app.person_id)?;
-    ensure_resettable(state, &person, &app)?;
+    let subject = resolve(tx.as_mut())?;
     let record = ProofChallengeRecord {
         id: rng::id(state.rng.as_ref(), "dc"),
-        authenticator_id: app.id.clone(),
+        authenticator_id: subject.authenticator_id,
         purpose: CHALLENGE_PURPOSE.to_owned(),
         challenge: rng::bytes(state.rng.as_ref(), 8),
         used: false,
@@ -196,14 +228,13 @@ const CHALLENGE_PURPOSE: &str = "document";
 /// sent again. Returns the person and the challenge's bytes, when it was live.
 fn count_check(
     state: &AppState,
-    authenticator_id: &str,
+    resolve: &Resolve<'_>,
     evidence: &DocumentEvidence,
 ) -> ApiResult<Counted> {
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    let app = app_of(tx.as_mut(), authenticator_id)?;
-    let person = person(tx.as_mut(), &app.person_id)?;
-    ensure_resettable(state, &person, &app)?;
+    let subject = resolve(tx.as_mut())?;
+    let person = &subject.person;
     let made = counters::current(tx.as_mut(), Scope::DocumentCheck, &person.id, now, DAY)?;
     if made >= state.policy.document_checks_per_day {
         return Err(ApiError::refuse(
@@ -212,19 +243,19 @@ fn count_check(
         ));
     }
     let count = counters::bump(tx.as_mut(), Scope::DocumentCheck, &person.id, now, DAY)?;
-    audit::entry(Event::DocumentCheckCounted, &Actor::App(app.id.clone()))
+    audit::entry(Event::DocumentCheckCounted, &subject.actor)
         .person(&person.id)
-        .authenticator(&app.id)
+        .authenticator(&subject.authenticator_id)
         .detail(json!({ "checks_today": count }))
         .record(state, tx.as_mut())?;
     let challenge = match &evidence.challenge_id {
-        Some(id) => take_challenge(tx.as_mut(), &app.id, id, now)?,
+        Some(id) => take_challenge(tx.as_mut(), &subject.authenticator_id, id, now)?,
         None => None,
     };
     let linked = p_code::linked_documents(tx.as_mut(), &person.id)?;
     tx.commit()?;
     Ok(Counted {
-        person,
+        subject,
         challenge,
         linked,
     })
@@ -274,7 +305,7 @@ fn owner_of(
 ) -> Result<Owner, DocumentRefusal> {
     let mrz = &document.mrz;
     if mrz.issuing_state == HOME_STATE {
-        return match &counted.person.passport_number {
+        return match &counted.subject.person.passport_number {
             Some(number) if number.eq_ignore_ascii_case(&mrz.document_number) => {
                 Ok(Owner::Registered)
             }
@@ -294,20 +325,18 @@ fn owner_of(
 /// handed back open.
 fn settle<'s>(
     state: &'s AppState,
-    authenticator_id: &str,
-    person_id: &str,
+    subject: &Subject,
     outcome: Result<Owner, DocumentRefusal>,
 ) -> ApiResult<Box<dyn Tx + 's>> {
     let mut tx = state.store.begin()?;
-    let actor = Actor::App(authenticator_id.to_owned());
     let event = if outcome.is_ok() {
         Event::DocumentAccepted
     } else {
         Event::DocumentRefused
     };
-    let entry = audit::entry(event, &actor)
-        .person(person_id)
-        .authenticator(authenticator_id);
+    let entry = audit::entry(event, &subject.actor)
+        .person(&subject.person.id)
+        .authenticator(&subject.authenticator_id);
     let entry = match &outcome {
         Err(reason) => entry.detail(json!({ "reason": reason.as_str() })),
         // The accepted version of the terms is recorded with the verdict (help page 003).
@@ -324,7 +353,8 @@ fn settle<'s>(
     Ok(tx)
 }
 
-fn refused(reason: DocumentRefusal) -> ApiError {
+/// The `document_refused` error for `reason`.
+pub(crate) fn refused(reason: DocumentRefusal) -> ApiError {
     ApiError::refuse(
         ErrorCode::DocumentRefused,
         "the passport or ID card was not accepted",

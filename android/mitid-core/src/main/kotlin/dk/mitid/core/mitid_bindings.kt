@@ -890,6 +890,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_users(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_accept_terms(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_cancel(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics(
@@ -898,19 +900,29 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_last_error(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_read_chip(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_retry(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_step(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_activation_code(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_document_details(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_face(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_temporary_pin(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_user_id(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_use_passport(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_biometrics(
     ): Int
@@ -1127,6 +1139,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_free_activationflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
+    external fun uniffi_mitid_bindings_fn_method_activationflow_accept_terms(`ptr`: Long,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_cancel(`ptr`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_choose_biometrics(`ptr`: Long,`enable`: Byte,
@@ -1135,19 +1149,29 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_activationflow_read_chip(`ptr`: Long,`link`: Long,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_retry(`ptr`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_activationflow_submit_activation_code(`ptr`: Long,`code`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_submit_document_details(`ptr`: Long,`documentNumber`: RustBuffer.ByValue,`birthDate`: RustBuffer.ByValue,`expiryDate`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_submit_face(`ptr`: Long,`capture`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_submit_p_code(`ptr`: Long,`pCode`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_submit_repeat_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_submit_temporary_pin(`ptr`: Long,`temporaryPin`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_submit_user_id(`ptr`: Long,`userId`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_use_passport(`ptr`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_clone_approvalflow(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1546,6 +1570,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_app_users() and 0xFFFF) != 45471) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_accept_terms() and 0xFFFF) != 61217) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_cancel() and 0xFFFF) != 23816) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1558,6 +1585,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_last_error() and 0xFFFF) != 20410) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_read_chip() and 0xFFFF) != 39395) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_retry() and 0xFFFF) != 21653) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1567,7 +1597,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_activation_code() and 0xFFFF) != 51509) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_document_details() and 0xFFFF) != 2350) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_face() and 0xFFFF) != 48208) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() and 0xFFFF) != 22534) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code() and 0xFFFF) != 51158) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin() and 0xFFFF) != 49147) {
@@ -1577,6 +1616,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_user_id() and 0xFFFF) != 38705) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_use_passport() and 0xFFFF) != 10972) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_biometrics() and 0xFFFF) != 54692) {
@@ -2354,10 +2396,16 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 /**
  * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
- * new PIN twice → biometrics? → notifications? → done. Create it with
+ * new PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` →
+ * terms → the passport's data page, chip and the face → new PIN twice → …. Create it with
  * `App.startActivation()`.
  */
 public interface ActivationFlowInterface {
+    
+    /**
+     * "Accept" on the passport check's terms and conditions.
+     */
+    suspend fun `acceptTerms`(): ActivationStep
     
     /**
      * Gives up (keys made for the activation are deleted, unless the server may already
@@ -2381,6 +2429,11 @@ public interface ActivationFlowInterface {
     fun `lastError`(): MitidException?
     
     /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+    suspend fun `readChip`(`link`: PlatformNfcLink): ActivationStep
+    
+    /**
      * After `Interrupted`: sends the interrupted request again (the server applies it at
      * most once).
      */
@@ -2397,9 +2450,24 @@ public interface ActivationFlowInterface {
     suspend fun `submitActivationCode`(`code`: kotlin.String): ActivationStep
     
     /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+    suspend fun `submitDocumentDetails`(`documentNumber`: kotlin.String, `birthDate`: kotlin.String, `expiryDate`: kotlin.String): ActivationStep
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     */
+    suspend fun `submitFace`(`capture`: kotlin.ByteArray): ActivationStep
+    
+    /**
      * The new PIN, first entry: a PIN the policy refuses is refused with its reason.
      */
     suspend fun `submitNewPin`(`pin`: kotlin.String): ActivationStep
+    
+    /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+    suspend fun `submitPCode`(`pCode`: kotlin.String): ActivationStep
     
     /**
      * The new PIN, repeated: then the app is created at the server.
@@ -2416,12 +2484,18 @@ public interface ActivationFlowInterface {
      */
     suspend fun `submitUserId`(`userId`: kotlin.String): ActivationStep
     
+    /**
+     * "Activate with passport or ID card" instead of the activation code.
+     */
+    suspend fun `usePassport`(): ActivationStep
+    
     companion object
 }
 
 /**
  * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
- * new PIN twice → biometrics? → notifications? → done. Create it with
+ * new PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` →
+ * terms → the passport's data page, chip and the face → new PIN twice → …. Create it with
  * `App.startActivation()`.
  */
 open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
@@ -2527,6 +2601,30 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
 
     
     /**
+     * "Accept" on the passport check's terms and conditions.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `acceptTerms`() : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_accept_terms(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Gives up (keys made for the activation are deleted, unless the server may already
      * have created the app: then the next `refresh()` decides).
      */
@@ -2618,6 +2716,31 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
 
     
     /**
+     * Reads the chip over the phone's NFC `link`.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `readChip`(`link`: PlatformNfcLink) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_read_chip(
+                uniffiHandle,
+                
+        FfiConverterTypePlatformNfcLink.lower(`link`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * After `Interrupted`: sends the interrupted request again (the server applies it at
      * most once).
      */
@@ -2684,6 +2807,58 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
 
     
     /**
+     * The passport's document number, date of birth and date of expiry (`YYMMDD`).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitDocumentDetails`(`documentNumber`: kotlin.String, `birthDate`: kotlin.String, `expiryDate`: kotlin.String) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_submit_document_details(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`documentNumber`),
+        FfiConverterString.lower(`birthDate`),
+        FfiConverterString.lower(`expiryDate`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitFace`(`capture`: kotlin.ByteArray) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_submit_face(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`capture`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * The new PIN, first entry: a PIN the policy refuses is refused with its reason.
      */
     @Throws(MitidException::class)
@@ -2695,6 +2870,31 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
                 uniffiHandle,
                 
         FfiConverterString.lower(`pin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The 8-digit P-code from citizen service, for a foreign document.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitPCode`(`pCode`: kotlin.String) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_submit_p_code(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`pCode`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -2770,6 +2970,30 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
                 uniffiHandle,
                 
         FfiConverterString.lower(`userId`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * "Activate with passport or ID card" instead of the activation code.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `usePassport`() : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_use_passport(
+                uniffiHandle,
+                
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -9218,6 +9442,47 @@ sealed class ActivationStep {
     }
     
     /**
+     * The passport check's terms and conditions (`App.documentTerms`): accept to go on.
+     */
+    data class AcceptTerms(
+        /**
+         * The version shown, recorded by the server with the check.
+         */
+        val `version`: kotlin.String) : ActivationStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * Scan the passport's data page, or type its document number, date of birth and date
+     * of expiry.
+     */
+    object EnterDocumentDetails : ActivationStep()
+    
+    
+    /**
+     * Hold the phone to the passport or ID card: its chip is read over NFC.
+     */
+    object ReadChip : ActivationStep()
+    
+    
+    /**
+     * Look into the camera: the face is captured and sent with the chip's data.
+     */
+    object CaptureFace : ActivationStep()
+    
+    
+    /**
+     * A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+     * chip is read again).
+     */
+    object EnterPCode : ActivationStep()
+    
+    
+    /**
      * Enter the 8-digit temporary PIN sent by SMS.
      */
     data class EnterTemporaryPin(
@@ -9311,20 +9576,27 @@ public object FfiConverterTypeActivationStep : FfiConverterRustBuffer<Activation
             2 -> ActivationStep.EnterActivationCode(
                 FfiConverterString.read(buf),
                 )
-            3 -> ActivationStep.EnterTemporaryPin(
+            3 -> ActivationStep.AcceptTerms(
+                FfiConverterString.read(buf),
+                )
+            4 -> ActivationStep.EnterDocumentDetails
+            5 -> ActivationStep.ReadChip
+            6 -> ActivationStep.CaptureFace
+            7 -> ActivationStep.EnterPCode
+            8 -> ActivationStep.EnterTemporaryPin(
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
                 )
-            4 -> ActivationStep.ChooseNewPin
-            5 -> ActivationStep.RepeatNewPin
-            6 -> ActivationStep.Interrupted
-            7 -> ActivationStep.ChooseBiometrics
-            8 -> ActivationStep.ChooseNotifications
-            9 -> ActivationStep.Done(
+            9 -> ActivationStep.ChooseNewPin
+            10 -> ActivationStep.RepeatNewPin
+            11 -> ActivationStep.Interrupted
+            12 -> ActivationStep.ChooseBiometrics
+            13 -> ActivationStep.ChooseNotifications
+            14 -> ActivationStep.Done(
                 FfiConverterTypeUserSummary.read(buf),
                 FfiConverterSequenceString.read(buf),
                 )
-            10 -> ActivationStep.Ended
+            15 -> ActivationStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -9341,6 +9613,37 @@ public object FfiConverterTypeActivationStep : FfiConverterRustBuffer<Activation
             (
                 4UL
                 + FfiConverterString.allocationSize(value.`userId`)
+            )
+        }
+        is ActivationStep.AcceptTerms -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`version`)
+            )
+        }
+        is ActivationStep.EnterDocumentDetails -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ActivationStep.ReadChip -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ActivationStep.CaptureFace -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ActivationStep.EnterPCode -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
             )
         }
         is ActivationStep.EnterTemporaryPin -> {
@@ -9408,40 +9711,61 @@ public object FfiConverterTypeActivationStep : FfiConverterRustBuffer<Activation
                 FfiConverterString.write(value.`userId`, buf)
                 Unit
             }
-            is ActivationStep.EnterTemporaryPin -> {
+            is ActivationStep.AcceptTerms -> {
                 buf.putInt(3)
+                FfiConverterString.write(value.`version`, buf)
+                Unit
+            }
+            is ActivationStep.EnterDocumentDetails -> {
+                buf.putInt(4)
+                Unit
+            }
+            is ActivationStep.ReadChip -> {
+                buf.putInt(5)
+                Unit
+            }
+            is ActivationStep.CaptureFace -> {
+                buf.putInt(6)
+                Unit
+            }
+            is ActivationStep.EnterPCode -> {
+                buf.putInt(7)
+                Unit
+            }
+            is ActivationStep.EnterTemporaryPin -> {
+                buf.putInt(8)
                 FfiConverterString.write(value.`smsSentTo`, buf)
                 FfiConverterLong.write(value.`expiresAt`, buf)
                 Unit
             }
             is ActivationStep.ChooseNewPin -> {
-                buf.putInt(4)
+                buf.putInt(9)
                 Unit
             }
             is ActivationStep.RepeatNewPin -> {
-                buf.putInt(5)
+                buf.putInt(10)
                 Unit
             }
             is ActivationStep.Interrupted -> {
-                buf.putInt(6)
+                buf.putInt(11)
                 Unit
             }
             is ActivationStep.ChooseBiometrics -> {
-                buf.putInt(7)
+                buf.putInt(12)
                 Unit
             }
             is ActivationStep.ChooseNotifications -> {
-                buf.putInt(8)
+                buf.putInt(13)
                 Unit
             }
             is ActivationStep.Done -> {
-                buf.putInt(9)
+                buf.putInt(14)
                 FfiConverterTypeUserSummary.write(value.`user`, buf)
                 FfiConverterSequenceString.write(value.`biometricsTurnedOffFor`, buf)
                 Unit
             }
             is ActivationStep.Ended -> {
-                buf.putInt(10)
+                buf.putInt(15)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

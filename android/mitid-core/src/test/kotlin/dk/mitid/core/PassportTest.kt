@@ -96,4 +96,33 @@ class PassportTest {
             }
         }
     }
+
+    /** The real app's second activation route: the passport and the face instead of an activation code. */
+    @Test
+    fun anAppIsActivatedWithThePassportAndTheFace() = runBlocking<Unit> {
+        Phone(server).use { phone ->
+            val citizen = server.createCitizen("activatepassport")
+            val page = server.passport(citizen)
+            val user = phone.app.startActivation().use { flow ->
+                assertEquals(ActivationStep.EnterActivationCode(citizen.userId), flow.submitUserId(citizen.userId))
+                assertEquals(ActivationStep.AcceptTerms(phone.app.documentTerms(Language.DANISH).version), flow.usePassport())
+                assertEquals(ActivationStep.EnterDocumentDetails, flow.acceptTerms())
+                assertEquals(
+                    ActivationStep.ReadChip,
+                    flow.submitDocumentDetails(page.documentNumber, page.birthDate, page.expiryDate),
+                )
+                assertEquals(ActivationStep.CaptureFace, flow.readChip(ChipLink(server.passportChip(citizen))))
+                assertEquals(ActivationStep.ChooseNewPin, flow.submitFace(page.face))
+                assertEquals(ActivationStep.RepeatNewPin, flow.submitNewPin("472915"))
+                assertEquals(ActivationStep.ChooseBiometrics, flow.submitRepeatPin("472915"))
+                assertEquals(ActivationStep.ChooseNotifications, flow.chooseBiometrics(false))
+                val done = flow.chooseNotifications(false)
+                (done as ActivationStep.Done).user
+            }
+            phone.app.approvalFlow(user.localId).use { flow ->
+                phone.loginUpToFactor(user, flow)
+                assertEquals(ApprovalStep.Done(ApprovalOutcome.APPROVED), flow.approveWithPin("472915"))
+            }
+        }
+    }
 }
