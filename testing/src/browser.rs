@@ -294,6 +294,19 @@ impl Browser {
             .is_empty())
     }
 
+    /// Waits until no element matches `css` (a page left after a click; errors while the
+    /// page changes count as "still there").
+    pub async fn wait_until_gone(&self, css: &str) -> KitResult<()> {
+        let started = Instant::now();
+        while !matches!(self.has(css).await, Ok(false)) {
+            if started.elapsed() > WAIT {
+                return Err(KitError::Missing(format!("{css} still on the page")));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Ok(())
+    }
+
     /// The serious and critical findings of axe-core (WCAG 2.0/2.1 A and AA rules) on the
     /// current page: each as `rule: help (n elements)`.
     pub async fn accessibility_findings(&self) -> KitResult<Vec<String>> {

@@ -58,7 +58,7 @@ impl Person {
     /// The registry's request creating this citizen.
     pub fn create_request(&self) -> CreatePersonRequest {
         CreatePersonRequest {
-            cpr: self.cpr.clone(),
+            cpr: Some(self.cpr.clone()),
             name: self.name.clone(),
             birth_date: self.birth_date.clone(),
             mobile: Some(self.mobile.clone()),

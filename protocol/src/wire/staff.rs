@@ -79,8 +79,10 @@ pub struct StaffLoginResponse {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreatePersonRequest {
-    /// CPR number, 10 digits (a dash after the 6th is accepted).
-    pub cpr: String,
+    /// CPR number, 10 digits (a dash after the 6th is accepted); none for a person without
+    /// one (a foreigner identified by the passport, who activates with a P-code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpr: Option<String>,
     /// Full name.
     pub name: String,
     /// Birth date `YYYY-MM-DD`.

@@ -70,7 +70,12 @@ pub fn create_person(
     req: &CreatePersonRequest,
 ) -> ApiResult<PersonView> {
     let now = state.clock.now();
-    let cpr = normalise_cpr(&req.cpr).ok_or_else(|| invalid("cpr"))?;
+    // A person without a CPR number (a foreigner) is known by the passport instead.
+    let cpr = match req.cpr.as_deref() {
+        Some(raw) => Some(normalise_cpr(raw).ok_or_else(|| invalid("cpr"))?),
+        None if has_text(req.passport_number.as_deref()) => None,
+        None => return Err(invalid("cpr")),
+    };
     if req.name.trim().is_empty() || req.name.chars().count() > 200 {
         return Err(invalid("name"));
     }
@@ -83,7 +88,7 @@ pub fn create_person(
     if req.email.as_deref().is_some_and(|e| !valid_email(e)) {
         return Err(invalid("email"));
     }
-    let user_id = UserId::parse(&req.user_id, Some(&cpr)).map_err(|e| {
+    let user_id = UserId::parse(&req.user_id, cpr.as_deref()).map_err(|e| {
         ApiError::refuse(ErrorCode::UserIdInvalid, "the user ID breaks a rule")
             .with_detail(json!({ "rule": e.code() }))
     })?;
@@ -95,7 +100,11 @@ pub fn create_person(
             "the user ID is taken",
         ));
     }
-    if tx.person_by_cpr(&cpr)?.is_some() {
+    let cpr_taken = match &cpr {
+        Some(cpr) => tx.person_by_cpr(cpr)?.is_some(),
+        None => false,
+    };
+    if cpr_taken {
         return Err(ApiError::refuse(
             ErrorCode::AlreadyExists,
             "a person with this CPR number exists",
@@ -433,4 +442,9 @@ pub fn request_password_access(
         requested_at: now,
         opens_at,
     })
+}
+
+/// Whether `value` is present and not blank.
+fn has_text(value: Option<&str>) -> bool {
+    value.is_some_and(|v| !v.trim().is_empty())
 }

@@ -153,7 +153,7 @@ fn verdict(
         user_id: p.user_id.clone(),
         changed: false,
     };
-    let parsed = match UserId::parse(wanted, Some(&p.cpr)) {
+    let parsed = match UserId::parse(wanted, p.cpr.as_deref()) {
         Ok(id) => id,
         Err(e) => {
             return Ok(Err(refused(

@@ -294,4 +294,33 @@ CREATE TABLE oidc_logins (
 ) STRICT;
 CREATE INDEX oidc_logins_expiry ON oidc_logins(expires_at);
 "#,
+    // 4: persons without a CPR number (foreigners identified by their passport and a P-code,
+    // issue 13): `cpr` becomes optional (still unique when present). SQLite cannot relax a
+    // column, so the table is rebuilt (the migration runs with foreign keys off and checks
+    // them before it commits).
+    r#"
+CREATE TABLE persons_v4 (
+    id TEXT PRIMARY KEY,
+    cpr TEXT UNIQUE,
+    name TEXT NOT NULL,
+    birth_date TEXT NOT NULL,
+    mobile TEXT,
+    mobile_changed_at INTEGER,
+    email TEXT,
+    passport_number TEXT,
+    driver_licence_number TEXT,
+    user_id TEXT NOT NULL UNIQUE,
+    mitid_blocked INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;
+INSERT INTO persons_v4 (id, cpr, name, birth_date, mobile, mobile_changed_at, email,
+        passport_number, driver_licence_number, user_id, mitid_blocked, created_at)
+    SELECT id, cpr, name, birth_date, mobile, mobile_changed_at, email,
+        passport_number, driver_licence_number, user_id, mitid_blocked, created_at
+    FROM persons;
+DROP TABLE persons;
+ALTER TABLE persons_v4 RENAME TO persons;
+CREATE INDEX persons_passport ON persons(passport_number);
+CREATE INDEX persons_driver_licence ON persons(driver_licence_number);
+"#,
 ];

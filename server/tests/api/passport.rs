@@ -599,3 +599,47 @@ async fn passport_activation_tells_no_one_whether_a_user_id_exists_and_needs_the
         "{events:?}"
     );
 }
+
+/// Help pages 003 and 004: a foreigner without a Danish CPR number is in the registry (known
+/// by the passport), and activates the app with the foreign passport and the P-code from
+/// citizen service.
+#[tokio::test]
+async fn a_foreigner_without_a_cpr_number_activates_with_the_passport_and_a_p_code() {
+    let sweden = PassportOffice::of("SWE");
+    let h = world_with_sweden(&sweden).await;
+    let fresh = Person::fresh("foreigner");
+    let mut request = fresh.create_request();
+    request.cpr = None;
+    let registry = Auth::Bearer(&h.registry);
+    let view: serde_json::Value = h.post(paths::STAFF_PERSONS, &request, registry).await.ok();
+    let p = Person {
+        person_id: view["person_id"].as_str().unwrap().to_owned(),
+        ..fresh
+    };
+    // Without a CPR number and without a passport, nobody can be identified: refused.
+    let mut nameless = Person::fresh("nobody").create_request();
+    nameless.cpr = None;
+    nameless.passport_number = None;
+    let refused = h.post(paths::STAFF_PERSONS, &nameless, registry).await;
+    refused.err("invalid_value");
+    assert_eq!(refused.body["error"]["detail"]["field"], "cpr");
+
+    let passport = sweden.issue(&p);
+    let refused = Phone::activate_with_passport(&h, &p, &passport, &passport.face, "582914")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.body["error"]["detail"]["reason"], "p_code_needed");
+    let code = h.p_code(&p, "SWE", &p.passport).await.unwrap();
+    let phone =
+        Phone::activate_with_passport_and(&h, &p, &passport, &passport.face, Some(&code), "582914")
+            .await
+            .unwrap();
+    assert_eq!(phone.status().await.state, AuthenticatorState::Active);
+    // The passport is linked now: the next check needs no P-code.
+    let document = phone.passport_evidence(&passport, &passport.face).await;
+    assert_eq!(
+        phone.show_user_id(&document).await.unwrap().user_id,
+        p.user_id
+    );
+}

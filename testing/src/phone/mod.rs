@@ -169,6 +169,18 @@ impl Phone {
         capture: &[u8],
         pin: &str,
     ) -> Result<Phone, Answer> {
+        Self::activate_with_passport_and(world, person, passport, capture, None, pin).await
+    }
+
+    /// The same, with the P-code citizen service gave for a foreign `passport`.
+    pub async fn activate_with_passport_and(
+        world: &World,
+        person: &Person,
+        passport: &TestPassport,
+        capture: &[u8],
+        p_code: Option<&str>,
+        pin: &str,
+    ) -> Result<Phone, Answer> {
         let body = json!({ "user_id": person.user_id });
         let begin = world
             .post(paths::ACTIVATION_PASSPORT_BEGIN, &body, Auth::None)
@@ -184,7 +196,10 @@ impl Phone {
         if !challenge.is_success() {
             return Err(challenge);
         }
-        let document = passport.evidence_for(capture, &challenge.ok());
+        let mut document = passport.evidence_for(capture, &challenge.ok());
+        if let Some(code) = p_code {
+            document = TestPassport::with_p_code(document, code);
+        }
         let body = json!({ "activation_id": begin.activation_id, "document": document });
         let checked = world
             .post(paths::ACTIVATION_PASSPORT, &body, Auth::None)

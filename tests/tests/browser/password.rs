@@ -96,7 +96,7 @@ async fn the_password_changes_after_requesting_access_and_waiting_24_hours() {
         .unwrap();
     // The access is used up, and the new password logs in.
     s.browser.click("#next-link").await.unwrap();
-    s.browser.click("#logout").await.unwrap();
+    s.logs_out().await;
     s.password_log_in(OLD_PASSWORD, &s.code_now()).await;
     wait_for_text(&s, "#message", "We could not log you in").await;
     s.logs_in_with_password(NEW_PASSWORD).await;

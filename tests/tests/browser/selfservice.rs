@@ -84,6 +84,13 @@ impl Scene {
         hotp(SEED, step(self.h.now(), 30) as u64, 6)
     }
 
+    /// Logs out of MitID.dk and waits until the page has left (a `goto` right after the
+    /// click could overtake the logout and find the citizen still logged in).
+    pub(crate) async fn logs_out(&self) {
+        self.browser.click("#logout").await.unwrap();
+        self.browser.wait_until_gone("#logout").await.unwrap();
+    }
+
     /// On MitID.dk's front page, sends the password log-in form.
     pub(crate) async fn password_log_in(&self, password: &str, otp: &str) {
         self.at_mitid_dk().await;
@@ -389,7 +396,7 @@ async fn a_password_locked_by_wrong_tries_is_reactivated_here() {
         .await
         .unwrap();
     wait_for_text(&s, &row, "Active").await;
-    s.browser.click("#logout").await.unwrap();
+    s.logs_out().await;
     s.logs_in_with_password(password).await;
 }
 

@@ -174,9 +174,10 @@ pub enum StaffAction {
 /// A new person.
 #[derive(Debug, Args)]
 pub struct CreatePersonArgs {
-    /// CPR number (10 digits; a dash after the 6th is accepted).
+    /// CPR number (10 digits; a dash after the 6th is accepted). Leave it out for a person
+    /// without one (a foreigner): then --passport is required.
     #[arg(long)]
-    pub cpr: String,
+    pub cpr: Option<String>,
     /// Full name.
     #[arg(long)]
     pub name: String,

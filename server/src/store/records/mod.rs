@@ -130,8 +130,8 @@ impl std::fmt::Debug for Len<'_> {
 pub struct PersonRecord {
     /// Person id.
     pub id: String,
-    /// CPR number, 10 digits.
-    pub cpr: String,
+    /// CPR number, 10 digits; none for a person without one (a foreigner).
+    pub cpr: Option<String>,
     /// Full name.
     pub name: String,
     /// Birth date `YYYY-MM-DD`.

@@ -71,8 +71,8 @@ impl SqliteStore {
             return Err(StoreError::Setup(format!("journal mode {mode}")));
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Turns foreign keys on when done.
         migrate(&mut conn)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Every statement of the Tx methods stays prepared (there are about 60).
@@ -151,18 +151,33 @@ fn sync_dir_of(file: &Path) -> StoreResult<()> {
     Ok(())
 }
 
+/// Applies the migrations the database lacks, each in its own transaction. Foreign keys are
+/// off meanwhile (SQLite's way to rebuild a table others refer to, and it cannot be changed
+/// inside a transaction); each migration checks them before it commits.
 fn migrate(conn: &mut Connection) -> StoreResult<()> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
     if version > known {
         return Err(StoreError::TooNew(version));
     }
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         tx.execute_batch(sql)?;
+        let broken: i64 =
+            tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })?;
+        if broken > 0 {
+            return Err(StoreError::Setup(format!(
+                "migration {} leaves {broken} broken references",
+                i + 1
+            )));
+        }
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
     }
+    conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
 
@@ -312,6 +327,56 @@ mod tests {
         // Reopening does not migrate twice.
         drop(store);
         SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+    }
+
+    /// Migration 4 rebuilds `persons` (CPR optional) and keeps every row and reference.
+    #[test]
+    fn migration_4_keeps_the_persons_and_their_references() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+            for sql in &MIGRATIONS[..3] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            conn.execute_batch(
+                "INSERT INTO persons (id, cpr, name, birth_date, user_id, created_at)
+                     VALUES ('pe_1', '0101901234', 'Kalle Kat', '1990-01-01', 'kalle', 1);
+                 INSERT INTO authenticators (id, person_id, kind, state, created_at, updated_at)
+                     VALUES ('au_1', 'pe_1', 'app', 'active', 1, 1);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        let conn = store.lock().unwrap();
+        let cpr: Option<String> = conn
+            .query_row("SELECT cpr FROM persons WHERE id = 'pe_1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(cpr.as_deref(), Some("0101901234"));
+        let insert = |id: &str, cpr: Option<&str>, user_id: &str| {
+            conn.execute(
+                "INSERT INTO persons (id, cpr, name, birth_date, user_id, created_at)
+                     VALUES (?1, ?2, 'N', '1990-01-01', ?3, 1)",
+                rusqlite::params![id, cpr, user_id],
+            )
+        };
+        // Several persons without a CPR number; a CPR number stays unique.
+        insert("pe_2", None, "two").unwrap();
+        insert("pe_3", None, "three").unwrap();
+        assert!(insert("pe_4", Some("0101901234"), "four").is_err());
+        // The references are enforced again after the migration.
+        let orphan = conn.execute(
+            "INSERT INTO authenticators (id, person_id, kind, state, created_at, updated_at)
+                 VALUES ('au_2', 'pe_nobody', 'app', 'active', 1, 1)",
+            [],
+        );
+        assert!(orphan.is_err());
+        drop(conn);
+        assert!(store.integrity_check().unwrap());
     }
 
     /// Group commit: one sync per commit when alone; every commit durable when it returns.
