@@ -325,17 +325,17 @@ pub fn passport_begin(
 }
 
 /// `POST /v1/app/activation/passport/challenge`: a challenge for the chip, bound to the app
-/// being activated (a stand-in, stored nowhere, for an activation that does not exist).
+/// being activated (a stand-in, stored nowhere, for an activation that does not exist, has
+/// lapsed or is finished: the answer tells nothing of the user ID).
 pub fn passport_challenge(
     state: &AppState,
     req: &ActivationChallengeRequest,
 ) -> ApiResult<DocumentChallenge> {
-    let known = state
-        .store
-        .begin()?
-        .activation(&req.activation_id)?
-        .is_some();
-    if !known {
+    let live = {
+        let mut tx = state.store.begin()?;
+        live_activation(state, tx.as_mut(), &req.activation_id)?.is_some()
+    };
+    if !live {
         return Ok(DocumentChallenge {
             challenge_id: rng::id(state.rng.as_ref(), "dc"),
             challenge: B64(rng::bytes(state.rng.as_ref(), 8)),
@@ -346,11 +346,16 @@ pub fn passport_challenge(
 }
 
 /// `POST /v1/app/activation/passport`: the document and the face, checked, counted and
-/// audited as on the new PIN's passport route; on success the activation may register its
-/// PIN without a temporary PIN.
+/// audited as on the new PIN's passport route; on success (and with the MitID not blocked
+/// and room for another app, checked only now so that no earlier answer tells them) the
+/// activation may register its PIN without a temporary PIN.
 pub fn passport(state: &AppState, req: &ActivationPassportRequest) -> ApiResult<Empty> {
     let resolve = activation_subject(state, &req.activation_id);
-    let (mut tx, _) = passport::check_identity(state, &resolve, &req.document)?;
+    let (mut tx, subject) = passport::check_identity(state, &resolve, &req.document)?;
+    if subject.person.mitid_blocked {
+        return Err(blocked());
+    }
+    ensure_room_for_app(state, tx.as_mut(), &subject.person.id)?;
     let mut activation = open_activation(state, tx.as_mut(), &req.activation_id)?;
     activation.pin_verified = true;
     tx.update_activation(&activation)?;
@@ -358,23 +363,29 @@ pub fn passport(state: &AppState, req: &ActivationPassportRequest) -> ApiResult<
     Ok(Empty {})
 }
 
+/// Activation `id` if it exists, is unfinished and has not lapsed.
+fn live_activation(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    id: &str,
+) -> ApiResult<Option<ActivationRecord>> {
+    let now = state.clock.now();
+    Ok(tx
+        .activation(id)?
+        .filter(|a| !a.finished && now < a.expires_at))
+}
+
 /// The subject of a passport check during activation `id`: the person it is for, while the
-/// activation is open, the MitID not blocked and there is room for another app. An unknown
-/// activation is refused as someone else's document, like an unknown user ID.
+/// activation is live. Any other activation id is refused as someone else's document, like
+/// an unknown user ID's.
 fn activation_subject<'a>(
     state: &'a AppState,
     id: &'a str,
 ) -> impl Fn(&mut dyn Tx) -> ApiResult<Subject> + 'a {
     move |tx| {
-        if tx.activation(id)?.is_none() {
-            return Err(passport::refused(DocumentRefusal::NotThisPerson));
-        }
-        let activation = open_activation(state, tx, id)?;
+        let activation = live_activation(state, tx, id)?
+            .ok_or_else(|| passport::refused(DocumentRefusal::NotThisPerson))?;
         let person = person(tx, &activation.person_id)?;
-        if person.mitid_blocked {
-            return Err(blocked());
-        }
-        ensure_room_for_app(state, tx, &person.id)?;
         Ok(Subject {
             person,
             authenticator_id: activation.authenticator_id,

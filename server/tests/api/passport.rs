@@ -588,7 +588,23 @@ async fn passport_activation_tells_no_one_whether_a_user_id_exists_and_needs_the
     let answer = h.post(paths::ACTIVATION_REGISTER, &body, Auth::None).await;
     answer.err("bad_request");
 
-    // The refusal of the unknown user ID counted no check of anyone.
+    // A lapsed activation answers as an unknown one: a stand-in challenge, then "someone
+    // else's" (no "expired", "blocked" or "too many apps" tells that the user ID exists).
+    h.clock().advance(test_policy().activation_ttl);
+    let body = json!({ "activation_id": begin["activation_id"] });
+    let challenge = h
+        .post(paths::ACTIVATION_PASSPORT_CHALLENGE, &body, Auth::None)
+        .await;
+    let challenge: mitid_protocol::wire::app::DocumentChallenge = challenge.ok();
+    let body = json!({
+        "activation_id": begin["activation_id"],
+        "document": passport.evidence_for(&passport.face, &challenge),
+    });
+    let refused = h.post(paths::ACTIVATION_PASSPORT, &body, Auth::None).await;
+    refused.err("document_refused");
+    assert_eq!(refused.body["error"]["detail"]["reason"], "not_this_person");
+
+    // The refusals of the unknown user ID and the lapsed activation counted no check.
     let events = h.audit(Some(&p.person_id)).await.unwrap();
     assert_eq!(
         events
