@@ -115,7 +115,7 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(req) = serde_json::from_slice::<staff::CreatePersonRequest>(data) {
         let _ = BirthDate::parse(&req.birth_date);
-        let _ = UserId::parse(&req.user_id, Some(&req.cpr));
+        let _ = UserId::parse(&req.user_id, req.cpr.as_deref());
     }
 
     if seed_check() && !data.is_empty() {
