@@ -1,8 +1,8 @@
 //! Reading a passport chip (issue 13): the APDUs and bytes of a read of EF.COM, EF.SOD, DG1,
-//! DG2 (an 18 KiB face image) and DG15 with active authentication, with short and with
-//! extended-length APDUs; the time of the reader's own work (BAC, secure messaging, parsing:
-//! the simulated chip's time is taken out); and the server's passive and active
-//! authentication of the files.
+//! DG2 (an 18 KiB face image) and DG15 with active authentication, opened with BAC (3DES) or
+//! PACE (P-256, AES-128), with short and with extended-length APDUs; the time of the reader's
+//! own work (BAC or PACE, secure messaging, parsing: the simulated chip's time is taken out);
+//! and the server's passive and active authentication of the files.
 //!
 //! `cargo bench -p mitid-bench --bench chip_read [filter]`. The radio is not measured: on a
 //! phone each APDU adds its NFC round trip (commonly 5 to 20 ms), so the APDU count is the
@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use mitid_bench::measure::{self, Budget};
 use std::sync::Arc;
 
+use mitid_emrtd::pace::Protocol;
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
 use mitid_emrtd::{
     read_document, verify, verify_active_authentication, ChipFiles, NfcLink, ReaderRandom,
@@ -53,10 +54,54 @@ fn holder() -> TestHolder {
     TestHolder::specimen()
 }
 
-fn link(files: &ChipFiles, key: &Arc<ActiveAuthenticationKey>, extended: bool) -> Counting {
+/// How the read opens the chip and how long its APDUs may be.
+#[derive(Clone, Copy)]
+struct Mode {
+    pace: bool,
+    extended: bool,
+}
+
+const MODES: [(&str, Mode); 4] = [
+    (
+        "BAC, short",
+        Mode {
+            pace: false,
+            extended: false,
+        },
+    ),
+    (
+        "BAC, extended length",
+        Mode {
+            pace: false,
+            extended: true,
+        },
+    ),
+    (
+        "PACE, short",
+        Mode {
+            pace: true,
+            extended: false,
+        },
+    ),
+    (
+        "PACE, extended length",
+        Mode {
+            pace: true,
+            extended: true,
+        },
+    ),
+];
+
+fn link(files: &ChipFiles, key: &Arc<ActiveAuthenticationKey>, mode: Mode) -> Counting {
     let rng = rand::rngs::StdRng::seed_from_u64(5);
-    let chip = SimulatedChip::new(files, &holder().access_key(), Box::new(rng))
-        .with_active_authentication(Arc::clone(key));
+    let chip = SimulatedChip::new(files, &holder().access_key(), Box::new(rng));
+    let chip = if mode.pace {
+        chip.with_pace(Protocol::EcdhGmAes128).without_bac()
+    } else {
+        chip
+    };
+    let extended = mode.extended;
+    let chip = chip.with_active_authentication(Arc::clone(key));
     let chip = if extended {
         chip.with_extended_length()
     } else {
@@ -74,9 +119,9 @@ fn link(files: &ChipFiles, key: &Arc<ActiveAuthenticationKey>, extended: bool) -
 fn read(
     files: &ChipFiles,
     key: &Arc<ActiveAuthenticationKey>,
-    extended: bool,
+    mode: Mode,
 ) -> (Counting, ChipFiles) {
-    let mut link = link(files, key, extended);
+    let mut link = link(files, key, mode);
     let random = ReaderRandom::from_rng(&mut OsRng);
     let read = read_document(&mut link, &holder().access_key(), &random, Some(&CHALLENGE)).unwrap();
     assert_eq!(read.dg2, files.dg2);
@@ -99,8 +144,8 @@ fn main() {
         "{:<22} {:>6} {:>12} {:>14}",
         "APDUs", "count", "bytes sent", "bytes received"
     );
-    for (name, extended) in [("short", false), ("extended length", true)] {
-        let (link, _) = read(&files, &key, extended);
+    for (name, mode) in MODES {
+        let (link, _) = read(&files, &key, mode);
         println!(
             "{name:<22} {:>6} {:>12} {:>14}",
             link.apdus, link.sent, link.received
@@ -112,19 +157,16 @@ fn main() {
     }
 
     measure::header("The reader's own work per read (the chip's time taken out)");
-    for (name, extended) in [
-        ("read, short APDUs", false),
-        ("read, extended length", true),
-    ] {
-        measure::run_timed(name, Budget::standard(), || {
+    for (name, mode) in MODES {
+        measure::run_timed(&format!("read, {name}"), Budget::standard(), || {
             let start = Instant::now();
-            let (link, _) = read(&files, &key, extended);
+            let (link, _) = read(&files, &key, mode);
             start.elapsed().saturating_sub(link.in_chip)
         });
     }
     let master_list = authority.master_list();
     let now = UnixTime::since_unix_epoch(Duration::from_secs(1_796_083_200));
-    let (_, signed) = read(&files, &key, false);
+    let (_, signed) = read(&files, &key, MODES[0].1);
     measure::run(
         "passive + active authentication (server)",
         Budget::standard(),

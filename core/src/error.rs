@@ -61,6 +61,9 @@ macro_rules! for_each_mitid_error {
             /// The chip could not be read (moved away, or it answered wrongly): hold the
             /// phone to it again.
             ChipNotRead = "chip_not_read";
+            /// The chip asks for an access protocol the app does not support (PACE on other
+            /// curves than NIST P-256, with BAC refused): another document, or another route.
+            ChipNotSupported = "chip_not_supported";
 
             // ------------------------------------------------------------ server outcomes
             /// The PIN was wrong; `remaining` tries are left before the app is locked.

@@ -215,6 +215,10 @@ pub(crate) fn error(error: &MitidError) -> (String, String) {
             "Chippen kunne ikke læses. Hold telefonen stille mod dokumentet, og prøv igen.",
             "The chip could not be read. Hold the phone still against the document and try again.",
         ),
+        MitidError::ChipNotSupported => fixed(
+            "Appen kan ikke læse dette dokuments chip. Brug et andet pas eller ID-kort, eller vælg en anden måde.",
+            "The app cannot read this document's chip. Use another passport or ID card, or choose another way.",
+        ),
         MitidError::DocumentRefused { reason } => document_refusal(reason),
         MitidError::ServerRejected { .. } => fixed(
             "MitID kunne ikke gennemføre handlingen. Prøv igen.",

@@ -8,6 +8,7 @@ use crate::apdu::{Command, Response};
 use crate::crypto::{self, Key};
 use crate::error::ReadError;
 use crate::mrz::AccessKey;
+use crate::pace::PaceRandom;
 use crate::reader::Link;
 use crate::sm::SecureChannel;
 
@@ -30,31 +31,41 @@ impl BacKeys {
     }
 }
 
-/// The reader's random values for one BAC run: its challenge `RND.IFD` and key half `K.IFD`.
-/// Given by the caller, so that the app injects its source of randomness.
+/// The reader's random values for opening a chip: for BAC its challenge `RND.IFD` and key
+/// half `K.IFD`, for PACE its two ephemeral keys. Given by the caller, so that the app
+/// injects its source of randomness.
 pub struct ReaderRandom {
     /// `RND.IFD`.
     pub rnd_ifd: [u8; 8],
     /// `K.IFD`.
     pub k_ifd: Zeroizing<[u8; 16]>,
+    /// PACE's ephemeral keys.
+    pub pace: PaceRandom,
 }
 
 impl ReaderRandom {
+    /// How many random bytes make the values.
+    pub const LEN: usize = 88;
+
     /// Fresh values from `rng`.
     pub fn from_rng(rng: &mut (impl RngCore + CryptoRng)) -> Self {
-        let mut bytes = Zeroizing::new([0u8; 24]);
+        let mut bytes = Zeroizing::new([0u8; Self::LEN]);
         rng.fill_bytes(&mut bytes[..]);
         Self::from_bytes(&bytes)
     }
 
-    /// The values from 24 random bytes (8 for `RND.IFD`, then 16 for `K.IFD`).
-    pub fn from_bytes(bytes: &[u8; 24]) -> Self {
+    /// The values from [`Self::LEN`] random bytes (8 for `RND.IFD`, 16 for `K.IFD`, then 64
+    /// for PACE).
+    pub fn from_bytes(bytes: &[u8; Self::LEN]) -> Self {
+        let mut pace = Zeroizing::new([0u8; 64]);
+        pace.copy_from_slice(&bytes[24..]);
         let mut random = Self {
             rnd_ifd: [0; 8],
             k_ifd: Zeroizing::new([0; 16]),
+            pace: PaceRandom::from_bytes(&pace),
         };
         random.rnd_ifd.copy_from_slice(&bytes[..8]);
-        random.k_ifd.copy_from_slice(&bytes[8..]);
+        random.k_ifd.copy_from_slice(&bytes[8..24]);
         random
     }
 }

@@ -20,6 +20,10 @@ pub enum ReadError {
     /// A command or answer that is not a well-formed APDU, TLV or data group.
     #[error("malformed {0}")]
     Malformed(&'static str),
+    /// The chip asks for an access protocol this reader does not run (PACE on parameters
+    /// other than NIST P-256 with BAC refused).
+    #[error("the chip needs {0}, which this reader does not support")]
+    Unsupported(&'static str),
     /// A file longer than this reader reads (32,767 bytes, the even READ BINARY range).
     #[error("file {0:04X} is larger than this reader reads")]
     TooLarge(u16),

@@ -1,9 +1,10 @@
 //! Reading and proving genuine an ICAO 9303 electronic machine-readable travel document
 //! (eMRTD): a passport, or an ID card with a chip.
 //!
-//! - [`reader`]: over the phone's NFC link ([`reader::NfcLink`]), select the eMRTD
-//!   application, open secure messaging with BAC ([`bac`], [`sm`]) using the MRZ access key
-//!   ([`mrz::AccessKey`]), and read EF.COM, EF.SOD, DG1, DG2, DG14 and DG15.
+//! - [`reader`]: over the phone's NFC link ([`reader::NfcLink`]), open secure messaging
+//!   ([`sm`]) with PACE ([`pace`]) where the chip offers it, else with BAC ([`bac`]), both
+//!   using the MRZ access key ([`mrz::AccessKey`]), select the eMRTD application, and read
+//!   EF.COM, EF.SOD, DG1, DG2, DG14 and DG15.
 //! - [`passive`]: passive authentication of what was read against a master list of country
 //!   signing CAs (each for its own issuing state), and active authentication over a
 //!   verifier's challenge; the server runs them on what the app sends.
@@ -18,6 +19,7 @@ pub mod crypto;
 pub mod error;
 pub mod lds;
 pub mod mrz;
+pub mod pace;
 pub mod passive;
 pub mod reader;
 pub mod sm;

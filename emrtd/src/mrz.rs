@@ -48,18 +48,32 @@ impl AccessKey {
         })
     }
 
-    /// `K_seed`: the first 16 bytes of SHA-1 over each field followed by its check digit
-    /// (ICAO 9303 part 11 §9.7.2).
+    /// `K_seed`: the first 16 bytes of SHA-1 over the MRZ information (ICAO 9303 part 11
+    /// §9.7.2), BAC's key seed.
     pub fn key_seed(&self) -> Zeroizing<[u8; 16]> {
+        let hash = self.password_hash();
+        let mut seed = Zeroizing::new([0u8; 16]);
+        seed.copy_from_slice(&hash[..16]);
+        seed
+    }
+
+    /// PACE's password from the MRZ, `f(π)`: all 20 bytes of SHA-1 over the MRZ information
+    /// (part 11 §4.4.1 and §9.7.3).
+    pub fn pace_password(&self) -> Zeroizing<[u8; 20]> {
+        self.password_hash()
+    }
+
+    /// SHA-1 over each field followed by its check digit.
+    fn password_hash(&self) -> Zeroizing<[u8; 20]> {
         let mut input = Zeroizing::new(String::with_capacity(40));
         for field in [&self.document_number, &self.birth_date, &self.expiry_date] {
             input.push_str(field);
             input.push(char::from(b'0' + check_digit(field)));
         }
         let hash = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, input.as_bytes());
-        let mut seed = Zeroizing::new([0u8; 16]);
-        seed.copy_from_slice(&hash.as_ref()[..16]);
-        seed
+        let mut out = Zeroizing::new([0u8; 20]);
+        out.copy_from_slice(hash.as_ref());
+        out
     }
 }
 

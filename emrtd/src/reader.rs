@@ -1,10 +1,12 @@
-//! Reading a document: select the eMRTD application, open secure messaging with BAC, and
-//! read EF.COM, EF.SOD, DG1, DG2 and (where EF.COM lists them) DG14 and DG15.
+//! Reading a document: open secure messaging with PACE where the chip offers a protocol this
+//! reader runs (else with BAC), select the eMRTD application, and read EF.COM, EF.SOD, DG1,
+//! DG2 and (where EF.COM lists them) DG14 and DG15.
 
 use crate::apdu::{Command, Response};
 use crate::bac::ReaderRandom;
 use crate::error::ReadError;
 use crate::mrz::AccessKey;
+use crate::pace::{self, Offer};
 use crate::sm::SecureChannel;
 use crate::{bac, tlv};
 
@@ -132,9 +134,7 @@ pub fn read_document(
 ) -> Result<ChipFiles, ReadError> {
     let extended = link.supports_extended_length();
     let mut link = Link::new(link);
-    let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
-    link.send(&select)?.ok()?;
-    let mut sm = bac::establish(&mut link, key, random)?;
+    let mut sm = open(&mut link, key, random)?;
     let mut reader = FileReader {
         link,
         sm: &mut sm,
@@ -155,6 +155,30 @@ pub fn read_document(
         dg15,
         active_authentication,
         com,
+    })
+}
+
+/// Opens secure messaging and selects the eMRTD application: PACE before the selection
+/// (part 11 §4.2), BAC after it. A chip that offers only PACE parameters this reader does not
+/// run is tried with BAC, which it may refuse ([`ReadError::Unsupported`]).
+fn open(
+    link: &mut Link<'_>,
+    key: &AccessKey,
+    random: &ReaderRandom,
+) -> Result<SecureChannel, ReadError> {
+    let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
+    let offer = pace::offered(link)?;
+    if let Offer::Pace(protocol) = offer {
+        let mut sm = pace::establish(link, key, &random.pace, protocol)?;
+        link.send_protected(&mut sm, &select)?.ok()?;
+        return Ok(sm);
+    }
+    link.send(&select)?.ok()?;
+    bac::establish(link, key, random).map_err(|e| match (offer, e) {
+        (Offer::UnsupportedPace, ReadError::Status(_)) => {
+            ReadError::Unsupported("the chip's PACE parameters")
+        }
+        (_, e) => e,
     })
 }
 

@@ -1,6 +1,7 @@
-//! Secure messaging with 3DES session keys (ICAO 9303 part 11 §9.8): every command after BAC
-//! is encrypted (DO'87'), carries its expected length (DO'97') and a MAC (DO'8E') over a send
-//! sequence counter, and every answer is checked the same way before it is believed.
+//! Secure messaging (ICAO 9303 part 11 §9.8): every command after BAC or PACE is encrypted
+//! (DO'87'), carries its expected length (DO'97') and a MAC (DO'8E') over a send sequence
+//! counter, and every answer is checked the same way before it is believed. BAC leaves 3DES
+//! keys; PACE leaves AES keys (§9.8.7.3: the IV is the encrypted counter, the MAC is CMAC).
 
 use zeroize::Zeroizing;
 
@@ -9,11 +10,81 @@ use crate::crypto::{self, Key};
 use crate::error::ReadError;
 use crate::tlv;
 
-/// The session keys and send sequence counter that BAC leaves behind.
+/// The session keys and send sequence counter that BAC or PACE leaves behind.
 pub struct SecureChannel {
-    k_enc: Key,
-    k_mac: Key,
+    keys: SessionKeys,
     ssc: u64,
+}
+
+/// The session keys of one of the two ciphers.
+pub enum SessionKeys {
+    /// After BAC: two-key 3DES, the retail MAC, an 8-byte counter.
+    Tdes {
+        /// `KS_enc`.
+        enc: Key,
+        /// `KS_mac`.
+        mac: Key,
+    },
+    /// After PACE: AES-128, -192 or -256 (the key's length), CMAC, a 16-byte counter.
+    Aes {
+        /// `KS_enc`.
+        enc: Zeroizing<Vec<u8>>,
+        /// `KS_mac`.
+        mac: Zeroizing<Vec<u8>>,
+    },
+}
+
+impl SessionKeys {
+    fn block(&self) -> usize {
+        match self {
+            Self::Tdes { .. } => 8,
+            Self::Aes { .. } => 16,
+        }
+    }
+
+    /// The counter as the cipher's block: 8 bytes for 3DES, 16 for AES.
+    fn counter(&self, ssc: u64) -> Vec<u8> {
+        let mut block = vec![0u8; self.block() - 8];
+        block.extend_from_slice(&ssc.to_be_bytes());
+        block
+    }
+
+    fn encrypt(&self, counter: &[u8], padded: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Tdes { enc, .. } => crypto::encrypt(enc, padded),
+            Self::Aes { enc, .. } => crypto::aes_encrypt(enc, &self.iv(counter), padded),
+        }
+    }
+
+    fn decrypt(&self, counter: &[u8], cipher: &[u8]) -> Zeroizing<Vec<u8>> {
+        match self {
+            Self::Tdes { enc, .. } => crypto::decrypt(enc, cipher),
+            Self::Aes { enc, .. } => crypto::aes_decrypt(enc, &self.iv(counter), cipher),
+        }
+    }
+
+    /// AES's IV: the counter encrypted under `KS_enc` (§9.8.6.1).
+    fn iv(&self, counter: &[u8]) -> [u8; 16] {
+        let mut iv = [0u8; 16];
+        if let Self::Aes { enc, .. } = self {
+            let block = crypto::aes_encrypt(enc, &[0; 16], counter);
+            iv.copy_from_slice(&block[..16.min(block.len())]);
+        }
+        iv
+    }
+
+    /// The 8-byte MAC over the unpadded `data` (padded here to the cipher's block).
+    fn mac(&self, data: &[u8]) -> [u8; 8] {
+        let padded = crypto::pad_to(data, self.block());
+        match self {
+            Self::Tdes { mac, .. } => crypto::mac(mac, &padded),
+            Self::Aes { mac, .. } => {
+                let mut out = [0u8; 8];
+                out.copy_from_slice(&crypto::aes_cmac(mac, &padded)[..8]);
+                out
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for SecureChannel {
@@ -23,9 +94,20 @@ impl std::fmt::Debug for SecureChannel {
 }
 
 impl SecureChannel {
-    /// A channel from the session keys and the initial counter.
+    /// A channel from BAC's 3DES session keys and the initial counter.
     pub fn new(k_enc: Key, k_mac: Key, ssc: u64) -> Self {
-        Self { k_enc, k_mac, ssc }
+        Self::with_keys(
+            SessionKeys::Tdes {
+                enc: k_enc,
+                mac: k_mac,
+            },
+            ssc,
+        )
+    }
+
+    /// A channel from session keys of either cipher and the initial counter (0 after PACE).
+    pub fn with_keys(keys: SessionKeys, ssc: u64) -> Self {
+        Self { keys, ssc }
     }
 
     /// The send sequence counter now.
@@ -36,9 +118,10 @@ impl SecureChannel {
     /// Wraps a plain command for the chip.
     pub fn protect(&mut self, cmd: &Command) -> Command {
         let header = [cmd.cla | 0x0C, cmd.ins, cmd.p1, cmd.p2];
+        let counter = self.next_counter();
         let mut objects = Vec::new();
         if !cmd.data.is_empty() {
-            objects.extend(self.encrypted_object(&cmd.data));
+            objects.extend(self.encrypted_object(&counter, &cmd.data));
         }
         if let Some(le) = cmd.le {
             let le_bytes = if le > 256 {
@@ -48,13 +131,10 @@ impl SecureChannel {
             };
             objects.extend(tlv::encode(0x97, &le_bytes));
         }
-        let mut mac_input = self.next_counter().to_vec();
-        mac_input.extend(crypto::pad(&header));
+        let mut mac_input = counter;
+        mac_input.extend(crypto::pad_to(&header, self.keys.block()));
         mac_input.extend_from_slice(&objects);
-        objects.extend(tlv::encode(
-            0x8E,
-            &crypto::mac(&self.k_mac, &crypto::pad(&mac_input)),
-        ));
+        objects.extend(tlv::encode(0x8E, &self.keys.mac(&mac_input)));
         let le = if cmd.is_extended() || objects.len() > 255 {
             65_536
         } else {
@@ -84,7 +164,7 @@ impl SecureChannel {
             Some((last, covered)) if last.tag == 0x8E => (last.value, covered),
             _ => return Err(ReadError::SecureMessaging("answer without a final MAC")),
         };
-        let mut mac_input = counter.to_vec();
+        let mut mac_input = counter.clone();
         let mut encrypted = None;
         let mut status = None;
         for object in covered {
@@ -98,8 +178,7 @@ impl SecureChannel {
             }
             mac_input.extend(tlv::encode(object.tag, object.value));
         }
-        let expected = crypto::mac(&self.k_mac, &crypto::pad(&mac_input));
-        if !crypto::mac_eq(mac, &expected) {
+        if !crypto::mac_eq(mac, &self.keys.mac(&mac_input)) {
             return Err(ReadError::SecureMessaging("MAC does not verify"));
         }
         let sw = match status {
@@ -107,32 +186,35 @@ impl SecureChannel {
             _ => return Err(ReadError::SecureMessaging("no status word")),
         };
         let data = match encrypted {
-            Some(value) => self.decrypt_object(value)?.to_vec(),
+            Some(value) => self.decrypt_object(&counter, value)?.to_vec(),
             None => Vec::new(),
         };
         Ok(Response { data, sw })
     }
 
-    fn next_counter(&mut self) -> [u8; 8] {
+    fn next_counter(&mut self) -> Vec<u8> {
         self.ssc = self.ssc.wrapping_add(1);
-        self.ssc.to_be_bytes()
+        self.keys.counter(self.ssc)
     }
 
-    fn encrypted_object(&self, plain: &[u8]) -> Vec<u8> {
+    fn encrypted_object(&self, counter: &[u8], plain: &[u8]) -> Vec<u8> {
         let mut value = vec![0x01];
-        value.extend(crypto::encrypt(
-            &self.k_enc,
-            &Zeroizing::new(crypto::pad(plain)),
-        ));
+        let padded = Zeroizing::new(crypto::pad_to(plain, self.keys.block()));
+        value.extend(self.keys.encrypt(counter, &padded));
         tlv::encode(0x87, &value)
     }
 
-    fn decrypt_object(&self, value: &[u8]) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+    fn decrypt_object(
+        &self,
+        counter: &[u8],
+        value: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, ReadError> {
+        let block = self.keys.block();
         let cipher = match value {
-            [0x01, rest @ ..] if !rest.is_empty() && rest.len() % 8 == 0 => rest,
+            [0x01, rest @ ..] if !rest.is_empty() && rest.len() % block == 0 => rest,
             _ => return Err(ReadError::SecureMessaging("bad encrypted data object")),
         };
-        let plain = crypto::decrypt(&self.k_enc, cipher);
+        let plain = self.keys.decrypt(counter, cipher);
         let data = crypto::unpad(&plain).ok_or(ReadError::SecureMessaging("bad padding"))?;
         Ok(Zeroizing::new(data.to_vec()))
     }
@@ -151,18 +233,21 @@ impl SecureChannel {
             Some((last, covered)) if last.tag == 0x8E => (last.value, covered),
             _ => return Err(ReadError::SecureMessaging("command without MAC")),
         };
-        let mut mac_input = counter.to_vec();
-        mac_input.extend(crypto::pad(&[cmd.cla, cmd.ins, cmd.p1, cmd.p2]));
+        let mut mac_input = counter.clone();
+        mac_input.extend(crypto::pad_to(
+            &[cmd.cla, cmd.ins, cmd.p1, cmd.p2],
+            self.keys.block(),
+        ));
         let mut plain = Command::new(cmd.cla & !0x0C, cmd.ins, cmd.p1, cmd.p2);
         for object in covered {
             mac_input.extend(tlv::encode(object.tag, object.value));
             match object.tag {
-                0x87 => plain.data = self.decrypt_object(object.value)?.to_vec(),
+                0x87 => plain.data = self.decrypt_object(&counter, object.value)?.to_vec(),
                 0x97 => plain.le = Some(le_value(object.value)),
                 _ => return Err(ReadError::SecureMessaging("unexpected data object")),
             }
         }
-        if !crypto::mac_eq(mac, &crypto::mac(&self.k_mac, &crypto::pad(&mac_input))) {
+        if !crypto::mac_eq(mac, &self.keys.mac(&mac_input)) {
             return Err(ReadError::SecureMessaging("MAC does not verify"));
         }
         Ok(plain)
@@ -170,17 +255,15 @@ impl SecureChannel {
 
     /// Protects the chip's answer.
     pub fn wrap_response(&mut self, resp: &Response) -> Response {
+        let counter = self.next_counter();
         let mut objects = Vec::new();
         if !resp.data.is_empty() {
-            objects.extend(self.encrypted_object(&resp.data));
+            objects.extend(self.encrypted_object(&counter, &resp.data));
         }
         objects.extend(tlv::encode(0x99, &resp.sw.to_be_bytes()));
-        let mut mac_input = self.next_counter().to_vec();
+        let mut mac_input = counter;
         mac_input.extend_from_slice(&objects);
-        objects.extend(tlv::encode(
-            0x8E,
-            &crypto::mac(&self.k_mac, &crypto::pad(&mac_input)),
-        ));
+        objects.extend(tlv::encode(0x8E, &self.keys.mac(&mac_input)));
         Response {
             data: objects,
             sw: resp.sw,

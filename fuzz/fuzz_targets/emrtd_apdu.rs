@@ -1,6 +1,7 @@
 //! The eMRTD link parsers: command and response APDUs (`mitid_emrtd::apdu`), BER-TLV
 //! (`mitid_emrtd::tlv`), the reader's secure-messaging check of a chip's answer
-//! (`SecureChannel::unprotect`), and the simulated chip's side of every command.
+//! (`SecureChannel::unprotect`), EF.CardAccess and PACE's public keys (`mitid_emrtd::pace`),
+//! and the simulated chip's side of every command, BAC's and PACE's.
 //!
 //! Input: the first byte selects the entry point, the rest is the bytes a chip (or a reader)
 //! would send. Besides "no panic":
@@ -13,6 +14,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use mitid_emrtd::apdu::{Command, Response};
+use mitid_emrtd::pace::{self, Protocol};
 use mitid_emrtd::testing::{SimulatedChip, TestHolder};
 use mitid_emrtd::{bac, tlv, ChipFiles, NfcLink};
 
@@ -73,7 +75,8 @@ fn chip(data: &[u8]) {
         dg15: None,
         active_authentication: None,
     };
-    let mut card = SimulatedChip::new(&files, &holder.access_key(), Box::new(Counter(0)));
+    let mut card = SimulatedChip::new(&files, &holder.access_key(), Box::new(Counter(0)))
+        .with_pace(Protocol::EcdhGmAes128);
     // Up to 8 commands separated by 0xFF 0xFE.
     for apdu in data.split(|&b| b == 0xFE).take(8) {
         let answer = card
@@ -106,14 +109,26 @@ impl rand_core::RngCore for Counter {
     }
 }
 
+/// EF.CardAccess as a chip sends it, and a PACE public key: a typed answer, never a panic;
+/// an accepted uncompressed point encodes back to the same bytes.
+fn pace_inputs(data: &[u8]) {
+    if let Ok(infos) = pace::parse_card_access(data) {
+        let _ = pace::choose(&infos);
+    }
+    if let (Ok(point), Some(4)) = (pace::point(data), data.first()) {
+        assert_eq!(pace::encode(&point), data, "a PACE key does not round-trip");
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    match selector % 4 {
+    match selector % 5 {
         0 => commands(rest),
         1 => objects(rest),
         2 => answers(rest),
-        _ => chip(rest),
+        3 => chip(rest),
+        _ => pace_inputs(rest),
     }
 });

@@ -10,6 +10,7 @@ use mitid_core::error::MitidError;
 use mitid_core::flows::{
     ActivationFlow, ActivationStep, NewPinFlow, NewPinStep, UserIdFlow, UserIdStep,
 };
+use mitid_emrtd::pace::Protocol;
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
 use mitid_emrtd::ChipFiles;
 use mitid_protocol::b64::B64;
@@ -203,10 +204,11 @@ pub struct TestPassport {
 }
 
 impl TestPassport {
-    /// The chip, answering the phone's NFC commands (seeded randomness).
+    /// The chip, answering the phone's NFC commands (seeded randomness). Like a passport
+    /// issued today it offers PACE (AES-128 on NIST P-256), which the app's reader prefers,
+    /// beside BAC.
     pub fn chip(&self, seed: u64) -> SimulatedChip {
-        let rng = rand::rngs::StdRng::seed_from_u64(seed);
-        let chip = SimulatedChip::new(&self.files, &self.holder.access_key(), Box::new(rng));
+        let chip = self.copied_chip(seed);
         match &self.key {
             Some(key) => chip.with_active_authentication(Arc::clone(key)),
             None => chip,
@@ -227,11 +229,21 @@ impl TestPassport {
         .await
     }
 
+    /// This chip as one that offers PACE only on brainpoolP256r1 and refuses BAC: a chip
+    /// the app's reader does not open (docs/passport.md).
+    pub fn brainpool_only_chip(&self, seed: u64) -> SimulatedChip {
+        let brainpool_p256r1 = 13;
+        let card_access =
+            mitid_emrtd::pace::card::card_access(Protocol::EcdhGmAes128, brainpool_p256r1);
+        self.chip(seed).with_card_access(card_access).without_bac()
+    }
+
     /// A copy of this chip: the same files on a chip without the private key (it cannot
     /// answer active authentication).
     pub fn copied_chip(&self, seed: u64) -> SimulatedChip {
         let rng = rand::rngs::StdRng::seed_from_u64(seed);
         SimulatedChip::new(&self.files, &self.holder.access_key(), Box::new(rng))
+            .with_pace(Protocol::EcdhGmAes128)
     }
 
     /// What an app sends after reading this chip with the server's `challenge` (the chip

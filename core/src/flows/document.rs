@@ -103,7 +103,7 @@ impl DocumentScan {
             .as_slice()
             .try_into()
             .map_err(|_| (Stage::Chip, MitidError::BadResponse))?;
-        let mut bytes = Zeroizing::new([0u8; 24]);
+        let mut bytes = Zeroizing::new([0u8; ReaderRandom::LEN]);
         ctx.rng.fill(&mut bytes[..]).map_err(|e| (Stage::Chip, e))?;
         let random = ReaderRandom::from_bytes(&bytes);
         let read = tokio::task::spawn_blocking(move || {
@@ -120,6 +120,10 @@ impl DocumentScan {
             Err(ReadError::AccessDenied) => {
                 self.access_key = None;
                 Err((Stage::Details, MitidError::DocumentAccessDenied))
+            }
+            Err(ReadError::Unsupported(_)) => {
+                self.access_key = None;
+                Err((Stage::Details, MitidError::ChipNotSupported))
             }
             Err(_) => Err((Stage::Chip, MitidError::ChipNotRead)),
         }

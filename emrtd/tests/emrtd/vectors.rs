@@ -5,7 +5,7 @@ use mitid_emrtd::bac::{self, BacKeys};
 use mitid_emrtd::mrz::check_digit;
 use mitid_emrtd::AccessKey;
 
-fn hex(s: &str) -> Vec<u8> {
+pub fn hex(s: &str) -> Vec<u8> {
     let s: String = s.split_whitespace().collect();
     (0..s.len())
         .step_by(2)

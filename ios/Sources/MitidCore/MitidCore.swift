@@ -7515,6 +7515,11 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case ChipNotRead
     /**
+     * The chip asks for an access protocol the app does not support (PACE on other
+     * curves than NIST P-256, with BAC refused): another document, or another route.
+     */
+    case ChipNotSupported
+    /**
      * The PIN was wrong; `remaining` tries are left before the app is locked.
      */
     case WrongPin(
@@ -7833,67 +7838,68 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
         case 8: return .DocumentAccessDenied
         case 9: return .PCodeFormat
         case 10: return .ChipNotRead
-        case 11: return .WrongPin(
+        case 11: return .ChipNotSupported
+        case 12: return .WrongPin(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 12: return .WrongCode(
+        case 13: return .WrongCode(
             remaining: try FfiConverterOptionUInt32.read(from: &buf)
             )
-        case 13: return .TemporarilyLocked
-        case 14: return .PermanentlyBlocked
-        case 15: return .Revoked
-        case 16: return .Blocked
-        case 17: return .CodeExpired
-        case 18: return .CodeUsed
-        case 19: return .TooManyTries
-        case 20: return .NumberChangedRecently
-        case 21: return .NoMobileNumber
-        case 22: return .TooManyApps
-        case 23: return .UserIdTaken
-        case 24: return .ChannelBindingMismatch(
+        case 14: return .TemporarilyLocked
+        case 15: return .PermanentlyBlocked
+        case 16: return .Revoked
+        case 17: return .Blocked
+        case 18: return .CodeExpired
+        case 19: return .CodeUsed
+        case 20: return .TooManyTries
+        case 21: return .NumberChangedRecently
+        case 22: return .NoMobileNumber
+        case 23: return .TooManyApps
+        case 24: return .UserIdTaken
+        case 25: return .ChannelBindingMismatch(
             remaining: try FfiConverterOptionUInt32.read(from: &buf)
             )
-        case 25: return .TransactionExpired
-        case 26: return .TransactionNotPending
-        case 27: return .FactorNotAllowed
-        case 28: return .BiometricsNotEnabled
-        case 29: return .NotFound
-        case 30: return .Forbidden
-        case 31: return .NotYetAllowed(
+        case 26: return .TransactionExpired
+        case 27: return .TransactionNotPending
+        case 28: return .FactorNotAllowed
+        case 29: return .BiometricsNotEnabled
+        case 30: return .NotFound
+        case 31: return .Forbidden
+        case 32: return .NotYetAllowed(
             opensAt: try FfiConverterOptionInt64.read(from: &buf)
             )
-        case 32: return .RateLimited
-        case 33: return .ServerUnreachable
-        case 34: return .ServerKeyPinMismatch
-        case 35: return .ServerBusy
-        case 36: return .DocumentRefused(
+        case 33: return .RateLimited
+        case 34: return .ServerUnreachable
+        case 35: return .ServerKeyPinMismatch
+        case 36: return .ServerBusy
+        case 37: return .DocumentRefused(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 37: return .ServerRejected(
+        case 38: return .ServerRejected(
             serverCode: try FfiConverterString.read(from: &buf)
             )
-        case 38: return .BadResponse
-        case 39: return .BiometricsCancelled
-        case 40: return .BiometricsFailed(
+        case 39: return .BadResponse
+        case 40: return .BiometricsCancelled
+        case 41: return .BiometricsFailed(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 41: return .BiometricsPinRequired
-        case 42: return .BiometricsInvalidated
-        case 43: return .BiometricsUnavailable
-        case 44: return .BiometricsNeedSingleUser
-        case 45: return .BiometricsNotOn
-        case 46: return .NoSuchUser
-        case 47: return .UserAlreadyOnApp
-        case 48: return .InvalidStep
-        case 49: return .Cancelled
-        case 50: return .Storage(
+        case 42: return .BiometricsPinRequired
+        case 43: return .BiometricsInvalidated
+        case 44: return .BiometricsUnavailable
+        case 45: return .BiometricsNeedSingleUser
+        case 46: return .BiometricsNotOn
+        case 47: return .NoSuchUser
+        case 48: return .UserAlreadyOnApp
+        case 49: return .InvalidStep
+        case 50: return .Cancelled
+        case 51: return .Storage(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 51: return .KeyStore(
+        case 52: return .KeyStore(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 52: return .Config
-        case 53: return .Internal(
+        case 53: return .Config
+        case 54: return .Internal(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -7950,185 +7956,189 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(10))
         
         
-        case let .WrongPin(remaining):
+        case .ChipNotSupported:
             writeInt(&buf, Int32(11))
+        
+        
+        case let .WrongPin(remaining):
+            writeInt(&buf, Int32(12))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case let .WrongCode(remaining):
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(13))
             FfiConverterOptionUInt32.write(remaining, into: &buf)
             
         
         case .TemporarilyLocked:
-            writeInt(&buf, Int32(13))
-        
-        
-        case .PermanentlyBlocked:
             writeInt(&buf, Int32(14))
         
         
-        case .Revoked:
+        case .PermanentlyBlocked:
             writeInt(&buf, Int32(15))
         
         
-        case .Blocked:
+        case .Revoked:
             writeInt(&buf, Int32(16))
         
         
-        case .CodeExpired:
+        case .Blocked:
             writeInt(&buf, Int32(17))
         
         
-        case .CodeUsed:
+        case .CodeExpired:
             writeInt(&buf, Int32(18))
         
         
-        case .TooManyTries:
+        case .CodeUsed:
             writeInt(&buf, Int32(19))
         
         
-        case .NumberChangedRecently:
+        case .TooManyTries:
             writeInt(&buf, Int32(20))
         
         
-        case .NoMobileNumber:
+        case .NumberChangedRecently:
             writeInt(&buf, Int32(21))
         
         
-        case .TooManyApps:
+        case .NoMobileNumber:
             writeInt(&buf, Int32(22))
         
         
-        case .UserIdTaken:
+        case .TooManyApps:
             writeInt(&buf, Int32(23))
         
         
-        case let .ChannelBindingMismatch(remaining):
+        case .UserIdTaken:
             writeInt(&buf, Int32(24))
+        
+        
+        case let .ChannelBindingMismatch(remaining):
+            writeInt(&buf, Int32(25))
             FfiConverterOptionUInt32.write(remaining, into: &buf)
             
         
         case .TransactionExpired:
-            writeInt(&buf, Int32(25))
-        
-        
-        case .TransactionNotPending:
             writeInt(&buf, Int32(26))
         
         
-        case .FactorNotAllowed:
+        case .TransactionNotPending:
             writeInt(&buf, Int32(27))
         
         
-        case .BiometricsNotEnabled:
+        case .FactorNotAllowed:
             writeInt(&buf, Int32(28))
         
         
-        case .NotFound:
+        case .BiometricsNotEnabled:
             writeInt(&buf, Int32(29))
         
         
-        case .Forbidden:
+        case .NotFound:
             writeInt(&buf, Int32(30))
         
         
-        case let .NotYetAllowed(opensAt):
+        case .Forbidden:
             writeInt(&buf, Int32(31))
+        
+        
+        case let .NotYetAllowed(opensAt):
+            writeInt(&buf, Int32(32))
             FfiConverterOptionInt64.write(opensAt, into: &buf)
             
         
         case .RateLimited:
-            writeInt(&buf, Int32(32))
-        
-        
-        case .ServerUnreachable:
             writeInt(&buf, Int32(33))
         
         
-        case .ServerKeyPinMismatch:
+        case .ServerUnreachable:
             writeInt(&buf, Int32(34))
         
         
-        case .ServerBusy:
+        case .ServerKeyPinMismatch:
             writeInt(&buf, Int32(35))
         
         
-        case let .DocumentRefused(reason):
+        case .ServerBusy:
             writeInt(&buf, Int32(36))
+        
+        
+        case let .DocumentRefused(reason):
+            writeInt(&buf, Int32(37))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .ServerRejected(serverCode):
-            writeInt(&buf, Int32(37))
+            writeInt(&buf, Int32(38))
             FfiConverterString.write(serverCode, into: &buf)
             
         
         case .BadResponse:
-            writeInt(&buf, Int32(38))
-        
-        
-        case .BiometricsCancelled:
             writeInt(&buf, Int32(39))
         
         
-        case let .BiometricsFailed(remaining):
+        case .BiometricsCancelled:
             writeInt(&buf, Int32(40))
+        
+        
+        case let .BiometricsFailed(remaining):
+            writeInt(&buf, Int32(41))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case .BiometricsPinRequired:
-            writeInt(&buf, Int32(41))
-        
-        
-        case .BiometricsInvalidated:
             writeInt(&buf, Int32(42))
         
         
-        case .BiometricsUnavailable:
+        case .BiometricsInvalidated:
             writeInt(&buf, Int32(43))
         
         
-        case .BiometricsNeedSingleUser:
+        case .BiometricsUnavailable:
             writeInt(&buf, Int32(44))
         
         
-        case .BiometricsNotOn:
+        case .BiometricsNeedSingleUser:
             writeInt(&buf, Int32(45))
         
         
-        case .NoSuchUser:
+        case .BiometricsNotOn:
             writeInt(&buf, Int32(46))
         
         
-        case .UserAlreadyOnApp:
+        case .NoSuchUser:
             writeInt(&buf, Int32(47))
         
         
-        case .InvalidStep:
+        case .UserAlreadyOnApp:
             writeInt(&buf, Int32(48))
         
         
-        case .Cancelled:
+        case .InvalidStep:
             writeInt(&buf, Int32(49))
         
         
-        case let .Storage(detail):
+        case .Cancelled:
             writeInt(&buf, Int32(50))
-            FfiConverterString.write(detail, into: &buf)
-            
         
-        case let .KeyStore(detail):
+        
+        case let .Storage(detail):
             writeInt(&buf, Int32(51))
             FfiConverterString.write(detail, into: &buf)
             
         
-        case .Config:
+        case let .KeyStore(detail):
             writeInt(&buf, Int32(52))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case .Config:
+            writeInt(&buf, Int32(53))
         
         
         case let .Internal(detail):
-            writeInt(&buf, Int32(53))
+            writeInt(&buf, Int32(54))
             FfiConverterString.write(detail, into: &buf)
             
         }

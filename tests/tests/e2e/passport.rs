@@ -117,6 +117,27 @@ async fn wrong_details_and_a_refused_face_send_the_citizen_back_to_the_right_ste
 }
 
 #[tokio::test]
+async fn a_chip_the_app_cannot_open_sends_the_citizen_to_another_document() {
+    let (_h, p, _phone, app, user) = world_with_app_user("passport-brainpool").await;
+    let passport = PassportOffice::danish().issue(&p);
+    let flow = passport_flow(&app, &user).await;
+    passport.enter_details(&flow).await.unwrap();
+    let read = flow
+        .read_chip(Box::new(passport.brainpool_only_chip(17)))
+        .await;
+    assert_eq!(read.unwrap_err(), MitidError::ChipNotSupported);
+    assert_eq!(
+        flow.step(),
+        NewPinStep::EnterDocumentDetails,
+        "another document, not the same chip again"
+    );
+    assert_eq!(
+        scan(&flow, &passport).await.unwrap(),
+        NewPinStep::CaptureFace
+    );
+}
+
+#[tokio::test]
 async fn a_lost_tag_is_retried_and_someone_elses_passport_is_refused() {
     let (h, p, _phone, app, user) = world_with_app_user("passport-other").await;
     let other = h.person("passport-other").await.unwrap();

@@ -10733,6 +10733,16 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
+     * The chip asks for an access protocol the app does not support (PACE on other
+     * curves than NIST P-256, with BAC refused): another document, or another route.
+     */
+    class ChipNotSupported(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The PIN was wrong; `remaining` tries are left before the app is locked.
      */
     class WrongPin(
@@ -11268,67 +11278,68 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
             8 -> MitidException.DocumentAccessDenied()
             9 -> MitidException.PCodeFormat()
             10 -> MitidException.ChipNotRead()
-            11 -> MitidException.WrongPin(
+            11 -> MitidException.ChipNotSupported()
+            12 -> MitidException.WrongPin(
                 FfiConverterUInt.read(buf),
                 )
-            12 -> MitidException.WrongCode(
+            13 -> MitidException.WrongCode(
                 FfiConverterOptionalUInt.read(buf),
                 )
-            13 -> MitidException.TemporarilyLocked()
-            14 -> MitidException.PermanentlyBlocked()
-            15 -> MitidException.Revoked()
-            16 -> MitidException.Blocked()
-            17 -> MitidException.CodeExpired()
-            18 -> MitidException.CodeUsed()
-            19 -> MitidException.TooManyTries()
-            20 -> MitidException.NumberChangedRecently()
-            21 -> MitidException.NoMobileNumber()
-            22 -> MitidException.TooManyApps()
-            23 -> MitidException.UserIdTaken()
-            24 -> MitidException.ChannelBindingMismatch(
+            14 -> MitidException.TemporarilyLocked()
+            15 -> MitidException.PermanentlyBlocked()
+            16 -> MitidException.Revoked()
+            17 -> MitidException.Blocked()
+            18 -> MitidException.CodeExpired()
+            19 -> MitidException.CodeUsed()
+            20 -> MitidException.TooManyTries()
+            21 -> MitidException.NumberChangedRecently()
+            22 -> MitidException.NoMobileNumber()
+            23 -> MitidException.TooManyApps()
+            24 -> MitidException.UserIdTaken()
+            25 -> MitidException.ChannelBindingMismatch(
                 FfiConverterOptionalUInt.read(buf),
                 )
-            25 -> MitidException.TransactionExpired()
-            26 -> MitidException.TransactionNotPending()
-            27 -> MitidException.FactorNotAllowed()
-            28 -> MitidException.BiometricsNotEnabled()
-            29 -> MitidException.NotFound()
-            30 -> MitidException.Forbidden()
-            31 -> MitidException.NotYetAllowed(
+            26 -> MitidException.TransactionExpired()
+            27 -> MitidException.TransactionNotPending()
+            28 -> MitidException.FactorNotAllowed()
+            29 -> MitidException.BiometricsNotEnabled()
+            30 -> MitidException.NotFound()
+            31 -> MitidException.Forbidden()
+            32 -> MitidException.NotYetAllowed(
                 FfiConverterOptionalLong.read(buf),
                 )
-            32 -> MitidException.RateLimited()
-            33 -> MitidException.ServerUnreachable()
-            34 -> MitidException.ServerKeyPinMismatch()
-            35 -> MitidException.ServerBusy()
-            36 -> MitidException.DocumentRefused(
+            33 -> MitidException.RateLimited()
+            34 -> MitidException.ServerUnreachable()
+            35 -> MitidException.ServerKeyPinMismatch()
+            36 -> MitidException.ServerBusy()
+            37 -> MitidException.DocumentRefused(
                 FfiConverterString.read(buf),
                 )
-            37 -> MitidException.ServerRejected(
+            38 -> MitidException.ServerRejected(
                 FfiConverterString.read(buf),
                 )
-            38 -> MitidException.BadResponse()
-            39 -> MitidException.BiometricsCancelled()
-            40 -> MitidException.BiometricsFailed(
+            39 -> MitidException.BadResponse()
+            40 -> MitidException.BiometricsCancelled()
+            41 -> MitidException.BiometricsFailed(
                 FfiConverterUInt.read(buf),
                 )
-            41 -> MitidException.BiometricsPinRequired()
-            42 -> MitidException.BiometricsInvalidated()
-            43 -> MitidException.BiometricsUnavailable()
-            44 -> MitidException.BiometricsNeedSingleUser()
-            45 -> MitidException.BiometricsNotOn()
-            46 -> MitidException.NoSuchUser()
-            47 -> MitidException.UserAlreadyOnApp()
-            48 -> MitidException.InvalidStep()
-            49 -> MitidException.Cancelled()
-            50 -> MitidException.Storage(
+            42 -> MitidException.BiometricsPinRequired()
+            43 -> MitidException.BiometricsInvalidated()
+            44 -> MitidException.BiometricsUnavailable()
+            45 -> MitidException.BiometricsNeedSingleUser()
+            46 -> MitidException.BiometricsNotOn()
+            47 -> MitidException.NoSuchUser()
+            48 -> MitidException.UserAlreadyOnApp()
+            49 -> MitidException.InvalidStep()
+            50 -> MitidException.Cancelled()
+            51 -> MitidException.Storage(
                 FfiConverterString.read(buf),
                 )
-            51 -> MitidException.KeyStore(
+            52 -> MitidException.KeyStore(
                 FfiConverterString.read(buf),
                 )
-            52 -> MitidException.Config()
-            53 -> MitidException.Internal(
+            53 -> MitidException.Config()
+            54 -> MitidException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -11376,6 +11387,10 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 4UL
             )
             is MitidException.ChipNotRead -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.ChipNotSupported -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -11608,185 +11623,189 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 buf.putInt(10)
                 Unit
             }
-            is MitidException.WrongPin -> {
+            is MitidException.ChipNotSupported -> {
                 buf.putInt(11)
+                Unit
+            }
+            is MitidException.WrongPin -> {
+                buf.putInt(12)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.WrongCode -> {
-                buf.putInt(12)
+                buf.putInt(13)
                 FfiConverterOptionalUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.TemporarilyLocked -> {
-                buf.putInt(13)
-                Unit
-            }
-            is MitidException.PermanentlyBlocked -> {
                 buf.putInt(14)
                 Unit
             }
-            is MitidException.Revoked -> {
+            is MitidException.PermanentlyBlocked -> {
                 buf.putInt(15)
                 Unit
             }
-            is MitidException.Blocked -> {
+            is MitidException.Revoked -> {
                 buf.putInt(16)
                 Unit
             }
-            is MitidException.CodeExpired -> {
+            is MitidException.Blocked -> {
                 buf.putInt(17)
                 Unit
             }
-            is MitidException.CodeUsed -> {
+            is MitidException.CodeExpired -> {
                 buf.putInt(18)
                 Unit
             }
-            is MitidException.TooManyTries -> {
+            is MitidException.CodeUsed -> {
                 buf.putInt(19)
                 Unit
             }
-            is MitidException.NumberChangedRecently -> {
+            is MitidException.TooManyTries -> {
                 buf.putInt(20)
                 Unit
             }
-            is MitidException.NoMobileNumber -> {
+            is MitidException.NumberChangedRecently -> {
                 buf.putInt(21)
                 Unit
             }
-            is MitidException.TooManyApps -> {
+            is MitidException.NoMobileNumber -> {
                 buf.putInt(22)
                 Unit
             }
-            is MitidException.UserIdTaken -> {
+            is MitidException.TooManyApps -> {
                 buf.putInt(23)
                 Unit
             }
-            is MitidException.ChannelBindingMismatch -> {
+            is MitidException.UserIdTaken -> {
                 buf.putInt(24)
+                Unit
+            }
+            is MitidException.ChannelBindingMismatch -> {
+                buf.putInt(25)
                 FfiConverterOptionalUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.TransactionExpired -> {
-                buf.putInt(25)
-                Unit
-            }
-            is MitidException.TransactionNotPending -> {
                 buf.putInt(26)
                 Unit
             }
-            is MitidException.FactorNotAllowed -> {
+            is MitidException.TransactionNotPending -> {
                 buf.putInt(27)
                 Unit
             }
-            is MitidException.BiometricsNotEnabled -> {
+            is MitidException.FactorNotAllowed -> {
                 buf.putInt(28)
                 Unit
             }
-            is MitidException.NotFound -> {
+            is MitidException.BiometricsNotEnabled -> {
                 buf.putInt(29)
                 Unit
             }
-            is MitidException.Forbidden -> {
+            is MitidException.NotFound -> {
                 buf.putInt(30)
                 Unit
             }
-            is MitidException.NotYetAllowed -> {
+            is MitidException.Forbidden -> {
                 buf.putInt(31)
+                Unit
+            }
+            is MitidException.NotYetAllowed -> {
+                buf.putInt(32)
                 FfiConverterOptionalLong.write(value.`opensAt`, buf)
                 Unit
             }
             is MitidException.RateLimited -> {
-                buf.putInt(32)
-                Unit
-            }
-            is MitidException.ServerUnreachable -> {
                 buf.putInt(33)
                 Unit
             }
-            is MitidException.ServerKeyPinMismatch -> {
+            is MitidException.ServerUnreachable -> {
                 buf.putInt(34)
                 Unit
             }
-            is MitidException.ServerBusy -> {
+            is MitidException.ServerKeyPinMismatch -> {
                 buf.putInt(35)
                 Unit
             }
-            is MitidException.DocumentRefused -> {
+            is MitidException.ServerBusy -> {
                 buf.putInt(36)
+                Unit
+            }
+            is MitidException.DocumentRefused -> {
+                buf.putInt(37)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is MitidException.ServerRejected -> {
-                buf.putInt(37)
+                buf.putInt(38)
                 FfiConverterString.write(value.`serverCode`, buf)
                 Unit
             }
             is MitidException.BadResponse -> {
-                buf.putInt(38)
-                Unit
-            }
-            is MitidException.BiometricsCancelled -> {
                 buf.putInt(39)
                 Unit
             }
-            is MitidException.BiometricsFailed -> {
+            is MitidException.BiometricsCancelled -> {
                 buf.putInt(40)
+                Unit
+            }
+            is MitidException.BiometricsFailed -> {
+                buf.putInt(41)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.BiometricsPinRequired -> {
-                buf.putInt(41)
-                Unit
-            }
-            is MitidException.BiometricsInvalidated -> {
                 buf.putInt(42)
                 Unit
             }
-            is MitidException.BiometricsUnavailable -> {
+            is MitidException.BiometricsInvalidated -> {
                 buf.putInt(43)
                 Unit
             }
-            is MitidException.BiometricsNeedSingleUser -> {
+            is MitidException.BiometricsUnavailable -> {
                 buf.putInt(44)
                 Unit
             }
-            is MitidException.BiometricsNotOn -> {
+            is MitidException.BiometricsNeedSingleUser -> {
                 buf.putInt(45)
                 Unit
             }
-            is MitidException.NoSuchUser -> {
+            is MitidException.BiometricsNotOn -> {
                 buf.putInt(46)
                 Unit
             }
-            is MitidException.UserAlreadyOnApp -> {
+            is MitidException.NoSuchUser -> {
                 buf.putInt(47)
                 Unit
             }
-            is MitidException.InvalidStep -> {
+            is MitidException.UserAlreadyOnApp -> {
                 buf.putInt(48)
                 Unit
             }
-            is MitidException.Cancelled -> {
+            is MitidException.InvalidStep -> {
                 buf.putInt(49)
                 Unit
             }
-            is MitidException.Storage -> {
+            is MitidException.Cancelled -> {
                 buf.putInt(50)
-                FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is MitidException.KeyStore -> {
+            is MitidException.Storage -> {
                 buf.putInt(51)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is MitidException.Config -> {
+            is MitidException.KeyStore -> {
                 buf.putInt(52)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is MitidException.Config -> {
+                buf.putInt(53)
                 Unit
             }
             is MitidException.Internal -> {
-                buf.putInt(53)
+                buf.putInt(54)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }

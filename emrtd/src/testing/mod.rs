@@ -1,12 +1,14 @@
 //! A test double for a passport chip, and the country authority that issues test documents.
 //!
 //! Nothing here reads a real document: [`SimulatedChip`] answers APDUs as an eMRTD chip with
-//! BAC does (ICAO 9303 part 11), from files that [`TestAuthority`] issues and signs with a
+//! BAC, and optionally PACE, does (ICAO 9303 part 11), from files that [`TestAuthority`] issues and signs with a
 //! country signing CA and a document signer of its own. Tests, the demo and the phone test
 //! suites use it; a deployment reads real chips through the phone's NFC and trusts the real
 //! master list.
 
-use std::collections::HashMap;
+mod chip;
+
+pub use chip::SimulatedChip;
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
@@ -15,23 +17,18 @@ use cms::signed_data::{
 };
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
-use rand_core::RngCore;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SigningKey,
 };
 use ring::digest;
 use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
-use zeroize::Zeroizing;
 
-use crate::apdu::{Command, Response, SW_OK};
-use crate::bac::{self, BacKeys};
 use crate::mrz::{check_digit, AccessKey};
 use crate::passive::MasterList;
-use crate::reader::{files, ChipFiles, NfcLink, EMRTD_AID};
-use crate::sm::SecureChannel;
+use crate::reader::ChipFiles;
 use crate::sod::{oid, DataGroupHash, LdsSecurityObject};
-use crate::{crypto, tlv};
+use crate::tlv;
 
 /// The holder data printed in a test document's MRZ.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -371,215 +368,4 @@ fn face_group(jpeg: &[u8]) -> Vec<u8> {
     .concat();
     let group = [tlv::encode(0x02, &[1]), tlv::encode(0x7F60, &template)].concat();
     tlv::encode(0x75, &tlv::encode(0x7F61, &group))
-}
-
-/// The chip of a test document: answers SELECT, GET CHALLENGE, EXTERNAL AUTHENTICATE and
-/// READ BINARY as an eMRTD chip with BAC does, and refuses the files without secure messaging.
-pub struct SimulatedChip {
-    files: HashMap<u16, Vec<u8>>,
-    keys: BacKeys,
-    rng: Box<dyn RngCore + Send>,
-    state: State,
-    extended_length: bool,
-    link_lost_after: Option<usize>,
-    active_authentication: Option<std::sync::Arc<ActiveAuthenticationKey>>,
-    /// How many APDUs the chip has answered.
-    pub commands: usize,
-}
-
-enum State {
-    Idle,
-    Selected,
-    Challenged([u8; 8]),
-    Secure(SecureChannel, Option<u16>),
-}
-
-impl SimulatedChip {
-    /// The chip holding `files`, opened by `key`, with `rng` for its challenges and key half.
-    pub fn new(files: &ChipFiles, key: &AccessKey, rng: Box<dyn RngCore + Send>) -> Self {
-        let mut map = HashMap::from([
-            (files::COM, files.com.clone()),
-            (files::SOD, files.sod.clone()),
-            (files::DG1, files.dg1.clone()),
-            (files::DG2, files.dg2.clone()),
-        ]);
-        map.extend(files.dg14.clone().map(|f| (files::DG14, f)));
-        map.extend(files.dg15.clone().map(|f| (files::DG15, f)));
-        Self {
-            files: map,
-            keys: BacKeys::of(key),
-            rng,
-            state: State::Idle,
-            extended_length: false,
-            link_lost_after: None,
-            active_authentication: None,
-            commands: 0,
-        }
-    }
-
-    /// The same chip, holding `key` for active authentication (INTERNAL AUTHENTICATE).
-    pub fn with_active_authentication(
-        mut self,
-        key: std::sync::Arc<ActiveAuthenticationKey>,
-    ) -> Self {
-        self.active_authentication = Some(key);
-        self
-    }
-
-    /// The same chip, taking extended-length APDUs.
-    pub fn with_extended_length(mut self) -> Self {
-        self.extended_length = true;
-        self
-    }
-
-    /// The same chip, whose link is lost (the phone moved away) after `n` APDUs.
-    pub fn losing_link_after(mut self, n: usize) -> Self {
-        self.link_lost_after = Some(n);
-        self
-    }
-
-    fn answer(&mut self, cmd: &Command) -> Response {
-        if cmd.is_extended() && !self.extended_length {
-            return status(0x6700);
-        }
-        match std::mem::replace(&mut self.state, State::Idle) {
-            State::Secure(mut sm, selected) if cmd.cla & 0x0C == 0x0C => {
-                match sm.unwrap_command(cmd) {
-                    Ok(plain) => {
-                        let (answer, selected) = self.secure(&plain, selected);
-                        let wrapped = sm.wrap_response(&answer);
-                        self.state = State::Secure(sm, selected);
-                        wrapped
-                    }
-                    // A broken MAC ends the session, as ICAO 9303 part 11 §9.8.6 says.
-                    Err(_) => status(0x6988),
-                }
-            }
-            State::Challenged(rnd_icc) if cmd.ins == 0x82 => {
-                self.external_authenticate(cmd, rnd_icc)
-            }
-            state => self.plain(cmd, state),
-        }
-    }
-
-    fn plain(&mut self, cmd: &Command, state: State) -> Response {
-        let selected = !matches!(state, State::Idle);
-        match (cmd.ins, cmd.p1) {
-            (0xA4, 0x04) if cmd.data == EMRTD_AID => {
-                self.state = State::Selected;
-                status(SW_OK)
-            }
-            (0x84, _) if selected => {
-                let mut rnd_icc = [0u8; 8];
-                self.rng.fill_bytes(&mut rnd_icc);
-                self.state = State::Challenged(rnd_icc);
-                Response {
-                    data: rnd_icc.to_vec(),
-                    sw: SW_OK,
-                }
-            }
-            (0xA4, _) | (0xB0, _) => {
-                self.state = state;
-                status(0x6982)
-            }
-            _ => {
-                self.state = state;
-                status(0x6D00)
-            }
-        }
-    }
-
-    fn external_authenticate(&mut self, cmd: &Command, rnd_icc: [u8; 8]) -> Response {
-        self.state = State::Selected;
-        if cmd.data.len() != 40 {
-            return status(0x6700);
-        }
-        let (cipher, mac) = cmd.data.split_at(32);
-        if !crypto::mac_eq(mac, &crypto::mac(&self.keys.mac, &crypto::pad(cipher))) {
-            return status(0x6300);
-        }
-        let s = crypto::decrypt(&self.keys.enc, cipher);
-        if s[8..16] != rnd_icc {
-            return status(0x6300);
-        }
-        let rnd_ifd: [u8; 8] = s[..8].try_into().unwrap_or_default();
-        let mut k_ifd = Zeroizing::new([0u8; 16]);
-        k_ifd.copy_from_slice(&s[16..32]);
-        let mut k_icc = Zeroizing::new([0u8; 16]);
-        self.rng.fill_bytes(&mut k_icc[..]);
-        let mut r = Zeroizing::new(rnd_icc.to_vec());
-        r.extend_from_slice(&rnd_ifd);
-        r.extend_from_slice(&k_icc[..]);
-        let mut data = crypto::encrypt(&self.keys.enc, &r);
-        let m = crypto::mac(&self.keys.mac, &crypto::pad(&data));
-        data.extend_from_slice(&m);
-        self.state = State::Secure(bac::session(&k_ifd, &k_icc, &rnd_icc, &rnd_ifd), None);
-        Response { data, sw: SW_OK }
-    }
-
-    fn secure(&self, cmd: &Command, selected: Option<u16>) -> (Response, Option<u16>) {
-        match cmd.ins {
-            0xA4 if cmd.p1 == 0x02 => {
-                let fid = <[u8; 2]>::try_from(cmd.data.as_slice())
-                    .map(u16::from_be_bytes)
-                    .ok();
-                match fid.filter(|f| self.files.contains_key(f)) {
-                    Some(fid) => (status(SW_OK), Some(fid)),
-                    None => (status(0x6A82), selected),
-                }
-            }
-            0xB0 => (self.read_binary(cmd, selected), selected),
-            0x88 => match &self.active_authentication {
-                Some(key) if cmd.data.len() == 8 => (
-                    Response {
-                        data: key.sign(&cmd.data),
-                        sw: SW_OK,
-                    },
-                    selected,
-                ),
-                Some(_) => (status(0x6700), selected),
-                None => (status(0x6D00), selected),
-            },
-            _ => (status(0x6D00), selected),
-        }
-    }
-
-    fn read_binary(&self, cmd: &Command, selected: Option<u16>) -> Response {
-        let Some(file) = selected.and_then(|f| self.files.get(&f)) else {
-            return status(0x6986);
-        };
-        let offset = usize::from(u16::from_be_bytes([cmd.p1, cmd.p2]));
-        if cmd.p1 & 0x80 != 0 || offset > file.len() {
-            return status(0x6B00);
-        }
-        let end = file.len().min(offset + cmd.le.unwrap_or(0));
-        Response {
-            data: file[offset..end].to_vec(),
-            sw: SW_OK,
-        }
-    }
-}
-
-fn status(sw: u16) -> Response {
-    Response {
-        data: Vec::new(),
-        sw,
-    }
-}
-
-impl NfcLink for SimulatedChip {
-    fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, String> {
-        if self.link_lost_after.is_some_and(|n| self.commands >= n) {
-            return Err("tag was lost".to_string());
-        }
-        self.commands += 1;
-        Ok(match Command::decode(apdu) {
-            Ok(cmd) => self.answer(&cmd).encode(),
-            Err(_) => status(0x6700).encode(),
-        })
-    }
-
-    fn supports_extended_length(&self) -> bool {
-        self.extended_length
-    }
 }
