@@ -76,6 +76,10 @@ pub enum PassiveAuthError {
     /// a copied chip, or a signature over another challenge.
     #[error("the chip's active authentication failed")]
     ActiveAuthentication,
+    /// The chip did not prove it holds the private key of its DG14 (chip authentication): a
+    /// copied chip, or an answer made for another key agreement.
+    #[error("the chip's chip authentication failed")]
+    ChipAuthentication,
     /// The data groups are genuine but the machine-readable zone in DG1 is not.
     #[error("DG1: {0}")]
     Mrz(#[from] MrzError),

@@ -5,6 +5,8 @@
 //!   ([`sm`]) with PACE ([`pace`]) where the chip offers it, else with BAC ([`bac`]), both
 //!   using the MRZ access key ([`mrz::AccessKey`]), select the eMRTD application, and read
 //!   EF.COM, EF.SOD, DG1, DG2, DG14 and DG15.
+//! - [`chip_auth`]: chip authentication with the server as the terminal, which proves to
+//!   the server that the chip holds its DG14 key.
 //! - [`passive`]: passive authentication of what was read against a master list of country
 //!   signing CAs (each for its own issuing state), and active authentication over a
 //!   verifier's challenge; the server runs them on what the app sends.
@@ -15,6 +17,7 @@
 
 pub mod apdu;
 pub mod bac;
+pub mod chip_auth;
 pub mod crypto;
 pub mod error;
 pub mod lds;
@@ -33,4 +36,4 @@ pub use error::{MrzError, PassiveAuthError, ReadError};
 pub use lds::{FaceImage, ImageFormat};
 pub use mrz::{AccessKey, Mrz};
 pub use passive::{verify, verify_active_authentication, MasterList, VerifiedDocument};
-pub use reader::{read_document, ChipFiles, NfcLink};
+pub use reader::{read_document, read_document_with_chip_authentication, ChipFiles, NfcLink};

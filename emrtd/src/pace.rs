@@ -316,10 +316,7 @@ pub fn shared_secret(sk: &Scalar, pk: &ProjectivePoint) -> Result<Zeroizing<Vec<
 
 /// `KS_enc` and `KS_mac` from the shared secret.
 pub fn session_keys(secret: &[u8], protocol: Protocol) -> SessionKeys {
-    SessionKeys::Aes {
-        enc: crypto::derive_aes_key(secret, 1, protocol.key_len()),
-        mac: crypto::derive_aes_key(secret, 2, protocol.key_len()),
-    }
+    SessionKeys::aes_from_secret(secret, protocol.key_len())
 }
 
 fn mac_key(keys: &SessionKeys) -> &[u8] {

@@ -284,12 +284,18 @@ pub fn verify_active_authentication(
 
 /// The P-256 point in DG15 (`6F` around a SubjectPublicKeyInfo).
 fn active_authentication_key(dg15: &[u8]) -> Result<Vec<u8>, PassiveAuthError> {
+    let (outer, _) = crate::tlv::read(dg15).ok_or(PassiveAuthError::Malformed("DG15"))?;
+    p256_point(outer.value, "DG15")
+}
+
+/// The point of a SubjectPublicKeyInfo on the named curve P-256; other algorithms and
+/// curves (explicit domain parameters included) are unsupported.
+pub(crate) fn p256_point(spki: &[u8], what: &'static str) -> Result<Vec<u8>, PassiveAuthError> {
     use der::Decode;
     const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
     const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-    let (outer, _) = crate::tlv::read(dg15).ok_or(PassiveAuthError::Malformed("DG15"))?;
-    let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(outer.value)
-        .map_err(|_| PassiveAuthError::Malformed("DG15"))?;
+    let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(spki)
+        .map_err(|_| PassiveAuthError::Malformed(what))?;
     let curve = spki
         .algorithm
         .parameters
@@ -303,5 +309,5 @@ fn active_authentication_key(dg15: &[u8]) -> Result<Vec<u8>, PassiveAuthError> {
     spki.subject_public_key
         .as_bytes()
         .map(<[u8]>::to_vec)
-        .ok_or(PassiveAuthError::Malformed("DG15"))
+        .ok_or(PassiveAuthError::Malformed(what))
 }

@@ -8,7 +8,7 @@ use crate::error::ReadError;
 use crate::mrz::AccessKey;
 use crate::pace::{self, Offer};
 use crate::sm::SecureChannel;
-use crate::{bac, tlv};
+use crate::{bac, chip_auth, tlv};
 
 /// The phone's NFC connection to the chip: the Android shell implements it over `IsoDep`, the
 /// iOS shell over Core NFC's `NFCISO7816Tag`. It carries bytes and knows nothing of eMRTDs.
@@ -132,6 +132,31 @@ pub fn read_document(
     random: &ReaderRandom,
     challenge: Option<&[u8; 8]>,
 ) -> Result<ChipFiles, ReadError> {
+    read(link, key, random, challenge, None)
+}
+
+/// Reads as [`read_document`] does, then, where DG14 names a chip authentication key this
+/// crate runs, starts chip authentication with the verifier's ephemeral public key
+/// ([`crate::chip_auth::start`]). The chip then answers only under keys the verifier holds:
+/// the link's next APDU is the verifier's command. The reader does not judge: a chip that
+/// refuses leaves the verifier without an answer, and the verifier refuses the document.
+pub fn read_document_with_chip_authentication(
+    link: &mut dyn NfcLink,
+    key: &AccessKey,
+    random: &ReaderRandom,
+    challenge: Option<&[u8; 8]>,
+    verifier_key: &[u8],
+) -> Result<ChipFiles, ReadError> {
+    read(link, key, random, challenge, Some(verifier_key))
+}
+
+fn read(
+    link: &mut dyn NfcLink,
+    key: &AccessKey,
+    random: &ReaderRandom,
+    challenge: Option<&[u8; 8]>,
+    verifier_key: Option<&[u8]>,
+) -> Result<ChipFiles, ReadError> {
     let extended = link.supports_extended_length();
     let mut link = Link::new(link);
     let mut sm = open(&mut link, key, random)?;
@@ -147,7 +172,7 @@ pub fn read_document(
         (Some(_), Some(challenge)) => reader.internal_authenticate(challenge)?,
         _ => None,
     };
-    Ok(ChipFiles {
+    let files = ChipFiles {
         sod: reader.read(files::SOD)?,
         dg1: reader.read(files::DG1)?,
         dg2: reader.read(files::DG2)?,
@@ -155,7 +180,18 @@ pub fn read_document(
         dg15,
         active_authentication,
         com,
-    })
+    };
+    let chip_key = files
+        .dg14
+        .as_deref()
+        .and_then(|dg14| chip_auth::chip_key(dg14).ok().flatten());
+    if let (Some(chip_key), Some(verifier_key)) = (chip_key, verifier_key) {
+        match chip_auth::start(&mut reader.link, reader.sm, &chip_key, verifier_key) {
+            Ok(()) | Err(ReadError::Status(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(files)
 }
 
 /// Opens secure messaging and selects the eMRTD application: PACE before the selection

@@ -35,6 +35,15 @@ pub enum SessionKeys {
 }
 
 impl SessionKeys {
+    /// AES session keys of `len` bytes from a key agreement's shared secret: `KS_enc` and
+    /// `KS_mac` (part 11 §9.7.1), as PACE and chip authentication derive them.
+    pub fn aes_from_secret(secret: &[u8], len: usize) -> Self {
+        Self::Aes {
+            enc: crypto::derive_aes_key(secret, 1, len),
+            mac: crypto::derive_aes_key(secret, 2, len),
+        }
+    }
+
     fn block(&self) -> usize {
         match self {
             Self::Tdes { .. } => 8,

@@ -7,9 +7,10 @@ use std::sync::Arc;
 use rand_core::RngCore;
 use zeroize::Zeroizing;
 
-use super::ActiveAuthenticationKey;
+use super::{ActiveAuthenticationKey, ChipAuthenticationKey};
 use crate::apdu::{Command, Response, SW_OK};
 use crate::bac::{self, BacKeys};
+use crate::chip_auth;
 use crate::mrz::AccessKey;
 use crate::pace::card::{self, Card, Outcome};
 use crate::pace::{self, Protocol, CARD_ACCESS, NIST_P256};
@@ -30,6 +31,7 @@ pub struct SimulatedChip {
     extended_length: bool,
     link_lost_after: Option<usize>,
     active_authentication: Option<Arc<ActiveAuthenticationKey>>,
+    chip_authentication: Option<Arc<ChipAuthenticationKey>>,
     card_access: Option<Vec<u8>>,
     pace: Option<(Protocol, Zeroizing<Vec<u8>>)>,
     bac: bool,
@@ -66,6 +68,7 @@ impl SimulatedChip {
             extended_length: false,
             link_lost_after: None,
             active_authentication: None,
+            chip_authentication: None,
             card_access: None,
             pace: None,
             bac: true,
@@ -100,6 +103,12 @@ impl SimulatedChip {
         self
     }
 
+    /// The same chip, holding `key` for chip authentication (the private key of DG14's).
+    pub fn with_chip_authentication(mut self, key: Arc<ChipAuthenticationKey>) -> Self {
+        self.chip_authentication = Some(key);
+        self
+    }
+
     /// The same chip, taking extended-length APDUs.
     pub fn with_extended_length(mut self) -> Self {
         self.extended_length = true;
@@ -119,6 +128,12 @@ impl SimulatedChip {
         match std::mem::replace(&mut self.state, State::Idle) {
             State::Secure(mut sm, selected) if cmd.cla & 0x0C == 0x0C => {
                 match sm.unwrap_command(cmd) {
+                    Ok(plain) if plain.ins == 0x86 => {
+                        let (answer, next) = self.chip_authenticate(&plain);
+                        let wrapped = sm.wrap_response(&answer);
+                        self.state = State::Secure(next.unwrap_or(sm), selected);
+                        wrapped
+                    }
                     Ok(plain) => {
                         let (answer, selected) = self.secure(&plain, selected);
                         let wrapped = sm.wrap_response(&answer);
@@ -210,6 +225,24 @@ impl SimulatedChip {
         }
     }
 
+    /// GENERAL AUTHENTICATE of chip authentication: the answer, and the channel the chip
+    /// speaks under afterwards (keys from its static key and the terminal's).
+    fn chip_authenticate(&self, cmd: &Command) -> (Response, Option<SecureChannel>) {
+        let Some(key) = &self.chip_authentication else {
+            return (status(0x6D00), None);
+        };
+        match chip_auth::card::agree(&key.scalar(), key.protocol(), &cmd.data) {
+            Some(next) => (
+                Response {
+                    data: tlv::encode(0x7C, &[]),
+                    sw: SW_OK,
+                },
+                Some(next),
+            ),
+            None => (status(0x6A80), None),
+        }
+    }
+
     fn external_authenticate(&mut self, cmd: &Command, rnd_icc: [u8; 8]) -> Response {
         self.state = State::Selected;
         if cmd.data.len() != 40 {
@@ -238,7 +271,7 @@ impl SimulatedChip {
         Response { data, sw: SW_OK }
     }
 
-    fn secure(&self, cmd: &Command, selected: Option<u16>) -> (Response, Option<u16>) {
+    fn secure(&mut self, cmd: &Command, selected: Option<u16>) -> (Response, Option<u16>) {
         match cmd.ins {
             0xA4 if cmd.p1 == 0x04 && cmd.data == EMRTD_AID => (status(SW_OK), None),
             0xA4 if cmd.p1 == 0x02 => {
@@ -251,6 +284,21 @@ impl SimulatedChip {
                 }
             }
             0xB0 => (self.read_binary(cmd, selected), selected),
+            0x22 if (cmd.p1, cmd.p2) == (0x41, 0xA4) => match &self.chip_authentication {
+                Some(key) if tlv::find(&cmd.data, 0x80) == Some(&key.protocol().oid()[..]) => {
+                    (status(SW_OK), selected)
+                }
+                _ => (status(0x6A80), selected),
+            },
+            0x84 => {
+                let mut challenge = [0u8; 8];
+                self.rng.fill_bytes(&mut challenge);
+                let answer = Response {
+                    data: challenge.to_vec(),
+                    sw: SW_OK,
+                };
+                (answer, selected)
+            }
             0x88 => match &self.active_authentication {
                 Some(key) if cmd.data.len() == 8 => (
                     Response {

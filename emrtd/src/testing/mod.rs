@@ -28,7 +28,9 @@ use crate::mrz::{check_digit, AccessKey};
 use crate::passive::MasterList;
 use crate::reader::ChipFiles;
 use crate::sod::{oid, DataGroupHash, LdsSecurityObject};
-use crate::tlv;
+use crate::{chip_auth, tlv};
+use rand_core::RngCore;
+use zeroize::Zeroizing;
 
 /// The holder data printed in a test document's MRZ.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,6 +182,28 @@ impl TestAuthority {
         files.com = tlv::encode(0x60, &com);
         files.sod = self.sign(&[(1, &files.dg1), (2, &files.dg2), (15, &dg15)]);
         files.dg15 = Some(dg15);
+        (files, key)
+    }
+
+    /// Issues a passport to `holder` with `face`, whose chip has a chip authentication key
+    /// (DG14, signed in the SOD) and no active authentication: as many EU passports are.
+    pub fn issue_with_chip_authentication(
+        &self,
+        holder: &TestHolder,
+        face: &[u8],
+    ) -> (ChipFiles, ChipAuthenticationKey) {
+        let key = ChipAuthenticationKey::generate();
+        let mut files = self.issue(holder, face);
+        let dg14 = chip_auth::card::dg14(key.protocol(), &key.public_key());
+        let com = [
+            tlv::encode(0x5F01, b"0107"),
+            tlv::encode(0x5F36, b"040000"),
+            tlv::encode(0x5C, &[0x61, 0x75, 0x6E]),
+        ]
+        .concat();
+        files.com = tlv::encode(0x60, &com);
+        files.sod = self.sign(&[(1, &files.dg1), (2, &files.dg2), (14, &dg14)]);
+        files.dg14 = Some(dg14);
         (files, key)
     }
 
@@ -353,6 +377,40 @@ impl ActiveAuthenticationKey {
                 .unwrap_or_else(|e| panic!("point: {e}")),
         };
         der_of(&info)
+    }
+}
+
+/// A chip's static key for chip authentication (ECDH on P-256, AES-128), the private half
+/// of the public key its DG14 carries.
+pub struct ChipAuthenticationKey {
+    secret: Zeroizing<[u8; 32]>,
+}
+
+impl ChipAuthenticationKey {
+    /// A fresh key.
+    pub fn generate() -> Self {
+        let mut secret = Zeroizing::new([0u8; 32]);
+        loop {
+            rand_core::OsRng.fill_bytes(&mut secret[..]);
+            if crate::pace::scalar(&secret).is_ok() {
+                return Self { secret };
+            }
+        }
+    }
+
+    /// The private scalar.
+    pub fn scalar(&self) -> p256::Scalar {
+        crate::pace::scalar(&self.secret).unwrap_or_else(|e| panic!("CA key: {e}"))
+    }
+
+    /// The protocol the key is for.
+    pub fn protocol(&self) -> chip_auth::Protocol {
+        chip_auth::Protocol::EcdhAes128
+    }
+
+    /// The uncompressed public point.
+    pub fn public_key(&self) -> Vec<u8> {
+        chip_auth::verifier_public_key(&self.scalar())
     }
 }
 

@@ -1,7 +1,8 @@
 //! The eMRTD crate's tests: ICAO 9303 part 11 appendix D (BAC) and G.1 (PACE) vectors,
-//! reading the simulated chip over BAC and PACE, passive authentication and its attacks, and
-//! bad input.
+//! reading the simulated chip over BAC and PACE, chip authentication with the verifier as the
+//! terminal, passive authentication and its attacks, and bad input.
 
+mod chip_auth;
 mod malformed;
 mod pace;
 mod passive;

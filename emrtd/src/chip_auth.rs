@@ -1,0 +1,232 @@
+//! Chip authentication (ICAO 9303 part 11 §6.2) with the verifier as the terminal: it proves
+//! to the server, not only to the phone, that the chip holds the private key of the public
+//! key in DG14 (signed in the SOD), so a copy of the files on another chip is caught.
+//!
+//! In chip authentication the chip's proof is implicit: after the key agreement it answers
+//! only under session keys derived from `K = ECDH(chip key, terminal's ephemeral key)`. Here
+//! the server holds the ephemeral private key, so the phone never learns `K`:
+//! 1. the server gives the phone its ephemeral public key ([`verifier_public_key`]);
+//! 2. the phone reads the files, DG14 among them, then sends the chip MSE:Set AT and
+//!    GENERAL AUTHENTICATE with that key ([`start`]) under its own secure messaging; the chip
+//!    now speaks only under `K`;
+//! 3. the server, given DG14, makes one command protected under `K`, GET CHALLENGE
+//!    ([`verifier_command`]); the phone passes it to the chip as bytes and returns the answer;
+//! 4. the server checks the answer's MAC under `K` ([`verify_answer`]). A chip without the
+//!    private key cannot make it; the phone cannot either.
+//!
+//! ECDH on NIST P-256 with AES-128, -192 or -256 (`id-CA-ECDH-AES-CBC-CMAC-*`); DH, 3DES and
+//! explicit domain parameters are not run.
+
+use p256::Scalar;
+
+use crate::apdu::{Command, Response};
+use crate::error::{PassiveAuthError, ReadError};
+use crate::pace;
+use crate::passive::p256_point;
+use crate::reader::Link;
+use crate::sm::{SecureChannel, SessionKeys};
+use crate::tlv;
+
+/// id-PK-ECDH, 0.4.0.127.0.7.2.2.1.2: a chip authentication public key on a curve.
+const ID_PK_ECDH: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x01, 0x02];
+/// id-CA-ECDH, 0.4.0.127.0.7.2.2.3.2; the protocols add the cipher as one more arc.
+const ID_CA_ECDH: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02];
+
+/// The chip authentication protocols run here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// id-CA-ECDH-AES-CBC-CMAC-128.
+    EcdhAes128,
+    /// id-CA-ECDH-AES-CBC-CMAC-192.
+    EcdhAes192,
+    /// id-CA-ECDH-AES-CBC-CMAC-256.
+    EcdhAes256,
+}
+
+impl Protocol {
+    /// The protocol's object identifier as DER content bytes.
+    pub fn oid(self) -> Vec<u8> {
+        let last = match self {
+            Self::EcdhAes128 => 2,
+            Self::EcdhAes192 => 3,
+            Self::EcdhAes256 => 4,
+        };
+        [&ID_CA_ECDH[..], &[last]].concat()
+    }
+
+    fn key_len(self) -> usize {
+        match self {
+            Self::EcdhAes128 => 16,
+            Self::EcdhAes192 => 24,
+            Self::EcdhAes256 => 32,
+        }
+    }
+
+    fn from_oid(oid: &[u8]) -> Option<Self> {
+        [Self::EcdhAes128, Self::EcdhAes192, Self::EcdhAes256]
+            .into_iter()
+            .find(|p| p.oid() == oid)
+    }
+}
+
+/// The chip's static key for chip authentication, from DG14.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChipKey {
+    /// The protocol DG14's `ChipAuthenticationInfo` names.
+    pub protocol: Protocol,
+    /// The chip's public key, an uncompressed P-256 point.
+    pub public_key: Vec<u8>,
+    /// The key's identifier, where DG14 gives one (a chip with several keys).
+    pub key_id: Option<u32>,
+}
+
+/// The chip authentication key of a DG14 (`6E` around a `SET OF SecurityInfo`): `None` when
+/// DG14 has no pair of a P-256 public key and an ECDH protocol with AES that this verifier
+/// runs. Only DG14 bytes whose hash passive authentication checked are to be believed.
+pub fn chip_key(dg14: &[u8]) -> Result<Option<ChipKey>, PassiveAuthError> {
+    let malformed = PassiveAuthError::Malformed("DG14");
+    let (outer, _) = tlv::read(dg14).ok_or(malformed.clone())?;
+    let set = match tlv::read(outer.value) {
+        Some((set, _)) if outer.tag == 0x6E && set.tag == 0x31 => set,
+        _ => return Err(malformed),
+    };
+    let mut protocol = None;
+    let mut public_key = None;
+    for info in tlv::read_all(set.value).ok_or(malformed.clone())? {
+        let fields = match info.tag {
+            0x30 => tlv::read_all(info.value).ok_or(malformed.clone())?,
+            _ => return Err(malformed),
+        };
+        match fields.as_slice() {
+            [oid, spki, rest @ ..] if oid.tag == 0x06 && oid.value == ID_PK_ECDH => {
+                let spki = tlv::encode(spki.tag, spki.value);
+                if let Ok(point) = p256_point(&spki, "DG14") {
+                    public_key = Some((point, key_id(rest)?));
+                }
+            }
+            [oid, version, ..] if oid.tag == 0x06 && version.tag == 0x02 => {
+                protocol = protocol.or(Protocol::from_oid(oid.value));
+            }
+            [oid, ..] if oid.tag == 0x06 => {}
+            _ => return Err(malformed),
+        }
+    }
+    Ok(protocol
+        .zip(public_key)
+        .map(|(protocol, (public_key, key_id))| ChipKey {
+            protocol,
+            public_key,
+            key_id,
+        }))
+}
+
+fn key_id(rest: &[tlv::Tlv<'_>]) -> Result<Option<u32>, PassiveAuthError> {
+    match rest {
+        [] => Ok(None),
+        [id, ..] if id.tag == 0x02 && (1..=4).contains(&id.value.len()) => Ok(Some(
+            id.value
+                .iter()
+                .fold(0u32, |acc, b| (acc << 8) | u32::from(*b)),
+        )),
+        _ => Err(PassiveAuthError::Malformed("DG14")),
+    }
+}
+
+/// The phone's part: under its secure channel, MSE:Set AT names the protocol (and key), and
+/// GENERAL AUTHENTICATE gives the chip the verifier's ephemeral public key. The chip then
+/// answers only under keys the verifier derives; the channel `sm` is spent.
+pub fn start(
+    link: &mut Link<'_>,
+    sm: &mut SecureChannel,
+    chip: &ChipKey,
+    verifier_key: &[u8],
+) -> Result<(), ReadError> {
+    let mut template = tlv::encode(0x80, &chip.protocol.oid());
+    if let Some(id) = chip.key_id {
+        template.extend(tlv::encode(0x84, &id.to_be_bytes()));
+    }
+    let set_at = Command::new(0x00, 0x22, 0x41, 0xA4).with_data(template);
+    link.send_protected(sm, &set_at)?.ok()?;
+    let ga = Command::new(0x00, 0x86, 0x00, 0x00)
+        .with_data(tlv::encode(0x7C, &tlv::encode(0x80, verifier_key)))
+        .with_le(256);
+    link.send_protected(sm, &ga)?.ok()?;
+    Ok(())
+}
+
+/// The verifier's ephemeral public key for `ephemeral` (an uncompressed P-256 point).
+pub fn verifier_public_key(ephemeral: &Scalar) -> Vec<u8> {
+    pace::encode(&(p256::ProjectivePoint::GENERATOR * ephemeral))
+}
+
+/// GET CHALLENGE protected under the keys the chip derives from `ephemeral` and its own key:
+/// the APDU the phone passes to the chip after [`start`].
+pub fn verifier_command(ephemeral: &Scalar, chip: &ChipKey) -> Result<Vec<u8>, PassiveAuthError> {
+    let (_, command) = channel_and_command(ephemeral, chip)?;
+    Ok(command)
+}
+
+/// Checks the chip's answer to [`verifier_command`]: a good MAC under the derived keys and
+/// status `9000`. Anything else is [`PassiveAuthError::ChipAuthentication`].
+pub fn verify_answer(
+    ephemeral: &Scalar,
+    chip: &ChipKey,
+    answer: &[u8],
+) -> Result<(), PassiveAuthError> {
+    let (mut channel, _) = channel_and_command(ephemeral, chip)?;
+    let refused = PassiveAuthError::ChipAuthentication;
+    let answer = Response::decode(answer).map_err(|_| refused.clone())?;
+    match channel.unprotect(&answer) {
+        Ok(plain) if plain.sw == crate::apdu::SW_OK && plain.data.len() == 8 => Ok(()),
+        _ => Err(refused),
+    }
+}
+
+/// The channel both ends derive (counter 0), and the protected GET CHALLENGE that moves it
+/// to counter 1; deterministic, so that the server makes it again to check the answer.
+fn channel_and_command(
+    ephemeral: &Scalar,
+    chip: &ChipKey,
+) -> Result<(SecureChannel, Vec<u8>), PassiveAuthError> {
+    let point = pace::point(&chip.public_key).map_err(|_| PassiveAuthError::Malformed("DG14"))?;
+    let secret =
+        pace::shared_secret(ephemeral, &point).map_err(|_| PassiveAuthError::Malformed("DG14"))?;
+    let keys = SessionKeys::aes_from_secret(&secret, chip.protocol.key_len());
+    let mut channel = SecureChannel::with_keys(keys, 0);
+    let command = channel.protect(&Command::new(0x00, 0x84, 0x00, 0x00).with_le(8));
+    Ok((channel, command.encode()))
+}
+
+/// The chip's side, for the simulated chip.
+#[cfg(feature = "testing")]
+pub mod card {
+    use super::*;
+
+    /// A DG14 with one chip authentication key: `public_key` (an uncompressed P-256 point)
+    /// for `protocol`.
+    pub fn dg14(protocol: Protocol, public_key: &[u8]) -> Vec<u8> {
+        let algorithm = [
+            tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01]),
+            tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]),
+        ]
+        .concat();
+        let bits = [&[0x00], public_key].concat();
+        let spki = [tlv::encode(0x30, &algorithm), tlv::encode(0x03, &bits)].concat();
+        let key_info = [tlv::encode(0x06, &ID_PK_ECDH), tlv::encode(0x30, &spki)].concat();
+        let ca_info = [tlv::encode(0x06, &protocol.oid()), tlv::encode(0x02, &[1])].concat();
+        let set = [tlv::encode(0x30, &ca_info), tlv::encode(0x30, &key_info)].concat();
+        tlv::encode(0x6E, &tlv::encode(0x31, &set))
+    }
+
+    /// The chip's answer to GENERAL AUTHENTICATE with the terminal's key in `data`: the
+    /// channel it speaks under from now on, or `None` for a malformed key.
+    pub fn agree(static_key: &Scalar, protocol: Protocol, data: &[u8]) -> Option<SecureChannel> {
+        let (outer, _) = tlv::read(data).filter(|(o, _)| o.tag == 0x7C)?;
+        let terminal = pace::point(tlv::find(outer.value, 0x80)?).ok()?;
+        let secret = pace::shared_secret(static_key, &terminal).ok()?;
+        Some(SecureChannel::with_keys(
+            SessionKeys::aes_from_secret(&secret, protocol.key_len()),
+            0,
+        ))
+    }
+}

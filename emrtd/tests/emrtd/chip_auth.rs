@@ -1,0 +1,155 @@
+//! Chip authentication with the verifier as the terminal: the genuine chip's answer verifies
+//! under the verifier's keys; a copy without the private key, a cloner with a key of its own,
+//! an answer for another key agreement and a DG14 swapped for another key do not.
+
+use std::sync::Arc;
+
+use mitid_emrtd::chip_auth::{self, ChipKey};
+use mitid_emrtd::pace::{self, Protocol};
+use mitid_emrtd::testing::{ChipAuthenticationKey, SimulatedChip, TestAuthority};
+use mitid_emrtd::{
+    read_document_with_chip_authentication, verify, ChipFiles, NfcLink, PassiveAuthError,
+    ReaderRandom,
+};
+use rand::RngCore;
+
+use crate::support::{face, holder, now, rng};
+
+struct Issued {
+    authority: TestAuthority,
+    files: ChipFiles,
+    key: Arc<ChipAuthenticationKey>,
+}
+
+fn issued() -> Issued {
+    let authority = TestAuthority::new("DNK");
+    let (files, key) = authority.issue_with_chip_authentication(&holder(), &face());
+    Issued {
+        authority,
+        files,
+        key: Arc::new(key),
+    }
+}
+
+fn chip(files: &ChipFiles, key: Option<Arc<ChipAuthenticationKey>>, pace: bool) -> SimulatedChip {
+    let chip = SimulatedChip::new(files, &holder().access_key(), Box::new(rng(9)));
+    let chip = if pace {
+        chip.with_pace(Protocol::EcdhGmAes128)
+    } else {
+        chip
+    };
+    match key {
+        Some(key) => chip.with_chip_authentication(key),
+        None => chip,
+    }
+}
+
+/// The server's ephemeral key for one check.
+fn ephemeral(seed: u64) -> p256::Scalar {
+    let mut bytes = [0u8; 32];
+    rng(seed).fill_bytes(&mut bytes);
+    pace::scalar(&bytes).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The phone's part end to end: read with the verifier's key, then pass the verifier's
+/// command to the chip; the chip's answer and the key DG14 names.
+fn run(chip: &mut SimulatedChip, server: &p256::Scalar) -> (ChipFiles, ChipKey, Vec<u8>) {
+    let files = read_document_with_chip_authentication(
+        chip,
+        &holder().access_key(),
+        &ReaderRandom::from_rng(&mut rng(3)),
+        None,
+        &chip_auth::verifier_public_key(server),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let dg14 = files.dg14.clone().unwrap_or_default();
+    let key = chip_auth::chip_key(&dg14)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("DG14 names no key"));
+    let command = chip_auth::verifier_command(server, &key).unwrap_or_else(|e| panic!("{e}"));
+    let answer = chip.transceive(&command).unwrap_or_else(|e| panic!("{e}"));
+    (files, key, answer)
+}
+
+#[test]
+fn the_genuine_chip_proves_its_key_to_the_verifier_over_pace_and_over_bac() {
+    let doc = issued();
+    for pace in [true, false] {
+        let server = ephemeral(1);
+        let mut genuine = chip(&doc.files, Some(Arc::clone(&doc.key)), pace);
+        let (files, key, answer) = run(&mut genuine, &server);
+        assert!(verify(&files, &doc.authority.master_list(), now()).is_ok());
+        assert_eq!(key.protocol, chip_auth::Protocol::EcdhAes128);
+        assert_eq!(chip_auth::verify_answer(&server, &key, &answer), Ok(()));
+    }
+}
+
+#[test]
+fn a_copy_without_the_private_key_is_caught() {
+    let doc = issued();
+    let server = ephemeral(2);
+    let mut copy = chip(&doc.files, None, true);
+    let (_, key, answer) = run(&mut copy, &server);
+    assert_eq!(
+        chip_auth::verify_answer(&server, &key, &answer),
+        Err(PassiveAuthError::ChipAuthentication)
+    );
+}
+
+#[test]
+fn a_cloner_answering_with_a_key_of_its_own_is_caught() {
+    let doc = issued();
+    let server = ephemeral(3);
+    let own = Arc::new(ChipAuthenticationKey::generate());
+    let mut cloner = chip(&doc.files, Some(own), true);
+    let (_, key, answer) = run(&mut cloner, &server);
+    assert_eq!(
+        chip_auth::verify_answer(&server, &key, &answer),
+        Err(PassiveAuthError::ChipAuthentication)
+    );
+}
+
+#[test]
+fn an_answer_is_good_for_its_own_key_agreement_only() {
+    let doc = issued();
+    let server = ephemeral(4);
+    let mut genuine = chip(&doc.files, Some(Arc::clone(&doc.key)), true);
+    let (_, key, answer) = run(&mut genuine, &server);
+    assert_eq!(chip_auth::verify_answer(&server, &key, &answer), Ok(()));
+    assert_eq!(
+        chip_auth::verify_answer(&ephemeral(5), &key, &answer),
+        Err(PassiveAuthError::ChipAuthentication),
+        "a recorded answer replayed to another check"
+    );
+    let mut altered = answer.clone();
+    altered[3] ^= 0x01;
+    assert_eq!(
+        chip_auth::verify_answer(&server, &key, &altered),
+        Err(PassiveAuthError::ChipAuthentication)
+    );
+}
+
+#[test]
+fn a_dg14_swapped_for_the_cloners_key_fails_passive_authentication() {
+    let doc = issued();
+    let own = ChipAuthenticationKey::generate();
+    let mut files = doc.files.clone();
+    files.dg14 = Some(chip_auth::card::dg14(own.protocol(), &own.public_key()));
+    assert_eq!(
+        verify(&files, &doc.authority.master_list(), now()).map(|_| ()),
+        Err(PassiveAuthError::HashMismatch(14))
+    );
+}
+
+#[test]
+fn dg14_is_parsed_or_refused_with_a_typed_error() {
+    let own = ChipAuthenticationKey::generate();
+    let dg14 = chip_auth::card::dg14(own.protocol(), &own.public_key());
+    let key = chip_auth::chip_key(&dg14).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(key.map(|k| k.public_key), Some(own.public_key()));
+    assert!(chip_auth::chip_key(&[0x6E, 0x02, 0x30, 0x00]).is_err());
+    assert!(chip_auth::chip_key(&[]).is_err());
+    // A DG14 with only the key and no protocol this verifier runs names no key.
+    let no_protocol = [0x6E, 0x02, 0x31, 0x00];
+    assert_eq!(chip_auth::chip_key(&no_protocol), Ok(None));
+}
