@@ -231,6 +231,7 @@ REQUESTS = {
     "activation-passport-begin": {"user_id": "kalle.kat"},
     "activation-passport-challenge": {"activation_id": "act-1"},
     "activation-passport": {"activation_id": "act-1", "document": DOCUMENT},
+    "document-chip-authentication": {"challenge_id": "dc-1", "dg14": b64(bytes([0x6E, 0x02, 0x31, 0x00]))},
     "biometrics-enable": {
         "pin": {"attempt_id": "att-1", "ke3": b64(bytes(32)), "mac": b64(bytes(32))},
         "biometric_public_key": b64(point(6, compressed=False)),
@@ -332,7 +333,8 @@ AUDIT_EVENT = {
 RESPONSES = {
     "user-id-shown": {"user_id": "kalle.kat", "change_proof": "ip-1", "expires_at": 1767225900},
     "activation-passport-begun": {"activation_id": "act-1", "authenticator_id": "au-1", "expires_at": 1767225900},
-    "document-challenge": {"challenge_id": "dc-1", "challenge": "AAECAwQFBgc", "expires_at": 1767225900},
+    "document-challenge": {"challenge_id": "dc-1", "challenge": "AAECAwQFBgc", "chip_authentication_key": b64(point(5, compressed=False)), "expires_at": 1767225900},
+    "chip-authentication-command": {"command": b64(bytes([0x0C, 0x84, 0x00, 0x00, 0x0D, 0x97, 0x01, 0x08, 0x8E, 0x08]) + bytes(8) + bytes([0x00]))},
     "error-wrong-pin": {"error": {"code": "wrong_pin", "message": "wrong PIN", "detail": {"remaining": 2}}},
     "error-user-id": {"error": {"code": "user_id_invalid", "message": "bad", "detail": {"rule": "user_id_length"}}},
     "error-plain": {"error": {"code": "internal", "message": "the server failed"}},

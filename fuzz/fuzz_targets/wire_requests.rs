@@ -54,6 +54,7 @@ fuzz_target!(|data: &[u8]| {
         app::ActivationPassportBeginRequest,
         app::ActivationChallengeRequest,
         app::ActivationPassportRequest,
+        app::ChipAuthenticationRequest,
         // relying parties
         rp::CreateAuthenticationRequest,
         // staff

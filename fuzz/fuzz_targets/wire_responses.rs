@@ -44,6 +44,7 @@ fuzz_target!(|data: &[u8]| {
         app::ApprovalAnswerResponse,
         app::NewPinTicket,
         app::DocumentChallenge,
+        app::ChipAuthenticationCommand,
         app::UserIdShown,
         app::ActivationPassportBeginResponse,
         app::NewPinBeginResponse,

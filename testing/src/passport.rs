@@ -11,7 +11,9 @@ use mitid_core::flows::{
     ActivationFlow, ActivationStep, NewPinFlow, NewPinStep, UserIdFlow, UserIdStep,
 };
 use mitid_emrtd::pace::Protocol;
-use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
+use mitid_emrtd::testing::{
+    ActiveAuthenticationKey, ChipAuthenticationKey, SimulatedChip, TestAuthority, TestHolder,
+};
 use mitid_emrtd::ChipFiles;
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{DocumentChallenge, DocumentEvidence, DOCUMENT_TERMS_VERSION};
@@ -60,7 +62,7 @@ impl PassportOffice {
             master_list,
             face: Arc::new(FaceVerifierDouble),
             face_policy: FacePolicy::default(),
-            require_active_authentication: true,
+            require_chip_proof: true,
         }
     }
 
@@ -88,6 +90,24 @@ impl PassportOffice {
             files,
             face,
             key: Some(Arc::new(key)),
+            chip_key: None,
+        }
+    }
+
+    /// The passport of `person` whose chip proves its key by chip authentication (DG14)
+    /// instead of active authentication, as many EU passports' chips do.
+    pub fn issue_with_chip_authentication(&self, person: &Person) -> TestPassport {
+        let holder = holder_of(person);
+        let face = face_of(&person.cpr);
+        let (files, key) = self
+            .authority
+            .issue_with_chip_authentication(&holder, &face);
+        TestPassport {
+            holder,
+            files,
+            face,
+            key: None,
+            chip_key: Some(Arc::new(key)),
         }
     }
 
@@ -102,6 +122,7 @@ impl PassportOffice {
             files,
             face,
             key: None,
+            chip_key: None,
         }
     }
 }
@@ -201,6 +222,8 @@ pub struct TestPassport {
     pub face: Vec<u8>,
     /// The chip's active-authentication key, where it has one.
     key: Option<Arc<ActiveAuthenticationKey>>,
+    /// The chip's chip-authentication key, where it has one.
+    chip_key: Option<Arc<ChipAuthenticationKey>>,
 }
 
 impl TestPassport {
@@ -209,8 +232,12 @@ impl TestPassport {
     /// beside BAC.
     pub fn chip(&self, seed: u64) -> SimulatedChip {
         let chip = self.copied_chip(seed);
-        match &self.key {
+        let chip = match &self.key {
             Some(key) => chip.with_active_authentication(Arc::clone(key)),
+            None => chip,
+        };
+        match &self.chip_key {
+            Some(key) => chip.with_chip_authentication(Arc::clone(key)),
             None => chip,
         }
     }
@@ -238,8 +265,8 @@ impl TestPassport {
         self.chip(seed).with_card_access(card_access).without_bac()
     }
 
-    /// A copy of this chip: the same files on a chip without the private key (it cannot
-    /// answer active authentication).
+    /// A copy of this chip: the same files on a chip without the private keys (it cannot
+    /// answer active or chip authentication).
     pub fn copied_chip(&self, seed: u64) -> SimulatedChip {
         let rng = rand::rngs::StdRng::seed_from_u64(seed);
         SimulatedChip::new(&self.files, &self.holder.access_key(), Box::new(rng))
@@ -266,12 +293,13 @@ impl TestPassport {
             sod: B64(self.files.sod.clone()),
             dg1: SecretBytes::new(self.files.dg1.clone()),
             dg2: SecretBytes::new(self.files.dg2.clone()),
-            dg14: None,
+            dg14: self.files.dg14.clone().map(B64),
             dg15: self.files.dg15.clone().map(B64),
             face_capture: SecretBytes::new(capture.to_vec()),
             terms_version: DOCUMENT_TERMS_VERSION.to_owned(),
             challenge_id: None,
             active_authentication: None,
+            chip_authentication: None,
             p_code: None,
         }
     }

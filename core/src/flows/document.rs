@@ -7,7 +7,8 @@
 use mitid_emrtd::{AccessKey, ChipFiles, NfcLink, ReadError, ReaderRandom};
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{
-    ActivationChallengeRequest, DocumentChallenge, DocumentEvidence, DOCUMENT_TERMS_VERSION,
+    ActivationChallengeRequest, ChipAuthenticationCommand, ChipAuthenticationRequest,
+    DocumentChallenge, DocumentEvidence, DOCUMENT_TERMS_VERSION,
 };
 use mitid_protocol::wire::{paths, Empty, Secret, SecretBytes};
 use zeroize::Zeroizing;
@@ -40,6 +41,8 @@ pub(crate) struct DocumentScan {
     chip: Option<ChipFiles>,
     /// The challenge the chip signed.
     challenge_id: Option<String>,
+    /// The chip's answer to the server's chip authentication command.
+    chip_authentication: Option<Vec<u8>>,
     /// The P-code for a foreign document, until the server used it.
     p_code: Option<Secret>,
 }
@@ -74,9 +77,10 @@ impl DocumentScan {
         Ok(())
     }
 
-    /// Reads the chip over `link` (BAC with the details, secure messaging, the files, and the
-    /// chip's signature over a fresh challenge of the server), off the async threads. On a
-    /// failure, the stage to show the error on.
+    /// Reads the chip over `link` (PACE or BAC with the details, secure messaging, the files,
+    /// and the chip's signature over a fresh challenge of the server, or its chip
+    /// authentication with the server's key), off the async threads. On a failure, the stage
+    /// to show the error on.
     pub(crate) async fn read(
         &mut self,
         ctx: &Context,
@@ -106,13 +110,25 @@ impl DocumentScan {
         let mut bytes = Zeroizing::new([0u8; ReaderRandom::LEN]);
         ctx.rng.fill(&mut bytes[..]).map_err(|e| (Stage::Chip, e))?;
         let random = ReaderRandom::from_bytes(&bytes);
-        let read = tokio::task::spawn_blocking(move || {
-            mitid_emrtd::read_document(link.as_mut(), &key, &random, Some(&signed))
+        let verifier_key = challenge.chip_authentication_key.0.clone();
+        let (link, read) = tokio::task::spawn_blocking(move || {
+            let read = mitid_emrtd::read_document_with_chip_authentication(
+                link.as_mut(),
+                &key,
+                &random,
+                Some(&signed),
+                &verifier_key,
+            );
+            (link, read)
         })
         .await
         .map_err(|_| (Stage::Chip, MitidError::internal("chip_read_task")))?;
         match read {
             Ok(files) => {
+                self.chip_authentication =
+                    finish_chip_authentication(ctx, link, &challenge.challenge_id, &files)
+                        .await
+                        .map_err(|e| (Stage::Chip, e))?;
                 self.chip = Some(files);
                 self.challenge_id = Some(challenge.challenge_id);
                 Ok(())
@@ -146,6 +162,7 @@ impl DocumentScan {
             terms_version: DOCUMENT_TERMS_VERSION.to_owned(),
             challenge_id: self.challenge_id.clone(),
             active_authentication: files.active_authentication.clone().map(B64),
+            chip_authentication: self.chip_authentication.clone().map(B64),
             p_code: self.p_code.clone(),
         })
     }
@@ -166,6 +183,7 @@ impl DocumentScan {
     pub(crate) fn refused(&mut self, error: &MitidError) -> Stage {
         self.chip = None;
         self.challenge_id = None;
+        self.chip_authentication = None;
         let read_again = matches!(error, MitidError::DocumentRefused { reason }
             if matches!(reason.as_str(), "face_not_matched" | "unavailable" | "copied_chip"));
         if read_again || error.is_transient() {
@@ -185,6 +203,40 @@ impl DocumentScan {
             _ => Stage::End,
         }
     }
+}
+
+/// For a chip that proves its key by chip authentication (DG14, no DG15), the second half
+/// (`mitid_emrtd::chip_auth`): the read gave the chip the server's key; the server makes a
+/// command under the keys they now share, and the chip's answer goes with the evidence.
+/// `None` for other chips, and when the server runs no chip authentication with this key
+/// (it then judges the document without it).
+async fn finish_chip_authentication(
+    ctx: &Context,
+    mut link: Box<dyn NfcLink + Send>,
+    challenge_id: &str,
+    files: &ChipFiles,
+) -> Result<Option<Vec<u8>>, MitidError> {
+    let dg14 = match (&files.dg14, &files.dg15) {
+        (Some(dg14), None) => dg14.clone(),
+        _ => return Ok(None),
+    };
+    if !matches!(mitid_emrtd::chip_auth::chip_key(&dg14), Ok(Some(_))) {
+        return Ok(None);
+    }
+    let body = ChipAuthenticationRequest {
+        challenge_id: challenge_id.to_owned(),
+        dg14: B64(dg14),
+    };
+    let request = ctx.post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, None)?;
+    let command: ChipAuthenticationCommand = match ctx.send_unsigned(&request).await {
+        Ok(command) => command,
+        Err(e) if e.is_transient() => return Err(e),
+        Err(_) => return Ok(None),
+    };
+    let answer = tokio::task::spawn_blocking(move || link.transceive(&command.command.0))
+        .await
+        .map_err(|_| MitidError::internal("chip_read_task"))?;
+    answer.map(Some).map_err(|_| MitidError::ChipNotRead)
 }
 
 /// Who asks the server for the chip's challenge.

@@ -10,7 +10,8 @@ use super::common::{
     TransactionStatus,
 };
 pub use super::document::{
-    DocumentChallenge, DocumentEvidence, DocumentRefusal, UserIdShown, DOCUMENT_TERMS_VERSION,
+    ChipAuthenticationCommand, ChipAuthenticationRequest, DocumentChallenge, DocumentEvidence,
+    DocumentRefusal, UserIdShown, DOCUMENT_TERMS_VERSION,
 };
 use super::secret::Secret;
 use crate::b64::B64;

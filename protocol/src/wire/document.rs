@@ -46,6 +46,11 @@ pub struct DocumentEvidence {
     /// AUTHENTICATE), proving the chip holds the private key of its signed DG15.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_authentication: Option<B64>,
+    /// The chip's answer to the server's [`ChipAuthenticationCommand`] (a chip with DG14 and
+    /// no DG15): its MAC under keys only the chip and the server hold proves the chip holds
+    /// the private key of its signed DG14.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chip_authentication: Option<B64>,
     /// The 8-digit P-code from citizen service, for a foreign document not yet linked to
     /// the person (counted before it is checked; used up when the whole check passes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,8 +67,34 @@ pub struct DocumentChallenge {
     pub challenge_id: String,
     /// The 8 bytes for INTERNAL AUTHENTICATE.
     pub challenge: B64,
+    /// The server's ephemeral P-256 public key for chip authentication (uncompressed), made
+    /// for this challenge: the app gives it to a chip with DG14 after reading it.
+    pub chip_authentication_key: B64,
     /// When it lapses.
     pub expires_at: UnixSeconds,
+}
+
+/// The app asks for the command that finishes chip authentication, once the chip has the
+/// server's key: DG14 as read names the chip's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChipAuthenticationRequest {
+    /// The [`DocumentChallenge`] whose key the chip was given.
+    pub challenge_id: String,
+    /// DG14 as read.
+    pub dg14: B64,
+}
+
+/// A command APDU protected under the keys the chip and the server now share (GET
+/// CHALLENGE): the app passes it to the chip and sends the answer back as
+/// [`DocumentEvidence::chip_authentication`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChipAuthenticationCommand {
+    /// The APDU, as bytes for the NFC link.
+    pub command: B64,
 }
 
 /// The answer to a passed passport check for "View user ID" (help page 004): the user ID,

@@ -60,6 +60,9 @@ pub mod paths {
     /// `POST`: a single-use challenge for the passport chip's active authentication, asked
     /// before the chip is read.
     pub const DOCUMENT_CHALLENGE: &str = "/v1/app/pin/new/document-challenge";
+    /// `POST`: the protected command that finishes a chip's chip authentication (anonymous:
+    /// both the app's own flows and an activation use it, and it holds no secret).
+    pub const DOCUMENT_CHIP_AUTHENTICATION: &str = "/v1/document/chip-authentication";
     /// `POST`: the new PIN's registration request under the authorisation.
     pub const NEW_PIN_BEGIN: &str = "/v1/app/pin/new/begin";
     /// `POST`: upload the new PIN's registration (after a temporary PIN: active, failures 0).

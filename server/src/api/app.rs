@@ -40,6 +40,11 @@ handlers! {
         activation::passport_challenge(s, &req)
     }
 
+    /// `POST /v1/document/chip-authentication`.
+    fn document_chip_authentication(s, JsonBody(req): JsonBody<ChipAuthenticationRequest>) -> ChipAuthenticationCommand {
+        pin::passport::chip_authentication_command(s, &req)
+    }
+
     /// `POST /v1/app/activation/passport`.
     fn activation_passport(s, JsonBody(req): JsonBody<ActivationPassportRequest>) -> Empty {
         activation::passport(s, &req)

@@ -79,6 +79,7 @@ pub fn limited_per_source(method: &axum::http::Method, path: &str) -> bool {
                 | "/v1/app/activation/passport/begin"
                 | "/v1/app/activation/passport/challenge"
                 | "/v1/app/activation/passport"
+                | "/v1/document/chip-authentication"
         )
 }
 

@@ -93,6 +93,7 @@ routes! {
     post paths::NEW_PIN_AUTHORISE => app::new_pin_authorise, "Authorise a new PIN with the current PIN, biometrics, a temporary PIN or a passport (checked now)", (Some(NewPinAuthoriseRequest)), NewPinTicket;
     post paths::APP_USER_ID_PASSPORT => app::user_id_passport, "The user ID, after a check of the passport or ID card and the face", (Some(DocumentEvidence)), UserIdShown;
     post paths::DOCUMENT_CHALLENGE => app::document_challenge, "A single-use challenge for a passport chip's active authentication", (Some(Empty)), DocumentChallenge;
+    post paths::DOCUMENT_CHIP_AUTHENTICATION => app::document_chip_authentication, "The protected command that finishes a passport chip's chip authentication", (Some(ChipAuthenticationRequest)), ChipAuthenticationCommand;
     post paths::NEW_PIN_BEGIN => app::new_pin_begin, "The new PIN's registration request under an authorisation", (Some(NewPinBeginRequest)), NewPinBeginResponse;
     post paths::NEW_PIN_FINISH => app::new_pin_finish, "Upload the new PIN's registration (after a temporary PIN the app is active again)", (Some(NewPinFinishRequest)), AppStatus;
     post paths::BIOMETRICS_ENABLE => app::biometrics_enable, "Enable biometric approvals", (Some(BiometricsEnableRequest)), AppStatus;

@@ -3,16 +3,19 @@
 //! of expiry, and the face through a vendor. The server repeats every check the app made and
 //! believes only its own. See `docs/passport.md`.
 
+pub mod chip_authentication;
 pub mod face;
 
 use std::sync::Arc;
 
+use mitid_emrtd::chip_auth;
 use mitid_emrtd::{ChipFiles, MasterList, PassiveAuthError, VerifiedDocument};
 use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::wire::app::{DocumentEvidence, DocumentRefusal};
 use rustls_pki_types::UnixTime;
 
 use self::face::{FaceComparison, FacePolicy, FaceVerifier};
+use crate::crypto::codes::CodeHasher;
 
 /// What the server needs to check documents. Without it (the default) the passport route is
 /// refused as `unavailable`.
@@ -24,20 +27,32 @@ pub struct DocumentCheck {
     pub face: Arc<dyn FaceVerifier>,
     /// Its threshold and time-out.
     pub face_policy: FacePolicy,
-    /// Refuse a chip without active authentication (no DG15) as a possible copy: nothing
-    /// else binds its read to the server's challenge until chip authentication (DG14) is
-    /// built. Turning it off accepts such documents on their other checks.
-    pub require_active_authentication: bool,
+    /// Refuse a chip that proves its key neither by active authentication (DG15) nor by
+    /// chip authentication (DG14) as a possible copy: nothing else binds its read to the
+    /// server's challenge. Turning it off accepts such documents on their other checks.
+    pub require_chip_proof: bool,
+}
+
+/// The live challenge a check was read under: its id (which the chip authentication key is
+/// derived from) and the 8 bytes for active authentication.
+#[derive(Debug, Clone)]
+pub struct LiveChallenge {
+    /// The challenge's id.
+    pub id: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
 }
 
 impl DocumentCheck {
-    /// Passive authentication, active authentication over `challenge` for a chip that has
-    /// DG15 (the challenge this server issued and the app's read was asked to sign; `None`
-    /// when there was no live one), and the date of expiry, at `now`.
+    /// Passive authentication; the chip's proof of its key over the `live` challenge (the
+    /// one this server issued and the read was made under; `None` when there was no live
+    /// one): active authentication for a chip with DG15, else chip authentication for a
+    /// chip with DG14 (`codes` derives the server's key); and the date of expiry, at `now`.
     pub fn verify_document(
         &self,
         evidence: &DocumentEvidence,
-        challenge: Option<&[u8]>,
+        live: Option<&LiveChallenge>,
+        codes: &CodeHasher,
         now: UnixSeconds,
     ) -> Result<VerifiedDocument, DocumentRefusal> {
         let files = chip_files(evidence);
@@ -45,21 +60,41 @@ impl DocumentCheck {
             u64::try_from(now).unwrap_or(0),
         ));
         let document = mitid_emrtd::verify(&files, &self.master_list, at).map_err(refusal_of)?;
-        match (&files.dg15, challenge) {
-            (Some(_), Some(challenge)) => {
-                mitid_emrtd::verify_active_authentication(&files, challenge)
-                    .map_err(|_| DocumentRefusal::CopiedChip)?;
-            }
-            (Some(_), None) => return Err(DocumentRefusal::CopiedChip),
-            (None, _) if self.require_active_authentication => {
-                return Err(DocumentRefusal::CopiedChip)
-            }
-            (None, _) => {}
-        }
+        self.verify_chip_proof(&files, evidence, live, codes)?;
         if expired(&document.mrz.expiry_date, now) {
             return Err(DocumentRefusal::Expired);
         }
         Ok(document)
+    }
+
+    /// The chip proves it holds the private key of its signed DG15 or DG14; a chip that
+    /// cannot is `copied_chip`.
+    fn verify_chip_proof(
+        &self,
+        files: &ChipFiles,
+        evidence: &DocumentEvidence,
+        live: Option<&LiveChallenge>,
+        codes: &CodeHasher,
+    ) -> Result<(), DocumentRefusal> {
+        let copied = DocumentRefusal::CopiedChip;
+        if files.dg15.is_some() {
+            let challenge = live.ok_or(copied)?;
+            return mitid_emrtd::verify_active_authentication(files, &challenge.bytes)
+                .map_err(|_| copied);
+        }
+        let chip_key = match files.dg14.as_deref() {
+            Some(dg14) => chip_auth::chip_key(dg14).map_err(refusal_of)?,
+            None => None,
+        };
+        match (chip_key, live, &evidence.chip_authentication) {
+            (Some(key), Some(challenge), Some(answer)) => {
+                chip_authentication::verify(codes, &challenge.id, &key, &answer.0)
+                    .map_err(|_| copied)
+            }
+            (Some(_), _, _) => Err(copied),
+            (None, _, _) if self.require_chip_proof => Err(copied),
+            (None, _, _) => Ok(()),
+        }
     }
 
     /// The vendor's verdict on the live capture against the chip's face.

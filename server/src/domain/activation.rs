@@ -336,11 +336,12 @@ pub fn passport_challenge(
         live_activation(state, tx.as_mut(), &req.activation_id)?.is_some()
     };
     if !live {
-        return Ok(DocumentChallenge {
-            challenge_id: rng::id(state.rng.as_ref(), "dc"),
-            challenge: B64(rng::bytes(state.rng.as_ref(), 8)),
-            expires_at: state.clock.now() + state.policy.registration_ttl,
-        });
+        return Ok(passport::document_challenge(
+            state,
+            rng::id(state.rng.as_ref(), "dc"),
+            rng::bytes(state.rng.as_ref(), 8),
+            state.clock.now() + state.policy.registration_ttl,
+        ));
     }
     passport::challenge_for(state, &activation_subject(state, &req.activation_id))
 }

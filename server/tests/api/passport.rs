@@ -5,7 +5,12 @@
 //! they run.
 
 use crate::prelude::*;
-use mitid_protocol::wire::app::{DocumentEvidence, DOCUMENT_TERMS_VERSION};
+use mitid_emrtd::testing::SimulatedChip;
+use mitid_emrtd::NfcLink;
+use mitid_protocol::b64::B64;
+use mitid_protocol::wire::app::{
+    ChipAuthenticationCommand, DocumentEvidence, DOCUMENT_TERMS_VERSION,
+};
 use mitid_protocol::wire::{paths, AuthenticatorState, SecretBytes};
 use mitid_testing::http::Auth;
 use serde_json::json;
@@ -217,7 +222,7 @@ async fn a_chip_without_active_authentication_is_refused_unless_the_operator_all
     refused_for(&mut phone, &passport, &passport.face, "copied_chip").await;
 
     let mut check = PassportOffice::danish().document_check();
-    check.require_active_authentication = false;
+    check.require_chip_proof = false;
     let options = ServerOptions {
         documents: Some(check),
         ..ServerOptions::default()
@@ -230,6 +235,83 @@ async fn a_chip_without_active_authentication_is_refused_unless_the_operator_all
         .reset_pin_with_passport(&passport.evidence(&passport.face), "193847")
         .await
         .ok::<serde_json::Value>();
+}
+
+/// What the app sends after reading `chip` of `passport` under a fresh challenge, chip
+/// authentication included: the chip gets the server's key, the server makes its command
+/// from DG14, the chip answers it.
+async fn chip_authenticated_evidence(
+    h: &World,
+    phone: &Phone,
+    passport: &TestPassport,
+    mut chip: SimulatedChip,
+) -> DocumentEvidence {
+    let challenge = phone
+        .document_challenge()
+        .await
+        .unwrap_or_else(|a| panic!("{}", a.body));
+    let signed: [u8; 8] = challenge.challenge.0.clone().try_into().unwrap_or([0; 8]);
+    let files = mitid_emrtd::read_document_with_chip_authentication(
+        &mut chip,
+        &passport.holder.access_key(),
+        &mitid_emrtd::ReaderRandom::from_rng(&mut rand::rngs::OsRng),
+        Some(&signed),
+        &challenge.chip_authentication_key.0,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let body = json!({
+        "challenge_id": challenge.challenge_id,
+        "dg14": B64(files.dg14.clone().unwrap_or_default()),
+    });
+    let command: ChipAuthenticationCommand = h
+        .post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, Auth::None)
+        .await
+        .ok();
+    let answer = chip
+        .transceive(&command.command.0)
+        .unwrap_or_else(|e| panic!("{e}"));
+    DocumentEvidence {
+        chip_authentication: Some(B64(answer)),
+        ..passport.evidence_for(&passport.face, &challenge)
+    }
+}
+
+#[tokio::test]
+async fn chip_authentication_proves_a_chip_without_active_authentication() {
+    let h = World::start().await.unwrap();
+    let p = h.person("chip-auth").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue_with_chip_authentication(&p);
+    // Without the chip's answer, nothing binds the read to this check.
+    refused_for(&mut phone, &passport, &passport.face, "copied_chip").await;
+    // A copy of the files cannot answer under the keys the chip and the server share.
+    let copy = chip_authenticated_evidence(&h, &phone, &passport, passport.copied_chip(3)).await;
+    refused_with(&mut phone, &copy, "copied_chip").await;
+    // A genuine answer, moved to another check, is not that check's.
+    let mut moved = chip_authenticated_evidence(&h, &phone, &passport, passport.chip(4)).await;
+    let fresh = phone
+        .document_challenge()
+        .await
+        .unwrap_or_else(|a| panic!("{}", a.body));
+    moved.challenge_id = Some(fresh.challenge_id);
+    refused_with(&mut phone, &moved, "copied_chip").await;
+    // The genuine chip, answering for its own check.
+    let genuine = chip_authenticated_evidence(&h, &phone, &passport, passport.chip(5)).await;
+    phone
+        .reset_pin_with_passport(&genuine, "193847")
+        .await
+        .ok::<serde_json::Value>();
+    // The same evidence again: its challenge is used up.
+    refused_with(&mut phone, &genuine, "copied_chip").await;
+}
+
+#[tokio::test]
+async fn the_chip_authentication_command_needs_a_dg14_key() {
+    let h = World::start().await.unwrap();
+    let body = json!({ "challenge_id": "dc_x", "dg14": B64(vec![0x6E, 0x02, 0x31, 0x00]) });
+    h.post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, Auth::None)
+        .await
+        .err("bad_request");
 }
 
 #[tokio::test]

@@ -202,6 +202,31 @@ async fn a_copied_chip_is_refused_and_the_genuine_one_then_accepted() {
 }
 
 #[tokio::test]
+async fn a_chip_with_chip_authentication_proves_itself_and_its_copy_is_refused() {
+    let (_h, p, _phone, app, user) = world_with_app_user("passport-chip-auth").await;
+    let passport = PassportOffice::danish().issue_with_chip_authentication(&p);
+    let flow = passport_flow(&app, &user).await;
+    passport.enter_details(&flow).await.unwrap();
+    // The copy takes the server's key but cannot answer under the keys that follow.
+    assert_eq!(
+        flow.read_chip(Box::new(passport.copied_chip(18)))
+            .await
+            .unwrap(),
+        NewPinStep::CaptureFace
+    );
+    let refused = flow.submit_face(passport.face.clone()).await.unwrap_err();
+    assert_eq!(refused.code(), "document_copied_chip");
+    assert_eq!(
+        flow.read_chip(Box::new(passport.chip(19))).await.unwrap(),
+        NewPinStep::CaptureFace
+    );
+    assert_eq!(
+        flow.submit_face(passport.face.clone()).await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+}
+
+#[tokio::test]
 async fn a_foreign_passport_asks_for_the_p_code_from_citizen_service() {
     let sweden = PassportOffice::of("SWE");
     let options = ServerOptions {

@@ -8,8 +8,8 @@ use mitid_emrtd::VerifiedDocument;
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{
-    DocumentChallenge, DocumentEvidence, DocumentRefusal, NewPinTicket, UserIdShown,
-    DOCUMENT_TERMS_VERSION,
+    ChipAuthenticationCommand, ChipAuthenticationRequest, DocumentChallenge, DocumentEvidence,
+    DocumentRefusal, NewPinTicket, UserIdShown, DOCUMENT_TERMS_VERSION,
 };
 use serde_json::json;
 
@@ -19,7 +19,7 @@ use super::new_pin::{commit_reset_ticket, ensure_resettable};
 use super::{app_of, p_code};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
-use crate::documents::DocumentCheck;
+use crate::documents::{chip_authentication, DocumentCheck, LiveChallenge};
 use crate::domain::support::foreign_document_key;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -142,7 +142,7 @@ pub(crate) fn check_identity<'s>(
         return Err(refused(DocumentRefusal::TermsNotAccepted));
     }
     let counted = count_check(state, resolve, evidence)?;
-    let outcome = verify(check, &counted, evidence, state.clock.now());
+    let outcome = verify(state, check, &counted, evidence);
     let subject = counted.subject;
     let outcome = match outcome {
         Ok(Owner::ByPCode(document)) => {
@@ -159,7 +159,7 @@ pub(crate) fn check_identity<'s>(
 /// was live, and the foreign documents linked to the person by a P-code.
 struct Counted {
     subject: Subject,
-    challenge: Option<Vec<u8>>,
+    challenge: Option<LiveChallenge>,
     linked: Vec<String>,
 }
 
@@ -212,11 +212,47 @@ pub(crate) fn challenge_for(
     };
     tx.insert_challenge(&record)?;
     tx.commit()?;
-    Ok(DocumentChallenge {
-        challenge_id: record.id,
-        challenge: B64(record.challenge),
-        expires_at: record.expires_at,
-    })
+    Ok(document_challenge(
+        state,
+        record.id,
+        record.challenge,
+        record.expires_at,
+    ))
+}
+
+/// The challenge as the app gets it, with the server's chip authentication key for it.
+pub(crate) fn document_challenge(
+    state: &AppState,
+    challenge_id: String,
+    challenge: Vec<u8>,
+    expires_at: i64,
+) -> DocumentChallenge {
+    let key = chip_authentication::public_key(&state.secrets.codes, &challenge_id);
+    DocumentChallenge {
+        challenge_id,
+        challenge: B64(challenge),
+        chip_authentication_key: B64(key),
+        expires_at,
+    }
+}
+
+/// `POST /v1/document/chip-authentication`: the protected command that finishes the chip
+/// authentication of a chip holding the key of challenge `challenge_id`. Nothing is stored
+/// or looked up: the command is useless to anyone but the chip that holds DG14's private
+/// key, and the check itself happens with the evidence.
+pub fn chip_authentication_command(
+    state: &AppState,
+    req: &ChipAuthenticationRequest,
+) -> ApiResult<ChipAuthenticationCommand> {
+    match chip_authentication::command(&state.secrets.codes, &req.challenge_id, &req.dg14.0) {
+        Ok(Some(command)) => Ok(ChipAuthenticationCommand {
+            command: B64(command),
+        }),
+        _ => Err(ApiError::refuse(
+            ErrorCode::BadRequest,
+            "DG14 names no chip authentication key this server runs",
+        )),
+    }
 }
 
 /// The purpose stored with a document challenge (apart from the biometric ones).
@@ -268,7 +304,7 @@ fn take_challenge(
     authenticator_id: &str,
     id: &str,
     now: i64,
-) -> ApiResult<Option<Vec<u8>>> {
+) -> ApiResult<Option<LiveChallenge>> {
     // Another app's challenge, or a biometric one, is neither used nor used up here.
     let Some(record) = tx
         .challenge(id)?
@@ -278,19 +314,28 @@ fn take_challenge(
     };
     let live = !record.used && now < record.expires_at;
     tx.use_challenge(id)?;
-    Ok(live.then_some(record.challenge))
+    Ok(live.then_some(LiveChallenge {
+        id: record.id,
+        bytes: record.challenge,
+    }))
 }
 
-/// The document (passive and active authentication, expiry), its owner, then the face:
-/// outside any transaction, as the face vendor may take seconds. The images go when this
-/// returns.
+/// The document (passive authentication, the chip's proof of its key, expiry), its owner,
+/// then the face: outside any transaction, as the face vendor may take seconds. The images go
+/// when this returns.
 fn verify(
+    state: &AppState,
     check: &DocumentCheck,
     counted: &Counted,
     evidence: &DocumentEvidence,
-    now: i64,
 ) -> Result<Owner, DocumentRefusal> {
-    let document = check.verify_document(evidence, counted.challenge.as_deref(), now)?;
+    let now = state.clock.now();
+    let document = check.verify_document(
+        evidence,
+        counted.challenge.as_ref(),
+        &state.secrets.codes,
+        now,
+    )?;
     let owner = owner_of(counted, &document, evidence.p_code.is_some())?;
     check.verify_face(&document, evidence.face_capture.expose())?;
     Ok(owner)
