@@ -171,16 +171,8 @@ impl TestAuthority {
         face: &[u8],
     ) -> (ChipFiles, ActiveAuthenticationKey) {
         let key = ActiveAuthenticationKey::generate();
-        let mut files = self.issue(holder, face);
         let dg15 = tlv::encode(0x6F, &key.public_key_info());
-        let com = [
-            tlv::encode(0x5F01, b"0107"),
-            tlv::encode(0x5F36, b"040000"),
-            tlv::encode(0x5C, &[0x61, 0x75, 0x6F]),
-        ]
-        .concat();
-        files.com = tlv::encode(0x60, &com);
-        files.sod = self.sign(&[(1, &files.dg1), (2, &files.dg2), (15, &dg15)]);
+        let mut files = self.issue_with_group(holder, face, 15, &dg15);
         files.dg15 = Some(dg15);
         (files, key)
     }
@@ -193,18 +185,31 @@ impl TestAuthority {
         face: &[u8],
     ) -> (ChipFiles, ChipAuthenticationKey) {
         let key = ChipAuthenticationKey::generate();
-        let mut files = self.issue(holder, face);
         let dg14 = chip_auth::card::dg14(key.protocol(), &key.public_key());
+        let mut files = self.issue_with_group(holder, face, 14, &dg14);
+        files.dg14 = Some(dg14);
+        (files, key)
+    }
+
+    /// A passport with one more data group (`number`, 14 or 15): listed in EF.COM and
+    /// signed in the SOD with DG1 and DG2. The caller puts `group` in its field.
+    fn issue_with_group(
+        &self,
+        holder: &TestHolder,
+        face: &[u8],
+        number: u8,
+        group: &[u8],
+    ) -> ChipFiles {
+        let mut files = self.issue(holder, face);
         let com = [
             tlv::encode(0x5F01, b"0107"),
             tlv::encode(0x5F36, b"040000"),
-            tlv::encode(0x5C, &[0x61, 0x75, 0x6E]),
+            tlv::encode(0x5C, &[0x61, 0x75, 0x60 + number]),
         ]
         .concat();
         files.com = tlv::encode(0x60, &com);
-        files.sod = self.sign(&[(1, &files.dg1), (2, &files.dg2), (14, &dg14)]);
-        files.dg14 = Some(dg14);
-        (files, key)
+        files.sod = self.sign(&[(1, &files.dg1), (2, &files.dg2), (number, group)]);
+        files
     }
 
     /// Issues a passport to `holder` with `face` (a JPEG) in DG2, signed by the document
