@@ -1,0 +1,144 @@
+//! Activation with the passport (the real app's second activation route).
+
+use super::*;
+
+/// The real app's second activation route: the passport and the face stand for the
+/// activation code and the temporary PIN.
+#[tokio::test]
+async fn an_app_is_activated_with_the_passport_and_the_face() {
+    let h = unlimited_world().await;
+    let p = h.person("activate-passport").await.unwrap();
+    let passport = PassportOffice::danish().issue(&p);
+    let phone = Phone::activate_with_passport(&h, &p, &passport, &passport.face, "582914")
+        .await
+        .unwrap();
+    assert_eq!(phone.status().await.state, AuthenticatorState::Active);
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    let accepted = events
+        .iter()
+        .find(|e| e.event == "document_accepted")
+        .unwrap();
+    assert_eq!(accepted.actor, "anonymous");
+    assert!(events.iter().any(|e| e.event == "app_activated"));
+
+    // Someone else's face, or someone else's passport, activates nothing.
+    let refused =
+        Phone::activate_with_passport(&h, &p, &passport, &passport.other_face(), "582914")
+            .await
+            .err()
+            .unwrap();
+    assert_eq!(
+        refused.body["error"]["detail"]["reason"],
+        "face_not_matched"
+    );
+    let stranger = PassportOffice::danish().issue(&h.person("stranger").await.unwrap());
+    let refused = Phone::activate_with_passport(&h, &p, &stranger, &stranger.face, "582914")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.body["error"]["detail"]["reason"], "not_this_person");
+}
+
+#[tokio::test]
+async fn passport_activation_tells_no_one_whether_a_user_id_exists_and_needs_the_check() {
+    let h = unlimited_world().await;
+    let p = h.person("activation-probe").await.unwrap();
+    let passport = PassportOffice::danish().issue(&p);
+    let ghost = Person {
+        user_id: "nobody.here".into(),
+        ..p.clone()
+    };
+    // An unknown user ID: the same answers, then refused at the document like someone else's.
+    let refused = Phone::activate_with_passport(&h, &ghost, &passport, &passport.face, "582914")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.body["error"]["detail"]["reason"], "not_this_person");
+
+    // Without the check, registering a PIN needs the temporary PIN.
+    let begin: serde_json::Value = h
+        .post(
+            paths::ACTIVATION_PASSPORT_BEGIN,
+            &json!({ "user_id": p.user_id }),
+            Auth::None,
+        )
+        .await
+        .ok();
+    let body = json!({
+        "activation_id": begin["activation_id"],
+        "registration_request": "AAAA",
+    });
+    let answer = h.post(paths::ACTIVATION_REGISTER, &body, Auth::None).await;
+    answer.err("bad_request");
+
+    // A lapsed activation answers as an unknown one: a stand-in challenge, then "someone
+    // else's" (no "expired", "blocked" or "too many apps" tells that the user ID exists).
+    h.clock().advance(test_policy().activation_ttl);
+    let body = json!({ "activation_id": begin["activation_id"] });
+    let challenge = h
+        .post(paths::ACTIVATION_PASSPORT_CHALLENGE, &body, Auth::None)
+        .await;
+    let challenge: mitid_protocol::wire::app::DocumentChallenge = challenge.ok();
+    let body = json!({
+        "activation_id": begin["activation_id"],
+        "document": passport.evidence_for(&passport.face, &challenge),
+    });
+    let refused = h.post(paths::ACTIVATION_PASSPORT, &body, Auth::None).await;
+    refused.err("document_refused");
+    assert_eq!(refused.body["error"]["detail"]["reason"], "not_this_person");
+
+    // The refusals of the unknown user ID and the lapsed activation counted no check.
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.event == "document_check_counted")
+            .count(),
+        0,
+        "{events:?}"
+    );
+}
+
+/// Help pages 003 and 004: a foreigner without a Danish CPR number is in the registry (known
+/// by the passport), and activates the app with the foreign passport and the P-code from
+/// citizen service.
+#[tokio::test]
+async fn a_foreigner_without_a_cpr_number_activates_with_the_passport_and_a_p_code() {
+    let sweden = PassportOffice::of("SWE");
+    let h = world_with_sweden(&sweden).await;
+    let fresh = Person::fresh("foreigner");
+    let mut request = fresh.create_request();
+    request.cpr = None;
+    let registry = Auth::Bearer(&h.registry);
+    let view: serde_json::Value = h.post(paths::STAFF_PERSONS, &request, registry).await.ok();
+    let p = Person {
+        person_id: view["person_id"].as_str().unwrap().to_owned(),
+        ..fresh
+    };
+    // Without a CPR number and without a passport, nobody can be identified: refused.
+    let mut nameless = Person::fresh("nobody").create_request();
+    nameless.cpr = None;
+    nameless.passport_number = None;
+    let refused = h.post(paths::STAFF_PERSONS, &nameless, registry).await;
+    refused.err("invalid_value");
+    assert_eq!(refused.body["error"]["detail"]["field"], "cpr");
+
+    let passport = sweden.issue(&p);
+    let refused = Phone::activate_with_passport(&h, &p, &passport, &passport.face, "582914")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.body["error"]["detail"]["reason"], "p_code_needed");
+    let code = h.p_code(&p, "SWE", &p.passport).await.unwrap();
+    let phone =
+        Phone::activate_with_passport_and(&h, &p, &passport, &passport.face, Some(&code), "582914")
+            .await
+            .unwrap();
+    assert_eq!(phone.status().await.state, AuthenticatorState::Active);
+    // The passport is linked now: the next check needs no P-code.
+    let document = phone.passport_evidence(&passport, &passport.face).await;
+    assert_eq!(
+        phone.show_user_id(&document).await.unwrap().user_id,
+        p.user_id
+    );
+}

@@ -1,0 +1,183 @@
+//! A copied chip: active authentication (DG15) over the server's challenge, chip
+//! authentication (DG14) with the server as the terminal, and chips with neither.
+
+use super::*;
+#[tokio::test]
+async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
+    let h = unlimited_world().await;
+    let (p, mut phone, passport) =
+        citizen_with_passport(&h, "copied", PassportOffice::danish()).await;
+
+    // The files of a genuine chip without its signature over a challenge (a copy cannot sign).
+    refused_with(
+        &mut phone,
+        &passport.evidence(&passport.face),
+        "copied_chip",
+    )
+    .await;
+    let mut unsigned = phone.passport_evidence(&passport, &passport.face).await;
+    unsigned.active_authentication = None;
+    refused_with(&mut phone, &unsigned, "copied_chip").await;
+
+    // Another key's signature (the files copied onto a chip with a key of its own).
+    let other = PassportOffice::danish().issue(&p);
+    let challenge = phone.document_challenge().await.unwrap();
+    let mut copied = passport.evidence_for(&passport.face, &challenge);
+    copied.active_authentication = other
+        .evidence_for(&other.face, &challenge)
+        .active_authentication;
+    refused_with(&mut phone, &copied, "copied_chip").await;
+
+    // A read that was accepted once (its face refused) is never accepted again: its challenge
+    // is used up, even with the right face.
+    let challenge = phone.document_challenge().await.unwrap();
+    refused_with(
+        &mut phone,
+        &passport.evidence_for(&passport.other_face(), &challenge),
+        "face_not_matched",
+    )
+    .await;
+    refused_with(
+        &mut phone,
+        &passport.evidence_for(&passport.face, &challenge),
+        "copied_chip",
+    )
+    .await;
+
+    // A challenge that lapsed (5 minutes) before the read was sent.
+    let challenge = phone.document_challenge().await.unwrap();
+    h.clock().advance(5 * MINUTE + 1);
+    refused_with(
+        &mut phone,
+        &passport.evidence_for(&passport.face, &challenge),
+        "copied_chip",
+    )
+    .await;
+
+    // DG15 withheld to skip the check: the SOD signs it.
+    let mut withheld = phone.passport_evidence(&passport, &passport.face).await;
+    withheld.dg15 = None;
+    refused_with(&mut phone, &withheld, "not_genuine").await;
+
+    // Another app's challenge is not this app's.
+    let mut other_phone = activate(&h, &h.person("copied").await.unwrap(), "582914").await;
+    let foreign = other_phone.document_challenge().await.unwrap();
+    refused_with(
+        &mut phone,
+        &passport.evidence_for(&passport.face, &foreign),
+        "copied_chip",
+    )
+    .await;
+    let _ = &mut other_phone;
+
+    // A fresh, signed read works.
+    phone
+        .reset_pin_with_passport(
+            &phone.passport_evidence(&passport, &passport.face).await,
+            "193847",
+        )
+        .await
+        .ok::<serde_json::Value>();
+}
+
+#[tokio::test]
+async fn a_chip_without_active_authentication_is_refused_unless_the_operator_allows_it() {
+    let h = World::start().await.unwrap();
+    let p = h.person("no-aa").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue_without_active_authentication(&p);
+    // By default: nothing binds such a read to the challenge, so it may be a copy or a replay.
+    refused_for(&mut phone, &passport, &passport.face, "copied_chip").await;
+
+    let mut check = PassportOffice::danish().document_check();
+    check.require_chip_proof = false;
+    let options = ServerOptions {
+        documents: Some(check),
+        ..ServerOptions::default()
+    };
+    let h = World::start_with(options).await.unwrap();
+    let p = h.person("no-aa").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue_without_active_authentication(&p);
+    phone
+        .reset_pin_with_passport(&passport.evidence(&passport.face), "193847")
+        .await
+        .ok::<serde_json::Value>();
+}
+
+/// What the app sends after reading `chip` of `passport` under a fresh challenge, chip
+/// authentication included: the chip gets the server's key, the server makes its command
+/// from DG14, the chip answers it.
+async fn chip_authenticated_evidence(
+    h: &World,
+    phone: &Phone,
+    passport: &TestPassport,
+    mut chip: SimulatedChip,
+) -> DocumentEvidence {
+    let challenge = phone
+        .document_challenge()
+        .await
+        .unwrap_or_else(|a| panic!("{}", a.body));
+    let signed: [u8; 8] = challenge.challenge.0.clone().try_into().unwrap_or([0; 8]);
+    let files = mitid_emrtd::read_document_with_chip_authentication(
+        &mut chip,
+        &passport.holder.access_key(),
+        &mitid_emrtd::ReaderRandom::from_rng(&mut rand::rngs::OsRng),
+        Some(&signed),
+        &challenge.chip_authentication_key.0,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let body = json!({
+        "challenge_id": challenge.challenge_id,
+        "dg14": B64(files.dg14.clone().unwrap_or_default()),
+    });
+    let command: ChipAuthenticationCommand = h
+        .post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, Auth::None)
+        .await
+        .ok();
+    let answer = chip
+        .transceive(&command.command.0)
+        .unwrap_or_else(|e| panic!("{e}"));
+    DocumentEvidence {
+        chip_authentication: Some(B64(answer)),
+        ..passport.evidence_for(&passport.face, &challenge)
+    }
+}
+
+#[tokio::test]
+async fn chip_authentication_proves_a_chip_without_active_authentication() {
+    let h = World::start().await.unwrap();
+    let p = h.person("chip-auth").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue_with_chip_authentication(&p);
+    // Without the chip's answer, nothing binds the read to this check.
+    refused_for(&mut phone, &passport, &passport.face, "copied_chip").await;
+    // A copy of the files cannot answer under the keys the chip and the server share.
+    let copy = chip_authenticated_evidence(&h, &phone, &passport, passport.copied_chip(3)).await;
+    refused_with(&mut phone, &copy, "copied_chip").await;
+    // A genuine answer, moved to another check, is not that check's.
+    let mut moved = chip_authenticated_evidence(&h, &phone, &passport, passport.chip(4)).await;
+    let fresh = phone
+        .document_challenge()
+        .await
+        .unwrap_or_else(|a| panic!("{}", a.body));
+    moved.challenge_id = Some(fresh.challenge_id);
+    refused_with(&mut phone, &moved, "copied_chip").await;
+    // The genuine chip, answering for its own check.
+    let genuine = chip_authenticated_evidence(&h, &phone, &passport, passport.chip(5)).await;
+    phone
+        .reset_pin_with_passport(&genuine, "193847")
+        .await
+        .ok::<serde_json::Value>();
+    // The same evidence again: its challenge is used up.
+    refused_with(&mut phone, &genuine, "copied_chip").await;
+}
+
+#[tokio::test]
+async fn the_chip_authentication_command_needs_a_dg14_key() {
+    let h = World::start().await.unwrap();
+    let body = json!({ "challenge_id": "dc_x", "dg14": B64(vec![0x6E, 0x02, 0x31, 0x00]) });
+    h.post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, Auth::None)
+        .await
+        .err("bad_request");
+}
