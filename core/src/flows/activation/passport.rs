@@ -1,0 +1,147 @@
+//! The activation's passport route (the real app's second one): "use passport" in place of
+//! the activation code, then the terms, the data page, the chip, the P-code where needed and
+//! the face; the new PIN follows as on the code route.
+
+use mitid_emrtd::NfcLink;
+use mitid_protocol::wire::app::{
+    ActivationBeginResponse, ActivationPassportBeginRequest, ActivationPassportBeginResponse,
+    ActivationPassportRequest, DOCUMENT_TERMS_VERSION,
+};
+use mitid_protocol::wire::{paths, Empty};
+
+use super::{ActivationFlow, ActivationStep, Kind};
+use crate::error::MitidError;
+use crate::flows::document::{ChallengeSource, Stage};
+
+impl ActivationFlow {
+    /// "Activate with passport or ID card" instead of the activation code: the server opens
+    /// the activation for the user ID; the terms come next.
+    pub async fn use_passport(&self) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::EnterActivationCode])?;
+        let user_id = state.user_id.clone().ok_or(MitidError::InvalidStep)?;
+        let body = ActivationPassportBeginRequest {
+            user_id: user_id.as_str().to_owned(),
+        };
+        let request = self
+            .ctx
+            .post(paths::ACTIVATION_PASSPORT_BEGIN, &body, None)?;
+        match self
+            .ctx
+            .send_unsigned::<ActivationPassportBeginResponse>(&request)
+            .await
+        {
+            Ok(begun) => {
+                state.begun = Some(ActivationBeginResponse {
+                    activation_id: begun.activation_id,
+                    authenticator_id: begun.authenticator_id,
+                    sms_sent_to: String::new(),
+                    expires_at: begun.expires_at,
+                });
+                Ok(self.screen.show(terms_step()))
+            }
+            Err(e) if e.is_transient() => Err(self.screen.fail_here(e)),
+            Err(e) => Err(self.fail(&mut state, e)),
+        }
+    }
+
+    /// "Accept" on the passport check's terms and conditions.
+    pub async fn accept_terms(&self) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::AcceptTerms])?;
+        state.document.accept_terms();
+        Ok(self.screen.show(ActivationStep::EnterDocumentDetails))
+    }
+
+    /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
+    pub async fn submit_document_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::EnterDocumentDetails])?;
+        state
+            .document
+            .details(&document_number, &birth_date, &expiry_date)
+            .map_err(|e| self.screen.fail_here(e))?;
+        Ok(self.screen.show(ActivationStep::ReadChip))
+    }
+
+    /// Reads the chip over `link`, the phone's NFC connection to it.
+    pub async fn read_chip(
+        &self,
+        link: Box<dyn NfcLink + Send>,
+    ) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::ReadChip])?;
+        let activation_id = state
+            .begun
+            .as_ref()
+            .map(|b| b.activation_id.clone())
+            .ok_or(MitidError::InvalidStep)?;
+        let source = ChallengeSource::Activation(&activation_id);
+        match state.document.read(&self.ctx, source, link).await {
+            Ok(()) => Ok(self.screen.show(ActivationStep::CaptureFace)),
+            Err((Stage::End, e)) => Err(self.fail(&mut state, e)),
+            Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
+        }
+    }
+
+    /// The 8-digit P-code for a foreign document; the chip is read again after it.
+    pub async fn submit_p_code(&self, p_code: String) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::EnterPCode])?;
+        state
+            .document
+            .p_code(&p_code)
+            .map_err(|e| self.screen.fail_here(e))?;
+        Ok(self.screen.show(ActivationStep::ReadChip))
+    }
+
+    /// The face the camera captured (JPEG): the server checks the document, its owner and
+    /// the face now; then the new PIN is chosen.
+    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::CaptureFace])?;
+        let activation_id = state
+            .begun
+            .as_ref()
+            .map(|b| b.activation_id.clone())
+            .ok_or(MitidError::InvalidStep)?;
+        let body = ActivationPassportRequest {
+            activation_id,
+            document: state.document.evidence(capture)?,
+        };
+        let request = self.ctx.post(paths::ACTIVATION_PASSPORT, &body, None)?;
+        match self.ctx.send_unsigned::<Empty>(&request).await {
+            Ok(Empty {}) => {
+                state.document.accepted();
+                state.document_checked = true;
+                Ok(self.screen.show(ActivationStep::ChooseNewPin))
+            }
+            Err(e) => match state.document.refused(&e) {
+                Stage::End => Err(self.fail(&mut state, e)),
+                stage => Err(self.screen.fail_at(step_of(stage), e)),
+            },
+        }
+    }
+}
+
+/// The passport route's first step.
+fn terms_step() -> ActivationStep {
+    ActivationStep::AcceptTerms {
+        version: DOCUMENT_TERMS_VERSION.to_owned(),
+    }
+}
+
+/// The activation step of a document stage (the end is [`ActivationFlow::fail`]'s).
+fn step_of(stage: Stage) -> ActivationStep {
+    match stage {
+        Stage::Details => ActivationStep::EnterDocumentDetails,
+        Stage::Chip => ActivationStep::ReadChip,
+        Stage::PCode => ActivationStep::EnterPCode,
+        Stage::End => ActivationStep::Ended,
+    }
+}
