@@ -349,6 +349,18 @@ impl TestServer {
         std::sync::Arc::new(TestChip(std::sync::Mutex::new(passport.chip(21))))
     }
 
+    /// The chip of a passport of the citizen whose chip proves its key by chip
+    /// authentication (DG14, no DG15): the app runs it with the server as the terminal, and
+    /// the command the server makes crosses the FFI to this chip too.
+    pub fn passport_chip_with_chip_authentication(
+        &self,
+        citizen: Citizen,
+    ) -> std::sync::Arc<TestChip> {
+        let passport =
+            PassportOffice::danish().issue_with_chip_authentication(&Person::from(citizen));
+        std::sync::Arc::new(TestChip(std::sync::Mutex::new(passport.chip(22))))
+    }
+
     /// The newest captured message to `recipient`, if any (messages still queued are sent
     /// first).
     pub fn last_message(&self, recipient: String) -> Result<Option<Message>, TestkitError> {

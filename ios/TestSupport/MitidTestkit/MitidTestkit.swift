@@ -824,6 +824,13 @@ public protocol TestServerProtocol: AnyObject, Sendable {
     func passportChip(citizen: Citizen)  -> TestChip
     
     /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
+     * the command the server makes crosses the FFI to this chip too.
+     */
+    func passportChipWithChipAuthentication(citizen: Citizen)  -> TestChip
+    
+    /**
      * The current QR token of a QR login.
      */
     func qrToken(transactionId: String) throws  -> String
@@ -1071,6 +1078,21 @@ open func passportChip(citizen: Citizen) -> TestChip  {
     return try!  FfiConverterTypeTestChip_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_mitid_testkit_fn_method_testserver_passport_chip(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
+     * the command the server makes crosses the FFI to this chip too.
+     */
+open func passportChipWithChipAuthentication(citizen: Citizen) -> TestChip  {
+    return try!  FfiConverterTypeTestChip_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(
             self.uniffiCloneHandle(),
         FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
     )
@@ -2290,6 +2312,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_passport_chip() != 24887) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication() != 64887) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_qr_token() != 3649) {

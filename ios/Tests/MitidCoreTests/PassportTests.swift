@@ -69,7 +69,9 @@ final class PassportTests: XCTestCase, @unchecked Sendable {
         let read = try await flow.submitDocumentDetails(
             documentNumber: page.documentNumber, birthDate: page.birthDate, expiryDate: page.expiryDate)
         XCTAssertEqual(read, .readChip)
-        let capture = try await flow.readChip(link: ChipLink(server.passportChip(citizen: citizen)))
+        // A chip with chip authentication only: the server's command reaches it through ChipLink.
+        let chip = server.passportChipWithChipAuthentication(citizen: citizen)
+        let capture = try await flow.readChip(link: ChipLink(chip))
         XCTAssertEqual(capture, .captureFace)
         let shown = try await flow.submitFace(capture: page.face)
         XCTAssertEqual(shown, .showUserId(userId: citizen.userId))

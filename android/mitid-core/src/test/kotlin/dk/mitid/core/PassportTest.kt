@@ -86,7 +86,9 @@ class PassportTest {
                     UserIdStep.ReadChip,
                     flow.submitDocumentDetails(page.documentNumber, page.birthDate, page.expiryDate),
                 )
-                assertEquals(UserIdStep.CaptureFace, flow.readChip(ChipLink(server.passportChip(citizen))))
+                // A chip with chip authentication only: the server's command reaches it through ChipLink.
+                val chip = server.passportChipWithChipAuthentication(citizen)
+                assertEquals(UserIdStep.CaptureFace, flow.readChip(ChipLink(chip)))
                 assertEquals(UserIdStep.ShowUserId(citizen.userId), flow.submitFace(page.face))
                 assertEquals(UserIdStep.EnterNewUserId(citizen.userId), flow.changeUserId())
                 assertThrows<MitidException.UserIdTaken> { runBlocking { flow.submitNewUserId(taken.userId) } }

@@ -705,6 +705,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_passport_chip(
     ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication(
+    ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_qr_token(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_start_login(
@@ -772,6 +774,8 @@ internal object UniffiLib {
     external fun uniffi_mitid_testkit_fn_method_testserver_passport(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_passport_chip(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_mitid_testkit_fn_method_testserver_qr_token(`ptr`: Long,`transactionId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -945,6 +949,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport_chip() and 0xFFFF) != 24887) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication() and 0xFFFF) != 64887) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_qr_token() and 0xFFFF) != 3649) {
@@ -1753,6 +1760,13 @@ public interface TestServerInterface {
     fun `passportChip`(`citizen`: Citizen): TestChip
     
     /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
+     * the command the server makes crosses the FFI to this chip too.
+     */
+    fun `passportChipWithChipAuthentication`(`citizen`: Citizen): TestChip
+    
+    /**
      * The current QR token of a QR login.
      */
     fun `qrToken`(`transactionId`: kotlin.String): kotlin.String
@@ -2088,6 +2102,25 @@ open class TestServer: Disposable, AutoCloseable, TestServerInterface
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport_chip(
+        it,
+        
+        FfiConverterTypeCitizen.lower(`citizen`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
+     * the command the server makes crosses the FFI to this chip too.
+     */override fun `passportChipWithChipAuthentication`(`citizen`: Citizen): TestChip {
+            return FfiConverterTypeTestChip.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(
         it,
         
         FfiConverterTypeCitizen.lower(`citizen`),_status)
