@@ -23,7 +23,7 @@ use crate::apdu::{Command, Response};
 use crate::error::{PassiveAuthError, ReadError};
 use crate::pace;
 use crate::passive::p256_point;
-use crate::reader::Link;
+use crate::reader::{ChipFiles, Link};
 use crate::sm::{SecureChannel, SessionKeys};
 use crate::tlv;
 
@@ -118,6 +118,16 @@ pub fn chip_key(dg14: &[u8]) -> Result<Option<ChipKey>, PassiveAuthError> {
             public_key,
             key_id,
         }))
+}
+
+/// The key a reader runs chip authentication with: DG14's, for a chip without DG15 (a chip
+/// with DG15 proves its key by active authentication over the verifier's challenge instead).
+/// Unbelieved until the verifier's passive authentication checks DG14's hash.
+pub fn key_to_prove(files: &ChipFiles) -> Option<ChipKey> {
+    match (&files.dg14, &files.dg15) {
+        (Some(dg14), None) => chip_key(dg14).ok().flatten(),
+        _ => None,
+    }
 }
 
 fn key_id(rest: &[tlv::Tlv<'_>]) -> Result<Option<u32>, PassiveAuthError> {

@@ -135,9 +135,9 @@ pub fn read_document(
     read(link, key, random, challenge, None)
 }
 
-/// Reads as [`read_document`] does, then, where DG14 names a chip authentication key this
-/// crate runs, starts chip authentication with the verifier's ephemeral public key
-/// ([`crate::chip_auth::start`]). The chip then answers only under keys the verifier holds:
+/// Reads as [`read_document`] does, then, for a chip with a chip authentication key this
+/// crate runs and no DG15 ([`crate::chip_auth::key_to_prove`]), starts chip authentication
+/// with the verifier's ephemeral public key ([`crate::chip_auth::start`]). The chip then answers only under keys the verifier holds:
 /// the link's next APDU is the verifier's command. The reader does not judge: a chip that
 /// refuses leaves the verifier without an answer, and the verifier refuses the document.
 pub fn read_document_with_chip_authentication(
@@ -181,11 +181,7 @@ fn read(
         active_authentication,
         com,
     };
-    let chip_key = files
-        .dg14
-        .as_deref()
-        .and_then(|dg14| chip_auth::chip_key(dg14).ok().flatten());
-    if let (Some(chip_key), Some(verifier_key)) = (chip_key, verifier_key) {
+    if let (Some(chip_key), Some(verifier_key)) = (chip_auth::key_to_prove(&files), verifier_key) {
         match chip_auth::start(&mut reader.link, reader.sm, &chip_key, verifier_key) {
             Ok(()) | Err(ReadError::Status(_)) => {}
             Err(e) => return Err(e),

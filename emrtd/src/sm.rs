@@ -77,7 +77,8 @@ impl SessionKeys {
         let mut iv = [0u8; 16];
         if let Self::Aes { enc, .. } = self {
             let block = crypto::aes_encrypt(enc, &[0; 16], counter);
-            iv.copy_from_slice(&block[..16.min(block.len())]);
+            let n = block.len().min(16);
+            iv[..n].copy_from_slice(&block[..n]);
         }
         iv
     }

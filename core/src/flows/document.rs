@@ -216,16 +216,12 @@ async fn finish_chip_authentication(
     challenge_id: &str,
     files: &ChipFiles,
 ) -> Result<Option<Vec<u8>>, MitidError> {
-    let dg14 = match (&files.dg14, &files.dg15) {
-        (Some(dg14), None) => dg14.clone(),
-        _ => return Ok(None),
-    };
-    if !matches!(mitid_emrtd::chip_auth::chip_key(&dg14), Ok(Some(_))) {
+    let (Some(_), Some(dg14)) = (mitid_emrtd::chip_auth::key_to_prove(files), &files.dg14) else {
         return Ok(None);
-    }
+    };
     let body = ChipAuthenticationRequest {
         challenge_id: challenge_id.to_owned(),
-        dg14: B64(dg14),
+        dg14: B64(dg14.clone()),
     };
     let request = ctx.post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, None)?;
     let command: ChipAuthenticationCommand = match ctx.send_unsigned(&request).await {

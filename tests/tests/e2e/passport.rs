@@ -1,5 +1,5 @@
 //! "Forgot your PIN code?" with a passport (help page 003's first route), end to end: the
-//! real core reads the simulated chip over BAC and secure messaging, the real server checks
+//! real core reads the simulated chip over PACE and secure messaging, the real server checks
 //! the document, its owner and the face, and the new PIN works.
 
 use crate::prelude::*;

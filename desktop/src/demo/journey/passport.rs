@@ -1,6 +1,6 @@
 //! The demo's passport steps: "Forgot your PIN code?" → "Use passport/ID card" (help page
 //! 003's first route), and "View user ID" → "Change user ID" (help page 004). The simulated chip (a test double standing in for Karen's passport)
-//! answers the real core over BAC and secure messaging; the server verifies the document
+//! answers the real core over PACE and secure messaging; the server verifies the document
 //! against the test passport office's CA and compares the face with the face-matching test
 //! double. A phone reads the real chip over NFC and a deployment plugs in a face vendor.
 
@@ -36,7 +36,7 @@ impl Journey {
             .map_err(|e| format!("the chip: {}", self.told(&e)))?;
         expect_step(&step, step == NewPinStep::CaptureFace, "capture the face")?;
         self.note(format!(
-            "The chip was read over BAC and secure messaging and signed the server's challenge (simulated chip); its face image is {} bytes",
+            "The chip was read over PACE and secure messaging and signed the server's challenge (simulated chip); its face image is {} bytes",
             passport.files.dg2.len()
         ));
         let refused = flow.submit_face(passport.other_face()).await;
