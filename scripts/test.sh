@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every test of the project: the Rust workspace, then the Kotlin and Swift suites
-# against the real core and server. Installs the Kotlin compiler, JNA, the Swift chroot and
-# the browser tests' Chromium when missing; if a toolchain cannot be installed, this fails
-# loudly instead of skipping.
+# Runs every test of the project: the Rust workspace (the server's rule tests twice: on
+# SQLite, then on PostgreSQL), then the Kotlin and Swift suites against the real core and
+# server. Installs the Kotlin compiler, JNA, the Swift chroot, the browser tests' Chromium
+# and PostgreSQL when missing; if a toolchain cannot be installed, this fails loudly instead
+# of skipping. The throwaway PostgreSQL cluster is stopped and removed on every exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A one-off build gains nothing from incremental caches; they doubled the disk it needs.
@@ -16,8 +17,17 @@ echo "==> scripts/browser-tools.sh (Chromium, chromedriver, axe-core for tests/t
 MITID_AXE_JS="$(scripts/browser-tools.sh | tail -n1)"
 export MITID_AXE_JS
 
-echo "==> Rust: tests"
+echo "==> scripts/postgres.sh (a throwaway PostgreSQL cluster for the tests)"
+PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mitid-pg.XXXXXX")"
+trap 'scripts/postgres.sh stop "$PG_DIR"' EXIT
+MITID_TEST_POSTGRES="$(scripts/postgres.sh start "$PG_DIR" | tail -n1)"
+export MITID_TEST_POSTGRES
+
+echo "==> Rust: tests (SQLite; the several-process tests on PostgreSQL)"
 cargo test --workspace --locked
+
+echo "==> Rust: the server's rule tests again, on PostgreSQL"
+MITID_TEST_BACKEND=postgres cargo test -p mitid-server --locked --test api --test attacks
 
 echo "==> scripts/fuzz-smoke.sh"
 scripts/fuzz-smoke.sh

@@ -125,6 +125,8 @@ impl ApiError {
             Self::Store(StoreError::Duplicate(_)) => ErrorCode::AlreadyExists,
             // Every hashing slot is taken: a retryable refusal, not a failure.
             Self::Hash(HashError::Busy) => ErrorCode::Busy,
+            // The database is away or broke a conflict: nothing was written, send it again.
+            Self::Store(StoreError::Unavailable(_)) => ErrorCode::Busy,
             Self::Store(_) | Self::Seal(_) | Self::Hash(_) | Self::KeyMaterial(_) | Self::Task => {
                 ErrorCode::Internal
             }
@@ -142,6 +144,10 @@ impl ApiError {
             }
             Self::Hash(HashError::Busy) => (
                 "the server is busy checking passwords; try again".to_owned(),
+                Value::Null,
+            ),
+            Self::Store(StoreError::Unavailable(_)) => (
+                "the database is unavailable; nothing was changed; try again".to_owned(),
                 Value::Null,
             ),
             _ => (

@@ -91,7 +91,11 @@ impl ServerSecrets {
                 sealing_key: B64(key32(rng).to_vec()),
                 id_token_keys: vec![B64(new_scalar(rng).to_vec())],
             };
-            write_file(&path, &file)?;
+            let text =
+                Zeroizing::new(serde_json::to_vec(&file).map_err(|_| KeyFileError::Corrupt)?);
+            // Several server processes may start on one new data directory at once: the
+            // first file written is the one every process reads.
+            create_private(&path, &text)?;
         }
         let mut file = read_file(&path)?;
         if file.id_token_keys.is_empty() {
@@ -141,6 +145,41 @@ fn write_file(path: &Path, file: &KeyFile) -> Result<(), KeyFileError> {
     Ok(())
 }
 
+/// Creates a secret file unless it exists: written whole under a name of its own (mode 0600,
+/// fsynced), then linked into place, which fails if another process linked its file first;
+/// either way the file at `path` is complete. Whether this call created it.
+pub fn create_private(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".new-{}-{n}", std::process::id()));
+    let tmp = std::path::PathBuf::from(name);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&tmp)?;
+    file.write_all(contents)?;
+    file.sync_all()?;
+    drop(file);
+    let linked = fs::hard_link(&tmp, path);
+    fs::remove_file(&tmp)?;
+    let created = match linked {
+        Ok(()) => true,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
+        Err(e) => return Err(e),
+    };
+    if let Some(parent) = path.parent() {
+        if let Ok(dir) = fs::File::open(parent) {
+            let _ = dir.sync_all();
+        }
+    }
+    Ok(created)
+}
+
 /// Writes a secret file: mode 0600 from creation, fsynced, then renamed into place so that
 /// a crash never leaves half a key file.
 pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
@@ -176,6 +215,26 @@ mod tests {
             .as_array()
             .map(|keys| keys.iter().map(|k| k["kid"].to_string()).collect())
             .unwrap_or_default()
+    }
+
+    /// Server processes starting together on a new data directory all get the same keys.
+    #[test]
+    fn processes_creating_the_key_file_at_once_share_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let kids: Vec<String> = std::thread::scope(|scope| {
+            let starts: Vec<_> = (0..8)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let s = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+                        s.id_tokens.active_kid().to_owned()
+                    })
+                })
+                .collect();
+            starts.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        assert!(kids.iter().all(|k| *k == kids[0]), "{kids:?}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left");
     }
 
     #[test]

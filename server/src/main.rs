@@ -17,6 +17,12 @@ struct Cli {
     /// The data directory (database, key file, generated TLS certificate).
     #[arg(long, default_value = "./mitid-data", global = true)]
     data_dir: PathBuf,
+    /// A PostgreSQL database shared by several server processes
+    /// (`postgres://user@host:port/dbname`, or `host=/run/postgresql dbname=mitid`);
+    /// without it, the SQLite file in the data directory. The key file stays in the data
+    /// directory: give every process a copy of the same one.
+    #[arg(long, value_name = "URL", global = true)]
+    database: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -134,6 +140,7 @@ fn main() -> ExitCode {
             public_url,
         } => {
             let mut config = ServerConfig::new(cli.data_dir);
+            config.database = cli.database;
             config.public_url = public_url;
             config.listen = listen;
             config.tls_files = tls.files();
@@ -189,7 +196,8 @@ fn main() -> ExitCode {
                     zeroize::Zeroizing::new(line.trim_end_matches(['\r', '\n']).to_owned())
                 }
             };
-            let config = ServerConfig::new(cli.data_dir);
+            let mut config = ServerConfig::new(cli.data_dir);
+            config.database = cli.database;
             let result = open_state(&config)
                 .map_err(|e| e.to_string())
                 .and_then(|state| {

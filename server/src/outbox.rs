@@ -60,6 +60,14 @@ impl std::fmt::Debug for OutboundMessage {
     }
 }
 
+/// How long a dispatcher's claim on a message lasts: if it dies between the claim and the
+/// send's record, another sends the message after this (at least once, never twice within
+/// it).
+const CLAIM_SECONDS: i64 = 300;
+
+/// Messages claimed per transaction.
+const CLAIM_BATCH: u32 = 100;
+
 /// A gateway failure (the message stays queued and is retried).
 #[derive(Debug, thiserror::Error)]
 #[error("the message gateway failed: {0}")]
@@ -257,30 +265,47 @@ impl Outbox {
     }
 
     /// Hands every queued message to the sender; failures stay queued for the next run.
+    /// Each message is claimed first, so that of several server processes dispatching at
+    /// once only one sends it.
     pub fn dispatch(&self, store: &dyn Store) -> ApiResult<usize> {
         self.retry.store(false, Ordering::SeqCst);
-        let pending = {
-            let mut tx = store.begin()?;
-            let pending = tx.unsent_messages()?;
-            tx.commit()?;
-            pending
-        };
         let mut sent = 0;
-        for record in pending {
-            match self.sender.send(&self.open(&record)?) {
-                Ok(()) => {
-                    let mut tx = store.begin()?;
-                    tx.mark_sent(record.id, self.clock.now())?;
-                    tx.commit()?;
-                    sent += 1;
-                }
-                Err(e) => {
-                    self.retry_later();
-                    tracing::warn!(error = %e, id = record.id, "message stays queued");
-                }
+        loop {
+            let now = self.clock.now();
+            let claimed = {
+                let mut tx = store.begin()?;
+                let claimed = tx.claim_unsent(now, now + CLAIM_SECONDS, CLAIM_BATCH)?;
+                tx.commit()?;
+                claimed
+            };
+            let full = claimed.len() == CLAIM_BATCH as usize;
+            for record in claimed {
+                sent += usize::from(self.send_claimed(store, &record)?);
+            }
+            if !full || self.needs_retry() {
+                return Ok(sent);
             }
         }
-        Ok(sent)
+    }
+
+    /// Sends one claimed message and records the outcome; whether it went out.
+    fn send_claimed(&self, store: &dyn Store, record: &OutboxRecord) -> ApiResult<bool> {
+        let outcome = self.sender.send(&self.open(record)?);
+        let mut tx = store.begin()?;
+        let went = match outcome {
+            Ok(()) => {
+                tx.mark_sent(record.id, self.clock.now())?;
+                true
+            }
+            Err(e) => {
+                self.retry_later();
+                tracing::warn!(error = %e, id = record.id, "message stays queued");
+                tx.release_message(record.id)?;
+                false
+            }
+        };
+        tx.commit()?;
+        Ok(went)
     }
 
     /// The message a record holds, unsealed.

@@ -28,6 +28,7 @@ use crate::limits::Limits;
 use crate::outbox::{LogSender, MessageSender, Outbox};
 use crate::policy::Policy;
 use crate::state::{AppState, Inner, Waiters};
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 use crate::tls::{TlsError, TlsFiles};
@@ -38,8 +39,11 @@ pub const DB_FILE: &str = "mitid.sqlite";
 /// How to run the server.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// The data directory (database, key file, generated certificate).
+    /// The data directory (SQLite database, key file, generated certificate).
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://…`) shared with other server processes; `None`
+    /// (the default): the SQLite file in `data_dir`.
+    pub database: Option<String>,
     /// The address to listen on (port 0 picks a free port).
     pub listen: SocketAddr,
     /// Certificate and key files; `None` uses (and creates) a self-signed pair in `data_dir`,
@@ -98,6 +102,7 @@ impl ServerConfig {
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
+            database: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             tls_files: None,
             backup_key_pin: None,
@@ -166,7 +171,13 @@ fn open_state_at(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, St
         std::fs::set_permissions(&config.data_dir, std::fs::Permissions::from_mode(0o700))?;
     }
     let secrets = ServerSecrets::load_or_create(&config.data_dir, config.rng.as_ref())?;
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&config.data_dir.join(DB_FILE))?);
+    let store: Arc<dyn Store> = match &config.database {
+        Some(url) => Arc::new(PostgresStore::open(url)?),
+        None => Arc::new(SqliteStore::open(&config.data_dir.join(DB_FILE))?),
+    };
+    let waiters = Arc::new(Waiters::default());
+    let wake: Arc<dyn crate::store::Wakeable> = waiters.clone();
+    store.subscribe(Arc::downgrade(&wake));
     let slots = match config.policy.password_hash_slots {
         0 => std::thread::available_parallelism().map_or(1, usize::from),
         n => n,
@@ -188,7 +199,7 @@ fn open_state_at(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, St
             config.clock.clone(),
         ),
         secrets,
-        waiters: Waiters::default(),
+        waiters,
         issuer: issuer(config, addr),
         documents: config.documents.clone(),
     }))
@@ -218,7 +229,13 @@ impl RunningServer {
     pub async fn start(config: ServerConfig) -> Result<Self, StartError> {
         let listener = TcpListener::bind(config.listen).await?;
         let addr = listener.local_addr()?;
-        let state = open_state_at(&config, addr)?;
+        // Opening a database blocks (PostgreSQL connects and migrates): off the async threads.
+        let state = {
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || open_state_at(&config, addr))
+                .await
+                .map_err(|e| StartError::Io(std::io::Error::other(e)))??
+        };
         let tls = crate::tls::setup(
             &config.data_dir,
             config.tls_files.as_ref(),

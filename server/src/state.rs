@@ -36,8 +36,8 @@ pub struct Inner {
     pub policy: Policy,
     /// SMS and e-mail: queued in transactions, handed out after them.
     pub outbox: Outbox,
-    /// Long-poll wake-ups per person.
-    pub waiters: Waiters,
+    /// Long-poll wake-ups per person (in this process; [`AppState::wake`] reaches the others).
+    pub waiters: Arc<Waiters>,
     /// Password hashing with bounded memory and concurrency.
     pub hashes: HashPool,
     /// Limits per source address and per user ID on the anonymous endpoints.
@@ -62,6 +62,16 @@ impl AppState {
         Self(Arc::new(inner))
     }
 
+    /// Wakes every long poll of the person, in this server process and, through the
+    /// database, in the others (call it after the commit that concerns them).
+    pub fn wake(&self, person_id: &str) {
+        self.waiters.wake(person_id);
+        if let Err(e) = self.store.announce(person_id) {
+            // The other processes' polls find it at their next check.
+            tracing::warn!(error = %e, "wake-up not passed to the other server processes");
+        }
+    }
+
     /// Runs blocking work (storage, Argon2, OPAQUE) off the async threads.
     pub async fn blocking<T, F>(&self, f: F) -> ApiResult<T>
     where
@@ -79,6 +89,12 @@ impl AppState {
 /// person's apps at once.
 #[derive(Debug, Default)]
 pub struct Waiters(Mutex<HashMap<String, Arc<Notify>>>);
+
+impl crate::store::Wakeable for Waiters {
+    fn wake(&self, person_id: &str) {
+        Waiters::wake(self, person_id);
+    }
+}
 
 impl Waiters {
     /// The person's wake-up (created on first use).

@@ -45,6 +45,7 @@ pub use people::Person;
 pub use phone::Phone;
 pub use proxy::FaultProxy;
 pub use server::{
-    test_policy, ChildServer, ServerOptions, TestClock, TestServer, DAY, HOUR, MINUTE, START,
+    test_policy, ChildServer, ServerOptions, TestClock, TestDatabase, TestServer, DAY, HOUR,
+    MINUTE, START,
 };
 pub use world::World;

@@ -93,7 +93,41 @@ pub struct ServerOptions {
     pub dir: Option<PathBuf>,
     /// Passport checks (the default trusts [`PassportOffice::danish`]).
     pub documents: Option<DocumentCheck>,
+    /// The database.
+    pub database: TestDatabase,
 }
+
+/// Which database a test server keeps its records in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum TestDatabase {
+    /// A fresh schema on the PostgreSQL cluster of [`POSTGRES_ENV`] when [`BACKEND_ENV`] is
+    /// `postgres`, else the SQLite file in the data directory: the same test runs on both.
+    #[default]
+    Either,
+    /// The SQLite file in the data directory (a test of SQLite's own files).
+    Sqlite,
+    /// This PostgreSQL database (a connection string).
+    Postgres(String),
+}
+
+impl TestDatabase {
+    /// The connection string of a PostgreSQL database, when the server uses one.
+    pub fn postgres_url(&self) -> Option<&str> {
+        match self {
+            Self::Postgres(url) => Some(url),
+            _ => None,
+        }
+    }
+}
+
+/// The environment variable naming the PostgreSQL cluster of the tests (a connection
+/// string, as `scripts/postgres.sh start` prints it; scripts/test.sh starts one).
+pub const POSTGRES_ENV: &str = "MITID_TEST_POSTGRES";
+
+/// The environment variable that, set to `postgres`, makes [`TestDatabase::Either`] a fresh
+/// schema on that cluster: scripts/test.sh runs the server's rule tests once without it and
+/// once with it.
+pub const BACKEND_ENV: &str = "MITID_TEST_BACKEND";
 
 impl Default for ServerOptions {
     fn default() -> Self {
@@ -103,6 +137,7 @@ impl Default for ServerOptions {
             clock: TestClock::fake(START),
             dir: None,
             documents: Some(PassportOffice::danish().document_check()),
+            database: TestDatabase::Either,
         }
     }
 }
@@ -141,7 +176,13 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server with `options`. Queued messages are handed to the outbox after each
     /// request (no periodic jobs).
-    pub async fn start(options: ServerOptions) -> KitResult<Self> {
+    pub async fn start(mut options: ServerOptions) -> KitResult<Self> {
+        if options.database == TestDatabase::Either {
+            options.database = match std::env::var(BACKEND_ENV).as_deref() {
+                Ok("postgres") => TestDatabase::Postgres(fresh_postgres_schema()?),
+                _ => TestDatabase::Sqlite,
+            };
+        }
         let dir = match &options.dir {
             Some(path) => DataDir::Given(path.clone()),
             None => DataDir::Temporary(tempfile::tempdir().map_err(KitError::setup)?),
@@ -231,8 +272,14 @@ impl TestServer {
             .map_err(KitError::setup)
     }
 
-    /// Every byte of the server's database files (main file and WAL).
+    /// Every byte the server's database holds: its SQLite files (main file and WAL), or on
+    /// PostgreSQL every row of its schema in COPY's binary format (text and bytes as stored).
     pub fn database_bytes(&self) -> Vec<u8> {
+        if let Some(url) = self.options.database.postgres_url().map(str::to_owned) {
+            return std::thread::spawn(move || postgres_rows(&url))
+                .join()
+                .unwrap_or_else(|_| panic!("reading the PostgreSQL schema panicked"));
+        }
         let mut out = Vec::new();
         for name in ["mitid.sqlite", "mitid.sqlite-wal"] {
             if let Ok(bytes) = std::fs::read(self.data_dir().join(name)) {
@@ -256,7 +303,65 @@ async fn launch(
     config.sender = sender.clone();
     config.job_interval = None;
     config.documents = options.documents.clone();
+    config.database = options.database.postgres_url().map(str::to_owned);
     RunningServer::start(config).await.map_err(KitError::setup)
+}
+
+/// A new, empty schema on the cluster of [`POSTGRES_ENV`], as the connection string of a
+/// server that keeps its tables there. Each test server gets its own, so tests running at
+/// once never share rows.
+pub fn fresh_postgres_schema() -> KitResult<String> {
+    let cluster = std::env::var(POSTGRES_ENV).map_err(|_| {
+        KitError::setup(format!(
+            "{POSTGRES_ENV} names no PostgreSQL cluster: run the tests with scripts/test.sh, \
+             or start one with scripts/postgres.sh start DIR and export its line"
+        ))
+    })?;
+    let mut name = [0u8; 8];
+    rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut name);
+    let schema = format!("t_{}", hex(&name));
+    // The blocking client runs its own runtime: keep it off the test's async threads.
+    let url = cluster.clone();
+    let create = format!("CREATE SCHEMA {schema}");
+    std::thread::spawn(move || -> Result<(), String> {
+        let mut client =
+            postgres::Client::connect(&url, postgres::NoTls).map_err(|e| e.to_string())?;
+        client.batch_execute(&create).map_err(|e| e.to_string())
+    })
+    .join()
+    .map_err(|_| KitError::setup("creating a schema panicked"))?
+    .map_err(KitError::setup)?;
+    Ok(format!("{cluster} options='-c search_path={schema}'"))
+}
+
+/// Every row of every table of the connection's schema, in COPY's binary format.
+fn postgres_rows(url: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut client = postgres::Client::connect(url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("connecting to the test database: {e}"));
+    let tables: Vec<String> = client
+        .query(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema()",
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("listing the tables: {e}"))
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut out = Vec::new();
+    for table in tables {
+        let mut reader = client
+            .copy_out(&format!("COPY {table} TO STDOUT (FORMAT binary)"))
+            .unwrap_or_else(|e| panic!("copying {table}: {e}"));
+        reader
+            .read_to_end(&mut out)
+            .unwrap_or_else(|e| panic!("reading {table}: {e}"));
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The real server binary running as a child process, killed when dropped.

@@ -99,7 +99,7 @@ pub fn create(
         Admission::Refused(e) => return Err(e),
     };
     tx.commit()?;
-    state.waiters.wake(&person.id);
+    state.wake(&person.id);
     Ok(created)
 }
 

@@ -93,7 +93,7 @@ fn start_transaction(
             assurance: Assurance::Substantial,
         },
     )?;
-    state.waiters.wake(&person.id);
+    state.wake(&person.id);
     Ok(Some(created))
 }
 

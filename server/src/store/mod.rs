@@ -1,12 +1,16 @@
-//! Storage behind a trait at the level of domain records and transactions, so that a
-//! PostgreSQL backend can follow without touching the rules. One [`Tx`] is one serialised
-//! transaction: every rule that reads, decides and writes does so inside one `Tx` and commits
-//! once (durably: `synchronous=FULL` on SQLite), or not at all (dropping rolls back).
+//! Storage behind a trait at the level of domain records and transactions, with two
+//! backends: SQLite (one file, the default) and PostgreSQL (one database for any number of
+//! server processes). One [`Tx`] is one transaction: every rule that reads, decides and
+//! writes does so inside one `Tx` and commits once, durably, or not at all (dropping rolls
+//! back). The record methods are written once, in [`sql`], for both.
 
+pub mod postgres;
 pub mod records;
 mod schema;
+mod sql;
 pub mod sqlite;
 
+pub use postgres::wake::{Wake, Wakeable};
 pub use records::*;
 
 use mitid_protocol::clock::UnixSeconds;
@@ -14,9 +18,14 @@ use mitid_protocol::clock::UnixSeconds;
 /// A storage failure. Never holds a secret (values are not part of the messages).
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database refused or failed.
+    /// The database refused or failed (the driver's message: tables and columns, never
+    /// values).
     #[error("database: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(String),
+    /// The database cannot be reached now, or gave way to a concurrent transaction: nothing
+    /// was written, and the same request may be sent again.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// A row holds a value the code does not understand (a corrupt or foreign database).
     #[error("corrupt row: {0}")]
     Corrupt(&'static str),
@@ -55,11 +64,25 @@ pub struct StoreStats {
 
 /// A storage backend.
 pub trait Store: Send + Sync + std::fmt::Debug {
-    /// Begins a serialised write transaction (SQLite: `BEGIN IMMEDIATE`).
+    /// Begins a transaction (SQLite: `BEGIN IMMEDIATE`, which serialises them; PostgreSQL:
+    /// `READ COMMITTED` with row locks on what the rules decide on, see [`sql`]).
     fn begin(&self) -> StoreResult<Box<dyn Tx + '_>>;
 
     /// Checks the database's integrity (SQLite: `PRAGMA integrity_check`).
     fn integrity_check(&self) -> StoreResult<bool>;
+
+    /// Calls `wake` with the person id of every [`Store::announce`] made by *another*
+    /// server process on the same database, until `wake` is gone (one process alone: never).
+    fn subscribe(&self, wake: Wake) {
+        let _ = wake;
+    }
+
+    /// Tells the other server processes on the same database that something for the person
+    /// was committed (their long polls wake up).
+    fn announce(&self, person_id: &str) -> StoreResult<()> {
+        let _ = person_id;
+        Ok(())
+    }
 
     /// Counters since the store was opened.
     fn stats(&self) -> StoreStats {
@@ -295,8 +318,17 @@ pub trait RequestTx {
 pub trait MessageTx {
     /// Queues a message (text sealed); returns its id.
     fn enqueue_message(&mut self, m: &OutboxRecord) -> StoreResult<i64>;
-    /// Messages not yet handed to the sender, oldest first.
-    fn unsent_messages(&mut self) -> StoreResult<Vec<OutboxRecord>>;
+    /// Claims up to `limit` messages not yet handed to the sender and not claimed by another
+    /// dispatcher until `until` (a lease: a dispatcher that dies mid-send leaves them to the
+    /// next after it), oldest first. Several server processes each claim other messages.
+    fn claim_unsent(
+        &mut self,
+        now: UnixSeconds,
+        until: UnixSeconds,
+        limit: u32,
+    ) -> StoreResult<Vec<OutboxRecord>>;
+    /// Gives up the claim on a message the sender refused (the next dispatch retries it).
+    fn release_message(&mut self, id: i64) -> StoreResult<()>;
     /// Marks a message as handed to the sender.
     fn mark_sent(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()>;
     /// Messages (metadata and sealed text), optionally of one person, with an id above

@@ -323,4 +323,8 @@ ALTER TABLE persons_v4 RENAME TO persons;
 CREATE INDEX persons_passport ON persons(passport_number);
 CREATE INDEX persons_driver_licence ON persons(driver_licence_number);
 "#,
+    // 5: several server processes (issue 14): a dispatcher claims the messages it sends.
+    r#"
+ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
+"#,
 ];

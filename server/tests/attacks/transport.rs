@@ -211,7 +211,13 @@ async fn a_nonce_lives_as_long_as_its_request_time_is_accepted() {
 #[tokio::test]
 async fn database_files_are_private() {
     use std::os::unix::fs::PermissionsExt;
-    let h = World::start().await.unwrap();
+    // SQLite's own files (a PostgreSQL server keeps its files itself).
+    let h = World::start_with(ServerOptions {
+        database: TestDatabase::Sqlite,
+        ..ServerOptions::default()
+    })
+    .await
+    .unwrap();
     let _p = h.person("files").await.unwrap();
     let mut seen = 0;
     for entry in std::fs::read_dir(h.server.data_dir()).unwrap() {

@@ -42,6 +42,17 @@ pub fn spawn_server(dir: &std::path::Path) -> (ChildServer, String) {
     (child, base)
 }
 
+/// The real server binary on `dir` and the PostgreSQL `database` as a child process, and its
+/// address.
+pub fn spawn_server_on(dir: &std::path::Path, database: &str) -> (ChildServer, String) {
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_mitid-server"));
+    let mut command = ChildServer::command(binary, dir);
+    command.args(["--database", database]);
+    let child = ChildServer::spawn(command).unwrap();
+    let base = child.base_url.clone();
+    (child, base)
+}
+
 /// A new app for `p` with `pin` (an activation code by SMS from the support desk).
 pub async fn activate(h: &World, p: &Person, pin: &str) -> Phone {
     Phone::activated(h, p, pin).await.unwrap()

@@ -7,4 +7,5 @@ mod prelude;
 
 mod crash;
 mod crash_resets;
+mod several;
 mod wire;

@@ -261,7 +261,7 @@ pub fn start(
     });
     tx.update_oidc_login(&login)?;
     tx.commit()?;
-    state.waiters.wake(&person.id);
+    state.wake(&person.id);
     Ok(Ok(()))
 }
 
@@ -391,7 +391,7 @@ pub fn cancel(state: &AppState, id: &str, browser_secret: &str) -> ApiResult<Opt
     .record(state, tx.as_mut())?;
     tx.commit()?;
     if let Some(person) = &person_id {
-        state.waiters.wake(person);
+        state.wake(person);
     }
     Ok(Some(error_redirect(
         &login.redirect_uri,

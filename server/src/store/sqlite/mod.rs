@@ -25,22 +25,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{CachedStatement, Connection, Params, Row};
+use rusqlite::Connection;
 
 use super::schema::MIGRATIONS;
+use super::sql::{Cells, Db, Param, SqlTx};
 use super::*;
 use durability::Durability;
 
-mod authenticators;
-mod codes;
 mod durability;
-mod logins;
-mod messages;
-mod oidc;
-mod people;
-mod requests;
-mod rows;
-mod staff;
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -188,13 +180,13 @@ impl Store for SqliteStore {
             return Err(StoreError::Durability);
         }
         conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(Box::new(SqliteTx {
+        Ok(Box::new(SqlTx(SqliteTx {
             changes_at_begin: conn.total_changes(),
             seen: self.durability.seen(),
             conn: Some(conn),
             open: true,
             store: self,
-        }))
+        })))
     }
 
     fn stats(&self) -> StoreStats {
@@ -236,21 +228,114 @@ impl SqliteTx<'_> {
 
     // Every statement goes through the connection's statement cache: preparing (parsing and
     // planning) was an eighth of the server's CPU time per approval before.
-    fn execute<P: Params>(&self, sql: &str, params: P) -> rusqlite::Result<usize> {
-        self.c()?.prepare_cached(sql)?.execute(params)
+    fn prepare(&self, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'_>> {
+        self.c()?.prepare_cached(&dialect(sql))
+    }
+}
+
+/// The shared SQL in SQLite's words: `?N` parameters (SQLite reads `$N` as a *named*
+/// parameter, numbered by first appearance), and no row locks (a transaction here holds the
+/// whole database: `BEGIN IMMEDIATE`).
+fn dialect(sql: &str) -> String {
+    sql.replace(" FOR UPDATE SKIP LOCKED", "")
+        .replace(" FOR UPDATE", "")
+        .replace('$', "?")
+}
+
+fn params<'a>(args: &'a [&'a dyn Param]) -> impl Iterator<Item = &'a dyn rusqlite::ToSql> {
+    args.iter().map(|a| *a as &dyn rusqlite::ToSql)
+}
+
+impl Db for SqliteTx<'_> {
+    fn execute(&mut self, sql: &str, args: &[&dyn Param]) -> StoreResult<u64> {
+        let n = self
+            .prepare(sql)?
+            .execute(rusqlite::params_from_iter(params(args)))?;
+        Ok(n as u64)
     }
 
-    fn query_row<T, P: Params, F: FnOnce(&Row<'_>) -> rusqlite::Result<T>>(
-        &self,
+    fn query(
+        &mut self,
         sql: &str,
-        params: P,
-        f: F,
-    ) -> rusqlite::Result<T> {
-        self.c()?.prepare_cached(sql)?.query_row(params, f)
+        args: &[&dyn Param],
+        each: &mut dyn FnMut(&dyn Cells) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let mut stmt = self.prepare(sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params(args)))?;
+        while let Some(row) = rows.next()? {
+            each(row)?;
+        }
+        Ok(())
     }
 
-    fn prepare(&self, sql: &str) -> rusqlite::Result<CachedStatement<'_>> {
-        self.c()?.prepare_cached(sql)
+    fn lock_key(&mut self, _space: &str, _key: &str) -> StoreResult<()> {
+        // The transaction already holds the whole database.
+        Ok(())
+    }
+
+    fn commit(&mut self) -> StoreResult<()> {
+        let conn = self.c()?;
+        // Appends to the WAL (synchronous=NORMAL: not synced yet, see the module docs).
+        conn.execute_batch("COMMIT")?;
+        let wrote = conn.total_changes() != self.changes_at_begin;
+        self.open = false;
+        // Numbered while the connection is still locked, so numbers follow the WAL's order.
+        let seq = if wrote {
+            self.store.commits.fetch_add(1, Ordering::Relaxed);
+            self.store.durability.written()
+        } else {
+            self.store.empty_commits.fetch_add(1, Ordering::Relaxed);
+            self.seen
+        };
+        // Free the connection for the next transaction, then wait for the disk.
+        self.conn = None;
+        self.store.durability.wait(seq)
+    }
+}
+
+/// A column of a row, by the type the record wants.
+fn cell<T: rusqlite::types::FromSql>(row: &rusqlite::Row<'_>, i: usize) -> StoreResult<T> {
+    row.get(i).map_err(StoreError::from)
+}
+
+impl Cells for rusqlite::Row<'_> {
+    fn int(&self, i: usize) -> StoreResult<i64> {
+        cell(self, i)
+    }
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
+        cell(self, i)
+    }
+    fn text(&self, i: usize) -> StoreResult<String> {
+        cell(self, i)
+    }
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+        cell(self, i)
+    }
+    fn blob(&self, i: usize) -> StoreResult<Vec<u8>> {
+        cell(self, i)
+    }
+    fn opt_blob(&self, i: usize) -> StoreResult<Option<Vec<u8>>> {
+        cell(self, i)
+    }
+    fn flag(&self, i: usize) -> StoreResult<bool> {
+        cell(self, i)
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Self::Duplicate("row")
+            }
+            rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..) => Self::Corrupt("column type"),
+            // SQLite's messages name tables and columns, never values.
+            _ => Self::Database(e.to_string()),
+        }
     }
 }
 
@@ -271,27 +356,6 @@ impl Drop for SqliteTx<'_> {
                 tracing::error!(error = %e, "answer after a failed sync");
             }
         }
-    }
-}
-
-impl Tx for SqliteTx<'_> {
-    fn commit(mut self: Box<Self>) -> StoreResult<()> {
-        let conn = self.c()?;
-        // Appends to the WAL (synchronous=NORMAL: not synced yet, see the module docs).
-        conn.execute_batch("COMMIT")?;
-        let wrote = conn.total_changes() != self.changes_at_begin;
-        self.open = false;
-        // Numbered while the connection is still locked, so numbers follow the WAL's order.
-        let seq = if wrote {
-            self.store.commits.fetch_add(1, Ordering::Relaxed);
-            self.store.durability.written()
-        } else {
-            self.store.empty_commits.fetch_add(1, Ordering::Relaxed);
-            self.seen
-        };
-        // Free the connection for the next transaction, then wait for the disk.
-        self.conn = None;
-        self.store.durability.wait(seq)
     }
 }
 

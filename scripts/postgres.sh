@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL cluster for the tests (issue 14):
+#   scripts/postgres.sh start DIR   installs PostgreSQL from Debian's packages when missing,
+#                                   creates a cluster in DIR (initdb, trust on a Unix socket
+#                                   in DIR, no TCP port) and starts it; prints the connection
+#                                   string as its last line of stdout;
+#   scripts/postgres.sh stop DIR    stops it and removes DIR.
+# The cluster runs as an unprivileged user (`postgres` when started as root: initdb refuses
+# root). Nothing outlives `stop`; scripts/test.sh calls it on every exit.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+cmd="${1:-}"
+dir="${2:-}"
+[[ -n "$cmd" && -n "$dir" ]] || die "usage: $0 start|stop DIR"
+
+# The binaries of the newest installed major version.
+pg_bin() {
+    local bin
+    bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)"
+    [[ -x "$bin/initdb" ]] || die "PostgreSQL's initdb is missing after the install"
+    echo "$bin"
+}
+
+# as_owner CMD...: runs CMD as the cluster's owner.
+as_owner() {
+    if [[ "$(id -u)" == 0 ]]; then
+        runuser -u postgres -- "$@"
+    else
+        "$@"
+    fi
+}
+
+start() {
+    if ! apt_installed postgresql-15 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+        # Only the binaries: no cluster of the package's own, nothing started at install.
+        as_root mkdir -p /etc/postgresql-common
+        echo "create_main_cluster = false" | as_root tee /etc/postgresql-common/createcluster.conf >/dev/null
+        apt_ensure postgresql-15
+    fi
+    local bin
+    bin="$(pg_bin)"
+    mkdir -p "$dir"
+    [[ "$(id -u)" == 0 ]] && chown postgres: "$dir"
+    chmod 700 "$dir"
+    log "initdb in $dir ($("$bin/postgres" --version))"
+    as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 >/dev/null
+    cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = ''
+unix_socket_directories = '$dir'
+max_connections = 300
+synchronous_commit = on
+CONF
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null ||
+        { cat "$dir/log" >&2; die "PostgreSQL did not start"; }
+    echo "host=$dir port=5432 user=postgres dbname=postgres"
+}
+
+stop() {
+    [[ -d "$dir/data" ]] || { rm -rf "$dir"; return 0; }
+    local bin
+    bin="$(pg_bin)"
+    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$dir"
+}
+
+case "$cmd" in
+start) start ;;
+stop) stop ;;
+*) die "usage: $0 start|stop DIR" ;;
+esac

@@ -1,0 +1,391 @@
+//! The PostgreSQL backend: one database shared by any number of server processes.
+//!
+//! Each [`Tx`] is a `READ COMMITTED` transaction on a pooled connection. The rules stay
+//! exact across processes by locks, not by retries (the record SQL in `store/sql` says
+//! where): every read a rule decides on takes a row lock (`FOR UPDATE`), held until the
+//! transaction ends, so a second process deciding on the same authenticator, code,
+//! challenge or login waits and then reads what the first one wrote; a decision on a row
+//! that may not exist yet (a counter, an idempotency key, a user ID being taken) holds a
+//! transaction-scoped advisory lock on its key first; a request nonce is an insert that a
+//! second insert of the same nonce cannot also make. A deadlock between two transactions is
+//! broken by PostgreSQL; the loser is answered as unavailable (retryable, nothing written).
+//!
+//! Durability: `synchronous_commit = on` for every connection, so `COMMIT` returns only
+//! after the commit record is flushed on the database server, and the answer is built only
+//! after that.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use ::postgres::error::SqlState;
+use ::postgres::{Client, NoTls, Statement};
+use sha2::{Digest, Sha256};
+
+use super::sql::{Cells, Db, Param, SqlTx};
+use super::*;
+
+mod schema;
+pub mod wake;
+use schema::MIGRATIONS;
+
+/// Connections one server process keeps at most (each blocking thread holds one for the
+/// length of a transaction; the rest wait for one).
+const POOL_SIZE: u32 = 16;
+
+/// How long a transaction waits for a pooled connection before it is answered as
+/// unavailable.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+/// The advisory lock that serialises schema migrations of processes starting together.
+const MIGRATION_LOCK: i64 = 0x6d69_7469_645f_6d67; // "mitid_mg"
+
+/// The PostgreSQL store.
+pub struct PostgresStore {
+    /// `None` only while dropping.
+    pool: Option<r2d2::Pool<Manager>>,
+    config: ::postgres::Config,
+    commits: AtomicU64,
+    empty_commits: AtomicU64,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may hold a password: never printed.
+        f.write_str("PostgresStore")
+    }
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` (`postgres://user@host:port/db`, or
+    /// `host=/run/postgresql dbname=mitid`) and brings its schema up to date. The connection
+    /// is not encrypted: use a local socket or a trusted network (docs/server.md).
+    pub fn open(url: &str) -> StoreResult<Self> {
+        let config: ::postgres::Config = url
+            .parse()
+            .map_err(|_| StoreError::Setup("the PostgreSQL URL cannot be read".into()))?;
+        let pool = r2d2::Pool::builder()
+            .max_size(POOL_SIZE)
+            .min_idle(Some(0))
+            // A broken connection is noticed by the transaction that gets it (answered as
+            // unavailable) and not given out again; checking each one first would cost a
+            // round trip per transaction.
+            .test_on_check_out(false)
+            .connection_timeout(POOL_WAIT)
+            .error_handler(Box::new(r2d2::LoggingErrorHandler))
+            .build_unchecked(Manager {
+                config: config.clone(),
+            });
+        let store = Self {
+            pool: Some(pool),
+            config,
+            commits: AtomicU64::new(0),
+            empty_commits: AtomicU64::new(0),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn connection(&self) -> StoreResult<r2d2::PooledConnection<Manager>> {
+        self.pool
+            .as_ref()
+            .ok_or_else(|| StoreError::Unavailable("the store is closing".into()))?
+            .get()
+            .map_err(|e| StoreError::Unavailable(format!("no database connection: {e}")))
+    }
+
+    /// Applies the migrations the database lacks, each in its own transaction, under a
+    /// lock that processes starting at once share.
+    fn migrate(&self) -> StoreResult<()> {
+        let mut conn = self.connection()?;
+        let client = &mut conn.client;
+        client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
+        let result = apply_migrations(client);
+        client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])?;
+        result
+    }
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        // Closing a connection blocks on the client's own runtime, which must not happen on
+        // an async thread (the last handle to a server's state may be dropped on one).
+        if let Some(pool) = self.pool.take() {
+            std::thread::spawn(move || drop(pool));
+        }
+    }
+}
+
+fn apply_migrations(client: &mut Client) -> StoreResult<()> {
+    client.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (one BOOLEAN PRIMARY KEY DEFAULT TRUE \
+         CHECK (one), version BIGINT NOT NULL)",
+    )?;
+    let version: i64 = client
+        .query_opt("SELECT version FROM schema_version", &[])?
+        .map_or(0, |r| r.get(0));
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::TooNew(version));
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let mut tx = client.transaction()?;
+        tx.batch_execute(sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES ($1) \
+             ON CONFLICT (one) DO UPDATE SET version = excluded.version",
+            &[&(i as i64 + 1)],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl Store for PostgresStore {
+    fn begin(&self) -> StoreResult<Box<dyn Tx + '_>> {
+        let mut conn = self.connection()?;
+        conn.client.batch_execute("BEGIN")?;
+        Ok(Box::new(SqlTx(PgTx {
+            conn,
+            open: true,
+            wrote: false,
+            store: self,
+        })))
+    }
+
+    fn integrity_check(&self) -> StoreResult<bool> {
+        // PostgreSQL checks its own pages (data checksums); here: the schema is this
+        // server's and the database answers.
+        let mut conn = self.connection()?;
+        let version: i64 = conn
+            .client
+            .query_one("SELECT version FROM schema_version", &[])?
+            .get(0);
+        Ok(version == MIGRATIONS.len() as i64)
+    }
+
+    fn subscribe(&self, wake: Wake) {
+        wake::listen(self.config.clone(), wake);
+    }
+
+    fn announce(&self, person_id: &str) -> StoreResult<()> {
+        let mut conn = self.connection()?;
+        let stmt = conn.prepared("SELECT pg_notify($1, $2)")?;
+        conn.client.execute(&stmt, &[&wake::CHANNEL, &person_id])?;
+        Ok(())
+    }
+
+    fn stats(&self) -> StoreStats {
+        StoreStats {
+            commits: self.commits.load(Ordering::Relaxed),
+            empty_commits: self.empty_commits.load(Ordering::Relaxed),
+            ..StoreStats::default()
+        }
+    }
+}
+
+/// A pooled connection and its prepared statements.
+struct PgConn {
+    client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+impl PgConn {
+    /// The statement for `sql`, prepared once per connection.
+    fn prepared(&mut self, sql: &str) -> StoreResult<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql)?;
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+}
+
+/// Opens connections for the pool.
+#[derive(Debug)]
+struct Manager {
+    config: ::postgres::Config,
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConn;
+    type Error = ::postgres::Error;
+
+    fn connect(&self) -> Result<PgConn, ::postgres::Error> {
+        let mut client = self.config.connect(NoTls)?;
+        client.batch_execute(
+            "SET synchronous_commit = on; \
+             SET default_transaction_isolation = 'read committed'",
+        )?;
+        Ok(PgConn {
+            client,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), ::postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        conn.client.is_closed()
+    }
+}
+
+/// One transaction on a pooled connection.
+struct PgTx<'a> {
+    conn: r2d2::PooledConnection<Manager>,
+    open: bool,
+    /// Whether a statement changed a row (for [`Store::stats`]).
+    wrote: bool,
+    store: &'a PostgresStore,
+}
+
+fn params<'a>(args: &'a [&'a dyn Param]) -> Vec<&'a (dyn ::postgres::types::ToSql + Sync)> {
+    args.iter()
+        .map(|a| *a as &(dyn ::postgres::types::ToSql + Sync))
+        .collect()
+}
+
+impl Db for PgTx<'_> {
+    fn execute(&mut self, sql: &str, args: &[&dyn Param]) -> StoreResult<u64> {
+        let stmt = self.conn.prepared(sql)?;
+        let n = self.conn.client.execute(&stmt, &params(args))?;
+        self.wrote |= n > 0;
+        Ok(n)
+    }
+
+    fn query(
+        &mut self,
+        sql: &str,
+        args: &[&dyn Param],
+        each: &mut dyn FnMut(&dyn Cells) -> StoreResult<()>,
+    ) -> StoreResult<()> {
+        let stmt = self.conn.prepared(sql)?;
+        for row in self.conn.client.query(&stmt, &params(args))? {
+            each(&row)?;
+        }
+        // `INSERT … RETURNING` writes.
+        self.wrote |= sql.starts_with("INSERT");
+        Ok(())
+    }
+
+    fn lock_key(&mut self, space: &str, key: &str) -> StoreResult<()> {
+        let stmt = self.conn.prepared("SELECT pg_advisory_xact_lock($1)")?;
+        self.conn.client.execute(&stmt, &[&key_lock(space, key)])?;
+        Ok(())
+    }
+
+    fn commit(&mut self) -> StoreResult<()> {
+        self.open = false;
+        self.conn.client.batch_execute("COMMIT")?;
+        let counter = if self.wrote {
+            &self.store.commits
+        } else {
+            &self.store.empty_commits
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+impl Drop for PgTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            // A connection that cannot roll back is broken: the pool drops it.
+            if let Err(e) = self.conn.client.batch_execute("ROLLBACK") {
+                tracing::error!(error = %StoreError::from(e), "rollback failed");
+            }
+        }
+    }
+}
+
+/// The advisory lock of `key` in `space`: 64 bits of its SHA-256 (two keys sharing a lock
+/// only wait for each other).
+fn key_lock(space: &str, key: &str) -> i64 {
+    let digest = Sha256::new()
+        .chain_update(space.as_bytes())
+        .chain_update([0])
+        .chain_update(key.as_bytes())
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
+fn cell<'a, T: ::postgres::types::FromSql<'a>>(
+    row: &'a ::postgres::Row,
+    i: usize,
+) -> StoreResult<T> {
+    row.try_get(i)
+        .map_err(|_| StoreError::Corrupt("column type"))
+}
+
+impl Cells for ::postgres::Row {
+    fn int(&self, i: usize) -> StoreResult<i64> {
+        cell(self, i)
+    }
+    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
+        cell(self, i)
+    }
+    fn text(&self, i: usize) -> StoreResult<String> {
+        cell(self, i)
+    }
+    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+        cell(self, i)
+    }
+    fn blob(&self, i: usize) -> StoreResult<Vec<u8>> {
+        cell(self, i)
+    }
+    fn opt_blob(&self, i: usize) -> StoreResult<Option<Vec<u8>>> {
+        cell(self, i)
+    }
+    fn flag(&self, i: usize) -> StoreResult<bool> {
+        cell(self, i)
+    }
+}
+
+impl From<::postgres::Error> for StoreError {
+    fn from(e: ::postgres::Error) -> Self {
+        let Some(db) = e.as_db_error() else {
+            // No answer from the server: the connection failed or was closed.
+            return Self::Unavailable(e.to_string());
+        };
+        // The code and the message only: a DETAIL line can quote the values of a row.
+        let what = format!("{}: {}", db.code().code(), db.message());
+        let code = db.code();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            Self::Duplicate("row")
+        } else if retryable(code) {
+            Self::Unavailable(what)
+        } else {
+            Self::Database(what)
+        }
+    }
+}
+
+/// Whether the same transaction could succeed if sent again: a conflict PostgreSQL broke,
+/// or a server that is going away or full.
+fn retryable(code: &SqlState) -> bool {
+    let class = &code.code()[..2];
+    matches!(class, "08" | "40" | "53" | "57")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_locks_differ_by_space_and_key() {
+        assert_ne!(key_lock("a", "bc"), key_lock("ab", "c"));
+        assert_eq!(key_lock("scope", "k"), key_lock("scope", "k"));
+    }
+
+    #[test]
+    fn a_bad_url_is_a_setup_error_without_the_url() {
+        let e = PostgresStore::open("postgres://user:secret@[bad").unwrap_err();
+        assert!(matches!(e, StoreError::Setup(_)));
+        assert!(!e.to_string().contains("secret"));
+    }
+}

@@ -1,0 +1,130 @@
+//! Per-request bookkeeping: rate counters, request nonces, idempotent answers, purging.
+
+use super::rows::*;
+use super::{Db, SqlTx};
+use crate::store::*;
+
+impl<D: Db> RequestTx for SqlTx<D> {
+    fn counter(&mut self, scope: &str, key: &str) -> StoreResult<Option<CounterRecord>> {
+        // The caller writes the count back: the key stays held until then, row or not.
+        self.0.lock_key(scope, key)?;
+        self.one(
+            "SELECT scope, key, count, window_start FROM counters WHERE scope=$1 AND key=$2",
+            &[&scope, &key],
+            |r| {
+                Ok(CounterRecord {
+                    scope: r.text(0)?,
+                    key: r.text(1)?,
+                    count: to_u32(r.int(2)?),
+                    window_start: r.int(3)?,
+                })
+            },
+        )
+    }
+
+    fn put_counter(&mut self, c: &CounterRecord) -> StoreResult<()> {
+        self.run(
+            "INSERT INTO counters (scope, key, count, window_start) VALUES ($1,$2,$3,$4) \
+             ON CONFLICT(scope, key) DO UPDATE SET count=excluded.count, \
+             window_start=excluded.window_start",
+            &[&c.scope, &c.key, &int(c.count), &c.window_start],
+        )?;
+        Ok(())
+    }
+
+    fn use_nonce(
+        &mut self,
+        authenticator_id: &str,
+        nonce: &str,
+        keep_until: UnixSeconds,
+    ) -> StoreResult<bool> {
+        // A second insert of the same nonce waits for the first transaction and then does
+        // nothing: one of them sees the nonce as new, whichever process each runs in.
+        let inserted = self.run(
+            "INSERT INTO request_nonces (authenticator_id, nonce, keep_until) VALUES ($1,$2,$3) \
+             ON CONFLICT DO NOTHING",
+            &[&authenticator_id, &nonce, &keep_until],
+        )?;
+        Ok(inserted == 1)
+    }
+
+    fn purge_expired(
+        &mut self,
+        now: UnixSeconds,
+        idempotency_before: UnixSeconds,
+    ) -> StoreResult<()> {
+        self.run("DELETE FROM request_nonces WHERE keep_until < $1", &[&now])?;
+        self.run("DELETE FROM sessions WHERE expires_at <= $1", &[&now])?;
+        self.run(
+            "DELETE FROM proof_challenges WHERE expires_at <= $1",
+            &[&now],
+        )?;
+        self.run("DELETE FROM web_logins WHERE expires_at <= $1", &[&now])?;
+        // A login is kept while its page, its code or its access token may still be used.
+        self.run(
+            "DELETE FROM oidc_logins WHERE expires_at <= $1 \
+             AND COALESCE(code_expires_at, 0) <= $1 \
+             AND COALESCE(token_expires_at, 0) <= $1",
+            &[&now],
+        )?;
+        // Every counter's window is a day at most.
+        self.run(
+            "DELETE FROM counters WHERE window_start < $1",
+            &[&now.saturating_sub(2 * 24 * 3600)],
+        )?;
+        self.run(
+            "DELETE FROM idempotency WHERE created_at < $1",
+            &[&idempotency_before],
+        )?;
+        Ok(())
+    }
+
+    fn idempotency(&mut self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
+        // Two processes given the same key at once: the second waits here until the first
+        // has claimed it (and committed), then finds the claim.
+        self.0.lock_key(scope, key)?;
+        self.one(
+            "SELECT scope, key, request_hash, state, status, sealed_body, created_at \
+             FROM idempotency WHERE scope=$1 AND key=$2",
+            &[&scope, &key],
+            |r| {
+                Ok(IdempotencyRecord {
+                    scope: r.text(0)?,
+                    key: r.text(1)?,
+                    request_hash: r.blob(2)?,
+                    state: parse(r.text(3)?, IdempotencyState::parse, "idempotency state")?,
+                    status: u16::try_from(r.int(4)?).unwrap_or(500),
+                    sealed_body: r.blob(5)?,
+                    created_at: r.int(6)?,
+                })
+            },
+        )
+    }
+
+    fn put_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
+        self.run(
+            "INSERT INTO idempotency (scope, key, request_hash, state, status, sealed_body, \
+             created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT(scope, key) DO UPDATE SET \
+             request_hash=excluded.request_hash, state=excluded.state, status=excluded.status, \
+             sealed_body=excluded.sealed_body, created_at=excluded.created_at",
+            &[
+                &r.scope,
+                &r.key,
+                &r.request_hash,
+                &r.state.as_str(),
+                &i64::from(r.status),
+                &r.sealed_body,
+                &r.created_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn delete_idempotency(&mut self, scope: &str, key: &str) -> StoreResult<()> {
+        self.run(
+            "DELETE FROM idempotency WHERE scope=$1 AND key=$2",
+            &[&scope, &key],
+        )?;
+        Ok(())
+    }
+}
