@@ -4,7 +4,9 @@
 #                                   creates a cluster in DIR (initdb, trust on a Unix socket
 #                                   in DIR, no TCP port) and starts it; prints the connection
 #                                   string as its last line of stdout;
-#   scripts/postgres.sh stop DIR    stops it and removes DIR.
+#   scripts/postgres.sh stop DIR    stops it and removes DIR;
+#   scripts/postgres.sh pause DIR   stops it, keeping its data (a test of a database restart);
+#   scripts/postgres.sh resume DIR  starts it again.
 # The cluster runs as an unprivileged user (`postgres` when started as root: initdb refuses
 # root). Nothing outlives `stop`; scripts/test.sh calls it on every exit.
 set -euo pipefail
@@ -12,7 +14,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 cmd="${1:-}"
 dir="${2:-}"
-[[ -n "$cmd" && -n "$dir" ]] || die "usage: $0 start|stop DIR"
+[[ -n "$cmd" && -n "$dir" ]] || die "usage: $0 start|stop|pause|resume DIR"
 
 # The binaries of the newest installed major version.
 pg_bin() {
@@ -64,8 +66,18 @@ stop() {
     rm -rf "$dir"
 }
 
+pause() {
+    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+}
+
+resume() {
+    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null
+}
+
 case "$cmd" in
 start) start ;;
 stop) stop ;;
-*) die "usage: $0 start|stop DIR" ;;
+pause) pause ;;
+resume) resume ;;
+*) die "usage: $0 start|stop|pause|resume DIR" ;;
 esac

@@ -26,8 +26,8 @@ export MITID_TEST_POSTGRES
 echo "==> Rust: tests (SQLite; the several-process tests on PostgreSQL)"
 cargo test --workspace --locked
 
-echo "==> Rust: the server's rule tests again, on PostgreSQL"
-MITID_TEST_BACKEND=postgres cargo test -p mitid-server --locked --test api --test attacks
+echo "==> Rust: the server's rule, attack and crash tests again, on PostgreSQL"
+MITID_TEST_BACKEND=postgres cargo test -p mitid-server --locked --test api --test attacks --test processes
 
 echo "==> scripts/fuzz-smoke.sh"
 scripts/fuzz-smoke.sh

@@ -19,6 +19,13 @@
 //! The benchmark policy raises the lock thresholds (3 and 10 wrong PINs) out of reach, so
 //! that a wrong-PIN stream can run for seconds; every write and commit is the production one.
 //!
+//! Backends (`MITID_LOAD_BACKENDS`, default `sqlite`): `sqlite` (one process on its file) and
+//! `postgres:N` (N server processes on one PostgreSQL database, the cluster named by
+//! `MITID_TEST_POSTGRES`, as `scripts/postgres.sh start` prints it). With N processes, client
+//! `i`'s app talks to process `i mod N` and its relying party to process `i+1 mod N`, so that
+//! every login crosses processes (the long poll is woken by `NOTIFY`). Server CPU and commits
+//! are summed over the processes; the database server's own CPU is not in them.
+//!
 //! Environment: `MITID_LOAD_LEVELS` (default `1,2,4,8,16,32,64`), `MITID_LOAD_SECONDS`
 //! (default 5), `MITID_LOAD_WARMUP` (default 1), `MITID_LOAD_MODES` (default
 //! `approve,wrong_pin`), `MITID_LOAD_STRACE=1` to count the child's fsync/fdatasync calls
@@ -38,6 +45,7 @@ use mitid_bench::fixture::Fixture;
 use mitid_bench::measure::{self, Summary};
 use mitid_bench::phone::{Phone, RelyingParty};
 use mitid_server::{Policy, RunningServer, ServerConfig};
+use mitid_testing::TestDatabase;
 
 const MAX_CLIENTS: usize = 64;
 
@@ -59,10 +67,11 @@ fn env_or(name: &str, default: &str) -> String {
 
 // ---------------------------------------------------------------- the child: the server
 
-fn serve(dir: &Path) {
+fn serve(dir: &Path, database: Option<String>) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let mut config = ServerConfig::new(dir);
+        config.database = database;
         config.listen = "127.0.0.1:0".parse().unwrap();
         config.policy = bench_policy();
         config.sender = Arc::new(mitid_server::CapturingSender::new());
@@ -112,7 +121,7 @@ struct Stats {
 }
 
 impl Child_ {
-    fn spawn(dir: &Path, strace: bool) -> Self {
+    fn spawn(dir: &Path, strace: bool, database: Option<&str>) -> Self {
         let exe = std::env::current_exe().unwrap();
         let strace_out = strace.then(|| tempfile::NamedTempFile::new().unwrap());
         let mut cmd = match &strace_out {
@@ -141,9 +150,11 @@ impl Child_ {
                 _ => Command::new(&exe),
             },
         };
+        cmd.arg("serve").arg(dir);
+        if let Some(url) = database {
+            cmd.arg(url);
+        }
         let mut child = cmd
-            .arg("serve")
-            .arg(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -243,8 +254,8 @@ struct Setup {
     rp_key: String,
 }
 
-async fn setup(dir: &Path) -> Setup {
-    let f = Fixture::start(dir, bench_policy()).await;
+async fn setup(dir: &Path, database: TestDatabase) -> Setup {
+    let f = Fixture::start_on(dir, bench_policy(), database).await;
     let rp_key = f.relying_party("Skattestyrelsen").await;
     let mut phones = Vec::new();
     let mut user_ids = Vec::new();
@@ -292,11 +303,11 @@ async fn run_level(
     mode: Mode,
     phones: &mut [Phone],
     user_ids: &[String],
-    rp: &Arc<RelyingParty>,
+    rps: &[Arc<RelyingParty>],
     clients: usize,
     warmup: Duration,
     time: Duration,
-    child: &mut Child_,
+    children: &mut [Child_],
 ) -> (LevelResult, Stats, Stats, Duration) {
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
@@ -306,7 +317,7 @@ async fn run_level(
         .map(|p| std::mem::replace(p, p.placeholder()))
         .collect();
     for (i, mut phone) in taken.into_iter().enumerate() {
-        let (rp, user_id) = (rp.clone(), user_ids[i].clone());
+        let (rp, user_id) = (rps[(i + 1) % rps.len()].clone(), user_ids[i].clone());
         let (measuring, stop) = (measuring.clone(), stop.clone());
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
@@ -321,14 +332,14 @@ async fn run_level(
         }));
     }
     tokio::time::sleep(warmup).await;
-    let before = child.stats();
+    let before = stats_of(children);
     let client_cpu = mitid_bench::cpu::process();
     let t = Instant::now();
     measuring.store(true, Ordering::Relaxed);
     tokio::time::sleep(time).await;
     stop.store(true, Ordering::Relaxed);
     let elapsed = t.elapsed();
-    let after = child.stats();
+    let after = stats_of(children);
     let client_cpu = mitid_bench::cpu::process() - client_cpu;
     let mut latencies = Vec::new();
     for (i, task) in tasks.into_iter().enumerate() {
@@ -348,12 +359,95 @@ async fn run_level(
     )
 }
 
+/// The counters of every process, summed.
+fn stats_of(children: &mut [Child_]) -> Stats {
+    let mut sum = Stats::default();
+    for child in children {
+        let s = child.stats();
+        sum.commits += s.commits;
+        sum.empty += s.empty;
+        sum.syncs += s.syncs;
+        sum.cpu += s.cpu;
+    }
+    sum
+}
+
+/// A backend to measure: SQLite, or PostgreSQL with this many server processes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres(usize),
+}
+
+impl Backend {
+    fn parse(text: &str) -> Self {
+        match text.trim().split_once(':') {
+            None if text.trim() == "sqlite" => Self::Sqlite,
+            Some(("postgres", n)) => Self::Postgres(n.parse::<usize>().unwrap().clamp(1, 8)),
+            _ => panic!("unknown backend {text} (sqlite or postgres:N)"),
+        }
+    }
+
+    fn name(self) -> String {
+        match self {
+            Self::Sqlite => "sqlite".to_owned(),
+            Self::Postgres(n) => format!("pg x{n}"),
+        }
+    }
+
+    fn processes(self) -> usize {
+        match self {
+            Self::Sqlite => 1,
+            Self::Postgres(n) => n,
+        }
+    }
+}
+
+/// A data directory with its 64 activated apps, on SQLite or on a fresh PostgreSQL schema.
+struct Prepared {
+    dir: tempfile::TempDir,
+    database: Option<String>,
+    setup: Setup,
+}
+
+async fn prepare(postgres: bool) -> Prepared {
+    let dir = tempfile::Builder::new()
+        .prefix("mitid-load-")
+        .tempdir_in(
+            std::env::var_os("MITID_LOAD_DIR").unwrap_or_else(|| std::env::temp_dir().into()),
+        )
+        .unwrap();
+    let database = postgres.then(|| mitid_testing::server::fresh_postgres_schema().unwrap());
+    let t = Instant::now();
+    let setup = setup(
+        dir.path(),
+        database
+            .clone()
+            .map_or(TestDatabase::Sqlite, TestDatabase::Postgres),
+    )
+    .await;
+    eprintln!(
+        "set-up ({}): {MAX_CLIENTS} activated apps in {:.1} s",
+        if postgres { "postgres" } else { "sqlite" },
+        t.elapsed().as_secs_f64()
+    );
+    Prepared {
+        dir,
+        database,
+        setup,
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("serve") {
-        serve(Path::new(&args[2]));
+        serve(Path::new(&args[2]), args.get(3).cloned());
         return;
     }
+    let backends: Vec<Backend> = env_or("MITID_LOAD_BACKENDS", "sqlite")
+        .split(',')
+        .map(Backend::parse)
+        .collect();
     let levels: Vec<usize> = env_or("MITID_LOAD_LEVELS", "1,2,4,8,16,32,64")
         .split(',')
         .map(|l| l.trim().parse::<usize>().unwrap().clamp(1, MAX_CLIENTS))
@@ -377,29 +471,20 @@ fn main() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let dir = tempfile::Builder::new()
-            .prefix("mitid-load-")
-            .tempdir_in(
-                std::env::var_os("MITID_LOAD_DIR").unwrap_or_else(|| std::env::temp_dir().into()),
-            )
-            .unwrap();
-        let t = Instant::now();
-        let Setup {
-            mut phones,
-            user_ids,
-            rp_key,
-        } = setup(dir.path()).await;
-        eprintln!(
-            "set-up: {MAX_CLIENTS} activated apps in {:.1} s",
-            t.elapsed().as_secs_f64()
-        );
+        let mut sqlite = None;
+        let mut postgres = None;
+        for b in &backends {
+            match b {
+                Backend::Sqlite if sqlite.is_none() => sqlite = Some(prepare(false).await),
+                Backend::Postgres(_) if postgres.is_none() => postgres = Some(prepare(true).await),
+                _ => {}
+            }
+        }
 
         // fsyncs of a child that starts and stops without load (subtracted below).
-        let idle_syncs = if strace {
-            let c = Child_::spawn(dir.path(), true);
-            c.stop().unwrap_or(0)
-        } else {
-            0
+        let idle_syncs = match (&sqlite, strace) {
+            (Some(p), true) => Child_::spawn(p.dir.path(), true, None).stop().unwrap_or(0),
+            _ => 0,
         };
 
         println!(
@@ -413,7 +498,8 @@ fn main() {
             }
         );
         println!(
-            "{:<10} {:>7} {:>9} {:>10} {:>10} {:>9} {:>9} {:>10} {:>10} {:>10}",
+            "{:<8} {:<10} {:>7} {:>9} {:>10} {:>10} {:>9} {:>9} {:>10} {:>10} {:>10}",
+            "backend",
             "mode",
             "clients",
             "per s",
@@ -425,59 +511,84 @@ fn main() {
             "client CPU",
             "srv cores"
         );
-        for &mode in &modes {
-            for &clients in &levels {
-                let mut child = Child_::spawn(dir.path(), strace);
-                for p in phones.iter_mut() {
-                    p.connect(&child.base, &child.pin);
-                }
-                let rp = Arc::new(RelyingParty::new(
-                    rp_key.clone(),
-                    &child.base.clone(),
-                    &child.pin,
-                ));
-                let start_stats = child.stats();
-                let (result, before, after, client_cpu) = run_level(
-                    mode,
-                    &mut phones,
-                    &user_ids,
-                    &rp,
-                    clients,
-                    Duration::from_secs_f64(warmup),
-                    Duration::from_secs_f64(seconds),
-                    &mut child,
-                )
-                .await;
-                // Cycles over the child's whole life (warm-up included), for the fsync ratio.
-                let end_stats = child.stats();
-                let fsyncs = child.stop();
-                let per_s = result.cycles as f64 / result.elapsed.as_secs_f64();
-                let n = result.cycles.max(1) as f64;
-                let commits = (after.commits - before.commits) as f64 / n;
-                let server_cpu = (after.cpu - before.cpu).as_secs_f64() / n;
-                let client_cpu = client_cpu.as_secs_f64() / n;
-                let cores = (after.cpu - before.cpu).as_secs_f64() / result.elapsed.as_secs_f64();
-                // Every cycle the child served, for the fsync ratio: commits are exactly
-                // proportional to cycles, so commits over the child's life / commits per
-                // cycle counts them (warm-up and unmeasured tails included).
-                let life_commits = (end_stats.commits - start_stats.commits) as f64;
-                let life_cycles = if commits > 0.0 {
-                    life_commits / commits
-                } else {
-                    n
-                };
-                let fsync_per = fsyncs.map(|f| f.saturating_sub(idle_syncs) as f64 / life_cycles);
-                let summary = Summary::of(
-                    &format!("load {} x{clients}", mode.name()),
-                    if result.latencies.is_empty() {
-                        vec![0.0]
+        for &backend in &backends {
+            let prepared = match backend {
+                Backend::Sqlite => sqlite.as_mut().unwrap(),
+                Backend::Postgres(_) => postgres.as_mut().unwrap(),
+            };
+            // fsyncs are counted for SQLite only (PostgreSQL's are its server's).
+            let strace = strace && backend == Backend::Sqlite;
+            for &mode in &modes {
+                for &clients in &levels {
+                    let mut children: Vec<Child_> = (0..backend.processes())
+                        .map(|_| {
+                            Child_::spawn(prepared.dir.path(), strace, prepared.database.as_deref())
+                        })
+                        .collect();
+                    for (i, p) in prepared.setup.phones.iter_mut().enumerate() {
+                        let child = &children[i % children.len()];
+                        p.connect(&child.base, &child.pin);
+                    }
+                    let rps: Vec<Arc<RelyingParty>> = children
+                        .iter()
+                        .map(|c| {
+                            Arc::new(RelyingParty::new(
+                                prepared.setup.rp_key.clone(),
+                                &c.base.clone(),
+                                &c.pin,
+                            ))
+                        })
+                        .collect();
+                    let start_stats = stats_of(&mut children);
+                    let (result, before, after, client_cpu) = run_level(
+                        mode,
+                        &mut prepared.setup.phones,
+                        &prepared.setup.user_ids,
+                        &rps,
+                        clients,
+                        Duration::from_secs_f64(warmup),
+                        Duration::from_secs_f64(seconds),
+                        &mut children,
+                    )
+                    .await;
+                    // Cycles over the children's whole life (warm-up included), for the fsync
+                    // ratio.
+                    let end_stats = stats_of(&mut children);
+                    let fsyncs = children
+                        .into_iter()
+                        .map(Child_::stop)
+                        .reduce(|a, b| Some(a? + b?))
+                        .flatten();
+                    let per_s = result.cycles as f64 / result.elapsed.as_secs_f64();
+                    let n = result.cycles.max(1) as f64;
+                    let commits = (after.commits - before.commits) as f64 / n;
+                    let server_cpu = (after.cpu - before.cpu).as_secs_f64() / n;
+                    let client_cpu = client_cpu.as_secs_f64() / n;
+                    let cores =
+                        (after.cpu - before.cpu).as_secs_f64() / result.elapsed.as_secs_f64();
+                    // Every cycle the child served, for the fsync ratio: commits are exactly
+                    // proportional to cycles, so commits over the child's life / commits per
+                    // cycle counts them (warm-up and unmeasured tails included).
+                    let life_commits = (end_stats.commits - start_stats.commits) as f64;
+                    let life_cycles = if commits > 0.0 {
+                        life_commits / commits
                     } else {
-                        result.latencies.clone()
-                    },
-                    1,
-                );
-                println!(
-                    "{:<10} {:>7} {:>9.1} {:>10} {:>10} {:>9.2} {:>9} {:>10} {:>10} {:>10.2}",
+                        n
+                    };
+                    let fsync_per =
+                        fsyncs.map(|f| f.saturating_sub(idle_syncs) as f64 / life_cycles);
+                    let summary = Summary::of(
+                        &format!("load {} {} x{clients}", backend.name(), mode.name()),
+                        if result.latencies.is_empty() {
+                            vec![0.0]
+                        } else {
+                            result.latencies.clone()
+                        },
+                        1,
+                    );
+                    println!(
+                    "{:<8} {:<10} {:>7} {:>9.1} {:>10} {:>10} {:>9.2} {:>9} {:>10} {:>10} {:>10.2}",
+                    backend.name(),
                     mode.name(),
                     clients,
                     per_s,
@@ -489,22 +600,24 @@ fn main() {
                     measure::human(client_cpu),
                     cores,
                 );
-                measure::record(&serde_json::json!({
-                    "name": summary.name,
-                    "mode": mode.name(),
-                    "clients": clients,
-                    "per_second": per_s,
-                    "cycles": result.cycles,
-                    "p50_s": summary.p50,
-                    "p99_s": summary.p99,
-                    "commits_per_cycle": commits,
-                    "fsyncs_per_cycle": fsync_per,
-                    "server_cpu_per_cycle_s": server_cpu,
-                    "client_cpu_per_cycle_s": client_cpu,
-                    "server_cores_busy": cores,
-                    "child_life_cycles": life_cycles,
-                    "child_life_commits": life_commits,
-                }));
+                    measure::record(&serde_json::json!({
+                        "name": summary.name,
+                        "backend": backend.name(),
+                        "mode": mode.name(),
+                        "clients": clients,
+                        "per_second": per_s,
+                        "cycles": result.cycles,
+                        "p50_s": summary.p50,
+                        "p99_s": summary.p99,
+                        "commits_per_cycle": commits,
+                        "fsyncs_per_cycle": fsync_per,
+                        "server_cpu_per_cycle_s": server_cpu,
+                        "client_cpu_per_cycle_s": client_cpu,
+                        "server_cores_busy": cores,
+                        "child_life_cycles": life_cycles,
+                        "child_life_commits": life_commits,
+                    }));
+                }
             }
         }
     });

@@ -7,7 +7,7 @@ use std::path::Path;
 use mitid_server::{Policy, RunningServer};
 use mitid_testing::http::{pinned_client, Auth, DEFAULT_VERSIONS};
 use mitid_testing::staff::StaffDesk;
-use mitid_testing::{ServerOptions, TestClock, TestServer, World};
+use mitid_testing::{ServerOptions, TestClock, TestDatabase, TestServer, World};
 use serde_json::Value;
 
 pub use mitid_testing::Person;
@@ -35,12 +35,20 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// Starts a server on `dir` with `policy` on real time, creating (or reusing) the staff.
+    /// Starts a server on `dir` (its SQLite file) with `policy` on real time, creating (or
+    /// reusing) the staff.
     pub async fn start(dir: &Path, policy: Policy) -> Self {
+        Self::start_on(dir, policy, TestDatabase::Sqlite).await
+    }
+
+    /// Starts a server on `dir` and `database` with `policy` on real time, creating (or
+    /// reusing) the staff.
+    pub async fn start_on(dir: &Path, policy: Policy, database: TestDatabase) -> Self {
         let options = ServerOptions {
             policy,
             clock: TestClock::System,
             dir: Some(dir.to_owned()),
+            database,
             ..ServerOptions::default()
         };
         let server = TestServer::start(options).await.unwrap();

@@ -235,6 +235,12 @@ impl TestServer {
         }
     }
 
+    /// The PostgreSQL database the server keeps its records in (`None`: SQLite in the data
+    /// directory), for a child process started on the same records.
+    pub fn database_url(&self) -> Option<String> {
+        self.options.database.postgres_url().map(str::to_owned)
+    }
+
     /// The data directory.
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
@@ -317,6 +323,13 @@ pub fn fresh_postgres_schema() -> KitResult<String> {
              or start one with scripts/postgres.sh start DIR and export its line"
         ))
     })?;
+    fresh_postgres_schema_on(&cluster)
+}
+
+/// A new, empty schema on the PostgreSQL `cluster` (a connection string), as the connection
+/// string of a server that keeps its tables there.
+pub fn fresh_postgres_schema_on(cluster: &str) -> KitResult<String> {
+    let cluster = cluster.to_owned();
     let mut name = [0u8; 8];
     rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut name);
     let schema = format!("t_{}", hex(&name));

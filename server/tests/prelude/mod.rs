@@ -34,20 +34,14 @@ pub async fn start_with_policy(mut policy: Policy) -> World {
     .unwrap()
 }
 
-/// The real server binary on `dir` as a child process, and its address.
-pub fn spawn_server(dir: &std::path::Path) -> (ChildServer, String) {
-    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_mitid-server"));
-    let child = ChildServer::spawn(ChildServer::command(binary, dir)).unwrap();
-    let base = child.base_url.clone();
-    (child, base)
-}
-
-/// The real server binary on `dir` and the PostgreSQL `database` as a child process, and its
-/// address.
-pub fn spawn_server_on(dir: &std::path::Path, database: &str) -> (ChildServer, String) {
+/// The real server binary on `dir` (and the PostgreSQL `database`, when given) as a child
+/// process, and its address.
+pub fn spawn_server(dir: &std::path::Path, database: Option<&str>) -> (ChildServer, String) {
     let binary = std::path::Path::new(env!("CARGO_BIN_EXE_mitid-server"));
     let mut command = ChildServer::command(binary, dir);
-    command.args(["--database", database]);
+    if let Some(url) = database {
+        command.args(["--database", url]);
+    }
     let child = ChildServer::spawn(command).unwrap();
     let base = child.base_url.clone();
     (child, base)

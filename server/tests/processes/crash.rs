@@ -17,10 +17,11 @@ async fn killing_the_server_mid_attempts_never_gives_a_free_guess() {
     let p = h.person("crash").await.unwrap();
     let phone = Arc::new(activate(&h, &p, "582914").await);
     let pin = h.server.spki_pin();
+    let database = h.server.database_url();
     let dir = h.server.into_data_dir().await;
 
     let http = pinned(&pin);
-    let (mut child, base) = spawn_server(dir.path());
+    let (mut child, base) = spawn_server(dir.path(), database.as_deref());
 
     // A stream of concurrent wrong-PIN attempts; the process is killed as soon as the first
     // KE2 comes back, with the others in flight.
@@ -53,7 +54,7 @@ async fn killing_the_server_mid_attempts_never_gives_a_free_guess() {
     assert!(ke2_received <= 3, "never more than the allowance");
 
     // Restart: every KE2 that left the server was counted before it left.
-    let (mut child, base) = spawn_server(dir.path());
+    let (mut child, base) = spawn_server(dir.path(), database.as_deref());
     let s: AppStatus = signed_ok(&http, &base, &phone, "GET", "/v1/app/status", &Value::Null).await;
     assert!(
         s.failures as usize >= ke2_received,
@@ -75,5 +76,8 @@ async fn killing_the_server_mid_attempts_never_gives_a_free_guess() {
     assert_eq!(more, 3 - s.failures as usize);
     child.kill();
 
-    assert!(integrity_ok(dir.path()), "PRAGMA integrity_check");
+    assert!(
+        integrity_ok(dir.path(), database.as_deref()),
+        "PRAGMA integrity_check"
+    );
 }

@@ -28,8 +28,13 @@ struct Three {
 }
 
 impl Three {
+    /// On the test cluster.
     async fn start() -> Self {
-        let database = mitid_testing::server::fresh_postgres_schema().unwrap();
+        Self::start_on(mitid_testing::server::fresh_postgres_schema().unwrap()).await
+    }
+
+    /// On `database` (a connection string).
+    async fn start_on(database: String) -> Self {
         let h = World::start_with(ServerOptions {
             policy: Policy::default(),
             clock: TestClock::fake(SystemClock.now()),
@@ -44,7 +49,7 @@ impl Three {
         let pin = h.server.spki_pin();
         let dir = h.server.into_data_dir().await;
         let servers = (0..3)
-            .map(|_| spawn_server_on(dir.path(), &database))
+            .map(|_| spawn_server(dir.path(), Some(&database)))
             .collect();
         Self {
             servers,
@@ -54,6 +59,37 @@ impl Three {
             rp_key,
             _dir: dir,
         }
+    }
+
+    /// A wrong-PIN `pin/start` at `process`: its status and error code.
+    async fn wrong_pin(&self, process: usize) -> (u16, String) {
+        let body = pin_start_body(&self.phone, "999999");
+        let (status, body) = signed(
+            &self.http,
+            &self.base(process),
+            &self.phone,
+            "POST",
+            paths::PIN_START,
+            &body,
+        )
+        .await
+        .unwrap();
+        let code = body["error"]["code"].as_str().unwrap_or("").to_owned();
+        (status, code)
+    }
+
+    /// The app's failure count, read at `process`.
+    async fn failures(&self, process: usize) -> u32 {
+        let s: AppStatus = signed_ok(
+            &self.http,
+            &self.base(process),
+            &self.phone,
+            "GET",
+            paths::APP_STATUS,
+            &Value::Null,
+        )
+        .await;
+        s.failures
     }
 
     fn base(&self, i: usize) -> String {
@@ -262,4 +298,115 @@ fn one_message_is_sent_once_by_two_dispatching_processes() {
     recipients.dedup();
     assert_eq!(recipients.len(), MESSAGES, "every message went out");
     assert_eq!(sent, MESSAGES, "none went out twice");
+}
+
+#[tokio::test]
+async fn killing_one_process_mid_attempts_gives_no_free_guess_and_the_others_serve() {
+    let mut t = Three::start().await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut tasks = Vec::new();
+    for i in 0..30 {
+        let (http, base, phone, tx) = (t.http.clone(), t.base(i), t.phone.clone(), tx.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = pin_start_body(&phone, "999999");
+            let r = signed(&http, &base, &phone, "POST", paths::PIN_START, &body).await;
+            let got_ke2 = matches!(&r, Ok((200, _)));
+            let _ = tx.send(got_ke2);
+            got_ke2
+        }));
+    }
+    drop(tx);
+    // SIGKILL process 0 as soon as the first KE2 is back, with the others in flight.
+    while let Some(got) = rx.recv().await {
+        if got {
+            t.servers[0].0.kill();
+            break;
+        }
+    }
+    let mut ke2 = 0;
+    for task in tasks {
+        ke2 += u32::from(task.await.unwrap());
+    }
+    assert!((1..=3).contains(&ke2), "{ke2} KE2s");
+    // The others keep serving: every KE2 that left any process was counted first, and the
+    // allowance left is exactly what was not counted.
+    let failures = t.failures(1).await;
+    assert!(
+        failures >= ke2 && failures <= 3,
+        "{failures} failures for {ke2} KE2s"
+    );
+    let mut more = 0;
+    for i in 0..6 {
+        if t.wrong_pin(1 + i % 2).await.0 == 200 {
+            more += 1;
+        }
+    }
+    assert_eq!(more, 3 - failures);
+}
+
+/// A PostgreSQL cluster of the test's own (the restart must not disturb other tests),
+/// removed when dropped.
+struct OwnCluster {
+    dir: std::path::PathBuf,
+}
+
+impl OwnCluster {
+    fn script() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres.sh")
+    }
+
+    fn run(&self, verb: &str) -> String {
+        let out = std::process::Command::new(Self::script())
+            .arg(verb)
+            .arg(&self.dir)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "postgres.sh {verb}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Starts it; its connection string.
+    fn start() -> (Self, String) {
+        let dir = std::env::temp_dir().join(format!("mitid-pg-own-{}", std::process::id()));
+        let cluster = Self { dir };
+        let line = cluster.run("start").lines().last().unwrap().to_owned();
+        (cluster, line)
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(Self::script())
+            .arg("stop")
+            .arg(&self.dir)
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_restart_of_postgresql_loses_no_committed_write_and_is_answered_503_meanwhile() {
+    let (cluster, url) = OwnCluster::start();
+    let schema = mitid_testing::server::fresh_postgres_schema_on(&url).unwrap();
+    let t = Three::start_on(schema).await;
+    // Two wrong PINs acknowledged with KE2s (each count committed before its KE2).
+    assert_eq!(t.wrong_pin(0).await.0, 200);
+    assert_eq!(t.wrong_pin(1).await.0, 200);
+
+    cluster.run("pause");
+    // Each process waits a few seconds for a connection before it answers: all at once.
+    let (a, b, c) = tokio::join!(t.wrong_pin(0), t.wrong_pin(1), t.wrong_pin(2));
+    for answer in [a, b, c] {
+        assert_eq!(answer, (503, "busy".to_owned()));
+    }
+    cluster.run("resume");
+
+    // Every process reconnects on its own; nothing committed was lost, nothing half-written
+    // during the outage was kept.
+    for process in 0..3 {
+        assert_eq!(t.failures(process).await, 2, "process {process}");
+    }
+    assert_eq!(t.wrong_pin(2).await.0, 200);
+    assert_eq!(t.failures(0).await, 3);
+    assert_eq!(t.wrong_pin(0).await, (423, "temporarily_locked".to_owned()));
 }

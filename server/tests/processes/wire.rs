@@ -9,6 +9,7 @@ use crate::prelude::*;
 use mitid_protocol::b64::B64;
 use mitid_protocol::clock::{Clock, SystemClock};
 use mitid_protocol::pin_proof::client_login_start;
+use mitid_server::store::postgres::PostgresStore;
 use mitid_server::store::sqlite::SqliteStore;
 use mitid_server::store::Store;
 use mitid_server::Policy;
@@ -85,8 +86,25 @@ pub async fn world_on_real_time() -> World {
     .unwrap()
 }
 
-/// Whether `PRAGMA integrity_check` passes on the database in `dir`.
-pub fn integrity_ok(dir: &Path) -> bool {
-    let store = SqliteStore::open(&dir.join("mitid.sqlite")).unwrap();
-    store.integrity_check().unwrap()
+/// Whether the database passes its check: `PRAGMA integrity_check` of the SQLite file in
+/// `dir`, or PostgreSQL's `database` at the server's schema version.
+pub fn integrity_ok(dir: &Path, database: Option<&str>) -> bool {
+    match database {
+        None => SqliteStore::open(&dir.join("mitid.sqlite"))
+            .unwrap()
+            .integrity_check()
+            .unwrap(),
+        // The blocking client runs its own runtime: off the test's async threads.
+        Some(url) => {
+            let url = url.to_owned();
+            std::thread::spawn(move || {
+                PostgresStore::open(&url)
+                    .unwrap()
+                    .integrity_check()
+                    .unwrap()
+            })
+            .join()
+            .unwrap()
+        }
+    }
 }

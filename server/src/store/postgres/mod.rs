@@ -143,14 +143,27 @@ fn apply_migrations(client: &mut Client) -> StoreResult<()> {
 
 impl Store for PostgresStore {
     fn begin(&self) -> StoreResult<Box<dyn Tx + '_>> {
-        let mut conn = self.connection()?;
-        conn.client.batch_execute("BEGIN")?;
-        Ok(Box::new(SqlTx(PgTx {
-            conn,
-            open: true,
-            wrote: false,
-            store: self,
-        })))
+        // After a restart of the database every pooled connection is dead, and only using
+        // one tells: `BEGIN` on each (nothing written yet) until one works or a new one is
+        // opened. A dead one is dropped by the pool when it is handed back.
+        for _ in 0..=POOL_SIZE {
+            let mut conn = self.connection()?;
+            match conn.client.batch_execute("BEGIN") {
+                Ok(()) => {
+                    return Ok(Box::new(SqlTx(PgTx {
+                        conn,
+                        open: true,
+                        wrote: false,
+                        store: self,
+                    })))
+                }
+                Err(_) if conn.client.is_closed() => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Unavailable(
+            "every database connection was closed".into(),
+        ))
     }
 
     fn integrity_check(&self) -> StoreResult<bool> {
@@ -203,9 +216,15 @@ impl PgConn {
 }
 
 /// Opens connections for the pool.
-#[derive(Debug)]
 struct Manager {
     config: ::postgres::Config,
+}
+
+impl std::fmt::Debug for Manager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The configuration may hold a password: never printed.
+        f.write_str("Manager")
+    }
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -266,8 +285,8 @@ impl Db for PgTx<'_> {
         for row in self.conn.client.query(&stmt, &params(args))? {
             each(&row)?;
         }
-        // `INSERT … RETURNING` writes.
-        self.wrote |= sql.starts_with("INSERT");
+        // `INSERT … RETURNING` and `UPDATE … RETURNING` write.
+        self.wrote |= sql.starts_with("INSERT") || sql.starts_with("UPDATE");
         Ok(())
     }
 
@@ -349,8 +368,14 @@ impl Cells for ::postgres::Row {
 impl From<::postgres::Error> for StoreError {
     fn from(e: ::postgres::Error) -> Self {
         let Some(db) = e.as_db_error() else {
-            // No answer from the server: the connection failed or was closed.
-            return Self::Unavailable(e.to_string());
+            // No answer from the server: the connection failed or was closed (or a value
+            // could not be encoded, which is this server's bug, not the database's).
+            let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+            return if e.is_closed() || io {
+                Self::Unavailable(e.to_string())
+            } else {
+                Self::Database(e.to_string())
+            };
         };
         // The code and the message only: a DETAIL line can quote the values of a row.
         let what = format!("{}: {}", db.code().code(), db.message());

@@ -45,6 +45,9 @@ impl<D: Db> CodeTx for SqlTx<D> {
         person_id: &str,
         owner: Option<&str>,
     ) -> StoreResult<Option<CodeRecord>> {
+        // The caller may issue one when there is none: one process at a time.
+        let key = format!("{}\0{person_id}\0{}", kind.as_str(), owner.unwrap_or(""));
+        self.0.lock_key("live-code", &key)?;
         let sql = format!(
             "SELECT {CODE_COLS} FROM codes WHERE kind=$1 AND person_id=$2 \
              AND owner IS NOT DISTINCT FROM $3 AND state='issued' \

@@ -113,6 +113,9 @@ impl<D: Db> PersonTx for SqlTx<D> {
     }
 
     fn pairwise_subject(&mut self, person_id: &str, sector: &str) -> StoreResult<Option<String>> {
+        // The caller creates the subject when there is none: one process at a time.
+        self.0
+            .lock_key("pairwise-subject", &format!("{person_id}\0{sector}"))?;
         self.one(
             "SELECT subject FROM pairwise_subjects WHERE person_id=$1 AND sector=$2 FOR UPDATE",
             &[&person_id, &sector],

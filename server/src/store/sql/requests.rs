@@ -7,7 +7,7 @@ use crate::store::*;
 impl<D: Db> RequestTx for SqlTx<D> {
     fn counter(&mut self, scope: &str, key: &str) -> StoreResult<Option<CounterRecord>> {
         // The caller writes the count back: the key stays held until then, row or not.
-        self.0.lock_key(scope, key)?;
+        self.0.lock_key("counter", &format!("{scope}\0{key}"))?;
         self.one(
             "SELECT scope, key, count, window_start FROM counters WHERE scope=$1 AND key=$2",
             &[&scope, &key],
@@ -82,7 +82,7 @@ impl<D: Db> RequestTx for SqlTx<D> {
     fn idempotency(&mut self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>> {
         // Two processes given the same key at once: the second waits here until the first
         // has claimed it (and committed), then finds the claim.
-        self.0.lock_key(scope, key)?;
+        self.0.lock_key("idempotency", &format!("{scope}\0{key}"))?;
         self.one(
             "SELECT scope, key, request_hash, state, status, sealed_body, created_at \
              FROM idempotency WHERE scope=$1 AND key=$2",

@@ -193,10 +193,11 @@ async fn killing_the_server_during_pin_resets_and_attempts_loses_no_reset_and_gi
     }
     let pin = h.server.spki_pin();
     let staff_token = h.citizen_service.clone();
+    let database = h.server.database_url();
     let dir = h.server.into_data_dir().await;
 
     let http = pinned(&pin);
-    let (mut child, mut base) = spawn_server(dir.path());
+    let (mut child, mut base) = spawn_server(dir.path(), database.as_deref());
     let mut totals = Totals::default();
 
     for round in 0..KILLS {
@@ -279,10 +280,13 @@ async fn killing_the_server_during_pin_resets_and_attempts_loses_no_reset_and_gi
                 .expect("a worker hung after the kill")
                 .unwrap();
         }
-        assert!(integrity_ok(dir.path()), "round {round}: integrity_check");
+        assert!(
+            integrity_ok(dir.path(), database.as_deref()),
+            "round {round}: integrity_check"
+        );
 
         // Restart on the same data and check everything the clients saw.
-        (child, base) = spawn_server(dir.path());
+        (child, base) = spawn_server(dir.path(), database.as_deref());
         for ((p, phone), count) in attackers.iter().zip(&ke2s) {
             let received = count.load(Ordering::SeqCst);
             totals.ke2_received += received;
@@ -411,7 +415,10 @@ async fn killing_the_server_during_pin_resets_and_attempts_loses_no_reset_and_gi
         }
     }
     child.kill();
-    assert!(integrity_ok(dir.path()), "final integrity_check");
+    assert!(
+        integrity_ok(dir.path(), database.as_deref()),
+        "final integrity_check"
+    );
     assert!(totals.resets_confirmed > 0, "{totals:?}");
     assert!(totals.ke2_received > 0, "{totals:?}");
     println!(
