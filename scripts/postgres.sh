@@ -5,8 +5,13 @@
 #                                   in DIR, no TCP port) and starts it; prints the connection
 #                                   string as its last line of stdout;
 #   scripts/postgres.sh stop DIR    stops it and removes DIR;
-#   scripts/postgres.sh pause DIR   stops it, keeping its data (a test of a database restart);
-#   scripts/postgres.sh resume DIR  starts it again.
+#   scripts/postgres.sh pause DIR   stops it as a crash would (immediate: no checkpoint, the
+#                                   next start recovers from the WAL), keeping its data;
+#   scripts/postgres.sh resume DIR  starts it again;
+#   scripts/postgres.sh tls DIR CERT KEY PORT
+#                                   restarts it with TLS (the PEM certificate and key) on
+#                                   127.0.0.1:PORT beside its socket (a test of TLS to the
+#                                   database; PostgreSQL offers no TLS on a Unix socket).
 # The cluster runs as an unprivileged user (`postgres` when started as root: initdb refuses
 # root). Nothing outlives `stop`; scripts/test.sh calls it on every exit.
 set -euo pipefail
@@ -14,7 +19,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 cmd="${1:-}"
 dir="${2:-}"
-[[ -n "$cmd" && -n "$dir" ]] || die "usage: $0 start|stop|pause|resume DIR"
+[[ -n "$cmd" && -n "$dir" ]] || die "usage: $0 start|stop|pause|resume|tls DIR"
 
 # The binaries of the newest installed major version.
 pg_bin() {
@@ -67,17 +72,35 @@ stop() {
 }
 
 pause() {
-    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
 }
 
 resume() {
     as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/log" -w start >/dev/null
 }
 
+tls() {
+    local cert="${3:?cert}" key="${4:?key}" port="${5:?port}"
+    install -m 600 "$cert" "$dir/data/server.crt"
+    install -m 600 "$key" "$dir/data/server.key"
+    [[ "$(id -u)" == 0 ]] && chown postgres: "$dir/data/server.crt" "$dir/data/server.key"
+    cat >>"$dir/data/postgresql.conf" <<CONF
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
+listen_addresses = '127.0.0.1'
+port = $port
+CONF
+    as_owner "$(pg_bin)/pg_ctl" -D "$dir/data" -l "$dir/log" -m fast -w restart >/dev/null ||
+        { cat "$dir/log" >&2; die "PostgreSQL did not restart with TLS"; }
+    echo "host=$dir port=$port user=postgres dbname=postgres"
+}
+
 case "$cmd" in
 start) start ;;
+tls) tls "$@" ;;
 stop) stop ;;
 pause) pause ;;
 resume) resume ;;
-*) die "usage: $0 start|stop|pause|resume DIR" ;;
+*) die "usage: $0 start|stop|pause|resume|tls DIR" ;;
 esac

@@ -87,10 +87,11 @@ fn serve(dir: &Path, database: Option<String>) {
                 if line.trim() == "stats" {
                     let stats = state.store.stats();
                     println!(
-                        "stats commits={} empty={} syncs={} cpu_us={}",
+                        "stats commits={} empty={} syncs={} trips={} cpu_us={}",
                         stats.commits,
                         stats.empty_commits,
                         stats.syncs,
+                        stats.round_trips,
                         mitid_bench::cpu::process().as_micros()
                     );
                     let _ = std::io::stdout().flush();
@@ -117,6 +118,7 @@ struct Stats {
     commits: u64,
     empty: u64,
     syncs: u64,
+    trips: u64,
     cpu: Duration,
 }
 
@@ -196,6 +198,7 @@ impl Child_ {
                         "commits" => s.commits = v,
                         "empty" => s.empty = v,
                         "syncs" => s.syncs = v,
+                        "trips" => s.trips = v,
                         "cpu_us" => s.cpu = Duration::from_micros(v),
                         _ => {}
                     }
@@ -367,6 +370,7 @@ fn stats_of(children: &mut [Child_]) -> Stats {
         sum.commits += s.commits;
         sum.empty += s.empty;
         sum.syncs += s.syncs;
+        sum.trips += s.trips;
         sum.cpu += s.cpu;
     }
     sum
@@ -498,7 +502,7 @@ fn main() {
             }
         );
         println!(
-            "{:<8} {:<10} {:>7} {:>9} {:>10} {:>10} {:>9} {:>9} {:>10} {:>10} {:>10}",
+            "{:<8} {:<10} {:>7} {:>9} {:>10} {:>10} {:>9} {:>7} {:>9} {:>10} {:>10} {:>10}",
             "backend",
             "mode",
             "clients",
@@ -506,6 +510,7 @@ fn main() {
             "p50",
             "p99",
             "commits",
+            "trips",
             "fsyncs",
             "server CPU",
             "client CPU",
@@ -562,6 +567,7 @@ fn main() {
                     let per_s = result.cycles as f64 / result.elapsed.as_secs_f64();
                     let n = result.cycles.max(1) as f64;
                     let commits = (after.commits - before.commits) as f64 / n;
+                    let trips = (after.trips - before.trips) as f64 / n;
                     let server_cpu = (after.cpu - before.cpu).as_secs_f64() / n;
                     let client_cpu = client_cpu.as_secs_f64() / n;
                     let cores =
@@ -587,7 +593,7 @@ fn main() {
                         1,
                     );
                     println!(
-                    "{:<8} {:<10} {:>7} {:>9.1} {:>10} {:>10} {:>9.2} {:>9} {:>10} {:>10} {:>10.2}",
+                    "{:<8} {:<10} {:>7} {:>9.1} {:>10} {:>10} {:>9.2} {:>7.1} {:>9} {:>10} {:>10} {:>10.2}",
                     backend.name(),
                     mode.name(),
                     clients,
@@ -595,6 +601,7 @@ fn main() {
                     measure::human(summary.p50),
                     measure::human(summary.p99),
                     commits,
+                    trips,
                     fsync_per.map_or("-".to_owned(), |f| format!("{f:.2}")),
                     measure::human(server_cpu),
                     measure::human(client_cpu),
@@ -610,6 +617,7 @@ fn main() {
                         "p50_s": summary.p50,
                         "p99_s": summary.p99,
                         "commits_per_cycle": commits,
+                    "round_trips_per_cycle": trips,
                         "fsyncs_per_cycle": fsync_per,
                         "server_cpu_per_cycle_s": server_cpu,
                         "client_cpu_per_cycle_s": client_cpu,

@@ -23,6 +23,10 @@ struct Cli {
     /// directory: give every process a copy of the same one.
     #[arg(long, value_name = "URL", global = true)]
     database: Option<String>,
+    /// CA certificates (PEM) that sign the PostgreSQL server's certificate: the connection
+    /// to the database is then TLS only, verified for the host in the URL.
+    #[arg(long, value_name = "FILE", global = true, requires = "database")]
+    database_ca: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -141,6 +145,7 @@ fn main() -> ExitCode {
         } => {
             let mut config = ServerConfig::new(cli.data_dir);
             config.database = cli.database;
+            config.database_ca = cli.database_ca;
             config.public_url = public_url;
             config.listen = listen;
             config.tls_files = tls.files();
@@ -198,6 +203,7 @@ fn main() -> ExitCode {
             };
             let mut config = ServerConfig::new(cli.data_dir);
             config.database = cli.database;
+            config.database_ca = cli.database_ca;
             let result = open_state(&config)
                 .map_err(|e| e.to_string())
                 .and_then(|state| {

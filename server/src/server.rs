@@ -44,6 +44,9 @@ pub struct ServerConfig {
     /// A PostgreSQL database (`postgres://…`) shared with other server processes; `None`
     /// (the default): the SQLite file in `data_dir`.
     pub database: Option<String>,
+    /// CA certificates (PEM) for the PostgreSQL server's certificate: with them the
+    /// connection is TLS only; without them it is plain (a Unix socket, a trusted network).
+    pub database_ca: Option<PathBuf>,
     /// The address to listen on (port 0 picks a free port).
     pub listen: SocketAddr,
     /// Certificate and key files; `None` uses (and creates) a self-signed pair in `data_dir`,
@@ -103,6 +106,7 @@ impl ServerConfig {
         Self {
             data_dir: data_dir.into(),
             database: None,
+            database_ca: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             tls_files: None,
             backup_key_pin: None,
@@ -172,7 +176,10 @@ fn open_state_at(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, St
     }
     let secrets = ServerSecrets::load_or_create(&config.data_dir, config.rng.as_ref())?;
     let store: Arc<dyn Store> = match &config.database {
-        Some(url) => Arc::new(PostgresStore::open(url)?),
+        Some(url) => Arc::new(match &config.database_ca {
+            Some(ca) => PostgresStore::open_tls(url, ca)?,
+            None => PostgresStore::open(url)?,
+        }),
         None => Arc::new(SqliteStore::open(&config.data_dir.join(DB_FILE))?),
     };
     let waiters = Arc::new(Waiters::default());

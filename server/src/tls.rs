@@ -148,7 +148,8 @@ fn generate(files: &TlsFiles) -> Result<(), TlsError> {
     Ok(())
 }
 
-fn pem(label: &str, der: &[u8]) -> String {
+/// `der` as PEM text with the `label` (`CERTIFICATE`, `PRIVATE KEY`).
+pub fn pem(label: &str, der: &[u8]) -> String {
     use base64::engine::general_purpose::STANDARD;
     use base64::Engine;
     let b64 = zeroize::Zeroizing::new(STANDARD.encode(der));

@@ -60,6 +60,9 @@ pub struct StoreStats {
     pub syncs: u64,
     /// Time spent in those syncs, in microseconds.
     pub sync_micros: u64,
+    /// Round trips to a database server (PostgreSQL: every statement, `BEGIN`, `COMMIT`,
+    /// `ROLLBACK` and first preparation; SQLite runs in the process: 0).
+    pub round_trips: u64,
 }
 
 /// A storage backend.

@@ -356,9 +356,14 @@ impl OwnCluster {
     }
 
     fn run(&self, verb: &str) -> String {
+        self.run_with(verb, &[])
+    }
+
+    fn run_with(&self, verb: &str, args: &[&str]) -> String {
         let out = std::process::Command::new(Self::script())
             .arg(verb)
             .arg(&self.dir)
+            .args(args)
             .stderr(std::process::Stdio::inherit())
             .output()
             .unwrap();
@@ -368,7 +373,10 @@ impl OwnCluster {
 
     /// Starts it; its connection string.
     fn start() -> (Self, String) {
-        let dir = std::env::temp_dir().join(format!("mitid-pg-own-{}", std::process::id()));
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("mitid-pg-own-{}-{n}", std::process::id());
+        let dir = std::env::temp_dir().join(name);
         let cluster = Self { dir };
         let line = cluster.run("start").lines().last().unwrap().to_owned();
         (cluster, line)
@@ -384,8 +392,10 @@ impl Drop for OwnCluster {
     }
 }
 
+/// PostgreSQL stopped as by a crash (no checkpoint: the restart recovers from its WAL) and
+/// started again under three running server processes.
 #[tokio::test]
-async fn a_restart_of_postgresql_loses_no_committed_write_and_is_answered_503_meanwhile() {
+async fn a_crash_of_postgresql_loses_no_committed_write_and_is_answered_503_meanwhile() {
     let (cluster, url) = OwnCluster::start();
     let schema = mitid_testing::server::fresh_postgres_schema_on(&url).unwrap();
     let t = Three::start_on(schema).await;
@@ -409,4 +419,150 @@ async fn a_restart_of_postgresql_loses_no_committed_write_and_is_answered_503_me
     assert_eq!(t.wrong_pin(2).await.0, 200);
     assert_eq!(t.failures(0).await, 3);
     assert_eq!(t.wrong_pin(0).await, (423, "temporarily_locked".to_owned()));
+}
+
+#[test]
+fn a_database_newer_than_the_server_is_refused_at_start() {
+    use mitid_server::store::postgres::PostgresStore;
+    use mitid_server::store::StoreError;
+
+    let database = mitid_testing::server::fresh_postgres_schema().unwrap();
+    drop(PostgresStore::open(&database).unwrap());
+    let mut client = postgres::Client::connect(&database, postgres::NoTls).unwrap();
+    client
+        .batch_execute("UPDATE schema_version SET version = 999")
+        .unwrap();
+    match PostgresStore::open(&database) {
+        Err(StoreError::TooNew(999)) => {}
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
+
+/// A CA, and a certificate for `localhost` it signed: (CA PEM, certificate PEM, key PEM).
+fn ca_and_localhost_certificate() -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&key, &Issuer::new(ca_params, ca_key))
+        .unwrap();
+    use mitid_server::tls::pem;
+    (
+        pem("CERTIFICATE", ca.der()),
+        pem("CERTIFICATE", cert.der()),
+        pem("PRIVATE KEY", &key.serialize_der()),
+    )
+}
+
+/// A free port on 127.0.0.1 (bound and released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The server's connections to PostgreSQL can be TLS only (rustls), verified against the
+/// operator's CA: every connection it makes is encrypted, and a database whose certificate
+/// another CA signed is refused at start (no plain fallback).
+#[tokio::test]
+async fn the_database_connection_is_tls_verified_against_the_operators_ca() {
+    let (cluster, _) = OwnCluster::start();
+    let files = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = ca_and_localhost_certificate();
+    let (other_ca, _, _) = ca_and_localhost_certificate();
+    let write = |name: &str, pem: &str| {
+        let path = files.path().join(name);
+        std::fs::write(&path, pem).unwrap();
+        path
+    };
+    let (ca, other_ca) = (write("ca.pem", &ca), write("other-ca.pem", &other_ca));
+    let (cert, key) = (write("cert.pem", &cert), write("key.pem", &key));
+    let port = free_port();
+    let socket = cluster.run_with(
+        "tls",
+        &[
+            cert.to_str().unwrap(),
+            key.to_str().unwrap(),
+            &port.to_string(),
+        ],
+    );
+    let socket = socket.lines().last().unwrap().to_owned();
+
+    // Set up over the socket, then serve over TCP and TLS.
+    let schema_socket = mitid_testing::server::fresh_postgres_schema_on(&socket).unwrap();
+    let search_path = schema_socket
+        .rsplit("search_path=")
+        .next()
+        .unwrap()
+        .trim_end_matches('\'');
+    let tls_url = format!(
+        "host=localhost hostaddr=127.0.0.1 port={port} user=postgres dbname=postgres \
+         options='-c search_path={search_path}'"
+    );
+    let h = World::start_with(ServerOptions {
+        policy: Policy::default(),
+        clock: TestClock::fake(SystemClock.now()),
+        database: TestDatabase::Postgres(schema_socket.clone()),
+        ..ServerOptions::default()
+    })
+    .await
+    .unwrap();
+    let p = h.person("tls").await.unwrap();
+    let phone = activate(&h, &p, "582914").await;
+    let pin = h.server.spki_pin();
+    let dir = h.server.into_data_dir().await;
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_mitid-server"));
+
+    let mut command = ChildServer::command(binary, dir.path());
+    command
+        .arg("--database")
+        .arg(&tls_url)
+        .arg("--database-ca")
+        .arg(&ca);
+    let child = ChildServer::spawn(command).unwrap();
+    let s: AppStatus = signed_ok(
+        &pinned(&pin),
+        &child.base_url,
+        &phone,
+        "GET",
+        paths::APP_STATUS,
+        &Value::Null,
+    )
+    .await;
+    assert_eq!(s.failures, 0);
+    // Every connection over TCP (the server's: the set-up used the socket) is TLS.
+    let check = schema_socket.clone();
+    let (tls, all): (i64, i64) = std::thread::spawn(move || {
+        let mut client = postgres::Client::connect(&check, postgres::NoTls).unwrap();
+        let row = client
+            .query_one(
+                "SELECT count(*) FILTER (WHERE s.ssl), count(*) FROM pg_stat_ssl s \
+                 JOIN pg_stat_activity a USING (pid) WHERE a.client_addr IS NOT NULL",
+                &[],
+            )
+            .unwrap();
+        (row.get(0), row.get(1))
+    })
+    .join()
+    .unwrap();
+    assert!(all >= 1 && tls == all, "{tls} of {all} connections are TLS");
+    drop(child);
+
+    // A certificate the configured CA did not sign: the server does not start.
+    let mut command = ChildServer::command(binary, dir.path());
+    command
+        .arg("--database")
+        .arg(&tls_url)
+        .arg("--database-ca")
+        .arg(&other_ca);
+    assert!(
+        ChildServer::spawn(command).is_err(),
+        "started with an untrusted database"
+    );
 }

@@ -13,6 +13,10 @@
 //! Durability: `synchronous_commit = on` for every connection, so `COMMIT` returns only
 //! after the commit record is flushed on the database server, and the answer is built only
 //! after that.
+//!
+//! The connection is plain, or TLS (rustls) verified against the CA certificates the
+//! operator names ([`PostgresStore::open`]): with them every connection must be TLS and the
+//! server's certificate must be valid for the host name in the URL.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +24,10 @@ use std::time::Duration;
 
 use ::postgres::error::SqlState;
 use ::postgres::{Client, NoTls, Statement};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::CertificateDer;
 use sha2::{Digest, Sha256};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::sql::{Cells, Db, Param, SqlTx};
 use super::*;
@@ -45,8 +52,11 @@ pub struct PostgresStore {
     /// `None` only while dropping.
     pool: Option<r2d2::Pool<Manager>>,
     config: ::postgres::Config,
+    connector: Connector,
     commits: AtomicU64,
     empty_commits: AtomicU64,
+    /// Round trips of transactions and announcements (for [`Store::stats`]).
+    round_trips: AtomicU64,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -58,12 +68,26 @@ impl std::fmt::Debug for PostgresStore {
 
 impl PostgresStore {
     /// Connects to the database at `url` (`postgres://user@host:port/db`, or
-    /// `host=/run/postgresql dbname=mitid`) and brings its schema up to date. The connection
-    /// is not encrypted: use a local socket or a trusted network (docs/server.md).
+    /// `host=/run/postgresql dbname=mitid`) over a plain connection (a Unix socket or a
+    /// trusted network), and brings its schema up to date.
     pub fn open(url: &str) -> StoreResult<Self> {
-        let config: ::postgres::Config = url
+        Self::open_with(url, Connector::Plain)
+    }
+
+    /// Connects as [`PostgresStore::open`] does, over TLS only, trusting the CA certificates
+    /// in the PEM file `ca` for the database server's certificate.
+    pub fn open_tls(url: &str, ca: &std::path::Path) -> StoreResult<Self> {
+        Self::open_with(url, Connector::tls(ca)?)
+    }
+
+    fn open_with(url: &str, connector: Connector) -> StoreResult<Self> {
+        let mut config: ::postgres::Config = url
             .parse()
             .map_err(|_| StoreError::Setup("the PostgreSQL URL cannot be read".into()))?;
+        if matches!(connector, Connector::Tls(_)) {
+            // No plain fallback when the operator asked for TLS.
+            config.ssl_mode(::postgres::config::SslMode::Require);
+        }
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(0))
@@ -75,15 +99,23 @@ impl PostgresStore {
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
             .build_unchecked(Manager {
                 config: config.clone(),
+                connector: connector.clone(),
             });
         let store = Self {
             pool: Some(pool),
             config,
+            connector,
             commits: AtomicU64::new(0),
             empty_commits: AtomicU64::new(0),
+            round_trips: AtomicU64::new(0),
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Counts one round trip to the database server.
+    fn trip(&self) {
+        self.round_trips.fetch_add(1, Ordering::Relaxed);
     }
 
     fn connection(&self) -> StoreResult<r2d2::PooledConnection<Manager>> {
@@ -148,6 +180,7 @@ impl Store for PostgresStore {
         // opened. A dead one is dropped by the pool when it is handed back.
         for _ in 0..=POOL_SIZE {
             let mut conn = self.connection()?;
+            self.trip();
             match conn.client.batch_execute("BEGIN") {
                 Ok(()) => {
                     return Ok(Box::new(SqlTx(PgTx {
@@ -178,11 +211,12 @@ impl Store for PostgresStore {
     }
 
     fn subscribe(&self, wake: Wake) {
-        wake::listen(self.config.clone(), wake);
+        wake::listen(self.config.clone(), self.connector.clone(), wake);
     }
 
     fn announce(&self, person_id: &str) -> StoreResult<()> {
         let mut conn = self.connection()?;
+        self.trip();
         let stmt = conn.prepared("SELECT pg_notify($1, $2)")?;
         conn.client.execute(&stmt, &[&wake::CHANNEL, &person_id])?;
         Ok(())
@@ -192,6 +226,7 @@ impl Store for PostgresStore {
         StoreStats {
             commits: self.commits.load(Ordering::Relaxed),
             empty_commits: self.empty_commits.load(Ordering::Relaxed),
+            round_trips: self.round_trips.load(Ordering::Relaxed),
             ..StoreStats::default()
         }
     }
@@ -201,23 +236,70 @@ impl Store for PostgresStore {
 struct PgConn {
     client: Client,
     statements: HashMap<String, Statement>,
+    /// Round trips of preparations not yet added to the store's count.
+    trips: u64,
 }
 
 impl PgConn {
-    /// The statement for `sql`, prepared once per connection.
+    /// The statement for `sql`, prepared once per connection (a round trip the first time,
+    /// counted in `trips`).
     fn prepared(&mut self, sql: &str) -> StoreResult<Statement> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
+        self.trips += 1;
         let s = self.client.prepare(sql)?;
         self.statements.insert(sql.to_owned(), s.clone());
         Ok(s)
     }
 }
 
+/// How connections to the database are made.
+#[derive(Clone)]
+enum Connector {
+    /// Not encrypted (a Unix socket, a trusted network).
+    Plain,
+    /// TLS, the server's certificate verified against the operator's CA certificates.
+    Tls(MakeRustlsConnect),
+}
+
+impl Connector {
+    /// TLS trusting the CA certificates in the PEM file `ca`.
+    fn tls(ca: &std::path::Path) -> StoreResult<Self> {
+        let setup = |what: &str| StoreError::Setup(format!("the database CA file: {what}"));
+        let pem = std::fs::read(ca).map_err(|e| setup(&e.to_string()))?;
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(&pem) {
+            roots
+                .add(cert.map_err(|_| setup("not PEM"))?)
+                .map_err(|_| setup("a certificate that cannot be used"))?;
+        }
+        if roots.is_empty() {
+            return Err(setup("no certificate"));
+        }
+        let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| setup(&e.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        Ok(Self::Tls(MakeRustlsConnect::new(config)))
+    }
+
+    /// A new connection for `config`.
+    fn connect(&self, config: &::postgres::Config) -> Result<Client, ::postgres::Error> {
+        match self {
+            Self::Plain => config.connect(NoTls),
+            Self::Tls(tls) => config.connect(tls.clone()),
+        }
+    }
+}
+
 /// Opens connections for the pool.
 struct Manager {
     config: ::postgres::Config,
+    connector: Connector,
 }
 
 impl std::fmt::Debug for Manager {
@@ -232,7 +314,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = ::postgres::Error;
 
     fn connect(&self) -> Result<PgConn, ::postgres::Error> {
-        let mut client = self.config.connect(NoTls)?;
+        let mut client = self.connector.connect(&self.config)?;
         client.batch_execute(
             "SET synchronous_commit = on; \
              SET default_transaction_isolation = 'read committed'",
@@ -240,6 +322,7 @@ impl r2d2::ManageConnection for Manager {
         Ok(PgConn {
             client,
             statements: HashMap::new(),
+            trips: 0,
         })
     }
 
@@ -261,6 +344,14 @@ struct PgTx<'a> {
     store: &'a PostgresStore,
 }
 
+impl PgTx<'_> {
+    /// Counts a round trip, and any preparations the connection made for it.
+    fn trip(&mut self) {
+        let trips = 1 + std::mem::take(&mut self.conn.trips);
+        self.store.round_trips.fetch_add(trips, Ordering::Relaxed);
+    }
+}
+
 fn params<'a>(args: &'a [&'a dyn Param]) -> Vec<&'a (dyn ::postgres::types::ToSql + Sync)> {
     args.iter()
         .map(|a| *a as &(dyn ::postgres::types::ToSql + Sync))
@@ -270,6 +361,7 @@ fn params<'a>(args: &'a [&'a dyn Param]) -> Vec<&'a (dyn ::postgres::types::ToSq
 impl Db for PgTx<'_> {
     fn execute(&mut self, sql: &str, args: &[&dyn Param]) -> StoreResult<u64> {
         let stmt = self.conn.prepared(sql)?;
+        self.trip();
         let n = self.conn.client.execute(&stmt, &params(args))?;
         self.wrote |= n > 0;
         Ok(n)
@@ -282,6 +374,7 @@ impl Db for PgTx<'_> {
         each: &mut dyn FnMut(&dyn Cells) -> StoreResult<()>,
     ) -> StoreResult<()> {
         let stmt = self.conn.prepared(sql)?;
+        self.trip();
         for row in self.conn.client.query(&stmt, &params(args))? {
             each(&row)?;
         }
@@ -292,12 +385,14 @@ impl Db for PgTx<'_> {
 
     fn lock_key(&mut self, space: &str, key: &str) -> StoreResult<()> {
         let stmt = self.conn.prepared("SELECT pg_advisory_xact_lock($1)")?;
+        self.trip();
         self.conn.client.execute(&stmt, &[&key_lock(space, key)])?;
         Ok(())
     }
 
     fn commit(&mut self) -> StoreResult<()> {
         self.open = false;
+        self.trip();
         self.conn.client.batch_execute("COMMIT")?;
         let counter = if self.wrote {
             &self.store.commits
@@ -312,6 +407,7 @@ impl Db for PgTx<'_> {
 impl Drop for PgTx<'_> {
     fn drop(&mut self) {
         if self.open {
+            self.trip();
             // A connection that cannot roll back is broken: the pool drops it.
             if let Err(e) = self.conn.client.batch_execute("ROLLBACK") {
                 tracing::error!(error = %StoreError::from(e), "rollback failed");

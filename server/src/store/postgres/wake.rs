@@ -9,7 +9,8 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use ::postgres::fallible_iterator::FallibleIterator;
-use ::postgres::{Client, NoTls};
+
+use super::Connector;
 
 /// The channel every process listens on.
 pub(super) const CHANNEL: &str = "mitid_wake";
@@ -28,10 +29,10 @@ pub type Wake = Weak<dyn Wakeable>;
 
 /// Listens on [`CHANNEL`] on a connection of its own and calls `wake` with each person id,
 /// until `wake` is gone; reconnects after a failure.
-pub(super) fn listen(config: ::postgres::Config, wake: Wake) {
+pub(super) fn listen(config: ::postgres::Config, connector: Connector, wake: Wake) {
     std::thread::spawn(move || {
         while wake.strong_count() > 0 {
-            if let Err(e) = listen_once(&config, &wake) {
+            if let Err(e) = listen_once(&config, &connector, &wake) {
                 tracing::warn!(error = %e, "wake-up listener lost its connection; reconnecting");
                 std::thread::sleep(CHECK);
             }
@@ -39,8 +40,12 @@ pub(super) fn listen(config: ::postgres::Config, wake: Wake) {
     });
 }
 
-fn listen_once(config: &::postgres::Config, wake: &Wake) -> Result<(), ::postgres::Error> {
-    let mut client: Client = config.connect(NoTls)?;
+fn listen_once(
+    config: &::postgres::Config,
+    connector: &Connector,
+    wake: &Wake,
+) -> Result<(), ::postgres::Error> {
+    let mut client = connector.connect(config)?;
     client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
     loop {
         let mut notices = client.notifications();

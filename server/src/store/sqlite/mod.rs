@@ -199,6 +199,7 @@ impl Store for SqliteStore {
             empty_commits: self.empty_commits.load(Ordering::Relaxed),
             syncs,
             sync_micros,
+            round_trips: 0,
         }
     }
 
