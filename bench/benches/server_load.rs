@@ -34,17 +34,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mitid_bench::child::{serve, stats_of, LoadServer, Stats};
 use mitid_bench::fixture::Fixture;
 use mitid_bench::measure::{self, Summary};
 use mitid_bench::phone::{Phone, RelyingParty};
-use mitid_server::{Policy, RunningServer, ServerConfig};
+use mitid_server::Policy;
 use mitid_testing::TestDatabase;
 
 const MAX_CLIENTS: usize = 64;
@@ -63,175 +62,6 @@ fn bench_policy() -> Policy {
 
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
-}
-
-// ---------------------------------------------------------------- the child: the server
-
-fn serve(dir: &Path, database: Option<String>) {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
-        let mut config = ServerConfig::new(dir);
-        config.database = database;
-        config.listen = "127.0.0.1:0".parse().unwrap();
-        config.policy = bench_policy();
-        config.sender = Arc::new(mitid_server::CapturingSender::new());
-        config.job_interval = None;
-        let server = RunningServer::start(config).await.unwrap();
-        println!("pin {}", server.spki_pin);
-        println!("listening {}", server.base_url());
-        let state = server.state().clone();
-        // Commands on stdin: `stats` prints the counters; end of input stops the server.
-        let stdin = tokio::task::spawn_blocking(move || {
-            let mut lines = std::io::stdin().lock().lines();
-            while let Some(Ok(line)) = lines.next() {
-                if line.trim() == "stats" {
-                    let stats = state.store.stats();
-                    println!(
-                        "stats commits={} empty={} syncs={} trips={} cpu_us={}",
-                        stats.commits,
-                        stats.empty_commits,
-                        stats.syncs,
-                        stats.round_trips,
-                        mitid_bench::cpu::process().as_micros()
-                    );
-                    let _ = std::io::stdout().flush();
-                }
-            }
-        });
-        let _ = stdin.await;
-        server.shutdown().await;
-    });
-}
-
-/// A running child server.
-struct Child_ {
-    child: Child,
-    stdin: ChildStdin,
-    lines: std::io::Lines<BufReader<std::process::ChildStdout>>,
-    base: String,
-    pin: String,
-    strace_out: Option<tempfile::NamedTempFile>,
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-struct Stats {
-    commits: u64,
-    empty: u64,
-    syncs: u64,
-    trips: u64,
-    cpu: Duration,
-}
-
-impl Child_ {
-    fn spawn(dir: &Path, strace: bool, database: Option<&str>) -> Self {
-        let exe = std::env::current_exe().unwrap();
-        let strace_out = strace.then(|| tempfile::NamedTempFile::new().unwrap());
-        let mut cmd = match &strace_out {
-            Some(out) => {
-                let mut c = Command::new("strace");
-                c.args([
-                    "-f",
-                    "--seccomp-bpf",
-                    "-c",
-                    "-e",
-                    "trace=fsync,fdatasync,sync_file_range",
-                    "-o",
-                ])
-                .arg(out.path())
-                .arg(&exe);
-                c
-            }
-            None => match std::env::var("MITID_LOAD_WRAP") {
-                // A profiler in front of the child, e.g. `perf record -g -o perf.data --`.
-                Ok(wrap) if !wrap.trim().is_empty() => {
-                    let mut words = wrap.split_whitespace();
-                    let mut c = Command::new(words.next().unwrap());
-                    c.args(words).arg(&exe);
-                    c
-                }
-                _ => Command::new(&exe),
-            },
-        };
-        cmd.arg("serve").arg(dir);
-        if let Some(url) = database {
-            cmd.arg(url);
-        }
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut pin = String::new();
-        let base = loop {
-            let line = lines.next().expect("server exited").unwrap();
-            if let Some(p) = line.strip_prefix("pin ") {
-                pin = p.to_owned();
-            }
-            if let Some(b) = line.strip_prefix("listening ") {
-                break b.to_owned();
-            }
-        };
-        Self {
-            child,
-            stdin,
-            lines,
-            base,
-            pin,
-            strace_out,
-        }
-    }
-
-    fn stats(&mut self) -> Stats {
-        writeln!(self.stdin, "stats").unwrap();
-        self.stdin.flush().unwrap();
-        loop {
-            let line = self.lines.next().expect("server exited").unwrap();
-            if let Some(rest) = line.strip_prefix("stats ") {
-                let mut s = Stats::default();
-                for kv in rest.split_whitespace() {
-                    let (k, v) = kv.split_once('=').unwrap();
-                    let v: u64 = v.parse().unwrap();
-                    match k {
-                        "commits" => s.commits = v,
-                        "empty" => s.empty = v,
-                        "syncs" => s.syncs = v,
-                        "trips" => s.trips = v,
-                        "cpu_us" => s.cpu = Duration::from_micros(v),
-                        _ => {}
-                    }
-                }
-                return s;
-            }
-        }
-    }
-
-    /// Stops the child; returns its fsync + fdatasync count when it ran under strace.
-    fn stop(self) -> Option<u64> {
-        let Self {
-            mut child,
-            stdin,
-            strace_out,
-            ..
-        } = self;
-        drop(stdin);
-        let _ = child.wait();
-        let out = strace_out?;
-        let text = std::fs::read_to_string(out.path()).ok()?;
-        // `% time  seconds  usecs/call  calls  errors syscall`
-        let mut calls = 0;
-        for line in text.lines() {
-            let cols: Vec<&str> = line.split_whitespace().collect();
-            if let Some(name) = cols.last() {
-                if matches!(*name, "fsync" | "fdatasync" | "sync_file_range") && cols.len() >= 5 {
-                    calls += cols[3].parse::<u64>().unwrap_or(0);
-                }
-            }
-        }
-        Some(calls)
-    }
 }
 
 // ---------------------------------------------------------------- the parent: the clients
@@ -310,7 +140,7 @@ async fn run_level(
     clients: usize,
     warmup: Duration,
     time: Duration,
-    children: &mut [Child_],
+    children: &mut [LoadServer],
 ) -> (LevelResult, Stats, Stats, Duration) {
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
@@ -360,20 +190,6 @@ async fn run_level(
         after,
         client_cpu,
     )
-}
-
-/// The counters of every process, summed.
-fn stats_of(children: &mut [Child_]) -> Stats {
-    let mut sum = Stats::default();
-    for child in children {
-        let s = child.stats();
-        sum.commits += s.commits;
-        sum.empty += s.empty;
-        sum.syncs += s.syncs;
-        sum.trips += s.trips;
-        sum.cpu += s.cpu;
-    }
-    sum
 }
 
 /// A backend to measure: SQLite, or PostgreSQL with this many server processes.
@@ -445,7 +261,7 @@ async fn prepare(postgres: bool) -> Prepared {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("serve") {
-        serve(Path::new(&args[2]), args.get(3).cloned());
+        serve(Path::new(&args[2]), args.get(3).cloned(), bench_policy());
         return;
     }
     let backends: Vec<Backend> = env_or("MITID_LOAD_BACKENDS", "sqlite")
@@ -487,7 +303,7 @@ fn main() {
 
         // fsyncs of a child that starts and stops without load (subtracted below).
         let idle_syncs = match (&sqlite, strace) {
-            (Some(p), true) => Child_::spawn(p.dir.path(), true, None).stop().unwrap_or(0),
+            (Some(p), true) => LoadServer::spawn(p.dir.path(), true, None).stop().unwrap_or(0),
             _ => 0,
         };
 
@@ -525,9 +341,9 @@ fn main() {
             let strace = strace && backend == Backend::Sqlite;
             for &mode in &modes {
                 for &clients in &levels {
-                    let mut children: Vec<Child_> = (0..backend.processes())
+                    let mut children: Vec<LoadServer> = (0..backend.processes())
                         .map(|_| {
-                            Child_::spawn(prepared.dir.path(), strace, prepared.database.as_deref())
+                            LoadServer::spawn(prepared.dir.path(), strace, prepared.database.as_deref())
                         })
                         .collect();
                     for (i, p) in prepared.setup.phones.iter_mut().enumerate() {
@@ -561,7 +377,7 @@ fn main() {
                     let end_stats = stats_of(&mut children);
                     let fsyncs = children
                         .into_iter()
-                        .map(Child_::stop)
+                        .map(LoadServer::stop)
                         .reduce(|a, b| Some(a? + b?))
                         .flatten();
                     let per_s = result.cycles as f64 / result.elapsed.as_secs_f64();

@@ -2,6 +2,7 @@
 //!
 //! - [`measure`]: a small timing harness (warm-up, samples, percentiles and spread), printed
 //!   as one table row per benchmark and appended as JSON lines to `$MITID_BENCH_OUT`;
+//! - [`child`]: the server in a child process, for the load benchmark;
 //! - [`cpu`]: process CPU time (to split wall time into computation and waiting);
 //! - [`fixture`]: a real server over HTTPS on loopback, staff, relying party, persons;
 //! - [`phone`]: a phone that speaks the app protocol with `mitid_protocol` (activation,
@@ -14,6 +15,7 @@
 // setup is the right behaviour here (never in the app or the server).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod child;
 pub mod cpu;
 pub mod fixture;
 pub mod measure;
