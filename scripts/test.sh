@@ -27,7 +27,8 @@ echo "==> Rust: tests (SQLite; the several-process tests on PostgreSQL)"
 cargo test --workspace --locked
 
 echo "==> Rust: the server's rule, attack and crash tests again, on PostgreSQL"
-MITID_TEST_BACKEND=postgres cargo test -p mitid-server --locked --test api --test attacks --test processes
+# --workspace (only the server has these targets) keeps the features of the run above: no rebuild.
+MITID_TEST_BACKEND=postgres cargo test --workspace --locked --test api --test attacks --test processes
 
 echo "==> scripts/fuzz-smoke.sh"
 scripts/fuzz-smoke.sh

@@ -566,3 +566,43 @@ async fn the_database_connection_is_tls_verified_against_the_operators_ca() {
         "started with an untrusted database"
     );
 }
+
+/// Two server processes run their periodic jobs at the same moment: the 24-hour password
+/// notice goes out once.
+#[tokio::test]
+async fn the_password_notice_goes_out_once_when_two_processes_run_the_jobs() {
+    let database = mitid_testing::server::fresh_postgres_schema().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let clock = TestClock::fake(START);
+    let options = ServerOptions {
+        clock: clock.clone(),
+        dir: Some(dir.path().to_owned()),
+        database: TestDatabase::Postgres(database),
+        ..ServerOptions::default()
+    };
+    let h = World::start_with(options.clone()).await.unwrap();
+    let p = h.person("jobs").await.unwrap();
+    let phone = activate(&h, &p, "582914").await;
+    let code = h
+        .activation_code_for(&p, ActivationPurpose::NewPassword)
+        .await
+        .unwrap();
+    activate_password(&h, &p, &code, "Blå hest 7 på vej")
+        .await
+        .ok::<Value>();
+    phone
+        .post(paths::APP_PASSWORD_ACCESS, &json!({}))
+        .await
+        .ok::<Value>();
+    let other = TestServer::start(options).await.unwrap();
+    clock.advance(DAY);
+    let (a, b) = tokio::join!(
+        h.server.running().run_due_jobs(),
+        other.running().run_due_jobs()
+    );
+    a.unwrap();
+    b.unwrap();
+    let told =
+        |kind: &str| h.server.outbox.count(&p.mobile, kind) + other.outbox.count(&p.mobile, kind);
+    assert_eq!(told("password_access_open"), 1, "one SMS from the two");
+}
