@@ -29,7 +29,7 @@ use rustls::pki_types::CertificateDer;
 use sha2::{Digest, Sha256};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::sql::{Cells, Db, Param, SqlTx};
+use super::sql::{cells_by, Cells, Db, Param, SqlTx};
 use super::*;
 
 mod schema;
@@ -437,29 +437,7 @@ fn cell<'a, T: ::postgres::types::FromSql<'a>>(
         .map_err(|_| StoreError::Corrupt("column type"))
 }
 
-impl Cells for ::postgres::Row {
-    fn int(&self, i: usize) -> StoreResult<i64> {
-        cell(self, i)
-    }
-    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
-        cell(self, i)
-    }
-    fn text(&self, i: usize) -> StoreResult<String> {
-        cell(self, i)
-    }
-    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
-        cell(self, i)
-    }
-    fn blob(&self, i: usize) -> StoreResult<Vec<u8>> {
-        cell(self, i)
-    }
-    fn opt_blob(&self, i: usize) -> StoreResult<Option<Vec<u8>>> {
-        cell(self, i)
-    }
-    fn flag(&self, i: usize) -> StoreResult<bool> {
-        cell(self, i)
-    }
-}
+cells_by!(::postgres::Row, cell);
 
 impl From<::postgres::Error> for StoreError {
     fn from(e: ::postgres::Error) -> Self {

@@ -64,6 +64,37 @@ pub trait Cells {
     fn flag(&self, i: usize) -> StoreResult<bool>;
 }
 
+/// `impl Cells for $row`, each cell read by `$cell(row, index)` (a function generic over the
+/// cell's type): the two backends differ only in that function.
+macro_rules! cells_by {
+    ($row:ty, $cell:ident) => {
+        impl $crate::store::sql::Cells for $row {
+            fn int(&self, i: usize) -> StoreResult<i64> {
+                $cell(self, i)
+            }
+            fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
+                $cell(self, i)
+            }
+            fn text(&self, i: usize) -> StoreResult<String> {
+                $cell(self, i)
+            }
+            fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
+                $cell(self, i)
+            }
+            fn blob(&self, i: usize) -> StoreResult<Vec<u8>> {
+                $cell(self, i)
+            }
+            fn opt_blob(&self, i: usize) -> StoreResult<Option<Vec<u8>>> {
+                $cell(self, i)
+            }
+            fn flag(&self, i: usize) -> StoreResult<bool> {
+                $cell(self, i)
+            }
+        }
+    };
+}
+pub(crate) use cells_by;
+
 /// One open transaction of a backend. Dropping it without [`Db::commit`] rolls it back.
 pub trait Db {
     /// Runs a statement; the number of rows it changed.

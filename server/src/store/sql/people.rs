@@ -1,7 +1,7 @@
 //! The persons, their retired user IDs, pairwise subjects and profile-change access.
 
 use super::rows::*;
-use super::{Db, SqlTx};
+use super::{Db, Param, SqlTx};
 use crate::store::*;
 
 impl<D: Db> SqlTx<D> {
@@ -17,45 +17,18 @@ impl<D: Db> PersonTx for SqlTx<D> {
         let sql = format!(
             "INSERT INTO persons ({PERSON_COLS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)"
         );
-        self.run(
-            &sql,
-            &[
-                &p.id,
-                &p.cpr,
-                &p.name,
-                &p.birth_date,
-                &p.mobile,
-                &p.mobile_changed_at,
-                &p.email,
-                &p.passport_number,
-                &p.driver_licence_number,
-                &p.user_id,
-                &p.mitid_blocked,
-                &p.created_at,
-            ],
-        )
-        .map_err(|e| e.duplicate_of("person"))?;
+        self.run(&sql, &person_args(p))
+            .map_err(|e| e.duplicate_of("person"))?;
         Ok(())
     }
 
     fn update_person(&mut self, p: &PersonRecord) -> StoreResult<()> {
+        // Every column but `created_at`, the last.
         self.run(
             "UPDATE persons SET cpr=$2, name=$3, birth_date=$4, mobile=$5, mobile_changed_at=$6, \
              email=$7, passport_number=$8, driver_licence_number=$9, user_id=$10, \
              mitid_blocked=$11 WHERE id=$1",
-            &[
-                &p.id,
-                &p.cpr,
-                &p.name,
-                &p.birth_date,
-                &p.mobile,
-                &p.mobile_changed_at,
-                &p.email,
-                &p.passport_number,
-                &p.driver_licence_number,
-                &p.user_id,
-                &p.mitid_blocked,
-            ],
+            &person_args(p)[..11],
         )
         .map_err(|e| e.duplicate_of("user ID"))?;
         Ok(())
@@ -173,4 +146,22 @@ impl<D: Db> PersonTx for SqlTx<D> {
         )?;
         Ok(())
     }
+}
+
+/// The columns of a person in `PERSON_COLS` order, as parameters.
+fn person_args(p: &PersonRecord) -> [&dyn Param; 12] {
+    [
+        &p.id,
+        &p.cpr,
+        &p.name,
+        &p.birth_date,
+        &p.mobile,
+        &p.mobile_changed_at,
+        &p.email,
+        &p.passport_number,
+        &p.driver_licence_number,
+        &p.user_id,
+        &p.mitid_blocked,
+        &p.created_at,
+    ]
 }

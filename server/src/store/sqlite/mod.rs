@@ -28,7 +28,7 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::Connection;
 
 use super::schema::MIGRATIONS;
-use super::sql::{Cells, Db, Param, SqlTx};
+use super::sql::{cells_by, Cells, Db, Param, SqlTx};
 use super::*;
 use durability::Durability;
 
@@ -299,29 +299,7 @@ fn cell<T: rusqlite::types::FromSql>(row: &rusqlite::Row<'_>, i: usize) -> Store
     row.get(i).map_err(StoreError::from)
 }
 
-impl Cells for rusqlite::Row<'_> {
-    fn int(&self, i: usize) -> StoreResult<i64> {
-        cell(self, i)
-    }
-    fn opt_int(&self, i: usize) -> StoreResult<Option<i64>> {
-        cell(self, i)
-    }
-    fn text(&self, i: usize) -> StoreResult<String> {
-        cell(self, i)
-    }
-    fn opt_text(&self, i: usize) -> StoreResult<Option<String>> {
-        cell(self, i)
-    }
-    fn blob(&self, i: usize) -> StoreResult<Vec<u8>> {
-        cell(self, i)
-    }
-    fn opt_blob(&self, i: usize) -> StoreResult<Option<Vec<u8>>> {
-        cell(self, i)
-    }
-    fn flag(&self, i: usize) -> StoreResult<bool> {
-        cell(self, i)
-    }
-}
+cells_by!(rusqlite::Row<'_>, cell);
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
