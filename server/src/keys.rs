@@ -145,26 +145,16 @@ fn write_file(path: &Path, file: &KeyFile) -> Result<(), KeyFileError> {
     Ok(())
 }
 
-/// Creates a secret file unless it exists: written whole under a name of its own (mode 0600,
-/// fsynced), then linked into place, which fails if another process linked its file first;
-/// either way the file at `path` is complete. Whether this call created it.
+/// Creates a secret file unless it exists: written whole under a name of its own, then
+/// linked into place, which fails if another process linked its file first; either way the
+/// file at `path` is complete. Whether this call created it.
 pub fn create_private(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
     static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let mut name = path.as_os_str().to_owned();
     name.push(format!(".new-{}-{n}", std::process::id()));
     let tmp = std::path::PathBuf::from(name);
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options.open(&tmp)?;
-    file.write_all(contents)?;
-    file.sync_all()?;
-    drop(file);
+    write_synced(&tmp, contents)?;
     let linked = fs::hard_link(&tmp, path);
     fs::remove_file(&tmp)?;
     let created = match linked {
@@ -172,11 +162,7 @@ pub fn create_private(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
         Err(e) => return Err(e),
     };
-    if let Some(parent) = path.parent() {
-        if let Ok(dir) = fs::File::open(parent) {
-            let _ = dir.sync_all();
-        }
-    }
+    sync_parent(path);
     Ok(created)
 }
 
@@ -184,6 +170,14 @@ pub fn create_private(path: &Path, contents: &[u8]) -> std::io::Result<bool> {
 /// a crash never leaves half a key file.
 pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension("tmp");
+    write_synced(&tmp, contents)?;
+    fs::rename(&tmp, path)?;
+    sync_parent(path);
+    Ok(())
+}
+
+/// Writes `contents` to a new file at `path`, mode 0600 from creation, and syncs it.
+fn write_synced(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -191,18 +185,18 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&tmp)?;
+    let mut file = options.open(path)?;
     file.write_all(contents)?;
-    file.sync_all()?;
-    drop(file);
-    fs::rename(&tmp, path)?;
+    file.sync_all()
+}
+
+/// Makes a rename or link into `path`'s directory durable (where the OS allows).
+fn sync_parent(path: &Path) {
     if let Some(parent) = path.parent() {
-        // The rename is durable only once the directory entry is.
         if let Ok(dir) = fs::File::open(parent) {
             let _ = dir.sync_all();
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
