@@ -198,6 +198,11 @@ async fn killing_the_server_during_pin_resets_and_attempts_loses_no_reset_and_gi
 
     let http = pinned(&pin);
     let (mut child, mut base) = spawn_server(dir.path(), database.as_deref());
+    // On PostgreSQL a second process shares the database and is never killed: it must keep
+    // serving, and see every count, while the first is down.
+    let bystander = database
+        .as_deref()
+        .map(|url| spawn_server(dir.path(), Some(url)));
     let mut totals = Totals::default();
 
     for round in 0..KILLS {
@@ -284,6 +289,17 @@ async fn killing_the_server_during_pin_resets_and_attempts_loses_no_reset_and_gi
             integrity_ok(dir.path(), database.as_deref()),
             "round {round}: integrity_check"
         );
+        if let Some((_, other)) = &bystander {
+            for ((_, phone), count) in attackers.iter().zip(&ke2s) {
+                let received = count.load(Ordering::SeqCst);
+                let s = status(&http, other, phone).await;
+                assert!(
+                    s.failures >= received,
+                    "round {round}: the other process counts {} for {received} KE2s",
+                    s.failures
+                );
+            }
+        }
 
         // Restart on the same data and check everything the clients saw.
         (child, base) = spawn_server(dir.path(), database.as_deref());
