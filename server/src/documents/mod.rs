@@ -44,15 +44,11 @@ pub struct LiveChallenge {
 }
 
 impl DocumentCheck {
-    /// Passive authentication; the chip's proof of its key over the `live` challenge (the
-    /// one this server issued and the read was made under; `None` when there was no live
-    /// one): active authentication for a chip with DG15, else chip authentication for a
-    /// chip with DG14 (`codes` derives the server's key); and the date of expiry, at `now`.
-    pub fn verify_document(
+    /// Passive authentication (the SOD's signature chained to a trusted country signing CA,
+    /// every data group's hash) and the date of expiry, at `now`.
+    pub fn verify_passive(
         &self,
         evidence: &DocumentEvidence,
-        live: Option<&LiveChallenge>,
-        codes: &CodeHasher,
         now: UnixSeconds,
     ) -> Result<VerifiedDocument, DocumentRefusal> {
         let files = chip_files(evidence);
@@ -60,16 +56,28 @@ impl DocumentCheck {
             u64::try_from(now).unwrap_or(0),
         ));
         let document = mitid_emrtd::verify(&files, &self.master_list, at).map_err(refusal_of)?;
-        self.verify_chip_proof(&files, evidence, live, codes)?;
         if expired(&document.mrz.expiry_date, now) {
             return Err(DocumentRefusal::Expired);
         }
         Ok(document)
     }
 
+    /// The chip's proof of its key over the `live` challenge (the one this server issued and
+    /// the read was made under; `None` when there was no live one): active authentication for
+    /// a chip with DG15, else chip authentication for a chip with DG14 (`codes` derives the
+    /// server's key).
+    pub fn verify_chip_proof(
+        &self,
+        evidence: &DocumentEvidence,
+        live: Option<&LiveChallenge>,
+        codes: &CodeHasher,
+    ) -> Result<(), DocumentRefusal> {
+        self.chip_proof(&chip_files(evidence), evidence, live, codes)
+    }
+
     /// The chip proves it holds the private key of its signed DG15 or DG14; a chip that
     /// cannot is `copied_chip`.
-    fn verify_chip_proof(
+    fn chip_proof(
         &self,
         files: &ChipFiles,
         evidence: &DocumentEvidence,

@@ -12,7 +12,7 @@ use mitid_protocol::wire::app::{
     device_key_binding_message, ActivationBeginRequest, ActivationBeginResponse,
     ActivationChallengeRequest, ActivationFinishRequest, ActivationFinishResponse,
     ActivationPassportBeginRequest, ActivationPassportBeginResponse, ActivationPassportRequest,
-    ActivationRegisterRequest, ActivationRegisterResponse, DocumentChallenge, DocumentRefusal,
+    ActivationRegisterRequest, ActivationRegisterResponse, DocumentChallenge,
 };
 use mitid_protocol::wire::{AuthenticatorKind, Empty};
 use serde_json::json;
@@ -377,20 +377,21 @@ fn live_activation(
 }
 
 /// The subject of a passport check during activation `id`: the person it is for, while the
-/// activation is live. Any other activation id is refused as someone else's document, like
-/// an unknown user ID's.
+/// activation is live; none for any other activation id, whose document is then refused as
+/// someone else's after its own checks, like an unknown user ID's.
 fn activation_subject<'a>(
     state: &'a AppState,
     id: &'a str,
-) -> impl Fn(&mut dyn Tx) -> ApiResult<Subject> + 'a {
+) -> impl Fn(&mut dyn Tx) -> ApiResult<Option<Subject>> + 'a {
     move |tx| {
-        let activation = live_activation(state, tx, id)?
-            .ok_or_else(|| passport::refused(DocumentRefusal::NotThisPerson))?;
+        let Some(activation) = live_activation(state, tx, id)? else {
+            return Ok(None);
+        };
         let person = person(tx, &activation.person_id)?;
-        Ok(Subject {
+        Ok(Some(Subject {
             person,
             authenticator_id: activation.authenticator_id,
             actor: Actor::Anonymous,
-        })
+        }))
     }
 }

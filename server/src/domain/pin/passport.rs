@@ -104,30 +104,37 @@ pub(crate) struct Subject {
     pub actor: Actor,
 }
 
-/// Finds the subject inside a transaction, refusing when the route is not open to it.
-pub(crate) type Resolve<'a> = dyn Fn(&mut dyn Tx) -> ApiResult<Subject> + 'a;
+/// Finds the subject inside a transaction, refusing when the route is not open to it; `None`
+/// when there is no one to check the document against (an activation unknown or lapsed):
+/// the document is then refused as someone else's, after its own checks, exactly as a
+/// stranger's document is refused for an existing subject.
+pub(crate) type Resolve<'a> = dyn Fn(&mut dyn Tx) -> ApiResult<Option<Subject>> + 'a;
 
 /// The subject of an activated app: open while the app may get a new PIN (active, or locked
 /// after wrong PINs).
 fn app_subject<'a>(
     state: &'a AppState,
     authenticator_id: &'a str,
-) -> impl Fn(&mut dyn Tx) -> ApiResult<Subject> + 'a {
+) -> impl Fn(&mut dyn Tx) -> ApiResult<Option<Subject>> + 'a {
     move |tx| {
         let app = app_of(tx, authenticator_id)?;
         let person = person(tx, &app.person_id)?;
         ensure_resettable(state, &person, &app)?;
-        Ok(Subject {
+        Ok(Some(Subject {
             person,
             actor: Actor::App(app.id.clone()),
             authenticator_id: app.id,
-        })
+        }))
     }
 }
 
-/// The whole check of a passport or ID card and the face: counted first, verified outside
-/// any transaction, the verdict audited. A refusal is committed and returned; on success
-/// the open transaction is returned, with the subject, for the purpose's own effect.
+/// The whole check of a passport or ID card and the face. The document's own checks come
+/// first and count nothing (passive authentication, expiry, its owner, the chip's proof of
+/// its key): a forged read, a stranger's document, or any document sent for a user ID with
+/// no activation, is refused alike and uses up nobody's checks. Then the check is counted
+/// (and the challenge used up) before the face goes to the vendor; the verdict is audited. A
+/// refusal is committed and returned; on success the open transaction is returned, with the
+/// subject, for the purpose's own effect.
 pub(crate) fn check_identity<'s>(
     state: &'s AppState,
     resolve: &Resolve<'_>,
@@ -141,23 +148,54 @@ pub(crate) fn check_identity<'s>(
     if evidence.terms_version != DOCUMENT_TERMS_VERSION {
         return Err(refused(DocumentRefusal::TermsNotAccepted));
     }
-    let counted = count_check(state, resolve, evidence)?;
-    let outcome = verify(state, check, &counted, evidence);
-    let subject = counted.subject;
-    let outcome = match outcome {
-        Ok(Owner::ByPCode(document)) => {
-            p_code::check(state, &subject, &document, evidence)?;
-            Ok(Owner::LinkedNow)
-        }
-        other => other,
+    let now = state.clock.now();
+    let Some(seen) = look(state, resolve, evidence)? else {
+        let verdict = check.verify_passive(evidence, now).err();
+        return Err(refused(verdict.unwrap_or(DocumentRefusal::NotThisPerson)));
     };
+    let owner = document_checks(state, check, &seen, evidence);
+    let (document, owner) = owner.map_err(|reason| refuse_check(state, &seen.subject, reason))?;
+    count_check(state, &seen)?;
+    let mut outcome = check
+        .verify_face(&document, evidence.face_capture.expose())
+        .map(|()| owner);
+    let subject = seen.subject;
+    if let Ok(Owner::ByPCode(document)) = &outcome {
+        p_code::check(state, &subject, document, evidence)?;
+        outcome = Ok(Owner::LinkedNow);
+    }
     let tx = settle(state, &subject, outcome)?;
     Ok((tx, subject))
 }
 
-/// What the counted check found before it ran: the person, the challenge's bytes when it
-/// was live, and the foreign documents linked to the person by a P-code.
-struct Counted {
+/// Audits and commits the refusal `reason`; the error to answer with.
+fn refuse_check(state: &AppState, subject: &Subject, reason: DocumentRefusal) -> ApiError {
+    match settle(state, subject, Err(reason)) {
+        Err(e) => e,
+        // `settle` hands a transaction back only for an acceptance.
+        Ok(_) => refused(reason),
+    }
+}
+
+/// The document's own checks, which count nothing: passive authentication and expiry, the
+/// owner, then the chip's proof of its key over the challenge seen (used up only when the
+/// check is counted).
+fn document_checks(
+    state: &AppState,
+    check: &DocumentCheck,
+    seen: &Seen,
+    evidence: &DocumentEvidence,
+) -> Result<(VerifiedDocument, Owner), DocumentRefusal> {
+    let document = check.verify_passive(evidence, state.clock.now())?;
+    let owner = owner_of(seen, &document, evidence.p_code.is_some())?;
+    check.verify_chip_proof(evidence, seen.challenge.as_ref(), &state.secrets.codes)?;
+    Ok((document, owner))
+}
+
+/// What the check reads before it runs: the subject, the challenge the read was made under
+/// when it is live (not used up yet), and the foreign documents linked to the person by a
+/// P-code.
+struct Seen {
     subject: Subject,
     challenge: Option<LiveChallenge>,
     linked: Vec<String>,
@@ -201,7 +239,7 @@ pub(crate) fn challenge_for(
 ) -> ApiResult<DocumentChallenge> {
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    let subject = resolve(tx.as_mut())?;
+    let subject = resolve(tx.as_mut())?.ok_or_else(|| refused(DocumentRefusal::NotThisPerson))?;
     let record = ProofChallengeRecord {
         id: rng::id(state.rng.as_ref(), "dc"),
         authenticator_id: subject.authenticator_id,
@@ -258,19 +296,40 @@ pub fn chip_authentication_command(
 /// The purpose stored with a document challenge (apart from the biometric ones).
 const CHALLENGE_PURPOSE: &str = "document";
 
-/// May this app get a new PIN this way, and has the person checks left today? The check is
-/// counted and committed before it runs, so that a dropped connection cannot buy a free one;
-/// the evidence's challenge is used up in the same commit, so that a recorded read cannot be
-/// sent again. Returns the person and the challenge's bytes, when it was live.
-fn count_check(
+/// The subject, the live challenge and the linked documents, read in one transaction that
+/// writes nothing; `None` when there is no subject.
+fn look(
     state: &AppState,
     resolve: &Resolve<'_>,
     evidence: &DocumentEvidence,
-) -> ApiResult<Counted> {
+) -> ApiResult<Option<Seen>> {
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    let subject = resolve(tx.as_mut())?;
+    let Some(subject) = resolve(tx.as_mut())? else {
+        return Ok(None);
+    };
+    let challenge = match &evidence.challenge_id {
+        Some(id) => live_challenge(tx.as_mut(), &subject.authenticator_id, id, now)?,
+        None => None,
+    };
+    let linked = p_code::linked_documents(tx.as_mut(), &subject.person.id)?;
+    tx.commit()?;
+    Ok(Some(Seen {
+        subject,
+        challenge,
+        linked,
+    }))
+}
+
+/// Has the person checks left today? The check is counted and committed before the face goes
+/// to the vendor, so that a dropped connection cannot buy a free one; the challenge the
+/// document was verified under is used up in the same commit (refused as a replay when
+/// another check used it meanwhile), so that a recorded read cannot be sent again.
+fn count_check(state: &AppState, seen: &Seen) -> ApiResult<()> {
+    let now = state.clock.now();
+    let subject = &seen.subject;
     let person = &subject.person;
+    let mut tx = state.store.begin()?;
     let made = counters::current(tx.as_mut(), Scope::DocumentCheck, &person.id, now, DAY)?;
     if made >= state.policy.document_checks_per_day {
         return Err(ApiError::refuse(
@@ -278,73 +337,46 @@ fn count_check(
             "too many passport checks today: try again tomorrow or use a temporary PIN",
         ));
     }
+    if let Some(challenge) = &seen.challenge {
+        let still = live_challenge(tx.as_mut(), &subject.authenticator_id, &challenge.id, now)?;
+        if still.is_none() {
+            drop(tx);
+            return Err(refuse_check(state, subject, DocumentRefusal::CopiedChip));
+        }
+        tx.use_challenge(&challenge.id)?;
+    }
     let count = counters::bump(tx.as_mut(), Scope::DocumentCheck, &person.id, now, DAY)?;
     audit::entry(Event::DocumentCheckCounted, &subject.actor)
         .person(&person.id)
         .authenticator(&subject.authenticator_id)
         .detail(json!({ "checks_today": count }))
         .record(state, tx.as_mut())?;
-    let challenge = match &evidence.challenge_id {
-        Some(id) => take_challenge(tx.as_mut(), &subject.authenticator_id, id, now)?,
-        None => None,
-    };
-    let linked = p_code::linked_documents(tx.as_mut(), &person.id)?;
     tx.commit()?;
-    Ok(Counted {
-        subject,
-        challenge,
-        linked,
-    })
+    Ok(())
 }
 
-/// The bytes of challenge `id` if it is a live document challenge of this app; a challenge of
-/// this app is used up either way.
-fn take_challenge(
+/// Challenge `id` if it is a live (unused, unexpired) document challenge of this app.
+/// Another app's challenge, or a biometric one, is never used here.
+fn live_challenge(
     tx: &mut dyn Tx,
     authenticator_id: &str,
     id: &str,
     now: i64,
 ) -> ApiResult<Option<LiveChallenge>> {
-    // Another app's challenge, or a biometric one, is neither used nor used up here.
-    let Some(record) = tx
+    Ok(tx
         .challenge(id)?
         .filter(|r| r.authenticator_id == authenticator_id && r.purpose == CHALLENGE_PURPOSE)
-    else {
-        return Ok(None);
-    };
-    let live = !record.used && now < record.expires_at;
-    tx.use_challenge(id)?;
-    Ok(live.then_some(LiveChallenge {
-        id: record.id,
-        bytes: record.challenge,
-    }))
-}
-
-/// The document (passive authentication, the chip's proof of its key, expiry), its owner,
-/// then the face: outside any transaction, as the face vendor may take seconds. The images go
-/// when this returns.
-fn verify(
-    state: &AppState,
-    check: &DocumentCheck,
-    counted: &Counted,
-    evidence: &DocumentEvidence,
-) -> Result<Owner, DocumentRefusal> {
-    let now = state.clock.now();
-    let document = check.verify_document(
-        evidence,
-        counted.challenge.as_ref(),
-        &state.secrets.codes,
-        now,
-    )?;
-    let owner = owner_of(counted, &document, evidence.p_code.is_some())?;
-    check.verify_face(&document, evidence.face_capture.expose())?;
-    Ok(owner)
+        .filter(|r| !r.used && now < r.expires_at)
+        .map(|r| LiveChallenge {
+            id: r.id,
+            bytes: r.challenge,
+        }))
 }
 
 /// A Danish document must be the person's registered one; a foreign one must be linked to
 /// the person by a P-code, before or with this check.
 fn owner_of(
-    counted: &Counted,
+    counted: &Seen,
     document: &VerifiedDocument,
     p_code_sent: bool,
 ) -> Result<Owner, DocumentRefusal> {

@@ -142,3 +142,54 @@ async fn a_foreigner_without_a_cpr_number_activates_with_the_passport_and_a_p_co
         p.user_id
     );
 }
+
+/// A tampered read (a forged SOD) sent on the anonymous activation route for `user_id`; the
+/// refusal's reason.
+async fn junk_activation(h: &World, user_id: &str, passport: &TestPassport) -> String {
+    let begin: serde_json::Value = h
+        .post(
+            paths::ACTIVATION_PASSPORT_BEGIN,
+            &json!({ "user_id": user_id }),
+            Auth::None,
+        )
+        .await
+        .ok();
+    let body = json!({ "activation_id": begin["activation_id"] });
+    let challenge = h
+        .post(paths::ACTIVATION_PASSPORT_CHALLENGE, &body, Auth::None)
+        .await
+        .ok();
+    let mut document = passport.evidence_for(&passport.face, &challenge);
+    document.sod.0 = vec![0x30, 0x03, 0x02, 0x01, 0x00];
+    let body = json!({ "activation_id": begin["activation_id"], "document": document });
+    let answer = h.post(paths::ACTIVATION_PASSPORT, &body, Auth::None).await;
+    answer.err("document_refused").body["error"]["detail"]["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The attack of the passport review: junk sent for a user ID that exists must be answered
+/// as junk sent for one that does not (else the route lists user IDs), and must not use up
+/// the citizen's passport checks of the day (else strangers lock them out of the route).
+#[tokio::test]
+async fn junk_on_the_activation_route_neither_reveals_a_user_id_nor_uses_up_the_checks() {
+    let h = World::start().await.unwrap();
+    let (p, mut phone, passport) =
+        citizen_with_passport(&h, "junk-target", PassportOffice::danish()).await;
+    let known = junk_activation(&h, &p.user_id, &passport).await;
+    let unknown = junk_activation(&h, "nobody.at.all", &passport).await;
+    assert_eq!(
+        known, unknown,
+        "the answer tells whether the user ID exists"
+    );
+    for _ in 0..6 {
+        assert_eq!(junk_activation(&h, &p.user_id, &passport).await, known);
+    }
+    // The citizen's own check still runs today.
+    let right = phone.passport_evidence(&passport, &passport.face).await;
+    phone
+        .reset_pin_with_passport(&right, "193847")
+        .await
+        .ok::<serde_json::Value>();
+}
