@@ -19,13 +19,14 @@ struct Cli {
     data_dir: PathBuf,
     /// A PostgreSQL database shared by several server processes
     /// (`postgres://user@host:port/dbname`, or `host=/run/postgresql dbname=mitid`);
-    /// without it, the SQLite file in the data directory. The key file stays in the data
-    /// directory: give every process a copy of the same one.
+    /// without it, the environment variable MITID_DATABASE (which keeps a password out of
+    /// the process list), and without that the SQLite file in the data directory. The key
+    /// file stays in the data directory: give every process a copy of the same one.
     #[arg(long, value_name = "URL", global = true)]
     database: Option<String>,
     /// CA certificates (PEM) that sign the PostgreSQL server's certificate: the connection
     /// to the database is then TLS only, verified for the host in the URL.
-    #[arg(long, value_name = "FILE", global = true, requires = "database")]
+    #[arg(long, value_name = "FILE", global = true)]
     database_ca: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
@@ -119,7 +120,16 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    if cli.database.is_none() {
+        cli.database = std::env::var("MITID_DATABASE")
+            .ok()
+            .filter(|url| !url.is_empty());
+    }
+    if cli.database_ca.is_some() && cli.database.is_none() {
+        eprintln!("--database-ca needs a PostgreSQL database (--database or MITID_DATABASE)");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -36,6 +36,7 @@ pub fn app_login_start(state: &AppState, user_id: &str) -> ApiResult<WebAppLogin
     let secret = rng::token(state.rng.as_ref());
     let mut tx = state.store.begin()?;
     let created = start_transaction(state, tx.as_mut(), user_id)?;
+    let person_id = created.as_ref().map(|c| c.record.person_id.clone());
     let (transaction_id, code) = match created {
         Some(c) => (Some(c.record.id), c.code.unwrap_or_default()),
         None => (
@@ -53,6 +54,10 @@ pub fn app_login_start(state: &AppState, user_id: &str) -> ApiResult<WebAppLogin
     };
     tx.insert_web_login(&login)?;
     tx.commit()?;
+    // After the commit: the apps' polls must find the login when they wake.
+    if let Some(person_id) = person_id {
+        state.wake(&person_id);
+    }
     Ok(WebAppLoginStartResponse {
         login_id: login.id,
         login_secret: Secret::new(secret.as_str()),
@@ -93,7 +98,6 @@ fn start_transaction(
             assurance: Assurance::Substantial,
         },
     )?;
-    state.wake(&person.id);
     Ok(Some(created))
 }
 

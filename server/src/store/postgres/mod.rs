@@ -187,6 +187,7 @@ impl Store for PostgresStore {
                         conn,
                         open: true,
                         wrote: false,
+                        failed: false,
                         store: self,
                     })))
                 }
@@ -315,9 +316,14 @@ impl r2d2::ManageConnection for Manager {
 
     fn connect(&self) -> Result<PgConn, ::postgres::Error> {
         let mut client = self.connector.connect(&self.config)?;
+        // A process cut off mid-transaction (a network partition, a paused machine) must
+        // not hold its row locks for hours: the database ends such a transaction, and a
+        // transaction that waits too long for a lock is answered as unavailable.
         client.batch_execute(
             "SET synchronous_commit = on; \
-             SET default_transaction_isolation = 'read committed'",
+             SET default_transaction_isolation = 'read committed'; \
+             SET idle_in_transaction_session_timeout = '30s'; \
+             SET lock_timeout = '10s'",
         )?;
         Ok(PgConn {
             client,
@@ -341,10 +347,27 @@ struct PgTx<'a> {
     open: bool,
     /// Whether a statement changed a row (for [`Store::stats`]).
     wrote: bool,
+    /// Whether a statement failed: PostgreSQL then ends the transaction, and would answer
+    /// `COMMIT` with a rollback; a commit after a failure is refused instead.
+    failed: bool,
     store: &'a PostgresStore,
 }
 
 impl PgTx<'_> {
+    /// Prepares `sql` (once per connection) and runs `f` with it, noting a failure.
+    fn run<T>(
+        &mut self,
+        sql: &str,
+        f: impl FnOnce(&mut Client, &Statement) -> Result<T, ::postgres::Error>,
+    ) -> StoreResult<T> {
+        let result = self.conn.prepared(sql).and_then(|stmt| {
+            self.trip();
+            f(&mut self.conn.client, &stmt).map_err(StoreError::from)
+        });
+        self.failed |= result.is_err();
+        result
+    }
+
     /// Counts a round trip, and any preparations the connection made for it.
     fn trip(&mut self) {
         let trips = 1 + std::mem::take(&mut self.conn.trips);
@@ -360,9 +383,7 @@ fn params<'a>(args: &'a [&'a dyn Param]) -> Vec<&'a (dyn ::postgres::types::ToSq
 
 impl Db for PgTx<'_> {
     fn execute(&mut self, sql: &str, args: &[&dyn Param]) -> StoreResult<u64> {
-        let stmt = self.conn.prepared(sql)?;
-        self.trip();
-        let n = self.conn.client.execute(&stmt, &params(args))?;
+        let n = self.run(sql, |client, stmt| client.execute(stmt, &params(args)))?;
         self.wrote |= n > 0;
         Ok(n)
     }
@@ -373,9 +394,8 @@ impl Db for PgTx<'_> {
         args: &[&dyn Param],
         each: &mut dyn FnMut(&dyn Cells) -> StoreResult<()>,
     ) -> StoreResult<()> {
-        let stmt = self.conn.prepared(sql)?;
-        self.trip();
-        for row in self.conn.client.query(&stmt, &params(args))? {
+        let rows = self.run(sql, |client, stmt| client.query(stmt, &params(args)))?;
+        for row in rows {
             each(&row)?;
         }
         // `INSERT … RETURNING` and `UPDATE … RETURNING` write.
@@ -384,13 +404,20 @@ impl Db for PgTx<'_> {
     }
 
     fn lock_key(&mut self, space: &str, key: &str) -> StoreResult<()> {
-        let stmt = self.conn.prepared("SELECT pg_advisory_xact_lock($1)")?;
-        self.trip();
-        self.conn.client.execute(&stmt, &[&key_lock(space, key)])?;
+        let lock = key_lock(space, key);
+        self.run("SELECT pg_advisory_xact_lock($1)", |client, stmt| {
+            client.execute(stmt, &[&lock])
+        })?;
         Ok(())
     }
 
     fn commit(&mut self) -> StoreResult<()> {
+        if self.failed {
+            // Dropping rolls back.
+            return Err(StoreError::Database(
+                "a statement of this transaction failed".into(),
+            ));
+        }
         self.open = false;
         self.trip();
         self.conn.client.batch_execute("COMMIT")?;
@@ -464,11 +491,12 @@ impl From<::postgres::Error> for StoreError {
     }
 }
 
-/// Whether the same transaction could succeed if sent again: a conflict PostgreSQL broke,
-/// or a server that is going away or full.
+/// Whether the same transaction could succeed if sent again: a connection problem (`08`), a
+/// conflict PostgreSQL broke (`40`), a server that is full (`53`) or going away (`57`), or a
+/// lock not granted in time (`55P03`).
 fn retryable(code: &SqlState) -> bool {
     let class = &code.code()[..2];
-    matches!(class, "08" | "40" | "53" | "57")
+    matches!(class, "08" | "40" | "53" | "57") || *code == SqlState::LOCK_NOT_AVAILABLE
 }
 
 #[cfg(test)]
