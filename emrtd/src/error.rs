@@ -60,6 +60,10 @@ pub enum PassiveAuthError {
     /// or is not valid at the time of the check.
     #[error("the document signer is not trusted: {0}")]
     UntrustedSigner(String),
+    /// The document signer is on its country signing CA's revocation list: its key leaked
+    /// or it was withdrawn, so nothing it signed is believed.
+    #[error("the document signer was revoked")]
+    RevokedSigner,
     /// The SOD's signature does not verify with the document signer's key.
     #[error("the SOD's signature does not verify")]
     BadSignature,

@@ -3,11 +3,18 @@
 //! signature verifies with it, and every data group read hashes to the value the SOD signs.
 //! The server runs it on what the app read and believes only its own verdict.
 
+use std::sync::Arc;
+
 use der::asn1::{ObjectIdentifier, OctetString};
 use ring::digest;
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
-use webpki::{EndEntityCert, KeyPurposeIdIter};
+use rustls_pki_types::{
+    CertificateDer, CertificateRevocationListDer, SignatureVerificationAlgorithm, UnixTime,
+};
+use webpki::{
+    CertRevocationList, EndEntityCert, ExpirationPolicy, KeyPurposeIdIter, OwnedCertRevocationList,
+    RevocationCheckDepth, RevocationOptions, RevocationOptionsBuilder, UnknownStatusPolicy,
+};
 
 use crate::error::PassiveAuthError;
 use crate::lds::{self, FaceImage};
@@ -18,10 +25,12 @@ use crate::sod::{oid, Sod};
 /// The country signing CA certificates a verifier trusts, each for the one issuing state
 /// (as MRZs write it: `DNK`, `D<<`) whose documents it may vouch for: a CSCA of one state
 /// never vouches for a document claiming another (ICAO 9303 part 12). The operator assigns
-/// them (from the ICAO master list or the states' own publications).
+/// them (from the ICAO master list or the states' own publications), with the revocation
+/// lists the CSCAs publish: a document signer a CRL lists is refused.
 #[derive(Clone, Debug, Default)]
 pub struct MasterList {
     cscas: Vec<(String, CertificateDer<'static>)>,
+    crls: Vec<Arc<CertRevocationList<'static>>>,
 }
 
 impl MasterList {
@@ -67,9 +76,28 @@ impl MasterList {
         Ok(())
     }
 
+    /// Adds a certificate revocation list (DER) a country signing CA published. Which CSCA
+    /// signed it is checked when a document is: a list whose signature does not verify with
+    /// the document's CSCA refuses the document. Refuses a list that does not parse.
+    pub fn add_crl_der(&mut self, crl: &[u8]) -> Result<(), PassiveAuthError> {
+        let crl = OwnedCertRevocationList::from_der(crl)
+            .map_err(|_| PassiveAuthError::Malformed("certificate revocation list"))?;
+        self.crls.push(Arc::new(CertRevocationList::Owned(crl)));
+        Ok(())
+    }
+
+    /// Adds the revocation lists of PEM text holding one or more `X509 CRL` blocks.
+    pub fn add_crls_pem(&mut self, pem: &[u8]) -> Result<(), PassiveAuthError> {
+        let ders = CertificateRevocationListDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| PassiveAuthError::Malformed("revocation list PEM"))?;
+        ders.iter().try_for_each(|der| self.add_crl_der(der))
+    }
+
     /// Both lists in one.
     pub fn merged(mut self, other: MasterList) -> Self {
         self.cscas.extend(other.cscas);
+        self.crls.extend(other.crls);
         self
     }
 
@@ -129,6 +157,7 @@ fn verify_chain(
         .filter(|(state, _)| state == issuing_state)
         .filter_map(|(_, c)| webpki::anchor_from_trusted_cert(c).ok())
         .collect();
+    let crls: Vec<&CertRevocationList<'_>> = master_list.crls.iter().map(|c| &**c).collect();
     signer
         .verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
@@ -136,11 +165,29 @@ fn verify_chain(
             &[],
             now,
             AnyOrNoEku,
-            None,
+            revocation(&crls),
             None,
         )
         .map(|_| ())
-        .map_err(|e| PassiveAuthError::UntrustedSigner(format!("{e:?}")))
+        .map_err(|e| match e {
+            webpki::Error::CertRevoked => PassiveAuthError::RevokedSigner,
+            e => PassiveAuthError::UntrustedSigner(format!("{e:?}")),
+        })
+}
+
+/// The revocation check of a document signer, when the master list holds revocation lists:
+/// only the signer itself is checked (a CSCA is withdrawn by taking it off the list); a
+/// signer whose CSCA published no list passes, as not every state publishes one; a list past
+/// its next update refuses the state's documents, since a signer revoked after it was made
+/// would pass.
+fn revocation<'a>(crls: &'a [&'a CertRevocationList<'a>]) -> Option<RevocationOptions<'a>> {
+    RevocationOptionsBuilder::new(crls).ok().map(|options| {
+        options
+            .with_depth(RevocationCheckDepth::EndEntity)
+            .with_status_policy(UnknownStatusPolicy::Allow)
+            .with_expiration_policy(ExpirationPolicy::Enforce)
+            .build()
+    })
 }
 
 /// ICAO 9303 part 12 gives document signer certificates no extended key usage; accept none

@@ -12,7 +12,7 @@ use mitid_core::flows::{
 };
 use mitid_emrtd::pace::Protocol;
 use mitid_emrtd::testing::{
-    ActiveAuthenticationKey, ChipAuthenticationKey, SimulatedChip, TestAuthority, TestHolder,
+    ActiveAuthenticationKey, ChipAuthenticationKey, SimulatedChip, TestAuthority, TestHolder, Ymd,
 };
 use mitid_emrtd::ChipFiles;
 use mitid_protocol::b64::B64;
@@ -64,6 +64,18 @@ impl PassportOffice {
             face_policy: FacePolicy::default(),
             require_chip_proof: true,
         }
+    }
+
+    /// A revocation list this office's CSCA signs, current from `this_update` to
+    /// `next_update` (year, month, day), naming its document signer when `signer_revoked`.
+    pub fn revocation_list(
+        &self,
+        signer_revoked: bool,
+        this_update: Ymd,
+        next_update: Ymd,
+    ) -> Vec<u8> {
+        self.authority
+            .revocation_list(signer_revoked, this_update, next_update)
     }
 
     /// The passport of `person` (their registered passport number and birth date); its chip

@@ -100,8 +100,10 @@ pub type Ymd = (i32, u8, u8);
 /// A country's document authority for tests: a country signing CA and a document signer.
 pub struct TestAuthority {
     state: String,
+    csca: rcgen::Issuer<'static, KeyPair>,
     csca_der: Vec<u8>,
     signer_der: Vec<u8>,
+    signer_serial: rcgen::SerialNumber,
     signer_key: KeyPair,
 }
 
@@ -136,6 +138,11 @@ impl TestAuthority {
             format!("Document Signer {state} (test double)"),
         );
         signer.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        let mut serial = [0u8; 16];
+        rand_core::OsRng.fill_bytes(&mut serial);
+        serial[0] &= 0x7F;
+        let signer_serial = rcgen::SerialNumber::from_slice(&serial);
+        signer.serial_number = Some(signer_serial.clone());
         if let Some((from, to)) = validity {
             signer.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
             signer.not_after = rcgen::date_time_ymd(to.0, to.1, to.2);
@@ -146,10 +153,47 @@ impl TestAuthority {
             .unwrap_or_else(|e| panic!("DS: {e}"));
         Self {
             state: state.to_string(),
+            csca: issuer,
             csca_der: csca_cert.der().to_vec(),
             signer_der: signer_cert.der().to_vec(),
+            signer_serial,
             signer_key,
         }
+    }
+
+    /// A certificate revocation list the CSCA signs (DER), current from `this_update` to
+    /// `next_update`, listing the document signer when `signer_revoked` (as a state does when
+    /// a signer's key leaks).
+    pub fn revocation_list(
+        &self,
+        signer_revoked: bool,
+        this_update: Ymd,
+        next_update: Ymd,
+    ) -> Vec<u8> {
+        let date = |d: Ymd| rcgen::date_time_ymd(d.0, d.1, d.2);
+        let revoked = rcgen::RevokedCertParams {
+            serial_number: self.signer_serial.clone(),
+            revocation_time: date(this_update),
+            reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+            invalidity_date: None,
+        };
+        let params = rcgen::CertificateRevocationListParams {
+            this_update: date(this_update),
+            next_update: date(next_update),
+            crl_number: rcgen::SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs: if signer_revoked {
+                vec![revoked]
+            } else {
+                vec![]
+            },
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        };
+        params
+            .signed_by(&self.csca)
+            .unwrap_or_else(|e| panic!("CRL: {e}"))
+            .der()
+            .to_vec()
     }
 
     /// The master list a verifier that trusts this authority holds.

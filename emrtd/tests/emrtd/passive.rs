@@ -106,6 +106,88 @@ fn a_master_list_loads_from_pem() {
     assert!(MasterList::from_der("D3K", vec![authority.csca_der().to_vec()]).is_err());
 }
 
+/// A list dated around the tests' clock (1 December 2026), and one past its next update.
+const CURRENT: ((i32, u8, u8), (i32, u8, u8)) = ((2026, 11, 1), (2027, 2, 1));
+const STALE: ((i32, u8, u8), (i32, u8, u8)) = ((2026, 1, 1), (2026, 4, 1));
+
+#[test]
+fn a_document_signer_on_its_cscas_revocation_list_is_refused() {
+    let (authority, files) = passport();
+    let with_list = |revoked: bool, (from, to)| {
+        let mut list = authority.master_list();
+        list.add_crl_der(&authority.revocation_list(revoked, from, to))
+            .unwrap_or_else(|e| panic!("{e}"));
+        list
+    };
+    // The attack: a signer whose key leaked signs a forged document; the state revoked it.
+    assert_eq!(
+        verify(&files, &with_list(true, CURRENT), now()),
+        Err(PassiveAuthError::RevokedSigner)
+    );
+    // A list that does not name it, and no list at all (not every state publishes one).
+    assert!(verify(&files, &with_list(false, CURRENT), now()).is_ok());
+    assert!(verify(&files, &authority.master_list(), now()).is_ok());
+    // Another CSCA's list says nothing of this signer.
+    let other = TestAuthority::new("SWE");
+    let mut list = authority.master_list().merged(other.master_list());
+    list.add_crl_der(&other.revocation_list(true, CURRENT.0, CURRENT.1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(verify(&files, &list, now()).is_ok());
+}
+
+#[test]
+fn a_stale_or_forged_revocation_list_refuses_rather_than_passes() {
+    let (authority, files) = passport();
+    // Past its next update: a signer revoked since would pass, so the state's documents stop.
+    let mut stale = authority.master_list();
+    stale
+        .add_crl_der(&authority.revocation_list(false, STALE.0, STALE.1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let result = verify(&files, &stale, now());
+    assert!(
+        matches!(result, Err(PassiveAuthError::UntrustedSigner(_))),
+        "{result:?}"
+    );
+    // A list under the CSCA's name that its key did not sign.
+    let impostor = TestAuthority::new("DNK");
+    let mut forged = authority.master_list();
+    forged
+        .add_crl_der(&impostor.revocation_list(false, CURRENT.0, CURRENT.1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let result = verify(&files, &forged, now());
+    assert!(
+        matches!(result, Err(PassiveAuthError::UntrustedSigner(_))),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn revocation_lists_load_from_pem_and_junk_is_refused() {
+    let (authority, files) = passport();
+    let crl = authority.revocation_list(true, CURRENT.0, CURRENT.1);
+    let pem = format!(
+        "-----BEGIN X509 CRL-----\n{}-----END X509 CRL-----\n",
+        base64_lines(&crl)
+    );
+    let mut list = authority.master_list();
+    list.add_crls_pem(pem.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        verify(&files, &list, now()),
+        Err(PassiveAuthError::RevokedSigner)
+    );
+    let mut junk = authority.master_list();
+    assert_eq!(
+        junk.add_crl_der(&[0x30, 0x03, 0x02, 0x01, 0x01]),
+        Err(PassiveAuthError::Malformed("certificate revocation list"))
+    );
+    assert_eq!(
+        junk.add_crls_pem(b"-----BEGIN X509 CRL-----\n!!\n-----END X509 CRL-----\n"),
+        Err(PassiveAuthError::Malformed("revocation list PEM"))
+    );
+    assert!(verify(&files, &junk, now()).is_ok(), "junk added nothing");
+}
+
 fn base64_lines(der: &[u8]) -> String {
     use base64::Engine;
     let text = base64::engine::general_purpose::STANDARD.encode(der);

@@ -140,6 +140,8 @@ fn chip_files(evidence: &DocumentEvidence) -> ChipFiles {
 fn refusal_of(error: PassiveAuthError) -> DocumentRefusal {
     match error {
         PassiveAuthError::UntrustedSigner(_) => DocumentRefusal::UnknownSigner,
+        // A revoked signer's key may have leaked: what it signed may be forged.
+        PassiveAuthError::RevokedSigner => DocumentRefusal::NotGenuine,
         _ => DocumentRefusal::NotGenuine,
     }
 }

@@ -176,6 +176,33 @@ async fn checks_are_counted_first_and_limited_per_day() {
 }
 
 #[tokio::test]
+async fn a_passport_whose_signer_the_state_revoked_is_refused() {
+    let office = PassportOffice::danish();
+    let world_with_list = |revoked: bool| {
+        let mut check = office.document_check();
+        // Current at the test clock's start (14 November 2023).
+        let list = office.revocation_list(revoked, (2023, 11, 1), (2024, 2, 1));
+        check.master_list.add_crl_der(&list).unwrap();
+        World::start_with(ServerOptions {
+            documents: Some(check),
+            ..ServerOptions::default()
+        })
+    };
+    let h = world_with_list(true).await.unwrap();
+    let (_, mut phone, passport) = citizen_with_passport(&h, "revoked", office).await;
+    refused_for(&mut phone, &passport, &passport.face, "not_genuine").await;
+    assert_eq!(phone.status().await.state, AuthenticatorState::Active);
+
+    let h = world_with_list(false).await.unwrap();
+    let (_, mut phone, passport) = citizen_with_passport(&h, "listed", office).await;
+    let document = phone.passport_evidence(&passport, &passport.face).await;
+    phone
+        .reset_pin_with_passport(&document, "193847")
+        .await
+        .ok::<serde_json::Value>();
+}
+
+#[tokio::test]
 async fn without_a_document_check_the_route_is_unavailable() {
     let options = ServerOptions {
         documents: None,
