@@ -7,5 +7,6 @@ mod prelude;
 
 mod crash;
 mod crash_resets;
+mod database_tls;
 mod several;
 mod wire;

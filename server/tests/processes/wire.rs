@@ -108,3 +108,51 @@ pub fn integrity_ok(dir: &Path, database: Option<&str>) -> bool {
         }
     }
 }
+
+/// A PostgreSQL cluster of the test's own (the restart must not disturb other tests),
+/// removed when dropped.
+pub(crate) struct OwnCluster {
+    dir: std::path::PathBuf,
+}
+
+impl OwnCluster {
+    fn script() -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/postgres.sh")
+    }
+
+    pub(crate) fn run(&self, verb: &str) -> String {
+        self.run_with(verb, &[])
+    }
+
+    pub(crate) fn run_with(&self, verb: &str, args: &[&str]) -> String {
+        let out = std::process::Command::new(Self::script())
+            .arg(verb)
+            .arg(&self.dir)
+            .args(args)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "postgres.sh {verb}");
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Starts it; its connection string.
+    pub(crate) fn start() -> (Self, String) {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("mitid-pg-own-{}-{n}", std::process::id());
+        let dir = std::env::temp_dir().join(name);
+        let cluster = Self { dir };
+        let line = cluster.run("start").lines().last().unwrap().to_owned();
+        (cluster, line)
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(Self::script())
+            .arg("stop")
+            .arg(&self.dir)
+            .status();
+    }
+}
