@@ -13,7 +13,9 @@ use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use mitid_core::error::MitidError as CoreError;
-use mitid_core::flows::{self as core_flows, ActivationStep, ApprovalStep, NewPinStep, UserIdStep};
+use mitid_core::flows::{
+    self as core_flows, ActivationStep, ApprovalStep, DocumentOrigin, NewPinStep, UserIdStep,
+};
 use tokio::sync::watch;
 
 use crate::errors::MitidError;
@@ -99,6 +101,21 @@ impl ActivationFlow {
     pub async fn submit_p_code(&self, p_code: String) -> Result<ActivationStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.submit_p_code(p_code).await }).await
+    }
+
+    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+    pub async fn choose_document_origin(
+        &self,
+        origin: DocumentOrigin,
+    ) -> Result<ActivationStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.choose_document_origin(origin).await }).await
+    }
+
+    /// "I have used my P-code before", when it was asked for before the details.
+    pub async fn skip_p_code(&self) -> Result<ActivationStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.skip_p_code().await }).await
     }
 
     /// The face the camera captured (JPEG): the server checks document, owner and face now.
@@ -415,6 +432,21 @@ impl NewPinFlow {
         call(async move { flow.submit_p_code(p_code).await }).await
     }
 
+    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+    pub async fn choose_document_origin(
+        &self,
+        origin: DocumentOrigin,
+    ) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.choose_document_origin(origin).await }).await
+    }
+
+    /// "I have used my P-code before", when it was asked for before the details.
+    pub async fn skip_p_code(&self) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.skip_p_code().await }).await
+    }
+
     /// Reads the chip over the phone's NFC `link`.
     pub async fn read_chip(
         &self,
@@ -505,6 +537,21 @@ impl UserIdFlow {
     pub async fn submit_p_code(&self, p_code: String) -> Result<UserIdStep, MitidError> {
         let flow = Arc::clone(&self.0);
         call(async move { flow.submit_p_code(p_code).await }).await
+    }
+
+    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+    pub async fn choose_document_origin(
+        &self,
+        origin: DocumentOrigin,
+    ) -> Result<UserIdStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.choose_document_origin(origin).await }).await
+    }
+
+    /// "I have used my P-code before", when it was asked for before the details.
+    pub async fn skip_p_code(&self) -> Result<UserIdStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.skip_p_code().await }).await
     }
 
     /// Reads the chip over the phone's NFC `link`.

@@ -14,8 +14,8 @@ use mitid_core::app::{
 use mitid_core::biometrics::BiometricOutcome;
 use mitid_core::client::ServerEndpoint;
 use mitid_core::flows::{
-    ActivationStep, ApprovalFactor, ApprovalOutcome, ApprovalRequest, ApprovalStep, NewPinStart,
-    NewPinStep, UserIdStep,
+    ActivationStep, ApprovalFactor, ApprovalOutcome, ApprovalRequest, ApprovalStep, DocumentOrigin,
+    NewPinStart, NewPinStep, UserIdStep,
 };
 use mitid_core::pin::{Language, PinRejection};
 use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, ChannelBindingKind, LockReason};
@@ -50,6 +50,16 @@ pub enum Language {
     Danish,
     /// English.
     English,
+}
+
+/// Where the citizen's passport or ID card is from (help page 004, step 5).
+#[uniffi::remote(Enum)]
+pub enum DocumentOrigin {
+    /// Issued by Denmark: the server knows it from the registry.
+    Denmark,
+    /// Issued by another state: linked to the person by a P-code from citizen service, the
+    /// first time it is used.
+    Abroad,
 }
 
 // ------------------------------------------------------------------ platform
@@ -337,6 +347,8 @@ pub enum ActivationStep {
         /// The version shown, recorded by the server with the check.
         version: String,
     },
+    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+    ChooseDocumentOrigin,
     /// Scan the passport's data page, or type its document number, date of birth and date
     /// of expiry.
     EnterDocumentDetails,
@@ -465,6 +477,8 @@ pub enum UserIdStep {
         /// The version shown, recorded by the server with the check.
         version: String,
     },
+    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+    ChooseDocumentOrigin,
     /// Scan the passport's data page, or type its document number, date of birth and date
     /// of expiry.
     EnterDocumentDetails,
@@ -510,6 +524,8 @@ pub enum NewPinStep {
         /// The version shown, recorded by the server with the check.
         version: String,
     },
+    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+    ChooseDocumentOrigin,
     /// Scan the passport's data page, or type its document number, date of birth and date
     /// of expiry.
     EnterDocumentDetails,

@@ -17,9 +17,21 @@ use super::context::Context;
 use crate::error::MitidError;
 use crate::users::User;
 
+/// Where the citizen's passport or ID card is from (help page 004, step 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentOrigin {
+    /// Issued by Denmark: the server knows it from the registry.
+    Denmark,
+    /// Issued by another state: linked to the person by a P-code from citizen service, the
+    /// first time it is used.
+    Abroad,
+}
+
 /// Where a document step leaves the citizen; each flow has a step for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Stage {
+    /// Choose where the document is from (another document).
+    Origin,
     /// Enter (or scan) the data page's details.
     Details,
     /// Hold the phone to the chip.
@@ -45,12 +57,36 @@ pub(crate) struct DocumentScan {
     chip_authentication: Option<Vec<u8>>,
     /// The P-code for a foreign document, until the server used it.
     p_code: Option<Secret>,
+    /// Whether the P-code step may be skipped: asked first for a document from abroad (it
+    /// may be linked already), not once the server said it needs one.
+    p_code_optional: bool,
 }
 
 impl DocumentScan {
     /// The citizen accepted the terms and conditions shown ([`DOCUMENT_TERMS_VERSION`]).
     pub(crate) fn accept_terms(&mut self) {
         self.terms_accepted = true;
+    }
+
+    /// Where the document is from: a Danish one goes to its details; one from abroad asks
+    /// for the P-code first (help page 003: get one before you start), which the citizen
+    /// may skip when the document was linked before.
+    pub(crate) fn origin(&mut self, origin: DocumentOrigin) -> Stage {
+        self.p_code = None;
+        self.p_code_optional = origin == DocumentOrigin::Abroad;
+        match origin {
+            DocumentOrigin::Denmark => Stage::Details,
+            DocumentOrigin::Abroad => Stage::PCode,
+        }
+    }
+
+    /// "I have used my P-code before": on to the details, when the P-code was asked first.
+    pub(crate) fn skip_p_code(&mut self) -> Result<Stage, MitidError> {
+        if !self.p_code_optional {
+            return Err(MitidError::InvalidStep);
+        }
+        self.p_code_optional = false;
+        Ok(Stage::Details)
     }
 
     /// The document number, date of birth and date of expiry (`YYMMDD`): checked for form
@@ -67,14 +103,20 @@ impl DocumentScan {
         Ok(())
     }
 
-    /// The 8-digit P-code (spaces allowed).
-    pub(crate) fn p_code(&mut self, p_code: &str) -> Result<(), MitidError> {
+    /// The 8-digit P-code (spaces allowed); then the details (asked first) or the chip
+    /// again (asked after a refusal).
+    pub(crate) fn p_code(&mut self, p_code: &str) -> Result<Stage, MitidError> {
         let digits: String = p_code.chars().filter(|c| !c.is_whitespace()).collect();
         if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(MitidError::PCodeFormat);
         }
         self.p_code = Some(Secret::new(digits));
-        Ok(())
+        self.p_code_optional = false;
+        Ok(if self.access_key.is_some() {
+            Stage::Chip
+        } else {
+            Stage::Details
+        })
     }
 
     /// Reads the chip over `link` (PACE or BAC with the details, secure messaging, the files,
@@ -178,7 +220,8 @@ impl DocumentScan {
     /// Where a refused document leaves the citizen. The server used up the challenge the
     /// chip signed, so every new try reads the chip again: after a face that did not match,
     /// a passing fault or a copied-chip verdict, the chip and then the face again; after a
-    /// wrong or missing P-code, the P-code; after any other refusal, another document; the
+    /// wrong or missing P-code, the P-code; after any other refusal, another document (from
+    /// the choice of where it is from); the
     /// end when the day's checks are used up.
     pub(crate) fn refused(&mut self, error: &MitidError) -> Stage {
         self.chip = None;
@@ -193,13 +236,14 @@ impl DocumentScan {
             || matches!(error, MitidError::DocumentRefused { reason } if reason == "p_code_needed");
         if p_code_again {
             self.p_code = None;
+            self.p_code_optional = false;
             return Stage::PCode;
         }
         self.access_key = None;
         match error {
             // This app shows other terms than the server's: only an update helps.
             MitidError::DocumentRefused { reason } if reason == "terms_not_accepted" => Stage::End,
-            MitidError::DocumentRefused { .. } => Stage::Details,
+            MitidError::DocumentRefused { .. } => Stage::Origin,
             _ => Stage::End,
         }
     }

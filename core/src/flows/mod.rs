@@ -27,6 +27,7 @@ use context::lock;
 pub use activation::{ActivationFlow, ActivationStep};
 pub use approval::{ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalRequest, ApprovalStep};
 pub use biometrics::MAX_BIOMETRIC_FAILURES;
+pub use document::DocumentOrigin;
 pub use new_pin::{NewPinFlow, NewPinStart, NewPinStep};
 pub use user_id::{UserIdFlow, UserIdStep};
 

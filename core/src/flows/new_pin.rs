@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 use super::biometrics;
 use super::confirm::{self, Confirmation};
 use super::context::{BusyGuard, Context};
-use super::document::{ChallengeSource, DocumentScan, Stage};
+use super::document::{ChallengeSource, DocumentOrigin, DocumentScan, Stage};
 use super::input::{self, NewPinEntry};
 use super::pin_switch::{self, Resumed};
 use super::Screen;
@@ -59,6 +59,8 @@ pub enum NewPinStep {
         /// The version shown, recorded by the server with the check.
         version: String,
     },
+    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+    ChooseDocumentOrigin,
     /// Scan the passport's data page, or type its document number, date of birth and date
     /// of expiry.
     EnterDocumentDetails,
@@ -195,7 +197,7 @@ impl NewPinFlow {
             return Err(MitidError::InvalidStep);
         };
         state.document.accept_terms();
-        Ok(self.screen.show(NewPinStep::EnterDocumentDetails))
+        Ok(self.screen.show(NewPinStep::ChooseDocumentOrigin))
     }
 
     /// The passport's document number, date of birth and date of expiry (`YYMMDD`), typed
@@ -243,11 +245,34 @@ impl NewPinFlow {
         if self.screen.step() != NewPinStep::EnterPCode {
             return Err(MitidError::InvalidStep);
         }
-        state
+        let stage = state
             .document
             .p_code(&p_code)
             .map_err(|e| self.screen.fail_here(e))?;
-        Ok(self.screen.show(NewPinStep::ReadChip))
+        Ok(self.screen.show(step_of(stage)))
+    }
+
+    /// Where the passport or ID card is from.
+    pub async fn choose_document_origin(
+        &self,
+        origin: DocumentOrigin,
+    ) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != NewPinStep::ChooseDocumentOrigin {
+            return Err(MitidError::InvalidStep);
+        }
+        let stage = state.document.origin(origin);
+        Ok(self.screen.show(step_of(stage)))
+    }
+
+    /// "I have used my P-code before", when it was asked for before the details.
+    pub async fn skip_p_code(&self) -> Result<NewPinStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != NewPinStep::EnterPCode {
+            return Err(MitidError::InvalidStep);
+        }
+        let stage = state.document.skip_p_code()?;
+        Ok(self.screen.show(step_of(stage)))
     }
 
     /// The face the camera captured (JPEG): sent with the chip's files; the server checks
@@ -518,6 +543,7 @@ fn terms_step() -> NewPinStep {
 /// The new-PIN step of a document stage.
 fn step_of(stage: Stage) -> NewPinStep {
     match stage {
+        Stage::Origin => NewPinStep::ChooseDocumentOrigin,
         Stage::Details => NewPinStep::EnterDocumentDetails,
         Stage::Chip => NewPinStep::ReadChip,
         Stage::PCode => NewPinStep::EnterPCode,

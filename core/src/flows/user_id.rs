@@ -15,7 +15,7 @@ use mitid_protocol::wire::{paths, UserIdChangeResponse, UserIdVerdict};
 use tokio::sync::Mutex;
 
 use super::context::{BusyGuard, Context};
-use super::document::{ChallengeSource, DocumentScan, Stage};
+use super::document::{ChallengeSource, DocumentOrigin, DocumentScan, Stage};
 use super::Screen;
 use crate::error::MitidError;
 use crate::users::{LocalUserId, User};
@@ -29,6 +29,8 @@ pub enum UserIdStep {
         /// The version shown, recorded by the server with the check.
         version: String,
     },
+    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+    ChooseDocumentOrigin,
     /// Scan the passport's data page, or type its document number, date of birth and date
     /// of expiry.
     EnterDocumentDetails,
@@ -113,7 +115,7 @@ impl UserIdFlow {
             return Err(MitidError::InvalidStep);
         };
         state.document.accept_terms();
-        Ok(self.screen.show(UserIdStep::EnterDocumentDetails))
+        Ok(self.screen.show(UserIdStep::ChooseDocumentOrigin))
     }
 
     /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
@@ -151,11 +153,34 @@ impl UserIdFlow {
     pub async fn submit_p_code(&self, p_code: String) -> Result<UserIdStep, MitidError> {
         let mut state = self.state.lock().await;
         self.expect(&UserIdStep::EnterPCode)?;
-        state
+        let stage = state
             .document
             .p_code(&p_code)
             .map_err(|e| self.screen.fail_here(e))?;
-        Ok(self.screen.show(UserIdStep::ReadChip))
+        Ok(self.screen.show(step_of(stage)))
+    }
+
+    /// Where the passport or ID card is from.
+    pub async fn choose_document_origin(
+        &self,
+        origin: DocumentOrigin,
+    ) -> Result<UserIdStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != UserIdStep::ChooseDocumentOrigin {
+            return Err(MitidError::InvalidStep);
+        }
+        let stage = state.document.origin(origin);
+        Ok(self.screen.show(step_of(stage)))
+    }
+
+    /// "I have used my P-code before", when it was asked for before the details.
+    pub async fn skip_p_code(&self) -> Result<UserIdStep, MitidError> {
+        let mut state = self.state.lock().await;
+        if self.screen.step() != UserIdStep::EnterPCode {
+            return Err(MitidError::InvalidStep);
+        }
+        let stage = state.document.skip_p_code()?;
+        Ok(self.screen.show(step_of(stage)))
     }
 
     /// The face the camera captured (JPEG): the server checks the document, its owner and
@@ -216,7 +241,7 @@ impl UserIdFlow {
             Err(e) if e.is_transient() => return Err(self.screen.fail_here(e)),
             Err(e) => {
                 state.shown = None;
-                return Err(self.screen.fail_at(UserIdStep::EnterDocumentDetails, e));
+                return Err(self.screen.fail_at(UserIdStep::ChooseDocumentOrigin, e));
             }
         };
         match answer.verdict {
@@ -254,6 +279,7 @@ fn terms_step() -> UserIdStep {
 /// The user-ID step of a document stage.
 fn step_of(stage: Stage) -> UserIdStep {
     match stage {
+        Stage::Origin => UserIdStep::ChooseDocumentOrigin,
         Stage::Details => UserIdStep::EnterDocumentDetails,
         Stage::Chip => UserIdStep::ReadChip,
         Stage::PCode => UserIdStep::EnterPCode,

@@ -56,6 +56,7 @@ async fn drive(
             // The terminal offers no passport route (a desktop has no NFC reader for the
             // chip), so these steps never come.
             ActivationStep::AcceptTerms { .. }
+            | ActivationStep::ChooseDocumentOrigin
             | ActivationStep::EnterDocumentDetails
             | ActivationStep::ReadChip
             | ActivationStep::CaptureFace

@@ -92,6 +92,7 @@ async fn answer(
         // The terminal offers no passport route (a desktop has no NFC reader for the chip;
         // `mitid demo` shows the route with the simulated chip), so these steps never come.
         NewPinStep::AcceptTerms { .. }
+        | NewPinStep::ChooseDocumentOrigin
         | NewPinStep::EnterDocumentDetails
         | NewPinStep::ReadChip
         | NewPinStep::CaptureFace

@@ -632,6 +632,11 @@ public protocol ActivationFlowProtocol: AnyObject, Sendable {
     func chooseBiometrics(enable: Bool) async throws  -> ActivationStep
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    func chooseDocumentOrigin(origin: DocumentOrigin) async throws  -> ActivationStep
+    
+    /**
      * Notifications yes or no (ask the platform for permission first).
      */
     func chooseNotifications(allow: Bool) async throws  -> ActivationStep
@@ -651,6 +656,11 @@ public protocol ActivationFlowProtocol: AnyObject, Sendable {
      * most once).
      */
     func retry() async throws  -> ActivationStep
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+    func skipPCode() async throws  -> ActivationStep
     
     /**
      * The current screen.
@@ -821,6 +831,25 @@ open func chooseBiometrics(enable: Bool)async throws  -> ActivationStep  {
 }
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+open func chooseDocumentOrigin(origin: DocumentOrigin)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_choose_document_origin(
+                        self.uniffiCloneHandle(),FfiConverterTypeDocumentOrigin_lower(origin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
      * Notifications yes or no (ask the platform for permission first).
      */
 open func chooseNotifications(allow: Bool)async throws  -> ActivationStep  {
@@ -879,6 +908,25 @@ open func retry()async throws  -> ActivationStep  {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_activationflow_retry(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+open func skipPCode()async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_skip_p_code(
                         self.uniffiCloneHandle()
                 )
             },
@@ -2360,6 +2408,11 @@ public protocol NewPinFlowProtocol: AnyObject, Sendable {
     func chooseBiometrics(enable: Bool) async throws  -> NewPinStep
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    func chooseDocumentOrigin(origin: DocumentOrigin) async throws  -> NewPinStep
+    
+    /**
      * The error shown on the current screen, if any.
      */
     func lastError()  -> MitidError?
@@ -2373,6 +2426,11 @@ public protocol NewPinFlowProtocol: AnyObject, Sendable {
      * After `Interrupted`: finishes or re-sends the interrupted registration.
      */
     func retry() async throws  -> NewPinStep
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+    func skipPCode() async throws  -> NewPinStep
     
     /**
      * The current screen.
@@ -2517,6 +2575,25 @@ open func chooseBiometrics(enable: Bool)async throws  -> NewPinStep  {
 }
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+open func chooseDocumentOrigin(origin: DocumentOrigin)async throws  -> NewPinStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_newpinflow_choose_document_origin(
+                        self.uniffiCloneHandle(),FfiConverterTypeDocumentOrigin_lower(origin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
      * The error shown on the current screen, if any.
      */
 open func lastError() -> MitidError?  {
@@ -2555,6 +2632,25 @@ open func retry()async throws  -> NewPinStep  {
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_newpinflow_retry(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+open func skipPCode()async throws  -> NewPinStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_newpinflow_skip_p_code(
                         self.uniffiCloneHandle()
                 )
             },
@@ -4632,6 +4728,11 @@ public protocol UserIdFlowProtocol: AnyObject, Sendable {
     func changeUserId() async throws  -> UserIdStep
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    func chooseDocumentOrigin(origin: DocumentOrigin) async throws  -> UserIdStep
+    
+    /**
      * The error shown on the current screen, if any.
      */
     func lastError()  -> MitidError?
@@ -4640,6 +4741,11 @@ public protocol UserIdFlowProtocol: AnyObject, Sendable {
      * Reads the chip over the phone's NFC `link`.
      */
     func readChip(link: PlatformNfcLink) async throws  -> UserIdStep
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+    func skipPCode() async throws  -> UserIdStep
     
     /**
      * The current screen.
@@ -4764,6 +4870,25 @@ open func changeUserId()async throws  -> UserIdStep  {
 }
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+open func chooseDocumentOrigin(origin: DocumentOrigin)async throws  -> UserIdStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_useridflow_choose_document_origin(
+                        self.uniffiCloneHandle(),FfiConverterTypeDocumentOrigin_lower(origin)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserIdStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
      * The error shown on the current screen, if any.
      */
 open func lastError() -> MitidError?  {
@@ -4784,6 +4909,25 @@ open func readChip(link: PlatformNfcLink)async throws  -> UserIdStep  {
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_useridflow_read_chip(
                         self.uniffiCloneHandle(),FfiConverterTypePlatformNfcLink_lower(link)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserIdStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+open func skipPCode()async throws  -> UserIdStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_useridflow_skip_p_code(
+                        self.uniffiCloneHandle()
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
@@ -6062,6 +6206,10 @@ public enum ActivationStep: Equatable, Hashable {
          */version: String
     )
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    case chooseDocumentOrigin
+    /**
      * Scan the passport's data page, or type its document number, date of birth and date
      * of expiry.
      */
@@ -6154,31 +6302,33 @@ public struct FfiConverterTypeActivationStep: FfiConverterRustBuffer {
         case 3: return .acceptTerms(version: try FfiConverterString.read(from: &buf)
         )
         
-        case 4: return .enterDocumentDetails
+        case 4: return .chooseDocumentOrigin
         
-        case 5: return .readChip
+        case 5: return .enterDocumentDetails
         
-        case 6: return .captureFace
+        case 6: return .readChip
         
-        case 7: return .enterPCode
+        case 7: return .captureFace
         
-        case 8: return .enterTemporaryPin(smsSentTo: try FfiConverterString.read(from: &buf), expiresAt: try FfiConverterInt64.read(from: &buf)
+        case 8: return .enterPCode
+        
+        case 9: return .enterTemporaryPin(smsSentTo: try FfiConverterString.read(from: &buf), expiresAt: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 9: return .chooseNewPin
+        case 10: return .chooseNewPin
         
-        case 10: return .repeatNewPin
+        case 11: return .repeatNewPin
         
-        case 11: return .interrupted
+        case 12: return .interrupted
         
-        case 12: return .chooseBiometrics
+        case 13: return .chooseBiometrics
         
-        case 13: return .chooseNotifications
+        case 14: return .chooseNotifications
         
-        case 14: return .done(user: try FfiConverterTypeUserSummary.read(from: &buf), biometricsTurnedOffFor: try FfiConverterSequenceString.read(from: &buf)
+        case 15: return .done(user: try FfiConverterTypeUserSummary.read(from: &buf), biometricsTurnedOffFor: try FfiConverterSequenceString.read(from: &buf)
         )
         
-        case 15: return .ended
+        case 16: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -6202,56 +6352,60 @@ public struct FfiConverterTypeActivationStep: FfiConverterRustBuffer {
             FfiConverterString.write(version, into: &buf)
             
         
-        case .enterDocumentDetails:
+        case .chooseDocumentOrigin:
             writeInt(&buf, Int32(4))
         
         
-        case .readChip:
+        case .enterDocumentDetails:
             writeInt(&buf, Int32(5))
         
         
-        case .captureFace:
+        case .readChip:
             writeInt(&buf, Int32(6))
         
         
-        case .enterPCode:
+        case .captureFace:
             writeInt(&buf, Int32(7))
         
         
-        case let .enterTemporaryPin(smsSentTo,expiresAt):
+        case .enterPCode:
             writeInt(&buf, Int32(8))
+        
+        
+        case let .enterTemporaryPin(smsSentTo,expiresAt):
+            writeInt(&buf, Int32(9))
             FfiConverterString.write(smsSentTo, into: &buf)
             FfiConverterInt64.write(expiresAt, into: &buf)
             
         
         case .chooseNewPin:
-            writeInt(&buf, Int32(9))
-        
-        
-        case .repeatNewPin:
             writeInt(&buf, Int32(10))
         
         
-        case .interrupted:
+        case .repeatNewPin:
             writeInt(&buf, Int32(11))
         
         
-        case .chooseBiometrics:
+        case .interrupted:
             writeInt(&buf, Int32(12))
         
         
-        case .chooseNotifications:
+        case .chooseBiometrics:
             writeInt(&buf, Int32(13))
         
         
-        case let .done(user,biometricsTurnedOffFor):
+        case .chooseNotifications:
             writeInt(&buf, Int32(14))
+        
+        
+        case let .done(user,biometricsTurnedOffFor):
+            writeInt(&buf, Int32(15))
             FfiConverterTypeUserSummary.write(user, into: &buf)
             FfiConverterSequenceString.write(biometricsTurnedOffFor, into: &buf)
             
         
         case .ended:
-            writeInt(&buf, Int32(15))
+            writeInt(&buf, Int32(16))
         
         }
     }
@@ -7124,6 +7278,82 @@ public func FfiConverterTypeConfirm_lift(_ buf: RustBuffer) throws -> Confirm {
 #endif
 public func FfiConverterTypeConfirm_lower(_ value: Confirm) -> RustBuffer {
     return FfiConverterTypeConfirm.lower(value)
+}
+
+
+
+/**
+ * Where the citizen's passport or ID card is from (help page 004, step 5).
+ */
+
+public enum DocumentOrigin: Equatable, Hashable {
+    
+    /**
+     * Issued by Denmark: the server knows it from the registry.
+     */
+    case denmark
+    /**
+     * Issued by another state: linked to the person by a P-code from citizen service, the
+     * first time it is used.
+     */
+    case abroad
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DocumentOrigin: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDocumentOrigin: FfiConverterRustBuffer {
+    typealias SwiftType = DocumentOrigin
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DocumentOrigin {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .denmark
+        
+        case 2: return .abroad
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DocumentOrigin, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .denmark:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .abroad:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDocumentOrigin_lift(_ buf: RustBuffer) throws -> DocumentOrigin {
+    return try FfiConverterTypeDocumentOrigin.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDocumentOrigin_lower(_ value: DocumentOrigin) -> RustBuffer {
+    return FfiConverterTypeDocumentOrigin.lower(value)
 }
 
 
@@ -8275,6 +8505,10 @@ public enum NewPinStep: Equatable, Hashable {
          */version: String
     )
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    case chooseDocumentOrigin
+    /**
      * Scan the passport's data page, or type its document number, date of birth and date
      * of expiry.
      */
@@ -8350,26 +8584,28 @@ public struct FfiConverterTypeNewPinStep: FfiConverterRustBuffer {
         case 3: return .acceptTerms(version: try FfiConverterString.read(from: &buf)
         )
         
-        case 4: return .enterDocumentDetails
+        case 4: return .chooseDocumentOrigin
         
-        case 5: return .readChip
+        case 5: return .enterDocumentDetails
         
-        case 6: return .captureFace
+        case 6: return .readChip
         
-        case 7: return .enterPCode
+        case 7: return .captureFace
         
-        case 8: return .chooseNewPin
+        case 8: return .enterPCode
         
-        case 9: return .repeatNewPin
+        case 9: return .chooseNewPin
         
-        case 10: return .interrupted
+        case 10: return .repeatNewPin
         
-        case 11: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
+        case 11: return .interrupted
+        
+        case 12: return .chooseBiometrics(currentlyEnabled: try FfiConverterBool.read(from: &buf)
         )
         
-        case 12: return .done
+        case 13: return .done
         
-        case 13: return .ended
+        case 14: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8393,45 +8629,49 @@ public struct FfiConverterTypeNewPinStep: FfiConverterRustBuffer {
             FfiConverterString.write(version, into: &buf)
             
         
-        case .enterDocumentDetails:
+        case .chooseDocumentOrigin:
             writeInt(&buf, Int32(4))
         
         
-        case .readChip:
+        case .enterDocumentDetails:
             writeInt(&buf, Int32(5))
         
         
-        case .captureFace:
+        case .readChip:
             writeInt(&buf, Int32(6))
         
         
-        case .enterPCode:
+        case .captureFace:
             writeInt(&buf, Int32(7))
         
         
-        case .chooseNewPin:
+        case .enterPCode:
             writeInt(&buf, Int32(8))
         
         
-        case .repeatNewPin:
+        case .chooseNewPin:
             writeInt(&buf, Int32(9))
         
         
-        case .interrupted:
+        case .repeatNewPin:
             writeInt(&buf, Int32(10))
         
         
-        case let .chooseBiometrics(currentlyEnabled):
+        case .interrupted:
             writeInt(&buf, Int32(11))
+        
+        
+        case let .chooseBiometrics(currentlyEnabled):
+            writeInt(&buf, Int32(12))
             FfiConverterBool.write(currentlyEnabled, into: &buf)
             
         
         case .done:
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(13))
         
         
         case .ended:
-            writeInt(&buf, Int32(13))
+            writeInt(&buf, Int32(14))
         
         }
     }
@@ -8926,6 +9166,10 @@ public enum UserIdStep: Equatable, Hashable {
          */version: String
     )
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    case chooseDocumentOrigin
+    /**
      * Scan the passport's data page, or type its document number, date of birth and date
      * of expiry.
      */
@@ -8995,24 +9239,26 @@ public struct FfiConverterTypeUserIdStep: FfiConverterRustBuffer {
         case 1: return .acceptTerms(version: try FfiConverterString.read(from: &buf)
         )
         
-        case 2: return .enterDocumentDetails
+        case 2: return .chooseDocumentOrigin
         
-        case 3: return .readChip
+        case 3: return .enterDocumentDetails
         
-        case 4: return .captureFace
+        case 4: return .readChip
         
-        case 5: return .enterPCode
+        case 5: return .captureFace
         
-        case 6: return .showUserId(userId: try FfiConverterString.read(from: &buf)
+        case 6: return .enterPCode
+        
+        case 7: return .showUserId(userId: try FfiConverterString.read(from: &buf)
         )
         
-        case 7: return .enterNewUserId(current: try FfiConverterString.read(from: &buf)
+        case 8: return .enterNewUserId(current: try FfiConverterString.read(from: &buf)
         )
         
-        case 8: return .done(userId: try FfiConverterString.read(from: &buf)
+        case 9: return .done(userId: try FfiConverterString.read(from: &buf)
         )
         
-        case 9: return .ended
+        case 10: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -9027,39 +9273,43 @@ public struct FfiConverterTypeUserIdStep: FfiConverterRustBuffer {
             FfiConverterString.write(version, into: &buf)
             
         
-        case .enterDocumentDetails:
+        case .chooseDocumentOrigin:
             writeInt(&buf, Int32(2))
         
         
-        case .readChip:
+        case .enterDocumentDetails:
             writeInt(&buf, Int32(3))
         
         
-        case .captureFace:
+        case .readChip:
             writeInt(&buf, Int32(4))
         
         
-        case .enterPCode:
+        case .captureFace:
             writeInt(&buf, Int32(5))
         
         
-        case let .showUserId(userId):
+        case .enterPCode:
             writeInt(&buf, Int32(6))
+        
+        
+        case let .showUserId(userId):
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(userId, into: &buf)
             
         
         case let .enterNewUserId(current):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
             FfiConverterString.write(current, into: &buf)
             
         
         case let .done(userId):
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(9))
             FfiConverterString.write(userId, into: &buf)
             
         
         case .ended:
-            writeInt(&buf, Int32(9))
+            writeInt(&buf, Int32(10))
         
         }
     }
@@ -9892,6 +10142,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics() != 8022) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin() != 9460) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications() != 454) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9902,6 +10155,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_activationflow_retry() != 21653) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_skip_p_code() != 64480) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_activationflow_step() != 51146) {
@@ -9976,6 +10232,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() != 11477) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin() != 10464) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_last_error() != 29546) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -9983,6 +10242,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_retry() != 1259) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_skip_p_code() != 7784) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_step() != 45056) {
@@ -10018,10 +10280,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() != 31895) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin() != 12937) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_useridflow_last_error() != 2572) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_useridflow_read_chip() != 35543) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_skip_p_code() != 588) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_useridflow_step() != 39267) {

@@ -19,7 +19,9 @@ final class PassportTests: XCTestCase, @unchecked Sendable {
         let flow = try phone.app.newPinFlow(localId: user.localId, start: .passport)
         let terms = phone.app.documentTerms(lang: .danish)
         XCTAssertEqual(flow.step(), .acceptTerms(version: terms.version))
-        let details = try await flow.acceptTerms()
+        let origin = try await flow.acceptTerms()
+        XCTAssertEqual(origin, .chooseDocumentOrigin)
+        let details = try await flow.chooseDocumentOrigin(origin: .denmark)
         XCTAssertEqual(details, .enterDocumentDetails)
         let typo = await expectMitidError {
             _ = try await flow.submitDocumentDetails(
@@ -64,7 +66,13 @@ final class PassportTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(flow.step(), .acceptTerms(version: phone.app.documentTerms(lang: .english).version))
         let early = await expectMitidError { _ = try await flow.changeUserId() }
         XCTAssertEqual(early, .InvalidStep)
-        let details = try await flow.acceptTerms()
+        let origin = try await flow.acceptTerms()
+        XCTAssertEqual(origin, .chooseDocumentOrigin)
+        // From abroad, the P-code comes first; "used before" skips it. The choice only routes:
+        // the server judges the document itself.
+        let pCode = try await flow.chooseDocumentOrigin(origin: .abroad)
+        XCTAssertEqual(pCode, .enterPCode)
+        let details = try await flow.skipPCode()
         XCTAssertEqual(details, .enterDocumentDetails)
         let read = try await flow.submitDocumentDetails(
             documentNumber: page.documentNumber, birthDate: page.birthDate, expiryDate: page.expiryDate)
@@ -99,7 +107,10 @@ final class PassportTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(code, .enterActivationCode(userId: citizen.userId))
         let terms = try await flow.usePassport()
         XCTAssertEqual(terms, .acceptTerms(version: phone.app.documentTerms(lang: .danish).version))
-        _ = try await flow.acceptTerms()
+        let origin = try await flow.acceptTerms()
+        XCTAssertEqual(origin, .chooseDocumentOrigin)
+        let details = try await flow.chooseDocumentOrigin(origin: .denmark)
+        XCTAssertEqual(details, .enterDocumentDetails)
         let read = try await flow.submitDocumentDetails(
             documentNumber: page.documentNumber, birthDate: page.birthDate, expiryDate: page.expiryDate)
         XCTAssertEqual(read, .readChip)

@@ -4,7 +4,7 @@
 
 use crate::prelude::*;
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ActivationStep, NewPinFlow, NewPinStart, NewPinStep};
+use mitid_core::flows::{ActivationStep, DocumentOrigin, NewPinFlow, NewPinStart, NewPinStep};
 use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
 use mitid_testing::{PassportOffice, TestPassport};
 
@@ -22,7 +22,7 @@ fn terms_shown(app: &mitid_core::app::App, user: &mitid_core::app::UserSummary) 
     flow
 }
 
-/// The passport flow of `user`, its terms accepted.
+/// The passport flow of `user`, its terms accepted and its document from Denmark.
 async fn passport_flow(
     app: &mitid_core::app::App,
     user: &mitid_core::app::UserSummary,
@@ -30,7 +30,30 @@ async fn passport_flow(
     let flow = terms_shown(app, user);
     assert_eq!(
         flow.accept_terms().await.unwrap(),
+        NewPinStep::ChooseDocumentOrigin
+    );
+    assert_eq!(
+        flow.choose_document_origin(DocumentOrigin::Denmark)
+            .await
+            .unwrap(),
         NewPinStep::EnterDocumentDetails
+    );
+    flow
+}
+
+/// The passport flow of `user`, its terms accepted and its document from abroad: the
+/// P-code is asked first.
+async fn foreign_passport_flow(
+    app: &mitid_core::app::App,
+    user: &mitid_core::app::UserSummary,
+) -> NewPinFlow {
+    let flow = terms_shown(app, user);
+    flow.accept_terms().await.unwrap();
+    assert_eq!(
+        flow.choose_document_origin(DocumentOrigin::Abroad)
+            .await
+            .unwrap(),
+        NewPinStep::EnterPCode
     );
     flow
 }
@@ -169,7 +192,7 @@ async fn a_lost_tag_is_retried_and_someone_elses_passport_is_refused() {
         .is_empty());
     assert_eq!(
         flow.step(),
-        NewPinStep::EnterDocumentDetails,
+        NewPinStep::ChooseDocumentOrigin,
         "another document may be used"
     );
     let _ = p;
@@ -236,13 +259,24 @@ async fn a_foreign_passport_asks_for_the_p_code_from_citizen_service() {
     let h = World::start_with(options).await.unwrap();
     let (p, _phone, app, user) = app_user(&h, "passport-foreign").await;
     let passport = sweden.issue(&p);
-    let flow = passport_flow(&app, &user).await;
+    // "I have used my P-code before" (it has not been): the server asks for it.
+    let flow = foreign_passport_flow(&app, &user).await;
+    assert_eq!(
+        flow.skip_p_code().await.unwrap(),
+        NewPinStep::EnterDocumentDetails
+    );
     assert_eq!(
         scan(&flow, &passport).await.unwrap(),
         NewPinStep::CaptureFace
     );
     let refused = flow.submit_face(passport.face.clone()).await.unwrap_err();
     assert_eq!(refused.code(), "document_p_code_needed");
+    assert_eq!(flow.step(), NewPinStep::EnterPCode);
+    // Now it is needed: no skipping.
+    assert_eq!(
+        flow.skip_p_code().await.unwrap_err(),
+        MitidError::InvalidStep
+    );
     assert_eq!(flow.step(), NewPinStep::EnterPCode);
 
     assert_eq!(
@@ -275,6 +309,39 @@ async fn a_foreign_passport_asks_for_the_p_code_from_citizen_service() {
 }
 
 #[tokio::test]
+async fn a_p_code_given_first_links_a_foreign_passport_and_the_next_time_it_is_skipped() {
+    let sweden = PassportOffice::of("SWE");
+    let options = ServerOptions {
+        documents: Some(PassportOffice::danish().document_check_with(&[&sweden])),
+        ..ServerOptions::default()
+    };
+    let h = World::start_with(options).await.unwrap();
+    let (p, _phone, app, user) = app_user(&h, "passport-p-first").await;
+    let passport = sweden.issue(&p);
+    let code = h.p_code(&p, "SWE", &p.passport).await.unwrap();
+    let flow = foreign_passport_flow(&app, &user).await;
+    assert_eq!(
+        flow.submit_p_code(code).await.unwrap(),
+        NewPinStep::EnterDocumentDetails
+    );
+    scan(&flow, &passport).await.unwrap();
+    assert_eq!(
+        flow.submit_face(passport.face.clone()).await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+    drop(flow);
+
+    // Linked for good: the next time, "I have used my P-code before".
+    let flow = foreign_passport_flow(&app, &user).await;
+    flow.skip_p_code().await.unwrap();
+    scan(&flow, &passport).await.unwrap();
+    assert_eq!(
+        flow.submit_face(passport.face.clone()).await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+}
+
+#[tokio::test]
 async fn the_terms_come_first_and_their_version_is_recorded_with_the_check() {
     let (h, p, _phone, app, user) = world_with_app_user("passport-terms").await;
     let terms = app.document_terms(mitid_core::pin::Language::English);
@@ -287,6 +354,9 @@ async fn the_terms_come_first_and_their_version_is_recorded_with_the_check() {
         .await;
     assert_eq!(early.unwrap_err(), MitidError::InvalidStep);
     flow.accept_terms().await.unwrap();
+    flow.choose_document_origin(DocumentOrigin::Denmark)
+        .await
+        .unwrap();
     let passport = PassportOffice::danish().issue(&p);
     scan(&flow, &passport).await.unwrap();
     flow.submit_face(passport.face.clone()).await.unwrap();
@@ -315,7 +385,16 @@ async fn an_app_is_activated_with_the_passport_instead_of_an_activation_code() {
             version: DOCUMENT_TERMS_VERSION.into()
         }
     );
-    flow.accept_terms().await.unwrap();
+    assert_eq!(
+        flow.accept_terms().await.unwrap(),
+        ActivationStep::ChooseDocumentOrigin
+    );
+    assert_eq!(
+        flow.choose_document_origin(DocumentOrigin::Denmark)
+            .await
+            .unwrap(),
+        ActivationStep::EnterDocumentDetails
+    );
     assert_eq!(
         passport.enter_details(&flow).await.unwrap(),
         ActivationStep::ReadChip
@@ -363,10 +442,13 @@ async fn someone_elses_passport_activates_nothing() {
     flow.submit_user_id(p.user_id.clone()).await.unwrap();
     flow.use_passport().await.unwrap();
     flow.accept_terms().await.unwrap();
+    flow.choose_document_origin(DocumentOrigin::Denmark)
+        .await
+        .unwrap();
     stranger.enter_details(&flow).await.unwrap();
     flow.read_chip(Box::new(stranger.chip(43))).await.unwrap();
     let refused = flow.submit_face(stranger.face.clone()).await.unwrap_err();
     assert_eq!(refused.code(), "document_not_this_person");
-    assert_eq!(flow.step(), ActivationStep::EnterDocumentDetails);
+    assert_eq!(flow.step(), ActivationStep::ChooseDocumentOrigin);
     assert!(app.users().unwrap().is_empty());
 }

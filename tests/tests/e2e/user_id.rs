@@ -4,7 +4,7 @@
 
 use crate::prelude::*;
 use mitid_core::error::MitidError;
-use mitid_core::flows::{UserIdFlow, UserIdStep};
+use mitid_core::flows::{DocumentOrigin, UserIdFlow, UserIdStep};
 use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
 use mitid_testing::{PassportOffice, TestPassport};
 
@@ -40,8 +40,15 @@ async fn the_user_id_is_shown_after_the_passport_and_changed_in_place() {
         flow.change_user_id().await.unwrap_err(),
         MitidError::InvalidStep
     );
+    // Help page 004 step 5: where the passport or ID card is from.
     assert_eq!(
         flow.accept_terms().await.unwrap(),
+        UserIdStep::ChooseDocumentOrigin
+    );
+    assert_eq!(
+        flow.choose_document_origin(DocumentOrigin::Denmark)
+            .await
+            .unwrap(),
         UserIdStep::EnterDocumentDetails
     );
 
@@ -107,6 +114,9 @@ async fn a_refused_face_shows_nothing_and_a_lapsed_proof_sends_the_citizen_back(
     let passport = PassportOffice::danish().issue(&p);
     let flow = app.user_id_flow(&user.local_id).unwrap();
     flow.accept_terms().await.unwrap();
+    flow.choose_document_origin(DocumentOrigin::Denmark)
+        .await
+        .unwrap();
 
     let refused = scan(&flow, &passport, passport.other_face(), 22)
         .await
@@ -123,6 +133,6 @@ async fn a_refused_face_shows_nothing_and_a_lapsed_proof_sends_the_citizen_back(
         .await
         .unwrap_err();
     assert_eq!(lapsed.code(), "server_attempt_invalid");
-    assert_eq!(flow.step(), UserIdStep::EnterDocumentDetails);
+    assert_eq!(flow.step(), UserIdStep::ChooseDocumentOrigin);
     assert_eq!(h.registry_view(&p).await.unwrap().user_id, p.user_id);
 }

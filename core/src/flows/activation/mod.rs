@@ -57,6 +57,8 @@ pub enum ActivationStep {
         /// The version shown, recorded by the server with the check.
         version: String,
     },
+    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+    ChooseDocumentOrigin,
     /// Scan the passport's data page, or type its document number, date of birth and date
     /// of expiry.
     EnterDocumentDetails,
@@ -538,6 +540,7 @@ enum Kind {
     EnterUserId,
     EnterActivationCode,
     AcceptTerms,
+    ChooseDocumentOrigin,
     EnterDocumentDetails,
     ReadChip,
     CaptureFace,
@@ -558,6 +561,7 @@ impl Kind {
             ActivationStep::EnterUserId => Self::EnterUserId,
             ActivationStep::EnterActivationCode { .. } => Self::EnterActivationCode,
             ActivationStep::AcceptTerms { .. } => Self::AcceptTerms,
+            ActivationStep::ChooseDocumentOrigin => Self::ChooseDocumentOrigin,
             ActivationStep::EnterDocumentDetails => Self::EnterDocumentDetails,
             ActivationStep::ReadChip => Self::ReadChip,
             ActivationStep::CaptureFace => Self::CaptureFace,

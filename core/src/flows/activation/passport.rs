@@ -11,7 +11,7 @@ use mitid_protocol::wire::{paths, Empty};
 
 use super::{ActivationFlow, ActivationStep, Kind};
 use crate::error::MitidError;
-use crate::flows::document::{ChallengeSource, Stage};
+use crate::flows::document::{ChallengeSource, DocumentOrigin, Stage};
 
 impl ActivationFlow {
     /// "Activate with passport or ID card" instead of the activation code: the server opens
@@ -50,7 +50,7 @@ impl ActivationFlow {
         let mut state = self.state.lock().await;
         self.require_step(&[Kind::AcceptTerms])?;
         state.document.accept_terms();
-        Ok(self.screen.show(ActivationStep::EnterDocumentDetails))
+        Ok(self.screen.show(ActivationStep::ChooseDocumentOrigin))
     }
 
     /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
@@ -93,11 +93,30 @@ impl ActivationFlow {
     pub async fn submit_p_code(&self, p_code: String) -> Result<ActivationStep, MitidError> {
         let mut state = self.state.lock().await;
         self.require_step(&[Kind::EnterPCode])?;
-        state
+        let stage = state
             .document
             .p_code(&p_code)
             .map_err(|e| self.screen.fail_here(e))?;
-        Ok(self.screen.show(ActivationStep::ReadChip))
+        Ok(self.screen.show(step_of(stage)))
+    }
+
+    /// Where the passport or ID card is from.
+    pub async fn choose_document_origin(
+        &self,
+        origin: DocumentOrigin,
+    ) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::ChooseDocumentOrigin])?;
+        let stage = state.document.origin(origin);
+        Ok(self.screen.show(step_of(stage)))
+    }
+
+    /// "I have used my P-code before", when it was asked for before the details.
+    pub async fn skip_p_code(&self) -> Result<ActivationStep, MitidError> {
+        let mut state = self.state.lock().await;
+        self.require_step(&[Kind::EnterPCode])?;
+        let stage = state.document.skip_p_code()?;
+        Ok(self.screen.show(step_of(stage)))
     }
 
     /// The face the camera captured (JPEG): the server checks the document, its owner and
@@ -139,6 +158,7 @@ fn terms_step() -> ActivationStep {
 /// The activation step of a document stage (the end is [`ActivationFlow::fail`]'s).
 fn step_of(stage: Stage) -> ActivationStep {
     match stage {
+        Stage::Origin => ActivationStep::ChooseDocumentOrigin,
         Stage::Details => ActivationStep::EnterDocumentDetails,
         Stage::Chip => ActivationStep::ReadChip,
         Stage::PCode => ActivationStep::EnterPCode,

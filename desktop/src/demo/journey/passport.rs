@@ -4,7 +4,7 @@
 //! against the test passport office's CA and compares the face with the face-matching test
 //! double. A phone reads the real chip over NFC and a deployment plugs in a face vendor.
 
-use mitid_core::flows::UserIdStep;
+use mitid_core::flows::{DocumentOrigin, UserIdStep};
 use mitid_testing::PassportOffice;
 
 use super::*;
@@ -26,6 +26,10 @@ impl Journey {
         flow.accept_terms()
             .await
             .map_err(|e| format!("the terms: {}", self.told(&e)))?;
+        flow.choose_document_origin(DocumentOrigin::Denmark)
+            .await
+            .map_err(|e| format!("where the passport is from: {}", self.told(&e)))?;
+        self.note("Where is your passport/ID card from? Denmark");
         passport
             .enter_details(&flow)
             .await
@@ -74,6 +78,10 @@ impl Journey {
         flow.accept_terms()
             .await
             .map_err(|e| format!("the terms: {}", self.told(&e)))?;
+        flow.choose_document_origin(DocumentOrigin::Denmark)
+            .await
+            .map_err(|e| format!("where the passport is from: {}", self.told(&e)))?;
+        self.note("Where is your passport/ID card from? Denmark");
         passport
             .enter_details(&flow)
             .await

@@ -896,6 +896,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_last_error(
@@ -903,6 +905,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_mitid_bindings_checksum_method_activationflow_read_chip(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_retry(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_skip_p_code(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_step(
     ): Int
@@ -952,11 +956,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_last_error(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_read_chip(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_retry(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_skip_p_code(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_step(
     ): Int
@@ -980,9 +988,13 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_useridflow_change_user_id(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_useridflow_last_error(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_useridflow_read_chip(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_skip_p_code(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_useridflow_step(
     ): Int
@@ -1145,6 +1157,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_choose_biometrics(`ptr`: Long,`enable`: Byte,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_choose_document_origin(`ptr`: Long,`origin`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_choose_notifications(`ptr`: Long,`allow`: Byte,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1152,6 +1166,8 @@ internal object UniffiLib {
     external fun uniffi_mitid_bindings_fn_method_activationflow_read_chip(`ptr`: Long,`link`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_retry(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_skip_p_code(`ptr`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1213,11 +1229,15 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_choose_biometrics(`ptr`: Long,`enable`: Byte,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_choose_document_origin(`ptr`: Long,`origin`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_newpinflow_read_chip(`ptr`: Long,`link`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_retry(`ptr`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_skip_p_code(`ptr`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1245,9 +1265,13 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_useridflow_change_user_id(`ptr`: Long,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_useridflow_choose_document_origin(`ptr`: Long,`origin`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_useridflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_useridflow_read_chip(`ptr`: Long,`link`: Long,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_useridflow_skip_p_code(`ptr`: Long,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_useridflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1579,6 +1603,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics() and 0xFFFF) != 8022) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin() and 0xFFFF) != 9460) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications() and 0xFFFF) != 454) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1589,6 +1616,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_retry() and 0xFFFF) != 21653) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_skip_p_code() and 0xFFFF) != 64480) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_step() and 0xFFFF) != 51146) {
@@ -1663,6 +1693,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() and 0xFFFF) != 11477) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin() and 0xFFFF) != 10464) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_last_error() and 0xFFFF) != 29546) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1670,6 +1703,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_retry() and 0xFFFF) != 1259) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_skip_p_code() and 0xFFFF) != 7784) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_step() and 0xFFFF) != 45056) {
@@ -1705,10 +1741,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() and 0xFFFF) != 31895) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin() and 0xFFFF) != 12937) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_last_error() and 0xFFFF) != 2572) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_read_chip() and 0xFFFF) != 35543) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_skip_p_code() and 0xFFFF) != 588) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_step() and 0xFFFF) != 39267) {
@@ -2419,6 +2461,11 @@ public interface ActivationFlowInterface {
     suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): ActivationStep
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    suspend fun `chooseDocumentOrigin`(`origin`: DocumentOrigin): ActivationStep
+    
+    /**
      * Notifications yes or no (ask the platform for permission first).
      */
     suspend fun `chooseNotifications`(`allow`: kotlin.Boolean): ActivationStep
@@ -2438,6 +2485,11 @@ public interface ActivationFlowInterface {
      * most once).
      */
     suspend fun `retry`(): ActivationStep
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+    suspend fun `skipPCode`(): ActivationStep
     
     /**
      * The current screen.
@@ -2675,6 +2727,31 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
 
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `chooseDocumentOrigin`(`origin`: DocumentOrigin) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_choose_document_origin(
+                uniffiHandle,
+                
+        FfiConverterTypeDocumentOrigin.lower(`origin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Notifications yes or no (ask the platform for permission first).
      */
     @Throws(MitidException::class)
@@ -2750,6 +2827,30 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_retry(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `skipPCode`() : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_skip_p_code(
                 uniffiHandle,
                 
             )
@@ -4989,6 +5090,11 @@ public interface NewPinFlowInterface {
     suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): NewPinStep
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    suspend fun `chooseDocumentOrigin`(`origin`: DocumentOrigin): NewPinStep
+    
+    /**
      * The error shown on the current screen, if any.
      */
     fun `lastError`(): MitidException?
@@ -5002,6 +5108,11 @@ public interface NewPinFlowInterface {
      * After `Interrupted`: finishes or re-sends the interrupted registration.
      */
     suspend fun `retry`(): NewPinStep
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+    suspend fun `skipPCode`(): NewPinStep
     
     /**
      * The current screen.
@@ -5208,6 +5319,31 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
 
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `chooseDocumentOrigin`(`origin`: DocumentOrigin) : NewPinStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_choose_document_origin(
+                uniffiHandle,
+                
+        FfiConverterTypeDocumentOrigin.lower(`origin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeNewPinStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * The error shown on the current screen, if any.
      */override fun `lastError`(): MitidException? {
             return FfiConverterOptionalTypeMitidError.lift(
@@ -5257,6 +5393,30 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_retry(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeNewPinStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `skipPCode`() : NewPinStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_skip_p_code(
                 uniffiHandle,
                 
             )
@@ -8249,6 +8409,11 @@ public interface UserIdFlowInterface {
     suspend fun `changeUserId`(): UserIdStep
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    suspend fun `chooseDocumentOrigin`(`origin`: DocumentOrigin): UserIdStep
+    
+    /**
      * The error shown on the current screen, if any.
      */
     fun `lastError`(): MitidException?
@@ -8257,6 +8422,11 @@ public interface UserIdFlowInterface {
      * Reads the chip over the phone's NFC `link`.
      */
     suspend fun `readChip`(`link`: PlatformNfcLink): UserIdStep
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+    suspend fun `skipPCode`(): UserIdStep
     
     /**
      * The current screen.
@@ -8442,6 +8612,31 @@ open class UserIdFlow: Disposable, AutoCloseable, UserIdFlowInterface
 
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `chooseDocumentOrigin`(`origin`: DocumentOrigin) : UserIdStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_choose_document_origin(
+                uniffiHandle,
+                
+        FfiConverterTypeDocumentOrigin.lower(`origin`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserIdStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * The error shown on the current screen, if any.
      */override fun `lastError`(): MitidException? {
             return FfiConverterOptionalTypeMitidError.lift(
@@ -8469,6 +8664,30 @@ open class UserIdFlow: Disposable, AutoCloseable, UserIdFlowInterface
                 uniffiHandle,
                 
         FfiConverterTypePlatformNfcLink.lower(`link`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserIdStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * "I have used my P-code before", when it was asked for before the details.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `skipPCode`() : UserIdStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_skip_p_code(
+                uniffiHandle,
+                
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -9457,6 +9676,12 @@ sealed class ActivationStep {
     }
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    object ChooseDocumentOrigin : ActivationStep()
+    
+    
+    /**
      * Scan the passport's data page, or type its document number, date of birth and date
      * of expiry.
      */
@@ -9579,24 +9804,25 @@ public object FfiConverterTypeActivationStep : FfiConverterRustBuffer<Activation
             3 -> ActivationStep.AcceptTerms(
                 FfiConverterString.read(buf),
                 )
-            4 -> ActivationStep.EnterDocumentDetails
-            5 -> ActivationStep.ReadChip
-            6 -> ActivationStep.CaptureFace
-            7 -> ActivationStep.EnterPCode
-            8 -> ActivationStep.EnterTemporaryPin(
+            4 -> ActivationStep.ChooseDocumentOrigin
+            5 -> ActivationStep.EnterDocumentDetails
+            6 -> ActivationStep.ReadChip
+            7 -> ActivationStep.CaptureFace
+            8 -> ActivationStep.EnterPCode
+            9 -> ActivationStep.EnterTemporaryPin(
                 FfiConverterString.read(buf),
                 FfiConverterLong.read(buf),
                 )
-            9 -> ActivationStep.ChooseNewPin
-            10 -> ActivationStep.RepeatNewPin
-            11 -> ActivationStep.Interrupted
-            12 -> ActivationStep.ChooseBiometrics
-            13 -> ActivationStep.ChooseNotifications
-            14 -> ActivationStep.Done(
+            10 -> ActivationStep.ChooseNewPin
+            11 -> ActivationStep.RepeatNewPin
+            12 -> ActivationStep.Interrupted
+            13 -> ActivationStep.ChooseBiometrics
+            14 -> ActivationStep.ChooseNotifications
+            15 -> ActivationStep.Done(
                 FfiConverterTypeUserSummary.read(buf),
                 FfiConverterSequenceString.read(buf),
                 )
-            15 -> ActivationStep.Ended
+            16 -> ActivationStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -9620,6 +9846,12 @@ public object FfiConverterTypeActivationStep : FfiConverterRustBuffer<Activation
             (
                 4UL
                 + FfiConverterString.allocationSize(value.`version`)
+            )
+        }
+        is ActivationStep.ChooseDocumentOrigin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
             )
         }
         is ActivationStep.EnterDocumentDetails -> {
@@ -9716,56 +9948,60 @@ public object FfiConverterTypeActivationStep : FfiConverterRustBuffer<Activation
                 FfiConverterString.write(value.`version`, buf)
                 Unit
             }
-            is ActivationStep.EnterDocumentDetails -> {
+            is ActivationStep.ChooseDocumentOrigin -> {
                 buf.putInt(4)
                 Unit
             }
-            is ActivationStep.ReadChip -> {
+            is ActivationStep.EnterDocumentDetails -> {
                 buf.putInt(5)
                 Unit
             }
-            is ActivationStep.CaptureFace -> {
+            is ActivationStep.ReadChip -> {
                 buf.putInt(6)
                 Unit
             }
-            is ActivationStep.EnterPCode -> {
+            is ActivationStep.CaptureFace -> {
                 buf.putInt(7)
                 Unit
             }
-            is ActivationStep.EnterTemporaryPin -> {
+            is ActivationStep.EnterPCode -> {
                 buf.putInt(8)
+                Unit
+            }
+            is ActivationStep.EnterTemporaryPin -> {
+                buf.putInt(9)
                 FfiConverterString.write(value.`smsSentTo`, buf)
                 FfiConverterLong.write(value.`expiresAt`, buf)
                 Unit
             }
             is ActivationStep.ChooseNewPin -> {
-                buf.putInt(9)
-                Unit
-            }
-            is ActivationStep.RepeatNewPin -> {
                 buf.putInt(10)
                 Unit
             }
-            is ActivationStep.Interrupted -> {
+            is ActivationStep.RepeatNewPin -> {
                 buf.putInt(11)
                 Unit
             }
-            is ActivationStep.ChooseBiometrics -> {
+            is ActivationStep.Interrupted -> {
                 buf.putInt(12)
                 Unit
             }
-            is ActivationStep.ChooseNotifications -> {
+            is ActivationStep.ChooseBiometrics -> {
                 buf.putInt(13)
                 Unit
             }
-            is ActivationStep.Done -> {
+            is ActivationStep.ChooseNotifications -> {
                 buf.putInt(14)
+                Unit
+            }
+            is ActivationStep.Done -> {
+                buf.putInt(15)
                 FfiConverterTypeUserSummary.write(value.`user`, buf)
                 FfiConverterSequenceString.write(value.`biometricsTurnedOffFor`, buf)
                 Unit
             }
             is ActivationStep.Ended -> {
-                buf.putInt(15)
+                buf.putInt(16)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -10444,6 +10680,50 @@ public object FfiConverterTypeConfirm : FfiConverterRustBuffer<Confirm>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * Where the citizen's passport or ID card is from (help page 004, step 5).
+ */
+
+enum class DocumentOrigin {
+    
+    /**
+     * Issued by Denmark: the server knows it from the registry.
+     */
+    DENMARK,
+    /**
+     * Issued by another state: linked to the person by a P-code from citizen service, the
+     * first time it is used.
+     */
+    ABROAD;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDocumentOrigin: FfiConverterRustBuffer<DocumentOrigin> {
+    override fun read(buf: ByteBuffer) = try {
+        DocumentOrigin.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: DocumentOrigin) = 4UL
+
+    override fun write(value: DocumentOrigin, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -11907,6 +12187,12 @@ sealed class NewPinStep {
     }
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    object ChooseDocumentOrigin : NewPinStep()
+    
+    
+    /**
      * Scan the passport's data page, or type its document number, date of birth and date
      * of expiry.
      */
@@ -12001,18 +12287,19 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
             3 -> NewPinStep.AcceptTerms(
                 FfiConverterString.read(buf),
                 )
-            4 -> NewPinStep.EnterDocumentDetails
-            5 -> NewPinStep.ReadChip
-            6 -> NewPinStep.CaptureFace
-            7 -> NewPinStep.EnterPCode
-            8 -> NewPinStep.ChooseNewPin
-            9 -> NewPinStep.RepeatNewPin
-            10 -> NewPinStep.Interrupted
-            11 -> NewPinStep.ChooseBiometrics(
+            4 -> NewPinStep.ChooseDocumentOrigin
+            5 -> NewPinStep.EnterDocumentDetails
+            6 -> NewPinStep.ReadChip
+            7 -> NewPinStep.CaptureFace
+            8 -> NewPinStep.EnterPCode
+            9 -> NewPinStep.ChooseNewPin
+            10 -> NewPinStep.RepeatNewPin
+            11 -> NewPinStep.Interrupted
+            12 -> NewPinStep.ChooseBiometrics(
                 FfiConverterBoolean.read(buf),
                 )
-            12 -> NewPinStep.Done
-            13 -> NewPinStep.Ended
+            13 -> NewPinStep.Done
+            14 -> NewPinStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -12036,6 +12323,12 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
             (
                 4UL
                 + FfiConverterString.allocationSize(value.`version`)
+            )
+        }
+        is NewPinStep.ChooseDocumentOrigin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
             )
         }
         is NewPinStep.EnterDocumentDetails -> {
@@ -12117,45 +12410,49 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
                 FfiConverterString.write(value.`version`, buf)
                 Unit
             }
-            is NewPinStep.EnterDocumentDetails -> {
+            is NewPinStep.ChooseDocumentOrigin -> {
                 buf.putInt(4)
                 Unit
             }
-            is NewPinStep.ReadChip -> {
+            is NewPinStep.EnterDocumentDetails -> {
                 buf.putInt(5)
                 Unit
             }
-            is NewPinStep.CaptureFace -> {
+            is NewPinStep.ReadChip -> {
                 buf.putInt(6)
                 Unit
             }
-            is NewPinStep.EnterPCode -> {
+            is NewPinStep.CaptureFace -> {
                 buf.putInt(7)
                 Unit
             }
-            is NewPinStep.ChooseNewPin -> {
+            is NewPinStep.EnterPCode -> {
                 buf.putInt(8)
                 Unit
             }
-            is NewPinStep.RepeatNewPin -> {
+            is NewPinStep.ChooseNewPin -> {
                 buf.putInt(9)
                 Unit
             }
-            is NewPinStep.Interrupted -> {
+            is NewPinStep.RepeatNewPin -> {
                 buf.putInt(10)
                 Unit
             }
-            is NewPinStep.ChooseBiometrics -> {
+            is NewPinStep.Interrupted -> {
                 buf.putInt(11)
+                Unit
+            }
+            is NewPinStep.ChooseBiometrics -> {
+                buf.putInt(12)
                 FfiConverterBoolean.write(value.`currentlyEnabled`, buf)
                 Unit
             }
             is NewPinStep.Done -> {
-                buf.putInt(12)
+                buf.putInt(13)
                 Unit
             }
             is NewPinStep.Ended -> {
-                buf.putInt(13)
+                buf.putInt(14)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -12637,6 +12934,12 @@ sealed class UserIdStep {
     }
     
     /**
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     */
+    object ChooseDocumentOrigin : UserIdStep()
+    
+    
+    /**
      * Scan the passport's data page, or type its document number, date of birth and date
      * of expiry.
      */
@@ -12732,20 +13035,21 @@ public object FfiConverterTypeUserIdStep : FfiConverterRustBuffer<UserIdStep>{
             1 -> UserIdStep.AcceptTerms(
                 FfiConverterString.read(buf),
                 )
-            2 -> UserIdStep.EnterDocumentDetails
-            3 -> UserIdStep.ReadChip
-            4 -> UserIdStep.CaptureFace
-            5 -> UserIdStep.EnterPCode
-            6 -> UserIdStep.ShowUserId(
+            2 -> UserIdStep.ChooseDocumentOrigin
+            3 -> UserIdStep.EnterDocumentDetails
+            4 -> UserIdStep.ReadChip
+            5 -> UserIdStep.CaptureFace
+            6 -> UserIdStep.EnterPCode
+            7 -> UserIdStep.ShowUserId(
                 FfiConverterString.read(buf),
                 )
-            7 -> UserIdStep.EnterNewUserId(
+            8 -> UserIdStep.EnterNewUserId(
                 FfiConverterString.read(buf),
                 )
-            8 -> UserIdStep.Done(
+            9 -> UserIdStep.Done(
                 FfiConverterString.read(buf),
                 )
-            9 -> UserIdStep.Ended
+            10 -> UserIdStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -12756,6 +13060,12 @@ public object FfiConverterTypeUserIdStep : FfiConverterRustBuffer<UserIdStep>{
             (
                 4UL
                 + FfiConverterString.allocationSize(value.`version`)
+            )
+        }
+        is UserIdStep.ChooseDocumentOrigin -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
             )
         }
         is UserIdStep.EnterDocumentDetails -> {
@@ -12818,39 +13128,43 @@ public object FfiConverterTypeUserIdStep : FfiConverterRustBuffer<UserIdStep>{
                 FfiConverterString.write(value.`version`, buf)
                 Unit
             }
-            is UserIdStep.EnterDocumentDetails -> {
+            is UserIdStep.ChooseDocumentOrigin -> {
                 buf.putInt(2)
                 Unit
             }
-            is UserIdStep.ReadChip -> {
+            is UserIdStep.EnterDocumentDetails -> {
                 buf.putInt(3)
                 Unit
             }
-            is UserIdStep.CaptureFace -> {
+            is UserIdStep.ReadChip -> {
                 buf.putInt(4)
                 Unit
             }
-            is UserIdStep.EnterPCode -> {
+            is UserIdStep.CaptureFace -> {
                 buf.putInt(5)
                 Unit
             }
-            is UserIdStep.ShowUserId -> {
+            is UserIdStep.EnterPCode -> {
                 buf.putInt(6)
+                Unit
+            }
+            is UserIdStep.ShowUserId -> {
+                buf.putInt(7)
                 FfiConverterString.write(value.`userId`, buf)
                 Unit
             }
             is UserIdStep.EnterNewUserId -> {
-                buf.putInt(7)
+                buf.putInt(8)
                 FfiConverterString.write(value.`current`, buf)
                 Unit
             }
             is UserIdStep.Done -> {
-                buf.putInt(8)
+                buf.putInt(9)
                 FfiConverterString.write(value.`userId`, buf)
                 Unit
             }
             is UserIdStep.Ended -> {
-                buf.putInt(9)
+                buf.putInt(10)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }

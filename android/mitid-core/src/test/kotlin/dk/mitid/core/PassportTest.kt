@@ -44,7 +44,8 @@ class PassportTest {
             phone.app.newPinFlow(user.localId, NewPinStart.PASSPORT).use { flow ->
                 val terms = phone.app.documentTerms(Language.DANISH)
                 assertEquals(NewPinStep.AcceptTerms(terms.version), flow.step())
-                assertEquals(NewPinStep.EnterDocumentDetails, flow.acceptTerms())
+                assertEquals(NewPinStep.ChooseDocumentOrigin, flow.acceptTerms())
+                assertEquals(NewPinStep.EnterDocumentDetails, flow.chooseDocumentOrigin(DocumentOrigin.DENMARK))
                 val typo = assertThrows<MitidException> {
                     runBlocking { flow.submitDocumentDetails(page.documentNumber, "991399", page.expiryDate) }
                 }
@@ -81,7 +82,11 @@ class PassportTest {
             phone.app.userIdFlow(user.localId).use { flow ->
                 assertEquals(UserIdStep.AcceptTerms(phone.app.documentTerms(Language.ENGLISH).version), flow.step())
                 assertThrows<MitidException.InvalidStep> { runBlocking { flow.changeUserId() } }
-                assertEquals(UserIdStep.EnterDocumentDetails, flow.acceptTerms())
+                assertEquals(UserIdStep.ChooseDocumentOrigin, flow.acceptTerms())
+                // From abroad, the P-code comes first; "used before" skips it. The choice only
+                // routes: the server judges the document itself.
+                assertEquals(UserIdStep.EnterPCode, flow.chooseDocumentOrigin(DocumentOrigin.ABROAD))
+                assertEquals(UserIdStep.EnterDocumentDetails, flow.skipPCode())
                 assertEquals(
                     UserIdStep.ReadChip,
                     flow.submitDocumentDetails(page.documentNumber, page.birthDate, page.expiryDate),
@@ -108,7 +113,8 @@ class PassportTest {
             val user = phone.app.startActivation().use { flow ->
                 assertEquals(ActivationStep.EnterActivationCode(citizen.userId), flow.submitUserId(citizen.userId))
                 assertEquals(ActivationStep.AcceptTerms(phone.app.documentTerms(Language.DANISH).version), flow.usePassport())
-                assertEquals(ActivationStep.EnterDocumentDetails, flow.acceptTerms())
+                assertEquals(ActivationStep.ChooseDocumentOrigin, flow.acceptTerms())
+                assertEquals(ActivationStep.EnterDocumentDetails, flow.chooseDocumentOrigin(DocumentOrigin.DENMARK))
                 assertEquals(
                     ActivationStep.ReadChip,
                     flow.submitDocumentDetails(page.documentNumber, page.birthDate, page.expiryDate),
