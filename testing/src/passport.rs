@@ -39,11 +39,23 @@ impl PassportOffice {
         OFFICE.get_or_init(|| Self::of("DNK"))
     }
 
+    /// A foreign (Swedish) office, one per process: the bindings' test server trusts it
+    /// beside the Danish one, for the P-code route.
+    pub fn foreign() -> &'static PassportOffice {
+        static OFFICE: OnceLock<PassportOffice> = OnceLock::new();
+        OFFICE.get_or_init(|| Self::of("SWE"))
+    }
+
     /// A new office of `state` (three letters) that no test server trusts unless told to.
     pub fn of(state: &str) -> Self {
         Self {
             authority: TestAuthority::new(state),
         }
+    }
+
+    /// The three letters of the state this office issues for.
+    pub fn state(&self) -> &str {
+        self.authority.state()
     }
 
     /// The server's document check trusting this office, with the face-matching test double.

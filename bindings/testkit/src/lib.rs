@@ -10,12 +10,17 @@
 
 uniffi::setup_scaffolding!();
 
+mod network;
+mod passport;
+
+pub use passport::{PassportPage, TestChip};
+
 use std::future::Future;
 
 use mitid_protocol::wire::rp::CreateAuthenticationRequest;
 use mitid_protocol::wire::staff::{ActivationPurpose, IssuedCode};
 use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
-use mitid_testing::{KitError, PassportOffice, Person, World};
+use mitid_testing::{KitError, PassportOffice, Person, ServerOptions, World};
 use tokio::runtime::Runtime;
 
 /// The time every test server starts at (2023-11-14 22:13:20 UTC).
@@ -221,6 +226,8 @@ pub struct TestServer {
     base_url: String,
     pin: String,
     key_pins: Vec<String>,
+    /// The network between an app opened on `proxy_url` and the server.
+    proxy: mitid_testing::FaultProxy,
     /// Keeps SIGPIPE from killing the test process (see `start`).
     #[cfg(unix)]
     _sigpipe: tokio::signal::unix::Signal,
@@ -259,10 +266,17 @@ impl TestServer {
             .map_err(|e| TestkitError::Start {
                 reason: format!("SIGPIPE handler: {e}"),
             })?;
-        let (world, rp_key) = runtime.block_on(async {
-            let world = World::start().await?;
+        let (world, rp_key, proxy) = runtime.block_on(async {
+            // Danish passports and foreign (Swedish) ones, for the P-code route.
+            let danish = PassportOffice::danish();
+            let options = ServerOptions {
+                documents: Some(danish.document_check_with(&[PassportOffice::foreign()])),
+                ..ServerOptions::default()
+            };
+            let world = World::start_with(options).await?;
             let rp_key = world.relying_party(RELYING_PARTY).await?;
-            Ok::<_, KitError>((world, rp_key))
+            let proxy = mitid_testing::FaultProxy::start(&world.server.endpoint()).await?;
+            Ok::<_, KitError>((world, rp_key, proxy))
         })?;
         Ok(std::sync::Arc::new(Self {
             runtime,
@@ -271,6 +285,7 @@ impl TestServer {
             key_pins: world.server.key_pins(),
             world: std::sync::Mutex::new(world),
             rp_key,
+            proxy,
             #[cfg(unix)]
             _sigpipe: sigpipe,
         }))
@@ -326,39 +341,6 @@ impl TestServer {
         let (world, person) = (self.world(), Person::from(citizen));
         let issued = world.issue_temporary_pin(&person, &authenticator_id);
         Ok(self.block_on(issued)??.into())
-    }
-
-    /// The data page of the citizen's passport from the test passport office every test
-    /// server trusts, with the holder's face (a capture the face-matching double accepts)
-    /// and someone else's.
-    pub fn passport(&self, citizen: Citizen) -> PassportPage {
-        let passport = PassportOffice::danish().issue(&Person::from(citizen));
-        PassportPage {
-            document_number: passport.holder.document_number.clone(),
-            birth_date: passport.holder.birth_date.clone(),
-            expiry_date: passport.holder.expiry_date.clone(),
-            other_face: passport.other_face(),
-            face: passport.face.clone(),
-        }
-    }
-
-    /// The chip of the citizen's passport (a test double of a real chip), for the test's
-    /// `PlatformNfcLink` to forward APDUs to.
-    pub fn passport_chip(&self, citizen: Citizen) -> std::sync::Arc<TestChip> {
-        let passport = PassportOffice::danish().issue(&Person::from(citizen));
-        std::sync::Arc::new(TestChip(std::sync::Mutex::new(passport.chip(21))))
-    }
-
-    /// The chip of a passport of the citizen whose chip proves its key by chip
-    /// authentication (DG14, no DG15): the app runs it with the server as the terminal, and
-    /// the command the server makes crosses the FFI to this chip too.
-    pub fn passport_chip_with_chip_authentication(
-        &self,
-        citizen: Citizen,
-    ) -> std::sync::Arc<TestChip> {
-        let passport =
-            PassportOffice::danish().issue_with_chip_authentication(&Person::from(citizen));
-        std::sync::Arc::new(TestChip(std::sync::Mutex::new(passport.chip(22))))
     }
 
     /// The newest captured message to `recipient`, if any (messages still queued are sent
@@ -527,47 +509,5 @@ mod tests {
         assert_eq!(server.now(), START + 60);
         server.stop();
         Ok(())
-    }
-}
-
-/// A test passport's data page and faces (test data, not secrets).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct PassportPage {
-    /// The document number.
-    pub document_number: String,
-    /// Date of birth, `YYMMDD`.
-    pub birth_date: String,
-    /// Date of expiry, `YYMMDD`.
-    pub expiry_date: String,
-    /// The holder's face, as the camera would capture it.
-    pub face: Vec<u8>,
-    /// Someone else's face.
-    pub other_face: Vec<u8>,
-}
-
-/// A simulated passport chip (a test double for the chip the phone reads over NFC): the
-/// card side of BAC and secure messaging, answering each APDU as a real chip does.
-#[derive(uniffi::Object)]
-pub struct TestChip(std::sync::Mutex<mitid_emrtd::testing::SimulatedChip>);
-
-#[uniffi::export]
-impl TestChip {
-    /// The chip's answer to one command APDU.
-    pub fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TestkitError> {
-        use mitid_emrtd::NfcLink;
-        let mut chip = self
-            .0
-            .lock()
-            .map_err(|_| TestkitError::failed("chip lock"))?;
-        chip.transceive(&apdu).map_err(TestkitError::failed)
-    }
-
-    /// Whether the chip takes extended-length APDUs.
-    pub fn supports_extended_length(&self) -> bool {
-        use mitid_emrtd::NfcLink;
-        self.0
-            .lock()
-            .map(|c| c.supports_extended_length())
-            .unwrap_or(false)
     }
 }

@@ -196,6 +196,11 @@ impl TestAuthority {
             .to_vec()
     }
 
+    /// The three letters of the state it issues for.
+    pub fn state(&self) -> &str {
+        &self.state
+    }
+
     /// The master list a verifier that trusts this authority holds.
     pub fn master_list(&self) -> MasterList {
         MasterList::from_der(&self.state, vec![self.csca_der.clone()])

@@ -1,7 +1,8 @@
 // The platform-neutral app model over the core's flows: what the SwiftUI screens observe.
-// Foundation-free Swift (builds and is tested on Linux); no rules here: every step, error and
+// Platform-neutral Swift (Foundation only; builds and is tested on Linux); no rules here: every step, error and
 // decision comes from the core. The models publish a `ScreenState` and run one action at a
 // time on the main actor; `onChange` feeds any UI toolkit (SwiftUI: see SwiftUIScreens.swift).
+import Foundation
 import MitidCore
 
 /// What a screen shows: the flow's `step`, the `error` shown on it, and whether an action is `busy`.
@@ -126,6 +127,59 @@ public final class ActivationModel {
     @discardableResult
     public func chooseNotifications(_ allow: Bool) async -> Result<ActivationStep, MitidError> {
         await screen.perform { [flow] in try await flow.chooseNotifications(allow: allow) }
+    }
+
+    /// "Use passport/ID card" instead of the activation code.
+    @discardableResult
+    public func usePassport() async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.usePassport() }
+    }
+
+    /// Accept the passport check's terms and conditions.
+    @discardableResult
+    public func acceptTerms() async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.acceptTerms() }
+    }
+
+    /// Where the passport or ID card is from (abroad: the P-code first).
+    @discardableResult
+    public func chooseDocumentOrigin(_ origin: DocumentOrigin) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.chooseDocumentOrigin(origin: origin) }
+    }
+
+    /// The data page's document number, date of birth and date of expiry (`YYMMDD`).
+    @discardableResult
+    public func submitDocumentDetails(
+        documentNumber: String, birthDate: String, expiryDate: String
+    ) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in
+            try await flow.submitDocumentDetails(
+                documentNumber: documentNumber, birthDate: birthDate, expiryDate: expiryDate)
+        }
+    }
+
+    /// Read the chip over the phone's NFC `link` (iOS: Core NFC).
+    @discardableResult
+    public func readChip(_ link: PlatformNfcLink) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.readChip(link: link) }
+    }
+
+    /// The face the camera captured (JPEG): the server checks document, owner and face.
+    @discardableResult
+    public func submitFace(_ capture: Data) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitFace(capture: capture) }
+    }
+
+    /// The 8-digit P-code from citizen service, for a document from abroad.
+    @discardableResult
+    public func submitPCode(_ pCode: String) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitPCode(pCode: pCode) }
+    }
+
+    /// "I have used my P-code before" (only when it was asked for first).
+    @discardableResult
+    public func skipPCode() async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.skipPCode() }
     }
 
     /// Give up.
@@ -263,6 +317,53 @@ public final class NewPinModel {
     public func chooseBiometrics(_ enable: Bool) async -> Result<NewPinStep, MitidError> {
         await screen.perform { [flow] in try await flow.chooseBiometrics(enable: enable) }
     }
+
+    /// Accept the passport check's terms and conditions.
+    @discardableResult
+    public func acceptTerms() async -> Result<NewPinStep, MitidError> {
+        await screen.perform { [flow] in try await flow.acceptTerms() }
+    }
+
+    /// Where the passport or ID card is from (abroad: the P-code first).
+    @discardableResult
+    public func chooseDocumentOrigin(_ origin: DocumentOrigin) async -> Result<NewPinStep, MitidError> {
+        await screen.perform { [flow] in try await flow.chooseDocumentOrigin(origin: origin) }
+    }
+
+    /// The data page's document number, date of birth and date of expiry (`YYMMDD`).
+    @discardableResult
+    public func submitDocumentDetails(
+        documentNumber: String, birthDate: String, expiryDate: String
+    ) async -> Result<NewPinStep, MitidError> {
+        await screen.perform { [flow] in
+            try await flow.submitDocumentDetails(
+                documentNumber: documentNumber, birthDate: birthDate, expiryDate: expiryDate)
+        }
+    }
+
+    /// Read the chip over the phone's NFC `link` (iOS: Core NFC).
+    @discardableResult
+    public func readChip(_ link: PlatformNfcLink) async -> Result<NewPinStep, MitidError> {
+        await screen.perform { [flow] in try await flow.readChip(link: link) }
+    }
+
+    /// The face the camera captured (JPEG): the server checks document, owner and face.
+    @discardableResult
+    public func submitFace(_ capture: Data) async -> Result<NewPinStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitFace(capture: capture) }
+    }
+
+    /// The 8-digit P-code from citizen service, for a document from abroad.
+    @discardableResult
+    public func submitPCode(_ pCode: String) async -> Result<NewPinStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitPCode(pCode: pCode) }
+    }
+
+    /// "I have used my P-code before" (only when it was asked for first).
+    @discardableResult
+    public func skipPCode() async -> Result<NewPinStep, MitidError> {
+        await screen.perform { [flow] in try await flow.skipPCode() }
+    }
 }
 
 /// The home screen: the users and what each can do, refreshed from the server on demand.
@@ -303,5 +404,92 @@ public final class HomeModel {
         if let home = try? app.home() {
             state = ScreenState(step: home)
         }
+    }
+
+    /// "Select user" (help pages 003, 004): the user the next actions are for.
+    public func selectUser(_ localId: String) throws {
+        try app.selectUser(localId: localId)
+        reload()
+    }
+
+    /// The selected user (the only one, when there is exactly one).
+    public func selectedUser() throws -> UserSummary? {
+        try app.selectedUser()
+    }
+
+    /// Every user on the app, oldest first (the "Select user" list).
+    public func users() throws -> [UserSummary] {
+        try app.users()
+    }
+
+    /// Finishes interrupted activations and PIN changes (at start-up).
+    @discardableResult
+    public func resumeInterrupted() async -> Result<RecoveryReport, MitidError> {
+        defer { reload() }
+        return await catchingMitid { [app] in try await app.resumeInterrupted() }
+    }
+
+    /// The platform found the enrolled biometrics changed (iOS: the evaluated policy domain
+    /// state differs): biometrics go off for every user; the local ids affected re-enable
+    /// with their PIN in App settings.
+    @discardableResult
+    public func biometricEnrollmentChanged() async -> Result<[String], MitidError> {
+        defer { reload() }
+        return await catchingMitid { [app] in try await app.biometricEnrollmentChanged() }
+    }
+}
+
+/// Runs `body`, catching the core's errors (the bindings throw only `MitidError`).
+func catchingMitid<T: Sendable>(_ body: @Sendable () async throws -> T) async -> Result<T, MitidError> {
+    do {
+        return .success(try await body())
+    } catch let error as MitidError {
+        return .failure(error)
+    } catch {
+        return .failure(.Internal(detail: "unexpected_error"))
+    }
+}
+
+/// What an app-level screen shows: its `value` once loaded, the `error` of the last action,
+/// and whether one is `busy`.
+public struct ActionState<Value: Sendable & Equatable>: Sendable, Equatable {
+    /// The value shown.
+    public var value: Value?
+    /// The error of the last action.
+    public var error: MitidError?
+    /// Whether an action is running.
+    public var busy: Bool
+}
+
+/// Runs an app-level screen's actions one at a time and publishes the value and the error.
+@MainActor
+public final class ActionScreen<Value: Sendable & Equatable> {
+    /// The state to render.
+    public private(set) var state = ActionState<Value>(value: nil, error: nil, busy: false) {
+        didSet { onChange?(state) }
+    }
+
+    /// Called on the main actor after every change of `state`.
+    public var onChange: ((ActionState<Value>) -> Void)?
+
+    /// An empty screen.
+    public init() {}
+
+    /// Runs `action`; `shown` turns its result into the value shown (nil: keep the old one).
+    /// An action started while another runs fails at once with `MitidError.InvalidStep`.
+    public func perform<R: Sendable>(
+        shown: (R) -> Value? = { _ in nil }, _ action: @Sendable () async throws -> R
+    ) async -> Result<R, MitidError> {
+        if state.busy {
+            return .failure(.InvalidStep)
+        }
+        state.busy = true
+        state.error = nil
+        let result = await catchingMitid(action)
+        switch result {
+        case .success(let r): state = ActionState(value: shown(r) ?? state.value, error: nil, busy: false)
+        case .failure(let e): state = ActionState(value: state.value, error: e, busy: false)
+        }
+        return result
     }
 }

@@ -811,26 +811,6 @@ public protocol TestServerProtocol: AnyObject, Sendable {
     func now()  -> Int64
     
     /**
-     * The data page of the citizen's passport from the test passport office every test
-     * server trusts, with the holder's face (a capture the face-matching double accepts)
-     * and someone else's.
-     */
-    func passport(citizen: Citizen)  -> PassportPage
-    
-    /**
-     * The chip of the citizen's passport (a test double of a real chip), for the test's
-     * `PlatformNfcLink` to forward APDUs to.
-     */
-    func passportChip(citizen: Citizen)  -> TestChip
-    
-    /**
-     * The chip of a passport of the citizen whose chip proves its key by chip
-     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
-     * the command the server makes crosses the FFI to this chip too.
-     */
-    func passportChipWithChipAuthentication(citizen: Citizen)  -> TestChip
-    
-    /**
      * The current QR token of a QR login.
      */
     func qrToken(transactionId: String) throws  -> String
@@ -850,6 +830,72 @@ public protocol TestServerProtocol: AnyObject, Sendable {
      * `https://127.0.0.1:<port>`.
      */
     func url()  -> String
+    
+    /**
+     * Cuts off every request to `path` (such as `/v1/app/pin/new/finish`) from an app
+     * opened on `proxy_url` before it reaches the server, until `heal_path`.
+     */
+    func cutPath(path: String) 
+    
+    /**
+     * Lets requests to `path` through again.
+     */
+    func healPath(path: String) 
+    
+    /**
+     * The pins for an app opened on `proxy_url` (the proxy's own key and a backup pin).
+     */
+    func proxyKeyPins()  -> [String]
+    
+    /**
+     * The proxy's address: open an app on it (with `proxy_key_pins`) to reach the server
+     * through a network the test can cut.
+     */
+    func proxyUrl()  -> String
+    
+    /**
+     * Cuts (`true`) or restores (`false`) the network between the proxy's apps and the
+     * server: while it is down, every request fails as a connection error does.
+     */
+    func setNetworkDown(down: Bool) 
+    
+    /**
+     * The data page of a foreign (Swedish) passport of the citizen, with the same document
+     * number as their Danish one; the test server trusts that office too. Without a P-code
+     * from citizen service the server answers `p_code_needed`.
+     */
+    func foreignPassport(citizen: Citizen)  -> PassportPage
+    
+    /**
+     * The chip of the citizen's foreign passport (`foreign_passport`).
+     */
+    func foreignPassportChip(citizen: Citizen)  -> TestChip
+    
+    /**
+     * Citizen service identifies the citizen, sees their foreign passport and hands out
+     * the 8-digit P-code for it on paper.
+     */
+    func issuePCode(citizen: Citizen) throws  -> String
+    
+    /**
+     * The data page of the citizen's passport from the test passport office every test
+     * server trusts, with the holder's face (a capture the face-matching double accepts)
+     * and someone else's.
+     */
+    func passport(citizen: Citizen)  -> PassportPage
+    
+    /**
+     * The chip of the citizen's passport (a test double of a real chip), for the test's
+     * `PlatformNfcLink` to forward APDUs to.
+     */
+    func passportChip(citizen: Citizen)  -> TestChip
+    
+    /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
+     * the command the server makes crosses the FFI to this chip too.
+     */
+    func passportChipWithChipAuthentication(citizen: Citizen)  -> TestChip
     
 }
 /**
@@ -1056,50 +1102,6 @@ open func now() -> Int64  {
 }
     
     /**
-     * The data page of the citizen's passport from the test passport office every test
-     * server trusts, with the holder's face (a capture the face-matching double accepts)
-     * and someone else's.
-     */
-open func passport(citizen: Citizen) -> PassportPage  {
-    return try!  FfiConverterTypePassportPage_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_testkit_fn_method_testserver_passport(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The chip of the citizen's passport (a test double of a real chip), for the test's
-     * `PlatformNfcLink` to forward APDUs to.
-     */
-open func passportChip(citizen: Citizen) -> TestChip  {
-    return try!  FfiConverterTypeTestChip_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_testkit_fn_method_testserver_passport_chip(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
-    )
-})
-}
-    
-    /**
-     * The chip of a passport of the citizen whose chip proves its key by chip
-     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
-     * the command the server makes crosses the FFI to this chip too.
-     */
-open func passportChipWithChipAuthentication(citizen: Citizen) -> TestChip  {
-    return try!  FfiConverterTypeTestChip_lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(
-            self.uniffiCloneHandle(),
-        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
-    )
-})
-}
-    
-    /**
      * The current QR token of a QR login.
      */
 open func qrToken(transactionId: String)throws  -> String  {
@@ -1149,6 +1151,155 @@ open func url() -> String  {
         uniffiCallStatus in
     uniffi_mitid_testkit_fn_method_testserver_url(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Cuts off every request to `path` (such as `/v1/app/pin/new/finish`) from an app
+     * opened on `proxy_url` before it reaches the server, until `heal_path`.
+     */
+open func cutPath(path: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_cut_path(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Lets requests to `path` through again.
+     */
+open func healPath(path: String)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_heal_path(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The pins for an app opened on `proxy_url` (the proxy's own key and a backup pin).
+     */
+open func proxyKeyPins() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_proxy_key_pins(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The proxy's address: open an app on it (with `proxy_key_pins`) to reach the server
+     * through a network the test can cut.
+     */
+open func proxyUrl() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_proxy_url(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Cuts (`true`) or restores (`false`) the network between the proxy's apps and the
+     * server: while it is down, every request fails as a connection error does.
+     */
+open func setNetworkDown(down: Bool)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_set_network_down(
+            self.uniffiCloneHandle(),
+        FfiConverterBool.lower(down),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * The data page of a foreign (Swedish) passport of the citizen, with the same document
+     * number as their Danish one; the test server trusts that office too. Without a P-code
+     * from citizen service the server answers `p_code_needed`.
+     */
+open func foreignPassport(citizen: Citizen) -> PassportPage  {
+    return try!  FfiConverterTypePassportPage_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_foreign_passport(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The chip of the citizen's foreign passport (`foreign_passport`).
+     */
+open func foreignPassportChip(citizen: Citizen) -> TestChip  {
+    return try!  FfiConverterTypeTestChip_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_foreign_passport_chip(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Citizen service identifies the citizen, sees their foreign passport and hands out
+     * the 8-digit P-code for it on paper.
+     */
+open func issuePCode(citizen: Citizen)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTestkitError_lift) {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_issue_p_code(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The data page of the citizen's passport from the test passport office every test
+     * server trusts, with the holder's face (a capture the face-matching double accepts)
+     * and someone else's.
+     */
+open func passport(citizen: Citizen) -> PassportPage  {
+    return try!  FfiConverterTypePassportPage_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_passport(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The chip of the citizen's passport (a test double of a real chip), for the test's
+     * `PlatformNfcLink` to forward APDUs to.
+     */
+open func passportChip(citizen: Citizen) -> TestChip  {
+    return try!  FfiConverterTypeTestChip_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_passport_chip(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
+     * the command the server makes crosses the FFI to this chip too.
+     */
+open func passportChipWithChipAuthentication(citizen: Citizen) -> TestChip  {
+    return try!  FfiConverterTypeTestChip_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
     )
 })
 }
@@ -2272,12 +2423,6 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_testkit_checksum_func_extract_code() != 31825) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length() != 27376) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_testkit_checksum_method_testchip_transceive() != 53878) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_mitid_testkit_checksum_method_testserver_advance_clock() != 19484) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2308,15 +2453,6 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_testkit_checksum_method_testserver_now() != 55187) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_testkit_checksum_method_testserver_passport() != 53434) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_testkit_checksum_method_testserver_passport_chip() != 24887) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication() != 64887) {
-        return InitializationResult.apiChecksumMismatch
-    }
     if (uniffi_mitid_testkit_checksum_method_testserver_qr_token() != 3649) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2327,6 +2463,45 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_url() != 41057) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_cut_path() != 43591) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_heal_path() != 19803) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_proxy_key_pins() != 60558) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_proxy_url() != 35543) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_set_network_down() != 42286) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_foreign_passport() != 52831) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_foreign_passport_chip() != 9717) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_issue_p_code() != 3542) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_passport() != 59618) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_passport_chip() != 42686) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication() != 37271) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length() != 58501) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testchip_transceive() != 22851) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_constructor_testserver_start() != 38259) {

@@ -114,7 +114,8 @@ final class ServerClock: PlatformClock, @unchecked Sendable {
     func nowUnixSeconds() throws -> Int64 { server.now() }
 }
 
-/// One app installation: its folder, key store, prompt and the open app.
+/// One app installation: its folder, key store, prompt and the open app; `viaProxy` connects
+/// through the test kit's proxy, whose network a test can cut (`setNetworkDown`, `cutPath`).
 final class Phone {
     let server: TestServer
     let home: URL
@@ -122,13 +123,16 @@ final class Phone {
     let prompt = ScriptedPrompt()
     let app: App
 
-    init(_ server: TestServer) throws {
+    init(_ server: TestServer, viaProxy: Bool = false) throws {
         self.server = server
         home = FileManager.default.temporaryDirectory.appendingPathComponent("mitid-app-\(UUID().uuidString)")
         keys = try SwiftKeyStore()
+        let endpoint = viaProxy
+            ? ServerEndpoint(baseUrl: server.proxyUrl(), keyPins: server.proxyKeyPins())
+            : ServerEndpoint(baseUrl: server.url(), keyPins: server.keyPins())
         app = try App.open(
             home: home.path,
-            server: ServerEndpoint(baseUrl: server.url(), keyPins: server.keyPins()),
+            server: endpoint,
             keyStore: keys, secretStore: keys, biometricPrompt: prompt, clock: ServerClock(server))
     }
 

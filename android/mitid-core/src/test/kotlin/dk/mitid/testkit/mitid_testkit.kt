@@ -677,10 +677,6 @@ internal object IntegrityCheckingUniffiLib {
     internal fun ensureInitialized() = Unit
     external fun uniffi_mitid_testkit_checksum_func_extract_code(
     ): Int
-    external fun uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length(
-    ): Int
-    external fun uniffi_mitid_testkit_checksum_method_testchip_transceive(
-    ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_advance_clock(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_code_from_message(
@@ -701,12 +697,6 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_now(
     ): Int
-    external fun uniffi_mitid_testkit_checksum_method_testserver_passport(
-    ): Int
-    external fun uniffi_mitid_testkit_checksum_method_testserver_passport_chip(
-    ): Int
-    external fun uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication(
-    ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_qr_token(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_start_login(
@@ -714,6 +704,32 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_mitid_testkit_checksum_method_testserver_stop(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_url(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_cut_path(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_heal_path(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_proxy_key_pins(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_proxy_url(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_set_network_down(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_foreign_passport(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_foreign_passport_chip(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_issue_p_code(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_passport(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_passport_chip(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length(
+    ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testchip_transceive(
     ): Int
     external fun uniffi_mitid_testkit_checksum_constructor_testserver_start(
     ): Int
@@ -737,14 +753,6 @@ internal object UniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
-    external fun uniffi_mitid_testkit_fn_clone_testchip(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_mitid_testkit_fn_free_testchip(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Unit
-    external fun uniffi_mitid_testkit_fn_method_testchip_supports_extended_length(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
-    ): Byte
-    external fun uniffi_mitid_testkit_fn_method_testchip_transceive(`ptr`: Long,`apdu`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_clone_testserver(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_mitid_testkit_fn_free_testserver(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -771,12 +779,6 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_now(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_mitid_testkit_fn_method_testserver_passport(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): RustBuffer.ByValue
-    external fun uniffi_mitid_testkit_fn_method_testserver_passport_chip(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
-    external fun uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
-    ): Long
     external fun uniffi_mitid_testkit_fn_method_testserver_qr_token(`ptr`: Long,`transactionId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_method_testserver_start_login(`ptr`: Long,`userId`: RustBuffer.ByValue,`channel`: RustBuffer.ByValue,`swipeAllowed`: Byte,`referenceHeader`: RustBuffer.ByValue,`referenceBody`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -784,6 +786,36 @@ internal object UniffiLib {
     external fun uniffi_mitid_testkit_fn_method_testserver_stop(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_mitid_testkit_fn_method_testserver_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_testkit_fn_method_testserver_cut_path(`ptr`: Long,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_testkit_fn_method_testserver_heal_path(`ptr`: Long,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_testkit_fn_method_testserver_proxy_key_pins(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_testkit_fn_method_testserver_proxy_url(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_testkit_fn_method_testserver_set_network_down(`ptr`: Long,`down`: Byte,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_testkit_fn_method_testserver_foreign_passport(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_testkit_fn_method_testserver_foreign_passport_chip(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_testkit_fn_method_testserver_issue_p_code(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_testkit_fn_method_testserver_passport(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_testkit_fn_method_testserver_passport_chip(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_testkit_fn_clone_testchip(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_testkit_fn_free_testchip(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_mitid_testkit_fn_method_testchip_supports_extended_length(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Byte
+    external fun uniffi_mitid_testkit_fn_method_testchip_transceive(`ptr`: Long,`apdu`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_testkit_fn_func_extract_code(`text`: RustBuffer.ByValue,`digits`: Int,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -909,12 +941,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_testkit_checksum_func_extract_code() and 0xFFFF) != 31825) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length() and 0xFFFF) != 27376) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_testkit_checksum_method_testchip_transceive() and 0xFFFF) != 53878) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_advance_clock() and 0xFFFF) != 19484) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -945,15 +971,6 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_now() and 0xFFFF) != 55187) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport() and 0xFFFF) != 53434) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport_chip() and 0xFFFF) != 24887) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
-    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication() and 0xFFFF) != 64887) {
-        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
-    }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_qr_token() and 0xFFFF) != 3649) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -964,6 +981,45 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_url() and 0xFFFF) != 41057) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_cut_path() and 0xFFFF) != 43591) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_heal_path() and 0xFFFF) != 19803) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_proxy_key_pins() and 0xFFFF) != 60558) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_proxy_url() and 0xFFFF) != 35543) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_set_network_down() and 0xFFFF) != 42286) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_foreign_passport() and 0xFFFF) != 52831) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_foreign_passport_chip() and 0xFFFF) != 9717) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_issue_p_code() and 0xFFFF) != 3542) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport() and 0xFFFF) != 59618) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport_chip() and 0xFFFF) != 42686) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication() and 0xFFFF) != 37271) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length() and 0xFFFF) != 58501) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testchip_transceive() and 0xFFFF) != 22851) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_constructor_testserver_start() and 0xFFFF) != 38259) {
@@ -1747,26 +1803,6 @@ public interface TestServerInterface {
     fun `now`(): kotlin.Long
     
     /**
-     * The data page of the citizen's passport from the test passport office every test
-     * server trusts, with the holder's face (a capture the face-matching double accepts)
-     * and someone else's.
-     */
-    fun `passport`(`citizen`: Citizen): PassportPage
-    
-    /**
-     * The chip of the citizen's passport (a test double of a real chip), for the test's
-     * `PlatformNfcLink` to forward APDUs to.
-     */
-    fun `passportChip`(`citizen`: Citizen): TestChip
-    
-    /**
-     * The chip of a passport of the citizen whose chip proves its key by chip
-     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
-     * the command the server makes crosses the FFI to this chip too.
-     */
-    fun `passportChipWithChipAuthentication`(`citizen`: Citizen): TestChip
-    
-    /**
      * The current QR token of a QR login.
      */
     fun `qrToken`(`transactionId`: kotlin.String): kotlin.String
@@ -1786,6 +1822,72 @@ public interface TestServerInterface {
      * `https://127.0.0.1:<port>`.
      */
     fun `url`(): kotlin.String
+    
+    /**
+     * Cuts off every request to `path` (such as `/v1/app/pin/new/finish`) from an app
+     * opened on `proxy_url` before it reaches the server, until `heal_path`.
+     */
+    fun `cutPath`(`path`: kotlin.String)
+    
+    /**
+     * Lets requests to `path` through again.
+     */
+    fun `healPath`(`path`: kotlin.String)
+    
+    /**
+     * The pins for an app opened on `proxy_url` (the proxy's own key and a backup pin).
+     */
+    fun `proxyKeyPins`(): List<kotlin.String>
+    
+    /**
+     * The proxy's address: open an app on it (with `proxy_key_pins`) to reach the server
+     * through a network the test can cut.
+     */
+    fun `proxyUrl`(): kotlin.String
+    
+    /**
+     * Cuts (`true`) or restores (`false`) the network between the proxy's apps and the
+     * server: while it is down, every request fails as a connection error does.
+     */
+    fun `setNetworkDown`(`down`: kotlin.Boolean)
+    
+    /**
+     * The data page of a foreign (Swedish) passport of the citizen, with the same document
+     * number as their Danish one; the test server trusts that office too. Without a P-code
+     * from citizen service the server answers `p_code_needed`.
+     */
+    fun `foreignPassport`(`citizen`: Citizen): PassportPage
+    
+    /**
+     * The chip of the citizen's foreign passport (`foreign_passport`).
+     */
+    fun `foreignPassportChip`(`citizen`: Citizen): TestChip
+    
+    /**
+     * Citizen service identifies the citizen, sees their foreign passport and hands out
+     * the 8-digit P-code for it on paper.
+     */
+    fun `issuePCode`(`citizen`: Citizen): kotlin.String
+    
+    /**
+     * The data page of the citizen's passport from the test passport office every test
+     * server trusts, with the holder's face (a capture the face-matching double accepts)
+     * and someone else's.
+     */
+    fun `passport`(`citizen`: Citizen): PassportPage
+    
+    /**
+     * The chip of the citizen's passport (a test double of a real chip), for the test's
+     * `PlatformNfcLink` to forward APDUs to.
+     */
+    fun `passportChip`(`citizen`: Citizen): TestChip
+    
+    /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
+     * the command the server makes crosses the FFI to this chip too.
+     */
+    fun `passportChipWithChipAuthentication`(`citizen`: Citizen): TestChip
     
     companion object
 }
@@ -2076,62 +2178,6 @@ open class TestServer: Disposable, AutoCloseable, TestServerInterface
 
     
     /**
-     * The data page of the citizen's passport from the test passport office every test
-     * server trusts, with the holder's face (a capture the face-matching double accepts)
-     * and someone else's.
-     */override fun `passport`(`citizen`: Citizen): PassportPage {
-            return FfiConverterTypePassportPage.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport(
-        it,
-        
-        FfiConverterTypeCitizen.lower(`citizen`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The chip of the citizen's passport (a test double of a real chip), for the test's
-     * `PlatformNfcLink` to forward APDUs to.
-     */override fun `passportChip`(`citizen`: Citizen): TestChip {
-            return FfiConverterTypeTestChip.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport_chip(
-        it,
-        
-        FfiConverterTypeCitizen.lower(`citizen`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
-     * The chip of a passport of the citizen whose chip proves its key by chip
-     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
-     * the command the server makes crosses the FFI to this chip too.
-     */override fun `passportChipWithChipAuthentication`(`citizen`: Citizen): TestChip {
-            return FfiConverterTypeTestChip.lift(
-    callWithHandle {
-    uniffiRustCall() { _status ->
-    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(
-        it,
-        
-        FfiConverterTypeCitizen.lower(`citizen`),_status)
-}
-    }
-    )
-    }
-    
-
-    
-    /**
      * The current QR token of a QR login.
      */
     @Throws(TestkitException::class)override fun `qrToken`(`transactionId`: kotlin.String): kotlin.String {
@@ -2196,6 +2242,200 @@ open class TestServer: Disposable, AutoCloseable, TestServerInterface
     UniffiLib.uniffi_mitid_testkit_fn_method_testserver_url(
         it,
         _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Cuts off every request to `path` (such as `/v1/app/pin/new/finish`) from an app
+     * opened on `proxy_url` before it reaches the server, until `heal_path`.
+     */override fun `cutPath`(`path`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_cut_path(
+        it,
+        
+        FfiConverterString.lower(`path`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * Lets requests to `path` through again.
+     */override fun `healPath`(`path`: kotlin.String)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_heal_path(
+        it,
+        
+        FfiConverterString.lower(`path`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The pins for an app opened on `proxy_url` (the proxy's own key and a backup pin).
+     */override fun `proxyKeyPins`(): List<kotlin.String> {
+            return FfiConverterSequenceString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_proxy_key_pins(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The proxy's address: open an app on it (with `proxy_key_pins`) to reach the server
+     * through a network the test can cut.
+     */override fun `proxyUrl`(): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_proxy_url(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Cuts (`true`) or restores (`false`) the network between the proxy's apps and the
+     * server: while it is down, every request fails as a connection error does.
+     */override fun `setNetworkDown`(`down`: kotlin.Boolean)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_set_network_down(
+        it,
+        
+        FfiConverterBoolean.lower(`down`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * The data page of a foreign (Swedish) passport of the citizen, with the same document
+     * number as their Danish one; the test server trusts that office too. Without a P-code
+     * from citizen service the server answers `p_code_needed`.
+     */override fun `foreignPassport`(`citizen`: Citizen): PassportPage {
+            return FfiConverterTypePassportPage.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_foreign_passport(
+        it,
+        
+        FfiConverterTypeCitizen.lower(`citizen`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The chip of the citizen's foreign passport (`foreign_passport`).
+     */override fun `foreignPassportChip`(`citizen`: Citizen): TestChip {
+            return FfiConverterTypeTestChip.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_foreign_passport_chip(
+        it,
+        
+        FfiConverterTypeCitizen.lower(`citizen`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Citizen service identifies the citizen, sees their foreign passport and hands out
+     * the 8-digit P-code for it on paper.
+     */
+    @Throws(TestkitException::class)override fun `issuePCode`(`citizen`: Citizen): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(TestkitException) { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_issue_p_code(
+        it,
+        
+        FfiConverterTypeCitizen.lower(`citizen`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The data page of the citizen's passport from the test passport office every test
+     * server trusts, with the holder's face (a capture the face-matching double accepts)
+     * and someone else's.
+     */override fun `passport`(`citizen`: Citizen): PassportPage {
+            return FfiConverterTypePassportPage.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport(
+        it,
+        
+        FfiConverterTypeCitizen.lower(`citizen`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The chip of the citizen's passport (a test double of a real chip), for the test's
+     * `PlatformNfcLink` to forward APDUs to.
+     */override fun `passportChip`(`citizen`: Citizen): TestChip {
+            return FfiConverterTypeTestChip.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport_chip(
+        it,
+        
+        FfiConverterTypeCitizen.lower(`citizen`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication (DG14, no DG15): the app runs it with the server as the terminal, and
+     * the command the server makes crosses the FFI to this chip too.
+     */override fun `passportChipWithChipAuthentication`(`citizen`: Citizen): TestChip {
+            return FfiConverterTypeTestChip.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(
+        it,
+        
+        FfiConverterTypeCitizen.lower(`citizen`),_status)
 }
     }
     )

@@ -11,10 +11,14 @@ import dk.mitid.core.App
 import dk.mitid.core.ApprovalFlow
 import dk.mitid.core.ApprovalStep
 import dk.mitid.core.ApprovalWait
+import dk.mitid.core.DocumentOrigin
 import dk.mitid.core.Home
 import dk.mitid.core.MitidException
 import dk.mitid.core.NewPinFlow
 import dk.mitid.core.NewPinStep
+import dk.mitid.core.PlatformNfcLink
+import dk.mitid.core.RecoveryReport
+import dk.mitid.core.UserSummary
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -83,6 +87,31 @@ class ActivationScreen(private val flow: ActivationFlow) : AutoCloseable {
 
     /** Notifications yes or no. */
     suspend fun chooseNotifications(allow: Boolean) = model.perform { flow.chooseNotifications(allow) }
+
+    /** "Use passport/ID card" instead of the activation code. */
+    suspend fun usePassport() = model.perform { flow.usePassport() }
+
+    /** Accept the passport check's terms and conditions. */
+    suspend fun acceptTerms() = model.perform { flow.acceptTerms() }
+
+    /** Where the passport or ID card is from (abroad: the P-code first). */
+    suspend fun chooseDocumentOrigin(origin: DocumentOrigin) = model.perform { flow.chooseDocumentOrigin(origin) }
+
+    /** The data page's document number, date of birth and date of expiry (`YYMMDD`). */
+    suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
+        model.perform { flow.submitDocumentDetails(documentNumber, birthDate, expiryDate) }
+
+    /** Read the chip over the phone's NFC [link] (Android: `IsoDep`). */
+    suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
+
+    /** The face the camera captured (JPEG): the server checks document, owner and face. */
+    suspend fun submitFace(capture: ByteArray) = model.perform { flow.submitFace(capture) }
+
+    /** The 8-digit P-code from citizen service, for a document from abroad. */
+    suspend fun submitPCode(pCode: String) = model.perform { flow.submitPCode(pCode) }
+
+    /** "I have used my P-code before" (only when it was asked for first). */
+    suspend fun skipPCode() = model.perform { flow.skipPCode() }
 
     /** Give up. */
     suspend fun cancel() = model.perform { flow.cancel() }
@@ -175,6 +204,28 @@ class NewPinScreen(private val flow: NewPinFlow) : AutoCloseable {
     /** Biometrics yes or no. */
     suspend fun chooseBiometrics(enable: Boolean) = model.perform { flow.chooseBiometrics(enable) }
 
+    /** Accept the passport check's terms and conditions. */
+    suspend fun acceptTerms() = model.perform { flow.acceptTerms() }
+
+    /** Where the passport or ID card is from (abroad: the P-code first). */
+    suspend fun chooseDocumentOrigin(origin: DocumentOrigin) = model.perform { flow.chooseDocumentOrigin(origin) }
+
+    /** The data page's document number, date of birth and date of expiry (`YYMMDD`). */
+    suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
+        model.perform { flow.submitDocumentDetails(documentNumber, birthDate, expiryDate) }
+
+    /** Read the chip over the phone's NFC [link] (Android: `IsoDep`). */
+    suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
+
+    /** The face the camera captured (JPEG): the server checks document, owner and face. */
+    suspend fun submitFace(capture: ByteArray) = model.perform { flow.submitFace(capture) }
+
+    /** The 8-digit P-code from citizen service, for a document from abroad. */
+    suspend fun submitPCode(pCode: String) = model.perform { flow.submitPCode(pCode) }
+
+    /** "I have used my P-code before" (only when it was asked for first). */
+    suspend fun skipPCode() = model.perform { flow.skipPCode() }
+
     override fun close() = flow.close()
 }
 
@@ -202,5 +253,57 @@ class HomeScreen(private val app: App) {
     /** Re-reads the local state (after a flow ended), without the network. */
     fun reload() {
         mutable.value = ScreenState(app.home())
+    }
+
+    /** "Select user" (help pages 003, 004): the user the next actions are for. */
+    fun selectUser(localId: String) {
+        app.selectUser(localId)
+        reload()
+    }
+
+    /** The selected user (the only one, when there is exactly one). */
+    fun selectedUser(): UserSummary? = app.selectedUser()
+
+    /** Every user on the app, oldest first (the "Select user" list). */
+    fun users(): List<UserSummary> = app.users()
+
+    /** Finishes interrupted activations and PIN changes (at start-up). */
+    suspend fun resumeInterrupted(): Result<RecoveryReport> = runCatchingMitid { app.resumeInterrupted() }
+        .also { reload() }
+
+    /**
+     * The platform found the enrolled biometrics changed (Android: a biometric key was
+     * invalidated): biometrics go off for every user; the local ids affected re-enable with
+     * their PIN in App settings.
+     */
+    suspend fun biometricEnrollmentChanged(): Result<List<String>> =
+        runCatchingMitid { app.biometricEnrollmentChanged() }.also { reload() }
+}
+
+/** Runs [action], catching only the core's errors (anything else is a bug worth seeing). */
+internal suspend fun <T> runCatchingMitid(action: suspend () -> T): Result<T> = try {
+    Result.success(action())
+} catch (e: MitidException) {
+    Result.failure(e)
+}
+
+/** What an app-level screen shows: its [value] once loaded, the [error] of the last action, and whether one is [busy]. */
+data class ActionState<T>(val value: T? = null, val error: MitidException? = null, val busy: Boolean = false)
+
+/** Runs an app-level screen's actions one at a time and publishes the value and the error. */
+class ActionModel<T>(initial: T? = null) {
+    private val mutable = MutableStateFlow(ActionState(initial))
+    private val running = Mutex()
+
+    /** The state to render. */
+    val state: StateFlow<ActionState<T>> = mutable.asStateFlow()
+
+    /** Runs [action]; [update] turns its result into the value shown (null: keep the old one). */
+    suspend fun <R> perform(update: (R) -> T? = { null }, action: suspend () -> R): Result<R> = running.withLock {
+        mutable.value = mutable.value.copy(busy = true, error = null)
+        val result = runCatchingMitid(action)
+        val shown = result.getOrNull()?.let(update) ?: mutable.value.value
+        mutable.value = ActionState(shown, result.exceptionOrNull() as MitidException?)
+        result
     }
 }

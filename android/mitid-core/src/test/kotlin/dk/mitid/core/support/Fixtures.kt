@@ -47,13 +47,20 @@ class ServerClock(private val server: TestServer) : PlatformClock {
 
 /**
  * One app installation: its folder, key store, prompt and the open [App]. [keyStore]
- * replaces the JCA key store for the keys (the secrets stay in [keys]).
+ * replaces the JCA key store for the keys (the secrets stay in [keys]); [viaProxy] connects
+ * through the test kit's proxy (`TestServer.setNetworkDown`).
  */
-class Phone(val server: TestServer, keyStore: PlatformKeyStore? = null) : AutoCloseable {
+class Phone(val server: TestServer, keyStore: PlatformKeyStore? = null, viaProxy: Boolean = false) : AutoCloseable {
     val home: File = Files.createTempDirectory("mitid-app").toFile()
     val keys = JcaKeyStore()
     val prompt = ScriptedPrompt()
-    val endpoint = ServerEndpoint(server.url(), server.keyPins())
+
+    /** The server, or (with [viaProxy]) the test kit's proxy whose network a test can cut. */
+    val endpoint = if (viaProxy) {
+        ServerEndpoint(server.proxyUrl(), server.proxyKeyPins())
+    } else {
+        ServerEndpoint(server.url(), server.keyPins())
+    }
     val app: App = App.open(home.path, endpoint, keyStore ?: keys, keys, prompt, ServerClock(server))
 
     override fun close() {
