@@ -9,7 +9,7 @@ use mitid_core::app::{
     PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserSummary,
 };
 use mitid_core::client::ServerEndpoint;
-use mitid_core::flows::NewPinStart;
+use mitid_core::flows::{NewPinStart, ScreenRisk};
 use mitid_core::pin::Language;
 use mitid_protocol::clock::{Clock, SystemClock};
 
@@ -166,6 +166,11 @@ impl App {
     }
 
     // ------------------------------------------------------------------ user ID
+
+    /// The warning of the approval's `ScreenRiskWarning` step for `risk`, in `lang`.
+    pub fn screen_risk_warning(&self, risk: ScreenRisk, lang: Language) -> String {
+        risk.message(lang).to_owned()
+    }
 
     /// The passport check's terms and conditions in `lang` (the flows' `AcceptTerms` step).
     pub fn document_terms(&self, lang: Language) -> DocumentTerms {

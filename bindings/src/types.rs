@@ -15,7 +15,7 @@ use mitid_core::biometrics::BiometricOutcome;
 use mitid_core::client::ServerEndpoint;
 use mitid_core::flows::{
     ActivationStep, ApprovalFactor, ApprovalOutcome, ApprovalRequest, ApprovalStep, DocumentOrigin,
-    NewPinStart, NewPinStep, UserIdStep,
+    NewPinStart, NewPinStep, ScreenRisk, UserIdStep,
 };
 use mitid_core::pin::{Language, PinRejection};
 use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, ChannelBindingKind, LockReason};
@@ -440,6 +440,14 @@ pub enum ApprovalStep {
         /// The request.
         request: ApprovalRequest,
     },
+    /// The screen may be watched or controlled by someone else: show the warning
+    /// (`App.screenRiskWarning`) before the factors; reject, or `continueDespiteRisk()`.
+    ScreenRiskWarning {
+        /// The request.
+        request: ApprovalRequest,
+        /// What the phone reported.
+        risk: ScreenRisk,
+    },
     /// The channel is bound: approve with one of `factors`, or reject.
     ChooseFactor {
         /// The request.
@@ -454,6 +462,17 @@ pub enum ApprovalStep {
     },
     /// The request can no longer be answered (`lastError()` says why); wait for the next.
     Ended,
+}
+
+/// What the phone reports about its screen while a request is open (the platform detects
+/// it: Android a screen capture or an accessibility service that can act on the screen, iOS
+/// `UIScreen.isCaptured`).
+#[uniffi::remote(Enum)]
+pub enum ScreenRisk {
+    /// The screen is being shared, mirrored or recorded.
+    ScreenShared,
+    /// A service that can read and control the screen (remote control) is on.
+    RemoteControl,
 }
 
 /// How a new-PIN flow starts.

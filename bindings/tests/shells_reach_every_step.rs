@@ -1,6 +1,6 @@
 //! Every exported flow method and every flow step is reached by the Kotlin tests and by the
 //! Swift tests (issue 15: "a step no test reaches fails it"). Reads the bindings' own source
-//! (`src/app.rs`, `src/flows.rs` for the methods, `src/types.rs` for the `…Step` enums) and the
+//! (`src/app.rs`, `src/flows/` for the methods, `src/types.rs` for the `…Step` enums) and the
 //! two suites' test sources, and names what neither calls nor asserts.
 //!
 //! "Reached" is read from the test sources: a method is reached when a test calls it by its
@@ -126,7 +126,7 @@ fn the_kotlin_and_swift_tests_reach_every_exported_flow_method_and_step() {
     let methods = exported_methods(
         &[
             read(&bindings.join("app.rs")),
-            read(&bindings.join("flows.rs")),
+            sources(&bindings.join("flows"), ".rs"),
         ]
         .concat(),
     );

@@ -5,6 +5,7 @@
 use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
 
 use crate::error::MitidError;
+use crate::flows::ScreenRisk;
 use crate::pin::{Language, PinRejection};
 use crate::views::DocumentTerms;
 
@@ -26,6 +27,30 @@ impl PinRejection {
     /// The text to show the citizen, in `lang`.
     pub fn message(&self, lang: Language) -> &'static str {
         let (da, en) = pin_rejection(*self);
+        match lang {
+            Language::Danish => da,
+            Language::English => en,
+        }
+    }
+}
+
+impl ScreenRisk {
+    /// The warning shown before the factors while the risk lasts, in `lang`.
+    pub fn message(&self, lang: Language) -> &'static str {
+        let (da, en) = match self {
+            Self::ScreenShared => (
+                "Din skærm bliver delt eller optaget. Nogen kan se med. Godkend aldrig, fordi \
+                 nogen har ringet og bedt dig om det.",
+                "Your screen is being shared or recorded. Someone may be watching. Never \
+                 approve because someone called you and asked you to.",
+            ),
+            Self::RemoteControl => (
+                "En app kan se og styre din skærm. Godkend aldrig, fordi nogen har ringet og \
+                 bedt dig om det, og afvis, hvis du ikke selv har startet login.",
+                "An app can see and control your screen. Never approve because someone called \
+                 you and asked you to, and reject if you did not start this login yourself.",
+            ),
+        };
         match lang {
             Language::Danish => da,
             Language::English => en,

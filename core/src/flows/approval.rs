@@ -80,6 +80,19 @@ pub enum ApprovalOutcome {
     Rejected,
 }
 
+/// What the phone reports about its screen while a request is open: the fraud pattern MitID
+/// warns about is a caller who watches or steers the citizen's screen ("never approve because
+/// someone called you"). Detecting it is platform code (Android: a screen capture or an
+/// accessibility service that can act on the screen; iOS: `UIScreen.isCaptured`); what
+/// follows is the core's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScreenRisk {
+    /// The screen is being shared, mirrored or recorded.
+    ScreenShared,
+    /// A service that can read and control the screen (remote control) is on.
+    RemoteControl,
+}
+
 /// The screens of an approval.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApprovalStep {
@@ -93,6 +106,14 @@ pub enum ApprovalStep {
     EnterChannelBinding {
         /// The request.
         request: ApprovalRequest,
+    },
+    /// The screen may be watched or controlled by someone else: the warning comes before the
+    /// factors. Reject, or go on (`continue_despite_risk`) after reading it.
+    ScreenRiskWarning {
+        /// The request.
+        request: ApprovalRequest,
+        /// What the phone reported.
+        risk: ScreenRisk,
     },
     /// The channel is bound: approve with one of `factors`, or reject.
     ChooseFactor {
@@ -115,6 +136,8 @@ pub enum ApprovalStep {
 struct State {
     pending: Option<PendingApproval>,
     binding: Option<String>,
+    /// The citizen read the screen-risk warning of this request and chose to go on.
+    risk_acknowledged: bool,
 }
 
 /// The approval flow of one user. Create it with `App::approval_flow`.
@@ -125,6 +148,8 @@ pub struct ApprovalFlow {
     screen: Screen<ApprovalStep>,
     /// Wakes a running long poll to cancel it.
     cancel: StdMutex<Option<Arc<Notify>>>,
+    /// What the platform last reported about the screen (`None`: nothing seen).
+    risk: StdMutex<Option<ScreenRisk>>,
 }
 
 impl std::fmt::Debug for ApprovalFlow {
@@ -143,6 +168,7 @@ impl ApprovalFlow {
             state: Mutex::new(State::default()),
             screen: Screen::new(ApprovalStep::Idle),
             cancel: StdMutex::new(None),
+            risk: StdMutex::new(None),
         }
     }
 
@@ -170,6 +196,7 @@ impl ApprovalFlow {
                     | ApprovalStep::Done { .. }
                     | ApprovalStep::Ended
                     | ApprovalStep::EnterChannelBinding { .. }
+                    | ApprovalStep::ScreenRiskWarning { .. }
                     | ApprovalStep::ChooseFactor { .. }
             ) {
                 return Err(MitidError::InvalidStep);
@@ -222,7 +249,7 @@ impl ApprovalFlow {
             .map(str::to_owned)
             .map_err(|e| self.screen.fail_here(e.into()))?;
         state.binding = Some(code);
-        self.choose_factor(&request, None)
+        self.choose_factor(&state, &request, None)
     }
 
     /// The QR token scanned from the service provider's page.
@@ -239,7 +266,28 @@ impl ApprovalFlow {
             Ok(_) | Err(_) => return Err(self.screen.fail_here(MitidError::ChannelQrMalformed)),
         }
         state.binding = Some(token);
-        self.choose_factor(&request, None)
+        self.choose_factor(&state, &request, None)
+    }
+
+    /// The platform's report about the screen, whenever it changes (`None`: no sharing, no
+    /// remote control). A risk shown while the factors are offered replaces them with the
+    /// warning at once; a request that reaches the factors later shows the warning first.
+    pub fn report_screen_risk(&self, risk: Option<ScreenRisk>) {
+        *lock(&self.risk) = risk;
+        if let (Some(risk), ApprovalStep::ChooseFactor { request, .. }) = (risk, self.step()) {
+            self.screen
+                .show(ApprovalStep::ScreenRiskWarning { request, risk });
+        }
+    }
+
+    /// "Continue" under the screen-risk warning: the factors, for this request.
+    pub async fn continue_despite_risk(&self) -> Result<ApprovalStep, MitidError> {
+        let mut state = self.state.lock().await;
+        let ApprovalStep::ScreenRiskWarning { request, .. } = self.screen.step() else {
+            return Err(MitidError::InvalidStep);
+        };
+        state.risk_acknowledged = true;
+        self.choose_factor(&state, &request, None)
     }
 
     /// Approves with a swipe (only where offered).
@@ -298,12 +346,24 @@ impl ApprovalFlow {
         }
     }
 
-    /// Moves to the factor choice (showing `error` there, if any).
+    /// Moves to the factor choice (showing `error` there, if any), or to the screen-risk
+    /// warning first while a risk is reported that the citizen has not read for this request.
     fn choose_factor(
         &self,
+        state: &State,
         request: &ApprovalRequest,
         error: Option<MitidError>,
     ) -> Result<ApprovalStep, MitidError> {
+        if let (Some(risk), false) = (*lock(&self.risk), state.risk_acknowledged) {
+            let step = ApprovalStep::ScreenRiskWarning {
+                request: request.clone(),
+                risk,
+            };
+            return match error {
+                Some(e) => Err(self.screen.fail_at(step, e)),
+                None => Ok(self.screen.show(step)),
+            };
+        }
         let user = self.ctx.user(&self.user)?;
         let mut factors = Vec::new();
         if request.swipe_allowed {
@@ -450,7 +510,7 @@ impl ApprovalFlow {
             | MitidError::BiometricsPinRequired
             | MitidError::BiometricsInvalidated
             | MitidError::BiometricsUnavailable
-            | MitidError::PinRejected { .. } => self.choose_factor(&request, Some(error)),
+            | MitidError::PinRejected { .. } => self.choose_factor(state, &request, Some(error)),
             // The server lost its biometric key: stop offering biometrics.
             MitidError::BiometricsNotEnabled => {
                 self.ctx.users.disable_biometrics(&user.local_id)?;
@@ -467,7 +527,7 @@ impl ApprovalFlow {
                 self.refetch_then(state, error, Resume::Binding).await
             }
             // Nothing known to have changed: the citizen may simply try again.
-            e if e.is_transient() => self.choose_factor(&request, Some(e)),
+            e if e.is_transient() => self.choose_factor(state, &request, Some(e)),
             e => {
                 state.pending = None;
                 state.binding = None;
@@ -491,7 +551,7 @@ impl ApprovalFlow {
                 state.pending = Some(pending);
                 match resume {
                     Resume::Factor if state.binding.is_some() => {
-                        self.choose_factor(&request, Some(error))
+                        self.choose_factor(state, &request, Some(error))
                     }
                     _ => Err(self
                         .screen

@@ -25,7 +25,9 @@ use crate::error::MitidError;
 use context::lock;
 
 pub use activation::{ActivationFlow, ActivationStep};
-pub use approval::{ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalRequest, ApprovalStep};
+pub use approval::{
+    ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalRequest, ApprovalStep, ScreenRisk,
+};
 pub use biometrics::MAX_BIOMETRIC_FAILURES;
 pub use document::DocumentOrigin;
 pub use new_pin::{NewPinFlow, NewPinStart, NewPinStep};

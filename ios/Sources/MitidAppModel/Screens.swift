@@ -45,6 +45,11 @@ public final class FlowScreen<Step: Sendable & Equatable> {
         state = ScreenState(step: step(), error: error())
     }
 
+    /// Publishes the flow's current step and error (after a synchronous report to it).
+    public func refresh() {
+        state = ScreenState(step: currentStep(), error: currentError(), busy: state.busy)
+    }
+
     /// Runs `action` and publishes the flow's new state.
     @discardableResult
     public func perform(_ action: @Sendable () async throws -> Step) async -> Result<Step, MitidError> {
@@ -253,6 +258,20 @@ public final class ApprovalModel {
     @discardableResult
     public func approveWithBiometrics() async -> Result<ApprovalStep, MitidError> {
         await screen.perform { [flow] in try await flow.approveWithBiometrics() }
+    }
+
+    /// The platform's report about the screen, whenever it changes (nil: no sharing, no
+    /// remote control; iOS: `UIScreen.isCaptured`). While a risk lasts, the factors come
+    /// after a warning.
+    public func reportScreenRisk(_ risk: ScreenRisk?) {
+        flow.reportScreenRisk(risk: risk)
+        screen.refresh()
+    }
+
+    /// "Continue" under the screen-risk warning.
+    @discardableResult
+    public func continueDespiteRisk() async -> Result<ApprovalStep, MitidError> {
+        await screen.perform { [flow] in try await flow.continueDespiteRisk() }
     }
 
     /// Reject.

@@ -1288,6 +1288,11 @@ public protocol AppProtocol: AnyObject, Sendable {
     func resumeInterrupted() async throws  -> RecoveryReport
     
     /**
+     * The warning of the approval's `ScreenRiskWarning` step for `risk`, in `lang`.
+     */
+    func screenRiskWarning(risk: ScreenRisk, lang: Language)  -> String
+    
+    /**
      * Selects the user the next actions are for ("Select user").
      */
     func selectUser(localId: String) throws 
@@ -1739,6 +1744,20 @@ open func resumeInterrupted()async throws  -> RecoveryReport  {
 }
     
     /**
+     * The warning of the approval's `ScreenRiskWarning` step for `risk`, in `lang`.
+     */
+open func screenRiskWarning(risk: ScreenRisk, lang: Language) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_screen_risk_warning(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeScreenRisk_lower(risk),
+        FfiConverterTypeLanguage_lower(lang),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Selects the user the next actions are for ("Select user").
      */
 open func selectUser(localId: String)throws   {try rustCallWithError(FfiConverterTypeMitidError_lift) {
@@ -1912,6 +1931,11 @@ public protocol ApprovalFlowProtocol: AnyObject, Sendable {
     func approveWithSwipe() async throws  -> ApprovalStep
     
     /**
+     * "Continue" under the screen-risk warning: the factors, for this request.
+     */
+    func continueDespiteRisk() async throws  -> ApprovalStep
+    
+    /**
      * The 4-digit code shown by the service provider.
      */
     func enterCode(code: String) async throws  -> ApprovalStep
@@ -1925,6 +1949,12 @@ public protocol ApprovalFlowProtocol: AnyObject, Sendable {
      * Rejects the request (possible before the code is entered).
      */
     func reject() async throws  -> ApprovalStep
+    
+    /**
+     * The platform's report about the screen, whenever it changes (null/nil: no sharing,
+     * no remote control). While a risk lasts, the factors come after a warning.
+     */
+    func reportScreenRisk(risk: ScreenRisk?) 
     
     /**
      * The QR token scanned from the service provider's page.
@@ -2064,6 +2094,25 @@ open func approveWithSwipe()async throws  -> ApprovalStep  {
 }
     
     /**
+     * "Continue" under the screen-risk warning: the factors, for this request.
+     */
+open func continueDespiteRisk()async throws  -> ApprovalStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_approvalflow_continue_despite_risk(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeApprovalStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
      * The 4-digit code shown by the service provider.
      */
 open func enterCode(code: String)async throws  -> ApprovalStep  {
@@ -2111,6 +2160,19 @@ open func reject()async throws  -> ApprovalStep  {
             liftFunc: FfiConverterTypeApprovalStep_lift,
             errorHandler: FfiConverterTypeMitidError_lift
         )
+}
+    
+    /**
+     * The platform's report about the screen, whenever it changes (null/nil: no sharing,
+     * no remote control). While a risk lasts, the factors come after a warning.
+     */
+open func reportScreenRisk(risk: ScreenRisk?)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_approvalflow_report_screen_risk(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeScreenRisk.lower(risk),uniffiCallStatus
+    )
+}
 }
     
     /**
@@ -6615,6 +6677,18 @@ public enum ApprovalStep: Equatable, Hashable {
          */request: ApprovalRequest
     )
     /**
+     * The screen may be watched or controlled by someone else: show the warning
+     * (`App.screenRiskWarning`) before the factors; reject, or `continueDespiteRisk()`.
+     */
+    case screenRiskWarning(
+        /**
+         * The request.
+         */request: ApprovalRequest, 
+        /**
+         * What the phone reported.
+         */risk: ScreenRisk
+    )
+    /**
      * The channel is bound: approve with one of `factors`, or reject.
      */
     case chooseFactor(
@@ -6667,13 +6741,16 @@ public struct FfiConverterTypeApprovalStep: FfiConverterRustBuffer {
         case 4: return .enterChannelBinding(request: try FfiConverterTypeApprovalRequest.read(from: &buf)
         )
         
-        case 5: return .chooseFactor(request: try FfiConverterTypeApprovalRequest.read(from: &buf), factors: try FfiConverterSequenceTypeApprovalFactor.read(from: &buf)
+        case 5: return .screenRiskWarning(request: try FfiConverterTypeApprovalRequest.read(from: &buf), risk: try FfiConverterTypeScreenRisk.read(from: &buf)
         )
         
-        case 6: return .done(outcome: try FfiConverterTypeApprovalOutcome.read(from: &buf)
+        case 6: return .chooseFactor(request: try FfiConverterTypeApprovalRequest.read(from: &buf), factors: try FfiConverterSequenceTypeApprovalFactor.read(from: &buf)
         )
         
-        case 7: return .ended
+        case 7: return .done(outcome: try FfiConverterTypeApprovalOutcome.read(from: &buf)
+        )
+        
+        case 8: return .ended
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -6700,19 +6777,25 @@ public struct FfiConverterTypeApprovalStep: FfiConverterRustBuffer {
             FfiConverterTypeApprovalRequest.write(request, into: &buf)
             
         
-        case let .chooseFactor(request,factors):
+        case let .screenRiskWarning(request,risk):
             writeInt(&buf, Int32(5))
+            FfiConverterTypeApprovalRequest.write(request, into: &buf)
+            FfiConverterTypeScreenRisk.write(risk, into: &buf)
+            
+        
+        case let .chooseFactor(request,factors):
+            writeInt(&buf, Int32(6))
             FfiConverterTypeApprovalRequest.write(request, into: &buf)
             FfiConverterSequenceTypeApprovalFactor.write(factors, into: &buf)
             
         
         case let .done(outcome):
-            writeInt(&buf, Int32(6))
+            writeInt(&buf, Int32(7))
             FfiConverterTypeApprovalOutcome.write(outcome, into: &buf)
             
         
         case .ended:
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
         
         }
     }
@@ -9066,6 +9149,83 @@ public func FfiConverterTypePlatformError_lower(_ value: PlatformError) -> RustB
 
 
 /**
+ * What the phone reports about its screen while a request is open (the platform detects
+ * it: Android a screen capture or an accessibility service that can act on the screen, iOS
+ * `UIScreen.isCaptured`).
+ */
+
+public enum ScreenRisk: Equatable, Hashable {
+    
+    /**
+     * The screen is being shared, mirrored or recorded.
+     */
+    case screenShared
+    /**
+     * A service that can read and control the screen (remote control) is on.
+     */
+    case remoteControl
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ScreenRisk: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScreenRisk: FfiConverterRustBuffer {
+    typealias SwiftType = ScreenRisk
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ScreenRisk {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .screenShared
+        
+        case 2: return .remoteControl
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ScreenRisk, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .screenShared:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .remoteControl:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScreenRisk_lift(_ buf: RustBuffer) throws -> ScreenRisk {
+    return try FfiConverterTypeScreenRisk.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScreenRisk_lower(_ value: ScreenRisk) -> RustBuffer {
+    return FfiConverterTypeScreenRisk.lower(value)
+}
+
+
+
+/**
  * What the simulated biometric sensor answers to the next prompt.
  */
 
@@ -9727,6 +9887,30 @@ fileprivate struct FfiConverterOptionTypePinRejection: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeScreenRisk: FfiConverterRustBuffer {
+    typealias SwiftType = ScreenRisk?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeScreenRisk.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeScreenRisk.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -10055,7 +10239,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_func_check_new_pin() != 7294) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_app_approval_flow() != 63000) {
+    if (uniffi_mitid_bindings_checksum_method_app_approval_flow() != 17283) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_authenticators() != 32407) {
@@ -10088,7 +10272,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_app_home() != 12313) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_app_new_pin_flow() != 6488) {
+    if (uniffi_mitid_bindings_checksum_method_app_new_pin_flow() != 24747) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_notifications_allowed() != 50544) {
@@ -10112,6 +10296,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_app_resume_interrupted() != 5730) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_app_screen_risk_warning() != 3059) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_app_select_user() != 45842) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10121,190 +10308,196 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_app_send_new_pin() != 166) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_app_start_activation() != 39065) {
+    if (uniffi_mitid_bindings_checksum_method_app_start_activation() != 52378) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_status() != 324) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_app_user_id_flow() != 57894) {
+    if (uniffi_mitid_bindings_checksum_method_app_user_id_flow() != 51354) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_users() != 45471) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_accept_terms() != 61217) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_accept_terms() != 54468) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_cancel() != 23816) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_cancel() != 59307) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics() != 8022) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics() != 5318) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin() != 9460) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin() != 31003) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications() != 454) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications() != 16353) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_last_error() != 20410) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_last_error() != 17393) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_read_chip() != 39395) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_read_chip() != 15835) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_retry() != 21653) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_retry() != 42673) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_skip_p_code() != 64480) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_skip_p_code() != 29671) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_step() != 51146) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_step() != 16704) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_activation_code() != 51509) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_activation_code() != 51471) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_document_details() != 2350) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_document_details() != 21345) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_face() != 48208) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_face() != 4678) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() != 22534) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() != 26120) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code() != 51158) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code() != 64935) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin() != 49147) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin() != 55919) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_temporary_pin() != 44042) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_temporary_pin() != 12487) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_user_id() != 38705) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_user_id() != 3113) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_use_passport() != 10972) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_use_passport() != 24577) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_biometrics() != 54692) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_biometrics() != 6470) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_pin() != 47877) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_pin() != 45754) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_swipe() != 64189) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_swipe() != 41147) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalflow_enter_code() != 46977) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_continue_despite_risk() != 4036) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalflow_last_error() != 38486) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_enter_code() != 14593) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalflow_reject() != 5614) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_last_error() != 32598) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalflow_scan_qr() != 8474) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_reject() != 5654) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalflow_step() != 29951) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_report_screen_risk() != 458) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalflow_wait_for_request() != 63575) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_scan_qr() != 25434) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalwait_cancel() != 61575) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_step() != 27107) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalwait_is_finished() != 58699) {
+    if (uniffi_mitid_bindings_checksum_method_approvalflow_wait_for_request() != 263) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_approvalwait_outcome() != 29951) {
+    if (uniffi_mitid_bindings_checksum_method_approvalwait_cancel() != 63037) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms() != 32654) {
+    if (uniffi_mitid_bindings_checksum_method_approvalwait_is_finished() != 34082) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() != 11477) {
+    if (uniffi_mitid_bindings_checksum_method_approvalwait_outcome() != 9939) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin() != 10464) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms() != 14865) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_last_error() != 29546) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() != 19958) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_read_chip() != 39958) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin() != 47075) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_retry() != 1259) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_last_error() != 61611) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_skip_p_code() != 7784) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_read_chip() != 8352) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_step() != 45056) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_retry() != 44545) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin() != 34107) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_skip_p_code() != 46368) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_document_details() != 20944) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_step() != 4114) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() != 24193) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin() != 52348) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() != 55986) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_document_details() != 12216) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code() != 45510) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() != 41122) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin() != 56491) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() != 24633) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin() != 50175) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code() != 11357) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics() != 34702) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin() != 52836) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_accept_terms() != 34488) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin() != 28709) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() != 31895) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics() != 17830) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin() != 12937) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_accept_terms() != 13078) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_last_error() != 2572) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() != 22577) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_read_chip() != 35543) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin() != 49300) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_skip_p_code() != 588) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_last_error() != 1120) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_step() != 39267) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_read_chip() != 2611) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_document_details() != 16774) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_skip_p_code() != 36568) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_face() != 48490) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_step() != 29973) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id() != 40187) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_document_details() != 5779) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code() != 35058) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_face() != 15971) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id() != 5643) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code() != 41984) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate() != 50031) {

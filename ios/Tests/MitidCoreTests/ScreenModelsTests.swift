@@ -186,6 +186,26 @@ final class ScreenModelsTests: XCTestCase, @unchecked Sendable {
         let r26 = try value(await screen.reject())
         XCTAssertEqual(r26, .done(outcome: .rejected))
         XCTAssertEqual(try server.loginResult(transactionId: qr.transactionId).status, .rejected)
+
+        // Someone watches the screen (the fraud pattern): the warning before the factors.
+        screen.reportScreenRisk(.screenShared)
+        let shared = try server.startLogin(
+            userId: user.userId, channel: .code, swipeAllowed: false,
+            referenceHeader: "Log på", referenceBody: "Delt skærm")
+        let arrivedShared = try value(await screen.waitForRequest(seconds: 10))
+        guard case .enterChannelBinding = arrivedShared else { return XCTFail("no request") }
+        let warning = try value(await screen.enterCode(shared.code ?? ""))
+        guard case .screenRiskWarning(_, let risk) = warning else { return XCTFail("\(warning)") }
+        XCTAssertEqual(risk, .screenShared)
+        XCTAssertTrue(phone.app.screenRiskWarning(risk: .screenShared, lang: .english).contains("Never approve"))
+        let factors = try value(await screen.continueDespiteRisk())
+        guard case .chooseFactor = factors else { return XCTFail("\(factors)") }
+        // Reported while the factors show: the warning replaces them at once.
+        screen.reportScreenRisk(.remoteControl)
+        guard case .screenRiskWarning = screen.screen.state.step else { return XCTFail("no warning") }
+        screen.reportScreenRisk(nil)
+        let rejected = try value(await screen.reject())
+        XCTAssertEqual(rejected, .done(outcome: .rejected))
     }
 
     @MainActor

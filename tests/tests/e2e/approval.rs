@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use crate::prelude::*;
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalStep};
+use mitid_core::flows::{ApprovalFactor, ApprovalFlow, ApprovalOutcome, ApprovalStep, ScreenRisk};
+use mitid_core::pin::Language;
 use mitid_protocol::wire::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
 
 /// A 30-second long poll on `flow` in a task, returned once the flow is waiting.
@@ -253,4 +254,81 @@ async fn a_login_answered_after_five_minutes_has_expired() {
     );
     // The next poll finds nothing.
     assert_eq!(flow.poll(0).await.unwrap(), ApprovalStep::NoRequest);
+}
+
+/// The fraud pattern MitID warns about: a caller who watches or steers the citizen's screen.
+/// A risk the phone reports puts the core's warning before the factors; the citizen rejects,
+/// or reads it and goes on.
+#[tokio::test]
+async fn a_watched_or_controlled_screen_puts_a_warning_before_the_factors() {
+    let (h, p, _phone, app, user) = world_with_app_user("screen-risk").await;
+    let rp = h.relying_party("Skat").await.unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+
+    // Reported while the factors are shown: the warning replaces them at once.
+    let first = login_at_factors(&h, &rp, &p, &flow).await;
+    flow.report_screen_risk(Some(ScreenRisk::RemoteControl));
+    let ApprovalStep::ScreenRiskWarning { request, risk } = flow.step() else {
+        panic!("{:?}", flow.step())
+    };
+    assert_eq!(
+        (request.transaction_id.as_str(), risk),
+        (first.as_str(), ScreenRisk::RemoteControl)
+    );
+    assert_eq!(
+        flow.approve_with_pin(PIN.into()).await.unwrap_err(),
+        MitidError::InvalidStep
+    );
+    assert!(ScreenRisk::RemoteControl
+        .message(Language::Danish)
+        .contains("Godkend aldrig"));
+    assert!(ScreenRisk::RemoteControl
+        .message(Language::English)
+        .contains("Never approve"));
+    assert_eq!(
+        flow.reject().await.unwrap(),
+        ApprovalStep::Done {
+            outcome: ApprovalOutcome::Rejected
+        }
+    );
+    assert_eq!(
+        login_status(&h, &rp, &first).await,
+        TransactionStatus::Rejected
+    );
+
+    // Still shared at the next login: the warning comes after the code; going on offers the
+    // factors for this request only.
+    flow.report_screen_risk(Some(ScreenRisk::ScreenShared));
+    let (second, step) = login_to_factors(&h, &rp, &p, &flow).await;
+    assert!(
+        matches!(
+            step,
+            ApprovalStep::ScreenRiskWarning {
+                risk: ScreenRisk::ScreenShared,
+                ..
+            }
+        ),
+        "{step:?}"
+    );
+    assert!(matches!(
+        flow.continue_despite_risk().await.unwrap(),
+        ApprovalStep::ChooseFactor { .. }
+    ));
+    assert_eq!(
+        flow.continue_despite_risk().await.unwrap_err(),
+        MitidError::InvalidStep
+    );
+    assert_eq!(flow.approve_with_pin(PIN.into()).await.unwrap(), APPROVED);
+    assert_eq!(
+        login_status(&h, &rp, &second.transaction_id).await,
+        TransactionStatus::Approved
+    );
+
+    // The sharing ended: no warning.
+    flow.report_screen_risk(None);
+    let (_, step) = login_to_factors(&h, &rp, &p, &flow).await;
+    assert!(
+        matches!(step, ApprovalStep::ChooseFactor { .. }),
+        "{step:?}"
+    );
 }

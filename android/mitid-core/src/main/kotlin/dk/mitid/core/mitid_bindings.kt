@@ -876,6 +876,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_resume_interrupted(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_screen_risk_warning(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_select_user(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_selected_user(
@@ -934,11 +936,15 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_swipe(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_continue_despite_risk(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_approvalflow_enter_code(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_approvalflow_last_error(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_approvalflow_reject(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_approvalflow_report_screen_risk(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_approvalflow_scan_qr(
     ): Int
@@ -1133,6 +1139,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_resume_interrupted(`ptr`: Long,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_screen_risk_warning(`ptr`: Long,`risk`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_app_select_user(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
     external fun uniffi_mitid_bindings_fn_method_app_selected_user(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1199,12 +1207,16 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_approvalflow_approve_with_swipe(`ptr`: Long,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_continue_despite_risk(`ptr`: Long,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_approvalflow_enter_code(`ptr`: Long,`code`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_approvalflow_last_error(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_approvalflow_reject(`ptr`: Long,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_approvalflow_report_screen_risk(`ptr`: Long,`risk`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_mitid_bindings_fn_method_approvalflow_scan_qr(`ptr`: Long,`token`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_approvalflow_step(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1516,7 +1528,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_func_check_new_pin() and 0xFFFF) != 7294) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_app_approval_flow() and 0xFFFF) != 63000) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_approval_flow() and 0xFFFF) != 17283) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_authenticators() and 0xFFFF) != 32407) {
@@ -1549,7 +1561,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_app_home() and 0xFFFF) != 12313) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_app_new_pin_flow() and 0xFFFF) != 6488) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_new_pin_flow() and 0xFFFF) != 24747) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_notifications_allowed() and 0xFFFF) != 50544) {
@@ -1573,6 +1585,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_app_resume_interrupted() and 0xFFFF) != 5730) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_screen_risk_warning() and 0xFFFF) != 3059) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_select_user() and 0xFFFF) != 45842) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1582,190 +1597,196 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_app_send_new_pin() and 0xFFFF) != 166) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_app_start_activation() and 0xFFFF) != 39065) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_start_activation() and 0xFFFF) != 52378) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_status() and 0xFFFF) != 324) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_app_user_id_flow() and 0xFFFF) != 57894) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_user_id_flow() and 0xFFFF) != 51354) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_users() and 0xFFFF) != 45471) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_accept_terms() and 0xFFFF) != 61217) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_accept_terms() and 0xFFFF) != 54468) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_cancel() and 0xFFFF) != 23816) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_cancel() and 0xFFFF) != 59307) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics() and 0xFFFF) != 8022) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics() and 0xFFFF) != 5318) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin() and 0xFFFF) != 9460) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin() and 0xFFFF) != 31003) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications() and 0xFFFF) != 454) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications() and 0xFFFF) != 16353) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_last_error() and 0xFFFF) != 20410) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_last_error() and 0xFFFF) != 17393) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_read_chip() and 0xFFFF) != 39395) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_read_chip() and 0xFFFF) != 15835) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_retry() and 0xFFFF) != 21653) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_retry() and 0xFFFF) != 42673) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_skip_p_code() and 0xFFFF) != 64480) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_skip_p_code() and 0xFFFF) != 29671) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_step() and 0xFFFF) != 51146) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_step() and 0xFFFF) != 16704) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_activation_code() and 0xFFFF) != 51509) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_activation_code() and 0xFFFF) != 51471) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_document_details() and 0xFFFF) != 2350) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_document_details() and 0xFFFF) != 21345) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_face() and 0xFFFF) != 48208) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_face() and 0xFFFF) != 4678) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() and 0xFFFF) != 22534) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() and 0xFFFF) != 26120) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code() and 0xFFFF) != 51158) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code() and 0xFFFF) != 64935) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin() and 0xFFFF) != 49147) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin() and 0xFFFF) != 55919) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_temporary_pin() and 0xFFFF) != 44042) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_temporary_pin() and 0xFFFF) != 12487) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_user_id() and 0xFFFF) != 38705) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_user_id() and 0xFFFF) != 3113) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_use_passport() and 0xFFFF) != 10972) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_use_passport() and 0xFFFF) != 24577) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_biometrics() and 0xFFFF) != 54692) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_biometrics() and 0xFFFF) != 6470) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_pin() and 0xFFFF) != 47877) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_pin() and 0xFFFF) != 45754) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_swipe() and 0xFFFF) != 64189) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_approve_with_swipe() and 0xFFFF) != 41147) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_enter_code() and 0xFFFF) != 46977) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_continue_despite_risk() and 0xFFFF) != 4036) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_last_error() and 0xFFFF) != 38486) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_enter_code() and 0xFFFF) != 14593) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_reject() and 0xFFFF) != 5614) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_last_error() and 0xFFFF) != 32598) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_scan_qr() and 0xFFFF) != 8474) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_reject() and 0xFFFF) != 5654) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_step() and 0xFFFF) != 29951) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_report_screen_risk() and 0xFFFF) != 458) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_wait_for_request() and 0xFFFF) != 63575) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_scan_qr() and 0xFFFF) != 25434) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_cancel() and 0xFFFF) != 61575) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_step() and 0xFFFF) != 27107) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_is_finished() and 0xFFFF) != 58699) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalflow_wait_for_request() and 0xFFFF) != 263) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_outcome() and 0xFFFF) != 29951) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_cancel() and 0xFFFF) != 63037) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms() and 0xFFFF) != 32654) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_is_finished() and 0xFFFF) != 34082) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() and 0xFFFF) != 11477) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_outcome() and 0xFFFF) != 9939) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin() and 0xFFFF) != 10464) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms() and 0xFFFF) != 14865) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_last_error() and 0xFFFF) != 29546) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() and 0xFFFF) != 19958) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_read_chip() and 0xFFFF) != 39958) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin() and 0xFFFF) != 47075) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_retry() and 0xFFFF) != 1259) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_last_error() and 0xFFFF) != 61611) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_skip_p_code() and 0xFFFF) != 7784) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_read_chip() and 0xFFFF) != 8352) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_step() and 0xFFFF) != 45056) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_retry() and 0xFFFF) != 44545) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin() and 0xFFFF) != 34107) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_skip_p_code() and 0xFFFF) != 46368) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_document_details() and 0xFFFF) != 20944) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_step() and 0xFFFF) != 4114) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() and 0xFFFF) != 24193) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_current_pin() and 0xFFFF) != 52348) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() and 0xFFFF) != 55986) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_document_details() and 0xFFFF) != 12216) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code() and 0xFFFF) != 45510) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() and 0xFFFF) != 41122) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin() and 0xFFFF) != 56491) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() and 0xFFFF) != 24633) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin() and 0xFFFF) != 50175) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code() and 0xFFFF) != 11357) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics() and 0xFFFF) != 34702) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin() and 0xFFFF) != 52836) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_accept_terms() and 0xFFFF) != 34488) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_temporary_pin() and 0xFFFF) != 28709) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() and 0xFFFF) != 31895) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_use_biometrics() and 0xFFFF) != 17830) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin() and 0xFFFF) != 12937) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_accept_terms() and 0xFFFF) != 13078) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_last_error() and 0xFFFF) != 2572) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() and 0xFFFF) != 22577) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_read_chip() and 0xFFFF) != 35543) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin() and 0xFFFF) != 49300) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_skip_p_code() and 0xFFFF) != 588) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_last_error() and 0xFFFF) != 1120) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_step() and 0xFFFF) != 39267) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_read_chip() and 0xFFFF) != 2611) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_document_details() and 0xFFFF) != 16774) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_skip_p_code() and 0xFFFF) != 36568) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_face() and 0xFFFF) != 48490) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_step() and 0xFFFF) != 29973) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id() and 0xFFFF) != 40187) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_document_details() and 0xFFFF) != 5779) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code() and 0xFFFF) != 35058) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_face() and 0xFFFF) != 15971) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id() and 0xFFFF) != 5643) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code() and 0xFFFF) != 41984) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate() and 0xFFFF) != 50031) {
@@ -3358,6 +3379,11 @@ public interface AppInterface {
     suspend fun `resumeInterrupted`(): RecoveryReport
     
     /**
+     * The warning of the approval's `ScreenRiskWarning` step for `risk`, in `lang`.
+     */
+    fun `screenRiskWarning`(`risk`: ScreenRisk, `lang`: Language): kotlin.String
+    
+    /**
      * Selects the user the next actions are for ("Select user").
      */
     fun `selectUser`(`localId`: kotlin.String)
@@ -3950,6 +3976,24 @@ open class App: Disposable, AutoCloseable, AppInterface
 
     
     /**
+     * The warning of the approval's `ScreenRiskWarning` step for `risk`, in `lang`.
+     */override fun `screenRiskWarning`(`risk`: ScreenRisk, `lang`: Language): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_screen_risk_warning(
+        it,
+        
+        FfiConverterTypeScreenRisk.lower(`risk`),
+        FfiConverterTypeLanguage.lower(`lang`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * Selects the user the next actions are for ("Select user").
      */
     @Throws(MitidException::class)override fun `selectUser`(`localId`: kotlin.String)
@@ -4267,6 +4311,11 @@ public interface ApprovalFlowInterface {
     suspend fun `approveWithSwipe`(): ApprovalStep
     
     /**
+     * "Continue" under the screen-risk warning: the factors, for this request.
+     */
+    suspend fun `continueDespiteRisk`(): ApprovalStep
+    
+    /**
      * The 4-digit code shown by the service provider.
      */
     suspend fun `enterCode`(`code`: kotlin.String): ApprovalStep
@@ -4280,6 +4329,12 @@ public interface ApprovalFlowInterface {
      * Rejects the request (possible before the code is entered).
      */
     suspend fun `reject`(): ApprovalStep
+    
+    /**
+     * The platform's report about the screen, whenever it changes (null/nil: no sharing,
+     * no remote control). While a risk lasts, the factors come after a warning.
+     */
+    fun `reportScreenRisk`(`risk`: ScreenRisk?)
     
     /**
      * The QR token scanned from the service provider's page.
@@ -4486,6 +4541,30 @@ open class ApprovalFlow: Disposable, AutoCloseable, ApprovalFlowInterface
 
     
     /**
+     * "Continue" under the screen-risk warning: the factors, for this request.
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `continueDespiteRisk`() : ApprovalStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_continue_despite_risk(
+                uniffiHandle,
+                
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeApprovalStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * The 4-digit code shown by the service provider.
      */
     @Throws(MitidException::class)
@@ -4548,6 +4627,23 @@ open class ApprovalFlow: Disposable, AutoCloseable, ApprovalFlowInterface
         MitidException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * The platform's report about the screen, whenever it changes (null/nil: no sharing,
+     * no remote control). While a risk lasts, the factors come after a warning.
+     */override fun `reportScreenRisk`(`risk`: ScreenRisk?)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_approvalflow_report_screen_risk(
+        it,
+        
+        FfiConverterOptionalTypeScreenRisk.lower(`risk`),_status)
+}
+    }
+    
+    
 
     
     /**
@@ -10141,6 +10237,26 @@ sealed class ApprovalStep {
     }
     
     /**
+     * The screen may be watched or controlled by someone else: show the warning
+     * (`App.screenRiskWarning`) before the factors; reject, or `continueDespiteRisk()`.
+     */
+    data class ScreenRiskWarning(
+        /**
+         * The request.
+         */
+        val `request`: dk.mitid.core.ApprovalRequest, 
+        /**
+         * What the phone reported.
+         */
+        val `risk`: dk.mitid.core.ScreenRisk) : ApprovalStep()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
      * The channel is bound: approve with one of `factors`, or reject.
      */
     data class ChooseFactor(
@@ -10202,14 +10318,18 @@ public object FfiConverterTypeApprovalStep : FfiConverterRustBuffer<ApprovalStep
             4 -> ApprovalStep.EnterChannelBinding(
                 FfiConverterTypeApprovalRequest.read(buf),
                 )
-            5 -> ApprovalStep.ChooseFactor(
+            5 -> ApprovalStep.ScreenRiskWarning(
+                FfiConverterTypeApprovalRequest.read(buf),
+                FfiConverterTypeScreenRisk.read(buf),
+                )
+            6 -> ApprovalStep.ChooseFactor(
                 FfiConverterTypeApprovalRequest.read(buf),
                 FfiConverterSequenceTypeApprovalFactor.read(buf),
                 )
-            6 -> ApprovalStep.Done(
+            7 -> ApprovalStep.Done(
                 FfiConverterTypeApprovalOutcome.read(buf),
                 )
-            7 -> ApprovalStep.Ended
+            8 -> ApprovalStep.Ended
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
     }
@@ -10238,6 +10358,14 @@ public object FfiConverterTypeApprovalStep : FfiConverterRustBuffer<ApprovalStep
             (
                 4UL
                 + FfiConverterTypeApprovalRequest.allocationSize(value.`request`)
+            )
+        }
+        is ApprovalStep.ScreenRiskWarning -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeApprovalRequest.allocationSize(value.`request`)
+                + FfiConverterTypeScreenRisk.allocationSize(value.`risk`)
             )
         }
         is ApprovalStep.ChooseFactor -> {
@@ -10282,19 +10410,25 @@ public object FfiConverterTypeApprovalStep : FfiConverterRustBuffer<ApprovalStep
                 FfiConverterTypeApprovalRequest.write(value.`request`, buf)
                 Unit
             }
-            is ApprovalStep.ChooseFactor -> {
+            is ApprovalStep.ScreenRiskWarning -> {
                 buf.putInt(5)
+                FfiConverterTypeApprovalRequest.write(value.`request`, buf)
+                FfiConverterTypeScreenRisk.write(value.`risk`, buf)
+                Unit
+            }
+            is ApprovalStep.ChooseFactor -> {
+                buf.putInt(6)
                 FfiConverterTypeApprovalRequest.write(value.`request`, buf)
                 FfiConverterSequenceTypeApprovalFactor.write(value.`factors`, buf)
                 Unit
             }
             is ApprovalStep.Done -> {
-                buf.putInt(6)
+                buf.putInt(7)
                 FfiConverterTypeApprovalOutcome.write(value.`outcome`, buf)
                 Unit
             }
             is ApprovalStep.Ended -> {
-                buf.putInt(7)
+                buf.putInt(8)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -12866,6 +13000,51 @@ public object FfiConverterTypePlatformError : FfiConverterRustBuffer<PlatformExc
 
 
 /**
+ * What the phone reports about its screen while a request is open (the platform detects
+ * it: Android a screen capture or an accessibility service that can act on the screen, iOS
+ * `UIScreen.isCaptured`).
+ */
+
+enum class ScreenRisk {
+    
+    /**
+     * The screen is being shared, mirrored or recorded.
+     */
+    SCREEN_SHARED,
+    /**
+     * A service that can read and control the screen (remote control) is on.
+     */
+    REMOTE_CONTROL;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeScreenRisk: FfiConverterRustBuffer<ScreenRisk> {
+    override fun read(buf: ByteBuffer) = try {
+        ScreenRisk.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ScreenRisk) = 4UL
+
+    override fun write(value: ScreenRisk, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * What the simulated biometric sensor answers to the next prompt.
  */
 
@@ -13608,6 +13787,38 @@ public object FfiConverterOptionalTypePinRejection: FfiConverterRustBuffer<PinRe
         } else {
             buf.put(1)
             FfiConverterTypePinRejection.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeScreenRisk: FfiConverterRustBuffer<ScreenRisk?> {
+    override fun read(buf: ByteBuffer): ScreenRisk? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeScreenRisk.read(buf)
+    }
+
+    override fun allocationSize(value: ScreenRisk?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeScreenRisk.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ScreenRisk?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeScreenRisk.write(value, buf)
         }
     }
 }

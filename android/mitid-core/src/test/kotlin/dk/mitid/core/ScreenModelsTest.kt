@@ -175,6 +175,21 @@ class ScreenModelsTest {
                 assertTrue(screen.scanQr(token).getOrThrow() is ApprovalStep.ChooseFactor)
                 assertEquals(ApprovalStep.Done(ApprovalOutcome.REJECTED), screen.reject().getOrThrow())
                 assertEquals(LoginStatus.REJECTED, server.loginResult(qr.transactionId).status)
+
+                // Someone watches the screen (the fraud pattern): the warning before the factors.
+                screen.reportScreenRisk(ScreenRisk.SCREEN_SHARED)
+                val shared = server.startLogin(user.userId, LoginChannel.CODE, false, "Log på", "Delt skærm")
+                assertTrue(screen.waitForRequest(10u).getOrThrow() is ApprovalStep.EnterChannelBinding)
+                val warning = screen.enterCode(shared.code!!).getOrThrow()
+                assertEquals(ApprovalStep.ScreenRiskWarning::class, warning::class)
+                assertEquals(ScreenRisk.SCREEN_SHARED, (warning as ApprovalStep.ScreenRiskWarning).risk)
+                assertTrue(phone.app.screenRiskWarning(ScreenRisk.SCREEN_SHARED, Language.ENGLISH).contains("Never approve"))
+                assertTrue(screen.continueDespiteRisk().getOrThrow() is ApprovalStep.ChooseFactor)
+                // Reported while the factors show: the warning replaces them at once.
+                screen.reportScreenRisk(ScreenRisk.REMOTE_CONTROL)
+                assertTrue(screen.state.value.step is ApprovalStep.ScreenRiskWarning)
+                screen.reportScreenRisk(null)
+                assertEquals(ApprovalStep.Done(ApprovalOutcome.REJECTED), screen.reject().getOrThrow())
             }
         }
     }

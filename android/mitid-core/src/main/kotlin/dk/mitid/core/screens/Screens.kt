@@ -18,6 +18,7 @@ import dk.mitid.core.NewPinFlow
 import dk.mitid.core.NewPinStep
 import dk.mitid.core.PlatformNfcLink
 import dk.mitid.core.RecoveryReport
+import dk.mitid.core.ScreenRisk
 import dk.mitid.core.UserSummary
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
@@ -42,6 +43,12 @@ class FlowScreenModel<S>(
 
     /** The state to render. */
     val state: StateFlow<ScreenState<S>> = mutable.asStateFlow()
+
+    /** Runs [change] (a synchronous report to the flow) and publishes the flow's step. */
+    fun refresh(change: () -> Unit) {
+        change()
+        mutable.value = mutable.value.copy(step = currentStep(), error = currentError())
+    }
 
     /** Runs [action] (one at a time) and publishes where it left the flow. */
     suspend fun perform(action: suspend () -> S): Result<S> = running.withLock {
@@ -163,6 +170,16 @@ class ApprovalScreen(private val flow: ApprovalFlow) : AutoCloseable {
 
     /** Approve with biometrics. */
     suspend fun approveWithBiometrics() = model.perform { flow.approveWithBiometrics() }
+
+    /**
+     * The platform's report about the screen, whenever it changes (null: no sharing, no
+     * remote control; Android: a `MediaProjection` capture or an accessibility service that
+     * can act on the screen). While a risk lasts, the factors come after a warning.
+     */
+    fun reportScreenRisk(risk: ScreenRisk?) = model.refresh { flow.reportScreenRisk(risk) }
+
+    /** "Continue" under the screen-risk warning. */
+    suspend fun continueDespiteRisk() = model.perform { flow.continueDespiteRisk() }
 
     /** Reject. */
     suspend fun reject() = model.perform { flow.reject() }

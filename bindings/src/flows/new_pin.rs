@@ -1,0 +1,133 @@
+//! The new-PIN flow (help page 003).
+
+use std::sync::Arc;
+
+use mitid_core::flows::{self as core_flows, DocumentOrigin, NewPinStep};
+
+use crate::errors::MitidError;
+use crate::platform::{NfcLinkAdapter, PlatformNfcLink};
+use crate::runtime::call;
+
+/// A new PIN: the first step authorises it (the current PIN or biometrics, or a temporary
+/// PIN), then the new PIN twice, biometrics? and done. Create it with
+/// `App.newPinFlow(localId, start)`.
+#[derive(Debug, uniffi::Object)]
+pub struct NewPinFlow(Arc<core_flows::NewPinFlow>);
+
+impl NewPinFlow {
+    pub(crate) fn wrap(flow: core_flows::NewPinFlow) -> Arc<Self> {
+        Arc::new(Self(Arc::new(flow)))
+    }
+}
+
+#[uniffi::export]
+impl NewPinFlow {
+    /// The current screen.
+    pub fn step(&self) -> NewPinStep {
+        self.0.step()
+    }
+
+    /// The error shown on the current screen, if any.
+    pub fn last_error(&self) -> Option<MitidError> {
+        self.0.last_error().map(MitidError::from)
+    }
+
+    /// The current PIN: the server checks it now.
+    pub async fn submit_current_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.submit_current_pin(pin).await }).await
+    }
+
+    /// Biometrics instead of the current PIN (the prompt is shown now).
+    pub async fn use_biometrics(&self) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.use_biometrics().await }).await
+    }
+
+    /// The 8-digit temporary PIN: the server checks it now.
+    pub async fn submit_temporary_pin(&self, code: String) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.submit_temporary_pin(code).await }).await
+    }
+
+    /// "Accept" on the passport route's terms and conditions.
+    pub async fn accept_terms(&self) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.accept_terms().await }).await
+    }
+
+    /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
+    pub async fn submit_document_details(
+        &self,
+        document_number: String,
+        birth_date: String,
+        expiry_date: String,
+    ) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move {
+            flow.submit_document_details(document_number, birth_date, expiry_date)
+                .await
+        })
+        .await
+    }
+
+    /// The 8-digit P-code from citizen service, for a foreign document.
+    pub async fn submit_p_code(&self, p_code: String) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.submit_p_code(p_code).await }).await
+    }
+
+    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+    pub async fn choose_document_origin(
+        &self,
+        origin: DocumentOrigin,
+    ) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.choose_document_origin(origin).await }).await
+    }
+
+    /// "I have used my P-code before", when it was asked for before the details.
+    pub async fn skip_p_code(&self) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.skip_p_code().await }).await
+    }
+
+    /// Reads the chip over the phone's NFC `link`.
+    pub async fn read_chip(
+        &self,
+        link: Arc<dyn PlatformNfcLink>,
+    ) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.read_chip(Box::new(NfcLinkAdapter(link))).await }).await
+    }
+
+    /// The face the camera captured (JPEG): the server checks document, owner and face now.
+    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.submit_face(capture).await }).await
+    }
+
+    /// The new PIN, first entry.
+    pub async fn submit_new_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.submit_new_pin(pin).await }).await
+    }
+
+    /// The new PIN, repeated: then it is registered.
+    pub async fn submit_repeat_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.submit_repeat_pin(pin).await }).await
+    }
+
+    /// After `Interrupted`: finishes or re-sends the interrupted registration.
+    pub async fn retry(&self) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.retry().await }).await
+    }
+
+    /// Biometrics yes or no after the new PIN.
+    pub async fn choose_biometrics(&self, enable: bool) -> Result<NewPinStep, MitidError> {
+        let flow = Arc::clone(&self.0);
+        call(async move { flow.choose_biometrics(enable).await }).await
+    }
+}
