@@ -37,31 +37,66 @@ fn sources(dir: &Path, suffix: &str) -> String {
     text
 }
 
-/// `(type, method)` for each `pub fn` in an `#[uniffi::export] impl Type` block.
+/// `(type, method)` for each `pub fn` in an `#[uniffi::export] impl Type` block, and in the
+/// `document_steps!` macro's block for each type it is invoked for (`flows/document.rs`).
 fn exported_methods(source: &str) -> BTreeSet<(String, String)> {
     let mut methods = BTreeSet::new();
+    let mut macro_methods = Vec::new();
     let mut lines = source.lines();
     while let Some(line) = lines.next() {
-        if !line.starts_with("#[uniffi::export") {
+        let trimmed = line.trim_start();
+        if let Some(args) = trimmed.strip_prefix("super::document::document_steps!(") {
+            let ty = args.split(',').next().unwrap_or_default().trim();
+            methods.extend(macro_methods_of(source).map(|m| (ty.to_owned(), m)));
+            continue;
+        }
+        if !trimmed.starts_with("#[uniffi::export") {
             continue;
         }
         let Some(ty) = lines
             .next()
-            .and_then(|l| l.strip_prefix("impl "))
+            .and_then(|l| l.trim_start().strip_prefix("impl "))
             .and_then(|l| l.split_whitespace().next())
         else {
             continue;
         };
-        for line in lines.by_ref().take_while(|l| *l != "}") {
-            let signature = line
-                .strip_prefix("    pub async fn ")
-                .or_else(|| line.strip_prefix("    pub fn "));
-            if let Some(name) = signature.and_then(|s| s.split(['(', '<']).next()) {
-                methods.insert((ty.to_owned(), name.to_owned()));
+        let indent = line.len() - trimmed.len();
+        let end = format!("{}}}", " ".repeat(indent));
+        for line in lines.by_ref().take_while(|l| *l != end) {
+            if let Some(name) = pub_fn_name(line) {
+                if ty != "$flow" {
+                    methods.insert((ty.to_owned(), name));
+                } else {
+                    macro_methods.push(name);
+                }
             }
         }
     }
+    assert!(
+        !macro_methods.is_empty() || !source.contains("macro_rules! document_steps"),
+        "the document_steps! macro's methods were not found"
+    );
     methods
+}
+
+/// The methods of the `document_steps!` macro's block.
+fn macro_methods_of(source: &str) -> impl Iterator<Item = String> + '_ {
+    let start = source
+        .find("macro_rules! document_steps")
+        .unwrap_or(source.len());
+    let end = source[start..]
+        .find("pub(crate) use document_steps")
+        .map_or(source.len(), |e| start + e);
+    source[start..end].lines().filter_map(pub_fn_name)
+}
+
+/// The name of a `pub fn` or `pub async fn` declared on `line`.
+fn pub_fn_name(line: &str) -> Option<String> {
+    let rest = line.trim_start();
+    let rest = rest
+        .strip_prefix("pub async fn ")
+        .or_else(|| rest.strip_prefix("pub fn "))?;
+    rest.split(['(', '<']).next().map(str::to_owned)
 }
 
 /// `(enum, variant)` for each variant of a `pub enum …Step`.

@@ -51,63 +51,6 @@ impl ActivationFlow {
         call(async move { flow.use_passport().await }).await
     }
 
-    /// "Accept" on the passport check's terms and conditions.
-    pub async fn accept_terms(&self) -> Result<ActivationStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move { flow.accept_terms().await }).await
-    }
-
-    /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
-    pub async fn submit_document_details(
-        &self,
-        document_number: String,
-        birth_date: String,
-        expiry_date: String,
-    ) -> Result<ActivationStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move {
-            flow.submit_document_details(document_number, birth_date, expiry_date)
-                .await
-        })
-        .await
-    }
-
-    /// Reads the chip over the phone's NFC `link`.
-    pub async fn read_chip(
-        &self,
-        link: Arc<dyn PlatformNfcLink>,
-    ) -> Result<ActivationStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move { flow.read_chip(Box::new(NfcLinkAdapter(link))).await }).await
-    }
-
-    /// The 8-digit P-code from citizen service, for a foreign document.
-    pub async fn submit_p_code(&self, p_code: String) -> Result<ActivationStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move { flow.submit_p_code(p_code).await }).await
-    }
-
-    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
-    pub async fn choose_document_origin(
-        &self,
-        origin: DocumentOrigin,
-    ) -> Result<ActivationStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move { flow.choose_document_origin(origin).await }).await
-    }
-
-    /// "I have used my P-code before", when it was asked for before the details.
-    pub async fn skip_p_code(&self) -> Result<ActivationStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move { flow.skip_p_code().await }).await
-    }
-
-    /// The face the camera captured (JPEG): the server checks document, owner and face now.
-    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<ActivationStep, MitidError> {
-        let flow = Arc::clone(&self.0);
-        call(async move { flow.submit_face(capture).await }).await
-    }
-
     /// The 8-digit temporary PIN from the SMS.
     pub async fn submit_temporary_pin(
         &self,
@@ -155,3 +98,5 @@ impl ActivationFlow {
         call(async move { flow.cancel().await }).await
     }
 }
+
+super::document::document_steps!(ActivationFlow, ActivationStep);

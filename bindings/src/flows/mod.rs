@@ -11,6 +11,7 @@
 
 mod activation;
 mod approval;
+mod document;
 mod new_pin;
 mod user_id;
 

@@ -17,6 +17,81 @@ use super::context::Context;
 use crate::error::MitidError;
 use crate::users::User;
 
+/// The document steps' actions every flow that reads a passport shares (the terms, where
+/// the document is from, its details, the P-code), written once. `$step` is the flow's step
+/// enum, with these steps' variants; the flow has `state.document`, `screen` and a
+/// `step_of(Stage)` of its own (reading the chip and sending the face differ per flow).
+macro_rules! document_steps {
+    ($step:ident) => {
+        /// "Accept" on the passport check's terms and conditions.
+        pub async fn accept_terms(&self) -> Result<$step, MitidError> {
+            let mut state = self.state.lock().await;
+            if !matches!(self.screen.step(), $step::AcceptTerms { .. }) {
+                return Err(MitidError::InvalidStep);
+            }
+            state.document.accept_terms();
+            Ok(self.screen.show($step::ChooseDocumentOrigin))
+        }
+
+        /// Where the passport or ID card is from: Denmark, or abroad (the P-code first).
+        pub async fn choose_document_origin(
+            &self,
+            origin: $crate::flows::DocumentOrigin,
+        ) -> Result<$step, MitidError> {
+            let mut state = self.state.lock().await;
+            if !matches!(self.screen.step(), $step::ChooseDocumentOrigin) {
+                return Err(MitidError::InvalidStep);
+            }
+            let stage = state.document.origin(origin);
+            Ok(self.screen.show(step_of(stage)))
+        }
+
+        /// The passport's document number, date of birth and date of expiry (`YYMMDD`),
+        /// typed or scanned from the data page: checked for form here; the chip judges them.
+        pub async fn submit_document_details(
+            &self,
+            document_number: String,
+            birth_date: String,
+            expiry_date: String,
+        ) -> Result<$step, MitidError> {
+            let mut state = self.state.lock().await;
+            if !matches!(self.screen.step(), $step::EnterDocumentDetails) {
+                return Err(MitidError::InvalidStep);
+            }
+            state
+                .document
+                .details(&document_number, &birth_date, &expiry_date)
+                .map_err(|e| self.screen.fail_here(e))?;
+            Ok(self.screen.show($step::ReadChip))
+        }
+
+        /// The 8-digit P-code from citizen service for a document from abroad; then the
+        /// details (asked first) or the chip again (asked after a refusal).
+        pub async fn submit_p_code(&self, p_code: String) -> Result<$step, MitidError> {
+            let mut state = self.state.lock().await;
+            if !matches!(self.screen.step(), $step::EnterPCode) {
+                return Err(MitidError::InvalidStep);
+            }
+            let stage = state
+                .document
+                .p_code(&p_code)
+                .map_err(|e| self.screen.fail_here(e))?;
+            Ok(self.screen.show(step_of(stage)))
+        }
+
+        /// "I have used my P-code before", when it was asked for before the details.
+        pub async fn skip_p_code(&self) -> Result<$step, MitidError> {
+            let mut state = self.state.lock().await;
+            if !matches!(self.screen.step(), $step::EnterPCode) {
+                return Err(MitidError::InvalidStep);
+            }
+            let stage = state.document.skip_p_code()?;
+            Ok(self.screen.show(step_of(stage)))
+        }
+    };
+}
+pub(crate) use document_steps;
+
 /// Where the citizen's passport or ID card is from (help page 004, step 5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DocumentOrigin {

@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 use super::biometrics;
 use super::confirm::{self, Confirmation};
 use super::context::{BusyGuard, Context};
-use super::document::{ChallengeSource, DocumentOrigin, DocumentScan, Stage};
+use super::document::{ChallengeSource, DocumentScan, Stage};
 use super::input::{self, NewPinEntry};
 use super::pin_switch::{self, Resumed};
 use super::Screen;
@@ -190,34 +190,7 @@ impl NewPinFlow {
         self.after_authorisation(&mut state, authorised).await
     }
 
-    /// "Accept" on the terms and conditions of the passport route.
-    pub async fn accept_terms(&self) -> Result<NewPinStep, MitidError> {
-        let mut state = self.state.lock().await;
-        let NewPinStep::AcceptTerms { .. } = self.screen.step() else {
-            return Err(MitidError::InvalidStep);
-        };
-        state.document.accept_terms();
-        Ok(self.screen.show(NewPinStep::ChooseDocumentOrigin))
-    }
-
-    /// The passport's document number, date of birth and date of expiry (`YYMMDD`), typed
-    /// or scanned from the data page: checked for form here; the chip judges them.
-    pub async fn submit_document_details(
-        &self,
-        document_number: String,
-        birth_date: String,
-        expiry_date: String,
-    ) -> Result<NewPinStep, MitidError> {
-        let mut state = self.state.lock().await;
-        if self.screen.step() != NewPinStep::EnterDocumentDetails {
-            return Err(MitidError::InvalidStep);
-        }
-        state
-            .document
-            .details(&document_number, &birth_date, &expiry_date)
-            .map_err(|e| self.screen.fail_here(e))?;
-        Ok(self.screen.show(NewPinStep::ReadChip))
-    }
+    super::document::document_steps!(NewPinStep);
 
     /// Reads the chip over `link`, the phone's NFC connection to it (BAC with the details,
     /// secure messaging, the files, and the chip's signature over the server's challenge
@@ -236,43 +209,6 @@ impl NewPinFlow {
             Ok(()) => Ok(self.screen.show(NewPinStep::CaptureFace)),
             Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
         }
-    }
-
-    /// The 8-digit P-code from citizen service for a foreign document; the chip is read
-    /// again after it (the server used up the last read's challenge).
-    pub async fn submit_p_code(&self, p_code: String) -> Result<NewPinStep, MitidError> {
-        let mut state = self.state.lock().await;
-        if self.screen.step() != NewPinStep::EnterPCode {
-            return Err(MitidError::InvalidStep);
-        }
-        let stage = state
-            .document
-            .p_code(&p_code)
-            .map_err(|e| self.screen.fail_here(e))?;
-        Ok(self.screen.show(step_of(stage)))
-    }
-
-    /// Where the passport or ID card is from.
-    pub async fn choose_document_origin(
-        &self,
-        origin: DocumentOrigin,
-    ) -> Result<NewPinStep, MitidError> {
-        let mut state = self.state.lock().await;
-        if self.screen.step() != NewPinStep::ChooseDocumentOrigin {
-            return Err(MitidError::InvalidStep);
-        }
-        let stage = state.document.origin(origin);
-        Ok(self.screen.show(step_of(stage)))
-    }
-
-    /// "I have used my P-code before", when it was asked for before the details.
-    pub async fn skip_p_code(&self) -> Result<NewPinStep, MitidError> {
-        let mut state = self.state.lock().await;
-        if self.screen.step() != NewPinStep::EnterPCode {
-            return Err(MitidError::InvalidStep);
-        }
-        let stage = state.document.skip_p_code()?;
-        Ok(self.screen.show(step_of(stage)))
     }
 
     /// The face the camera captured (JPEG): sent with the chip's files; the server checks

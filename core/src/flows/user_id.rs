@@ -15,7 +15,7 @@ use mitid_protocol::wire::{paths, UserIdChangeResponse, UserIdVerdict};
 use tokio::sync::Mutex;
 
 use super::context::{BusyGuard, Context};
-use super::document::{ChallengeSource, DocumentOrigin, DocumentScan, Stage};
+use super::document::{ChallengeSource, DocumentScan, Stage};
 use super::Screen;
 use crate::error::MitidError;
 use crate::users::{LocalUserId, User};
@@ -108,31 +108,7 @@ impl UserIdFlow {
         self.screen.error()
     }
 
-    /// "Accept" on the terms and conditions of the passport check.
-    pub async fn accept_terms(&self) -> Result<UserIdStep, MitidError> {
-        let mut state = self.state.lock().await;
-        let UserIdStep::AcceptTerms { .. } = self.screen.step() else {
-            return Err(MitidError::InvalidStep);
-        };
-        state.document.accept_terms();
-        Ok(self.screen.show(UserIdStep::ChooseDocumentOrigin))
-    }
-
-    /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
-    pub async fn submit_document_details(
-        &self,
-        document_number: String,
-        birth_date: String,
-        expiry_date: String,
-    ) -> Result<UserIdStep, MitidError> {
-        let mut state = self.state.lock().await;
-        self.expect(&UserIdStep::EnterDocumentDetails)?;
-        state
-            .document
-            .details(&document_number, &birth_date, &expiry_date)
-            .map_err(|e| self.screen.fail_here(e))?;
-        Ok(self.screen.show(UserIdStep::ReadChip))
-    }
+    super::document::document_steps!(UserIdStep);
 
     /// Reads the chip over `link`, the phone's NFC connection to it.
     pub async fn read_chip(&self, link: Box<dyn NfcLink + Send>) -> Result<UserIdStep, MitidError> {
@@ -147,40 +123,6 @@ impl UserIdFlow {
             Ok(()) => Ok(self.screen.show(UserIdStep::CaptureFace)),
             Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
         }
-    }
-
-    /// The 8-digit P-code for a foreign document; the chip is read again after it.
-    pub async fn submit_p_code(&self, p_code: String) -> Result<UserIdStep, MitidError> {
-        let mut state = self.state.lock().await;
-        self.expect(&UserIdStep::EnterPCode)?;
-        let stage = state
-            .document
-            .p_code(&p_code)
-            .map_err(|e| self.screen.fail_here(e))?;
-        Ok(self.screen.show(step_of(stage)))
-    }
-
-    /// Where the passport or ID card is from.
-    pub async fn choose_document_origin(
-        &self,
-        origin: DocumentOrigin,
-    ) -> Result<UserIdStep, MitidError> {
-        let mut state = self.state.lock().await;
-        if self.screen.step() != UserIdStep::ChooseDocumentOrigin {
-            return Err(MitidError::InvalidStep);
-        }
-        let stage = state.document.origin(origin);
-        Ok(self.screen.show(step_of(stage)))
-    }
-
-    /// "I have used my P-code before", when it was asked for before the details.
-    pub async fn skip_p_code(&self) -> Result<UserIdStep, MitidError> {
-        let mut state = self.state.lock().await;
-        if self.screen.step() != UserIdStep::EnterPCode {
-            return Err(MitidError::InvalidStep);
-        }
-        let stage = state.document.skip_p_code()?;
-        Ok(self.screen.show(step_of(stage)))
     }
 
     /// The face the camera captured (JPEG): the server checks the document, its owner and

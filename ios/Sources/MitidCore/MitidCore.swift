@@ -632,7 +632,8 @@ public protocol ActivationFlowProtocol: AnyObject, Sendable {
     func chooseBiometrics(enable: Bool) async throws  -> ActivationStep
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
     func chooseDocumentOrigin(origin: DocumentOrigin) async throws  -> ActivationStep
     
@@ -678,7 +679,8 @@ public protocol ActivationFlowProtocol: AnyObject, Sendable {
     func submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) async throws  -> ActivationStep
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
     func submitFace(capture: Data) async throws  -> ActivationStep
     
@@ -688,7 +690,7 @@ public protocol ActivationFlowProtocol: AnyObject, Sendable {
     func submitNewPin(pin: String) async throws  -> ActivationStep
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
     func submitPCode(pCode: String) async throws  -> ActivationStep
     
@@ -831,7 +833,8 @@ open func chooseBiometrics(enable: Bool)async throws  -> ActivationStep  {
 }
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
 open func chooseDocumentOrigin(origin: DocumentOrigin)async throws  -> ActivationStep  {
     return
@@ -989,7 +992,8 @@ open func submitDocumentDetails(documentNumber: String, birthDate: String, expir
 }
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
 open func submitFace(capture: Data)async throws  -> ActivationStep  {
     return
@@ -1027,7 +1031,7 @@ open func submitNewPin(pin: String)async throws  -> ActivationStep  {
 }
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
 open func submitPCode(pCode: String)async throws  -> ActivationStep  {
     return
@@ -2460,7 +2464,7 @@ public func FfiConverterTypeApprovalWait_lower(_ value: ApprovalWait) -> UInt64 
 public protocol NewPinFlowProtocol: AnyObject, Sendable {
     
     /**
-     * "Accept" on the passport route's terms and conditions.
+     * "Accept" on the passport check's terms and conditions.
      */
     func acceptTerms() async throws  -> NewPinStep
     
@@ -2470,7 +2474,8 @@ public protocol NewPinFlowProtocol: AnyObject, Sendable {
     func chooseBiometrics(enable: Bool) async throws  -> NewPinStep
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
     func chooseDocumentOrigin(origin: DocumentOrigin) async throws  -> NewPinStep
     
@@ -2510,7 +2515,8 @@ public protocol NewPinFlowProtocol: AnyObject, Sendable {
     func submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) async throws  -> NewPinStep
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
     func submitFace(capture: Data) async throws  -> NewPinStep
     
@@ -2520,7 +2526,7 @@ public protocol NewPinFlowProtocol: AnyObject, Sendable {
     func submitNewPin(pin: String) async throws  -> NewPinStep
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
     func submitPCode(pCode: String) async throws  -> NewPinStep
     
@@ -2599,7 +2605,7 @@ open class NewPinFlow: NewPinFlowProtocol, @unchecked Sendable {
 
     
     /**
-     * "Accept" on the passport route's terms and conditions.
+     * "Accept" on the passport check's terms and conditions.
      */
 open func acceptTerms()async throws  -> NewPinStep  {
     return
@@ -2637,7 +2643,8 @@ open func chooseBiometrics(enable: Bool)async throws  -> NewPinStep  {
 }
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
 open func chooseDocumentOrigin(origin: DocumentOrigin)async throws  -> NewPinStep  {
     return
@@ -2775,7 +2782,8 @@ open func submitDocumentDetails(documentNumber: String, birthDate: String, expir
 }
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
 open func submitFace(capture: Data)async throws  -> NewPinStep  {
     return
@@ -2813,7 +2821,7 @@ open func submitNewPin(pin: String)async throws  -> NewPinStep  {
 }
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
 open func submitPCode(pCode: String)async throws  -> NewPinStep  {
     return
@@ -4790,7 +4798,8 @@ public protocol UserIdFlowProtocol: AnyObject, Sendable {
     func changeUserId() async throws  -> UserIdStep
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
     func chooseDocumentOrigin(origin: DocumentOrigin) async throws  -> UserIdStep
     
@@ -4820,8 +4829,8 @@ public protocol UserIdFlowProtocol: AnyObject, Sendable {
     func submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) async throws  -> UserIdStep
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face, and
-     * answers with the user ID.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
     func submitFace(capture: Data) async throws  -> UserIdStep
     
@@ -4831,7 +4840,7 @@ public protocol UserIdFlowProtocol: AnyObject, Sendable {
     func submitNewUserId(wanted: String) async throws  -> UserIdStep
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
     func submitPCode(pCode: String) async throws  -> UserIdStep
     
@@ -4932,7 +4941,8 @@ open func changeUserId()async throws  -> UserIdStep  {
 }
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
 open func chooseDocumentOrigin(origin: DocumentOrigin)async throws  -> UserIdStep  {
     return
@@ -5032,8 +5042,8 @@ open func submitDocumentDetails(documentNumber: String, birthDate: String, expir
 }
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face, and
-     * answers with the user ID.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
 open func submitFace(capture: Data)async throws  -> UserIdStep  {
     return
@@ -5071,7 +5081,7 @@ open func submitNewUserId(wanted: String)async throws  -> UserIdStep  {
 }
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
 open func submitPCode(pCode: String)async throws  -> UserIdStep  {
     return
@@ -10329,7 +10339,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics() != 5318) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin() != 31003) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin() != 54219) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications() != 16353) {
@@ -10356,13 +10366,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_activationflow_submit_document_details() != 21345) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_face() != 4678) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_face() != 61196) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() != 26120) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code() != 64935) {
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code() != 43431) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin() != 55919) {
@@ -10419,13 +10429,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_approvalwait_outcome() != 9939) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms() != 14865) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms() != 6912) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() != 19958) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin() != 47075) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin() != 33668) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_last_error() != 61611) {
@@ -10449,13 +10459,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_document_details() != 12216) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() != 41122) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() != 38268) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() != 24633) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code() != 11357) {
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code() != 23091) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin() != 52836) {
@@ -10473,7 +10483,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() != 22577) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin() != 49300) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin() != 34048) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_useridflow_last_error() != 1120) {
@@ -10491,13 +10501,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_useridflow_submit_document_details() != 5779) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_face() != 15971) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_face() != 54456) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id() != 5643) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code() != 41984) {
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code() != 38591) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate() != 50031) {

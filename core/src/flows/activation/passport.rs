@@ -11,7 +11,7 @@ use mitid_protocol::wire::{paths, Empty};
 
 use super::{ActivationFlow, ActivationStep, Kind};
 use crate::error::MitidError;
-use crate::flows::document::{ChallengeSource, DocumentOrigin, Stage};
+use crate::flows::document::{ChallengeSource, Stage};
 
 impl ActivationFlow {
     /// "Activate with passport or ID card" instead of the activation code: the server opens
@@ -45,29 +45,7 @@ impl ActivationFlow {
         }
     }
 
-    /// "Accept" on the passport check's terms and conditions.
-    pub async fn accept_terms(&self) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
-        self.require_step(&[Kind::AcceptTerms])?;
-        state.document.accept_terms();
-        Ok(self.screen.show(ActivationStep::ChooseDocumentOrigin))
-    }
-
-    /// The passport's document number, date of birth and date of expiry (`YYMMDD`).
-    pub async fn submit_document_details(
-        &self,
-        document_number: String,
-        birth_date: String,
-        expiry_date: String,
-    ) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
-        self.require_step(&[Kind::EnterDocumentDetails])?;
-        state
-            .document
-            .details(&document_number, &birth_date, &expiry_date)
-            .map_err(|e| self.screen.fail_here(e))?;
-        Ok(self.screen.show(ActivationStep::ReadChip))
-    }
+    crate::flows::document::document_steps!(ActivationStep);
 
     /// Reads the chip over `link`, the phone's NFC connection to it.
     pub async fn read_chip(
@@ -87,36 +65,6 @@ impl ActivationFlow {
             Err((Stage::End, e)) => Err(self.fail(&mut state, e)),
             Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
         }
-    }
-
-    /// The 8-digit P-code for a foreign document; the chip is read again after it.
-    pub async fn submit_p_code(&self, p_code: String) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
-        self.require_step(&[Kind::EnterPCode])?;
-        let stage = state
-            .document
-            .p_code(&p_code)
-            .map_err(|e| self.screen.fail_here(e))?;
-        Ok(self.screen.show(step_of(stage)))
-    }
-
-    /// Where the passport or ID card is from.
-    pub async fn choose_document_origin(
-        &self,
-        origin: DocumentOrigin,
-    ) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
-        self.require_step(&[Kind::ChooseDocumentOrigin])?;
-        let stage = state.document.origin(origin);
-        Ok(self.screen.show(step_of(stage)))
-    }
-
-    /// "I have used my P-code before", when it was asked for before the details.
-    pub async fn skip_p_code(&self) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
-        self.require_step(&[Kind::EnterPCode])?;
-        let stage = state.document.skip_p_code()?;
-        Ok(self.screen.show(step_of(stage)))
     }
 
     /// The face the camera captured (JPEG): the server checks the document, its owner and

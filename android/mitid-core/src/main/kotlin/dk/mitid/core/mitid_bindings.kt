@@ -1618,7 +1618,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_biometrics() and 0xFFFF) != 5318) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin() and 0xFFFF) != 31003) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_document_origin() and 0xFFFF) != 54219) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_choose_notifications() and 0xFFFF) != 16353) {
@@ -1645,13 +1645,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_document_details() and 0xFFFF) != 21345) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_face() and 0xFFFF) != 4678) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_face() and 0xFFFF) != 61196) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() and 0xFFFF) != 26120) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code() and 0xFFFF) != 64935) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code() and 0xFFFF) != 43431) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_repeat_pin() and 0xFFFF) != 55919) {
@@ -1708,13 +1708,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_approvalwait_outcome() and 0xFFFF) != 9939) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms() and 0xFFFF) != 14865) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_accept_terms() and 0xFFFF) != 6912) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_biometrics() and 0xFFFF) != 19958) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin() and 0xFFFF) != 47075) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_choose_document_origin() and 0xFFFF) != 33668) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_last_error() and 0xFFFF) != 61611) {
@@ -1738,13 +1738,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_document_details() and 0xFFFF) != 12216) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() and 0xFFFF) != 41122) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() and 0xFFFF) != 38268) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() and 0xFFFF) != 24633) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code() and 0xFFFF) != 11357) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code() and 0xFFFF) != 23091) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_repeat_pin() and 0xFFFF) != 52836) {
@@ -1762,7 +1762,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_change_user_id() and 0xFFFF) != 22577) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin() and 0xFFFF) != 49300) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_choose_document_origin() and 0xFFFF) != 34048) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_last_error() and 0xFFFF) != 1120) {
@@ -1780,13 +1780,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_document_details() and 0xFFFF) != 5779) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_face() and 0xFFFF) != 15971) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_face() and 0xFFFF) != 54456) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id() and 0xFFFF) != 5643) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code() and 0xFFFF) != 41984) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_p_code() and 0xFFFF) != 38591) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_platformbiometricprompt_authenticate() and 0xFFFF) != 50031) {
@@ -2482,7 +2482,8 @@ public interface ActivationFlowInterface {
     suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): ActivationStep
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
     suspend fun `chooseDocumentOrigin`(`origin`: DocumentOrigin): ActivationStep
     
@@ -2528,7 +2529,8 @@ public interface ActivationFlowInterface {
     suspend fun `submitDocumentDetails`(`documentNumber`: kotlin.String, `birthDate`: kotlin.String, `expiryDate`: kotlin.String): ActivationStep
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
     suspend fun `submitFace`(`capture`: kotlin.ByteArray): ActivationStep
     
@@ -2538,7 +2540,7 @@ public interface ActivationFlowInterface {
     suspend fun `submitNewPin`(`pin`: kotlin.String): ActivationStep
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
     suspend fun `submitPCode`(`pCode`: kotlin.String): ActivationStep
     
@@ -2748,7 +2750,8 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
 
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -2956,7 +2959,8 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
 
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -3006,7 +3010,7 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
 
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -5176,7 +5180,7 @@ public object FfiConverterTypeApprovalWait: FfiConverter<ApprovalWait, Long> {
 public interface NewPinFlowInterface {
     
     /**
-     * "Accept" on the passport route's terms and conditions.
+     * "Accept" on the passport check's terms and conditions.
      */
     suspend fun `acceptTerms`(): NewPinStep
     
@@ -5186,7 +5190,8 @@ public interface NewPinFlowInterface {
     suspend fun `chooseBiometrics`(`enable`: kotlin.Boolean): NewPinStep
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
     suspend fun `chooseDocumentOrigin`(`origin`: DocumentOrigin): NewPinStep
     
@@ -5226,7 +5231,8 @@ public interface NewPinFlowInterface {
     suspend fun `submitDocumentDetails`(`documentNumber`: kotlin.String, `birthDate`: kotlin.String, `expiryDate`: kotlin.String): NewPinStep
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
     suspend fun `submitFace`(`capture`: kotlin.ByteArray): NewPinStep
     
@@ -5236,7 +5242,7 @@ public interface NewPinFlowInterface {
     suspend fun `submitNewPin`(`pin`: kotlin.String): NewPinStep
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
     suspend fun `submitPCode`(`pCode`: kotlin.String): NewPinStep
     
@@ -5366,7 +5372,7 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
 
     
     /**
-     * "Accept" on the passport route's terms and conditions.
+     * "Accept" on the passport check's terms and conditions.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -5415,7 +5421,8 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
 
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -5597,7 +5604,8 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
 
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face now.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -5647,7 +5655,7 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
 
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -8505,7 +8513,8 @@ public interface UserIdFlowInterface {
     suspend fun `changeUserId`(): UserIdStep
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
     suspend fun `chooseDocumentOrigin`(`origin`: DocumentOrigin): UserIdStep
     
@@ -8535,8 +8544,8 @@ public interface UserIdFlowInterface {
     suspend fun `submitDocumentDetails`(`documentNumber`: kotlin.String, `birthDate`: kotlin.String, `expiryDate`: kotlin.String): UserIdStep
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face, and
-     * answers with the user ID.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
     suspend fun `submitFace`(`capture`: kotlin.ByteArray): UserIdStep
     
@@ -8546,7 +8555,7 @@ public interface UserIdFlowInterface {
     suspend fun `submitNewUserId`(`wanted`: kotlin.String): UserIdStep
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
     suspend fun `submitPCode`(`pCode`: kotlin.String): UserIdStep
     
@@ -8708,7 +8717,8 @@ open class UserIdFlow: Disposable, AutoCloseable, UserIdFlowInterface
 
     
     /**
-     * Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+     * Where the passport or ID card is from: Denmark, or abroad (then the P-code
+     * first).
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -8841,8 +8851,8 @@ open class UserIdFlow: Disposable, AutoCloseable, UserIdFlowInterface
 
     
     /**
-     * The face the camera captured (JPEG): the server checks document, owner and face, and
-     * answers with the user ID.
+     * The face the camera captured (JPEG): the server checks the document, its
+     * owner and the face now.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
@@ -8892,7 +8902,7 @@ open class UserIdFlow: Disposable, AutoCloseable, UserIdFlowInterface
 
     
     /**
-     * The 8-digit P-code from citizen service, for a foreign document.
+     * The 8-digit P-code from citizen service, for a document from abroad.
      */
     @Throws(MitidException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
