@@ -5,9 +5,8 @@
 use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
 
 use crate::error::MitidError;
-use crate::flows::ScreenRisk;
 use crate::pin::{Language, PinRejection};
-use crate::views::DocumentTerms;
+use crate::views::{DocumentTerms, ScreenRisk};
 
 impl MitidError {
     /// The text to show the citizen, in `lang`.

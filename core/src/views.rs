@@ -305,3 +305,16 @@ pub struct RecoveryReport {
     /// Work still waiting for the server (unreachable); tried again next time.
     pub still_pending: u32,
 }
+
+/// What the phone reports about its screen while a request is open: the fraud pattern MitID
+/// warns about is a caller who watches or steers the citizen's screen ("never approve because
+/// someone called you"). Detecting it is platform code (Android: a screen capture or an
+/// accessibility service that can act on the screen; iOS: `UIScreen.isCaptured`); what
+/// follows is the core's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScreenRisk {
+    /// The screen is being shared, mirrored or recorded.
+    ScreenShared,
+    /// A service that can read and control the screen (remote control) is on.
+    RemoteControl,
+}

@@ -23,6 +23,7 @@ use super::Screen;
 use crate::device::{DeviceSigner, UserSecrets};
 use crate::error::MitidError;
 use crate::users::{LocalUserId, User};
+pub use crate::views::ScreenRisk;
 
 /// Longest long poll the server allows.
 pub const MAX_WAIT_SECONDS: u32 = 30;
@@ -78,19 +79,6 @@ pub enum ApprovalOutcome {
     Approved,
     /// Rejected by the citizen.
     Rejected,
-}
-
-/// What the phone reports about its screen while a request is open: the fraud pattern MitID
-/// warns about is a caller who watches or steers the citizen's screen ("never approve because
-/// someone called you"). Detecting it is platform code (Android: a screen capture or an
-/// accessibility service that can act on the screen; iOS: `UIScreen.isCaptured`); what
-/// follows is the core's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ScreenRisk {
-    /// The screen is being shared, mirrored or recorded.
-    ScreenShared,
-    /// A service that can read and control the screen (remote control) is on.
-    RemoteControl,
 }
 
 /// The screens of an approval.
