@@ -30,7 +30,14 @@ use crate::sod::{oid, Sod};
 #[derive(Clone, Debug, Default)]
 pub struct MasterList {
     cscas: Vec<(String, CertificateDer<'static>)>,
-    crls: Vec<Arc<CertRevocationList<'static>>>,
+    crls: Vec<RevocationList>,
+}
+
+/// A CSCA's revocation list with its issue date (rustls-webpki keeps that date to itself).
+#[derive(Clone, Debug)]
+struct RevocationList {
+    list: Arc<CertRevocationList<'static>>,
+    this_update: std::time::Duration,
 }
 
 impl MasterList {
@@ -78,12 +85,37 @@ impl MasterList {
 
     /// Adds a certificate revocation list (DER) a country signing CA published. Which CSCA
     /// signed it is checked when a document is: a list whose signature does not verify with
-    /// the document's CSCA refuses the document. Refuses a list that does not parse.
+    /// the document's CSCA refuses the document. The newest list of a CSCA (by its issue date)
+    /// is the one kept: a newer one replaces the held one, an older one is ignored. Refuses a
+    /// list that does not parse.
     pub fn add_crl_der(&mut self, crl: &[u8]) -> Result<(), PassiveAuthError> {
-        let crl = OwnedCertRevocationList::from_der(crl)
-            .map_err(|_| PassiveAuthError::Malformed("certificate revocation list"))?;
-        self.crls.push(Arc::new(CertRevocationList::Owned(crl)));
+        use der::Decode;
+        let malformed = || PassiveAuthError::Malformed("certificate revocation list");
+        let list = OwnedCertRevocationList::from_der(crl).map_err(|_| malformed())?;
+        let this_update = x509_cert::crl::CertificateList::from_der(crl)
+            .map_err(|_| malformed())?
+            .tbs_cert_list
+            .this_update
+            .to_unix_duration();
+        self.add_crl(RevocationList {
+            list: Arc::new(CertRevocationList::Owned(list)),
+            this_update,
+        });
         Ok(())
+    }
+
+    /// Keeps one list per CSCA, the newest: rustls-webpki consults only the first list whose
+    /// issuer matches, so an older list beside a newer one would hide later revocations.
+    fn add_crl(&mut self, new: RevocationList) {
+        let same_issuer = self
+            .crls
+            .iter_mut()
+            .find(|held| held.list.issuer() == new.list.issuer());
+        match same_issuer {
+            Some(held) if held.this_update <= new.this_update => *held = new,
+            Some(_) => {}
+            None => self.crls.push(new),
+        }
     }
 
     /// Adds the revocation lists of PEM text holding one or more `X509 CRL` blocks.
@@ -97,7 +129,7 @@ impl MasterList {
     /// Both lists in one.
     pub fn merged(mut self, other: MasterList) -> Self {
         self.cscas.extend(other.cscas);
-        self.crls.extend(other.crls);
+        other.crls.into_iter().for_each(|crl| self.add_crl(crl));
         self
     }
 
@@ -157,7 +189,7 @@ fn verify_chain(
         .filter(|(state, _)| state == issuing_state)
         .filter_map(|(_, c)| webpki::anchor_from_trusted_cert(c).ok())
         .collect();
-    let crls: Vec<&CertRevocationList<'_>> = master_list.crls.iter().map(|c| &**c).collect();
+    let crls: Vec<&CertRevocationList<'_>> = master_list.crls.iter().map(|c| &*c.list).collect();
     signer
         .verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,

@@ -136,6 +136,35 @@ fn a_document_signer_on_its_cscas_revocation_list_is_refused() {
 }
 
 #[test]
+fn a_newer_revocation_list_is_not_hidden_by_an_older_one_of_the_same_csca() {
+    let (authority, files) = passport();
+    let older = authority.revocation_list(false, (2026, 10, 1), (2027, 1, 1));
+    let newer = authority.revocation_list(true, CURRENT.0, CURRENT.1);
+    // In either order, and through `merged`, the newest list of the CSCA decides.
+    for (first, second) in [(&older, &newer), (&newer, &older)] {
+        let mut list = authority.master_list();
+        list.add_crl_der(first).unwrap_or_else(|e| panic!("{e}"));
+        list.add_crl_der(second).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            verify(&files, &list, now()),
+            Err(PassiveAuthError::RevokedSigner)
+        );
+    }
+    let mut with_older = authority.master_list();
+    with_older
+        .add_crl_der(&older)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut with_newer = MasterList::default();
+    with_newer
+        .add_crl_der(&newer)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        verify(&files, &with_older.merged(with_newer), now()),
+        Err(PassiveAuthError::RevokedSigner)
+    );
+}
+
+#[test]
 fn a_stale_or_forged_revocation_list_refuses_rather_than_passes() {
     let (authority, files) = passport();
     // Past its next update: a signer revoked since would pass, so the state's documents stop.
