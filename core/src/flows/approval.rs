@@ -261,11 +261,19 @@ impl ApprovalFlow {
     /// remote control). A risk shown while the factors are offered replaces them with the
     /// warning at once; a request that reaches the factors later shows the warning first.
     pub fn report_screen_risk(&self, risk: Option<ScreenRisk>) {
-        *lock(&self.risk) = risk;
-        if let (Some(risk), ApprovalStep::ChooseFactor { request, .. }) = (risk, self.step()) {
-            self.screen
-                .show(ApprovalStep::ScreenRiskWarning { request, risk });
-        }
+        let mut held = lock(&self.risk);
+        *held = risk;
+        // Only the factors are replaced, read and written in one step: an answer that has
+        // just ended the request keeps its `Done`.
+        self.screen.replace(|step| match (risk, step) {
+            (Some(risk), ApprovalStep::ChooseFactor { request, .. }) => {
+                Some(ApprovalStep::ScreenRiskWarning {
+                    request: request.clone(),
+                    risk,
+                })
+            }
+            _ => None,
+        });
     }
 
     /// "Continue" under the screen-risk warning: the factors, for this request.
@@ -342,16 +350,6 @@ impl ApprovalFlow {
         request: &ApprovalRequest,
         error: Option<MitidError>,
     ) -> Result<ApprovalStep, MitidError> {
-        if let (Some(risk), false) = (*lock(&self.risk), state.risk_acknowledged) {
-            let step = ApprovalStep::ScreenRiskWarning {
-                request: request.clone(),
-                risk,
-            };
-            return match error {
-                Some(e) => Err(self.screen.fail_at(step, e)),
-                None => Ok(self.screen.show(step)),
-            };
-        }
         let user = self.ctx.user(&self.user)?;
         let mut factors = Vec::new();
         if request.swipe_allowed {
@@ -361,9 +359,12 @@ impl ApprovalFlow {
             factors.push(ApprovalFactor::Biometrics);
         }
         factors.push(ApprovalFactor::Pin);
-        let step = ApprovalStep::ChooseFactor {
-            request: request.clone(),
-            factors,
+        let request = request.clone();
+        // Decided and shown under the risk's lock, so that a report cannot fall in between.
+        let risk = lock(&self.risk);
+        let step = match (*risk, state.risk_acknowledged) {
+            (Some(risk), false) => ApprovalStep::ScreenRiskWarning { request, risk },
+            _ => ApprovalStep::ChooseFactor { request, factors },
         };
         match error {
             Some(e) => Err(self.screen.fail_at(step, e)),

@@ -59,6 +59,15 @@ impl<S: Clone> Screen<S> {
         step
     }
 
+    /// Moves to the step `next` makes of the current one, if any, in one step with reading
+    /// it (a flow's own action may be moving the screen at the same moment).
+    fn replace(&self, next: impl FnOnce(&S) -> Option<S>) {
+        let mut slot = lock(&self.slot);
+        if let Some(step) = next(&slot.0) {
+            *slot = (step, None);
+        }
+    }
+
     /// Stays on the current step and shows `error`; returns it.
     fn fail_here(&self, error: MitidError) -> MitidError {
         lock(&self.slot).1 = Some(error.clone());

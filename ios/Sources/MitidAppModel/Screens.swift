@@ -59,7 +59,8 @@ public final class FlowScreen<Step: Sendable & Equatable> {
         state.busy = true
         do {
             let next = try await action()
-            state = ScreenState(step: next, error: currentError())
+            // The flow's own step: a report to it (a screen risk) may have moved it meanwhile.
+            state = ScreenState(step: currentStep(), error: currentError())
             return .success(next)
         } catch let error as MitidError {
             state = ScreenState(step: currentStep(), error: currentError() ?? error)
@@ -212,6 +213,11 @@ public final class ApprovalModel {
     /// Waits up to `seconds` (at most 30) for a request.
     @discardableResult
     public func waitForRequest(seconds: UInt32 = 30) async -> Result<ApprovalStep, MitidError> {
+        // Refused before a wait is made: a new wait cancels the running one, and its poll
+        // would reset a request the citizen is answering.
+        if screen.state.busy {
+            return .failure(.InvalidStep)
+        }
         let handle: ApprovalWait
         do {
             handle = try flow.waitForRequest(waitSeconds: seconds)

@@ -55,7 +55,8 @@ class FlowScreenModel<S>(
         mutable.value = mutable.value.copy(busy = true)
         try {
             val next = action()
-            mutable.value = ScreenState(next, currentError())
+            // The flow's own step: a report to it (a screen risk) may have moved it meanwhile.
+            mutable.value = ScreenState(currentStep(), currentError())
             Result.success(next)
         } catch (e: MitidException) {
             mutable.value = ScreenState(currentStep(), currentError() ?: e)
