@@ -35,7 +35,7 @@ use mitid_protocol::clock::SystemClock;
 use mitid_protocol::pin_proof::{
     client_login_finish, client_login_start, client_registration_finish, client_registration_start,
     server_login_start, server_registration_finish, server_registration_start, PinPassword,
-    PinPurpose, ServerKeys,
+    PinPurpose, PinSuite, ServerKeys,
 };
 use mitid_protocol::signing::verify;
 use mitid_server::Policy;
@@ -264,7 +264,7 @@ fn main() {
         // The PIN proof's cryptography: client KE1 + KE3 (Argon2id) and server KE2.
         let pw = PinPassword::derive(&[7; 32], "ap_floor", PIN.as_bytes());
         let server_keys = ServerKeys::generate();
-        let (request, state) = client_registration_start(&pw).unwrap();
+        let (request, state) = client_registration_start(&pw, PinSuite::CURRENT).unwrap();
         let response = server_registration_start(&server_keys, &request, "ap_floor").unwrap();
         let upload = client_registration_finish(state, &pw, &response, "ap_floor").unwrap();
         let record = server_registration_finish(&upload).unwrap();
@@ -274,7 +274,7 @@ fn main() {
         let proof =
             measure::run_timed("PIN proof crypto (KE1 + KE2 + KE3)", Budget::slow(), || {
                 let t = Instant::now();
-                let (ke1, state) = client_login_start(&pw).unwrap();
+                let (ke1, state) = client_login_start(&pw, PinSuite::CURRENT).unwrap();
                 let (ke2, _) =
                     server_login_start(&server_keys, &record, &ke1, "ap_floor", &purpose).unwrap();
                 client_login_finish(state, &pw, &ke2, "ap_floor", &purpose).unwrap();

@@ -25,7 +25,7 @@ use mitid_protocol::clock::{Clock, SystemClock};
 use mitid_protocol::pin_proof::{
     client_login_finish, client_login_start, client_registration_finish, client_registration_start,
     server_login_finish, server_login_start, server_registration_finish, server_registration_start,
-    ClientLoginState, PinPassword, PinPurpose, ServerKeys,
+    ClientLoginState, PinPassword, PinPurpose, PinSuite, ServerKeys,
 };
 use mitid_protocol::signing::verify;
 use p256::ecdsa::SigningKey;
@@ -43,10 +43,20 @@ struct World {
     raw_key: SigningKey,
     password: PinPassword,
     server_keys: ServerKeys,
+    /// A record in the current suite (ristretto255).
     record: Vec<u8>,
+    /// A P-256 record, as every record made before the suite was versioned.
+    p256_record: Vec<u8>,
     purpose: PinPurpose,
     home: tempfile::TempDir,
     policy_with_birth_date: PinPolicy,
+}
+
+fn register(keys: &ServerKeys, password: &PinPassword, suite: PinSuite) -> Vec<u8> {
+    let (request, state) = client_registration_start(password, suite).unwrap();
+    let response = server_registration_start(keys, &request, AUTH_ID).unwrap();
+    let upload = client_registration_finish(state, password, &response, AUTH_ID).unwrap();
+    server_registration_finish(&upload).unwrap()
 }
 
 fn world() -> World {
@@ -60,10 +70,8 @@ fn world() -> World {
     let signature = keys.sign("device", &payload).unwrap().into_bytes();
     let password = PinPassword::derive(&[7; 32], AUTH_ID, PIN.as_bytes());
     let server_keys = ServerKeys::generate();
-    let (request, state) = client_registration_start(&password).unwrap();
-    let response = server_registration_start(&server_keys, &request, AUTH_ID).unwrap();
-    let upload = client_registration_finish(state, &password, &response, AUTH_ID).unwrap();
-    let record = server_registration_finish(&upload).unwrap();
+    let record = register(&server_keys, &password, PinSuite::CURRENT);
+    let p256_record = register(&server_keys, &password, PinSuite::P256Sha256);
     let home = tempfile::tempdir().unwrap();
     // First launch: creates and migrates the store (measured separately below).
     drop(open_app(&home, &keys));
@@ -76,6 +84,7 @@ fn world() -> World {
         password,
         server_keys,
         record,
+        p256_record,
         purpose: PinPurpose::Approval {
             transaction_id: "tx_0123456789abcdef0123".into(),
         },
@@ -158,7 +167,16 @@ fn argon2_default() -> opaque_ke::argon2::Argon2<'static> {
 
 #[inline(never)]
 fn step_ke1(w: &World) -> ClientLoginState {
-    client_login_start(&w.password).unwrap().1
+    client_login_start(&w.password, PinSuite::CURRENT)
+        .unwrap()
+        .1
+}
+
+#[inline(never)]
+fn step_ke1_p256(w: &World) -> ClientLoginState {
+    client_login_start(&w.password, PinSuite::P256Sha256)
+        .unwrap()
+        .1
 }
 
 #[inline(never)]
@@ -176,7 +194,7 @@ fn ke2_for(
     ClientLoginState,
     mitid_protocol::pin_proof::ServerLoginState,
 ) {
-    let (ke1, state) = client_login_start(&w.password).unwrap();
+    let (ke1, state) = client_login_start(&w.password, PinSuite::CURRENT).unwrap();
     let (ke2, server_state) =
         server_login_start(&w.server_keys, &w.record, &ke1, AUTH_ID, &w.purpose).unwrap();
     (ke2, state, server_state)
@@ -185,6 +203,13 @@ fn ke2_for(
 #[inline(never)]
 fn step_server_ke2(w: &World, ke1: &[u8]) {
     black_box(server_login_start(&w.server_keys, &w.record, ke1, AUTH_ID, &w.purpose).unwrap());
+}
+
+/// KE2 against a P-256 record: the server's cost before the suite change.
+#[inline(never)]
+fn step_server_ke2_p256(w: &World, ke1: &[u8]) {
+    let record = &w.p256_record;
+    black_box(server_login_start(&w.server_keys, record, ke1, AUTH_ID, &w.purpose).unwrap());
 }
 
 #[inline(never)]
@@ -221,8 +246,11 @@ fn all_steps(w: &World) {
     step_verify(w);
     step_argon2id(w);
     drop(step_ke1(w));
-    let (ke1, _) = client_login_start(&w.password).unwrap();
+    let (ke1, _) = client_login_start(&w.password, PinSuite::CURRENT).unwrap();
     step_server_ke2(w, &ke1);
+    drop(step_ke1_p256(w));
+    let (ke1, _) = client_login_start(&w.password, PinSuite::P256Sha256).unwrap();
+    step_server_ke2_p256(w, &ke1);
     let (ke2, state, server_state) = ke2_for(w);
     let ke3 = step_ke3(w, state, &ke2);
     step_server_ke3(w, &server_state, &ke3);
@@ -309,7 +337,7 @@ fn main() {
     );
     measure::run_timed("pin_proof client total (KE1 + KE3)", Budget::slow(), || {
         let t = Instant::now();
-        let (ke1, state) = client_login_start(&w.password).unwrap();
+        let (ke1, state) = client_login_start(&w.password, PinSuite::CURRENT).unwrap();
         let mut d = t.elapsed();
         let (ke2, _) =
             server_login_start(&w.server_keys, &w.record, &ke1, AUTH_ID, &w.purpose).unwrap();
@@ -324,9 +352,19 @@ fn main() {
         "server KE2 (server_login_start)",
         Budget::standard(),
         || {
-            let (ke1, _) = client_login_start(&w.password).unwrap();
+            let (ke1, _) = client_login_start(&w.password, PinSuite::CURRENT).unwrap();
             let t = Instant::now();
             step_server_ke2(&w, &ke1);
+            t.elapsed()
+        },
+    );
+    measure::run_timed(
+        "server KE2, P-256 record (before the suite change)",
+        Budget::standard(),
+        || {
+            let (ke1, _) = client_login_start(&w.password, PinSuite::P256Sha256).unwrap();
+            let t = Instant::now();
+            step_server_ke2_p256(&w, &ke1);
             t.elapsed()
         },
     );

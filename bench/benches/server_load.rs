@@ -26,6 +26,10 @@
 //! every login crosses processes (the long poll is woken by `NOTIFY`). Server CPU and commits
 //! are summed over the processes; the database server's own CPU is not in them.
 //!
+//! Suites (`MITID_LOAD_SUITES`, default `r255,p256`): each suite has its own 64 apps, whose
+//! PINs are registered on ristretto255 (as every new PIN is) or on P-256 (as every PIN was
+//! before the suite was versioned), so one run compares the two.
+//!
 //! Environment: `MITID_LOAD_LEVELS` (default `1,2,4,8,16,32,64`), `MITID_LOAD_SECONDS`
 //! (default 5), `MITID_LOAD_WARMUP` (default 1), `MITID_LOAD_MODES` (default
 //! `approve,wrong_pin`), `MITID_LOAD_STRACE=1` to count the child's fsync/fdatasync calls
@@ -43,6 +47,7 @@ use mitid_bench::child::{serve, stats_of, LoadServer, Stats};
 use mitid_bench::fixture::Fixture;
 use mitid_bench::measure::{self, Summary};
 use mitid_bench::phone::{Phone, RelyingParty};
+use mitid_protocol::pin_proof::PinSuite;
 use mitid_server::Policy;
 use mitid_testing::TestDatabase;
 
@@ -81,28 +86,45 @@ impl Mode {
     }
 }
 
-struct Setup {
+/// The activated apps of one OPAQUE suite, and their persons' user IDs.
+struct Group {
+    suite: PinSuite,
     phones: Vec<Phone>,
     user_ids: Vec<String>,
+}
+
+struct Setup {
+    groups: Vec<Group>,
     rp_key: String,
 }
 
-async fn setup(dir: &Path, database: TestDatabase) -> Setup {
+async fn setup(dir: &Path, database: TestDatabase, suites: &[PinSuite]) -> Setup {
     let f = Fixture::start_on(dir, bench_policy(), database).await;
     let rp_key = f.relying_party("Skattestyrelsen").await;
-    let mut phones = Vec::new();
-    let mut user_ids = Vec::new();
-    for n in 0..MAX_CLIENTS as u32 {
-        let p = f.person(n).await;
-        let code = f.activation_code(&p).await;
-        phones.push(Phone::activate(&f, &p, &code, "582914").await);
-        user_ids.push(p.user_id);
+    let mut groups = Vec::new();
+    for (g, &suite) in suites.iter().enumerate() {
+        let mut phones = Vec::new();
+        let mut user_ids = Vec::new();
+        for n in 0..MAX_CLIENTS as u32 {
+            let p = f.person(g as u32 * MAX_CLIENTS as u32 + n).await;
+            let code = f.activation_code(&p).await;
+            phones.push(Phone::activate_in(&f, &p, &code, "582914", suite).await);
+            user_ids.push(p.user_id);
+        }
+        groups.push(Group {
+            suite,
+            phones,
+            user_ids,
+        });
     }
     f.shutdown().await;
-    Setup {
-        phones,
-        user_ids,
-        rp_key,
+    Setup { groups, rp_key }
+}
+
+fn suite_label(suite: PinSuite) -> &'static str {
+    match suite {
+        PinSuite::P256Sha256 => "p256",
+        PinSuite::Ristretto255Sha512 => "r255",
     }
 }
 
@@ -230,7 +252,7 @@ struct Prepared {
     setup: Setup,
 }
 
-async fn prepare(postgres: bool) -> Prepared {
+async fn prepare(postgres: bool, suites: &[PinSuite]) -> Prepared {
     let dir = tempfile::Builder::new()
         .prefix("mitid-load-")
         .tempdir_in(
@@ -244,11 +266,13 @@ async fn prepare(postgres: bool) -> Prepared {
         database
             .clone()
             .map_or(TestDatabase::Sqlite, TestDatabase::Postgres),
+        suites,
     )
     .await;
     eprintln!(
-        "set-up ({}): {MAX_CLIENTS} activated apps in {:.1} s",
+        "set-up ({}): {} activated apps in {:.1} s",
         if postgres { "postgres" } else { "sqlite" },
+        MAX_CLIENTS * suites.len(),
         t.elapsed().as_secs_f64()
     );
     Prepared {
@@ -288,6 +312,14 @@ fn main() {
         })
         .collect();
     let strace = std::env::var_os("MITID_LOAD_STRACE").is_some_and(|v| v != "0");
+    let suites: Vec<PinSuite> = env_or("MITID_LOAD_SUITES", "r255,p256")
+        .split(',')
+        .map(|m| match m.trim() {
+            "r255" => PinSuite::Ristretto255Sha512,
+            "p256" => PinSuite::P256Sha256,
+            other => panic!("unknown suite {other} (r255 or p256)"),
+        })
+        .collect();
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -295,8 +327,12 @@ fn main() {
         let mut postgres = None;
         for b in &backends {
             match b {
-                Backend::Sqlite if sqlite.is_none() => sqlite = Some(prepare(false).await),
-                Backend::Postgres(_) if postgres.is_none() => postgres = Some(prepare(true).await),
+                Backend::Sqlite if sqlite.is_none() => {
+                    sqlite = Some(prepare(false, &suites).await)
+                }
+                Backend::Postgres(_) if postgres.is_none() => {
+                    postgres = Some(prepare(true, &suites).await)
+                }
                 _ => {}
             }
         }
@@ -318,17 +354,20 @@ fn main() {
             }
         );
         println!(
-            "{:<8} {:<10} {:>7} {:>9} {:>10} {:>10} {:>9} {:>7} {:>9} {:>10} {:>10} {:>10}",
+            "{:<8} {:<5} {:<10} {:>7} {:>9} {:>10} {:>10} {:>9} {:>7} {:>7} {:>9} {:>10} {:>10} {:>10} {:>10}",
             "backend",
+            "suite",
             "mode",
             "clients",
             "per s",
             "p50",
             "p99",
             "commits",
+            "syncs",
             "trips",
             "fsyncs",
             "server CPU",
+            "of it sys",
             "client CPU",
             "srv cores"
         );
@@ -339,6 +378,7 @@ fn main() {
             };
             // fsyncs are counted for SQLite only (PostgreSQL's are its server's).
             let strace = strace && backend == Backend::Sqlite;
+            for group in &mut prepared.setup.groups {
             for &mode in &modes {
                 for &clients in &levels {
                     let mut children: Vec<LoadServer> = (0..backend.processes())
@@ -346,7 +386,7 @@ fn main() {
                             LoadServer::spawn(prepared.dir.path(), strace, prepared.database.as_deref())
                         })
                         .collect();
-                    for (i, p) in prepared.setup.phones.iter_mut().enumerate() {
+                    for (i, p) in group.phones.iter_mut().enumerate() {
                         let child = &children[i % children.len()];
                         p.connect(&child.base, &child.pin);
                     }
@@ -363,8 +403,8 @@ fn main() {
                     let start_stats = stats_of(&mut children);
                     let (result, before, after, client_cpu) = run_level(
                         mode,
-                        &mut prepared.setup.phones,
-                        &prepared.setup.user_ids,
+                        &mut group.phones,
+                        &group.user_ids,
                         &rps,
                         clients,
                         Duration::from_secs_f64(warmup),
@@ -384,6 +424,8 @@ fn main() {
                     let n = result.cycles.max(1) as f64;
                     let commits = (after.commits - before.commits) as f64 / n;
                     let trips = (after.trips - before.trips) as f64 / n;
+                    let syncs = (after.syncs - before.syncs) as f64 / n;
+                    let server_sys = (after.sys - before.sys).as_secs_f64() / n;
                     let server_cpu = (after.cpu - before.cpu).as_secs_f64() / n;
                     let client_cpu = client_cpu.as_secs_f64() / n;
                     let cores =
@@ -400,7 +442,12 @@ fn main() {
                     let fsync_per =
                         fsyncs.map(|f| f.saturating_sub(idle_syncs) as f64 / life_cycles);
                     let summary = Summary::of(
-                        &format!("load {} {} x{clients}", backend.name(), mode.name()),
+                        &format!(
+                            "load {} {} {} x{clients}",
+                            backend.name(),
+                            suite_label(group.suite),
+                            mode.name()
+                        ),
                         if result.latencies.is_empty() {
                             vec![0.0]
                         } else {
@@ -409,23 +456,27 @@ fn main() {
                         1,
                     );
                     println!(
-                    "{:<8} {:<10} {:>7} {:>9.1} {:>10} {:>10} {:>9.2} {:>7.1} {:>9} {:>10} {:>10} {:>10.2}",
+                    "{:<8} {:<5} {:<10} {:>7} {:>9.1} {:>10} {:>10} {:>9.2} {:>7.2} {:>7.1} {:>9} {:>10} {:>10} {:>10} {:>10.2}",
                     backend.name(),
+                    suite_label(group.suite),
                     mode.name(),
                     clients,
                     per_s,
                     measure::human(summary.p50),
                     measure::human(summary.p99),
                     commits,
+                    syncs,
                     trips,
                     fsync_per.map_or("-".to_owned(), |f| format!("{f:.2}")),
                     measure::human(server_cpu),
+                    measure::human(server_sys),
                     measure::human(client_cpu),
                     cores,
                 );
                     measure::record(&serde_json::json!({
                         "name": summary.name,
                         "backend": backend.name(),
+                        "suite": group.suite.name(),
                         "mode": mode.name(),
                         "clients": clients,
                         "per_second": per_s,
@@ -433,6 +484,8 @@ fn main() {
                         "p50_s": summary.p50,
                         "p99_s": summary.p99,
                         "commits_per_cycle": commits,
+                        "store_syncs_per_cycle": syncs,
+                        "server_sys_cpu_per_cycle_s": server_sys,
                     "round_trips_per_cycle": trips,
                         "fsyncs_per_cycle": fsync_per,
                         "server_cpu_per_cycle_s": server_cpu,
@@ -442,6 +495,7 @@ fn main() {
                         "child_life_commits": life_commits,
                     }));
                 }
+            }
             }
         }
     });

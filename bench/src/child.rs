@@ -32,12 +32,13 @@ pub fn serve(dir: &Path, database: Option<String>, policy: Policy) {
                 if line.trim() == "stats" {
                     let stats = state.store.stats();
                     println!(
-                        "stats commits={} empty={} syncs={} trips={} cpu_us={}",
+                        "stats commits={} empty={} syncs={} trips={} cpu_us={} sys_us={}",
                         stats.commits,
                         stats.empty_commits,
                         stats.syncs,
                         stats.round_trips,
-                        crate::cpu::process().as_micros()
+                        crate::cpu::process().as_micros(),
+                        crate::cpu::process_system().as_micros()
                     );
                     let _ = std::io::stdout().flush();
                 }
@@ -73,6 +74,8 @@ pub struct Stats {
     pub trips: u64,
     /// CPU time of the process.
     pub cpu: Duration,
+    /// The part of `cpu` spent in the kernel.
+    pub sys: Duration,
 }
 
 impl LoadServer {
@@ -156,6 +159,7 @@ impl LoadServer {
                         "syncs" => s.syncs = v,
                         "trips" => s.trips = v,
                         "cpu_us" => s.cpu = Duration::from_micros(v),
+                        "sys_us" => s.sys = Duration::from_micros(v),
                         _ => {}
                     }
                 }
@@ -200,6 +204,7 @@ pub fn stats_of(children: &mut [LoadServer]) -> Stats {
         sum.syncs += s.syncs;
         sum.trips += s.trips;
         sum.cpu += s.cpu;
+        sum.sys += s.sys;
     }
     sum
 }

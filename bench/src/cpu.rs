@@ -3,25 +3,36 @@
 use std::time::Duration;
 
 fn rusage(who: libc::c_int) -> Duration {
+    let (user, system) = rusage_parts(who);
+    user + system
+}
+
+/// User and system CPU time of `who`.
+fn rusage_parts(who: libc::c_int) -> (Duration, Duration) {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
     // SAFETY: getrusage writes a `struct rusage` into the pointer we pass, which points to
     // zero-initialised memory of exactly that type; `who` is RUSAGE_SELF or RUSAGE_THREAD.
     #[allow(unsafe_code)]
     let usage = unsafe {
         if libc::getrusage(who, usage.as_mut_ptr()) != 0 {
-            return Duration::ZERO;
+            return (Duration::ZERO, Duration::ZERO);
         }
         usage.assume_init()
     };
     let tv = |t: libc::timeval| {
         Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
     };
-    tv(usage.ru_utime) + tv(usage.ru_stime)
+    (tv(usage.ru_utime), tv(usage.ru_stime))
 }
 
 /// User + system CPU time of every thread of this process so far (microsecond resolution).
 pub fn process() -> Duration {
     rusage(libc::RUSAGE_SELF)
+}
+
+/// System (kernel) CPU time of every thread of this process so far.
+pub fn process_system() -> Duration {
+    rusage_parts(libc::RUSAGE_SELF).1
 }
 
 /// User + system CPU time of the calling thread so far.

@@ -1,7 +1,8 @@
 //! A load-test phone: the test kit's protocol-level phone (device key, PIN pepper, counter,
 //! signed requests) with PIN proofs of its own.
 //!
-//! For load tests the phone can memoise its own Argon2id result ([`BenchSuite`]): OPAQUE's
+//! For load tests the phone can memoise its own Argon2id result ([`BenchP256`],
+//! [`BenchRistretto255`]): OPAQUE's
 //! key stretching runs on the OPRF output, which is the same for every login with the same
 //! PIN, so the first login computes it and later logins reuse it. The bytes on the wire are
 //! exactly those of a phone that recomputes it (the KSF is not part of any transcript); what
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use mitid_protocol::b64::B64;
 use mitid_protocol::clock::SystemClock;
-use mitid_protocol::pin_proof::{PinPurpose, SERVER_IDENTITY};
+use mitid_protocol::pin_proof::{PinPurpose, PinSuite, SERVER_IDENTITY};
 use mitid_protocol::wire::app::{PendingApproval, PinProof, PinPurposeKind, PinStartResponse};
 use mitid_protocol::wire::rp::{CreateAuthenticationRequest, CreateAuthenticationResponse};
 use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind, Factor};
@@ -25,7 +26,7 @@ use opaque_ke::generic_array::{ArrayLength, GenericArray};
 use opaque_ke::ksf::Ksf;
 use opaque_ke::{
     CipherSuite, ClientLogin, ClientLoginFinishParameters, CredentialResponse, Identifiers,
-    TripleDh,
+    Ristretto255, TripleDh,
 };
 use rand_core::OsRng;
 use serde_json::{json, Value};
@@ -59,14 +60,72 @@ impl Ksf for MemoArgon2 {
     }
 }
 
-/// `mitid_protocol::pin_proof::MitidSuite` with the memoised KSF.
+/// The protocol's P-256 suite with the memoised KSF.
 #[derive(Debug, Clone, Copy)]
-pub struct BenchSuite;
+pub struct BenchP256;
 
-impl CipherSuite for BenchSuite {
+impl CipherSuite for BenchP256 {
     type OprfCs = p256::NistP256;
     type KeyExchange = TripleDh<p256::NistP256, sha2::Sha256>;
     type Ksf = MemoArgon2;
+}
+
+/// The protocol's ristretto255 suite with the memoised KSF.
+#[derive(Debug, Clone, Copy)]
+pub struct BenchRistretto255;
+
+impl CipherSuite for BenchRistretto255 {
+    type OprfCs = Ristretto255;
+    type KeyExchange = TripleDh<Ristretto255, sha2::Sha512>;
+    type Ksf = MemoArgon2;
+}
+
+/// A client login in either suite, with the memoised KSF.
+enum MemoLogin {
+    P256(ClientLogin<BenchP256>),
+    Ristretto255(ClientLogin<BenchRistretto255>),
+}
+
+/// KE1 as the wire carries it, and the login state, for `suite`.
+fn memo_start(suite: PinSuite, pw: &[u8]) -> (Vec<u8>, MemoLogin) {
+    macro_rules! start {
+        ($cs:ty, $variant:ident) => {{
+            let start = ClientLogin::<$cs>::start(&mut OsRng, pw).unwrap();
+            (
+                suite.frame(&start.message.serialize()),
+                MemoLogin::$variant(start.state),
+            )
+        }};
+    }
+    match suite {
+        PinSuite::P256Sha256 => start!(BenchP256, P256),
+        PinSuite::Ristretto255Sha512 => start!(BenchRistretto255, Ristretto255),
+    }
+}
+
+/// KE3 and the session key for `ke2`, or `None` when the PIN is wrong.
+fn memo_finish(
+    login: MemoLogin,
+    pw: &[u8],
+    ke2: &[u8],
+    context: &[u8],
+    identifiers: Identifiers<'_>,
+) -> Option<(Vec<u8>, Vec<u8>)> {
+    macro_rules! finish {
+        ($cs:ty, $state:expr) => {{
+            let response = CredentialResponse::<$cs>::deserialize(ke2).ok()?;
+            let params = ClientLoginFinishParameters::new(Some(context), identifiers, None);
+            let finish = $state.finish(&mut OsRng, pw, response, params).ok()?;
+            Some((
+                finish.message.serialize().to_vec(),
+                finish.session_key.to_vec(),
+            ))
+        }};
+    }
+    match login {
+        MemoLogin::P256(state) => finish!(BenchP256, state),
+        MemoLogin::Ristretto255(state) => finish!(BenchRistretto255, state),
+    }
 }
 
 /// The OPAQUE password bytes of `PinPassword::derive` (the protocol keeps them private):
@@ -90,7 +149,7 @@ pub struct Phone {
     pub inner: KitPhone,
 }
 
-/// A PIN proof made with [`BenchSuite`]: attempt, KE3 and the session key (when the PIN was
+/// A PIN proof made with the memoised suites: attempt, KE3 and the session key (when the PIN was
 /// right).
 struct MemoProof {
     attempt_id: String,
@@ -118,7 +177,18 @@ impl MemoProof {
 impl Phone {
     /// Activates a new app for `p` with an activation code and `pin` (real Argon2id).
     pub async fn activate(f: &Fixture, p: &Person, activation_code: &str, pin: &str) -> Self {
-        let inner = KitPhone::activate(&f.world, p, activation_code, pin)
+        Self::activate_in(f, p, activation_code, pin, PinSuite::CURRENT).await
+    }
+
+    /// [`Phone::activate`] with the PIN registered in `suite`.
+    pub async fn activate_in(
+        f: &Fixture,
+        p: &Person,
+        activation_code: &str,
+        pin: &str,
+        suite: PinSuite,
+    ) -> Self {
+        let inner = KitPhone::activate_in(&f.world, p, activation_code, pin, suite)
             .await
             .unwrap_or_else(|answer| panic!("activation: {} {}", answer.status, answer.body));
         let mut phone = Self { inner };
@@ -141,6 +211,7 @@ impl Phone {
                 device: self.inner.device.clone(),
                 pepper: [0; 32],
                 pin: String::new(),
+                suite: self.inner.suite,
                 counter: 0,
                 biometric: None,
                 api: Arc::clone(&self.inner.api),
@@ -158,8 +229,7 @@ impl Phone {
     async fn pin_proof(&self, pin: &str, purpose: &PinPurpose) -> Result<MemoProof, (u16, Value)> {
         let id = &self.inner.authenticator_id;
         let pw = password_bytes(&self.inner.pepper, id, pin);
-        let start = ClientLogin::<BenchSuite>::start(&mut OsRng, &pw).unwrap();
-        let ke1 = start.message.serialize().to_vec();
+        let (ke1, login) = memo_start(self.inner.suite, &pw);
         let mut body = json!({ "purpose": PinPurposeKind::of(purpose).as_str(), "ke1": B64(ke1) });
         if let PinPurpose::Approval { transaction_id } = purpose {
             body["transaction_id"] = json!(transaction_id);
@@ -169,27 +239,19 @@ impl Phone {
             return Err(answer);
         }
         let started: PinStartResponse = serde_json::from_value(answer.1).unwrap();
-        let response = CredentialResponse::<BenchSuite>::deserialize(&started.ke2.0).unwrap();
         let context = purpose.context();
         let identifiers = Identifiers {
             client: Some(id.as_bytes()),
             server: Some(SERVER_IDENTITY),
         };
-        let params = ClientLoginFinishParameters::new(Some(&context), identifiers, None);
-        Ok(
-            match start.state.finish(&mut OsRng, &pw, response, params) {
-                Ok(finish) => MemoProof {
-                    attempt_id: started.attempt_id,
-                    ke3: finish.message.serialize().to_vec(),
-                    key: Some(finish.session_key.to_vec()),
-                },
-                Err(_) => MemoProof {
-                    attempt_id: started.attempt_id,
-                    ke3: vec![7; 32],
-                    key: None,
-                },
-            },
-        )
+        let finished = memo_finish(login, &pw, &started.ke2.0, &context, identifiers);
+        Ok(MemoProof {
+            attempt_id: started.attempt_id,
+            ke3: finished
+                .as_ref()
+                .map_or(vec![7; self.inner.suite.ke3_len()], |(ke3, _)| ke3.clone()),
+            key: finished.map(|(_, key)| key),
+        })
     }
 
     /// The pending approval, if any (no waiting).

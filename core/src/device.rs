@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use mitid_protocol::pin_proof::PEPPER_LEN;
+use mitid_protocol::pin_proof::{PinSuite, PEPPER_LEN};
 use zeroize::Zeroizing;
 
 use crate::client::{ClientError, RequestSigner};
@@ -109,9 +109,14 @@ impl RequestSigner for DeviceSigner {
     }
 }
 
-/// A 256-bit PIN pepper (`K` of `docs/protocol.md` §2). Wiped on drop, never printed.
+/// A 256-bit PIN pepper (`K` of `docs/protocol.md` §2) and the OPAQUE suite the PIN made with
+/// it was registered in: the suite changes exactly when the pepper does. Wiped on drop, never
+/// printed.
 #[derive(Clone)]
-pub struct Pepper(Zeroizing<[u8; PEPPER_LEN]>);
+pub struct Pepper {
+    bytes: Zeroizing<[u8; PEPPER_LEN]>,
+    suite: PinSuite,
+}
 
 impl std::fmt::Debug for Pepper {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -120,25 +125,33 @@ impl std::fmt::Debug for Pepper {
 }
 
 impl Pepper {
-    /// A fresh random pepper.
+    /// A fresh random pepper, for a PIN registered in the current suite.
     pub fn generate(rng: &dyn RandomSource) -> Result<Self, MitidError> {
         let mut bytes = Zeroizing::new([0u8; PEPPER_LEN]);
         rng.fill(bytes.as_mut_slice())?;
-        Ok(Self(bytes))
+        Ok(Self {
+            bytes,
+            suite: PinSuite::CURRENT,
+        })
     }
 
     /// The bytes, for `PinPassword::derive` only.
     pub fn expose(&self) -> &[u8; PEPPER_LEN] {
-        &self.0
+        &self.bytes
     }
 
-    fn from_slice(bytes: &[u8]) -> Option<Self> {
+    /// The suite of the PIN registered with this pepper.
+    pub fn suite(&self) -> PinSuite {
+        self.suite
+    }
+
+    fn from_slice(bytes: &[u8], suite: PinSuite) -> Option<Self> {
         let mut out = Zeroizing::new([0u8; PEPPER_LEN]);
         if bytes.len() != PEPPER_LEN {
             return None;
         }
         out.copy_from_slice(bytes);
-        Some(Self(out))
+        Some(Self { bytes: out, suite })
     }
 }
 
@@ -155,8 +168,11 @@ pub struct UserSecrets {
     pub next: Option<Pepper>,
 }
 
-/// Format tag of the encoded entry: version 1.
+/// Format tag of an entry written before PIN suites were versioned: every pepper in it
+/// belongs to a P-256 record.
 const SECRETS_V1: u8 = 1;
+/// Format tag of the entry: each pepper follows its suite's code.
+const SECRETS_V2: u8 = 2;
 
 impl UserSecrets {
     /// Reads `user`'s entry (empty if there is none).
@@ -184,11 +200,12 @@ impl UserSecrets {
     }
 
     fn encode(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = Zeroizing::new(Vec::with_capacity(2 + 2 * PEPPER_LEN));
+        let mut out = Zeroizing::new(Vec::with_capacity(2 + 2 * (1 + PEPPER_LEN)));
         let flags = u8::from(self.current.is_some()) | (u8::from(self.next.is_some()) << 1);
-        out.push(SECRETS_V1);
+        out.push(SECRETS_V2);
         out.push(flags);
         for pepper in [&self.current, &self.next].into_iter().flatten() {
+            out.push(pepper.suite.code());
             out.extend_from_slice(pepper.expose());
         }
         out
@@ -197,16 +214,23 @@ impl UserSecrets {
     fn decode(bytes: &[u8]) -> Option<Self> {
         let (&version, rest) = bytes.split_first()?;
         let (&flags, mut rest) = rest.split_first()?;
-        if version != SECRETS_V1 || flags > 3 {
+        if !matches!(version, SECRETS_V1 | SECRETS_V2) || flags > 3 {
             return None;
         }
         let mut take = |present: bool| -> Option<Option<Pepper>> {
             if !present {
                 return Some(None);
             }
+            let suite = if version == SECRETS_V1 {
+                PinSuite::P256Sha256
+            } else {
+                let (&code, tail) = rest.split_first()?;
+                rest = tail;
+                PinSuite::from_code(code)?
+            };
             let (head, tail) = rest.split_at_checked(PEPPER_LEN)?;
             rest = tail;
-            Some(Some(Pepper::from_slice(head)?))
+            Some(Some(Pepper::from_slice(head, suite)?))
         };
         let current = take(flags & 1 != 0)?;
         let next = take(flags & 2 != 0)?;
@@ -240,9 +264,28 @@ mod tests {
         };
         let decoded = UserSecrets::decode(&only_next.encode()).unwrap();
         assert!(decoded.current.is_none());
-        assert_eq!(decoded.next.unwrap().expose(), b.expose());
+        let next = decoded.next.unwrap();
+        assert_eq!(next.expose(), b.expose());
+        assert_eq!(next.suite(), PinSuite::CURRENT);
         assert!(UserSecrets::decode(&[1, 1, 0]).is_none());
-        assert!(UserSecrets::decode(&[2, 0]).is_none());
+        assert!(UserSecrets::decode(&[3, 0]).is_none());
+        let mut unknown_suite = only_next.encode().to_vec();
+        unknown_suite[2] = 9;
+        assert!(UserSecrets::decode(&unknown_suite).is_none());
         assert_eq!(format!("{a:?}"), "Pepper(..)");
+    }
+
+    /// An entry written before suites were versioned: its peppers made P-256 records.
+    #[test]
+    fn version_1_entries_are_p256_peppers() {
+        let mut v1 = vec![SECRETS_V1, 1];
+        v1.extend_from_slice(&[7u8; PEPPER_LEN]);
+        let loaded = UserSecrets::decode(&v1).unwrap();
+        let current = loaded.current.unwrap();
+        assert_eq!(current.expose(), &[7u8; PEPPER_LEN]);
+        assert_eq!(current.suite(), PinSuite::P256Sha256);
+        // Saved again, the entry is version 2 and keeps the suite.
+        let rewritten = UserSecrets::decode(&UserSecrets::decode(&v1).unwrap().encode()).unwrap();
+        assert_eq!(rewritten.current.unwrap().suite(), PinSuite::P256Sha256);
     }
 }

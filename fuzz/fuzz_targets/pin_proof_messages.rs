@@ -25,7 +25,7 @@ use libfuzzer_sys::fuzz_target;
 use mitid_protocol::pin_proof::{
     client_login_finish, client_login_start, client_registration_finish, client_registration_start,
     server_login_finish, server_login_start, server_registration_finish, server_registration_start,
-    PinPassword, PinProofError, PinPurpose, ServerKeys, ServerLoginState,
+    PinPassword, PinProofError, PinPurpose, PinSuite, ServerKeys, ServerLoginState,
 };
 use mitid_protocol::signing::{self, SignatureError, PUBLIC_KEY_LEN};
 use p256::ecdsa::signature::{Signer, Verifier};
@@ -49,7 +49,8 @@ fn fixture() -> &'static Fixture {
     FIXTURE.get_or_init(|| {
         let keys = ServerKeys::generate();
         let password = PinPassword::derive(&[7u8; 32], AUTH, b"583920");
-        let (request, state) = client_registration_start(&password).expect("registration");
+        let (request, state) =
+            client_registration_start(&password, PinSuite::CURRENT).expect("registration");
         let response = server_registration_start(&keys, &request, AUTH).expect("response");
         let upload = client_registration_finish(state, &password, &response, AUTH).expect("upload");
         let record = server_registration_finish(&upload).expect("record");
@@ -57,7 +58,7 @@ fn fixture() -> &'static Fixture {
         let purpose = PinPurpose::Approval {
             transaction_id: "tx-fuzz".into(),
         };
-        let (ke1, client_state) = client_login_start(&password).expect("KE1");
+        let (ke1, client_state) = client_login_start(&password, PinSuite::CURRENT).expect("KE1");
         let (ke2, login_state) =
             server_login_start(&keys, &record, &ke1, AUTH, &purpose).expect("KE2");
         let (ke3, _) =
@@ -118,7 +119,13 @@ fuzz_target!(|data: &[u8]| {
         1 => {
             if let Ok(record) = server_registration_finish(msg) {
                 match server_login_start(&f.keys, &record, &f.ke1, AUTH, &f.purpose) {
-                    Ok(_) | Err(PinProofError::Malformed | PinProofError::CorruptKeyMaterial) => {}
+                    // The fixture's KE1 is ristretto255; an uploaded P-256 record refuses it.
+                    Ok(_)
+                    | Err(
+                        PinProofError::Malformed
+                        | PinProofError::CorruptKeyMaterial
+                        | PinProofError::SuiteMismatch,
+                    ) => {}
                     Err(e) => panic!("login against an uploaded record: {e:?}"),
                 }
             }

@@ -3,7 +3,8 @@
 
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{
-    client_login_finish, client_login_start, PinPassword, PinProofError, PinPurpose, SessionKey,
+    client_login_finish, client_login_start, PinPassword, PinProofError, PinPurpose, PinSuite,
+    SessionKey,
 };
 use mitid_protocol::wire::app::{PinProof, PinPurposeKind, PinStartRequest, PinStartResponse};
 use mitid_protocol::wire::paths;
@@ -14,7 +15,7 @@ use crate::error::MitidError;
 use crate::pin::Pin;
 use crate::users::User;
 
-/// Length of KE3 (an HMAC-SHA256 tag) and of the session-key MAC.
+/// Length of the session-key MAC (HMAC-SHA256).
 const MAC_LEN: usize = 32;
 
 /// A started PIN proof: the attempt is already counted by the server.
@@ -22,6 +23,8 @@ pub(crate) struct StartedProof {
     /// The attempt to send KE3 for.
     pub attempt_id: String,
     ke3: Vec<u8>,
+    /// The record's suite (the length of a KE3 made up for a wrong PIN).
+    suite: PinSuite,
     /// `None` when the PIN was already seen to be wrong here (the envelope did not open).
     session: Option<SessionKey>,
 }
@@ -45,7 +48,7 @@ impl StartedProof {
         let (ke3, mac) = match &self.session {
             Some(session) => (self.ke3.clone(), session.mac(message)),
             None => {
-                let mut ke3 = vec![0u8; MAC_LEN];
+                let mut ke3 = vec![0u8; self.suite.ke3_len()];
                 let mut mac = vec![0u8; MAC_LEN];
                 ctx.rng.fill(&mut ke3)?;
                 ctx.rng.fill(&mut mac)?;
@@ -74,7 +77,7 @@ pub(crate) async fn start(
         &user.authenticator_id,
         pin.expose().as_bytes(),
     );
-    let (ke1, state) = client_login_start(&password)?;
+    let (ke1, state) = client_login_start(&password, pepper.suite())?;
     let kind = PinPurposeKind::of(&purpose);
     let transaction_id = match &purpose {
         PinPurpose::Approval { transaction_id } => Some(transaction_id.clone()),
@@ -102,6 +105,7 @@ pub(crate) async fn start(
     Ok(StartedProof {
         attempt_id: started.attempt_id,
         ke3,
+        suite: pepper.suite(),
         session,
     })
 }

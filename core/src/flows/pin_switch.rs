@@ -94,9 +94,10 @@ fn prepare(ctx: &Context, user: &User, new_pin: &Pin) -> Result<Prepared, MitidE
         &user.authenticator_id,
         new_pin.expose().as_bytes(),
     );
+    let suite = next.suite();
     secrets.next = Some(next);
     secrets.save(ctx.secrets.as_ref(), &user.local_id)?;
-    let (request, state) = client_registration_start(&password)?;
+    let (request, state) = client_registration_start(&password, suite)?;
     Ok(Prepared {
         password,
         state,

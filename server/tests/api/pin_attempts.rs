@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::prelude::*;
-use mitid_protocol::pin_proof::PinPurpose;
+use mitid_protocol::pin_proof::{PinPurpose, PinSuite};
 use mitid_protocol::wire::staff::IssuedCode;
 use mitid_protocol::wire::{AuthenticatorState, CodeSent, LockReason};
 use serde_json::json;
@@ -279,4 +279,55 @@ async fn biometrics_are_enabled_with_the_pin_and_can_authorise_a_pin_change() {
     authorise_new_pin(&phone, &forged)
         .await
         .err("biometrics_not_enabled");
+}
+
+/// The suite of the server's record of `phone`'s PIN (read off the runtime's threads: the
+/// PostgreSQL store blocks).
+async fn record_suite(h: &World, phone: &Phone) -> PinSuite {
+    let state = h.server.running().state().clone();
+    let id = phone.authenticator_id.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut tx = state.store.begin().unwrap();
+        let app = tx.authenticator(&id).unwrap().unwrap();
+        PinSuite::of_message(app.opaque_record.as_deref().unwrap())
+    })
+    .await
+    .unwrap()
+}
+
+/// Apps and records from before the OPAQUE suite was versioned are P-256 ones: they keep
+/// proving the PIN, and the next new PIN is registered on ristretto255. A KE1 in a suite
+/// other than the record's is refused (and counted, as any malformed KE1 is).
+#[tokio::test]
+async fn a_p256_pin_keeps_working_and_its_next_pin_is_ristretto255() {
+    let (h, p) = world_with_citizen("suite").await;
+    let mut phone = Phone::activated_in(&h, &p, "582914", PinSuite::P256Sha256)
+        .await
+        .unwrap();
+    assert_eq!(record_suite(&h, &phone).await, PinSuite::P256Sha256);
+    assert_eq!(remaining(&phone.wrong_pin_guess().await, "wrong_pin"), 2);
+    phone
+        .change_pin(Some("582914"), "582915")
+        .await
+        .ok::<serde_json::Value>();
+    assert_eq!(record_suite(&h, &phone).await, PinSuite::Ristretto255Sha512);
+    assert_eq!(phone.suite, PinSuite::Ristretto255Sha512);
+    let s = phone.status().await;
+    assert_eq!((s.failures, s.remaining_before_lock), (0, 3));
+
+    // An app that still speaks P-256 to the new record: refused, counted, nothing granted.
+    phone.suite = PinSuite::P256Sha256;
+    let refused = phone
+        .start_proof("582915", &PinPurpose::ChangePin)
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(phone.status().await.failures, 1);
+    phone.suite = PinSuite::Ristretto255Sha512;
+    phone
+        .change_pin(Some("582915"), "582916")
+        .await
+        .ok::<serde_json::Value>();
+    assert_eq!(phone.status().await.failures, 0);
 }

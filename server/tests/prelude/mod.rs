@@ -171,9 +171,11 @@ pub async fn new_pin_upload(
     ticket_id: &str,
     new_pin: &str,
 ) -> Result<Vec<u8>, Answer> {
-    use mitid_protocol::pin_proof::{client_registration_finish, client_registration_start};
+    use mitid_protocol::pin_proof::{
+        client_registration_finish, client_registration_start, PinSuite,
+    };
     let pw = phone.password(new_pin);
-    let (request, state) = client_registration_start(&pw).unwrap();
+    let (request, state) = client_registration_start(&pw, PinSuite::CURRENT).unwrap();
     let body = serde_json::json!({
         "ticket_id": ticket_id, "registration_request": mitid_protocol::b64::B64(request),
     });

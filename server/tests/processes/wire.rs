@@ -70,7 +70,7 @@ pub async fn signed_ok<T: DeserializeOwned>(
 
 /// The body of a `pin/start` for a PIN change proved with `pin` (a guess when it is wrong).
 pub fn pin_start_body(phone: &Phone, pin: &str) -> Value {
-    let (ke1, _) = client_login_start(&phone.password(pin)).unwrap();
+    let (ke1, _) = client_login_start(&phone.password(pin), phone.suite).unwrap();
     json!({ "purpose": "change_pin", "ke1": B64(ke1) })
 }
 

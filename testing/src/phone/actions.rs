@@ -2,7 +2,7 @@
 //! biometrics, and the account actions that need a proof (profile change, user ID, block).
 
 use mitid_protocol::b64::B64;
-use mitid_protocol::pin_proof::{client_registration_start, PinPurpose};
+use mitid_protocol::pin_proof::{client_registration_start, PinPurpose, PinSuite};
 use mitid_protocol::wire::app::{
     biometric_key_binding_message, block_message, new_pin_message, profile_change_message,
     user_id_change_message, DocumentChallenge, DocumentEvidence, NewPinBeginResponse, NewPinRoute,
@@ -106,10 +106,11 @@ impl Phone {
         }
     }
 
-    /// Registers `new_pin` under `ticket` (begin, finish); on success the phone uses it.
+    /// Registers `new_pin` under `ticket` (begin, finish) in the current suite, as the app
+    /// does; on success the phone uses it.
     pub async fn register_new_pin(&mut self, ticket: &NewPinTicket, new_pin: &str) -> Answer {
         let password = self.password(new_pin);
-        let Ok((request, state)) = client_registration_start(&password) else {
+        let Ok((request, state)) = client_registration_start(&password, PinSuite::CURRENT) else {
             return missing(paths::NEW_PIN_BEGIN, &KitError::setup("registration start"));
         };
         let body = json!({ "ticket_id": ticket.ticket_id, "registration_request": B64(request) });
@@ -127,6 +128,7 @@ impl Phone {
         let finish = self.post(paths::NEW_PIN_FINISH, &body).await;
         if finish.is_success() {
             self.pin = new_pin.to_owned();
+            self.suite = PinSuite::CURRENT;
         }
         finish
     }

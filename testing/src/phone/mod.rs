@@ -10,7 +10,7 @@ use base64::Engine;
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{
     client_login_finish, client_login_start, client_registration_finish, client_registration_start,
-    PinPassword, PinPurpose, SessionKey,
+    PinPassword, PinPurpose, PinSuite, SessionKey,
 };
 use mitid_protocol::signing::{display_text_digest, request_message, ApprovalPayload};
 use mitid_protocol::wire::app::{
@@ -96,6 +96,8 @@ pub struct Phone {
     pub pepper: [u8; 32],
     /// The PIN the citizen knows.
     pub pin: String,
+    /// The OPAQUE suite of the server's record of the PIN (what KE1 must be made in).
+    pub suite: PinSuite,
     /// The last approval counter used.
     pub counter: u64,
     /// The biometric key, while biometrics are enabled.
@@ -146,6 +148,18 @@ impl Phone {
         activation_code: &str,
         pin: &str,
     ) -> Result<Phone, Answer> {
+        Self::activate_in(world, person, activation_code, pin, PinSuite::CURRENT).await
+    }
+
+    /// [`Phone::activate`] registering the PIN in `suite`: a P-256 phone is an app as every
+    /// app was before the suite was versioned.
+    pub async fn activate_in(
+        world: &World,
+        person: &Person,
+        activation_code: &str,
+        pin: &str,
+        suite: PinSuite,
+    ) -> Result<Phone, Answer> {
         let body = json!({ "user_id": person.user_id, "activation_code": activation_code });
         let begin = world.post(paths::ACTIVATION_BEGIN, &body, Auth::None).await;
         if !begin.is_success() {
@@ -157,7 +171,7 @@ impl Phone {
             .outbox
             .code(&person.mobile, "temporary_pin", 8)
             .map_err(|e| missing(paths::ACTIVATION_BEGIN, &e))?;
-        Self::activate_with(&world.api, &begin, &temporary, pin).await
+        Self::registered(&world.api, &begin, Some(&temporary), pin, suite).await
     }
 
     /// Activation with `passport` and the face `capture` in place of an activation code
@@ -213,7 +227,7 @@ impl Phone {
             sms_sent_to: String::new(),
             expires_at: begin.expires_at,
         };
-        Self::registered(&world.api, &begun, None, pin).await
+        Self::registered(&world.api, &begun, None, pin, PinSuite::CURRENT).await
     }
 
     /// Steps 2 and 3 of an activation (register the PIN, finish with the device key).
@@ -223,7 +237,20 @@ impl Phone {
         temporary_pin: &str,
         pin: &str,
     ) -> Result<Phone, Answer> {
-        Self::registered(api, begin, Some(temporary_pin), pin).await
+        Self::registered(api, begin, Some(temporary_pin), pin, PinSuite::CURRENT).await
+    }
+
+    /// [`Phone::activated`] registering the PIN in `suite`.
+    pub async fn activated_in(
+        world: &World,
+        person: &Person,
+        pin: &str,
+        suite: PinSuite,
+    ) -> KitResult<Phone> {
+        let code = world.activation_code(person).await?;
+        Self::activate_in(world, person, &code, pin, suite)
+            .await
+            .map_err(|answer| refusal(&answer))
     }
 
     /// Registers `pin` (with the temporary PIN, unless a passport stood for it) and finishes
@@ -233,6 +260,7 @@ impl Phone {
         begin: &ActivationBeginResponse,
         temporary_pin: Option<&str>,
         pin: &str,
+        suite: PinSuite,
     ) -> Result<Phone, Answer> {
         let mut pepper = [0u8; 32];
         OsRng.fill_bytes(&mut pepper);
@@ -241,12 +269,13 @@ impl Phone {
             device: SigningKey::random(&mut OsRng),
             pepper,
             pin: pin.to_owned(),
+            suite,
             counter: 0,
             biometric: None,
             api: Arc::clone(api),
         };
         let password = phone.password(pin);
-        let (request, state) = client_registration_start(&password)
+        let (request, state) = client_registration_start(&password, suite)
             .map_err(|e| missing(paths::ACTIVATION_REGISTER, &KitError::setup(e)))?;
         let body = json!({
             "activation_id": begin.activation_id, "temporary_pin": temporary_pin,
@@ -327,7 +356,7 @@ impl Phone {
     /// wrong) or the refusal.
     pub async fn start_proof(&self, pin: &str, purpose: &PinPurpose) -> Result<Proof, Answer> {
         let password = self.password(pin);
-        let (ke1, state) = client_login_start(&password)
+        let (ke1, state) = client_login_start(&password, self.suite)
             .map_err(|e| missing(paths::PIN_START, &KitError::setup(e)))?;
         let mut body = json!({ "purpose": PinPurposeKind::of(purpose).as_str(), "ke1": B64(ke1) });
         if let PinPurpose::Approval { transaction_id } = purpose {
@@ -353,7 +382,7 @@ impl Phone {
             },
             Err(_) => Proof {
                 attempt_id: start.attempt_id,
-                ke3: vec![7; 32],
+                ke3: vec![7; self.suite.ke3_len()],
                 key: None,
             },
         })

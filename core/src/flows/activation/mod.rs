@@ -372,7 +372,7 @@ impl ActivationFlow {
                 &begun.authenticator_id,
                 pin.expose().as_bytes(),
             );
-            let (request, registration) = client_registration_start(&password)?;
+            let (request, registration) = client_registration_start(&password, pepper.suite())?;
             state.registration = Some(Registration {
                 password,
                 state: Some(registration),

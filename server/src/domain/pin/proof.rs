@@ -3,7 +3,7 @@
 
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{
-    server_login_finish, server_login_start, PinPurpose, ServerLoginState,
+    server_login_finish, server_login_start, PinProofError, PinPurpose, ServerLoginState,
 };
 use mitid_protocol::wire::app::{PinProof, PinStartRequest, PinStartResponse};
 use mitid_protocol::wire::TransactionStatus;
@@ -59,7 +59,6 @@ pub fn start(
             authenticator_id,
             &purpose,
         )
-        .ok()
         .map(|(ke2, login_state)| {
             let sealed = state.secrets.sealer.seal(
                 state.rng.as_ref(),
@@ -86,9 +85,9 @@ pub fn start(
     app.count_failure(now);
     tx.update_authenticator(&app)?;
     let (ke2, sealed_state) = match prepared {
-        Some((ke2, sealed)) => (Some(ke2), Some(sealed)),
+        Ok((ke2, sealed)) => (Ok(ke2), Some(sealed)),
         // A malformed KE1 is counted too, as before (docs/api.md), with no state to finish.
-        None => (None, None),
+        Err(e) => (Err(e), None),
     };
     let attempt = PinAttemptRecord {
         id: attempt_id,
@@ -108,7 +107,12 @@ pub fn start(
         .record(state, tx.as_mut())?;
     // Durable before KE2 leaves: the store's commit returns once the WAL is synced.
     tx.commit()?;
-    let ke2 = ke2.ok_or_else(|| bad("malformed KE1 (the attempt was counted)"))?;
+    let ke2 = ke2.map_err(|e| match e {
+        PinProofError::SuiteMismatch => {
+            bad("KE1 is not in the suite of the registered PIN (the attempt was counted)")
+        }
+        _ => bad("malformed KE1 (the attempt was counted)"),
+    })?;
     Ok(PinStartResponse {
         attempt_id: attempt.id,
         ke2: B64(ke2),

@@ -25,7 +25,7 @@ use crate::wire::*;
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{
     client_login_finish, client_login_start, client_registration_finish, client_registration_start,
-    PinPurpose,
+    PinPurpose, PinSuite,
 };
 use mitid_protocol::wire::app::{
     new_pin_message, AppStatus, NewPinBeginResponse, NewPinTicket, PinStartResponse,
@@ -104,7 +104,7 @@ async fn status(http: &reqwest::Client, base: &str, phone: &Phone) -> AppStatus 
 /// from KE2 itself; both must agree.
 async fn pin_accepted(http: &reqwest::Client, base: &str, phone: &Phone, pin: &str) -> bool {
     let pw = phone.password(pin);
-    let (ke1, login) = client_login_start(&pw).unwrap();
+    let (ke1, login) = client_login_start(&pw, phone.suite).unwrap();
     let body = json!({ "purpose": "change_pin", "ke1": B64(ke1) });
     let start: PinStartResponse =
         signed_ok(http, base, phone, "POST", "/v1/app/pin/start", &body).await;
@@ -329,7 +329,7 @@ async fn killing_the_server_during_pin_resets_and_attempts_loses_no_reset_and_gi
                 .await
                 .unwrap();
             let pw = phone.password("582914");
-            let (request, reg) = client_registration_start(&pw).unwrap();
+            let (request, reg) = client_registration_start(&pw, PinSuite::CURRENT).unwrap();
             let authorise = json!({ "route": "temporary_pin", "temporary_pin": temp });
             let ticket: NewPinTicket = signed_ok(
                 &http,

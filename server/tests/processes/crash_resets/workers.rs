@@ -58,7 +58,7 @@ pub(super) async fn reset_worker(
         };
         let new_pin = format!("{:06}", rng.gen_range(0..1_000_000));
         let pw = phone.password(&new_pin);
-        let (request, reg_state) = client_registration_start(&pw).unwrap();
+        let (request, reg_state) = client_registration_start(&pw, PinSuite::CURRENT).unwrap();
         set(Stage::BeginSent);
         let reply = signed(
             &http,
@@ -140,7 +140,7 @@ pub(super) async fn attempt_worker(
 ) {
     tokio::time::sleep(start_after).await;
     loop {
-        let (ke1, _) = client_login_start(&phone.password("000000")).unwrap();
+        let (ke1, _) = client_login_start(&phone.password("000000"), phone.suite).unwrap();
         let reply = signed(
             &http,
             &base,

@@ -40,6 +40,7 @@ use mitid_core::error::MitidError;
 use mitid_core::flows::{ActivationStep, ApprovalStep, NewPinStep};
 use mitid_core::keystore::software::{DirBlobStore, MemoryWrappingKey};
 use mitid_core::keystore::{SecretStore, SoftwareBiometrics, SoftwareKeyStore};
+use mitid_protocol::pin_proof::PinSuite;
 use mitid_protocol::wire::paths;
 use ring::digest;
 use ring::hmac;
@@ -175,8 +176,9 @@ async fn app_and_server_dumps_hold_no_pin_code_or_offline_oracle() {
         .get_secret(&format!("mitid.{}.secrets", user.local_id))
         .unwrap()
         .expect("the user's pepper entry");
-    assert_eq!(secret[0], 1, "format v1");
-    let pepper = secret[2..34].to_vec();
+    // Format 2: version, flags, then the current pepper after its suite's code.
+    assert_eq!(secret[..3], [2, 1, PinSuite::CURRENT.code()], "format v2");
+    let pepper = secret[3..35].to_vec();
 
     // The app is closed: its files as they stay on the device.
     drop((flow, change, reset, app));
