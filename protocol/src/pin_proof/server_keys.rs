@@ -42,7 +42,9 @@ impl ServerKeys {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, PinProofError> {
         let p256 = ServerSetup::<P256Sha256>::deserialize(bytes)
             .map_err(|_| PinProofError::CorruptKeyMaterial)?;
-        let ristretto255 = derive_ristretto255(bytes)?;
+        // From the keys as parsed, not the bytes given: trailing bytes change nothing.
+        let stored = Zeroizing::new(p256.serialize().to_vec());
+        let ristretto255 = derive_ristretto255(&stored)?;
         Ok(Self { p256, ristretto255 })
     }
 
@@ -127,15 +129,27 @@ mod tests {
     fn the_ristretto255_keys_are_a_fixed_function_of_the_stored_keys() {
         let keys = ServerKeys::from_bytes(&fixed_p256_keys()).unwrap();
         let public = keys.ristretto255().keypair().public().serialize();
-        let text: String = public.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
-            text,
+            hex_of(&public),
             "18796ab9ea1c18488d872bba79f6a9d7be75f26bc2f88cfa5c957597a0b62d20"
         );
-        let again = ServerKeys::from_bytes(&keys.to_bytes()).unwrap();
+        // The whole setup (OPRF seed, key pair, dummy key), by its digest.
+        let setup = keys.ristretto255().serialize();
+        let digest = ring::digest::digest(&ring::digest::SHA256, &setup);
         assert_eq!(
-            again.ristretto255().serialize(),
-            keys.ristretto255().serialize()
+            hex_of(digest.as_ref()),
+            "aab56d106d98fcadeb05e0f6371854f6e02c91bd892db2cc410f30b91077ad99"
         );
+        let again = ServerKeys::from_bytes(&keys.to_bytes()).unwrap();
+        assert_eq!(again.ristretto255().serialize(), setup);
+        // Trailing bytes after the stored keys change nothing.
+        let mut longer = fixed_p256_keys();
+        longer.push(0);
+        let trailing = ServerKeys::from_bytes(&longer).unwrap();
+        assert_eq!(trailing.ristretto255().serialize(), setup);
+    }
+
+    fn hex_of(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 }

@@ -13,7 +13,7 @@ use crate::crypto::tokens::token_hash;
 use crate::error::{ApiError, ApiResult};
 use crate::principal::{AppCaller, Principal, RpCaller, StaffCaller};
 use crate::state::AppState;
-use crate::store::SessionKind;
+use crate::store::{SessionKind, Tx};
 
 /// How a route is authenticated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,84 +160,122 @@ fn valid_nonce(nonce: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-/// Verifies a device-signed request: time window, signature by the app's device key over
-/// method, path and query, time, nonce and body, then the nonce's first use.
-async fn app(state: &AppState, parts: &Parts, body: &[u8]) -> ApiResult<AppCaller> {
-    let h = &parts.headers;
-    let authenticator_id = header(h, headers::AUTHENTICATOR)
-        .filter(|v| !v.is_empty() && v.len() <= 64)
-        .ok_or_else(unauthorized)?
-        .to_owned();
-    let timestamp: i64 = header(h, headers::TIMESTAMP)
-        .and_then(|v| v.parse().ok())
-        .ok_or_else(unauthorized)?;
-    let nonce = header(h, headers::NONCE)
-        .filter(|n| valid_nonce(n))
-        .ok_or_else(|| ApiError::refuse(ErrorCode::BadRequest, "malformed request nonce"))?
-        .to_owned();
-    let signature = header(h, headers::SIGNATURE)
-        .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
-        .ok_or_else(|| ApiError::refuse(ErrorCode::InvalidSignature, "malformed signature"))?;
-    let method = parts.method.as_str().to_owned();
-    let path = parts
-        .uri
-        .path_and_query()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    let body = body.to_vec();
+/// A device-signed request's credentials, read from its headers; nothing is checked against
+/// the store yet ([`SignedRequest::check`]).
+pub(crate) struct SignedRequest {
+    authenticator_id: String,
+    timestamp: i64,
+    nonce: String,
+    signature: Vec<u8>,
+    method: String,
+    path: String,
+    body: Vec<u8>,
+}
 
+impl SignedRequest {
+    /// The credentials of the request in `parts` with `body`, or why they are malformed.
+    pub(crate) fn read(parts: &Parts, body: &[u8]) -> ApiResult<Self> {
+        let h = &parts.headers;
+        let authenticator_id = header(h, headers::AUTHENTICATOR)
+            .filter(|v| !v.is_empty() && v.len() <= 64)
+            .ok_or_else(unauthorized)?
+            .to_owned();
+        let timestamp: i64 = header(h, headers::TIMESTAMP)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(unauthorized)?;
+        let nonce = header(h, headers::NONCE)
+            .filter(|n| valid_nonce(n))
+            .ok_or_else(|| ApiError::refuse(ErrorCode::BadRequest, "malformed request nonce"))?
+            .to_owned();
+        let signature = header(h, headers::SIGNATURE)
+            .and_then(|s| URL_SAFE_NO_PAD.decode(s).ok())
+            .ok_or_else(|| ApiError::refuse(ErrorCode::InvalidSignature, "malformed signature"))?;
+        Ok(Self {
+            authenticator_id,
+            timestamp,
+            nonce,
+            signature,
+            method: parts.method.as_str().to_owned(),
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+            body: body.to_vec(),
+        })
+    }
+
+    /// Verifies the request in `tx`: time window, signature by the app's device key over
+    /// method, path and query, time, nonce and body, then the nonce's first use (written in
+    /// `tx`, so it counts once `tx` commits).
+    pub(crate) fn check(&self, s: &AppState, tx: &mut dyn Tx) -> ApiResult<AppCaller> {
+        let now = s.clock.now();
+        let window = s.policy.request_time_window;
+        // abs_diff cannot overflow, whatever time the request claims.
+        if now.abs_diff(self.timestamp) > window.unsigned_abs() {
+            return Err(ApiError::refuse(
+                ErrorCode::Replay,
+                "the request time is outside the accepted window",
+            )
+            .with_detail(serde_json::json!({ "reason": "time" })));
+        }
+        let auth = tx
+            .authenticator(&self.authenticator_id)?
+            .filter(|a| a.kind == AuthenticatorKind::App)
+            .ok_or_else(unauthorized)?;
+        let Some(key) = auth.device_public_key.as_deref() else {
+            // Keys are forgotten when an app is permanently blocked or revoked.
+            return Err(match auth.state {
+                AuthenticatorState::Revoked => {
+                    ApiError::refuse(ErrorCode::Revoked, "this app was revoked")
+                }
+                _ => ApiError::refuse(
+                    ErrorCode::PermanentlyBlocked,
+                    "this app is permanently blocked: activate it anew",
+                ),
+            });
+        };
+        let message = request_message(
+            &self.authenticator_id,
+            &self.method,
+            &self.path,
+            self.timestamp,
+            &self.nonce,
+            &self.body,
+        );
+        verify(key, &message, &self.signature).map_err(|_| {
+            ApiError::refuse(
+                ErrorCode::InvalidSignature,
+                "the request signature is invalid",
+            )
+        })?;
+        // Kept as long as the request's own time is accepted: a request dated ahead is
+        // replayable until timestamp + window, so its nonce is kept that long.
+        let keep_until = self.timestamp.saturating_add(window);
+        if !tx.use_nonce(&self.authenticator_id, &self.nonce, keep_until)? {
+            // The client retries a request that may be a duplicate of its own with a
+            // fresh nonce and the same idempotency key; "nonce" tells it so.
+            return Err(
+                ApiError::refuse(ErrorCode::Replay, "the nonce was used before")
+                    .with_detail(serde_json::json!({ "reason": "nonce" })),
+            );
+        }
+        Ok(AppCaller {
+            authenticator_id: self.authenticator_id.clone(),
+            person_id: auth.person_id,
+        })
+    }
+}
+
+/// Verifies a device-signed request in a transaction of its own.
+async fn app(state: &AppState, parts: &Parts, body: &[u8]) -> ApiResult<AppCaller> {
+    let request = SignedRequest::read(parts, body)?;
     state
         .blocking(move |s| {
-            let now = s.clock.now();
-            let window = s.policy.request_time_window;
-            // abs_diff cannot overflow, whatever time the request claims.
-            if now.abs_diff(timestamp) > window.unsigned_abs() {
-                return Err(ApiError::refuse(
-                    ErrorCode::Replay,
-                    "the request time is outside the accepted window",
-                )
-                .with_detail(serde_json::json!({ "reason": "time" })));
-            }
             let mut tx = s.store.begin()?;
-            let auth = tx
-                .authenticator(&authenticator_id)?
-                .filter(|a| a.kind == AuthenticatorKind::App)
-                .ok_or_else(unauthorized)?;
-            let Some(key) = auth.device_public_key.clone() else {
-                // Keys are forgotten when an app is permanently blocked or revoked.
-                return Err(match auth.state {
-                    AuthenticatorState::Revoked => {
-                        ApiError::refuse(ErrorCode::Revoked, "this app was revoked")
-                    }
-                    _ => ApiError::refuse(
-                        ErrorCode::PermanentlyBlocked,
-                        "this app is permanently blocked: activate it anew",
-                    ),
-                });
-            };
-            let message =
-                request_message(&authenticator_id, &method, &path, timestamp, &nonce, &body);
-            verify(&key, &message, &signature).map_err(|_| {
-                ApiError::refuse(
-                    ErrorCode::InvalidSignature,
-                    "the request signature is invalid",
-                )
-            })?;
-            // Kept as long as the request's own time is accepted: a request dated ahead is
-            // replayable until timestamp + window, so its nonce is kept that long.
-            if !tx.use_nonce(&authenticator_id, &nonce, timestamp.saturating_add(window))? {
-                // The client retries a request that may be a duplicate of its own with a
-                // fresh nonce and the same idempotency key; "nonce" tells it so.
-                return Err(
-                    ApiError::refuse(ErrorCode::Replay, "the nonce was used before")
-                        .with_detail(serde_json::json!({ "reason": "nonce" })),
-                );
-            }
+            let caller = request.check(s, tx.as_mut())?;
             tx.commit()?;
-            Ok(AppCaller {
-                authenticator_id,
-                person_id: auth.person_id,
-            })
+            Ok(caller)
         })
         .await
 }

@@ -8,26 +8,41 @@
 //! `Policy::idempotency_abandoned_after` it is taken over and the request runs again, where
 //! the single-use rules (codes, attempts, challenges) refuse a second effect.
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::headers;
 
-use crate::error::{error_response, ApiError};
+use super::auth::SignedRequest;
+use crate::error::{error_response, ApiError, ApiResult};
+use crate::principal::Principal;
 use crate::state::AppState;
-use crate::store::{IdempotencyRecord, IdempotencyState};
+use crate::store::{IdempotencyRecord, IdempotencyState, Tx};
 
+/// Whether a request runs under its key.
 enum Claim {
+    /// It runs now (the claim is written).
     Run,
+    /// It does not run: this is its answer.
+    Settled(Settled),
+}
+
+/// The answer of a request that does not run.
+enum Settled {
+    /// The stored answer of the first request with the key.
     Replay(u16, Vec<u8>),
+    /// The key was used with another request.
     Mismatch,
+    /// The first request with the key is still running.
     Busy,
 }
 
-fn valid_key(key: &str) -> bool {
+/// Whether `key` is a well-formed `Idempotency-Key`.
+pub(crate) fn valid_key(key: &str) -> bool {
     (8..=128).contains(&key.len())
         && key
             .bytes()
@@ -50,52 +65,125 @@ pub async fn run(
     if !valid_key(&key) {
         return error_response(ErrorCode::BadRequest, "malformed Idempotency-Key");
     }
-    let (s2, k2, h2) = (scope.clone(), key.clone(), request_hash.clone());
+    let (s2, k2) = (scope.clone(), key.clone());
+    let hash = request_hash.clone();
     let claim = state
         .blocking(move |s| {
-            let now = s.clock.now();
             let mut tx = s.store.begin()?;
-            let existing = tx
-                .idempotency(&s2, &k2)?
-                .filter(|r| now - r.created_at < s.policy.idempotency_ttl);
-            let claim = match existing {
-                Some(r) if r.request_hash != h2 => Claim::Mismatch,
-                Some(r) if r.state == IdempotencyState::Done => {
-                    let body = s
-                        .secrets
-                        .sealer
-                        .open(&seal_context(&s2, &k2), &r.sealed_body)?;
-                    Claim::Replay(r.status, body.to_vec())
-                }
-                Some(r) if now - r.created_at < s.policy.idempotency_abandoned_after => Claim::Busy,
-                _ => {
-                    tx.put_idempotency(&IdempotencyRecord {
-                        scope: s2.clone(),
-                        key: k2.clone(),
-                        request_hash: h2,
-                        state: IdempotencyState::InProgress,
-                        status: 0,
-                        sealed_body: Vec::new(),
-                        created_at: now,
-                    })?;
-                    Claim::Run
-                }
-            };
-            tx.commit()?;
+            let claim = claim(s, tx.as_mut(), &s2, &k2, hash)?;
+            commit_claim(tx, &claim)?;
             Ok(claim)
         })
         .await;
     match claim {
         Err(e) => e.into_response(),
-        Ok(Claim::Mismatch) => error_response(
+        Ok(Claim::Run) => {
+            let response = next.run(req).await;
+            store_answer(state, scope, key, request_hash, response).await
+        }
+        Ok(Claim::Settled(settled)) => answer_without_running(settled),
+    }
+}
+
+/// [`run`] for a device-signed app request: the signature check, the nonce's first use and
+/// the claim are one transaction (one commit, one hand-off to a blocking thread, instead of
+/// two of each); the caller is put into `parts` for the handler.
+pub(crate) async fn run_signed(
+    state: &AppState,
+    signed: SignedRequest,
+    key: String,
+    request_hash: Vec<u8>,
+    (mut parts, body): (Parts, Bytes),
+    next: Next,
+) -> Response {
+    let hash = request_hash.clone();
+    let k2 = key.clone();
+    let checked = state
+        .blocking(move |s| {
+            let mut tx = s.store.begin()?;
+            let caller = Principal::App(signed.check(s, tx.as_mut())?);
+            let scope = caller.idempotency_scope(&hash);
+            let claim = claim(s, tx.as_mut(), &scope, &k2, hash)?;
+            commit_claim(tx, &claim)?;
+            Ok((caller, scope, claim))
+        })
+        .await;
+    match checked {
+        Err(e) => e.into_response(),
+        Ok((caller, scope, Claim::Run)) => {
+            parts.extensions.insert(caller);
+            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+            store_answer(state, scope, key, request_hash, response).await
+        }
+        Ok((_, _, Claim::Settled(settled))) => answer_without_running(settled),
+    }
+}
+
+/// Whether the request under (`scope`, `key`) runs now, and if not, why; a claim to run is
+/// written into `tx`.
+fn claim(
+    s: &AppState,
+    tx: &mut dyn Tx,
+    scope: &str,
+    key: &str,
+    request_hash: Vec<u8>,
+) -> ApiResult<Claim> {
+    let now = s.clock.now();
+    let existing = tx
+        .idempotency(scope, key)?
+        .filter(|r| now - r.created_at < s.policy.idempotency_ttl);
+    Ok(match existing {
+        Some(r) if r.request_hash != request_hash => Claim::Settled(Settled::Mismatch),
+        Some(r) if r.state == IdempotencyState::Done => {
+            let body = s
+                .secrets
+                .sealer
+                .open(&seal_context(scope, key), &r.sealed_body)?;
+            Claim::Settled(Settled::Replay(r.status, body.to_vec()))
+        }
+        Some(r) if now - r.created_at < s.policy.idempotency_abandoned_after => {
+            Claim::Settled(Settled::Busy)
+        }
+        _ => {
+            tx.put_idempotency(&IdempotencyRecord {
+                scope: scope.to_owned(),
+                key: key.to_owned(),
+                request_hash,
+                state: IdempotencyState::InProgress,
+                status: 0,
+                sealed_body: Vec::new(),
+                created_at: now,
+            })?;
+            Claim::Run
+        }
+    })
+}
+
+/// Commits the claim's transaction. A claim to run need not wait for the disk (SQLite;
+/// `Tx::commit_deferred`): before its request's answer leaves, `store_answer` commits a write
+/// (the answer, or the release of the key) and waits, which makes the claim (and the nonce
+/// written with it) durable first, and nothing the request does can be durable without the
+/// claim. Any other outcome answers at once, so it waits here.
+fn commit_claim(tx: Box<dyn Tx + '_>, claim: &Claim) -> ApiResult<()> {
+    match claim {
+        Claim::Run => tx.commit_deferred()?,
+        Claim::Settled(_) => tx.commit()?,
+    }
+    Ok(())
+}
+
+/// The answer of a request that does not run: mismatch, busy, or the stored answer again.
+fn answer_without_running(settled: Settled) -> Response {
+    match settled {
+        Settled::Mismatch => error_response(
             ErrorCode::IdempotencyMismatch,
             "this Idempotency-Key was used with another request",
         ),
-        Ok(Claim::Busy) => error_response(
+        Settled::Busy => error_response(
             ErrorCode::Busy,
             "a request with this Idempotency-Key is still running",
         ),
-        Ok(Claim::Replay(status, body)) => {
+        Settled::Replay(status, body) => {
             let mut response = Response::new(Body::from(body));
             *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             let h = response.headers_mut();
@@ -105,10 +193,6 @@ pub async fn run(
             );
             h.insert(headers::IDEMPOTENT_REPLAY, HeaderValue::from_static("true"));
             response
-        }
-        Ok(Claim::Run) => {
-            let response = next.run(req).await;
-            store_answer(state, scope, key, request_hash, response).await
         }
     }
 }

@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::{headers, paths};
 
-use super::{auth, idempotency};
+use super::auth::{self, AuthClass};
+use super::idempotency;
 use crate::crypto::tokens::sha256;
 use crate::error::error_response;
 use crate::state::AppState;
@@ -97,12 +98,6 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
         Err(response) => return response,
     };
     let queued_before = state.outbox.queued();
-    let principal = match auth::authenticate(&state, &parts, &bytes).await {
-        Ok(p) => p,
-        Err(e) => return e.into_response(),
-    };
-    let (method, path) = (parts.method.clone(), parts.uri.clone());
-    parts.extensions.insert(principal.clone());
     let key = parts
         .headers
         .get(headers::IDEMPOTENCY_KEY)
@@ -110,13 +105,36 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
         .map(str::to_owned);
     let is_post = parts.method == Method::POST;
     let request_hash = sha256(&[
-        method.as_str().as_bytes(),
-        path.path_and_query()
+        parts.method.as_str().as_bytes(),
+        parts
+            .uri
+            .path_and_query()
             .map(|p| p.as_str())
             .unwrap_or("")
             .as_bytes(),
         &bytes,
     ]);
+    // The app's POSTs (all of them carry a key): signature, nonce and claim in one step.
+    let app_post = is_post && auth::class_of(parts.uri.path()) == AuthClass::App;
+    if let Some(key) = key
+        .clone()
+        .filter(|k| app_post && idempotency::valid_key(k))
+    {
+        let response = match auth::SignedRequest::read(&parts, &bytes) {
+            Ok(signed) => {
+                idempotency::run_signed(&state, signed, key, request_hash, (parts, bytes), next)
+                    .await
+            }
+            Err(e) => e.into_response(),
+        };
+        send_queued(&state, queued_before).await;
+        return response;
+    }
+    let principal = match auth::authenticate(&state, &parts, &bytes).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    parts.extensions.insert(principal.clone());
     let scope = principal.idempotency_scope(&request_hash);
     let req = Request::from_parts(parts, Body::from(bytes));
     let response = match (is_post, key) {

@@ -100,6 +100,13 @@ pub trait Tx:
 {
     /// Makes every write of this transaction durable.
     fn commit(self: Box<Self>) -> StoreResult<()>;
+
+    /// Commits, and may return before the writes are durable: they are visible at once and
+    /// durable as soon as any later transaction's commit (or end) returns. Only for a write
+    /// whose own request commits another write, and waits, before its answer leaves.
+    /// SQLite defers (its log is synced in order, and every later transaction waits for what
+    /// it could read); PostgreSQL waits as for [`Tx::commit`], since its readers do not wait.
+    fn commit_deferred(self: Box<Self>) -> StoreResult<()>;
 }
 
 /// Persons, their retired user IDs, pairwise subjects and profile-change access.

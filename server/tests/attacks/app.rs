@@ -258,3 +258,37 @@ async fn passport_activation_is_limited_per_source() {
         }
     }
 }
+
+/// An app's POST is authenticated and claims its `Idempotency-Key` in one transaction: a
+/// request with a forged signature is refused before it claims anything, so the genuine
+/// request with the same key still runs (and is counted once).
+#[tokio::test]
+async fn a_forged_request_claims_no_idempotency_key() {
+    use mitid_protocol::pin_proof::client_login_start;
+    let (_h, _p, app) = citizen_with_app("forged-key").await;
+    let forger = Phone {
+        device: p256::ecdsa::SigningKey::random(&mut rand_core::OsRng),
+        biometric: None,
+        api: app.api.clone(),
+        authenticator_id: app.authenticator_id.clone(),
+        pepper: app.pepper,
+        pin: app.pin.clone(),
+        suite: app.suite,
+        counter: 0,
+    };
+    let (ke1, _) = client_login_start(&app.password("000000"), app.suite).unwrap();
+    let body = json!({ "purpose": "change_pin", "ke1": B64(ke1) });
+    let key = "forged-key-0001";
+    forger
+        .post_once("/v1/app/pin/start", &body, key)
+        .await
+        .err("invalid_signature");
+    assert_eq!(app.status().await.failures, 0, "the forged request counted");
+    let started = app.post_once("/v1/app/pin/start", &body, key).await;
+    assert_eq!(started.status, 200, "{}", started.body);
+    assert_eq!(app.status().await.failures, 1);
+    // The same key again: the stored answer, not a second attempt.
+    let again = app.post_once("/v1/app/pin/start", &body, key).await;
+    assert_eq!((again.status, again.body), (started.status, started.body));
+    assert_eq!(app.status().await.failures, 1);
+}

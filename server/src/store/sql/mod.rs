@@ -110,6 +110,8 @@ pub trait Db {
     fn lock_key(&mut self, space: &str, key: &str) -> StoreResult<()>;
     /// Makes every write durable and ends the transaction.
     fn commit(&mut self) -> StoreResult<()>;
+    /// Ends the transaction without waiting for its writes to be durable ([`Tx::commit_deferred`]).
+    fn commit_deferred(&mut self) -> StoreResult<()>;
 }
 
 /// A transaction of either backend: the record methods of [`Tx`] over its [`Db`].
@@ -162,6 +164,10 @@ impl<D: Db> SqlTx<D> {
 impl<D: Db> Tx for SqlTx<D> {
     fn commit(mut self: Box<Self>) -> StoreResult<()> {
         self.0.commit()
+    }
+
+    fn commit_deferred(mut self: Box<Self>) -> StoreResult<()> {
+        self.0.commit_deferred()
     }
 }
 

@@ -275,6 +275,23 @@ impl Db for SqliteTx<'_> {
     }
 
     fn commit(&mut self) -> StoreResult<()> {
+        let seq = self.append_commit()?;
+        // Free the connection for the next transaction, then wait for the disk.
+        self.conn = None;
+        self.store.durability.wait(seq)
+    }
+
+    fn commit_deferred(&mut self) -> StoreResult<()> {
+        // In the WAL, in order: the next commit that waits syncs it with its own.
+        self.append_commit()?;
+        self.conn = None;
+        Ok(())
+    }
+}
+
+impl SqliteTx<'_> {
+    /// `COMMIT` (appended to the WAL, not yet synced); the commit's number in WAL order.
+    fn append_commit(&mut self) -> StoreResult<u64> {
         let conn = self.c()?;
         // Appends to the WAL (synchronous=NORMAL: not synced yet, see the module docs).
         conn.execute_batch("COMMIT")?;
@@ -288,9 +305,7 @@ impl Db for SqliteTx<'_> {
             self.store.empty_commits.fetch_add(1, Ordering::Relaxed);
             self.seen
         };
-        // Free the connection for the next transaction, then wait for the disk.
-        self.conn = None;
-        self.store.durability.wait(seq)
+        Ok(seq)
     }
 }
 
@@ -444,6 +459,43 @@ mod tests {
         tx.commit().unwrap();
         assert_eq!(store.stats().syncs, before.syncs);
         assert_eq!(store.stats().empty_commits, before.empty_commits + 1);
+    }
+
+    /// A deferred commit is visible at once and made durable by the next commit that waits.
+    #[test]
+    fn a_deferred_commit_is_durable_with_the_next_waiting_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+        let before = store.stats();
+        let mut tx = store.begin().unwrap();
+        assert!(tx.use_nonce("ap_x", "deferred-1", 100).unwrap());
+        tx.commit_deferred().unwrap();
+        assert_eq!(
+            store.stats().syncs,
+            before.syncs,
+            "no sync for a deferred commit"
+        );
+        {
+            let st = store.durability.state();
+            assert!(st.durable < st.written, "written, not yet durable");
+        }
+        let mut tx = store.begin().unwrap();
+        assert!(
+            !tx.use_nonce("ap_x", "deferred-1", 100).unwrap(),
+            "visible at once"
+        );
+        assert!(tx.use_nonce("ap_x", "waiting-2", 100).unwrap());
+        tx.commit().unwrap();
+        let after = store.stats();
+        assert_eq!(
+            (after.commits, after.syncs),
+            (before.commits + 2, before.syncs + 1)
+        );
+        let st = store.durability.state();
+        assert_eq!(
+            st.durable, st.written,
+            "both durable when the second returns"
+        );
     }
 
     /// Concurrent commits share syncs, and each is durable when its commit returns.
