@@ -121,11 +121,17 @@ async fn setup(dir: &Path, database: TestDatabase, suites: &[PinSuite]) -> Setup
     Setup { groups, rp_key }
 }
 
+/// The suites' short names in `MITID_LOAD_SUITES` and the table.
+const SUITE_LABELS: [(&str, PinSuite); 2] = [
+    ("r255", PinSuite::Ristretto255Sha512),
+    ("p256", PinSuite::P256Sha256),
+];
+
 fn suite_label(suite: PinSuite) -> &'static str {
-    match suite {
-        PinSuite::P256Sha256 => "p256",
-        PinSuite::Ristretto255Sha512 => "r255",
-    }
+    SUITE_LABELS
+        .iter()
+        .find(|(_, s)| *s == suite)
+        .map_or("?", |(label, _)| label)
 }
 
 async fn one_cycle(mode: Mode, phone: &mut Phone, user_id: &str, rp: &RelyingParty) {
@@ -314,10 +320,9 @@ fn main() {
     let strace = std::env::var_os("MITID_LOAD_STRACE").is_some_and(|v| v != "0");
     let suites: Vec<PinSuite> = env_or("MITID_LOAD_SUITES", "r255,p256")
         .split(',')
-        .map(|m| match m.trim() {
-            "r255" => PinSuite::Ristretto255Sha512,
-            "p256" => PinSuite::P256Sha256,
-            other => panic!("unknown suite {other} (r255 or p256)"),
+        .map(|m| {
+            let found = SUITE_LABELS.iter().find(|(label, _)| *label == m.trim());
+            found.map_or_else(|| panic!("unknown suite {m} (r255 or p256)"), |(_, s)| *s)
         })
         .collect();
 

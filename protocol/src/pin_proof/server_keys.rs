@@ -107,20 +107,12 @@ mod tests {
 
     /// A fixed P-256 key file entry: OPRF seed, private key, and the generator as dummy key.
     fn fixed_p256_keys() -> Vec<u8> {
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
         let mut bytes = vec![0x11; 32];
         bytes.extend_from_slice(&[0x22; 32]);
-        bytes.push(0x03);
-        bytes.extend_from_slice(&hex(
-            "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296",
-        ));
+        let generator = p256::AffinePoint::GENERATOR.to_encoded_point(true);
+        bytes.extend_from_slice(generator.as_bytes());
         bytes
-    }
-
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
     }
 
     /// The derivation is part of the stored data's format: were it to change, every

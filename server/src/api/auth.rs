@@ -1,6 +1,7 @@
 //! Authentication of each request, by the route's class: device signatures for the app,
 //! API keys for relying parties, sessions for staff and citizens.
 
+use axum::body::Bytes;
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -99,7 +100,7 @@ fn bearer(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Authenticates the request in `parts` (with its buffered `body`).
-pub async fn authenticate(state: &AppState, parts: &Parts, body: &[u8]) -> ApiResult<Principal> {
+pub async fn authenticate(state: &AppState, parts: &Parts, body: &Bytes) -> ApiResult<Principal> {
     match class_of(parts.uri.path()) {
         AuthClass::None => Ok(Principal::Anonymous),
         AuthClass::App => app(state, parts, body).await.map(Principal::App),
@@ -169,12 +170,13 @@ pub(crate) struct SignedRequest {
     signature: Vec<u8>,
     method: String,
     path: String,
-    body: Vec<u8>,
+    /// The pipeline's buffer itself (shared, wiped when the last reference goes), not a copy.
+    body: Bytes,
 }
 
 impl SignedRequest {
     /// The credentials of the request in `parts` with `body`, or why they are malformed.
-    pub(crate) fn read(parts: &Parts, body: &[u8]) -> ApiResult<Self> {
+    pub(crate) fn read(parts: &Parts, body: &Bytes) -> ApiResult<Self> {
         let h = &parts.headers;
         let authenticator_id = header(h, headers::AUTHENTICATOR)
             .filter(|v| !v.is_empty() && v.len() <= 64)
@@ -201,7 +203,7 @@ impl SignedRequest {
                 .path_and_query()
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_default(),
-            body: body.to_vec(),
+            body: body.clone(),
         })
     }
 
@@ -268,7 +270,7 @@ impl SignedRequest {
 }
 
 /// Verifies a device-signed request in a transaction of its own.
-async fn app(state: &AppState, parts: &Parts, body: &[u8]) -> ApiResult<AppCaller> {
+async fn app(state: &AppState, parts: &Parts, body: &Bytes) -> ApiResult<AppCaller> {
     let request = SignedRequest::read(parts, body)?;
     state
         .blocking(move |s| {

@@ -411,22 +411,15 @@ impl Db for PgTx<'_> {
         Ok(())
     }
 
-    fn commit(&mut self) -> StoreResult<()> {
-        self.end("COMMIT")
-    }
-
     fn commit_deferred(&mut self) -> StoreResult<()> {
         // Waits like any commit. An asynchronous commit would be visible before it is
         // durable, and PostgreSQL does not flush for a transaction that writes nothing: a
         // refusal that read such a row (a nonce used, a claim busy) could answer from a row
         // a crash then loses. SQLite's readers wait for what they read; PostgreSQL's do not.
-        self.end("COMMIT")
+        self.commit()
     }
-}
 
-impl PgTx<'_> {
-    /// Ends the transaction with `commit` (a `COMMIT`, maybe after a setting for it).
-    fn end(&mut self, commit: &str) -> StoreResult<()> {
+    fn commit(&mut self) -> StoreResult<()> {
         if self.failed {
             // Dropping rolls back.
             return Err(StoreError::Database(
@@ -435,7 +428,7 @@ impl PgTx<'_> {
         }
         self.open = false;
         self.trip();
-        self.conn.client.batch_execute(commit)?;
+        self.conn.client.batch_execute("COMMIT")?;
         let counter = if self.wrote {
             &self.store.commits
         } else {
