@@ -6,7 +6,8 @@
 #      MITID_SKIP_GEN=1 only builds the cdylibs and uses the committed bindings);
 #   3. compiles with kotlinc, each step cached by the hash of its inputs in
 #      android/mitid-core/build/kotlinc: the generated bindings (bindings.jar), the
-#      platform-neutral Kotlin of src/main/kotlin (shell.jar), the generated test kit
+#      platform-neutral Kotlin of src/main/kotlin (shell.jar), the app's Compose screens
+#      against signature stubs of Compose (screens.jar, a type check only), the generated test kit
 #      (testkit.jar), then src/test/kotlin and the runner (tests.jar);
 #   4. runs the JUnit 4 tests with JNA loading the host cdylibs, printing
 #      "N passed, N failed"; exits non-zero when a test fails or none ran.
@@ -73,6 +74,13 @@ compile bindings "$deps" "-nowarn" "$bindings_src"
 mapfile -t shell_sources < <(find "$module/src/main/kotlin" -name '*.kt' ! -path "$bindings_src" | sort)
 ((${#shell_sources[@]})) || die "no platform-neutral Kotlin under $module/src/main/kotlin"
 compile shell "$deps:$build/bindings.jar" "" "${shell_sources[@]}"
+
+# The Compose screens of the app module, type-checked against signature stubs of the Compose
+# API (android/app/src/typecheck: not Compose, no androidx library can be had here) and the
+# real bindings and screen models: a step of the core that no screen handles, or a core type
+# used wrongly, fails here. The jar is not run; Gradle builds the real app (docs/mobile.md).
+ui_sources=("$REPO"/android/app/src/main/kotlin/dk/mitid/app/ui/*.kt "$REPO"/android/app/src/typecheck/kotlin/*.kt)
+compile screens "$deps:$build/bindings.jar:$build/shell.jar" "-Werror" "${ui_sources[@]}"
 
 # The generated test kit (test support: the server in-process).
 testkit_src="$module/src/test/kotlin/dk/mitid/testkit/mitid_testkit.kt"

@@ -7,7 +7,9 @@
 #      MITID_SKIP_GEN=1 only builds the cdylibs and uses the committed bindings);
 #   3. runs `swift test` in ios/. In the chroot: /proc is mounted and the repository (and the
 #      cargo target dir, when outside it) bind-mounted at the same paths; a trap always
-#      unmounts them, also on failure or Ctrl-C.
+#      unmounts them, also on failure or Ctrl-C;
+#   4. in the chroot, type-checks the SwiftUI screens against signature stubs of SwiftUI
+#      (ios/TypeCheck/typecheck.sh; on a Mac, Xcode builds the real screens instead).
 # Prints XCTest's summary and then "N passed, N failed"; exits non-zero when a test fails,
 # the build fails, or no test ran. Extra arguments go to `swift test` (e.g. --filter Cancel).
 set -euo pipefail
@@ -54,6 +56,11 @@ if ((use_chroot)); then
         sh -c 'cd "$1" && shift && exec swift "$@"' sh "$REPO/ios" "${swift_args[@]}" 2>&1 |
         tee "$log_file"
     rc=${PIPESTATUS[0]}
+    if ((rc == 0)); then
+        # The SwiftUI screens against signature stubs of SwiftUI (ios/TypeCheck/typecheck.sh).
+        chroot_run env MITID_BINDINGS_LIB_DIR="$lib_dir" sh "$REPO/ios/TypeCheck/typecheck.sh" 2>&1
+        rc=$?
+    fi
     chroot_umount_all || rc=1
     trap - EXIT
 else

@@ -52,8 +52,12 @@ dependencies {
     implementation(libs.lifecycle.runtime.compose)
     implementation(libs.biometric)
     implementation(libs.fragment)
+    implementation(libs.code.scanner)
     implementation(libs.kotlinx.coroutines.android)
 
     androidTestImplementation(libs.androidx.test.runner)
     androidTestImplementation(libs.androidx.test.junit)
+    androidTestImplementation(platform(libs.compose.bom))
+    androidTestImplementation(libs.compose.ui.test.junit4)
+    debugImplementation(libs.compose.ui.test.manifest)
 }

@@ -6,11 +6,12 @@ use std::sync::Arc;
 
 use mitid_core::app::{
     self as core_app, AuthenticatorOverview, BlockTarget, CodeSentTo, Confirm, DocumentTerms, Home,
-    PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserSummary,
+    HomeAction, PasswordAccessWindow, ProfileChangeWindow, RecoveryReport, UserStatus, UserSummary,
 };
 use mitid_core::client::ServerEndpoint;
 use mitid_core::flows::{NewPinStart, ScreenRisk};
 use mitid_core::pin::Language;
+use mitid_core::texts::ui_text::UiText;
 use mitid_protocol::clock::{Clock, SystemClock};
 
 use crate::errors::MitidError;
@@ -166,6 +167,28 @@ impl App {
     }
 
     // ------------------------------------------------------------------ user ID
+
+    /// A screen's fixed text in `lang`: every title, field and button of the shells.
+    pub fn text(&self, text: UiText, lang: Language) -> String {
+        text.text(lang).to_owned()
+    }
+
+    /// The language of the texts for the platform's language tag (`"da-DK"`, `"en"`, …):
+    /// Danish unless the tag is English.
+    pub fn language_for(&self, tag: String) -> Language {
+        Language::from_tag(&tag).unwrap_or_default()
+    }
+
+    /// The text of a home-screen action for a user in `status` (a temporarily locked app's
+    /// temporary PIN reads "Change PIN code", help page 003).
+    pub fn home_action_text(&self, action: HomeAction, status: UserStatus) -> UiText {
+        action.ui_text(status)
+    }
+
+    /// The text of a user's state on the home screen.
+    pub fn status_text(&self, status: UserStatus) -> UiText {
+        status.ui_text()
+    }
 
     /// The warning of the approval's `ScreenRiskWarning` step for `risk`, in `lang`.
     pub fn screen_risk_warning(&self, risk: ScreenRisk, lang: Language) -> String {

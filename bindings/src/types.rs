@@ -18,6 +18,7 @@ use mitid_core::flows::{
     NewPinStart, NewPinStep, ScreenRisk, UserIdStep,
 };
 use mitid_core::pin::{Language, PinRejection};
+use mitid_core::texts::ui_text::UiText;
 use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, ChannelBindingKind, LockReason};
 
 // ------------------------------------------------------------------ PIN policy, language
@@ -51,6 +52,22 @@ pub enum Language {
     /// English.
     English,
 }
+
+/// Expands the core's list of labels into the foreign enum (the variants written once).
+macro_rules! mirror_ui_texts {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = ($da:expr, $en:expr $(,)?);
+    )*) => {
+        /// A fixed text of the app's screens: show `App.text(text, language)`.
+        #[uniffi::remote(Enum)]
+        pub enum UiText {
+            $($(#[$doc])* $name,)*
+        }
+    };
+}
+
+mitid_core::for_each_ui_text!(mirror_ui_texts);
 
 /// Where the citizen's passport or ID card is from (help page 004, step 5).
 #[uniffi::remote(Enum)]

@@ -23,6 +23,6 @@ pub mod flows;
 pub mod keystore;
 pub mod pin;
 pub mod store;
-pub(crate) mod texts;
+pub mod texts;
 pub mod users;
 pub mod views;

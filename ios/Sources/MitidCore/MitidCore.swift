@@ -1248,6 +1248,18 @@ public protocol AppProtocol: AnyObject, Sendable {
     func home() throws  -> Home
     
     /**
+     * The text of a home-screen action for a user in `status` (a temporarily locked app's
+     * temporary PIN reads "Change PIN code", help page 003).
+     */
+    func homeActionText(action: HomeAction, status: UserStatus)  -> UiText
+    
+    /**
+     * The language of the texts for the platform's language tag (`"da-DK"`, `"en"`, …):
+     * Danish unless the tag is English.
+     */
+    func languageFor(tag: String)  -> Language
+    
+    /**
      * A new PIN for a user: `CURRENT_PIN` starts with the current PIN or biometrics
      * ("Change PIN code"), `TEMPORARY_PIN` with a temporary PIN ("Forgot your PIN code?",
      * also on a temporarily locked app).
@@ -1321,6 +1333,16 @@ public protocol AppProtocol: AnyObject, Sendable {
      * Asks the server for the user's state and mirrors it.
      */
     func status(localId: String) async throws  -> UserSummary
+    
+    /**
+     * The text of a user's state on the home screen.
+     */
+    func statusText(status: UserStatus)  -> UiText
+    
+    /**
+     * A screen's fixed text in `lang`: every title, field and button of the shells.
+     */
+    func text(text: UiText, lang: Language)  -> String
     
     /**
      * "View user ID" (help page 004): shown after a check of the passport or ID card and
@@ -1603,6 +1625,35 @@ open func home()throws  -> Home  {
 }
     
     /**
+     * The text of a home-screen action for a user in `status` (a temporarily locked app's
+     * temporary PIN reads "Change PIN code", help page 003).
+     */
+open func homeActionText(action: HomeAction, status: UserStatus) -> UiText  {
+    return try!  FfiConverterTypeUiText_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_home_action_text(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeHomeAction_lower(action),
+        FfiConverterTypeUserStatus_lower(status),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The language of the texts for the platform's language tag (`"da-DK"`, `"en"`, …):
+     * Danish unless the tag is English.
+     */
+open func languageFor(tag: String) -> Language  {
+    return try!  FfiConverterTypeLanguage_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_language_for(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(tag),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * A new PIN for a user: `CURRENT_PIN` starts with the current PIN or biometrics
      * ("Change PIN code"), `TEMPORARY_PIN` with a temporary PIN ("Forgot your PIN code?",
      * also on a temporarily locked app).
@@ -1834,6 +1885,33 @@ open func status(localId: String)async throws  -> UserSummary  {
             liftFunc: FfiConverterTypeUserSummary_lift,
             errorHandler: FfiConverterTypeMitidError_lift
         )
+}
+    
+    /**
+     * The text of a user's state on the home screen.
+     */
+open func statusText(status: UserStatus) -> UiText  {
+    return try!  FfiConverterTypeUiText_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_status_text(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeUserStatus_lower(status),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A screen's fixed text in `lang`: every title, field and button of the shells.
+     */
+open func text(text: UiText, lang: Language) -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_text(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeUiText_lower(text),
+        FfiConverterTypeLanguage_lower(lang),uniffiCallStatus
+    )
+})
 }
     
     /**
@@ -9321,6 +9399,1031 @@ public func FfiConverterTypeSimulatedBiometricResult_lower(_ value: SimulatedBio
 
 
 /**
+ * A fixed text of the app's screens: show `App.text(text, language)`.
+ */
+
+public enum UiText: Equatable, Hashable {
+    
+    /**
+     * The app's name, the home screen's title.
+     */
+    case appTitle
+    /**
+     * Go on to the next step.
+     */
+    case `continue`
+    /**
+     * Leave the screen.
+     */
+    case back
+    /**
+     * Give up the flow.
+     */
+    case cancel
+    /**
+     * Answer yes.
+     */
+    case yes
+    /**
+     * Answer no.
+     */
+    case no
+    /**
+     * Close a flow that ended well.
+     */
+    case done
+    /**
+     * Try an interrupted step again.
+     */
+    case tryAgain
+    /**
+     * A step was cut off by the network; nothing was lost.
+     */
+    case interrupted
+    /**
+     * A flow ended without its goal (the error above says why).
+     */
+    case ended
+    /**
+     * The PIN pad's key that deletes the last digit (accessibility label).
+     */
+    case deleteDigit
+    /**
+     * Work is going on (accessibility label of the progress indicator).
+     */
+    case working
+    /**
+     * Add a user to the app (activate it for them).
+     */
+    case addUser
+    /**
+     * "Select user" (help pages 003, 004).
+     */
+    case selectUser
+    /**
+     * A user's state: ready.
+     */
+    case statusReady
+    /**
+     * A user's state: temporarily locked after wrong PINs.
+     */
+    case statusTemporarilyLocked
+    /**
+     * A user's state: blocked by the citizen or support.
+     */
+    case statusBlocked
+    /**
+     * A user's state: permanently blocked.
+     */
+    case statusPermanentlyBlocked
+    /**
+     * A user's state: revoked.
+     */
+    case statusRevoked
+    /**
+     * Home action: wait for and answer login requests.
+     */
+    case actionApprove
+    /**
+     * Home action: change the PIN with the current PIN or biometrics.
+     */
+    case actionChangePin
+    /**
+     * Home action: biometrics on.
+     */
+    case actionEnableBiometrics
+    /**
+     * Home action: biometrics off.
+     */
+    case actionDisableBiometrics
+    /**
+     * Home action: view the user ID.
+     */
+    case actionViewUserId
+    /**
+     * Home action: change the user ID.
+     */
+    case actionChangeUserId
+    /**
+     * Home action: self-service.
+     */
+    case actionSelfService
+    /**
+     * Home action: activate the app anew for the user.
+     */
+    case actionActivateAnew
+    /**
+     * Home action: remove the user from the app.
+     */
+    case actionRemoveUser
+    /**
+     * Interrupted work will be finished.
+     */
+    case pendingRecoveries
+    /**
+     * The user ID field.
+     */
+    case userId
+    /**
+     * The activation code field.
+     */
+    case activationCode
+    /**
+     * Activate with the passport instead of the activation code.
+     */
+    case usePassport
+    /**
+     * The temporary PIN was sent by SMS to the number that follows.
+     */
+    case temporaryPinSentTo
+    /**
+     * The temporary PIN field.
+     */
+    case temporaryPin
+    /**
+     * The new PIN field.
+     */
+    case chooseNewPin
+    /**
+     * The new PIN again.
+     */
+    case repeatNewPin
+    /**
+     * Approve with biometrics, yes or no.
+     */
+    case chooseBiometrics
+    /**
+     * Notifications, yes or no.
+     */
+    case chooseNotifications
+    /**
+     * The app is activated.
+     */
+    case activationDone
+    /**
+     * Accept the terms of the passport check.
+     */
+    case acceptTerms
+    /**
+     * Open the privacy policy.
+     */
+    case readPrivacyPolicy
+    /**
+     * Where the passport or ID card is from.
+     */
+    case documentOriginQuestion
+    /**
+     * Issued in Denmark.
+     */
+    case originDenmark
+    /**
+     * Issued abroad (the P-code first).
+     */
+    case originAbroad
+    /**
+     * The data page's details, typed or scanned.
+     */
+    case documentDetails
+    /**
+     * The document number field.
+     */
+    case documentNumber
+    /**
+     * The date of birth field.
+     */
+    case birthDate
+    /**
+     * The date of expiry field.
+     */
+    case expiryDate
+    /**
+     * How to read the chip.
+     */
+    case readChipHint
+    /**
+     * The phone cannot read chips (no NFC, or NFC is off).
+     */
+    case nfcUnavailable
+    /**
+     * How to take the face picture.
+     */
+    case captureFaceHint
+    /**
+     * Take the face picture.
+     */
+    case captureFace
+    /**
+     * The P-code field.
+     */
+    case pCode
+    /**
+     * The P-code is needed for a document from abroad.
+     */
+    case pCodeHint
+    /**
+     * The P-code was used before.
+     */
+    case pCodeUsedBefore
+    /**
+     * Waiting for a login request.
+     */
+    case waiting
+    /**
+     * No login request is waiting.
+     */
+    case noRequest
+    /**
+     * Look for a request again.
+     */
+    case lookAgain
+    /**
+     * The code the service provider shows.
+     */
+    case channelCode
+    /**
+     * Scan the QR code the service provider shows.
+     */
+    case scanQr
+    /**
+     * Approve with a swipe.
+     */
+    case approveSwipe
+    /**
+     * Approve with biometrics.
+     */
+    case approveBiometrics
+    /**
+     * Approve with the PIN (the field's label).
+     */
+    case approvePin
+    /**
+     * Reject the request.
+     */
+    case reject
+    /**
+     * Go on despite the screen-risk warning.
+     */
+    case continueDespiteRisk
+    /**
+     * The request was approved.
+     */
+    case approved
+    /**
+     * The request was rejected.
+     */
+    case rejected
+    /**
+     * The current PIN field.
+     */
+    case currentPin
+    /**
+     * Use biometrics instead of the current PIN.
+     */
+    case useBiometrics
+    /**
+     * The new PIN is in place.
+     */
+    case newPinDone
+    /**
+     * "App settings".
+     */
+    case appSettings
+    /**
+     * "PIN code" in App settings.
+     */
+    case pinCodeSection
+    /**
+     * "Change your PIN code".
+     */
+    case changeYourPin
+    /**
+     * "Forgot your PIN code?".
+     */
+    case forgotYourPin
+    /**
+     * The forgotten PIN's route: a temporary PIN.
+     */
+    case routeTemporaryPin
+    /**
+     * The forgotten PIN's route: the passport or ID card.
+     */
+    case routePassport
+    /**
+     * Biometrics in App settings.
+     */
+    case biometricsSection
+    /**
+     * Turning biometrics on is confirmed with the PIN.
+     */
+    case confirmWithPin
+    /**
+     * The notification choice.
+     */
+    case notificationsSection
+    /**
+     * Removing the user asks first.
+     */
+    case removeUserQuestion
+    /**
+     * The user ID shown after the identity check.
+     */
+    case yourUserId
+    /**
+     * The new user ID field.
+     */
+    case newUserId
+    /**
+     * Save the new user ID.
+     */
+    case save
+    /**
+     * The new user ID is in place.
+     */
+    case userIdSaved
+    /**
+     * "Send new PIN" to another of the person's apps.
+     */
+    case sendNewPin
+    /**
+     * Block one authenticator for now.
+     */
+    case block
+    /**
+     * Block one authenticator for good.
+     */
+    case blockPermanently
+    /**
+     * Block the whole MitID.
+     */
+    case blockWholeMitid
+    /**
+     * The whole MitID is blocked.
+     */
+    case mitidBlocked
+    /**
+     * Ask for access to change the password.
+     */
+    case requestPasswordAccess
+    /**
+     * Ask for access to change profile information.
+     */
+    case requestProfileChange
+    /**
+     * This app, in the list of authenticators.
+     */
+    case thisApp
+    /**
+     * An authenticator kind: an app.
+     */
+    case kindApp
+    /**
+     * An authenticator kind: the password.
+     */
+    case kindPassword
+    /**
+     * An authenticator kind: a code display.
+     */
+    case kindCodeDisplay
+    /**
+     * An authenticator kind: an audio code reader.
+     */
+    case kindAudioCodeReader
+    /**
+     * An authenticator kind: a chip.
+     */
+    case kindChip
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension UiText: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeUiText: FfiConverterRustBuffer {
+    typealias SwiftType = UiText
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UiText {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .appTitle
+        
+        case 2: return .`continue`
+        
+        case 3: return .back
+        
+        case 4: return .cancel
+        
+        case 5: return .yes
+        
+        case 6: return .no
+        
+        case 7: return .done
+        
+        case 8: return .tryAgain
+        
+        case 9: return .interrupted
+        
+        case 10: return .ended
+        
+        case 11: return .deleteDigit
+        
+        case 12: return .working
+        
+        case 13: return .addUser
+        
+        case 14: return .selectUser
+        
+        case 15: return .statusReady
+        
+        case 16: return .statusTemporarilyLocked
+        
+        case 17: return .statusBlocked
+        
+        case 18: return .statusPermanentlyBlocked
+        
+        case 19: return .statusRevoked
+        
+        case 20: return .actionApprove
+        
+        case 21: return .actionChangePin
+        
+        case 22: return .actionEnableBiometrics
+        
+        case 23: return .actionDisableBiometrics
+        
+        case 24: return .actionViewUserId
+        
+        case 25: return .actionChangeUserId
+        
+        case 26: return .actionSelfService
+        
+        case 27: return .actionActivateAnew
+        
+        case 28: return .actionRemoveUser
+        
+        case 29: return .pendingRecoveries
+        
+        case 30: return .userId
+        
+        case 31: return .activationCode
+        
+        case 32: return .usePassport
+        
+        case 33: return .temporaryPinSentTo
+        
+        case 34: return .temporaryPin
+        
+        case 35: return .chooseNewPin
+        
+        case 36: return .repeatNewPin
+        
+        case 37: return .chooseBiometrics
+        
+        case 38: return .chooseNotifications
+        
+        case 39: return .activationDone
+        
+        case 40: return .acceptTerms
+        
+        case 41: return .readPrivacyPolicy
+        
+        case 42: return .documentOriginQuestion
+        
+        case 43: return .originDenmark
+        
+        case 44: return .originAbroad
+        
+        case 45: return .documentDetails
+        
+        case 46: return .documentNumber
+        
+        case 47: return .birthDate
+        
+        case 48: return .expiryDate
+        
+        case 49: return .readChipHint
+        
+        case 50: return .nfcUnavailable
+        
+        case 51: return .captureFaceHint
+        
+        case 52: return .captureFace
+        
+        case 53: return .pCode
+        
+        case 54: return .pCodeHint
+        
+        case 55: return .pCodeUsedBefore
+        
+        case 56: return .waiting
+        
+        case 57: return .noRequest
+        
+        case 58: return .lookAgain
+        
+        case 59: return .channelCode
+        
+        case 60: return .scanQr
+        
+        case 61: return .approveSwipe
+        
+        case 62: return .approveBiometrics
+        
+        case 63: return .approvePin
+        
+        case 64: return .reject
+        
+        case 65: return .continueDespiteRisk
+        
+        case 66: return .approved
+        
+        case 67: return .rejected
+        
+        case 68: return .currentPin
+        
+        case 69: return .useBiometrics
+        
+        case 70: return .newPinDone
+        
+        case 71: return .appSettings
+        
+        case 72: return .pinCodeSection
+        
+        case 73: return .changeYourPin
+        
+        case 74: return .forgotYourPin
+        
+        case 75: return .routeTemporaryPin
+        
+        case 76: return .routePassport
+        
+        case 77: return .biometricsSection
+        
+        case 78: return .confirmWithPin
+        
+        case 79: return .notificationsSection
+        
+        case 80: return .removeUserQuestion
+        
+        case 81: return .yourUserId
+        
+        case 82: return .newUserId
+        
+        case 83: return .save
+        
+        case 84: return .userIdSaved
+        
+        case 85: return .sendNewPin
+        
+        case 86: return .block
+        
+        case 87: return .blockPermanently
+        
+        case 88: return .blockWholeMitid
+        
+        case 89: return .mitidBlocked
+        
+        case 90: return .requestPasswordAccess
+        
+        case 91: return .requestProfileChange
+        
+        case 92: return .thisApp
+        
+        case 93: return .kindApp
+        
+        case 94: return .kindPassword
+        
+        case 95: return .kindCodeDisplay
+        
+        case 96: return .kindAudioCodeReader
+        
+        case 97: return .kindChip
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: UiText, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .appTitle:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .`continue`:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .back:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .cancel:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .yes:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .no:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .done:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .tryAgain:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .interrupted:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .ended:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .deleteDigit:
+            writeInt(&buf, Int32(11))
+        
+        
+        case .working:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .addUser:
+            writeInt(&buf, Int32(13))
+        
+        
+        case .selectUser:
+            writeInt(&buf, Int32(14))
+        
+        
+        case .statusReady:
+            writeInt(&buf, Int32(15))
+        
+        
+        case .statusTemporarilyLocked:
+            writeInt(&buf, Int32(16))
+        
+        
+        case .statusBlocked:
+            writeInt(&buf, Int32(17))
+        
+        
+        case .statusPermanentlyBlocked:
+            writeInt(&buf, Int32(18))
+        
+        
+        case .statusRevoked:
+            writeInt(&buf, Int32(19))
+        
+        
+        case .actionApprove:
+            writeInt(&buf, Int32(20))
+        
+        
+        case .actionChangePin:
+            writeInt(&buf, Int32(21))
+        
+        
+        case .actionEnableBiometrics:
+            writeInt(&buf, Int32(22))
+        
+        
+        case .actionDisableBiometrics:
+            writeInt(&buf, Int32(23))
+        
+        
+        case .actionViewUserId:
+            writeInt(&buf, Int32(24))
+        
+        
+        case .actionChangeUserId:
+            writeInt(&buf, Int32(25))
+        
+        
+        case .actionSelfService:
+            writeInt(&buf, Int32(26))
+        
+        
+        case .actionActivateAnew:
+            writeInt(&buf, Int32(27))
+        
+        
+        case .actionRemoveUser:
+            writeInt(&buf, Int32(28))
+        
+        
+        case .pendingRecoveries:
+            writeInt(&buf, Int32(29))
+        
+        
+        case .userId:
+            writeInt(&buf, Int32(30))
+        
+        
+        case .activationCode:
+            writeInt(&buf, Int32(31))
+        
+        
+        case .usePassport:
+            writeInt(&buf, Int32(32))
+        
+        
+        case .temporaryPinSentTo:
+            writeInt(&buf, Int32(33))
+        
+        
+        case .temporaryPin:
+            writeInt(&buf, Int32(34))
+        
+        
+        case .chooseNewPin:
+            writeInt(&buf, Int32(35))
+        
+        
+        case .repeatNewPin:
+            writeInt(&buf, Int32(36))
+        
+        
+        case .chooseBiometrics:
+            writeInt(&buf, Int32(37))
+        
+        
+        case .chooseNotifications:
+            writeInt(&buf, Int32(38))
+        
+        
+        case .activationDone:
+            writeInt(&buf, Int32(39))
+        
+        
+        case .acceptTerms:
+            writeInt(&buf, Int32(40))
+        
+        
+        case .readPrivacyPolicy:
+            writeInt(&buf, Int32(41))
+        
+        
+        case .documentOriginQuestion:
+            writeInt(&buf, Int32(42))
+        
+        
+        case .originDenmark:
+            writeInt(&buf, Int32(43))
+        
+        
+        case .originAbroad:
+            writeInt(&buf, Int32(44))
+        
+        
+        case .documentDetails:
+            writeInt(&buf, Int32(45))
+        
+        
+        case .documentNumber:
+            writeInt(&buf, Int32(46))
+        
+        
+        case .birthDate:
+            writeInt(&buf, Int32(47))
+        
+        
+        case .expiryDate:
+            writeInt(&buf, Int32(48))
+        
+        
+        case .readChipHint:
+            writeInt(&buf, Int32(49))
+        
+        
+        case .nfcUnavailable:
+            writeInt(&buf, Int32(50))
+        
+        
+        case .captureFaceHint:
+            writeInt(&buf, Int32(51))
+        
+        
+        case .captureFace:
+            writeInt(&buf, Int32(52))
+        
+        
+        case .pCode:
+            writeInt(&buf, Int32(53))
+        
+        
+        case .pCodeHint:
+            writeInt(&buf, Int32(54))
+        
+        
+        case .pCodeUsedBefore:
+            writeInt(&buf, Int32(55))
+        
+        
+        case .waiting:
+            writeInt(&buf, Int32(56))
+        
+        
+        case .noRequest:
+            writeInt(&buf, Int32(57))
+        
+        
+        case .lookAgain:
+            writeInt(&buf, Int32(58))
+        
+        
+        case .channelCode:
+            writeInt(&buf, Int32(59))
+        
+        
+        case .scanQr:
+            writeInt(&buf, Int32(60))
+        
+        
+        case .approveSwipe:
+            writeInt(&buf, Int32(61))
+        
+        
+        case .approveBiometrics:
+            writeInt(&buf, Int32(62))
+        
+        
+        case .approvePin:
+            writeInt(&buf, Int32(63))
+        
+        
+        case .reject:
+            writeInt(&buf, Int32(64))
+        
+        
+        case .continueDespiteRisk:
+            writeInt(&buf, Int32(65))
+        
+        
+        case .approved:
+            writeInt(&buf, Int32(66))
+        
+        
+        case .rejected:
+            writeInt(&buf, Int32(67))
+        
+        
+        case .currentPin:
+            writeInt(&buf, Int32(68))
+        
+        
+        case .useBiometrics:
+            writeInt(&buf, Int32(69))
+        
+        
+        case .newPinDone:
+            writeInt(&buf, Int32(70))
+        
+        
+        case .appSettings:
+            writeInt(&buf, Int32(71))
+        
+        
+        case .pinCodeSection:
+            writeInt(&buf, Int32(72))
+        
+        
+        case .changeYourPin:
+            writeInt(&buf, Int32(73))
+        
+        
+        case .forgotYourPin:
+            writeInt(&buf, Int32(74))
+        
+        
+        case .routeTemporaryPin:
+            writeInt(&buf, Int32(75))
+        
+        
+        case .routePassport:
+            writeInt(&buf, Int32(76))
+        
+        
+        case .biometricsSection:
+            writeInt(&buf, Int32(77))
+        
+        
+        case .confirmWithPin:
+            writeInt(&buf, Int32(78))
+        
+        
+        case .notificationsSection:
+            writeInt(&buf, Int32(79))
+        
+        
+        case .removeUserQuestion:
+            writeInt(&buf, Int32(80))
+        
+        
+        case .yourUserId:
+            writeInt(&buf, Int32(81))
+        
+        
+        case .newUserId:
+            writeInt(&buf, Int32(82))
+        
+        
+        case .save:
+            writeInt(&buf, Int32(83))
+        
+        
+        case .userIdSaved:
+            writeInt(&buf, Int32(84))
+        
+        
+        case .sendNewPin:
+            writeInt(&buf, Int32(85))
+        
+        
+        case .block:
+            writeInt(&buf, Int32(86))
+        
+        
+        case .blockPermanently:
+            writeInt(&buf, Int32(87))
+        
+        
+        case .blockWholeMitid:
+            writeInt(&buf, Int32(88))
+        
+        
+        case .mitidBlocked:
+            writeInt(&buf, Int32(89))
+        
+        
+        case .requestPasswordAccess:
+            writeInt(&buf, Int32(90))
+        
+        
+        case .requestProfileChange:
+            writeInt(&buf, Int32(91))
+        
+        
+        case .thisApp:
+            writeInt(&buf, Int32(92))
+        
+        
+        case .kindApp:
+            writeInt(&buf, Int32(93))
+        
+        
+        case .kindPassword:
+            writeInt(&buf, Int32(94))
+        
+        
+        case .kindCodeDisplay:
+            writeInt(&buf, Int32(95))
+        
+        
+        case .kindAudioCodeReader:
+            writeInt(&buf, Int32(96))
+        
+        
+        case .kindChip:
+            writeInt(&buf, Int32(97))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUiText_lift(_ buf: RustBuffer) throws -> UiText {
+    return try FfiConverterTypeUiText.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeUiText_lower(_ value: UiText) -> RustBuffer {
+    return FfiConverterTypeUiText.lower(value)
+}
+
+
+
+/**
  * The screens of "View user ID" (help page 004).
  */
 
@@ -10282,6 +11385,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_app_home() != 12313) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_app_home_action_text() != 12217) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_language_for() != 56585) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_app_new_pin_flow() != 24747) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -10322,6 +11431,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_status() != 324) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_status_text() != 22459) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_text() != 4866) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_user_id_flow() != 51354) {

@@ -448,6 +448,16 @@ uint64_t uniffi_mitid_bindings_fn_method_app_enable_biometrics(uint64_t ptr, Rus
 RustBuffer uniffi_mitid_bindings_fn_method_app_home(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_HOME_ACTION_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_HOME_ACTION_TEXT
+RustBuffer uniffi_mitid_bindings_fn_method_app_home_action_text(uint64_t ptr, RustBuffer action, RustBuffer status, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_LANGUAGE_FOR
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_LANGUAGE_FOR
+RustBuffer uniffi_mitid_bindings_fn_method_app_language_for(uint64_t ptr, RustBuffer tag, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_NEW_PIN_FLOW
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_NEW_PIN_FLOW
 uint64_t uniffi_mitid_bindings_fn_method_app_new_pin_flow(uint64_t ptr, RustBuffer local_id, RustBuffer start, RustCallStatus *_Nonnull out_status
@@ -516,6 +526,16 @@ uint64_t uniffi_mitid_bindings_fn_method_app_start_activation(uint64_t ptr, Rust
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_STATUS
 uint64_t uniffi_mitid_bindings_fn_method_app_status(uint64_t ptr, RustBuffer local_id
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_STATUS_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_STATUS_TEXT
+RustBuffer uniffi_mitid_bindings_fn_method_app_status_text(uint64_t ptr, RustBuffer status, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_TEXT
+RustBuffer uniffi_mitid_bindings_fn_method_app_text(uint64_t ptr, RustBuffer text, RustBuffer lang, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_FN_METHOD_APP_USER_ID_FLOW
@@ -1488,6 +1508,18 @@ uint16_t uniffi_mitid_bindings_checksum_method_app_home(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_HOME_ACTION_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_HOME_ACTION_TEXT
+uint16_t uniffi_mitid_bindings_checksum_method_app_home_action_text(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_LANGUAGE_FOR
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_LANGUAGE_FOR
+uint16_t uniffi_mitid_bindings_checksum_method_app_language_for(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_NEW_PIN_FLOW
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_NEW_PIN_FLOW
 uint16_t uniffi_mitid_bindings_checksum_method_app_new_pin_flow(void
@@ -1569,6 +1601,18 @@ uint16_t uniffi_mitid_bindings_checksum_method_app_start_activation(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_STATUS
 uint16_t uniffi_mitid_bindings_checksum_method_app_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_STATUS_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_STATUS_TEXT
+uint16_t uniffi_mitid_bindings_checksum_method_app_status_text(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_TEXT
+#define UNIFFI_FFIDEF_UNIFFI_MITID_BINDINGS_CHECKSUM_METHOD_APP_TEXT
+uint16_t uniffi_mitid_bindings_checksum_method_app_text(void
     
 );
 #endif

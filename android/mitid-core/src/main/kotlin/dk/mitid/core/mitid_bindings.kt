@@ -860,6 +860,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_home(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_home_action_text(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_language_for(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_new_pin_flow(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_notifications_allowed(
@@ -887,6 +891,10 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_mitid_bindings_checksum_method_app_start_activation(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_status(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_status_text(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_text(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_user_id_flow(
     ): Int
@@ -1123,6 +1131,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_home(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_app_home_action_text(`ptr`: Long,`action`: RustBuffer.ByValue,`status`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_app_language_for(`ptr`: Long,`tag`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_app_new_pin_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,`start`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_notifications_allowed(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1151,6 +1163,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_status(`ptr`: Long,`localId`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_status_text(`ptr`: Long,`status`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_app_text(`ptr`: Long,`text`: RustBuffer.ByValue,`lang`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_app_user_id_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_users(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1561,6 +1577,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_app_home() and 0xFFFF) != 12313) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_home_action_text() and 0xFFFF) != 12217) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_language_for() and 0xFFFF) != 56585) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_new_pin_flow() and 0xFFFF) != 24747) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1601,6 +1623,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_status() and 0xFFFF) != 324) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_status_text() and 0xFFFF) != 22459) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_text() and 0xFFFF) != 4866) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_user_id_flow() and 0xFFFF) != 51354) {
@@ -3339,6 +3367,18 @@ public interface AppInterface {
     fun `home`(): Home
     
     /**
+     * The text of a home-screen action for a user in `status` (a temporarily locked app's
+     * temporary PIN reads "Change PIN code", help page 003).
+     */
+    fun `homeActionText`(`action`: HomeAction, `status`: UserStatus): UiText
+    
+    /**
+     * The language of the texts for the platform's language tag (`"da-DK"`, `"en"`, …):
+     * Danish unless the tag is English.
+     */
+    fun `languageFor`(`tag`: kotlin.String): Language
+    
+    /**
      * A new PIN for a user: `CURRENT_PIN` starts with the current PIN or biometrics
      * ("Change PIN code"), `TEMPORARY_PIN` with a temporary PIN ("Forgot your PIN code?",
      * also on a temporarily locked app).
@@ -3412,6 +3452,16 @@ public interface AppInterface {
      * Asks the server for the user's state and mirrors it.
      */
     suspend fun `status`(`localId`: kotlin.String): UserSummary
+    
+    /**
+     * The text of a user's state on the home screen.
+     */
+    fun `statusText`(`status`: UserStatus): UiText
+    
+    /**
+     * A screen's fixed text in `lang`: every title, field and button of the shells.
+     */
+    fun `text`(`text`: UiText, `lang`: Language): kotlin.String
     
     /**
      * "View user ID" (help page 004): shown after a check of the passport or ID card and
@@ -3789,6 +3839,43 @@ open class App: Disposable, AutoCloseable, AppInterface
 
     
     /**
+     * The text of a home-screen action for a user in `status` (a temporarily locked app's
+     * temporary PIN reads "Change PIN code", help page 003).
+     */override fun `homeActionText`(`action`: HomeAction, `status`: UserStatus): UiText {
+            return FfiConverterTypeUiText.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_home_action_text(
+        it,
+        
+        FfiConverterTypeHomeAction.lower(`action`),
+        FfiConverterTypeUserStatus.lower(`status`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The language of the texts for the platform's language tag (`"da-DK"`, `"en"`, …):
+     * Danish unless the tag is English.
+     */override fun `languageFor`(`tag`: kotlin.String): Language {
+            return FfiConverterTypeLanguage.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_language_for(
+        it,
+        
+        FfiConverterString.lower(`tag`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * A new PIN for a user: `CURRENT_PIN` starts with the current PIN or biometrics
      * ("Change PIN code"), `TEMPORARY_PIN` with a temporary PIN ("Forgot your PIN code?",
      * also on a temporarily locked app).
@@ -4097,6 +4184,41 @@ open class App: Disposable, AutoCloseable, AppInterface
         MitidException.ErrorHandler,
     )
     }
+
+    
+    /**
+     * The text of a user's state on the home screen.
+     */override fun `statusText`(`status`: UserStatus): UiText {
+            return FfiConverterTypeUiText.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_status_text(
+        it,
+        
+        FfiConverterTypeUserStatus.lower(`status`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * A screen's fixed text in `lang`: every title, field and button of the shells.
+     */override fun `text`(`text`: UiText, `lang`: Language): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_text(
+        it,
+        
+        FfiConverterTypeUiText.lower(`text`),
+        FfiConverterTypeLanguage.lower(`lang`),_status)
+}
+    }
+    )
+    }
+    
 
     
     /**
@@ -13093,6 +13215,429 @@ public object FfiConverterTypeSimulatedBiometricResult: FfiConverterRustBuffer<S
     override fun allocationSize(value: SimulatedBiometricResult) = 4UL
 
     override fun write(value: SimulatedBiometricResult, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * A fixed text of the app's screens: show `App.text(text, language)`.
+ */
+
+enum class UiText {
+    
+    /**
+     * The app's name, the home screen's title.
+     */
+    APP_TITLE,
+    /**
+     * Go on to the next step.
+     */
+    CONTINUE,
+    /**
+     * Leave the screen.
+     */
+    BACK,
+    /**
+     * Give up the flow.
+     */
+    CANCEL,
+    /**
+     * Answer yes.
+     */
+    YES,
+    /**
+     * Answer no.
+     */
+    NO,
+    /**
+     * Close a flow that ended well.
+     */
+    DONE,
+    /**
+     * Try an interrupted step again.
+     */
+    TRY_AGAIN,
+    /**
+     * A step was cut off by the network; nothing was lost.
+     */
+    INTERRUPTED,
+    /**
+     * A flow ended without its goal (the error above says why).
+     */
+    ENDED,
+    /**
+     * The PIN pad's key that deletes the last digit (accessibility label).
+     */
+    DELETE_DIGIT,
+    /**
+     * Work is going on (accessibility label of the progress indicator).
+     */
+    WORKING,
+    /**
+     * Add a user to the app (activate it for them).
+     */
+    ADD_USER,
+    /**
+     * "Select user" (help pages 003, 004).
+     */
+    SELECT_USER,
+    /**
+     * A user's state: ready.
+     */
+    STATUS_READY,
+    /**
+     * A user's state: temporarily locked after wrong PINs.
+     */
+    STATUS_TEMPORARILY_LOCKED,
+    /**
+     * A user's state: blocked by the citizen or support.
+     */
+    STATUS_BLOCKED,
+    /**
+     * A user's state: permanently blocked.
+     */
+    STATUS_PERMANENTLY_BLOCKED,
+    /**
+     * A user's state: revoked.
+     */
+    STATUS_REVOKED,
+    /**
+     * Home action: wait for and answer login requests.
+     */
+    ACTION_APPROVE,
+    /**
+     * Home action: change the PIN with the current PIN or biometrics.
+     */
+    ACTION_CHANGE_PIN,
+    /**
+     * Home action: biometrics on.
+     */
+    ACTION_ENABLE_BIOMETRICS,
+    /**
+     * Home action: biometrics off.
+     */
+    ACTION_DISABLE_BIOMETRICS,
+    /**
+     * Home action: view the user ID.
+     */
+    ACTION_VIEW_USER_ID,
+    /**
+     * Home action: change the user ID.
+     */
+    ACTION_CHANGE_USER_ID,
+    /**
+     * Home action: self-service.
+     */
+    ACTION_SELF_SERVICE,
+    /**
+     * Home action: activate the app anew for the user.
+     */
+    ACTION_ACTIVATE_ANEW,
+    /**
+     * Home action: remove the user from the app.
+     */
+    ACTION_REMOVE_USER,
+    /**
+     * Interrupted work will be finished.
+     */
+    PENDING_RECOVERIES,
+    /**
+     * The user ID field.
+     */
+    USER_ID,
+    /**
+     * The activation code field.
+     */
+    ACTIVATION_CODE,
+    /**
+     * Activate with the passport instead of the activation code.
+     */
+    USE_PASSPORT,
+    /**
+     * The temporary PIN was sent by SMS to the number that follows.
+     */
+    TEMPORARY_PIN_SENT_TO,
+    /**
+     * The temporary PIN field.
+     */
+    TEMPORARY_PIN,
+    /**
+     * The new PIN field.
+     */
+    CHOOSE_NEW_PIN,
+    /**
+     * The new PIN again.
+     */
+    REPEAT_NEW_PIN,
+    /**
+     * Approve with biometrics, yes or no.
+     */
+    CHOOSE_BIOMETRICS,
+    /**
+     * Notifications, yes or no.
+     */
+    CHOOSE_NOTIFICATIONS,
+    /**
+     * The app is activated.
+     */
+    ACTIVATION_DONE,
+    /**
+     * Accept the terms of the passport check.
+     */
+    ACCEPT_TERMS,
+    /**
+     * Open the privacy policy.
+     */
+    READ_PRIVACY_POLICY,
+    /**
+     * Where the passport or ID card is from.
+     */
+    DOCUMENT_ORIGIN_QUESTION,
+    /**
+     * Issued in Denmark.
+     */
+    ORIGIN_DENMARK,
+    /**
+     * Issued abroad (the P-code first).
+     */
+    ORIGIN_ABROAD,
+    /**
+     * The data page's details, typed or scanned.
+     */
+    DOCUMENT_DETAILS,
+    /**
+     * The document number field.
+     */
+    DOCUMENT_NUMBER,
+    /**
+     * The date of birth field.
+     */
+    BIRTH_DATE,
+    /**
+     * The date of expiry field.
+     */
+    EXPIRY_DATE,
+    /**
+     * How to read the chip.
+     */
+    READ_CHIP_HINT,
+    /**
+     * The phone cannot read chips (no NFC, or NFC is off).
+     */
+    NFC_UNAVAILABLE,
+    /**
+     * How to take the face picture.
+     */
+    CAPTURE_FACE_HINT,
+    /**
+     * Take the face picture.
+     */
+    CAPTURE_FACE,
+    /**
+     * The P-code field.
+     */
+    P_CODE,
+    /**
+     * The P-code is needed for a document from abroad.
+     */
+    P_CODE_HINT,
+    /**
+     * The P-code was used before.
+     */
+    P_CODE_USED_BEFORE,
+    /**
+     * Waiting for a login request.
+     */
+    WAITING,
+    /**
+     * No login request is waiting.
+     */
+    NO_REQUEST,
+    /**
+     * Look for a request again.
+     */
+    LOOK_AGAIN,
+    /**
+     * The code the service provider shows.
+     */
+    CHANNEL_CODE,
+    /**
+     * Scan the QR code the service provider shows.
+     */
+    SCAN_QR,
+    /**
+     * Approve with a swipe.
+     */
+    APPROVE_SWIPE,
+    /**
+     * Approve with biometrics.
+     */
+    APPROVE_BIOMETRICS,
+    /**
+     * Approve with the PIN (the field's label).
+     */
+    APPROVE_PIN,
+    /**
+     * Reject the request.
+     */
+    REJECT,
+    /**
+     * Go on despite the screen-risk warning.
+     */
+    CONTINUE_DESPITE_RISK,
+    /**
+     * The request was approved.
+     */
+    APPROVED,
+    /**
+     * The request was rejected.
+     */
+    REJECTED,
+    /**
+     * The current PIN field.
+     */
+    CURRENT_PIN,
+    /**
+     * Use biometrics instead of the current PIN.
+     */
+    USE_BIOMETRICS,
+    /**
+     * The new PIN is in place.
+     */
+    NEW_PIN_DONE,
+    /**
+     * "App settings".
+     */
+    APP_SETTINGS,
+    /**
+     * "PIN code" in App settings.
+     */
+    PIN_CODE_SECTION,
+    /**
+     * "Change your PIN code".
+     */
+    CHANGE_YOUR_PIN,
+    /**
+     * "Forgot your PIN code?".
+     */
+    FORGOT_YOUR_PIN,
+    /**
+     * The forgotten PIN's route: a temporary PIN.
+     */
+    ROUTE_TEMPORARY_PIN,
+    /**
+     * The forgotten PIN's route: the passport or ID card.
+     */
+    ROUTE_PASSPORT,
+    /**
+     * Biometrics in App settings.
+     */
+    BIOMETRICS_SECTION,
+    /**
+     * Turning biometrics on is confirmed with the PIN.
+     */
+    CONFIRM_WITH_PIN,
+    /**
+     * The notification choice.
+     */
+    NOTIFICATIONS_SECTION,
+    /**
+     * Removing the user asks first.
+     */
+    REMOVE_USER_QUESTION,
+    /**
+     * The user ID shown after the identity check.
+     */
+    YOUR_USER_ID,
+    /**
+     * The new user ID field.
+     */
+    NEW_USER_ID,
+    /**
+     * Save the new user ID.
+     */
+    SAVE,
+    /**
+     * The new user ID is in place.
+     */
+    USER_ID_SAVED,
+    /**
+     * "Send new PIN" to another of the person's apps.
+     */
+    SEND_NEW_PIN,
+    /**
+     * Block one authenticator for now.
+     */
+    BLOCK,
+    /**
+     * Block one authenticator for good.
+     */
+    BLOCK_PERMANENTLY,
+    /**
+     * Block the whole MitID.
+     */
+    BLOCK_WHOLE_MITID,
+    /**
+     * The whole MitID is blocked.
+     */
+    MITID_BLOCKED,
+    /**
+     * Ask for access to change the password.
+     */
+    REQUEST_PASSWORD_ACCESS,
+    /**
+     * Ask for access to change profile information.
+     */
+    REQUEST_PROFILE_CHANGE,
+    /**
+     * This app, in the list of authenticators.
+     */
+    THIS_APP,
+    /**
+     * An authenticator kind: an app.
+     */
+    KIND_APP,
+    /**
+     * An authenticator kind: the password.
+     */
+    KIND_PASSWORD,
+    /**
+     * An authenticator kind: a code display.
+     */
+    KIND_CODE_DISPLAY,
+    /**
+     * An authenticator kind: an audio code reader.
+     */
+    KIND_AUDIO_CODE_READER,
+    /**
+     * An authenticator kind: a chip.
+     */
+    KIND_CHIP;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeUiText: FfiConverterRustBuffer<UiText> {
+    override fun read(buf: ByteBuffer) = try {
+        UiText.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: UiText) = 4UL
+
+    override fun write(value: UiText, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }

@@ -66,7 +66,7 @@ class FlowScreenModel<S>(
 }
 
 /** The activation screens. Closing it releases the flow. */
-class ActivationScreen(private val flow: ActivationFlow) : AutoCloseable {
+class ActivationScreen(private val flow: ActivationFlow) : DocumentCheck, AutoCloseable {
     private val model = FlowScreenModel(flow::step, flow::lastError)
 
     /** The state to render. */
@@ -100,26 +100,26 @@ class ActivationScreen(private val flow: ActivationFlow) : AutoCloseable {
     suspend fun usePassport() = model.perform { flow.usePassport() }
 
     /** Accept the passport check's terms and conditions. */
-    suspend fun acceptTerms() = model.perform { flow.acceptTerms() }
+    override suspend fun acceptTerms() = model.perform { flow.acceptTerms() }
 
     /** Where the passport or ID card is from (abroad: the P-code first). */
-    suspend fun chooseDocumentOrigin(origin: DocumentOrigin) = model.perform { flow.chooseDocumentOrigin(origin) }
+    override suspend fun chooseDocumentOrigin(origin: DocumentOrigin) = model.perform { flow.chooseDocumentOrigin(origin) }
 
     /** The data page's document number, date of birth and date of expiry (`YYMMDD`). */
-    suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
+    override suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
         model.perform { flow.submitDocumentDetails(documentNumber, birthDate, expiryDate) }
 
     /** Read the chip over the phone's NFC [link] (Android: `IsoDep`). */
-    suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
+    override suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
 
     /** The face the camera captured (JPEG): the server checks document, owner and face. */
-    suspend fun submitFace(capture: ByteArray) = model.perform { flow.submitFace(capture) }
+    override suspend fun submitFace(capture: ByteArray) = model.perform { flow.submitFace(capture) }
 
     /** The 8-digit P-code from citizen service, for a document from abroad. */
-    suspend fun submitPCode(pCode: String) = model.perform { flow.submitPCode(pCode) }
+    override suspend fun submitPCode(pCode: String) = model.perform { flow.submitPCode(pCode) }
 
     /** "I have used my P-code before" (only when it was asked for first). */
-    suspend fun skipPCode() = model.perform { flow.skipPCode() }
+    override suspend fun skipPCode() = model.perform { flow.skipPCode() }
 
     /** Give up. */
     suspend fun cancel() = model.perform { flow.cancel() }
@@ -195,7 +195,7 @@ class ApprovalScreen(private val flow: ApprovalFlow) : AutoCloseable {
  * The screens of a new PIN: the first step authorises it (the current PIN or biometrics, or a
  * temporary PIN, as the flow was started), then the new PIN twice and the biometrics choice.
  */
-class NewPinScreen(private val flow: NewPinFlow) : AutoCloseable {
+class NewPinScreen(private val flow: NewPinFlow) : DocumentCheck, AutoCloseable {
     private val model = FlowScreenModel(flow::step, flow::lastError)
 
     /** The state to render. */
@@ -223,26 +223,26 @@ class NewPinScreen(private val flow: NewPinFlow) : AutoCloseable {
     suspend fun chooseBiometrics(enable: Boolean) = model.perform { flow.chooseBiometrics(enable) }
 
     /** Accept the passport check's terms and conditions. */
-    suspend fun acceptTerms() = model.perform { flow.acceptTerms() }
+    override suspend fun acceptTerms() = model.perform { flow.acceptTerms() }
 
     /** Where the passport or ID card is from (abroad: the P-code first). */
-    suspend fun chooseDocumentOrigin(origin: DocumentOrigin) = model.perform { flow.chooseDocumentOrigin(origin) }
+    override suspend fun chooseDocumentOrigin(origin: DocumentOrigin) = model.perform { flow.chooseDocumentOrigin(origin) }
 
     /** The data page's document number, date of birth and date of expiry (`YYMMDD`). */
-    suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
+    override suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
         model.perform { flow.submitDocumentDetails(documentNumber, birthDate, expiryDate) }
 
     /** Read the chip over the phone's NFC [link] (Android: `IsoDep`). */
-    suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
+    override suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
 
     /** The face the camera captured (JPEG): the server checks document, owner and face. */
-    suspend fun submitFace(capture: ByteArray) = model.perform { flow.submitFace(capture) }
+    override suspend fun submitFace(capture: ByteArray) = model.perform { flow.submitFace(capture) }
 
     /** The 8-digit P-code from citizen service, for a document from abroad. */
-    suspend fun submitPCode(pCode: String) = model.perform { flow.submitPCode(pCode) }
+    override suspend fun submitPCode(pCode: String) = model.perform { flow.submitPCode(pCode) }
 
     /** "I have used my P-code before" (only when it was asked for first). */
-    suspend fun skipPCode() = model.perform { flow.skipPCode() }
+    override suspend fun skipPCode() = model.perform { flow.skipPCode() }
 
     override fun close() = flow.close()
 }

@@ -9,33 +9,33 @@ import dk.mitid.core.UserIdStep
 import kotlinx.coroutines.flow.StateFlow
 
 /** The "View user ID" screens of one user. Closing it releases the flow. */
-class UserIdScreen(private val flow: UserIdFlow) : AutoCloseable {
+class UserIdScreen(private val flow: UserIdFlow) : DocumentCheck, AutoCloseable {
     private val model = FlowScreenModel(flow::step, flow::lastError)
 
     /** The state to render. */
     val state: StateFlow<ScreenState<UserIdStep>> get() = model.state
 
     /** Accept the passport check's terms and conditions. */
-    suspend fun acceptTerms() = model.perform { flow.acceptTerms() }
+    override suspend fun acceptTerms() = model.perform { flow.acceptTerms() }
 
     /** Where the passport or ID card is from (abroad: the P-code first). */
-    suspend fun chooseDocumentOrigin(origin: DocumentOrigin) = model.perform { flow.chooseDocumentOrigin(origin) }
+    override suspend fun chooseDocumentOrigin(origin: DocumentOrigin) = model.perform { flow.chooseDocumentOrigin(origin) }
 
     /** The data page's document number, date of birth and date of expiry (`YYMMDD`). */
-    suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
+    override suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
         model.perform { flow.submitDocumentDetails(documentNumber, birthDate, expiryDate) }
 
     /** Read the chip over the phone's NFC [link] (Android: `IsoDep`). */
-    suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
+    override suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
 
     /** The face the camera captured (JPEG): the server answers with the user ID. */
-    suspend fun submitFace(capture: ByteArray) = model.perform { flow.submitFace(capture) }
+    override suspend fun submitFace(capture: ByteArray) = model.perform { flow.submitFace(capture) }
 
     /** The 8-digit P-code from citizen service, for a document from abroad. */
-    suspend fun submitPCode(pCode: String) = model.perform { flow.submitPCode(pCode) }
+    override suspend fun submitPCode(pCode: String) = model.perform { flow.submitPCode(pCode) }
 
     /** "I have used my P-code before" (only when it was asked for first). */
-    suspend fun skipPCode() = model.perform { flow.skipPCode() }
+    override suspend fun skipPCode() = model.perform { flow.skipPCode() }
 
     /** "Change user ID". */
     suspend fun changeUserId() = model.perform { flow.changeUserId() }

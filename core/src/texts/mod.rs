@@ -2,6 +2,8 @@
 //! texts, the PIN rules' texts, the passport check's terms and the reasons shown in the
 //! platform's biometric prompt.
 
+pub mod ui_text;
+
 use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
 
 use crate::error::MitidError;

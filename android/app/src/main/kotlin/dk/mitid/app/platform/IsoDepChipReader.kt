@@ -1,0 +1,53 @@
+// ANDROID ONLY: the passport's chip over NFC: reader mode finds the tag, IsoDep carries the
+// core's APDUs. Device-only (listed in docs/mobile.md); the JVM tests use the test kit's
+// simulated chip through the same PlatformNfcLink.
+package dk.mitid.app.platform
+
+import android.app.Activity
+import android.nfc.NfcAdapter
+import android.nfc.Tag
+import android.nfc.tech.IsoDep
+import dk.mitid.core.PlatformNfcLink
+import dk.mitid.core.screens.ChipReader
+import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
+
+/** Reads chips while [activity] is in front (reader mode is per activity). */
+class IsoDepChipReader(private val activity: Activity) : ChipReader {
+    private val adapter: NfcAdapter? = NfcAdapter.getDefaultAdapter(activity)
+
+    override fun available(): Boolean = adapter?.isEnabled == true
+
+    override suspend fun <R> withChip(read: suspend (PlatformNfcLink) -> R): R {
+        val nfc = adapter ?: throw IllegalStateException("this phone has no NFC")
+        val found = CompletableDeferred<Tag>()
+        // Passports answer on NFC-A or NFC-B; no NDEF check (it would talk to the chip first).
+        val flags = NfcAdapter.FLAG_READER_NFC_A or NfcAdapter.FLAG_READER_NFC_B or NfcAdapter.FLAG_READER_SKIP_NDEF_CHECK
+        nfc.enableReaderMode(activity, { tag -> found.complete(tag) }, flags, null)
+        try {
+            val isoDep = IsoDep.get(found.await()) ?: throw IllegalStateException("the tag is not ISO 14443-4")
+            return withContext(Dispatchers.IO) {
+                isoDep.use { chip ->
+                    chip.connect()
+                    // Reading DG2 (the face) with secure messaging takes a few seconds.
+                    chip.timeout = CHIP_TIMEOUT_MS
+                    read(IsoDepLink(chip))
+                }
+            }
+        } finally {
+            nfc.disableReaderMode(activity)
+        }
+    }
+
+    private companion object {
+        const val CHIP_TIMEOUT_MS = 5_000
+    }
+}
+
+/** The core's NFC link over one connected [IsoDep]. */
+private class IsoDepLink(private val chip: IsoDep) : PlatformNfcLink {
+    override fun transceive(apdu: ByteArray): ByteArray = chip.transceive(apdu)
+
+    override fun supportsExtendedLength(): Boolean = chip.isExtendedLengthApduSupported
+}

@@ -1,0 +1,4 @@
+// SIGNATURE STUBS, NOT COMPOSE (see Runtime.kt).
+package androidx.compose.ui.graphics
+
+class Color

@@ -1,0 +1,78 @@
+// iOS ONLY (SwiftUI, Combine): the models' states as ObservableObjects, and the shell the
+// screens read (texts, chip reader, cameras, the screen's capture state). Compiled for iOS, and
+// type-checked on Linux against signature stubs (ios/TypeCheck); empty elsewhere.
+#if (os(iOS) || MITID_UI_TYPECHECK) && canImport(SwiftUI) && canImport(Combine)
+import Combine
+import MitidCore
+import SwiftUI
+
+/// A flow model's `ScreenState` as an `ObservableObject` for SwiftUI.
+@MainActor
+public final class Observed<Step: Sendable & Equatable>: ObservableObject {
+    /// The state to render.
+    @Published public private(set) var state: ScreenState<Step>
+
+    /// Follows `screen` from now on.
+    public init(_ screen: FlowScreen<Step>) {
+        state = screen.state
+        screen.onChange = { [weak self] in self?.state = $0 }
+    }
+}
+
+/// An app-level model's `ActionState` as an `ObservableObject` for SwiftUI.
+@MainActor
+public final class ObservedAction<Value: Sendable & Equatable>: ObservableObject {
+    /// The state to render.
+    @Published public private(set) var state: ActionState<Value>
+
+    /// Follows `screen` from now on.
+    public init(_ screen: ActionScreen<Value>) {
+        state = screen.state
+        screen.onChange = { [weak self] in self?.state = $0 }
+    }
+}
+
+/// The home model's state as an `ObservableObject` for SwiftUI.
+@MainActor
+public final class ObservedHome: ObservableObject {
+    /// The model.
+    public let model: HomeModel
+    /// The state to render.
+    @Published public private(set) var state: ScreenState<Home>
+
+    /// Follows `model` from now on.
+    public init(_ model: HomeModel) {
+        self.model = model
+        state = model.state
+        model.onChange = { [weak self] in self?.state = $0 }
+    }
+}
+
+/// What the platform gives the screens: the core's texts in the phone's language, the chip
+/// reader and the cameras, and whether the screen is captured (recorded, mirrored, shared).
+@MainActor
+public final class Shell: ObservableObject {
+    /// The core's texts.
+    public let texts: Texts
+    /// The NFC chip reader.
+    public let chipReader: ChipReader
+    /// The face camera.
+    public let faceCamera: FaceCamera
+    /// The QR scanner.
+    public let qrScanner: QrScanner
+    /// The platform's report about the screen (nil: not captured).
+    @Published public var screenRisk: ScreenRisk?
+
+    /// A shell over the given devices.
+    public init(texts: Texts, chipReader: ChipReader, faceCamera: FaceCamera, qrScanner: QrScanner) {
+        self.texts = texts
+        self.chipReader = chipReader
+        self.faceCamera = faceCamera
+        self.qrScanner = qrScanner
+    }
+
+    /// The core's text for `text`.
+    public subscript(_ text: UiText) -> String { texts[text] }
+}
+
+#endif
