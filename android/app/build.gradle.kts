@@ -53,6 +53,7 @@ dependencies {
     implementation(libs.biometric)
     implementation(libs.fragment)
     implementation(libs.code.scanner)
+    implementation(libs.text.recognition)
     implementation(libs.kotlinx.coroutines.android)
 
     androidTestImplementation(libs.androidx.test.runner)

@@ -53,6 +53,9 @@ macro_rules! for_each_mitid_error {
             /// The passport's document number, date of birth or date of expiry is not
             /// well-formed (dates are `YYMMDD`).
             DocumentDetailsInvalid = "document_details_invalid";
+            /// The camera's reading of the data page's machine-readable zone is not a valid
+            /// zone (a misread character breaks a check digit): scan again, or type the details.
+            MrzUnreadable = "mrz_unreadable";
             /// The chip did not accept the document number, date of birth and date of
             /// expiry: check them against the data page.
             DocumentAccessDenied = "document_access_denied";

@@ -15,7 +15,7 @@ for module in UIKit Combine SwiftUI; do
         -emit-module-path "$out/$module.swiftmodule" -I "$out" "TypeCheck/Stubs/$module.swift"
 done
 # shellcheck disable=SC2046 # one argument per source file
-swiftc -typecheck -swift-version 5 -D MITID_UI_TYPECHECK -module-name MitidAppModel \
+swiftc -typecheck -swift-version 6 -D MITID_UI_TYPECHECK -module-name MitidAppModel \
     -I "$out" -I "$bin/Modules" -Xcc -fmodule-map-file=Sources/MitidCoreFFI/include/module.modulemap \
     $(find Sources/MitidAppModel -name '*.swift' | sort)
 echo "typecheck: the SwiftUI screens match the core"

@@ -38,6 +38,14 @@ macro_rules! document_steps {
                 .await
             }
 
+            /// The text the camera's text recognition read off the data page: the
+            /// machine-readable zone in it gives the details, its check digits verified
+            /// (`mrz_unreadable` otherwise: scan again or type them).
+            pub async fn submit_mrz(&self, text: String) -> Result<$step, MitidError> {
+                let flow = Arc::clone(&self.0);
+                call(async move { flow.submit_mrz(text).await }).await
+            }
+
             /// Reads the chip over the phone's NFC `link`.
             pub async fn read_chip(
                 &self,

@@ -12,7 +12,8 @@ impl TestServer {
     /// number as their Danish one; the test server trusts that office too. Without a P-code
     /// from citizen service the server answers `p_code_needed`.
     pub fn foreign_passport(&self, citizen: Citizen) -> PassportPage {
-        page_of(&PassportOffice::foreign().issue(&Person::from(citizen)))
+        let office = PassportOffice::foreign();
+        page_of(&office.issue(&Person::from(citizen)), office.state())
     }
 
     /// The chip of the citizen's foreign passport (`foreign_passport`).
@@ -33,7 +34,8 @@ impl TestServer {
     /// server trusts, with the holder's face (a capture the face-matching double accepts)
     /// and someone else's.
     pub fn passport(&self, citizen: Citizen) -> PassportPage {
-        page_of(&PassportOffice::danish().issue(&Person::from(citizen)))
+        let office = PassportOffice::danish();
+        page_of(&office.issue(&Person::from(citizen)), office.state())
     }
 
     /// The chip of the citizen's passport (a test double of a real chip), for the test's
@@ -65,6 +67,9 @@ pub struct PassportPage {
     pub birth_date: String,
     /// Date of expiry, `YYMMDD`.
     pub expiry_date: String,
+    /// The machine-readable zone at the bottom of the page, its two lines of 44 characters
+    /// joined by a line break, as a camera's text recognition reads it.
+    pub mrz: String,
     /// The holder's face, as the camera would capture it.
     pub face: Vec<u8>,
     /// Someone else's face.
@@ -98,8 +103,10 @@ impl TestChip {
     }
 }
 
-fn page_of(passport: &mitid_testing::TestPassport) -> PassportPage {
+fn page_of(passport: &mitid_testing::TestPassport, state: &str) -> PassportPage {
+    let zone = passport.holder.td3_zone(state);
     PassportPage {
+        mrz: format!("{}\n{}", &zone[..44], &zone[44..]),
         document_number: passport.holder.document_number.clone(),
         birth_date: passport.holder.birth_date.clone(),
         expiry_date: passport.holder.expiry_date.clone(),

@@ -4,7 +4,7 @@
 //! chip read over NFC with the server's challenge, the P-code for a foreign document, and the
 //! evidence sent with the face. Each flow maps a [`Stage`] to its own step.
 
-use mitid_emrtd::{AccessKey, ChipFiles, NfcLink, ReadError, ReaderRandom};
+use mitid_emrtd::{AccessKey, ChipFiles, Mrz, NfcLink, ReadError, ReaderRandom};
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{
     ActivationChallengeRequest, ChipAuthenticationCommand, ChipAuthenticationRequest,
@@ -61,6 +61,22 @@ macro_rules! document_steps {
             state
                 .document
                 .details(&document_number, &birth_date, &expiry_date)
+                .map_err(|e| self.screen.fail_here(e))?;
+            Ok(self.screen.show($step::ReadChip))
+        }
+
+        /// The text the phone's camera read off the data page (text recognition, any lines
+        /// around the zone): the machine-readable zone in it gives the details, every check
+        /// digit verified, so a misread zone is refused here (`MrzUnreadable`), not by the chip.
+        pub async fn submit_mrz(&self, text: String) -> Result<$step, MitidError> {
+            let text = zeroize::Zeroizing::new(text);
+            let mut state = self.state.lock().await;
+            if !matches!(self.screen.step(), $step::EnterDocumentDetails) {
+                return Err(MitidError::InvalidStep);
+            }
+            state
+                .document
+                .scanned_zone(&text)
                 .map_err(|e| self.screen.fail_here(e))?;
             Ok(self.screen.show($step::ReadChip))
         }
@@ -174,6 +190,16 @@ impl DocumentScan {
     ) -> Result<(), MitidError> {
         let key = AccessKey::new(document_number, birth_date, expiry_date)
             .map_err(|_| MitidError::DocumentDetailsInvalid)?;
+        self.access_key = Some(key);
+        Ok(())
+    }
+
+    /// The access key from the text a camera's text recognition read off the data page,
+    /// the zone's check digits verified.
+    pub(crate) fn scanned_zone(&mut self, text: &str) -> Result<(), MitidError> {
+        let zone = zone_in(text).ok_or(MitidError::MrzUnreadable)?;
+        let mrz = Mrz::parse(&zone).map_err(|_| MitidError::MrzUnreadable)?;
+        let key = mrz.access_key().map_err(|_| MitidError::MrzUnreadable)?;
         self.access_key = Some(key);
         Ok(())
     }
@@ -378,6 +404,74 @@ async fn challenge(
             };
             let request = ctx.post(paths::ACTIVATION_PASSPORT_CHALLENGE, &body, None)?;
             ctx.send_unsigned(&request).await
+        }
+    }
+}
+
+/// The machine-readable zone in recognised text: the last two lines of 44 characters (a
+/// passport) or three of 30 (an ID card) made only of capitals, digits and `<`, once spaces
+/// are dropped and letters upper-cased (text recognition adds the one and misses the other),
+/// or a zone given in one piece.
+fn zone_in(text: &str) -> Option<Zeroizing<String>> {
+    let lines: Vec<Zeroizing<String>> = text
+        .lines()
+        .map(|line| {
+            Zeroizing::new(
+                line.chars()
+                    .filter(|c| !c.is_whitespace())
+                    .map(|c| c.to_ascii_uppercase())
+                    .collect::<String>(),
+            )
+        })
+        .filter(|line| {
+            !line.is_empty()
+                && line
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'<')
+        })
+        .collect();
+    for (length, count) in [(44, 2), (30, 3)] {
+        let zone: Vec<&str> = lines
+            .iter()
+            .filter(|line| line.len() == length)
+            .map(|line| line.as_str())
+            .collect();
+        if zone.len() >= count {
+            return Some(Zeroizing::new(zone[zone.len() - count..].concat()));
+        }
+    }
+    let whole = lines
+        .iter()
+        .find(|line| line.len() == 88 || line.len() == 90)?;
+    Some(whole.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zone_in;
+
+    const LINE1: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    const LINE2: &str = "L898902C36UTO7408122F1204159ZE184226B<<<<<10";
+
+    #[test]
+    fn the_zone_is_found_among_what_text_recognition_read_off_the_page() {
+        let page = format!(
+            "PASS / PASSPORT\nKingdom of Denmark\n{} \n{}\n",
+            LINE1.replace('<', "< ").to_lowercase(),
+            LINE2
+        );
+        assert_eq!(zone_in(&page).unwrap().as_str(), [LINE1, LINE2].concat());
+        // An ID card: three lines of 30, the last three taken.
+        let card = "I<UTOD231458907<<<<<<<<<<<<<<<\n7408122F1204159UTO<<<<<<<<<<<6\nERIKSSON<<ANNA<MARIA<<<<<<<<<<";
+        assert_eq!(zone_in(card).unwrap().len(), 90);
+        // In one piece.
+        assert_eq!(zone_in(&[LINE1, LINE2].concat()).unwrap().len(), 88);
+    }
+
+    #[test]
+    fn text_without_a_whole_zone_has_none() {
+        for text in ["", "not a zone", LINE1, &LINE2[..40], "ÆØÅ<<<<"] {
+            assert!(zone_in(text).is_none(), "{text:?}");
         }
     }
 }

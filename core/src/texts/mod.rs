@@ -229,6 +229,12 @@ pub(crate) fn error(error: &MitidError) -> (String, String) {
             "Tjek dokumentnummer, fødselsdato og udløbsdato (ÅÅMMDD).",
             "Check the document number, date of birth and date of expiry (YYMMDD).",
         ),
+        MitidError::MrzUnreadable => fixed(
+            "Koden nederst på siden med dit billede kunne ikke læses. Scan igen, eller skriv \
+             oplysningerne.",
+            "The code at the bottom of the page with your photo could not be read. Scan again, \
+             or type the details.",
+        ),
         MitidError::DocumentAccessDenied => fixed(
             "Chippen kunne ikke åbnes med de oplysninger. Sammenlign dem med pasets dataside.",
             "The chip could not be opened with these details. Compare them with the data page.",

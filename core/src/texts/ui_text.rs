@@ -138,6 +138,8 @@ macro_rules! for_each_ui_text {
             BirthDate = ("Fødselsdato (ÅÅMMDD)", "Date of birth (YYMMDD)");
             /// The date of expiry field.
             ExpiryDate = ("Udløbsdato (ÅÅMMDD)", "Date of expiry (YYMMDD)");
+            /// Scan the data page's machine-readable zone with the camera.
+            ScanDataPage = ("Scan siden med kameraet", "Scan the page with the camera");
             /// How to read the chip.
             ReadChipHint = (
                 "Læg telefonen på dit pas eller ID-kort, og hold den stille, til chippen er læst.",

@@ -23,6 +23,13 @@ public protocol FaceCamera {
     func capture() async -> Data?
 }
 
+/// Reads the data page's text with the camera (iOS: Vision's text recognition).
+@MainActor
+public protocol MrzScanner {
+    /// The text read, or nil when the citizen cancelled. The picture itself is not kept.
+    func scan() async -> String?
+}
+
 /// Scans the QR code a service provider shows.
 @MainActor
 public protocol QrScanner {
@@ -37,6 +44,14 @@ extension FaceCamera {
         guard var picture = await capture() else { return nil }
         defer { picture.resetBytes(in: 0..<picture.count) }
         return await submit(picture)
+    }
+}
+
+extension MrzScanner {
+    /// Reads the data page and hands its text to `submit` (the core's `submitMrz`); nil when cancelled.
+    public func scanInto<R>(_ submit: @MainActor (String) async -> R) async -> R? {
+        guard let text = await scan() else { return nil }
+        return await submit(text)
     }
 }
 
@@ -62,6 +77,8 @@ public protocol DocumentCheck: AnyObject {
     /// The data page's document number, date of birth and date of expiry (`YYMMDD`).
     @discardableResult func submitDocumentDetails(
         documentNumber: String, birthDate: String, expiryDate: String) async -> Result<Step, MitidError>
+    /// The text the camera read off the data page (its machine-readable zone gives the details).
+    @discardableResult func submitMrz(_ text: String) async -> Result<Step, MitidError>
     /// Read the chip over the phone's NFC `link`.
     @discardableResult func readChip(_ link: PlatformNfcLink) async -> Result<Step, MitidError>
     /// The face the camera captured (JPEG).

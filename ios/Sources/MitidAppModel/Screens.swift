@@ -164,6 +164,12 @@ public final class ActivationModel {
         }
     }
 
+    /// The text the camera read off the data page (its machine-readable zone gives the details).
+    @discardableResult
+    public func submitMrz(_ text: String) async -> Result<ActivationStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitMrz(text: text) }
+    }
+
     /// Read the chip over the phone's NFC `link` (iOS: Core NFC).
     @discardableResult
     public func readChip(_ link: PlatformNfcLink) async -> Result<ActivationStep, MitidError> {
@@ -364,6 +370,12 @@ public final class NewPinModel {
             try await flow.submitDocumentDetails(
                 documentNumber: documentNumber, birthDate: birthDate, expiryDate: expiryDate)
         }
+    }
+
+    /// The text the camera read off the data page (its machine-readable zone gives the details).
+    @discardableResult
+    public func submitMrz(_ text: String) async -> Result<NewPinStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitMrz(text: text) }
     }
 
     /// Read the chip over the phone's NFC `link` (iOS: Core NFC).

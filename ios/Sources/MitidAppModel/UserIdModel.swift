@@ -39,6 +39,12 @@ public final class UserIdModel {
         }
     }
 
+    /// The text the camera read off the data page (its machine-readable zone gives the details).
+    @discardableResult
+    public func submitMrz(_ text: String) async -> Result<UserIdStep, MitidError> {
+        await screen.perform { [flow] in try await flow.submitMrz(text: text) }
+    }
+
     /// Read the chip over the phone's NFC `link` (iOS: Core NFC).
     @discardableResult
     public func readChip(_ link: PlatformNfcLink) async -> Result<UserIdStep, MitidError> {

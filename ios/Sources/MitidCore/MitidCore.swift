@@ -685,6 +685,13 @@ public protocol ActivationFlowProtocol: AnyObject, Sendable {
     func submitFace(capture: Data) async throws  -> ActivationStep
     
     /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+    func submitMrz(text: String) async throws  -> ActivationStep
+    
+    /**
      * The new PIN, first entry: a PIN the policy refuses is refused with its reason.
      */
     func submitNewPin(pin: String) async throws  -> ActivationStep
@@ -1001,6 +1008,27 @@ open func submitFace(capture: Data)async throws  -> ActivationStep  {
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_activationflow_submit_face(
                         self.uniffiCloneHandle(),FfiConverterData.lower(capture)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeActivationStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+open func submitMrz(text: String)async throws  -> ActivationStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_activationflow_submit_mrz(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(text)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
@@ -2599,6 +2627,13 @@ public protocol NewPinFlowProtocol: AnyObject, Sendable {
     func submitFace(capture: Data) async throws  -> NewPinStep
     
     /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+    func submitMrz(text: String) async throws  -> NewPinStep
+    
+    /**
      * The new PIN, first entry.
      */
     func submitNewPin(pin: String) async throws  -> NewPinStep
@@ -2869,6 +2904,27 @@ open func submitFace(capture: Data)async throws  -> NewPinStep  {
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_newpinflow_submit_face(
                         self.uniffiCloneHandle(),FfiConverterData.lower(capture)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeNewPinStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+open func submitMrz(text: String)async throws  -> NewPinStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_newpinflow_submit_mrz(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(text)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
@@ -4913,6 +4969,13 @@ public protocol UserIdFlowProtocol: AnyObject, Sendable {
     func submitFace(capture: Data) async throws  -> UserIdStep
     
     /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+    func submitMrz(text: String) async throws  -> UserIdStep
+    
+    /**
      * "Save": the new user ID.
      */
     func submitNewUserId(wanted: String) async throws  -> UserIdStep
@@ -5129,6 +5192,27 @@ open func submitFace(capture: Data)async throws  -> UserIdStep  {
             rustFutureFunc: {
                 uniffi_mitid_bindings_fn_method_useridflow_submit_face(
                         self.uniffiCloneHandle(),FfiConverterData.lower(capture)
+                )
+            },
+            pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
+            completeFunc: ffi_mitid_bindings_rust_future_complete_rust_buffer,
+            freeFunc: ffi_mitid_bindings_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeUserIdStep_lift,
+            errorHandler: FfiConverterTypeMitidError_lift
+        )
+}
+    
+    /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+open func submitMrz(text: String)async throws  -> UserIdStep  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_mitid_bindings_fn_method_useridflow_submit_mrz(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(text)
                 )
             },
             pollFunc: ffi_mitid_bindings_rust_future_poll_rust_buffer,
@@ -7902,6 +7986,11 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case DocumentDetailsInvalid
     /**
+     * The camera's reading of the data page's machine-readable zone is not a valid
+     * zone (a misread character breaks a check digit): scan again, or type the details.
+     */
+    case MrzUnreadable
+    /**
      * The chip did not accept the document number, date of birth and date of
      * expiry: check them against the data page.
      */
@@ -8236,71 +8325,72 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
         case 5: return .ChannelCodeMalformed
         case 6: return .ChannelQrMalformed
         case 7: return .DocumentDetailsInvalid
-        case 8: return .DocumentAccessDenied
-        case 9: return .PCodeFormat
-        case 10: return .ChipNotRead
-        case 11: return .ChipNotSupported
-        case 12: return .WrongPin(
+        case 8: return .MrzUnreadable
+        case 9: return .DocumentAccessDenied
+        case 10: return .PCodeFormat
+        case 11: return .ChipNotRead
+        case 12: return .ChipNotSupported
+        case 13: return .WrongPin(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 13: return .WrongCode(
+        case 14: return .WrongCode(
             remaining: try FfiConverterOptionUInt32.read(from: &buf)
             )
-        case 14: return .TemporarilyLocked
-        case 15: return .PermanentlyBlocked
-        case 16: return .Revoked
-        case 17: return .Blocked
-        case 18: return .CodeExpired
-        case 19: return .CodeUsed
-        case 20: return .TooManyTries
-        case 21: return .NumberChangedRecently
-        case 22: return .NoMobileNumber
-        case 23: return .TooManyApps
-        case 24: return .UserIdTaken
-        case 25: return .ChannelBindingMismatch(
+        case 15: return .TemporarilyLocked
+        case 16: return .PermanentlyBlocked
+        case 17: return .Revoked
+        case 18: return .Blocked
+        case 19: return .CodeExpired
+        case 20: return .CodeUsed
+        case 21: return .TooManyTries
+        case 22: return .NumberChangedRecently
+        case 23: return .NoMobileNumber
+        case 24: return .TooManyApps
+        case 25: return .UserIdTaken
+        case 26: return .ChannelBindingMismatch(
             remaining: try FfiConverterOptionUInt32.read(from: &buf)
             )
-        case 26: return .TransactionExpired
-        case 27: return .TransactionNotPending
-        case 28: return .FactorNotAllowed
-        case 29: return .BiometricsNotEnabled
-        case 30: return .NotFound
-        case 31: return .Forbidden
-        case 32: return .NotYetAllowed(
+        case 27: return .TransactionExpired
+        case 28: return .TransactionNotPending
+        case 29: return .FactorNotAllowed
+        case 30: return .BiometricsNotEnabled
+        case 31: return .NotFound
+        case 32: return .Forbidden
+        case 33: return .NotYetAllowed(
             opensAt: try FfiConverterOptionInt64.read(from: &buf)
             )
-        case 33: return .RateLimited
-        case 34: return .ServerUnreachable
-        case 35: return .ServerKeyPinMismatch
-        case 36: return .ServerBusy
-        case 37: return .DocumentRefused(
+        case 34: return .RateLimited
+        case 35: return .ServerUnreachable
+        case 36: return .ServerKeyPinMismatch
+        case 37: return .ServerBusy
+        case 38: return .DocumentRefused(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 38: return .ServerRejected(
+        case 39: return .ServerRejected(
             serverCode: try FfiConverterString.read(from: &buf)
             )
-        case 39: return .BadResponse
-        case 40: return .BiometricsCancelled
-        case 41: return .BiometricsFailed(
+        case 40: return .BadResponse
+        case 41: return .BiometricsCancelled
+        case 42: return .BiometricsFailed(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 42: return .BiometricsPinRequired
-        case 43: return .BiometricsInvalidated
-        case 44: return .BiometricsUnavailable
-        case 45: return .BiometricsNeedSingleUser
-        case 46: return .BiometricsNotOn
-        case 47: return .NoSuchUser
-        case 48: return .UserAlreadyOnApp
-        case 49: return .InvalidStep
-        case 50: return .Cancelled
-        case 51: return .Storage(
+        case 43: return .BiometricsPinRequired
+        case 44: return .BiometricsInvalidated
+        case 45: return .BiometricsUnavailable
+        case 46: return .BiometricsNeedSingleUser
+        case 47: return .BiometricsNotOn
+        case 48: return .NoSuchUser
+        case 49: return .UserAlreadyOnApp
+        case 50: return .InvalidStep
+        case 51: return .Cancelled
+        case 52: return .Storage(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 52: return .KeyStore(
+        case 53: return .KeyStore(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 53: return .Config
-        case 54: return .Internal(
+        case 54: return .Config
+        case 55: return .Internal(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -8345,201 +8435,205 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(7))
         
         
-        case .DocumentAccessDenied:
+        case .MrzUnreadable:
             writeInt(&buf, Int32(8))
         
         
-        case .PCodeFormat:
+        case .DocumentAccessDenied:
             writeInt(&buf, Int32(9))
         
         
-        case .ChipNotRead:
+        case .PCodeFormat:
             writeInt(&buf, Int32(10))
         
         
-        case .ChipNotSupported:
+        case .ChipNotRead:
             writeInt(&buf, Int32(11))
         
         
-        case let .WrongPin(remaining):
+        case .ChipNotSupported:
             writeInt(&buf, Int32(12))
+        
+        
+        case let .WrongPin(remaining):
+            writeInt(&buf, Int32(13))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case let .WrongCode(remaining):
-            writeInt(&buf, Int32(13))
+            writeInt(&buf, Int32(14))
             FfiConverterOptionUInt32.write(remaining, into: &buf)
             
         
         case .TemporarilyLocked:
-            writeInt(&buf, Int32(14))
-        
-        
-        case .PermanentlyBlocked:
             writeInt(&buf, Int32(15))
         
         
-        case .Revoked:
+        case .PermanentlyBlocked:
             writeInt(&buf, Int32(16))
         
         
-        case .Blocked:
+        case .Revoked:
             writeInt(&buf, Int32(17))
         
         
-        case .CodeExpired:
+        case .Blocked:
             writeInt(&buf, Int32(18))
         
         
-        case .CodeUsed:
+        case .CodeExpired:
             writeInt(&buf, Int32(19))
         
         
-        case .TooManyTries:
+        case .CodeUsed:
             writeInt(&buf, Int32(20))
         
         
-        case .NumberChangedRecently:
+        case .TooManyTries:
             writeInt(&buf, Int32(21))
         
         
-        case .NoMobileNumber:
+        case .NumberChangedRecently:
             writeInt(&buf, Int32(22))
         
         
-        case .TooManyApps:
+        case .NoMobileNumber:
             writeInt(&buf, Int32(23))
         
         
-        case .UserIdTaken:
+        case .TooManyApps:
             writeInt(&buf, Int32(24))
         
         
-        case let .ChannelBindingMismatch(remaining):
+        case .UserIdTaken:
             writeInt(&buf, Int32(25))
+        
+        
+        case let .ChannelBindingMismatch(remaining):
+            writeInt(&buf, Int32(26))
             FfiConverterOptionUInt32.write(remaining, into: &buf)
             
         
         case .TransactionExpired:
-            writeInt(&buf, Int32(26))
-        
-        
-        case .TransactionNotPending:
             writeInt(&buf, Int32(27))
         
         
-        case .FactorNotAllowed:
+        case .TransactionNotPending:
             writeInt(&buf, Int32(28))
         
         
-        case .BiometricsNotEnabled:
+        case .FactorNotAllowed:
             writeInt(&buf, Int32(29))
         
         
-        case .NotFound:
+        case .BiometricsNotEnabled:
             writeInt(&buf, Int32(30))
         
         
-        case .Forbidden:
+        case .NotFound:
             writeInt(&buf, Int32(31))
         
         
-        case let .NotYetAllowed(opensAt):
+        case .Forbidden:
             writeInt(&buf, Int32(32))
+        
+        
+        case let .NotYetAllowed(opensAt):
+            writeInt(&buf, Int32(33))
             FfiConverterOptionInt64.write(opensAt, into: &buf)
             
         
         case .RateLimited:
-            writeInt(&buf, Int32(33))
-        
-        
-        case .ServerUnreachable:
             writeInt(&buf, Int32(34))
         
         
-        case .ServerKeyPinMismatch:
+        case .ServerUnreachable:
             writeInt(&buf, Int32(35))
         
         
-        case .ServerBusy:
+        case .ServerKeyPinMismatch:
             writeInt(&buf, Int32(36))
         
         
-        case let .DocumentRefused(reason):
+        case .ServerBusy:
             writeInt(&buf, Int32(37))
+        
+        
+        case let .DocumentRefused(reason):
+            writeInt(&buf, Int32(38))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .ServerRejected(serverCode):
-            writeInt(&buf, Int32(38))
+            writeInt(&buf, Int32(39))
             FfiConverterString.write(serverCode, into: &buf)
             
         
         case .BadResponse:
-            writeInt(&buf, Int32(39))
-        
-        
-        case .BiometricsCancelled:
             writeInt(&buf, Int32(40))
         
         
-        case let .BiometricsFailed(remaining):
+        case .BiometricsCancelled:
             writeInt(&buf, Int32(41))
+        
+        
+        case let .BiometricsFailed(remaining):
+            writeInt(&buf, Int32(42))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case .BiometricsPinRequired:
-            writeInt(&buf, Int32(42))
-        
-        
-        case .BiometricsInvalidated:
             writeInt(&buf, Int32(43))
         
         
-        case .BiometricsUnavailable:
+        case .BiometricsInvalidated:
             writeInt(&buf, Int32(44))
         
         
-        case .BiometricsNeedSingleUser:
+        case .BiometricsUnavailable:
             writeInt(&buf, Int32(45))
         
         
-        case .BiometricsNotOn:
+        case .BiometricsNeedSingleUser:
             writeInt(&buf, Int32(46))
         
         
-        case .NoSuchUser:
+        case .BiometricsNotOn:
             writeInt(&buf, Int32(47))
         
         
-        case .UserAlreadyOnApp:
+        case .NoSuchUser:
             writeInt(&buf, Int32(48))
         
         
-        case .InvalidStep:
+        case .UserAlreadyOnApp:
             writeInt(&buf, Int32(49))
         
         
-        case .Cancelled:
+        case .InvalidStep:
             writeInt(&buf, Int32(50))
         
         
-        case let .Storage(detail):
+        case .Cancelled:
             writeInt(&buf, Int32(51))
-            FfiConverterString.write(detail, into: &buf)
-            
         
-        case let .KeyStore(detail):
+        
+        case let .Storage(detail):
             writeInt(&buf, Int32(52))
             FfiConverterString.write(detail, into: &buf)
             
         
-        case .Config:
+        case let .KeyStore(detail):
             writeInt(&buf, Int32(53))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case .Config:
+            writeInt(&buf, Int32(54))
         
         
         case let .Internal(detail):
-            writeInt(&buf, Int32(54))
+            writeInt(&buf, Int32(55))
             FfiConverterString.write(detail, into: &buf)
             
         }
@@ -9597,6 +9691,10 @@ public enum UiText: Equatable, Hashable {
      */
     case expiryDate
     /**
+     * Scan the data page's machine-readable zone with the camera.
+     */
+    case scanDataPage
+    /**
      * How to read the chip.
      */
     case readChipHint
@@ -9909,103 +10007,105 @@ public struct FfiConverterTypeUiText: FfiConverterRustBuffer {
         
         case 48: return .expiryDate
         
-        case 49: return .readChipHint
+        case 49: return .scanDataPage
         
-        case 50: return .nfcUnavailable
+        case 50: return .readChipHint
         
-        case 51: return .captureFaceHint
+        case 51: return .nfcUnavailable
         
-        case 52: return .captureFace
+        case 52: return .captureFaceHint
         
-        case 53: return .pCode
+        case 53: return .captureFace
         
-        case 54: return .pCodeHint
+        case 54: return .pCode
         
-        case 55: return .pCodeUsedBefore
+        case 55: return .pCodeHint
         
-        case 56: return .waiting
+        case 56: return .pCodeUsedBefore
         
-        case 57: return .noRequest
+        case 57: return .waiting
         
-        case 58: return .lookAgain
+        case 58: return .noRequest
         
-        case 59: return .channelCode
+        case 59: return .lookAgain
         
-        case 60: return .scanQr
+        case 60: return .channelCode
         
-        case 61: return .approveSwipe
+        case 61: return .scanQr
         
-        case 62: return .approveBiometrics
+        case 62: return .approveSwipe
         
-        case 63: return .approvePin
+        case 63: return .approveBiometrics
         
-        case 64: return .reject
+        case 64: return .approvePin
         
-        case 65: return .continueDespiteRisk
+        case 65: return .reject
         
-        case 66: return .approved
+        case 66: return .continueDespiteRisk
         
-        case 67: return .rejected
+        case 67: return .approved
         
-        case 68: return .currentPin
+        case 68: return .rejected
         
-        case 69: return .useBiometrics
+        case 69: return .currentPin
         
-        case 70: return .newPinDone
+        case 70: return .useBiometrics
         
-        case 71: return .appSettings
+        case 71: return .newPinDone
         
-        case 72: return .pinCodeSection
+        case 72: return .appSettings
         
-        case 73: return .changeYourPin
+        case 73: return .pinCodeSection
         
-        case 74: return .forgotYourPin
+        case 74: return .changeYourPin
         
-        case 75: return .routeTemporaryPin
+        case 75: return .forgotYourPin
         
-        case 76: return .routePassport
+        case 76: return .routeTemporaryPin
         
-        case 77: return .biometricsSection
+        case 77: return .routePassport
         
-        case 78: return .confirmWithPin
+        case 78: return .biometricsSection
         
-        case 79: return .notificationsSection
+        case 79: return .confirmWithPin
         
-        case 80: return .removeUserQuestion
+        case 80: return .notificationsSection
         
-        case 81: return .yourUserId
+        case 81: return .removeUserQuestion
         
-        case 82: return .newUserId
+        case 82: return .yourUserId
         
-        case 83: return .save
+        case 83: return .newUserId
         
-        case 84: return .userIdSaved
+        case 84: return .save
         
-        case 85: return .sendNewPin
+        case 85: return .userIdSaved
         
-        case 86: return .block
+        case 86: return .sendNewPin
         
-        case 87: return .blockPermanently
+        case 87: return .block
         
-        case 88: return .blockWholeMitid
+        case 88: return .blockPermanently
         
-        case 89: return .mitidBlocked
+        case 89: return .blockWholeMitid
         
-        case 90: return .requestPasswordAccess
+        case 90: return .mitidBlocked
         
-        case 91: return .requestProfileChange
+        case 91: return .requestPasswordAccess
         
-        case 92: return .thisApp
+        case 92: return .requestProfileChange
         
-        case 93: return .kindApp
+        case 93: return .thisApp
         
-        case 94: return .kindPassword
+        case 94: return .kindApp
         
-        case 95: return .kindCodeDisplay
+        case 95: return .kindPassword
         
-        case 96: return .kindAudioCodeReader
+        case 96: return .kindCodeDisplay
         
-        case 97: return .kindChip
+        case 97: return .kindAudioCodeReader
+        
+        case 98: return .kindChip
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -10207,200 +10307,204 @@ public struct FfiConverterTypeUiText: FfiConverterRustBuffer {
             writeInt(&buf, Int32(48))
         
         
-        case .readChipHint:
+        case .scanDataPage:
             writeInt(&buf, Int32(49))
         
         
-        case .nfcUnavailable:
+        case .readChipHint:
             writeInt(&buf, Int32(50))
         
         
-        case .captureFaceHint:
+        case .nfcUnavailable:
             writeInt(&buf, Int32(51))
         
         
-        case .captureFace:
+        case .captureFaceHint:
             writeInt(&buf, Int32(52))
         
         
-        case .pCode:
+        case .captureFace:
             writeInt(&buf, Int32(53))
         
         
-        case .pCodeHint:
+        case .pCode:
             writeInt(&buf, Int32(54))
         
         
-        case .pCodeUsedBefore:
+        case .pCodeHint:
             writeInt(&buf, Int32(55))
         
         
-        case .waiting:
+        case .pCodeUsedBefore:
             writeInt(&buf, Int32(56))
         
         
-        case .noRequest:
+        case .waiting:
             writeInt(&buf, Int32(57))
         
         
-        case .lookAgain:
+        case .noRequest:
             writeInt(&buf, Int32(58))
         
         
-        case .channelCode:
+        case .lookAgain:
             writeInt(&buf, Int32(59))
         
         
-        case .scanQr:
+        case .channelCode:
             writeInt(&buf, Int32(60))
         
         
-        case .approveSwipe:
+        case .scanQr:
             writeInt(&buf, Int32(61))
         
         
-        case .approveBiometrics:
+        case .approveSwipe:
             writeInt(&buf, Int32(62))
         
         
-        case .approvePin:
+        case .approveBiometrics:
             writeInt(&buf, Int32(63))
         
         
-        case .reject:
+        case .approvePin:
             writeInt(&buf, Int32(64))
         
         
-        case .continueDespiteRisk:
+        case .reject:
             writeInt(&buf, Int32(65))
         
         
-        case .approved:
+        case .continueDespiteRisk:
             writeInt(&buf, Int32(66))
         
         
-        case .rejected:
+        case .approved:
             writeInt(&buf, Int32(67))
         
         
-        case .currentPin:
+        case .rejected:
             writeInt(&buf, Int32(68))
         
         
-        case .useBiometrics:
+        case .currentPin:
             writeInt(&buf, Int32(69))
         
         
-        case .newPinDone:
+        case .useBiometrics:
             writeInt(&buf, Int32(70))
         
         
-        case .appSettings:
+        case .newPinDone:
             writeInt(&buf, Int32(71))
         
         
-        case .pinCodeSection:
+        case .appSettings:
             writeInt(&buf, Int32(72))
         
         
-        case .changeYourPin:
+        case .pinCodeSection:
             writeInt(&buf, Int32(73))
         
         
-        case .forgotYourPin:
+        case .changeYourPin:
             writeInt(&buf, Int32(74))
         
         
-        case .routeTemporaryPin:
+        case .forgotYourPin:
             writeInt(&buf, Int32(75))
         
         
-        case .routePassport:
+        case .routeTemporaryPin:
             writeInt(&buf, Int32(76))
         
         
-        case .biometricsSection:
+        case .routePassport:
             writeInt(&buf, Int32(77))
         
         
-        case .confirmWithPin:
+        case .biometricsSection:
             writeInt(&buf, Int32(78))
         
         
-        case .notificationsSection:
+        case .confirmWithPin:
             writeInt(&buf, Int32(79))
         
         
-        case .removeUserQuestion:
+        case .notificationsSection:
             writeInt(&buf, Int32(80))
         
         
-        case .yourUserId:
+        case .removeUserQuestion:
             writeInt(&buf, Int32(81))
         
         
-        case .newUserId:
+        case .yourUserId:
             writeInt(&buf, Int32(82))
         
         
-        case .save:
+        case .newUserId:
             writeInt(&buf, Int32(83))
         
         
-        case .userIdSaved:
+        case .save:
             writeInt(&buf, Int32(84))
         
         
-        case .sendNewPin:
+        case .userIdSaved:
             writeInt(&buf, Int32(85))
         
         
-        case .block:
+        case .sendNewPin:
             writeInt(&buf, Int32(86))
         
         
-        case .blockPermanently:
+        case .block:
             writeInt(&buf, Int32(87))
         
         
-        case .blockWholeMitid:
+        case .blockPermanently:
             writeInt(&buf, Int32(88))
         
         
-        case .mitidBlocked:
+        case .blockWholeMitid:
             writeInt(&buf, Int32(89))
         
         
-        case .requestPasswordAccess:
+        case .mitidBlocked:
             writeInt(&buf, Int32(90))
         
         
-        case .requestProfileChange:
+        case .requestPasswordAccess:
             writeInt(&buf, Int32(91))
         
         
-        case .thisApp:
+        case .requestProfileChange:
             writeInt(&buf, Int32(92))
         
         
-        case .kindApp:
+        case .thisApp:
             writeInt(&buf, Int32(93))
         
         
-        case .kindPassword:
+        case .kindApp:
             writeInt(&buf, Int32(94))
         
         
-        case .kindCodeDisplay:
+        case .kindPassword:
             writeInt(&buf, Int32(95))
         
         
-        case .kindAudioCodeReader:
+        case .kindCodeDisplay:
             writeInt(&buf, Int32(96))
         
         
-        case .kindChip:
+        case .kindAudioCodeReader:
             writeInt(&buf, Int32(97))
+        
+        
+        case .kindChip:
+            writeInt(&buf, Int32(98))
         
         }
     }
@@ -11484,6 +11588,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_activationflow_submit_face() != 61196) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_activationflow_submit_mrz() != 958) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() != 26120) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11577,6 +11684,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() != 38268) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_mrz() != 12782) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() != 24633) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11617,6 +11727,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_useridflow_submit_face() != 54456) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_useridflow_submit_mrz() != 22060) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id() != 5643) {

@@ -1824,6 +1824,11 @@ public struct PassportPage: Equatable, Hashable {
      */
     public var expiryDate: String
     /**
+     * The machine-readable zone at the bottom of the page, its two lines of 44 characters
+     * joined by a line break, as a camera's text recognition reads it.
+     */
+    public var mrz: String
+    /**
      * The holder's face, as the camera would capture it.
      */
     public var face: Data
@@ -1845,6 +1850,10 @@ public struct PassportPage: Equatable, Hashable {
          * Date of expiry, `YYMMDD`.
          */expiryDate: String, 
         /**
+         * The machine-readable zone at the bottom of the page, its two lines of 44 characters
+         * joined by a line break, as a camera's text recognition reads it.
+         */mrz: String, 
+        /**
          * The holder's face, as the camera would capture it.
          */face: Data, 
         /**
@@ -1853,6 +1862,7 @@ public struct PassportPage: Equatable, Hashable {
         self.documentNumber = documentNumber
         self.birthDate = birthDate
         self.expiryDate = expiryDate
+        self.mrz = mrz
         self.face = face
         self.otherFace = otherFace
     }
@@ -1876,6 +1886,7 @@ public struct FfiConverterTypePassportPage: FfiConverterRustBuffer {
                 documentNumber: FfiConverterString.read(from: &buf), 
                 birthDate: FfiConverterString.read(from: &buf), 
                 expiryDate: FfiConverterString.read(from: &buf), 
+                mrz: FfiConverterString.read(from: &buf), 
                 face: FfiConverterData.read(from: &buf), 
                 otherFace: FfiConverterData.read(from: &buf)
         )
@@ -1885,6 +1896,7 @@ public struct FfiConverterTypePassportPage: FfiConverterRustBuffer {
         FfiConverterString.write(value.documentNumber, into: &buf)
         FfiConverterString.write(value.birthDate, into: &buf)
         FfiConverterString.write(value.expiryDate, into: &buf)
+        FfiConverterString.write(value.mrz, into: &buf)
         FfiConverterData.write(value.face, into: &buf)
         FfiConverterData.write(value.otherFace, into: &buf)
     }

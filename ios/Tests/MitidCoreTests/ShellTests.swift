@@ -29,6 +29,14 @@ private final class PictureCamera: FaceCamera {
     func capture() async -> Data? { picture }
 }
 
+/// TEST DOUBLE of the data page's camera: "reads" the given text (nil: the citizen cancelled).
+@MainActor
+private final class TextMrzScanner: MrzScanner {
+    private let text: String?
+    init(_ text: String?) { self.text = text }
+    func scan() async -> String? { text }
+}
+
 /// TEST DOUBLE of the QR scanner: "scans" the given text (nil: the citizen cancelled).
 @MainActor
 private final class TextQrScanner: QrScanner {
@@ -80,7 +88,20 @@ final class ShellTests: XCTestCase, @unchecked Sendable {
         let page = server.passport(citizen: citizen)
         let reader = SimulatedChipReader { server.passportChip(citizen: citizen) }
         let model = try NewPinModel(phone.app.newPinFlow(localId: user.localId, start: .passport))
-        try await walkToTheChip(model, page)
+        try await walkToTheChip(model)
+        // The data page through the camera: cancelled, then misread, then read.
+        let cancelledScan = await TextMrzScanner(nil).scanInto { await model.submitMrz($0) }
+        XCTAssertNil(cancelledScan)
+        // The document number's first character (line 2) misread: its check digit breaks.
+        var characters = Array(page.mrz)
+        characters[45] = characters[45] == "X" ? "Y" : "X"
+        let misread = String(characters)
+        guard case .failure(let unreadable) = await TextMrzScanner(misread).scanInto({ await model.submitMrz($0) }) else {
+            return XCTFail("a misread zone passed")
+        }
+        XCTAssertEqual(unreadable.code(), "mrz_unreadable")
+        let scanned = await TextMrzScanner("PASSPORT\n\(page.mrz)").scanInto { await model.submitMrz($0) }
+        XCTAssertEqual(try scanned?.get(), .readChip)
         let read = try await reader.withChip { await model.readChip($0) }
         XCTAssertEqual(try read.get(), .captureFace)
 
@@ -122,13 +143,10 @@ final class ShellTests: XCTestCase, @unchecked Sendable {
         guard case .chooseFactor = try scanned?.get() else { return XCTFail("the QR code was not accepted") }
     }
 
-    /// Through the `DocumentCheck` protocol the SwiftUI steps use: terms, origin, data page.
+    /// Through the `DocumentCheck` protocol the SwiftUI steps use: the terms and the origin.
     @MainActor
-    private func walkToTheChip<M: DocumentCheck>(_ check: M, _ page: PassportPage) async throws {
+    private func walkToTheChip<M: DocumentCheck>(_ check: M) async throws {
         _ = try await check.acceptTerms().get()
         _ = try await check.chooseDocumentOrigin(.denmark).get()
-        _ = try await check.submitDocumentDetails(
-            documentNumber: page.documentNumber, birthDate: page.birthDate, expiryDate: page.expiryDate
-        ).get()
     }
 }

@@ -175,6 +175,7 @@ extension View {
     public func onReceive<P: Publisher>(_ publisher: P, perform action: @escaping (P.Output) -> Void) -> ModifiedView<Self>
     where P.Failure == Never { stub() }
     public func alert<A: View>(_ title: String, isPresented: Binding<Bool>, @ViewBuilder actions: () -> A) -> ModifiedView<Self> { stub() }
+    public func onChange<V: Equatable>(of value: V, perform action: @escaping (V) -> Void) -> ModifiedView<Self> { stub() }
     public func environmentObject<T: ObservableObject>(_ object: T) -> ModifiedView<Self> { stub() }
     public func modifier<T: ViewModifier>(_ modifier: T) -> ModifiedView<Self> { stub() }
 }

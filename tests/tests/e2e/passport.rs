@@ -140,6 +140,36 @@ async fn wrong_details_and_a_refused_face_send_the_citizen_back_to_the_right_ste
 }
 
 #[tokio::test]
+async fn the_camera_reads_the_data_pages_zone_and_a_misread_one_is_refused_before_the_chip() {
+    let (_h, p, _phone, app, user) = world_with_app_user("passport-mrz").await;
+    let passport = PassportOffice::danish().issue(&p);
+    let flow = passport_flow(&app, &user).await;
+    let zone = passport.holder.td3_zone(PassportOffice::danish().state());
+
+    // One character misread (the document number's first one): a check digit breaks.
+    let mut misread = zone.clone().into_bytes();
+    misread[44] = if misread[44] == b'X' { b'Y' } else { b'X' };
+    let misread = String::from_utf8(misread).unwrap();
+    for bad in [misread.as_str(), &zone[..80], "not a zone at all"] {
+        let refused = flow.submit_mrz(bad.into()).await.unwrap_err();
+        assert_eq!(refused, MitidError::MrzUnreadable);
+        assert_eq!(flow.step(), NewPinStep::EnterDocumentDetails);
+    }
+
+    // As text recognition returns it: two lines, stray spaces, lower case.
+    let read = format!("{} \n {}", &zone[..44], zone[44..].to_lowercase());
+    assert_eq!(flow.submit_mrz(read).await.unwrap(), NewPinStep::ReadChip);
+    // The key the zone gave opens the chip.
+    assert_eq!(
+        flow.read_chip(Box::new(passport.chip(16))).await.unwrap(),
+        NewPinStep::CaptureFace
+    );
+    // Only at the details step.
+    let late = flow.submit_mrz(zone).await.unwrap_err();
+    assert_eq!(late, MitidError::InvalidStep);
+}
+
+#[tokio::test]
 async fn a_chip_the_app_cannot_open_sends_the_citizen_to_another_document() {
     let (_h, p, _phone, app, user) = world_with_app_user("passport-brainpool").await;
     let passport = PassportOffice::danish().issue(&p);

@@ -1,12 +1,15 @@
-// iOS ONLY (UIKit, AVFoundation): the cameras the screens use. The face: the front camera
-// through UIImagePickerController, kept in memory as JPEG, never saved to the photo library.
+// iOS ONLY (UIKit, AVFoundation, Vision): the cameras the screens use. The face: the front
+// camera through UIImagePickerController, kept in memory as JPEG, never saved to the photo
+// library. The data page: the back camera and Vision's text recognition, in memory (the core
+// finds the machine-readable zone in the text).
 // The QR code: an AVCaptureSession with a QR metadata output. Device-only, listed in
 // docs/mobile.md; the Linux tests use test doubles of FaceCamera and QrScanner. Needs
 // NSCameraUsageDescription.
-#if os(iOS) && canImport(UIKit) && canImport(AVFoundation)
+#if os(iOS) && canImport(UIKit) && canImport(AVFoundation) && canImport(Vision)
 import AVFoundation
 import Foundation
 import UIKit
+import Vision
 
 /// The view controller on top, to present a camera from.
 @MainActor
@@ -54,6 +57,62 @@ public final class SystemFaceCamera: NSObject, FaceCamera, UIImagePickerControll
     }
 }
 
+/// The data page's text: a picture from the back camera, read by Vision (accurate, no
+/// language correction: the zone is not words). The picture stays in memory.
+@MainActor
+public final class VisionMrzScanner: NSObject, MrzScanner, UIImagePickerControllerDelegate, UINavigationControllerDelegate {
+    private var continuation: CheckedContinuation<UIImage?, Never>?
+
+    override public init() {}
+
+    public func scan() async -> String? {
+        guard UIImagePickerController.isSourceTypeAvailable(.camera), let top = topViewController() else { return nil }
+        let picture = await withCheckedContinuation { continuation in
+            self.continuation = continuation
+            let picker = UIImagePickerController()
+            picker.sourceType = .camera
+            picker.cameraDevice = .rear
+            picker.delegate = self
+            top.present(picker, animated: true)
+        }
+        guard let image = picture?.cgImage else { return nil }
+        // Off the main actor: recognition takes a moment. A CGImage is immutable.
+        let shared = SharedImage(image: image)
+        return await Task.detached { Self.recognise(shared.image) }.value
+    }
+
+    private struct SharedImage: @unchecked Sendable {
+        let image: CGImage
+    }
+
+    /// The recognised lines, top to bottom.
+    nonisolated private static func recognise(_ image: CGImage) -> String? {
+        let request = VNRecognizeTextRequest()
+        request.recognitionLevel = .accurate
+        request.usesLanguageCorrection = false
+        try? VNImageRequestHandler(cgImage: image).perform([request])
+        let lines = (request.results ?? []).compactMap { $0.topCandidates(1).first?.string }
+        return lines.isEmpty ? nil : lines.joined(separator: "\n")
+    }
+
+    nonisolated public func imagePickerController(
+        _ picker: UIImagePickerController, didFinishPickingMediaWithInfo info: [UIImagePickerController.InfoKey: Any]
+    ) {
+        let image = info[.originalImage] as? UIImage
+        MainActor.assumeIsolated { finish(picker, image) }
+    }
+
+    nonisolated public func imagePickerControllerDidCancel(_ picker: UIImagePickerController) {
+        MainActor.assumeIsolated { finish(picker, nil) }
+    }
+
+    private func finish(_ picker: UIImagePickerController, _ image: UIImage?) {
+        picker.dismiss(animated: true)
+        continuation?.resume(returning: image)
+        continuation = nil
+    }
+}
+
 /// The QR code of a login, from the back camera.
 @MainActor
 public final class CameraQrScanner: NSObject, QrScanner, AVCaptureMetadataOutputObjectsDelegate,
@@ -90,8 +149,15 @@ public final class CameraQrScanner: NSObject, QrScanner, AVCaptureMetadataOutput
             self.session = session
             shown = controller
             top.present(controller, animated: true)
-            Task.detached { session.startRunning() }
+            // startRunning blocks: off the main thread, on the session's own queue.
+            let running = RunningSession(session: session)
+            DispatchQueue(label: "dk.mitid.qr-camera").async { running.session.startRunning() }
         }
+    }
+
+    /// The capture session handed to its queue (AVCaptureSession is thread-safe for start).
+    private struct RunningSession: @unchecked Sendable {
+        let session: AVCaptureSession
     }
 
     nonisolated public func metadataOutput(

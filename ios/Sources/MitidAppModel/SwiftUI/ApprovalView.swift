@@ -26,7 +26,12 @@ public struct ApprovalView: View {
             ErrorView(error: state.error)
             switch state.step {
             case .idle:
-                ProgressView().task { await model.waitForRequest() }
+                // A failed wait (the network) stays idle with its error: look again by hand.
+                if state.error != nil {
+                    lookAgain(.tryAgain, busy: busy)
+                } else {
+                    ProgressView().task { await model.waitForRequest() }
+                }
             case .waiting:
                 Text(shell[.waiting])
             case .noRequest:

@@ -52,7 +52,8 @@ struct PCodeStep<M: DocumentCheck>: View {
     }
 }
 
-/// The data page's document number and dates, typed as printed (dates `YYMMDD`).
+/// The data page's details: scanned with the camera (the core finds the machine-readable zone
+/// in the text and checks its check digits), or typed as printed (dates `YYMMDD`).
 struct DocumentDetailsStep<M: DocumentCheck>: View {
     @EnvironmentObject private var shell: Shell
     let check: M
@@ -63,6 +64,10 @@ struct DocumentDetailsStep<M: DocumentCheck>: View {
 
     var body: some View {
         Text(shell[.documentDetails])
+        Button(shell[.scanDataPage]) {
+            Task { _ = await shell.mrzScanner.scanInto { await check.submitMrz($0) } }
+        }
+        .buttonStyle(.borderedProminent).disabled(busy)
         TextField(shell[.documentNumber], text: $number)
             .textInputAutocapitalization(.characters).autocorrectionDisabled().textFieldStyle(.roundedBorder)
         TextField(shell[.birthDate], text: $birth).keyboardType(.numberPad).textFieldStyle(.roundedBorder)
@@ -81,15 +86,22 @@ struct ReadChipStep<M: DocumentCheck>: View {
     @EnvironmentObject private var shell: Shell
     let check: M
     let busy: Bool
+    /// The session waiting for the chip (Core NFC shows its own sheet, with its own cancel).
+    @State private var reading = false
 
     var body: some View {
         if shell.chipReader.available() {
             Text(shell[.readChipHint])
             Button(shell[.continue]) {
-                Task { _ = try? await shell.chipReader.withChip { await check.readChip($0) } }
+                reading = true
+                Task {
+                    // A session the citizen cancelled or that timed out leaves the step as it was.
+                    _ = try? await shell.chipReader.withChip { await check.readChip($0) }
+                    reading = false
+                }
             }
-            .buttonStyle(.borderedProminent).disabled(busy)
-            BusyView(busy: busy)
+            .buttonStyle(.borderedProminent).disabled(busy || reading)
+            BusyView(busy: busy || reading)
         } else {
             Text(shell[.nfcUnavailable])
         }

@@ -49,7 +49,8 @@ public final class ObservedHome: ObservableObject {
 }
 
 /// What the platform gives the screens: the core's texts in the phone's language, the chip
-/// reader and the cameras, and whether the screen is captured (recorded, mirrored, shared).
+/// reader and the cameras (face, data page, QR code), and whether the screen is captured
+/// (recorded, mirrored, shared).
 @MainActor
 public final class Shell: ObservableObject {
     /// The core's texts.
@@ -58,16 +59,21 @@ public final class Shell: ObservableObject {
     public let chipReader: ChipReader
     /// The face camera.
     public let faceCamera: FaceCamera
+    /// The data page's camera (text recognition).
+    public let mrzScanner: MrzScanner
     /// The QR scanner.
     public let qrScanner: QrScanner
     /// The platform's report about the screen (nil: not captured).
     @Published public var screenRisk: ScreenRisk?
 
     /// A shell over the given devices.
-    public init(texts: Texts, chipReader: ChipReader, faceCamera: FaceCamera, qrScanner: QrScanner) {
+    public init(
+        texts: Texts, chipReader: ChipReader, faceCamera: FaceCamera, mrzScanner: MrzScanner, qrScanner: QrScanner
+    ) {
         self.texts = texts
         self.chipReader = chipReader
         self.faceCamera = faceCamera
+        self.mrzScanner = mrzScanner
         self.qrScanner = qrScanner
     }
 

@@ -128,6 +128,10 @@ public struct NewPinView: View {
                 FinishedView(message: .ended, button: .back, leave: leave)
             }
             BusyView(busy: busy)
+            // Leaving drops the model and its flow; nothing is registered until the last step.
+            if state.step != .done && state.step != .ended {
+                Button(shell[.cancel], action: leave).disabled(busy)
+            }
         }
     }
 }
@@ -179,7 +183,15 @@ public struct UserIdView: View {
                 FinishedView(message: .ended, button: .back, leave: leave)
             }
             BusyView(busy: busy)
+            if !isFinal(state.step) {
+                Button(shell[.cancel], action: leave).disabled(busy)
+            }
         }
+    }
+
+    private func isFinal(_ step: UserIdStep) -> Bool {
+        if case .done = step { return true }
+        return step == .ended
     }
 }
 #endif

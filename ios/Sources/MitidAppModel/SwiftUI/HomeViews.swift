@@ -51,6 +51,7 @@ public struct MitidRootView: View {
     @StateObject private var shell: Shell
     private let checkEnrollment: @Sendable () async -> Void
     @State private var screen = OpenScreen.home
+    @Environment(\.scenePhase) private var phase
 
     /// The screens over the open `app` with the platform's `shell` (made once);
     /// `checkEnrollment` runs at start-up (the biometric enrolment check).
@@ -64,6 +65,10 @@ public struct MitidRootView: View {
         current
             .environmentObject(shell)
             .modifier(CaptureShield(shell: shell))
+            // At start-up and whenever the app comes back (enrolment may change meanwhile).
+            .onChange(of: phase) { now in
+                if now == .active { Task { await checkEnrollment() } }
+            }
             .task { await checkEnrollment() }
     }
 
@@ -72,7 +77,11 @@ public struct MitidRootView: View {
         let home = { screen = .home }
         switch screen {
         case .home:
-            HomeView(app: app, open: open)
+            // HomeModel reads the local store; should that fail, the error is shown.
+            switch Result(catching: { try HomeModel(app) }) {
+            case .success(let model): HomeView(model: model, open: open)
+            case .failure(let error): FailedView(error: error, leave: {})
+            }
         case .activation(let model):
             ActivationView(model: model, leave: home)
         case .approval(let model):
@@ -118,9 +127,8 @@ struct HomeView: View {
     @StateObject private var observed: ObservedHome
     private let open: (Destination) -> Void
 
-    init(app: App, open: @escaping (Destination) -> Void) {
-        // HomeModel reads the local state only; it fails only when the app's store does.
-        _observed = StateObject(wrappedValue: ObservedHome(try! HomeModel(app)))
+    init(model: HomeModel, open: @escaping (Destination) -> Void) {
+        _observed = StateObject(wrappedValue: ObservedHome(model))
         self.open = open
     }
 
@@ -212,6 +220,7 @@ struct SettingsView: View {
                         confirmingBiometrics = false
                         Task { await model.enableBiometrics(pin: pin) }
                     }
+                    Button(shell[.cancel]) { confirmingBiometrics = false }
                 }
                 Divider()
                 Button(shell[.actionViewUserId]) { open(.userId(user.localId)) }

@@ -32,6 +32,7 @@ public final class MitidEnvironment {
             texts: Texts(app: app, languageTag: tag),
             chipReader: CoreNfcChipReader(),
             faceCamera: SystemFaceCamera(),
+            mrzScanner: VisionMrzScanner(),
             qrScanner: CameraQrScanner())
     }
 

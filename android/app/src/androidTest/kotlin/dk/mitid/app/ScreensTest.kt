@@ -31,6 +31,7 @@ import dk.mitid.core.ServerEndpoint
 import dk.mitid.core.UiText
 import dk.mitid.core.screens.ChipReader
 import dk.mitid.core.screens.FaceCamera
+import dk.mitid.core.screens.MrzScanner
 import dk.mitid.core.screens.QrScanner
 import dk.mitid.core.screens.Texts
 import java.io.File
@@ -48,7 +49,7 @@ private object NoChipReader : ChipReader {
     override suspend fun <R> withChip(read: suspend (PlatformNfcLink) -> R): R = error("no NFC in this test")
 }
 
-private object CancelledCamera : FaceCamera, QrScanner {
+private object CancelledCamera : FaceCamera, QrScanner, MrzScanner {
     override suspend fun capture(): ByteArray? = null
     override suspend fun scan(): String? = null
 }
@@ -63,7 +64,7 @@ class ScreensTest {
     private val gate = BiometricGate(context)
     private val endpoint = ServerEndpoint("https://10.0.2.2:8443", listOf("sha256/" + "A".repeat(43) + "=", "sha256/" + "B".repeat(42) + "A="))
     private val app = App.open(home.path, endpoint, AndroidKeyStoreAdapter(context, gate), AndroidSecretStore(context), gate, null)
-    private val shell = Shell(Texts(app, Language.DANISH), NoChipReader, CancelledCamera, CancelledCamera, MutableStateFlow<ScreenRisk?>(null)) {}
+    private val shell = Shell(Texts(app, Language.DANISH), NoChipReader, CancelledCamera, CancelledCamera, CancelledCamera, MutableStateFlow<ScreenRisk?>(null)) {}
 
     @After
     fun close() {

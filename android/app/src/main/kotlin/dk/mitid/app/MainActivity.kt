@@ -9,6 +9,7 @@ import androidx.activity.compose.setContent
 import androidx.fragment.app.FragmentActivity
 import androidx.lifecycle.lifecycleScope
 import dk.mitid.app.platform.IsoDepChipReader
+import dk.mitid.app.platform.MlKitMrzScanner
 import dk.mitid.app.platform.PlayServicesQrScanner
 import dk.mitid.app.platform.ScreenRiskMonitor
 import dk.mitid.app.platform.SystemFaceCamera
@@ -43,6 +44,7 @@ class MainActivity : FragmentActivity() {
         screenRisk = ScreenRiskMonitor(this)
         val faceCamera = SystemFaceCamera(this)
         val qrScanner = PlayServicesQrScanner(this)
+        val mrzScanner = MlKitMrzScanner(this)
         val chipReader = IsoDepChipReader(this)
         setContent {
             application.app.fold(
@@ -51,6 +53,7 @@ class MainActivity : FragmentActivity() {
                         texts = Texts.forLanguageTag(app, Locale.getDefault().toLanguageTag()),
                         chipReader = chipReader,
                         faceCamera = faceCamera,
+                        mrzScanner = mrzScanner,
                         qrScanner = qrScanner,
                         screenRisk = screenRisk.state,
                         openUrl = { startActivity(Intent(Intent.ACTION_VIEW, Uri.parse(it))) },

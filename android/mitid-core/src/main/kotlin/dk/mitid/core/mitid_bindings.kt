@@ -926,6 +926,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_face(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_mrz(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_activationflow_submit_p_code(
@@ -988,6 +990,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_face(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_mrz(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_newpinflow_submit_p_code(
@@ -1015,6 +1019,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_mitid_bindings_checksum_method_useridflow_submit_document_details(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_useridflow_submit_face(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_useridflow_submit_mrz(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id(
     ): Int
@@ -1201,6 +1207,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_submit_face(`ptr`: Long,`capture`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_activationflow_submit_mrz(`ptr`: Long,`text`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_activationflow_submit_p_code(`ptr`: Long,`pCode`: RustBuffer.ByValue,
@@ -1275,6 +1283,8 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_face(`ptr`: Long,`capture`: RustBuffer.ByValue,
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_mrz(`ptr`: Long,`text`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_new_pin(`ptr`: Long,`pin`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_newpinflow_submit_p_code(`ptr`: Long,`pCode`: RustBuffer.ByValue,
@@ -1306,6 +1316,8 @@ internal object UniffiLib {
     external fun uniffi_mitid_bindings_fn_method_useridflow_submit_document_details(`ptr`: Long,`documentNumber`: RustBuffer.ByValue,`birthDate`: RustBuffer.ByValue,`expiryDate`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_useridflow_submit_face(`ptr`: Long,`capture`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_mitid_bindings_fn_method_useridflow_submit_mrz(`ptr`: Long,`text`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_useridflow_submit_new_user_id(`ptr`: Long,`wanted`: RustBuffer.ByValue,
     ): Long
@@ -1676,6 +1688,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_face() and 0xFFFF) != 61196) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_mrz() and 0xFFFF) != 958) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_activationflow_submit_new_pin() and 0xFFFF) != 26120) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1769,6 +1784,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_face() and 0xFFFF) != 38268) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_mrz() and 0xFFFF) != 12782) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_mitid_bindings_checksum_method_newpinflow_submit_new_pin() and 0xFFFF) != 24633) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1809,6 +1827,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_face() and 0xFFFF) != 54456) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_mrz() and 0xFFFF) != 22060) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_useridflow_submit_new_user_id() and 0xFFFF) != 5643) {
@@ -2563,6 +2584,13 @@ public interface ActivationFlowInterface {
     suspend fun `submitFace`(`capture`: kotlin.ByteArray): ActivationStep
     
     /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+    suspend fun `submitMrz`(`text`: kotlin.String): ActivationStep
+    
+    /**
      * The new PIN, first entry: a PIN the policy refuses is refused with its reason.
      */
     suspend fun `submitNewPin`(`pin`: kotlin.String): ActivationStep
@@ -2999,6 +3027,33 @@ open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
                 uniffiHandle,
                 
         FfiConverterByteArray.lower(`capture`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeActivationStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitMrz`(`text`: kotlin.String) : ActivationStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_activationflow_submit_mrz(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`text`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -5359,6 +5414,13 @@ public interface NewPinFlowInterface {
     suspend fun `submitFace`(`capture`: kotlin.ByteArray): NewPinStep
     
     /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+    suspend fun `submitMrz`(`text`: kotlin.String): NewPinStep
+    
+    /**
      * The new PIN, first entry.
      */
     suspend fun `submitNewPin`(`pin`: kotlin.String): NewPinStep
@@ -5738,6 +5800,33 @@ open class NewPinFlow: Disposable, AutoCloseable, NewPinFlowInterface
                 uniffiHandle,
                 
         FfiConverterByteArray.lower(`capture`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeNewPinStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitMrz`(`text`: kotlin.String) : NewPinStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_newpinflow_submit_mrz(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`text`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -8672,6 +8761,13 @@ public interface UserIdFlowInterface {
     suspend fun `submitFace`(`capture`: kotlin.ByteArray): UserIdStep
     
     /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+    suspend fun `submitMrz`(`text`: kotlin.String): UserIdStep
+    
+    /**
      * "Save": the new user ID.
      */
     suspend fun `submitNewUserId`(`wanted`: kotlin.String): UserIdStep
@@ -8985,6 +9081,33 @@ open class UserIdFlow: Disposable, AutoCloseable, UserIdFlowInterface
                 uniffiHandle,
                 
         FfiConverterByteArray.lower(`capture`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_mitid_bindings_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeUserIdStep.lift(it) },
+        // Error FFI converter
+        MitidException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The text the camera's text recognition read off the data page: the
+     * machine-readable zone in it gives the details, its check digits verified
+     * (`mrz_unreadable` otherwise: scan again or type them).
+     */
+    @Throws(MitidException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `submitMrz`(`text`: kotlin.String) : UserIdStep {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_mitid_bindings_fn_method_useridflow_submit_mrz(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`text`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_mitid_bindings_rust_future_poll_rust_buffer(future, callback, continuation) },
@@ -11250,6 +11373,16 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
+     * The camera's reading of the data page's machine-readable zone is not a valid
+     * zone (a misread character breaks a check digit): scan again, or type the details.
+     */
+    class MrzUnreadable(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The chip did not accept the document number, date of birth and date of
      * expiry: check them against the data page.
      */
@@ -11821,71 +11954,72 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
             5 -> MitidException.ChannelCodeMalformed()
             6 -> MitidException.ChannelQrMalformed()
             7 -> MitidException.DocumentDetailsInvalid()
-            8 -> MitidException.DocumentAccessDenied()
-            9 -> MitidException.PCodeFormat()
-            10 -> MitidException.ChipNotRead()
-            11 -> MitidException.ChipNotSupported()
-            12 -> MitidException.WrongPin(
+            8 -> MitidException.MrzUnreadable()
+            9 -> MitidException.DocumentAccessDenied()
+            10 -> MitidException.PCodeFormat()
+            11 -> MitidException.ChipNotRead()
+            12 -> MitidException.ChipNotSupported()
+            13 -> MitidException.WrongPin(
                 FfiConverterUInt.read(buf),
                 )
-            13 -> MitidException.WrongCode(
+            14 -> MitidException.WrongCode(
                 FfiConverterOptionalUInt.read(buf),
                 )
-            14 -> MitidException.TemporarilyLocked()
-            15 -> MitidException.PermanentlyBlocked()
-            16 -> MitidException.Revoked()
-            17 -> MitidException.Blocked()
-            18 -> MitidException.CodeExpired()
-            19 -> MitidException.CodeUsed()
-            20 -> MitidException.TooManyTries()
-            21 -> MitidException.NumberChangedRecently()
-            22 -> MitidException.NoMobileNumber()
-            23 -> MitidException.TooManyApps()
-            24 -> MitidException.UserIdTaken()
-            25 -> MitidException.ChannelBindingMismatch(
+            15 -> MitidException.TemporarilyLocked()
+            16 -> MitidException.PermanentlyBlocked()
+            17 -> MitidException.Revoked()
+            18 -> MitidException.Blocked()
+            19 -> MitidException.CodeExpired()
+            20 -> MitidException.CodeUsed()
+            21 -> MitidException.TooManyTries()
+            22 -> MitidException.NumberChangedRecently()
+            23 -> MitidException.NoMobileNumber()
+            24 -> MitidException.TooManyApps()
+            25 -> MitidException.UserIdTaken()
+            26 -> MitidException.ChannelBindingMismatch(
                 FfiConverterOptionalUInt.read(buf),
                 )
-            26 -> MitidException.TransactionExpired()
-            27 -> MitidException.TransactionNotPending()
-            28 -> MitidException.FactorNotAllowed()
-            29 -> MitidException.BiometricsNotEnabled()
-            30 -> MitidException.NotFound()
-            31 -> MitidException.Forbidden()
-            32 -> MitidException.NotYetAllowed(
+            27 -> MitidException.TransactionExpired()
+            28 -> MitidException.TransactionNotPending()
+            29 -> MitidException.FactorNotAllowed()
+            30 -> MitidException.BiometricsNotEnabled()
+            31 -> MitidException.NotFound()
+            32 -> MitidException.Forbidden()
+            33 -> MitidException.NotYetAllowed(
                 FfiConverterOptionalLong.read(buf),
                 )
-            33 -> MitidException.RateLimited()
-            34 -> MitidException.ServerUnreachable()
-            35 -> MitidException.ServerKeyPinMismatch()
-            36 -> MitidException.ServerBusy()
-            37 -> MitidException.DocumentRefused(
+            34 -> MitidException.RateLimited()
+            35 -> MitidException.ServerUnreachable()
+            36 -> MitidException.ServerKeyPinMismatch()
+            37 -> MitidException.ServerBusy()
+            38 -> MitidException.DocumentRefused(
                 FfiConverterString.read(buf),
                 )
-            38 -> MitidException.ServerRejected(
+            39 -> MitidException.ServerRejected(
                 FfiConverterString.read(buf),
                 )
-            39 -> MitidException.BadResponse()
-            40 -> MitidException.BiometricsCancelled()
-            41 -> MitidException.BiometricsFailed(
+            40 -> MitidException.BadResponse()
+            41 -> MitidException.BiometricsCancelled()
+            42 -> MitidException.BiometricsFailed(
                 FfiConverterUInt.read(buf),
                 )
-            42 -> MitidException.BiometricsPinRequired()
-            43 -> MitidException.BiometricsInvalidated()
-            44 -> MitidException.BiometricsUnavailable()
-            45 -> MitidException.BiometricsNeedSingleUser()
-            46 -> MitidException.BiometricsNotOn()
-            47 -> MitidException.NoSuchUser()
-            48 -> MitidException.UserAlreadyOnApp()
-            49 -> MitidException.InvalidStep()
-            50 -> MitidException.Cancelled()
-            51 -> MitidException.Storage(
+            43 -> MitidException.BiometricsPinRequired()
+            44 -> MitidException.BiometricsInvalidated()
+            45 -> MitidException.BiometricsUnavailable()
+            46 -> MitidException.BiometricsNeedSingleUser()
+            47 -> MitidException.BiometricsNotOn()
+            48 -> MitidException.NoSuchUser()
+            49 -> MitidException.UserAlreadyOnApp()
+            50 -> MitidException.InvalidStep()
+            51 -> MitidException.Cancelled()
+            52 -> MitidException.Storage(
                 FfiConverterString.read(buf),
                 )
-            52 -> MitidException.KeyStore(
+            53 -> MitidException.KeyStore(
                 FfiConverterString.read(buf),
                 )
-            53 -> MitidException.Config()
-            54 -> MitidException.Internal(
+            54 -> MitidException.Config()
+            55 -> MitidException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -11921,6 +12055,10 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 4UL
             )
             is MitidException.DocumentDetailsInvalid -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.MrzUnreadable -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -12157,201 +12295,205 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 buf.putInt(7)
                 Unit
             }
-            is MitidException.DocumentAccessDenied -> {
+            is MitidException.MrzUnreadable -> {
                 buf.putInt(8)
                 Unit
             }
-            is MitidException.PCodeFormat -> {
+            is MitidException.DocumentAccessDenied -> {
                 buf.putInt(9)
                 Unit
             }
-            is MitidException.ChipNotRead -> {
+            is MitidException.PCodeFormat -> {
                 buf.putInt(10)
                 Unit
             }
-            is MitidException.ChipNotSupported -> {
+            is MitidException.ChipNotRead -> {
                 buf.putInt(11)
                 Unit
             }
-            is MitidException.WrongPin -> {
+            is MitidException.ChipNotSupported -> {
                 buf.putInt(12)
+                Unit
+            }
+            is MitidException.WrongPin -> {
+                buf.putInt(13)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.WrongCode -> {
-                buf.putInt(13)
+                buf.putInt(14)
                 FfiConverterOptionalUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.TemporarilyLocked -> {
-                buf.putInt(14)
-                Unit
-            }
-            is MitidException.PermanentlyBlocked -> {
                 buf.putInt(15)
                 Unit
             }
-            is MitidException.Revoked -> {
+            is MitidException.PermanentlyBlocked -> {
                 buf.putInt(16)
                 Unit
             }
-            is MitidException.Blocked -> {
+            is MitidException.Revoked -> {
                 buf.putInt(17)
                 Unit
             }
-            is MitidException.CodeExpired -> {
+            is MitidException.Blocked -> {
                 buf.putInt(18)
                 Unit
             }
-            is MitidException.CodeUsed -> {
+            is MitidException.CodeExpired -> {
                 buf.putInt(19)
                 Unit
             }
-            is MitidException.TooManyTries -> {
+            is MitidException.CodeUsed -> {
                 buf.putInt(20)
                 Unit
             }
-            is MitidException.NumberChangedRecently -> {
+            is MitidException.TooManyTries -> {
                 buf.putInt(21)
                 Unit
             }
-            is MitidException.NoMobileNumber -> {
+            is MitidException.NumberChangedRecently -> {
                 buf.putInt(22)
                 Unit
             }
-            is MitidException.TooManyApps -> {
+            is MitidException.NoMobileNumber -> {
                 buf.putInt(23)
                 Unit
             }
-            is MitidException.UserIdTaken -> {
+            is MitidException.TooManyApps -> {
                 buf.putInt(24)
                 Unit
             }
-            is MitidException.ChannelBindingMismatch -> {
+            is MitidException.UserIdTaken -> {
                 buf.putInt(25)
+                Unit
+            }
+            is MitidException.ChannelBindingMismatch -> {
+                buf.putInt(26)
                 FfiConverterOptionalUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.TransactionExpired -> {
-                buf.putInt(26)
-                Unit
-            }
-            is MitidException.TransactionNotPending -> {
                 buf.putInt(27)
                 Unit
             }
-            is MitidException.FactorNotAllowed -> {
+            is MitidException.TransactionNotPending -> {
                 buf.putInt(28)
                 Unit
             }
-            is MitidException.BiometricsNotEnabled -> {
+            is MitidException.FactorNotAllowed -> {
                 buf.putInt(29)
                 Unit
             }
-            is MitidException.NotFound -> {
+            is MitidException.BiometricsNotEnabled -> {
                 buf.putInt(30)
                 Unit
             }
-            is MitidException.Forbidden -> {
+            is MitidException.NotFound -> {
                 buf.putInt(31)
                 Unit
             }
-            is MitidException.NotYetAllowed -> {
+            is MitidException.Forbidden -> {
                 buf.putInt(32)
+                Unit
+            }
+            is MitidException.NotYetAllowed -> {
+                buf.putInt(33)
                 FfiConverterOptionalLong.write(value.`opensAt`, buf)
                 Unit
             }
             is MitidException.RateLimited -> {
-                buf.putInt(33)
-                Unit
-            }
-            is MitidException.ServerUnreachable -> {
                 buf.putInt(34)
                 Unit
             }
-            is MitidException.ServerKeyPinMismatch -> {
+            is MitidException.ServerUnreachable -> {
                 buf.putInt(35)
                 Unit
             }
-            is MitidException.ServerBusy -> {
+            is MitidException.ServerKeyPinMismatch -> {
                 buf.putInt(36)
                 Unit
             }
-            is MitidException.DocumentRefused -> {
+            is MitidException.ServerBusy -> {
                 buf.putInt(37)
+                Unit
+            }
+            is MitidException.DocumentRefused -> {
+                buf.putInt(38)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is MitidException.ServerRejected -> {
-                buf.putInt(38)
+                buf.putInt(39)
                 FfiConverterString.write(value.`serverCode`, buf)
                 Unit
             }
             is MitidException.BadResponse -> {
-                buf.putInt(39)
-                Unit
-            }
-            is MitidException.BiometricsCancelled -> {
                 buf.putInt(40)
                 Unit
             }
-            is MitidException.BiometricsFailed -> {
+            is MitidException.BiometricsCancelled -> {
                 buf.putInt(41)
+                Unit
+            }
+            is MitidException.BiometricsFailed -> {
+                buf.putInt(42)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.BiometricsPinRequired -> {
-                buf.putInt(42)
-                Unit
-            }
-            is MitidException.BiometricsInvalidated -> {
                 buf.putInt(43)
                 Unit
             }
-            is MitidException.BiometricsUnavailable -> {
+            is MitidException.BiometricsInvalidated -> {
                 buf.putInt(44)
                 Unit
             }
-            is MitidException.BiometricsNeedSingleUser -> {
+            is MitidException.BiometricsUnavailable -> {
                 buf.putInt(45)
                 Unit
             }
-            is MitidException.BiometricsNotOn -> {
+            is MitidException.BiometricsNeedSingleUser -> {
                 buf.putInt(46)
                 Unit
             }
-            is MitidException.NoSuchUser -> {
+            is MitidException.BiometricsNotOn -> {
                 buf.putInt(47)
                 Unit
             }
-            is MitidException.UserAlreadyOnApp -> {
+            is MitidException.NoSuchUser -> {
                 buf.putInt(48)
                 Unit
             }
-            is MitidException.InvalidStep -> {
+            is MitidException.UserAlreadyOnApp -> {
                 buf.putInt(49)
                 Unit
             }
-            is MitidException.Cancelled -> {
+            is MitidException.InvalidStep -> {
                 buf.putInt(50)
                 Unit
             }
-            is MitidException.Storage -> {
+            is MitidException.Cancelled -> {
                 buf.putInt(51)
-                FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is MitidException.KeyStore -> {
+            is MitidException.Storage -> {
                 buf.putInt(52)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is MitidException.Config -> {
+            is MitidException.KeyStore -> {
                 buf.putInt(53)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is MitidException.Config -> {
+                buf.putInt(54)
                 Unit
             }
             is MitidException.Internal -> {
-                buf.putInt(54)
+                buf.putInt(55)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
@@ -13421,6 +13563,10 @@ enum class UiText {
      * The date of expiry field.
      */
     EXPIRY_DATE,
+    /**
+     * Scan the data page's machine-readable zone with the camera.
+     */
+    SCAN_DATA_PAGE,
     /**
      * How to read the chip.
      */

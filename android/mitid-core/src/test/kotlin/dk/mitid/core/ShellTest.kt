@@ -5,6 +5,7 @@ import dk.mitid.core.screens.ChipReader
 import dk.mitid.core.screens.DocumentCheck
 import dk.mitid.core.screens.FaceCamera
 import dk.mitid.core.screens.HomeScreen
+import dk.mitid.core.screens.MrzScanner
 import dk.mitid.core.screens.NewPinScreen
 import dk.mitid.core.screens.QrScanner
 import dk.mitid.core.screens.Texts
@@ -49,6 +50,11 @@ private class PictureCamera(private val picture: ByteArray?) : FaceCamera {
 
 /** TEST DOUBLE of the QR scanner: "scans" the given text (null: the citizen cancelled). */
 private class TextQrScanner(private val text: String?) : QrScanner {
+    override suspend fun scan() = text
+}
+
+/** TEST DOUBLE of the data page's camera: "reads" the given text (null: the citizen cancelled). */
+private class TextMrzScanner(private val text: String?) : MrzScanner {
     override suspend fun scan() = text
 }
 
@@ -117,7 +123,16 @@ class ShellTest {
                 val check: DocumentCheck = screen
                 check.acceptTerms().getOrThrow()
                 check.chooseDocumentOrigin(DocumentOrigin.DENMARK).getOrThrow()
-                check.submitDocumentDetails(page.documentNumber, page.birthDate, page.expiryDate).getOrThrow()
+                // The data page through the camera: cancelled, then misread, then read.
+                assertNull(TextMrzScanner(null).scanInto { check.submitMrz(it) })
+                // The document number's first character (line 2) misread: its check digit breaks.
+                val zone = page.mrz
+                val wrong = zone.substring(0, 45) + (if (zone[45] == 'X') 'Y' else 'X') + zone.substring(46)
+                val misread = TextMrzScanner(wrong).scanInto { check.submitMrz(it) }!!
+                assertMitid("mrz_unreadable", misread.exceptionOrNull())
+                assertEquals(NewPinStep.EnterDocumentDetails, screen.state.value.step)
+                val read = TextMrzScanner("PASSPORT\nKONGERIGET DANMARK\n${page.mrz}").scanInto { check.submitMrz(it) }!!
+                assertEquals(NewPinStep.ReadChip, read.getOrThrow())
                 assertEquals(NewPinStep.CaptureFace, reader.withChip { check.readChip(it) }.getOrThrow())
 
                 // The citizen cancels the camera: nothing is sent, the step stays.

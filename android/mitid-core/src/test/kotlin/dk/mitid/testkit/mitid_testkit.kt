@@ -2840,6 +2840,12 @@ data class PassportPage (
     var `expiryDate`: kotlin.String
     , 
     /**
+     * The machine-readable zone at the bottom of the page, its two lines of 44 characters
+     * joined by a line break, as a camera's text recognition reads it.
+     */
+    var `mrz`: kotlin.String
+    , 
+    /**
      * The holder's face, as the camera would capture it.
      */
     var `face`: kotlin.ByteArray
@@ -2867,6 +2873,7 @@ public object FfiConverterTypePassportPage: FfiConverterRustBuffer<PassportPage>
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
             FfiConverterByteArray.read(buf),
             FfiConverterByteArray.read(buf),
         )
@@ -2876,6 +2883,7 @@ public object FfiConverterTypePassportPage: FfiConverterRustBuffer<PassportPage>
             FfiConverterString.allocationSize(value.`documentNumber`) +
             FfiConverterString.allocationSize(value.`birthDate`) +
             FfiConverterString.allocationSize(value.`expiryDate`) +
+            FfiConverterString.allocationSize(value.`mrz`) +
             FfiConverterByteArray.allocationSize(value.`face`) +
             FfiConverterByteArray.allocationSize(value.`otherFace`)
     )
@@ -2884,6 +2892,7 @@ public object FfiConverterTypePassportPage: FfiConverterRustBuffer<PassportPage>
             FfiConverterString.write(value.`documentNumber`, buf)
             FfiConverterString.write(value.`birthDate`, buf)
             FfiConverterString.write(value.`expiryDate`, buf)
+            FfiConverterString.write(value.`mrz`, buf)
             FfiConverterByteArray.write(value.`face`, buf)
             FfiConverterByteArray.write(value.`otherFace`, buf)
     }

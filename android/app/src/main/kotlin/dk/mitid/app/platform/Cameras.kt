@@ -1,10 +1,18 @@
 // ANDROID ONLY: the cameras the screens use. The face: the system camera's preview picture
-// (kept in memory, never written to a file), as JPEG. The QR code: Google's code scanner (the
-// camera runs in Play services; the app needs no camera permission). Device-only, listed in
-// docs/mobile.md; the JVM tests use test doubles of FaceCamera and QrScanner.
+// (kept in memory, never written to a file), as JPEG. The data page: a full-size picture from
+// the system camera and ML Kit's on-device text recognition (the core finds the zone in the
+// text). The QR code: Google's code scanner (the camera runs in Play services; the app needs
+// no camera permission). Device-only, listed in docs/mobile.md; the JVM tests use test
+// doubles of FaceCamera, MrzScanner and QrScanner.
 package dk.mitid.app.platform
 
 import android.graphics.Bitmap
+import androidx.core.content.FileProvider
+import com.google.mlkit.vision.common.InputImage
+import com.google.mlkit.vision.text.TextRecognition
+import com.google.mlkit.vision.text.latin.TextRecognizerOptions
+import dk.mitid.core.screens.MrzScanner
+import java.io.File
 import androidx.activity.ComponentActivity
 import androidx.activity.result.contract.ActivityResultContracts
 import com.google.mlkit.vision.barcode.common.Barcode
@@ -29,7 +37,8 @@ class SystemFaceCamera(activity: ComponentActivity) : FaceCamera {
     override suspend fun capture(): ByteArray? {
         val result = CompletableDeferred<Bitmap?>()
         pending = result
-        launcher.launch(null)
+        // No camera app: as if cancelled (the step stays).
+        if (runCatching { launcher.launch(null) }.isFailure) return null
         val bitmap = result.await() ?: return null
         return try {
             ByteArrayOutputStream().use { out ->
@@ -54,5 +63,38 @@ class PlayServicesQrScanner(private val activity: ComponentActivity) : QrScanner
             .addOnSuccessListener { done.resume(it.rawValue) }
             .addOnCanceledListener { done.resume(null) }
             .addOnFailureListener { done.resumeWithException(it) }
+    }
+}
+
+/**
+ * The data page's text. Text recognition needs the full picture, which the system camera can
+ * only hand over as a file: it goes to the app's own cache (never shared, never backed up)
+ * and is deleted as soon as the text is read, whatever happens. Create it in `onCreate`.
+ */
+class MlKitMrzScanner(private val activity: ComponentActivity) : MrzScanner {
+    @Volatile
+    private var pending: CompletableDeferred<Boolean>? = null
+    private val launcher = activity.registerForActivityResult(ActivityResultContracts.TakePicture()) { saved ->
+        pending?.complete(saved)
+    }
+
+    override suspend fun scan(): String? {
+        val file = File(activity.cacheDir, "pictures/data-page.jpg").apply { parentFile?.mkdirs() }
+        val uri = FileProvider.getUriForFile(activity, "${activity.packageName}.pictures", file)
+        try {
+            val saved = CompletableDeferred<Boolean>()
+            pending = saved
+            if (runCatching { launcher.launch(uri) }.isFailure) return null
+            if (!saved.await()) return null
+            val image = InputImage.fromFilePath(activity, uri)
+            val recognizer = TextRecognition.getClient(TextRecognizerOptions.DEFAULT_OPTIONS)
+            return suspendCancellableCoroutine { done ->
+                recognizer.process(image)
+                    .addOnSuccessListener { done.resume(it.text) }
+                    .addOnFailureListener { done.resumeWithException(it) }
+            }
+        } finally {
+            file.delete()
+        }
     }
 }

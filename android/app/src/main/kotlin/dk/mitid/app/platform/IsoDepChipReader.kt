@@ -9,7 +9,7 @@ import android.nfc.Tag
 import android.nfc.tech.IsoDep
 import dk.mitid.core.PlatformNfcLink
 import dk.mitid.core.screens.ChipReader
-import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.channels.Channel
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.withContext
 
@@ -19,21 +19,30 @@ class IsoDepChipReader(private val activity: Activity) : ChipReader {
 
     override fun available(): Boolean = adapter?.isEnabled == true
 
+    /**
+     * Waits for a passport's chip until one connects (a tag that is not ISO 14443-4, or one
+     * taken away before it connected, is skipped) or the caller cancels; Android ends reader
+     * mode when the app goes to the background, so the screen offers a cancel.
+     */
     override suspend fun <R> withChip(read: suspend (PlatformNfcLink) -> R): R {
         val nfc = adapter ?: throw IllegalStateException("this phone has no NFC")
-        val found = CompletableDeferred<Tag>()
+        val tags = Channel<Tag>(Channel.CONFLATED)
         // Passports answer on NFC-A or NFC-B; no NDEF check (it would talk to the chip first).
         val flags = NfcAdapter.FLAG_READER_NFC_A or NfcAdapter.FLAG_READER_NFC_B or NfcAdapter.FLAG_READER_SKIP_NDEF_CHECK
-        nfc.enableReaderMode(activity, { tag -> found.complete(tag) }, flags, null)
+        nfc.enableReaderMode(activity, { tag -> tags.trySend(tag) }, flags, null)
         try {
-            val isoDep = IsoDep.get(found.await()) ?: throw IllegalStateException("the tag is not ISO 14443-4")
-            return withContext(Dispatchers.IO) {
-                isoDep.use { chip ->
-                    chip.connect()
-                    // Reading DG2 (the face) with secure messaging takes a few seconds.
-                    chip.timeout = CHIP_TIMEOUT_MS
-                    read(IsoDepLink(chip))
+            while (true) {
+                val chip = IsoDep.get(tags.receive()) ?: continue
+                val connected = withContext(Dispatchers.IO) {
+                    runCatching {
+                        chip.connect()
+                        // Reading DG2 (the face) with secure messaging takes a few seconds.
+                        chip.timeout = CHIP_TIMEOUT_MS
+                    }
                 }
+                if (connected.isFailure) continue
+                // Lost during the read, the core's own error says so (and the step stays).
+                return withContext(Dispatchers.IO) { chip.use { read(IsoDepLink(it)) } }
             }
         } finally {
             nfc.disableReaderMode(activity)

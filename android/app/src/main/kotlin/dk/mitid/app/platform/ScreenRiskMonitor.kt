@@ -17,9 +17,11 @@ import kotlinx.coroutines.flow.asStateFlow
 /**
  * Watches [activity]'s window while it is in front: call [start] in `onResume` and [stop] in
  * `onPause`. Screen recording is seen from Android 15 (`addScreenRecordingCallback`, which
- * needs the DETECT_SCREEN_RECORDING permission); remote control as an enabled accessibility
- * service that may perform gestures or read the windows and is not declared an accessibility
- * tool (TalkBack and its kind are, from Android 12).
+ * needs the DETECT_SCREEN_RECORDING permission); remote control, from Android 12, as an
+ * enabled accessibility service that may perform gestures or read the windows and is not
+ * declared an accessibility tool (TalkBack and its kind are). Before Android 12 nothing tells
+ * TalkBack from a remote-control app, so nothing is reported: a warning to every TalkBack user
+ * would teach them to tap through it.
  */
 class ScreenRiskMonitor(private val activity: Activity) {
     private val risk = MutableStateFlow<ScreenRisk?>(null)
@@ -30,6 +32,10 @@ class ScreenRiskMonitor(private val activity: Activity) {
         update()
     }
     private val accessibilityListener = AccessibilityManager.AccessibilityStateChangeListener { update() }
+    private val servicesListener by lazy {
+        // Android 13: told when a service is turned on or off, not only accessibility as a whole.
+        AccessibilityManager.AccessibilityServicesStateChangeListener { update() }
+    }
 
     /** The current risk (null: none seen). */
     val state: StateFlow<ScreenRisk?> = risk.asStateFlow()
@@ -41,6 +47,9 @@ class ScreenRiskMonitor(private val activity: Activity) {
             recorded = initial == WindowManager.SCREEN_RECORDING_STATE_VISIBLE
         }
         accessibility.addAccessibilityStateChangeListener(accessibilityListener)
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+            accessibility.addAccessibilityServicesStateChangeListener(activity.mainExecutor, servicesListener)
+        }
         update()
     }
 
@@ -50,6 +59,9 @@ class ScreenRiskMonitor(private val activity: Activity) {
             activity.windowManager.removeScreenRecordingCallback(recordingCallback)
         }
         accessibility.removeAccessibilityStateChangeListener(accessibilityListener)
+        if (Build.VERSION.SDK_INT >= Build.VERSION_CODES.TIRAMISU) {
+            accessibility.removeAccessibilityServicesStateChangeListener(servicesListener)
+        }
     }
 
     private fun update() {
@@ -60,11 +72,12 @@ class ScreenRiskMonitor(private val activity: Activity) {
         }
     }
 
-    private fun remoteControlEnabled(): Boolean =
-        accessibility.getEnabledAccessibilityServiceList(AccessibilityServiceInfo.FEEDBACK_ALL_MASK).any { service ->
+    private fun remoteControlEnabled(): Boolean {
+        if (Build.VERSION.SDK_INT < Build.VERSION_CODES.S) return false
+        return accessibility.getEnabledAccessibilityServiceList(AccessibilityServiceInfo.FEEDBACK_ALL_MASK).any { service ->
             val acts = service.capabilities and
                 (AccessibilityServiceInfo.CAPABILITY_CAN_PERFORM_GESTURES or AccessibilityServiceInfo.CAPABILITY_CAN_RETRIEVE_WINDOW_CONTENT) != 0
-            val tool = Build.VERSION.SDK_INT >= Build.VERSION_CODES.S && service.isAccessibilityTool
-            acts && !tool
+            acts && !service.isAccessibilityTool
         }
+    }
 }

@@ -12,7 +12,6 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
-import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.liveRegion
@@ -35,7 +34,7 @@ fun ApprovalFlowScreen(app: App, localId: String, leave: () -> Unit) {
     val shell = LocalShell.current
     val state by screen.state.collectAsState()
     val risk by shell.screenRisk.collectAsState()
-    val scope = rememberCoroutineScope()
+    val scope = rememberActionScope()
     fun act(action: suspend ApprovalScreen.() -> Unit) {
         scope.launch { screen.action() }
     }
@@ -45,7 +44,12 @@ fun ApprovalFlowScreen(app: App, localId: String, leave: () -> Unit) {
     Page(text(UiText.ACTION_APPROVE)) {
         ErrorText(state.error)
         when (val step = state.step) {
-            ApprovalStep.Idle -> LaunchedEffect(Unit) { screen.waitForRequest() }
+            // A failed wait (the network) stays idle with its error: look again by hand.
+            ApprovalStep.Idle -> if (state.error != null) {
+                LookAgain(UiText.TRY_AGAIN, busy) { act { waitForRequest() } }
+            } else {
+                LaunchedEffect(Unit) { screen.waitForRequest() }
+            }
             ApprovalStep.Waiting -> Text(text(UiText.WAITING))
             ApprovalStep.NoRequest -> LookAgain(UiText.NO_REQUEST, busy) { act { waitForRequest() } }
             is ApprovalStep.EnterChannelBinding -> {

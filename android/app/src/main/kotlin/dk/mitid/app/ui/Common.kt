@@ -22,6 +22,7 @@ import androidx.compose.runtime.DisposableEffect
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
+import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
 import androidx.compose.runtime.staticCompositionLocalOf
 import androidx.compose.ui.Modifier
@@ -37,19 +38,24 @@ import dk.mitid.core.MitidException
 import dk.mitid.core.ScreenRisk
 import dk.mitid.core.screens.ChipReader
 import dk.mitid.core.screens.FaceCamera
+import dk.mitid.core.screens.MrzScanner
 import dk.mitid.core.screens.QrScanner
 import dk.mitid.core.screens.Texts
+import kotlinx.coroutines.CoroutineExceptionHandler
+import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.flow.StateFlow
 
 /**
  * What the platform gives the screens: the core's [texts] in the phone's language, the chip
- * reader and cameras, the screen-risk reports, and a way to open a web page. The activity
+ * reader and the cameras (face, data page, QR code), the screen-risk reports, and a way to
+ * open a web page. The activity
  * builds it (dk.mitid.app.platform); the screens only read it.
  */
 class Shell(
     val texts: Texts,
     val chipReader: ChipReader,
     val faceCamera: FaceCamera,
+    val mrzScanner: MrzScanner,
     val qrScanner: QrScanner,
     val screenRisk: StateFlow<ScreenRisk?>,
     val openUrl: (String) -> Unit,
@@ -163,6 +169,17 @@ fun YesNo(question: UiText, busy: Boolean, onAnswer: (Boolean) -> Unit) {
 fun Finished(message: UiText, button: UiText = UiText.DONE, leave: () -> Unit) {
     Text(text(message), modifier = Modifier.semantics { liveRegion = LiveRegionMode.Polite })
     Button(onClick = leave) { Text(text(button)) }
+}
+
+/**
+ * The scope the screens' actions run in. The core's errors are shown by the screen models; a
+ * device's own failure (no camera app, the scanner module not yet downloaded) must not close
+ * the app: it leaves the step as it was, and the citizen tries again or types instead.
+ */
+@Composable
+fun rememberActionScope(): CoroutineScope {
+    val scope = rememberCoroutineScope()
+    return remember(scope) { CoroutineScope(scope.coroutineContext + CoroutineExceptionHandler { _, _ -> }) }
 }
 
 /** A flow's screen model, opened once for [key] and closed when the screen goes away. */

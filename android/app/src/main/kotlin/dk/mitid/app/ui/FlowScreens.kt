@@ -11,7 +11,6 @@ import androidx.compose.material3.TextButton
 import androidx.compose.runtime.Composable
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
-import androidx.compose.runtime.rememberCoroutineScope
 import dk.mitid.core.ActivationStep
 import dk.mitid.core.App
 import dk.mitid.core.UiText
@@ -28,7 +27,7 @@ import kotlinx.coroutines.launch
 fun ActivationFlowScreen(app: App, leave: () -> Unit) {
     val screen = rememberFlow(Unit) { ActivationScreen(app.startActivation()) }.getOrElse { return Failed(it, leave) }
     val state by screen.state.collectAsState()
-    val scope = rememberCoroutineScope()
+    val scope = rememberActionScope()
     fun act(action: suspend ActivationScreen.() -> Unit) {
         scope.launch { screen.action() }
     }
@@ -72,7 +71,7 @@ fun NewPinFlowScreen(app: App, localId: String, start: NewPinStart, leave: () ->
     val screen = rememberFlow(localId to start) { NewPinScreen(app.newPinFlow(localId, start)) }
         .getOrElse { return Failed(it, leave) }
     val state by screen.state.collectAsState()
-    val scope = rememberCoroutineScope()
+    val scope = rememberActionScope()
     fun act(action: suspend NewPinScreen.() -> Unit) {
         scope.launch { screen.action() }
     }
@@ -101,6 +100,8 @@ fun NewPinFlowScreen(app: App, localId: String, start: NewPinStart, leave: () ->
             NewPinStep.Ended -> Finished(UiText.ENDED, UiText.BACK, leave)
         }
         Busy(busy)
+        // Leaving closes the flow (rememberFlow); nothing is registered until the last step.
+        if (state.step != NewPinStep.Done && state.step != NewPinStep.Ended) LeaveButton(busy, leave)
     }
 }
 
@@ -109,7 +110,7 @@ fun NewPinFlowScreen(app: App, localId: String, start: NewPinStart, leave: () ->
 fun UserIdFlowScreen(app: App, localId: String, leave: () -> Unit) {
     val screen = rememberFlow(localId) { UserIdScreen(app.userIdFlow(localId)) }.getOrElse { return Failed(it, leave) }
     val state by screen.state.collectAsState()
-    val scope = rememberCoroutineScope()
+    val scope = rememberActionScope()
     fun act(action: suspend UserIdScreen.() -> Unit) {
         scope.launch { screen.action() }
     }
@@ -140,7 +141,14 @@ fun UserIdFlowScreen(app: App, localId: String, leave: () -> Unit) {
             UserIdStep.Ended -> Finished(UiText.ENDED, UiText.BACK, leave)
         }
         Busy(busy)
+        if (state.step !is UserIdStep.Done && state.step != UserIdStep.Ended) LeaveButton(busy, leave)
     }
+}
+
+/** Leaves a flow before its end (disabled while the core works). */
+@Composable
+private fun LeaveButton(busy: Boolean, leave: () -> Unit) {
+    TextButton(enabled = !busy, onClick = leave) { Text(text(UiText.CANCEL)) }
 }
 
 /** An interrupted step: nothing was lost; try again. */

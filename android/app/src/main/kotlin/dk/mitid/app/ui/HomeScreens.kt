@@ -18,7 +18,6 @@ import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
 import androidx.compose.runtime.mutableStateOf
 import androidx.compose.runtime.remember
-import androidx.compose.runtime.rememberCoroutineScope
 import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.contentDescription
@@ -43,7 +42,9 @@ import kotlinx.coroutines.launch
 /** The users on the app, each with what the core offers them now. */
 @Composable
 fun HomeView(app: App, onAddUser: () -> Unit, onAction: (HomeAction, String) -> Unit, onSettings: (String) -> Unit) {
-    val screen = remember { HomeScreen(app) }
+    // HomeScreen reads the local store; should that fail, the error is shown, not a crash.
+    val opened = remember { runCatching { HomeScreen(app) } }
+    val screen = opened.getOrElse { return Failed(it) {} }
     val state by screen.state.collectAsState()
     val texts = LocalShell.current.texts
     LaunchedEffect(Unit) { screen.refresh() }
@@ -55,7 +56,7 @@ fun HomeView(app: App, onAddUser: () -> Unit, onAction: (HomeAction, String) -> 
         if (several) Text(text(UiText.SELECT_USER), style = MaterialTheme.typography.titleMedium)
         for (entry in state.step.users) {
             HorizontalDivider()
-            UserRow(entry, several, onSelect = { screen.selectUser(it) })
+            UserRow(entry, several, onSelect = { runCatching { screen.selectUser(it) } })
             if (entry.user.selected || !several) {
                 for (action in entry.actions) {
                     OutlinedButton(onClick = { onAction(action, entry.user.localId) }) {
@@ -108,7 +109,7 @@ fun SettingsView(
 ) {
     val screen = remember(localId) { SettingsScreen(app, localId) }
     val state by screen.state.collectAsState()
-    val scope = rememberCoroutineScope()
+    val scope = rememberActionScope()
     var confirmingBiometrics by remember { mutableStateOf(false) }
     var removing by remember { mutableStateOf(false) }
     LaunchedEffect(localId) { screen.status() }
@@ -136,10 +137,11 @@ fun SettingsView(
                 confirmingBiometrics = false
                 scope.launch { screen.enableBiometrics(pin) }
             }
+            TextButton(onClick = { confirmingBiometrics = false }) { Text(text(UiText.CANCEL)) }
         }
         HorizontalDivider()
         OutlinedButton(onClick = onUserId) { Text(text(UiText.ACTION_VIEW_USER_ID)) }
-        screen.notificationsAllowed()?.let { allowed ->
+        runCatching { screen.notificationsAllowed() }.getOrNull()?.let { allowed ->
             Text("${text(UiText.NOTIFICATIONS_SECTION)}: ${text(if (allowed) UiText.YES else UiText.NO)}")
         }
         HorizontalDivider()
@@ -166,7 +168,7 @@ fun SettingsView(
 fun SelfServiceView(app: App, localId: String, leave: () -> Unit) {
     val screen = remember(localId) { SelfServiceScreen(app, localId) }
     val state by screen.state.collectAsState()
-    val scope = rememberCoroutineScope()
+    val scope = rememberActionScope()
     // An action waiting for the PIN that confirms it.
     var confirming by remember { mutableStateOf<(suspend (Confirm) -> Unit)?>(null) }
     LaunchedEffect(localId) { screen.authenticators() }

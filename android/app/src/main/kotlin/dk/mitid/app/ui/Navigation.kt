@@ -3,6 +3,7 @@
 // chooses which screen is shown.
 package dk.mitid.app.ui
 
+import androidx.activity.compose.BackHandler
 import androidx.compose.material3.MaterialTheme
 import androidx.compose.material3.Text
 import androidx.compose.runtime.Composable
@@ -48,6 +49,8 @@ private fun destinationOf(action: HomeAction, localId: String): Destination = wh
 fun MitidNavigation(app: App, shell: Shell) {
     var destination by remember { mutableStateOf<Destination>(Destination.Home) }
     val home = { destination = Destination.Home }
+    // The system back from any flow leads home (closing the flow), not out of the app.
+    BackHandler(enabled = destination != Destination.Home, onBack = home)
     CompositionLocalProvider(LocalShell provides shell) {
         MaterialTheme {
             when (val d = destination) {

@@ -23,6 +23,12 @@ interface FaceCamera {
     suspend fun capture(): ByteArray?
 }
 
+/** Reads the data page's text with the camera (Android: ML Kit's on-device text recognition). */
+interface MrzScanner {
+    /** The text read, or null when the citizen cancelled. The picture itself is not kept. */
+    suspend fun scan(): String?
+}
+
 /** Scans the QR code a service provider shows. */
 interface QrScanner {
     /** The decoded text, or null when the citizen cancelled. */
@@ -42,6 +48,9 @@ suspend fun <R> FaceCamera.captureInto(submit: suspend (ByteArray) -> R): R? {
         picture.fill(0)
     }
 }
+
+/** Reads the data page and hands its text to [submit] (the core's `submitMrz`); null when cancelled. */
+suspend fun <R> MrzScanner.scanInto(submit: suspend (String) -> R): R? = scan()?.let { submit(it) }
 
 /** Scans a QR code and hands its text to [submit] (the core's `scanQr`); null when cancelled. */
 suspend fun <R> QrScanner.scanInto(submit: suspend (String) -> R): R? = scan()?.let { submit(it) }

@@ -19,6 +19,9 @@ interface DocumentCheck {
     /** The data page's document number, date of birth and date of expiry (`YYMMDD`). */
     suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String): Result<*>
 
+    /** The text the camera read off the data page (its machine-readable zone gives the details). */
+    suspend fun submitMrz(text: String): Result<*>
+
     /** Read the chip over the phone's NFC [link]. */
     suspend fun readChip(link: PlatformNfcLink): Result<*>
 

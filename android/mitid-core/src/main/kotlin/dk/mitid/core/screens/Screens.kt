@@ -50,17 +50,24 @@ class FlowScreenModel<S>(
         mutable.value = mutable.value.copy(step = currentStep(), error = currentError())
     }
 
-    /** Runs [action] (one at a time) and publishes where it left the flow. */
-    suspend fun perform(action: suspend () -> S): Result<S> = running.withLock {
-        mutable.value = mutable.value.copy(busy = true)
+    /**
+     * Runs [action] and publishes where it left the flow. An action started while another
+     * runs (a double tap) fails at once with `InvalidStep`, as in the Swift models: queued, it
+     * would reach the core at a step it was not meant for.
+     */
+    suspend fun perform(action: suspend () -> S): Result<S> {
+        if (!running.tryLock()) return Result.failure(MitidException.InvalidStep())
         try {
+            mutable.value = mutable.value.copy(busy = true)
             val next = action()
             // The flow's own step: a report to it (a screen risk) may have moved it meanwhile.
             mutable.value = ScreenState(currentStep(), currentError())
-            Result.success(next)
+            return Result.success(next)
         } catch (e: MitidException) {
             mutable.value = ScreenState(currentStep(), currentError() ?: e)
-            Result.failure(e)
+            return Result.failure(e)
+        } finally {
+            running.unlock()
         }
     }
 }
@@ -108,6 +115,9 @@ class ActivationScreen(private val flow: ActivationFlow) : DocumentCheck, AutoCl
     /** The data page's document number, date of birth and date of expiry (`YYMMDD`). */
     override suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
         model.perform { flow.submitDocumentDetails(documentNumber, birthDate, expiryDate) }
+
+    /** The text the camera read off the data page (its machine-readable zone gives the details). */
+    override suspend fun submitMrz(text: String) = model.perform { flow.submitMrz(text) }
 
     /** Read the chip over the phone's NFC [link] (Android: `IsoDep`). */
     override suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
@@ -232,6 +242,9 @@ class NewPinScreen(private val flow: NewPinFlow) : DocumentCheck, AutoCloseable 
     override suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
         model.perform { flow.submitDocumentDetails(documentNumber, birthDate, expiryDate) }
 
+    /** The text the camera read off the data page (its machine-readable zone gives the details). */
+    override suspend fun submitMrz(text: String) = model.perform { flow.submitMrz(text) }
+
     /** Read the chip over the phone's NFC [link] (Android: `IsoDep`). */
     override suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
 
@@ -316,12 +329,20 @@ class ActionModel<T>(initial: T? = null) {
     /** The state to render. */
     val state: StateFlow<ActionState<T>> = mutable.asStateFlow()
 
-    /** Runs [action]; [update] turns its result into the value shown (null: keep the old one). */
-    suspend fun <R> perform(update: (R) -> T? = { null }, action: suspend () -> R): Result<R> = running.withLock {
-        mutable.value = mutable.value.copy(busy = true, error = null)
-        val result = runCatchingMitid(action)
-        val shown = result.getOrNull()?.let(update) ?: mutable.value.value
-        mutable.value = ActionState(shown, result.exceptionOrNull() as MitidException?)
-        result
+    /**
+     * Runs [action]; [update] turns its result into the value shown (null: keep the old one).
+     * An action started while another runs fails at once with `InvalidStep`.
+     */
+    suspend fun <R> perform(update: (R) -> T? = { null }, action: suspend () -> R): Result<R> {
+        if (!running.tryLock()) return Result.failure(MitidException.InvalidStep())
+        try {
+            mutable.value = mutable.value.copy(busy = true, error = null)
+            val result = runCatchingMitid(action)
+            val shown = result.getOrNull()?.let(update) ?: mutable.value.value
+            mutable.value = ActionState(shown, result.exceptionOrNull() as MitidException?)
+            return result
+        } finally {
+            running.unlock()
+        }
     }
 }

@@ -25,6 +25,9 @@ class UserIdScreen(private val flow: UserIdFlow) : DocumentCheck, AutoCloseable 
     override suspend fun submitDocumentDetails(documentNumber: String, birthDate: String, expiryDate: String) =
         model.perform { flow.submitDocumentDetails(documentNumber, birthDate, expiryDate) }
 
+    /** The text the camera read off the data page (its machine-readable zone gives the details). */
+    override suspend fun submitMrz(text: String) = model.perform { flow.submitMrz(text) }
+
     /** Read the chip over the phone's NFC [link] (Android: `IsoDep`). */
     override suspend fun readChip(link: PlatformNfcLink) = model.perform { flow.readChip(link) }
 
