@@ -46,9 +46,13 @@ public struct ModifiedView<Content: View>: View { public var body: Never { stub(
 
 @propertyWrapper public struct State<Value> {
     public init(wrappedValue: Value) { stub() }
-    public init() where Value: ExpressibleByNilLiteral { stub() }
+    public init(initialValue: Value) { stub() }
     public var wrappedValue: Value { get { stub() } nonmutating set { stub() } }
     public var projectedValue: Binding<Value> { stub() }
+}
+
+extension State where Value: ExpressibleByNilLiteral {
+    public init() { stub() }
 }
 
 @propertyWrapper public struct Binding<Value> {

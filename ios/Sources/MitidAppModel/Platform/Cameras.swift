@@ -66,7 +66,8 @@ public final class VisionMrzScanner: NSObject, MrzScanner, UIImagePickerControll
     override public init() {}
 
     public func scan() async -> String? {
-        guard UIImagePickerController.isSourceTypeAvailable(.camera), let top = topViewController() else { return nil }
+        guard continuation == nil, UIImagePickerController.isSourceTypeAvailable(.camera),
+              let top = topViewController() else { return nil }
         let picture = await withCheckedContinuation { continuation in
             self.continuation = continuation
             let picker = UIImagePickerController()
@@ -75,24 +76,44 @@ public final class VisionMrzScanner: NSObject, MrzScanner, UIImagePickerControll
             picker.delegate = self
             top.present(picker, animated: true)
         }
-        guard let image = picture?.cgImage else { return nil }
+        guard let picture else { return nil }
+        // Nothing read is "" (the core then says the zone is unreadable); nil is a cancel.
+        guard let image = picture.cgImage else { return "" }
         // Off the main actor: recognition takes a moment. A CGImage is immutable.
-        let shared = SharedImage(image: image)
-        return await Task.detached { Self.recognise(shared.image) }.value
+        let shared = SharedImage(image: image, orientation: Self.orientation(of: picture))
+        return await Task.detached { Self.recognise(shared) }.value
     }
 
     private struct SharedImage: @unchecked Sendable {
         let image: CGImage
+        let orientation: CGImagePropertyOrientation
     }
 
-    /// The recognised lines, top to bottom.
-    nonisolated private static func recognise(_ image: CGImage) -> String? {
+    /// The recognised lines, top to bottom (Vision's boxes have their origin bottom left).
+    nonisolated private static func recognise(_ picture: SharedImage) -> String {
         let request = VNRecognizeTextRequest()
         request.recognitionLevel = .accurate
         request.usesLanguageCorrection = false
-        try? VNImageRequestHandler(cgImage: image).perform([request])
-        let lines = (request.results ?? []).compactMap { $0.topCandidates(1).first?.string }
-        return lines.isEmpty ? nil : lines.joined(separator: "\n")
+        try? VNImageRequestHandler(cgImage: picture.image, orientation: picture.orientation).perform([request])
+        let lines = (request.results ?? [])
+            .sorted { $0.boundingBox.midY > $1.boundingBox.midY }
+            .compactMap { $0.topCandidates(1).first?.string }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The camera's picture is stored sideways with an orientation; Vision must be told it.
+    private static func orientation(of image: UIImage) -> CGImagePropertyOrientation {
+        switch image.imageOrientation {
+        case .up: return .up
+        case .down: return .down
+        case .left: return .left
+        case .right: return .right
+        case .upMirrored: return .upMirrored
+        case .downMirrored: return .downMirrored
+        case .leftMirrored: return .leftMirrored
+        case .rightMirrored: return .rightMirrored
+        @unknown default: return .up
+        }
     }
 
     nonisolated public func imagePickerController(

@@ -26,12 +26,8 @@ public struct ApprovalView: View {
             ErrorView(error: state.error)
             switch state.step {
             case .idle:
-                // A failed wait (the network) stays idle with its error: look again by hand.
-                if state.error != nil {
-                    lookAgain(.tryAgain, busy: busy)
-                } else {
-                    ProgressView().task { await model.waitForRequest() }
-                }
+                // Idle after a failed or stopped wait: look again by hand.
+                if !busy { lookAgain(.tryAgain, busy: busy) }
             case .waiting:
                 Text(shell[.waiting])
             case .noRequest:
@@ -83,6 +79,8 @@ public struct ApprovalView: View {
         // Every change of the platform's report reaches the core, which decides about the warning.
         .onAppear { model.reportScreenRisk(shell.screenRisk) }
         .onReceive(shell.$screenRisk) { model.reportScreenRisk($0) }
+        // The first wait starts with the screen, not with a step's branch.
+        .task { await model.waitForRequest() }
         .onDisappear { model.stopWaiting() }
     }
 

@@ -61,13 +61,18 @@ struct DocumentDetailsStep<M: DocumentCheck>: View {
     @State private var number = ""
     @State private var birth = ""
     @State private var expiry = ""
+    @State private var scanning = false
 
     var body: some View {
         Text(shell[.documentDetails])
         Button(shell[.scanDataPage]) {
-            Task { _ = await shell.mrzScanner.scanInto { await check.submitMrz($0) } }
+            scanning = true
+            Task {
+                _ = await shell.mrzScanner.scanInto { await check.submitMrz($0) }
+                scanning = false
+            }
         }
-        .buttonStyle(.borderedProminent).disabled(busy)
+        .buttonStyle(.borderedProminent).disabled(busy || scanning)
         TextField(shell[.documentNumber], text: $number)
             .textInputAutocapitalization(.characters).autocorrectionDisabled().textFieldStyle(.roundedBorder)
         TextField(shell[.birthDate], text: $birth).keyboardType(.numberPad).textFieldStyle(.roundedBorder)

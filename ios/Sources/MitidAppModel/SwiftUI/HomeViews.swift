@@ -51,6 +51,8 @@ public struct MitidRootView: View {
     @StateObject private var shell: Shell
     private let checkEnrollment: @Sendable () async -> Void
     @State private var screen = OpenScreen.home
+    /// The home screen's model, made once (it reads the local store; the error if that failed).
+    @State private var homeModel: Result<HomeModel, MitidError>
     @Environment(\.scenePhase) private var phase
 
     /// The screens over the open `app` with the platform's `shell` (made once);
@@ -59,6 +61,7 @@ public struct MitidRootView: View {
         self.app = app
         _shell = StateObject(wrappedValue: shell())
         self.checkEnrollment = checkEnrollment
+        _homeModel = State(initialValue: Result { try HomeModel(app) }.mapError { $0 as? MitidError ?? .InvalidStep })
     }
 
     public var body: some View {
@@ -77,8 +80,7 @@ public struct MitidRootView: View {
         let home = { screen = .home }
         switch screen {
         case .home:
-            // HomeModel reads the local store; should that fail, the error is shown.
-            switch Result(catching: { try HomeModel(app) }) {
+            switch homeModel {
             case .success(let model): HomeView(model: model, open: open)
             case .failure(let error): FailedView(error: error, leave: {})
             }

@@ -22,6 +22,8 @@ import dk.mitid.core.screens.FaceCamera
 import dk.mitid.core.screens.QrScanner
 import java.io.ByteArrayOutputStream
 import kotlinx.coroutines.CompletableDeferred
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.withContext
 import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlin.coroutines.resume
 import kotlin.coroutines.resumeWithException
@@ -69,32 +71,52 @@ class PlayServicesQrScanner(private val activity: ComponentActivity) : QrScanner
 /**
  * The data page's text. Text recognition needs the full picture, which the system camera can
  * only hand over as a file: it goes to the app's own cache (never shared, never backed up)
- * and is deleted as soon as the text is read, whatever happens. Create it in `onCreate`.
+ * and is deleted as soon as the text is read. A picture left by a process killed meanwhile is
+ * deleted at the next start and before every scan. (The camera app may keep a copy of its
+ * own; that is the camera app's.) Create it in `onCreate`.
  */
 class MlKitMrzScanner(private val activity: ComponentActivity) : MrzScanner {
+    private val folder = File(activity.cacheDir, "pictures")
+
     @Volatile
     private var pending: CompletableDeferred<Boolean>? = null
     private val launcher = activity.registerForActivityResult(ActivityResultContracts.TakePicture()) { saved ->
         pending?.complete(saved)
     }
 
+    init {
+        folder.deleteRecursively()
+    }
+
+    /** The recognised text; "" when nothing could be read (the core then says so); null when cancelled. */
     override suspend fun scan(): String? {
-        val file = File(activity.cacheDir, "pictures/data-page.jpg").apply { parentFile?.mkdirs() }
+        if (pending?.isActive == true) return null
+        folder.deleteRecursively()
+        folder.mkdirs()
+        val file = File(folder, "data-page.jpg")
         val uri = FileProvider.getUriForFile(activity, "${activity.packageName}.pictures", file)
         try {
             val saved = CompletableDeferred<Boolean>()
             pending = saved
             if (runCatching { launcher.launch(uri) }.isFailure) return null
             if (!saved.await()) return null
-            val image = InputImage.fromFilePath(activity, uri)
-            val recognizer = TextRecognition.getClient(TextRecognizerOptions.DEFAULT_OPTIONS)
+            return withContext(Dispatchers.IO) { runCatching { recognise(uri) }.getOrDefault("") }
+        } finally {
+            file.delete()
+        }
+    }
+
+    private suspend fun recognise(uri: android.net.Uri): String {
+        val image = InputImage.fromFilePath(activity, uri)
+        val recognizer = TextRecognition.getClient(TextRecognizerOptions.DEFAULT_OPTIONS)
+        try {
             return suspendCancellableCoroutine { done ->
                 recognizer.process(image)
                     .addOnSuccessListener { done.resume(it.text) }
                     .addOnFailureListener { done.resumeWithException(it) }
             }
         } finally {
-            file.delete()
+            recognizer.close()
         }
     }
 }

@@ -40,16 +40,15 @@ fun ApprovalFlowScreen(app: App, localId: String, leave: () -> Unit) {
     }
     // Every change of the platform's report reaches the core, which decides about the warning.
     LaunchedEffect(risk) { screen.reportScreenRisk(risk) }
+    // The first wait starts with the screen, not with a step's branch: a report that moves the
+    // step must not cancel it. Later waits start from "Look again".
+    LaunchedEffect(Unit) { screen.waitForRequest() }
     val busy = state.busy
     Page(text(UiText.ACTION_APPROVE)) {
         ErrorText(state.error)
         when (val step = state.step) {
-            // A failed wait (the network) stays idle with its error: look again by hand.
-            ApprovalStep.Idle -> if (state.error != null) {
-                LookAgain(UiText.TRY_AGAIN, busy) { act { waitForRequest() } }
-            } else {
-                LaunchedEffect(Unit) { screen.waitForRequest() }
-            }
+            // Idle after a failed or stopped wait: look again by hand.
+            ApprovalStep.Idle -> if (!busy) LookAgain(UiText.TRY_AGAIN, busy) { act { waitForRequest() } }
             ApprovalStep.Waiting -> Text(text(UiText.WAITING))
             ApprovalStep.NoRequest -> LookAgain(UiText.NO_REQUEST, busy) { act { waitForRequest() } }
             is ApprovalStep.EnterChannelBinding -> {

@@ -72,9 +72,17 @@ fun DocumentDetailsStep(check: DocumentCheck, busy: Boolean) {
     var birth by remember { mutableStateOf("") }
     var expiry by remember { mutableStateOf("") }
     Text(text(UiText.DOCUMENT_DETAILS))
-    Button(enabled = !busy, onClick = { scope.launch { shell.mrzScanner.scanInto { check.submitMrz(it) } } }) {
-        Text(text(UiText.SCAN_DATA_PAGE))
-    }
+    var scanning by remember { mutableStateOf(false) }
+    Button(enabled = !busy && !scanning, onClick = {
+        scanning = true
+        scope.launch {
+            try {
+                shell.mrzScanner.scanInto { check.submitMrz(it) }
+            } finally {
+                scanning = false
+            }
+        }
+    }) { Text(text(UiText.SCAN_DATA_PAGE)) }
     DetailField(UiText.DOCUMENT_NUMBER, number, digits = false) { number = it.uppercase() }
     DetailField(UiText.BIRTH_DATE, birth, digits = true) { birth = it }
     DetailField(UiText.EXPIRY_DATE, expiry, digits = true) { expiry = it }

@@ -153,7 +153,7 @@ fun SettingsView(
             onDismissRequest = { removing = false },
             text = { Text(text(UiText.REMOVE_USER_QUESTION)) },
             confirmButton = {
-                TextButton(onClick = {
+                TextButton(enabled = !state.busy, onClick = {
                     removing = false
                     scope.launch { if (screen.removeUser().isSuccess) leave() }
                 }) { Text(text(UiText.YES)) }

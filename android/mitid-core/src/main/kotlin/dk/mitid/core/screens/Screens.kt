@@ -67,6 +67,8 @@ class FlowScreenModel<S>(
             mutable.value = ScreenState(currentStep(), currentError() ?: e)
             return Result.failure(e)
         } finally {
+            // Cancelled (the screen went away, a wait was stopped): show the flow as it is.
+            if (mutable.value.busy) mutable.value = ScreenState(currentStep(), currentError())
             running.unlock()
         }
     }
@@ -342,6 +344,8 @@ class ActionModel<T>(initial: T? = null) {
             mutable.value = ActionState(shown, result.exceptionOrNull() as MitidException?)
             return result
         } finally {
+            // Cancelled: no longer busy.
+            if (mutable.value.busy) mutable.value = mutable.value.copy(busy = false)
             running.unlock()
         }
     }
