@@ -20,63 +20,67 @@ private func topViewController() -> UIViewController? {
     return top
 }
 
-/// The face picture, from the front camera.
+/// One picture from the system camera (`UIImagePickerController`), kept in memory.
 @MainActor
-public final class SystemFaceCamera: NSObject, FaceCamera, UIImagePickerControllerDelegate, UINavigationControllerDelegate {
-    private var continuation: CheckedContinuation<Data?, Never>?
+private final class CameraPicture: NSObject, UIImagePickerControllerDelegate, UINavigationControllerDelegate {
+    private var continuation: CheckedContinuation<UIImage?, Never>?
 
-    override public init() {}
-
-    public func capture() async -> Data? {
-        guard UIImagePickerController.isSourceTypeAvailable(.camera), let top = topViewController() else { return nil }
+    /// The picture, or nil when cancelled, when there is no camera, or while one is taken.
+    func take(with device: UIImagePickerController.CameraDevice) async -> UIImage? {
+        guard continuation == nil, UIImagePickerController.isSourceTypeAvailable(.camera),
+              let top = topViewController() else { return nil }
         return await withCheckedContinuation { continuation in
             self.continuation = continuation
             let picker = UIImagePickerController()
             picker.sourceType = .camera
-            picker.cameraDevice = .front
+            picker.cameraDevice = device
             picker.delegate = self
             top.present(picker, animated: true)
         }
     }
 
-    nonisolated public func imagePickerController(
+    nonisolated func imagePickerController(
         _ picker: UIImagePickerController, didFinishPickingMediaWithInfo info: [UIImagePickerController.InfoKey: Any]
     ) {
-        let jpeg = (info[.originalImage] as? UIImage)?.jpegData(compressionQuality: 0.9)
-        MainActor.assumeIsolated { finish(picker, jpeg) }
+        let image = info[.originalImage] as? UIImage
+        MainActor.assumeIsolated { finish(picker, image) }
     }
 
-    nonisolated public func imagePickerControllerDidCancel(_ picker: UIImagePickerController) {
+    nonisolated func imagePickerControllerDidCancel(_ picker: UIImagePickerController) {
         MainActor.assumeIsolated { finish(picker, nil) }
     }
 
-    private func finish(_ picker: UIImagePickerController, _ picture: Data?) {
+    private func finish(_ picker: UIImagePickerController, _ image: UIImage?) {
         picker.dismiss(animated: true)
-        continuation?.resume(returning: picture)
+        continuation?.resume(returning: image)
         continuation = nil
+    }
+}
+
+/// The face picture, from the front camera, as JPEG.
+@MainActor
+public final class SystemFaceCamera: FaceCamera {
+    private let camera = CameraPicture()
+
+    /// A face camera over the system camera.
+    public init() {}
+
+    public func capture() async -> Data? {
+        await camera.take(with: .front)?.jpegData(compressionQuality: 0.9)
     }
 }
 
 /// The data page's text: a picture from the back camera, read by Vision (accurate, no
 /// language correction: the zone is not words). The picture stays in memory.
 @MainActor
-public final class VisionMrzScanner: NSObject, MrzScanner, UIImagePickerControllerDelegate, UINavigationControllerDelegate {
-    private var continuation: CheckedContinuation<UIImage?, Never>?
+public final class VisionMrzScanner: MrzScanner {
+    private let camera = CameraPicture()
 
-    override public init() {}
+    /// A scanner over the system camera.
+    public init() {}
 
     public func scan() async -> String? {
-        guard continuation == nil, UIImagePickerController.isSourceTypeAvailable(.camera),
-              let top = topViewController() else { return nil }
-        let picture = await withCheckedContinuation { continuation in
-            self.continuation = continuation
-            let picker = UIImagePickerController()
-            picker.sourceType = .camera
-            picker.cameraDevice = .rear
-            picker.delegate = self
-            top.present(picker, animated: true)
-        }
-        guard let picture else { return nil }
+        guard let picture = await camera.take(with: .rear) else { return nil }
         // Nothing read is "" (the core then says the zone is unreadable); nil is a cancel.
         guard let image = picture.cgImage else { return "" }
         // Off the main actor: recognition takes a moment. A CGImage is immutable.
@@ -114,23 +118,6 @@ public final class VisionMrzScanner: NSObject, MrzScanner, UIImagePickerControll
         case .rightMirrored: return .rightMirrored
         @unknown default: return .up
         }
-    }
-
-    nonisolated public func imagePickerController(
-        _ picker: UIImagePickerController, didFinishPickingMediaWithInfo info: [UIImagePickerController.InfoKey: Any]
-    ) {
-        let image = info[.originalImage] as? UIImage
-        MainActor.assumeIsolated { finish(picker, image) }
-    }
-
-    nonisolated public func imagePickerControllerDidCancel(_ picker: UIImagePickerController) {
-        MainActor.assumeIsolated { finish(picker, nil) }
-    }
-
-    private func finish(_ picker: UIImagePickerController, _ image: UIImage?) {
-        picker.dismiss(animated: true)
-        continuation?.resume(returning: image)
-        continuation = nil
     }
 }
 

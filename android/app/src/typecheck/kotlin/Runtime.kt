@@ -25,6 +25,7 @@ operator fun <T> MutableState<T>.setValue(thisObj: Any?, property: KProperty<*>,
 fun <T> mutableStateOf(value: T): MutableState<T> = stub()
 @Composable fun <T> remember(calculation: () -> T): T = stub()
 @Composable fun <T> remember(key1: Any?, calculation: () -> T): T = stub()
+@Composable fun <T> remember(key1: Any?, key2: Any?, calculation: () -> T): T = stub()
 @Composable fun <T> StateFlow<T>.collectAsState(): State<T> = stub()
 @Composable fun rememberCoroutineScope(): CoroutineScope = stub()
 @Composable fun LaunchedEffect(key1: Any?, block: suspend CoroutineScope.() -> Unit): Unit = stub()

@@ -7,17 +7,15 @@ import dk.mitid.core.support.activate
 import dk.mitid.core.support.assertMitid
 import dk.mitid.core.support.assertThrows
 import dk.mitid.core.support.loginUpToFactor
+import dk.mitid.core.support.WithTestServer
 import dk.mitid.testkit.LoginFactor
 import dk.mitid.testkit.LoginStatus
-import dk.mitid.testkit.TestServer
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
-import org.junit.AfterClass
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertTrue
-import org.junit.BeforeClass
 import org.junit.Test
 
 /**
@@ -26,23 +24,7 @@ import org.junit.Test
  * invalidated biometrics, a Kotlin exception in the key store or the prompt, a wrong
  * channel-binding code, and cancelling the approval long poll.
  */
-class ErrorPathsTest {
-    companion object {
-        private lateinit var server: TestServer
-
-        @BeforeClass
-        @JvmStatic
-        fun start() {
-            server = TestServer.start()
-        }
-
-        @AfterClass
-        @JvmStatic
-        fun stop() {
-            server.close()
-        }
-    }
-
+class ErrorPathsTest : WithTestServer() {
     @Test
     fun aWrongPinKeepsTheRequestOpenWithTheTriesLeft() = runBlocking<Unit> {
         Phone(server).use { phone ->

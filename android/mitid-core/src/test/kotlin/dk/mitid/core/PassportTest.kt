@@ -6,11 +6,9 @@ import dk.mitid.core.support.activate
 import dk.mitid.core.support.assertMitid
 import dk.mitid.core.support.assertThrows
 import dk.mitid.core.support.loginUpToFactor
-import dk.mitid.testkit.TestServer
+import dk.mitid.core.support.WithTestServer
 import kotlinx.coroutines.runBlocking
-import org.junit.AfterClass
 import org.junit.Assert.assertEquals
-import org.junit.BeforeClass
 import org.junit.Test
 
 /**
@@ -18,23 +16,7 @@ import org.junit.Test
  * reads the test kit's simulated chip through a Kotlin `PlatformNfcLink`, the server checks the
  * document, its owner and the face (the face-matching test double), and the new PIN works.
  */
-class PassportTest {
-    companion object {
-        private lateinit var server: TestServer
-
-        @BeforeClass
-        @JvmStatic
-        fun start() {
-            server = TestServer.start()
-        }
-
-        @AfterClass
-        @JvmStatic
-        fun stop() {
-            server.close()
-        }
-    }
-
+class PassportTest : WithTestServer() {
     @Test
     fun aNewPinWithThePassportAndTheFace() = runBlocking<Unit> {
         Phone(server).use { phone ->

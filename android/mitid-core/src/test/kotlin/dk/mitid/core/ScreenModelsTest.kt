@@ -11,21 +11,19 @@ import dk.mitid.core.support.PIN
 import dk.mitid.core.support.Phone
 import dk.mitid.core.support.activate
 import dk.mitid.core.support.assertMitid
+import dk.mitid.core.support.WithTestServer
 import dk.mitid.testkit.Citizen
 import dk.mitid.testkit.LoginChannel
 import dk.mitid.testkit.LoginFactor
 import dk.mitid.testkit.LoginStatus
 import dk.mitid.testkit.PassportPage
-import dk.mitid.testkit.TestServer
 import kotlinx.coroutines.async
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.runBlocking
-import org.junit.AfterClass
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
-import org.junit.BeforeClass
 import org.junit.Test
 
 private const val PIN2 = "472915"
@@ -39,23 +37,7 @@ private const val PIN3 = "906148"
  * with its P-code. Together with the other suites they reach every exported flow method and
  * step (checked by `bindings/tests/shells_reach_every_step.rs`).
  */
-class ScreenModelsTest {
-    companion object {
-        private lateinit var server: TestServer
-
-        @BeforeClass
-        @JvmStatic
-        fun start() {
-            server = TestServer.start()
-        }
-
-        @AfterClass
-        @JvmStatic
-        fun stop() {
-            server.close()
-        }
-    }
-
+class ScreenModelsTest : WithTestServer() {
     @Test
     fun appSettingsChangeThePinSwitchBiometricsAndRemoveTheUser() = runBlocking<Unit> {
         Phone(server).use { phone ->

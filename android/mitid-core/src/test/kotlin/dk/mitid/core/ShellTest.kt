@@ -16,17 +16,15 @@ import dk.mitid.core.support.Phone
 import dk.mitid.core.support.activate
 import dk.mitid.core.support.assertMitid
 import dk.mitid.core.support.loginUpToFactor
+import dk.mitid.core.support.WithTestServer
 import dk.mitid.testkit.LoginChannel
 import dk.mitid.testkit.TestChip
-import dk.mitid.testkit.TestServer
 import kotlinx.coroutines.runBlocking
-import org.junit.AfterClass
 import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNull
 import org.junit.Assert.assertTrue
-import org.junit.BeforeClass
 import org.junit.Test
 
 /** TEST DOUBLE of the phone's NFC reader: hands out the test kit's simulated chip. */
@@ -63,23 +61,7 @@ private class TextMrzScanner(private val text: String?) : MrzScanner {
  * the phone's language, and the chip reader and cameras behind their interfaces (test doubles
  * here; the Android adapters are device-only), against the real server.
  */
-class ShellTest {
-    companion object {
-        private lateinit var server: TestServer
-
-        @BeforeClass
-        @JvmStatic
-        fun start() {
-            server = TestServer.start()
-        }
-
-        @AfterClass
-        @JvmStatic
-        fun stop() {
-            server.close()
-        }
-    }
-
+class ShellTest : WithTestServer() {
     @Test
     fun theScreensTextsComeFromTheCoreInThePhonesLanguage() = runBlocking<Unit> {
         Phone(server).use { phone ->

@@ -1,31 +1,13 @@
 package dk.mitid.core
 
-import dk.mitid.testkit.TestServer
-import org.junit.AfterClass
+import dk.mitid.core.support.WithTestServer
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertNotNull
 import org.junit.Assert.assertTrue
-import org.junit.BeforeClass
 import org.junit.Test
 
 /** The test kit: the real server in-process over HTTPS, driven as staff and relying party. */
-class TestServerTest {
-    companion object {
-        private lateinit var server: TestServer
-
-        @BeforeClass
-        @JvmStatic
-        fun start() {
-            server = TestServer.start()
-        }
-
-        @AfterClass
-        @JvmStatic
-        fun stop() {
-            server.close()
-        }
-    }
-
+class TestServerTest : WithTestServer() {
     @Test
     fun theServerListensOnLoopbackOverHttpsWithAKeyPin() {
         assertTrue(server.url(), server.url().startsWith("https://127.0.0.1:"))

@@ -25,7 +25,6 @@ import dk.mitid.core.ChannelBindingKind
 import dk.mitid.core.UiText
 import dk.mitid.core.screens.ApprovalScreen
 import dk.mitid.core.screens.scanInto
-import kotlinx.coroutines.launch
 
 /** The approval screens of one user; leaving them cancels the wait for a request. */
 @Composable
@@ -34,10 +33,7 @@ fun ApprovalFlowScreen(app: App, localId: String, leave: () -> Unit) {
     val shell = LocalShell.current
     val state by screen.state.collectAsState()
     val risk by shell.screenRisk.collectAsState()
-    val scope = rememberActionScope()
-    fun act(action: suspend ApprovalScreen.() -> Unit) {
-        scope.launch { screen.action() }
-    }
+    val act = rememberActions(screen)
     // Every change of the platform's report reaches the core, which decides about the warning.
     LaunchedEffect(risk) { screen.reportScreenRisk(risk) }
     // The first wait starts with the screen, not with a step's branch: a report that moves the

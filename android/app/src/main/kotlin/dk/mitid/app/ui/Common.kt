@@ -44,6 +44,7 @@ import dk.mitid.core.screens.Texts
 import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.flow.StateFlow
+import kotlinx.coroutines.launch
 
 /**
  * What the platform gives the screens: the core's [texts] in the phone's language, the chip
@@ -180,6 +181,16 @@ fun Finished(message: UiText, button: UiText = UiText.DONE, leave: () -> Unit) {
 fun rememberActionScope(): CoroutineScope {
     val scope = rememberCoroutineScope()
     return remember(scope) { CoroutineScope(scope.coroutineContext + CoroutineExceptionHandler { _, _ -> }) }
+}
+
+/** Runs [model]'s actions in the screen's action scope: `act { submitUserId(it) }`. */
+@Composable
+fun <M> rememberActions(model: M): (suspend M.() -> Unit) -> Unit {
+    val scope = rememberActionScope()
+    return remember(model, scope) {
+        val run: (suspend M.() -> Unit) -> Unit = { action -> scope.launch { model.action() } }
+        run
+    }
 }
 
 /** A flow's screen model, opened once for [key] and closed when the screen goes away. */

@@ -20,17 +20,13 @@ import dk.mitid.core.UserIdStep
 import dk.mitid.core.screens.ActivationScreen
 import dk.mitid.core.screens.NewPinScreen
 import dk.mitid.core.screens.UserIdScreen
-import kotlinx.coroutines.launch
 
 /** Activating the app for a user: the activation code (or the passport), the temporary PIN, a new PIN. */
 @Composable
 fun ActivationFlowScreen(app: App, leave: () -> Unit) {
     val screen = rememberFlow(Unit) { ActivationScreen(app.startActivation()) }.getOrElse { return Failed(it, leave) }
     val state by screen.state.collectAsState()
-    val scope = rememberActionScope()
-    fun act(action: suspend ActivationScreen.() -> Unit) {
-        scope.launch { screen.action() }
-    }
+    val act = rememberActions(screen)
     val busy = state.busy
     Page(text(UiText.ADD_USER)) {
         ErrorText(state.error)
@@ -71,10 +67,7 @@ fun NewPinFlowScreen(app: App, localId: String, start: NewPinStart, leave: () ->
     val screen = rememberFlow(localId to start) { NewPinScreen(app.newPinFlow(localId, start)) }
         .getOrElse { return Failed(it, leave) }
     val state by screen.state.collectAsState()
-    val scope = rememberActionScope()
-    fun act(action: suspend NewPinScreen.() -> Unit) {
-        scope.launch { screen.action() }
-    }
+    val act = rememberActions(screen)
     val busy = state.busy
     Page(text(UiText.ACTION_CHANGE_PIN)) {
         ErrorText(state.error)
@@ -110,10 +103,7 @@ fun NewPinFlowScreen(app: App, localId: String, start: NewPinStart, leave: () ->
 fun UserIdFlowScreen(app: App, localId: String, leave: () -> Unit) {
     val screen = rememberFlow(localId) { UserIdScreen(app.userIdFlow(localId)) }.getOrElse { return Failed(it, leave) }
     val state by screen.state.collectAsState()
-    val scope = rememberActionScope()
-    fun act(action: suspend UserIdScreen.() -> Unit) {
-        scope.launch { screen.action() }
-    }
+    val act = rememberActions(screen)
     val busy = state.busy
     Page(text(UiText.ACTION_VIEW_USER_ID)) {
         ErrorText(state.error)
