@@ -54,9 +54,11 @@ dependencies {
     implementation(libs.fragment)
     implementation(libs.code.scanner)
     implementation(libs.text.recognition)
+    implementation(libs.androidx.core)
     implementation(libs.kotlinx.coroutines.android)
 
     androidTestImplementation(libs.androidx.test.runner)
+    androidTestImplementation(libs.androidx.test.core)
     androidTestImplementation(libs.androidx.test.junit)
     androidTestImplementation(platform(libs.compose.bom))
     androidTestImplementation(libs.compose.ui.test.junit4)

@@ -132,7 +132,7 @@ public final class CameraQrScanner: NSObject, QrScanner, AVCaptureMetadataOutput
     override public init() {}
 
     public func scan() async -> String? {
-        guard let device = AVCaptureDevice.default(for: .video),
+        guard continuation == nil, let device = AVCaptureDevice.default(for: .video),
               let input = try? AVCaptureDeviceInput(device: device),
               let top = topViewController() else { return nil }
         return await withCheckedContinuation { continuation in

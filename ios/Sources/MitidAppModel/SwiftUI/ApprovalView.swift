@@ -11,6 +11,8 @@ public struct ApprovalView: View {
     private let model: ApprovalModel
     @StateObject private var observed: Observed<ApprovalStep>
     private let leave: () -> Void
+    /// The camera is open (one scan at a time).
+    @State private var scanning = false
 
     /// Renders `model`; `leave` is called when the citizen leaves.
     public init(model: ApprovalModel, leave: @escaping () -> Void) {
@@ -39,9 +41,13 @@ public struct ApprovalView: View {
                     EntryView(label: .channelCode, busy: busy, digits: true) { v in Task { await model.enterCode(v) } }
                 case .qr:
                     Button(shell[.scanQr]) {
-                        Task { _ = await shell.qrScanner.scanInto { await model.scanQr($0) } }
+                        scanning = true
+                        Task {
+                            _ = await shell.qrScanner.scanInto { await model.scanQr($0) }
+                            scanning = false
+                        }
                     }
-                    .buttonStyle(.borderedProminent).disabled(busy)
+                    .buttonStyle(.borderedProminent).disabled(busy || scanning)
                 }
                 rejectButton(busy: busy)
             case .screenRiskWarning(let request, let risk):

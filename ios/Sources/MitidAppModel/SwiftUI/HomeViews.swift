@@ -208,8 +208,9 @@ struct SettingsView: View {
             if let user = state.value {
                 Text(user.userId).font(.headline)
                 Text(shell[.pinCodeSection]).font(.subheadline)
-                Button(shell[.changeYourPin]) { open(.newPin(user.localId, .currentPin)) }
-                Button(shell[.forgotYourPin]) { open(.forgotPin(user.localId)) }
+                // Nothing leaves the screen while an action runs (a removal half done, say).
+                Button(shell[.changeYourPin]) { open(.newPin(user.localId, .currentPin)) }.disabled(state.busy)
+                Button(shell[.forgotYourPin]) { open(.forgotPin(user.localId)) }.disabled(state.busy)
                 Divider()
                 Toggle(shell[.biometricsSection], isOn: Binding(
                     get: { user.biometricsEnabled },
@@ -225,12 +226,12 @@ struct SettingsView: View {
                     Button(shell[.cancel]) { confirmingBiometrics = false }
                 }
                 Divider()
-                Button(shell[.actionViewUserId]) { open(.userId(user.localId)) }
+                Button(shell[.actionViewUserId]) { open(.userId(user.localId)) }.disabled(state.busy)
                 if let allowed = try? model.notificationsAllowed() {
                     Text("\(shell[.notificationsSection]): \(shell[allowed ? .yes : .no])")
                 }
                 Divider()
-                Button(shell[.actionRemoveUser], role: .destructive) { removing = true }
+                Button(shell[.actionRemoveUser], role: .destructive) { removing = true }.disabled(state.busy)
             }
             Button(shell[.back], action: leave)
         }

@@ -29,3 +29,4 @@ interface RowScope
 ): Unit = stub()
 fun Modifier.fillMaxWidth(): Modifier = stub()
 fun Modifier.padding(all: Dp): Modifier = stub()
+fun Modifier.safeDrawingPadding(): Modifier = stub()

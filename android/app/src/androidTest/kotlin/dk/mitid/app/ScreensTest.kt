@@ -5,6 +5,7 @@
 package dk.mitid.app
 
 import android.view.WindowManager
+import androidx.compose.foundation.layout.Column
 import androidx.compose.runtime.CompositionLocalProvider
 import androidx.compose.ui.test.assertCountEquals
 import androidx.compose.ui.test.assertIsDisplayed
@@ -84,7 +85,8 @@ class ScreensTest {
         var chosen: String? = null
         compose.setContent {
             CompositionLocalProvider(LocalShell provides shell) {
-                PinPad(UiText.CHOOSE_NEW_PIN, busy = false) { chosen = it }
+                // In a column, as on every page: keys laid over each other would take each other's taps.
+                Column { PinPad(UiText.CHOOSE_NEW_PIN, busy = false) { chosen = it } }
             }
         }
         val label = app.text(UiText.CHOOSE_NEW_PIN, Language.DANISH)

@@ -19,6 +19,8 @@ import dk.mitid.core.support.loginUpToFactor
 import dk.mitid.core.support.WithTestServer
 import dk.mitid.testkit.LoginChannel
 import dk.mitid.testkit.TestChip
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
@@ -134,6 +136,22 @@ class ShellTest : WithTestServer() {
                 assertFalse(page.face.all { it == 0.toByte() })
                 assertEquals(2, reader.sessions)
             }
+        }
+    }
+
+    @Test
+    fun aScreenClosedWhileItWaitsLeavesQuietly() = runBlocking<Unit> {
+        Phone(server).use { phone ->
+            val user = phone.activate(server.createCitizen("closedwait"))
+            val screen = ApprovalScreen(phone.app.approvalFlow(user.localId))
+            val wait = launch { screen.waitForRequest(10u) }
+            while (!screen.state.value.busy) delay(10)
+            // As Compose does when the screen leaves: the effect is cancelled and the screen
+            // closed before the cancelled wait resumes. The closed flow must not be asked again.
+            wait.cancel()
+            screen.close()
+            wait.join()
+            assertFalse(screen.state.value.busy)
         }
     }
 

@@ -12,6 +12,9 @@ import androidx.compose.runtime.Composable
 import androidx.compose.runtime.LaunchedEffect
 import androidx.compose.runtime.collectAsState
 import androidx.compose.runtime.getValue
+import androidx.compose.runtime.mutableStateOf
+import androidx.compose.runtime.remember
+import androidx.compose.runtime.setValue
 import androidx.compose.ui.Modifier
 import androidx.compose.ui.semantics.LiveRegionMode
 import androidx.compose.ui.semantics.liveRegion
@@ -40,6 +43,8 @@ fun ApprovalFlowScreen(app: App, localId: String, leave: () -> Unit) {
     // step must not cancel it. Later waits start from "Look again".
     LaunchedEffect(Unit) { screen.waitForRequest() }
     val busy = state.busy
+    // The camera is open (one scan at a time).
+    var scanning by remember { mutableStateOf(false) }
     Page(text(UiText.ACTION_APPROVE)) {
         ErrorText(state.error)
         when (val step = state.step) {
@@ -51,9 +56,16 @@ fun ApprovalFlowScreen(app: App, localId: String, leave: () -> Unit) {
                 RequestHeader(step.request)
                 when (step.request.channelBinding) {
                     ChannelBindingKind.CODE -> Entry(UiText.CHANNEL_CODE, busy, digits = true) { act { enterCode(it) } }
-                    ChannelBindingKind.QR -> Button(enabled = !busy, onClick = { act { shell.qrScanner.scanInto { scanQr(it) } } }) {
-                        Text(text(UiText.SCAN_QR))
-                    }
+                    ChannelBindingKind.QR -> Button(enabled = !busy && !scanning, onClick = {
+                        scanning = true
+                        act {
+                            try {
+                                shell.qrScanner.scanInto { scanQr(it) }
+                            } finally {
+                                scanning = false
+                            }
+                        }
+                    }) { Text(text(UiText.SCAN_QR)) }
                 }
                 Reject(busy) { act { reject() } }
             }

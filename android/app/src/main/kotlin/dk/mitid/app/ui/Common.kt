@@ -7,6 +7,7 @@ import androidx.compose.foundation.layout.Column
 import androidx.compose.foundation.layout.Row
 import androidx.compose.foundation.layout.fillMaxWidth
 import androidx.compose.foundation.layout.padding
+import androidx.compose.foundation.layout.safeDrawingPadding
 import androidx.compose.foundation.rememberScrollState
 import androidx.compose.foundation.text.KeyboardOptions
 import androidx.compose.foundation.verticalScroll
@@ -43,6 +44,8 @@ import dk.mitid.core.screens.QrScanner
 import dk.mitid.core.screens.Texts
 import kotlinx.coroutines.CoroutineExceptionHandler
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Job
+import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.launch
 
@@ -73,7 +76,8 @@ fun text(label: UiText): String = LocalShell.current.texts[label]
 @Composable
 fun Page(title: String, content: @Composable () -> Unit) {
     Column(
-        Modifier.fillMaxWidth().verticalScroll(rememberScrollState()).padding(24.dp),
+        // Clear of the system bars (edge to edge is the default from Android 15).
+        Modifier.fillMaxWidth().safeDrawingPadding().verticalScroll(rememberScrollState()).padding(24.dp),
         verticalArrangement = Arrangement.spacedBy(12.dp),
     ) {
         Text(title, style = MaterialTheme.typography.headlineSmall, modifier = Modifier.semantics { heading() })
@@ -180,7 +184,12 @@ fun Finished(message: UiText, button: UiText = UiText.DONE, leave: () -> Unit) {
 @Composable
 fun rememberActionScope(): CoroutineScope {
     val scope = rememberCoroutineScope()
-    return remember(scope) { CoroutineScope(scope.coroutineContext + CoroutineExceptionHandler { _, _ -> }) }
+    return remember(scope) {
+        // A supervisor: one failed action must not cancel the screen's later ones (nor its
+        // parent, the composition's effects).
+        val supervisor = SupervisorJob(scope.coroutineContext[Job])
+        CoroutineScope(scope.coroutineContext + supervisor + CoroutineExceptionHandler { _, _ -> })
+    }
 }
 
 /** Runs [model]'s actions in the screen's action scope: `act { submitUserId(it) }`. */

@@ -119,9 +119,10 @@ fun SettingsView(
         val user = state.value ?: return@Page
         Text(user.userId, style = MaterialTheme.typography.titleMedium)
         Text(text(UiText.PIN_CODE_SECTION), style = MaterialTheme.typography.titleSmall)
-        OutlinedButton(onClick = { onNewPin(NewPinStart.CURRENT_PIN) }) { Text(text(UiText.CHANGE_YOUR_PIN)) }
+        // Nothing leaves the screen while an action runs (a removal half done, say).
+        OutlinedButton(enabled = !state.busy, onClick = { onNewPin(NewPinStart.CURRENT_PIN) }) { Text(text(UiText.CHANGE_YOUR_PIN)) }
         // null: the route is chosen next ("Forgot your PIN code?").
-        OutlinedButton(onClick = { onNewPin(null) }) { Text(text(UiText.FORGOT_YOUR_PIN)) }
+        OutlinedButton(enabled = !state.busy, onClick = { onNewPin(null) }) { Text(text(UiText.FORGOT_YOUR_PIN)) }
         HorizontalDivider()
         val biometrics = text(UiText.BIOMETRICS_SECTION)
         Text(biometrics)
@@ -140,12 +141,12 @@ fun SettingsView(
             TextButton(onClick = { confirmingBiometrics = false }) { Text(text(UiText.CANCEL)) }
         }
         HorizontalDivider()
-        OutlinedButton(onClick = onUserId) { Text(text(UiText.ACTION_VIEW_USER_ID)) }
+        OutlinedButton(enabled = !state.busy, onClick = onUserId) { Text(text(UiText.ACTION_VIEW_USER_ID)) }
         runCatching { screen.notificationsAllowed() }.getOrNull()?.let { allowed ->
             Text("${text(UiText.NOTIFICATIONS_SECTION)}: ${text(if (allowed) UiText.YES else UiText.NO)}")
         }
         HorizontalDivider()
-        TextButton(onClick = { removing = true }) { Text(text(UiText.ACTION_REMOVE_USER)) }
+        TextButton(enabled = !state.busy, onClick = { removing = true }) { Text(text(UiText.ACTION_REMOVE_USER)) }
         TextButton(onClick = leave) { Text(text(UiText.BACK)) }
     }
     if (removing) {

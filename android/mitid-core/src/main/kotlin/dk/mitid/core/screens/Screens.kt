@@ -20,6 +20,7 @@ import dk.mitid.core.PlatformNfcLink
 import dk.mitid.core.RecoveryReport
 import dk.mitid.core.ScreenRisk
 import dk.mitid.core.UserSummary
+import kotlinx.coroutines.CancellationException
 import kotlinx.coroutines.flow.MutableStateFlow
 import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.flow.asStateFlow
@@ -66,9 +67,12 @@ class FlowScreenModel<S>(
         } catch (e: MitidException) {
             mutable.value = ScreenState(currentStep(), currentError() ?: e)
             return Result.failure(e)
+        } catch (e: CancellationException) {
+            // The screen went away or the wait was stopped: the flow may be closed already,
+            // so it is not asked for its step (a closed flow throws). Just no longer busy.
+            mutable.value = mutable.value.copy(busy = false)
+            throw e
         } finally {
-            // Cancelled (the screen went away, a wait was stopped): show the flow as it is.
-            if (mutable.value.busy) mutable.value = ScreenState(currentStep(), currentError())
             running.unlock()
         }
     }
