@@ -11,8 +11,9 @@ use mitid_core::app::{
 use mitid_core::client::ServerEndpoint;
 use mitid_core::flows::{NewPinStart, ScreenRisk};
 use mitid_core::pin::Language;
-use mitid_core::texts::ui_text::UiText;
+use mitid_core::texts::ui_text::{self, UiText};
 use mitid_protocol::clock::{Clock, SystemClock};
+use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState};
 
 use crate::errors::MitidError;
 use crate::flows::{ActivationFlow, ApprovalFlow, NewPinFlow, UserIdFlow};
@@ -188,6 +189,16 @@ impl App {
     /// The text of a user's state on the home screen.
     pub fn status_text(&self, status: UserStatus) -> UiText {
         status.ui_text()
+    }
+
+    /// The text of an authenticator's kind in self-service.
+    pub fn authenticator_kind_text(&self, kind: AuthenticatorKind) -> UiText {
+        ui_text::authenticator_kind(kind)
+    }
+
+    /// The text of an authenticator's state in self-service.
+    pub fn authenticator_state_text(&self, state: AuthenticatorState) -> UiText {
+        ui_text::authenticator_state(state)
     }
 
     /// The warning of the approval's `ScreenRiskWarning` step for `risk`, in `lang`.

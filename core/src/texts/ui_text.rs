@@ -3,6 +3,8 @@
 //! its own. Texts that depend on the flow (the passport terms, the screen-risk warning, the
 //! errors) are in the parent module.
 
+use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState};
+
 use crate::views::{HomeAction, UserStatus};
 
 /// Calls `$callback! { … }` with every label: its doc and its (Danish, English) text. The
@@ -341,6 +343,27 @@ impl UserStatus {
             Self::PermanentlyBlocked => UiText::StatusPermanentlyBlocked,
             Self::Revoked => UiText::StatusRevoked,
         }
+    }
+}
+
+/// An authenticator's kind as self-service lists it.
+pub fn authenticator_kind(kind: AuthenticatorKind) -> UiText {
+    match kind {
+        AuthenticatorKind::App => UiText::KindApp,
+        AuthenticatorKind::Password => UiText::KindPassword,
+        AuthenticatorKind::CodeDisplay => UiText::KindCodeDisplay,
+        AuthenticatorKind::AudioCodeReader => UiText::KindAudioCodeReader,
+        AuthenticatorKind::Chip => UiText::KindChip,
+    }
+}
+
+/// An authenticator's state as self-service lists it (the words of the home screen's states).
+pub fn authenticator_state(state: AuthenticatorState) -> UiText {
+    match state {
+        AuthenticatorState::Active => UiText::StatusReady,
+        AuthenticatorState::TemporarilyLocked => UiText::StatusTemporarilyLocked,
+        AuthenticatorState::PermanentlyBlocked => UiText::StatusPermanentlyBlocked,
+        AuthenticatorState::Revoked => UiText::StatusRevoked,
     }
 }
 

@@ -3,9 +3,11 @@
 import Foundation
 import MitidCore
 
-/// The core's texts in one `language`; the screens never write their own.
+/// The core's texts in one `language`; the screens never write their own. Each is fetched
+/// across the FFI once and kept: views ask again at every evaluation of their body.
 public struct Texts: Sendable {
     private let app: App
+    private let fetched = Fetched()
     /// The language of every text.
     public let language: Language
 
@@ -22,7 +24,7 @@ public struct Texts: Sendable {
 
     /// A screen's fixed text.
     public subscript(_ label: UiText) -> String {
-        app.text(text: label, lang: language)
+        fetched.text(label) { app.text(text: label, lang: language) }
     }
 
     /// A home-screen action's button for a user in `status`.
@@ -33,6 +35,16 @@ public struct Texts: Sendable {
     /// A user's state.
     public func status(_ status: UserStatus) -> String {
         self[app.statusText(status: status)]
+    }
+
+    /// An authenticator's kind in self-service.
+    public func kind(_ kind: AuthenticatorKind) -> String {
+        self[app.authenticatorKindText(kind: kind)]
+    }
+
+    /// An authenticator's state in self-service.
+    public func state(_ state: AuthenticatorState) -> String {
+        self[app.authenticatorStateText(state: state)]
     }
 
     /// An error's text for the citizen.
@@ -48,5 +60,20 @@ public struct Texts: Sendable {
     /// The passport check's terms and conditions.
     public func documentTerms() -> DocumentTerms {
         app.documentTerms(lang: language)
+    }
+}
+
+/// The texts fetched so far (shared by the copies of one `Texts`).
+private final class Fetched: @unchecked Sendable {
+    private let lock = NSLock()
+    private var texts: [UiText: String] = [:]
+
+    func text(_ label: UiText, fetch: () -> String) -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if let known = texts[label] { return known }
+        let text = fetch()
+        texts[label] = text
+        return text
     }
 }

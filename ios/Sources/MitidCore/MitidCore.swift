@@ -1218,6 +1218,16 @@ public protocol AppProtocol: AnyObject, Sendable {
     func approvalFlow(localId: String) throws  -> ApprovalFlow
     
     /**
+     * The text of an authenticator's kind in self-service.
+     */
+    func authenticatorKindText(kind: AuthenticatorKind)  -> UiText
+    
+    /**
+     * The text of an authenticator's state in self-service.
+     */
+    func authenticatorStateText(state: AuthenticatorState)  -> UiText
+    
+    /**
      * The person's authenticators.
      */
     func authenticators(localId: String) async throws  -> AuthenticatorOverview
@@ -1475,6 +1485,32 @@ open func approvalFlow(localId: String)throws  -> ApprovalFlow  {
     uniffi_mitid_bindings_fn_method_app_approval_flow(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(localId),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The text of an authenticator's kind in self-service.
+     */
+open func authenticatorKindText(kind: AuthenticatorKind) -> UiText  {
+    return try!  FfiConverterTypeUiText_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_authenticator_kind_text(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAuthenticatorKind_lower(kind),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The text of an authenticator's state in self-service.
+     */
+open func authenticatorStateText(state: AuthenticatorState) -> UiText  {
+    return try!  FfiConverterTypeUiText_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_bindings_fn_method_app_authenticator_state_text(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAuthenticatorState_lower(state),uniffiCallStatus
     )
 })
 }
@@ -11457,6 +11493,12 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_approval_flow() != 17283) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_authenticator_kind_text() != 64445) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_bindings_checksum_method_app_authenticator_state_text() != 8123) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_authenticators() != 32407) {

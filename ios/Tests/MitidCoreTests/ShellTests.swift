@@ -63,6 +63,11 @@ final class ShellTests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(app.text(text: .continue, lang: .danish), "Fortsæt")
         let english = Texts(app: app, languageTag: "en")
         XCTAssertEqual(english[.forgotYourPin], "Forgot your PIN code?")
+        // Self-service's words for the person's methods come from the core too.
+        XCTAssertEqual(app.authenticatorKindText(kind: .codeDisplay), .kindCodeDisplay)
+        XCTAssertEqual(app.authenticatorStateText(state: .active), .statusReady)
+        XCTAssertEqual(english.kind(.codeDisplay), "Code display")
+        XCTAssertEqual(english.state(.permanentlyBlocked), "Permanently blocked")
 
         // A temporarily locked app's one PIN action reads "Change PIN code" (help page 003).
         let user = try await phone.activate(try server.createCitizen(tag: "labels"))

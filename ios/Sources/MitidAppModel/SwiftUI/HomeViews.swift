@@ -312,9 +312,9 @@ private struct AuthenticatorRow: View {
     let block: (Bool) -> Void
 
     var body: some View {
-        let name = shell[kind]
+        let name = shell.texts.kind(authenticator.kind)
         Text(authenticator.thisApp ? "\(name) (\(shell[.thisApp]))" : name).font(.subheadline)
-        Text(shell[state])
+        Text(shell.texts.state(authenticator.state))
         let active = authenticator.state == .active
         let usable = active || authenticator.state == .temporarilyLocked
         if authenticator.kind == .app && !authenticator.thisApp && usable {
@@ -322,25 +322,6 @@ private struct AuthenticatorRow: View {
         }
         if active { Button(shell[.block]) { block(false) }.disabled(busy) }
         if usable { Button(shell[.blockPermanently], role: .destructive) { block(true) }.disabled(busy) }
-    }
-
-    private var kind: UiText {
-        switch authenticator.kind {
-        case .app: return .kindApp
-        case .password: return .kindPassword
-        case .codeDisplay: return .kindCodeDisplay
-        case .audioCodeReader: return .kindAudioCodeReader
-        case .chip: return .kindChip
-        }
-    }
-
-    private var state: UiText {
-        switch authenticator.state {
-        case .active: return .statusReady
-        case .temporarilyLocked: return .statusTemporarilyLocked
-        case .permanentlyBlocked: return .statusPermanentlyBlocked
-        case .revoked: return .statusRevoked
-        }
     }
 }
 #endif

@@ -840,6 +840,10 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_approval_flow(
     ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_authenticator_kind_text(
+    ): Int
+    external fun uniffi_mitid_bindings_checksum_method_app_authenticator_state_text(
+    ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_authenticators(
     ): Int
     external fun uniffi_mitid_bindings_checksum_method_app_biometric_enrollment_changed(
@@ -1117,6 +1121,10 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_approval_flow(`ptr`: Long,`localId`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
+    external fun uniffi_mitid_bindings_fn_method_app_authenticator_kind_text(`ptr`: Long,`kind`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_mitid_bindings_fn_method_app_authenticator_state_text(`ptr`: Long,`state`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_mitid_bindings_fn_method_app_authenticators(`ptr`: Long,`localId`: RustBuffer.ByValue,
     ): Long
     external fun uniffi_mitid_bindings_fn_method_app_biometric_enrollment_changed(`ptr`: Long,
@@ -1557,6 +1565,12 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_approval_flow() and 0xFFFF) != 17283) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_authenticator_kind_text() and 0xFFFF) != 64445) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_bindings_checksum_method_app_authenticator_state_text() and 0xFFFF) != 8123) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_authenticators() and 0xFFFF) != 32407) {
@@ -3364,6 +3378,16 @@ public interface AppInterface {
     fun `approvalFlow`(`localId`: kotlin.String): ApprovalFlow
     
     /**
+     * The text of an authenticator's kind in self-service.
+     */
+    fun `authenticatorKindText`(`kind`: AuthenticatorKind): UiText
+    
+    /**
+     * The text of an authenticator's state in self-service.
+     */
+    fun `authenticatorStateText`(`state`: AuthenticatorState): UiText
+    
+    /**
      * The person's authenticators.
      */
     suspend fun `authenticators`(`localId`: kotlin.String): AuthenticatorOverview
@@ -3652,6 +3676,40 @@ open class App: Disposable, AutoCloseable, AppInterface
         it,
         
         FfiConverterString.lower(`localId`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The text of an authenticator's kind in self-service.
+     */override fun `authenticatorKindText`(`kind`: AuthenticatorKind): UiText {
+            return FfiConverterTypeUiText.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_authenticator_kind_text(
+        it,
+        
+        FfiConverterTypeAuthenticatorKind.lower(`kind`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The text of an authenticator's state in self-service.
+     */override fun `authenticatorStateText`(`state`: AuthenticatorState): UiText {
+            return FfiConverterTypeUiText.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_bindings_fn_method_app_authenticator_state_text(
+        it,
+        
+        FfiConverterTypeAuthenticatorState.lower(`state`),_status)
 }
     }
     )

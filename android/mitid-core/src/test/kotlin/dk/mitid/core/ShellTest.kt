@@ -22,7 +22,6 @@ import dk.mitid.testkit.TestChip
 import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
-import org.junit.Assert.assertArrayEquals
 import org.junit.Assert.assertEquals
 import org.junit.Assert.assertFalse
 import org.junit.Assert.assertNull
@@ -77,6 +76,11 @@ class ShellTest : WithTestServer() {
             val english = Texts.forLanguageTag(app, "en")
             assertEquals("Forgot your PIN code?", english[UiText.FORGOT_YOUR_PIN])
             for (label in UiText.entries) assertTrue("$label", english[label].isNotBlank())
+            // Self-service's words for the person's methods come from the core too.
+            assertEquals(UiText.KIND_CODE_DISPLAY, app.authenticatorKindText(AuthenticatorKind.CODE_DISPLAY))
+            assertEquals(UiText.STATUS_READY, app.authenticatorStateText(AuthenticatorState.ACTIVE))
+            assertEquals("Code display", english.kind(AuthenticatorKind.CODE_DISPLAY))
+            assertEquals("Permanently blocked", english.state(AuthenticatorState.PERMANENTLY_BLOCKED))
 
             // A temporarily locked app's one PIN action reads "Change PIN code" (help page 003).
             val user = phone.activate(server.createCitizen("labels"))

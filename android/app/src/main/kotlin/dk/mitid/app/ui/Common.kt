@@ -52,8 +52,7 @@ import kotlinx.coroutines.launch
 /**
  * What the platform gives the screens: the core's [texts] in the phone's language, the chip
  * reader and the cameras (face, data page, QR code), the screen-risk reports, and a way to
- * open a web page. The activity
- * builds it (dk.mitid.app.platform); the screens only read it.
+ * open a web page. The activity builds it (dk.mitid.app.platform); the screens only read it.
  */
 class Shell(
     val texts: Texts,

@@ -221,21 +221,10 @@ fun SelfServiceView(app: App, localId: String, leave: () -> Unit) {
 
 @Composable
 private fun AuthenticatorRow(authenticator: AuthenticatorSummary, busy: Boolean, sendNewPin: () -> Unit, block: (Boolean) -> Unit) {
-    val kind = when (authenticator.kind) {
-        AuthenticatorKind.APP -> UiText.KIND_APP
-        AuthenticatorKind.PASSWORD -> UiText.KIND_PASSWORD
-        AuthenticatorKind.CODE_DISPLAY -> UiText.KIND_CODE_DISPLAY
-        AuthenticatorKind.AUDIO_CODE_READER -> UiText.KIND_AUDIO_CODE_READER
-        AuthenticatorKind.CHIP -> UiText.KIND_CHIP
-    }
-    val state = when (authenticator.state) {
-        AuthenticatorState.ACTIVE -> UiText.STATUS_READY
-        AuthenticatorState.TEMPORARILY_LOCKED -> UiText.STATUS_TEMPORARILY_LOCKED
-        AuthenticatorState.PERMANENTLY_BLOCKED -> UiText.STATUS_PERMANENTLY_BLOCKED
-        AuthenticatorState.REVOKED -> UiText.STATUS_REVOKED
-    }
-    Text(if (authenticator.thisApp) "${text(kind)} (${text(UiText.THIS_APP)})" else text(kind), style = MaterialTheme.typography.titleSmall)
-    Text(text(state))
+    val texts = LocalShell.current.texts
+    val kind = texts.kind(authenticator.kind)
+    Text(if (authenticator.thisApp) "$kind (${text(UiText.THIS_APP)})" else kind, style = MaterialTheme.typography.titleSmall)
+    Text(texts.state(authenticator.state))
     val active = authenticator.state == AuthenticatorState.ACTIVE
     val usable = active || authenticator.state == AuthenticatorState.TEMPORARILY_LOCKED
     if (authenticator.kind == AuthenticatorKind.APP && !authenticator.thisApp && usable) {
