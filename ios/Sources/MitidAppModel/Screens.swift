@@ -1,7 +1,7 @@
 // The platform-neutral app model over the core's flows: what the SwiftUI screens observe.
 // Platform-neutral Swift (Foundation only; builds and is tested on Linux); no rules here: every step, error and
 // decision comes from the core. The models publish a `ScreenState` and run one action at a
-// time on the main actor; `onChange` feeds any UI toolkit (SwiftUI: see SwiftUIScreens.swift).
+// time on the main actor; `onChange` feeds any UI toolkit (SwiftUI: `Observed` in SwiftUI/Environment.swift).
 import Foundation
 import MitidCore
 
@@ -22,11 +22,23 @@ public struct ScreenState<Step: Sendable & Equatable>: Sendable, Equatable {
     }
 }
 
+/// A model that publishes its state to one observer (`FlowScreen`, `ActionScreen`,
+/// `HomeModel`): what a UI toolkit follows (SwiftUI: `Observed`).
+@MainActor
+public protocol PublishesState: AnyObject {
+    /// What the screen shows.
+    associatedtype State: Sendable & Equatable
+    /// The state now.
+    var state: State { get }
+    /// Called on the main actor after every change of `state`.
+    var onChange: ((State) -> Void)? { get set }
+}
+
 /// Runs a flow's actions one at a time and publishes where each left the flow. After a failed
 /// action the state shows the flow's own step and error (the core decides where a failure
 /// leads). An action started while another runs fails at once with `MitidError.InvalidStep`.
 @MainActor
-public final class FlowScreen<Step: Sendable & Equatable> {
+public final class FlowScreen<Step: Sendable & Equatable>: PublishesState {
     /// The state to render.
     public private(set) var state: ScreenState<Step> {
         didSet { onChange?(state) }
@@ -405,7 +417,7 @@ public final class NewPinModel {
 
 /// The home screen: the users and what each can do, refreshed from the server on demand.
 @MainActor
-public final class HomeModel {
+public final class HomeModel: PublishesState {
     private let app: App
     /// The state to render (the step is the home screen).
     public private(set) var state: ScreenState<Home> {
@@ -500,7 +512,7 @@ public struct ActionState<Value: Sendable & Equatable>: Sendable, Equatable {
 
 /// Runs an app-level screen's actions one at a time and publishes the value and the error.
 @MainActor
-public final class ActionScreen<Value: Sendable & Equatable> {
+public final class ActionScreen<Value: Sendable & Equatable>: PublishesState {
     /// The state to render.
     public private(set) var state = ActionState<Value>(value: nil, error: nil, busy: false) {
         didSet { onChange?(state) }

@@ -9,7 +9,7 @@ import SwiftUI
 public struct ApprovalView: View {
     @EnvironmentObject private var shell: Shell
     private let model: ApprovalModel
-    @StateObject private var observed: Observed<ApprovalStep>
+    @StateObject private var observed: Observed<FlowScreen<ApprovalStep>>
     private let leave: () -> Void
     /// The camera is open (one scan at a time).
     @State private var scanning = false

@@ -6,45 +6,19 @@ import Combine
 import MitidCore
 import SwiftUI
 
-/// A flow model's `ScreenState` as an `ObservableObject` for SwiftUI.
+/// A model's published state as an `ObservableObject` for SwiftUI.
 @MainActor
-public final class Observed<Step: Sendable & Equatable>: ObservableObject {
+public final class Observed<Source: PublishesState>: ObservableObject {
+    /// The model followed.
+    public let source: Source
     /// The state to render.
-    @Published public private(set) var state: ScreenState<Step>
+    @Published public private(set) var state: Source.State
 
-    /// Follows `screen` from now on.
-    public init(_ screen: FlowScreen<Step>) {
-        state = screen.state
-        screen.onChange = { [weak self] in self?.state = $0 }
-    }
-}
-
-/// An app-level model's `ActionState` as an `ObservableObject` for SwiftUI.
-@MainActor
-public final class ObservedAction<Value: Sendable & Equatable>: ObservableObject {
-    /// The state to render.
-    @Published public private(set) var state: ActionState<Value>
-
-    /// Follows `screen` from now on.
-    public init(_ screen: ActionScreen<Value>) {
-        state = screen.state
-        screen.onChange = { [weak self] in self?.state = $0 }
-    }
-}
-
-/// The home model's state as an `ObservableObject` for SwiftUI.
-@MainActor
-public final class ObservedHome: ObservableObject {
-    /// The model.
-    public let model: HomeModel
-    /// The state to render.
-    @Published public private(set) var state: ScreenState<Home>
-
-    /// Follows `model` from now on.
-    public init(_ model: HomeModel) {
-        self.model = model
-        state = model.state
-        model.onChange = { [weak self] in self?.state = $0 }
+    /// Follows `source` from now on.
+    public init(_ source: Source) {
+        self.source = source
+        state = source.state
+        source.onChange = { [weak self] in self?.state = $0 }
     }
 }
 

@@ -9,7 +9,7 @@ import SwiftUI
 public struct ActivationView: View {
     @EnvironmentObject private var shell: Shell
     private let model: ActivationModel
-    @StateObject private var observed: Observed<ActivationStep>
+    @StateObject private var observed: Observed<FlowScreen<ActivationStep>>
     private let leave: () -> Void
 
     /// Renders `model`; `leave` is called when the citizen leaves the flow.
@@ -79,7 +79,7 @@ public struct ActivationView: View {
 public struct NewPinView: View {
     @EnvironmentObject private var shell: Shell
     private let model: NewPinModel
-    @StateObject private var observed: Observed<NewPinStep>
+    @StateObject private var observed: Observed<FlowScreen<NewPinStep>>
     private let leave: () -> Void
 
     /// Renders `model`; `leave` is called when the citizen leaves the flow.
@@ -140,7 +140,7 @@ public struct NewPinView: View {
 public struct UserIdView: View {
     @EnvironmentObject private var shell: Shell
     private let model: UserIdModel
-    @StateObject private var observed: Observed<UserIdStep>
+    @StateObject private var observed: Observed<FlowScreen<UserIdStep>>
     private let leave: () -> Void
 
     /// Renders `model`; `leave` is called when the citizen leaves the flow.

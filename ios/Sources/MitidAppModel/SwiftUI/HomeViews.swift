@@ -126,11 +126,11 @@ public struct MitidRootView: View {
 /// The users on the app, each with what the core offers them now.
 struct HomeView: View {
     @EnvironmentObject private var shell: Shell
-    @StateObject private var observed: ObservedHome
+    @StateObject private var observed: Observed<HomeModel>
     private let open: (Destination) -> Void
 
     init(model: HomeModel, open: @escaping (Destination) -> Void) {
-        _observed = StateObject(wrappedValue: ObservedHome(model))
+        _observed = StateObject(wrappedValue: Observed(model))
         self.open = open
     }
 
@@ -148,7 +148,7 @@ struct HomeView: View {
                 Text(shell.texts.status(entry.user.status))
                     .foregroundColor(entry.user.status == .ready ? .primary : .red)
                 if several && !entry.user.selected {
-                    Button(shell[.selectUser]) { try? observed.model.selectUser(entry.user.localId) }
+                    Button(shell[.selectUser]) { try? observed.source.selectUser(entry.user.localId) }
                         .accessibilityLabel("\(shell[.selectUser]): \(entry.user.userId)")
                 }
                 if entry.user.selected || !several {
@@ -164,7 +164,7 @@ struct HomeView: View {
             Divider()
             if state.step.canAddUser { Button(shell[.addUser]) { open(.activation) } }
         }
-        .task { await observed.model.refresh() }
+        .task { await observed.source.refresh() }
     }
 }
 
@@ -187,7 +187,7 @@ struct ForgotPinRoutes: View {
 struct SettingsView: View {
     @EnvironmentObject private var shell: Shell
     private let model: SettingsModel
-    @StateObject private var observed: ObservedAction<UserSummary>
+    @StateObject private var observed: Observed<ActionScreen<UserSummary>>
     private let leave: () -> Void
     private let open: (Destination) -> Void
     @State private var confirmingBiometrics = false
@@ -195,7 +195,7 @@ struct SettingsView: View {
 
     init(model: SettingsModel, leave: @escaping () -> Void, open: @escaping (Destination) -> Void) {
         self.model = model
-        _observed = StateObject(wrappedValue: ObservedAction(model.screen))
+        _observed = StateObject(wrappedValue: Observed(model.screen))
         self.leave = leave
         self.open = open
     }
@@ -251,14 +251,14 @@ struct SettingsView: View {
 struct SelfServiceView: View {
     @EnvironmentObject private var shell: Shell
     private let model: SelfServiceModel
-    @StateObject private var observed: ObservedAction<AuthenticatorOverview>
+    @StateObject private var observed: Observed<ActionScreen<AuthenticatorOverview>>
     private let leave: () -> Void
     /// An action waiting for the PIN that confirms it.
     @State private var confirming: ((Confirm) async -> Void)?
 
     init(model: SelfServiceModel, leave: @escaping () -> Void) {
         self.model = model
-        _observed = StateObject(wrappedValue: ObservedAction(model.screen))
+        _observed = StateObject(wrappedValue: Observed(model.screen))
         self.leave = leave
     }
 
