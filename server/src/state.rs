@@ -1,7 +1,10 @@
 //! What every request handler shares: storage, clock, randomness, secrets, policy, the
 //! message sender and the long-poll wake-ups.
 
+use std::cell::Cell;
 use std::collections::HashMap;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 
 use mitid_protocol::clock::Clock;
@@ -72,16 +75,67 @@ impl AppState {
         }
     }
 
-    /// Runs blocking work (storage, Argon2, OPAQUE) off the async threads.
+    /// Runs blocking work (storage, Argon2, OPAQUE) off the async threads: in place when
+    /// the whole request already runs on a blocking thread ([`AppState::on_one_thread`]),
+    /// else handed to tokio's blocking pool. A panic in `f` is [`ApiError::Task`] either way.
     pub async fn blocking<T, F>(&self, f: F) -> ApiResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&AppState) -> ApiResult<T> + Send + 'static,
     {
+        if ON_ONE_THREAD.get() {
+            return std::panic::catch_unwind(AssertUnwindSafe(|| f(self)))
+                .map_err(|_| ApiError::Task)?;
+        }
         let state = self.clone();
         tokio::task::spawn_blocking(move || f(&state))
             .await
             .map_err(|_| ApiError::Task)?
+    }
+
+    /// Runs a whole request (`work`) on one thread of the blocking pool: one hand-off there
+    /// and back instead of one per [`AppState::blocking`] call (docs/performance.md §8).
+    /// `work` runs outside tokio's context (the synchronous PostgreSQL client blocks on a
+    /// runtime of its own, which tokio forbids inside its context), so it may await only
+    /// what needs no runtime: the store, the CPU, in-memory bodies. A long poll, which waits
+    /// on a timer and would hold the thread for its whole wait, stays on the async threads.
+    pub async fn on_one_thread<F>(&self, work: F) -> ApiResult<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        tokio::task::spawn_blocking(move || {
+            let _on = OneThread::enter();
+            futures_executor::block_on(work)
+        })
+        .await
+        .map_err(|_| ApiError::Task)
+    }
+
+    /// Whether this code runs inside [`AppState::on_one_thread`].
+    pub fn is_on_one_thread() -> bool {
+        ON_ONE_THREAD.get()
+    }
+}
+
+thread_local! {
+    /// Set while [`AppState::on_one_thread`] runs a request on this thread.
+    static ON_ONE_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks this thread as running one whole request until dropped (also when unwinding).
+struct OneThread;
+
+impl OneThread {
+    fn enter() -> Self {
+        ON_ONE_THREAD.set(true);
+        Self
+    }
+}
+
+impl Drop for OneThread {
+    fn drop(&mut self) {
+        ON_ONE_THREAD.set(false);
     }
 }
 

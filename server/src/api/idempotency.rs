@@ -8,6 +8,8 @@
 //! `Policy::idempotency_abandoned_after` it is taken over and the request runs again, where
 //! the single-use rules (codes, attempts, challenges) refuse a second effect.
 
+use std::future::Future;
+
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::request::Parts;
@@ -21,7 +23,7 @@ use super::auth::SignedRequest;
 use crate::error::{error_response, ApiError, ApiResult};
 use crate::principal::Principal;
 use crate::state::AppState;
-use crate::store::{IdempotencyRecord, IdempotencyState, Tx};
+use crate::store::{DurableLater, IdempotencyRecord, IdempotencyState, Tx};
 
 /// Whether a request runs under its key.
 enum Claim {
@@ -78,7 +80,7 @@ pub async fn run(
     match claim {
         Err(e) => e.into_response(),
         Ok(Claim::Run) => {
-            let response = next.run(req).await;
+            let response = durable_with_answer(next.run(req)).await;
             store_answer(state, scope, key, request_hash, response).await
         }
         Ok(Claim::Settled(settled)) => answer_without_running(settled),
@@ -112,11 +114,24 @@ pub(crate) async fn run_signed(
         Err(e) => e.into_response(),
         Ok((caller, scope, Claim::Run)) => {
             parts.extensions.insert(caller);
-            let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+            let handled = next.run(Request::from_parts(parts, Body::from(body)));
+            let response = durable_with_answer(handled).await;
             store_answer(state, scope, key, request_hash, response).await
         }
         Ok((_, _, Claim::Settled(settled))) => answer_without_running(settled),
     }
+}
+
+/// Runs the handler (`handled`) with its commits' waits for the disk left to the stored
+/// answer's commit ([`DurableLater`]): [`store_answer`] waits before the answer leaves, and
+/// the log's order makes everything the handler committed durable with it. Only when the
+/// whole request runs on this thread (`AppState::on_one_thread`); elsewhere every commit
+/// waits, as it must for a future that may move between threads.
+async fn durable_with_answer(handled: impl Future<Output = Response>) -> Response {
+    let later = AppState::is_on_one_thread().then(DurableLater::begin);
+    let response = handled.await;
+    drop(later);
+    response
 }
 
 /// Whether the request under (`scope`, `key`) runs now, and if not, why; a claim to run is
@@ -238,6 +253,13 @@ async fn store_answer(
         .await;
     if let Err(e) = result {
         tracing::error!(error = %e, "storing an idempotent answer failed");
+        // The handler's commits may have left their wait to the one that failed.
+        let durable = state
+            .blocking(|s| s.store.wait_durable().map_err(ApiError::from))
+            .await;
+        if let Err(e) = durable {
+            return e.into_response();
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

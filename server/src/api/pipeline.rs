@@ -5,12 +5,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::wire::app::PendingQuery;
 use mitid_protocol::wire::{headers, paths};
 
 use super::auth::{self, AuthClass};
@@ -85,7 +86,7 @@ impl AsRef<[u8]> for WipedOnDrop {
 
 /// The middleware.
 pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let (mut parts, body) = req.into_parts();
+    let (parts, body) = req.into_parts();
     if auth::limited_per_source(&parts.method, parts.uri.path()) {
         if let Some(peer) = parts.extensions.get::<PeerAddr>() {
             if let Err(e) = state.limits.source(peer.0.ip()) {
@@ -97,6 +98,29 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
         Ok(b) => b,
         Err(response) => return response,
     };
+    if long_poll(&parts) {
+        return authenticated(state, parts, bytes, next).await;
+    }
+    // Everything after the body (authentication, claim, handler, stored answer, messages)
+    // on one blocking thread: one hand-off instead of one per store access.
+    let request = authenticated(state.clone(), parts, bytes, next);
+    match state.on_one_thread(request).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Whether the request may wait for a wake-up (a long poll), and so must not hold a blocking
+/// thread: only the pending-approval fetch with a wait (a malformed query is refused at once).
+fn long_poll(parts: &Parts) -> bool {
+    parts.uri.path() == paths::APPROVALS_PENDING
+        && Query::<PendingQuery>::try_from_uri(&parts.uri)
+            .is_ok_and(|Query(q)| q.wait_seconds.unwrap_or(0) > 0)
+}
+
+/// The request with its body read: authentication, idempotency, the handler, and the
+/// messages its transaction queued.
+async fn authenticated(state: AppState, mut parts: Parts, bytes: Bytes, next: Next) -> Response {
     let queued_before = state.outbox.queued();
     let key = parts
         .headers

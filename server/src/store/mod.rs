@@ -4,12 +4,14 @@
 //! writes does so inside one `Tx` and commits once, durably, or not at all (dropping rolls
 //! back). The record methods are written once, in [`sql`], for both.
 
+mod durable_later;
 pub mod postgres;
 pub mod records;
 mod schema;
 mod sql;
 pub mod sqlite;
 
+pub use durable_later::DurableLater;
 pub use postgres::wake::{Wake, Wakeable};
 pub use records::*;
 
@@ -60,6 +62,10 @@ pub struct StoreStats {
     pub syncs: u64,
     /// Time spent in those syncs, in microseconds.
     pub sync_micros: u64,
+    /// Commits written but not yet durable now (SQLite: left to a later wait by
+    /// [`Tx::commit_deferred`] or [`DurableLater`]; PostgreSQL: always 0). Between requests
+    /// it is 0: no answer leaves before its commits are durable.
+    pub unsynced_commits: u64,
     /// Round trips to a database server (PostgreSQL: every statement, `BEGIN`, `COMMIT`,
     /// `ROLLBACK` and first preparation; SQLite runs in the process: 0).
     pub round_trips: u64,
@@ -70,6 +76,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Begins a transaction (SQLite: `BEGIN IMMEDIATE`, which serialises them; PostgreSQL:
     /// `READ COMMITTED` with row locks on what the rules decide on, see [`sql`]).
     fn begin(&self) -> StoreResult<Box<dyn Tx + '_>>;
+
+    /// Returns once every commit made so far is durable (SQLite: the commits left to a later
+    /// wait by [`DurableLater`]; PostgreSQL waits at every commit, so at once).
+    fn wait_durable(&self) -> StoreResult<()> {
+        Ok(())
+    }
 
     /// Checks the database's integrity (SQLite: `PRAGMA integrity_check`).
     fn integrity_check(&self) -> StoreResult<bool>;

@@ -7,6 +7,7 @@ mod prelude;
 
 mod activation;
 mod approvals;
+mod durability;
 mod hardware;
 mod lock_properties;
 mod oidc;

@@ -17,6 +17,8 @@
 //! power cut is a prefix of the commits: a commit is never durable without those before it.
 //! A transaction that ends without writing (a read, a refusal) also waits until everything
 //! it could have read is durable, so no answer depends on a write that could still be lost.
+//! Inside a [`DurableLater`](super::DurableLater) neither waits: the request's last commit
+//! waits for all of them, in WAL order, before its answer leaves.
 //! A failed sync is not retried (the kernel may have dropped the dirty pages): the store
 //! refuses every further transaction until the server is restarted and SQLite recovers.
 
@@ -27,6 +29,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::Connection;
 
+use super::durable_later;
 use super::schema::MIGRATIONS;
 use super::sql::{cells_by, Cells, Db, Param, SqlTx};
 use super::*;
@@ -189,16 +192,25 @@ impl Store for SqliteStore {
         })))
     }
 
+    fn wait_durable(&self) -> StoreResult<()> {
+        self.durability.wait(self.durability.seen())
+    }
+
     fn stats(&self) -> StoreStats {
-        let (syncs, sync_micros) = {
+        let (syncs, sync_micros, unsynced_commits) = {
             let st = self.durability.state();
-            (st.syncs, st.sync_micros)
+            (
+                st.syncs,
+                st.sync_micros,
+                st.written.saturating_sub(st.durable),
+            )
         };
         StoreStats {
             commits: self.commits.load(Ordering::Relaxed),
             empty_commits: self.empty_commits.load(Ordering::Relaxed),
             syncs,
             sync_micros,
+            unsynced_commits,
             round_trips: 0,
         }
     }
@@ -276,8 +288,12 @@ impl Db for SqliteTx<'_> {
 
     fn commit(&mut self) -> StoreResult<()> {
         let seq = self.append_commit()?;
-        // Free the connection for the next transaction, then wait for the disk.
+        // Free the connection for the next transaction, then wait for the disk (unless the
+        // request's last commit waits for all of it, `DurableLater`).
         self.conn = None;
+        if durable_later::deferred() {
+            return Ok(());
+        }
         self.store.durability.wait(seq)
     }
 
@@ -346,6 +362,9 @@ impl Drop for SqliteTx<'_> {
             // Release the connection, then wait until everything this transaction could
             // have read is durable (see the module docs): its caller answers next.
             self.conn = None;
+            if durable_later::deferred() {
+                return;
+            }
             if let Err(e) = self.store.durability.wait(self.seen) {
                 tracing::error!(error = %e, "answer after a failed sync");
             }
