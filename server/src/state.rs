@@ -95,10 +95,11 @@ impl AppState {
 
     /// Runs a whole request (`work`) on one thread of the blocking pool: one hand-off there
     /// and back instead of one per [`AppState::blocking`] call (docs/performance.md §8).
-    /// `work` runs outside tokio's context (the synchronous PostgreSQL client blocks on a
-    /// runtime of its own, which tokio forbids inside its context), so it may await only
-    /// what needs no runtime: the store, the CPU, in-memory bodies. A long poll, which waits
-    /// on a timer and would hold the thread for its whole wait, stays on the async threads.
+    /// `work` is driven by futures-rs's executor, not by tokio's `block_on`: the synchronous
+    /// PostgreSQL client blocks on a runtime of its own, which tokio forbids inside its
+    /// `block_on`. The thread keeps tokio's handle (timers and spawns work), but every await
+    /// holds it: a long poll, which waits on a timer for up to 30 seconds, stays on the async
+    /// threads instead.
     pub async fn on_one_thread<F>(&self, work: F) -> ApiResult<F::Output>
     where
         F: Future + Send + 'static,

@@ -9,6 +9,7 @@
 //! the single-use rules (codes, attempts, challenges) refuse a second effect.
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 
 use axum::body::{Body, Bytes};
 use axum::extract::Request;
@@ -16,6 +17,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::FutureExt;
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::headers;
 
@@ -127,11 +129,13 @@ pub(crate) async fn run_signed(
 /// the log's order makes everything the handler committed durable with it. Only when the
 /// whole request runs on this thread (`AppState::on_one_thread`); elsewhere every commit
 /// waits, as it must for a future that may move between threads.
+/// A panic anywhere in the handler (an extractor too) is answered like one inside
+/// `AppState::blocking`: 500, so that [`store_answer`] releases the key and waits.
 async fn durable_with_answer(handled: impl Future<Output = Response>) -> Response {
     let later = AppState::is_on_one_thread().then(DurableLater::begin);
-    let response = handled.await;
+    let response = AssertUnwindSafe(handled).catch_unwind().await;
     drop(later);
-    response
+    response.unwrap_or_else(|_| ApiError::Task.into_response())
 }
 
 /// Whether the request under (`scope`, `key`) runs now, and if not, why; a claim to run is
@@ -212,6 +216,20 @@ fn answer_without_running(settled: Settled) -> Response {
     }
 }
 
+/// The answer's head and its whole body.
+async fn read_answer(response: Response) -> (axum::http::response::Parts, Bytes) {
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(bytes) => (parts, bytes),
+        // A body that cannot be read is answered as a failure, which releases the key.
+        Err(_) => {
+            let (parts, body) = ApiError::Task.into_response().into_parts();
+            let bytes = axum::body::to_bytes(body, usize::MAX).await;
+            (parts, bytes.unwrap_or_default())
+        }
+    }
+}
+
 async fn store_answer(
     state: &AppState,
     scope: String,
@@ -219,11 +237,7 @@ async fn store_answer(
     request_hash: Vec<u8>,
     response: Response,
 ) -> Response {
-    let (parts, body) = response.into_parts();
-    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(b) => b,
-        Err(_) => return ApiError::Task.into_response(),
-    };
+    let (parts, bytes) = read_answer(response).await;
     let status = parts.status.as_u16();
     // 5xx (including busy) means "try again": the key is released, not bound to the failure.
     let keep = status < 500;

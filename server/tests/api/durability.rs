@@ -47,7 +47,7 @@ async fn a_keyed_app_request_is_durable_before_its_answer_with_one_sync() {
     }
     assert_eq!(app.status().await.failures, 1);
 
-    // A refusal is as durable as an answer: a second app's blocking is refused, nothing waits.
+    // A refusal is as durable as an answer: blocking an app that does not exist.
     let before = stats(&h);
     let refused = app
         .post_once(
@@ -65,7 +65,7 @@ async fn a_keyed_app_request_is_durable_before_its_answer_with_one_sync() {
 }
 
 #[tokio::test]
-async fn messages_leave_only_after_the_commit_that_queued_them_is_durable() {
+async fn a_keyed_request_that_queues_a_message_answers_with_every_commit_durable() {
     let (h, p, app) = citizen_with_app("durable-sms").await;
     let second = activate(&h, &p, "582914").await;
     let before = stats(&h);
