@@ -25,6 +25,8 @@ pub mod mrz;
 pub mod pace;
 pub mod passive;
 pub mod reader;
+mod revocation;
+mod signatures;
 pub mod sm;
 pub mod sod;
 #[cfg(feature = "testing")]

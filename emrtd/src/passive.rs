@@ -3,23 +3,18 @@
 //! signature verifies with it, and every data group read hashes to the value the SOD signs.
 //! The server runs it on what the app read and believes only its own verdict.
 
-use std::sync::Arc;
-
 use der::asn1::{ObjectIdentifier, OctetString};
 use ring::digest;
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{
-    CertificateDer, CertificateRevocationListDer, SignatureVerificationAlgorithm, UnixTime,
-};
-use webpki::{
-    CertRevocationList, EndEntityCert, ExpirationPolicy, KeyPurposeIdIter, OwnedCertRevocationList,
-    RevocationCheckDepth, RevocationOptions, RevocationOptionsBuilder, UnknownStatusPolicy,
-};
+use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, UnixTime};
+use webpki::{EndEntityCert, KeyPurposeIdIter};
 
 use crate::error::PassiveAuthError;
 use crate::lds::{self, FaceImage};
 use crate::mrz::Mrz;
 use crate::reader::ChipFiles;
+use crate::revocation::{self, RevocationList};
+use crate::signatures::signature_algorithms;
 use crate::sod::{oid, Sod};
 
 /// The country signing CA certificates a verifier trusts, each for the one issuing state
@@ -31,13 +26,6 @@ use crate::sod::{oid, Sod};
 pub struct MasterList {
     cscas: Vec<(String, CertificateDer<'static>)>,
     crls: Vec<RevocationList>,
-}
-
-/// A CSCA's revocation list with its issue date (rustls-webpki keeps that date to itself).
-#[derive(Clone, Debug)]
-struct RevocationList {
-    list: Arc<CertRevocationList<'static>>,
-    this_update: std::time::Duration,
 }
 
 impl MasterList {
@@ -84,35 +72,23 @@ impl MasterList {
     }
 
     /// Adds a certificate revocation list (DER) a country signing CA published. Which CSCA
-    /// signed it is checked when a document is: a list whose signature does not verify with
-    /// the document's CSCA refuses the document. The newest list of a CSCA (by its issue date)
-    /// is the one kept: a newer one replaces the held one, an older one is ignored. Refuses a
-    /// list that does not parse.
+    /// signed it is checked when a document is: a list that no CSCA of the document's state
+    /// under the list's issuer name signed refuses the document (a CSCA that rolled its key
+    /// over keeps its name, and its new key's lists cover the old key's signers). The newest
+    /// list of an issuer name (by its issue date) is the one kept: a newer one replaces the
+    /// held one, an older one is ignored. Refuses a list that does not parse, and a
+    /// partitioned one (an issuing distribution point).
     pub fn add_crl_der(&mut self, crl: &[u8]) -> Result<(), PassiveAuthError> {
-        use der::Decode;
-        let malformed = || PassiveAuthError::Malformed("certificate revocation list");
-        let list = OwnedCertRevocationList::from_der(crl).map_err(|_| malformed())?;
-        let this_update = x509_cert::crl::CertificateList::from_der(crl)
-            .map_err(|_| malformed())?
-            .tbs_cert_list
-            .this_update
-            .to_unix_duration();
-        self.add_crl(RevocationList {
-            list: Arc::new(CertRevocationList::Owned(list)),
-            this_update,
-        });
+        self.add_crl(RevocationList::parse(crl)?);
         Ok(())
     }
 
-    /// Keeps one list per CSCA, the newest: rustls-webpki consults only the first list whose
-    /// issuer matches, so an older list beside a newer one would hide later revocations.
+    /// Keeps one list per issuer name, the newest: an older list beside a newer one would
+    /// hide later revocations.
     fn add_crl(&mut self, new: RevocationList) {
-        let same_issuer = self
-            .crls
-            .iter_mut()
-            .find(|held| held.list.issuer() == new.list.issuer());
+        let same_issuer = self.crls.iter_mut().find(|held| held.same_issuer(&new));
         match same_issuer {
-            Some(held) if held.this_update <= new.this_update => *held = new,
+            Some(held) if held.this_update() <= new.this_update() => *held = new,
             Some(_) => {}
             None => self.crls.push(new),
         }
@@ -166,7 +142,7 @@ pub fn verify(
     // The state DG1 claims picks the CSCAs that may vouch for it; DG1 itself is believed
     // only once its hash is checked below.
     let mrz = lds::dg1_mrz(&files.dg1)?;
-    verify_chain(&signer, master_list, &mrz.issuing_state, now)?;
+    verify_chain(&signer, &signer_der, master_list, &mrz.issuing_state, now)?;
     verify_signature(&sod, &signer)?;
     for number in [1, 2, 14, 15] {
         verify_data_group(&sod, number, files.data_group(number))?;
@@ -179,17 +155,21 @@ pub fn verify(
 
 fn verify_chain(
     signer: &EndEntityCert<'_>,
+    signer_der: &CertificateDer<'_>,
     master_list: &MasterList,
     issuing_state: &str,
     now: UnixTime,
 ) -> Result<(), PassiveAuthError> {
-    let anchors: Vec<_> = master_list
-        .cscas
-        .iter()
-        .filter(|(state, _)| state == issuing_state)
-        .filter_map(|(_, c)| webpki::anchor_from_trusted_cert(c).ok())
+    let cscas = || {
+        master_list
+            .cscas
+            .iter()
+            .filter(move |(state, _)| state == issuing_state)
+            .map(|(_, c)| c)
+    };
+    let anchors: Vec<_> = cscas()
+        .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
         .collect();
-    let crls: Vec<&CertRevocationList<'_>> = master_list.crls.iter().map(|c| &*c.list).collect();
     signer
         .verify_for_usage(
             webpki::ALL_VERIFICATION_ALGS,
@@ -197,29 +177,12 @@ fn verify_chain(
             &[],
             now,
             AnyOrNoEku,
-            revocation(&crls),
+            None,
             None,
         )
-        .map(|_| ())
-        .map_err(|e| match e {
-            webpki::Error::CertRevoked => PassiveAuthError::RevokedSigner,
-            e => PassiveAuthError::UntrustedSigner(format!("{e:?}")),
-        })
-}
-
-/// The revocation check of a document signer, when the master list holds revocation lists:
-/// only the signer itself is checked (a CSCA is withdrawn by taking it off the list); a
-/// signer whose CSCA published no list passes, as not every state publishes one; a list past
-/// its next update refuses the state's documents, since a signer revoked after it was made
-/// would pass.
-fn revocation<'a>(crls: &'a [&'a CertRevocationList<'a>]) -> Option<RevocationOptions<'a>> {
-    RevocationOptionsBuilder::new(crls).ok().map(|options| {
-        options
-            .with_depth(RevocationCheckDepth::EndEntity)
-            .with_status_policy(UnknownStatusPolicy::Allow)
-            .with_expiration_policy(ExpirationPolicy::Enforce)
-            .build()
-    })
+        .map_err(|e| PassiveAuthError::UntrustedSigner(format!("{e:?}")))?;
+    // Only the signer itself is checked: a CSCA is withdrawn by taking it off the list.
+    revocation::check(signer_der, &master_list.crls, cscas(), now)
 }
 
 /// ICAO 9303 part 12 gives document signer certificates no extended key usage; accept none
@@ -267,44 +230,6 @@ fn verify_signature(sod: &Sod, signer: &EndEntityCert<'_>) -> Result<(), Passive
             sod.signer.signature_algorithm.oid.to_string(),
         ))
     }
-}
-
-/// The verification algorithms a signature algorithm and digest may mean, given that the key
-/// (and so the curve) is only known from the certificate.
-fn signature_algorithms(
-    signature: ObjectIdentifier,
-    digest: ObjectIdentifier,
-) -> Result<&'static [&'static dyn SignatureVerificationAlgorithm], PassiveAuthError> {
-    use webpki::ring as alg;
-    static ECDSA_SHA256: [&dyn SignatureVerificationAlgorithm; 2] =
-        [alg::ECDSA_P256_SHA256, alg::ECDSA_P384_SHA256];
-    static ECDSA_SHA384: [&dyn SignatureVerificationAlgorithm; 2] =
-        [alg::ECDSA_P384_SHA384, alg::ECDSA_P256_SHA384];
-    static RSA_SHA256: [&dyn SignatureVerificationAlgorithm; 1] = [alg::RSA_PKCS1_2048_8192_SHA256];
-    static RSA_SHA384: [&dyn SignatureVerificationAlgorithm; 1] = [alg::RSA_PKCS1_2048_8192_SHA384];
-    static RSA_SHA512: [&dyn SignatureVerificationAlgorithm; 1] = [alg::RSA_PKCS1_2048_8192_SHA512];
-    static PSS_SHA256: [&dyn SignatureVerificationAlgorithm; 1] =
-        [alg::RSA_PSS_2048_8192_SHA256_LEGACY_KEY];
-    static PSS_SHA384: [&dyn SignatureVerificationAlgorithm; 1] =
-        [alg::RSA_PSS_2048_8192_SHA384_LEGACY_KEY];
-    static PSS_SHA512: [&dyn SignatureVerificationAlgorithm; 1] =
-        [alg::RSA_PSS_2048_8192_SHA512_LEGACY_KEY];
-    let found: Option<&'static [&'static dyn SignatureVerificationAlgorithm]> =
-        match (signature, digest) {
-            (s, _) if s == oid::ECDSA_SHA256 => Some(&ECDSA_SHA256),
-            (s, _) if s == oid::ECDSA_SHA384 => Some(&ECDSA_SHA384),
-            (s, _) if s == oid::RSA_SHA256 => Some(&RSA_SHA256),
-            (s, _) if s == oid::RSA_SHA384 => Some(&RSA_SHA384),
-            (s, _) if s == oid::RSA_SHA512 => Some(&RSA_SHA512),
-            (s, d) if s == oid::RSA && d == oid::SHA256 => Some(&RSA_SHA256),
-            (s, d) if s == oid::RSA && d == oid::SHA384 => Some(&RSA_SHA384),
-            (s, d) if s == oid::RSA && d == oid::SHA512 => Some(&RSA_SHA512),
-            (s, d) if s == oid::RSA_PSS && d == oid::SHA256 => Some(&PSS_SHA256),
-            (s, d) if s == oid::RSA_PSS && d == oid::SHA384 => Some(&PSS_SHA384),
-            (s, d) if s == oid::RSA_PSS && d == oid::SHA512 => Some(&PSS_SHA512),
-            _ => None,
-        };
-    found.ok_or_else(|| PassiveAuthError::UnsupportedAlgorithm(signature.to_string()))
 }
 
 fn verify_data_group(

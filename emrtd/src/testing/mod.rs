@@ -170,9 +170,22 @@ impl TestAuthority {
         this_update: Ymd,
         next_update: Ymd,
     ) -> Vec<u8> {
+        let revoked: &[&TestAuthority] = if signer_revoked { &[self] } else { &[] };
+        self.revocation_list_naming(revoked, this_update, next_update)
+    }
+
+    /// A revocation list this CSCA signs that lists the document signers of `revoked`: after
+    /// a key rollover (a new authority of the same state, so the same CSCA name, with a new
+    /// key), the new key's lists cover the signers the old key certified.
+    pub fn revocation_list_naming(
+        &self,
+        revoked: &[&TestAuthority],
+        this_update: Ymd,
+        next_update: Ymd,
+    ) -> Vec<u8> {
         let date = |d: Ymd| rcgen::date_time_ymd(d.0, d.1, d.2);
-        let revoked = rcgen::RevokedCertParams {
-            serial_number: self.signer_serial.clone(),
+        let entry = |authority: &&TestAuthority| rcgen::RevokedCertParams {
+            serial_number: authority.signer_serial.clone(),
             revocation_time: date(this_update),
             reason_code: Some(rcgen::RevocationReason::KeyCompromise),
             invalidity_date: None,
@@ -182,11 +195,7 @@ impl TestAuthority {
             next_update: date(next_update),
             crl_number: rcgen::SerialNumber::from(1u64),
             issuing_distribution_point: None,
-            revoked_certs: if signer_revoked {
-                vec![revoked]
-            } else {
-                vec![]
-            },
+            revoked_certs: revoked.iter().map(entry).collect(),
             key_identifier_method: rcgen::KeyIdMethod::Sha256,
         };
         params

@@ -165,6 +165,41 @@ fn a_newer_revocation_list_is_not_hidden_by_an_older_one_of_the_same_csca() {
 }
 
 #[test]
+fn after_a_csca_key_rollover_the_new_keys_lists_cover_the_old_keys_signers() {
+    // The passport's signer was certified by the CSCA's old key; the state then rolled the
+    // CSCA over to a new key under the same name, which signs the revocation lists since.
+    let (old, files) = passport();
+    let new = TestAuthority::new(old.state());
+    let with_list = |crl: Vec<u8>| {
+        let mut list = old.master_list().merged(new.master_list());
+        list.add_crl_der(&crl).unwrap_or_else(|e| panic!("{e}"));
+        list
+    };
+    let clear = with_list(new.revocation_list_naming(&[], CURRENT.0, CURRENT.1));
+    assert!(verify(&files, &clear, now()).is_ok());
+    let naming_it = with_list(new.revocation_list_naming(&[&old], CURRENT.0, CURRENT.1));
+    assert_eq!(
+        verify(&files, &naming_it, now()),
+        Err(PassiveAuthError::RevokedSigner)
+    );
+    // The old key's last list, older than the new key's, does not hide it.
+    let mut both = with_list(new.revocation_list_naming(&[&old], CURRENT.0, CURRENT.1));
+    both.add_crl_der(&old.revocation_list(false, (2026, 10, 1), (2027, 1, 1)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        verify(&files, &both, now()),
+        Err(PassiveAuthError::RevokedSigner)
+    );
+    // A list under the same name from a key the master list does not hold still refuses.
+    let impostor = TestAuthority::new(old.state());
+    let forged = with_list(impostor.revocation_list_naming(&[], CURRENT.0, CURRENT.1));
+    assert!(matches!(
+        verify(&files, &forged, now()),
+        Err(PassiveAuthError::UntrustedSigner(_))
+    ));
+}
+
+#[test]
 fn a_stale_or_forged_revocation_list_refuses_rather_than_passes() {
     let (authority, files) = passport();
     // Past its next update: a signer revoked since would pass, so the state's documents stop.

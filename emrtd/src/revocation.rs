@@ -1,0 +1,243 @@
+//! The revocation lists of country signing CAs (ICAO 9303 part 12 §7.1.2): a document signer
+//! that its CSCA's newest list names is refused.
+//!
+//! Checked here rather than by rustls-webpki, because a CSCA rolls its key over under the
+//! same name: the lists it signs with the new key cover the document signers the old key
+//! certified, and documents of those signers are valid for years. rustls-webpki checks a
+//! list's signature only with the key of the certificate path it built (the old key's), so it
+//! would refuse every such document. Here a list counts when a CSCA of the document's state
+//! with the list's issuer name, and allowed to sign lists, signed it.
+
+use std::time::Duration;
+
+use der::asn1::ObjectIdentifier;
+use der::{Decode, Encode};
+use rustls_pki_types::{CertificateDer, UnixTime};
+use webpki::{EndEntityCert, OwnedCertRevocationList};
+use x509_cert::crl::CertificateList;
+use x509_cert::ext::pkix::KeyUsage;
+use x509_cert::Certificate;
+
+use crate::error::PassiveAuthError;
+use crate::signatures::certificate_signature_algorithms;
+
+/// One revocation list, parsed once when it is added.
+#[derive(Clone, Debug)]
+pub(crate) struct RevocationList {
+    /// The issuer's name (DER).
+    issuer: Vec<u8>,
+    this_update: Duration,
+    next_update: Option<Duration>,
+    /// The serial numbers it lists (the integers' content octets).
+    revoked: Vec<Vec<u8>>,
+    /// What the signature covers (`tbsCertList`, DER), and the signature.
+    signed: Vec<u8>,
+    algorithm: ObjectIdentifier,
+    signature: Vec<u8>,
+}
+
+fn malformed() -> PassiveAuthError {
+    PassiveAuthError::Malformed("certificate revocation list")
+}
+
+impl RevocationList {
+    /// Parses a list (DER). Refuses what rustls-webpki would refuse to read (a delta list, an
+    /// unknown critical extension) and a partitioned list (an issuing distribution point),
+    /// which a CSCA does not publish and which would cover only part of its signers.
+    pub(crate) fn parse(der: &[u8]) -> Result<Self, PassiveAuthError> {
+        OwnedCertRevocationList::from_der(der).map_err(|_| malformed())?;
+        let list = CertificateList::from_der(der).map_err(|_| malformed())?;
+        let tbs = &list.tbs_cert_list;
+        let extensions = tbs.crl_extensions.iter().flatten();
+        if extensions
+            .map(|e| e.extn_id)
+            .any(|id| id == ISSUING_DISTRIBUTION_POINT)
+        {
+            return Err(PassiveAuthError::Malformed(
+                "partitioned certificate revocation list",
+            ));
+        }
+        let revoked = tbs.revoked_certificates.iter().flatten();
+        Ok(Self {
+            issuer: tbs.issuer.to_der().map_err(|_| malformed())?,
+            this_update: tbs.this_update.to_unix_duration(),
+            next_update: tbs.next_update.map(|t| t.to_unix_duration()),
+            revoked: revoked
+                .map(|r| r.serial_number.as_bytes().to_vec())
+                .collect(),
+            signed: tbs.to_der().map_err(|_| malformed())?,
+            algorithm: list.signature_algorithm.oid,
+            signature: list.signature.raw_bytes().to_vec(),
+        })
+    }
+
+    /// Whether `other` comes from the same issuer (by name: a rolled-over CSCA keeps it).
+    pub(crate) fn same_issuer(&self, other: &Self) -> bool {
+        self.issuer == other.issuer
+    }
+
+    /// When it was issued.
+    pub(crate) fn this_update(&self) -> Duration {
+        self.this_update
+    }
+
+    /// Whether the CSCA `csca` (DER) signed it: the list's issuer is its subject, its key
+    /// usage (if it states one) allows signing lists, and the signature verifies.
+    fn signed_by(&self, csca: &CertificateDer<'_>) -> bool {
+        let Ok(cert) = Certificate::from_der(csca) else {
+            return false;
+        };
+        let subject = cert.tbs_certificate.subject.to_der();
+        if subject.ok().as_deref() != Some(self.issuer.as_slice()) || !may_sign_lists(&cert) {
+            return false;
+        }
+        let Ok(key) = EndEntityCert::try_from(csca) else {
+            return false;
+        };
+        let Ok(algorithms) = certificate_signature_algorithms(self.algorithm) else {
+            return false;
+        };
+        algorithms.iter().any(|alg| {
+            key.verify_signature(*alg, &self.signed, &self.signature)
+                .is_ok()
+        })
+    }
+}
+
+/// `id-ce-issuingDistributionPoint` (RFC 5280 §5.2.5).
+const ISSUING_DISTRIBUTION_POINT: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.28");
+
+/// `id-ce-keyUsage` (RFC 5280 §4.2.1.3).
+const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
+
+fn may_sign_lists(csca: &Certificate) -> bool {
+    let extensions = csca.tbs_certificate.extensions.iter().flatten();
+    let usage = extensions
+        .filter(|e| e.extn_id == KEY_USAGE)
+        .map(|e| KeyUsage::from_der(e.extn_value.as_bytes()))
+        .next();
+    match usage {
+        None => true,
+        Some(Ok(usage)) => usage.crl_sign(),
+        Some(Err(_)) => false,
+    }
+}
+
+/// The revocation check of the document signer `signer` (DER) at `now`, with `lists` (one
+/// per issuer name, the newest) and `cscas`, the CSCAs of the document's issuing state:
+/// - no list of its issuer: it passes, as not every state publishes one;
+/// - a list that no CSCA of the state signed: refused (`UntrustedSigner`), rather than let
+///   a revoked signer through on a forged list;
+/// - a list past its next update: refused (`UntrustedSigner`), since a signer revoked after it
+///   was made would pass;
+/// - the list names it: `RevokedSigner`.
+pub(crate) fn check<'a>(
+    signer: &CertificateDer<'_>,
+    lists: &[RevocationList],
+    mut cscas: impl Iterator<Item = &'a CertificateDer<'static>>,
+    now: UnixTime,
+) -> Result<(), PassiveAuthError> {
+    let cert = Certificate::from_der(signer)
+        .map_err(|_| PassiveAuthError::Malformed("document signer certificate"))?;
+    let issuer = cert
+        .tbs_certificate
+        .issuer
+        .to_der()
+        .map_err(|_| PassiveAuthError::Malformed("document signer certificate"))?;
+    let Some(list) = lists.iter().find(|l| l.issuer == issuer) else {
+        return Ok(());
+    };
+    if !cscas.any(|csca| list.signed_by(csca)) {
+        return Err(untrusted(
+            "its CSCA's revocation list is not signed by the CSCA",
+        ));
+    }
+    if list
+        .next_update
+        .is_some_and(|next| now.as_secs() >= next.as_secs())
+    {
+        return Err(untrusted(
+            "its CSCA's revocation list is past its next update",
+        ));
+    }
+    let serial = cert.tbs_certificate.serial_number.as_bytes();
+    if list.revoked.iter().any(|r| r == serial) {
+        return Err(PassiveAuthError::RevokedSigner);
+    }
+    Ok(())
+}
+
+fn untrusted(why: &str) -> PassiveAuthError {
+    PassiveAuthError::UntrustedSigner(why.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
+        CrlIssuingDistributionPoint, DnType, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
+        SerialNumber, PKCS_ECDSA_P256_SHA256,
+    };
+
+    fn csca(key: &KeyPair, usages: Vec<KeyUsagePurpose>) -> (CertificateParams, Vec<u8>) {
+        let mut params = CertificateParams::default();
+        params.distinguished_name.push(DnType::CountryName, "DK");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "CSCA DNK (test double)");
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = usages;
+        let der = params.self_signed(key).unwrap().der().to_vec();
+        (params, der)
+    }
+
+    fn list(issuer: &Issuer<'_, KeyPair>, partitioned: bool) -> Vec<u8> {
+        let date = |y| rcgen::date_time_ymd(y, 1, 1);
+        let point = CrlIssuingDistributionPoint {
+            distribution_point: CrlDistributionPoint {
+                uris: vec!["https://example.invalid/csca.crl".into()],
+            },
+            scope: None,
+        };
+        CertificateRevocationListParams {
+            this_update: date(2026),
+            next_update: date(2027),
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: partitioned.then_some(point),
+            revoked_certs: vec![],
+            key_identifier_method: KeyIdMethod::Sha256,
+        }
+        .signed_by(issuer)
+        .unwrap()
+        .der()
+        .to_vec()
+    }
+
+    /// A CSCA whose certificate does not allow it to sign lists cannot vouch for one, even
+    /// with the key that signed it (the same key in a certificate that allows it).
+    #[test]
+    fn a_list_counts_only_from_a_csca_allowed_to_sign_lists() {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let same_key = KeyPair::try_from(key.serialize_der()).unwrap();
+        let all = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let (allowed, allowed_der) = csca(&key, all);
+        let (_, certs_only_der) = csca(&same_key, vec![KeyUsagePurpose::KeyCertSign]);
+        let crl = RevocationList::parse(&list(&Issuer::new(allowed, key), false)).unwrap();
+        assert!(crl.signed_by(&CertificateDer::from(allowed_der)));
+        assert!(!crl.signed_by(&CertificateDer::from(certs_only_der)));
+    }
+
+    #[test]
+    fn a_partitioned_list_is_refused() {
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+        let (params, _) = csca(&key, vec![KeyUsagePurpose::CrlSign]);
+        let partitioned = list(&Issuer::new(params, key), true);
+        assert_eq!(
+            RevocationList::parse(&partitioned).err(),
+            Some(PassiveAuthError::Malformed(
+                "partitioned certificate revocation list"
+            ))
+        );
+    }
+}
