@@ -209,6 +209,7 @@ fn open_state_at(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, St
         waiters,
         issuer: issuer(config, addr),
         documents: config.documents.clone(),
+        device_keys: Default::default(),
     }))
 }
 

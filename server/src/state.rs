@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use mitid_protocol::clock::Clock;
 use tokio::sync::Notify;
 
+use crate::api::device_keys::DeviceKeys;
 use crate::crypto::password::HashPool;
 use crate::crypto::rng::SecureRandom;
 use crate::documents::DocumentCheck;
@@ -50,6 +51,8 @@ pub struct Inner {
     pub issuer: String,
     /// Passport and ID-card checks (`None`: the passport route is refused as unavailable).
     pub documents: Option<DocumentCheck>,
+    /// The device key last seen per app, to verify signatures before the transaction.
+    pub device_keys: DeviceKeys,
 }
 
 impl std::ops::Deref for AppState {

@@ -10,6 +10,7 @@ use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::signing::{request_message, verify};
 use mitid_protocol::wire::{headers, AuthenticatorKind, AuthenticatorState};
 
+use super::device_keys::EarlyVerdict;
 use crate::crypto::tokens::token_hash;
 use crate::error::{ApiError, ApiResult};
 use crate::principal::{AppCaller, Principal, RpCaller, StaffCaller};
@@ -207,10 +208,36 @@ impl SignedRequest {
         })
     }
 
-    /// Verifies the request in `tx`: time window, signature by the app's device key over
-    /// method, path and query, time, nonce and body, then the nonce's first use (written in
-    /// `tx`, so it counts once `tx` commits).
-    pub(crate) fn check(&self, s: &AppState, tx: &mut dyn Tx) -> ApiResult<AppCaller> {
+    /// Whether the signature verifies with `key` over method, path and query, time, nonce and
+    /// body.
+    fn signed_with(&self, key: &[u8]) -> bool {
+        let message = request_message(
+            &self.authenticator_id,
+            &self.method,
+            &self.path,
+            self.timestamp,
+            &self.nonce,
+            &self.body,
+        );
+        verify(key, &message, &self.signature).is_ok()
+    }
+
+    /// The signature's verdict with the app's key last seen, reached before any transaction
+    /// (`None` if no key was seen): [`SignedRequest::check`] believes it only for the same key.
+    pub(crate) fn verify_early(&self, s: &AppState) -> Option<EarlyVerdict> {
+        s.device_keys
+            .verify_early(&self.authenticator_id, |key| self.signed_with(key))
+    }
+
+    /// Verifies the request in `tx`: time window, signature by the app's device key (the
+    /// `early` verdict if it was reached with that key), then the nonce's first use (written
+    /// in `tx`, so it counts once `tx` commits).
+    pub(crate) fn check(
+        &self,
+        s: &AppState,
+        tx: &mut dyn Tx,
+        early: Option<EarlyVerdict>,
+    ) -> ApiResult<AppCaller> {
         let now = s.clock.now();
         let window = s.policy.request_time_window;
         // abs_diff cannot overflow, whatever time the request claims.
@@ -237,20 +264,19 @@ impl SignedRequest {
                 ),
             });
         };
-        let message = request_message(
-            &self.authenticator_id,
-            &self.method,
-            &self.path,
-            self.timestamp,
-            &self.nonce,
-            &self.body,
-        );
-        verify(key, &message, &self.signature).map_err(|_| {
-            ApiError::refuse(
+        let valid = match early.and_then(|e| e.for_key(key)) {
+            Some(valid) => valid,
+            None => {
+                s.device_keys.remember(&self.authenticator_id, key);
+                self.signed_with(key)
+            }
+        };
+        if !valid {
+            return Err(ApiError::refuse(
                 ErrorCode::InvalidSignature,
                 "the request signature is invalid",
-            )
-        })?;
+            ));
+        }
         // Kept as long as the request's own time is accepted: a request dated ahead is
         // replayable until timestamp + window, so its nonce is kept that long.
         let keep_until = self.timestamp.saturating_add(window);
@@ -274,8 +300,9 @@ async fn app(state: &AppState, parts: &Parts, body: &Bytes) -> ApiResult<AppCall
     let request = SignedRequest::read(parts, body)?;
     state
         .blocking(move |s| {
+            let early = request.verify_early(s);
             let mut tx = s.store.begin()?;
-            let caller = request.check(s, tx.as_mut())?;
+            let caller = request.check(s, tx.as_mut(), early)?;
             tx.commit()?;
             Ok(caller)
         })

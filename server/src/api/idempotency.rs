@@ -104,8 +104,10 @@ pub(crate) async fn run_signed(
     let k2 = key.clone();
     let checked = state
         .blocking(move |s| {
+            // Verified before the transaction takes the store (`device_keys`).
+            let early = signed.verify_early(s);
             let mut tx = s.store.begin()?;
-            let caller = Principal::App(signed.check(s, tx.as_mut())?);
+            let caller = Principal::App(signed.check(s, tx.as_mut(), early)?);
             let scope = caller.idempotency_scope(&hash);
             let claim = claim(s, tx.as_mut(), &scope, &k2, hash)?;
             commit_claim(tx, &claim)?;
