@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use mitid_protocol::clock::Clock;
 use tokio::sync::Notify;
 
-use crate::api::device_keys::DeviceKeys;
+use crate::crypto::device_keys::DeviceKeys;
 use crate::crypto::password::HashPool;
 use crate::crypto::rng::SecureRandom;
 use crate::documents::DocumentCheck;

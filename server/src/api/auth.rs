@@ -10,7 +10,7 @@ use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::signing::{request_message, verify};
 use mitid_protocol::wire::{headers, AuthenticatorKind, AuthenticatorState};
 
-use super::device_keys::EarlyVerdict;
+use crate::crypto::device_keys::EarlyVerdict;
 use crate::crypto::tokens::token_hash;
 use crate::error::{ApiError, ApiResult};
 use crate::principal::{AppCaller, Principal, RpCaller, StaffCaller};

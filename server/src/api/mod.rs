@@ -6,7 +6,6 @@ mod handler;
 
 pub mod app;
 pub mod auth;
-pub mod device_keys;
 pub mod extract;
 pub mod idempotency;
 pub mod openapi;

@@ -2,6 +2,7 @@
 //! ID-token signatures.
 
 pub mod codes;
+pub mod device_keys;
 pub mod jws;
 pub mod password;
 pub mod rng;
