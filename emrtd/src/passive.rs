@@ -72,25 +72,20 @@ impl MasterList {
     }
 
     /// Adds a certificate revocation list (DER) a country signing CA published. Which CSCA
-    /// signed it is checked when a document is: a list that no CSCA of the document's state
-    /// under the list's issuer name signed refuses the document (a CSCA that rolled its key
-    /// over keeps its name, and its new key's lists cover the old key's signers). The newest
-    /// list of an issuer name (by its issue date) is the one kept: a newer one replaces the
-    /// held one, an older one is ignored. Refuses a list that does not parse, and a
+    /// signed it is checked when a document is: a CSCA that rolled its key over keeps its
+    /// name, and its new key's lists cover the old key's signers. Every list is kept: the
+    /// newest of an issuer name decides whether its lists are current, and a signer any of
+    /// them names is refused (`revocation::check`). Refuses a list that does not parse, and a
     /// partitioned one (an issuing distribution point).
     pub fn add_crl_der(&mut self, crl: &[u8]) -> Result<(), PassiveAuthError> {
         self.add_crl(RevocationList::parse(crl)?);
         Ok(())
     }
 
-    /// Keeps one list per issuer name, the newest: an older list beside a newer one would
-    /// hide later revocations.
+    /// Keeps the list, unless the very same one is held already.
     fn add_crl(&mut self, new: RevocationList) {
-        let same_issuer = self.crls.iter_mut().find(|held| held.same_issuer(&new));
-        match same_issuer {
-            Some(held) if held.this_update() <= new.this_update() => *held = new,
-            Some(_) => {}
-            None => self.crls.push(new),
+        if !self.crls.iter().any(|held| held.same_as(&new)) {
+            self.crls.push(new);
         }
     }
 

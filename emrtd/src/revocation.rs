@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode};
+use der::{Decode, Encode, Reader, SliceReader};
 use rustls_pki_types::{CertificateDer, UnixTime};
 use webpki::{EndEntityCert, OwnedCertRevocationList};
 use x509_cert::crl::CertificateList;
@@ -40,6 +40,17 @@ fn malformed() -> PassiveAuthError {
     PassiveAuthError::Malformed("certificate revocation list")
 }
 
+/// The bytes the signature covers (`tbsCertList`) as the list holds them: a re-encoding
+/// could differ (`der` sorts a SET OF it decodes) and then fail to verify.
+fn signed_part(der: &[u8]) -> der::Result<&[u8]> {
+    SliceReader::new(der)?.sequence(|list| {
+        let tbs = list.tlv_bytes()?;
+        list.tlv_bytes()?; // signatureAlgorithm
+        list.tlv_bytes()?; // signatureValue
+        Ok(tbs)
+    })
+}
+
 impl RevocationList {
     /// Parses a list (DER). Refuses what rustls-webpki would refuse to read (a delta list, an
     /// unknown critical extension) and a partitioned list (an issuing distribution point),
@@ -47,6 +58,7 @@ impl RevocationList {
     pub(crate) fn parse(der: &[u8]) -> Result<Self, PassiveAuthError> {
         OwnedCertRevocationList::from_der(der).map_err(|_| malformed())?;
         let list = CertificateList::from_der(der).map_err(|_| malformed())?;
+        let signed = signed_part(der).map_err(|_| malformed())?;
         let tbs = &list.tbs_cert_list;
         let extensions = tbs.crl_extensions.iter().flatten();
         if extensions
@@ -65,20 +77,15 @@ impl RevocationList {
             revoked: revoked
                 .map(|r| r.serial_number.as_bytes().to_vec())
                 .collect(),
-            signed: tbs.to_der().map_err(|_| malformed())?,
+            signed: signed.to_vec(),
             algorithm: list.signature_algorithm.oid,
             signature: list.signature.raw_bytes().to_vec(),
         })
     }
 
-    /// Whether `other` comes from the same issuer (by name: a rolled-over CSCA keeps it).
-    pub(crate) fn same_issuer(&self, other: &Self) -> bool {
-        self.issuer == other.issuer
-    }
-
-    /// When it was issued.
-    pub(crate) fn this_update(&self) -> Duration {
-        self.this_update
+    /// Whether `other` is the same list (added twice, or through two master lists).
+    pub(crate) fn same_as(&self, other: &Self) -> bool {
+        self.signed == other.signed && self.signature == other.signature
     }
 
     /// Whether the CSCA `csca` (DER) signed it: the list's issuer is its subject, its key
@@ -123,36 +130,42 @@ fn may_sign_lists(csca: &Certificate) -> bool {
     }
 }
 
-/// The revocation check of the document signer `signer` (DER) at `now`, with `lists` (one
-/// per issuer name, the newest) and `cscas`, the CSCAs of the document's issuing state:
+/// The revocation check of the document signer `signer` (DER) at `now`, with `lists` (every
+/// list added) and `cscas`, the CSCAs of the document's issuing state. Only lists under the
+/// signer's issuer name concern it, and of those only the ones a CSCA of the state signed:
 /// - no list of its issuer: it passes, as not every state publishes one;
-/// - a list that no CSCA of the state signed: refused (`UntrustedSigner`), rather than let
-///   a revoked signer through on a forged list;
-/// - a list past its next update: refused (`UntrustedSigner`), since a signer revoked after it
-///   was made would pass;
-/// - the list names it: `RevokedSigner`.
+/// - the newest list of the name (by issue date) not signed by a CSCA of the state: refused
+///   (`UntrustedSigner`): what it says cannot be known, and an older list would miss the
+///   revocations since;
+/// - the newest list past its next update: refused (`UntrustedSigner`), since a signer revoked
+///   after it was made would pass;
+/// - any signed list of the name names it: `RevokedSigner`. During a key rollover a state may
+///   publish a list per key, and a revocation is never taken back (ICAO 9303 part 12 has no
+///   certificate hold), so no list hides another's.
 pub(crate) fn check<'a>(
     signer: &CertificateDer<'_>,
     lists: &[RevocationList],
-    mut cscas: impl Iterator<Item = &'a CertificateDer<'static>>,
+    cscas: impl Iterator<Item = &'a CertificateDer<'static>>,
     now: UnixTime,
 ) -> Result<(), PassiveAuthError> {
-    let cert = Certificate::from_der(signer)
-        .map_err(|_| PassiveAuthError::Malformed("document signer certificate"))?;
-    let issuer = cert
-        .tbs_certificate
-        .issuer
-        .to_der()
-        .map_err(|_| PassiveAuthError::Malformed("document signer certificate"))?;
-    let Some(list) = lists.iter().find(|l| l.issuer == issuer) else {
+    let bad_signer = |_| PassiveAuthError::Malformed("document signer certificate");
+    let cert = Certificate::from_der(signer).map_err(bad_signer)?;
+    let issuer = cert.tbs_certificate.issuer.to_der().map_err(bad_signer)?;
+    let of_issuer: Vec<_> = lists.iter().filter(|l| l.issuer == issuer).collect();
+    let Some(newest) = of_issuer.iter().map(|l| l.this_update).max() else {
         return Ok(());
     };
-    if !cscas.any(|csca| list.signed_by(csca)) {
+    let cscas: Vec<_> = cscas.collect();
+    let signed: Vec<_> = of_issuer
+        .into_iter()
+        .filter(|l| cscas.iter().any(|csca| l.signed_by(csca)))
+        .collect();
+    let Some(current) = signed.iter().find(|l| l.this_update == newest) else {
         return Err(untrusted(
-            "its CSCA's revocation list is not signed by the CSCA",
+            "its CSCA's newest revocation list is not signed by the CSCA",
         ));
-    }
-    if list
+    };
+    if current
         .next_update
         .is_some_and(|next| now.as_secs() >= next.as_secs())
     {
@@ -161,7 +174,7 @@ pub(crate) fn check<'a>(
         ));
     }
     let serial = cert.tbs_certificate.serial_number.as_bytes();
-    if list.revoked.iter().any(|r| r == serial) {
+    if signed.iter().any(|l| l.revoked.iter().any(|r| r == serial)) {
         return Err(PassiveAuthError::RevokedSigner);
     }
     Ok(())

@@ -200,6 +200,35 @@ fn after_a_csca_key_rollover_the_new_keys_lists_cover_the_old_keys_signers() {
 }
 
 #[test]
+fn during_a_key_overlap_every_valid_list_of_the_csca_counts() {
+    // The attack: the state revoked the signer on the old key's list; a newer list from the
+    // new key covers only the new key's signers. Keeping only the newest list let it pass.
+    let (old, files) = passport();
+    let new = TestAuthority::new(old.state());
+    let mut list = old.master_list().merged(new.master_list());
+    for crl in [
+        old.revocation_list(true, (2026, 10, 1), (2027, 1, 1)),
+        new.revocation_list_naming(&[], CURRENT.0, CURRENT.1),
+    ] {
+        list.add_crl_der(&crl).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert_eq!(
+        verify(&files, &list, now()),
+        Err(PassiveAuthError::RevokedSigner)
+    );
+    // An older list naming it that no CSCA of the state signed revokes nothing.
+    let impostor = TestAuthority::new(old.state());
+    let mut forged = old.master_list().merged(new.master_list());
+    for crl in [
+        impostor.revocation_list_naming(&[&old], (2026, 10, 1), (2027, 1, 1)),
+        new.revocation_list_naming(&[], CURRENT.0, CURRENT.1),
+    ] {
+        forged.add_crl_der(&crl).unwrap_or_else(|e| panic!("{e}"));
+    }
+    assert!(verify(&files, &forged, now()).is_ok());
+}
+
+#[test]
 fn a_stale_or_forged_revocation_list_refuses_rather_than_passes() {
     let (authority, files) = passport();
     // Past its next update: a signer revoked since would pass, so the state's documents stop.
