@@ -224,9 +224,27 @@ impl SignedRequest {
 
     /// The signature's verdict with the app's key last seen, reached before any transaction
     /// (`None` if no key was seen): [`SignedRequest::check`] believes it only for the same key.
+    /// A request outside the time window gets none: it is refused in the transaction
+    /// anyway, and should not cost a verification first.
     pub(crate) fn verify_early(&self, s: &AppState) -> Option<EarlyVerdict> {
+        self.in_window(s).ok()?;
         s.device_keys
             .verify_early(&self.authenticator_id, |key| self.signed_with(key))
+    }
+
+    /// Whether the request's time is within the accepted window of the server's clock.
+    fn in_window(&self, s: &AppState) -> ApiResult<()> {
+        let now = s.clock.now();
+        let window = s.policy.request_time_window;
+        // abs_diff cannot overflow, whatever time the request claims.
+        if now.abs_diff(self.timestamp) > window.unsigned_abs() {
+            return Err(ApiError::refuse(
+                ErrorCode::Replay,
+                "the request time is outside the accepted window",
+            )
+            .with_detail(serde_json::json!({ "reason": "time" })));
+        }
+        Ok(())
     }
 
     /// Verifies the request in `tx`: time window, signature by the app's device key (the
@@ -238,16 +256,8 @@ impl SignedRequest {
         tx: &mut dyn Tx,
         early: Option<EarlyVerdict>,
     ) -> ApiResult<AppCaller> {
-        let now = s.clock.now();
+        self.in_window(s)?;
         let window = s.policy.request_time_window;
-        // abs_diff cannot overflow, whatever time the request claims.
-        if now.abs_diff(self.timestamp) > window.unsigned_abs() {
-            return Err(ApiError::refuse(
-                ErrorCode::Replay,
-                "the request time is outside the accepted window",
-            )
-            .with_detail(serde_json::json!({ "reason": "time" })));
-        }
         let auth = tx
             .authenticator(&self.authenticator_id)?
             .filter(|a| a.kind == AuthenticatorKind::App)

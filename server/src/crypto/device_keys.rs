@@ -15,8 +15,15 @@ use std::sync::{Arc, Mutex};
 const MOST: usize = 100_000;
 
 /// The device key last seen per app id.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct DeviceKeys(Mutex<HashMap<String, Arc<[u8]>>>);
+
+/// The count only: a state printed for debugging should not list 100,000 keys.
+impl std::fmt::Debug for DeviceKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "DeviceKeys({} apps)", self.lock().len())
+    }
+}
 
 /// A verdict on a request's signature, reached with the key last seen for its app.
 pub(crate) struct EarlyVerdict {

@@ -11,7 +11,7 @@ mod schema;
 mod sql;
 pub mod sqlite;
 
-pub use durable_later::DurableLater;
+pub(crate) use durable_later::DurableLater;
 pub use postgres::wake::{Wake, Wakeable};
 pub use records::*;
 
