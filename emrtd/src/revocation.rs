@@ -1,5 +1,6 @@
 //! The revocation lists of country signing CAs (ICAO 9303 part 12 §7.1.2): a document signer
-//! that its CSCA's newest list names is refused.
+//! that any list its CSCA signed names is refused, and the CSCA's newest list must be signed
+//! and current.
 //!
 //! Checked here rather than by rustls-webpki, because a CSCA rolls its key over under the
 //! same name: the lists it signs with the new key cover the document signers the old key
@@ -137,7 +138,7 @@ fn may_sign_lists(csca: &Certificate) -> bool {
 /// - the newest list of the name (by issue date) not signed by a CSCA of the state: refused
 ///   (`UntrustedSigner`): what it says cannot be known, and an older list would miss the
 ///   revocations since;
-/// - the newest list past its next update: refused (`UntrustedSigner`), since a signer revoked
+/// - the newest list (each, if several share its date) past its next update: refused (`UntrustedSigner`), since a signer revoked
 ///   after it was made would pass;
 /// - any signed list of the name names it: `RevokedSigner`. During a key rollover a state may
 ///   publish a list per key, and a revocation is never taken back (ICAO 9303 part 12 has no
@@ -160,15 +161,19 @@ pub(crate) fn check<'a>(
         .into_iter()
         .filter(|l| cscas.iter().any(|csca| l.signed_by(csca)))
         .collect();
-    let Some(current) = signed.iter().find(|l| l.this_update == newest) else {
+    let current: Vec<&RevocationList> = signed
+        .iter()
+        .copied()
+        .filter(|l| l.this_update == newest)
+        .collect();
+    if current.is_empty() {
         return Err(untrusted(
             "its CSCA's newest revocation list is not signed by the CSCA",
         ));
-    };
-    if current
-        .next_update
-        .is_some_and(|next| now.as_secs() >= next.as_secs())
-    {
+    }
+    // Two signed lists of the same date: both must be current, whatever order they came in.
+    let stale = |l: &&RevocationList| l.next_update.is_some_and(|n| now.as_secs() >= n.as_secs());
+    if current.iter().any(stale) {
         return Err(untrusted(
             "its CSCA's revocation list is past its next update",
         ));
