@@ -5,7 +5,7 @@ use mitid_protocol::wire::staff::*;
 use mitid_protocol::wire::{AuthenticatorInfo, Empty};
 
 use super::extract::{JsonBody, StrictQuery};
-use crate::domain::blocking::{self, BlockAuthority};
+use crate::domain::blocking::{self, BlockAuthority, BlockOrder};
 use crate::domain::staff::require;
 use crate::domain::{accounts, hardware, staff, support};
 use crate::error::{ApiError, ApiResult};
@@ -101,15 +101,14 @@ fn block_or_unblock(
         support::identified(s, tx.as_mut(), caller, &req.identification_token)?.id
     };
     let person = if set {
-        blocking::block(
-            s,
-            &caller.actor(),
-            BlockAuthority::Staff,
-            &person_id,
-            req.scope,
-            req.authenticator_id.as_deref(),
-            req.permanent,
-        )?
+        let order = BlockOrder {
+            authority: BlockAuthority::Staff,
+            person_id: &person_id,
+            scope: req.scope,
+            authenticator_id: req.authenticator_id.as_deref(),
+            permanent: req.permanent,
+        };
+        blocking::block(s, &caller.actor(), order)?
     } else {
         if req.permanent {
             return Err(ApiError::refuse(

@@ -7,7 +7,7 @@ use mitid_protocol::wire::{
 };
 
 use super::extract::JsonBody;
-use crate::domain::blocking::{self, BlockAuthority};
+use crate::domain::blocking::{self, BlockAuthority, BlockOrder};
 use crate::domain::{accounts, passwords, profile, web};
 use crate::principal::CitizenCaller;
 
@@ -61,15 +61,14 @@ handlers! {
 
     /// `POST /v1/web/block`.
     fn block(s, caller: CitizenCaller, JsonBody(req): JsonBody<BlockRequest>) -> AuthenticatorList {
-        blocking::block(
-        s,
-        &caller.actor(),
-        BlockAuthority::Citizen,
-        &caller.person_id,
-        req.scope,
-        req.authenticator_id.as_deref(),
-        req.permanent,
-        )?;
+        let order = BlockOrder {
+            authority: BlockAuthority::Citizen,
+            person_id: &caller.person_id,
+            scope: req.scope,
+            authenticator_id: req.authenticator_id.as_deref(),
+            permanent: req.permanent,
+        };
+        blocking::block(s, &caller.actor(), order)?;
         accounts::list(s, &caller.person_id)
     }
 

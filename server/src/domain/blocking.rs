@@ -26,31 +26,29 @@ pub enum BlockAuthority {
     Staff,
 }
 
+/// A block to set: who sets it, on whose MitID, and what it covers.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockOrder<'a> {
+    /// Who sets it (the lock reason an authenticator gets).
+    pub authority: BlockAuthority,
+    /// Whose MitID.
+    pub person_id: &'a str,
+    /// One authenticator, or the whole MitID.
+    pub scope: BlockScope,
+    /// The authenticator, for a block of one.
+    pub authenticator_id: Option<&'a str>,
+    /// Permanent (one authenticator only) or temporary.
+    pub permanent: bool,
+}
+
 fn bad(m: &'static str) -> ApiError {
     ApiError::refuse(ErrorCode::BadRequest, m)
 }
 
 /// Sets a block. Returns the person after the change.
-pub fn block(
-    state: &AppState,
-    actor: &Actor,
-    authority: BlockAuthority,
-    person_id: &str,
-    scope: BlockScope,
-    authenticator_id: Option<&str>,
-    permanent: bool,
-) -> ApiResult<PersonRecord> {
+pub fn block(state: &AppState, actor: &Actor, order: BlockOrder<'_>) -> ApiResult<PersonRecord> {
     let mut tx = state.store.begin()?;
-    let p = block_in(
-        state,
-        tx.as_mut(),
-        actor,
-        authority,
-        person_id,
-        scope,
-        authenticator_id,
-        permanent,
-    )?;
+    let p = block_in(state, tx.as_mut(), actor, order)?;
     tx.commit()?;
     Ok(p)
 }
@@ -66,16 +64,14 @@ pub fn revoke_lost(
 ) -> ApiResult<PersonRecord> {
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    let p = block_in(
-        state,
-        tx.as_mut(),
-        actor,
-        BlockAuthority::Citizen,
+    let order = BlockOrder {
+        authority: BlockAuthority::Citizen,
         person_id,
-        BlockScope::Authenticator,
-        Some(authenticator_id),
-        true,
-    )?;
+        scope: BlockScope::Authenticator,
+        authenticator_id: Some(authenticator_id),
+        permanent: true,
+    };
+    let p = block_in(state, tx.as_mut(), actor, order)?;
     let mut a = own_authenticator(tx.as_mut(), &p.id, authenticator_id)?;
     a.revoke(now);
     tx.update_authenticator(&a)?;
@@ -89,13 +85,14 @@ pub fn revoke_lost(
 }
 
 /// Refuses a block that cannot be set (checked before a proof is spent on it).
-pub fn validate(
-    tx: &mut dyn Tx,
-    person_id: &str,
-    scope: BlockScope,
-    authenticator_id: Option<&str>,
-    permanent: bool,
-) -> ApiResult<()> {
+pub fn validate(tx: &mut dyn Tx, order: &BlockOrder<'_>) -> ApiResult<()> {
+    let BlockOrder {
+        person_id,
+        scope,
+        authenticator_id,
+        permanent,
+        ..
+    } = *order;
     match scope {
         BlockScope::WholeMitid if permanent || authenticator_id.is_some() => Err(bad(
             "the whole MitID can only be blocked temporarily, without an authenticator",
@@ -117,20 +114,26 @@ pub fn validate(
 
 /// [`block`] inside the caller's transaction. Every block ends the person's self-service
 /// sessions: a session taken over must not outlive the citizen's reaction to it.
-#[allow(clippy::too_many_arguments)]
 pub fn block_in(
     state: &AppState,
     tx: &mut dyn Tx,
     actor: &Actor,
-    authority: BlockAuthority,
-    person_id: &str,
-    scope: BlockScope,
-    authenticator_id: Option<&str>,
-    permanent: bool,
+    order: BlockOrder<'_>,
 ) -> ApiResult<PersonRecord> {
     let now = state.clock.now();
-    let mut p = person(tx, person_id)?;
-    validate(tx, &p.id, scope, authenticator_id, permanent)?;
+    let mut p = person(tx, order.person_id)?;
+    let order = BlockOrder {
+        person_id: &p.id,
+        ..order
+    };
+    validate(tx, &order)?;
+    let BlockOrder {
+        authority,
+        scope,
+        authenticator_id,
+        permanent,
+        ..
+    } = order;
     let sessions_ended = tx.delete_sessions_of(SessionKind::Citizen, &p.id)?;
     match scope {
         BlockScope::WholeMitid => {
@@ -183,7 +186,14 @@ pub fn from_app(
     let mut app = super::common::authenticator(tx.as_mut(), authenticator_id)?;
     let p = person(tx.as_mut(), &app.person_id)?;
     let target = req.authenticator_id.as_deref();
-    validate(tx.as_mut(), &p.id, req.scope, target, req.permanent)?;
+    let order = BlockOrder {
+        authority: BlockAuthority::Citizen,
+        person_id: &p.id,
+        scope: req.scope,
+        authenticator_id: target,
+        permanent: req.permanent,
+    };
+    validate(tx.as_mut(), &order)?;
     let own = req.scope == BlockScope::Authenticator && target == Some(authenticator_id);
     if !own {
         let proof = CitizenProof::new(req.pin.as_ref(), req.biometric.as_ref());
@@ -194,16 +204,7 @@ pub fn from_app(
         let outcome = confirm::check(state, tx.as_mut(), &mut app, &p, proof, &action)?;
         granted!(outcome, tx);
     }
-    let p = block_in(
-        state,
-        tx.as_mut(),
-        &Actor::App(app.id.clone()),
-        BlockAuthority::Citizen,
-        &p.id,
-        req.scope,
-        target,
-        req.permanent,
-    )?;
+    let p = block_in(state, tx.as_mut(), &Actor::App(app.id.clone()), order)?;
     tx.commit()?;
     Ok(p)
 }

@@ -13,7 +13,7 @@ use super::extract::{CitizenForm, CitizenPage};
 use super::login::{frame, MessagePage};
 use super::texts::{texts, DkTexts};
 use super::{field, removal, with_cookies, SESSION_COOKIE};
-use crate::domain::blocking::{self, BlockAuthority};
+use crate::domain::blocking::{self, BlockAuthority, BlockOrder};
 use crate::domain::web;
 use crate::error::ApiError;
 use crate::site::failure_page;
@@ -100,9 +100,14 @@ pub async fn block(
                 // "Lost or stolen": revoked, so that no one can ever reactivate it.
                 blocking::revoke_lost(s, &actor, person, &id)
             } else {
-                let scope = BlockScope::Authenticator;
-                let authority = BlockAuthority::Citizen;
-                blocking::block(s, &actor, authority, person, scope, Some(&id), false)
+                let order = BlockOrder {
+                    authority: BlockAuthority::Citizen,
+                    person_id: person,
+                    scope: BlockScope::Authenticator,
+                    authenticator_id: Some(&id),
+                    permanent: false,
+                };
+                blocking::block(s, &actor, order)
             }
         })
         .await;
@@ -160,8 +165,14 @@ pub async fn block_all(State(state): State<AppState>, form: CitizenForm) -> Resp
     let blocked = state
         .blocking(move |s| {
             let (actor, person) = (caller.actor(), caller.person_id.as_str());
-            let (authority, scope) = (BlockAuthority::Citizen, BlockScope::WholeMitid);
-            blocking::block(s, &actor, authority, person, scope, None, false)
+            let order = BlockOrder {
+                authority: BlockAuthority::Citizen,
+                person_id: person,
+                scope: BlockScope::WholeMitid,
+                authenticator_id: None,
+                permanent: false,
+            };
+            blocking::block(s, &actor, order)
         })
         .await;
     match blocked {
