@@ -89,25 +89,41 @@ impl RevocationList {
         self.signed == other.signed && self.signature == other.signature
     }
 
-    /// Whether the CSCA `csca` (DER) signed it: the list's issuer is its subject, its key
-    /// usage (if it states one) allows signing lists, and the signature verifies.
-    fn signed_by(&self, csca: &CertificateDer<'_>) -> bool {
-        let Ok(cert) = Certificate::from_der(csca) else {
-            return false;
-        };
-        let subject = cert.tbs_certificate.subject.to_der();
-        if subject.ok().as_deref() != Some(self.issuer.as_slice()) || !may_sign_lists(&cert) {
+    /// Whether `signer` signed it: the list's issuer is its subject and the signature
+    /// verifies with its key.
+    fn signed_by(&self, signer: &ListSigner<'_>) -> bool {
+        if signer.subject != self.issuer {
             return false;
         }
-        let Ok(key) = EndEntityCert::try_from(csca) else {
-            return false;
-        };
         let Ok(algorithms) = certificate_signature_algorithms(self.algorithm) else {
             return false;
         };
         algorithms.iter().any(|alg| {
-            key.verify_signature(*alg, &self.signed, &self.signature)
+            signer
+                .key
+                .verify_signature(*alg, &self.signed, &self.signature)
                 .is_ok()
+        })
+    }
+}
+
+/// A CSCA whose key usage (if it states one) allows it to sign lists, parsed once per check.
+struct ListSigner<'a> {
+    /// Its subject (DER): the issuer name of the lists it signs.
+    subject: Vec<u8>,
+    key: EndEntityCert<'a>,
+}
+
+impl<'a> ListSigner<'a> {
+    /// `None` for a CSCA that may not sign lists (or does not parse).
+    fn of(csca: &'a CertificateDer<'_>) -> Option<Self> {
+        let cert = Certificate::from_der(csca).ok()?;
+        if !may_sign_lists(&cert) {
+            return None;
+        }
+        Some(Self {
+            subject: cert.tbs_certificate.subject.to_der().ok()?,
+            key: EndEntityCert::try_from(csca).ok()?,
         })
     }
 }
@@ -119,11 +135,10 @@ const ISSUING_DISTRIBUTION_POINT: ObjectIdentifier = ObjectIdentifier::new_unwra
 const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 
 fn may_sign_lists(csca: &Certificate) -> bool {
-    let extensions = csca.tbs_certificate.extensions.iter().flatten();
+    let mut extensions = csca.tbs_certificate.extensions.iter().flatten();
     let usage = extensions
-        .filter(|e| e.extn_id == KEY_USAGE)
-        .map(|e| KeyUsage::from_der(e.extn_value.as_bytes()))
-        .next();
+        .find(|e| e.extn_id == KEY_USAGE)
+        .map(|e| KeyUsage::from_der(e.extn_value.as_bytes()));
     match usage {
         None => true,
         Some(Ok(usage)) => usage.crl_sign(),
@@ -156,10 +171,10 @@ pub(crate) fn check<'a>(
     let Some(newest) = of_issuer.iter().map(|l| l.this_update).max() else {
         return Ok(());
     };
-    let cscas: Vec<_> = cscas.collect();
+    let signers: Vec<_> = cscas.filter_map(ListSigner::of).collect();
     let signed: Vec<_> = of_issuer
         .into_iter()
-        .filter(|l| cscas.iter().any(|csca| l.signed_by(csca)))
+        .filter(|l| signers.iter().any(|signer| l.signed_by(signer)))
         .collect();
     let current: Vec<&RevocationList> = signed
         .iter()
@@ -242,8 +257,10 @@ mod tests {
         let (allowed, allowed_der) = csca(&key, all);
         let (_, certs_only_der) = csca(&same_key, vec![KeyUsagePurpose::KeyCertSign]);
         let crl = RevocationList::parse(&list(&Issuer::new(allowed, key), false)).unwrap();
-        assert!(crl.signed_by(&CertificateDer::from(allowed_der)));
-        assert!(!crl.signed_by(&CertificateDer::from(certs_only_der)));
+        let (allowed, certs_only) = (allowed_der.into(), certs_only_der.into());
+        let signer = ListSigner::of(&allowed).expect("a CSCA allowed to sign lists");
+        assert!(crl.signed_by(&signer));
+        assert!(ListSigner::of(&certs_only).is_none());
     }
 
     #[test]
