@@ -80,7 +80,7 @@ fn start_transaction(
         return Ok(None);
     };
     match approvals::admit(state, tx, &person)? {
-        Admission::Free | Admission::SelfServicePending => {}
+        Admission::Free | Admission::BrowserLoginPending => {}
         Admission::Refused(_) => return Ok(None),
     }
     let created = approvals::insert(

@@ -66,13 +66,17 @@ fn check_texts(policy: &crate::policy::Policy, req: &CreateAuthenticationRequest
         .map_err(|_| bad("the reference text holds control, bidirectional or invisible characters"))
 }
 
-/// Whether `t` is a self-service log-in (which never stands in the way of a relying party).
-fn is_internal(t: &TransactionRecord) -> bool {
+/// Whether `t` is a login anyone may start from a browser by typing a user ID (a
+/// self-service log-in, or one on the login page of an OpenID Connect client): it gives way
+/// to the next login for the person, so that a stranger's start stands in nobody's way.
+fn gives_way(t: &TransactionRecord) -> bool {
     t.relying_party_id == INTERNAL_RP
+        || t.relying_party_id
+            .starts_with(crate::domain::oidc::OWNER_PREFIX)
 }
 
 /// Creates a relying party's transaction for the person with `user_id`: one pending
-/// relying-party login per person; a pending self-service log-in gives way to it.
+/// relying-party login per person; a pending login started from a browser gives way to it.
 pub fn create(
     state: &AppState,
     relying_party_id: &str,
@@ -87,7 +91,7 @@ pub fn create(
         .person_by_user_id(user_id.as_str())?
         .ok_or_else(|| not_found("no such user ID"))?;
     let created = match admit(state, tx.as_mut(), &person)? {
-        Admission::Free | Admission::SelfServicePending => insert(
+        Admission::Free | Admission::BrowserLoginPending => insert(
             state,
             tx.as_mut(),
             &person,
@@ -107,8 +111,8 @@ pub fn create(
 pub enum Admission {
     /// Nothing is pending.
     Free,
-    /// Only a self-service log-in is pending (it is ended by [`insert`]).
-    SelfServicePending,
+    /// Only a login started from a browser is pending (it is ended by [`insert`]).
+    BrowserLoginPending,
     /// Refused (blocked, another login pending, too many wrong codes today).
     Refused(ApiError),
 }
@@ -127,7 +131,7 @@ pub fn admit(state: &AppState, tx: &mut dyn Tx, person: &PersonRecord) -> ApiRes
     }
     Ok(match tx.pending_transaction(&person.id, now)? {
         None => Admission::Free,
-        Some(t) if is_internal(&t) => Admission::SelfServicePending,
+        Some(t) if gives_way(&t) => Admission::BrowserLoginPending,
         Some(old) => Admission::Refused(
             ApiError::refuse(
                 ErrorCode::LoginAlreadyPending,
@@ -152,7 +156,7 @@ pub(super) fn too_many_binding_failures() -> ApiError {
 }
 
 /// Inserts a new pending transaction for `person` (after [`admit`] allowed it), ending a
-/// pending self-service log-in first, so that the person has one pending login.
+/// pending login started from a browser first, so that the person has one pending login.
 pub fn insert(
     state: &AppState,
     tx: &mut dyn Tx,
@@ -164,7 +168,7 @@ pub fn insert(
 ) -> ApiResult<Created> {
     let now = state.clock.now();
     let policy = &state.policy;
-    if let Some(mut old) = tx.pending_transaction(&person.id, now)?.filter(is_internal) {
+    if let Some(mut old) = tx.pending_transaction(&person.id, now)?.filter(gives_way) {
         old.status = TransactionStatus::Failed;
         old.answered_at = Some(now);
         tx.update_transaction(&old)?;

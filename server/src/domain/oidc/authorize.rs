@@ -4,6 +4,7 @@
 //! and `iss` (RFC 9207).
 
 use mitid_protocol::user_id::UserId;
+use mitid_protocol::wire::Assurance;
 use zeroize::Zeroizing;
 
 use super::{assurance_of, clients, OAuthError, MAX_PARAM_LEN, SCOPES};
@@ -298,7 +299,13 @@ fn begin(
         state: request.state,
         nonce: request.nonce,
         code_challenge: request.code_challenge,
-        assurance: assurance_of(request.acr_values.as_deref()),
+        // MitID.dk's own log-in opens self-service: never on a swipe, whatever the browser
+        // (which carries this request and may edit it) asks for.
+        assurance: if client.id == clients::MITID_DK {
+            Assurance::Substantial
+        } else {
+            assurance_of(request.acr_values.as_deref())
+        },
         login_hint: request.login_hint,
         ui_locale: request.ui_locale,
         browser_hash: token_hash(&browser_secret),

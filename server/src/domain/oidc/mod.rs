@@ -78,8 +78,11 @@ pub fn sector(client_id: &str) -> String {
 
 /// The relying-party id of an OpenID Connect client's transactions.
 pub fn transaction_owner(client_id: &str) -> String {
-    format!("oidc:{client_id}")
+    format!("{OWNER_PREFIX}{client_id}")
 }
+
+/// The start of every OpenID Connect client's transaction owner.
+pub const OWNER_PREFIX: &str = "oidc:";
 
 /// An OAuth 2.0 error (RFC 6749 §4.1.2.1 and §5.2, OpenID Connect Core §3.1.2.6): its code
 /// and a description for the client's developer (never a secret).

@@ -6,7 +6,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use mitid_protocol::wire::web::WebLoginResponse;
-use mitid_protocol::wire::{Factor, Secret, TransactionStatus};
+use mitid_protocol::wire::{Assurance, Factor, Secret, TransactionStatus};
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -107,7 +107,15 @@ pub fn first_party_login(
         Redeemed::Good(tx, login) => (tx, login),
     };
     tx.update_oidc_login(&login)?;
-    let (t, _) = approved(tx.as_mut(), &login)?;
+    let (t, factor) = approved(tx.as_mut(), &login)?;
+    if achieved(factor) != Assurance::Substantial {
+        // The code stays used up; self-service needs the PIN or biometrics.
+        tx.commit()?;
+        return Ok(Err(OAuthError::new(
+            "access_denied",
+            "MitID.dk needs an approval with the PIN or biometrics",
+        )));
+    }
     let Some(app) = t.authenticator_id.as_deref() else {
         return Err(ApiError::KeyMaterial("an approval without its app"));
     };

@@ -312,3 +312,79 @@ async fn only_an_administrator_registers_a_client_and_only_with_exact_https_uris
         assert!(!bytes.windows(secret.len()).any(|w| w == secret));
     }
 }
+
+/// MitID.dk's own log-in, as a thief with the victim's phone but not the PIN would try it:
+/// the authorization request passes through the browser, so its owner can add
+/// `acr_values=…/Low` and hope that a swipe opens the self-service site. It does not.
+#[tokio::test]
+async fn a_swipe_never_opens_mitid_dk_even_when_the_browser_asks_for_low() {
+    let mut s = Scene::new().await;
+    let mut b = LoginBrowser::new(&s.h).unwrap();
+    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
+    b.get("/mitid-dk").await.unwrap();
+    let csrf = b.csrf.clone().unwrap();
+    let off = b
+        .post_form("/mitid-dk/login/app", &[("csrf", &csrf)])
+        .await
+        .unwrap();
+    assert_eq!(off.status, 303, "{}", off.body);
+    let authorize = off.location.clone().unwrap();
+    let low =
+        url::form_urlencoded::byte_serialize(b"https://data.gov.dk/concept/core/nsis/loa/Low")
+            .collect::<String>();
+    let page = b
+        .get(&format!("{authorize}&acr_values={low}"))
+        .await
+        .unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    let user_id = s.person.user_id.clone();
+    b.start(&user_id, "code").await.unwrap();
+    let code = b.shown_code().await.unwrap();
+    let pending = s.phone.pending(0).await.unwrap();
+    s.phone
+        .answer(&pending, true, Factor::Swipe, &code, None)
+        .await
+        .err("factor_not_allowed");
+    // The PIN opens it, as it should.
+    let pending = s.phone.pending(0).await.unwrap();
+    let answer = s
+        .phone
+        .answer(&pending, true, Factor::Pin, &code, Some(APP_PIN))
+        .await;
+    assert!(answer.is_success(), "{}", answer.body);
+    let finish = b.submit("/finish", &[]).await.unwrap();
+    let back = finish.location.clone().unwrap();
+    let callback = &back[back.find("/mitid-dk/callback").unwrap()..];
+    let opened = b.get(callback).await.unwrap();
+    assert_eq!(opened.location.as_deref(), Some("/mitid-dk/profile"));
+    assert!(b.cookie("__Host-mitid-dk").is_some());
+}
+
+/// Anyone can open a login page and type a citizen's user ID. That login gives way to the
+/// next one for the citizen, as a self-service log-in does: before, it stood for five
+/// minutes in the way of every bank's login for them ("another login is pending"), and a
+/// stranger could keep it there.
+#[tokio::test]
+async fn a_login_a_stranger_starts_on_the_page_does_not_block_the_banks() {
+    let mut s = Scene::new().await;
+    s.started("code").await;
+    let bank = s.h.relying_party("Bank").await.unwrap();
+    let body = serde_json::json!({
+        "user_id": s.person.user_id, "reference_header": "Log on to the bank",
+        "reference_body": "Online banking", "channel_binding": "code",
+    });
+    let created: mitid_protocol::wire::rp::CreateAuthenticationResponse =
+        s.h.post("/v1/rp/authentications", &body, Auth::Bearer(&bank))
+            .await
+            .ok();
+    let pending = s.phone.pending(0).await.unwrap();
+    assert_eq!(pending.transaction_id, created.transaction_id);
+    // The page's login is over; the bank's goes through.
+    assert_eq!(s.browser.phase().await.unwrap(), "stopped");
+    let code = created.code.unwrap();
+    let answer = s
+        .phone
+        .answer(&pending, true, Factor::Pin, &code, Some(APP_PIN))
+        .await;
+    assert!(answer.is_success(), "{}", answer.body);
+}
