@@ -82,6 +82,10 @@ pub fn limited_per_source(method: &axum::http::Method, path: &str) -> bool {
                 | "/v1/app/activation/passport/challenge"
                 | "/v1/app/activation/passport"
                 | "/v1/document/chip-authentication"
+                // MitID.dk's forms for the same checks.
+                | "/mitid-dk/login/password"
+                | "/mitid-dk/password/activate/code"
+                | "/mitid-dk/password/activate"
         )
 }
 

@@ -11,7 +11,7 @@ use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState};
 use serde_json::json;
 
 use super::codes;
-use super::common::{effective_state, person, refusal_for};
+use super::common::{effective_state, ensure_not_blocked, person, refusal_for};
 use super::hardware::{check_code, code_device};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{password, rng};
@@ -44,6 +44,18 @@ fn current_password(tx: &mut dyn Tx, person_id: &str) -> ApiResult<Option<Authen
     }))
 }
 
+/// Refuses while a new password could not be stored: the whole MitID blocked, or the
+/// password blocked by the citizen or support.
+fn ensure_settable(tx: &mut dyn Tx, person_id: &str) -> ApiResult<()> {
+    ensure_not_blocked(&person(tx, person_id)?)?;
+    match current_password(tx, person_id)? {
+        Some(a) if !a.password_replaceable() => {
+            Err(refusal_for(a.state, a.lock_reason, a.locked_until))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Stores `hash` as the person's password (replacing the usable one, or adding one).
 fn store_password(
     state: &AppState,
@@ -53,6 +65,8 @@ fn store_password(
     actor: &Actor,
 ) -> ApiResult<PasswordChanged> {
     let now = state.clock.now();
+    // Checked again in this transaction: a block that came since still counts.
+    ensure_settable(tx, &p.id)?;
     let record = match current_password(tx, &p.id)? {
         Some(mut a) => {
             a.set_password(hash, now);
@@ -132,6 +146,8 @@ fn judge_code(state: &AppState, p: &PersonRecord, entered: &str) -> ApiResult<Ch
         .live_code(CodeKind::ActivationPassword, &p.id, None)?
         .map_or(0, |c| c.expires_at);
     tx.commit()?;
+    // Told now, before a password is typed for nothing; the code stays unused.
+    ensure_settable(state.store.begin()?.as_mut(), &p.id)?;
     Ok(CheckedCode {
         person_id: p.id.clone(),
         code_id,
@@ -228,6 +244,7 @@ pub fn change(
         if current_password(tx.as_mut(), &p.id)?.is_none() {
             return Err(super::common::not_found("no password to change"));
         }
+        ensure_settable(tx.as_mut(), &p.id)?;
         p
     };
     check_rules(state, new_password, &p.user_id)?;

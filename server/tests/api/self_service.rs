@@ -365,3 +365,53 @@ async fn a_paper_temporary_pin_from_citizen_service_resets_a_locked_app() {
         .ok::<Value>();
     assert_eq!(phone.status().await.state, AuthenticatorState::Active);
 }
+
+/// A new password neither lifts a block nor comes while the whole MitID is blocked. Before,
+/// an activation code (a stolen paper code, say) set a password on a MitID its owner had
+/// blocked, and lifted a block by support from the password, with no unblock on record.
+#[tokio::test]
+async fn a_new_password_lifts_no_block_and_a_blocked_mitid_takes_none() {
+    let (h, p) = world_with_citizen("pwblock").await;
+    let code = h
+        .activation_code_for(&p, ActivationPurpose::NewPassword)
+        .await
+        .unwrap();
+    let first: PasswordChanged = activate_password(&h, &p, &code, "Blå hest 7 på vej")
+        .await
+        .ok();
+    let token = h.identify(&h.support, &p).await.unwrap();
+    let password = json!({ "identification_token": token, "scope": "authenticator",
+                           "authenticator_id": first.authenticator_id });
+    h.post("/v1/staff/block", &password, Auth::Bearer(&h.support))
+        .await
+        .ok::<Value>();
+    let code = h
+        .activation_code_for(&p, ActivationPurpose::NewPassword)
+        .await
+        .unwrap();
+    activate_password(&h, &p, &code, "Grøn hest 8 på vej")
+        .await
+        .err("blocked");
+    let view: Value = h.person_view(&p).await.unwrap();
+    assert_eq!(view["authenticators"][0]["lock_reason"], "staff_block");
+    // Lifted by support, then the whole MitID blocked: the same code sets nothing.
+    h.post("/v1/staff/unblock", &password, Auth::Bearer(&h.support))
+        .await
+        .ok::<Value>();
+    let whole = json!({ "identification_token": token, "scope": "whole_mitid" });
+    h.post("/v1/staff/block", &whole, Auth::Bearer(&h.support))
+        .await
+        .ok::<Value>();
+    activate_password(&h, &p, &code, "Grøn hest 8 på vej")
+        .await
+        .err("blocked");
+    let sets = audit_events(&h, &p).await;
+    assert_eq!(sets.iter().filter(|e| *e == "password_set").count(), 1);
+    // Once the MitID is unblocked, the code (unused so far) sets the password.
+    h.post("/v1/staff/unblock", &whole, Auth::Bearer(&h.support))
+        .await
+        .ok::<Value>();
+    activate_password(&h, &p, &code, "Grøn hest 8 på vej")
+        .await
+        .ok::<PasswordChanged>();
+}

@@ -159,3 +159,52 @@ async fn a_block_ends_the_sessions_and_lifting_one_needs_a_fresh_login() {
     .ok::<Value>();
     web_authenticators(&h, &fresh).await.err("unauthorized");
 }
+
+/// MitID.dk's log-in and activation-code forms check a password or a code as their JSON
+/// twins do, so they share the anonymous allowance per source: before, a script could send
+/// them without end (a memory-hard hash each, and three tries to void any citizen's code).
+#[tokio::test]
+async fn the_sites_password_and_code_forms_are_limited_per_source() {
+    let policy = mitid_server::Policy {
+        anonymous_requests_per_source_per_minute: 31,
+        ..mitid_server::Policy::default()
+    };
+    let h = start_with_policy(policy).await;
+    let mut b = mitid_testing::oidc::LoginBrowser::new(&h).unwrap();
+    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
+    b.get("/mitid-dk").await.unwrap();
+    let csrf = b.csrf.clone().unwrap();
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        let user_id = format!("nobody{i}");
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("user_id", &user_id),
+            ("password", "wrong-Guess-91x"),
+            ("otp", "123456"),
+        ];
+        let page = b.post_form("/mitid-dk/login/password", &fields).await;
+        statuses.push(page.unwrap().status);
+    }
+    // The harness's own four log-ins count too: 31 a minute in all.
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 13);
+    assert!(statuses[..27].iter().all(|s| *s == 400), "{statuses:?}");
+    let code = [
+        ("csrf", csrf.as_str()),
+        ("step", "code"),
+        ("user_id", "nobody"),
+        ("activation_code", "12345678"),
+    ];
+    let limited = b
+        .post_form("/mitid-dk/password/activate/code", &code)
+        .await
+        .unwrap();
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    assert!(limited.body.contains("Too many attempts") || limited.body.contains("For mange"));
+    h.clock().advance(60);
+    let judged = b
+        .post_form("/mitid-dk/password/activate/code", &code)
+        .await
+        .unwrap();
+    assert_eq!(judged.status, 400, "{}", judged.body);
+}

@@ -279,6 +279,10 @@ pub async fn activate_code(State(state): State<AppState>, form: ConsentForm) -> 
             let again = ActivateScreen::Code(user_id);
             screen(&state, headers, StatusCode::BAD_REQUEST, again, Some(error))
         }
+        Err(ApiError::Refused {
+            code: ErrorCode::Blocked,
+            ..
+        }) => message(lang, t.pw.pw_blocked),
         Err(ApiError::Refused { .. }) => message(lang, t.pw.code_gone),
         Err(e) => failure_page(lang, &e),
     }
@@ -322,6 +326,10 @@ pub async fn activate(State(state): State<AppState>, form: ConsentForm) -> Respo
         .await;
     match set {
         Ok(_) => with_cookies(done(lang, "/mitid-dk", t.login), &[removal(TICKET_COOKIE)]),
+        Err(ApiError::Refused {
+            code: ErrorCode::Blocked,
+            ..
+        }) => with_cookies(message(lang, t.pw.pw_blocked), &[removal(TICKET_COOKIE)]),
         Err(ApiError::Refused { code, .. }) if code != ErrorCode::PasswordInvalid => {
             with_cookies(message(lang, t.pw.code_gone), &[removal(TICKET_COOKIE)])
         }

@@ -166,6 +166,8 @@ pub struct PasswordTexts {
     pub wrong_code: &'static str,
     /// A code used up, expired or void.
     pub code_gone: &'static str,
+    /// The whole MitID, or the password, is blocked: a new password waits for the unblock.
+    pub pw_blocked: &'static str,
     /// Screen 3 after too long, or without screen 2.
     pub start_again: &'static str,
     /// Each password rule's reason, by its code.
@@ -372,6 +374,7 @@ static DA: DkTexts = DkTexts {
         next: "Næste",
         wrong_code: "Aktiveringskoden er forkert. Forsøg tilbage:",
         code_gone: "Aktiveringskoden kan ikke bruges længere (brugt, udløbet eller for mange forkerte forsøg). Kontakt MitID Support for en ny.",
+        pw_blocked: "Dit MitID eller din adgangskode er spærret, så der kan ikke vælges en ny adgangskode. Kontakt MitID Support eller Borgerservice for at ophæve spærringen.",
         start_again: "Start forfra: aktiveringskoden skal tjekkes igen.",
         rules: &[
             ("password_length", "Din adgangskode skal have 8 til 64 tegn."),
@@ -520,6 +523,7 @@ static EN: DkTexts = DkTexts {
         next: "Next",
         wrong_code: "The activation code is wrong. Tries left:",
         code_gone: "The activation code can no longer be used (used, expired or too many wrong tries). Contact MitID Support for a new one.",
+        pw_blocked: "Your MitID or your password is blocked, so no new password can be chosen. Contact MitID Support or Citizen Service to lift the block.",
         start_again: "Start again: the activation code must be checked again.",
         rules: &[
             ("password_length", "Your password must have 8 to 64 characters."),

@@ -207,6 +207,18 @@ impl AuthenticatorRecord {
         self.failures = 0;
     }
 
+    /// Whether a new password may replace this one: active, or locked after wrong passwords
+    /// or codes (a block by the citizen or support is lifted by them, not by a new password).
+    pub fn password_replaceable(&self) -> bool {
+        match self.state {
+            AuthenticatorState::Active => true,
+            AuthenticatorState::TemporarilyLocked => {
+                self.lock_reason == Some(LockReason::CodeFailures)
+            }
+            _ => false,
+        }
+    }
+
     /// Whether a new PIN may replace this app's after a temporary PIN: active, or locked
     /// after wrong PINs (a block by the citizen or support is not lifted by a new PIN).
     pub fn resettable(&self) -> bool {
