@@ -21,6 +21,18 @@ pub(super) fn linked_documents(tx: &mut dyn Tx, person_id: &str) -> ApiResult<Ve
         .collect())
 }
 
+/// The foreign documents (`STATE:NUMBER`) citizen service handed `person_id` a P-code for
+/// that is not used: live, expired or void (its entry then says which).
+pub(super) fn documents_with_a_code(tx: &mut dyn Tx, person_id: &str) -> ApiResult<Vec<String>> {
+    Ok(tx
+        .codes_of(person_id)?
+        .into_iter()
+        .filter(|c| c.kind == CodeKind::PCode)
+        .filter(|c| matches!(c.state, CodeState::Issued | CodeState::Void))
+        .filter_map(|c| c.owner)
+        .collect())
+}
+
 /// Checks the P-code sent with `evidence` for `document`: the entry is counted and committed
 /// first, then checked; a right code is used up, which links the document. Refusals are the
 /// code's own: `wrong_code` (with the tries left), `code_expired`, `too_many_tries`.

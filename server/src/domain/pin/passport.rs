@@ -150,8 +150,7 @@ pub(crate) fn check_identity<'s>(
     }
     let now = state.clock.now();
     let Some(seen) = look(state, resolve, evidence)? else {
-        let verdict = check.verify_passive(evidence, now).err();
-        return Err(refused(verdict.unwrap_or(DocumentRefusal::NotThisPerson)));
+        return Err(refused(refusal_without_subject(check, evidence, now)));
     };
     let owner = document_checks(state, check, &seen, evidence);
     let (document, owner) = owner.map_err(|reason| refuse_check(state, &seen.subject, reason))?;
@@ -199,6 +198,8 @@ struct Seen {
     subject: Subject,
     challenge: Option<LiveChallenge>,
     linked: Vec<String>,
+    /// The foreign documents citizen service handed the person an unused P-code for.
+    with_a_code: Vec<String>,
 }
 
 /// Why the document is the person's.
@@ -313,11 +314,13 @@ fn look(
         None => None,
     };
     let linked = p_code::linked_documents(tx.as_mut(), &subject.person.id)?;
+    let with_a_code = p_code::documents_with_a_code(tx.as_mut(), &subject.person.id)?;
     tx.commit()?;
     Ok(Some(Seen {
         subject,
         challenge,
         linked,
+        with_a_code,
     }))
 }
 
@@ -381,20 +384,49 @@ fn owner_of(
     p_code_sent: bool,
 ) -> Result<Owner, DocumentRefusal> {
     let mrz = &document.mrz;
+    let person = &counted.subject.person;
     if mrz.issuing_state == HOME_STATE {
-        return match &counted.subject.person.passport_number {
-            Some(number) if number.eq_ignore_ascii_case(&mrz.document_number) => {
-                Ok(Owner::Registered)
-            }
-            _ => Err(DocumentRefusal::NotThisPerson),
+        // A Danish document belongs to a person with a CPR number (a person without one is
+        // registered by a foreign document's number, which a Danish one may share), and
+        // carries the birth date the registry holds.
+        let registered = person.cpr.is_some()
+            && person
+                .passport_number
+                .as_ref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&mrz.document_number))
+            && person.birth_date.replace('-', "").get(2..) == Some(mrz.birth_date.as_str());
+        return if registered {
+            Ok(Owner::Registered)
+        } else {
+            Err(DocumentRefusal::NotThisPerson)
         };
     }
     let key = foreign_document_key(&mrz.issuing_state, &mrz.document_number)
         .map_err(|_| DocumentRefusal::NotGenuine)?;
+    // A P-code counts only for the document it was handed out for: a stranger's own
+    // genuine document sent with any eight digits uses up none of the person's checks.
     match (counted.linked.contains(&key), p_code_sent) {
         (true, _) => Ok(Owner::Linked),
-        (false, true) => Ok(Owner::ByPCode(key)),
+        (false, true) if counted.with_a_code.contains(&key) => Ok(Owner::ByPCode(key)),
+        (false, true) => Err(DocumentRefusal::NotThisPerson),
         (false, false) => Err(DocumentRefusal::PCodeNeeded),
+    }
+}
+
+/// The refusal for a document sent for a user ID with no activation (or none at all), the
+/// same as a person's would be up to the owner check: a genuine foreign document without a
+/// P-code is told to get one, so that the answer tells nobody whether the user ID exists.
+fn refusal_without_subject(
+    check: &DocumentCheck,
+    evidence: &DocumentEvidence,
+    now: i64,
+) -> DocumentRefusal {
+    match check.verify_passive(evidence, now) {
+        Err(reason) => reason,
+        Ok(document) if document.mrz.issuing_state != HOME_STATE && evidence.p_code.is_none() => {
+            DocumentRefusal::PCodeNeeded
+        }
+        Ok(_) => DocumentRefusal::NotThisPerson,
     }
 }
 

@@ -193,3 +193,84 @@ async fn junk_on_the_activation_route_neither_reveals_a_user_id_nor_uses_up_the_
         .await
         .ok::<serde_json::Value>();
 }
+
+/// Someone's own genuine foreign passport, sent for another person's user ID: the answer
+/// is the same whether the user ID exists or not, and eight made-up digits as a P-code use
+/// up none of the person's checks. Before, a real user ID answered `p_code_needed` and an
+/// unknown one `not_this_person`, and each made-up P-code counted a check against the
+/// person (five a day: a stranger could shut the passport route for them).
+#[tokio::test]
+async fn a_strangers_foreign_passport_probes_no_user_id_and_uses_up_no_checks() {
+    let sweden = PassportOffice::of("SWE");
+    let h = world_with_sweden(&sweden).await;
+    let victim = h.person("victim").await.unwrap();
+    let own = sweden.issue(&Person::fresh("attacker"));
+    let ghost = Person {
+        user_id: "nobody.here".into(),
+        ..victim.clone()
+    };
+    let reason = |p: &Person, p_code: Option<&'static str>| {
+        let (h, own) = (&h, &own);
+        let p = p.clone();
+        async move {
+            let refused =
+                Phone::activate_with_passport_and(h, &p, own, &own.face, p_code, "582914")
+                    .await
+                    .err()
+                    .unwrap();
+            refused.body["error"]["detail"]["reason"].clone()
+        }
+    };
+    assert_eq!(reason(&victim, None).await, reason(&ghost, None).await);
+    for _ in 0..3 {
+        assert_eq!(reason(&victim, Some("12345678")).await, "not_this_person");
+        assert_eq!(reason(&ghost, Some("12345678")).await, "not_this_person");
+    }
+    let events = h.audit(Some(&victim.person_id)).await.unwrap();
+    let counted = events
+        .iter()
+        .filter(|e| e.event == "document_check_counted");
+    assert_eq!(counted.count(), 0, "{events:?}");
+}
+
+/// A Danish passport is a person's registered one only for a person with a CPR number and
+/// with the birth date the registry holds. Before, the number alone decided: a Danish
+/// passport carrying the number a foreigner was registered by (a foreign passport's) opened
+/// the foreigner's MitID, and so did one matching a Dane's stale registered number.
+#[tokio::test]
+async fn a_danish_passport_is_matched_on_more_than_its_number() {
+    let sweden = PassportOffice::of("SWE");
+    let h = world_with_sweden(&sweden).await;
+    let fresh = Person::fresh("foreigner");
+    let mut request = fresh.create_request();
+    request.cpr = None;
+    let registry = Auth::Bearer(&h.registry);
+    let view: serde_json::Value = h.post(paths::STAFF_PERSONS, &request, registry).await.ok();
+    let foreigner = Person {
+        person_id: view["person_id"].as_str().unwrap().to_owned(),
+        ..fresh
+    };
+    let dane = h.person("dane").await.unwrap();
+    // The Dane's own passport, with the foreigner's number and birth date on it.
+    let same_page = PassportOffice::danish().issue_with(&dane, |holder| {
+        holder.document_number = foreigner.passport.clone();
+        holder.birth_date = foreigner.birth_date.replace('-', "")[2..].to_owned();
+    });
+    assert_eq!(refusal(&h, &foreigner, &same_page).await, "not_this_person");
+    // Another Dane's passport with this Dane's number, but its own birth date.
+    let other = h.person("other-dane").await.unwrap();
+    let same_number = PassportOffice::danish().issue_with(&other, |holder| {
+        holder.document_number = dane.passport.clone();
+    });
+    assert_ne!(other.birth_date, dane.birth_date);
+    assert_eq!(refusal(&h, &dane, &same_number).await, "not_this_person");
+}
+
+/// Why activating `p`'s app with `passport` (and its holder's face) is refused.
+async fn refusal(h: &World, p: &Person, passport: &TestPassport) -> serde_json::Value {
+    let refused = Phone::activate_with_passport(h, p, passport, &passport.face, "582914")
+        .await
+        .err()
+        .unwrap();
+    refused.body["error"]["detail"]["reason"].clone()
+}
