@@ -422,6 +422,14 @@ pub fn request_password_access(
     if !has_password {
         return Err(not_found("no password to change"));
     }
+    // A request that is waiting or open stands: asking again neither moves it on nor
+    // tells the owner again (possession of an app is enough to ask).
+    if let Some(standing) = tx.password_access(&p.id)?.filter(|a| now < a.closes_at) {
+        return Ok(PasswordAccess {
+            requested_at: standing.requested_at,
+            opens_at: standing.opens_at,
+        });
+    }
     let opens_at = now + state.policy.password_access_wait;
     tx.put_password_access(&PasswordAccessRecord {
         person_id: p.id.clone(),

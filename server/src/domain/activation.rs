@@ -128,10 +128,11 @@ pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<Activa
         Some(&person.id),
         &notice,
     )?;
+    // The activation is known by its app's id: its own id is what its next steps go by.
     audit::entry(Event::ActivationStarted, &Actor::Anonymous)
         .person(&person.id)
         .authenticator(&activation.authenticator_id)
-        .detail(json!({ "activation_id": activation.id }))
+        .detail(json!({ "route": "activation_code" }))
         .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(ActivationBeginResponse {
@@ -313,7 +314,7 @@ pub fn passport_begin(
         audit::entry(Event::ActivationStarted, &Actor::Anonymous)
             .person(&person.id)
             .authenticator(&activation.authenticator_id)
-            .detail(json!({ "activation_id": activation.id, "route": "passport" }))
+            .detail(json!({ "route": "passport" }))
             .record(state, tx.as_mut())?;
         tx.commit()?;
     }

@@ -127,6 +127,9 @@ pub fn block_in(
         ..order
     };
     validate(tx, &order)?;
+    if already_in_place(tx, &p, &order)? {
+        return Ok(p);
+    }
     let BlockOrder {
         authority,
         scope,
@@ -150,11 +153,7 @@ pub fn block_in(
             if permanent {
                 a.block_permanently(now);
             } else {
-                let reason = match authority {
-                    BlockAuthority::Citizen => LockReason::CitizenBlock,
-                    BlockAuthority::Staff => LockReason::StaffBlock,
-                };
-                a.lock(reason, None, now);
+                a.lock(lock_reason(authority), None, now);
             }
             tx.update_authenticator(&a)?;
             audit::entry(Event::AuthenticatorBlocked, actor)
@@ -170,6 +169,30 @@ pub fn block_in(
     }
     state.outbox.notify_all(tx, &p, &Notice::BlockSet)?;
     Ok(p)
+}
+
+/// Whether the block is in place already (the whole MitID blocked, or the authenticator
+/// blocked temporarily for the same authority): then it changes nothing, ends no session and
+/// tells nobody, so that repeating it (possession of an app is enough for its own block)
+/// floods no one.
+fn already_in_place(tx: &mut dyn Tx, p: &PersonRecord, order: &BlockOrder<'_>) -> ApiResult<bool> {
+    Ok(match (order.scope, order.authenticator_id) {
+        (BlockScope::WholeMitid, _) => p.mitid_blocked,
+        (BlockScope::Authenticator, Some(id)) if !order.permanent => {
+            let a = own_authenticator(tx, &p.id, id)?;
+            a.state == AuthenticatorState::TemporarilyLocked
+                && a.lock_reason == Some(lock_reason(order.authority))
+        }
+        (BlockScope::Authenticator, _) => false,
+    })
+}
+
+/// The lock a temporary block by `authority` sets.
+fn lock_reason(authority: BlockAuthority) -> LockReason {
+    match authority {
+        BlockAuthority::Citizen => LockReason::CitizenBlock,
+        BlockAuthority::Staff => LockReason::StaffBlock,
+    }
 }
 
 /// A block from the app. A block of this very app needs possession only (temporary: the

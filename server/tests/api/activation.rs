@@ -200,3 +200,27 @@ async fn finishing_needs_the_verified_temporary_pin_and_a_valid_key_binding() {
         .await
         .err("bad_request");
 }
+
+/// An activation's id is what its later steps go by (no device key exists yet), so the audit
+/// log, which administrators read and export, never holds it. Before, `activation_started`
+/// carried it: an insider could finish a citizen's activation (after its temporary PIN or
+/// passport check) with a key of their own.
+#[tokio::test]
+async fn the_audit_log_never_holds_an_activation_id() {
+    let (h, p) = world_with_citizen("audit-activation").await;
+    let (by_sms, _) = begin_by_sms(&h, &p).await;
+    let by_passport: serde_json::Value = h
+        .post(
+            mitid_protocol::wire::paths::ACTIVATION_PASSPORT_BEGIN,
+            &json!({ "user_id": p.user_id }),
+            Auth::None,
+        )
+        .await
+        .ok();
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    let started = events.iter().filter(|e| e.event == "activation_started");
+    assert_eq!(started.count(), 2, "{events:?}");
+    let logged = format!("{events:?}");
+    assert!(!logged.contains(&by_sms.activation_id));
+    assert!(!logged.contains(by_passport["activation_id"].as_str().unwrap()));
+}

@@ -292,3 +292,50 @@ async fn a_forged_request_claims_no_idempotency_key() {
     assert_eq!((again.status, again.body), (started.status, started.body));
     assert_eq!(app.status().await.failures, 1);
 }
+
+/// Possession alone, repeated: a second request for password access, and a block of this
+/// app when it is blocked already, change nothing. Before, each sent the owner an SMS and
+/// an e-mail without limit, each request moved the password access 24 hours on, and each
+/// block ended the owner's web sessions (while they dealt with the theft on MitID.dk).
+#[tokio::test]
+async fn possession_alone_repeated_floods_nobody_and_postpones_nothing() {
+    let (h, p, thief) = citizen_with_app("repeat").await;
+    let mut own = activate(&h, &p, "582914").await;
+    let purpose = mitid_protocol::wire::staff::ActivationPurpose::NewPassword;
+    let code = h.activation_code_for(&p, purpose).await.unwrap();
+    activate_password(&h, &p, &code, "Blå hest 7 på vej")
+        .await
+        .ok::<Value>();
+    let empty = json!({});
+    let request = || thief.post("/v1/app/self-service/password-access", &empty);
+    let first: mitid_protocol::wire::PasswordAccess = request().await.ok();
+    h.clock().advance(3600);
+    for _ in 0..3 {
+        let again: mitid_protocol::wire::PasswordAccess = request().await.ok();
+        assert_eq!(again.opens_at, first.opens_at);
+    }
+    let outbox = &h.server.outbox;
+    assert_eq!(outbox.count(&p.mobile, "password_access_requested"), 1);
+
+    let session = web_login(&h, &p, &mut own).await.unwrap();
+    let block = json!({ "scope": "authenticator", "authenticator_id": thief.authenticator_id });
+    for _ in 0..4 {
+        thief
+            .post("/v1/app/self-service/block", &block)
+            .await
+            .ok::<AuthenticatorList>();
+    }
+    assert_eq!(outbox.count(&p.mobile, "block"), 1);
+    assert_eq!(outbox.count(&p.email, "block"), 1);
+    // The first block ended the session; the owner logs in again, and the repeats end
+    // nothing.
+    web_authenticators(&h, &session).await.err("unauthorized");
+    let session = web_login(&h, &p, &mut own).await.unwrap();
+    thief
+        .post("/v1/app/self-service/block", &block)
+        .await
+        .ok::<AuthenticatorList>();
+    web_authenticators(&h, &session)
+        .await
+        .ok::<AuthenticatorList>();
+}
