@@ -162,7 +162,9 @@ fn verify_chain(
             .filter(move |(state, _)| state == issuing_state)
             .map(|(_, c)| c)
     };
+    // rustls-webpki reads no dates of an anchor: a CSCA past its dates is left out here.
     let anchors: Vec<_> = cscas()
+        .filter(|c| valid_at(c, now))
         .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
         .collect();
     signer
@@ -176,8 +178,22 @@ fn verify_chain(
             None,
         )
         .map_err(|e| PassiveAuthError::UntrustedSigner(format!("{e:?}")))?;
-    // Only the signer itself is checked: a CSCA is withdrawn by taking it off the list.
+    // Only the signer itself is looked up in the lists: a CSCA is withdrawn by taking it
+    // off the master list. A CSCA past its dates still signs lists that count.
     revocation::check(signer_der, &master_list.crls, cscas(), now)
+}
+
+/// Whether the CSCA certificate `der` is within its dates at `now`. ICAO 9303 part 12 nests
+/// a document signer's validity in its CSCA's, so no genuine document needs one past them,
+/// and a retired CSCA's key must not vouch for a signer made since.
+fn valid_at(der: &CertificateDer<'_>, now: UnixTime) -> bool {
+    use der::Decode;
+    x509_cert::Certificate::from_der(der).is_ok_and(|c| {
+        let validity = &c.tbs_certificate.validity;
+        let (from, to) = (validity.not_before, validity.not_after);
+        (from.to_unix_duration().as_secs()..=to.to_unix_duration().as_secs())
+            .contains(&now.as_secs())
+    })
 }
 
 /// ICAO 9303 part 12 gives document signer certificates no extended key usage; accept none

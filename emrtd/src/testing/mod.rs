@@ -117,6 +117,20 @@ impl TestAuthority {
     /// An authority whose document signer certificate is valid only between the two dates
     /// (year, month, day) (to test an expired or not yet valid signer).
     pub fn with_signer_validity(state: &str, validity: Option<(Ymd, Ymd)>) -> Self {
+        Self::with_validities(state, None, validity)
+    }
+
+    /// An authority whose CSCA certificate is valid only between the two dates (a retired
+    /// CSCA), its document signer as `new` makes it.
+    pub fn with_csca_validity(state: &str, validity: (Ymd, Ymd)) -> Self {
+        Self::with_validities(state, Some(validity), None)
+    }
+
+    fn with_validities(
+        state: &str,
+        csca_validity: Option<(Ymd, Ymd)>,
+        signer_validity: Option<(Ymd, Ymd)>,
+    ) -> Self {
         let csca_key = key_pair();
         let mut csca = CertificateParams::default();
         csca.distinguished_name
@@ -125,6 +139,10 @@ impl TestAuthority {
             .push(DnType::CommonName, format!("CSCA {state} (test double)"));
         csca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         csca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        if let Some((from, to)) = csca_validity {
+            csca.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
+            csca.not_after = rcgen::date_time_ymd(to.0, to.1, to.2);
+        }
         let csca_cert = csca
             .self_signed(&csca_key)
             .unwrap_or_else(|e| panic!("CSCA: {e}"));
@@ -143,7 +161,7 @@ impl TestAuthority {
         serial[0] &= 0x7F;
         let signer_serial = rcgen::SerialNumber::from_slice(&serial);
         signer.serial_number = Some(signer_serial.clone());
-        if let Some((from, to)) = validity {
+        if let Some((from, to)) = signer_validity {
             signer.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
             signer.not_after = rcgen::date_time_ymd(to.0, to.1, to.2);
         }

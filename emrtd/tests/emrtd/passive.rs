@@ -72,6 +72,23 @@ fn an_expired_document_signer_is_refused() {
     );
 }
 
+/// ICAO 9303 part 12 nests a document signer's validity in its CSCA's, so no genuine
+/// document needs a CSCA past its dates; a retired CSCA's key (no longer guarded, say)
+/// must not vouch for a signer made since. Before, the CSCA's dates were not read.
+#[test]
+fn a_csca_past_its_validity_vouches_for_no_signer() {
+    let authority = TestAuthority::with_csca_validity("DNK", ((2005, 1, 1), (2020, 1, 1)));
+    let files = authority.issue(&holder(), &face());
+    let result = verify(&files, &authority.master_list(), now());
+    assert!(
+        matches!(result, Err(PassiveAuthError::UntrustedSigner(_))),
+        "{result:?}"
+    );
+    let before =
+        rustls_pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_500_000_000));
+    assert!(verify(&files, &authority.master_list(), before).is_ok());
+}
+
 #[test]
 fn a_forged_signature_is_refused() {
     let (authority, mut files) = passport();

@@ -6,10 +6,11 @@
 use super::passport::Subject;
 use crate::audit::{self, Event};
 use crate::domain::codes;
-use crate::error::{ApiResult, Verdict};
+use crate::error::{ApiError, ApiResult, Verdict};
 use crate::state::AppState;
 use crate::store::{CodeKind, CodeState, Tx};
 use mitid_protocol::wire::app::DocumentEvidence;
+use serde_json::json;
 
 /// The foreign documents (`STATE:NUMBER`) a P-code linked to `person_id`.
 pub(super) fn linked_documents(tx: &mut dyn Tx, person_id: &str) -> ApiResult<Vec<String>> {
@@ -46,7 +47,12 @@ pub(super) fn check(
     let entered = evidence.p_code.as_ref().map_or("", |c| c.expose());
     let code_id = match codes::count_entry(state, CodeKind::PCode, person_id, Some(document))? {
         Verdict::Granted(id) => id,
-        Verdict::Refused(refusal) => return Err(refusal),
+        Verdict::Refused(refusal) => {
+            let mut tx = state.store.begin()?;
+            audit_refusal(state, tx.as_mut(), subject, &refusal)?;
+            tx.commit()?;
+            return Err(refusal);
+        }
     };
     let mut tx = state.store.begin()?;
     let kind = CodeKind::PCode;
@@ -60,6 +66,7 @@ pub(super) fn check(
         entered,
     )?;
     if let Verdict::Refused(refusal) = checked {
+        audit_refusal(state, tx.as_mut(), subject, &refusal)?;
         tx.commit()?;
         return Err(refusal);
     }
@@ -69,4 +76,19 @@ pub(super) fn check(
         .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(())
+}
+
+/// Puts a refused P-code on record (the code's own refusal: wrong, expired, too many tries),
+/// as every verdict of the passport route is.
+fn audit_refusal(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    subject: &Subject,
+    refusal: &ApiError,
+) -> ApiResult<()> {
+    audit::entry(Event::DocumentRefused, &subject.actor)
+        .person(&subject.person.id)
+        .authenticator(&subject.authenticator_id)
+        .detail(json!({ "reason": "p_code", "code": refusal.code().as_str() }))
+        .record(state, tx)
 }

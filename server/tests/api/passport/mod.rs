@@ -351,6 +351,12 @@ async fn a_p_code_lapses_after_60_days() {
         .reset_pin_with_passport(&TestPassport::with_p_code(evidence, &code), "193847")
         .await
         .err("code_expired");
+    // The refusal is on record, as every verdict of the route is.
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    let refused = events.iter().rfind(|e| e.event == "document_refused");
+    let detail = &refused.expect("a refusal on record").detail;
+    assert_eq!(detail["reason"], "p_code", "{detail}");
+    assert_eq!(detail["code"], "code_expired", "{detail}");
 }
 
 /// Help page 004: the user ID is shown after the passport and the face, and the answer's
