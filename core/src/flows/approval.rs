@@ -515,8 +515,14 @@ impl ApprovalFlow {
                 state.binding = None;
                 self.refetch_then(state, error, Resume::Binding).await
             }
-            // Nothing known to have changed: the citizen may simply try again.
-            e if e.is_transient() => self.choose_factor(state, &request, Some(e)),
+            // Nothing known to have changed: the citizen may simply try again, from where
+            // they were (a rejection may come before the code is typed: then at the code).
+            e if e.is_transient() && state.binding.is_some() => {
+                self.choose_factor(state, &request, Some(e))
+            }
+            e if e.is_transient() => Err(self
+                .screen
+                .fail_at(ApprovalStep::EnterChannelBinding { request }, e)),
             e => {
                 state.pending = None;
                 state.binding = None;

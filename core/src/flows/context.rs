@@ -2,7 +2,7 @@
 //! the clock and randomness, plus the one place where server answers about the app's
 //! state (locked, blocked, revoked) are mirrored into the local store.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,8 +29,9 @@ pub(crate) struct Context {
     pub secrets: Arc<dyn SecretStore>,
     pub prompt: Arc<dyn BiometricPrompt>,
     pub rng: Arc<dyn RandomSource>,
-    /// Local ids (users or reservations) a live flow works on: recovery leaves them alone.
-    busy: Mutex<HashSet<LocalUserId>>,
+    /// Local ids (users or reservations) live flows work on, with how many: recovery
+    /// leaves them alone while any is live.
+    busy: Mutex<HashMap<LocalUserId, usize>>,
     /// The last status the server reported per user (lock reason, MitID block).
     statuses: Mutex<HashMap<LocalUserId, AppStatus>>,
 }
@@ -43,7 +44,13 @@ pub(crate) struct BusyGuard {
 
 impl Drop for BusyGuard {
     fn drop(&mut self) {
-        lock(&self.ctx.busy).remove(&self.id);
+        let mut busy = lock(&self.ctx.busy);
+        if let Some(count) = busy.get_mut(&self.id) {
+            *count -= 1;
+            if *count == 0 {
+                busy.remove(&self.id);
+            }
+        }
     }
 }
 
@@ -72,22 +79,25 @@ impl Context {
             secrets,
             prompt,
             rng,
-            busy: Mutex::new(HashSet::new()),
+            busy: Mutex::new(HashMap::new()),
             statuses: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Claims `id` for a live flow; `None` if another live flow has it.
-    pub fn claim(self: &Arc<Self>, id: &LocalUserId) -> Option<BusyGuard> {
-        lock(&self.busy).insert(id.clone()).then(|| BusyGuard {
+    /// Marks `id` as worked on by one more live flow, until the guard drops. Every flow
+    /// holds its own: a flow that began while another held the user is as live as the first
+    /// after that one is gone (recovery must not take its new pepper for an abandoned one).
+    pub fn claim(self: &Arc<Self>, id: &LocalUserId) -> BusyGuard {
+        *lock(&self.busy).entry(id.clone()).or_insert(0) += 1;
+        BusyGuard {
             ctx: Arc::clone(self),
             id: id.clone(),
-        })
+        }
     }
 
     /// Whether a live flow works on `id`.
     pub fn is_busy(&self, id: &LocalUserId) -> bool {
-        lock(&self.busy).contains(id)
+        lock(&self.busy).contains_key(id)
     }
 
     /// The user with local id `id` (as text from the UI).

@@ -97,7 +97,7 @@ struct State {
     /// The passport route's details, chip files and P-code.
     document: DocumentScan,
     new_pin: NewPinEntry,
-    _busy: Option<BusyGuard>,
+    _busy: BusyGuard,
 }
 
 /// The new-PIN flow of one user. Create it with `App::new_pin_flow`.

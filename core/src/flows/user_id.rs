@@ -64,7 +64,7 @@ struct State {
     document: DocumentScan,
     /// The server's single-use proof, once the user ID was shown.
     shown: Option<UserIdShown>,
-    _busy: Option<BusyGuard>,
+    _busy: BusyGuard,
 }
 
 /// "View user ID" for one user. Create it with `App::user_id_flow`.

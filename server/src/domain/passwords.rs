@@ -7,7 +7,7 @@ use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::web::{
     PasswordActivateRequest, PasswordChanged, WebPasswordLoginRequest,
 };
-use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState};
+use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, LockReason};
 use serde_json::json;
 
 use super::codes;
@@ -224,23 +224,7 @@ pub fn change(
     let p = {
         let mut tx = state.store.begin()?;
         let p = person(tx.as_mut(), person_id)?;
-        let access = tx.password_access(&p.id)?;
-        match access {
-            Some(a) if a.opens_at <= now && now < a.closes_at => {}
-            Some(a) if now < a.opens_at => {
-                return Err(ApiError::refuse(
-                    ErrorCode::NotYetAllowed,
-                    "the password can be changed 24 hours after access was requested",
-                )
-                .with_detail(json!({ "opens_at": a.opens_at })));
-            }
-            _ => {
-                return Err(ApiError::refuse(
-                    ErrorCode::NotYetAllowed,
-                    "request access to change the password first",
-                ));
-            }
-        }
+        open_access(tx.as_mut(), &p.id, now)?;
         if current_password(tx.as_mut(), &p.id)?.is_none() {
             return Err(super::common::not_found("no password to change"));
         }
@@ -250,15 +234,35 @@ pub fn change(
     check_rules(state, new_password, &p.user_id)?;
     let hash = state.hashes.hash(state.rng.as_ref(), new_password)?;
     let mut tx = state.store.begin()?;
+    // Checked again where it is used up (locked on PostgreSQL): two changes sent at once
+    // both passed the first check, and one access changes the password once.
+    let mut access = open_access(tx.as_mut(), &p.id, now)?;
     let changed = store_password(state, tx.as_mut(), &p, hash, actor)?;
-    // The access is used up.
-    if let Some(mut access) = tx.password_access(&p.id)? {
-        access.closes_at = now;
-        access.announced = true;
-        tx.put_password_access(&access)?;
-    }
+    access.closes_at = now;
+    access.announced = true;
+    tx.put_password_access(&access)?;
     tx.commit()?;
     Ok(changed)
+}
+
+/// The person's password access, when it is open now; otherwise why not.
+fn open_access(
+    tx: &mut dyn Tx,
+    person_id: &str,
+    now: UnixSeconds,
+) -> ApiResult<PasswordAccessRecord> {
+    match tx.password_access(person_id)? {
+        Some(a) if a.opens_at <= now && now < a.closes_at => Ok(a),
+        Some(a) if now < a.opens_at => Err(ApiError::refuse(
+            ErrorCode::NotYetAllowed,
+            "the password can be changed 24 hours after access was requested",
+        )
+        .with_detail(json!({ "opens_at": a.opens_at }))),
+        _ => Err(ApiError::refuse(
+            ErrorCode::NotYetAllowed,
+            "request access to change the password first",
+        )),
+    }
 }
 
 /// `POST /v1/web/login/password`: user ID, password and a code from the code display (or
@@ -294,6 +298,12 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
             return Err(refusal_for(eff, reason, pw.locked_until));
         }
         pw.end_expired_lock(now);
+        // Guesses counted but still being checked may already make the lock's number: no
+        // further one starts (else guesses sent together would run past the threshold).
+        if pw.failures >= policy.password_failures_to_lock {
+            let locked = AuthenticatorState::TemporarilyLocked;
+            return Err(refusal_for(locked, Some(LockReason::CodeFailures), None));
+        }
         pw.count_failure(now);
         tx.update_authenticator(&pw)?;
         tx.commit()?;

@@ -157,6 +157,8 @@ fn count_attempt(
         .with_detail(json!({ "locked_until": until })));
     }
     staff.count_failure();
+    let policy = &state.policy;
+    staff.lock_while_checked(policy.staff_failures_to_lock, policy.staff_lock_base, now);
     tx.update_staff(&staff)?;
     tx.commit()?;
     Ok(Some(staff))

@@ -37,6 +37,13 @@ fn lock_reason_of(list: &AuthenticatorList, id: &str) -> Option<LockReason> {
     found.unwrap().lock_reason
 }
 
+/// A citizen with an activated app and a password set with an activation code.
+async fn citizen_with_password(tag: &str) -> (World, Person, Phone) {
+    let (h, p, phone) = citizen_with_app(tag).await;
+    set_first_password(&h, &p).await;
+    (h, p, phone)
+}
+
 /// `phone` asks whether its citizen may take `new` as user ID (or takes it).
 async fn user_id_check(phone: &Phone, new: &str, check_only: bool) -> UserIdChangeResponse {
     let body = json!({ "new_user_id": new, "check_only": check_only });
@@ -289,14 +296,7 @@ async fn a_password_is_set_with_an_activation_code_and_follows_the_rules() {
 
 #[tokio::test]
 async fn self_service_password_change_waits_24_hours_after_requesting_access() {
-    let (h, p, mut phone) = citizen_with_app("access").await;
-    let code = h
-        .activation_code_for(&p, ActivationPurpose::NewPassword)
-        .await
-        .unwrap();
-    activate_password(&h, &p, &code, "Blå hest 7 på vej")
-        .await
-        .ok::<PasswordChanged>();
+    let (h, p, mut phone) = citizen_with_password("access").await;
     let session = web_login(&h, &p, &mut phone).await.unwrap();
     change_password(&h, &session, "Grøn hest 8 på vej")
         .await
@@ -414,4 +414,30 @@ async fn a_new_password_lifts_no_block_and_a_blocked_mitid_takes_none() {
     activate_password(&h, &p, &code, "Grøn hest 8 på vej")
         .await
         .ok::<PasswordChanged>();
+}
+
+/// One opened password access changes the password once, even for two changes sent at
+/// once. Before, the access was checked in one transaction and used up in another, so both
+/// changes passed the check.
+#[tokio::test]
+async fn one_password_access_changes_the_password_once_even_at_once() {
+    let (h, p, mut phone) = citizen_with_password("access-once").await;
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
+    h.post(
+        "/v1/web/password-access",
+        &json!({}),
+        Auth::Bearer(&session),
+    )
+    .await
+    .ok::<PasswordAccess>();
+    h.clock().advance(24 * HOUR);
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
+    let (first, second) = tokio::join!(
+        change_password(&h, &session, "Grøn hest 8 på vej"),
+        change_password(&h, &session, "Rød hest 9 på vej"),
+    );
+    let changed = [&first, &second].iter().filter(|a| a.is_success()).count();
+    assert_eq!(changed, 1, "{first:?} {second:?}");
+    let events = audit_events(&h, &p).await;
+    assert_eq!(events.iter().filter(|e| *e == "password_set").count(), 2);
 }

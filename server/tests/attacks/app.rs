@@ -301,11 +301,7 @@ async fn a_forged_request_claims_no_idempotency_key() {
 async fn possession_alone_repeated_floods_nobody_and_postpones_nothing() {
     let (h, p, thief) = citizen_with_app("repeat").await;
     let mut own = activate(&h, &p, "582914").await;
-    let purpose = mitid_protocol::wire::staff::ActivationPurpose::NewPassword;
-    let code = h.activation_code_for(&p, purpose).await.unwrap();
-    activate_password(&h, &p, &code, "Blå hest 7 på vej")
-        .await
-        .ok::<Value>();
+    set_first_password(&h, &p).await;
     let empty = json!({});
     let request = || thief.post("/v1/app/self-service/password-access", &empty);
     let first: mitid_protocol::wire::PasswordAccess = request().await.ok();

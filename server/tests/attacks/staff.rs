@@ -262,3 +262,27 @@ async fn identification_asks_the_cpr_register_and_is_limited() {
         .await
         .err("too_many_tries");
 }
+
+/// A staff member's password guessed with many log-ins at once: the lock's five hold.
+/// Before, the lock came only once earlier log-ins had been checked (after the slow hash),
+/// so log-ins in flight together ran past it.
+#[tokio::test]
+async fn parallel_staff_log_ins_stop_at_the_lock() {
+    let policy = Policy {
+        password_hash_slots: 8,
+        ..Policy::default()
+    };
+    let h = start_with_policy(policy).await;
+    let otp = h.staff.otp("support", h.now(), 0).unwrap();
+    let body = json!({ "username": "support", "password": "wrong-Guess-91x", "otp": otp });
+    let guesses = (0..16).map(|_| h.post("/v1/staff/login", &body, Auth::None));
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers
+        .iter()
+        .filter(|a| a.code() == "unauthorized")
+        .count();
+    assert_eq!(checked, 5, "{answers:?}");
+    let events = h.audit(None).await.unwrap();
+    let failed = events.iter().filter(|e| e.event == "staff_login_failed");
+    assert_eq!(failed.count(), 5);
+}

@@ -208,3 +208,25 @@ async fn the_sites_password_and_code_forms_are_limited_per_source() {
         .unwrap();
     assert_eq!(judged.status, 400, "{}", judged.body);
 }
+
+/// Guesses of a citizen's password sent all at once: the lock's five hold. Before, a guess
+/// was refused only once earlier ones had been checked (after the slow hash), so guesses
+/// in flight together ran past the threshold, each a real answer about the password.
+#[tokio::test]
+async fn parallel_password_guesses_stop_at_the_lock() {
+    let policy = mitid_server::Policy {
+        password_hash_slots: 8,
+        ..mitid_server::Policy::default()
+    };
+    let h = start_with_policy(policy).await;
+    let p = h.person("parallel").await.unwrap();
+    set_first_password(&h, &p).await;
+    let body = json!({ "user_id": p.user_id, "password": "wrong-Guess-91x", "otp": "123456" });
+    let guesses = (0..16).map(|_| h.post("/v1/web/login/password", &body, Auth::None));
+    let answers = futures_util::future::join_all(guesses).await;
+    let checked = answers.iter().filter(|a| a.code() == "wrong_password");
+    assert!(checked.count() <= 5, "{answers:?}");
+    let events = audit_events(&h, &p).await;
+    let refused = events.iter().filter(|e| *e == "password_refused").count();
+    assert_eq!(refused, 5, "{events:?}");
+}

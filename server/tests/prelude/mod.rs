@@ -196,6 +196,21 @@ pub async fn activate_password(h: &World, p: &Person, code: &str, password: &str
     h.post("/v1/web/password/activate", &body, Auth::None).await
 }
 
+/// The first password every test sets.
+pub const FIRST_PASSWORD: &str = "Blå hest 7 på vej";
+
+/// `p` gets a password ([`FIRST_PASSWORD`]) with an activation code from support.
+pub async fn set_first_password(
+    h: &World,
+    p: &Person,
+) -> mitid_protocol::wire::web::PasswordChanged {
+    let code = h
+        .activation_code_for(p, ActivationPurpose::NewPassword)
+        .await
+        .unwrap();
+    activate_password(h, p, &code, FIRST_PASSWORD).await.ok()
+}
+
 /// The authenticators as the self-service web `session` lists them.
 pub async fn web_authenticators(h: &World, session: &str) -> Answer {
     h.get("/v1/web/authenticators", Auth::Bearer(session)).await

@@ -406,13 +406,7 @@ async fn the_password_notice_goes_out_once_when_two_processes_run_the_jobs() {
     let h = World::start_with(options.clone()).await.unwrap();
     let p = h.person("jobs").await.unwrap();
     let phone = activate(&h, &p, "582914").await;
-    let code = h
-        .activation_code_for(&p, ActivationPurpose::NewPassword)
-        .await
-        .unwrap();
-    activate_password(&h, &p, &code, "Blå hest 7 på vej")
-        .await
-        .ok::<Value>();
+    set_first_password(&h, &p).await;
     phone
         .post(paths::APP_PASSWORD_ACCESS, &json!({}))
         .await

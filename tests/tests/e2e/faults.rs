@@ -285,3 +285,36 @@ async fn answers_slower_than_the_timeout_are_retried_with_one_effect() {
     assert_eq!(h.server.outbox.count(&p.mobile, "pin_reset"), 1);
     assert_eq!(app_count(&h, &p).await, 1);
 }
+
+/// A rejection that does not get through leaves the citizen where they were: at the code,
+/// which nobody has typed yet, so no approval can be signed. Before, the flow moved on to
+/// the factor choice, and a PIN approval went out signed over an empty code (refused by the
+/// server, at the cost of a code try and the PIN attempt).
+#[tokio::test]
+async fn a_rejection_that_does_not_get_through_leaves_the_code_to_enter() {
+    let (h, proxy) = world_behind_proxy().await;
+    let (p, _phone, app, user) = app_user_at(&h, "rejectcut", proxy.endpoint.clone()).await;
+    let (rp, flow) = relying_party_and_flow(&h, "Bank", &app, &user).await;
+    let login = h.code_login(&rp, &p.user_id).await.unwrap();
+    flow.poll(5).await.unwrap();
+    proxy.cut(paths::APPROVALS_ANSWER);
+    assert_eq!(
+        flow.reject().await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    let step = flow.step();
+    assert!(
+        matches!(
+            step,
+            mitid_core::flows::ApprovalStep::EnterChannelBinding { .. }
+        ),
+        "{step:?}"
+    );
+    assert_eq!(
+        flow.approve_with_pin(PIN.into()).await.unwrap_err(),
+        MitidError::InvalidStep
+    );
+    proxy.heal(paths::APPROVALS_ANSWER);
+    flow.enter_code(login.code.unwrap()).await.unwrap();
+    assert_eq!(flow.approve_with_pin(PIN.into()).await.unwrap(), APPROVED);
+}

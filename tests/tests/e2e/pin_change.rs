@@ -227,3 +227,26 @@ async fn a_lapsed_authorisation_asks_for_the_current_pin_again_and_keeps_the_new
     flow.choose_biometrics(false).await.unwrap();
     assert_approves(&h, &app, &p, &user, PIN2).await;
 }
+
+/// A new-PIN flow that began while another flow held its user (a "View user ID" left open)
+/// is still a live flow to recovery. Before, it held no claim of its own: once the other
+/// flow was gone, a recovery run during its `pin/new/begin` took the user for idle and
+/// deleted the new pepper, and the server then held a PIN record that neither the old PIN
+/// nor the new one could open.
+#[tokio::test]
+async fn a_recovery_run_during_a_second_flow_leaves_its_new_pin_alone() {
+    let (h, proxy) = world_behind_proxy().await;
+    let (p, _phone, app, user) = app_user_at(&h, "second", proxy.endpoint.clone()).await;
+    let viewing = app.user_id_flow(&user.local_id).unwrap();
+    let flow = change_until_repeat(&app, &user, PIN, PIN2).await;
+    drop(viewing);
+    proxy.delay_once(paths::NEW_PIN_BEGIN, std::time::Duration::from_secs(2));
+    let (done, report) = tokio::join!(flow.submit_repeat_pin(PIN2.into()), async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        app.resume_interrupted().await
+    });
+    assert_eq!(report.unwrap().pin_switches_resolved, 0);
+    assert_ne!(done.unwrap(), NewPinStep::Interrupted);
+    drop(flow);
+    assert_approves(&h, &app, &p, &user, PIN2).await;
+}

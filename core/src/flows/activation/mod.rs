@@ -474,10 +474,7 @@ impl ActivationFlow {
             return Ok(reservation.id.clone());
         }
         let reserved = self.ctx.users.reserve()?;
-        let busy = self
-            .ctx
-            .claim(&reserved.local_id)
-            .ok_or_else(|| MitidError::internal("reservation_busy"))?;
+        let busy = self.ctx.claim(&reserved.local_id);
         state.reservation = Some(Reservation {
             id: reserved.local_id.clone(),
             _busy: busy,

@@ -48,7 +48,16 @@ impl StaffRecord {
         if self.failures >= to_disable {
             self.disabled = true;
             self.locked_until = None;
-        } else if self.failures >= to_lock {
+        } else {
+            self.lock_while_checked(to_lock, base, now);
+        }
+    }
+
+    /// Right after a counted attempt, before it is checked: the lock-out its failure would
+    /// bring is in place already (a right log-in lifts it), so that attempts sent together
+    /// cannot run past `to_lock` while the first are still being checked.
+    pub fn lock_while_checked(&mut self, to_lock: u32, base: i64, now: UnixSeconds) {
+        if self.failures >= to_lock {
             let doublings = (self.failures - to_lock).min(20);
             self.locked_until = Some(now + base.saturating_mul(1 << doublings));
         }
