@@ -16,7 +16,6 @@ use mitid_protocol::wire::{headers, paths};
 
 use super::auth::{self, AuthClass};
 use super::idempotency;
-use crate::crypto::tokens::sha256;
 use crate::error::error_response;
 use crate::state::AppState;
 use zeroize::{Zeroize, Zeroizing};
@@ -128,7 +127,7 @@ async fn authenticated(state: AppState, mut parts: Parts, bytes: Bytes, next: Ne
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let is_post = parts.method == Method::POST;
-    let request_hash = sha256(&[
+    let request_hash = state.secrets.codes.request_digest(&[
         parts.method.as_str().as_bytes(),
         parts
             .uri

@@ -40,6 +40,19 @@ impl CodeHasher {
         mitid_protocol::ct::eq(&actual, expected)
     }
 
+    /// `HMAC-SHA256(key, "MitID request v1\0" ‖ (len ‖ part)*)`: what an idempotency record
+    /// keeps of its request. Keyed, because a request's body may hold a short code, and a
+    /// plain hash would let a copy of the database try every code offline.
+    pub fn request_digest(&self, parts: &[&[u8]]) -> Vec<u8> {
+        let mut ctx = hmac::Context::with_key(&self.key);
+        ctx.update(b"MitID request v1\0");
+        for part in parts {
+            ctx.update(&(part.len() as u64).to_be_bytes());
+            ctx.update(part);
+        }
+        ctx.sign().as_ref().to_vec()
+    }
+
     /// A per-transaction key derived from the code key (e.g. for QR tokens), so that no
     /// transaction secret has to be stored.
     pub fn derive(&self, label: &str, id: &str) -> Zeroizing<Vec<u8>> {

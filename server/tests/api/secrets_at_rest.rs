@@ -135,3 +135,32 @@ async fn no_secret_is_stored_or_logged_in_clear() {
         assert_eq!(mode & 0o777, 0o600);
     }
 }
+
+/// What a request's idempotency record keeps of it is keyed: with a copy of the database,
+/// nobody can try the codes a request's body might have held. Before, it kept SHA-256 of
+/// the method, path and body, which anyone can compute for each of the 10^10 activation
+/// codes (and a code refused before it was counted stays usable).
+#[tokio::test]
+async fn a_stored_request_cannot_be_recomputed_from_a_guess() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let (h, p) = world_with_citizen("digest").await;
+    let path = "/v1/app/activation/begin";
+    let body =
+        serde_json::to_vec(&json!({ "user_id": p.user_id, "activation_code": "0123456789" }))
+            .unwrap();
+    let answer = h
+        .send(
+            "POST",
+            path,
+            Some(body.clone()),
+            Auth::None,
+            Some("idem-digest-1"),
+        )
+        .await;
+    assert!(!answer.is_success(), "{answer:?}");
+    let plain = mitid_server::crypto::tokens::sha256(&[b"POST", path.as_bytes(), &body]);
+    let db = h.server.database_bytes();
+    assert!(!contains(&db, &plain));
+    assert!(!contains(&db, URL_SAFE_NO_PAD.encode(&plain).as_bytes()));
+}
