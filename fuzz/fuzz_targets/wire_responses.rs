@@ -47,6 +47,7 @@ fuzz_target!(|data: &[u8]| {
         app::ChipAuthenticationCommand,
         app::UserIdShown,
         app::ActivationPassportBeginResponse,
+        app::ActivationPassportResponse,
         app::NewPinBeginResponse,
         app::AppStatus,
         // relying parties (the desktop RP simulator)

@@ -68,6 +68,10 @@ const CLAIM_SECONDS: i64 = 300;
 /// Messages claimed per transaction.
 const CLAIM_BATCH: u32 = 100;
 
+/// How long a message the gateway refused waits before it is tried again: meanwhile the
+/// messages behind it go out, and a gateway that is down is not asked at every request.
+const RETRY_SECONDS: i64 = 300;
+
 /// A gateway failure (the message stays queued and is retried).
 #[derive(Debug, thiserror::Error)]
 #[error("the message gateway failed: {0}")]
@@ -264,7 +268,8 @@ impl Outbox {
         Ok(())
     }
 
-    /// Hands every queued message to the sender; failures stay queued for the next run.
+    /// Hands every queued message that is due to the sender; one it refuses stays queued
+    /// and waits [`RETRY_SECONDS`] before it is tried again.
     /// Each message is claimed first, so that of several server processes dispatching at
     /// once only one sends it.
     pub fn dispatch(&self, store: &dyn Store) -> ApiResult<usize> {
@@ -309,7 +314,7 @@ impl Outbox {
             Err(e) => {
                 self.retry_later();
                 tracing::warn!(error = %e, id = record.id, "message stays queued");
-                tx.release_message(record.id)?;
+                tx.retry_message_at(record.id, self.clock.now() + RETRY_SECONDS)?;
                 false
             }
         };
@@ -338,6 +343,85 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A gateway double that refuses one recipient for good (a dead number, say).
+    #[derive(Debug)]
+    struct Refusing {
+        refused: &'static str,
+        sent: Mutex<Vec<String>>,
+        refusals: AtomicU64,
+    }
+
+    impl MessageSender for Refusing {
+        fn send(&self, message: &OutboundMessage) -> Result<(), SendError> {
+            if message.recipient == self.refused {
+                self.refusals.fetch_add(1, Ordering::SeqCst);
+                return Err(SendError("refused by the test double".into()));
+            }
+            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            sent.push(message.recipient.clone());
+            Ok(())
+        }
+    }
+
+    /// Before, a refused message was released at once and claimed first again at every
+    /// dispatch (and every POST dispatched while one waited): a batch of them held up every
+    /// message behind them for good.
+    #[test]
+    fn a_refused_message_waits_for_its_retry_and_holds_up_no_other() {
+        use crate::store::sqlite::SqliteStore;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+        let clock = mitid_protocol::clock::FakeClock::new(1_700_000_000);
+        let sender = Arc::new(Refusing {
+            refused: "+4500000000",
+            sent: Mutex::new(Vec::new()),
+            refusals: AtomicU64::new(0),
+        });
+        let outbox = Outbox::new(
+            sender.clone(),
+            Arc::new(Sealer::new(&[7; 32]).unwrap()),
+            Arc::new(crate::crypto::rng::OsRandom),
+            Arc::new(clock.clone()),
+        );
+        let mut tx = store.begin().unwrap();
+        for recipient in ["+4500000000"; CLAIM_BATCH as usize] {
+            outbox
+                .queue(
+                    tx.as_mut(),
+                    Channel::Sms,
+                    recipient,
+                    None,
+                    &Notice::BlockSet,
+                )
+                .unwrap();
+        }
+        outbox
+            .queue(
+                tx.as_mut(),
+                Channel::Sms,
+                "+4511111111",
+                None,
+                &Notice::BlockSet,
+            )
+            .unwrap();
+        tx.commit().unwrap();
+        for _ in 0..3 {
+            outbox.dispatch(&store).unwrap();
+        }
+        let sent = sender.sent.lock().unwrap().clone();
+        assert_eq!(sent, ["+4511111111"]);
+        // Each refused message was tried once, not at every dispatch; and after its wait,
+        // once more.
+        assert_eq!(
+            sender.refusals.load(Ordering::SeqCst),
+            u64::from(CLAIM_BATCH)
+        );
+        clock.advance(RETRY_SECONDS);
+        outbox.dispatch(&store).unwrap();
+        let refusals = sender.refusals.load(Ordering::SeqCst);
+        assert_eq!(refusals, 2 * u64::from(CLAIM_BATCH));
+    }
 
     #[test]
     fn masks() {

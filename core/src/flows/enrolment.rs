@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::biometrics;
 use super::context::Context;
 use crate::error::MitidError;
+use crate::pin::BirthDate;
 use crate::users::{LocalUserId, NewUser, User, UserError, UserState};
 
 /// The flow-state name of an activation waiting for the server's confirmation.
@@ -63,7 +64,11 @@ pub(crate) async fn send_finish(
     let new = NewUser {
         user_id,
         authenticator_id: answer.authenticator_id,
-        birth_date: None,
+        // Kept for the PIN rules of later changes; a date that does not parse is left out.
+        birth_date: answer
+            .birth_date
+            .as_deref()
+            .and_then(|d| BirthDate::parse(d).ok()),
         state: UserState::Active,
     };
     let added = match ctx.users.add(reservation, new) {

@@ -31,6 +31,10 @@ pub struct ActivationBeginResponse {
     pub sms_sent_to: String,
     /// When the activation (and its temporary PIN) expires.
     pub expires_at: UnixSeconds,
+    /// The citizen's birth date in the registry (`YYYY-MM-DD`), for the app's PIN rules
+    /// (a PIN may not be the birth date; the server never sees the PIN to check it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
 }
 
 /// Step 2: the temporary PIN and the OPAQUE registration request of the chosen PIN.
@@ -81,6 +85,21 @@ pub struct ActivationFinishResponse {
     pub authenticator_id: String,
     /// The citizen's user ID (canonical form).
     pub user_id: String,
+    /// The citizen's birth date in the registry (`YYYY-MM-DD`), kept by the app for the
+    /// PIN rules of later PIN changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
+}
+
+/// The passport or ID card and the face were accepted in place of the activation code and
+/// the temporary PIN: the PIN may be chosen now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ActivationPassportResponse {
+    /// The citizen's birth date in the registry (`YYYY-MM-DD`), for the PIN rules.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub birth_date: Option<String>,
 }
 
 /// Activating with a passport or ID card instead of an activation code (the real app's

@@ -46,7 +46,7 @@ handlers! {
     }
 
     /// `POST /v1/app/activation/passport`.
-    fn activation_passport(s, JsonBody(req): JsonBody<ActivationPassportRequest>) -> Empty {
+    fn activation_passport(s, JsonBody(req): JsonBody<ActivationPassportRequest>) -> ActivationPassportResponse {
         activation::passport(s, &req)
     }
 

@@ -85,7 +85,7 @@ routes! {
     post paths::ACTIVATION_REGISTER => app::activation_register, "Temporary PIN and OPAQUE registration request", (Some(ActivationRegisterRequest)), ActivationRegisterResponse;
     post paths::ACTIVATION_PASSPORT_BEGIN => app::activation_passport_begin, "Begin an activation proven with a passport or ID card instead of an activation code", (Some(ActivationPassportBeginRequest)), ActivationPassportBeginResponse;
     post paths::ACTIVATION_PASSPORT_CHALLENGE => app::activation_passport_challenge, "A challenge for the chip's active authentication during an activation", (Some(ActivationChallengeRequest)), DocumentChallenge;
-    post paths::ACTIVATION_PASSPORT => app::activation_passport, "The passport or ID card and the face, in place of the activation code and temporary PIN", (Some(ActivationPassportRequest)), Empty;
+    post paths::ACTIVATION_PASSPORT => app::activation_passport, "The passport or ID card and the face, in place of the activation code and temporary PIN", (Some(ActivationPassportRequest)), ActivationPassportResponse;
     post paths::ACTIVATION_FINISH => app::activation_finish, "OPAQUE upload and device key: create the app", (Some(ActivationFinishRequest)), ActivationFinishResponse;
     post paths::PIN_START => app::pin_start, "Start a PIN proof (counted before KE2)", (Some(PinStartRequest)), PinStartResponse;
     get paths::APPROVALS_PENDING => app::approvals_pending, "Long poll for a pending approval", None, PendingResponse;

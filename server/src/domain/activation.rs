@@ -12,9 +12,10 @@ use mitid_protocol::wire::app::{
     device_key_binding_message, ActivationBeginRequest, ActivationBeginResponse,
     ActivationChallengeRequest, ActivationFinishRequest, ActivationFinishResponse,
     ActivationPassportBeginRequest, ActivationPassportBeginResponse, ActivationPassportRequest,
-    ActivationRegisterRequest, ActivationRegisterResponse, DocumentChallenge,
+    ActivationPassportResponse, ActivationRegisterRequest, ActivationRegisterResponse,
+    DocumentChallenge,
 };
-use mitid_protocol::wire::{AuthenticatorKind, Empty};
+use mitid_protocol::wire::AuthenticatorKind;
 use serde_json::json;
 
 use super::codes;
@@ -140,6 +141,7 @@ pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<Activa
         authenticator_id: activation.authenticator_id,
         sms_sent_to: mask_recipient(&mobile),
         expires_at: activation.expires_at,
+        birth_date: Some(person.birth_date),
     })
 }
 
@@ -277,6 +279,7 @@ pub fn finish(
     Ok(ActivationFinishResponse {
         authenticator_id: app.id,
         user_id: person.user_id,
+        birth_date: Some(person.birth_date),
     })
 }
 
@@ -351,7 +354,10 @@ pub fn passport_challenge(
 /// audited as on the new PIN's passport route; on success (and with the MitID not blocked
 /// and room for another app, checked only now so that no earlier answer tells them) the
 /// activation may register its PIN without a temporary PIN.
-pub fn passport(state: &AppState, req: &ActivationPassportRequest) -> ApiResult<Empty> {
+pub fn passport(
+    state: &AppState,
+    req: &ActivationPassportRequest,
+) -> ApiResult<ActivationPassportResponse> {
     let resolve = activation_subject(state, &req.activation_id);
     let (mut tx, subject) = passport::check_identity(state, &resolve, &req.document)?;
     if subject.person.mitid_blocked {
@@ -362,7 +368,9 @@ pub fn passport(state: &AppState, req: &ActivationPassportRequest) -> ApiResult<
     activation.pin_verified = true;
     tx.update_activation(&activation)?;
     tx.commit()?;
-    Ok(Empty {})
+    Ok(ActivationPassportResponse {
+        birth_date: Some(subject.person.birth_date),
+    })
 }
 
 /// Activation `id` if it exists, is unfinished and has not lapsed.

@@ -349,8 +349,9 @@ pub trait MessageTx {
         until: UnixSeconds,
         limit: u32,
     ) -> StoreResult<Vec<OutboxRecord>>;
-    /// Gives up the claim on a message the sender refused (the next dispatch retries it).
-    fn release_message(&mut self, id: i64) -> StoreResult<()>;
+    /// Leaves a message the sender refused claimed until `at`: then the next dispatch
+    /// tries it again (meanwhile the messages behind it go out).
+    fn retry_message_at(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()>;
     /// Marks a message as handed to the sender.
     fn mark_sent(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()>;
     /// Messages (metadata and sealed text), optionally of one person, with an id above

@@ -226,6 +226,7 @@ impl Phone {
             authenticator_id: begin.authenticator_id,
             sms_sent_to: String::new(),
             expires_at: begin.expires_at,
+            birth_date: None,
         };
         Self::registered(&world.api, &begun, None, pin, PinSuite::CURRENT).await
     }

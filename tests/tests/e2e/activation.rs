@@ -307,3 +307,34 @@ async fn cancelling_an_activation_leaves_no_user_and_no_keys() {
     assert_eq!(report.still_pending, 0);
     assert_eq!(app.home().unwrap().pending_recoveries, 0);
 }
+
+/// The PIN rules know the citizen's birth date, the registry's, which the server sends with
+/// the activation and the app keeps: a PIN that spells it is refused when the app is
+/// activated and at a later PIN change. Before, no flow had a birth date to give, and the
+/// rule (docs/pin-policy.md, rule 5) never ran.
+#[tokio::test]
+async fn a_pin_that_spells_the_birth_date_is_refused_now_and_later() {
+    let (h, p, _phone, app) = world_with_new_app("born").await;
+    let d = p.birth_date.as_str();
+    let (yy, mm, dd) = (&d[2..4], &d[5..7], &d[8..10]);
+    let refused = MitidError::PinRejected {
+        reason: PinRejection::BirthDate,
+    };
+    let flow = app.start_activation();
+    flow.submit_user_id(p.user_id.clone()).await.unwrap();
+    let code = h.activation_code(&p).await.unwrap();
+    flow.submit_activation_code(code).await.unwrap();
+    let temporary = h.sms_code(&p, "temporary_pin", 8).unwrap();
+    flow.submit_temporary_pin(temporary).await.unwrap();
+    let ddmmyy = format!("{dd}{mm}{yy}");
+    assert_eq!(flow.submit_new_pin(ddmmyy).await.unwrap_err(), refused);
+    flow.submit_new_pin(PIN.into()).await.unwrap();
+    flow.submit_repeat_pin(PIN.into()).await.unwrap();
+    let user = app.users().unwrap().remove(0);
+    let change = app
+        .new_pin_flow(&user.local_id, mitid_core::flows::NewPinStart::CurrentPin)
+        .unwrap();
+    change.submit_current_pin(PIN.into()).await.unwrap();
+    let yymmdd = format!("{yy}{mm}{dd}");
+    assert_eq!(change.submit_new_pin(yymmdd).await.unwrap_err(), refused);
+}

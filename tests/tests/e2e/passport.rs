@@ -441,6 +441,13 @@ async fn an_app_is_activated_with_the_passport_instead_of_an_activation_code() {
         flow.submit_face(passport.face.clone()).await.unwrap(),
         ActivationStep::ChooseNewPin
     );
+    // The PIN rules know the birth date here too (the server sent it with the acceptance).
+    let d = p.birth_date.as_str();
+    let birth_pin = format!("{}{}{}", &d[5..7], &d[8..10], &d[2..4]);
+    assert_eq!(
+        flow.submit_new_pin(birth_pin).await.unwrap_err().code(),
+        "pin_birthdate"
+    );
     flow.submit_new_pin(PIN.into()).await.unwrap();
     assert_eq!(
         flow.submit_repeat_pin(PIN.into()).await.unwrap(),

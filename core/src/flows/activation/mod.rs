@@ -35,7 +35,7 @@ use super::Screen;
 use crate::device::{DeviceSigner, Pepper, UserSecrets};
 use crate::error::MitidError;
 use crate::keystore::{KeyOptions, KeyStoreError};
-use crate::pin::PinPolicy;
+use crate::pin::{BirthDate, PinPolicy};
 use crate::users::{LocalUserId, User, UserState};
 use crate::views::UserSummary;
 
@@ -126,6 +126,13 @@ struct State {
     pending: Option<PendingActivation>,
     user: Option<User>,
     cleared: Vec<LocalUserId>,
+}
+
+/// The PIN rules for this citizen: with the registry's birth date once the server sent it
+/// (with the activation code's answer, or the passport's).
+fn policy(state: &State) -> PinPolicy {
+    let birth_date = state.begun.as_ref().and_then(|b| b.birth_date.as_deref());
+    PinPolicy::new(birth_date.and_then(|d| BirthDate::parse(d).ok()))
 }
 
 /// The activation flow. Create it with `App::start_activation`.
@@ -240,7 +247,8 @@ impl ActivationFlow {
     pub async fn submit_new_pin(&self, pin: String) -> Result<ActivationStep, MitidError> {
         let mut state = self.state.lock().await;
         self.require_step(&[Kind::ChooseNewPin])?;
-        match state.new_pin.submit_first(&PinPolicy::new(None), pin, None) {
+        let policy = policy(&state);
+        match state.new_pin.submit_first(&policy, pin, None) {
             Ok(()) => Ok(self.screen.show(ActivationStep::RepeatNewPin)),
             Err(e) => Err(self.screen.fail_here(e)),
         }
@@ -250,10 +258,8 @@ impl ActivationFlow {
     pub async fn submit_repeat_pin(&self, pin: String) -> Result<ActivationStep, MitidError> {
         let mut state = self.state.lock().await;
         self.require_step(&[Kind::RepeatNewPin])?;
-        if let Err(e) = state
-            .new_pin
-            .submit_repeat(&PinPolicy::new(None), pin, None)
-        {
+        let policy = policy(&state);
+        if let Err(e) = state.new_pin.submit_repeat(&policy, pin, None) {
             return Err(self.screen.fail_at(ActivationStep::ChooseNewPin, e));
         }
         self.register(&mut state).await

@@ -5,9 +5,9 @@
 use mitid_emrtd::NfcLink;
 use mitid_protocol::wire::app::{
     ActivationBeginResponse, ActivationPassportBeginRequest, ActivationPassportBeginResponse,
-    ActivationPassportRequest, DOCUMENT_TERMS_VERSION,
+    ActivationPassportRequest, ActivationPassportResponse, DOCUMENT_TERMS_VERSION,
 };
-use mitid_protocol::wire::{paths, Empty};
+use mitid_protocol::wire::paths;
 
 use super::{ActivationFlow, ActivationStep, Kind};
 use crate::error::MitidError;
@@ -37,6 +37,8 @@ impl ActivationFlow {
                     authenticator_id: begun.authenticator_id,
                     sms_sent_to: String::new(),
                     expires_at: begun.expires_at,
+                    // Sent when the document is accepted.
+                    birth_date: None,
                 });
                 Ok(self.screen.show(terms_step()))
             }
@@ -82,10 +84,17 @@ impl ActivationFlow {
             document: state.document.evidence(capture)?,
         };
         let request = self.ctx.post(paths::ACTIVATION_PASSPORT, &body, None)?;
-        match self.ctx.send_unsigned::<Empty>(&request).await {
-            Ok(Empty {}) => {
+        match self
+            .ctx
+            .send_unsigned::<ActivationPassportResponse>(&request)
+            .await
+        {
+            Ok(accepted) => {
                 state.document.accepted();
                 state.document_checked = true;
+                if let Some(begun) = state.begun.as_mut() {
+                    begun.birth_date = accepted.birth_date;
+                }
                 Ok(self.screen.show(ActivationStep::ChooseNewPin))
             }
             Err(e) => match state.document.refused(&e) {

@@ -43,8 +43,11 @@ impl<D: Db> MessageTx for SqlTx<D> {
         Ok(claimed)
     }
 
-    fn release_message(&mut self, id: i64) -> StoreResult<()> {
-        self.run("UPDATE outbox SET claimed_until=NULL WHERE id=$1", &[&id])?;
+    fn retry_message_at(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()> {
+        self.run(
+            "UPDATE outbox SET claimed_until=$2 WHERE id=$1",
+            &[&id, &at],
+        )?;
         Ok(())
     }
 
