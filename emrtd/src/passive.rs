@@ -162,7 +162,7 @@ fn verify_chain(
             .filter(move |(state, _)| state == issuing_state)
             .map(|(_, c)| c)
     };
-    // rustls-webpki reads no dates of an anchor: a CSCA past its dates is left out here.
+    // rustls-webpki reads no dates of an anchor: a CSCA certificate past them is left out.
     let anchors: Vec<_> = cscas()
         .filter(|c| valid_at(c, now))
         .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
@@ -184,11 +184,12 @@ fn verify_chain(
 }
 
 /// Whether the CSCA certificate `der` is within its dates at `now`. ICAO 9303 part 12 nests
-/// a document signer's validity in its CSCA's, so no genuine document needs one past them,
-/// and a retired CSCA's key must not vouch for a signer made since.
+/// a document signer's validity in its CSCA's, so no genuine document needs one past them.
+/// A certificate x509-cert cannot read (it is stricter than rustls-webpki, e.g. on long
+/// serial numbers) is left to webpki, as before, rather than drop a state's documents.
 fn valid_at(der: &CertificateDer<'_>, now: UnixTime) -> bool {
     use der::Decode;
-    x509_cert::Certificate::from_der(der).is_ok_and(|c| {
+    x509_cert::Certificate::from_der(der).map_or(true, |c| {
         let validity = &c.tbs_certificate.validity;
         let (from, to) = (validity.not_before, validity.not_after);
         (from.to_unix_duration().as_secs()..=to.to_unix_duration().as_secs())

@@ -68,9 +68,10 @@ const CLAIM_SECONDS: i64 = 300;
 /// Messages claimed per transaction.
 const CLAIM_BATCH: u32 = 100;
 
-/// How long a message the gateway refused waits before it is tried again: meanwhile the
-/// messages behind it go out, and a gateway that is down is not asked at every request.
-const RETRY_SECONDS: i64 = 300;
+/// How long a message the gateway refused waits before it is tried again (by the periodic
+/// job, every few seconds): meanwhile the messages behind it go out, and a gateway that is
+/// down is not asked at every request.
+const RETRY_SECONDS: i64 = 30;
 
 /// A gateway failure (the message stays queued and is retried).
 #[derive(Debug, thiserror::Error)]

@@ -238,7 +238,9 @@ pub fn change(
     // both passed the first check, and one access changes the password once.
     let mut access = open_access(tx.as_mut(), &p.id, now)?;
     let changed = store_password(state, tx.as_mut(), &p, hash, actor)?;
-    access.closes_at = now;
+    // Closed for good (an empty window): `now` was read before the hash, so a window
+    // closed at `now` could still admit a change whose `now` came a second earlier.
+    access.closes_at = access.opens_at;
     access.announced = true;
     tx.put_password_access(&access)?;
     tx.commit()?;
@@ -298,13 +300,13 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
             return Err(refusal_for(eff, reason, pw.locked_until));
         }
         pw.end_expired_lock(now);
-        // Guesses counted but still being checked may already make the lock's number: no
-        // further one starts (else guesses sent together would run past the threshold).
-        if pw.failures >= policy.password_failures_to_lock {
-            let locked = AuthenticatorState::TemporarilyLocked;
-            return Err(refusal_for(locked, Some(LockReason::CodeFailures), None));
-        }
         pw.count_failure(now);
+        // The lock this guess would bring is in place while it is checked (a right password
+        // lifts it), so that guesses sent together stop at the threshold.
+        if pw.failures >= policy.password_failures_to_lock {
+            let until = now + policy.code_lock_duration;
+            pw.lock(LockReason::CodeFailures, Some(until), now);
+        }
         tx.update_authenticator(&pw)?;
         tx.commit()?;
         (p, pw)
@@ -331,6 +333,10 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
             .record(state, tx.as_mut())?;
         tx.commit()?;
         return Err(wrong(remaining));
+    }
+    // A right password lifts the lock its own count put in place (not a block meanwhile).
+    if pw.lock_reason == Some(LockReason::CodeFailures) {
+        pw.reactivate(now);
     }
     pw.clear_failures(now);
     tx.update_authenticator(&pw)?;

@@ -79,8 +79,8 @@ fn start_transaction(
     let Some(person) = tx.person_by_user_id(user_id.as_str())? else {
         return Ok(None);
     };
-    match approvals::admit(state, tx, &person)? {
-        Admission::Free | Admission::BrowserLoginPending => {}
+    match approvals::admit(state, tx, &person, INTERNAL_RP)? {
+        Admission::Free | Admission::GivesWay => {}
         Admission::Refused(_) => return Ok(None),
     }
     let created = approvals::insert(

@@ -151,4 +151,26 @@ async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
         .await
         .ok();
     assert_eq!(r.status, TransactionStatus::Approved);
+
+    // Locked by wrong passwords, then blocked and unblocked by support (the block's reason
+    // replaces the lock's): the right password still logs in, and wrong ones lock again.
+    for _ in 0..5 {
+        password_login(&h, &p, "wrong password", code_at(h.now(), 1))
+            .await
+            .err("wrong_password");
+    }
+    let id = pw["authenticator_id"].clone();
+    let token = h.identify(&h.support, &p).await.unwrap();
+    let order =
+        json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": id });
+    for action in ["/v1/staff/block", "/v1/staff/unblock"] {
+        h.post(action, &order, Auth::Bearer(&h.support))
+            .await
+            .ok::<Value>();
+    }
+    h.clock().advance(60);
+    let r: WebLoginResponse = password_login(&h, &p, right, code_at(h.now(), 0))
+        .await
+        .ok();
+    assert_eq!(r.status, TransactionStatus::Approved);
 }

@@ -66,13 +66,18 @@ fn check_texts(policy: &crate::policy::Policy, req: &CreateAuthenticationRequest
         .map_err(|_| bad("the reference text holds control, bidirectional or invisible characters"))
 }
 
-/// Whether `t` is a login anyone may start from a browser by typing a user ID (a
-/// self-service log-in, or one on the login page of an OpenID Connect client): it gives way
-/// to the next login for the person, so that a stranger's start stands in nobody's way.
-fn gives_way(t: &TransactionRecord) -> bool {
+/// Whether the pending login `t` gives way to a new one for `newcomer` (its owner: a
+/// relying party's id, [`INTERNAL_RP`], or an OpenID Connect client's owner). A self-service
+/// log-in gives way to any login. One on an OpenID Connect login page, which anyone may
+/// start by typing a user ID, gives way to a relying party's own (authenticated) login, so
+/// that a stranger's start stands in no bank's way; it does not give way to another login
+/// started from a browser, or a stranger could end the citizen's own login at the bank's
+/// page and put his request in its place.
+fn gives_way(t: &TransactionRecord, newcomer: &str) -> bool {
+    let from_a_browser =
+        |owner: &str| owner == INTERNAL_RP || owner.starts_with(crate::domain::oidc::OWNER_PREFIX);
     t.relying_party_id == INTERNAL_RP
-        || t.relying_party_id
-            .starts_with(crate::domain::oidc::OWNER_PREFIX)
+        || (from_a_browser(&t.relying_party_id) && !from_a_browser(newcomer))
 }
 
 /// Creates a relying party's transaction for the person with `user_id`: one pending
@@ -90,8 +95,8 @@ pub fn create(
     let person = tx
         .person_by_user_id(user_id.as_str())?
         .ok_or_else(|| not_found("no such user ID"))?;
-    let created = match admit(state, tx.as_mut(), &person)? {
-        Admission::Free | Admission::BrowserLoginPending => insert(
+    let created = match admit(state, tx.as_mut(), &person, relying_party_id)? {
+        Admission::Free | Admission::GivesWay => insert(
             state,
             tx.as_mut(),
             &person,
@@ -111,14 +116,19 @@ pub fn create(
 pub enum Admission {
     /// Nothing is pending.
     Free,
-    /// Only a login started from a browser is pending (it is ended by [`insert`]).
-    BrowserLoginPending,
+    /// Only a login that gives way to the new one is pending (ended by [`insert`]).
+    GivesWay,
     /// Refused (blocked, another login pending, too many wrong codes today).
     Refused(ApiError),
 }
 
 /// Decides whether a login for `person` may start now.
-pub fn admit(state: &AppState, tx: &mut dyn Tx, person: &PersonRecord) -> ApiResult<Admission> {
+pub fn admit(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    person: &PersonRecord,
+    newcomer: &str,
+) -> ApiResult<Admission> {
     let now = state.clock.now();
     if person.mitid_blocked {
         return Ok(Admission::Refused(ApiError::refuse(
@@ -131,7 +141,7 @@ pub fn admit(state: &AppState, tx: &mut dyn Tx, person: &PersonRecord) -> ApiRes
     }
     Ok(match tx.pending_transaction(&person.id, now)? {
         None => Admission::Free,
-        Some(t) if gives_way(&t) => Admission::BrowserLoginPending,
+        Some(t) if gives_way(&t, newcomer) => Admission::GivesWay,
         Some(old) => Admission::Refused(
             ApiError::refuse(
                 ErrorCode::LoginAlreadyPending,
@@ -156,7 +166,7 @@ pub(super) fn too_many_binding_failures() -> ApiError {
 }
 
 /// Inserts a new pending transaction for `person` (after [`admit`] allowed it), ending a
-/// pending login started from a browser first, so that the person has one pending login.
+/// pending login that gives way to it first, so that the person has one pending login.
 pub fn insert(
     state: &AppState,
     tx: &mut dyn Tx,
@@ -168,7 +178,10 @@ pub fn insert(
 ) -> ApiResult<Created> {
     let now = state.clock.now();
     let policy = &state.policy;
-    if let Some(mut old) = tx.pending_transaction(&person.id, now)?.filter(gives_way) {
+    if let Some(mut old) = tx
+        .pending_transaction(&person.id, now)?
+        .filter(|t| gives_way(t, relying_party_id))
+    {
         old.status = TransactionStatus::Failed;
         old.answered_at = Some(now);
         tx.update_transaction(&old)?;

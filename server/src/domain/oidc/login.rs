@@ -229,7 +229,8 @@ pub fn start(
     let Some(person) = person else {
         return Ok(Err(StartRefusal::UnknownUser));
     };
-    if let Err(refusal) = admit(state, tx.as_mut(), &person)? {
+    let owner = transaction_owner(&loaded.client.id);
+    if let Err(refusal) = admit(state, tx.as_mut(), &person, &owner)? {
         return Ok(Err(refusal));
     }
     let (header, body) = reference_texts(&loaded.client.name, lang);
@@ -271,8 +272,9 @@ fn admit(
     state: &AppState,
     tx: &mut dyn Tx,
     person: &PersonRecord,
+    owner: &str,
 ) -> ApiResult<Result<(), StartRefusal>> {
-    if let Admission::Refused(e) = approvals::admit(state, tx, person)? {
+    if let Admission::Refused(e) = approvals::admit(state, tx, person, owner)? {
         return Ok(Err(match e.code() {
             ErrorCode::Blocked => StartRefusal::Blocked,
             ErrorCode::LoginAlreadyPending => StartRefusal::AlreadyPending,

@@ -388,3 +388,23 @@ async fn a_login_a_stranger_starts_on_the_page_does_not_block_the_banks() {
         .await;
     assert!(answer.is_success(), "{}", answer.body);
 }
+
+/// A stranger's start on a login page does not end the citizen's own login at the bank's
+/// page (it would put the stranger's request in its place on the phone); only a bank's own
+/// login does.
+#[tokio::test]
+async fn a_strangers_start_on_a_login_page_ends_no_other_login() {
+    let mut s = Scene::new().await;
+    s.started("code").await;
+    let mut stranger = LoginBrowser::new(&s.h).unwrap();
+    let params = s.params(&[]);
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    stranger.authorize(&pairs).await.unwrap();
+    let user_id = s.person.user_id.clone();
+    let refused = stranger.start(&user_id, "code").await.unwrap();
+    assert_ne!(refused.status, 303, "{}", refused.body);
+    assert_eq!(s.browser.phase().await.unwrap(), "waiting");
+    let code = s.browser.shown_code().await.unwrap();
+    let answer = s.approve(&code).await;
+    assert!(answer.is_success(), "{}", answer.body);
+}
