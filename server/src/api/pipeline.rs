@@ -16,7 +16,7 @@ use mitid_protocol::wire::{headers, paths};
 
 use super::auth::{self, AuthClass};
 use super::idempotency;
-use crate::error::error_response;
+use crate::error::{error_response, ApiError};
 use crate::state::AppState;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -83,15 +83,22 @@ impl AsRef<[u8]> for WipedOnDrop {
     }
 }
 
+/// Counts a request that checks a credential or a code anonymously (`auth::limited_per_source`:
+/// the JSON endpoints and MitID.dk's forms) against its source's allowance; the refusal when
+/// the source is past it. Every other request passes uncounted.
+pub(crate) fn charge_source(state: &AppState, parts: &Parts) -> Result<(), ApiError> {
+    let peer = parts.extensions.get::<PeerAddr>();
+    match peer.filter(|_| auth::limited_per_source(&parts.method, parts.uri.path())) {
+        Some(peer) => state.limits.source(peer.0.ip()),
+        None => Ok(()),
+    }
+}
+
 /// The middleware.
 pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    if auth::limited_per_source(&parts.method, parts.uri.path()) {
-        if let Some(peer) = parts.extensions.get::<PeerAddr>() {
-            if let Err(e) = state.limits.source(peer.0.ip()) {
-                return e.into_response();
-            }
-        }
+    if let Err(e) = charge_source(&state, &parts) {
+        return e.into_response();
     }
     let bytes = match read_body(&state, &parts, body).await {
         Ok(b) => b,

@@ -19,8 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::api::auth::limited_per_source;
-use crate::api::pipeline::{read_body, send_queued, PeerAddr};
+use crate::api::pipeline::{charge_source, read_body, send_queued};
 use crate::error::ApiError;
 use crate::state::AppState;
 use i18n::Lang;
@@ -56,7 +55,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
 /// queued (the SMS of "Send new PIN"), then adds the security headers to the answer.
 async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
-    if over_source_allowance(&state, &parts) {
+    if charge_source(&state, &parts).is_err() {
         let lang = i18n::choose(&parts.headers, None);
         let t = lang.texts();
         let mut response = message_page(
@@ -81,16 +80,6 @@ async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Respo
     }
     secure(response.headers_mut());
     response
-}
-
-/// Whether a form that checks a password or a code, as its JSON twin does, comes from a
-/// source past the anonymous allowance (`auth::limited_per_source` lists both).
-fn over_source_allowance(state: &AppState, parts: &axum::http::request::Parts) -> bool {
-    limited_per_source(&parts.method, parts.uri.path())
-        && parts
-            .extensions
-            .get::<PeerAddr>()
-            .is_some_and(|peer| state.limits.source(peer.0.ip()).is_err())
 }
 
 fn secure(h: &mut axum::http::HeaderMap) {
