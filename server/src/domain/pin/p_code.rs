@@ -12,26 +12,30 @@ use crate::store::{CodeKind, CodeState, Tx};
 use mitid_protocol::wire::app::DocumentEvidence;
 use serde_json::json;
 
-/// The foreign documents (`STATE:NUMBER`) a P-code linked to `person_id`.
-pub(super) fn linked_documents(tx: &mut dyn Tx, person_id: &str) -> ApiResult<Vec<String>> {
-    Ok(tx
-        .codes_of(person_id)?
-        .into_iter()
-        .filter(|c| c.kind == CodeKind::PCode && c.state == CodeState::Used)
-        .filter_map(|c| c.owner)
-        .collect())
+/// A person's foreign documents (`STATE:NUMBER`) as their P-codes tell them.
+#[derive(Debug, Default)]
+pub(super) struct ForeignDocuments {
+    /// Linked to the person by a used P-code.
+    pub linked: Vec<String>,
+    /// Handed a P-code that is not used: live, expired or void (its entry then says which).
+    pub with_a_code: Vec<String>,
 }
 
-/// The foreign documents (`STATE:NUMBER`) citizen service handed `person_id` a P-code for
-/// that is not used: live, expired or void (its entry then says which).
-pub(super) fn documents_with_a_code(tx: &mut dyn Tx, person_id: &str) -> ApiResult<Vec<String>> {
-    Ok(tx
-        .codes_of(person_id)?
-        .into_iter()
-        .filter(|c| c.kind == CodeKind::PCode)
-        .filter(|c| matches!(c.state, CodeState::Issued | CodeState::Void))
-        .filter_map(|c| c.owner)
-        .collect())
+/// The foreign documents of `person_id`, from one read of the person's codes.
+pub(super) fn foreign_documents(tx: &mut dyn Tx, person_id: &str) -> ApiResult<ForeignDocuments> {
+    let mut documents = ForeignDocuments::default();
+    let p_codes = tx.codes_of(person_id)?.into_iter();
+    for code in p_codes.filter(|c| c.kind == CodeKind::PCode) {
+        let (Some(owner), state) = (code.owner, code.state) else {
+            continue;
+        };
+        match state {
+            CodeState::Used => documents.linked.push(owner),
+            CodeState::Issued | CodeState::Void => documents.with_a_code.push(owner),
+            CodeState::Superseded => {}
+        }
+    }
+    Ok(documents)
 }
 
 /// Checks the P-code sent with `evidence` for `document`: the entry is counted and committed

@@ -197,9 +197,7 @@ fn document_checks(
 struct Seen {
     subject: Subject,
     challenge: Option<LiveChallenge>,
-    linked: Vec<String>,
-    /// The foreign documents citizen service handed the person an unused P-code for.
-    with_a_code: Vec<String>,
+    documents: p_code::ForeignDocuments,
 }
 
 /// Why the document is the person's.
@@ -313,14 +311,12 @@ fn look(
         Some(id) => live_challenge(tx.as_mut(), &subject.authenticator_id, id, now)?,
         None => None,
     };
-    let linked = p_code::linked_documents(tx.as_mut(), &subject.person.id)?;
-    let with_a_code = p_code::documents_with_a_code(tx.as_mut(), &subject.person.id)?;
+    let documents = p_code::foreign_documents(tx.as_mut(), &subject.person.id)?;
     tx.commit()?;
     Ok(Some(Seen {
         subject,
         challenge,
-        linked,
-        with_a_code,
+        documents,
     }))
 }
 
@@ -405,9 +401,10 @@ fn owner_of(
         .map_err(|_| DocumentRefusal::NotGenuine)?;
     // A P-code counts only for the document it was handed out for: a stranger's own
     // genuine document sent with any eight digits uses up none of the person's checks.
-    match (counted.linked.contains(&key), p_code_sent) {
+    let documents = &counted.documents;
+    match (documents.linked.contains(&key), p_code_sent) {
         (true, _) => Ok(Owner::Linked),
-        (false, true) if counted.with_a_code.contains(&key) => Ok(Owner::ByPCode(key)),
+        (false, true) if documents.with_a_code.contains(&key) => Ok(Owner::ByPCode(key)),
         (false, true) => Err(DocumentRefusal::NotThisPerson),
         (false, false) => Err(DocumentRefusal::PCodeNeeded),
     }
