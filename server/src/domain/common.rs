@@ -112,6 +112,25 @@ pub fn ensure_usable_for_proof(
     state_error(state, reason, a.locked_until)
 }
 
+/// A window an earlier request opens for a change (password access, profile change):
+/// `Ok(())` while `now` is inside `(opens_at, closes_at)`; before it opens, `not_yet` with
+/// `opens_at`; with no window, or after it closed, `request_first`.
+pub fn ensure_window_open(
+    window: Option<(UnixSeconds, UnixSeconds)>,
+    now: UnixSeconds,
+    not_yet: &'static str,
+    request_first: &'static str,
+) -> ApiResult<()> {
+    match window {
+        Some((opens_at, closes_at)) if opens_at <= now && now < closes_at => Ok(()),
+        Some((opens_at, _)) if now < opens_at => {
+            Err(ApiError::refuse(ErrorCode::NotYetAllowed, not_yet)
+                .with_detail(json!({ "opens_at": opens_at })))
+        }
+        _ => Err(ApiError::refuse(ErrorCode::NotYetAllowed, request_first)),
+    }
+}
+
 /// Refuses while the person's whole MitID is blocked.
 pub fn ensure_not_blocked(person: &PersonRecord) -> ApiResult<()> {
     if person.mitid_blocked {

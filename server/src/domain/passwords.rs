@@ -11,7 +11,7 @@ use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, LockReason};
 use serde_json::json;
 
 use super::codes;
-use super::common::{effective_state, ensure_not_blocked, person, refusal_for};
+use super::common::{effective_state, ensure_not_blocked, ensure_window_open, person, refusal_for};
 use super::hardware::{check_code, code_device};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{password, rng};
@@ -253,18 +253,14 @@ fn open_access(
     person_id: &str,
     now: UnixSeconds,
 ) -> ApiResult<PasswordAccessRecord> {
-    match tx.password_access(person_id)? {
-        Some(a) if a.opens_at <= now && now < a.closes_at => Ok(a),
-        Some(a) if now < a.opens_at => Err(ApiError::refuse(
-            ErrorCode::NotYetAllowed,
-            "the password can be changed 24 hours after access was requested",
-        )
-        .with_detail(json!({ "opens_at": a.opens_at }))),
-        _ => Err(ApiError::refuse(
-            ErrorCode::NotYetAllowed,
-            "request access to change the password first",
-        )),
-    }
+    let access = tx.password_access(person_id)?;
+    ensure_window_open(
+        access.as_ref().map(|a| (a.opens_at, a.closes_at)),
+        now,
+        "the password can be changed 24 hours after access was requested",
+        "request access to change the password first",
+    )?;
+    access.ok_or(ApiError::KeyMaterial("an open access without its record"))
 }
 
 /// `POST /v1/web/login/password`: user ID, password and a code from the code display (or

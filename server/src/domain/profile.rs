@@ -3,7 +3,6 @@
 //! biometrics, on MitID.dk with a session); the user ID is never given to another person
 //! once used; every change is audited with its old and new value and told to every address.
 
-use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::{
@@ -14,10 +13,10 @@ use mitid_protocol::wire::{
 };
 use serde_json::json;
 
-use super::common::{ensure_not_blocked, not_found, person};
+use super::common::{ensure_not_blocked, ensure_window_open, not_found, person};
 use super::pin::confirm::{self, Action, CitizenProof};
 use crate::audit::{self, Actor, Event};
-use crate::error::{granted, ApiError, ApiResult};
+use crate::error::{granted, ApiResult};
 use crate::notices::Notice;
 use crate::state::AppState;
 use crate::store::{PersonRecord, ProfileAccessRecord, Tx};
@@ -103,19 +102,13 @@ pub fn current(state: &AppState, person_id: &str) -> ApiResult<ProfileChangeAcce
 
 /// Refuses unless the person's access is open now.
 fn ensure_access_open(state: &AppState, tx: &mut dyn Tx, person_id: &str) -> ApiResult<()> {
-    let now = state.clock.now();
-    match tx.profile_access(person_id)? {
-        Some(a) if a.opens_at <= now && now < a.closes_at => Ok(()),
-        Some(a) if now < a.opens_at => Err(ApiError::refuse(
-            ErrorCode::NotYetAllowed,
-            "profile information can be changed one hour after the change was requested",
-        )
-        .with_detail(json!({ "opens_at": a.opens_at }))),
-        _ => Err(ApiError::refuse(
-            ErrorCode::NotYetAllowed,
-            "request the change first; it is possible one hour later",
-        )),
-    }
+    let access = tx.profile_access(person_id)?;
+    ensure_window_open(
+        access.map(|a| (a.opens_at, a.closes_at)),
+        state.clock.now(),
+        "profile information can be changed one hour after the change was requested",
+        "request the change first; it is possible one hour later",
+    )
 }
 
 /// The new user ID to change to, or the answer already: a refusal with its rule, or (for a
