@@ -24,8 +24,39 @@ use crate::sod::{oid, Sod};
 /// lists the CSCAs publish: a document signer a CRL lists is refused.
 #[derive(Clone, Debug, Default)]
 pub struct MasterList {
-    cscas: Vec<(String, CertificateDer<'static>)>,
+    cscas: Vec<Csca>,
     crls: Vec<RevocationList>,
+}
+
+/// A country signing CA, the issuing state it vouches for, and its certificate's dates (read
+/// once, when it is added).
+#[derive(Clone, Debug)]
+struct Csca {
+    state: String,
+    der: CertificateDer<'static>,
+    /// Not before and not after, in Unix seconds; `None` for a certificate x509-cert cannot
+    /// read (it is stricter than rustls-webpki, e.g. on long serial numbers), which is left
+    /// to webpki as before rather than drop a state's documents.
+    dates: Option<(u64, u64)>,
+}
+
+impl Csca {
+    fn new(state: String, der: CertificateDer<'static>) -> Self {
+        use der::Decode;
+        let dates = x509_cert::Certificate::from_der(&der).ok().map(|c| {
+            let validity = &c.tbs_certificate.validity;
+            let secs = |t: x509_cert::time::Time| t.to_unix_duration().as_secs();
+            (secs(validity.not_before), secs(validity.not_after))
+        });
+        Self { state, der, dates }
+    }
+
+    /// Whether its certificate is within its dates at `now`. ICAO 9303 part 12 nests a
+    /// document signer's validity in its CSCA's, so no genuine document needs one past them.
+    fn valid_at(&self, now: UnixTime) -> bool {
+        self.dates
+            .is_none_or(|(from, to)| (from..=to).contains(&now.as_secs()))
+    }
 }
 
 impl MasterList {
@@ -66,7 +97,7 @@ impl MasterList {
             let csca = CertificateDer::from(der);
             webpki::anchor_from_trusted_cert(&csca)
                 .map_err(|_| PassiveAuthError::Malformed("country signing CA certificate"))?;
-            self.cscas.push((state.clone(), csca));
+            self.cscas.push(Csca::new(state.clone(), csca));
         }
         Ok(())
     }
@@ -159,13 +190,12 @@ fn verify_chain(
         master_list
             .cscas
             .iter()
-            .filter(move |(state, _)| state == issuing_state)
-            .map(|(_, c)| c)
+            .filter(move |c| c.state == issuing_state)
     };
     // rustls-webpki reads no dates of an anchor: a CSCA certificate past them is left out.
     let anchors: Vec<_> = cscas()
-        .filter(|c| valid_at(c, now))
-        .filter_map(|c| webpki::anchor_from_trusted_cert(c).ok())
+        .filter(|c| c.valid_at(now))
+        .filter_map(|c| webpki::anchor_from_trusted_cert(&c.der).ok())
         .collect();
     signer
         .verify_for_usage(
@@ -180,21 +210,7 @@ fn verify_chain(
         .map_err(|e| PassiveAuthError::UntrustedSigner(format!("{e:?}")))?;
     // Only the signer itself is looked up in the lists: a CSCA is withdrawn by taking it
     // off the master list. A CSCA past its dates still signs lists that count.
-    revocation::check(signer_der, &master_list.crls, cscas(), now)
-}
-
-/// Whether the CSCA certificate `der` is within its dates at `now`. ICAO 9303 part 12 nests
-/// a document signer's validity in its CSCA's, so no genuine document needs one past them.
-/// A certificate x509-cert cannot read (it is stricter than rustls-webpki, e.g. on long
-/// serial numbers) is left to webpki, as before, rather than drop a state's documents.
-fn valid_at(der: &CertificateDer<'_>, now: UnixTime) -> bool {
-    use der::Decode;
-    x509_cert::Certificate::from_der(der).map_or(true, |c| {
-        let validity = &c.tbs_certificate.validity;
-        let (from, to) = (validity.not_before, validity.not_after);
-        (from.to_unix_duration().as_secs()..=to.to_unix_duration().as_secs())
-            .contains(&now.as_secs())
-    })
+    revocation::check(signer_der, &master_list.crls, cscas().map(|c| &c.der), now)
 }
 
 /// ICAO 9303 part 12 gives document signer certificates no extended key usage; accept none
