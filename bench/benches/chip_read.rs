@@ -2,7 +2,8 @@
 //! DG2 (an 18 KiB face image) and DG15 with active authentication, opened with BAC (3DES) or
 //! PACE (P-256, AES-128), with short and with extended-length APDUs; the time of the reader's
 //! own work (BAC or PACE, secure messaging, parsing: the simulated chip's time is taken out);
-//! and the server's passive and active authentication of the files.
+//! and the server's passive and active authentication of the files, and its active
+//! authentication alone for an ECDSA and two RSA keys.
 //!
 //! `cargo bench -p mitid-bench --bench chip_read [filter]`. The radio is not measured: on a
 //! phone each APDU adds its NFC round trip (commonly 5 to 20 ms), so the APDU count is the
@@ -15,6 +16,7 @@ use std::time::{Duration, Instant};
 use mitid_bench::measure::{self, Budget};
 use std::sync::Arc;
 
+use mitid_emrtd::iso9796::TrailerHash;
 use mitid_emrtd::pace::Protocol;
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
 use mitid_emrtd::{
@@ -175,4 +177,28 @@ fn main() {
             verify_active_authentication(&signed, &CHALLENGE).unwrap();
         },
     );
+
+    measure::header("The server's active authentication alone, by the chip's key");
+    for (name, key) in [
+        ("ECDSA P-256", ActiveAuthenticationKey::generate()),
+        (
+            "RSA-1024, SHA-1",
+            ActiveAuthenticationKey::generate_rsa(1024, TrailerHash::Sha1Implicit),
+        ),
+        (
+            "RSA-2048, SHA-256",
+            ActiveAuthenticationKey::generate_rsa(2048, TrailerHash::Sha256),
+        ),
+    ] {
+        let (mut files, key) =
+            authority.issue_with_active_authentication_key(&holder(), &face, key);
+        files.active_authentication = Some(key.sign(&CHALLENGE));
+        measure::run(
+            &format!("active authentication, {name}"),
+            Budget::standard(),
+            || {
+                verify_active_authentication(&files, &CHALLENGE).unwrap();
+            },
+        );
+    }
 }

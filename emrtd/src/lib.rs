@@ -8,18 +8,21 @@
 //! - [`chip_auth`]: chip authentication with the server as the terminal, which proves to
 //!   the server that the chip holds its DG14 key.
 //! - [`passive`]: passive authentication of what was read against a master list of country
-//!   signing CAs (each for its own issuing state), and active authentication over a
-//!   verifier's challenge; the server runs them on what the app sends.
+//!   signing CAs (each for its own issuing state); [`active_auth`]: active authentication
+//!   over a verifier's challenge, ECDSA or RSA ([`iso9796`]); the server runs both on what
+//!   the app sends.
 //! - [`lds`]: the MRZ of DG1 and the face image of DG2.
 //!
 //! No user data reaches a log or an error: errors name what failed, never the MRZ, a key or
 //! a file's contents. See `docs/passport.md` for what is and is not implemented.
 
+pub mod active_auth;
 pub mod apdu;
 pub mod bac;
 pub mod chip_auth;
 pub mod crypto;
 pub mod error;
+pub mod iso9796;
 pub mod lds;
 pub mod mrz;
 pub mod pace;
@@ -33,9 +36,10 @@ pub mod sod;
 pub mod testing;
 pub mod tlv;
 
+pub use active_auth::verify_active_authentication;
 pub use bac::ReaderRandom;
 pub use error::{MrzError, PassiveAuthError, ReadError};
 pub use lds::{FaceImage, ImageFormat};
 pub use mrz::{AccessKey, Mrz};
-pub use passive::{verify, verify_active_authentication, MasterList, VerifiedDocument};
+pub use passive::{verify, MasterList, VerifiedDocument};
 pub use reader::{read_document, read_document_with_chip_authentication, ChipFiles, NfcLink};

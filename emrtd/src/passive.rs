@@ -291,35 +291,6 @@ fn hash(algorithm: ObjectIdentifier, data: &[u8]) -> Result<digest::Digest, Pass
     Ok(digest::digest(alg, data))
 }
 
-/// Active authentication (ICAO 9303 part 11 §6.1): the chip's signature in
-/// `files.active_authentication` over `challenge` verifies with the public key in DG15 (whose
-/// hash [`verify`] checked). ECDSA on P-256 with SHA-256, plain `r || s`, as BSI TR-03111
-/// specifies; RSA with ISO/IEC 9796-2 message recovery is not implemented.
-pub fn verify_active_authentication(
-    files: &ChipFiles,
-    challenge: &[u8],
-) -> Result<(), PassiveAuthError> {
-    let dg15 = files
-        .dg15
-        .as_deref()
-        .ok_or(PassiveAuthError::MissingDataGroup(15))?;
-    let signature = files
-        .active_authentication
-        .as_deref()
-        .ok_or(PassiveAuthError::ActiveAuthentication)?;
-    let point = active_authentication_key(dg15)?;
-    let key =
-        ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, point);
-    key.verify(challenge, signature)
-        .map_err(|_| PassiveAuthError::ActiveAuthentication)
-}
-
-/// The P-256 point in DG15 (`6F` around a SubjectPublicKeyInfo).
-fn active_authentication_key(dg15: &[u8]) -> Result<Vec<u8>, PassiveAuthError> {
-    let (outer, _) = crate::tlv::read(dg15).ok_or(PassiveAuthError::Malformed("DG15"))?;
-    p256_point(outer.value, "DG15")
-}
-
 /// The point of a SubjectPublicKeyInfo on the named curve P-256; other algorithms and
 /// curves (explicit domain parameters included) are unsupported.
 pub(crate) fn p256_point(spki: &[u8], what: &'static str) -> Result<Vec<u8>, PassiveAuthError> {

@@ -7,22 +7,31 @@
 //! - 0: the input is the SOD, with the genuine DG1 and DG2: never a panic;
 //! - 1: the input is DG1, 2: the input is DG2, with the genuine SOD: accepted only when it is
 //!   the genuine data group byte for byte (a changed data group never verifies);
-//! - 3: the input, as text, is a machine-readable zone.
+//! - 3: the input, as text, is a machine-readable zone;
+//! - 4: the input is the chip's answer to active authentication (a genuine RSA key in DG15,
+//!   ISO/IEC 9796-2): accepted only when it is the chip's own answer byte for byte;
+//! - 5: the input is DG15 with that answer: never a panic.
 #![no_main]
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
+use mitid_emrtd::iso9796::TrailerHash;
 use mitid_emrtd::sod::Sod;
-use mitid_emrtd::testing::{TestAuthority, TestHolder};
-use mitid_emrtd::{lds, verify, ChipFiles, MasterList, Mrz};
+use mitid_emrtd::testing::{ActiveAuthenticationKey, TestAuthority, TestHolder};
+use mitid_emrtd::{lds, verify, verify_active_authentication, ChipFiles, MasterList, Mrz};
 use rustls_pki_types::UnixTime;
 
 struct Genuine {
     files: ChipFiles,
     master_list: MasterList,
+    /// A document whose chip has an RSA active-authentication key, and its answer to
+    /// `CHALLENGE`.
+    rsa: ChipFiles,
 }
+
+const CHALLENGE: [u8; 8] = [7; 8];
 
 fn genuine() -> &'static Genuine {
     static GENUINE: OnceLock<Genuine> = OnceLock::new();
@@ -30,9 +39,13 @@ fn genuine() -> &'static Genuine {
         let authority = TestAuthority::new("UTO");
         let holder = TestHolder::specimen();
         let face = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[0x42; 64], &[0xFF, 0xD9]].concat();
+        let key = ActiveAuthenticationKey::generate_rsa(1024, TrailerHash::Sha1Implicit);
+        let (mut rsa, key) = authority.issue_with_active_authentication_key(&holder, &face, key);
+        rsa.active_authentication = Some(key.sign(&CHALLENGE));
         Genuine {
             files: authority.issue(&holder, &face),
             master_list: authority.master_list(),
+            rsa,
         }
     })
 }
@@ -47,7 +60,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let genuine = genuine();
     let mut files = genuine.files.clone();
-    match selector % 4 {
+    match selector % 6 {
         0 => {
             let _ = Sod::parse(rest);
             files.sod = rest.to_vec();
@@ -56,7 +69,7 @@ fuzz_target!(|data: &[u8]| {
         1 | 2 => {
             let _ = lds::dg1_mrz(rest);
             let _ = lds::dg2_face(rest);
-            let group = if selector % 4 == 1 {
+            let group = if selector % 6 == 1 {
                 &mut files.dg1
             } else {
                 &mut files.dg2
@@ -69,8 +82,20 @@ fuzz_target!(|data: &[u8]| {
                 "a changed data group verified"
             );
         }
-        _ => {
+        3 => {
             let _ = Mrz::parse(&String::from_utf8_lossy(rest));
+        }
+        4 => {
+            let mut rsa = genuine.rsa.clone();
+            let changed = rsa.active_authentication.as_deref() != Some(rest);
+            rsa.active_authentication = Some(rest.to_vec());
+            let verdict = verify_active_authentication(&rsa, &CHALLENGE);
+            assert!(!(changed && verdict.is_ok()), "a changed answer verified");
+        }
+        _ => {
+            let mut rsa = genuine.rsa.clone();
+            rsa.dg15 = Some(rest.to_vec());
+            let _ = verify_active_authentication(&rsa, &CHALLENGE);
         }
     }
 });

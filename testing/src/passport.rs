@@ -10,6 +10,7 @@ use mitid_core::error::MitidError;
 use mitid_core::flows::{
     ActivationFlow, ActivationStep, NewPinFlow, NewPinStep, UserIdFlow, UserIdStep,
 };
+use mitid_emrtd::iso9796::TrailerHash;
 use mitid_emrtd::pace::Protocol;
 use mitid_emrtd::testing::{
     ActiveAuthenticationKey, ChipAuthenticationKey, SimulatedChip, TestAuthority, TestHolder, Ymd,
@@ -109,6 +110,25 @@ impl PassportOffice {
         let (files, key) = self
             .authority
             .issue_with_active_authentication(&holder, &face);
+        TestPassport {
+            holder,
+            files,
+            face,
+            key: Some(Arc::new(key)),
+            chip_key: None,
+        }
+    }
+
+    /// The passport of `person` whose chip has an RSA active-authentication key (1024 bits,
+    /// ISO/IEC 9796-2 with SHA-1's implicit trailer), as many passports issued before the
+    /// ECDSA ones have.
+    pub fn issue_with_rsa_active_authentication(&self, person: &Person) -> TestPassport {
+        let holder = holder_of(person);
+        let face = face_of(&person.cpr);
+        let key = ActiveAuthenticationKey::generate_rsa(1024, TrailerHash::Sha1Implicit);
+        let (files, key) = self
+            .authority
+            .issue_with_active_authentication_key(&holder, &face, key);
         TestPassport {
             holder,
             files,

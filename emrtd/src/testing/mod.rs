@@ -24,6 +24,7 @@ use ring::digest;
 use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
+use crate::iso9796::TrailerHash;
 use crate::mrz::{check_digit, AccessKey};
 use crate::passive::MasterList;
 use crate::reader::ChipFiles;
@@ -239,14 +240,24 @@ impl TestAuthority {
         &self.csca_der
     }
 
-    /// Issues a passport whose chip also has an active-authentication key (DG15, signed by
-    /// the SOD, listed in EF.COM), and the chip's private key.
+    /// Issues a passport whose chip also has an active-authentication key (ECDSA P-256; DG15,
+    /// signed by the SOD, listed in EF.COM), and the chip's private key.
     pub fn issue_with_active_authentication(
         &self,
         holder: &TestHolder,
         face: &[u8],
     ) -> (ChipFiles, ActiveAuthenticationKey) {
-        let key = ActiveAuthenticationKey::generate();
+        self.issue_with_active_authentication_key(holder, face, ActiveAuthenticationKey::generate())
+    }
+
+    /// Issues a passport as [`Self::issue_with_active_authentication`] does, whose chip holds
+    /// `key` (an RSA key, say).
+    pub fn issue_with_active_authentication_key(
+        &self,
+        holder: &TestHolder,
+        face: &[u8],
+        key: ActiveAuthenticationKey,
+    ) -> (ChipFiles, ActiveAuthenticationKey) {
         let dg15 = tlv::encode(0x6F, &key.public_key_info());
         let mut files = self.issue_with_group(holder, face, 15, &dg15);
         files.dg15 = Some(dg15);
@@ -415,14 +426,21 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
     digest::digest(&digest::SHA256, bytes).as_ref().to_vec()
 }
 
-/// A test chip's active-authentication key: ECDSA P-256, signing plain `r || s` over
-/// SHA-256 of the challenge (BSI TR-03111), as the chip does on INTERNAL AUTHENTICATE.
+/// A test chip's active-authentication key, used as the chip does on INTERNAL
+/// AUTHENTICATE: ECDSA P-256 signing plain `r || s` over SHA-256 of the challenge (BSI
+/// TR-03111), or RSA signing with ISO/IEC 9796-2 scheme 1 (a random nonce `M1` recovered
+/// from the signature, the challenge as `M2`), as older passports' chips do.
 pub struct ActiveAuthenticationKey {
-    pair: ring::signature::EcdsaKeyPair,
+    kind: AaKind,
+}
+
+enum AaKind {
+    Ecdsa(Box<ring::signature::EcdsaKeyPair>),
+    Rsa(Box<rsa::RsaPrivateKey>, TrailerHash),
 }
 
 impl ActiveAuthenticationKey {
-    /// A fresh key.
+    /// A fresh ECDSA P-256 key.
     pub fn generate() -> Self {
         let rng = ring::rand::SystemRandom::new();
         let alg = &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING;
@@ -430,22 +448,45 @@ impl ActiveAuthenticationKey {
             .unwrap_or_else(|e| panic!("AA key: {e}"));
         let pair = ring::signature::EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
             .unwrap_or_else(|e| panic!("AA key: {e}"));
-        Self { pair }
+        Self {
+            kind: AaKind::Ecdsa(Box::new(pair)),
+        }
+    }
+
+    /// A fresh RSA key of `bits` bits (exponent 65537) that signs with `hash`.
+    pub fn generate_rsa(bits: usize, hash: TrailerHash) -> Self {
+        let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, bits)
+            .unwrap_or_else(|e| panic!("AA key: {e}"));
+        Self {
+            kind: AaKind::Rsa(Box::new(key), hash),
+        }
     }
 
     /// The chip's signature over `challenge`.
     pub fn sign(&self, challenge: &[u8]) -> Vec<u8> {
-        let rng = ring::rand::SystemRandom::new();
-        self.pair
-            .sign(&rng, challenge)
-            .map(|s| s.as_ref().to_vec())
-            .unwrap_or_else(|e| panic!("AA signature: {e}"))
+        match &self.kind {
+            AaKind::Ecdsa(pair) => pair
+                .sign(&ring::rand::SystemRandom::new(), challenge)
+                .map(|s| s.as_ref().to_vec())
+                .unwrap_or_else(|e| panic!("AA signature: {e}")),
+            AaKind::Rsa(key, hash) => iso9796_sign(key, *hash, challenge),
+        }
     }
 
     /// The SubjectPublicKeyInfo DG15 carries.
     fn public_key_info(&self) -> Vec<u8> {
         use ring::signature::KeyPair;
-        let point = self.pair.public_key().as_ref();
+        use rsa::pkcs8::EncodePublicKey;
+        let point = match &self.kind {
+            AaKind::Ecdsa(pair) => pair.public_key().as_ref(),
+            AaKind::Rsa(key, _) => {
+                return key
+                    .to_public_key()
+                    .to_public_key_der()
+                    .unwrap_or_else(|e| panic!("AA key: {e}"))
+                    .into_vec()
+            }
+        };
         let info = x509_cert::spki::SubjectPublicKeyInfoOwned {
             algorithm: AlgorithmIdentifierOwned {
                 oid: ObjectIdentifier::new_unwrap("1.2.840.10045.2.1"),
@@ -459,6 +500,29 @@ impl ActiveAuthenticationKey {
         };
         der_of(&info)
     }
+}
+
+/// ISO/IEC 9796-2 scheme 1 with partial recovery, as a chip signs for active
+/// authentication: `J = 6A ‖ M1 ‖ H(M1 ‖ challenge) ‖ trailer`, `M1` a random nonce that
+/// fills the block, and `J^d mod n`.
+fn iso9796_sign(key: &rsa::RsaPrivateKey, hash: TrailerHash, challenge: &[u8]) -> Vec<u8> {
+    use rsa::traits::PublicKeyParts;
+    let size = key.size();
+    let trailer = hash.trailer();
+    let mut m1 = vec![0u8; size - 1 - hash.output_len() - trailer.len()];
+    rand_core::OsRng.fill_bytes(&mut m1);
+    let block = [
+        &[0x6A][..],
+        &m1,
+        hash.digest(&m1, challenge).as_ref(),
+        trailer,
+    ]
+    .concat();
+    let j = rsa::BigUint::from_bytes_be(&block);
+    let s = rsa::hazmat::rsa_decrypt_and_check(key, Some(&mut rand_core::OsRng), &j)
+        .unwrap_or_else(|e| panic!("AA signature: {e}"))
+        .to_bytes_be();
+    [vec![0u8; size - s.len()], s].concat()
 }
 
 /// A chip's static key for chip authentication (ECDH on P-256, AES-128), the private half

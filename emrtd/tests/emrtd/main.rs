@@ -2,6 +2,7 @@
 //! reading the simulated chip over BAC and PACE, chip authentication with the verifier as the
 //! terminal, passive authentication and its attacks, and bad input.
 
+mod active_auth;
 mod chip_auth;
 mod malformed;
 mod pace;

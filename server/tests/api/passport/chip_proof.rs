@@ -20,13 +20,8 @@ async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
     refused_with(&mut phone, &unsigned, "copied_chip").await;
 
     // Another key's signature (the files copied onto a chip with a key of its own).
-    let other = PassportOffice::danish().issue(&p);
-    let challenge = phone.document_challenge().await.unwrap();
-    let mut copied = passport.evidence_for(&passport.face, &challenge);
-    copied.active_authentication = other
-        .evidence_for(&other.face, &challenge)
-        .active_authentication;
-    refused_with(&mut phone, &copied, "copied_chip").await;
+    another_keys_answer_is_refused(&mut phone, &passport, &PassportOffice::danish().issue(&p))
+        .await;
 
     // A read that was accepted once (its face refused) is never accepted again: its challenge
     // is used up, even with the right face.
@@ -71,11 +66,43 @@ async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
     let _ = &mut other_phone;
 
     // A fresh, signed read works.
+    a_fresh_read_resets_the_pin(&mut phone, &passport).await;
+}
+
+#[tokio::test]
+async fn an_rsa_chip_proves_its_key_and_its_copy_is_refused() {
+    let h = unlimited_world().await;
+    let p = h.person("rsa-aa").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue_with_rsa_active_authentication(&p);
+
+    // Another RSA chip's answer to this challenge: a copy with a key of its own.
+    let other = PassportOffice::danish().issue_with_rsa_active_authentication(&p);
+    another_keys_answer_is_refused(&mut phone, &passport, &other).await;
+    // The chip's own answer, to a challenge of its own.
+    a_fresh_read_resets_the_pin(&mut phone, &passport).await;
+}
+
+/// `passport`'s files sent with `other`'s chip's answer to the same challenge (the files
+/// copied onto a chip with a key of its own): refused.
+async fn another_keys_answer_is_refused(
+    phone: &mut Phone,
+    passport: &TestPassport,
+    other: &TestPassport,
+) {
+    let challenge = phone.document_challenge().await.unwrap();
+    let mut copied = passport.evidence_for(&passport.face, &challenge);
+    copied.active_authentication = other
+        .evidence_for(&other.face, &challenge)
+        .active_authentication;
+    refused_with(phone, &copied, "copied_chip").await;
+}
+
+/// A fresh read of `passport`, its chip's answer included, resets the PIN.
+async fn a_fresh_read_resets_the_pin(phone: &mut Phone, passport: &TestPassport) {
+    let evidence = phone.passport_evidence(passport, &passport.face).await;
     phone
-        .reset_pin_with_passport(
-            &phone.passport_evidence(&passport, &passport.face).await,
-            "193847",
-        )
+        .reset_pin_with_passport(&evidence, "193847")
         .await
         .ok::<serde_json::Value>();
 }
