@@ -10,6 +10,7 @@ use serde_json::Value;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::store::{AuditRecord, Tx};
+use mitid_protocol::clock::UnixSeconds;
 
 /// Who did something.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,6 +197,8 @@ events! {
     OidcTokensIssued => "oidc_tokens_issued",
     /// An authorization code came a second time: the tokens it gave were revoked.
     OidcCodeReused => "oidc_code_reused",
+    /// The gateway kept refusing a message for as long as it is tried: it is given up.
+    MessageGivenUp => "message_given_up",
 }
 
 /// An audit entry being built.
@@ -253,9 +256,14 @@ impl<'a> Entry<'a> {
 
     /// Appends the entry inside `tx`.
     pub fn record(self, state: &AppState, tx: &mut dyn Tx) -> ApiResult<()> {
+        self.record_at(state.clock.now(), tx)
+    }
+
+    /// Appends the entry inside `tx`, as of `at` (for a service that holds its own clock).
+    pub fn record_at(self, at: UnixSeconds, tx: &mut dyn Tx) -> ApiResult<()> {
         tx.append_audit(&AuditRecord {
             seq: 0,
-            at: state.clock.now(),
+            at,
             actor: self.actor.label(),
             event: self.event.as_str().to_owned(),
             person_id: self.person_id.map(str::to_owned),

@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex};
 use mitid_protocol::clock::{Clock, UnixSeconds};
 use zeroize::Zeroizing;
 
+use serde_json::json;
+
+use crate::audit::{self, Actor, Event};
 use crate::crypto::rng::SecureRandom;
 use crate::crypto::seal::Sealer;
 use crate::error::ApiResult;
@@ -68,10 +71,21 @@ const CLAIM_SECONDS: i64 = 300;
 /// Messages claimed per transaction.
 const CLAIM_BATCH: u32 = 100;
 
-/// How long a message the gateway refused waits before it is tried again (by the periodic
-/// job, every few seconds): meanwhile the messages behind it go out, and a gateway that is
-/// down is not asked at every request.
+/// How long a message the gateway refused once waits before it is tried again (by the
+/// periodic job, every few seconds): meanwhile the messages behind it go out, and a gateway
+/// that is down is not asked at every request. Each further refusal doubles the wait, up to
+/// [`RETRY_MAX_SECONDS`].
 const RETRY_SECONDS: i64 = 30;
+
+/// The longest wait between two tries of one message.
+const RETRY_MAX_SECONDS: i64 = 3600;
+
+/// How long a message the gateway keeps refusing is tried: a refusal after this long since
+/// it was queued gives it up. Long enough that a gateway's outage of a weekend loses no
+/// notice (a new app, a changed number), and a dead number is asked once an hour meanwhile.
+/// A given-up message is never sent; staff see it in the outbox listing, and the audit log
+/// has it.
+pub const GIVE_UP_AFTER_SECONDS: i64 = 3 * 24 * 3600;
 
 /// A gateway failure (the message stays queued and is retried).
 #[derive(Debug, thiserror::Error)]
@@ -84,10 +98,14 @@ pub trait MessageSender: Send + Sync + std::fmt::Debug {
     fn send(&self, message: &OutboundMessage) -> Result<(), SendError>;
 }
 
-/// Keeps every message in memory (tests, the desktop demo).
+/// Keeps every message in memory (tests, the desktop demo): a test double for the SMS
+/// gateway and the mail server. [`CapturingSender::refuse`] makes it refuse a recipient, as a
+/// gateway refuses a dead number.
 #[derive(Debug, Default)]
 pub struct CapturingSender {
     messages: Mutex<Vec<OutboundMessage>>,
+    /// Recipients refused, and how many messages to each were refused.
+    refused: Mutex<std::collections::HashMap<String, usize>>,
 }
 
 impl CapturingSender {
@@ -111,10 +129,33 @@ impl CapturingSender {
             .rev()
             .find(|m| m.recipient == recipient && m.kind == kind)
     }
+
+    /// From now on, refuses every message to `recipient`.
+    pub fn refuse(&self, recipient: &str) {
+        self.refusals_map().entry(recipient.to_owned()).or_insert(0);
+    }
+
+    /// Accepts messages to `recipient` again.
+    pub fn accept(&self, recipient: &str) {
+        self.refusals_map().remove(recipient);
+    }
+
+    /// How many messages to `recipient` were refused so far (while it is refused).
+    pub fn refusals(&self, recipient: &str) -> usize {
+        self.refusals_map().get(recipient).copied().unwrap_or(0)
+    }
+
+    fn refusals_map(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, usize>> {
+        self.refused.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl MessageSender for CapturingSender {
     fn send(&self, message: &OutboundMessage) -> Result<(), SendError> {
+        if let Some(count) = self.refusals_map().get_mut(&message.recipient) {
+            *count += 1;
+            return Err(SendError("the recipient is refused (test double)".into()));
+        }
         self.messages
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -138,6 +179,13 @@ impl MessageSender for LogSender {
         );
         Ok(())
     }
+}
+
+/// How long a message waits after its `attempts`-th refusal: [`RETRY_SECONDS`], doubled at
+/// each further one, at most [`RETRY_MAX_SECONDS`].
+fn retry_wait(attempts: u32) -> i64 {
+    let doublings = attempts.saturating_sub(1).min(16);
+    (RETRY_SECONDS << doublings).min(RETRY_MAX_SECONDS)
 }
 
 /// `+45******78` / `s***@example.dk`: enough for the citizen to recognise, no more.
@@ -237,6 +285,8 @@ impl Outbox {
             sealed_body: sealed,
             created_at: self.clock.now(),
             sent_at: None,
+            attempts: 0,
+            given_up_at: None,
         })?;
         self.queued.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -270,7 +320,8 @@ impl Outbox {
     }
 
     /// Hands every queued message that is due to the sender; one it refuses stays queued
-    /// and waits [`RETRY_SECONDS`] before it is tried again.
+    /// and waits [`RETRY_SECONDS`] (doubled at each refusal, at most an hour) before it is
+    /// tried again, until it is given up [`GIVE_UP_AFTER_SECONDS`] after it was queued.
     /// Each message is claimed first, so that of several server processes dispatching at
     /// once only one sends it.
     pub fn dispatch(&self, store: &dyn Store) -> ApiResult<usize> {
@@ -313,14 +364,35 @@ impl Outbox {
                 true
             }
             Err(e) => {
-                self.retry_later();
-                tracing::warn!(error = %e, id = record.id, "message stays queued");
-                tx.retry_message_at(record.id, self.clock.now() + RETRY_SECONDS)?;
+                tracing::warn!(error = %e, id = record.id, "the gateway refused a message");
+                self.refused(tx.as_mut(), record)?;
                 false
             }
         };
         tx.commit()?;
         Ok(went)
+    }
+
+    /// Records a refusal of `record`: it waits for its next try, or, queued
+    /// [`GIVE_UP_AFTER_SECONDS`] ago or more, is given up and audited.
+    fn refused(&self, tx: &mut dyn Tx, record: &OutboxRecord) -> ApiResult<()> {
+        let now = self.clock.now();
+        let attempts = record.attempts.saturating_add(1);
+        if now - record.created_at < GIVE_UP_AFTER_SECONDS {
+            self.retry_later();
+            tx.message_refused(record.id, now + retry_wait(attempts), None)?;
+            return Ok(());
+        }
+        tx.message_refused(record.id, now, Some(now))?;
+        audit::entry(Event::MessageGivenUp, &Actor::System)
+            .maybe_person(record.person_id.as_deref())
+            .detail(json!({
+                "message_id": record.id,
+                "kind": record.kind,
+                "channel": record.channel,
+                "attempts": attempts,
+            }))
+            .record_at(now, tx)
     }
 
     /// The message a record holds, unsealed.

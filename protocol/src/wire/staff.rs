@@ -386,6 +386,13 @@ pub struct OutboxEntry {
     /// When it was handed to the gateway.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sent_at: Option<UnixSeconds>,
+    /// How many times the gateway refused it.
+    #[serde(default)]
+    pub attempts: u32,
+    /// When it was given up, refused for as long as a message is tried (3 days): it is never
+    /// sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_up_at: Option<UnixSeconds>,
 }
 
 /// One page of the outbox listing.

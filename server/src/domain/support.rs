@@ -358,6 +358,8 @@ pub fn outbox_page(
             person_id: m.person_id,
             created_at: m.created_at,
             sent_at: m.sent_at,
+            attempts: m.attempts,
+            given_up_at: m.given_up_at,
         })
         .collect();
     audit::entry(Event::OutboxListed, actor)

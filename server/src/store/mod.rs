@@ -349,9 +349,15 @@ pub trait MessageTx {
         until: UnixSeconds,
         limit: u32,
     ) -> StoreResult<Vec<OutboxRecord>>;
-    /// Leaves a message the sender refused claimed until `at`: then the next dispatch
-    /// tries it again (meanwhile the messages behind it go out).
-    fn retry_message_at(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()>;
+    /// Counts one refusal of a message by the sender and leaves it claimed until
+    /// `retry_at`: then the next dispatch tries it again (meanwhile the messages behind it
+    /// go out). With `given_up_at`, the message is given up: never claimed again.
+    fn message_refused(
+        &mut self,
+        id: i64,
+        retry_at: UnixSeconds,
+        given_up_at: Option<UnixSeconds>,
+    ) -> StoreResult<()>;
     /// Marks a message as handed to the sender.
     fn mark_sent(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()>;
     /// Messages (metadata and sealed text), optionally of one person, with an id above

@@ -327,4 +327,12 @@ CREATE INDEX persons_driver_licence ON persons(driver_licence_number);
     r#"
 ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
 "#,
+    // 6: a message the gateway keeps refusing is given up after 3 days; the claim
+    // reads only the messages still to send, and one person's messages by an index.
+    r#"
+ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN given_up_at INTEGER;
+CREATE INDEX outbox_due ON outbox(id) WHERE sent_at IS NULL AND given_up_at IS NULL;
+CREATE INDEX outbox_person ON outbox(person_id);
+"#,
 ];

@@ -11,6 +11,7 @@ mod durability;
 mod hardware;
 mod lock_properties;
 mod oidc;
+mod outbox;
 mod passport;
 mod pin_attempts;
 mod secrets_at_rest;

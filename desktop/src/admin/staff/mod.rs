@@ -7,7 +7,7 @@ use mitid_protocol::wire::staff::{
     ActivationPurpose, AuditList, CreateOidcClientRequest, CreatePersonRequest,
     CreateRelyingPartyRequest, CreateStaffRequest, Delivery, DocumentKind, IdentifiedOutboxRequest,
     IdentifiedRequest, IdentifyRequest, IdentifyResponse, IssueActivationCodeRequest,
-    IssueTemporaryPinRequest, IssuedCode, OidcClientCreated, OutboxList, PersonView,
+    IssueTemporaryPinRequest, IssuedCode, OidcClientCreated, OutboxEntry, OutboxList, PersonView,
     RelyingPartyCreated, StaffAccountRequest, StaffAccountView, StaffBlockRequest, StaffCreated,
     StaffLoginRequest, StaffLoginResponse, UpdateContactRequest, UserIdLookupResponse,
 };
@@ -390,13 +390,21 @@ fn print_outbox(outbox: &OutboxList) {
             m.kind,
             m.recipient_masked,
             utc(m.created_at),
-            m.sent_at
-                .map(|t| format!(", sent {}", utc(t)))
-                .unwrap_or_default()
+            fate(m)
         );
     }
     if let Some(next) = outbox.next_after {
         println!("(more: --after {next})");
+    }
+}
+
+/// What became of a message: sent, given up, or refused so far.
+fn fate(m: &OutboxEntry) -> String {
+    match (m.sent_at, m.given_up_at) {
+        (Some(t), _) => format!(", sent {}", utc(t)),
+        (None, Some(t)) => format!(", given up {} after {} refusals", utc(t), m.attempts),
+        (None, None) if m.attempts > 0 => format!(", refused {} times so far", m.attempts),
+        (None, None) => String::new(),
     }
 }
 

@@ -293,4 +293,16 @@ CREATE TABLE oidc_logins (
 );
 CREATE INDEX oidc_logins_expiry ON oidc_logins(expires_at);
 "#,
+    // 2: the SQLite schema's version 6: a message the gateway keeps refusing is given up
+    // after 3 days; the claim reads only the messages still to send; one person's
+    // messages and audit events are read by an index in their order (SQLite's indexes
+    // carry the row id, PostgreSQL's need the column).
+    r#"
+ALTER TABLE outbox ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN given_up_at BIGINT;
+CREATE INDEX outbox_due ON outbox(id) WHERE sent_at IS NULL AND given_up_at IS NULL;
+CREATE INDEX outbox_person ON outbox(person_id, id);
+CREATE INDEX audit_person_seq ON audit_log(person_id, seq);
+DROP INDEX audit_person;
+"#,
 ];

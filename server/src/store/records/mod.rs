@@ -451,6 +451,11 @@ pub struct OutboxRecord {
     pub created_at: UnixSeconds,
     /// When it was handed to the sender.
     pub sent_at: Option<UnixSeconds>,
+    /// How many times the sender refused it.
+    pub attempts: u32,
+    /// When it was given up, refused for [`crate::outbox::GIVE_UP_AFTER_SECONDS`]: never
+    /// tried again.
+    pub given_up_at: Option<UnixSeconds>,
 }
 
 impl std::fmt::Debug for OutboxRecord {
@@ -460,6 +465,8 @@ impl std::fmt::Debug for OutboxRecord {
             .field("channel", &self.channel)
             .field("kind", &self.kind)
             .field("sent_at", &self.sent_at)
+            .field("attempts", &self.attempts)
+            .field("given_up_at", &self.given_up_at)
             .finish_non_exhaustive()
     }
 }

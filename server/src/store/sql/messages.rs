@@ -1,11 +1,61 @@
 //! The outbox of SMS and e-mail, and the append-only audit log.
 
 use super::rows::*;
-use super::{Db, SqlTx};
+use super::{Db, Param, SqlTx};
 use crate::store::*;
 
-const OUTBOX_COLS: &str =
-    "id, channel, recipient, kind, person_id, sealed_body, created_at, sent_at";
+/// The columns an [`OutboxRecord`] is read from.
+macro_rules! outbox_cols {
+    () => {
+        "id, channel, recipient, kind, person_id, sealed_body, created_at, sent_at, attempts, \
+         given_up_at"
+    };
+}
+
+/// The columns an [`AuditRecord`] is read from.
+macro_rules! audit_cols {
+    () => {
+        "seq, at, actor, event, person_id, authenticator_id, detail"
+    };
+}
+
+/// Claims due messages. SKIP LOCKED: messages another process is claiming right now are its
+/// to send. `sent_at IS NULL AND given_up_at IS NULL` is the partial index `outbox_due`:
+/// the claim reads the messages still to send, not every message ever sent.
+pub(crate) const CLAIM_DUE: &str = concat!(
+    "UPDATE outbox SET claimed_until=$2 WHERE id IN (SELECT id FROM outbox ",
+    "WHERE sent_at IS NULL AND given_up_at IS NULL ",
+    "AND (claimed_until IS NULL OR claimed_until <= $1) ",
+    "ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ",
+    outbox_cols!()
+);
+
+/// One person's messages: one statement each way (of one person, of everyone), so that a
+/// person's page reads the index `outbox_person` (an `OR` of both reads the whole table).
+pub(crate) const PERSON_MESSAGES: &str = concat!(
+    "SELECT ",
+    outbox_cols!(),
+    " FROM outbox WHERE person_id = $1 AND id > $2 ORDER BY id LIMIT $3"
+);
+
+const ALL_MESSAGES: &str = concat!(
+    "SELECT ",
+    outbox_cols!(),
+    " FROM outbox WHERE id > $1 ORDER BY id LIMIT $2"
+);
+
+/// One person's audit events, by the index `audit_person` (as for [`PERSON_MESSAGES`]).
+pub(crate) const PERSON_AUDIT: &str = concat!(
+    "SELECT ",
+    audit_cols!(),
+    " FROM audit_log WHERE person_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+);
+
+const ALL_AUDIT: &str = concat!(
+    "SELECT ",
+    audit_cols!(),
+    " FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+);
 
 impl<D: Db> MessageTx for SqlTx<D> {
     fn enqueue_message(&mut self, m: &OutboxRecord) -> StoreResult<i64> {
@@ -32,21 +82,21 @@ impl<D: Db> MessageTx for SqlTx<D> {
         until: UnixSeconds,
         limit: u32,
     ) -> StoreResult<Vec<OutboxRecord>> {
-        // SKIP LOCKED: messages another process is claiming right now are its to send.
-        let sql = format!(
-            "UPDATE outbox SET claimed_until=$2 WHERE id IN (SELECT id FROM outbox \
-             WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until <= $1) \
-             ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING {OUTBOX_COLS}"
-        );
-        let mut claimed = self.all(&sql, &[&now, &until, &int(limit)], outbox_row)?;
+        let mut claimed = self.all(CLAIM_DUE, &[&now, &until, &int(limit)], outbox_row)?;
         claimed.sort_by_key(|m| m.id);
         Ok(claimed)
     }
 
-    fn retry_message_at(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()> {
+    fn message_refused(
+        &mut self,
+        id: i64,
+        retry_at: UnixSeconds,
+        given_up_at: Option<UnixSeconds>,
+    ) -> StoreResult<()> {
         self.run(
-            "UPDATE outbox SET claimed_until=$2 WHERE id=$1",
-            &[&id, &at],
+            "UPDATE outbox SET attempts = attempts + 1, claimed_until=$2, given_up_at=$3 \
+             WHERE id=$1",
+            &[&id, &retry_at, &given_up_at],
         )?;
         Ok(())
     }
@@ -62,11 +112,10 @@ impl<D: Db> MessageTx for SqlTx<D> {
         after: i64,
         limit: u32,
     ) -> StoreResult<Vec<OutboxRecord>> {
-        let sql = format!(
-            "SELECT {OUTBOX_COLS} FROM outbox WHERE (CAST($1 AS TEXT) IS NULL OR person_id = $1) \
-             AND id > $2 ORDER BY id LIMIT $3"
-        );
-        self.all(&sql, &[&person_id, &after, &int(limit)], outbox_row)
+        match person_id {
+            Some(person) => self.all(PERSON_MESSAGES, &[&person, &after, &int(limit)], outbox_row),
+            None => self.all(ALL_MESSAGES, &[&after, &int(limit)], outbox_row),
+        }
     }
 
     fn append_audit(&mut self, e: &AuditRecord) -> StoreResult<()> {
@@ -91,26 +140,22 @@ impl<D: Db> MessageTx for SqlTx<D> {
         after: i64,
         limit: usize,
     ) -> StoreResult<Vec<AuditRecord>> {
-        self.all(
-            "SELECT seq, at, actor, event, person_id, authenticator_id, detail FROM audit_log \
-             WHERE (CAST($1 AS TEXT) IS NULL OR person_id = $1) AND seq > $2 ORDER BY seq LIMIT $3",
-            &[
-                &person_id,
-                &after,
-                &i64::try_from(limit).unwrap_or(i64::MAX),
-            ],
-            |r| {
-                let detail = r.text(6)?;
-                Ok(AuditRecord {
-                    seq: r.int(0)?,
-                    at: r.int(1)?,
-                    actor: r.text(2)?,
-                    event: r.text(3)?,
-                    person_id: r.opt_text(4)?,
-                    authenticator_id: r.opt_text(5)?,
-                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-                })
-            },
-        )
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let (sql, params): (&str, Vec<&dyn Param>) = match &person_id {
+            Some(person) => (PERSON_AUDIT, vec![person, &after, &limit]),
+            None => (ALL_AUDIT, vec![&after, &limit]),
+        };
+        self.all(sql, &params, |r| {
+            let detail = r.text(6)?;
+            Ok(AuditRecord {
+                seq: r.int(0)?,
+                at: r.int(1)?,
+                actor: r.text(2)?,
+                event: r.text(3)?,
+                person_id: r.opt_text(4)?,
+                authenticator_id: r.opt_text(5)?,
+                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            })
+        })
     }
 }

@@ -19,6 +19,8 @@ mod authenticators;
 mod codes;
 mod logins;
 mod messages;
+#[cfg(test)]
+pub(super) use messages::{CLAIM_DUE, PERSON_AUDIT, PERSON_MESSAGES};
 mod oidc;
 mod people;
 mod requests;

@@ -185,6 +185,8 @@ pub(super) fn outbox_row(r: &dyn Cells) -> StoreResult<OutboxRecord> {
         sealed_body: r.blob(5)?,
         created_at: r.int(6)?,
         sent_at: r.opt_int(7)?,
+        attempts: u32::try_from(r.int(8)?).map_err(|_| StoreError::Corrupt("outbox attempts"))?,
+        given_up_at: r.opt_int(9)?,
     })
 }
 

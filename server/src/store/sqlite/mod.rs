@@ -376,6 +376,39 @@ impl Drop for SqliteTx<'_> {
 mod tests {
     use super::*;
 
+    /// Before, the outbox claim read every message ever sent (`SCAN outbox`), and one
+    /// person's messages and audit events walked the whole table from the cursor on (an
+    /// `OR` of "one person" and "everyone" in one statement keeps the planner off the
+    /// person's index): the cost of each grew with history.
+    #[test]
+    fn the_outbox_claim_and_one_persons_reads_go_by_their_indexes() {
+        use crate::store::sql::{CLAIM_DUE, PERSON_AUDIT, PERSON_MESSAGES};
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+        let conn = store.lock().unwrap();
+        for (sql, index) in [
+            (CLAIM_DUE, "INDEX outbox_due"),
+            (PERSON_MESSAGES, "INDEX outbox_person (person_id=?"),
+            (PERSON_AUDIT, "INDEX audit_person (person_id=?"),
+        ] {
+            let mut plan = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {}", dialect(sql)))
+                .unwrap();
+            let nulls = vec![rusqlite::types::Null; plan.parameter_count()];
+            let lines: Vec<String> = plan
+                .query_map(rusqlite::params_from_iter(nulls), |r| r.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(lines.iter().any(|l| l.contains(index)), "{sql}: {lines:?}");
+            let scans = ["SCAN outbox", "SCAN audit_log"];
+            assert!(
+                !lines.iter().any(|l| scans.contains(&l.as_str())),
+                "{lines:?}"
+            );
+        }
+    }
+
     #[test]
     fn migrates_and_the_audit_log_is_append_only() {
         let dir = tempfile::tempdir().unwrap();
