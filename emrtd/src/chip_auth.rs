@@ -215,9 +215,20 @@ pub mod card {
     /// A DG14 with one chip authentication key: `public_key` (an uncompressed P-256 point)
     /// for `protocol`.
     pub fn dg14(protocol: Protocol, public_key: &[u8]) -> Vec<u8> {
+        let named = tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]);
+        dg14_with_parameters(protocol, public_key, &named)
+    }
+
+    /// DG14 as [`dg14`] makes it, with the key's domain `parameters` (DER) as given: P-256's
+    /// written out, say, as many chips give them.
+    pub fn dg14_with_parameters(
+        protocol: Protocol,
+        public_key: &[u8],
+        parameters: &[u8],
+    ) -> Vec<u8> {
         let algorithm = [
-            tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01]),
-            tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]),
+            &tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01])[..],
+            parameters,
         ]
         .concat();
         let bits = [&[0x00], public_key].concat();

@@ -21,6 +21,7 @@ pub mod apdu;
 pub mod bac;
 pub mod chip_auth;
 pub mod crypto;
+mod ec_params;
 pub mod error;
 pub mod iso9796;
 pub mod lds;

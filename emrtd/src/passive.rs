@@ -291,20 +291,15 @@ fn hash(algorithm: ObjectIdentifier, data: &[u8]) -> Result<digest::Digest, Pass
     Ok(digest::digest(alg, data))
 }
 
-/// The point of a SubjectPublicKeyInfo on the named curve P-256; other algorithms and
-/// curves (explicit domain parameters included) are unsupported.
+/// The point of a SubjectPublicKeyInfo on P-256, named or with its domain parameters written
+/// out; other algorithms and curves are unsupported.
 pub(crate) fn p256_point(spki: &[u8], what: &'static str) -> Result<Vec<u8>, PassiveAuthError> {
     use der::Decode;
     const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-    const P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
     let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_der(spki)
         .map_err(|_| PassiveAuthError::Malformed(what))?;
-    let curve = spki
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
-    if spki.algorithm.oid != EC_PUBLIC_KEY || curve != Some(P256) {
+    let p256 = crate::ec_params::is_p256(spki.algorithm.parameters.as_ref());
+    if spki.algorithm.oid != EC_PUBLIC_KEY || !p256 {
         return Err(PassiveAuthError::UnsupportedAlgorithm(
             spki.algorithm.oid.to_string(),
         ));

@@ -271,8 +271,18 @@ impl TestAuthority {
         holder: &TestHolder,
         face: &[u8],
     ) -> (ChipFiles, ChipAuthenticationKey) {
-        let key = ChipAuthenticationKey::generate();
-        let dg14 = chip_auth::card::dg14(key.protocol(), &key.public_key());
+        self.issue_with_chip_authentication_key(holder, face, ChipAuthenticationKey::generate())
+    }
+
+    /// Issues a passport as [`Self::issue_with_chip_authentication`] does, whose chip holds
+    /// `key`.
+    pub fn issue_with_chip_authentication_key(
+        &self,
+        holder: &TestHolder,
+        face: &[u8],
+        key: ChipAuthenticationKey,
+    ) -> (ChipFiles, ChipAuthenticationKey) {
+        let dg14 = key.dg14();
         let mut files = self.issue_with_group(holder, face, 14, &dg14);
         files.dg14 = Some(dg14);
         (files, key)
@@ -432,6 +442,8 @@ fn sha256(bytes: &[u8]) -> Vec<u8> {
 /// from the signature, the challenge as `M2`), as older passports' chips do.
 pub struct ActiveAuthenticationKey {
     kind: AaKind,
+    /// DG15 gives an ECDSA key's domain parameters written out, not by name.
+    written_out: bool,
 }
 
 enum AaKind {
@@ -450,6 +462,7 @@ impl ActiveAuthenticationKey {
             .unwrap_or_else(|e| panic!("AA key: {e}"));
         Self {
             kind: AaKind::Ecdsa(Box::new(pair)),
+            written_out: false,
         }
     }
 
@@ -459,7 +472,14 @@ impl ActiveAuthenticationKey {
             .unwrap_or_else(|e| panic!("AA key: {e}"));
         Self {
             kind: AaKind::Rsa(Box::new(key), hash),
+            written_out: false,
         }
+    }
+
+    /// The same key, whose DG15 writes an ECDSA key's P-256 domain parameters out.
+    pub fn with_written_out_parameters(mut self) -> Self {
+        self.written_out = true;
+        self
     }
 
     /// The chip's signature over `challenge`.
@@ -490,10 +510,13 @@ impl ActiveAuthenticationKey {
         let info = x509_cert::spki::SubjectPublicKeyInfoOwned {
             algorithm: AlgorithmIdentifierOwned {
                 oid: ObjectIdentifier::new_unwrap("1.2.840.10045.2.1"),
-                parameters: Some(
-                    Any::encode_from(&ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7"))
-                        .unwrap_or_else(|e| panic!("curve: {e}")),
-                ),
+                parameters: Some(if self.written_out {
+                    Any::from_der(&crate::ec_params::p256_written_out())
+                        .unwrap_or_else(|e| panic!("curve: {e}"))
+                } else {
+                    Any::encode_from(&crate::ec_params::P256)
+                        .unwrap_or_else(|e| panic!("curve: {e}"))
+                }),
             },
             subject_public_key: der::asn1::BitString::from_bytes(point)
                 .unwrap_or_else(|e| panic!("point: {e}")),
@@ -529,6 +552,8 @@ fn iso9796_sign(key: &rsa::RsaPrivateKey, hash: TrailerHash, challenge: &[u8]) -
 /// of the public key its DG14 carries.
 pub struct ChipAuthenticationKey {
     secret: Zeroizing<[u8; 32]>,
+    /// DG14 gives the key's domain parameters written out, not by name.
+    written_out: bool,
 }
 
 impl ChipAuthenticationKey {
@@ -538,7 +563,10 @@ impl ChipAuthenticationKey {
         loop {
             rand_core::OsRng.fill_bytes(&mut secret[..]);
             if crate::pace::scalar(&secret).is_ok() {
-                return Self { secret };
+                return Self {
+                    secret,
+                    written_out: false,
+                };
             }
         }
     }
@@ -556,6 +584,22 @@ impl ChipAuthenticationKey {
     /// The uncompressed public point.
     pub fn public_key(&self) -> Vec<u8> {
         chip_auth::verifier_public_key(&self.scalar())
+    }
+
+    /// The same key, whose DG14 writes P-256's domain parameters out (as many chips do).
+    pub fn with_written_out_parameters(mut self) -> Self {
+        self.written_out = true;
+        self
+    }
+
+    /// The DG14 that carries this key.
+    pub fn dg14(&self) -> Vec<u8> {
+        if self.written_out {
+            let parameters = crate::ec_params::p256_written_out();
+            chip_auth::card::dg14_with_parameters(self.protocol(), &self.public_key(), &parameters)
+        } else {
+            chip_auth::card::dg14(self.protocol(), &self.public_key())
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Active authentication with an RSA key (ISO/IEC 9796-2 scheme 1), as older passports'
-//! chips have it: the chip signs the verifier's challenge over secure messaging, and a copy,
-//! another challenge, a changed answer or a key this verifier does not take is refused.
+//! chips have it, or an ECDSA key whose P-256 parameters are written out: the chip signs
+//! the verifier's challenge over secure messaging, and a copy, another challenge, a changed
+//! answer or a key this verifier does not take is refused.
 
 use std::sync::Arc;
 
@@ -54,6 +55,15 @@ fn an_rsa_chip_proves_its_key_under_every_trailer_it_may_use() {
             "{hash:?}"
         );
     }
+}
+
+/// An ECDSA key whose P-256 parameters DG15 writes out; before, refused as unsupported.
+#[test]
+fn an_ecdsa_key_with_p256_written_out_proves_the_chip() {
+    let key = ActiveAuthenticationKey::generate().with_written_out_parameters();
+    let (authority, read) = read_with(key, false);
+    verify(&read, &authority.master_list(), now()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(verify_active_authentication(&read, &CHALLENGE), Ok(()));
 }
 
 #[test]

@@ -22,8 +22,12 @@ struct Issued {
 }
 
 fn issued() -> Issued {
+    issued_with(ChipAuthenticationKey::generate())
+}
+
+fn issued_with(key: ChipAuthenticationKey) -> Issued {
     let authority = TestAuthority::new("DNK");
-    let (files, key) = authority.issue_with_chip_authentication(&holder(), &face());
+    let (files, key) = authority.issue_with_chip_authentication_key(&holder(), &face(), key);
     Issued {
         authority,
         files,
@@ -82,6 +86,19 @@ fn the_genuine_chip_proves_its_key_to_the_verifier_over_pace_and_over_bac() {
         assert_eq!(key.protocol, chip_auth::Protocol::EcdhAes128);
         assert_eq!(chip_auth::verify_answer(&server, &key, &answer), Ok(()));
     }
+}
+
+/// Many chips write their key's domain parameters out instead of naming the curve; before,
+/// such a P-256 key was not recognised and the chip was judged as one without a proof.
+#[test]
+fn a_dg14_key_with_p256_written_out_proves_the_chip_too() {
+    let doc = issued_with(ChipAuthenticationKey::generate().with_written_out_parameters());
+    let server = ephemeral(5);
+    let mut genuine = chip(&doc.files, Some(Arc::clone(&doc.key)), true);
+    let (files, key, answer) = run(&mut genuine, &server);
+    assert!(verify(&files, &doc.authority.master_list(), now()).is_ok());
+    assert_eq!(key.public_key, doc.key.public_key());
+    assert_eq!(chip_auth::verify_answer(&server, &key, &answer), Ok(()));
 }
 
 #[test]
@@ -149,6 +166,12 @@ fn dg14_is_parsed_or_refused_with_a_typed_error() {
     assert_eq!(key.map(|k| k.public_key), Some(own.public_key()));
     assert!(chip_auth::chip_key(&[0x6E, 0x02, 0x30, 0x00]).is_err());
     assert!(chip_auth::chip_key(&[]).is_err());
+    // Another curve's parameters (brainpoolP256r1, by name) name no key this verifier runs.
+    let brainpool = [
+        0x06, 0x09, 0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07,
+    ];
+    let dg14 = chip_auth::card::dg14_with_parameters(own.protocol(), &own.public_key(), &brainpool);
+    assert_eq!(chip_auth::chip_key(&dg14), Ok(None));
     // A DG14 with only the key and no protocol this verifier runs names no key.
     let no_protocol = [0x6E, 0x02, 0x31, 0x00];
     assert_eq!(chip_auth::chip_key(&no_protocol), Ok(None));

@@ -489,3 +489,40 @@ async fn someone_elses_passport_activates_nothing() {
     assert_eq!(flow.step(), ActivationStep::ChooseDocumentOrigin);
     assert!(app.users().unwrap().is_empty());
 }
+
+/// Activation with a passport whose chip proves itself by chip authentication (DG14, no
+/// DG15), as many EU passports' chips do: the copy is refused, the genuine chip activates.
+#[tokio::test]
+async fn an_app_is_activated_with_a_chip_authentication_passport_and_not_with_its_copy() {
+    let (_h, p, _phone, app) = world_with_new_app("activate-chip-auth").await;
+    let passport = PassportOffice::danish().issue_with_chip_authentication(&p);
+    let flow = app.start_activation();
+    flow.submit_user_id(p.user_id.clone()).await.unwrap();
+    flow.use_passport().await.unwrap();
+    flow.accept_terms().await.unwrap();
+    flow.choose_document_origin(DocumentOrigin::Denmark)
+        .await
+        .unwrap();
+    passport.enter_details(&flow).await.unwrap();
+    assert_eq!(
+        flow.read_chip(Box::new(passport.copied_chip(44)))
+            .await
+            .unwrap(),
+        ActivationStep::CaptureFace
+    );
+    let refused = flow.submit_face(passport.face.clone()).await.unwrap_err();
+    assert_eq!(refused.code(), "document_copied_chip");
+    assert_eq!(flow.step(), ActivationStep::ReadChip);
+    flow.read_chip(Box::new(passport.chip(45))).await.unwrap();
+    assert_eq!(
+        flow.submit_face(passport.face.clone()).await.unwrap(),
+        ActivationStep::ChooseNewPin
+    );
+    flow.submit_new_pin(PIN.into()).await.unwrap();
+    flow.submit_repeat_pin(PIN.into()).await.unwrap();
+    flow.choose_biometrics(false).await.unwrap();
+    assert!(matches!(
+        flow.choose_notifications(false).await.unwrap(),
+        ActivationStep::Done { .. }
+    ));
+}
