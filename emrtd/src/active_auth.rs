@@ -1,8 +1,9 @@
 //! Active authentication (ICAO 9303 part 11 §6.1): the chip signs the verifier's 8-byte
 //! challenge with the private key of its DG15 (whose hash the SOD signs), so a copy of the
-//! files on another chip cannot answer. Two kinds of key are checked: ECDSA on P-256
-//! (SHA-256, plain `r ‖ s`, as BSI TR-03111 specifies) and RSA with ISO/IEC 9796-2
-//! signature scheme 1 ([`crate::iso9796`]), which older passports use.
+//! files on another chip cannot answer. Two kinds of key are checked: ECDSA on P-256 (plain
+//! `r ‖ s`, BSI TR-03111, with the hash DG14's `ActiveAuthenticationInfo` names, SHA-256
+//! where DG14 names none) and RSA with ISO/IEC 9796-2 signature scheme 1
+//! ([`crate::iso9796`]), which older passports use.
 
 use der::asn1::ObjectIdentifier;
 use rsa::pkcs8::DecodePublicKey;
@@ -41,17 +42,117 @@ pub fn verify_active_authentication(
         .as_deref()
         .ok_or(PassiveAuthError::ActiveAuthentication)?;
     let verified = match key_of(dg15)? {
-        Key::EcdsaP256(point) => ring::signature::UnparsedPublicKey::new(
-            &ring::signature::ECDSA_P256_SHA256_FIXED,
-            point,
-        )
-        .verify(challenge, signature)
-        .is_ok(),
+        Key::EcdsaP256(point) => {
+            let hash = ecdsa_hash(files.dg14.as_deref())?;
+            ecdsa_verify(&point, hash, challenge, signature)
+        }
         Key::Rsa(key) => iso9796::verify(&key, challenge, signature),
     };
     verified
         .then_some(())
         .ok_or(PassiveAuthError::ActiveAuthentication)
+}
+
+/// ECDSA over `H(challenge)` with the P-256 `point`, the signature plain `r ‖ s`. A hash
+/// longer than the curve's order is cut to its leftmost 256 bits (TR-03111 §4.2.1.1).
+fn ecdsa_verify(point: &[u8], hash: EcdsaHash, challenge: &[u8], signature: &[u8]) -> bool {
+    use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    let (Ok(key), Ok(signature)) = (
+        p256::ecdsa::VerifyingKey::from_sec1_bytes(point),
+        p256::ecdsa::Signature::from_slice(signature),
+    ) else {
+        return false;
+    };
+    key.verify_prehash(hash.digest(challenge).as_ref(), &signature)
+        .is_ok()
+}
+
+/// The hash of an ECDSA active authentication (`ActiveAuthenticationInfo`'s
+/// `signatureAlgorithm`, BSI TR-03111's `ecdsa-plain-*` or ANSI X9.62's `ecdsa-with-*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EcdsaHash {
+    /// SHA-1.
+    Sha1,
+    /// SHA-256 (also where DG14 names no hash).
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl EcdsaHash {
+    /// BSI TR-03111's `ecdsa-plain-*` identifier of this hash.
+    pub fn plain_signature_oid(self) -> ObjectIdentifier {
+        ObjectIdentifier::new_unwrap(match self {
+            Self::Sha1 => "0.4.0.127.0.7.1.1.4.1.1",
+            Self::Sha256 => "0.4.0.127.0.7.1.1.4.1.3",
+            Self::Sha384 => "0.4.0.127.0.7.1.1.4.1.4",
+            Self::Sha512 => "0.4.0.127.0.7.1.1.4.1.5",
+        })
+    }
+
+    /// `H(message)`.
+    pub fn digest(self, message: &[u8]) -> ring::digest::Digest {
+        ring::digest::digest(self.algorithm(), message)
+    }
+
+    fn algorithm(self) -> &'static ring::digest::Algorithm {
+        match self {
+            Self::Sha1 => &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+            Self::Sha256 => &ring::digest::SHA256,
+            Self::Sha384 => &ring::digest::SHA384,
+            Self::Sha512 => &ring::digest::SHA512,
+        }
+    }
+
+    fn of(algorithm: ObjectIdentifier) -> Option<Self> {
+        match algorithm.to_string().as_str() {
+            "0.4.0.127.0.7.1.1.4.1.1" | "1.2.840.10045.4.1" => Some(Self::Sha1),
+            "0.4.0.127.0.7.1.1.4.1.3" | "1.2.840.10045.4.3.2" => Some(Self::Sha256),
+            "0.4.0.127.0.7.1.1.4.1.4" | "1.2.840.10045.4.3.3" => Some(Self::Sha384),
+            "0.4.0.127.0.7.1.1.4.1.5" | "1.2.840.10045.4.3.4" => Some(Self::Sha512),
+            _ => None,
+        }
+    }
+}
+
+/// id-icao-mrtd-security-aaProtocolObject: DG14's `ActiveAuthenticationInfo`.
+pub const AA_PROTOCOL: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.23.136.1.1.5");
+
+/// The hash DG14's `ActiveAuthenticationInfo` names; SHA-256 without DG14 or without the
+/// entry (ICAO asks for it with every ECDSA key; chips without it sign with SHA-256 in
+/// practice). A hash this verifier does not run (SHA-224, RIPEMD-160) is unsupported.
+fn ecdsa_hash(dg14: Option<&[u8]>) -> Result<EcdsaHash, PassiveAuthError> {
+    use der::Decode;
+    let Some(dg14) = dg14 else {
+        return Ok(EcdsaHash::Sha256);
+    };
+    let malformed = PassiveAuthError::Malformed("DG14");
+    let (outer, _) = tlv::read(dg14).ok_or(malformed.clone())?;
+    let (set, _) = tlv::read(outer.value)
+        .filter(|(set, _)| outer.tag == 0x6E && set.tag == 0x31)
+        .ok_or(malformed.clone())?;
+    for info in tlv::read_all(set.value).ok_or(malformed.clone())? {
+        let fields = tlv::read_all(info.value).ok_or(malformed.clone())?;
+        let oid = |f: &tlv::Tlv<'_>| {
+            ObjectIdentifier::from_der(&tlv::encode(f.tag, f.value)).map_err(|_| malformed.clone())
+        };
+        match fields.as_slice() {
+            [protocol, version, algorithm]
+                if protocol.tag == 0x06 && oid(protocol)? == AA_PROTOCOL =>
+            {
+                if version.value != [1] || algorithm.tag != 0x06 {
+                    return Err(malformed);
+                }
+                let algorithm = oid(algorithm)?;
+                return EcdsaHash::of(algorithm)
+                    .ok_or_else(|| PassiveAuthError::UnsupportedAlgorithm(algorithm.to_string()));
+            }
+            _ => {}
+        }
+    }
+    Ok(EcdsaHash::Sha256)
 }
 
 /// The key of DG15 (`6F` around a SubjectPublicKeyInfo).

@@ -10,13 +10,16 @@
 //! - 3: the input, as text, is a machine-readable zone;
 //! - 4: the input is the chip's answer to active authentication (a genuine RSA key in DG15,
 //!   ISO/IEC 9796-2): accepted only when it is the chip's own answer byte for byte;
-//! - 5: the input is DG15 with that answer: never a panic.
+//! - 5: the input is DG15 with that answer: never a panic;
+//! - 6: the input is DG14 beside a genuine ECDSA key in DG15 and its answer (SHA-384, which
+//!   the genuine DG14 names): never a panic.
 #![no_main]
 
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
+use mitid_emrtd::active_auth::EcdsaHash;
 use mitid_emrtd::iso9796::TrailerHash;
 use mitid_emrtd::sod::Sod;
 use mitid_emrtd::testing::{ActiveAuthenticationKey, TestAuthority, TestHolder};
@@ -29,6 +32,8 @@ struct Genuine {
     /// A document whose chip has an RSA active-authentication key, and its answer to
     /// `CHALLENGE`.
     rsa: ChipFiles,
+    /// The same with an ECDSA key that signs SHA-384, as its DG14 says.
+    ecdsa: ChipFiles,
 }
 
 const CHALLENGE: [u8; 8] = [7; 8];
@@ -39,13 +44,22 @@ fn genuine() -> &'static Genuine {
         let authority = TestAuthority::new("UTO");
         let holder = TestHolder::specimen();
         let face = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[0x42; 64], &[0xFF, 0xD9]].concat();
-        let key = ActiveAuthenticationKey::generate_rsa(1024, TrailerHash::Sha1Implicit);
-        let (mut rsa, key) = authority.issue_with_active_authentication_key(&holder, &face, key);
-        rsa.active_authentication = Some(key.sign(&CHALLENGE));
+        let answered = |key| {
+            let (mut files, key) =
+                authority.issue_with_active_authentication_key(&holder, &face, key);
+            files.active_authentication = Some(key.sign(&CHALLENGE));
+            files
+        };
+        let rsa = answered(ActiveAuthenticationKey::generate_rsa(
+            1024,
+            TrailerHash::Sha1Implicit,
+        ));
+        let ecdsa = answered(ActiveAuthenticationKey::generate_ecdsa(EcdsaHash::Sha384));
         Genuine {
             files: authority.issue(&holder, &face),
             master_list: authority.master_list(),
             rsa,
+            ecdsa,
         }
     })
 }
@@ -60,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let genuine = genuine();
     let mut files = genuine.files.clone();
-    match selector % 6 {
+    match selector % 7 {
         0 => {
             let _ = Sod::parse(rest);
             files.sod = rest.to_vec();
@@ -69,7 +83,7 @@ fuzz_target!(|data: &[u8]| {
         1 | 2 => {
             let _ = lds::dg1_mrz(rest);
             let _ = lds::dg2_face(rest);
-            let group = if selector % 6 == 1 {
+            let group = if selector % 7 == 1 {
                 &mut files.dg1
             } else {
                 &mut files.dg2
@@ -92,10 +106,15 @@ fuzz_target!(|data: &[u8]| {
             let verdict = verify_active_authentication(&rsa, &CHALLENGE);
             assert!(!(changed && verdict.is_ok()), "a changed answer verified");
         }
-        _ => {
+        5 => {
             let mut rsa = genuine.rsa.clone();
             rsa.dg15 = Some(rest.to_vec());
             let _ = verify_active_authentication(&rsa, &CHALLENGE);
+        }
+        _ => {
+            let mut ecdsa = genuine.ecdsa.clone();
+            ecdsa.dg14 = Some(rest.to_vec());
+            let _ = verify_active_authentication(&ecdsa, &CHALLENGE);
         }
     }
 });

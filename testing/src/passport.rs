@@ -123,9 +123,18 @@ impl PassportOffice {
     /// ISO/IEC 9796-2 with SHA-1's implicit trailer), as many passports issued before the
     /// ECDSA ones have.
     pub fn issue_with_rsa_active_authentication(&self, person: &Person) -> TestPassport {
+        let key = ActiveAuthenticationKey::generate_rsa(1024, TrailerHash::Sha1Implicit);
+        self.issue_with_active_authentication_key(person, key)
+    }
+
+    /// The passport of `person` whose chip has the active-authentication `key`.
+    pub fn issue_with_active_authentication_key(
+        &self,
+        person: &Person,
+        key: ActiveAuthenticationKey,
+    ) -> TestPassport {
         let holder = holder_of(person);
         let face = face_of(&person.cpr);
-        let key = ActiveAuthenticationKey::generate_rsa(1024, TrailerHash::Sha1Implicit);
         let (files, key) = self
             .authority
             .issue_with_active_authentication_key(&holder, &face, key);

@@ -24,6 +24,7 @@ use ring::digest;
 use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
+use crate::active_auth::EcdsaHash;
 use crate::iso9796::TrailerHash;
 use crate::mrz::{check_digit, AccessKey};
 use crate::passive::MasterList;
@@ -259,7 +260,14 @@ impl TestAuthority {
         key: ActiveAuthenticationKey,
     ) -> (ChipFiles, ActiveAuthenticationKey) {
         let dg15 = tlv::encode(0x6F, &key.public_key_info());
-        let mut files = self.issue_with_group(holder, face, 15, &dg15);
+        let mut files = match key.dg14() {
+            Some(dg14) => {
+                let mut files = self.issue_with_groups(holder, face, &[(14, &dg14), (15, &dg15)]);
+                files.dg14 = Some(dg14);
+                files
+            }
+            None => self.issue_with_groups(holder, face, &[(15, &dg15)]),
+        };
         files.dg15 = Some(dg15);
         (files, key)
     }
@@ -283,29 +291,36 @@ impl TestAuthority {
         key: ChipAuthenticationKey,
     ) -> (ChipFiles, ChipAuthenticationKey) {
         let dg14 = key.dg14();
-        let mut files = self.issue_with_group(holder, face, 14, &dg14);
+        let mut files = self.issue_with_groups(holder, face, &[(14, &dg14)]);
         files.dg14 = Some(dg14);
         (files, key)
     }
 
-    /// A passport with one more data group (`number`, 14 or 15): listed in EF.COM and
-    /// signed in the SOD with DG1 and DG2. The caller puts `group` in its field.
-    fn issue_with_group(
+    /// A passport with more data groups (`(number, bytes)`, 14 or 15): listed in EF.COM and
+    /// signed in the SOD with DG1 and DG2. The caller puts each group in its field.
+    fn issue_with_groups(
         &self,
         holder: &TestHolder,
         face: &[u8],
-        number: u8,
-        group: &[u8],
+        groups: &[(u8, &[u8])],
     ) -> ChipFiles {
         let mut files = self.issue(holder, face);
+        let tags: Vec<u8> = [0x61, 0x75]
+            .into_iter()
+            .chain(groups.iter().map(|(n, _)| 0x60 + n))
+            .collect();
         let com = [
             tlv::encode(0x5F01, b"0107"),
             tlv::encode(0x5F36, b"040000"),
-            tlv::encode(0x5C, &[0x61, 0x75, 0x60 + number]),
+            tlv::encode(0x5C, &tags),
         ]
         .concat();
         files.com = tlv::encode(0x60, &com);
-        files.sod = self.sign(&[(1, &files.dg1), (2, &files.dg2), (number, group)]);
+        let signed: Vec<(u8, &[u8])> = [(1, files.dg1.as_slice()), (2, files.dg2.as_slice())]
+            .into_iter()
+            .chain(groups.iter().copied())
+            .collect();
+        files.sod = self.sign(&signed);
         files
     }
 
@@ -447,23 +462,48 @@ pub struct ActiveAuthenticationKey {
 }
 
 enum AaKind {
-    Ecdsa(Box<ring::signature::EcdsaKeyPair>),
+    /// The key, and the hash DG14's `ActiveAuthenticationInfo` names (none: no DG14, and
+    /// SHA-256).
+    Ecdsa(Box<p256::ecdsa::SigningKey>, Option<EcdsaHash>),
     Rsa(Box<rsa::RsaPrivateKey>, TrailerHash),
 }
 
 impl ActiveAuthenticationKey {
-    /// A fresh ECDSA P-256 key.
+    /// A fresh ECDSA P-256 key that signs SHA-256 (its chip has no DG14).
     pub fn generate() -> Self {
-        let rng = ring::rand::SystemRandom::new();
-        let alg = &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING;
-        let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(alg, &rng)
-            .unwrap_or_else(|e| panic!("AA key: {e}"));
-        let pair = ring::signature::EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng)
-            .unwrap_or_else(|e| panic!("AA key: {e}"));
+        Self::ecdsa(None)
+    }
+
+    /// A fresh ECDSA P-256 key that signs with `hash`, which its chip's DG14 names.
+    pub fn generate_ecdsa(hash: EcdsaHash) -> Self {
+        Self::ecdsa(Some(hash))
+    }
+
+    fn ecdsa(hash: Option<EcdsaHash>) -> Self {
+        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
         Self {
-            kind: AaKind::Ecdsa(Box::new(pair)),
+            kind: AaKind::Ecdsa(Box::new(key), hash),
             written_out: false,
         }
+    }
+
+    /// The DG14 a chip with this key has: an `ActiveAuthenticationInfo` naming the hash of
+    /// an ECDSA key that was given one.
+    fn dg14(&self) -> Option<Vec<u8>> {
+        let AaKind::Ecdsa(_, Some(hash)) = &self.kind else {
+            return None;
+        };
+        let oid = |o: ObjectIdentifier| der_of(&o);
+        let info = [
+            oid(crate::active_auth::AA_PROTOCOL),
+            tlv::encode(0x02, &[1]),
+            oid(hash.plain_signature_oid()),
+        ]
+        .concat();
+        Some(tlv::encode(
+            0x6E,
+            &tlv::encode(0x31, &tlv::encode(0x30, &info)),
+        ))
     }
 
     /// A fresh RSA key of `bits` bits (exponent 65537) that signs with `hash`.
@@ -485,20 +525,23 @@ impl ActiveAuthenticationKey {
     /// The chip's signature over `challenge`.
     pub fn sign(&self, challenge: &[u8]) -> Vec<u8> {
         match &self.kind {
-            AaKind::Ecdsa(pair) => pair
-                .sign(&ring::rand::SystemRandom::new(), challenge)
-                .map(|s| s.as_ref().to_vec())
-                .unwrap_or_else(|e| panic!("AA signature: {e}")),
+            AaKind::Ecdsa(key, hash) => {
+                use p256::ecdsa::signature::hazmat::PrehashSigner;
+                let digest = hash.unwrap_or(EcdsaHash::Sha256).digest(challenge);
+                let signature: p256::ecdsa::Signature = key
+                    .sign_prehash(digest.as_ref())
+                    .unwrap_or_else(|e| panic!("AA signature: {e}"));
+                signature.to_bytes().to_vec()
+            }
             AaKind::Rsa(key, hash) => iso9796_sign(key, *hash, challenge),
         }
     }
 
     /// The SubjectPublicKeyInfo DG15 carries.
     fn public_key_info(&self) -> Vec<u8> {
-        use ring::signature::KeyPair;
         use rsa::pkcs8::EncodePublicKey;
         let point = match &self.kind {
-            AaKind::Ecdsa(pair) => pair.public_key().as_ref(),
+            AaKind::Ecdsa(key, _) => key.verifying_key().to_encoded_point(false),
             AaKind::Rsa(key, _) => {
                 return key
                     .to_public_key()
@@ -518,7 +561,7 @@ impl ActiveAuthenticationKey {
                         .unwrap_or_else(|e| panic!("curve: {e}"))
                 }),
             },
-            subject_public_key: der::asn1::BitString::from_bytes(point)
+            subject_public_key: der::asn1::BitString::from_bytes(point.as_bytes())
                 .unwrap_or_else(|e| panic!("point: {e}")),
         };
         der_of(&info)

@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use mitid_emrtd::active_auth::EcdsaHash;
 use mitid_emrtd::iso9796::TrailerHash;
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority};
 use mitid_emrtd::{read_document, verify, verify_active_authentication, PassiveAuthError};
@@ -55,6 +56,55 @@ fn an_rsa_chip_proves_its_key_under_every_trailer_it_may_use() {
             "{hash:?}"
         );
     }
+}
+
+/// An ECDSA chip signs with the hash its DG14's `ActiveAuthenticationInfo` names; before,
+/// SHA-256 was assumed and such a chip refused as a copy unless it used SHA-256.
+#[test]
+fn an_ecdsa_chip_signs_with_the_hash_its_dg14_names() {
+    let mut reads = Vec::new();
+    for hash in [
+        EcdsaHash::Sha1,
+        EcdsaHash::Sha256,
+        EcdsaHash::Sha384,
+        EcdsaHash::Sha512,
+    ] {
+        let (authority, read) = read_with(ActiveAuthenticationKey::generate_ecdsa(hash), false);
+        verify(&read, &authority.master_list(), now()).unwrap_or_else(|e| panic!("{e}"));
+        assert!(read.dg14.is_some(), "{hash:?}");
+        assert_eq!(
+            verify_active_authentication(&read, &CHALLENGE),
+            Ok(()),
+            "{hash:?}"
+        );
+        let mut other = CHALLENGE;
+        other[0] ^= 1;
+        assert_eq!(
+            verify_active_authentication(&read, &other),
+            Err(PassiveAuthError::ActiveAuthentication),
+            "{hash:?}"
+        );
+        reads.push(read);
+    }
+    // DG14 naming another hash than the one the chip signed with (SHA-384's answer checked
+    // as SHA-512: passive authentication would refuse the swapped DG14 first).
+    let mut swapped = reads[2].clone();
+    swapped.dg14 = reads[3].dg14.clone();
+    assert_eq!(
+        verify_active_authentication(&swapped, &CHALLENGE),
+        Err(PassiveAuthError::ActiveAuthentication)
+    );
+    // A hash this verifier does not run: ecdsa-plain-SHA224.
+    let mut sha224 = reads[1].clone();
+    let dg14 = sha224.dg14.clone().unwrap_or_default();
+    let last = dg14.len() - 1;
+    sha224.dg14 = Some([&dg14[..last], &[0x02]].concat());
+    assert_eq!(
+        verify_active_authentication(&sha224, &CHALLENGE),
+        Err(PassiveAuthError::UnsupportedAlgorithm(
+            "0.4.0.127.0.7.1.1.4.1.2".into()
+        ))
+    );
 }
 
 /// An ECDSA key whose P-256 parameters DG15 writes out; before, refused as unsupported.

@@ -69,18 +69,30 @@ async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
     a_fresh_read_resets_the_pin(&mut phone, &passport).await;
 }
 
+/// Chips whose active authentication is RSA (ISO/IEC 9796-2), or ECDSA with the SHA-384
+/// its DG14 names: each proves its key, and a copy with a key of its own is refused.
 #[tokio::test]
-async fn an_rsa_chip_proves_its_key_and_its_copy_is_refused() {
+async fn rsa_and_sha384_chips_prove_their_keys_and_their_copies_are_refused() {
     let h = unlimited_world().await;
     let p = h.person("rsa-aa").await.unwrap();
     let mut phone = activate(&h, &p, "582914").await;
-    let passport = PassportOffice::danish().issue_with_rsa_active_authentication(&p);
-
-    // Another RSA chip's answer to this challenge: a copy with a key of its own.
-    let other = PassportOffice::danish().issue_with_rsa_active_authentication(&p);
-    another_keys_answer_is_refused(&mut phone, &passport, &other).await;
-    // The chip's own answer, to a challenge of its own.
-    a_fresh_read_resets_the_pin(&mut phone, &passport).await;
+    let office = PassportOffice::danish();
+    let sha384 = || ActiveAuthenticationKey::generate_ecdsa(EcdsaHash::Sha384);
+    for (passport, other) in [
+        (
+            office.issue_with_rsa_active_authentication(&p),
+            office.issue_with_rsa_active_authentication(&p),
+        ),
+        (
+            office.issue_with_active_authentication_key(&p, sha384()),
+            office.issue_with_active_authentication_key(&p, sha384()),
+        ),
+    ] {
+        // Another chip's answer to this challenge: a copy with a key of its own.
+        another_keys_answer_is_refused(&mut phone, &passport, &other).await;
+        // The chip's own answer, to a challenge of its own.
+        a_fresh_read_resets_the_pin(&mut phone, &passport).await;
+    }
 }
 
 /// `passport`'s files sent with `other`'s chip's answer to the same challenge (the files

@@ -8,7 +8,8 @@ mod activation;
 mod chip_proof;
 
 use crate::prelude::*;
-use mitid_emrtd::testing::SimulatedChip;
+use mitid_emrtd::active_auth::EcdsaHash;
+use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip};
 use mitid_emrtd::NfcLink;
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{
