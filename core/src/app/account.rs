@@ -11,6 +11,7 @@ use mitid_protocol::wire::{
     paths, AuthenticatorList, AuthenticatorState, BlockScope, CodeSent, Empty, PasswordAccess,
     ProfileChangeAccess, SendNewPinRequest, UserIdChangeResponse, UserIdVerdict,
 };
+use zeroize::Zeroizing;
 
 use super::App;
 use crate::client::Request;
@@ -41,8 +42,10 @@ impl App {
         local_id: &str,
         confirm: Confirm,
     ) -> Result<ProfileChangeWindow, MitidError> {
+        // Converted first, so that the typed PIN is wiped whichever way this ends.
+        let confirmation = confirmation(confirm);
         let user = self.usable_user(local_id)?;
-        let confirmation = confirmation(confirm)?;
+        let confirmation = confirmation?;
         let message = profile_change_message(&user.authenticator_id);
         let proof = confirm::prove(
             &self.ctx,
@@ -88,9 +91,10 @@ impl App {
         wanted: String,
         confirm: Confirm,
     ) -> Result<String, MitidError> {
+        let confirmation = confirmation(confirm);
         let user = self.usable_user(local_id)?;
         let wanted = UserId::parse(&wanted, None)?;
-        let confirmation = confirmation(confirm)?;
+        let confirmation = confirmation?;
         // The server's verdict and the open access first: no PIN try on a taken user ID.
         let check = UserIdChangeBody {
             new_user_id: wanted.as_str().to_owned(),
@@ -182,6 +186,7 @@ impl App {
         target: BlockTarget,
         confirm: Option<Confirm>,
     ) -> Result<AuthenticatorOverview, MitidError> {
+        let confirm = confirm.map(confirmation);
         let user = self.ctx.user_by_text(local_id)?;
         let (scope, authenticator_id, permanent) = match target {
             BlockTarget::Authenticator {
@@ -206,7 +211,7 @@ impl App {
                     confirm::prove(
                         &self.ctx,
                         &user,
-                        &confirmation(confirm)?,
+                        &confirm?,
                         PinPurpose::Block,
                         &message,
                         texts::BIOMETRIC_PROMPT_BLOCK,
@@ -264,7 +269,7 @@ type UserIdChangeBody = AppUserIdChangeRequest;
 /// here, before anything is sent).
 fn confirmation(confirm: Confirm) -> Result<Confirmation, MitidError> {
     Ok(match confirm {
-        Confirm::Pin { pin } => Confirmation::Pin(input::pin(pin)?),
+        Confirm::Pin { pin } => Confirmation::Pin(input::pin(Zeroizing::new(pin))?),
         Confirm::Biometrics => Confirmation::Biometrics,
     })
 }

@@ -9,6 +9,7 @@ mod account;
 
 use std::path::Path;
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 use mitid_protocol::clock::Clock;
 use mitid_protocol::wire::app::{AppBlockRequest, AppStatus};
@@ -289,6 +290,7 @@ impl App {
 
     /// Turns biometric approval on (needs the PIN; refused with more than one user).
     pub async fn enable_biometrics(&self, local_id: &str, pin: String) -> Result<(), MitidError> {
+        let pin = Zeroizing::new(pin);
         let user = self.usable_user(local_id)?;
         let pin = input::pin(pin)?;
         biometrics::enable_with_pin(&self.ctx, &user, &pin).await

@@ -127,13 +127,11 @@ impl<'a> Request<'a> {
 
     /// A POST request with a JSON body and a fresh idempotency key.
     pub fn post<B: Serialize>(path: &'a str, body: &B) -> Result<Self, ClientError> {
-        let body =
-            serde_json::to_vec(body).map_err(|_| ClientError::Config("unserialisable body"))?;
         Ok(Self {
             method: Method::Post,
             path,
             query: Vec::new(),
-            body: Zeroizing::new(body),
+            body: json_once(body)?,
             bearer: None,
             idempotency_key: Some(random_token()),
             timeout: None,
@@ -180,6 +178,32 @@ fn retryable(request: &Request<'_>, error: &ClientError) -> bool {
             if detail.get("reason").and_then(|r| r.as_str()) == Some("nonce")
     );
     error.is_retryable() || (nonce_replay && request.idempotency_key.is_some())
+}
+
+/// `body` as JSON, written into one buffer of its exact size: a buffer that grows leaves
+/// unwiped copies of what it held, and a body may carry a secret (an activation code, a
+/// P-code, a password).
+fn json_once<B: Serialize>(body: &B) -> Result<Zeroizing<Vec<u8>>, ClientError> {
+    let unserialisable = |_| ClientError::Config("unserialisable body");
+    let mut length = ByteCount(0);
+    serde_json::to_writer(&mut length, body).map_err(unserialisable)?;
+    let mut json = Zeroizing::new(Vec::with_capacity(length.0));
+    serde_json::to_writer(&mut *json, body).map_err(unserialisable)?;
+    Ok(json)
+}
+
+/// Counts what is written to it.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// 128 random bits, base64url: nonces and idempotency keys.
@@ -281,11 +305,14 @@ impl HttpClient {
         let url = format!("{}{}", self.base_url, request.path);
         let mut builder = match request.method {
             Method::Get => self.http.get(&url),
+            // The HTTP stack gets a copy it frees through `Zeroizing`, wiping it.
             Method::Post => self
                 .http
                 .post(&url)
                 .header("content-type", "application/json")
-                .body(request.body.to_vec()),
+                .body(bytes::Bytes::from_owner(Zeroizing::new(
+                    request.body.to_vec(),
+                ))),
         };
         if !request.query.is_empty() {
             builder = builder.query(&request.query);

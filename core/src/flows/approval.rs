@@ -4,6 +4,7 @@
 //! biometrics — or reject. docs/protocol.md §4 defines the signed payload.
 
 use std::sync::{Arc, Mutex as StdMutex};
+use zeroize::Zeroizing;
 
 use mitid_protocol::b64::B64;
 use mitid_protocol::channel_binding::{parse_code, QrToken};
@@ -228,6 +229,7 @@ impl ApprovalFlow {
 
     /// The 4-digit code shown by the service provider.
     pub async fn enter_code(&self, code: String) -> Result<ApprovalStep, MitidError> {
+        let code = Zeroizing::new(code);
         let mut state = self.state.lock().await;
         let request = self.expect_binding(&state)?;
         if request.channel_binding != ChannelBindingKind::Code {
@@ -295,6 +297,7 @@ impl ApprovalFlow {
 
     /// Approves with the PIN.
     pub async fn approve_with_pin(&self, pin: String) -> Result<ApprovalStep, MitidError> {
+        let pin = Zeroizing::new(pin);
         let mut state = self.state.lock().await;
         self.expect_factor(ApprovalFactor::Pin)?;
         let pin = input::pin(pin).map_err(|e| self.screen.fail_here(e))?;

@@ -54,6 +54,9 @@ macro_rules! document_steps {
             birth_date: String,
             expiry_date: String,
         ) -> Result<$step, MitidError> {
+            let document_number = zeroize::Zeroizing::new(document_number);
+            let birth_date = zeroize::Zeroizing::new(birth_date);
+            let expiry_date = zeroize::Zeroizing::new(expiry_date);
             let mut state = self.state.lock().await;
             if !matches!(self.screen.step(), $step::EnterDocumentDetails) {
                 return Err(MitidError::InvalidStep);
@@ -84,6 +87,7 @@ macro_rules! document_steps {
         /// The 8-digit P-code from citizen service for a document from abroad; then the
         /// details (asked first) or the chip again (asked after a refusal).
         pub async fn submit_p_code(&self, p_code: String) -> Result<$step, MitidError> {
+            let p_code = zeroize::Zeroizing::new(p_code);
             let mut state = self.state.lock().await;
             if !matches!(self.screen.step(), $step::EnterPCode) {
                 return Err(MitidError::InvalidStep);
@@ -206,11 +210,11 @@ impl DocumentScan {
     /// The 8-digit P-code (spaces allowed); then the details (asked first) or the chip
     /// again (asked after a refusal).
     pub(crate) fn p_code(&mut self, p_code: &str) -> Result<Stage, MitidError> {
-        let digits: String = p_code.chars().filter(|c| !c.is_whitespace()).collect();
+        let digits = super::input::kept(p_code, |c| !c.is_whitespace());
         if digits.len() != 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(MitidError::PCodeFormat);
         }
-        self.p_code = Some(Secret::new(digits));
+        self.p_code = Some(Secret::new(digits.as_str()));
         self.p_code_optional = false;
         Ok(if self.access_key.is_some() {
             Stage::Chip

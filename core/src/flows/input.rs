@@ -12,33 +12,24 @@ pub const TEMPORARY_PIN_DIGITS: usize = 8;
 /// Longest activation code the app sends (the server decides the real format).
 const MAX_ACTIVATION_CODE_LEN: usize = 64;
 
-/// A complete 6-digit PIN from typed text; the text is wiped.
-pub fn pin(typed: String) -> Result<Pin, MitidError> {
-    let typed = Zeroizing::new(typed);
+/// A complete 6-digit PIN from typed text (wiped when dropped, as every caller holds it
+/// from the moment the shell handed it over, so that a refusal wipes it too).
+pub fn pin(typed: Zeroizing<String>) -> Result<Pin, MitidError> {
     Ok(Pin::from_digits(typed.trim())?)
 }
 
-/// An 8-digit temporary PIN from typed text (spaces allowed, as in "1234 5678"); the text
-/// is wiped.
-pub fn temporary_pin(typed: String) -> Result<Secret, MitidError> {
-    let typed = Zeroizing::new(typed);
-    let digits: Zeroizing<String> =
-        Zeroizing::new(typed.chars().filter(|c| !c.is_whitespace()).collect());
+/// An 8-digit temporary PIN from typed text (spaces allowed, as in "1234 5678").
+pub fn temporary_pin(typed: Zeroizing<String>) -> Result<Secret, MitidError> {
+    let digits = kept(&typed, |c| !c.is_whitespace());
     if digits.len() != TEMPORARY_PIN_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(MitidError::TemporaryPinFormat);
     }
     Ok(Secret::new(digits.as_str()))
 }
 
-/// An activation code from typed text (spaces and dashes removed); the text is wiped.
-pub fn activation_code(typed: String) -> Result<Secret, MitidError> {
-    let typed = Zeroizing::new(typed);
-    let code: Zeroizing<String> = Zeroizing::new(
-        typed
-            .chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .collect(),
-    );
+/// An activation code from typed text (spaces and dashes removed).
+pub fn activation_code(typed: Zeroizing<String>) -> Result<Secret, MitidError> {
+    let code = kept(&typed, |c| !c.is_whitespace() && c != '-');
     let valid = !code.is_empty()
         && code.len() <= MAX_ACTIVATION_CODE_LEN
         && code.chars().all(|c| c.is_ascii_alphanumeric());
@@ -46,6 +37,14 @@ pub fn activation_code(typed: String) -> Result<Secret, MitidError> {
         return Err(MitidError::ActivationCodeFormat);
     }
     Ok(Secret::new(code.as_str()))
+}
+
+/// The characters of `typed` that `keep` keeps, in a buffer sized for all of them at once:
+/// a buffer that grows leaves unwiped copies behind.
+pub fn kept(typed: &str, keep: impl Fn(char) -> bool) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(typed.len()));
+    out.extend(typed.chars().filter(|&c| keep(c)));
+    out
 }
 
 /// Choosing a new PIN: typed once, checked by the policy, then typed again.
@@ -60,7 +59,7 @@ impl NewPinEntry {
     pub fn submit_first(
         &mut self,
         policy: &PinPolicy,
-        typed: String,
+        typed: Zeroizing<String>,
         current: Option<&Pin>,
     ) -> Result<(), MitidError> {
         let new = pin(typed)?;
@@ -77,7 +76,7 @@ impl NewPinEntry {
     pub fn submit_repeat(
         &mut self,
         policy: &PinPolicy,
-        typed: String,
+        typed: Zeroizing<String>,
         current: Option<&Pin>,
     ) -> Result<(), MitidError> {
         let first = self.first.take().ok_or(MitidError::InvalidStep)?;
@@ -104,22 +103,26 @@ impl NewPinEntry {
 mod tests {
     use super::*;
 
+    fn typed(text: &str) -> Zeroizing<String> {
+        Zeroizing::new(text.to_owned())
+    }
+
     #[test]
     fn temporary_pins_and_codes() {
         assert_eq!(
-            temporary_pin("1234 5678".into()).unwrap().expose(),
+            temporary_pin(typed("1234 5678")).unwrap().expose(),
             "12345678"
         );
         assert_eq!(
-            temporary_pin("1234567".into()).unwrap_err(),
+            temporary_pin(typed("1234567")).unwrap_err(),
             MitidError::TemporaryPinFormat
         );
         assert_eq!(
-            activation_code(" AB12-CD34 ".into()).unwrap().expose(),
+            activation_code(typed(" AB12-CD34 ")).unwrap().expose(),
             "AB12CD34"
         );
-        assert!(activation_code("  ".into()).is_err());
-        assert!(activation_code("ab;cd".into()).is_err());
+        assert!(activation_code(typed("  ")).is_err());
+        assert!(activation_code(typed("ab;cd")).is_err());
     }
 
     #[test]
@@ -127,28 +130,28 @@ mod tests {
         let policy = PinPolicy::default();
         let mut entry = NewPinEntry::default();
         assert_eq!(
-            entry.submit_first(&policy, "123456".into(), None),
+            entry.submit_first(&policy, typed("123456"), None),
             Err(MitidError::PinRejected {
                 reason: PinRejection::Sequence
             })
         );
-        entry.submit_first(&policy, "583920".into(), None).unwrap();
+        entry.submit_first(&policy, typed("583920"), None).unwrap();
         assert_eq!(
-            entry.submit_repeat(&policy, "583921".into(), None),
+            entry.submit_repeat(&policy, typed("583921"), None),
             Err(MitidError::PinRejected {
                 reason: PinRejection::Mismatch
             })
         );
         assert_eq!(
-            entry.submit_repeat(&policy, "583920".into(), None),
+            entry.submit_repeat(&policy, typed("583920"), None),
             Err(MitidError::InvalidStep)
         );
-        entry.submit_first(&policy, "583920".into(), None).unwrap();
-        entry.submit_repeat(&policy, "583920".into(), None).unwrap();
+        entry.submit_first(&policy, typed("583920"), None).unwrap();
+        entry.submit_repeat(&policy, typed("583920"), None).unwrap();
         assert_eq!(entry.chosen().unwrap().expose(), "583920");
-        let current = pin("583920".into()).unwrap();
+        let current = pin(typed("583920")).unwrap();
         assert_eq!(
-            entry.submit_first(&policy, "583920".into(), Some(&current)),
+            entry.submit_first(&policy, typed("583920"), Some(&current)),
             Err(MitidError::PinRejected {
                 reason: PinRejection::SameAsCurrent
             })

@@ -10,6 +10,7 @@
 //! until then the old PIN keeps working.
 
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 use mitid_emrtd::NfcLink;
 use mitid_protocol::pin_proof::PinPurpose;
@@ -153,6 +154,7 @@ impl NewPinFlow {
 
     /// The current PIN: checked by the server now (the attempt is counted first).
     pub async fn submit_current_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
+        let pin = Zeroizing::new(pin);
         let mut state = self.state.lock().await;
         let NewPinStep::EnterCurrentPin { .. } = self.screen.step() else {
             return Err(MitidError::InvalidStep);
@@ -181,6 +183,7 @@ impl NewPinFlow {
 
     /// The 8-digit temporary PIN: checked by the server now (counted first, single use).
     pub async fn submit_temporary_pin(&self, code: String) -> Result<NewPinStep, MitidError> {
+        let code = Zeroizing::new(code);
         let mut state = self.state.lock().await;
         if self.screen.step() != NewPinStep::EnterTemporaryPin {
             return Err(MitidError::InvalidStep);
@@ -238,6 +241,7 @@ impl NewPinFlow {
 
     /// The new PIN, first entry.
     pub async fn submit_new_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
+        let pin = Zeroizing::new(pin);
         let mut state = self.state.lock().await;
         if self.screen.step() != NewPinStep::ChooseNewPin {
             return Err(MitidError::InvalidStep);
@@ -256,6 +260,7 @@ impl NewPinFlow {
 
     /// The new PIN, repeated: then it is registered.
     pub async fn submit_repeat_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
+        let pin = Zeroizing::new(pin);
         let mut state = self.state.lock().await;
         if self.screen.step() != NewPinStep::RepeatNewPin {
             return Err(MitidError::InvalidStep);

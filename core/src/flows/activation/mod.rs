@@ -11,6 +11,7 @@
 //! the server's confirmation: there is never a half-created user.
 
 use std::sync::Arc;
+use zeroize::Zeroizing;
 
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{
@@ -200,6 +201,7 @@ impl ActivationFlow {
 
     /// The activation code: the server checks it and sends the temporary PIN by SMS.
     pub async fn submit_activation_code(&self, code: String) -> Result<ActivationStep, MitidError> {
+        let code = Zeroizing::new(code);
         let mut state = self.state.lock().await;
         self.require_step(&[Kind::EnterActivationCode])?;
         let code = input::activation_code(code).map_err(|e| self.screen.fail_here(e))?;
@@ -233,6 +235,7 @@ impl ActivationFlow {
         &self,
         temporary_pin: String,
     ) -> Result<ActivationStep, MitidError> {
+        let temporary_pin = Zeroizing::new(temporary_pin);
         let mut state = self.state.lock().await;
         self.require_step(&[Kind::EnterTemporaryPin])?;
         let code = input::temporary_pin(temporary_pin).map_err(|e| self.screen.fail_here(e))?;
@@ -245,6 +248,7 @@ impl ActivationFlow {
 
     /// The new PIN, first entry: a PIN the policy refuses is refused here with its reason.
     pub async fn submit_new_pin(&self, pin: String) -> Result<ActivationStep, MitidError> {
+        let pin = Zeroizing::new(pin);
         let mut state = self.state.lock().await;
         self.require_step(&[Kind::ChooseNewPin])?;
         let policy = policy(&state);
@@ -256,6 +260,7 @@ impl ActivationFlow {
 
     /// The new PIN, repeated: then the app is created at the server.
     pub async fn submit_repeat_pin(&self, pin: String) -> Result<ActivationStep, MitidError> {
+        let pin = Zeroizing::new(pin);
         let mut state = self.state.lock().await;
         self.require_step(&[Kind::RepeatNewPin])?;
         let policy = policy(&state);

@@ -1,0 +1,221 @@
+//! What the app's HTTPS client leaves in freed memory. A request body may hold a secret (an
+//! activation code, a P-code, a password); every copy the client makes of it must be wiped
+//! before its memory is given back. This test binary's allocator scans each block the
+//! client's thread frees for a marker sent in a request body, and counts the blocks that
+//! still hold it. The server answering runs on a thread of its own, whose blocks are not
+//! scanned: it is not the app.
+//!
+//! What the client cannot reach stays out of the count by construction: the response (hyper
+//! reads it into its own buffer) carries no marker here.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mitid_core::app::{BlockTarget, Confirm};
+use mitid_core::client::{ClientTuning, HttpClient, Request, ServerEndpoint};
+use mitid_protocol::clock::SystemClock;
+use mitid_protocol::key_pin::key_pin_of_spki;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// What the request carries; long enough that no other bytes match it by chance.
+const MARKER: &[u8] = b"wipe-me-3f9c2a7e51d84b60c1e7a2f9";
+
+const ANSWER: &[u8] =
+    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"ok\":true}";
+
+thread_local! {
+    /// Whether this thread's freed blocks are scanned.
+    static WATCHED: Cell<bool> = const { Cell::new(false) };
+}
+
+thread_local! {
+    /// Freed blocks of this thread that still held the marker.
+    static UNWIPED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The system allocator, scanning what a watched thread frees (a reallocation that moves a
+/// block frees the old one through `dealloc`: `GlobalAlloc`'s default `realloc`). An
+/// allocator is `unsafe` to implement; this one only reads a block before handing it on.
+struct Scanning;
+
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Scanning {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if WATCHED.try_with(Cell::get).unwrap_or(false) {
+            // SAFETY: `ptr` is a live block of `layout.size()` bytes until freed below.
+            let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+            if block.windows(MARKER.len()).any(|w| w == MARKER) {
+                let _ = UNWIPED.try_with(|n| n.set(n.get() + 1));
+            }
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Scanning = Scanning;
+
+#[derive(serde::Serialize)]
+struct Body {
+    secret: &'static str,
+    /// After the secret, so that the body outgrows a serialiser's first buffer once the
+    /// secret is in it.
+    note: &'static str,
+}
+
+/// A TLS server on a thread of its own that reads one request with its body and answers.
+fn server() -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    let pin = key_pin_of_spki(&rcgen::PublicKeyData::subject_public_key_info(&key));
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![CertificateDer::from(cert.der().to_vec())],
+        PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+    )
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("https://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            listener.set_nonblocking(true).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+            while let Ok((tcp, _)) = listener.accept().await {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    continue;
+                };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !request.windows(MARKER.len()).any(|w| w == MARKER) {
+                    match tls.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = tls.write_all(ANSWER).await;
+                let _ = tls.shutdown().await;
+            }
+        });
+    });
+    (base, pin)
+}
+
+#[test]
+fn a_request_body_leaves_no_copy_in_freed_memory() {
+    let (base_url, pin) = server();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = HttpClient::new(
+        &ServerEndpoint {
+            base_url,
+            key_pins: vec![pin, key_pin_of_spki(b"backup key held offline")],
+        },
+        ClientTuning {
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(10),
+            retries: 0,
+            backoff: Duration::from_millis(1),
+        },
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    let body = Body {
+        secret: std::str::from_utf8(MARKER).unwrap(),
+        note: "a body longer than the hundred and twenty-eight bytes a serialiser starts with, \
+               so that it grows its buffer at least once after the secret was written",
+    };
+
+    WATCHED.with(|w| w.set(true));
+    runtime.block_on(async {
+        let request = Request::post("/v1/app/activation/begin", &body).unwrap();
+        let answer: serde_json::Value = client.send(&request, None).await.unwrap();
+        assert_eq!(answer["ok"], true);
+    });
+    // The connection and its buffers go with the client and the runtime.
+    drop(client);
+    drop(runtime);
+    WATCHED.with(|w| w.set(false));
+
+    assert_eq!(UNWIPED.with(Cell::get), 0, "freed blocks held the body");
+}
+
+/// The app opened offline (no request leaves it in this test).
+fn offline_app(dir: &std::path::Path) -> mitid_core::app::App {
+    let keys = mitid_core::keystore::SoftwareKeyStore::in_memory().unwrap();
+    mitid_core::app::App::open(
+        dir,
+        Arc::new(keys.clone()),
+        Arc::new(keys),
+        Arc::new(mitid_core::biometrics::SoftwarePrompt),
+        ServerEndpoint {
+            base_url: "https://127.0.0.1:9".into(),
+            key_pins: vec![key_pin_of_spki(b"key"), key_pin_of_spki(b"backup key")],
+        },
+        Arc::new(mitid_protocol::clock::FakeClock::new(1_700_000_000)),
+    )
+    .unwrap()
+}
+
+/// What the citizen typed, as a shell hands it over: a `String` the flow owns from then on.
+fn typed() -> String {
+    String::from_utf8(MARKER.to_vec()).unwrap()
+}
+
+/// Before, a PIN, activation code, P-code or the document's details typed at a step that
+/// does not take them, or a PIN confirming an action refused before it was used, were
+/// dropped unwiped: only the accepted path wiped them.
+#[test]
+fn typed_secrets_refused_at_the_wrong_step_are_wiped() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = offline_app(dir.path());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    WATCHED.with(|w| w.set(true));
+    runtime.block_on(async {
+        // A fresh activation asks for the user ID first: every one of these is refused.
+        let flow = app.start_activation();
+        assert!(flow.submit_activation_code(typed()).await.is_err());
+        assert!(flow.submit_new_pin(typed()).await.is_err());
+        assert!(flow.submit_repeat_pin(typed()).await.is_err());
+        assert!(flow.submit_p_code(typed()).await.is_err());
+        assert!(flow.submit_mrz(typed()).await.is_err());
+        let details = flow.submit_document_details(typed(), typed(), typed());
+        assert!(details.await.is_err());
+        // A PIN given to confirm an action for a user this app does not hold.
+        let pin = || Confirm::Pin { pin: typed() };
+        assert!(app.request_profile_change("nobody", pin()).await.is_err());
+        let change = app.change_user_id("nobody", "someone".into(), pin());
+        assert!(change.await.is_err());
+        let block = app.block("nobody", BlockTarget::WholeMitid, Some(pin()));
+        assert!(block.await.is_err());
+        assert!(app.enable_biometrics("nobody", typed()).await.is_err());
+    });
+    WATCHED.with(|w| w.set(false));
+    assert_eq!(UNWIPED.with(Cell::get), 0, "refused input left unwiped");
+}
