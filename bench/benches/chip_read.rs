@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use mitid_bench::measure::{self, Budget};
 use std::sync::Arc;
 
+use mitid_emrtd::active_auth::EcdsaHash;
 use mitid_emrtd::iso9796::TrailerHash;
 use mitid_emrtd::pace::Protocol;
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
@@ -180,7 +181,11 @@ fn main() {
 
     measure::header("The server's active authentication alone, by the chip's key");
     for (name, key) in [
-        ("ECDSA P-256", ActiveAuthenticationKey::generate()),
+        ("ECDSA P-256, SHA-256", ActiveAuthenticationKey::generate()),
+        (
+            "ECDSA P-256, SHA-384",
+            ActiveAuthenticationKey::generate_ecdsa(EcdsaHash::Sha384),
+        ),
         (
             "RSA-1024, SHA-1",
             ActiveAuthenticationKey::generate_rsa(1024, TrailerHash::Sha1Implicit),

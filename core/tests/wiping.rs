@@ -25,6 +25,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// What the request carries; long enough that no other bytes match it by chance.
 const MARKER: &[u8] = b"wipe-me-3f9c2a7e51d84b60c1e7a2f9";
 
+/// A document number (22 characters, the longest), as the access key keeps it.
+const DOCUMENT_MARKER: &[u8] = b"WIPEME3F9C2A7E51D84B60";
+
 const ANSWER: &[u8] =
     b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"ok\":true}";
 
@@ -53,7 +56,8 @@ unsafe impl GlobalAlloc for Scanning {
         if WATCHED.try_with(Cell::get).unwrap_or(false) {
             // SAFETY: `ptr` is a live block of `layout.size()` bytes until freed below.
             let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
-            if block.windows(MARKER.len()).any(|w| w == MARKER) {
+            let holds = |marker: &[u8]| block.windows(marker.len()).any(|w| w == marker);
+            if holds(MARKER) || holds(DOCUMENT_MARKER) {
                 let _ = UNWIPED.try_with(|n| n.set(n.get() + 1));
             }
         }
@@ -218,4 +222,26 @@ fn typed_secrets_refused_at_the_wrong_step_are_wiped() {
     });
     WATCHED.with(|w| w.set(false));
     assert_eq!(UNWIPED.with(Cell::get), 0, "refused input left unwiped");
+}
+
+/// Before, the access key built the document number in a growing `String`, padded it into
+/// another and dropped the first unwiped, on success and on a refused date alike.
+#[test]
+fn the_document_details_leave_no_copy_taken_or_refused() {
+    use mitid_emrtd::AccessKey;
+    // As typed: lower case, wiped by the test itself.
+    let number =
+        zeroize::Zeroizing::new(String::from_utf8(DOCUMENT_MARKER.to_ascii_lowercase()).unwrap());
+    WATCHED.with(|w| w.set(true));
+    let key = AccessKey::new(&number, "850412", "310101");
+    assert!(key.is_ok());
+    drop(key);
+    assert!(AccessKey::new(&number, "850412", "311399").is_err());
+    assert!(AccessKey::new(&number, "85x412", "310101").is_err());
+    WATCHED.with(|w| w.set(false));
+    assert_eq!(
+        UNWIPED.with(Cell::get),
+        0,
+        "the document number left unwiped"
+    );
 }

@@ -55,8 +55,16 @@ pub fn verify_active_authentication(
 
 /// ECDSA over `H(challenge)` with the P-256 `point`, the signature plain `r ‖ s`. A hash
 /// longer than the curve's order is cut to its leftmost 256 bits (TR-03111 §4.2.1.1).
+/// SHA-256, the common case, runs on ring (52 µs); ring has no P-256 with the other hashes,
+/// which run on `p256`'s prehash verification (about 270 µs, docs/performance.md §7).
 fn ecdsa_verify(point: &[u8], hash: EcdsaHash, challenge: &[u8], signature: &[u8]) -> bool {
     use p256::ecdsa::signature::hazmat::PrehashVerifier;
+    if hash == EcdsaHash::Sha256 {
+        let algorithm = &ring::signature::ECDSA_P256_SHA256_FIXED;
+        return ring::signature::UnparsedPublicKey::new(algorithm, point)
+            .verify(challenge, signature)
+            .is_ok();
+    }
     let (Ok(key), Ok(signature)) = (
         p256::ecdsa::VerifyingKey::from_sec1_bytes(point),
         p256::ecdsa::Signature::from_slice(signature),

@@ -163,14 +163,80 @@ mod tests {
         assert!(!is_p256(Some(
             &Any::encode_from(&p384).unwrap_or_else(|e| panic!("{e}"))
         )));
-        // Each value changed in turn (b here; a curve with another b is another curve).
-        let mut other = p256_written_out();
-        let at = other
-            .windows(4)
-            .position(|w| w == &P256_B[..4])
-            .unwrap_or_else(|| panic!("b not found"));
-        other[at] ^= 1;
-        let other = Any::from_der(&other).unwrap_or_else(|e| panic!("{e}"));
-        assert!(!is_p256(Some(&other)));
+        // The generator compressed is the same curve.
+        assert!(is_p256(Some(&written_with(|d| d.compressed = true))));
+        // Each value changed in turn is another curve (or not a prime curve).
+        let changes: [(&str, Change); 8] = [
+            ("version", |d| d.version = 2),
+            ("field type", |d| {
+                d.field_type = ObjectIdentifier::new_unwrap("1.2.840.10045.1.2")
+            }),
+            ("p", |d| d.p[31] ^= 2),
+            ("a", |d| d.a[31] ^= 1),
+            ("b", |d| d.b[0] ^= 1),
+            ("generator", |d| d.flip_generator = true),
+            ("order", |d| d.order[31] ^= 2),
+            ("cofactor", |d| d.cofactor = 2),
+        ];
+        for (what, change) in changes {
+            assert!(!is_p256(Some(&written_with(change))), "{what}");
+        }
+    }
+
+    /// One value changed.
+    type Change = fn(&mut Domain);
+
+    /// P-256's written-out values, to change one at a time.
+    struct Domain {
+        version: u8,
+        field_type: ObjectIdentifier,
+        p: [u8; 32],
+        a: [u8; 32],
+        b: [u8; 32],
+        compressed: bool,
+        flip_generator: bool,
+        order: [u8; 32],
+        cofactor: u8,
+    }
+
+    /// The parameters with `change` made, as a parameters field holds them.
+    fn written_with(change: fn(&mut Domain)) -> Any {
+        let mut d = Domain {
+            version: 1,
+            field_type: PRIME_FIELD,
+            p: P256_P,
+            a: P256_A,
+            b: P256_B,
+            compressed: false,
+            flip_generator: false,
+            order: p256::elliptic_curve::bigint::Encoding::to_be_bytes(&p256::NistP256::ORDER),
+            cofactor: 1,
+        };
+        change(&mut d);
+        let mut base = p256::AffinePoint::GENERATOR
+            .to_encoded_point(d.compressed)
+            .as_bytes()
+            .to_vec();
+        if d.flip_generator {
+            base[5] ^= 1;
+        }
+        let cofactor = [d.cofactor];
+        let domain = SpecifiedDomain {
+            version: d.version,
+            field: FieldId {
+                field_type: d.field_type,
+                prime: uint(&d.p),
+            },
+            curve: CurveCoefficients {
+                a: octets(&d.a),
+                b: octets(&d.b),
+                seed: None,
+            },
+            base: octets(&base),
+            order: uint(&d.order),
+            cofactor: Some(uint(&cofactor)),
+        };
+        let der = der::Encode::to_der(&domain).unwrap_or_else(|e| panic!("{e}"));
+        Any::from_der(&der).unwrap_or_else(|e| panic!("{e}"))
     }
 }

@@ -5,21 +5,19 @@
 //! chip's own nonce, filling the block, and is recovered from the signature; `M2` is the
 //! verifier's challenge, which the block does not carry. The trailer names the hash: `BC`
 //! for SHA-1 (implicit), or a hash identifier of ISO/IEC 10118-3 followed by `CC`.
-//! Verification follows the byte-oriented case (a modulus of whole bytes), as Bouncy
-//! Castle's `ISO9796d2Signer` does, which JMRTD runs on real passports: the signature is
-//! `J^d mod n` itself (no `min(s, n − s)` variant).
+//! Verification follows the byte-oriented case (a modulus of whole bytes) as Bouncy Castle's
+//! `ISO9796d2Signer` does, which JMRTD runs on real passports: the signature is `J^d mod n`
+//! itself (no `min(s, n − s)` variant). It is stricter in one point: with partial recovery
+//! the nonce fills the block, so a padded header (`6B`, `BB`…`BA`) is refused.
 
 use ring::digest;
 use rsa::traits::PublicKeyParts;
 use rsa::{BigUint, RsaPublicKey};
 
 /// The header nibbles `01` (scheme 1) and `1` (partial recovery: the challenge is not in
-/// the block), with the padding's end `A`: a block whose message fills it exactly.
-const HEADER_FULL: u8 = 0x6A;
-/// The same header when padding follows it: `6B`, then `BB`… and a last `BA`.
-const HEADER_PADDED: u8 = 0x6B;
-const PADDING: u8 = 0xBB;
-const PADDING_END: u8 = 0xBA;
+/// the block), with the padding's end `A` at once: with partial recovery the recovered
+/// part fills the block, so there is no padding (ICAO 9303 part 11 §6.1.2).
+const HEADER: u8 = 0x6A;
 
 /// The hash a signature names in its trailer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,18 +122,11 @@ fn representative(key: &RsaPublicKey, signature: &[u8]) -> Option<Vec<u8>> {
     Some(block)
 }
 
-/// Where the recovered message starts: after the header byte, and after the padding when
-/// the header says there is some. A block without scheme 1's partial-recovery header is
-/// refused: active authentication's challenge is never inside the block.
+/// Where the recovered message starts: after the header byte. A block without scheme 1's
+/// partial-recovery header, or with padding, is refused: active authentication's challenge
+/// is never inside the block, and the chip's nonce fills it.
 fn message_start(block: &[u8]) -> Option<usize> {
-    match *block.first()? {
-        HEADER_FULL => Some(1),
-        HEADER_PADDED => {
-            let end = 1 + block[1..].iter().position(|&b| b != PADDING)?;
-            (block[end] == PADDING_END).then_some(end + 1)
-        }
-        _ => None,
-    }
+    (*block.first()? == HEADER).then_some(1)
 }
 
 /// The bit length a modulus must have for the byte-oriented case: whole bytes.
@@ -176,13 +167,11 @@ mod tests {
     }
 
     #[test]
-    fn a_well_formed_block_verifies_with_and_without_padding() {
+    fn a_well_formed_block_verifies() {
         let key = key();
         let public = key.to_public_key();
-        for header in [&[0x6A][..], &[0x6B, 0xBA], &[0x6B, 0xBB, 0xBB, 0xBA]] {
-            let signature = sign_block(&key, &block(header, CHALLENGE, TrailerHash::Sha1Implicit));
-            assert!(verify(&public, CHALLENGE, &signature), "{header:02x?}");
-        }
+        let block = block(&[0x6A], CHALLENGE, TrailerHash::Sha1Implicit);
+        assert!(verify(&public, CHALLENGE, &sign_block(&key, &block)));
     }
 
     #[test]
@@ -193,8 +182,7 @@ mod tests {
         let mut unknown_trailer = block(&[0x6A], CHALLENGE, TrailerHash::Sha1);
         unknown_trailer[126] = 0x31; // RIPEMD-160's identifier
         let no_partial_recovery_flag = block(&[0x4A], CHALLENGE, sha1);
-        let mut bad_padding = block(&[0x6B, 0xBB, 0xAB, 0xBA], CHALLENGE, sha1);
-        bad_padding[2] = 0xAB;
+        let padded = block(&[0x6B, 0xBB, 0xBA], CHALLENGE, sha1);
         let hash_only = [
             &[0x6A][..],
             &[0; 128 - 1 - 20 - 1],
@@ -209,7 +197,7 @@ mod tests {
             ),
             ("header 2A: not scheme 1", block(&[0x2A], CHALLENGE, sha1)),
             ("a RIPEMD trailer", unknown_trailer),
-            ("padding that is not BB…BA", bad_padding),
+            ("padding, which partial recovery has none of", padded),
             ("M1 left out of the hash", hash_only),
             ("another challenge hashed", block(&[0x6A], &[9; 8], sha1)),
         ] {
@@ -219,17 +207,14 @@ mod tests {
     }
 
     #[test]
-    fn a_block_whose_message_is_empty_is_refused() {
-        let key = key();
+    fn a_block_too_short_for_any_message_is_refused() {
+        // A 512-bit key with SHA-512: the header, the hash and the trailer take 67 bytes of
+        // its 64, so no byte of M1 fits (the verifier must not slice below the header).
+        let key = RsaPrivateKey::new(&mut StdRng::seed_from_u64(512), 512)
+            .unwrap_or_else(|e| panic!("{e}"));
         let public = key.to_public_key();
-        // Padding up to the hash: no byte of M1 is left to recover.
-        let padding = [&[0x6B][..], &[0xBB; 128 - 1 - 20 - 1 - 1], &[0xBA]].concat();
-        let empty = [
-            &padding[..],
-            TrailerHash::Sha1Implicit.digest(&[], CHALLENGE).as_ref(),
-            &[0xBC],
-        ]
-        .concat();
-        assert!(!verify(&public, CHALLENGE, &sign_block(&key, &empty)));
+        let mut block = vec![0x6A; 64];
+        block[62..].copy_from_slice(TrailerHash::Sha512.trailer());
+        assert!(!verify(&public, CHALLENGE, &sign_block(&key, &block)));
     }
 }

@@ -29,11 +29,15 @@ impl AccessKey {
         birth_date: &str,
         expiry_date: &str,
     ) -> Result<Self, MrzError> {
-        let number: String = document_number
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
+        // Each field is built in a wiping buffer sized once (a growing one leaves copies)
+        // and moved into the key only when all three are good.
+        let mut number = Zeroizing::new(String::with_capacity(document_number.len().max(9)));
+        number.extend(
+            document_number
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .map(|c| c.to_ascii_uppercase()),
+        );
         let valid = (1..=22).contains(&number.len())
             && number
                 .chars()
@@ -41,10 +45,15 @@ impl AccessKey {
         if !valid {
             return Err(MrzError::DocumentNumber);
         }
+        while number.len() < 9 {
+            number.push('<');
+        }
+        let mut birth = checked_date(birth_date)?;
+        let mut expiry = checked_date(expiry_date)?;
         Ok(Self {
-            document_number: format!("{number:<<9}"),
-            birth_date: checked_date(birth_date)?,
-            expiry_date: checked_date(expiry_date)?,
+            document_number: std::mem::take(&mut *number),
+            birth_date: std::mem::take(&mut *birth),
+            expiry_date: std::mem::take(&mut *expiry),
         })
     }
 
@@ -95,7 +104,7 @@ fn char_value(b: u8) -> u32 {
     }
 }
 
-fn checked_date(date: &str) -> Result<String, MrzError> {
+fn checked_date(date: &str) -> Result<Zeroizing<String>, MrzError> {
     let date = date.trim();
     let digits = date.len() == 6 && date.bytes().all(|b| b.is_ascii_digit());
     let (month, day) = if digits {
@@ -107,7 +116,7 @@ fn checked_date(date: &str) -> Result<String, MrzError> {
         (0, 0)
     };
     if (1..=12).contains(&month) && (1..=31).contains(&day) {
-        Ok(date.to_string())
+        Ok(Zeroizing::new(date.to_owned()))
     } else {
         Err(MrzError::Date)
     }

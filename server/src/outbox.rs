@@ -87,6 +87,10 @@ const RETRY_MAX_SECONDS: i64 = 3600;
 /// has it.
 pub const GIVE_UP_AFTER_SECONDS: i64 = 3 * 24 * 3600;
 
+/// The fewest refusals that give a message up, however old: a message that waited out a
+/// long stop of every dispatcher gets its tries too.
+pub const GIVE_UP_AFTER_ATTEMPTS: u32 = 3;
+
 /// A gateway failure (the message stays queued and is retried).
 #[derive(Debug, thiserror::Error)]
 #[error("the message gateway failed: {0}")]
@@ -347,16 +351,15 @@ impl Outbox {
 
     /// Sends one claimed message and records the outcome; whether it went out.
     fn send_claimed(&self, store: &dyn Store, record: &OutboxRecord) -> ApiResult<bool> {
-        let message = match self.open(record) {
-            Ok(message) => message,
+        let outcome = match self.open(record) {
+            Ok(message) => self.sender.send(&message),
             Err(e) => {
-                // Not to be opened with this server's key: left claimed (it comes back after
-                // the claim, and stays out of the way of the messages behind it meanwhile).
+                // Not to be opened with this server's key (sealed under a retired one): it
+                // waits and is given up like a refused one.
                 tracing::error!(error = %e, id = record.id, "a queued message cannot be opened");
-                return Ok(false);
+                Err(SendError("the message cannot be opened".into()))
             }
         };
-        let outcome = self.sender.send(&message);
         let mut tx = store.begin()?;
         let went = match outcome {
             Ok(()) => {
@@ -374,16 +377,20 @@ impl Outbox {
     }
 
     /// Records a refusal of `record`: it waits for its next try, or, queued
-    /// [`GIVE_UP_AFTER_SECONDS`] ago or more, is given up and audited.
+    /// [`GIVE_UP_AFTER_SECONDS`] ago or more and refused [`GIVE_UP_AFTER_ATTEMPTS`] times or
+    /// more, is given up and audited.
     fn refused(&self, tx: &mut dyn Tx, record: &OutboxRecord) -> ApiResult<()> {
         let now = self.clock.now();
         let attempts = record.attempts.saturating_add(1);
-        if now - record.created_at < GIVE_UP_AFTER_SECONDS {
+        let old = now - record.created_at >= GIVE_UP_AFTER_SECONDS;
+        if !old || attempts < GIVE_UP_AFTER_ATTEMPTS {
             self.retry_later();
             tx.message_refused(record.id, now + retry_wait(attempts), None)?;
             return Ok(());
         }
-        tx.message_refused(record.id, now, Some(now))?;
+        if !tx.message_refused(record.id, now, Some(now))? {
+            return Ok(());
+        }
         audit::entry(Event::MessageGivenUp, &Actor::System)
             .maybe_person(record.person_id.as_deref())
             .detail(json!({
@@ -494,6 +501,46 @@ mod tests {
         outbox.dispatch(&store).unwrap();
         let refusals = sender.refusals.load(Ordering::SeqCst);
         assert_eq!(refusals, 2 * u64::from(CLAIM_BATCH));
+    }
+
+    /// A dispatcher whose send outlasted its claim may report a refusal after another one
+    /// sent the message: before, the late report gave a delivered message up and audited it.
+    #[test]
+    fn a_late_refusal_leaves_a_message_sent_meanwhile_as_it_is() {
+        use crate::store::sqlite::SqliteStore;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+        let clock = mitid_protocol::clock::FakeClock::new(1_700_000_000);
+        let outbox = Outbox::new(
+            Arc::new(CapturingSender::new()),
+            Arc::new(Sealer::new(&[7; 32]).unwrap()),
+            Arc::new(crate::crypto::rng::OsRandom),
+            Arc::new(clock.clone()),
+        );
+        let mut tx = store.begin().unwrap();
+        outbox
+            .queue(
+                tx.as_mut(),
+                Channel::Sms,
+                "+4522222222",
+                None,
+                &Notice::BlockSet,
+            )
+            .unwrap();
+        tx.commit().unwrap();
+        // Old and refused often enough to be given up, as the slow dispatcher saw it.
+        clock.advance(GIVE_UP_AFTER_SECONDS + 1);
+        let mut tx = store.begin().unwrap();
+        let mut record = tx.messages(None, 0, 10).unwrap().remove(0);
+        record.attempts = GIVE_UP_AFTER_ATTEMPTS;
+        // Meanwhile another dispatcher sent it.
+        tx.mark_sent(record.id, clock.now()).unwrap();
+        outbox.refused(tx.as_mut(), &record).unwrap();
+        tx.commit().unwrap();
+        let mut tx = store.begin().unwrap();
+        let after = tx.messages(None, 0, 10).unwrap().remove(0);
+        assert_eq!((after.sent_at.is_some(), after.given_up_at), (true, None));
+        assert!(tx.audit_events(None, 0, 10).unwrap().is_empty());
     }
 
     #[test]

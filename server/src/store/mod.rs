@@ -351,13 +351,14 @@ pub trait MessageTx {
     ) -> StoreResult<Vec<OutboxRecord>>;
     /// Counts one refusal of a message by the sender and leaves it claimed until
     /// `retry_at`: then the next dispatch tries it again (meanwhile the messages behind it
-    /// go out). With `given_up_at`, the message is given up: never claimed again.
+    /// go out). With `given_up_at`, the message is given up: never claimed again. Whether it
+    /// changed anything: a message sent or given up meanwhile is left as it is.
     fn message_refused(
         &mut self,
         id: i64,
         retry_at: UnixSeconds,
         given_up_at: Option<UnixSeconds>,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
     /// Marks a message as handed to the sender.
     fn mark_sent(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()>;
     /// Messages (metadata and sealed text), optionally of one person, with an id above

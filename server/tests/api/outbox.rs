@@ -11,14 +11,9 @@ use mitid_protocol::wire::staff::{AuditEvent, OutboxEntry, OutboxList};
 /// staff that it would never arrive.
 #[tokio::test]
 async fn a_message_the_gateway_keeps_refusing_is_given_up_after_three_days() {
-    let h = World::start().await.unwrap();
-    let p = h.person("dead-number").await.unwrap();
+    let (h, p) = refused_code("dead-number").await;
     let q = h.person("live-number").await.unwrap();
     let sender = h.server.outbox.sender();
-    sender.refuse(&p.mobile);
-    h.issue_activation_code(&p, ActivationPurpose::NewApp)
-        .await
-        .unwrap();
     let start = h.now();
     // Two days of the periodic job; the other person's code goes out meanwhile. Waits of
     // 30 s, 1, 2, 4, 8, 16 and 32 minutes, then an hour, seen through the job's 10-minute
@@ -65,19 +60,42 @@ async fn a_message_the_gateway_keeps_refusing_is_given_up_after_three_days() {
 /// An outage of the gateway shorter than 3 days loses no message: each goes out after it.
 #[tokio::test]
 async fn a_day_long_outage_of_the_gateway_loses_no_message() {
-    let h = World::start().await.unwrap();
-    let p = h.person("outage").await.unwrap();
+    let (h, p) = refused_code("outage").await;
     let sender = h.server.outbox.sender();
-    sender.refuse(&p.mobile);
-    h.issue_activation_code(&p, ActivationPurpose::NewApp)
-        .await
-        .unwrap();
     run_jobs_for(&h, 30 * HOUR, || async { Ok(()) }).await;
     sender.accept(&p.mobile);
     run_jobs_for(&h, HOUR, || async { Ok(()) }).await;
     assert!(h.server.outbox.last(&p.mobile, "activation_code").is_ok());
     let sent = only_message(&h, &p).await;
     assert!(sent.sent_at.is_some() && sent.given_up_at.is_none());
+}
+
+/// A message that waited out a stop of every dispatcher longer than 3 days is given up only
+/// after its third refusal in all (before: at its first refusal after the stop).
+#[tokio::test]
+async fn a_message_older_than_three_days_is_given_up_only_after_its_third_refusal() {
+    let (h, p) = refused_code("long-stop").await;
+    // Refused once when it was queued; then no dispatch for four days (the job stopped).
+    h.clock().advance(4 * 24 * HOUR);
+    run_jobs_for(&h, 10 * MINUTE, || async { Ok(()) }).await;
+    let waiting = only_message(&h, &p).await;
+    assert_eq!((waiting.attempts, waiting.given_up_at), (2, None));
+    run_jobs_for(&h, 10 * MINUTE, || async { Ok(()) }).await;
+    let given_up = only_message(&h, &p).await;
+    assert_eq!(given_up.attempts, 3);
+    assert!(given_up.given_up_at.is_some());
+}
+
+/// A world whose gateway refuses `tag`'s mobile number, and the person, an activation code
+/// queued for them (and refused once, at once).
+async fn refused_code(tag: &str) -> (World, Person) {
+    let h = World::start().await.unwrap();
+    let p = h.person(tag).await.unwrap();
+    h.server.outbox.sender().refuse(&p.mobile);
+    h.issue_activation_code(&p, ActivationPurpose::NewApp)
+        .await
+        .unwrap();
+    (h, p)
 }
 
 /// Runs the periodic job every 10 minutes of the clock for `seconds`, and `meanwhile` once,

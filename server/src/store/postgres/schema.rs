@@ -300,9 +300,11 @@ CREATE INDEX oidc_logins_expiry ON oidc_logins(expires_at);
     r#"
 ALTER TABLE outbox ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE outbox ADD COLUMN given_up_at BIGINT;
-CREATE INDEX outbox_due ON outbox(id) WHERE sent_at IS NULL AND given_up_at IS NULL;
-CREATE INDEX outbox_person ON outbox(person_id, id);
-CREATE INDEX audit_person_seq ON audit_log(person_id, seq);
-DROP INDEX audit_person;
+-- IF NOT EXISTS: an operator may build these beforehand with CONCURRENTLY, so that a large
+-- log is not held back while they are built (docs/deployment.md).
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(id) WHERE sent_at IS NULL AND given_up_at IS NULL;
+CREATE INDEX IF NOT EXISTS outbox_person ON outbox(person_id, id);
+CREATE INDEX IF NOT EXISTS audit_person_seq ON audit_log(person_id, seq);
+DROP INDEX IF EXISTS audit_person;
 "#,
 ];

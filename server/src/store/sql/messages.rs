@@ -44,7 +44,8 @@ const ALL_MESSAGES: &str = concat!(
     " FROM outbox WHERE id > $1 ORDER BY id LIMIT $2"
 );
 
-/// One person's audit events, by the index `audit_person` (as for [`PERSON_MESSAGES`]).
+/// One person's audit events, by the index `audit_person` (`audit_person_seq` on
+/// PostgreSQL), as for [`PERSON_MESSAGES`].
 pub(crate) const PERSON_AUDIT: &str = concat!(
     "SELECT ",
     audit_cols!(),
@@ -92,17 +93,22 @@ impl<D: Db> MessageTx for SqlTx<D> {
         id: i64,
         retry_at: UnixSeconds,
         given_up_at: Option<UnixSeconds>,
-    ) -> StoreResult<()> {
-        self.run(
+    ) -> StoreResult<bool> {
+        // Only a message still to send: a dispatcher whose send outlasted its claim may
+        // report after another one sent or gave up the message.
+        let changed = self.run(
             "UPDATE outbox SET attempts = attempts + 1, claimed_until=$2, given_up_at=$3 \
-             WHERE id=$1",
+             WHERE id=$1 AND sent_at IS NULL AND given_up_at IS NULL",
             &[&id, &retry_at, &given_up_at],
         )?;
-        Ok(())
+        Ok(changed == 1)
     }
 
     fn mark_sent(&mut self, id: i64, at: UnixSeconds) -> StoreResult<()> {
-        self.run("UPDATE outbox SET sent_at=$2 WHERE id=$1", &[&id, &at])?;
+        self.run(
+            "UPDATE outbox SET sent_at=$2 WHERE id=$1 AND sent_at IS NULL",
+            &[&id, &at],
+        )?;
         Ok(())
     }
 
