@@ -128,15 +128,7 @@ async fn wrong_details_and_a_refused_face_send_the_citizen_back_to_the_right_ste
     let refused = flow.submit_face(passport.other_face()).await.unwrap_err();
     assert_eq!(refused.code(), "document_face_not_matched");
     // The server used up the challenge the chip signed: the chip is read again, then the face.
-    assert_eq!(flow.step(), NewPinStep::ReadChip);
-    assert_eq!(
-        flow.read_chip(Box::new(passport.chip(15))).await.unwrap(),
-        NewPinStep::CaptureFace
-    );
-    assert_eq!(
-        flow.submit_face(passport.face.clone()).await.unwrap(),
-        NewPinStep::ChooseNewPin
-    );
+    read_again_to_the_new_pin(&flow, &passport, 15).await;
 }
 
 #[tokio::test]
@@ -235,23 +227,8 @@ async fn a_copied_chip_is_refused_and_the_genuine_one_then_accepted() {
     let flow = passport_flow(&app, &user).await;
     passport.enter_details(&flow).await.unwrap();
     // The copy's files are genuine; it cannot sign the server's challenge.
-    assert_eq!(
-        flow.read_chip(Box::new(passport.copied_chip(16)))
-            .await
-            .unwrap(),
-        NewPinStep::CaptureFace
-    );
-    let refused = flow.submit_face(passport.face.clone()).await.unwrap_err();
-    assert_eq!(refused.code(), "document_copied_chip");
-    assert_eq!(flow.step(), NewPinStep::ReadChip);
-    assert_eq!(
-        flow.read_chip(Box::new(passport.chip(17))).await.unwrap(),
-        NewPinStep::CaptureFace
-    );
-    assert_eq!(
-        flow.submit_face(passport.face.clone()).await.unwrap(),
-        NewPinStep::ChooseNewPin
-    );
+    copy_refused(&flow, &passport, 16).await;
+    read_again_to_the_new_pin(&flow, &passport, 17).await;
 }
 
 #[tokio::test]
@@ -261,20 +238,28 @@ async fn a_chip_with_chip_authentication_proves_itself_and_its_copy_is_refused()
     let flow = passport_flow(&app, &user).await;
     passport.enter_details(&flow).await.unwrap();
     // The copy takes the server's key but cannot answer under the keys that follow.
-    assert_eq!(
-        flow.read_chip(Box::new(passport.copied_chip(18)))
-            .await
-            .unwrap(),
-        NewPinStep::CaptureFace
-    );
+    copy_refused(&flow, &passport, 18).await;
+    read_again_to_the_new_pin(&flow, &passport, 19).await;
+}
+
+/// The copy of `passport`'s chip (its randomness from `seed`) is read, and refused once the
+/// face is sent: the flow is back at the chip.
+async fn copy_refused(flow: &NewPinFlow, passport: &TestPassport, seed: u64) {
+    let copy = Box::new(passport.copied_chip(seed));
+    assert_eq!(flow.read_chip(copy).await.unwrap(), NewPinStep::CaptureFace);
     let refused = flow.submit_face(passport.face.clone()).await.unwrap_err();
     assert_eq!(refused.code(), "document_copied_chip");
+    assert_eq!(flow.step(), NewPinStep::ReadChip);
+}
+
+/// Back at the chip: the genuine chip read again and the right face lead to the new PIN.
+async fn read_again_to_the_new_pin(flow: &NewPinFlow, passport: &TestPassport, seed: u64) {
+    assert_eq!(flow.step(), NewPinStep::ReadChip);
+    let chip = Box::new(passport.chip(seed));
+    assert_eq!(flow.read_chip(chip).await.unwrap(), NewPinStep::CaptureFace);
+    let face = passport.face.clone();
     assert_eq!(
-        flow.read_chip(Box::new(passport.chip(19))).await.unwrap(),
-        NewPinStep::CaptureFace
-    );
-    assert_eq!(
-        flow.submit_face(passport.face.clone()).await.unwrap(),
+        flow.submit_face(face).await.unwrap(),
         NewPinStep::ChooseNewPin
     );
 }
