@@ -90,14 +90,22 @@ pub enum EcdsaHash {
 }
 
 impl EcdsaHash {
+    const ALL: [Self; 4] = [Self::Sha1, Self::Sha256, Self::Sha384, Self::Sha512];
+
+    /// The hash's BSI TR-03111 `ecdsa-plain-*` and ANSI X9.62 `ecdsa-with-*` identifiers.
+    fn identifiers(self) -> [ObjectIdentifier; 2] {
+        let (plain, x962) = match self {
+            Self::Sha1 => ("0.4.0.127.0.7.1.1.4.1.1", "1.2.840.10045.4.1"),
+            Self::Sha256 => ("0.4.0.127.0.7.1.1.4.1.3", "1.2.840.10045.4.3.2"),
+            Self::Sha384 => ("0.4.0.127.0.7.1.1.4.1.4", "1.2.840.10045.4.3.3"),
+            Self::Sha512 => ("0.4.0.127.0.7.1.1.4.1.5", "1.2.840.10045.4.3.4"),
+        };
+        [plain, x962].map(ObjectIdentifier::new_unwrap)
+    }
+
     /// BSI TR-03111's `ecdsa-plain-*` identifier of this hash.
     pub fn plain_signature_oid(self) -> ObjectIdentifier {
-        ObjectIdentifier::new_unwrap(match self {
-            Self::Sha1 => "0.4.0.127.0.7.1.1.4.1.1",
-            Self::Sha256 => "0.4.0.127.0.7.1.1.4.1.3",
-            Self::Sha384 => "0.4.0.127.0.7.1.1.4.1.4",
-            Self::Sha512 => "0.4.0.127.0.7.1.1.4.1.5",
-        })
+        self.identifiers()[0]
     }
 
     /// `H(message)`.
@@ -115,13 +123,9 @@ impl EcdsaHash {
     }
 
     fn of(algorithm: ObjectIdentifier) -> Option<Self> {
-        match algorithm.to_string().as_str() {
-            "0.4.0.127.0.7.1.1.4.1.1" | "1.2.840.10045.4.1" => Some(Self::Sha1),
-            "0.4.0.127.0.7.1.1.4.1.3" | "1.2.840.10045.4.3.2" => Some(Self::Sha256),
-            "0.4.0.127.0.7.1.1.4.1.4" | "1.2.840.10045.4.3.3" => Some(Self::Sha384),
-            "0.4.0.127.0.7.1.1.4.1.5" | "1.2.840.10045.4.3.4" => Some(Self::Sha512),
-            _ => None,
-        }
+        Self::ALL
+            .into_iter()
+            .find(|hash| hash.identifiers().contains(&algorithm))
     }
 }
 
@@ -137,12 +141,7 @@ fn ecdsa_hash(dg14: Option<&[u8]>) -> Result<EcdsaHash, PassiveAuthError> {
         return Ok(EcdsaHash::Sha256);
     };
     let malformed = PassiveAuthError::Malformed("DG14");
-    let (outer, _) = tlv::read(dg14).ok_or(malformed.clone())?;
-    let (set, _) = tlv::read(outer.value)
-        .filter(|(set, _)| outer.tag == 0x6E && set.tag == 0x31)
-        .ok_or(malformed.clone())?;
-    for info in tlv::read_all(set.value).ok_or(malformed.clone())? {
-        let fields = tlv::read_all(info.value).ok_or(malformed.clone())?;
+    for fields in crate::chip_auth::security_infos(dg14)? {
         let oid = |f: &tlv::Tlv<'_>| {
             ObjectIdentifier::from_der(&tlv::encode(f.tag, f.value)).map_err(|_| malformed.clone())
         };

@@ -85,18 +85,9 @@ pub struct ChipKey {
 /// runs. Only DG14 bytes whose hash passive authentication checked are to be believed.
 pub fn chip_key(dg14: &[u8]) -> Result<Option<ChipKey>, PassiveAuthError> {
     let malformed = PassiveAuthError::Malformed("DG14");
-    let (outer, _) = tlv::read(dg14).ok_or(malformed.clone())?;
-    let set = match tlv::read(outer.value) {
-        Some((set, _)) if outer.tag == 0x6E && set.tag == 0x31 => set,
-        _ => return Err(malformed),
-    };
     let mut protocol = None;
     let mut public_key = None;
-    for info in tlv::read_all(set.value).ok_or(malformed.clone())? {
-        let fields = match info.tag {
-            0x30 => tlv::read_all(info.value).ok_or(malformed.clone())?,
-            _ => return Err(malformed),
-        };
+    for fields in security_infos(dg14)? {
         match fields.as_slice() {
             [oid, spki, rest @ ..] if oid.tag == 0x06 && oid.value == ID_PK_ECDH => {
                 let spki = tlv::encode(spki.tag, spki.value);
@@ -118,6 +109,24 @@ pub fn chip_key(dg14: &[u8]) -> Result<Option<ChipKey>, PassiveAuthError> {
             public_key,
             key_id,
         }))
+}
+
+/// The fields of each `SecurityInfo` in DG14 (`6E` around a `SET OF SEQUENCE`): chip
+/// authentication's and active authentication's entries are read from these.
+pub(crate) fn security_infos(dg14: &[u8]) -> Result<Vec<Vec<tlv::Tlv<'_>>>, PassiveAuthError> {
+    let malformed = || PassiveAuthError::Malformed("DG14");
+    let (outer, _) = tlv::read(dg14).ok_or_else(malformed)?;
+    let (set, _) = tlv::read(outer.value)
+        .filter(|(set, _)| outer.tag == 0x6E && set.tag == 0x31)
+        .ok_or_else(malformed)?;
+    tlv::read_all(set.value)
+        .ok_or_else(malformed)?
+        .into_iter()
+        .map(|info| match info.tag {
+            0x30 => tlv::read_all(info.value).ok_or_else(malformed),
+            _ => Err(malformed()),
+        })
+        .collect()
 }
 
 /// The key a reader runs chip authentication with: DG14's, for a chip without DG15 (a chip

@@ -97,28 +97,71 @@ const fn hex32(hex: &str) -> [u8; 32] {
     out
 }
 
-/// P-256's parameters written out, as a chip may give them (tests and the simulated chip).
+/// P-256's written-out values, one of which a test may change (tests and the simulated
+/// chip).
+#[cfg(any(test, feature = "testing"))]
+pub(crate) struct WrittenOut {
+    pub(crate) version: u8,
+    pub(crate) field_type: ObjectIdentifier,
+    pub(crate) p: [u8; 32],
+    pub(crate) a: [u8; 32],
+    pub(crate) b: [u8; 32],
+    pub(crate) compressed: bool,
+    pub(crate) flip_generator: bool,
+    pub(crate) order: [u8; 32],
+    pub(crate) cofactor: u8,
+}
+
+#[cfg(any(test, feature = "testing"))]
+impl WrittenOut {
+    /// P-256's own values.
+    pub(crate) fn p256() -> Self {
+        Self {
+            version: 1,
+            field_type: PRIME_FIELD,
+            p: P256_P,
+            a: P256_A,
+            b: P256_B,
+            compressed: false,
+            flip_generator: false,
+            order: p256::elliptic_curve::bigint::Encoding::to_be_bytes(&p256::NistP256::ORDER),
+            cofactor: 1,
+        }
+    }
+
+    /// The `SpecifiedECDomain`, DER.
+    pub(crate) fn der(&self) -> Vec<u8> {
+        let mut base = p256::AffinePoint::GENERATOR
+            .to_encoded_point(self.compressed)
+            .as_bytes()
+            .to_vec();
+        if self.flip_generator {
+            base[5] ^= 1;
+        }
+        let cofactor = [self.cofactor];
+        let domain = SpecifiedDomain {
+            version: self.version,
+            field: FieldId {
+                field_type: self.field_type,
+                prime: uint(&self.p),
+            },
+            curve: CurveCoefficients {
+                a: octets(&self.a),
+                b: octets(&self.b),
+                seed: None,
+            },
+            base: octets(&base),
+            order: uint(&self.order),
+            cofactor: Some(uint(&cofactor)),
+        };
+        der::Encode::to_der(&domain).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+/// P-256's parameters written out, as a chip may give them.
 #[cfg(any(test, feature = "testing"))]
 pub(crate) fn p256_written_out() -> Vec<u8> {
-    use der::Encode;
-    let order = p256::elliptic_curve::bigint::Encoding::to_be_bytes(&p256::NistP256::ORDER);
-    let base = p256::AffinePoint::GENERATOR.to_encoded_point(false);
-    let domain = SpecifiedDomain {
-        version: 1,
-        field: FieldId {
-            field_type: PRIME_FIELD,
-            prime: uint(&P256_P),
-        },
-        curve: CurveCoefficients {
-            a: octets(&P256_A),
-            b: octets(&P256_B),
-            seed: None,
-        },
-        base: octets(base.as_bytes()),
-        order: uint(&order),
-        cofactor: Some(uint(&[1])),
-    };
-    domain.to_der().unwrap_or_else(|e| panic!("{e}"))
+    WrittenOut::p256().der()
 }
 
 #[cfg(any(test, feature = "testing"))]
@@ -184,59 +227,12 @@ mod tests {
     }
 
     /// One value changed.
-    type Change = fn(&mut Domain);
-
-    /// P-256's written-out values, to change one at a time.
-    struct Domain {
-        version: u8,
-        field_type: ObjectIdentifier,
-        p: [u8; 32],
-        a: [u8; 32],
-        b: [u8; 32],
-        compressed: bool,
-        flip_generator: bool,
-        order: [u8; 32],
-        cofactor: u8,
-    }
+    type Change = fn(&mut WrittenOut);
 
     /// The parameters with `change` made, as a parameters field holds them.
-    fn written_with(change: fn(&mut Domain)) -> Any {
-        let mut d = Domain {
-            version: 1,
-            field_type: PRIME_FIELD,
-            p: P256_P,
-            a: P256_A,
-            b: P256_B,
-            compressed: false,
-            flip_generator: false,
-            order: p256::elliptic_curve::bigint::Encoding::to_be_bytes(&p256::NistP256::ORDER),
-            cofactor: 1,
-        };
-        change(&mut d);
-        let mut base = p256::AffinePoint::GENERATOR
-            .to_encoded_point(d.compressed)
-            .as_bytes()
-            .to_vec();
-        if d.flip_generator {
-            base[5] ^= 1;
-        }
-        let cofactor = [d.cofactor];
-        let domain = SpecifiedDomain {
-            version: d.version,
-            field: FieldId {
-                field_type: d.field_type,
-                prime: uint(&d.p),
-            },
-            curve: CurveCoefficients {
-                a: octets(&d.a),
-                b: octets(&d.b),
-                seed: None,
-            },
-            base: octets(&base),
-            order: uint(&d.order),
-            cofactor: Some(uint(&cofactor)),
-        };
-        let der = der::Encode::to_der(&domain).unwrap_or_else(|e| panic!("{e}"));
-        Any::from_der(&der).unwrap_or_else(|e| panic!("{e}"))
+    fn written_with(change: Change) -> Any {
+        let mut values = WrittenOut::p256();
+        change(&mut values);
+        Any::from_der(&values.der()).unwrap_or_else(|e| panic!("{e}"))
     }
 }
