@@ -30,6 +30,23 @@ fn read_with(key: ActiveAuthenticationKey, extended_length: bool) -> (TestAuthor
     (authority, read)
 }
 
+/// The chip's answer in `read` verifies for `CHALLENGE`, and a recorded answer answers no
+/// other challenge.
+fn answers_its_challenge_only(read: &ChipFiles, what: &str) {
+    assert_eq!(
+        verify_active_authentication(read, &CHALLENGE),
+        Ok(()),
+        "{what}"
+    );
+    let mut other = CHALLENGE;
+    other[7] ^= 1;
+    assert_eq!(
+        verify_active_authentication(read, &other),
+        Err(PassiveAuthError::ActiveAuthentication),
+        "{what}"
+    );
+}
+
 #[test]
 fn an_rsa_chip_proves_its_key_under_every_trailer_it_may_use() {
     for hash in [
@@ -42,19 +59,7 @@ fn an_rsa_chip_proves_its_key_under_every_trailer_it_may_use() {
         let (authority, read) = read_with(ActiveAuthenticationKey::generate_rsa(1024, hash), false);
         verify(&read, &authority.master_list(), now()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(read.active_authentication.as_ref().map(Vec::len), Some(128));
-        assert_eq!(
-            verify_active_authentication(&read, &CHALLENGE),
-            Ok(()),
-            "{hash:?}"
-        );
-        // A recorded answer does not answer another challenge.
-        let mut other = CHALLENGE;
-        other[7] ^= 1;
-        assert_eq!(
-            verify_active_authentication(&read, &other),
-            Err(PassiveAuthError::ActiveAuthentication),
-            "{hash:?}"
-        );
+        answers_its_challenge_only(&read, &format!("{hash:?}"));
     }
 }
 
@@ -72,18 +77,7 @@ fn an_ecdsa_chip_signs_with_the_hash_its_dg14_names() {
         let (authority, read) = read_with(ActiveAuthenticationKey::generate_ecdsa(hash), false);
         verify(&read, &authority.master_list(), now()).unwrap_or_else(|e| panic!("{e}"));
         assert!(read.dg14.is_some(), "{hash:?}");
-        assert_eq!(
-            verify_active_authentication(&read, &CHALLENGE),
-            Ok(()),
-            "{hash:?}"
-        );
-        let mut other = CHALLENGE;
-        other[0] ^= 1;
-        assert_eq!(
-            verify_active_authentication(&read, &other),
-            Err(PassiveAuthError::ActiveAuthentication),
-            "{hash:?}"
-        );
+        answers_its_challenge_only(&read, &format!("{hash:?}"));
         reads.push(read);
     }
     // DG14 naming another hash than the one the chip signed with (SHA-384's answer checked

@@ -4,7 +4,9 @@
 
 use crate::prelude::*;
 use mitid_core::error::MitidError;
-use mitid_core::flows::{ActivationStep, DocumentOrigin, NewPinFlow, NewPinStart, NewPinStep};
+use mitid_core::flows::{
+    ActivationFlow, ActivationStep, DocumentOrigin, NewPinFlow, NewPinStart, NewPinStep,
+};
 use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
 use mitid_testing::{PassportOffice, TestPassport};
 
@@ -456,17 +458,24 @@ async fn an_app_is_activated_with_the_passport_instead_of_an_activation_code() {
     );
 }
 
+/// An activation of `user_id` by the passport route, at the document details (a Danish
+/// document); `an_app_is_activated_with_the_passport_instead_of_an_activation_code` checks
+/// each step on the way.
+async fn passport_activation(app: &mitid_core::app::App, user_id: &str) -> ActivationFlow {
+    let flow = app.start_activation();
+    flow.submit_user_id(user_id.to_owned()).await.unwrap();
+    flow.use_passport().await.unwrap();
+    flow.accept_terms().await.unwrap();
+    let origin = flow.choose_document_origin(DocumentOrigin::Denmark).await;
+    assert_eq!(origin.unwrap(), ActivationStep::EnterDocumentDetails);
+    flow
+}
+
 #[tokio::test]
 async fn someone_elses_passport_activates_nothing() {
     let (h, p, _phone, app) = world_with_new_app("activate-stranger").await;
     let stranger = PassportOffice::danish().issue(&h.person("stranger").await.unwrap());
-    let flow = app.start_activation();
-    flow.submit_user_id(p.user_id.clone()).await.unwrap();
-    flow.use_passport().await.unwrap();
-    flow.accept_terms().await.unwrap();
-    flow.choose_document_origin(DocumentOrigin::Denmark)
-        .await
-        .unwrap();
+    let flow = passport_activation(&app, &p.user_id).await;
     stranger.enter_details(&flow).await.unwrap();
     flow.read_chip(Box::new(stranger.chip(43))).await.unwrap();
     let refused = flow.submit_face(stranger.face.clone()).await.unwrap_err();
@@ -481,13 +490,7 @@ async fn someone_elses_passport_activates_nothing() {
 async fn an_app_is_activated_with_a_chip_authentication_passport_and_not_with_its_copy() {
     let (_h, p, _phone, app) = world_with_new_app("activate-chip-auth").await;
     let passport = PassportOffice::danish().issue_with_chip_authentication(&p);
-    let flow = app.start_activation();
-    flow.submit_user_id(p.user_id.clone()).await.unwrap();
-    flow.use_passport().await.unwrap();
-    flow.accept_terms().await.unwrap();
-    flow.choose_document_origin(DocumentOrigin::Denmark)
-        .await
-        .unwrap();
+    let flow = passport_activation(&app, &p.user_id).await;
     passport.enter_details(&flow).await.unwrap();
     assert_eq!(
         flow.read_chip(Box::new(passport.copied_chip(44)))
