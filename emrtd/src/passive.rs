@@ -55,7 +55,7 @@ impl Csca {
     /// document signer's validity in its CSCA's, so no genuine document needs one past them.
     fn valid_at(&self, now: UnixTime) -> bool {
         self.dates
-            .is_none_or(|(from, to)| (from..=to).contains(&now.as_secs()))
+            .is_some_and(|(from, to)| (from..=to).contains(&now.as_secs()))
     }
 }
 

@@ -222,7 +222,8 @@ pub struct Outbox {
     clock: Arc<dyn Clock>,
     /// Messages queued since start.
     queued: AtomicU64,
-    /// A message could not be handed to the sender: retry after the next `POST`.
+    /// A dispatch failed (the store, not the gateway): dispatch again after the next `POST`.
+    /// A message the gateway refused waits in the store for its own time instead.
     retry: AtomicBool,
 }
 
@@ -257,12 +258,12 @@ impl Outbox {
         self.queued.load(Ordering::SeqCst)
     }
 
-    /// Whether a message is waiting for another try.
+    /// Whether a dispatch failed and is to be run again.
     pub fn needs_retry(&self) -> bool {
         self.retry.load(Ordering::SeqCst)
     }
 
-    /// Marks that the hand-out failed and must be tried again.
+    /// Marks that a dispatch failed and must be run again.
     pub fn retry_later(&self) {
         self.retry.store(true, Ordering::SeqCst);
     }
@@ -343,7 +344,7 @@ impl Outbox {
             for record in claimed {
                 sent += usize::from(self.send_claimed(store, &record)?);
             }
-            if !full || self.needs_retry() {
+            if !full {
                 return Ok(sent);
             }
         }
@@ -384,7 +385,6 @@ impl Outbox {
         let attempts = record.attempts.saturating_add(1);
         let old = now - record.created_at >= GIVE_UP_AFTER_SECONDS;
         if !old || attempts < GIVE_UP_AFTER_ATTEMPTS {
-            self.retry_later();
             tx.message_refused(record.id, now + retry_wait(attempts), None)?;
             return Ok(());
         }

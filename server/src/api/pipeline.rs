@@ -179,7 +179,7 @@ async fn authenticated(state: AppState, mut parts: Parts, bytes: Bytes, next: Ne
 
 /// Sends the messages a request's committed transaction queued. Only when a message was
 /// queued meanwhile (by this request or another; `queued_before` is the count before it)
-/// or one is waiting for a retry: a request that queued one always sees the counter move,
+/// or an earlier dispatch failed: a request that queued one always sees the counter move,
 /// so its messages go out before its answer.
 pub(crate) async fn send_queued(state: &AppState, queued_before: u64) {
     if state.outbox.queued() == queued_before && !state.outbox.needs_retry() {

@@ -299,10 +299,11 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
         pw.count_failure(now);
         // The lock this guess would bring is in place while it is checked (a right password
         // lifts it), so that guesses sent together stop at the threshold.
-        if pw.failures >= policy.password_failures_to_lock {
-            let until = now + policy.code_lock_duration;
-            pw.lock(LockReason::CodeFailures, Some(until), now);
-        }
+        pw.settle_code_failure(
+            policy.password_failures_to_lock,
+            policy.code_lock_duration,
+            now,
+        );
         tx.update_authenticator(&pw)?;
         tx.commit()?;
         (p, pw)

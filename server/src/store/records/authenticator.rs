@@ -189,12 +189,19 @@ impl AuthenticatorRecord {
         }
     }
 
-    /// After a counted code or password that was wrong: `lock_at` failures lock it for
-    /// `lock_for` seconds. Answers how many tries are left (0 when it is now locked).
+    /// After a counted code or password that was wrong: `lock_at` failures lock it (an active
+    /// one, or one these guesses locked) for `lock_for` seconds. Answers how many tries are
+    /// left (0 at the threshold).
     pub fn settle_code_failure(&mut self, lock_at: u32, lock_for: i64, now: UnixSeconds) -> u32 {
         self.updated_at = now;
         if self.failures >= lock_at {
-            self.lock(LockReason::CodeFailures, Some(now + lock_for), now);
+            // Only an active one, or one the guesses locked: a block set while the guess was
+            // checked stays as it is (it is lifted by whoever set it, not by time).
+            let guesses_lock = self.state == AuthenticatorState::TemporarilyLocked
+                && self.lock_reason == Some(LockReason::CodeFailures);
+            if self.state == AuthenticatorState::Active || guesses_lock {
+                self.lock(LockReason::CodeFailures, Some(now + lock_for), now);
+            }
             return 0;
         }
         lock_at - self.failures
@@ -229,5 +236,39 @@ impl AuthenticatorRecord {
             }
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A block set while a wrong password or code was being checked (support blocks it in
+    /// between): before, the wrong guess's settlement turned the block into a 30-minute lock
+    /// after wrong codes, which ends on its own and is lifted by a new password.
+    #[test]
+    fn a_wrong_code_settled_late_leaves_a_block_in_place() {
+        let now = 1_700_000_000;
+        let mut by_support =
+            AuthenticatorRecord::new("a".into(), "p", AuthenticatorKind::Password, now);
+        by_support.failures = 5;
+        by_support.lock(LockReason::StaffBlock, None, now);
+        let mut for_good = by_support.clone();
+        for_good.block_permanently(now);
+        for mut blocked in [by_support, for_good] {
+            let before = (blocked.state, blocked.lock_reason, blocked.locked_until);
+            assert_eq!(blocked.settle_code_failure(5, 1800, now), 0);
+            assert_eq!(
+                (blocked.state, blocked.lock_reason, blocked.locked_until),
+                before
+            );
+        }
+        // An active one, or one locked by the guesses themselves, is locked as before.
+        let mut active =
+            AuthenticatorRecord::new("b".into(), "p", AuthenticatorKind::Password, now);
+        active.failures = 5;
+        active.settle_code_failure(5, 1800, now);
+        assert_eq!(active.lock_reason, Some(LockReason::CodeFailures));
+        assert_eq!(active.locked_until, Some(now + 1800));
     }
 }
