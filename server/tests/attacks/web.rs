@@ -56,6 +56,27 @@ async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
     assert_eq!(over.status, TransactionStatus::Expired);
 }
 
+/// A stranger who types a citizen's user ID at the self-service start does not end the
+/// citizen's own log-in there. Before, a self-service log-in gave way to any newcomer: the
+/// stranger's request took its place on the citizen's phone, and the citizen, typing the
+/// code their own screen shows, spent one of the day's wrong codes on it.
+#[tokio::test]
+async fn a_strangers_start_ends_no_self_service_login() {
+    let (h, p, mut phone) = citizen_with_app("own").await;
+    let own: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
+    let first = phone.pending(0).await.unwrap().transaction_id;
+    let _stranger: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
+    assert_eq!(phone.pending(0).await.unwrap().transaction_id, first);
+    approve(&mut phone, &own.code).await;
+    let finish = json!({ "login_id": own.login_id, "login_secret": own.login_secret });
+    let done: WebLoginResponse = h
+        .post("/v1/web/login/app/finish", &finish, Auth::None)
+        .await
+        .ok();
+    assert_eq!(done.status, TransactionStatus::Approved);
+    assert!(done.session_token.is_some());
+}
+
 #[tokio::test]
 async fn web_starts_are_limited_per_user_id_known_or_not() {
     let (h, p, _phone) = citizen_with_app("flood").await;
