@@ -10,8 +10,8 @@ use mitid_protocol::wire::rp::{
     QrTokenResponse,
 };
 use mitid_protocol::wire::staff::{
-    ActivationPurpose, AuditEvent, AuditList, CreateRelyingPartyRequest, Delivery,
-    IdentifiedRequest, IdentifyResponse, IssueActivationCodeRequest, IssuePCodeRequest,
+    ActivationPurpose, AuditEvent, AuditList, CreatePersonRequest, CreateRelyingPartyRequest,
+    Delivery, IdentifiedRequest, IdentifyResponse, IssueActivationCodeRequest, IssuePCodeRequest,
     IssueTemporaryPinRequest, IssuedCode, PersonView, RelyingPartyCreated,
 };
 use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind, Secret};
@@ -147,12 +147,20 @@ impl World {
 
     /// The registry creates `person`; returns it with its registry id.
     pub async fn create_person(&self, person: &Person) -> KitResult<Person> {
+        self.register(person, person.create_request()).await
+    }
+
+    /// The registry creates `person` as a foreigner without a Danish CPR number, known by
+    /// the passport (help pages 003 and 004: such a person activates with a P-code).
+    pub async fn create_foreigner(&self, person: &Person) -> KitResult<Person> {
+        let mut request = person.create_request();
+        request.cpr = None;
+        self.register(person, request).await
+    }
+
+    async fn register(&self, person: &Person, request: CreatePersonRequest) -> KitResult<Person> {
         let view: PersonView = self
-            .post(
-                paths::STAFF_PERSONS,
-                &person.create_request(),
-                Auth::Bearer(&self.registry),
-            )
+            .post(paths::STAFF_PERSONS, &request, Auth::Bearer(&self.registry))
             .await
             .into_result()?;
         Ok(Person {

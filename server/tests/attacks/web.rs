@@ -246,7 +246,9 @@ async fn parallel_password_guesses_stop_at_the_lock() {
     let guesses = (0..16).map(|_| h.post("/v1/web/login/password", &body, Auth::None));
     let answers = futures_util::future::join_all(guesses).await;
     let checked = answers.iter().filter(|a| a.code() == "wrong_password");
-    assert!(checked.count() <= 5, "{answers:?}");
+    assert_eq!(checked.count(), 5, "{answers:?}");
+    let locked = answers.iter().filter(|a| a.code() == "temporarily_locked");
+    assert_eq!(locked.count(), 11, "{answers:?}");
     let events = audit_events(&h, &p).await;
     let refused = events.iter().filter(|e| *e == "password_refused").count();
     assert_eq!(refused, 5, "{events:?}");

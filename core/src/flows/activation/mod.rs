@@ -112,10 +112,37 @@ struct Reservation {
     _busy: BusyGuard,
 }
 
+/// The server's activation this flow works on, begun with the activation code or with the
+/// passport.
+#[derive(Clone)]
+struct Begun {
+    activation_id: String,
+    authenticator_id: String,
+    /// The masked number the temporary PIN went to (the code route; the passport route
+    /// sends none and never asks for it).
+    sms_sent_to: String,
+    expires_at: mitid_protocol::clock::UnixSeconds,
+    /// The registry's birth date for the PIN rules: with the code's answer, or once the
+    /// server accepted the passport.
+    birth_date: Option<String>,
+}
+
+impl From<ActivationBeginResponse> for Begun {
+    fn from(r: ActivationBeginResponse) -> Self {
+        Self {
+            activation_id: r.activation_id,
+            authenticator_id: r.authenticator_id,
+            sms_sent_to: r.sms_sent_to,
+            expires_at: r.expires_at,
+            birth_date: r.birth_date,
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
     user_id: Option<UserId>,
-    begun: Option<ActivationBeginResponse>,
+    begun: Option<Begun>,
     temporary_pin: Option<Secret>,
     /// The server accepted the passport and the face in place of the code and temporary PIN.
     document_checked: bool,
@@ -221,7 +248,7 @@ impl ActivationFlow {
                     sms_sent_to: begun.sms_sent_to.clone(),
                     expires_at: begun.expires_at,
                 };
-                state.begun = Some(begun);
+                state.begun = Some(begun.into());
                 Ok(self.screen.show(step))
             }
             Err(e) if is_final_for_code(&e) => Err(self.fail(&mut state, e)),

@@ -4,12 +4,12 @@
 
 use mitid_emrtd::NfcLink;
 use mitid_protocol::wire::app::{
-    ActivationBeginResponse, ActivationPassportBeginRequest, ActivationPassportBeginResponse,
-    ActivationPassportRequest, ActivationPassportResponse, DOCUMENT_TERMS_VERSION,
+    ActivationPassportBeginRequest, ActivationPassportBeginResponse, ActivationPassportRequest,
+    ActivationPassportResponse, DOCUMENT_TERMS_VERSION,
 };
 use mitid_protocol::wire::paths;
 
-use super::{ActivationFlow, ActivationStep, Kind};
+use super::{ActivationFlow, ActivationStep, Begun, Kind};
 use crate::error::MitidError;
 use crate::flows::document::{ChallengeSource, Stage};
 
@@ -32,7 +32,7 @@ impl ActivationFlow {
             .await
         {
             Ok(begun) => {
-                state.begun = Some(ActivationBeginResponse {
+                state.begun = Some(Begun {
                     activation_id: begun.activation_id,
                     authenticator_id: begun.authenticator_id,
                     sms_sent_to: String::new(),

@@ -106,7 +106,10 @@ async fn passport_activation_tells_no_one_whether_a_user_id_exists_and_needs_the
 async fn a_foreigner_without_a_cpr_number_activates_with_the_passport_and_a_p_code() {
     let sweden = PassportOffice::of("SWE");
     let h = world_with_sweden(&sweden).await;
-    let p = foreigner_without_cpr(&h, "foreigner").await;
+    let p = h
+        .create_foreigner(&Person::fresh("foreigner"))
+        .await
+        .unwrap();
     let registry = Auth::Bearer(&h.registry);
     // Without a CPR number and without a passport, nobody can be identified: refused.
     let mut nameless = Person::fresh("nobody").create_request();
@@ -234,7 +237,10 @@ async fn a_strangers_foreign_passport_probes_no_user_id_and_uses_up_no_checks() 
 async fn a_danish_passport_is_matched_on_more_than_its_number() {
     let sweden = PassportOffice::of("SWE");
     let h = world_with_sweden(&sweden).await;
-    let foreigner = foreigner_without_cpr(&h, "foreigner").await;
+    let foreigner = h
+        .create_foreigner(&Person::fresh("foreigner"))
+        .await
+        .unwrap();
     let dane = h.person("dane").await.unwrap();
     // The Dane's own passport, with the foreigner's number and birth date on it.
     let same_page = PassportOffice::danish().issue_with(&dane, |holder| {
@@ -258,17 +264,4 @@ async fn refusal(h: &World, p: &Person, passport: &TestPassport) -> serde_json::
         .err()
         .unwrap();
     refused.body["error"]["detail"]["reason"].clone()
-}
-
-/// A person the registry knows without a CPR number, by a foreign passport's number.
-async fn foreigner_without_cpr(h: &World, tag: &str) -> Person {
-    let fresh = Person::fresh(tag);
-    let mut request = fresh.create_request();
-    request.cpr = None;
-    let registry = Auth::Bearer(&h.registry);
-    let view: serde_json::Value = h.post(paths::STAFF_PERSONS, &request, registry).await.ok();
-    Person {
-        person_id: view["person_id"].as_str().unwrap().to_owned(),
-        ..fresh
-    }
 }
