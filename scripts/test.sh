@@ -18,6 +18,8 @@ MITID_AXE_JS="$(scripts/browser-tools.sh | tail -n1)"
 export MITID_AXE_JS
 
 echo "==> scripts/postgres.sh (a throwaway PostgreSQL cluster for the tests)"
+# `ip` builds the network namespace of the database partition test (processes/partition.rs).
+command -v ip >/dev/null 2>&1 || (source scripts/common.sh && apt_ensure iproute2)
 PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mitid-pg.XXXXXX")"
 trap 'scripts/postgres.sh stop "$PG_DIR"' EXIT
 MITID_TEST_POSTGRES="$(scripts/postgres.sh start "$PG_DIR" | tail -n1)"

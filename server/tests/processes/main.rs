@@ -8,5 +8,6 @@ mod prelude;
 mod crash;
 mod crash_resets;
 mod database_tls;
+mod partition;
 mod several;
 mod wire;

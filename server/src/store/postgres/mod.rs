@@ -44,6 +44,15 @@ const POOL_SIZE: u32 = 16;
 /// unavailable.
 const POOL_WAIT: Duration = Duration::from_secs(5);
 
+/// How long data sent to the database may go unacknowledged (`TCP_USER_TIMEOUT`), and how
+/// long an idle connection may hear nothing before keepalive probes begin: a partition
+/// between this process and the database is noticed within about this long, not after the
+/// kernel's quarter of an hour of retransmissions, and the request is answered as busy.
+const NETWORK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a new connection may take to be accepted.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The advisory lock that serialises schema migrations of processes starting together.
 const MIGRATION_LOCK: i64 = 0x6d69_7469_645f_6d67; // "mitid_mg"
 
@@ -88,6 +97,7 @@ impl PostgresStore {
             // No plain fallback when the operator asked for TLS.
             config.ssl_mode(::postgres::config::SslMode::Require);
         }
+        with_network_timeouts(&mut config);
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(0))
@@ -148,6 +158,42 @@ impl Drop for PostgresStore {
     }
 }
 
+/// This server's timeouts for a TCP connection, where the URL sets none of its own (the
+/// client library's defaults wait for as long as the kernel does: keepalive probes after
+/// two idle hours, no limit on unacknowledged data or on connecting).
+fn with_network_timeouts(config: &mut ::postgres::Config) {
+    const LIBRARY_KEEPALIVES_IDLE: Duration = Duration::from_secs(2 * 3600);
+    if config.get_tcp_user_timeout().is_none() {
+        config.tcp_user_timeout(NETWORK_TIMEOUT);
+    }
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    if config.get_keepalives_idle() == LIBRARY_KEEPALIVES_IDLE {
+        config.keepalives_idle(NETWORK_TIMEOUT);
+    }
+    if config.get_keepalives_interval().is_none() {
+        config.keepalives_interval(NETWORK_TIMEOUT / 4);
+    }
+    if config.get_keepalives_retries().is_none() {
+        config.keepalives_retries(4);
+    }
+}
+
+/// Whether `e` says the database cannot be reached (a connection timed out, or its host
+/// became unreachable), not that the database closed the connection.
+fn unreachable(e: &::postgres::Error) -> bool {
+    use std::io::ErrorKind::{HostUnreachable, NetworkUnreachable, TimedOut};
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            return matches!(io.kind(), TimedOut | HostUnreachable | NetworkUnreachable);
+        }
+        source = s.source();
+    }
+    false
+}
+
 fn apply_migrations(client: &mut Client) -> StoreResult<()> {
     client.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_version (one BOOLEAN PRIMARY KEY DEFAULT TRUE \
@@ -177,7 +223,9 @@ impl Store for PostgresStore {
     fn begin(&self) -> StoreResult<Box<dyn Tx + '_>> {
         // After a restart of the database every pooled connection is dead, and only using
         // one tells: `BEGIN` on each (nothing written yet) until one works or a new one is
-        // opened. A dead one is dropped by the pool when it is handed back.
+        // opened. A dead one is dropped by the pool when it is handed back. A connection
+        // that found the database unreachable says the network is out: the next would wait
+        // as long, so the request is answered as busy at once.
         for _ in 0..=POOL_SIZE {
             let mut conn = self.connection()?;
             self.trip();
@@ -191,7 +239,7 @@ impl Store for PostgresStore {
                         store: self,
                     })))
                 }
-                Err(_) if conn.client.is_closed() => continue,
+                Err(e) if conn.client.is_closed() && !unreachable(&e) => continue,
                 Err(e) => return Err(e.into()),
             }
         }
