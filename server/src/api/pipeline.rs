@@ -134,26 +134,21 @@ async fn authenticated(state: AppState, mut parts: Parts, bytes: Bytes, next: Ne
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let is_post = parts.method == Method::POST;
-    let request_hash = state.secrets.codes.request_digest(&[
-        parts.method.as_str().as_bytes(),
-        parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("")
-            .as_bytes(),
-        &bytes,
-    ]);
+    // The digest names a stored answer: only a POST with a key has one.
+    let request_hash = key
+        .as_ref()
+        .filter(|_| is_post)
+        .map(|_| request_digest(&state, &parts, &bytes));
     // The app's POSTs (all of them carry a key): signature, nonce and claim in one step.
     let app_post = is_post && auth::class_of(parts.uri.path()) == AuthClass::App;
-    if let Some(key) = key
-        .clone()
-        .filter(|k| app_post && idempotency::valid_key(k))
-    {
+    if let (Some(key), Some(hash)) = (
+        key.clone()
+            .filter(|k| app_post && idempotency::valid_key(k)),
+        request_hash.clone(),
+    ) {
         let response = match auth::SignedRequest::read(&parts, &bytes) {
             Ok(signed) => {
-                idempotency::run_signed(&state, signed, key, request_hash, (parts, bytes), next)
-                    .await
+                idempotency::run_signed(&state, signed, key, hash, (parts, bytes), next).await
             }
             Err(e) => e.into_response(),
         };
@@ -165,16 +160,28 @@ async fn authenticated(state: AppState, mut parts: Parts, bytes: Bytes, next: Ne
         Err(e) => return e.into_response(),
     };
     parts.extensions.insert(principal.clone());
-    let scope = principal.idempotency_scope(&request_hash);
     let req = Request::from_parts(parts, Body::from(bytes));
-    let response = match (is_post, key) {
-        (true, Some(key)) => idempotency::run(&state, scope, key, request_hash, req, next).await,
+    let response = match (request_hash, key) {
+        (Some(hash), Some(key)) => {
+            let scope = principal.idempotency_scope(&hash);
+            idempotency::run(&state, scope, key, hash, req, next).await
+        }
         _ => next.run(req).await,
     };
     if is_post {
         send_queued(&state, queued_before).await;
     }
     response
+}
+
+/// The keyed digest of a request (method, path with query, body) that its stored answer is
+/// kept under.
+fn request_digest(state: &AppState, parts: &Parts, body: &[u8]) -> Vec<u8> {
+    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("");
+    state
+        .secrets
+        .codes
+        .request_digest(&[parts.method.as_str().as_bytes(), path.as_bytes(), body])
 }
 
 /// Sends the messages a request's committed transaction queued. Only when a message was
