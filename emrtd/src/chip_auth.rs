@@ -14,8 +14,11 @@
 //! 4. the server checks the answer's MAC under `K` ([`verify_answer`]). A chip without the
 //!    private key cannot make it; the phone cannot either.
 //!
-//! ECDH on NIST P-256 with AES-128, -192 or -256 (`id-CA-ECDH-AES-CBC-CMAC-*`); DH, 3DES and
-//! explicit domain parameters are not run.
+//! ECDH on NIST P-256 with AES-128, -192 or -256 (`id-CA-ECDH-AES-CBC-CMAC-*`: MSE:Set AT,
+//! then GENERAL AUTHENTICATE with the key) or with two-key 3DES (`id-CA-ECDH-3DES-CBC-CBC`:
+//! MSE:Set KAT carries the key, part 11 §6.2.4, and the chip's new channel is 3DES with the
+//! retail MAC, as after BAC). P-256's domain parameters may be named or written out; DH and
+//! other curves are not run.
 
 use p256::Scalar;
 
@@ -35,6 +38,8 @@ const ID_CA_ECDH: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x0
 /// The chip authentication protocols run here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
+    /// id-CA-ECDH-3DES-CBC-CBC.
+    EcdhTdes,
     /// id-CA-ECDH-AES-CBC-CMAC-128.
     EcdhAes128,
     /// id-CA-ECDH-AES-CBC-CMAC-192.
@@ -47,6 +52,7 @@ impl Protocol {
     /// The protocol's object identifier as DER content bytes.
     pub fn oid(self) -> Vec<u8> {
         let last = match self {
+            Self::EcdhTdes => 1,
             Self::EcdhAes128 => 2,
             Self::EcdhAes192 => 3,
             Self::EcdhAes256 => 4,
@@ -54,18 +60,25 @@ impl Protocol {
         [&ID_CA_ECDH[..], &[last]].concat()
     }
 
-    fn key_len(self) -> usize {
+    /// The session keys both ends derive from the key agreement's shared `secret`.
+    fn session_keys(self, secret: &[u8]) -> SessionKeys {
         match self {
-            Self::EcdhAes128 => 16,
-            Self::EcdhAes192 => 24,
-            Self::EcdhAes256 => 32,
+            Self::EcdhTdes => SessionKeys::tdes_from_secret(secret),
+            Self::EcdhAes128 => SessionKeys::aes_from_secret(secret, 16),
+            Self::EcdhAes192 => SessionKeys::aes_from_secret(secret, 24),
+            Self::EcdhAes256 => SessionKeys::aes_from_secret(secret, 32),
         }
     }
 
     fn from_oid(oid: &[u8]) -> Option<Self> {
-        [Self::EcdhAes128, Self::EcdhAes192, Self::EcdhAes256]
-            .into_iter()
-            .find(|p| p.oid() == oid)
+        [
+            Self::EcdhTdes,
+            Self::EcdhAes128,
+            Self::EcdhAes192,
+            Self::EcdhAes256,
+        ]
+        .into_iter()
+        .find(|p| p.oid() == oid)
     }
 }
 
@@ -81,8 +94,7 @@ pub struct ChipKey {
 }
 
 /// The chip authentication key of a DG14 (`6E` around a `SET OF SecurityInfo`): `None` when
-/// DG14 has no pair of a P-256 public key and an ECDH protocol with AES that this verifier
-/// runs. Only DG14 bytes whose hash passive authentication checked are to be believed.
+/// DG14 has no pair of a P-256 public key and an ECDH protocol that this verifier runs. Only DG14 bytes whose hash passive authentication checked are to be believed.
 pub fn chip_key(dg14: &[u8]) -> Result<Option<ChipKey>, PassiveAuthError> {
     let malformed = PassiveAuthError::Malformed("DG14");
     let mut protocol = None;
@@ -151,19 +163,27 @@ fn key_id(rest: &[tlv::Tlv<'_>]) -> Result<Option<u32>, PassiveAuthError> {
     }
 }
 
-/// The phone's part: under its secure channel, MSE:Set AT names the protocol (and key), and
-/// GENERAL AUTHENTICATE gives the chip the verifier's ephemeral public key. The chip then
-/// answers only under keys the verifier derives; the channel `sm` is spent.
+/// The phone's part: under its secure channel, the verifier's ephemeral public key goes to
+/// the chip (with AES, MSE:Set AT names the protocol and key, and GENERAL AUTHENTICATE
+/// carries the key; with 3DES, MSE:Set KAT carries both). The chip then answers only under
+/// keys the verifier derives; the channel `sm` is spent.
 pub fn start(
     link: &mut Link<'_>,
     sm: &mut SecureChannel,
     chip: &ChipKey,
     verifier_key: &[u8],
 ) -> Result<(), ReadError> {
-    let mut template = tlv::encode(0x80, &chip.protocol.oid());
-    if let Some(id) = chip.key_id {
-        template.extend(tlv::encode(0x84, &id.to_be_bytes()));
+    let key_id = chip
+        .key_id
+        .map(|id| tlv::encode(0x84, &id.to_be_bytes()))
+        .unwrap_or_default();
+    if chip.protocol == Protocol::EcdhTdes {
+        let template = [tlv::encode(0x91, verifier_key), key_id].concat();
+        let set_kat = Command::new(0x00, 0x22, 0x41, 0xA6).with_data(template);
+        link.send_protected(sm, &set_kat)?.ok()?;
+        return Ok(());
     }
+    let template = [tlv::encode(0x80, &chip.protocol.oid()), key_id].concat();
     let set_at = Command::new(0x00, 0x22, 0x41, 0xA4).with_data(template);
     link.send_protected(sm, &set_at)?.ok()?;
     let ga = Command::new(0x00, 0x86, 0x00, 0x00)
@@ -210,8 +230,7 @@ fn channel_and_command(
     let point = pace::point(&chip.public_key).map_err(|_| PassiveAuthError::Malformed("DG14"))?;
     let secret =
         pace::shared_secret(ephemeral, &point).map_err(|_| PassiveAuthError::Malformed("DG14"))?;
-    let keys = SessionKeys::aes_from_secret(&secret, chip.protocol.key_len());
-    let mut channel = SecureChannel::with_keys(keys, 0);
+    let mut channel = SecureChannel::with_keys(chip.protocol.session_keys(&secret), 0);
     let command = channel.protect(&Command::new(0x00, 0x84, 0x00, 0x00).with_le(8));
     Ok((channel, command.encode()))
 }
@@ -248,15 +267,21 @@ pub mod card {
         tlv::encode(0x6E, &tlv::encode(0x31, &set))
     }
 
-    /// The chip's answer to GENERAL AUTHENTICATE with the terminal's key in `data`: the
-    /// channel it speaks under from now on, or `None` for a malformed key.
-    pub fn agree(static_key: &Scalar, protocol: Protocol, data: &[u8]) -> Option<SecureChannel> {
+    /// The terminal's key in a chip authentication command: GENERAL AUTHENTICATE's
+    /// (`7C { 80 key }`) for AES, MSE:Set KAT's (`91 key`) for 3DES.
+    pub fn terminal_key(protocol: Protocol, data: &[u8]) -> Option<&[u8]> {
+        if protocol == Protocol::EcdhTdes {
+            return tlv::find(data, 0x91);
+        }
         let (outer, _) = tlv::read(data).filter(|(o, _)| o.tag == 0x7C)?;
-        let terminal = pace::point(tlv::find(outer.value, 0x80)?).ok()?;
+        tlv::find(outer.value, 0x80)
+    }
+
+    /// The channel the chip speaks under after agreeing with the terminal's `key`, or
+    /// `None` for a malformed key.
+    pub fn agree(static_key: &Scalar, protocol: Protocol, key: &[u8]) -> Option<SecureChannel> {
+        let terminal = pace::point(key).ok()?;
         let secret = pace::shared_secret(static_key, &terminal).ok()?;
-        Some(SecureChannel::with_keys(
-            SessionKeys::aes_from_secret(&secret, protocol.key_len()),
-            0,
-        ))
+        Some(SecureChannel::with_keys(protocol.session_keys(&secret), 0))
     }
 }

@@ -44,6 +44,15 @@ impl SessionKeys {
         }
     }
 
+    /// Two-key 3DES session keys from a key agreement's shared secret (part 11 §9.7.1.1),
+    /// as chip authentication with 3DES derives them.
+    pub fn tdes_from_secret(secret: &[u8]) -> Self {
+        Self::Tdes {
+            enc: crypto::derive_key(secret, 1),
+            mac: crypto::derive_key(secret, 2),
+        }
+    }
+
     fn block(&self) -> usize {
         match self {
             Self::Tdes { .. } => 8,

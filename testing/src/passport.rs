@@ -150,11 +150,21 @@ impl PassportOffice {
     /// The passport of `person` whose chip proves its key by chip authentication (DG14)
     /// instead of active authentication, as many EU passports' chips do.
     pub fn issue_with_chip_authentication(&self, person: &Person) -> TestPassport {
+        self.issue_with_chip_authentication_key(person, ChipAuthenticationKey::generate())
+    }
+
+    /// The passport of `person` whose chip proves `key` by chip authentication (a key for
+    /// 3DES, say).
+    pub fn issue_with_chip_authentication_key(
+        &self,
+        person: &Person,
+        key: ChipAuthenticationKey,
+    ) -> TestPassport {
         let holder = holder_of(person);
         let face = face_of(&person.cpr);
         let (files, key) = self
             .authority
-            .issue_with_chip_authentication(&holder, &face);
+            .issue_with_chip_authentication_key(&holder, &face, key);
         TestPassport {
             holder,
             files,

@@ -128,7 +128,7 @@ impl SimulatedChip {
         match std::mem::replace(&mut self.state, State::Idle) {
             State::Secure(mut sm, selected) if cmd.cla & 0x0C == 0x0C => {
                 match sm.unwrap_command(cmd) {
-                    Ok(plain) if plain.ins == 0x86 => {
+                    Ok(plain) if is_key_agreement(&plain) => {
                         let (answer, next) = self.chip_authenticate(&plain);
                         let wrapped = sm.wrap_response(&answer);
                         self.state = State::Secure(next.unwrap_or(sm), selected);
@@ -225,20 +225,28 @@ impl SimulatedChip {
         }
     }
 
-    /// GENERAL AUTHENTICATE of chip authentication: the answer, and the channel the chip
-    /// speaks under afterwards (keys from its static key and the terminal's).
+    /// Chip authentication's key agreement (GENERAL AUTHENTICATE with AES, MSE:Set KAT with
+    /// 3DES): the answer, and the channel the chip speaks under afterwards (keys from its
+    /// static key and the terminal's).
     fn chip_authenticate(&self, cmd: &Command) -> (Response, Option<SecureChannel>) {
         let Some(key) = &self.chip_authentication else {
             return (status(0x6D00), None);
         };
-        match chip_auth::card::agree(&key.scalar(), key.protocol(), &cmd.data) {
-            Some(next) => (
-                Response {
-                    data: tlv::encode(0x7C, &[]),
-                    sw: SW_OK,
-                },
-                Some(next),
-            ),
+        let protocol = key.protocol();
+        let kat = cmd.ins == 0x22;
+        if kat != (protocol == chip_auth::Protocol::EcdhTdes) {
+            // Each protocol has its own command: MSE:Set KAT only for 3DES.
+            return (status(0x6A80), None);
+        }
+        let agreed = chip_auth::card::terminal_key(protocol, &cmd.data)
+            .and_then(|terminal| chip_auth::card::agree(&key.scalar(), protocol, terminal));
+        let data = if kat {
+            Vec::new()
+        } else {
+            tlv::encode(0x7C, &[])
+        };
+        match agreed {
+            Some(next) => (Response { data, sw: SW_OK }, Some(next)),
             None => (status(0x6A80), None),
         }
     }
@@ -357,4 +365,10 @@ impl NfcLink for SimulatedChip {
     fn supports_extended_length(&self) -> bool {
         self.extended_length
     }
+}
+
+/// Whether `cmd` is chip authentication's key agreement: GENERAL AUTHENTICATE (AES), or
+/// MSE:Set KAT (3DES).
+fn is_key_agreement(cmd: &Command) -> bool {
+    cmd.ins == 0x86 || (cmd.ins, cmd.p1, cmd.p2) == (0x22, 0x41, 0xA6)
 }

@@ -152,12 +152,13 @@ fn iso9796_sign(key: &rsa::RsaPrivateKey, hash: TrailerHash, challenge: &[u8]) -
     [vec![0u8; size - s.len()], s].concat()
 }
 
-/// A chip's static key for chip authentication (ECDH on P-256, AES-128), the private half
-/// of the public key its DG14 carries.
+/// A chip's static key for chip authentication (ECDH on P-256, AES-128 unless chosen
+/// otherwise), the private half of the public key its DG14 carries.
 pub struct ChipAuthenticationKey {
     secret: Zeroizing<[u8; 32]>,
     /// DG14 gives the key's domain parameters written out, not by name.
     written_out: bool,
+    protocol: chip_auth::Protocol,
 }
 
 impl ChipAuthenticationKey {
@@ -170,6 +171,7 @@ impl ChipAuthenticationKey {
                 return Self {
                     secret,
                     written_out: false,
+                    protocol: chip_auth::Protocol::EcdhAes128,
                 };
             }
         }
@@ -182,7 +184,13 @@ impl ChipAuthenticationKey {
 
     /// The protocol the key is for.
     pub fn protocol(&self) -> chip_auth::Protocol {
-        chip_auth::Protocol::EcdhAes128
+        self.protocol
+    }
+
+    /// The same key, for `protocol` (DG14 names it; the chip runs it).
+    pub fn for_protocol(mut self, protocol: chip_auth::Protocol) -> Self {
+        self.protocol = protocol;
+        self
     }
 
     /// The uncompressed public point.

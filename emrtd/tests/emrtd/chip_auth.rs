@@ -101,6 +101,42 @@ fn a_dg14_key_with_p256_written_out_proves_the_chip_too() {
     assert_eq!(chip_auth::verify_answer(&server, &key, &answer), Ok(()));
 }
 
+/// A chip whose DG14 names `id-CA-ECDH-3DES-CBC-CBC` takes the key in MSE:Set KAT and then
+/// speaks 3DES with the retail MAC; before, such a chip was judged as one without a proof.
+/// Its copy, and its answer to another check, are caught as the AES chip's are.
+#[test]
+fn a_3des_chip_proves_its_key_and_its_copy_is_caught() {
+    let tdes = chip_auth::Protocol::EcdhTdes;
+    let doc = issued_with(ChipAuthenticationKey::generate().for_protocol(tdes));
+    for pace in [true, false] {
+        let server = ephemeral(6);
+        let mut genuine = chip(&doc.files, Some(Arc::clone(&doc.key)), pace);
+        let (files, key, answer) = run(&mut genuine, &server);
+        assert!(verify(&files, &doc.authority.master_list(), now()).is_ok());
+        assert_eq!(key.protocol, tdes);
+        assert_eq!(chip_auth::verify_answer(&server, &key, &answer), Ok(()));
+        assert_eq!(
+            chip_auth::verify_answer(&ephemeral(7), &key, &answer),
+            Err(PassiveAuthError::ChipAuthentication)
+        );
+        let mut copy = chip(&doc.files, None, pace);
+        let (_, key, answer) = run(&mut copy, &server);
+        assert_eq!(
+            chip_auth::verify_answer(&server, &key, &answer),
+            Err(PassiveAuthError::ChipAuthentication)
+        );
+    }
+    // A chip that holds the 3DES key in a document whose DG14 names AES refuses the AES
+    // commands: no answer verifies.
+    let aes = issued();
+    let mut confused = chip(&aes.files, Some(Arc::clone(&doc.key)), true);
+    let (_, key, answer) = run(&mut confused, &ephemeral(8));
+    assert_eq!(
+        chip_auth::verify_answer(&ephemeral(8), &key, &answer),
+        Err(PassiveAuthError::ChipAuthentication)
+    );
+}
+
 #[test]
 fn a_copy_without_the_private_key_is_caught() {
     let doc = issued();
