@@ -106,17 +106,8 @@ impl PassportOffice {
     ) -> TestPassport {
         let mut holder = holder_of(person);
         change(&mut holder);
-        let face = face_of(&person.cpr);
-        let (files, key) = self
-            .authority
-            .issue_with_active_authentication(&holder, &face);
-        TestPassport {
-            holder,
-            files,
-            face,
-            key: Some(Arc::new(key)),
-            chip_key: None,
-        }
+        let key = ActiveAuthenticationKey::generate();
+        self.issued(holder, &person.cpr, ChipProof::Active(key))
     }
 
     /// The passport of `person` whose chip has an RSA active-authentication key (1024 bits,
@@ -133,18 +124,7 @@ impl PassportOffice {
         person: &Person,
         key: ActiveAuthenticationKey,
     ) -> TestPassport {
-        let holder = holder_of(person);
-        let face = face_of(&person.cpr);
-        let (files, key) = self
-            .authority
-            .issue_with_active_authentication_key(&holder, &face, key);
-        TestPassport {
-            holder,
-            files,
-            face,
-            key: Some(Arc::new(key)),
-            chip_key: None,
-        }
+        self.issued(holder_of(person), &person.cpr, ChipProof::Active(key))
     }
 
     /// The passport of `person` whose chip proves its key by chip authentication (DG14)
@@ -160,34 +140,49 @@ impl PassportOffice {
         person: &Person,
         key: ChipAuthenticationKey,
     ) -> TestPassport {
-        let holder = holder_of(person);
-        let face = face_of(&person.cpr);
-        let (files, key) = self
-            .authority
-            .issue_with_chip_authentication_key(&holder, &face, key);
-        TestPassport {
-            holder,
-            files,
-            face,
-            key: None,
-            chip_key: Some(Arc::new(key)),
-        }
+        self.issued(holder_of(person), &person.cpr, ChipProof::Chip(key))
     }
 
     /// A passport whose chip has no active authentication (no DG15): the route still works,
     /// without the check against copied chips.
     pub fn issue_without_active_authentication(&self, person: &Person) -> TestPassport {
-        let holder = holder_of(person);
-        let face = face_of(&person.cpr);
-        let files = self.authority.issue(&holder, &face);
+        self.issued(holder_of(person), &person.cpr, ChipProof::None)
+    }
+
+    /// The passport of `holder`, with the face of the person whose CPR number is `cpr`, and
+    /// the chip's `proof`.
+    fn issued(&self, holder: TestHolder, cpr: &str, proof: ChipProof) -> TestPassport {
+        let face = face_of(cpr);
+        let a = &self.authority;
+        let (files, key, chip_key) = match proof {
+            ChipProof::Active(key) => {
+                let (files, key) = a.issue_with_active_authentication_key(&holder, &face, key);
+                (files, Some(Arc::new(key)), None)
+            }
+            ChipProof::Chip(key) => {
+                let (files, key) = a.issue_with_chip_authentication_key(&holder, &face, key);
+                (files, None, Some(Arc::new(key)))
+            }
+            ChipProof::None => (a.issue(&holder, &face), None, None),
+        };
         TestPassport {
             holder,
             files,
             face,
-            key: None,
-            chip_key: None,
+            key,
+            chip_key,
         }
     }
+}
+
+/// How a test passport's chip proves it is not a copy.
+enum ChipProof {
+    /// Active authentication (DG15) with this key.
+    Active(ActiveAuthenticationKey),
+    /// Chip authentication (DG14) with this key.
+    Chip(ChipAuthenticationKey),
+    /// Neither.
+    None,
 }
 
 fn holder_of(person: &Person) -> TestHolder {
