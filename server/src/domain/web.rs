@@ -2,8 +2,8 @@
 //! "MitID.dk") or with password and code display, and logging out.
 //!
 //! An app log-in answers the same for every user ID: for one that is unknown, blocked or
-//! has a login pending (a relying party's, or another start from a browser), no transaction
-//! is made and the log-in simply never completes (nothing tells whether a user ID exists, and nobody can block a person's bank
+//! has a relying party's login pending, no transaction is made and the log-in simply never
+//! completes (nothing tells whether a user ID exists, and nobody can block a person's bank
 //! login from the web). Starts are limited per user ID; the session goes only to the
 //! browser that holds the log-in's secret, once.
 
@@ -67,8 +67,7 @@ pub fn app_login_start(state: &AppState, user_id: &str) -> ApiResult<WebAppLogin
 }
 
 /// The approval transaction of a log-in, when the user ID names a person who can log in
-/// now: nothing of theirs is pending, or only a login that gives way to it (none started
-/// from a browser does).
+/// now (a pending self-service log-in of theirs is replaced).
 fn start_transaction(
     state: &AppState,
     tx: &mut dyn Tx,

@@ -56,25 +56,31 @@ async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
     assert_eq!(over.status, TransactionStatus::Expired);
 }
 
-/// A stranger who types a citizen's user ID at the self-service start does not end the
-/// citizen's own log-in there. Before, a self-service log-in gave way to any newcomer: the
-/// stranger's request took its place on the citizen's phone, and the citizen, typing the
-/// code their own screen shows, spent one of the day's wrong codes on it.
+/// A second self-service start (the citizen's page reloaded, the terminal client run again)
+/// replaces the first on the phone, so a restart is never left with a code no login shows.
+/// A stranger's start replaces it the same way: the other order, where the first start
+/// holds, lets a stranger start ahead of the citizen, whose own start would then never
+/// complete while the phone shows the stranger's login (docs/security.md §13).
 #[tokio::test]
-async fn a_strangers_start_ends_no_self_service_login() {
-    let (h, p, mut phone) = citizen_with_app("own").await;
-    let own: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
-    let first = phone.pending(0).await.unwrap().transaction_id;
-    let _stranger: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
-    assert_eq!(phone.pending(0).await.unwrap().transaction_id, first);
-    approve(&mut phone, &own.code).await;
-    let finish = json!({ "login_id": own.login_id, "login_secret": own.login_secret });
+async fn a_second_self_service_start_takes_the_place_of_the_first() {
+    let (h, p, mut phone) = citizen_with_app("again").await;
+    let first: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
+    let replaced = phone.pending(0).await.unwrap().transaction_id;
+    let again: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
+    assert_ne!(phone.pending(0).await.unwrap().transaction_id, replaced);
+    approve(&mut phone, &again.code).await;
+    let finish = |begun: &WebAppLoginStartResponse| json!({ "login_id": begun.login_id, "login_secret": begun.login_secret });
     let done: WebLoginResponse = h
-        .post("/v1/web/login/app/finish", &finish, Auth::None)
+        .post("/v1/web/login/app/finish", &finish(&again), Auth::None)
         .await
         .ok();
-    assert_eq!(done.status, TransactionStatus::Approved);
     assert!(done.session_token.is_some());
+    let gone: WebLoginResponse = h
+        .post("/v1/web/login/app/finish", &finish(&first), Auth::None)
+        .await
+        .ok();
+    assert_eq!(gone.status, TransactionStatus::Failed);
+    assert!(gone.session_token.is_none());
 }
 
 #[tokio::test]

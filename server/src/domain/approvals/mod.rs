@@ -67,17 +67,17 @@ fn check_texts(policy: &crate::policy::Policy, req: &CreateAuthenticationRequest
 }
 
 /// Whether the pending login `t` gives way to a new one for `newcomer` (its owner: a
-/// relying party's id, [`INTERNAL_RP`], or an OpenID Connect client's owner). A login
-/// started from a browser (a self-service log-in, or one on an OpenID Connect login page),
-/// which anyone may start by typing a user ID, gives way to a relying party's own
-/// (authenticated) login, so that a stranger's start stands in no bank's way. It does not
-/// give way to another start from a browser, or a stranger could end the citizen's own
-/// log-in and put his request in its place on the citizen's phone; the later start waits
-/// (the citizen who started twice rejects the first in the app, or it expires).
+/// relying party's id, [`INTERNAL_RP`], or an OpenID Connect client's owner). A self-service
+/// log-in gives way to any login. One on an OpenID Connect login page, which anyone may
+/// start by typing a user ID, gives way to a relying party's own (authenticated) login, so
+/// that a stranger's start stands in no bank's way; it does not give way to another login
+/// started from a browser, or a stranger could end the citizen's own login at the bank's
+/// page and put his request in its place.
 fn gives_way(t: &TransactionRecord, newcomer: &str) -> bool {
     let from_a_browser =
         |owner: &str| owner == INTERNAL_RP || owner.starts_with(crate::domain::oidc::OWNER_PREFIX);
-    from_a_browser(&t.relying_party_id) && !from_a_browser(newcomer)
+    t.relying_party_id == INTERNAL_RP
+        || (from_a_browser(&t.relying_party_id) && !from_a_browser(newcomer))
 }
 
 /// Creates a relying party's transaction for the person with `user_id`: one pending
