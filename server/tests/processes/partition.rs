@@ -33,7 +33,8 @@ fn ip(args: &[&str]) {
     );
 }
 
-/// A network namespace joined to this one by a veth pair (10.213.N.1 here, .2 there).
+/// A network namespace joined to this one by a veth pair (a /30 of 10.213.0.0/16 per
+/// process: .1 here, .2 there), named for this process.
 struct Link {
     ns: String,
     ns_end: String,
@@ -43,23 +44,28 @@ struct Link {
 
 impl Link {
     fn new() -> Self {
-        let n = std::process::id() % 200 + 20;
+        let pid = std::process::id();
         let (ns, here, there) = (
-            format!("mitid-part-{n}"),
-            format!("mpart{n}h"),
-            format!("mpart{n}n"),
+            format!("mitid-part-{pid}"),
+            format!("mpart{pid}h"),
+            format!("mpart{pid}n"),
         );
-        // A namespace left by a run that was killed goes first (it takes its pair with it).
+        // The subnet: the process's /30 among the 16,384 of 10.213.0.0/16.
+        let block = (pid % 16_384) * 4;
+        let (third, fourth) = (block / 256, block % 256);
+        // A namespace of this name is a killed run's of the same pid: it goes first (and
+        // takes its pair with it).
         let _ = Command::new("ip").args(["netns", "del", &ns]).output();
         ip(&["netns", "add", &ns]);
         let link = Self {
             ns: ns.clone(),
             ns_end: there.clone(),
-            far: format!("10.213.{n}.2"),
+            far: format!("10.213.{third}.{}", fourth + 2),
         };
         ip(&["link", "add", &here, "type", "veth", "peer", "name", &there]);
         ip(&["link", "set", &there, "netns", &ns]);
-        ip(&["addr", "add", &format!("10.213.{n}.1/30"), "dev", &here]);
+        let near = format!("10.213.{third}.{}/30", fourth + 1);
+        ip(&["addr", "add", &near, "dev", &here]);
         ip(&["link", "set", &here, "up"]);
         ip(&[
             "-n",
@@ -183,18 +189,30 @@ async fn a_partition_from_the_database_is_answered_as_busy_and_heals() {
     rp_login(&h, &bank, &p.user_id)
         .await
         .ok::<CreateAuthenticationResponse>();
+    // Requests at once, so that the pool holds several connections, idle during the cut.
+    let together = (0..6).map(|_| rp_login(&h, &bank, &p.user_id));
+    for answer in futures_util::future::join_all(together).await {
+        answer.err("login_already_pending");
+    }
 
     link.cut();
     // Far longer than the server's own timeouts, far shorter than the kernel's.
     let during =
         tokio::time::timeout(Duration::from_secs(90), rp_login(&h, &bank, &p.user_id)).await;
-    // Healed first, so that a failed test does not leave the server hanging as it stops.
+    if during.is_ok() {
+        // Long enough for the idle connections' keepalive to end them too (about 12.5 s
+        // after they last heard anything).
+        tokio::time::sleep(Duration::from_secs(5)).await;
+    }
+    // Healed before any assertion, so that a failed test does not leave the server hanging
+    // as it stops.
     link.heal();
     during
         .expect("the server still had not answered after 90 seconds of partition")
         .err("busy");
-    // The pool dropped the connections the partition broke; new ones serve. The login the
-    // first request made is still pending, so the bank is told so, from the database.
+    // The connections the partition ended fail at once and are passed over; a new one
+    // serves. The login the first request made is still pending, so the bank is told so,
+    // from the database.
     let after = rp_login(&h, &bank, &p.user_id).await;
     after.err("login_already_pending");
 }

@@ -44,8 +44,9 @@ const POOL_SIZE: u32 = 16;
 /// unavailable.
 const POOL_WAIT: Duration = Duration::from_secs(5);
 
-/// How long data sent to the database may go unacknowledged (`TCP_USER_TIMEOUT`), and how
-/// long an idle connection may hear nothing before keepalive probes begin: a partition
+/// How long data sent to the database may go unacknowledged (`TCP_USER_TIMEOUT`, which on
+/// Linux also ends an idle connection whose keepalive probes go unanswered that long), and
+/// how long an idle connection may hear nothing before the probes begin: a partition
 /// between this process and the database is noticed within about this long, not after the
 /// kernel's quarter of an hour of retransmissions, and the request is answered as busy.
 const NETWORK_TIMEOUT: Duration = Duration::from_secs(10);
@@ -175,23 +176,6 @@ fn with_network_timeouts(config: &mut ::postgres::Config) {
     if config.get_keepalives_interval().is_none() {
         config.keepalives_interval(NETWORK_TIMEOUT / 4);
     }
-    if config.get_keepalives_retries().is_none() {
-        config.keepalives_retries(4);
-    }
-}
-
-/// Whether `e` says the database cannot be reached (a connection timed out, or its host
-/// became unreachable), not that the database closed the connection.
-fn unreachable(e: &::postgres::Error) -> bool {
-    use std::io::ErrorKind::{HostUnreachable, NetworkUnreachable, TimedOut};
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        if let Some(io) = s.downcast_ref::<std::io::Error>() {
-            return matches!(io.kind(), TimedOut | HostUnreachable | NetworkUnreachable);
-        }
-        source = s.source();
-    }
-    false
 }
 
 fn apply_migrations(client: &mut Client) -> StoreResult<()> {
@@ -223,12 +207,14 @@ impl Store for PostgresStore {
     fn begin(&self) -> StoreResult<Box<dyn Tx + '_>> {
         // After a restart of the database every pooled connection is dead, and only using
         // one tells: `BEGIN` on each (nothing written yet) until one works or a new one is
-        // opened. A dead one is dropped by the pool when it is handed back. A connection
-        // that found the database unreachable says the network is out: the next would wait
-        // as long, so the request is answered as busy at once.
+        // opened. A dead one is dropped by the pool when it is handed back. A `BEGIN` that
+        // waited for the network before its connection failed says the network is out now
+        // (a connection a partition ended earlier, while idle, fails at once): the next
+        // would wait as long, so the request is answered as busy instead.
         for _ in 0..=POOL_SIZE {
             let mut conn = self.connection()?;
             self.trip();
+            let sent = std::time::Instant::now();
             match conn.client.batch_execute("BEGIN") {
                 Ok(()) => {
                     return Ok(Box::new(SqlTx(PgTx {
@@ -239,7 +225,9 @@ impl Store for PostgresStore {
                         store: self,
                     })))
                 }
-                Err(e) if conn.client.is_closed() && !unreachable(&e) => continue,
+                Err(_) if conn.client.is_closed() && sent.elapsed() < NETWORK_TIMEOUT / 2 => {
+                    continue
+                }
                 Err(e) => return Err(e.into()),
             }
         }
