@@ -94,33 +94,45 @@ pub struct ChipKey {
 }
 
 /// The chip authentication key of a DG14 (`6E` around a `SET OF SecurityInfo`): `None` when
-/// DG14 has no pair of a P-256 public key and an ECDH protocol that this verifier runs. Only DG14 bytes whose hash passive authentication checked are to be believed.
+/// DG14 has no pair of a P-256 public key and an ECDH protocol that this verifier runs. A
+/// protocol and a key pair up by their key ids (part 11 §9.2.5: a chip with several keys
+/// gives each an id); without ids, a protocol goes with the one key that has none, or with
+/// the only key. The first protocol, in DG14's order, that has its key is taken. Only DG14
+/// bytes whose hash passive authentication checked are to be believed.
 pub fn chip_key(dg14: &[u8]) -> Result<Option<ChipKey>, PassiveAuthError> {
     let malformed = PassiveAuthError::Malformed("DG14");
-    let mut protocol = None;
-    let mut public_key = None;
+    let mut protocols = Vec::new();
+    let mut keys = Vec::new();
     for fields in security_infos(dg14)? {
         match fields.as_slice() {
             [oid, spki, rest @ ..] if oid.tag == 0x06 && oid.value == ID_PK_ECDH => {
                 let spki = tlv::encode(spki.tag, spki.value);
                 if let Ok(point) = p256_point(&spki, "DG14") {
-                    public_key = Some((point, key_id(rest)?));
+                    keys.push((point, key_id(rest)?));
                 }
             }
-            [oid, version, ..] if oid.tag == 0x06 && version.tag == 0x02 => {
-                protocol = protocol.or(Protocol::from_oid(oid.value));
+            [oid, version, rest @ ..] if oid.tag == 0x06 && version.tag == 0x02 => {
+                if let Some(protocol) = Protocol::from_oid(oid.value) {
+                    protocols.push((protocol, key_id(rest)?));
+                }
             }
             [oid, ..] if oid.tag == 0x06 => {}
             _ => return Err(malformed),
         }
     }
-    Ok(protocol
-        .zip(public_key)
-        .map(|(protocol, (public_key, key_id))| ChipKey {
-            protocol,
-            public_key,
-            key_id,
-        }))
+    // Ids that agree, or a side without one beside the only key.
+    let pairs = |id: Option<u32>, key_id: Option<u32>| {
+        id == key_id || (keys.len() == 1 && (id.is_none() || key_id.is_none()))
+    };
+    Ok(protocols.into_iter().find_map(|(protocol, id)| {
+        keys.iter()
+            .find(|(_, key_id)| pairs(id, *key_id))
+            .map(|(public_key, key_id)| ChipKey {
+                protocol,
+                public_key: public_key.clone(),
+                key_id: key_id.or(id),
+            })
+    }))
 }
 
 /// The fields of each `SecurityInfo` in DG14 (`6E` around a `SET OF SEQUENCE`): chip
@@ -254,6 +266,43 @@ pub mod card {
         public_key: &[u8],
         parameters: &[u8],
     ) -> Vec<u8> {
+        let set = [
+            protocol_info(protocol, None),
+            key_info(public_key, parameters, None),
+        ]
+        .concat();
+        tlv::encode(0x6E, &tlv::encode(0x31, &set))
+    }
+
+    /// A DG14 of a chip with several keys: each protocol and each P-256 key (uncompressed
+    /// point, named curve) with its key id where given, in this order.
+    pub fn dg14_with_keys(
+        protocols: &[(Protocol, Option<u32>)],
+        keys: &[(&[u8], Option<u32>)],
+    ) -> Vec<u8> {
+        let named = tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]);
+        let set: Vec<u8> = protocols
+            .iter()
+            .map(|(protocol, id)| protocol_info(*protocol, *id))
+            .chain(keys.iter().map(|(key, id)| key_info(key, &named, *id)))
+            .collect::<Vec<_>>()
+            .concat();
+        tlv::encode(0x6E, &tlv::encode(0x31, &set))
+    }
+
+    /// A `ChipAuthenticationInfo` (version 1).
+    fn protocol_info(protocol: Protocol, id: Option<u32>) -> Vec<u8> {
+        let info = [
+            tlv::encode(0x06, &protocol.oid()),
+            tlv::encode(0x02, &[1]),
+            id.map(key_id_field).unwrap_or_default(),
+        ]
+        .concat();
+        tlv::encode(0x30, &info)
+    }
+
+    /// A `ChipAuthenticationPublicKeyInfo` for a P-256 key.
+    fn key_info(public_key: &[u8], parameters: &[u8], id: Option<u32>) -> Vec<u8> {
         let algorithm = [
             &tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01])[..],
             parameters,
@@ -261,10 +310,24 @@ pub mod card {
         .concat();
         let bits = [&[0x00], public_key].concat();
         let spki = [tlv::encode(0x30, &algorithm), tlv::encode(0x03, &bits)].concat();
-        let key_info = [tlv::encode(0x06, &ID_PK_ECDH), tlv::encode(0x30, &spki)].concat();
-        let ca_info = [tlv::encode(0x06, &protocol.oid()), tlv::encode(0x02, &[1])].concat();
-        let set = [tlv::encode(0x30, &ca_info), tlv::encode(0x30, &key_info)].concat();
-        tlv::encode(0x6E, &tlv::encode(0x31, &set))
+        let info = [
+            tlv::encode(0x06, &ID_PK_ECDH),
+            tlv::encode(0x30, &spki),
+            id.map(key_id_field).unwrap_or_default(),
+        ]
+        .concat();
+        tlv::encode(0x30, &info)
+    }
+
+    /// A key id as DER INTEGER (one byte while below 128).
+    fn key_id_field(id: u32) -> Vec<u8> {
+        let bytes = id.to_be_bytes();
+        let first = bytes.iter().position(|b| *b != 0).unwrap_or(3);
+        let mut value = bytes[first..].to_vec();
+        if value[0] & 0x80 != 0 {
+            value.insert(0, 0);
+        }
+        tlv::encode(0x02, &value)
     }
 
     /// The terminal's key in a chip authentication command: GENERAL AUTHENTICATE's

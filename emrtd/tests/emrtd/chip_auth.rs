@@ -194,6 +194,44 @@ fn a_dg14_swapped_for_the_cloners_key_fails_passive_authentication() {
     );
 }
 
+/// A chip with several keys gives each an id, and DG14's protocols name theirs: a protocol
+/// goes with the key of its id. Before, the first protocol went with the last key DG14
+/// listed, whatever their ids, and such a genuine chip failed as a copy.
+#[test]
+fn a_protocol_goes_with_the_key_of_its_id() {
+    use chip_auth::card::dg14_with_keys;
+    use chip_auth::Protocol::{EcdhAes128, EcdhAes256, EcdhTdes};
+    let (a, b) = (
+        ChipAuthenticationKey::generate().public_key(),
+        ChipAuthenticationKey::generate().public_key(),
+    );
+    let key_of = |dg14: &[u8]| {
+        let key = chip_auth::chip_key(dg14)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("no key"));
+        (key.protocol, key.public_key, key.key_id)
+    };
+    let two = dg14_with_keys(
+        &[(EcdhAes128, Some(2)), (EcdhTdes, Some(1))],
+        &[(&b, Some(2)), (&a, Some(1))],
+    );
+    assert_eq!(key_of(&two), (EcdhAes128, b.clone(), Some(2)));
+    // A protocol whose key DG14 does not give is passed over.
+    let missing = dg14_with_keys(
+        &[(EcdhAes256, Some(3)), (EcdhTdes, Some(1))],
+        &[(&a, Some(1))],
+    );
+    assert_eq!(key_of(&missing), (EcdhTdes, a.clone(), Some(1)));
+    // One key: a side without an id goes with it.
+    let one = dg14_with_keys(&[(EcdhAes128, None)], &[(&a, Some(7))]);
+    assert_eq!(key_of(&one), (EcdhAes128, a.clone(), Some(7)));
+    // Two keys and a protocol without an id, or ids that name no key: no pair.
+    let unpaired = dg14_with_keys(&[(EcdhAes128, None)], &[(&a, Some(1)), (&b, Some(2))]);
+    assert_eq!(chip_auth::chip_key(&unpaired), Ok(None));
+    let other = dg14_with_keys(&[(EcdhAes128, Some(5))], &[(&a, Some(1))]);
+    assert_eq!(chip_auth::chip_key(&other), Ok(None));
+}
+
 #[test]
 fn dg14_is_parsed_or_refused_with_a_typed_error() {
     let own = ChipAuthenticationKey::generate();
