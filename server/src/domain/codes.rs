@@ -99,11 +99,13 @@ pub fn count_entry(
     Ok(Verdict::Granted(code.id))
 }
 
-fn expired() -> ApiError {
+/// A code past its expiry.
+pub(crate) fn expired() -> ApiError {
     ApiError::refuse(ErrorCode::CodeExpired, "the code has expired")
 }
 
-fn too_many() -> ApiError {
+/// A code void after too many wrong entries.
+pub(crate) fn too_many() -> ApiError {
     ApiError::refuse(
         ErrorCode::TooManyTries,
         "too many wrong entries: the code is void",

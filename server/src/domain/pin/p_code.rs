@@ -17,12 +17,35 @@ use serde_json::json;
 pub(super) struct ForeignDocuments {
     /// Linked to the person by a used P-code.
     pub linked: Vec<String>,
-    /// Handed a P-code that is not used: live, expired or void (its entry then says which).
+    /// Handed a P-code that is not used: live, expired or void.
     pub with_a_code: Vec<String>,
+    /// Handed a P-code that can still be entered (issued, not expired).
+    enterable: Vec<String>,
+    /// Handed a P-code that is void after too many wrong entries.
+    void: Vec<String>,
 }
 
-/// The foreign documents of `person_id`, from one read of the person's codes.
-pub(super) fn foreign_documents(tx: &mut dyn Tx, person_id: &str) -> ApiResult<ForeignDocuments> {
+impl ForeignDocuments {
+    /// Why no P-code can be entered for `document` any more (the code's own refusal), or
+    /// `None` when one can.
+    fn spent(&self, document: &str) -> Option<ApiError> {
+        let has = |list: &[String]| list.iter().any(|d| d == document);
+        if has(&self.enterable) || !has(&self.with_a_code) {
+            None
+        } else if has(&self.void) {
+            Some(codes::too_many())
+        } else {
+            Some(codes::expired())
+        }
+    }
+}
+
+/// The foreign documents of `person_id` at `now`, from one read of the person's codes.
+pub(super) fn foreign_documents(
+    tx: &mut dyn Tx,
+    person_id: &str,
+    now: i64,
+) -> ApiResult<ForeignDocuments> {
     let mut documents = ForeignDocuments::default();
     let p_codes = tx.codes_of(person_id)?.into_iter();
     for code in p_codes.filter(|c| c.kind == CodeKind::PCode) {
@@ -31,11 +54,39 @@ pub(super) fn foreign_documents(tx: &mut dyn Tx, person_id: &str) -> ApiResult<F
         };
         match state {
             CodeState::Used => documents.linked.push(owner),
-            CodeState::Issued | CodeState::Void => documents.with_a_code.push(owner),
+            CodeState::Issued if now < code.expires_at => {
+                documents.enterable.push(owner.clone());
+                documents.with_a_code.push(owner);
+            }
+            CodeState::Issued => documents.with_a_code.push(owner),
+            CodeState::Void => {
+                documents.void.push(owner.clone());
+                documents.with_a_code.push(owner);
+            }
             CodeState::Superseded => {}
         }
     }
     Ok(documents)
+}
+
+/// Refuses a P-code for `document` that can no longer be entered (void after too many wrong
+/// entries: `too_many_tries`; expired: `code_expired`), audited, before the document check
+/// is counted: the entry could not link the document, so it costs none of the day's checks
+/// and is not answered as a wrong code with tries left. Only a holder of the genuine
+/// document, which its checks already showed, gets this far.
+pub(super) fn ensure_enterable(
+    state: &AppState,
+    subject: &Subject,
+    documents: &ForeignDocuments,
+    document: &str,
+) -> ApiResult<()> {
+    let Some(refusal) = documents.spent(document) else {
+        return Ok(());
+    };
+    let mut tx = state.store.begin()?;
+    audit_refusal(state, tx.as_mut(), subject, &refusal)?;
+    tx.commit()?;
+    Err(refusal)
 }
 
 /// Checks the P-code sent with `evidence` for `document`: the entry is counted and committed

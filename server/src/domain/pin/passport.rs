@@ -154,6 +154,9 @@ pub(crate) fn check_identity<'s>(
     };
     let owner = document_checks(state, check, &seen, evidence);
     let (document, owner) = owner.map_err(|reason| refuse_check(state, &seen.subject, reason))?;
+    if let Owner::ByPCode(key) = &owner {
+        p_code::ensure_enterable(state, &seen.subject, &seen.documents, key)?;
+    }
     count_check(state, &seen)?;
     let mut outcome = check
         .verify_face(&document, evidence.face_capture.expose())
@@ -311,7 +314,7 @@ fn look(
         Some(id) => live_challenge(tx.as_mut(), &subject.authenticator_id, id, now)?,
         None => None,
     };
-    let documents = p_code::foreign_documents(tx.as_mut(), &subject.person.id)?;
+    let documents = p_code::foreign_documents(tx.as_mut(), &subject.person.id, now)?;
     tx.commit()?;
     Ok(Some(Seen {
         subject,

@@ -309,13 +309,23 @@ async fn a_p_code_from_citizen_service_links_a_foreign_passport_for_good() {
         )
         .await
         .err("too_many_tries");
+    // The void code is told as void, before the check is counted (before: `wrong_code`
+    // with 2 tries left, and one of the day's checks spent).
+    let counted = |events: Vec<String>| {
+        events
+            .iter()
+            .filter(|e| *e == "document_check_counted")
+            .count()
+    };
+    let before = counted(audit_events(&h, &p).await);
     phone
         .reset_pin_with_passport(
             &read(&phone, &passport, &passport.face, Some(&code)).await,
             "193847",
         )
         .await
-        .err("wrong_code");
+        .err("too_many_tries");
+    assert_eq!(counted(audit_events(&h, &p).await), before);
 
     // A new code: a refused face does not use it up; with the face it links the passport.
     let code = h.p_code(&p, "SWE", &p.passport).await.unwrap();
@@ -358,6 +368,8 @@ async fn a_p_code_lapses_after_60_days() {
     let detail = &refused.expect("a refusal on record").detail;
     assert_eq!(detail["reason"], "p_code", "{detail}");
     assert_eq!(detail["code"], "code_expired", "{detail}");
+    // Told before the check was counted: none of the day's checks is spent on it.
+    assert!(!events.iter().any(|e| e.event == "document_check_counted"));
 }
 
 /// Help page 004: the user ID is shown after the passport and the face, and the answer's
