@@ -323,16 +323,17 @@ impl DocumentScan {
 
     /// Where a refused document leaves the citizen. The server used up the challenge the
     /// chip signed, so every new try reads the chip again: after a face that did not match,
-    /// a passing fault or a copied-chip verdict, the chip and then the face again; after a
-    /// wrong or missing P-code, the P-code; after any other refusal, another document (from
-    /// the choice of where it is from); the
-    /// end when the day's checks are used up.
+    /// a passing fault, a copied-chip verdict or a lapsed challenge (a slow read), the chip
+    /// and then the face again; after a wrong or missing P-code, the P-code; after any other
+    /// refusal, another document (from the choice of where it is from); the end when the
+    /// day's checks are used up.
     pub(crate) fn refused(&mut self, error: &MitidError) -> Stage {
         self.chip = None;
         self.challenge_id = None;
         self.chip_authentication = None;
         let read_again = matches!(error, MitidError::DocumentRefused { reason }
-            if matches!(reason.as_str(), "face_not_matched" | "unavailable" | "copied_chip"));
+            if matches!(reason.as_str(),
+                "face_not_matched" | "unavailable" | "copied_chip" | "challenge_lapsed"));
         if read_again || error.is_transient() {
             return Stage::Chip;
         }

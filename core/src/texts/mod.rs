@@ -391,6 +391,10 @@ fn document_refusal(reason: &str) -> (String, String) {
             "Dokumentet er udløbet. Brug et gyldigt dokument.",
             "The document has expired. Use a valid document.",
         ),
+        "challenge_lapsed" => (
+            "Læsningen tog for lang tid. Hold telefonen mod dokumentet igen.",
+            "The reading took too long. Hold the phone to the document again.",
+        ),
         "face_not_matched" => (
             "Dit ansigt kunne ikke genkendes som billedet i chippen. Prøv igen i godt lys.",
             "Your face did not match the photo in the chip. Try again in good light.",

@@ -124,9 +124,12 @@ pub enum DocumentRefusal {
     UnknownSigner,
     /// The document's date of expiry has passed.
     Expired,
-    /// The chip did not prove it holds its key (active authentication): a copied chip, or a
-    /// challenge missing, used or lapsed.
+    /// The chip did not prove it holds its key over a challenge of this app's: a copied chip,
+    /// no proof, or another app's (or no) challenge.
     CopiedChip,
+    /// The read was made under this app's challenge, which was used up by an earlier check or
+    /// lapsed (5 minutes) before the read was sent: read the chip again.
+    ChallengeLapsed,
     /// The face captured is not the face on the chip (or not a live face).
     FaceNotMatched,
     /// The document is valid but is not this person's registered document.
@@ -148,6 +151,7 @@ impl DocumentRefusal {
         Self::UnknownSigner,
         Self::Expired,
         Self::CopiedChip,
+        Self::ChallengeLapsed,
         Self::FaceNotMatched,
         Self::NotThisPerson,
         Self::PCodeNeeded,
@@ -162,6 +166,7 @@ impl DocumentRefusal {
             Self::UnknownSigner => "unknown_signer",
             Self::Expired => "expired",
             Self::CopiedChip => "copied_chip",
+            Self::ChallengeLapsed => "challenge_lapsed",
             Self::FaceNotMatched => "face_not_matched",
             Self::NotThisPerson => "not_this_person",
             Self::PCodeNeeded => "p_code_needed",

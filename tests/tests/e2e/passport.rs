@@ -244,6 +244,23 @@ async fn a_chip_with_chip_authentication_proves_itself_and_its_copy_is_refused()
     read_again_to_the_new_pin(&flow, &passport, 19).await;
 }
 
+/// A slow read: the face is sent after the challenge the chip signed has lapsed (5
+/// minutes). The citizen is told to read the chip again, not that the genuine chip is a
+/// copy, and the read made again goes through.
+#[tokio::test]
+async fn a_read_sent_after_its_challenge_lapsed_is_read_again() {
+    let (h, p, _phone, app, user) = world_with_app_user("passport-slow").await;
+    let passport = PassportOffice::danish().issue(&p);
+    let flow = passport_flow(&app, &user).await;
+    passport.enter_details(&flow).await.unwrap();
+    let chip = Box::new(passport.chip(20));
+    assert_eq!(flow.read_chip(chip).await.unwrap(), NewPinStep::CaptureFace);
+    h.clock().advance(5 * 60 + 1);
+    let refused = flow.submit_face(passport.face.clone()).await.unwrap_err();
+    assert_eq!(refused.code(), "document_challenge_lapsed");
+    read_again_to_the_new_pin(&flow, &passport, 21).await;
+}
+
 /// The copy of `passport`'s chip (its randomness from `seed`) is read, and refused once the
 /// face is sent: the flow is back at the chip.
 async fn copy_refused(flow: &NewPinFlow, passport: &TestPassport, seed: u64) {

@@ -190,8 +190,25 @@ fn document_checks(
 ) -> Result<(VerifiedDocument, Owner), DocumentRefusal> {
     let document = check.verify_passive(evidence, state.clock.now())?;
     let owner = owner_of(seen, &document, evidence.p_code.is_some())?;
-    check.verify_chip_proof(evidence, seen.challenge.as_ref(), &state.secrets.codes)?;
+    check
+        .verify_chip_proof(evidence, seen.challenge.as_ref(), &state.secrets.codes)
+        .map_err(|refusal| lapsed_or(seen, evidence, refusal))?;
     Ok((document, owner))
+}
+
+/// A chip's proof made under a challenge of this app's that was used up or lapsed is told
+/// as such (read the chip again), not as a copy: a slow read or a double submission is not
+/// an attack, and a replay gains nothing from knowing.
+fn lapsed_or(
+    seen: &Seen,
+    evidence: &DocumentEvidence,
+    refusal: DocumentRefusal,
+) -> DocumentRefusal {
+    let proof = evidence.active_authentication.is_some() || evidence.chip_authentication.is_some();
+    match refusal {
+        DocumentRefusal::CopiedChip if seen.lapsed && proof => DocumentRefusal::ChallengeLapsed,
+        other => other,
+    }
 }
 
 /// What the check reads before it runs: the subject, the challenge the read was made under
@@ -200,6 +217,8 @@ fn document_checks(
 struct Seen {
     subject: Subject,
     challenge: Option<LiveChallenge>,
+    /// The read names a challenge of this app's that was used up or lapsed.
+    lapsed: bool,
     documents: p_code::ForeignDocuments,
 }
 
@@ -310,15 +329,18 @@ fn look(
     let Some(subject) = resolve(tx.as_mut())? else {
         return Ok(None);
     };
-    let challenge = match &evidence.challenge_id {
-        Some(id) => live_challenge(tx.as_mut(), &subject.authenticator_id, id, now)?,
+    let own = match &evidence.challenge_id {
+        Some(id) => own_challenge(tx.as_mut(), &subject.authenticator_id, id)?,
         None => None,
     };
+    let challenge = own.clone().and_then(|r| live(r, now));
+    let lapsed = own.is_some() && challenge.is_none();
     let documents = p_code::foreign_documents(tx.as_mut(), &subject.person.id, now)?;
     tx.commit()?;
     Ok(Some(Seen {
         subject,
         challenge,
+        lapsed,
         documents,
     }))
 }
@@ -340,10 +362,15 @@ fn count_check(state: &AppState, seen: &Seen) -> ApiResult<()> {
         ));
     }
     if let Some(challenge) = &seen.challenge {
-        let still = live_challenge(tx.as_mut(), &subject.authenticator_id, &challenge.id, now)?;
-        if still.is_none() {
+        let own = own_challenge(tx.as_mut(), &subject.authenticator_id, &challenge.id)?;
+        if own.and_then(|r| live(r, now)).is_none() {
+            // Another check of this app's used it meanwhile: the read must be made again.
             drop(tx);
-            return Err(refuse_check(state, subject, DocumentRefusal::CopiedChip));
+            return Err(refuse_check(
+                state,
+                subject,
+                DocumentRefusal::ChallengeLapsed,
+            ));
         }
         tx.use_challenge(&challenge.id)?;
     }
@@ -357,22 +384,24 @@ fn count_check(state: &AppState, seen: &Seen) -> ApiResult<()> {
     Ok(())
 }
 
-/// Challenge `id` if it is a live (unused, unexpired) document challenge of this app.
-/// Another app's challenge, or a biometric one, is never used here.
-fn live_challenge(
+/// Challenge `id` if it is a document challenge of this app's, live or not. Another app's
+/// challenge, or a biometric one, is never used here.
+fn own_challenge(
     tx: &mut dyn Tx,
     authenticator_id: &str,
     id: &str,
-    now: i64,
-) -> ApiResult<Option<LiveChallenge>> {
+) -> ApiResult<Option<ProofChallengeRecord>> {
     Ok(tx
         .challenge(id)?
-        .filter(|r| r.authenticator_id == authenticator_id && r.purpose == CHALLENGE_PURPOSE)
-        .filter(|r| !r.used && now < r.expires_at)
-        .map(|r| LiveChallenge {
-            id: r.id,
-            bytes: r.challenge,
-        }))
+        .filter(|r| r.authenticator_id == authenticator_id && r.purpose == CHALLENGE_PURPOSE))
+}
+
+/// The challenge `record` while it is live (unused, unexpired).
+fn live(record: ProofChallengeRecord, now: i64) -> Option<LiveChallenge> {
+    (!record.used && now < record.expires_at).then_some(LiveChallenge {
+        id: record.id,
+        bytes: record.challenge,
+    })
 }
 
 /// A Danish document must be the person's registered one; a foreign one must be linked to

@@ -26,7 +26,8 @@ async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
         .await;
 
     // A read that was accepted once (its face refused) is never accepted again: its challenge
-    // is used up, even with the right face.
+    // is used up, even with the right face. The app is told to read the chip again (before:
+    // `copied_chip`, as if the genuine chip were a copy).
     let challenge = phone.document_challenge().await.unwrap();
     refused_with(
         &mut phone,
@@ -37,17 +38,17 @@ async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
     refused_with(
         &mut phone,
         &passport.evidence_for(&passport.face, &challenge),
-        "copied_chip",
+        "challenge_lapsed",
     )
     .await;
 
-    // A challenge that lapsed (5 minutes) before the read was sent.
+    // A challenge that lapsed (5 minutes) before the read was sent: a slow read.
     let challenge = phone.document_challenge().await.unwrap();
     h.clock().advance(5 * MINUTE + 1);
     refused_with(
         &mut phone,
         &passport.evidence_for(&passport.face, &challenge),
-        "copied_chip",
+        "challenge_lapsed",
     )
     .await;
 
@@ -220,7 +221,7 @@ async fn chip_authentication_case(h: &World, key: ChipAuthenticationKey) {
         .await
         .ok::<serde_json::Value>();
     // The same evidence again: its challenge is used up.
-    refused_with(&mut phone, &genuine, "copied_chip").await;
+    refused_with(&mut phone, &genuine, "challenge_lapsed").await;
 }
 
 #[tokio::test]
