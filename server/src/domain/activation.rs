@@ -360,10 +360,17 @@ pub fn passport(
 ) -> ApiResult<ActivationPassportResponse> {
     let resolve = activation_subject(state, &req.activation_id);
     let (mut tx, subject) = passport::check_identity(state, &resolve, &req.document)?;
-    if subject.person.mitid_blocked {
-        return Err(blocked());
+    let refusal = if subject.person.mitid_blocked {
+        Some(blocked())
+    } else {
+        ensure_room_for_app(state, tx.as_mut(), &subject.person.id).err()
+    };
+    if let Some(refusal) = refusal {
+        // The document's verdict stays on record (the check was counted and the face
+        // compared); only the activation is refused.
+        tx.commit()?;
+        return Err(refusal);
     }
-    ensure_room_for_app(state, tx.as_mut(), &subject.person.id)?;
     let mut activation = open_activation(state, tx.as_mut(), &req.activation_id)?;
     activation.pin_verified = true;
     tx.update_activation(&activation)?;

@@ -356,6 +356,13 @@ fn count_check(state: &AppState, seen: &Seen) -> ApiResult<()> {
     let mut tx = state.store.begin()?;
     let made = counters::current(tx.as_mut(), Scope::DocumentCheck, &person.id, now, DAY)?;
     if made >= state.policy.document_checks_per_day {
+        // On record as every verdict of the route is.
+        audit::entry(Event::DocumentRefused, &subject.actor)
+            .person(&person.id)
+            .authenticator(&subject.authenticator_id)
+            .detail(json!({ "reason": "checks_per_day", "code": "too_many_tries" }))
+            .record(state, tx.as_mut())?;
+        tx.commit()?;
         return Err(ApiError::refuse(
             ErrorCode::TooManyTries,
             "too many passport checks today: try again tomorrow or use a temporary PIN",

@@ -39,6 +39,30 @@ async fn an_app_is_activated_with_the_passport_and_the_face() {
     assert_eq!(refused.body["error"]["detail"]["reason"], "not_this_person");
 }
 
+/// A fourth app is refused after the document and the face were accepted: the refusal is
+/// the activation's, and the document's verdict stays on record (before, it was rolled back
+/// with the refused activation, though the check was counted and the face compared).
+#[tokio::test]
+async fn a_fourth_app_is_refused_with_the_documents_verdict_on_record() {
+    let h = unlimited_world().await;
+    let p = h.person("fourth-app").await.unwrap();
+    for code in ["582914", "582915", "582916"] {
+        activate(&h, &p, code).await;
+    }
+    let passport = PassportOffice::danish().issue(&p);
+    let refused = Phone::activate_with_passport(&h, &p, &passport, &passport.face, "582917")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(refused.body["error"]["code"], "too_many_apps");
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    assert!(events.iter().any(|e| e.event == "document_accepted"));
+    assert_eq!(
+        events.iter().filter(|e| e.event == "app_activated").count(),
+        3
+    );
+}
+
 #[tokio::test]
 async fn passport_activation_tells_no_one_whether_a_user_id_exists_and_needs_the_check() {
     let h = unlimited_world().await;

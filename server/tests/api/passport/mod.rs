@@ -151,7 +151,7 @@ async fn a_foreign_passport_needs_a_p_code() {
 #[tokio::test]
 async fn checks_are_counted_first_and_limited_per_day() {
     let h = World::start().await.unwrap();
-    let (_, mut phone, passport) =
+    let (p, mut phone, passport) =
         citizen_with_passport(&h, "limit", PassportOffice::danish()).await;
     for _ in 0..5 {
         refused_for(
@@ -162,12 +162,17 @@ async fn checks_are_counted_first_and_limited_per_day() {
         )
         .await;
     }
-    // The sixth check is refused before it runs, even with the right face.
+    // The sixth check is refused before it runs, even with the right face, and is on
+    // record as every verdict is (before: no entry).
     let right = phone.passport_evidence(&passport, &passport.face).await;
     phone
         .reset_pin_with_passport(&right, "193847")
         .await
         .err("too_many_tries");
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    let last = events.iter().rfind(|e| e.event == "document_refused");
+    let detail = &last.expect("the refusal on record").detail;
+    assert_eq!(detail["reason"], "checks_per_day", "{detail}");
     h.clock().advance(DAY);
     let right = phone.passport_evidence(&passport, &passport.face).await;
     phone
