@@ -187,7 +187,7 @@ pub fn start(
 ) -> Result<(), ReadError> {
     let key_id = chip
         .key_id
-        .map(|id| tlv::encode(0x84, &id.to_be_bytes()))
+        .map(|id| tlv::encode(0x84, &key_reference(id)))
         .unwrap_or_default();
     if chip.protocol == Protocol::EcdhTdes {
         let template = [tlv::encode(0x91, verifier_key), key_id].concat();
@@ -203,6 +203,14 @@ pub fn start(
         .with_le(256);
     link.send_protected(sm, &ga)?.ok()?;
     Ok(())
+}
+
+/// A key id as MSE's key reference (tag `84`): its shortest big-endian form, as chips
+/// expect it (`01` for key 1, not `00 00 00 01`).
+pub fn key_reference(id: u32) -> Vec<u8> {
+    let bytes = id.to_be_bytes();
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(3);
+    bytes[first..].to_vec()
 }
 
 /// The verifier's ephemeral public key for `ephemeral` (an uncompressed P-256 point).

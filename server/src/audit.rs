@@ -79,6 +79,9 @@ events! {
     ActivationStarted => "activation_started",
     /// An activation code was refused.
     ActivationCodeRefused => "activation_code_refused",
+    /// An activation was refused after its passport check (a blocked MitID, three apps, the
+    /// activation lapsed meanwhile).
+    ActivationRefused => "activation_refused",
     /// An activation's temporary PIN was accepted.
     TemporaryPinAccepted => "temporary_pin_accepted",
     /// A temporary PIN was refused.

@@ -234,7 +234,8 @@ impl SimulatedChip {
         };
         let protocol = key.protocol();
         let kat = cmd.ins == 0x22;
-        if kat != (protocol == chip_auth::Protocol::EcdhTdes) {
+        if kat != (protocol == chip_auth::Protocol::EcdhTdes) || (kat && !names_key(key, &cmd.data))
+        {
             // Each protocol has its own command: MSE:Set KAT only for 3DES.
             return (status(0x6A80), None);
         }
@@ -293,7 +294,10 @@ impl SimulatedChip {
             }
             0xB0 => (self.read_binary(cmd, selected), selected),
             0x22 if (cmd.p1, cmd.p2) == (0x41, 0xA4) => match &self.chip_authentication {
-                Some(key) if tlv::find(&cmd.data, 0x80) == Some(&key.protocol().oid()[..]) => {
+                Some(key)
+                    if tlv::find(&cmd.data, 0x80) == Some(&key.protocol().oid()[..])
+                        && names_key(key, &cmd.data) =>
+                {
                     (status(SW_OK), selected)
                 }
                 _ => (status(0x6A80), selected),
@@ -371,4 +375,14 @@ impl NfcLink for SimulatedChip {
 /// MSE:Set KAT (3DES).
 fn is_key_agreement(cmd: &Command) -> bool {
     cmd.ins == 0x86 || (cmd.ins, cmd.p1, cmd.p2) == (0x22, 0x41, 0xA6)
+}
+
+/// Whether an MSE command's key reference (tag `84`) names `key`: absent for a key without
+/// an id, and otherwise its id in the shortest form, byte for byte, as a strict chip reads it.
+fn names_key(key: &ChipAuthenticationKey, data: &[u8]) -> bool {
+    let named = tlv::find(data, 0x84);
+    match key.key_id() {
+        None => named.is_none(),
+        Some(id) => named == Some(&chip_auth::key_reference(id)[..]),
+    }
 }

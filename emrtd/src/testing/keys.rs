@@ -159,6 +159,8 @@ pub struct ChipAuthenticationKey {
     /// DG14 gives the key's domain parameters written out, not by name.
     written_out: bool,
     protocol: chip_auth::Protocol,
+    /// The key's id in DG14 (a chip with several keys gives each one).
+    key_id: Option<u32>,
 }
 
 impl ChipAuthenticationKey {
@@ -172,6 +174,7 @@ impl ChipAuthenticationKey {
                     secret,
                     written_out: false,
                     protocol: chip_auth::Protocol::EcdhAes128,
+                    key_id: None,
                 };
             }
         }
@@ -185,6 +188,17 @@ impl ChipAuthenticationKey {
     /// The protocol the key is for.
     pub fn protocol(&self) -> chip_auth::Protocol {
         self.protocol
+    }
+
+    /// The key's id in DG14, if it has one.
+    pub fn key_id(&self) -> Option<u32> {
+        self.key_id
+    }
+
+    /// The same key with id `id` in DG14 (its protocol's entry names it too).
+    pub fn with_key_id(mut self, id: u32) -> Self {
+        self.key_id = Some(id);
+        self
     }
 
     /// The same key, for `protocol` (DG14 names it; the chip runs it).
@@ -206,7 +220,10 @@ impl ChipAuthenticationKey {
 
     /// The DG14 that carries this key.
     pub fn dg14(&self) -> Vec<u8> {
-        if self.written_out {
+        if let Some(id) = self.key_id {
+            let key = self.public_key();
+            chip_auth::card::dg14_with_keys(&[(self.protocol(), Some(id))], &[(&key, Some(id))])
+        } else if self.written_out {
             let parameters = crate::ec_params::p256_written_out();
             chip_auth::card::dg14_with_parameters(self.protocol(), &self.public_key(), &parameters)
         } else {

@@ -232,6 +232,30 @@ fn a_protocol_goes_with_the_key_of_its_id() {
     assert_eq!(chip_auth::chip_key(&other), Ok(None));
 }
 
+/// A key with an id is named in MSE by its shortest form (`84 01 01` for key 1), as strict
+/// chips read it: before, the reader sent four bytes (`84 04 00 00 00 01`), such a chip
+/// refused the command, and the genuine chip failed as a copy.
+#[test]
+fn a_key_with_an_id_is_named_in_its_shortest_form() {
+    assert_eq!(chip_auth::key_reference(1), [0x01]);
+    assert_eq!(chip_auth::key_reference(0x0102), [0x01, 0x02]);
+    assert_eq!(chip_auth::key_reference(0), [0x00]);
+    for protocol in [
+        chip_auth::Protocol::EcdhAes128,
+        chip_auth::Protocol::EcdhTdes,
+    ] {
+        let key = ChipAuthenticationKey::generate()
+            .for_protocol(protocol)
+            .with_key_id(1);
+        let doc = issued_with(key);
+        let server = ephemeral(9);
+        let mut genuine = chip(&doc.files, Some(Arc::clone(&doc.key)), true);
+        let (_, key, answer) = run(&mut genuine, &server);
+        assert_eq!(key.key_id, Some(1));
+        assert_eq!(chip_auth::verify_answer(&server, &key, &answer), Ok(()));
+    }
+}
+
 #[test]
 fn dg14_is_parsed_or_refused_with_a_typed_error() {
     let own = ChipAuthenticationKey::generate();

@@ -360,18 +360,26 @@ pub fn passport(
 ) -> ApiResult<ActivationPassportResponse> {
     let resolve = activation_subject(state, &req.activation_id);
     let (mut tx, subject) = passport::check_identity(state, &resolve, &req.document)?;
-    let refusal = if subject.person.mitid_blocked {
-        Some(blocked())
+    let allowed = if subject.person.mitid_blocked {
+        Err(blocked())
     } else {
-        ensure_room_for_app(state, tx.as_mut(), &subject.person.id).err()
-    };
-    if let Some(refusal) = refusal {
-        // The document's verdict stays on record (the check was counted and the face
-        // compared); only the activation is refused.
-        tx.commit()?;
-        return Err(refusal);
+        ensure_room_for_app(state, tx.as_mut(), &subject.person.id)
     }
-    let mut activation = open_activation(state, tx.as_mut(), &req.activation_id)?;
+    .and_then(|()| open_activation(state, tx.as_mut(), &req.activation_id));
+    let mut activation = match allowed {
+        Ok(activation) => activation,
+        Err(refusal) => {
+            // The document's verdict stays on record (the check was counted and the face
+            // compared), with the activation's refusal beside it.
+            audit::entry(Event::ActivationRefused, &subject.actor)
+                .person(&subject.person.id)
+                .authenticator(&subject.authenticator_id)
+                .detail(json!({ "code": refusal.code().as_str() }))
+                .record(state, tx.as_mut())?;
+            tx.commit()?;
+            return Err(refusal);
+        }
+    };
     activation.pin_verified = true;
     tx.update_activation(&activation)?;
     tx.commit()?;

@@ -190,25 +190,22 @@ fn document_checks(
 ) -> Result<(VerifiedDocument, Owner), DocumentRefusal> {
     let document = check.verify_passive(evidence, state.clock.now())?;
     let owner = owner_of(seen, &document, evidence.p_code.is_some())?;
+    let codes = &state.secrets.codes;
     check
-        .verify_chip_proof(evidence, seen.challenge.as_ref(), &state.secrets.codes)
-        .map_err(|refusal| lapsed_or(seen, evidence, refusal))?;
+        .verify_chip_proof(evidence, seen.challenge.as_ref(), codes)
+        .map_err(|refusal| match (refusal, &seen.lapsed) {
+            // A genuine chip's proof under a challenge of this app's that was used up or
+            // lapsed: told as such (read the chip again), not as a copy. A slow read or a
+            // double submission is not an attack, and a replay gains nothing from knowing.
+            // A proof that does not verify under that challenge either stays a copy.
+            (DocumentRefusal::CopiedChip, Some(old))
+                if check.verify_chip_proof(evidence, Some(old), codes).is_ok() =>
+            {
+                DocumentRefusal::ChallengeLapsed
+            }
+            (refusal, _) => refusal,
+        })?;
     Ok((document, owner))
-}
-
-/// A chip's proof made under a challenge of this app's that was used up or lapsed is told
-/// as such (read the chip again), not as a copy: a slow read or a double submission is not
-/// an attack, and a replay gains nothing from knowing.
-fn lapsed_or(
-    seen: &Seen,
-    evidence: &DocumentEvidence,
-    refusal: DocumentRefusal,
-) -> DocumentRefusal {
-    let proof = evidence.active_authentication.is_some() || evidence.chip_authentication.is_some();
-    match refusal {
-        DocumentRefusal::CopiedChip if seen.lapsed && proof => DocumentRefusal::ChallengeLapsed,
-        other => other,
-    }
 }
 
 /// What the check reads before it runs: the subject, the challenge the read was made under
@@ -217,8 +214,8 @@ fn lapsed_or(
 struct Seen {
     subject: Subject,
     challenge: Option<LiveChallenge>,
-    /// The read names a challenge of this app's that was used up or lapsed.
-    lapsed: bool,
+    /// The challenge of this app's the read names, when it was used up or lapsed.
+    lapsed: Option<LiveChallenge>,
     documents: p_code::ForeignDocuments,
 }
 
@@ -334,7 +331,13 @@ fn look(
         None => None,
     };
     let challenge = own.clone().and_then(|r| live(r, now));
-    let lapsed = own.is_some() && challenge.is_none();
+    let lapsed = match (&challenge, own) {
+        (None, Some(record)) => Some(LiveChallenge {
+            id: record.id,
+            bytes: record.challenge,
+        }),
+        _ => None,
+    };
     let documents = p_code::foreign_documents(tx.as_mut(), &subject.person.id, now)?;
     tx.commit()?;
     Ok(Some(Seen {

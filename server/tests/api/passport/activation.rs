@@ -40,8 +40,9 @@ async fn an_app_is_activated_with_the_passport_and_the_face() {
 }
 
 /// A fourth app is refused after the document and the face were accepted: the refusal is
-/// the activation's, and the document's verdict stays on record (before, it was rolled back
-/// with the refused activation, though the check was counted and the face compared).
+/// the activation's, on record beside the document's verdict (before, the verdict was
+/// rolled back with the refused activation, though the check was counted and the face
+/// compared).
 #[tokio::test]
 async fn a_fourth_app_is_refused_with_the_documents_verdict_on_record() {
     let h = unlimited_world().await;
@@ -57,6 +58,8 @@ async fn a_fourth_app_is_refused_with_the_documents_verdict_on_record() {
     assert_eq!(refused.body["error"]["code"], "too_many_apps");
     let events = h.audit(Some(&p.person_id)).await.unwrap();
     assert!(events.iter().any(|e| e.event == "document_accepted"));
+    let refusal = events.iter().find(|e| e.event == "activation_refused");
+    assert_eq!(refusal.expect("on record").detail["code"], "too_many_apps");
     assert_eq!(
         events.iter().filter(|e| e.event == "app_activated").count(),
         3

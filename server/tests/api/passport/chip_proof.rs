@@ -42,7 +42,8 @@ async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
     )
     .await;
 
-    // A challenge that lapsed (5 minutes) before the read was sent: a slow read.
+    // A challenge that lapsed (5 minutes) before the read was sent: a slow read. A copy's
+    // answer under the same lapsed challenge stays a copy: it verifies under no challenge.
     let challenge = phone.document_challenge().await.unwrap();
     h.clock().advance(5 * MINUTE + 1);
     refused_with(
@@ -51,6 +52,12 @@ async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
         "challenge_lapsed",
     )
     .await;
+    let other = PassportOffice::danish().issue(&p);
+    let mut copied = passport.evidence_for(&passport.face, &challenge);
+    copied.active_authentication = other
+        .evidence_for(&other.face, &challenge)
+        .active_authentication;
+    refused_with(&mut phone, &copied, "copied_chip").await;
 
     // DG15 withheld to skip the check: the SOD signs it.
     let mut withheld = phone.passport_evidence(&passport, &passport.face).await;
