@@ -2,7 +2,7 @@
 //! the clock and randomness, plus the one place where server answers about the app's
 //! state (locked, blocked, revoked) are mirrored into the local store.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -32,6 +32,9 @@ pub(crate) struct Context {
     /// Local ids (users or reservations) live flows work on, with how many: recovery
     /// leaves them alone while any is live.
     busy: Mutex<HashMap<LocalUserId, usize>>,
+    /// Users with a live new-PIN flow: one at a time, as the next pepper and the pending
+    /// switch are one slot per user.
+    pin_changes: Mutex<HashSet<LocalUserId>>,
     /// The last status the server reported per user (lock reason, MitID block).
     statuses: Mutex<HashMap<LocalUserId, AppStatus>>,
 }
@@ -51,6 +54,18 @@ impl Drop for BusyGuard {
                 busy.remove(&self.id);
             }
         }
+    }
+}
+
+/// Holds a user's one new-PIN flow until dropped.
+pub(crate) struct PinChangeGuard {
+    ctx: Arc<Context>,
+    id: LocalUserId,
+}
+
+impl Drop for PinChangeGuard {
+    fn drop(&mut self) {
+        lock(&self.ctx.pin_changes).remove(&self.id);
     }
 }
 
@@ -80,6 +95,7 @@ impl Context {
             prompt,
             rng,
             busy: Mutex::new(HashMap::new()),
+            pin_changes: Mutex::new(HashSet::new()),
             statuses: Mutex::new(HashMap::new()),
         }
     }
@@ -93,6 +109,22 @@ impl Context {
             ctx: Arc::clone(self),
             id: id.clone(),
         }
+    }
+
+    /// The one new-PIN flow of user `id`, or [`MitidError::InvalidStep`] while another is
+    /// live: two would each store a next pepper in the user's one slot, and the first to
+    /// finish could switch to the other's pepper, leaving no PIN that works.
+    pub fn claim_pin_change(
+        self: &Arc<Self>,
+        id: &LocalUserId,
+    ) -> Result<PinChangeGuard, MitidError> {
+        if !lock(&self.pin_changes).insert(id.clone()) {
+            return Err(MitidError::InvalidStep);
+        }
+        Ok(PinChangeGuard {
+            ctx: Arc::clone(self),
+            id: id.clone(),
+        })
     }
 
     /// Whether a live flow works on `id`.

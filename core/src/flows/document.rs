@@ -158,6 +158,11 @@ pub(crate) struct DocumentScan {
 }
 
 impl DocumentScan {
+    /// Whether the data page's details, the chip's files or a P-code are still held.
+    pub(crate) fn holds_secrets(&self) -> bool {
+        self.access_key.is_some() || self.chip.is_some() || self.p_code.is_some()
+    }
+
     /// The citizen accepted the terms and conditions shown ([`DOCUMENT_TERMS_VERSION`]).
     pub(crate) fn accept_terms(&mut self) {
         self.terms_accepted = true;

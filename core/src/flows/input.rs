@@ -92,6 +92,11 @@ impl NewPinEntry {
         self.chosen.as_ref()
     }
 
+    /// Whether a PIN typed here is still held.
+    pub fn holds_any(&self) -> bool {
+        self.first.is_some() || self.chosen.is_some()
+    }
+
     /// Forgets everything typed.
     pub fn clear(&mut self) {
         self.first = None;

@@ -22,7 +22,7 @@ use tokio::sync::Mutex;
 
 use super::biometrics;
 use super::confirm::{self, Confirmation};
-use super::context::{BusyGuard, Context};
+use super::context::{BusyGuard, Context, PinChangeGuard};
 use super::document::{ChallengeSource, DocumentScan, Stage};
 use super::input::{self, NewPinEntry};
 use super::pin_switch::{self, Resumed};
@@ -99,6 +99,8 @@ struct State {
     document: DocumentScan,
     new_pin: NewPinEntry,
     _busy: BusyGuard,
+    /// This user's one new-PIN flow, until it is done or ended.
+    pin_change: Option<PinChangeGuard>,
 }
 
 /// The new-PIN flow of one user. Create it with `App::new_pin_flow`.
@@ -125,6 +127,7 @@ impl NewPinFlow {
         user: &User,
         start: NewPinStart,
     ) -> Result<Self, MitidError> {
+        let pin_change = ctx.claim_pin_change(&user.local_id)?;
         let busy = ctx.claim(&user.local_id);
         let first = first_step(&ctx, user, start)?;
         Ok(Self {
@@ -137,6 +140,7 @@ impl NewPinFlow {
                 document: DocumentScan::default(),
                 new_pin: NewPinEntry::default(),
                 _busy: busy,
+                pin_change: Some(pin_change),
             }),
             screen: Screen::new(first),
         })
@@ -152,6 +156,15 @@ impl NewPinFlow {
         self.screen.error()
     }
 
+    /// Whether the flow still holds a PIN, the document's details or a P-code the citizen
+    /// typed. Never once it is done or ended: what was typed is wiped then, not only when the
+    /// shell lets go of the flow. True while an action runs.
+    pub fn holds_typed_secrets(&self) -> bool {
+        self.state.try_lock().map_or(true, |s| {
+            s.current_pin.is_some() || s.new_pin.holds_any() || s.document.holds_secrets()
+        })
+    }
+
     /// The current PIN: checked by the server now (the attempt is counted first).
     pub async fn submit_current_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
         let pin = Zeroizing::new(pin);
@@ -165,7 +178,9 @@ impl NewPinFlow {
         if let Confirmation::Pin(pin) = confirmation {
             state.current_pin = Some(pin);
         }
-        self.after_authorisation(&mut state, authorised).await
+        let step = self.after_authorisation(&mut state, authorised).await;
+        self.wipe_if_over(&mut state);
+        step
     }
 
     /// Biometrics instead of the current PIN (the platform prompt is shown now).
@@ -178,7 +193,9 @@ impl NewPinFlow {
             return Err(MitidError::InvalidStep);
         };
         let authorised = self.authorise_with(&Confirmation::Biometrics).await;
-        self.after_authorisation(&mut state, authorised).await
+        let step = self.after_authorisation(&mut state, authorised).await;
+        self.wipe_if_over(&mut state);
+        step
     }
 
     /// The 8-digit temporary PIN: checked by the server now (counted first, single use).
@@ -190,7 +207,9 @@ impl NewPinFlow {
         }
         let code = input::temporary_pin(code).map_err(|e| self.screen.fail_here(e))?;
         let authorised = self.authorise_with_code(code).await;
-        self.after_authorisation(&mut state, authorised).await
+        let step = self.after_authorisation(&mut state, authorised).await;
+        self.wipe_if_over(&mut state);
+        step
     }
 
     super::document::document_steps!(NewPinStep);
@@ -204,14 +223,16 @@ impl NewPinFlow {
             return Err(MitidError::InvalidStep);
         }
         let user = self.ctx.user(&self.user)?;
-        match state
+        let step = match state
             .document
             .read(&self.ctx, ChallengeSource::App(&user), link)
             .await
         {
             Ok(()) => Ok(self.screen.show(NewPinStep::CaptureFace)),
             Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
-        }
+        };
+        self.wipe_if_over(&mut state);
+        step
     }
 
     /// The face the camera captured (JPEG): sent with the chip's files; the server checks
@@ -226,7 +247,7 @@ impl NewPinFlow {
             ..NewPinAuthoriseRequest::new(NewPinRoute::Passport)
         };
         let user = self.ctx.user(&self.user)?;
-        match self.post_authorise(&user, &body).await {
+        let step = match self.post_authorise(&user, &body).await {
             Ok(ticket) => {
                 state.document.accepted();
                 state.ticket = Some(ticket);
@@ -236,7 +257,9 @@ impl NewPinFlow {
                 let stage = state.document.refused(&e);
                 Err(self.screen.fail_at(step_of(stage), e))
             }
-        }
+        };
+        self.wipe_if_over(&mut state);
+        step
     }
 
     /// The new PIN, first entry.
@@ -274,7 +297,9 @@ impl NewPinFlow {
         if let Err(e) = new_pin.submit_repeat(&policy, pin, current_pin.as_ref()) {
             return Err(self.screen.fail_at(NewPinStep::ChooseNewPin, e));
         }
-        self.send(&mut state).await
+        let step = self.send(&mut state).await;
+        self.wipe_if_over(&mut state);
+        step
     }
 
     /// After [`NewPinStep::Interrupted`]: finishes the interrupted registration (same
@@ -285,17 +310,19 @@ impl NewPinFlow {
             return Err(MitidError::InvalidStep);
         }
         let user = self.ctx.user(&self.user)?;
-        match pin_switch::resume(&self.ctx, &user).await {
+        let step = match pin_switch::resume(&self.ctx, &user).await {
             Ok(Resumed::Finished) => self.done(&state),
             Ok(Resumed::Nothing | Resumed::Abandoned) => self.send(&mut state).await,
             Err(e) if e.is_transient() => Err(self.screen.fail_here(e)),
             Err(e) => Err(self.screen.fail_at(NewPinStep::Ended, e)),
-        }
+        };
+        self.wipe_if_over(&mut state);
+        step
     }
 
     /// Biometrics yes or no after the new PIN.
     pub async fn choose_biometrics(&self, enable: bool) -> Result<NewPinStep, MitidError> {
-        let state = self.state.lock().await;
+        let mut state = self.state.lock().await;
         let NewPinStep::ChooseBiometrics { currently_enabled } = self.screen.step() else {
             return Err(MitidError::InvalidStep);
         };
@@ -308,13 +335,28 @@ impl NewPinFlow {
             (false, true) => biometrics::disable(&self.ctx, &user).await,
             _ => Ok(()),
         };
-        match result {
+        let step = match result {
             Ok(()) => Ok(self.screen.show(NewPinStep::Done)),
             Err(e) => Err(self.screen.fail_here(e)),
-        }
+        };
+        self.wipe_if_over(&mut state);
+        step
     }
 
     // ------------------------------------------------------------------ internals
+
+    /// Once the flow is done or ended, wipes what the citizen typed (the PINs, the
+    /// document's details, the chip's files, the P-code) and lets another new-PIN flow of
+    /// the user begin. The current PIN goes as soon as the new one is registered; the new
+    /// one stays only for the biometrics step.
+    fn wipe_if_over(&self, state: &mut State) {
+        if matches!(self.screen.step(), NewPinStep::Done | NewPinStep::Ended) {
+            state.current_pin = None;
+            state.new_pin.clear();
+            state.document = DocumentScan::default();
+            state.pin_change = None;
+        }
+    }
 
     fn policy(&self) -> Result<PinPolicy, MitidError> {
         Ok(PinPolicy::new(self.ctx.user(&self.user)?.birth_date))
@@ -433,6 +475,7 @@ impl NewPinFlow {
         match pin_switch::register(&self.ctx, &user, new_pin, &ticket.ticket_id).await {
             Ok(_) => {
                 state.ticket = None;
+                state.current_pin = None;
                 biometrics::reset_failures(&self.ctx, &user.local_id)?;
                 self.done(state)
             }

@@ -113,6 +113,40 @@ async fn the_pin_is_changed_with_the_current_pin() {
     assert_approves(&h, &app, &p, &user, PIN2).await;
 }
 
+/// One new-PIN flow per user at a time, and nothing the citizen typed kept once it is done.
+/// Before, a second flow could run beside the first: each stored its next pepper in the
+/// user's one slot, and the first to finish could switch to the other's, leaving no PIN
+/// that works; and a finished flow held both PINs until the shell let go of it.
+#[tokio::test]
+async fn one_new_pin_flow_at_a_time_and_nothing_typed_kept_after_it() {
+    let (h, p, _phone, app, user) = world_with_app_user("one-flow").await;
+    let first = change_until_repeat(&app, &user, PIN, PIN2).await;
+    let second = app.new_pin_flow(&user.local_id, mitid_core::flows::NewPinStart::TemporaryPin);
+    assert_eq!(second.unwrap_err(), MitidError::InvalidStep);
+    assert!(first.holds_typed_secrets());
+    assert_eq!(
+        first.submit_repeat_pin(PIN2.into()).await.unwrap(),
+        OFFERS_BIOMETRICS
+    );
+    assert_eq!(
+        first.choose_biometrics(false).await.unwrap(),
+        NewPinStep::Done
+    );
+    assert!(!first.holds_typed_secrets());
+    // Done: another may begin while the first is still held.
+    let again = change_flow(&app, &user);
+    assert_eq!(again.step(), ASKS_CURRENT_PIN);
+    // A flow that ends on a refusal keeps nothing either.
+    let wrong = (0..3).map(|_| WRONG_PIN);
+    for pin in wrong {
+        let _ = again.submit_current_pin(pin.into()).await;
+    }
+    assert_eq!(again.step(), NewPinStep::Ended);
+    assert!(!again.holds_typed_secrets());
+    drop(first);
+    let _ = (&h, &p);
+}
+
 #[tokio::test]
 async fn the_pin_is_changed_with_biometrics_and_biometrics_stay_on() {
     let (h, p, phone, app, user) = world_with_biometric_user("biochange").await;
