@@ -72,6 +72,14 @@ struct Seen {
 async fn tls_server(
     versions: &[&'static SupportedProtocolVersion],
 ) -> (String, String, Arc<Mutex<Seen>>) {
+    tls_server_answering(versions, ANSWER).await
+}
+
+/// A rustls server speaking only `versions`, answering every request with `answer`.
+async fn tls_server_answering(
+    versions: &[&'static SupportedProtocolVersion],
+    answer: &'static [u8],
+) -> (String, String, Arc<Mutex<Seen>>) {
     let (key, cert, pin) = identity();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -114,7 +122,7 @@ async fn tls_server(
                     }
                 }
                 seen.lock().unwrap().requests += 1;
-                let _ = tls.write_all(ANSWER).await;
+                let _ = tls.write_all(answer).await;
                 let _ = tls.shutdown().await;
             });
         }
@@ -177,6 +185,24 @@ async fn only_a_pinned_key_is_trusted_and_nothing_is_sent_to_another() {
         );
         assert!(matches!(built, Err(ClientError::Config(_))), "{built:?}");
     }
+}
+
+/// The API never redirects. A 307 from the pinned server is refused, not followed: before,
+/// the client followed it (ten times over), sending the body, which may hold an activation
+/// code or a P-code, and the signed headers on to wherever it pointed.
+#[tokio::test]
+async fn a_redirect_is_refused_and_not_followed() {
+    const REDIRECT: &[u8] = b"HTTP/1.1 307 Temporary Redirect\r\nlocation: /v1/elsewhere\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+    let (base, pin, seen) = tls_server_answering(&[&rustls::version::TLS13], REDIRECT).await;
+    let client = client(base, vec![pin]);
+    let request = Request::post(
+        "/v1/app/activation/begin",
+        &serde_json::json!({ "code": "x" }),
+    )
+    .unwrap();
+    let answer: Result<serde_json::Value, ClientError> = client.send(&request, None).await;
+    assert!(answer.is_err(), "{answer:?}");
+    assert_eq!(seen.lock().unwrap().requests, 1);
 }
 
 #[tokio::test]

@@ -263,6 +263,9 @@ impl HttpClient {
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
             .https_only(true)
+            // The API never redirects: a 307 or 308 would send the body (an activation code,
+            // a P-code) and the signed headers on to wherever it points.
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(tuning.connect_timeout)
             .timeout(tuning.request_timeout)
             .build()
