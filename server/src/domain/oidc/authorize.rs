@@ -34,7 +34,6 @@ pub enum Authorization {
 }
 
 /// A new browser login.
-#[derive(Debug)]
 pub struct Started {
     /// The login.
     pub login: OidcLoginRecord,
@@ -42,6 +41,16 @@ pub struct Started {
     pub client: OidcClientRecord,
     /// The secret of the browser's cookie (stored only as a hash).
     pub browser_secret: Zeroizing<String>,
+}
+
+impl std::fmt::Debug for Started {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The browser's secret is never printed.
+        f.debug_struct("Started")
+            .field("login", &self.login)
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The request's parameters (from the query or the form body).

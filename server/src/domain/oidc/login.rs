@@ -209,10 +209,6 @@ pub fn start(
     if loaded.login.stage != LoginStage::UserId {
         return Ok(Ok(()));
     }
-    if let Err(e) = state.limits.web_login_start(user_id) {
-        debug_assert_eq!(e.code(), ErrorCode::RateLimited);
-        return Ok(Err(StartRefusal::TooManyStarts));
-    }
     let mut tx = state.store.begin()?;
     // Read again inside the write: a second "Continue" or a cancel may have come between
     // the page's load and this transaction; only a login still at the user ID starts.
@@ -232,6 +228,12 @@ pub fn start(
     let owner = transaction_owner(&loaded.client.id);
     if let Err(refusal) = admit(state, tx.as_mut(), &person, &owner)? {
         return Ok(Err(refusal));
+    }
+    // Counted only for a start that pushes a login to the citizen's phone: a refused start
+    // pushes nothing, and counting it let a stranger use up the citizen's own starts.
+    if let Err(e) = state.limits.web_login_start(user_id) {
+        debug_assert_eq!(e.code(), ErrorCode::RateLimited);
+        return Ok(Err(StartRefusal::TooManyStarts));
     }
     let (header, body) = reference_texts(&loaded.client.name, lang);
     let created = approvals::insert(

@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::store::{LoginStage, OidcClientRecord, OidcLoginRecord, TransactionRecord, Tx};
 
 /// The form of a token request (client authentication is apart).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct TokenRequest {
     /// `grant_type`.
     pub grant_type: Option<String>,
@@ -32,6 +32,16 @@ pub struct TokenRequest {
     pub redirect_uri: Option<String>,
     /// `code_verifier`.
     pub code_verifier: Option<Zeroizing<String>>,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The code and the verifier are secrets: never printed.
+        f.debug_struct("TokenRequest")
+            .field("grant_type", &self.grant_type)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The successful token response (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).

@@ -414,3 +414,28 @@ async fn a_strangers_start_on_a_login_page_ends_no_other_login() {
     let answer = s.approve(&code).await;
     assert!(answer.is_success(), "{}", answer.body);
 }
+
+/// A stranger's starts that a pending login refuses push nothing, and no longer use up the
+/// citizen's allowance of starts: before, ten of them in an hour (one pushed, nine refused)
+/// left the citizen "Too many attempts" on every login page for the hour.
+#[tokio::test]
+async fn refused_starts_use_up_none_of_the_citizens_allowance() {
+    let mut s = Scene::new().await;
+    let user_id = s.person.user_id.clone();
+    let params = s.params(&[]);
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..11 {
+        let mut stranger = LoginBrowser::new(&s.h).unwrap();
+        stranger.authorize(&pairs).await.unwrap();
+        stranger.start(&user_id, "code").await.unwrap();
+        // Out of the per-source limit's way (30 a minute), well inside the hour.
+        s.h.clock().advance(10);
+    }
+    // The stranger's one login lapses; the citizen's own start goes through.
+    s.h.clock().advance(5 * 60 + 1);
+    let own = s.started("code").await;
+    assert_eq!(s.browser.phase().await.unwrap(), "waiting", "{}", own.body);
+    let code = s.browser.shown_code().await.unwrap();
+    let answer = s.approve(&code).await;
+    assert!(answer.is_success(), "{}", answer.body);
+}
