@@ -26,6 +26,8 @@ pub struct RpArgs {
         long,
         env = "MITID_RP_API_KEY",
         hide_env_values = true,
+        // A random token may begin with `-` (base64url): it is a value, not an option.
+        allow_hyphen_values = true,
         value_name = "KEY"
     )]
     pub api_key: String,

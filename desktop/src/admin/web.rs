@@ -31,6 +31,8 @@ pub struct WebArgs {
         long,
         env = "MITID_WEB_SESSION",
         hide_env_values = true,
+        // A random token may begin with `-` (base64url): it is a value, not an option.
+        allow_hyphen_values = true,
         value_name = "TOKEN"
     )]
     pub session: Option<String>,

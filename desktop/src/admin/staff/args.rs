@@ -16,6 +16,8 @@ pub struct StaffArgs {
         long,
         env = "MITID_STAFF_TOKEN",
         hide_env_values = true,
+        // A random token may begin with `-` (base64url): it is a value, not an option.
+        allow_hyphen_values = true,
         value_name = "TOKEN"
     )]
     pub token: Option<String>,
