@@ -112,8 +112,9 @@ impl Context {
     }
 
     /// The one new-PIN flow of user `id`, or [`MitidError::InvalidStep`] while another is
-    /// live: two would each store a next pepper in the user's one slot, and the first to
-    /// finish could switch to the other's pepper, leaving no PIN that works.
+    /// registering one (until its new PIN is in force or it ends): two would each store a
+    /// next pepper in the user's one slot, and the first to finish could switch to the
+    /// other's pepper, leaving no PIN that works.
     pub fn claim_pin_change(
         self: &Arc<Self>,
         id: &LocalUserId,

@@ -99,7 +99,7 @@ struct State {
     document: DocumentScan,
     new_pin: NewPinEntry,
     _busy: BusyGuard,
-    /// This user's one new-PIN flow, until it is done or ended.
+    /// This user's one new-PIN flow, until its new PIN is registered or it ends.
     pin_change: Option<PinChangeGuard>,
 }
 
@@ -311,7 +311,10 @@ impl NewPinFlow {
         }
         let user = self.ctx.user(&self.user)?;
         let step = match pin_switch::resume(&self.ctx, &user).await {
-            Ok(Resumed::Finished) => self.done(&state),
+            Ok(Resumed::Finished) => {
+                state.pin_change = None;
+                self.done(&state)
+            }
             Ok(Resumed::Nothing | Resumed::Abandoned) => self.send(&mut state).await,
             Err(e) if e.is_transient() => Err(self.screen.fail_here(e)),
             Err(e) => Err(self.screen.fail_at(NewPinStep::Ended, e)),
@@ -476,6 +479,9 @@ impl NewPinFlow {
             Ok(_) => {
                 state.ticket = None;
                 state.current_pin = None;
+                // The new PIN is in force: another flow may begin (the biometrics step left
+                // touches no pepper).
+                state.pin_change = None;
                 biometrics::reset_failures(&self.ctx, &user.local_id)?;
                 self.done(state)
             }
