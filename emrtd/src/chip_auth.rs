@@ -329,9 +329,7 @@ pub mod card {
 
     /// A key id as DER INTEGER (one byte while below 128).
     fn key_id_field(id: u32) -> Vec<u8> {
-        let bytes = id.to_be_bytes();
-        let first = bytes.iter().position(|b| *b != 0).unwrap_or(3);
-        let mut value = bytes[first..].to_vec();
+        let mut value = key_reference(id);
         if value[0] & 0x80 != 0 {
             value.insert(0, 0);
         }

@@ -330,13 +330,11 @@ fn look(
         Some(id) => own_challenge(tx.as_mut(), &subject.authenticator_id, id)?,
         None => None,
     };
-    let challenge = own.clone().and_then(|r| live(r, now));
-    let lapsed = match (&challenge, own) {
-        (None, Some(record)) => Some(LiveChallenge {
-            id: record.id,
-            bytes: record.challenge,
-        }),
-        _ => None,
+    // The named challenge of this app's, as live or as used up or lapsed.
+    let (challenge, lapsed) = match own {
+        Some(record) if is_live(&record, now) => (Some(as_challenge(record)), None),
+        Some(record) => (None, Some(as_challenge(record))),
+        None => (None, None),
     };
     let documents = p_code::foreign_documents(tx.as_mut(), &subject.person.id, now)?;
     tx.commit()?;
@@ -373,7 +371,7 @@ fn count_check(state: &AppState, seen: &Seen) -> ApiResult<()> {
     }
     if let Some(challenge) = &seen.challenge {
         let own = own_challenge(tx.as_mut(), &subject.authenticator_id, &challenge.id)?;
-        if own.and_then(|r| live(r, now)).is_none() {
+        if !own.is_some_and(|r| is_live(&r, now)) {
             // Another check of this app's used it meanwhile: the read must be made again.
             drop(tx);
             return Err(refuse_check(
@@ -406,12 +404,17 @@ fn own_challenge(
         .filter(|r| r.authenticator_id == authenticator_id && r.purpose == CHALLENGE_PURPOSE))
 }
 
-/// The challenge `record` while it is live (unused, unexpired).
-fn live(record: ProofChallengeRecord, now: i64) -> Option<LiveChallenge> {
-    (!record.used && now < record.expires_at).then_some(LiveChallenge {
+/// Whether the challenge `record` is live (unused, unexpired).
+fn is_live(record: &ProofChallengeRecord, now: i64) -> bool {
+    !record.used && now < record.expires_at
+}
+
+/// The challenge of `record`, for the chip's proof.
+fn as_challenge(record: ProofChallengeRecord) -> LiveChallenge {
+    LiveChallenge {
         id: record.id,
         bytes: record.challenge,
-    })
+    }
 }
 
 /// A Danish document must be the person's registered one; a foreign one must be linked to
