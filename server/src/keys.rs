@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use mitid_protocol::b64::B64;
+use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::pin_proof::ServerKeys;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -29,6 +30,13 @@ pub enum KeyFileError {
     /// The file does not hold valid keys.
     #[error("key file is corrupt")]
     Corrupt,
+    /// The last rotation's key does not sign yet: rotating again would retire the key that
+    /// still signs.
+    #[error("the last rotation's key signs only from {signs_from} (Unix time); rotate after that")]
+    RotationWaiting {
+        /// When the waiting key begins to sign.
+        signs_from: UnixSeconds,
+    },
 }
 
 /// The loaded secrets.
@@ -60,6 +68,10 @@ struct KeyFile {
     /// OpenID Connect have none: one is made and the file rewritten on the next start.
     #[serde(default)]
     id_token_keys: Vec<B64>,
+    /// When the first ID-token key begins to sign (Unix time), set by a rotation: until
+    /// then it is only published and the second key signs. Absent: the first key signs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id_token_signs_from: Option<UnixSeconds>,
 }
 
 impl Drop for KeyFile {
@@ -78,6 +90,27 @@ impl Drop for KeyFile {
 /// tokens may still be verified by relying parties that cached the JWK Set).
 const ID_TOKEN_KEYS_KEPT: usize = 2;
 
+/// How long a relying party may cache the JWK Set (the `max-age` it is served with).
+pub const JWKS_MAX_AGE: UnixSeconds = 300;
+
+/// The shortest time a rotated key is published before it signs: every process must have
+/// restarted with the new file, and then every cached JWK Set must have expired, before a
+/// token names the new key.
+pub const MIN_ROTATION_LEAD: UnixSeconds = 2 * JWKS_MAX_AGE;
+
+/// The default time from a rotation to the new key's first signature: room to distribute
+/// the key file and restart every process (docs/deployment.md), plus the JWK Set's cache.
+pub const DEFAULT_ROTATION_LEAD: UnixSeconds = 3600;
+
+/// What a rotation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotation {
+    /// The new key's `kid`.
+    pub kid: String,
+    /// When it begins to sign (Unix time); it is published from the next start.
+    pub signs_from: UnixSeconds,
+}
+
 impl ServerSecrets {
     /// Loads the key file in `dir`, creating it (0600, written atomically) if missing.
     pub fn load_or_create(dir: &Path, rng: &dyn SecureRandom) -> Result<Self, KeyFileError> {
@@ -90,6 +123,7 @@ impl ServerSecrets {
                 code_key: B64(key32(rng).to_vec()),
                 sealing_key: B64(key32(rng).to_vec()),
                 id_token_keys: vec![B64(new_scalar(rng).to_vec())],
+                id_token_signs_from: None,
             };
             let text =
                 Zeroizing::new(serde_json::to_vec(&file).map_err(|_| KeyFileError::Corrupt)?);
@@ -106,17 +140,40 @@ impl ServerSecrets {
             opaque: ServerKeys::from_bytes(&file.opaque.0).map_err(|_| KeyFileError::Corrupt)?,
             codes: CodeHasher::new(&file.code_key.0),
             sealer: Arc::new(Sealer::new(&file.sealing_key.0).map_err(|_| KeyFileError::Corrupt)?),
-            id_tokens: IdTokenKeys::from_scalars(file.id_token_keys.iter().map(|k| k.0.as_slice()))
-                .map_err(|_| KeyFileError::Corrupt)?,
+            id_tokens: id_token_keys(&file)?,
         })
     }
 }
 
+fn id_token_keys(file: &KeyFile) -> Result<IdTokenKeys, KeyFileError> {
+    let keys = IdTokenKeys::from_scalars(file.id_token_keys.iter().map(|k| k.0.as_slice()))
+        .map_err(|_| KeyFileError::Corrupt)?;
+    match file.id_token_signs_from {
+        Some(from) => keys
+            .first_signing_from(from)
+            .map_err(|_| KeyFileError::Corrupt),
+        None => Ok(keys),
+    }
+}
+
 /// Puts a new ID-token signing key first in the key file of `dir`, keeping the previous
-/// one published; returns the new key's `kid`. Takes effect when the server next starts.
-pub fn rotate_id_token_key(dir: &Path, rng: &dyn SecureRandom) -> Result<String, KeyFileError> {
+/// one. A server started with the file publishes both, and signs with the new key only from
+/// `now + lead` (at least [`MIN_ROTATION_LEAD`]): a relying party that cached the JWK Set
+/// before the restart can still verify every token until its cache has run out. Refused
+/// while the last rotation's key waits, since this one would retire the key that signs.
+pub fn rotate_id_token_key(
+    dir: &Path,
+    rng: &dyn SecureRandom,
+    now: UnixSeconds,
+    lead: UnixSeconds,
+) -> Result<Rotation, KeyFileError> {
     let path = dir.join(KEY_FILE);
     let mut file = read_file(&path)?;
+    if let Some(signs_from) = file.id_token_signs_from.filter(|from| *from > now) {
+        return Err(KeyFileError::RotationWaiting { signs_from });
+    }
+    let signs_from = now + lead.max(MIN_ROTATION_LEAD);
+    file.id_token_signs_from = Some(signs_from);
     file.id_token_keys.insert(0, B64(new_scalar(rng).to_vec()));
     for mut retired in file
         .id_token_keys
@@ -125,9 +182,11 @@ pub fn rotate_id_token_key(dir: &Path, rng: &dyn SecureRandom) -> Result<String,
         zeroize::Zeroize::zeroize(&mut retired.0);
     }
     write_file(&path, &file)?;
-    let keys = IdTokenKeys::from_scalars(file.id_token_keys.iter().map(|k| k.0.as_slice()))
-        .map_err(|_| KeyFileError::Corrupt)?;
-    Ok(keys.active_kid().to_owned())
+    let keys = id_token_keys(&file)?;
+    Ok(Rotation {
+        kid: keys.newest_kid().to_owned(),
+        signs_from,
+    })
 }
 
 fn read_file(path: &Path) -> Result<KeyFile, KeyFileError> {
@@ -220,7 +279,7 @@ mod tests {
                 .map(|_| {
                     scope.spawn(|| {
                         let s = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
-                        s.id_tokens.active_kid().to_owned()
+                        s.id_tokens.newest_kid().to_owned()
                     })
                 })
                 .collect();
@@ -232,31 +291,53 @@ mod tests {
     }
 
     #[test]
-    fn a_rotation_signs_with_a_new_key_and_keeps_the_last_one_published() {
+    fn a_rotated_key_is_published_at_once_and_signs_only_after_its_lead() {
         let dir = tempfile::tempdir().unwrap();
         let first = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
-        let first_kid = first.id_tokens.active_kid().to_owned();
+        let first_kid = first.id_tokens.newest_kid().to_owned();
         assert_eq!(kids(&first).len(), 1);
 
-        let second_kid = rotate_id_token_key(dir.path(), &OsRandom).unwrap();
-        let second = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
-        assert_ne!(second_kid, first_kid);
-        assert_eq!(second.id_tokens.active_kid(), second_kid);
+        let now = 1_000_000;
+        let second = rotate_id_token_key(dir.path(), &OsRandom, now, 60).unwrap();
         assert_eq!(
-            kids(&second),
-            [format!("\"{second_kid}\""), format!("\"{first_kid}\"")]
+            second.signs_from,
+            now + MIN_ROTATION_LEAD,
+            "the lead has a floor"
         );
-
-        // The second rotation retires the original key: two are kept.
-        let third_kid = rotate_id_token_key(dir.path(), &OsRandom).unwrap();
-        let third = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        let loaded = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        assert_ne!(second.kid, first_kid);
         assert_eq!(
-            kids(&third),
-            [format!("\"{third_kid}\""), format!("\"{second_kid}\"")]
+            kids(&loaded),
+            [format!("\"{}\"", second.kid), format!("\"{first_kid}\"")]
+        );
+        // A relying party's JWK Set from before the restart knows only the first key.
+        assert_eq!(
+            loaded.id_tokens.signing_kid(second.signs_from - 1),
+            first_kid
+        );
+        assert_eq!(loaded.id_tokens.signing_kid(second.signs_from), second.kid);
+
+        // Rotating again before the new key signs would retire the key that signs.
+        let waiting = rotate_id_token_key(dir.path(), &OsRandom, second.signs_from - 1, 0);
+        assert!(matches!(
+            waiting,
+            Err(KeyFileError::RotationWaiting { signs_from }) if signs_from == second.signs_from
+        ));
+        // Once it signs, the next rotation retires the original key: two are kept.
+        let third = rotate_id_token_key(dir.path(), &OsRandom, second.signs_from, 7200).unwrap();
+        assert_eq!(third.signs_from, second.signs_from + 7200);
+        let loaded = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        assert_eq!(
+            kids(&loaded),
+            [format!("\"{}\"", third.kid), format!("\"{}\"", second.kid)]
+        );
+        assert_eq!(
+            loaded.id_tokens.signing_kid(third.signs_from - 1),
+            second.kid
         );
         // The other keys are untouched.
         assert_eq!(
-            third.codes.hash(b"salt", "x"),
+            loaded.codes.hash(b"salt", "x"),
             first.codes.hash(b"salt", "x")
         );
     }

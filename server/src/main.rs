@@ -78,9 +78,15 @@ enum Command {
         #[command(flatten)]
         tls: TlsArgs,
     },
-    /// Make a new ID-token signing key the active one; the previous key stays published in
-    /// the JWK Set. Takes effect at the next start of the server.
-    RotateIdTokenKey,
+    /// Add a new ID-token signing key: the server publishes it in the JWK Set from its next
+    /// start and signs with it only after the lead, so that relying parties' cached JWK
+    /// Sets expire first; the previous key stays published.
+    RotateIdTokenKey {
+        /// Minutes from now until the new key signs: time to copy the key file to every
+        /// process and restart them, plus the JWK Set's 5-minute cache (at least 10).
+        #[arg(long, default_value_t = 60)]
+        lead_minutes: u32,
+    },
     /// Create a staff account; the password is read from the environment variable
     /// MITID_STAFF_PASSWORD or, without it, from the first line of standard input.
     AddStaff {
@@ -186,11 +192,19 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::RotateIdTokenKey => {
+        Command::RotateIdTokenKey { lead_minutes } => {
             let config = ServerConfig::new(cli.data_dir);
-            match rotate_id_token_key(&config.data_dir, config.rng.as_ref()) {
-                Ok(kid) => {
-                    println!("ID tokens are signed with key {kid} from the next start");
+            let now = config.clock.now();
+            let lead = i64::from(lead_minutes) * 60;
+            match rotate_id_token_key(&config.data_dir, config.rng.as_ref(), now, lead) {
+                Ok(rotation) => {
+                    println!(
+                        "key {} is published from the next start and signs ID tokens from {} \
+                         (Unix time, {} s from now): restart every process before then",
+                        rotation.kid,
+                        rotation.signs_from,
+                        rotation.signs_from - now
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -298,6 +298,8 @@ pub struct TokenAnswer {
     pub body: Value,
     /// `Cache-Control`.
     pub cache_control: Option<String>,
+    /// `Pragma` (RFC 6749 §5.1 asks for `no-cache` beside `Cache-Control: no-store`).
+    pub pragma: Option<String>,
 }
 
 impl TokenClient {
@@ -329,16 +331,20 @@ impl TokenClient {
         }
         let response = request.send().await.map_err(KitError::setup)?;
         let status = response.status().as_u16();
-        let cache_control = response
-            .headers()
-            .get("cache-control")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (cache_control, pragma) = (header("cache-control"), header("pragma"));
         let body = response.json().await.unwrap_or(Value::Null);
         Ok(TokenAnswer {
             status,
             body,
             cache_control,
+            pragma,
         })
     }
 
@@ -357,6 +363,7 @@ impl TokenClient {
             status,
             body,
             cache_control: None,
+            pragma: None,
         })
     }
 

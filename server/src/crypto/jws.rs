@@ -11,6 +11,8 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use mitid_protocol::clock::UnixSeconds;
+
 use super::rng::{key32, SecureRandom};
 
 /// Why stored key material is unusable.
@@ -18,9 +20,12 @@ use super::rng::{key32, SecureRandom};
 #[error("an ID-token key is not a P-256 private key")]
 pub struct BadKey;
 
-/// The ID-token signing keys, the first one active.
+/// The ID-token signing keys, newest first, all published. The newest signs, unless it
+/// waits for a time to begin (a rotation's lead) and another key can sign until then.
 pub struct IdTokenKeys {
     keys: Vec<(String, SigningKey)>,
+    /// When the newest key begins to sign; before it, the second key signs.
+    newest_signs_from: Option<UnixSeconds>,
 }
 
 impl std::fmt::Debug for IdTokenKeys {
@@ -54,17 +59,44 @@ impl IdTokenKeys {
         if keys.is_empty() {
             return Err(BadKey);
         }
-        Ok(Self { keys })
+        Ok(Self {
+            keys,
+            newest_signs_from: None,
+        })
     }
 
-    /// The `kid` of the active key.
-    pub fn active_kid(&self) -> &str {
+    /// The same keys, the newest of which signs only from `from` (the second one until
+    /// then). Needs a second key.
+    pub fn first_signing_from(self, from: UnixSeconds) -> Result<Self, BadKey> {
+        if self.keys.len() < 2 {
+            return Err(BadKey);
+        }
+        Ok(Self {
+            newest_signs_from: Some(from),
+            ..self
+        })
+    }
+
+    /// The `kid` of the newest key.
+    pub fn newest_kid(&self) -> &str {
         &self.keys[0].0
     }
 
-    /// `claims` signed with the active key, as a compact JWS (`header.payload.signature`).
-    pub fn sign(&self, claims: &Value) -> String {
-        let (kid, key) = &self.keys[0];
+    /// The `kid` of the key that signs at `now`.
+    pub fn signing_kid(&self, now: UnixSeconds) -> &str {
+        &self.signing(now).0
+    }
+
+    fn signing(&self, now: UnixSeconds) -> &(String, SigningKey) {
+        match self.newest_signs_from {
+            Some(from) if now < from => &self.keys[1],
+            _ => &self.keys[0],
+        }
+    }
+
+    /// `claims` signed at `now`, as a compact JWS (`header.payload.signature`).
+    pub fn sign(&self, claims: &Value, now: UnixSeconds) -> String {
+        let (kid, key) = self.signing(now);
         let header = json!({ "alg": "ES256", "typ": "JWT", "kid": kid });
         let input = format!("{}.{}", encode_json(&header), encode_json(claims));
         // RFC 6979 deterministic ECDSA over SHA-256; the JWS form is r ‖ s, 64 bytes.
@@ -117,17 +149,17 @@ mod tests {
     #[test]
     fn a_token_verifies_under_the_published_key_and_names_it() {
         let keys = IdTokenKeys::from_scalars([[7u8; 32].as_slice(), [9u8; 32].as_slice()]).unwrap();
-        let token = keys.sign(&json!({ "sub": "abc" }));
+        let token = keys.sign(&json!({ "sub": "abc" }), 0);
         let parts: Vec<&str> = token.split('.').collect();
         assert_eq!(parts.len(), 3);
         let header: Value =
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
         assert_eq!(header["alg"], "ES256");
-        assert_eq!(header["kid"], keys.active_kid());
+        assert_eq!(header["kid"], keys.newest_kid());
         let jwks = keys.jwks();
         assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
         let jwk = &jwks["keys"][0];
-        assert_eq!(jwk["kid"], keys.active_kid());
+        assert_eq!(jwk["kid"], keys.newest_kid());
         let mut sec1 = vec![4u8];
         for c in ["x", "y"] {
             sec1.extend(URL_SAFE_NO_PAD.decode(jwk[c].as_str().unwrap()).unwrap());
@@ -146,10 +178,37 @@ mod tests {
         let a = IdTokenKeys::from_scalars([[7u8; 32].as_slice()]).unwrap();
         let b = IdTokenKeys::from_scalars([[7u8; 32].as_slice()]).unwrap();
         let c = IdTokenKeys::from_scalars([[8u8; 32].as_slice()]).unwrap();
-        assert_eq!(a.active_kid(), b.active_kid());
-        assert_ne!(a.active_kid(), c.active_kid());
-        assert_eq!(a.active_kid().len(), 43);
+        assert_eq!(a.newest_kid(), b.newest_kid());
+        assert_ne!(a.newest_kid(), c.newest_kid());
+        assert_eq!(a.newest_kid().len(), 43);
         assert!(IdTokenKeys::from_scalars([[0u8; 32].as_slice()]).is_err());
         assert!(IdTokenKeys::from_scalars(std::iter::empty::<&[u8]>()).is_err());
+    }
+
+    #[test]
+    fn a_waiting_newest_key_is_published_and_signs_only_from_its_time() {
+        let keys = IdTokenKeys::from_scalars([[7u8; 32].as_slice(), [9u8; 32].as_slice()])
+            .unwrap()
+            .first_signing_from(1_000)
+            .unwrap();
+        let kid_of = |token: String| {
+            let header = token.split('.').next().unwrap().to_owned();
+            let header: Value =
+                serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+            header["kid"].as_str().unwrap().to_owned()
+        };
+        let (newest, older) = (
+            keys.jwks()["keys"][0]["kid"].as_str().unwrap().to_owned(),
+            keys.jwks()["keys"][1]["kid"].as_str().unwrap().to_owned(),
+        );
+        assert_eq!(newest, keys.newest_kid());
+        assert_eq!(kid_of(keys.sign(&json!({}), 999)), older);
+        assert_eq!(keys.signing_kid(999), older);
+        assert_eq!(kid_of(keys.sign(&json!({}), 1_000)), newest);
+        let single = IdTokenKeys::from_scalars([[7u8; 32].as_slice()]).unwrap();
+        assert!(
+            single.first_signing_from(1_000).is_err(),
+            "nothing could sign before"
+        );
     }
 }

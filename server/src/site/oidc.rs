@@ -19,6 +19,7 @@ use crate::api::pipeline::PeerAddr;
 use crate::domain::oidc::authorize::{self, Authorization, Params, Unredirectable};
 use crate::domain::oidc::tokens::{self, TokenRequest};
 use crate::domain::oidc::{clients, login::Loaded, OAuthError, ACR_LOW, ACR_SUBSTANTIAL};
+use crate::keys::JWKS_MAX_AGE;
 use crate::state::AppState;
 
 /// `GET`: the provider's metadata (OpenID Connect Discovery 1.0).
@@ -59,11 +60,12 @@ pub fn metadata(issuer: &str) -> Value {
     })
 }
 
+/// Cached by relying parties for [`JWKS_MAX_AGE`]: a rotated key is published for longer
+/// than that before it signs (`keys::MIN_ROTATION_LEAD`).
 fn cacheable(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=300"),
-    );
+    if let Ok(value) = HeaderValue::from_str(&format!("public, max-age={JWKS_MAX_AGE}")) {
+        response.headers_mut().insert(header::CACHE_CONTROL, value);
+    }
     response
 }
 
@@ -217,6 +219,10 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, Zeroizing<String>)>
 
 /// `POST /oidc/token`.
 pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    uncached(token_answer(state, headers, body).await)
+}
+
+async fn token_answer(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
     let Some((client_id, secret)) = basic_credentials(&headers) else {
         return oauth_error(OAuthError::new(
             "invalid_client",
@@ -266,6 +272,15 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
         Ok(Err(error)) => oauth_error(error),
         Err(e) => server_error(&e),
     }
+}
+
+/// A token endpoint answer marked as never to be stored (RFC 6749 §5.1): `Pragma` too, for
+/// HTTP/1.0 caches between a relying party and the provider.
+fn uncached(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    response
 }
 
 /// `GET` or `POST /oidc/userinfo` with the access token as a bearer token (RFC 6750).

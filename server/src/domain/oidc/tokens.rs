@@ -267,7 +267,7 @@ fn issue(
         access_token: Secret::new(access_token.as_str()),
         token_type: "Bearer",
         expires_in: TOKEN_TTL,
-        id_token: state.secrets.id_tokens.sign(&claims),
+        id_token: state.secrets.id_tokens.sign(&claims, now),
         scope: login.scope.clone(),
     })
 }

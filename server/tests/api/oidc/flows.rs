@@ -67,6 +67,7 @@ async fn discovery_names_the_endpoints_and_the_keys_verify_the_id_token() {
     let tokens = s.exchange(&code, &[]).await;
     assert_eq!(tokens.status, 200, "{}", tokens.body);
     assert_eq!(tokens.cache_control.as_deref(), Some("no-store"));
+    assert_eq!(tokens.pragma.as_deref(), Some("no-cache"));
     assert_eq!(tokens.body["token_type"], "Bearer");
     let id_token = tokens.body["id_token"].as_str().unwrap();
     verify_id_token(id_token, &jwks);
@@ -318,4 +319,44 @@ async fn cancelling_withdraws_the_login_from_the_app() {
     assert!(s.phone.pending(0).await.is_none());
     let ended = s.browser.page().await.unwrap();
     assert!(ended.body.contains("Login er afsluttet"), "{}", ended.body);
+}
+
+/// The kid in an ID token's header.
+fn kid_of(id_token: &str) -> String {
+    let header = id_token.split('.').next().unwrap();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+    header["kid"].as_str().unwrap().to_owned()
+}
+
+/// A bank that cached the JWK Set before a rotation still verifies every token: the new key
+/// is published from the restart and signs only once such caches have run out.
+#[tokio::test]
+async fn a_rotated_key_signs_only_once_key_sets_cached_before_it_have_expired() {
+    let mut h = World::start().await.unwrap();
+    let cached = TokenClient::new(&h).unwrap().json("/oidc/jwks").await.unwrap();
+    let rotation = mitid_server::keys::rotate_id_token_key(
+        h.server.data_dir(),
+        &mitid_server::crypto::rng::OsRandom,
+        h.now(),
+        0,
+    )
+    .unwrap();
+    h.restart().await.unwrap();
+    let mut s = Scene::with_world(h).await;
+
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let tokens = s.exchange(&code, &[]).await;
+    let id_token = tokens.body["id_token"].as_str().unwrap();
+    verify_id_token(id_token, &cached);
+    let published = s.tokens.json("/oidc/jwks").await.unwrap();
+    assert_eq!(published["keys"][0]["kid"], rotation.kid.as_str());
+    assert_eq!(published["keys"][1], cached["keys"][0]);
+
+    s.h.clock().set(rotation.signs_from);
+    s.browser.clear_cookies();
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let tokens = s.exchange(&code, &[]).await;
+    let id_token = tokens.body["id_token"].as_str().unwrap();
+    assert_eq!(kid_of(id_token), rotation.kid);
+    verify_id_token(id_token, &published);
 }
