@@ -4,6 +4,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use mitid_protocol::clock::Clock;
 use mitid_protocol::wire::paths;
 use mitid_protocol::wire::staff::{CreateOidcClientRequest, OidcClientCreated};
 use rand_core::{OsRng, RngCore};
@@ -12,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{KitError, KitResult};
 use crate::http::{pinned_tls, Auth, DEFAULT_VERSIONS};
+use crate::server::TestClock;
 use crate::world::World;
 
 impl World {
@@ -112,12 +114,15 @@ fn unredirected_client(world: &World) -> KitResult<reqwest::Client> {
         .map_err(KitError::setup)
 }
 
-/// A scripted browser on the login pages: it keeps its cookies, follows nothing by itself,
-/// and knows the login it is on once the authorization endpoint answered with a form.
+/// A scripted browser on the login pages: it keeps its cookies until their `Max-Age` has
+/// passed on the world's clock, follows nothing by itself, and knows the login it is on once
+/// the authorization endpoint answered with a form.
 pub struct LoginBrowser {
     http: reqwest::Client,
     base: String,
-    cookies: Vec<(String, String)>,
+    clock: TestClock,
+    /// Name, value and when it expires (Unix time), if it does.
+    cookies: Vec<(String, String, Option<i64>)>,
     /// The login id, from the page's form.
     pub login_id: Option<String>,
     /// The form token, from the page's form.
@@ -131,6 +136,7 @@ impl LoginBrowser {
         Ok(Self {
             http,
             base: world.server.base_url(),
+            clock: world.clock().clone(),
             cookies: Vec::new(),
             login_id: None,
             csrf: None,
@@ -157,11 +163,14 @@ impl LoginBrowser {
     }
 
     async fn send(&mut self, mut request: reqwest::RequestBuilder) -> KitResult<Page> {
+        let now = self.clock.now();
+        self.cookies
+            .retain(|(_, _, expires)| expires.is_none_or(|t| t > now));
         if !self.cookies.is_empty() {
             let jar: Vec<String> = self
                 .cookies
                 .iter()
-                .map(|(k, v)| format!("{k}={v}"))
+                .map(|(k, v, _)| format!("{k}={v}"))
                 .collect();
             request = request.header("cookie", jar.join("; "));
         }
@@ -196,26 +205,33 @@ impl LoginBrowser {
     }
 
     fn keep_cookie(&mut self, set_cookie: &str) {
-        let Some((name, value)) = set_cookie.split(';').next().and_then(|p| p.split_once('='))
-        else {
+        let mut attributes = set_cookie.split(';');
+        let Some((name, value)) = attributes.next().and_then(|p| p.split_once('=')) else {
             return;
         };
-        self.cookies.retain(|(k, _)| k != name);
-        self.cookies.push((name.to_owned(), value.to_owned()));
+        let max_age = attributes
+            .filter_map(|a| a.trim().split_once('='))
+            .find(|(k, _)| k.eq_ignore_ascii_case("max-age"))
+            .and_then(|(_, v)| v.parse::<i64>().ok());
+        self.cookies.retain(|(k, _, _)| k != name);
+        let expires = max_age.map(|age| self.clock.now() + age);
+        self.cookies
+            .push((name.to_owned(), value.to_owned(), expires));
     }
 
-    /// The value of cookie `name`, if the server set one.
+    /// The value of cookie `name`, if the server set one and it has not expired.
     pub fn cookie(&self, name: &str) -> Option<String> {
+        let now = self.clock.now();
         self.cookies
             .iter()
-            .find(|(k, v)| k == name && !v.is_empty())
-            .map(|(_, v)| v.clone())
+            .find(|(k, v, expires)| k == name && !v.is_empty() && expires.is_none_or(|t| t > now))
+            .map(|(_, v, _)| v.clone())
     }
 
-    /// Sets cookie `name` as a browser replaying an old value would.
+    /// Sets cookie `name` as a browser replaying an old value would (it never expires).
     pub fn set_cookie(&mut self, name: &str, value: &str) {
-        self.cookies.retain(|(k, _)| k != name);
-        self.cookies.push((name.to_owned(), value.to_owned()));
+        self.cookies.retain(|(k, _, _)| k != name);
+        self.cookies.push((name.to_owned(), value.to_owned(), None));
     }
 
     /// Forgets every cookie (another browser).

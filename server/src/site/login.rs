@@ -330,7 +330,21 @@ pub async fn start(
             .await
     };
     match outcome {
-        Ok(Ok(())) => see_other(&url(&browser.id, "")),
+        Ok(Ok(expires_at)) => {
+            // The start may have lengthened the login: the cookie lives as long, or the
+            // browser would lose a login that its citizen is still approving.
+            let secret = browser.secret.as_deref().unwrap_or_default();
+            let cookie = cookies::secret(
+                &cookies::login_cookie_name(&browser.id),
+                secret,
+                expires_at - state.clock.now(),
+            );
+            let mut response = see_other(&url(&browser.id, ""));
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+        }
         Ok(Err(refusal)) => refused(&state, &browser, &loaded, lang, refusal, user_id),
         Err(e) => failure_page(lang, &e),
     }

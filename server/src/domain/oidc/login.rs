@@ -8,6 +8,7 @@
 //! (docs/oidc.md, "Security choices").
 
 use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::rp::CreateAuthenticationRequest;
 use mitid_protocol::wire::{AuthenticatorKind, ChannelBindingKind, TransactionStatus};
@@ -198,16 +199,18 @@ fn failure(state: &AppState, tx: &mut dyn Tx, t: &TransactionRecord) -> ApiResul
 }
 
 /// Starts the approval for `user_id` with `channel` binding; the texts the app shows are in
-/// `lang` (`da` or `en`). Starting a login that already started changes nothing.
+/// `lang` (`da` or `en`). Starting a login that already started changes nothing. Answers
+/// when the login now expires: a start lengthens it to the approval's life, and the
+/// browser's cookie must live as long.
 pub fn start(
     state: &AppState,
     loaded: &Loaded,
     user_id: &str,
     channel: ChannelBindingKind,
     lang: &str,
-) -> ApiResult<Result<(), StartRefusal>> {
+) -> ApiResult<Result<UnixSeconds, StartRefusal>> {
     if loaded.login.stage != LoginStage::UserId {
-        return Ok(Ok(()));
+        return Ok(Ok(loaded.login.expires_at));
     }
     let mut tx = state.store.begin()?;
     // Read again inside the write: a second "Continue" or a cancel may have come between
@@ -216,7 +219,7 @@ pub fn start(
         .oidc_login(&loaded.login.id)?
         .filter(|l| l.stage == LoginStage::UserId)
     else {
-        return Ok(Ok(()));
+        return Ok(Ok(loaded.login.expires_at));
     };
     let person = match UserId::parse(user_id, None) {
         Ok(u) => tx.person_by_user_id(u.as_str())?,
@@ -265,7 +268,7 @@ pub fn start(
     tx.update_oidc_login(&login)?;
     tx.commit()?;
     state.wake(&person.id);
-    Ok(Ok(()))
+    Ok(Ok(login.expires_at))
 }
 
 /// Whether a login may start for `person`: not blocked, nothing else pending, not too many

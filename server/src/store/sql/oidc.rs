@@ -127,7 +127,7 @@ impl<D: Db> OidcTx for SqlTx<D> {
         self.run(
             "UPDATE oidc_logins SET stage=$2, channel=$3, transaction_id=$4, sealed_code=$5, \
              auth_code_hash=$6, code_expires_at=$7, code_used=$8, access_token_hash=$9, \
-             token_expires_at=$10, tokens_revoked=$11 WHERE id=$1",
+             token_expires_at=$10, tokens_revoked=$11, expires_at=$12 WHERE id=$1",
             &[
                 &l.id,
                 &l.stage.as_str(),
@@ -140,6 +140,7 @@ impl<D: Db> OidcTx for SqlTx<D> {
                 &l.access_token_hash,
                 &l.token_expires_at,
                 &l.tokens_revoked,
+                &l.expires_at,
             ],
         )?;
         Ok(())

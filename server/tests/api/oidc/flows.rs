@@ -333,7 +333,11 @@ fn kid_of(id_token: &str) -> String {
 #[tokio::test]
 async fn a_rotated_key_signs_only_once_key_sets_cached_before_it_have_expired() {
     let mut h = World::start().await.unwrap();
-    let cached = TokenClient::new(&h).unwrap().json("/oidc/jwks").await.unwrap();
+    let cached = TokenClient::new(&h)
+        .unwrap()
+        .json("/oidc/jwks")
+        .await
+        .unwrap();
     let rotation = mitid_server::keys::rotate_id_token_key(
         h.server.data_dir(),
         &mitid_server::crypto::rng::OsRandom,
@@ -359,4 +363,34 @@ async fn a_rotated_key_signs_only_once_key_sets_cached_before_it_have_expired() 
     let id_token = tokens.body["id_token"].as_str().unwrap();
     assert_eq!(kid_of(id_token), rotation.kid);
     verify_id_token(id_token, &published);
+}
+
+/// A citizen who types the user ID late gets the approval's full five minutes: the login
+/// and its cookie both last as long as the approval (the cookie first lived only as long as
+/// the unstarted page, and the browser lost a login its citizen was still approving).
+#[tokio::test]
+async fn a_login_started_late_keeps_its_cookie_while_the_phone_approves() {
+    let mut s = Scene::new().await;
+    let page = s.open(&[]).await;
+    let cookie_life = |page: &Page| {
+        let set = page.header("set-cookie").expect("a login cookie");
+        let age = set
+            .split(';')
+            .find_map(|a| a.trim().strip_prefix("Max-Age="));
+        age.unwrap().parse::<i64>().unwrap()
+    };
+    let page_life = cookie_life(&page);
+    s.h.clock().advance(page_life - 10);
+    let user_id = s.person.user_id.clone();
+    let started = s.browser.start(&user_id, "code").await.unwrap();
+    assert_eq!(started.status, 303, "{}", started.body);
+    assert_eq!(cookie_life(&started), 300, "as long as the approval");
+    let code = s.browser.shown_code().await.unwrap();
+
+    s.h.clock().advance(290);
+    assert!(s.approve(&code).await.is_success());
+    assert_eq!(s.browser.phase().await.unwrap(), "approved");
+    let finish = s.browser.submit("/finish", &[]).await.unwrap();
+    assert_eq!(finish.status, 303, "{}", finish.body);
+    assert!(finish.redirect_param("code").is_some());
 }
