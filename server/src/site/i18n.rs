@@ -138,12 +138,10 @@ pub struct Texts {
     pub too_many_wrong: (&'static str, &'static str),
     /// Stopped another way.
     pub stopped: (&'static str, &'static str),
-    /// The MitID is blocked.
-    pub blocked: (&'static str, &'static str),
-    /// Another login waits.
-    pub already_pending: (&'static str, &'static str),
-    /// No app can approve.
-    pub no_usable_app: (&'static str, &'static str),
+    /// A start that pushed nothing because of the account's state (blocked, another login
+    /// waiting, too many wrong codes, no app that can approve): one text for all, since
+    /// anyone may type a user ID and must not learn which.
+    pub cannot_start: (&'static str, &'static str),
     /// The login already ended.
     pub ended: (&'static str, &'static str),
     /// An invalid login link (unknown client or redirect URI).
@@ -193,17 +191,9 @@ pub static DA: Texts = Texts {
         "Koden blev indtastet forkert for mange gange. Gå tilbage, og start forfra.",
     ),
     stopped: ("Login stoppet", "Login blev stoppet. Gå tilbage, og start forfra."),
-    blocked: (
-        "Dit MitID er spærret",
-        "Du kan ophæve spærringen på MitID.dk eller hos MitID Support.",
-    ),
-    already_pending: (
-        "Et andet login venter",
-        "Der venter allerede et login i din MitID-app. Godkend eller afvis det, eller vent, til det udløber.",
-    ),
-    no_usable_app: (
-        "Appen kan ikke godkende",
-        "Du har ingen MitID-app, der kan godkende lige nu: den er låst, spærret eller ikke aktiveret.",
+    cannot_start: (
+        "MitID kan ikke sende dit login til appen nu",
+        "Måske venter et andet login allerede i din MitID-app, dit MitID eller din app er spærret eller låst, eller koden er tastet forkert for mange gange i dag. Åbn MitID-appen, eller gå til MitID.dk, for at se hvad du kan gøre.",
     ),
     ended: (
         "Login er afsluttet",
@@ -261,17 +251,9 @@ pub static EN: Texts = Texts {
         "The code was entered wrong too many times. Go back and start again.",
     ),
     stopped: ("Login stopped", "The login was stopped. Go back and start again."),
-    blocked: (
-        "Your MitID is blocked",
-        "You can lift the block on MitID.dk or with MitID Support.",
-    ),
-    already_pending: (
-        "Another login is waiting",
-        "A login is already waiting in your MitID app. Approve or reject it, or wait until it expires.",
-    ),
-    no_usable_app: (
-        "The app cannot approve",
-        "You have no MitID app that can approve right now: it is locked, blocked or not activated.",
+    cannot_start: (
+        "MitID cannot send your login to the app now",
+        "Another login may already be waiting in your MitID app, your MitID or your app may be blocked or locked, or the code may have been entered wrong too many times today. Open the MitID app, or go to MitID.dk, to see what you can do.",
     ),
     ended: (
         "The login has ended",

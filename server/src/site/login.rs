@@ -382,12 +382,9 @@ fn refused(
         shown.login.login_hint = Some(user_id.chars().take(64).collect());
         return user_id_page(state, browser, &shown, f, Some(error)).into_response();
     }
-    let (title, text) = match refusal {
-        StartRefusal::Blocked => t.blocked,
-        StartRefusal::AlreadyPending => t.already_pending,
-        StartRefusal::TooManyWrongCodes => t.too_many_wrong,
-        _ => t.no_usable_app,
-    };
+    // Blocked, another login waiting, too many wrong codes, no usable app: anyone may type
+    // a user ID, so the page does not say which (the app and MitID.dk tell the citizen).
+    let (title, text) = t.cannot_start;
     f.title = title;
     f.client = Some(client);
     Html::render(

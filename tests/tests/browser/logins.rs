@@ -253,13 +253,14 @@ async fn the_pages_that_stop_a_login_before_the_app_pass_the_scan() {
     support(&s, "block", "whole_mitid").await;
     s.user_id_typed(&s.person.user_id).await;
     s.browser.click("button[value=code]").await.unwrap();
-    wait_for_text(&s, "h1", "Your MitID is blocked").await;
-    s.assert_accessible("the blocked page").await;
+    wait_for_text(&s, "h1", "MitID cannot send your login to the app now").await;
+    s.assert_accessible("the page for a start that cannot reach the app")
+        .await;
 
     support(&s, "unblock", "whole_mitid").await;
     support(&s, "block", "authenticator").await;
     s.user_id_typed(&s.person.user_id).await;
     s.browser.click("button[value=code]").await.unwrap();
-    wait_for_text(&s, "h1", "The app cannot approve").await;
-    s.assert_accessible("the no-usable-app page").await;
+    // A blocked app shows the same page: a stranger typing the user ID learns not which.
+    wait_for_text(&s, "h1", "MitID cannot send your login to the app now").await;
 }

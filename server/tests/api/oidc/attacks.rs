@@ -404,8 +404,9 @@ async fn a_strangers_start_on_a_login_page_ends_no_other_login() {
     let refused = stranger.start(&user_id, "code").await.unwrap();
     assert_eq!(refused.status, 200, "{}", refused.body);
     assert!(
-        refused.body.contains("Another login is waiting")
-            || refused.body.contains("Et andet login venter"),
+        refused
+            .body
+            .contains("MitID kan ikke sende dit login til appen nu"),
         "{}",
         refused.body
     );
@@ -438,4 +439,45 @@ async fn refused_starts_use_up_none_of_the_citizens_allowance() {
     let code = s.browser.shown_code().await.unwrap();
     let answer = s.approve(&code).await;
     assert!(answer.is_success(), "{}", answer.body);
+}
+
+/// What a stranger's browser shows after typing `user_id` on a new login page, with this
+/// browser's own login id and form token taken out.
+async fn strangers_view(s: &Scene, user_id: &str) -> String {
+    let mut stranger = LoginBrowser::new(&s.h).unwrap();
+    let params = s.params(&[]);
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    stranger.authorize(&pairs).await.unwrap();
+    let page = stranger.start(user_id, "code").await.unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (id, csrf) = (stranger.login_id.unwrap(), stranger.csrf.unwrap());
+    page.body.replace(&id, "ID").replace(&csrf, "CSRF")
+}
+
+/// Anyone may type a user ID on a login page. Before, the page that stopped the start named
+/// the account's state: "Another login is waiting" (a stranger could watch when a citizen
+/// logs in), "Your MitID is blocked" (as after a lost phone), "The app cannot approve". It
+/// now shows one page for every such state.
+#[tokio::test]
+async fn a_stranger_is_not_told_which_state_keeps_a_login_from_starting() {
+    let mut s = Scene::new().await;
+    let user_id = s.person.user_id.clone();
+    s.started("code").await;
+    let while_pending = strangers_view(&s, &user_id).await;
+    s.browser.submit("/cancel", &[]).await.unwrap();
+
+    let session = web_login(&s.h, &s.person, &mut s.phone).await.unwrap();
+    let block = serde_json::json!({ "scope": "whole_mitid" });
+    let blocked =
+        s.h.post("/v1/web/block", &block, Auth::Bearer(&session))
+            .await;
+    assert!(blocked.is_success(), "{}", blocked.body);
+    let while_blocked = strangers_view(&s, &user_id).await;
+
+    let without_app = s.h.person("no-app").await.unwrap();
+    let with_no_app = strangers_view(&s, &without_app.user_id).await;
+
+    assert_eq!(while_pending, while_blocked);
+    assert_eq!(while_pending, with_no_app);
+    assert!(while_pending.contains("MitID kan ikke sende dit login til appen nu"));
 }

@@ -254,14 +254,16 @@ async fn an_app_locked_by_wrong_pins_gets_its_page() {
     let user_id = s.person.user_id.clone();
     let refused = s.browser.start(&user_id, "code").await.unwrap();
     assert!(
-        refused.body.contains("Appen kan ikke godkende"),
+        refused
+            .body
+            .contains("MitID kan ikke sende dit login til appen nu"),
         "{}",
         refused.body
     );
 }
 
 #[tokio::test]
-async fn an_unknown_user_id_is_told_on_the_form_and_a_blocked_mitid_on_its_page() {
+async fn an_unknown_user_id_is_told_on_the_form_and_a_blocked_mitid_stops_the_start() {
     let mut s = Scene::new().await;
     s.open(&[]).await;
     let page = s.browser.start("nobody-here-42", "code").await.unwrap();
@@ -285,7 +287,12 @@ async fn an_unknown_user_id_is_told_on_the_form_and_a_blocked_mitid_on_its_page(
     assert!(blocked.is_success(), "{}", blocked.body);
     let user_id = s.person.user_id.clone();
     let page = s.browser.start(&user_id, "code").await.unwrap();
-    assert!(page.body.contains("Dit MitID er spærret"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("MitID kan ikke sende dit login til appen nu"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
