@@ -30,8 +30,8 @@ type Oidc = CoreClient<
     EndpointMaybeSet,
 >;
 
-/// The NSIS level the bank asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The NSIS level the bank asks for, in rising order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Level {
     /// Low: a swipe in the app is enough.
     Low,
@@ -47,6 +47,16 @@ impl Level {
             Self::Substantial => "https://data.gov.dk/concept/core/nsis/loa/Substantial",
         }
     }
+
+    /// The level an `acr` claim names, if it is one the bank knows. (High, which the
+    /// provider never claims, counts as Substantial's better: it meets either request.)
+    fn of_acr(acr: &str) -> Option<Self> {
+        match acr.strip_prefix("https://data.gov.dk/concept/core/nsis/loa/")? {
+            "Low" => Some(Self::Low),
+            "Substantial" | "High" => Some(Self::Substantial),
+            _ => None,
+        }
+    }
 }
 
 /// What the bank keeps between sending the browser to the provider and its return.
@@ -55,6 +65,9 @@ pub struct Pending {
     pub state: Zeroizing<String>,
     nonce: Nonce,
     verifier: Zeroizing<String>,
+    /// The level asked for: the request went through the browser, whose owner may have
+    /// lowered it, so the `acr` that comes back is compared with this.
+    level: Level,
 }
 
 /// Who logged in, as the verified ID token and userinfo say.
@@ -148,6 +161,7 @@ impl BankClient {
             state: Zeroizing::new(state.secret().clone()),
             nonce,
             verifier: Zeroizing::new(verifier.secret().clone()),
+            level,
         };
         (url.to_string(), pending)
     }
@@ -176,6 +190,14 @@ impl BankClient {
         let claims = id_token
             .claims(&verifier, &pending.nonce)
             .map_err(|e| oidc_error("ID token", e))?;
+        let acr = claims.auth_context_ref().map(|a| a.to_string());
+        let reached = acr.as_deref().and_then(Level::of_acr);
+        if reached.is_none_or(|reached| reached < pending.level) {
+            return Err(BankError::BelowLevel {
+                asked: pending.level.acr(),
+                got: acr,
+            });
+        }
         let subject = claims.subject().clone();
         let userinfo: CoreUserInfoClaims = self
             .oidc
@@ -190,7 +212,7 @@ impl BankClient {
                 .name()
                 .and_then(|n| n.get(None))
                 .map(|n| n.to_string()),
-            acr: claims.auth_context_ref().map(|a| a.to_string()),
+            acr,
             amr: claims
                 .auth_method_refs()
                 .map(|v| v.iter().map(|m| m.to_string()).collect())

@@ -37,6 +37,15 @@ pub enum BankError {
     /// The provider could not be discovered or did not answer as OpenID Connect says.
     #[error("OpenID Connect: {0}")]
     Oidc(String),
+    /// The login reached a lower level than the bank asked for (the browser may have
+    /// changed the request's `acr_values`).
+    #[error("asked for {asked}, the ID token says {got:?}")]
+    BelowLevel {
+        /// The `acr` asked for.
+        asked: &'static str,
+        /// The `acr` the ID token carries.
+        got: Option<String>,
+    },
 }
 
 /// A source of random bytes (state, nonce, PKCE verifier, session ids).

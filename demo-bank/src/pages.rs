@@ -396,10 +396,14 @@ async fn callback(
     };
     match state.0.client.finish(pending, code).await {
         Ok(user) => {
-            if let Some(id) = &session {
-                state.0.sessions.log_in(id, user);
-            }
-            see_other("/account", &[])
+            let renewed = session
+                .as_deref()
+                .and_then(|id| state.0.sessions.log_in(id, user));
+            let cookies: Vec<String> = renewed
+                .iter()
+                .map(|id| set_cookie(COOKIE, id, 1800))
+                .collect();
+            see_other("/account", &cookies)
         }
         Err(e) => {
             tracing::warn!(error = %e, "a login was refused");

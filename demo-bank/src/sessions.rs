@@ -45,10 +45,18 @@ impl Sessions {
 
     /// A new session holding `pending`; returns its id.
     pub fn start(&self, pending: Pending) -> String {
+        self.insert(Session {
+            pending: Some(pending),
+            ..Session::default()
+        })
+    }
+
+    /// Stores `session` under a new random id, making room first; returns the id.
+    fn insert(&self, mut session: Session) -> String {
         let mut raw = [0u8; 32];
         self.random.fill(&mut raw);
         let id = URL_SAFE_NO_PAD.encode(raw);
-        let order = {
+        session.order = {
             let mut c = self.counter.lock().unwrap_or_else(|e| e.into_inner());
             *c += 1;
             *c
@@ -63,14 +71,7 @@ impl Sessions {
                 map.remove(&oldest);
             }
         }
-        map.insert(
-            id.clone(),
-            Session {
-                pending: Some(pending),
-                user: None,
-                order,
-            },
-        );
+        map.insert(id.clone(), session);
         id
     }
 
@@ -80,12 +81,18 @@ impl Sessions {
         map.get_mut(id).and_then(|s| s.pending.take())
     }
 
-    /// Records who logged in.
-    pub fn log_in(&self, id: &str, user: LoggedIn) {
-        let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(session) = map.get_mut(id) {
-            session.user = Some(user);
-        }
+    /// Records who logged in on session `id`, under a new id that is returned: the id
+    /// from before the login ends, so that an id someone planted in the browser (session
+    /// fixation) or saw before the login opens nothing.
+    pub fn log_in(&self, id: &str, user: LoggedIn) -> Option<String> {
+        self.map
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)?;
+        Some(self.insert(Session {
+            user: Some(user),
+            ..Session::default()
+        }))
     }
 
     /// Who is logged in on session `id`.
@@ -98,5 +105,32 @@ impl Sessions {
     pub fn end(&self, id: &str) {
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         map.remove(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::OsRandomness;
+
+    fn someone() -> LoggedIn {
+        LoggedIn {
+            subject: "sub".into(),
+            name: None,
+            acr: None,
+            amr: Vec::new(),
+            auth_time: None,
+        }
+    }
+
+    #[test]
+    fn a_login_moves_the_session_to_a_new_id_and_the_old_one_opens_nothing() {
+        let sessions = Sessions::new(Arc::new(OsRandomness));
+        let before = sessions.insert(Session::default());
+        let after = sessions.log_in(&before, someone()).unwrap();
+        assert_ne!(after, before);
+        assert_eq!(sessions.user(&after), Some(someone()));
+        assert_eq!(sessions.user(&before), None);
+        assert_eq!(sessions.log_in(&before, someone()), None, "ended");
     }
 }

@@ -1,6 +1,9 @@
 //! What a browser meets in an attack: a redirect URI off by one character, a forged
 //! `state` at the bank, a form without its token, the login page in another site's frame,
-//! and an ID token the bank's library refuses.
+//! an ID token the bank's library refuses, a level lowered in the browser, and a session id
+//! kept across the login.
+
+use mitid_core::flows::{ApprovalFactor, ApprovalStep};
 
 use crate::logins::wait_for_text;
 use crate::prelude::*;
@@ -115,4 +118,61 @@ async fn the_accessibility_scan_finds_what_it_must() {
         "{findings:?}"
     );
     assert!(findings.iter().any(|f| f.contains("label")), "{findings:?}");
+}
+
+/// The login's request goes through the browser, whose owner may lower `acr_values` to Low
+/// and approve with a swipe (a stolen phone, no PIN). The bank asked for Substantial and
+/// refuses the Low it got; before, it showed the account at Low.
+#[tokio::test]
+async fn the_bank_refuses_a_login_below_the_level_it_asked_for() {
+    let s = Scene::new("da").await;
+    let authorize = s.at_login_page().await;
+    let lowered = authorize.replace("loa%2FSubstantial", "loa%2FLow");
+    assert_ne!(lowered, authorize, "the bank asks for Substantial");
+    s.browser.goto(&lowered).await.unwrap();
+    s.browser
+        .type_into("#user_id", &s.person.user_id)
+        .await
+        .unwrap();
+    s.browser.click("button[value=code]").await.unwrap();
+    let code = s.browser.text("#code").await.unwrap();
+    let flow = s.app_request().await;
+    let ApprovalStep::ChooseFactor { factors, .. } = flow.enter_code(code).await.unwrap() else {
+        panic!("the factor choice");
+    };
+    assert!(factors.contains(&ApprovalFactor::Swipe), "Low was asked");
+    flow.approve_with_swipe().await.unwrap();
+    wait_for_text(&s, "h1", "Banken afviste svaret").await;
+    s.browser
+        .goto(&format!("{}/account", s.bank.base_url))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.browser.url().await.unwrap(),
+        format!("{}/", s.bank.base_url),
+        "nobody is logged in"
+    );
+}
+
+/// The bank's session id changes at login: an id planted in the browser before it, or seen
+/// then, opens no account.
+#[tokio::test]
+async fn the_banks_session_id_changes_at_login() {
+    let s = Scene::new("da").await;
+    let authorize = s.at_login_page().await;
+    s.browser.goto(&s.bank.base_url).await.unwrap();
+    let before = s.bank_session().await;
+    s.browser.goto(&authorize).await.unwrap();
+    s.browser
+        .type_into("#user_id", &s.person.user_id)
+        .await
+        .unwrap();
+    s.browser.click("button[value=code]").await.unwrap();
+    let code = s.browser.text("#code").await.unwrap();
+    let flow = s.app_request().await;
+    flow.enter_code(code).await.unwrap();
+    flow.approve_with_pin(PIN.into()).await.unwrap();
+    s.account().await;
+    let after = s.bank_session().await;
+    assert_ne!(after, before);
 }

@@ -101,6 +101,12 @@ impl Scene {
         (b.text("#acr").await.unwrap(), b.text("#amr").await.unwrap())
     }
 
+    /// The bank's session cookie as the browser holds it (read on one of the bank's pages).
+    pub async fn bank_session(&self) -> String {
+        let cookie = self.browser.client().get_named_cookie("__Host-demobank");
+        cookie.await.unwrap().value().to_owned()
+    }
+
     /// Fails when the page has a serious or critical accessibility finding.
     pub async fn assert_accessible(&self, page: &str) {
         let findings = self.browser.accessibility_findings().await.unwrap();
