@@ -343,3 +343,126 @@ async fn a_plain_http_server_on_the_https_url_gets_no_request() {
     assert_eq!(first[0], 0x16);
     assert!(!first.starts_with(b"GET") && !rest.windows(4).any(|w| w == b"GET "));
 }
+
+/// A JSON answer of about `size` bytes, with a `content-length` or delimited by the close.
+fn large_answer(size: usize, with_length: bool) -> &'static [u8] {
+    let body = format!("{{\"ok\":true,\"pad\":\"{}\"}}", "a".repeat(size));
+    let length = if with_length {
+        format!("content-length: {}\r\n", body.len())
+    } else {
+        String::new()
+    };
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n{length}connection: close\r\n\r\n{body}"
+    );
+    Box::leak(answer.into_bytes().into_boxed_slice())
+}
+
+/// No answer of the API comes near 2 MiB. A larger one is refused as it arrives (before,
+/// the client read all of it, bounded only by the 15-second timeout).
+#[tokio::test]
+async fn an_answer_past_the_size_limit_is_refused_as_it_arrives() {
+    for with_length in [true, false] {
+        let answer = large_answer(4 << 20, with_length);
+        let (base, pin, _) = tls_server_answering(&[&rustls::version::TLS13], answer).await;
+        // Never printed whole: the answer is megabytes.
+        let error = get(&client(base, vec![pin])).await.err();
+        assert!(
+            matches!(error, Some(ClientError::BadResponse)),
+            "length given: {with_length}: {:?}",
+            error.map(|e| e.code())
+        );
+    }
+    let (base, pin, _) =
+        tls_server_answering(&[&rustls::version::TLS13], large_answer(200_000, false)).await;
+    let answer = get(&client(base, vec![pin])).await.unwrap();
+    assert_eq!(
+        answer["ok"], true,
+        "a large answer within the limit is read"
+    );
+}
+
+/// A proxy or load balancer in front of the server answers 502, 503 or 504 with a page of
+/// its own when the server is down: that is an unreachable server (retried, "try again
+/// later"), not a server that answered wrongly (before: `BadResponse`).
+#[tokio::test]
+async fn a_proxys_error_page_is_an_unreachable_server() {
+    const PROXY: &[u8] = b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: 19\r\nconnection: close\r\n\r\n<h1>Bad Gateway</h1>";
+    let (base, pin, _) = tls_server_answering(&[&rustls::version::TLS13], PROXY).await;
+    let error = get(&client(base, vec![pin])).await.unwrap_err();
+    assert!(matches!(error, ClientError::Unreachable), "{error:?}");
+    assert!(error.is_retryable());
+    // A 500 page that is not the API's is still an answer the app cannot read.
+    const BROKEN: &[u8] =
+        b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\nconnection: close\r\n\r\noops";
+    let (base, pin, _) = tls_server_answering(&[&rustls::version::TLS13], BROKEN).await;
+    let error = get(&client(base, vec![pin])).await.unwrap_err();
+    assert!(matches!(error, ClientError::BadResponse), "{error:?}");
+}
+
+/// A server whose every even connection presents an unpinned key and whose every odd one
+/// is cut before the handshake. Returns the URL, the pin the client should hold (a key
+/// never presented) and how many unpinned handshakes it offered.
+async fn two_faced_server() -> (String, String, Arc<Mutex<usize>>) {
+    let (key, cert, _) = identity();
+    let (_, _, pinned) = identity();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!(
+        "https://127.0.0.1:{}",
+        listener.local_addr().unwrap().port()
+    );
+    let offered = Arc::new(Mutex::new(0));
+    let counter = offered.clone();
+    tokio::spawn(async move {
+        let mut n = 0usize;
+        while let Ok((tcp, _)) = listener.accept().await {
+            n += 1;
+            if n % 2 == 1 {
+                drop(tcp);
+                continue;
+            }
+            *counter.lock().unwrap() += 1;
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let _ = acceptor.accept(tcp).await;
+            });
+        }
+    });
+    (base, pinned, offered)
+}
+
+/// Each request is told its own failure: a pin mismatch is read off the request's own
+/// error, not off a flag the client's requests shared (before, under concurrent requests,
+/// a mismatch could be reported on another request, or lost, and a cut connection reported
+/// as a mismatch).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_requests_each_get_their_own_failure() {
+    let (base, pin, offered) = two_faced_server().await;
+    let c = client(base, vec![pin]);
+    let mut requests = tokio::task::JoinSet::new();
+    for _ in 0..64 {
+        let c = c.clone();
+        requests.spawn(async move { get(&c).await.unwrap_err() });
+    }
+    let (mut mismatches, mut unreachable) = (0, 0);
+    while let Some(error) = requests.join_next().await {
+        match error.unwrap() {
+            ClientError::KeyPinMismatch => mismatches += 1,
+            ClientError::Unreachable => unreachable += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(mismatches + unreachable, 64);
+    assert_eq!(mismatches, *offered.lock().unwrap());
+}

@@ -226,7 +226,7 @@ impl BankClient {
 /// library advises, against request forgery).
 fn pinned_http(key_pins: &[String]) -> Result<reqwest::Client, BankError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = PinnedKeyVerifier::new(key_pins.to_vec(), Default::default());
+    let verifier = PinnedKeyVerifier::new(key_pins.to_vec());
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| BankError::Tls(e.to_string()))?

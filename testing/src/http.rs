@@ -3,7 +3,6 @@
 //! with ring, and an [`Answer`] that keeps the status, the body and whether the server
 //! replayed a stored answer.
 
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 
 use mitid_core::client::PinnedKeyVerifier;
@@ -27,7 +26,7 @@ pub fn pinned_tls(
     versions: &[&'static rustls::SupportedProtocolVersion],
 ) -> KitResult<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = PinnedKeyVerifier::new(key_pins.to_vec(), Arc::new(AtomicBool::new(false)));
+    let verifier = PinnedKeyVerifier::new(key_pins.to_vec());
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
         .map_err(KitError::setup)?

@@ -1,7 +1,6 @@
 //! The HTTPS client: pinned TLS, timeouts, device-signed requests, and retries that reuse the
 //! idempotency key so that a dropped response never causes a second effect.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +15,13 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::error::ClientError;
-use super::tls::client_config;
+use super::tls::{client_config, KeyPinMismatch};
+
+/// The largest answer the client reads. The app's answers are some kilobytes, and the
+/// largest of the API (a staff audit page of 1,000 events, for the terminal client) is some
+/// hundred; a larger one (a broken peer behind the pinned key, a misrouted download) is
+/// refused as it arrives instead of filling the phone's memory while the timeout runs.
+pub const MAX_ANSWER_BYTES: usize = 2 << 20;
 
 /// Where the server is and which keys it may present.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -220,7 +225,6 @@ pub struct HttpClient {
     base_url: String,
     tuning: ClientTuning,
     clock: Arc<dyn Clock>,
-    mismatch_seen: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -257,8 +261,7 @@ impl HttpClient {
                 "a current and a backup key pin are required",
             ));
         }
-        let mismatch_seen = Arc::new(AtomicBool::new(false));
-        let tls = client_config(endpoint.key_pins.clone(), mismatch_seen.clone())
+        let tls = client_config(endpoint.key_pins.clone())
             .map_err(|_| ClientError::Config("TLS configuration"))?;
         let http = reqwest::Client::builder()
             .use_preconfigured_tls(tls)
@@ -275,7 +278,6 @@ impl HttpClient {
             base_url: endpoint.base_url.trim_end_matches('/').to_owned(),
             tuning,
             clock,
-            mismatch_seen,
         })
     }
 
@@ -332,22 +334,18 @@ impl HttpClient {
         if let Some(signer) = signer {
             builder = self.sign(builder, request, signer)?;
         }
-        let response = builder.send().await.map_err(|e| self.transport_error(&e))?;
+        let response = builder.send().await.map_err(|e| transport_error(&e))?;
         let status = response.status();
-        // An answer may carry a secret too (a session token, a code printed on paper).
-        let bytes = Zeroizing::new(
-            response
-                .bytes()
-                .await
-                .map_err(|e| self.transport_error(&e))?
-                .to_vec(),
-        );
+        let bytes = read_answer(response).await?;
         if status.is_success() {
             serde_json::from_slice(&bytes).map_err(|_| ClientError::BadResponse)
         } else {
-            let body: ErrorBody =
-                serde_json::from_slice(&bytes).map_err(|_| ClientError::BadResponse)?;
-            Err(ClientError::from_detail(body.error))
+            match serde_json::from_slice::<ErrorBody>(&bytes) {
+                Ok(body) => Err(ClientError::from_detail(body.error)),
+                // A proxy's or load balancer's own page: the server behind it is down.
+                Err(_) if gateway_failure(status) => Err(ClientError::Unreachable),
+                Err(_) => Err(ClientError::BadResponse),
+            }
         }
     }
 
@@ -376,14 +374,53 @@ impl HttpClient {
             .header("X-MitID-Nonce", nonce)
             .header("X-MitID-Signature", URL_SAFE_NO_PAD.encode(signature)))
     }
+}
 
-    fn transport_error(&self, error: &reqwest::Error) -> ClientError {
-        if self.mismatch_seen.swap(false, Ordering::SeqCst) {
-            ClientError::KeyPinMismatch
-        } else if error.is_decode() {
-            ClientError::BadResponse
-        } else {
-            ClientError::Unreachable
+/// The answer's body, at most [`MAX_ANSWER_BYTES`], in one buffer of its exact size that is
+/// wiped when dropped: an answer may carry a secret too (a session token, a code printed on
+/// paper).
+async fn read_answer(mut response: reqwest::Response) -> Result<Zeroizing<Vec<u8>>, ClientError> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_ANSWER_BYTES as u64)
+    {
+        return Err(ClientError::BadResponse);
+    }
+    let mut chunks = Vec::new();
+    let mut total = 0usize;
+    while let Some(chunk) = response.chunk().await.map_err(|e| transport_error(&e))? {
+        total += chunk.len();
+        if total > MAX_ANSWER_BYTES {
+            return Err(ClientError::BadResponse);
         }
+        chunks.push(chunk);
+    }
+    let mut bytes = Zeroizing::new(Vec::with_capacity(total));
+    for chunk in &chunks {
+        bytes.extend_from_slice(chunk);
+    }
+    Ok(bytes)
+}
+
+/// 502, 503 and 504: what a proxy answers when the server behind it does not.
+fn gateway_failure(status: reqwest::StatusCode) -> bool {
+    use reqwest::StatusCode;
+    [
+        StatusCode::BAD_GATEWAY,
+        StatusCode::SERVICE_UNAVAILABLE,
+        StatusCode::GATEWAY_TIMEOUT,
+    ]
+    .contains(&status)
+}
+
+/// A transport failure, told by the request's own error: a key pin mismatch, an answer that
+/// could not be decoded, or an unreachable server.
+fn transport_error(error: &reqwest::Error) -> ClientError {
+    if KeyPinMismatch::caused(error) {
+        ClientError::KeyPinMismatch
+    } else if error.is_decode() {
+        ClientError::BadResponse
+    } else {
+        ClientError::Unreachable
     }
 }
