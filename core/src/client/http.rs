@@ -1,6 +1,7 @@
 //! The HTTPS client: pinned TLS, timeouts, device-signed requests, and retries that reuse the
 //! idempotency key so that a dropped response never causes a second effect.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -225,6 +226,9 @@ pub struct HttpClient {
     base_url: String,
     tuning: ClientTuning,
     clock: Arc<dyn Clock>,
+    /// The server's time less the phone's, learnt from a refusal of a signed request's time
+    /// (shared by the client's clones).
+    clock_offset: Arc<AtomicI64>,
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -278,6 +282,7 @@ impl HttpClient {
             base_url: endpoint.base_url.trim_end_matches('/').to_owned(),
             tuning,
             clock,
+            clock_offset: Arc::new(AtomicI64::new(0)),
         })
     }
 
@@ -289,8 +294,14 @@ impl HttpClient {
         signer: Option<&dyn RequestSigner>,
     ) -> Result<R, ClientError> {
         let mut attempt = 0;
+        let mut resynced = false;
         loop {
             match self.send_once(request, signer).await {
+                Err(e) if !resynced && signer.is_some() && self.learn_server_time(&e) => {
+                    // Refused for its time before anything ran: sent again at once, once.
+                    tracing::debug!(path = request.path, "signing with the server's time");
+                    resynced = true;
+                }
                 Err(e) if retryable(request, &e) && attempt < self.tuning.retries => {
                     let pause = self.tuning.backoff * 2u32.saturating_pow(attempt);
                     tracing::debug!(path = request.path, attempt, "retrying request");
@@ -349,6 +360,29 @@ impl HttpClient {
         }
     }
 
+    /// Whether `error` refused a signed request for its time and named the server's time
+    /// (`replay`, reason `time`); if so, later requests are signed with the server's time.
+    /// A phone whose clock is off (set by hand, a dead clock battery) could otherwise sign
+    /// nothing the server accepts.
+    fn learn_server_time(&self, error: &ClientError) -> bool {
+        let ClientError::Server {
+            code: ErrorCode::Replay,
+            detail,
+        } = error
+        else {
+            return false;
+        };
+        if detail.get("reason").and_then(|r| r.as_str()) != Some("time") {
+            return false;
+        }
+        let Some(server_time) = detail.get("server_time").and_then(|t| t.as_i64()) else {
+            return false;
+        };
+        let offset = server_time.saturating_sub(self.clock.now());
+        self.clock_offset.store(offset, Ordering::Relaxed);
+        true
+    }
+
     fn sign(
         &self,
         builder: reqwest::RequestBuilder,
@@ -357,7 +391,10 @@ impl HttpClient {
     ) -> Result<reqwest::RequestBuilder, ClientError> {
         // A fresh nonce and time for every transmission: the server refuses a nonce twice,
         // while the idempotency key (unchanged) lets it recognise a retry.
-        let timestamp = self.clock.now();
+        let timestamp = self
+            .clock
+            .now()
+            .saturating_add(self.clock_offset.load(Ordering::Relaxed));
         let nonce = random_token();
         let message = request_message(
             signer.authenticator_id(),

@@ -246,7 +246,9 @@ impl SignedRequest {
                 ErrorCode::Replay,
                 "the request time is outside the accepted window",
             )
-            .with_detail(serde_json::json!({ "reason": "time" })));
+            // The server's time, so that an app whose clock is off signs with it next: the
+            // time is no secret, and the app reads it over its pinned connection.
+            .with_detail(serde_json::json!({ "reason": "time", "server_time": now })));
         }
         Ok(())
     }

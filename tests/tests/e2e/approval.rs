@@ -332,3 +332,37 @@ async fn a_watched_or_controlled_screen_puts_a_warning_before_the_factors() {
         "{step:?}"
     );
 }
+
+/// A phone whose clock is an hour fast or slow (a wrong time set by hand, a dead clock
+/// battery) signs its requests with its own time, and the server takes only 5 minutes
+/// either way. Before, every signed request was refused as a replay and the app could do
+/// nothing at all; it now learns the server's time from the first refusal and signs with it.
+#[tokio::test]
+async fn a_phone_whose_clock_is_an_hour_off_activates_and_approves() {
+    let h = World::start().await.unwrap();
+    let rp = h.relying_party("Skattestyrelsen").await.unwrap();
+    for (tag, offset) in [("fast", HOUR), ("slow", -HOUR)] {
+        let p = h.person(tag).await.unwrap();
+        let phone = AppPhone::new().unwrap();
+        let clock = Arc::new(mitid_protocol::clock::FakeClock::new(h.now() + offset));
+        let app = phone.open(h.endpoint(), clock).unwrap();
+        let user = activate(&h, &app, &p, PIN).await;
+        let flow = app.approval_flow(&user.local_id).unwrap();
+        let (login, step) = login_to_factors(&h, &rp, &p, &flow).await;
+        assert!(
+            matches!(step, ApprovalStep::ChooseFactor { .. }),
+            "{tag}: {step:?}"
+        );
+        assert_eq!(
+            flow.approve_with_pin(PIN.into()).await.unwrap(),
+            ApprovalStep::Done {
+                outcome: ApprovalOutcome::Approved
+            },
+            "{tag}"
+        );
+        assert_eq!(
+            login_status(&h, &rp, &login.transaction_id).await,
+            TransactionStatus::Approved
+        );
+    }
+}
