@@ -367,3 +367,42 @@ fn error_codes_are_distinct() {
     let codes: std::collections::HashSet<_> = errors.iter().map(StoreError::code).collect();
     assert_eq!(codes.len(), errors.len());
 }
+
+/// The database, its write-ahead log and shared memory are the owner's alone, whatever the
+/// process's umask (before: 0644 under the usual umask, readable by every local user on a
+/// desktop). A file an older version left readable is tightened when it is opened.
+#[cfg(unix)]
+#[test]
+fn the_database_and_its_journal_are_the_owners_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.sqlite");
+    let secrets = SoftwareKeyStore::in_memory().unwrap();
+    let modes = || {
+        let mut modes: Vec<(String, u32)> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+                (e.file_name().to_string_lossy().into_owned(), mode)
+            })
+            .collect();
+        modes.sort();
+        modes
+    };
+    let store = open(&path, &secrets).unwrap();
+    store.installation_id().unwrap();
+    let first = modes();
+    assert!(
+        first.iter().any(|(name, _)| name.ends_with("-wal")),
+        "{first:?}"
+    );
+    assert!(first.iter().all(|(_, mode)| *mode == 0o600), "{first:?}");
+    drop(store);
+
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+    let store = open(&path, &secrets).unwrap();
+    store.installation_id().unwrap();
+    let again = modes();
+    assert!(again.iter().all(|(_, mode)| *mode == 0o600), "{again:?}");
+}

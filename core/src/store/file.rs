@@ -133,3 +133,49 @@ fn has_table(conn: &Connection, name: &str) -> Result<bool, StoreError> {
     )?;
     Ok(count == 1)
 }
+
+/// Creates the missing database file, readable and writable by the owner only (0600 on
+/// Unix), before SQLite opens it: SQLite gives its write-ahead log and shared memory the
+/// database file's permissions, and a file made under the process's umask would be
+/// readable by every local user of a desktop.
+pub fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process made it first: it is inspected as any existing file is.
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::io(&e)),
+    }
+}
+
+/// Takes group and other access off the database file, its write-ahead log and its shared
+/// memory, as an older version may have left them. Called only once the file is known to
+/// be ours.
+pub fn make_private(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = Path::new(&name);
+            let Ok(metadata) = std::fs::metadata(file) else {
+                continue;
+            };
+            let mode = metadata.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode & 0o700))
+                    .map_err(|e| StoreError::io(&e))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}

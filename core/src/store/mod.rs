@@ -62,13 +62,14 @@ impl Store {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if let FileState::Fresh { missing: true } = file::inspect_header(&path)? {
-            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+            file::create_private(&path)?;
         }
         let mut conn = Connection::open_with_flags(&path, flags)?;
         // Reads only, before the first write (switching to WAL rewrites the header).
         file::verify_opened(&conn)?;
+        file::make_private(&path)?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
         let sealing = sealed::load_or_create_key(&conn, secrets)?;
