@@ -67,6 +67,9 @@ macro_rules! for_each_mitid_error {
             /// The chip asks for an access protocol the app does not support (PACE on other
             /// curves than NIST P-256, with BAC refused): another document, or another route.
             ChipNotSupported = "chip_not_supported";
+            /// The face capture is empty or larger than any face photo the server takes
+            /// (`MAX_FACE_CAPTURE_BYTES`): take the picture again. Nothing was sent.
+            FaceCaptureInvalid = "face_capture_invalid";
 
             // ------------------------------------------------------------ server outcomes
             /// The PIN was wrong; `remaining` tries are left before the app is locked.

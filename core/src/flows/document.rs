@@ -8,7 +8,7 @@ use mitid_emrtd::{AccessKey, ChipFiles, Mrz, NfcLink, ReadError, ReaderRandom};
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{
     ActivationChallengeRequest, ChipAuthenticationCommand, ChipAuthenticationRequest,
-    DocumentChallenge, DocumentEvidence, DOCUMENT_TERMS_VERSION,
+    DocumentChallenge, DocumentEvidence, DOCUMENT_TERMS_VERSION, MAX_FACE_CAPTURE_BYTES,
 };
 use mitid_protocol::wire::{paths, Empty, Secret, SecretBytes};
 use zeroize::Zeroizing;
@@ -298,10 +298,17 @@ impl DocumentScan {
 
     /// What the server is sent: the chip's files as read, the challenge the chip signed, the
     /// P-code if any, and the face the camera captured (JPEG).
+    /// The capture is wiped whatever the answer; an empty or oversized one is refused here,
+    /// so that it spends neither a document check nor the chip's challenge.
     pub(crate) fn evidence(&self, face_capture: Vec<u8>) -> Result<DocumentEvidence, MitidError> {
+        let face_capture = SecretBytes::new(face_capture);
         let files = self.chip.as_ref().ok_or(MitidError::InvalidStep)?;
         if !self.terms_accepted {
             return Err(MitidError::InvalidStep);
+        }
+        let size = face_capture.expose().len();
+        if size == 0 || size > MAX_FACE_CAPTURE_BYTES {
+            return Err(MitidError::FaceCaptureInvalid);
         }
         Ok(DocumentEvidence {
             sod: B64(files.sod.clone()),
@@ -309,7 +316,7 @@ impl DocumentScan {
             dg2: SecretBytes::new(files.dg2.clone()),
             dg14: files.dg14.clone().map(B64),
             dg15: files.dg15.clone().map(B64),
-            face_capture: SecretBytes::new(face_capture),
+            face_capture,
             terms_version: DOCUMENT_TERMS_VERSION.to_owned(),
             challenge_id: self.challenge_id.clone(),
             active_authentication: files.active_authentication.clone().map(B64),

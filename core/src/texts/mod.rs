@@ -251,6 +251,10 @@ pub(crate) fn error(error: &MitidError) -> (String, String) {
             "Appen kan ikke læse dette dokuments chip. Brug et andet pas eller ID-kort, eller vælg en anden måde.",
             "The app cannot read this document's chip. Use another passport or ID card, or choose another way.",
         ),
+        MitidError::FaceCaptureInvalid => fixed(
+            "Billedet af dit ansigt kunne ikke bruges. Tag det igen.",
+            "The picture of your face could not be used. Take it again.",
+        ),
         MitidError::DocumentRefused { reason } => document_refusal(reason),
         MitidError::ServerRejected { .. } => fixed(
             "MitID kunne ikke gennemføre handlingen. Prøv igen.",

@@ -8046,6 +8046,11 @@ enum MitidError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      */
     case ChipNotSupported
     /**
+     * The face capture is empty or larger than any face photo the server takes
+     * (`MAX_FACE_CAPTURE_BYTES`): take the picture again. Nothing was sent.
+     */
+    case FaceCaptureInvalid
+    /**
      * The PIN was wrong; `remaining` tries are left before the app is locked.
      */
     case WrongPin(
@@ -8366,67 +8371,68 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
         case 10: return .PCodeFormat
         case 11: return .ChipNotRead
         case 12: return .ChipNotSupported
-        case 13: return .WrongPin(
+        case 13: return .FaceCaptureInvalid
+        case 14: return .WrongPin(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 14: return .WrongCode(
+        case 15: return .WrongCode(
             remaining: try FfiConverterOptionUInt32.read(from: &buf)
             )
-        case 15: return .TemporarilyLocked
-        case 16: return .PermanentlyBlocked
-        case 17: return .Revoked
-        case 18: return .Blocked
-        case 19: return .CodeExpired
-        case 20: return .CodeUsed
-        case 21: return .TooManyTries
-        case 22: return .NumberChangedRecently
-        case 23: return .NoMobileNumber
-        case 24: return .TooManyApps
-        case 25: return .UserIdTaken
-        case 26: return .ChannelBindingMismatch(
+        case 16: return .TemporarilyLocked
+        case 17: return .PermanentlyBlocked
+        case 18: return .Revoked
+        case 19: return .Blocked
+        case 20: return .CodeExpired
+        case 21: return .CodeUsed
+        case 22: return .TooManyTries
+        case 23: return .NumberChangedRecently
+        case 24: return .NoMobileNumber
+        case 25: return .TooManyApps
+        case 26: return .UserIdTaken
+        case 27: return .ChannelBindingMismatch(
             remaining: try FfiConverterOptionUInt32.read(from: &buf)
             )
-        case 27: return .TransactionExpired
-        case 28: return .TransactionNotPending
-        case 29: return .FactorNotAllowed
-        case 30: return .BiometricsNotEnabled
-        case 31: return .NotFound
-        case 32: return .Forbidden
-        case 33: return .NotYetAllowed(
+        case 28: return .TransactionExpired
+        case 29: return .TransactionNotPending
+        case 30: return .FactorNotAllowed
+        case 31: return .BiometricsNotEnabled
+        case 32: return .NotFound
+        case 33: return .Forbidden
+        case 34: return .NotYetAllowed(
             opensAt: try FfiConverterOptionInt64.read(from: &buf)
             )
-        case 34: return .RateLimited
-        case 35: return .ServerUnreachable
-        case 36: return .ServerKeyPinMismatch
-        case 37: return .ServerBusy
-        case 38: return .DocumentRefused(
+        case 35: return .RateLimited
+        case 36: return .ServerUnreachable
+        case 37: return .ServerKeyPinMismatch
+        case 38: return .ServerBusy
+        case 39: return .DocumentRefused(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 39: return .ServerRejected(
+        case 40: return .ServerRejected(
             serverCode: try FfiConverterString.read(from: &buf)
             )
-        case 40: return .BadResponse
-        case 41: return .BiometricsCancelled
-        case 42: return .BiometricsFailed(
+        case 41: return .BadResponse
+        case 42: return .BiometricsCancelled
+        case 43: return .BiometricsFailed(
             remaining: try FfiConverterUInt32.read(from: &buf)
             )
-        case 43: return .BiometricsPinRequired
-        case 44: return .BiometricsInvalidated
-        case 45: return .BiometricsUnavailable
-        case 46: return .BiometricsNeedSingleUser
-        case 47: return .BiometricsNotOn
-        case 48: return .NoSuchUser
-        case 49: return .UserAlreadyOnApp
-        case 50: return .InvalidStep
-        case 51: return .Cancelled
-        case 52: return .Storage(
+        case 44: return .BiometricsPinRequired
+        case 45: return .BiometricsInvalidated
+        case 46: return .BiometricsUnavailable
+        case 47: return .BiometricsNeedSingleUser
+        case 48: return .BiometricsNotOn
+        case 49: return .NoSuchUser
+        case 50: return .UserAlreadyOnApp
+        case 51: return .InvalidStep
+        case 52: return .Cancelled
+        case 53: return .Storage(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 53: return .KeyStore(
+        case 54: return .KeyStore(
             detail: try FfiConverterString.read(from: &buf)
             )
-        case 54: return .Config
-        case 55: return .Internal(
+        case 55: return .Config
+        case 56: return .Internal(
             detail: try FfiConverterString.read(from: &buf)
             )
 
@@ -8491,185 +8497,189 @@ public struct FfiConverterTypeMitidError: FfiConverterRustBuffer {
             writeInt(&buf, Int32(12))
         
         
-        case let .WrongPin(remaining):
+        case .FaceCaptureInvalid:
             writeInt(&buf, Int32(13))
+        
+        
+        case let .WrongPin(remaining):
+            writeInt(&buf, Int32(14))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case let .WrongCode(remaining):
-            writeInt(&buf, Int32(14))
+            writeInt(&buf, Int32(15))
             FfiConverterOptionUInt32.write(remaining, into: &buf)
             
         
         case .TemporarilyLocked:
-            writeInt(&buf, Int32(15))
-        
-        
-        case .PermanentlyBlocked:
             writeInt(&buf, Int32(16))
         
         
-        case .Revoked:
+        case .PermanentlyBlocked:
             writeInt(&buf, Int32(17))
         
         
-        case .Blocked:
+        case .Revoked:
             writeInt(&buf, Int32(18))
         
         
-        case .CodeExpired:
+        case .Blocked:
             writeInt(&buf, Int32(19))
         
         
-        case .CodeUsed:
+        case .CodeExpired:
             writeInt(&buf, Int32(20))
         
         
-        case .TooManyTries:
+        case .CodeUsed:
             writeInt(&buf, Int32(21))
         
         
-        case .NumberChangedRecently:
+        case .TooManyTries:
             writeInt(&buf, Int32(22))
         
         
-        case .NoMobileNumber:
+        case .NumberChangedRecently:
             writeInt(&buf, Int32(23))
         
         
-        case .TooManyApps:
+        case .NoMobileNumber:
             writeInt(&buf, Int32(24))
         
         
-        case .UserIdTaken:
+        case .TooManyApps:
             writeInt(&buf, Int32(25))
         
         
-        case let .ChannelBindingMismatch(remaining):
+        case .UserIdTaken:
             writeInt(&buf, Int32(26))
+        
+        
+        case let .ChannelBindingMismatch(remaining):
+            writeInt(&buf, Int32(27))
             FfiConverterOptionUInt32.write(remaining, into: &buf)
             
         
         case .TransactionExpired:
-            writeInt(&buf, Int32(27))
-        
-        
-        case .TransactionNotPending:
             writeInt(&buf, Int32(28))
         
         
-        case .FactorNotAllowed:
+        case .TransactionNotPending:
             writeInt(&buf, Int32(29))
         
         
-        case .BiometricsNotEnabled:
+        case .FactorNotAllowed:
             writeInt(&buf, Int32(30))
         
         
-        case .NotFound:
+        case .BiometricsNotEnabled:
             writeInt(&buf, Int32(31))
         
         
-        case .Forbidden:
+        case .NotFound:
             writeInt(&buf, Int32(32))
         
         
-        case let .NotYetAllowed(opensAt):
+        case .Forbidden:
             writeInt(&buf, Int32(33))
+        
+        
+        case let .NotYetAllowed(opensAt):
+            writeInt(&buf, Int32(34))
             FfiConverterOptionInt64.write(opensAt, into: &buf)
             
         
         case .RateLimited:
-            writeInt(&buf, Int32(34))
-        
-        
-        case .ServerUnreachable:
             writeInt(&buf, Int32(35))
         
         
-        case .ServerKeyPinMismatch:
+        case .ServerUnreachable:
             writeInt(&buf, Int32(36))
         
         
-        case .ServerBusy:
+        case .ServerKeyPinMismatch:
             writeInt(&buf, Int32(37))
         
         
-        case let .DocumentRefused(reason):
+        case .ServerBusy:
             writeInt(&buf, Int32(38))
+        
+        
+        case let .DocumentRefused(reason):
+            writeInt(&buf, Int32(39))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .ServerRejected(serverCode):
-            writeInt(&buf, Int32(39))
+            writeInt(&buf, Int32(40))
             FfiConverterString.write(serverCode, into: &buf)
             
         
         case .BadResponse:
-            writeInt(&buf, Int32(40))
-        
-        
-        case .BiometricsCancelled:
             writeInt(&buf, Int32(41))
         
         
-        case let .BiometricsFailed(remaining):
+        case .BiometricsCancelled:
             writeInt(&buf, Int32(42))
+        
+        
+        case let .BiometricsFailed(remaining):
+            writeInt(&buf, Int32(43))
             FfiConverterUInt32.write(remaining, into: &buf)
             
         
         case .BiometricsPinRequired:
-            writeInt(&buf, Int32(43))
-        
-        
-        case .BiometricsInvalidated:
             writeInt(&buf, Int32(44))
         
         
-        case .BiometricsUnavailable:
+        case .BiometricsInvalidated:
             writeInt(&buf, Int32(45))
         
         
-        case .BiometricsNeedSingleUser:
+        case .BiometricsUnavailable:
             writeInt(&buf, Int32(46))
         
         
-        case .BiometricsNotOn:
+        case .BiometricsNeedSingleUser:
             writeInt(&buf, Int32(47))
         
         
-        case .NoSuchUser:
+        case .BiometricsNotOn:
             writeInt(&buf, Int32(48))
         
         
-        case .UserAlreadyOnApp:
+        case .NoSuchUser:
             writeInt(&buf, Int32(49))
         
         
-        case .InvalidStep:
+        case .UserAlreadyOnApp:
             writeInt(&buf, Int32(50))
         
         
-        case .Cancelled:
+        case .InvalidStep:
             writeInt(&buf, Int32(51))
         
         
-        case let .Storage(detail):
+        case .Cancelled:
             writeInt(&buf, Int32(52))
-            FfiConverterString.write(detail, into: &buf)
-            
         
-        case let .KeyStore(detail):
+        
+        case let .Storage(detail):
             writeInt(&buf, Int32(53))
             FfiConverterString.write(detail, into: &buf)
             
         
-        case .Config:
+        case let .KeyStore(detail):
             writeInt(&buf, Int32(54))
+            FfiConverterString.write(detail, into: &buf)
+            
+        
+        case .Config:
+            writeInt(&buf, Int32(55))
         
         
         case let .Internal(detail):
-            writeInt(&buf, Int32(55))
+            writeInt(&buf, Int32(56))
             FfiConverterString.write(detail, into: &buf)
             
         }

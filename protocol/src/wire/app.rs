@@ -11,7 +11,7 @@ use super::common::{
 };
 pub use super::document::{
     ChipAuthenticationCommand, ChipAuthenticationRequest, DocumentChallenge, DocumentEvidence,
-    DocumentRefusal, UserIdShown, DOCUMENT_TERMS_VERSION,
+    DocumentRefusal, UserIdShown, DOCUMENT_TERMS_VERSION, MAX_FACE_CAPTURE_BYTES,
 };
 use super::secret::Secret;
 use crate::b64::B64;

@@ -14,6 +14,12 @@ use crate::clock::UnixSeconds;
 /// of a document sent under another version, and records the accepted one in its audit.
 pub const DOCUMENT_TERMS_VERSION: &str = "2026-12";
 
+/// The largest face capture the app sends (bytes of JPEG). A face photo for a comparison is
+/// some tens of kilobytes; this leaves room for a generous camera and still fits, with a
+/// passport's data groups, in the server's body limit for a document
+/// (`Policy::max_document_body_bytes`).
+pub const MAX_FACE_CAPTURE_BYTES: usize = 256 * 1024;
+
 /// What the app read from a passport or ID card chip (ICAO 9303), and the face the phone's
 /// camera captured. The server believes none of the app's own checks: it verifies the SOD
 /// against its master list, the data groups against the SOD, the document against the

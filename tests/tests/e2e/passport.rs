@@ -531,3 +531,29 @@ async fn an_app_is_activated_with_a_chip_authentication_passport_and_not_with_it
         ActivationStep::Done { .. }
     ));
 }
+
+/// A capture that is empty, or larger than any face photo the server takes, is refused in
+/// the app before anything is sent, and the face can be taken again at once (before: an
+/// empty one spent one of the day's document checks on `face_not_matched` and the chip's
+/// challenge with it; an oversized one reached the server's body limit).
+#[tokio::test]
+async fn an_empty_or_oversized_face_capture_is_refused_before_it_is_sent() {
+    let (_h, p, _phone, app, user) = world_with_app_user("passport-capture").await;
+    let passport = PassportOffice::danish().issue(&p);
+    let flow = passport_flow(&app, &user).await;
+    assert_eq!(
+        scan(&flow, &passport).await.unwrap(),
+        NewPinStep::CaptureFace
+    );
+    let oversized = vec![0xFF; mitid_protocol::wire::app::MAX_FACE_CAPTURE_BYTES + 1];
+    for capture in [Vec::new(), oversized] {
+        let refused = flow.submit_face(capture).await.unwrap_err();
+        assert_eq!(refused, MitidError::FaceCaptureInvalid);
+        assert_eq!(flow.step(), NewPinStep::CaptureFace);
+    }
+    // Nothing was sent: the chip's read and its challenge still stand.
+    assert_eq!(
+        flow.submit_face(passport.face.clone()).await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+}

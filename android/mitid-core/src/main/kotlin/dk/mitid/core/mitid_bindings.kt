@@ -11480,6 +11480,16 @@ sealed class MitidException: kotlin.Exception() {
     }
     
     /**
+     * The face capture is empty or larger than any face photo the server takes
+     * (`MAX_FACE_CAPTURE_BYTES`): take the picture again. Nothing was sent.
+     */
+    class FaceCaptureInvalid(
+        ) : MitidException() {
+        override val message
+            get() = ""
+    }
+    
+    /**
      * The PIN was wrong; `remaining` tries are left before the app is locked.
      */
     class WrongPin(
@@ -12017,67 +12027,68 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
             10 -> MitidException.PCodeFormat()
             11 -> MitidException.ChipNotRead()
             12 -> MitidException.ChipNotSupported()
-            13 -> MitidException.WrongPin(
+            13 -> MitidException.FaceCaptureInvalid()
+            14 -> MitidException.WrongPin(
                 FfiConverterUInt.read(buf),
                 )
-            14 -> MitidException.WrongCode(
+            15 -> MitidException.WrongCode(
                 FfiConverterOptionalUInt.read(buf),
                 )
-            15 -> MitidException.TemporarilyLocked()
-            16 -> MitidException.PermanentlyBlocked()
-            17 -> MitidException.Revoked()
-            18 -> MitidException.Blocked()
-            19 -> MitidException.CodeExpired()
-            20 -> MitidException.CodeUsed()
-            21 -> MitidException.TooManyTries()
-            22 -> MitidException.NumberChangedRecently()
-            23 -> MitidException.NoMobileNumber()
-            24 -> MitidException.TooManyApps()
-            25 -> MitidException.UserIdTaken()
-            26 -> MitidException.ChannelBindingMismatch(
+            16 -> MitidException.TemporarilyLocked()
+            17 -> MitidException.PermanentlyBlocked()
+            18 -> MitidException.Revoked()
+            19 -> MitidException.Blocked()
+            20 -> MitidException.CodeExpired()
+            21 -> MitidException.CodeUsed()
+            22 -> MitidException.TooManyTries()
+            23 -> MitidException.NumberChangedRecently()
+            24 -> MitidException.NoMobileNumber()
+            25 -> MitidException.TooManyApps()
+            26 -> MitidException.UserIdTaken()
+            27 -> MitidException.ChannelBindingMismatch(
                 FfiConverterOptionalUInt.read(buf),
                 )
-            27 -> MitidException.TransactionExpired()
-            28 -> MitidException.TransactionNotPending()
-            29 -> MitidException.FactorNotAllowed()
-            30 -> MitidException.BiometricsNotEnabled()
-            31 -> MitidException.NotFound()
-            32 -> MitidException.Forbidden()
-            33 -> MitidException.NotYetAllowed(
+            28 -> MitidException.TransactionExpired()
+            29 -> MitidException.TransactionNotPending()
+            30 -> MitidException.FactorNotAllowed()
+            31 -> MitidException.BiometricsNotEnabled()
+            32 -> MitidException.NotFound()
+            33 -> MitidException.Forbidden()
+            34 -> MitidException.NotYetAllowed(
                 FfiConverterOptionalLong.read(buf),
                 )
-            34 -> MitidException.RateLimited()
-            35 -> MitidException.ServerUnreachable()
-            36 -> MitidException.ServerKeyPinMismatch()
-            37 -> MitidException.ServerBusy()
-            38 -> MitidException.DocumentRefused(
+            35 -> MitidException.RateLimited()
+            36 -> MitidException.ServerUnreachable()
+            37 -> MitidException.ServerKeyPinMismatch()
+            38 -> MitidException.ServerBusy()
+            39 -> MitidException.DocumentRefused(
                 FfiConverterString.read(buf),
                 )
-            39 -> MitidException.ServerRejected(
+            40 -> MitidException.ServerRejected(
                 FfiConverterString.read(buf),
                 )
-            40 -> MitidException.BadResponse()
-            41 -> MitidException.BiometricsCancelled()
-            42 -> MitidException.BiometricsFailed(
+            41 -> MitidException.BadResponse()
+            42 -> MitidException.BiometricsCancelled()
+            43 -> MitidException.BiometricsFailed(
                 FfiConverterUInt.read(buf),
                 )
-            43 -> MitidException.BiometricsPinRequired()
-            44 -> MitidException.BiometricsInvalidated()
-            45 -> MitidException.BiometricsUnavailable()
-            46 -> MitidException.BiometricsNeedSingleUser()
-            47 -> MitidException.BiometricsNotOn()
-            48 -> MitidException.NoSuchUser()
-            49 -> MitidException.UserAlreadyOnApp()
-            50 -> MitidException.InvalidStep()
-            51 -> MitidException.Cancelled()
-            52 -> MitidException.Storage(
+            44 -> MitidException.BiometricsPinRequired()
+            45 -> MitidException.BiometricsInvalidated()
+            46 -> MitidException.BiometricsUnavailable()
+            47 -> MitidException.BiometricsNeedSingleUser()
+            48 -> MitidException.BiometricsNotOn()
+            49 -> MitidException.NoSuchUser()
+            50 -> MitidException.UserAlreadyOnApp()
+            51 -> MitidException.InvalidStep()
+            52 -> MitidException.Cancelled()
+            53 -> MitidException.Storage(
                 FfiConverterString.read(buf),
                 )
-            53 -> MitidException.KeyStore(
+            54 -> MitidException.KeyStore(
                 FfiConverterString.read(buf),
                 )
-            54 -> MitidException.Config()
-            55 -> MitidException.Internal(
+            55 -> MitidException.Config()
+            56 -> MitidException.Internal(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -12133,6 +12144,10 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 4UL
             )
             is MitidException.ChipNotSupported -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+            )
+            is MitidException.FaceCaptureInvalid -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
             )
@@ -12373,185 +12388,189 @@ public object FfiConverterTypeMitidError : FfiConverterRustBuffer<MitidException
                 buf.putInt(12)
                 Unit
             }
-            is MitidException.WrongPin -> {
+            is MitidException.FaceCaptureInvalid -> {
                 buf.putInt(13)
+                Unit
+            }
+            is MitidException.WrongPin -> {
+                buf.putInt(14)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.WrongCode -> {
-                buf.putInt(14)
+                buf.putInt(15)
                 FfiConverterOptionalUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.TemporarilyLocked -> {
-                buf.putInt(15)
-                Unit
-            }
-            is MitidException.PermanentlyBlocked -> {
                 buf.putInt(16)
                 Unit
             }
-            is MitidException.Revoked -> {
+            is MitidException.PermanentlyBlocked -> {
                 buf.putInt(17)
                 Unit
             }
-            is MitidException.Blocked -> {
+            is MitidException.Revoked -> {
                 buf.putInt(18)
                 Unit
             }
-            is MitidException.CodeExpired -> {
+            is MitidException.Blocked -> {
                 buf.putInt(19)
                 Unit
             }
-            is MitidException.CodeUsed -> {
+            is MitidException.CodeExpired -> {
                 buf.putInt(20)
                 Unit
             }
-            is MitidException.TooManyTries -> {
+            is MitidException.CodeUsed -> {
                 buf.putInt(21)
                 Unit
             }
-            is MitidException.NumberChangedRecently -> {
+            is MitidException.TooManyTries -> {
                 buf.putInt(22)
                 Unit
             }
-            is MitidException.NoMobileNumber -> {
+            is MitidException.NumberChangedRecently -> {
                 buf.putInt(23)
                 Unit
             }
-            is MitidException.TooManyApps -> {
+            is MitidException.NoMobileNumber -> {
                 buf.putInt(24)
                 Unit
             }
-            is MitidException.UserIdTaken -> {
+            is MitidException.TooManyApps -> {
                 buf.putInt(25)
                 Unit
             }
-            is MitidException.ChannelBindingMismatch -> {
+            is MitidException.UserIdTaken -> {
                 buf.putInt(26)
+                Unit
+            }
+            is MitidException.ChannelBindingMismatch -> {
+                buf.putInt(27)
                 FfiConverterOptionalUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.TransactionExpired -> {
-                buf.putInt(27)
-                Unit
-            }
-            is MitidException.TransactionNotPending -> {
                 buf.putInt(28)
                 Unit
             }
-            is MitidException.FactorNotAllowed -> {
+            is MitidException.TransactionNotPending -> {
                 buf.putInt(29)
                 Unit
             }
-            is MitidException.BiometricsNotEnabled -> {
+            is MitidException.FactorNotAllowed -> {
                 buf.putInt(30)
                 Unit
             }
-            is MitidException.NotFound -> {
+            is MitidException.BiometricsNotEnabled -> {
                 buf.putInt(31)
                 Unit
             }
-            is MitidException.Forbidden -> {
+            is MitidException.NotFound -> {
                 buf.putInt(32)
                 Unit
             }
-            is MitidException.NotYetAllowed -> {
+            is MitidException.Forbidden -> {
                 buf.putInt(33)
+                Unit
+            }
+            is MitidException.NotYetAllowed -> {
+                buf.putInt(34)
                 FfiConverterOptionalLong.write(value.`opensAt`, buf)
                 Unit
             }
             is MitidException.RateLimited -> {
-                buf.putInt(34)
-                Unit
-            }
-            is MitidException.ServerUnreachable -> {
                 buf.putInt(35)
                 Unit
             }
-            is MitidException.ServerKeyPinMismatch -> {
+            is MitidException.ServerUnreachable -> {
                 buf.putInt(36)
                 Unit
             }
-            is MitidException.ServerBusy -> {
+            is MitidException.ServerKeyPinMismatch -> {
                 buf.putInt(37)
                 Unit
             }
-            is MitidException.DocumentRefused -> {
+            is MitidException.ServerBusy -> {
                 buf.putInt(38)
+                Unit
+            }
+            is MitidException.DocumentRefused -> {
+                buf.putInt(39)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is MitidException.ServerRejected -> {
-                buf.putInt(39)
+                buf.putInt(40)
                 FfiConverterString.write(value.`serverCode`, buf)
                 Unit
             }
             is MitidException.BadResponse -> {
-                buf.putInt(40)
-                Unit
-            }
-            is MitidException.BiometricsCancelled -> {
                 buf.putInt(41)
                 Unit
             }
-            is MitidException.BiometricsFailed -> {
+            is MitidException.BiometricsCancelled -> {
                 buf.putInt(42)
+                Unit
+            }
+            is MitidException.BiometricsFailed -> {
+                buf.putInt(43)
                 FfiConverterUInt.write(value.`remaining`, buf)
                 Unit
             }
             is MitidException.BiometricsPinRequired -> {
-                buf.putInt(43)
-                Unit
-            }
-            is MitidException.BiometricsInvalidated -> {
                 buf.putInt(44)
                 Unit
             }
-            is MitidException.BiometricsUnavailable -> {
+            is MitidException.BiometricsInvalidated -> {
                 buf.putInt(45)
                 Unit
             }
-            is MitidException.BiometricsNeedSingleUser -> {
+            is MitidException.BiometricsUnavailable -> {
                 buf.putInt(46)
                 Unit
             }
-            is MitidException.BiometricsNotOn -> {
+            is MitidException.BiometricsNeedSingleUser -> {
                 buf.putInt(47)
                 Unit
             }
-            is MitidException.NoSuchUser -> {
+            is MitidException.BiometricsNotOn -> {
                 buf.putInt(48)
                 Unit
             }
-            is MitidException.UserAlreadyOnApp -> {
+            is MitidException.NoSuchUser -> {
                 buf.putInt(49)
                 Unit
             }
-            is MitidException.InvalidStep -> {
+            is MitidException.UserAlreadyOnApp -> {
                 buf.putInt(50)
                 Unit
             }
-            is MitidException.Cancelled -> {
+            is MitidException.InvalidStep -> {
                 buf.putInt(51)
                 Unit
             }
-            is MitidException.Storage -> {
+            is MitidException.Cancelled -> {
                 buf.putInt(52)
-                FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is MitidException.KeyStore -> {
+            is MitidException.Storage -> {
                 buf.putInt(53)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
-            is MitidException.Config -> {
+            is MitidException.KeyStore -> {
                 buf.putInt(54)
+                FfiConverterString.write(value.`detail`, buf)
+                Unit
+            }
+            is MitidException.Config -> {
+                buf.putInt(55)
                 Unit
             }
             is MitidException.Internal -> {
-                buf.putInt(55)
+                buf.putInt(56)
                 FfiConverterString.write(value.`detail`, buf)
                 Unit
             }
