@@ -44,7 +44,8 @@ pub enum FaceError {
 
 /// A face-matching vendor.
 pub trait FaceVerifier: Send + Sync + std::fmt::Debug {
-    /// Compares the two faces; must return within `request.timeout`.
+    /// Compares the two faces; should return within `request.timeout`, after which the
+    /// server no longer waits and counts the check as unavailable.
     fn compare(&self, request: &FaceComparison<'_>) -> Result<FaceAnswer, FaceError>;
 }
 

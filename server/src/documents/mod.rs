@@ -105,21 +105,40 @@ impl DocumentCheck {
         }
     }
 
-    /// The vendor's verdict on the live capture against the chip's face.
+    /// The vendor's verdict on the live capture against the chip's face, waited for no
+    /// longer than the policy's time-out: the vendor is told the time-out, and is called on
+    /// a thread of its own so that one which ignores it neither holds this request past it
+    /// nor has a late answer believed. The images it is given are copies wiped when the
+    /// call ends, however late.
     pub fn verify_face(
         &self,
         document: &VerifiedDocument,
         live: &[u8],
     ) -> Result<(), DocumentRefusal> {
-        let request = FaceComparison {
-            reference: &document.face,
-            live,
-            timeout: self.face_policy.timeout,
+        let timeout = self.face_policy.timeout;
+        let (vendor, reference) = (Arc::clone(&self.face), document.face.clone());
+        let live = zeroize::Zeroizing::new(live.to_vec());
+        let (answer_to, answer) = std::sync::mpsc::sync_channel(1);
+        let call = move || {
+            let request = FaceComparison {
+                reference: &reference,
+                live: &live,
+                timeout,
+            };
+            // The request may have stopped waiting: a late answer goes nowhere.
+            let _ = answer_to.send(vendor.compare(&request));
         };
-        match self.face.compare(&request) {
-            Ok(answer) if self.face_policy.accepts(&answer) => Ok(()),
-            Ok(_) => Err(DocumentRefusal::FaceNotMatched),
-            Err(_) => Err(DocumentRefusal::Unavailable),
+        if std::thread::Builder::new()
+            .name("face-vendor".into())
+            .spawn(call)
+            .is_err()
+        {
+            return Err(DocumentRefusal::Unavailable);
+        }
+        match answer.recv_timeout(timeout) {
+            Ok(Ok(answer)) if self.face_policy.accepts(&answer) => Ok(()),
+            Ok(Ok(_)) => Err(DocumentRefusal::FaceNotMatched),
+            Ok(Err(_)) | Err(_) => Err(DocumentRefusal::Unavailable),
         }
     }
 }
