@@ -34,12 +34,35 @@ impl<'a> Link<'a> {
         Self { inner }
     }
 
-    /// Sends a plain command.
+    /// Sends a plain command. An answer that comes in parts (`61xx`: `xx` more bytes wait,
+    /// ISO/IEC 7816-4 §7.1.3) is gathered with GET RESPONSE, up to the largest answer an
+    /// extended APDU can carry.
     pub fn send(&mut self, cmd: &Command) -> Result<Response, ReadError> {
-        let answer = self
-            .inner
-            .transceive(&cmd.encode())
-            .map_err(ReadError::Link)?;
+        let mut response = self.exchange(&cmd.encode())?;
+        while response.sw >> 8 == 0x61 {
+            let waiting = usize::from(response.sw as u8);
+            let get_response = Command::new(0x00, 0xC0, 0x00, 0x00).with_le(if waiting == 0 {
+                256
+            } else {
+                waiting
+            });
+            let part = self.exchange(&get_response.encode())?;
+            if part.data.is_empty() && part.sw >> 8 == 0x61 {
+                return Err(ReadError::Malformed("an empty part of a chained answer"));
+            }
+            response.data.extend_from_slice(&part.data);
+            response.sw = part.sw;
+            if response.data.len() > MAX_ANSWER {
+                return Err(ReadError::Malformed(
+                    "a chained answer longer than any APDU's",
+                ));
+            }
+        }
+        Ok(response)
+    }
+
+    fn exchange(&mut self, apdu: &[u8]) -> Result<Response, ReadError> {
+        let answer = self.inner.transceive(apdu).map_err(ReadError::Link)?;
         Response::decode(&answer)
     }
 
@@ -72,6 +95,10 @@ pub mod files {
     /// DG15: the active authentication public key.
     pub const DG15: u16 = 0x010F;
 }
+
+/// The most data an answer carries: an extended APDU's 65,536 bytes, which a secure
+/// messaging wrapper (tags, padding, MAC) lengthens by a few dozen.
+const MAX_ANSWER: usize = 65_536 + 64;
 
 /// The largest file this reader reads: the range an even READ BINARY's offset reaches.
 pub const MAX_FILE: usize = 0x7FFF;

@@ -35,6 +35,10 @@ pub struct SimulatedChip {
     card_access: Option<Vec<u8>>,
     pace: Option<(Protocol, Zeroizing<Vec<u8>>)>,
     bac: bool,
+    /// The most data bytes one answer carries, the rest left for GET RESPONSE.
+    part_size: Option<usize>,
+    /// What is left of the last answer for GET RESPONSE (data, then the status word).
+    remainder: Vec<u8>,
     /// How many APDUs the chip has answered.
     pub commands: usize,
 }
@@ -72,6 +76,8 @@ impl SimulatedChip {
             card_access: None,
             pace: None,
             bac: true,
+            part_size: None,
+            remainder: Vec::new(),
             commands: 0,
         }
     }
@@ -112,6 +118,14 @@ impl SimulatedChip {
     /// The same chip, taking extended-length APDUs.
     pub fn with_extended_length(mut self) -> Self {
         self.extended_length = true;
+        self
+    }
+
+    /// The same chip, answering at most `n` bytes of data at a time (1 to 256): the rest of
+    /// a longer answer waits for GET RESPONSE, announced by the status `61xx` (ISO/IEC
+    /// 7816-4 §7.1.3), as some chips and readers do.
+    pub fn answering_in_parts(mut self, n: usize) -> Self {
+        self.part_size = Some(n.clamp(1, 256));
         self
     }
 
@@ -360,14 +374,46 @@ impl NfcLink for SimulatedChip {
             return Err("tag was lost".to_string());
         }
         self.commands += 1;
-        Ok(match Command::decode(apdu) {
-            Ok(cmd) => self.answer(&cmd).encode(),
-            Err(_) => status(0x6700).encode(),
+        let answer = match Command::decode(apdu) {
+            Ok(cmd) if cmd.ins == 0xC0 && cmd.cla & 0x0C == 0 => {
+                return Ok(self.get_response(cmd.le.unwrap_or(0)));
+            }
+            Ok(cmd) => self.answer(&cmd),
+            Err(_) => status(0x6700),
+        };
+        self.remainder.clear();
+        Ok(match self.part_size {
+            Some(n) if answer.data.len() > n => {
+                self.remainder = answer.encode();
+                self.get_response(n)
+            }
+            _ => answer.encode(),
         })
     }
 
     fn supports_extended_length(&self) -> bool {
         self.extended_length
+    }
+}
+
+impl SimulatedChip {
+    /// The next at most `le` bytes of the waiting answer, with `61xx` while more waits and
+    /// the answer's own status word with its last part.
+    fn get_response(&mut self, le: usize) -> Vec<u8> {
+        let data_left = self.remainder.len().saturating_sub(2);
+        if self.remainder.is_empty() {
+            return status(0x6985).encode();
+        }
+        let take = data_left.min(le).min(self.part_size.unwrap_or(256));
+        let mut out: Vec<u8> = self.remainder.drain(..take).collect();
+        let more = self.remainder.len() - 2;
+        if more == 0 {
+            out.append(&mut self.remainder);
+        } else {
+            let announced = u8::try_from(more).unwrap_or(0);
+            out.extend_from_slice(&[0x61, announced]);
+        }
+        out
     }
 }
 

@@ -119,6 +119,23 @@ fn a_2048_bit_key_answers_in_one_extended_length_response() {
     assert_eq!(verify_active_authentication(&read, &CHALLENGE), Ok(()));
 }
 
+/// Without extended length, a 2,048-bit key's answer (about 290 bytes under secure
+/// messaging) comes in parts a short APDU can carry, gathered with GET RESPONSE.
+#[test]
+fn a_2048_bit_key_answers_in_parts_without_extended_length() {
+    let key = ActiveAuthenticationKey::generate_rsa(2048, TrailerHash::Sha256);
+    let authority = TestAuthority::new("DNK");
+    let (files, key) = authority.issue_with_active_authentication_key(&holder(), &face(), key);
+    let mut chip = SimulatedChip::new(&files, &holder().access_key(), Box::new(rng(11)))
+        .with_active_authentication(Arc::new(key))
+        .answering_in_parts(256);
+    let random = ReaderRandom::from_rng(&mut rng(12));
+    let read = read_document(&mut chip, &holder().access_key(), &random, Some(&CHALLENGE))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(read.active_authentication.as_ref().map(Vec::len), Some(256));
+    assert_eq!(verify_active_authentication(&read, &CHALLENGE), Ok(()));
+}
+
 #[test]
 fn a_changed_or_foreign_rsa_answer_is_refused() {
     let (_, read) = read_with(

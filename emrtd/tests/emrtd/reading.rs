@@ -137,3 +137,29 @@ fn the_access_key_never_prints() {
         "{printed}"
     );
 }
+
+/// A chip (or a reader between) that answers in parts, with `61xx` for "more waits": the
+/// reader fetches the rest with GET RESPONSE and reads every file, over BAC and PACE, with
+/// short and extended APDUs (before: `61xx` was an error and nothing was read).
+#[test]
+fn an_answer_in_parts_is_gathered_with_get_response() {
+    use mitid_emrtd::pace::Protocol;
+    let (_, files) = passport();
+    let read = |chip: &mut SimulatedChip| {
+        read_document(
+            chip,
+            &holder().access_key(),
+            &ReaderRandom::from_rng(&mut rng(3)),
+            None,
+        )
+    };
+    for part in [1, 100, 256] {
+        let mut bac = chip(&files).answering_in_parts(part);
+        assert_eq!(read(&mut bac), Ok(files.clone()), "BAC, parts of {part}");
+        let mut pace = chip(&files)
+            .with_pace(Protocol::EcdhGmAes128)
+            .with_extended_length()
+            .answering_in_parts(part);
+        assert_eq!(read(&mut pace), Ok(files.clone()), "PACE, parts of {part}");
+    }
+}
