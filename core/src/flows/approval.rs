@@ -21,7 +21,7 @@ use super::context::{lock, Context};
 use super::input;
 use super::pin_proof;
 use super::Screen;
-use crate::device::{DeviceSigner, UserSecrets};
+use crate::device::DeviceSigner;
 use crate::error::MitidError;
 use crate::users::{LocalUserId, User};
 pub use crate::views::ScreenRisk;
@@ -429,11 +429,10 @@ impl ApprovalFlow {
         let ctx = &self.ctx;
         let started = match (&pin, factor) {
             (Some(pin), Factor::Pin) => {
-                let secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
                 let purpose = PinPurpose::Approval {
                     transaction_id: pending.transaction_id.clone(),
                 };
-                Some(pin_proof::start(ctx, user, secrets.require_current()?, pin, purpose).await?)
+                Some(pin_proof::start(ctx, user, pin, purpose).await?)
             }
             _ => None,
         };

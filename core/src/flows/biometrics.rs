@@ -12,7 +12,6 @@ use mitid_protocol::wire::{paths, Empty};
 use super::context::Context;
 use super::pin_proof;
 use crate::biometrics::BiometricOutcome;
-use crate::device::UserSecrets;
 use crate::error::MitidError;
 use crate::keystore::{KeyOptions, KeyStoreError};
 use crate::pin::Pin;
@@ -151,15 +150,12 @@ pub(crate) async fn enable_with_pin(
         }
         BiometricOutcome::Unavailable => return Err(MitidError::BiometricsUnavailable),
     }
-    let secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
-    let pepper = secrets.require_current()?;
     let alias = user.local_id.biometric_key_alias();
     // A left-over key (invalidated, or from an interrupted enabling) is never reused.
     ctx.keys.delete_key(&alias)?;
     let public = ctx.keys.create_key(&alias, KeyOptions::BIOMETRIC)?;
     let result = async {
-        let started =
-            pin_proof::start(ctx, user, pepper, pin, PinPurpose::EnableBiometrics).await?;
+        let started = pin_proof::start(ctx, user, pin, PinPurpose::EnableBiometrics).await?;
         let message = biometric_key_binding_message(
             &user.authenticator_id,
             &started.attempt_id,

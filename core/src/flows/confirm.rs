@@ -13,7 +13,6 @@ use mitid_protocol::wire::paths;
 use super::biometrics;
 use super::context::Context;
 use super::pin_proof;
-use crate::device::UserSecrets;
 use crate::error::MitidError;
 use crate::pin::Pin;
 use crate::users::User;
@@ -47,9 +46,7 @@ pub(crate) async fn prove(
 ) -> Result<Proof, MitidError> {
     match confirmation {
         Confirmation::Pin(pin) => {
-            let secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
-            let started =
-                pin_proof::start(ctx, user, secrets.require_current()?, pin, purpose).await?;
+            let started = pin_proof::start(ctx, user, pin, purpose).await?;
             Ok(Proof {
                 pin: Some(started.proof(ctx, message)?),
                 biometric: None,

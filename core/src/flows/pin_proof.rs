@@ -10,7 +10,8 @@ use mitid_protocol::wire::app::{PinProof, PinPurposeKind, PinStartRequest, PinSt
 use mitid_protocol::wire::paths;
 
 use super::context::Context;
-use crate::device::Pepper;
+use super::pin_switch;
+use crate::device::UserSecrets;
 use crate::error::MitidError;
 use crate::pin::Pin;
 use crate::users::User;
@@ -63,15 +64,19 @@ impl StartedProof {
     }
 }
 
-/// Starts a PIN proof for `purpose` with `pin` under `pepper`. The server counts the
-/// attempt (durably) before it answers.
+/// Starts a PIN proof for `purpose` with `pin` under the user's current pepper. The server
+/// counts the attempt (durably) before it answers. A new PIN waiting for the server's
+/// confirmation is confirmed first ([`pin_switch::settle`]): the server may already hold
+/// it, and a proof under the old pepper would count the right PIN as wrong.
 pub(crate) async fn start(
     ctx: &Context,
     user: &User,
-    pepper: &Pepper,
     pin: &Pin,
     purpose: PinPurpose,
 ) -> Result<StartedProof, MitidError> {
+    pin_switch::settle(ctx, user).await?;
+    let secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
+    let pepper = secrets.require_current()?;
     let password = PinPassword::derive(
         pepper.expose(),
         &user.authenticator_id,

@@ -11,6 +11,11 @@
 //! After a crash in step 4, [`resume`] sends the same finish again with the same
 //! idempotency key: the server replays its stored answer (or applies it now), and the
 //! switch completes. A finish the server refuses for good drops the next pepper.
+//!
+//! A PIN proof made while a finish waits ([`settle`], called by every proof) sends that
+//! finish first: the server may already hold the new PIN, and a proof under the old
+//! pepper would count the citizen's right PIN as a wrong one. If the finish cannot be sent,
+//! no proof starts.
 
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{
@@ -39,6 +44,10 @@ struct PendingSwitch {
     id: String,
     upload: B64,
     idempotency_key: String,
+    /// The server confirmed (through [`settle`]) and the new pepper is the current one;
+    /// only the flow that sent it has yet to learn so.
+    #[serde(default)]
+    settled: bool,
 }
 
 /// A new PIN's registration request, with what is needed to finish it.
@@ -123,6 +132,7 @@ async fn complete(
         id,
         upload: B64(upload),
         idempotency_key: ctx.idempotency_key()?,
+        settled: false,
     };
     let bytes = serde_json::to_vec(&pending).map_err(|_| MitidError::internal("encode_switch"))?;
     ctx.store.put_flow_state(&user.local_id, FLOW, &bytes)?;
@@ -135,27 +145,12 @@ async fn finish(
     user: &User,
     pending: &PendingSwitch,
 ) -> Result<AppStatus, MitidError> {
-    let key = Some(pending.idempotency_key.clone());
-    let body = NewPinFinishRequest {
-        ticket_id: pending.id.clone(),
-        registration_upload: pending.upload.clone(),
-    };
-    let request = ctx.post(paths::NEW_PIN_FINISH, &body, key)?;
-    match ctx.send::<AppStatus>(user, &request).await {
-        Ok(status) => {
+    match confirm(ctx, user, pending).await {
+        Ok(applied) => {
             switch(ctx, user)?;
-            ctx.apply_status(user, &status)?;
-            Ok(status)
+            applied_status(ctx, user, applied).await
         }
-        // The ticket is single use and only this app knows it: "used" means an earlier
-        // transmission was applied and only its answer was lost.
-        Err(MitidError::CodeUsed) => {
-            switch(ctx, user)?;
-            let status: AppStatus = ctx.send(user, &Request::get(paths::APP_STATUS)).await?;
-            ctx.apply_status(user, &status)?;
-            Ok(status)
-        }
-        Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => Err(e),
+        Err(e) if is_transient(&e) => Err(e),
         Err(e) => {
             abandon(ctx, user)?;
             Err(e)
@@ -163,16 +158,93 @@ async fn finish(
     }
 }
 
+/// Sends the persisted finish (same idempotency key). `Ok(Some(status))`: the server holds
+/// the new PIN; `Ok(None)`: an earlier transmission was applied and only its answer was
+/// lost (the ticket is single use and only this app knows it, so "used" means that).
+async fn confirm(
+    ctx: &Context,
+    user: &User,
+    pending: &PendingSwitch,
+) -> Result<Option<AppStatus>, MitidError> {
+    let key = Some(pending.idempotency_key.clone());
+    let body = NewPinFinishRequest {
+        ticket_id: pending.id.clone(),
+        registration_upload: pending.upload.clone(),
+    };
+    let request = ctx.post(paths::NEW_PIN_FINISH, &body, key)?;
+    match ctx.send::<AppStatus>(user, &request).await {
+        Ok(status) => Ok(Some(status)),
+        Err(MitidError::CodeUsed) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The app's status after an applied finish: its answer, or asked for when it was lost.
+async fn applied_status(
+    ctx: &Context,
+    user: &User,
+    applied: Option<AppStatus>,
+) -> Result<AppStatus, MitidError> {
+    let status = match applied {
+        Some(status) => status,
+        None => ctx.send(user, &Request::get(paths::APP_STATUS)).await?,
+    };
+    ctx.apply_status(user, &status)?;
+    Ok(status)
+}
+
+/// A failure after which the finish may still have arrived, or may be sent again.
+fn is_transient(e: &MitidError) -> bool {
+    e.is_transient() || *e == MitidError::ServerKeyPinMismatch
+}
+
 /// The server confirmed: the next pepper becomes the current one (one write), then the
 /// flow state goes. Running it twice is harmless.
 fn switch(ctx: &Context, user: &User) -> Result<(), MitidError> {
+    promote(ctx, user)?;
+    ctx.store.delete_flow_state(&user.local_id, FLOW)?;
+    Ok(())
+}
+
+/// The next pepper becomes the current one, in one write; nothing when there is none.
+fn promote(ctx: &Context, user: &User) -> Result<(), MitidError> {
     let mut secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
     if let Some(next) = secrets.next.take() {
         secrets.current = Some(next);
         secrets.save(ctx.secrets.as_ref(), &user.local_id)?;
     }
-    ctx.store.delete_flow_state(&user.local_id, FLOW)?;
     Ok(())
+}
+
+/// Before a PIN proof: a finish waiting for the server is sent first, so that the proof is
+/// made under the pepper the server holds. Applied: the new pepper becomes the current one
+/// and the switch is marked settled for the flow that sent it ([`resume`] then finds it
+/// done). Refused for good: the server kept the old record, and the proof goes on under the
+/// old pepper (the flow or recovery forgets the new one). Not sent: the proof does not
+/// start, and nothing is counted.
+pub(crate) async fn settle(ctx: &Context, user: &User) -> Result<(), MitidError> {
+    let Some(bytes) = ctx.store.get_flow_state(&user.local_id, FLOW)? else {
+        return Ok(());
+    };
+    let Ok(mut pending) = serde_json::from_slice::<PendingSwitch>(&bytes) else {
+        return Ok(());
+    };
+    if pending.settled {
+        return Ok(());
+    }
+    match confirm(ctx, user, &pending).await {
+        Ok(applied) => {
+            promote(ctx, user)?;
+            pending.settled = true;
+            let bytes =
+                serde_json::to_vec(&pending).map_err(|_| MitidError::internal("encode_switch"))?;
+            ctx.store.put_flow_state(&user.local_id, FLOW, &bytes)?;
+            applied_status(ctx, user, applied).await?;
+            Ok(())
+        }
+        Err(e) if is_transient(&e) => Err(e),
+        Err(_) => Ok(()),
+    }
 }
 
 /// The new PIN will never be registered: forget its pepper and the pending finish.
@@ -211,6 +283,11 @@ pub(crate) async fn resume(ctx: &Context, user: &User) -> Result<Resumed, MitidE
         abandon(ctx, user)?;
         return Ok(Resumed::Abandoned);
     };
+    if pending.settled {
+        // A PIN proof already confirmed it and made the new pepper current.
+        ctx.store.delete_flow_state(&user.local_id, FLOW)?;
+        return Ok(Resumed::Finished);
+    }
     finish(ctx, user, &pending).await?;
     Ok(Resumed::Finished)
 }

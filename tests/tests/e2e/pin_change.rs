@@ -37,6 +37,20 @@ async fn approve(
     result
 }
 
+/// A login approved with `pin` while a new PIN's confirmation cannot reach the server: the
+/// proof is refused as unreachable before it starts, and the login is then rejected (the
+/// clock stays where it is: a new-PIN ticket lasts 5 minutes).
+async fn pin_proof_waits(h: &World, app: &App, p: &Person, user: &UserSummary, pin: &str) {
+    let rp = h.relying_party("Waiting bank").await.unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    login_to_factors(h, &rp, p, &flow).await;
+    assert_eq!(
+        flow.approve_with_pin(pin.into()).await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    flow.reject().await.unwrap();
+}
+
 /// The flow asks for the current PIN, with no biometric way offered.
 const ASKS_CURRENT_PIN: NewPinStep = NewPinStep::EnterCurrentPin {
     biometrics_offered: false,
@@ -188,11 +202,12 @@ async fn the_pin_is_changed_with_biometrics_and_biometrics_stay_on() {
 }
 
 #[tokio::test]
-async fn the_old_pin_works_until_the_server_confirmed_and_a_lost_confirmation_resumes() {
+async fn a_pin_proof_waits_for_the_servers_confirmation_and_a_lost_one_resumes() {
     let (h, proxy) = world_behind_proxy().await;
     let (p, phone, app, user) = app_user_at(&h, "switch", proxy.endpoint.clone()).await;
 
-    // The finish never arrives: the old PIN keeps working.
+    // The finish never arrives. The app cannot know which PIN the server holds, so no PIN
+    // proof starts until the finish is sent again (nothing counted against either PIN).
     let flow = change_until_repeat(&app, &user, PIN, PIN2).await;
     proxy.cut(paths::NEW_PIN_FINISH);
     assert_eq!(
@@ -202,7 +217,7 @@ async fn the_old_pin_works_until_the_server_confirmed_and_a_lost_confirmation_re
     assert_eq!(flow.step(), NewPinStep::Interrupted);
     assert_eq!(app.home().unwrap().pending_recoveries, 1);
     drop(flow);
-    assert_approves(&h, &app, &p, &user, PIN).await;
+    pin_proof_waits(&h, &app, &p, &user, PIN).await;
 
     // The app is killed; at the next start the same finish is sent and the switch completes.
     drop(app);
@@ -230,6 +245,36 @@ async fn the_old_pin_works_until_the_server_confirmed_and_a_lost_confirmation_re
     let seen = proxy.seen(paths::NEW_PIN_FINISH);
     assert!(seen.last().unwrap().replayed, "{seen:?}");
     assert_approves(&h, &app, &p, &user, PIN3).await;
+}
+
+/// The server applied the new PIN but its answer was lost, and the flow is left open on
+/// "Interrupted". Before, an approval made meanwhile derived the PIN under the old pepper:
+/// the new PIN counted as a wrong PIN (and the old one too, the server holding the new
+/// record). A PIN proof now first sends the waiting confirmation again, so the new PIN
+/// approves, and the flow's retry then finds the change done.
+#[tokio::test]
+async fn an_approval_during_an_interrupted_change_settles_it_first() {
+    let (h, proxy) = world_behind_proxy().await;
+    let (p, _phone, app, user) = app_user_at(&h, "settle", proxy.endpoint.clone()).await;
+    let flow = change_until_repeat(&app, &user, PIN, PIN2).await;
+    proxy.drop_response_once(paths::NEW_PIN_FINISH);
+    proxy.cut(paths::NEW_PIN_FINISH);
+    assert_eq!(
+        flow.submit_repeat_pin(PIN2.into()).await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    assert_eq!(flow.step(), NewPinStep::Interrupted);
+
+    // While the confirmation cannot be sent, no PIN proof starts (before: `wrong_pin`).
+    pin_proof_waits(&h, &app, &p, &user, PIN2).await;
+
+    proxy.heal(paths::NEW_PIN_FINISH);
+    assert_approves(&h, &app, &p, &user, PIN2).await;
+    assert!(matches!(
+        flow.retry().await.unwrap(),
+        NewPinStep::ChooseBiometrics { .. }
+    ));
+    assert_approves(&h, &app, &p, &user, PIN2).await;
 }
 
 #[tokio::test]
