@@ -292,7 +292,12 @@ pub(crate) async fn resume(ctx: &Context, user: &User) -> Result<Resumed, MitidE
     Ok(Resumed::Finished)
 }
 
-/// Whether `user` has a switch waiting for the server.
+/// Whether `user` has a switch waiting for the server (a settled one waits only for its
+/// flow to learn of it).
 pub(crate) fn is_pending(ctx: &Context, user: &User) -> Result<bool, MitidError> {
-    Ok(ctx.store.get_flow_state(&user.local_id, FLOW)?.is_some())
+    let Some(bytes) = ctx.store.get_flow_state(&user.local_id, FLOW)? else {
+        return Ok(false);
+    };
+    let settled = serde_json::from_slice::<PendingSwitch>(&bytes).is_ok_and(|p| p.settled);
+    Ok(!settled)
 }

@@ -269,7 +269,9 @@ async fn an_approval_during_an_interrupted_change_settles_it_first() {
     pin_proof_waits(&h, &app, &p, &user, PIN2).await;
 
     proxy.heal(paths::NEW_PIN_FINISH);
+    assert_eq!(app.home().unwrap().pending_recoveries, 1);
     assert_approves(&h, &app, &p, &user, PIN2).await;
+    assert_eq!(app.home().unwrap().pending_recoveries, 0, "nothing waits");
     assert!(matches!(
         flow.retry().await.unwrap(),
         NewPinStep::ChooseBiometrics { .. }
