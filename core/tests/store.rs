@@ -375,6 +375,13 @@ fn error_codes_are_distinct() {
 #[test]
 fn the_database_and_its_journal_are_the_owners_alone() {
     use std::os::unix::fs::PermissionsExt;
+    // The usual umask, under which the old code made 0644 files (the process's own may be
+    // stricter).
+    // SAFETY: umask(2) only sets the process's file-creation mask.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::umask(0o022);
+    }
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.sqlite");
     let secrets = SoftwareKeyStore::in_memory().unwrap();

@@ -102,6 +102,22 @@ pub const MIN_ROTATION_LEAD: UnixSeconds = 2 * JWKS_MAX_AGE;
 /// the key file and restart every process (docs/deployment.md), plus the JWK Set's cache.
 pub const DEFAULT_ROTATION_LEAD: UnixSeconds = 3600;
 
+/// The longest lead: a week. A longer one (a typing error) would block every rotation but
+/// an emergency one for as long.
+pub const MAX_ROTATION_LEAD: UnixSeconds = 7 * 24 * 3600;
+
+/// When a rotation's new key begins to sign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lead {
+    /// After this many seconds (kept between [`MIN_ROTATION_LEAD`] and
+    /// [`MAX_ROTATION_LEAD`]), the previous key signing and published until then.
+    After(UnixSeconds),
+    /// At once, every other key dropped from the file: for a key that leaked. Tokens it
+    /// signed no longer verify, and a bank that cached the JWK Set refuses new tokens until
+    /// it fetches the set again; a waiting key is replaced too.
+    Emergency,
+}
+
 /// What a rotation did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rotation {
@@ -156,36 +172,49 @@ fn id_token_keys(file: &KeyFile) -> Result<IdTokenKeys, KeyFileError> {
     }
 }
 
-/// Puts a new ID-token signing key first in the key file of `dir`, keeping the previous
-/// one. A server started with the file publishes both, and signs with the new key only from
-/// `now + lead` (at least [`MIN_ROTATION_LEAD`]): a relying party that cached the JWK Set
-/// before the restart can still verify every token until its cache has run out. Refused
-/// while the last rotation's key waits, since this one would retire the key that signs.
+/// Puts a new ID-token signing key first in the key file of `dir`. With [`Lead::After`] the
+/// previous key is kept: a server started with the file publishes both, and signs with the
+/// new key only from `now + lead`, so that a relying party that cached the JWK Set before
+/// the restart can still verify every token until its cache has run out; refused while the
+/// last rotation's key waits, since this one would retire the key that signs. A file with
+/// no key yet (from before OpenID Connect) gets one that signs at once: nothing was
+/// published before it. The file is written only once the new keys are known to load.
 pub fn rotate_id_token_key(
     dir: &Path,
     rng: &dyn SecureRandom,
     now: UnixSeconds,
-    lead: UnixSeconds,
+    lead: Lead,
 ) -> Result<Rotation, KeyFileError> {
     let path = dir.join(KEY_FILE);
     let mut file = read_file(&path)?;
-    if let Some(signs_from) = file.id_token_signs_from.filter(|from| *from > now) {
-        return Err(KeyFileError::RotationWaiting { signs_from });
-    }
-    let signs_from = now + lead.max(MIN_ROTATION_LEAD);
-    file.id_token_signs_from = Some(signs_from);
-    file.id_token_keys.insert(0, B64(new_scalar(rng).to_vec()));
+    let kept = match lead {
+        Lead::After(_) => {
+            if let Some(signs_from) = file.id_token_signs_from.filter(|from| *from > now) {
+                return Err(KeyFileError::RotationWaiting { signs_from });
+            }
+            ID_TOKEN_KEYS_KEPT - 1
+        }
+        Lead::Emergency => 0,
+    };
+    let signs_from = match lead {
+        Lead::After(seconds) if !file.id_token_keys.is_empty() => {
+            Some(now + seconds.clamp(MIN_ROTATION_LEAD, MAX_ROTATION_LEAD))
+        }
+        _ => None,
+    };
     for mut retired in file
         .id_token_keys
-        .drain(ID_TOKEN_KEYS_KEPT.min(file.id_token_keys.len())..)
+        .drain(kept.min(file.id_token_keys.len())..)
     {
         zeroize::Zeroize::zeroize(&mut retired.0);
     }
-    write_file(&path, &file)?;
+    file.id_token_keys.insert(0, B64(new_scalar(rng).to_vec()));
+    file.id_token_signs_from = signs_from;
     let keys = id_token_keys(&file)?;
+    write_file(&path, &file)?;
     Ok(Rotation {
         kid: keys.newest_kid().to_owned(),
-        signs_from,
+        signs_from: signs_from.unwrap_or(now),
     })
 }
 
@@ -298,7 +327,7 @@ mod tests {
         assert_eq!(kids(&first).len(), 1);
 
         let now = 1_000_000;
-        let second = rotate_id_token_key(dir.path(), &OsRandom, now, 60).unwrap();
+        let second = rotate_id_token_key(dir.path(), &OsRandom, now, Lead::After(60)).unwrap();
         assert_eq!(
             second.signs_from,
             now + MIN_ROTATION_LEAD,
@@ -318,13 +347,16 @@ mod tests {
         assert_eq!(loaded.id_tokens.signing_kid(second.signs_from), second.kid);
 
         // Rotating again before the new key signs would retire the key that signs.
-        let waiting = rotate_id_token_key(dir.path(), &OsRandom, second.signs_from - 1, 0);
+        let waiting =
+            rotate_id_token_key(dir.path(), &OsRandom, second.signs_from - 1, Lead::After(0));
         assert!(matches!(
             waiting,
             Err(KeyFileError::RotationWaiting { signs_from }) if signs_from == second.signs_from
         ));
         // Once it signs, the next rotation retires the original key: two are kept.
-        let third = rotate_id_token_key(dir.path(), &OsRandom, second.signs_from, 7200).unwrap();
+        let third =
+            rotate_id_token_key(dir.path(), &OsRandom, second.signs_from, Lead::After(7200))
+                .unwrap();
         assert_eq!(third.signs_from, second.signs_from + 7200);
         let loaded = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
         assert_eq!(
@@ -340,5 +372,39 @@ mod tests {
             loaded.codes.hash(b"salt", "x"),
             first.codes.hash(b"salt", "x")
         );
+    }
+
+    /// A key that leaked is replaced at once and unpublished at the next start, even while
+    /// a rotation waits; a lead past a week is held to a week.
+    #[test]
+    fn an_emergency_rotation_signs_at_once_and_drops_every_other_key() {
+        let dir = tempfile::tempdir().unwrap();
+        ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        let now = 1_000_000;
+        let week = rotate_id_token_key(dir.path(), &OsRandom, now, Lead::After(i64::MAX)).unwrap();
+        assert_eq!(week.signs_from, now + MAX_ROTATION_LEAD);
+        let fresh = rotate_id_token_key(dir.path(), &OsRandom, now, Lead::Emergency).unwrap();
+        assert_eq!(fresh.signs_from, now);
+        let loaded = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        assert_eq!(kids(&loaded), [format!("\"{}\"", fresh.kid)]);
+        assert_eq!(loaded.id_tokens.signing_kid(now), fresh.kid);
+    }
+
+    /// A key file from before OpenID Connect (no ID-token key) rotated before the server's
+    /// first start gets a key that signs at once, and the server starts with it (before: a
+    /// file the server refused as corrupt).
+    #[test]
+    fn a_key_file_without_an_id_token_key_is_rotated_into_one_that_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        let path = dir.path().join(KEY_FILE);
+        let mut file = read_file(&path).unwrap();
+        file.id_token_keys.clear();
+        write_file(&path, &file).unwrap();
+        let rotation =
+            rotate_id_token_key(dir.path(), &OsRandom, 1_000, Lead::After(3600)).unwrap();
+        assert_eq!(rotation.signs_from, 1_000);
+        let loaded = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        assert_eq!(loaded.id_tokens.signing_kid(1_000), rotation.kid);
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use mitid_protocol::wire::staff::StaffRole;
-use mitid_server::keys::rotate_id_token_key;
+use mitid_server::keys::{rotate_id_token_key, Lead, DEFAULT_ROTATION_LEAD};
 use mitid_server::server::{add_staff, open_state};
 use mitid_server::tls::TlsFiles;
 use mitid_server::{RunningServer, ServerConfig};
@@ -83,9 +83,18 @@ enum Command {
     /// Sets expire first; the previous key stays published.
     RotateIdTokenKey {
         /// Minutes from now until the new key signs: time to copy the key file to every
-        /// process and restart them, plus the JWK Set's 5-minute cache (at least 10).
-        #[arg(long, default_value_t = 60)]
-        lead_minutes: u32,
+        /// process and restart them, plus the JWK Set's 5-minute cache (10 to 10,080).
+        #[arg(
+            long,
+            default_value_t = DEFAULT_ROTATION_LEAD / 60,
+            value_parser = clap::value_parser!(i64).range(10..=10_080)
+        )]
+        lead_minutes: i64,
+        /// For a key that leaked: the new key signs at once and every other key is dropped
+        /// (tokens signed before no longer verify; banks that cached the JWK Set refuse new
+        /// tokens until they fetch it again).
+        #[arg(long, conflicts_with = "lead_minutes")]
+        emergency: bool,
     },
     /// Create a staff account; the password is read from the environment variable
     /// MITID_STAFF_PASSWORD or, without it, from the first line of standard input.
@@ -192,10 +201,17 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::RotateIdTokenKey { lead_minutes } => {
+        Command::RotateIdTokenKey {
+            lead_minutes,
+            emergency,
+        } => {
             let config = ServerConfig::new(cli.data_dir);
             let now = config.clock.now();
-            let lead = i64::from(lead_minutes) * 60;
+            let lead = if emergency {
+                Lead::Emergency
+            } else {
+                Lead::After(lead_minutes * 60)
+            };
             match rotate_id_token_key(&config.data_dir, config.rng.as_ref(), now, lead) {
                 Ok(rotation) => {
                     println!(

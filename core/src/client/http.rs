@@ -413,9 +413,10 @@ impl HttpClient {
     }
 }
 
-/// The answer's body, at most [`MAX_ANSWER_BYTES`], in one buffer of its exact size that is
-/// wiped when dropped: an answer may carry a secret too (a session token, a code printed on
-/// paper).
+/// The answer's body, at most [`MAX_ANSWER_BYTES`], copied into one buffer of its exact
+/// size that is wiped when dropped: an answer may carry a secret too (a session token, a
+/// code printed on paper). The HTTP stack's own chunks are freed unwiped, as its buffers
+/// are (only the request bodies the app sends are handed over in wiping buffers).
 async fn read_answer(mut response: reqwest::Response) -> Result<Zeroizing<Vec<u8>>, ClientError> {
     if response
         .content_length()

@@ -165,9 +165,13 @@ pub fn make_private(path: &Path) -> Result<(), StoreError> {
             let mut name = path.as_os_str().to_owned();
             name.push(suffix);
             let file = Path::new(&name);
-            let Ok(metadata) = std::fs::metadata(file) else {
+            // A link is left alone: its target may be any file.
+            let Ok(metadata) = std::fs::symlink_metadata(file) else {
                 continue;
             };
+            if metadata.file_type().is_symlink() {
+                continue;
+            }
             let mode = metadata.permissions().mode();
             if mode & 0o077 != 0 {
                 std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode & 0o700))

@@ -6,6 +6,7 @@
 pub mod chip_authentication;
 pub mod face;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use mitid_emrtd::chip_auth;
@@ -106,15 +107,20 @@ impl DocumentCheck {
     }
 
     /// The vendor's verdict on the live capture against the chip's face, waited for no
-    /// longer than the policy's time-out: the vendor is told the time-out, and is called on
-    /// a thread of its own so that one which ignores it neither holds this request past it
-    /// nor has a late answer believed. The images it is given are copies wiped when the
-    /// call ends, however late.
+    /// longer than the policy's time-out: the vendor is told nine tenths of it, and is
+    /// called on a thread of its own so that one which ignores it neither holds this
+    /// request past it nor has a late answer believed. The images it is given are copies
+    /// wiped when the call ends, however late. At most [`MAX_FACE_CALLS`] calls run at
+    /// once: a vendor that hangs costs a bounded number of threads, and the check beyond
+    /// them is `unavailable`.
     pub fn verify_face(
         &self,
         document: &VerifiedDocument,
         live: &[u8],
     ) -> Result<(), DocumentRefusal> {
+        let Some(slot) = FaceCallSlot::take() else {
+            return Err(DocumentRefusal::Unavailable);
+        };
         let timeout = self.face_policy.timeout;
         let (vendor, reference) = (Arc::clone(&self.face), document.face.clone());
         let live = zeroize::Zeroizing::new(live.to_vec());
@@ -123,10 +129,11 @@ impl DocumentCheck {
             let request = FaceComparison {
                 reference: &reference,
                 live: &live,
-                timeout,
+                timeout: timeout * 9 / 10,
             };
             // The request may have stopped waiting: a late answer goes nowhere.
             let _ = answer_to.send(vendor.compare(&request));
+            drop(slot);
         };
         if std::thread::Builder::new()
             .name("face-vendor".into())
@@ -140,6 +147,31 @@ impl DocumentCheck {
             Ok(Ok(_)) => Err(DocumentRefusal::FaceNotMatched),
             Ok(Err(_)) | Err(_) => Err(DocumentRefusal::Unavailable),
         }
+    }
+}
+
+/// The most calls to the face vendor at once, across the process.
+pub const MAX_FACE_CALLS: usize = 32;
+
+/// One of the [`MAX_FACE_CALLS`] places, given back when dropped.
+struct FaceCallSlot;
+
+static FACE_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+impl FaceCallSlot {
+    fn take() -> Option<Self> {
+        let taken = FACE_CALLS.fetch_add(1, Ordering::SeqCst);
+        if taken >= MAX_FACE_CALLS {
+            FACE_CALLS.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Self)
+    }
+}
+
+impl Drop for FaceCallSlot {
+    fn drop(&mut self) {
+        FACE_CALLS.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -184,6 +216,18 @@ fn expired(expiry: &str, now: UnixSeconds) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A vendor that hangs holds at most `MAX_FACE_CALLS` threads: the next call is refused
+    /// until one ends.
+    #[test]
+    fn face_calls_beyond_the_cap_are_refused_until_one_ends() {
+        let held: Vec<FaceCallSlot> = (0..MAX_FACE_CALLS)
+            .map(|_| FaceCallSlot::take().unwrap())
+            .collect();
+        assert!(FaceCallSlot::take().is_none());
+        drop(held);
+        assert!(FaceCallSlot::take().is_some());
+    }
 
     #[test]
     fn expiry_is_inclusive_of_its_day() {

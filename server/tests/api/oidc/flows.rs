@@ -349,7 +349,7 @@ async fn a_rotated_key_signs_only_once_key_sets_cached_before_it_have_expired() 
         h.server.data_dir(),
         &mitid_server::crypto::rng::OsRandom,
         h.now(),
-        0,
+        mitid_server::keys::Lead::After(0),
     )
     .unwrap();
     h.restart().await.unwrap();
