@@ -213,6 +213,14 @@ fn main() -> ExitCode {
                 Lead::After(lead_minutes * 60)
             };
             match rotate_id_token_key(&config.data_dir, config.rng.as_ref(), now, lead) {
+                Ok(rotation) if rotation.signs_from <= now => {
+                    println!(
+                        "key {} signs ID tokens from the next start, the only key published: \
+                         restart every process now",
+                        rotation.kid
+                    );
+                    ExitCode::SUCCESS
+                }
                 Ok(rotation) => {
                     println!(
                         "key {} is published from the next start and signs ID tokens from {} \

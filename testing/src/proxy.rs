@@ -37,6 +37,9 @@ pub enum Fault {
     DuplicateOtherAnswer,
     /// Forward it, then hold the answer this long.
     Delay(Duration),
+    /// Keep it from the server and answer `500 internal` in the API's own form, as a
+    /// server that failed inside would: the app cannot tell whether anything ran.
+    ServerError,
 }
 
 /// One copy of a request as the proxy saw it.
@@ -174,6 +177,11 @@ impl FaultProxy {
         self.add(path, Fault::DuplicateOtherAnswer, Some(1));
     }
 
+    /// The next request to `path` gets `500 internal` without reaching the server.
+    pub fn fail_once(&self, path: &str) {
+        self.add(path, Fault::ServerError, Some(1));
+    }
+
     /// The server's answer to the next request to `path` is held for `delay`.
     pub fn delay_once(&self, path: &str, delay: Duration) {
         self.add(path, Fault::Delay(delay), Some(1));
@@ -261,6 +269,10 @@ async fn handle(
         record_cut(&state, &path);
         return Err(Cut);
     }
+    if fault == Some(Fault::ServerError) {
+        record_cut(&state, &path);
+        return respond(internal_error());
+    }
     let method = req.method().clone();
     let mut headers = req.headers().clone();
     for name in ["host", "content-length", "connection"] {
@@ -296,8 +308,20 @@ async fn handle(
             tokio::time::sleep(delay).await;
             f
         }
+        Some(Fault::ServerError) => internal_error(),
     };
     respond(answer)
+}
+
+/// `500 internal` in the API's error form.
+fn internal_error() -> Forwarded {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::CONTENT_TYPE,
+        reqwest::header::HeaderValue::from_static("application/json"),
+    );
+    let body = br#"{"error":{"code":"internal","message":"internal error"}}"#.to_vec();
+    (500, headers, body)
 }
 
 /// Two copies at once; answers with the one that did the work (or the other).

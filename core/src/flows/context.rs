@@ -37,6 +37,10 @@ pub(crate) struct Context {
     pin_changes: Mutex<HashSet<LocalUserId>>,
     /// The last status the server reported per user (lock reason, MitID block).
     statuses: Mutex<HashMap<LocalUserId, AppStatus>>,
+    /// Held while a PIN switch is registered, settled or resumed (`pin_switch`): each reads
+    /// the user's next pepper and pending switch, waits on the server, then writes them.
+    /// Switches are rare, so one lock serves every user.
+    pub switching: tokio::sync::Mutex<()>,
 }
 
 /// Marks a local id as worked on by a live flow until dropped.
@@ -97,6 +101,7 @@ impl Context {
             busy: Mutex::new(HashMap::new()),
             pin_changes: Mutex::new(HashSet::new()),
             statuses: Mutex::new(HashMap::new()),
+            switching: tokio::sync::Mutex::new(()),
         }
     }
 

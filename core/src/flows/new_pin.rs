@@ -7,7 +7,8 @@
 //! wrong or expired code is reported before the new PIN is typed; the server answers with a
 //! single-use ticket for a few minutes. The new PIN is registered under the ticket with a
 //! new pepper kept as *pending* until the server confirmed (see [`super::pin_switch`]):
-//! until then the old PIN keeps working.
+//! until the finish is sent the old PIN keeps working; once it was sent unanswered, every
+//! PIN proof sends it again first, and the new PIN works as soon as it is confirmed.
 
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -76,8 +77,9 @@ pub enum NewPinStep {
     ChooseNewPin,
     /// Repeat the new PIN.
     RepeatNewPin,
-    /// The server could not be reached: [`NewPinFlow::retry`]. The old PIN works until the
-    /// server confirmed the new one.
+    /// The server could not be reached, or its answer to the new PIN was lost:
+    /// [`NewPinFlow::retry`]. A PIN proof meanwhile sends a lost finish again first, so the
+    /// new PIN may already be in force when the citizen comes back.
     Interrupted,
     /// Approve with biometrics from now on? (Only with one user on the app.)
     ChooseBiometrics {
@@ -311,12 +313,14 @@ impl NewPinFlow {
         }
         let user = self.ctx.user(&self.user)?;
         let step = match pin_switch::resume(&self.ctx, &user).await {
-            Ok(Resumed::Finished) => {
-                state.pin_change = None;
-                self.done(&state)
-            }
+            Ok(Resumed::Finished) => self.registered(&mut state, &user),
             Ok(Resumed::Nothing | Resumed::Abandoned) => self.send(&mut state).await,
-            Err(e) if e.is_transient() => Err(self.screen.fail_here(e)),
+            // Still waiting (a failure that says nothing of the finish): try again later.
+            Err(e)
+                if e.is_transient() || pin_switch::is_pending(&self.ctx, &user).unwrap_or(true) =>
+            {
+                Err(self.screen.fail_here(e))
+            }
             Err(e) => Err(self.screen.fail_at(NewPinStep::Ended, e)),
         };
         self.wipe_if_over(&mut state);
@@ -470,22 +474,30 @@ impl NewPinFlow {
         }
     }
 
+    /// The new PIN is in force (registered now, or a finish sent earlier was confirmed):
+    /// the ticket and the current PIN go, and another flow may begin (the biometrics step
+    /// left touches no pepper).
+    fn registered(&self, state: &mut State, user: &User) -> Result<NewPinStep, MitidError> {
+        state.ticket = None;
+        state.current_pin = None;
+        state.pin_change = None;
+        biometrics::reset_failures(&self.ctx, &user.local_id)?;
+        self.done(state)
+    }
+
     /// begin (the new registration under the ticket), then finish.
     async fn send(&self, state: &mut State) -> Result<NewPinStep, MitidError> {
         let user = self.ctx.user(&self.user)?;
         let new_pin = state.new_pin.chosen().ok_or(MitidError::InvalidStep)?;
         let ticket = state.ticket.clone().ok_or(MitidError::InvalidStep)?;
         match pin_switch::register(&self.ctx, &user, new_pin, &ticket.ticket_id).await {
-            Ok(_) => {
-                state.ticket = None;
-                state.current_pin = None;
-                // The new PIN is in force: another flow may begin (the biometrics step left
-                // touches no pepper).
-                state.pin_change = None;
-                biometrics::reset_failures(&self.ctx, &user.local_id)?;
-                self.done(state)
-            }
-            Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => {
+            Ok(_) => self.registered(state, &user),
+            // The finish may have arrived: it is sent again by `retry` (or recovery).
+            Err(e)
+                if e.is_transient()
+                    || e == MitidError::ServerKeyPinMismatch
+                    || pin_switch::is_pending(&self.ctx, &user).unwrap_or(true) =>
+            {
                 Err(self.screen.fail_at(NewPinStep::Interrupted, e))
             }
             // The ticket lapsed (or is unknown): authorise again; the new PIN is kept.

@@ -7,7 +7,7 @@
 //! 4. `pin/new/finish`; once the server confirmed, the next pepper becomes the current one
 //!    in a single secret-store write, then the flow state is deleted.
 //!
-//! Until step 4 is confirmed the server keeps the old record, so the old PIN keeps working.
+//! Until step 4 is sent the server keeps the old record, so the old PIN keeps working.
 //! After a crash in step 4, [`resume`] sends the same finish again with the same
 //! idempotency key: the server replays its stored answer (or applies it now), and the
 //! switch completes. A finish the server refuses for good drops the next pepper.
@@ -16,6 +16,12 @@
 //! finish first: the server may already hold the new PIN, and a proof under the old
 //! pepper would count the citizen's right PIN as a wrong one. If the finish cannot be sent,
 //! no proof starts.
+//!
+//! Only the finish handler's own refusals ([`refused_for_good`]) drop the next pepper: any
+//! other failure (an internal error, an unreadable answer) says nothing of whether an
+//! earlier, lost transmission was applied, so the switch waits. Registering, settling and
+//! resuming take the app's one switch lock ([`Context::switching`]), so that none of them
+//! acts on a state another has changed meanwhile.
 
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{
@@ -72,6 +78,15 @@ pub(crate) async fn register(
     new_pin: &Pin,
     ticket_id: &str,
 ) -> Result<AppStatus, MitidError> {
+    let _switching = ctx.switching.lock().await;
+    // An earlier switch still waiting for the server is confirmed first: its next pepper
+    // and flow state are the ones this one would overwrite.
+    settle_held(ctx, user).await?;
+    if is_pending(ctx, user)? {
+        // Left unsettled only when refused for good (or unreadable): the server kept the
+        // old record, and its next pepper is forgotten.
+        abandon(ctx, user)?;
+    }
     let prepared = prepare(ctx, user, new_pin)?;
     let body = NewPinBeginRequest {
         ticket_id: ticket_id.to_owned(),
@@ -150,11 +165,28 @@ async fn finish(
             switch(ctx, user)?;
             applied_status(ctx, user, applied).await
         }
-        Err(e) if is_transient(&e) => Err(e),
-        Err(e) => {
+        Err(e) if refused_for_good(&e) => {
             abandon(ctx, user)?;
             Err(e)
         }
+        Err(e) => Err(e),
+    }
+}
+
+/// The finish handler's own refusals, after which the server holds the old record and
+/// will never take this finish: its ticket expired or is unknown, the app or the MitID is
+/// locked or blocked, or the upload is malformed. (A replay of an applied finish answers
+/// its stored answer or `code_used`, never one of these.)
+fn refused_for_good(e: &MitidError) -> bool {
+    match e {
+        MitidError::CodeExpired
+        | MitidError::NotFound
+        | MitidError::TemporarilyLocked
+        | MitidError::PermanentlyBlocked
+        | MitidError::Revoked
+        | MitidError::Blocked => true,
+        MitidError::ServerRejected { server_code } => server_code == "bad_request",
+        _ => false,
     }
 }
 
@@ -193,11 +225,6 @@ async fn applied_status(
     Ok(status)
 }
 
-/// A failure after which the finish may still have arrived, or may be sent again.
-fn is_transient(e: &MitidError) -> bool {
-    e.is_transient() || *e == MitidError::ServerKeyPinMismatch
-}
-
 /// The server confirmed: the next pepper becomes the current one (one write), then the
 /// flow state goes. Running it twice is harmless.
 fn switch(ctx: &Context, user: &User) -> Result<(), MitidError> {
@@ -223,6 +250,12 @@ fn promote(ctx: &Context, user: &User) -> Result<(), MitidError> {
 /// old pepper (the flow or recovery forgets the new one). Not sent: the proof does not
 /// start, and nothing is counted.
 pub(crate) async fn settle(ctx: &Context, user: &User) -> Result<(), MitidError> {
+    let _switching = ctx.switching.lock().await;
+    settle_held(ctx, user).await
+}
+
+/// [`settle`], under the switch lock.
+async fn settle_held(ctx: &Context, user: &User) -> Result<(), MitidError> {
     let Some(bytes) = ctx.store.get_flow_state(&user.local_id, FLOW)? else {
         return Ok(());
     };
@@ -242,8 +275,9 @@ pub(crate) async fn settle(ctx: &Context, user: &User) -> Result<(), MitidError>
             applied_status(ctx, user, applied).await?;
             Ok(())
         }
-        Err(e) if is_transient(&e) => Err(e),
-        Err(_) => Ok(()),
+        // The server kept the old record: the flow or recovery forgets the new pepper.
+        Err(e) if refused_for_good(&e) => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -271,6 +305,7 @@ pub(crate) enum Resumed {
 /// After a restart or an interruption: finishes a switch that was waiting for the server,
 /// or forgets a next pepper whose registration never reached the finish.
 pub(crate) async fn resume(ctx: &Context, user: &User) -> Result<Resumed, MitidError> {
+    let _switching = ctx.switching.lock().await;
     let Some(bytes) = ctx.store.get_flow_state(&user.local_id, FLOW)? else {
         let secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
         if secrets.next.is_some() {

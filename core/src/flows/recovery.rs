@@ -63,7 +63,11 @@ pub(crate) async fn run(ctx: &Context) -> Result<RecoveryReport, MitidError> {
         match pin_switch::resume(ctx, &user).await {
             Ok(Resumed::Nothing) => {}
             Ok(Resumed::Finished | Resumed::Abandoned) => report.pin_switches_resolved += 1,
-            Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => {
+            Err(e)
+                if e.is_transient()
+                    || e == MitidError::ServerKeyPinMismatch
+                    || pin_switch::is_pending(ctx, &user)? =>
+            {
                 report.still_pending += 1
             }
             Err(e) => {

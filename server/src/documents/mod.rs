@@ -113,14 +113,14 @@ impl DocumentCheck {
     /// wiped when the call ends, however late. At most [`MAX_FACE_CALLS`] calls run at
     /// once: a vendor that hangs costs a bounded number of threads, and the check beyond
     /// them is `unavailable`.
+    /// The `slot` is taken with [`FaceCallSlot::take`] before the check is counted, so that
+    /// a full vendor costs the citizen no check.
     pub fn verify_face(
         &self,
         document: &VerifiedDocument,
         live: &[u8],
+        slot: FaceCallSlot,
     ) -> Result<(), DocumentRefusal> {
-        let Some(slot) = FaceCallSlot::take() else {
-            return Err(DocumentRefusal::Unavailable);
-        };
         let timeout = self.face_policy.timeout;
         let (vendor, reference) = (Arc::clone(&self.face), document.face.clone());
         let live = zeroize::Zeroizing::new(live.to_vec());
@@ -154,12 +154,13 @@ impl DocumentCheck {
 pub const MAX_FACE_CALLS: usize = 32;
 
 /// One of the [`MAX_FACE_CALLS`] places, given back when dropped.
-struct FaceCallSlot;
+pub struct FaceCallSlot;
 
 static FACE_CALLS: AtomicUsize = AtomicUsize::new(0);
 
 impl FaceCallSlot {
-    fn take() -> Option<Self> {
+    /// A place for one vendor call, if fewer than [`MAX_FACE_CALLS`] run.
+    pub fn take() -> Option<Self> {
         let taken = FACE_CALLS.fetch_add(1, Ordering::SeqCst);
         if taken >= MAX_FACE_CALLS {
             FACE_CALLS.fetch_sub(1, Ordering::SeqCst);

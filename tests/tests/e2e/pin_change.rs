@@ -279,6 +279,33 @@ async fn an_approval_during_an_interrupted_change_settles_it_first() {
     assert_approves(&h, &app, &p, &user, PIN2).await;
 }
 
+/// The finish was applied but its answer lost, and the retry then meets a server failing
+/// inside (`500 internal`), which says nothing of whether the finish ran. Before, the app
+/// took it for a refusal for good: it forgot the new pepper while the server held the new
+/// PIN, and no PIN worked. The switch now waits, and the next retry finishes it.
+#[tokio::test]
+async fn a_failure_that_says_nothing_leaves_the_new_pin_waiting() {
+    let (h, proxy) = world_behind_proxy().await;
+    let (p, _phone, app, user) = app_user_at(&h, "internal", proxy.endpoint.clone()).await;
+    let flow = change_until_repeat(&app, &user, PIN, PIN2).await;
+    proxy.drop_response_once(paths::NEW_PIN_FINISH);
+    proxy.cut(paths::NEW_PIN_FINISH);
+    assert_eq!(
+        flow.submit_repeat_pin(PIN2.into()).await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    proxy.heal(paths::NEW_PIN_FINISH);
+    proxy.fail_once(paths::NEW_PIN_FINISH);
+    let failed = flow.retry().await.unwrap_err();
+    assert_eq!(failed.code(), "server_internal");
+    assert_eq!(flow.step(), NewPinStep::Interrupted);
+    assert!(matches!(
+        flow.retry().await.unwrap(),
+        NewPinStep::ChooseBiometrics { .. }
+    ));
+    assert_approves(&h, &app, &p, &user, PIN2).await;
+}
+
 #[tokio::test]
 async fn an_interrupted_change_is_finished_by_retry() {
     let (h, proxy) = world_behind_proxy().await;

@@ -19,7 +19,7 @@ use super::new_pin::{commit_reset_ticket, ensure_resettable};
 use super::{app_of, p_code};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
-use crate::documents::{chip_authentication, DocumentCheck, LiveChallenge};
+use crate::documents::{chip_authentication, DocumentCheck, FaceCallSlot, LiveChallenge};
 use crate::domain::support::foreign_document_key;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -157,9 +157,12 @@ pub(crate) fn check_identity<'s>(
     if let Owner::ByPCode(key) = &owner {
         p_code::ensure_enterable(state, &seen.subject, &seen.documents, key)?;
     }
+    // A vendor with every place taken refuses before the check is counted.
+    let slot = FaceCallSlot::take()
+        .ok_or_else(|| refuse_check(state, &seen.subject, DocumentRefusal::Unavailable))?;
     count_check(state, &seen)?;
     let mut outcome = check
-        .verify_face(&document, evidence.face_capture.expose())
+        .verify_face(&document, evidence.face_capture.expose(), slot)
         .map(|()| owner);
     let subject = seen.subject;
     if let Ok(Owner::ByPCode(document)) = &outcome {
