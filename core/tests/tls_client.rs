@@ -75,11 +75,11 @@ async fn tls_server(
     tls_server_answering(versions, ANSWER).await
 }
 
-/// A rustls server speaking only `versions`, answering every request with `answer`.
-async fn tls_server_answering(
+/// A listener on loopback with a TLS acceptor speaking only `versions` under a new key:
+/// the acceptor, the listener, its `https://` URL and the key's pin.
+async fn tls_listener(
     versions: &[&'static SupportedProtocolVersion],
-    answer: &'static [u8],
-) -> (String, String, Arc<Mutex<Seen>>) {
+) -> (tokio_rustls::TlsAcceptor, TcpListener, String, String) {
     let (key, cert, pin) = identity();
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
@@ -97,6 +97,15 @@ async fn tls_server_answering(
         "https://127.0.0.1:{}",
         listener.local_addr().unwrap().port()
     );
+    (acceptor, listener, base, pin)
+}
+
+/// A rustls server speaking only `versions`, answering every request with `answer`.
+async fn tls_server_answering(
+    versions: &[&'static SupportedProtocolVersion],
+    answer: &'static [u8],
+) -> (String, String, Arc<Mutex<Seen>>) {
+    let (acceptor, listener, base, pin) = tls_listener(versions).await;
     let seen = Arc::new(Mutex::new(Seen::default()));
     let task_seen = seen.clone();
     tokio::spawn(async move {
@@ -404,24 +413,8 @@ async fn a_proxys_error_page_is_an_unreachable_server() {
 /// is cut before the handshake. Returns the URL, the pin the client should hold (a key
 /// never presented) and how many unpinned handshakes it offered.
 async fn two_faced_server() -> (String, String, Arc<Mutex<usize>>) {
-    let (key, cert, _) = identity();
+    let (acceptor, listener, base, _) = tls_listener(&[&rustls::version::TLS13]).await;
     let (_, _, pinned) = identity();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS13])
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![cert],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        )
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!(
-        "https://127.0.0.1:{}",
-        listener.local_addr().unwrap().port()
-    );
     let offered = Arc::new(Mutex::new(0));
     let counter = offered.clone();
     tokio::spawn(async move {

@@ -129,13 +129,7 @@ async fn the_bank_refuses_a_login_below_the_level_it_asked_for() {
     let authorize = s.at_login_page().await;
     let lowered = authorize.replace("loa%2FSubstantial", "loa%2FLow");
     assert_ne!(lowered, authorize, "the bank asks for Substantial");
-    s.browser.goto(&lowered).await.unwrap();
-    s.browser
-        .type_into("#user_id", &s.person.user_id)
-        .await
-        .unwrap();
-    s.browser.click("button[value=code]").await.unwrap();
-    let code = s.browser.text("#code").await.unwrap();
+    let code = s.code_shown_at(&lowered).await;
     let flow = s.app_request().await;
     let ApprovalStep::ChooseFactor { factors, .. } = flow.enter_code(code).await.unwrap() else {
         panic!("the factor choice");
@@ -162,13 +156,7 @@ async fn the_banks_session_id_changes_at_login() {
     let authorize = s.at_login_page().await;
     s.browser.goto(&s.bank.base_url).await.unwrap();
     let before = s.bank_session().await;
-    s.browser.goto(&authorize).await.unwrap();
-    s.browser
-        .type_into("#user_id", &s.person.user_id)
-        .await
-        .unwrap();
-    s.browser.click("button[value=code]").await.unwrap();
-    let code = s.browser.text("#code").await.unwrap();
+    let code = s.code_shown_at(&authorize).await;
     let flow = s.app_request().await;
     flow.enter_code(code).await.unwrap();
     flow.approve_with_pin(PIN.into()).await.unwrap();

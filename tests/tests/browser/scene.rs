@@ -68,6 +68,16 @@ impl Scene {
         self.browser.type_into("#user_id", user_id).await.unwrap();
     }
 
+    /// At the login page `authorize` (a URL the test may have changed): the citizen's user ID
+    /// typed and a code login started; the code the page shows.
+    pub async fn code_shown_at(&self, authorize: &str) -> String {
+        let b = &self.browser;
+        b.goto(authorize).await.unwrap();
+        b.type_into("#user_id", &self.person.user_id).await.unwrap();
+        b.click("button[value=code]").await.unwrap();
+        b.text("#code").await.unwrap()
+    }
+
     /// Opens the bank, asks for `level` (`low` or `substantial`) and enters the user ID,
     /// choosing `channel` (`code` or `qr`); ends on the provider's waiting page.
     pub async fn to_waiting_page(&self, level: &str, channel: &str) {

@@ -37,6 +37,27 @@ async fn approve(
     result
 }
 
+/// A change from `current` to `new_pin` whose finish the server applies but whose answer
+/// is lost, the retries then cut off: the flow is left `Interrupted`, the finish cut until
+/// healed.
+async fn finish_answer_lost(
+    app: &App,
+    user: &UserSummary,
+    proxy: &FaultProxy,
+    current: &str,
+    new_pin: &str,
+) -> NewPinFlow {
+    let flow = change_until_repeat(app, user, current, new_pin).await;
+    proxy.drop_response_once(paths::NEW_PIN_FINISH);
+    proxy.cut(paths::NEW_PIN_FINISH);
+    assert_eq!(
+        flow.submit_repeat_pin(new_pin.into()).await.unwrap_err(),
+        MitidError::ServerUnreachable
+    );
+    assert_eq!(flow.step(), NewPinStep::Interrupted);
+    flow
+}
+
 /// A login approved with `pin` while a new PIN's confirmation cannot reach the server: the
 /// proof is refused as unreachable before it starts, and the login is then rejected (the
 /// clock stays where it is: a new-PIN ticket lasts 5 minutes).
@@ -230,13 +251,7 @@ async fn a_pin_proof_waits_for_the_servers_confirmation_and_a_lost_one_resumes()
 
     // Now the finish is applied but its answer is lost, and the retries are cut off: the
     // server already has the new PIN, and the app finds out at the next start.
-    let flow = change_until_repeat(&app, &user, PIN2, PIN3).await;
-    proxy.drop_response_once(paths::NEW_PIN_FINISH);
-    proxy.cut(paths::NEW_PIN_FINISH);
-    assert_eq!(
-        flow.submit_repeat_pin(PIN3.into()).await.unwrap_err(),
-        MitidError::ServerUnreachable
-    );
+    let flow = finish_answer_lost(&app, &user, &proxy, PIN2, PIN3).await;
     drop(flow);
     drop(app);
     proxy.heal(paths::NEW_PIN_FINISH);
@@ -256,14 +271,7 @@ async fn a_pin_proof_waits_for_the_servers_confirmation_and_a_lost_one_resumes()
 async fn an_approval_during_an_interrupted_change_settles_it_first() {
     let (h, proxy) = world_behind_proxy().await;
     let (p, _phone, app, user) = app_user_at(&h, "settle", proxy.endpoint.clone()).await;
-    let flow = change_until_repeat(&app, &user, PIN, PIN2).await;
-    proxy.drop_response_once(paths::NEW_PIN_FINISH);
-    proxy.cut(paths::NEW_PIN_FINISH);
-    assert_eq!(
-        flow.submit_repeat_pin(PIN2.into()).await.unwrap_err(),
-        MitidError::ServerUnreachable
-    );
-    assert_eq!(flow.step(), NewPinStep::Interrupted);
+    let flow = finish_answer_lost(&app, &user, &proxy, PIN, PIN2).await;
 
     // While the confirmation cannot be sent, no PIN proof starts (before: `wrong_pin`).
     pin_proof_waits(&h, &app, &p, &user, PIN2).await;
@@ -287,13 +295,7 @@ async fn an_approval_during_an_interrupted_change_settles_it_first() {
 async fn a_failure_that_says_nothing_leaves_the_new_pin_waiting() {
     let (h, proxy) = world_behind_proxy().await;
     let (p, _phone, app, user) = app_user_at(&h, "internal", proxy.endpoint.clone()).await;
-    let flow = change_until_repeat(&app, &user, PIN, PIN2).await;
-    proxy.drop_response_once(paths::NEW_PIN_FINISH);
-    proxy.cut(paths::NEW_PIN_FINISH);
-    assert_eq!(
-        flow.submit_repeat_pin(PIN2.into()).await.unwrap_err(),
-        MitidError::ServerUnreachable
-    );
+    let flow = finish_answer_lost(&app, &user, &proxy, PIN, PIN2).await;
     proxy.heal(paths::NEW_PIN_FINISH);
     proxy.fail_once(paths::NEW_PIN_FINISH);
     let failed = flow.retry().await.unwrap_err();
