@@ -9,6 +9,19 @@ use crate::logins::wait_for_text;
 use crate::prelude::*;
 use crate::scene::Scene;
 
+/// The bank refused the answer it got, and its account page sends the browser home: nobody
+/// is logged in.
+async fn refused_and_nobody_logged_in(s: &Scene) {
+    wait_for_text(s, "h1", "Banken afviste svaret").await;
+    let account = format!("{}/account", s.bank.base_url);
+    s.browser.goto(&account).await.unwrap();
+    assert_eq!(
+        s.browser.url().await.unwrap(),
+        format!("{}/", s.bank.base_url),
+        "nobody is logged in"
+    );
+}
+
 #[tokio::test]
 async fn a_redirect_uri_off_by_one_character_shows_an_error_and_goes_nowhere() {
     let s = Scene::new("da").await;
@@ -39,15 +52,7 @@ async fn the_bank_refuses_a_callback_with_a_forged_state() {
         url::form_urlencoded::byte_serialize(s.h.server.base_url().as_bytes()).collect::<String>()
     );
     s.browser.goto(&forged).await.unwrap();
-    wait_for_text(&s, "h1", "Banken afviste svaret").await;
-    s.browser
-        .goto(&format!("{}/account", s.bank.base_url))
-        .await
-        .unwrap();
-    assert_eq!(
-        s.browser.url().await.unwrap(),
-        format!("{}/", s.bank.base_url)
-    );
+    refused_and_nobody_logged_in(&s).await;
 }
 
 #[tokio::test]
@@ -136,16 +141,7 @@ async fn the_bank_refuses_a_login_below_the_level_it_asked_for() {
     };
     assert!(factors.contains(&ApprovalFactor::Swipe), "Low was asked");
     flow.approve_with_swipe().await.unwrap();
-    wait_for_text(&s, "h1", "Banken afviste svaret").await;
-    s.browser
-        .goto(&format!("{}/account", s.bank.base_url))
-        .await
-        .unwrap();
-    assert_eq!(
-        s.browser.url().await.unwrap(),
-        format!("{}/", s.bank.base_url),
-        "nobody is logged in"
-    );
+    refused_and_nobody_logged_in(&s).await;
 }
 
 /// The bank's session id changes at login: an id planted in the browser before it, or seen
