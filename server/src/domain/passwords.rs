@@ -295,6 +295,17 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
         if eff != AuthenticatorState::Active {
             return Err(refusal_for(eff, reason, pw.locked_until));
         }
+        // A locked code device is told before the password is looked at, so that its
+        // answer says nothing of the password.
+        if let Some(device) = code_device(state, &tx.authenticators_of(&p.id)?) {
+            if device.state != AuthenticatorState::Active {
+                return Err(refusal_for(
+                    device.state,
+                    device.lock_reason,
+                    device.locked_until,
+                ));
+            }
+        }
         pw.end_expired_lock(now);
         pw.count_failure(now);
         // The lock this guess would bring is in place while it is checked (a right password
@@ -331,19 +342,19 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
         tx.commit()?;
         return Err(wrong(remaining));
     }
-    // A right password lifts the lock its own count put in place (not a block meanwhile).
-    if pw.lock_reason == Some(LockReason::CodeFailures) {
-        pw.reactivate(now);
-    }
-    pw.clear_failures(now);
-    tx.update_authenticator(&pw)?;
+    // Both factors or neither: a right password with a wrong code (or with no code device)
+    // answers as a wrong password, its failure left counted, so that the answer never
+    // tells a guesser that the password was right.
     let all = tx.authenticators_of(&p.id)?;
     let Some(mut device) = code_device(state, &all) else {
+        let remaining = pw.settle_code_failure(
+            policy.password_failures_to_lock,
+            policy.code_lock_duration,
+            now,
+        );
+        tx.update_authenticator(&pw)?;
         tx.commit()?;
-        return Err(ApiError::refuse(
-            ErrorCode::NotFound,
-            "no code display or audio code reader",
-        ));
+        return Err(wrong(remaining));
     };
     let outcome = check_code(state, &mut device, req.otp.expose())?;
     tx.update_authenticator(&device)?;
@@ -359,7 +370,23 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
     .authenticator(&device.id)
     .detail(json!({ "failures": device.failures }))
     .record(state, tx.as_mut())?;
+    if !outcome.is_granted() {
+        let remaining = pw.settle_code_failure(
+            policy.password_failures_to_lock,
+            policy.code_lock_duration,
+            now,
+        );
+        tx.update_authenticator(&pw)?;
+        tx.commit()?;
+        return Err(wrong(remaining));
+    }
+    // Both right: the password's count is cleared, and the lock its own count put in place
+    // lifted (not a block meanwhile).
+    if pw.lock_reason == Some(LockReason::CodeFailures) {
+        pw.reactivate(now);
+    }
+    pw.clear_failures(now);
+    tx.update_authenticator(&pw)?;
     tx.commit()?;
-    outcome.into_result()?;
     Ok((p, device.id))
 }

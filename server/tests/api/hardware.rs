@@ -101,21 +101,20 @@ async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
         .ok();
     assert_eq!(r.status, TransactionStatus::Approved);
     assert!(r.session_token.is_some());
-    // The same code never works twice; two steps away never works.
-    password_login(&h, &p, right, code_at(h.now(), -1))
-        .await
-        .err("wrong_code");
-    password_login(&h, &p, right, code_at(h.now(), 2))
-        .await
-        .err("wrong_code");
-    // The third wrong code locks the code display for a while.
+    // The same code never works twice; two steps away never works. Each answers as a wrong
+    // password (it never tells that the password was right) and counts against it.
+    let a = password_login(&h, &p, right, code_at(h.now(), -1)).await;
+    assert_eq!(remaining(&a, "wrong_password"), 4);
+    let a = password_login(&h, &p, right, code_at(h.now(), 2)).await;
+    assert_eq!(remaining(&a, "wrong_password"), 3);
+    // The third wrong code locks the code display for a while; the lock is told before the
+    // password is looked at.
     let a = password_login(&h, &p, right, "000000".into()).await;
+    assert_eq!(remaining(&a, "wrong_password"), 2);
+    let a = password_login(&h, &p, "any password", code_at(h.now(), 1)).await;
     let until = a.err("temporarily_locked").body["error"]["detail"]["locked_until"]
         .as_i64()
         .unwrap();
-    password_login(&h, &p, right, code_at(h.now(), 1))
-        .await
-        .err("temporarily_locked");
     h.clock().set(until);
     let r: WebLoginResponse = password_login(&h, &p, right, code_at(h.now(), 0))
         .await
@@ -167,4 +166,25 @@ async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
         .await
         .ok();
     assert_eq!(r.status, TransactionStatus::Approved);
+}
+
+/// A guesser without the code display sends passwords with any code. Before, a right
+/// password answered `wrong_code` (and cleared the password's count), a wrong one
+/// `wrong_password`: the JSON log-in told which guess was the password, and kept the count
+/// from ever locking it. Now both answer alike and both count.
+#[tokio::test]
+async fn a_right_password_with_a_wrong_code_answers_as_a_wrong_password() {
+    let (h, p) = world_with_citizen("oracle").await;
+    add(&h, &p, "code_display", "CD-8")
+        .await
+        .ok::<AuthenticatorInfo>();
+    set_first_password(&h, &p).await;
+    let wrong_guess = password_login(&h, &p, "not the password", "000000".into()).await;
+    assert_eq!(remaining(&wrong_guess, "wrong_password"), 4);
+    let right_guess = password_login(&h, &p, FIRST_PASSWORD, "000000".into()).await;
+    assert_eq!(remaining(&right_guess, "wrong_password"), 3);
+    assert_eq!(
+        wrong_guess.body["error"]["message"],
+        right_guess.body["error"]["message"]
+    );
 }
