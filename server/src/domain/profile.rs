@@ -29,7 +29,9 @@ fn view(r: &ProfileAccessRecord) -> ProfileChangeAccess {
     }
 }
 
-/// Records a request for access (inside `tx`), audits it and tells every address.
+/// Records a request for access (inside `tx`), audits it and tells every address. A
+/// request that is waiting or open stands: asking again neither moves it on (which would
+/// close an open window) nor sends the notices again.
 fn open_access(
     state: &AppState,
     tx: &mut dyn Tx,
@@ -37,6 +39,9 @@ fn open_access(
     p: &PersonRecord,
 ) -> ApiResult<ProfileChangeAccess> {
     let now = state.clock.now();
+    if let Some(standing) = tx.profile_access(&p.id)?.filter(|a| now < a.closes_at) {
+        return Ok(view(&standing));
+    }
     let opens_at = now + state.policy.profile_change_wait;
     let record = ProfileAccessRecord {
         person_id: p.id.clone(),

@@ -335,3 +335,23 @@ async fn possession_alone_repeated_floods_nobody_and_postpones_nothing() {
         .await
         .ok::<AuthenticatorList>();
 }
+
+/// "Request change" of profile information, repeated: before, each request sent an SMS and
+/// an e-mail again and moved the hour on (closing a window already open), without limit.
+/// A standing request is now answered as it stands, from MitID.dk and from the app alike.
+#[tokio::test]
+async fn a_repeated_profile_change_request_sends_once_and_moves_nothing() {
+    let (h, p, mut phone) = citizen_with_app("profile-repeat").await;
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
+    let empty = json!({});
+    let request = || h.post("/v1/web/profile-change", &empty, Auth::Bearer(&session));
+    let first: mitid_protocol::wire::ProfileChangeAccess = request().await.ok();
+    h.clock().advance(600);
+    for _ in 0..4 {
+        let again: mitid_protocol::wire::ProfileChangeAccess = request().await.ok();
+        assert_eq!(again, first);
+    }
+    let outbox = &h.server.outbox;
+    assert_eq!(outbox.count(&p.mobile, "profile_change_requested"), 1);
+    assert_eq!(outbox.count(&p.email, "profile_change_requested"), 1);
+}
