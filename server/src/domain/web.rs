@@ -16,7 +16,9 @@ use mitid_protocol::wire::rp::CreateAuthenticationRequest;
 use mitid_protocol::wire::web::{
     WebAppLoginFinishRequest, WebAppLoginStartResponse, WebLoginResponse,
 };
-use mitid_protocol::wire::{Assurance, ChannelBindingKind, Secret, TransactionStatus};
+use mitid_protocol::wire::{
+    Assurance, AuthenticatorState, ChannelBindingKind, Secret, TransactionStatus,
+};
 
 use super::approvals::{self, Admission, INTERNAL_RP};
 use crate::audit::{self, Actor, Event};
@@ -193,6 +195,19 @@ pub fn citizen_caller(state: &AppState, hash: Vec<u8>) -> ApiResult<CitizenCalle
         return Err(unauthorized());
     }
     let person = tx.person(&session.subject)?.ok_or_else(unauthorized)?;
+    // The method that logged in, blocked for good or revoked since (wrong PINs block an app
+    // without the blocking that ends sessions), ends the session with it.
+    if let Some(id) = &session.authenticator_id {
+        let gone = tx.authenticator(id)?.is_none_or(|a| {
+            matches!(
+                a.state,
+                AuthenticatorState::PermanentlyBlocked | AuthenticatorState::Revoked
+            )
+        });
+        if gone {
+            return Err(unauthorized());
+        }
+    }
     // A block ends the sessions; this refuses one that a block raced with.
     if person.mitid_blocked {
         return Err(ApiError::refuse(

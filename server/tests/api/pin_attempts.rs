@@ -331,3 +331,25 @@ async fn a_p256_pin_keeps_working_and_its_next_pin_is_ristretto255() {
         .ok::<serde_json::Value>();
     assert_eq!(phone.status().await.failures, 0);
 }
+
+/// The app that logged in to MitID.dk is blocked for good by wrong PINs: its self-service
+/// sessions end with it, as with every other block (before: they ran on until they
+/// expired). A temporary lock ends none.
+#[tokio::test]
+async fn a_permanent_block_by_wrong_pins_ends_the_apps_sessions() {
+    let (h, p, mut phone) = citizen_with_app("ten-web").await;
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
+    wrong_pin_guesses(&phone, 3).await;
+    web_authenticators(&h, &session)
+        .await
+        .ok::<serde_json::Value>();
+    for _ in 0..2 {
+        let temp = temp_pin_from_support(&h, &p, &phone).await;
+        for _ in 0..3 {
+            let _ = phone.reset_pin(other_code(&temp), "193847").await;
+        }
+    }
+    phone.reset_pin("11111111", "193847").await;
+    phone.get("/v1/app/status").await.err("permanently_blocked");
+    web_authenticators(&h, &session).await.err("unauthorized");
+}
