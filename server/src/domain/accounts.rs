@@ -263,15 +263,26 @@ pub const ACTIVITY_EVENTS: &[&str] = &[
     "biometrics_disabled",
 ];
 
-/// The person's newest `limit` activity events, newest first.
+/// The person's newest `limit` activity events, newest first: read backwards from the
+/// newest event, a page at a time, until enough are found (however long the history).
 pub fn activity(state: &AppState, person_id: &str, limit: usize) -> ApiResult<Vec<AuditRecord>> {
+    const PAGE: usize = 500;
     let mut tx = state.store.begin()?;
-    let mut events: Vec<AuditRecord> = tx
-        .audit_events(Some(person_id), 0, 100_000)?
-        .into_iter()
-        .filter(|e| ACTIVITY_EVENTS.contains(&e.event.as_str()))
-        .collect();
-    events.reverse();
+    let mut events = Vec::with_capacity(limit);
+    let mut before = i64::MAX;
+    while events.len() < limit {
+        let page = tx.person_audit_before(person_id, before, PAGE)?;
+        let Some(oldest) = page.last() else { break };
+        before = oldest.seq;
+        let done = page.len() < PAGE;
+        events.extend(
+            page.into_iter()
+                .filter(|e| ACTIVITY_EVENTS.contains(&e.event.as_str())),
+        );
+        if done {
+            break;
+        }
+    }
     events.truncate(limit);
     Ok(events)
 }

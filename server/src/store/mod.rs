@@ -378,4 +378,11 @@ pub trait MessageTx {
         after: i64,
         limit: usize,
     ) -> StoreResult<Vec<AuditRecord>>;
+    /// One person's audit events before a sequence number, newest first.
+    fn person_audit_before(
+        &mut self,
+        person_id: &str,
+        before: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditRecord>>;
 }

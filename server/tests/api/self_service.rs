@@ -441,3 +441,36 @@ async fn one_password_access_changes_the_password_once_even_at_once() {
     let events = audit_events(&h, &p).await;
     assert_eq!(events.iter().filter(|e| *e == "password_set").count(), 2);
 }
+
+/// The activity page reads backwards from the newest event. Before, it read the person's
+/// oldest 100,000 events and kept the newest 50 of those: past that many, a new log-in (the
+/// one a citizen looks for, to spot a login they did not make) never showed.
+#[tokio::test]
+async fn the_activity_shows_the_newest_events_however_long_the_history() {
+    let h = World::start().await.unwrap();
+    let p = h.person("history").await.unwrap();
+    let state = h.server.running().state().clone();
+    let person_id = p.person_id.clone();
+    let shown = tokio::task::spawn_blocking(move || {
+        let event = |seq_kind: &str| mitid_server::store::AuditRecord {
+            seq: 0,
+            at: 1_700_000_000,
+            actor: "system".into(),
+            event: seq_kind.into(),
+            person_id: Some(person_id.clone()),
+            authenticator_id: None,
+            detail: Value::Null,
+        };
+        let mut tx = state.store.begin().unwrap();
+        for _ in 0..100_001 {
+            tx.append_audit(&event("outbox_sent")).unwrap();
+        }
+        tx.append_audit(&event("citizen_login")).unwrap();
+        tx.commit().unwrap();
+        mitid_server::domain::accounts::activity(&state, &person_id, 50).unwrap()
+    })
+    .await
+    .unwrap();
+    let kinds: Vec<&str> = shown.iter().map(|e| e.event.as_str()).collect();
+    assert_eq!(kinds, ["citizen_login"]);
+}

@@ -1,7 +1,7 @@
 //! The outbox of SMS and e-mail, and the append-only audit log.
 
 use super::rows::*;
-use super::{Db, Param, SqlTx};
+use super::{Cells, Db, Param, SqlTx};
 use crate::store::*;
 
 /// The columns an [`OutboxRecord`] is read from.
@@ -50,6 +50,14 @@ pub(crate) const PERSON_AUDIT: &str = concat!(
     "SELECT ",
     audit_cols!(),
     " FROM audit_log WHERE person_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+);
+
+/// One person's audit events before a sequence number, newest first (the same index,
+/// read backwards).
+const PERSON_AUDIT_BEFORE: &str = concat!(
+    "SELECT ",
+    audit_cols!(),
+    " FROM audit_log WHERE person_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3"
 );
 
 const ALL_AUDIT: &str = concat!(
@@ -151,17 +159,34 @@ impl<D: Db> MessageTx for SqlTx<D> {
             Some(person) => (PERSON_AUDIT, vec![person, &after, &limit]),
             None => (ALL_AUDIT, vec![&after, &limit]),
         };
-        self.all(sql, &params, |r| {
-            let detail = r.text(6)?;
-            Ok(AuditRecord {
-                seq: r.int(0)?,
-                at: r.int(1)?,
-                actor: r.text(2)?,
-                event: r.text(3)?,
-                person_id: r.opt_text(4)?,
-                authenticator_id: r.opt_text(5)?,
-                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-            })
-        })
+        self.all(sql, &params, audit_record)
     }
+
+    fn person_audit_before(
+        &mut self,
+        person_id: &str,
+        before: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<AuditRecord>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.all(
+            PERSON_AUDIT_BEFORE,
+            &[&person_id, &before, &limit],
+            audit_record,
+        )
+    }
+}
+
+/// An audit row, in `audit_cols!` order.
+fn audit_record(r: &dyn Cells) -> StoreResult<AuditRecord> {
+    let detail = r.text(6)?;
+    Ok(AuditRecord {
+        seq: r.int(0)?,
+        at: r.int(1)?,
+        actor: r.text(2)?,
+        event: r.text(3)?,
+        person_id: r.opt_text(4)?,
+        authenticator_id: r.opt_text(5)?,
+        detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+    })
 }
