@@ -157,7 +157,17 @@ pub fn message_page(status: StatusCode, lang: Lang, (title, text): (&str, &str))
 }
 
 /// The page for a failure of the server (logged without detail that could hold a secret).
+/// A busy server (every password-hashing slot taken, the database unavailable) answers
+/// `503` with `Retry-After`, as the JSON API does, and is logged as a warning: a flood of
+/// log-ins is load, not a fault.
 pub fn failure_page(lang: Lang, error: &ApiError) -> Response {
+    if error.code() == mitid_protocol::api_error::ErrorCode::Busy {
+        tracing::warn!(error = %error, "a page met a busy server");
+        let mut page = message_page(StatusCode::SERVICE_UNAVAILABLE, lang, lang.texts().failure);
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return page;
+    }
     tracing::error!(error = %error, "a login page failed");
     message_page(
         StatusCode::INTERNAL_SERVER_ERROR,

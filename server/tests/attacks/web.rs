@@ -259,3 +259,35 @@ async fn parallel_password_guesses_stop_at_the_lock() {
     let refused = events.iter().filter(|e| *e == "password_refused").count();
     assert_eq!(refused, 5, "{events:?}");
 }
+
+/// A log-in form posted while every password-hashing slot is taken (a flood of log-ins) is
+/// answered `503` with `Retry-After`, as its JSON twin is, and logged as a warning (before:
+/// the "server failed" page with 500, logged as an error at every request).
+#[tokio::test]
+async fn the_sites_log_in_answers_a_full_hashing_pool_with_503() {
+    let policy = mitid_server::Policy {
+        password_hash_slots: 1,
+        password_hash_wait_ms: 0,
+        ..mitid_server::Policy::default()
+    };
+    let h = start_with_policy(policy).await;
+    let mut b = mitid_testing::oidc::LoginBrowser::new(&h).unwrap();
+    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
+    b.get("/mitid-dk").await.unwrap();
+    let csrf = b.csrf.clone().unwrap();
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("user_id", "somebody"),
+        ("password", "wrong-Guess-91x"),
+        ("otp", "123456"),
+    ];
+    let state = h.server.running().state().clone();
+    let held = state.hashes.acquire().unwrap();
+    let page = b
+        .post_form("/mitid-dk/login/password", &fields)
+        .await
+        .unwrap();
+    drop(held);
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(page.header("retry-after").is_some());
+}
