@@ -345,8 +345,8 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
     // Both factors or neither: a right password with a wrong code (or with no code device)
     // answers as a wrong password, its failure left counted, so that the answer never
     // tells a guesser that the password was right.
-    let all = tx.authenticators_of(&p.id)?;
-    let Some(mut device) = code_device(state, &all) else {
+    // The password's failure stays counted; its tries left are the answer.
+    let refuse = |mut tx: Box<dyn Tx + '_>, mut pw: AuthenticatorRecord| -> ApiResult<ApiError> {
         let remaining = pw.settle_code_failure(
             policy.password_failures_to_lock,
             policy.code_lock_duration,
@@ -354,7 +354,11 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
         );
         tx.update_authenticator(&pw)?;
         tx.commit()?;
-        return Err(wrong(remaining));
+        Ok(wrong(remaining))
+    };
+    let all = tx.authenticators_of(&p.id)?;
+    let Some(mut device) = code_device(state, &all) else {
+        return Err(refuse(tx, pw)?);
     };
     let outcome = check_code(state, &mut device, req.otp.expose())?;
     tx.update_authenticator(&device)?;
@@ -371,14 +375,7 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
     .detail(json!({ "failures": device.failures }))
     .record(state, tx.as_mut())?;
     if !outcome.is_granted() {
-        let remaining = pw.settle_code_failure(
-            policy.password_failures_to_lock,
-            policy.code_lock_duration,
-            now,
-        );
-        tx.update_authenticator(&pw)?;
-        tx.commit()?;
-        return Err(wrong(remaining));
+        return Err(refuse(tx, pw)?);
     }
     // Both right: the password's count is cleared, and the lock its own count put in place
     // lifted (not a block meanwhile).

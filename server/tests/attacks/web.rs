@@ -187,6 +187,15 @@ async fn a_block_ends_the_sessions_and_lifting_one_needs_a_fresh_login() {
     web_authenticators(&h, &fresh).await.err("unauthorized");
 }
 
+/// A browser on MitID.dk's front page, cookies answered: it and the log-in forms' token.
+async fn at_the_sites_log_in(h: &World) -> (mitid_testing::oidc::LoginBrowser, String) {
+    let mut b = mitid_testing::oidc::LoginBrowser::new(h).unwrap();
+    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
+    b.get("/mitid-dk").await.unwrap();
+    let csrf = b.csrf.clone().unwrap();
+    (b, csrf)
+}
+
 /// MitID.dk's log-in and activation-code forms check a password or a code as their JSON
 /// twins do, so they share the anonymous allowance per source: before, a script could send
 /// them without end (a memory-hard hash each, and three tries to void any citizen's code).
@@ -197,10 +206,7 @@ async fn the_sites_password_and_code_forms_are_limited_per_source() {
         ..mitid_server::Policy::default()
     };
     let h = start_with_policy(policy).await;
-    let mut b = mitid_testing::oidc::LoginBrowser::new(&h).unwrap();
-    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
-    b.get("/mitid-dk").await.unwrap();
-    let csrf = b.csrf.clone().unwrap();
+    let (mut b, csrf) = at_the_sites_log_in(&h).await;
     let mut statuses = Vec::new();
     for i in 0..40 {
         let user_id = format!("nobody{i}");
@@ -271,10 +277,7 @@ async fn the_sites_log_in_answers_a_full_hashing_pool_with_503() {
         ..mitid_server::Policy::default()
     };
     let h = start_with_policy(policy).await;
-    let mut b = mitid_testing::oidc::LoginBrowser::new(&h).unwrap();
-    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
-    b.get("/mitid-dk").await.unwrap();
-    let csrf = b.csrf.clone().unwrap();
+    let (mut b, csrf) = at_the_sites_log_in(&h).await;
     let fields = [
         ("csrf", csrf.as_str()),
         ("user_id", "somebody"),
