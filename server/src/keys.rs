@@ -187,20 +187,21 @@ pub fn rotate_id_token_key(
 ) -> Result<Rotation, KeyFileError> {
     let path = dir.join(KEY_FILE);
     let mut file = read_file(&path)?;
-    let kept = match lead {
-        Lead::After(_) => {
+    // How many of the present keys stay, and when the new one signs (at once when nothing
+    // was published before it).
+    let (kept, signs_from) = match lead {
+        Lead::After(seconds) => {
             if let Some(signs_from) = file.id_token_signs_from.filter(|from| *from > now) {
                 return Err(KeyFileError::RotationWaiting { signs_from });
             }
-            ID_TOKEN_KEYS_KEPT - 1
+            let lead = seconds.clamp(MIN_ROTATION_LEAD, MAX_ROTATION_LEAD);
+            let published_before = !file.id_token_keys.is_empty();
+            (
+                ID_TOKEN_KEYS_KEPT - 1,
+                published_before.then_some(now + lead),
+            )
         }
-        Lead::Emergency => 0,
-    };
-    let signs_from = match lead {
-        Lead::After(seconds) if !file.id_token_keys.is_empty() => {
-            Some(now + seconds.clamp(MIN_ROTATION_LEAD, MAX_ROTATION_LEAD))
-        }
-        _ => None,
+        Lead::Emergency => (0, None),
     };
     for mut retired in file
         .id_token_keys

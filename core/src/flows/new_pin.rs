@@ -316,9 +316,7 @@ impl NewPinFlow {
             Ok(Resumed::Finished) => self.registered(&mut state, &user),
             Ok(Resumed::Nothing | Resumed::Abandoned) => self.send(&mut state).await,
             // Still waiting (a failure that says nothing of the finish): try again later.
-            Err(e)
-                if e.is_transient() || pin_switch::is_pending(&self.ctx, &user).unwrap_or(true) =>
-            {
+            Err(e) if pin_switch::still_waiting(&self.ctx, &user, &e) => {
                 Err(self.screen.fail_here(e))
             }
             Err(e) => Err(self.screen.fail_at(NewPinStep::Ended, e)),
@@ -493,11 +491,7 @@ impl NewPinFlow {
         match pin_switch::register(&self.ctx, &user, new_pin, &ticket.ticket_id).await {
             Ok(_) => self.registered(state, &user),
             // The finish may have arrived: it is sent again by `retry` (or recovery).
-            Err(e)
-                if e.is_transient()
-                    || e == MitidError::ServerKeyPinMismatch
-                    || pin_switch::is_pending(&self.ctx, &user).unwrap_or(true) =>
-            {
+            Err(e) if pin_switch::still_waiting(&self.ctx, &user, &e) => {
                 Err(self.screen.fail_at(NewPinStep::Interrupted, e))
             }
             // The ticket lapsed (or is unknown): authorise again; the new PIN is kept.

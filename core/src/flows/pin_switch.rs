@@ -327,6 +327,15 @@ pub(crate) async fn resume(ctx: &Context, user: &User) -> Result<Resumed, MitidE
     Ok(Resumed::Finished)
 }
 
+/// Whether, after `error` from registering, settling or resuming, `user`'s switch may
+/// still be finished: the finish may have arrived or may be sent again. (Unknown when the
+/// store cannot be read: then it is taken as waiting, which keeps the next pepper.)
+pub(crate) fn still_waiting(ctx: &Context, user: &User, error: &MitidError) -> bool {
+    error.is_transient()
+        || *error == MitidError::ServerKeyPinMismatch
+        || is_pending(ctx, user).unwrap_or(true)
+}
+
 /// Whether `user` has a switch waiting for the server (a settled one waits only for its
 /// flow to learn of it).
 pub(crate) fn is_pending(ctx: &Context, user: &User) -> Result<bool, MitidError> {

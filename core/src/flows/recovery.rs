@@ -63,13 +63,7 @@ pub(crate) async fn run(ctx: &Context) -> Result<RecoveryReport, MitidError> {
         match pin_switch::resume(ctx, &user).await {
             Ok(Resumed::Nothing) => {}
             Ok(Resumed::Finished | Resumed::Abandoned) => report.pin_switches_resolved += 1,
-            Err(e)
-                if e.is_transient()
-                    || e == MitidError::ServerKeyPinMismatch
-                    || pin_switch::is_pending(ctx, &user)? =>
-            {
-                report.still_pending += 1
-            }
+            Err(e) if pin_switch::still_waiting(ctx, &user, &e) => report.still_pending += 1,
             Err(e) => {
                 tracing::info!(code = %e.code(), "interrupted PIN switch refused");
                 report.pin_switches_resolved += 1;

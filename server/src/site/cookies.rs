@@ -1,7 +1,8 @@
 //! The pages' cookies: read from the `Cookie` header and written with `Secure`, `HttpOnly`,
 //! `SameSite` and the `__Host-` prefix where they carry a secret.
 
-use axum::http::HeaderMap;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 
 /// The value of cookie `name`, if the request carries it.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -26,6 +27,23 @@ pub fn login_cookie_name(login_id: &str) -> String {
 /// seconds.
 pub fn secret(name: &str, value: &str, max_age: i64) -> String {
     format!("{name}={value}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Strict")
+}
+
+/// The `Set-Cookie` value of browser login `login_id`'s cookie, holding `secret` for
+/// `max_age` seconds (the login's life).
+pub fn login(login_id: &str, secret: &str, max_age: i64) -> String {
+    self::secret(&login_cookie_name(login_id), secret, max_age)
+}
+
+/// `response` with each of `set` (`Set-Cookie` values) added.
+pub fn with_cookies(response: impl IntoResponse, set: &[String]) -> Response {
+    let mut response = response.into_response();
+    for cookie in set {
+        if let Ok(value) = HeaderValue::from_str(cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
 }
 
 /// A `Set-Cookie` value for a preference (the language): not a secret, yet still HttpOnly

@@ -334,16 +334,9 @@ pub async fn start(
             // The start may have lengthened the login: the cookie lives as long, or the
             // browser would lose a login that its citizen is still approving.
             let secret = browser.secret.as_deref().unwrap_or_default();
-            let cookie = cookies::secret(
-                &cookies::login_cookie_name(&browser.id),
-                secret,
-                expires_at - state.clock.now(),
-            );
-            let mut response = see_other(&url(&browser.id, ""));
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
+            let max_age = expires_at - state.clock.now();
+            let cookie = cookies::login(&browser.id, secret, max_age);
+            cookies::with_cookies(see_other(&url(&browser.id, "")), &[cookie])
         }
         Ok(Err(refusal)) => refused(&state, &browser, &loaded, lang, refusal, user_id),
         Err(e) => failure_page(lang, &e),

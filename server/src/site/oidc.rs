@@ -147,11 +147,7 @@ async fn authorize(
         secret: &started.browser_secret,
     };
     let max_age = started.login.expires_at - state.clock.now();
-    let cookie = cookies::secret(
-        &cookies::login_cookie_name(&started.login.id),
-        &started.browser_secret,
-        max_age,
-    );
+    let cookie = cookies::login(&started.login.id, &started.browser_secret, max_age);
     let loaded = Loaded {
         login: started.login.clone(),
         client: started.client.clone(),

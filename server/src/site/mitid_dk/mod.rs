@@ -17,7 +17,7 @@ mod password;
 mod texts;
 
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -162,15 +162,4 @@ fn removal(name: &str) -> String {
     format!("{name}=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict")
 }
 
-/// Adds `cookies` to `response`.
-fn with_cookies(response: impl IntoResponse, set: &[String]) -> Response {
-    let mut response = response.into_response();
-    for cookie in set {
-        if let Ok(v) = axum::http::HeaderValue::from_str(cookie) {
-            response
-                .headers_mut()
-                .append(axum::http::header::SET_COOKIE, v);
-        }
-    }
-    response
-}
+use super::cookies::with_cookies;
