@@ -457,6 +457,9 @@ async fn concurrent_requests_each_get_their_own_failure() {
         }
     }
     assert_eq!(mismatches + unreachable, 64);
-    assert!(mismatches > 0 && unreachable > 0, "both kinds of connection were met");
+    assert!(
+        mismatches > 0 && unreachable > 0,
+        "both kinds of connection were met"
+    );
     assert_eq!(mismatches, *offered.lock().unwrap());
 }
