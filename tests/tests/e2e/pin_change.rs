@@ -155,7 +155,7 @@ async fn the_pin_is_changed_with_the_current_pin() {
 /// that works; and a finished flow held both PINs until the shell let go of it.
 #[tokio::test]
 async fn one_new_pin_flow_at_a_time_and_nothing_typed_kept_after_it() {
-    let (h, p, _phone, app, user) = world_with_app_user("one-flow").await;
+    let (_h, _p, _phone, app, user) = world_with_app_user("one-flow").await;
     let first = change_until_repeat(&app, &user, PIN, PIN2).await;
     let second = app.new_pin_flow(&user.local_id, mitid_core::flows::NewPinStart::TemporaryPin);
     assert_eq!(second.unwrap_err(), MitidError::InvalidStep);
@@ -175,14 +175,12 @@ async fn one_new_pin_flow_at_a_time_and_nothing_typed_kept_after_it() {
     let again = change_flow(&app, &user);
     assert_eq!(again.step(), ASKS_CURRENT_PIN);
     // A flow that ends on a refusal keeps nothing either.
-    let wrong = (0..3).map(|_| WRONG_PIN);
-    for pin in wrong {
-        let _ = again.submit_current_pin(pin.into()).await;
+    for _ in 0..3 {
+        let _ = again.submit_current_pin(WRONG_PIN.into()).await;
     }
     assert_eq!(again.step(), NewPinStep::Ended);
     assert!(!again.holds_typed_secrets());
     drop(first);
-    let _ = (&h, &p);
 }
 
 #[tokio::test]
