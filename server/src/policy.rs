@@ -39,6 +39,10 @@ pub struct Policy {
     pub channel_binding_max_wrong: u32,
     /// Passport or ID-card checks a person may make in 24 hours (each counted before it runs).
     pub document_checks_per_day: u32,
+    /// Other people's user IDs a person may look up in 24 hours ("Check user ID" and a
+    /// change, on the app and MitID.dk): enough to choose a new one, too few to harvest the
+    /// user IDs in use (each one a log-in name).
+    pub user_id_lookups_per_day: u32,
     /// Longest long poll, in seconds.
     pub max_long_poll: u32,
     /// Accepted distance between a signed request's timestamp and the server's clock.
@@ -139,6 +143,7 @@ impl Default for Policy {
             transaction_ttl: 5 * MINUTE,
             channel_binding_max_wrong: 3,
             document_checks_per_day: 5,
+            user_id_lookups_per_day: 30,
             max_long_poll: 30,
             request_time_window: 5 * MINUTE,
             password_min_len: 8,

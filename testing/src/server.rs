@@ -278,6 +278,29 @@ impl TestServer {
             .map_err(KitError::setup)
     }
 
+    /// Runs `sql` on the server's database behind its back, as a disk fault or a careless
+    /// operator would change a row: a test of how the server meets a row it cannot read.
+    pub fn tamper(&self, sql: &str) {
+        if let Some(url) = self.database_url() {
+            let sql = sql.to_owned();
+            return std::thread::spawn(move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls)
+                    .unwrap_or_else(|e| panic!("connecting to the test database: {e}"));
+                client
+                    .batch_execute(&sql)
+                    .unwrap_or_else(|e| panic!("tampering with the database: {e}"));
+            })
+            .join()
+            .unwrap_or_else(|_| panic!("tampering with PostgreSQL panicked"));
+        }
+        let db = rusqlite::Connection::open(self.data_dir().join("mitid.sqlite"))
+            .unwrap_or_else(|e| panic!("opening the test database: {e}"));
+        db.busy_timeout(std::time::Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("waiting for the database: {e}"));
+        db.execute_batch(sql)
+            .unwrap_or_else(|e| panic!("tampering with the database: {e}"));
+    }
+
     /// Every byte the server's database holds: its SQLite files (main file and WAL), or on
     /// PostgreSQL every row of its schema in COPY's binary format (text and bytes as stored).
     pub fn database_bytes(&self) -> Vec<u8> {

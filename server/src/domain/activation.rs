@@ -368,7 +368,9 @@ pub fn passport(
     .and_then(|()| open_activation(state, tx.as_mut(), &req.activation_id));
     let mut activation = match allowed {
         Ok(activation) => activation,
-        Err(refusal) => {
+        // A fault (the database, a sealed value) is no refusal: the transaction is rolled
+        // back and the fault answered, with nothing of the request written.
+        Err(refusal @ ApiError::Refused { .. }) => {
             // The document's verdict stays on record (the check was counted and the face
             // compared), with the activation's refusal beside it.
             audit::entry(Event::ActivationRefused, &subject.actor)
@@ -379,6 +381,7 @@ pub fn passport(
             tx.commit()?;
             return Err(refusal);
         }
+        Err(fault) => return Err(fault),
     };
     activation.pin_verified = true;
     tx.update_activation(&activation)?;

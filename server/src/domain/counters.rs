@@ -19,6 +19,8 @@ pub enum Scope {
     UnknownStaffLogin,
     /// Passport or ID-card checks of a person (counted before each check).
     DocumentCheck,
+    /// User IDs a person looked up to take (counted before each lookup).
+    UserIdLookup,
 }
 
 impl Scope {
@@ -29,6 +31,7 @@ impl Scope {
             Self::IdentifyOfPerson => "identify_of_person",
             Self::UnknownStaffLogin => "unknown_staff_login",
             Self::DocumentCheck => "document_check",
+            Self::UserIdLookup => "user_id_lookup",
         }
     }
 }

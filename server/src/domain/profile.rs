@@ -14,12 +14,14 @@ use mitid_protocol::wire::{
 use serde_json::json;
 
 use super::common::{ensure_not_blocked, ensure_window_open, not_found, person};
+use super::counters::{self, Scope};
 use super::pin::confirm::{self, Action, CitizenProof};
 use crate::audit::{self, Actor, Event};
-use crate::error::{granted, ApiResult};
+use crate::error::{granted, ApiError, ApiResult};
 use crate::notices::Notice;
 use crate::state::AppState;
 use crate::store::{PersonRecord, ProfileAccessRecord, Tx};
+use mitid_protocol::api_error::ErrorCode;
 
 fn view(r: &ProfileAccessRecord) -> ProfileChangeAccess {
     ProfileChangeAccess {
@@ -119,28 +121,62 @@ fn ensure_access_open(state: &AppState, tx: &mut dyn Tx, person_id: &str) -> Api
 /// The new user ID to change to, or the answer already: a refusal with its rule, or (for a
 /// check only) that it is valid.
 fn to_change(
+    state: &AppState,
     tx: &mut dyn Tx,
     p: &PersonRecord,
     requested: &str,
     check_only: bool,
 ) -> ApiResult<Result<UserId, UserIdChangeResponse>> {
-    let new = match verdict(tx, p, requested)? {
+    if is_current(p, requested) {
+        return Ok(Err(unchanged(p)));
+    }
+    let new = match verdict(state, tx, p, requested)? {
         Ok(new) => new,
         Err(refused) => return Ok(Err(refused)),
     };
     if check_only {
-        return Ok(Err(UserIdChangeResponse {
-            verdict: UserIdVerdict::Valid,
-            rule: None,
-            user_id: p.user_id.clone(),
-            changed: false,
-        }));
+        return Ok(Err(unchanged(p)));
     }
     Ok(Ok(new))
 }
 
-/// The verdict on `wanted` for person `p`: the canonical user ID when valid and free.
+/// Whether `wanted` is `p`'s user ID now, as stored or in other letters (user IDs are
+/// compared in lower case): keeping it is no change, and looks nobody up.
+fn is_current(p: &PersonRecord, wanted: &str) -> bool {
+    wanted == p.user_id
+        || UserId::parse(wanted, p.cpr.as_deref()).is_ok_and(|id| id.as_str() == p.user_id)
+}
+
+/// The answer to a "change" to the user ID `p` has.
+fn unchanged(p: &PersonRecord) -> UserIdChangeResponse {
+    UserIdChangeResponse {
+        verdict: UserIdVerdict::Valid,
+        rule: None,
+        user_id: p.user_id.clone(),
+        changed: false,
+    }
+}
+
+/// Counts a lookup of someone else's user ID by `p` (the caller commits, whatever the
+/// verdict), refusing it once the day's allowance is used.
+fn count_lookup(state: &AppState, tx: &mut dyn Tx, p: &PersonRecord) -> ApiResult<()> {
+    const DAY: i64 = 24 * 3600;
+    let now = state.clock.now();
+    let made = counters::bump(tx, Scope::UserIdLookup, &p.id, now, DAY)?;
+    if made > state.policy.user_id_lookups_per_day {
+        return Err(ApiError::refuse(
+            ErrorCode::RateLimited,
+            "enough user IDs were checked today; try again tomorrow",
+        )
+        .with_detail(json!({ "retry_after": DAY })));
+    }
+    Ok(())
+}
+
+/// The verdict on `wanted` for person `p`: the canonical user ID when valid and free. A
+/// valid one is looked up, and counted (before the lookup).
 fn verdict(
+    state: &AppState,
     tx: &mut dyn Tx,
     p: &PersonRecord,
     wanted: &str,
@@ -160,6 +196,7 @@ fn verdict(
             )))
         }
     };
+    count_lookup(state, tx, p)?;
     if user_id_taken(tx, parsed.as_str(), &p.id)? {
         return Ok(Err(refused(UserIdVerdict::Taken, None)));
     }
@@ -224,9 +261,13 @@ pub fn app_change_user_id(
 ) -> ApiResult<UserIdChangeResponse> {
     let mut tx = state.store.begin()?;
     let (mut app, p) = super::common::usable(state, tx.as_mut(), authenticator_id)?;
-    let new = match to_change(tx.as_mut(), &p, &req.new_user_id, req.check_only)? {
+    let new = match to_change(state, tx.as_mut(), &p, &req.new_user_id, req.check_only)? {
         Ok(new) => new,
-        Err(answer) => return Ok(answer),
+        Err(answer) => {
+            // The lookup's count stands, whatever the answer.
+            tx.commit()?;
+            return Ok(answer);
+        }
     };
     if let Some(proof) = &req.identity_proof {
         // A passport check (help page 004) stands for the PIN and the hour's wait.
@@ -261,9 +302,13 @@ pub fn web_change_user_id(
     let mut tx = state.store.begin()?;
     let p = person(tx.as_mut(), person_id)?;
     ensure_not_blocked(&p)?;
-    let new = match to_change(tx.as_mut(), &p, &req.new_user_id, req.check_only)? {
+    let new = match to_change(state, tx.as_mut(), &p, &req.new_user_id, req.check_only)? {
         Ok(new) => new,
-        Err(answer) => return Ok(answer),
+        Err(answer) => {
+            // The lookup's count stands, whatever the answer.
+            tx.commit()?;
+            return Ok(answer);
+        }
     };
     ensure_access_open(state, tx.as_mut(), &p.id)?;
     let answer = apply(state, tx.as_mut(), actor, p, new)?;
@@ -327,17 +372,19 @@ pub fn web_edit(
     ensure_access_open(state, tx.as_mut(), &p.id)?;
     let (mobile, email) = contact(&p, edit)?;
     let user_id_edit = edit.user_id.trim();
-    let new_user_id = if user_id_edit == p.user_id {
+    let new_user_id = if is_current(&p, user_id_edit) {
         None
     } else {
-        match verdict(tx.as_mut(), &p, user_id_edit)? {
+        match verdict(state, tx.as_mut(), &p, user_id_edit)? {
             Ok(new) => Some(new),
             Err(refused) => {
+                // Nothing is changed; the lookup's count stands.
+                tx.commit()?;
                 return Ok(ProfileEdited {
                     user_id: refused,
                     mobile_changed: false,
                     email_changed: false,
-                })
+                });
             }
         }
     };
@@ -376,12 +423,7 @@ pub fn web_edit(
         }
         None => {
             tx.delete_profile_access(&p.id)?;
-            UserIdChangeResponse {
-                verdict: UserIdVerdict::Valid,
-                rule: None,
-                user_id: p.user_id.clone(),
-                changed: false,
-            }
+            unchanged(&p)
         }
     };
     tx.commit()?;

@@ -237,6 +237,18 @@ async fn user_id_changes_answer_valid_invalid_or_taken() {
         (UserIdVerdict::Valid, true, "søren.ny")
     );
     assert_eq!(phone.status().await.user_id, "søren.ny");
+    // Her own user ID in other letters is no change: nothing audited, nobody told (before,
+    // a "user ID changed" entry and notice, and the opened access used up).
+    let told = h.server.outbox.count(&p.mobile, "user_id_changed");
+    let r: UserIdChangeResponse = phone.rename(&h, "SØREN.NY").await.ok();
+    assert_eq!(
+        (r.verdict, r.changed, r.user_id.as_str()),
+        (UserIdVerdict::Valid, false, "søren.ny")
+    );
+    assert_eq!(h.server.outbox.count(&p.mobile, "user_id_changed"), told);
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    let changes = events.iter().filter(|e| e.event == "user_id_changed");
+    assert_eq!(changes.count(), 1);
     // Case-insensitive uniqueness for everyone else now.
     h.post("/v1/staff/persons", &json!({ "cpr": "0202020202", "name": "X", "birth_date": "2002-02-02", "user_id": "SØREN.NY" }), Auth::Bearer(&h.registry))
         .await
@@ -245,6 +257,39 @@ async fn user_id_changes_answer_valid_invalid_or_taken() {
     let token = h.identify(&h.support, &p).await.unwrap();
     let r: Value = user_id_lookup(&h, &h.support, &token).await.ok();
     assert_eq!(r["user_id"], "søren.ny");
+}
+
+/// "Check user ID" looks up other people's user IDs (each one a log-in name): a day's
+/// allowance of lookups per person, on the app and MitID.dk together, stops a citizen's
+/// session or app from harvesting them (before, there was no limit). A user ID that breaks
+/// the rules, or the citizen's own, looks nobody up and is not counted.
+#[tokio::test]
+async fn user_id_lookups_are_limited_per_person_and_day() {
+    let (h, p, mut phone) = citizen_with_app("lookups").await;
+    let allowance = mitid_server::policy::Policy::default().user_id_lookups_per_day;
+    let taken = h.person("taken").await.unwrap();
+    let r = user_id_check(&phone, &taken.user_id, true).await;
+    assert_eq!(r.verdict, UserIdVerdict::Taken);
+    for i in 1..allowance {
+        let r = user_id_check(&phone, &format!("kandidat.{i}"), true).await;
+        assert_eq!(r.verdict, UserIdVerdict::Valid);
+    }
+    for free in ["abc", p.user_id.to_uppercase().as_str()] {
+        let r = user_id_check(&phone, free, true).await;
+        assert_ne!(r.verdict, UserIdVerdict::Taken);
+    }
+    let body = json!({ "new_user_id": "en.til", "check_only": true });
+    phone
+        .post("/v1/app/user-id", &body)
+        .await
+        .err("rate_limited");
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
+    h.post("/v1/web/user-id", &body, Auth::Bearer(&session))
+        .await
+        .err("rate_limited");
+    h.clock().advance(24 * 3600);
+    let r = user_id_check(&phone, "en.til", true).await;
+    assert_eq!(r.verdict, UserIdVerdict::Valid);
 }
 
 #[tokio::test]

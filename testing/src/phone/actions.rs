@@ -3,6 +3,7 @@
 
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{client_registration_start, PinPurpose, PinSuite};
+use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::{
     biometric_key_binding_message, block_message, new_pin_message, profile_change_message,
     user_id_change_message, DocumentChallenge, DocumentEvidence, NewPinBeginResponse, NewPinRoute,
@@ -201,9 +202,12 @@ impl Phone {
         }
     }
 
-    /// Changes the user ID to `new` (canonical form), proving `pin` (or biometrics).
+    /// Changes the user ID to `new`, proving `pin` (or biometrics) over its canonical
+    /// (lower-case) form, as the app does.
     pub async fn change_user_id(&self, new: &str, pin: Option<&str>) -> Answer {
-        let message = user_id_change_message(&self.authenticator_id, new);
+        let canonical =
+            UserId::parse(new, None).map_or_else(|_| new.to_owned(), |id| id.as_str().to_owned());
+        let message = user_id_change_message(&self.authenticator_id, &canonical);
         match self
             .proof_fields(pin, &PinPurpose::ChangeUserId, &message)
             .await

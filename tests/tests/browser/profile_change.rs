@@ -3,6 +3,8 @@
 //! mobile number, e-mail and user ID told on the old and the new addresses, and the 5-day
 //! rule for SMS codes after a new mobile number, and its end.
 
+use mitid_core::error::MitidError;
+use mitid_core::views::Confirm;
 use serde_json::json;
 
 use crate::logins::wait_for_text;
@@ -144,4 +146,39 @@ async fn profile_information_changes_an_hour_after_the_request_and_is_told_every
     outbox
         .since(sent_before, NEW_MOBILE, "temporary_pin")
         .unwrap();
+}
+
+/// Once the person's user ID lookups of the day are used up (here on the app: the allowance
+/// is the person's, on the app and MitID.dk together), "Check user ID" and Save say so in
+/// the form: not the page of a failed server.
+#[tokio::test]
+async fn the_change_form_tells_when_the_days_user_id_lookups_are_used_up() {
+    let s = Scene::new("en").await;
+    for i in 0..mitid_server::Policy::default().user_id_lookups_per_day {
+        let confirm = Confirm::Pin { pin: PIN.into() };
+        let early = s
+            .app
+            .change_user_id(&s.user.local_id, format!("kandidat.{i}"), confirm)
+            .await;
+        assert!(
+            matches!(early, Err(MitidError::NotYetAllowed { .. })),
+            "{early:?}"
+        );
+    }
+    s.logged_in_to_mitid_dk().await;
+    s.browser.click("#edit-profile").await.unwrap();
+    s.browser.click("#request-change").await.unwrap();
+    wait_for_text(&s, "#change-waiting", "You can make it from").await;
+    s.h.clock().advance(HOUR);
+    s.logged_in_to_mitid_dk().await;
+    s.browser.click("#edit-profile").await.unwrap();
+    let (mobile, email) = (&s.person.mobile, &s.person.email);
+    for button in ["#check", "#save"] {
+        s.change_form(mobile, email, "en.til", button).await;
+        wait_for_text(&s, "#change_error", "checked many user IDs today").await;
+    }
+    assert_eq!(
+        s.h.registry_view(&s.person).await.unwrap().user_id,
+        s.person.user_id
+    );
 }

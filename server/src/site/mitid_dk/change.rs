@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::{UserIdChangeRequest, UserIdChangeResponse, UserIdVerdict};
 
 use super::extract::{CitizenForm, CitizenPage};
@@ -155,6 +156,11 @@ pub async fn save(State(state): State<AppState>, form: CitizenForm) -> Response 
                 edit: Some(edit),
                 error: None,
             },
+            Err(e) if e.code() == ErrorCode::RateLimited => Typed {
+                verdict: None,
+                edit: Some(edit),
+                error: Some(t.change.too_many_lookups),
+            },
             Err(e) => return failure_page(lang, &e),
         };
         return show(&state, lang, c, typed).await;
@@ -183,10 +189,11 @@ pub async fn save(State(state): State<AppState>, form: CitizenForm) -> Response 
             };
             show(&state, lang, c, typed).await
         }
-        Err(ApiError::Refused { detail, .. }) => {
+        Err(ApiError::Refused { code, detail, .. }) => {
             let error = match detail["field"].as_str() {
                 Some("mobile") => t.change.bad_mobile,
                 Some("email") => t.change.bad_email,
+                _ if code == ErrorCode::RateLimited => t.change.too_many_lookups,
                 _ => t.change.refused,
             };
             let typed = Typed {

@@ -207,6 +207,8 @@ pub struct ChangeTexts {
     pub bad_mobile: &'static str,
     /// An e-mail address that breaks the rule.
     pub bad_email: &'static str,
+    /// The day's user ID lookups are used up.
+    pub too_many_lookups: &'static str,
     /// A refusal without a better text.
     pub refused: &'static str,
 }
@@ -400,6 +402,7 @@ static DA: DkTexts = DkTexts {
         five_days: "Dit mobilnummer er ændret: de næste 5 dage kan vi ikke sende midlertidig adgangskode, aktiveringskode eller midlertidig PIN-kode på SMS.",
         bad_mobile: "Mobilnummeret skal have 8 til 15 cifre (gerne med + foran).",
         bad_email: "E-mailadressen er ikke gyldig.",
+        too_many_lookups: "Du har tjekket mange bruger-ID'er i dag. Prøv igen i morgen.",
         refused: "Dine oplysninger kunne ikke ændres.",
     },
     pin_refused_new_number: "Dit mobilnummer er ændret inden for de sidste 5 dage, så vi kan ikke sende en midlertidig PIN-kode på SMS. Gå til Borgerservice.",
@@ -549,6 +552,7 @@ static EN: DkTexts = DkTexts {
         five_days: "Your mobile number has changed: for the next 5 days we cannot send a temporary password, activation code or temporary PIN code by SMS.",
         bad_mobile: "The mobile number must have 8 to 15 digits (a + first if you like).",
         bad_email: "The e-mail address is not valid.",
+        too_many_lookups: "You have checked many user IDs today. Try again tomorrow.",
         refused: "Your information could not be changed.",
     },
     pin_refused_new_number: "Your mobile number changed within the last 5 days, so we cannot send a temporary PIN code by SMS. Go to a Citizen Service Centre.",

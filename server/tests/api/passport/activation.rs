@@ -66,6 +66,37 @@ async fn a_fourth_app_is_refused_with_the_documents_verdict_on_record() {
     );
 }
 
+/// A database fault after the document was accepted is a fault, not the activation's
+/// refusal: nothing of the request is committed (before, an `activation_refused` entry with
+/// the code `internal` was written and committed with the verdict, on a transaction that had
+/// failed).
+#[tokio::test]
+async fn a_database_fault_after_the_document_is_not_recorded_as_a_refusal() {
+    let h = unlimited_world().await;
+    let p = h.person("fault-after-document").await.unwrap();
+    let first = activate(&h, &p, "582914").await;
+    let unreadable = |state: &str| {
+        h.server.tamper(&format!(
+            "UPDATE authenticators SET state = '{state}' WHERE id = '{}'",
+            first.authenticator_id
+        ));
+    };
+    unreadable("unreadable");
+    let passport = PassportOffice::danish().issue(&p);
+    let failed = Phone::activate_with_passport(&h, &p, &passport, &passport.face, "582915")
+        .await
+        .err()
+        .unwrap();
+    assert_eq!(failed.body["error"]["code"], "internal");
+    unreadable("active");
+    let events = h.audit(Some(&p.person_id)).await.unwrap();
+    assert!(
+        !events.iter().any(|e| e.event == "activation_refused"),
+        "a fault is not a refusal: {events:?}"
+    );
+    assert!(!events.iter().any(|e| e.event == "document_accepted"));
+}
+
 #[tokio::test]
 async fn passport_activation_tells_no_one_whether_a_user_id_exists_and_needs_the_check() {
     let h = unlimited_world().await;
