@@ -260,11 +260,15 @@ fn channel_and_command(
 pub mod card {
     use super::*;
 
+    /// P-256 by name (its OID), as the domain parameters of a key.
+    fn named_p256() -> Vec<u8> {
+        tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07])
+    }
+
     /// A DG14 with one chip authentication key: `public_key` (an uncompressed P-256 point)
     /// for `protocol`.
     pub fn dg14(protocol: Protocol, public_key: &[u8]) -> Vec<u8> {
-        let named = tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]);
-        dg14_with_parameters(protocol, public_key, &named)
+        dg14_with_parameters(protocol, public_key, &named_p256())
     }
 
     /// DG14 as [`dg14`] makes it, with the key's domain `parameters` (DER) as given: P-256's
@@ -274,12 +278,7 @@ pub mod card {
         public_key: &[u8],
         parameters: &[u8],
     ) -> Vec<u8> {
-        let set = [
-            protocol_info(protocol, None),
-            key_info(public_key, parameters, None),
-        ]
-        .concat();
-        tlv::encode(0x6E, &tlv::encode(0x31, &set))
+        dg14_of(&[(protocol, None)], &[(public_key, None)], parameters)
     }
 
     /// A DG14 of a chip with several keys: each protocol and each P-256 key (uncompressed
@@ -288,11 +287,19 @@ pub mod card {
         protocols: &[(Protocol, Option<u32>)],
         keys: &[(&[u8], Option<u32>)],
     ) -> Vec<u8> {
-        let named = tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]);
+        dg14_of(protocols, keys, &named_p256())
+    }
+
+    /// A DG14 as [`dg14_with_keys`] makes it, every key with the domain `parameters` given.
+    pub fn dg14_of(
+        protocols: &[(Protocol, Option<u32>)],
+        keys: &[(&[u8], Option<u32>)],
+        parameters: &[u8],
+    ) -> Vec<u8> {
         let set: Vec<u8> = protocols
             .iter()
             .map(|(protocol, id)| protocol_info(*protocol, *id))
-            .chain(keys.iter().map(|(key, id)| key_info(key, &named, *id)))
+            .chain(keys.iter().map(|(key, id)| key_info(key, parameters, *id)))
             .collect::<Vec<_>>()
             .concat();
         tlv::encode(0x6E, &tlv::encode(0x31, &set))

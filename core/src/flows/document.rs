@@ -19,13 +19,14 @@ use crate::users::User;
 
 /// The document steps' actions every flow that reads a passport shares (the terms, where
 /// the document is from, its details, the P-code), written once. `$step` is the flow's step
-/// enum, with these steps' variants; the flow has `state.document`, `screen` and a
-/// `step_of(Stage)` of its own (reading the chip and sending the face differ per flow).
+/// enum, with these steps' variants; the flow has `action()` (its state, locked for the
+/// action), `state.document`, `screen` and a `step_of(Stage)` of its own (reading the chip
+/// and sending the face differ per flow).
 macro_rules! document_steps {
     ($step:ident) => {
         /// "Accept" on the passport check's terms and conditions.
         pub async fn accept_terms(&self) -> Result<$step, MitidError> {
-            let mut state = self.state.lock().await;
+            let mut state = self.action().await;
             if !matches!(self.screen.step(), $step::AcceptTerms { .. }) {
                 return Err(MitidError::InvalidStep);
             }
@@ -38,7 +39,7 @@ macro_rules! document_steps {
             &self,
             origin: $crate::flows::DocumentOrigin,
         ) -> Result<$step, MitidError> {
-            let mut state = self.state.lock().await;
+            let mut state = self.action().await;
             if !matches!(self.screen.step(), $step::ChooseDocumentOrigin) {
                 return Err(MitidError::InvalidStep);
             }
@@ -57,7 +58,7 @@ macro_rules! document_steps {
             let document_number = zeroize::Zeroizing::new(document_number);
             let birth_date = zeroize::Zeroizing::new(birth_date);
             let expiry_date = zeroize::Zeroizing::new(expiry_date);
-            let mut state = self.state.lock().await;
+            let mut state = self.action().await;
             if !matches!(self.screen.step(), $step::EnterDocumentDetails) {
                 return Err(MitidError::InvalidStep);
             }
@@ -73,7 +74,7 @@ macro_rules! document_steps {
         /// digit verified, so a misread zone is refused here (`MrzUnreadable`), not by the chip.
         pub async fn submit_mrz(&self, text: String) -> Result<$step, MitidError> {
             let text = zeroize::Zeroizing::new(text);
-            let mut state = self.state.lock().await;
+            let mut state = self.action().await;
             if !matches!(self.screen.step(), $step::EnterDocumentDetails) {
                 return Err(MitidError::InvalidStep);
             }
@@ -88,7 +89,7 @@ macro_rules! document_steps {
         /// details (asked first) or the chip again (asked after a refusal).
         pub async fn submit_p_code(&self, p_code: String) -> Result<$step, MitidError> {
             let p_code = zeroize::Zeroizing::new(p_code);
-            let mut state = self.state.lock().await;
+            let mut state = self.action().await;
             if !matches!(self.screen.step(), $step::EnterPCode) {
                 return Err(MitidError::InvalidStep);
             }
@@ -101,7 +102,7 @@ macro_rules! document_steps {
 
         /// "I have used my P-code before", when it was asked for before the details.
         pub async fn skip_p_code(&self) -> Result<$step, MitidError> {
-            let mut state = self.state.lock().await;
+            let mut state = self.action().await;
             if !matches!(self.screen.step(), $step::EnterPCode) {
                 return Err(MitidError::InvalidStep);
             }

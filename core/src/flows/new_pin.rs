@@ -19,7 +19,7 @@ use mitid_protocol::wire::app::{
     new_pin_message, NewPinAuthoriseRequest, NewPinRoute, NewPinTicket, DOCUMENT_TERMS_VERSION,
 };
 use mitid_protocol::wire::{paths, Secret};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, MutexGuard};
 
 use super::biometrics;
 use super::confirm::{self, Confirmation};
@@ -114,6 +114,41 @@ pub struct NewPinFlow {
     screen: Screen<NewPinStep>,
 }
 
+/// One action's hold on the flow's state (see [`NewPinFlow::action`]).
+struct Action<'a> {
+    state: MutexGuard<'a, State>,
+    screen: &'a Screen<NewPinStep>,
+}
+
+impl std::ops::Deref for Action<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.state
+    }
+}
+
+impl std::ops::DerefMut for Action<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.state
+    }
+}
+
+impl Drop for Action<'_> {
+    /// Once the flow is done or ended, wipes what the citizen typed (the PINs, the
+    /// document's details, the chip's files, the P-code) and lets another new-PIN flow of
+    /// the user begin. The current PIN goes as soon as the new one is registered; the new
+    /// one stays only for the biometrics step.
+    fn drop(&mut self) {
+        if matches!(self.screen.step(), NewPinStep::Done | NewPinStep::Ended) {
+            let state = &mut *self.state;
+            state.current_pin = None;
+            state.new_pin.clear();
+            state.document = DocumentScan::default();
+            state.pin_change = None;
+        }
+    }
+}
+
 impl std::fmt::Debug for NewPinFlow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("NewPinFlow")
@@ -170,7 +205,7 @@ impl NewPinFlow {
     /// The current PIN: checked by the server now (the attempt is counted first).
     pub async fn submit_current_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
         let pin = Zeroizing::new(pin);
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         let NewPinStep::EnterCurrentPin { .. } = self.screen.step() else {
             return Err(MitidError::InvalidStep);
         };
@@ -180,14 +215,12 @@ impl NewPinFlow {
         if let Confirmation::Pin(pin) = confirmation {
             state.current_pin = Some(pin);
         }
-        let step = self.after_authorisation(&mut state, authorised).await;
-        self.wipe_if_over(&mut state);
-        step
+        self.after_authorisation(&mut state, authorised).await
     }
 
     /// Biometrics instead of the current PIN (the platform prompt is shown now).
     pub async fn use_biometrics(&self) -> Result<NewPinStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         let NewPinStep::EnterCurrentPin {
             biometrics_offered: true,
         } = self.screen.step()
@@ -195,23 +228,19 @@ impl NewPinFlow {
             return Err(MitidError::InvalidStep);
         };
         let authorised = self.authorise_with(&Confirmation::Biometrics).await;
-        let step = self.after_authorisation(&mut state, authorised).await;
-        self.wipe_if_over(&mut state);
-        step
+        self.after_authorisation(&mut state, authorised).await
     }
 
     /// The 8-digit temporary PIN: checked by the server now (counted first, single use).
     pub async fn submit_temporary_pin(&self, code: String) -> Result<NewPinStep, MitidError> {
         let code = Zeroizing::new(code);
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         if self.screen.step() != NewPinStep::EnterTemporaryPin {
             return Err(MitidError::InvalidStep);
         }
         let code = input::temporary_pin(code).map_err(|e| self.screen.fail_here(e))?;
         let authorised = self.authorise_with_code(code).await;
-        let step = self.after_authorisation(&mut state, authorised).await;
-        self.wipe_if_over(&mut state);
-        step
+        self.after_authorisation(&mut state, authorised).await
     }
 
     super::document::document_steps!(NewPinStep);
@@ -220,27 +249,25 @@ impl NewPinFlow {
     /// secure messaging, the files, and the chip's signature over the server's challenge
     /// where it has active authentication), off the async threads.
     pub async fn read_chip(&self, link: Box<dyn NfcLink + Send>) -> Result<NewPinStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         if self.screen.step() != NewPinStep::ReadChip {
             return Err(MitidError::InvalidStep);
         }
         let user = self.ctx.user(&self.user)?;
-        let step = match state
+        match state
             .document
             .read(&self.ctx, ChallengeSource::App(&user), link)
             .await
         {
             Ok(()) => Ok(self.screen.show(NewPinStep::CaptureFace)),
             Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
-        };
-        self.wipe_if_over(&mut state);
-        step
+        }
     }
 
     /// The face the camera captured (JPEG): sent with the chip's files; the server checks
     /// the document, its owner and the face now.
     pub async fn submit_face(&self, capture: Vec<u8>) -> Result<NewPinStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         if self.screen.step() != NewPinStep::CaptureFace {
             return Err(MitidError::InvalidStep);
         }
@@ -249,7 +276,7 @@ impl NewPinFlow {
             ..NewPinAuthoriseRequest::new(NewPinRoute::Passport)
         };
         let user = self.ctx.user(&self.user)?;
-        let step = match self.post_authorise(&user, &body).await {
+        match self.post_authorise(&user, &body).await {
             Ok(ticket) => {
                 state.document.accepted();
                 state.ticket = Some(ticket);
@@ -259,15 +286,13 @@ impl NewPinFlow {
                 let stage = state.document.refused(&e);
                 Err(self.screen.fail_at(step_of(stage), e))
             }
-        };
-        self.wipe_if_over(&mut state);
-        step
+        }
     }
 
     /// The new PIN, first entry.
     pub async fn submit_new_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
         let pin = Zeroizing::new(pin);
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         if self.screen.step() != NewPinStep::ChooseNewPin {
             return Err(MitidError::InvalidStep);
         }
@@ -286,7 +311,7 @@ impl NewPinFlow {
     /// The new PIN, repeated: then it is registered.
     pub async fn submit_repeat_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
         let pin = Zeroizing::new(pin);
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         if self.screen.step() != NewPinStep::RepeatNewPin {
             return Err(MitidError::InvalidStep);
         }
@@ -299,20 +324,18 @@ impl NewPinFlow {
         if let Err(e) = new_pin.submit_repeat(&policy, pin, current_pin.as_ref()) {
             return Err(self.screen.fail_at(NewPinStep::ChooseNewPin, e));
         }
-        let step = self.send(&mut state).await;
-        self.wipe_if_over(&mut state);
-        step
+        self.send(&mut state).await
     }
 
     /// After [`NewPinStep::Interrupted`]: finishes the interrupted registration (same
     /// request, same idempotency key), or sends it anew if it never got that far.
     pub async fn retry(&self) -> Result<NewPinStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         if self.screen.step() != NewPinStep::Interrupted {
             return Err(MitidError::InvalidStep);
         }
         let user = self.ctx.user(&self.user)?;
-        let step = match pin_switch::resume(&self.ctx, &user).await {
+        match pin_switch::resume(&self.ctx, &user).await {
             Ok(Resumed::Finished) => self.registered(&mut state, &user),
             Ok(Resumed::Nothing | Resumed::Abandoned) => self.send(&mut state).await,
             // Still waiting (a failure that says nothing of the finish): try again later.
@@ -320,14 +343,12 @@ impl NewPinFlow {
                 Err(self.screen.fail_here(e))
             }
             Err(e) => Err(self.screen.fail_at(NewPinStep::Ended, e)),
-        };
-        self.wipe_if_over(&mut state);
-        step
+        }
     }
 
     /// Biometrics yes or no after the new PIN.
     pub async fn choose_biometrics(&self, enable: bool) -> Result<NewPinStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let state = self.action().await;
         let NewPinStep::ChooseBiometrics { currently_enabled } = self.screen.step() else {
             return Err(MitidError::InvalidStep);
         };
@@ -340,26 +361,20 @@ impl NewPinFlow {
             (false, true) => biometrics::disable(&self.ctx, &user).await,
             _ => Ok(()),
         };
-        let step = match result {
+        match result {
             Ok(()) => Ok(self.screen.show(NewPinStep::Done)),
             Err(e) => Err(self.screen.fail_here(e)),
-        };
-        self.wipe_if_over(&mut state);
-        step
+        }
     }
 
     // ------------------------------------------------------------------ internals
 
-    /// Once the flow is done or ended, wipes what the citizen typed (the PINs, the
-    /// document's details, the chip's files, the P-code) and lets another new-PIN flow of
-    /// the user begin. The current PIN goes as soon as the new one is registered; the new
-    /// one stays only for the biometrics step.
-    fn wipe_if_over(&self, state: &mut State) {
-        if matches!(self.screen.step(), NewPinStep::Done | NewPinStep::Ended) {
-            state.current_pin = None;
-            state.new_pin.clear();
-            state.document = DocumentScan::default();
-            state.pin_change = None;
+    /// The flow's state for one action, taken in turn: whichever way the action returns,
+    /// what the citizen typed is wiped if it left the flow done or ended.
+    async fn action(&self) -> Action<'_> {
+        Action {
+            state: self.state.lock().await,
+            screen: &self.screen,
         }
     }
 

@@ -98,6 +98,11 @@ impl UserIdFlow {
         }
     }
 
+    /// The flow's state, locked for one action (the shared document steps take it so).
+    async fn action(&self) -> tokio::sync::MutexGuard<'_, State> {
+        self.state.lock().await
+    }
+
     /// The current screen.
     pub fn step(&self) -> UserIdStep {
         self.screen.step()

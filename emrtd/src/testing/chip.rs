@@ -424,11 +424,18 @@ fn is_key_agreement(cmd: &Command) -> bool {
 }
 
 /// Whether an MSE command's key reference (tag `84`) names `key`: absent for a key without
-/// an id, and otherwise its id in the shortest form, byte for byte, as a strict chip reads it.
+/// an id, and otherwise its id in the shortest form (big-endian, no leading zero byte), as a
+/// strict chip reads it. Read here on its own, not with the reader's encoder, so that the
+/// chip catches a reader that writes it otherwise.
 fn names_key(key: &ChipAuthenticationKey, data: &[u8]) -> bool {
     let named = tlv::find(data, 0x84);
-    match key.key_id() {
-        None => named.is_none(),
-        Some(id) => named == Some(&chip_auth::key_reference(id)[..]),
+    match (key.key_id(), named) {
+        (None, named) => named.is_none(),
+        (Some(_), None) => false,
+        (Some(id), Some(bytes)) => {
+            let shortest = matches!(bytes, [0] | [1..=0xFF, ..]) && bytes.len() <= 4;
+            let value = bytes.iter().fold(0u64, |v, b| v << 8 | u64::from(*b));
+            shortest && value == u64::from(id)
+        }
     }
 }

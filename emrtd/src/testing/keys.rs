@@ -220,14 +220,12 @@ impl ChipAuthenticationKey {
 
     /// The DG14 that carries this key.
     pub fn dg14(&self) -> Vec<u8> {
-        if let Some(id) = self.key_id {
-            let key = self.public_key();
-            chip_auth::card::dg14_with_keys(&[(self.protocol(), Some(id))], &[(&key, Some(id))])
-        } else if self.written_out {
+        let (key, id) = (self.public_key(), self.key_id);
+        if self.written_out {
             let parameters = crate::ec_params::p256_written_out();
-            chip_auth::card::dg14_with_parameters(self.protocol(), &self.public_key(), &parameters)
+            chip_auth::card::dg14_of(&[(self.protocol(), id)], &[(&key, id)], &parameters)
         } else {
-            chip_auth::card::dg14(self.protocol(), &self.public_key())
+            chip_auth::card::dg14_with_keys(&[(self.protocol(), id)], &[(&key, id)])
         }
     }
 }

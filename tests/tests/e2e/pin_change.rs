@@ -155,7 +155,7 @@ async fn the_pin_is_changed_with_the_current_pin() {
 /// that works; and a finished flow held both PINs until the shell let go of it.
 #[tokio::test]
 async fn one_new_pin_flow_at_a_time_and_nothing_typed_kept_after_it() {
-    let (_h, _p, _phone, app, user) = world_with_app_user("one-flow").await;
+    let (h, p, _phone, app, user) = world_with_app_user("one-flow").await;
     let first = change_until_repeat(&app, &user, PIN, PIN2).await;
     let second = app.new_pin_flow(&user.local_id, mitid_core::flows::NewPinStart::TemporaryPin);
     assert_eq!(second.unwrap_err(), MitidError::InvalidStep);
@@ -174,10 +174,19 @@ async fn one_new_pin_flow_at_a_time_and_nothing_typed_kept_after_it() {
     assert!(!first.holds_typed_secrets());
     let again = change_flow(&app, &user);
     assert_eq!(again.step(), ASKS_CURRENT_PIN);
-    // A flow that ends on a refusal keeps nothing either.
-    for _ in 0..3 {
-        let _ = again.submit_current_pin(WRONG_PIN.into()).await;
-    }
+    // A flow that ends on a refusal keeps nothing either, though both PINs were typed:
+    // support blocks the MitID between the new PIN and its repeat.
+    assert_eq!(
+        again.submit_current_pin(PIN2.into()).await.unwrap(),
+        NewPinStep::ChooseNewPin
+    );
+    again.submit_new_pin(PIN3.into()).await.unwrap();
+    assert!(again.holds_typed_secrets());
+    let id = h.identify(&h.support, &p).await.unwrap();
+    let block = serde_json::json!({ "identification_token": id, "scope": "whole_mitid", "permanent": false });
+    let blocked = h.post("/v1/staff/block", &block, Auth::Bearer(&h.support));
+    assert!(blocked.await.is_success());
+    assert!(again.submit_repeat_pin(PIN3.into()).await.is_err());
     assert_eq!(again.step(), NewPinStep::Ended);
     assert!(!again.holds_typed_secrets());
     drop(first);
