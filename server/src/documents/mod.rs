@@ -66,14 +66,28 @@ impl DocumentCheck {
     /// The chip's proof of its key over the `live` challenge (the one this server issued and
     /// the read was made under; `None` when there was no live one): active authentication for
     /// a chip with DG15, else chip authentication for a chip with DG14 (`codes` derives the
-    /// server's key).
+    /// server's key). A proof that fails under `live` but holds under `lapsed`, a challenge
+    /// of this app's that was used up or lapsed, is a genuine chip read too slowly or sent
+    /// twice: `challenge_lapsed` (read the chip again), not a copy. A replay gains nothing
+    /// from knowing, and a proof that holds under neither stays a copy.
     pub fn verify_chip_proof(
         &self,
         evidence: &DocumentEvidence,
         live: Option<&LiveChallenge>,
+        lapsed: Option<&LiveChallenge>,
         codes: &CodeHasher,
     ) -> Result<(), DocumentRefusal> {
-        self.chip_proof(&chip_files(evidence), evidence, live, codes)
+        let files = chip_files(evidence);
+        match self.chip_proof(&files, evidence, live, codes) {
+            Err(DocumentRefusal::CopiedChip)
+                if lapsed.is_some_and(|old| {
+                    self.chip_proof(&files, evidence, Some(old), codes).is_ok()
+                }) =>
+            {
+                Err(DocumentRefusal::ChallengeLapsed)
+            }
+            verdict => verdict,
+        }
     }
 
     /// The chip proves it holds the private key of its signed DG15 or DG14; a chip that

@@ -193,21 +193,8 @@ fn document_checks(
 ) -> Result<(VerifiedDocument, Owner), DocumentRefusal> {
     let document = check.verify_passive(evidence, state.clock.now())?;
     let owner = owner_of(seen, &document, evidence.p_code.is_some())?;
-    let codes = &state.secrets.codes;
-    check
-        .verify_chip_proof(evidence, seen.challenge.as_ref(), codes)
-        .map_err(|refusal| match (refusal, &seen.lapsed) {
-            // A genuine chip's proof under a challenge of this app's that was used up or
-            // lapsed: told as such (read the chip again), not as a copy. A slow read or a
-            // double submission is not an attack, and a replay gains nothing from knowing.
-            // A proof that does not verify under that challenge either stays a copy.
-            (DocumentRefusal::CopiedChip, Some(old))
-                if check.verify_chip_proof(evidence, Some(old), codes).is_ok() =>
-            {
-                DocumentRefusal::ChallengeLapsed
-            }
-            (refusal, _) => refusal,
-        })?;
+    let (live, lapsed) = (seen.challenge.as_ref(), seen.lapsed.as_ref());
+    check.verify_chip_proof(evidence, live, lapsed, &state.secrets.codes)?;
     Ok((document, owner))
 }
 
