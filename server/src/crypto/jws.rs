@@ -104,11 +104,13 @@ impl IdTokenKeys {
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
     }
 
-    /// Every public key as a JWK Set.
-    pub fn jwks(&self) -> Value {
-        let keys: Vec<Value> = self
-            .keys
-            .iter()
+    /// Every public key as a JWK Set, the one that signs at `now` first (a relying party
+    /// that takes the first key, against the advice to match `kid`, keeps working while a
+    /// rotated key waits for its lead), then the others newest first.
+    pub fn jwks(&self, now: UnixSeconds) -> Value {
+        let signing = self.signing(now);
+        let keys: Vec<Value> = std::iter::once(signing)
+            .chain(self.keys.iter().filter(|k| !std::ptr::eq(*k, signing)))
             .map(|(kid, key)| {
                 let (x, y) = coordinates(key.verifying_key());
                 json!({
@@ -156,7 +158,7 @@ mod tests {
             serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
         assert_eq!(header["alg"], "ES256");
         assert_eq!(header["kid"], keys.newest_kid());
-        let jwks = keys.jwks();
+        let jwks = keys.jwks(0);
         assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
         let jwk = &jwks["keys"][0];
         assert_eq!(jwk["kid"], keys.newest_kid());
@@ -197,11 +199,15 @@ mod tests {
                 serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
             header["kid"].as_str().unwrap().to_owned()
         };
-        let (newest, older) = (
-            keys.jwks()["keys"][0]["kid"].as_str().unwrap().to_owned(),
-            keys.jwks()["keys"][1]["kid"].as_str().unwrap().to_owned(),
-        );
+        let listed = |now| -> Vec<String> {
+            let set = keys.jwks(now);
+            let kid = |i: usize| set["keys"][i]["kid"].as_str().unwrap().to_owned();
+            vec![kid(0), kid(1)]
+        };
+        // Both published either side of the lead, the one that signs first.
+        let (older, newest) = (listed(999)[0].clone(), listed(999)[1].clone());
         assert_eq!(newest, keys.newest_kid());
+        assert_eq!(listed(1_000), [newest.clone(), older.clone()]);
         assert_eq!(kid_of(keys.sign(&json!({}), 999)), older);
         assert_eq!(keys.signing_kid(999), older);
         assert_eq!(kid_of(keys.sign(&json!({}), 1_000)), newest);

@@ -76,7 +76,8 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
 
 /// `GET /oidc/jwks`.
 pub async fn jwks(State(state): State<AppState>) -> Response {
-    cacheable(Json(state.secrets.id_tokens.jwks()).into_response())
+    let now = state.clock.now();
+    cacheable(Json(state.secrets.id_tokens.jwks(now)).into_response())
 }
 
 /// `GET /oidc/authorize`.

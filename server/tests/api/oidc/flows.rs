@@ -359,11 +359,15 @@ async fn a_rotated_key_signs_only_once_key_sets_cached_before_it_have_expired() 
     let tokens = s.exchange(&code, &[]).await;
     let id_token = tokens.body["id_token"].as_str().unwrap();
     verify_id_token(id_token, &cached);
+    // Both keys are published; the one that signs now comes first.
+    let published = s.tokens.json("/oidc/jwks").await.unwrap();
+    assert_eq!(published["keys"][0], cached["keys"][0]);
+    assert_eq!(published["keys"][1]["kid"], rotation.kid.as_str());
+
+    s.h.clock().set(rotation.signs_from);
     let published = s.tokens.json("/oidc/jwks").await.unwrap();
     assert_eq!(published["keys"][0]["kid"], rotation.kid.as_str());
     assert_eq!(published["keys"][1], cached["keys"][0]);
-
-    s.h.clock().set(rotation.signs_from);
     s.browser.clear_cookies();
     let code = s.logged_in().await.redirect_param("code").unwrap();
     let tokens = s.exchange(&code, &[]).await;
