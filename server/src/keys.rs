@@ -30,6 +30,13 @@ pub enum KeyFileError {
     /// The file does not hold valid keys.
     #[error("key file is corrupt")]
     Corrupt,
+    /// The file says when its newest ID-token key begins to sign but holds no earlier key
+    /// to sign until then (a file edited by hand): restore the previous key, or rotate with
+    /// `--emergency` for a key that signs at once.
+    #[error(
+        "the key file's newest ID-token key waits to sign, but no earlier key signs until then"
+    )]
+    NothingSignsBeforeLead,
     /// The last rotation's key does not sign yet: rotating again would retire the key that
     /// still signs.
     #[error("the last rotation's key signs only from {signs_from} (Unix time); rotate after that")]
@@ -167,7 +174,7 @@ fn id_token_keys(file: &KeyFile) -> Result<IdTokenKeys, KeyFileError> {
     match file.id_token_signs_from {
         Some(from) => keys
             .first_signing_from(from)
-            .map_err(|_| KeyFileError::Corrupt),
+            .map_err(|_| KeyFileError::NothingSignsBeforeLead),
         None => Ok(keys),
     }
 }
@@ -408,5 +415,19 @@ mod tests {
         assert_eq!(rotation.signs_from, 1_000);
         let loaded = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
         assert_eq!(loaded.id_tokens.signing_kid(1_000), rotation.kid);
+    }
+
+    /// A key file that names a lead but holds one ID-token key is refused with its own
+    /// error, which tells the operator what to do (before: "corrupt").
+    #[test]
+    fn a_lead_without_an_earlier_key_is_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
+        let path = dir.path().join(KEY_FILE);
+        let mut file = read_file(&path).unwrap();
+        file.id_token_signs_from = Some(1_000);
+        write_file(&path, &file).unwrap();
+        let refused = ServerSecrets::load_or_create(dir.path(), &OsRandom);
+        assert!(matches!(refused, Err(KeyFileError::NothingSignsBeforeLead)));
     }
 }
