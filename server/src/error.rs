@@ -69,6 +69,16 @@ impl<T> Verdict<T> {
     pub fn is_granted(&self) -> bool {
         matches!(self, Self::Granted(_))
     }
+
+    /// A rule's result as a verdict: its refusal to commit and answer with, a fault (`Err`)
+    /// passed on with nothing committed.
+    pub fn of_rule(r: Result<T, ApiError>) -> ApiResult<Self> {
+        match r {
+            Ok(v) => Ok(Self::Granted(v)),
+            Err(refusal @ ApiError::Refused { .. }) => Ok(Self::Refused(refusal)),
+            Err(fault) => Err(fault),
+        }
+    }
 }
 
 impl<T> From<Result<T, ApiError>> for Verdict<T> {

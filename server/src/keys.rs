@@ -30,12 +30,10 @@ pub enum KeyFileError {
     /// The file does not hold valid keys.
     #[error("key file is corrupt")]
     Corrupt,
-    /// The file says when its newest ID-token key begins to sign but holds no earlier key
-    /// to sign until then (a file edited by hand): restore the previous key, or rotate with
-    /// `--emergency` for a key that signs at once.
-    #[error(
-        "the key file's newest ID-token key waits to sign, but no earlier key signs until then"
-    )]
+    /// The file names when its newest ID-token key begins to sign but holds no earlier key
+    /// (a file edited by hand): restore the previous key, remove `id_token_signs_from` if
+    /// that time is over, or rotate with `--emergency` for a key that signs at once.
+    #[error("the key file names when its newest ID-token key begins to sign (id_token_signs_from) but holds no earlier key to sign before it")]
     NothingSignsBeforeLead,
     /// The last rotation's key does not sign yet: rotating again would retire the key that
     /// still signs.

@@ -9,6 +9,8 @@ use zeroize::Zeroizing;
 pub enum Notice<'a> {
     /// A new app was activated.
     AppActivated,
+    /// Staff added a code display, an audio code reader or a chip.
+    AuthenticatorAdded,
     /// An app's PIN was reset with a temporary PIN.
     PinReset,
     /// The password was changed.
@@ -60,6 +62,7 @@ impl Notice<'_> {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::AppActivated => "new_app",
+            Self::AuthenticatorAdded => "authenticator_added",
             Self::PinReset => "pin_reset",
             Self::PasswordChanged => "password_changed",
             Self::PasswordAccessRequested => "password_access_requested",
@@ -79,6 +82,7 @@ impl Notice<'_> {
         let fixed = |text: &str| Zeroizing::new(format!("MitID: {text}"));
         match self {
             Self::AppActivated => fixed("A new MitID app was activated for you. If this was not you, block your MitID at once."),
+            Self::AuthenticatorAdded => fixed("A code display, code reader or chip was added to your MitID. If this was not you, block your MitID at once."),
             Self::PinReset => fixed("The PIN of one of your MitID apps was reset. If this was not you, block your MitID at once."),
             Self::PasswordChanged => fixed("Your MitID password was changed. If this was not you, contact MitID support."),
             Self::PasswordAccessRequested => fixed("Access to change your MitID password was requested. You can change it in 24 hours. If this was not you, block your MitID."),

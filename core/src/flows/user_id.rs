@@ -165,8 +165,8 @@ impl UserIdFlow {
             .show(UserIdStep::EnterNewUserId { current: user_id }))
     }
 
-    /// "Save": the new user ID. Not valid (with the rule) or taken keeps the citizen here;
-    /// a lapsed or used proof sends them back to the scan.
+    /// "Save": the new user ID. Not valid (with the rule), taken, or the day's lookups used
+    /// up keeps the citizen here; a lapsed or used proof sends them back to the scan.
     pub async fn submit_new_user_id(&self, wanted: String) -> Result<UserIdStep, MitidError> {
         let mut state = self.state.lock().await;
         let UserIdStep::EnterNewUserId { .. } = self.screen.step() else {
@@ -185,7 +185,11 @@ impl UserIdFlow {
         let request = self.ctx.post(paths::APP_USER_ID, &body, None)?;
         let answer = match self.ctx.send::<UserIdChangeResponse>(&user, &request).await {
             Ok(answer) => answer,
-            Err(e) if e.is_transient() => return Err(self.screen.fail_here(e)),
+            // The day's user ID lookups are used up: the proof was not used, and stays for
+            // another day's try within its minutes.
+            Err(e) if e.is_transient() || e == MitidError::RateLimited => {
+                return Err(self.screen.fail_here(e))
+            }
             Err(e) => {
                 state.shown = None;
                 return Err(self.screen.fail_at(UserIdStep::ChooseDocumentOrigin, e));

@@ -116,6 +116,18 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
     }
 }
 
+/// Whether the route's answer is a new session's bearer token. Its answer is never stored
+/// for an `Idempotency-Key` (which is ignored there): a byte-identical copy of the log-in,
+/// read off a log, would get the same live session. A log-in sent again is checked again.
+fn issues_session(path: &str) -> bool {
+    [
+        paths::STAFF_LOGIN,
+        paths::WEB_LOGIN_PASSWORD,
+        paths::WEB_LOGIN_APP_FINISH,
+    ]
+    .contains(&path)
+}
+
 /// Whether the request may wait for a wake-up (a long poll), and so must not hold a blocking
 /// thread: only the pending-approval fetch with a wait (a malformed query is refused at once).
 fn long_poll(parts: &Parts) -> bool {
@@ -132,6 +144,7 @@ async fn authenticated(state: AppState, mut parts: Parts, bytes: Bytes, next: Ne
         .headers
         .get(headers::IDEMPOTENCY_KEY)
         .and_then(|v| v.to_str().ok())
+        .filter(|_| !issues_session(parts.uri.path()))
         .map(str::to_owned);
     let is_post = parts.method == Method::POST;
     // The digest names a stored answer: only a POST with a key has one.

@@ -1,7 +1,7 @@
 //! ID-token signatures: ES256 JSON Web Signatures in compact form (RFC 7515, RFC 7518
 //! §3.4) and the public keys as a JWK Set (RFC 7517), each key named by its RFC 7638
-//! thumbprint. The keys live in the key file; the first one signs, all are published, so
-//! that a new key can be put first while tokens signed by the old one still verify.
+//! thumbprint. The keys live in the key file, newest first, all published: a rotated key
+//! is published a lead before it signs, and tokens signed by the old one still verify.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -104,9 +104,10 @@ impl IdTokenKeys {
         format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))
     }
 
-    /// Every public key as a JWK Set, the one that signs at `now` first (a relying party
-    /// that takes the first key, against the advice to match `kid`, keeps working while a
-    /// rotated key waits for its lead), then the others newest first.
+    /// Every public key as a JWK Set, the one that signs at `now` first, then the others
+    /// newest first. A relying party that takes the first key, against the advice to match
+    /// `kid`, then fails only while it holds a set fetched before the switch (the set's
+    /// `max-age`), not for the whole lead.
     pub fn jwks(&self, now: UnixSeconds) -> Value {
         let signing = self.signing(now);
         let keys: Vec<Value> = std::iter::once(signing)

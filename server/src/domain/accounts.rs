@@ -93,13 +93,9 @@ pub fn create_person(
             .with_detail(json!({ "rule": e.code() }))
     })?;
     let mut tx = state.store.begin()?;
-    // Taken also when someone had it before: a user ID is never given to another person.
-    if super::profile::user_id_taken(tx.as_mut(), user_id.as_str(), "")? {
-        return Err(ApiError::refuse(
-            ErrorCode::UserIdTaken,
-            "the user ID is taken",
-        ));
-    }
+    // The CPR number first: a request that creates nobody (the person exists) must not
+    // tell whether a user ID is in use, or the registry's form would look up user IDs
+    // without limit and without a trace.
     let cpr_taken = match &cpr {
         Some(cpr) => tx.person_by_cpr(cpr)?.is_some(),
         None => false,
@@ -108,6 +104,13 @@ pub fn create_person(
         return Err(ApiError::refuse(
             ErrorCode::AlreadyExists,
             "a person with this CPR number exists",
+        ));
+    }
+    // Taken also when someone had it before: a user ID is never given to another person.
+    if super::profile::user_id_taken(tx.as_mut(), user_id.as_str(), "")? {
+        return Err(ApiError::refuse(
+            ErrorCode::UserIdTaken,
+            "the user ID is taken",
         ));
     }
     let person = PersonRecord {
@@ -248,6 +251,8 @@ pub const ACTIVITY_EVENTS: &[&str] = &[
     "temporary_pin_issued",
     "activation_code_issued",
     "app_activated",
+    "authenticator_added",
+    "chip_security_element_deleted",
     "app_permanently_blocked",
     "authenticator_blocked",
     "authenticator_unblocked",

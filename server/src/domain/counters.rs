@@ -59,6 +59,17 @@ pub fn bump(
     now: UnixSeconds,
     window: i64,
 ) -> ApiResult<u32> {
+    Ok(bump_window(tx, scope, key, now, window)?.count)
+}
+
+/// [`bump`], returning the counter as it now stands (its window's start too).
+pub fn bump_window(
+    tx: &mut dyn Tx,
+    scope: Scope,
+    key: &str,
+    now: UnixSeconds,
+    window: i64,
+) -> ApiResult<CounterRecord> {
     let record = match tx.counter(scope.as_str(), key)? {
         Some(c) if now < c.window_start.saturating_add(window) => CounterRecord {
             count: c.count.saturating_add(1),
@@ -72,5 +83,5 @@ pub fn bump(
         },
     };
     tx.put_counter(&record)?;
-    Ok(record.count)
+    Ok(record)
 }

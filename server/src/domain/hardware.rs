@@ -12,6 +12,7 @@ use super::support::identified;
 use crate::audit::{self, Event};
 use crate::crypto::{rng, totp};
 use crate::error::{ApiError, ApiResult, Verdict};
+use crate::notices::Notice;
 use crate::principal::StaffCaller;
 use crate::state::AppState;
 use crate::store::AuthenticatorRecord;
@@ -120,6 +121,11 @@ pub fn add(
         .authenticator(&a.id)
         .detail(json!({ "kind": a.kind.as_str() }))
         .record(state, tx.as_mut())?;
+    // A new way to log in, added by staff: the citizen hears of it on every address, as of
+    // a new app, so that one added without them does not go unnoticed.
+    state
+        .outbox
+        .notify_all(tx.as_mut(), &p, &Notice::AuthenticatorAdded)?;
     tx.commit()?;
     Ok(info(&a, &state.policy, now))
 }

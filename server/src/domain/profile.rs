@@ -17,7 +17,7 @@ use super::common::{ensure_not_blocked, ensure_window_open, not_found, person};
 use super::counters::{self, Scope};
 use super::pin::confirm::{self, Action, CitizenProof};
 use crate::audit::{self, Actor, Event};
-use crate::error::{granted, ApiError, ApiResult};
+use crate::error::{granted, ApiError, ApiResult, Verdict};
 use crate::notices::Notice;
 use crate::state::AppState;
 use crate::store::{PersonRecord, ProfileAccessRecord, Tx};
@@ -118,36 +118,41 @@ fn ensure_access_open(state: &AppState, tx: &mut dyn Tx, person_id: &str) -> Api
     )
 }
 
-/// The new user ID to change to, or the answer already: a refusal with its rule, or (for a
-/// check only) that it is valid.
-fn to_change(
-    state: &AppState,
-    tx: &mut dyn Tx,
-    p: &PersonRecord,
-    requested: &str,
-    check_only: bool,
-) -> ApiResult<Result<UserId, UserIdChangeResponse>> {
-    if is_current(p, requested) {
-        return Ok(Err(unchanged(p)));
-    }
-    let new = match verdict(state, tx, p, requested)? {
-        Ok(new) => new,
-        Err(refused) => return Ok(Err(refused)),
-    };
-    if check_only {
-        return Ok(Err(unchanged(p)));
-    }
-    Ok(Ok(new))
+/// What a requested user ID asks for, by the rules alone (nothing looked up yet).
+enum Wanted {
+    /// The person's own user ID, in any letters: no change. Holds the form the app's proof
+    /// signs (the canonical one where the rules allow it).
+    Keep(String),
+    /// Another user ID that keeps the rules, in its canonical form: to be looked up.
+    Other(UserId),
 }
 
-/// Whether `wanted` is `p`'s user ID now, as stored or in other letters (user IDs are
-/// compared in lower case): keeping it is no change, and looks nobody up.
-fn is_current(p: &PersonRecord, wanted: &str) -> bool {
-    wanted == p.user_id
-        || UserId::parse(wanted, p.cpr.as_deref()).is_ok_and(|id| id.as_str() == p.user_id)
+impl Wanted {
+    /// The user ID the app's proof of a change is over.
+    fn signed(&self) -> &str {
+        match self {
+            Self::Keep(signed) => signed,
+            Self::Other(new) => new.as_str(),
+        }
+    }
 }
 
-/// The answer to a "change" to the user ID `p` has.
+/// What `requested` asks of `p`'s user ID by the rules alone, or the answer that it breaks
+/// one (with the rule). Nobody is looked up, so nothing is counted.
+fn judged(p: &PersonRecord, requested: &str) -> Result<Wanted, UserIdChangeResponse> {
+    let parsed = UserId::parse(requested, p.cpr.as_deref());
+    if requested == p.user_id || parsed.as_ref().is_ok_and(|id| id.as_str() == p.user_id) {
+        let signed = parsed.map_or_else(|_| requested.to_owned(), |id| id.as_str().to_owned());
+        return Ok(Wanted::Keep(signed));
+    }
+    parsed.map(Wanted::Other).map_err(|e| UserIdChangeResponse {
+        verdict: UserIdVerdict::Invalid,
+        rule: Some(e.code().to_owned()),
+        ..unchanged(p)
+    })
+}
+
+/// The answer to a "change" to the user ID `p` has, and to a check of a free one.
 fn unchanged(p: &PersonRecord) -> UserIdChangeResponse {
     UserIdChangeResponse {
         verdict: UserIdVerdict::Valid,
@@ -157,50 +162,52 @@ fn unchanged(p: &PersonRecord) -> UserIdChangeResponse {
     }
 }
 
-/// Counts a lookup of someone else's user ID by `p` (the caller commits, whatever the
-/// verdict), refusing it once the day's allowance is used.
-fn count_lookup(state: &AppState, tx: &mut dyn Tx, p: &PersonRecord) -> ApiResult<()> {
-    const DAY: i64 = 24 * 3600;
-    let now = state.clock.now();
-    let made = counters::bump(tx, Scope::UserIdLookup, &p.id, now, DAY)?;
-    if made > state.policy.user_id_lookups_per_day {
-        return Err(ApiError::refuse(
-            ErrorCode::RateLimited,
-            "enough user IDs were checked today; try again tomorrow",
-        )
-        .with_detail(json!({ "retry_after": DAY })));
-    }
-    Ok(())
-}
-
-/// The verdict on `wanted` for person `p`: the canonical user ID when valid and free. A
-/// valid one is looked up, and counted (before the lookup).
-fn verdict(
+/// The lookup of `wanted`, counted first per person (another person's user ID is a log-in
+/// name: a day's allowance keeps a session or an app from harvesting them): `Ok` to go on
+/// with, or `Err` the answer now, `taken` or the day's lookups used up. Either way the
+/// caller commits, so that the count stands whatever follows.
+fn look_up(
     state: &AppState,
     tx: &mut dyn Tx,
     p: &PersonRecord,
-    wanted: &str,
-) -> ApiResult<Result<UserId, UserIdChangeResponse>> {
-    let refused = |verdict, rule: Option<String>| UserIdChangeResponse {
-        verdict,
-        rule,
-        user_id: p.user_id.clone(),
-        changed: false,
+    wanted: Wanted,
+) -> ApiResult<Result<Wanted, ApiResult<UserIdChangeResponse>>> {
+    const DAY: i64 = 24 * 3600;
+    let Wanted::Other(new) = wanted else {
+        return Ok(Ok(wanted));
     };
-    let parsed = match UserId::parse(wanted, p.cpr.as_deref()) {
-        Ok(id) => id,
-        Err(e) => {
-            return Ok(Err(refused(
-                UserIdVerdict::Invalid,
-                Some(e.code().to_owned()),
-            )))
-        }
-    };
-    count_lookup(state, tx, p)?;
-    if user_id_taken(tx, parsed.as_str(), &p.id)? {
-        return Ok(Err(refused(UserIdVerdict::Taken, None)));
+    let now = state.clock.now();
+    let made = counters::bump_window(tx, Scope::UserIdLookup, &p.id, now, DAY)?;
+    if made.count > state.policy.user_id_lookups_per_day {
+        let retry_after = made.window_start.saturating_add(DAY).saturating_sub(now);
+        return Ok(Err(Err(ApiError::refuse(
+            ErrorCode::RateLimited,
+            "enough user IDs were checked today; try again tomorrow",
+        )
+        .with_detail(json!({ "retry_after": retry_after })))));
     }
-    Ok(Ok(parsed))
+    if user_id_taken(tx, new.as_str(), &p.id)? {
+        return Ok(Err(Ok(UserIdChangeResponse {
+            verdict: UserIdVerdict::Taken,
+            ..unchanged(p)
+        })));
+    }
+    Ok(Ok(Wanted::Other(new)))
+}
+
+/// A check only: the rules, then the lookup (counted, and committed here).
+fn check_only(
+    state: &AppState,
+    mut tx: Box<dyn Tx + '_>,
+    p: &PersonRecord,
+    wanted: Wanted,
+) -> ApiResult<UserIdChangeResponse> {
+    let looked = look_up(state, tx.as_mut(), p, wanted)?;
+    tx.commit()?;
+    match looked {
+        Ok(_) => Ok(unchanged(p)),
+        Err(answer) => answer,
+    }
 }
 
 /// Whether `user_id` is someone else's now, or was ever (user IDs are never reused).
@@ -217,14 +224,18 @@ pub fn user_id_taken(tx: &mut dyn Tx, user_id: &str, person_id: &str) -> ApiResu
 }
 
 /// Changes the user ID (access open, verdict valid), uses the access up, audits the old and
-/// new value, and tells every address.
+/// new value, and tells every address. Keeping the user ID changes, audits and tells
+/// nothing, and leaves the access as it is.
 fn apply(
     state: &AppState,
     tx: &mut dyn Tx,
     actor: &Actor,
     mut p: PersonRecord,
-    new: UserId,
+    wanted: Wanted,
 ) -> ApiResult<UserIdChangeResponse> {
+    let Wanted::Other(new) = wanted else {
+        return Ok(unchanged(&p));
+    };
     let now = state.clock.now();
     let old = std::mem::replace(&mut p.user_id, new.as_str().to_owned());
     let changed = old != p.user_id;
@@ -252,8 +263,11 @@ fn apply(
     })
 }
 
-/// `POST /v1/app/user-id`: a check needs possession; a change needs the open access and the
-/// PIN or biometrics (purpose `change_user_id`, over the canonical new user ID).
+/// `POST /v1/app/user-id`: a check needs possession; a change needs either a passport
+/// check's proof, or the open access and the PIN or biometrics (purpose `change_user_id`,
+/// over the canonical new user ID). A change looks the user ID up only after the access and
+/// the PIN: a refused request looks nobody up, and the PIN's attempt is finished whatever
+/// the lookup says.
 pub fn app_change_user_id(
     state: &AppState,
     authenticator_id: &str,
@@ -261,20 +275,28 @@ pub fn app_change_user_id(
 ) -> ApiResult<UserIdChangeResponse> {
     let mut tx = state.store.begin()?;
     let (mut app, p) = super::common::usable(state, tx.as_mut(), authenticator_id)?;
-    let new = match to_change(state, tx.as_mut(), &p, &req.new_user_id, req.check_only)? {
-        Ok(new) => new,
-        Err(answer) => {
-            // The lookup's count stands, whatever the answer.
-            tx.commit()?;
-            return Ok(answer);
-        }
+    let wanted = match judged(&p, &req.new_user_id) {
+        Ok(wanted) => wanted,
+        Err(answer) => return Ok(answer),
     };
+    if req.check_only {
+        return check_only(state, tx, &p, wanted);
+    }
+    let actor = Actor::App(app.id.clone());
     if let Some(proof) = &req.identity_proof {
-        // A passport check (help page 004) stands for the PIN and the hour's wait.
+        // A passport check (help page 004) stands for the PIN and the hour's wait. Looked up
+        // first, so that a taken user ID leaves the proof for another try.
+        let wanted = match look_up(state, tx.as_mut(), &p, wanted)? {
+            Ok(wanted) => wanted,
+            Err(answer) => {
+                tx.commit()?;
+                return answer;
+            }
+        };
         let now = state.clock.now();
-        super::pin::passport::take_user_id_proof(tx.as_mut(), &app.id, proof, now)?;
-        let actor = Actor::App(app.id.clone());
-        let answer = apply(state, tx.as_mut(), &actor, p, new)?;
+        let taken = super::pin::passport::take_user_id_proof(tx.as_mut(), &app.id, proof, now);
+        granted!(Verdict::of_rule(taken)?, tx);
+        let answer = apply(state, tx.as_mut(), &actor, p, wanted)?;
         tx.commit()?;
         return Ok(answer);
     }
@@ -283,16 +305,24 @@ pub fn app_change_user_id(
     let proof = CitizenProof::new(req.pin.as_ref(), req.biometric.as_ref());
     let action = Action {
         purpose: PinPurpose::ChangeUserId,
-        message: user_id_change_message(&app.id, new.as_str()),
+        message: user_id_change_message(&app.id, wanted.signed()),
     };
     let outcome = confirm::check(state, tx.as_mut(), &mut app, &p, proof, &action)?;
     granted!(outcome, tx);
-    let answer = apply(state, tx.as_mut(), &Actor::App(app.id.clone()), p, new)?;
+    let wanted = match look_up(state, tx.as_mut(), &p, wanted)? {
+        Ok(wanted) => wanted,
+        Err(answer) => {
+            tx.commit()?;
+            return answer;
+        }
+    };
+    let answer = apply(state, tx.as_mut(), &actor, p, wanted)?;
     tx.commit()?;
     Ok(answer)
 }
 
-/// `POST /v1/web/user-id`: a check any time; a change inside the open access.
+/// `POST /v1/web/user-id`: a check any time; a change inside the open access (looked up
+/// only then).
 pub fn web_change_user_id(
     state: &AppState,
     actor: &Actor,
@@ -302,16 +332,22 @@ pub fn web_change_user_id(
     let mut tx = state.store.begin()?;
     let p = person(tx.as_mut(), person_id)?;
     ensure_not_blocked(&p)?;
-    let new = match to_change(state, tx.as_mut(), &p, &req.new_user_id, req.check_only)? {
-        Ok(new) => new,
+    let wanted = match judged(&p, &req.new_user_id) {
+        Ok(wanted) => wanted,
+        Err(answer) => return Ok(answer),
+    };
+    if req.check_only {
+        return check_only(state, tx, &p, wanted);
+    }
+    ensure_access_open(state, tx.as_mut(), &p.id)?;
+    let wanted = match look_up(state, tx.as_mut(), &p, wanted)? {
+        Ok(wanted) => wanted,
         Err(answer) => {
-            // The lookup's count stands, whatever the answer.
             tx.commit()?;
-            return Ok(answer);
+            return answer;
         }
     };
-    ensure_access_open(state, tx.as_mut(), &p.id)?;
-    let answer = apply(state, tx.as_mut(), actor, p, new)?;
+    let answer = apply(state, tx.as_mut(), actor, p, wanted)?;
     tx.commit()?;
     Ok(answer)
 }
@@ -371,21 +407,21 @@ pub fn web_edit(
     ensure_not_blocked(&p)?;
     ensure_access_open(state, tx.as_mut(), &p.id)?;
     let (mobile, email) = contact(&p, edit)?;
-    let user_id_edit = edit.user_id.trim();
-    let new_user_id = if is_current(&p, user_id_edit) {
-        None
-    } else {
-        match verdict(state, tx.as_mut(), &p, user_id_edit)? {
-            Ok(new) => Some(new),
-            Err(refused) => {
-                // Nothing is changed; the lookup's count stands.
-                tx.commit()?;
-                return Ok(ProfileEdited {
-                    user_id: refused,
-                    mobile_changed: false,
-                    email_changed: false,
-                });
-            }
+    let looked = match judged(&p, edit.user_id.trim()) {
+        Ok(wanted) => look_up(state, tx.as_mut(), &p, wanted)?,
+        Err(invalid) => Err(Ok(invalid)),
+    };
+    let new_user_id = match looked {
+        Ok(Wanted::Other(new)) => Some(new),
+        Ok(Wanted::Keep(_)) => None,
+        Err(answer) => {
+            // Nothing is changed; a lookup's count stands.
+            tx.commit()?;
+            return Ok(ProfileEdited {
+                user_id: answer?,
+                mobile_changed: false,
+                email_changed: false,
+            });
         }
     };
     let old = p.clone();
@@ -413,7 +449,7 @@ pub fn web_edit(
     let user_id = match new_user_id {
         Some(new) => {
             let gone = only_changed(&p, &old);
-            let answer = apply(state, tx.as_mut(), actor, p, new)?;
+            let answer = apply(state, tx.as_mut(), actor, p, Wanted::Other(new))?;
             // `apply` told the addresses on file now; the ones just replaced hear it too.
             let notice = Notice::UserIdChanged {
                 user_id: &answer.user_id,

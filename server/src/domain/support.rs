@@ -65,7 +65,15 @@ pub fn identify(
         if counters::current(tx.as_mut(), Scope::IdentifyOfPerson, &p.id, now, DAY)?
             >= limits.identify_failures_per_person_per_day
         {
-            // The citizen must now come to citizen service with identification.
+            // The citizen must now come to citizen service with identification. The refusal
+            // tells that the document is registered: it costs the staff member a failure and
+            // is on record, like a wrong answer.
+            counters::bump(tx.as_mut(), Scope::IdentifyByStaff, &caller.id, now, HOUR)?;
+            audit::entry(Event::IdentificationFailed, &caller.actor())
+                .person(&p.id)
+                .detail(json!({ "document_kind": field.as_str(), "too_many_tries": true }))
+                .record(state, tx.as_mut())?;
+            tx.commit()?;
             return Err(too_many_identifications());
         }
     }

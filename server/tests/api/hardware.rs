@@ -52,6 +52,9 @@ async fn one_active_code_display_and_never_with_an_audio_code_reader() {
     let (h, p) = world_with_citizen("cd").await;
     let display: AuthenticatorInfo = add(&h, &p, "code_display", "CD-1").await.ok();
     assert_eq!(display.state, AuthenticatorState::Active);
+    // A way to log in added by staff is told to the citizen on every address, as a new app
+    // is (before, nothing was sent: an insider could add a code display unnoticed).
+    assert_told_by_sms_and_email(&h, &p, "authenticator_added");
     assert_conflict(&h, &p, "code_display", "CD-2").await;
     assert_conflict(&h, &p, "audio_code_reader", "AR-1").await;
     // A permanently blocked code display must be replaced by a newly ordered one.

@@ -224,8 +224,15 @@ async fn user_id_changes_answer_valid_invalid_or_taken() {
         (r.verdict, r.rule.as_deref()),
         (UserIdVerdict::Invalid, Some("user_id_is_cpr"))
     );
-    let r = user_id_check(&phone, &q.user_id.to_uppercase(), false).await;
+    let r = user_id_check(&phone, &q.user_id.to_uppercase(), true).await;
     assert_eq!(r.verdict, UserIdVerdict::Taken);
+    // A change is looked up only inside the open access and after the PIN: before, the
+    // verdict was told first.
+    let body = json!({ "new_user_id": q.user_id, "check_only": false });
+    phone
+        .post("/v1/app/user-id", &body)
+        .await
+        .err("not_yet_allowed");
     let r = user_id_check(&phone, "Søren.Ny", true).await;
     assert_eq!(
         (r.verdict, r.changed, r.user_id.as_str()),
@@ -238,13 +245,17 @@ async fn user_id_changes_answer_valid_invalid_or_taken() {
     );
     assert_eq!(phone.status().await.user_id, "søren.ny");
     // Her own user ID in other letters is no change: nothing audited, nobody told (before,
-    // a "user ID changed" entry and notice, and the opened access used up).
+    // a "user ID changed" entry and notice, and the opened access used up). The PIN is
+    // still checked, so its attempt is finished: three such saves lock nothing.
     let told = h.server.outbox.count(&p.mobile, "user_id_changed");
-    let r: UserIdChangeResponse = phone.rename(&h, "SØREN.NY").await.ok();
-    assert_eq!(
-        (r.verdict, r.changed, r.user_id.as_str()),
-        (UserIdVerdict::Valid, false, "søren.ny")
-    );
+    for _ in 0..3 {
+        let r: UserIdChangeResponse = phone.rename(&h, "SØREN.NY").await.ok();
+        assert_eq!(
+            (r.verdict, r.changed, r.user_id.as_str()),
+            (UserIdVerdict::Valid, false, "søren.ny")
+        );
+    }
+    assert_eq!(phone.status().await.failures, 0);
     assert_eq!(h.server.outbox.count(&p.mobile, "user_id_changed"), told);
     let events = h.audit(Some(&p.person_id)).await.unwrap();
     let changes = events.iter().filter(|e| e.event == "user_id_changed");
@@ -279,15 +290,19 @@ async fn user_id_lookups_are_limited_per_person_and_day() {
         assert_ne!(r.verdict, UserIdVerdict::Taken);
     }
     let body = json!({ "new_user_id": "en.til", "check_only": true });
-    phone
-        .post("/v1/app/user-id", &body)
-        .await
-        .err("rate_limited");
+    h.clock().advance(1000);
+    let limited = phone.post("/v1/app/user-id", &body).await;
+    let retry_after = &limited.err("rate_limited").body["error"]["detail"]["retry_after"];
+    assert_eq!(retry_after, 24 * 3600 - 1000, "the rest of the window");
+    // A change inside the open access, its PIN proven, is refused too, and its PIN attempt
+    // is finished all the same.
+    phone.rename(&h, "en.til").await.err("rate_limited");
+    assert_eq!(phone.status().await.failures, 0);
     let session = web_login(&h, &p, &mut phone).await.unwrap();
     h.post("/v1/web/user-id", &body, Auth::Bearer(&session))
         .await
         .err("rate_limited");
-    h.clock().advance(24 * 3600);
+    h.clock().advance(24 * 3600 - 1000);
     let r = user_id_check(&phone, "en.til", true).await;
     assert_eq!(r.verdict, UserIdVerdict::Valid);
 }

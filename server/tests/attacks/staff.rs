@@ -82,6 +82,60 @@ async fn staff_passwords_cannot_be_guessed_freely() {
         .ok::<Value>();
 }
 
+/// A copy of a log-in, byte for byte and under its Idempotency-Key (a request read off a
+/// proxy's log, say), gets no session: before, the first answer, stored for 24 hours,
+/// handed the copy the same live token, though its one-time code was used. The citizen's
+/// password log-in is the same.
+#[tokio::test]
+async fn a_copied_log_in_gets_no_session() {
+    let (h, p, _phone) = citizen_with_app("copied-login").await;
+    let otp = h.staff.otp("registry", h.now(), 1).unwrap();
+    let staff = json!({ "username": "registry", "password": ADMIN_PASSWORD, "otp": otp });
+    let citizen = json!({ "user_id": p.user_id, "password": "Lang-Kode-4471x", "otp": "123456" });
+    for (path, body, refusal) in [
+        ("/v1/staff/login", staff, "unauthorized"),
+        ("/v1/web/login/password", citizen, "wrong_password"),
+    ] {
+        let body = serde_json::to_vec(&body).unwrap();
+        let send = || {
+            h.send(
+                "POST",
+                path,
+                Some(body.clone()),
+                Auth::None,
+                Some("copied-log-in"),
+            )
+        };
+        let first = send().await;
+        if path == "/v1/staff/login" {
+            first.ok::<Value>();
+        }
+        let copy = send().await;
+        assert!(
+            !copy.replayed,
+            "{path}: the stored answer was handed out again"
+        );
+        copy.err(refusal);
+    }
+}
+
+/// The registry's "create a person" sent for a person who exists creates nobody, and tells
+/// nothing of the user ID it names (before, `user_id_taken` or `already_exists` told
+/// whether a user ID was in use, without limit or trace).
+#[tokio::test]
+async fn creating_an_existing_person_tells_nothing_of_a_user_id() {
+    let h = World::start().await.unwrap();
+    let p = h.person("exists").await.unwrap();
+    let other = h.person("other").await.unwrap();
+    for user_id in [other.user_id.as_str(), "fri.bruger.42"] {
+        let body =
+            json!({ "cpr": p.cpr, "name": "X", "birth_date": "1990-01-01", "user_id": user_id });
+        h.post("/v1/staff/persons", &body, Auth::Bearer(&h.registry))
+            .await
+            .err("already_exists");
+    }
+}
+
 #[tokio::test]
 async fn the_second_factor_is_needed_and_works_once() {
     let h = World::start().await.unwrap();
@@ -261,6 +315,34 @@ async fn identification_asks_the_cpr_register_and_is_limited() {
     staff_identify(&h, &h.support, &right)
         .await
         .err("too_many_tries");
+}
+
+/// A person's identification refused for the day's failures tells that the document
+/// number is registered, so it costs the staff member a failure and is on record (before,
+/// it was free and untraced: a desk could probe document numbers without limit).
+#[tokio::test]
+async fn a_refusal_for_the_persons_failures_counts_and_is_audited() {
+    let (h, p) = world_with_citizen("probe").await;
+    let wrong = json!({ "document_kind": "passport", "document_number": p.passport,
+                        "name": p.name, "birth_date": "1900-01-01" });
+    for _ in 0..3 {
+        staff_identify(&h, &h.support, &wrong)
+            .await
+            .err("identification_failed");
+    }
+    for _ in 0..10 {
+        staff_identify(&h, &h.citizen_service, &wrong)
+            .await
+            .err("too_many_tries");
+    }
+    let unknown = json!({ "document_kind": "passport", "document_number": "X1",
+                          "name": "x", "birth_date": "2000-01-01" });
+    staff_identify(&h, &h.citizen_service, &unknown)
+        .await
+        .err("too_many_tries");
+    let failed = h.audit(Some(&p.person_id)).await.unwrap();
+    let failed = failed.iter().filter(|e| e.event == "identification_failed");
+    assert_eq!(failed.count(), 13);
 }
 
 /// A staff member's password guessed with many log-ins at once: the lock's five hold.

@@ -95,6 +95,8 @@ async fn a_database_fault_after_the_document_is_not_recorded_as_a_refusal() {
         "a fault is not a refusal: {events:?}"
     );
     assert!(!events.iter().any(|e| e.event == "document_accepted"));
+    // The fault came after the check (counted on its own, before the face), not before it.
+    assert!(events.iter().any(|e| e.event == "document_check_counted"));
 }
 
 #[tokio::test]
