@@ -176,6 +176,8 @@ events! {
     IdentificationFailed => "identification_failed",
     /// Staff listed outbox metadata.
     OutboxListed => "outbox_listed",
+    /// An administrator read the audit log (every person's history is in it).
+    AuditListed => "audit_listed",
     /// A staff member logged in.
     StaffLogin => "staff_login",
     /// A staff log-in failed (known user name).

@@ -157,7 +157,7 @@ handlers! {
     /// `GET /v1/staff/audit`.
     fn audit(s, caller: StaffCaller, StrictQuery(q): StrictQuery<AuditQuery>) -> AuditList {
         require(&caller, &[Admin])?;
-        staff::audit_list(s, q.person_id.as_deref(), q.after.unwrap_or(0))
+        staff::audit_list(s, &caller.actor(), q.person_id.as_deref(), q.after.unwrap_or(0))
     }
 
     /// `POST /v1/staff/relying-parties`.

@@ -333,8 +333,15 @@ pub fn create_relying_party(
     })
 }
 
-/// `GET /v1/staff/audit`.
-pub fn audit_list(state: &AppState, person_id: Option<&str>, after: i64) -> ApiResult<AuditList> {
+/// `GET /v1/staff/audit`: the events after `after` (of one person, or all), a page at a
+/// time. The read is itself on record, committed with the page, as an outbox listing is:
+/// an administrator reads no one's history without a trace.
+pub fn audit_list(
+    state: &AppState,
+    actor: &Actor,
+    person_id: Option<&str>,
+    after: i64,
+) -> ApiResult<AuditList> {
     let mut tx = state.store.begin()?;
     let events = tx
         .audit_events(person_id, after, 1000)?
@@ -349,5 +356,10 @@ pub fn audit_list(state: &AppState, person_id: Option<&str>, after: i64) -> ApiR
             detail: e.detail,
         })
         .collect();
+    audit::entry(Event::AuditListed, actor)
+        .maybe_person(person_id)
+        .detail(json!({ "after": after }))
+        .record(state, tx.as_mut())?;
+    tx.commit()?;
     Ok(AuditList { events })
 }
