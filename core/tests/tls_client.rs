@@ -409,6 +409,40 @@ async fn a_proxys_error_page_is_an_unreachable_server() {
     assert!(matches!(error, ClientError::BadResponse), "{error:?}");
 }
 
+/// A POST that the server does not treat as idempotent (no key: a log-in) is sent once,
+/// however unreachable the answer; one with a key, and a GET, are retried. Before, every
+/// request was retried, and a log-in whose answer was lost became a second log-in.
+#[tokio::test]
+async fn a_post_without_a_key_is_sent_once() {
+    const PROXY: &[u8] = b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: 19\r\nconnection: close\r\n\r\n<h1>Bad Gateway</h1>";
+    let (base, pin, seen) = tls_server_answering(&[&rustls::version::TLS13], PROXY).await;
+    let endpoint = ServerEndpoint {
+        base_url: base,
+        key_pins: vec![pin, key_pin_of_spki(b"backup key held offline")],
+    };
+    let retrying = ClientTuning {
+        retries: 2,
+        ..tuning()
+    };
+    let client = HttpClient::new(&endpoint, retrying, Arc::new(SystemClock)).unwrap();
+    let body = serde_json::json!({ "user_id": "someone" });
+    let requests = || seen.lock().unwrap().requests;
+    let sent = |request: Request<'static>| {
+        let client = client.clone();
+        async move { client.send::<serde_json::Value>(&request, None).await }
+    };
+    let keyed = Request::post("/v1/web/login/app/start", &body).unwrap();
+    assert!(sent(keyed).await.is_err());
+    assert_eq!(requests(), 3, "a keyed POST is retried");
+    let once = Request::post("/v1/web/login/password", &body)
+        .unwrap()
+        .once();
+    assert!(sent(once).await.is_err());
+    assert_eq!(requests(), 4, "a POST without a key is sent once");
+    assert!(sent(Request::get("/v1/app/status")).await.is_err());
+    assert_eq!(requests(), 7, "a GET is retried");
+}
+
 /// A server whose every even connection presents an unpinned key and whose every odd one
 /// is cut before the handshake. Returns the URL, the pin the client should hold (a key
 /// never presented) and how many unpinned handshakes it offered.

@@ -2,7 +2,7 @@
 //! self-service web, all authenticated by a bearer token.
 //!
 //! It is the core's pinned [`HttpClient`] (ring, TLS 1.2+, retries with the same
-//! idempotency key) used without a device signature, so every error in the shell has the
+//! idempotency key; the log-ins once, without one) used without a device signature, so every error in the shell has the
 //! core's [`ClientError`] shape.
 
 use std::sync::Arc;
@@ -46,6 +46,18 @@ impl ApiClient {
     ) -> Result<R, ClientError> {
         let request = authorised(Request::post(path, body)?, bearer);
         self.http.send(&request, None).await
+    }
+
+    /// `POST path` once, without an idempotency key and without a retry: the log-ins, whose
+    /// answer (a session) the server never stores for a repeated request.
+    pub async fn post_once<B: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<R, ClientError> {
+        self.http
+            .send(&Request::post(path, body)?.once(), None)
+            .await
     }
 }
 

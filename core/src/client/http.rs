@@ -144,6 +144,14 @@ impl<'a> Request<'a> {
         })
     }
 
+    /// The same request without an idempotency key, so sent once and never retried: for a
+    /// route that ignores the key (a log-in, whose answer the server never stores: a retry
+    /// would be a second log-in, its one-time code already used).
+    pub fn once(mut self) -> Self {
+        self.idempotency_key = None;
+        self
+    }
+
     /// Adds query parameters (for bearer-authenticated requests).
     pub fn with_query(mut self, query: &[(&str, String)]) -> Self {
         self.query = query
@@ -183,7 +191,10 @@ fn retryable(request: &Request<'_>, error: &ClientError) -> bool {
         ClientError::Server { code: ErrorCode::Replay, detail }
             if detail.get("reason").and_then(|r| r.as_str()) == Some("nonce")
     );
-    error.is_retryable() || (nonce_replay && request.idempotency_key.is_some())
+    // A POST without a key could take effect twice (a log-in, whose answer the server never
+    // stores, counted again): it is sent once.
+    let repeatable = request.method == Method::Get || request.idempotency_key.is_some();
+    (error.is_retryable() && repeatable) || (nonce_replay && request.idempotency_key.is_some())
 }
 
 /// `body` as JSON, written into one buffer of its exact size: a buffer that grows leaves

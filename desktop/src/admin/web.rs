@@ -124,7 +124,7 @@ pub async fn run(args: WebArgs, cx: &mut Context) -> Result<(), CliError> {
             };
             let login: WebLoginResponse = cx
                 .api
-                .post(paths::WEB_LOGIN_PASSWORD, &request, None)
+                .post_once(paths::WEB_LOGIN_PASSWORD, &request)
                 .await
                 .map_err(cx.refused())?;
             print_session(&login)
@@ -317,7 +317,7 @@ async fn login_app(user_id: String, cx: &mut Context) -> Result<(), CliError> {
     loop {
         let login: WebLoginResponse = cx
             .api
-            .post(paths::WEB_LOGIN_APP_FINISH, &request, None)
+            .post_once(paths::WEB_LOGIN_APP_FINISH, &request)
             .await
             .map_err(cx.refused())?;
         if login.status != TransactionStatus::Pending {

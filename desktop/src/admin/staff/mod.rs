@@ -367,7 +367,7 @@ async fn session(args: &StaffArgs, cx: &mut Context) -> Result<Secret, CliError>
     };
     let login: StaffLoginResponse = cx
         .api
-        .post(paths::STAFF_LOGIN, &request, None)
+        .post_once(paths::STAFF_LOGIN, &request)
         .await
         .map_err(cx.refused())?;
     eprintln!(
