@@ -185,8 +185,8 @@ impl UserIdFlow {
         let request = self.ctx.post(paths::APP_USER_ID, &body, None)?;
         let answer = match self.ctx.send::<UserIdChangeResponse>(&user, &request).await {
             Ok(answer) => answer,
-            // The day's user ID lookups are used up: the proof was not used, and stays for
-            // another day's try within its minutes.
+            // The day's user ID lookups are used up: the proof was not used, and stays while
+            // it lasts (minutes); once it lapses, the next Save goes back to the scan.
             Err(e) if e.is_transient() || e == MitidError::RateLimited => {
                 return Err(self.screen.fail_here(e))
             }

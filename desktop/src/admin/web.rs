@@ -300,10 +300,9 @@ async fn with_session(
 async fn login_app(user_id: String, cx: &mut Context) -> Result<(), CliError> {
     let started: WebAppLoginStartResponse = cx
         .api
-        .post(
+        .post_once(
             paths::WEB_LOGIN_APP_START,
             &WebAppLoginStartRequest { user_id },
-            None,
         )
         .await
         .map_err(cx.refused())?;

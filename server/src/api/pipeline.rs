@@ -116,11 +116,14 @@ pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -
     }
 }
 
-/// Whether the route's answer is a new session's bearer token. Its answer is never stored
+/// Whether the route's answer is a new session's bearer token, or the secret it is handed
+/// to. Its answer is never stored
 /// for an `Idempotency-Key` (which is ignored there): a byte-identical copy of the log-in,
 /// read off a log, would get the same live session. A log-in sent again is checked again.
 fn issues_session(path: &str) -> bool {
     [
+        // The log-in's secret, which the session is handed to at the finish.
+        paths::WEB_LOGIN_APP_START,
         paths::STAFF_LOGIN,
         paths::WEB_LOGIN_PASSWORD,
         paths::WEB_LOGIN_APP_FINISH,

@@ -120,21 +120,10 @@ fn ensure_access_open(state: &AppState, tx: &mut dyn Tx, person_id: &str) -> Api
 
 /// What a requested user ID asks for, by the rules alone (nothing looked up yet).
 enum Wanted {
-    /// The person's own user ID, in any letters: no change. Holds the form the app's proof
-    /// signs (the canonical one where the rules allow it).
-    Keep(String),
+    /// The person's own user ID, in any letters: no change.
+    Keep,
     /// Another user ID that keeps the rules, in its canonical form: to be looked up.
     Other(UserId),
-}
-
-impl Wanted {
-    /// The user ID the app's proof of a change is over.
-    fn signed(&self) -> &str {
-        match self {
-            Self::Keep(signed) => signed,
-            Self::Other(new) => new.as_str(),
-        }
-    }
 }
 
 /// What `requested` asks of `p`'s user ID by the rules alone, or the answer that it breaks
@@ -142,8 +131,7 @@ impl Wanted {
 fn judged(p: &PersonRecord, requested: &str) -> Result<Wanted, UserIdChangeResponse> {
     let parsed = UserId::parse(requested, p.cpr.as_deref());
     if requested == p.user_id || parsed.as_ref().is_ok_and(|id| id.as_str() == p.user_id) {
-        let signed = parsed.map_or_else(|_| requested.to_owned(), |id| id.as_str().to_owned());
-        return Ok(Wanted::Keep(signed));
+        return Ok(Wanted::Keep);
     }
     parsed.map(Wanted::Other).map_err(|e| UserIdChangeResponse {
         verdict: UserIdVerdict::Invalid,
@@ -264,10 +252,10 @@ fn apply(
 }
 
 /// `POST /v1/app/user-id`: a check needs possession; a change needs either a passport
-/// check's proof, or the open access and the PIN or biometrics (purpose `change_user_id`,
-/// over the canonical new user ID). A change looks the user ID up only after the access and
-/// the PIN: a refused request looks nobody up, and the PIN's attempt is finished whatever
-/// the lookup says.
+/// check's proof, or the PIN or biometrics (purpose `change_user_id`, over the canonical new
+/// user ID) and the open access. The proof comes first, so that the attempt the app started
+/// is finished whatever the answer (a rule broken, the access closed, the user ID taken);
+/// the user ID is looked up only after the proof and the access.
 pub fn app_change_user_id(
     state: &AppState,
     authenticator_id: &str,
@@ -275,40 +263,46 @@ pub fn app_change_user_id(
 ) -> ApiResult<UserIdChangeResponse> {
     let mut tx = state.store.begin()?;
     let (mut app, p) = super::common::usable(state, tx.as_mut(), authenticator_id)?;
-    let wanted = match judged(&p, &req.new_user_id) {
-        Ok(wanted) => wanted,
-        Err(answer) => return Ok(answer),
-    };
-    if req.check_only {
-        return check_only(state, tx, &p, wanted);
-    }
+    let judged = judged(&p, &req.new_user_id);
     let actor = Actor::App(app.id.clone());
-    if let Some(proof) = &req.identity_proof {
-        // A passport check (help page 004) stands for the PIN and the hour's wait. Looked up
-        // first, so that a taken user ID leaves the proof for another try.
-        let wanted = match look_up(state, tx.as_mut(), &p, wanted)? {
+    if req.check_only || req.identity_proof.is_some() {
+        let wanted = match judged {
             Ok(wanted) => wanted,
-            Err(answer) => {
-                tx.commit()?;
-                return answer;
-            }
+            Err(answer) => return Ok(answer),
         };
-        let now = state.clock.now();
-        let taken = super::pin::passport::take_user_id_proof(tx.as_mut(), &app.id, proof, now);
-        granted!(Verdict::of_rule(taken)?, tx);
-        let answer = apply(state, tx.as_mut(), &actor, p, wanted)?;
-        tx.commit()?;
-        return Ok(answer);
+        return match &req.identity_proof {
+            Some(proof) if !req.check_only => {
+                with_identity_proof(state, tx, &app.id, &actor, p, wanted, proof)
+            }
+            _ => check_only(state, tx, &p, wanted),
+        };
     }
-    // Checked before the proof is used: a change too early wastes nothing.
-    ensure_access_open(state, tx.as_mut(), &p.id)?;
+    if req.pin.is_none() && req.biometric.is_none() {
+        // No attempt to finish: the rules' answer, then the access, then that a proof is
+        // needed.
+        if let Err(answer) = &judged {
+            return Ok(answer.clone());
+        }
+        ensure_access_open(state, tx.as_mut(), &p.id)?;
+    }
     let proof = CitizenProof::new(req.pin.as_ref(), req.biometric.as_ref());
     let action = Action {
         purpose: PinPurpose::ChangeUserId,
-        message: user_id_change_message(&app.id, wanted.signed()),
+        message: user_id_change_message(&app.id, &signed_form(&req.new_user_id)),
     };
     let outcome = confirm::check(state, tx.as_mut(), &mut app, &p, proof, &action)?;
     granted!(outcome, tx);
+    let wanted = match judged {
+        Ok(wanted) => wanted,
+        Err(answer) => {
+            tx.commit()?;
+            return Ok(answer);
+        }
+    };
+    granted!(
+        Verdict::of_rule(ensure_access_open(state, tx.as_mut(), &p.id))?,
+        tx
+    );
     let wanted = match look_up(state, tx.as_mut(), &p, wanted)? {
         Ok(wanted) => wanted,
         Err(answer) => {
@@ -317,6 +311,41 @@ pub fn app_change_user_id(
         }
     };
     let answer = apply(state, tx.as_mut(), &actor, p, wanted)?;
+    tx.commit()?;
+    Ok(answer)
+}
+
+/// The form of a requested user ID the app's proof of a change is over: the canonical
+/// (lower-case) one, as the app signs it, where the rules read it at all.
+fn signed_form(requested: &str) -> String {
+    UserId::parse(requested, None)
+        .map_or_else(|_| requested.to_owned(), |id| id.as_str().to_owned())
+}
+
+/// A change with a passport check's proof (help page 004), which stands for the PIN and the
+/// hour's wait. The user ID is looked up first, so that a taken one leaves the proof for
+/// another try; keeping the own user ID answers at once and leaves it too.
+fn with_identity_proof(
+    state: &AppState,
+    mut tx: Box<dyn Tx + '_>,
+    app_id: &str,
+    actor: &Actor,
+    p: PersonRecord,
+    wanted: Wanted,
+    proof: &str,
+) -> ApiResult<UserIdChangeResponse> {
+    let wanted = match look_up(state, tx.as_mut(), &p, wanted)? {
+        Ok(Wanted::Keep) => return Ok(unchanged(&p)),
+        Ok(wanted) => wanted,
+        Err(answer) => {
+            tx.commit()?;
+            return answer;
+        }
+    };
+    let now = state.clock.now();
+    let taken = super::pin::passport::take_user_id_proof(tx.as_mut(), app_id, proof, now);
+    granted!(Verdict::of_rule(taken)?, tx);
+    let answer = apply(state, tx.as_mut(), actor, p, wanted)?;
     tx.commit()?;
     Ok(answer)
 }
@@ -413,7 +442,7 @@ pub fn web_edit(
     };
     let new_user_id = match looked {
         Ok(Wanted::Other(new)) => Some(new),
-        Ok(Wanted::Keep(_)) => None,
+        Ok(Wanted::Keep) => None,
         Err(answer) => {
             // Nothing is changed; a lookup's count stands.
             tx.commit()?;

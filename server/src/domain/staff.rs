@@ -356,8 +356,13 @@ pub fn audit_list(
             detail: e.detail,
         })
         .collect();
+    // The person asked for, when there is one (the query is the administrator's words).
+    let person = match person_id {
+        Some(id) => tx.person(id)?.map(|p| p.id),
+        None => None,
+    };
     audit::entry(Event::AuditListed, actor)
-        .maybe_person(person_id)
+        .maybe_person(person.as_deref())
         .detail(json!({ "after": after }))
         .record(state, tx.as_mut())?;
     tx.commit()?;

@@ -226,13 +226,14 @@ async fn user_id_changes_answer_valid_invalid_or_taken() {
     );
     let r = user_id_check(&phone, &q.user_id.to_uppercase(), true).await;
     assert_eq!(r.verdict, UserIdVerdict::Taken);
-    // A change is looked up only inside the open access and after the PIN: before, the
-    // verdict was told first.
-    let body = json!({ "new_user_id": q.user_id, "check_only": false });
+    // A change is looked up only after the PIN and inside the open access (before, the
+    // verdict was told first); the PIN's attempt is finished though the access is closed
+    // (before, it stayed counted as a failure).
     phone
-        .post("/v1/app/user-id", &body)
+        .change_user_id(&q.user_id, Some("582914"))
         .await
         .err("not_yet_allowed");
+    assert_eq!(phone.status().await.failures, 0);
     let r = user_id_check(&phone, "Søren.Ny", true).await;
     assert_eq!(
         (r.verdict, r.changed, r.user_id.as_str()),

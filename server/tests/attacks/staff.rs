@@ -117,6 +117,23 @@ async fn a_copied_log_in_gets_no_session() {
         );
         copy.err(refusal);
     }
+    // The app log-in's start answers with the secret the session is handed to at the
+    // finish: a copy of it gets a start of its own, never the stored secret.
+    let start = serde_json::to_vec(&json!({ "user_id": p.user_id })).unwrap();
+    let path = "/v1/web/login/app/start";
+    let send = || {
+        h.send(
+            "POST",
+            path,
+            Some(start.clone()),
+            Auth::None,
+            Some("copied-start"),
+        )
+    };
+    let first: Value = send().await.ok();
+    let copy = send().await;
+    assert!(!copy.replayed, "the stored start was handed out again");
+    assert_ne!(copy.body.get("login_secret"), first.get("login_secret"));
 }
 
 /// The registry's "create a person" sent for a person who exists creates nobody, and tells
