@@ -366,11 +366,11 @@ pub fn passport(
         ensure_room_for_app(state, tx.as_mut(), &subject.person.id)
     }
     .and_then(|()| open_activation(state, tx.as_mut(), &req.activation_id));
-    let mut activation = match allowed {
-        Ok(activation) => activation,
-        // A fault (the database, a sealed value) is no refusal: the transaction is rolled
-        // back and the fault answered, with nothing of the request written.
-        Err(refusal @ ApiError::Refused { .. }) => {
+    // A fault (the database, a sealed value) is no refusal: `?` rolls the transaction back
+    // and answers it, with nothing of the request written.
+    let mut activation = match Verdict::of_rule(allowed)? {
+        Verdict::Granted(activation) => activation,
+        Verdict::Refused(refusal) => {
             // The document's verdict stays on record (the check was counted and the face
             // compared), with the activation's refusal beside it.
             audit::entry(Event::ActivationRefused, &subject.actor)
@@ -381,7 +381,6 @@ pub fn passport(
             tx.commit()?;
             return Err(refusal);
         }
-        Err(fault) => return Err(fault),
     };
     activation.pin_verified = true;
     tx.update_activation(&activation)?;

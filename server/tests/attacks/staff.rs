@@ -82,6 +82,13 @@ async fn staff_passwords_cannot_be_guessed_freely() {
         .ok::<Value>();
 }
 
+/// `body` posted anonymously to `path` under the Idempotency-Key `key`.
+async fn keyed_post(h: &World, path: &str, body: &Value, key: &str) -> Answer {
+    let bytes = serde_json::to_vec(body).unwrap();
+    h.send("POST", path, Some(bytes), Auth::None, Some(key))
+        .await
+}
+
 /// A copy of a log-in, byte for byte and under its Idempotency-Key (a request read off a
 /// proxy's log, say), gets no session: before, the first answer, stored for 24 hours,
 /// handed the copy the same live token, though its one-time code was used. The citizen's
@@ -96,16 +103,7 @@ async fn a_copied_log_in_gets_no_session() {
         ("/v1/staff/login", staff, "unauthorized"),
         ("/v1/web/login/password", citizen, "wrong_password"),
     ] {
-        let body = serde_json::to_vec(&body).unwrap();
-        let send = || {
-            h.send(
-                "POST",
-                path,
-                Some(body.clone()),
-                Auth::None,
-                Some("copied-log-in"),
-            )
-        };
+        let send = || keyed_post(&h, path, &body, "copied-log-in");
         let first = send().await;
         if path == "/v1/staff/login" {
             first.ok::<Value>();
@@ -119,17 +117,8 @@ async fn a_copied_log_in_gets_no_session() {
     }
     // The app log-in's start answers with the secret the session is handed to at the
     // finish: a copy of it gets a start of its own, never the stored secret.
-    let start = serde_json::to_vec(&json!({ "user_id": p.user_id })).unwrap();
-    let path = "/v1/web/login/app/start";
-    let send = || {
-        h.send(
-            "POST",
-            path,
-            Some(start.clone()),
-            Auth::None,
-            Some("copied-start"),
-        )
-    };
+    let start = json!({ "user_id": p.user_id });
+    let send = || keyed_post(&h, "/v1/web/login/app/start", &start, "copied-start");
     let first: Value = send().await.ok();
     let copy = send().await;
     assert!(!copy.replayed, "the stored start was handed out again");
