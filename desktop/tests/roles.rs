@@ -13,8 +13,11 @@ use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use mitid_core::client::ServerEndpoint;
+use mitid_protocol::wire::paths;
 use mitid_protocol::wire::staff::StaffRole;
 use mitid_server::{CapturingSender, RunningServer, ServerConfig};
+use mitid_testing::FaultProxy;
 
 const PASSWORD: &str = "Roles-Desk-6204-kv";
 const MOBILE: &str = "+4522334455";
@@ -149,8 +152,20 @@ impl Env {
 
     /// Starts `mitid args…` and lets the test talk to it line by line.
     fn spawn(&self, args: &[&str]) -> Running {
-        let mut child = self
-            .command(args)
+        Self::running(self.command(args))
+    }
+
+    /// [`Env::spawn`], reaching the server through a fault proxy on `endpoint`.
+    fn spawn_via(&self, endpoint: &ServerEndpoint, args: &[&str]) -> Running {
+        let mut command = self.command(args);
+        command
+            .env("MITID_SERVER", &endpoint.base_url)
+            .env("MITID_SERVER_KEY_PIN", endpoint.key_pins.join(","));
+        Self::running(command)
+    }
+
+    fn running(mut command: Command) -> Running {
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -432,13 +447,24 @@ fn every_role_over_https_from_activation_to_self_service() {
     );
 
     // Self-service on MitID.dk: log in by approving in the app, then list authenticators.
-    let mut web = env.spawn(&[
-        "admin",
-        "self-service",
-        "login-app",
-        "--user-id",
-        "anna.test",
-    ]);
+    // A poll's answer is lost on the way (a network blip while the login is pending): the
+    // shell polls again. Before, the blip ended the shell's log-in.
+    let endpoint = ServerEndpoint {
+        base_url: env.url.clone(),
+        key_pins: env.pin.split(',').map(str::to_owned).collect(),
+    };
+    let proxy = env.runtime.block_on(FaultProxy::start(&endpoint)).unwrap();
+    proxy.drop_response_once(paths::WEB_LOGIN_APP_FINISH);
+    let mut web = env.spawn_via(
+        &proxy.endpoint,
+        &[
+            "admin",
+            "self-service",
+            "login-app",
+            "--user-id",
+            "anna.test",
+        ],
+    );
     let shown = web.expect("type this code:");
     let code = after(&shown, "code:").to_owned();
     let approved = env.ok(&["app", "approve", "--wait", "10"], &[&code, "1", "692047"]);
@@ -450,6 +476,8 @@ fn every_role_over_https_from_activation_to_self_service() {
     let session = after(&session_line, "=").to_owned();
     let (status, errors) = web.finish();
     assert_eq!(status, Some(0), "{errors}");
+    let polls = proxy.seen(paths::WEB_LOGIN_APP_FINISH);
+    assert!(polls.iter().any(|p| p.dropped), "{polls:?}");
     let list = env.ok(
         &[
             "admin",

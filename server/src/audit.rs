@@ -170,6 +170,9 @@ events! {
     AuthenticatorAdded => "authenticator_added",
     /// A permanently blocked chip's old security element was deleted.
     ChipSecurityElementDeleted => "chip_security_element_deleted",
+    /// The registry was told that the user ID of a person it creates is taken (counted per
+    /// staff member: each answer tells that a log-in name is in use).
+    RegistryUserIdTaken => "registry_user_id_taken",
     /// A caller was identified.
     Identified => "identified",
     /// An identification failed.

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use clap::{Args, Subcommand};
+use mitid_core::client::ClientError;
 use mitid_protocol::wire::paths;
 use mitid_protocol::wire::web::{
     PasswordActivateRequest, PasswordChangeRequest, PasswordChanged, WebAppLoginFinishRequest,
@@ -22,6 +23,8 @@ use crate::prompt::Progress;
 
 /// How often the web page asks whether the app approved.
 const POLL_EVERY: Duration = Duration::from_secs(1);
+/// Polls in a row that may go unanswered (the network) before the log-in gives up.
+const POLL_BLIPS: u32 = 5;
 
 /// The arguments of `mitid admin self-service`.
 #[derive(Debug, Args)]
@@ -313,15 +316,23 @@ async fn login_app(user_id: String, cx: &mut Context) -> Result<(), CliError> {
         login_id: started.login_id,
         login_secret: started.login_secret,
     };
+    let mut blips = 0;
     loop {
-        let login: WebLoginResponse = cx
+        let polled = cx
             .api
-            .post_once(paths::WEB_LOGIN_APP_FINISH, &request)
-            .await
-            .map_err(cx.refused())?;
-        if login.status != TransactionStatus::Pending {
-            progress.finish();
-            return print_session(&login);
+            .post_once::<_, WebLoginResponse>(paths::WEB_LOGIN_APP_FINISH, &request)
+            .await;
+        match polled {
+            Ok(login) if login.status != TransactionStatus::Pending => {
+                progress.finish();
+                return print_session(&login);
+            }
+            Ok(_) => blips = 0,
+            // A lost poll is polled again: lost on the way there, nothing happened; lost on
+            // the way back, a pending answer is no loss and an approved one (its session
+            // handed out once) makes the next poll a refusal, so the citizen logs in again.
+            Err(ClientError::Unreachable) if blips < POLL_BLIPS => blips += 1,
+            Err(e) => return Err(CliError::request(e, cx.lang)),
         }
         tokio::time::sleep(POLL_EVERY).await;
     }

@@ -24,7 +24,7 @@ handlers! {
     /// `POST /v1/staff/persons`.
     fn create_person(s, caller: StaffCaller, JsonBody(req): JsonBody<CreatePersonRequest>) -> PersonView {
         require(&caller, &[Registry])?;
-        accounts::create_person(s, &caller.actor(), &req)
+        accounts::create_person(s, &caller, &req)
     }
 
     /// `POST /v1/staff/logout`.

@@ -13,11 +13,13 @@ use super::codes;
 use super::common::{
     effective_state, info, not_found, own_authenticator, person, refusal_for, sms_number,
 };
+use super::counters::{self, lookups_used_up, Scope};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
 use crate::error::{ApiError, ApiResult};
 use crate::notices::Notice;
 use crate::outbox::{mask_recipient, Channel};
+use crate::principal::StaffCaller;
 use crate::state::AppState;
 use crate::store::{AuditRecord, CodeKind, PasswordAccessRecord, PersonRecord, Tx};
 
@@ -66,7 +68,7 @@ fn valid_date(d: &str) -> bool {
 /// the 120-hour rule starts only when the number is changed later.
 pub fn create_person(
     state: &AppState,
-    actor: &Actor,
+    caller: &StaffCaller,
     req: &CreatePersonRequest,
 ) -> ApiResult<PersonView> {
     let now = state.clock.now();
@@ -106,12 +108,10 @@ pub fn create_person(
             "a person with this CPR number exists",
         ));
     }
-    // Taken also when someone had it before: a user ID is never given to another person.
-    if super::profile::user_id_taken(tx.as_mut(), user_id.as_str(), "")? {
-        return Err(ApiError::refuse(
-            ErrorCode::UserIdTaken,
-            "the user ID is taken",
-        ));
+    if let Err(refused) = registry_lookup(state, tx.as_mut(), caller, &user_id)? {
+        // The count and the audit entry stand with the refusal.
+        tx.commit()?;
+        return Err(refused);
     }
     let person = PersonRecord {
         id: rng::id(state.rng.as_ref(), "ps"),
@@ -131,12 +131,43 @@ pub fn create_person(
         created_at: now,
     };
     tx.insert_person(&person)?;
-    audit::entry(Event::PersonCreated, actor)
+    audit::entry(Event::PersonCreated, &caller.actor())
         .person(&person.id)
         .record(state, tx.as_mut())?;
     let view = person_view(state, tx.as_mut(), &person)?;
     tx.commit()?;
     Ok(view)
+}
+
+/// The registry's lookup of the user ID a new person is to have: `Err` the refusal, with
+/// the count and audit entry it leaves for the caller to commit. Taken also when someone
+/// had it before: a user ID is never given to another person. A taken user ID must be
+/// told (the registry picks another), but each such answer is counted against the staff
+/// member and on record, and once the day's allowance is spent nothing is looked up: the
+/// form would otherwise probe log-in names without limit or trace. A free user ID creates
+/// the person, which is on record already.
+fn registry_lookup(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    caller: &StaffCaller,
+    user_id: &UserId,
+) -> ApiResult<Result<(), ApiError>> {
+    const DAY: i64 = 24 * 3600;
+    let now = state.clock.now();
+    let spent = counters::current_window(tx, Scope::RegistryUserIdTaken, &caller.id, now, DAY)?
+        .filter(|c| c.count >= state.policy.user_id_lookups_per_day);
+    if let Some(window) = spent {
+        return Ok(Err(lookups_used_up(&window, now, DAY)));
+    }
+    if !super::profile::user_id_taken(tx, user_id.as_str(), "")? {
+        return Ok(Ok(()));
+    }
+    counters::bump(tx, Scope::RegistryUserIdTaken, &caller.id, now, DAY)?;
+    audit::entry(Event::RegistryUserIdTaken, &caller.actor()).record(state, tx)?;
+    Ok(Err(ApiError::refuse(
+        ErrorCode::UserIdTaken,
+        "the user ID is taken",
+    )))
 }
 
 /// The staff view of a person.

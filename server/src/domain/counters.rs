@@ -3,7 +3,10 @@
 
 use mitid_protocol::clock::UnixSeconds;
 
-use crate::error::ApiResult;
+use mitid_protocol::api_error::ErrorCode;
+use serde_json::json;
+
+use crate::error::{ApiError, ApiResult};
 use crate::store::{CounterRecord, Tx};
 
 /// What a counter counts.
@@ -21,6 +24,11 @@ pub enum Scope {
     DocumentCheck,
     /// User IDs a person looked up to take (counted before each lookup).
     UserIdLookup,
+    /// A user ID a person was told is free, keyed by person and user ID: a later lookup of
+    /// it the same day (the save after the check) is not counted again.
+    UserIdFound,
+    /// User IDs a registry staff member was told are taken (counted with each answer).
+    RegistryUserIdTaken,
 }
 
 impl Scope {
@@ -32,6 +40,8 @@ impl Scope {
             Self::UnknownStaffLogin => "unknown_staff_login",
             Self::DocumentCheck => "document_check",
             Self::UserIdLookup => "user_id_lookup",
+            Self::UserIdFound => "user_id_found",
+            Self::RegistryUserIdTaken => "registry_user_id_taken",
         }
     }
 }
@@ -44,10 +54,34 @@ pub fn current(
     now: UnixSeconds,
     window: i64,
 ) -> ApiResult<u32> {
+    Ok(current_window(tx, scope, key, now, window)?.map_or(0, |c| c.count))
+}
+
+/// The counter of `key` if its window of `window` seconds is current at `now`.
+pub fn current_window(
+    tx: &mut dyn Tx,
+    scope: Scope,
+    key: &str,
+    now: UnixSeconds,
+    window: i64,
+) -> ApiResult<Option<CounterRecord>> {
     Ok(tx
         .counter(scope.as_str(), key)?
-        .filter(|c| now < c.window_start.saturating_add(window))
-        .map_or(0, |c| c.count))
+        .filter(|c| now < c.window_start.saturating_add(window)))
+}
+
+/// The refusal once a day's lookups of user IDs are spent, with `retry_after` the rest of
+/// `counter`'s window of `window` seconds.
+pub fn lookups_used_up(counter: &CounterRecord, now: UnixSeconds, window: i64) -> ApiError {
+    let retry_after = counter
+        .window_start
+        .saturating_add(window)
+        .saturating_sub(now);
+    ApiError::refuse(
+        ErrorCode::RateLimited,
+        "enough user IDs were checked today; try again tomorrow",
+    )
+    .with_detail(json!({ "retry_after": retry_after }))
 }
 
 /// Adds one to the count of `key` (a new window starts when the old one is over); returns

@@ -17,11 +17,10 @@ use super::common::{ensure_not_blocked, ensure_window_open, not_found, person};
 use super::counters::{self, Scope};
 use super::pin::confirm::{self, Action, CitizenProof};
 use crate::audit::{self, Actor, Event};
-use crate::error::{granted, ApiError, ApiResult, Verdict};
+use crate::error::{granted, ApiResult, Verdict};
 use crate::notices::Notice;
 use crate::state::AppState;
 use crate::store::{PersonRecord, ProfileAccessRecord, Tx};
-use mitid_protocol::api_error::ErrorCode;
 
 fn view(r: &ProfileAccessRecord) -> ProfileChangeAccess {
     ProfileChangeAccess {
@@ -165,20 +164,24 @@ fn look_up(
         return Ok(Ok(wanted));
     };
     let now = state.clock.now();
-    let made = counters::bump_window(tx, Scope::UserIdLookup, &p.id, now, DAY)?;
-    if made.count > state.policy.user_id_lookups_per_day {
-        let retry_after = made.window_start.saturating_add(DAY).saturating_sub(now);
-        return Ok(Err(Err(ApiError::refuse(
-            ErrorCode::RateLimited,
-            "enough user IDs were checked today; try again tomorrow",
-        )
-        .with_detail(json!({ "retry_after": retry_after })))));
+    // A user ID this person was told is free today is paid for: the app checks before it
+    // saves, and the save must not cost a second lookup.
+    let paid_key = format!("{}/{}", p.id, new.as_str());
+    let paid = counters::current_window(tx, Scope::UserIdFound, &paid_key, now, DAY)?;
+    if paid.is_none() {
+        let made = counters::bump_window(tx, Scope::UserIdLookup, &p.id, now, DAY)?;
+        if made.count > state.policy.user_id_lookups_per_day {
+            return Ok(Err(Err(counters::lookups_used_up(&made, now, DAY))));
+        }
     }
     if user_id_taken(tx, new.as_str(), &p.id)? {
         return Ok(Err(Ok(UserIdChangeResponse {
             verdict: UserIdVerdict::Taken,
             ..unchanged(p)
         })));
+    }
+    if paid.is_none() {
+        counters::bump(tx, Scope::UserIdFound, &paid_key, now, DAY)?;
     }
     Ok(Ok(Wanted::Other(new)))
 }

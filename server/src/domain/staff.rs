@@ -56,6 +56,8 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
     let now = state.clock.now();
     // The hashing slot first: a busy server refuses before anything is counted.
     let slot = state.hashes.acquire()?;
+    // An unknown user name and a disabled account cost the same hash as a wrong password:
+    // the answer's time tells neither apart.
     let Some(staff) = count_attempt(state, &req.username, now)? else {
         slot.burn(req.password.expose())?;
         return Err(wrong_credentials());
@@ -126,8 +128,9 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
     })
 }
 
-/// Phase 1 of a log-in, committed: refuses a locked or disabled account and counts the
-/// attempt of a known one; tallies an unknown user name (one audit event per hour at most).
+/// Phase 1 of a log-in, committed: refuses a locked account and counts the attempt of a
+/// known one; tallies an unknown user name (one audit event per hour at most). `None` for
+/// an unknown user name or a disabled account: nothing to check the password against.
 fn count_attempt(
     state: &AppState,
     username: &str,
@@ -147,7 +150,7 @@ fn count_attempt(
         return Ok(None);
     };
     if staff.disabled {
-        return Err(wrong_credentials());
+        return Ok(None);
     }
     if let Some(until) = staff.locked_until.filter(|&t| now < t) {
         return Err(ApiError::refuse(

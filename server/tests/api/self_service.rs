@@ -308,6 +308,31 @@ async fn user_id_lookups_are_limited_per_person_and_day() {
     assert_eq!(r.verdict, UserIdVerdict::Valid);
 }
 
+/// The app checks a user ID, then saves it: one lookup, not two. Before, the change was
+/// counted again, so with one lookup left the check passed and the change, its PIN typed,
+/// was refused `rate_limited`.
+#[tokio::test]
+async fn a_change_after_its_own_check_is_one_lookup() {
+    let (h, _p, phone) = citizen_with_app("checked").await;
+    let allowance = mitid_server::policy::Policy::default().user_id_lookups_per_day;
+    for i in 1..allowance {
+        let r = user_id_check(&phone, &format!("kandidat.{i}"), true).await;
+        assert_eq!(r.verdict, UserIdVerdict::Valid);
+    }
+    let r = user_id_check(&phone, "mit.nye.navn", true).await;
+    assert_eq!(r.verdict, UserIdVerdict::Valid);
+    let changed: UserIdChangeResponse = phone.rename(&h, "mit.nye.navn").await.ok();
+    assert!(changed.changed);
+    // Another user ID is a new lookup, over the allowance.
+    let r = phone
+        .post(
+            "/v1/app/user-id",
+            &json!({ "new_user_id": "et.andet", "check_only": true }),
+        )
+        .await;
+    r.err("rate_limited");
+}
+
 #[tokio::test]
 async fn a_password_is_set_with_an_activation_code_and_follows_the_rules() {
     let (h, p) = world_with_citizen("pw").await;

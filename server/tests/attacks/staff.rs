@@ -142,6 +142,57 @@ async fn creating_an_existing_person_tells_nothing_of_a_user_id() {
     }
 }
 
+/// The registry's create with a new CPR number (or none) and a taken user ID: each such
+/// answer is on record and counted against the staff member, and after the day's
+/// allowance no user ID is looked up at all. Before, `user_id_taken` was told without limit
+/// and without a trace, so the registry's form probed log-in names.
+#[tokio::test]
+async fn the_registry_cannot_probe_user_ids_with_new_persons() {
+    let policy = Policy {
+        user_id_lookups_per_day: 3,
+        ..Policy::default()
+    };
+    let h = start_with_policy(policy).await;
+    let owner = h.person("owner").await.unwrap();
+    let create = |n: u32, user_id: &str| {
+        let cpr = format!("01019{n:05}");
+        json!({ "cpr": cpr, "name": "Ny", "birth_date": "1990-01-01", "user_id": user_id })
+    };
+    for n in 0..3 {
+        h.post(
+            "/v1/staff/persons",
+            &create(n, &owner.user_id),
+            Auth::Bearer(&h.registry),
+        )
+        .await
+        .err("user_id_taken");
+    }
+    let events = h.audit(None).await.unwrap();
+    let probes = events
+        .iter()
+        .filter(|e| e.event == "registry_user_id_taken");
+    assert_eq!(probes.count(), 3);
+    // The allowance is spent: a free user ID is not looked up either.
+    let limited = h
+        .post(
+            "/v1/staff/persons",
+            &create(7, "helt.ny.bruger"),
+            Auth::Bearer(&h.registry),
+        )
+        .await;
+    let retry_after = &limited.err("rate_limited").body["error"]["detail"]["retry_after"];
+    assert!(retry_after.as_i64().is_some_and(|s| s > 0), "{retry_after}");
+    // A new person with a free user ID is still created the next day.
+    h.clock().advance(24 * 3600);
+    h.post(
+        "/v1/staff/persons",
+        &create(8, "helt.ny.bruger"),
+        Auth::Bearer(&h.registry),
+    )
+    .await
+    .ok::<PersonView>();
+}
+
 #[tokio::test]
 async fn the_second_factor_is_needed_and_works_once() {
     let h = World::start().await.unwrap();
@@ -241,9 +292,17 @@ async fn staff_log_out_revocation_and_disabling_end_sessions() {
     h.get("/v1/staff/persons/ps_x", Auth::Bearer(&h.registry))
         .await
         .err("unauthorized");
-    login_with_otp(&h, "registry", ADMIN_PASSWORD, 1)
-        .await
-        .err("unauthorized");
+    // A disabled account's log-in costs the password hash, as an unknown user name's and a
+    // wrong password's do: its answer's time must not tell that the account is disabled.
+    // Before, it was refused before the hash.
+    let runs = || h.server.running().state().hashes.runs();
+    for user in ["registry", "nobody"] {
+        let before = runs();
+        login(&h, user, ADMIN_PASSWORD, "123456")
+            .await
+            .err("unauthorized");
+        assert_eq!(runs(), before + 1, "{user}");
+    }
 }
 
 #[tokio::test]
