@@ -23,7 +23,7 @@ use mitid_protocol::wire::{
 use super::approvals::{self, Admission, INTERNAL_RP};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{granted, ApiError, ApiResult, Verdict};
 use crate::principal::CitizenCaller;
 use crate::state::AppState;
 use crate::store::{SessionKind, SessionRecord, Tx, WebLoginRecord};
@@ -175,7 +175,15 @@ pub fn app_login_finish(
     t.result_fetched = true;
     tx.update_transaction(&t)?;
     let response = match (&t.status, &t.authenticator_id) {
+        // Approved in time, finished too late: the clean-up job's deletion is not the rule.
+        (TransactionStatus::Approved, Some(_)) if login.expires_at <= now => {
+            status_only(TransactionStatus::Expired)
+        }
         (TransactionStatus::Approved, Some(app)) => {
+            // A block between the approval and this finish ends the log-in as it ends every
+            // session (a block deletes only the sessions that exist), and it stays used up.
+            let usable = super::common::usable(state, tx.as_mut(), app).map(drop);
+            granted!(Verdict::of_rule(usable)?, tx);
             open_session(state, tx.as_mut(), &t.person_id, app)?
         }
         (status, _) => status_only(*status),

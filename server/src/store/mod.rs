@@ -184,6 +184,9 @@ pub trait AuthenticatorTx {
     fn update_attempt(&mut self, a: &PinAttemptRecord) -> StoreResult<()>;
     /// A PIN attempt by id.
     fn attempt(&mut self, id: &str) -> StoreResult<Option<PinAttemptRecord>>;
+    /// Uses up every unused PIN attempt of an authenticator (its PIN changed: an attempt
+    /// started against the old one must prove nothing).
+    fn use_up_attempts(&mut self, authenticator_id: &str) -> StoreResult<()>;
     /// Number of PIN attempts ever started for an authenticator (tests, audit).
     fn attempts_started(&mut self, authenticator_id: &str) -> StoreResult<u64>;
     /// Adds a pending registration (PIN change or reset between its two steps).

@@ -6,7 +6,7 @@
 use crate::prelude::*;
 use mitid_protocol::pin_proof::{PinPurpose, PinSuite};
 use mitid_protocol::wire::staff::IssuedCode;
-use mitid_protocol::wire::{AuthenticatorState, CodeSent, LockReason};
+use mitid_protocol::wire::{AuthenticatorState, CodeSent, Factor, LockReason};
 use serde_json::json;
 
 /// A temporary PIN for `phone` that support sends by SMS, as the citizen reads it.
@@ -54,6 +54,33 @@ async fn wrong_pins_count_and_a_right_pin_resets_the_count() {
         .change_pin(Some("582915"), "582916")
         .await
         .ok::<serde_json::Value>();
+}
+
+/// A PIN attempt started before the PIN was changed proves nothing after it: the old PIN
+/// stops working at the change. Before, an attempt started with the old PIN (by whoever
+/// held the device key and knew it) still approved a login for its five minutes.
+#[tokio::test]
+async fn an_attempt_started_before_a_pin_change_is_void_after_it() {
+    let (h, p, mut phone) = citizen_with_app("changed").await;
+    let bank = h.relying_party("Bank").await.unwrap();
+    let created = h.code_login(&bank, &p.user_id).await.unwrap();
+    let pending = phone.pending(0).await.unwrap();
+    let purpose = PinPurpose::Approval {
+        transaction_id: pending.transaction_id.clone(),
+    };
+    let old = phone.start_proof("582914", &purpose).await.unwrap();
+    phone
+        .change_pin(Some("582914"), "739164")
+        .await
+        .ok::<serde_json::Value>();
+    let code = created.code.unwrap();
+    let draft = phone.draft_approval(&pending, true, Factor::Pin, &code);
+    let proof = old.wire(&draft.payload);
+    let body = phone.approval_body(&pending, &draft, true, Factor::Pin, &code, Some(proof));
+    phone
+        .post("/v1/app/approvals/answer", &body)
+        .await
+        .err("attempt_invalid");
 }
 
 #[tokio::test]

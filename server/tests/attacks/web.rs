@@ -188,6 +188,65 @@ async fn a_block_ends_the_sessions_and_lifting_one_needs_a_fresh_login() {
     web_authenticators(&h, &fresh).await.err("unauthorized");
 }
 
+/// A MitID.dk log-in approved on a stolen app and finished only after the citizen blocked
+/// that app gets no session. Before, the finish handed out a fresh session that outlived the
+/// block (a block ends only the sessions that exist) and, being fresh, could lift it.
+#[tokio::test]
+async fn an_approved_log_in_finished_after_a_block_gets_no_session() {
+    let (h, p, mut stolen) = citizen_with_app("late").await;
+    let mut own = activate(&h, &p, "582914").await;
+    let started: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
+    let pending = stolen.pending(0).await.unwrap();
+    let pin = stolen.pin.clone();
+    stolen
+        .answer(&pending, true, Factor::Pin, &started.code, Some(&pin))
+        .await
+        .ok::<Value>();
+    // The citizen notices and blocks the stolen app from their own.
+    let session = web_login(&h, &p, &mut own).await.unwrap();
+    let app = json!({ "scope": "authenticator", "authenticator_id": stolen.authenticator_id });
+    web_block(&h, &session, &app)
+        .await
+        .ok::<AuthenticatorList>();
+    h.clock().advance(60);
+    let finish = json!({ "login_id": started.login_id, "login_secret": started.login_secret });
+    let late = h
+        .post("/v1/web/login/app/finish", &finish, Auth::None)
+        .await;
+    assert!(late.body.get("session_token").is_none(), "{:?}", late.body);
+    late.err("blocked");
+    // The refusal used the log-in up: lifting the block does not revive it.
+    let fresh = web_login(&h, &p, &mut own).await.unwrap();
+    web_unblock(&h, &fresh, &app)
+        .await
+        .ok::<AuthenticatorList>();
+    h.post("/v1/web/login/app/finish", &finish, Auth::None)
+        .await
+        .err("not_found");
+}
+
+/// A log-in approved in time but finished after it expired gets no session (before, only
+/// the clean-up job's deletion of the record stood between them).
+#[tokio::test]
+async fn an_approved_log_in_finished_after_it_expired_gets_no_session() {
+    let (h, p, mut phone) = citizen_with_app("expired").await;
+    let started: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
+    let pending = phone.pending(0).await.unwrap();
+    let pin = phone.pin.clone();
+    phone
+        .answer(&pending, true, Factor::Pin, &started.code, Some(&pin))
+        .await
+        .ok::<Value>();
+    h.clock().advance(10 * 60);
+    let finish = json!({ "login_id": started.login_id, "login_secret": started.login_secret });
+    let late: WebLoginResponse = h
+        .post("/v1/web/login/app/finish", &finish, Auth::None)
+        .await
+        .ok();
+    assert_eq!(late.status, TransactionStatus::Expired);
+    assert!(late.session_token.is_none());
+}
+
 /// A browser on MitID.dk's front page, cookies answered: it and the log-in forms' token.
 async fn at_the_sites_log_in(h: &World) -> (mitid_testing::oidc::LoginBrowser, String) {
     let mut b = mitid_testing::oidc::LoginBrowser::new(h).unwrap();

@@ -17,7 +17,7 @@ use super::{achieved, acr_of, amr_of, sector, OAuthError, TOKEN_TTL};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::domain::{subjects, web};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Verdict};
 use crate::state::AppState;
 use crate::store::{LoginStage, OidcClientRecord, OidcLoginRecord, TransactionRecord, Tx};
 
@@ -129,6 +129,16 @@ pub fn first_party_login(
     let Some(app) = t.authenticator_id.as_deref() else {
         return Err(ApiError::KeyMaterial("an approval without its app"));
     };
+    // As at the app log-in's finish: a block since the approval ends the log-in (a block
+    // deletes only the sessions that exist), and the code stays used up.
+    let usable = crate::domain::common::usable(state, tx.as_mut(), app).map(drop);
+    if let Verdict::Refused(_) = Verdict::of_rule(usable)? {
+        tx.commit()?;
+        return Ok(Err(OAuthError::new(
+            "access_denied",
+            "the app that approved the log-in is blocked now",
+        )));
+    }
     let session = web::open_session(state, tx.as_mut(), &t.person_id, app)?;
     tx.commit()?;
     Ok(Ok(session))

@@ -286,6 +286,8 @@ pub fn finish(
     tx.update_registration(&ticket)?;
     app.opaque_record = Some(record);
     app.updated_at = now;
+    // The old PIN stops at the change: an attempt started against it proves nothing now.
+    tx.use_up_attempts(&app.id)?;
     let actor = Actor::App(app.id.clone());
     match ticket.kind {
         RegistrationKind::Change => {

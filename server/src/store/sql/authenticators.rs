@@ -90,6 +90,14 @@ impl<D: Db> AuthenticatorTx for SqlTx<D> {
         )
     }
 
+    fn use_up_attempts(&mut self, authenticator_id: &str) -> StoreResult<()> {
+        self.run(
+            "UPDATE pin_attempts SET used=$2 WHERE authenticator_id=$1 AND used=$3",
+            &[&authenticator_id, &true, &false],
+        )?;
+        Ok(())
+    }
+
     fn attempts_started(&mut self, authenticator_id: &str) -> StoreResult<u64> {
         self.count(
             "SELECT COUNT(*) FROM pin_attempts WHERE authenticator_id=$1",

@@ -360,6 +360,46 @@ async fn a_swipe_never_opens_mitid_dk_even_when_the_browser_asks_for_low() {
     assert!(b.cookie("__Host-mitid-dk").is_some());
 }
 
+/// MitID.dk's log-in through the login page, approved, then the app blocked by support
+/// before the browser comes back with the code: no session. Before, the code opened one for
+/// the blocked app (a block ends only the sessions that exist).
+#[tokio::test]
+async fn a_code_redeemed_after_the_app_was_blocked_opens_no_session() {
+    let mut s = Scene::new().await;
+    let mut b = LoginBrowser::new(&s.h).unwrap();
+    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
+    b.get("/mitid-dk").await.unwrap();
+    let csrf = b.csrf.clone().unwrap();
+    let off = b
+        .post_form("/mitid-dk/login/app", &[("csrf", &csrf)])
+        .await
+        .unwrap();
+    b.get(off.location.as_deref().unwrap()).await.unwrap();
+    let user_id = s.person.user_id.clone();
+    b.start(&user_id, "code").await.unwrap();
+    let code = b.shown_code().await.unwrap();
+    let pending = s.phone.pending(0).await.unwrap();
+    let answer = s
+        .phone
+        .answer(&pending, true, Factor::Pin, &code, Some(APP_PIN))
+        .await;
+    assert!(answer.is_success(), "{}", answer.body);
+    let finish = b.submit("/finish", &[]).await.unwrap();
+    let back = finish.location.clone().unwrap();
+    let id = s.h.identify(&s.h.support, &s.person).await.unwrap();
+    let block = serde_json::json!({
+        "identification_token": id, "scope": "authenticator",
+        "authenticator_id": s.phone.authenticator_id, "permanent": false,
+    });
+    s.h.post("/v1/staff/block", &block, Auth::Bearer(&s.h.support))
+        .await
+        .ok::<serde_json::Value>();
+    let callback = &back[back.find("/mitid-dk/callback").unwrap()..];
+    let opened = b.get(callback).await.unwrap();
+    assert_eq!(opened.status, 400, "{:?}", opened.location);
+    assert!(b.cookie("__Host-mitid-dk").is_none());
+}
+
 /// Anyone can open a login page and type a citizen's user ID. That login gives way to the
 /// next one for the citizen, as a self-service log-in does: before, it stood for five
 /// minutes in the way of every bank's login for them ("another login is pending"), and a
