@@ -25,14 +25,25 @@ use super::auth::SignedRequest;
 use crate::error::{error_response, ApiError, ApiResult};
 use crate::principal::Principal;
 use crate::state::AppState;
+use mitid_protocol::clock::UnixSeconds;
+
 use crate::store::{DurableLater, IdempotencyRecord, IdempotencyState, Tx};
 
 /// Whether a request runs under its key.
 enum Claim {
-    /// It runs now (the claim is written).
-    Run,
+    /// It runs now: the claim is written, made at this time (which tells it from a copy's
+    /// claim that took an abandoned one over).
+    Run(UnixSeconds),
     /// It does not run: this is its answer.
     Settled(Settled),
+}
+
+/// A running request's claim, as its answer is stored.
+struct Claimed {
+    /// The request's hash under the key.
+    request_hash: Vec<u8>,
+    /// When the claim was made.
+    at: UnixSeconds,
 }
 
 /// The answer of a request that does not run.
@@ -81,9 +92,10 @@ pub async fn run(
         .await;
     match claim {
         Err(e) => e.into_response(),
-        Ok(Claim::Run) => {
+        Ok(Claim::Run(at)) => {
             let response = durable_with_answer(next.run(req)).await;
-            store_answer(state, scope, key, request_hash, response).await
+            let claimed = Claimed { request_hash, at };
+            store_answer(state, scope, key, claimed, response).await
         }
         Ok(Claim::Settled(settled)) => answer_without_running(settled),
     }
@@ -116,11 +128,12 @@ pub(crate) async fn run_signed(
         .await;
     match checked {
         Err(e) => e.into_response(),
-        Ok((caller, scope, Claim::Run)) => {
+        Ok((caller, scope, Claim::Run(at))) => {
             parts.extensions.insert(caller);
             let handled = next.run(Request::from_parts(parts, Body::from(body)));
             let response = durable_with_answer(handled).await;
-            store_answer(state, scope, key, request_hash, response).await
+            let claimed = Claimed { request_hash, at };
+            store_answer(state, scope, key, claimed, response).await
         }
         Ok((_, _, Claim::Settled(settled))) => answer_without_running(settled),
     }
@@ -175,7 +188,7 @@ fn claim(
                 sealed_body: Vec::new(),
                 created_at: now,
             })?;
-            Claim::Run
+            Claim::Run(now)
         }
     })
 }
@@ -187,7 +200,7 @@ fn claim(
 /// claim. Any other outcome answers at once, so it waits here.
 fn commit_claim(tx: Box<dyn Tx + '_>, claim: &Claim) -> ApiResult<()> {
     match claim {
-        Claim::Run => tx.commit_deferred()?,
+        Claim::Run(_) => tx.commit_deferred()?,
         Claim::Settled(_) => tx.commit()?,
     }
     Ok(())
@@ -232,11 +245,16 @@ async fn read_answer(response: Response) -> (axum::http::response::Parts, Bytes)
     }
 }
 
+/// Stores the answer under the key (2xx–4xx) or releases the key (5xx), then hands the
+/// answer on. A claim abandoned for `Policy::idempotency_abandoned_after` may have been
+/// taken over by a copy that runs now: the first answer stored stands (a copy ending later,
+/// likely with the single-use rules' refusal, does not replace the answer of the effect),
+/// and a failure releases only its own claim, not the copy's.
 async fn store_answer(
     state: &AppState,
     scope: String,
     key: String,
-    request_hash: Vec<u8>,
+    claimed: Claimed,
     response: Response,
 ) -> Response {
     let (parts, bytes) = read_answer(response).await;
@@ -252,17 +270,17 @@ async fn store_answer(
                     s.secrets
                         .sealer
                         .seal(s.rng.as_ref(), &seal_context(&scope, &key), &stored);
-                tx.put_idempotency(&IdempotencyRecord {
+                tx.settle_idempotency(&IdempotencyRecord {
                     scope,
                     key,
-                    request_hash,
+                    request_hash: claimed.request_hash,
                     state: IdempotencyState::Done,
                     status,
                     sealed_body: sealed,
                     created_at: s.clock.now(),
                 })?;
             } else {
-                tx.delete_idempotency(&scope, &key)?;
+                tx.release_idempotency(&scope, &key, claimed.at)?;
             }
             tx.commit().map_err(ApiError::from)
         })
@@ -278,4 +296,87 @@ async fn store_answer(
         }
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::response::IntoResponse;
+    use mitid_protocol::clock::FakeClock;
+
+    use super::*;
+    use crate::server::{open_state, ServerConfig};
+
+    /// A state on a fresh SQLite file, its clock `clock`.
+    fn state(dir: &std::path::Path, clock: &FakeClock) -> AppState {
+        let mut config = ServerConfig::new(dir);
+        config.clock = Arc::new(clock.clone());
+        open_state(&config).unwrap()
+    }
+
+    fn claim_now(s: &AppState, hash: &[u8]) -> Claim {
+        let mut tx = s.store.begin().unwrap();
+        let claim = claim(s, tx.as_mut(), "app:a", "key-0001", hash.to_vec()).unwrap();
+        tx.commit().unwrap();
+        claim
+    }
+
+    fn stored(s: &AppState) -> IdempotencyRecord {
+        let mut tx = s.store.begin().unwrap();
+        tx.idempotency("app:a", "key-0001").unwrap().unwrap()
+    }
+
+    fn claimed(at: UnixSeconds) -> Claimed {
+        Claimed {
+            request_hash: b"h".to_vec(),
+            at,
+        }
+    }
+
+    /// Two copies of one request running: the first's claim made, abandoned for a minute,
+    /// and taken over by the second. Their claims' times, first and second.
+    fn two_running(s: &AppState, clock: &FakeClock) -> (UnixSeconds, UnixSeconds) {
+        let first = claim_now(s, b"h");
+        clock.advance(61);
+        match (first, claim_now(s, b"h")) {
+            (Claim::Run(first), Claim::Run(copy)) => (first, copy),
+            _ => panic!("both copies run"),
+        }
+    }
+
+    async fn answered(s: &AppState, at: UnixSeconds, status: StatusCode) {
+        let answer = (status, "{}").into_response();
+        store_answer(s, "app:a".into(), "key-0001".into(), claimed(at), answer).await;
+    }
+
+    /// A request still running when its claim was taken over (abandoned after a minute) ends
+    /// with a failure: it releases only its own claim, not the copy's that runs now. Before,
+    /// it deleted the copy's claim, so a third copy ran beside the second.
+    #[tokio::test]
+    async fn a_request_whose_claim_was_taken_over_releases_only_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::new(1_700_000_000);
+        let s = state(dir.path(), &clock);
+        let (first, _) = two_running(&s, &clock);
+        answered(&s, first, StatusCode::INTERNAL_SERVER_ERROR).await;
+        assert_eq!(stored(&s).state, IdempotencyState::InProgress);
+        assert!(matches!(claim_now(&s, b"h"), Claim::Settled(Settled::Busy)));
+    }
+
+    /// The first answer stored stands: a copy that took the claim over and ends later (with
+    /// the single-use rules' refusal, the first having had the effect) does not replace it.
+    /// Before, the last to end won, and retries were told the refusal of an effect that
+    /// happened.
+    #[tokio::test]
+    async fn the_first_answer_stored_stands() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::new(1_700_000_000);
+        let s = state(dir.path(), &clock);
+        let (first, copy) = two_running(&s, &clock);
+        answered(&s, first, StatusCode::OK).await;
+        answered(&s, copy, StatusCode::CONFLICT).await;
+        let record = stored(&s);
+        assert_eq!((record.state, record.status), (IdempotencyState::Done, 200));
+    }
 }

@@ -333,10 +333,20 @@ pub trait RequestTx {
     ) -> StoreResult<()>;
     /// The stored entry for (scope, key), if any.
     fn idempotency(&mut self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
-    /// Inserts or replaces the entry for (scope, key).
+    /// Inserts or replaces the entry for (scope, key) (a claim).
     fn put_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
-    /// Removes the entry for (scope, key) (an answer not worth keeping, e.g. a 5xx).
-    fn delete_idempotency(&mut self, scope: &str, key: &str) -> StoreResult<()>;
+    /// Stores the answer `r` for (scope, key) unless an answer is stored already: a claim
+    /// taken over from an abandoned request leaves two copies running, and the first
+    /// answer stands.
+    fn settle_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
+    /// Removes the claim for (scope, key) made at `claimed_at`, if it is still there and not
+    /// answered (a failure, e.g. a 5xx, releases only its own claim, not a copy's).
+    fn release_idempotency(
+        &mut self,
+        scope: &str,
+        key: &str,
+        claimed_at: UnixSeconds,
+    ) -> StoreResult<()>;
 }
 
 /// The outbox of SMS and e-mail, and the append-only audit log.

@@ -102,11 +102,45 @@ impl<D: Db> RequestTx for SqlTx<D> {
     }
 
     fn put_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
+        self.upsert_idempotency(r, "")
+    }
+
+    fn settle_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
+        // `state` is one of two fixed words: written out, not a parameter.
+        self.upsert_idempotency(r, " WHERE idempotency.state <> 'done'")
+    }
+
+    fn release_idempotency(
+        &mut self,
+        scope: &str,
+        key: &str,
+        claimed_at: UnixSeconds,
+    ) -> StoreResult<()> {
         self.run(
+            "DELETE FROM idempotency WHERE scope=$1 AND key=$2 AND state=$3 AND created_at=$4",
+            &[
+                &scope,
+                &key,
+                &IdempotencyState::InProgress.as_str(),
+                &claimed_at,
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+impl<D: Db> SqlTx<D> {
+    /// Inserts `r`, or replaces the entry for its (scope, key) where `only_where` (an SQL
+    /// `WHERE` on the stored row, or nothing) allows.
+    fn upsert_idempotency(&mut self, r: &IdempotencyRecord, only_where: &str) -> StoreResult<()> {
+        let sql = format!(
             "INSERT INTO idempotency (scope, key, request_hash, state, status, sealed_body, \
              created_at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT(scope, key) DO UPDATE SET \
              request_hash=excluded.request_hash, state=excluded.state, status=excluded.status, \
-             sealed_body=excluded.sealed_body, created_at=excluded.created_at",
+             sealed_body=excluded.sealed_body, created_at=excluded.created_at{only_where}"
+        );
+        self.run(
+            &sql,
             &[
                 &r.scope,
                 &r.key,
@@ -116,14 +150,6 @@ impl<D: Db> RequestTx for SqlTx<D> {
                 &r.sealed_body,
                 &r.created_at,
             ],
-        )?;
-        Ok(())
-    }
-
-    fn delete_idempotency(&mut self, scope: &str, key: &str) -> StoreResult<()> {
-        self.run(
-            "DELETE FROM idempotency WHERE scope=$1 AND key=$2",
-            &[&scope, &key],
         )?;
         Ok(())
     }
