@@ -247,9 +247,10 @@ async fn read_answer(response: Response) -> (axum::http::response::Parts, Bytes)
 
 /// Stores the answer under the key (2xx–4xx) or releases the key (5xx), then hands the
 /// answer on. A claim abandoned for `Policy::idempotency_abandoned_after` may have been
-/// taken over by a copy that runs now: the first answer stored stands (a copy ending later,
-/// likely with the single-use rules' refusal, does not replace the answer of the effect),
-/// and a failure releases only its own claim, not the copy's.
+/// taken over by a copy that runs now: the first answer stored stands, except that a
+/// success replaces a refusal (the single-use rules let one copy have the effect, and
+/// retries must be told it); an answer never replaces another request's entry (another
+/// hash); a failure releases only its own claim, not the copy's.
 async fn store_answer(
     state: &AppState,
     scope: String,
@@ -378,5 +379,38 @@ mod tests {
         answered(&s, copy, StatusCode::CONFLICT).await;
         let record = stored(&s);
         assert_eq!((record.state, record.status), (IdempotencyState::Done, 200));
+    }
+
+    /// The other order: the copy, refused by the single-use rules, ends first; the original,
+    /// whose effect happened, ends later. Its success replaces the refusal (at most one copy
+    /// can succeed). Found by the review of the first-wins change, which kept the refusal.
+    #[tokio::test]
+    async fn a_success_stored_after_a_copys_refusal_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::new(1_700_000_000);
+        let s = state(dir.path(), &clock);
+        let (first, copy) = two_running(&s, &clock);
+        answered(&s, copy, StatusCode::CONFLICT).await;
+        answered(&s, first, StatusCode::OK).await;
+        assert_eq!(stored(&s).status, 200);
+    }
+
+    /// A request whose claim was taken over and released ends after another request (a
+    /// different body under the same key) claimed the key: its answer does not take that
+    /// request's place.
+    #[tokio::test]
+    async fn an_answer_never_replaces_another_requests_claim() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::new(1_700_000_000);
+        let s = state(dir.path(), &clock);
+        let (first, copy) = two_running(&s, &clock);
+        answered(&s, copy, StatusCode::INTERNAL_SERVER_ERROR).await;
+        assert!(matches!(claim_now(&s, b"other"), Claim::Run(_)));
+        answered(&s, first, StatusCode::OK).await;
+        let record = stored(&s);
+        assert_eq!(
+            (record.state, record.request_hash),
+            (IdempotencyState::InProgress, b"other".to_vec())
+        );
     }
 }

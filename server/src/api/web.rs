@@ -24,11 +24,7 @@ handlers! {
 
     /// `POST /v1/web/login/password`.
     fn login_password(s, JsonBody(req): JsonBody<WebPasswordLoginRequest>) -> WebLoginResponse {
-        let (person, device) = passwords::login(s, &req)?;
-        let mut tx = s.store.begin()?;
-        let response = web::open_session(s, tx.as_mut(), &person.id, &device)?;
-        tx.commit()?;
-        Ok(response)
+        passwords::login(s, &req)
     }
 
     /// `POST /v1/web/password/activate`.

@@ -3,6 +3,7 @@
 //! to every address on file.
 
 use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::wire::{AuthenticatorState, BlockScope, LockReason};
 use serde_json::json;
 
@@ -138,6 +139,7 @@ pub fn block_in(
         ..
     } = order;
     let sessions_ended = tx.delete_sessions_of(SessionKind::Citizen, &p.id)?;
+    withdraw_accesses(tx, &p.id, now)?;
     match scope {
         BlockScope::WholeMitid => {
             p.mitid_blocked = true;
@@ -171,17 +173,33 @@ pub fn block_in(
     Ok(p)
 }
 
+/// Withdraws the accesses the person requested (password, profile): the notice of a
+/// request says "if this was not you, block your MitID", and that reaction must cancel what
+/// it warns about. A new request after the block starts the wait again.
+fn withdraw_accesses(tx: &mut dyn Tx, person_id: &str, now: UnixSeconds) -> ApiResult<()> {
+    if let Some(mut access) = tx.password_access(person_id)?.filter(|a| now < a.closes_at) {
+        access.opens_at = access.opens_at.min(now);
+        access.closes_at = now;
+        access.announced = true;
+        tx.put_password_access(&access)?;
+    }
+    tx.delete_profile_access(person_id)?;
+    Ok(())
+}
+
 /// Whether the block is in place already (the whole MitID blocked, or the authenticator
-/// blocked temporarily for the same authority): then it changes nothing, ends no session and
-/// tells nobody, so that repeating it (possession of an app is enough for its own block)
-/// floods no one.
+/// blocked temporarily for the same authority, or by support): then it changes nothing,
+/// ends no session and tells nobody, so that repeating it (possession of an app is enough
+/// for its own block) floods no one. Support's block stands under a citizen's: replaced by
+/// the citizen's reason, it would be one the citizen may lift.
 fn already_in_place(tx: &mut dyn Tx, p: &PersonRecord, order: &BlockOrder<'_>) -> ApiResult<bool> {
     Ok(match (order.scope, order.authenticator_id) {
         (BlockScope::WholeMitid, _) => p.mitid_blocked,
         (BlockScope::Authenticator, Some(id)) if !order.permanent => {
             let a = own_authenticator(tx, &p.id, id)?;
             a.state == AuthenticatorState::TemporarilyLocked
-                && a.lock_reason == Some(lock_reason(order.authority))
+                && (a.lock_reason == Some(lock_reason(order.authority))
+                    || a.lock_reason == Some(LockReason::StaffBlock))
         }
         (BlockScope::Authenticator, _) => false,
     })

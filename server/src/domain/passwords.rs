@@ -5,7 +5,7 @@
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::web::{
-    PasswordActivateRequest, PasswordChanged, WebPasswordLoginRequest,
+    PasswordActivateRequest, PasswordChanged, WebLoginResponse, WebPasswordLoginRequest,
 };
 use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, LockReason};
 use serde_json::json;
@@ -199,6 +199,11 @@ pub fn activate_checked(
 /// the code can make the server hash (a right code that meets a busy hashing pool stays
 /// valid: it is used up only together with storing the password).
 pub fn activate(state: &AppState, req: &PasswordActivateRequest) -> ApiResult<PasswordChanged> {
+    // The rules against the user ID as typed (in its canonical form) before it is looked
+    // up: a known and an unknown user ID get the same answer for a password that breaks one.
+    let typed = UserId::parse(&req.user_id, None)
+        .map_or_else(|_| req.user_id.trim().to_owned(), |u| u.as_str().to_owned());
+    check_rules(state, req.new_password.expose(), &typed)?;
     let p = person_for_code(state, &req.user_id)?;
     check_rules(state, req.new_password.expose(), &p.user_id)?;
     let checked = judge_code(state, &p, req.activation_code.expose())?;
@@ -264,8 +269,9 @@ fn open_access(
 }
 
 /// `POST /v1/web/login/password`: user ID, password and a code from the code display (or
-/// audio code reader). Returns the person and the code device used.
-pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(PersonRecord, String)> {
+/// audio code reader). Opens the self-service session in the transaction that judges the
+/// code, so that a block made meanwhile is seen.
+pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<WebLoginResponse> {
     let now = state.clock.now();
     let policy = &state.policy;
     let wrong = |remaining: u32| {
@@ -327,6 +333,15 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
     let mut pw = tx
         .authenticator(&pw.id)?
         .ok_or(ApiError::KeyMaterial("password vanished"))?;
+    // Blocked, revoked, or the whole MitID blocked while the password was hashed: this
+    // log-in ends here (its guess stays counted, from phase 1). Only the lock its own
+    // count put in place is no refusal.
+    let p = person(tx.as_mut(), &p.id)?;
+    ensure_not_blocked(&p)?;
+    if !(pw.state == AuthenticatorState::Active || pw.lock_reason == Some(LockReason::CodeFailures))
+    {
+        return Err(refusal_for(pw.state, pw.lock_reason, pw.locked_until));
+    }
     if !right {
         let remaining = pw.settle_code_failure(
             policy.password_failures_to_lock,
@@ -384,6 +399,7 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<(Pers
     }
     pw.clear_failures(now);
     tx.update_authenticator(&pw)?;
+    let session = super::web::open_session(state, tx.as_mut(), &p.id, &device.id)?;
     tx.commit()?;
-    Ok((p, device.id))
+    Ok(session)
 }

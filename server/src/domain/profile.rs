@@ -149,6 +149,15 @@ fn unchanged(p: &PersonRecord) -> UserIdChangeResponse {
     }
 }
 
+/// Why a user ID is looked up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    /// "Check user ID": the answer only.
+    Check,
+    /// A change: the user ID is taken if free.
+    Save,
+}
+
 /// The lookup of `wanted`, counted first per person (another person's user ID is a log-in
 /// name: a day's allowance keeps a session or an app from harvesting them): `Ok` to go on
 /// with, or `Err` the answer now, `taken` or the day's lookups used up. Either way the
@@ -158,17 +167,22 @@ fn look_up(
     tx: &mut dyn Tx,
     p: &PersonRecord,
     wanted: Wanted,
+    purpose: Lookup,
 ) -> ApiResult<Result<Wanted, ApiResult<UserIdChangeResponse>>> {
     const DAY: i64 = 24 * 3600;
     let Wanted::Other(new) = wanted else {
         return Ok(Ok(wanted));
     };
     let now = state.clock.now();
-    // A user ID this person was told is free today is paid for: the app checks before it
-    // saves, and the save must not cost a second lookup.
+    // The save of a user ID this person was told is free today is paid for by that check
+    // (the app checks before it saves), once: the pass is used up by the save, and a check
+    // never has one, or a check repeated would be an oracle without limit.
     let paid_key = format!("{}/{}", p.id, new.as_str());
-    let paid = counters::current_window(tx, Scope::UserIdFound, &paid_key, now, DAY)?;
-    if paid.is_none() {
+    let found = counters::current_window(tx, Scope::UserIdFound, &paid_key, now, DAY)?;
+    let paid = purpose == Lookup::Save && found.as_ref().is_some_and(|c| c.count == 1);
+    if paid {
+        counters::bump(tx, Scope::UserIdFound, &paid_key, now, DAY)?;
+    } else {
         let made = counters::bump_window(tx, Scope::UserIdLookup, &p.id, now, DAY)?;
         if made.count > state.policy.user_id_lookups_per_day {
             return Ok(Err(Err(counters::lookups_used_up(&made, now, DAY))));
@@ -180,7 +194,7 @@ fn look_up(
             ..unchanged(p)
         })));
     }
-    if paid.is_none() {
+    if purpose == Lookup::Check && found.is_none() {
         counters::bump(tx, Scope::UserIdFound, &paid_key, now, DAY)?;
     }
     Ok(Ok(Wanted::Other(new)))
@@ -193,7 +207,7 @@ fn check_only(
     p: &PersonRecord,
     wanted: Wanted,
 ) -> ApiResult<UserIdChangeResponse> {
-    let looked = look_up(state, tx.as_mut(), p, wanted)?;
+    let looked = look_up(state, tx.as_mut(), p, wanted, Lookup::Check)?;
     tx.commit()?;
     match looked {
         Ok(_) => Ok(unchanged(p)),
@@ -306,7 +320,7 @@ pub fn app_change_user_id(
         Verdict::of_rule(ensure_access_open(state, tx.as_mut(), &p.id))?,
         tx
     );
-    let wanted = match look_up(state, tx.as_mut(), &p, wanted)? {
+    let wanted = match look_up(state, tx.as_mut(), &p, wanted, Lookup::Save)? {
         Ok(wanted) => wanted,
         Err(answer) => {
             tx.commit()?;
@@ -337,7 +351,7 @@ fn with_identity_proof(
     wanted: Wanted,
     proof: &str,
 ) -> ApiResult<UserIdChangeResponse> {
-    let wanted = match look_up(state, tx.as_mut(), &p, wanted)? {
+    let wanted = match look_up(state, tx.as_mut(), &p, wanted, Lookup::Save)? {
         Ok(Wanted::Keep) => return Ok(unchanged(&p)),
         Ok(wanted) => wanted,
         Err(answer) => {
@@ -372,7 +386,7 @@ pub fn web_change_user_id(
         return check_only(state, tx, &p, wanted);
     }
     ensure_access_open(state, tx.as_mut(), &p.id)?;
-    let wanted = match look_up(state, tx.as_mut(), &p, wanted)? {
+    let wanted = match look_up(state, tx.as_mut(), &p, wanted, Lookup::Save)? {
         Ok(wanted) => wanted,
         Err(answer) => {
             tx.commit()?;
@@ -440,7 +454,7 @@ pub fn web_edit(
     ensure_access_open(state, tx.as_mut(), &p.id)?;
     let (mobile, email) = contact(&p, edit)?;
     let looked = match judged(&p, edit.user_id.trim()) {
-        Ok(wanted) => look_up(state, tx.as_mut(), &p, wanted)?,
+        Ok(wanted) => look_up(state, tx.as_mut(), &p, wanted, Lookup::Save)?,
         Err(invalid) => Err(Ok(invalid)),
     };
     let new_user_id = match looked {

@@ -150,6 +150,12 @@ fn count_attempt(
         return Ok(None);
     };
     if staff.disabled {
+        // On record, and one write like an unknown user name's tally, so that neither the
+        // trace nor the answer's time tells a disabled account apart.
+        audit::entry(Event::StaffLoginFailed, &staff_actor(&staff))
+            .detail(json!({ "disabled": true }))
+            .record(state, tx.as_mut())?;
+        tx.commit()?;
         return Ok(None);
     }
     if let Some(until) = staff.locked_until.filter(|&t| now < t) {

@@ -175,8 +175,11 @@ pub fn app_login_finish(
     t.result_fetched = true;
     tx.update_transaction(&t)?;
     let response = match (&t.status, &t.authenticator_id) {
-        // Approved in time, finished too late: the clean-up job's deletion is not the rule.
-        (TransactionStatus::Approved, Some(_)) if login.expires_at <= now => {
+        // Approved in time, finished too late (past a poll's grace): the clean-up job's
+        // deletion is not the rule.
+        (TransactionStatus::Approved, Some(_))
+            if login.expires_at + WebLoginRecord::FINISH_GRACE <= now =>
+        {
             status_only(TransactionStatus::Expired)
         }
         (TransactionStatus::Approved, Some(app)) => {

@@ -335,9 +335,10 @@ pub trait RequestTx {
     fn idempotency(&mut self, scope: &str, key: &str) -> StoreResult<Option<IdempotencyRecord>>;
     /// Inserts or replaces the entry for (scope, key) (a claim).
     fn put_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
-    /// Stores the answer `r` for (scope, key) unless an answer is stored already: a claim
-    /// taken over from an abandoned request leaves two copies running, and the first
-    /// answer stands.
+    /// Stores the answer `r` for (scope, key) over its own request's entry (the same
+    /// hash), unless an answer is stored already that is not a refusal `r` succeeds over: a
+    /// claim taken over from an abandoned request leaves two copies running, and the first
+    /// answer stands, but the one success (the single-use rules allow one) wins.
     fn settle_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()>;
     /// Removes the claim for (scope, key) made at `claimed_at`, if it is still there and not
     /// answered (a failure, e.g. a 5xx, releases only its own claim, not a copy's).

@@ -321,6 +321,13 @@ async fn a_change_after_its_own_check_is_one_lookup() {
     }
     let r = user_id_check(&phone, "mit.nye.navn", true).await;
     assert_eq!(r.verdict, UserIdVerdict::Valid);
+    // Checking again is a lookup like any other: only the save after a check is free (the
+    // review of the first version found the free pass reusable, an oracle without limit).
+    let again = json!({ "new_user_id": "kandidat.1", "check_only": true });
+    phone
+        .post("/v1/app/user-id", &again)
+        .await
+        .err("rate_limited");
     let changed: UserIdChangeResponse = phone.rename(&h, "mit.nye.navn").await.ok();
     assert!(changed.changed);
     // Another user ID is a new lookup, over the allowance.
@@ -434,6 +441,45 @@ async fn self_service_password_change_waits_24_hours_after_requesting_access() {
         .authenticators
         .iter()
         .any(|a| a.kind == AuthenticatorKind::Password));
+}
+
+/// A block withdraws the accesses requested before it: the notice of a request says "if this
+/// was not you, block your MitID", and that reaction must cancel what it warns about
+/// (found by a read-only review). Before, both accesses opened after the block was lifted.
+#[tokio::test]
+async fn a_block_withdraws_the_accesses_requested_before_it() {
+    let (h, p, mut phone) = citizen_with_app("withdrawn").await;
+    let pin = phone.pin.clone();
+    let code = h
+        .activation_code_for(&p, ActivationPurpose::NewPassword)
+        .await
+        .unwrap();
+    activate_password(&h, &p, &code, "Blå hest 7 på vej")
+        .await
+        .ok::<PasswordChanged>();
+    phone
+        .post("/v1/app/self-service/password-access", &json!({}))
+        .await
+        .ok::<PasswordAccess>();
+    phone.request_profile_change(Some(&pin)).await.ok::<Value>();
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
+    web_block(&h, &session, &json!({ "scope": "whole_mitid" }))
+        .await
+        .ok::<AuthenticatorList>();
+    let id = h.identify(&h.support, &p).await.unwrap();
+    let unblock = json!({ "identification_token": id, "scope": "whole_mitid" });
+    h.post("/v1/staff/unblock", &unblock, Auth::Bearer(&h.support))
+        .await
+        .ok::<Value>();
+    h.clock().advance(24 * HOUR);
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
+    change_password(&h, &session, "Grøn hest 8 på vej")
+        .await
+        .err("not_yet_allowed");
+    let rename = json!({ "new_user_id": "ny.efter.blok", "check_only": false });
+    h.post("/v1/web/user-id", &rename, Auth::Bearer(&session))
+        .await
+        .err("not_yet_allowed");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! a fresh log-in.
 
 use mitid_protocol::wire::web::{WebAppLoginStartResponse, WebLoginResponse};
-use mitid_protocol::wire::{AuthenticatorList, TransactionStatus};
+use mitid_protocol::wire::{AuthenticatorList, LockReason, TransactionStatus};
 use serde_json::{json, Value};
 
 use super::*;
@@ -245,6 +245,77 @@ async fn an_approved_log_in_finished_after_it_expired_gets_no_session() {
         .ok();
     assert_eq!(late.status, TransactionStatus::Expired);
     assert!(late.session_token.is_none());
+}
+
+/// An approval in the log-in's last second, its finish polled a moment after the expiry,
+/// gets the session (found by the review of the expiry check, which refused it).
+#[tokio::test]
+async fn an_approval_in_the_last_second_is_finished_after_it() {
+    let (h, p, mut phone) = citizen_with_app("lastsec").await;
+    let started: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
+    h.clock().advance(started.expires_at - h.now() - 1);
+    let pending = phone.pending(0).await.unwrap();
+    let pin = phone.pin.clone();
+    phone
+        .answer(&pending, true, Factor::Pin, &started.code, Some(&pin))
+        .await
+        .ok::<Value>();
+    h.clock().advance(2);
+    let finish = json!({ "login_id": started.login_id, "login_secret": started.login_secret });
+    let done: WebLoginResponse = h
+        .post("/v1/web/login/app/finish", &finish, Auth::None)
+        .await
+        .ok();
+    assert_eq!(done.status, TransactionStatus::Approved);
+    assert!(done.session_token.is_some());
+}
+
+/// Support's temporary block of an app cannot be turned into the citizen's own by blocking
+/// the app again, then lifted by the citizen (found by a read-only review). Before, the
+/// citizen's block replaced the lock's reason with `citizen_block`, which a citizen lifts.
+#[tokio::test]
+async fn a_citizen_block_cannot_take_over_a_staff_block() {
+    let (h, p, mut phone) = citizen_with_app("staffblk").await;
+    let second = activate(&h, &p, "582914").await;
+    let id = h.identify(&h.support, &p).await.unwrap();
+    let by_support = json!({ "identification_token": id, "scope": "authenticator",
+        "authenticator_id": second.authenticator_id, "permanent": false });
+    h.post("/v1/staff/block", &by_support, Auth::Bearer(&h.support))
+        .await
+        .ok::<Value>();
+    // Blocked again by the citizen (or whoever holds a log-in), from MitID.dk.
+    let app = json!({ "scope": "authenticator", "authenticator_id": second.authenticator_id });
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
+    web_block(&h, &session, &app)
+        .await
+        .ok::<AuthenticatorList>();
+    let fresh = web_login(&h, &p, &mut phone).await.unwrap();
+    let list: AuthenticatorList = h
+        .get("/v1/web/authenticators", Auth::Bearer(&fresh))
+        .await
+        .ok();
+    let blocked = list
+        .authenticators
+        .iter()
+        .find(|a| a.authenticator_id == second.authenticator_id)
+        .unwrap();
+    assert_eq!(blocked.lock_reason, Some(LockReason::StaffBlock));
+    web_unblock(&h, &fresh, &app).await.err("forbidden");
+}
+
+/// Setting a password with an activation code answers a known user ID as an unknown one,
+/// whatever the password (found by a read-only review). Before, a password that broke a rule
+/// was told `password_invalid` for a known user ID and `wrong_code` for an unknown one:
+/// whether a user ID exists, free and untraced.
+#[tokio::test]
+async fn setting_a_password_tells_nobody_whether_a_user_id_exists() {
+    let (h, p) = world_with_citizen("pwprobe").await;
+    let body = |user_id: &str| json!({ "user_id": user_id, "activation_code": "0000000000", "new_password": "a" });
+    let path = "/v1/web/password/activate";
+    let known = h.post(path, &body(&p.user_id), Auth::None).await;
+    let unknown = h.post(path, &body("ingen.her.1"), Auth::None).await;
+    assert_eq!(known.status, unknown.status);
+    assert_eq!(known.body, unknown.body);
 }
 
 /// A browser on MitID.dk's front page, cookies answered: it and the log-in forms' token.

@@ -281,15 +281,7 @@ pub async fn with_password(State(state): State<AppState>, form: ConsentForm) -> 
         password: Secret::new(field(fields, "password").unwrap_or_default()),
         otp: Secret::new(field(fields, "otp").unwrap_or_default()),
     };
-    let opened = state
-        .blocking(move |s| {
-            let (person, device) = passwords::login(s, &request)?;
-            let mut tx = s.store.begin()?;
-            let session = web::open_session(s, tx.as_mut(), &person.id, &device)?;
-            tx.commit()?;
-            Ok(session)
-        })
-        .await;
+    let opened = state.blocking(move |s| passwords::login(s, &request)).await;
     match opened {
         Ok(session) => session_started(&state, &session),
         Err(ApiError::Refused { .. }) => {

@@ -409,6 +409,12 @@ pub struct WebLoginRecord {
     pub expires_at: UnixSeconds,
 }
 
+impl WebLoginRecord {
+    /// How long after its expiry a log-in may still be finished, and is kept: a finish
+    /// polled a moment after an approval in the log-in's last second gets its session.
+    pub const FINISH_GRACE: i64 = 60;
+}
+
 impl std::fmt::Debug for WebLoginRecord {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebLoginRecord")

@@ -59,7 +59,10 @@ impl<D: Db> RequestTx for SqlTx<D> {
             "DELETE FROM proof_challenges WHERE expires_at <= $1",
             &[&now],
         )?;
-        self.run("DELETE FROM web_logins WHERE expires_at <= $1", &[&now])?;
+        self.run(
+            "DELETE FROM web_logins WHERE expires_at <= $1",
+            &[&now.saturating_sub(WebLoginRecord::FINISH_GRACE)],
+        )?;
         // A login is kept while its page, its code or its access token may still be used.
         self.run(
             "DELETE FROM oidc_logins WHERE expires_at <= $1 \
@@ -106,8 +109,15 @@ impl<D: Db> RequestTx for SqlTx<D> {
     }
 
     fn settle_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
+        // Only over this request's own entry (the same hash): one not answered yet, or a
+        // refusal replaced by a success (the single-use rules let at most one copy succeed).
         // `state` is one of two fixed words: written out, not a parameter.
-        self.upsert_idempotency(r, " WHERE idempotency.state <> 'done'")
+        self.upsert_idempotency(
+            r,
+            " WHERE idempotency.request_hash = excluded.request_hash \
+             AND (idempotency.state <> 'done' \
+             OR (excluded.status < 300 AND idempotency.status >= 300))",
+        )
     }
 
     fn release_idempotency(
