@@ -163,7 +163,14 @@ fn registry_lookup(
         return Ok(Ok(()));
     }
     counters::bump(tx, Scope::RegistryUserIdTaken, &caller.id, now, DAY)?;
-    audit::entry(Event::RegistryUserIdTaken, &caller.actor()).record(state, tx)?;
+    // On the owner's record too, so that an investigation finds whose user ID was probed.
+    let owner = match tx.person_by_user_id(user_id.as_str())? {
+        Some(p) => Some(p.id),
+        None => tx.user_id_retired_by(user_id.as_str())?,
+    };
+    audit::entry(Event::RegistryUserIdTaken, &caller.actor())
+        .maybe_person(owner.as_deref())
+        .record(state, tx)?;
     Ok(Err(ApiError::refuse(
         ErrorCode::UserIdTaken,
         "the user ID is taken",

@@ -167,7 +167,8 @@ async fn the_registry_cannot_probe_user_ids_with_new_persons() {
         .await
         .err("user_id_taken");
     }
-    let events = h.audit(None).await.unwrap();
+    // On the owner's record too (whose user ID was probed).
+    let events = h.audit(Some(&owner.person_id)).await.unwrap();
     let probes = events
         .iter()
         .filter(|e| e.event == "registry_user_id_taken");
