@@ -330,13 +330,14 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<WebLo
         None => false,
     };
     let mut tx = state.store.begin()?;
+    // The person before the password, in phase 1's order (locks on PostgreSQL).
+    let p = person(tx.as_mut(), &p.id)?;
     let mut pw = tx
         .authenticator(&pw.id)?
         .ok_or(ApiError::KeyMaterial("password vanished"))?;
     // Blocked, revoked, or the whole MitID blocked while the password was hashed: this
     // log-in ends here (its guess stays counted, from phase 1). Only the lock its own
     // count put in place is no refusal.
-    let p = person(tx.as_mut(), &p.id)?;
     ensure_not_blocked(&p)?;
     if !(pw.state == AuthenticatorState::Active || pw.lock_reason == Some(LockReason::CodeFailures))
     {
