@@ -318,6 +318,32 @@ async fn setting_a_password_tells_nobody_whether_a_user_id_exists() {
     assert_eq!(known.body, unknown.body);
 }
 
+/// A method id in MitID.dk's address is one, not a path: a crafted link cannot point the
+/// "Send new PIN" or "Block" page's form at another action (found by a read-only review).
+/// Before, `..%2Fblock-mitid%3F` rendered `action="/mitid-dk/methods/../block-mitid?/new-pin"`,
+/// with the session's own form token: Continue blocked the whole MitID.
+#[tokio::test]
+async fn a_method_id_in_the_address_cannot_aim_a_form_elsewhere() {
+    let (h, p, mut phone) = citizen_with_app("aimed").await;
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
+    let mut b = mitid_testing::oidc::LoginBrowser::new(&h).unwrap();
+    b.set_cookie("__Host-mitid-dk", &session);
+    for page in ["new-pin", "block"] {
+        let crafted = b
+            .get(&format!("/mitid-dk/methods/..%2Fblock-mitid%3F/{page}"))
+            .await
+            .unwrap();
+        assert!(!crafted.body.contains("/mitid-dk/methods/../"), "{page}");
+        assert_ne!(crafted.status, 200, "{page}");
+    }
+    // The real method's page still shows its form.
+    let own = b
+        .get(&format!("/mitid-dk/methods/{}/block", phone.authenticator_id))
+        .await
+        .unwrap();
+    assert_eq!(own.status, 200);
+}
+
 /// A browser on MitID.dk's front page, cookies answered: it and the log-in forms' token.
 async fn at_the_sites_log_in(h: &World) -> (mitid_testing::oidc::LoginBrowser, String) {
     let mut b = mitid_testing::oidc::LoginBrowser::new(h).unwrap();

@@ -195,6 +195,9 @@ fn new_pin_form(
     id: String,
     missing: bool,
 ) -> Response {
+    if !super::method_id(&id) {
+        return crate::site::page::see_other("/mitid-dk/methods");
+    }
     let t = texts(lang);
     let path = format!("/mitid-dk/methods/{id}/new-pin");
     let status = if missing {

@@ -68,6 +68,9 @@ fn ended(lang: Lang, status: StatusCode, text: &str) -> Response {
 
 /// `GET /mitid-dk/methods/{id}/block`.
 pub async fn block_page(page: CitizenPage, Path(id): Path<String>) -> Response {
+    if !super::method_id(&id) {
+        return see_other("/mitid-dk/methods");
+    }
     let path = format!("/mitid-dk/methods/{id}/block");
     let (citizen, lang) = (page.citizen, page.lang);
     let t = texts(lang);

@@ -141,6 +141,16 @@ async fn posted_by_citizen(
     }
 }
 
+/// Whether `id`, taken from the address, can be a method's id (letters, digits, `_`, `-`):
+/// a page puts it into its form's action, and a crafted one (`..%2Fblock-mitid%3F`) would
+/// aim the form, with the session's own token, at another action.
+fn method_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// The value of form field `name`.
 fn field<'a>(fields: &'a [(String, String)], name: &str) -> Option<&'a str> {
     fields
