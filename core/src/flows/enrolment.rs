@@ -29,9 +29,28 @@ pub(crate) struct Added {
     pub cleared: Vec<LocalUserId>,
 }
 
+/// The finish handler's own refusals, after which the server will never take this finish:
+/// the activation unknown or expired, its temporary PIN not verified, the key binding or
+/// the upload refused, no room for another app, the MitID blocked. Any other failure (a
+/// `500`, an answer that cannot be read, the network) says nothing of whether an earlier,
+/// lost transmission was applied: the keys and the finish stay, to be sent again.
+pub(crate) fn refused_for_good(e: &MitidError) -> bool {
+    match e {
+        MitidError::NotFound
+        | MitidError::CodeExpired
+        | MitidError::Forbidden
+        | MitidError::TooManyApps
+        | MitidError::Blocked => true,
+        MitidError::ServerRejected { server_code } => {
+            matches!(server_code.as_str(), "bad_request" | "invalid_signature")
+        }
+        _ => false,
+    }
+}
+
 /// Sends the persisted finish for `reservation` and, once the server confirmed, stores the
-/// user. Used by the flow and by the recovery after a restart. A refusal for good abandons
-/// the reservation (its keys and flow state go).
+/// user. Used by the flow and by the recovery after a restart. A refusal for good
+/// ([`refused_for_good`]) abandons the reservation (its keys and flow state go).
 pub(crate) async fn send_finish(
     ctx: &Context,
     reservation: &LocalUserId,
@@ -44,11 +63,11 @@ pub(crate) async fn send_finish(
     )?;
     let answer: ActivationFinishResponse = match ctx.send_unsigned(&request).await {
         Ok(answer) => answer,
-        Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => return Err(e),
-        Err(e) => {
+        Err(e) if refused_for_good(&e) => {
             ctx.users.abandon(reservation)?;
             return Err(e);
         }
+        Err(e) => return Err(e),
     };
     let user_id = UserId::parse(&answer.user_id, None).map_err(|_| MitidError::BadResponse)?;
     // A blocked or revoked earlier activation of the same user makes room for this one.

@@ -37,9 +37,7 @@ pub(crate) async fn run(ctx: &Context) -> Result<RecoveryReport, MitidError> {
         };
         match activation::send_finish(ctx, &id, &pending).await {
             Ok(_) => report.activations_completed += 1,
-            Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => {
-                report.still_pending += 1
-            }
+            Err(e) if !activation::refused_for_good(&e) => report.still_pending += 1,
             Err(e) => {
                 tracing::info!(code = %e.code(), "interrupted activation refused");
                 report.activations_abandoned += 1;

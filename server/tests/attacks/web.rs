@@ -338,7 +338,10 @@ async fn a_method_id_in_the_address_cannot_aim_a_form_elsewhere() {
     }
     // The real method's page still shows its form.
     let own = b
-        .get(&format!("/mitid-dk/methods/{}/block", phone.authenticator_id))
+        .get(&format!(
+            "/mitid-dk/methods/{}/block",
+            phone.authenticator_id
+        ))
         .await
         .unwrap();
     assert_eq!(own.status, 200);

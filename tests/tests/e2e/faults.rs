@@ -21,7 +21,7 @@ use mitid_core::app::{App, AppOptions, UserStatus};
 use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::{ClientTuning, ServerEndpoint};
 use mitid_core::error::MitidError;
-use mitid_core::flows::NewPinStep;
+use mitid_core::flows::{ActivationStep, NewPinStep};
 use mitid_protocol::wire::paths;
 use mitid_protocol::wire::TransactionStatus;
 use mitid_testing::proxy::Seen;
@@ -317,4 +317,34 @@ async fn a_rejection_that_does_not_get_through_leaves_the_code_to_enter() {
     proxy.heal(paths::APPROVALS_ANSWER);
     flow.enter_code(login.code.unwrap()).await.unwrap();
     assert_eq!(flow.approve_with_pin(PIN.into()).await.unwrap(), APPROVED);
+}
+
+// ------------------------------------------------------------------------ failures
+
+/// The activation's finish is applied but its answer is lost, and the retry meets a
+/// failure of the server (500): the app keeps its keys and the finish to send again, and
+/// "Try again" completes the activation. Before, any failure that was not "unreachable" or
+/// "busy" abandoned the reservation: the keys went while the server held an active app
+/// with that key (found by a read-only review of the core).
+#[tokio::test]
+async fn a_failed_retry_of_an_applied_activation_keeps_the_keys() {
+    let (h, proxy) = world_behind_proxy().await;
+    let p = h.person("kept").await.unwrap();
+    let (_phone, app) = new_app(&h, proxy.endpoint.clone());
+    let flow = activate_until_pin(&h, &app, &p, PIN).await;
+    proxy.drop_response_once(paths::ACTIVATION_FINISH);
+    proxy.fail_once(paths::ACTIVATION_FINISH);
+    let failed = flow.submit_repeat_pin(PIN.into()).await.unwrap_err();
+    assert!(!failed.is_transient(), "{failed:?}");
+    assert_eq!(flow.step(), ActivationStep::Interrupted);
+    assert_eq!(app_count(&h, &p).await, 1, "the server applied the first");
+    let step = flow.retry().await.unwrap();
+    assert!(
+        matches!(
+            step,
+            ActivationStep::ChooseBiometrics | ActivationStep::ChooseNotifications
+        ),
+        "{step:?}"
+    );
+    assert_eq!(app.users().unwrap().len(), 1);
 }

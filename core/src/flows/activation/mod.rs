@@ -30,7 +30,7 @@ mod passport;
 use super::biometrics;
 use super::context::{BusyGuard, Context};
 use super::document::DocumentScan;
-use super::enrolment::{send_finish, PendingActivation, FLOW};
+use super::enrolment::{refused_for_good, send_finish, PendingActivation, FLOW};
 use super::input::{self, NewPinEntry};
 use super::Screen;
 use crate::device::{DeviceSigner, Pepper, UserSecrets};
@@ -499,7 +499,7 @@ impl ActivationFlow {
                 state.user = Some(added.user);
                 Ok(self.screen.show(step))
             }
-            Err(e) if e.is_transient() || e == MitidError::ServerKeyPinMismatch => {
+            Err(e) if !refused_for_good(&e) => {
                 Err(self.screen.fail_at(ActivationStep::Interrupted, e))
             }
             Err(e) => {
