@@ -17,6 +17,14 @@ async fn start(h: &World, user_id: &str) -> Answer {
     .await
 }
 
+/// A MitID.dk app log-in for `p`, approved on `phone` with its PIN but not finished: its
+/// finish request's body.
+async fn approved_not_finished(h: &World, p: &Person, phone: &mut Phone) -> Value {
+    let started: WebAppLoginStartResponse = start(h, &p.user_id).await.ok();
+    approve(phone, &started.code).await;
+    json!({ "login_id": started.login_id, "login_secret": started.login_secret })
+}
+
 #[tokio::test]
 async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
     let (h, p, mut phone) = citizen_with_app("victim").await;
@@ -195,13 +203,7 @@ async fn a_block_ends_the_sessions_and_lifting_one_needs_a_fresh_login() {
 async fn an_approved_log_in_finished_after_a_block_gets_no_session() {
     let (h, p, mut stolen) = citizen_with_app("late").await;
     let mut own = activate(&h, &p, "582914").await;
-    let started: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
-    let pending = stolen.pending(0).await.unwrap();
-    let pin = stolen.pin.clone();
-    stolen
-        .answer(&pending, true, Factor::Pin, &started.code, Some(&pin))
-        .await
-        .ok::<Value>();
+    let finish = approved_not_finished(&h, &p, &mut stolen).await;
     // The citizen notices and blocks the stolen app from their own.
     let session = web_login(&h, &p, &mut own).await.unwrap();
     let app = json!({ "scope": "authenticator", "authenticator_id": stolen.authenticator_id });
@@ -209,7 +211,6 @@ async fn an_approved_log_in_finished_after_a_block_gets_no_session() {
         .await
         .ok::<AuthenticatorList>();
     h.clock().advance(60);
-    let finish = json!({ "login_id": started.login_id, "login_secret": started.login_secret });
     let late = h
         .post("/v1/web/login/app/finish", &finish, Auth::None)
         .await;
@@ -230,15 +231,8 @@ async fn an_approved_log_in_finished_after_a_block_gets_no_session() {
 #[tokio::test]
 async fn an_approved_log_in_finished_after_it_expired_gets_no_session() {
     let (h, p, mut phone) = citizen_with_app("expired").await;
-    let started: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
-    let pending = phone.pending(0).await.unwrap();
-    let pin = phone.pin.clone();
-    phone
-        .answer(&pending, true, Factor::Pin, &started.code, Some(&pin))
-        .await
-        .ok::<Value>();
+    let finish = approved_not_finished(&h, &p, &mut phone).await;
     h.clock().advance(10 * 60);
-    let finish = json!({ "login_id": started.login_id, "login_secret": started.login_secret });
     let late: WebLoginResponse = h
         .post("/v1/web/login/app/finish", &finish, Auth::None)
         .await
@@ -254,12 +248,7 @@ async fn an_approval_in_the_last_second_is_finished_after_it() {
     let (h, p, mut phone) = citizen_with_app("lastsec").await;
     let started: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
     h.clock().advance(started.expires_at - h.now() - 1);
-    let pending = phone.pending(0).await.unwrap();
-    let pin = phone.pin.clone();
-    phone
-        .answer(&pending, true, Factor::Pin, &started.code, Some(&pin))
-        .await
-        .ok::<Value>();
+    approve(&mut phone, &started.code).await;
     h.clock().advance(2);
     let finish = json!({ "login_id": started.login_id, "login_secret": started.login_secret });
     let done: WebLoginResponse = h

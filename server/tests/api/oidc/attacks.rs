@@ -313,12 +313,9 @@ async fn only_an_administrator_registers_a_client_and_only_with_exact_https_uris
     }
 }
 
-/// MitID.dk's own log-in, as a thief with the victim's phone but not the PIN would try it:
-/// the authorization request passes through the browser, so its owner can add
-/// `acr_values=…/Low` and hope that a swipe opens the self-service site. It does not.
-#[tokio::test]
-async fn a_swipe_never_opens_mitid_dk_even_when_the_browser_asks_for_low() {
-    let mut s = Scene::new().await;
+/// A browser that chose "log in with the app" on MitID.dk: it, and the provider's
+/// authorization request it was sent to.
+async fn off_to_log_in_to_mitid_dk(s: &Scene) -> (LoginBrowser, String) {
     let mut b = LoginBrowser::new(&s.h).unwrap();
     b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
     b.get("/mitid-dk").await.unwrap();
@@ -328,7 +325,30 @@ async fn a_swipe_never_opens_mitid_dk_even_when_the_browser_asks_for_low() {
         .await
         .unwrap();
     assert_eq!(off.status, 303, "{}", off.body);
-    let authorize = off.location.clone().unwrap();
+    (b, off.location.clone().unwrap())
+}
+
+/// The scene's phone approves the login page's pending login with the PIN, typing `code`;
+/// the browser finishes and is sent back to MitID.dk: the callback's path.
+async fn approved_with_the_pin(s: &mut Scene, b: &mut LoginBrowser, code: &str) -> String {
+    let pending = s.phone.pending(0).await.unwrap();
+    let answer = s
+        .phone
+        .answer(&pending, true, Factor::Pin, code, Some(APP_PIN))
+        .await;
+    assert!(answer.is_success(), "{}", answer.body);
+    let finish = b.submit("/finish", &[]).await.unwrap();
+    let back = finish.location.clone().unwrap();
+    back[back.find("/mitid-dk/callback").unwrap()..].to_owned()
+}
+
+/// MitID.dk's own log-in, as a thief with the victim's phone but not the PIN would try it:
+/// the authorization request passes through the browser, so its owner can add
+/// `acr_values=…/Low` and hope that a swipe opens the self-service site. It does not.
+#[tokio::test]
+async fn a_swipe_never_opens_mitid_dk_even_when_the_browser_asks_for_low() {
+    let mut s = Scene::new().await;
+    let (mut b, authorize) = off_to_log_in_to_mitid_dk(&s).await;
     let low =
         url::form_urlencoded::byte_serialize(b"https://data.gov.dk/concept/core/nsis/loa/Low")
             .collect::<String>();
@@ -346,16 +366,8 @@ async fn a_swipe_never_opens_mitid_dk_even_when_the_browser_asks_for_low() {
         .await
         .err("factor_not_allowed");
     // The PIN opens it, as it should.
-    let pending = s.phone.pending(0).await.unwrap();
-    let answer = s
-        .phone
-        .answer(&pending, true, Factor::Pin, &code, Some(APP_PIN))
-        .await;
-    assert!(answer.is_success(), "{}", answer.body);
-    let finish = b.submit("/finish", &[]).await.unwrap();
-    let back = finish.location.clone().unwrap();
-    let callback = &back[back.find("/mitid-dk/callback").unwrap()..];
-    let opened = b.get(callback).await.unwrap();
+    let callback = approved_with_the_pin(&mut s, &mut b, &code).await;
+    let opened = b.get(&callback).await.unwrap();
     assert_eq!(opened.location.as_deref(), Some("/mitid-dk/profile"));
     assert!(b.cookie("__Host-mitid-dk").is_some());
 }
@@ -366,26 +378,12 @@ async fn a_swipe_never_opens_mitid_dk_even_when_the_browser_asks_for_low() {
 #[tokio::test]
 async fn a_code_redeemed_after_the_app_was_blocked_opens_no_session() {
     let mut s = Scene::new().await;
-    let mut b = LoginBrowser::new(&s.h).unwrap();
-    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
-    b.get("/mitid-dk").await.unwrap();
-    let csrf = b.csrf.clone().unwrap();
-    let off = b
-        .post_form("/mitid-dk/login/app", &[("csrf", &csrf)])
-        .await
-        .unwrap();
-    b.get(off.location.as_deref().unwrap()).await.unwrap();
+    let (mut b, authorize) = off_to_log_in_to_mitid_dk(&s).await;
+    b.get(&authorize).await.unwrap();
     let user_id = s.person.user_id.clone();
     b.start(&user_id, "code").await.unwrap();
     let code = b.shown_code().await.unwrap();
-    let pending = s.phone.pending(0).await.unwrap();
-    let answer = s
-        .phone
-        .answer(&pending, true, Factor::Pin, &code, Some(APP_PIN))
-        .await;
-    assert!(answer.is_success(), "{}", answer.body);
-    let finish = b.submit("/finish", &[]).await.unwrap();
-    let back = finish.location.clone().unwrap();
+    let callback = approved_with_the_pin(&mut s, &mut b, &code).await;
     let id = s.h.identify(&s.h.support, &s.person).await.unwrap();
     let block = serde_json::json!({
         "identification_token": id, "scope": "authenticator",
@@ -394,8 +392,7 @@ async fn a_code_redeemed_after_the_app_was_blocked_opens_no_session() {
     s.h.post("/v1/staff/block", &block, Auth::Bearer(&s.h.support))
         .await
         .ok::<serde_json::Value>();
-    let callback = &back[back.find("/mitid-dk/callback").unwrap()..];
-    let opened = b.get(callback).await.unwrap();
+    let opened = b.get(&callback).await.unwrap();
     assert_eq!(opened.status, 400, "{:?}", opened.location);
     assert!(b.cookie("__Host-mitid-dk").is_none());
 }
