@@ -2,8 +2,8 @@
 //! self-service web, all authenticated by a bearer token.
 //!
 //! It is the core's pinned [`HttpClient`] (ring, TLS 1.2+, retries with the same
-//! idempotency key; the log-ins once, without one) used without a device signature, so every error in the shell has the
-//! core's [`ClientError`] shape.
+//! idempotency key; the log-ins once, without one) used without a device signature, so
+//! every error in the shell has the core's [`ClientError`] shape.
 
 use std::sync::Arc;
 

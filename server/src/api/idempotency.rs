@@ -19,14 +19,13 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
 use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::wire::headers;
 
 use super::auth::SignedRequest;
 use crate::error::{error_response, ApiError, ApiResult};
 use crate::principal::Principal;
 use crate::state::AppState;
-use mitid_protocol::clock::UnixSeconds;
-
 use crate::store::{DurableLater, IdempotencyRecord, IdempotencyState, Tx};
 
 /// Whether a request runs under its key.

@@ -13,7 +13,8 @@ use super::codes;
 use super::common::{
     effective_state, info, not_found, own_authenticator, person, refusal_for, sms_number,
 };
-use super::counters::{self, lookups_used_up, Scope};
+use super::counters::{self, Scope};
+use super::profile::{lookups_used_up, user_id_owner};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
 use crate::error::{ApiError, ApiResult};
@@ -159,17 +160,13 @@ fn registry_lookup(
     if let Some(window) = spent {
         return Ok(Err(lookups_used_up(&window, now, DAY)));
     }
-    if !super::profile::user_id_taken(tx, user_id.as_str(), "")? {
+    let Some(owner) = user_id_owner(tx, user_id.as_str(), "")? else {
         return Ok(Ok(()));
-    }
+    };
     counters::bump(tx, Scope::RegistryUserIdTaken, &caller.id, now, DAY)?;
     // On the owner's record too, so that an investigation finds whose user ID was probed.
-    let owner = match tx.person_by_user_id(user_id.as_str())? {
-        Some(p) => Some(p.id),
-        None => tx.user_id_retired_by(user_id.as_str())?,
-    };
     audit::entry(Event::RegistryUserIdTaken, &caller.actor())
-        .maybe_person(owner.as_deref())
+        .person(&owner)
         .record(state, tx)?;
     Ok(Err(ApiError::refuse(
         ErrorCode::UserIdTaken,

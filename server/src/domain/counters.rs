@@ -3,10 +3,7 @@
 
 use mitid_protocol::clock::UnixSeconds;
 
-use mitid_protocol::api_error::ErrorCode;
-use serde_json::json;
-
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::store::{CounterRecord, Tx};
 
 /// What a counter counts.
@@ -68,20 +65,6 @@ pub fn current_window(
     Ok(tx
         .counter(scope.as_str(), key)?
         .filter(|c| now < c.window_start.saturating_add(window)))
-}
-
-/// The refusal once a day's lookups of user IDs are spent, with `retry_after` the rest of
-/// `counter`'s window of `window` seconds.
-pub fn lookups_used_up(counter: &CounterRecord, now: UnixSeconds, window: i64) -> ApiError {
-    let retry_after = counter
-        .window_start
-        .saturating_add(window)
-        .saturating_sub(now);
-    ApiError::refuse(
-        ErrorCode::RateLimited,
-        "enough user IDs were checked today; try again tomorrow",
-    )
-    .with_detail(json!({ "retry_after": retry_after }))
 }
 
 /// Adds one to the count of `key` (a new window starts when the old one is over); returns

@@ -201,8 +201,7 @@ pub fn activate_checked(
 pub fn activate(state: &AppState, req: &PasswordActivateRequest) -> ApiResult<PasswordChanged> {
     // The rules against the user ID as typed (in its canonical form) before it is looked
     // up: a known and an unknown user ID get the same answer for a password that breaks one.
-    let typed = UserId::parse(&req.user_id, None)
-        .map_or_else(|_| req.user_id.trim().to_owned(), |u| u.as_str().to_owned());
+    let typed = super::profile::canonical_form(&req.user_id);
     check_rules(state, req.new_password.expose(), &typed)?;
     let p = person_for_code(state, &req.user_id)?;
     check_rules(state, req.new_password.expose(), &p.user_id)?;

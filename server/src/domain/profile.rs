@@ -17,10 +17,12 @@ use super::common::{ensure_not_blocked, ensure_window_open, not_found, person};
 use super::counters::{self, Scope};
 use super::pin::confirm::{self, Action, CitizenProof};
 use crate::audit::{self, Actor, Event};
-use crate::error::{granted, ApiResult, Verdict};
+use crate::error::{granted, ApiError, ApiResult, Verdict};
 use crate::notices::Notice;
 use crate::state::AppState;
-use crate::store::{PersonRecord, ProfileAccessRecord, Tx};
+use crate::store::{CounterRecord, PersonRecord, ProfileAccessRecord, Tx};
+use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::clock::UnixSeconds;
 
 fn view(r: &ProfileAccessRecord) -> ProfileChangeAccess {
     ProfileChangeAccess {
@@ -185,7 +187,7 @@ fn look_up(
     } else {
         let made = counters::bump_window(tx, Scope::UserIdLookup, &p.id, now, DAY)?;
         if made.count > state.policy.user_id_lookups_per_day {
-            return Ok(Err(Err(counters::lookups_used_up(&made, now, DAY))));
+            return Ok(Err(Err(lookups_used_up(&made, now, DAY))));
         }
     }
     if user_id_taken(tx, new.as_str(), &p.id)? {
@@ -217,15 +219,32 @@ fn check_only(
 
 /// Whether `user_id` is someone else's now, or was ever (user IDs are never reused).
 pub fn user_id_taken(tx: &mut dyn Tx, user_id: &str, person_id: &str) -> ApiResult<bool> {
-    if tx
-        .person_by_user_id(user_id)?
-        .is_some_and(|other| other.id != person_id)
-    {
-        return Ok(true);
+    Ok(user_id_owner(tx, user_id, person_id)?.is_some())
+}
+
+/// The other person (not `person_id`) whose user ID `user_id` is now, or was: `None` when
+/// it is free for `person_id`.
+pub fn user_id_owner(tx: &mut dyn Tx, user_id: &str, person_id: &str) -> ApiResult<Option<String>> {
+    if let Some(other) = tx.person_by_user_id(user_id)?.filter(|o| o.id != person_id) {
+        return Ok(Some(other.id));
     }
     Ok(tx
         .user_id_retired_by(user_id)?
-        .is_some_and(|owner| owner != person_id))
+        .filter(|owner| owner != person_id))
+}
+
+/// The refusal once a day's lookups of user IDs are spent, with `retry_after` the rest of
+/// `counter`'s window of `window` seconds.
+pub(crate) fn lookups_used_up(counter: &CounterRecord, now: UnixSeconds, window: i64) -> ApiError {
+    let retry_after = counter
+        .window_start
+        .saturating_add(window)
+        .saturating_sub(now);
+    ApiError::refuse(
+        ErrorCode::RateLimited,
+        "enough user IDs were checked today; try again tomorrow",
+    )
+    .with_detail(json!({ "retry_after": retry_after }))
 }
 
 /// Changes the user ID (access open, verdict valid), uses the access up, audits the old and
@@ -305,7 +324,7 @@ pub fn app_change_user_id(
     let proof = CitizenProof::new(req.pin.as_ref(), req.biometric.as_ref());
     let action = Action {
         purpose: PinPurpose::ChangeUserId,
-        message: user_id_change_message(&app.id, &signed_form(&req.new_user_id)),
+        message: user_id_change_message(&app.id, &canonical_form(&req.new_user_id)),
     };
     let outcome = confirm::check(state, tx.as_mut(), &mut app, &p, proof, &action)?;
     granted!(outcome, tx);
@@ -332,9 +351,10 @@ pub fn app_change_user_id(
     Ok(answer)
 }
 
-/// The form of a requested user ID the app's proof of a change is over: the canonical
-/// (lower-case) one, as the app signs it, where the rules read it at all.
-fn signed_form(requested: &str) -> String {
+/// A typed user ID in its canonical (lower-case) form where the rules read it at all, else
+/// as typed: the form the app's proof of a change is over, and the one a password is
+/// checked against before anyone is looked up.
+pub(crate) fn canonical_form(requested: &str) -> String {
     UserId::parse(requested, None)
         .map_or_else(|_| requested.to_owned(), |id| id.as_str().to_owned())
 }

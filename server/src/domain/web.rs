@@ -103,6 +103,17 @@ fn start_transaction(
     Ok(Some(created))
 }
 
+/// Whether the app that approved a MitID.dk log-in may still have its session opened: it is
+/// usable and the MitID not blocked. A block between the approval and the session ends the
+/// log-in as it ends every session (a block deletes only the sessions that exist).
+pub fn approver_still_usable(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    app: &str,
+) -> ApiResult<Verdict<()>> {
+    Verdict::of_rule(super::common::usable(state, tx, app).map(drop))
+}
+
 /// Opens a citizen session.
 pub fn open_session(
     state: &AppState,
@@ -183,10 +194,8 @@ pub fn app_login_finish(
             status_only(TransactionStatus::Expired)
         }
         (TransactionStatus::Approved, Some(app)) => {
-            // A block between the approval and this finish ends the log-in as it ends every
-            // session (a block deletes only the sessions that exist), and it stays used up.
-            let usable = super::common::usable(state, tx.as_mut(), app).map(drop);
-            granted!(Verdict::of_rule(usable)?, tx);
+            // Refused, the log-in stays used up.
+            granted!(approver_still_usable(state, tx.as_mut(), app)?, tx);
             open_session(state, tx.as_mut(), &t.person_id, app)?
         }
         (status, _) => status_only(*status),

@@ -129,10 +129,8 @@ pub fn first_party_login(
     let Some(app) = t.authenticator_id.as_deref() else {
         return Err(ApiError::KeyMaterial("an approval without its app"));
     };
-    // As at the app log-in's finish: a block since the approval ends the log-in (a block
-    // deletes only the sessions that exist), and the code stays used up.
-    let usable = crate::domain::common::usable(state, tx.as_mut(), app).map(drop);
-    if let Verdict::Refused(_) = Verdict::of_rule(usable)? {
+    // As at the app log-in's finish; refused, the code stays used up.
+    if let Verdict::Refused(_) = web::approver_still_usable(state, tx.as_mut(), app)? {
         tx.commit()?;
         return Ok(Err(OAuthError::new(
             "access_denied",
