@@ -22,6 +22,7 @@ use crate::platform::{
     PlatformSecretStore, PromptAdapter, SecretStoreAdapter,
 };
 use crate::runtime::call;
+use crate::secret::Wiped;
 
 /// The MitID app: the users on this installation, their state, and the flows.
 ///
@@ -228,10 +229,14 @@ impl App {
     pub async fn request_profile_change(
         &self,
         local_id: String,
-        confirm: Confirm,
+        confirm: Wiped<Confirm>,
     ) -> Result<ProfileChangeWindow, MitidError> {
         let app = self.0.clone();
-        call(async move { app.request_profile_change(&local_id, confirm).await }).await
+        call(async move {
+            app.request_profile_change(&local_id, confirm.into_inner())
+                .await
+        })
+        .await
     }
 
     /// The person's live request for access to change profile information, if any.
@@ -250,10 +255,14 @@ impl App {
         &self,
         local_id: String,
         wanted: String,
-        confirm: Confirm,
+        confirm: Wiped<Confirm>,
     ) -> Result<String, MitidError> {
         let app = self.0.clone();
-        call(async move { app.change_user_id(&local_id, wanted, confirm).await }).await
+        call(async move {
+            app.change_user_id(&local_id, wanted, confirm.into_inner())
+                .await
+        })
+        .await
     }
 
     // ------------------------------------------------------------------ self-service
@@ -284,10 +293,10 @@ impl App {
         &self,
         local_id: String,
         target: BlockTarget,
-        confirm: Option<Confirm>,
+        confirm: Wiped<Option<Confirm>>,
     ) -> Result<AuthenticatorOverview, MitidError> {
         let app = self.0.clone();
-        call(async move { app.block(&local_id, target, confirm).await }).await
+        call(async move { app.block(&local_id, target, confirm.into_inner()).await }).await
     }
 
     /// Requests access to change the password (it opens after 24 hours).

@@ -12,6 +12,8 @@
 //! - [`errors`]: [`MitidError`], the one error type the API throws, with stable codes.
 //! - [`platform`]: the interfaces the shells implement (key store, secret store, biometric
 //!   prompt, clock) and their adapters to the core's traits.
+//! - [`secret`]: secrets across the FFI (a PIN in a `Confirm`, a face, a pepper), lifted
+//!   and lowered without unwiped copies.
 //! - [`software`]: the core's software key store, for the desktop and tests.
 
 uniffi::setup_scaffolding!();
@@ -21,6 +23,7 @@ pub mod errors;
 pub mod flows;
 pub mod platform;
 mod runtime;
+pub mod secret;
 pub mod software;
 pub mod types;
 

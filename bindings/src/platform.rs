@@ -26,6 +26,8 @@ use mitid_core::keystore::{self, KeyStoreError, PublicKey, Signature};
 use mitid_protocol::clock::{Clock, SystemClock, UnixSeconds};
 use zeroize::Zeroizing;
 
+use crate::secret;
+
 /// What the app's platform implementations throw (`PlatformException` in Kotlin,
 /// `PlatformError` in Swift): `PlatformKeyStore`, `PlatformSecretStore`,
 /// `PlatformBiometricPrompt`, `PlatformClock`, and the exported `SoftwareKeyStore`.
@@ -220,10 +222,10 @@ pub trait PlatformKeyStore: Send + Sync {
 #[uniffi::export(with_foreign)]
 pub trait PlatformSecretStore: Send + Sync {
     /// Stores `secret` under `name`, replacing any previous value.
-    fn put_secret(&self, name: String, secret: Vec<u8>) -> Result<(), PlatformError>;
+    fn put_secret(&self, name: String, secret: secret::Bytes) -> Result<(), PlatformError>;
 
     /// The secret under `name`, or null/nil if there is none.
-    fn get_secret(&self, name: String) -> Result<Option<Vec<u8>>, PlatformError>;
+    fn get_secret(&self, name: String) -> Result<secret::MaybeBytes, PlatformError>;
 
     /// Deletes the secret; deleting an absent secret succeeds.
     fn delete_secret(&self, name: String) -> Result<(), PlatformError>;
@@ -327,13 +329,12 @@ pub(crate) struct SecretStoreAdapter(pub(crate) Arc<dyn PlatformSecretStore>);
 
 impl keystore::SecretStore for SecretStoreAdapter {
     fn put_secret(&self, name: &str, secret: &[u8]) -> Result<(), KeyStoreError> {
-        Ok(blocking(|| {
-            self.0.put_secret(name.to_owned(), secret.to_vec())
-        })?)
+        let secret = secret::Bytes::new(Zeroizing::new(secret.to_vec()));
+        Ok(blocking(|| self.0.put_secret(name.to_owned(), secret))?)
     }
 
     fn get_secret(&self, name: &str) -> Result<Option<Zeroizing<Vec<u8>>>, KeyStoreError> {
-        Ok(blocking(|| self.0.get_secret(name.to_owned()))?.map(Zeroizing::new))
+        Ok(blocking(|| self.0.get_secret(name.to_owned()))?.into_inner())
     }
 
     fn delete_secret(&self, name: &str) -> Result<(), KeyStoreError> {

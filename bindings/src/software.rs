@@ -15,6 +15,7 @@ use mitid_core::biometrics::{BiometricOutcome, BiometricPrompt};
 use crate::platform::{
     KeyOptions, PlatformBiometricPrompt, PlatformError, PlatformKeyStore, PlatformSecretStore,
 };
+use crate::secret;
 
 /// What the simulated biometric sensor answers to the next prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -108,13 +109,13 @@ impl SoftwareKeyStore {
     }
 
     /// Stores a secret, replacing any previous value.
-    pub fn put_secret(&self, name: String, secret: Vec<u8>) -> Result<(), PlatformError> {
-        Ok(self.inner.put_secret(&name, &secret)?)
+    pub fn put_secret(&self, name: String, secret: secret::Bytes) -> Result<(), PlatformError> {
+        Ok(self.inner.put_secret(&name, secret.expose())?)
     }
 
     /// The secret under `name`, if any.
-    pub fn get_secret(&self, name: String) -> Result<Option<Vec<u8>>, PlatformError> {
-        Ok(self.inner.get_secret(&name)?.map(|s| s.to_vec()))
+    pub fn get_secret(&self, name: String) -> Result<secret::MaybeBytes, PlatformError> {
+        Ok(secret::MaybeBytes::new(self.inner.get_secret(&name)?))
     }
 
     /// Deletes a secret (an absent secret is fine).
@@ -162,11 +163,11 @@ impl PlatformKeyStore for SoftwareKeyStore {
 }
 
 impl PlatformSecretStore for SoftwareKeyStore {
-    fn put_secret(&self, name: String, secret: Vec<u8>) -> Result<(), PlatformError> {
+    fn put_secret(&self, name: String, secret: secret::Bytes) -> Result<(), PlatformError> {
         SoftwareKeyStore::put_secret(self, name, secret)
     }
 
-    fn get_secret(&self, name: String) -> Result<Option<Vec<u8>>, PlatformError> {
+    fn get_secret(&self, name: String) -> Result<secret::MaybeBytes, PlatformError> {
         SoftwareKeyStore::get_secret(self, name)
     }
 
@@ -238,8 +239,10 @@ mod tests {
         let secrets = Arc::clone(&store).secret_store();
         keys.create_key("k".into(), KeyOptions::from(keystore::KeyOptions::NONE))?;
         assert!(store.key_exists("k".into())?);
-        secrets.put_secret("s".into(), vec![7; 32])?;
-        assert_eq!(store.get_secret("s".into())?, Some(vec![7; 32]));
+        let secret = secret::Bytes::new(zeroize::Zeroizing::new(vec![7; 32]));
+        secrets.put_secret("s".into(), secret)?;
+        let stored = store.get_secret("s".into())?.into_inner();
+        assert_eq!(stored.as_deref().map(Vec::as_slice), Some(&[7; 32][..]));
         Ok(())
     }
 }

@@ -191,7 +191,9 @@ fn typed() -> String {
 
 /// Before, a PIN, activation code, P-code or the document's details typed at a step that
 /// does not take them, or a PIN confirming an action refused before it was used, were
-/// dropped unwiped: only the accepted path wiped them.
+/// dropped unwiped: only the accepted path wiped them. Likewise the face the camera
+/// captured, handed over at a step that does not take it (it was wrapped only once the
+/// step was right).
 #[test]
 fn typed_secrets_refused_at_the_wrong_step_are_wiped() {
     let dir = tempfile::tempdir().unwrap();
@@ -211,6 +213,7 @@ fn typed_secrets_refused_at_the_wrong_step_are_wiped() {
         assert!(flow.submit_mrz(typed()).await.is_err());
         let details = flow.submit_document_details(typed(), typed(), typed());
         assert!(details.await.is_err());
+        assert!(flow.submit_face(typed().into_bytes()).await.is_err());
         // A PIN given to confirm an action for a user this app does not hold.
         let pin = || Confirm::Pin { pin: typed() };
         assert!(app.request_profile_change("nobody", pin()).await.is_err());

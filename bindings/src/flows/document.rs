@@ -69,9 +69,18 @@ macro_rules! document_steps {
 
             /// The face the camera captured (JPEG): the server checks the document, its
             /// owner and the face now.
-            pub async fn submit_face(&self, capture: Vec<u8>) -> Result<$step, MitidError> {
+            pub async fn submit_face(
+                &self,
+                capture: $crate::secret::Bytes,
+            ) -> Result<$step, MitidError> {
                 let flow = Arc::clone(&self.0);
-                call(async move { flow.submit_face(capture).await }).await
+                call(async move {
+                    flow.submit_face(mitid_protocol::wire::SecretBytes::from(
+                        capture.into_inner(),
+                    ))
+                    .await
+                })
+                .await
             }
         }
     };

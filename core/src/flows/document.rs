@@ -301,8 +301,10 @@ impl DocumentScan {
     /// P-code if any, and the face the camera captured (JPEG).
     /// The capture is wiped whatever the answer; an empty or oversized one is refused here,
     /// so that it spends neither a document check nor the chip's challenge.
-    pub(crate) fn evidence(&self, face_capture: Vec<u8>) -> Result<DocumentEvidence, MitidError> {
-        let face_capture = SecretBytes::new(face_capture);
+    pub(crate) fn evidence(
+        &self,
+        face_capture: SecretBytes,
+    ) -> Result<DocumentEvidence, MitidError> {
         let files = self.chip.as_ref().ok_or(MitidError::InvalidStep)?;
         if !self.terms_accepted {
             return Err(MitidError::InvalidStep);

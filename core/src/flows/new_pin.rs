@@ -18,7 +18,7 @@ use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::wire::app::{
     new_pin_message, NewPinAuthoriseRequest, NewPinRoute, NewPinTicket, DOCUMENT_TERMS_VERSION,
 };
-use mitid_protocol::wire::{paths, Secret};
+use mitid_protocol::wire::{paths, Secret, SecretBytes};
 use tokio::sync::{Mutex, MutexGuard};
 
 use super::biometrics;
@@ -266,7 +266,11 @@ impl NewPinFlow {
 
     /// The face the camera captured (JPEG): sent with the chip's files; the server checks
     /// the document, its owner and the face now.
-    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<NewPinStep, MitidError> {
+    pub async fn submit_face(
+        &self,
+        capture: impl Into<SecretBytes>,
+    ) -> Result<NewPinStep, MitidError> {
+        let capture = capture.into();
         let mut state = self.action().await;
         if self.screen.step() != NewPinStep::CaptureFace {
             return Err(MitidError::InvalidStep);

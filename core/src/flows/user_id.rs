@@ -11,7 +11,7 @@ use std::sync::Arc;
 use mitid_emrtd::NfcLink;
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::{AppUserIdChangeRequest, UserIdShown, DOCUMENT_TERMS_VERSION};
-use mitid_protocol::wire::{paths, UserIdChangeResponse, UserIdVerdict};
+use mitid_protocol::wire::{paths, SecretBytes, UserIdChangeResponse, UserIdVerdict};
 use tokio::sync::Mutex;
 
 use super::context::{BusyGuard, Context};
@@ -132,7 +132,11 @@ impl UserIdFlow {
 
     /// The face the camera captured (JPEG): the server checks the document, its owner and
     /// the face now, and answers with the user ID.
-    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<UserIdStep, MitidError> {
+    pub async fn submit_face(
+        &self,
+        capture: impl Into<SecretBytes>,
+    ) -> Result<UserIdStep, MitidError> {
+        let capture = capture.into();
         let mut state = self.state.lock().await;
         self.expect(&UserIdStep::CaptureFace)?;
         let evidence = state.document.evidence(capture)?;

@@ -71,6 +71,18 @@ impl SecretBytes {
     }
 }
 
+impl From<Vec<u8>> for SecretBytes {
+    fn from(value: Vec<u8>) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<Zeroizing<Vec<u8>>> for SecretBytes {
+    fn from(value: Zeroizing<Vec<u8>>) -> Self {
+        Self(value)
+    }
+}
+
 impl std::fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "SecretBytes({} bytes)", self.0.len())

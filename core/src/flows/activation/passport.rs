@@ -7,7 +7,7 @@ use mitid_protocol::wire::app::{
     ActivationPassportBeginRequest, ActivationPassportBeginResponse, ActivationPassportRequest,
     ActivationPassportResponse, DOCUMENT_TERMS_VERSION,
 };
-use mitid_protocol::wire::paths;
+use mitid_protocol::wire::{paths, SecretBytes};
 
 use super::{ActivationFlow, ActivationStep, Begun, Kind};
 use crate::error::MitidError;
@@ -71,7 +71,11 @@ impl ActivationFlow {
 
     /// The face the camera captured (JPEG): the server checks the document, its owner and
     /// the face now; then the new PIN is chosen.
-    pub async fn submit_face(&self, capture: Vec<u8>) -> Result<ActivationStep, MitidError> {
+    pub async fn submit_face(
+        &self,
+        capture: impl Into<SecretBytes>,
+    ) -> Result<ActivationStep, MitidError> {
+        let capture = capture.into();
         let mut state = self.state.lock().await;
         self.require_step(&[Kind::CaptureFace])?;
         let activation_id = state

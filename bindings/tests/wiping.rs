@@ -1,0 +1,172 @@
+//! What uniffi's converters leave in freed memory when a secret crosses the FFI: a PIN in a
+//! `Confirm`, the face the camera captured, a pepper or sealing key going to or coming from
+//! the platform's secret store. This test binary's allocator scans every block the test's
+//! thread frees for a marker carried by the secret, and counts the blocks that still hold
+//! it.
+//!
+//! Each test builds the `RustBuffer` the foreign side hands over (allocated by Rust, as the
+//! shells' `rustbuffer_alloc` does) and lifts it with the converter of the type the exported
+//! signature names, or lowers a secret as the core hands it to the shell. What the core does
+//! with a lifted value afterwards is its own business (`core/tests/wiping.rs`); here the test
+//! wipes what it is given, as the core does.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use mitid_bindings::secret;
+use mitid_bindings::UniFfiTag;
+use mitid_core::app::Confirm;
+use uniffi::{Lift, LiftReturn, Lower, RustBuffer};
+use zeroize::Zeroizing;
+
+/// What the secret carries; long enough that no other bytes match it by chance.
+const MARKER: &[u8] = b"wipe-me-b81f4c0e97a2d53c6e1f0a47";
+
+thread_local! {
+    /// Whether this thread's freed blocks are scanned.
+    static WATCHED: Cell<bool> = const { Cell::new(false) };
+}
+
+thread_local! {
+    /// Freed blocks of this thread that still held the marker.
+    static UNWIPED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// The system allocator, scanning what a watched thread frees (a reallocation that moves a
+/// block frees the old one through `dealloc`: `GlobalAlloc`'s default `realloc`). An
+/// allocator is `unsafe` to implement; this one only reads a block before handing it on.
+struct Scanning;
+
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Scanning {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if WATCHED.try_with(Cell::get).unwrap_or(false) {
+            // SAFETY: `ptr` is a live block of `layout.size()` bytes until freed below.
+            let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+            if block.windows(MARKER.len()).any(|w| w == MARKER) {
+                let _ = UNWIPED.try_with(|n| n.set(n.get() + 1));
+            }
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Scanning = Scanning;
+
+/// Runs `work` with this thread's frees scanned, and returns how many freed blocks still
+/// held the marker.
+fn unwiped_after(work: impl FnOnce()) -> usize {
+    UNWIPED.with(|n| n.set(0));
+    WATCHED.with(|w| w.set(true));
+    work();
+    WATCHED.with(|w| w.set(false));
+    UNWIPED.with(Cell::get)
+}
+
+/// A buffer as the shell fills it: one allocation of the exact size, then written.
+fn from_shell(parts: &[&[u8]]) -> RustBuffer {
+    let mut bytes = Vec::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        bytes.extend_from_slice(part);
+    }
+    RustBuffer::from_vec(bytes)
+}
+
+/// uniffi's length prefix (a big-endian `i32`).
+fn length_of(bytes: &[u8]) -> [u8; 4] {
+    i32::try_from(bytes.len()).unwrap().to_be_bytes()
+}
+
+/// `Confirm::Pin` as the shell writes it: the variant (1-based), then the PIN's length and
+/// text.
+fn confirm_pin_buffer() -> RustBuffer {
+    from_shell(&[&1_i32.to_be_bytes(), &length_of(MARKER), MARKER])
+}
+
+/// What the core does with a confirmation it is handed: the PIN goes into `Zeroizing`.
+fn used(confirm: Confirm) {
+    if let Confirm::Pin { pin } = confirm {
+        drop(Zeroizing::new(pin));
+    }
+}
+
+#[test]
+fn a_pin_in_a_confirmation_leaves_no_copy_when_lifted() {
+    let left = unwiped_after(|| {
+        let lifted = <secret::Wiped<Confirm> as Lift<UniFfiTag>>::try_lift(confirm_pin_buffer());
+        used(lifted.unwrap().into_inner());
+    });
+    assert_eq!(left, 0, "blocks that held the PIN were freed unwiped");
+}
+
+#[test]
+fn an_optional_confirmation_leaves_no_copy_when_lifted() {
+    let left = unwiped_after(|| {
+        let buffer = from_shell(&[&[1], &1_i32.to_be_bytes(), &length_of(MARKER), MARKER]);
+        let lifted = <secret::Wiped<Option<Confirm>> as Lift<UniFfiTag>>::try_lift(buffer);
+        used(lifted.unwrap().into_inner().unwrap());
+    });
+    assert_eq!(left, 0, "blocks that held the PIN were freed unwiped");
+}
+
+#[test]
+fn a_face_capture_leaves_no_copy_when_lifted() {
+    let left = unwiped_after(|| {
+        let buffer = from_shell(&[&length_of(MARKER), MARKER]);
+        let lifted = <secret::Bytes as Lift<UniFfiTag>>::try_lift(buffer).unwrap();
+        assert_eq!(lifted.expose(), MARKER);
+        drop(lifted);
+    });
+    assert_eq!(left, 0, "blocks that held the face were freed unwiped");
+}
+
+#[test]
+fn a_secret_from_the_platform_store_leaves_no_copy_when_lifted() {
+    let left = unwiped_after(|| {
+        let buffer = from_shell(&[&[1], &length_of(MARKER), MARKER]);
+        let lifted =
+            <secret::MaybeBytes as LiftReturn<UniFfiTag>>::try_lift_successful_return(buffer);
+        let secret = lifted.unwrap().into_inner().unwrap();
+        assert_eq!(secret.as_slice(), MARKER);
+        drop(secret);
+    });
+    assert_eq!(left, 0, "blocks that held the secret were freed unwiped");
+}
+
+/// A secret lowered for the shell leaves one copy: the buffer the shell reads and frees
+/// (through `rustbuffer_free`, which Rust cannot make wipe; docs/bindings.md says so). Here
+/// the test frees that buffer wiped, so any other block counts.
+#[test]
+fn a_secret_to_the_platform_store_leaves_only_the_buffer_handed_over() {
+    let left = unwiped_after(|| {
+        let secret = secret::Bytes::new(Zeroizing::new(MARKER.to_vec()));
+        let buffer = <secret::Bytes as Lower<UniFfiTag>>::lower(secret);
+        let handed_over = Zeroizing::new(buffer.destroy_into_vec());
+        assert_eq!(&handed_over[4..], MARKER);
+    });
+    assert_eq!(left, 0, "blocks that held the secret were freed unwiped");
+}
+
+/// Bad input from the shell is an error, and the buffer is wiped all the same.
+#[test]
+fn a_malformed_buffer_is_refused_and_wiped() {
+    let left = unwiped_after(|| {
+        let short = from_shell(&[&length_of(&[0; 64]), MARKER]);
+        assert!(<secret::Bytes as Lift<UniFfiTag>>::try_lift(short).is_err());
+        let junk = from_shell(&[&length_of(&MARKER[..4]), MARKER]);
+        assert!(<secret::Bytes as Lift<UniFfiTag>>::try_lift(junk).is_err());
+        let tag = from_shell(&[&[7], &length_of(MARKER), MARKER]);
+        let lifted = <secret::MaybeBytes as LiftReturn<UniFfiTag>>::try_lift_successful_return(tag);
+        assert!(lifted.is_err());
+        let variant = from_shell(&[&9_i32.to_be_bytes(), &length_of(MARKER), MARKER]);
+        assert!(<secret::Wiped<Confirm> as Lift<UniFfiTag>>::try_lift(variant).is_err());
+    });
+    assert_eq!(left, 0, "refused buffers were freed unwiped");
+}
