@@ -12,12 +12,17 @@
 //! `Data`), and a buffer handed to the shell, which the shell frees through
 //! `rustbuffer_free` (uniffi's, which does not wipe). docs/bindings.md says so.
 //!
+//! Each type is for the top level of a signature (an argument, an answer): nested in an
+//! `Option`, a `Vec` or a record, uniffi's converter of the outer type would free the
+//! shell's buffer as it is again.
+//!
 //! uniffi's converter traits are `unsafe` to implement (a converter must match the foreign
 //! side's reading); the impls below perform no unsafe operation, and each names the uniffi
-//! type whose encoding it keeps. They are the workspace's only `unsafe impl`s.
+//! type whose encoding it keeps. They are the library crates' only `unsafe impl`s.
 
+use mitid_core::app::Confirm;
 use uniffi::{FfiConverter, Lift, LiftRef, MetadataBuffer, RustBuffer, TypeId};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::UniFfiTag;
 
@@ -33,9 +38,22 @@ fn read_length(buf: &mut &[u8]) -> uniffi::Result<usize> {
     usize::try_from(i32::from_be_bytes(*prefix)).or_else(|_| anyhow_bail("a negative length"))
 }
 
-/// The lift error (uniffi's own `anyhow` error, which the shells see as an internal error).
+/// A lift error (uniffi's own `anyhow` error: an argument's fails the call, a foreign
+/// store's answer arrives as the platform's error).
 fn anyhow_bail<T>(what: &'static str) -> uniffi::Result<T> {
     Err(uniffi::deps::anyhow::anyhow!(what))
+}
+
+/// A reader's error with no copy of the input left in it: uniffi's `String` reader returns
+/// text that is not UTF-8 inside its error, as a copy.
+fn wiped_error(error: uniffi::deps::anyhow::Error) -> uniffi::deps::anyhow::Error {
+    match error.downcast::<std::string::FromUtf8Error>() {
+        Ok(not_text) => {
+            drop(Zeroizing::new(not_text.into_bytes()));
+            uniffi::deps::anyhow::anyhow!("text that is not UTF-8")
+        }
+        Err(other) => other,
+    }
 }
 
 /// Takes the shell's buffer into a wiping `Vec`, the same block, no copy.
@@ -43,15 +61,17 @@ fn taken(buf: RustBuffer) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(buf.destroy_into_vec())
 }
 
-/// Reads a whole buffer with `read`; the buffer is wiped whatever the outcome.
-fn lift_whole<T>(
+/// Reads a whole buffer with `read`; the buffer, and a value read before bytes were found
+/// left over, are wiped whatever the outcome.
+fn lift_whole<T: Zeroize>(
     buf: RustBuffer,
     read: impl FnOnce(&mut &[u8]) -> uniffi::Result<T>,
 ) -> uniffi::Result<T> {
     let whole = taken(buf);
     let mut rest = whole.as_slice();
-    let value = read(&mut rest)?;
+    let mut value = read(&mut rest).map_err(wiped_error)?;
     if !rest.is_empty() {
+        value.zeroize();
         return anyhow_bail("bytes left over after the value");
     }
     Ok(value)
@@ -95,10 +115,17 @@ impl Bytes {
 
     /// Writes the length prefix and the bytes (the caller reserved the room).
     fn write_into(&self, buf: &mut Vec<u8>) {
-        // A secret here is a key or a face image: far below 2 GiB, uniffi's own limit.
+        // What is lowered is a pepper or a key (32 bytes), far below uniffi's 2 GiB limit
+        // (where uniffi's own writer panics).
         let length = i32::try_from(self.0.len()).unwrap_or(i32::MAX);
         buf.extend_from_slice(&length.to_be_bytes());
         buf.extend_from_slice(&self.0);
+    }
+}
+
+impl Zeroize for Bytes {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
     }
 }
 
@@ -164,6 +191,14 @@ impl MaybeBytes {
     }
 }
 
+impl Zeroize for MaybeBytes {
+    fn zeroize(&mut self) {
+        if let Some(bytes) = &mut self.0 {
+            bytes.zeroize();
+        }
+    }
+}
+
 // SAFETY: written and read exactly as uniffi's own `Option<Vec<u8>>` (a byte 0 or 1, then
 // the value), whose foreign type it names in `TYPE_ID_META`.
 #[allow(unsafe_code)]
@@ -209,39 +244,64 @@ unsafe impl FfiConverter<UniFfiTag> for MaybeBytes {
 
 uniffi::derive_ffi_traits!(local MaybeBytes);
 
+/// The values `Wiped` lifts: those whose top-level lift is their own reader over the whole
+/// buffer (enums, records, options; not `String`, whose top-level lift has no length
+/// prefix), and that wipe themselves.
+pub trait Composite: Lift<UniFfiTag, FfiType = RustBuffer> + TypeId<UniFfiTag> + Zeroize {}
+
+impl Composite for Confirm {}
+impl Composite for Option<Confirm> {}
+
 /// An argument from the shell whose buffer may hold a secret (a PIN in a `Confirm`): lifted
 /// by `T`'s own reader, then the shell's buffer is wiped. `T`'s reader copies the secret
-/// into a value of its own, which the core wipes once used.
-#[derive(Debug)]
-pub struct Wiped<T>(T);
+/// into a value of its own, which the core wipes once used, and which is wiped here if it
+/// is dropped before the core took it (a call refused before it ran).
+pub struct Wiped<T: Composite>(Option<T>);
 
-impl<T> Wiped<T> {
+impl<T: Composite> Wiped<T> {
     /// The lifted value.
-    pub fn into_inner(self) -> T {
-        self.0
+    pub fn into_inner(mut self) -> T {
+        match self.0.take() {
+            Some(value) => value,
+            // Taken only here, and `self` is consumed.
+            None => unreachable!("a lifted value is taken once"),
+        }
     }
 }
 
-// SAFETY: lifts exactly as `T` does, from the foreign type `T` names in `TYPE_ID_META`.
+impl<T: Composite> Drop for Wiped<T> {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl<T: Composite> std::fmt::Debug for Wiped<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("secret::Wiped(..)")
+    }
+}
+
+// SAFETY: lifts exactly as `T` does at the top level (its reader over the whole buffer,
+// `Composite`), from the foreign type `T` names in `TYPE_ID_META`.
 #[allow(unsafe_code)]
-unsafe impl<T: Lift<UniFfiTag, FfiType = RustBuffer>> Lift<UniFfiTag> for Wiped<T> {
+unsafe impl<T: Composite> Lift<UniFfiTag> for Wiped<T> {
     type FfiType = RustBuffer;
 
     fn try_lift(buf: RustBuffer) -> uniffi::Result<Self> {
-        lift_whole(buf, T::try_read).map(Self)
+        lift_whole(buf, T::try_read).map(|value| Self(Some(value)))
     }
 
     fn try_read(buf: &mut &[u8]) -> uniffi::Result<Self> {
-        T::try_read(buf).map(Self)
+        T::try_read(buf).map(|value| Self(Some(value)))
     }
 }
 
 // SAFETY: an argument is lifted as itself.
 #[allow(unsafe_code)]
-unsafe impl<T: Lift<UniFfiTag, FfiType = RustBuffer>> LiftRef<UniFfiTag> for Wiped<T> {
+unsafe impl<T: Composite> LiftRef<UniFfiTag> for Wiped<T> {
     type LiftType = Self;
 }
 
-impl<T: TypeId<UniFfiTag>> TypeId<UniFfiTag> for Wiped<T> {
+impl<T: Composite> TypeId<UniFfiTag> for Wiped<T> {
     const TYPE_ID_META: MetadataBuffer = T::TYPE_ID_META;
 }

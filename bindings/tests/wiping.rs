@@ -140,6 +140,18 @@ fn a_secret_from_the_platform_store_leaves_no_copy_when_lifted() {
     assert_eq!(left, 0, "blocks that held the secret were freed unwiped");
 }
 
+/// The software store's answer to a shell's `getSecret` (the shells' tests call it).
+#[test]
+fn a_secret_answered_to_the_shell_leaves_only_the_buffer_handed_over() {
+    let left = unwiped_after(|| {
+        let answer = secret::MaybeBytes::new(Some(Zeroizing::new(MARKER.to_vec())));
+        let buffer = <secret::MaybeBytes as Lower<UniFfiTag>>::lower(answer);
+        let handed_over = Zeroizing::new(buffer.destroy_into_vec());
+        assert_eq!(&handed_over[5..], MARKER);
+    });
+    assert_eq!(left, 0, "blocks that held the secret were freed unwiped");
+}
+
 /// A secret lowered for the shell leaves one copy: the buffer the shell reads and frees
 /// (through `rustbuffer_free`, which Rust cannot make wipe; docs/bindings.md says so). Here
 /// the test frees that buffer wiped, so any other block counts.
@@ -152,6 +164,17 @@ fn a_secret_to_the_platform_store_leaves_only_the_buffer_handed_over() {
         assert_eq!(&handed_over[4..], MARKER);
     });
     assert_eq!(left, 0, "blocks that held the secret were freed unwiped");
+}
+
+/// A lifted confirmation dropped before the core took it (a call that never ran: the
+/// runtime could not start) is wiped.
+#[test]
+fn a_confirmation_dropped_unused_is_wiped() {
+    let left = unwiped_after(|| {
+        let lifted = <secret::Wiped<Confirm> as Lift<UniFfiTag>>::try_lift(confirm_pin_buffer());
+        drop(lifted.unwrap());
+    });
+    assert_eq!(left, 0, "blocks that held the PIN were freed unwiped");
 }
 
 /// Bad input from the shell is an error, and the buffer is wiped all the same.
@@ -167,6 +190,46 @@ fn a_malformed_buffer_is_refused_and_wiped() {
         assert!(lifted.is_err());
         let variant = from_shell(&[&9_i32.to_be_bytes(), &length_of(MARKER), MARKER]);
         assert!(<secret::Wiped<Confirm> as Lift<UniFfiTag>>::try_lift(variant).is_err());
+        // A whole PIN read, then bytes left over: the PIN read is wiped too.
+        let over = from_shell(&[&1_i32.to_be_bytes(), &length_of(MARKER), MARKER, &[0]]);
+        assert!(<secret::Wiped<Confirm> as Lift<UniFfiTag>>::try_lift(over).is_err());
+        // Not UTF-8: uniffi's reader returns a copy inside its error.
+        let mut not_text = Zeroizing::new(Vec::with_capacity(MARKER.len() + 1));
+        not_text.extend_from_slice(MARKER);
+        not_text.push(0xFF);
+        let text = from_shell(&[&1_i32.to_be_bytes(), &length_of(&not_text), &not_text]);
+        assert!(<secret::Wiped<Confirm> as Lift<UniFfiTag>>::try_lift(text).is_err());
     });
     assert_eq!(left, 0, "refused buffers were freed unwiped");
+}
+
+/// The exported signatures carry their secrets in the types above, which the tests here
+/// lift: a face, a store's secret or a `Confirm` as uniffi's plain `Vec<u8>`, `Option<…>`
+/// or `Confirm` would pass every test above and still leave its copies. Read from the
+/// bindings' source, as `shells_reach_every_step.rs` reads it.
+#[test]
+fn the_exported_signatures_carry_secrets_in_the_wiping_types() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offending = Vec::new();
+    for file in ["app.rs", "platform.rs", "software.rs", "flows/document.rs"] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let plain = [
+                "capture: Vec<u8>",
+                "secret: Vec<u8>",
+                "Option<Vec<u8>>",
+                ": Confirm,",
+                ": Option<Confirm>",
+            ];
+            if plain.iter().any(|p| line.contains(p)) {
+                offending.push(format!("{file}:{}: {}", n + 1, line.trim()));
+            }
+        }
+        let wiping = ["Wiped<Confirm>", "secret::Bytes", "secret::MaybeBytes"];
+        assert!(
+            file == "flows/document.rs" || wiping.iter().any(|w| text.contains(w)),
+            "{file} names none of the wiping types"
+        );
+    }
+    assert!(offending.is_empty(), "{offending:#?}");
 }

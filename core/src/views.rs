@@ -232,6 +232,15 @@ pub enum Confirm {
     Biometrics,
 }
 
+/// Wipes the PIN: the bindings wipe a confirmation dropped before the core took it.
+impl zeroize::Zeroize for Confirm {
+    fn zeroize(&mut self) {
+        if let Self::Pin { pin } = self {
+            pin.zeroize();
+        }
+    }
+}
+
 impl std::fmt::Debug for Confirm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
