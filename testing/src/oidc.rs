@@ -151,14 +151,28 @@ impl LoginBrowser {
 
     /// `POST path` with a form.
     pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> KitResult<Page> {
+        self.post_form_with(path, fields, &[]).await
+    }
+
+    /// `POST path` with a form and the request headers `headers` (such as the
+    /// `Sec-Fetch-Site` a browser sends).
+    pub async fn post_form_with(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> KitResult<Page> {
         let body: String = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
-        let request = self
+        let mut request = self
             .http
             .post(format!("{}{path}", self.base))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(body);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         self.send(request).await
     }
 

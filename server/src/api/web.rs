@@ -24,7 +24,7 @@ handlers! {
 
     /// `POST /v1/web/login/password`.
     fn login_password(s, JsonBody(req): JsonBody<WebPasswordLoginRequest>) -> WebLoginResponse {
-        passwords::login(s, &req)
+        passwords::login(s, &req, None)
     }
 
     /// `POST /v1/web/password/activate`.

@@ -270,7 +270,11 @@ fn open_access(
 /// `POST /v1/web/login/password`: user ID, password and a code from the code display (or
 /// audio code reader). Opens the self-service session in the transaction that judges the
 /// code, so that a block made meanwhile is seen.
-pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<WebLoginResponse> {
+pub fn login(
+    state: &AppState,
+    req: &WebPasswordLoginRequest,
+    replaces: Option<&[u8]>,
+) -> ApiResult<WebLoginResponse> {
     let now = state.clock.now();
     let policy = &state.policy;
     let wrong = |remaining: u32| {
@@ -399,7 +403,7 @@ pub fn login(state: &AppState, req: &WebPasswordLoginRequest) -> ApiResult<WebLo
     }
     pw.clear_failures(now);
     tx.update_authenticator(&pw)?;
-    let session = super::web::open_session(state, tx.as_mut(), &p.id, &device.id)?;
+    let session = super::web::open_session(state, tx.as_mut(), &p.id, &device.id, replaces)?;
     tx.commit()?;
     Ok(session)
 }

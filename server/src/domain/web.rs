@@ -114,13 +114,19 @@ pub fn approver_still_usable(
     Verdict::of_rule(super::common::usable(state, tx, app).map(drop))
 }
 
-/// Opens a citizen session.
+/// Opens a citizen session. `replaces` is the token hash of the session the same browser
+/// held, if any: it ends in the same transaction, so that a log-in leaves one session per
+/// browser (a copy of the earlier cookie opens nothing).
 pub fn open_session(
     state: &AppState,
     tx: &mut dyn Tx,
     person_id: &str,
     authenticator_id: &str,
+    replaces: Option<&[u8]>,
 ) -> ApiResult<WebLoginResponse> {
+    if let Some(earlier) = replaces {
+        tx.delete_session(earlier)?;
+    }
     let now = state.clock.now();
     let token = rng::token(state.rng.as_ref());
     let expires_at = now + state.policy.citizen_session_ttl;
@@ -196,7 +202,7 @@ pub fn app_login_finish(
         (TransactionStatus::Approved, Some(app)) => {
             // Refused, the log-in stays used up.
             granted!(approver_still_usable(state, tx.as_mut(), app)?, tx);
-            open_session(state, tx.as_mut(), &t.person_id, app)?
+            open_session(state, tx.as_mut(), &t.person_id, app, None)?
         }
         (status, _) => status_only(*status),
     };

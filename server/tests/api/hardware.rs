@@ -191,3 +191,45 @@ async fn a_right_password_with_a_wrong_code_answers_as_a_wrong_password() {
         right_guess.body["error"]["message"]
     );
 }
+
+/// MitID.dk's password form in the browser `b` (its token `csrf`): the session cookie.
+async fn logged_in_with_the_password(
+    h: &World,
+    p: &Person,
+    b: &mut mitid_testing::oidc::LoginBrowser,
+    csrf: &str,
+    offset: i64,
+) -> String {
+    let otp = code_at(h.now(), offset);
+    let fields = [
+        ("csrf", csrf),
+        ("user_id", p.user_id.as_str()),
+        ("password", FIRST_PASSWORD),
+        ("otp", otp.as_str()),
+    ];
+    let page = b.post_form("/mitid-dk/login/password", &fields).await;
+    assert_eq!(page.unwrap().location.as_deref(), Some("/mitid-dk/profile"));
+    b.cookie("__Host-mitid-dk").unwrap()
+}
+
+/// Before, logging in again with the password in the same browser only replaced the session
+/// cookie: the earlier session stayed valid on the server for the rest of its 30 minutes.
+#[tokio::test]
+async fn a_password_log_in_ends_the_browsers_earlier_session() {
+    let (h, p) = world_with_citizen("relog").await;
+    add(&h, &p, "code_display", "CD-8")
+        .await
+        .ok::<AuthenticatorInfo>();
+    set_first_password(&h, &p).await;
+    let mut b = mitid_testing::oidc::LoginBrowser::new(&h).unwrap();
+    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
+    b.get("/mitid-dk").await.unwrap();
+    let csrf = b.csrf.clone().unwrap();
+    let earlier = logged_in_with_the_password(&h, &p, &mut b, &csrf, 0).await;
+    let later = logged_in_with_the_password(&h, &p, &mut b, &csrf, 1).await;
+    let mut copy = mitid_testing::oidc::LoginBrowser::new(&h).unwrap();
+    copy.set_cookie("__Host-mitid-dk", &earlier);
+    assert_eq!(copy.get("/mitid-dk/profile").await.unwrap().status, 401);
+    copy.set_cookie("__Host-mitid-dk", &later);
+    assert_eq!(copy.get("/mitid-dk/profile").await.unwrap().status, 200);
+}

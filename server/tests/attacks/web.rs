@@ -345,6 +345,34 @@ async fn at_the_sites_log_in(h: &World) -> (mitid_testing::oidc::LoginBrowser, S
     (b, csrf)
 }
 
+/// The necessary-cookies form has no token (it comes before any cookie). Before, another
+/// site could post it: it accepted the cookies in the citizen's name, and, posted again, it
+/// replaced the consent value, so a log-in form already open answered "refused".
+#[tokio::test]
+async fn another_site_can_neither_accept_cookies_nor_void_an_open_form() {
+    let h = start_with_policy(mitid_server::Policy::default()).await;
+    let mut b = mitid_testing::oidc::LoginBrowser::new(&h).unwrap();
+    let cross_site = [("sec-fetch-site", "cross-site")];
+    let forged = b
+        .post_form_with("/mitid-dk/cookies", &[], &cross_site)
+        .await;
+    assert_eq!(forged.unwrap().status, 403);
+    assert!(b.cookie("__Host-mitid-dk-consent").is_none());
+    // The citizen's own click, from the site's page.
+    let own = [("sec-fetch-site", "same-origin")];
+    let page = b.post_form_with("/mitid-dk/cookies", &[], &own).await;
+    assert_eq!(page.unwrap().status, 303);
+    let consent = b.cookie("__Host-mitid-dk-consent").unwrap();
+    b.get("/mitid-dk").await.unwrap();
+    let csrf = b.csrf.clone().unwrap();
+    // Posted again (another tab, or a script without the header): the consent stands.
+    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
+    assert_eq!(b.cookie("__Host-mitid-dk-consent"), Some(consent));
+    let fields = [("csrf", csrf.as_str())];
+    let off = b.post_form("/mitid-dk/login/app", &fields).await.unwrap();
+    assert_eq!(off.status, 303, "{}", off.body);
+}
+
 /// MitID.dk's log-in and activation-code forms check a password or a code as their JSON
 /// twins do, so they share the anonymous allowance per source: before, a script could send
 /// them without end (a memory-hard hash each, and three tries to void any citizen's code).

@@ -93,11 +93,13 @@ pub fn exchange(
 /// A citizen's log-in to MitID.dk, the provider's own site: the code sent to its callback is
 /// redeemed in-process under the token endpoint's rules (single use, 60 seconds, PKCE, the
 /// redirect URI), and a self-service session is opened for the person and the app that
-/// approved. No token is issued.
+/// approved, ending the browser's earlier session (`replaces`, its token hash). No token is
+/// issued.
 pub fn first_party_login(
     state: &AppState,
     code: &str,
     verifier: &str,
+    replaces: Option<&[u8]>,
 ) -> ApiResult<Result<WebLoginResponse, OAuthError>> {
     let client = {
         let mut tx = state.store.begin()?;
@@ -137,7 +139,7 @@ pub fn first_party_login(
             "the app that approved the log-in is blocked now",
         )));
     }
-    let session = web::open_session(state, tx.as_mut(), &t.person_id, app)?;
+    let session = web::open_session(state, tx.as_mut(), &t.person_id, app, replaces)?;
     tx.commit()?;
     Ok(Ok(session))
 }

@@ -20,6 +20,7 @@ use super::{
     CONSENT_COOKIE, SESSION_COOKIE,
 };
 use crate::crypto::rng;
+use crate::crypto::tokens::token_hash;
 use crate::domain::oidc::clients::{MITID_DK, MITID_DK_CALLBACK};
 use crate::domain::oidc::tokens;
 use crate::domain::{passwords, web};
@@ -154,13 +155,33 @@ pub fn refused_form(lang: Lang) -> Response {
 
 /// `POST /mitid-dk/cookies`: the necessary cookies accepted (help page 002). The consent
 /// cookie holds a random value that the log-in forms' token is derived from.
-pub async fn accept_cookies(State(state): State<AppState>) -> Response {
+///
+/// The form comes before any cookie, so it has no token of its own. A browser's post from
+/// another site (`Sec-Fetch-Site` other than `same-origin`) is refused: it would accept the
+/// cookies in the citizen's name. A consent given before is kept, never replaced: a new
+/// value would void the token of a log-in form already open.
+pub async fn accept_cookies(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    if !from_this_site(&headers) {
+        return refused_form(lang(&headers));
+    }
+    if cookies::get(&headers, CONSENT_COOKIE).is_some() {
+        return see_other(BASE);
+    }
     let consent = rng::token(state.rng.as_ref());
     let cookie = format!(
         "{CONSENT_COOKIE}={}; Path=/; Max-Age=31536000; Secure; HttpOnly; SameSite=Strict",
         consent.as_str()
     );
     with_cookies(see_other(BASE), &[cookie])
+}
+
+/// Whether a browser sent the request from this site's own pages, as far as it says
+/// (`Sec-Fetch-Site`: every current browser sends it; a client that does not is no browser
+/// another site can drive).
+fn from_this_site(headers: &HeaderMap) -> bool {
+    headers
+        .get("sec-fetch-site")
+        .is_none_or(|site| site.as_bytes() == b"same-origin" || site.as_bytes() == b"none")
 }
 
 /// Checks a log-in form against the consent cookie: without consent, or without the
@@ -246,8 +267,9 @@ pub async fn callback(
         return refused(&headers);
     };
     let verifier = verifier.to_owned();
+    let earlier = earlier_session(&headers);
     let session = match state
-        .blocking(move |s| tokens::first_party_login(s, &code, &verifier))
+        .blocking(move |s| tokens::first_party_login(s, &code, &verifier, earlier.as_deref()))
         .await
     {
         Ok(Ok(session)) => session,
@@ -255,6 +277,11 @@ pub async fn callback(
         Err(e) => return site_failure(lang(&headers), &e),
     };
     session_started(&state, &session)
+}
+
+/// The token hash of the session this browser holds, if it sends one: a new log-in ends it.
+fn earlier_session(headers: &HeaderMap) -> Option<Vec<u8>> {
+    cookies::get(headers, SESSION_COOKIE).map(|token| token_hash(&token))
 }
 
 /// Sets the session cookie and goes to the profile page.
@@ -281,7 +308,10 @@ pub async fn with_password(State(state): State<AppState>, form: ConsentForm) -> 
         password: Secret::new(field(fields, "password").unwrap_or_default()),
         otp: Secret::new(field(fields, "otp").unwrap_or_default()),
     };
-    let opened = state.blocking(move |s| passwords::login(s, &request)).await;
+    let earlier = earlier_session(headers);
+    let opened = state
+        .blocking(move |s| passwords::login(s, &request, earlier.as_deref()))
+        .await;
     match opened {
         Ok(session) => session_started(&state, &session),
         Err(ApiError::Refused { .. }) => {

@@ -397,6 +397,41 @@ async fn a_code_redeemed_after_the_app_was_blocked_opens_no_session() {
     assert!(b.cookie("__Host-mitid-dk").is_none());
 }
 
+/// The browser `b` (cookies answered, on MitID.dk with the log-in forms' token `csrf`) logs
+/// in with the scene's app and the PIN; returns its session cookie.
+async fn logged_in_to_mitid_dk(s: &mut Scene, b: &mut LoginBrowser, csrf: &str) -> String {
+    let off = b
+        .post_form("/mitid-dk/login/app", &[("csrf", csrf)])
+        .await
+        .unwrap();
+    b.get(&off.location.unwrap()).await.unwrap();
+    let user_id = s.person.user_id.clone();
+    b.start(&user_id, "code").await.unwrap();
+    let code = b.shown_code().await.unwrap();
+    let callback = approved_with_the_pin(s, b, &code).await;
+    let opened = b.get(&callback).await.unwrap();
+    assert_eq!(opened.location.as_deref(), Some("/mitid-dk/profile"));
+    b.cookie("__Host-mitid-dk").unwrap()
+}
+
+/// Before, a second log-in in the same browser only replaced the session cookie: the
+/// earlier session stayed valid on the server for the rest of its 30 minutes, and a copy of
+/// its cookie (another tab's, a shared computer's) still opened the profile.
+#[tokio::test]
+async fn a_new_log_in_ends_the_browsers_earlier_session() {
+    let mut s = Scene::new().await;
+    let (mut b, _) = off_to_log_in_to_mitid_dk(&s).await;
+    let csrf = b.csrf.clone().unwrap();
+    let earlier = logged_in_to_mitid_dk(&mut s, &mut b, &csrf).await;
+    let later = logged_in_to_mitid_dk(&mut s, &mut b, &csrf).await;
+    assert_ne!(earlier, later);
+    let mut copy = LoginBrowser::new(&s.h).unwrap();
+    copy.set_cookie("__Host-mitid-dk", &earlier);
+    assert_eq!(copy.get("/mitid-dk/profile").await.unwrap().status, 401);
+    copy.set_cookie("__Host-mitid-dk", &later);
+    assert_eq!(copy.get("/mitid-dk/profile").await.unwrap().status, 200);
+}
+
 /// Anyone can open a login page and type a citizen's user ID. That login gives way to the
 /// next one for the citizen, as a self-service log-in does: before, it stood for five
 /// minutes in the way of every bank's login for them ("another login is pending"), and a
