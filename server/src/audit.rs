@@ -128,6 +128,9 @@ events! {
     TransactionAnswerRefused => "transaction_answer_refused",
     /// The relying party fetched a final result.
     TransactionResultFetched => "transaction_result_fetched",
+    /// An approval was not handed out: the approving app or the whole MitID was blocked
+    /// (or the app revoked) before the relying party fetched it.
+    ApprovalVoidedByBlock => "approval_voided_by_block",
     /// A self-service session began.
     CitizenLogin => "citizen_login",
     /// A password log-in succeeded.

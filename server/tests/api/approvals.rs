@@ -117,6 +117,35 @@ async fn a_login_approved_with_the_pin_is_fetched_once_by_the_relying_party() {
         .err("unauthorized");
 }
 
+/// A thief approves a bank's login on a stolen phone; the citizen (or support) blocks the
+/// app or the whole MitID before the bank fetches the result. Before, the bank was told
+/// `approved` with the person's subject: the block stopped nothing already approved.
+#[tokio::test]
+async fn an_approval_fetched_after_a_block_is_failed() {
+    for whole_mitid in [false, true] {
+        let (mut s, login, code) = setup_with_code_login("substantial").await;
+        let answer = approve_next(&mut s, Factor::Pin, &code, Some("582914")).await;
+        assert!(answer.is_success(), "{}", answer.body);
+        let app = s.phone.authenticator_id.clone();
+        let blocked = (!whole_mitid).then_some(app.as_str());
+        support_blocks(&s.h, &s.p, blocked).await;
+        let r = final_result(&s, &login.transaction_id).await;
+        assert_eq!(
+            r.status,
+            TransactionStatus::Failed,
+            "whole MitID: {whole_mitid}"
+        );
+        assert_eq!((r.subject, r.user_id, r.factor), (None, None, None));
+        // Told once, as any final result.
+        result(&s, &login.transaction_id).await.err("not_found");
+        let events = audit_events(&s.h, &s.p).await;
+        assert!(
+            events.contains(&"approval_voided_by_block".to_owned()),
+            "{events:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_long_poll_wakes_the_moment_a_transaction_arrives() {
     let s = setup().await;

@@ -292,7 +292,38 @@ fn owned(
     Ok(t)
 }
 
-/// The state or final result of a transaction; a final result is handed out once.
+/// Whether an approval may still be handed out: the approving app is usable and the MitID
+/// not blocked, as when MitID.dk opens a session (`web::approver_still_usable`). A block
+/// made between the approval and the relying party's fetch is the citizen's answer to a
+/// stolen phone; the login it approved must not go through.
+pub fn still_stands(state: &AppState, tx: &mut dyn Tx, t: &TransactionRecord) -> ApiResult<bool> {
+    let Some(app) = t.authenticator_id.as_deref() else {
+        return Ok(false);
+    };
+    Ok(super::web::approver_still_usable(state, tx, app)?.is_granted())
+}
+
+/// Ends an approval that no longer stands as `failed` (the server ended it: the app
+/// became unusable), audited; what it would have told (subject, user ID, factor) is not.
+pub fn void_approval(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    t: &mut TransactionRecord,
+    by: &Actor,
+) -> ApiResult<()> {
+    t.status = TransactionStatus::Failed;
+    t.factor = None;
+    t.approved_user_id = None;
+    tx.update_transaction(t)?;
+    audit::entry(Event::ApprovalVoidedByBlock, by)
+        .person(&t.person_id)
+        .maybe_authenticator(t.authenticator_id.as_deref())
+        .detail(json!({ "transaction_id": t.id }))
+        .record(state, tx)
+}
+
+/// The state or final result of a transaction; a final result is handed out once. An
+/// approval whose app or MitID was blocked since is told as `failed` (`still_stands`).
 pub fn result(
     state: &AppState,
     relying_party_id: &str,
@@ -300,6 +331,14 @@ pub fn result(
 ) -> ApiResult<AuthenticationResult> {
     let mut tx = state.store.begin()?;
     let mut t = owned(state, tx.as_mut(), relying_party_id, id)?;
+    if t.status == TransactionStatus::Approved && !still_stands(state, tx.as_mut(), &t)? {
+        void_approval(
+            state,
+            tx.as_mut(),
+            &mut t,
+            &Actor::RelyingParty(relying_party_id.to_owned()),
+        )?;
+    }
     let subject = if t.status == TransactionStatus::Approved {
         Some(subjects::pairwise(
             state,

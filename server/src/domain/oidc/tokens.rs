@@ -16,7 +16,7 @@ use super::clients;
 use super::{achieved, acr_of, amr_of, sector, OAuthError, TOKEN_TTL};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
-use crate::domain::{subjects, web};
+use crate::domain::{approvals, subjects, web};
 use crate::error::{ApiError, ApiResult, Verdict};
 use crate::state::AppState;
 use crate::store::{LoginStage, OidcClientRecord, OidcLoginRecord, TransactionRecord, Tx};
@@ -83,6 +83,18 @@ pub fn exchange(
     match redeem(state, client, req)? {
         Redeemed::Refused(error) => Ok(Err(error)),
         Redeemed::Good(mut tx, mut login) => {
+            // An approval whose app or MitID was blocked since gives nothing; the code
+            // stays used up, so lifting the block does not revive it.
+            let (mut t, _) = approved(tx.as_mut(), &login)?;
+            if !approvals::still_stands(state, tx.as_mut(), &t)? {
+                tx.update_oidc_login(&login)?;
+                let by = Actor::RelyingParty(client.id.clone());
+                approvals::void_approval(state, tx.as_mut(), &mut t, &by)?;
+                tx.commit()?;
+                return Ok(Err(OAuthError::invalid_grant(
+                    "the app or the MitID that approved the login was blocked since",
+                )));
+            }
             let response = issue(state, tx.as_mut(), client, login.as_mut())?;
             tx.commit()?;
             Ok(Ok(response))

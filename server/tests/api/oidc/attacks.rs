@@ -397,6 +397,28 @@ async fn a_code_redeemed_after_the_app_was_blocked_opens_no_session() {
     assert!(b.cookie("__Host-mitid-dk").is_none());
 }
 
+/// A thief approves a bank's OpenID Connect login on a stolen phone; the citizen's app is
+/// blocked before the bank redeems the code. Before, the bank got an ID token.
+#[tokio::test]
+async fn a_code_redeemed_after_a_block_gives_no_tokens() {
+    let mut s = Scene::new().await;
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let app = s.phone.authenticator_id.clone();
+    support_blocks(&s.h, &s.person, Some(&app)).await;
+    let refused = s.exchange(&code, &[]).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert_eq!(refused.body["error"], "invalid_grant");
+    assert!(refused.body.get("id_token").is_none());
+    // The code is used up: lifting the block does not revive it.
+    let token = s.h.identify(&s.h.support, &s.person).await.unwrap();
+    let lift = serde_json::json!({ "identification_token": token, "scope": "authenticator",
+                                   "authenticator_id": app });
+    s.h.post("/v1/staff/unblock", &lift, Auth::Bearer(&s.h.support))
+        .await
+        .ok::<serde_json::Value>();
+    assert_eq!(s.exchange(&code, &[]).await.body["error"], "invalid_grant");
+}
+
 /// The browser `b` (cookies answered, on MitID.dk with the log-in forms' token `csrf`) logs
 /// in with the scene's app and the PIN; returns its session cookie.
 async fn logged_in_to_mitid_dk(s: &mut Scene, b: &mut LoginBrowser, csrf: &str) -> String {
