@@ -26,6 +26,7 @@ pub mod error;
 pub mod iso9796;
 pub mod lds;
 pub mod mrz;
+mod names;
 pub mod pace;
 pub mod passive;
 pub mod reader;

@@ -12,7 +12,7 @@
 use std::time::Duration;
 
 use der::asn1::ObjectIdentifier;
-use der::{Decode, Encode, Reader, SliceReader};
+use der::{Decode, Reader, SliceReader};
 use rustls_pki_types::{CertificateDer, UnixTime};
 use webpki::{EndEntityCert, OwnedCertRevocationList};
 use x509_cert::crl::CertificateList;
@@ -20,13 +20,14 @@ use x509_cert::ext::pkix::KeyUsage;
 use x509_cert::Certificate;
 
 use crate::error::PassiveAuthError;
+use crate::names::NameKey;
 use crate::signatures::certificate_signature_algorithms;
 
 /// One revocation list, parsed once when it is added.
 #[derive(Clone, Debug)]
 pub(crate) struct RevocationList {
-    /// The issuer's name (DER).
-    issuer: Vec<u8>,
+    /// The issuer's name, as compared (`names`).
+    issuer: NameKey,
     this_update: Duration,
     next_update: Option<Duration>,
     /// The serial numbers it lists (the integers' content octets).
@@ -72,7 +73,7 @@ impl RevocationList {
         }
         let revoked = tbs.revoked_certificates.iter().flatten();
         Ok(Self {
-            issuer: tbs.issuer.to_der().map_err(|_| malformed())?,
+            issuer: NameKey::of(&tbs.issuer).ok_or_else(malformed)?,
             this_update: tbs.this_update.to_unix_duration(),
             next_update: tbs.next_update.map(|t| t.to_unix_duration()),
             revoked: revoked
@@ -109,8 +110,8 @@ impl RevocationList {
 
 /// A CSCA whose key usage (if it states one) allows it to sign lists, parsed once per check.
 struct ListSigner<'a> {
-    /// Its subject (DER): the issuer name of the lists it signs.
-    subject: Vec<u8>,
+    /// Its subject: the issuer name of the lists it signs, as compared (`names`).
+    subject: NameKey,
     key: EndEntityCert<'a>,
 }
 
@@ -122,7 +123,7 @@ impl<'a> ListSigner<'a> {
             return None;
         }
         Some(Self {
-            subject: cert.tbs_certificate.subject.to_der().ok()?,
+            subject: NameKey::of(&cert.tbs_certificate.subject)?,
             key: EndEntityCert::try_from(csca).ok()?,
         })
     }
@@ -166,7 +167,8 @@ pub(crate) fn check<'a>(
 ) -> Result<(), PassiveAuthError> {
     let bad_signer = |_| PassiveAuthError::Malformed("document signer certificate");
     let cert = Certificate::from_der(signer).map_err(bad_signer)?;
-    let issuer = cert.tbs_certificate.issuer.to_der().map_err(bad_signer)?;
+    let issuer = NameKey::of(&cert.tbs_certificate.issuer)
+        .ok_or(PassiveAuthError::Malformed("document signer certificate"))?;
     let of_issuer: Vec<_> = lists.iter().filter(|l| l.issuer == issuer).collect();
     let Some(newest) = of_issuer.iter().map(|l| l.this_update).max() else {
         return Ok(());

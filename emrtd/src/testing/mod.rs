@@ -20,7 +20,8 @@ use cms::signed_data::{
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
 use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SigningKey,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, KeyPair,
+    KeyUsagePurpose, SigningKey,
 };
 use ring::digest;
 use x509_cert::attr::Attribute;
@@ -134,10 +135,7 @@ impl TestAuthority {
     ) -> Self {
         let csca_key = key_pair();
         let mut csca = CertificateParams::default();
-        csca.distinguished_name
-            .push(DnType::CountryName, &state[..2]);
-        csca.distinguished_name
-            .push(DnType::CommonName, format!("CSCA {state} (test double)"));
+        csca.distinguished_name = csca_name(state, false);
         csca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
         csca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         if let Some((from, to)) = csca_validity {
@@ -193,6 +191,40 @@ impl TestAuthority {
         self.revocation_list_naming(revoked, this_update, next_update)
     }
 
+    /// [`Self::revocation_list`] with the CSCA's name written in `PrintableString`, not the
+    /// `UTF8String` of its certificate: the same name to RFC 5280, other bytes.
+    pub fn revocation_list_reencoded(
+        &self,
+        signer_revoked: bool,
+        this_update: Ymd,
+        next_update: Ymd,
+    ) -> Vec<u8> {
+        let mut params = CertificateParams::default();
+        params.distinguished_name = csca_name(&self.state, true);
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let issuer = rcgen::Issuer::from_params(&params, self.csca.key());
+        let revoked = if signer_revoked {
+            vec![self.revoked_entry(this_update)]
+        } else {
+            Vec::new()
+        };
+        crl_params(revoked, this_update, next_update)
+            .signed_by(&issuer)
+            .unwrap_or_else(|e| panic!("CRL: {e}"))
+            .der()
+            .to_vec()
+    }
+
+    fn revoked_entry(&self, when: Ymd) -> rcgen::RevokedCertParams {
+        rcgen::RevokedCertParams {
+            serial_number: self.signer_serial.clone(),
+            revocation_time: rcgen::date_time_ymd(when.0, when.1, when.2),
+            reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+            invalidity_date: None,
+        }
+    }
+
     /// A revocation list this CSCA signs that lists the document signers of `revoked`: after
     /// a key rollover (a new authority of the same state, so the same CSCA name, with a new
     /// key), the new key's lists cover the signers the old key certified.
@@ -202,22 +234,11 @@ impl TestAuthority {
         this_update: Ymd,
         next_update: Ymd,
     ) -> Vec<u8> {
-        let date = |d: Ymd| rcgen::date_time_ymd(d.0, d.1, d.2);
-        let entry = |authority: &&TestAuthority| rcgen::RevokedCertParams {
-            serial_number: authority.signer_serial.clone(),
-            revocation_time: date(this_update),
-            reason_code: Some(rcgen::RevocationReason::KeyCompromise),
-            invalidity_date: None,
-        };
-        let params = rcgen::CertificateRevocationListParams {
-            this_update: date(this_update),
-            next_update: date(next_update),
-            crl_number: rcgen::SerialNumber::from(1u64),
-            issuing_distribution_point: None,
-            revoked_certs: revoked.iter().map(entry).collect(),
-            key_identifier_method: rcgen::KeyIdMethod::Sha256,
-        };
-        params
+        let entries = revoked
+            .iter()
+            .map(|a| a.revoked_entry(this_update))
+            .collect();
+        crl_params(entries, this_update, next_update)
             .signed_by(&self.csca)
             .unwrap_or_else(|e| panic!("CRL: {e}"))
             .der()
@@ -462,4 +483,37 @@ fn face_group(jpeg: &[u8]) -> Vec<u8> {
     .concat();
     let group = [tlv::encode(0x02, &[1]), tlv::encode(0x7F60, &template)].concat();
     tlv::encode(0x75, &tlv::encode(0x7F61, &group))
+}
+
+/// The name of the test CSCA of `state`; its common name in `PrintableString` if
+/// `printable`, else (as its certificate has it) in `UTF8String`.
+fn csca_name(state: &str, printable: bool) -> DistinguishedName {
+    let mut name = DistinguishedName::new();
+    name.push(DnType::CountryName, &state[..2]);
+    let common = format!("CSCA {state} (test double)");
+    if printable {
+        let text = rcgen::string::PrintableString::try_from(common)
+            .unwrap_or_else(|e| panic!("printable name: {e}"));
+        name.push(DnType::CommonName, DnValue::PrintableString(text));
+    } else {
+        name.push(DnType::CommonName, common);
+    }
+    name
+}
+
+/// A revocation list's parameters: `revoked`, dated `this_update` to `next_update`.
+fn crl_params(
+    revoked: Vec<rcgen::RevokedCertParams>,
+    this_update: Ymd,
+    next_update: Ymd,
+) -> rcgen::CertificateRevocationListParams {
+    let date = |d: Ymd| rcgen::date_time_ymd(d.0, d.1, d.2);
+    rcgen::CertificateRevocationListParams {
+        this_update: date(this_update),
+        next_update: date(next_update),
+        crl_number: rcgen::SerialNumber::from(1u64),
+        issuing_distribution_point: None,
+        revoked_certs: revoked,
+        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    }
 }

@@ -152,6 +152,21 @@ fn a_document_signer_on_its_cscas_revocation_list_is_refused() {
     assert!(verify(&files, &list, now()).is_ok());
 }
 
+/// Before, a list was matched to the document signer by the bytes of its issuer name: a
+/// state whose lists spell its CSCA's name in another string type (`PrintableString` for
+/// the certificate's `UTF8String`) had its revocations ignored, and a revoked signer passed.
+#[test]
+fn a_list_under_its_cscas_name_in_another_encoding_still_counts() {
+    let (authority, files) = passport();
+    let mut list = authority.master_list();
+    let crl = authority.revocation_list_reencoded(true, CURRENT.0, CURRENT.1);
+    list.add_crl_der(&crl).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        verify(&files, &list, now()),
+        Err(PassiveAuthError::RevokedSigner)
+    );
+}
+
 #[test]
 fn a_newer_revocation_list_is_not_hidden_by_an_older_one_of_the_same_csca() {
     let (authority, files) = passport();
