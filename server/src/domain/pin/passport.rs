@@ -416,16 +416,19 @@ fn owner_of(
 ) -> Result<Owner, DocumentRefusal> {
     let mrz = &document.mrz;
     let person = &counted.subject.person;
+    // Every document of the person carries the birth date the registry holds: a document
+    // number alone (a foreign state's numbers may repeat across its passports and ID cards)
+    // does not tell whose it is.
+    let born = person.birth_date.replace('-', "").get(2..) == Some(mrz.birth_date.as_str());
     if mrz.issuing_state == HOME_STATE {
         // A Danish document belongs to a person with a CPR number (a person without one is
-        // registered by a foreign document's number, which a Danish one may share), and
-        // carries the birth date the registry holds.
+        // registered by a foreign document's number, which a Danish one may share).
         let registered = person.cpr.is_some()
             && person
                 .passport_number
                 .as_ref()
                 .is_some_and(|n| n.eq_ignore_ascii_case(&mrz.document_number))
-            && person.birth_date.replace('-', "").get(2..) == Some(mrz.birth_date.as_str());
+            && born;
         return if registered {
             Ok(Owner::Registered)
         } else {
@@ -436,10 +439,13 @@ fn owner_of(
         .map_err(|_| DocumentRefusal::NotGenuine)?;
     // A P-code counts only for the document it was handed out for: a stranger's own
     // genuine document sent with any eight digits uses up none of the person's checks.
+    // A document without a P-code that is not linked is told to get one whatever its
+    // birth date, as for a user ID without a person (`refusal_without_subject`).
     let documents = &counted.documents;
     match (documents.linked.contains(&key), p_code_sent) {
-        (true, _) => Ok(Owner::Linked),
-        (false, true) if documents.with_a_code.contains(&key) => Ok(Owner::ByPCode(key)),
+        (true, _) if born => Ok(Owner::Linked),
+        (false, true) if born && documents.with_a_code.contains(&key) => Ok(Owner::ByPCode(key)),
+        (true, _) => Err(DocumentRefusal::NotThisPerson),
         (false, true) => Err(DocumentRefusal::NotThisPerson),
         (false, false) => Err(DocumentRefusal::PCodeNeeded),
     }

@@ -353,6 +353,11 @@ async fn a_p_code_from_citizen_service_links_a_foreign_passport_for_good() {
         .ok::<serde_json::Value>();
     let another = sweden.issue_with(&p, |holder| holder.document_number = "SE7654321".into());
     refused_for(&mut phone, &another, &another.face, "p_code_needed").await;
+    // Another genuine document under the linked number (a state's numbers may repeat
+    // across its passports and ID cards), of someone born on another day, with that
+    // holder's face: not the person's (before: accepted, the link matched on the number).
+    let namesake = sweden.issue_with(&p, |holder| holder.birth_date = "950101".into());
+    refused_for(&mut phone, &namesake, &namesake.face, "not_this_person").await;
 }
 
 #[tokio::test]
