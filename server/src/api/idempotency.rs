@@ -412,4 +412,73 @@ mod tests {
             (IdempotencyState::InProgress, b"other".to_vec())
         );
     }
+
+    /// The record of an answer or a claim of the request `b"h"` under the tests' key.
+    fn entry(state: IdempotencyState, status: u16, at: UnixSeconds) -> IdempotencyRecord {
+        IdempotencyRecord {
+            scope: "app:a".into(),
+            key: "key-0001".into(),
+            request_hash: b"h".to_vec(),
+            state,
+            status,
+            sealed_body: Vec::new(),
+            created_at: at,
+        }
+    }
+
+    /// Waits until `answer` has ended, or waits itself for an advisory lock on `cluster`.
+    fn ended_or_waiting(answer: &std::thread::JoinHandle<()>, cluster: &str) {
+        let mut client = postgres::Client::connect(cluster, postgres::NoTls).unwrap();
+        let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted";
+        while !answer.is_finished() {
+            let row = client.query_one(waiting, &[]).unwrap();
+            if row.get::<_, i64>(0) > 0 {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    }
+
+    /// On PostgreSQL (where `MITID_TEST_POSTGRES` names a cluster; SQLite runs these
+    /// transactions one after the other): a copy taking over an abandoned claim read the
+    /// entry, the original's answer was stored and committed, and then the copy's claim was
+    /// written over the answer. The copy, refused by the single-use rules, then stored its
+    /// refusal, and retries were told it of an effect that happened (found by a read-only
+    /// review of the store). Storing an answer now waits for the claim's transaction.
+    #[test]
+    fn an_answer_stored_while_a_copy_claims_is_not_overwritten() {
+        let Ok(url) = mitid_testing::server::fresh_postgres_schema() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let clock = FakeClock::new(1_700_000_000);
+        let mut config = ServerConfig::new(dir.path());
+        config.clock = Arc::new(clock.clone());
+        config.database = Some(url.clone());
+        let s = open_state(&config).unwrap();
+        let Claim::Run(first) = claim_now(&s, b"h") else {
+            panic!("the first copy runs")
+        };
+        clock.advance(61);
+        // The copy's claim has read the abandoned entry…
+        let mut copy = s.store.begin().unwrap();
+        let seen = copy.idempotency("app:a", "key-0001").unwrap().unwrap();
+        assert_eq!(seen.state, IdempotencyState::InProgress);
+        // …when the original's answer is stored.
+        let s2 = s.clone();
+        let answer = std::thread::spawn(move || {
+            let mut tx = s2.store.begin().unwrap();
+            tx.settle_idempotency(&entry(IdempotencyState::Done, 200, first))
+                .unwrap();
+            tx.commit().unwrap();
+        });
+        ended_or_waiting(&answer, &url);
+        let at = mitid_protocol::clock::Clock::now(&clock);
+        copy.put_idempotency(&entry(IdempotencyState::InProgress, 0, at))
+            .unwrap();
+        copy.commit().unwrap();
+        answer.join().unwrap();
+        let record = stored(&s);
+        assert_eq!((record.state, record.status), (IdempotencyState::Done, 200));
+    }
 }

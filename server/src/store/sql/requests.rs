@@ -109,6 +109,11 @@ impl<D: Db> RequestTx for SqlTx<D> {
     }
 
     fn settle_idempotency(&mut self, r: &IdempotencyRecord) -> StoreResult<()> {
+        // After a claim that read the entry before this answer and writes its own claim over
+        // it (a copy taking over an abandoned request): the claim is written first, and
+        // this answer then stands over it, instead of the claim overwriting this answer.
+        self.0
+            .lock_key("idempotency", &format!("{}\0{}", r.scope, r.key))?;
         // Only over this request's own entry (the same hash): one not answered yet, or a
         // refusal replaced by a success (the single-use rules let at most one copy succeed).
         // `state` is one of two fixed words: written out, not a parameter.
