@@ -412,10 +412,7 @@ pub async fn status(
             Json(json!({ "phase": phase.name(), "seconds_left": seconds_left })).into_response()
         }
         Ok(None) => (StatusCode::NOT_FOUND, Json(json!({ "phase": "gone" }))).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "login status failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => super::failure_status(&e, "login status"),
     }
 }
 
@@ -435,10 +432,7 @@ pub async fn qr_image(
     {
         Ok(Some(token)) => qr::svg_response(&token),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "QR code failed");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
+        Err(e) => super::failure_status(&e, "QR code"),
     }
 }
 

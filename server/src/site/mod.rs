@@ -156,6 +156,22 @@ pub fn message_page(status: StatusCode, lang: Lang, (title, text): (&str, &str))
     .into_response()
 }
 
+/// The bare answer of a machine-read page (the login's status poll, its QR image) that
+/// failed: `503` with `Retry-After` for a busy store (a lock timeout, a deadlock broken, the
+/// database out of reach), which a retry may pass; `500` otherwise.
+pub fn failure_status(error: &ApiError, what: &'static str) -> Response {
+    if error.code() == mitid_protocol::api_error::ErrorCode::Busy {
+        tracing::warn!(error = %error, what, "a page met a busy server");
+        let mut answer = StatusCode::SERVICE_UNAVAILABLE.into_response();
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return answer;
+    }
+    tracing::error!(error = %error, what, "a page failed");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}
+
 /// The page for a failure of the server (logged without detail that could hold a secret).
 /// A busy server (every password-hashing slot taken, the database unavailable) answers
 /// `503` with `Retry-After`, as the JSON API does, and is logged as a warning: a flood of

@@ -179,7 +179,22 @@ fn oauth_error(error: OAuthError) -> Response {
     response
 }
 
+/// A token or userinfo request that failed: `503 temporarily_unavailable` with
+/// `Retry-After` for a busy store (a lock timeout, a deadlock broken, the database out of
+/// reach), which the client may retry; `500 server_error` otherwise.
 fn server_error(error: &crate::error::ApiError) -> Response {
+    if error.code() == mitid_protocol::api_error::ErrorCode::Busy {
+        tracing::warn!(error = %error, "an OpenID Connect endpoint met a busy server");
+        let mut answer = (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "error": "temporarily_unavailable" })),
+        )
+            .into_response();
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return answer;
+    }
     tracing::error!(error = %error, "an OpenID Connect endpoint failed");
     (
         StatusCode::INTERNAL_SERVER_ERROR,

@@ -196,9 +196,16 @@ async fn a_partition_from_the_database_is_answered_as_busy_and_heals() {
     }
 
     link.cut();
-    // Far longer than the server's own timeouts, far shorter than the kernel's.
-    let during =
-        tokio::time::timeout(Duration::from_secs(90), rp_login(&h, &bank, &p.user_id)).await;
+    // Far longer than the server's own timeouts, far shorter than the kernel's. The
+    // OpenID Connect endpoints at the same time: busy too, not a server error (before: 500).
+    let tokens = mitid_testing::oidc::TokenClient::new(&h).unwrap();
+    let client = Some(("no-such-client", "no-secret"));
+    let fields = [("grant_type", "authorization_code"), ("code", "x")];
+    let (during, token, userinfo) = tokio::join!(
+        tokio::time::timeout(Duration::from_secs(90), rp_login(&h, &bank, &p.user_id)),
+        tokens.token(client, &fields),
+        tokens.userinfo("no-such-token"),
+    );
     if during.is_ok() {
         // Long enough for the idle connections' keepalive to end them too (about 12.5 s
         // after they last heard anything).
@@ -210,6 +217,10 @@ async fn a_partition_from_the_database_is_answered_as_busy_and_heals() {
     during
         .expect("the server still had not answered after 90 seconds of partition")
         .err("busy");
+    let token = token.unwrap();
+    assert_eq!(token.status, 503, "{}", token.body);
+    assert_eq!(token.body["error"], "temporarily_unavailable");
+    assert_eq!(userinfo.unwrap().status, 503);
     // The connections the partition ended fail at once and are passed over; a new one
     // serves. The login the first request made is still pending, so the bank is told so,
     // from the database.
