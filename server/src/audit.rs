@@ -131,6 +131,9 @@ events! {
     /// An approval was not handed out: the approving app or the whole MitID was blocked
     /// (or the app revoked) before the relying party fetched it.
     ApprovalVoidedByBlock => "approval_voided_by_block",
+    /// A relying party's login for the person was refused (blocked, another login pending,
+    /// too many wrong codes today): what the refusal told the relying party is on record.
+    TransactionRefused => "transaction_refused",
     /// A self-service session began.
     CitizenLogin => "citizen_login",
     /// A password log-in succeeded.

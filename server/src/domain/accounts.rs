@@ -280,6 +280,7 @@ pub const ACTIVITY_EVENTS: &[&str] = &[
     "citizen_login",
     "transaction_approved",
     "transaction_rejected",
+    "approval_voided_by_block",
     "pin_proof_refused",
     "pin_changed",
     "pin_reset",

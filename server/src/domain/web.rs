@@ -125,7 +125,13 @@ pub fn open_session(
     replaces: Option<&[u8]>,
 ) -> ApiResult<WebLoginResponse> {
     if let Some(earlier) = replaces {
-        tx.delete_session(earlier)?;
+        // Only a citizen session: a cookie holding another kind's token ends nothing.
+        if tx
+            .session(earlier)?
+            .is_some_and(|s| s.kind == SessionKind::Citizen)
+        {
+            tx.delete_session(earlier)?;
+        }
     }
     let now = state.clock.now();
     let token = rng::token(state.rng.as_ref());
@@ -200,8 +206,14 @@ pub fn app_login_finish(
             status_only(TransactionStatus::Expired)
         }
         (TransactionStatus::Approved, Some(app)) => {
-            // Refused, the log-in stays used up.
-            granted!(approver_still_usable(state, tx.as_mut(), app)?, tx);
+            // Refused, the log-in stays used up, and the approval is on record as voided.
+            let verdict = approver_still_usable(state, tx.as_mut(), app)?;
+            if !verdict.is_granted() {
+                let by = Actor::Citizen(t.person_id.clone());
+                let mut voided = t.clone();
+                super::approvals::void_approval(state, tx.as_mut(), &mut voided, &by)?;
+            }
+            granted!(verdict, tx);
             open_session(state, tx.as_mut(), &t.person_id, app, None)?
         }
         (status, _) => status_only(*status),

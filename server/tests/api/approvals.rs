@@ -253,6 +253,27 @@ async fn biometric_approval_and_a_wrong_pin_keeps_the_transaction_pending() {
     assert_eq!(s.phone.status().await.failures, 1);
 }
 
+/// A relying party's refused login tells it the state of the MitID (a login pending, a
+/// block). Before, nothing of it was on record: a relying party could ask about any user
+/// ID unseen.
+#[tokio::test]
+async fn a_relying_partys_refused_logins_are_on_the_persons_record() {
+    let s = setup().await;
+    start_login(&s, "code", "substantial").await;
+    let other = s.h.relying_party("Other").await.unwrap();
+    let body = login_body(&s.p.user_id);
+    s.h.post("/v1/rp/authentications", &body, Auth::Bearer(&other))
+        .await
+        .err("login_already_pending");
+    support_blocks(&s.h, &s.p, None).await;
+    s.h.post("/v1/rp/authentications", &body, Auth::Bearer(&other))
+        .await
+        .err("blocked");
+    let events = audit_events(&s.h, &s.p).await;
+    let refused = events.iter().filter(|e| *e == "transaction_refused");
+    assert_eq!(refused.count(), 2, "{events:?}");
+}
+
 #[tokio::test]
 async fn one_pending_login_per_user_and_five_minutes_to_answer() {
     let mut s = setup().await;

@@ -105,11 +105,36 @@ pub fn create(
             actor,
             req,
         )?,
-        Admission::Refused(e) => return Err(e),
+        Admission::Refused(e) => {
+            refused_on_record(state, tx.as_mut(), &person, relying_party_id, actor, &e)?;
+            tx.commit()?;
+            return Err(e);
+        }
     };
     tx.commit()?;
     state.wake(&person.id);
     Ok(created)
+}
+
+/// A refused login is on the person's record: the refusal told the relying party the state
+/// of the MitID (blocked, a login pending, too many wrong codes), which the citizen and
+/// support can then see was asked, and by whom. One write per refusal; a relying party is
+/// authenticated and contracted (the anonymous login page's refusals are not recorded).
+fn refused_on_record(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    person: &PersonRecord,
+    relying_party_id: &str,
+    actor: &Actor,
+    refusal: &ApiError,
+) -> ApiResult<()> {
+    audit::entry(Event::TransactionRefused, actor)
+        .person(&person.id)
+        .detail(json!({
+            "relying_party_id": relying_party_id,
+            "reason": refusal.code().as_str(),
+        }))
+        .record(state, tx)
 }
 
 /// Whether a new login may start for the person now.
@@ -318,7 +343,7 @@ pub fn void_approval(
     audit::entry(Event::ApprovalVoidedByBlock, by)
         .person(&t.person_id)
         .maybe_authenticator(t.authenticator_id.as_deref())
-        .detail(json!({ "transaction_id": t.id }))
+        .detail(json!({ "transaction_id": t.id, "service_provider": t.service_provider }))
         .record(state, tx)
 }
 

@@ -336,6 +336,24 @@ pub fn finish(state: &AppState, id: &str, browser_secret: &str) -> ApiResult<Opt
     let Some(mut t) = transaction(tx.as_mut(), &login)? else {
         return Ok(Some(Finished::Show(Phase::AskUserId)));
     };
+    if !approvals::still_stands(state, tx.as_mut(), &t)? {
+        // Blocked since the approval: back to the client without a code.
+        login.stage = LoginStage::Ended;
+        tx.update_oidc_login(&login)?;
+        let by = Actor::RelyingParty(client.id.clone());
+        approvals::void_approval(state, tx.as_mut(), &mut t, &by)?;
+        tx.commit()?;
+        let blocked = OAuthError::new(
+            "access_denied",
+            "the app or the MitID that approved the login was blocked since",
+        );
+        return Ok(Some(Finished::Redirect(error_redirect(
+            &login.redirect_uri,
+            blocked,
+            login.state.as_deref(),
+            &state.issuer,
+        ))));
+    }
     let now = state.clock.now();
     let code = rng::token(state.rng.as_ref());
     login.stage = LoginStage::Ended;

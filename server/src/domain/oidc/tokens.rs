@@ -145,6 +145,9 @@ pub fn first_party_login(
     };
     // As at the app log-in's finish; refused, the code stays used up.
     if let Verdict::Refused(_) = web::approver_still_usable(state, tx.as_mut(), app)? {
+        let by = Actor::RelyingParty(client.id.clone());
+        let mut voided = t.clone();
+        approvals::void_approval(state, tx.as_mut(), &mut voided, &by)?;
         tx.commit()?;
         return Ok(Err(OAuthError::new(
             "access_denied",
@@ -339,6 +342,10 @@ pub fn userinfo(state: &AppState, token: &str) -> ApiResult<Result<Value, Invali
     let Some(t) = transaction else {
         return Ok(Err(InvalidToken));
     };
+    // A block since the approval ends what the token tells, as it ends the code.
+    if !approvals::still_stands(state, tx.as_mut(), &t)? {
+        return Ok(Err(InvalidToken));
+    }
     let subject = subjects::pairwise(state, tx.as_mut(), &t.person_id, &sector(&login.client_id))?;
     let mut claims = json!({ "sub": subject });
     if login.scope.split(' ').any(|s| s == "profile") {

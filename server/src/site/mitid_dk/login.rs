@@ -157,9 +157,12 @@ pub fn refused_form(lang: Lang) -> Response {
 /// cookie holds a random value that the log-in forms' token is derived from.
 ///
 /// The form comes before any cookie, so it has no token of its own. A browser's post from
-/// another site (`Sec-Fetch-Site` other than `same-origin`) is refused: it would accept the
-/// cookies in the citizen's name. A consent given before is kept, never replaced: a new
-/// value would void the token of a log-in form already open.
+/// another site (`Sec-Fetch-Site` present and other than `same-origin` or `none`) is
+/// refused: it would accept the cookies in the citizen's name. A consent given before is
+/// kept, never replaced: a new value would void the token of a log-in form already open.
+/// (A browser too old to send `Sec-Fetch-Site` does not send the `SameSite=Strict` consent
+/// cookie on another site's post either, so there such a post still replaces it: a
+/// reload of the form mends it.)
 pub async fn accept_cookies(State(state): State<AppState>, headers: HeaderMap) -> Response {
     if !from_this_site(&headers) {
         return refused_form(lang(&headers));

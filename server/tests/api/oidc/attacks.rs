@@ -419,6 +419,38 @@ async fn a_code_redeemed_after_a_block_gives_no_tokens() {
     assert_eq!(s.exchange(&code, &[]).await.body["error"], "invalid_grant");
 }
 
+/// The same, blocked before the login page's finish: the browser goes back to the bank
+/// with `access_denied` and no code; and an access token issued before a block tells
+/// nothing at `userinfo` after it.
+#[tokio::test]
+async fn a_block_before_the_finish_sends_no_code_and_ends_userinfo() {
+    let mut s = Scene::new().await;
+    s.started("code").await;
+    let code = s.browser.shown_code().await.unwrap();
+    assert!(s.approve(&code).await.is_success());
+    let app = s.phone.authenticator_id.clone();
+    support_blocks(&s.h, &s.person, Some(&app)).await;
+    let finish = s.browser.submit("/finish", &[]).await.unwrap();
+    assert_eq!(
+        finish.redirect_param("error").as_deref(),
+        Some("access_denied")
+    );
+    assert!(finish.redirect_param("code").is_none());
+    let events = audit_events(&s.h, &s.person).await;
+    assert!(
+        events.contains(&"approval_voided_by_block".to_owned()),
+        "{events:?}"
+    );
+    // A second citizen, whose tokens were issued before the block.
+    let mut s = Scene::new().await;
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let tokens = s.exchange(&code, &[]).await;
+    let access = tokens.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(s.tokens.userinfo(&access).await.unwrap().status, 200);
+    support_blocks(&s.h, &s.person, None).await;
+    assert_eq!(s.tokens.userinfo(&access).await.unwrap().status, 401);
+}
+
 /// The browser `b` (cookies answered, on MitID.dk with the log-in forms' token `csrf`) logs
 /// in with the scene's app and the PIN; returns its session cookie.
 async fn logged_in_to_mitid_dk(s: &mut Scene, b: &mut LoginBrowser, csrf: &str) -> String {
@@ -452,6 +484,12 @@ async fn a_new_log_in_ends_the_browsers_earlier_session() {
     assert_eq!(copy.get("/mitid-dk/profile").await.unwrap().status, 401);
     copy.set_cookie("__Host-mitid-dk", &later);
     assert_eq!(copy.get("/mitid-dk/profile").await.unwrap().status, 200);
+    // A cookie holding a staff session's token ends nothing: only a citizen's session is
+    // the browser's earlier one.
+    let staff = s.h.support.clone();
+    b.set_cookie("__Host-mitid-dk", &staff);
+    logged_in_to_mitid_dk(&mut s, &mut b, &csrf).await;
+    assert!(s.h.identify(&staff, &s.person).await.is_ok());
 }
 
 /// Anyone can open a login page and type a citizen's user ID. That login gives way to the
