@@ -214,12 +214,30 @@ fn verify_chain(
 }
 
 /// ICAO 9303 part 12 gives document signer certificates no extended key usage; accept none
-/// or any, but refuse a malformed one.
+/// or one that names no other ICAO signer, but refuse a malformed one. A certificate for a
+/// CSCA's master-list signer (2.23.136.1.1.3) or deviation-list signer (2.23.136.1.1.8) is
+/// another signer's, and signs no document.
 struct AnyOrNoEku;
+
+/// The DER contents of the ICAO signer purposes that are not a document signer's.
+const OTHER_ICAO_SIGNERS: [&[u8]; 2] = [
+    &[0x67, 0x81, 0x08, 0x01, 0x01, 0x03],
+    &[0x67, 0x81, 0x08, 0x01, 0x01, 0x08],
+];
 
 impl webpki::ExtendedKeyUsageValidator for AnyOrNoEku {
     fn validate(&self, mut iter: KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
-        iter.try_for_each(|purpose| purpose.map(|_| ()))
+        iter.try_for_each(|purpose| {
+            let purpose = purpose?;
+            let other = OTHER_ICAO_SIGNERS
+                .iter()
+                .any(|oid| purpose == webpki::KeyPurposeId::new(oid));
+            if other {
+                #[allow(deprecated)] // the context variant needs the required purposes
+                return Err(webpki::Error::RequiredEkuNotFound);
+            }
+            Ok(())
+        })
     }
 }
 

@@ -119,19 +119,26 @@ impl TestAuthority {
     /// An authority whose document signer certificate is valid only between the two dates
     /// (year, month, day) (to test an expired or not yet valid signer).
     pub fn with_signer_validity(state: &str, validity: Option<(Ymd, Ymd)>) -> Self {
-        Self::with_validities(state, None, validity)
+        Self::with_validities(state, None, validity, None)
+    }
+
+    /// An authority whose "document signer" certificate states the extended key usage
+    /// `purpose` (an OID's arcs), as a CSCA's master-list signer's does.
+    pub fn with_signer_purpose(state: &str, purpose: &[u64]) -> Self {
+        Self::with_validities(state, None, None, Some(purpose.to_vec()))
     }
 
     /// An authority whose CSCA certificate is valid only between the two dates (a retired
     /// CSCA), its document signer as `new` makes it.
     pub fn with_csca_validity(state: &str, validity: (Ymd, Ymd)) -> Self {
-        Self::with_validities(state, Some(validity), None)
+        Self::with_validities(state, Some(validity), None, None)
     }
 
     fn with_validities(
         state: &str,
         csca_validity: Option<(Ymd, Ymd)>,
         signer_validity: Option<(Ymd, Ymd)>,
+        signer_purpose: Option<Vec<u64>>,
     ) -> Self {
         let csca_key = key_pair();
         let mut csca = CertificateParams::default();
@@ -155,6 +162,9 @@ impl TestAuthority {
             format!("Document Signer {state} (test double)"),
         );
         signer.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        if let Some(purpose) = signer_purpose {
+            signer.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::Other(purpose)];
+        }
         let mut serial = [0u8; 16];
         rand_core::OsRng.fill_bytes(&mut serial);
         serial[0] &= 0x7F;

@@ -152,6 +152,25 @@ fn a_document_signer_on_its_cscas_revocation_list_is_refused() {
     assert!(verify(&files, &list, now()).is_ok());
 }
 
+/// A certificate the CSCA issued for its master-list signer (or deviation-list signer)
+/// signs no document: before, any extended key usage was accepted for a document signer.
+#[test]
+fn another_icao_signers_certificate_signs_no_document() {
+    for purpose in [[2, 23, 136, 1, 1, 3], [2, 23, 136, 1, 1, 8]] {
+        let authority = TestAuthority::with_signer_purpose("DNK", &purpose);
+        let files = authority.issue(&holder(), &face());
+        let verdict = verify(&files, &authority.master_list(), now());
+        assert!(
+            matches!(verdict, Err(PassiveAuthError::UntrustedSigner(_))),
+            "{purpose:?}: {verdict:?}"
+        );
+    }
+    // A purpose of no ICAO signer is not refused (part 12 leaves it open).
+    let authority = TestAuthority::with_signer_purpose("DNK", &[1, 3, 6, 1, 5, 5, 7, 3, 4]);
+    let files = authority.issue(&holder(), &face());
+    assert!(verify(&files, &authority.master_list(), now()).is_ok());
+}
+
 /// Before, a list was matched to the document signer by the bytes of its issuer name: a
 /// state whose lists spell its CSCA's name in another string type (`PrintableString` for
 /// the certificate's `UTF8String`) had its revocations ignored, and a revoked signer passed.
