@@ -193,7 +193,7 @@ impl Mrz {
     }
 
     fn td1(z: &str) -> Result<Self, MrzError> {
-        verify(&z[5..14], &z[14..15])?;
+        let document_number = td1_number(z)?;
         verify(&z[30..36], &z[36..37])?;
         verify(&z[38..44], &z[44..45])?;
         let composite = [&z[5..30], &z[30..37], &z[38..45], &z[48..59]].concat();
@@ -202,7 +202,7 @@ impl Mrz {
         Ok(Self {
             document_code: z[0..2].to_string(),
             issuing_state: z[2..5].to_string(),
-            document_number: unfill(&z[5..14]),
+            document_number,
             surname,
             given_names,
             nationality: z[45..48].to_string(),
@@ -211,6 +211,25 @@ impl Mrz {
             expiry_date: z[38..44].to_string(),
         })
     }
+}
+
+/// A TD1 zone's document number, its check digit verified. A number over nine characters
+/// (part 5 §4.2.2, note j) shows its first nine in the field and `<` as the check digit;
+/// the rest, then the check digit of the whole number, open the optional data.
+fn td1_number(z: &str) -> Result<String, MrzError> {
+    let principal = &z[5..14];
+    if &z[14..15] == "<" && !principal.contains('<') {
+        let rest = z[15..30].split('<').next().unwrap_or_default();
+        let Some(split) = rest.len().checked_sub(1).filter(|&n| n > 0) else {
+            return Err(MrzError::CheckDigit);
+        };
+        let (extension, digit) = rest.split_at(split);
+        let number = format!("{principal}{extension}");
+        verify(&number, digit)?;
+        return Ok(number);
+    }
+    verify(principal, &z[14..15])?;
+    Ok(unfill(principal))
 }
 
 fn verify(field: &str, digit: &str) -> Result<(), MrzError> {

@@ -90,3 +90,35 @@ fn tag_zero_round_trips() {
         (0, &[0x08, 0xA4][..], 0)
     );
 }
+
+/// An ID card whose document number runs over nine characters (ICAO 9303 part 5's example,
+/// `D23145890734`): the first nine in the field, `<` as its check digit, the rest and the
+/// whole number's check digit in the optional data. Before, it was refused (`CheckDigit`),
+/// and with it every such card's chip.
+#[test]
+fn an_id_card_number_over_nine_characters_is_read_whole() {
+    use mitid_emrtd::mrz::check_digit;
+    let digit = |field: &str| char::from(b'0' + check_digit(field));
+    let line1 = "I<UTOD23145890<7349<<<<<<<<<<<";
+    let line2_head = format!("740812{}F120415{}UTO", digit("740812"), digit("120415"));
+    let optional = "<<<<<<<<<<<";
+    let composite = format!(
+        "{}{}{}",
+        &line1[5..30],
+        &line2_head[..7],
+        &line2_head[8..15]
+    );
+    let line2 = format!(
+        "{line2_head}{optional}{}",
+        digit(&format!("{composite}{optional}"))
+    );
+    let line3 = "ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
+    let zone = format!("{line1}{line2}{line3}");
+    assert_eq!(zone.len(), 90);
+    let mrz = Mrz::parse(&zone).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(mrz.document_number, "D23145890734");
+    assert!(mrz.access_key().is_ok());
+    // A wrong check digit of the whole number is refused.
+    let broken = zone.replacen("7349", "7348", 1);
+    assert_eq!(Mrz::parse(&broken), Err(MrzError::CheckDigit));
+}
