@@ -304,9 +304,12 @@ pub const P_CODE_DIGITS: usize = 8;
 
 /// The owner key of a P-code: the foreign document, `STATE:NUMBER` as its MRZ writes them
 /// (the state padded with `<` to three characters, as `D<<` for Germany; the number without
-/// filler).
+/// filler). Germany's ISO code `DEU`, which staff may type from the data page's other
+/// fields, is the MRZ's `D` (ICAO 9303 part 3): a key under `DEU:` would match no chip.
 pub fn foreign_document_key(issuing_state: &str, document_number: &str) -> ApiResult<String> {
-    let state = format!("{:<<3}", issuing_state.trim().to_ascii_uppercase());
+    let typed = issuing_state.trim().to_ascii_uppercase();
+    let code = if typed == "DEU" { "D" } else { typed.as_str() };
+    let state = format!("{code:<<3}");
     let number = document_number
         .trim()
         .trim_end_matches('<')
@@ -410,4 +413,21 @@ pub fn identified_outbox(
         identified(state, tx.as_mut(), caller, token)?.id
     };
     outbox_page(state, &caller.actor(), Some(&person_id), after, limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::foreign_document_key;
+
+    /// Before, `DEU` made the key `DEU:…`, which no German chip's `D<<` matches: the P-code
+    /// could never be entered.
+    #[test]
+    fn germany_is_keyed_as_its_mrz_writes_it() {
+        for typed in ["DEU", "deu", "D", "D<<"] {
+            let key = foreign_document_key(typed, "C01X00T47").unwrap();
+            assert_eq!(key, "D<<:C01X00T47", "{typed}");
+        }
+        assert_eq!(foreign_document_key("SWE", "ab123<<").unwrap(), "SWE:AB123");
+        assert!(foreign_document_key("DNK", "AB123").is_err());
+    }
 }
