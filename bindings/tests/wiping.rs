@@ -12,9 +12,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
-
 use mitid_bindings::secret;
 use mitid_bindings::UniFfiTag;
 use mitid_core::app::Confirm;
@@ -24,50 +21,15 @@ use zeroize::Zeroizing;
 /// What the secret carries; long enough that no other bytes match it by chance.
 const MARKER: &[u8] = b"wipe-me-b81f4c0e97a2d53c6e1f0a47";
 
-thread_local! {
-    /// Whether this thread's freed blocks are scanned.
-    static WATCHED: Cell<bool> = const { Cell::new(false) };
-}
-
-thread_local! {
-    /// Freed blocks of this thread that still held the marker.
-    static UNWIPED: Cell<usize> = const { Cell::new(0) };
-}
-
-/// The system allocator, scanning what a watched thread frees (a reallocation that moves a
-/// block frees the old one through `dealloc`: `GlobalAlloc`'s default `realloc`). An
-/// allocator is `unsafe` to implement; this one only reads a block before handing it on.
-struct Scanning;
-
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Scanning {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if WATCHED.try_with(Cell::get).unwrap_or(false) {
-            // SAFETY: `ptr` is a live block of `layout.size()` bytes until freed below.
-            let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
-            if block.windows(MARKER.len()).any(|w| w == MARKER) {
-                let _ = UNWIPED.try_with(|n| n.set(n.get() + 1));
-            }
-        }
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "../../core/tests/scanning/mod.rs"]
+mod scanning;
 
 #[global_allocator]
-static ALLOCATOR: Scanning = Scanning;
+static ALLOCATOR: scanning::Scanning = scanning::Scanning;
 
-/// Runs `work` with this thread's frees scanned, and returns how many freed blocks still
-/// held the marker.
+/// Runs `work` with this thread's frees scanned for the marker; the blocks that held it.
 fn unwiped_after(work: impl FnOnce()) -> usize {
-    UNWIPED.with(|n| n.set(0));
-    WATCHED.with(|w| w.set(true));
-    work();
-    WATCHED.with(|w| w.set(false));
-    UNWIPED.with(Cell::get)
+    scanning::unwiped_after(&[MARKER], work)
 }
 
 /// A buffer as the shell fills it: one allocation of the exact size, then written.

@@ -10,8 +10,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,42 +29,13 @@ const DOCUMENT_MARKER: &[u8] = b"WIPEME3F9C2A7E51D84B60";
 const ANSWER: &[u8] =
     b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"ok\":true}";
 
-thread_local! {
-    /// Whether this thread's freed blocks are scanned.
-    static WATCHED: Cell<bool> = const { Cell::new(false) };
-}
-
-thread_local! {
-    /// Freed blocks of this thread that still held the marker.
-    static UNWIPED: Cell<usize> = const { Cell::new(0) };
-}
-
-/// The system allocator, scanning what a watched thread frees (a reallocation that moves a
-/// block frees the old one through `dealloc`: `GlobalAlloc`'s default `realloc`). An
-/// allocator is `unsafe` to implement; this one only reads a block before handing it on.
-struct Scanning;
-
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Scanning {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        if WATCHED.try_with(Cell::get).unwrap_or(false) {
-            // SAFETY: `ptr` is a live block of `layout.size()` bytes until freed below.
-            let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
-            let holds = |marker: &[u8]| block.windows(marker.len()).any(|w| w == marker);
-            if holds(MARKER) || holds(DOCUMENT_MARKER) {
-                let _ = UNWIPED.try_with(|n| n.set(n.get() + 1));
-            }
-        }
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+mod scanning;
 
 #[global_allocator]
-static ALLOCATOR: Scanning = Scanning;
+static ALLOCATOR: scanning::Scanning = scanning::Scanning;
+
+/// The markers this binary's tests scan freed blocks for.
+const MARKERS: &[&[u8]] = &[MARKER, DOCUMENT_MARKER];
 
 #[derive(serde::Serialize)]
 struct Body {
@@ -153,18 +122,18 @@ fn a_request_body_leaves_no_copy_in_freed_memory() {
                so that it grows its buffer at least once after the secret was written",
     };
 
-    WATCHED.with(|w| w.set(true));
-    runtime.block_on(async {
-        let request = Request::post("/v1/app/activation/begin", &body).unwrap();
-        let answer: serde_json::Value = client.send(&request, None).await.unwrap();
-        assert_eq!(answer["ok"], true);
+    let left = scanning::unwiped_after(MARKERS, || {
+        runtime.block_on(async {
+            let request = Request::post("/v1/app/activation/begin", &body).unwrap();
+            let answer: serde_json::Value = client.send(&request, None).await.unwrap();
+            assert_eq!(answer["ok"], true);
+        });
+        // The connection and its buffers go with the client and the runtime.
+        drop(client);
+        drop(runtime);
     });
-    // The connection and its buffers go with the client and the runtime.
-    drop(client);
-    drop(runtime);
-    WATCHED.with(|w| w.set(false));
 
-    assert_eq!(UNWIPED.with(Cell::get), 0, "freed blocks held the body");
+    assert_eq!(left, 0, "freed blocks held the body");
 }
 
 /// The app opened offline (no request leaves it in this test).
@@ -202,29 +171,29 @@ fn typed_secrets_refused_at_the_wrong_step_are_wiped() {
         .enable_all()
         .build()
         .unwrap();
-    WATCHED.with(|w| w.set(true));
-    runtime.block_on(async {
-        // A fresh activation asks for the user ID first: every one of these is refused.
-        let flow = app.start_activation();
-        assert!(flow.submit_activation_code(typed()).await.is_err());
-        assert!(flow.submit_new_pin(typed()).await.is_err());
-        assert!(flow.submit_repeat_pin(typed()).await.is_err());
-        assert!(flow.submit_p_code(typed()).await.is_err());
-        assert!(flow.submit_mrz(typed()).await.is_err());
-        let details = flow.submit_document_details(typed(), typed(), typed());
-        assert!(details.await.is_err());
-        assert!(flow.submit_face(typed().into_bytes()).await.is_err());
-        // A PIN given to confirm an action for a user this app does not hold.
-        let pin = || Confirm::Pin { pin: typed() };
-        assert!(app.request_profile_change("nobody", pin()).await.is_err());
-        let change = app.change_user_id("nobody", "someone".into(), pin());
-        assert!(change.await.is_err());
-        let block = app.block("nobody", BlockTarget::WholeMitid, Some(pin()));
-        assert!(block.await.is_err());
-        assert!(app.enable_biometrics("nobody", typed()).await.is_err());
+    let left = scanning::unwiped_after(MARKERS, || {
+        runtime.block_on(async {
+            // A fresh activation asks for the user ID first: every one of these is refused.
+            let flow = app.start_activation();
+            assert!(flow.submit_activation_code(typed()).await.is_err());
+            assert!(flow.submit_new_pin(typed()).await.is_err());
+            assert!(flow.submit_repeat_pin(typed()).await.is_err());
+            assert!(flow.submit_p_code(typed()).await.is_err());
+            assert!(flow.submit_mrz(typed()).await.is_err());
+            let details = flow.submit_document_details(typed(), typed(), typed());
+            assert!(details.await.is_err());
+            assert!(flow.submit_face(typed().into_bytes()).await.is_err());
+            // A PIN given to confirm an action for a user this app does not hold.
+            let pin = || Confirm::Pin { pin: typed() };
+            assert!(app.request_profile_change("nobody", pin()).await.is_err());
+            let change = app.change_user_id("nobody", "someone".into(), pin());
+            assert!(change.await.is_err());
+            let block = app.block("nobody", BlockTarget::WholeMitid, Some(pin()));
+            assert!(block.await.is_err());
+            assert!(app.enable_biometrics("nobody", typed()).await.is_err());
+        })
     });
-    WATCHED.with(|w| w.set(false));
-    assert_eq!(UNWIPED.with(Cell::get), 0, "refused input left unwiped");
+    assert_eq!(left, 0, "refused input left unwiped");
 }
 
 /// Before, the access key built the document number in a growing `String`, padded it into
@@ -235,16 +204,12 @@ fn the_document_details_leave_no_copy_taken_or_refused() {
     // As typed: lower case, wiped by the test itself.
     let number =
         zeroize::Zeroizing::new(String::from_utf8(DOCUMENT_MARKER.to_ascii_lowercase()).unwrap());
-    WATCHED.with(|w| w.set(true));
-    let key = AccessKey::new(&number, "850412", "310101");
-    assert!(key.is_ok());
-    drop(key);
-    assert!(AccessKey::new(&number, "850412", "311399").is_err());
-    assert!(AccessKey::new(&number, "85x412", "310101").is_err());
-    WATCHED.with(|w| w.set(false));
-    assert_eq!(
-        UNWIPED.with(Cell::get),
-        0,
-        "the document number left unwiped"
-    );
+    let left = scanning::unwiped_after(MARKERS, || {
+        let key = AccessKey::new(&number, "850412", "310101");
+        assert!(key.is_ok());
+        drop(key);
+        assert!(AccessKey::new(&number, "850412", "311399").is_err());
+        assert!(AccessKey::new(&number, "85x412", "310101").is_err());
+    });
+    assert_eq!(left, 0, "the document number left unwiped");
 }
