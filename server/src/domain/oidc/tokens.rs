@@ -17,7 +17,7 @@ use super::{achieved, acr_of, amr_of, sector, OAuthError, TOKEN_TTL};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::domain::{approvals, subjects, web};
-use crate::error::{ApiError, ApiResult, Verdict};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{LoginStage, OidcClientRecord, OidcLoginRecord, TransactionRecord, Tx};
 
@@ -143,8 +143,8 @@ pub fn first_party_login(
     let Some(app) = t.authenticator_id.as_deref() else {
         return Err(ApiError::KeyMaterial("an approval without its app"));
     };
-    // As at the app log-in's finish; refused, the code stays used up.
-    if let Verdict::Refused(_) = web::approver_still_usable(state, tx.as_mut(), app)? {
+    // As at a relying party's exchange; refused, the code stays used up.
+    if !approvals::still_stands(state, tx.as_mut(), &t)? {
         let by = Actor::RelyingParty(client.id.clone());
         let mut voided = t.clone();
         approvals::void_approval(state, tx.as_mut(), &mut voided, &by)?;
