@@ -48,7 +48,7 @@ impl AccessKey {
         while number.len() < 9 {
             number.push('<');
         }
-        let mut birth = checked_date(birth_date)?;
+        let mut birth = checked_birth_date(birth_date)?;
         let mut expiry = checked_date(expiry_date)?;
         Ok(Self {
             document_number: std::mem::take(&mut *number),
@@ -101,6 +101,27 @@ fn char_value(b: u8) -> u32 {
         b'0'..=b'9' => u32::from(b - b'0'),
         b'A'..=b'Z' => u32::from(b - b'A') + 10,
         _ => 0,
+    }
+}
+
+/// A birth date as the MRZ writes it: `YYMMDD`, where a part the issuing state does not
+/// know is `<<` (ICAO 9303 part 3: an unknown day, or day and month, or the whole date).
+fn checked_birth_date(date: &str) -> Result<Zeroizing<String>, MrzError> {
+    let date = date.trim();
+    let part = |range: std::ops::Range<usize>, most: u8| {
+        let field = date.get(range).unwrap_or_default();
+        field == "<<"
+            || (field.len() == 2
+                && field.bytes().all(|b| b.is_ascii_digit())
+                && field.parse::<u8>().is_ok_and(|n| (1..=most).contains(&n)))
+    };
+    let year = date
+        .get(0..2)
+        .is_some_and(|y| y == "<<" || y.bytes().all(|b| b.is_ascii_digit()));
+    if date.len() == 6 && year && part(2..4, 12) && part(4..6, 31) {
+        Ok(Zeroizing::new(date.to_owned()))
+    } else {
+        Err(MrzError::Date)
     }
 }
 
@@ -219,8 +240,9 @@ impl Mrz {
 fn td1_number(z: &str) -> Result<String, MrzError> {
     let principal = &z[5..14];
     if &z[14..15] == "<" && !principal.contains('<') {
+        // The rest, its check digit, then a filler: all within positions 16 to 30.
         let rest = z[15..30].split('<').next().unwrap_or_default();
-        let Some(split) = rest.len().checked_sub(1).filter(|&n| n > 0) else {
+        let Some(split) = rest.len().checked_sub(1).filter(|&n| n > 0 && n < 14) else {
             return Err(MrzError::CheckDigit);
         };
         let (extension, digit) = rest.split_at(split);

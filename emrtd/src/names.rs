@@ -28,7 +28,8 @@ impl NameKey {
     }
 }
 
-/// An attribute value's text, folded; a value of another type as its encoding in hex.
+/// An attribute value's text, folded; a value of another type as `#` and its encoding in
+/// hex.
 fn value_key(value: &der::Any) -> Option<String> {
     let bytes = value.value();
     let text = match value.tag() {
@@ -50,8 +51,10 @@ fn value_key(value: &der::Any) -> Option<String> {
             String::from_utf16(&units).ok()?
         }
         _ => {
+            // `#` and hex, as RFC 4514 writes such a value: no text folds to it.
             let encoded = value.to_der().ok()?;
-            return Some(encoded.iter().map(|b| format!("{b:02x}")).collect());
+            let hex: String = encoded.iter().map(|b| format!("{b:02x}")).collect();
+            return Some(format!("#{hex}"));
         }
     };
     Some(

@@ -99,26 +99,45 @@ fn tag_zero_round_trips() {
 fn an_id_card_number_over_nine_characters_is_read_whole() {
     use mitid_emrtd::mrz::check_digit;
     let digit = |field: &str| char::from(b'0' + check_digit(field));
-    let line1 = "I<UTOD23145890<7349<<<<<<<<<<<";
-    let line2_head = format!("740812{}F120415{}UTO", digit("740812"), digit("120415"));
-    let optional = "<<<<<<<<<<<";
-    let composite = format!(
-        "{}{}{}",
-        &line1[5..30],
-        &line2_head[..7],
-        &line2_head[8..15]
-    );
-    let line2 = format!(
-        "{line2_head}{optional}{}",
-        digit(&format!("{composite}{optional}"))
-    );
-    let line3 = "ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
-    let zone = format!("{line1}{line2}{line3}");
-    assert_eq!(zone.len(), 90);
-    let mrz = Mrz::parse(&zone).unwrap_or_else(|e| panic!("{e:?}"));
+    // The zone with `line1`, its composite check digit computed over it.
+    let zone = |line1: &str| {
+        let head = format!("740812{}F120415{}UTO", digit("740812"), digit("120415"));
+        let optional = "<<<<<<<<<<<";
+        let composite = format!("{}{}{}{optional}", &line1[5..30], &head[..7], &head[8..15]);
+        let line3 = "ERIKSSON<<ANNA<MARIA<<<<<<<<<<";
+        format!("{line1}{head}{optional}{}{line3}", digit(&composite))
+    };
+    let whole = zone("I<UTOD23145890<7349<<<<<<<<<<<");
+    assert_eq!(whole.len(), 90);
+    let mrz = Mrz::parse(&whole).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(mrz.document_number, "D23145890734");
     assert!(mrz.access_key().is_ok());
-    // A wrong check digit of the whole number is refused.
-    let broken = zone.replacen("7349", "7348", 1);
+    // A wrong check digit of the whole number is refused, the composite's being right.
+    let broken = zone("I<UTOD23145890<7348<<<<<<<<<<<");
     assert_eq!(Mrz::parse(&broken), Err(MrzError::CheckDigit));
+    // A rest with no filler after it (more than positions 16 to 30 hold) is refused.
+    let long = zone(&format!("I<UTOD23145890<{}", "7".repeat(15)));
+    assert_eq!(Mrz::parse(&long), Err(MrzError::CheckDigit));
+}
+
+/// A birth date the issuing state does not know in part is written `<<` (ICAO 9303 part 3):
+/// such a document's access key is made as its MRZ writes it. Before, it was refused
+/// (`Date`), and the chip could not be opened.
+#[test]
+fn a_birth_date_unknown_in_part_makes_an_access_key() {
+    for birth in ["6908<<", "69<<<<", "<<<<<<"] {
+        assert!(
+            AccessKey::new("L898902C3", birth, "940623").is_ok(),
+            "{birth}"
+        );
+    }
+    for birth in ["6913<<", "69081<", "6908<1", "690832"] {
+        assert_eq!(
+            AccessKey::new("L898902C3", birth, "940623").err(),
+            Some(MrzError::Date),
+            "{birth}"
+        );
+    }
+    // The date of expiry is always known.
+    assert!(AccessKey::new("L898902C3", "690806", "9406<<").is_err());
 }

@@ -427,6 +427,8 @@ mod tests {
     }
 
     /// Waits until `answer` has ended, or waits itself for an advisory lock on `cluster`.
+    /// Any advisory lock waited for counts: this is the one test of this binary on
+    /// PostgreSQL, and cargo runs the test binaries one after the other.
     fn ended_or_waiting(answer: &std::thread::JoinHandle<()>, cluster: &str) {
         let mut client = postgres::Client::connect(cluster, postgres::NoTls).unwrap();
         let waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted";

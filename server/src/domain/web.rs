@@ -209,7 +209,8 @@ pub fn app_login_finish(
             // Refused, the log-in stays used up, and the approval is on record as voided.
             let verdict = approver_still_usable(state, tx.as_mut(), app)?;
             if !verdict.is_granted() {
-                let by = Actor::Citizen(t.person_id.clone());
+                // Whoever holds the log-in's secret: not yet an authenticated citizen.
+                let by = Actor::Anonymous;
                 let mut voided = t.clone();
                 super::approvals::void_approval(state, tx.as_mut(), &mut voided, &by)?;
             }

@@ -117,8 +117,8 @@ pub fn create(
 }
 
 /// A refused login is on the person's record: the refusal told the relying party the state
-/// of the MitID (blocked, a login pending, too many wrong codes), which the citizen and
-/// support can then see was asked, and by whom. One write per refusal; a relying party is
+/// of the MitID (blocked, a login pending, too many wrong codes), and support (the audit
+/// log) can then see that it was asked, and by whom. One write per refusal; a relying party is
 /// authenticated and contracted (the anonymous login page's refusals are not recorded).
 fn refused_on_record(
     state: &AppState,

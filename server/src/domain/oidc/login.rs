@@ -340,6 +340,7 @@ pub fn finish(state: &AppState, id: &str, browser_secret: &str) -> ApiResult<Opt
         // Blocked since the approval: back to the client without a code.
         login.stage = LoginStage::Ended;
         tx.update_oidc_login(&login)?;
+        t.result_fetched = true;
         let by = Actor::RelyingParty(client.id.clone());
         approvals::void_approval(state, tx.as_mut(), &mut t, &by)?;
         tx.commit()?;

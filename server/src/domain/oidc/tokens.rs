@@ -329,7 +329,7 @@ pub struct InvalidToken;
 /// with the `profile` scope.
 pub fn userinfo(state: &AppState, token: &str) -> ApiResult<Result<Value, InvalidToken>> {
     let mut tx = state.store.begin()?;
-    let Some(login) = tx.oidc_login_by_access_token(&token_hash(token))? else {
+    let Some(mut login) = tx.oidc_login_by_access_token(&token_hash(token))? else {
         return Ok(Err(InvalidToken));
     };
     let live = login
@@ -342,8 +342,12 @@ pub fn userinfo(state: &AppState, token: &str) -> ApiResult<Result<Value, Invali
     let Some(t) = transaction else {
         return Ok(Err(InvalidToken));
     };
-    // A block since the approval ends what the token tells, as it ends the code.
+    // A block since the approval ends the token for good, as it ends the code: lifting
+    // the block does not revive it.
     if !approvals::still_stands(state, tx.as_mut(), &t)? {
+        login.tokens_revoked = true;
+        tx.update_oidc_login(&login)?;
+        tx.commit()?;
         return Ok(Err(InvalidToken));
     }
     let subject = subjects::pairwise(state, tx.as_mut(), &t.person_id, &sector(&login.client_id))?;

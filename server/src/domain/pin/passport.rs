@@ -419,7 +419,7 @@ fn owner_of(
     // Every document of the person carries the birth date the registry holds: a document
     // number alone (a foreign state's numbers may repeat across its passports and ID cards)
     // does not tell whose it is.
-    let born = person.birth_date.replace('-', "").get(2..) == Some(mrz.birth_date.as_str());
+    let born = born_on(&person.birth_date, &mrz.birth_date);
     if mrz.issuing_state == HOME_STATE {
         // A Danish document belongs to a person with a CPR number (a person without one is
         // registered by a foreign document's number, which a Danish one may share).
@@ -449,6 +449,21 @@ fn owner_of(
         (false, true) => Err(DocumentRefusal::NotThisPerson),
         (false, false) => Err(DocumentRefusal::PCodeNeeded),
     }
+}
+
+/// Whether the MRZ's birth date (`YYMMDD`) is the registry's (`YYYY-MM-DD`). A part the
+/// issuing state does not know is written `<<` (ICAO 9303 part 3) and agrees with any.
+fn born_on(registered: &str, mrz: &str) -> bool {
+    let registered = registered.replace('-', "");
+    let Some(registered) = registered.get(2..) else {
+        return false;
+    };
+    registered.len() == 6
+        && mrz.len() == 6
+        && registered
+            .bytes()
+            .zip(mrz.bytes())
+            .all(|(r, m)| m == b'<' || r == m)
 }
 
 /// The refusal for a document sent for a user ID with no activation (or none at all), the

@@ -449,6 +449,13 @@ async fn a_block_before_the_finish_sends_no_code_and_ends_userinfo() {
     assert_eq!(s.tokens.userinfo(&access).await.unwrap().status, 200);
     support_blocks(&s.h, &s.person, None).await;
     assert_eq!(s.tokens.userinfo(&access).await.unwrap().status, 401);
+    // For good: the block lifted, the token stays refused.
+    let token = s.h.identify(&s.h.support, &s.person).await.unwrap();
+    let lift = serde_json::json!({ "identification_token": token, "scope": "whole_mitid" });
+    s.h.post("/v1/staff/unblock", &lift, Auth::Bearer(&s.h.support))
+        .await
+        .ok::<serde_json::Value>();
+    assert_eq!(s.tokens.userinfo(&access).await.unwrap().status, 401);
 }
 
 /// The browser `b` (cookies answered, on MitID.dk with the log-in forms' token `csrf`) logs

@@ -358,6 +358,18 @@ async fn a_p_code_from_citizen_service_links_a_foreign_passport_for_good() {
     // holder's face: not the person's (before: accepted, the link matched on the number).
     let namesake = sweden.issue_with(&p, |holder| holder.birth_date = "950101".into());
     refused_for(&mut phone, &namesake, &namesake.face, "not_this_person").await;
+    // A state that does not know the day writes `<<` (ICAO 9303 part 3): it agrees with
+    // the registry's day (the review of the birth-date rule found such holders locked out).
+    let unknown_day = sweden.issue_with(&p, |holder| {
+        holder.birth_date = format!("{}<<", &holder.birth_date[..4]);
+    });
+    phone
+        .reset_pin_with_passport(
+            &read(&phone, &unknown_day, &unknown_day.face, None).await,
+            "193849",
+        )
+        .await
+        .ok::<serde_json::Value>();
 }
 
 #[tokio::test]
