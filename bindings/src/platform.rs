@@ -27,6 +27,7 @@ use mitid_protocol::clock::{Clock, SystemClock, UnixSeconds};
 use zeroize::Zeroizing;
 
 use crate::secret;
+use mitid_protocol::wire::SecretBytes;
 
 /// What the app's platform implementations throw (`PlatformException` in Kotlin,
 /// `PlatformError` in Swift): `PlatformKeyStore`, `PlatformSecretStore`,
@@ -222,7 +223,7 @@ pub trait PlatformKeyStore: Send + Sync {
 #[uniffi::export(with_foreign)]
 pub trait PlatformSecretStore: Send + Sync {
     /// Stores `secret` under `name`, replacing any previous value.
-    fn put_secret(&self, name: String, secret: secret::Bytes) -> Result<(), PlatformError>;
+    fn put_secret(&self, name: String, secret: SecretBytes) -> Result<(), PlatformError>;
 
     /// The secret under `name`, or null/nil if there is none.
     fn get_secret(&self, name: String) -> Result<secret::MaybeBytes, PlatformError>;
@@ -329,7 +330,7 @@ pub(crate) struct SecretStoreAdapter(pub(crate) Arc<dyn PlatformSecretStore>);
 
 impl keystore::SecretStore for SecretStoreAdapter {
     fn put_secret(&self, name: &str, secret: &[u8]) -> Result<(), KeyStoreError> {
-        let secret = secret::Bytes::new(Zeroizing::new(secret.to_vec()));
+        let secret = SecretBytes::new(secret.to_vec());
         Ok(blocking(|| self.0.put_secret(name.to_owned(), secret))?)
     }
 

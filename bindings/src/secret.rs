@@ -21,6 +21,7 @@
 //! type whose encoding it keeps. They are the library crates' only `unsafe impl`s.
 
 use mitid_core::app::Confirm;
+use mitid_protocol::wire::SecretBytes;
 use uniffi::{FfiConverter, Lift, LiftRef, MetadataBuffer, RustBuffer, TypeId};
 use zeroize::{Zeroize, Zeroizing};
 
@@ -77,73 +78,43 @@ fn lift_whole<T: Zeroize>(
     Ok(value)
 }
 
-/// Secret bytes (`ByteArray` in Kotlin, `Data` in Swift), wiped when dropped.
-pub struct Bytes(Zeroizing<Vec<u8>>);
-
-impl Bytes {
-    /// Wraps secret bytes.
-    pub fn new(bytes: Zeroizing<Vec<u8>>) -> Self {
-        Self(bytes)
-    }
-
-    /// The bytes. Never log them.
-    pub fn expose(&self) -> &[u8] {
-        &self.0
-    }
-
-    /// The bytes, still wiped when dropped.
-    pub fn into_inner(self) -> Zeroizing<Vec<u8>> {
-        self.0
-    }
-
-    /// Reads a length-prefixed value into a block of its exact size.
-    fn read(buf: &mut &[u8]) -> uniffi::Result<Self> {
-        let length = read_length(buf)?;
-        let Some((bytes, rest)) = buf.split_at_checked(length) else {
-            return anyhow_bail("the bytes are cut short");
-        };
-        *buf = rest;
-        let mut copy = Zeroizing::new(Vec::with_capacity(length));
-        copy.extend_from_slice(bytes);
-        Ok(Self(copy))
-    }
-
-    /// The size of the written value.
-    fn written_size(&self) -> usize {
-        PREFIX + self.0.len()
-    }
-
-    /// Writes the length prefix and the bytes (the caller reserved the room).
-    fn write_into(&self, buf: &mut Vec<u8>) {
-        // What is lowered is a pepper or a key (32 bytes), far below uniffi's 2 GiB limit
-        // (where uniffi's own writer panics).
-        let length = i32::try_from(self.0.len()).unwrap_or(i32::MAX);
-        buf.extend_from_slice(&length.to_be_bytes());
-        buf.extend_from_slice(&self.0);
-    }
+/// Reads a length-prefixed value into a block of its exact size.
+fn read_bytes(buf: &mut &[u8]) -> uniffi::Result<SecretBytes> {
+    let length = read_length(buf)?;
+    let Some((bytes, rest)) = buf.split_at_checked(length) else {
+        return anyhow_bail("the bytes are cut short");
+    };
+    *buf = rest;
+    let mut copy = Zeroizing::new(Vec::with_capacity(length));
+    copy.extend_from_slice(bytes);
+    Ok(SecretBytes::from(copy))
 }
 
-impl Zeroize for Bytes {
-    fn zeroize(&mut self) {
-        self.0.zeroize();
-    }
+/// The size of `bytes` written.
+fn written_size(bytes: &SecretBytes) -> usize {
+    PREFIX + bytes.expose().len()
 }
 
-impl std::fmt::Debug for Bytes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "secret::Bytes({} bytes)", self.0.len())
-    }
+/// Writes the length prefix and the bytes (the caller reserved the room).
+fn write_into(bytes: &SecretBytes, buf: &mut Vec<u8>) {
+    // What is lowered is a pepper or a key (32 bytes), far below uniffi's 2 GiB limit
+    // (where uniffi's own writer panics).
+    let length = i32::try_from(bytes.expose().len()).unwrap_or(i32::MAX);
+    buf.extend_from_slice(&length.to_be_bytes());
+    buf.extend_from_slice(bytes.expose());
 }
 
+/// Secret bytes (`ByteArray` in Kotlin, `Data` in Swift): the protocol's `SecretBytes`,
+/// wiped when dropped.
 // SAFETY: the value is written and read exactly as uniffi's own `Vec<u8>` (a big-endian
 // `i32` length, then the bytes), whose foreign type it names in `TYPE_ID_META`.
 #[allow(unsafe_code)]
-unsafe impl FfiConverter<UniFfiTag> for Bytes {
+unsafe impl FfiConverter<UniFfiTag> for SecretBytes {
     type FfiType = RustBuffer;
 
     fn lower(obj: Self) -> RustBuffer {
-        let mut buf = Vec::with_capacity(obj.written_size());
-        obj.write_into(&mut buf);
+        let mut buf = Vec::with_capacity(written_size(&obj));
+        write_into(&obj, &mut buf);
         RustBuffer::from_vec(buf)
     }
 
@@ -157,45 +128,44 @@ unsafe impl FfiConverter<UniFfiTag> for Bytes {
         }
         whole.copy_within(PREFIX.., 0);
         whole.truncate(length);
-        Ok(Self(whole))
+        Ok(Self::from(whole))
     }
 
     fn write(obj: Self, buf: &mut Vec<u8>) {
-        buf.reserve(obj.written_size());
-        obj.write_into(buf);
+        buf.reserve(written_size(&obj));
+        write_into(&obj, buf);
     }
 
     fn try_read(buf: &mut &[u8]) -> uniffi::Result<Self> {
-        Self::read(buf)
+        read_bytes(buf)
     }
 
     const TYPE_ID_META: MetadataBuffer = <Vec<u8> as TypeId<UniFfiTag>>::TYPE_ID_META;
 }
 
-uniffi::derive_ffi_traits!(local Bytes);
+uniffi::derive_ffi_traits!(local SecretBytes);
 
 /// Secret bytes or none (`ByteArray?` in Kotlin, `Data?` in Swift): what the platform's
 /// secret store answers.
 #[derive(Debug)]
-pub struct MaybeBytes(Option<Bytes>);
+pub struct MaybeBytes(Option<SecretBytes>);
 
 impl MaybeBytes {
     /// Wraps an answer.
     pub fn new(bytes: Option<Zeroizing<Vec<u8>>>) -> Self {
-        Self(bytes.map(Bytes::new))
+        Self(bytes.map(SecretBytes::from))
     }
 
     /// The bytes, if any, still wiped when dropped.
     pub fn into_inner(self) -> Option<Zeroizing<Vec<u8>>> {
-        self.0.map(Bytes::into_inner)
+        self.0.map(SecretBytes::into_zeroizing)
     }
 }
 
 impl Zeroize for MaybeBytes {
     fn zeroize(&mut self) {
-        if let Some(bytes) = &mut self.0 {
-            bytes.zeroize();
-        }
+        // The bytes are wiped as they are dropped.
+        self.0 = None;
     }
 }
 
@@ -206,7 +176,7 @@ unsafe impl FfiConverter<UniFfiTag> for MaybeBytes {
     type FfiType = RustBuffer;
 
     fn lower(obj: Self) -> RustBuffer {
-        let size = 1 + obj.0.as_ref().map_or(0, Bytes::written_size);
+        let size = 1 + obj.0.as_ref().map_or(0, written_size);
         let mut buf = Vec::with_capacity(size);
         Self::write(obj, &mut buf);
         RustBuffer::from_vec(buf)
@@ -220,9 +190,9 @@ unsafe impl FfiConverter<UniFfiTag> for MaybeBytes {
         match obj.0 {
             None => buf.push(0),
             Some(bytes) => {
-                buf.reserve(1 + bytes.written_size());
+                buf.reserve(1 + written_size(&bytes));
                 buf.push(1);
-                bytes.write_into(buf);
+                write_into(&bytes, buf);
             }
         }
     }
@@ -234,7 +204,7 @@ unsafe impl FfiConverter<UniFfiTag> for MaybeBytes {
         *buf = rest;
         match tag {
             0 => Ok(Self(None)),
-            1 => Ok(Self(Some(Bytes::read(buf)?))),
+            1 => Ok(Self(Some(read_bytes(buf)?))),
             _ => anyhow_bail("an option's tag is neither 0 nor 1"),
         }
     }

@@ -16,6 +16,7 @@ use crate::platform::{
     KeyOptions, PlatformBiometricPrompt, PlatformError, PlatformKeyStore, PlatformSecretStore,
 };
 use crate::secret;
+use mitid_protocol::wire::SecretBytes;
 
 /// What the simulated biometric sensor answers to the next prompt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -109,7 +110,7 @@ impl SoftwareKeyStore {
     }
 
     /// Stores a secret, replacing any previous value.
-    pub fn put_secret(&self, name: String, secret: secret::Bytes) -> Result<(), PlatformError> {
+    pub fn put_secret(&self, name: String, secret: SecretBytes) -> Result<(), PlatformError> {
         Ok(self.inner.put_secret(&name, secret.expose())?)
     }
 
@@ -163,7 +164,7 @@ impl PlatformKeyStore for SoftwareKeyStore {
 }
 
 impl PlatformSecretStore for SoftwareKeyStore {
-    fn put_secret(&self, name: String, secret: secret::Bytes) -> Result<(), PlatformError> {
+    fn put_secret(&self, name: String, secret: SecretBytes) -> Result<(), PlatformError> {
         SoftwareKeyStore::put_secret(self, name, secret)
     }
 
@@ -239,7 +240,7 @@ mod tests {
         let secrets = Arc::clone(&store).secret_store();
         keys.create_key("k".into(), KeyOptions::from(keystore::KeyOptions::NONE))?;
         assert!(store.key_exists("k".into())?);
-        let secret = secret::Bytes::new(zeroize::Zeroizing::new(vec![7; 32]));
+        let secret = SecretBytes::new(vec![7; 32]);
         secrets.put_secret("s".into(), secret)?;
         let stored = store.get_secret("s".into())?.into_inner();
         assert_eq!(stored.as_deref().map(Vec::as_slice), Some(&[7; 32][..]));

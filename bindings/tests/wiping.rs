@@ -15,6 +15,7 @@
 use mitid_bindings::secret;
 use mitid_bindings::UniFfiTag;
 use mitid_core::app::Confirm;
+use mitid_protocol::wire::SecretBytes;
 use uniffi::{Lift, LiftReturn, Lower, RustBuffer};
 use zeroize::Zeroizing;
 
@@ -82,7 +83,7 @@ fn an_optional_confirmation_leaves_no_copy_when_lifted() {
 fn a_face_capture_leaves_no_copy_when_lifted() {
     let left = unwiped_after(|| {
         let buffer = from_shell(&[&length_of(MARKER), MARKER]);
-        let lifted = <secret::Bytes as Lift<UniFfiTag>>::try_lift(buffer).unwrap();
+        let lifted = <SecretBytes as Lift<UniFfiTag>>::try_lift(buffer).unwrap();
         assert_eq!(lifted.expose(), MARKER);
         drop(lifted);
     });
@@ -120,8 +121,8 @@ fn a_secret_answered_to_the_shell_leaves_only_the_buffer_handed_over() {
 #[test]
 fn a_secret_to_the_platform_store_leaves_only_the_buffer_handed_over() {
     let left = unwiped_after(|| {
-        let secret = secret::Bytes::new(Zeroizing::new(MARKER.to_vec()));
-        let buffer = <secret::Bytes as Lower<UniFfiTag>>::lower(secret);
+        let secret = SecretBytes::from(Zeroizing::new(MARKER.to_vec()));
+        let buffer = <SecretBytes as Lower<UniFfiTag>>::lower(secret);
         let handed_over = Zeroizing::new(buffer.destroy_into_vec());
         assert_eq!(&handed_over[4..], MARKER);
     });
@@ -144,9 +145,9 @@ fn a_confirmation_dropped_unused_is_wiped() {
 fn a_malformed_buffer_is_refused_and_wiped() {
     let left = unwiped_after(|| {
         let short = from_shell(&[&length_of(&[0; 64]), MARKER]);
-        assert!(<secret::Bytes as Lift<UniFfiTag>>::try_lift(short).is_err());
+        assert!(<SecretBytes as Lift<UniFfiTag>>::try_lift(short).is_err());
         let junk = from_shell(&[&length_of(&MARKER[..4]), MARKER]);
-        assert!(<secret::Bytes as Lift<UniFfiTag>>::try_lift(junk).is_err());
+        assert!(<SecretBytes as Lift<UniFfiTag>>::try_lift(junk).is_err());
         let tag = from_shell(&[&[7], &length_of(MARKER), MARKER]);
         let lifted = <secret::MaybeBytes as LiftReturn<UniFfiTag>>::try_lift_successful_return(tag);
         assert!(lifted.is_err());
@@ -187,7 +188,7 @@ fn the_exported_signatures_carry_secrets_in_the_wiping_types() {
                 offending.push(format!("{file}:{}: {}", n + 1, line.trim()));
             }
         }
-        let wiping = ["Wiped<Confirm>", "secret::Bytes", "secret::MaybeBytes"];
+        let wiping = ["Wiped<Confirm>", "SecretBytes", "secret::MaybeBytes"];
         assert!(
             file == "flows/document.rs" || wiping.iter().any(|w| text.contains(w)),
             "{file} names none of the wiping types"

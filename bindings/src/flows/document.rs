@@ -71,16 +71,10 @@ macro_rules! document_steps {
             /// owner and the face now.
             pub async fn submit_face(
                 &self,
-                capture: $crate::secret::Bytes,
+                capture: mitid_protocol::wire::SecretBytes,
             ) -> Result<$step, MitidError> {
                 let flow = Arc::clone(&self.0);
-                call(async move {
-                    flow.submit_face(mitid_protocol::wire::SecretBytes::from(
-                        capture.into_inner(),
-                    ))
-                    .await
-                })
-                .await
+                call(async move { flow.submit_face(capture).await }).await
             }
         }
     };

@@ -69,6 +69,11 @@ impl SecretBytes {
     pub fn expose(&self) -> &[u8] {
         &self.0
     }
+
+    /// The bytes, still wiped when dropped.
+    pub fn into_zeroizing(self) -> Zeroizing<Vec<u8>> {
+        self.0
+    }
 }
 
 impl From<Vec<u8>> for SecretBytes {
