@@ -48,8 +48,8 @@ impl AccessKey {
         while number.len() < 9 {
             number.push('<');
         }
-        let mut birth = checked_birth_date(birth_date)?;
-        let mut expiry = checked_date(expiry_date)?;
+        let mut birth = checked_date(birth_date, Parts::MaybeUnknown)?;
+        let mut expiry = checked_date(expiry_date, Parts::Known)?;
         Ok(Self {
             document_number: std::mem::take(&mut *number),
             birth_date: std::mem::take(&mut *birth),
@@ -104,39 +104,29 @@ fn char_value(b: u8) -> u32 {
     }
 }
 
-/// A birth date as the MRZ writes it: `YYMMDD`, where a part the issuing state does not
-/// know is `<<` (ICAO 9303 part 3: an unknown day, or day and month, or the whole date).
-fn checked_birth_date(date: &str) -> Result<Zeroizing<String>, MrzError> {
-    let date = date.trim();
-    let part = |range: std::ops::Range<usize>, most: u8| {
-        let field = date.get(range).unwrap_or_default();
-        field == "<<"
-            || (field.len() == 2
-                && field.bytes().all(|b| b.is_ascii_digit())
-                && field.parse::<u8>().is_ok_and(|n| (1..=most).contains(&n)))
-    };
-    let year = date
-        .get(0..2)
-        .is_some_and(|y| y == "<<" || y.bytes().all(|b| b.is_ascii_digit()));
-    if date.len() == 6 && year && part(2..4, 12) && part(4..6, 31) {
-        Ok(Zeroizing::new(date.to_owned()))
-    } else {
-        Err(MrzError::Date)
-    }
+/// What a date's part (`YY`, `MM`, `DD`) may be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Parts {
+    /// Digits only (the date of expiry).
+    Known,
+    /// Digits, or `<<` for a part the issuing state does not know (a birth date: ICAO 9303
+    /// part 3 writes an unknown day, or day and month, or the whole date so).
+    MaybeUnknown,
 }
 
-fn checked_date(date: &str) -> Result<Zeroizing<String>, MrzError> {
+/// A date as the MRZ writes it, `YYMMDD`: any year, a month of 1 to 12, a day of 1 to 31.
+fn checked_date(date: &str, parts: Parts) -> Result<Zeroizing<String>, MrzError> {
     let date = date.trim();
-    let digits = date.len() == 6 && date.bytes().all(|b| b.is_ascii_digit());
-    let (month, day) = if digits {
-        (
-            date[2..4].parse::<u8>().unwrap_or(0),
-            date[4..6].parse::<u8>().unwrap_or(0),
-        )
-    } else {
-        (0, 0)
+    let part = |range: std::ops::Range<usize>, least: u8, most: u8| {
+        let field = date.get(range).unwrap_or_default();
+        (parts == Parts::MaybeUnknown && field == "<<")
+            || (field.len() == 2
+                && field.bytes().all(|b| b.is_ascii_digit())
+                && field
+                    .parse::<u8>()
+                    .is_ok_and(|n| (least..=most).contains(&n)))
     };
-    if (1..=12).contains(&month) && (1..=31).contains(&day) {
+    if date.len() == 6 && part(0..2, 0, 99) && part(2..4, 1, 12) && part(4..6, 1, 31) {
         Ok(Zeroizing::new(date.to_owned()))
     } else {
         Err(MrzError::Date)

@@ -138,6 +138,8 @@ fn a_birth_date_unknown_in_part_makes_an_access_key() {
             "{birth}"
         );
     }
+    // The year 2000 (or 1900) is a year like any other.
+    assert!(AccessKey::new("L898902C3", "000229", "000101").is_ok());
     // The date of expiry is always known.
     assert!(AccessKey::new("L898902C3", "690806", "9406<<").is_err());
 }
