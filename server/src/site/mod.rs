@@ -156,17 +156,22 @@ pub fn message_page(status: StatusCode, lang: Lang, (title, text): (&str, &str))
     .into_response()
 }
 
+/// `answer` as a busy server's: `503` with `Retry-After`, which a retry may pass.
+pub fn retry_soon(mut answer: Response) -> Response {
+    *answer.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+    answer
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    answer
+}
+
 /// The bare answer of a machine-read page (the login's status poll, its QR image) that
 /// failed: `503` with `Retry-After` for a busy store (a lock timeout, a deadlock broken, the
 /// database out of reach), which a retry may pass; `500` otherwise.
 pub fn failure_status(error: &ApiError, what: &'static str) -> Response {
     if error.code() == mitid_protocol::api_error::ErrorCode::Busy {
         tracing::warn!(error = %error, what, "a page met a busy server");
-        let mut answer = StatusCode::SERVICE_UNAVAILABLE.into_response();
-        answer
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return answer;
+        return retry_soon(().into_response());
     }
     tracing::error!(error = %error, what, "a page failed");
     StatusCode::INTERNAL_SERVER_ERROR.into_response()
@@ -179,10 +184,7 @@ pub fn failure_status(error: &ApiError, what: &'static str) -> Response {
 pub fn failure_page(lang: Lang, error: &ApiError) -> Response {
     if error.code() == mitid_protocol::api_error::ErrorCode::Busy {
         tracing::warn!(error = %error, "a page met a busy server");
-        let mut page = message_page(StatusCode::SERVICE_UNAVAILABLE, lang, lang.texts().failure);
-        page.headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return page;
+        return retry_soon(message_page(StatusCode::OK, lang, lang.texts().failure));
     }
     tracing::error!(error = %error, "a login page failed");
     message_page(

@@ -185,15 +185,8 @@ fn oauth_error(error: OAuthError) -> Response {
 fn server_error(error: &crate::error::ApiError) -> Response {
     if error.code() == mitid_protocol::api_error::ErrorCode::Busy {
         tracing::warn!(error = %error, "an OpenID Connect endpoint met a busy server");
-        let mut answer = (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "error": "temporarily_unavailable" })),
-        )
-            .into_response();
-        answer
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        return answer;
+        let body = Json(json!({ "error": "temporarily_unavailable" }));
+        return super::retry_soon(body.into_response());
     }
     tracing::error!(error = %error, "an OpenID Connect endpoint failed");
     (
