@@ -131,7 +131,7 @@ pub fn first_party_login(
         Redeemed::Good(tx, login) => (tx, login),
     };
     tx.update_oidc_login(&login)?;
-    let (t, factor) = approved(tx.as_mut(), &login)?;
+    let (mut t, factor) = approved(tx.as_mut(), &login)?;
     if achieved(factor) != Assurance::Substantial {
         // The code stays used up; self-service needs the PIN or biometrics.
         tx.commit()?;
@@ -146,8 +146,7 @@ pub fn first_party_login(
     // As at a relying party's exchange; refused, the code stays used up.
     if !approvals::still_stands(state, tx.as_mut(), &t)? {
         let by = Actor::RelyingParty(client.id.clone());
-        let mut voided = t.clone();
-        approvals::void_approval(state, tx.as_mut(), &mut voided, &by)?;
+        approvals::void_approval(state, tx.as_mut(), &mut t, &by)?;
         tx.commit()?;
         return Ok(Err(OAuthError::new(
             "access_denied",
