@@ -1,0 +1,126 @@
+//! Strangers who type a citizen's user ID on a login page: their login gives way to the
+//! bank's, ends none of the citizen's, uses up none of their allowance, and tells nothing.
+
+use super::*;
+
+/// Anyone can open a login page and type a citizen's user ID. That login gives way to the
+/// next one for the citizen, as a self-service log-in does: before, it stood for five
+/// minutes in the way of every bank's login for them ("another login is pending"), and a
+/// stranger could keep it there.
+#[tokio::test]
+async fn a_login_a_stranger_starts_on_the_page_does_not_block_the_banks() {
+    let mut s = Scene::new().await;
+    s.started("code").await;
+    let bank = s.h.relying_party("Bank").await.unwrap();
+    let body = serde_json::json!({
+        "user_id": s.person.user_id, "reference_header": "Log on to the bank",
+        "reference_body": "Online banking", "channel_binding": "code",
+    });
+    let created: mitid_protocol::wire::rp::CreateAuthenticationResponse =
+        s.h.post("/v1/rp/authentications", &body, Auth::Bearer(&bank))
+            .await
+            .ok();
+    let pending = s.phone.pending(0).await.unwrap();
+    assert_eq!(pending.transaction_id, created.transaction_id);
+    // The page's login is over; the bank's goes through.
+    assert_eq!(s.browser.phase().await.unwrap(), "stopped");
+    let code = created.code.unwrap();
+    let answer = s
+        .phone
+        .answer(&pending, true, Factor::Pin, &code, Some(APP_PIN))
+        .await;
+    assert!(answer.is_success(), "{}", answer.body);
+}
+
+/// A stranger's start on a login page does not end the citizen's own login at the bank's
+/// page (it would put the stranger's request in its place on the phone); only a bank's own
+/// login does.
+#[tokio::test]
+async fn a_strangers_start_on_a_login_page_ends_no_other_login() {
+    let mut s = Scene::new().await;
+    s.started("code").await;
+    let mut stranger = LoginBrowser::new(&s.h).unwrap();
+    let params = s.params(&[]);
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    stranger.authorize(&pairs).await.unwrap();
+    let user_id = s.person.user_id.clone();
+    let refused = stranger.start(&user_id, "code").await.unwrap();
+    assert_eq!(refused.status, 200, "{}", refused.body);
+    assert!(
+        refused
+            .body
+            .contains("MitID kan ikke sende dit login til appen nu"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(s.browser.phase().await.unwrap(), "waiting");
+    let code = s.browser.shown_code().await.unwrap();
+    let answer = s.approve(&code).await;
+    assert!(answer.is_success(), "{}", answer.body);
+}
+
+/// A stranger's starts that a pending login refuses push nothing, and no longer use up the
+/// citizen's allowance of starts: before, ten of them in an hour (one pushed, nine refused)
+/// left the citizen "Too many attempts" on every login page for the hour.
+#[tokio::test]
+async fn refused_starts_use_up_none_of_the_citizens_allowance() {
+    let mut s = Scene::new().await;
+    let user_id = s.person.user_id.clone();
+    let params = s.params(&[]);
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    for _ in 0..11 {
+        let mut stranger = LoginBrowser::new(&s.h).unwrap();
+        stranger.authorize(&pairs).await.unwrap();
+        stranger.start(&user_id, "code").await.unwrap();
+        // Out of the per-source limit's way (30 a minute), well inside the hour.
+        s.h.clock().advance(10);
+    }
+    // The stranger's one login lapses; the citizen's own start goes through.
+    s.h.clock().advance(5 * 60 + 1);
+    let own = s.started("code").await;
+    assert_eq!(s.browser.phase().await.unwrap(), "waiting", "{}", own.body);
+    let code = s.browser.shown_code().await.unwrap();
+    let answer = s.approve(&code).await;
+    assert!(answer.is_success(), "{}", answer.body);
+}
+
+/// What a stranger's browser shows after typing `user_id` on a new login page, with this
+/// browser's own login id and form token taken out.
+async fn strangers_view(s: &Scene, user_id: &str) -> String {
+    let mut stranger = LoginBrowser::new(&s.h).unwrap();
+    let params = s.params(&[]);
+    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    stranger.authorize(&pairs).await.unwrap();
+    let page = stranger.start(user_id, "code").await.unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (id, csrf) = (stranger.login_id.unwrap(), stranger.csrf.unwrap());
+    page.body.replace(&id, "ID").replace(&csrf, "CSRF")
+}
+
+/// Anyone may type a user ID on a login page. Before, the page that stopped the start named
+/// the account's state: "Another login is waiting" (a stranger could watch when a citizen
+/// logs in), "Your MitID is blocked" (as after a lost phone), "The app cannot approve". It
+/// now shows one page for every such state.
+#[tokio::test]
+async fn a_stranger_is_not_told_which_state_keeps_a_login_from_starting() {
+    let mut s = Scene::new().await;
+    let user_id = s.person.user_id.clone();
+    s.started("code").await;
+    let while_pending = strangers_view(&s, &user_id).await;
+    s.browser.submit("/cancel", &[]).await.unwrap();
+
+    let session = web_login(&s.h, &s.person, &mut s.phone).await.unwrap();
+    let block = serde_json::json!({ "scope": "whole_mitid" });
+    let blocked =
+        s.h.post("/v1/web/block", &block, Auth::Bearer(&session))
+            .await;
+    assert!(blocked.is_success(), "{}", blocked.body);
+    let while_blocked = strangers_view(&s, &user_id).await;
+
+    let without_app = s.h.person("no-app").await.unwrap();
+    let with_no_app = strangers_view(&s, &without_app.user_id).await;
+
+    assert_eq!(while_pending, while_blocked);
+    assert_eq!(while_pending, with_no_app);
+    assert!(while_pending.contains("MitID kan ikke sende dit login til appen nu"));
+}
