@@ -1,6 +1,7 @@
 //! Reading a passport chip (issue 13): the APDUs and bytes of a read of EF.COM, EF.SOD, DG1,
 //! DG2 (an 18 KiB face image) and DG15 with active authentication, opened with BAC (3DES) or
-//! PACE (P-256, AES-128), with short and with extended-length APDUs; the time of the reader's
+//! PACE (AES-128; ECDH on P-256, DH on the 1024- and 2048-bit MODP groups), with short and
+//! with extended-length APDUs; the time of the reader's
 //! own work (BAC or PACE, secure messaging, parsing: the simulated chip's time is taken out);
 //! and the server's passive and active authentication of the files, and its active
 //! authentication alone for an ECDSA and two RSA keys.
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 use mitid_emrtd::active_auth::EcdsaHash;
 use mitid_emrtd::iso9796::TrailerHash;
-use mitid_emrtd::pace::Protocol;
+use mitid_emrtd::pace::{Group, Protocol};
 use mitid_emrtd::testing::{ActiveAuthenticationKey, SimulatedChip, TestAuthority, TestHolder};
 use mitid_emrtd::{
     read_document, verify, verify_active_authentication, ChipFiles, NfcLink, ReaderRandom,
@@ -60,36 +61,53 @@ fn holder() -> TestHolder {
 /// How the read opens the chip and how long its APDUs may be.
 #[derive(Clone, Copy)]
 struct Mode {
-    pace: bool,
+    /// PACE with this protocol in this group, or BAC.
+    pace: Option<(Protocol, Group)>,
     extended: bool,
 }
 
-const MODES: [(&str, Mode); 4] = [
+const P256: Option<(Protocol, Group)> = Some((Protocol::EcdhGmAes128, Group::NistP256));
+
+const MODES: [(&str, Mode); 6] = [
     (
         "BAC, short",
         Mode {
-            pace: false,
+            pace: None,
             extended: false,
         },
     ),
     (
         "BAC, extended length",
         Mode {
-            pace: false,
+            pace: None,
             extended: true,
         },
     ),
     (
         "PACE, short",
         Mode {
-            pace: true,
+            pace: P256,
             extended: false,
         },
     ),
     (
         "PACE, extended length",
         Mode {
-            pace: true,
+            pace: P256,
+            extended: true,
+        },
+    ),
+    (
+        "PACE DH-1024, short",
+        Mode {
+            pace: Some((Protocol::DhGmAes128, Group::Modp1024)),
+            extended: false,
+        },
+    ),
+    (
+        "PACE DH-2048/256, ext.",
+        Mode {
+            pace: Some((Protocol::DhGmAes128, Group::Modp2048Q256)),
             extended: true,
         },
     ),
@@ -98,10 +116,9 @@ const MODES: [(&str, Mode); 4] = [
 fn link(files: &ChipFiles, key: &Arc<ActiveAuthenticationKey>, mode: Mode) -> Counting {
     let rng = rand::rngs::StdRng::seed_from_u64(5);
     let chip = SimulatedChip::new(files, &holder().access_key(), Box::new(rng));
-    let chip = if mode.pace {
-        chip.with_pace(Protocol::EcdhGmAes128).without_bac()
-    } else {
-        chip
+    let chip = match mode.pace {
+        Some((protocol, group)) => chip.with_pace_in(protocol, group).without_bac(),
+        None => chip,
     };
     let extended = mode.extended;
     let chip = chip.with_active_authentication(Arc::clone(key));

@@ -34,6 +34,11 @@ impl<'a> Link<'a> {
         Self { inner }
     }
 
+    /// Whether the chip and the phone take extended-length APDUs.
+    pub fn extended(&self) -> bool {
+        self.inner.supports_extended_length()
+    }
+
     /// Sends a plain command. An answer that comes in parts (`61xx`: `xx` more bytes wait,
     /// ISO/IEC 7816-4 §7.1.3) is gathered with GET RESPONSE, up to the largest answer an
     /// extended APDU can carry.
@@ -227,8 +232,8 @@ fn open(
 ) -> Result<SecureChannel, ReadError> {
     let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
     let offer = pace::offered(link)?;
-    if let Offer::Pace(protocol) = offer {
-        let mut sm = pace::establish(link, key, &random.pace, protocol)?;
+    if let Offer::Pace(protocol, group) = offer {
+        let mut sm = pace::establish(link, key, &random.pace, protocol, group)?;
         link.send_protected(&mut sm, &select)?.ok()?;
         return Ok(sm);
     }

@@ -9,12 +9,14 @@
 //! - every TLV object read re-encodes (in the minimal length form) to an object that reads
 //!   back with the same tag and value;
 //! - `unprotect` accepts nothing without the right MAC: with keys from the ICAO 9303
-//!   appendix D example, an accepted answer must carry a DO'8E' that the keys produce.
+//!   appendix D example, an accepted answer must carry a DO'8E' that the keys produce;
+//! - an accepted PACE public key encodes back to its bytes (a P-256 point uncompressed, a
+//!   DH value at the width of the 1024-bit group's prime).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mitid_emrtd::apdu::{Command, Response};
-use mitid_emrtd::pace::{self, Protocol};
+use mitid_emrtd::pace::{self, Mapping, Protocol};
 use mitid_emrtd::testing::{SimulatedChip, TestHolder};
 use mitid_emrtd::{bac, tlv, ChipFiles, NfcLink};
 
@@ -109,14 +111,19 @@ impl rand_core::RngCore for Counter {
     }
 }
 
-/// EF.CardAccess as a chip sends it, and a PACE public key: a typed answer, never a panic;
-/// an accepted uncompressed point encodes back to the same bytes.
+/// EF.CardAccess as a chip sends it, and a PACE public key (ECDH and DH): a typed answer,
+/// never a panic; an accepted key encodes back to the same bytes.
 fn pace_inputs(data: &[u8]) {
     if let Ok(infos) = pace::parse_card_access(data) {
-        let _ = pace::choose(&infos);
+        let _ = pace::choose(&infos, true);
     }
     if let (Ok(point), Some(4)) = (pace::point(data), data.first()) {
         assert_eq!(pace::encode(&point), data, "a PACE key does not round-trip");
+    }
+    let group = pace::modp_1024_160();
+    if let Ok(value) = group.parse(data) {
+        let padded = [vec![0; group.width() - data.len()], data.to_vec()].concat();
+        assert_eq!(group.encode(&value), padded, "a DH key does not round-trip");
     }
 }
 

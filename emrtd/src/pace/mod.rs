@@ -1,17 +1,19 @@
 //! PACE, password authenticated connection establishment (ICAO 9303 part 11 §4.4), with the
 //! MRZ as the password: the chip lists its protocols in EF.CardAccess; reader and chip map
-//! the generator with an encrypted nonce and an ECDH exchange (generic mapping), agree on AES
+//! the generator with an encrypted nonce and a key exchange (generic mapping), agree on AES
 //! session keys, and prove them to each other with authentication tokens.
 //!
-//! Offered here: ECDH generic mapping with AES-128, -192 and -256 on NIST P-256 (standardized
-//! domain parameters 12). A chip that offers only other parameters (brainpool curves, DH,
-//! integrated or chip-authentication mapping) is opened with BAC when it allows BAC.
+//! Offered here: generic mapping with AES-128, -192 and -256, with ECDH on NIST P-256
+//! (standardized domain parameters 12) or DH on the MODP groups of RFC 5114 (parameters 0,
+//! 1 and 2). A chip that offers only other parameters (brainpool curves, integrated or
+//! chip-authentication mapping) is opened with BAC when it allows BAC.
 
-use p256::elliptic_curve::ops::Reduce;
-use p256::elliptic_curve::point::AffineCoordinates;
-use p256::elliptic_curve::sec1::ToEncodedPoint;
-use p256::elliptic_curve::{Field, Group};
-use p256::{AffinePoint, FieldBytes, ProjectivePoint, PublicKey, Scalar, U256};
+mod dh;
+mod mapping;
+
+pub use dh::{modp_1024_160, modp_2048_224, modp_2048_256, Exponent, Modp};
+pub use mapping::{encode, map_generic, point, scalar, shared_secret, Mapping, P256};
+
 use zeroize::Zeroizing;
 
 use crate::apdu::{Command, Response};
@@ -31,7 +33,8 @@ const ID_PACE: [u8; 8] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x04];
 /// The standardized domain parameters of NIST P-256 (part 11 §9.5.1, table 6).
 pub const NIST_P256: u32 = 12;
 
-/// The PACE protocols this reader runs: ECDH generic mapping with AES in CBC mode and CMAC.
+/// The PACE protocols this reader runs: generic mapping, ECDH or DH, with AES in CBC mode
+/// and CMAC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     /// id-PACE-ECDH-GM-AES-CBC-CMAC-128.
@@ -40,33 +43,124 @@ pub enum Protocol {
     EcdhGmAes192,
     /// id-PACE-ECDH-GM-AES-CBC-CMAC-256.
     EcdhGmAes256,
+    /// id-PACE-DH-GM-AES-CBC-CMAC-128.
+    DhGmAes128,
+    /// id-PACE-DH-GM-AES-CBC-CMAC-192.
+    DhGmAes192,
+    /// id-PACE-DH-GM-AES-CBC-CMAC-256.
+    DhGmAes256,
 }
 
 impl Protocol {
-    /// The protocol's object identifier as DER content bytes.
+    const ALL: [Self; 6] = [
+        Self::EcdhGmAes128,
+        Self::EcdhGmAes192,
+        Self::EcdhGmAes256,
+        Self::DhGmAes128,
+        Self::DhGmAes192,
+        Self::DhGmAes256,
+    ];
+
+    /// The protocol's object identifier as DER content bytes: id-PACE, then `1` (DH-GM) or
+    /// `2` (ECDH-GM), then the cipher (`2`, `3`, `4` for AES-128, -192, -256).
     pub fn oid(self) -> Vec<u8> {
-        let last = match self {
-            Self::EcdhGmAes128 => 2,
-            Self::EcdhGmAes192 => 3,
-            Self::EcdhGmAes256 => 4,
+        let family = if self.is_dh() { 0x01 } else { 0x02 };
+        let cipher = match self.key_len() {
+            16 => 2,
+            24 => 3,
+            _ => 4,
         };
-        [&ID_PACE[..], &[0x02, last]].concat()
+        [&ID_PACE[..], &[family, cipher]].concat()
     }
 
     /// The AES key length in bytes.
     pub fn key_len(self) -> usize {
         match self {
-            Self::EcdhGmAes128 => 16,
-            Self::EcdhGmAes192 => 24,
-            Self::EcdhGmAes256 => 32,
+            Self::EcdhGmAes128 | Self::DhGmAes128 => 16,
+            Self::EcdhGmAes192 | Self::DhGmAes192 => 24,
+            Self::EcdhGmAes256 | Self::DhGmAes256 => 32,
         }
     }
 
-    fn from_oid(oid: &[u8]) -> Option<Self> {
-        [Self::EcdhGmAes128, Self::EcdhGmAes192, Self::EcdhGmAes256]
-            .into_iter()
-            .find(|p| p.oid() == oid)
+    /// Whether the mapping and key agreement are DH (else ECDH).
+    pub fn is_dh(self) -> bool {
+        matches!(self, Self::DhGmAes128 | Self::DhGmAes192 | Self::DhGmAes256)
     }
+
+    fn from_oid(oid: &[u8]) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.oid() == oid)
+    }
+}
+
+/// The standardized domain parameters this reader runs (part 11 §9.5.1, table 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// 0: the 1024-bit MODP group with a 160-bit prime order subgroup (RFC 5114 §2.1).
+    Modp1024,
+    /// 1: the 2048-bit MODP group with a 224-bit prime order subgroup (RFC 5114 §2.2).
+    Modp2048Q224,
+    /// 2: the 2048-bit MODP group with a 256-bit prime order subgroup (RFC 5114 §2.3).
+    Modp2048Q256,
+    /// 12: NIST P-256.
+    NistP256,
+}
+
+impl Group {
+    /// The standardized domain parameters' identifier.
+    pub fn parameter_id(self) -> u32 {
+        match self {
+            Self::Modp1024 => 0,
+            Self::Modp2048Q224 => 1,
+            Self::Modp2048Q256 => 2,
+            Self::NistP256 => NIST_P256,
+        }
+    }
+
+    /// The group an identifier names, if this reader runs it.
+    pub fn from_parameter_id(id: u32) -> Option<Self> {
+        [
+            Self::Modp1024,
+            Self::Modp2048Q224,
+            Self::Modp2048Q256,
+            Self::NistP256,
+        ]
+        .into_iter()
+        .find(|g| g.parameter_id() == id)
+    }
+
+    /// Whether the group's public values fit a short APDU (all but the 2048-bit groups).
+    pub fn fits_short_apdus(self) -> bool {
+        matches!(self, Self::Modp1024 | Self::NistP256)
+    }
+
+    /// Whether `protocol` runs in this group: DH in a MODP group, ECDH on a curve.
+    pub fn runs(self, protocol: Protocol) -> bool {
+        protocol.is_dh() != (self == Self::NistP256)
+    }
+}
+
+/// Evaluates `$body` with `$m` bound to the [`Mapping`] of `$group`.
+macro_rules! on_group {
+    ($group:expr, $m:ident => $body:expr) => {
+        match $group {
+            Group::NistP256 => {
+                let $m = P256;
+                $body
+            }
+            Group::Modp1024 => {
+                let $m = modp_1024_160();
+                $body
+            }
+            Group::Modp2048Q224 => {
+                let $m = modp_2048_224();
+                $body
+            }
+            Group::Modp2048Q256 => {
+                let $m = modp_2048_256();
+                $body
+            }
+        }
+    };
 }
 
 /// One `PACEInfo` of EF.CardAccess.
@@ -128,17 +222,22 @@ pub enum Offer {
     BacOnly,
     /// PACE, but none of the protocols or parameters this reader runs.
     UnsupportedPace,
-    /// PACE with a protocol this reader runs, on NIST P-256.
-    Pace(Protocol),
+    /// PACE with a protocol this reader runs, in a group it runs.
+    Pace(Protocol, Group),
 }
 
-/// The first PACE protocol among `infos` that this reader runs.
-pub fn choose(infos: &[PaceInfo]) -> Offer {
+/// The first PACE protocol among `infos` that this reader runs. Without extended-length
+/// APDUs (`extended`), a 2048-bit MODP group is not run: its public values do not fit a
+/// short command's 255 bytes.
+pub fn choose(infos: &[PaceInfo], extended: bool) -> Offer {
     let supported = infos.iter().find_map(|info| {
-        Protocol::from_oid(&info.protocol).filter(|_| info.parameter_id == Some(NIST_P256))
+        let protocol = Protocol::from_oid(&info.protocol)?;
+        let group = Group::from_parameter_id(info.parameter_id?)?;
+        let fits = extended || group.fits_short_apdus();
+        (group.runs(protocol) && fits).then_some((protocol, group))
     });
     match (supported, infos.is_empty()) {
-        (Some(protocol), _) => Offer::Pace(protocol),
+        (Some((protocol, group)), _) => Offer::Pace(protocol, group),
         (None, true) => Offer::BacOnly,
         (None, false) => Offer::UnsupportedPace,
     }
@@ -171,7 +270,7 @@ pub fn offered(link: &mut Link<'_>) -> Result<Offer, ReadError> {
         content.extend(part);
     }
     content.truncate(total);
-    Ok(choose(&parse_card_access(&content)?))
+    Ok(choose(&parse_card_access(&content)?, link.extended()))
 }
 
 /// The reader's two ephemeral private keys for one PACE run (the mapping key and the key
@@ -194,49 +293,60 @@ impl PaceRandom {
     }
 }
 
-/// Runs PACE with `protocol` over `link`, the MRZ access key as the password, and returns
-/// the AES secure channel it opens. A wrong password is [`ReadError::AccessDenied`].
+/// Runs PACE with `protocol` on `group` over `link`, the MRZ access key as the password,
+/// and returns the AES secure channel it opens. A wrong password is
+/// [`ReadError::AccessDenied`].
 pub fn establish(
     link: &mut Link<'_>,
     key: &AccessKey,
     random: &PaceRandom,
     protocol: Protocol,
+    group: Group,
 ) -> Result<SecureChannel, ReadError> {
+    if !group.runs(protocol) {
+        return Err(ReadError::Unsupported("the chip's PACE parameters"));
+    }
     let k_pi = password_key(key, protocol);
-    answer(link.send(&mse_set_at(protocol, Some(NIST_P256)))?)?;
+    answer(link.send(&mse_set_at(protocol, Some(group.parameter_id())))?)?;
     let z = step(link, &[], 0x80, false)?;
     let s = decrypt_nonce(&k_pi, &z)?;
+    let keys = on_group!(group, m => agree(link, &m, &s, random, protocol))?;
+    Ok(SecureChannel::with_keys(keys, 0))
+}
 
-    let sk_map = scalar(&random.map)?;
-    let pk_map = ProjectivePoint::GENERATOR * sk_map;
-    let pk_map_ic = point(&step(
-        link,
-        &tlv::encode(0x81, &encode(&pk_map)),
-        0x82,
-        false,
-    )?)?;
+/// The mapping, the key agreement and the tokens, in `mapping`'s group.
+fn agree<M: Mapping>(
+    link: &mut Link<'_>,
+    mapping: &M,
+    s: &[u8],
+    random: &PaceRandom,
+    protocol: Protocol,
+) -> Result<SessionKeys, ReadError> {
+    let sk_map = mapping.private_key(&random.map)?;
+    let pk_map = mapping.public_key(&mapping.generator(), &sk_map);
+    let sent = tlv::encode(0x81, &mapping.encode(&pk_map));
+    let pk_map_ic = mapping.parse(&step(link, &sent, 0x82, false)?)?;
     if pk_map_ic == pk_map {
         return Err(ReadError::Malformed("PACE mapping key"));
     }
-    let g_hat = map_generic(&s, &sk_map, &pk_map_ic)?;
+    let g_hat = mapping.map(s, &sk_map, &pk_map_ic)?;
 
-    let sk = scalar(&random.agreement)?;
-    let pk = g_hat * sk;
-    let pk_ic = point(&step(link, &tlv::encode(0x83, &encode(&pk)), 0x84, false)?)?;
+    let sk = mapping.private_key(&random.agreement)?;
+    let pk = mapping.public_key(&g_hat, &sk);
+    let sent = tlv::encode(0x83, &mapping.encode(&pk));
+    let pk_ic = mapping.parse(&step(link, &sent, 0x84, false)?)?;
     if pk_ic == pk {
         return Err(ReadError::Malformed("PACE agreement key"));
     }
-    let keys = session_keys(&shared_secret(&sk, &pk_ic)?, protocol);
+    let keys = session_keys(&mapping.shared_secret(&sk, &pk_ic)?, protocol);
 
-    let token = auth_token(mac_key(&keys), protocol, &encode(&pk_ic));
+    let token = auth_token(mac_key(&keys), protocol, &mapping.encode(&pk_ic));
     let chip_token = step(link, &tlv::encode(0x85, &token), 0x86, true)?;
-    if !crypto::mac_eq(
-        &chip_token,
-        &auth_token(mac_key(&keys), protocol, &encode(&pk)),
-    ) {
+    let expected = auth_token(mac_key(&keys), protocol, &mapping.encode(&pk));
+    if !crypto::mac_eq(&chip_token, &expected) {
         return Err(ReadError::AccessDenied);
     }
-    Ok(SecureChannel::with_keys(keys, 0))
+    Ok(keys)
 }
 
 /// MSE:Set AT: PACE with `protocol`, the MRZ as the password (`83 01 01`), and where given
@@ -292,28 +402,6 @@ pub fn password_key(key: &AccessKey, protocol: Protocol) -> Zeroizing<Vec<u8>> {
     crypto::derive_aes_key(&key.pace_password()[..], 3, protocol.key_len())
 }
 
-/// The generic mapping: `Ĝ = s·G + H`, with `H` the ECDH of the mapping keys (§4.4.3.3.1).
-pub fn map_generic(
-    s: &[u8],
-    sk_map: &Scalar,
-    pk_map_other: &ProjectivePoint,
-) -> Result<ProjectivePoint, ReadError> {
-    let h = *pk_map_other * sk_map;
-    if bool::from(h.is_identity()) {
-        return Err(ReadError::Malformed("PACE mapping"));
-    }
-    Ok(ProjectivePoint::GENERATOR * scalar_of(s) + h)
-}
-
-/// The x coordinate of `sk·pk`: the shared secret `K`.
-pub fn shared_secret(sk: &Scalar, pk: &ProjectivePoint) -> Result<Zeroizing<Vec<u8>>, ReadError> {
-    let shared = (*pk * sk).to_affine();
-    if shared == AffinePoint::IDENTITY {
-        return Err(ReadError::Malformed("PACE key agreement"));
-    }
-    Ok(Zeroizing::new(shared.x().to_vec()))
-}
-
 /// `KS_enc` and `KS_mac` from the shared secret.
 pub fn session_keys(secret: &[u8], protocol: Protocol) -> SessionKeys {
     SessionKeys::aes_from_secret(secret, protocol.key_len())
@@ -326,170 +414,26 @@ fn mac_key(keys: &SessionKeys) -> &[u8] {
     }
 }
 
-/// The authentication token over the other side's public key: CMAC under `KS_mac` of the
-/// public key data object `7F49 { 06 OID, 86 point }`, truncated to 8 bytes (§4.4.3.4).
+/// The authentication token over the other side's public key (as sent in GENERAL
+/// AUTHENTICATE): CMAC under `KS_mac` of the public key data object `7F49 { 06 OID, 86
+/// point }` (ECDH) or `7F49 { 06 OID, 84 number }` (DH, an unsigned integer without leading
+/// zero bytes), truncated to 8 bytes (§4.4.3.4).
 pub fn auth_token(ks_mac: &[u8], protocol: Protocol, public_key: &[u8]) -> [u8; 8] {
-    let body = [
-        tlv::encode(0x06, &protocol.oid()),
-        tlv::encode(0x86, public_key),
-    ]
-    .concat();
+    let key = if protocol.is_dh() {
+        let first = public_key
+            .iter()
+            .position(|b| *b != 0)
+            .unwrap_or(public_key.len());
+        tlv::encode(0x84, &public_key[first..])
+    } else {
+        tlv::encode(0x86, public_key)
+    };
+    let body = [tlv::encode(0x06, &protocol.oid()), key].concat();
     let mut token = [0u8; 8];
     token.copy_from_slice(&crypto::aes_cmac(ks_mac, &tlv::encode(0x7F49, &body))[..8]);
     token
 }
 
-/// An uncompressed SEC 1 point.
-pub fn encode(point: &ProjectivePoint) -> Vec<u8> {
-    point
-        .to_affine()
-        .to_encoded_point(false)
-        .as_bytes()
-        .to_vec()
-}
-
-/// A point of P-256 from its SEC 1 encoding; the identity and points off the curve are
-/// malformed.
-pub fn point(bytes: &[u8]) -> Result<ProjectivePoint, ReadError> {
-    PublicKey::from_sec1_bytes(bytes)
-        .map(|k| k.to_projective())
-        .map_err(|_| ReadError::Malformed("PACE public key"))
-}
-
-/// A non-zero scalar from 32 random bytes (reduced modulo the group order).
-pub fn scalar(bytes: &[u8; 32]) -> Result<Scalar, ReadError> {
-    let s = scalar_of(bytes);
-    if bool::from(s.is_zero()) {
-        return Err(ReadError::Malformed("PACE key"));
-    }
-    Ok(s)
-}
-
-/// A big-endian integer of at most 32 bytes, reduced modulo the group order.
-fn scalar_of(bytes: &[u8]) -> Scalar {
-    let mut wide = FieldBytes::default();
-    let n = bytes.len().min(32);
-    wide[32 - n..].copy_from_slice(&bytes[bytes.len() - n..]);
-    <Scalar as Reduce<U256>>::reduce_bytes(&wide)
-}
-
 /// The chip's side of PACE, for the simulated chip.
 #[cfg(feature = "testing")]
-pub mod card {
-    use super::*;
-
-    /// An EF.CardAccess offering `protocol` on the domain parameters `parameter_id`.
-    pub fn card_access(protocol: Protocol, parameter_id: u32) -> Vec<u8> {
-        let info = [
-            tlv::encode(0x06, &protocol.oid()),
-            tlv::encode(0x02, &[0x02]),
-            tlv::encode(0x02, &[parameter_id as u8]),
-        ]
-        .concat();
-        tlv::encode(0x31, &tlv::encode(0x30, &info))
-    }
-
-    /// Where the chip is in one PACE run.
-    pub enum Card {
-        /// Set AT done: the encrypted nonce is next.
-        Nonce,
-        /// The nonce `s` was sent; the reader's mapping key is next.
-        Map(Zeroizing<Vec<u8>>),
-        /// The generator is mapped; the reader's agreement key is next.
-        Agree(ProjectivePoint),
-        /// Keys agreed; the reader's token is next.
-        Token {
-            /// The session keys.
-            keys: SessionKeys,
-            /// The chip's public key.
-            pk_ic: Vec<u8>,
-            /// The reader's public key.
-            pk_ifd: Vec<u8>,
-        },
-    }
-
-    /// What one GENERAL AUTHENTICATE leaves.
-    pub enum Outcome {
-        /// The chain goes on.
-        Next(Card, Response),
-        /// PACE is done: the answer and the secure channel.
-        Done(SecureChannel, Response),
-        /// PACE failed: the status word (`6300` for a wrong token).
-        Failed(u16),
-    }
-
-    /// Answers one GENERAL AUTHENTICATE of the chain. `k_pi` is the chip's password key,
-    /// `random` 32 fresh bytes for the step that needs them.
-    pub fn step(
-        card: Card,
-        protocol: Protocol,
-        k_pi: &[u8],
-        data: &[u8],
-        random: &[u8; 32],
-    ) -> Outcome {
-        let Some(content) = tlv::read(data)
-            .filter(|(o, _)| o.tag == 0x7C)
-            .map(|(o, _)| o.value)
-        else {
-            return Outcome::Failed(0x6A80);
-        };
-        match card {
-            Card::Nonce => {
-                let s = Zeroizing::new(random[..16].to_vec());
-                let z = crypto::aes_encrypt(k_pi, &[0; 16], &s);
-                Outcome::Next(Card::Map(s), dynamic(0x80, &z))
-            }
-            Card::Map(s) => {
-                let (Some(pk), Ok(sk)) = (tlv::find(content, 0x81), scalar(random)) else {
-                    return Outcome::Failed(0x6A80);
-                };
-                let Ok(pk_ifd) = point(pk) else {
-                    return Outcome::Failed(0x6A80);
-                };
-                let Ok(g_hat) = map_generic(&s, &sk, &pk_ifd) else {
-                    return Outcome::Failed(0x6A80);
-                };
-                let ours = encode(&(ProjectivePoint::GENERATOR * sk));
-                Outcome::Next(Card::Agree(g_hat), dynamic(0x82, &ours))
-            }
-            Card::Agree(g_hat) => {
-                let (Some(pk), Ok(sk)) = (tlv::find(content, 0x83), scalar(random)) else {
-                    return Outcome::Failed(0x6A80);
-                };
-                let (Ok(pk_ifd), pk_ic) = (point(pk), g_hat * sk) else {
-                    return Outcome::Failed(0x6A80);
-                };
-                let Ok(secret) = shared_secret(&sk, &pk_ifd) else {
-                    return Outcome::Failed(0x6A80);
-                };
-                let card = Card::Token {
-                    keys: session_keys(&secret, protocol),
-                    pk_ic: encode(&pk_ic),
-                    pk_ifd: pk.to_vec(),
-                };
-                Outcome::Next(card, dynamic(0x84, &encode(&pk_ic)))
-            }
-            Card::Token {
-                keys,
-                pk_ic,
-                pk_ifd,
-            } => {
-                let expected = auth_token(mac_key(&keys), protocol, &pk_ic);
-                match tlv::find(content, 0x85) {
-                    Some(token) if crypto::mac_eq(token, &expected) => {
-                        let ours = auth_token(mac_key(&keys), protocol, &pk_ifd);
-                        Outcome::Done(SecureChannel::with_keys(keys, 0), dynamic(0x86, &ours))
-                    }
-                    _ => Outcome::Failed(0x6300),
-                }
-            }
-        }
-    }
-
-    fn dynamic(tag: u32, value: &[u8]) -> Response {
-        Response {
-            data: tlv::encode(0x7C, &tlv::encode(tag, value)),
-            sw: crate::apdu::SW_OK,
-        }
-    }
-}
+pub mod card;

@@ -13,7 +13,7 @@ use crate::bac::{self, BacKeys};
 use crate::chip_auth;
 use crate::mrz::AccessKey;
 use crate::pace::card::{self, Card, Outcome};
-use crate::pace::{self, Protocol, CARD_ACCESS, NIST_P256};
+use crate::pace::{self, Group, Protocol, CARD_ACCESS};
 use crate::reader::{files, ChipFiles, NfcLink, EMRTD_AID};
 use crate::sm::SecureChannel;
 use crate::{crypto, tlv};
@@ -33,7 +33,7 @@ pub struct SimulatedChip {
     active_authentication: Option<Arc<ActiveAuthenticationKey>>,
     chip_authentication: Option<Arc<ChipAuthenticationKey>>,
     card_access: Option<Vec<u8>>,
-    pace: Option<(Protocol, Zeroizing<Vec<u8>>)>,
+    pace: Option<(Protocol, Group, Zeroizing<Vec<u8>>)>,
     bac: bool,
     /// The most data bytes one answer carries, the rest left for GET RESPONSE.
     part_size: Option<usize>,
@@ -82,11 +82,22 @@ impl SimulatedChip {
         }
     }
 
-    /// The same chip, offering PACE with `protocol` on NIST P-256 in EF.CardAccess (and
-    /// still BAC).
-    pub fn with_pace(mut self, protocol: Protocol) -> Self {
-        self.card_access = Some(pace::card::card_access(protocol, NIST_P256));
-        self.pace = Some((protocol, pace::password_key(&self.access_key, protocol)));
+    /// The same chip, offering PACE with `protocol` in EF.CardAccess (and still BAC): ECDH
+    /// on NIST P-256, DH on the 1024-bit MODP group.
+    pub fn with_pace(self, protocol: Protocol) -> Self {
+        let group = if protocol.is_dh() {
+            Group::Modp1024
+        } else {
+            Group::NistP256
+        };
+        self.with_pace_in(protocol, group)
+    }
+
+    /// The same chip, offering PACE with `protocol` in `group` in EF.CardAccess (and BAC).
+    pub fn with_pace_in(mut self, protocol: Protocol, group: Group) -> Self {
+        self.card_access = Some(card::card_access(protocol, group.parameter_id()));
+        let k_pi = pace::password_key(&self.access_key, protocol);
+        self.pace = Some((protocol, group, k_pi));
         self
     }
 
@@ -207,12 +218,12 @@ impl SimulatedChip {
 
     /// MSE:Set AT: PACE with the chip's protocol and the MRZ as the password.
     fn set_authentication_template(&mut self, cmd: &Command) -> Response {
-        let Some((protocol, _)) = &self.pace else {
+        let Some((protocol, group, _)) = &self.pace else {
             return status(0x6A80);
         };
         let fits = tlv::find(&cmd.data, 0x80) == Some(&protocol.oid()[..])
             && tlv::find(&cmd.data, 0x83) == Some(&[0x01][..])
-            && tlv::find(&cmd.data, 0x84).is_none_or(|id| id == [NIST_P256 as u8]);
+            && tlv::find(&cmd.data, 0x84).is_none_or(|id| id == [group.parameter_id() as u8]);
         if !fits {
             return status(0x6A80);
         }
@@ -221,12 +232,12 @@ impl SimulatedChip {
     }
 
     fn general_authenticate(&mut self, cmd: &Command, card: Card) -> Response {
-        let Some((protocol, k_pi)) = &self.pace else {
+        let Some((protocol, group, k_pi)) = &self.pace else {
             return status(0x6D00);
         };
         let mut random = Zeroizing::new([0u8; 32]);
         self.rng.fill_bytes(&mut random[..]);
-        match card::step(card, *protocol, k_pi, &cmd.data, &random) {
+        match card::step(card, *protocol, *group, k_pi, &cmd.data, &random) {
             Outcome::Next(card, answer) => {
                 self.state = State::Pace(card);
                 answer

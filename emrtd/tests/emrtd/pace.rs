@@ -7,7 +7,7 @@
 //! keys, the tokens and the command encodings are the example's own bytes.
 
 use mitid_emrtd::apdu::{Command, Response};
-use mitid_emrtd::pace::{self, Offer, PaceInfo, Protocol};
+use mitid_emrtd::pace::{self, Group, Offer, PaceInfo, Protocol};
 use mitid_emrtd::sm::{SecureChannel, SessionKeys};
 use mitid_emrtd::testing::SimulatedChip;
 use mitid_emrtd::{read_document, tlv, AccessKey, NfcLink, ReadError, ReaderRandom};
@@ -112,16 +112,19 @@ fn aes_secure_messaging_under_the_g1_keys() {
 fn card_access_offers_are_understood() {
     let p256 = pace::card::card_access(Protocol::EcdhGmAes256, 12);
     let infos = pace::parse_card_access(&p256).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(pace::choose(&infos), Offer::Pace(Protocol::EcdhGmAes256));
+    assert_eq!(
+        pace::choose(&infos, true),
+        Offer::Pace(Protocol::EcdhGmAes256, Group::NistP256)
+    );
     let brainpool = pace::card::card_access(Protocol::EcdhGmAes128, 13);
     let infos = pace::parse_card_access(&brainpool).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(pace::choose(&infos), Offer::UnsupportedPace);
+    assert_eq!(pace::choose(&infos, true), Offer::UnsupportedPace);
     let no_id = PaceInfo {
         protocol: Protocol::EcdhGmAes128.oid(),
         parameter_id: None,
     };
-    assert_eq!(pace::choose(&[no_id]), Offer::UnsupportedPace);
-    assert_eq!(pace::choose(&[]), Offer::BacOnly);
+    assert_eq!(pace::choose(&[no_id], true), Offer::UnsupportedPace);
+    assert_eq!(pace::choose(&[], true), Offer::BacOnly);
     assert!(pace::parse_card_access(&[0x30, 0x00]).is_err());
 }
 
@@ -155,8 +158,10 @@ fn a_pace_chip_is_read_with_extended_length() {
 fn a_wrong_mrz_does_not_open_a_pace_chip() {
     let (_, files) = passport();
     let wrong = AccessKey::new("208123456", "850413", "310101").unwrap_or_else(|e| panic!("{e}"));
-    let mut chip = chip(&files).with_pace(Protocol::EcdhGmAes128).without_bac();
-    assert_eq!(read(&mut chip, &wrong), Err(ReadError::AccessDenied));
+    for protocol in [Protocol::EcdhGmAes128, Protocol::DhGmAes128] {
+        let mut chip = chip(&files).with_pace(protocol).without_bac();
+        assert_eq!(read(&mut chip, &wrong), Err(ReadError::AccessDenied));
+    }
 }
 
 #[test]
@@ -209,9 +214,11 @@ impl NfcLink for AlteringPace<'_> {
 #[test]
 fn an_altered_pace_answer_opens_no_channel() {
     let (_, files) = passport();
-    // The nonce, the chip's mapping key, its agreement key, its token.
-    for step in 1..=4 {
-        let mut inner = chip(&files).with_pace(Protocol::EcdhGmAes128).without_bac();
+    // The nonce, the chip's mapping key, its agreement key, its token; ECDH and DH.
+    let runs =
+        (1..=4).flat_map(|step| [(step, Protocol::EcdhGmAes128), (step, Protocol::DhGmAes128)]);
+    for (step, protocol) in runs {
+        let mut inner = chip(&files).with_pace(protocol).without_bac();
         let mut link = AlteringPace {
             inner: &mut inner,
             step,
@@ -223,7 +230,7 @@ fn an_altered_pace_answer_opens_no_channel() {
                 result,
                 Err(ReadError::AccessDenied | ReadError::Malformed(_))
             ),
-            "step {step}: {result:?}"
+            "step {step} of {protocol:?}: {result:?}"
         );
     }
 }
