@@ -391,9 +391,17 @@ fn document_refusal(reason: &str) -> (String, String) {
             "MitID kan ikke bekræfte dokumenter fra dette land. Brug en midlertidig PIN-kode.",
             "MitID cannot verify documents from this country. Use a temporary PIN.",
         ),
+        "not_supported" => (
+            "MitID kan endnu ikke kontrollere dette dokument. Brug et andet dokument eller en midlertidig PIN-kode.",
+            "MitID cannot check this document yet. Use another document or a temporary PIN.",
+        ),
         "expired" => (
             "Dokumentet er udløbet. Brug et gyldigt dokument.",
             "The document has expired. Use a valid document.",
+        ),
+        "copied_chip" => (
+            "Chippen beviste ikke, at den er dokumentets egen. Hold telefonen mod dokumentet igen.",
+            "The chip did not prove it is the document's own. Hold the phone to the document again.",
         ),
         "challenge_lapsed" => (
             "Læsningen tog for lang tid. Hold telefonen mod dokumentet igen.",
@@ -421,4 +429,24 @@ fn document_refusal(reason: &str) -> (String, String) {
         ),
     };
     (da.to_owned(), en.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::document_refusal;
+    use mitid_protocol::wire::app::DocumentRefusal;
+
+    /// Each reason the server gives has its own text in both languages: only `unavailable`
+    /// (and a reason this app does not know) reads "cannot be checked right now".
+    #[test]
+    fn every_document_refusal_has_its_own_text() {
+        let fallback = document_refusal("a reason from a newer server");
+        let mut seen = std::collections::HashSet::new();
+        for reason in DocumentRefusal::ALL {
+            let text = document_refusal(reason.as_str());
+            let own = *reason == DocumentRefusal::Unavailable || text != fallback;
+            assert!(own, "{} falls back", reason.as_str());
+            assert!(seen.insert(text.1), "{} repeats a text", reason.as_str());
+        }
+    }
 }

@@ -128,6 +128,10 @@ pub enum DocumentRefusal {
     NotGenuine,
     /// The document signer does not chain to a country signing CA the server trusts.
     UnknownSigner,
+    /// The document uses what this server does not verify: a signature algorithm or key size
+    /// (a brainpool curve, RSA below 1,024 bits, SHA-224), or a signed machine-readable zone
+    /// it cannot read. Nothing says the document is forged; use another document or route.
+    NotSupported,
     /// The document's date of expiry has passed.
     Expired,
     /// The chip did not prove it holds its key over a challenge of this app's: a copied chip,
@@ -155,6 +159,7 @@ impl DocumentRefusal {
     pub const ALL: &'static [DocumentRefusal] = &[
         Self::NotGenuine,
         Self::UnknownSigner,
+        Self::NotSupported,
         Self::Expired,
         Self::CopiedChip,
         Self::ChallengeLapsed,
@@ -170,6 +175,7 @@ impl DocumentRefusal {
         match self {
             Self::NotGenuine => "not_genuine",
             Self::UnknownSigner => "unknown_signer",
+            Self::NotSupported => "not_supported",
             Self::Expired => "expired",
             Self::CopiedChip => "copied_chip",
             Self::ChallengeLapsed => "challenge_lapsed",

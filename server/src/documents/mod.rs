@@ -91,7 +91,8 @@ impl DocumentCheck {
     }
 
     /// The chip proves it holds the private key of its signed DG15 or DG14; a chip that
-    /// cannot is `copied_chip`.
+    /// cannot is `copied_chip`, one whose signed key or hash this server does not run
+    /// `not_supported`.
     fn chip_proof(
         &self,
         files: &ChipFiles,
@@ -102,8 +103,12 @@ impl DocumentCheck {
         let copied = DocumentRefusal::CopiedChip;
         if files.dg15.is_some() {
             let challenge = live.ok_or(copied)?;
-            return mitid_emrtd::verify_active_authentication(files, &challenge.bytes)
-                .map_err(|_| copied);
+            return mitid_emrtd::verify_active_authentication(files, &challenge.bytes).map_err(
+                |e| match e {
+                    PassiveAuthError::UnsupportedAlgorithm(_) => DocumentRefusal::NotSupported,
+                    _ => copied,
+                },
+            );
         }
         let chip_key = match files.dg14.as_deref() {
             Some(dg14) => chip_auth::chip_key(dg14).map_err(refusal_of)?,
@@ -208,6 +213,11 @@ fn refusal_of(error: PassiveAuthError) -> DocumentRefusal {
         PassiveAuthError::UntrustedSigner(_) => DocumentRefusal::UnknownSigner,
         // A revoked signer's key may have leaked: what it signed may be forged.
         PassiveAuthError::RevokedSigner => DocumentRefusal::NotGenuine,
+        // Signed data this verifier cannot check or read: no sign of a forgery. The names
+        // come from the SOD-signed files, so a copy cannot pick this answer over its own.
+        PassiveAuthError::UnsupportedAlgorithm(_) | PassiveAuthError::Mrz(_) => {
+            DocumentRefusal::NotSupported
+        }
         _ => DocumentRefusal::NotGenuine,
     }
 }

@@ -239,3 +239,19 @@ async fn the_chip_authentication_command_needs_a_dg14_key() {
         .await
         .err("bad_request");
 }
+
+/// A genuine chip whose signed active-authentication key this server does not run (RSA of
+/// 768 bits, below the 1,024 it takes) is `not_supported`, not a copy: the citizen is sent
+/// to another document or route, not told the chip was copied (before: `copied_chip`).
+#[tokio::test]
+async fn a_chip_key_the_server_does_not_run_is_not_supported_rather_than_copied() {
+    let h = unlimited_world().await;
+    let p = h.person("rsa-768").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let key = ActiveAuthenticationKey::generate_rsa(768, mitid_emrtd::iso9796::TrailerHash::Sha256);
+    let passport = PassportOffice::danish().issue_with_active_authentication_key(&p, key);
+    refused_for(&mut phone, &passport, &passport.face, "not_supported").await;
+    // The same person's supported passport still resets the PIN.
+    let supported = PassportOffice::danish().issue(&p);
+    a_fresh_read_resets_the_pin(&mut phone, &supported).await;
+}
