@@ -11,7 +11,7 @@
 //! - `unprotect` accepts nothing without the right MAC: with keys from the ICAO 9303
 //!   appendix D example, an accepted answer must carry a DO'8E' that the keys produce;
 //! - an accepted PACE public key encodes back to its bytes (a P-256 point uncompressed, a
-//!   DH value at the width of the 1024-bit group's prime).
+//!   DH value without its leading zero bytes).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -122,8 +122,12 @@ fn pace_inputs(data: &[u8]) {
     }
     let group = pace::modp_1024_160();
     if let Ok(value) = group.parse(data) {
-        let padded = [vec![0; group.width() - data.len()], data.to_vec()].concat();
-        assert_eq!(group.encode(&value), padded, "a DH key does not round-trip");
+        let first = data.iter().position(|b| *b != 0).unwrap_or(data.len());
+        assert_eq!(
+            group.encode(&value),
+            &data[first..],
+            "a DH key does not round-trip"
+        );
     }
 }
 

@@ -90,8 +90,12 @@ fn answer<M: Mapping>(
         Card::Map(s) => {
             let sk = mapping.private_key(random).ok()?;
             let pk_ifd = mapping.parse(tlv::find(content, 0x81)?).ok()?;
+            let pk = mapping.public_key(&mapping.generator(), &sk);
+            if pk_ifd == pk {
+                return None;
+            }
             let g_hat = mapping.map(&s, &sk, &pk_ifd).ok()?;
-            let ours = mapping.encode(&mapping.public_key(&mapping.generator(), &sk));
+            let ours = mapping.encode(&pk);
             let next = Card::Agree(mapping.encode(&g_hat));
             Some(Outcome::Next(next, dynamic(0x82, &ours)))
         }
@@ -99,8 +103,13 @@ fn answer<M: Mapping>(
             let g_hat = mapping.parse(&g_hat).ok()?;
             let sk = mapping.private_key(random).ok()?;
             let pk = tlv::find(content, 0x83)?;
-            let secret = mapping.shared_secret(&sk, &mapping.parse(pk).ok()?).ok()?;
-            let pk_ic = mapping.encode(&mapping.public_key(&g_hat, &sk));
+            let pk_ifd = mapping.parse(pk).ok()?;
+            let ours = mapping.public_key(&g_hat, &sk);
+            if pk_ifd == ours {
+                return None;
+            }
+            let secret = mapping.shared_secret(&sk, &pk_ifd).ok()?;
+            let pk_ic = mapping.encode(&ours);
             let card = Card::Token {
                 keys: session_keys(&secret, protocol),
                 pk_ic: pk_ic.clone(),

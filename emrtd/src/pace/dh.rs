@@ -146,10 +146,12 @@ impl<const L: usize> Modp<L> {
         base.pow_bounded_exp(exponent, bits)
     }
 
-    /// A public value from its big-endian bytes (at most the width of `p`): refused unless
-    /// `1 < y < p − 1` and `y^q = 1`, so that no small-subgroup element is taken.
+    /// A public value from its big-endian bytes (leading zero bytes aside, at most the width
+    /// of `p`): refused unless `1 < y < p − 1` and `y^q = 1`, so that no small-subgroup
+    /// element is taken.
     fn element(&self, bytes: &[u8]) -> Result<DynResidue<L>, ReadError> {
-        let y = uint::<L>(bytes).ok_or(ReadError::Malformed("PACE public key"))?;
+        let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+        let y = uint::<L>(&bytes[first..]).ok_or(ReadError::Malformed("PACE public key"))?;
         let p_minus_1 = self.params.modulus().wrapping_sub(&Uint::ONE);
         if y <= Uint::ONE || y >= p_minus_1 {
             return Err(ReadError::Malformed("PACE public key"));
@@ -161,9 +163,10 @@ impl<const L: usize> Modp<L> {
         Ok(y)
     }
 
-    fn bytes(&self, x: &DynResidue<L>) -> Vec<u8> {
-        let all = be_bytes(&x.retrieve());
-        all[all.len() - self.width()..].to_vec()
+    /// `x` at the width of `p`, leading zeros kept (the shared secret `K`).
+    fn bytes(&self, x: &DynResidue<L>) -> Zeroizing<Vec<u8>> {
+        let all = be_bytes(&Zeroizing::new(x.retrieve()));
+        Zeroizing::new(all[all.len() - self.width()..].to_vec())
     }
 }
 
@@ -213,8 +216,11 @@ impl<const L: usize> Mapping for Modp<L> {
         self.element(bytes)
     }
 
+    /// An unsigned integer without leading zero bytes (BSI TR-03110 part 3, D.2.1.2).
     fn encode(&self, element: &DynResidue<L>) -> Vec<u8> {
-        self.bytes(element)
+        let bytes = self.bytes(element);
+        let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+        bytes[first..].to_vec()
     }
 
     fn map(
@@ -223,8 +229,8 @@ impl<const L: usize> Mapping for Modp<L> {
         key: &Exponent<L>,
         other: &DynResidue<L>,
     ) -> Result<DynResidue<L>, ReadError> {
-        let h = self.power(other, &key.0, self.q_bits);
-        if h == DynResidue::one(self.params) {
+        let h = Zeroizing::new(self.power(other, &key.0, self.q_bits));
+        if *h == DynResidue::one(self.params) {
             return Err(ReadError::Malformed("PACE mapping"));
         }
         let s = Zeroizing::new(uint::<L>(nonce).ok_or(ReadError::Malformed("PACE nonce"))?);
@@ -236,11 +242,11 @@ impl<const L: usize> Mapping for Modp<L> {
         key: &Exponent<L>,
         other: &DynResidue<L>,
     ) -> Result<Zeroizing<Vec<u8>>, ReadError> {
-        let k = self.power(other, &key.0, self.q_bits);
-        if k == DynResidue::one(self.params) {
+        let k = Zeroizing::new(self.power(other, &key.0, self.q_bits));
+        if *k == DynResidue::one(self.params) {
             return Err(ReadError::Malformed("PACE key agreement"));
         }
-        Ok(Zeroizing::new(self.bytes(&k)))
+        Ok(self.bytes(&k))
     }
 }
 

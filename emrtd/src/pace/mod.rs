@@ -133,6 +133,17 @@ impl Group {
         matches!(self, Self::Modp1024 | Self::NistP256)
     }
 
+    /// The group's rank, strongest highest: P-256 (128-bit security), the 2048-bit groups
+    /// (256- then 224-bit subgroup, about 112 bits), the 1024-bit group (about 80 bits).
+    fn strength(self) -> u8 {
+        match self {
+            Self::NistP256 => 3,
+            Self::Modp2048Q256 => 2,
+            Self::Modp2048Q224 => 1,
+            Self::Modp1024 => 0,
+        }
+    }
+
     /// Whether `protocol` runs in this group: DH in a MODP group, ECDH on a curve.
     pub fn runs(self, protocol: Protocol) -> bool {
         protocol.is_dh() != (self == Self::NistP256)
@@ -226,16 +237,21 @@ pub enum Offer {
     Pace(Protocol, Group),
 }
 
-/// The first PACE protocol among `infos` that this reader runs. Without extended-length
-/// APDUs (`extended`), a 2048-bit MODP group is not run: its public values do not fit a
-/// short command's 255 bytes.
+/// The strongest PACE protocol among `infos` that this reader runs (EF.CardAccess is read
+/// unprotected: whoever rewrites it on the air must not talk the reader down to a weaker
+/// group the chip also lists): the group first (P-256, then the 2048-bit groups, then the
+/// 1024-bit one), then the AES key length. Without extended-length APDUs (`extended`), a
+/// 2048-bit MODP group is not run: its public values do not fit a short command.
 pub fn choose(infos: &[PaceInfo], extended: bool) -> Offer {
-    let supported = infos.iter().find_map(|info| {
-        let protocol = Protocol::from_oid(&info.protocol)?;
-        let group = Group::from_parameter_id(info.parameter_id?)?;
-        let fits = extended || group.fits_short_apdus();
-        (group.runs(protocol) && fits).then_some((protocol, group))
-    });
+    let supported = infos
+        .iter()
+        .filter_map(|info| {
+            let protocol = Protocol::from_oid(&info.protocol)?;
+            let group = Group::from_parameter_id(info.parameter_id?)?;
+            let fits = extended || group.fits_short_apdus();
+            (group.runs(protocol) && fits).then_some((protocol, group))
+        })
+        .max_by_key(|(protocol, group)| (group.strength(), protocol.key_len()));
     match (supported, infos.is_empty()) {
         (Some((protocol, group)), _) => Offer::Pace(protocol, group),
         (None, true) => Offer::BacOnly,
@@ -308,9 +324,15 @@ pub fn establish(
     }
     let k_pi = password_key(key, protocol);
     answer(link.send(&mse_set_at(protocol, Some(group.parameter_id())))?)?;
-    let z = step(link, &[], 0x80, false)?;
+    let z = step(link, &[], 0x80, false, 256)?;
     let s = decrypt_nonce(&k_pi, &z)?;
-    let keys = on_group!(group, m => agree(link, &m, &s, random, protocol))?;
+    // A 2048-bit group's answers run past 256 bytes: ask for up to an extended APDU's.
+    let le = if group.fits_short_apdus() {
+        256
+    } else {
+        65_536
+    };
+    let keys = on_group!(group, m => agree(link, &m, &s, random, protocol, le))?;
     Ok(SecureChannel::with_keys(keys, 0))
 }
 
@@ -321,11 +343,12 @@ fn agree<M: Mapping>(
     s: &[u8],
     random: &PaceRandom,
     protocol: Protocol,
+    le: usize,
 ) -> Result<SessionKeys, ReadError> {
     let sk_map = mapping.private_key(&random.map)?;
     let pk_map = mapping.public_key(&mapping.generator(), &sk_map);
     let sent = tlv::encode(0x81, &mapping.encode(&pk_map));
-    let pk_map_ic = mapping.parse(&step(link, &sent, 0x82, false)?)?;
+    let pk_map_ic = mapping.parse(&step(link, &sent, 0x82, false, le)?)?;
     if pk_map_ic == pk_map {
         return Err(ReadError::Malformed("PACE mapping key"));
     }
@@ -334,14 +357,14 @@ fn agree<M: Mapping>(
     let sk = mapping.private_key(&random.agreement)?;
     let pk = mapping.public_key(&g_hat, &sk);
     let sent = tlv::encode(0x83, &mapping.encode(&pk));
-    let pk_ic = mapping.parse(&step(link, &sent, 0x84, false)?)?;
+    let pk_ic = mapping.parse(&step(link, &sent, 0x84, false, le)?)?;
     if pk_ic == pk {
         return Err(ReadError::Malformed("PACE agreement key"));
     }
     let keys = session_keys(&mapping.shared_secret(&sk, &pk_ic)?, protocol);
 
     let token = auth_token(mac_key(&keys), protocol, &mapping.encode(&pk_ic));
-    let chip_token = step(link, &tlv::encode(0x85, &token), 0x86, true)?;
+    let chip_token = step(link, &tlv::encode(0x85, &token), 0x86, true, 256)?;
     let expected = auth_token(mac_key(&keys), protocol, &mapping.encode(&pk));
     if !crypto::mac_eq(&chip_token, &expected) {
         return Err(ReadError::AccessDenied);
@@ -363,15 +386,26 @@ pub fn mse_set_at(protocol: Protocol, parameter_id: Option<u32>) -> Command {
 /// GENERAL AUTHENTICATE with `content` in its dynamic authentication data (`7C`); all but
 /// the last of the chain carry the command-chaining class byte `10`.
 pub fn general_authenticate(content: &[u8], last: bool) -> Command {
+    general_authenticate_up_to(content, last, 256)
+}
+
+/// The same, asking for an answer of up to `le` bytes (65,536: an extended APDU's).
+pub fn general_authenticate_up_to(content: &[u8], last: bool, le: usize) -> Command {
     let cla = if last { 0x00 } else { 0x10 };
     Command::new(cla, 0x86, 0x00, 0x00)
         .with_data(tlv::encode(0x7C, content))
-        .with_le(256)
+        .with_le(le)
 }
 
 /// Sends one GENERAL AUTHENTICATE and returns the value of the chip's data object `tag`.
-fn step(link: &mut Link<'_>, content: &[u8], tag: u32, last: bool) -> Result<Vec<u8>, ReadError> {
-    let data = answer(link.send(&general_authenticate(content, last))?)?;
+fn step(
+    link: &mut Link<'_>,
+    content: &[u8],
+    tag: u32,
+    last: bool,
+    le: usize,
+) -> Result<Vec<u8>, ReadError> {
+    let data = answer(link.send(&general_authenticate_up_to(content, last, le))?)?;
     let (outer, _) = tlv::read(&data).ok_or(ReadError::Malformed("PACE answer"))?;
     if outer.tag != 0x7C {
         return Err(ReadError::Malformed("PACE answer"));

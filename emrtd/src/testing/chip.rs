@@ -237,7 +237,10 @@ impl SimulatedChip {
         };
         let mut random = Zeroizing::new([0u8; 32]);
         self.rng.fill_bytes(&mut random[..]);
+        let fits = |answer: &Response| answer.data.len() <= cmd.le.unwrap_or(0);
         match card::step(card, *protocol, *group, k_pi, &cmd.data, &random) {
+            // An answer longer than the reader asked for is not sent (ISO/IEC 7816-4).
+            Outcome::Next(_, answer) | Outcome::Done(_, answer) if !fits(&answer) => status(0x6700),
             Outcome::Next(card, answer) => {
                 self.state = State::Pace(card);
                 answer

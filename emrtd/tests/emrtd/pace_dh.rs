@@ -5,7 +5,7 @@
 
 use mitid_emrtd::pace::{self, Group, Mapping, Offer, Protocol};
 use mitid_emrtd::sm::SessionKeys;
-use mitid_emrtd::{read_document, AccessKey, ReadError, ReaderRandom};
+use mitid_emrtd::{read_document, tlv, AccessKey, ReadError, ReaderRandom};
 
 use crate::support::{chip, holder, passport, rng};
 use crate::vectors::hex;
@@ -130,6 +130,9 @@ fn public_values_outside_the_subgroup_are_refused() {
     let mut p_minus_1 = p.clone();
     *p_minus_1.last_mut().unwrap_or_else(|| panic!("empty")) -= 1;
     let too_long = [vec![1], hex(PK_IC)].concat();
+    // Leading zero bytes are no part of the number (an ASN.1-minded chip may send one).
+    let zero_led = [vec![0, 0], hex(PK_IC)].concat();
+    assert_eq!(ok(group.parse(&zero_led)), ok(group.parse(&hex(PK_IC))));
     // 0, 1, p − 1 (order 2), p, 2 (not in the order-q subgroup), and 129 bytes.
     for bad in [vec![0], vec![1], p_minus_1, p, vec![2], too_long] {
         assert_eq!(
@@ -158,17 +161,41 @@ fn card_access_offers_of_dh_are_understood() {
         let expected = group.map_or(Offer::UnsupportedPace, |g| Offer::Pace(protocol, g));
         assert_eq!(pace::choose(&infos, true), expected, "{protocol:?} on {id}");
     }
-    // Without extended length, only the 1024-bit group's values fit a command.
-    let both = [
-        pace::card::card_access(Protocol::DhGmAes128, 2),
-        pace::card::card_access(Protocol::DhGmAes128, 0),
-    ];
-    let short = |file: &[u8]| pace::choose(&ok(pace::parse_card_access(file)), false);
-    assert_eq!(short(&both[0]), Offer::UnsupportedPace);
-    assert_eq!(
-        short(&both[1]),
-        Offer::Pace(Protocol::DhGmAes128, Group::Modp1024)
-    );
+    // One file listing the 1024-bit group first, then the 2048-bit one and P-256: the
+    // strongest is taken, and without extended length the strongest that fits a command.
+    let offers = [(Protocol::DhGmAes256, 0), (Protocol::DhGmAes128, 2)];
+    let dh_only = card_access_of(&offers);
+    let with_p256 = card_access_of(&[offers[0], offers[1], (Protocol::EcdhGmAes128, 12)]);
+    let offer = |file: &[u8], extended| pace::choose(&ok(pace::parse_card_access(file)), extended);
+    let strongest = Offer::Pace(Protocol::DhGmAes128, Group::Modp2048Q256);
+    assert_eq!(offer(&dh_only, true), strongest);
+    let fitting = Offer::Pace(Protocol::DhGmAes256, Group::Modp1024);
+    assert_eq!(offer(&dh_only, false), fitting);
+    let p256 = Offer::Pace(Protocol::EcdhGmAes128, Group::NistP256);
+    assert_eq!(offer(&with_p256, true), p256);
+    assert_eq!(offer(&with_p256, false), p256);
+    let only_2048 = pace::card::card_access(Protocol::DhGmAes128, 2);
+    assert_eq!(offer(&only_2048, false), Offer::UnsupportedPace);
+}
+
+/// An EF.CardAccess listing each `(protocol, parameters)` in order.
+fn card_access_of(offers: &[(Protocol, u32)]) -> Vec<u8> {
+    let infos: Vec<u8> = offers
+        .iter()
+        .flat_map(|(protocol, id)| {
+            let file = pace::card::card_access(*protocol, *id);
+            let (set, _) = tlv::read(&file).unwrap_or_else(|| panic!("not TLV"));
+            set.value.to_vec()
+        })
+        .collect();
+    tlv::encode(0x31, &infos)
+}
+
+#[test]
+fn a_general_authenticate_in_a_2048_bit_group_asks_for_an_extended_answer() {
+    // Lc 00 05, then Le 00 00: up to 65,536 bytes (the answer is 264).
+    let extended = pace::general_authenticate_up_to(&[0x83, 0x01, 0x00], false, 65_536);
+    assert_eq!(extended.encode(), hex("108600000000057C038301000000"));
 }
 
 #[test]
