@@ -18,7 +18,8 @@ thread_local! {
 ///
 /// Whoever creates it promises that, after dropping it, a commit that waits ([`super::Tx::commit`])
 /// or [`super::Store::wait_durable`] returns before anything the thread did meanwhile leaves
-/// the server. Create it only where the whole request runs on this one thread
+/// the server. A handler that makes something visible outside before its answer (the face
+/// vendor's call of the passport check) calls [`super::Store::wait_durable`] first. Create it only where the whole request runs on this one thread
 /// (`AppState::on_one_thread`): a task moved to another thread would carry the promise away.
 #[derive(Debug)]
 #[must_use = "the waits are deferred only while it is alive"]

@@ -161,6 +161,9 @@ pub(crate) fn check_identity<'s>(
     let slot = FaceCallSlot::take()
         .ok_or_else(|| refuse_check(state, &seen.subject, DocumentRefusal::Unavailable))?;
     count_check(state, &seen)?;
+    // On disk before the face leaves: inside an app request (`DurableLater`) the count's
+    // commit does not wait, and the vendor's call leaves before the answer's one wait.
+    state.store.wait_durable()?;
     let mut outcome = check
         .verify_face(&document, evidence.face_capture.expose(), slot)
         .map(|()| owner);

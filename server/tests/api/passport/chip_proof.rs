@@ -121,7 +121,7 @@ async fn another_keys_answer_is_refused(
 }
 
 /// A fresh read of `passport`, its chip's answer included, resets the PIN.
-async fn a_fresh_read_resets_the_pin(phone: &mut Phone, passport: &TestPassport) {
+pub(super) async fn a_fresh_read_resets_the_pin(phone: &mut Phone, passport: &TestPassport) {
     let evidence = phone.passport_evidence(passport, &passport.face).await;
     phone
         .reset_pin_with_passport(&evidence, "193847")

@@ -6,6 +6,7 @@
 
 mod activation;
 mod chip_proof;
+mod vendor;
 
 use crate::prelude::*;
 use mitid_emrtd::active_auth::EcdsaHash;
@@ -492,41 +493,4 @@ async fn a_document_under_other_terms_is_neither_checked_nor_counted() {
         .collect();
     assert_eq!(accepted.len(), 1);
     assert_eq!(accepted[0].detail["terms_version"], DOCUMENT_TERMS_VERSION);
-}
-
-/// A test double of a face-matching vendor that answers "the same person, live" only after
-/// `0` has passed, whatever it is sent: a vendor that ignores the time-out it is given.
-#[derive(Debug)]
-struct LateFaceVerifierDouble(std::time::Duration);
-
-impl mitid_server::documents::face::FaceVerifier for LateFaceVerifierDouble {
-    fn compare(
-        &self,
-        _: &mitid_server::documents::face::FaceComparison<'_>,
-    ) -> Result<mitid_server::documents::face::FaceAnswer, mitid_server::documents::face::FaceError>
-    {
-        std::thread::sleep(self.0);
-        Ok(mitid_server::documents::face::FaceAnswer {
-            similarity: 1.0,
-            live: true,
-        })
-    }
-}
-
-/// The server waits for the face vendor no longer than its time-out, and an answer after it
-/// counts for nothing: the check is refused as `unavailable` (before: the server waited as
-/// long as the vendor took, holding a worker, and took its late "match").
-#[tokio::test]
-async fn a_face_vendor_that_answers_after_its_time_out_is_unavailable() {
-    let mut check = PassportOffice::danish().document_check();
-    check.face = std::sync::Arc::new(LateFaceVerifierDouble(std::time::Duration::from_secs(3)));
-    check.face_policy.timeout = std::time::Duration::from_millis(200);
-    let options = ServerOptions {
-        documents: Some(check),
-        ..ServerOptions::default()
-    };
-    let h = World::start_with(options).await.unwrap();
-    let (_, mut phone, passport) =
-        citizen_with_passport(&h, "late-vendor", PassportOffice::danish()).await;
-    refused_for(&mut phone, &passport, &passport.face, "unavailable").await;
 }
