@@ -7,14 +7,28 @@ use crate::tlv;
 
 /// The MRZ in DG1 (`61` → `5F1F`), check digits verified.
 pub fn dg1_mrz(dg1: &[u8]) -> Result<Mrz, PassiveAuthError> {
+    Ok(Mrz::parse(dg1_zone(dg1)?)?)
+}
+
+/// The issuing state in DG1's machine-readable zone (characters 3 to 5 of every format), read
+/// without the rest of the zone: what picks the CSCAs before DG1 is believed.
+pub fn dg1_issuing_state(dg1: &[u8]) -> Result<String, PassiveAuthError> {
+    let state = dg1_zone(dg1)?
+        .get(2..5)
+        .filter(|s| s.bytes().all(|b| b.is_ascii_uppercase() || b == b'<'))
+        .ok_or(PassiveAuthError::Malformed("DG1"))?;
+    Ok(state.to_owned())
+}
+
+/// The text of DG1's machine-readable zone (`61 { 5F1F zone }`).
+fn dg1_zone(dg1: &[u8]) -> Result<&str, PassiveAuthError> {
     let malformed = PassiveAuthError::Malformed("DG1");
     let (outer, _) = tlv::read(dg1).ok_or(malformed.clone())?;
     let zone = (outer.tag == 0x61)
         .then(|| tlv::find(outer.value, 0x5F1F))
         .flatten()
         .ok_or(malformed.clone())?;
-    let zone = std::str::from_utf8(zone).map_err(|_| malformed)?;
-    Ok(Mrz::parse(zone)?)
+    std::str::from_utf8(zone).map_err(|_| malformed)
 }
 
 /// The encoding of a face image.

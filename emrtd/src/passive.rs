@@ -165,16 +165,17 @@ pub fn verify(
     let signer_der = CertificateDer::from(sod.signer_certificate.as_slice());
     let signer = EndEntityCert::try_from(&signer_der)
         .map_err(|_| PassiveAuthError::Malformed("document signer certificate"))?;
-    // The state DG1 claims picks the CSCAs that may vouch for it; DG1 itself is believed
-    // only once its hash is checked below.
-    let mrz = lds::dg1_mrz(&files.dg1)?;
-    verify_chain(&signer, &signer_der, master_list, &mrz.issuing_state, now)?;
+    // The state DG1 claims picks the CSCAs that may vouch for it; the rest of DG1 is read
+    // only once its hash is checked below, so that an MRZ this parser cannot read
+    // (`PassiveAuthError::Mrz`) is always one the state signed.
+    let issuing_state = lds::dg1_issuing_state(&files.dg1)?;
+    verify_chain(&signer, &signer_der, master_list, &issuing_state, now)?;
     verify_signature(&sod, &signer)?;
     for number in [1, 2, 14, 15] {
         verify_data_group(&sod, number, files.data_group(number))?;
     }
     Ok(VerifiedDocument {
-        mrz,
+        mrz: lds::dg1_mrz(&files.dg1)?,
         face: lds::dg2_face(&files.dg2)?,
     })
 }
@@ -241,7 +242,32 @@ impl webpki::ExtendedKeyUsageValidator for AnyOrNoEku {
     }
 }
 
+/// The SOD's signature by the document signer. Its algorithms are named in the SignerInfo,
+/// which the signature does not cover: an algorithm this verifier does not run is
+/// [`PassiveAuthError::UnsupportedAlgorithm`] only where the signer's own key (which its
+/// CSCA signed) is of a kind it does not run; beside a key it runs, names it cannot use are
+/// a signature that does not verify ([`PassiveAuthError::BadSignature`]), whoever wrote them.
 fn verify_signature(sod: &Sod, signer: &EndEntityCert<'_>) -> Result<(), PassiveAuthError> {
+    match check_signature(sod, signer) {
+        Err(PassiveAuthError::UnsupportedAlgorithm(_)) if key_runs(signer) => {
+            Err(PassiveAuthError::BadSignature)
+        }
+        verdict => verdict,
+    }
+}
+
+/// Whether some algorithm this verifier runs takes the signer's key (a signature that does
+/// not verify, rather than an algorithm unfit for the key).
+fn key_runs(signer: &EndEntityCert<'_>) -> bool {
+    crate::signatures::ALL.iter().any(|alg| {
+        matches!(
+            signer.verify_signature(*alg, b"", &[0; 64]),
+            Err(webpki::Error::InvalidSignatureForPublicKey)
+        )
+    })
+}
+
+fn check_signature(sod: &Sod, signer: &EndEntityCert<'_>) -> Result<(), PassiveAuthError> {
     let digest_alg = sod.signer.digest_alg.oid;
     let content_type = sod
         .signed_attribute(oid::CONTENT_TYPE)

@@ -7,6 +7,20 @@ use rustls_pki_types::SignatureVerificationAlgorithm;
 use crate::error::PassiveAuthError;
 use crate::sod::oid;
 
+/// Every verification algorithm this verifier runs for a SOD or a certificate.
+pub(crate) static ALL: [&dyn SignatureVerificationAlgorithm; 10] = [
+    webpki::ring::ECDSA_P256_SHA256,
+    webpki::ring::ECDSA_P256_SHA384,
+    webpki::ring::ECDSA_P384_SHA256,
+    webpki::ring::ECDSA_P384_SHA384,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA256,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA384,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA512,
+    webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+    webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+    webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+];
+
 /// The verification algorithms a certificate's or revocation list's signature algorithm may
 /// mean (RSASSA-PSS names its hash only in parameters: any of the three).
 pub(crate) fn certificate_signature_algorithms(

@@ -430,3 +430,45 @@ fn a_hash_changed_inside_the_sod_breaks_its_signed_message_digest() {
         Err(PassiveAuthError::DigestMismatch)
     );
 }
+
+/// DG1's zone is read whole only after its hash verified: an MRZ that cannot be read is then
+/// one the state signed (`Mrz`, which the server tells as `not_supported`), and an altered DG1
+/// stays an altered DG1 (before: `Mrz` for both, so a tampered read could pass as unreadable).
+#[test]
+fn only_a_signed_dg1_can_be_an_unreadable_mrz() {
+    let (authority, mut files) = passport();
+    let zone_at = files.dg1.len() - 88;
+    // The document number's check digit (line 2, character 10), changed.
+    let digit = &mut files.dg1[zone_at + 44 + 9];
+    *digit = if *digit == b'0' { b'1' } else { b'0' };
+    let list = authority.master_list();
+    assert_eq!(
+        verify(&files, &list, now()),
+        Err(PassiveAuthError::HashMismatch(1))
+    );
+    files.sod = authority.sign(&[(1, &files.dg1), (2, &files.dg2)]);
+    assert!(matches!(
+        verify(&files, &list, now()),
+        Err(PassiveAuthError::Mrz(_))
+    ));
+}
+
+/// The SignerInfo's algorithms are not covered by the signature: one this verifier does not
+/// run, named beside a key it runs, is a bad signature, not an unsupported document (before:
+/// `UnsupportedAlgorithm`, which the server tells as `not_supported`).
+#[test]
+fn an_algorithm_named_only_in_the_unsigned_signer_info_is_a_bad_signature() {
+    let (authority, mut files) = passport();
+    // ecdsa-with-SHA256 (1.2.840.10045.4.3.2); its last occurrence is the SignerInfo's.
+    let oid = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02];
+    let at = files
+        .sod
+        .windows(oid.len())
+        .rposition(|w| w == oid)
+        .unwrap_or_else(|| panic!("the SOD names ecdsa-with-SHA256"));
+    files.sod[at + oid.len() - 1] = 0x09;
+    assert_eq!(
+        verify(&files, &authority.master_list(), now()),
+        Err(PassiveAuthError::BadSignature)
+    );
+}

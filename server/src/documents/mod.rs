@@ -120,7 +120,10 @@ impl DocumentCheck {
                     .map_err(|_| copied)
             }
             (Some(_), _, _) => Err(copied),
-            (None, _, _) if self.require_chip_proof => Err(copied),
+            // A chip with neither proof this server runs (no DG15, and no DG14 key it runs;
+            // both files are signed, so a copy cannot leave them out): never accepted, and no
+            // read of it will be, so not a copy to read again.
+            (None, _, _) if self.require_chip_proof => Err(DocumentRefusal::NotSupported),
             (None, _, _) => Ok(()),
         }
     }
@@ -213,8 +216,10 @@ fn refusal_of(error: PassiveAuthError) -> DocumentRefusal {
         PassiveAuthError::UntrustedSigner(_) => DocumentRefusal::UnknownSigner,
         // A revoked signer's key may have leaked: what it signed may be forged.
         PassiveAuthError::RevokedSigner => DocumentRefusal::NotGenuine,
-        // Signed data this verifier cannot check or read: no sign of a forgery. The names
-        // come from the SOD-signed files, so a copy cannot pick this answer over its own.
+        // What the state signed and this verifier cannot check or read: the signer's key, the
+        // data groups' hash, a DG1 whose hash verified (`mitid_emrtd::verify` reads the zone
+        // only then). An algorithm named only in the SOD's unsigned SignerInfo beside a key
+        // this verifier runs is `BadSignature`, so a tampered read cannot choose this answer.
         PassiveAuthError::UnsupportedAlgorithm(_) | PassiveAuthError::Mrz(_) => {
             DocumentRefusal::NotSupported
         }
