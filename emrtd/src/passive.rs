@@ -243,13 +243,17 @@ impl webpki::ExtendedKeyUsageValidator for AnyOrNoEku {
 }
 
 /// The SOD's signature by the document signer. Its algorithms are named in the SignerInfo,
-/// which the signature does not cover: an algorithm this verifier does not run is
-/// [`PassiveAuthError::UnsupportedAlgorithm`] only where the signer's own key (which its
-/// CSCA signed) is of a kind it does not run; beside a key it runs, names it cannot use are
-/// a signature that does not verify ([`PassiveAuthError::BadSignature`]), whoever wrote them.
+/// which the signature does not cover. An algorithm this verifier does not run is
+/// [`PassiveAuthError::UnsupportedAlgorithm`] where the signer's own key (which its CSCA
+/// signed) is of a kind it does not run, or where the name is one a state may sign with
+/// (ICAO 9303 part 12: SHA-1, SHA-224, ECDSA with SHA-512; a genuine document is then told
+/// so, not called forged). A name of neither beside a key it runs is a signature that does
+/// not verify ([`PassiveAuthError::BadSignature`]), whoever wrote it.
 fn verify_signature(sod: &Sod, signer: &EndEntityCert<'_>) -> Result<(), PassiveAuthError> {
     match check_signature(sod, signer) {
-        Err(PassiveAuthError::UnsupportedAlgorithm(_)) if key_runs(signer) => {
+        Err(PassiveAuthError::UnsupportedAlgorithm(name))
+            if key_runs(signer) && !crate::signatures::is_known_unrun(&name) =>
+        {
             Err(PassiveAuthError::BadSignature)
         }
         verdict => verdict,

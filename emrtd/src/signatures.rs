@@ -21,6 +21,27 @@ pub(crate) static ALL: [&dyn SignatureVerificationAlgorithm; 10] = [
     webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
 ];
 
+/// The names of SOD signature and digest algorithms that states sign with and this verifier
+/// does not run: sha1WithRSAEncryption, sha224WithRSAEncryption, ecdsa-with-SHA1,
+/// ecdsa-with-SHA224, ecdsa-with-SHA512, SHA-224, and RSA or RSASSA-PSS named beside such
+/// a digest.
+const KNOWN_UNRUN: [&str; 8] = [
+    "1.2.840.113549.1.1.5",
+    "1.2.840.113549.1.1.14",
+    "1.2.840.10045.4.1",
+    "1.2.840.10045.4.3.1",
+    "1.2.840.10045.4.3.4",
+    "2.16.840.1.101.3.4.2.4",
+    "1.2.840.113549.1.1.1",
+    "1.2.840.113549.1.1.10",
+];
+
+/// Whether `name` (an object identifier in dotted form) is an algorithm a state may sign a
+/// SOD with that this verifier does not run.
+pub(crate) fn is_known_unrun(name: &str) -> bool {
+    KNOWN_UNRUN.contains(&name)
+}
+
 /// The verification algorithms a certificate's or revocation list's signature algorithm may
 /// mean (RSASSA-PSS names its hash only in parameters: any of the three).
 pub(crate) fn certificate_signature_algorithms(

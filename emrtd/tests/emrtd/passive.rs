@@ -472,3 +472,23 @@ fn an_algorithm_named_only_in_the_unsigned_signer_info_is_a_bad_signature() {
         Err(PassiveAuthError::BadSignature)
     );
 }
+
+/// A name a state may sign with and this verifier does not run (ecdsa-with-SHA512) stays
+/// unsupported beside a key it runs: a genuine document is told so, not called forged.
+#[test]
+fn an_algorithm_states_sign_with_and_this_verifier_does_not_run_is_unsupported() {
+    let (authority, mut files) = passport();
+    let oid = [0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02];
+    let at = files
+        .sod
+        .windows(oid.len())
+        .rposition(|w| w == oid)
+        .unwrap_or_else(|| panic!("the SOD names ecdsa-with-SHA256"));
+    files.sod[at + oid.len() - 1] = 0x04;
+    assert_eq!(
+        verify(&files, &authority.master_list(), now()),
+        Err(PassiveAuthError::UnsupportedAlgorithm(
+            "1.2.840.10045.4.3.4".into()
+        ))
+    );
+}

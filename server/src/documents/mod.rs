@@ -29,8 +29,9 @@ pub struct DocumentCheck {
     /// Its threshold and time-out.
     pub face_policy: FacePolicy,
     /// Refuse a chip that proves its key neither by active authentication (DG15) nor by
-    /// chip authentication (DG14) as a possible copy: nothing else binds its read to the
-    /// server's challenge. Turning it off accepts such documents on their other checks.
+    /// chip authentication (DG14) with a key this server runs (`not_supported`: no read of
+    /// it would pass): nothing else binds its read to the server's challenge, so it may be a
+    /// copy. Turning it off accepts such documents on their other checks.
     pub require_chip_proof: bool,
 }
 
