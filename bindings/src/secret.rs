@@ -97,9 +97,12 @@ fn written_size(bytes: &SecretBytes) -> usize {
 
 /// Writes the length prefix and the bytes (the caller reserved the room).
 fn write_into(bytes: &SecretBytes, buf: &mut Vec<u8>) {
-    // What is lowered is a pepper or a key (32 bytes), far below uniffi's 2 GiB limit
-    // (where uniffi's own writer panics).
-    let length = i32::try_from(bytes.expose().len()).unwrap_or(i32::MAX);
+    // What is lowered is a pepper or a key (32 bytes), far below uniffi's 2 GiB limit. Past
+    // it, uniffi's own writer panics (a panic crosses as an error); so does this, rather than
+    // write a length the shell would misread.
+    let Ok(length) = i32::try_from(bytes.expose().len()) else {
+        panic!("a secret over 2 GiB cannot cross uniffi");
+    };
     buf.extend_from_slice(&length.to_be_bytes());
     buf.extend_from_slice(bytes.expose());
 }

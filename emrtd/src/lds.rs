@@ -10,18 +10,16 @@ pub fn dg1_mrz(dg1: &[u8]) -> Result<Mrz, PassiveAuthError> {
     Ok(Mrz::parse(dg1_zone(dg1)?)?)
 }
 
-/// The issuing state in DG1's machine-readable zone (characters 3 to 5 of every format), read
+/// The issuing state in a machine-readable zone (characters 3 to 5 of every format), read
 /// without the rest of the zone: what picks the CSCAs before DG1 is believed.
-pub fn dg1_issuing_state(dg1: &[u8]) -> Result<String, PassiveAuthError> {
-    let state = dg1_zone(dg1)?
-        .get(2..5)
+pub(crate) fn issuing_state(zone: &str) -> Result<&str, PassiveAuthError> {
+    zone.get(2..5)
         .filter(|s| s.bytes().all(|b| b.is_ascii_uppercase() || b == b'<'))
-        .ok_or(PassiveAuthError::Malformed("DG1"))?;
-    Ok(state.to_owned())
+        .ok_or(PassiveAuthError::Malformed("DG1"))
 }
 
 /// The text of DG1's machine-readable zone (`61 { 5F1F zone }`).
-fn dg1_zone(dg1: &[u8]) -> Result<&str, PassiveAuthError> {
+pub(crate) fn dg1_zone(dg1: &[u8]) -> Result<&str, PassiveAuthError> {
     let malformed = PassiveAuthError::Malformed("DG1");
     let (outer, _) = tlv::read(dg1).ok_or(malformed.clone())?;
     let zone = (outer.tag == 0x61)

@@ -109,8 +109,9 @@ fn char_value(b: u8) -> u32 {
 enum Parts {
     /// Digits only (the date of expiry).
     Known,
-    /// Digits, or `<<` for a part the issuing state does not know (a birth date: ICAO 9303
-    /// part 3 writes an unknown day, or day and month, or the whole date so).
+    /// Digits, or `<<` for any part the issuing state does not know (a birth date: ICAO 9303
+    /// part 3 writes an unknown day, or day and month, or the whole date so; any part is
+    /// taken).
     MaybeUnknown,
 }
 

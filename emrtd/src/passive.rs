@@ -168,14 +168,20 @@ pub fn verify(
     // The state DG1 claims picks the CSCAs that may vouch for it; the rest of DG1 is read
     // only once its hash is checked below, so that an MRZ this parser cannot read
     // (`PassiveAuthError::Mrz`) is always one the state signed.
-    let issuing_state = lds::dg1_issuing_state(&files.dg1)?;
-    verify_chain(&signer, &signer_der, master_list, &issuing_state, now)?;
+    let zone = lds::dg1_zone(&files.dg1)?;
+    verify_chain(
+        &signer,
+        &signer_der,
+        master_list,
+        lds::issuing_state(zone)?,
+        now,
+    )?;
     verify_signature(&sod, &signer)?;
     for number in [1, 2, 14, 15] {
         verify_data_group(&sod, number, files.data_group(number))?;
     }
     Ok(VerifiedDocument {
-        mrz: lds::dg1_mrz(&files.dg1)?,
+        mrz: Mrz::parse(zone)?,
         face: lds::dg2_face(&files.dg2)?,
     })
 }

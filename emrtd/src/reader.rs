@@ -189,14 +189,9 @@ fn read(
     challenge: Option<&[u8; 8]>,
     verifier_key: Option<&[u8]>,
 ) -> Result<ChipFiles, ReadError> {
-    let extended = link.supports_extended_length();
     let mut link = Link::new(link);
     let mut sm = open(&mut link, key, random)?;
-    let mut reader = FileReader {
-        link,
-        sm: &mut sm,
-        extended,
-    };
+    let mut reader = FileReader { link, sm: &mut sm };
     let com = reader.read(files::COM)?;
     let listed = listed_tags(&com)?;
     let dg15 = reader.read_if(listed.contains(&0x6F), files::DG15)?;
@@ -259,7 +254,6 @@ fn listed_tags(com: &[u8]) -> Result<Vec<u8>, ReadError> {
 struct FileReader<'l, 's> {
     link: Link<'l>,
     sm: &'s mut SecureChannel,
-    extended: bool,
 }
 
 impl FileReader<'_, '_> {
@@ -276,7 +270,7 @@ impl FileReader<'_, '_> {
             return Err(ReadError::TooLarge(fid));
         }
         content.truncate(total);
-        let chunk = if self.extended {
+        let chunk = if self.link.extended() {
             EXTENDED_CHUNK
         } else {
             SHORT_CHUNK

@@ -169,10 +169,9 @@ pub(crate) fn check<'a>(
         // No state's list held: nothing to look the signer up in.
         return Ok(());
     }
-    let bad_signer = |_| PassiveAuthError::Malformed("document signer certificate");
-    let cert = Certificate::from_der(signer).map_err(bad_signer)?;
-    let issuer = NameKey::of(&cert.tbs_certificate.issuer)
-        .ok_or(PassiveAuthError::Malformed("document signer certificate"))?;
+    let bad_signer = || PassiveAuthError::Malformed("document signer certificate");
+    let cert = Certificate::from_der(signer).map_err(|_| bad_signer())?;
+    let issuer = NameKey::of(&cert.tbs_certificate.issuer).ok_or_else(bad_signer)?;
     let of_issuer: Vec<_> = lists.iter().filter(|l| l.issuer == issuer).collect();
     let Some(newest) = of_issuer.iter().map(|l| l.this_update).max() else {
         return Ok(());

@@ -7,7 +7,9 @@ use rustls_pki_types::SignatureVerificationAlgorithm;
 use crate::error::PassiveAuthError;
 use crate::sod::oid;
 
-/// Every verification algorithm this verifier runs for a SOD or a certificate.
+/// Every verification algorithm [`signature_algorithms`] and
+/// [`certificate_signature_algorithms`] may pick: what a SOD's signature is checked with
+/// (certificate chains are rustls-webpki's own, with its whole list).
 pub(crate) static ALL: [&dyn SignatureVerificationAlgorithm; 10] = [
     webpki::ring::ECDSA_P256_SHA256,
     webpki::ring::ECDSA_P256_SHA384,

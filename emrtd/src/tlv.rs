@@ -45,6 +45,13 @@ pub fn find(bytes: &[u8], tag: u32) -> Option<&[u8]> {
         .map(|t| t.value)
 }
 
+/// A big-endian unsigned integer without its leading zero bytes (BSI TR-03110's unsigned
+/// integers; empty for zero).
+pub fn unsigned(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
 /// Encodes one data object.
 pub fn encode(tag: u32, value: &[u8]) -> Vec<u8> {
     // The tag's bytes without leading zero bytes, but at least one (tag `00` is one byte).

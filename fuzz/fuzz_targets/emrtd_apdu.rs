@@ -122,10 +122,9 @@ fn pace_inputs(data: &[u8]) {
     }
     let group = pace::modp_1024_160();
     if let Ok(value) = group.parse(data) {
-        let first = data.iter().position(|b| *b != 0).unwrap_or(data.len());
         assert_eq!(
             group.encode(&value),
-            &data[first..],
+            mitid_emrtd::tlv::unsigned(data),
             "a DH key does not round-trip"
         );
     }

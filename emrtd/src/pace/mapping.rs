@@ -51,18 +51,19 @@ pub struct P256;
 
 impl Mapping for P256 {
     type Element = ProjectivePoint;
-    type Key = Scalar;
+    /// Wiped on drop, as the DH exponents are.
+    type Key = Zeroizing<Scalar>;
 
     fn generator(&self) -> ProjectivePoint {
         ProjectivePoint::GENERATOR
     }
 
-    fn private_key(&self, random: &[u8; 32]) -> Result<Scalar, ReadError> {
-        scalar(random)
+    fn private_key(&self, random: &[u8; 32]) -> Result<Zeroizing<Scalar>, ReadError> {
+        scalar(random).map(Zeroizing::new)
     }
 
-    fn public_key(&self, generator: &ProjectivePoint, key: &Scalar) -> ProjectivePoint {
-        *generator * key
+    fn public_key(&self, generator: &ProjectivePoint, key: &Zeroizing<Scalar>) -> ProjectivePoint {
+        *generator * **key
     }
 
     fn parse(&self, bytes: &[u8]) -> Result<ProjectivePoint, ReadError> {
@@ -76,7 +77,7 @@ impl Mapping for P256 {
     fn map(
         &self,
         nonce: &[u8],
-        key: &Scalar,
+        key: &Zeroizing<Scalar>,
         other: &ProjectivePoint,
     ) -> Result<ProjectivePoint, ReadError> {
         map_generic(nonce, key, other)
@@ -84,7 +85,7 @@ impl Mapping for P256 {
 
     fn shared_secret(
         &self,
-        key: &Scalar,
+        key: &Zeroizing<Scalar>,
         other: &ProjectivePoint,
     ) -> Result<Zeroizing<Vec<u8>>, ReadError> {
         shared_secret(key, other)

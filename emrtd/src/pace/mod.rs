@@ -116,16 +116,16 @@ impl Group {
         }
     }
 
+    const ALL: [Self; 4] = [
+        Self::Modp1024,
+        Self::Modp2048Q224,
+        Self::Modp2048Q256,
+        Self::NistP256,
+    ];
+
     /// The group an identifier names, if this reader runs it.
     pub fn from_parameter_id(id: u32) -> Option<Self> {
-        [
-            Self::Modp1024,
-            Self::Modp2048Q224,
-            Self::Modp2048Q256,
-            Self::NistP256,
-        ]
-        .into_iter()
-        .find(|g| g.parameter_id() == id)
+        Self::ALL.into_iter().find(|g| g.parameter_id() == id)
     }
 
     /// Whether the group's public values fit a short APDU (all but the 2048-bit groups).
@@ -454,11 +454,7 @@ fn mac_key(keys: &SessionKeys) -> &[u8] {
 /// zero bytes), truncated to 8 bytes (§4.4.3.4).
 pub fn auth_token(ks_mac: &[u8], protocol: Protocol, public_key: &[u8]) -> [u8; 8] {
     let key = if protocol.is_dh() {
-        let first = public_key
-            .iter()
-            .position(|b| *b != 0)
-            .unwrap_or(public_key.len());
-        tlv::encode(0x84, &public_key[first..])
+        tlv::encode(0x84, tlv::unsigned(public_key))
     } else {
         tlv::encode(0x86, public_key)
     };

@@ -192,7 +192,7 @@ fn card_access_of(offers: &[(Protocol, u32)]) -> Vec<u8> {
 }
 
 #[test]
-fn a_general_authenticate_in_a_2048_bit_group_asks_for_an_extended_answer() {
+fn a_general_authenticate_asking_for_an_extended_answer_is_encoded_with_le_00_00() {
     // Lc 00 05, then Le 00 00: up to 65,536 bytes (the answer is 264).
     let extended = pace::general_authenticate_up_to(&[0x83, 0x01, 0x00], false, 65_536);
     assert_eq!(extended.encode(), hex("108600000000057C038301000000"));

@@ -128,14 +128,17 @@ pub enum DocumentRefusal {
     NotGenuine,
     /// The document signer does not chain to a country signing CA the server trusts.
     UnknownSigner,
-    /// The document uses what this server does not verify: a signature algorithm or key size
-    /// (a brainpool curve, RSA below 1,024 bits, SHA-224), or a signed machine-readable zone
-    /// it cannot read. Nothing says the document is forged; use another document or route.
+    /// The document uses what this server does not verify or read, as its state signed it: a
+    /// document signer's key of a kind it does not run (a brainpool curve), a signature or
+    /// hash algorithm it does not run (SHA-224), an active-authentication key below 1,024
+    /// bits, a machine-readable zone it cannot read; or the chip proves its key by no means
+    /// this server runs (neither DG15 nor a DG14 key it runs). Nothing says the document is
+    /// forged, and no read of it will pass: use another document or route.
     NotSupported,
     /// The document's date of expiry has passed.
     Expired,
-    /// The chip did not prove it holds its key over a challenge of this app's: a copied chip,
-    /// no proof, or another app's (or no) challenge.
+    /// The chip did not prove it holds the key it offers over a challenge of this app's: a
+    /// copied chip, a proof missing or failed, or another app's (or no) challenge.
     CopiedChip,
     /// The read was made under this app's challenge, which was used up by an earlier check or
     /// lapsed (5 minutes) before the read was sent: read the chip again.
