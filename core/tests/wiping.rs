@@ -1,4 +1,8 @@
-//! What the app's HTTPS client leaves in freed memory. A request body may hold a secret (an
+//! What the core leaves in freed memory: its HTTPS client's copies of a request body, a
+//! typed secret refused at the wrong step (a code, a face), and the document details the
+//! access key is made of, taken or refused.
+//!
+//! The HTTPS client first. A request body may hold a secret (an
 //! activation code, a P-code, a password); every copy the client makes of it must be wiped
 //! before its memory is given back. This test binary's allocator scans each block the
 //! client's thread frees for a marker sent in a request body, and counts the blocks that

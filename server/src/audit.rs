@@ -128,8 +128,9 @@ events! {
     TransactionAnswerRefused => "transaction_answer_refused",
     /// The relying party fetched a final result.
     TransactionResultFetched => "transaction_result_fetched",
-    /// An approval was not handed out: the approving app or the whole MitID was blocked
-    /// (or the app revoked) before the relying party fetched it.
+    /// An approval was not handed out: the approving app became unusable (blocked, revoked,
+    /// or locked after wrong PINs) or the whole MitID was blocked before the relying party
+    /// fetched it.
     ApprovalVoidedByBlock => "approval_voided_by_block",
     /// A relying party's login for the person was refused (blocked, another login pending,
     /// too many wrong codes today): what the refusal told the relying party is on record.

@@ -219,8 +219,10 @@ fn refusal_of(error: PassiveAuthError) -> DocumentRefusal {
         PassiveAuthError::RevokedSigner => DocumentRefusal::NotGenuine,
         // What the state signed and this verifier cannot check or read: the signer's key, the
         // data groups' hash, a DG1 whose hash verified (`mitid_emrtd::verify` reads the zone
-        // only then). An algorithm named only in the SOD's unsigned SignerInfo beside a key
-        // this verifier runs is `BadSignature`, so a tampered read cannot choose this answer.
+        // only then). An unknown algorithm named only in the SOD's unsigned SignerInfo beside
+        // a key this verifier runs is `BadSignature`; a name states sign with stays here, so
+        // a tampered SignerInfo can choose this refusal over `not_genuine` (both refuse
+        // before anything is counted; docs/security.md §18).
         PassiveAuthError::UnsupportedAlgorithm(_) | PassiveAuthError::Mrz(_) => {
             DocumentRefusal::NotSupported
         }

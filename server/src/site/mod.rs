@@ -165,31 +165,44 @@ pub fn retry_soon(mut answer: Response) -> Response {
     answer
 }
 
-/// The bare answer of a machine-read page (the login's status poll, its QR image) that
-/// failed: `503` with `Retry-After` for a busy store (a lock timeout, a deadlock broken, the
-/// database out of reach), which a retry may pass; `500` otherwise.
-pub fn failure_status(error: &ApiError, what: &'static str) -> Response {
+/// Answers a page or endpoint (`what`) that failed: a busy server (a lock timeout, a
+/// deadlock broken, the database out of reach, every password-hashing slot taken) with
+/// `busy()` as `503` and `Retry-After`, which a retry may pass, logged as a warning (a flood
+/// is load, not a fault); anything else with `failed()`, logged as an error. Logged without
+/// detail that could hold a secret.
+pub fn answer_failure(
+    error: &ApiError,
+    what: &'static str,
+    busy: impl FnOnce() -> Response,
+    failed: impl FnOnce() -> Response,
+) -> Response {
     if error.code() == mitid_protocol::api_error::ErrorCode::Busy {
-        tracing::warn!(error = %error, what, "a page met a busy server");
-        return retry_soon(().into_response());
+        tracing::warn!(error = %error, what, "met a busy server");
+        return retry_soon(busy());
     }
-    tracing::error!(error = %error, what, "a page failed");
-    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+    tracing::error!(error = %error, what, "failed");
+    failed()
 }
 
-/// The page for a failure of the server (logged without detail that could hold a secret).
-/// A busy server (every password-hashing slot taken, the database unavailable) answers
-/// `503` with `Retry-After`, as the JSON API does, and is logged as a warning: a flood of
-/// log-ins is load, not a fault.
+/// The bare answer of a machine-read page (the login's status poll, its QR image) that
+/// failed: `503` for a busy server, `500` otherwise ([`answer_failure`]).
+pub fn failure_status(error: &ApiError, what: &'static str) -> Response {
+    answer_failure(
+        error,
+        what,
+        || ().into_response(),
+        || StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    )
+}
+
+/// The page for a failure of the server: `503` for a busy server, as the JSON API answers,
+/// `500` otherwise ([`answer_failure`]).
 pub fn failure_page(lang: Lang, error: &ApiError) -> Response {
-    if error.code() == mitid_protocol::api_error::ErrorCode::Busy {
-        tracing::warn!(error = %error, "a page met a busy server");
-        return retry_soon(message_page(StatusCode::OK, lang, lang.texts().failure));
-    }
-    tracing::error!(error = %error, "a login page failed");
-    message_page(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        lang,
-        lang.texts().failure,
+    let page = |status| message_page(status, lang, lang.texts().failure);
+    answer_failure(
+        error,
+        "a page",
+        || page(StatusCode::OK),
+        || page(StatusCode::INTERNAL_SERVER_ERROR),
     )
 }

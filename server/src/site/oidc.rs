@@ -183,17 +183,15 @@ fn oauth_error(error: OAuthError) -> Response {
 /// `Retry-After` for a busy store (a lock timeout, a deadlock broken, the database out of
 /// reach), which the client may retry; `500 server_error` otherwise.
 fn server_error(error: &crate::error::ApiError) -> Response {
-    if error.code() == mitid_protocol::api_error::ErrorCode::Busy {
-        tracing::warn!(error = %error, "an OpenID Connect endpoint met a busy server");
-        let body = Json(json!({ "error": "temporarily_unavailable" }));
-        return super::retry_soon(body.into_response());
-    }
-    tracing::error!(error = %error, "an OpenID Connect endpoint failed");
-    (
-        StatusCode::INTERNAL_SERVER_ERROR,
-        Json(json!({ "error": "server_error" })),
+    super::answer_failure(
+        error,
+        "an OpenID Connect endpoint",
+        || Json(json!({ "error": "temporarily_unavailable" })).into_response(),
+        || {
+            let body = Json(json!({ "error": "server_error" }));
+            (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
+        },
     )
-        .into_response()
 }
 
 /// The credentials of an `Authorization` header with `scheme` (compared without regard to

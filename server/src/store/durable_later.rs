@@ -16,11 +16,13 @@ thread_local! {
 /// While alive, this thread's commits and transaction ends do not wait for the disk
 /// (SQLite; PostgreSQL waits at every commit regardless, see [`super::Tx::commit_deferred`]).
 ///
-/// Whoever creates it promises that, after dropping it, a commit that waits ([`super::Tx::commit`])
-/// or [`super::Store::wait_durable`] returns before anything the thread did meanwhile leaves
-/// the server. A handler that makes something visible outside before its answer (the face
-/// vendor's call of the passport check) calls [`super::Store::wait_durable`] first. Create it only where the whole request runs on this one thread
-/// (`AppState::on_one_thread`): a task moved to another thread would carry the promise away.
+/// Whoever creates it promises that, after dropping it, a commit that waits
+/// ([`super::Tx::commit`]) or [`super::Store::wait_durable`] returns before anything the
+/// thread did meanwhile leaves the server. A handler that makes something visible outside
+/// before its answer (the face vendor's call of the passport check) calls
+/// [`super::Store::wait_durable`] first. Create it only where the whole request runs on this
+/// one thread (`AppState::on_one_thread`): a task moved to another thread would carry the
+/// promise away.
 #[derive(Debug)]
 #[must_use = "the waits are deferred only while it is alive"]
 pub struct DurableLater(());

@@ -347,6 +347,21 @@ pub fn void_approval(
         .record(state, tx)
 }
 
+/// Whether an approval still stands ([`still_stands`]); one that does not is voided on the
+/// record by `by` ([`void_approval`]) in `tx`.
+pub fn void_unless_standing(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    t: &mut TransactionRecord,
+    by: &Actor,
+) -> ApiResult<bool> {
+    if still_stands(state, tx, t)? {
+        return Ok(true);
+    }
+    void_approval(state, tx, t, by)?;
+    Ok(false)
+}
+
 /// The state or final result of a transaction; a final result is handed out once. An
 /// approval whose app or MitID was blocked since is told as `failed` (`still_stands`).
 pub fn result(
@@ -356,13 +371,9 @@ pub fn result(
 ) -> ApiResult<AuthenticationResult> {
     let mut tx = state.store.begin()?;
     let mut t = owned(state, tx.as_mut(), relying_party_id, id)?;
-    if t.status == TransactionStatus::Approved && !still_stands(state, tx.as_mut(), &t)? {
-        void_approval(
-            state,
-            tx.as_mut(),
-            &mut t,
-            &Actor::RelyingParty(relying_party_id.to_owned()),
-        )?;
+    if t.status == TransactionStatus::Approved {
+        let by = Actor::RelyingParty(relying_party_id.to_owned());
+        void_unless_standing(state, tx.as_mut(), &mut t, &by)?;
     }
     let subject = if t.status == TransactionStatus::Approved {
         Some(subjects::pairwise(

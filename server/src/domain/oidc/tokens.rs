@@ -85,17 +85,16 @@ pub fn exchange(
         Redeemed::Good(mut tx, mut login) => {
             // An approval whose app or MitID was blocked since gives nothing; the code
             // stays used up, so lifting the block does not revive it.
-            let (mut t, _) = approved(tx.as_mut(), &login)?;
-            if !approvals::still_stands(state, tx.as_mut(), &t)? {
+            let (mut t, factor) = approved(tx.as_mut(), &login)?;
+            let by = Actor::RelyingParty(client.id.clone());
+            if !approvals::void_unless_standing(state, tx.as_mut(), &mut t, &by)? {
                 tx.update_oidc_login(&login)?;
-                let by = Actor::RelyingParty(client.id.clone());
-                approvals::void_approval(state, tx.as_mut(), &mut t, &by)?;
                 tx.commit()?;
                 return Ok(Err(OAuthError::invalid_grant(
                     "the app or the MitID that approved the login was blocked since",
                 )));
             }
-            let response = issue(state, tx.as_mut(), client, login.as_mut())?;
+            let response = issue(state, tx.as_mut(), client, login.as_mut(), &t, factor)?;
             tx.commit()?;
             Ok(Ok(response))
         }
@@ -140,20 +139,19 @@ pub fn first_party_login(
             "MitID.dk needs an approval with the PIN or biometrics",
         )));
     }
-    let Some(app) = t.authenticator_id.as_deref() else {
+    let Some(app) = t.authenticator_id.clone() else {
         return Err(ApiError::KeyMaterial("an approval without its app"));
     };
     // As at a relying party's exchange; refused, the code stays used up.
-    if !approvals::still_stands(state, tx.as_mut(), &t)? {
-        let by = Actor::RelyingParty(client.id.clone());
-        approvals::void_approval(state, tx.as_mut(), &mut t, &by)?;
+    let by = Actor::RelyingParty(client.id.clone());
+    if !approvals::void_unless_standing(state, tx.as_mut(), &mut t, &by)? {
         tx.commit()?;
         return Ok(Err(OAuthError::new(
             "access_denied",
-            "the app that approved the log-in is blocked now",
+            "the app or the MitID that approved the log-in was blocked since",
         )));
     }
-    let session = web::open_session(state, tx.as_mut(), &t.person_id, app, replaces)?;
+    let session = web::open_session(state, tx.as_mut(), &t.person_id, &app, replaces)?;
     tx.commit()?;
     Ok(Ok(session))
 }
@@ -271,8 +269,9 @@ fn issue(
     tx: &mut dyn Tx,
     client: &OidcClientRecord,
     login: &mut OidcLoginRecord,
+    t: &TransactionRecord,
+    factor: Factor,
 ) -> ApiResult<TokenResponse> {
-    let (t, factor) = approved(tx, login)?;
     let now = state.clock.now();
     let subject = subjects::pairwise(state, tx, &t.person_id, &sector(&client.id))?;
     let access_token = rng::token(state.rng.as_ref());

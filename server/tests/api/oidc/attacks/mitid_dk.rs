@@ -74,14 +74,7 @@ async fn a_code_redeemed_after_the_app_was_blocked_opens_no_session() {
     b.start(&user_id, "code").await.unwrap();
     let code = b.shown_code().await.unwrap();
     let callback = approved_with_the_pin(&mut s, &mut b, &code).await;
-    let id = s.h.identify(&s.h.support, &s.person).await.unwrap();
-    let block = serde_json::json!({
-        "identification_token": id, "scope": "authenticator",
-        "authenticator_id": s.phone.authenticator_id, "permanent": false,
-    });
-    s.h.post("/v1/staff/block", &block, Auth::Bearer(&s.h.support))
-        .await
-        .ok::<serde_json::Value>();
+    support_blocks(&s.h, &s.person, Some(&s.phone.authenticator_id)).await;
     let opened = b.get(&callback).await.unwrap();
     assert_eq!(opened.status, 400, "{:?}", opened.location);
     assert!(b.cookie("__Host-mitid-dk").is_none());
