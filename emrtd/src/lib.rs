@@ -44,4 +44,4 @@ pub use error::{MrzError, PassiveAuthError, ReadError};
 pub use lds::{FaceImage, ImageFormat};
 pub use mrz::{AccessKey, Mrz};
 pub use passive::{verify, MasterList, VerifiedDocument};
-pub use reader::{read_document, read_document_with_chip_authentication, ChipFiles, NfcLink};
+pub use reader::{read_document, read_document_open, ChipFiles, NfcLink, OpenChannel};

@@ -42,7 +42,12 @@ impl<'a> Link<'a> {
     /// Sends a plain command. An answer that comes in parts (`61xx`: `xx` more bytes wait,
     /// ISO/IEC 7816-4 §7.1.3) is gathered with GET RESPONSE, up to the largest answer an
     /// extended APDU can carry.
+    /// A command that needs extended length on a link without it is
+    /// [`ReadError::Unsupported`], not sent.
     pub fn send(&mut self, cmd: &Command) -> Result<Response, ReadError> {
+        if cmd.is_extended() && !self.extended() {
+            return Err(ReadError::Unsupported("an extended-length command"));
+        }
         let mut response = self.exchange(&cmd.encode())?;
         while response.sw >> 8 == 0x61 {
             let waiting = usize::from(response.sw as u8);
@@ -164,31 +169,18 @@ pub fn read_document(
     random: &ReaderRandom,
     challenge: Option<&[u8; 8]>,
 ) -> Result<ChipFiles, ReadError> {
-    read(link, key, random, challenge, None)
+    read_document_open(link, key, random, challenge).map(|(files, _)| files)
 }
 
-/// Reads as [`read_document`] does, then, for a chip with a chip authentication key this
-/// crate runs and no DG15 ([`crate::chip_auth::key_to_prove`]), starts chip authentication
-/// with the verifier's ephemeral public key ([`crate::chip_auth::start`]). The chip then answers only under keys the verifier holds:
-/// the link's next APDU is the verifier's command. The reader does not judge: a chip that
-/// refuses leaves the verifier without an answer, and the verifier refuses the document.
-pub fn read_document_with_chip_authentication(
+/// Reads as [`read_document`] does, and keeps the secure channel open, so that chip
+/// authentication can follow once the verifier has made its key in the group DG14 names
+/// ([`OpenChannel::start_chip_authentication`]).
+pub fn read_document_open(
     link: &mut dyn NfcLink,
     key: &AccessKey,
     random: &ReaderRandom,
     challenge: Option<&[u8; 8]>,
-    verifier_key: &[u8],
-) -> Result<ChipFiles, ReadError> {
-    read(link, key, random, challenge, Some(verifier_key))
-}
-
-fn read(
-    link: &mut dyn NfcLink,
-    key: &AccessKey,
-    random: &ReaderRandom,
-    challenge: Option<&[u8; 8]>,
-    verifier_key: Option<&[u8]>,
-) -> Result<ChipFiles, ReadError> {
+) -> Result<(ChipFiles, OpenChannel), ReadError> {
     let mut link = Link::new(link);
     let mut sm = open(&mut link, key, random)?;
     let mut reader = FileReader { link, sm: &mut sm };
@@ -208,13 +200,32 @@ fn read(
         active_authentication,
         com,
     };
-    if let (Some(chip_key), Some(verifier_key)) = (chip_auth::key_to_prove(&files), verifier_key) {
-        match chip_auth::start(&mut reader.link, reader.sm, &chip_key, verifier_key) {
-            Ok(()) | Err(ReadError::Status(_)) => {}
-            Err(e) => return Err(e),
+    Ok((files, OpenChannel(sm)))
+}
+
+/// The secure channel of a read document, still open; its keys are wiped on drop.
+pub struct OpenChannel(SecureChannel);
+
+impl OpenChannel {
+    /// Starts chip authentication for the `chip` key (DG14's, [`crate::chip_auth::key_to_prove`])
+    /// with the verifier's ephemeral public key ([`crate::chip_auth::start`]); the channel
+    /// is spent. The chip then answers only under keys the verifier holds: the link's next
+    /// APDU is the verifier's command. The reader does not judge: a chip that refuses the
+    /// key (a status word) leaves the verifier without an answer, and the verifier refuses
+    /// the document. Errors here: a broken link, and a key whose command needs extended
+    /// length (a DH group over 1,024 bits) on a link without it
+    /// ([`ReadError::Unsupported`]: the chip cannot be proven on this phone).
+    pub fn start_chip_authentication(
+        mut self,
+        link: &mut dyn NfcLink,
+        chip: &chip_auth::ChipKey,
+        verifier_key: &[u8],
+    ) -> Result<(), ReadError> {
+        match chip_auth::start(&mut Link::new(link), &mut self.0, chip, verifier_key) {
+            Ok(()) | Err(ReadError::Status(_)) => Ok(()),
+            Err(e) => Err(e),
         }
     }
-    Ok(files)
 }
 
 /// Opens secure messaging and selects the eMRTD application: PACE before the selection

@@ -12,7 +12,11 @@
 //!   ISO/IEC 9796-2): accepted only when it is the chip's own answer byte for byte;
 //! - 5: the input is DG15 with that answer: never a panic;
 //! - 6: the input is DG14 beside a genuine ECDSA key in DG15 and its answer (SHA-384, which
-//!   the genuine DG14 names): never a panic.
+//!   the genuine DG14 names): never a panic;
+//! - 7: the input is DG14 as `POST /v1/document/chip-authentication` takes it, unchecked from
+//!   anyone: its chip authentication key (P-256, or DH in a group DG14 writes out or
+//!   numbers), the server's key and command in that key's group, and an answer checked
+//!   against it: never a panic, and the input's tail as the answer never verifies.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -20,6 +24,7 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use mitid_emrtd::active_auth::EcdsaHash;
+use mitid_emrtd::chip_auth;
 use mitid_emrtd::iso9796::TrailerHash;
 use mitid_emrtd::sod::Sod;
 use mitid_emrtd::testing::{ActiveAuthenticationKey, TestAuthority, TestHolder};
@@ -74,7 +79,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let genuine = genuine();
     let mut files = genuine.files.clone();
-    match selector % 7 {
+    match selector % 8 {
         0 => {
             let _ = Sod::parse(rest);
             files.sod = rest.to_vec();
@@ -83,7 +88,7 @@ fuzz_target!(|data: &[u8]| {
         1 | 2 => {
             let _ = lds::dg1_mrz(rest);
             let _ = lds::dg2_face(rest);
-            let group = if selector % 7 == 1 {
+            let group = if selector % 8 == 1 {
                 &mut files.dg1
             } else {
                 &mut files.dg2
@@ -111,6 +116,7 @@ fuzz_target!(|data: &[u8]| {
             rsa.dg15 = Some(rest.to_vec());
             let _ = verify_active_authentication(&rsa, &CHALLENGE);
         }
+        7 => chip_authentication(rest),
         _ => {
             let mut ecdsa = genuine.ecdsa.clone();
             ecdsa.dg14 = Some(rest.to_vec());
@@ -118,3 +124,17 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// The server's side of chip authentication on a DG14 from anyone.
+fn chip_authentication(dg14: &[u8]) {
+    let Ok(Some(key)) = chip_auth::chip_key(dg14) else {
+        return;
+    };
+    let ephemeral = [7u8; 32];
+    let _ = chip_auth::verifier_public_key(&key.group, &ephemeral);
+    if chip_auth::verifier_command(&ephemeral, &key).is_ok() {
+        let tail = &dg14[dg14.len().saturating_sub(40)..];
+        let verdict = chip_auth::verify_answer(&ephemeral, &key, tail);
+        assert!(verdict.is_err(), "an answer that no chip made verified");
+    }
+}

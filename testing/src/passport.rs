@@ -133,6 +133,17 @@ impl PassportOffice {
         self.issue_with_chip_authentication_key(person, ChipAuthenticationKey::generate())
     }
 
+    /// The passport of `person` whose chip proves its key by chip authentication with DH
+    /// (`id-CA-DH-AES-CBC-CMAC-128`) in RFC 5114's 2,048-bit group with a 256-bit subgroup,
+    /// the group's parameters written out in DG14.
+    pub fn issue_with_dh_chip_authentication(&self, person: &Person) -> TestPassport {
+        let key = ChipAuthenticationKey::generate_dh(
+            mitid_emrtd::pace::Group::Modp2048Q256,
+            mitid_emrtd::chip_auth::Protocol::DhAes128,
+        );
+        self.issue_with_chip_authentication_key(person, key)
+    }
+
     /// The passport of `person` whose chip proves `key` by chip authentication (a key for
     /// 3DES, say).
     pub fn issue_with_chip_authentication_key(
@@ -171,6 +182,7 @@ impl PassportOffice {
             face,
             key,
             chip_key,
+            extended_length: false,
         }
     }
 }
@@ -282,6 +294,8 @@ pub struct TestPassport {
     key: Option<Arc<ActiveAuthenticationKey>>,
     /// The chip's chip-authentication key, where it has one.
     chip_key: Option<Arc<ChipAuthenticationKey>>,
+    /// The chip takes extended-length APDUs.
+    extended_length: bool,
 }
 
 impl TestPassport {
@@ -327,8 +341,20 @@ impl TestPassport {
     /// answer active or chip authentication).
     pub fn copied_chip(&self, seed: u64) -> SimulatedChip {
         let rng = rand::rngs::StdRng::seed_from_u64(seed);
-        SimulatedChip::new(&self.files, &self.holder.access_key(), Box::new(rng))
-            .with_pace(Protocol::EcdhGmAes128)
+        let chip = SimulatedChip::new(&self.files, &self.holder.access_key(), Box::new(rng))
+            .with_pace(Protocol::EcdhGmAes128);
+        if self.extended_length {
+            chip.with_extended_length()
+        } else {
+            chip
+        }
+    }
+
+    /// The same passport, whose chip (and its copies) takes extended-length APDUs, as a
+    /// chip with a 2,048-bit DH chip authentication key must for its key to reach it.
+    pub fn with_extended_length(mut self) -> Self {
+        self.extended_length = true;
+        self
     }
 
     /// What an app sends after reading this chip with the server's `challenge` (the chip

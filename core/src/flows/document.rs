@@ -4,7 +4,7 @@
 //! chip read over NFC with the server's challenge, the P-code for a foreign document, and the
 //! evidence sent with the face. Each flow maps a [`Stage`] to its own step.
 
-use mitid_emrtd::{AccessKey, ChipFiles, Mrz, NfcLink, ReadError, ReaderRandom};
+use mitid_emrtd::{AccessKey, ChipFiles, Mrz, NfcLink, OpenChannel, ReadError, ReaderRandom};
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{
     ActivationChallengeRequest, ChipAuthenticationCommand, ChipAuthenticationRequest,
@@ -262,25 +262,23 @@ impl DocumentScan {
         let mut bytes = Zeroizing::new([0u8; ReaderRandom::LEN]);
         ctx.rng.fill(&mut bytes[..]).map_err(|e| (Stage::Chip, e))?;
         let random = ReaderRandom::from_bytes(&bytes);
-        let verifier_key = challenge.chip_authentication_key.0.clone();
         let (link, read) = tokio::task::spawn_blocking(move || {
-            let read = mitid_emrtd::read_document_with_chip_authentication(
-                link.as_mut(),
-                &key,
-                &random,
-                Some(&signed),
-                &verifier_key,
-            );
+            let read = mitid_emrtd::read_document_open(link.as_mut(), &key, &random, Some(&signed));
             (link, read)
         })
         .await
         .map_err(|_| (Stage::Chip, MitidError::internal("chip_read_task")))?;
         match read {
-            Ok(files) => {
-                self.chip_authentication =
-                    finish_chip_authentication(ctx, link, &challenge.challenge_id, &files)
-                        .await
-                        .map_err(|e| (Stage::Chip, e))?;
+            Ok((files, channel)) => {
+                let proof = chip_authentication(ctx, link, channel, &challenge, &files).await;
+                self.chip_authentication = match proof {
+                    Ok(answer) => answer,
+                    Err(MitidError::ChipNotSupported) => {
+                        self.access_key = None;
+                        return Err((Stage::Details, MitidError::ChipNotSupported));
+                    }
+                    Err(e) => return Err((Stage::Chip, e)),
+                };
                 self.chip = Some(files);
                 self.challenge_id = Some(challenge.challenge_id);
                 Ok(())
@@ -369,23 +367,27 @@ impl DocumentScan {
     }
 }
 
-/// For a chip that proves its key by chip authentication (DG14, no DG15), the second half
-/// (`mitid_emrtd::chip_auth`): the read gave the chip the server's key; the server makes a
-/// command under the keys they now share, and the chip's answer goes with the evidence.
-/// `None` for other chips, and when the server runs no chip authentication with this key
-/// (it then judges the document without it).
-async fn finish_chip_authentication(
+/// For a chip that proves its key by chip authentication (DG14, no DG15)
+/// (`mitid_emrtd::chip_auth`): the server, given DG14, answers with its key in the group of
+/// the chip's key and a command protected under the keys that key and the chip's will share;
+/// the chip is given the key over the read's still-open `channel`, then the command, and its
+/// answer goes with the evidence. `None` for other chips, and when the server runs no chip
+/// authentication with this key (it then judges the document without it).
+async fn chip_authentication(
     ctx: &Context,
     mut link: Box<dyn NfcLink + Send>,
-    challenge_id: &str,
+    channel: OpenChannel,
+    challenge: &DocumentChallenge,
     files: &ChipFiles,
 ) -> Result<Option<Vec<u8>>, MitidError> {
-    let (Some(_), Some(dg14)) = (mitid_emrtd::chip_auth::key_to_prove(files), &files.dg14) else {
+    let (Some(chip_key), Some(dg14)) = (mitid_emrtd::chip_auth::key_to_prove(files), &files.dg14)
+    else {
         return Ok(None);
     };
     let body = ChipAuthenticationRequest {
-        challenge_id: challenge_id.to_owned(),
+        challenge_id: challenge.challenge_id.clone(),
         dg14: B64(dg14.clone()),
+        key_in_answer: true,
     };
     let request = ctx.post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, None)?;
     let command: ChipAuthenticationCommand = match ctx.send_unsigned(&request).await {
@@ -393,10 +395,23 @@ async fn finish_chip_authentication(
         Err(e) if e.is_transient() => return Err(e),
         Err(_) => return Ok(None),
     };
-    let answer = tokio::task::spawn_blocking(move || link.transceive(&command.command.0))
-        .await
-        .map_err(|_| MitidError::internal("chip_read_task"))?;
-    answer.map(Some).map_err(|_| MitidError::ChipNotRead)
+    // A server from before `key_in_answer` made its command for the challenge's key.
+    let key = command
+        .key
+        .unwrap_or_else(|| challenge.chip_authentication_key.clone());
+    let answer = tokio::task::spawn_blocking(move || {
+        channel.start_chip_authentication(link.as_mut(), &chip_key, &key.0)?;
+        link.transceive(&command.command.0)
+            .map_err(|_| ReadError::Link("chip authentication".into()))
+    })
+    .await
+    .map_err(|_| MitidError::internal("chip_read_task"))?;
+    match answer {
+        Ok(answer) => Ok(Some(answer)),
+        // A key too long for this phone's APDUs: the chip cannot be proven here.
+        Err(ReadError::Unsupported(_)) => Err(MitidError::ChipNotSupported),
+        Err(_) => Err(MitidError::ChipNotRead),
+    }
 }
 
 /// Who asks the server for the chip's challenge.

@@ -4,7 +4,7 @@
 //! exponentiation takes the same time for every exponent of a given bit length.
 
 use p256::elliptic_curve::bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-use p256::elliptic_curve::bigint::{Limb, NonZero, Uint, Word, Zero, U1024, U2048, U256};
+use p256::elliptic_curve::bigint::{Integer, Limb, NonZero, Uint, Word, Zero, U1024, U2048, U256};
 use std::sync::LazyLock;
 
 use zeroize::Zeroizing;
@@ -116,7 +116,57 @@ fn build_modp_2048_256() -> Modp<{ U2048::LIMBS }> {
     )
 }
 
+/// A MODP group's domain parameters as a key names them (ANSI X9.42 `DomainParameters`:
+/// the modulus `p`, the generator `g` and the subgroup's order `q`), each a big-endian
+/// unsigned integer without leading zero bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhParameters {
+    /// The prime modulus.
+    pub p: Vec<u8>,
+    /// The generator of the subgroup.
+    pub g: Vec<u8>,
+    /// The subgroup's prime order.
+    pub q: Vec<u8>,
+}
+
+/// The shortest modulus run outside PACE's own groups (RFC 5114's smallest): a smaller one
+/// would let a cloner compute the chip's private key from its public one.
+const MIN_P_BITS: usize = 1024;
+/// The subgroup orders run: from 160 bits (RFC 5114's smallest) to 256, so that checking a
+/// public value (`y^q`) costs no more than one exponentiation of a 256-bit exponent.
+const Q_BITS: std::ops::RangeInclusive<usize> = 160..=256;
+
 impl<const L: usize> Modp<L> {
+    /// The group `parameters` name, where this crate runs it: `p` odd, of 1,024 bits to
+    /// `L` limbs, `q` of 160 to 256 bits, and `g` of order `q` ([`Self::is_consistent`]).
+    /// Whether `p` and `q` are prime is not tested: a key's parameters are believed only
+    /// once passive authentication has checked the file that names them.
+    pub fn from_parameters(parameters: &DhParameters) -> Result<Self, ReadError> {
+        let unsupported = ReadError::Unsupported("the key's DH domain parameters");
+        let [p, g, q] = [&parameters.p, &parameters.g, &parameters.q]
+            .map(|bytes| uint::<L>(tlv::unsigned(bytes)));
+        let (Some(p), Some(g), Some(q)) = (p, g, q) else {
+            return Err(unsupported);
+        };
+        let sizes = p.bits() >= MIN_P_BITS && Q_BITS.contains(&q.bits());
+        let p_minus_1 = p.wrapping_sub(&Uint::ONE);
+        if !sizes || !bool::from(p.is_odd()) || g <= Uint::ONE || g >= p_minus_1 {
+            return Err(unsupported);
+        }
+        let group = Self::new(p, g, q);
+        group.is_consistent().then_some(group).ok_or(unsupported)
+    }
+
+    /// The group's domain parameters, as a key's DG14 entry names them.
+    pub fn parameters(&self) -> DhParameters {
+        let unsigned = |x: &Uint<L>| tlv::unsigned(&be_bytes(x)).to_vec();
+        DhParameters {
+            p: unsigned(self.params.modulus()),
+            g: unsigned(&self.g),
+            q: unsigned(&self.q),
+        }
+    }
+
     fn new(p: Uint<L>, g: Uint<L>, q: Uint<L>) -> Self {
         Self {
             params: DynResidueParams::new(&p),

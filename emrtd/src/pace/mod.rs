@@ -11,7 +11,7 @@
 mod dh;
 mod mapping;
 
-pub use dh::{modp_1024_160, modp_2048_224, modp_2048_256, Exponent, Modp};
+pub use dh::{modp_1024_160, modp_2048_224, modp_2048_256, DhParameters, Exponent, Modp};
 pub use mapping::{encode, map_generic, point, scalar, shared_secret, Mapping, P256};
 
 use zeroize::Zeroizing;

@@ -262,13 +262,13 @@ impl SimulatedChip {
         };
         let protocol = key.protocol();
         let kat = cmd.ins == 0x22;
-        if kat != (protocol == chip_auth::Protocol::EcdhTdes) || (kat && !names_key(key, &cmd.data))
-        {
+        if kat != protocol.is_tdes() || (kat && !names_key(key, &cmd.data)) {
             // Each protocol has its own command: MSE:Set KAT only for 3DES.
             return (status(0x6A80), None);
         }
-        let agreed = chip_auth::card::terminal_key(protocol, &cmd.data)
-            .and_then(|terminal| chip_auth::card::agree(&key.scalar(), protocol, terminal));
+        let agreed = chip_auth::card::terminal_key(protocol, &cmd.data).and_then(|terminal| {
+            chip_auth::card::agree(key.group(), key.secret(), protocol, terminal)
+        });
         let data = if kat {
             Vec::new()
         } else {

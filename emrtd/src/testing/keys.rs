@@ -152,13 +152,18 @@ fn iso9796_sign(key: &rsa::RsaPrivateKey, hash: TrailerHash, challenge: &[u8]) -
     [vec![0u8; size - s.len()], s].concat()
 }
 
-/// A chip's static key for chip authentication (ECDH on P-256, AES-128 unless chosen
-/// otherwise), the private half of the public key its DG14 carries.
+/// A chip's static key for chip authentication (ECDH on P-256, AES-128, unless chosen
+/// otherwise: DH in a MODP group, 3DES), the private half of the public key its DG14
+/// carries.
 pub struct ChipAuthenticationKey {
     secret: Zeroizing<[u8; 32]>,
     /// DG14 gives the key's domain parameters written out, not by name.
     written_out: bool,
     protocol: chip_auth::Protocol,
+    /// The key's group: P-256, or a MODP group and the number DG14 names it by (`None`:
+    /// written out).
+    group: chip_auth::KeyGroup,
+    standardized: Option<u32>,
     /// The key's id in DG14 (a chip with several keys gives each one).
     key_id: Option<u32>,
 }
@@ -174,13 +179,53 @@ impl ChipAuthenticationKey {
                     secret,
                     written_out: false,
                     protocol: chip_auth::Protocol::EcdhAes128,
+                    group: chip_auth::KeyGroup::P256,
+                    standardized: None,
                     key_id: None,
                 };
             }
         }
     }
 
-    /// The private scalar.
+    /// A fresh DH key in standardized group `group` (RFC 5114's, [`crate::pace::Group`]),
+    /// for `protocol` (an `id-CA-DH-*` one); DG14 writes the group's domain parameters out
+    /// unless [`Self::by_group_number`] is chosen.
+    pub fn generate_dh(group: crate::pace::Group, protocol: chip_auth::Protocol) -> Self {
+        let parameters = match group {
+            crate::pace::Group::Modp1024 => crate::pace::modp_1024_160().parameters(),
+            crate::pace::Group::Modp2048Q224 => crate::pace::modp_2048_224().parameters(),
+            crate::pace::Group::Modp2048Q256 => crate::pace::modp_2048_256().parameters(),
+            crate::pace::Group::NistP256 => panic!("P-256 is not a MODP group"),
+        };
+        let mut secret = Zeroizing::new([0u8; 32]);
+        rand_core::OsRng.fill_bytes(&mut secret[..]);
+        Self {
+            secret,
+            written_out: true,
+            protocol,
+            group: chip_auth::KeyGroup::Dh(parameters),
+            standardized: Some(group.parameter_id()),
+            key_id: None,
+        }
+    }
+
+    /// The same DH key, whose DG14 names its group by number instead of writing it out.
+    pub fn by_group_number(mut self) -> Self {
+        self.written_out = false;
+        self
+    }
+
+    /// The 32 bytes the private key is made from, in its group.
+    pub fn secret(&self) -> &[u8; 32] {
+        &self.secret
+    }
+
+    /// The key's group.
+    pub fn group(&self) -> &chip_auth::KeyGroup {
+        &self.group
+    }
+
+    /// The private scalar of a P-256 key.
     pub fn scalar(&self) -> p256::Scalar {
         crate::pace::scalar(&self.secret).unwrap_or_else(|e| panic!("CA key: {e}"))
     }
@@ -207,9 +252,11 @@ impl ChipAuthenticationKey {
         self
     }
 
-    /// The uncompressed public point.
+    /// The public key: an uncompressed point, or an unsigned integer in a MODP group.
     pub fn public_key(&self) -> Vec<u8> {
-        chip_auth::verifier_public_key(&self.scalar())
+        self.group
+            .public_key(&self.secret)
+            .unwrap_or_else(|e| panic!("CA key: {e}"))
     }
 
     /// The same key, whose DG14 writes P-256's domain parameters out (as many chips do).
@@ -221,6 +268,13 @@ impl ChipAuthenticationKey {
     /// The DG14 that carries this key.
     pub fn dg14(&self) -> Vec<u8> {
         let (key, id) = (self.public_key(), self.key_id);
+        if let chip_auth::KeyGroup::Dh(parameters) = &self.group {
+            let domain = match (self.written_out, self.standardized) {
+                (false, Some(number)) => chip_auth::card::DhDomain::Standardized(number),
+                _ => chip_auth::card::DhDomain::WrittenOut(parameters.clone()),
+            };
+            return chip_auth::card::dg14_dh(self.protocol, &key, &domain, id);
+        }
         if self.written_out {
             let parameters = crate::ec_params::p256_written_out();
             chip_auth::card::dg14_of(&[(self.protocol(), id)], &[(&key, id)], &parameters)

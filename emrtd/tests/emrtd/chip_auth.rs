@@ -5,12 +5,9 @@
 use std::sync::Arc;
 
 use mitid_emrtd::chip_auth::{self, ChipKey};
-use mitid_emrtd::pace::{self, Protocol};
+use mitid_emrtd::pace::{self, Group, Protocol};
 use mitid_emrtd::testing::{ChipAuthenticationKey, SimulatedChip, TestAuthority};
-use mitid_emrtd::{
-    read_document_with_chip_authentication, verify, ChipFiles, NfcLink, PassiveAuthError,
-    ReaderRandom,
-};
+use mitid_emrtd::{read_document_open, verify, ChipFiles, NfcLink, PassiveAuthError, ReaderRandom};
 use rand::RngCore;
 
 use crate::support::{face, holder, now, rng};
@@ -48,28 +45,33 @@ fn chip(files: &ChipFiles, key: Option<Arc<ChipAuthenticationKey>>, pace: bool) 
     }
 }
 
-/// The server's ephemeral key for one check.
-fn ephemeral(seed: u64) -> p256::Scalar {
+/// The 32 secret bytes of the server's ephemeral key for one check.
+fn ephemeral(seed: u64) -> [u8; 32] {
     let mut bytes = [0u8; 32];
     rng(seed).fill_bytes(&mut bytes);
-    pace::scalar(&bytes).unwrap_or_else(|e| panic!("{e}"))
+    bytes
 }
 
-/// The phone's part end to end: read with the verifier's key, then pass the verifier's
-/// command to the chip; the chip's answer and the key DG14 names.
-fn run(chip: &mut SimulatedChip, server: &p256::Scalar) -> (ChipFiles, ChipKey, Vec<u8>) {
-    let files = read_document_with_chip_authentication(
+/// The phone's part end to end: read, give the chip the verifier's key in the group DG14
+/// names, then pass the verifier's command to the chip; the chip's answer and the key DG14
+/// names.
+fn run(chip: &mut SimulatedChip, server: &[u8; 32]) -> (ChipFiles, ChipKey, Vec<u8>) {
+    let (files, channel) = read_document_open(
         chip,
         &holder().access_key(),
         &ReaderRandom::from_rng(&mut rng(3)),
         None,
-        &chip_auth::verifier_public_key(server),
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let dg14 = files.dg14.clone().unwrap_or_default();
     let key = chip_auth::chip_key(&dg14)
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("DG14 names no key"));
+    let verifier_key =
+        chip_auth::verifier_public_key(&key.group, server).unwrap_or_else(|e| panic!("{e}"));
+    channel
+        .start_chip_authentication(chip, &key, &verifier_key)
+        .unwrap_or_else(|e| panic!("{e}"));
     let command = chip_auth::verifier_command(server, &key).unwrap_or_else(|e| panic!("{e}"));
     let answer = chip.transceive(&command).unwrap_or_else(|e| panic!("{e}"));
     (files, key, answer)
@@ -281,4 +283,154 @@ fn dg14_is_parsed_or_refused_with_a_typed_error() {
     // A DG14 with only the key and no protocol this verifier runs names no key.
     let no_protocol = [0x6E, 0x02, 0x31, 0x00];
     assert_eq!(chip_auth::chip_key(&no_protocol), Ok(None));
+}
+
+/// Chip authentication with DH (`id-CA-DH-*`): the verifier's key is made in the group
+/// DG14 names (written out, or by its number), over PACE and BAC, with AES and with 3DES.
+/// Before, a DG14 with a DH key named no key this verifier runs, and the chip went without
+/// a proof. Its copy, a cloner's key in the same group and an answer for another key
+/// agreement are caught as on P-256.
+#[test]
+fn a_dh_chip_proves_its_key_in_each_group_and_its_copy_is_caught() {
+    let cases = [
+        (Group::Modp1024, chip_auth::Protocol::DhAes128, false, true),
+        (
+            Group::Modp2048Q224,
+            chip_auth::Protocol::DhAes192,
+            true,
+            false,
+        ),
+        (
+            Group::Modp2048Q256,
+            chip_auth::Protocol::DhTdes,
+            false,
+            true,
+        ),
+    ];
+    for (group, protocol, by_number, pace) in cases {
+        let mut key = ChipAuthenticationKey::generate_dh(group, protocol);
+        if by_number {
+            key = key.by_group_number();
+        }
+        let doc = issued_with(key);
+        let server = ephemeral(10);
+        let chip = |key, pace| chip(&doc.files, key, pace).with_extended_length();
+        let mut genuine = chip(Some(Arc::clone(&doc.key)), pace);
+        let (files, key, answer) = run(&mut genuine, &server);
+        assert!(verify(&files, &doc.authority.master_list(), now()).is_ok());
+        assert_eq!((key.protocol, &key.group), (protocol, doc.key.group()));
+        assert!(matches!(key.group, chip_auth::KeyGroup::Dh(_)));
+        assert_eq!(chip_auth::verify_answer(&server, &key, &answer), Ok(()));
+        let refused = Err(PassiveAuthError::ChipAuthentication);
+        assert_eq!(
+            chip_auth::verify_answer(&ephemeral(11), &key, &answer),
+            refused
+        );
+        let mut copy = chip(None, pace);
+        let (_, key, answer) = run(&mut copy, &server);
+        assert_eq!(chip_auth::verify_answer(&server, &key, &answer), refused);
+        let own = Arc::new(ChipAuthenticationKey::generate_dh(group, protocol));
+        let mut cloner = chip(Some(own), pace);
+        let (_, key, answer) = run(&mut cloner, &server);
+        assert_eq!(chip_auth::verify_answer(&server, &key, &answer), refused);
+    }
+}
+
+/// A DH key goes with a DH protocol only, and a P-256 key with an ECDH one.
+#[test]
+fn keys_pair_only_with_protocols_of_their_kind() {
+    use chip_auth::card::{dg14_dh, DhDomain};
+    let dh = ChipAuthenticationKey::generate_dh(Group::Modp1024, chip_auth::Protocol::DhAes128);
+    let parameters = DhDomain::WrittenOut(pace::modp_1024_160().parameters());
+    let ecdh_protocol = dg14_dh(
+        chip_auth::Protocol::EcdhAes128,
+        &dh.public_key(),
+        &parameters,
+        None,
+    );
+    assert_eq!(chip_auth::chip_key(&ecdh_protocol), Ok(None));
+    let p256 = ChipAuthenticationKey::generate();
+    let dh_protocol = chip_auth::card::dg14(chip_auth::Protocol::DhAes128, &p256.public_key());
+    assert_eq!(chip_auth::chip_key(&dh_protocol), Ok(None));
+}
+
+/// DH domain parameters this verifier does not run, or a public value outside the group's
+/// subgroup, name no key (the chip is judged as one without a proof), and never panic.
+#[test]
+fn dh_groups_and_values_the_verifier_does_not_run_name_no_key() {
+    use chip_auth::card::{dg14_dh, DhDomain};
+    let protocol = chip_auth::Protocol::DhAes128;
+    let key = ChipAuthenticationKey::generate_dh(Group::Modp1024, protocol);
+    let good = pace::modp_1024_160().parameters();
+    let named = |parameters: &pace::DhParameters, value: &[u8]| {
+        let dg14 = dg14_dh(
+            protocol,
+            value,
+            &DhDomain::WrittenOut(parameters.clone()),
+            None,
+        );
+        chip_auth::chip_key(&dg14).unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert!(named(&good, &key.public_key()).is_some());
+    let with = |change: &dyn Fn(&mut pace::DhParameters)| {
+        let mut parameters = good.clone();
+        change(&mut parameters);
+        parameters
+    };
+    let refused = [
+        with(&|p| *p.p.last_mut().unwrap_or(&mut 0) ^= 1), // p even
+        with(&|p| {
+            p.p.pop();
+        }),       // p below 1,024 bits
+        with(&|p| p.q = good.p.clone()),                   // a subgroup order over 256 bits
+        with(&|p| p.q.truncate(16)),                       // one below 160 bits
+        with(&|p| p.g = vec![1]),
+        with(&|p| p.g = vec![2]), // not of order q
+        with(&|p| p.g = good.p.clone()),
+    ];
+    for parameters in &refused {
+        assert_eq!(named(parameters, &key.public_key()), None, "{parameters:?}");
+    }
+    let mut p_minus_1 = good.p.clone();
+    *p_minus_1.last_mut().unwrap_or(&mut 0) ^= 1;
+    for value in [vec![1], vec![2], p_minus_1, good.p.clone(), vec![]] {
+        assert_eq!(named(&good, &value), None, "public value {value:02x?}");
+    }
+    // By number: RFC 5114's groups are DH groups; P-256's number and an unknown one are not.
+    for (number, runs) in [(0, true), (12, false), (3, false)] {
+        let dg14 = dg14_dh(
+            protocol,
+            &key.public_key(),
+            &DhDomain::Standardized(number),
+            None,
+        );
+        let found = chip_auth::chip_key(&dg14).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(found.is_some(), runs, "group number {number}");
+    }
+}
+
+/// A 2,048-bit group's key does not fit a short APDU: on a phone or chip without extended
+/// length the reader says so (`Unsupported`: the app offers another document or route)
+/// instead of sending the chip a command it cannot take, whose refusal would leave the
+/// genuine chip without a proof, refused as a copy.
+#[test]
+fn a_2048_bit_dh_key_without_extended_length_is_unsupported_not_sent() {
+    let key =
+        ChipAuthenticationKey::generate_dh(Group::Modp2048Q256, chip_auth::Protocol::DhAes128);
+    let doc = issued_with(key);
+    let mut short = chip(&doc.files, Some(Arc::clone(&doc.key)), true);
+    let (files, channel) = read_document_open(
+        &mut short,
+        &holder().access_key(),
+        &ReaderRandom::from_rng(&mut rng(3)),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let key = chip_auth::key_to_prove(&files).unwrap_or_else(|| panic!("no key"));
+    let verifier_key = chip_auth::verifier_public_key(&key.group, &ephemeral(12))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        channel.start_chip_authentication(&mut short, &key, &verifier_key),
+        Err(mitid_emrtd::ReadError::Unsupported(_))
+    ));
 }

@@ -74,33 +74,46 @@ pub struct DocumentChallenge {
     /// The 8 bytes for INTERNAL AUTHENTICATE.
     pub challenge: B64,
     /// The server's ephemeral P-256 public key for chip authentication (uncompressed), made
-    /// for this challenge: the app gives it to a chip with DG14 after reading it.
+    /// for this challenge. Apps before [`ChipAuthenticationRequest::key_in_answer`] gave it to
+    /// a chip with DG14 after reading it; apps since take the key from the
+    /// [`ChipAuthenticationCommand`], which has it in the chip key's own group.
     pub chip_authentication_key: B64,
     /// When it lapses.
     pub expires_at: UnixSeconds,
 }
 
-/// The app asks for the command that finishes chip authentication, once the chip has the
-/// server's key: DG14 as read names the chip's key.
+/// The app asks for the command that finishes chip authentication: DG14 as read names the
+/// chip's key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChipAuthenticationRequest {
-    /// The [`DocumentChallenge`] whose key the chip was given.
+    /// The [`DocumentChallenge`] the read answers.
     pub challenge_id: String,
     /// DG14 as read.
     pub dg14: B64,
+    /// The app gives the chip the key in the answer ([`ChipAuthenticationCommand::key`]),
+    /// then the command. Absent (false) from older apps, which gave the chip the
+    /// challenge's P-256 key during the read: they are given no command for a DH key.
+    #[serde(default)]
+    pub key_in_answer: bool,
 }
 
-/// A command APDU protected under the keys the chip and the server now share (GET
-/// CHALLENGE): the app passes it to the chip and sends the answer back as
-/// [`DocumentEvidence::chip_authentication`].
+/// A command APDU protected under the keys the chip and the server share once the chip has
+/// the server's key (GET CHALLENGE): the app gives the chip the key, passes it the command,
+/// and sends the answer back as [`DocumentEvidence::chip_authentication`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ChipAuthenticationCommand {
     /// The APDU, as bytes for the NFC link.
     pub command: B64,
+    /// The server's ephemeral public key in the group of the chip's key (an uncompressed
+    /// P-256 point, or an unsigned integer in a MODP group), for MSE:Set AT and GENERAL
+    /// AUTHENTICATE (AES) or MSE:Set KAT (3DES) before the command. Sent when the request's
+    /// `key_in_answer` is set (older apps refuse fields they do not know).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<B64>,
 }
 
 /// The answer to a passed passport check for "View user ID" (help page 004): the user ID,

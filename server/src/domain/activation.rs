@@ -340,12 +340,12 @@ pub fn passport_challenge(
         live_activation(state, tx.as_mut(), &req.activation_id)?.is_some()
     };
     if !live {
-        return Ok(passport::document_challenge(
+        return passport::document_challenge(
             state,
             rng::id(state.rng.as_ref(), "dc"),
             rng::bytes(state.rng.as_ref(), 8),
             state.clock.now() + state.policy.registration_ttl,
-        ));
+        );
     }
     passport::challenge_for(state, &activation_subject(state, &req.activation_id))
 }

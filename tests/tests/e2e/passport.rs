@@ -222,6 +222,25 @@ async fn a_lost_tag_is_retried_and_someone_elses_passport_is_refused() {
     let _ = p;
 }
 
+/// A chip that proves its key by chip authentication with DH in a 2,048-bit group (the
+/// server makes its key in that group once DG14 is read): proven, and its copy refused. On
+/// a chip without extended length the key cannot reach it, and the citizen is sent to
+/// another document rather than told the genuine chip is a copy.
+#[tokio::test]
+async fn a_dh_chip_authentication_chip_proves_itself_where_its_key_fits_the_link() {
+    let (_h, p, _phone, app, user) = world_with_app_user("passport-chip-auth-dh").await;
+    let passport = PassportOffice::danish().issue_with_dh_chip_authentication(&p);
+    let flow = passport_flow(&app, &user).await;
+    passport.enter_details(&flow).await.unwrap();
+    let read = flow.read_chip(Box::new(passport.chip(20))).await;
+    assert_eq!(read.unwrap_err(), MitidError::ChipNotSupported);
+    assert_eq!(flow.step(), NewPinStep::EnterDocumentDetails);
+    let passport = passport.with_extended_length();
+    passport.enter_details(&flow).await.unwrap();
+    copy_refused(&flow, &passport, 21).await;
+    read_again_to_the_new_pin(&flow, &passport, 22).await;
+}
+
 #[tokio::test]
 async fn a_copied_chip_is_refused_and_the_genuine_one_then_accepted() {
     let (_h, p, _phone, app, user) = world_with_app_user("passport-copy").await;

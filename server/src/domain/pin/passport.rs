@@ -261,12 +261,7 @@ pub(crate) fn challenge_for(
     };
     tx.insert_challenge(&record)?;
     tx.commit()?;
-    Ok(document_challenge(
-        state,
-        record.id,
-        record.challenge,
-        record.expires_at,
-    ))
+    document_challenge(state, record.id, record.challenge, record.expires_at)
 }
 
 /// The challenge as the app gets it, with the server's chip authentication key for it.
@@ -275,27 +270,32 @@ pub(crate) fn document_challenge(
     challenge_id: String,
     challenge: Vec<u8>,
     expires_at: i64,
-) -> DocumentChallenge {
-    let key = chip_authentication::public_key(&state.secrets.codes, &challenge_id);
-    DocumentChallenge {
+) -> ApiResult<DocumentChallenge> {
+    let key = chip_authentication::public_key(&state.secrets.codes, &challenge_id)
+        .ok_or(ApiError::KeyMaterial("chip authentication key"))?;
+    Ok(DocumentChallenge {
         challenge_id,
         challenge: B64(challenge),
         chip_authentication_key: B64(key),
         expires_at,
-    }
+    })
 }
 
-/// `POST /v1/document/chip-authentication`: the protected command that finishes the chip
-/// authentication of a chip holding the key of challenge `challenge_id`. Nothing is stored
-/// or looked up: the command is useless to anyone but the chip that holds DG14's private
-/// key, and the check itself happens with the evidence.
+/// `POST /v1/document/chip-authentication`: the server's key for challenge `challenge_id` in
+/// the group of DG14's key, and the protected command that finishes the chip authentication
+/// of a chip given that key. Nothing is stored or looked up: the command is useless to
+/// anyone but the chip that holds DG14's private key, and the check itself happens with
+/// the evidence. The work is bounded: a DH group of at most 2,048 bits with a subgroup of
+/// at most 256 bits (`mitid_emrtd::pace::Modp::from_parameters`).
 pub fn chip_authentication_command(
     state: &AppState,
     req: &ChipAuthenticationRequest,
 ) -> ApiResult<ChipAuthenticationCommand> {
-    match chip_authentication::command(&state.secrets.codes, &req.challenge_id, &req.dg14.0) {
-        Ok(Some(command)) => Ok(ChipAuthenticationCommand {
-            command: B64(command),
+    let codes = &state.secrets.codes;
+    match chip_authentication::command(codes, &req.challenge_id, &req.dg14.0, req.key_in_answer) {
+        Ok(Some(for_chip)) => Ok(ChipAuthenticationCommand {
+            command: B64(for_chip.command),
+            key: req.key_in_answer.then_some(B64(for_chip.key)),
         }),
         _ => Err(ApiError::refuse(
             ErrorCode::BadRequest,

@@ -3,6 +3,7 @@
 
 use super::*;
 use mitid_emrtd::chip_auth::Protocol;
+use mitid_emrtd::pace::Group;
 use mitid_emrtd::testing::ChipAuthenticationKey;
 #[tokio::test]
 async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
@@ -156,36 +157,65 @@ async fn a_chip_without_active_authentication_is_refused_unless_the_operator_all
         .ok::<serde_json::Value>();
 }
 
+/// How an app gives the chip the server's key.
+#[derive(Clone, Copy, PartialEq)]
+enum KeyFrom {
+    /// The command's answer, in the chip key's group (apps since `key_in_answer`).
+    Answer,
+    /// The challenge's P-256 key, during the read (older apps, which do not set
+    /// `key_in_answer`).
+    Challenge,
+}
+
 /// What the app sends after reading `chip` of `passport` under a fresh challenge, chip
-/// authentication included: the chip gets the server's key, the server makes its command
-/// from DG14, the chip answers it.
+/// authentication included: the server makes its key and command from DG14, the chip gets
+/// the key (from where `from` says), then the command, and answers it.
 async fn chip_authenticated_evidence(
     h: &World,
     phone: &Phone,
     passport: &TestPassport,
     mut chip: SimulatedChip,
+    from: KeyFrom,
 ) -> DocumentEvidence {
     let challenge = phone
         .document_challenge()
         .await
         .unwrap_or_else(|a| panic!("{}", a.body));
     let signed: [u8; 8] = challenge.challenge.0.clone().try_into().unwrap_or([0; 8]);
-    let files = mitid_emrtd::read_document_with_chip_authentication(
+    let (files, channel) = mitid_emrtd::read_document_open(
         &mut chip,
         &passport.holder.access_key(),
         &mitid_emrtd::ReaderRandom::from_rng(&mut rand::rngs::OsRng),
         Some(&signed),
-        &challenge.chip_authentication_key.0,
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let body = json!({
-        "challenge_id": challenge.challenge_id,
-        "dg14": B64(files.dg14.clone().unwrap_or_default()),
-    });
+    let dg14 = files.dg14.clone().unwrap_or_default();
+    let mut body = json!({ "challenge_id": challenge.challenge_id, "dg14": B64(dg14.clone()) });
+    if from == KeyFrom::Answer {
+        body["key_in_answer"] = json!(true);
+    }
     let command: ChipAuthenticationCommand = h
         .post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, Auth::None)
         .await
         .ok();
+    let key = match from {
+        KeyFrom::Answer => command
+            .key
+            .unwrap_or_else(|| panic!("no key in the answer")),
+        KeyFrom::Challenge => {
+            assert_eq!(
+                command.key, None,
+                "an older app is sent no field it does not know"
+            );
+            challenge.chip_authentication_key.clone()
+        }
+    };
+    let chip_key = mitid_emrtd::chip_auth::chip_key(&dg14)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|| panic!("DG14 names no key"));
+    channel
+        .start_chip_authentication(&mut chip, &chip_key, &key.0)
+        .unwrap_or_else(|e| panic!("{e}"));
     let answer = chip
         .transceive(&command.command.0)
         .unwrap_or_else(|e| panic!("{e}"));
@@ -196,27 +226,62 @@ async fn chip_authenticated_evidence(
 }
 
 /// With AES, and with 3DES (MSE:Set KAT; before, a DG14 naming it named no key the server
-/// runs, and the chip went without a proof).
+/// runs, and the chip went without a proof); on P-256, and in MODP groups (DH: before, such
+/// a chip had no proof the server ran, and was refused as `not_supported`), the group
+/// written out or named by its number.
 #[tokio::test]
 async fn chip_authentication_proves_a_chip_without_active_authentication() {
     let h = World::start().await.unwrap();
-    for protocol in [Protocol::EcdhAes128, Protocol::EcdhTdes] {
-        let key = ChipAuthenticationKey::generate().for_protocol(protocol);
-        chip_authentication_case(&h, key).await;
+    let keys = [
+        ChipAuthenticationKey::generate().for_protocol(Protocol::EcdhAes128),
+        ChipAuthenticationKey::generate().for_protocol(Protocol::EcdhTdes),
+        ChipAuthenticationKey::generate_dh(Group::Modp1024, Protocol::DhAes128),
+        ChipAuthenticationKey::generate_dh(Group::Modp2048Q256, Protocol::DhTdes).by_group_number(),
+    ];
+    for key in keys {
+        chip_authentication_case(&h, key, KeyFrom::Answer).await;
     }
 }
 
-async fn chip_authentication_case(h: &World, key: ChipAuthenticationKey) {
+/// An older app, which gives the chip the challenge's P-256 key during the read, still
+/// proves a P-256 chip; for a DH chip it is given no command (it would hand the chip a key
+/// of the wrong group), and the chip goes without a proof.
+#[tokio::test]
+async fn an_older_app_proves_a_p256_chip_and_is_given_no_command_for_a_dh_one() {
+    let h = World::start().await.unwrap();
+    chip_authentication_case(&h, ChipAuthenticationKey::generate(), KeyFrom::Challenge).await;
+    let key = ChipAuthenticationKey::generate_dh(Group::Modp2048Q224, Protocol::DhAes256);
+    let dg14 = key.dg14();
+    let body = json!({ "challenge_id": "dc_x", "dg14": B64(dg14.clone()) });
+    h.post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, Auth::None)
+        .await
+        .err("bad_request");
+    let body = json!({ "challenge_id": "dc_x", "dg14": B64(dg14), "key_in_answer": true });
+    let command: ChipAuthenticationCommand = h
+        .post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, Auth::None)
+        .await
+        .ok();
+    assert_eq!(
+        command.key.map(|k| k.0.len()),
+        Some(256),
+        "a key as wide as p"
+    );
+}
+
+async fn chip_authentication_case(h: &World, key: ChipAuthenticationKey, from: KeyFrom) {
     let p = h.person("chip-auth").await.unwrap();
     let mut phone = activate(h, &p, "582914").await;
-    let passport = PassportOffice::danish().issue_with_chip_authentication_key(&p, key);
+    let passport = PassportOffice::danish()
+        .issue_with_chip_authentication_key(&p, key)
+        .with_extended_length();
     // Without the chip's answer, nothing binds the read to this check.
     refused_for(&mut phone, &passport, &passport.face, "copied_chip").await;
     // A copy of the files cannot answer under the keys the chip and the server share.
-    let copy = chip_authenticated_evidence(h, &phone, &passport, passport.copied_chip(3)).await;
+    let copy =
+        chip_authenticated_evidence(h, &phone, &passport, passport.copied_chip(3), from).await;
     refused_with(&mut phone, &copy, "copied_chip").await;
     // A genuine answer, moved to another check, is not that check's.
-    let mut moved = chip_authenticated_evidence(h, &phone, &passport, passport.chip(4)).await;
+    let mut moved = chip_authenticated_evidence(h, &phone, &passport, passport.chip(4), from).await;
     let fresh = phone
         .document_challenge()
         .await
@@ -224,7 +289,7 @@ async fn chip_authentication_case(h: &World, key: ChipAuthenticationKey) {
     moved.challenge_id = Some(fresh.challenge_id);
     refused_with(&mut phone, &moved, "copied_chip").await;
     // The genuine chip, answering for its own check.
-    let genuine = chip_authenticated_evidence(h, &phone, &passport, passport.chip(5)).await;
+    let genuine = chip_authenticated_evidence(h, &phone, &passport, passport.chip(5), from).await;
     phone
         .reset_pin_with_passport(&genuine, "193847")
         .await

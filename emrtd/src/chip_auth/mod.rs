@@ -14,25 +14,35 @@
 //! 4. the server checks the answer's MAC under `K` ([`verify_answer`]). A chip without the
 //!    private key cannot make it; the phone cannot either.
 //!
-//! ECDH on NIST P-256 with AES-128, -192 or -256 (`id-CA-ECDH-AES-CBC-CMAC-*`: MSE:Set AT,
-//! then GENERAL AUTHENTICATE with the key) or with two-key 3DES (`id-CA-ECDH-3DES-CBC-CBC`:
-//! MSE:Set KAT carries the key, part 11 §6.2.4, and the chip's new channel is 3DES with the
-//! retail MAC, as after BAC). P-256's domain parameters may be named or written out; DH and
-//! other curves are not run.
+//! The key agreement is ECDH on NIST P-256 (`id-CA-ECDH-*`; the domain parameters named or
+//! written out) or DH in a MODP group that DG14 gives by its X9.42 domain parameters or by a
+//! standardized group's number (`id-CA-DH-*`; [`group`]), with AES-128, -192 or -256
+//! (MSE:Set AT, then GENERAL AUTHENTICATE with the key) or two-key 3DES (MSE:Set KAT carries
+//! the key, part 11 §6.2.4, and the chip's new channel is 3DES with the retail MAC, as after
+//! BAC). Other curves are not run. The server makes its key in the chip's own group, which
+//! only DG14 names, so it gives the phone its key with the command, after DG14 is read.
 
-use p256::Scalar;
+mod group;
+
+#[cfg(feature = "testing")]
+pub mod card;
+
+pub use group::KeyGroup;
 
 use crate::apdu::{Command, Response};
 use crate::error::{PassiveAuthError, ReadError};
-use crate::pace;
 use crate::passive::p256_point;
 use crate::reader::{ChipFiles, Link};
 use crate::sm::{SecureChannel, SessionKeys};
 use crate::tlv;
 
+/// id-PK-DH, 0.4.0.127.0.7.2.2.1.1: a chip authentication public key in a MODP group.
+const ID_PK_DH: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x01, 0x01];
 /// id-PK-ECDH, 0.4.0.127.0.7.2.2.1.2: a chip authentication public key on a curve.
 const ID_PK_ECDH: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x01, 0x02];
-/// id-CA-ECDH, 0.4.0.127.0.7.2.2.3.2; the protocols add the cipher as one more arc.
+/// id-CA-DH, 0.4.0.127.0.7.2.2.3.1, and id-CA-ECDH, 0.4.0.127.0.7.2.2.3.2; the protocols
+/// add the cipher as one more arc.
+const ID_CA_DH: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x01];
 const ID_CA_ECDH: [u8; 9] = [0x04, 0x00, 0x7F, 0x00, 0x07, 0x02, 0x02, 0x03, 0x02];
 
 /// The chip authentication protocols run here.
@@ -46,39 +56,74 @@ pub enum Protocol {
     EcdhAes192,
     /// id-CA-ECDH-AES-CBC-CMAC-256.
     EcdhAes256,
+    /// id-CA-DH-3DES-CBC-CBC.
+    DhTdes,
+    /// id-CA-DH-AES-CBC-CMAC-128.
+    DhAes128,
+    /// id-CA-DH-AES-CBC-CMAC-192.
+    DhAes192,
+    /// id-CA-DH-AES-CBC-CMAC-256.
+    DhAes256,
 }
 
 impl Protocol {
+    /// Every protocol run here.
+    pub const ALL: [Self; 8] = [
+        Self::EcdhTdes,
+        Self::EcdhAes128,
+        Self::EcdhAes192,
+        Self::EcdhAes256,
+        Self::DhTdes,
+        Self::DhAes128,
+        Self::DhAes192,
+        Self::DhAes256,
+    ];
+
     /// The protocol's object identifier as DER content bytes.
     pub fn oid(self) -> Vec<u8> {
-        let last = match self {
-            Self::EcdhTdes => 1,
-            Self::EcdhAes128 => 2,
-            Self::EcdhAes192 => 3,
-            Self::EcdhAes256 => 4,
+        let base = if self.is_dh() { ID_CA_DH } else { ID_CA_ECDH };
+        let last = match self.aes_key_len() {
+            None => 1,
+            Some(16) => 2,
+            Some(24) => 3,
+            Some(_) => 4,
         };
-        [&ID_CA_ECDH[..], &[last]].concat()
+        [&base[..], &[last]].concat()
+    }
+
+    /// Whether the key agreement is DH in a MODP group (else ECDH).
+    pub fn is_dh(self) -> bool {
+        matches!(
+            self,
+            Self::DhTdes | Self::DhAes128 | Self::DhAes192 | Self::DhAes256
+        )
+    }
+
+    /// Whether the chip's new channel is two-key 3DES (the key goes in MSE:Set KAT).
+    pub fn is_tdes(self) -> bool {
+        self.aes_key_len().is_none()
+    }
+
+    /// The AES key length in bytes; `None` for 3DES.
+    fn aes_key_len(self) -> Option<usize> {
+        match self {
+            Self::EcdhTdes | Self::DhTdes => None,
+            Self::EcdhAes128 | Self::DhAes128 => Some(16),
+            Self::EcdhAes192 | Self::DhAes192 => Some(24),
+            Self::EcdhAes256 | Self::DhAes256 => Some(32),
+        }
     }
 
     /// The session keys both ends derive from the key agreement's shared `secret`.
     fn session_keys(self, secret: &[u8]) -> SessionKeys {
-        match self {
-            Self::EcdhTdes => SessionKeys::tdes_from_secret(secret),
-            Self::EcdhAes128 => SessionKeys::aes_from_secret(secret, 16),
-            Self::EcdhAes192 => SessionKeys::aes_from_secret(secret, 24),
-            Self::EcdhAes256 => SessionKeys::aes_from_secret(secret, 32),
+        match self.aes_key_len() {
+            None => SessionKeys::tdes_from_secret(secret),
+            Some(len) => SessionKeys::aes_from_secret(secret, len),
         }
     }
 
     fn from_oid(oid: &[u8]) -> Option<Self> {
-        [
-            Self::EcdhTdes,
-            Self::EcdhAes128,
-            Self::EcdhAes192,
-            Self::EcdhAes256,
-        ]
-        .into_iter()
-        .find(|p| p.oid() == oid)
+        Self::ALL.into_iter().find(|p| p.oid() == oid)
     }
 }
 
@@ -87,14 +132,18 @@ impl Protocol {
 pub struct ChipKey {
     /// The protocol DG14's `ChipAuthenticationInfo` names.
     pub protocol: Protocol,
-    /// The chip's public key, an uncompressed P-256 point.
+    /// The group the key lies in.
+    pub group: KeyGroup,
+    /// The chip's public key: an uncompressed point on P-256, or an unsigned big-endian
+    /// integer in a MODP group.
     pub public_key: Vec<u8>,
     /// The key's identifier, where DG14 gives one (a chip with several keys).
     pub key_id: Option<u32>,
 }
 
 /// The chip authentication key of a DG14 (`6E` around a `SET OF SecurityInfo`): `None` when
-/// DG14 has no pair of a P-256 public key and an ECDH protocol that this verifier runs. A
+/// DG14 has no pair of a key and a protocol of its kind (ECDH with a P-256 key, DH with a
+/// key in a MODP group this verifier runs) that this verifier runs. A
 /// protocol and a key pair up by their key ids (part 11 §9.2.5: a chip with several keys
 /// gives each an id); without ids, a protocol goes with the one key that has none, or with
 /// the only key. The first protocol, in DG14's order, that has its key is taken. Only DG14
@@ -108,7 +157,12 @@ pub fn chip_key(dg14: &[u8]) -> Result<Option<ChipKey>, PassiveAuthError> {
             [oid, spki, rest @ ..] if oid.tag == 0x06 && oid.value == ID_PK_ECDH => {
                 let spki = tlv::encode(spki.tag, spki.value);
                 if let Ok(point) = p256_point(&spki, "DG14") {
-                    keys.push((point, key_id(rest)?));
+                    keys.push((KeyGroup::P256, point, key_id(rest)?));
+                }
+            }
+            [oid, spki, rest @ ..] if oid.tag == 0x06 && oid.value == ID_PK_DH => {
+                if let Some((group, value)) = KeyGroup::dh_key(&tlv::encode(spki.tag, spki.value)) {
+                    keys.push((group, value, key_id(rest)?));
                 }
             }
             [oid, version, rest @ ..] if oid.tag == 0x06 && version.tag == 0x02 => {
@@ -120,15 +174,19 @@ pub fn chip_key(dg14: &[u8]) -> Result<Option<ChipKey>, PassiveAuthError> {
             _ => return Err(malformed),
         }
     }
-    // Ids that agree, or a side without one beside the only key.
+    // Ids that agree, or a side without one beside the only key; and a key of the
+    // protocol's kind.
     let pairs = |id: Option<u32>, key_id: Option<u32>| {
         id == key_id || (keys.len() == 1 && (id.is_none() || key_id.is_none()))
     };
     Ok(protocols.into_iter().find_map(|(protocol, id)| {
         keys.iter()
-            .find(|(_, key_id)| pairs(id, *key_id))
-            .map(|(public_key, key_id)| ChipKey {
+            .find(|(group, _, key_id)| {
+                pairs(id, *key_id) && protocol.is_dh() == matches!(group, KeyGroup::Dh(_))
+            })
+            .map(|(group, public_key, key_id)| ChipKey {
                 protocol,
+                group: group.clone(),
                 public_key: public_key.clone(),
                 key_id: key_id.or(id),
             })
@@ -189,7 +247,7 @@ pub fn start(
         .key_id
         .map(|id| tlv::encode(0x84, &key_reference(id)))
         .unwrap_or_default();
-    if chip.protocol == Protocol::EcdhTdes {
+    if chip.protocol.is_tdes() {
         let template = [tlv::encode(0x91, verifier_key), key_id].concat();
         let set_kat = Command::new(0x00, 0x22, 0x41, 0xA6).with_data(template);
         link.send_protected(sm, &set_kat)?.ok()?;
@@ -213,14 +271,17 @@ pub fn key_reference(id: u32) -> Vec<u8> {
     bytes[first..].to_vec()
 }
 
-/// The verifier's ephemeral public key for `ephemeral` (an uncompressed P-256 point).
-pub fn verifier_public_key(ephemeral: &Scalar) -> Vec<u8> {
-    pace::encode(&(p256::ProjectivePoint::GENERATOR * ephemeral))
+/// The verifier's ephemeral public key in `group`, for its private key made from the 32
+/// secret bytes `ephemeral` (an uncompressed point on P-256, an unsigned integer in a MODP
+/// group).
+pub fn verifier_public_key(group: &KeyGroup, ephemeral: &[u8; 32]) -> Result<Vec<u8>, ReadError> {
+    group.public_key(ephemeral)
 }
 
-/// GET CHALLENGE protected under the keys the chip derives from `ephemeral` and its own key:
-/// the APDU the phone passes to the chip after [`start`].
-pub fn verifier_command(ephemeral: &Scalar, chip: &ChipKey) -> Result<Vec<u8>, PassiveAuthError> {
+/// GET CHALLENGE protected under the keys the chip derives from the verifier's key (made
+/// from `ephemeral` in the chip key's group) and its own: the APDU the phone passes to the
+/// chip after [`start`].
+pub fn verifier_command(ephemeral: &[u8; 32], chip: &ChipKey) -> Result<Vec<u8>, PassiveAuthError> {
     let (_, command) = channel_and_command(ephemeral, chip)?;
     Ok(command)
 }
@@ -228,7 +289,7 @@ pub fn verifier_command(ephemeral: &Scalar, chip: &ChipKey) -> Result<Vec<u8>, P
 /// Checks the chip's answer to [`verifier_command`]: a good MAC under the derived keys and
 /// status `9000`. Anything else is [`PassiveAuthError::ChipAuthentication`].
 pub fn verify_answer(
-    ephemeral: &Scalar,
+    ephemeral: &[u8; 32],
     chip: &ChipKey,
     answer: &[u8],
 ) -> Result<(), PassiveAuthError> {
@@ -244,120 +305,14 @@ pub fn verify_answer(
 /// The channel both ends derive (counter 0), and the protected GET CHALLENGE that moves it
 /// to counter 1; deterministic, so that the server makes it again to check the answer.
 fn channel_and_command(
-    ephemeral: &Scalar,
+    ephemeral: &[u8; 32],
     chip: &ChipKey,
 ) -> Result<(SecureChannel, Vec<u8>), PassiveAuthError> {
-    let point = pace::point(&chip.public_key).map_err(|_| PassiveAuthError::Malformed("DG14"))?;
-    let secret =
-        pace::shared_secret(ephemeral, &point).map_err(|_| PassiveAuthError::Malformed("DG14"))?;
+    let secret = chip
+        .group
+        .shared_secret(ephemeral, &chip.public_key)
+        .map_err(|_| PassiveAuthError::Malformed("DG14"))?;
     let mut channel = SecureChannel::with_keys(chip.protocol.session_keys(&secret), 0);
     let command = channel.protect(&Command::new(0x00, 0x84, 0x00, 0x00).with_le(8));
     Ok((channel, command.encode()))
-}
-
-/// The chip's side, for the simulated chip.
-#[cfg(feature = "testing")]
-pub mod card {
-    use super::*;
-
-    /// P-256 by name (its OID), as the domain parameters of a key.
-    fn named_p256() -> Vec<u8> {
-        tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07])
-    }
-
-    /// A DG14 with one chip authentication key: `public_key` (an uncompressed P-256 point)
-    /// for `protocol`.
-    pub fn dg14(protocol: Protocol, public_key: &[u8]) -> Vec<u8> {
-        dg14_with_parameters(protocol, public_key, &named_p256())
-    }
-
-    /// DG14 as [`dg14`] makes it, with the key's domain `parameters` (DER) as given: P-256's
-    /// written out, say, as many chips give them.
-    pub fn dg14_with_parameters(
-        protocol: Protocol,
-        public_key: &[u8],
-        parameters: &[u8],
-    ) -> Vec<u8> {
-        dg14_of(&[(protocol, None)], &[(public_key, None)], parameters)
-    }
-
-    /// A DG14 of a chip with several keys: each protocol and each P-256 key (uncompressed
-    /// point, named curve) with its key id where given, in this order.
-    pub fn dg14_with_keys(
-        protocols: &[(Protocol, Option<u32>)],
-        keys: &[(&[u8], Option<u32>)],
-    ) -> Vec<u8> {
-        dg14_of(protocols, keys, &named_p256())
-    }
-
-    /// A DG14 as [`dg14_with_keys`] makes it, every key with the domain `parameters` given.
-    pub fn dg14_of(
-        protocols: &[(Protocol, Option<u32>)],
-        keys: &[(&[u8], Option<u32>)],
-        parameters: &[u8],
-    ) -> Vec<u8> {
-        let set: Vec<u8> = protocols
-            .iter()
-            .map(|(protocol, id)| protocol_info(*protocol, *id))
-            .chain(keys.iter().map(|(key, id)| key_info(key, parameters, *id)))
-            .collect::<Vec<_>>()
-            .concat();
-        tlv::encode(0x6E, &tlv::encode(0x31, &set))
-    }
-
-    /// A `ChipAuthenticationInfo` (version 1).
-    fn protocol_info(protocol: Protocol, id: Option<u32>) -> Vec<u8> {
-        let info = [
-            tlv::encode(0x06, &protocol.oid()),
-            tlv::encode(0x02, &[1]),
-            id.map(key_id_field).unwrap_or_default(),
-        ]
-        .concat();
-        tlv::encode(0x30, &info)
-    }
-
-    /// A `ChipAuthenticationPublicKeyInfo` for a P-256 key.
-    fn key_info(public_key: &[u8], parameters: &[u8], id: Option<u32>) -> Vec<u8> {
-        let algorithm = [
-            &tlv::encode(0x06, &[0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01])[..],
-            parameters,
-        ]
-        .concat();
-        let bits = [&[0x00], public_key].concat();
-        let spki = [tlv::encode(0x30, &algorithm), tlv::encode(0x03, &bits)].concat();
-        let info = [
-            tlv::encode(0x06, &ID_PK_ECDH),
-            tlv::encode(0x30, &spki),
-            id.map(key_id_field).unwrap_or_default(),
-        ]
-        .concat();
-        tlv::encode(0x30, &info)
-    }
-
-    /// A key id as DER INTEGER (one byte while below 128).
-    fn key_id_field(id: u32) -> Vec<u8> {
-        let mut value = key_reference(id);
-        if value[0] & 0x80 != 0 {
-            value.insert(0, 0);
-        }
-        tlv::encode(0x02, &value)
-    }
-
-    /// The terminal's key in a chip authentication command: GENERAL AUTHENTICATE's
-    /// (`7C { 80 key }`) for AES, MSE:Set KAT's (`91 key`) for 3DES.
-    pub fn terminal_key(protocol: Protocol, data: &[u8]) -> Option<&[u8]> {
-        if protocol == Protocol::EcdhTdes {
-            return tlv::find(data, 0x91);
-        }
-        let (outer, _) = tlv::read(data).filter(|(o, _)| o.tag == 0x7C)?;
-        tlv::find(outer.value, 0x80)
-    }
-
-    /// The channel the chip speaks under after agreeing with the terminal's `key`, or
-    /// `None` for a malformed key.
-    pub fn agree(static_key: &Scalar, protocol: Protocol, key: &[u8]) -> Option<SecureChannel> {
-        let terminal = pace::point(key).ok()?;
-        let secret = pace::shared_secret(static_key, &terminal).ok()?;
-        Some(SecureChannel::with_keys(protocol.session_keys(&secret), 0))
-    }
 }
