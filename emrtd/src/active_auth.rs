@@ -29,28 +29,45 @@ enum Key {
 
 /// Whether `files.active_authentication`, the chip's answer to INTERNAL AUTHENTICATE with
 /// `challenge`, verifies with the public key in DG15 (whose hash [`crate::verify`] checked).
+/// The key is read first ([`check_active_authentication_key`]'s errors), the answer after.
 pub fn verify_active_authentication(
     files: &ChipFiles,
     challenge: &[u8],
 ) -> Result<(), PassiveAuthError> {
-    let dg15 = files
-        .dg15
-        .as_deref()
-        .ok_or(PassiveAuthError::MissingDataGroup(15))?;
+    let (key, hash) = key_and_hash(files)?;
     let signature = files
         .active_authentication
         .as_deref()
         .ok_or(PassiveAuthError::ActiveAuthentication)?;
-    let verified = match key_of(dg15)? {
-        Key::EcdsaP256(point) => {
-            let hash = ecdsa_hash(files.dg14.as_deref())?;
-            ecdsa_verify(&point, hash, challenge, signature)
-        }
+    let verified = match key {
+        Key::EcdsaP256(point) => ecdsa_verify(&point, hash, challenge, signature),
         Key::Rsa(key) => iso9796::verify(&key, challenge, signature),
     };
     verified
         .then_some(())
         .ok_or(PassiveAuthError::ActiveAuthentication)
+}
+
+/// Whether this verifier runs active authentication with the key of `files`' DG15 (and the
+/// hash DG14 names for it), whatever the chip answered: a DG15 or DG14 it cannot read is
+/// [`PassiveAuthError::Malformed`], a key or hash it does not run
+/// [`PassiveAuthError::UnsupportedAlgorithm`]. After passive authentication both files are
+/// the state's, so either error is the document's kind, not a copy's doing.
+pub fn check_active_authentication_key(files: &ChipFiles) -> Result<(), PassiveAuthError> {
+    key_and_hash(files).map(|_| ())
+}
+
+/// DG15's key, and the hash of an ECDSA signature (SHA-256 for RSA, which names its own in
+/// the signature's trailer).
+fn key_and_hash(files: &ChipFiles) -> Result<(Key, EcdsaHash), PassiveAuthError> {
+    let dg15 = files
+        .dg15
+        .as_deref()
+        .ok_or(PassiveAuthError::MissingDataGroup(15))?;
+    match key_of(dg15)? {
+        Key::EcdsaP256(point) => Ok((Key::EcdsaP256(point), ecdsa_hash(files.dg14.as_deref())?)),
+        rsa => Ok((rsa, EcdsaHash::Sha256)),
+    }
 }
 
 /// ECDSA over `H(challenge)` with the P-256 `point`, the signature plain `r ‖ s`. A hash

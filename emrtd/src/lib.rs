@@ -38,7 +38,7 @@ pub mod sod;
 pub mod testing;
 pub mod tlv;
 
-pub use active_auth::verify_active_authentication;
+pub use active_auth::{check_active_authentication_key, verify_active_authentication};
 pub use bac::ReaderRandom;
 pub use error::{MrzError, PassiveAuthError, ReadError};
 pub use lds::{FaceImage, ImageFormat};

@@ -154,6 +154,24 @@ impl PassportOffice {
         self.issued(holder_of(person), &person.cpr, ChipProof::Chip(key))
     }
 
+    /// `passport` with its DG14 and DG15 replaced by `dg14` and `dg15` (absent where `None`)
+    /// and its SOD signed again over them: a state's files this office really signed, such
+    /// as one the server cannot read.
+    pub fn with_data_groups(
+        &self,
+        mut passport: TestPassport,
+        dg14: Option<Vec<u8>>,
+        dg15: Option<Vec<u8>>,
+    ) -> TestPassport {
+        let files = &mut passport.files;
+        (files.dg14, files.dg15) = (dg14, dg15);
+        let mut groups = vec![(1, files.dg1.as_slice()), (2, files.dg2.as_slice())];
+        groups.extend(files.dg14.as_deref().map(|g| (14, g)));
+        groups.extend(files.dg15.as_deref().map(|g| (15, g)));
+        files.sod = self.authority.sign(&groups);
+        passport
+    }
+
     /// A passport whose chip has no active authentication (no DG15): the route still works,
     /// without the check against copied chips.
     pub fn issue_without_active_authentication(&self, person: &Person) -> TestPassport {

@@ -102,17 +102,17 @@ impl DocumentCheck {
         codes: &CodeHasher,
     ) -> Result<(), DocumentRefusal> {
         let copied = DocumentRefusal::CopiedChip;
+        // DG14 and DG15 passed passive authentication: a key in them that this server cannot
+        // read or run is the state's doing, `not_supported` whatever the challenge.
+        let unsupported = |_| DocumentRefusal::NotSupported;
         if files.dg15.is_some() {
+            mitid_emrtd::check_active_authentication_key(files).map_err(unsupported)?;
             let challenge = live.ok_or(copied)?;
-            return mitid_emrtd::verify_active_authentication(files, &challenge.bytes).map_err(
-                |e| match e {
-                    PassiveAuthError::UnsupportedAlgorithm(_) => DocumentRefusal::NotSupported,
-                    _ => copied,
-                },
-            );
+            return mitid_emrtd::verify_active_authentication(files, &challenge.bytes)
+                .map_err(|_| copied);
         }
         let chip_key = match files.dg14.as_deref() {
-            Some(dg14) => chip_auth::chip_key(dg14).map_err(refusal_of)?,
+            Some(dg14) => chip_auth::chip_key(dg14).map_err(unsupported)?,
             None => None,
         };
         match (chip_key, live, &evidence.chip_authentication) {

@@ -322,3 +322,51 @@ async fn a_chip_key_the_server_does_not_run_is_not_supported_rather_than_copied(
     let supported = PassportOffice::danish().issue(&p);
     a_fresh_read_resets_the_pin(&mut phone, &supported).await;
 }
+
+/// A DG15 or DG14 that the state signed (its hash verifies) and this server cannot read is
+/// `not_supported`: a copy cannot alter either file, so the reason is the state's. Before,
+/// an unreadable DG15 was `copied_chip` (the app asked for the same chip again, which
+/// could never pass) and an unreadable DG14 `not_genuine` (the holder was told the
+/// document was forged).
+#[tokio::test]
+async fn a_signed_dg14_or_dg15_the_server_cannot_read_is_not_supported() {
+    let h = unlimited_world().await;
+    let office = PassportOffice::danish();
+    let p = h.person("unreadable").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    // A DG15 whose key is no SubjectPublicKeyInfo; a DG14 whose set holds no SEQUENCE.
+    let dg15 = vec![0x6F, 0x03, 0x30, 0x01, 0x00];
+    let dg14 = vec![0x6E, 0x04, 0x31, 0x02, 0x04, 0x00];
+    let cases = [
+        (None, Some(dg15.clone())),
+        (Some(dg14.clone()), office.issue(&p).files.dg15.clone()),
+        (Some(dg14), None),
+    ];
+    for (dg14, dg15) in cases {
+        let passport = office.with_data_groups(office.issue(&p), dg14, dg15);
+        refused_for(&mut phone, &passport, &passport.face, "not_supported").await;
+    }
+    // The same DG15 unsigned stays a forgery.
+    let mut forged = office.issue(&p);
+    forged.files.dg15 = Some(dg15);
+    refused_for(&mut phone, &forged, &forged.face, "not_genuine").await;
+}
+
+/// A chip whose signed DG15 key this server does not run is `not_supported` whatever the
+/// challenge it was read under: before, a read under a lapsed challenge was `copied_chip`
+/// (the key was looked at only under a live one), and the app asked for the same chip again.
+#[tokio::test]
+async fn an_unsupported_dg15_key_is_not_supported_under_a_lapsed_challenge_too() {
+    let h = unlimited_world().await;
+    let p = h.person("rsa-768-lapsed").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let key = ActiveAuthenticationKey::generate_rsa(768, mitid_emrtd::iso9796::TrailerHash::Sha256);
+    let passport = PassportOffice::danish().issue_with_active_authentication_key(&p, key);
+    let challenge = phone.document_challenge().await.unwrap();
+    h.clock().advance(5 * MINUTE + 1);
+    let read = passport.evidence_for(&passport.face, &challenge);
+    refused_with(&mut phone, &read, "not_supported").await;
+    let mut unanswered = read;
+    unanswered.active_authentication = None;
+    refused_with(&mut phone, &unanswered, "not_supported").await;
+}
