@@ -213,7 +213,7 @@ impl OpenChannel {
     /// APDU is the verifier's command. The reader does not judge: a chip that refuses the
     /// key (a status word) leaves the verifier without an answer, and the verifier refuses
     /// the document. Errors here: a broken link, and a key whose command needs extended
-    /// length (a DH group over 1,024 bits) on a link without it
+    /// length (a 2,048-bit DH group's) on a link without it
     /// ([`ReadError::Unsupported`]: the chip cannot be proven on this phone).
     pub fn start_chip_authentication(
         mut self,

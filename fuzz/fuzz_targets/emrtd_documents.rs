@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
 use mitid_emrtd::active_auth::EcdsaHash;
-use mitid_emrtd::chip_auth;
+use mitid_emrtd::chip_auth::{self, KeyKinds};
 use mitid_emrtd::iso9796::TrailerHash;
 use mitid_emrtd::sod::Sod;
 use mitid_emrtd::testing::{ActiveAuthenticationKey, TestAuthority, TestHolder};
@@ -127,7 +127,7 @@ fuzz_target!(|data: &[u8]| {
 
 /// The server's side of chip authentication on a DG14 from anyone.
 fn chip_authentication(dg14: &[u8]) {
-    let Ok(Some(key)) = chip_auth::chip_key(dg14) else {
+    let Ok(Some(key)) = chip_auth::chip_key(dg14, KeyKinds::EcdhAndDh) else {
         return;
     };
     let ephemeral = [7u8; 32];

@@ -402,6 +402,7 @@ impl TestPassport {
             challenge_id: None,
             active_authentication: None,
             chip_authentication: None,
+            key_from_command: false,
             p_code: None,
         }
     }

@@ -56,6 +56,19 @@ impl TestServer {
             PassportOffice::danish().issue_with_chip_authentication(&Person::from(citizen));
         std::sync::Arc::new(TestChip(std::sync::Mutex::new(passport.chip(22))))
     }
+
+    /// The chip of a passport of the citizen whose chip proves its key by chip
+    /// authentication with DH in a 2,048-bit group: the server's key, made in that group
+    /// after DG14 is read, reaches the chip in extended-length APDUs, which this chip takes.
+    pub fn passport_chip_with_dh_chip_authentication(
+        &self,
+        citizen: Citizen,
+    ) -> std::sync::Arc<TestChip> {
+        let passport = PassportOffice::danish()
+            .issue_with_dh_chip_authentication(&Person::from(citizen))
+            .with_extended_length();
+        std::sync::Arc::new(TestChip(std::sync::Mutex::new(passport.chip(24))))
+    }
 }
 
 /// A test passport's data page and faces (test data, not secrets).

@@ -4,6 +4,7 @@
 //! chip read over NFC with the server's challenge, the P-code for a foreign document, and the
 //! evidence sent with the face. Each flow maps a [`Stage`] to its own step.
 
+use mitid_emrtd::chip_auth::ChipKey;
 use mitid_emrtd::{AccessKey, ChipFiles, Mrz, NfcLink, OpenChannel, ReadError, ReaderRandom};
 use mitid_protocol::b64::B64;
 use mitid_protocol::wire::app::{
@@ -322,6 +323,7 @@ impl DocumentScan {
             challenge_id: self.challenge_id.clone(),
             active_authentication: files.active_authentication.clone().map(B64),
             chip_authentication: self.chip_authentication.clone().map(B64),
+            key_from_command: self.chip_authentication.is_some(),
             p_code: self.p_code.clone(),
         })
     }
@@ -372,10 +374,11 @@ impl DocumentScan {
 /// the chip's key and a command protected under the keys that key and the chip's will share;
 /// the chip is given the key over the read's still-open `channel`, then the command, and its
 /// answer goes with the evidence. `None` for other chips, and when the server runs no chip
-/// authentication with this key (it then judges the document without it).
+/// authentication with this key (it then judges the document without it). The server must
+/// be of this app's version or later (docs/api.md): an older one refuses `key_in_answer`.
 async fn chip_authentication(
     ctx: &Context,
-    mut link: Box<dyn NfcLink + Send>,
+    link: Box<dyn NfcLink + Send>,
     channel: OpenChannel,
     challenge: &DocumentChallenge,
     files: &ChipFiles,
@@ -395,23 +398,34 @@ async fn chip_authentication(
         Err(e) if e.is_transient() => return Err(e),
         Err(_) => return Ok(None),
     };
-    // A server from before `key_in_answer` made its command for the challenge's key.
-    let key = command
-        .key
-        .unwrap_or_else(|| challenge.chip_authentication_key.clone());
+    let Some(key) = command.key else {
+        return Ok(None);
+    };
+    answer_of(link, channel, chip_key, key, command.command)
+        .await
+        .map(Some)
+}
+
+/// The chip given the server's `key`, then its `command`: its answer, off the async threads.
+async fn answer_of(
+    mut link: Box<dyn NfcLink + Send>,
+    channel: OpenChannel,
+    chip_key: ChipKey,
+    key: B64,
+    command: B64,
+) -> Result<Vec<u8>, MitidError> {
     let answer = tokio::task::spawn_blocking(move || {
         channel.start_chip_authentication(link.as_mut(), &chip_key, &key.0)?;
-        link.transceive(&command.command.0)
+        link.transceive(&command.0)
             .map_err(|_| ReadError::Link("chip authentication".into()))
     })
     .await
     .map_err(|_| MitidError::internal("chip_read_task"))?;
-    match answer {
-        Ok(answer) => Ok(Some(answer)),
+    answer.map_err(|e| match e {
         // A key too long for this phone's APDUs: the chip cannot be proven here.
-        Err(ReadError::Unsupported(_)) => Err(MitidError::ChipNotSupported),
-        Err(_) => Err(MitidError::ChipNotRead),
-    }
+        ReadError::Unsupported(_) => MitidError::ChipNotSupported,
+        _ => MitidError::ChipNotRead,
+    })
 }
 
 /// Who asks the server for the chip's challenge.

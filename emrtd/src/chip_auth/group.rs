@@ -12,21 +12,26 @@ use zeroize::Zeroizing;
 use crate::error::ReadError;
 use crate::pace::{self, DhParameters, Group, Mapping, Modp, P256};
 
-/// Evaluates `$body` with `$m` bound to `Result<impl Mapping, ReadError>` for `$group`: a
-/// MODP group in the width its modulus needs (at most 2,048 bits).
+/// Evaluates `$body` with `$m` bound to the [`Mapping`] of `$group`.
 macro_rules! on_key_group {
     ($group:expr, $m:ident => $body:expr) => {
         match $group {
             KeyGroup::P256 => {
-                let $m: Result<P256, ReadError> = Ok(P256);
+                let $m = P256;
                 $body
             }
-            KeyGroup::Dh(parameters) if parameters.p.len() <= 128 => {
-                let $m = Modp::<{ U1024::LIMBS }>::from_parameters(parameters);
+            KeyGroup::Dh(DhGroup {
+                modp: Width::Bits1024(modp),
+                ..
+            }) => {
+                let $m = **modp;
                 $body
             }
-            KeyGroup::Dh(parameters) => {
-                let $m = Modp::<{ U2048::LIMBS }>::from_parameters(parameters);
+            KeyGroup::Dh(DhGroup {
+                modp: Width::Bits2048(modp),
+                ..
+            }) => {
+                let $m = **modp;
                 $body
             }
         }
@@ -45,7 +50,78 @@ pub enum KeyGroup {
     /// points.
     P256,
     /// A MODP group; keys are unsigned big-endian integers.
-    Dh(DhParameters),
+    Dh(DhGroup),
+}
+
+/// A MODP group this crate runs, checked once when made: its domain parameters as DG14 gave
+/// them, and its arithmetic in the width its modulus needs (at most 2,048 bits).
+#[derive(Clone)]
+pub struct DhGroup {
+    parameters: DhParameters,
+    modp: Width,
+}
+
+/// Boxed: a group's Montgomery parameters run to 1.5 KiB.
+#[derive(Clone)]
+enum Width {
+    Bits1024(Box<Modp<{ U1024::LIMBS }>>),
+    Bits2048(Box<Modp<{ U2048::LIMBS }>>),
+}
+
+impl PartialEq for DhGroup {
+    fn eq(&self, other: &Self) -> bool {
+        self.parameters == other.parameters
+    }
+}
+
+impl Eq for DhGroup {}
+
+impl std::fmt::Debug for DhGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("DhGroup").field(&self.parameters).finish()
+    }
+}
+
+impl DhGroup {
+    /// The group `parameters` name, where this crate runs it
+    /// ([`Modp::from_parameters`]: a Montgomery set-up and one exponentiation); RFC 5114's
+    /// groups, written out or by number, are taken as built once.
+    pub fn new(parameters: DhParameters) -> Option<Self> {
+        let standard = [Group::Modp1024, Group::Modp2048Q224, Group::Modp2048Q256]
+            .into_iter()
+            .filter_map(Self::standard)
+            .find(|group| group.parameters == parameters);
+        if standard.is_some() {
+            return standard;
+        }
+        let modp = if parameters.p.len() <= 128 {
+            Width::Bits1024(Box::new(Modp::from_parameters(&parameters).ok()?))
+        } else {
+            Width::Bits2048(Box::new(Modp::from_parameters(&parameters).ok()?))
+        };
+        Some(Self { parameters, modp })
+    }
+
+    /// A standardized MODP group (RFC 5114's: [`Group::Modp1024`] and the two 2,048-bit
+    /// ones); `None` for a curve.
+    pub fn standard(group: Group) -> Option<Self> {
+        let modp = match group {
+            Group::Modp1024 => Width::Bits1024(Box::new(pace::modp_1024_160())),
+            Group::Modp2048Q224 => Width::Bits2048(Box::new(pace::modp_2048_224())),
+            Group::Modp2048Q256 => Width::Bits2048(Box::new(pace::modp_2048_256())),
+            Group::NistP256 => return None,
+        };
+        let parameters = match &modp {
+            Width::Bits1024(m) => m.parameters(),
+            Width::Bits2048(m) => m.parameters(),
+        };
+        Some(Self { parameters, modp })
+    }
+
+    /// The group's domain parameters.
+    pub fn parameters(&self) -> &DhParameters {
+        &self.parameters
+    }
 }
 
 /// ANSI X9.42 `DomainParameters`: `j` and `validationParms` are read past, not used.
@@ -73,45 +149,47 @@ struct Algorithm<'a> {
     parameters: AnyRef<'a>,
 }
 
-impl KeyGroup {
-    /// The MODP group and public value of an `id-PK-DH` key's SubjectPublicKeyInfo (DER):
-    /// `None` for a group this crate does not run (PKCS #3 parameters, which give no
-    /// subgroup order to check a public value against, among them), or a public value
-    /// outside its subgroup.
-    pub(crate) fn dh_key(spki: &[u8]) -> Option<(Self, Vec<u8>)> {
-        let info = PublicKeyInfo::from_der(spki).ok()?;
-        let parameters = match info.algorithm.oid {
-            DH_PUBLIC_NUMBER => {
-                let der = info.algorithm.parameters.to_der().ok()?;
-                let named = DomainParameters::from_der(&der).ok()?;
-                DhParameters {
-                    p: named.p.as_bytes().to_vec(),
-                    g: named.g.as_bytes().to_vec(),
-                    q: named.q.as_bytes().to_vec(),
-                }
+/// The domain parameters and public value of an `id-PK-DH` key's SubjectPublicKeyInfo
+/// (DER), read but not checked (see [`dh_key`]); `None` for what is not such a key (PKCS #3
+/// parameters, which give no subgroup order to check a value against, among them).
+pub(crate) fn dh_key_unchecked(spki: &[u8]) -> Option<(DhParameters, Vec<u8>)> {
+    let info = PublicKeyInfo::from_der(spki).ok()?;
+    let parameters = match info.algorithm.oid {
+        DH_PUBLIC_NUMBER => {
+            let der = info.algorithm.parameters.to_der().ok()?;
+            let named = DomainParameters::from_der(&der).ok()?;
+            DhParameters {
+                p: named.p.as_bytes().to_vec(),
+                g: named.g.as_bytes().to_vec(),
+                q: named.q.as_bytes().to_vec(),
             }
-            STANDARDIZED => {
-                let id = info.algorithm.parameters.decode_as::<u32>().ok()?;
-                standardized(Group::from_parameter_id(id)?)?
-            }
-            _ => return None,
-        };
-        let value = UintRef::from_der(info.key.as_bytes()?).ok()?;
-        let group = Self::Dh(parameters);
-        group
-            .check(value.as_bytes())
-            .then(|| (group, value.as_bytes().to_vec()))
-    }
+        }
+        STANDARDIZED => {
+            let id = info.algorithm.parameters.decode_as::<u32>().ok()?;
+            DhGroup::standard(Group::from_parameter_id(id)?)?.parameters
+        }
+        _ => return None,
+    };
+    let value = UintRef::from_der(info.key.as_bytes()?).ok()?;
+    Some((parameters, value.as_bytes().to_vec()))
+}
 
-    /// Whether `public` is a key of this group (for DH: the group is one this crate runs,
-    /// and the value lies in its subgroup).
+/// The group and value [`dh_key_unchecked`] read, where this crate runs the group and the
+/// value lies in its subgroup.
+pub(crate) fn dh_key(parameters: DhParameters, value: Vec<u8>) -> Option<(KeyGroup, Vec<u8>)> {
+    let group = KeyGroup::Dh(DhGroup::new(parameters)?);
+    group.check(&value).then_some((group, value))
+}
+
+impl KeyGroup {
+    /// Whether `public` is a key of this group (for DH: in its subgroup).
     fn check(&self, public: &[u8]) -> bool {
-        on_key_group!(self, m => m.is_ok_and(|m| m.parse(public).is_ok()))
+        on_key_group!(self, m => m.parse(public).is_ok())
     }
 
     /// This side's public key for its private key made from `seed`.
     pub fn public_key(&self, seed: &[u8; 32]) -> Result<Vec<u8>, ReadError> {
-        on_key_group!(self, m => public_key(&m?, seed))
+        on_key_group!(self, m => public_key(&m, seed))
     }
 
     /// The shared secret `K` of this side's private key made from `seed` and the other
@@ -121,17 +199,7 @@ impl KeyGroup {
         seed: &[u8; 32],
         other: &[u8],
     ) -> Result<Zeroizing<Vec<u8>>, ReadError> {
-        on_key_group!(self, m => shared_secret(&m?, seed, other))
-    }
-}
-
-/// The domain parameters of a standardized MODP group (RFC 5114's); `None` for a curve.
-fn standardized(group: Group) -> Option<DhParameters> {
-    match group {
-        Group::Modp1024 => Some(pace::modp_1024_160().parameters()),
-        Group::Modp2048Q224 => Some(pace::modp_2048_224().parameters()),
-        Group::Modp2048Q256 => Some(pace::modp_2048_256().parameters()),
-        Group::NistP256 => None,
+        on_key_group!(self, m => shared_secret(&m, seed, other))
     }
 }
 

@@ -27,10 +27,11 @@ mod group;
 #[cfg(feature = "testing")]
 pub mod card;
 
-pub use group::KeyGroup;
+pub use group::{DhGroup, KeyGroup};
 
 use crate::apdu::{Command, Response};
 use crate::error::{PassiveAuthError, ReadError};
+use crate::pace;
 use crate::passive::p256_point;
 use crate::reader::{ChipFiles, Link};
 use crate::sm::{SecureChannel, SessionKeys};
@@ -141,28 +142,97 @@ pub struct ChipKey {
     pub key_id: Option<u32>,
 }
 
+/// Which kinds of chip authentication key a reader or verifier takes from DG14.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKinds {
+    /// P-256 keys only: what apps from before the server's key came with its command ran,
+    /// with the challenge's P-256 key.
+    EcdhOnly,
+    /// P-256 keys, then keys in MODP groups.
+    EcdhAndDh,
+}
+
+/// A key DG14 gives: a P-256 point (checked on the curve when read, which is cheap), or a
+/// MODP group's parameters and value, checked only when paired (see [`chip_key`]).
+enum Candidate {
+    P256(Vec<u8>),
+    Dh(pace::DhParameters, Vec<u8>),
+}
+
+impl Candidate {
+    fn is_dh(&self) -> bool {
+        matches!(self, Self::Dh(..))
+    }
+}
+
 /// The chip authentication key of a DG14 (`6E` around a `SET OF SecurityInfo`): `None` when
-/// DG14 has no pair of a key and a protocol of its kind (ECDH with a P-256 key, DH with a
-/// key in a MODP group this verifier runs) that this verifier runs. A
-/// protocol and a key pair up by their key ids (part 11 §9.2.5: a chip with several keys
-/// gives each an id); without ids, a protocol goes with the one key that has none, or with
-/// the only key. The first protocol, in DG14's order, that has its key is taken. Only DG14
-/// bytes whose hash passive authentication checked are to be believed.
-pub fn chip_key(dg14: &[u8]) -> Result<Option<ChipKey>, PassiveAuthError> {
-    let malformed = PassiveAuthError::Malformed("DG14");
-    let mut protocols = Vec::new();
-    let mut keys = Vec::new();
+/// DG14 has no pair of a protocol and a key of its kind that this verifier runs (ECDH with
+/// a P-256 key; DH, where `kinds` takes it, with a key in a MODP group this verifier runs).
+/// A protocol and a key pair up by their key ids (part 11 §9.2.5: a chip with several keys
+/// gives each an id); without ids, a protocol goes with the one key of its kind that has
+/// none, or with the only key of its kind. ECDH pairs come first (P-256 is the stronger and
+/// the cheaper), each kind in DG14's order. Of DH pairs only the first is checked (a group
+/// set-up and an exponentiation or two): DG14 reaches the server's chip authentication
+/// endpoint unchecked, from anyone, and its work must not grow with DG14's length. Only
+/// DG14 bytes whose hash passive authentication checked are to be believed.
+pub fn chip_key(dg14: &[u8], kinds: KeyKinds) -> Result<Option<ChipKey>, PassiveAuthError> {
+    let (protocols, keys) = entries(dg14)?;
+    let kinds: &[bool] = match kinds {
+        KeyKinds::EcdhOnly => &[false],
+        KeyKinds::EcdhAndDh => &[false, true],
+    };
+    for &dh in kinds {
+        let of_kind: Vec<_> = keys.iter().filter(|(key, _)| key.is_dh() == dh).collect();
+        // Ids that agree, or a side without one beside the only key of the kind.
+        let pairs = |id: Option<u32>, key_id: Option<u32>| {
+            id == key_id || (of_kind.len() == 1 && (id.is_none() || key_id.is_none()))
+        };
+        let paired = protocols
+            .iter()
+            .filter(|(p, _)| p.is_dh() == dh)
+            .find_map(|(p, id)| {
+                let (key, key_id) = of_kind.iter().find(|(_, key_id)| pairs(*id, *key_id))?;
+                Some((*p, key, key_id.or(*id)))
+            });
+        let Some((protocol, key, key_id)) = paired else {
+            continue;
+        };
+        let (group, public_key) = match key {
+            Candidate::P256(point) => (KeyGroup::P256, point.clone()),
+            Candidate::Dh(parameters, value) => {
+                match group::dh_key(parameters.clone(), value.clone()) {
+                    Some(checked) => checked,
+                    None => return Ok(None),
+                }
+            }
+        };
+        return Ok(Some(ChipKey {
+            protocol,
+            group,
+            public_key,
+            key_id,
+        }));
+    }
+    Ok(None)
+}
+
+/// DG14's chip authentication protocols and keys, each with its key id.
+type Entries = (Vec<(Protocol, Option<u32>)>, Vec<(Candidate, Option<u32>)>);
+
+fn entries(dg14: &[u8]) -> Result<Entries, PassiveAuthError> {
+    let (mut protocols, mut keys) = (Vec::new(), Vec::new());
     for fields in security_infos(dg14)? {
         match fields.as_slice() {
             [oid, spki, rest @ ..] if oid.tag == 0x06 && oid.value == ID_PK_ECDH => {
                 let spki = tlv::encode(spki.tag, spki.value);
                 if let Ok(point) = p256_point(&spki, "DG14") {
-                    keys.push((KeyGroup::P256, point, key_id(rest)?));
+                    keys.push((Candidate::P256(point), key_id(rest)?));
                 }
             }
             [oid, spki, rest @ ..] if oid.tag == 0x06 && oid.value == ID_PK_DH => {
-                if let Some((group, value)) = KeyGroup::dh_key(&tlv::encode(spki.tag, spki.value)) {
-                    keys.push((group, value, key_id(rest)?));
+                let spki = tlv::encode(spki.tag, spki.value);
+                if let Some((parameters, value)) = group::dh_key_unchecked(&spki) {
+                    keys.push((Candidate::Dh(parameters, value), key_id(rest)?));
                 }
             }
             [oid, version, rest @ ..] if oid.tag == 0x06 && version.tag == 0x02 => {
@@ -171,26 +241,10 @@ pub fn chip_key(dg14: &[u8]) -> Result<Option<ChipKey>, PassiveAuthError> {
                 }
             }
             [oid, ..] if oid.tag == 0x06 => {}
-            _ => return Err(malformed),
+            _ => return Err(PassiveAuthError::Malformed("DG14")),
         }
     }
-    // Ids that agree, or a side without one beside the only key; and a key of the
-    // protocol's kind.
-    let pairs = |id: Option<u32>, key_id: Option<u32>| {
-        id == key_id || (keys.len() == 1 && (id.is_none() || key_id.is_none()))
-    };
-    Ok(protocols.into_iter().find_map(|(protocol, id)| {
-        keys.iter()
-            .find(|(group, _, key_id)| {
-                pairs(id, *key_id) && protocol.is_dh() == matches!(group, KeyGroup::Dh(_))
-            })
-            .map(|(group, public_key, key_id)| ChipKey {
-                protocol,
-                group: group.clone(),
-                public_key: public_key.clone(),
-                key_id: key_id.or(id),
-            })
-    }))
+    Ok((protocols, keys))
 }
 
 /// The fields of each `SecurityInfo` in DG14 (`6E` around a `SET OF SEQUENCE`): chip
@@ -216,7 +270,7 @@ pub(crate) fn security_infos(dg14: &[u8]) -> Result<Vec<Vec<tlv::Tlv<'_>>>, Pass
 /// Unbelieved until the verifier's passive authentication checks DG14's hash.
 pub fn key_to_prove(files: &ChipFiles) -> Option<ChipKey> {
     match (&files.dg14, &files.dg15) {
-        (Some(dg14), None) => chip_key(dg14).ok().flatten(),
+        (Some(dg14), None) => chip_key(dg14, KeyKinds::EcdhAndDh).ok().flatten(),
         _ => None,
     }
 }

@@ -191,19 +191,15 @@ impl ChipAuthenticationKey {
     /// for `protocol` (an `id-CA-DH-*` one); DG14 writes the group's domain parameters out
     /// unless [`Self::by_group_number`] is chosen.
     pub fn generate_dh(group: crate::pace::Group, protocol: chip_auth::Protocol) -> Self {
-        let parameters = match group {
-            crate::pace::Group::Modp1024 => crate::pace::modp_1024_160().parameters(),
-            crate::pace::Group::Modp2048Q224 => crate::pace::modp_2048_224().parameters(),
-            crate::pace::Group::Modp2048Q256 => crate::pace::modp_2048_256().parameters(),
-            crate::pace::Group::NistP256 => panic!("P-256 is not a MODP group"),
-        };
+        let dh_group = chip_auth::DhGroup::standard(group)
+            .unwrap_or_else(|| panic!("{group:?} is not a MODP group"));
         let mut secret = Zeroizing::new([0u8; 32]);
         rand_core::OsRng.fill_bytes(&mut secret[..]);
         Self {
             secret,
             written_out: true,
             protocol,
-            group: chip_auth::KeyGroup::Dh(parameters),
+            group: chip_auth::KeyGroup::Dh(dh_group),
             standardized: Some(group.parameter_id()),
             key_id: None,
         }
@@ -268,10 +264,10 @@ impl ChipAuthenticationKey {
     /// The DG14 that carries this key.
     pub fn dg14(&self) -> Vec<u8> {
         let (key, id) = (self.public_key(), self.key_id);
-        if let chip_auth::KeyGroup::Dh(parameters) = &self.group {
+        if let chip_auth::KeyGroup::Dh(group) = &self.group {
             let domain = match (self.written_out, self.standardized) {
                 (false, Some(number)) => chip_auth::card::DhDomain::Standardized(number),
-                _ => chip_auth::card::DhDomain::WrittenOut(parameters.clone()),
+                _ => chip_auth::card::DhDomain::WrittenOut(group.parameters().clone()),
             };
             return chip_auth::card::dg14_dh(self.protocol, &key, &domain, id);
         }

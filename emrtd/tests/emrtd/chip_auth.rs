@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use mitid_emrtd::chip_auth::{self, ChipKey};
+use mitid_emrtd::chip_auth::{self, ChipKey, KeyKinds};
 use mitid_emrtd::pace::{self, Group, Protocol};
 use mitid_emrtd::testing::{ChipAuthenticationKey, SimulatedChip, TestAuthority};
 use mitid_emrtd::{read_document_open, verify, ChipFiles, NfcLink, PassiveAuthError, ReaderRandom};
@@ -64,7 +64,7 @@ fn run(chip: &mut SimulatedChip, server: &[u8; 32]) -> (ChipFiles, ChipKey, Vec<
     )
     .unwrap_or_else(|e| panic!("{e}"));
     let dg14 = files.dg14.clone().unwrap_or_default();
-    let key = chip_auth::chip_key(&dg14)
+    let key = chip_auth::chip_key(&dg14, KeyKinds::EcdhAndDh)
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("DG14 names no key"));
     let verifier_key =
@@ -208,7 +208,7 @@ fn a_protocol_goes_with_the_key_of_its_id() {
         ChipAuthenticationKey::generate().public_key(),
     );
     let key_of = |dg14: &[u8]| {
-        let key = chip_auth::chip_key(dg14)
+        let key = chip_auth::chip_key(dg14, KeyKinds::EcdhAndDh)
             .unwrap_or_else(|e| panic!("{e}"))
             .unwrap_or_else(|| panic!("no key"));
         (key.protocol, key.public_key, key.key_id)
@@ -229,9 +229,12 @@ fn a_protocol_goes_with_the_key_of_its_id() {
     assert_eq!(key_of(&one), (EcdhAes128, a.clone(), Some(7)));
     // Two keys and a protocol without an id, or ids that name no key: no pair.
     let unpaired = dg14_with_keys(&[(EcdhAes128, None)], &[(&a, Some(1)), (&b, Some(2))]);
-    assert_eq!(chip_auth::chip_key(&unpaired), Ok(None));
+    assert_eq!(
+        chip_auth::chip_key(&unpaired, KeyKinds::EcdhAndDh),
+        Ok(None)
+    );
     let other = dg14_with_keys(&[(EcdhAes128, Some(5))], &[(&a, Some(1))]);
-    assert_eq!(chip_auth::chip_key(&other), Ok(None));
+    assert_eq!(chip_auth::chip_key(&other, KeyKinds::EcdhAndDh), Ok(None));
 }
 
 /// A key with an id is named in MSE by its shortest form (`84 01 01` for key 1), as strict
@@ -270,19 +273,22 @@ fn a_key_with_an_id_is_named_in_its_shortest_form() {
 fn dg14_is_parsed_or_refused_with_a_typed_error() {
     let own = ChipAuthenticationKey::generate();
     let dg14 = chip_auth::card::dg14(own.protocol(), &own.public_key());
-    let key = chip_auth::chip_key(&dg14).unwrap_or_else(|e| panic!("{e}"));
+    let key = chip_auth::chip_key(&dg14, KeyKinds::EcdhAndDh).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(key.map(|k| k.public_key), Some(own.public_key()));
-    assert!(chip_auth::chip_key(&[0x6E, 0x02, 0x30, 0x00]).is_err());
-    assert!(chip_auth::chip_key(&[]).is_err());
+    assert!(chip_auth::chip_key(&[0x6E, 0x02, 0x30, 0x00], KeyKinds::EcdhAndDh).is_err());
+    assert!(chip_auth::chip_key(&[], KeyKinds::EcdhAndDh).is_err());
     // Another curve's parameters (brainpoolP256r1, by name) name no key this verifier runs.
     let brainpool = [
         0x06, 0x09, 0x2B, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x07,
     ];
     let dg14 = chip_auth::card::dg14_with_parameters(own.protocol(), &own.public_key(), &brainpool);
-    assert_eq!(chip_auth::chip_key(&dg14), Ok(None));
+    assert_eq!(chip_auth::chip_key(&dg14, KeyKinds::EcdhAndDh), Ok(None));
     // A DG14 with only the key and no protocol this verifier runs names no key.
     let no_protocol = [0x6E, 0x02, 0x31, 0x00];
-    assert_eq!(chip_auth::chip_key(&no_protocol), Ok(None));
+    assert_eq!(
+        chip_auth::chip_key(&no_protocol, KeyKinds::EcdhAndDh),
+        Ok(None)
+    );
 }
 
 /// Chip authentication with DH (`id-CA-DH-*`): the verifier's key is made in the group
@@ -348,10 +354,16 @@ fn keys_pair_only_with_protocols_of_their_kind() {
         &parameters,
         None,
     );
-    assert_eq!(chip_auth::chip_key(&ecdh_protocol), Ok(None));
+    assert_eq!(
+        chip_auth::chip_key(&ecdh_protocol, KeyKinds::EcdhAndDh),
+        Ok(None)
+    );
     let p256 = ChipAuthenticationKey::generate();
     let dh_protocol = chip_auth::card::dg14(chip_auth::Protocol::DhAes128, &p256.public_key());
-    assert_eq!(chip_auth::chip_key(&dh_protocol), Ok(None));
+    assert_eq!(
+        chip_auth::chip_key(&dh_protocol, KeyKinds::EcdhAndDh),
+        Ok(None)
+    );
 }
 
 /// DH domain parameters this verifier does not run, or a public value outside the group's
@@ -369,7 +381,7 @@ fn dh_groups_and_values_the_verifier_does_not_run_name_no_key() {
             &DhDomain::WrittenOut(parameters.clone()),
             None,
         );
-        chip_auth::chip_key(&dg14).unwrap_or_else(|e| panic!("{e}"))
+        chip_auth::chip_key(&dg14, KeyKinds::EcdhAndDh).unwrap_or_else(|e| panic!("{e}"))
     };
     assert!(named(&good, &key.public_key()).is_some());
     let with = |change: &dyn Fn(&mut pace::DhParameters)| {
@@ -404,7 +416,8 @@ fn dh_groups_and_values_the_verifier_does_not_run_name_no_key() {
             &DhDomain::Standardized(number),
             None,
         );
-        let found = chip_auth::chip_key(&dg14).unwrap_or_else(|e| panic!("{e}"));
+        let found =
+            chip_auth::chip_key(&dg14, KeyKinds::EcdhAndDh).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(found.is_some(), runs, "group number {number}");
     }
 }
@@ -433,4 +446,118 @@ fn a_2048_bit_dh_key_without_extended_length_is_unsupported_not_sent() {
         channel.start_chip_authentication(&mut short, &key, &verifier_key),
         Err(mitid_emrtd::ReadError::Unsupported(_))
     ));
+}
+
+/// Big-endian bytes of a hexadecimal number (an odd count of digits has a zero put first).
+fn hex_bytes(hex: &str) -> Vec<u8> {
+    let hex = if hex.len() % 2 == 1 {
+        format!("0{hex}")
+    } else {
+        hex.to_owned()
+    };
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+/// Each bound on a DH group holds by itself: groups that pass every other check (`g` of
+/// order `q`, `q` dividing `p − 1`) and break one bound are refused. The subgroup order's
+/// 256-bit ceiling is what keeps the server's work per request to exponents of 256 bits.
+#[test]
+fn each_bound_on_a_dh_group_refuses_an_otherwise_consistent_group() {
+    use chip_auth::DhGroup;
+    let standard = DhGroup::standard(Group::Modp2048Q256).unwrap_or_else(|| panic!("group"));
+    let good = standard.parameters().clone();
+    assert!(DhGroup::new(good.clone()).is_some());
+    // `q` doubled: 257 bits, `g` still of an order dividing it, and `2q` divides `p − 1`.
+    let mut doubled = good.q.clone();
+    let mut carry = 0;
+    for byte in doubled.iter_mut().rev() {
+        let next = *byte >> 7;
+        *byte = (*byte << 1) | carry;
+        carry = next;
+    }
+    doubled.insert(0, carry);
+    assert_eq!(
+        DhGroup::new(pace::DhParameters { q: doubled, ..good }),
+        None
+    );
+    // Made for this test (`p = k·q + 1` prime, `g = h^((p−1)/q)`): a 1,016-bit `p` with a
+    // 160-bit `q`, and a 1,024-bit `p` with a 128-bit `q`.
+    let short_p = pace::DhParameters {
+        p: hex_bytes(concat!(
+            "83111d64e2e8c16959e83a23786f06d4c97f379e2f0d40c20b4b54f027b41b3f",
+            "7896c2ad5730619f41727c7a0bd5c1f7e335264f85019032736e0b74ef3f2296",
+            "3edc1eb497c59efffc16f8a4b671a6c9758d873553271808ae4393cb9f4cbc2b",
+            "8340151729a78a3082eac9340d2e9c915617415929fd01a84c5b6df8e54673"
+        )),
+        g: hex_bytes(concat!(
+            "2ad661f1f442b9232204a5022985a1647e111ee1a5f23cd1101c1a948aa1f300",
+            "35706cb5556644396d7ac328223a9cc38ac667443a8d3cae42c2c16cfc4ac0ba",
+            "e586451c27f2266548fa5d2b2f51af2024b3abbc154e8d849179bf7921550cea",
+            "0a5ecc6e65e99f353c113b7595cef47c37b1360c89e257b363db2cee557afe"
+        )),
+        q: hex_bytes("8960afe94bbdbb01dc14ed575e0730b3cc170c31"),
+    };
+    assert_eq!(DhGroup::new(short_p), None, "p below 1,024 bits");
+    let short_q = pace::DhParameters {
+        p: hex_bytes(concat!(
+            "80694cff2e59f2e3419aedfc027eeda7758cc8e584082454811076cffc87d36f",
+            "20d6af5e7172e4506c5bc949b4d0983879de66ee90e2e0a5d63b1f5a602bdca2",
+            "7b4abc0315de93e792578aff3c849d5b5cb451d65827027d9500b0725605b681",
+            "d2d6176e3900a35d35aeb58dca91d469405ed4c667c8d3df13e8fb4799431623"
+        )),
+        g: hex_bytes(concat!(
+            "fa659c1c26a5943a5bfef8b6ceb4212adb5b500fad3edcf86894f7d567120510",
+            "db15c0c88ce8342960948b8ca0035b4f45083b75927041645bf12f5a76d987de",
+            "2e6c552288be6840239125c0b75d7c686bd6ee2179805d734769ca23e69e538b",
+            "9bd36ed3382fadd0e2e6b73069d0580b50c622c4f166c815e681d1cebfd7ce1"
+        )),
+        q: hex_bytes("828ee54de5351e7925578191fa996c8f"),
+    };
+    assert_eq!(DhGroup::new(short_q), None, "q below 160 bits");
+}
+
+/// Which key is run when DG14 gives both kinds: P-256 first, whatever DG14's order (the
+/// stronger and the cheaper, and the one a phone without extended length can send); only
+/// P-256 for an app that gives the chip the challenge's key; "the only key" counted within
+/// its kind, so a DH key beside them does not unpair a P-256 protocol and key without ids;
+/// and of DH pairs only the first is checked, so that a DG14 from anyone costs the server
+/// one DH check at most.
+#[test]
+fn p256_keys_come_first_and_one_dh_key_is_checked_at_most() {
+    use chip_auth::card::{dg14_dh, DhDomain};
+    use chip_auth::Protocol::{DhAes128, EcdhAes128};
+    let p256 = ChipAuthenticationKey::generate();
+    let dh = ChipAuthenticationKey::generate_dh(Group::Modp1024, DhAes128);
+    let group = DhDomain::WrittenOut(pace::modp_1024_160().parameters());
+    let set = |dg14: &[u8]| {
+        let (outer, _) = mitid_emrtd::tlv::read(dg14).unwrap_or_else(|| panic!("6E"));
+        let (set, _) = mitid_emrtd::tlv::read(outer.value).unwrap_or_else(|| panic!("31"));
+        set.value.to_vec()
+    };
+    let join = |parts: &[Vec<u8>]| {
+        let inner: Vec<u8> = parts.iter().map(|p| set(p)).collect::<Vec<_>>().concat();
+        mitid_emrtd::tlv::encode(0x6E, &mitid_emrtd::tlv::encode(0x31, &inner))
+    };
+    let dh_dg14 = dg14_dh(DhAes128, &dh.public_key(), &group, None);
+    let p256_dg14 = chip_auth::card::dg14(EcdhAes128, &p256.public_key());
+    let both = join(&[dh_dg14.clone(), p256_dg14]);
+    let kinds = [KeyKinds::EcdhAndDh, KeyKinds::EcdhOnly];
+    for kinds in kinds {
+        let key = chip_auth::chip_key(&both, kinds).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(key.map(|k| k.protocol), Some(EcdhAes128), "{kinds:?}");
+    }
+    assert_eq!(chip_auth::chip_key(&dh_dg14, KeyKinds::EcdhOnly), Ok(None));
+    let alone =
+        chip_auth::chip_key(&dh_dg14, KeyKinds::EcdhAndDh).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(alone.map(|k| k.protocol), Some(DhAes128));
+    // The first DH pair's value lies outside the subgroup: the second, good, is not tried.
+    let bad = dg14_dh(DhAes128, &[2], &group, Some(1));
+    let good = dg14_dh(DhAes128, &dh.public_key(), &group, Some(2));
+    let two = join(&[bad.clone(), good.clone()]);
+    assert_eq!(chip_auth::chip_key(&two, KeyKinds::EcdhAndDh), Ok(None));
+    let key = chip_auth::chip_key(&join(&[good, bad]), KeyKinds::EcdhAndDh);
+    assert_eq!(key.ok().flatten().and_then(|k| k.key_id), Some(2));
 }

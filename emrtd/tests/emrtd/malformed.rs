@@ -64,7 +64,7 @@ proptest! {
         let _ = Mrz::parse(&String::from_utf8_lossy(&bytes));
         let _ = mitid_emrtd::pace::parse_card_access(&bytes);
         let _ = mitid_emrtd::pace::point(&bytes);
-        let _ = mitid_emrtd::chip_auth::chip_key(&bytes);
+        let _ = mitid_emrtd::chip_auth::chip_key(&bytes, mitid_emrtd::chip_auth::KeyKinds::EcdhAndDh);
         let files = ChipFiles { com: vec![], sod: bytes.clone(), dg1: bytes.clone(), dg2: bytes, dg14: None, dg15: None, active_authentication: None };
         prop_assert!(verify(&files, &MasterList::default(), now()).is_err());
     }

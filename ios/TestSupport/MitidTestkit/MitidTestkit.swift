@@ -897,6 +897,13 @@ public protocol TestServerProtocol: AnyObject, Sendable {
      */
     func passportChipWithChipAuthentication(citizen: Citizen)  -> TestChip
     
+    /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication with DH in a 2,048-bit group: the server's key, made in that group
+     * after DG14 is read, reaches the chip in extended-length APDUs, which this chip takes.
+     */
+    func passportChipWithDhChipAuthentication(citizen: Citizen)  -> TestChip
+    
 }
 /**
  * The reference server running in this process (the test kit's world: staff logged in, a
@@ -1298,6 +1305,21 @@ open func passportChipWithChipAuthentication(citizen: Citizen) -> TestChip  {
     return try!  FfiConverterTypeTestChip_lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication with DH in a 2,048-bit group: the server's key, made in that group
+     * after DG14 is read, reaches the chip in extended-length APDUs, which this chip takes.
+     */
+open func passportChipWithDhChipAuthentication(citizen: Citizen) -> TestChip  {
+    return try!  FfiConverterTypeTestChip_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_dh_chip_authentication(
             self.uniffiCloneHandle(),
         FfiConverterTypeCitizen_lower(citizen),uniffiCallStatus
     )
@@ -2508,6 +2530,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication() != 37271) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_dh_chip_authentication() != 17772) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length() != 58501) {

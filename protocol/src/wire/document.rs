@@ -57,6 +57,13 @@ pub struct DocumentEvidence {
     /// the private key of its signed DG14.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chip_authentication: Option<B64>,
+    /// The chip was given the key that came with the [`ChipAuthenticationCommand`] (set by
+    /// apps since [`ChipAuthenticationRequest::key_in_answer`], and only then): the server
+    /// judges DG14's DH keys too. Without it the chip was given the challenge's P-256 key,
+    /// and only DG14's P-256 keys are judged, as for the apps before. Sent only when set,
+    /// so that an older server, which refuses fields it does not know, takes the evidence.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub key_from_command: bool,
     /// The 8-digit P-code from citizen service, for a foreign document not yet linked to
     /// the person (counted before it is checked; used up when the whole check passes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -93,8 +100,9 @@ pub struct ChipAuthenticationRequest {
     /// DG14 as read.
     pub dg14: B64,
     /// The app gives the chip the key in the answer ([`ChipAuthenticationCommand::key`]),
-    /// then the command. Absent (false) from older apps, which gave the chip the
-    /// challenge's P-256 key during the read: they are given no command for a DH key.
+    /// then the command, and the server takes DG14's DH keys too. Absent (false) from
+    /// older apps, which gave the chip the challenge's P-256 key during the read: only
+    /// DG14's P-256 keys are taken for them.
     #[serde(default)]
     pub key_in_answer: bool,
 }

@@ -12,7 +12,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use mitid_emrtd::chip_auth::{self, ChipKey, KeyGroup};
+use mitid_emrtd::chip_auth::{self, ChipKey, KeyGroup, KeyKinds};
 use mitid_emrtd::PassiveAuthError;
 use zeroize::Zeroizing;
 
@@ -28,7 +28,8 @@ const LABEL_DH: &str = "document-chip-authentication-dh";
 pub fn ephemeral(codes: &CodeHasher, challenge_id: &str, group: &KeyGroup) -> Zeroizing<[u8; 32]> {
     let derived = match group {
         KeyGroup::P256 => codes.derive(LABEL, challenge_id),
-        KeyGroup::Dh(parameters) => {
+        KeyGroup::Dh(group) => {
+            let parameters = group.parameters();
             let group = sha256(&[&parameters.p, &parameters.g, &parameters.q]);
             let id = format!("{challenge_id}/{}", URL_SAFE_NO_PAD.encode(group));
             codes.derive(LABEL_DH, &id)
@@ -54,21 +55,18 @@ pub struct ForChip {
     pub command: Vec<u8>,
 }
 
-/// What the app is given for the chip whose DG14 is `dg14`. `None` when DG14 names no key this server
-/// runs chip authentication with, or a DH key for an app that gives the chip only the
-/// challenge's P-256 key (`key_in_answer` false: it would not pass the key on).
+/// What the app is given for the chip whose DG14 is `dg14`: `None` when DG14 names no key
+/// this server runs chip authentication with, of the `kinds` the app takes (P-256 only for
+/// an app that gives the chip the challenge's key).
 pub fn command(
     codes: &CodeHasher,
     challenge_id: &str,
     dg14: &[u8],
-    key_in_answer: bool,
+    kinds: KeyKinds,
 ) -> Result<Option<ForChip>, PassiveAuthError> {
-    let Some(key) = chip_auth::chip_key(dg14)? else {
+    let Some(key) = chip_auth::chip_key(dg14, kinds)? else {
         return Ok(None);
     };
-    if !key_in_answer && key.group != KeyGroup::P256 {
-        return Ok(None);
-    }
     let seed = ephemeral(codes, challenge_id, &key.group);
     let public = chip_auth::verifier_public_key(&key.group, &seed)
         .map_err(|_| PassiveAuthError::Malformed("DG14"))?;
@@ -91,7 +89,7 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mitid_emrtd::pace;
+    use mitid_emrtd::pace::Group;
 
     /// Each group gets a key of its own for a challenge, so that what a made-up group's
     /// answers tell of its key tells nothing of another's; and the P-256 key stays the one
@@ -99,12 +97,12 @@ mod tests {
     #[test]
     fn each_group_has_its_own_key_for_a_challenge() {
         let codes = CodeHasher::new(&[3; 32]);
-        let dh = |parameters: pace::DhParameters| KeyGroup::Dh(parameters);
+        let dh = |group| KeyGroup::Dh(chip_auth::DhGroup::standard(group).unwrap());
         let groups = [
             KeyGroup::P256,
-            dh(pace::modp_1024_160().parameters()),
-            dh(pace::modp_2048_224().parameters()),
-            dh(pace::modp_2048_256().parameters()),
+            dh(Group::Modp1024),
+            dh(Group::Modp2048Q224),
+            dh(Group::Modp2048Q256),
         ];
         let seeds: Vec<_> = groups
             .iter()

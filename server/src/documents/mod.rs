@@ -9,7 +9,7 @@ pub mod face;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use mitid_emrtd::chip_auth;
+use mitid_emrtd::chip_auth::{self, KeyKinds};
 use mitid_emrtd::{ChipFiles, MasterList, PassiveAuthError, VerifiedDocument};
 use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::wire::app::{DocumentEvidence, DocumentRefusal};
@@ -111,8 +111,14 @@ impl DocumentCheck {
             return mitid_emrtd::verify_active_authentication(files, &challenge.bytes)
                 .map_err(|_| copied);
         }
+        // An app that gave the chip the challenge's P-256 key ran only DG14's P-256 keys.
+        let kinds = if evidence.key_from_command {
+            KeyKinds::EcdhAndDh
+        } else {
+            KeyKinds::EcdhOnly
+        };
         let chip_key = match files.dg14.as_deref() {
-            Some(dg14) => chip_auth::chip_key(dg14).map_err(unsupported)?,
+            Some(dg14) => chip_auth::chip_key(dg14, kinds).map_err(unsupported)?,
             None => None,
         };
         match (chip_key, live, &evidence.chip_authentication) {

@@ -24,6 +24,7 @@ use crate::domain::support::foreign_document_key;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{PersonRecord, ProofChallengeRecord, Tx};
+use mitid_emrtd::chip_auth::KeyKinds;
 
 const DAY: i64 = 24 * 3600;
 
@@ -285,14 +286,20 @@ pub(crate) fn document_challenge(
 /// the group of DG14's key, and the protected command that finishes the chip authentication
 /// of a chip given that key. Nothing is stored or looked up: the command is useless to
 /// anyone but the chip that holds DG14's private key, and the check itself happens with
-/// the evidence. The work is bounded: a DH group of at most 2,048 bits with a subgroup of
-/// at most 256 bits (`mitid_emrtd::pace::Modp::from_parameters`).
+/// the evidence. The work is bounded whatever DG14 holds: one DH key is checked at most, in
+/// a group of at most 2,048 bits with a subgroup of at most 256 bits
+/// (`mitid_emrtd::chip_auth::chip_key`, `mitid_emrtd::pace::Modp::from_parameters`).
 pub fn chip_authentication_command(
     state: &AppState,
     req: &ChipAuthenticationRequest,
 ) -> ApiResult<ChipAuthenticationCommand> {
     let codes = &state.secrets.codes;
-    match chip_authentication::command(codes, &req.challenge_id, &req.dg14.0, req.key_in_answer) {
+    let kinds = if req.key_in_answer {
+        KeyKinds::EcdhAndDh
+    } else {
+        KeyKinds::EcdhOnly
+    };
+    match chip_authentication::command(codes, &req.challenge_id, &req.dg14.0, kinds) {
         Ok(Some(for_chip)) => Ok(ChipAuthenticationCommand {
             command: B64(for_chip.command),
             key: req.key_in_answer.then_some(B64(for_chip.key)),

@@ -2,7 +2,7 @@
 //! authentication (DG14) with the server as the terminal, and chips with neither.
 
 use super::*;
-use mitid_emrtd::chip_auth::Protocol;
+use mitid_emrtd::chip_auth::{KeyKinds, Protocol};
 use mitid_emrtd::pace::Group;
 use mitid_emrtd::testing::ChipAuthenticationKey;
 #[tokio::test]
@@ -210,7 +210,11 @@ async fn chip_authenticated_evidence(
             challenge.chip_authentication_key.clone()
         }
     };
-    let chip_key = mitid_emrtd::chip_auth::chip_key(&dg14)
+    let kinds = match from {
+        KeyFrom::Answer => KeyKinds::EcdhAndDh,
+        KeyFrom::Challenge => KeyKinds::EcdhOnly,
+    };
+    let chip_key = mitid_emrtd::chip_auth::chip_key(&dg14, kinds)
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("DG14 names no key"));
     channel
@@ -221,6 +225,7 @@ async fn chip_authenticated_evidence(
         .unwrap_or_else(|e| panic!("{e}"));
     DocumentEvidence {
         chip_authentication: Some(B64(answer)),
+        key_from_command: from == KeyFrom::Answer,
         ..passport.evidence_for(&passport.face, &challenge)
     }
 }
@@ -245,13 +250,19 @@ async fn chip_authentication_proves_a_chip_without_active_authentication() {
 
 /// An older app, which gives the chip the challenge's P-256 key during the read, still
 /// proves a P-256 chip; for a DH chip it is given no command (it would hand the chip a key
-/// of the wrong group), and the chip goes without a proof.
+/// of the wrong group), and its read of that chip, which has no answer and no
+/// `key_from_command`, is judged as before DH: `not_supported`, not a copy (a first version
+/// of this change said `copied_chip`, and the app asked for the same chip again).
 #[tokio::test]
 async fn an_older_app_proves_a_p256_chip_and_is_given_no_command_for_a_dh_one() {
     let h = World::start().await.unwrap();
     chip_authentication_case(&h, ChipAuthenticationKey::generate(), KeyFrom::Challenge).await;
     let key = ChipAuthenticationKey::generate_dh(Group::Modp2048Q224, Protocol::DhAes256);
     let dg14 = key.dg14();
+    let p = h.person("older-app-dh").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue_with_chip_authentication_key(&p, key);
+    refused_for(&mut phone, &passport, &passport.face, "not_supported").await;
     let body = json!({ "challenge_id": "dc_x", "dg14": B64(dg14.clone()) });
     h.post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, Auth::None)
         .await
@@ -274,8 +285,11 @@ async fn chip_authentication_case(h: &World, key: ChipAuthenticationKey, from: K
     let passport = PassportOffice::danish()
         .issue_with_chip_authentication_key(&p, key)
         .with_extended_length();
-    // Without the chip's answer, nothing binds the read to this check.
-    refused_for(&mut phone, &passport, &passport.face, "copied_chip").await;
+    // Without the chip's answer, nothing binds the read to this check (an app that took
+    // the key from the command says so; for one that did not, only P-256 keys count).
+    let mut unanswered = phone.passport_evidence(&passport, &passport.face).await;
+    unanswered.key_from_command = from == KeyFrom::Answer;
+    refused_with(&mut phone, &unanswered, "copied_chip").await;
     // A copy of the files cannot answer under the keys the chip and the server share.
     let copy =
         chip_authenticated_evidence(h, &phone, &passport, passport.copied_chip(3), from).await;

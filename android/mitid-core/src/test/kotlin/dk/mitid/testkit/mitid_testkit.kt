@@ -727,6 +727,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication(
     ): Int
+    external fun uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_dh_chip_authentication(
+    ): Int
     external fun uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length(
     ): Int
     external fun uniffi_mitid_testkit_checksum_method_testchip_transceive(
@@ -808,6 +810,8 @@ internal object UniffiLib {
     external fun uniffi_mitid_testkit_fn_method_testserver_passport_chip(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_dh_chip_authentication(`ptr`: Long,`citizen`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_mitid_testkit_fn_clone_testchip(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -1014,6 +1018,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_chip_authentication() and 0xFFFF) != 37271) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_passport_chip_with_dh_chip_authentication() and 0xFFFF) != 17772) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testchip_supports_extended_length() and 0xFFFF) != 58501) {
@@ -1889,6 +1896,13 @@ public interface TestServerInterface {
      */
     fun `passportChipWithChipAuthentication`(`citizen`: Citizen): TestChip
     
+    /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication with DH in a 2,048-bit group: the server's key, made in that group
+     * after DG14 is read, reaches the chip in extended-length APDUs, which this chip takes.
+     */
+    fun `passportChipWithDhChipAuthentication`(`citizen`: Citizen): TestChip
+    
     companion object
 }
 
@@ -2433,6 +2447,25 @@ open class TestServer: Disposable, AutoCloseable, TestServerInterface
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_chip_authentication(
+        it,
+        
+        FfiConverterTypeCitizen.lower(`citizen`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * The chip of a passport of the citizen whose chip proves its key by chip
+     * authentication with DH in a 2,048-bit group: the server's key, made in that group
+     * after DG14 is read, reaches the chip in extended-length APDUs, which this chip takes.
+     */override fun `passportChipWithDhChipAuthentication`(`citizen`: Citizen): TestChip {
+            return FfiConverterTypeTestChip.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_mitid_testkit_fn_method_testserver_passport_chip_with_dh_chip_authentication(
         it,
         
         FfiConverterTypeCitizen.lower(`citizen`),_status)
