@@ -373,9 +373,9 @@ impl DocumentScan {
 /// (`mitid_emrtd::chip_auth`): the server, given DG14, answers with its key in the group of
 /// the chip's key and a command protected under the keys that key and the chip's will share;
 /// the chip is given the key over the read's still-open `channel`, then the command, and its
-/// answer goes with the evidence. `None` for other chips, and when the server runs no chip
-/// authentication with this key (it then judges the document without it). The server must
-/// be of this app's version or later (docs/api.md): an older one refuses `key_in_answer`.
+/// answer goes with the evidence. `None` for other chips. The server chooses the key as the
+/// app does (`chip_auth::chip_key`), so its refusal is a fault to show (a rate limit, a
+/// server of another version: docs/api.md), not a chip without a proof.
 async fn chip_authentication(
     ctx: &Context,
     link: Box<dyn NfcLink + Send>,
@@ -393,14 +393,8 @@ async fn chip_authentication(
         key_in_answer: true,
     };
     let request = ctx.post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, None)?;
-    let command: ChipAuthenticationCommand = match ctx.send_unsigned(&request).await {
-        Ok(command) => command,
-        Err(e) if e.is_transient() => return Err(e),
-        Err(_) => return Ok(None),
-    };
-    let Some(key) = command.key else {
-        return Ok(None);
-    };
+    let command: ChipAuthenticationCommand = ctx.send_unsigned(&request).await?;
+    let key = command.key.ok_or(MitidError::BadResponse)?;
     answer_of(link, channel, chip_key, key, command.command)
         .await
         .map(Some)

@@ -152,8 +152,20 @@ pub enum KeyKinds {
     EcdhAndDh,
 }
 
+impl KeyKinds {
+    /// P-256 keys, and keys in MODP groups where `dh`.
+    pub fn with_dh(dh: bool) -> Self {
+        if dh {
+            Self::EcdhAndDh
+        } else {
+            Self::EcdhOnly
+        }
+    }
+}
+
 /// A key DG14 gives: a P-256 point (checked on the curve when read, which is cheap), or a
-/// MODP group's parameters and value, checked only when paired (see [`chip_key`]).
+/// MODP group's parameters and value, checked only when paired (see [`chip_key`]). A key
+/// that fails its check is passed over, as one of a kind this verifier does not run.
 enum Candidate {
     P256(Vec<u8>),
     Dh(pace::DhParameters, Vec<u8>),
@@ -177,43 +189,51 @@ impl Candidate {
 /// DG14 bytes whose hash passive authentication checked are to be believed.
 pub fn chip_key(dg14: &[u8], kinds: KeyKinds) -> Result<Option<ChipKey>, PassiveAuthError> {
     let (protocols, keys) = entries(dg14)?;
-    let kinds: &[bool] = match kinds {
+    let dh_too: &[bool] = match kinds {
         KeyKinds::EcdhOnly => &[false],
         KeyKinds::EcdhAndDh => &[false, true],
     };
-    for &dh in kinds {
-        let of_kind: Vec<_> = keys.iter().filter(|(key, _)| key.is_dh() == dh).collect();
-        // Ids that agree, or a side without one beside the only key of the kind.
-        let pairs = |id: Option<u32>, key_id: Option<u32>| {
-            id == key_id || (of_kind.len() == 1 && (id.is_none() || key_id.is_none()))
-        };
-        let paired = protocols
-            .iter()
-            .filter(|(p, _)| p.is_dh() == dh)
-            .find_map(|(p, id)| {
-                let (key, key_id) = of_kind.iter().find(|(_, key_id)| pairs(*id, *key_id))?;
-                Some((*p, key, key_id.or(*id)))
-            });
-        let Some((protocol, key, key_id)) = paired else {
-            continue;
-        };
-        let (group, public_key) = match key {
-            Candidate::P256(point) => (KeyGroup::P256, point.clone()),
-            Candidate::Dh(parameters, value) => {
-                match group::dh_key(parameters.clone(), value.clone()) {
-                    Some(checked) => checked,
-                    None => return Ok(None),
-                }
+    let Some((protocol, key, key_id)) = dh_too
+        .iter()
+        .find_map(|&dh| first_pair(&protocols, &keys, dh))
+    else {
+        return Ok(None);
+    };
+    let (group, public_key) = match key {
+        Candidate::P256(point) => (KeyGroup::P256, point.clone()),
+        Candidate::Dh(parameters, value) => {
+            match group::dh_key(parameters.clone(), value.clone()) {
+                Some(checked) => checked,
+                None => return Ok(None),
             }
-        };
-        return Ok(Some(ChipKey {
-            protocol,
-            group,
-            public_key,
-            key_id,
-        }));
-    }
-    Ok(None)
+        }
+    };
+    Ok(Some(ChipKey {
+        protocol,
+        group,
+        public_key,
+        key_id,
+    }))
+}
+
+/// The first protocol of the kind (`dh` or ECDH), in DG14's order, that pairs with a key of
+/// that kind: ids that agree, or a side without one beside the only key of the kind.
+fn first_pair<'a>(
+    protocols: &[(Protocol, Option<u32>)],
+    keys: &'a [(Candidate, Option<u32>)],
+    dh: bool,
+) -> Option<(Protocol, &'a Candidate, Option<u32>)> {
+    let of_kind: Vec<_> = keys.iter().filter(|(key, _)| key.is_dh() == dh).collect();
+    let pairs = |id: Option<u32>, key_id: Option<u32>| {
+        id == key_id || (of_kind.len() == 1 && (id.is_none() || key_id.is_none()))
+    };
+    protocols
+        .iter()
+        .filter(|(protocol, _)| protocol.is_dh() == dh)
+        .find_map(|(protocol, id)| {
+            let (key, key_id) = of_kind.iter().find(|(_, key_id)| pairs(*id, *key_id))?;
+            Some((*protocol, key, key_id.or(*id)))
+        })
 }
 
 /// DG14's chip authentication protocols and keys, each with its key id.
@@ -225,7 +245,8 @@ fn entries(dg14: &[u8]) -> Result<Entries, PassiveAuthError> {
         match fields.as_slice() {
             [oid, spki, rest @ ..] if oid.tag == 0x06 && oid.value == ID_PK_ECDH => {
                 let spki = tlv::encode(spki.tag, spki.value);
-                if let Ok(point) = p256_point(&spki, "DG14") {
+                let point = p256_point(&spki, "DG14").ok();
+                if let Some(point) = point.filter(|p| pace::point(p).is_ok()) {
                     keys.push((Candidate::P256(point), key_id(rest)?));
                 }
             }

@@ -522,9 +522,8 @@ fn each_bound_on_a_dh_group_refuses_an_otherwise_consistent_group() {
 /// Which key is run when DG14 gives both kinds: P-256 first, whatever DG14's order (the
 /// stronger and the cheaper, and the one a phone without extended length can send); only
 /// P-256 for an app that gives the chip the challenge's key; "the only key" counted within
-/// its kind, so a DH key beside them does not unpair a P-256 protocol and key without ids;
-/// and of DH pairs only the first is checked, so that a DG14 from anyone costs the server
-/// one DH check at most.
+/// its kind; a P-256 point off the curve passed over; and of DH pairs only the first is
+/// checked, so that a DG14 from anyone costs the server one DH check at most.
 #[test]
 fn p256_keys_come_first_and_one_dh_key_is_checked_at_most() {
     use chip_auth::card::{dg14_dh, DhDomain};
@@ -553,6 +552,21 @@ fn p256_keys_come_first_and_one_dh_key_is_checked_at_most() {
     let alone =
         chip_auth::chip_key(&dh_dg14, KeyKinds::EcdhAndDh).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(alone.map(|k| k.protocol), Some(DhAes128));
+    // "The only key" counts within a kind: a P-256 protocol with an id and the only P-256
+    // key, without one, pair beside a DH key (before, the DH key made two keys, and the
+    // P-256 pair was lost).
+    let with_id =
+        chip_auth::card::dg14_with_keys(&[(EcdhAes128, Some(1))], &[(&p256.public_key(), None)]);
+    let key = chip_auth::chip_key(&join(&[with_id, dh_dg14.clone()]), KeyKinds::EcdhAndDh);
+    let found = key.ok().flatten().map(|k| (k.protocol, k.key_id));
+    assert_eq!(found, Some((EcdhAes128, Some(1))));
+    // A P-256 key off the curve is passed over: the DH pair is run.
+    let mut off_curve = p256.public_key();
+    let last = off_curve.len() - 1;
+    off_curve[last] ^= 1;
+    let off = chip_auth::card::dg14(EcdhAes128, &off_curve);
+    let key = chip_auth::chip_key(&join(&[off, dh_dg14.clone()]), KeyKinds::EcdhAndDh);
+    assert_eq!(key.ok().flatten().map(|k| k.protocol), Some(DhAes128));
     // The first DH pair's value lies outside the subgroup: the second, good, is not tried.
     let bad = dg14_dh(DhAes128, &[2], &group, Some(1));
     let good = dg14_dh(DhAes128, &dh.public_key(), &group, Some(2));

@@ -58,10 +58,10 @@ pub struct DocumentEvidence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chip_authentication: Option<B64>,
     /// The chip was given the key that came with the [`ChipAuthenticationCommand`] (set by
-    /// apps since [`ChipAuthenticationRequest::key_in_answer`], and only then): the server
-    /// judges DG14's DH keys too. Without it the chip was given the challenge's P-256 key,
-    /// and only DG14's P-256 keys are judged, as for the apps before. Sent only when set,
-    /// so that an older server, which refuses fields it does not know, takes the evidence.
+    /// apps since [`ChipAuthenticationRequest::key_in_answer`]). Without it the chip was
+    /// given the challenge's P-256 key, which proves no DH key: a chip whose key is a DH
+    /// one is then `not_supported`, never taken. Serialized only when set, as apps before
+    /// sent nothing of it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub key_from_command: bool,
     /// The 8-digit P-code from citizen service, for a foreign document not yet linked to

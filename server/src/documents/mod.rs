@@ -9,7 +9,7 @@ pub mod face;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use mitid_emrtd::chip_auth::{self, KeyKinds};
+use mitid_emrtd::chip_auth::{self, KeyGroup, KeyKinds};
 use mitid_emrtd::{ChipFiles, MasterList, PassiveAuthError, VerifiedDocument};
 use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::wire::app::{DocumentEvidence, DocumentRefusal};
@@ -111,16 +111,20 @@ impl DocumentCheck {
             return mitid_emrtd::verify_active_authentication(files, &challenge.bytes)
                 .map_err(|_| copied);
         }
-        // An app that gave the chip the challenge's P-256 key ran only DG14's P-256 keys.
-        let kinds = if evidence.key_from_command {
-            KeyKinds::EcdhAndDh
-        } else {
-            KeyKinds::EcdhOnly
-        };
         let chip_key = match files.dg14.as_deref() {
-            Some(dg14) => chip_auth::chip_key(dg14, kinds).map_err(unsupported)?,
+            Some(dg14) => chip_auth::chip_key(dg14, KeyKinds::EcdhAndDh).map_err(unsupported)?,
             None => None,
         };
+        // A DH key, read by an app that gave the chip the challenge's P-256 key (an app from
+        // before DH, or anyone who leaves `key_from_command` out): that read cannot prove
+        // the chip, so it is never taken, whatever `require_chip_proof` says, and not called
+        // a copy either (the app offers another document or route).
+        if chip_key
+            .as_ref()
+            .is_some_and(|key| key.group != KeyGroup::P256 && !evidence.key_from_command)
+        {
+            return Err(DocumentRefusal::NotSupported);
+        }
         match (chip_key, live, &evidence.chip_authentication) {
             (Some(key), Some(challenge), Some(answer)) => {
                 chip_authentication::verify(codes, &challenge.id, &key, &answer.0)

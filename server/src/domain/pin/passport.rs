@@ -294,11 +294,7 @@ pub fn chip_authentication_command(
     req: &ChipAuthenticationRequest,
 ) -> ApiResult<ChipAuthenticationCommand> {
     let codes = &state.secrets.codes;
-    let kinds = if req.key_in_answer {
-        KeyKinds::EcdhAndDh
-    } else {
-        KeyKinds::EcdhOnly
-    };
+    let kinds = KeyKinds::with_dh(req.key_in_answer);
     match chip_authentication::command(codes, &req.challenge_id, &req.dg14.0, kinds) {
         Ok(Some(for_chip)) => Ok(ChipAuthenticationCommand {
             command: B64(for_chip.command),

@@ -157,6 +157,30 @@ async fn a_chip_without_active_authentication_is_refused_unless_the_operator_all
         .ok::<serde_json::Value>();
 }
 
+/// A chip whose key is a DH one is proven only by a read that gave it the command's key
+/// (`key_from_command`): a read without it (an older app's, or a copy's that leaves it out)
+/// is `not_supported` even where the operator takes chips without a proof. Before (a review
+/// of the DH change), leaving the flag out judged the chip as one without a key this server
+/// runs, and with `require_chip_proof` off a copy of it was accepted.
+#[tokio::test]
+async fn a_dh_chip_read_without_the_commands_key_is_never_taken() {
+    let mut check = PassportOffice::danish().document_check();
+    check.require_chip_proof = false;
+    let options = ServerOptions {
+        documents: Some(check),
+        ..ServerOptions::default()
+    };
+    let h = World::start_with(options).await.unwrap();
+    let p = h.person("dh-copy").await.unwrap();
+    let mut phone = activate(&h, &p, "582914").await;
+    let passport = PassportOffice::danish().issue_with_dh_chip_authentication(&p);
+    let mut copy = phone.passport_evidence(&passport, &passport.face).await;
+    refused_with(&mut phone, &copy, "not_supported").await;
+    copy = phone.passport_evidence(&passport, &passport.face).await;
+    copy.key_from_command = true;
+    refused_with(&mut phone, &copy, "copied_chip").await;
+}
+
 /// How an app gives the chip the server's key.
 #[derive(Clone, Copy, PartialEq)]
 enum KeyFrom {
@@ -210,10 +234,7 @@ async fn chip_authenticated_evidence(
             challenge.chip_authentication_key.clone()
         }
     };
-    let kinds = match from {
-        KeyFrom::Answer => KeyKinds::EcdhAndDh,
-        KeyFrom::Challenge => KeyKinds::EcdhOnly,
-    };
+    let kinds = KeyKinds::with_dh(from == KeyFrom::Answer);
     let chip_key = mitid_emrtd::chip_auth::chip_key(&dg14, kinds)
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("DG14 names no key"));
