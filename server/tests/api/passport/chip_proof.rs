@@ -141,13 +141,7 @@ async fn a_chip_without_active_authentication_is_refused_unless_the_operator_all
     // `copied_chip`, which sends the app back to read the same chip again).
     refused_for(&mut phone, &passport, &passport.face, "not_supported").await;
 
-    let mut check = PassportOffice::danish().document_check();
-    check.require_chip_proof = false;
-    let options = ServerOptions {
-        documents: Some(check),
-        ..ServerOptions::default()
-    };
-    let h = World::start_with(options).await.unwrap();
+    let h = world_taking_chips_without_proof().await;
     let p = h.person("no-aa").await.unwrap();
     let mut phone = activate(&h, &p, "582914").await;
     let passport = PassportOffice::danish().issue_without_active_authentication(&p);
@@ -164,13 +158,7 @@ async fn a_chip_without_active_authentication_is_refused_unless_the_operator_all
 /// runs, and with `require_chip_proof` off a copy of it was accepted.
 #[tokio::test]
 async fn a_dh_chip_read_without_the_commands_key_is_never_taken() {
-    let mut check = PassportOffice::danish().document_check();
-    check.require_chip_proof = false;
-    let options = ServerOptions {
-        documents: Some(check),
-        ..ServerOptions::default()
-    };
-    let h = World::start_with(options).await.unwrap();
+    let h = world_taking_chips_without_proof().await;
     let p = h.person("dh-copy").await.unwrap();
     let mut phone = activate(&h, &p, "582914").await;
     let passport = PassportOffice::danish().issue_with_dh_chip_authentication(&p);
@@ -179,6 +167,18 @@ async fn a_dh_chip_read_without_the_commands_key_is_never_taken() {
     copy = phone.passport_evidence(&passport, &passport.face).await;
     copy.key_from_command = true;
     refused_with(&mut phone, &copy, "copied_chip").await;
+}
+
+/// A world whose operator takes chips without a proof of their key
+/// (`require_chip_proof` off).
+async fn world_taking_chips_without_proof() -> World {
+    let mut check = PassportOffice::danish().document_check();
+    check.require_chip_proof = false;
+    let options = ServerOptions {
+        documents: Some(check),
+        ..ServerOptions::default()
+    };
+    World::start_with(options).await.unwrap()
 }
 
 /// How an app gives the chip the server's key.
