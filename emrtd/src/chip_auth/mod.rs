@@ -3,14 +3,17 @@
 //! key in DG14 (signed in the SOD), so a copy of the files on another chip is caught.
 //!
 //! In chip authentication the chip's proof is implicit: after the key agreement it answers
-//! only under session keys derived from `K = ECDH(chip key, terminal's ephemeral key)`. Here
-//! the server holds the ephemeral private key, so the phone never learns `K`:
-//! 1. the server gives the phone its ephemeral public key ([`verifier_public_key`]);
-//! 2. the phone reads the files, DG14 among them, then sends the chip MSE:Set AT and
-//!    GENERAL AUTHENTICATE with that key ([`start`]) under its own secure messaging; the chip
-//!    now speaks only under `K`;
-//! 3. the server, given DG14, makes one command protected under `K`, GET CHALLENGE
-//!    ([`verifier_command`]); the phone passes it to the chip as bytes and returns the answer;
+//! only under session keys derived from `K`, the (EC)DH of its DG14 key and the terminal's
+//! ephemeral key. Here the server holds the ephemeral private key, so the phone never
+//! learns `K`:
+//! 1. the phone reads the files, DG14 among them, and keeps its secure channel open
+//!    ([`crate::read_document_open`]);
+//! 2. the server, given DG14, makes its ephemeral key in the group of DG14's key
+//!    ([`verifier_public_key`]; only DG14 names that group) and one command protected under
+//!    `K`, GET CHALLENGE ([`verifier_command`]);
+//! 3. the phone sends the chip the server's key under its own secure messaging ([`start`]:
+//!    MSE:Set AT and GENERAL AUTHENTICATE, or MSE:Set KAT), so that the chip now speaks only
+//!    under `K`, then passes it the command as bytes and returns the answer;
 //! 4. the server checks the answer's MAC under `K` ([`verify_answer`]). A chip without the
 //!    private key cannot make it; the phone cannot either.
 //!
@@ -19,8 +22,7 @@
 //! standardized group's number (`id-CA-DH-*`; [`group`]), with AES-128, -192 or -256
 //! (MSE:Set AT, then GENERAL AUTHENTICATE with the key) or two-key 3DES (MSE:Set KAT carries
 //! the key, part 11 §6.2.4, and the chip's new channel is 3DES with the retail MAC, as after
-//! BAC). Other curves are not run. The server makes its key in the chip's own group, which
-//! only DG14 names, so it gives the phone its key with the command, after DG14 is read.
+//! BAC). Other curves are not run.
 
 mod group;
 
@@ -164,8 +166,8 @@ impl KeyKinds {
 }
 
 /// A key DG14 gives: a P-256 point (checked on the curve when read, which is cheap), or a
-/// MODP group's parameters and value, checked only when paired (see [`chip_key`]). A key
-/// that fails its check is passed over, as one of a kind this verifier does not run.
+/// MODP group's parameters and value, checked only when paired (see [`chip_key`]). A P-256
+/// point off the curve is passed over, as a key of a kind this verifier does not run.
 enum Candidate {
     P256(Vec<u8>),
     Dh(pace::DhParameters, Vec<u8>),
@@ -181,12 +183,14 @@ impl Candidate {
 /// DG14 has no pair of a protocol and a key of its kind that this verifier runs (ECDH with
 /// a P-256 key; DH, where `kinds` takes it, with a key in a MODP group this verifier runs).
 /// A protocol and a key pair up by their key ids (part 11 §9.2.5: a chip with several keys
-/// gives each an id); without ids, a protocol goes with the one key of its kind that has
-/// none, or with the only key of its kind. ECDH pairs come first (P-256 is the stronger and
-/// the cheaper), each kind in DG14's order. Of DH pairs only the first is checked (a group
-/// set-up and an exponentiation or two): DG14 reaches the server's chip authentication
-/// endpoint unchecked, from anyone, and its work must not grow with DG14's length. Only
-/// DG14 bytes whose hash passive authentication checked are to be believed.
+/// gives each an id); a side without an id goes with the first key of its kind that has
+/// none either, or with the only key of its kind. ECDH pairs come first (P-256 is the
+/// stronger and the cheaper), each kind in DG14's order. Of DH pairs only the first is
+/// checked (a group set-up and an exponentiation or two; a failed check is `None`): DG14
+/// reaches the server's chip authentication endpoint unchecked, from anyone, and its DH work
+/// must not grow with DG14's length (the rest is parsing and one curve check per P-256
+/// entry, within the endpoint's 64 KiB body). Only DG14 bytes whose hash passive
+/// authentication checked are to be believed.
 pub fn chip_key(dg14: &[u8], kinds: KeyKinds) -> Result<Option<ChipKey>, PassiveAuthError> {
     let (protocols, keys) = entries(dg14)?;
     let dh_too: &[bool] = match kinds {

@@ -221,11 +221,6 @@ impl ChipAuthenticationKey {
         &self.group
     }
 
-    /// The private scalar of a P-256 key.
-    pub fn scalar(&self) -> p256::Scalar {
-        crate::pace::scalar(&self.secret).unwrap_or_else(|e| panic!("CA key: {e}"))
-    }
-
     /// The protocol the key is for.
     pub fn protocol(&self) -> chip_auth::Protocol {
         self.protocol

@@ -422,12 +422,24 @@ fn dh_groups_and_values_the_verifier_does_not_run_name_no_key() {
     }
 }
 
-/// A 2,048-bit group's key does not fit a short APDU: on a phone or chip without extended
-/// length the reader says so (`Unsupported`: the app offers another document or route)
-/// instead of sending the chip a command it cannot take, whose refusal would leave the
-/// genuine chip without a proof, refused as a copy.
+/// A 1,024-bit group's key fits short APDUs (iPhones send no others): its chip proves its
+/// key over a link without extended length. A 2,048-bit group's key does not: on a phone or
+/// chip without extended length the reader says so (`Unsupported`: the app offers another
+/// document or route) instead of sending the chip a command it cannot take, whose refusal
+/// would leave the genuine chip without a proof, refused as a copy.
 #[test]
-fn a_2048_bit_dh_key_without_extended_length_is_unsupported_not_sent() {
+fn a_dh_key_fits_short_apdus_up_to_1024_bits_and_not_at_2048() {
+    for protocol in [chip_auth::Protocol::DhAes256, chip_auth::Protocol::DhTdes] {
+        let doc = issued_with(ChipAuthenticationKey::generate_dh(
+            Group::Modp1024,
+            protocol,
+        ));
+        let server = ephemeral(13);
+        let mut short = chip(&doc.files, Some(Arc::clone(&doc.key)), true);
+        assert!(!short.supports_extended_length());
+        let (_, key, answer) = run(&mut short, &server);
+        assert_eq!(chip_auth::verify_answer(&server, &key, &answer), Ok(()));
+    }
     let key =
         ChipAuthenticationKey::generate_dh(Group::Modp2048Q256, chip_auth::Protocol::DhAes128);
     let doc = issued_with(key);

@@ -8,6 +8,7 @@ use mitid_core::flows::{
     ActivationFlow, ActivationStep, DocumentOrigin, NewPinFlow, NewPinStart, NewPinStep,
 };
 use mitid_protocol::wire::app::DOCUMENT_TERMS_VERSION;
+use mitid_protocol::wire::paths;
 use mitid_testing::{PassportOffice, TestPassport};
 
 /// The passport flow of `user`, at its first step.
@@ -239,6 +240,41 @@ async fn a_dh_chip_authentication_chip_proves_itself_where_its_key_fits_the_link
     passport.enter_details(&flow).await.unwrap();
     copy_refused(&flow, &passport, 21).await;
     read_again_to_the_new_pin(&flow, &passport, 22).await;
+}
+
+/// A refusal of the app's request for the chip authentication command (here the endpoint's
+/// rate limit, used up first) is shown as the error it is, and the citizen stays at the
+/// chip: before, the app took it as "no chip authentication", went on to the face, and the
+/// genuine chip's read was then refused as a copy.
+#[tokio::test]
+async fn a_refused_chip_authentication_request_is_an_error_not_a_read_without_a_proof() {
+    let options = ServerOptions {
+        policy: mitid_server::policy::Policy {
+            anonymous_requests_per_source_per_minute: 20,
+            ..test_policy()
+        },
+        ..ServerOptions::default()
+    };
+    let h = World::start_with(options).await.unwrap();
+    let (p, _phone, app, user) = app_user(&h, "passport-ca-refused").await;
+    let passport = PassportOffice::danish().issue_with_chip_authentication(&p);
+    let flow = passport_flow(&app, &user).await;
+    passport.enter_details(&flow).await.unwrap();
+    let body = serde_json::json!({ "challenge_id": "dc_x", "dg14": "" });
+    let mut limited = false;
+    for _ in 0..20 {
+        let answer = h
+            .post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, Auth::None)
+            .await;
+        if answer.status == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the endpoint's limit was reached");
+    let read = flow.read_chip(Box::new(passport.chip(23))).await;
+    assert_eq!(read.unwrap_err(), MitidError::RateLimited);
+    assert_eq!(flow.step(), NewPinStep::ReadChip);
 }
 
 #[tokio::test]
