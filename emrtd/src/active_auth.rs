@@ -22,8 +22,8 @@ const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.1
 
 /// The key in DG15.
 enum Key {
-    /// An uncompressed P-256 point.
-    EcdsaP256(Vec<u8>),
+    /// An uncompressed P-256 point, and the hash DG14 names for its signatures.
+    EcdsaP256(Vec<u8>, EcdsaHash),
     Rsa(rsa::RsaPublicKey),
 }
 
@@ -34,13 +34,13 @@ pub fn verify_active_authentication(
     files: &ChipFiles,
     challenge: &[u8],
 ) -> Result<(), PassiveAuthError> {
-    let (key, hash) = key_and_hash(files)?;
+    let key = key(files)?;
     let signature = files
         .active_authentication
         .as_deref()
         .ok_or(PassiveAuthError::ActiveAuthentication)?;
     let verified = match key {
-        Key::EcdsaP256(point) => ecdsa_verify(&point, hash, challenge, signature),
+        Key::EcdsaP256(point, hash) => ecdsa_verify(&point, hash, challenge, signature),
         Key::Rsa(key) => iso9796::verify(&key, challenge, signature),
     };
     verified
@@ -54,20 +54,17 @@ pub fn verify_active_authentication(
 /// [`PassiveAuthError::UnsupportedAlgorithm`]. After passive authentication both files are
 /// the state's, so either error is the document's kind, not a copy's doing.
 pub fn check_active_authentication_key(files: &ChipFiles) -> Result<(), PassiveAuthError> {
-    key_and_hash(files).map(|_| ())
+    key(files).map(|_| ())
 }
 
-/// DG15's key, and the hash of an ECDSA signature (SHA-256 for RSA, which names its own in
-/// the signature's trailer).
-fn key_and_hash(files: &ChipFiles) -> Result<(Key, EcdsaHash), PassiveAuthError> {
+/// DG15's key, an ECDSA one with the hash DG14 names (RSA's signature names its own hash in
+/// its trailer).
+fn key(files: &ChipFiles) -> Result<Key, PassiveAuthError> {
     let dg15 = files
         .dg15
         .as_deref()
         .ok_or(PassiveAuthError::MissingDataGroup(15))?;
-    match key_of(dg15)? {
-        Key::EcdsaP256(point) => Ok((Key::EcdsaP256(point), ecdsa_hash(files.dg14.as_deref())?)),
-        rsa => Ok((rsa, EcdsaHash::Sha256)),
-    }
+    key_of(dg15, files.dg14.as_deref())
 }
 
 /// ECDSA over `H(challenge)` with the P-256 `point`, the signature plain `r ‖ s`. A hash
@@ -179,14 +176,16 @@ fn ecdsa_hash(dg14: Option<&[u8]>) -> Result<EcdsaHash, PassiveAuthError> {
     Ok(EcdsaHash::Sha256)
 }
 
-/// The key of DG15 (`6F` around a SubjectPublicKeyInfo).
-fn key_of(dg15: &[u8]) -> Result<Key, PassiveAuthError> {
+/// The key of DG15 (`6F` around a SubjectPublicKeyInfo), an ECDSA one with the hash `dg14`
+/// names.
+fn key_of(dg15: &[u8], dg14: Option<&[u8]>) -> Result<Key, PassiveAuthError> {
     use der::Decode;
     let (outer, _) = tlv::read(dg15).ok_or(PassiveAuthError::Malformed("DG15"))?;
     let spki = x509_cert::spki::SubjectPublicKeyInfoRef::from_der(outer.value)
         .map_err(|_| PassiveAuthError::Malformed("DG15"))?;
     if spki.algorithm.oid != RSA_ENCRYPTION {
-        return p256_point(outer.value, "DG15").map(Key::EcdsaP256);
+        let point = p256_point(outer.value, "DG15")?;
+        return Ok(Key::EcdsaP256(point, ecdsa_hash(dg14)?));
     }
     let key = rsa::RsaPublicKey::from_public_key_der(outer.value)
         .map_err(|_| PassiveAuthError::Malformed("DG15"))?;

@@ -87,12 +87,8 @@ impl DhGroup {
     /// ([`Modp::from_parameters`]: a Montgomery set-up and one exponentiation); RFC 5114's
     /// groups, written out or by number, are taken as built once.
     pub fn new(parameters: DhParameters) -> Option<Self> {
-        let standard = [Group::Modp1024, Group::Modp2048Q224, Group::Modp2048Q256]
-            .into_iter()
-            .filter_map(Self::standard)
-            .find(|group| group.parameters == parameters);
-        if standard.is_some() {
-            return standard;
+        if let Some((_, group)) = standard_of(&parameters) {
+            return Some(group);
         }
         let modp = if parameters.p.len() <= 128 {
             Width::Bits1024(Box::new(Modp::from_parameters(&parameters).ok()?))
@@ -122,6 +118,19 @@ impl DhGroup {
     pub fn parameters(&self) -> &DhParameters {
         &self.parameters
     }
+
+    /// The standardized group this is, if it is one (RFC 5114's).
+    pub fn standard_group(&self) -> Option<Group> {
+        standard_of(&self.parameters).map(|(number, _)| number)
+    }
+}
+
+/// The standardized MODP group whose domain parameters are `parameters`, if one is.
+fn standard_of(parameters: &DhParameters) -> Option<(Group, DhGroup)> {
+    [Group::Modp1024, Group::Modp2048Q224, Group::Modp2048Q256]
+        .into_iter()
+        .filter_map(|number| Some((number, DhGroup::standard(number)?)))
+        .find(|(_, group)| group.parameters == *parameters)
 }
 
 /// ANSI X9.42 `DomainParameters`: `j` and `validationParms` are read past, not used.

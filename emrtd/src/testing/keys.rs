@@ -157,13 +157,12 @@ fn iso9796_sign(key: &rsa::RsaPrivateKey, hash: TrailerHash, challenge: &[u8]) -
 /// carries.
 pub struct ChipAuthenticationKey {
     secret: Zeroizing<[u8; 32]>,
-    /// DG14 gives the key's domain parameters written out, not by name.
+    /// DG14 gives the key's domain parameters written out (P-256's, or the MODP group's),
+    /// not by name or number.
     written_out: bool,
     protocol: chip_auth::Protocol,
-    /// The key's group: P-256, or a MODP group and the number DG14 names it by (`None`:
-    /// written out).
+    /// The key's group: P-256, or one of RFC 5114's MODP groups.
     group: chip_auth::KeyGroup,
-    standardized: Option<u32>,
     /// The key's id in DG14 (a chip with several keys gives each one).
     key_id: Option<u32>,
 }
@@ -180,7 +179,6 @@ impl ChipAuthenticationKey {
                     written_out: false,
                     protocol: chip_auth::Protocol::EcdhAes128,
                     group: chip_auth::KeyGroup::P256,
-                    standardized: None,
                     key_id: None,
                 };
             }
@@ -200,7 +198,6 @@ impl ChipAuthenticationKey {
             written_out: true,
             protocol,
             group: chip_auth::KeyGroup::Dh(dh_group),
-            standardized: Some(group.parameter_id()),
             key_id: None,
         }
     }
@@ -260,8 +257,10 @@ impl ChipAuthenticationKey {
     pub fn dg14(&self) -> Vec<u8> {
         let (key, id) = (self.public_key(), self.key_id);
         if let chip_auth::KeyGroup::Dh(group) = &self.group {
-            let domain = match (self.written_out, self.standardized) {
-                (false, Some(number)) => chip_auth::card::DhDomain::Standardized(number),
+            let domain = match (self.written_out, group.standard_group()) {
+                (false, Some(number)) => {
+                    chip_auth::card::DhDomain::Standardized(number.parameter_id())
+                }
                 _ => chip_auth::card::DhDomain::WrittenOut(group.parameters().clone()),
             };
             return chip_auth::card::dg14_dh(self.protocol, &key, &domain, id);

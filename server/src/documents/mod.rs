@@ -79,63 +79,53 @@ impl DocumentCheck {
         codes: &CodeHasher,
     ) -> Result<(), DocumentRefusal> {
         let files = chip_files(evidence);
-        match self.chip_proof(&files, evidence, live, codes) {
+        let Some(proof) = self.proof_of(&files, evidence)? else {
+            return Ok(());
+        };
+        let holds = |challenge| proof.holds(&files, evidence, challenge, codes);
+        if live.is_some_and(holds) {
+            Ok(())
+        } else if lapsed.is_some_and(holds) {
+            Err(DocumentRefusal::ChallengeLapsed)
+        } else {
             Err(DocumentRefusal::CopiedChip)
-                if lapsed.is_some_and(|old| {
-                    self.chip_proof(&files, evidence, Some(old), codes).is_ok()
-                }) =>
-            {
-                Err(DocumentRefusal::ChallengeLapsed)
-            }
-            verdict => verdict,
         }
     }
 
-    /// The chip proves it holds the private key of its signed DG15 or DG14; a chip that
-    /// cannot is `copied_chip`, one whose signed key or hash this server does not run
-    /// `not_supported`.
-    fn chip_proof(
+    /// How the chip must prove it holds the private key of its signed DG15 or DG14, read
+    /// once whatever the challenge: `None` where no proof is asked (a chip with neither,
+    /// and `require_chip_proof` off); `not_supported` where the key is one this server
+    /// cannot read, run, or prove from the read the app made.
+    fn proof_of(
         &self,
         files: &ChipFiles,
         evidence: &DocumentEvidence,
-        live: Option<&LiveChallenge>,
-        codes: &CodeHasher,
-    ) -> Result<(), DocumentRefusal> {
-        let copied = DocumentRefusal::CopiedChip;
+    ) -> Result<Option<Proof>, DocumentRefusal> {
         // DG14 and DG15 passed passive authentication: a key in them that this server cannot
         // read or run is the state's doing, `not_supported` whatever the challenge.
         let unsupported = |_| DocumentRefusal::NotSupported;
         if files.dg15.is_some() {
             mitid_emrtd::check_active_authentication_key(files).map_err(unsupported)?;
-            let challenge = live.ok_or(copied)?;
-            return mitid_emrtd::verify_active_authentication(files, &challenge.bytes)
-                .map_err(|_| copied);
+            return Ok(Some(Proof::Active));
         }
         let chip_key = match files.dg14.as_deref() {
             Some(dg14) => chip_auth::chip_key(dg14, KeyKinds::EcdhAndDh).map_err(unsupported)?,
             None => None,
         };
-        // A DH key, read by an app that gave the chip the challenge's P-256 key (an app from
-        // before DH, or anyone who leaves `key_from_command` out): that read cannot prove
-        // the chip, so it is never taken, whatever `require_chip_proof` says, and not called
-        // a copy either (the app offers another document or route).
-        if chip_key
-            .as_ref()
-            .is_some_and(|key| key.group != KeyGroup::P256 && !evidence.key_from_command)
-        {
-            return Err(DocumentRefusal::NotSupported);
-        }
-        match (chip_key, live, &evidence.chip_authentication) {
-            (Some(key), Some(challenge), Some(answer)) => {
-                chip_authentication::verify(codes, &challenge.id, &key, &answer.0)
-                    .map_err(|_| copied)
+        match chip_key {
+            // A DH key, read by an app that gave the chip the challenge's P-256 key (an app
+            // from before DH, or anyone who leaves `key_from_command` out): that read cannot
+            // prove the chip, so it is never taken, whatever `require_chip_proof` says, and
+            // not called a copy either (the app offers another document or route).
+            Some(key) if key.group != KeyGroup::P256 && !evidence.key_from_command => {
+                Err(DocumentRefusal::NotSupported)
             }
-            (Some(_), _, _) => Err(copied),
+            Some(key) => Ok(Some(Proof::Chip(key))),
             // A chip with neither proof this server runs (no DG15, and no DG14 key it runs;
-            // both files are signed, so a copy cannot leave them out): never accepted, and no
-            // read of it will be, so not a copy to read again.
-            (None, _, _) if self.require_chip_proof => Err(DocumentRefusal::NotSupported),
-            (None, _, _) => Ok(()),
+            // both files are signed, so a copy cannot leave them out): never accepted, and
+            // no read of it will be, so not a copy to read again.
+            None if self.require_chip_proof => Err(DocumentRefusal::NotSupported),
+            None => Ok(None),
         }
     }
 
@@ -218,6 +208,35 @@ fn chip_files(evidence: &DocumentEvidence) -> ChipFiles {
         dg14: evidence.dg14.as_ref().map(|b| b.0.clone()),
         dg15: evidence.dg15.as_ref().map(|b| b.0.clone()),
         active_authentication: evidence.active_authentication.as_ref().map(|b| b.0.clone()),
+    }
+}
+
+/// How a chip proves it holds the private key of its signed files.
+enum Proof {
+    /// Active authentication: its signature over the challenge with DG15's key.
+    Active,
+    /// Chip authentication: its answer under the keys the server's key for the challenge
+    /// and DG14's `key` share.
+    Chip(chip_auth::ChipKey),
+}
+
+impl Proof {
+    /// Whether the chip's proof in `evidence` holds for `challenge`.
+    fn holds(
+        &self,
+        files: &ChipFiles,
+        evidence: &DocumentEvidence,
+        challenge: &LiveChallenge,
+        codes: &CodeHasher,
+    ) -> bool {
+        match self {
+            Self::Active => {
+                mitid_emrtd::verify_active_authentication(files, &challenge.bytes).is_ok()
+            }
+            Self::Chip(key) => evidence.chip_authentication.as_ref().is_some_and(|answer| {
+                chip_authentication::verify(codes, &challenge.id, key, &answer.0).is_ok()
+            }),
+        }
     }
 }
 
