@@ -12,19 +12,24 @@
 use std::future::Future;
 use std::pin::Pin;
 
-/// What the prompt reported.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BiometricOutcome {
-    /// A biometric match.
-    Success,
-    /// The user dismissed the prompt.
-    Cancelled,
-    /// Not recognised (or locked out by the platform).
-    Failed,
-    /// The enrolled biometrics changed since the key was created: the key is invalid.
-    EnrollmentChanged,
-    /// No biometric hardware or nothing enrolled.
-    Unavailable,
+crate::restatable! {
+    /// Restates [`BiometricOutcome`] for the bindings ([`crate::restatable`]).
+    macro restate_biometric_outcome;
+
+    /// What the prompt reported.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum BiometricOutcome {
+        /// A biometric match.
+        Success,
+        /// The user dismissed the prompt.
+        Cancelled,
+        /// Not recognised (or locked out by the platform).
+        Failed,
+        /// The enrolled biometrics changed since the key was created: the key is invalid.
+        EnrollmentChanged,
+        /// No biometric hardware or nothing enrolled.
+        Unavailable,
+    }
 }
 
 /// A boxed future, so the trait stays object-safe without an extra crate.

@@ -26,3 +26,5 @@ pub mod store;
 pub mod texts;
 pub mod users;
 pub mod views;
+
+mod restate;

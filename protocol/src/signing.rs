@@ -102,12 +102,13 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     Sha256::digest(data).into()
 }
 
-/// How the citizen approved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// How the citizen approved: sent with an answer, and signed in it ([`Factor::tag`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Factor {
-    /// A swipe in an app that is already unlocked: possession only.
+    /// A swipe in an app that is already unlocked: possession only (accepted for assurance
+    /// `low`, and for every rejection).
     Swipe,
     /// The 6-digit PIN (proved with OPAQUE).
     Pin,
@@ -123,6 +124,22 @@ impl Factor {
             Self::Pin => 2,
             Self::Biometrics => 3,
         }
+    }
+
+    /// The wire name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Swipe => "swipe",
+            Self::Pin => "pin",
+            Self::Biometrics => "biometrics",
+        }
+    }
+
+    /// Parses the wire name.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Swipe, Self::Pin, Self::Biometrics]
+            .into_iter()
+            .find(|k| k.as_str() == text)
     }
 }
 

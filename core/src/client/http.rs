@@ -24,13 +24,18 @@ use super::tls::{client_config, KeyPinMismatch};
 /// refused as it arrives instead of filling the phone's memory while the timeout runs.
 pub const MAX_ANSWER_BYTES: usize = 2 << 20;
 
-/// Where the server is and which keys it may present.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct ServerEndpoint {
-    /// Base URL, `https://host:port` (no path).
-    pub base_url: String,
-    /// Accepted `sha256/...` key pins: the current key and at least one backup.
-    pub key_pins: Vec<String>,
+crate::restatable! {
+    /// Restates [`ServerEndpoint`] for the bindings ([`crate::restatable`]).
+    macro restate_server_endpoint;
+
+    /// Where the server is and which keys it may present.
+    #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+    pub struct ServerEndpoint {
+        /// Base URL, `https://host:port` (no path).
+        pub base_url: String,
+        /// Accepted `sha256/...` key pins: the current key and at least one backup.
+        pub key_pins: Vec<String>,
+    }
 }
 
 /// Timeouts and retries.

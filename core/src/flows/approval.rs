@@ -29,23 +29,87 @@ pub use crate::views::ScreenRisk;
 /// Longest long poll the server allows.
 pub const MAX_WAIT_SECONDS: u32 = 30;
 
-/// A request waiting for the citizen, as the app shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApprovalRequest {
-    /// The transaction id.
-    pub transaction_id: String,
-    /// The service provider's registered name.
-    pub service_provider: String,
-    /// The reference text's header.
-    pub reference_header: String,
-    /// The reference text's body.
-    pub reference_body: String,
-    /// Whether the citizen types a 4-digit code or scans a QR code.
-    pub channel_binding: ChannelBindingKind,
-    /// Whether a swipe is enough (the service provider asked for low assurance).
-    pub swipe_allowed: bool,
-    /// When the request expires.
-    pub expires_at: i64,
+crate::restatable! {
+    /// Restates the approval's types for the bindings ([`crate::restatable`]).
+    macro restate_approval;
+
+    /// A request waiting for the citizen, as the app shows it.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct ApprovalRequest {
+        /// The transaction id.
+        pub transaction_id: String,
+        /// The service provider's registered name.
+        pub service_provider: String,
+        /// The reference text's header.
+        pub reference_header: String,
+        /// The reference text's body.
+        pub reference_body: String,
+        /// Whether the citizen types a 4-digit code or scans a QR code.
+        pub channel_binding: ChannelBindingKind,
+        /// Whether a swipe is enough (the service provider asked for low assurance).
+        pub swipe_allowed: bool,
+        /// When the request expires.
+        pub expires_at: i64,
+    }
+
+    /// How the citizen can approve.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ApprovalFactor {
+        /// A swipe (only where the service provider accepted low assurance).
+        Swipe,
+        /// The 6-digit PIN.
+        Pin,
+        /// Biometrics (when enabled, with one user on the app, and not locked out locally).
+        Biometrics,
+    }
+
+    /// How an answered request ended.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ApprovalOutcome {
+        /// Approved.
+        Approved,
+        /// Rejected by the citizen.
+        Rejected,
+    }
+
+    /// The screens of an approval.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum ApprovalStep {
+        /// Not waiting: start a wait for the next request.
+        Idle,
+        /// Waiting for a request (a long poll is running; cancelling the wait stops it).
+        Waiting,
+        /// No request arrived while waiting; poll again.
+        NoRequest,
+        /// A request: show it and ask for the code (or the QR scan). Rejecting is possible here.
+        EnterChannelBinding {
+            /// The request.
+            request: ApprovalRequest,
+        },
+        /// The screen may be watched or controlled by someone else: the warning comes before the
+        /// factors. Reject, or go on despite the risk after reading it.
+        ScreenRiskWarning {
+            /// The request.
+            request: ApprovalRequest,
+            /// What the phone reported.
+            risk: ScreenRisk,
+        },
+        /// The channel is bound: approve with one of `factors`, or reject.
+        ChooseFactor {
+            /// The request.
+            request: ApprovalRequest,
+            /// The factors offered, in display order.
+            factors: Vec<ApprovalFactor>,
+        },
+        /// Answered.
+        Done {
+            /// Approved or rejected.
+            outcome: ApprovalOutcome,
+        },
+        /// The request can no longer be answered (the last error says why: expired, ended, the
+        /// app is locked, ...). Poll again for the next one.
+        Ended,
+    }
 }
 
 impl ApprovalRequest {
@@ -60,65 +124,6 @@ impl ApprovalRequest {
             expires_at: pending.expires_at,
         }
     }
-}
-
-/// How the citizen can approve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ApprovalFactor {
-    /// A swipe (only where the service provider accepted low assurance).
-    Swipe,
-    /// The 6-digit PIN.
-    Pin,
-    /// Biometrics (when enabled, with one user on the app, and not locked out locally).
-    Biometrics,
-}
-
-/// How an answered request ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ApprovalOutcome {
-    /// Approved.
-    Approved,
-    /// Rejected by the citizen.
-    Rejected,
-}
-
-/// The screens of an approval.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApprovalStep {
-    /// Not waiting; call [`ApprovalFlow::poll`].
-    Idle,
-    /// Waiting for a request (a long poll is running; [`ApprovalFlow::cancel`] stops it).
-    Waiting,
-    /// No request arrived while waiting; poll again.
-    NoRequest,
-    /// A request: show it and ask for the code (or the QR scan). Rejecting is possible here.
-    EnterChannelBinding {
-        /// The request.
-        request: ApprovalRequest,
-    },
-    /// The screen may be watched or controlled by someone else: the warning comes before the
-    /// factors. Reject, or go on (`continue_despite_risk`) after reading it.
-    ScreenRiskWarning {
-        /// The request.
-        request: ApprovalRequest,
-        /// What the phone reported.
-        risk: ScreenRisk,
-    },
-    /// The channel is bound: approve with one of `factors`, or reject.
-    ChooseFactor {
-        /// The request.
-        request: ApprovalRequest,
-        /// The factors offered, in display order.
-        factors: Vec<ApprovalFactor>,
-    },
-    /// Answered.
-    Done {
-        /// Approved or rejected.
-        outcome: ApprovalOutcome,
-    },
-    /// The request can no longer be answered (the last error says why: expired, ended, the
-    /// app is locked, ...). Poll again for the next one.
-    Ended,
 }
 
 #[derive(Default)]
@@ -452,7 +457,7 @@ impl ApprovalFlow {
             channel_binding: binding,
             authenticator_id: &user.authenticator_id,
             counter,
-            factor: factor.signed(),
+            factor,
             approve,
         }
         .to_bytes();

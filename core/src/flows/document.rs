@@ -114,14 +114,19 @@ macro_rules! document_steps {
 }
 pub(crate) use document_steps;
 
-/// Where the citizen's passport or ID card is from (help page 004, step 5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentOrigin {
-    /// Issued by Denmark: the server knows it from the registry.
-    Denmark,
-    /// Issued by another state: linked to the person by a P-code from citizen service, the
-    /// first time it is used.
-    Abroad,
+crate::restatable! {
+    /// Restates [`DocumentOrigin`] for the bindings ([`crate::restatable`]).
+    macro restate_document_origin;
+
+    /// Where the citizen's passport or ID card is from (help page 004, step 5).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum DocumentOrigin {
+        /// Issued by Denmark: the server knows it from the registry.
+        Denmark,
+        /// Issued by another state: linked to the person by a P-code from citizen service, the
+        /// first time it is used.
+        Abroad,
+    }
 }
 
 /// Where a document step leaves the citizen; each flow has a step for each.

@@ -33,63 +33,68 @@ use crate::pin::{Pin, PinPolicy};
 use crate::texts;
 use crate::users::{LocalUserId, User};
 
-/// How a new-PIN flow starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NewPinStart {
-    /// "Change PIN code": the current PIN, or biometrics where offered.
-    CurrentPin,
-    /// "Forgot your PIN code?" (or a temporarily locked app): a temporary PIN.
-    TemporaryPin,
-    /// "Forgot your PIN code?" with a passport or ID card: the data page's details, the
-    /// chip, then the citizen's face.
-    Passport,
-}
+crate::restatable! {
+    /// Restates [`NewPinStart`] and [`NewPinStep`] for the bindings ([`crate::restatable`]).
+    macro restate_new_pin_steps;
 
-/// The screens of a new PIN.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NewPinStep {
-    /// Enter the current PIN, or use biometrics when offered.
-    EnterCurrentPin {
-        /// Whether "use biometrics" is offered.
-        biometrics_offered: bool,
-    },
-    /// Enter the 8-digit temporary PIN from the SMS.
-    EnterTemporaryPin,
-    /// The passport route's terms and conditions and the privacy policy
-    /// (`App::document_terms`): accept to go on.
-    AcceptTerms {
-        /// The version shown, recorded by the server with the check.
-        version: String,
-    },
-    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
-    ChooseDocumentOrigin,
-    /// Scan the passport's data page, or type its document number, date of birth and date
-    /// of expiry.
-    EnterDocumentDetails,
-    /// Hold the phone to the passport or ID card: its chip is read over NFC.
-    ReadChip,
-    /// Look into the camera: the face is captured and sent with the chip's data.
-    CaptureFace,
-    /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
-    /// chip is read again).
-    EnterPCode,
-    /// Choose the new 6-digit PIN.
-    ChooseNewPin,
-    /// Repeat the new PIN.
-    RepeatNewPin,
-    /// The server could not be reached, or its answer to the new PIN was lost:
-    /// [`NewPinFlow::retry`]. A PIN proof meanwhile sends a lost finish again first, so the
-    /// new PIN may already be in force when the citizen comes back.
-    Interrupted,
-    /// Approve with biometrics from now on? (Only with one user on the app.)
-    ChooseBiometrics {
-        /// Whether biometrics are on now.
-        currently_enabled: bool,
-    },
-    /// The new PIN is in force (after a temporary PIN, a temporary lock is lifted).
-    Done,
-    /// The flow cannot continue (the last error says why).
-    Ended,
+    /// How a new-PIN flow starts.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum NewPinStart {
+        /// "Change PIN code": the current PIN, or biometrics where offered.
+        CurrentPin,
+        /// "Forgot your PIN code?" (or a temporarily locked app): a temporary PIN.
+        TemporaryPin,
+        /// "Forgot your PIN code?" with a passport or ID card: the data page's details, the
+        /// chip, then the citizen's face.
+        Passport,
+    }
+
+    /// The screens of a new PIN.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum NewPinStep {
+        /// Enter the current PIN, or use biometrics when offered.
+        EnterCurrentPin {
+            /// Whether "use biometrics" is offered.
+            biometrics_offered: bool,
+        },
+        /// Enter the 8-digit temporary PIN from the SMS.
+        EnterTemporaryPin,
+        /// The passport route's terms and conditions and the privacy policy
+        /// (the app's document terms): accept to go on.
+        AcceptTerms {
+            /// The version shown, recorded by the server with the check.
+            version: String,
+        },
+        /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+        ChooseDocumentOrigin,
+        /// Scan the passport's data page, or type its document number, date of birth and date
+        /// of expiry.
+        EnterDocumentDetails,
+        /// Hold the phone to the passport or ID card: its chip is read over NFC.
+        ReadChip,
+        /// Look into the camera: the face is captured and sent with the chip's data.
+        CaptureFace,
+        /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+        /// chip is read again).
+        EnterPCode,
+        /// Choose the new 6-digit PIN.
+        ChooseNewPin,
+        /// Repeat the new PIN.
+        RepeatNewPin,
+        /// The server could not be reached, or its answer to the new PIN was lost:
+        /// [`NewPinFlow::retry`]. A PIN proof meanwhile sends a lost finish again first, so the
+        /// new PIN may already be in force when the citizen comes back.
+        Interrupted,
+        /// Approve with biometrics from now on? (Only with one user on the app.)
+        ChooseBiometrics {
+            /// Whether biometrics are on now.
+            currently_enabled: bool,
+        },
+        /// The new PIN is in force (after a temporary PIN, a temporary lock is lifted).
+        Done,
+        /// The flow cannot continue (the last error says why).
+        Ended,
+    }
 }
 
 struct State {

@@ -20,44 +20,49 @@ use super::Screen;
 use crate::error::MitidError;
 use crate::users::{LocalUserId, User};
 
-/// The screens of "View user ID".
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UserIdStep {
-    /// The terms and conditions of the passport check and the privacy policy
-    /// (`App::document_terms`): accept to go on.
-    AcceptTerms {
-        /// The version shown, recorded by the server with the check.
-        version: String,
-    },
-    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
-    ChooseDocumentOrigin,
-    /// Scan the passport's data page, or type its document number, date of birth and date
-    /// of expiry.
-    EnterDocumentDetails,
-    /// Hold the phone to the passport or ID card: its chip is read over NFC.
-    ReadChip,
-    /// Look into the camera: the face is captured and sent with the chip's data.
-    CaptureFace,
-    /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
-    /// chip is read again).
-    EnterPCode,
-    /// The user ID, with "Change user ID".
-    ShowUserId {
-        /// The user ID as the server has it.
-        user_id: String,
-    },
-    /// Enter the new user ID (an invalid or taken one is told here, with its rule).
-    EnterNewUserId {
-        /// The user ID now.
-        current: String,
-    },
-    /// The new user ID is in place: use it at the next login.
-    Done {
-        /// The new user ID.
-        user_id: String,
-    },
-    /// The flow cannot continue (the last error says why).
-    Ended,
+crate::restatable! {
+    /// Restates [`UserIdStep`] for the bindings ([`crate::restatable`]).
+    macro restate_user_id_step;
+
+    /// The screens of "View user ID".
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum UserIdStep {
+        /// The terms and conditions of the passport check and the privacy policy
+        /// (the app's document terms): accept to go on.
+        AcceptTerms {
+            /// The version shown, recorded by the server with the check.
+            version: String,
+        },
+        /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+        ChooseDocumentOrigin,
+        /// Scan the passport's data page, or type its document number, date of birth and date
+        /// of expiry.
+        EnterDocumentDetails,
+        /// Hold the phone to the passport or ID card: its chip is read over NFC.
+        ReadChip,
+        /// Look into the camera: the face is captured and sent with the chip's data.
+        CaptureFace,
+        /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+        /// chip is read again).
+        EnterPCode,
+        /// The user ID, with "Change user ID".
+        ShowUserId {
+            /// The user ID as the server has it.
+            user_id: String,
+        },
+        /// Enter the new user ID (an invalid or taken one is told here, with its rule).
+        EnterNewUserId {
+            /// The user ID now.
+            current: String,
+        },
+        /// The new user ID is in place: use it at the next login.
+        Done {
+            /// The new user ID.
+            user_id: String,
+        },
+        /// The flow cannot continue (the last error says why).
+        Ended,
+    }
 }
 
 struct State {

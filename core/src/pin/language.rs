@@ -1,16 +1,21 @@
 //! The languages the core's user-facing texts come in.
 
-/// A language for the texts shown to the citizen.
-///
-/// The shells normally localise by [`PinRejection::code`](super::PinRejection::code);
-/// these texts are the reference wording and the fallback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Language {
-    /// Danish (`da`), the default: MitID's users are Danish first.
-    #[default]
-    Danish,
-    /// English (`en`).
-    English,
+crate::restatable! {
+    /// Restates [`Language`] for the bindings ([`crate::restatable`]).
+    macro restate_language;
+
+    /// A language for the texts shown to the citizen.
+    ///
+    /// The shells normally localise by a rejection's stable code;
+    /// these texts are the reference wording and the fallback.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub enum Language {
+        /// Danish (`da`), the default: MitID's users are Danish first.
+        #[default]
+        Danish,
+        /// English (`en`).
+        English,
+    }
 }
 
 impl Language {

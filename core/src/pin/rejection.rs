@@ -2,29 +2,34 @@
 
 use super::Language;
 
-/// The reason a PIN was refused.
-///
-/// Neither the codes nor the texts contain the PIN, so a rejection may be logged,
-/// shown, or sent across the FFI boundary freely. `Display` gives the English text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
-#[error("{}", self.message(Language::English))]
-pub enum PinRejection {
-    /// Not exactly six ASCII digits (`pin_format`).
-    Format,
-    /// One digit repeated six times, such as 111111 (`pin_repeated_digit`).
-    RepeatedDigit,
-    /// An ascending or descending run such as 123456, 987654 or 890123 (`pin_sequence`).
-    Sequence,
-    /// A repeating shape: abcabc, abccba or ababab (`pin_pattern`).
-    Pattern,
-    /// The citizen's birth date as DDMMYY, YYMMDD or MMDDYY (`pin_birthdate`).
-    BirthDate,
-    /// In the iOS blocklist or among the 2,000 most popular PINs (`pin_blocklisted`).
-    Blocklisted,
-    /// The new PIN and its repetition differ (`pin_mismatch`).
-    Mismatch,
-    /// The new PIN equals the current one (`pin_same_as_current`).
-    SameAsCurrent,
+crate::restatable! {
+    /// Restates [`PinRejection`] for the bindings ([`crate::restatable`]).
+    macro restate_pin_rejection;
+
+    /// The reason a PIN was refused.
+    ///
+    /// Neither the codes nor the texts contain the PIN, so a rejection may be logged,
+    /// shown, or sent across the FFI boundary freely. In Rust, `Display` gives the English text.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+    #[error("{}", self.message(Language::English))]
+    pub enum PinRejection {
+        /// Not exactly six ASCII digits (`pin_format`).
+        Format,
+        /// One digit repeated six times, such as 111111 (`pin_repeated_digit`).
+        RepeatedDigit,
+        /// An ascending or descending run such as 123456, 987654 or 890123 (`pin_sequence`).
+        Sequence,
+        /// A repeating shape: abcabc, abccba or ababab (`pin_pattern`).
+        Pattern,
+        /// The citizen's birth date as DDMMYY, YYMMDD or MMDDYY (`pin_birthdate`).
+        BirthDate,
+        /// In the iOS blocklist or among the 2,000 most popular PINs (`pin_blocklisted`).
+        Blocklisted,
+        /// The new PIN and its repetition differ (`pin_mismatch`).
+        Mismatch,
+        /// The new PIN equals the current one (`pin_same_as_current`).
+        SameAsCurrent,
+    }
 }
 
 impl PinRejection {

@@ -5374,7 +5374,7 @@ public struct ApprovalRequest: Equatable, Hashable {
      */
     public var swipeAllowed: Bool
     /**
-     * When the request expires (Unix seconds).
+     * When the request expires.
      */
     public var expiresAt: Int64
 
@@ -5400,7 +5400,7 @@ public struct ApprovalRequest: Equatable, Hashable {
          * Whether a swipe is enough (the service provider asked for low assurance).
          */swipeAllowed: Bool, 
         /**
-         * When the request expires (Unix seconds).
+         * When the request expires.
          */expiresAt: Int64) {
         self.transactionId = transactionId
         self.serviceProvider = serviceProvider
@@ -5558,7 +5558,7 @@ public struct AuthenticatorSummary: Equatable, Hashable {
      */
     public var thisApp: Bool
     /**
-     * When it was added (Unix seconds).
+     * When it was added.
      */
     public var createdAt: Int64
 
@@ -5581,7 +5581,7 @@ public struct AuthenticatorSummary: Equatable, Hashable {
          * Whether it is this very app.
          */thisApp: Bool, 
         /**
-         * When it was added (Unix seconds).
+         * When it was added.
          */createdAt: Int64) {
         self.authenticatorId = authenticatorId
         self.kind = kind
@@ -5651,7 +5651,7 @@ public struct CodeSentTo: Equatable, Hashable {
      */
     public var smsSentTo: String
     /**
-     * When the code stops being valid (Unix seconds).
+     * When the code stops being valid.
      */
     public var expiresAt: Int64
 
@@ -5662,7 +5662,7 @@ public struct CodeSentTo: Equatable, Hashable {
          * The masked mobile number.
          */smsSentTo: String, 
         /**
-         * When the code stops being valid (Unix seconds).
+         * When the code stops being valid.
          */expiresAt: Int64) {
         self.smsSentTo = smsSentTo
         self.expiresAt = expiresAt
@@ -5712,7 +5712,8 @@ public func FfiConverterTypeCodeSentTo_lower(_ value: CodeSentTo) -> RustBuffer 
 
 
 /**
- * The terms and conditions of the passport check, shown at the flows' `AcceptTerms` step.
+ * The terms and conditions of the passport check (help page 003: "accept the terms and
+ * conditions and read the privacy policy"), shown at the flows' `AcceptTerms` step.
  */
 public struct DocumentTerms: Equatable, Hashable {
     /**
@@ -5813,7 +5814,7 @@ public struct Home: Equatable, Hashable {
      */
     public var selected: String?
     /**
-     * Whether "add another user" is offered.
+     * Whether "add another user" is offered (always, the server limits apps per person).
      */
     public var canAddUser: Bool
     /**
@@ -5831,7 +5832,7 @@ public struct Home: Equatable, Hashable {
          * The selected user's local id, if any.
          */selected: String?, 
         /**
-         * Whether "add another user" is offered.
+         * Whether "add another user" is offered (always, the server limits apps per person).
          */canAddUser: Bool, 
         /**
          * Users with an interrupted activation or PIN change that waits for the server.
@@ -6038,7 +6039,7 @@ public func FfiConverterTypeKeyOptions_lower(_ value: KeyOptions) -> RustBuffer 
  */
 public struct PasswordAccessWindow: Equatable, Hashable {
     /**
-     * When access was requested (Unix seconds).
+     * When access was requested.
      */
     public var requestedAt: Int64
     /**
@@ -6050,7 +6051,7 @@ public struct PasswordAccessWindow: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * When access was requested (Unix seconds).
+         * When access was requested.
          */requestedAt: Int64, 
         /**
          * When the password may be changed (24 hours later).
@@ -6103,8 +6104,8 @@ public func FfiConverterTypePasswordAccessWindow_lower(_ value: PasswordAccessWi
 
 
 /**
- * Access to change profile information: requested with the PIN or biometrics, it opens
- * one hour later (help page 000).
+ * Access to change profile information (help page 000): requested with the PIN or
+ * biometrics, it opens one hour later.
  */
 public struct ProfileChangeWindow: Equatable, Hashable {
     /**
@@ -6183,7 +6184,7 @@ public func FfiConverterTypeProfileChangeWindow_lower(_ value: ProfileChangeWind
 
 
 /**
- * What a recovery run did.
+ * What a recovery run at start-up did.
  */
 public struct RecoveryReport: Equatable, Hashable {
     /**
@@ -6191,7 +6192,7 @@ public struct RecoveryReport: Equatable, Hashable {
      */
     public var activationsCompleted: UInt32
     /**
-     * Interrupted activations cleaned up.
+     * Interrupted activations cleaned up (the server never created the app, or refused).
      */
     public var activationsAbandoned: UInt32
     /**
@@ -6210,7 +6211,7 @@ public struct RecoveryReport: Equatable, Hashable {
          * Interrupted activations completed (the user now exists).
          */activationsCompleted: UInt32, 
         /**
-         * Interrupted activations cleaned up.
+         * Interrupted activations cleaned up (the server never created the app, or refused).
          */activationsAbandoned: UInt32, 
         /**
          * PIN changes or resets finished or rolled back.
@@ -6280,7 +6281,7 @@ public struct ServerEndpoint: Equatable, Hashable {
      */
     public var baseUrl: String
     /**
-     * Accepted `sha256/<base64>` key pins: the current key and at least one backup.
+     * Accepted `sha256/...` key pins: the current key and at least one backup.
      */
     public var keyPins: [String]
 
@@ -6291,7 +6292,7 @@ public struct ServerEndpoint: Equatable, Hashable {
          * Base URL, `https://host:port` (no path).
          */baseUrl: String, 
         /**
-         * Accepted `sha256/<base64>` key pins: the current key and at least one backup.
+         * Accepted `sha256/...` key pins: the current key and at least one backup.
          */keyPins: [String]) {
         self.baseUrl = baseUrl
         self.keyPins = keyPins
@@ -6345,7 +6346,7 @@ public func FfiConverterTypeServerEndpoint_lower(_ value: ServerEndpoint) -> Rus
  */
 public struct UserSummary: Equatable, Hashable {
     /**
-     * The local id: pass it back to the app's methods.
+     * The local id (pass it back to the app's methods).
      */
     public var localId: String
     /**
@@ -6373,7 +6374,7 @@ public struct UserSummary: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The local id: pass it back to the app's methods.
+         * The local id (pass it back to the app's methods).
          */localId: String, 
         /**
          * The MitID user ID.
@@ -6468,7 +6469,7 @@ public enum ActivationStep: Equatable, Hashable {
          */userId: String
     )
     /**
-     * The passport check's terms and conditions (`App.documentTerms`): accept to go on.
+     * The passport check's terms and conditions (the app's document terms): accept to go on.
      */
     case acceptTerms(
         /**
@@ -6505,7 +6506,7 @@ public enum ActivationStep: Equatable, Hashable {
          * The masked number the SMS went to.
          */smsSentTo: String, 
         /**
-         * When the temporary PIN expires (Unix seconds).
+         * When the temporary PIN expires.
          */expiresAt: Int64
     )
     /**
@@ -6517,7 +6518,8 @@ public enum ActivationStep: Equatable, Hashable {
      */
     case repeatNewPin
     /**
-     * The server could not be reached while the app was being created: call `retry()`.
+     * The server could not be reached while the app was being created: try again
+     * ([`ActivationFlow::retry`]); nothing is lost.
      */
     case interrupted
     /**
@@ -6540,7 +6542,7 @@ public enum ActivationStep: Equatable, Hashable {
          */biometricsTurnedOffFor: [String]
     )
     /**
-     * The activation cannot continue (`lastError()` says why); start anew.
+     * The activation cannot continue (the last error says why); start anew.
      */
     case ended
 
@@ -6713,7 +6715,7 @@ public enum ApprovalFactor: Equatable, Hashable {
      */
     case pin
     /**
-     * Biometrics.
+     * Biometrics (when enabled, with one user on the app, and not locked out locally).
      */
     case biometrics
 
@@ -6865,15 +6867,15 @@ public func FfiConverterTypeApprovalOutcome_lower(_ value: ApprovalOutcome) -> R
 public enum ApprovalStep: Equatable, Hashable {
     
     /**
-     * Not waiting: start waiting with `waitForRequest`.
+     * Not waiting: start a wait for the next request.
      */
     case idle
     /**
-     * Waiting for a request (cancel through the wait's handle).
+     * Waiting for a request (a long poll is running; cancelling the wait stops it).
      */
     case waiting
     /**
-     * No request arrived while waiting; wait again.
+     * No request arrived while waiting; poll again.
      */
     case noRequest
     /**
@@ -6885,8 +6887,8 @@ public enum ApprovalStep: Equatable, Hashable {
          */request: ApprovalRequest
     )
     /**
-     * The screen may be watched or controlled by someone else: show the warning
-     * (`App.screenRiskWarning`) before the factors; reject, or `continueDespiteRisk()`.
+     * The screen may be watched or controlled by someone else: the warning comes before the
+     * factors. Reject, or go on despite the risk after reading it.
      */
     case screenRiskWarning(
         /**
@@ -6916,7 +6918,8 @@ public enum ApprovalStep: Equatable, Hashable {
          */outcome: ApprovalOutcome
     )
     /**
-     * The request can no longer be answered (`lastError()` says why); wait for the next.
+     * The request can no longer be answered (the last error says why: expired, ended, the
+     * app is locked, ...). Poll again for the next one.
      */
     case ended
 
@@ -7227,7 +7230,7 @@ public func FfiConverterTypeAuthenticatorState_lower(_ value: AuthenticatorState
 
 
 /**
- * What the biometric prompt reported.
+ * What the prompt reported.
  */
 
 public enum BiometricOutcome: Equatable, Hashable {
@@ -7249,7 +7252,7 @@ public enum BiometricOutcome: Equatable, Hashable {
      */
     case enrollmentChanged
     /**
-     * No biometric hardware, or nothing enrolled.
+     * No biometric hardware or nothing enrolled.
      */
     case unavailable
 
@@ -7332,7 +7335,7 @@ public func FfiConverterTypeBiometricOutcome_lower(_ value: BiometricOutcome) ->
 
 
 /**
- * What to block from the app.
+ * What to block from the app (help page 002).
  */
 
 public enum BlockTarget: Equatable, Hashable {
@@ -7493,7 +7496,7 @@ public func FfiConverterTypeChannelBindingKind_lower(_ value: ChannelBindingKind
 
 /**
  * How the citizen confirms an action that needs more than the phone in hand (a user ID
- * change, a permanent or whole-MitID block).
+ * change, a permanent or whole-MitID block): the current PIN, or biometrics.
  */
 
 public enum Confirm: Equatable, Hashable {
@@ -7503,11 +7506,11 @@ public enum Confirm: Equatable, Hashable {
      */
     case pin(
         /**
-         * The digits.
+         * The digits (wiped once used).
          */pin: String
     )
     /**
-     * Biometrics (the platform prompt, then the biometric key).
+     * Biometrics: the platform prompt, then the biometric key.
      */
     case biometrics
 
@@ -7664,7 +7667,7 @@ public enum HomeAction: Equatable, Hashable {
      */
     case changePin
     /**
-     * "Forgot your PIN code?": a temporary PIN (also the way out of a temporary lock).
+     * "Forgot your PIN code?" → temporary PIN (also the way out of a temporary lock).
      */
     case temporaryPin
     /**
@@ -7688,7 +7691,7 @@ public enum HomeAction: Equatable, Hashable {
      */
     case selfService
     /**
-     * Activate the app anew for this user.
+     * Activate the app anew for this user (after a permanent block or revocation).
      */
     case activateAnew
     /**
@@ -7805,17 +7808,20 @@ public func FfiConverterTypeHomeAction_lower(_ value: HomeAction) -> RustBuffer 
 
 
 /**
- * The language of the core's texts.
+ * A language for the texts shown to the citizen.
+ *
+ * The shells normally localise by a rejection's stable code;
+ * these texts are the reference wording and the fallback.
  */
 
 public enum Language: Equatable, Hashable {
     
     /**
-     * Danish (the default).
+     * Danish (`da`), the default: MitID's users are Danish first.
      */
     case danish
     /**
-     * English.
+     * English (`en`).
      */
     case english
 
@@ -8808,7 +8814,7 @@ public enum NewPinStep: Equatable, Hashable {
     case enterTemporaryPin
     /**
      * The passport route's terms and conditions and the privacy policy
-     * (`App.documentTerms`): accept to go on.
+     * (the app's document terms): accept to go on.
      */
     case acceptTerms(
         /**
@@ -8846,8 +8852,9 @@ public enum NewPinStep: Equatable, Hashable {
      */
     case repeatNewPin
     /**
-     * The server could not be reached: call `retry()`. The old PIN works until the server
-     * confirmed the new one.
+     * The server could not be reached, or its answer to the new PIN was lost:
+     * [`NewPinFlow::retry`]. A PIN proof meanwhile sends a lost finish again first, so the
+     * new PIN may already be in force when the citizen comes back.
      */
     case interrupted
     /**
@@ -8863,7 +8870,7 @@ public enum NewPinStep: Equatable, Hashable {
      */
     case done
     /**
-     * The flow cannot continue (`lastError()` says why).
+     * The flow cannot continue (the last error says why).
      */
     case ended
 
@@ -9006,13 +9013,16 @@ public func FfiConverterTypeNewPinStep_lower(_ value: NewPinStep) -> RustBuffer 
 
 
 /**
- * Why a new PIN was refused; `code` it with the error's `code()` (e.g. `pin_sequence`).
+ * The reason a PIN was refused.
+ *
+ * Neither the codes nor the texts contain the PIN, so a rejection may be logged,
+ * shown, or sent across the FFI boundary freely. In Rust, `Display` gives the English text.
  */
 
 public enum PinRejection: Equatable, Hashable {
     
     /**
-     * Not exactly six digits (`pin_format`).
+     * Not exactly six ASCII digits (`pin_format`).
      */
     case format
     /**
@@ -9020,7 +9030,7 @@ public enum PinRejection: Equatable, Hashable {
      */
     case repeatedDigit
     /**
-     * An ascending or descending run such as 123456 or 987654 (`pin_sequence`).
+     * An ascending or descending run such as 123456, 987654 or 890123 (`pin_sequence`).
      */
     case sequence
     /**
@@ -9028,11 +9038,11 @@ public enum PinRejection: Equatable, Hashable {
      */
     case pattern
     /**
-     * The citizen's birth date (`pin_birthdate`).
+     * The citizen's birth date as DDMMYY, YYMMDD or MMDDYY (`pin_birthdate`).
      */
     case birthDate
     /**
-     * Among the most popular PINs (`pin_blocklisted`).
+     * In the iOS blocklist or among the 2,000 most popular PINs (`pin_blocklisted`).
      */
     case blocklisted
     /**
@@ -9377,9 +9387,11 @@ public func FfiConverterTypePlatformError_lower(_ value: PlatformError) -> RustB
 
 
 /**
- * What the phone reports about its screen while a request is open (the platform detects
- * it: Android a screen capture or an accessibility service that can act on the screen, iOS
- * `UIScreen.isCaptured`).
+ * What the phone reports about its screen while a request is open: the fraud pattern MitID
+ * warns about is a caller who watches or steers the citizen's screen ("never approve because
+ * someone called you"). Detecting it is platform code (Android: a screen capture or an
+ * accessibility service that can act on the screen; iOS: `UIScreen.isCaptured`); what
+ * follows is the core's.
  */
 
 public enum ScreenRisk: Equatable, Hashable {
@@ -10574,14 +10586,14 @@ public func FfiConverterTypeUiText_lower(_ value: UiText) -> RustBuffer {
 
 
 /**
- * The screens of "View user ID" (help page 004).
+ * The screens of "View user ID".
  */
 
 public enum UserIdStep: Equatable, Hashable {
     
     /**
      * The terms and conditions of the passport check and the privacy policy
-     * (`App.documentTerms`): accept to go on.
+     * (the app's document terms): accept to go on.
      */
     case acceptTerms(
         /**
@@ -10766,11 +10778,12 @@ public enum UserStatus: Equatable, Hashable {
      */
     case ready
     /**
-     * Temporarily locked after wrong PINs: a temporary PIN unlocks it.
+     * Temporarily locked after wrong PINs: a temporary PIN unlocks it ("Change PIN code"
+     * on the home screen, help page 003).
      */
     case temporarilyLocked
     /**
-     * Blocked by the citizen or support: support lifts it.
+     * Blocked by the citizen or support (or the whole MitID is): support lifts it.
      */
     case blocked
     /**

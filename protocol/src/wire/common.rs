@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::UnixSeconds;
-use crate::signing::Factor as SignedFactor;
 
 /// An empty request body (`{}`), for actions whose caller and path say everything.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,45 +217,8 @@ impl ChannelBindingKind {
     }
 }
 
-/// The factor of an approval (the wire form of [`crate::signing::Factor`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Factor {
-    /// Device possession only (accepted for assurance `low`, and for every rejection).
-    Swipe,
-    /// The PIN proof.
-    Pin,
-    /// The biometric key.
-    Biometrics,
-}
-
-impl Factor {
-    /// The factor as it is signed.
-    pub fn signed(self) -> SignedFactor {
-        match self {
-            Self::Swipe => SignedFactor::Swipe,
-            Self::Pin => SignedFactor::Pin,
-            Self::Biometrics => SignedFactor::Biometrics,
-        }
-    }
-
-    /// The wire name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Swipe => "swipe",
-            Self::Pin => "pin",
-            Self::Biometrics => "biometrics",
-        }
-    }
-
-    /// Parses the wire name.
-    pub fn parse(text: &str) -> Option<Self> {
-        [Self::Swipe, Self::Pin, Self::Biometrics]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
-}
+/// The factor of an approval: one type for the wire and the signed payload.
+pub use crate::signing::Factor;
 
 /// The state of an authentication (transaction).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

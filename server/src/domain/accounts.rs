@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::codes;
 use super::common::{
-    effective_state, info, not_found, own_authenticator, person, refusal_for, sms_number,
+    effective_state, infos_of, not_found, own_authenticator, person, refusal_for, sms_number,
 };
 use super::counters::{self, Scope};
 use super::profile::{lookups_used_up, user_id_owner};
@@ -186,11 +186,7 @@ pub fn person_view(state: &AppState, tx: &mut dyn Tx, p: &PersonRecord) -> ApiRe
         mobile_changed_at: p.mobile_changed_at,
         has_email: p.email.is_some(),
         mitid_blocked: p.mitid_blocked,
-        authenticators: tx
-            .authenticators_of(&p.id)?
-            .iter()
-            .map(|a| info(a, &state.policy, now))
-            .collect(),
+        authenticators: infos_of(tx, &p.id, &state.policy, now)?,
     })
 }
 
@@ -258,11 +254,7 @@ pub fn list(state: &AppState, person_id: &str) -> ApiResult<AuthenticatorList> {
     let p = person(tx.as_mut(), person_id)?;
     Ok(AuthenticatorList {
         mitid_blocked: p.mitid_blocked,
-        authenticators: tx
-            .authenticators_of(&p.id)?
-            .iter()
-            .map(|a| info(a, &state.policy, now))
-            .collect(),
+        authenticators: infos_of(tx.as_mut(), &p.id, &state.policy, now)?,
     })
 }
 

@@ -6,7 +6,7 @@
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::b64::B64;
 use mitid_protocol::pin_proof::{server_registration_finish, server_registration_start};
-use mitid_protocol::signing::{validate_public_key, verify};
+use mitid_protocol::signing::validate_public_key;
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::{
     device_key_binding_message, ActivationBeginRequest, ActivationBeginResponse,
@@ -19,7 +19,7 @@ use mitid_protocol::wire::AuthenticatorKind;
 use serde_json::json;
 
 use super::codes;
-use super::common::{counts_as_active_app, not_found, person, sms_number};
+use super::common::{counts_as_active_app, not_found, person, sms_number, verify_key_binding};
 use super::pin::passport::{self, Subject};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
@@ -241,17 +241,11 @@ pub fn finish(
         &activation.id,
         &req.device_public_key.0,
     );
-    verify(
+    verify_key_binding(
         &req.device_public_key.0,
         &message,
         &req.key_binding_signature.0,
-    )
-    .map_err(|_| {
-        ApiError::refuse(
-            ErrorCode::InvalidSignature,
-            "the key-binding signature is invalid",
-        )
-    })?;
+    )?;
     let person = person(tx.as_mut(), &activation.person_id)?;
     if person.mitid_blocked {
         return Err(blocked());

@@ -238,6 +238,31 @@ pub fn info(a: &AuthenticatorRecord, policy: &Policy, now: UnixSeconds) -> Authe
     }
 }
 
+/// The public view of every authenticator of the person, in the store's order.
+pub fn infos_of(
+    tx: &mut dyn Tx,
+    person_id: &str,
+    policy: &Policy,
+    now: UnixSeconds,
+) -> ApiResult<Vec<AuthenticatorInfo>> {
+    Ok(tx
+        .authenticators_of(person_id)?
+        .iter()
+        .map(|a| info(a, policy, now))
+        .collect())
+}
+
+/// Refuses a new key whose binding signature (made with that key over `message`) does not
+/// verify: the app proves it holds the key it registers.
+pub fn verify_key_binding(public_key: &[u8], message: &[u8], signature: &[u8]) -> ApiResult<()> {
+    mitid_protocol::signing::verify(public_key, message, signature).map_err(|_| {
+        ApiError::refuse(
+            ErrorCode::InvalidSignature,
+            "the key-binding signature is invalid",
+        )
+    })
+}
+
 /// Whether an app counts towards the "3 active apps" rule (anything not gone for good).
 pub fn counts_as_active_app(a: &AuthenticatorRecord) -> bool {
     a.kind == AuthenticatorKind::App

@@ -464,7 +464,7 @@ impl Phone {
             channel_binding: binding,
             authenticator_id: &self.authenticator_id,
             counter: self.counter,
-            factor: factor.signed(),
+            factor,
             approve,
         }
         .to_bytes();

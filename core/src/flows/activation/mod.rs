@@ -36,60 +36,65 @@ use crate::views::UserSummary;
 /// The flow-state name of the citizen's notification choice.
 pub(crate) const PREFERENCES_FLOW: &str = "preferences";
 
-/// The screens of the activation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ActivationStep {
-    /// Enter the MitID user ID.
-    EnterUserId,
-    /// Enter the activation code (from SMS, support or citizen service).
-    EnterActivationCode {
-        /// The user ID being activated.
-        user_id: String,
-    },
-    /// The passport check's terms and conditions (`App::document_terms`): accept to go on.
-    AcceptTerms {
-        /// The version shown, recorded by the server with the check.
-        version: String,
-    },
-    /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
-    ChooseDocumentOrigin,
-    /// Scan the passport's data page, or type its document number, date of birth and date
-    /// of expiry.
-    EnterDocumentDetails,
-    /// Hold the phone to the passport or ID card: its chip is read over NFC.
-    ReadChip,
-    /// Look into the camera: the face is captured and sent with the chip's data.
-    CaptureFace,
-    /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
-    /// chip is read again).
-    EnterPCode,
-    /// Enter the 8-digit temporary PIN sent by SMS.
-    EnterTemporaryPin {
-        /// The masked number the SMS went to.
-        sms_sent_to: String,
-        /// When the temporary PIN expires.
-        expires_at: i64,
-    },
-    /// Choose the new 6-digit PIN.
-    ChooseNewPin,
-    /// Repeat the new PIN.
-    RepeatNewPin,
-    /// The server could not be reached while the app was being created: try again
-    /// ([`ActivationFlow::retry`]); nothing is lost.
-    Interrupted,
-    /// Approve with biometrics from now on? (Only offered with one user on the app.)
-    ChooseBiometrics,
-    /// Allow notifications?
-    ChooseNotifications,
-    /// The app is activated for the user.
-    Done {
-        /// The new user (selected).
-        user: UserSummary,
-        /// Users whose biometrics were turned off because the app now has several users.
-        biometrics_turned_off_for: Vec<String>,
-    },
-    /// The activation cannot continue (the last error says why); start anew.
-    Ended,
+crate::restatable! {
+    /// Restates [`ActivationStep`] for the bindings ([`crate::restatable`]).
+    macro restate_activation_step;
+
+    /// The screens of the activation.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum ActivationStep {
+        /// Enter the MitID user ID.
+        EnterUserId,
+        /// Enter the activation code (from SMS, support or citizen service).
+        EnterActivationCode {
+            /// The user ID being activated.
+            user_id: String,
+        },
+        /// The passport check's terms and conditions (the app's document terms): accept to go on.
+        AcceptTerms {
+            /// The version shown, recorded by the server with the check.
+            version: String,
+        },
+        /// Where the passport or ID card is from: Denmark, or abroad (then the P-code first).
+        ChooseDocumentOrigin,
+        /// Scan the passport's data page, or type its document number, date of birth and date
+        /// of expiry.
+        EnterDocumentDetails,
+        /// Hold the phone to the passport or ID card: its chip is read over NFC.
+        ReadChip,
+        /// Look into the camera: the face is captured and sent with the chip's data.
+        CaptureFace,
+        /// A foreign passport or ID card: enter the 8-digit P-code from citizen service (then the
+        /// chip is read again).
+        EnterPCode,
+        /// Enter the 8-digit temporary PIN sent by SMS.
+        EnterTemporaryPin {
+            /// The masked number the SMS went to.
+            sms_sent_to: String,
+            /// When the temporary PIN expires.
+            expires_at: i64,
+        },
+        /// Choose the new 6-digit PIN.
+        ChooseNewPin,
+        /// Repeat the new PIN.
+        RepeatNewPin,
+        /// The server could not be reached while the app was being created: try again
+        /// ([`ActivationFlow::retry`]); nothing is lost.
+        Interrupted,
+        /// Approve with biometrics from now on? (Only offered with one user on the app.)
+        ChooseBiometrics,
+        /// Allow notifications?
+        ChooseNotifications,
+        /// The app is activated for the user.
+        Done {
+            /// The new user (selected).
+            user: UserSummary,
+            /// Users whose biometrics were turned off because the app now has several users.
+            biometrics_turned_off_for: Vec<String>,
+        },
+        /// The activation cannot continue (the last error says why); start anew.
+        Ended,
+    }
 }
 
 /// The OPAQUE registration between `register` and `finish`, kept in memory only.

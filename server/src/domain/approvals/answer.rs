@@ -178,7 +178,7 @@ fn decide(
         channel_binding: &req.channel_binding,
         authenticator_id: &app.id,
         counter: req.counter,
-        factor: req.factor.signed(),
+        factor: req.factor,
         approve: req.approve,
     }
     .to_bytes();

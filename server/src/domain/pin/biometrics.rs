@@ -1,20 +1,19 @@
 //! Biometric approvals (docs/protocol.md §7): enabled with a PIN proof and the new key's
 //! binding signature, disabled with possession.
 
-use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::pin_proof::PinPurpose;
-use mitid_protocol::signing::{validate_public_key, verify};
+use mitid_protocol::signing::validate_public_key;
 use mitid_protocol::wire::app::{
     biometric_key_binding_message, AppStatus, BiometricsEnableRequest,
 };
 use serde_json::json;
 
-use super::super::common::{ensure_usable_for_proof, person};
+use super::super::common::{ensure_usable_for_proof, person, verify_key_binding};
 use super::proof::{evaluate, take_attempt};
 use super::status::status_of;
 use super::{app_of, bad};
 use crate::audit::{self, Actor, Event};
-use crate::error::{granted, ApiError, ApiResult, Verdict};
+use crate::error::{granted, ApiResult, Verdict};
 use crate::state::AppState;
 
 /// `POST /v1/app/biometrics/enable`.
@@ -43,17 +42,11 @@ pub fn enable(
         Verdict::from(ensure_usable_for_proof(&person, &app, now)),
         tx
     );
-    let bound = verify(
+    let bound = verify_key_binding(
         &req.biometric_public_key.0,
         &message,
         &req.key_binding_signature.0,
-    )
-    .map_err(|_| {
-        ApiError::refuse(
-            ErrorCode::InvalidSignature,
-            "the key-binding signature is invalid",
-        )
-    });
+    );
     granted!(Verdict::from(bound), tx);
     let outcome = evaluate(state, &mut app, &attempt, &req.pin, &purpose, &message)?;
     if outcome.is_granted() {

@@ -9303,7 +9303,7 @@ data class ApprovalRequest (
     var `swipeAllowed`: kotlin.Boolean
     , 
     /**
-     * When the request expires (Unix seconds).
+     * When the request expires.
      */
     var `expiresAt`: kotlin.Long
     
@@ -9432,7 +9432,7 @@ data class AuthenticatorSummary (
     var `thisApp`: kotlin.Boolean
     , 
     /**
-     * When it was added (Unix seconds).
+     * When it was added.
      */
     var `createdAt`: kotlin.Long
     
@@ -9491,7 +9491,7 @@ data class CodeSentTo (
     var `smsSentTo`: kotlin.String
     , 
     /**
-     * When the code stops being valid (Unix seconds).
+     * When the code stops being valid.
      */
     var `expiresAt`: kotlin.Long
     
@@ -9529,7 +9529,8 @@ public object FfiConverterTypeCodeSentTo: FfiConverterRustBuffer<CodeSentTo> {
 
 
 /**
- * The terms and conditions of the passport check, shown at the flows' `AcceptTerms` step.
+ * The terms and conditions of the passport check (help page 003: "accept the terms and
+ * conditions and read the privacy policy"), shown at the flows' `AcceptTerms` step.
  */
 data class DocumentTerms (
     /**
@@ -9606,7 +9607,7 @@ data class Home (
     var `selected`: kotlin.String?
     , 
     /**
-     * Whether "add another user" is offered.
+     * Whether "add another user" is offered (always, the server limits apps per person).
      */
     var `canAddUser`: kotlin.Boolean
     , 
@@ -9756,7 +9757,7 @@ public object FfiConverterTypeKeyOptions: FfiConverterRustBuffer<KeyOptions> {
  */
 data class PasswordAccessWindow (
     /**
-     * When access was requested (Unix seconds).
+     * When access was requested.
      */
     var `requestedAt`: kotlin.Long
     , 
@@ -9799,8 +9800,8 @@ public object FfiConverterTypePasswordAccessWindow: FfiConverterRustBuffer<Passw
 
 
 /**
- * Access to change profile information: requested with the PIN or biometrics, it opens
- * one hour later (help page 000).
+ * Access to change profile information (help page 000): requested with the PIN or
+ * biometrics, it opens one hour later.
  */
 data class ProfileChangeWindow (
     /**
@@ -9855,7 +9856,7 @@ public object FfiConverterTypeProfileChangeWindow: FfiConverterRustBuffer<Profil
 
 
 /**
- * What a recovery run did.
+ * What a recovery run at start-up did.
  */
 data class RecoveryReport (
     /**
@@ -9864,7 +9865,7 @@ data class RecoveryReport (
     var `activationsCompleted`: kotlin.UInt
     , 
     /**
-     * Interrupted activations cleaned up.
+     * Interrupted activations cleaned up (the server never created the app, or refused).
      */
     var `activationsAbandoned`: kotlin.UInt
     , 
@@ -9927,7 +9928,7 @@ data class ServerEndpoint (
     var `baseUrl`: kotlin.String
     , 
     /**
-     * Accepted `sha256/<base64>` key pins: the current key and at least one backup.
+     * Accepted `sha256/...` key pins: the current key and at least one backup.
      */
     var `keyPins`: List<kotlin.String>
     
@@ -9969,7 +9970,7 @@ public object FfiConverterTypeServerEndpoint: FfiConverterRustBuffer<ServerEndpo
  */
 data class UserSummary (
     /**
-     * The local id: pass it back to the app's methods.
+     * The local id (pass it back to the app's methods).
      */
     var `localId`: kotlin.String
     , 
@@ -10070,7 +10071,7 @@ sealed class ActivationStep {
     }
     
     /**
-     * The passport check's terms and conditions (`App.documentTerms`): accept to go on.
+     * The passport check's terms and conditions (the app's document terms): accept to go on.
      */
     data class AcceptTerms(
         /**
@@ -10125,7 +10126,7 @@ sealed class ActivationStep {
          */
         val `smsSentTo`: kotlin.String, 
         /**
-         * When the temporary PIN expires (Unix seconds).
+         * When the temporary PIN expires.
          */
         val `expiresAt`: kotlin.Long) : ActivationStep()
         
@@ -10148,7 +10149,8 @@ sealed class ActivationStep {
     
     
     /**
-     * The server could not be reached while the app was being created: call `retry()`.
+     * The server could not be reached while the app was being created: try again
+     * ([`ActivationFlow::retry`]); nothing is lost.
      */
     object Interrupted : ActivationStep()
     
@@ -10185,7 +10187,7 @@ sealed class ActivationStep {
     }
     
     /**
-     * The activation cannot continue (`lastError()` says why); start anew.
+     * The activation cannot continue (the last error says why); start anew.
      */
     object Ended : ActivationStep()
     
@@ -10436,7 +10438,7 @@ enum class ApprovalFactor {
      */
     PIN,
     /**
-     * Biometrics.
+     * Biometrics (when enabled, with one user on the app, and not locked out locally).
      */
     BIOMETRICS;
 
@@ -10517,19 +10519,19 @@ public object FfiConverterTypeApprovalOutcome: FfiConverterRustBuffer<ApprovalOu
 sealed class ApprovalStep {
     
     /**
-     * Not waiting: start waiting with `waitForRequest`.
+     * Not waiting: start a wait for the next request.
      */
     object Idle : ApprovalStep()
     
     
     /**
-     * Waiting for a request (cancel through the wait's handle).
+     * Waiting for a request (a long poll is running; cancelling the wait stops it).
      */
     object Waiting : ApprovalStep()
     
     
     /**
-     * No request arrived while waiting; wait again.
+     * No request arrived while waiting; poll again.
      */
     object NoRequest : ApprovalStep()
     
@@ -10550,8 +10552,8 @@ sealed class ApprovalStep {
     }
     
     /**
-     * The screen may be watched or controlled by someone else: show the warning
-     * (`App.screenRiskWarning`) before the factors; reject, or `continueDespiteRisk()`.
+     * The screen may be watched or controlled by someone else: the warning comes before the
+     * factors. Reject, or go on despite the risk after reading it.
      */
     data class ScreenRiskWarning(
         /**
@@ -10604,7 +10606,8 @@ sealed class ApprovalStep {
     }
     
     /**
-     * The request can no longer be answered (`lastError()` says why); wait for the next.
+     * The request can no longer be answered (the last error says why: expired, ended, the
+     * app is locked, ...). Poll again for the next one.
      */
     object Ended : ApprovalStep()
     
@@ -10859,7 +10862,7 @@ public object FfiConverterTypeAuthenticatorState: FfiConverterRustBuffer<Authent
 
 
 /**
- * What the biometric prompt reported.
+ * What the prompt reported.
  */
 
 enum class BiometricOutcome {
@@ -10881,7 +10884,7 @@ enum class BiometricOutcome {
      */
     ENROLLMENT_CHANGED,
     /**
-     * No biometric hardware, or nothing enrolled.
+     * No biometric hardware or nothing enrolled.
      */
     UNAVAILABLE;
 
@@ -10914,7 +10917,7 @@ public object FfiConverterTypeBiometricOutcome: FfiConverterRustBuffer<Biometric
 
 
 /**
- * What to block from the app.
+ * What to block from the app (help page 002).
  */
 sealed class BlockTarget {
     
@@ -11050,7 +11053,7 @@ public object FfiConverterTypeChannelBindingKind: FfiConverterRustBuffer<Channel
 
 /**
  * How the citizen confirms an action that needs more than the phone in hand (a user ID
- * change, a permanent or whole-MitID block).
+ * change, a permanent or whole-MitID block): the current PIN, or biometrics.
  */
 sealed class Confirm {
     
@@ -11059,7 +11062,7 @@ sealed class Confirm {
      */
     data class Pin(
         /**
-         * The digits.
+         * The digits (wiped once used).
          */
         val `pin`: kotlin.String) : Confirm()
         
@@ -11070,7 +11073,7 @@ sealed class Confirm {
     }
     
     /**
-     * Biometrics (the platform prompt, then the biometric key).
+     * Biometrics: the platform prompt, then the biometric key.
      */
     object Biometrics : Confirm()
     
@@ -11193,7 +11196,7 @@ enum class HomeAction {
      */
     CHANGE_PIN,
     /**
-     * "Forgot your PIN code?": a temporary PIN (also the way out of a temporary lock).
+     * "Forgot your PIN code?" → temporary PIN (also the way out of a temporary lock).
      */
     TEMPORARY_PIN,
     /**
@@ -11217,7 +11220,7 @@ enum class HomeAction {
      */
     SELF_SERVICE,
     /**
-     * Activate the app anew for this user.
+     * Activate the app anew for this user (after a permanent block or revocation).
      */
     ACTIVATE_ANEW,
     /**
@@ -11254,17 +11257,20 @@ public object FfiConverterTypeHomeAction: FfiConverterRustBuffer<HomeAction> {
 
 
 /**
- * The language of the core's texts.
+ * A language for the texts shown to the citizen.
+ *
+ * The shells normally localise by a rejection's stable code;
+ * these texts are the reference wording and the fallback.
  */
 
 enum class Language {
     
     /**
-     * Danish (the default).
+     * Danish (`da`), the default: MitID's users are Danish first.
      */
     DANISH,
     /**
-     * English.
+     * English (`en`).
      */
     ENGLISH;
 
@@ -12657,7 +12663,7 @@ sealed class NewPinStep {
     
     /**
      * The passport route's terms and conditions and the privacy policy
-     * (`App.documentTerms`): accept to go on.
+     * (the app's document terms): accept to go on.
      */
     data class AcceptTerms(
         /**
@@ -12716,8 +12722,9 @@ sealed class NewPinStep {
     
     
     /**
-     * The server could not be reached: call `retry()`. The old PIN works until the server
-     * confirmed the new one.
+     * The server could not be reached, or its answer to the new PIN was lost:
+     * [`NewPinFlow::retry`]. A PIN proof meanwhile sends a lost finish again first, so the
+     * new PIN may already be in force when the citizen comes back.
      */
     object Interrupted : NewPinStep()
     
@@ -12744,7 +12751,7 @@ sealed class NewPinStep {
     
     
     /**
-     * The flow cannot continue (`lastError()` says why).
+     * The flow cannot continue (the last error says why).
      */
     object Ended : NewPinStep()
     
@@ -12949,13 +12956,16 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
 
 
 /**
- * Why a new PIN was refused; `code` it with the error's `code()` (e.g. `pin_sequence`).
+ * The reason a PIN was refused.
+ *
+ * Neither the codes nor the texts contain the PIN, so a rejection may be logged,
+ * shown, or sent across the FFI boundary freely. In Rust, `Display` gives the English text.
  */
 
 enum class PinRejection {
     
     /**
-     * Not exactly six digits (`pin_format`).
+     * Not exactly six ASCII digits (`pin_format`).
      */
     FORMAT,
     /**
@@ -12963,7 +12973,7 @@ enum class PinRejection {
      */
     REPEATED_DIGIT,
     /**
-     * An ascending or descending run such as 123456 or 987654 (`pin_sequence`).
+     * An ascending or descending run such as 123456, 987654 or 890123 (`pin_sequence`).
      */
     SEQUENCE,
     /**
@@ -12971,11 +12981,11 @@ enum class PinRejection {
      */
     PATTERN,
     /**
-     * The citizen's birth date (`pin_birthdate`).
+     * The citizen's birth date as DDMMYY, YYMMDD or MMDDYY (`pin_birthdate`).
      */
     BIRTH_DATE,
     /**
-     * Among the most popular PINs (`pin_blocklisted`).
+     * In the iOS blocklist or among the 2,000 most popular PINs (`pin_blocklisted`).
      */
     BLOCKLISTED,
     /**
@@ -13351,9 +13361,11 @@ public object FfiConverterTypePlatformError : FfiConverterRustBuffer<PlatformExc
 
 
 /**
- * What the phone reports about its screen while a request is open (the platform detects
- * it: Android a screen capture or an accessibility service that can act on the screen, iOS
- * `UIScreen.isCaptured`).
+ * What the phone reports about its screen while a request is open: the fraud pattern MitID
+ * warns about is a caller who watches or steers the citizen's screen ("never approve because
+ * someone called you"). Detecting it is platform code (Android: a screen capture or an
+ * accessibility service that can act on the screen; iOS: `UIScreen.isCaptured`); what
+ * follows is the core's.
  */
 
 enum class ScreenRisk {
@@ -13870,13 +13882,13 @@ public object FfiConverterTypeUiText: FfiConverterRustBuffer<UiText> {
 
 
 /**
- * The screens of "View user ID" (help page 004).
+ * The screens of "View user ID".
  */
 sealed class UserIdStep {
     
     /**
      * The terms and conditions of the passport check and the privacy policy
-     * (`App.documentTerms`): accept to go on.
+     * (the app's document terms): accept to go on.
      */
     data class AcceptTerms(
         /**
@@ -14143,11 +14155,12 @@ enum class UserStatus {
      */
     READY,
     /**
-     * Temporarily locked after wrong PINs: a temporary PIN unlocks it.
+     * Temporarily locked after wrong PINs: a temporary PIN unlocks it ("Change PIN code"
+     * on the home screen, help page 003).
      */
     TEMPORARILY_LOCKED,
     /**
-     * Blocked by the citizen or support: support lifts it.
+     * Blocked by the citizen or support (or the whole MitID is): support lifts it.
      */
     BLOCKED,
     /**
