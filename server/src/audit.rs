@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::store::{AuditRecord, Tx};
+use crate::store::{AuditRecord, AuthenticatorRecord, Tx};
 use mitid_protocol::clock::UnixSeconds;
 
 /// Who did something.
@@ -261,6 +261,13 @@ impl<'a> Entry<'a> {
     pub fn maybe_authenticator(mut self, id: Option<&'a str>) -> Self {
         self.authenticator_id = id;
         self
+    }
+
+    /// About this authenticator and its person, with its kind as the detail.
+    pub fn of_authenticator(self, a: &'a AuthenticatorRecord) -> Self {
+        self.person(&a.person_id)
+            .authenticator(&a.id)
+            .detail(serde_json::json!({ "kind": a.kind.as_str() }))
     }
 
     /// Secret-free detail (ids, states, counts).

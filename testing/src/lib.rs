@@ -40,7 +40,7 @@ pub use app::{AppPhone, PIN, PIN2, PIN3, WRONG_PIN};
 pub use error::{KitError, KitResult};
 pub use http::{Answer, Api, Auth};
 pub use outbox::{extract_code, Outbox};
-pub use passport::{DocumentDetailsStep, PassportOffice, TestPassport};
+pub use passport::{DocumentSteps, PassportOffice, TestPassport};
 pub use people::Person;
 pub use phone::Phone;
 pub use proxy::FaultProxy;

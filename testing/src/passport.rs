@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 
 use mitid_core::error::MitidError;
 use mitid_core::flows::{
-    ActivationFlow, ActivationStep, NewPinFlow, NewPinStep, UserIdFlow, UserIdStep,
+    ActivationFlow, ActivationStep, DocumentOrigin, NewPinFlow, NewPinStep, UserIdFlow, UserIdStep,
 };
 use mitid_emrtd::iso9796::TrailerHash;
 use mitid_emrtd::pace::Protocol;
@@ -246,14 +246,21 @@ fn face_of(seed: &str) -> Vec<u8> {
     face
 }
 
-/// A flow with the passport's data-page step (activation and the new PIN by passport,
-/// "View user ID").
+/// A flow with the passport's first steps (activation and the new PIN by passport, "View
+/// user ID"): the terms, where the document is from, the data page.
 #[allow(async_fn_in_trait)]
-pub trait DocumentDetailsStep {
+pub trait DocumentSteps {
     /// The flow's step.
     type Step;
+    /// The flow's `accept_terms`.
+    async fn accept_terms(&self) -> Result<Self::Step, MitidError>;
+    /// The flow's `choose_document_origin`.
+    async fn choose_document_origin(
+        &self,
+        origin: DocumentOrigin,
+    ) -> Result<Self::Step, MitidError>;
     /// The flow's `submit_document_details`.
-    async fn submit_details(
+    async fn submit_document_details(
         &self,
         document_number: String,
         birth_date: String,
@@ -261,44 +268,38 @@ pub trait DocumentDetailsStep {
     ) -> Result<Self::Step, MitidError>;
 }
 
-impl DocumentDetailsStep for NewPinFlow {
-    type Step = NewPinStep;
-    async fn submit_details(
-        &self,
-        document_number: String,
-        birth_date: String,
-        expiry_date: String,
-    ) -> Result<NewPinStep, MitidError> {
-        self.submit_document_details(document_number, birth_date, expiry_date)
-            .await
-    }
+/// Implements [`DocumentSteps`] for a flow by its own methods of the same names.
+macro_rules! document_steps {
+    ($($flow:ident => $step:ident),*) => {$(
+        impl DocumentSteps for $flow {
+            type Step = $step;
+            async fn accept_terms(&self) -> Result<$step, MitidError> {
+                $flow::accept_terms(self).await
+            }
+            async fn choose_document_origin(
+                &self,
+                origin: DocumentOrigin,
+            ) -> Result<$step, MitidError> {
+                $flow::choose_document_origin(self, origin).await
+            }
+            async fn submit_document_details(
+                &self,
+                document_number: String,
+                birth_date: String,
+                expiry_date: String,
+            ) -> Result<$step, MitidError> {
+                $flow::submit_document_details(self, document_number, birth_date, expiry_date)
+                    .await
+            }
+        }
+    )*};
 }
 
-impl DocumentDetailsStep for ActivationFlow {
-    type Step = ActivationStep;
-    async fn submit_details(
-        &self,
-        document_number: String,
-        birth_date: String,
-        expiry_date: String,
-    ) -> Result<ActivationStep, MitidError> {
-        self.submit_document_details(document_number, birth_date, expiry_date)
-            .await
-    }
-}
-
-impl DocumentDetailsStep for UserIdFlow {
-    type Step = UserIdStep;
-    async fn submit_details(
-        &self,
-        document_number: String,
-        birth_date: String,
-        expiry_date: String,
-    ) -> Result<UserIdStep, MitidError> {
-        self.submit_document_details(document_number, birth_date, expiry_date)
-            .await
-    }
-}
+document_steps!(
+    NewPinFlow => NewPinStep,
+    ActivationFlow => ActivationStep,
+    UserIdFlow => UserIdStep
+);
 
 /// One test passport: its holder, its chip's files and the holder's face.
 pub struct TestPassport {
@@ -333,12 +334,9 @@ impl TestPassport {
     }
 
     /// Types this passport's data page into `flow` (the passport route's first step).
-    pub async fn enter_details<F: DocumentDetailsStep>(
-        &self,
-        flow: &F,
-    ) -> Result<F::Step, MitidError> {
+    pub async fn enter_details<F: DocumentSteps>(&self, flow: &F) -> Result<F::Step, MitidError> {
         let holder = &self.holder;
-        flow.submit_details(
+        flow.submit_document_details(
             holder.document_number.clone(),
             holder.birth_date.clone(),
             holder.expiry_date.clone(),

@@ -8,8 +8,8 @@ use mitid_protocol::wire::app::{
     AppUserIdChangeRequest, ProfileChangeRequest,
 };
 use mitid_protocol::wire::{
-    paths, AuthenticatorList, AuthenticatorState, BlockScope, CodeSent, Empty, PasswordAccess,
-    ProfileChangeAccess, SendNewPinRequest, UserIdChangeResponse, UserIdVerdict,
+    paths, AuthenticatorList, BlockScope, CodeSent, Empty, PasswordAccess, ProfileChangeAccess,
+    SendNewPinRequest, UserIdChangeResponse, UserIdVerdict,
 };
 use zeroize::Zeroizing;
 
@@ -19,7 +19,7 @@ use crate::error::MitidError;
 use crate::flows::confirm::{self, Confirmation};
 use crate::flows::input;
 use crate::texts;
-use crate::users::{User, UserState};
+use crate::users::User;
 use crate::views::{
     AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm,
     PasswordAccessWindow, ProfileChangeWindow,
@@ -236,12 +236,7 @@ impl App {
             .iter()
             .find(|a| a.authenticator_id == user.authenticator_id)
         {
-            let state = match own.state {
-                AuthenticatorState::Active => UserState::Active,
-                AuthenticatorState::TemporarilyLocked => UserState::TemporarilyLocked,
-                AuthenticatorState::PermanentlyBlocked => UserState::PermanentlyBlocked,
-                AuthenticatorState::Revoked => UserState::Revoked,
-            };
+            let state = own.state;
             self.ctx.mark_state(&user, state)?;
         }
         Ok(overview(&list, &user.authenticator_id))

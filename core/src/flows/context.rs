@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::AppStatus;
-use mitid_protocol::wire::AuthenticatorState;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -247,12 +246,7 @@ impl Context {
 
     /// Mirrors a status the server reported: state, user ID, biometrics flag.
     pub fn apply_status(&self, user: &User, status: &AppStatus) -> Result<User, MitidError> {
-        let state = match status.state {
-            AuthenticatorState::Active => UserState::Active,
-            AuthenticatorState::TemporarilyLocked => UserState::TemporarilyLocked,
-            AuthenticatorState::PermanentlyBlocked => UserState::PermanentlyBlocked,
-            AuthenticatorState::Revoked => UserState::Revoked,
-        };
+        let state = status.state;
         self.mark_state(user, state)?;
         if let Ok(user_id) = UserId::parse(&status.user_id, None) {
             if user_id != user.user_id {

@@ -114,6 +114,30 @@ macro_rules! document_steps {
 }
 pub(crate) use document_steps;
 
+/// `read_chip` for a flow whose user is already on the app (help pages 003 and 004): the
+/// chip signs the challenge the server gave that app. `$step` as in [`document_steps`].
+macro_rules! read_chip_for_the_app {
+    ($step:ident) => {
+        /// Reads the chip over `link`, the phone's NFC connection to it (PACE or BAC with the
+        /// details, secure messaging, the files, and the chip's answer to the server's
+        /// challenge where it proves itself), off the async threads.
+        pub async fn read_chip(
+            &self,
+            link: Box<dyn mitid_emrtd::NfcLink + Send>,
+        ) -> Result<$step, MitidError> {
+            let mut state = self.action().await;
+            self.screen.expect(&$step::ReadChip)?;
+            let user = self.ctx.user(&self.user)?;
+            let source = $crate::flows::document::ChallengeSource::App(&user);
+            match state.document.read(&self.ctx, source, link).await {
+                Ok(()) => Ok(self.screen.show($step::CaptureFace)),
+                Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
+            }
+        }
+    };
+}
+pub(crate) use read_chip_for_the_app;
+
 crate::restatable! {
     /// Restates [`DocumentOrigin`] for the bindings ([`crate::restatable`]).
     macro restate_document_origin;

@@ -68,6 +68,18 @@ impl<S: Clone> Screen<S> {
         }
     }
 
+    /// Refuses an action that does not belong to the current step (`InvalidStep`).
+    fn expect(&self, step: &S) -> Result<(), MitidError>
+    where
+        S: PartialEq,
+    {
+        if &lock(&self.slot).0 == step {
+            Ok(())
+        } else {
+            Err(MitidError::InvalidStep)
+        }
+    }
+
     /// Stays on the current step and shows `error`; returns it.
     fn fail_here(&self, error: MitidError) -> MitidError {
         lock(&self.slot).1 = Some(error.clone());

@@ -13,7 +13,6 @@
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
-use mitid_emrtd::NfcLink;
 use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::wire::app::{
     new_pin_message, NewPinAuthoriseRequest, NewPinRoute, NewPinTicket, DOCUMENT_TERMS_VERSION,
@@ -24,7 +23,7 @@ use tokio::sync::{Mutex, MutexGuard};
 use super::biometrics;
 use super::confirm::{self, Confirmation};
 use super::context::{BusyGuard, Context, PinChangeGuard};
-use super::document::{ChallengeSource, DocumentScan, Stage};
+use super::document::{DocumentScan, Stage};
 use super::input::{self, NewPinEntry};
 use super::pin_switch::{self, Resumed};
 use super::Screen;
@@ -240,9 +239,7 @@ impl NewPinFlow {
     pub async fn submit_temporary_pin(&self, code: String) -> Result<NewPinStep, MitidError> {
         let code = Zeroizing::new(code);
         let mut state = self.action().await;
-        if self.screen.step() != NewPinStep::EnterTemporaryPin {
-            return Err(MitidError::InvalidStep);
-        }
+        self.screen.expect(&NewPinStep::EnterTemporaryPin)?;
         let code = input::temporary_pin(code).map_err(|e| self.screen.fail_here(e))?;
         let authorised = self.authorise_with_code(code).await;
         self.after_authorisation(&mut state, authorised).await
@@ -250,24 +247,7 @@ impl NewPinFlow {
 
     super::document::document_steps!(NewPinStep);
 
-    /// Reads the chip over `link`, the phone's NFC connection to it (BAC with the details,
-    /// secure messaging, the files, and the chip's signature over the server's challenge
-    /// where it has active authentication), off the async threads.
-    pub async fn read_chip(&self, link: Box<dyn NfcLink + Send>) -> Result<NewPinStep, MitidError> {
-        let mut state = self.action().await;
-        if self.screen.step() != NewPinStep::ReadChip {
-            return Err(MitidError::InvalidStep);
-        }
-        let user = self.ctx.user(&self.user)?;
-        match state
-            .document
-            .read(&self.ctx, ChallengeSource::App(&user), link)
-            .await
-        {
-            Ok(()) => Ok(self.screen.show(NewPinStep::CaptureFace)),
-            Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
-        }
-    }
+    super::document::read_chip_for_the_app!(NewPinStep);
 
     /// The face the camera captured (JPEG): sent with the chip's files; the server checks
     /// the document, its owner and the face now.
@@ -277,9 +257,7 @@ impl NewPinFlow {
     ) -> Result<NewPinStep, MitidError> {
         let capture = capture.into();
         let mut state = self.action().await;
-        if self.screen.step() != NewPinStep::CaptureFace {
-            return Err(MitidError::InvalidStep);
-        }
+        self.screen.expect(&NewPinStep::CaptureFace)?;
         let body = NewPinAuthoriseRequest {
             document: Some(state.document.evidence(capture)?),
             ..NewPinAuthoriseRequest::new(NewPinRoute::Passport)
@@ -302,9 +280,7 @@ impl NewPinFlow {
     pub async fn submit_new_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
         let pin = Zeroizing::new(pin);
         let mut state = self.action().await;
-        if self.screen.step() != NewPinStep::ChooseNewPin {
-            return Err(MitidError::InvalidStep);
-        }
+        self.screen.expect(&NewPinStep::ChooseNewPin)?;
         let policy = self.policy()?;
         let State {
             current_pin,
@@ -321,9 +297,7 @@ impl NewPinFlow {
     pub async fn submit_repeat_pin(&self, pin: String) -> Result<NewPinStep, MitidError> {
         let pin = Zeroizing::new(pin);
         let mut state = self.action().await;
-        if self.screen.step() != NewPinStep::RepeatNewPin {
-            return Err(MitidError::InvalidStep);
-        }
+        self.screen.expect(&NewPinStep::RepeatNewPin)?;
         let policy = self.policy()?;
         let State {
             current_pin,
@@ -340,9 +314,7 @@ impl NewPinFlow {
     /// request, same idempotency key), or sends it anew if it never got that far.
     pub async fn retry(&self) -> Result<NewPinStep, MitidError> {
         let mut state = self.action().await;
-        if self.screen.step() != NewPinStep::Interrupted {
-            return Err(MitidError::InvalidStep);
-        }
+        self.screen.expect(&NewPinStep::Interrupted)?;
         let user = self.ctx.user(&self.user)?;
         match pin_switch::resume(&self.ctx, &user).await {
             Ok(Resumed::Finished) => self.registered(&mut state, &user),

@@ -8,14 +8,13 @@
 
 use std::sync::Arc;
 
-use mitid_emrtd::NfcLink;
 use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::{AppUserIdChangeRequest, UserIdShown, DOCUMENT_TERMS_VERSION};
 use mitid_protocol::wire::{paths, SecretBytes, UserIdChangeResponse, UserIdVerdict};
 use tokio::sync::Mutex;
 
 use super::context::{BusyGuard, Context};
-use super::document::{ChallengeSource, DocumentScan, Stage};
+use super::document::{DocumentScan, Stage};
 use super::Screen;
 use crate::error::MitidError;
 use crate::users::{LocalUserId, User};
@@ -120,20 +119,7 @@ impl UserIdFlow {
 
     super::document::document_steps!(UserIdStep);
 
-    /// Reads the chip over `link`, the phone's NFC connection to it.
-    pub async fn read_chip(&self, link: Box<dyn NfcLink + Send>) -> Result<UserIdStep, MitidError> {
-        let mut state = self.state.lock().await;
-        self.expect(&UserIdStep::ReadChip)?;
-        let user = self.ctx.user(&self.user)?;
-        match state
-            .document
-            .read(&self.ctx, ChallengeSource::App(&user), link)
-            .await
-        {
-            Ok(()) => Ok(self.screen.show(UserIdStep::CaptureFace)),
-            Err((stage, e)) => Err(self.screen.fail_at(step_of(stage), e)),
-        }
-    }
+    super::document::read_chip_for_the_app!(UserIdStep);
 
     /// The face the camera captured (JPEG): the server checks the document, its owner and
     /// the face now, and answers with the user ID.
@@ -143,7 +129,7 @@ impl UserIdFlow {
     ) -> Result<UserIdStep, MitidError> {
         let capture = capture.into();
         let mut state = self.state.lock().await;
-        self.expect(&UserIdStep::CaptureFace)?;
+        self.screen.expect(&UserIdStep::CaptureFace)?;
         let evidence = state.document.evidence(capture)?;
         let user = self.ctx.user(&self.user)?;
         let request = self
@@ -218,14 +204,6 @@ impl UserIdFlow {
         Ok(self.screen.show(UserIdStep::Done {
             user_id: now.as_str().to_owned(),
         }))
-    }
-
-    fn expect(&self, step: &UserIdStep) -> Result<(), MitidError> {
-        if &self.screen.step() == step {
-            Ok(())
-        } else {
-            Err(MitidError::InvalidStep)
-        }
     }
 }
 

@@ -75,42 +75,9 @@ impl fmt::Display for LocalUserId {
 }
 
 /// The user's state at MitID, as last reported by the server (the server decides; the app
-/// only mirrors it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UserState {
-    /// Usable.
-    Active,
-    /// Locked for a while (too many wrong PINs); the server lifts it.
-    TemporarilyLocked,
-    /// Blocked until the citizen contacts MitID support.
-    PermanentlyBlocked,
-    /// The authenticator was revoked; the user must enrol again.
-    Revoked,
-}
-
-impl UserState {
-    /// The stored spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::TemporarilyLocked => "temporarily_locked",
-            Self::PermanentlyBlocked => "permanently_blocked",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    /// Reads the stored spelling.
-    pub fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Active,
-            Self::TemporarilyLocked,
-            Self::PermanentlyBlocked,
-            Self::Revoked,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == text)
-    }
-}
+/// only mirrors it): the server's authenticator states themselves, stored by their wire
+/// names.
+pub use mitid_protocol::wire::AuthenticatorState as UserState;
 
 /// A citizen on this app.
 #[derive(Debug, Clone, PartialEq, Eq)]

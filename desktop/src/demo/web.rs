@@ -17,7 +17,7 @@ use std::sync::Arc;
 use mitid_core::app::{AppOptions, UserSummary};
 use mitid_core::pin::{BirthDate, Language, Pin, PinPolicy};
 use mitid_demo_bank::RunningBank;
-use mitid_testing::{AppPhone, ServerOptions, TestClock, TestServer};
+use mitid_testing::{AppPhone, TestClock};
 use zeroize::Zeroizing;
 
 use super::world::KAREN;
@@ -77,25 +77,7 @@ pub fn run(lang: Language) -> Result<(), CliError> {
 
 /// The server on real time in a temporary directory, its staff, Demo Bank, and Karen.
 async fn start() -> Result<Services, String> {
-    let dir = tempfile::Builder::new()
-        .prefix("mitid-web-demo-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
-    let options = ServerOptions {
-        clock: TestClock::System,
-        dir: Some(dir.path().join("server")),
-        ..ServerOptions::default()
-    };
-    let server = TestServer::start(options)
-        .await
-        .map_err(|e| format!("the server did not start: {e}"))?;
-    let password = Zeroizing::new(format!("demo-{}", mitid_core::client::random_token()));
-    let staff = mitid_testing::staff::StaffDesk::create_with(server.running(), None, &password)
-        .await
-        .map_err(|e| format!("cannot create the staff accounts: {e}"))?;
-    let kit = mitid_testing::World::around(server, staff)
-        .await
-        .map_err(|e| format!("the staff could not log in: {e}"))?;
+    let (dir, kit) = super::world::start_server("mitid-web-demo-").await?;
     let bank = kit
         .demo_bank()
         .await

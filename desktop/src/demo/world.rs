@@ -100,26 +100,7 @@ impl World {
     /// passwords that live only in this process) and the relying party, and opens the app
     /// against the server with the server's pins.
     pub async fn start() -> Result<Self, String> {
-        let dir = tempfile::Builder::new()
-            .prefix("mitid-demo-")
-            .tempdir()
-            .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
-        let options = ServerOptions {
-            policy: Policy::default(),
-            clock: TestClock::System,
-            dir: Some(dir.path().join("server")),
-            ..ServerOptions::default()
-        };
-        let server = TestServer::start(options)
-            .await
-            .map_err(|e| format!("the server did not start: {e}"))?;
-        let password = Zeroizing::new(format!("demo-{}", random_token()));
-        let staff = StaffDesk::create_with(server.running(), None, &password)
-            .await
-            .map_err(|e| format!("cannot create the staff accounts: {e}"))?;
-        let kit = mitid_testing::World::around(server, staff)
-            .await
-            .map_err(|e| format!("the staff could not log in: {e}"))?;
+        let (dir, kit) = start_server("mitid-demo-").await?;
         let bank_key = kit
             .relying_party(BANK)
             .await
@@ -249,6 +230,35 @@ pub fn random_good_pin(birth_date: &str, not: &[&str]) -> Result<Zeroizing<Strin
         }
     }
     Err("no acceptable PIN found".to_owned())
+}
+
+/// The server on real time (the default policy) in a new temporary directory named after
+/// `prefix`, with its staff accounts (random passwords that live only in this process)
+/// logged in: the start both demos share.
+pub(super) async fn start_server(
+    prefix: &str,
+) -> Result<(tempfile::TempDir, mitid_testing::World), String> {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let options = ServerOptions {
+        policy: Policy::default(),
+        clock: TestClock::System,
+        dir: Some(dir.path().join("server")),
+        ..ServerOptions::default()
+    };
+    let server = TestServer::start(options)
+        .await
+        .map_err(|e| format!("the server did not start: {e}"))?;
+    let password = Zeroizing::new(format!("demo-{}", random_token()));
+    let staff = StaffDesk::create_with(server.running(), None, &password)
+        .await
+        .map_err(|e| format!("cannot create the staff accounts: {e}"))?;
+    let kit = mitid_testing::World::around(server, staff)
+        .await
+        .map_err(|e| format!("the staff could not log in: {e}"))?;
+    Ok((dir, kit))
 }
 
 #[cfg(test)]

@@ -77,9 +77,7 @@ pub fn revoke_lost(
     a.revoke(now);
     tx.update_authenticator(&a)?;
     audit::entry(Event::AuthenticatorRevoked, actor)
-        .person(&p.id)
-        .authenticator(&a.id)
-        .detail(json!({ "kind": a.kind.as_str() }))
+        .of_authenticator(&a)
         .record(state, tx.as_mut())?;
     tx.commit()?;
     Ok(p)
@@ -313,9 +311,7 @@ pub fn unblock(
             a.reactivate(now);
             tx.update_authenticator(&a)?;
             audit::entry(Event::AuthenticatorUnblocked, actor)
-                .person(&p.id)
-                .authenticator(&a.id)
-                .detail(json!({ "kind": a.kind.as_str() }))
+                .of_authenticator(&a)
                 .record(state, tx.as_mut())?;
         }
     }

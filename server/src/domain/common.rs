@@ -7,7 +7,11 @@ use serde_json::json;
 
 use crate::error::{ApiError, ApiResult};
 use crate::policy::Policy;
-use crate::store::{AuthenticatorRecord, PersonRecord, Tx};
+use zeroize::Zeroizing;
+
+use crate::crypto::{rng, tokens::token_hash};
+use crate::state::AppState;
+use crate::store::{AuthenticatorRecord, PersonRecord, SessionKind, SessionRecord, Tx};
 
 /// `not_found` with a message.
 pub fn not_found(what: &'static str) -> ApiError {
@@ -28,7 +32,7 @@ pub fn authenticator(tx: &mut dyn Tx, id: &str) -> ApiResult<AuthenticatorRecord
 /// The authenticator `id` and its person, refused unless it can be used now (the request of
 /// an app: not blocked, not locked, the person's MitID not blocked).
 pub fn usable(
-    state: &crate::state::AppState,
+    state: &AppState,
     tx: &mut dyn Tx,
     id: &str,
 ) -> ApiResult<(AuthenticatorRecord, PersonRecord)> {
@@ -261,6 +265,29 @@ pub fn verify_key_binding(public_key: &[u8], message: &[u8], signature: &[u8]) -
             "the key-binding signature is invalid",
         )
     })
+}
+
+/// A new session of `kind` for `subject`, lasting `ttl` seconds: its token, told once to
+/// the caller, and the record to insert, which keeps only the token's hash (the caller adds
+/// the person or authenticator it concerns, where there is one).
+pub fn new_session(
+    state: &AppState,
+    kind: SessionKind,
+    subject: &str,
+    ttl: i64,
+) -> (Zeroizing<String>, SessionRecord) {
+    let now = state.clock.now();
+    let token = rng::token(state.rng.as_ref());
+    let record = SessionRecord {
+        token_hash: token_hash(&token),
+        kind,
+        subject: subject.to_owned(),
+        person_id: None,
+        authenticator_id: None,
+        created_at: now,
+        expires_at: now + ttl,
+    };
+    (token, record)
 }
 
 /// Whether an app counts towards the "3 active apps" rule (anything not gone for good).

@@ -117,9 +117,7 @@ pub fn add(
     }
     tx.insert_authenticator(&a)?;
     audit::entry(Event::AuthenticatorAdded, &caller.actor())
-        .person(&p.id)
-        .authenticator(&a.id)
-        .detail(json!({ "kind": a.kind.as_str() }))
+        .of_authenticator(&a)
         .record(state, tx.as_mut())?;
     // A new way to log in, added by staff: the citizen hears of it on every address, as of
     // a new app, so that one added without them does not go unnoticed.

@@ -12,13 +12,14 @@ use mitid_protocol::wire::staff::{
 use mitid_protocol::wire::{Secret, SecretBytes};
 use serde_json::json;
 
+use super::common::new_session;
 use super::counters::{self, Scope};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{password, rng, tokens::token_hash, totp};
 use crate::error::{ApiError, ApiResult};
 use crate::principal::StaffCaller;
 use crate::state::AppState;
-use crate::store::{RelyingPartyRecord, SessionKind, SessionRecord, StaffRecord};
+use crate::store::{RelyingPartyRecord, SessionKind, StaffRecord};
 
 /// Length of a staff member's TOTP seed (RFC 4226 recommends 160 bits).
 const TOTP_SEED_LEN: usize = 20;
@@ -106,17 +107,9 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
     staff.clear_failures();
     staff.last_totp_step = Some(step);
     tx.update_staff(&staff)?;
-    let token = rng::token(state.rng.as_ref());
-    let expires_at = now + state.policy.staff_session_ttl;
-    tx.insert_session(&SessionRecord {
-        token_hash: token_hash(&token),
-        kind: SessionKind::Staff,
-        subject: staff.id.clone(),
-        person_id: None,
-        authenticator_id: None,
-        created_at: now,
-        expires_at,
-    })?;
+    let ttl = state.policy.staff_session_ttl;
+    let (token, session) = new_session(state, SessionKind::Staff, &staff.id, ttl);
+    tx.insert_session(&session)?;
     audit::entry(Event::StaffLogin, &staff_actor(&staff))
         .detail(json!({ "role": staff.role.as_str() }))
         .record(state, tx.as_mut())?;
@@ -124,7 +117,7 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
     Ok(StaffLoginResponse {
         token: Secret::new(token.as_str()),
         role: staff.role,
-        expires_at,
+        expires_at: session.expires_at,
     })
 }
 

@@ -14,10 +14,10 @@ use serde_json::json;
 use super::accounts::{issue_temporary_pin, person_view};
 use super::activation::ensure_room_for_app;
 use super::codes;
-use super::common::{person, sms_number};
+use super::common::{new_session, person, sms_number};
 use super::counters::{self, Scope};
 use crate::audit::{self, Actor, Event};
-use crate::crypto::{rng, tokens::token_hash};
+use crate::crypto::tokens::token_hash;
 use crate::error::{ApiError, ApiResult};
 use crate::notices::Notice;
 use crate::outbox::{mask_recipient, Channel};
@@ -115,16 +115,12 @@ pub fn identify(
             ));
         }
     };
-    let token = rng::token(state.rng.as_ref());
-    let expires_at = now + state.policy.identification_ttl;
+    let ttl = state.policy.identification_ttl;
+    let (token, session) = new_session(state, SessionKind::Identification, &caller.id, ttl);
+    let expires_at = session.expires_at;
     tx.insert_session(&SessionRecord {
-        token_hash: token_hash(&token),
-        kind: SessionKind::Identification,
-        subject: caller.id.clone(),
         person_id: Some(person.id.clone()),
-        authenticator_id: None,
-        created_at: now,
-        expires_at,
+        ..session
     })?;
     audit::entry(Event::Identified, &caller.actor())
         .person(&person.id)

@@ -21,6 +21,7 @@ use mitid_protocol::wire::{
 };
 
 use super::approvals::{self, Admission, INTERNAL_RP};
+use super::common::new_session;
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::error::{granted, ApiError, ApiResult, Verdict};
@@ -133,17 +134,13 @@ pub fn open_session(
             tx.delete_session(earlier)?;
         }
     }
-    let now = state.clock.now();
-    let token = rng::token(state.rng.as_ref());
-    let expires_at = now + state.policy.citizen_session_ttl;
+    let ttl = state.policy.citizen_session_ttl;
+    let (token, session) = new_session(state, SessionKind::Citizen, person_id, ttl);
+    let expires_at = session.expires_at;
     tx.insert_session(&SessionRecord {
-        token_hash: token_hash(&token),
-        kind: SessionKind::Citizen,
-        subject: person_id.to_owned(),
         person_id: Some(person_id.to_owned()),
         authenticator_id: Some(authenticator_id.to_owned()),
-        created_at: now,
-        expires_at,
+        ..session
     })?;
     audit::entry(Event::CitizenLogin, &Actor::Citizen(person_id.to_owned()))
         .person(person_id)

@@ -59,14 +59,7 @@ async fn the_bank_refuses_a_callback_with_a_forged_state() {
 async fn a_form_sent_without_its_token_is_refused_and_starts_nothing() {
     let s = Scene::new("da").await;
     s.user_id_typed(&s.person.user_id).await;
-    s.browser
-        .client()
-        .execute(
-            "document.querySelector('input[name=csrf]').remove();",
-            vec![],
-        )
-        .await
-        .unwrap();
+    s.remove_csrf_token().await;
     s.browser.click("button[value=code]").await.unwrap();
     wait_for_text(&s, "h1", "Formularen kunne ikke sendes").await;
     s.assert_accessible("the refused-form page").await;

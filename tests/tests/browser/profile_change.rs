@@ -135,14 +135,7 @@ async fn profile_information_changes_an_hour_after_the_request_and_is_told_every
         .goto(&format!("{}/methods/{second}/new-pin", s.mitid_dk()))
         .await
         .unwrap();
-    s.browser.click("#reactivate").await.unwrap();
-    s.browser.click("#continue").await.unwrap();
-    wait_for_text(
-        &s,
-        "#message",
-        "We have sent a temporary PIN code by SMS to",
-    )
-    .await;
+    s.send_new_pin_confirmed().await;
     outbox
         .since(sent_before, NEW_MOBILE, "temporary_pin")
         .unwrap();

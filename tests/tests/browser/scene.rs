@@ -117,6 +117,22 @@ impl Scene {
         cookie.await.unwrap().value().to_owned()
     }
 
+    /// Takes the CSRF token out of the page's form, as a form posted from another site
+    /// would lack it.
+    pub async fn remove_csrf_token(&self) {
+        let script = "document.querySelector('input[name=csrf]').remove();";
+        self.browser.client().execute(script, vec![]).await.unwrap();
+    }
+
+    /// On "Send new PIN" (English): ticks that the app may be reactivated, sends, and waits
+    /// for the page to say the SMS went.
+    pub async fn send_new_pin_confirmed(&self) {
+        self.browser.click("#reactivate").await.unwrap();
+        self.browser.click("#continue").await.unwrap();
+        let sent = "We have sent a temporary PIN code by SMS to";
+        crate::logins::wait_for_text(self, "#message", sent).await;
+    }
+
     /// Fails when the page has a serious or critical accessibility finding.
     pub async fn assert_accessible(&self, page: &str) {
         let findings = self.browser.accessibility_findings().await.unwrap();

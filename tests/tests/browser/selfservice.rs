@@ -206,14 +206,7 @@ async fn send_new_pin_needs_the_box_ticked_by_the_server_and_sends_the_sms() {
         .unwrap();
     assert_eq!(status, json!(400));
     assert_eq!(s.h.server.outbox.sent_so_far(), sent_before, "no SMS");
-    s.browser.click("#reactivate").await.unwrap();
-    s.browser.click("#continue").await.unwrap();
-    wait_for_text(
-        &s,
-        "#message",
-        "We have sent a temporary PIN code by SMS to",
-    )
-    .await;
+    s.send_new_pin_confirmed().await;
     s.assert_accessible("Send new PIN sent").await;
     let sms =
         s.h.server
@@ -259,14 +252,7 @@ async fn a_form_without_its_token_is_refused_and_sends_nothing() {
         .await
         .unwrap();
     s.browser.click("#reactivate").await.unwrap();
-    s.browser
-        .client()
-        .execute(
-            "document.querySelector('input[name=csrf]').remove();",
-            vec![],
-        )
-        .await
-        .unwrap();
+    s.remove_csrf_token().await;
     let sent_before = s.h.server.outbox.sent_so_far();
     s.browser.click("#continue").await.unwrap();
     wait_for_text(&s, "h1", "The form could not be sent").await;

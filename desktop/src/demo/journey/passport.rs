@@ -5,11 +5,32 @@
 //! double. A phone reads the real chip over NFC and a deployment plugs in a face vendor.
 
 use mitid_core::flows::{DocumentOrigin, UserIdStep};
-use mitid_testing::PassportOffice;
+use mitid_testing::{DocumentSteps, PassportOffice, TestPassport};
 
 use super::*;
 
 impl Journey {
+    /// The passport route's first steps on `flow`: the terms, a Danish document, and its
+    /// data page.
+    async fn danish_document<F: DocumentSteps>(
+        &mut self,
+        flow: &F,
+        passport: &TestPassport,
+    ) -> Result<(), String> {
+        flow.accept_terms()
+            .await
+            .map_err(|e| format!("the terms: {}", self.told(&e)))?;
+        flow.choose_document_origin(DocumentOrigin::Denmark)
+            .await
+            .map_err(|e| format!("where the passport is from: {}", self.told(&e)))?;
+        self.note("Where is your passport/ID card from? Denmark");
+        passport
+            .enter_details(flow)
+            .await
+            .map_err(|e| format!("the data page: {}", self.told(&e)))?;
+        Ok(())
+    }
+
     pub(super) async fn passport(&mut self) -> Result<(), String> {
         let karen = self.karen()?;
         let passport = PassportOffice::danish().issue(&KAREN.person());
@@ -23,17 +44,7 @@ impl Journey {
             "{} (version {}): accepted",
             terms.title, terms.version
         ));
-        flow.accept_terms()
-            .await
-            .map_err(|e| format!("the terms: {}", self.told(&e)))?;
-        flow.choose_document_origin(DocumentOrigin::Denmark)
-            .await
-            .map_err(|e| format!("where the passport is from: {}", self.told(&e)))?;
-        self.note("Where is your passport/ID card from? Denmark");
-        passport
-            .enter_details(&flow)
-            .await
-            .map_err(|e| format!("the data page: {}", self.told(&e)))?;
+        self.danish_document(&flow, &passport).await?;
         let step = flow
             .read_chip(Box::new(passport.chip(31)))
             .await
@@ -75,17 +86,7 @@ impl Journey {
             .app
             .user_id_flow(&karen.local_id)
             .map_err(|e| format!("no user ID flow: {}", self.told(&e)))?;
-        flow.accept_terms()
-            .await
-            .map_err(|e| format!("the terms: {}", self.told(&e)))?;
-        flow.choose_document_origin(DocumentOrigin::Denmark)
-            .await
-            .map_err(|e| format!("where the passport is from: {}", self.told(&e)))?;
-        self.note("Where is your passport/ID card from? Denmark");
-        passport
-            .enter_details(&flow)
-            .await
-            .map_err(|e| format!("the data page: {}", self.told(&e)))?;
+        self.danish_document(&flow, &passport).await?;
         flow.read_chip(Box::new(passport.chip(33)))
             .await
             .map_err(|e| format!("the chip: {}", self.told(&e)))?;

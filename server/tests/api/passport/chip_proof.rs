@@ -77,7 +77,7 @@ async fn a_copied_chip_a_replayed_read_and_a_withheld_dg15_are_refused() {
     let _ = &mut other_phone;
 
     // A fresh, signed read works.
-    a_fresh_read_resets_the_pin(&mut phone, &passport).await;
+    accepted_for(&mut phone, &passport).await;
 }
 
 /// Chips whose active authentication is RSA (ISO/IEC 9796-2), or ECDSA with the SHA-384
@@ -102,7 +102,7 @@ async fn rsa_and_sha384_chips_prove_their_keys_and_their_copies_are_refused() {
         // Another chip's answer to this challenge: a copy with a key of its own.
         another_keys_answer_is_refused(&mut phone, &passport, &other).await;
         // The chip's own answer, to a challenge of its own.
-        a_fresh_read_resets_the_pin(&mut phone, &passport).await;
+        accepted_for(&mut phone, &passport).await;
     }
 }
 
@@ -121,15 +121,6 @@ async fn another_keys_answer_is_refused(
     refused_with(phone, &copied, "copied_chip").await;
 }
 
-/// A fresh read of `passport`, its chip's answer included, resets the PIN.
-pub(super) async fn a_fresh_read_resets_the_pin(phone: &mut Phone, passport: &TestPassport) {
-    let evidence = phone.passport_evidence(passport, &passport.face).await;
-    phone
-        .reset_pin_with_passport(&evidence, "193847")
-        .await
-        .ok::<serde_json::Value>();
-}
-
 #[tokio::test]
 async fn a_chip_without_active_authentication_is_refused_unless_the_operator_allows_it() {
     let h = World::start().await.unwrap();
@@ -145,10 +136,7 @@ async fn a_chip_without_active_authentication_is_refused_unless_the_operator_all
     let p = h.person("no-aa").await.unwrap();
     let mut phone = activate(&h, &p, "582914").await;
     let passport = PassportOffice::danish().issue_without_active_authentication(&p);
-    phone
-        .reset_pin_with_passport(&passport.evidence(&passport.face), "193847")
-        .await
-        .ok::<serde_json::Value>();
+    accepted_with(&mut phone, &passport.evidence(&passport.face)).await;
 }
 
 /// A chip whose key is a DH one is proven only by a read that gave it the command's key
@@ -325,10 +313,7 @@ async fn chip_authentication_case(h: &World, key: ChipAuthenticationKey, from: K
     refused_with(&mut phone, &moved, "copied_chip").await;
     // The genuine chip, answering for its own check.
     let genuine = chip_authenticated_evidence(h, &phone, &passport, passport.chip(5), from).await;
-    phone
-        .reset_pin_with_passport(&genuine, "193847")
-        .await
-        .ok::<serde_json::Value>();
+    accepted_with(&mut phone, &genuine).await;
     // The same evidence again: its challenge is used up.
     refused_with(&mut phone, &genuine, "challenge_lapsed").await;
 }
@@ -355,7 +340,7 @@ async fn a_chip_key_the_server_does_not_run_is_not_supported_rather_than_copied(
     refused_for(&mut phone, &passport, &passport.face, "not_supported").await;
     // The same person's supported passport still resets the PIN.
     let supported = PassportOffice::danish().issue(&p);
-    a_fresh_read_resets_the_pin(&mut phone, &supported).await;
+    accepted_for(&mut phone, &supported).await;
 }
 
 /// A DG15 or DG14 that the state signed (its hash verifies) and this server cannot read is

@@ -31,6 +31,21 @@ async fn refused_with(phone: &mut Phone, document: &DocumentEvidence, reason: &s
     );
 }
 
+/// `phone`'s passport reset with `document`, expected accepted (the new PIN is 193847).
+async fn accepted_with(phone: &mut Phone, document: &DocumentEvidence) {
+    phone
+        .reset_pin_with_passport(document, "193847")
+        .await
+        .ok::<serde_json::Value>();
+}
+
+/// A fresh read of `passport` (a new challenge, the chip's answer included) with the
+/// holder's face resets the PIN.
+async fn accepted_for(phone: &mut Phone, passport: &TestPassport) {
+    let document = phone.passport_evidence(passport, &passport.face).await;
+    accepted_with(phone, &document).await;
+}
+
 /// `phone` reads `passport` afresh (a new challenge) with `capture`, expected refused.
 async fn refused_for(phone: &mut Phone, passport: &TestPassport, capture: &[u8], reason: &str) {
     let document = phone.passport_evidence(passport, capture).await;
@@ -71,10 +86,7 @@ async fn the_passport_and_the_face_reset_a_locked_app() {
     let passport = PassportOffice::danish().issue(&p);
     let document = phone.passport_evidence(&passport, &passport.face).await;
     assert!(serde_json::to_vec(&document).unwrap().len() > 64 * 1024);
-    phone
-        .reset_pin_with_passport(&document, "193847")
-        .await
-        .ok::<serde_json::Value>();
+    accepted_with(&mut phone, &document).await;
     let s = phone.status().await;
     assert_eq!((s.state, s.failures), (AuthenticatorState::Active, 0));
     phone
@@ -175,11 +187,7 @@ async fn checks_are_counted_first_and_limited_per_day() {
     let detail = &last.expect("the refusal on record").detail;
     assert_eq!(detail["reason"], "checks_per_day", "{detail}");
     h.clock().advance(DAY);
-    let right = phone.passport_evidence(&passport, &passport.face).await;
-    phone
-        .reset_pin_with_passport(&right, "193847")
-        .await
-        .ok::<serde_json::Value>();
+    accepted_for(&mut phone, &passport).await;
 }
 
 #[tokio::test]
@@ -202,11 +210,7 @@ async fn a_passport_whose_signer_the_state_revoked_is_refused() {
 
     let h = world_with_list(false).await.unwrap();
     let (_, mut phone, passport) = citizen_with_passport(&h, "listed", office).await;
-    let document = phone.passport_evidence(&passport, &passport.face).await;
-    phone
-        .reset_pin_with_passport(&document, "193847")
-        .await
-        .ok::<serde_json::Value>();
+    accepted_for(&mut phone, &passport).await;
 }
 
 #[tokio::test]

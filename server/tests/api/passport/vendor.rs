@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use mitid_server::documents::face::{FaceAnswer, FaceComparison, FaceError, FaceVerifier};
 use mitid_server::store::Store;
 
-use super::chip_proof::a_fresh_read_resets_the_pin;
+use super::accepted_for;
 use super::*;
 
 /// A test double of a face-matching vendor that notes how many of the server's commits were
@@ -68,7 +68,7 @@ async fn the_check_is_durable_before_the_face_goes_to_the_vendor() {
         let answer = phone.post_once(paths::NEW_PIN_AUTHORISE, &body, key).await;
         assert_eq!(answer.status, status, "{}", answer.body);
     }
-    a_fresh_read_resets_the_pin(&mut phone, &passport).await;
+    accepted_for(&mut phone, &passport).await;
     assert_eq!(vendor.calls.load(Ordering::SeqCst), 3);
     assert_eq!(
         vendor.unsynced_at_call.load(Ordering::SeqCst),
