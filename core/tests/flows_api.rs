@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use std::path::Path;
 use std::sync::Arc;
 
 use mitid_core::app::{App, BlockTarget, Confirm, Home, UserSummary};
@@ -15,6 +16,7 @@ use mitid_core::flows::{
 use mitid_core::keystore::SoftwareKeyStore;
 use mitid_core::pin::Language;
 use mitid_protocol::clock::FakeClock;
+use mitid_protocol::key_pin::key_pin_of_spki;
 
 fn send_sync<T: Send + Sync>() {}
 fn send<T: Send>(_: &T) {}
@@ -33,25 +35,34 @@ fn objects_are_send_and_sync() {
     send_sync::<NewPinStep>();
 }
 
+/// Opens an app in `dir` on software keys, against `base_url` with `key_pins`.
+fn open(dir: &Path, base_url: &str, key_pins: Vec<String>) -> Result<App, MitidError> {
+    let keys = SoftwareKeyStore::in_memory().unwrap();
+    let server = ServerEndpoint {
+        base_url: base_url.into(),
+        key_pins,
+    };
+    let clock = Arc::new(FakeClock::new(1_700_000_000));
+    let prompt = Arc::new(SoftwarePrompt);
+    App::open(
+        dir,
+        Arc::new(keys.clone()),
+        Arc::new(keys),
+        prompt,
+        server,
+        clock,
+    )
+}
+
+/// Two distinct key pins: the current key's and a backup.
+fn two_key_pins() -> Vec<String> {
+    vec![key_pin_of_spki(b"key"), key_pin_of_spki(b"backup key")]
+}
+
 #[test]
 fn futures_are_send_and_the_app_opens_offline() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = SoftwareKeyStore::in_memory().unwrap();
-    let app = App::open(
-        dir.path(),
-        Arc::new(keys.clone()),
-        Arc::new(keys),
-        Arc::new(SoftwarePrompt),
-        ServerEndpoint {
-            base_url: "https://127.0.0.1:9".into(),
-            key_pins: vec![
-                mitid_protocol::key_pin::key_pin_of_spki(b"key"),
-                mitid_protocol::key_pin::key_pin_of_spki(b"backup key"),
-            ],
-        },
-        Arc::new(FakeClock::new(1_700_000_000)),
-    )
-    .unwrap();
+    let app = open(dir.path(), "https://127.0.0.1:9", two_key_pins()).unwrap();
     let flow = app.start_activation();
     send(&flow.submit_user_id("someone".into()));
     send(&flow.submit_activation_code("1".into()));
@@ -80,20 +91,9 @@ fn futures_are_send_and_the_app_opens_offline() {
 
 #[test]
 fn a_non_https_server_is_refused_at_open() {
+    // Two distinct key pins, so that only the scheme is wrong.
     let dir = tempfile::tempdir().unwrap();
-    let keys = SoftwareKeyStore::in_memory().unwrap();
-    let error = App::open(
-        dir.path(),
-        Arc::new(keys.clone()),
-        Arc::new(keys),
-        Arc::new(SoftwarePrompt),
-        ServerEndpoint {
-            base_url: "http://127.0.0.1:9".into(),
-            key_pins: vec![mitid_protocol::key_pin::key_pin_of_spki(b"key")],
-        },
-        Arc::new(FakeClock::new(0)),
-    )
-    .unwrap_err();
+    let error = open(dir.path(), "http://127.0.0.1:9", two_key_pins()).unwrap_err();
     assert_eq!(error, MitidError::Config);
 }
 
@@ -101,19 +101,7 @@ fn a_non_https_server_is_refused_at_open() {
 fn a_single_key_pin_is_refused_at_open() {
     // The design needs a backup pin: with one, a lost server key strands every app.
     let dir = tempfile::tempdir().unwrap();
-    let keys = SoftwareKeyStore::in_memory().unwrap();
-    let pin = mitid_protocol::key_pin::key_pin_of_spki(b"key");
-    let error = App::open(
-        dir.path(),
-        Arc::new(keys.clone()),
-        Arc::new(keys),
-        Arc::new(SoftwarePrompt),
-        ServerEndpoint {
-            base_url: "https://127.0.0.1:9".into(),
-            key_pins: vec![pin.clone(), pin],
-        },
-        Arc::new(FakeClock::new(0)),
-    )
-    .unwrap_err();
+    let pin = key_pin_of_spki(b"key");
+    let error = open(dir.path(), "https://127.0.0.1:9", vec![pin.clone(), pin]).unwrap_err();
     assert_eq!(error, MitidError::Config);
 }

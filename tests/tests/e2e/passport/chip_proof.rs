@@ -11,10 +11,15 @@ use mitid_protocol::wire::paths;
 /// another document rather than told the genuine chip is a copy.
 #[tokio::test]
 async fn a_dh_chip_authentication_chip_proves_itself_where_its_key_fits_the_link() {
-    let (_h, p, _phone, app, user) = world_with_app_user("passport-chip-auth-dh").await;
-    let passport = PassportOffice::danish().issue_with_dh_chip_authentication(&p);
-    let flow = passport_flow(&app, &user).await;
-    passport.enter_details(&flow).await.unwrap();
+    let dh = PassportOffice::issue_with_dh_chip_authentication;
+    // Each part bound by name, so that the world lives to the end.
+    let AtTheChip {
+        h: _h,
+        flow,
+        passport,
+        _phone,
+        _app,
+    } = at_the_chip("passport-chip-auth-dh", dh).await;
     let read = flow.read_chip(Box::new(passport.chip(20))).await;
     assert_eq!(read.unwrap_err(), MitidError::ChipNotSupported);
     assert_eq!(flow.step(), NewPinStep::EnterDocumentDetails);
@@ -59,26 +64,28 @@ async fn a_refused_chip_authentication_request_is_an_error_not_a_read_without_a_
     assert_eq!(flow.step(), NewPinStep::ReadChip);
 }
 
+/// A copy of the chip of the passport `issue` makes is read and refused once the face is
+/// sent; the genuine chip is then accepted.
+async fn copy_refused_then_genuine_accepted(
+    tag: &str,
+    issue: impl FnOnce(&PassportOffice, &Person) -> TestPassport,
+) {
+    let AtTheChip { flow, passport, .. } = &at_the_chip(tag, issue).await;
+    copy_refused(flow, passport, 16).await;
+    read_again_to_the_new_pin(flow, passport, 17).await;
+}
+
 #[tokio::test]
 async fn a_copied_chip_is_refused_and_the_genuine_one_then_accepted() {
-    let (_h, p, _phone, app, user) = world_with_app_user("passport-copy").await;
-    let passport = PassportOffice::danish().issue(&p);
-    let flow = passport_flow(&app, &user).await;
-    passport.enter_details(&flow).await.unwrap();
     // The copy's files are genuine; it cannot sign the server's challenge.
-    copy_refused(&flow, &passport, 16).await;
-    read_again_to_the_new_pin(&flow, &passport, 17).await;
+    copy_refused_then_genuine_accepted("passport-copy", PassportOffice::issue).await;
 }
 
 #[tokio::test]
 async fn a_chip_with_chip_authentication_proves_itself_and_its_copy_is_refused() {
-    let (_h, p, _phone, app, user) = world_with_app_user("passport-chip-auth").await;
-    let passport = PassportOffice::danish().issue_with_chip_authentication(&p);
-    let flow = passport_flow(&app, &user).await;
-    passport.enter_details(&flow).await.unwrap();
     // The copy takes the server's key but cannot answer under the keys that follow.
-    copy_refused(&flow, &passport, 18).await;
-    read_again_to_the_new_pin(&flow, &passport, 19).await;
+    let issue = PassportOffice::issue_with_chip_authentication;
+    copy_refused_then_genuine_accepted("passport-chip-auth", issue).await;
 }
 
 /// A slow read: the face is sent after the challenge the chip signed has lapsed (5
@@ -86,14 +93,13 @@ async fn a_chip_with_chip_authentication_proves_itself_and_its_copy_is_refused()
 /// copy, and the read made again goes through.
 #[tokio::test]
 async fn a_read_sent_after_its_challenge_lapsed_is_read_again() {
-    let (h, p, _phone, app, user) = world_with_app_user("passport-slow").await;
-    let passport = PassportOffice::danish().issue(&p);
-    let flow = passport_flow(&app, &user).await;
-    passport.enter_details(&flow).await.unwrap();
+    let AtTheChip {
+        h, flow, passport, ..
+    } = &at_the_chip("passport-slow", PassportOffice::issue).await;
     let chip = Box::new(passport.chip(20));
     assert_eq!(flow.read_chip(chip).await.unwrap(), NewPinStep::CaptureFace);
     h.clock().advance(5 * 60 + 1);
     let refused = flow.submit_face(passport.face.clone()).await.unwrap_err();
     assert_eq!(refused.code(), "document_challenge_lapsed");
-    read_again_to_the_new_pin(&flow, &passport, 21).await;
+    read_again_to_the_new_pin(flow, passport, 21).await;
 }

@@ -62,6 +62,34 @@ async fn foreign_passport_flow(
     flow
 }
 
+/// A citizen with the app in a world of their own, a passport issued to them, and the
+/// new-PIN flow by passport with the data page typed: at the chip.
+struct AtTheChip {
+    h: World,
+    flow: NewPinFlow,
+    passport: TestPassport,
+    _phone: AppPhone,
+    _app: mitid_core::app::App,
+}
+
+/// [`AtTheChip`] for a citizen tagged `tag`, with the passport `issue` makes.
+async fn at_the_chip(
+    tag: &str,
+    issue: impl FnOnce(&PassportOffice, &Person) -> TestPassport,
+) -> AtTheChip {
+    let (h, p, phone, app, user) = world_with_app_user(tag).await;
+    let passport = issue(PassportOffice::danish(), &p);
+    let flow = passport_flow(&app, &user).await;
+    passport.enter_details(&flow).await.unwrap();
+    AtTheChip {
+        h,
+        flow,
+        passport,
+        _phone: phone,
+        _app: app,
+    }
+}
+
 /// Types the data page's details of `passport` and reads its chip.
 async fn scan(flow: &NewPinFlow, passport: &TestPassport) -> Result<NewPinStep, MitidError> {
     passport.enter_details(flow).await?;
@@ -167,10 +195,8 @@ async fn the_camera_reads_the_data_pages_zone_and_a_misread_one_is_refused_befor
 
 #[tokio::test]
 async fn a_chip_the_app_cannot_open_sends_the_citizen_to_another_document() {
-    let (_h, p, _phone, app, user) = world_with_app_user("passport-brainpool").await;
-    let passport = PassportOffice::danish().issue(&p);
-    let flow = passport_flow(&app, &user).await;
-    passport.enter_details(&flow).await.unwrap();
+    let AtTheChip { flow, passport, .. } =
+        &at_the_chip("passport-brainpool", PassportOffice::issue).await;
     let read = flow
         .read_chip(Box::new(passport.brainpool_only_chip(17)))
         .await;
@@ -180,10 +206,7 @@ async fn a_chip_the_app_cannot_open_sends_the_citizen_to_another_document() {
         NewPinStep::EnterDocumentDetails,
         "another document, not the same chip again"
     );
-    assert_eq!(
-        scan(&flow, &passport).await.unwrap(),
-        NewPinStep::CaptureFace
-    );
+    assert_eq!(scan(flow, passport).await.unwrap(), NewPinStep::CaptureFace);
 }
 
 #[tokio::test]
