@@ -8,7 +8,7 @@ use mitid_core::flows::{self as core_flows, ApprovalStep, ScreenRisk};
 use tokio::sync::watch;
 
 use crate::errors::MitidError;
-use crate::runtime::{self, call};
+use crate::runtime;
 
 /// How often a cancel is repeated until the core's long poll has taken it (a cancel that
 /// arrives before the poll registered itself would otherwise be lost).
@@ -45,18 +45,27 @@ impl ApprovalFlow {
     }
 }
 
+flow_actions! {
+    screen; ApprovalFlow.flow -> ApprovalStep {
+        /// The 4-digit code shown by the service provider.
+        fn enter_code(code: String);
+        /// The QR token scanned from the service provider's page.
+        fn scan_qr(token: String);
+        /// Approves with a swipe (only where offered).
+        fn approve_with_swipe();
+        /// Approves with the PIN.
+        fn approve_with_pin(pin: String);
+        /// Approves with biometrics (the platform prompt is shown).
+        fn approve_with_biometrics();
+        /// "Continue" under the screen-risk warning: the factors, for this request.
+        fn continue_despite_risk();
+        /// Rejects the request (possible before the code is entered).
+        fn reject();
+    }
+}
+
 #[uniffi::export]
 impl ApprovalFlow {
-    /// The current screen.
-    pub fn step(&self) -> ApprovalStep {
-        self.flow.step()
-    }
-
-    /// The error shown on the current screen, if any.
-    pub fn last_error(&self) -> Option<MitidError> {
-        self.flow.last_error().map(MitidError::from)
-    }
-
     /// Starts waiting up to `wait_seconds` (at most 30) for a request, and returns at once
     /// with the wait's handle: `outcome()` gives the next step; `cancel()`, `close()`
     /// (Kotlin) or releasing the handle (Swift) stops the wait, and the step returns to
@@ -92,52 +101,10 @@ impl ApprovalFlow {
         Ok(Arc::new(ApprovalWait { cancel, result }))
     }
 
-    /// The 4-digit code shown by the service provider.
-    pub async fn enter_code(&self, code: String) -> Result<ApprovalStep, MitidError> {
-        let flow = Arc::clone(&self.flow);
-        call(async move { flow.enter_code(code).await }).await
-    }
-
-    /// The QR token scanned from the service provider's page.
-    pub async fn scan_qr(&self, token: String) -> Result<ApprovalStep, MitidError> {
-        let flow = Arc::clone(&self.flow);
-        call(async move { flow.scan_qr(token).await }).await
-    }
-
-    /// Approves with a swipe (only where offered).
-    pub async fn approve_with_swipe(&self) -> Result<ApprovalStep, MitidError> {
-        let flow = Arc::clone(&self.flow);
-        call(async move { flow.approve_with_swipe().await }).await
-    }
-
-    /// Approves with the PIN.
-    pub async fn approve_with_pin(&self, pin: String) -> Result<ApprovalStep, MitidError> {
-        let flow = Arc::clone(&self.flow);
-        call(async move { flow.approve_with_pin(pin).await }).await
-    }
-
-    /// Approves with biometrics (the platform prompt is shown).
-    pub async fn approve_with_biometrics(&self) -> Result<ApprovalStep, MitidError> {
-        let flow = Arc::clone(&self.flow);
-        call(async move { flow.approve_with_biometrics().await }).await
-    }
-
     /// The platform's report about the screen, whenever it changes (null/nil: no sharing,
     /// no remote control). While a risk lasts, the factors come after a warning.
     pub fn report_screen_risk(&self, risk: Option<ScreenRisk>) {
         self.flow.report_screen_risk(risk);
-    }
-
-    /// "Continue" under the screen-risk warning: the factors, for this request.
-    pub async fn continue_despite_risk(&self) -> Result<ApprovalStep, MitidError> {
-        let flow = Arc::clone(&self.flow);
-        call(async move { flow.continue_despite_risk().await }).await
-    }
-
-    /// Rejects the request (possible before the code is entered).
-    pub async fn reject(&self) -> Result<ApprovalStep, MitidError> {
-        let flow = Arc::clone(&self.flow);
-        call(async move { flow.reject().await }).await
     }
 }
 

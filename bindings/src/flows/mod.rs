@@ -9,6 +9,45 @@
 //! are built to be interrupted only at their own checkpoints). The one long wait, the
 //! approval long poll, has a handle (`ApprovalWait`) that cancels it.
 
+/// Exports on the flow object `$flow`, whose field `$core` holds the core's flow, each listed
+/// action: the core flow's action of the same name and arguments, run on the bindings'
+/// runtime ([`call`](crate::runtime::call)). The bridging layer adds nothing of its own, so
+/// an action is its doc and its signature. With `screen;` first, also `step()` and
+/// `lastError()`.
+macro_rules! flow_actions {
+    (screen; $flow:ident.$core:tt -> $step:ty { $($actions:tt)* }) => {
+        #[uniffi::export]
+        impl $flow {
+            /// The current screen.
+            pub fn step(&self) -> $step {
+                self.$core.step()
+            }
+
+            /// The error shown on the current screen, if any.
+            pub fn last_error(&self) -> Option<MitidError> {
+                self.$core.last_error().map(MitidError::from)
+            }
+        }
+
+        $crate::flows::flow_actions!($flow.$core -> $step { $($actions)* });
+    };
+    ($flow:ident.$core:tt -> $step:ty {
+        $( $(#[$doc:meta])* fn $name:ident($($arg:ident: $ty:ty),* $(,)?); )*
+    }) => {
+        #[uniffi::export]
+        impl $flow {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self, $($arg: $ty),*) -> Result<$step, MitidError> {
+                    let flow = Arc::clone(&self.$core);
+                    $crate::runtime::call(async move { flow.$name($($arg),*).await }).await
+                }
+            )*
+        }
+    };
+}
+pub(crate) use flow_actions;
+
 mod activation;
 mod approval;
 mod document;
