@@ -2,21 +2,16 @@
 
 use std::sync::Arc;
 
-use mitid_core::flows::{self as core_flows, ActivationStep};
+use mitid_core::flows::ActivationStep;
 
 use crate::errors::MitidError;
 
-/// Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
-/// new PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` →
-/// terms → the passport's data page, chip and the face → new PIN twice → …. Create it with
-/// `App.startActivation()`.
-#[derive(Debug, uniffi::Object)]
-pub struct ActivationFlow(Arc<core_flows::ActivationFlow>);
-
-impl ActivationFlow {
-    pub(crate) fn wrap(flow: core_flows::ActivationFlow) -> Arc<Self> {
-        Arc::new(Self(Arc::new(flow)))
-    }
+flow_object! {
+    /// Activating the app for a user: user ID → activation code → temporary PIN from the SMS → new
+    /// PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` → terms → the
+    /// passport's data page, chip and the face → new PIN twice → …. Create it with
+    /// `App.startActivation()`.
+    ActivationFlow
 }
 
 flow_actions! {

@@ -48,6 +48,22 @@ macro_rules! flow_actions {
 }
 pub(crate) use flow_actions;
 
+/// Declares the flow object `$flow` over the core's flow of the same name, and `wrap`,
+/// which the app's methods that start the flow call.
+macro_rules! flow_object {
+    ($(#[$doc:meta])* $flow:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, uniffi::Object)]
+        pub struct $flow(Arc<mitid_core::flows::$flow>);
+
+        impl $flow {
+            pub(crate) fn wrap(flow: mitid_core::flows::$flow) -> Arc<Self> {
+                Arc::new(Self(Arc::new(flow)))
+            }
+        }
+    };
+}
+
 mod activation;
 mod approval;
 mod document;

@@ -2,20 +2,15 @@
 
 use std::sync::Arc;
 
-use mitid_core::flows::{self as core_flows, NewPinStep};
+use mitid_core::flows::NewPinStep;
 
 use crate::errors::MitidError;
 
-/// A new PIN: the first step authorises it (the current PIN or biometrics, or a temporary
-/// PIN), then the new PIN twice, biometrics? and done. Create it with
-/// `App.newPinFlow(localId, start)`.
-#[derive(Debug, uniffi::Object)]
-pub struct NewPinFlow(Arc<core_flows::NewPinFlow>);
-
-impl NewPinFlow {
-    pub(crate) fn wrap(flow: core_flows::NewPinFlow) -> Arc<Self> {
-        Arc::new(Self(Arc::new(flow)))
-    }
+flow_object! {
+    /// A new PIN: the first step authorises it (the current PIN or biometrics, or a temporary
+    /// PIN), then the new PIN twice, biometrics? and done. Create it with
+    /// `App.newPinFlow(localId, start)`.
+    NewPinFlow
 }
 
 flow_actions! {

@@ -2,19 +2,14 @@
 
 use std::sync::Arc;
 
-use mitid_core::flows::{self as core_flows, UserIdStep};
+use mitid_core::flows::UserIdStep;
 
 use crate::errors::MitidError;
 
-/// "View user ID" (help page 004): the passport's details → its chip → the face → the user
-/// ID → "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
-#[derive(Debug, uniffi::Object)]
-pub struct UserIdFlow(Arc<core_flows::UserIdFlow>);
-
-impl UserIdFlow {
-    pub(crate) fn wrap(flow: core_flows::UserIdFlow) -> Arc<Self> {
-        Arc::new(Self(Arc::new(flow)))
-    }
+flow_object! {
+    /// "View user ID" (help page 004): the passport's details → its chip → the face → the user ID →
+    /// "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
+    UserIdFlow
 }
 
 flow_actions! {

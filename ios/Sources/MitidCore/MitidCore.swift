@@ -608,9 +608,9 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
 
 
 /**
- * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
- * new PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` →
- * terms → the passport's data page, chip and the face → new PIN twice → …. Create it with
+ * Activating the app for a user: user ID → activation code → temporary PIN from the SMS → new
+ * PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` → terms → the
+ * passport's data page, chip and the face → new PIN twice → …. Create it with
  * `App.startActivation()`.
  */
 public protocol ActivationFlowProtocol: AnyObject, Sendable {
@@ -723,9 +723,9 @@ public protocol ActivationFlowProtocol: AnyObject, Sendable {
     
 }
 /**
- * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
- * new PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` →
- * terms → the passport's data page, chip and the face → new PIN twice → …. Create it with
+ * Activating the app for a user: user ID → activation code → temporary PIN from the SMS → new
+ * PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` → terms → the
+ * passport's data page, chip and the face → new PIN twice → …. Create it with
  * `App.startActivation()`.
  */
 open class ActivationFlow: ActivationFlowProtocol, @unchecked Sendable {
@@ -4952,8 +4952,8 @@ public func FfiConverterTypeSoftwareKeyStore_lower(_ value: SoftwareKeyStore) ->
 
 
 /**
- * "View user ID" (help page 004): the passport's details → its chip → the face → the user
- * ID → "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
+ * "View user ID" (help page 004): the passport's details → its chip → the face → the user ID →
+ * "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
  */
 public protocol UserIdFlowProtocol: AnyObject, Sendable {
     
@@ -5023,8 +5023,8 @@ public protocol UserIdFlowProtocol: AnyObject, Sendable {
     
 }
 /**
- * "View user ID" (help page 004): the passport's details → its chip → the face → the user
- * ID → "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
+ * "View user ID" (help page 004): the passport's details → its chip → the face → the user ID →
+ * "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
  */
 open class UserIdFlow: UserIdFlowProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64

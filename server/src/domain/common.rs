@@ -290,6 +290,14 @@ pub fn new_session(
     (token, record)
 }
 
+/// A service's name as citizens are shown it (a relying party's, an OIDC client's), trimmed:
+/// 1 to 80 characters, every one displayable; `None` otherwise.
+pub fn service_name(raw: &str) -> Option<&str> {
+    let name = raw.trim();
+    let displayable = mitid_protocol::display_text::check(name, false).is_ok();
+    (!name.is_empty() && name.chars().count() <= 80 && displayable).then_some(name)
+}
+
 /// Whether an app counts towards the "3 active apps" rule (anything not gone for good).
 pub fn counts_as_active_app(a: &AuthenticatorRecord) -> bool {
     a.kind == AuthenticatorKind::App

@@ -12,7 +12,7 @@ use mitid_protocol::wire::staff::{
 use mitid_protocol::wire::{Secret, SecretBytes};
 use serde_json::json;
 
-use super::common::new_session;
+use super::common::{new_session, service_name};
 use super::counters::{self, Scope};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{password, rng, tokens::token_hash, totp};
@@ -307,14 +307,10 @@ pub fn create_relying_party(
     actor: &Actor,
     req: &CreateRelyingPartyRequest,
 ) -> ApiResult<RelyingPartyCreated> {
-    let name = req.name.trim();
-    if name.is_empty()
-        || name.chars().count() > 80
-        || mitid_protocol::display_text::check(name, false).is_err()
-    {
+    let Some(name) = service_name(&req.name) else {
         return Err(ApiError::refuse(ErrorCode::InvalidValue, "bad name")
             .with_detail(json!({ "field": "name" })));
-    }
+    };
     let key = rng::token(state.rng.as_ref());
     let id = rng::id(state.rng.as_ref(), "rp");
     let mut tx = state.store.begin()?;

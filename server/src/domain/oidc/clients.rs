@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
+use crate::domain::common::service_name;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{OidcClientRecord, Tx};
@@ -47,13 +48,9 @@ pub fn create(
     actor: &Actor,
     req: &CreateOidcClientRequest,
 ) -> ApiResult<OidcClientCreated> {
-    let name = req.name.trim();
-    if name.is_empty()
-        || name.chars().count() > 80
-        || mitid_protocol::display_text::check(name, false).is_err()
-    {
+    let Some(name) = service_name(&req.name) else {
         return Err(invalid("name", "name_1_to_80_displayable_characters"));
-    }
+    };
     if req.redirect_uris.is_empty() || req.redirect_uris.len() > MAX_REDIRECT_URIS {
         return Err(invalid("redirect_uris", "redirect_uris_1_to_10"));
     }

@@ -2521,9 +2521,9 @@ public object FfiConverterByteArray: FfiConverterRustBuffer<ByteArray> {
 
 
 /**
- * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
- * new PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` →
- * terms → the passport's data page, chip and the face → new PIN twice → …. Create it with
+ * Activating the app for a user: user ID → activation code → temporary PIN from the SMS → new
+ * PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` → terms → the
+ * passport's data page, chip and the face → new PIN twice → …. Create it with
  * `App.startActivation()`.
  */
 public interface ActivationFlowInterface {
@@ -2638,9 +2638,9 @@ public interface ActivationFlowInterface {
 }
 
 /**
- * Activating the app for a user: user ID → activation code → temporary PIN from the SMS →
- * new PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` →
- * terms → the passport's data page, chip and the face → new PIN twice → …. Create it with
+ * Activating the app for a user: user ID → activation code → temporary PIN from the SMS → new
+ * PIN twice → biometrics? → notifications? → done; or user ID → `usePassport()` → terms → the
+ * passport's data page, chip and the face → new PIN twice → …. Create it with
  * `App.startActivation()`.
  */
 open class ActivationFlow: Disposable, AutoCloseable, ActivationFlowInterface
@@ -8766,8 +8766,8 @@ public object FfiConverterTypeSoftwareKeyStore: FfiConverter<SoftwareKeyStore, L
 
 
 /**
- * "View user ID" (help page 004): the passport's details → its chip → the face → the user
- * ID → "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
+ * "View user ID" (help page 004): the passport's details → its chip → the face → the user ID →
+ * "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
  */
 public interface UserIdFlowInterface {
     
@@ -8839,8 +8839,8 @@ public interface UserIdFlowInterface {
 }
 
 /**
- * "View user ID" (help page 004): the passport's details → its chip → the face → the user
- * ID → "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
+ * "View user ID" (help page 004): the passport's details → its chip → the face → the user ID →
+ * "Change user ID" → the new one → done. Create it with `App.userIdFlow(localId)`.
  */
 open class UserIdFlow: Disposable, AutoCloseable, UserIdFlowInterface
 {
