@@ -137,7 +137,7 @@ crate::restatable! {
     pub enum Confirm {
         /// The current 6-digit PIN.
         Pin {
-            /// The digits (wiped once used).
+            /// The digits (the core wipes its own copy once used).
             pin: String,
         },
         /// Biometrics: the platform prompt, then the biometric key.

@@ -81,7 +81,7 @@ crate::restatable! {
         /// Repeat the new PIN.
         RepeatNewPin,
         /// The server could not be reached, or its answer to the new PIN was lost:
-        /// [`NewPinFlow::retry`]. A PIN proof meanwhile sends a lost finish again first, so the
+        /// the flow's `retry`. A PIN proof meanwhile sends a lost finish again first, so the
         /// new PIN may already be in force when the citizen comes back.
         Interrupted,
         /// Approve with biometrics from now on? (Only with one user on the app.)

@@ -77,7 +77,10 @@ pub fn run(lang: Language) -> Result<(), CliError> {
 
 /// The server on real time in a temporary directory, its staff, Demo Bank, and Karen.
 async fn start() -> Result<Services, String> {
-    let (dir, kit) = super::world::start_server("mitid-web-demo-").await?;
+    // The test kit's policy, as this demo always had: staff stay logged in, and the limit
+    // on anonymous requests per source is out of the way (every request comes from loopback).
+    let policy = mitid_testing::test_policy();
+    let (dir, kit) = super::world::start_server("mitid-web-demo-", policy).await?;
     let bank = kit
         .demo_bank()
         .await

@@ -100,7 +100,7 @@ impl World {
     /// passwords that live only in this process) and the relying party, and opens the app
     /// against the server with the server's pins.
     pub async fn start() -> Result<Self, String> {
-        let (dir, kit) = start_server("mitid-demo-").await?;
+        let (dir, kit) = start_server("mitid-demo-", Policy::default()).await?;
         let bank_key = kit
             .relying_party(BANK)
             .await
@@ -232,18 +232,19 @@ pub fn random_good_pin(birth_date: &str, not: &[&str]) -> Result<Zeroizing<Strin
     Err("no acceptable PIN found".to_owned())
 }
 
-/// The server on real time (the default policy) in a new temporary directory named after
+/// The server on real time under `policy`, in a new temporary directory named after
 /// `prefix`, with its staff accounts (random passwords that live only in this process)
 /// logged in: the start both demos share.
 pub(super) async fn start_server(
     prefix: &str,
+    policy: Policy,
 ) -> Result<(tempfile::TempDir, mitid_testing::World), String> {
     let dir = tempfile::Builder::new()
         .prefix(prefix)
         .tempdir()
         .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let options = ServerOptions {
-        policy: Policy::default(),
+        policy,
         clock: TestClock::System,
         dir: Some(dir.path().join("server")),
         ..ServerOptions::default()

@@ -6519,7 +6519,7 @@ public enum ActivationStep: Equatable, Hashable {
     case repeatNewPin
     /**
      * The server could not be reached while the app was being created: try again
-     * ([`ActivationFlow::retry`]); nothing is lost.
+     * (the flow's `retry`); nothing is lost.
      */
     case interrupted
     /**
@@ -7506,7 +7506,7 @@ public enum Confirm: Equatable, Hashable {
      */
     case pin(
         /**
-         * The digits (wiped once used).
+         * The digits (the core wipes its own copy once used).
          */pin: String
     )
     /**
@@ -8853,7 +8853,7 @@ public enum NewPinStep: Equatable, Hashable {
     case repeatNewPin
     /**
      * The server could not be reached, or its answer to the new PIN was lost:
-     * [`NewPinFlow::retry`]. A PIN proof meanwhile sends a lost finish again first, so the
+     * the flow's `retry`. A PIN proof meanwhile sends a lost finish again first, so the
      * new PIN may already be in force when the citizen comes back.
      */
     case interrupted

@@ -267,16 +267,16 @@ pub fn verify_key_binding(public_key: &[u8], message: &[u8], signature: &[u8]) -
     })
 }
 
-/// A new session of `kind` for `subject`, lasting `ttl` seconds: its token, told once to
-/// the caller, and the record to insert, which keeps only the token's hash (the caller adds
-/// the person or authenticator it concerns, where there is one).
+/// A new session of `kind` for `subject`, from `now` for `ttl` seconds: its token, told once
+/// to the caller, and the record to insert, which keeps only the token's hash (the caller
+/// adds the person or authenticator it concerns, where there is one).
 pub fn new_session(
     state: &AppState,
     kind: SessionKind,
     subject: &str,
+    now: UnixSeconds,
     ttl: i64,
 ) -> (Zeroizing<String>, SessionRecord) {
-    let now = state.clock.now();
     let token = rng::token(state.rng.as_ref());
     let record = SessionRecord {
         token_hash: token_hash(&token),

@@ -108,7 +108,7 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
     staff.last_totp_step = Some(step);
     tx.update_staff(&staff)?;
     let ttl = state.policy.staff_session_ttl;
-    let (token, session) = new_session(state, SessionKind::Staff, &staff.id, ttl);
+    let (token, session) = new_session(state, SessionKind::Staff, &staff.id, now, ttl);
     tx.insert_session(&session)?;
     audit::entry(Event::StaffLogin, &staff_actor(&staff))
         .detail(json!({ "role": staff.role.as_str() }))

@@ -116,7 +116,7 @@ pub fn identify(
         }
     };
     let ttl = state.policy.identification_ttl;
-    let (token, session) = new_session(state, SessionKind::Identification, &caller.id, ttl);
+    let (token, session) = new_session(state, SessionKind::Identification, &caller.id, now, ttl);
     let expires_at = session.expires_at;
     tx.insert_session(&SessionRecord {
         person_id: Some(person.id.clone()),

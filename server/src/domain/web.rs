@@ -134,8 +134,9 @@ pub fn open_session(
             tx.delete_session(earlier)?;
         }
     }
+    let now = state.clock.now();
     let ttl = state.policy.citizen_session_ttl;
-    let (token, session) = new_session(state, SessionKind::Citizen, person_id, ttl);
+    let (token, session) = new_session(state, SessionKind::Citizen, person_id, now, ttl);
     let expires_at = session.expires_at;
     tx.insert_session(&SessionRecord {
         person_id: Some(person_id.to_owned()),

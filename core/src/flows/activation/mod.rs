@@ -79,7 +79,7 @@ crate::restatable! {
         /// Repeat the new PIN.
         RepeatNewPin,
         /// The server could not be reached while the app was being created: try again
-        /// ([`ActivationFlow::retry`]); nothing is lost.
+        /// (the flow's `retry`); nothing is lost.
         Interrupted,
         /// Approve with biometrics from now on? (Only offered with one user on the app.)
         ChooseBiometrics,

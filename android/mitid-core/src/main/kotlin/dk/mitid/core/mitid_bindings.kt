@@ -10150,7 +10150,7 @@ sealed class ActivationStep {
     
     /**
      * The server could not be reached while the app was being created: try again
-     * ([`ActivationFlow::retry`]); nothing is lost.
+     * (the flow's `retry`); nothing is lost.
      */
     object Interrupted : ActivationStep()
     
@@ -11062,7 +11062,7 @@ sealed class Confirm {
      */
     data class Pin(
         /**
-         * The digits (wiped once used).
+         * The digits (the core wipes its own copy once used).
          */
         val `pin`: kotlin.String) : Confirm()
         
@@ -12723,7 +12723,7 @@ sealed class NewPinStep {
     
     /**
      * The server could not be reached, or its answer to the new PIN was lost:
-     * [`NewPinFlow::retry`]. A PIN proof meanwhile sends a lost finish again first, so the
+     * the flow's `retry`. A PIN proof meanwhile sends a lost finish again first, so the
      * new PIN may already be in force when the citizen comes back.
      */
     object Interrupted : NewPinStep()
