@@ -15,6 +15,9 @@ mod web;
 
 use clap::{Args, Subcommand};
 use mitid_core::pin::Language;
+use mitid_protocol::wire::Secret;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 
 use crate::api::ApiClient;
 use crate::connection::{runtime, ServerOptions};
@@ -65,8 +68,43 @@ pub struct Context {
 
 impl Context {
     /// Maps a failed request to the shell's error, in the chosen language.
-    pub fn refused(&self) -> impl Fn(mitid_core::client::ClientError) -> CliError + '_ {
+    fn refused(&self) -> impl Fn(mitid_core::client::ClientError) -> CliError + '_ {
         |error| CliError::request(error, self.lang)
+    }
+
+    /// [`ApiClient::get`], a failure told in the chosen language.
+    pub async fn get<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        bearer: Option<&Secret>,
+    ) -> Result<R, CliError> {
+        self.api
+            .get(path, query, bearer)
+            .await
+            .map_err(self.refused())
+    }
+
+    /// [`ApiClient::post`], a failure told in the chosen language.
+    pub async fn post<B: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        bearer: Option<&Secret>,
+    ) -> Result<R, CliError> {
+        self.api
+            .post(path, body, bearer)
+            .await
+            .map_err(self.refused())
+    }
+
+    /// [`ApiClient::post_once`], a failure told in the chosen language.
+    pub async fn post_once<B: Serialize, R: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<R, CliError> {
+        self.api.post_once(path, body).await.map_err(self.refused())
     }
 }
 

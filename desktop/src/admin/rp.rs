@@ -104,10 +104,8 @@ pub async fn run(args: RpArgs, cx: &mut Context) -> Result<(), CliError> {
                 },
             };
             let started: CreateAuthenticationResponse = cx
-                .api
                 .post(paths::RP_AUTHENTICATIONS, &request, Some(&key))
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             println!("Transaction {}", started.transaction_id);
             if let Some(code) = &started.code {
                 println!("Code to type in the app: {code}");
@@ -134,14 +132,12 @@ pub async fn run(args: RpArgs, cx: &mut Context) -> Result<(), CliError> {
         }
         RpAction::Qr { transaction_id } => {
             let qr: QrTokenResponse = cx
-                .api
                 .get(
                     &paths::rp_authentication_qr(&transaction_id),
                     &[],
                     Some(&key),
                 )
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             println!("QR token to scan: {}", qr.token);
             println!("Refresh in {} s", qr.refresh_after_seconds);
         }
@@ -154,10 +150,8 @@ async fn fetch(
     key: &Secret,
     cx: &Context,
 ) -> Result<AuthenticationResult, CliError> {
-    cx.api
-        .get(&paths::rp_authentication(transaction_id), &[], Some(key))
+    cx.get(&paths::rp_authentication(transaction_id), &[], Some(key))
         .await
-        .map_err(cx.refused())
 }
 
 /// Polls until the login is no longer pending (the server ends it after 5 minutes).

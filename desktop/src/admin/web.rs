@@ -125,11 +125,7 @@ pub async fn run(args: WebArgs, cx: &mut Context) -> Result<(), CliError> {
                 password: Secret::new(password.as_str()),
                 otp: Secret::new(otp.as_str()),
             };
-            let login: WebLoginResponse = cx
-                .api
-                .post_once(paths::WEB_LOGIN_PASSWORD, &request)
-                .await
-                .map_err(cx.refused())?;
+            let login: WebLoginResponse = cx.post_once(paths::WEB_LOGIN_PASSWORD, &request).await?;
             print_session(&login)
         }
         WebAction::ActivatePassword { user_id } => {
@@ -145,10 +141,8 @@ pub async fn run(args: WebArgs, cx: &mut Context) -> Result<(), CliError> {
                 new_password: Secret::new(password.as_str()),
             };
             let changed: PasswordChanged = cx
-                .api
                 .post(paths::WEB_PASSWORD_ACTIVATE, &request, None)
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             println!("Password set ({}).", utc(changed.changed_at));
             Ok(())
         }
@@ -172,11 +166,7 @@ async fn with_session(
     let auth = Some(session);
     match action {
         WebAction::Authenticators => {
-            let list: AuthenticatorList = cx
-                .api
-                .get(paths::WEB_AUTHENTICATORS, &[], auth)
-                .await
-                .map_err(cx.refused())?;
+            let list: AuthenticatorList = cx.get(paths::WEB_AUTHENTICATORS, &[], auth).await?;
             authenticator_lines(&list)
                 .iter()
                 .for_each(|line| println!("{line}"));
@@ -190,7 +180,6 @@ async fn with_session(
                 return Err(CliError::Usage("not confirmed".to_owned()));
             }
             let sent: CodeSent = cx
-                .api
                 .post(
                     paths::WEB_SEND_NEW_PIN,
                     &WebSendNewPinRequest {
@@ -199,8 +188,7 @@ async fn with_session(
                     },
                     auth,
                 )
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             println!(
                 "A temporary PIN was sent by SMS to {}, valid until {}.",
                 sent.sms_sent_to,
@@ -222,11 +210,7 @@ async fn with_session(
                 authenticator_id,
                 permanent,
             };
-            let list: AuthenticatorList = cx
-                .api
-                .post(paths::WEB_BLOCK, &request, auth)
-                .await
-                .map_err(cx.refused())?;
+            let list: AuthenticatorList = cx.post(paths::WEB_BLOCK, &request, auth).await?;
             authenticator_lines(&list)
                 .iter()
                 .for_each(|line| println!("{line}"));
@@ -236,21 +220,14 @@ async fn with_session(
                 scope: BlockScope::Authenticator,
                 authenticator_id: Some(authenticator_id),
             };
-            let list: AuthenticatorList = cx
-                .api
-                .post(paths::WEB_UNBLOCK, &request, auth)
-                .await
-                .map_err(cx.refused())?;
+            let list: AuthenticatorList = cx.post(paths::WEB_UNBLOCK, &request, auth).await?;
             authenticator_lines(&list)
                 .iter()
                 .for_each(|line| println!("{line}"));
         }
         WebAction::PasswordAccess => {
-            let access: PasswordAccess = cx
-                .api
-                .post(paths::WEB_PASSWORD_ACCESS, &Empty {}, auth)
-                .await
-                .map_err(cx.refused())?;
+            let access: PasswordAccess =
+                cx.post(paths::WEB_PASSWORD_ACCESS, &Empty {}, auth).await?;
             println!(
                 "Access requested; you can change the password from {}.",
                 utc(access.opens_at)
@@ -265,11 +242,7 @@ async fn with_session(
             let request = PasswordChangeRequest {
                 new_password: Secret::new(password.as_str()),
             };
-            let changed: PasswordChanged = cx
-                .api
-                .post(paths::WEB_PASSWORD, &request, auth)
-                .await
-                .map_err(cx.refused())?;
+            let changed: PasswordChanged = cx.post(paths::WEB_PASSWORD, &request, auth).await?;
             println!("Password changed ({}).", utc(changed.changed_at));
         }
         WebAction::UserId { new_user_id, check } => {
@@ -277,19 +250,11 @@ async fn with_session(
                 new_user_id,
                 check_only: check,
             };
-            let answer: UserIdChangeResponse = cx
-                .api
-                .post(paths::WEB_USER_ID, &request, auth)
-                .await
-                .map_err(cx.refused())?;
+            let answer: UserIdChangeResponse = cx.post(paths::WEB_USER_ID, &request, auth).await?;
             print_user_id_verdict(&answer);
         }
         WebAction::Logout => {
-            let _: Empty = cx
-                .api
-                .post(paths::WEB_LOGOUT, &Empty {}, auth)
-                .await
-                .map_err(cx.refused())?;
+            let _: Empty = cx.post(paths::WEB_LOGOUT, &Empty {}, auth).await?;
             println!("Logged out.");
         }
         WebAction::LoginApp { .. }
@@ -302,13 +267,11 @@ async fn with_session(
 /// Log-in with the app: show the code, wait for the approval, then fetch the session once.
 async fn login_app(user_id: String, cx: &mut Context) -> Result<(), CliError> {
     let started: WebAppLoginStartResponse = cx
-        .api
         .post_once(
             paths::WEB_LOGIN_APP_START,
             &WebAppLoginStartRequest { user_id },
         )
-        .await
-        .map_err(cx.refused())?;
+        .await?;
     println!("Open the MitID app and type this code: {}", started.code);
     println!("(The request expires {}.)", utc(started.expires_at));
     let progress = Progress::start("Waiting for your approval in the MitID app");

@@ -39,25 +39,18 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 driver_licence_number: person.driver_licence,
                 user_id: person.user_id,
             };
-            let view: PersonView = cx
-                .api
-                .post(paths::STAFF_PERSONS, &request, Some(token))
-                .await
-                .map_err(cx.refused())?;
+            let view: PersonView = cx.post(paths::STAFF_PERSONS, &request, Some(token)).await?;
             print_person(&view);
         }
         StaffAction::Person { person_id } => {
             let view: PersonView = cx
-                .api
                 .get(&paths::staff_person(&person_id), &[], Some(token))
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             print_person(&view);
         }
         StaffAction::Caller { identify } => {
             let who = identify_caller(&identify, token, cx).await?;
             let view: PersonView = cx
-                .api
                 .post(
                     paths::STAFF_IDENTIFIED_PERSON,
                     &IdentifiedRequest {
@@ -65,8 +58,7 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                     },
                     Some(token),
                 )
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             print_person(&view);
         }
         StaffAction::CallerOutbox { identify } => {
@@ -77,23 +69,16 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 limit: None,
             };
             let outbox: OutboxList = cx
-                .api
                 .post(paths::STAFF_IDENTIFIED_OUTBOX, &request, Some(token))
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             print_outbox(&outbox);
         }
         StaffAction::Logout => {
-            let _: Empty = cx
-                .api
-                .post(paths::STAFF_LOGOUT, &Empty {}, Some(token))
-                .await
-                .map_err(cx.refused())?;
+            let _: Empty = cx.post(paths::STAFF_LOGOUT, &Empty {}, Some(token)).await?;
             println!("Logged out.");
         }
         StaffAction::Account { username, action } => {
             let view: StaffAccountView = cx
-                .api
                 .post(
                     paths::STAFF_ACCOUNT,
                     &StaffAccountRequest {
@@ -102,8 +87,7 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                     },
                     Some(token),
                 )
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             println!(
                 "Staff account {} ({}): {}, {} session(s) ended",
                 view.username,
@@ -118,14 +102,12 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
             email,
         } => {
             let view: PersonView = cx
-                .api
                 .post(
                     &paths::staff_person_contact(&person_id),
                     &UpdateContactRequest { mobile, email },
                     Some(token),
                 )
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             print_person(&view);
         }
         StaffAction::Identify(identify) => {
@@ -145,10 +127,8 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 delivery: delivery(paper),
             };
             let issued: IssuedCode = cx
-                .api
                 .post(paths::STAFF_TEMPORARY_PIN, &request, Some(token))
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             print_issued("Temporary PIN", &issued);
         }
         StaffAction::ActivationCode {
@@ -166,10 +146,8 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 delivery: delivery(paper),
             };
             let issued: IssuedCode = cx
-                .api
                 .post(paths::STAFF_ACTIVATION_CODE, &request, Some(token))
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             print_issued("Activation code", &issued);
         }
         StaffAction::UserId { identify } => {
@@ -178,10 +156,8 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 identification_token: identified.identification_token,
             };
             let found: UserIdLookupResponse = cx
-                .api
                 .post(paths::STAFF_USER_ID_LOOKUP, &request, Some(token))
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             println!("User ID: {}", found.user_id);
         }
         StaffAction::Block {
@@ -196,11 +172,7 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 authenticator_id: target.authenticator_id.clone(),
                 permanent,
             };
-            let view: PersonView = cx
-                .api
-                .post(paths::STAFF_BLOCK, &request, Some(token))
-                .await
-                .map_err(cx.refused())?;
+            let view: PersonView = cx.post(paths::STAFF_BLOCK, &request, Some(token)).await?;
             print_person(&view);
         }
         StaffAction::Unblock { identify, target } => {
@@ -211,11 +183,7 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 authenticator_id: target.authenticator_id.clone(),
                 permanent: false,
             };
-            let view: PersonView = cx
-                .api
-                .post(paths::STAFF_UNBLOCK, &request, Some(token))
-                .await
-                .map_err(cx.refused())?;
+            let view: PersonView = cx.post(paths::STAFF_UNBLOCK, &request, Some(token)).await?;
             print_person(&view);
         }
         StaffAction::Outbox {
@@ -231,11 +199,7 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
             .into_iter()
             .flatten()
             .collect();
-            let outbox: OutboxList = cx
-                .api
-                .get(paths::STAFF_OUTBOX, &query, Some(token))
-                .await
-                .map_err(cx.refused())?;
+            let outbox: OutboxList = cx.get(paths::STAFF_OUTBOX, &query, Some(token)).await?;
             print_outbox(&outbox);
         }
         StaffAction::Audit { person_id, after } => {
@@ -246,11 +210,7 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
             if let Some(after) = after {
                 query.push(("after", after.to_string()));
             }
-            let audit: AuditList = cx
-                .api
-                .get(paths::STAFF_AUDIT, &query, Some(token))
-                .await
-                .map_err(cx.refused())?;
+            let audit: AuditList = cx.get(paths::STAFF_AUDIT, &query, Some(token)).await?;
             for e in audit.events {
                 let detail = if e.detail.is_null() {
                     String::new()
@@ -275,14 +235,12 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
         }
         StaffAction::CreateRelyingParty { name } => {
             let created: RelyingPartyCreated = cx
-                .api
                 .post(
                     paths::STAFF_RELYING_PARTIES,
                     &CreateRelyingPartyRequest { name },
                     Some(token),
                 )
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             println!(
                 "Relying party {} ({})",
                 created.name, created.relying_party_id
@@ -299,10 +257,8 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 redirect_uris,
             };
             let created: OidcClientCreated = cx
-                .api
                 .post(paths::STAFF_OIDC_CLIENTS, &request, Some(token))
-                .await
-                .map_err(cx.refused())?;
+                .await?;
             println!("OpenID Connect client {}", created.name);
             println!("client_id={}", created.client_id);
             for uri in &created.redirect_uris {
@@ -324,11 +280,7 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 password: Secret::new(password.as_str()),
                 role: role.into(),
             };
-            let created: StaffCreated = cx
-                .api
-                .post(paths::STAFF_USERS, &request, Some(token))
-                .await
-                .map_err(cx.refused())?;
+            let created: StaffCreated = cx.post(paths::STAFF_USERS, &request, Some(token)).await?;
             println!(
                 "Staff account {} ({})",
                 created.username,
@@ -365,11 +317,7 @@ async fn session(args: &StaffArgs, cx: &mut Context) -> Result<Secret, CliError>
         password: Secret::new(password.as_str()),
         otp: Secret::new(otp.as_str()),
     };
-    let login: StaffLoginResponse = cx
-        .api
-        .post_once(paths::STAFF_LOGIN, &request)
-        .await
-        .map_err(cx.refused())?;
+    let login: StaffLoginResponse = cx.post_once(paths::STAFF_LOGIN, &request).await?;
     eprintln!(
         "Logged in as {username} ({}) until {}.",
         login.role.as_str(),
@@ -430,10 +378,7 @@ async fn identify_caller(
         birth_date: args.birth_date.clone(),
         cpr_last4: args.cpr_last4.clone(),
     };
-    cx.api
-        .post(paths::STAFF_IDENTIFY, &request, Some(token))
-        .await
-        .map_err(cx.refused())
+    cx.post(paths::STAFF_IDENTIFY, &request, Some(token)).await
 }
 
 fn delivery(paper: bool) -> Delivery {
