@@ -56,66 +56,130 @@ fn kotlin_fun(line: &str) -> Option<String> {
     rest.split('`').next().map(str::to_owned)
 }
 
+/// How much deeper in braces a Kotlin `line` ends than it starts. Comments, which may show
+/// braces in prose, count nothing; a doc comment's last line may go on with code after
+/// `*/`, which counts.
+fn brace_change(line: &str) -> i32 {
+    let mut code = line.trim_start();
+    if code.starts_with('*') || code.starts_with("/*") {
+        code = code.split_once("*/").map_or("", |(_, after)| after);
+    }
+    if code.starts_with("//") {
+        return 0;
+    }
+    code.chars()
+        .map(|c| match c {
+            '{' => 1,
+            '}' => -1,
+            _ => 0,
+        })
+        .sum()
+}
+
+/// For each declaration whose first line `header` names, its name and the lines of its body,
+/// each with its depth below the declaration (1 for the body's own members). Depth is
+/// counted in braces: the generated code does not indent its nested blocks faithfully.
+fn bodies<'a>(
+    kotlin: &'a str,
+    header: impl Fn(&'a str) -> Option<&'a str>,
+) -> Vec<(&'a str, Vec<(i32, &'a str)>)> {
+    let mut found = Vec::new();
+    let mut lines = kotlin.lines();
+    while let Some(line) = lines.next() {
+        let Some(name) = header(line) else {
+            continue;
+        };
+        let mut depth = brace_change(line);
+        let mut body = Vec::new();
+        let mut opened = depth > 0;
+        for line in lines.by_ref() {
+            body.push((depth, line));
+            depth += brace_change(line);
+            opened |= depth > 0;
+            if opened && depth <= 0 {
+                break;
+            }
+        }
+        found.push((name, body));
+    }
+    found
+}
+
 /// `(type, method)` for each method of a driven object, its constructors included: the
-/// methods of `public interface TypeInterface`, and the functions of `companion object` in
-/// `open class Type`.
+/// methods of `public interface TypeInterface`, and the functions of the `companion object`
+/// in `open class Type`.
 fn exported_methods(kotlin: &str) -> BTreeSet<(String, String)> {
     let mut methods = BTreeSet::new();
-    let mut interface: Option<&str> = None;
-    let mut class: Option<&str> = None;
-    let mut in_companion = false;
-    for line in kotlin.lines() {
-        if line == "}" {
-            (interface, class, in_companion) = (None, None, false);
-        } else if let Some(name) = line
-            .strip_prefix("public interface ")
+    let interfaces = bodies(kotlin, |l| {
+        l.strip_prefix("public interface ")
             .and_then(|l| l.strip_suffix("Interface {"))
             .filter(|n| driven(n))
-        {
-            interface = Some(name);
-        } else if let Some(name) = line
-            .strip_prefix("open class ")
+    });
+    for (ty, body) in interfaces {
+        let names = body.iter().filter_map(|(_, l)| kotlin_fun(l));
+        methods.extend(names.map(|m| (ty.to_owned(), m)));
+    }
+    let classes = bodies(kotlin, |l| {
+        l.strip_prefix("open class ")
             .and_then(|l| l.split([':', ' ']).next())
             .filter(|n| driven(n))
-        {
-            class = Some(name);
-        } else if class.is_some() && line.trim() == "companion object {" {
-            in_companion = true;
-        } else if let Some(ty) = interface.or(class.filter(|_| in_companion)) {
-            methods.extend(kotlin_fun(line).map(|m| (ty.to_owned(), m)));
+    });
+    for (ty, body) in classes {
+        let mut companion: Option<i32> = None;
+        for (depth, line) in body {
+            if companion.is_some_and(|d| depth <= d) {
+                companion = None;
+            }
+            if line.trim() == "companion object {" {
+                companion = Some(depth);
+            } else if companion.is_some() {
+                methods.extend(kotlin_fun(line).map(|m| (ty.to_owned(), m)));
+            }
         }
     }
     methods
 }
 
-/// `(type, variant)` for each variant of a `…Step` sealed class (a variant is an `object`
-/// or a `data class` at the class's first indent).
+/// `(type, variant)` for each variant of a `…Step` sealed class: an `object` or a
+/// `data class` among the class's own members.
 fn steps(kotlin: &str) -> BTreeSet<(String, String)> {
+    assert!(
+        !kotlin
+            .lines()
+            .any(|l| l.starts_with("enum class ") && l.contains("Step")),
+        "a step type became a Kotlin enum class, which this check does not read yet"
+    );
     let mut steps = BTreeSet::new();
-    let mut lines = kotlin.lines();
-    while let Some(line) = lines.next() {
-        let Some(name) = line
-            .strip_prefix("sealed class ")
+    let sealed = bodies(kotlin, |l| {
+        l.strip_prefix("sealed class ")
             .and_then(|l| l.strip_suffix(" {"))
             .filter(|n| n.ends_with("Step"))
-        else {
-            continue;
-        };
-        for line in lines.by_ref().take_while(|l| *l != "}") {
-            let Some(rest) = line
-                .strip_prefix("    object ")
-                .or_else(|| line.strip_prefix("    data class "))
+    });
+    for (ty, body) in sealed {
+        for (_, line) in body.into_iter().filter(|(depth, _)| *depth == 1) {
+            let code = line.trim_start();
+            let Some(rest) = code
+                .strip_prefix("object ")
+                .or_else(|| code.strip_prefix("data class "))
             else {
                 continue;
             };
-            let variant: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric())
-                .collect();
-            steps.insert((name.to_owned(), variant));
+            let variant = rest.chars().take_while(char::is_ascii_alphanumeric);
+            steps.insert((ty.to_owned(), variant.collect()));
         }
     }
     steps
+}
+
+/// Fails unless each of `expected` has at least one entry in `found`: a type the parser lost
+/// would otherwise leave its methods or steps unchecked.
+fn each_found(found: &BTreeSet<(String, String)>, expected: &[&str]) {
+    for ty in expected {
+        assert!(
+            found.iter().any(|(t, _)| t == ty),
+            "nothing of {ty} was read from the generated bindings: {found:?}"
+        );
+    }
 }
 
 fn lower_first(name: &str) -> String {
@@ -138,9 +202,17 @@ fn the_kotlin_and_swift_tests_reach_every_exported_flow_method_and_step() {
     let generated = generated_kotlin();
     let methods = exported_methods(&generated);
     let steps = steps(&generated);
-    // A parser that found nothing would pass vacuously.
+    // A parser that found nothing, or lost a type, would pass vacuously.
     assert!(methods.len() > 60, "{methods:?}");
     assert!(steps.len() > 40, "{steps:?}");
+    let flows = ["ActivationFlow", "ApprovalFlow", "NewPinFlow", "UserIdFlow"];
+    each_found(&methods, &[&flows[..], &["App", "ApprovalWait"]].concat());
+    assert!(
+        methods.contains(&("App".into(), "open".into())),
+        "App's constructor"
+    );
+    let step_types = ["ActivationStep", "ApprovalStep", "NewPinStep", "UserIdStep"];
+    each_found(&steps, &step_types);
 
     let kotlin = sources(&root().join("android/mitid-core/src/test/kotlin"), ".kt");
     let swift = sources(&root().join("ios/Tests/MitidCoreTests"), ".swift");
