@@ -236,8 +236,7 @@ impl App {
             .iter()
             .find(|a| a.authenticator_id == user.authenticator_id)
         {
-            let state = own.state;
-            self.ctx.mark_state(&user, state)?;
+            self.ctx.mark_state(&user, own.state)?;
         }
         Ok(overview(&list, &user.authenticator_id))
     }

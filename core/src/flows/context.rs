@@ -246,8 +246,7 @@ impl Context {
 
     /// Mirrors a status the server reported: state, user ID, biometrics flag.
     pub fn apply_status(&self, user: &User, status: &AppStatus) -> Result<User, MitidError> {
-        let state = status.state;
-        self.mark_state(user, state)?;
+        self.mark_state(user, status.state)?;
         if let Ok(user_id) = UserId::parse(&status.user_id, None) {
             if user_id != user.user_id {
                 self.users.rename(&user.local_id, user_id)?;

@@ -294,8 +294,8 @@ pub fn new_session(
 /// 1 to 80 characters, every one displayable; `None` otherwise.
 pub fn service_name(raw: &str) -> Option<&str> {
     let name = raw.trim();
-    let displayable = mitid_protocol::display_text::check(name, false).is_ok();
-    (!name.is_empty() && name.chars().count() <= 80 && displayable).then_some(name)
+    let fits = !name.is_empty() && name.chars().count() <= 80;
+    (fits && mitid_protocol::display_text::check(name, false).is_ok()).then_some(name)
 }
 
 /// Whether an app counts towards the "3 active apps" rule (anything not gone for good).
