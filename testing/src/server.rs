@@ -142,6 +142,17 @@ impl Default for ServerOptions {
     }
 }
 
+impl ServerOptions {
+    /// The default options, with a document check that trusts the passport offices `abroad`
+    /// beside Denmark's.
+    pub fn trusting(abroad: &[&PassportOffice]) -> Self {
+        Self {
+            documents: Some(PassportOffice::danish().document_check_with(abroad)),
+            ..Self::default()
+        }
+    }
+}
+
 /// Where a server keeps its files.
 #[derive(Debug)]
 pub enum DataDir {

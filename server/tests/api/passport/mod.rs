@@ -252,12 +252,11 @@ async fn a_passport_ticket_is_single_use_and_bodies_stay_bounded() {
 /// of the way.
 async fn world_with_sweden(sweden: &PassportOffice) -> World {
     let options = ServerOptions {
-        documents: Some(PassportOffice::danish().document_check_with(&[sweden])),
         policy: Policy {
             document_checks_per_day: 100,
             ..test_policy()
         },
-        ..ServerOptions::default()
+        ..ServerOptions::trusting(&[sweden])
     };
     World::start_with(options).await.unwrap()
 }

@@ -272,11 +272,9 @@ async fn read_again_to_the_new_pin(flow: &NewPinFlow, passport: &TestPassport, s
 #[tokio::test]
 async fn a_foreign_passport_asks_for_the_p_code_from_citizen_service() {
     let sweden = PassportOffice::of("SWE");
-    let options = ServerOptions {
-        documents: Some(PassportOffice::danish().document_check_with(&[&sweden])),
-        ..ServerOptions::default()
-    };
-    let h = World::start_with(options).await.unwrap();
+    let h = World::start_with(ServerOptions::trusting(&[&sweden]))
+        .await
+        .unwrap();
     let (p, _phone, app, user) = app_user(&h, "passport-foreign").await;
     let passport = sweden.issue(&p);
     // "I have used my P-code before" (it has not been): the server asks for it.
@@ -331,11 +329,9 @@ async fn a_foreign_passport_asks_for_the_p_code_from_citizen_service() {
 #[tokio::test]
 async fn a_p_code_given_first_links_a_foreign_passport_and_the_next_time_it_is_skipped() {
     let sweden = PassportOffice::of("SWE");
-    let options = ServerOptions {
-        documents: Some(PassportOffice::danish().document_check_with(&[&sweden])),
-        ..ServerOptions::default()
-    };
-    let h = World::start_with(options).await.unwrap();
+    let h = World::start_with(ServerOptions::trusting(&[&sweden]))
+        .await
+        .unwrap();
     let (p, _phone, app, user) = app_user(&h, "passport-p-first").await;
     let passport = sweden.issue(&p);
     let code = h.p_code(&p, "SWE", &p.passport).await.unwrap();
