@@ -118,7 +118,7 @@ crate::restatable! {
         pub lock_reason: Option<LockReason>,
         /// Whether it is this very app.
         pub this_app: bool,
-        /// When it was added.
+        /// When it was added (Unix seconds).
         pub created_at: UnixSeconds,
     }
 
@@ -175,14 +175,14 @@ crate::restatable! {
     pub struct CodeSentTo {
         /// The masked mobile number.
         pub sms_sent_to: String,
-        /// When the code stops being valid.
+        /// When the code stops being valid (Unix seconds).
         pub expires_at: UnixSeconds,
     }
 
     /// The answer to "request access to change the password".
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub struct PasswordAccessWindow {
-        /// When access was requested.
+        /// When access was requested (Unix seconds).
         pub requested_at: UnixSeconds,
         /// When the password may be changed (24 hours later).
         pub opens_at: UnixSeconds,

@@ -29,32 +29,42 @@ enum Key {
 
 /// Whether `files.active_authentication`, the chip's answer to INTERNAL AUTHENTICATE with
 /// `challenge`, verifies with the public key in DG15 (whose hash [`crate::verify`] checked).
-/// The key is read first ([`check_active_authentication_key`]'s errors), the answer after.
+/// The key is read first ([`active_authentication_key`]'s errors), the answer after.
 pub fn verify_active_authentication(
     files: &ChipFiles,
     challenge: &[u8],
 ) -> Result<(), PassiveAuthError> {
-    let key = key(files)?;
-    let signature = files
-        .active_authentication
-        .as_deref()
-        .ok_or(PassiveAuthError::ActiveAuthentication)?;
-    let verified = match key {
-        Key::EcdsaP256(point, hash) => ecdsa_verify(&point, hash, challenge, signature),
-        Key::Rsa(key) => iso9796::verify(&key, challenge, signature),
-    };
-    verified
-        .then_some(())
-        .ok_or(PassiveAuthError::ActiveAuthentication)
+    active_authentication_key(files)?.verify(files.active_authentication.as_deref(), challenge)
 }
 
-/// Whether this verifier runs active authentication with the key of `files`' DG15 (and the
-/// hash DG14 names for it), whatever the chip answered: a DG15 or DG14 it cannot read is
+/// The key of `files`' DG15, with the hash DG14 names for it, if this verifier runs active
+/// authentication with it (whatever the chip answered): a DG15 or DG14 it cannot read is
 /// [`PassiveAuthError::Malformed`], a key or hash it does not run
 /// [`PassiveAuthError::UnsupportedAlgorithm`]. After passive authentication both files are
-/// the state's, so either error is the document's kind, not a copy's doing.
-pub fn check_active_authentication_key(files: &ChipFiles) -> Result<(), PassiveAuthError> {
-    key(files).map(|_| ())
+/// the state's, so either error is the document's kind, not a copy's doing. Read once, the
+/// key checks answers to as many challenges as asked.
+pub fn active_authentication_key(
+    files: &ChipFiles,
+) -> Result<ActiveAuthenticationPublicKey, PassiveAuthError> {
+    key(files).map(ActiveAuthenticationPublicKey)
+}
+
+/// A chip's active-authentication key, read from its DG15 (and DG14).
+pub struct ActiveAuthenticationPublicKey(Key);
+
+impl ActiveAuthenticationPublicKey {
+    /// Whether `answer`, the chip's answer to INTERNAL AUTHENTICATE with `challenge`, is
+    /// this key's signature over it (no answer is [`PassiveAuthError::ActiveAuthentication`]).
+    pub fn verify(&self, answer: Option<&[u8]>, challenge: &[u8]) -> Result<(), PassiveAuthError> {
+        let signature = answer.ok_or(PassiveAuthError::ActiveAuthentication)?;
+        let verified = match &self.0 {
+            Key::EcdsaP256(point, hash) => ecdsa_verify(point, *hash, challenge, signature),
+            Key::Rsa(key) => iso9796::verify(key, challenge, signature),
+        };
+        verified
+            .then_some(())
+            .ok_or(PassiveAuthError::ActiveAuthentication)
+    }
 }
 
 /// DG15's key, an ECDSA one with the hash DG14 names (RSA's signature names its own hash in

@@ -38,7 +38,9 @@ pub mod sod;
 pub mod testing;
 pub mod tlv;
 
-pub use active_auth::{check_active_authentication_key, verify_active_authentication};
+pub use active_auth::{
+    active_authentication_key, verify_active_authentication, ActiveAuthenticationPublicKey,
+};
 pub use bac::ReaderRandom;
 pub use error::{MrzError, PassiveAuthError, ReadError};
 pub use lds::{FaceImage, ImageFormat};

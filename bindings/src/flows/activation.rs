@@ -1,10 +1,6 @@
 //! The activation flow (help page 001, and the passport route).
 
-use std::sync::Arc;
-
 use mitid_core::flows::ActivationStep;
-
-use crate::errors::MitidError;
 
 flow_object! {
     /// Activating the app for a user: user ID → activation code → temporary PIN from the SMS → new

@@ -37,9 +37,9 @@ macro_rules! document_steps {
             /// Reads the chip over the phone's NFC `link`.
             pub async fn read_chip(
                 &self,
-                link: Arc<dyn $crate::platform::PlatformNfcLink>,
-            ) -> Result<$step, MitidError> {
-                let flow = Arc::clone(&self.0);
+                link: ::std::sync::Arc<dyn $crate::platform::PlatformNfcLink>,
+            ) -> Result<$step, $crate::errors::MitidError> {
+                let flow = ::std::sync::Arc::clone(&self.0);
                 let link = Box::new($crate::platform::NfcLinkAdapter(link));
                 $crate::runtime::call(async move { flow.read_chip(link).await }).await
             }

@@ -24,8 +24,8 @@ macro_rules! flow_actions {
             }
 
             /// The error shown on the current screen, if any.
-            pub fn last_error(&self) -> Option<MitidError> {
-                self.$core.last_error().map(MitidError::from)
+            pub fn last_error(&self) -> Option<$crate::errors::MitidError> {
+                self.$core.last_error().map($crate::errors::MitidError::from)
             }
         }
 
@@ -38,8 +38,11 @@ macro_rules! flow_actions {
         impl $flow {
             $(
                 $(#[$doc])*
-                pub async fn $name(&self, $($arg: $ty),*) -> Result<$step, MitidError> {
-                    let flow = Arc::clone(&self.$core);
+                pub async fn $name(
+                    &self,
+                    $($arg: $ty),*
+                ) -> Result<$step, $crate::errors::MitidError> {
+                    let flow = ::std::sync::Arc::clone(&self.$core);
                     $crate::runtime::call(async move { flow.$name($($arg),*).await }).await
                 }
             )*
@@ -54,11 +57,11 @@ macro_rules! flow_object {
     ($(#[$doc:meta])* $flow:ident) => {
         $(#[$doc])*
         #[derive(Debug, uniffi::Object)]
-        pub struct $flow(Arc<mitid_core::flows::$flow>);
+        pub struct $flow(::std::sync::Arc<mitid_core::flows::$flow>);
 
         impl $flow {
-            pub(crate) fn wrap(flow: mitid_core::flows::$flow) -> Arc<Self> {
-                Arc::new(Self(Arc::new(flow)))
+            pub(crate) fn wrap(flow: mitid_core::flows::$flow) -> ::std::sync::Arc<Self> {
+                ::std::sync::Arc::new(Self(::std::sync::Arc::new(flow)))
             }
         }
     };

@@ -1,10 +1,6 @@
 //! The new-PIN flow (help page 003).
 
-use std::sync::Arc;
-
 use mitid_core::flows::NewPinStep;
-
-use crate::errors::MitidError;
 
 flow_object! {
     /// A new PIN: the first step authorises it (the current PIN or biometrics, or a temporary

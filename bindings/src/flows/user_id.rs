@@ -1,10 +1,6 @@
 //! "View user ID" (help page 004).
 
-use std::sync::Arc;
-
 use mitid_core::flows::UserIdStep;
-
-use crate::errors::MitidError;
 
 flow_object! {
     /// "View user ID" (help page 004): the passport's details → its chip → the face → the user ID →

@@ -268,11 +268,7 @@ impl TestServer {
             })?;
         let (world, rp_key, proxy) = runtime.block_on(async {
             // Danish passports and foreign (Swedish) ones, for the P-code route.
-            let danish = PassportOffice::danish();
-            let options = ServerOptions {
-                documents: Some(danish.document_check_with(&[PassportOffice::foreign()])),
-                ..ServerOptions::default()
-            };
+            let options = ServerOptions::trusting(&[PassportOffice::foreign()]);
             let world = World::start_with(options).await?;
             let rp_key = world.relying_party(RELYING_PARTY).await?;
             let proxy = mitid_testing::FaultProxy::start(&world.server.endpoint()).await?;

@@ -48,7 +48,7 @@ crate::restatable! {
         pub channel_binding: ChannelBindingKind,
         /// Whether a swipe is enough (the service provider asked for low assurance).
         pub swipe_allowed: bool,
-        /// When the request expires.
+        /// When the request expires (Unix seconds).
         pub expires_at: i64,
     }
 
@@ -75,7 +75,7 @@ crate::restatable! {
     /// The screens of an approval.
     #[derive(Debug, Clone, PartialEq, Eq)]
     pub enum ApprovalStep {
-        /// Not waiting: start a wait for the next request.
+        /// Not waiting: start a wait for the next request (the shells' `waitForRequest`).
         Idle,
         /// Waiting for a request (a long poll is running; cancelling the wait stops it).
         Waiting,
@@ -87,7 +87,8 @@ crate::restatable! {
             request: ApprovalRequest,
         },
         /// The screen may be watched or controlled by someone else: the warning comes before the
-        /// factors. Reject, or go on despite the risk after reading it.
+        /// factors (the app's screen-risk warning text). Reject, or go on despite the risk
+        /// (`continueDespiteRisk` in the shells) after reading it.
         ScreenRiskWarning {
             /// The request.
             request: ApprovalRequest,

@@ -41,9 +41,7 @@ macro_rules! document_steps {
             origin: $crate::flows::DocumentOrigin,
         ) -> Result<$step, MitidError> {
             let mut state = self.action().await;
-            if !matches!(self.screen.step(), $step::ChooseDocumentOrigin) {
-                return Err(MitidError::InvalidStep);
-            }
+            self.screen.expect(&$step::ChooseDocumentOrigin)?;
             let stage = state.document.origin(origin);
             Ok(self.screen.show(step_of(stage)))
         }
@@ -60,9 +58,7 @@ macro_rules! document_steps {
             let birth_date = zeroize::Zeroizing::new(birth_date);
             let expiry_date = zeroize::Zeroizing::new(expiry_date);
             let mut state = self.action().await;
-            if !matches!(self.screen.step(), $step::EnterDocumentDetails) {
-                return Err(MitidError::InvalidStep);
-            }
+            self.screen.expect(&$step::EnterDocumentDetails)?;
             state
                 .document
                 .details(&document_number, &birth_date, &expiry_date)
@@ -76,9 +72,7 @@ macro_rules! document_steps {
         pub async fn submit_mrz(&self, text: String) -> Result<$step, MitidError> {
             let text = zeroize::Zeroizing::new(text);
             let mut state = self.action().await;
-            if !matches!(self.screen.step(), $step::EnterDocumentDetails) {
-                return Err(MitidError::InvalidStep);
-            }
+            self.screen.expect(&$step::EnterDocumentDetails)?;
             state
                 .document
                 .scanned_zone(&text)
@@ -91,9 +85,7 @@ macro_rules! document_steps {
         pub async fn submit_p_code(&self, p_code: String) -> Result<$step, MitidError> {
             let p_code = zeroize::Zeroizing::new(p_code);
             let mut state = self.action().await;
-            if !matches!(self.screen.step(), $step::EnterPCode) {
-                return Err(MitidError::InvalidStep);
-            }
+            self.screen.expect(&$step::EnterPCode)?;
             let stage = state
                 .document
                 .p_code(&p_code)
@@ -104,9 +96,7 @@ macro_rules! document_steps {
         /// "I have used my P-code before", when it was asked for before the details.
         pub async fn skip_p_code(&self) -> Result<$step, MitidError> {
             let mut state = self.action().await;
-            if !matches!(self.screen.step(), $step::EnterPCode) {
-                return Err(MitidError::InvalidStep);
-            }
+            self.screen.expect(&$step::EnterPCode)?;
             let stage = state.document.skip_p_code()?;
             Ok(self.screen.show(step_of(stage)))
         }
@@ -292,21 +282,29 @@ impl DocumentScan {
         let mut bytes = Zeroizing::new([0u8; ReaderRandom::LEN]);
         ctx.rng.fill(&mut bytes[..]).map_err(|e| (Stage::Chip, e))?;
         let random = ReaderRandom::from_bytes(&bytes);
+        // The chip's key to prove is read off the async threads too: a DH group is checked
+        // with a few thousand-bit exponentiations.
         let (link, read) = tokio::task::spawn_blocking(move || {
-            let read = mitid_emrtd::read_document_open(link.as_mut(), &key, &random, Some(&signed));
+            let read = mitid_emrtd::read_document_open(link.as_mut(), &key, &random, Some(&signed))
+                .map(|(files, channel)| {
+                    let chip_key = mitid_emrtd::chip_auth::key_to_prove(&files);
+                    (files, channel, chip_key)
+                });
             (link, read)
         })
         .await
         .map_err(|_| (Stage::Chip, MitidError::internal("chip_read_task")))?;
         match read {
-            Ok((files, channel)) => {
-                let proof = chip_authentication(ctx, link, channel, &challenge, &files).await;
+            Ok((files, channel, chip_key)) => {
+                let proof = match chip_key {
+                    Some(chip_key) => {
+                        chip_authentication(ctx, link, channel, chip_key, &challenge, &files).await
+                    }
+                    None => Ok(None),
+                };
                 self.chip_authentication = match proof {
                     Ok(answer) => answer,
-                    Err(MitidError::ChipNotSupported) => {
-                        self.access_key = None;
-                        return Err((Stage::Details, MitidError::ChipNotSupported));
-                    }
+                    Err(e @ MitidError::ChipNotSupported) => return Err(self.another_document(e)),
                     Err(e) => return Err((Stage::Chip, e)),
                 };
                 self.chip = Some(files);
@@ -314,15 +312,20 @@ impl DocumentScan {
                 Ok(())
             }
             Err(ReadError::AccessDenied) => {
-                self.access_key = None;
-                Err((Stage::Details, MitidError::DocumentAccessDenied))
+                Err(self.another_document(MitidError::DocumentAccessDenied))
             }
             Err(ReadError::Unsupported(_)) => {
-                self.access_key = None;
-                Err((Stage::Details, MitidError::ChipNotSupported))
+                Err(self.another_document(MitidError::ChipNotSupported))
             }
             Err(_) => Err((Stage::Chip, MitidError::ChipNotRead)),
         }
+    }
+
+    /// Back to the details for another document, with `error`: this one's access key is
+    /// forgotten.
+    fn another_document(&mut self, error: MitidError) -> (Stage, MitidError) {
+        self.access_key = None;
+        (Stage::Details, error)
     }
 
     /// What the server is sent: the chip's files as read, the challenge the chip signed, the
@@ -398,22 +401,22 @@ impl DocumentScan {
     }
 }
 
-/// For a chip that proves its key by chip authentication (DG14, no DG15)
-/// (`mitid_emrtd::chip_auth`): the server, given DG14, answers with its key in the group of
+/// For a chip that proves `chip_key` by chip authentication (DG14, no DG15; the key chosen
+/// by `mitid_emrtd::chip_auth::key_to_prove`): the server, given DG14, answers with its key in the group of
 /// the chip's key and a command protected under the keys that key and the chip's will share;
 /// the chip is given the key over the read's still-open `channel`, then the command, and its
-/// answer goes with the evidence. `None` for other chips. The server chooses the key as the
+/// answer goes with the evidence. The server chooses the key as the
 /// app does (`chip_auth::chip_key`), so its refusal is a fault to show (a rate limit, a
 /// server of another version: docs/api.md), not a chip without a proof.
 async fn chip_authentication(
     ctx: &Context,
     link: Box<dyn NfcLink + Send>,
     channel: OpenChannel,
+    chip_key: ChipKey,
     challenge: &DocumentChallenge,
     files: &ChipFiles,
 ) -> Result<Option<Vec<u8>>, MitidError> {
-    let (Some(chip_key), Some(dg14)) = (mitid_emrtd::chip_auth::key_to_prove(files), &files.dg14)
-    else {
+    let Some(dg14) = &files.dg14 else {
         return Ok(None);
     };
     let body = ChipAuthenticationRequest {

@@ -6,7 +6,8 @@ crate::restatable! {
     /// Restates [`PinRejection`] for the bindings ([`crate::restatable`]).
     macro restate_pin_rejection;
 
-    /// The reason a PIN was refused.
+    /// The reason a PIN was refused. The shells localise it by its stable code (the error's
+    /// `code()`, such as `pin_sequence`).
     ///
     /// Neither the codes nor the texts contain the PIN, so a rejection may be logged,
     /// shown, or sent across the FFI boundary freely. In Rust, `Display` gives the English text.

@@ -76,7 +76,7 @@ impl fmt::Display for LocalUserId {
 
 /// The user's state at MitID, as last reported by the server (the server decides; the app
 /// only mirrors it): the server's authenticator states themselves, stored by their wire
-/// names.
+/// names (`as_str`), so a change of those names needs a migration of the local store too.
 pub use mitid_protocol::wire::AuthenticatorState as UserState;
 
 /// A citizen on this app.

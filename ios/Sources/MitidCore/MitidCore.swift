@@ -5374,7 +5374,7 @@ public struct ApprovalRequest: Equatable, Hashable {
      */
     public var swipeAllowed: Bool
     /**
-     * When the request expires.
+     * When the request expires (Unix seconds).
      */
     public var expiresAt: Int64
 
@@ -5400,7 +5400,7 @@ public struct ApprovalRequest: Equatable, Hashable {
          * Whether a swipe is enough (the service provider asked for low assurance).
          */swipeAllowed: Bool, 
         /**
-         * When the request expires.
+         * When the request expires (Unix seconds).
          */expiresAt: Int64) {
         self.transactionId = transactionId
         self.serviceProvider = serviceProvider
@@ -5558,7 +5558,7 @@ public struct AuthenticatorSummary: Equatable, Hashable {
      */
     public var thisApp: Bool
     /**
-     * When it was added.
+     * When it was added (Unix seconds).
      */
     public var createdAt: Int64
 
@@ -5581,7 +5581,7 @@ public struct AuthenticatorSummary: Equatable, Hashable {
          * Whether it is this very app.
          */thisApp: Bool, 
         /**
-         * When it was added.
+         * When it was added (Unix seconds).
          */createdAt: Int64) {
         self.authenticatorId = authenticatorId
         self.kind = kind
@@ -5651,7 +5651,7 @@ public struct CodeSentTo: Equatable, Hashable {
      */
     public var smsSentTo: String
     /**
-     * When the code stops being valid.
+     * When the code stops being valid (Unix seconds).
      */
     public var expiresAt: Int64
 
@@ -5662,7 +5662,7 @@ public struct CodeSentTo: Equatable, Hashable {
          * The masked mobile number.
          */smsSentTo: String, 
         /**
-         * When the code stops being valid.
+         * When the code stops being valid (Unix seconds).
          */expiresAt: Int64) {
         self.smsSentTo = smsSentTo
         self.expiresAt = expiresAt
@@ -6039,7 +6039,7 @@ public func FfiConverterTypeKeyOptions_lower(_ value: KeyOptions) -> RustBuffer 
  */
 public struct PasswordAccessWindow: Equatable, Hashable {
     /**
-     * When access was requested.
+     * When access was requested (Unix seconds).
      */
     public var requestedAt: Int64
     /**
@@ -6051,7 +6051,7 @@ public struct PasswordAccessWindow: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * When access was requested.
+         * When access was requested (Unix seconds).
          */requestedAt: Int64, 
         /**
          * When the password may be changed (24 hours later).
@@ -6506,7 +6506,7 @@ public enum ActivationStep: Equatable, Hashable {
          * The masked number the SMS went to.
          */smsSentTo: String, 
         /**
-         * When the temporary PIN expires.
+         * When the temporary PIN expires (Unix seconds).
          */expiresAt: Int64
     )
     /**
@@ -6867,7 +6867,7 @@ public func FfiConverterTypeApprovalOutcome_lower(_ value: ApprovalOutcome) -> R
 public enum ApprovalStep: Equatable, Hashable {
     
     /**
-     * Not waiting: start a wait for the next request.
+     * Not waiting: start a wait for the next request (the shells' `waitForRequest`).
      */
     case idle
     /**
@@ -6888,7 +6888,8 @@ public enum ApprovalStep: Equatable, Hashable {
     )
     /**
      * The screen may be watched or controlled by someone else: the warning comes before the
-     * factors. Reject, or go on despite the risk after reading it.
+     * factors (the app's screen-risk warning text). Reject, or go on despite the risk
+     * (`continueDespiteRisk` in the shells) after reading it.
      */
     case screenRiskWarning(
         /**
@@ -9013,7 +9014,8 @@ public func FfiConverterTypeNewPinStep_lower(_ value: NewPinStep) -> RustBuffer 
 
 
 /**
- * The reason a PIN was refused.
+ * The reason a PIN was refused. The shells localise it by its stable code (the error's
+ * `code()`, such as `pin_sequence`).
  *
  * Neither the codes nor the texts contain the PIN, so a rejection may be logged,
  * shown, or sent across the FFI boundary freely. In Rust, `Display` gives the English text.

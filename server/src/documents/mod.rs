@@ -105,8 +105,8 @@ impl DocumentCheck {
         // read or run is the state's doing, `not_supported` whatever the challenge.
         let unsupported = |_| DocumentRefusal::NotSupported;
         if files.dg15.is_some() {
-            mitid_emrtd::check_active_authentication_key(files).map_err(unsupported)?;
-            return Ok(Some(Proof::Active));
+            let key = mitid_emrtd::active_authentication_key(files).map_err(unsupported)?;
+            return Ok(Some(Proof::Active(key)));
         }
         let chip_key = match files.dg14.as_deref() {
             Some(dg14) => chip_auth::chip_key(dg14, KeyKinds::EcdhAndDh).map_err(unsupported)?,
@@ -214,7 +214,7 @@ fn chip_files(evidence: &DocumentEvidence) -> ChipFiles {
 /// How a chip proves it holds the private key of its signed files.
 enum Proof {
     /// Active authentication: its signature over the challenge with DG15's key.
-    Active,
+    Active(mitid_emrtd::ActiveAuthenticationPublicKey),
     /// Chip authentication: its answer under the keys the server's key for the challenge
     /// and DG14's `key` share.
     Chip(chip_auth::ChipKey),
@@ -230,8 +230,9 @@ impl Proof {
         codes: &CodeHasher,
     ) -> bool {
         match self {
-            Self::Active => {
-                mitid_emrtd::verify_active_authentication(files, &challenge.bytes).is_ok()
+            Self::Active(key) => {
+                let answer = files.active_authentication.as_deref();
+                key.verify(answer, &challenge.bytes).is_ok()
             }
             Self::Chip(key) => evidence.chip_authentication.as_ref().is_some_and(|answer| {
                 chip_authentication::verify(codes, &challenge.id, key, &answer.0).is_ok()

@@ -71,7 +71,7 @@ crate::restatable! {
         EnterTemporaryPin {
             /// The masked number the SMS went to.
             sms_sent_to: String,
-            /// When the temporary PIN expires.
+            /// When the temporary PIN expires (Unix seconds).
             expires_at: i64,
         },
         /// Choose the new 6-digit PIN.

@@ -8,7 +8,6 @@ use std::sync::{Arc, OnceLock};
 use mitid_server::documents::face::{FaceAnswer, FaceComparison, FaceError, FaceVerifier};
 use mitid_server::store::Store;
 
-use super::accepted_for;
 use super::*;
 
 /// A test double of a face-matching vendor that notes how many of the server's commits were

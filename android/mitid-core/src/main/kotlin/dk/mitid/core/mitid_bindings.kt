@@ -9303,7 +9303,7 @@ data class ApprovalRequest (
     var `swipeAllowed`: kotlin.Boolean
     , 
     /**
-     * When the request expires.
+     * When the request expires (Unix seconds).
      */
     var `expiresAt`: kotlin.Long
     
@@ -9432,7 +9432,7 @@ data class AuthenticatorSummary (
     var `thisApp`: kotlin.Boolean
     , 
     /**
-     * When it was added.
+     * When it was added (Unix seconds).
      */
     var `createdAt`: kotlin.Long
     
@@ -9491,7 +9491,7 @@ data class CodeSentTo (
     var `smsSentTo`: kotlin.String
     , 
     /**
-     * When the code stops being valid.
+     * When the code stops being valid (Unix seconds).
      */
     var `expiresAt`: kotlin.Long
     
@@ -9757,7 +9757,7 @@ public object FfiConverterTypeKeyOptions: FfiConverterRustBuffer<KeyOptions> {
  */
 data class PasswordAccessWindow (
     /**
-     * When access was requested.
+     * When access was requested (Unix seconds).
      */
     var `requestedAt`: kotlin.Long
     , 
@@ -10126,7 +10126,7 @@ sealed class ActivationStep {
          */
         val `smsSentTo`: kotlin.String, 
         /**
-         * When the temporary PIN expires.
+         * When the temporary PIN expires (Unix seconds).
          */
         val `expiresAt`: kotlin.Long) : ActivationStep()
         
@@ -10519,7 +10519,7 @@ public object FfiConverterTypeApprovalOutcome: FfiConverterRustBuffer<ApprovalOu
 sealed class ApprovalStep {
     
     /**
-     * Not waiting: start a wait for the next request.
+     * Not waiting: start a wait for the next request (the shells' `waitForRequest`).
      */
     object Idle : ApprovalStep()
     
@@ -10553,7 +10553,8 @@ sealed class ApprovalStep {
     
     /**
      * The screen may be watched or controlled by someone else: the warning comes before the
-     * factors. Reject, or go on despite the risk after reading it.
+     * factors (the app's screen-risk warning text). Reject, or go on despite the risk
+     * (`continueDespiteRisk` in the shells) after reading it.
      */
     data class ScreenRiskWarning(
         /**
@@ -12956,7 +12957,8 @@ public object FfiConverterTypeNewPinStep : FfiConverterRustBuffer<NewPinStep>{
 
 
 /**
- * The reason a PIN was refused.
+ * The reason a PIN was refused. The shells localise it by its stable code (the error's
+ * `code()`, such as `pin_sequence`).
  *
  * Neither the codes nor the texts contain the PIN, so a rejection may be logged,
  * shown, or sent across the FFI boundary freely. In Rust, `Display` gives the English text.
