@@ -5,6 +5,7 @@
 mod admin;
 mod api;
 mod app;
+mod block_args;
 mod cli;
 mod connection;
 mod demo;

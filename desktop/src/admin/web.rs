@@ -17,6 +17,7 @@ use mitid_protocol::wire::{
 };
 
 use super::Context;
+use crate::block_args::BlockArgs;
 use crate::error::CliError;
 use crate::output::{authenticator_lines, utc};
 use crate::prompt::Progress;
@@ -75,21 +76,7 @@ pub enum WebAction {
         authenticator_id: String,
     },
     /// Block one authenticator, or the whole MitID temporarily.
-    Block {
-        /// One authenticator (its id).
-        #[arg(
-            long = "authenticator",
-            value_name = "ID",
-            required_unless_present = "whole_mitid"
-        )]
-        authenticator_id: Option<String>,
-        /// The whole MitID.
-        #[arg(long, conflicts_with = "authenticator_id")]
-        whole_mitid: bool,
-        /// Block the authenticator for good.
-        #[arg(long, conflicts_with = "whole_mitid")]
-        permanent: bool,
-    },
+    Block(BlockArgs),
     /// Lift one's own block of an authenticator.
     Unblock {
         /// The authenticator (its id).
@@ -196,19 +183,11 @@ async fn with_session(
             );
             println!("In the app: Forgot your PIN code? → Temporary PIN code.");
         }
-        WebAction::Block {
-            authenticator_id,
-            whole_mitid,
-            permanent,
-        } => {
+        WebAction::Block(block) => {
             let request = BlockRequest {
-                scope: if whole_mitid {
-                    BlockScope::WholeMitid
-                } else {
-                    BlockScope::Authenticator
-                },
-                authenticator_id,
-                permanent,
+                scope: block.target.scope(),
+                authenticator_id: block.target.authenticator_id,
+                permanent: block.permanent,
             };
             let list: AuthenticatorList = cx.post(paths::WEB_BLOCK, &request, auth).await?;
             authenticator_lines(&list)

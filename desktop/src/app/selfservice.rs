@@ -1,9 +1,10 @@
 //! `mitid app self-service …`: what the app offers of MitID.dk (help pages 001–003).
 
 use clap::Subcommand;
-use mitid_core::app::{AuthenticatorOverview, BlockTarget, UserSummary};
+use mitid_core::app::{AuthenticatorOverview, UserSummary};
 
 use super::Session;
+use crate::block_args::BlockArgs;
 use crate::error::CliError;
 use crate::output::utc;
 
@@ -19,21 +20,7 @@ pub enum SelfServiceAction {
         authenticator_id: String,
     },
     /// Block one of your authenticators, or your whole MitID temporarily.
-    Block {
-        /// The authenticator (its id).
-        #[arg(
-            long = "authenticator",
-            value_name = "ID",
-            required_unless_present = "whole_mitid"
-        )]
-        authenticator_id: Option<String>,
-        /// Your whole MitID (support lifts the block).
-        #[arg(long, conflicts_with = "authenticator_id")]
-        whole_mitid: bool,
-        /// Block the authenticator for good (it can never be used again).
-        #[arg(long, conflicts_with = "whole_mitid")]
-        permanent: bool,
-    },
+    Block(BlockArgs),
     /// Request access to change your password (it opens after 24 hours).
     PasswordAccess,
 }
@@ -73,23 +60,9 @@ pub async fn run(
             );
             println!("On that app: Forgot your PIN code? → Temporary PIN code.");
         }
-        SelfServiceAction::Block {
-            authenticator_id,
-            whole_mitid,
-            permanent,
-        } => {
-            let target = match (authenticator_id, whole_mitid) {
-                (_, true) => BlockTarget::WholeMitid,
-                (Some(authenticator_id), false) => BlockTarget::Authenticator {
-                    authenticator_id,
-                    permanent,
-                },
-                (None, false) => {
-                    return Err(CliError::Usage(
-                        "give --authenticator ID or --whole-mitid".to_owned(),
-                    ))
-                }
-            };
+        SelfServiceAction::Block(block) => {
+            let permanent = block.permanent;
+            let target = block.into_core();
             let question = if permanent {
                 "Block it permanently? It can never be used again."
             } else {

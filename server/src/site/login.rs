@@ -436,16 +436,18 @@ pub async fn qr_image(
     }
 }
 
-/// The browser of a form posted to the login `id`, with the login's id and the browser's
-/// secret, once the form's CSRF token is checked; the refusal page otherwise.
+/// Runs `action` (a login step taking the login's id and the browser's secret) for a form
+/// posted to the login `id`, once the form's CSRF token is checked: the browser and the
+/// step's answer, or the refusal page.
 // The error is the page to answer with, returned at once: boxing it buys nothing.
 #[allow(clippy::result_large_err)]
-fn posted(
+async fn posted<T: Send + 'static>(
     state: &AppState,
     id: String,
     headers: HeaderMap,
     body: &[u8],
-) -> Result<(Browser, String, String), Response> {
+    action: fn(&AppState, &str, &str) -> ApiResult<T>,
+) -> Result<(Browser, ApiResult<T>), Response> {
     let browser = Browser::new(id, headers);
     if !browser.form_ok(state, &form_fields(body)) {
         return Err(forbidden(&browser));
@@ -454,7 +456,8 @@ fn posted(
         browser.id.clone(),
         browser.secret.clone().unwrap_or_default(),
     );
-    Ok((browser, id, secret))
+    let answer = state.blocking(move |s| action(s, &id, &secret)).await;
+    Ok((browser, answer))
 }
 
 /// `POST /login/{id}/finish`: back to the client with a code once the app approved;
@@ -465,14 +468,11 @@ pub async fn finish(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (browser, id, secret) = match posted(&state, id, headers, &body) {
+    let (browser, answer) = match posted(&state, id, headers, &body, login::finish).await {
         Ok(posted) => posted,
         Err(refused) => return refused,
     };
-    match state
-        .blocking(move |s| login::finish(s, &id, &secret))
-        .await
-    {
+    match answer {
         Ok(Some(Finished::Redirect(to))) => see_other(&to),
         Ok(Some(Finished::Show(_))) => match load(&state, &browser).await {
             Ok(Some((loaded, phase))) => phase_page(&state, &browser, &loaded, &phase),
@@ -491,14 +491,11 @@ pub async fn cancel(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let (browser, id, secret) = match posted(&state, id, headers, &body) {
+    let (browser, answer) = match posted(&state, id, headers, &body, login::cancel).await {
         Ok(posted) => posted,
         Err(refused) => return refused,
     };
-    match state
-        .blocking(move |s| login::cancel(s, &id, &secret))
-        .await
-    {
+    match answer {
         Ok(Some(to)) => see_other(&to),
         Ok(None) => match load(&state, &browser).await {
             Ok(Some((loaded, phase))) => phase_page(&state, &browser, &loaded, &phase),

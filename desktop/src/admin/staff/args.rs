@@ -2,7 +2,8 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use mitid_protocol::wire::staff::{StaffAccountAction, StaffRole};
-use mitid_protocol::wire::BlockScope;
+
+use crate::block_args::{BlockArgs, Target};
 
 /// The arguments of `mitid admin staff`.
 #[derive(Debug, Args)]
@@ -95,10 +96,7 @@ pub enum StaffAction {
         identify: IdentifyArgs,
         /// What to block.
         #[command(flatten)]
-        target: Target,
-        /// Block the authenticator for good (it can never be used again).
-        #[arg(long)]
-        permanent: bool,
+        block: BlockArgs,
     },
     /// Support / citizen service: lift a temporary block.
     Unblock {
@@ -230,28 +228,6 @@ pub struct IdentifyArgs {
     /// Answer: the last four digits of the CPR number.
     #[arg(long, value_name = "DDDD")]
     pub cpr_last4: Option<String>,
-}
-
-/// One authenticator or the whole MitID.
-#[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
-pub struct Target {
-    /// One authenticator (its id).
-    #[arg(long = "authenticator", value_name = "ID")]
-    pub authenticator_id: Option<String>,
-    /// The whole MitID (temporarily).
-    #[arg(long)]
-    pub whole_mitid: bool,
-}
-
-impl Target {
-    pub(super) fn scope(&self) -> BlockScope {
-        if self.whole_mitid {
-            BlockScope::WholeMitid
-        } else {
-            BlockScope::Authenticator
-        }
-    }
 }
 
 /// What an activation code is for.

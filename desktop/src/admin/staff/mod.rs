@@ -160,17 +160,13 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
                 .await?;
             println!("User ID: {}", found.user_id);
         }
-        StaffAction::Block {
-            identify,
-            target,
-            permanent,
-        } => {
+        StaffAction::Block { identify, block } => {
             let identified = identify_caller(&identify, token, cx).await?;
             let request = StaffBlockRequest {
                 identification_token: identified.identification_token,
-                scope: target.scope(),
-                authenticator_id: target.authenticator_id.clone(),
-                permanent,
+                scope: block.target.scope(),
+                authenticator_id: block.target.authenticator_id,
+                permanent: block.permanent,
             };
             let view: PersonView = cx.post(paths::STAFF_BLOCK, &request, Some(token)).await?;
             print_person(&view);
