@@ -81,6 +81,15 @@ impl Scene {
         self.browser.authorize(&pairs).await.unwrap()
     }
 
+    /// Another browser (a stranger's) with the same login page open.
+    pub async fn stranger(&self) -> LoginBrowser {
+        let mut stranger = LoginBrowser::new(&self.h).unwrap();
+        let params = self.params(&[]);
+        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        stranger.authorize(&pairs).await.unwrap();
+        stranger
+    }
+
     /// Opens the page and enters the citizen's user ID with `channel`.
     pub async fn started(&mut self, channel: &str) -> Page {
         let page = self.open(&[]).await;
@@ -132,6 +141,16 @@ impl Scene {
         );
         self.tokens.token(Some(auth), &fields).await.unwrap()
     }
+}
+
+/// The start form's one answer when the login cannot go to the app (locked, blocked, busy
+/// with another login, or no app at all): the same text, so a stranger learns nothing.
+pub const CANNOT_SEND: &str = "MitID kan ikke sende dit login til appen nu";
+
+/// Asserts that `page` is the start form answered with [`CANNOT_SEND`].
+pub fn assert_cannot_send(page: &Page) {
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains(CANNOT_SEND), "{}", page.body);
 }
 
 /// The claims of an ID token (its signature is checked in `flows`).

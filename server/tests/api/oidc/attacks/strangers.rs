@@ -39,20 +39,9 @@ async fn a_login_a_stranger_starts_on_the_page_does_not_block_the_banks() {
 async fn a_strangers_start_on_a_login_page_ends_no_other_login() {
     let mut s = Scene::new().await;
     s.started("code").await;
-    let mut stranger = LoginBrowser::new(&s.h).unwrap();
-    let params = s.params(&[]);
-    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    stranger.authorize(&pairs).await.unwrap();
+    let mut stranger = s.stranger().await;
     let user_id = s.person.user_id.clone();
-    let refused = stranger.start(&user_id, "code").await.unwrap();
-    assert_eq!(refused.status, 200, "{}", refused.body);
-    assert!(
-        refused
-            .body
-            .contains("MitID kan ikke sende dit login til appen nu"),
-        "{}",
-        refused.body
-    );
+    assert_cannot_send(&stranger.start(&user_id, "code").await.unwrap());
     assert_eq!(s.browser.phase().await.unwrap(), "waiting");
     let code = s.browser.shown_code().await.unwrap();
     let answer = s.approve(&code).await;
@@ -66,12 +55,8 @@ async fn a_strangers_start_on_a_login_page_ends_no_other_login() {
 async fn refused_starts_use_up_none_of_the_citizens_allowance() {
     let mut s = Scene::new().await;
     let user_id = s.person.user_id.clone();
-    let params = s.params(&[]);
-    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     for _ in 0..11 {
-        let mut stranger = LoginBrowser::new(&s.h).unwrap();
-        stranger.authorize(&pairs).await.unwrap();
-        stranger.start(&user_id, "code").await.unwrap();
+        s.stranger().await.start(&user_id, "code").await.unwrap();
         // Out of the per-source limit's way (30 a minute), well inside the hour.
         s.h.clock().advance(10);
     }
@@ -87,10 +72,7 @@ async fn refused_starts_use_up_none_of_the_citizens_allowance() {
 /// What a stranger's browser shows after typing `user_id` on a new login page, with this
 /// browser's own login id and form token taken out.
 async fn strangers_view(s: &Scene, user_id: &str) -> String {
-    let mut stranger = LoginBrowser::new(&s.h).unwrap();
-    let params = s.params(&[]);
-    let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    stranger.authorize(&pairs).await.unwrap();
+    let mut stranger = s.stranger().await;
     let page = stranger.start(user_id, "code").await.unwrap();
     assert_eq!(page.status, 200, "{}", page.body);
     let (id, csrf) = (stranger.login_id.unwrap(), stranger.csrf.unwrap());
@@ -122,5 +104,5 @@ async fn a_stranger_is_not_told_which_state_keeps_a_login_from_starting() {
 
     assert_eq!(while_pending, while_blocked);
     assert_eq!(while_pending, with_no_app);
-    assert!(while_pending.contains("MitID kan ikke sende dit login til appen nu"));
+    assert!(while_pending.contains(CANNOT_SEND));
 }
