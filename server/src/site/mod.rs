@@ -68,7 +68,10 @@ async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Respo
     }
     let bytes = match read_body(&state, &parts, body).await {
         Ok(bytes) => bytes,
-        Err(response) => return response,
+        Err(mut response) => {
+            secure(response.headers_mut());
+            return response;
+        }
     };
     let is_post = parts.method == axum::http::Method::POST;
     let queued_before = state.outbox.queued();

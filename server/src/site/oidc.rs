@@ -205,17 +205,20 @@ fn authorization<'a>(headers: &'a HeaderMap, scheme: &str) -> Option<&'a str> {
 }
 
 /// The client id and secret of `Authorization: Basic` (each form-urlencoded, RFC 6749
-/// §2.3.1).
+/// §2.3.1). A raw `&` belongs to no encoded value: such credentials are none.
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, Zeroizing<String>)> {
     let encoded = authorization(headers, "Basic")?;
     let decoded = Zeroizing::new(STANDARD.decode(encoded).ok()?);
     let text = std::str::from_utf8(&decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     let decode = |part: &str| -> Option<String> {
-        let pairs = url::form_urlencoded::parse(format!("v={part}").as_bytes())
+        if part.contains('&') {
+            return None;
+        }
+        let field = Zeroizing::new(format!("v={part}"));
+        url::form_urlencoded::parse(field.as_bytes())
             .next()
-            .map(|(_, v)| v.into_owned());
-        pairs
+            .map(|(_, v)| v.into_owned())
     };
     Some((decode(id)?, Zeroizing::new(decode(secret)?)))
 }
@@ -291,6 +294,14 @@ pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Resp
     let token = authorization(&headers, "Bearer")
         .map(|t| Zeroizing::new(t.to_owned()))
         .filter(|t| !t.is_empty() && t.len() <= 256);
+    if authorization(&headers, "Bearer").is_none() {
+        // No token at all: the challenge names no error (RFC 6750 §3.1).
+        let mut response = StatusCode::UNAUTHORIZED.into_response();
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return response;
+    }
     let outcome = match token {
         Some(token) => state.blocking(move |s| tokens::userinfo(s, &token)).await,
         None => Ok(Err(tokens::InvalidToken)),

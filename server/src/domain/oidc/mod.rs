@@ -11,10 +11,18 @@ pub mod tokens;
 
 use mitid_protocol::wire::{Assurance, Factor};
 
+use crate::policy::Policy;
+
 /// How long an authorization code may be exchanged (RFC 9700 §2.1.1: short-lived).
 pub const CODE_TTL: i64 = 60;
 /// How long an access token (for the userinfo endpoint) and an ID token are valid.
 pub const TOKEN_TTL: i64 = 300;
+/// The longest a browser login lives under `policy`: twice the approval time to type the
+/// user ID ([`authorize`]), then the approval's own time from the start ([`login`]).
+pub fn longest_login(policy: &Policy) -> i64 {
+    3 * policy.transaction_ttl
+}
+
 /// Longest `state` or `nonce` the provider stores.
 pub const MAX_PARAM_LEN: usize = 512;
 /// The scopes the provider knows (`openid` is required; `profile` adds the name).

@@ -16,13 +16,13 @@ use sha2::{Digest, Sha256};
 use super::extract::{AnyPage, CitizenForm, ConsentForm};
 use super::texts::{texts, DkTexts};
 use super::{
-    citizen, field, form_token, lang, removal, token_ok, with_cookies, AUTH_COOKIE, BASE,
+    auth_cookie, citizen, field, form_token, lang, removal, token_ok, with_cookies, BASE,
     CONSENT_COOKIE, SESSION_COOKIE,
 };
 use crate::crypto::rng;
 use crate::crypto::tokens::token_hash;
 use crate::domain::oidc::clients::{MITID_DK, MITID_DK_CALLBACK};
-use crate::domain::oidc::tokens;
+use crate::domain::oidc::{self, tokens};
 use crate::domain::{passwords, web};
 use crate::error::ApiError;
 use crate::site::cookies;
@@ -30,9 +30,6 @@ use crate::site::failure_page as site_failure;
 use crate::site::i18n::{Lang, LANG_COOKIE};
 use crate::site::page::{see_other, Frame, Html};
 use crate::state::AppState;
-
-/// How long a log-in may take on its way through the provider.
-const AUTH_TTL: i64 = 600;
 
 /// The front page: log-in choices, or the necessary-cookies notice until accepted.
 #[derive(Template)]
@@ -223,8 +220,16 @@ pub async fn with_app(State(state): State<AppState>, form: ConsentForm) -> Respo
         .append_pair("code_challenge_method", "S256")
         .append_pair("ui_locales", form.lang.tag())
         .finish();
+    // Kept as long as the provider's login can last, and its code after it.
+    let max_age = oidc::longest_login(&state.policy) + oidc::CODE_TTL;
+    let Some(name) = auth_cookie(&oauth_state) else {
+        return site_failure(
+            form.lang,
+            &ApiError::KeyMaterial("a log-in state of another form"),
+        );
+    };
     let cookie = format!(
-        "{AUTH_COOKIE}={}.{}; Path=/; Max-Age={AUTH_TTL}; Secure; HttpOnly; SameSite=Strict",
+        "{name}={}.{}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Strict",
         oauth_state.as_str(),
         verifier.as_str()
     );
@@ -246,6 +251,8 @@ pub async fn callback(
     headers: HeaderMap,
     Query(back): Query<Callback>,
 ) -> Response {
+    let name = back.state.as_deref().and_then(auth_cookie);
+    let removed: Vec<String> = name.iter().map(|n| removal(n)).collect();
     let refused = |headers: &HeaderMap| {
         with_cookies(
             front_page(
@@ -254,10 +261,10 @@ pub async fn callback(
                 StatusCode::BAD_REQUEST,
                 Some(texts(lang(headers)).login_refused),
             ),
-            &[removal(AUTH_COOKIE)],
+            &removed,
         )
     };
-    let kept = cookies::get(&headers, AUTH_COOKIE);
+    let kept = name.and_then(|name| cookies::get(&headers, &name));
     let Some((kept_state, verifier)) = kept.as_deref().and_then(|v| v.split_once('.')) else {
         return refused(&headers);
     };
@@ -279,7 +286,7 @@ pub async fn callback(
         Ok(Err(_)) => return refused(&headers),
         Err(e) => return site_failure(lang(&headers), &e),
     };
-    session_started(&state, &session)
+    with_cookies(session_started(&state, &session), &removed)
 }
 
 /// The token hash of the session this browser holds, if it sends one: a new log-in ends it.
@@ -297,10 +304,7 @@ fn session_started(
     };
     let max_age = until - state.clock.now();
     let cookie = cookies::secret(SESSION_COOKIE, token.expose(), max_age);
-    with_cookies(
-        see_other("/mitid-dk/profile"),
-        &[cookie, removal(AUTH_COOKIE)],
-    )
+    with_cookies(see_other("/mitid-dk/profile"), &[cookie])
 }
 
 /// `POST /mitid-dk/login/password`: user ID, password and a code-display code.

@@ -35,8 +35,19 @@ pub const BASE: &str = "/mitid-dk";
 const SESSION_COOKIE: &str = "__Host-mitid-dk";
 /// The necessary-cookies consent (a random value the log-in forms' token derives from).
 const CONSENT_COOKIE: &str = "__Host-mitid-dk-consent";
-/// The state and PKCE verifier of a log-in on its way through the provider.
+/// The state and PKCE verifier of a log-in on its way through the provider: one cookie per
+/// log-in, named by its `state` ([`auth_cookie`]), so that two tabs' log-ins keep their own.
 const AUTH_COOKIE: &str = "__Host-mitid-dk-auth";
+
+/// The name of the cookie that keeps the log-in whose `state` is `oauth_state`: the cookie
+/// prefix and the state's first 16 characters; `None` for a state MitID.dk never makes.
+fn auth_cookie(oauth_state: &str) -> Option<String> {
+    let tag = oauth_state.get(..16)?;
+    let ours = tag
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ours.then(|| format!("{AUTH_COOKIE}-{tag}"))
+}
 
 /// MitID.dk's routes.
 pub fn routes() -> Router<AppState> {

@@ -97,6 +97,17 @@ async fn discovery_names_the_endpoints_and_the_keys_verify_the_id_token() {
     assert_eq!(info.status, 200);
     assert_eq!(info.body["sub"], sub);
     assert_eq!(info.body["name"], s.person.name.as_str());
+
+    // Without any token the challenge names no error (RFC 6750 §3.1; found by a read-only
+    // review: it said `invalid_token`); a wrong token's does.
+    let bare = s.browser.get("/oidc/userinfo").await.unwrap();
+    assert_eq!(bare.status, 401);
+    assert_eq!(bare.header("www-authenticate"), Some("Bearer"));
+    let wrong = s.tokens.userinfo("not-a-token").await.unwrap();
+    assert_eq!(
+        (wrong.status, wrong.body["error"].as_str()),
+        (401, Some("invalid_token"))
+    );
 }
 
 #[tokio::test]

@@ -120,3 +120,56 @@ async fn a_new_log_in_ends_the_browsers_earlier_session() {
     logged_in_to_mitid_dk(&mut s, &mut b, &csrf).await;
     assert!(s.h.identify(&staff, &s.person).await.is_ok());
 }
+
+/// A MitID.dk log-in started late on the provider's page and approved in time opens the
+/// profile (found by a read-only review). Before, MitID.dk kept its `state` and PKCE verifier
+/// in a cookie of 10 minutes, while the provider's login lives up to its approval's end (the
+/// user ID typed within twice the approval time, then the approval's own): a citizen who
+/// typed the user ID at minute 9 and approved at minute 11 came back to "log-in refused".
+#[tokio::test]
+async fn a_log_in_started_late_and_approved_in_time_opens_mitid_dk() {
+    let mut s = Scene::new().await;
+    let ttl = s.h.server.running().state().policy.transaction_ttl;
+    let (mut b, authorize) = off_to_log_in_to_mitid_dk(&s).await;
+    assert_eq!(b.get(&authorize).await.unwrap().status, 200);
+    s.h.clock().advance(2 * ttl - 60);
+    let user_id = s.person.user_id.clone();
+    b.start(&user_id, "code").await.unwrap();
+    let code = b.shown_code().await.unwrap();
+    s.h.clock().advance(ttl - 60);
+    let callback = approved_with_the_pin(&mut s, &mut b, &code).await;
+    let opened = b.get(&callback).await.unwrap();
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    assert_eq!(opened.location.as_deref(), Some("/mitid-dk/profile"));
+}
+
+/// Two MitID.dk log-ins begun in one browser (two tabs) do not spoil each other (found by a
+/// read-only review). Before, each kept its `state` and PKCE verifier in the one cookie
+/// `__Host-mitid-dk-auth`: the second replaced the first's, and the first, approved, came
+/// back to "log-in refused".
+#[tokio::test]
+async fn two_log_ins_begun_in_one_browser_do_not_spoil_each_other() {
+    let mut s = Scene::new().await;
+    let mut b = LoginBrowser::new(&s.h).unwrap();
+    b.post_form("/mitid-dk/cookies", &[]).await.unwrap();
+    b.get("/mitid-dk").await.unwrap();
+    let csrf = b.csrf.clone().unwrap();
+    let mut begun = Vec::new();
+    for _ in 0..2 {
+        let off = b
+            .post_form("/mitid-dk/login/app", &[("csrf", &csrf)])
+            .await
+            .unwrap();
+        assert_eq!(off.status, 303, "{}", off.body);
+        begun.push(off.location.unwrap());
+    }
+    // The first tab's log-in goes through; the second is left.
+    assert_eq!(b.get(&begun[0]).await.unwrap().status, 200);
+    let user_id = s.person.user_id.clone();
+    b.start(&user_id, "code").await.unwrap();
+    let code = b.shown_code().await.unwrap();
+    let callback = approved_with_the_pin(&mut s, &mut b, &code).await;
+    let opened = b.get(&callback).await.unwrap();
+    assert_eq!(opened.status, 303, "{}", opened.body);
+    assert_eq!(opened.location.as_deref(), Some("/mitid-dk/profile"));
+}

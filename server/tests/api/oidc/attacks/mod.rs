@@ -148,6 +148,18 @@ async fn the_code_goes_only_to_its_client_with_its_redirect_uri_within_a_minute(
         (wrong_secret.status, wrong_secret.body["error"].as_str()),
         (401, Some("invalid_client"))
     );
+    // The secret with junk after it is not the secret (found by a read-only review: the
+    // form decoding cut the value at a raw `&`, and took `secret&x` for `secret`).
+    let padded = format!("{}&x", s.client.client_secret.expose());
+    let padded = s
+        .tokens
+        .token(Some((&s.client.client_id, &padded)), &fields)
+        .await
+        .unwrap();
+    assert_eq!(
+        (padded.status, padded.body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
     let anonymous = s.tokens.token(None, &fields).await.unwrap();
     assert_eq!(anonymous.body["error"], "invalid_client");
     // The other client's try used the code up: its own client is refused too.
@@ -228,6 +240,17 @@ async fn every_page_forbids_framing_and_caching_and_scripts_from_elsewhere() {
         assert!(cookie.contains(attribute), "{cookie}");
     }
     assert!(!page.body.contains("<script>"), "no inline script");
+    // A form too large to read is answered with the same headers (found by a read-only
+    // review: that answer went out without them).
+    let big = "x".repeat(70 * 1024);
+    let too_large = s
+        .browser
+        .post_form(&s.browser.login_path("/start"), &[("user_id", &big)])
+        .await
+        .unwrap();
+    assert_eq!(too_large.status, 413);
+    assert_eq!(too_large.header("x-frame-options"), Some("DENY"));
+    assert_eq!(too_large.header("cache-control"), Some("no-store"));
     s.browser
         .start(&s.person.user_id.clone(), "code")
         .await
