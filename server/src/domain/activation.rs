@@ -77,8 +77,13 @@ pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<Activa
         ensure_room_for_app(state, tx.as_mut(), &person.id)?;
         person
     };
-    let code_id =
-        codes::count_entry(state, CodeKind::ActivationApp, &person.id, None)?.into_result()?;
+    let code_id = codes::count_entry_audited(
+        state,
+        CodeKind::ActivationApp,
+        &person.id,
+        None,
+        Event::ActivationCodeRefused,
+    )?;
     let mut tx = state.store.begin()?;
     let checked = codes::check_counted(
         state,
@@ -178,13 +183,13 @@ pub fn register(
         let entered = req.temporary_pin.as_ref().ok_or_else(|| {
             ApiError::refuse(ErrorCode::BadRequest, "the temporary PIN is missing")
         })?;
-        let code_id = codes::count_entry(
+        let code_id = codes::count_entry_audited(
             state,
             CodeKind::ActivationPin,
             &activation.person_id,
             Some(&activation.id),
-        )?
-        .into_result()?;
+            Event::TemporaryPinRefused,
+        )?;
         let mut tx = state.store.begin()?;
         let checked = codes::check_counted(
             state,

@@ -7,6 +7,7 @@ use mitid_protocol::clock::UnixSeconds;
 use serde_json::json;
 use zeroize::Zeroizing;
 
+use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
 use crate::error::{ApiError, ApiResult, Verdict};
 use crate::state::AppState;
@@ -97,6 +98,30 @@ pub fn count_entry(
     tx.update_code(&code)?;
     tx.commit()?;
     Ok(Verdict::Granted(code.id))
+}
+
+/// [`count_entry`] for an anonymous caller, with a refusal before the check (no live code,
+/// expired, void) audited as `refused` with its code, as the callers audit a wrong code: the
+/// code's id, or the refusal to answer with.
+pub fn count_entry_audited(
+    state: &AppState,
+    kind: CodeKind,
+    person_id: &str,
+    owner: Option<&str>,
+    refused: Event,
+) -> ApiResult<String> {
+    match count_entry(state, kind, person_id, owner)? {
+        Verdict::Granted(id) => Ok(id),
+        Verdict::Refused(e) => {
+            let mut tx = state.store.begin()?;
+            audit::entry(refused, &Actor::Anonymous)
+                .person(person_id)
+                .detail(json!({ "code": e.code().as_str() }))
+                .record(state, tx.as_mut())?;
+            tx.commit()?;
+            Err(e)
+        }
+    }
 }
 
 /// A code past its expiry.

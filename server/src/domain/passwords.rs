@@ -123,8 +123,13 @@ fn person_for_code(state: &AppState, user_id: &str) -> ApiResult<PersonRecord> {
 /// Checks an activation code for a new password without using it: counted first, a wrong
 /// one committed with its tries left.
 fn judge_code(state: &AppState, p: &PersonRecord, entered: &str) -> ApiResult<CheckedCode> {
-    let code_id =
-        codes::count_entry(state, CodeKind::ActivationPassword, &p.id, None)?.into_result()?;
+    let code_id = codes::count_entry_audited(
+        state,
+        CodeKind::ActivationPassword,
+        &p.id,
+        None,
+        Event::ActivationCodeRefused,
+    )?;
     let mut tx = state.store.begin()?;
     let judged = codes::judge_counted(
         state,
@@ -299,7 +304,13 @@ pub fn login(
                 "the whole MitID is temporarily blocked",
             ));
         }
-        let mut pw = current_password(tx.as_mut(), &p.id)?.ok_or_else(|| wrong(0))?;
+        let Some(mut pw) = current_password(tx.as_mut(), &p.id)? else {
+            // No password (most citizens have only the app): answered as a user ID nobody
+            // has, with the same hash and no write, so that the answer tells nobody who exists.
+            drop(tx);
+            slot.burn(req.password.expose())?;
+            return Err(wrong(policy.password_failures_to_lock - 1));
+        };
         let (eff, reason) = effective_state(&pw, policy, now);
         if eff != AuthenticatorState::Active {
             return Err(refusal_for(eff, reason, pw.locked_until));

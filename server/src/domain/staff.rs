@@ -64,10 +64,27 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
         return Err(wrong_credentials());
     };
     let right_password = slot.verify(req.password.expose(), &staff.password_hash)?;
+    finish_login(state, &staff.id, right_password, req.otp.expose(), now)
+}
+
+/// Phase 2 of a log-in, once phase 1 counted it and the password was hashed (`right_password`):
+/// the authenticator code, then the session. The account is read again, as it stands now.
+pub fn finish_login(
+    state: &AppState,
+    staff_id: &str,
+    right_password: bool,
+    otp: &str,
+    now: UnixSeconds,
+) -> ApiResult<StaffLoginResponse> {
     let mut tx = state.store.begin()?;
     let mut staff = tx
-        .staff(&staff.id)?
+        .staff(staff_id)?
         .ok_or(ApiError::KeyMaterial("staff account vanished"))?;
+    // Disabled while the password was hashed: no session, and the answer of phase 1's
+    // refusal of a disabled account (the try stays counted there).
+    if staff.disabled {
+        return Err(wrong_credentials());
+    }
     let step = match (right_password, &staff.totp_secret) {
         (true, Some(sealed)) => {
             let seed = state
@@ -76,7 +93,7 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
                 .open(&totp_context(&staff.id), sealed)?;
             totp::verify(
                 &seed,
-                req.otp.expose().trim(),
+                otp.trim(),
                 now,
                 state.policy.totp_step,
                 state.policy.totp_drift_steps,

@@ -85,6 +85,13 @@ async fn an_sms_activation_code_lasts_30_minutes_and_a_paper_one_48_hours() {
     let code = h.activation_code(&p).await.unwrap();
     h.clock().advance(30 * 60);
     begin(&h, &p, &code).await.err("code_expired");
+    // Audited as a wrong code is (found by a read-only review: a refusal before the check
+    // was not).
+    let events = audit_events(&h, &p).await;
+    assert_eq!(
+        events.last().map(String::as_str),
+        Some("activation_code_refused")
+    );
 
     // Support cannot hand out paper codes; citizen service can, valid 48 hours.
     request_activation_code(&h, &h.support, &p, "new_app", "paper")

@@ -232,6 +232,31 @@ async fn swipe_only_for_low_assurance_and_the_counter_must_increase() {
     assert_eq!(r.factor, Some(Factor::Swipe));
 }
 
+/// A counter the database cannot hold (above 2^63 - 1, where the app's own counter stops) is
+/// refused. Before, it was stored as 2^63 - 1 and the same counter was taken again by the
+/// next login: a counter value used twice (found by a read-only review).
+#[tokio::test]
+async fn a_counter_beyond_what_is_stored_is_refused_not_clamped() {
+    let (mut s, _, code) = setup_with_code_login("low").await;
+    s.phone.counter = u64::MAX - 1;
+    approve_next(&mut s, Factor::Swipe, &code, None)
+        .await
+        .err("counter_not_increasing");
+    // The largest counter stored is taken, once.
+    let top = u64::try_from(i64::MAX).unwrap();
+    s.phone.counter = top - 1;
+    let ok: ApprovalAnswerResponse = approve_next(&mut s, Factor::Swipe, &code, None).await.ok();
+    assert_eq!(ok.status, TransactionStatus::Approved);
+    let login = start_login(&s, "code", "low").await;
+    let code = login.code.clone().unwrap();
+    for counter in [u64::MAX - 1, top - 1] {
+        s.phone.counter = counter;
+        approve_next(&mut s, Factor::Swipe, &code, None)
+            .await
+            .err("counter_not_increasing");
+    }
+}
+
 #[tokio::test]
 async fn biometric_approval_and_a_wrong_pin_keeps_the_transaction_pending() {
     let mut s = setup().await;

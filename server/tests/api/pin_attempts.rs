@@ -133,6 +133,10 @@ async fn temporary_pin_tries_count_too_and_ten_failures_block_the_app_for_good()
     phone.reset_pin(wrong, "193847").await.err("too_many_tries");
     phone.reset_pin(&temp, "193847").await.err("wrong_code");
     assert_eq!(phone.status().await.failures, 7);
+    // Each refusal is audited with its code (found by a read-only review: none was).
+    let events = audit_events(&h, &p).await;
+    let refused = events.iter().filter(|e| *e == "temporary_pin_refused");
+    assert_eq!(refused.count(), 4, "{events:?}");
     // Issuing a new code never lowers the count.
     let temp2 = temp_pin_from_support(&h, &p, &phone).await;
     assert_eq!(phone.status().await.failures, 7);

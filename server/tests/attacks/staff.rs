@@ -310,6 +310,30 @@ async fn staff_log_out_revocation_and_disabling_end_sessions() {
     }
 }
 
+/// An account disabled while its log-in's password was being hashed gets no session (found
+/// by a read-only review). Before, the log-in's second phase read the account again but never
+/// looked at `disabled`: the session it opened was refused while the account stayed
+/// disabled, and worked for its 8 hours once an administrator enabled the account again.
+/// The interleaving is played here directly: phase 1 counted the log-in, the administrator
+/// disables the account, then phase 2 runs with the right password and code.
+#[tokio::test]
+async fn an_account_disabled_during_its_log_in_gets_no_session() {
+    let h = World::start().await.unwrap();
+    let state = h.server.running().state();
+    let id = {
+        let mut tx = state.store.begin().unwrap();
+        tx.staff_by_username("registry").unwrap().unwrap().id
+    };
+    account_action(&h, &h.admin, "registry", "disable")
+        .await
+        .ok::<StaffAccountView>();
+    // The next step's code: the world's own log-in used this step's.
+    let otp = h.staff.otp("registry", h.now(), 1).unwrap();
+    let finished = mitid_server::domain::staff::finish_login(state, &id, true, &otp, h.now());
+    let refused = finished.expect_err("a session for a disabled account");
+    assert_eq!(refused.code().as_str(), "unauthorized");
+}
+
 #[tokio::test]
 async fn support_sees_a_person_only_after_identifying_them() {
     let (h, p) = world_with_citizen("priv").await;

@@ -307,6 +307,34 @@ async fn setting_a_password_tells_nobody_whether_a_user_id_exists() {
     assert_eq!(known.body, unknown.body);
 }
 
+/// A password log-in answers a citizen who has no password as it answers a user ID nobody
+/// has: the same refusal, one hash run each, and no write (found by a read-only review).
+/// Before, the person without a password (most citizens have only the app) was told
+/// `remaining: 0` at once, with no hash, and an unknown user ID `remaining: 4` after one:
+/// whether a user ID exists, free and untraced.
+#[tokio::test]
+async fn a_password_log_in_tells_nobody_whether_a_user_id_exists() {
+    let (h, p) = world_with_citizen("pwlogin").await;
+    let runs = || h.server.running().state().hashes.runs();
+    let commits = || h.server.running().state().store.stats().commits;
+    let body = |user_id: &str| json!({ "user_id": user_id, "password": "gaet-1234-abcd", "otp": "123456" });
+    let mut answers = Vec::new();
+    for user_id in [p.user_id.as_str(), "ingen.her.2"] {
+        let (hashes, written) = (runs(), commits());
+        let answer = h
+            .post("/v1/web/login/password", &body(user_id), Auth::None)
+            .await;
+        answers.push((
+            answer.status,
+            answer.body,
+            runs() - hashes,
+            commits() - written,
+        ));
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!((answers[0].2, answers[0].3), (1, 0));
+}
+
 /// A method id in MitID.dk's address is one, not a path: a crafted link cannot point the
 /// "Send new PIN" or "Block" page's form at another action (found by a read-only review).
 /// Before, `..%2Fblock-mitid%3F` rendered `action="/mitid-dk/methods/../block-mitid?/new-pin"`,

@@ -192,7 +192,9 @@ fn decide(
             "the approval signature is invalid",
         )));
     }
-    if req.counter <= app.counter {
+    // A counter above what the database holds (where the app's own stops) could never be
+    // told from the next one: refused, not clamped.
+    if req.counter <= app.counter || i64::try_from(req.counter).is_err() {
         return Ok(Verdict::Refused(
             ApiError::refuse(
                 ErrorCode::CounterNotIncreasing,

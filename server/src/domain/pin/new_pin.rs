@@ -154,8 +154,9 @@ pub(super) fn ensure_resettable(
     }
 }
 
-/// After a wrong temporary PIN: the raised count stays; 10 block the app for good, 3 lock it
-/// (it stays resettable). Returns the code's refusal to answer with (the block shows on the
+/// After a wrong temporary PIN (or a code refused before its check): audited with its code
+/// and the app's count; the raised count stays; 10 block the app for good, 3 lock it (it
+/// stays resettable). Returns the code's refusal to answer with (the block shows on the
 /// app's next request).
 fn settle_failed_code(
     state: &AppState,
@@ -172,6 +173,11 @@ fn settle_failed_code(
         now,
     );
     tx.update_authenticator(&app)?;
+    audit::entry(Event::TemporaryPinRefused, &Actor::App(app.id.clone()))
+        .person(&app.person_id)
+        .authenticator(&app.id)
+        .detail(json!({ "code": refusal.code().as_str(), "failures": app.failures }))
+        .record(state, tx.as_mut())?;
     if outcome == PinFailure::Blocked {
         audit::entry(Event::AppPermanentlyBlocked, &Actor::System)
             .person(&app.person_id)

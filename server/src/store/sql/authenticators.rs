@@ -10,7 +10,7 @@ impl<D: Db> AuthenticatorTx for SqlTx<D> {
             "INSERT INTO authenticators ({AUTH_COLS}) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)"
         );
-        self.run(&sql, &auth_args(a).as_params())
+        self.run(&sql, &auth_args(a)?.as_params())
             .map_err(|e| e.duplicate_of("authenticator"))?;
         Ok(())
     }
@@ -21,7 +21,7 @@ impl<D: Db> AuthenticatorTx for SqlTx<D> {
              locked_until=$6, failures=$7, opaque_record=$8, device_public_key=$9, \
              biometric_public_key=$10, counter=$11, serial=$12, secret=$13, password_hash=$14, \
              last_totp_step=$15, created_at=$16, updated_at=$17 WHERE id=$1",
-            &auth_args(a).as_params(),
+            &auth_args(a)?.as_params(),
         )?;
         Ok(())
     }
@@ -197,15 +197,17 @@ struct AuthArgs<'a> {
     counter: i64,
 }
 
-fn auth_args(a: &AuthenticatorRecord) -> AuthArgs<'_> {
-    AuthArgs {
+/// A counter the column cannot hold is refused, never clamped: a clamped counter would be
+/// taken again by the next answer.
+fn auth_args(a: &AuthenticatorRecord) -> StoreResult<AuthArgs<'_>> {
+    Ok(AuthArgs {
         a,
         kind: a.kind.as_str(),
         state: a.state.as_str(),
         lock_reason: a.lock_reason.map(|r| r.as_str()),
         failures: int(a.failures),
-        counter: i64::try_from(a.counter).unwrap_or(i64::MAX),
-    }
+        counter: i64::try_from(a.counter).map_err(|_| StoreError::Corrupt("approval counter"))?,
+    })
 }
 
 impl AuthArgs<'_> {

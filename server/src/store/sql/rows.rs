@@ -73,7 +73,7 @@ pub(super) fn auth_row(r: &dyn Cells) -> StoreResult<AuthenticatorRecord> {
         opaque_record: r.opt_blob(7)?,
         device_public_key: r.opt_blob(8)?,
         biometric_public_key: r.opt_blob(9)?,
-        counter: u64::try_from(r.int(10)?).unwrap_or(0),
+        counter: u64::try_from(r.int(10)?).map_err(|_| StoreError::Corrupt("approval counter"))?,
         serial: r.opt_text(11)?,
         secret: r.opt_blob(12)?,
         password_hash: r.opt_text(13)?,
