@@ -9,6 +9,7 @@ use crate::mrz::AccessKey;
 use crate::pace::{self, Offer};
 use crate::sm::SecureChannel;
 use crate::{bac, chip_auth, tlv};
+use zeroize::Zeroizing;
 
 /// The phone's NFC connection to the chip: the Android shell implements it over `IsoDep`, the
 /// iOS shell over Core NFC's `NFCISO7816Tag`. It carries bytes and knows nothing of eMRTDs.
@@ -275,12 +276,15 @@ impl FileReader<'_, '_> {
     fn read(&mut self, fid: u16) -> Result<Vec<u8>, ReadError> {
         let select = Command::new(0x00, 0xA4, 0x02, 0x0C).with_data(fid.to_be_bytes().to_vec());
         self.link.send_protected(self.sm, &select)?.ok()?;
-        let mut content = self.read_binary(0, 4)?;
-        let total = tlv::total_len(&content).ok_or(ReadError::Malformed("file header"))?;
+        // The holder's data (DG1, the face in DG2) goes into one buffer of the file's size, and
+        // each part read is wiped once copied: no growing buffer leaves copies behind.
+        let header = Zeroizing::new(self.read_binary(0, 4)?);
+        let total = tlv::total_len(&header).ok_or(ReadError::Malformed("file header"))?;
         if total > MAX_FILE {
             return Err(ReadError::TooLarge(fid));
         }
-        content.truncate(total);
+        let mut content = Vec::with_capacity(total);
+        content.extend_from_slice(&header[..header.len().min(total)]);
         let chunk = if self.link.extended() {
             EXTENDED_CHUNK
         } else {
@@ -288,13 +292,12 @@ impl FileReader<'_, '_> {
         };
         while content.len() < total {
             let want = chunk.min(total - content.len());
-            let part = self.read_binary(content.len(), want)?;
+            let part = Zeroizing::new(self.read_binary(content.len(), want)?);
             if part.is_empty() {
                 return Err(ReadError::Malformed("short file"));
             }
-            content.extend(part);
+            content.extend_from_slice(&part[..part.len().min(total - content.len())]);
         }
-        content.truncate(total);
         Ok(content)
     }
 

@@ -205,7 +205,8 @@ impl SecureChannel {
             _ => return Err(ReadError::SecureMessaging("no status word")),
         };
         let data = match encrypted {
-            Some(value) => self.decrypt_object(&counter, value)?.to_vec(),
+            // The plain buffer itself, not a copy: the caller keeps it (and wipes it).
+            Some(value) => std::mem::take(&mut *self.decrypt_object(&counter, value)?),
             None => Vec::new(),
         };
         Ok(Response { data, sw })

@@ -19,11 +19,18 @@ pub fn read(bytes: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
 }
 
 /// The whole length of the data object that `header` begins (tag, length and value), from
-/// its first bytes alone: how much of a file to read.
+/// its first bytes alone: how much of a file to read. `None` if the sum does not fit a
+/// `usize`: a four-byte length near 4 GiB would otherwise wrap to a small number on a 32-bit
+/// phone and pass every size check.
 pub fn total_len(header: &[u8]) -> Option<usize> {
     let (_, rest) = read_tag(header)?;
     let (len, after) = read_len(rest)?;
-    Some(header.len() - after.len() + len)
+    whole(header.len() - after.len(), len)
+}
+
+/// A header's length plus its value's, if the sum fits.
+fn whole(header: usize, value: usize) -> Option<usize> {
+    header.checked_add(value)
 }
 
 /// The data objects of `bytes`, in order; `None` if any is malformed.
@@ -105,4 +112,18 @@ fn read_len(bytes: &[u8]) -> Option<(usize, &[u8])> {
             .fold(0usize, |acc, &b| (acc << 8) | usize::from(b)),
         rest,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::whole;
+
+    /// A four-byte length near 4 GiB on a 32-bit phone (armeabi-v7a) is this sum at the top
+    /// of `usize`: before, it wrapped to a few bytes, under every size limit, and a hostile
+    /// chip's file was taken as that short (in a debug build, the read panicked).
+    #[test]
+    fn a_length_at_the_top_of_usize_is_refused_not_wrapped() {
+        assert_eq!(whole(6, usize::MAX - 5), None);
+        assert_eq!(whole(6, usize::MAX - 6), Some(usize::MAX));
+    }
 }

@@ -265,14 +265,11 @@ impl DocumentScan {
             .ok_or((Stage::Details, MitidError::InvalidStep))?;
         // A refusal here (the app blocked or revoked meanwhile) ends the flow; a passing
         // fault leaves the citizen on this step.
-        let challenge = challenge(ctx, source).await.map_err(|e| {
-            let stage = if e.is_transient() {
-                Stage::Chip
-            } else {
-                Stage::End
-            };
-            (stage, e)
-        })?;
+        let challenge = match challenge(ctx, source).await {
+            Ok(challenge) => challenge,
+            Err(e) if e.is_transient() => return Err((Stage::Chip, e)),
+            Err(e) => return Err((self.end(), e)),
+        };
         let signed: [u8; 8] = challenge
             .challenge
             .0
@@ -394,10 +391,17 @@ impl DocumentScan {
         self.access_key = None;
         match error {
             // This app shows other terms than the server's: only an update helps.
-            MitidError::DocumentRefused { reason } if reason == "terms_not_accepted" => Stage::End,
+            MitidError::DocumentRefused { reason } if reason == "terms_not_accepted" => self.end(),
             MitidError::DocumentRefused { .. } => Stage::Origin,
-            _ => Stage::End,
+            _ => self.end(),
         }
+    }
+
+    /// The document steps end: nothing typed or read is kept (a P-code, the details, the
+    /// chip's files), though the flow object may live on in the shell.
+    pub(crate) fn end(&mut self) -> Stage {
+        *self = Self::default();
+        Stage::End
     }
 }
 
@@ -542,7 +546,8 @@ fn evened(line: &str, length: usize) -> Zeroizing<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::zone_in;
+    use super::{zone_in, DocumentScan, Stage};
+    use crate::error::MitidError;
 
     // ICAO 9303's specimens (part 4 and part 5).
     const LINE1: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
@@ -590,6 +595,25 @@ mod tests {
         let broken = format!("{LINE1}\n{misread}");
         for text in ["", "not a zone", LINE1, &LINE2[..40], "ÆØÅ<<<<", &broken] {
             assert!(zone_in(text).is_none(), "{text:?}");
+        }
+    }
+
+    /// Before, a refusal that ended the flow (the day's checks used up, a refusal for good)
+    /// forgot the details but kept the P-code, until the shell let go of the flow.
+    #[test]
+    fn an_ended_scan_keeps_no_p_code_and_no_details() {
+        for error in [
+            MitidError::RateLimited,
+            MitidError::DocumentRefused {
+                reason: "terms_not_accepted".to_owned(),
+            },
+        ] {
+            let mut scan = DocumentScan::default();
+            scan.p_code("1234 5678").unwrap();
+            scan.details("208123456", "850412", "310101").unwrap();
+            assert!(scan.holds_secrets());
+            assert_eq!(scan.refused(&error), Stage::End);
+            assert!(!scan.holds_secrets(), "{error:?}");
         }
     }
 }

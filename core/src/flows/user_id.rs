@@ -107,6 +107,15 @@ impl UserIdFlow {
         self.state.lock().await
     }
 
+    /// Whether the flow still holds the document's details, its chip's files, a P-code or
+    /// the server's proof for a change. Never once it is done or ended. True while an action
+    /// runs.
+    pub fn holds_typed_secrets(&self) -> bool {
+        self.state
+            .try_lock()
+            .map_or(true, |s| s.shown.is_some() || s.document.holds_secrets())
+    }
+
     /// The current screen.
     pub fn step(&self) -> UserIdStep {
         self.screen.step()

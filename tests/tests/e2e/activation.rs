@@ -121,6 +121,8 @@ async fn a_citizen_activates_the_app_and_a_weak_pin_is_refused_with_its_reason()
 
 #[tokio::test]
 async fn a_wrong_temporary_pin_keeps_the_chosen_pin_and_the_right_one_registers_it() {
+    // And once done, nothing typed is kept: before, the temporary PIN stayed in the flow
+    // until the shell let go of it.
     let (h, p, _phone, app) = world_with_new_app("temp").await;
     let flow = app.start_activation();
     flow.submit_user_id(p.user_id.clone()).await.unwrap();
@@ -147,6 +149,11 @@ async fn a_wrong_temporary_pin_keeps_the_chosen_pin_and_the_right_one_registers_
         ActivationStep::ChooseBiometrics
     );
     assert_eq!(app.users().unwrap().len(), 1);
+    assert!(flow.holds_typed_secrets(), "the new PIN, for biometrics");
+    flow.choose_biometrics(false).await.unwrap();
+    let done = flow.choose_notifications(true).await.unwrap();
+    assert!(matches!(done, ActivationStep::Done { .. }), "{done:?}");
+    assert!(!flow.holds_typed_secrets());
 }
 
 #[tokio::test]
@@ -180,6 +187,7 @@ async fn wrong_expired_and_voided_activation_codes_are_distinct_outcomes() {
     );
     assert_eq!(flow.step(), ActivationStep::Ended);
     assert_eq!(flow.last_error(), Some(MitidError::TooManyTries));
+    assert!(!flow.holds_typed_secrets());
 
     // A new code, too late (SMS codes last 30 minutes).
     let code = h.activation_code(&p).await.unwrap();

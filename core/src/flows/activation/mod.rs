@@ -200,6 +200,18 @@ impl ActivationFlow {
         self.screen.error()
     }
 
+    /// Whether the flow still holds the temporary PIN, the new PIN, the document's details,
+    /// its chip's files or a P-code. Never once it is done or ended; the new PIN stays only
+    /// for the biometrics step. True while an action runs.
+    pub fn holds_typed_secrets(&self) -> bool {
+        self.state.try_lock().map_or(true, |s| {
+            s.temporary_pin.is_some()
+                || s.registration.is_some()
+                || s.new_pin.holds_any()
+                || s.document.holds_secrets()
+        })
+    }
+
     /// The user ID (checked against the rules here first; the server decides).
     pub async fn submit_user_id(&self, user_id: String) -> Result<ActivationStep, MitidError> {
         let mut state = self.state.lock().await;

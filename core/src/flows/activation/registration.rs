@@ -96,7 +96,9 @@ impl ActivationFlow {
             &answer.registration_response.0,
             &begun.authenticator_id,
         )?;
+        // The server took the temporary PIN: it is used up, and the PIN's registration done.
         state.registration = None;
+        state.temporary_pin = None;
         let device_public = self.device_key(&reservation)?;
         let binding = device_key_binding_message(
             &begun.authenticator_id,
@@ -196,6 +198,7 @@ impl ActivationFlow {
         state.temporary_pin = None;
         state.registration = None;
         state.new_pin.clear();
+        state.document.end();
         self.screen.fail_at(ActivationStep::Ended, error)
     }
 }
