@@ -18,6 +18,7 @@ pub(crate) mod pin_proof;
 pub(crate) mod pin_switch;
 pub(crate) mod recovery;
 pub mod user_id;
+pub(crate) mod zone;
 
 use std::sync::Mutex;
 
