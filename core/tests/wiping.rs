@@ -221,21 +221,29 @@ fn the_document_details_leave_no_copy_taken_or_refused() {
 /// Bytes of the face image that no other bytes match by chance.
 const FACE_MARKER: &[u8] = b"face-3f9c2a7e51d84b60c1e7a2f9d0b";
 
+/// The holder's surname in DG1's zone, which no other bytes match by chance.
+const NAME_MARKER: &[u8] = b"QZXWVJKQZXWVJK";
+
 /// A chip answering on a thread of its own, as a phone's NFC link: the blocks it frees are
 /// the chip's, not the app's, and are not scanned. It is made there too, so that the
-/// issuing of its files leaves no copy of the face in this thread's free memory for a later
-/// block to be handed out over.
+/// issuing of its files leaves no copy of the holder's data in this thread's free memory
+/// for a later block to be handed out over. It counts the APDUs it carried.
 struct ChipOnItsThread {
     to_chip: std::sync::mpsc::Sender<Vec<u8>>,
     from_chip: std::sync::mpsc::Receiver<Result<Vec<u8>, String>>,
+    carried: usize,
 }
 
 impl ChipOnItsThread {
-    fn spawn(make: impl FnOnce() -> mitid_emrtd::testing::SimulatedChip + Send + 'static) -> Self {
+    /// A chip with a marked face and surname, whose link is lost after `lost_after` APDUs.
+    fn spawn(lost_after: Option<usize>) -> Self {
         let (to_chip, commands) = std::sync::mpsc::channel::<Vec<u8>>();
         let (answers, from_chip) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut chip = make();
+            let mut chip = marked_chip();
+            if let Some(n) = lost_after {
+                chip = chip.losing_link_after(n);
+            }
             for apdu in commands {
                 // Handed over in a buffer of its exact size, as a phone's NFC stack does:
                 // the chip's own buffers may hold what it freed before past their ends.
@@ -245,12 +253,17 @@ impl ChipOnItsThread {
                 }
             }
         });
-        Self { to_chip, from_chip }
+        Self {
+            to_chip,
+            from_chip,
+            carried: 0,
+        }
     }
 }
 
 impl mitid_emrtd::NfcLink for ChipOnItsThread {
     fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, String> {
+        self.carried += 1;
         self.to_chip
             .send(apdu.to_vec())
             .map_err(|e| e.to_string())?;
@@ -258,31 +271,57 @@ impl mitid_emrtd::NfcLink for ChipOnItsThread {
     }
 }
 
-/// The face image (DG2) the reader takes from the chip, part by part under secure
-/// messaging, leaves no copy in freed memory once the files are dropped (found by a
-/// read-only review). Before, each decrypted part was copied into a plain `Vec`, and the
-/// file grew part by part: each part and each growth step freed a block holding some of
-/// the face (34 blocks for this face).
+/// The specimen holder, with a marked surname.
+fn marked_holder() -> mitid_emrtd::testing::TestHolder {
+    mitid_emrtd::testing::TestHolder {
+        surname: String::from_utf8(NAME_MARKER.to_vec()).unwrap(),
+        ..mitid_emrtd::testing::TestHolder::specimen()
+    }
+}
+
+/// A chip issued to the marked holder, with a face full of the face marker.
+fn marked_chip() -> mitid_emrtd::testing::SimulatedChip {
+    use mitid_emrtd::testing::{SimulatedChip, TestAuthority};
+    let holder = marked_holder();
+    let mut face = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    (0..200).for_each(|_| face.extend_from_slice(FACE_MARKER));
+    face.extend([0xFF, 0xD9]);
+    let files = TestAuthority::new("DNK").issue(&holder, &face);
+    SimulatedChip::new(&files, &holder.access_key(), Box::new(rand_core::OsRng))
+}
+
+/// The holder's data the reader takes from the chip (DG1's zone, the face in DG2), part by
+/// part under secure messaging, leaves no copy in freed memory once the files are dropped,
+/// nor when the link is lost in the middle of the face (found by a read-only review).
+/// Before, each decrypted part was copied into a plain `Vec` and the file grew part by
+/// part: each part and each growth step freed a block holding some of the face or the
+/// surname (35 blocks), and, after the first fix, a lost link still dropped DG1 and the
+/// face read so far unwiped (2 blocks).
 #[test]
-fn the_chips_files_leave_no_copy_in_freed_memory() {
-    use mitid_emrtd::testing::{SimulatedChip, TestAuthority, TestHolder};
-    let key = TestHolder::specimen().access_key();
-    let mut link = ChipOnItsThread::spawn(|| {
-        let holder = TestHolder::specimen();
-        let mut face = vec![0xFF, 0xD8, 0xFF, 0xE0];
-        (0..200).for_each(|_| face.extend_from_slice(FACE_MARKER));
-        face.extend([0xFF, 0xD9]);
-        let files = TestAuthority::new("DNK").issue(&holder, &face);
-        SimulatedChip::new(&files, &holder.access_key(), Box::new(rand_core::OsRng))
-    });
+fn the_chips_files_leave_no_copy_in_freed_memory_read_or_lost() {
+    // The key from the details alone: the marked surname is made on the chip's thread only.
+    let key = mitid_emrtd::testing::TestHolder::specimen().access_key();
     let random = mitid_emrtd::ReaderRandom::from_bytes(&[7; mitid_emrtd::ReaderRandom::LEN]);
-    let left = scanning::unwiped_after(&[FACE_MARKER], || {
+    let markers: &[&[u8]] = &[FACE_MARKER, NAME_MARKER];
+    let mut link = ChipOnItsThread::spawn(None);
+    let left = scanning::unwiped_after(markers, || {
         let read = mitid_emrtd::read_document(&mut link, &key, &random, None).unwrap();
         assert!(read
             .dg2
             .windows(FACE_MARKER.len())
             .any(|w| w == FACE_MARKER));
+        assert!(read
+            .dg1
+            .windows(NAME_MARKER.len())
+            .any(|w| w == NAME_MARKER));
         drop(read);
     });
-    assert_eq!(left, 0, "blocks with part of the face left unwiped");
+    assert_eq!(left, 0, "blocks with the holder's data left unwiped");
+    // The face is read last: five APDUs before the end are in its middle.
+    let mut lost = ChipOnItsThread::spawn(Some(link.carried - 5));
+    let left = scanning::unwiped_after(markers, || {
+        let read = mitid_emrtd::read_document(&mut lost, &key, &random, None);
+        assert!(read.is_err());
+    });
+    assert_eq!(left, 0, "a lost link left the holder's data unwiped");
 }

@@ -5,6 +5,8 @@ use clap::Args;
 use mitid_core::app::BlockTarget;
 use mitid_protocol::wire::BlockScope;
 
+use crate::error::CliError;
+
 /// One authenticator or the whole MitID.
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
@@ -12,7 +14,7 @@ pub struct Target {
     /// One authenticator (its id).
     #[arg(long = "authenticator", value_name = "ID")]
     pub authenticator_id: Option<String>,
-    /// The whole MitID (temporarily: support lifts the block).
+    /// The whole MitID (a temporary block).
     #[arg(long)]
     pub whole_mitid: bool,
 }
@@ -41,14 +43,17 @@ pub struct BlockArgs {
 
 impl BlockArgs {
     /// The block as the app's core names it.
-    pub fn into_core(self) -> BlockTarget {
-        match self.target.authenticator_id {
-            Some(authenticator_id) if !self.target.whole_mitid => BlockTarget::Authenticator {
+    pub fn into_core(self) -> Result<BlockTarget, CliError> {
+        match (self.target.authenticator_id, self.target.whole_mitid) {
+            (None, true) => Ok(BlockTarget::WholeMitid),
+            (Some(authenticator_id), false) => Ok(BlockTarget::Authenticator {
                 authenticator_id,
                 permanent: self.permanent,
-            },
-            // The group lets exactly one of the two through.
-            _ => BlockTarget::WholeMitid,
+            }),
+            // The group lets exactly one of the two through; never the whole MitID by default.
+            _ => Err(CliError::Usage(
+                "give --authenticator ID or --whole-mitid".to_owned(),
+            )),
         }
     }
 }
@@ -127,7 +132,7 @@ mod tests {
             let AppAction::SelfService(SelfServiceAction::Block(block)) = app.action else {
                 panic!("not a block")
             };
-            block.into_core()
+            block.into_core().unwrap()
         };
         assert_eq!(core(&["--whole-mitid"]), BlockTarget::WholeMitid);
         assert_eq!(

@@ -192,11 +192,16 @@ pub fn read_document_open(
         (Some(_), Some(challenge)) => reader.internal_authenticate(challenge)?,
         _ => None,
     };
+    // The holder's data is wiped if a later file fails to read: `ChipFiles` wipes itself
+    // only once it exists.
+    let sod = reader.read(files::SOD)?;
+    let mut dg1 = Zeroizing::new(reader.read(files::DG1)?);
+    let mut dg2 = Zeroizing::new(reader.read(files::DG2)?);
     let files = ChipFiles {
-        sod: reader.read(files::SOD)?,
-        dg1: reader.read(files::DG1)?,
-        dg2: reader.read(files::DG2)?,
         dg14: reader.read_if(listed.contains(&0x6E), files::DG14)?,
+        sod,
+        dg1: std::mem::take(&mut *dg1),
+        dg2: std::mem::take(&mut *dg2),
         dg15,
         active_authentication,
         com,
@@ -283,7 +288,8 @@ impl FileReader<'_, '_> {
         if total > MAX_FILE {
             return Err(ReadError::TooLarge(fid));
         }
-        let mut content = Vec::with_capacity(total);
+        // Wiped if the read stops half-way (a tag taken away mid-file).
+        let mut content = Zeroizing::new(Vec::with_capacity(total));
         content.extend_from_slice(&header[..header.len().min(total)]);
         let chunk = if self.link.extended() {
             EXTENDED_CHUNK
@@ -296,9 +302,10 @@ impl FileReader<'_, '_> {
             if part.is_empty() {
                 return Err(ReadError::Malformed("short file"));
             }
-            content.extend_from_slice(&part[..part.len().min(total - content.len())]);
+            let room = total - content.len();
+            content.extend_from_slice(&part[..part.len().min(room)]);
         }
-        Ok(content)
+        Ok(std::mem::take(&mut *content))
     }
 
     /// INTERNAL AUTHENTICATE: the chip's signature over `challenge`, or `None` when the chip

@@ -62,7 +62,7 @@ pub async fn run(
         }
         SelfServiceAction::Block(block) => {
             let permanent = block.permanent;
-            let target = block.into_core();
+            let target = block.into_core()?;
             let question = if permanent {
                 "Block it permanently? It can never be used again."
             } else {

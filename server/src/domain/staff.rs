@@ -80,9 +80,13 @@ pub fn finish_login(
     let mut staff = tx
         .staff(staff_id)?
         .ok_or(ApiError::KeyMaterial("staff account vanished"))?;
-    // Disabled while the password was hashed: no session, and the answer of phase 1's
-    // refusal of a disabled account (the try stays counted there).
+    // Disabled while the password was hashed: no session, and the answer and the record of
+    // phase 1's refusal of a disabled account.
     if staff.disabled {
+        audit::entry(Event::StaffLoginFailed, &staff_actor(&staff))
+            .detail(json!({ "disabled": true }))
+            .record(state, tx.as_mut())?;
+        tx.commit()?;
         return Err(wrong_credentials());
     }
     let step = match (right_password, &staff.totp_secret) {

@@ -319,17 +319,25 @@ async fn staff_log_out_revocation_and_disabling_end_sessions() {
 #[tokio::test]
 async fn an_account_disabled_during_its_log_in_gets_no_session() {
     let h = World::start().await.unwrap();
-    let state = h.server.running().state();
-    let id = {
-        let mut tx = state.store.begin().unwrap();
-        tx.staff_by_username("registry").unwrap().unwrap().id
-    };
+    // Off the async threads, as the server runs its domain (PostgreSQL's client blocks).
+    let state = h.server.running().state().clone();
+    let id = state
+        .blocking(|s| {
+            let mut tx = s.store.begin()?;
+            Ok(tx.staff_by_username("registry")?.map(|staff| staff.id))
+        })
+        .await
+        .unwrap()
+        .unwrap();
     account_action(&h, &h.admin, "registry", "disable")
         .await
         .ok::<StaffAccountView>();
     // The next step's code: the world's own log-in used this step's.
     let otp = h.staff.otp("registry", h.now(), 1).unwrap();
-    let finished = mitid_server::domain::staff::finish_login(state, &id, true, &otp, h.now());
+    let now = h.now();
+    let finished = state
+        .blocking(move |s| mitid_server::domain::staff::finish_login(s, &id, true, &otp, now))
+        .await;
     let refused = finished.expect_err("a session for a disabled account");
     assert_eq!(refused.code().as_str(), "unauthorized");
 }

@@ -305,6 +305,17 @@ async fn setting_a_password_tells_nobody_whether_a_user_id_exists() {
     let unknown = h.post(path, &body("ingen.her.1"), Auth::None).await;
     assert_eq!(known.status, unknown.status);
     assert_eq!(known.body, unknown.body);
+    // Nor by its writes, with a password that passes the rules and no code issued (found by
+    // the review of the audit of code refusals, which first wrote one for a known user ID).
+    let commits = || h.server.running().state().store.stats().commits;
+    let body = |user_id: &str| json!({ "user_id": user_id, "activation_code": "0000000000", "new_password": FIRST_PASSWORD });
+    let mut answers = Vec::new();
+    for user_id in [p.user_id.as_str(), "ingen.her.1"] {
+        let written = commits();
+        let answer = h.post(path, &body(user_id), Auth::None).await;
+        answers.push((answer.status, answer.body, commits() - written));
+    }
+    assert_eq!(answers[0], answers[1]);
 }
 
 /// A password log-in answers a citizen who has no password as it answers a user ID nobody

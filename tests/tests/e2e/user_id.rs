@@ -83,6 +83,10 @@ async fn the_user_id_is_shown_after_the_passport_and_changed_in_place() {
     assert!(matches!(flow.step(), UserIdStep::EnterNewUserId { .. }));
 
     // Saved at once: no PIN, no hour's wait.
+    assert!(
+        flow.holds_typed_secrets(),
+        "the server's proof, until it is used"
+    );
     assert_eq!(
         flow.submit_new_user_id("Ny Bruger.2026".into())
             .await
@@ -93,6 +97,8 @@ async fn the_user_id_is_shown_after_the_passport_and_changed_in_place() {
     );
     assert_eq!(app.users().unwrap()[0].user_id, "ny bruger.2026");
     assert_eq!(h.registry_view(&p).await.unwrap().user_id, "ny bruger.2026");
+    // Done: neither the document's details nor the server's proof are kept.
+    assert!(!flow.holds_typed_secrets());
 
     // Logins use the new user ID.
     let rp = h.relying_party("Skat").await.unwrap();

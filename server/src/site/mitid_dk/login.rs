@@ -284,7 +284,7 @@ pub async fn callback(
     {
         Ok(Ok(session)) => session,
         Ok(Err(_)) => return refused(&headers),
-        Err(e) => return site_failure(lang(&headers), &e),
+        Err(e) => return with_cookies(site_failure(lang(&headers), &e), &removed),
     };
     with_cookies(session_started(&state, &session), &removed)
 }

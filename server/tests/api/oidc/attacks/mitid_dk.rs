@@ -18,6 +18,20 @@ async fn off_to_log_in_to_mitid_dk(s: &Scene) -> (LoginBrowser, String) {
     (b, off.location.clone().unwrap())
 }
 
+/// The `state` of the authorization request `authorize` (a path with its query).
+fn state_of(authorize: &str) -> String {
+    let query = authorize.split_once('?').map_or("", |(_, q)| q);
+    url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
+/// The cookie that keeps the MitID.dk log-in sent to `authorize` (named by its `state`).
+fn auth_cookie_of(authorize: &str) -> String {
+    format!("__Host-mitid-dk-auth-{}", &state_of(authorize)[..16])
+}
+
 /// The scene's phone approves the login page's pending login with the PIN, typing `code`;
 /// the browser finishes and is sent back to MitID.dk: the callback's path.
 async fn approved_with_the_pin(s: &mut Scene, b: &mut LoginBrowser, code: &str) -> String {
@@ -138,9 +152,12 @@ async fn a_log_in_started_late_and_approved_in_time_opens_mitid_dk() {
     let code = b.shown_code().await.unwrap();
     s.h.clock().advance(ttl - 60);
     let callback = approved_with_the_pin(&mut s, &mut b, &code).await;
+    let kept = auth_cookie_of(&authorize);
+    assert!(b.cookie(&kept).is_some());
     let opened = b.get(&callback).await.unwrap();
     assert_eq!(opened.status, 303, "{}", opened.body);
     assert_eq!(opened.location.as_deref(), Some("/mitid-dk/profile"));
+    assert!(b.cookie(&kept).is_none(), "removed once used");
 }
 
 /// Two MitID.dk log-ins begun in one browser (two tabs) do not spoil each other (found by a
@@ -172,4 +189,12 @@ async fn two_log_ins_begun_in_one_browser_do_not_spoil_each_other() {
     let opened = b.get(&callback).await.unwrap();
     assert_eq!(opened.status, 303, "{}", opened.body);
     assert_eq!(opened.location.as_deref(), Some("/mitid-dk/profile"));
+    // The first's cookie is used up; the second tab's stays until its own way back.
+    assert!(b.cookie(&auth_cookie_of(&begun[0])).is_none());
+    assert!(b.cookie(&auth_cookie_of(&begun[1])).is_some());
+    // A refused way back removes the cookie it names too.
+    let without_iss = format!("/mitid-dk/callback?code=x&state={}", state_of(&begun[1]));
+    let refused = b.get(&without_iss).await.unwrap();
+    assert_eq!(refused.status, 400);
+    assert!(b.cookie(&auth_cookie_of(&begun[1])).is_none());
 }
