@@ -235,12 +235,13 @@ struct ChipOnItsThread {
 }
 
 impl ChipOnItsThread {
-    /// A chip with a marked face and surname, whose link is lost after `lost_after` APDUs.
-    fn spawn(lost_after: Option<usize>) -> Self {
+    /// A chip with a marked face and surname (and DG14, read after the face, when
+    /// `with_dg14`), whose link is lost after `lost_after` APDUs.
+    fn spawn(with_dg14: bool, lost_after: Option<usize>) -> Self {
         let (to_chip, commands) = std::sync::mpsc::channel::<Vec<u8>>();
         let (answers, from_chip) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut chip = marked_chip();
+            let mut chip = marked_chip(with_dg14);
             if let Some(n) = lost_after {
                 chip = chip.losing_link_after(n);
             }
@@ -280,19 +281,24 @@ fn marked_holder() -> mitid_emrtd::testing::TestHolder {
 }
 
 /// A chip issued to the marked holder, with a face full of the face marker.
-fn marked_chip() -> mitid_emrtd::testing::SimulatedChip {
+fn marked_chip(with_dg14: bool) -> mitid_emrtd::testing::SimulatedChip {
     use mitid_emrtd::testing::{SimulatedChip, TestAuthority};
     let holder = marked_holder();
     let mut face = vec![0xFF, 0xD8, 0xFF, 0xE0];
     (0..200).for_each(|_| face.extend_from_slice(FACE_MARKER));
     face.extend([0xFF, 0xD9]);
-    let files = TestAuthority::new("DNK").issue(&holder, &face);
+    let authority = TestAuthority::new("DNK");
+    let files = match with_dg14 {
+        true => authority.issue_with_chip_authentication(&holder, &face).0,
+        false => authority.issue(&holder, &face),
+    };
     SimulatedChip::new(&files, &holder.access_key(), Box::new(rand_core::OsRng))
 }
 
 /// The holder's data the reader takes from the chip (DG1's zone, the face in DG2), part by
 /// part under secure messaging, leaves no copy in freed memory once the files are dropped,
-/// nor when the link is lost in the middle of the face (found by a read-only review).
+/// nor when the link is lost in the middle of the face or in DG14 after it (found by a
+/// read-only review).
 /// Before, each decrypted part was copied into a plain `Vec` and the file grew part by
 /// part: each part and each growth step freed a block holding some of the face or the
 /// surname (35 blocks), and, after the first fix, a lost link still dropped DG1 and the
@@ -303,25 +309,32 @@ fn the_chips_files_leave_no_copy_in_freed_memory_read_or_lost() {
     let key = mitid_emrtd::testing::TestHolder::specimen().access_key();
     let random = mitid_emrtd::ReaderRandom::from_bytes(&[7; mitid_emrtd::ReaderRandom::LEN]);
     let markers: &[&[u8]] = &[FACE_MARKER, NAME_MARKER];
-    let mut link = ChipOnItsThread::spawn(None);
-    let left = scanning::unwiped_after(markers, || {
-        let read = mitid_emrtd::read_document(&mut link, &key, &random, None).unwrap();
-        assert!(read
-            .dg2
-            .windows(FACE_MARKER.len())
-            .any(|w| w == FACE_MARKER));
-        assert!(read
-            .dg1
-            .windows(NAME_MARKER.len())
-            .any(|w| w == NAME_MARKER));
-        drop(read);
-    });
-    assert_eq!(left, 0, "blocks with the holder's data left unwiped");
-    // The face is read last: five APDUs before the end are in its middle.
-    let mut lost = ChipOnItsThread::spawn(Some(link.carried - 5));
-    let left = scanning::unwiped_after(markers, || {
-        let read = mitid_emrtd::read_document(&mut lost, &key, &random, None);
-        assert!(read.is_err());
-    });
-    assert_eq!(left, 0, "a lost link left the holder's data unwiped");
+    // Without DG14 the face is read last: five APDUs before the end are in its middle. With
+    // it, DG14 is: the last APDU is in DG14, the holder's data read whole before it.
+    for (with_dg14, from_the_end) in [(false, 5), (true, 1)] {
+        let mut link = ChipOnItsThread::spawn(with_dg14, None);
+        let left = scanning::unwiped_after(markers, || {
+            let read = mitid_emrtd::read_document(&mut link, &key, &random, None).unwrap();
+            assert!(read
+                .dg2
+                .windows(FACE_MARKER.len())
+                .any(|w| w == FACE_MARKER));
+            assert!(read
+                .dg1
+                .windows(NAME_MARKER.len())
+                .any(|w| w == NAME_MARKER));
+            assert_eq!(read.dg14.is_some(), with_dg14);
+            drop(read);
+        });
+        assert_eq!(left, 0, "blocks with the holder's data left unwiped");
+        let mut lost = ChipOnItsThread::spawn(with_dg14, Some(link.carried - from_the_end));
+        let left = scanning::unwiped_after(markers, || {
+            let read = mitid_emrtd::read_document(&mut lost, &key, &random, None);
+            assert!(read.is_err());
+        });
+        assert_eq!(
+            left, 0,
+            "a lost link left the holder's data unwiped (DG14: {with_dg14})"
+        );
+    }
 }

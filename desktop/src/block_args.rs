@@ -63,8 +63,10 @@ mod tests {
     use clap::Parser;
     use mitid_core::app::BlockTarget;
 
+    use super::{BlockArgs, Target};
     use crate::app::{AppAction, SelfServiceAction};
     use crate::cli::{Cli, Command};
+    use crate::error::CliError;
 
     const SERVER: [&str; 4] = ["--server", "https://127.0.0.1:1", "--key-pin", "sha256/x"];
 
@@ -120,6 +122,20 @@ mod tests {
                 assert!(parsed.is_ok(), "{args:?}: {}", parsed.unwrap_err());
             }
         }
+    }
+
+    /// Before, a block naming neither (which the parser lets through no more) fell back to
+    /// the whole MitID.
+    #[test]
+    fn a_block_naming_nothing_is_never_the_whole_mitid() {
+        let nothing = BlockArgs {
+            target: Target {
+                authenticator_id: None,
+                whole_mitid: false,
+            },
+            permanent: false,
+        };
+        assert!(matches!(nothing.into_core(), Err(CliError::Usage(_))));
     }
 
     #[test]

@@ -100,11 +100,13 @@ pub fn count_entry(
     Ok(Verdict::Granted(code.id))
 }
 
-/// [`count_entry`] for an anonymous caller, with a refusal before the check of a code that
-/// exists (expired, void) audited as `refused` with its code, as the callers audit a wrong
-/// code: the code's id, or the refusal to answer with. No live code at all is answered as a
-/// wrong code and writes nothing, as for a user ID nobody has: a write there would make the
-/// answer slower for a known user ID, and would be one per anonymous request.
+/// [`count_entry`] for an anonymous caller, with a refusal before the check audited as
+/// `refused` with its code, as the callers audit a wrong code: the code's id, or the refusal
+/// to answer with. A code asked for by a typed user ID alone (`owner` none) that has no live
+/// code is answered as a wrong code and writes nothing, as for a user ID nobody has: a write
+/// there would make the answer slower for a known user ID, and would be one per anonymous
+/// request. A code of an activation (`owner`, an id only its starter knows) is audited
+/// whatever the refusal.
 pub fn count_entry_audited(
     state: &AppState,
     kind: CodeKind,
@@ -114,7 +116,8 @@ pub fn count_entry_audited(
 ) -> ApiResult<String> {
     match count_entry(state, kind, person_id, owner)? {
         Verdict::Granted(id) => Ok(id),
-        Verdict::Refused(e) if e.code() == ErrorCode::WrongCode => Err(e),
+        // `count_entry` answers a wrong code before the check only when there is no live code.
+        Verdict::Refused(e) if owner.is_none() && e.code() == ErrorCode::WrongCode => Err(e),
         Verdict::Refused(e) => {
             let mut tx = state.store.begin()?;
             audit::entry(refused, &Actor::Anonymous)

@@ -340,6 +340,21 @@ async fn an_account_disabled_during_its_log_in_gets_no_session() {
         .await;
     let refused = finished.expect_err("a session for a disabled account");
     assert_eq!(refused.code().as_str(), "unauthorized");
+    // On record as phase 1 records a disabled account's log-in.
+    let events = h.audit(None).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (
+            last.event.as_str(),
+            last.actor.as_str(),
+            &last.detail["disabled"]
+        ),
+        (
+            "staff_login_failed",
+            "staff:registry",
+            &serde_json::json!(true)
+        )
+    );
 }
 
 #[tokio::test]
