@@ -3,6 +3,7 @@
 //! scanning each block a watched thread frees for the secrets' markers, and counting the
 //! blocks that still hold one. A reallocation that moves a block frees the old one through
 //! `dealloc` (`GlobalAlloc`'s default `realloc`), so a growing buffer's old blocks count too.
+//! Every block is handed out zeroed, so a marker found in it was written there.
 //!
 //! Each test binary declares it as its global allocator:
 //! `#[global_allocator] static ALLOCATOR: scanning::Scanning = scanning::Scanning;`
@@ -28,8 +29,11 @@ pub struct Scanning;
 
 #[allow(unsafe_code)]
 unsafe impl GlobalAlloc for Scanning {
+    // Zeroed, so that a block holds only what was written in it while it lived: memory that
+    // another thread freed unwiped (the simulated chip's, a test's set-up) and the allocator
+    // hands out again must not count against the code under test when it frees the block.
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { System.alloc(layout) }
+        unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
