@@ -169,7 +169,7 @@ fn a_malformed_buffer_is_refused_and_wiped() {
 /// The exported signatures carry their secrets in the types above, which the tests here
 /// lift: a face, a store's secret or a `Confirm` as uniffi's plain `Vec<u8>`, `Option<…>`
 /// or `Confirm` would pass every test above and still leave its copies. Read from the
-/// bindings' source, as `shells_reach_every_step.rs` reads it.
+/// bindings' own source (the exported functions and the flows' wrappers).
 #[test]
 fn the_exported_signatures_carry_secrets_in_the_wiping_types() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");

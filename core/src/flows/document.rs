@@ -294,11 +294,14 @@ impl DocumentScan {
         .map_err(|_| (Stage::Chip, MitidError::internal("chip_read_task")))?;
         match read {
             Ok((files, channel, chip_key)) => {
-                let proof = match chip_key {
-                    Some(chip_key) => {
-                        chip_authentication(ctx, link, channel, chip_key, &challenge, &files).await
+                // A key to prove comes from DG14 only.
+                let proof = match (chip_key, &files.dg14) {
+                    (Some(chip_key), Some(dg14)) => {
+                        chip_authentication(ctx, link, channel, chip_key, &challenge, dg14)
+                            .await
+                            .map(Some)
                     }
-                    None => Ok(None),
+                    _ => Ok(None),
                 };
                 self.chip_authentication = match proof {
                     Ok(answer) => answer,
@@ -419,22 +422,17 @@ async fn chip_authentication(
     channel: OpenChannel,
     chip_key: ChipKey,
     challenge: &DocumentChallenge,
-    files: &ChipFiles,
-) -> Result<Option<Vec<u8>>, MitidError> {
-    let Some(dg14) = &files.dg14 else {
-        return Ok(None);
-    };
+    dg14: &[u8],
+) -> Result<Vec<u8>, MitidError> {
     let body = ChipAuthenticationRequest {
         challenge_id: challenge.challenge_id.clone(),
-        dg14: B64(dg14.clone()),
+        dg14: B64(dg14.to_vec()),
         key_in_answer: true,
     };
     let request = ctx.post(paths::DOCUMENT_CHIP_AUTHENTICATION, &body, None)?;
     let command: ChipAuthenticationCommand = ctx.send_unsigned(&request).await?;
     let key = command.key.ok_or(MitidError::BadResponse)?;
-    answer_of(link, channel, chip_key, key, command.command)
-        .await
-        .map(Some)
+    answer_of(link, channel, chip_key, key, command.command).await
 }
 
 /// The chip given the server's `key`, then its `command`: its answer, off the async threads.

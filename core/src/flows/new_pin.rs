@@ -147,7 +147,7 @@ impl Drop for Action<'_> {
             let state = &mut *self.state;
             state.current_pin = None;
             state.new_pin.clear();
-            state.document = DocumentScan::default();
+            state.document.end();
             state.pin_change = None;
         }
     }

@@ -82,7 +82,7 @@ pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<Activa
         CodeKind::ActivationApp,
         &person.id,
         None,
-        Event::ActivationCodeRefused,
+        (Event::ActivationCodeRefused, None),
     )?;
     let mut tx = state.store.begin()?;
     let checked = codes::check_counted(
@@ -188,7 +188,10 @@ pub fn register(
             CodeKind::ActivationPin,
             &activation.person_id,
             Some(&activation.id),
-            Event::TemporaryPinRefused,
+            (
+                Event::TemporaryPinRefused,
+                Some(&activation.authenticator_id),
+            ),
         )?;
         let mut tx = state.store.begin()?;
         let checked = codes::check_counted(

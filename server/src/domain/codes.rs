@@ -100,28 +100,31 @@ pub fn count_entry(
     Ok(Verdict::Granted(code.id))
 }
 
-/// [`count_entry`] for an anonymous caller, with a refusal before the check audited as
-/// `refused` with its code, as the callers audit a wrong code: the code's id, or the refusal
-/// to answer with. A code asked for by a typed user ID alone (`owner` none) that has no live
-/// code is answered as a wrong code and writes nothing, as for a user ID nobody has: a write
-/// there would make the answer slower for a known user ID, and would be one per anonymous
-/// request. A code of an activation (`owner`, an id only its starter knows) is audited
-/// whatever the refusal.
+/// [`count_entry`] for an anonymous caller: the code's id, or the refusal to answer with,
+/// audited as `refused` (about `authenticator`, if any) as the callers audit a wrong code.
+///
+/// A code of an activation (`owner`, an id only its starter knows) is audited whatever the
+/// refusal. A code asked for by a typed user ID alone (`owner` none) is audited only when
+/// this entry voids it (once per code): no live code, or an expired one, answers without a
+/// write, as a user ID nobody has does. A write there would make a known user ID's answer
+/// slower, and would be one per anonymous request for as long as the code stays expired.
 pub fn count_entry_audited(
     state: &AppState,
     kind: CodeKind,
     person_id: &str,
     owner: Option<&str>,
-    refused: Event,
+    (refused, authenticator): (Event, Option<&str>),
 ) -> ApiResult<String> {
     match count_entry(state, kind, person_id, owner)? {
         Verdict::Granted(id) => Ok(id),
-        // `count_entry` answers a wrong code before the check only when there is no live code.
-        Verdict::Refused(e) if owner.is_none() && e.code() == ErrorCode::WrongCode => Err(e),
+        Verdict::Refused(e) if owner.is_none() && e.code() != ErrorCode::TooManyTries => Err(e),
         Verdict::Refused(e) => {
             let mut tx = state.store.begin()?;
-            audit::entry(refused, &Actor::Anonymous)
-                .person(person_id)
+            let mut entry = audit::entry(refused, &Actor::Anonymous).person(person_id);
+            if let Some(authenticator) = authenticator {
+                entry = entry.authenticator(authenticator);
+            }
+            entry
                 .detail(json!({ "code": e.code().as_str() }))
                 .record(state, tx.as_mut())?;
             tx.commit()?;

@@ -128,7 +128,7 @@ fn judge_code(state: &AppState, p: &PersonRecord, entered: &str) -> ApiResult<Ch
         CodeKind::ActivationPassword,
         &p.id,
         None,
-        Event::ActivationCodeRefused,
+        (Event::ActivationCodeRefused, None),
     )?;
     let mut tx = state.store.begin()?;
     let judged = codes::judge_counted(
@@ -290,13 +290,18 @@ pub fn login(
         .map_err(|_| wrong(policy.password_failures_to_lock - 1))?;
     // The hashing slot first: a busy server refuses before anything is counted.
     let slot = state.hashes.acquire()?;
+    // A user ID nobody has, or one without a password (most citizens have only the app):
+    // the same hash and no write, so that the answer tells nobody who exists.
+    let as_nobody = |slot: password::Slot<'_>| -> ApiResult<WebLoginResponse> {
+        slot.burn(req.password.expose())?;
+        Err(wrong(policy.password_failures_to_lock - 1))
+    };
     // Phase 1: raise the password's count and commit before the (slow) check.
     let (p, pw) = {
         let mut tx = state.store.begin()?;
         let Some(p) = tx.person_by_user_id(user_id.as_str())? else {
             drop(tx);
-            slot.burn(req.password.expose())?;
-            return Err(wrong(policy.password_failures_to_lock - 1));
+            return as_nobody(slot);
         };
         if p.mitid_blocked {
             return Err(ApiError::refuse(
@@ -305,11 +310,8 @@ pub fn login(
             ));
         }
         let Some(mut pw) = current_password(tx.as_mut(), &p.id)? else {
-            // No password (most citizens have only the app): answered as a user ID nobody
-            // has, with the same hash and no write, so that the answer tells nobody who exists.
             drop(tx);
-            slot.burn(req.password.expose())?;
-            return Err(wrong(policy.password_failures_to_lock - 1));
+            return as_nobody(slot);
         };
         let (eff, reason) = effective_state(&pw, policy, now);
         if eff != AuthenticatorState::Active {

@@ -69,6 +69,9 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
 
 /// Phase 2 of a log-in, once phase 1 counted it and the password was hashed (`right_password`):
 /// the authenticator code, then the session. The account is read again, as it stands now.
+/// Public as a seam for the tests of what happens between the phases only: every caller
+/// goes through [`login`], which hashes the password first.
+#[doc(hidden)]
 pub fn finish_login(
     state: &AppState,
     staff_id: &str,

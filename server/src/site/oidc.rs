@@ -291,17 +291,15 @@ fn uncached(mut response: Response) -> Response {
 
 /// `GET` or `POST /oidc/userinfo` with the access token as a bearer token (RFC 6750).
 pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let token = authorization(&headers, "Bearer")
-        .map(|t| Zeroizing::new(t.to_owned()))
-        .filter(|t| !t.is_empty() && t.len() <= 256);
-    if authorization(&headers, "Bearer").is_none() {
+    let Some(given) = authorization(&headers, "Bearer") else {
         // No token at all: the challenge names no error (RFC 6750 §3.1).
         let mut response = StatusCode::UNAUTHORIZED.into_response();
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return response;
-    }
+    };
+    let token = Some(Zeroizing::new(given.to_owned())).filter(|t| !t.is_empty() && t.len() <= 256);
     let outcome = match token {
         Some(token) => state.blocking(move |s| tokens::userinfo(s, &token)).await,
         None => Ok(Err(tokens::InvalidToken)),

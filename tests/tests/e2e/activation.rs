@@ -151,6 +151,10 @@ async fn a_wrong_temporary_pin_keeps_the_chosen_pin_and_the_right_one_registers_
     assert_eq!(app.users().unwrap().len(), 1);
     assert!(flow.holds_typed_secrets(), "the new PIN, for biometrics");
     flow.choose_biometrics(false).await.unwrap();
+    assert!(
+        !flow.holds_typed_secrets(),
+        "nothing once biometrics were chosen"
+    );
     let done = flow.choose_notifications(true).await.unwrap();
     assert!(matches!(done, ActivationStep::Done { .. }), "{done:?}");
     assert!(!flow.holds_typed_secrets());

@@ -326,7 +326,7 @@ impl ActivationFlow {
 
     /// Biometrics yes or no. "Yes" enables them with the PIN just chosen.
     pub async fn choose_biometrics(&self, enable: bool) -> Result<ActivationStep, MitidError> {
-        let state = self.state.lock().await;
+        let mut state = self.state.lock().await;
         self.require_step(&[Kind::ChooseBiometrics])?;
         if enable {
             let user = state.user.clone().ok_or(MitidError::InvalidStep)?;
@@ -336,6 +336,8 @@ impl ActivationFlow {
                 return Err(self.screen.fail_here(e));
             }
         }
+        // Its last use: the notifications step does not need it.
+        state.new_pin.clear();
         Ok(self.screen.show(ActivationStep::ChooseNotifications))
     }
 

@@ -145,6 +145,8 @@ impl ActivationFlow {
                 let step = if users_on_app == 1 {
                     ActivationStep::ChooseBiometrics
                 } else {
+                    // No biometrics step: the new PIN has no more use.
+                    state.new_pin.clear();
                     ActivationStep::ChooseNotifications
                 };
                 state.user = Some(added.user);

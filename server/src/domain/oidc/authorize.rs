@@ -330,7 +330,7 @@ fn begin(
         tokens_revoked: false,
         created_at: now,
         // Time to type the user ID, then the approval's own time.
-        expires_at: now + 2 * state.policy.transaction_ttl,
+        expires_at: now + super::user_id_window(&state.policy),
     };
     tx.insert_oidc_login(&login)?;
     Ok(Started {

@@ -17,10 +17,16 @@ use crate::policy::Policy;
 pub const CODE_TTL: i64 = 60;
 /// How long an access token (for the userinfo endpoint) and an ID token are valid.
 pub const TOKEN_TTL: i64 = 300;
-/// The longest a browser login lives under `policy`: twice the approval time to type the
-/// user ID ([`authorize`]), then the approval's own time from the start ([`login`]).
+/// How long a browser login waits for its user ID under `policy` ([`authorize`]): twice
+/// the approval time.
+pub fn user_id_window(policy: &Policy) -> i64 {
+    2 * policy.transaction_ttl
+}
+
+/// The longest a browser login lives under `policy`: the wait for the user ID, then the
+/// approval's own time from the start ([`login`]).
 pub fn longest_login(policy: &Policy) -> i64 {
-    3 * policy.transaction_ttl
+    user_id_window(policy) + policy.transaction_ttl
 }
 
 /// Longest `state` or `nonce` the provider stores.
