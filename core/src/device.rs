@@ -50,13 +50,7 @@ pub struct DeviceSigner {
     last_error: Mutex<Option<KeyStoreError>>,
 }
 
-impl std::fmt::Debug for DeviceSigner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceSigner")
-            .field("authenticator_id", &self.authenticator_id)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(DeviceSigner { authenticator_id });
 
 impl DeviceSigner {
     /// The signer of `user`'s requests as `authenticator_id`.

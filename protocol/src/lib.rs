@@ -10,6 +10,7 @@ pub mod ct;
 pub mod display_text;
 pub mod key_pin;
 pub mod pin_proof;
+pub mod redacted_debug;
 pub mod signing;
 pub mod user_id;
 pub mod wire;

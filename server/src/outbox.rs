@@ -53,15 +53,11 @@ pub struct OutboundMessage {
     pub queued_at: UnixSeconds,
 }
 
-impl std::fmt::Debug for OutboundMessage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboundMessage")
-            .field("channel", &self.channel)
-            .field("recipient", &mask_recipient(&self.recipient))
-            .field("kind", &self.kind)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(OutboundMessage |this| {
+    channel,
+    recipient: mask_recipient(&this.recipient),
+    kind,
+});
 
 /// How long a dispatcher's claim on a message lasts: if it dies between the claim and the
 /// send's record, another sends the message after this (at least once, never twice within
@@ -227,13 +223,7 @@ pub struct Outbox {
     retry: AtomicBool,
 }
 
-impl std::fmt::Debug for Outbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Outbox")
-            .field("queued", &self.queued)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(Outbox { queued });
 
 impl Outbox {
     /// An outbox sealing with `sealer` and delivering through `sender`.

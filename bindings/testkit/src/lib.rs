@@ -233,11 +233,7 @@ pub struct TestServer {
     _sigpipe: tokio::signal::unix::Signal,
 }
 
-impl std::fmt::Debug for TestServer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestServer").finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(TestServer {});
 
 #[uniffi::export]
 impl TestServer {

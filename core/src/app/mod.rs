@@ -57,13 +57,7 @@ impl Default for AppOptions {
     }
 }
 
-impl std::fmt::Debug for AppOptions {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppOptions")
-            .field("tuning", &self.tuning)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(AppOptions { tuning });
 
 /// The MitID app.
 #[derive(Clone)]
@@ -71,13 +65,7 @@ pub struct App {
     ctx: Arc<Context>,
 }
 
-impl std::fmt::Debug for App {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App")
-            .field("store", &self.ctx.store)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(App |this| { store: this.ctx.store });
 
 impl App {
     /// Opens the app whose data lives in `home` (created if missing), talking to `server`.

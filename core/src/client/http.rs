@@ -247,13 +247,7 @@ pub struct HttpClient {
     clock_offset: Arc<AtomicI64>,
 }
 
-impl std::fmt::Debug for HttpClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpClient")
-            .field("base_url", &self.base_url)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(HttpClient { base_url });
 
 impl HttpClient {
     /// A client for `endpoint`; refuses a non-HTTPS URL, a malformed key pin, or fewer than

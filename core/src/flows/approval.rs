@@ -147,13 +147,7 @@ pub struct ApprovalFlow {
     risk: StdMutex<Option<ScreenRisk>>,
 }
 
-impl std::fmt::Debug for ApprovalFlow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApprovalFlow")
-            .field("step", &self.step())
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(ApprovalFlow |this| { step: this.step() });
 
 impl ApprovalFlow {
     pub(crate) fn new(ctx: Arc<Context>, user: LocalUserId) -> Self {

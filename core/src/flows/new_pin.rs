@@ -153,14 +153,7 @@ impl Drop for Action<'_> {
     }
 }
 
-impl std::fmt::Debug for NewPinFlow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewPinFlow")
-            .field("start", &self.start)
-            .field("step", &self.step())
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(NewPinFlow |this| { start, step: this.step() });
 
 impl NewPinFlow {
     pub(crate) fn new(

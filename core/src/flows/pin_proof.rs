@@ -30,13 +30,7 @@ pub(crate) struct StartedProof {
     session: Option<SessionKey>,
 }
 
-impl std::fmt::Debug for StartedProof {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StartedProof")
-            .field("attempt_id", &self.attempt_id)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(StartedProof { attempt_id });
 
 impl StartedProof {
     /// KE3 and the MAC over `message`, ready for the request.

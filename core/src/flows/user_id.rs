@@ -79,13 +79,7 @@ pub struct UserIdFlow {
     screen: Screen<UserIdStep>,
 }
 
-impl std::fmt::Debug for UserIdFlow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("UserIdFlow")
-            .field("step", &self.step())
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(UserIdFlow |this| { step: this.step() });
 
 impl UserIdFlow {
     pub(crate) fn new(ctx: Arc<Context>, user: &User) -> Self {

@@ -41,13 +41,7 @@ pub struct Store {
     path: PathBuf,
 }
 
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store")
-            .field("path", &self.path)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(Store { path });
 
 impl Store {
     /// Opens (or creates) the store at `path`, migrating it to [`SCHEMA_VERSION`].

@@ -39,13 +39,7 @@ pub struct Users {
     ops: Mutex<()>,
 }
 
-impl std::fmt::Debug for Users {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Users")
-            .field("store", &self.store)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(Users { store });
 
 impl Users {
     /// The users of `store`, whose keys live in `keys` and secrets in `secrets`. Finishes

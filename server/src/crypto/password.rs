@@ -151,13 +151,7 @@ pub struct HashPool {
     runs: AtomicU64,
 }
 
-impl std::fmt::Debug for HashPool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HashPool")
-            .field("runs", &self.runs())
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(HashPool |this| { runs: this.runs() });
 
 impl HashPool {
     /// A pool of `slots` (at least one) hashing slots; callers wait up to `max_wait`.

@@ -21,13 +21,7 @@ pub struct Issued {
     pub code: Zeroizing<String>,
 }
 
-impl std::fmt::Debug for Issued {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Issued")
-            .field("record", &self.record)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(Issued { record });
 
 /// Issues a code of `kind`; every older live code of the same kind and owner is superseded
 /// (issuing never resets an app's failure count: that lives on the authenticator).

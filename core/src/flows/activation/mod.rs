@@ -168,13 +168,7 @@ pub struct ActivationFlow {
     screen: Screen<ActivationStep>,
 }
 
-impl std::fmt::Debug for ActivationFlow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ActivationFlow")
-            .field("step", &self.step())
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(ActivationFlow |this| { step: this.step() });
 
 impl ActivationFlow {
     pub(crate) fn new(ctx: Arc<Context>) -> Self {

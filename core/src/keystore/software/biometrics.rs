@@ -40,13 +40,7 @@ pub struct SoftwareBiometrics {
     state: Mutex<State>,
 }
 
-impl std::fmt::Debug for SoftwareBiometrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SoftwareBiometrics")
-            .field("prompts", &self.prompts_shown())
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(SoftwareBiometrics |this| { prompts: this.prompts_shown() });
 
 impl SoftwareBiometrics {
     /// A sensor that recognises the user until told otherwise.

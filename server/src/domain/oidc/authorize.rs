@@ -43,15 +43,8 @@ pub struct Started {
     pub browser_secret: Zeroizing<String>,
 }
 
-impl std::fmt::Debug for Started {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The browser's secret is never printed.
-        f.debug_struct("Started")
-            .field("login", &self.login)
-            .field("client", &self.client)
-            .finish_non_exhaustive()
-    }
-}
+// The browser's secret is never printed.
+mitid_protocol::redacted_debug!(Started { login, client });
 
 /// The request's parameters (from the query or the form body).
 pub struct Params<'a>(pub &'a [(String, String)]);

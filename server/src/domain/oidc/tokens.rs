@@ -34,15 +34,11 @@ pub struct TokenRequest {
     pub code_verifier: Option<Zeroizing<String>>,
 }
 
-impl std::fmt::Debug for TokenRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The code and the verifier are secrets: never printed.
-        f.debug_struct("TokenRequest")
-            .field("grant_type", &self.grant_type)
-            .field("redirect_uri", &self.redirect_uri)
-            .finish_non_exhaustive()
-    }
-}
+// The code and the verifier are secrets: never printed.
+mitid_protocol::redacted_debug!(TokenRequest {
+    grant_type,
+    redirect_uri
+});
 
 /// The successful token response (RFC 6749 §5.1, OpenID Connect Core §3.1.3.3).
 #[derive(Serialize)]
@@ -59,13 +55,7 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
-impl std::fmt::Debug for TokenResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenResponse")
-            .field("scope", &self.scope)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(TokenResponse { scope });
 
 /// A code that passed every check: the transaction to finish it in and the login (its code
 /// marked used, not yet written).

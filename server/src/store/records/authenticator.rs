@@ -48,22 +48,18 @@ pub struct AuthenticatorRecord {
     pub updated_at: UnixSeconds,
 }
 
-impl std::fmt::Debug for AuthenticatorRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthenticatorRecord")
-            .field("id", &self.id)
-            .field("person_id", &self.person_id)
-            .field("kind", &self.kind)
-            .field("state", &self.state)
-            .field("lock_reason", &self.lock_reason)
-            .field("failures", &self.failures)
-            .field("opaque_record", &Len(&self.opaque_record))
-            .field("secret", &Len(&self.secret))
-            .field("password_hash", &self.password_hash.as_ref().map(|_| ".."))
-            .field("counter", &self.counter)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(AuthenticatorRecord |this| {
+    id,
+    person_id,
+    kind,
+    state,
+    lock_reason,
+    failures,
+    opaque_record: Len(&this.opaque_record),
+    secret: Len(&this.secret),
+    password_hash: this.password_hash.as_ref().map(|_| ".."),
+    counter,
+});
 
 /// What a counted, failed PIN (or temporary PIN) did to an app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -184,17 +184,13 @@ pub struct CodeRecord {
     pub expires_at: UnixSeconds,
 }
 
-impl std::fmt::Debug for CodeRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CodeRecord")
-            .field("id", &self.id)
-            .field("kind", &self.kind)
-            .field("state", &self.state)
-            .field("wrong_tries", &self.wrong_tries)
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(CodeRecord {
+    id,
+    kind,
+    state,
+    wrong_tries,
+    expires_at
+});
 
 /// An app activation in progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,17 +233,13 @@ pub struct PinAttemptRecord {
     pub expires_at: UnixSeconds,
 }
 
-impl std::fmt::Debug for PinAttemptRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PinAttemptRecord")
-            .field("id", &self.id)
-            .field("authenticator_id", &self.authenticator_id)
-            .field("purpose", &self.purpose)
-            .field("sealed_state", &Len(&self.sealed_state))
-            .field("used", &self.used)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(PinAttemptRecord |this| {
+    id,
+    authenticator_id,
+    purpose,
+    sealed_state: Len(&this.sealed_state),
+    used,
+});
 
 /// A PIN change or reset between its two steps.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,16 +303,12 @@ pub struct TransactionRecord {
     pub approved_user_id: Option<String>,
 }
 
-impl std::fmt::Debug for TransactionRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TransactionRecord")
-            .field("id", &self.id)
-            .field("person_id", &self.person_id)
-            .field("status", &self.status)
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(TransactionRecord {
+    id,
+    person_id,
+    status,
+    expires_at
+});
 
 /// A relying party.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -380,15 +368,7 @@ pub struct ProofChallengeRecord {
     pub expires_at: UnixSeconds,
 }
 
-impl std::fmt::Debug for ProofChallengeRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProofChallengeRecord")
-            .field("id", &self.id)
-            .field("purpose", &self.purpose)
-            .field("used", &self.used)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(ProofChallengeRecord { id, purpose, used });
 
 /// A self-service log-in with the app, as the browser knows it. `transaction_id` is `None`
 /// for a log-in that can never complete (an unknown or unusable user ID): it answers exactly
@@ -415,14 +395,7 @@ impl WebLoginRecord {
     pub const FINISH_GRACE: i64 = 60;
 }
 
-impl std::fmt::Debug for WebLoginRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebLoginRecord")
-            .field("id", &self.id)
-            .field("session_issued", &self.session_issued)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(WebLoginRecord { id, session_issued });
 
 /// A count of events in a time window (channel-binding failures per person, failed
 /// identifications per staff member and per document, unknown staff user names per hour).
@@ -464,18 +437,14 @@ pub struct OutboxRecord {
     pub given_up_at: Option<UnixSeconds>,
 }
 
-impl std::fmt::Debug for OutboxRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboxRecord")
-            .field("id", &self.id)
-            .field("channel", &self.channel)
-            .field("kind", &self.kind)
-            .field("sent_at", &self.sent_at)
-            .field("attempts", &self.attempts)
-            .field("given_up_at", &self.given_up_at)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(OutboxRecord {
+    id,
+    channel,
+    kind,
+    sent_at,
+    attempts,
+    given_up_at
+});
 
 /// An audit event. Never holds a secret.
 #[derive(Debug, Clone, PartialEq)]
@@ -515,12 +484,8 @@ pub struct IdempotencyRecord {
     pub created_at: UnixSeconds,
 }
 
-impl std::fmt::Debug for IdempotencyRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IdempotencyRecord")
-            .field("scope", &self.scope)
-            .field("state", &self.state)
-            .field("status", &self.status)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(IdempotencyRecord {
+    scope,
+    state,
+    status
+});

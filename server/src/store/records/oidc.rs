@@ -30,15 +30,11 @@ pub struct OidcClientRecord {
     pub created_at: UnixSeconds,
 }
 
-impl std::fmt::Debug for OidcClientRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OidcClientRecord")
-            .field("id", &self.id)
-            .field("name", &self.name)
-            .field("redirect_uris", &self.redirect_uris)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(OidcClientRecord {
+    id,
+    name,
+    redirect_uris
+});
 
 /// One browser login through the provider, from the authorization request to the tokens.
 /// The browser's cookie secret, the authorization code and the access token are stored as
@@ -93,15 +89,11 @@ pub struct OidcLoginRecord {
     pub expires_at: UnixSeconds,
 }
 
-impl std::fmt::Debug for OidcLoginRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OidcLoginRecord")
-            .field("id", &self.id)
-            .field("client_id", &self.client_id)
-            .field("stage", &self.stage)
-            .field("transaction_id", &self.transaction_id)
-            .field("code_used", &self.code_used)
-            .field("tokens_revoked", &self.tokens_revoked)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(OidcLoginRecord {
+    id,
+    client_id,
+    stage,
+    transaction_id,
+    code_used,
+    tokens_revoked
+});

@@ -64,17 +64,13 @@ impl StaffRecord {
     }
 }
 
-impl std::fmt::Debug for StaffRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StaffRecord")
-            .field("id", &self.id)
-            .field("username", &self.username)
-            .field("role", &self.role)
-            .field("failures", &self.failures)
-            .field("disabled", &self.disabled)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(StaffRecord {
+    id,
+    username,
+    role,
+    failures,
+    disabled
+});
 
 /// A bearer-token session, stored by token hash.
 #[derive(Clone, PartialEq, Eq)]
@@ -95,12 +91,8 @@ pub struct SessionRecord {
     pub expires_at: UnixSeconds,
 }
 
-impl std::fmt::Debug for SessionRecord {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionRecord")
-            .field("kind", &self.kind)
-            .field("subject", &self.subject)
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
-    }
-}
+mitid_protocol::redacted_debug!(SessionRecord {
+    kind,
+    subject,
+    expires_at
+});
