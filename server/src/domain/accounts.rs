@@ -13,7 +13,7 @@ use super::codes;
 use super::common::{
     effective_state, infos_of, not_found, own_authenticator, person, refusal_for, sms_number,
 };
-use super::counters::{self, Scope};
+use super::counters::{self, Scope, DAY};
 use super::profile::{lookups_used_up, user_id_owner};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
@@ -153,17 +153,20 @@ fn registry_lookup(
     caller: &StaffCaller,
     user_id: &UserId,
 ) -> ApiResult<Result<(), ApiError>> {
-    const DAY: i64 = 24 * 3600;
     let now = state.clock.now();
-    let spent = counters::current_window(tx, Scope::RegistryUserIdTaken, &caller.id, now, DAY)?
+    let spent = counters::current_window(tx, Scope::RegistryUserIdTaken, &caller.id, now)?
         .filter(|c| c.count >= state.policy.user_id_lookups_per_day);
     if let Some(window) = spent {
-        return Ok(Err(lookups_used_up(&window, now, DAY)));
+        return Ok(Err(lookups_used_up(
+            Scope::RegistryUserIdTaken,
+            &window,
+            now,
+        )));
     }
     let Some(owner) = user_id_owner(tx, user_id.as_str(), "")? else {
         return Ok(Ok(()));
     };
-    counters::bump(tx, Scope::RegistryUserIdTaken, &caller.id, now, DAY)?;
+    counters::bump(tx, Scope::RegistryUserIdTaken, &caller.id, now)?;
     // On the owner's record too, so that an investigation finds whose user ID was probed.
     audit::entry(Event::RegistryUserIdTaken, &caller.actor())
         .person(&owner)
@@ -394,7 +397,6 @@ fn ensure_self_service_allowance(
     tx: &mut dyn Tx,
     person_id: &str,
 ) -> ApiResult<()> {
-    const DAY: i64 = 24 * 3600;
     let now = state.clock.now();
     let sent = tx.self_service_codes_since(person_id, now - DAY)?;
     if sent >= state.policy.self_service_codes_per_day {

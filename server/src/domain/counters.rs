@@ -28,7 +28,25 @@ pub enum Scope {
     RegistryUserIdTaken,
 }
 
+/// An hour in seconds.
+pub const HOUR: i64 = 3600;
+/// A day in seconds.
+pub const DAY: i64 = 24 * HOUR;
+
 impl Scope {
+    /// How long one window of the scope lasts: a scope is counted in one window only.
+    pub fn window(self) -> i64 {
+        match self {
+            Self::IdentifyByStaff | Self::UnknownStaffLogin => HOUR,
+            Self::ChannelBinding
+            | Self::IdentifyOfPerson
+            | Self::DocumentCheck
+            | Self::UserIdLookup
+            | Self::UserIdFound
+            | Self::RegistryUserIdTaken => DAY,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::ChannelBinding => "channel_binding",
@@ -43,40 +61,27 @@ impl Scope {
     }
 }
 
-/// The count of `key` in the window of `window` seconds that is current at `now`.
-pub fn current(
-    tx: &mut dyn Tx,
-    scope: Scope,
-    key: &str,
-    now: UnixSeconds,
-    window: i64,
-) -> ApiResult<u32> {
-    Ok(current_window(tx, scope, key, now, window)?.map_or(0, |c| c.count))
+/// The count of `key` in its scope's window that is current at `now`.
+pub fn current(tx: &mut dyn Tx, scope: Scope, key: &str, now: UnixSeconds) -> ApiResult<u32> {
+    Ok(current_window(tx, scope, key, now)?.map_or(0, |c| c.count))
 }
 
-/// The counter of `key` if its window of `window` seconds is current at `now`.
+/// The counter of `key` if its scope's window is current at `now`.
 pub fn current_window(
     tx: &mut dyn Tx,
     scope: Scope,
     key: &str,
     now: UnixSeconds,
-    window: i64,
 ) -> ApiResult<Option<CounterRecord>> {
     Ok(tx
         .counter(scope.as_str(), key)?
-        .filter(|c| now < c.window_start.saturating_add(window)))
+        .filter(|c| now < ends(scope, c)))
 }
 
 /// Adds one to the count of `key` (a new window starts when the old one is over); returns
 /// the new count. The caller commits.
-pub fn bump(
-    tx: &mut dyn Tx,
-    scope: Scope,
-    key: &str,
-    now: UnixSeconds,
-    window: i64,
-) -> ApiResult<u32> {
-    Ok(bump_window(tx, scope, key, now, window)?.count)
+pub fn bump(tx: &mut dyn Tx, scope: Scope, key: &str, now: UnixSeconds) -> ApiResult<u32> {
+    Ok(bump_window(tx, scope, key, now)?.count)
 }
 
 /// [`bump`], returning the counter as it now stands (its window's start too).
@@ -85,10 +90,9 @@ pub fn bump_window(
     scope: Scope,
     key: &str,
     now: UnixSeconds,
-    window: i64,
 ) -> ApiResult<CounterRecord> {
     let record = match tx.counter(scope.as_str(), key)? {
-        Some(c) if now < c.window_start.saturating_add(window) => CounterRecord {
+        Some(c) if now < ends(scope, &c) => CounterRecord {
             count: c.count.saturating_add(1),
             ..c
         },
@@ -101,4 +105,13 @@ pub fn bump_window(
     };
     tx.put_counter(&record)?;
     Ok(record)
+}
+
+/// Seconds from `now` until the window of `counter` (of `scope`) is over.
+pub fn seconds_left(scope: Scope, counter: &CounterRecord, now: UnixSeconds) -> i64 {
+    ends(scope, counter).saturating_sub(now)
+}
+
+fn ends(scope: Scope, counter: &CounterRecord) -> UnixSeconds {
+    counter.window_start.saturating_add(scope.window())
 }

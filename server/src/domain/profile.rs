@@ -171,7 +171,6 @@ fn look_up(
     wanted: Wanted,
     purpose: Lookup,
 ) -> ApiResult<Result<Wanted, ApiResult<UserIdChangeResponse>>> {
-    const DAY: i64 = 24 * 3600;
     let Wanted::Other(new) = wanted else {
         return Ok(Ok(wanted));
     };
@@ -180,14 +179,14 @@ fn look_up(
     // (the app checks before it saves), once: the pass is used up by the save, and a check
     // never has one, or a check repeated would be an oracle without limit.
     let paid_key = format!("{}/{}", p.id, new.as_str());
-    let found = counters::current_window(tx, Scope::UserIdFound, &paid_key, now, DAY)?;
+    let found = counters::current_window(tx, Scope::UserIdFound, &paid_key, now)?;
     let paid = purpose == Lookup::Save && found.as_ref().is_some_and(|c| c.count == 1);
     if paid {
-        counters::bump(tx, Scope::UserIdFound, &paid_key, now, DAY)?;
+        counters::bump(tx, Scope::UserIdFound, &paid_key, now)?;
     } else {
-        let made = counters::bump_window(tx, Scope::UserIdLookup, &p.id, now, DAY)?;
+        let made = counters::bump_window(tx, Scope::UserIdLookup, &p.id, now)?;
         if made.count > state.policy.user_id_lookups_per_day {
-            return Ok(Err(Err(lookups_used_up(&made, now, DAY))));
+            return Ok(Err(Err(lookups_used_up(Scope::UserIdLookup, &made, now))));
         }
     }
     if user_id_taken(tx, new.as_str(), &p.id)? {
@@ -197,7 +196,7 @@ fn look_up(
         })));
     }
     if purpose == Lookup::Check && found.is_none() {
-        counters::bump(tx, Scope::UserIdFound, &paid_key, now, DAY)?;
+        counters::bump(tx, Scope::UserIdFound, &paid_key, now)?;
     }
     Ok(Ok(Wanted::Other(new)))
 }
@@ -235,11 +234,8 @@ pub fn user_id_owner(tx: &mut dyn Tx, user_id: &str, person_id: &str) -> ApiResu
 
 /// The refusal once a day's lookups of user IDs are spent, with `retry_after` the rest of
 /// `counter`'s window of `window` seconds.
-pub(crate) fn lookups_used_up(counter: &CounterRecord, now: UnixSeconds, window: i64) -> ApiError {
-    let retry_after = counter
-        .window_start
-        .saturating_add(window)
-        .saturating_sub(now);
+pub(crate) fn lookups_used_up(scope: Scope, counter: &CounterRecord, now: UnixSeconds) -> ApiError {
+    let retry_after = counters::seconds_left(scope, counter, now);
     ApiError::refuse(
         ErrorCode::RateLimited,
         "enough user IDs were checked today; try again tomorrow",

@@ -13,7 +13,7 @@ use mitid_protocol::wire::{Secret, SecretBytes};
 use serde_json::json;
 
 use super::common::{new_session, service_name};
-use super::counters::{self, Scope};
+use super::counters::{self, Scope, HOUR};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{password, rng, tokens::token_hash, totp};
 use crate::error::{ApiError, ApiResult};
@@ -153,12 +153,11 @@ fn count_attempt(
     username: &str,
     now: UnixSeconds,
 ) -> ApiResult<Option<StaffRecord>> {
-    const HOUR: i64 = 3600;
     let mut tx = state.store.begin()?;
     let Some(mut staff) = tx.staff_by_username(username)? else {
         let window = now - now.rem_euclid(HOUR);
         let key = window.to_string();
-        if counters::bump(tx.as_mut(), Scope::UnknownStaffLogin, &key, now, HOUR)? == 1 {
+        if counters::bump(tx.as_mut(), Scope::UnknownStaffLogin, &key, now)? == 1 {
             audit::entry(Event::StaffLoginUnknownUsers, &Actor::Anonymous)
                 .detail(json!({ "hour_from": window }))
                 .record(state, tx.as_mut())?;

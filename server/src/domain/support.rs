@@ -25,8 +25,6 @@ use crate::principal::StaffCaller;
 use crate::state::AppState;
 use crate::store::{CodeKind, DocumentField, PersonRecord, SessionKind, SessionRecord, Tx};
 
-const HOUR: i64 = 3600;
-const DAY: i64 = 24 * HOUR;
 /// The most outbox entries in one page.
 const OUTBOX_PAGE: u32 = 100;
 
@@ -55,20 +53,20 @@ pub fn identify(
     };
     let mut tx = state.store.begin()?;
     let limits = &state.policy;
-    if counters::current(tx.as_mut(), Scope::IdentifyByStaff, &caller.id, now, HOUR)?
+    if counters::current(tx.as_mut(), Scope::IdentifyByStaff, &caller.id, now)?
         >= limits.identify_failures_per_staff_per_hour
     {
         return Err(too_many_identifications());
     }
     let found = tx.person_by_document(field, req.document_number.trim())?;
     if let Some(p) = &found {
-        if counters::current(tx.as_mut(), Scope::IdentifyOfPerson, &p.id, now, DAY)?
+        if counters::current(tx.as_mut(), Scope::IdentifyOfPerson, &p.id, now)?
             >= limits.identify_failures_per_person_per_day
         {
             // The citizen must now come to citizen service with identification. The refusal
             // tells that the document is registered: it costs the staff member a failure and
             // is on record, like a wrong answer.
-            counters::bump(tx.as_mut(), Scope::IdentifyByStaff, &caller.id, now, HOUR)?;
+            counters::bump(tx.as_mut(), Scope::IdentifyByStaff, &caller.id, now)?;
             audit::entry(Event::IdentificationFailed, &caller.actor())
                 .person(&p.id)
                 .detail(json!({ "document_kind": field.as_str(), "too_many_tries": true }))
@@ -97,9 +95,9 @@ pub fn identify(
     let person = match found.clone().filter(|_| passed) {
         Some(p) => p,
         None => {
-            counters::bump(tx.as_mut(), Scope::IdentifyByStaff, &caller.id, now, HOUR)?;
+            counters::bump(tx.as_mut(), Scope::IdentifyByStaff, &caller.id, now)?;
             if let Some(p) = &found {
-                counters::bump(tx.as_mut(), Scope::IdentifyOfPerson, &p.id, now, DAY)?;
+                counters::bump(tx.as_mut(), Scope::IdentifyOfPerson, &p.id, now)?;
             }
             audit::entry(Event::IdentificationFailed, &caller.actor())
                 .maybe_person(found.as_ref().map(|p| p.id.as_str()))

@@ -17,7 +17,7 @@ use crate::error::{granted, ApiError, ApiResult, Verdict};
 use crate::state::AppState;
 use crate::store::TransactionRecord;
 
-use super::{binding_matches, too_many_binding_failures, DAY};
+use super::{binding_matches, too_many_binding_failures};
 
 /// `POST /v1/app/approvals/answer`: every check in one transaction; a failed answer consumes
 /// the challenge (a fresh one replaces it) and is committed with its consequences.
@@ -112,7 +112,7 @@ pub fn answer(
     // fall in one of about 3,334 fresh transactions).
     let outcome = match outcome {
         Verdict::Refused(e) if e.code() == ErrorCode::ChannelBindingMismatch => {
-            let today = counters::bump(tx.as_mut(), Scope::ChannelBinding, &person.id, now, DAY)?;
+            let today = counters::bump(tx.as_mut(), Scope::ChannelBinding, &person.id, now)?;
             if today >= state.policy.binding_failures_per_day {
                 t.status = TransactionStatus::Failed;
                 t.answered_at = Some(now);

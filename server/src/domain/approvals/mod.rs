@@ -177,10 +177,8 @@ pub fn admit(
     })
 }
 
-pub(super) const DAY: i64 = 24 * 3600;
-
 fn binding_failures_today(state: &AppState, tx: &mut dyn Tx, person_id: &str) -> ApiResult<u32> {
-    counters::current(tx, Scope::ChannelBinding, person_id, state.clock.now(), DAY)
+    counters::current(tx, Scope::ChannelBinding, person_id, state.clock.now())
 }
 
 pub(super) fn too_many_binding_failures() -> ApiError {

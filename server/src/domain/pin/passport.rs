@@ -26,8 +26,6 @@ use crate::state::AppState;
 use crate::store::{PersonRecord, ProofChallengeRecord, Tx};
 use mitid_emrtd::chip_auth::KeyKinds;
 
-const DAY: i64 = 24 * 3600;
-
 /// The state that issues the documents this route accepts without a P-code.
 const HOME_STATE: &str = "DNK";
 
@@ -351,7 +349,7 @@ fn count_check(state: &AppState, seen: &Seen) -> ApiResult<()> {
     let subject = &seen.subject;
     let person = &subject.person;
     let mut tx = state.store.begin()?;
-    let made = counters::current(tx.as_mut(), Scope::DocumentCheck, &person.id, now, DAY)?;
+    let made = counters::current(tx.as_mut(), Scope::DocumentCheck, &person.id, now)?;
     if made >= state.policy.document_checks_per_day {
         // On record as every verdict of the route is.
         audit::entry(Event::DocumentRefused, &subject.actor)
@@ -378,7 +376,7 @@ fn count_check(state: &AppState, seen: &Seen) -> ApiResult<()> {
         }
         tx.use_challenge(&challenge.id)?;
     }
-    let count = counters::bump(tx.as_mut(), Scope::DocumentCheck, &person.id, now, DAY)?;
+    let count = counters::bump(tx.as_mut(), Scope::DocumentCheck, &person.id, now)?;
     audit::entry(Event::DocumentCheckCounted, &subject.actor)
         .person(&person.id)
         .authenticator(&subject.authenticator_id)
