@@ -5,6 +5,7 @@
 //! mutex, the screen behind a short std mutex), so the bindings can wrap it as an object.
 //! See `docs/flows.md` for the steps, the error outcomes and the crash/resume rules.
 
+mod action;
 pub mod activation;
 pub mod approval;
 pub(crate) mod biometrics;

@@ -18,8 +18,9 @@ use mitid_protocol::wire::app::{
     new_pin_message, NewPinAuthoriseRequest, NewPinRoute, NewPinTicket, DOCUMENT_TERMS_VERSION,
 };
 use mitid_protocol::wire::{paths, Secret, SecretBytes};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::Mutex;
 
+use super::action::{self, Action, FlowState};
 use super::biometrics;
 use super::confirm::{self, Confirmation};
 use super::context::{BusyGuard, Context, PinChangeGuard};
@@ -118,38 +119,21 @@ pub struct NewPinFlow {
     screen: Screen<NewPinStep>,
 }
 
-/// One action's hold on the flow's state (see [`NewPinFlow::action`]).
-struct Action<'a> {
-    state: MutexGuard<'a, State>,
-    screen: &'a Screen<NewPinStep>,
-}
+impl FlowState for State {
+    type Step = NewPinStep;
 
-impl std::ops::Deref for Action<'_> {
-    type Target = State;
-    fn deref(&self) -> &State {
-        &self.state
+    fn is_over(step: &NewPinStep) -> bool {
+        matches!(step, NewPinStep::Done | NewPinStep::Ended)
     }
-}
 
-impl std::ops::DerefMut for Action<'_> {
-    fn deref_mut(&mut self) -> &mut State {
-        &mut self.state
-    }
-}
-
-impl Drop for Action<'_> {
-    /// Once the flow is done or ended, wipes what the citizen typed (the PINs, the
-    /// document's details, the chip's files, the P-code) and lets another new-PIN flow of
-    /// the user begin. The current PIN goes as soon as the new one is registered; the new
-    /// one stays only for the biometrics step.
-    fn drop(&mut self) {
-        if matches!(self.screen.step(), NewPinStep::Done | NewPinStep::Ended) {
-            let state = &mut *self.state;
-            state.current_pin = None;
-            state.new_pin.clear();
-            state.document.end();
-            state.pin_change = None;
-        }
+    /// The PINs, the document's details, the chip's files and the P-code go, and another
+    /// new-PIN flow of the user may begin. The current PIN goes as soon as the new one is
+    /// registered; the new one stays only for the biometrics step.
+    fn wipe(&mut self) {
+        self.current_pin = None;
+        self.new_pin.clear();
+        self.document.end();
+        self.pin_change = None;
     }
 }
 
@@ -343,13 +327,9 @@ impl NewPinFlow {
 
     // ------------------------------------------------------------------ internals
 
-    /// The flow's state for one action, taken in turn: whichever way the action returns,
-    /// what the citizen typed is wiped if it left the flow done or ended.
-    async fn action(&self) -> Action<'_> {
-        Action {
-            state: self.state.lock().await,
-            screen: &self.screen,
-        }
+    /// The flow's state for one action (see [`action::hold`]).
+    async fn action(&self) -> Action<'_, State> {
+        action::hold(&self.state, &self.screen).await
     }
 
     fn policy(&self) -> Result<PinPolicy, MitidError> {

@@ -13,6 +13,7 @@ use mitid_protocol::wire::app::{AppUserIdChangeRequest, UserIdShown, DOCUMENT_TE
 use mitid_protocol::wire::{paths, SecretBytes, UserIdChangeResponse, UserIdVerdict};
 use tokio::sync::Mutex;
 
+use super::action::{self, Action, FlowState};
 use super::context::{BusyGuard, Context};
 use super::document::{DocumentScan, Stage};
 use super::Screen;
@@ -71,6 +72,20 @@ struct State {
     _busy: BusyGuard,
 }
 
+impl FlowState for State {
+    type Step = UserIdStep;
+
+    fn is_over(step: &UserIdStep) -> bool {
+        matches!(step, UserIdStep::Done { .. } | UserIdStep::Ended)
+    }
+
+    /// The document's details, its chip's files, the P-code and the server's proof go.
+    fn wipe(&mut self) {
+        self.document.end();
+        self.shown = None;
+    }
+}
+
 /// "View user ID" for one user. Create it with `App::user_id_flow`.
 pub struct UserIdFlow {
     ctx: Arc<Context>,
@@ -96,9 +111,9 @@ impl UserIdFlow {
         }
     }
 
-    /// The flow's state, locked for one action (the shared document steps take it so).
-    async fn action(&self) -> tokio::sync::MutexGuard<'_, State> {
-        self.state.lock().await
+    /// The flow's state for one action (see [`action::hold`]).
+    async fn action(&self) -> Action<'_, State> {
+        action::hold(&self.state, &self.screen).await
     }
 
     /// Whether the flow still holds the document's details, its chip's files, a P-code or
@@ -131,7 +146,7 @@ impl UserIdFlow {
         capture: impl Into<SecretBytes>,
     ) -> Result<UserIdStep, MitidError> {
         let capture = capture.into();
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.screen.expect(&UserIdStep::CaptureFace)?;
         let evidence = state.document.evidence(capture)?;
         let user = self.ctx.user(&self.user)?;
@@ -154,7 +169,7 @@ impl UserIdFlow {
 
     /// "Change user ID".
     pub async fn change_user_id(&self) -> Result<UserIdStep, MitidError> {
-        let _state = self.state.lock().await;
+        let _state = self.action().await;
         let UserIdStep::ShowUserId { user_id } = self.screen.step() else {
             return Err(MitidError::InvalidStep);
         };
@@ -166,7 +181,7 @@ impl UserIdFlow {
     /// "Save": the new user ID. Not valid (with the rule), taken, or the day's lookups used
     /// up keeps the citizen here; a lapsed or used proof sends them back to the scan.
     pub async fn submit_new_user_id(&self, wanted: String) -> Result<UserIdStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         let UserIdStep::EnterNewUserId { .. } = self.screen.step() else {
             return Err(MitidError::InvalidStep);
         };
@@ -203,7 +218,6 @@ impl UserIdFlow {
         }
         let now = UserId::parse(&answer.user_id, None).map_err(|_| MitidError::BadResponse)?;
         self.ctx.users.rename(&user.local_id, now.clone())?;
-        state.shown = None;
         Ok(self.screen.show(UserIdStep::Done {
             user_id: now.as_str().to_owned(),
         }))

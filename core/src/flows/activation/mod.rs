@@ -22,6 +22,7 @@ use tokio::sync::Mutex;
 mod passport;
 mod registration;
 
+use super::action::{self, Action, FlowState};
 use super::biometrics;
 use super::context::{BusyGuard, Context};
 use super::document::DocumentScan;
@@ -154,6 +155,23 @@ struct State {
     cleared: Vec<LocalUserId>,
 }
 
+impl FlowState for State {
+    type Step = ActivationStep;
+
+    fn is_over(step: &ActivationStep) -> bool {
+        matches!(step, ActivationStep::Done { .. } | ActivationStep::Ended)
+    }
+
+    /// The temporary PIN, the new PIN and its registration, the document's details, its
+    /// chip's files and the P-code go.
+    fn wipe(&mut self) {
+        self.temporary_pin = None;
+        self.registration = None;
+        self.new_pin.clear();
+        self.document.end();
+    }
+}
+
 /// The PIN rules for this citizen: with the registry's birth date once the server sent it
 /// (with the activation code's answer, or the passport's).
 fn policy(state: &State) -> PinPolicy {
@@ -179,9 +197,9 @@ impl ActivationFlow {
         }
     }
 
-    /// The flow's state, locked for one action (the shared document steps take it so).
-    async fn action(&self) -> tokio::sync::MutexGuard<'_, State> {
-        self.state.lock().await
+    /// The flow's state for one action (see [`action::hold`]).
+    async fn action(&self) -> Action<'_, State> {
+        action::hold(&self.state, &self.screen).await
     }
 
     /// The current screen.
@@ -208,7 +226,7 @@ impl ActivationFlow {
 
     /// The user ID (checked against the rules here first; the server decides).
     pub async fn submit_user_id(&self, user_id: String) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.require_step(&[Kind::EnterUserId, Kind::EnterActivationCode])?;
         let result = (|| -> Result<UserId, MitidError> {
             let parsed = UserId::parse(user_id.trim(), None)?;
@@ -238,7 +256,7 @@ impl ActivationFlow {
     /// The activation code: the server checks it and sends the temporary PIN by SMS.
     pub async fn submit_activation_code(&self, code: String) -> Result<ActivationStep, MitidError> {
         let code = Zeroizing::new(code);
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.require_step(&[Kind::EnterActivationCode])?;
         let code = input::activation_code(code).map_err(|e| self.screen.fail_here(e))?;
         let user_id = state.user_id.clone().ok_or(MitidError::InvalidStep)?;
@@ -272,7 +290,7 @@ impl ActivationFlow {
         temporary_pin: String,
     ) -> Result<ActivationStep, MitidError> {
         let temporary_pin = Zeroizing::new(temporary_pin);
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.require_step(&[Kind::EnterTemporaryPin])?;
         let code = input::temporary_pin(temporary_pin).map_err(|e| self.screen.fail_here(e))?;
         state.temporary_pin = Some(code);
@@ -285,7 +303,7 @@ impl ActivationFlow {
     /// The new PIN, first entry: a PIN the policy refuses is refused here with its reason.
     pub async fn submit_new_pin(&self, pin: String) -> Result<ActivationStep, MitidError> {
         let pin = Zeroizing::new(pin);
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.require_step(&[Kind::ChooseNewPin])?;
         let policy = policy(&state);
         match state.new_pin.submit_first(&policy, pin, None) {
@@ -297,7 +315,7 @@ impl ActivationFlow {
     /// The new PIN, repeated: then the app is created at the server.
     pub async fn submit_repeat_pin(&self, pin: String) -> Result<ActivationStep, MitidError> {
         let pin = Zeroizing::new(pin);
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.require_step(&[Kind::RepeatNewPin])?;
         let policy = policy(&state);
         if let Err(e) = state.new_pin.submit_repeat(&policy, pin, None) {
@@ -309,7 +327,7 @@ impl ActivationFlow {
     /// After [`ActivationStep::Interrupted`]: sends the interrupted request again (with the
     /// same idempotency key, so the server applies it at most once).
     pub async fn retry(&self) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.require_step(&[Kind::Interrupted])?;
         if state.pending.is_some() {
             self.finish(&mut state).await
@@ -320,7 +338,7 @@ impl ActivationFlow {
 
     /// Biometrics yes or no. "Yes" enables them with the PIN just chosen.
     pub async fn choose_biometrics(&self, enable: bool) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.require_step(&[Kind::ChooseBiometrics])?;
         if enable {
             let user = state.user.clone().ok_or(MitidError::InvalidStep)?;
@@ -337,14 +355,13 @@ impl ActivationFlow {
 
     /// Notifications yes or no (the shell asks the platform for permission).
     pub async fn choose_notifications(&self, allow: bool) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let state = self.action().await;
         self.require_step(&[Kind::ChooseNotifications])?;
         let user = state.user.clone().ok_or(MitidError::InvalidStep)?;
         self.ctx
             .store
             .put_flow_state(&user.local_id, PREFERENCES_FLOW, &[u8::from(allow)])
             .map_err(|e| self.screen.fail_here(e.into()))?;
-        state.new_pin.clear();
         let user = self.ctx.user(&user.local_id)?;
         let step = ActivationStep::Done {
             user: UserSummary::of(&user, None, true),
@@ -360,7 +377,7 @@ impl ActivationFlow {
     /// Gives up. Keys made for the activation are deleted, unless the server may already
     /// have created the app: then the recovery at the next start decides.
     pub async fn cancel(&self) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         if state.user.is_some() {
             // The app exists: cancelling the last questions keeps it.
             return Err(MitidError::InvalidStep);

@@ -17,7 +17,7 @@ impl ActivationFlow {
     /// "Activate with passport or ID card" instead of the activation code: the server opens
     /// the activation for the user ID; the terms come next.
     pub async fn use_passport(&self) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.require_step(&[Kind::EnterActivationCode])?;
         let user_id = state.user_id.clone().ok_or(MitidError::InvalidStep)?;
         let body = ActivationPassportBeginRequest {
@@ -54,7 +54,7 @@ impl ActivationFlow {
         &self,
         link: Box<dyn NfcLink + Send>,
     ) -> Result<ActivationStep, MitidError> {
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.require_step(&[Kind::ReadChip])?;
         let activation_id = state
             .begun
@@ -76,7 +76,7 @@ impl ActivationFlow {
         capture: impl Into<SecretBytes>,
     ) -> Result<ActivationStep, MitidError> {
         let capture = capture.into();
-        let mut state = self.state.lock().await;
+        let mut state = self.action().await;
         self.require_step(&[Kind::CaptureFace])?;
         let activation_id = state
             .begun

@@ -197,10 +197,7 @@ impl ActivationFlow {
                 tracing::warn!(code = %MitidError::from(e).code(), "reservation not abandoned");
             }
         }
-        state.temporary_pin = None;
-        state.registration = None;
-        state.new_pin.clear();
-        state.document.end();
+        // What was typed goes as the action that ended the flow lets go of the state.
         self.screen.fail_at(ActivationStep::Ended, error)
     }
 }
