@@ -109,7 +109,7 @@ pub fn create_person(
             "a person with this CPR number exists",
         ));
     }
-    if let Err(refused) = registry_lookup(state, tx.as_mut(), caller, &user_id)? {
+    if let Some(refused) = registry_refusal(state, tx.as_mut(), caller, &user_id)? {
         // The count and the audit entry stand with the refusal.
         tx.commit()?;
         return Err(refused);
@@ -140,38 +140,35 @@ pub fn create_person(
     Ok(view)
 }
 
-/// The registry's lookup of the user ID a new person is to have: `Err` the refusal, with
+/// The registry's lookup of the user ID a new person is to have: the refusal if any, with
 /// the count and audit entry it leaves for the caller to commit. Taken also when someone
 /// had it before: a user ID is never given to another person. A taken user ID must be
 /// told (the registry picks another), but each such answer is counted against the staff
 /// member and on record, and once the day's allowance is spent nothing is looked up: the
 /// form would otherwise probe log-in names without limit or trace. A free user ID creates
 /// the person, which is on record already.
-fn registry_lookup(
+fn registry_refusal(
     state: &AppState,
     tx: &mut dyn Tx,
     caller: &StaffCaller,
     user_id: &UserId,
-) -> ApiResult<Result<(), ApiError>> {
+) -> ApiResult<Option<ApiError>> {
     let now = state.clock.now();
     let spent = counters::current_window(tx, Scope::RegistryUserIdTaken, &caller.id, now)?
         .filter(|c| c.count >= state.policy.user_id_lookups_per_day);
     if let Some(window) = spent {
-        return Ok(Err(lookups_used_up(
-            Scope::RegistryUserIdTaken,
-            &window,
-            now,
-        )));
+        let used_up = lookups_used_up(Scope::RegistryUserIdTaken, &window, now);
+        return Ok(Some(used_up));
     }
     let Some(owner) = user_id_owner(tx, user_id.as_str(), "")? else {
-        return Ok(Ok(()));
+        return Ok(None);
     };
     counters::bump(tx, Scope::RegistryUserIdTaken, &caller.id, now)?;
     // On the owner's record too, so that an investigation finds whose user ID was probed.
     audit::entry(Event::RegistryUserIdTaken, &caller.actor())
         .person(&owner)
         .record(state, tx)?;
-    Ok(Err(ApiError::refuse(
+    Ok(Some(ApiError::refuse(
         ErrorCode::UserIdTaken,
         "the user ID is taken",
     )))

@@ -160,19 +160,40 @@ enum Lookup {
     Save,
 }
 
+/// What the lookup of a wanted user ID came to.
+enum Looked {
+    /// Free for the person (or their own): go on with it.
+    Go(Wanted),
+    /// A verdict to answer now: `taken` (or, before any lookup, `invalid` by the rules).
+    Answered(UserIdChangeResponse),
+    /// The day's lookups are used up.
+    Refused(ApiError),
+}
+
+impl Looked {
+    /// The answer to give once the caller committed the count: a user ID free to take is
+    /// answered as a check is, unchanged.
+    fn answer(self, p: &PersonRecord) -> ApiResult<UserIdChangeResponse> {
+        match self {
+            Self::Go(_) => Ok(unchanged(p)),
+            Self::Answered(answer) => Ok(answer),
+            Self::Refused(error) => Err(error),
+        }
+    }
+}
+
 /// The lookup of `wanted`, counted first per person (another person's user ID is a log-in
-/// name: a day's allowance keeps a session or an app from harvesting them): `Ok` to go on
-/// with, or `Err` the answer now, `taken` or the day's lookups used up. Either way the
-/// caller commits, so that the count stands whatever follows.
+/// name: a day's allowance keeps a session or an app from harvesting them). Whatever it
+/// comes to, the caller commits, so that the count stands whatever follows.
 fn look_up(
     state: &AppState,
     tx: &mut dyn Tx,
     p: &PersonRecord,
     wanted: Wanted,
     purpose: Lookup,
-) -> ApiResult<Result<Wanted, ApiResult<UserIdChangeResponse>>> {
+) -> ApiResult<Looked> {
     let Wanted::Other(new) = wanted else {
-        return Ok(Ok(wanted));
+        return Ok(Looked::Go(wanted));
     };
     let now = state.clock.now();
     // The save of a user ID this person was told is free today is paid for by that check
@@ -186,19 +207,20 @@ fn look_up(
     } else {
         let made = counters::bump_window(tx, Scope::UserIdLookup, &p.id, now)?;
         if made.count > state.policy.user_id_lookups_per_day {
-            return Ok(Err(Err(lookups_used_up(Scope::UserIdLookup, &made, now))));
+            let used_up = lookups_used_up(Scope::UserIdLookup, &made, now);
+            return Ok(Looked::Refused(used_up));
         }
     }
     if user_id_taken(tx, new.as_str(), &p.id)? {
-        return Ok(Err(Ok(UserIdChangeResponse {
+        return Ok(Looked::Answered(UserIdChangeResponse {
             verdict: UserIdVerdict::Taken,
             ..unchanged(p)
-        })));
+        }));
     }
     if purpose == Lookup::Check && found.is_none() {
         counters::bump(tx, Scope::UserIdFound, &paid_key, now)?;
     }
-    Ok(Ok(Wanted::Other(new)))
+    Ok(Looked::Go(Wanted::Other(new)))
 }
 
 /// A check only: the rules, then the lookup (counted, and committed here).
@@ -210,10 +232,7 @@ fn check_only(
 ) -> ApiResult<UserIdChangeResponse> {
     let looked = look_up(state, tx.as_mut(), p, wanted, Lookup::Check)?;
     tx.commit()?;
-    match looked {
-        Ok(_) => Ok(unchanged(p)),
-        Err(answer) => answer,
-    }
+    looked.answer(p)
 }
 
 /// Whether `user_id` is someone else's now, or was ever (user IDs are never reused).
@@ -233,7 +252,7 @@ pub fn user_id_owner(tx: &mut dyn Tx, user_id: &str, person_id: &str) -> ApiResu
 }
 
 /// The refusal once a day's lookups of user IDs are spent, with `retry_after` the rest of
-/// `counter`'s window of `window` seconds.
+/// the window of `counter` (of `scope`).
 pub(crate) fn lookups_used_up(scope: Scope, counter: &CounterRecord, now: UnixSeconds) -> ApiError {
     let retry_after = counters::seconds_left(scope, counter, now);
     ApiError::refuse(
@@ -336,10 +355,10 @@ pub fn app_change_user_id(
         tx
     );
     let wanted = match look_up(state, tx.as_mut(), &p, wanted, Lookup::Save)? {
-        Ok(wanted) => wanted,
-        Err(answer) => {
+        Looked::Go(wanted) => wanted,
+        ended => {
             tx.commit()?;
-            return answer;
+            return ended.answer(&p);
         }
     };
     let answer = apply(state, tx.as_mut(), &actor, p, wanted)?;
@@ -368,11 +387,11 @@ fn with_identity_proof(
     proof: &str,
 ) -> ApiResult<UserIdChangeResponse> {
     let wanted = match look_up(state, tx.as_mut(), &p, wanted, Lookup::Save)? {
-        Ok(Wanted::Keep) => return Ok(unchanged(&p)),
-        Ok(wanted) => wanted,
-        Err(answer) => {
+        Looked::Go(Wanted::Keep) => return Ok(unchanged(&p)),
+        Looked::Go(wanted) => wanted,
+        ended => {
             tx.commit()?;
-            return answer;
+            return ended.answer(&p);
         }
     };
     let now = state.clock.now();
@@ -403,10 +422,10 @@ pub fn web_change_user_id(
     }
     ensure_access_open(state, tx.as_mut(), &p.id)?;
     let wanted = match look_up(state, tx.as_mut(), &p, wanted, Lookup::Save)? {
-        Ok(wanted) => wanted,
-        Err(answer) => {
+        Looked::Go(wanted) => wanted,
+        ended => {
             tx.commit()?;
-            return answer;
+            return ended.answer(&p);
         }
     };
     let answer = apply(state, tx.as_mut(), actor, p, wanted)?;
@@ -471,16 +490,16 @@ pub fn web_edit(
     let (mobile, email) = contact(&p, edit)?;
     let looked = match judged(&p, edit.user_id.trim()) {
         Ok(wanted) => look_up(state, tx.as_mut(), &p, wanted, Lookup::Save)?,
-        Err(invalid) => Err(Ok(invalid)),
+        Err(invalid) => Looked::Answered(invalid),
     };
     let new_user_id = match looked {
-        Ok(Wanted::Other(new)) => Some(new),
-        Ok(Wanted::Keep) => None,
-        Err(answer) => {
+        Looked::Go(Wanted::Other(new)) => Some(new),
+        Looked::Go(Wanted::Keep) => None,
+        ended => {
             // Nothing is changed; a lookup's count stands.
             tx.commit()?;
             return Ok(ProfileEdited {
-                user_id: answer?,
+                user_id: ended.answer(&p)?,
                 mobile_changed: false,
                 email_changed: false,
             });
