@@ -201,6 +201,16 @@ pub enum Delivery {
     Paper,
 }
 
+impl Delivery {
+    /// The wire name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Paper => "paper",
+        }
+    }
+}
+
 /// Issue a temporary PIN for one of the person's apps.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -3,16 +3,16 @@
 
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::user_id::UserId;
-use mitid_protocol::wire::staff::{CreatePersonRequest, PersonView, UpdateContactRequest};
+use mitid_protocol::wire::staff::{
+    CreatePersonRequest, Delivery, IssuedCode, PersonView, UpdateContactRequest,
+};
 use mitid_protocol::wire::{
     AuthenticatorKind, AuthenticatorList, AuthenticatorState, CodeSent, LockReason, PasswordAccess,
 };
 use serde_json::json;
 
 use super::codes;
-use super::common::{
-    effective_state, infos_of, not_found, own_authenticator, person, refusal_for, sms_number,
-};
+use super::common::{effective_state, infos_of, not_found, own_authenticator, person, refusal_for};
 use super::counters::{self, Scope, DAY};
 use super::profile::{lookups_used_up, user_id_owner};
 use crate::audit::{self, Actor, Event};
@@ -328,8 +328,8 @@ pub fn issue_temporary_pin(
     actor: &Actor,
     p: &PersonRecord,
     target_id: &str,
-    by_sms: bool,
-) -> ApiResult<(Option<String>, Option<zeroize::Zeroizing<String>>, i64)> {
+    delivery: Delivery,
+) -> ApiResult<IssuedCode> {
     let now = state.clock.now();
     let target = own_authenticator(tx, &p.id, target_id)?;
     if target.kind != AuthenticatorKind::App {
@@ -345,25 +345,20 @@ pub fn issue_temporary_pin(
     if !resettable {
         return Err(refusal_for(eff, reason, target.locked_until));
     }
-    let mobile = if by_sms {
-        Some(sms_number(p, &state.policy, now)?)
-    } else {
-        None
-    };
+    let mobile = codes::sms_recipient(state, p, delivery)?;
     if matches!(actor, Actor::App(_) | Actor::Citizen(_)) {
         ensure_self_service_allowance(state, tx, &p.id)?;
     }
-    let issued = codes::issue(
-        state,
-        tx,
-        CodeKind::TemporaryPin,
-        &p.id,
-        Some(&target.id),
-        if by_sms { "sms" } else { "paper" },
-        state.policy.temporary_pin_ttl,
-        state.policy.temporary_pin_digits,
-        &actor.label(),
-    )?;
+    let order = codes::Order {
+        kind: CodeKind::TemporaryPin,
+        person_id: &p.id,
+        owner: Some(&target.id),
+        delivery,
+        ttl: state.policy.temporary_pin_ttl,
+        digits: state.policy.temporary_pin_digits,
+        issued_by: &actor.label(),
+    };
+    let issued = codes::issue(state, tx, &order)?;
     if let Some(mobile) = &mobile {
         let notice = Notice::TemporaryPin {
             code: issued.code.as_str(),
@@ -376,15 +371,10 @@ pub fn issue_temporary_pin(
         .person(&p.id)
         .authenticator(&target.id)
         .detail(json!({
-            "delivery": if by_sms { "sms" } else { "paper" },
+            "delivery": delivery.as_str(),
         }))
         .record(state, tx)?;
-    let code = (!by_sms).then_some(issued.code);
-    Ok((
-        mobile.as_deref().map(mask_recipient),
-        code,
-        issued.record.expires_at,
-    ))
+    Ok(issued.answer(delivery, mobile.as_deref()))
 }
 
 /// Refuses a code the citizen asks for themselves once the day's allowance is used: the
@@ -437,12 +427,11 @@ pub fn send_new_pin(
     }
     let mut tx = state.store.begin()?;
     let p = person(tx.as_mut(), person_id)?;
-    let (masked, _, expires_at) =
-        issue_temporary_pin(state, tx.as_mut(), actor, &p, target_id, true)?;
+    let issued = issue_temporary_pin(state, tx.as_mut(), actor, &p, target_id, Delivery::Sms)?;
     tx.commit()?;
     Ok(CodeSent {
-        sms_sent_to: masked.unwrap_or_default(),
-        expires_at,
+        sms_sent_to: issued.sms_sent_to.unwrap_or_default(),
+        expires_at: issued.expires_at,
     })
 }
 

@@ -15,6 +15,7 @@ use mitid_protocol::wire::app::{
     ActivationPassportResponse, ActivationRegisterRequest, ActivationRegisterResponse,
     DocumentChallenge,
 };
+use mitid_protocol::wire::staff::Delivery;
 use mitid_protocol::wire::AuthenticatorKind;
 use serde_json::json;
 
@@ -113,17 +114,16 @@ pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<Activa
         expires_at: now + state.policy.activation_ttl,
     };
     tx.insert_activation(&activation)?;
-    let issued = codes::issue(
-        state,
-        tx.as_mut(),
-        CodeKind::ActivationPin,
-        &person.id,
-        Some(&activation.id),
-        "sms",
-        state.policy.temporary_pin_ttl,
-        state.policy.temporary_pin_digits,
-        "system",
-    )?;
+    let order = codes::Order {
+        kind: CodeKind::ActivationPin,
+        person_id: &person.id,
+        owner: Some(&activation.id),
+        delivery: Delivery::Sms,
+        ttl: state.policy.temporary_pin_ttl,
+        digits: state.policy.temporary_pin_digits,
+        issued_by: "system",
+    };
+    let issued = codes::issue(state, tx.as_mut(), &order)?;
     let notice = Notice::ActivationTemporaryPin {
         code: issued.code.as_str(),
     };

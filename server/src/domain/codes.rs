@@ -4,14 +4,17 @@
 
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::clock::UnixSeconds;
+use mitid_protocol::wire::staff::{Delivery, IssuedCode};
+use mitid_protocol::wire::Secret;
 use serde_json::json;
 use zeroize::Zeroizing;
 
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
 use crate::error::{ApiError, ApiResult, Verdict};
+use crate::outbox::mask_recipient;
 use crate::state::AppState;
-use crate::store::{CodeKind, CodeRecord, CodeState, Tx};
+use crate::store::{CodeKind, CodeRecord, CodeState, PersonRecord, Tx};
 
 /// A new code and its clear text (to send once; never stored).
 pub struct Issued {
@@ -23,20 +26,66 @@ pub struct Issued {
 
 mitid_protocol::redacted_debug!(Issued { record });
 
-/// Issues a code of `kind`; every older live code of the same kind and owner is superseded
-/// (issuing never resets an app's failure count: that lives on the authenticator).
-#[allow(clippy::too_many_arguments)]
-pub fn issue(
+impl Issued {
+    /// The staff's answer for it, sent to `mobile` (see [`sms_recipient`]) or handed over
+    /// on paper: the masked number for SMS, the code itself on paper only.
+    pub fn answer(&self, delivery: Delivery, mobile: Option<&str>) -> IssuedCode {
+        IssuedCode {
+            delivery,
+            sms_sent_to: mobile.map(mask_recipient),
+            code: (delivery == Delivery::Paper).then(|| Secret::new(self.code.as_str())),
+            expires_at: self.record.expires_at,
+        }
+    }
+}
+
+/// A code to issue.
+#[derive(Debug, Clone, Copy)]
+pub struct Order<'a> {
+    /// What it is for.
+    pub kind: CodeKind,
+    /// Whose it is.
+    pub person_id: &'a str,
+    /// The record it is bound to (an app, an activation, a document), if any.
+    pub owner: Option<&'a str>,
+    /// How it goes to the person.
+    pub delivery: Delivery,
+    /// How long it lives, in seconds.
+    pub ttl: i64,
+    /// How many digits it has.
+    pub digits: usize,
+    /// Who issued it (an actor's label).
+    pub issued_by: &'a str,
+}
+
+/// The number a code for `person` goes to by SMS now (the 120-hour rule checked), or none
+/// on paper.
+pub fn sms_recipient(
     state: &AppState,
-    tx: &mut dyn Tx,
-    kind: CodeKind,
-    person_id: &str,
-    owner: Option<&str>,
-    delivery: &str,
-    ttl: i64,
-    digits: usize,
-    issued_by: &str,
-) -> ApiResult<Issued> {
+    person: &PersonRecord,
+    delivery: Delivery,
+) -> ApiResult<Option<String>> {
+    match delivery {
+        Delivery::Sms => {
+            super::common::sms_number(person, &state.policy, state.clock.now()).map(Some)
+        }
+        Delivery::Paper => Ok(None),
+    }
+}
+
+/// Issues the code `order` asks for; every older live code of the same kind and owner is
+/// superseded (issuing never resets an app's failure count: that lives on the
+/// authenticator).
+pub fn issue(state: &AppState, tx: &mut dyn Tx, order: &Order) -> ApiResult<Issued> {
+    let Order {
+        kind,
+        person_id,
+        owner,
+        delivery,
+        ttl,
+        digits,
+        issued_by,
+    } = *order;
     tx.supersede_codes(kind, person_id, owner)?;
     let now = state.clock.now();
     let code = rng::digits(state.rng.as_ref(), digits);
@@ -48,7 +97,7 @@ pub fn issue(
         owner: owner.map(str::to_owned),
         hash: state.secrets.codes.hash(&salt, &code),
         salt,
-        delivery: delivery.to_owned(),
+        delivery: delivery.as_str().to_owned(),
         issued_by: issued_by.to_owned(),
         wrong_tries: 0,
         state: CodeState::Issued,

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::accounts::{issue_temporary_pin, person_view};
 use super::activation::ensure_room_for_app;
 use super::codes;
-use super::common::{new_session, person, sms_number};
+use super::common::{new_session, person};
 use super::counters::{self, Scope};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::tokens::token_hash;
@@ -155,10 +155,10 @@ pub fn identified(
     person(tx, session.person_id.as_deref().ok_or_else(refused)?)
 }
 
-fn delivery_allowed(caller: &StaffCaller, delivery: Delivery) -> ApiResult<bool> {
+fn ensure_delivery_allowed(caller: &StaffCaller, delivery: Delivery) -> ApiResult<()> {
     match delivery {
-        Delivery::Sms => Ok(true),
-        Delivery::Paper if caller.role == StaffRole::CitizenService => Ok(false),
+        Delivery::Sms => Ok(()),
+        Delivery::Paper if caller.role == StaffRole::CitizenService => Ok(()),
         Delivery::Paper => Err(ApiError::refuse(
             ErrorCode::Forbidden,
             "only citizen service hands out codes on paper",
@@ -172,24 +172,19 @@ pub fn issue_temp_pin(
     caller: &StaffCaller,
     req: &IssueTemporaryPinRequest,
 ) -> ApiResult<IssuedCode> {
-    let by_sms = delivery_allowed(caller, req.delivery)?;
+    ensure_delivery_allowed(caller, req.delivery)?;
     let mut tx = state.store.begin()?;
     let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
-    let (masked, code, expires_at) = issue_temporary_pin(
+    let issued = issue_temporary_pin(
         state,
         tx.as_mut(),
         &caller.actor(),
         &p,
         &req.authenticator_id,
-        by_sms,
+        req.delivery,
     )?;
     tx.commit()?;
-    Ok(IssuedCode {
-        delivery: req.delivery,
-        sms_sent_to: masked,
-        code: code.map(|c| Secret::new(c.as_str())),
-        expires_at,
-    })
+    Ok(issued)
 }
 
 /// `POST /v1/staff/activation-code`.
@@ -198,8 +193,7 @@ pub fn issue_activation_code(
     caller: &StaffCaller,
     req: &IssueActivationCodeRequest,
 ) -> ApiResult<IssuedCode> {
-    let by_sms = delivery_allowed(caller, req.delivery)?;
-    let now = state.clock.now();
+    ensure_delivery_allowed(caller, req.delivery)?;
     let mut tx = state.store.begin()?;
     let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
     let kind = match req.purpose {
@@ -209,27 +203,20 @@ pub fn issue_activation_code(
         }
         ActivationPurpose::NewPassword => CodeKind::ActivationPassword,
     };
-    let mobile = if by_sms {
-        Some(sms_number(&p, &state.policy, now)?)
-    } else {
-        None
-    };
-    let ttl = if by_sms {
-        state.policy.activation_code_sms_ttl
-    } else {
-        state.policy.activation_code_paper_ttl
-    };
-    let issued = codes::issue(
-        state,
-        tx.as_mut(),
+    let mobile = codes::sms_recipient(state, &p, req.delivery)?;
+    let order = codes::Order {
         kind,
-        &p.id,
-        None,
-        if by_sms { "sms" } else { "paper" },
-        ttl,
-        state.policy.activation_code_digits,
-        &caller.actor().label(),
-    )?;
+        person_id: &p.id,
+        owner: None,
+        delivery: req.delivery,
+        ttl: match req.delivery {
+            Delivery::Sms => state.policy.activation_code_sms_ttl,
+            Delivery::Paper => state.policy.activation_code_paper_ttl,
+        },
+        digits: state.policy.activation_code_digits,
+        issued_by: &caller.actor().label(),
+    };
+    let issued = codes::issue(state, tx.as_mut(), &order)?;
     if let Some(mobile) = &mobile {
         let what = match req.purpose {
             ActivationPurpose::NewApp => "activate the MitID app",
@@ -247,16 +234,11 @@ pub fn issue_activation_code(
         .person(&p.id)
         .detail(json!({
             "purpose": req.purpose.as_str(),
-            "delivery": if by_sms { "sms" } else { "paper" },
+            "delivery": req.delivery.as_str(),
         }))
         .record(state, tx.as_mut())?;
     tx.commit()?;
-    Ok(IssuedCode {
-        delivery: req.delivery,
-        sms_sent_to: mobile.as_deref().map(mask_recipient),
-        code: (!by_sms).then(|| Secret::new(issued.code.as_str())),
-        expires_at: issued.record.expires_at,
-    })
+    Ok(issued.answer(req.delivery, mobile.as_deref()))
 }
 
 /// `POST /v1/staff/p-code`: citizen service, having seen the person's foreign passport or ID
@@ -269,28 +251,22 @@ pub fn issue_p_code(
     let document = foreign_document_key(&req.issuing_state, &req.document_number)?;
     let mut tx = state.store.begin()?;
     let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
-    let issued = codes::issue(
-        state,
-        tx.as_mut(),
-        CodeKind::PCode,
-        &p.id,
-        Some(&document),
-        "paper",
-        state.policy.p_code_ttl,
-        P_CODE_DIGITS,
-        &caller.actor().label(),
-    )?;
+    let order = codes::Order {
+        kind: CodeKind::PCode,
+        person_id: &p.id,
+        owner: Some(&document),
+        delivery: Delivery::Paper,
+        ttl: state.policy.p_code_ttl,
+        digits: P_CODE_DIGITS,
+        issued_by: &caller.actor().label(),
+    };
+    let issued = codes::issue(state, tx.as_mut(), &order)?;
     audit::entry(Event::PCodeIssued, &caller.actor())
         .person(&p.id)
         .detail(json!({ "issuing_state": req.issuing_state.to_ascii_uppercase() }))
         .record(state, tx.as_mut())?;
     tx.commit()?;
-    Ok(IssuedCode {
-        delivery: Delivery::Paper,
-        sms_sent_to: None,
-        code: Some(Secret::new(issued.code.as_str())),
-        expires_at: issued.record.expires_at,
-    })
+    Ok(issued.answer(Delivery::Paper, None))
 }
 
 /// A P-code's digits (help page 003: "an 8-digit P-code").
