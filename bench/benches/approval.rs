@@ -27,10 +27,10 @@ use mitid_bench::fixture::Fixture;
 use mitid_bench::measure::{self, human, Budget, Summary};
 use mitid_bench::phone::RelyingParty;
 use mitid_core::app::{App, AppOptions};
-use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::ServerEndpoint;
 use mitid_core::flows::{ActivationStep, ApprovalOutcome, ApprovalStep};
 use mitid_core::keystore::{KeyOptions, SecureKeyStore, SoftwareKeyStore};
+use mitid_core::platform::Platform;
 use mitid_protocol::clock::SystemClock;
 use mitid_protocol::pin_proof::{
     client_login_finish, client_login_start, client_registration_finish, client_registration_start,
@@ -46,14 +46,11 @@ const PIN: &str = "582914";
 fn open_app(home: &std::path::Path, keys: &SoftwareKeyStore, f: &Fixture) -> App {
     App::open_with_options(
         home,
-        Arc::new(keys.clone()),
-        Arc::new(keys.clone()),
-        Arc::new(SoftwarePrompt),
+        Platform::software(keys.clone(), Arc::new(SystemClock)),
         ServerEndpoint {
             base_url: f.base.clone(),
             key_pins: f.server().app_key_pins(),
         },
-        Arc::new(SystemClock),
         AppOptions::default(),
     )
     .unwrap()

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 
 use mitid_bench::measure::{self, Budget};
 use mitid_core::app::{App, AppOptions};
-use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::ServerEndpoint;
 use mitid_core::keystore::{KeyOptions, SecureKeyStore, SoftwareKeyStore};
 use mitid_core::pin::{BirthDate, Pin, PinPolicy};
+use mitid_core::platform::Platform;
 use mitid_core::store::Store;
 use mitid_protocol::clock::{Clock, SystemClock};
 use mitid_protocol::pin_proof::{
@@ -104,16 +104,8 @@ fn endpoint() -> ServerEndpoint {
 }
 
 fn open_app(home: &tempfile::TempDir, keys: &SoftwareKeyStore) -> App {
-    App::open_with_options(
-        home.path(),
-        Arc::new(keys.clone()),
-        Arc::new(keys.clone()),
-        Arc::new(SoftwarePrompt),
-        endpoint(),
-        Arc::new(SystemClock),
-        AppOptions::default(),
-    )
-    .unwrap()
+    let platform = Platform::software(keys.clone(), Arc::new(SystemClock));
+    App::open_with_options(home.path(), platform, endpoint(), AppOptions::default()).unwrap()
 }
 
 // ---------------------------------------------------------------- the steps

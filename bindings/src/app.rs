@@ -53,14 +53,13 @@ impl App {
             Some(clock) => Arc::new(ClockAdapter(clock)),
             None => Arc::new(SystemClock),
         };
-        let app = core_app::App::open(
-            Path::new(&home),
-            Arc::new(KeyStoreAdapter(key_store)),
-            Arc::new(SecretStoreAdapter(secret_store)),
-            Arc::new(PromptAdapter(biometric_prompt)),
-            server,
+        let platform = core_app::Platform {
+            keys: Arc::new(KeyStoreAdapter(key_store)),
+            secrets: Arc::new(SecretStoreAdapter(secret_store)),
+            prompt: Arc::new(PromptAdapter(biometric_prompt)),
             clock,
-        )?;
+        };
+        let app = core_app::App::open(Path::new(&home), platform, server)?;
         Ok(Arc::new(Self(app)))
     }
 

@@ -8,6 +8,7 @@
 //! - [`client`]: the pinned HTTPS client;
 //! - [`device`]: the request signer, the PIN peppers and injected randomness;
 //! - [`biometrics`]: the platform's biometric prompt;
+//! - [`platform`]: what the phone gives the app to run on (key stores, prompt, clock);
 //! - [`flows`]: the citizen flows as state machines, started from the [`app::App`] facade;
 //! - [`error`]: [`error::MitidError`], the one error type of the app;
 //! - `texts`: every text shown to the citizen, in Danish and English;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod flows;
 pub mod keystore;
 pub mod pin;
+pub mod platform;
 pub mod store;
 pub mod texts;
 pub mod users;

@@ -7,7 +7,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use mitid_core::app::{App, BlockTarget, Confirm, Home, UserSummary};
-use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::ServerEndpoint;
 use mitid_core::error::MitidError;
 use mitid_core::flows::{
@@ -15,6 +14,7 @@ use mitid_core::flows::{
 };
 use mitid_core::keystore::SoftwareKeyStore;
 use mitid_core::pin::Language;
+use mitid_core::platform::Platform;
 use mitid_protocol::clock::FakeClock;
 use mitid_protocol::key_pin::key_pin_of_spki;
 
@@ -43,15 +43,7 @@ fn open(dir: &Path, base_url: &str, key_pins: Vec<String>) -> Result<App, MitidE
         key_pins,
     };
     let clock = Arc::new(FakeClock::new(1_700_000_000));
-    let prompt = Arc::new(SoftwarePrompt);
-    App::open(
-        dir,
-        Arc::new(keys.clone()),
-        Arc::new(keys),
-        prompt,
-        server,
-        clock,
-    )
+    App::open(dir, Platform::software(keys, clock), server)
 }
 
 /// Two distinct key pins: the current key's and a backup.

@@ -143,16 +143,14 @@ fn a_request_body_leaves_no_copy_in_freed_memory() {
 /// The app opened offline (no request leaves it in this test).
 fn offline_app(dir: &std::path::Path) -> mitid_core::app::App {
     let keys = mitid_core::keystore::SoftwareKeyStore::in_memory().unwrap();
+    let clock = Arc::new(mitid_protocol::clock::FakeClock::new(1_700_000_000));
     mitid_core::app::App::open(
         dir,
-        Arc::new(keys.clone()),
-        Arc::new(keys),
-        Arc::new(mitid_core::biometrics::SoftwarePrompt),
+        mitid_core::platform::Platform::software(keys, clock),
         ServerEndpoint {
             base_url: "https://127.0.0.1:9".into(),
             key_pins: vec![key_pin_of_spki(b"key"), key_pin_of_spki(b"backup key")],
         },
-        Arc::new(mitid_protocol::clock::FakeClock::new(1_700_000_000)),
     )
     .unwrap()
 }

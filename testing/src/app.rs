@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mitid_core::app::{App, AppOptions, UserSummary};
-use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::{ClientTuning, ServerEndpoint};
 use mitid_core::error::MitidError;
 use mitid_core::flows::{ActivationFlow, ActivationStep, ApprovalFlow, ApprovalStep};
 use mitid_core::keystore::{SoftwareBiometrics, SoftwareKeyStore};
+use mitid_core::platform::Platform;
 use mitid_protocol::clock::Clock;
 use mitid_protocol::wire::rp::CreateAuthenticationResponse;
 
@@ -92,15 +92,8 @@ impl AppPhone {
         clock: Arc<dyn Clock>,
         options: AppOptions,
     ) -> Result<App, MitidError> {
-        App::open_with_options(
-            self.home(),
-            Arc::new(self.keys.clone()),
-            Arc::new(self.keys.clone()),
-            Arc::new(SoftwarePrompt),
-            endpoint,
-            clock,
-            options,
-        )
+        let platform = Platform::software(self.keys.clone(), clock);
+        App::open_with_options(self.home(), platform, endpoint, options)
     }
 }
 

@@ -11,17 +11,16 @@ use std::path::Path;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
-use mitid_protocol::clock::Clock;
 use mitid_protocol::wire::app::{AppBlockRequest, AppStatus};
 use mitid_protocol::wire::{paths, AuthenticatorList, BlockScope};
 
+pub use crate::platform::Platform;
 pub use crate::views::{
     AuthenticatorOverview, AuthenticatorSummary, BlockTarget, CodeSentTo, Confirm, DocumentTerms,
     Home, HomeAction, HomeUser, PasswordAccessWindow, ProfileChangeWindow, RecoveryReport,
     UserStatus, UserSummary,
 };
 
-use crate::biometrics::BiometricPrompt;
 use crate::client::{ClientTuning, HttpClient, Request, ServerEndpoint};
 use crate::device::{OsRandom, RandomSource};
 use crate::error::MitidError;
@@ -30,7 +29,6 @@ use crate::flows::context::Context;
 use crate::flows::{
     biometrics, input, recovery, ActivationFlow, ApprovalFlow, NewPinFlow, NewPinStart, UserIdFlow,
 };
-use crate::keystore::{SecretStore, SecureKeyStore};
 use crate::pin::Language;
 use crate::store::Store;
 use crate::texts;
@@ -73,31 +71,17 @@ impl App {
     /// [`App::resume_interrupted`]) to finish work that needs the server.
     pub fn open(
         home: &Path,
-        keys: Arc<dyn SecureKeyStore>,
-        secrets: Arc<dyn SecretStore>,
-        prompt: Arc<dyn BiometricPrompt>,
+        platform: Platform,
         server: ServerEndpoint,
-        clock: Arc<dyn Clock>,
     ) -> Result<Self, MitidError> {
-        Self::open_with_options(
-            home,
-            keys,
-            secrets,
-            prompt,
-            server,
-            clock,
-            AppOptions::default(),
-        )
+        Self::open_with_options(home, platform, server, AppOptions::default())
     }
 
     /// [`App::open`] with explicit options.
     pub fn open_with_options(
         home: &Path,
-        keys: Arc<dyn SecureKeyStore>,
-        secrets: Arc<dyn SecretStore>,
-        prompt: Arc<dyn BiometricPrompt>,
+        platform: Platform,
         server: ServerEndpoint,
-        clock: Arc<dyn Clock>,
         options: AppOptions,
     ) -> Result<Self, MitidError> {
         std::fs::create_dir_all(home).map_err(|e| MitidError::Storage {
@@ -105,12 +89,16 @@ impl App {
         })?;
         let store = Arc::new(Store::open(
             home.join(STORE_FILE),
-            secrets.as_ref(),
-            Arc::clone(&clock),
+            platform.secrets.as_ref(),
+            Arc::clone(&platform.clock),
         )?);
-        let users = Users::open(Arc::clone(&store), Arc::clone(&keys), Arc::clone(&secrets))?;
-        let client = HttpClient::new(&server, options.tuning, Arc::clone(&clock))?;
-        let ctx = Context::new(store, users, client, keys, secrets, prompt, options.random);
+        let users = Users::open(
+            Arc::clone(&store),
+            Arc::clone(&platform.keys),
+            Arc::clone(&platform.secrets),
+        )?;
+        let client = HttpClient::new(&server, options.tuning, Arc::clone(&platform.clock))?;
+        let ctx = Context::new(store, users, client, platform, options.random);
         Ok(Self { ctx: Arc::new(ctx) })
     }
 

@@ -16,6 +16,7 @@ use crate::client::{HttpClient, Request};
 use crate::device::{random_token, DeviceSigner, RandomSource};
 use crate::error::MitidError;
 use crate::keystore::{SecretStore, SecureKeyStore};
+use crate::platform::Platform;
 use crate::store::Store;
 use crate::users::{LocalUserId, User, UserState, Users};
 
@@ -78,24 +79,21 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Context {
-    /// Assembles the context.
-    #[allow(clippy::too_many_arguments)]
+    /// Assembles the context (the platform's clock went to the store and the client).
     pub fn new(
         store: Arc<Store>,
         users: Users,
         client: HttpClient,
-        keys: Arc<dyn SecureKeyStore>,
-        secrets: Arc<dyn SecretStore>,
-        prompt: Arc<dyn BiometricPrompt>,
+        platform: Platform,
         rng: Arc<dyn RandomSource>,
     ) -> Self {
         Self {
             store,
             users,
             client,
-            keys,
-            secrets,
-            prompt,
+            keys: platform.keys,
+            secrets: platform.secrets,
+            prompt: platform.prompt,
             rng,
             busy: Mutex::new(HashMap::new()),
             pin_changes: Mutex::new(HashSet::new()),

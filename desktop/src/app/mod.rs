@@ -20,10 +20,10 @@ use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use mitid_core::app::{App, Confirm, HomeAction, UserSummary};
-use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::error::MitidError;
 use mitid_core::keystore::{BiometricResult, SoftwareKeyStore};
 use mitid_core::pin::Language;
+use mitid_core::platform::Platform;
 use mitid_protocol::clock::SystemClock;
 use zeroize::Zeroizing;
 
@@ -238,15 +238,9 @@ pub fn run(args: AppArgs) -> Result<(), CliError> {
         ),
         other => CliError::core(other, lang),
     })?;
-    let app = App::open(
-        &args.home,
-        Arc::new(keys.clone()),
-        Arc::new(keys.clone()),
-        Arc::new(SoftwarePrompt),
-        args.server.endpoint(),
-        Arc::new(SystemClock),
-    )
-    .map_err(|e| CliError::core(e, lang))?;
+    let platform = Platform::software(keys.clone(), Arc::new(SystemClock));
+    let app = App::open(&args.home, platform, args.server.endpoint())
+        .map_err(|e| CliError::core(e, lang))?;
     let mut session = Session {
         app,
         keys,

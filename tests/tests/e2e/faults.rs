@@ -13,15 +13,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use crate::prelude::*;
 use mitid_core::app::{App, AppOptions, UserStatus};
-use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::{ClientTuning, ServerEndpoint};
 use mitid_core::error::MitidError;
 use mitid_core::flows::{ActivationStep, NewPinStep};
+use mitid_core::platform::Platform;
 use mitid_protocol::wire::paths;
 use mitid_protocol::wire::TransactionStatus;
 use mitid_testing::proxy::Seen;
@@ -46,11 +45,8 @@ fn exactly_one_did_work(proxy: &FaultProxy, path: &str) -> Vec<Seen> {
 fn impatient_app(phone: &AppPhone, endpoint: ServerEndpoint, h: &World, timeout: Duration) -> App {
     App::open_with_options(
         phone.home(),
-        Arc::new(phone.keys.clone()),
-        Arc::new(phone.keys.clone()),
-        Arc::new(SoftwarePrompt),
+        Platform::software(phone.keys.clone(), h.shared_clock()),
         endpoint,
-        h.shared_clock(),
         AppOptions {
             tuning: ClientTuning {
                 connect_timeout: Duration::from_secs(2),

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use mitid_core::app::{App, AppOptions};
-use mitid_core::biometrics::SoftwarePrompt;
 use mitid_core::client::{ClientTuning, ServerEndpoint};
 use mitid_core::error::MitidError;
 use mitid_core::flows::{ActivationFlow, ActivationStep};
 use mitid_core::keystore::SoftwareKeyStore;
+use mitid_core::platform::Platform;
 use mitid_protocol::clock::FakeClock;
 use mitid_testing::FaultProxy;
 
@@ -29,16 +29,8 @@ fn fast() -> AppOptions {
 
 fn app(dir: &std::path::Path, endpoint: ServerEndpoint) -> App {
     let keys = SoftwareKeyStore::in_memory().unwrap();
-    App::open_with_options(
-        dir,
-        Arc::new(keys.clone()),
-        Arc::new(keys),
-        Arc::new(SoftwarePrompt),
-        endpoint,
-        Arc::new(FakeClock::new(1_700_000_000)),
-        fast(),
-    )
-    .unwrap()
+    let platform = Platform::software(keys, Arc::new(FakeClock::new(1_700_000_000)));
+    App::open_with_options(dir, platform, endpoint, fast()).unwrap()
 }
 
 /// An endpoint at `base_url` pinning `key` and a backup, neither of them the server's key.
