@@ -5,7 +5,7 @@
 ///
 /// An allow-list rather than a derive with secret fields skipped: a field added later stays
 /// out of logs, errors and panics until somebody names it here. Name fields as they are, or
-/// or give one a value computed from the struct (a length, a mask, a step):
+/// give one a value computed from the struct (a length, a mask, a step):
 ///
 /// ```
 /// struct Store { path: String, key: [u8; 32] }

@@ -345,7 +345,7 @@ pub fn issue_temporary_pin(
     if !resettable {
         return Err(refusal_for(eff, reason, target.locked_until));
     }
-    let mobile = codes::sms_recipient(state, p, delivery)?;
+    let mobile = codes::sms_recipient(state, p, delivery, now)?;
     if matches!(actor, Actor::App(_) | Actor::Citizen(_)) {
         ensure_self_service_allowance(state, tx, &p.id)?;
     }

@@ -58,17 +58,16 @@ pub struct Order<'a> {
     pub issued_by: &'a str,
 }
 
-/// The number a code for `person` goes to by SMS now (the 120-hour rule checked), or none
-/// on paper.
+/// The number a code for `person` goes to by SMS at `now` (the 120-hour rule checked), or
+/// none on paper.
 pub fn sms_recipient(
     state: &AppState,
     person: &PersonRecord,
     delivery: Delivery,
+    now: UnixSeconds,
 ) -> ApiResult<Option<String>> {
     match delivery {
-        Delivery::Sms => {
-            super::common::sms_number(person, &state.policy, state.clock.now()).map(Some)
-        }
+        Delivery::Sms => super::common::sms_number(person, &state.policy, now).map(Some),
         Delivery::Paper => Ok(None),
     }
 }

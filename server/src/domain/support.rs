@@ -194,6 +194,7 @@ pub fn issue_activation_code(
     req: &IssueActivationCodeRequest,
 ) -> ApiResult<IssuedCode> {
     ensure_delivery_allowed(caller, req.delivery)?;
+    let now = state.clock.now();
     let mut tx = state.store.begin()?;
     let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
     let kind = match req.purpose {
@@ -203,7 +204,7 @@ pub fn issue_activation_code(
         }
         ActivationPurpose::NewPassword => CodeKind::ActivationPassword,
     };
-    let mobile = codes::sms_recipient(state, &p, req.delivery)?;
+    let mobile = codes::sms_recipient(state, &p, req.delivery, now)?;
     let order = codes::Order {
         kind,
         person_id: &p.id,

@@ -282,8 +282,9 @@ async fn an_older_app_proves_a_p256_chip_and_is_given_no_command_for_a_dh_one() 
         .await
         .ok();
     // A DH public value goes as an unsigned integer without leading zero bytes (TR-03110
-    // part 3, D.2.1.2): as wide as p but for 1 in 256 of them (once asserted to be exactly
-    // 256 bytes, which failed one run in 256), never a 65-byte P-256 point.
+    // part 3, D.2.1.2): as wide as p but for about 1 in 173 of them, whose first byte is
+    // zero (p's is 0xAD; once asserted to be exactly 256 bytes, which failed such runs),
+    // never a 65-byte P-256 point.
     let width = command.key.map(|k| k.0.len()).unwrap_or_default();
     assert!(
         (240..=256).contains(&width),
