@@ -74,16 +74,13 @@ pub fn answer(
         )?),
         None => None,
     };
-    let outcome = decide(
-        state,
-        &mut app,
-        &person,
-        &mut t,
+    let answer = Answer {
         req,
-        &answered_challenge,
+        challenge: &answered_challenge,
         attempt,
-        &purpose,
-    )?;
+        purpose: &purpose,
+    };
+    let outcome = decide(state, &mut app, &person, &mut t, answer)?;
     tx.update_authenticator(&app)?;
     // A wrong PIN that locked or blocked the app ends the login here: the relying party
     // learns it at once, and the citizen's next login is not refused as already pending.
@@ -145,17 +142,30 @@ pub fn answer(
     Ok(ApprovalAnswerResponse { status: t.status })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The citizen's answer as [`decide`] judges it.
+struct Answer<'a> {
+    req: &'a ApprovalAnswerRequest,
+    /// The challenge it answered (the transaction holds a fresh one by now).
+    challenge: &'a [u8],
+    /// The PIN attempt it carries, already taken.
+    attempt: Option<Verdict<crate::store::PinAttemptRecord>>,
+    /// What the PIN proves.
+    purpose: &'a PinPurpose,
+}
+
 fn decide(
     state: &AppState,
     app: &mut crate::store::AuthenticatorRecord,
     person: &crate::store::PersonRecord,
     t: &mut TransactionRecord,
-    req: &ApprovalAnswerRequest,
-    challenge: &[u8],
-    attempt: Option<Verdict<crate::store::PinAttemptRecord>>,
-    purpose: &PinPurpose,
+    answer: Answer,
 ) -> ApiResult<Verdict<()>> {
+    let Answer {
+        req,
+        challenge,
+        attempt,
+        purpose,
+    } = answer;
     let now = state.clock.now();
     // A PIN answer carries an attempt that was already counted: it is judged on the stored
     // state, so the attempt that reached the threshold can still succeed.
