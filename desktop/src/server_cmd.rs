@@ -13,7 +13,6 @@ use clap::Args;
 use mitid_core::client::random_token;
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::staff::StaffRole;
-use mitid_server::error::ApiError;
 use mitid_server::outbox::{Channel, LogSender, SendError};
 use mitid_server::tls::TlsFiles;
 use mitid_server::{MessageSender, OutboundMessage, RunningServer, ServerConfig};
@@ -27,6 +26,8 @@ use crate::output::masked_number;
 pub const BOOTSTRAP_ADMIN: &str = "admin";
 /// The file, in the data directory, holding the bootstrap administrator's password.
 pub const BOOTSTRAP_FILE: &str = "bootstrap-admin.txt";
+/// Random passwords drawn for it before giving up (one is almost always enough).
+const MAX_DRAWS: u32 = 5;
 
 /// The arguments of `mitid server`.
 #[derive(Debug, Args)]
@@ -87,7 +88,11 @@ async fn serve(args: ServerArgs) -> Result<(), CliError> {
             "Bootstrap administrator '{BOOTSTRAP_ADMIN}': password in {}",
             path.display()
         ),
-        Bootstrap::Skipped => {}
+        Bootstrap::Skipped => println!(
+            "An account '{BOOTSTRAP_ADMIN}' exists without its password file ({BOOTSTRAP_FILE}): \
+             set up by hand, or the file was lost; log in as another administrator, or start on \
+             a new data directory"
+        ),
     }
     println!();
     println!("Talk to it with:");
@@ -120,17 +125,22 @@ async fn bootstrap_admin(server: &RunningServer, data_dir: &Path) -> Result<Boot
     if path.exists() {
         return Ok(Bootstrap::Existing(path));
     }
-    let password = Zeroizing::new(format!("admin-{}", random_token()));
-    let created = match server
-        .add_staff(BOOTSTRAP_ADMIN, &password, StaffRole::Admin)
-        .await
-    {
-        Ok(created) => created,
-        Err(ApiError::Refused {
-            code: ErrorCode::AlreadyExists,
-            ..
-        }) => return Ok(Bootstrap::Skipped),
-        Err(e) => return Err(CliError::Server(format!("bootstrap administrator: {e}"))),
+    let mut draws = 0;
+    let (password, created) = loop {
+        // 128 random bits. The server judges it as any staff password (it must not hold the
+        // user name, which an `admin-` prefix did): a rare draw it refuses is drawn again.
+        let password = Zeroizing::new(random_token());
+        draws += 1;
+        match server
+            .add_staff(BOOTSTRAP_ADMIN, &password, StaffRole::Admin)
+            .await
+        {
+            Ok(created) => break (password, created),
+            // The name is taken (the store's duplicate), by an earlier start or by hand.
+            Err(e) if e.code() == ErrorCode::AlreadyExists => return Ok(Bootstrap::Skipped),
+            Err(e) if e.code() == ErrorCode::PasswordInvalid && draws < MAX_DRAWS => continue,
+            Err(e) => return Err(CliError::Server(format!("bootstrap administrator: {e}"))),
+        }
     };
     // The password, then the second factor's key URI (load it into an authenticator app).
     let contents = Zeroizing::new(format!(
@@ -138,8 +148,15 @@ async fn bootstrap_admin(server: &RunningServer, data_dir: &Path) -> Result<Boot
         password.as_str(),
         created.otpauth_uri.expose()
     ));
-    mitid_server::keys::write_private(&path, contents.as_bytes())
-        .map_err(|e| CliError::Server(format!("writing {}: {e}", path.display())))?;
+    // The account exists now: a file that cannot be written leaves it without a password
+    // anyone knows (the server keeps only its hash), which the operator must be told.
+    mitid_server::keys::write_private(&path, contents.as_bytes()).map_err(|e| {
+        CliError::Server(format!(
+            "the bootstrap administrator '{BOOTSTRAP_ADMIN}' was created, but its password \
+             could not be written to {} ({e}); start on a new data directory",
+            path.display()
+        ))
+    })?;
     Ok(Bootstrap::Created(path))
 }
 

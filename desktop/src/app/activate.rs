@@ -54,13 +54,14 @@ async fn drive(
                 flow.submit_temporary_pin(code.to_string()).await
             }
             // The terminal offers no passport route (a desktop has no NFC reader for the
-            // chip), so these steps never come.
+            // chip), so these steps never come; if one did, the command ends rather than
+            // ask again for a step it cannot answer.
             ActivationStep::AcceptTerms { .. }
             | ActivationStep::ChooseDocumentOrigin
             | ActivationStep::EnterDocumentDetails
             | ActivationStep::ReadChip
             | ActivationStep::CaptureFace
-            | ActivationStep::EnterPCode => Err(MitidError::InvalidStep),
+            | ActivationStep::EnterPCode => return Err(super::no_passport_route()),
             ActivationStep::ChooseNewPin => {
                 let pin = s.ask_pin("Create your new 6-digit PIN code:")?;
                 flow.submit_new_pin(pin.to_string()).await

@@ -155,6 +155,15 @@ pub struct Session {
     pub lang: Language,
 }
 
+/// The end of a command the passport route reached: the terminal has no NFC reader for
+/// the chip nor a camera for the face (`mitid demo` shows the route with a simulated chip).
+fn no_passport_route() -> CliError {
+    CliError::Usage(
+        "the passport route needs a phone (NFC and camera); use the MitID app, or `mitid demo`"
+            .to_owned(),
+    )
+}
+
 impl Session {
     /// The core's error as the shell's, in the chosen language.
     pub fn fail(&self, error: MitidError) -> CliError {

@@ -90,13 +90,14 @@ async fn answer(
             flow.choose_biometrics(enable).await
         }
         // The terminal offers no passport route (a desktop has no NFC reader for the chip;
-        // `mitid demo` shows the route with the simulated chip), so these steps never come.
+        // `mitid demo` shows the route with the simulated chip), so these steps never come;
+        // if one did, the command ends rather than ask again for a step it cannot answer.
         NewPinStep::AcceptTerms { .. }
         | NewPinStep::ChooseDocumentOrigin
         | NewPinStep::EnterDocumentDetails
         | NewPinStep::ReadChip
         | NewPinStep::CaptureFace
-        | NewPinStep::EnterPCode => Err(MitidError::InvalidStep),
+        | NewPinStep::EnterPCode => return Err(super::no_passport_route()),
         NewPinStep::Done | NewPinStep::Ended => Err(MitidError::InvalidStep),
     })
 }

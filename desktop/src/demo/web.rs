@@ -28,6 +28,8 @@ use crate::prompt::Terminal;
 
 /// How long the app waits for a request before asking again whether to go on.
 const WAIT_SECONDS: u64 = 600;
+/// The pause after a login that could not be answered, before waiting for the next.
+const ERROR_PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// The running services: the server with its staff and the bank.
 struct Services {
@@ -164,8 +166,12 @@ async fn serve_logins(session: &mut Session, user: &UserSummary) -> Result<(), C
                 // End of input: the person is done.
                 Err(CliError::Prompt(_)) => return Ok(()),
                 // A login that ended (timed out, three wrong codes) or no request: the
-                // phone simply waits for the next one.
-                Err(error) => println!("  ({error})"),
+                // phone simply waits for the next one, after a pause, as a server gone
+                // away answers at once and the loop would spin.
+                Err(error) => {
+                    println!("  ({error})");
+                    tokio::time::sleep(ERROR_PAUSE).await;
+                }
             },
         }
     }
