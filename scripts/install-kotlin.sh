@@ -32,7 +32,7 @@ if [[ -f "$KOTLIN_HOME/package.json" ]]; then
         "$KOTLIN_HOME/package.json" 2>/dev/null || true)"
 fi
 if [[ "$installed_version" != "$KOTLIN_COMPILER_VERSION" || ! -x "$KOTLINC" ]]; then
-    command -v npm >/dev/null 2>&1 || die "npm is not on PATH: install Node.js/npm first"
+    command -v npm >/dev/null 2>&1 || apt_ensure npm
     log "npm install kotlin-compiler@$KOTLIN_COMPILER_VERSION into $KOTLIN_DIR (about 90 MB)"
     mkdir -p "$KOTLIN_DIR"
     npm install --prefix "$KOTLIN_DIR" --no-audit --no-fund --loglevel=error \

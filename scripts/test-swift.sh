@@ -31,7 +31,10 @@ fi
 # swift test, without Swift Testing's own (empty) run: its "0 tests passed" would be the
 # last line otherwise. XCTest runs every test in ios/Tests.
 swift_args=(test --disable-swift-testing "$@")
-log_file="$(mktemp)"
+# In the tree's tools folder (gitignored), not a temporary file that an interrupted run
+# would leave behind.
+mkdir -p "$TOOLS"
+log_file="$TOOLS/swift-test.log"
 cleanup_log() { rm -f "$log_file"; }
 
 use_chroot=1

@@ -18,10 +18,13 @@ MITID_AXE_JS="$(scripts/browser-tools.sh | tail -n1)"
 export MITID_AXE_JS
 
 echo "==> scripts/postgres.sh (a throwaway PostgreSQL cluster for the tests)"
-# `ip` builds the network namespace of the database partition test (processes/partition.rs).
-command -v ip >/dev/null 2>&1 || (source scripts/common.sh && apt_ensure iproute2)
+# `ip` builds the network namespace of the database partition test (processes/partition.rs);
+# `pgrep` and `kill` serve the browser tests; python3 reads cargo's metadata for the scripts.
+for need in ip:iproute2 pgrep:procps kill:procps python3:python3; do
+  command -v "${need%%:*}" >/dev/null 2>&1 || (source scripts/common.sh && apt_ensure "${need#*:}")
+done
 PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mitid-pg.XXXXXX")"
-trap 'scripts/postgres.sh stop "$PG_DIR"' EXIT
+trap 'scripts/postgres.sh stop "$PG_DIR"; scripts/leftovers.sh' EXIT
 MITID_TEST_POSTGRES="$(scripts/postgres.sh start "$PG_DIR" | tail -n1)"
 export MITID_TEST_POSTGRES
 
