@@ -19,8 +19,8 @@ export MITID_AXE_JS
 
 echo "==> scripts/postgres.sh (a throwaway PostgreSQL cluster for the tests)"
 # `ip` builds the network namespace of the database partition test (processes/partition.rs);
-# `pgrep` and `kill` serve the browser tests; python3 reads cargo's metadata for the scripts.
-for need in ip:iproute2 pgrep:procps kill:procps python3:python3; do
+# procps (`pgrep`, `kill`) serves the browser tests; python3 reads cargo's metadata for the scripts.
+for need in ip:iproute2 pgrep:procps python3:python3; do
   command -v "${need%%:*}" >/dev/null 2>&1 || (source scripts/common.sh && apt_ensure "${need#*:}")
 done
 PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mitid-pg.XXXXXX")"
