@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what scripts/test-kotlin.sh needs, only what is missing:
 #   - the Kotlin JVM compiler from the npm package `kotlin-compiler` into .tools/kotlin
-#     (its lib/ also ships kotlin-stdlib and kotlinx-coroutines-core-jvm);
+#     (its lib/ also ships kotlin-stdlib and kotlinx-coroutines-core-jvm), and npm itself
+#     from Debian when it is missing;
 #   - JNA and JUnit 4 from Debian (`libjna-java`, `junit4`), plus a JDK if there is none.
 # Idempotent: a second run only checks. Fails loudly when an install fails.
 # Prints the kotlinc path as its last line of stdout.

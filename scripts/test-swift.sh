@@ -31,10 +31,10 @@ fi
 # swift test, without Swift Testing's own (empty) run: its "0 tests passed" would be the
 # last line otherwise. XCTest runs every test in ios/Tests.
 swift_args=(test --disable-swift-testing "$@")
-# In the tree's tools folder (gitignored), not a temporary file that an interrupted run
-# would leave behind.
+# In the tree's tools folder (gitignored): what an interrupted run leaves stays there, not
+# in the system's temporary folder.
 mkdir -p "$TOOLS"
-log_file="$TOOLS/swift-test.log"
+log_file="$(mktemp "$TOOLS/swift-test.XXXXXX")"
 cleanup_log() { rm -f "$log_file"; }
 
 use_chroot=1

@@ -24,7 +24,7 @@ for need in ip:iproute2 pgrep:procps python3:python3; do
   command -v "${need%%:*}" >/dev/null 2>&1 || (source scripts/common.sh && apt_ensure "${need#*:}")
 done
 PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mitid-pg.XXXXXX")"
-trap 'scripts/postgres.sh stop "$PG_DIR"; scripts/leftovers.sh' EXIT
+trap 'scripts/postgres.sh stop "$PG_DIR" || true; scripts/leftovers.sh || true' EXIT
 MITID_TEST_POSTGRES="$(scripts/postgres.sh start "$PG_DIR" | tail -n1)"
 export MITID_TEST_POSTGRES
 

@@ -75,6 +75,15 @@ async fn serve(args: ServerArgs) -> Result<(), CliError> {
         .await
         .map_err(|e| CliError::Server(e.to_string()))?;
     let bootstrap = bootstrap_admin(&server, &args.data_dir).await?;
+    // Ctrl-C is taken from here on: the handler is installed on the first poll, before the
+    // text below invites it (a Ctrl-C in between would end the process unstopped).
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let early = tokio::select! {
+        biased;
+        signal = &mut ctrl_c => Some(signal),
+        () = std::future::ready(()) => None,
+    };
 
     println!("MitID server listening on {}", server.base_url());
     println!("TLS key pin: {}", server.spki_pin);
@@ -104,7 +113,11 @@ async fn serve(args: ServerArgs) -> Result<(), CliError> {
     println!("  mitid admin staff --as {BOOTSTRAP_ADMIN} create-staff --username support1 --role support");
     println!("Press Ctrl-C to stop.");
 
-    if let Err(e) = tokio::signal::ctrl_c().await {
+    let signal = match early {
+        Some(signal) => signal,
+        None => ctrl_c.await,
+    };
+    if let Err(e) = signal {
         eprintln!("mitid: cannot wait for Ctrl-C: {e}");
     }
     server.shutdown().await;

@@ -5,9 +5,9 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn server(data: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mitid"));
@@ -15,42 +15,94 @@ fn server(data: &Path) -> Command {
         .arg("server")
         .arg("--data-dir")
         .arg(data)
-        .args(["--listen", "127.0.0.1:0"]);
+        .args(["--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     command
 }
 
-/// Starts `mitid server` on `data`, reads what it prints until it is ready, stops it with
-/// Ctrl-C (SIGINT) and returns the printed text.
-fn start_and_stop(data: &Path) -> String {
-    let mut child = server(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (lines_tx, lines) = mpsc::channel::<String>();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
+/// A started `mitid server`, killed if the test ends before it stopped (a failed assertion
+/// must not leave a server running); its output read line by line on threads.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Running {
+    fn start(data: &Path) -> Self {
+        let mut child = server(data).spawn().unwrap();
+        let (tx, lines) = mpsc::channel::<String>();
+        let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let err_tx = tx.clone();
+        std::thread::spawn(move || forward(stdout, &tx));
+        std::thread::spawn(move || forward(stderr, &err_tx));
+        Self { child, lines }
+    }
+
+    /// Everything it printed (both streams) until `last` or its end, within a minute.
+    fn until(&mut self, last: &str) -> String {
+        let mut printed = String::new();
+        while !printed.contains(last) {
+            match self.lines.recv_timeout(Duration::from_secs(60)) {
+                Ok(line) => {
+                    printed.push_str(&line);
+                    printed.push('\n');
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    panic!("no {last:?} in a minute:\n{printed}")
+                }
             }
         }
-    });
-    let mut printed = String::new();
-    while !printed.contains("Press Ctrl-C to stop.") {
-        let Ok(line) = lines.recv_timeout(Duration::from_secs(60)) else {
-            let _ = child.kill();
-            panic!("the server did not start:\n{printed}");
-        };
-        printed.push_str(&line);
-        printed.push('\n');
+        printed
     }
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    assert_eq!(child.wait().unwrap().code(), Some(0), "{printed}");
+
+    /// Its exit code, waiting at most a minute.
+    fn exit_code(&mut self) -> Option<i32> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(Instant::now() < deadline, "the server did not end");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Ctrl-C (SIGINT), then its exit code.
+    fn interrupt(&mut self) -> Option<i32> {
+        let interrupted = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(interrupted.success());
+        self.exit_code()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn forward(stream: impl std::io::Read, to: &mpsc::Sender<String>) {
+    for line in BufReader::new(stream).lines().map_while(Result::ok) {
+        if to.send(line).is_err() {
+            break;
+        }
+    }
+}
+
+/// Starts `mitid server` on `data`, reads what it prints until it is ready, stops it with
+/// Ctrl-C and returns the printed text (both streams).
+fn start_and_stop(data: &Path) -> String {
+    let mut running = Running::start(data);
+    let printed = running.until("Press Ctrl-C to stop.");
+    assert!(printed.contains("Press Ctrl-C to stop."), "{printed}");
+    assert_eq!(running.interrupt(), Some(0), "{printed}");
     printed
 }
 
@@ -99,9 +151,9 @@ fn a_bootstrap_password_that_cannot_be_saved_is_told_not_lost_in_silence() {
     // A directory where the file's temporary copy goes: the write fails, even for root.
     let blocker = data.join("bootstrap-admin.tmp");
     std::fs::create_dir_all(&blocker).unwrap();
-    let out = server(&data).output().unwrap();
-    let told = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{told}");
+    let mut running = Running::start(&data);
+    let told = running.until("could not be written");
+    assert_ne!(running.exit_code(), Some(0), "{told}");
     assert!(
         told.contains("'admin' was created, but its password could not be written"),
         "{told}"

@@ -53,6 +53,9 @@ impl Chromedriver {
         let child = Command::new(&binary)
             .arg(format!("--port={port}"))
             .process_group(0)
+            // Names the test process that owns it: scripts/leftovers.sh stops the group of a
+            // chromedriver whose test process was killed before it could.
+            .env("MITID_TEST_PID", std::process::id().to_string())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

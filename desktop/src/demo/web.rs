@@ -158,9 +158,12 @@ fn print_instructions(services: &Services, user: &UserSummary) {
 
 /// Answers login requests one after the other until Ctrl-C or end of input.
 async fn serve_logins(session: &mut Session, user: &UserSummary) -> Result<(), CliError> {
+    // One listener for the whole loop, the pauses included.
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = &mut ctrl_c => return Ok(()),
             answered = approve::run(session, user, WAIT_SECONDS) => match answered {
                 Ok(()) => {}
                 // End of input: the person is done.
@@ -170,7 +173,10 @@ async fn serve_logins(session: &mut Session, user: &UserSummary) -> Result<(), C
                 // away answers at once and the loop would spin.
                 Err(error) => {
                     println!("  ({error})");
-                    tokio::time::sleep(ERROR_PAUSE).await;
+                    tokio::select! {
+                        _ = &mut ctrl_c => return Ok(()),
+                        () = tokio::time::sleep(ERROR_PAUSE) => {}
+                    }
                 }
             },
         }
