@@ -266,11 +266,12 @@ async fn handle(
         .unwrap_or_default();
     let fault = take_fault(&state, &path);
     if state.down.load(Ordering::SeqCst) || fault == Some(Fault::Cut) {
-        record_cut(&state, &path);
+        record_cut(&state, &path, true);
         return Err(Cut);
     }
     if fault == Some(Fault::ServerError) {
-        record_cut(&state, &path);
+        // The app gets the 500; the server never saw the request.
+        record_cut(&state, &path, false);
         return respond(internal_error());
     }
     let method = req.method().clone();
@@ -290,12 +291,12 @@ async fn handle(
     };
     let answer = match fault {
         None | Some(Fault::Cut) => {
-            let f = forward(&state, &incoming).await?;
+            let f = reach(&state, &incoming).await?;
             record(&state, &incoming.path, &f, false, false);
             f
         }
         Some(Fault::DropAnswer) => {
-            let f = forward(&state, &incoming).await?;
+            let f = reach(&state, &incoming).await?;
             record(&state, &incoming.path, &f, true, false);
             return Err(Cut);
         }
@@ -303,7 +304,7 @@ async fn handle(
             duplicate(&state, &incoming, fault == Fault::Duplicate).await?
         }
         Some(Fault::Delay(delay)) => {
-            let f = forward(&state, &incoming).await?;
+            let f = reach(&state, &incoming).await?;
             record(&state, &incoming.path, &f, false, true);
             tokio::time::sleep(delay).await;
             f
@@ -330,7 +331,7 @@ async fn duplicate(
     incoming: &Incoming,
     the_working_one: bool,
 ) -> Result<Forwarded, Cut> {
-    let (a, b) = tokio::join!(forward(state, incoming), forward(state, incoming));
+    let (a, b) = tokio::join!(reach(state, incoming), reach(state, incoming));
     let (a, b) = (a?, b?);
     let seen_a = record(state, &incoming.path, &a, false, false);
     record(state, &incoming.path, &b, false, false);
@@ -402,13 +403,24 @@ fn record(state: &State, path: &str, f: &Forwarded, dropped: bool, delayed: bool
     seen
 }
 
-fn record_cut(state: &State, path: &str) {
+/// A request that never reached the server; `dropped` when the app got no answer either.
+fn record_cut(state: &State, path: &str, dropped: bool) {
     lock(&state.seen).push(Seen {
         path: path.to_owned(),
         status: None,
         code: None,
         replayed: false,
-        dropped: true,
+        dropped,
         delayed: false,
     });
+}
+
+/// [`forward`], recording a request the server could not be reached for as one that never
+/// reached it (a test asserting that nothing was sent must see it).
+async fn reach(state: &State, incoming: &Incoming) -> Result<Forwarded, Cut> {
+    let forwarded = forward(state, incoming).await;
+    if forwarded.is_err() {
+        record_cut(state, &incoming.path, true);
+    }
+    forwarded
 }

@@ -159,6 +159,17 @@ async fn a_stored_request_cannot_be_recomputed_from_a_guess() {
         )
         .await;
     assert!(!answer.is_success(), "{answer:?}");
+    // The record is there: the same request under the same key is answered from it.
+    let again = h
+        .send(
+            "POST",
+            path,
+            Some(body.clone()),
+            Auth::None,
+            Some("idem-digest-1"),
+        )
+        .await;
+    assert!(again.replayed, "{again:?}");
     let plain = mitid_server::crypto::tokens::sha256(&[b"POST", path.as_bytes(), &body]);
     let db = h.server.database_bytes();
     assert!(!contains(&db, &plain));

@@ -369,10 +369,15 @@ async fn support_sees_a_person_only_after_identifying_them() {
     h.get("/v1/staff/outbox", Auth::Bearer(&h.support))
         .await
         .err("forbidden");
+    // Messages of the person and of somebody else: the desk must see only the first.
+    let _ = activate(&h, &p, "582914").await;
+    let other = h.person("priv-other").await.unwrap();
+    let _ = activate(&h, &other, "582914").await;
     let token = h.identify(&h.support, &p).await.unwrap();
     let view: PersonView = identified(&h, "person", &token).await;
     assert_eq!(view.person_id, p.person_id);
     let outbox: OutboxList = identified(&h, "outbox", &token).await;
+    assert!(!outbox.messages.is_empty(), "the person's own messages");
     assert!(outbox
         .messages
         .iter()
@@ -381,7 +386,6 @@ async fn support_sees_a_person_only_after_identifying_them() {
     for i in 0..3 {
         h.person(&format!("page{i}")).await.unwrap();
     }
-    let _ = activate(&h, &p, "582914").await;
     let page: OutboxList = h
         .get("/v1/staff/outbox?limit=2", Auth::Bearer(&h.admin))
         .await

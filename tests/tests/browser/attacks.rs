@@ -70,19 +70,80 @@ async fn a_form_sent_without_its_token_is_refused_and_starts_nothing() {
     );
 }
 
+/// Another site on this machine (plain HTTP on loopback: Chromium lets only a local page
+/// frame a local server) whose page at `/` frames `src`.
+async fn framing_site(src: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let page = format!(
+        "<!doctype html><title>framing</title><iframe id=f width=600 height=600 src=\"{}\"></iframe>",
+        src.replace('"', "%22")
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = conn.read(&mut request).await;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = conn.write_all(answer.as_bytes()).await;
+        }
+    });
+    url
+}
+
+/// The frame's location once its document settled: Chromium puts its own error page
+/// (`chrome-error://`) in place of a page that refuses to be framed. Waiting for the
+/// document, rather than for a fixed time, tells "refused" from "not loaded yet".
+async fn framed_location(s: &Scene, framing: &str) -> String {
+    s.browser.goto(framing).await.unwrap();
+    s.browser.wait_for("#f").await.unwrap();
+    s.browser.client().enter_frame(0).await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let href = s
+            .browser
+            .client()
+            .execute(
+                "return document.readyState === 'complete' ? location.href : ''",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let href = href.as_str().unwrap_or_default().to_owned();
+        if href.starts_with("chrome-error://") || href.starts_with("https://") {
+            return href;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the frame never settled"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn the_login_page_will_not_show_in_another_sites_frame() {
     let s = Scene::new("da").await;
-    let authorize = s.at_login_page().await;
-    // A page of another origin that frames the login page.
-    let framing = format!(
-        "data:text/html,<iframe id=f width=600 height=600 src=\"{}\"></iframe>",
-        authorize.replace('"', "%22").replace('#', "%23")
+    // The control: the same kind of site frames a document of the same server that does
+    // not forbid it (the API's description; the web pages all do), and it shows.
+    let api = format!(
+        "{}{}",
+        s.h.server.base_url(),
+        mitid_protocol::wire::paths::OPENAPI
     );
-    s.browser.goto(&framing).await.unwrap();
-    s.browser.wait_for("#f").await.unwrap();
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    s.browser.client().enter_frame(0).await.unwrap();
+    let shown = framed_location(&s, &framing_site(&api).await).await;
+    assert_eq!(shown, api, "a frame of this server shows here");
+    s.browser.client().enter_parent_frame().await.unwrap();
+
+    let authorize = s.at_login_page().await;
+    let login = framed_location(&s, &framing_site(&authorize).await).await;
+    assert!(
+        login.starts_with("chrome-error://"),
+        "the browser must refuse to frame the login page: {login}"
+    );
     assert!(
         !s.browser.has("#user_id").await.unwrap(),
         "the framed login page must not render"
