@@ -255,8 +255,9 @@ pub trait PlatformNfcLink: Send + Sync {
     /// Throw when the tag was lost or the session ended.
     fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, PlatformError>;
 
-    /// Whether the chip and the phone take extended-length APDUs (Android:
-    /// `IsoDep.isExtendedLengthApduSupported`).
+    /// Whether both the chip and the phone take extended-length APDUs. The phone alone cannot
+    /// tell (Android's `IsoDep.isExtendedLengthApduSupported` is its own controller's): say
+    /// no unless the chip's support is known.
     fn supports_extended_length(&self) -> bool;
 }
 

@@ -17,8 +17,9 @@ pub trait NfcLink {
     /// Sends one command APDU and returns the chip's whole answer (data and status word).
     fn transceive(&mut self, apdu: &[u8]) -> Result<Vec<u8>, String>;
 
-    /// Whether the chip and the phone take extended-length APDUs (Android:
-    /// `IsoDep.isExtendedLengthApduSupported`); reads are then larger and fewer.
+    /// Whether both the chip and the phone take extended-length APDUs; reads are then larger
+    /// and fewer. The phone alone cannot tell (Android's `isExtendedLengthApduSupported` is
+    /// its own controller's), so the shells say no.
     fn supports_extended_length(&self) -> bool {
         false
     }

@@ -4006,8 +4006,9 @@ public protocol PlatformNfcLink: AnyObject, Sendable {
     func transceive(apdu: Data) throws  -> Data
     
     /**
-     * Whether the chip and the phone take extended-length APDUs (Android:
-     * `IsoDep.isExtendedLengthApduSupported`).
+     * Whether both the chip and the phone take extended-length APDUs. The phone alone cannot
+     * tell (Android's `IsoDep.isExtendedLengthApduSupported` is its own controller's): say
+     * no unless the chip's support is known.
      */
     func supportsExtendedLength()  -> Bool
     
@@ -4085,8 +4086,9 @@ open func transceive(apdu: Data)throws  -> Data  {
 }
     
     /**
-     * Whether the chip and the phone take extended-length APDUs (Android:
-     * `IsoDep.isExtendedLengthApduSupported`).
+     * Whether both the chip and the phone take extended-length APDUs. The phone alone cannot
+     * tell (Android's `IsoDep.isExtendedLengthApduSupported` is its own controller's): say
+     * no unless the chip's support is known.
      */
 open func supportsExtendedLength() -> Bool  {
     return try!  FfiConverterBool.lift(try! rustCall() {
@@ -11829,7 +11831,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_method_platformnfclink_transceive() != 38163) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_method_platformnfclink_supports_extended_length() != 31054) {
+    if (uniffi_mitid_bindings_checksum_method_platformnfclink_supports_extended_length() != 38371) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_platformsecretstore_put_secret() != 36209) {

@@ -1876,7 +1876,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_method_platformnfclink_transceive() and 0xFFFF) != 38163) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_method_platformnfclink_supports_extended_length() and 0xFFFF) != 31054) {
+    if ((lib.uniffi_mitid_bindings_checksum_method_platformnfclink_supports_extended_length() and 0xFFFF) != 38371) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_platformsecretstore_put_secret() and 0xFFFF) != 36209) {
@@ -7390,8 +7390,9 @@ public interface PlatformNfcLink {
     fun `transceive`(`apdu`: kotlin.ByteArray): kotlin.ByteArray
     
     /**
-     * Whether the chip and the phone take extended-length APDUs (Android:
-     * `IsoDep.isExtendedLengthApduSupported`).
+     * Whether both the chip and the phone take extended-length APDUs. The phone alone cannot
+     * tell (Android's `IsoDep.isExtendedLengthApduSupported` is its own controller's): say
+     * no unless the chip's support is known.
      */
     fun `supportsExtendedLength`(): kotlin.Boolean
     
@@ -7525,8 +7526,9 @@ open class PlatformNfcLinkImpl: Disposable, AutoCloseable, PlatformNfcLink
 
     
     /**
-     * Whether the chip and the phone take extended-length APDUs (Android:
-     * `IsoDep.isExtendedLengthApduSupported`).
+     * Whether both the chip and the phone take extended-length APDUs. The phone alone cannot
+     * tell (Android's `IsoDep.isExtendedLengthApduSupported` is its own controller's): say
+     * no unless the chip's support is known.
      */override fun `supportsExtendedLength`(): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {

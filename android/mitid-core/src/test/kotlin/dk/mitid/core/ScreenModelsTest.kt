@@ -39,6 +39,19 @@ private const val PIN3 = "906148"
  */
 class ScreenModelsTest : WithTestServer() {
     @Test
+    fun anActionThatFailsOutsideTheCoreLeavesTheScreenUsableWithAnInternalError() = runBlocking<Unit> {
+        val model = dk.mitid.core.screens.FlowScreenModel({ "step" }, { null })
+        val failed = model.perform { throw IllegalStateException("the flow was closed") }
+        val error = failed.exceptionOrNull()
+        assertTrue("$error", error is MitidException.Internal)
+        assertEquals("unexpected_error", (error as MitidException.Internal).detail)
+        assertFalse("no longer busy", model.state.value.busy)
+        assertEquals(error, model.state.value.error)
+        // The next action runs: the screen is not stuck.
+        assertEquals("next", model.perform { "next" }.getOrThrow())
+    }
+
+    @Test
     fun appSettingsChangeThePinSwitchBiometricsAndRemoveTheUser() = runBlocking<Unit> {
         Phone(server).use { phone ->
             val user = phone.activate(server.createCitizen("settings"))

@@ -58,5 +58,9 @@ class IsoDepChipReader(private val activity: Activity) : ChipReader {
 private class IsoDepLink(private val chip: IsoDep) : PlatformNfcLink {
     override fun transceive(apdu: ByteArray): ByteArray = chip.transceive(apdu)
 
-    override fun supportsExtendedLength(): Boolean = chip.isExtendedLengthApduSupported
+    // Short APDUs only, as on iOS: `isExtendedLengthApduSupported` is the phone's NFC
+    // controller, not the passport, and a chip without extended length refuses the long
+    // reads the core would then send (the core does not read the chip's own answer to that
+    // question, EF.ATR/INFO).
+    override fun supportsExtendedLength(): Boolean = false
 }

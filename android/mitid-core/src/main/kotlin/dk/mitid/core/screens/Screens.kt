@@ -72,6 +72,13 @@ class FlowScreenModel<S>(
             // so it is not asked for its step (a closed flow throws). Just no longer busy.
             mutable.value = mutable.value.copy(busy = false)
             throw e
+        } catch (e: Exception) {
+            // The bindings throw only MitidException; anything else (a flow used after it
+            // was closed) is a bug worth seeing, as in the Swift models, and must not leave
+            // the screen busy for good. The flow may be unusable: its step is not asked.
+            val wrapped = MitidException.Internal("unexpected_error")
+            mutable.value = mutable.value.copy(error = wrapped, busy = false)
+            return Result.failure(wrapped)
         } finally {
             running.unlock()
         }
