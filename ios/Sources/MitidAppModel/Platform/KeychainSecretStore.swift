@@ -9,20 +9,29 @@ import Security
 /// restored to another device.
 public final class KeychainSecretStore: PlatformSecretStore, @unchecked Sendable {
     private let service: String
+    private let lock = NSLock()
 
     /// Secrets stored under the Keychain service `service`.
     public init(service: String = "dk.mitid.secrets") {
         self.service = service
     }
 
+    /// Replaces a secret in place (`SecItemUpdate`), or adds it: deleting first would lose
+    /// the old one (a PIN pepper, and with it the PIN) if the add then failed. One call at a
+    /// time, as the Android store, so that two puts cannot both find nothing and both add.
     public func putSecret(name: String, secret: Data) throws {
-        try deleteSecret(name: name)
-        var item = query(name)
-        item[kSecValueData as String] = secret
-        item[kSecAttrAccessible as String] = kSecAttrAccessibleWhenUnlockedThisDeviceOnly
-        let status = SecItemAdd(item as CFDictionary, nil)
+        lock.lock()
+        defer { lock.unlock() }
+        let changes: [String: Any] = [kSecValueData as String: secret]
+        var status = SecItemUpdate(query(name) as CFDictionary, changes as CFDictionary)
+        if status == errSecItemNotFound {
+            var item = query(name)
+            item[kSecValueData as String] = secret
+            item[kSecAttrAccessible as String] = kSecAttrAccessibleWhenUnlockedThisDeviceOnly
+            status = SecItemAdd(item as CFDictionary, nil)
+        }
         guard status == errSecSuccess else {
-            throw PlatformError.Backend(code: "keychain_\(status)", reason: "SecItemAdd failed")
+            throw PlatformError.Backend(code: "keychain_\(status)", reason: "SecItemUpdate or SecItemAdd failed")
         }
     }
 
