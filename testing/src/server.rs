@@ -442,23 +442,45 @@ impl ChildServer {
         command
     }
 
-    /// Runs `command` and waits until the server says where it listens.
+    /// Runs `command` and waits, a minute at most, until the server says where it listens;
+    /// a server that exits or stays silent before that is killed and named in the error.
     pub fn spawn(mut command: Command) -> KitResult<Self> {
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .map_err(KitError::setup)?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| KitError::setup("no stdout"))?;
-        let mut lines = BufReader::new(stdout).lines();
+        let Some(stdout) = child.stdout.take() else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(KitError::setup("no stdout"));
+        };
+        // Read on a thread, so that the wait has a deadline; it keeps draining stdout
+        // afterwards, so that the process never blocks on a full pipe.
+        let (tx, lines) = std::sync::mpsc::channel::<String>();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let mut spki_pin = String::new();
         let base_url = loop {
-            let line = match lines.next() {
-                Some(Ok(line)) => line,
-                _ => return Err(KitError::setup("the server exited before listening")),
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let line = match lines.recv_timeout(left) {
+                Ok(line) => line,
+                Err(waited) => {
+                    let _ = child.kill();
+                    let status = child.wait().map(|s| s.to_string()).unwrap_or_default();
+                    return Err(KitError::Setup(match waited {
+                        std::sync::mpsc::RecvTimeoutError::Timeout => {
+                            "the server did not say where it listens within a minute".to_owned()
+                        }
+                        std::sync::mpsc::RecvTimeoutError::Disconnected => {
+                            format!("the server exited before listening ({status})")
+                        }
+                    }));
+                }
             };
             // The first pin printed is the current key's (the backup key's follows).
             if let Some(pin) = line.split("pin: ").nth(1).filter(|_| spki_pin.is_empty()) {
@@ -468,8 +490,6 @@ impl ChildServer {
                 break url.to_owned();
             }
         };
-        // Keep draining stdout so that the process never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
         Ok(Self {
             child,
             base_url,

@@ -2,8 +2,6 @@
 //! exhausted file-descriptor table does not make the accept loop spin; request nonces live as
 //! long as their time is accepted; database files are private.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -121,28 +119,19 @@ fn cpu_seconds(pid: u32) -> f64 {
 #[tokio::test]
 async fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new("prlimit")
-        .arg("--nofile=48:48")
-        .arg(env!("CARGO_BIN_EXE_mitid-server"))
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("prlimit (util-linux) runs the server");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut pin, mut base) = (String::new(), String::new());
-    while base.is_empty() {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(p) = line.strip_prefix("TLS key pin: ") {
-            pin = p.to_owned();
-        }
-        if let Some(url) = line.strip_prefix("listening on https://") {
-            base = url.to_owned();
-        }
-    }
-    std::thread::spawn(move || for _ in lines {});
+    // Killed when dropped, also when an assertion below fails first.
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_mitid-server"));
+    let server = mitid_testing::server::ChildServer::spawn(
+        mitid_testing::server::ChildServer::wrapped_command(
+            "prlimit",
+            &["--nofile=48:48"],
+            binary,
+            dir.path(),
+        ),
+    )
+    .expect("prlimit (util-linux) runs the server");
+    let pin = server.spki_pin.clone();
+    let base = server.base_url.trim_start_matches("https://").to_owned();
     let addr: std::net::SocketAddr = base.parse().unwrap();
     // Use up the server's descriptors with connections that never speak.
     let mut hogs = Vec::new();
@@ -154,10 +143,10 @@ async fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
         }
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = cpu_seconds(child.id());
+    let before = cpu_seconds(server.id());
     let started = Instant::now();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let used = cpu_seconds(child.id()) - before;
+    let used = cpu_seconds(server.id()) - before;
     let share = used / started.elapsed().as_secs_f64();
     assert!(
         share < 0.3,
@@ -175,8 +164,6 @@ async fn out_of_file_descriptors_the_server_waits_instead_of_spinning() {
     .unwrap()
     .unwrap();
     assert!(ok.status().is_success());
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 #[tokio::test]
