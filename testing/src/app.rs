@@ -122,8 +122,12 @@ pub async fn activate_until_pin(
         .await
         .map_err(core)?;
     let code = world.activation_code(person).await?;
+    let since = world.server.outbox.sent_so_far();
     flow.submit_activation_code(code).await.map_err(core)?;
-    let temporary = world.sms_code(person, "temporary_pin", 8)?;
+    let temporary = world
+        .server
+        .outbox
+        .code_since(since, &person.mobile, "temporary_pin", 8)?;
     flow.submit_temporary_pin(temporary).await.map_err(core)?;
     flow.submit_new_pin(pin.into()).await.map_err(core)?;
     Ok(flow)

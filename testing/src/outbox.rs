@@ -63,6 +63,22 @@ impl Outbox {
         })
     }
 
+    /// The `digits`-long code in the first message of `kind` to `recipient` sent after the
+    /// first `since` messages (see [`Outbox::sent_so_far`]): a code the request just made,
+    /// never an older one left in the outbox.
+    pub fn code_since(
+        &self,
+        since: usize,
+        recipient: &str,
+        kind: &str,
+        digits: usize,
+    ) -> KitResult<String> {
+        let text = self.since(since, recipient, kind)?.text.to_string();
+        extract_code(&text, digits).ok_or_else(|| {
+            KitError::Missing(format!("a {digits}-digit code in the {kind} message"))
+        })
+    }
+
     /// How many messages of `kind` went to `recipient`.
     pub fn count(&self, recipient: &str, kind: &str) -> usize {
         self.messages()

@@ -305,10 +305,11 @@ impl World {
         person: &Person,
         purpose: ActivationPurpose,
     ) -> KitResult<String> {
+        let since = self.server.outbox.sent_so_far();
         self.issue_activation_code(person, purpose).await?;
         self.server
             .outbox
-            .code(&person.mobile, "activation_code", 10)
+            .code_since(since, &person.mobile, "activation_code", 10)
     }
 
     /// An activation code for a new app, by SMS from the support desk, read from the SMS.
@@ -344,8 +345,11 @@ impl World {
         person: &Person,
         authenticator_id: &str,
     ) -> KitResult<String> {
+        let since = self.server.outbox.sent_so_far();
         self.issue_temporary_pin(person, authenticator_id).await?;
-        self.server.outbox.code(&person.mobile, "temporary_pin", 8)
+        self.server
+            .outbox
+            .code_since(since, &person.mobile, "temporary_pin", 8)
     }
 
     /// The `digits`-long code in the newest message of `kind` to `person`.

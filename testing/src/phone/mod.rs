@@ -161,6 +161,7 @@ impl Phone {
         suite: PinSuite,
     ) -> Result<Phone, Answer> {
         let body = json!({ "user_id": person.user_id, "activation_code": activation_code });
+        let since = world.server.outbox.sent_so_far();
         let begin = world.post(paths::ACTIVATION_BEGIN, &body, Auth::None).await;
         if !begin.is_success() {
             return Err(begin);
@@ -169,7 +170,7 @@ impl Phone {
         let temporary = world
             .server
             .outbox
-            .code(&person.mobile, "temporary_pin", 8)
+            .code_since(since, &person.mobile, "temporary_pin", 8)
             .map_err(|e| missing(paths::ACTIVATION_BEGIN, &e))?;
         Self::registered(&world.api, &begin, Some(&temporary), pin, suite).await
     }
