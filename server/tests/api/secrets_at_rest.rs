@@ -149,26 +149,19 @@ async fn a_stored_request_cannot_be_recomputed_from_a_guess() {
     let body =
         serde_json::to_vec(&json!({ "user_id": p.user_id, "activation_code": "0123456789" }))
             .unwrap();
-    let answer = h
-        .send(
+    let send = || {
+        h.send(
             "POST",
             path,
             Some(body.clone()),
             Auth::None,
             Some("idem-digest-1"),
         )
-        .await;
+    };
+    let answer = send().await;
     assert!(!answer.is_success(), "{answer:?}");
     // The record is there: the same request under the same key is answered from it.
-    let again = h
-        .send(
-            "POST",
-            path,
-            Some(body.clone()),
-            Auth::None,
-            Some("idem-digest-1"),
-        )
-        .await;
+    let again = send().await;
     assert!(again.replayed, "{again:?}");
     let plain = mitid_server::crypto::tokens::sha256(&[b"POST", path.as_bytes(), &body]);
     let db = h.server.database_bytes();
