@@ -47,7 +47,8 @@ pub enum Fault {
 pub struct Seen {
     /// Path and query.
     pub path: String,
-    /// The server's status (`None`: it never reached the server).
+    /// The server's status (`None`: no answer came from the server: the proxy cut the
+    /// request, or forwarding it failed, before or after the server saw it).
     pub status: Option<u16>,
     /// The server's error code, for an error answer.
     pub code: Option<String>,
@@ -332,9 +333,17 @@ async fn duplicate(
     the_working_one: bool,
 ) -> Result<Forwarded, Cut> {
     let (a, b) = tokio::join!(reach(state, incoming), reach(state, incoming));
-    let (a, b) = (a?, b?);
-    let seen_a = record(state, &incoming.path, &a, false, false);
-    record(state, &incoming.path, &b, false, false);
+    // Each copy that was answered is on record, also when the other failed.
+    let seen_a = a
+        .as_ref()
+        .ok()
+        .map(|f| record(state, &incoming.path, f, false, false));
+    if let Ok(f) = &b {
+        record(state, &incoming.path, f, false, false);
+    }
+    let (Ok(a), Ok(b), Some(seen_a)) = (a, b, seen_a) else {
+        return Err(Cut);
+    };
     Ok(if seen_a.did_work() == the_working_one {
         a
     } else {

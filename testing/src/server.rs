@@ -459,8 +459,13 @@ impl ChildServer {
         // afterwards, so that the process never blocks on a full pipe.
         let (tx, lines) = std::sync::mpsc::channel::<String>();
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
+            // To the end of the stream, a line that is not UTF-8 included: a reader that
+            // stopped would close the pipe under the server's next write.
+            let mut reader = BufReader::new(stdout);
+            let mut line = Vec::new();
+            while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+                let _ = tx.send(String::from_utf8_lossy(&line).trim_end().to_owned());
+                line.clear();
             }
         });
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);

@@ -39,7 +39,9 @@ public protocol QrScanner {
 
 extension FaceCamera {
     /// Takes the picture and hands it to `submit` (the core's `submitFace`); the buffer is
-    /// overwritten as soon as `submit` returns. Nil when the citizen cancelled the camera.
+    /// reset as soon as `submit` returns, which overwrites bytes the `Data` owns (a `Data`
+    /// bridged from `jpegData`'s `NSData` does not own them: see docs/mobile.md's known
+    /// gaps). Nil when the citizen cancelled the camera.
     public func captureInto<R>(_ submit: @MainActor (Data) async -> R) async -> R? {
         guard var picture = await capture() else { return nil }
         defer { picture.resetBytes(in: 0..<picture.count) }

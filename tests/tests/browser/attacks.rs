@@ -80,15 +80,21 @@ async fn framing_site(src: &str) -> String {
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+        page.len()
+    );
     tokio::spawn(async move {
         while let Ok((mut conn, _)) = listener.accept().await {
-            let mut request = [0u8; 4096];
-            let _ = conn.read(&mut request).await;
-            let answer = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
-                page.len()
-            );
-            let _ = conn.write_all(answer.as_bytes()).await;
+            // Each connection on its own: one the browser opens and never speaks on (a
+            // preconnect) must not hold up the page's own.
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let read = conn.read(&mut request);
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), read).await;
+                let _ = conn.write_all(answer.as_bytes()).await;
+            });
         }
     });
     url
