@@ -28,12 +28,10 @@ pub struct IdTokenKeys {
     newest_signs_from: Option<UnixSeconds>,
 }
 
-impl std::fmt::Debug for IdTokenKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kids: Vec<&str> = self.keys.iter().map(|(kid, _)| kid.as_str()).collect();
-        f.debug_struct("IdTokenKeys").field("kids", &kids).finish()
-    }
-}
+// The key ids only, never the keys.
+mitid_protocol::redacted_debug!(IdTokenKeys |this| {
+    kids: this.keys.iter().map(|(kid, _)| kid.as_str()).collect::<Vec<_>>(),
+});
 
 /// A new private key's scalar (32 bytes), from injected randomness.
 pub fn new_scalar(rng: &dyn SecureRandom) -> Zeroizing<[u8; 32]> {

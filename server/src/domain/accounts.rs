@@ -374,7 +374,7 @@ pub fn issue_temporary_pin(
             "delivery": delivery.as_str(),
         }))
         .record(state, tx)?;
-    Ok(issued.answer(delivery, mobile.as_deref()))
+    Ok(issued.answer(mobile.as_deref()))
 }
 
 /// Refuses a code the citizen asks for themselves once the day's allowance is used: the

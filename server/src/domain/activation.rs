@@ -68,15 +68,15 @@ fn person_by_user_id(state: &AppState, tx: &mut dyn Tx, raw: &str) -> ApiResult<
 pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<ActivationBeginResponse> {
     let now = state.clock.now();
     // Checks that do not consume the code come first, so a refusal costs no entry.
-    let person = {
+    let (person, mobile) = {
         let mut tx = state.store.begin()?;
         let person = person_by_user_id(state, tx.as_mut(), &req.user_id)?;
         if person.mitid_blocked {
             return Err(blocked());
         }
-        sms_number(&person, &state.policy, now)?;
+        let mobile = sms_number(&person, &state.policy, now)?;
         ensure_room_for_app(state, tx.as_mut(), &person.id)?;
-        person
+        (person, mobile)
     };
     let code_id = codes::count_entry_audited(
         state,
@@ -103,7 +103,6 @@ pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<Activa
         tx.commit()?;
         return Err(e);
     }
-    let mobile = sms_number(&person, &state.policy, now)?;
     let activation = ActivationRecord {
         id: rng::id(state.rng.as_ref(), "ac"),
         person_id: person.id.clone(),

@@ -22,18 +22,20 @@ pub struct Issued {
     pub record: CodeRecord,
     /// The code itself.
     pub code: Zeroizing<String>,
+    /// How it goes to the person (the order's).
+    pub delivery: Delivery,
 }
 
-mitid_protocol::redacted_debug!(Issued { record });
+mitid_protocol::redacted_debug!(Issued { record, delivery });
 
 impl Issued {
     /// The staff's answer for it, sent to `mobile` (see [`sms_recipient`]) or handed over
     /// on paper: the masked number for SMS, the code itself on paper only.
-    pub fn answer(&self, delivery: Delivery, mobile: Option<&str>) -> IssuedCode {
+    pub fn answer(&self, mobile: Option<&str>) -> IssuedCode {
         IssuedCode {
-            delivery,
+            delivery: self.delivery,
             sms_sent_to: mobile.map(mask_recipient),
-            code: (delivery == Delivery::Paper).then(|| Secret::new(self.code.as_str())),
+            code: (self.delivery == Delivery::Paper).then(|| Secret::new(self.code.as_str())),
             expires_at: self.record.expires_at,
         }
     }
@@ -104,7 +106,11 @@ pub fn issue(state: &AppState, tx: &mut dyn Tx, order: &Order) -> ApiResult<Issu
         expires_at: now + ttl,
     };
     tx.insert_code(&record)?;
-    Ok(Issued { record, code })
+    Ok(Issued {
+        record,
+        code,
+        delivery,
+    })
 }
 
 fn wrong(remaining: u32) -> ApiError {

@@ -239,7 +239,7 @@ pub fn issue_activation_code(
         }))
         .record(state, tx.as_mut())?;
     tx.commit()?;
-    Ok(issued.answer(req.delivery, mobile.as_deref()))
+    Ok(issued.answer(mobile.as_deref()))
 }
 
 /// `POST /v1/staff/p-code`: citizen service, having seen the person's foreign passport or ID
@@ -267,7 +267,7 @@ pub fn issue_p_code(
         .detail(json!({ "issuing_state": req.issuing_state.to_ascii_uppercase() }))
         .record(state, tx.as_mut())?;
     tx.commit()?;
-    Ok(issued.answer(Delivery::Paper, None))
+    Ok(issued.answer(None))
 }
 
 /// A P-code's digits (help page 003: "an 8-digit P-code").
