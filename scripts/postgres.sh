@@ -67,10 +67,12 @@ stop() {
     [[ -d "$dir/data" ]] || { rm -rf "$dir"; return 0; }
     local bin
     bin="$(pg_bin)"
-    # A cluster paused by a test has no postmaster.pid: nothing to stop.
-    if [[ -f "$dir/data/postmaster.pid" ]]; then
-        as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 ||
-            warn "pg_ctl could not stop the cluster in $dir: a postmaster may still run"
+    # A cluster paused by a test has no postmaster.pid: nothing to stop. One that will not
+    # stop keeps its directory (a postmaster may still run on it) and fails the stop.
+    if [[ -f "$dir/data/postmaster.pid" ]] &&
+        ! as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1; then
+        warn "pg_ctl could not stop the cluster in $dir: a postmaster may still run"
+        return 1
     fi
     rm -rf "$dir"
 }

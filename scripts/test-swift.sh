@@ -34,6 +34,8 @@ swift_args=(test --disable-swift-testing "$@")
 # In the tree's tools folder (gitignored): what an interrupted run leaves stays there, not
 # in the system's temporary folder.
 mkdir -p "$TOOLS"
+# Logs an interrupted run left behind go now (runs on one tree take turns: chroot_lock).
+rm -f "$TOOLS"/swift-test.*
 log_file="$(mktemp "$TOOLS/swift-test.XXXXXX")"
 cleanup_log() { rm -f "$log_file"; }
 

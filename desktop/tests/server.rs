@@ -3,7 +3,7 @@
 // failure: a failed setup is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
+use mitid_testing::server::output_lines;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -31,12 +31,15 @@ struct Running {
 impl Running {
     fn start(data: &Path) -> Self {
         let mut child = server(data).spawn().unwrap();
+        // Both streams into one: the kit's reader, to the end of each.
         let (tx, lines) = mpsc::channel::<String>();
-        let stdout = child.stdout.take().unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let err_tx = tx.clone();
-        std::thread::spawn(move || forward(stdout, &tx));
-        std::thread::spawn(move || forward(stderr, &err_tx));
+        for stream in [
+            output_lines(child.stdout.take().unwrap()),
+            output_lines(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || stream.iter().for_each(|l| drop(tx.send(l))));
+        }
         Self { child, lines }
     }
 
@@ -85,14 +88,6 @@ impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-fn forward(stream: impl std::io::Read, to: &mpsc::Sender<String>) {
-    for line in BufReader::new(stream).lines().map_while(Result::ok) {
-        if to.send(line).is_err() {
-            break;
-        }
     }
 }
 

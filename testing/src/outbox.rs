@@ -57,10 +57,7 @@ impl Outbox {
 
     /// The `digits`-long code in the newest message of `kind` to `recipient`.
     pub fn code(&self, recipient: &str, kind: &str, digits: usize) -> KitResult<String> {
-        let text = self.last_text(recipient, kind)?;
-        extract_code(&text, digits).ok_or_else(|| {
-            KitError::Missing(format!("a {digits}-digit code in the {kind} message"))
-        })
+        code_in(&self.last_text(recipient, kind)?, kind, digits)
     }
 
     /// The `digits`-long code in the first message of `kind` to `recipient` sent after the
@@ -73,10 +70,7 @@ impl Outbox {
         kind: &str,
         digits: usize,
     ) -> KitResult<String> {
-        let text = self.since(since, recipient, kind)?.text.to_string();
-        extract_code(&text, digits).ok_or_else(|| {
-            KitError::Missing(format!("a {digits}-digit code in the {kind} message"))
-        })
+        code_in(&self.since(since, recipient, kind)?.text, kind, digits)
     }
 
     /// How many messages of `kind` went to `recipient`.
@@ -93,6 +87,12 @@ pub fn extract_code(text: &str, digits: usize) -> Option<String> {
     text.split(|c: char| !c.is_ascii_digit())
         .find(|run| run.len() == digits)
         .map(str::to_owned)
+}
+
+/// The `digits`-long code in `text`, a message of `kind`.
+fn code_in(text: &str, kind: &str, digits: usize) -> KitResult<String> {
+    extract_code(text, digits)
+        .ok_or_else(|| KitError::Missing(format!("a {digits}-digit code in the {kind} message")))
 }
 
 #[cfg(test)]

@@ -292,12 +292,12 @@ async fn handle(
     };
     let answer = match fault {
         None | Some(Fault::Cut) => {
-            let f = reach(&state, &incoming).await?;
+            let f = forward(&state, &incoming).await?;
             record(&state, &incoming.path, &f, false, false);
             f
         }
         Some(Fault::DropAnswer) => {
-            let f = reach(&state, &incoming).await?;
+            let f = forward(&state, &incoming).await?;
             record(&state, &incoming.path, &f, true, false);
             return Err(Cut);
         }
@@ -305,7 +305,7 @@ async fn handle(
             duplicate(&state, &incoming, fault == Fault::Duplicate).await?
         }
         Some(Fault::Delay(delay)) => {
-            let f = reach(&state, &incoming).await?;
+            let f = forward(&state, &incoming).await?;
             record(&state, &incoming.path, &f, false, true);
             tokio::time::sleep(delay).await;
             f
@@ -332,7 +332,7 @@ async fn duplicate(
     incoming: &Incoming,
     the_working_one: bool,
 ) -> Result<Forwarded, Cut> {
-    let (a, b) = tokio::join!(reach(state, incoming), reach(state, incoming));
+    let (a, b) = tokio::join!(forward(state, incoming), forward(state, incoming));
     // Each copy that was answered is on record, also when the other failed.
     let seen_a = a
         .as_ref()
@@ -376,7 +376,17 @@ fn take_fault(state: &State, path: &str) -> Option<Fault> {
     Some(fault)
 }
 
+/// Sends `incoming` on to the server. One that gets no answer is on record as such, so that
+/// a test asserting that nothing was sent sees a request that got through.
 async fn forward(state: &State, incoming: &Incoming) -> Result<Forwarded, Cut> {
+    let forwarded = send_on(state, incoming).await;
+    if forwarded.is_err() {
+        record_cut(state, &incoming.path, true);
+    }
+    forwarded
+}
+
+async fn send_on(state: &State, incoming: &Incoming) -> Result<Forwarded, Cut> {
     let url = format!("{}{}", lock(&state.upstream), incoming.path);
     let answer = state
         .client
@@ -412,7 +422,8 @@ fn record(state: &State, path: &str, f: &Forwarded, dropped: bool, delayed: bool
     seen
 }
 
-/// A request that never reached the server; `dropped` when the app got no answer either.
+/// A request the server gave no answer to (see [`Seen::status`]); `dropped` when the app got
+/// none either.
 fn record_cut(state: &State, path: &str, dropped: bool) {
     lock(&state.seen).push(Seen {
         path: path.to_owned(),
@@ -422,14 +433,4 @@ fn record_cut(state: &State, path: &str, dropped: bool) {
         dropped,
         delayed: false,
     });
-}
-
-/// [`forward`], recording a request the server could not be reached for as one that never
-/// reached it (a test asserting that nothing was sent must see it).
-async fn reach(state: &State, incoming: &Incoming) -> Result<Forwarded, Cut> {
-    let forwarded = forward(state, incoming).await;
-    if forwarded.is_err() {
-        record_cut(state, &incoming.path, true);
-    }
-    forwarded
 }

@@ -457,17 +457,7 @@ impl ChildServer {
         };
         // Read on a thread, so that the wait has a deadline; it keeps draining stdout
         // afterwards, so that the process never blocks on a full pipe.
-        let (tx, lines) = std::sync::mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            // To the end of the stream, a line that is not UTF-8 included: a reader that
-            // stopped would close the pipe under the server's next write.
-            let mut reader = BufReader::new(stdout);
-            let mut line = Vec::new();
-            while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
-                let _ = tx.send(String::from_utf8_lossy(&line).trim_end().to_owned());
-                line.clear();
-            }
-        });
+        let lines = output_lines(stdout);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
         let mut spki_pin = String::new();
         let base_url = loop {
@@ -518,6 +508,24 @@ impl Drop for ChildServer {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The lines a child process writes to `stream`, read on a thread of their own to the end
+/// of the stream (a line that is not UTF-8 included, read lossily: a reader that stopped
+/// would close the pipe under the process's next write), whether anyone still listens.
+pub fn output_lines(
+    stream: impl std::io::Read + Send + 'static,
+) -> std::sync::mpsc::Receiver<String> {
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut line = Vec::new();
+        while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+            let _ = tx.send(String::from_utf8_lossy(&line).trim_end().to_owned());
+            line.clear();
+        }
+    });
+    lines
 }
 
 fn add_serve_args(command: &mut Command, dir: &Path) {

@@ -150,10 +150,6 @@ async fn the_login_page_will_not_show_in_another_sites_frame() {
         login.starts_with("chrome-error://"),
         "the browser must refuse to frame the login page: {login}"
     );
-    assert!(
-        !s.browser.has("#user_id").await.unwrap(),
-        "the framed login page must not render"
-    );
 }
 
 #[tokio::test]

@@ -18,7 +18,8 @@ public final class KeychainSecretStore: PlatformSecretStore, @unchecked Sendable
 
     /// Replaces a secret in place (`SecItemUpdate`), or adds it: deleting first would lose
     /// the old one (a PIN pepper, and with it the PIN) if the add then failed. One call at a
-    /// time, as the Android store, so that two puts cannot both find nothing and both add.
+    /// time (put, get, delete), as the Android store, so that two puts cannot both find
+    /// nothing and both add, nor a delete fall between an update and an add.
     public func putSecret(name: String, secret: Data) throws {
         lock.lock()
         defer { lock.unlock() }
@@ -30,12 +31,12 @@ public final class KeychainSecretStore: PlatformSecretStore, @unchecked Sendable
             item[kSecAttrAccessible as String] = kSecAttrAccessibleWhenUnlockedThisDeviceOnly
             status = SecItemAdd(item as CFDictionary, nil)
         }
-        guard status == errSecSuccess else {
-            throw PlatformError.Backend(code: "keychain_\(status)", reason: "SecItemUpdate or SecItemAdd failed")
-        }
+        guard status == errSecSuccess else { throw failure(status, "SecItemUpdate or SecItemAdd") }
     }
 
     public func getSecret(name: String) throws -> Data? {
+        lock.lock()
+        defer { lock.unlock() }
         var lookup = query(name)
         lookup[kSecReturnData as String] = true
         lookup[kSecMatchLimit as String] = kSecMatchLimitOne
@@ -47,19 +48,27 @@ public final class KeychainSecretStore: PlatformSecretStore, @unchecked Sendable
             return data
         case errSecItemNotFound:
             return nil
-        case errSecInteractionNotAllowed:
-            // The device is locked: the secret exists but cannot be read now.
-            throw PlatformError.HardwareUnavailable
         default:
-            throw PlatformError.Backend(code: "keychain_\(status)", reason: "SecItemCopyMatching failed")
+            throw failure(status, "SecItemCopyMatching")
         }
     }
 
     public func deleteSecret(name: String) throws {
+        lock.lock()
+        defer { lock.unlock() }
         let status = SecItemDelete(query(name) as CFDictionary)
         guard status == errSecSuccess || status == errSecItemNotFound else {
-            throw PlatformError.Backend(code: "keychain_\(status)", reason: "SecItemDelete failed")
+            throw failure(status, "SecItemDelete")
         }
+    }
+
+    /// One mapping for every call: a locked device is the same error on a read and a write.
+    private func failure(_ status: OSStatus, _ call: String) -> PlatformError {
+        if status == errSecInteractionNotAllowed {
+            // The device is locked: the secret exists but cannot be used now.
+            return PlatformError.HardwareUnavailable
+        }
+        return PlatformError.Backend(code: "keychain_\(status)", reason: "\(call) failed")
     }
 
     private func query(_ name: String) -> [String: Any] {

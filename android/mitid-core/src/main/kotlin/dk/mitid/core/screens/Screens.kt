@@ -291,6 +291,9 @@ class HomeScreen(private val app: App) {
         } catch (e: MitidException) {
             mutable.value = ScreenState(app.home(), e)
             Result.failure(e)
+        } finally {
+            // Whatever ended the refresh (a cancelled screen too), home is not left busy.
+            if (mutable.value.busy) mutable.value = mutable.value.copy(busy = false)
         }
     }
 
