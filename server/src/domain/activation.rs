@@ -19,7 +19,7 @@ use mitid_protocol::wire::staff::Delivery;
 use mitid_protocol::wire::AuthenticatorKind;
 use serde_json::json;
 
-use super::codes;
+use super::codes::{self, Audited, Refusal, Slot, Take};
 use super::common::{counts_as_active_app, not_found, person, sms_number, verify_key_binding};
 use super::pin::passport::{self, Subject};
 use crate::audit::{self, Actor, Event};
@@ -78,31 +78,10 @@ pub fn begin(state: &AppState, req: &ActivationBeginRequest) -> ApiResult<Activa
         ensure_room_for_app(state, tx.as_mut(), &person.id)?;
         (person, mobile)
     };
-    let code_id = codes::count_entry_audited(
-        state,
-        CodeKind::ActivationApp,
-        &person.id,
-        None,
-        (Event::ActivationCodeRefused, None),
-    )?;
-    let mut tx = state.store.begin()?;
-    let checked = codes::check_counted(
-        state,
-        tx.as_mut(),
-        CodeKind::ActivationApp,
-        &person.id,
-        None,
-        &code_id,
-        req.activation_code.expose(),
-    )?;
-    if let Verdict::Refused(e) = checked {
-        audit::entry(Event::ActivationCodeRefused, &Actor::Anonymous)
-            .person(&person.id)
-            .detail(json!({ "code": e.code().as_str() }))
-            .record(state, tx.as_mut())?;
-        tx.commit()?;
-        return Err(e);
-    }
+    let slot = Slot::of(CodeKind::ActivationApp, &person.id);
+    let entered = req.activation_code.expose();
+    let (mut tx, _) =
+        codes::enter_audited(state, slot, Refusal::ACTIVATION_CODE, entered, Take::Use)?;
     let activation = ActivationRecord {
         id: rng::id(state.rng.as_ref(), "ac"),
         person_id: person.id.clone(),
@@ -182,35 +161,17 @@ pub fn register(
         let entered = req.temporary_pin.as_ref().ok_or_else(|| {
             ApiError::refuse(ErrorCode::BadRequest, "the temporary PIN is missing")
         })?;
-        let code_id = codes::count_entry_audited(
-            state,
-            CodeKind::ActivationPin,
-            &activation.person_id,
-            Some(&activation.id),
-            (
-                Event::TemporaryPinRefused,
-                Some(&activation.authenticator_id),
-            ),
-        )?;
-        let mut tx = state.store.begin()?;
-        let checked = codes::check_counted(
-            state,
-            tx.as_mut(),
-            CodeKind::ActivationPin,
-            &activation.person_id,
-            Some(&activation.id),
-            &code_id,
-            entered.expose(),
-        )?;
-        if let Verdict::Refused(e) = checked {
-            audit::entry(Event::TemporaryPinRefused, &Actor::Anonymous)
-                .person(&activation.person_id)
-                .authenticator(&activation.authenticator_id)
-                .detail(json!({ "code": e.code().as_str() }))
-                .record(state, tx.as_mut())?;
-            tx.commit()?;
-            return Err(e);
-        }
+        let slot = Slot {
+            kind: CodeKind::ActivationPin,
+            person_id: &activation.person_id,
+            owner: Some(&activation.id),
+        };
+        let refusal = Refusal {
+            event: Event::TemporaryPinRefused,
+            authenticator: Some(&activation.authenticator_id),
+            audited: Audited::Every,
+        };
+        let (mut tx, _) = codes::enter_audited(state, slot, refusal, entered.expose(), Take::Use)?;
         let mut fresh = open_activation(state, tx.as_mut(), &activation.id)?;
         fresh.pin_verified = true;
         tx.update_activation(&fresh)?;

@@ -148,37 +148,145 @@ pub fn count_entry(
     Ok(Verdict::Granted(code.id))
 }
 
+/// Where a live code is looked for: its kind, its person and, for a code that belongs to an
+/// activation (an id only its starter knows) or to an app, that owner.
+#[derive(Clone, Copy)]
+pub struct Slot<'a> {
+    /// The kind of code.
+    pub kind: CodeKind,
+    /// The person it was issued to.
+    pub person_id: &'a str,
+    /// The activation or app it belongs to, if any.
+    pub owner: Option<&'a str>,
+}
+
+impl<'a> Slot<'a> {
+    /// The code of `kind` issued to `person_id` with no owner (asked for by a user ID).
+    pub fn of(kind: CodeKind, person_id: &'a str) -> Self {
+        Self {
+            kind,
+            person_id,
+            owner: None,
+        }
+    }
+}
+
+/// What an anonymous caller's refused entry is audited as.
+#[derive(Clone, Copy)]
+pub struct Refusal<'a> {
+    /// The event written.
+    pub event: Event,
+    /// The app the entry was for, if any.
+    pub authenticator: Option<&'a str>,
+    /// Which refusals of the count are written.
+    pub audited: Audited,
+}
+
+/// Which refusals of an entry's count ([`count_entry`]) are written to the audit log. A
+/// wrong code is always written, by [`enter_audited`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Audited {
+    /// Every refusal: the caller holds an id only the flow's starter knows (an
+    /// activation's), so the writes are bounded by the flows someone started.
+    Every,
+    /// Only the refusal that voids the code, once per code: the caller is known by a typed
+    /// user ID alone. No live code, or an expired one, answers without a write, as a user ID
+    /// nobody has does: a write would make a known user ID's answer slower, and would be one
+    /// per anonymous request for as long as the code stays expired.
+    Voiding,
+}
+
+impl Refusal<'_> {
+    /// An activation code typed after a user ID (for an app or a password).
+    pub const ACTIVATION_CODE: Refusal<'static> = Refusal {
+        event: Event::ActivationCodeRefused,
+        authenticator: None,
+        audited: Audited::Voiding,
+    };
+
+    /// Writes the refusal `e` about `person_id` in `tx` (the caller commits).
+    fn record(
+        &self,
+        state: &AppState,
+        tx: &mut dyn Tx,
+        person_id: &str,
+        e: &ApiError,
+    ) -> ApiResult<()> {
+        let mut entry = audit::entry(self.event, &Actor::Anonymous).person(person_id);
+        if let Some(authenticator) = self.authenticator {
+            entry = entry.authenticator(authenticator);
+        }
+        entry
+            .detail(json!({ "code": e.code().as_str() }))
+            .record(state, tx)
+    }
+}
+
+/// What a right code becomes in [`enter_audited`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Take {
+    /// Used up ([`check_counted`]).
+    Use,
+    /// Found right and left valid for [`use_judged`] later ([`judge_counted`]).
+    Judge,
+}
+
 /// [`count_entry`] for an anonymous caller: the code's id, or the refusal to answer with,
-/// audited as `refused` (about `authenticator`, if any) as the callers audit a wrong code.
-///
-/// A code of an activation (`owner`, an id only its starter knows) is audited whatever the
-/// refusal. A code asked for by a typed user ID alone (`owner` none) is audited only when
-/// this entry voids it (once per code): no live code, or an expired one, answers without a
-/// write, as a user ID nobody has does. A write there would make a known user ID's answer
-/// slower, and would be one per anonymous request for as long as the code stays expired.
-pub fn count_entry_audited(
-    state: &AppState,
-    kind: CodeKind,
-    person_id: &str,
-    owner: Option<&str>,
-    (refused, authenticator): (Event, Option<&str>),
-) -> ApiResult<String> {
-    match count_entry(state, kind, person_id, owner)? {
+/// audited as `refusal` says.
+fn count_entry_audited(state: &AppState, slot: Slot, refusal: Refusal) -> ApiResult<String> {
+    match count_entry(state, slot.kind, slot.person_id, slot.owner)? {
         Verdict::Granted(id) => Ok(id),
-        Verdict::Refused(e) if owner.is_none() && e.code() != ErrorCode::TooManyTries => Err(e),
+        Verdict::Refused(e)
+            if refusal.audited == Audited::Voiding && e.code() != ErrorCode::TooManyTries =>
+        {
+            Err(e)
+        }
         Verdict::Refused(e) => {
             let mut tx = state.store.begin()?;
-            let mut entry = audit::entry(refused, &Actor::Anonymous).person(person_id);
-            if let Some(authenticator) = authenticator {
-                entry = entry.authenticator(authenticator);
-            }
-            entry
-                .detail(json!({ "code": e.code().as_str() }))
-                .record(state, tx.as_mut())?;
+            refusal.record(state, tx.as_mut(), slot.person_id, &e)?;
             tx.commit()?;
             Err(e)
         }
     }
+}
+
+/// Both phases of an anonymous caller's entry of `entered`: counted and committed, then
+/// checked in a new transaction. A refusal is audited as `refusal`, committed and answered;
+/// a right code is used up or judged (`take`) in the transaction handed back, with its id,
+/// for the caller to finish and commit.
+pub fn enter_audited<'s>(
+    state: &'s AppState,
+    slot: Slot,
+    refusal: Refusal,
+    entered: &str,
+    take: Take,
+) -> ApiResult<(Box<dyn Tx + 's>, String)> {
+    let code_id = count_entry_audited(state, slot, refusal)?;
+    let mut tx = state.store.begin()?;
+    let refused = match take {
+        Take::Use => {
+            let (kind, person, owner) = (slot.kind, slot.person_id, slot.owner);
+            check_counted(state, tx.as_mut(), kind, person, owner, &code_id, entered)?
+                .into_result()
+                .err()
+        }
+        Take::Judge => judge_counted(
+            state,
+            tx.as_mut(),
+            slot.kind,
+            slot.person_id,
+            &code_id,
+            entered,
+        )?
+        .into_result()
+        .err(),
+    };
+    if let Some(e) = refused {
+        refusal.record(state, tx.as_mut(), slot.person_id, &e)?;
+        tx.commit()?;
+        return Err(e);
+    }
+    Ok((tx, code_id))
 }
 
 /// A code past its expiry.

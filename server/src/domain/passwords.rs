@@ -10,12 +10,12 @@ use mitid_protocol::wire::web::{
 use mitid_protocol::wire::{AuthenticatorKind, AuthenticatorState, LockReason};
 use serde_json::json;
 
-use super::codes;
+use super::codes::{self, Refusal, Slot, Take};
 use super::common::{effective_state, ensure_not_blocked, ensure_window_open, person, refusal_for};
 use super::hardware::{check_code, code_device};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{password, rng};
-use crate::error::{ApiError, ApiResult, Verdict};
+use crate::error::{ApiError, ApiResult};
 use crate::notices::Notice;
 use crate::state::AppState;
 use crate::store::{AuthenticatorRecord, CodeKind, PasswordAccessRecord, PersonRecord, Tx};
@@ -123,30 +123,9 @@ fn person_for_code(state: &AppState, user_id: &str) -> ApiResult<PersonRecord> {
 /// Checks an activation code for a new password without using it: counted first, a wrong
 /// one committed with its tries left.
 fn judge_code(state: &AppState, p: &PersonRecord, entered: &str) -> ApiResult<CheckedCode> {
-    let code_id = codes::count_entry_audited(
-        state,
-        CodeKind::ActivationPassword,
-        &p.id,
-        None,
-        (Event::ActivationCodeRefused, None),
-    )?;
-    let mut tx = state.store.begin()?;
-    let judged = codes::judge_counted(
-        state,
-        tx.as_mut(),
-        CodeKind::ActivationPassword,
-        &p.id,
-        &code_id,
-        entered,
-    )?;
-    if let Verdict::Refused(e) = judged {
-        audit::entry(Event::ActivationCodeRefused, &Actor::Anonymous)
-            .person(&p.id)
-            .detail(json!({ "code": e.code().as_str() }))
-            .record(state, tx.as_mut())?;
-        tx.commit()?;
-        return Err(e);
-    }
+    let slot = Slot::of(CodeKind::ActivationPassword, &p.id);
+    let (mut tx, code_id) =
+        codes::enter_audited(state, slot, Refusal::ACTIVATION_CODE, entered, Take::Judge)?;
     let expires_at = tx
         .live_code(CodeKind::ActivationPassword, &p.id, None)?
         .map_or(0, |c| c.expires_at);
