@@ -17,7 +17,7 @@ use mitid_core::client::ServerEndpoint;
 use mitid_protocol::wire::paths;
 use mitid_protocol::wire::staff::StaffRole;
 use mitid_server::{CapturingSender, RunningServer, ServerConfig};
-use mitid_testing::FaultProxy;
+use mitid_testing::{FaultProxy, Outbox};
 
 const PASSWORD: &str = "Roles-Desk-6204-kv";
 const MOBILE: &str = "+4522334455";
@@ -26,7 +26,7 @@ const MOBILE: &str = "+4522334455";
 struct Env {
     runtime: tokio::runtime::Runtime,
     server: Option<RunningServer>,
-    sms: Arc<CapturingSender>,
+    sms: Outbox,
     url: String,
     pin: String,
     dir: tempfile::TempDir,
@@ -68,7 +68,7 @@ impl Env {
             pin: server.app_key_pins().join(","),
             server: Some(server),
             runtime,
-            sms,
+            sms: Outbox::new(sms),
             dir,
             tokens: Default::default(),
         };
@@ -185,29 +185,19 @@ impl Env {
 
     /// The code in the newest SMS of `kind` sent after `since` messages, waiting for it.
     fn sms_code(&self, since: usize, kind: &str, digits: usize) -> String {
+        // The terminal is another process: its request may still be on its way.
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            let found = self
-                .sms
-                .messages()
-                .into_iter()
-                .skip(since)
-                .rfind(|m| m.recipient == MOBILE && m.kind == kind);
-            if let Some(message) = found {
-                return message
-                    .text
-                    .split(|c: char| !c.is_ascii_digit())
-                    .find(|run| run.len() == digits)
-                    .expect("a code in the SMS")
-                    .to_owned();
+            match self.sms.code_since(since, MOBILE, kind, digits) {
+                Ok(code) => return code,
+                Err(e) => assert!(Instant::now() < deadline, "no {kind} SMS arrived: {e}"),
             }
-            assert!(Instant::now() < deadline, "no {kind} SMS arrived");
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     fn sent(&self) -> usize {
-        self.sms.messages().len()
+        self.sms.sent_so_far()
     }
 }
 

@@ -284,15 +284,37 @@ async fn serve(config: ServerConfig) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Taken before the lines below say the server listens: a signal sent the moment they
+    // are read stops it cleanly too.
+    let stop = match stop_signal() {
+        Ok(stop) => stop,
+        Err(e) => {
+            eprintln!("cannot listen for stop signals: {e}");
+            server.shutdown().await;
+            return ExitCode::FAILURE;
+        }
+    };
     // Machine-readable lines on stdout: tests and the demo read the address and the pin.
     println!("TLS key pin: {}", server.spki_pin);
     if let Some(backup) = &server.backup_key_pin {
         println!("TLS backup key pin: {backup}");
     }
     println!("listening on {}", server.base_url());
-    if let Err(e) = tokio::signal::ctrl_c().await {
-        eprintln!("signal handling failed: {e}");
-    }
+    stop.await;
     server.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Ends on Ctrl-C (SIGINT) or on SIGTERM, which service managers and container runtimes send
+/// to stop a service; both are taken from the moment this is called.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
 }

@@ -5,6 +5,7 @@ use std::cell::Cell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use mitid_protocol::clock::Clock;
@@ -144,9 +145,12 @@ impl Drop for OneThread {
 }
 
 /// One [`Notify`] per person with a long poll waiting, so that a new transaction wakes the
-/// person's apps at once.
+/// person's apps at once; and how many polls wait now.
 #[derive(Debug, Default)]
-pub struct Waiters(Mutex<HashMap<String, Arc<Notify>>>);
+pub struct Waiters {
+    notifies: Mutex<HashMap<String, Arc<Notify>>>,
+    waiting: AtomicUsize,
+}
 
 impl crate::store::Wakeable for Waiters {
     fn wake(&self, person_id: &str) {
@@ -154,10 +158,19 @@ impl crate::store::Wakeable for Waiters {
     }
 }
 
+/// Counts one long poll as waiting while it lives (see [`Waiters::waiting`]).
+pub struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
 impl Waiters {
     /// The person's wake-up (created on first use).
     pub fn of(&self, person_id: &str) -> Arc<Notify> {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.notifies.lock().unwrap_or_else(|e| e.into_inner());
         // Drop wake-ups nobody holds any more, so the map does not grow without bound.
         map.retain(|_, n| Arc::strong_count(n) > 1);
         map.entry(person_id.to_owned())
@@ -165,9 +178,21 @@ impl Waiters {
             .clone()
     }
 
+    /// Marks a poll that found nothing and now waits, until the mark is dropped.
+    pub fn wait(&self) -> Waiting<'_> {
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        Waiting(&self.waiting)
+    }
+
+    /// How many long polls of this process wait now, each past its check for a pending
+    /// transaction (so a transaction created now must wake it to be seen).
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::SeqCst)
+    }
+
     /// Wakes every long poll of the person.
     pub fn wake(&self, person_id: &str) {
-        let map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let map = self.notifies.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(n) = map.get(person_id) {
             n.notify_waiters();
         }

@@ -173,14 +173,26 @@ impl Browser {
         Ok(self.client.current_url().await.map_err(cmd)?.to_string())
     }
 
-    /// Waits for the element `css`.
+    /// Waits for the element `css`, also across a page that is still loading.
     pub async fn wait_for(&self, css: &str) -> KitResult<fantoccini::elements::Element> {
-        self.client
-            .wait()
-            .at_most(WAIT)
-            .for_element(Locator::Css(css))
-            .await
-            .map_err(|e| KitError::Missing(format!("{css} on the page ({e})")))
+        let started = Instant::now();
+        loop {
+            let left = WAIT.saturating_sub(started.elapsed());
+            match self
+                .client
+                .wait()
+                .at_most(left)
+                .for_element(Locator::Css(css))
+                .await
+            {
+                Ok(element) => return Ok(element),
+                // Chromedriver ends a look that a navigation (the form's answer arriving)
+                // cut short with this status; the next page is on its way, so look again.
+                Err(fantoccini::error::CmdError::NotW3C(serde_json::Value::String(status)))
+                    if status == "aborted by navigation" && !left.is_zero() => {}
+                Err(e) => return Err(KitError::Missing(format!("{css} on the page ({e})"))),
+            }
+        }
     }
 
     /// Waits until the URL starts with `prefix`.

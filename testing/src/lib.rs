@@ -14,7 +14,8 @@
 //! - [`FaultProxy`]: the network between an app and the server, faults included;
 //! - [`http`]: the pinned JSON client and its [`Answer`];
 //! - [`oidc`]: OpenID Connect clients, a scripted browser on the login pages, the token
-//!   endpoint.
+//!   endpoint;
+//! - [`until`]: waiting for another task's progress instead of sleeping a guessed time.
 //!
 //! Actions return a [`KitResult`] (the demo and the uniffi kit report failures); tests
 //! unwrap them. Never linked into the app or a deployed server.
@@ -33,6 +34,7 @@ pub mod phone;
 pub mod proxy;
 pub mod server;
 pub mod staff;
+pub mod until;
 pub mod web;
 pub mod world;
 
@@ -48,4 +50,5 @@ pub use server::{
     test_policy, ChildServer, ServerOptions, TestClock, TestDatabase, TestServer, DAY, HOUR,
     MINUTE, START,
 };
+pub use until::until;
 pub use world::World;

@@ -1,7 +1,8 @@
 //! The citizens' phones and mailboxes: every SMS and e-mail the server sent, captured (a
 //! test double: a deployment supplies a real SMS gateway), and the codes read from them.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use mitid_server::{CapturingSender, OutboundMessage};
 
@@ -11,12 +12,18 @@ use crate::error::{KitError, KitResult};
 #[derive(Clone)]
 pub struct Outbox {
     sender: Arc<CapturingSender>,
+    /// How many messages of each recipient and kind a code has been read from, so that no
+    /// code is handed to a test twice (shared by the clones, kept across a restart).
+    read: Arc<Mutex<HashMap<(String, String), usize>>>,
 }
 
 impl Outbox {
     /// Reads what `sender` captured.
     pub fn new(sender: Arc<CapturingSender>) -> Self {
-        Self { sender }
+        Self {
+            sender,
+            read: Arc::default(),
+        }
     }
 
     /// The capturing sender (to give a restarted server).
@@ -55,14 +62,20 @@ impl Outbox {
         Ok(self.last(recipient, kind)?.text.to_string())
     }
 
-    /// The `digits`-long code in the newest message of `kind` to `recipient`.
+    /// The `digits`-long code in the newest message of `kind` to `recipient`, which must be
+    /// one no code was read from yet: a test that reads a code after a step gets the one
+    /// that step sent, and a step that sent none fails the read instead of handing the test
+    /// an older code.
     pub fn code(&self, recipient: &str, kind: &str, digits: usize) -> KitResult<String> {
-        code_in(&self.last_text(recipient, kind)?, kind, digits)
+        let of_kind = self.of_kind(recipient, kind);
+        let newest = of_kind.len();
+        self.mark_read(recipient, kind, newest)?;
+        code_in(&of_kind[newest - 1].text, kind, digits)
     }
 
     /// The `digits`-long code in the first message of `kind` to `recipient` sent after the
     /// first `since` messages (see [`Outbox::sent_so_far`]): a code the request just made,
-    /// never an older one left in the outbox.
+    /// never an older one left in the outbox. Like [`Outbox::code`], never one read before.
     pub fn code_since(
         &self,
         since: usize,
@@ -70,7 +83,43 @@ impl Outbox {
         kind: &str,
         digits: usize,
     ) -> KitResult<String> {
-        code_in(&self.since(since, recipient, kind)?.text, kind, digits)
+        let of_kind: Vec<(usize, OutboundMessage)> = self
+            .messages()
+            .into_iter()
+            .enumerate()
+            .filter(|(_, m)| m.recipient == recipient && m.kind == kind)
+            .collect();
+        // Its place among the messages of its kind, counted from 1.
+        let place = 1 + of_kind
+            .iter()
+            .position(|(sent, _)| *sent >= since)
+            .ok_or_else(|| KitError::Missing(format!("a {kind} message to {recipient}")))?;
+        self.mark_read(recipient, kind, place)?;
+        code_in(&of_kind[place - 1].1.text, kind, digits)
+    }
+
+    /// The messages of `kind` to `recipient`, in the order sent.
+    fn of_kind(&self, recipient: &str, kind: &str) -> Vec<OutboundMessage> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m.recipient == recipient && m.kind == kind)
+            .collect()
+    }
+
+    /// Records that a code is read from the `place`th message of `kind` to `recipient`
+    /// (counted from 1); refused when that message, or a later one, was read from before.
+    fn mark_read(&self, recipient: &str, kind: &str, place: usize) -> KitResult<()> {
+        let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        let done = read
+            .entry((recipient.to_owned(), kind.to_owned()))
+            .or_insert(0);
+        if place == 0 || place <= *done {
+            return Err(KitError::Missing(format!(
+                "a {kind} message to {recipient} whose code was not read yet"
+            )));
+        }
+        *done = place;
+        Ok(())
     }
 
     /// How many messages of `kind` went to `recipient`.

@@ -220,6 +220,16 @@ impl FaultProxy {
             .collect()
     }
 
+    /// Returns the first copy of a request under `prefix` on record, once there is one: for
+    /// a held answer ([`FaultProxy::delay_once`]), the moment the server has answered it.
+    pub async fn until_seen(&self, prefix: &str) -> KitResult<Seen> {
+        crate::until(&format!("a request to {prefix}"), || {
+            !self.seen(prefix).is_empty()
+        })
+        .await?;
+        Ok(self.seen(prefix).remove(0))
+    }
+
     /// Forgets what was seen so far.
     pub fn forget(&self) {
         lock(&self.state.seen).clear();

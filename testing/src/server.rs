@@ -218,6 +218,13 @@ impl TestServer {
         }
     }
 
+    /// Returns once a long poll of the server's waits for a transaction, past its check for
+    /// one: a transaction created after this must wake the poll to be seen.
+    pub async fn until_a_long_poll_waits(&self) -> KitResult<()> {
+        let waiters = &self.running().state().waiters;
+        crate::until("a long poll waiting", || waiters.waiting() > 0).await
+    }
+
     /// Whether the server is running (not stopped).
     pub fn is_running(&self) -> bool {
         self.server.is_some()
@@ -495,6 +502,29 @@ impl ChildServer {
     /// The process id.
     pub fn id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Sends `signal` (`TERM`, `INT`, …) and waits, 30 s at most, for the process to end.
+    pub fn signal_and_wait(&mut self, signal: &str) -> KitResult<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-s", signal, &self.child.id().to_string()])
+            .status()
+            .map_err(KitError::setup)?;
+        if !sent.success() {
+            return Err(KitError::Setup(format!("kill -s {signal} failed: {sent}")));
+        }
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait().map_err(KitError::setup)? {
+                return Ok(status);
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(KitError::Setup(format!(
+                    "the server still runs 30 s after SIG{signal}"
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     /// SIGKILL, and wait for the process to go.

@@ -352,7 +352,8 @@ impl World {
             .code_since(since, &person.mobile, "temporary_pin", 8)
     }
 
-    /// The `digits`-long code in the newest message of `kind` to `person`.
+    /// The `digits`-long code in the newest message of `kind` to `person`, one whose code
+    /// was not read yet ([`Outbox::code`](crate::Outbox::code)).
     pub fn sms_code(&self, person: &Person, kind: &str, digits: usize) -> KitResult<String> {
         self.server.outbox.code(&person.mobile, kind, digits)
     }

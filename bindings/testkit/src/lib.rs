@@ -354,7 +354,8 @@ impl TestServer {
             }))
     }
 
-    /// The `digits`-long code in the newest message of `kind` to `recipient`.
+    /// The `digits`-long code in the newest message of `kind` to `recipient`; an error when
+    /// its code was read already (the step meant to send a new one sent none).
     pub fn code_from_message(
         &self,
         recipient: String,

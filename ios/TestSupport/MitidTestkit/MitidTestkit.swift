@@ -762,7 +762,8 @@ public protocol TestServerProtocol: AnyObject, Sendable {
     func advanceClock(seconds: Int64) 
     
     /**
-     * The `digits`-long code in the newest message of `kind` to `recipient`.
+     * The `digits`-long code in the newest message of `kind` to `recipient`; an error when
+     * its code was read already (the step meant to send a new one sent none).
      */
     func codeFromMessage(recipient: String, kind: String, digits: UInt32) throws  -> String
     
@@ -988,7 +989,8 @@ open func advanceClock(seconds: Int64)  {try! rustCall() {
 }
     
     /**
-     * The `digits`-long code in the newest message of `kind` to `recipient`.
+     * The `digits`-long code in the newest message of `kind` to `recipient`; an error when
+     * its code was read already (the step meant to send a new one sent none).
      */
 open func codeFromMessage(recipient: String, kind: String, digits: UInt32)throws  -> String  {
     return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeTestkitError_lift) {
@@ -2460,7 +2462,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_testkit_checksum_method_testserver_advance_clock() != 19484) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_testkit_checksum_method_testserver_code_from_message() != 60635) {
+    if (uniffi_mitid_testkit_checksum_method_testserver_code_from_message() != 21127) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_testkit_checksum_method_testserver_create_citizen() != 40499) {

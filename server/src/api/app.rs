@@ -88,10 +88,13 @@ pub async fn approvals_pending(
             return Ok(Json(PendingResponse { approval: found }));
         }
         let now = tokio::time::Instant::now();
-        if now >= deadline
-            || tokio::time::timeout(deadline - now, notified)
-                .await
-                .is_err()
+        if now >= deadline {
+            return Ok(Json(PendingResponse { approval: None }));
+        }
+        let _waiting = s.waiters.wait();
+        if tokio::time::timeout(deadline - now, notified)
+            .await
+            .is_err()
         {
             return Ok(Json(PendingResponse { approval: None }));
         }

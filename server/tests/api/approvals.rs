@@ -154,7 +154,8 @@ async fn the_long_poll_wakes_the_moment_a_transaction_arrives() {
     let phone = &s.phone;
     let poll = phone.pending(30);
     let create = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Only once the poll found nothing and waits: a login it must be woken to see.
+        s.h.server.until_a_long_poll_waits().await.unwrap();
         start_login(&s, "code", "substantial").await
     };
     let (found, login) = tokio::join!(poll, create);

@@ -52,7 +52,8 @@ pub async fn activate(h: &World, p: &Person, pin: &str) -> Phone {
     Phone::activated(h, p, pin).await.unwrap()
 }
 
-/// The `digits`-long code in the newest message of `kind` to `recipient`.
+/// The `digits`-long code in the newest message of `kind` to `recipient`, one whose code was
+/// not read yet.
 pub fn code_in_message(h: &World, recipient: &str, kind: &str, digits: usize) -> String {
     h.server.outbox.code(recipient, kind, digits).unwrap()
 }

@@ -10,4 +10,5 @@ mod crash_resets;
 mod database_tls;
 mod partition;
 mod several;
+mod stop;
 mod wire;

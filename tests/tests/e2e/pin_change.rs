@@ -362,7 +362,8 @@ async fn a_recovery_run_during_a_second_flow_leaves_its_new_pin_alone() {
     drop(viewing);
     proxy.delay_once(paths::NEW_PIN_BEGIN, std::time::Duration::from_secs(2));
     let (done, report) = tokio::join!(flow.submit_repeat_pin(PIN2.into()), async {
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        // While the server's answer to the flow's begin is held.
+        proxy.until_seen(paths::NEW_PIN_BEGIN).await.unwrap();
         app.resume_interrupted().await
     });
     assert_eq!(report.unwrap().pin_switches_resolved, 0);

@@ -948,7 +948,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_advance_clock() and 0xFFFF) != 19484) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_code_from_message() and 0xFFFF) != 60635) {
+    if ((lib.uniffi_mitid_testkit_checksum_method_testserver_code_from_message() and 0xFFFF) != 21127) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_testkit_checksum_method_testserver_create_citizen() and 0xFFFF) != 40499) {
@@ -1761,7 +1761,8 @@ public interface TestServerInterface {
     fun `advanceClock`(`seconds`: kotlin.Long)
     
     /**
-     * The `digits`-long code in the newest message of `kind` to `recipient`.
+     * The `digits`-long code in the newest message of `kind` to `recipient`; an error when
+     * its code was read already (the step meant to send a new one sent none).
      */
     fun `codeFromMessage`(`recipient`: kotlin.String, `kind`: kotlin.String, `digits`: kotlin.UInt): kotlin.String
     
@@ -2029,7 +2030,8 @@ open class TestServer: Disposable, AutoCloseable, TestServerInterface
 
     
     /**
-     * The `digits`-long code in the newest message of `kind` to `recipient`.
+     * The `digits`-long code in the newest message of `kind` to `recipient`; an error when
+     * its code was read already (the step meant to send a new one sent none).
      */
     @Throws(TestkitException::class)override fun `codeFromMessage`(`recipient`: kotlin.String, `kind`: kotlin.String, `digits`: kotlin.UInt): kotlin.String {
             return FfiConverterString.lift(
