@@ -63,7 +63,10 @@ def run(suite, secs):
     with open(os.path.join(d, f"{suite}.{secs}.out")) as f:
         ir = next(int(l.split()[1]) for l in f if l.startswith(("summary:", "totals:")))
     with open(os.path.join(d, f"{suite}.{secs}.jsonl")) as f:
-        cycles = json.loads(f.readline())["child_life_cycles"]
+        level = json.loads(f.readline())
+    if not level.get("completed", True):
+        sys.exit(f"{suite}, {secs} s: no cycle completed; no instruction count per cycle")
+    cycles = level["child_life_cycles"]
     return ir, cycles
 with open(os.environ["MITID_BENCH_OUT"], "a") as out:
     for suite in ("r255", "p256"):

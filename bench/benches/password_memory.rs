@@ -1,18 +1,27 @@
 //! Peak memory of the server process under 200 concurrent password checks (issue 9, item 4).
 //!
 //! Each server binary named in `MITID_MEMORY_SERVERS` (`label=/path/to/mitid-server`, comma
-//! separated; default: the release build of this workspace) is started on a fresh data
-//! directory, and 200 clients at once log in to self-service with a password for a user ID
-//! that does not exist (the server still runs one Argon2id check, 19 MiB, for each, so that
-//! the answer takes as long as for a real user), three rounds. A sampler reads the process's
-//! resident memory every 10 ms from `/proc/<pid>/status`; the table shows it before, at its
-//! peak (`VmHWM`), and after the rounds. Answers are counted by status (busy = 503).
+//! separated; default: this workspace's server, which the bench builds first with
+//! `cargo build --release -p mitid-server`, so that it never measures a release binary older
+//! than the sources) is started on a fresh data directory, and 200 clients at once log in to
+//! self-service with a password for a user ID that does not exist (the server still runs one
+//! Argon2id check, 19 MiB, for each, so that the answer takes as long as for a real user),
+//! three rounds. A sampler reads the process's resident memory every 10 ms from
+//! `/proc/<pid>/status`; the table shows it before, at its peak (`VmHWM`), and after the
+//! rounds.
+//!
+//! Every answer must be one of the two the design allows: `401 wrong_password` (the check
+//! ran) or `503 busy` (the hashing pool was full past its wait, by design). Anything else (a
+//! refused user ID, a rate limit, a transport error) fails the run, since such a request
+//! hashes nothing and would make the server look lighter and faster than it is; so does a
+//! run in which no check ran at all.
 
 // A benchmark harness: a failed setup is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -23,6 +32,11 @@ use serde_json::json;
 
 const CLIENTS: usize = 200;
 const ROUNDS: usize = 3;
+
+/// The answer to a password check that ran: a wrong user ID, password or code.
+const CHECKED: (u16, &str) = (401, "wrong_password");
+/// The answer when every hashing slot stayed busy past the wait (the pool's design).
+const BUSY: (u16, &str) = (503, "busy");
 
 /// Resident and peak-resident memory of `pid`, in KiB.
 fn memory_kib(pid: u32) -> Option<(u64, u64)> {
@@ -37,9 +51,19 @@ fn memory_kib(pid: u32) -> Option<(u64, u64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
+/// A server process, killed when dropped: also when an assertion fails mid-run.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `bin` on `dir`; returns the process, its address and its key pin.
-fn spawn(bin: &str, dir: &std::path::Path) -> (Child, String, String) {
-    let mut child = Command::new(bin)
+fn spawn(bin: &str, dir: &std::path::Path) -> (Server, String, String) {
+    let child = Command::new(bin)
         .arg("--data-dir")
         .arg(dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
@@ -48,7 +72,8 @@ fn spawn(bin: &str, dir: &std::path::Path) -> (Child, String, String) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut server = Server(child);
+    let mut lines = BufReader::new(server.0.stdout.take().expect("stdout")).lines();
     let (mut pin, mut url) = (String::new(), String::new());
     while url.is_empty() {
         let line = lines.next().expect("the server exited").expect("stdout");
@@ -60,7 +85,7 @@ fn spawn(bin: &str, dir: &std::path::Path) -> (Child, String, String) {
         }
     }
     std::thread::spawn(move || for _ in lines {});
-    (child, url, pin)
+    (server, url, pin)
 }
 
 /// Servers with the per-source limit get it raised: all 200 clients share 127.0.0.1, and
@@ -80,8 +105,8 @@ fn extra_args(bin: &str) -> Vec<&'static str> {
 
 async fn measure(label: &str, bin: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut child, url, pin) = spawn(bin, dir.path());
-    let pid = child.id();
+    let (server, url, pin) = spawn(bin, dir.path());
+    let pid = server.0.id();
     let http = mitid_bench::fixture::client(&pin);
     // One request first, so that the baseline includes a warm server.
     let _ = http.get(format!("{url}/v1/openapi.json")).send().await;
@@ -111,26 +136,36 @@ async fn measure(label: &str, bin: &str) {
                     "password": "Wrong-Horse-7",
                     "otp": "123456",
                 });
-                http.post(format!("{url}/v1/web/login/password"))
-                    .json(&body)
-                    .send()
-                    .await
-                    .map(|r| r.status().as_u16())
-                    .unwrap_or(0)
+                answer(
+                    http.post(format!("{url}/v1/web/login/password"))
+                        .json(&body)
+                        .send()
+                        .await,
+                )
+                .await
             }
         });
         let handles: Vec<_> = calls.map(tokio::spawn).collect();
         for h in handles {
-            *statuses.entry(h.await.unwrap_or(0)).or_default() += 1;
+            let (status, code) = h.await.expect("a client task panicked");
+            assert!(
+                (status, code.as_str()) == CHECKED || (status, code.as_str()) == BUSY,
+                "{label}: answer {status} {code:?}, expected {CHECKED:?} or {BUSY:?}: \
+                 such a request checks no password and would skew the measurement"
+            );
+            *statuses.entry(status).or_default() += 1;
         }
     }
+    assert!(
+        statuses.get(&CHECKED.0).is_some_and(|&n| n > 0),
+        "{label}: no password check ran (answers {statuses:?})"
+    );
     let took = started.elapsed();
     done.store(true, Ordering::SeqCst);
     let _ = sampler.join();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let (after, hwm) = memory_kib(pid).expect("memory");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(server);
     let mib = |k: u64| k as f64 / 1024.0;
     println!(
         "{label:<8} baseline {:>7.1} MiB  peak {:>7.1} MiB (VmHWM {:>7.1})  after {:>7.1} MiB  {:>5.1} s  answers {statuses:?}",
@@ -153,6 +188,23 @@ async fn measure(label: &str, bin: &str) {
     }));
 }
 
+/// The answer's status and its error code (`""` when the body has none; a transport error
+/// is status 0 with the error's text, so that the assertion names it).
+async fn answer(sent: reqwest::Result<reqwest::Response>) -> (u16, String) {
+    match sent {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let body: serde_json::Value = response.json().await.unwrap_or_default();
+            let code = body["error"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            (status, code)
+        }
+        Err(e) => (0, e.to_string()),
+    }
+}
+
 fn servers() -> Vec<(String, String)> {
     match std::env::var("MITID_MEMORY_SERVERS") {
         Ok(list) => list
@@ -160,13 +212,41 @@ fn servers() -> Vec<(String, String)> {
             .filter_map(|pair| pair.split_once('='))
             .map(|(l, p)| (l.to_owned(), p.to_owned()))
             .collect(),
-        Err(_) => {
-            // `cargo bench` runs in `bench/`: the workspace's target directory is one up.
-            let target = std::env::var("CARGO_TARGET_DIR")
-                .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").into());
-            vec![("this".into(), format!("{target}/release/mitid-server"))]
-        }
+        Err(_) => vec![("this".into(), fresh_release_server().display().to_string())],
     }
+}
+
+/// Builds this workspace's release server (a no-op when it is up to date) and returns the
+/// path cargo reports for it: a binary left over from older sources is never measured, and
+/// the path follows `CARGO_TARGET_DIR` and cargo's own configuration.
+fn fresh_release_server() -> PathBuf {
+    // `cargo bench` sets CARGO to the cargo that runs it (same toolchain, same config).
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "mitid-server",
+            "--bin",
+            "mitid-server",
+        ])
+        .arg("--manifest-path")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml"))
+        .args(["--message-format", "json-render-diagnostics"])
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("cannot run cargo");
+    assert!(
+        output.status.success(),
+        "cargo build --release -p mitid-server failed"
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == "mitid-server")
+        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .expect("cargo reported no mitid-server executable")
 }
 
 fn main() {

@@ -158,6 +158,40 @@ struct LevelResult {
     elapsed: Duration,
 }
 
+/// A level's costs per completed cycle.
+struct PerCycle {
+    commits: f64,
+    syncs: f64,
+    trips: f64,
+    server_cpu: f64,
+    server_sys: f64,
+    client_cpu: f64,
+}
+
+impl PerCycle {
+    /// The counters' differences over the measured cycles; `None` when no cycle completed
+    /// (there is nothing to divide by, and no figure to report).
+    fn of(
+        result: &LevelResult,
+        before: &Stats,
+        after: &Stats,
+        client_cpu: Duration,
+    ) -> Option<Self> {
+        if result.cycles == 0 {
+            return None;
+        }
+        let n = result.cycles as f64;
+        Some(Self {
+            commits: (after.commits - before.commits) as f64 / n,
+            syncs: (after.syncs - before.syncs) as f64 / n,
+            trips: (after.trips - before.trips) as f64 / n,
+            server_cpu: (after.cpu - before.cpu).as_secs_f64() / n,
+            server_sys: (after.sys - before.sys).as_secs_f64() / n,
+            client_cpu: client_cpu.as_secs_f64() / n,
+        })
+    }
+}
+
 /// Runs `clients` concurrent loops for `warmup`, then measures for `time`.
 #[allow(clippy::too_many_arguments)] // one load level: mode, clients, durations and sinks
 async fn run_level(
@@ -425,41 +459,54 @@ fn main() {
                         .map(LoadServer::stop)
                         .reduce(|a, b| Some(a? + b?))
                         .flatten();
+                    let name = format!(
+                        "load {} {} {} x{clients}",
+                        backend.name(),
+                        suite_label(group.suite),
+                        mode.name()
+                    );
                     let per_s = result.cycles as f64 / result.elapsed.as_secs_f64();
-                    let n = result.cycles.max(1) as f64;
-                    let commits = (after.commits - before.commits) as f64 / n;
-                    let trips = (after.trips - before.trips) as f64 / n;
-                    let syncs = (after.syncs - before.syncs) as f64 / n;
-                    let server_sys = (after.sys - before.sys).as_secs_f64() / n;
-                    let server_cpu = (after.cpu - before.cpu).as_secs_f64() / n;
-                    let client_cpu = client_cpu.as_secs_f64() / n;
                     let cores =
                         (after.cpu - before.cpu).as_secs_f64() / result.elapsed.as_secs_f64();
+                    // Latencies and per-cycle figures exist only if a cycle completed: a
+                    // level where none did is reported as such, never as 0 ns.
+                    let Some(per) = PerCycle::of(&result, &before, &after, client_cpu) else {
+                        println!(
+                            "{:<8} {:<5} {:<10} {:>7} {:>9.1}   NO CYCLE COMPLETED in {} \
+                             (no latency, no per-cycle figures){:>10.2}",
+                            backend.name(),
+                            suite_label(group.suite),
+                            mode.name(),
+                            clients,
+                            per_s,
+                            measure::human(result.elapsed.as_secs_f64()),
+                            cores,
+                        );
+                        measure::record(&serde_json::json!({
+                            "name": name,
+                            "backend": backend.name(),
+                            "suite": group.suite.name(),
+                            "mode": mode.name(),
+                            "clients": clients,
+                            "cycles": 0,
+                            "completed": false,
+                            "seconds": result.elapsed.as_secs_f64(),
+                            "server_cores_busy": cores,
+                        }));
+                        continue;
+                    };
                     // Every cycle the child served, for the fsync ratio: commits are exactly
                     // proportional to cycles, so commits over the child's life / commits per
                     // cycle counts them (warm-up and unmeasured tails included).
                     let life_commits = (end_stats.commits - start_stats.commits) as f64;
-                    let life_cycles = if commits > 0.0 {
-                        life_commits / commits
+                    let life_cycles = if per.commits > 0.0 {
+                        life_commits / per.commits
                     } else {
-                        n
+                        result.cycles as f64
                     };
                     let fsync_per =
                         fsyncs.map(|f| f.saturating_sub(idle_syncs) as f64 / life_cycles);
-                    let summary = Summary::of(
-                        &format!(
-                            "load {} {} {} x{clients}",
-                            backend.name(),
-                            suite_label(group.suite),
-                            mode.name()
-                        ),
-                        if result.latencies.is_empty() {
-                            vec![0.0]
-                        } else {
-                            result.latencies.clone()
-                        },
-                        1,
-                    );
+                    let summary = Summary::of(&name, result.latencies.clone(), 1);
                     println!(
                     "{:<8} {:<5} {:<10} {:>7} {:>9.1} {:>10} {:>10} {:>9.2} {:>7.2} {:>7.1} {:>9} {:>10} {:>10} {:>10} {:>10.2}",
                     backend.name(),
@@ -469,13 +516,13 @@ fn main() {
                     per_s,
                     measure::human(summary.p50),
                     measure::human(summary.p99),
-                    commits,
-                    syncs,
-                    trips,
+                    per.commits,
+                    per.syncs,
+                    per.trips,
                     fsync_per.map_or("-".to_owned(), |f| format!("{f:.2}")),
-                    measure::human(server_cpu),
-                    measure::human(server_sys),
-                    measure::human(client_cpu),
+                    measure::human(per.server_cpu),
+                    measure::human(per.server_sys),
+                    measure::human(per.client_cpu),
                     cores,
                 );
                     measure::record(&serde_json::json!({
@@ -486,15 +533,16 @@ fn main() {
                         "clients": clients,
                         "per_second": per_s,
                         "cycles": result.cycles,
+                        "completed": true,
                         "p50_s": summary.p50,
                         "p99_s": summary.p99,
-                        "commits_per_cycle": commits,
-                        "store_syncs_per_cycle": syncs,
-                        "server_sys_cpu_per_cycle_s": server_sys,
-                    "round_trips_per_cycle": trips,
+                        "commits_per_cycle": per.commits,
+                        "store_syncs_per_cycle": per.syncs,
+                        "server_sys_cpu_per_cycle_s": per.server_sys,
+                        "round_trips_per_cycle": per.trips,
                         "fsyncs_per_cycle": fsync_per,
-                        "server_cpu_per_cycle_s": server_cpu,
-                        "client_cpu_per_cycle_s": client_cpu,
+                        "server_cpu_per_cycle_s": per.server_cpu,
+                        "client_cpu_per_cycle_s": per.client_cpu,
                         "server_cores_busy": cores,
                         "child_life_cycles": life_cycles,
                         "child_life_commits": life_commits,
