@@ -5,7 +5,6 @@
 //!
 //! `scripts/browser-tools.sh` installs Chromium, chromedriver and axe-core when missing.
 
-use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -45,18 +44,16 @@ struct Chromedriver {
 
 impl Chromedriver {
     fn start() -> KitResult<Self> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(KitError::setup)?
-            .port();
         let binary = tool("MITID_CHROMEDRIVER", "chromedriver");
-        let child = Command::new(&binary)
-            .arg(format!("--port={port}"))
+        let mut child = Command::new(&binary)
+            // Port 0: chromedriver binds a free port itself and says which, so that no other
+            // process can take a port between its choice and the bind.
+            .arg("--port=0")
             .process_group(0)
             // Names the test process that owns it: scripts/leftovers.sh stops the group of a
             // chromedriver whose test process was killed before it could.
             .env("MITID_TEST_PID", std::process::id().to_string())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| {
@@ -65,16 +62,29 @@ impl Chromedriver {
                     binary.display()
                 ))
             })?;
-        let driver = Self { child, port };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if started.elapsed() > Duration::from_secs(10) {
-                return Err(KitError::Setup("chromedriver did not listen".into()));
+        let stdout = child.stdout.take();
+        // From here on, an error drops the driver, which stops its process group.
+        let mut driver = Self { child, port: 0 };
+        let stdout = stdout.ok_or_else(|| KitError::Setup("chromedriver: no stdout".into()))?;
+        let lines = crate::server::output_lines(stdout);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = lines
+                .recv_timeout(left)
+                .map_err(|_| KitError::Setup("chromedriver did not say it listens".into()))?;
+            if let Some(port) = started_port(&line) {
+                driver.port = port;
+                return Ok(driver);
             }
-            std::thread::sleep(Duration::from_millis(50));
         }
-        Ok(driver)
     }
+}
+
+/// The port of chromedriver's `ChromeDriver was started successfully on port N.` line.
+fn started_port(line: &str) -> Option<u16> {
+    let (_, port) = line.split_once("started successfully on port ")?;
+    port.trim().trim_end_matches('.').parse().ok()
 }
 
 impl Chromedriver {
@@ -403,4 +413,17 @@ pub fn decode_qr(png_bytes: &[u8]) -> KitResult<String> {
         .ok_or_else(|| KitError::Missing("a QR code in the image".into()))?;
     let (_, text) = grid.decode().map_err(KitError::setup)?;
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::started_port;
+
+    #[test]
+    fn chromedriver_says_its_port() {
+        let said = "ChromeDriver was started successfully on port 40721.";
+        assert_eq!(started_port(said), Some(40721));
+        assert_eq!(started_port("Only local connections are allowed."), None);
+        assert_eq!(started_port("started successfully on port many."), None);
+    }
 }
