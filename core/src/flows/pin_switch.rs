@@ -281,13 +281,16 @@ async fn settle_held(ctx: &Context, user: &User) -> Result<(), MitidError> {
     }
 }
 
-/// The new PIN will never be registered: forget its pepper and the pending finish.
+/// The new PIN will never be registered: forget the pending finish, then its pepper. In
+/// this order, an app that dies in between keeps a next pepper with no finish, which
+/// [`resume`] forgets; the other order would keep a finish whose pepper is gone, which only
+/// the server's replayed refusal would keep from being applied.
 pub(crate) fn abandon(ctx: &Context, user: &User) -> Result<(), MitidError> {
+    ctx.store.delete_flow_state(&user.local_id, FLOW)?;
     let mut secrets = UserSecrets::load(ctx.secrets.as_ref(), &user.local_id)?;
     if secrets.next.take().is_some() {
         secrets.save(ctx.secrets.as_ref(), &user.local_id)?;
     }
-    ctx.store.delete_flow_state(&user.local_id, FLOW)?;
     Ok(())
 }
 

@@ -371,3 +371,82 @@ async fn a_recovery_run_during_a_second_flow_leaves_its_new_pin_alone() {
     drop(flow);
     assert_approves(&h, &app, &p, &user, PIN2).await;
 }
+
+/// A secret store that, once armed, writes the next secret and then reports a failure: a
+/// write whose success the app never hears of, as when the app dies right after it.
+struct LosesOneAnswer {
+    inner: std::sync::Arc<dyn mitid_core::keystore::SecretStore>,
+    armed: std::sync::atomic::AtomicBool,
+}
+
+impl mitid_core::keystore::SecretStore for LosesOneAnswer {
+    fn put_secret(
+        &self,
+        name: &str,
+        secret: &[u8],
+    ) -> Result<(), mitid_core::keystore::KeyStoreError> {
+        self.inner.put_secret(name, secret)?;
+        if self.armed.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            return Err(mitid_core::keystore::KeyStoreError::HardwareUnavailable);
+        }
+        Ok(())
+    }
+
+    fn get_secret(
+        &self,
+        name: &str,
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, mitid_core::keystore::KeyStoreError> {
+        self.inner.get_secret(name)
+    }
+
+    fn delete_secret(&self, name: &str) -> Result<(), mitid_core::keystore::KeyStoreError> {
+        self.inner.delete_secret(name)
+    }
+}
+
+/// Support's block (`/v1/staff/block`) or lift (`/v1/staff/unblock`) of the whole MitID.
+async fn whole_mitid(h: &World, p: &Person, action: &str) {
+    let id = h.identify(&h.support, p).await.unwrap();
+    let order = serde_json::json!({ "identification_token": id, "scope": "whole_mitid", "permanent": false });
+    assert!(h.post(action, &order, Auth::Bearer(&h.support)).await.is_success());
+}
+
+/// A finish refused for good is abandoned: the pending finish and the new PIN's pepper are
+/// forgotten. Before, the pepper went first, and an app that died between the two (here, a
+/// write whose answer was lost) kept the finish and sent it again at its next start; only
+/// the server's replay of its refusal (the same idempotency key) kept a PIN record whose
+/// pepper was gone from being applied. Now nothing is sent again, and the old PIN works.
+#[tokio::test]
+async fn an_abandoned_switch_that_dies_halfway_keeps_the_old_pin() {
+    let (h, proxy) = world_behind_proxy().await;
+    let (p, phone, app, user) = app_user_at(&h, "abandon", proxy.endpoint.clone()).await;
+    drop(app);
+    let mut platform =
+        mitid_core::platform::Platform::software(phone.keys.clone(), h.shared_clock());
+    let secrets = std::sync::Arc::new(LosesOneAnswer {
+        inner: platform.secrets.clone(),
+        armed: false.into(),
+    });
+    platform.secrets = secrets.clone();
+    let app = App::open(phone.home(), platform, proxy.endpoint.clone()).unwrap();
+    // The finish is lost, then support blocks the MitID: the next finish is refused.
+    let flow = change_until_repeat(&app, &user, PIN, PIN2).await;
+    proxy.cut(paths::NEW_PIN_FINISH);
+    assert!(flow.submit_repeat_pin(PIN2.into()).await.is_err());
+    assert_eq!(flow.step(), NewPinStep::Interrupted);
+    whole_mitid(&h, &p, "/v1/staff/block").await;
+    proxy.heal(paths::NEW_PIN_FINISH);
+    secrets.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(flow.retry().await.is_err());
+    drop(flow);
+    let finishes = proxy.seen(paths::NEW_PIN_FINISH).len();
+    // Lifted within the ticket's life; the app starts again.
+    whole_mitid(&h, &p, "/v1/staff/unblock").await;
+    app.resume_interrupted().await.unwrap();
+    assert_eq!(
+        proxy.seen(paths::NEW_PIN_FINISH).len(),
+        finishes,
+        "an abandoned finish is not sent again"
+    );
+    assert_approves(&h, &app, &p, &user, PIN).await;
+}
