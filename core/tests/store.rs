@@ -413,3 +413,37 @@ fn the_database_and_its_journal_are_the_owners_alone() {
     let again = modes();
     assert!(again.iter().all(|(_, mode)| *mode == 0o600), "{again:?}");
 }
+
+/// Updates of one flow state at once (two biometric failures counted together) are applied
+/// one after the other: none is lost, as a read and a later write of their own would lose
+/// one; an update answering `None` deletes the state.
+#[test]
+fn flow_state_updates_at_once_are_all_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = SoftwareKeyStore::in_memory().unwrap();
+    let store = Arc::new(open(&dir.path().join("app.db"), &keys).unwrap());
+    let id = user(1);
+    let raise = |stored: Option<&[u8]>| {
+        let count = stored.map_or(0, |b| u32::from_be_bytes(b.try_into().unwrap())) + 1;
+        Some(zeroize::Zeroizing::new(count.to_be_bytes().to_vec()))
+    };
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..25 {
+                    store.update_flow_state(&id, "counter", raise).unwrap();
+                }
+            });
+        }
+    });
+    let stored = store.get_flow_state(&id, "counter").unwrap().unwrap();
+    assert_eq!(
+        u32::from_be_bytes(stored.as_slice().try_into().unwrap()),
+        100
+    );
+    assert_eq!(
+        store.update_flow_state(&id, "counter", |_| None).unwrap(),
+        None
+    );
+    assert_eq!(store.get_flow_state(&id, "counter").unwrap(), None);
+}

@@ -194,6 +194,11 @@ impl ApprovalFlow {
             *lock(&self.cancel) = Some(Arc::clone(&notify));
             self.screen.show(ApprovalStep::Waiting);
         }
+        // A future dropped from here on puts the screen back to idle (see `PollGuard`).
+        let mut guard = PollGuard {
+            flow: self,
+            answered: false,
+        };
         let wait = wait_seconds.min(MAX_WAIT_SECONDS);
         let result = tokio::select! {
             result = self.fetch(wait) => result,
@@ -201,6 +206,7 @@ impl ApprovalFlow {
         };
         lock(&self.cancel).take();
         let mut state = self.state.lock().await;
+        guard.answered = true;
         match result {
             Ok(Some(pending)) => {
                 let request = ApprovalRequest::of(&pending);
@@ -586,4 +592,25 @@ impl ApprovalFlow {
 enum Resume {
     Factor,
     Binding,
+}
+
+/// Holds a poll's `Waiting` screen. A poll whose future is dropped before its answer (a
+/// time-out around it, a screen that went away) would leave the flow on `Waiting`, where
+/// every later call is refused; dropped unanswered, this puts the screen back to idle and
+/// forgets the poll's cancel handle.
+struct PollGuard<'a> {
+    flow: &'a ApprovalFlow,
+    answered: bool,
+}
+
+impl Drop for PollGuard<'_> {
+    fn drop(&mut self) {
+        if self.answered {
+            return;
+        }
+        lock(&self.flow.cancel).take();
+        if self.flow.screen.step() == ApprovalStep::Waiting {
+            self.flow.screen.show(ApprovalStep::Idle);
+        }
+    }
 }

@@ -16,6 +16,7 @@ use crate::error::MitidError;
 use crate::keystore::{KeyOptions, KeyStoreError};
 use crate::pin::Pin;
 use crate::users::{LocalUserId, User};
+use zeroize::Zeroizing;
 
 /// Consecutive biometric failures after which the PIN is required.
 pub const MAX_BIOMETRIC_FAILURES: u32 = 5;
@@ -26,9 +27,12 @@ const FAILURES_FLOW: &str = "biometric_failures";
 /// Consecutive biometric failures recorded for `id`.
 pub(crate) fn failures(ctx: &Context, id: &LocalUserId) -> Result<u32, MitidError> {
     let stored = ctx.store.get_flow_state(id, FAILURES_FLOW)?;
-    Ok(stored
-        .and_then(|bytes| <[u8; 4]>::try_from(bytes.as_slice()).ok())
-        .map_or(0, u32::from_be_bytes))
+    Ok(stored.map_or(0, |bytes| decode_failures(&bytes)))
+}
+
+/// A stored failure count (four bytes, big-endian); anything else counts as none.
+fn decode_failures(bytes: &[u8]) -> u32 {
+    <[u8; 4]>::try_from(bytes).map_or(0, u32::from_be_bytes)
 }
 
 fn set_failures(ctx: &Context, id: &LocalUserId, count: u32) -> Result<(), MitidError> {
@@ -41,10 +45,14 @@ fn set_failures(ctx: &Context, id: &LocalUserId, count: u32) -> Result<(), Mitid
     Ok(())
 }
 
-/// Counts one failure (committed before the citizen sees it) and says what is left.
+/// Counts one failure (committed before the citizen sees it) and says what is left. Read
+/// and raised in one transaction: two failures at once count as two.
 fn count_failure(ctx: &Context, id: &LocalUserId) -> Result<MitidError, MitidError> {
-    let count = failures(ctx, id)?.saturating_add(1);
-    set_failures(ctx, id, count)?;
+    let raised = ctx.store.update_flow_state(id, FAILURES_FLOW, |stored| {
+        let count = stored.map_or(0, decode_failures).saturating_add(1);
+        Some(Zeroizing::new(count.to_be_bytes().to_vec()))
+    })?;
+    let count = raised.map_or(0, |bytes| decode_failures(&bytes));
     let remaining = MAX_BIOMETRIC_FAILURES.saturating_sub(count);
     Ok(if remaining == 0 {
         MitidError::BiometricsPinRequired
@@ -183,7 +191,15 @@ pub(crate) async fn enable_with_pin(
     .await;
     match result {
         Ok(status) => {
-            ctx.users.enable_biometrics(&user.local_id)?;
+            if let Err(e) = ctx.users.enable_biometrics(&user.local_id) {
+                // The server holds `B` but the app could not record it: undone as a disable
+                // is, so that neither side is left half on.
+                if let Err(cleanup) = ctx.keys.delete_key(&alias) {
+                    tracing::warn!(code = cleanup.code(), "biometric key not deleted");
+                }
+                tell_server_disabled(ctx, user).await;
+                return Err(e.into());
+            }
             reset_failures(ctx, &user.local_id)?;
             ctx.apply_status(user, &status)?;
             Ok(())

@@ -41,6 +41,13 @@ pub(crate) struct Context {
     /// the user's next pepper and pending switch, waits on the server, then writes them.
     /// Switches are rare, so one lock serves every user.
     pub switching: tokio::sync::Mutex<()>,
+    /// Held while recovery runs (`recovery::run`): a second run at once (a refresh and a
+    /// resume together) would finish or abandon the same reservations again.
+    pub recovering: tokio::sync::Mutex<()>,
+    /// Held while a flow reserves a local id and claims it, and while recovery abandons a
+    /// reservation it found unclaimed: without it, recovery could abandon a reservation in
+    /// the moment between its commit and its flow's claim.
+    pub reserving: Mutex<()>,
 }
 
 /// Marks a local id as worked on by a live flow until dropped.
@@ -98,6 +105,8 @@ impl Context {
             busy: Mutex::new(HashMap::new()),
             pin_changes: Mutex::new(HashSet::new()),
             statuses: Mutex::new(HashMap::new()),
+            recovering: tokio::sync::Mutex::new(()),
+            reserving: Mutex::new(()),
             switching: tokio::sync::Mutex::new(()),
         }
     }

@@ -11,7 +11,7 @@
 //!
 //! Live flows mark the ids they work on as busy; recovery leaves those alone.
 
-use super::context::Context;
+use super::context::{lock, Context};
 use super::enrolment::{self as activation, PendingActivation};
 use super::pin_switch::{self, Resumed};
 use crate::error::MitidError;
@@ -20,6 +20,7 @@ use crate::views::RecoveryReport;
 
 /// Runs every recovery once. Network failures leave the work pending for the next run.
 pub(crate) async fn run(ctx: &Context) -> Result<RecoveryReport, MitidError> {
+    let _one_run_at_a_time = ctx.recovering.lock().await;
     let mut report = RecoveryReport::default();
     for reservation in ctx.users.reservations()? {
         let id = reservation.local_id;
@@ -31,8 +32,12 @@ pub(crate) async fn run(ctx: &Context) -> Result<RecoveryReport, MitidError> {
             .get_flow_state(&id, activation::FLOW)?
             .and_then(|bytes| serde_json::from_slice::<PendingActivation>(&bytes).ok());
         let Some(pending) = pending else {
-            ctx.users.abandon(&id)?;
-            report.activations_abandoned += 1;
+            // Checked again under the lock a new reservation is made and claimed under.
+            let _reserving = lock(&ctx.reserving);
+            if !ctx.is_busy(&id) {
+                ctx.users.abandon(&id)?;
+                report.activations_abandoned += 1;
+            }
             continue;
         };
         match activation::send_finish(ctx, &id, &pending).await {

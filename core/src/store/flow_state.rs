@@ -67,6 +67,53 @@ impl Store {
             .transpose()
     }
 
+    /// Replaces the state of `flow` for `user` with `next` of the current one (`None`: none),
+    /// read and written in one transaction, so that two updates at once are applied one
+    /// after the other and neither is lost; `next` answering `None` deletes the state.
+    /// Returns what `next` answered.
+    pub fn update_flow_state(
+        &self,
+        user: &(impl AsRef<str> + ?Sized),
+        flow: &str,
+        next: impl FnOnce(Option<&[u8]>) -> Option<Zeroizing<Vec<u8>>>,
+    ) -> Result<Option<Zeroizing<Vec<u8>>>, StoreError> {
+        let flow = validate_flow(flow)?;
+        let row = [user.as_ref(), flow];
+        let now = self.now();
+        self.write(|tx| {
+            let sealed: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT sealed FROM flow_state WHERE local_user_id = ?1 AND flow = ?2",
+                    row,
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let current = sealed
+                .map(|sealed| self.open_value(COLUMN, &row, &sealed))
+                .transpose()?;
+            let updated = next(current.as_deref().map(Vec::as_slice));
+            match &updated {
+                Some(state) => {
+                    let sealed = self.seal_value(COLUMN, &row, state)?;
+                    tx.execute(
+                        "INSERT INTO flow_state (local_user_id, flow, sealed, updated_at)
+                         VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (local_user_id, flow)
+                         DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
+                        rusqlite::params![row[0], flow, sealed, now],
+                    )?;
+                }
+                None => {
+                    tx.execute(
+                        "DELETE FROM flow_state WHERE local_user_id = ?1 AND flow = ?2",
+                        row,
+                    )?;
+                }
+            }
+            Ok::<_, StoreError>(updated)
+        })
+    }
+
     /// Deletes the state of `flow` for `user`; returns whether there was one.
     pub fn delete_flow_state(
         &self,

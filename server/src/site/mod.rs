@@ -113,11 +113,16 @@ fn secure(h: &mut axum::http::HeaderMap) {
     }
 }
 
-/// The fields of an `application/x-www-form-urlencoded` body.
+/// The most fields a form or query is read with; one with more is [`FormFields::too_many`].
+pub const MAX_FORM_FIELDS: usize = 32;
+
+/// The fields of an `application/x-www-form-urlencoded` body: the first
+/// [`MAX_FORM_FIELDS`], and one more if there are more, which the endpoints that check their
+/// parameters refuse instead of reading the request without those beyond.
 pub fn form_fields(body: &[u8]) -> FormFields {
     FormFields(
         url::form_urlencoded::parse(body)
-            .take(32)
+            .take(MAX_FORM_FIELDS + 1)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect(),
     )
@@ -126,6 +131,13 @@ pub fn form_fields(body: &[u8]) -> FormFields {
 /// A posted form's fields, wiped when dropped: forms carry passwords and codes.
 #[derive(Default)]
 pub struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    /// The form had more than [`MAX_FORM_FIELDS`] fields (not all were read).
+    pub fn too_many(&self) -> bool {
+        self.0.len() > MAX_FORM_FIELDS
+    }
+}
 
 impl std::ops::Deref for FormFields {
     type Target = [(String, String)];

@@ -123,7 +123,7 @@ async fn authorize(
         );
     }
     let outcome = state
-        .blocking(move |s| authorize::authorize(s, &Params(&params)))
+        .blocking(move |s| authorize::authorize(s, &Params::read(&params, !params.too_many())))
         .await;
     let started = match outcome {
         Ok(Authorization::Started(started)) => started,
@@ -236,6 +236,9 @@ async fn token_answer(state: AppState, headers: HeaderMap, body: Bytes) -> Respo
         ));
     };
     let fields = form_fields(&body);
+    if fields.too_many() {
+        return oauth_error(OAuthError::invalid_request("too many parameters"));
+    }
     if fields
         .iter()
         .enumerate()

@@ -366,3 +366,24 @@ async fn a_phone_whose_clock_is_an_hour_off_activates_and_approves() {
         );
     }
 }
+
+/// A poll whose future is dropped before its answer (a time-out around it, a screen that
+/// went away) leaves the flow usable. Before, its screen stayed on `Waiting`, where every
+/// later call was refused as `invalid_step`.
+#[tokio::test]
+async fn a_dropped_poll_leaves_the_flow_idle_and_usable() {
+    let (h, p, _phone, app, user) = world_with_app_user("dropped").await;
+    let rp = h.relying_party("Skattestyrelsen").await.unwrap();
+    let flow = app.approval_flow(&user.local_id).unwrap();
+    let waited = tokio::time::timeout(std::time::Duration::from_millis(200), flow.poll(30));
+    assert!(
+        waited.await.is_err(),
+        "no request: the poll was still waiting"
+    );
+    assert_eq!(flow.step(), ApprovalStep::Idle);
+    let login = h.code_login(&rp, &p.user_id).await.unwrap();
+    let ApprovalStep::EnterChannelBinding { request } = flow.poll(5).await.unwrap() else {
+        panic!("no request")
+    };
+    assert_eq!(request.transaction_id, login.transaction_id);
+}

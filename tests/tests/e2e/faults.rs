@@ -344,3 +344,32 @@ async fn a_failed_retry_of_an_applied_activation_keeps_the_keys() {
     );
     assert_eq!(app.users().unwrap().len(), 1);
 }
+
+/// Two recoveries at once (a refresh and a resume together) over one interrupted
+/// activation: it is finished once and both report nothing left. Before, both sent the
+/// finish and the second, finding the reservation gone under it, counted a finished
+/// activation as still pending.
+#[tokio::test]
+async fn two_recoveries_at_once_finish_an_interrupted_activation_once() {
+    let (h, proxy) = world_behind_proxy().await;
+    let p = h.person("twice").await.unwrap();
+    let (phone, app) = new_app(&h, proxy.endpoint.clone());
+    let flow = activate_until_pin(&h, &app, &p, PIN).await;
+    proxy.cut(paths::ACTIVATION_FINISH);
+    assert!(flow.submit_repeat_pin(PIN.into()).await.is_err());
+    assert_eq!(flow.step(), ActivationStep::Interrupted);
+    drop(flow);
+    drop(app);
+    proxy.heal(paths::ACTIVATION_FINISH);
+    let app = open_via(&h, &phone, &proxy);
+    let (a, b) = tokio::join!(app.resume_interrupted(), app.resume_interrupted());
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a.activations_completed + b.activations_completed,
+        1,
+        "{a:?} {b:?}"
+    );
+    assert_eq!(a.still_pending + b.still_pending, 0, "{a:?} {b:?}");
+    assert_eq!(app.users().unwrap().len(), 1);
+    assert_eq!(app_count(&h, &p).await, 1);
+}

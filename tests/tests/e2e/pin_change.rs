@@ -408,7 +408,10 @@ impl mitid_core::keystore::SecretStore for LosesOneAnswer {
 async fn whole_mitid(h: &World, p: &Person, action: &str) {
     let id = h.identify(&h.support, p).await.unwrap();
     let order = serde_json::json!({ "identification_token": id, "scope": "whole_mitid", "permanent": false });
-    assert!(h.post(action, &order, Auth::Bearer(&h.support)).await.is_success());
+    assert!(h
+        .post(action, &order, Auth::Bearer(&h.support))
+        .await
+        .is_success());
 }
 
 /// A finish refused for good is abandoned: the pending finish and the new PIN's pepper are
@@ -436,7 +439,9 @@ async fn an_abandoned_switch_that_dies_halfway_keeps_the_old_pin() {
     assert_eq!(flow.step(), NewPinStep::Interrupted);
     whole_mitid(&h, &p, "/v1/staff/block").await;
     proxy.heal(paths::NEW_PIN_FINISH);
-    secrets.armed.store(true, std::sync::atomic::Ordering::SeqCst);
+    secrets
+        .armed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(flow.retry().await.is_err());
     drop(flow);
     let finishes = proxy.seen(paths::NEW_PIN_FINISH).len();

@@ -17,6 +17,7 @@ use mitid_protocol::wire::paths;
 use super::{ActivationFlow, ActivationStep, Registration, Reservation, State};
 use crate::device::{DeviceSigner, Pepper, UserSecrets};
 use crate::error::MitidError;
+use crate::flows::context::lock;
 use crate::flows::enrolment::{refused_for_good, send_finish, PendingActivation, FLOW};
 use crate::keystore::{KeyOptions, KeyStoreError};
 use crate::users::LocalUserId;
@@ -169,8 +170,10 @@ impl ActivationFlow {
         if let Some(reservation) = &state.reservation {
             return Ok(reservation.id.clone());
         }
+        let reserving = lock(&self.ctx.reserving);
         let reserved = self.ctx.users.reserve()?;
         let busy = self.ctx.claim(&reserved.local_id);
+        drop(reserving);
         state.reservation = Some(Reservation {
             id: reserved.local_id.clone(),
             _busy: busy,

@@ -47,13 +47,31 @@ pub struct Started {
 mitid_protocol::redacted_debug!(Started { login, client });
 
 /// The request's parameters (from the query or the form body).
-pub struct Params<'a>(pub &'a [(String, String)]);
+pub struct Params<'a> {
+    fields: &'a [(String, String)],
+    /// Every parameter of the request was read.
+    complete: bool,
+}
 
-impl Params<'_> {
+impl<'a> Params<'a> {
+    /// Every parameter of a request.
+    pub fn all(fields: &'a [(String, String)]) -> Self {
+        Self {
+            fields,
+            complete: true,
+        }
+    }
+
+    /// The parameters read from a request that had more than could be read when
+    /// `complete` is false: such a request is refused, never read without the rest.
+    pub fn read(fields: &'a [(String, String)], complete: bool) -> Self {
+        Self { fields, complete }
+    }
+
     /// The value of `name`: `Err` when it is given more than once (RFC 6749 §3.1).
     fn get(&self, name: &str) -> Result<Option<&str>, ()> {
         let mut values = self
-            .0
+            .fields
             .iter()
             .filter(|(k, _)| k == name)
             .map(|(_, v)| v.as_str());
@@ -65,10 +83,10 @@ impl Params<'_> {
     }
 
     fn repeated(&self) -> bool {
-        self.0
+        self.fields
             .iter()
             .enumerate()
-            .any(|(i, (k, _))| self.0[..i].iter().any(|(other, _)| other == k))
+            .any(|(i, (k, _))| self.fields[..i].iter().any(|(other, _)| other == k))
     }
 }
 
@@ -166,6 +184,9 @@ fn check(params: &Params<'_>) -> Result<Checked, OAuthError> {
         return Err(OAuthError::invalid_request(
             "a parameter is given more than once",
         ));
+    }
+    if !params.complete {
+        return Err(OAuthError::invalid_request("too many parameters"));
     }
     let Some(response_type) = get("response_type")? else {
         return Err(OAuthError::invalid_request("response_type is missing"));
@@ -357,7 +378,7 @@ mod tests {
     #[test]
     fn a_good_request_grants_the_known_scopes() {
         let p = pairs(&good());
-        let checked = check(&Params(&p)).unwrap();
+        let checked = check(&Params::all(&p)).unwrap();
         assert_eq!(checked.scope, "openid profile");
     }
 
@@ -388,7 +409,7 @@ mod tests {
             }
             let p = pairs(&list);
             assert_eq!(
-                check(&Params(&p)).err().map(|e| e.code),
+                check(&Params::all(&p)).err().map(|e| e.code),
                 Some(*error),
                 "{name}={value:?}"
             );
@@ -397,14 +418,14 @@ mod tests {
         twice.push(("scope", "openid"));
         let p = pairs(&twice);
         assert_eq!(
-            check(&Params(&p)).err().map(|e| e.code),
+            check(&Params::all(&p)).err().map(|e| e.code),
             Some("invalid_request")
         );
         let mut request = good();
         request.push(("request", "eyJ..."));
         let p = pairs(&request);
         assert_eq!(
-            check(&Params(&p)).err().map(|e| e.code),
+            check(&Params::all(&p)).err().map(|e| e.code),
             Some("request_not_supported")
         );
     }
@@ -416,7 +437,7 @@ mod tests {
         let mut list = good();
         list.push(("login_hint", "<script>"));
         let p = pairs(&list);
-        assert_eq!(check(&Params(&p)).unwrap().login_hint, None);
+        assert_eq!(check(&Params::all(&p)).unwrap().login_hint, None);
     }
 
     #[test]

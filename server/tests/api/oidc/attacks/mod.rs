@@ -81,6 +81,27 @@ async fn a_request_without_pkce_or_with_plain_pkce_goes_back_with_invalid_reques
     }
 }
 
+/// A request with more parameters than are read goes back with `invalid_request`. Before,
+/// those past the 32nd were dropped unread: a `state` or a repeated `scope` there was never
+/// seen, and the login started without it.
+#[tokio::test]
+async fn a_request_with_more_parameters_than_are_read_goes_back_with_invalid_request() {
+    let mut s = Scene::new().await;
+    let junk: Vec<(&'static str, &str)> = (0..32)
+        .map(|i| (&*Box::leak(format!("x{i}").into_boxed_str()), "1"))
+        .collect();
+    let page = s.open(&junk).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(
+        page.redirect_param("error").as_deref(),
+        Some("invalid_request")
+    );
+    // The token endpoint alike.
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let answer = s.exchange(&code, &junk).await;
+    assert_eq!(answer.body["error"], "invalid_request");
+}
+
 #[tokio::test]
 async fn implicit_hybrid_and_silent_requests_are_refused() {
     let mut s = Scene::new().await;
@@ -334,8 +355,10 @@ async fn only_an_administrator_registers_a_client_and_only_with_exact_https_uris
         .await
         .unwrap();
     let secret = created.client_secret.expose().as_bytes();
-    for file in std::fs::read_dir(h.server.data_dir()).unwrap() {
-        let bytes = std::fs::read(file.unwrap().path()).unwrap_or_default();
-        assert!(!bytes.windows(secret.len()).any(|w| w == secret));
-    }
+    // The database's own bytes, SQLite or PostgreSQL (whose rows are not in the data
+    // directory), with the client on record.
+    let stored = h.server.database_bytes();
+    let client_id = created.client_id.as_bytes();
+    assert!(stored.windows(client_id.len()).any(|w| w == client_id));
+    assert!(!stored.windows(secret.len()).any(|w| w == secret));
 }
