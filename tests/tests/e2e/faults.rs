@@ -324,10 +324,14 @@ async fn a_rejection_that_does_not_get_through_leaves_the_code_to_enter() {
 /// with that key (found by a read-only review of the core).
 #[tokio::test]
 async fn a_failed_retry_of_an_applied_activation_keeps_the_keys() {
-    let (h, proxy) = world_behind_proxy().await;
-    let p = h.person("kept").await.unwrap();
-    let (_phone, app) = new_app(&h, proxy.endpoint.clone());
-    let flow = activate_until_pin(&h, &app, &p, PIN).await;
+    let Activating {
+        h,
+        proxy,
+        p,
+        phone: _,
+        app,
+        flow,
+    } = activating_behind_proxy("kept").await;
     proxy.drop_response_once(paths::ACTIVATION_FINISH);
     proxy.fail_once(paths::ACTIVATION_FINISH);
     let failed = flow.submit_repeat_pin(PIN.into()).await.unwrap_err();
@@ -351,17 +355,16 @@ async fn a_failed_retry_of_an_applied_activation_keeps_the_keys() {
 /// activation as still pending.
 #[tokio::test]
 async fn two_recoveries_at_once_finish_an_interrupted_activation_once() {
-    let (h, proxy) = world_behind_proxy().await;
-    let p = h.person("twice").await.unwrap();
-    let (phone, app) = new_app(&h, proxy.endpoint.clone());
-    let flow = activate_until_pin(&h, &app, &p, PIN).await;
+    let activating = activating_behind_proxy("twice").await;
+    let (h, proxy) = (&activating.h, &activating.proxy);
     proxy.cut(paths::ACTIVATION_FINISH);
+    let flow = activating.flow;
     assert!(flow.submit_repeat_pin(PIN.into()).await.is_err());
     assert_eq!(flow.step(), ActivationStep::Interrupted);
     drop(flow);
-    drop(app);
+    drop(activating.app);
     proxy.heal(paths::ACTIVATION_FINISH);
-    let app = open_via(&h, &phone, &proxy);
+    let app = open_via(h, &activating.phone, proxy);
     let (a, b) = tokio::join!(app.resume_interrupted(), app.resume_interrupted());
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!(
@@ -371,5 +374,5 @@ async fn two_recoveries_at_once_finish_an_interrupted_activation_once() {
     );
     assert_eq!(a.still_pending + b.still_pending, 0, "{a:?} {b:?}");
     assert_eq!(app.users().unwrap().len(), 1);
-    assert_eq!(app_count(&h, &p).await, 1);
+    assert_eq!(app_count(h, &activating.p).await, 1);
 }

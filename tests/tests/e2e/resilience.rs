@@ -42,10 +42,14 @@ async fn a_lost_answer_to_the_creating_request_is_retried_with_one_effect() {
 
 #[tokio::test]
 async fn the_server_stopped_in_the_middle_of_an_activation_leaves_no_half_user_and_it_resumes() {
-    let (mut h, proxy) = world_behind_proxy().await;
-    let p = h.person("stopped").await.unwrap();
-    let (phone, app) = new_app(&h, proxy.endpoint.clone());
-    let flow = activate_until_pin(&h, &app, &p, PIN).await;
+    let Activating {
+        mut h,
+        proxy,
+        p,
+        phone,
+        app,
+        flow,
+    } = activating_behind_proxy("stopped").await;
     // The finish never reaches the server, then the server goes down altogether.
     proxy.cut(paths::ACTIVATION_FINISH);
     assert_eq!(
@@ -86,10 +90,14 @@ async fn the_server_stopped_in_the_middle_of_an_activation_leaves_no_half_user_a
 
 #[tokio::test]
 async fn an_app_killed_after_its_answer_was_lost_completes_with_the_stored_answer() {
-    let (h, proxy) = world_behind_proxy().await;
-    let p = h.person("killed").await.unwrap();
-    let (phone, app) = new_app(&h, proxy.endpoint.clone());
-    let flow = activate_until_pin(&h, &app, &p, PIN).await;
+    let Activating {
+        h,
+        proxy,
+        p,
+        phone,
+        app,
+        flow,
+    } = activating_behind_proxy("killed").await;
     // The server creates the app, the answer is lost, and every retry is cut off.
     proxy.drop_response_once(paths::ACTIVATION_FINISH);
     proxy.cut(paths::ACTIVATION_FINISH);

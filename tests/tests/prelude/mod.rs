@@ -91,6 +91,33 @@ pub async fn activate_until_pin(h: &World, app: &App, p: &Person, pin: &str) -> 
         .unwrap()
 }
 
+/// A new citizen's activation on a new phone behind a fault proxy, at the PIN's repetition.
+pub struct Activating {
+    pub h: World,
+    pub proxy: FaultProxy,
+    pub p: Person,
+    pub phone: AppPhone,
+    pub app: App,
+    pub flow: ActivationFlow,
+}
+
+/// A world behind a proxy, and a new citizen (`tag`) activating a new app with [`PIN`],
+/// waiting for the PIN's repetition.
+pub async fn activating_behind_proxy(tag: &str) -> Activating {
+    let (h, proxy) = world_behind_proxy().await;
+    let p = h.person(tag).await.unwrap();
+    let (phone, app) = new_app(&h, proxy.endpoint.clone());
+    let flow = activate_until_pin(&h, &app, &p, PIN).await;
+    Activating {
+        h,
+        proxy,
+        p,
+        phone,
+        app,
+        flow,
+    }
+}
+
 /// The step an approval flow ends at when the login went through (many tests expect it).
 pub const APPROVED: mitid_core::flows::ApprovalStep = mitid_core::flows::ApprovalStep::Done {
     outcome: mitid_core::flows::ApprovalOutcome::Approved,
