@@ -127,6 +127,27 @@ def pin_proof_messages() -> None:
     )
 
 
+def emrtd_apdu() -> None:
+    """The secure-messaging modes of emrtd_apdu (5 and 6). The target's other seeds (modes 0
+    to 4) were written by hand from the ICAO 9303 examples and are left as they are."""
+    t = "emrtd_apdu"
+    # 5: an answer's data objects behind a MAC the harness adds: DO'87' (one encrypted block
+    # after the padding indicator) and DO'99'; the next byte picks 3DES (0) or AES (1).
+    write(t, "mac-answer-tdes", bytes([5, 0]) + bytes([0x87, 0x09, 0x01]) + bytes(8) + bytes([0x99, 0x02, 0x90, 0x00]))
+    write(t, "mac-answer-aes", bytes([5, 1]) + bytes([0x87, 0x11, 0x01]) + bytes(16) + bytes([0x99, 0x02, 0x90, 0x00]))
+    write(t, "mac-answer-status-only", bytes([5, 0, 0x99, 0x02, 0x6A, 0x82]))
+    # 6: segments (separated by FE) in a BAC session: even first byte, a plain command the
+    # reader protects; odd, a header and data objects the harness MACs.
+    select_com = bytes([0x00, 0xA4, 0x02, 0x0C, 0x02, 0x01, 0x1E])
+    read_4 = bytes([0x00, 0xB0, 0x00, 0x00, 0x04])
+    challenge = bytes([0x00, 0x84, 0x00, 0x00, 0x08])
+    raw_read = bytes([0x0C, 0xB0, 0x00, 0x00, 0x97, 0x01, 0x04])
+    raw_select = bytes([0x0C, 0xA4, 0x02, 0x0C, 0x87, 0x09, 0x01]) + bytes(8) + bytes([0x97, 0x01, 0x00])
+    sep = bytes([0xFE])
+    write(t, "session-select-read", bytes([6]) + sep.join([b"\0" + select_com, b"\0" + read_4, b"\0" + challenge]))
+    write(t, "session-raw", bytes([6]) + sep.join([b"\0" + select_com, b"\1" + raw_read, b"\1" + raw_select]))
+
+
 def ffi_strings() -> None:
     t = "ffi_strings"
     for name, value in [
@@ -442,6 +463,8 @@ def main() -> None:
     for make in targets.values():
         if make:
             make()
+    # Added to a directory that also holds hand-written seeds (not removed first).
+    emrtd_apdu()
 
 
 if __name__ == "__main__":

@@ -1,24 +1,51 @@
 //! The eMRTD link parsers: command and response APDUs (`mitid_emrtd::apdu`), BER-TLV
 //! (`mitid_emrtd::tlv`), the reader's secure-messaging check of a chip's answer
 //! (`SecureChannel::unprotect`), EF.CardAccess and PACE's public keys (`mitid_emrtd::pace`),
-//! and the simulated chip's side of every command, BAC's and PACE's.
+//! and the simulated chip's side of every command, BAC's and PACE's, plain and protected.
 //!
-//! Input: the first byte selects the entry point, the rest is the bytes a chip (or a reader)
-//! would send. Besides "no panic":
+//! Input: the first byte selects the entry point (modulo 7), the rest is the bytes a chip (or
+//! a reader) would send:
+//! - 0: a command APDU; 1: BER-TLV objects;
+//! - 2: a protected answer under the ICAO 9303 appendix D session, MAC as sent (the MAC check);
+//! - 3: up to 8 plain APDUs (separated by 0xFE) to a simulated chip (BAC and PACE);
+//! - 4: EF.CardAccess and PACE public keys;
+//! - 5: what lies behind the MAC of an answer: the next byte picks 3DES (even) or AES-128
+//!   (odd) session keys fixed in this file, the rest is an answer's data objects (DO'87',
+//!   DO'99', ...) to which the harness appends the MAC those keys give, so that decryption,
+//!   padding and the status word are fuzzed, not only the MAC comparison; the same bytes as
+//!   plain answer data go through the chip's `wrap_response` and back;
+//! - 6: up to 8 segments (separated by 0xFE) to a simulated chip in a BAC session that the
+//!   harness opens with fixed randomness (the chip's counter "randomness" and a constant
+//!   reader half), so the session keys are known and the same in every process: a segment
+//!   whose first byte is even is a plain command APDU the reader's `protect` wraps; odd, a
+//!   header (CLA INS P1 P2) and data objects to which the harness appends a valid MAC, so
+//!   that the chip's decryption of what the MAC covers and its protected commands (SELECT,
+//!   READ BINARY, GET CHALLENGE, MSE, ...) are reached.
+//!
+//! Besides "no panic":
 //! - a decoded command encodes to bytes that decode to the same command;
 //! - every TLV object read re-encodes (in the minimal length form) to an object that reads
 //!   back with the same tag and value;
 //! - `unprotect` accepts nothing without the right MAC: with keys from the ICAO 9303
 //!   appendix D example, an accepted answer must carry a DO'8E' that the keys produce;
 //! - an accepted PACE public key encodes back to its bytes (a P-256 point uncompressed, a
-//!   DH value without its leading zero bytes).
+//!   DH value without its leading zero bytes);
+//! - behind a valid MAC, an accepted answer's status word is its DO'99' and it has data only
+//!   with a DO'87'; an answer the chip side wraps unwraps to the same data and status word;
+//! - every answer the chip gives in a session is either protected and accepted by the reader
+//!   (always, for a command the reader protected) or the plain 6988 of a command the chip
+//!   could not unwrap, which ends the session.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mitid_emrtd::apdu::{Command, Response};
+use mitid_emrtd::bac::{self, BacKeys};
+use mitid_emrtd::crypto::{self, Key};
 use mitid_emrtd::pace::{self, Mapping, Protocol};
+use mitid_emrtd::sm::{SecureChannel, SessionKeys};
 use mitid_emrtd::testing::{SimulatedChip, TestHolder};
-use mitid_emrtd::{bac, tlv, ChipFiles, NfcLink};
+use mitid_emrtd::{tlv, ChipFiles, NfcLink};
+use zeroize::Zeroizing;
 
 fn commands(data: &[u8]) {
     if let Ok(cmd) = Command::decode(data) {
@@ -66,9 +93,10 @@ fn answers(data: &[u8]) {
     }
 }
 
-fn chip(data: &[u8]) {
-    let holder = TestHolder::specimen();
-    let files = ChipFiles {
+/// The simulated chip's files: short stand-ins (the chip serves them, the reader's parsers
+/// of their content are fuzzed by `emrtd_documents`).
+fn files() -> ChipFiles {
+    ChipFiles {
         com: vec![0x60, 0x00],
         sod: vec![0x77, 0x00],
         dg1: vec![0x61, 0x00],
@@ -76,10 +104,14 @@ fn chip(data: &[u8]) {
         dg14: None,
         dg15: None,
         active_authentication: None,
-    };
-    let mut card = SimulatedChip::new(&files, &holder.access_key(), Box::new(Counter(0)))
+    }
+}
+
+fn chip(data: &[u8]) {
+    let holder = TestHolder::specimen();
+    let mut card = SimulatedChip::new(&files(), &holder.access_key(), Box::new(Counter(0)))
         .with_pace(Protocol::EcdhGmAes128);
-    // Up to 8 commands separated by 0xFF 0xFE.
+    // Up to 8 commands separated by 0xFE.
     for apdu in data.split(|&b| b == 0xFE).take(8) {
         let answer = card
             .transceive(apdu)
@@ -130,15 +162,250 @@ fn pace_inputs(data: &[u8]) {
     }
 }
 
+/// Fixed session keys of either cipher, held in the clear so that the harness can MAC what
+/// the fuzzer writes (the code under test keeps them inside `SecureChannel`).
+struct FixedSession {
+    aes: bool,
+    enc: Zeroizing<Vec<u8>>,
+    mac: Zeroizing<Vec<u8>>,
+}
+
+impl FixedSession {
+    /// 3DES keys from BAC's key derivation, or AES-128 keys from PACE's, of a constant seed.
+    fn new(aes: bool) -> Self {
+        const SEED: [u8; 16] = *b"mitid-fuzz-sm-01";
+        if aes {
+            Self {
+                aes,
+                enc: crypto::derive_aes_key(&SEED, 1, 16),
+                mac: crypto::derive_aes_key(&SEED, 2, 16),
+            }
+        } else {
+            Self::tdes(&crypto::derive_key(&SEED, 1), &crypto::derive_key(&SEED, 2))
+        }
+    }
+
+    fn tdes(enc: &Key, mac: &Key) -> Self {
+        Self {
+            aes: false,
+            enc: Zeroizing::new(enc.to_vec()),
+            mac: Zeroizing::new(mac.to_vec()),
+        }
+    }
+
+    fn block(&self) -> usize {
+        if self.aes {
+            16
+        } else {
+            8
+        }
+    }
+
+    /// A channel (reader's or chip's side) with these keys whose counter is `ssc`.
+    fn channel(&self, ssc: u64) -> SecureChannel {
+        let keys = if self.aes {
+            SessionKeys::Aes {
+                enc: self.enc.clone(),
+                mac: self.mac.clone(),
+            }
+        } else {
+            let key = |k: &[u8]| {
+                let mut key = Key::default();
+                key.copy_from_slice(k);
+                key
+            };
+            SessionKeys::Tdes {
+                enc: key(&self.enc),
+                mac: key(&self.mac),
+            }
+        };
+        SecureChannel::with_keys(keys, ssc)
+    }
+
+    /// DO'8E' over `header` (padded; empty for an answer) and the data `objects` under
+    /// counter `ssc`, computed here from ICAO 9303 part 11 §9.8.6 (the counter as a block,
+    /// the covered bytes, padded; the retail MAC for 3DES, CMAC cut to 8 bytes for AES),
+    /// independently of the code under test. The objects are MACed as they read back in the
+    /// minimal length form, as both sides recompute them, so that a long-form length the
+    /// fuzzer writes still gets past the MAC.
+    fn mac_object(&self, ssc: u64, header: &[u8], objects: &[u8]) -> Vec<u8> {
+        let mut input = vec![0u8; self.block() - 8];
+        input.extend_from_slice(&ssc.to_be_bytes());
+        if !header.is_empty() {
+            input.extend(crypto::pad_to(header, self.block()));
+        }
+        match tlv::read_all(objects) {
+            Some(read) => read
+                .iter()
+                .for_each(|o| input.extend(tlv::encode(o.tag, o.value))),
+            None => input.extend_from_slice(objects),
+        }
+        let padded = crypto::pad_to(&input, self.block());
+        let mac = if self.aes {
+            crypto::aes_cmac(&self.mac, &padded)[..8].to_vec()
+        } else {
+            let mut key = Key::default();
+            key.copy_from_slice(&self.mac);
+            crypto::mac(&key, &padded).to_vec()
+        };
+        tlv::encode(0x8E, &mac)
+    }
+}
+
+/// The reader's check of an answer whose MAC is right, over data objects the fuzzer wrote;
+/// and the chip's wrapping of the same bytes as plain data, which must unwrap unchanged.
+fn behind_the_mac(data: &[u8]) {
+    let Some((&cipher, covered)) = data.split_first() else {
+        return;
+    };
+    let session = FixedSession::new(cipher & 1 == 1);
+    const SSC: u64 = 0x0123_4567_89AB_CDEF;
+    // The reader counts the answer as SSC + 1 (the command before it took SSC).
+    let answer = Response {
+        data: [covered, &session.mac_object(SSC + 1, &[], covered)].concat(),
+        sw: 0x9000,
+    };
+    if let Ok(plain) = session.channel(SSC).unprotect(&answer) {
+        let status = tlv::find(covered, 0x99);
+        assert_eq!(
+            status,
+            Some(&plain.sw.to_be_bytes()[..]),
+            "the status word is not DO'99'"
+        );
+        if tlv::find(covered, 0x87).is_none() {
+            assert!(plain.data.is_empty(), "data without a DO'87'");
+        }
+    }
+
+    let sent = Response {
+        data: covered.to_vec(),
+        sw: 0x9000,
+    };
+    let wrapped = session.channel(SSC).wrap_response(&sent);
+    let back = session
+        .channel(SSC)
+        .unprotect(&wrapped)
+        .unwrap_or_else(|e| panic!("the reader refused what the chip side wrapped: {e:?}"));
+    assert_eq!((back.data, back.sw), (sent.data, sent.sw));
+}
+
+/// The eMRTD application's AID (ICAO 9303 part 10).
+const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
+
+/// Sends `cmd` to `card` and decodes its answer.
+fn send(card: &mut SimulatedChip, cmd: &Command) -> Response {
+    let bytes = card
+        .transceive(&cmd.encode())
+        .unwrap_or_else(|e| panic!("the chip failed: {e}"));
+    Response::decode(&bytes).unwrap_or_else(|e| panic!("an answer without a status word: {e:?}"))
+}
+
+/// Opens BAC with `card` as a reader does, with a constant reader half (the chip's own
+/// "randomness" is the counter), and returns the session keys and counter: the same in every
+/// process, so a crashing input replays.
+fn open_bac(card: &mut SimulatedChip) -> (FixedSession, u64) {
+    let keys = BacKeys::of(&TestHolder::specimen().access_key());
+    let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
+    assert_eq!(
+        send(card, &select).sw,
+        0x9000,
+        "SELECT of the eMRTD application"
+    );
+    let challenge = send(card, &Command::new(0x00, 0x84, 0x00, 0x00).with_le(8));
+    let rnd_icc: [u8; 8] = challenge.data.try_into().expect("an 8-byte challenge");
+    let rnd_ifd = *b"fuzz-ifd";
+    let k_ifd = *b"fuzz-reader-half";
+    let auth = bac::mutual_auth_data(&keys, &rnd_ifd, &rnd_icc, &k_ifd);
+    let answer = send(
+        card,
+        &Command::new(0x00, 0x82, 0x00, 0x00)
+            .with_data(auth)
+            .with_le(40),
+    );
+    assert_eq!(
+        (answer.sw, answer.data.len()),
+        (0x9000, 40),
+        "EXTERNAL AUTHENTICATE"
+    );
+    let r = crypto::decrypt(&keys.enc, &answer.data[..32]);
+    let mut seed = [0u8; 16];
+    for (i, s) in seed.iter_mut().enumerate() {
+        *s = k_ifd[i] ^ r[16 + i];
+    }
+    let ssc = u64::from_be_bytes([
+        rnd_icc[4], rnd_icc[5], rnd_icc[6], rnd_icc[7], rnd_ifd[4], rnd_ifd[5], rnd_ifd[6],
+        rnd_ifd[7],
+    ]);
+    let session = FixedSession::tdes(&crypto::derive_key(&seed, 1), &crypto::derive_key(&seed, 2));
+    (session, ssc)
+}
+
+/// Protected commands to the simulated chip in an open BAC session (see the module header).
+fn protected_chip(data: &[u8]) {
+    let holder = TestHolder::specimen();
+    // Extended length, so that no command is refused in plain before the chip unwraps it.
+    let mut card = SimulatedChip::new(&files(), &holder.access_key(), Box::new(Counter(0)))
+        .with_extended_length();
+    let (session, mut ssc) = open_bac(&mut card);
+    for segment in data.split(|&b| b == 0xFE).take(8) {
+        let Some((&kind, body)) = segment.split_first() else {
+            continue;
+        };
+        if kind & 1 == 0 {
+            let Ok(plain) = Command::decode(body) else {
+                continue;
+            };
+            let mut reader = session.channel(ssc);
+            let answer = send(&mut card, &reader.protect(&plain));
+            reader
+                .unprotect(&answer)
+                .unwrap_or_else(|e| panic!("the chip's answer to a protected {plain:?}: {e:?}"));
+            ssc = reader.ssc();
+        } else {
+            let Some((header, objects)) = body.split_first_chunk::<4>() else {
+                continue;
+            };
+            let header = [header[0] | 0x0C, header[1], header[2], header[3]];
+            let command_ssc = ssc + 1;
+            let cmd = Command {
+                cla: header[0],
+                ins: header[1],
+                p1: header[2],
+                p2: header[3],
+                data: [objects, &session.mac_object(command_ssc, &header, objects)].concat(),
+                le: Some(256),
+            };
+            if cmd.data.len() > 65_535 {
+                continue;
+            }
+            let answer = send(&mut card, &cmd);
+            let mut reader = session.channel(command_ssc);
+            match reader.unprotect(&answer) {
+                Ok(_) => ssc = reader.ssc(),
+                Err(e) => {
+                    // The chip could not unwrap it: the session is over (part 11 §9.8.6).
+                    assert!(
+                        answer.data.is_empty() && answer.sw == 0x6988,
+                        "a chip answer the reader refuses ({e:?}): {answer:?}"
+                    );
+                    return;
+                }
+            }
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    match selector % 5 {
+    match selector % 7 {
         0 => commands(rest),
         1 => objects(rest),
         2 => answers(rest),
         3 => chip(rest),
-        _ => pace_inputs(rest),
+        4 => pace_inputs(rest),
+        5 => behind_the_mac(rest),
+        _ => protected_chip(rest),
     }
 });

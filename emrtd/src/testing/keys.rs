@@ -3,7 +3,7 @@
 
 use der::asn1::ObjectIdentifier;
 use der::{Any, Decode};
-use rand_core::RngCore;
+use rand_core::{CryptoRng, RngCore};
 use x509_cert::spki::AlgorithmIdentifierOwned;
 use zeroize::Zeroizing;
 
@@ -32,16 +32,19 @@ enum AaKind {
 impl ActiveAuthenticationKey {
     /// A fresh ECDSA P-256 key that signs SHA-256 (its chip has no DG14).
     pub fn generate() -> Self {
-        Self::ecdsa(None)
+        Self::ecdsa_from_rng(None, &mut rand_core::OsRng)
     }
 
     /// A fresh ECDSA P-256 key that signs with `hash`, which its chip's DG14 names.
     pub fn generate_ecdsa(hash: EcdsaHash) -> Self {
-        Self::ecdsa(Some(hash))
+        Self::ecdsa_from_rng(Some(hash), &mut rand_core::OsRng)
     }
 
-    fn ecdsa(hash: Option<EcdsaHash>) -> Self {
-        let key = p256::ecdsa::SigningKey::random(&mut rand_core::OsRng);
+    /// An ECDSA P-256 key drawn from `rng` that signs with `hash`, which its chip's DG14
+    /// names (`None`: SHA-256, and no DG14). Its signatures are deterministic (RFC 6979), so
+    /// from a generator with a fixed seed its DG15 and answers are the same in every process.
+    pub fn ecdsa_from_rng(hash: Option<EcdsaHash>, rng: &mut (impl RngCore + CryptoRng)) -> Self {
+        let key = p256::ecdsa::SigningKey::random(rng);
         Self {
             kind: AaKind::Ecdsa(Box::new(key), hash),
             written_out: false,
@@ -69,8 +72,18 @@ impl ActiveAuthenticationKey {
 
     /// A fresh RSA key of `bits` bits (exponent 65537) that signs with `hash`.
     pub fn generate_rsa(bits: usize, hash: TrailerHash) -> Self {
-        let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, bits)
-            .unwrap_or_else(|e| panic!("AA key: {e}"));
+        Self::rsa_from_rng(bits, hash, &mut rand_core::OsRng)
+    }
+
+    /// An RSA key of `bits` bits (exponent 65537) drawn from `rng`, that signs with `hash`:
+    /// from a generator with a fixed seed, the same key in every process (its nonces are
+    /// drawn where it signs: see [`Self::message_block`]).
+    pub fn rsa_from_rng(
+        bits: usize,
+        hash: TrailerHash,
+        rng: &mut (impl RngCore + CryptoRng),
+    ) -> Self {
+        let key = rsa::RsaPrivateKey::new(rng, bits).unwrap_or_else(|e| panic!("AA key: {e}"));
         Self {
             kind: AaKind::Rsa(Box::new(key), hash),
             written_out: false,
@@ -83,7 +96,7 @@ impl ActiveAuthenticationKey {
         self
     }
 
-    /// The chip's signature over `challenge`.
+    /// The chip's signature over `challenge` (an RSA key's nonce `M1` fresh).
     pub fn sign(&self, challenge: &[u8]) -> Vec<u8> {
         match &self.kind {
             AaKind::Ecdsa(key, hash) => {
@@ -94,8 +107,47 @@ impl ActiveAuthenticationKey {
                     .unwrap_or_else(|e| panic!("AA signature: {e}"));
                 signature.to_bytes().to_vec()
             }
-            AaKind::Rsa(key, hash) => iso9796_sign(key, *hash, challenge),
+            AaKind::Rsa(..) => self
+                .message_block(challenge, &mut rand_core::OsRng)
+                .and_then(|block| self.sign_block(&block))
+                .unwrap_or_else(|| panic!("AA signature: a block not below the modulus")),
         }
+    }
+
+    /// For an RSA key, the message representative its chip signs for `challenge` (ISO/IEC
+    /// 9796-2 scheme 1 with partial recovery): `J = 6A ‖ M1 ‖ H(M1 ‖ challenge) ‖ trailer`,
+    /// the key's size long, its nonce `M1` (filling the block) drawn from `rng`; `None` for an
+    /// ECDSA key. [`Self::sign_block`] of it is the chip's answer.
+    pub fn message_block(&self, challenge: &[u8], rng: &mut impl RngCore) -> Option<Vec<u8>> {
+        use rsa::traits::PublicKeyParts;
+        let AaKind::Rsa(key, hash) = &self.kind else {
+            return None;
+        };
+        let trailer = hash.trailer();
+        let mut m1 = vec![0u8; key.size() - 1 - hash.output_len() - trailer.len()];
+        rng.fill_bytes(&mut m1);
+        let digest = hash.digest(&m1, challenge);
+        Some([&[0x6A][..], &m1, digest.as_ref(), trailer].concat())
+    }
+
+    /// For an RSA key, the raw signature `block^d mod n` of `block` (any message
+    /// representative, not only a well-formed one: to test the verifier's message recovery),
+    /// the key's size long; `None` for an ECDSA key, or a block longer than the key or not
+    /// below its modulus. Deterministic (no blinding: a test key).
+    pub fn sign_block(&self, block: &[u8]) -> Option<Vec<u8>> {
+        use rsa::traits::PublicKeyParts;
+        let AaKind::Rsa(key, _) = &self.kind else {
+            return None;
+        };
+        let size = key.size();
+        let j = rsa::BigUint::from_bytes_be(block);
+        if block.len() > size || &j >= key.n() {
+            return None;
+        }
+        let s = rsa::hazmat::rsa_decrypt_and_check(&**key, None::<&mut rand_core::OsRng>, &j)
+            .ok()?
+            .to_bytes_be();
+        Some([vec![0u8; size - s.len()], s].concat())
     }
 
     /// The SubjectPublicKeyInfo DG15 carries.
@@ -127,29 +179,6 @@ impl ActiveAuthenticationKey {
         };
         der_of(&info)
     }
-}
-
-/// ISO/IEC 9796-2 scheme 1 with partial recovery, as a chip signs for active
-/// authentication: `J = 6A ‖ M1 ‖ H(M1 ‖ challenge) ‖ trailer`, `M1` a random nonce that
-/// fills the block, and `J^d mod n`.
-fn iso9796_sign(key: &rsa::RsaPrivateKey, hash: TrailerHash, challenge: &[u8]) -> Vec<u8> {
-    use rsa::traits::PublicKeyParts;
-    let size = key.size();
-    let trailer = hash.trailer();
-    let mut m1 = vec![0u8; size - 1 - hash.output_len() - trailer.len()];
-    rand_core::OsRng.fill_bytes(&mut m1);
-    let block = [
-        &[0x6A][..],
-        &m1,
-        hash.digest(&m1, challenge).as_ref(),
-        trailer,
-    ]
-    .concat();
-    let j = rsa::BigUint::from_bytes_be(&block);
-    let s = rsa::hazmat::rsa_decrypt_and_check(key, Some(&mut rand_core::OsRng), &j)
-        .unwrap_or_else(|e| panic!("AA signature: {e}"))
-        .to_bytes_be();
-    [vec![0u8; size - s.len()], s].concat()
 }
 
 /// A chip's static key for chip authentication (ECDH on P-256, AES-128, unless chosen

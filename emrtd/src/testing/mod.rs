@@ -8,6 +8,8 @@
 
 mod chip;
 mod keys;
+#[cfg(test)]
+mod tests;
 
 pub use chip::SimulatedChip;
 pub use keys::{ActiveAuthenticationKey, ChipAuthenticationKey};
@@ -20,8 +22,7 @@ use cms::signed_data::{
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, KeyPair,
-    KeyUsagePurpose, SigningKey,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, KeyUsagePurpose,
 };
 use ring::digest;
 use x509_cert::attr::Attribute;
@@ -32,7 +33,7 @@ use crate::passive::MasterList;
 use crate::reader::ChipFiles;
 use crate::sod::{oid, DataGroupHash, LdsSecurityObject};
 use crate::tlv;
-use rand_core::RngCore;
+use rand_core::{CryptoRng, RngCore};
 
 /// The holder data printed in a test document's MRZ.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,13 +101,17 @@ impl TestHolder {
 pub type Ymd = (i32, u8, u8);
 
 /// A country's document authority for tests: a country signing CA and a document signer.
+///
+/// Its keys are P-256 keys that sign deterministically (RFC 6979), so an authority made by
+/// [`Self::from_rng`] from a generator with a fixed seed issues the same bytes (certificates,
+/// SODs, revocation lists) in every process.
 pub struct TestAuthority {
     state: String,
-    csca: rcgen::Issuer<'static, KeyPair>,
+    csca: rcgen::Issuer<'static, EcdsaKey>,
     csca_der: Vec<u8>,
     signer_der: Vec<u8>,
     signer_serial: rcgen::SerialNumber,
-    signer_key: KeyPair,
+    signer_key: EcdsaKey,
 }
 
 impl TestAuthority {
@@ -114,6 +119,15 @@ impl TestAuthority {
     /// from 1975 to 4096 as rcgen's defaults are).
     pub fn new(state: &str) -> Self {
         Self::with_signer_validity(state, None)
+    }
+
+    /// An authority as [`Self::new`] makes it, whose CSCA key, document signer key and
+    /// signer serial number are drawn from `rng`: from a generator with a fixed seed, its
+    /// certificates, master list, SODs and revocation lists are the same bytes in every
+    /// process (every signature is deterministic), as a fuzz target that must replay a
+    /// crash, or committed test vectors, need.
+    pub fn from_rng(state: &str, rng: &mut (impl RngCore + CryptoRng)) -> Self {
+        Self::build(state, rng, None, None, None)
     }
 
     /// An authority whose document signer certificate is valid only between the two dates
@@ -140,7 +154,18 @@ impl TestAuthority {
         signer_validity: Option<(Ymd, Ymd)>,
         signer_purpose: Option<Vec<u64>>,
     ) -> Self {
-        let csca_key = key_pair();
+        let rng = &mut rand_core::OsRng;
+        Self::build(state, rng, csca_validity, signer_validity, signer_purpose)
+    }
+
+    fn build(
+        state: &str,
+        rng: &mut (impl RngCore + CryptoRng),
+        csca_validity: Option<(Ymd, Ymd)>,
+        signer_validity: Option<(Ymd, Ymd)>,
+        signer_purpose: Option<Vec<u64>>,
+    ) -> Self {
+        let csca_key = EcdsaKey::random(rng);
         let mut csca = CertificateParams::default();
         csca.distinguished_name = csca_name(state, false);
         csca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
@@ -152,7 +177,7 @@ impl TestAuthority {
         let csca_cert = csca
             .self_signed(&csca_key)
             .unwrap_or_else(|e| panic!("CSCA: {e}"));
-        let signer_key = key_pair();
+        let signer_key = EcdsaKey::random(rng);
         let mut signer = CertificateParams::default();
         signer
             .distinguished_name
@@ -166,7 +191,7 @@ impl TestAuthority {
             signer.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::Other(purpose)];
         }
         let mut serial = [0u8; 16];
-        rand_core::OsRng.fill_bytes(&mut serial);
+        rng.fill_bytes(&mut serial);
         serial[0] &= 0x7F;
         let signer_serial = rcgen::SerialNumber::from_slice(&serial);
         signer.serial_number = Some(signer_serial.clone());
@@ -380,9 +405,16 @@ impl TestAuthority {
         }
     }
 
-    /// An EF.SOD over the given data groups.
+    /// An EF.SOD over the given data groups (`(number, bytes)`): the document signer's
+    /// signature over [`Self::security_object`] of them.
     pub fn sign(&self, groups: &[(u8, &[u8])]) -> Vec<u8> {
-        let lds = LdsSecurityObject {
+        self.sign_security_object(&Self::security_object(groups))
+    }
+
+    /// The LDS security object (DER) that lists the SHA-256 hashes of `groups`
+    /// (`(number, bytes)`): the content an EF.SOD signs.
+    pub fn security_object(groups: &[(u8, &[u8])]) -> Vec<u8> {
+        der_of(&LdsSecurityObject {
             version: 0,
             hash_algorithm: algorithm(oid::SHA256),
             data_group_hash_values: groups
@@ -393,8 +425,13 @@ impl TestAuthority {
                 })
                 .collect(),
             lds_version_info: None,
-        };
-        let content = der_of(&lds);
+        })
+    }
+
+    /// An EF.SOD whose signed content is `content`, as it is (an LDS security object's DER,
+    /// or any bytes: to test what lies behind the signature check), signed by the document
+    /// signer with the content-type and message-digest attributes a verifier checks.
+    pub fn sign_security_object(&self, content: &[u8]) -> Vec<u8> {
         let attrs = set(vec![
             attribute(
                 oid::CONTENT_TYPE,
@@ -402,13 +439,10 @@ impl TestAuthority {
             ),
             attribute(
                 oid::MESSAGE_DIGEST,
-                Any::encode_from(&octets(sha256(&content))),
+                Any::encode_from(&octets(sha256(content))),
             ),
         ]);
-        let signature = self
-            .signer_key
-            .sign(&der_of(&attrs))
-            .unwrap_or_else(|e| panic!("sign: {e}"));
+        let signature = self.signer_key.sign_der(&der_of(&attrs));
         let ds = x509_cert::Certificate::from_der(&self.signer_der)
             .unwrap_or_else(|e| panic!("DS: {e}"));
         let signer = SignerInfo {
@@ -446,8 +480,47 @@ impl TestAuthority {
     }
 }
 
-fn key_pair() -> KeyPair {
-    KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap_or_else(|e| panic!("key: {e}"))
+/// A P-256 key of the authority's that signs deterministically (RFC 6979), for rcgen (its
+/// certificates and revocation lists) and the SOD.
+struct EcdsaKey {
+    key: p256::ecdsa::SigningKey,
+    /// The uncompressed public point, as rcgen takes an ECDSA key's public half.
+    point: Vec<u8>,
+}
+
+impl EcdsaKey {
+    fn random(rng: &mut (impl RngCore + CryptoRng)) -> Self {
+        let key = p256::ecdsa::SigningKey::random(rng);
+        let point = key
+            .verifying_key()
+            .to_encoded_point(false)
+            .as_bytes()
+            .to_vec();
+        Self { key, point }
+    }
+
+    /// An ECDSA-with-SHA-256 signature over `message`, DER, as X.509 and CMS carry it.
+    fn sign_der(&self, message: &[u8]) -> Vec<u8> {
+        use p256::ecdsa::signature::Signer;
+        let signature: p256::ecdsa::DerSignature = self.key.sign(message);
+        signature.as_bytes().to_vec()
+    }
+}
+
+impl rcgen::PublicKeyData for EcdsaKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.point
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+impl rcgen::SigningKey for EcdsaKey {
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        Ok(self.sign_der(message))
+    }
 }
 
 fn algorithm(oid: ObjectIdentifier) -> AlgorithmIdentifierOwned {
