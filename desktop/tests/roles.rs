@@ -183,7 +183,7 @@ impl Env {
         }
     }
 
-    /// The code in the newest SMS of `kind` sent after `since` messages, waiting for it.
+    /// The code in the first SMS of `kind` sent after `since` messages, waiting for it.
     fn sms_code(&self, since: usize, kind: &str, digits: usize) -> String {
         // The terminal is another process: its request may still be on its way.
         let deadline = Instant::now() + Duration::from_secs(20);

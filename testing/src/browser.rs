@@ -70,9 +70,13 @@ impl Chromedriver {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = lines
-                .recv_timeout(left)
-                .map_err(|_| KitError::Setup("chromedriver did not say it listens".into()))?;
+            let line = lines.recv_timeout(left).map_err(|_| {
+                KitError::Setup(
+                    "chromedriver did not print \"started successfully on port\" (an older \
+                         one than scripts/browser-tools.sh installs?)"
+                        .into(),
+                )
+            })?;
             if let Some(port) = started_port(&line) {
                 driver.port = port;
                 return Ok(driver);

@@ -69,13 +69,19 @@ impl Outbox {
     pub fn code(&self, recipient: &str, kind: &str, digits: usize) -> KitResult<String> {
         let of_kind = self.of_kind(recipient, kind);
         let newest = of_kind.len();
+        let code = of_kind
+            .last()
+            .ok_or_else(|| KitError::Missing(format!("a {kind} message to {recipient}")))
+            .and_then(|message| code_in(&message.text, kind, digits))?;
+        // Marked read only once a code was found in it.
         self.mark_read(recipient, kind, newest)?;
-        code_in(&of_kind[newest - 1].text, kind, digits)
+        Ok(code)
     }
 
     /// The `digits`-long code in the first message of `kind` to `recipient` sent after the
     /// first `since` messages (see [`Outbox::sent_so_far`]): a code the request just made,
-    /// never an older one left in the outbox. Like [`Outbox::code`], never one read before.
+    /// never an older one left in the outbox. Like [`Outbox::code`], never one read before,
+    /// nor one older than a message of its kind a code was read from.
     pub fn code_since(
         &self,
         since: usize,
@@ -94,8 +100,9 @@ impl Outbox {
             .iter()
             .position(|(sent, _)| *sent >= since)
             .ok_or_else(|| KitError::Missing(format!("a {kind} message to {recipient}")))?;
+        let code = code_in(&of_kind[place - 1].1.text, kind, digits)?;
         self.mark_read(recipient, kind, place)?;
-        code_in(&of_kind[place - 1].1.text, kind, digits)
+        Ok(code)
     }
 
     /// The messages of `kind` to `recipient`, in the order sent.

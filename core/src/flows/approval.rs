@@ -130,7 +130,8 @@ impl ApprovalRequest {
 #[derive(Default)]
 struct State {
     pending: Option<PendingApproval>,
-    binding: Option<String>,
+    /// The code typed or the QR token scanned (wiped when replaced or dropped).
+    binding: Option<Zeroizing<String>>,
     /// The citizen read the screen-risk warning of this request and chose to go on.
     risk_acknowledged: bool,
 }
@@ -244,7 +245,7 @@ impl ApprovalFlow {
         let code = parse_code(&code)
             .map(str::to_owned)
             .map_err(|e| self.screen.fail_here(e.into()))?;
-        state.binding = Some(code);
+        state.binding = Some(Zeroizing::new(code));
         self.choose_factor(&state, &request, None)
     }
 
@@ -261,7 +262,7 @@ impl ApprovalFlow {
             Ok(parsed) if parsed.transaction_id == request.transaction_id => {}
             Ok(_) | Err(_) => return Err(self.screen.fail_here(MitidError::ChannelQrMalformed)),
         }
-        state.binding = Some(token);
+        state.binding = Some(Zeroizing::new(token));
         self.choose_factor(&state, &request, None)
     }
 
@@ -394,7 +395,7 @@ impl ApprovalFlow {
             .send_answer(
                 &user,
                 &pending,
-                state.binding.as_deref(),
+                state.binding.as_deref().map(String::as_str),
                 factor,
                 approve,
                 pin,

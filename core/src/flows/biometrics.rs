@@ -194,9 +194,7 @@ pub(crate) async fn enable_with_pin(
             if let Err(e) = ctx.users.enable_biometrics(&user.local_id) {
                 // The server holds `B` but the app could not record it: undone as a disable
                 // is, so that neither side is left half on.
-                if let Err(cleanup) = ctx.keys.delete_key(&alias) {
-                    tracing::warn!(code = cleanup.code(), "biometric key not deleted");
-                }
+                delete_unused_key(ctx, &alias);
                 tell_server_disabled(ctx, user).await;
                 return Err(e.into());
             }
@@ -205,13 +203,18 @@ pub(crate) async fn enable_with_pin(
             Ok(())
         }
         Err(e) => {
-            // The key never became usable: delete it (a failure here leaves an unused key
-            // that the next enabling deletes first).
-            if let Err(cleanup) = ctx.keys.delete_key(&alias) {
-                tracing::warn!(code = cleanup.code(), "biometric key not deleted");
-            }
+            // The key never became usable.
+            delete_unused_key(ctx, &alias);
             Err(e)
         }
+    }
+}
+
+/// Deletes a biometric key that never became usable; a failure here leaves a key that the
+/// next enabling deletes first.
+fn delete_unused_key(ctx: &Context, alias: &str) {
+    if let Err(cleanup) = ctx.keys.delete_key(alias) {
+        tracing::warn!(code = cleanup.code(), "biometric key not deleted");
     }
 }
 

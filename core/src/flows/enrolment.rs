@@ -11,17 +11,20 @@ use super::biometrics;
 use super::context::Context;
 use crate::error::MitidError;
 use crate::pin::BirthDate;
-use crate::users::{LocalUserId, NewUser, User, UserError, UserState};
+use crate::users::{AddedUser, LocalUserId, NewUser, User, UserError, UserState};
 
 /// The flow-state name of an activation waiting for the server's confirmation.
 pub(crate) const FLOW: &str = "activation";
 
 /// What is persisted before `activation/finish` is sent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub(crate) struct PendingActivation {
     pub finish: ActivationFinishRequest,
     pub idempotency_key: String,
 }
+
+// The finish (its upload) and the idempotency key are never printed.
+mitid_protocol::redacted_debug!(PendingActivation {});
 
 /// The result of a confirmed finish.
 pub(crate) struct Added {
@@ -80,6 +83,7 @@ pub(crate) async fn send_finish(
             ctx.forget_status(&old.local_id);
         }
     }
+    let authenticator_id = answer.authenticator_id.clone();
     let new = NewUser {
         user_id,
         authenticator_id: answer.authenticator_id,
@@ -98,6 +102,15 @@ pub(crate) async fn send_finish(
             ctx.users.abandon(reservation)?;
             return Err(MitidError::UserAlreadyOnApp);
         }
+        // An earlier try stored this very user (the reservation's id becomes the user's)
+        // and failed after it, at the pending record's delete: its work is the answer.
+        Err(UserError::ReservationNotFound) => match ctx.users.get(reservation) {
+            Ok(user) if user.authenticator_id == authenticator_id => AddedUser {
+                user,
+                biometrics_cleared: Vec::new(),
+            },
+            _ => return Err(UserError::ReservationNotFound.into()),
+        },
         Err(e) => return Err(e.into()),
     };
     // The user exists now; the pending record has done its job.

@@ -39,12 +39,13 @@ use crate::device::{Pepper, UserSecrets};
 use crate::error::MitidError;
 use crate::pin::Pin;
 use crate::users::User;
+use zeroize::Zeroizing;
 
 /// The flow-state name of a switch waiting for the server's confirmation.
 const FLOW: &str = "pin_switch";
 
 /// What is persisted before `…/finish` is sent.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct PendingSwitch {
     /// The new-PIN ticket.
     id: String,
@@ -55,6 +56,9 @@ struct PendingSwitch {
     #[serde(default)]
     settled: bool,
 }
+
+// The upload and the idempotency key are never printed.
+mitid_protocol::redacted_debug!(PendingSwitch { id, settled });
 
 /// A new PIN's registration request, with what is needed to finish it.
 struct Prepared {
@@ -77,7 +81,7 @@ pub(crate) async fn register(
     user: &User,
     new_pin: &Pin,
     ticket_id: &str,
-) -> Result<AppStatus, MitidError> {
+) -> Result<(), MitidError> {
     let _switching = ctx.switching.lock().await;
     // An earlier switch still waiting for the server is confirmed first: its next pepper
     // and flow state are the ones this one would overwrite.
@@ -136,7 +140,7 @@ async fn complete(
     prepared: Prepared,
     id: String,
     registration_response: &[u8],
-) -> Result<AppStatus, MitidError> {
+) -> Result<(), MitidError> {
     let upload = client_registration_finish(
         prepared.state,
         &prepared.password,
@@ -149,21 +153,20 @@ async fn complete(
         idempotency_key: ctx.idempotency_key()?,
         settled: false,
     };
-    let bytes = serde_json::to_vec(&pending).map_err(|_| MitidError::internal("encode_switch"))?;
+    let bytes = serde_json::to_vec(&pending)
+        .map(Zeroizing::new)
+        .map_err(|_| MitidError::internal("encode_switch"))?;
     ctx.store.put_flow_state(&user.local_id, FLOW, &bytes)?;
     finish(ctx, user, &pending).await
 }
 
 /// Sends the persisted finish and completes the switch.
-async fn finish(
-    ctx: &Context,
-    user: &User,
-    pending: &PendingSwitch,
-) -> Result<AppStatus, MitidError> {
+async fn finish(ctx: &Context, user: &User, pending: &PendingSwitch) -> Result<(), MitidError> {
     match confirm(ctx, user, pending).await {
         Ok(applied) => {
             switch(ctx, user)?;
-            applied_status(ctx, user, applied).await
+            applied_status(ctx, user, applied).await;
+            Ok(())
         }
         Err(e) if refused_for_good(&e) => {
             abandon(ctx, user)?;
@@ -211,18 +214,18 @@ async fn confirm(
     }
 }
 
-/// The app's status after an applied finish: its answer, or asked for when it was lost.
-async fn applied_status(
-    ctx: &Context,
-    user: &User,
-    applied: Option<AppStatus>,
-) -> Result<AppStatus, MitidError> {
+/// Takes in the app's status after an applied finish: its answer, or asked for when it was
+/// lost. The new PIN is in force by then, so a status that cannot be read or kept now is
+/// left to the next refresh, never reported as the switch's failure: that would send a flow
+/// back to a ticket the server has used.
+async fn applied_status(ctx: &Context, user: &User, applied: Option<AppStatus>) {
     let status = match applied {
-        Some(status) => status,
-        None => ctx.send(user, &Request::get(paths::APP_STATUS)).await?,
+        Some(status) => Ok(status),
+        None => ctx.send(user, &Request::get(paths::APP_STATUS)).await,
     };
-    ctx.apply_status(user, &status)?;
-    Ok(status)
+    if let Err(e) = status.and_then(|status| ctx.apply_status(user, &status)) {
+        tracing::info!(code = %e.code(), "the status after a new PIN was not taken in");
+    }
 }
 
 /// The server confirmed: the next pepper becomes the current one (one write), then the
@@ -269,10 +272,11 @@ async fn settle_held(ctx: &Context, user: &User) -> Result<(), MitidError> {
         Ok(applied) => {
             promote(ctx, user)?;
             pending.settled = true;
-            let bytes =
-                serde_json::to_vec(&pending).map_err(|_| MitidError::internal("encode_switch"))?;
+            let bytes = serde_json::to_vec(&pending)
+                .map(Zeroizing::new)
+                .map_err(|_| MitidError::internal("encode_switch"))?;
             ctx.store.put_flow_state(&user.local_id, FLOW, &bytes)?;
-            applied_status(ctx, user, applied).await?;
+            applied_status(ctx, user, applied).await;
             Ok(())
         }
         // The server kept the old record: the flow or recovery forgets the new pepper.

@@ -34,16 +34,7 @@ impl Store {
         let flow = validate_flow(flow)?;
         let sealed = self.seal_value(COLUMN, &[user.as_ref(), flow], state)?;
         let now = self.now();
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO flow_state (local_user_id, flow, sealed, updated_at)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (local_user_id, flow)
-                 DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
-                rusqlite::params![user.as_ref(), flow, sealed, now],
-            )?;
-            Ok::<_, StoreError>(())
-        })
+        self.write(|tx| upsert(tx, user.as_ref(), flow, &sealed, now))
     }
 
     /// The state of `flow` for `user`, unsealed, or `None`.
@@ -95,19 +86,10 @@ impl Store {
             match &updated {
                 Some(state) => {
                     let sealed = self.seal_value(COLUMN, &row, state)?;
-                    tx.execute(
-                        "INSERT INTO flow_state (local_user_id, flow, sealed, updated_at)
-                         VALUES (?1, ?2, ?3, ?4)
-                         ON CONFLICT (local_user_id, flow)
-                         DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
-                        rusqlite::params![row[0], flow, sealed, now],
-                    )?;
+                    upsert(tx, row[0], flow, &sealed, now)?;
                 }
                 None => {
-                    tx.execute(
-                        "DELETE FROM flow_state WHERE local_user_id = ?1 AND flow = ?2",
-                        row,
-                    )?;
+                    delete(tx, row[0], flow)?;
                 }
             }
             Ok::<_, StoreError>(updated)
@@ -121,12 +103,33 @@ impl Store {
         flow: &str,
     ) -> Result<bool, StoreError> {
         let flow = validate_flow(flow)?;
-        self.write(|tx| {
-            let deleted = tx.execute(
-                "DELETE FROM flow_state WHERE local_user_id = ?1 AND flow = ?2",
-                [user.as_ref(), flow],
-            )?;
-            Ok::<_, StoreError>(deleted > 0)
-        })
+        self.write(|tx| delete(tx, user.as_ref(), flow))
     }
+}
+
+/// Writes the sealed state of `flow` for `user`, replacing the previous.
+fn upsert(
+    tx: &rusqlite::Transaction<'_>,
+    user: &str,
+    flow: &str,
+    sealed: &[u8],
+    now: i64,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO flow_state (local_user_id, flow, sealed, updated_at)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (local_user_id, flow)
+         DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
+        rusqlite::params![user, flow, sealed, now],
+    )?;
+    Ok(())
+}
+
+/// Deletes the state of `flow` for `user`; whether there was one.
+fn delete(tx: &rusqlite::Transaction<'_>, user: &str, flow: &str) -> Result<bool, StoreError> {
+    let deleted = tx.execute(
+        "DELETE FROM flow_state WHERE local_user_id = ?1 AND flow = ?2",
+        [user, flow],
+    )?;
+    Ok(deleted > 0)
 }

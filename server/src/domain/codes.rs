@@ -270,16 +270,9 @@ pub fn enter_audited<'s>(
                 .into_result()
                 .err()
         }
-        Take::Judge => judge_counted(
-            state,
-            tx.as_mut(),
-            slot.kind,
-            slot.person_id,
-            &code_id,
-            entered,
-        )?
-        .into_result()
-        .err(),
+        Take::Judge => judge_counted(state, tx.as_mut(), slot, &code_id, entered)?
+            .into_result()
+            .err(),
     };
     if let Some(e) = refused {
         refusal.record(state, tx.as_mut(), slot.person_id, &e)?;
@@ -309,12 +302,12 @@ pub(crate) fn too_many() -> ApiError {
 pub fn judge_counted(
     state: &AppState,
     tx: &mut dyn Tx,
-    kind: CodeKind,
-    person_id: &str,
+    slot: Slot,
     code_id: &str,
     entered: &str,
 ) -> ApiResult<Verdict<()>> {
-    match check_counted(state, tx, kind, person_id, None, code_id, entered)? {
+    let (kind, person, owner) = (slot.kind, slot.person_id, slot.owner);
+    match check_counted(state, tx, kind, person, owner, code_id, entered)? {
         Verdict::Granted(mut code) => {
             code.state = CodeState::Issued;
             tx.update_code(&code)?;

@@ -455,3 +455,35 @@ async fn an_abandoned_switch_that_dies_halfway_keeps_the_old_pin() {
     );
     assert_approves(&h, &app, &p, &user, PIN).await;
 }
+
+/// The finish was applied but every answer to it was lost. A day later, when the server no
+/// longer keeps its answer, "Try again" hears `code_used` (the ticket was used: by this
+/// app), and the status it then asks for is lost too. The new PIN is in force, and the flow
+/// goes on to its end. Before, the lost status was reported as the switch's failure: the
+/// flow stayed on "Interrupted", and its next try sent the used ticket again and ended.
+#[tokio::test]
+async fn a_switch_heard_of_a_day_late_completes_though_its_status_is_lost() {
+    let (h, proxy) = world_behind_proxy().await;
+    let (p, _phone, app, user) = app_user_at(&h, "late", proxy.endpoint.clone()).await;
+    let flow = finish_answer_lost(&app, &user, &proxy, PIN, PIN2).await;
+    h.clock().advance(DAY + HOUR);
+    proxy.heal(paths::NEW_PIN_FINISH);
+    proxy.cut(paths::APP_STATUS);
+    let step = flow.retry().await.unwrap();
+    assert!(
+        matches!(step, NewPinStep::ChooseBiometrics { .. } | NewPinStep::Done),
+        "{step:?}"
+    );
+    assert_eq!(
+        proxy
+            .seen(paths::NEW_PIN_FINISH)
+            .last()
+            .unwrap()
+            .code
+            .as_deref(),
+        Some("code_used")
+    );
+    drop(flow);
+    proxy.heal(paths::APP_STATUS);
+    assert_approves(&h, &app, &p, &user, PIN2).await;
+}

@@ -21,6 +21,7 @@ use crate::flows::context::lock;
 use crate::flows::enrolment::{refused_for_good, send_finish, PendingActivation, FLOW};
 use crate::keystore::{KeyOptions, KeyStoreError};
 use crate::users::LocalUserId;
+use zeroize::Zeroizing;
 
 impl ActivationFlow {
     /// `activation/register` with the temporary PIN, then `finish`.
@@ -122,8 +123,9 @@ impl ActivationFlow {
         };
         // Persisted before the request that creates the app, so that a crash or a lost
         // answer can be resolved by sending exactly this again.
-        let bytes =
-            serde_json::to_vec(&pending).map_err(|_| MitidError::internal("encode_activation"))?;
+        let bytes = serde_json::to_vec(&pending)
+            .map(Zeroizing::new)
+            .map_err(|_| MitidError::internal("encode_activation"))?;
         self.ctx.store.put_flow_state(&reservation, FLOW, &bytes)?;
         state.pending = Some(pending);
         Ok(())
