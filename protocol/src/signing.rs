@@ -176,7 +176,33 @@ pub struct ApprovalPayload<'a> {
     pub approve: bool,
 }
 
-impl ApprovalPayload<'_> {
+impl<'a> ApprovalPayload<'a> {
+    /// The payload of an answer to `pending`: its challenge and transaction, and the digest
+    /// of the text an app shows from it.
+    pub fn answering(
+        pending: &'a crate::wire::app::PendingApproval,
+        channel_binding: &'a str,
+        authenticator_id: &'a str,
+        counter: u64,
+        factor: Factor,
+        approve: bool,
+    ) -> Self {
+        Self {
+            challenge: &pending.challenge.0,
+            transaction_id: &pending.transaction_id,
+            text_digest: display_text_digest(
+                &pending.service_provider,
+                &pending.reference_header,
+                &pending.reference_body,
+            ),
+            channel_binding,
+            authenticator_id,
+            counter,
+            factor,
+            approve,
+        }
+    }
+
     /// The exact bytes the device (and, for biometrics, the biometric key) signs.
     pub fn to_bytes(&self) -> Vec<u8> {
         MessageBuilder::new("MitID approval v1")

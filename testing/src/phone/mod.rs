@@ -12,7 +12,7 @@ use mitid_protocol::pin_proof::{
     client_login_finish, client_login_start, client_registration_finish, client_registration_start,
     PinPassword, PinPurpose, PinSuite, SessionKey,
 };
-use mitid_protocol::signing::{display_text_digest, request_message, ApprovalPayload};
+use mitid_protocol::signing::{request_message, ApprovalPayload};
 use mitid_protocol::wire::app::{
     biometric_proof_message, device_key_binding_message, ActivationBeginResponse,
     ActivationFinishResponse, ActivationPassportBeginResponse, ActivationRegisterResponse,
@@ -454,20 +454,14 @@ impl Phone {
         binding: &str,
     ) -> ApprovalDraft {
         self.counter += 1;
-        let payload = ApprovalPayload {
-            challenge: &approval.challenge.0,
-            transaction_id: &approval.transaction_id,
-            text_digest: display_text_digest(
-                &approval.service_provider,
-                &approval.reference_header,
-                &approval.reference_body,
-            ),
-            channel_binding: binding,
-            authenticator_id: &self.authenticator_id,
-            counter: self.counter,
+        let payload = ApprovalPayload::answering(
+            approval,
+            binding,
+            &self.authenticator_id,
+            self.counter,
             factor,
             approve,
-        }
+        )
         .to_bytes();
         ApprovalDraft {
             counter: self.counter,

@@ -58,6 +58,15 @@ async fn finish_answer_lost(
     flow
 }
 
+/// A citizen behind the proxy whose change from [`PIN`] to [`PIN2`] the server applied,
+/// with every answer to it lost: the flow waits on "Interrupted".
+async fn lost_finish(tag: &str) -> (World, FaultProxy, Person, App, UserSummary, NewPinFlow) {
+    let (h, proxy) = world_behind_proxy().await;
+    let (p, _phone, app, user) = app_user_at(&h, tag, proxy.endpoint.clone()).await;
+    let flow = finish_answer_lost(&app, &user, &proxy, PIN, PIN2).await;
+    (h, proxy, p, app, user, flow)
+}
+
 /// A login approved with `pin` while a new PIN's confirmation cannot reach the server: the
 /// proof is refused as unreachable before it starts, and the login is then rejected (the
 /// clock stays where it is: a new-PIN ticket lasts 5 minutes).
@@ -276,9 +285,7 @@ async fn a_pin_proof_waits_for_the_servers_confirmation_and_a_lost_one_resumes()
 /// approves, and the flow's retry then finds the change done.
 #[tokio::test]
 async fn an_approval_during_an_interrupted_change_settles_it_first() {
-    let (h, proxy) = world_behind_proxy().await;
-    let (p, _phone, app, user) = app_user_at(&h, "settle", proxy.endpoint.clone()).await;
-    let flow = finish_answer_lost(&app, &user, &proxy, PIN, PIN2).await;
+    let (h, proxy, p, app, user, flow) = lost_finish("settle").await;
 
     // While the confirmation cannot be sent, no PIN proof starts (before: `wrong_pin`).
     pin_proof_waits(&h, &app, &p, &user, PIN2).await;
@@ -300,9 +307,7 @@ async fn an_approval_during_an_interrupted_change_settles_it_first() {
 /// PIN, and no PIN worked. The switch now waits, and the next retry finishes it.
 #[tokio::test]
 async fn a_failure_that_says_nothing_leaves_the_new_pin_waiting() {
-    let (h, proxy) = world_behind_proxy().await;
-    let (p, _phone, app, user) = app_user_at(&h, "internal", proxy.endpoint.clone()).await;
-    let flow = finish_answer_lost(&app, &user, &proxy, PIN, PIN2).await;
+    let (h, proxy, p, app, user, flow) = lost_finish("internal").await;
     proxy.heal(paths::NEW_PIN_FINISH);
     proxy.fail_once(paths::NEW_PIN_FINISH);
     let failed = flow.retry().await.unwrap_err();
@@ -463,9 +468,7 @@ async fn an_abandoned_switch_that_dies_halfway_keeps_the_old_pin() {
 /// flow stayed on "Interrupted", and its next try sent the used ticket again and ended.
 #[tokio::test]
 async fn a_switch_heard_of_a_day_late_completes_though_its_status_is_lost() {
-    let (h, proxy) = world_behind_proxy().await;
-    let (p, _phone, app, user) = app_user_at(&h, "late", proxy.endpoint.clone()).await;
-    let flow = finish_answer_lost(&app, &user, &proxy, PIN, PIN2).await;
+    let (h, proxy, p, app, user, flow) = lost_finish("late").await;
     h.clock().advance(DAY + HOUR);
     proxy.heal(paths::NEW_PIN_FINISH);
     proxy.cut(paths::APP_STATUS);

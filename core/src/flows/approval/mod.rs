@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 use mitid_protocol::b64::B64;
 use mitid_protocol::channel_binding::{parse_code, QrToken};
 use mitid_protocol::pin_proof::PinPurpose;
-use mitid_protocol::signing::{display_text_digest, ApprovalPayload};
+use mitid_protocol::signing::ApprovalPayload;
 use mitid_protocol::wire::app::{ApprovalAnswerRequest, ApprovalAnswerResponse, PendingApproval};
 use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind, Factor, TransactionStatus};
 use tokio::sync::{Mutex, Notify};
@@ -378,20 +378,14 @@ impl ApprovalFlow {
         }
         let counter = ctx.users.next_counter(&user.local_id)?;
         let binding = binding.unwrap_or_default();
-        let payload = ApprovalPayload {
-            challenge: &pending.challenge.0,
-            transaction_id: &pending.transaction_id,
-            text_digest: display_text_digest(
-                &pending.service_provider,
-                &pending.reference_header,
-                &pending.reference_body,
-            ),
-            channel_binding: binding,
-            authenticator_id: &user.authenticator_id,
+        let payload = ApprovalPayload::answering(
+            pending,
+            binding,
+            &user.authenticator_id,
             counter,
             factor,
             approve,
-        }
+        )
         .to_bytes();
         let biometric_signature = if factor == Factor::Biometrics {
             Some(B64(biometrics::sign(ctx, user, &payload).await?))
