@@ -1,14 +1,16 @@
-//! Limits on the endpoints anyone may call: requests per source address, and web log-in
-//! starts per user ID (known or not, so that the limit itself tells nothing). They live in
+//! Limits on the endpoints anyone may call: requests per source address, web log-in starts
+//! per user ID (known or not, so that the limit itself tells nothing), and login-page starts
+//! per user ID and source. They live in
 //! memory, per server process, on the server's injected clock; the exact per-account rules
 //! (PIN attempts, codes, lock-outs) live in the database. Behind a proxy every request comes
 //! from the proxy's address: such a deployment limits per client at the proxy.
 
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::ops::Add;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use governor::clock::{Clock as GovernorClock, Reference};
 use governor::middleware::NoOpMiddleware;
@@ -16,7 +18,7 @@ use governor::nanos::Nanos;
 use governor::state::keyed::HashMapStateStore;
 use governor::{Quota, RateLimiter};
 use mitid_protocol::api_error::ErrorCode;
-use mitid_protocol::clock::Clock;
+use mitid_protocol::clock::{Clock, UnixSeconds};
 use serde_json::json;
 
 use crate::error::ApiError;
@@ -57,11 +59,18 @@ impl GovernorClock for InjectedClock {
 
 type Keyed<K> = RateLimiter<K, HashMapStateStore<K>, InjectedClock, NoOpMiddleware<Instant>>;
 
+/// A login-page start: the login's id and when it started.
+type Started = (String, UnixSeconds);
+
 /// The limiters of one server process.
 pub struct Limits {
     clock: InjectedClock,
     per_source: Keyed<IpAddr>,
     web_starts: Keyed<String>,
+    /// Login-page starts per user ID and source not approved (yet): each login's id and
+    /// when it started.
+    unapproved: Mutex<HashMap<(String, IpAddr), Vec<Started>>>,
+    unapproved_per_hour: usize,
 }
 
 impl std::fmt::Debug for Limits {
@@ -93,6 +102,8 @@ impl Limits {
                 HashMapStateStore::default(),
                 clock.clone(),
             ),
+            unapproved: Mutex::default(),
+            unapproved_per_hour: policy.unapproved_page_starts_per_source_per_hour as usize,
             clock,
         }
     }
@@ -104,15 +115,50 @@ impl Limits {
 
     /// One web log-in start for `user_id` (canonical when it parses, else as typed).
     pub fn web_login_start(&self, user_id: &str) -> Result<(), ApiError> {
-        let key: String = user_id.trim().to_lowercase().chars().take(64).collect();
-        self.check(&self.web_starts, &key)
+        self.check(&self.web_starts, &user_id_key(user_id))
+    }
+
+    /// The start of the login `login_id` on the login page for `user_id` from `source`:
+    /// refused while this source's starts for the user ID in the last hour that were not
+    /// approved number the policy's limit. A start counts until its login is approved
+    /// ([`Limits::login_page_approved`]).
+    pub fn login_page_start(
+        &self,
+        user_id: &str,
+        source: IpAddr,
+        login_id: &str,
+    ) -> Result<(), ApiError> {
+        let now = self.clock.0.now();
+        let mut unapproved = self.unapproved.lock().unwrap_or_else(|e| e.into_inner());
+        // Starts older than the hour are forgotten everywhere, so the map stays small.
+        unapproved.retain(|_, starts| {
+            starts.retain(|(_, at)| now - at < HOUR);
+            !starts.is_empty()
+        });
+        let starts = unapproved
+            .entry((user_id_key(user_id), source))
+            .or_default();
+        if starts.len() >= self.unapproved_per_hour {
+            let oldest = starts.iter().map(|(_, at)| *at).min().unwrap_or(now);
+            return Err(rate_limited((oldest + HOUR - now).max(1)));
+        }
+        starts.push((login_id.to_owned(), now));
+        Ok(())
+    }
+
+    /// The login `login_id` was approved: its start no longer counts.
+    pub fn login_page_approved(&self, login_id: &str) {
+        let mut unapproved = self.unapproved.lock().unwrap_or_else(|e| e.into_inner());
+        unapproved.retain(|_, starts| {
+            starts.retain(|(id, _)| id != login_id);
+            !starts.is_empty()
+        });
     }
 
     fn check<K: Hash + Eq + Clone>(&self, limiter: &Keyed<K>, key: &K) -> Result<(), ApiError> {
         limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
-            ApiError::refuse(ErrorCode::RateLimited, "too many requests; wait a little")
-                .with_detail(json!({ "retry_after": wait.as_secs().max(1) }))
+            rate_limited(i64::try_from(wait.as_secs()).unwrap_or(i64::MAX).max(1))
         })
     }
 
@@ -124,4 +170,19 @@ impl Limits {
         self.web_starts.retain_recent();
         self.web_starts.shrink_to_fit();
     }
+}
+
+/// A typed user ID as a limiter's key: canonical when it parses, else as typed (at most 64
+/// characters, so that no key grows with what a stranger types).
+fn user_id_key(user_id: &str) -> String {
+    user_id.trim().to_lowercase().chars().take(64).collect()
+}
+
+/// An hour, in seconds.
+const HOUR: UnixSeconds = 3600;
+
+/// Too many requests: the caller may try again after `retry_after` seconds.
+fn rate_limited(retry_after: i64) -> ApiError {
+    ApiError::refuse(ErrorCode::RateLimited, "too many requests; wait a little")
+        .with_detail(json!({ "retry_after": retry_after }))
 }

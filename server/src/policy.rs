@@ -115,6 +115,12 @@ pub struct Policy {
     pub anonymous_requests_per_source_per_minute: u32,
     /// Web log-ins with the app started per user ID per hour (known or not).
     pub web_login_starts_per_user_id_per_hour: u32,
+    /// Logins started on the login page per user ID and source address in an hour that
+    /// were not approved: a stranger who types a citizen's user ID holds the citizen's
+    /// phone (and the citizen's own login-page starts) for a pending login's life each
+    /// time, so one source may do so only this often; a citizen's approved logins do not
+    /// count.
+    pub unapproved_page_starts_per_source_per_hour: u32,
     /// Concurrent password hashes (Argon2id, 19 MiB each); 0 = one per CPU core.
     pub password_hash_slots: usize,
     /// How long a password check waits for a free slot before `busy`, in milliseconds.
@@ -177,6 +183,7 @@ impl Default for Policy {
             fresh_login_window: 5 * MINUTE,
             anonymous_requests_per_source_per_minute: 30,
             web_login_starts_per_user_id_per_hour: 10,
+            unapproved_page_starts_per_source_per_hour: 3,
             password_hash_slots: 0,
             password_hash_wait_ms: 2_000,
         }

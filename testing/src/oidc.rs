@@ -2,6 +2,8 @@
 //! walks the login page (cookies, form tokens and redirects by hand, so a test can leave
 //! any of them out), and the client exchanges the code. The real browser is in `browser`.
 
+use std::net::IpAddr;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use mitid_protocol::clock::Clock;
@@ -106,10 +108,11 @@ impl Page {
 
 /// An HTTPS client pinned to the server of `world` that follows no redirect (the tests
 /// read each `Location` themselves).
-fn unredirected_client(world: &World) -> KitResult<reqwest::Client> {
+fn unredirected_client(world: &World, source: Option<IpAddr>) -> KitResult<reqwest::Client> {
     reqwest::Client::builder()
         .use_preconfigured_tls(pinned_tls(&world.server.key_pins(), DEFAULT_VERSIONS)?)
         .redirect(reqwest::redirect::Policy::none())
+        .local_address(source)
         .build()
         .map_err(KitError::setup)
 }
@@ -132,7 +135,13 @@ pub struct LoginBrowser {
 impl LoginBrowser {
     /// A browser for the server of `world`, without cookies.
     pub fn new(world: &World) -> KitResult<Self> {
-        let http = unredirected_client(world)?;
+        Self::from_source(world, None)
+    }
+
+    /// A browser whose requests come from `source` (another loopback address, such as
+    /// 127.0.0.2: another person's machine to the server's per-source limits).
+    pub fn from_source(world: &World, source: Option<IpAddr>) -> KitResult<Self> {
+        let http = unredirected_client(world, source)?;
         Ok(Self {
             http,
             base: world.server.base_url(),
@@ -335,7 +344,7 @@ pub struct TokenAnswer {
 impl TokenClient {
     /// A client of the server of `world`.
     pub fn new(world: &World) -> KitResult<Self> {
-        let http = unredirected_client(world)?;
+        let http = unredirected_client(world, None)?;
         Ok(Self {
             http,
             base: world.server.base_url(),

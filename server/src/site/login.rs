@@ -316,7 +316,8 @@ pub async fn start(
         _ => ChannelBindingKind::Code,
     };
     let lang = browser.lang(Some(&loaded.login));
-    let limited = peer.is_some_and(|p| state.limits.source(p.0 .0.ip()).is_err());
+    let source = peer.map(|p| p.0 .0.ip());
+    let limited = source.is_some_and(|ip| state.limits.source(ip).is_err());
     let outcome = if limited {
         Ok(Err(StartRefusal::TooManyStarts))
     } else {
@@ -326,7 +327,7 @@ pub async fn start(
             client: loaded.client.clone(),
         };
         state
-            .blocking(move |s| login::start(s, &loaded, &user_id, channel, lang))
+            .blocking(move |s| login::start(s, &loaded, &user_id, channel, lang, source))
             .await
     };
     match outcome {

@@ -4,8 +4,10 @@
 //!
 //! Only the browser holding the login's cookie drives it. Unlike the anonymous MitID.dk
 //! log-in, the page tells a citizen that a user ID is unknown, blocked or has another login
-//! pending, as a login box must; starts are limited per source address and per user ID
-//! (docs/oidc.md, "Security choices").
+//! pending, as a login box must; starts are limited per source address, per user ID, and per
+//! user ID from one source (docs/oidc.md, "Security choices").
+
+use std::net::IpAddr;
 
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::clock::UnixSeconds;
@@ -208,6 +210,7 @@ pub fn start(
     user_id: &str,
     channel: ChannelBindingKind,
     lang: &str,
+    source: Option<IpAddr>,
 ) -> ApiResult<Result<UnixSeconds, StartRefusal>> {
     if loaded.login.stage != LoginStage::UserId {
         return Ok(Ok(loaded.login.expires_at));
@@ -233,8 +236,14 @@ pub fn start(
         return Ok(Err(refusal));
     }
     // Counted only for a start that pushes a login to the citizen's phone: a refused start
-    // pushes nothing, and counting it let a stranger use up the citizen's own starts.
-    if let Err(e) = state.limits.web_login_start(user_id) {
+    // pushes nothing, and counting it let a stranger use up the citizen's own starts. Per
+    // source first, until approved: a stranger who paces starts as each lapses would
+    // otherwise hold the citizen's phone, and keep the citizen's own login-page starts
+    // refused, for hours; a citizen's own approved logins do not count.
+    let per_source = source.map_or(Ok(()), |ip| {
+        state.limits.login_page_start(user_id, ip, &login.id)
+    });
+    if let Err(e) = per_source.and_then(|()| state.limits.web_login_start(user_id)) {
         debug_assert_eq!(e.code(), ErrorCode::RateLimited);
         return Ok(Err(StartRefusal::TooManyStarts));
     }
@@ -372,6 +381,8 @@ pub fn finish(state: &AppState, id: &str, browser_secret: &str) -> ApiResult<Opt
     .detail(json!({ "login_id": login.id, "transaction_id": t.id }))
     .record(state, tx.as_mut())?;
     tx.commit()?;
+    // An approved login's start no longer counts against its source.
+    state.limits.login_page_approved(&login.id);
     Ok(Some(Finished::Redirect(redirect_with(
         &login.redirect_uri,
         &[

@@ -83,7 +83,13 @@ impl Scene {
 
     /// Another browser (a stranger's) with the same login page open.
     pub async fn stranger(&self) -> LoginBrowser {
-        let mut stranger = LoginBrowser::new(&self.h).unwrap();
+        self.stranger_from(None).await
+    }
+
+    /// A stranger's browser on another machine (`source`, a loopback address such as
+    /// 127.0.0.2), with the same login page open.
+    pub async fn stranger_from(&self, source: Option<std::net::IpAddr>) -> LoginBrowser {
+        let mut stranger = LoginBrowser::from_source(&self.h, source).unwrap();
         let params = self.params(&[]);
         let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
         stranger.authorize(&pairs).await.unwrap();

@@ -69,6 +69,39 @@ async fn refused_starts_use_up_none_of_the_citizens_allowance() {
     assert!(answer.is_success(), "{}", answer.body);
 }
 
+/// A stranger who starts a login for the citizen each time the last one lapses holds the
+/// citizen's phone, and keeps the citizen's own login-page starts refused as "another login
+/// is pending", while each lives. From one source address that now works three times an
+/// hour: before, one start every five minutes stayed within the user ID's ten an hour, and
+/// held the citizen out of every login page for hours. The citizen's own logins, approved,
+/// do not count: four in a row from one address go through.
+#[tokio::test]
+async fn a_stranger_pacing_starts_from_one_address_is_stopped_after_three_an_hour() {
+    let mut s = Scene::new().await;
+    for _ in 0..4 {
+        s.logged_in().await;
+    }
+    let user_id = s.person.user_id.clone();
+    let elsewhere = Some(std::net::IpAddr::from([127, 0, 0, 2]));
+    for round in 0..3 {
+        let mut stranger = s.stranger_from(elsewhere).await;
+        let page = stranger.start(&user_id, "code").await.unwrap();
+        assert_eq!(
+            page.status, 303,
+            "start {round} pushed a login: {}",
+            page.body
+        );
+        s.h.clock().advance(5 * 60 + 1);
+    }
+    let mut stranger = s.stranger_from(elsewhere).await;
+    let fourth = stranger.start(&user_id, "code").await.unwrap();
+    assert_eq!(fourth.status, 200, "refused on its page: {}", fourth.body);
+    assert!(s.phone.pending(0).await.is_none(), "nothing pushed");
+    // The citizen, from their own address, starts at once.
+    s.started("code").await;
+    assert_eq!(s.browser.phase().await.unwrap(), "waiting");
+}
+
 /// What a stranger's browser shows after typing `user_id` on a new login page, with this
 /// browser's own login id and form token taken out.
 async fn strangers_view(s: &Scene, user_id: &str) -> String {
