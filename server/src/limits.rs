@@ -121,7 +121,7 @@ impl Limits {
     /// The start of the login `login_id` on the login page for `user_id` from `source`:
     /// refused while this source's starts for the user ID in the last hour that were not
     /// approved number the policy's limit. A start counts until its login is approved
-    /// ([`Limits::login_page_approved`]).
+    /// ([`Limits::forget_login_page_start`]).
     pub fn login_page_start(
         &self,
         user_id: &str,
@@ -146,8 +146,9 @@ impl Limits {
         Ok(())
     }
 
-    /// The login `login_id` was approved: its start no longer counts.
-    pub fn login_page_approved(&self, login_id: &str) {
+    /// The start of the login `login_id` no longer counts: its login was approved, or the
+    /// start was refused after it was counted and pushed nothing.
+    pub fn forget_login_page_start(&self, login_id: &str) {
         let mut unapproved = self.unapproved.lock().unwrap_or_else(|e| e.into_inner());
         unapproved.retain(|_, starts| {
             starts.retain(|(id, _)| id != login_id);
@@ -185,4 +186,33 @@ const HOUR: UnixSeconds = 3600;
 fn rate_limited(retry_after: i64) -> ApiError {
     ApiError::refuse(ErrorCode::RateLimited, "too many requests; wait a little")
         .with_detail(json!({ "retry_after": retry_after }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mitid_protocol::clock::FakeClock;
+
+    #[test]
+    fn a_sources_unapproved_login_page_starts_are_limited_until_forgotten_or_an_hour_old() {
+        let clock = FakeClock::new(1_700_000_000);
+        let limits = Limits::new(&Policy::default(), Arc::new(clock.clone()));
+        let (stranger, other) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
+        for n in 0..3 {
+            limits
+                .login_page_start("Anna", stranger, &format!("l{n}"))
+                .unwrap();
+        }
+        let refused = limits.login_page_start("anna", stranger, "l3").unwrap_err();
+        assert_eq!(refused.code(), ErrorCode::RateLimited);
+        // Another source, or another user ID, is not held up.
+        limits.login_page_start("anna", other, "l4").unwrap();
+        limits.login_page_start("bo", stranger, "l5").unwrap();
+        // An approved login's start no longer counts; nor, after an hour, any.
+        limits.forget_login_page_start("l1");
+        limits.login_page_start("anna", stranger, "l6").unwrap();
+        assert!(limits.login_page_start("anna", stranger, "l7").is_err());
+        clock.advance(HOUR);
+        limits.login_page_start("anna", stranger, "l8").unwrap();
+    }
 }

@@ -245,6 +245,8 @@ pub fn start(
     });
     if let Err(e) = per_source.and_then(|()| state.limits.web_login_start(user_id)) {
         debug_assert_eq!(e.code(), ErrorCode::RateLimited);
+        // Refused by the user ID's limit after its source's: it pushed nothing.
+        state.limits.forget_login_page_start(&login.id);
         return Ok(Err(StartRefusal::TooManyStarts));
     }
     let (header, body) = reference_texts(&loaded.client.name, lang);
@@ -382,7 +384,7 @@ pub fn finish(state: &AppState, id: &str, browser_secret: &str) -> ApiResult<Opt
     .record(state, tx.as_mut())?;
     tx.commit()?;
     // An approved login's start no longer counts against its source.
-    state.limits.login_page_approved(&login.id);
+    state.limits.forget_login_page_start(&login.id);
     Ok(Some(Finished::Redirect(redirect_with(
         &login.redirect_uri,
         &[
