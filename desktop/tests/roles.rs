@@ -187,13 +187,11 @@ impl Env {
     fn sms_code(&self, since: usize, kind: &str, digits: usize) -> String {
         // The terminal is another process: its request may still be on its way.
         let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            match self.sms.code_since(since, MOBILE, kind, digits) {
-                Ok(code) => return code,
-                Err(e) => assert!(Instant::now() < deadline, "no {kind} SMS arrived: {e}"),
-            }
+        while self.sms.since(since, MOBILE, kind).is_err() {
+            assert!(Instant::now() < deadline, "no {kind} SMS arrived");
             std::thread::sleep(Duration::from_millis(50));
         }
+        self.sms.code_since(since, MOBILE, kind, digits).unwrap()
     }
 
     fn sent(&self) -> usize {

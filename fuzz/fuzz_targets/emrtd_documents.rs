@@ -177,10 +177,10 @@ fuzz_target!(|data: &[u8]| {
             files.sod = rest.to_vec();
             let _ = verify(&files, &genuine.master_list, now());
         }
-        1 | 2 => {
+        mode @ (1 | 2) => {
             let _ = lds::dg1_mrz(rest);
             let _ = lds::dg2_face(rest);
-            let group = if selector % 8 == 1 {
+            let group = if mode == 1 {
                 &mut files.dg1
             } else {
                 &mut files.dg2

@@ -59,17 +59,59 @@ impl GovernorClock for InjectedClock {
 
 type Keyed<K> = RateLimiter<K, HashMapStateStore<K>, InjectedClock, NoOpMiddleware<Instant>>;
 
-/// A login-page start: the login's id and when it started.
-type Started = (String, UnixSeconds);
+/// A source's login-page starts for a user ID: the user ID's key and the address.
+type StartKey = (String, IpAddr);
+
+/// Login-page starts not approved (yet), per user ID and source, with each login's key so
+/// that an approval finds its start at once.
+#[derive(Default)]
+struct Unapproved {
+    /// When each start was, per key.
+    starts: HashMap<StartKey, Vec<(String, UnixSeconds)>>,
+    /// The key of each login's start.
+    key_of: HashMap<String, StartKey>,
+}
+
+impl Unapproved {
+    /// Forgets the start of `login_id`, if it counts.
+    fn forget(&mut self, login_id: &str) {
+        let Some(key) = self.key_of.remove(login_id) else {
+            return;
+        };
+        if let Some(starts) = self.starts.get_mut(&key) {
+            starts.retain(|(id, _)| id != login_id);
+            if starts.is_empty() {
+                self.starts.remove(&key);
+            }
+        }
+    }
+
+    /// Forgets the starts of `key` older than an hour.
+    fn expire(&mut self, key: &StartKey, now: UnixSeconds) {
+        let Some(starts) = self.starts.get_mut(key) else {
+            return;
+        };
+        let key_of = &mut self.key_of;
+        starts.retain(|(id, at)| {
+            let fresh = now - at < HOUR;
+            if !fresh {
+                key_of.remove(id);
+            }
+            fresh
+        });
+        if starts.is_empty() {
+            self.starts.remove(key);
+        }
+    }
+}
 
 /// The limiters of one server process.
 pub struct Limits {
     clock: InjectedClock,
     per_source: Keyed<IpAddr>,
     web_starts: Keyed<String>,
-    /// Login-page starts per user ID and source not approved (yet): each login's id and
-    /// when it started.
-    unapproved: Mutex<HashMap<(String, IpAddr), Vec<Started>>>,
+    /// Login-page starts per user ID and source not approved (yet).
+    unapproved: Mutex<Unapproved>,
     unapproved_per_hour: usize,
 }
 
@@ -129,31 +171,24 @@ impl Limits {
         login_id: &str,
     ) -> Result<(), ApiError> {
         let now = self.clock.0.now();
+        let key = (user_id_key(user_id), source_key(source));
         let mut unapproved = self.unapproved.lock().unwrap_or_else(|e| e.into_inner());
-        // Starts older than the hour are forgotten everywhere, so the map stays small.
-        unapproved.retain(|_, starts| {
-            starts.retain(|(_, at)| now - at < HOUR);
-            !starts.is_empty()
-        });
-        let starts = unapproved
-            .entry((user_id_key(user_id), source))
-            .or_default();
+        unapproved.expire(&key, now);
+        let starts = unapproved.starts.entry(key.clone()).or_default();
         if starts.len() >= self.unapproved_per_hour {
             let oldest = starts.iter().map(|(_, at)| *at).min().unwrap_or(now);
             return Err(rate_limited((oldest + HOUR - now).max(1)));
         }
         starts.push((login_id.to_owned(), now));
+        unapproved.key_of.insert(login_id.to_owned(), key);
         Ok(())
     }
 
     /// The start of the login `login_id` no longer counts: its login was approved, or the
-    /// start was refused after it was counted and pushed nothing.
+    /// start failed after it was counted and pushed nothing.
     pub fn forget_login_page_start(&self, login_id: &str) {
         let mut unapproved = self.unapproved.lock().unwrap_or_else(|e| e.into_inner());
-        unapproved.retain(|_, starts| {
-            starts.retain(|(id, _)| id != login_id);
-            !starts.is_empty()
-        });
+        unapproved.forget(login_id);
     }
 
     fn check<K: Hash + Eq + Clone>(&self, limiter: &Keyed<K>, key: &K) -> Result<(), ApiError> {
@@ -170,6 +205,24 @@ impl Limits {
         self.per_source.shrink_to_fit();
         self.web_starts.retain_recent();
         self.web_starts.shrink_to_fit();
+        let now = self.clock.0.now();
+        let mut unapproved = self.unapproved.lock().unwrap_or_else(|e| e.into_inner());
+        let keys: Vec<StartKey> = unapproved.starts.keys().cloned().collect();
+        for key in &keys {
+            unapproved.expire(key, now);
+        }
+    }
+}
+
+/// A source address as the login-page limit counts it: an IPv6 address by its /64 (one
+/// host's usual allocation, whose other addresses it may use at will), IPv4 as it is.
+fn source_key(source: IpAddr) -> IpAddr {
+    match source {
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(prefix))
+        }
+        v4 => v4,
     }
 }
 
@@ -214,5 +267,18 @@ mod tests {
         assert!(limits.login_page_start("anna", stranger, "l7").is_err());
         clock.advance(HOUR);
         limits.login_page_start("anna", stranger, "l8").unwrap();
+        // One IPv6 host's /64 is one source.
+        for n in 0..3u16 {
+            let host = IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, n]);
+            limits
+                .login_page_start("anna", host, &format!("v{n}"))
+                .unwrap();
+        }
+        let same = IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, 9]);
+        assert!(limits.login_page_start("anna", same, "v9").is_err());
+        // The jobs' prune forgets what is an hour old.
+        clock.advance(HOUR);
+        limits.prune();
+        assert!(limits.unapproved.lock().unwrap().key_of.is_empty());
     }
 }

@@ -89,18 +89,15 @@ impl Outbox {
         kind: &str,
         digits: usize,
     ) -> KitResult<String> {
-        let of_kind: Vec<(usize, OutboundMessage)> = self
-            .messages()
-            .into_iter()
-            .enumerate()
-            .filter(|(_, m)| m.recipient == recipient && m.kind == kind)
-            .collect();
+        let message = self.since(since, recipient, kind)?;
+        let code = code_in(&message.text, kind, digits)?;
         // Its place among the messages of its kind, counted from 1.
-        let place = 1 + of_kind
+        let place = 1 + self
+            .messages()
             .iter()
-            .position(|(sent, _)| *sent >= since)
-            .ok_or_else(|| KitError::Missing(format!("a {kind} message to {recipient}")))?;
-        let code = code_in(&of_kind[place - 1].1.text, kind, digits)?;
+            .take(since)
+            .filter(|m| m.recipient == recipient && m.kind == kind)
+            .count();
         self.mark_read(recipient, kind, place)?;
         Ok(code)
     }

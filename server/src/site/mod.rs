@@ -113,8 +113,9 @@ fn secure(h: &mut axum::http::HeaderMap) {
     }
 }
 
-/// The most fields a form or query is read with; one with more is [`FormFields::too_many`].
-pub const MAX_FORM_FIELDS: usize = 32;
+/// The most fields a form or query is read with (as many as an authorization request may
+/// have); one with more is [`FormFields::too_many`].
+pub const MAX_FORM_FIELDS: usize = crate::domain::oidc::authorize::MAX_PARAMS;
 
 /// The fields of an `application/x-www-form-urlencoded` body: the first
 /// [`MAX_FORM_FIELDS`], and one more if there are more, which the endpoints that check their

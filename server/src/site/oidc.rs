@@ -123,7 +123,7 @@ async fn authorize(
         );
     }
     let outcome = state
-        .blocking(move |s| authorize::authorize(s, &Params::read(&params, !params.too_many())))
+        .blocking(move |s| authorize::authorize(s, &Params(&params)))
         .await;
     let started = match outcome {
         Ok(Authorization::Started(started)) => started,

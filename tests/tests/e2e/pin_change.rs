@@ -191,10 +191,7 @@ async fn one_new_pin_flow_at_a_time_and_nothing_typed_kept_after_it() {
     );
     again.submit_new_pin(PIN3.into()).await.unwrap();
     assert!(again.holds_typed_secrets());
-    let id = h.identify(&h.support, &p).await.unwrap();
-    let block = serde_json::json!({ "identification_token": id, "scope": "whole_mitid", "permanent": false });
-    let blocked = h.post("/v1/staff/block", &block, Auth::Bearer(&h.support));
-    assert!(blocked.await.is_success());
+    whole_mitid(&h, &p, "/v1/staff/block").await;
     assert!(again.submit_repeat_pin(PIN3.into()).await.is_err());
     assert_eq!(again.step(), NewPinStep::Ended);
     assert!(!again.holds_typed_secrets());

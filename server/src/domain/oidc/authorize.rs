@@ -46,32 +46,18 @@ pub struct Started {
 // The browser's secret is never printed.
 mitid_protocol::redacted_debug!(Started { login, client });
 
+/// The most parameters a request is read with; one with more is refused (its form or query
+/// is read with one more, to tell).
+pub const MAX_PARAMS: usize = 32;
+
 /// The request's parameters (from the query or the form body).
-pub struct Params<'a> {
-    fields: &'a [(String, String)],
-    /// Every parameter of the request was read.
-    complete: bool,
-}
+pub struct Params<'a>(pub &'a [(String, String)]);
 
-impl<'a> Params<'a> {
-    /// Every parameter of a request.
-    pub fn all(fields: &'a [(String, String)]) -> Self {
-        Self {
-            fields,
-            complete: true,
-        }
-    }
-
-    /// The parameters read from a request that had more than could be read when
-    /// `complete` is false: such a request is refused, never read without the rest.
-    pub fn read(fields: &'a [(String, String)], complete: bool) -> Self {
-        Self { fields, complete }
-    }
-
+impl Params<'_> {
     /// The value of `name`: `Err` when it is given more than once (RFC 6749 §3.1).
     fn get(&self, name: &str) -> Result<Option<&str>, ()> {
         let mut values = self
-            .fields
+            .0
             .iter()
             .filter(|(k, _)| k == name)
             .map(|(_, v)| v.as_str());
@@ -83,10 +69,10 @@ impl<'a> Params<'a> {
     }
 
     fn repeated(&self) -> bool {
-        self.fields
+        self.0
             .iter()
             .enumerate()
-            .any(|(i, (k, _))| self.fields[..i].iter().any(|(other, _)| other == k))
+            .any(|(i, (k, _))| self.0[..i].iter().any(|(other, _)| other == k))
     }
 }
 
@@ -185,7 +171,7 @@ fn check(params: &Params<'_>) -> Result<Checked, OAuthError> {
             "a parameter is given more than once",
         ));
     }
-    if !params.complete {
+    if params.0.len() > MAX_PARAMS {
         return Err(OAuthError::invalid_request("too many parameters"));
     }
     let Some(response_type) = get("response_type")? else {
@@ -378,7 +364,7 @@ mod tests {
     #[test]
     fn a_good_request_grants_the_known_scopes() {
         let p = pairs(&good());
-        let checked = check(&Params::all(&p)).unwrap();
+        let checked = check(&Params(&p)).unwrap();
         assert_eq!(checked.scope, "openid profile");
     }
 
@@ -409,7 +395,7 @@ mod tests {
             }
             let p = pairs(&list);
             assert_eq!(
-                check(&Params::all(&p)).err().map(|e| e.code),
+                check(&Params(&p)).err().map(|e| e.code),
                 Some(*error),
                 "{name}={value:?}"
             );
@@ -418,14 +404,14 @@ mod tests {
         twice.push(("scope", "openid"));
         let p = pairs(&twice);
         assert_eq!(
-            check(&Params::all(&p)).err().map(|e| e.code),
+            check(&Params(&p)).err().map(|e| e.code),
             Some("invalid_request")
         );
         let mut request = good();
         request.push(("request", "eyJ..."));
         let p = pairs(&request);
         assert_eq!(
-            check(&Params::all(&p)).err().map(|e| e.code),
+            check(&Params(&p)).err().map(|e| e.code),
             Some("request_not_supported")
         );
     }
@@ -437,7 +423,7 @@ mod tests {
         let mut list = good();
         list.push(("login_hint", "<script>"));
         let p = pairs(&list);
-        assert_eq!(check(&Params::all(&p)).unwrap().login_hint, None);
+        assert_eq!(check(&Params(&p)).unwrap().login_hint, None);
     }
 
     #[test]

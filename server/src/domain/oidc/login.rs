@@ -249,11 +249,29 @@ pub fn start(
         state.limits.forget_login_page_start(&login.id);
         return Ok(Err(StartRefusal::TooManyStarts));
     }
+    // A start that fails after it was counted pushed nothing either.
+    let pushed = push(state, tx, loaded, &mut login, &person, channel, lang);
+    if pushed.is_err() {
+        state.limits.forget_login_page_start(&login.id);
+    }
+    pushed.map(Ok)
+}
+
+/// Puts the started login on the citizen's phone and commits it; when the login ends.
+fn push(
+    state: &AppState,
+    mut tx: Box<dyn Tx + '_>,
+    loaded: &Loaded,
+    login: &mut OidcLoginRecord,
+    person: &PersonRecord,
+    channel: ChannelBindingKind,
+    lang: &str,
+) -> ApiResult<UnixSeconds> {
     let (header, body) = reference_texts(&loaded.client.name, lang);
     let created = approvals::insert(
         state,
         tx.as_mut(),
-        &person,
+        person,
         &transaction_owner(&loaded.client.id),
         &loaded.client.name,
         &Actor::RelyingParty(loaded.client.id.clone()),
@@ -276,10 +294,10 @@ pub fn start(
             .sealer
             .seal(state.rng.as_ref(), SEAL_CONTEXT, code.as_bytes())
     });
-    tx.update_oidc_login(&login)?;
+    tx.update_oidc_login(login)?;
     tx.commit()?;
     state.wake(&person.id);
-    Ok(Ok(login.expires_at))
+    Ok(login.expires_at)
 }
 
 /// Whether a login may start for `person`: not blocked, nothing else pending, not too many
