@@ -1,44 +1,19 @@
 //! The phone's side of the protocol's keys: the request signer over the key store, the
-//! per-user PIN peppers in the secret store, and the injected source of randomness.
+//! per-user PIN peppers in the secret store.
 //!
 //! Key aliases and the secret name derive from the user's random local id
 //! ([`LocalUserId::device_key_alias`] and friends), never from the MitID user ID.
 
 use std::sync::{Arc, Mutex};
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use mitid_protocol::pin_proof::{PinSuite, PEPPER_LEN};
 use zeroize::Zeroizing;
 
 use crate::client::{ClientError, RequestSigner};
 use crate::error::MitidError;
 use crate::keystore::{KeyStoreError, SecretStore, SecureKeyStore};
+use crate::random::RandomSource;
 use crate::users::LocalUserId;
-
-/// A source of random bytes (the OS generator in the app; injectable so that tests and
-/// audits can replace it).
-pub trait RandomSource: Send + Sync {
-    /// Fills `buf` with random bytes.
-    fn fill(&self, buf: &mut [u8]) -> Result<(), MitidError>;
-}
-
-/// The operating system's cryptographic random generator.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct OsRandom;
-
-impl RandomSource for OsRandom {
-    fn fill(&self, buf: &mut [u8]) -> Result<(), MitidError> {
-        crate::keystore::sealing::fill_random(buf).map_err(MitidError::from)
-    }
-}
-
-/// 128 random bits as unpadded base64url: idempotency keys.
-pub(crate) fn random_token(rng: &dyn RandomSource) -> Result<String, MitidError> {
-    let mut bytes = [0u8; 16];
-    rng.fill(&mut bytes)?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
 
 /// Signs app requests with a user's device key `D` (see `docs/protocol.md` §5).
 pub struct DeviceSigner {
@@ -236,6 +211,7 @@ impl UserSecrets {
 mod tests {
     use super::*;
     use crate::keystore::SoftwareKeyStore;
+    use crate::random::OsRandom;
 
     #[test]
     fn secrets_round_trip_and_refuse_garbage() {

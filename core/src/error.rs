@@ -19,6 +19,7 @@ use mitid_protocol::user_id::UserIdError;
 use crate::client::ClientError;
 use crate::keystore::KeyStoreError;
 use crate::pin::{Language, PinRejection};
+use crate::random::RandomUnavailable;
 use crate::store::StoreError;
 use crate::users::UserError;
 
@@ -356,6 +357,16 @@ impl From<ClientError> for MitidError {
             ClientError::Signing => Self::KeyStore {
                 detail: "signing_failed".to_owned(),
             },
+            ClientError::Random => RandomUnavailable.into(),
+        }
+    }
+}
+
+impl From<RandomUnavailable> for MitidError {
+    fn from(_: RandomUnavailable) -> Self {
+        // The platform's generator is the key store's business on a phone.
+        Self::KeyStore {
+            detail: "random_unavailable".to_owned(),
         }
     }
 }

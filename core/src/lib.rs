@@ -24,6 +24,7 @@ pub mod flows;
 pub mod keystore;
 pub mod pin;
 pub mod platform;
+pub mod random;
 pub mod store;
 pub mod texts;
 pub mod users;

@@ -11,7 +11,12 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mitid_core::client::{ClientError, ClientTuning, HttpClient, Request, ServerEndpoint};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use mitid_core::client::{
+    ClientError, ClientTuning, HttpClient, Request, RequestSigner, ServerEndpoint,
+};
+use mitid_core::random::{OsRandom, RandomSource, RandomUnavailable};
 use mitid_protocol::clock::SystemClock;
 use mitid_protocol::key_pin::key_pin_of_spki;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -41,6 +46,7 @@ fn client(base_url: String, mut pins: Vec<String>) -> HttpClient {
         },
         tuning(),
         Arc::new(SystemClock),
+        Arc::new(OsRandom),
     )
     .unwrap()
 }
@@ -66,6 +72,8 @@ fn identity() -> (rcgen::KeyPair, CertificateDer<'static>, String) {
 struct Seen {
     handshakes: Vec<Option<ProtocolVersion>>,
     requests: usize,
+    /// Each request's head (request line and headers), as received.
+    heads: Vec<String>,
 }
 
 /// A rustls server speaking only `versions`, answering every request with `ANSWER`.
@@ -130,7 +138,12 @@ async fn tls_server_answering(
                         Ok(n) => request.extend_from_slice(&buf[..n]),
                     }
                 }
-                seen.lock().unwrap().requests += 1;
+                {
+                    let mut seen = seen.lock().unwrap();
+                    seen.requests += 1;
+                    seen.heads
+                        .push(String::from_utf8_lossy(&request).into_owned());
+                }
                 let _ = tls.write_all(answer).await;
                 let _ = tls.shutdown().await;
             });
@@ -191,6 +204,7 @@ async fn only_a_pinned_key_is_trusted_and_nothing_is_sent_to_another() {
             },
             tuning(),
             Arc::new(SystemClock),
+            Arc::new(OsRandom),
         );
         assert!(matches!(built, Err(ClientError::Config(_))), "{built:?}");
     }
@@ -424,7 +438,13 @@ async fn a_post_without_a_key_is_sent_once() {
         retries: 2,
         ..tuning()
     };
-    let client = HttpClient::new(&endpoint, retrying, Arc::new(SystemClock)).unwrap();
+    let client = HttpClient::new(
+        &endpoint,
+        retrying,
+        Arc::new(SystemClock),
+        Arc::new(OsRandom),
+    )
+    .unwrap();
     let body = serde_json::json!({ "user_id": "someone" });
     let requests = || seen.lock().unwrap().requests;
     let sent = |request: Request<'static>| {
@@ -496,4 +516,70 @@ async fn concurrent_requests_each_get_their_own_failure() {
         "both kinds of connection were met"
     );
     assert_eq!(mismatches, *offered.lock().unwrap());
+}
+
+/// Randomness that hands out `byte`, repeated, or nothing at all.
+struct Scripted(Option<u8>);
+
+impl RandomSource for Scripted {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), RandomUnavailable> {
+        let byte = self.0.ok_or(RandomUnavailable)?;
+        buf.fill(byte);
+        Ok(())
+    }
+}
+
+/// A device key that signs everything with the same bytes (the server here checks nothing).
+struct AnySigner;
+
+impl RequestSigner for AnySigner {
+    fn authenticator_id(&self) -> &str {
+        "app-1"
+    }
+
+    fn sign(&self, _: &[u8]) -> Result<Vec<u8>, ClientError> {
+        Ok(vec![0x30])
+    }
+}
+
+/// The request's nonce and its fresh idempotency key come from the randomness the app was
+/// given. Before, the client drew both from the OS itself, so a test or an audit could not
+/// replace them, and a failing generator panicked instead of failing the request.
+#[tokio::test]
+async fn nonces_and_idempotency_keys_come_from_the_injected_randomness() {
+    let (base, pin, seen) = tls_server(&[&rustls::version::TLS13]).await;
+    let endpoint = ServerEndpoint {
+        base_url: base,
+        key_pins: vec![pin, key_pin_of_spki(b"backup key held offline")],
+    };
+    let with = |random: Scripted| {
+        HttpClient::new(&endpoint, tuning(), Arc::new(SystemClock), Arc::new(random)).unwrap()
+    };
+    let request = Request::post("/v1/app/status", &serde_json::json!({})).unwrap();
+
+    let answer: serde_json::Value = with(Scripted(Some(0x11)))
+        .send(&request, Some(&AnySigner))
+        .await
+        .unwrap();
+    assert_eq!(answer["ok"], true);
+    let head = seen.lock().unwrap().heads[0].to_ascii_lowercase();
+    let drawn = URL_SAFE_NO_PAD.encode([0x11u8; 16]).to_ascii_lowercase();
+    assert!(
+        head.contains(&format!("idempotency-key: {drawn}\r\n")),
+        "{head}"
+    );
+    assert!(
+        head.contains(&format!("x-mitid-nonce: {drawn}\r\n")),
+        "{head}"
+    );
+
+    let failed = with(Scripted(None))
+        .send::<serde_json::Value>(&request, Some(&AnySigner))
+        .await;
+    assert!(matches!(failed, Err(ClientError::Random)), "{failed:?}");
+    assert_eq!(
+        seen.lock().unwrap().requests,
+        1,
+        "nothing sent without randomness"
+    );
 }

@@ -14,6 +14,7 @@ use mitid_core::keystore::{
     KeyOptions, KeyStoreError, PublicKey, SecretStore, SecureKeyStore, Signature, SoftwareKeyStore,
 };
 use mitid_core::pin::BirthDate;
+use mitid_core::random::OsRandom;
 use mitid_core::store::{Store, StoreError};
 use mitid_core::users::{
     LocalUserId, NewUser, User, UserError, UserState, Users, RESERVATION_TTL_SECONDS,
@@ -87,7 +88,13 @@ struct App {
 
 fn open_app(path: &Path, keys: Arc<FlakyKeys>, clock: Arc<FakeClock>) -> App {
     let store = Arc::new(Store::open(path, keys.as_ref(), clock.clone()).unwrap());
-    let users = Users::open(store.clone(), keys.clone(), keys.clone()).unwrap();
+    let users = Users::open(
+        store.clone(),
+        keys.clone(),
+        keys.clone(),
+        Arc::new(OsRandom),
+    )
+    .unwrap();
     App {
         keys,
         clock,

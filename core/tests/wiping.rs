@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use mitid_core::app::{BlockTarget, Confirm};
 use mitid_core::client::{ClientTuning, HttpClient, Request, ServerEndpoint};
+use mitid_core::random::OsRandom;
 use mitid_protocol::clock::SystemClock;
 use mitid_protocol::key_pin::key_pin_of_spki;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -118,6 +119,7 @@ fn a_request_body_leaves_no_copy_in_freed_memory() {
             backoff: Duration::from_millis(1),
         },
         Arc::new(SystemClock),
+        Arc::new(OsRandom),
     )
     .unwrap();
     let body = Body {

@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use mitid_core::client::{ClientError, ClientTuning, HttpClient, Request, ServerEndpoint};
+use mitid_core::random::OsRandom;
 use mitid_protocol::clock::SystemClock;
 use mitid_protocol::wire::Secret;
 use serde::de::DeserializeOwned;
@@ -22,7 +23,12 @@ pub struct ApiClient {
 impl ApiClient {
     /// A client for `endpoint`: refuses a non-HTTPS URL or a malformed pin.
     pub fn new(endpoint: &ServerEndpoint) -> Result<Self, ClientError> {
-        let http = HttpClient::new(endpoint, ClientTuning::default(), Arc::new(SystemClock))?;
+        let http = HttpClient::new(
+            endpoint,
+            ClientTuning::default(),
+            Arc::new(SystemClock),
+            Arc::new(OsRandom),
+        )?;
         Ok(Self { http })
     }
 

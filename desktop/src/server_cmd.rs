@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
-use mitid_core::client::random_token;
+use mitid_core::random::{random_token, OsRandom};
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::staff::StaffRole;
 use mitid_server::outbox::{Channel, LogSender, SendError};
@@ -142,7 +142,8 @@ async fn bootstrap_admin(server: &RunningServer, data_dir: &Path) -> Result<Boot
     let (password, created) = loop {
         // 128 random bits. The server judges it as any staff password (it must not hold the
         // user name, which an `admin-` prefix did): a rare draw it refuses is drawn again.
-        let password = Zeroizing::new(random_token());
+        let password =
+            Zeroizing::new(random_token(&OsRandom).map_err(|e| CliError::Server(e.to_string()))?);
         draws += 1;
         match server
             .add_staff(BOOTSTRAP_ADMIN, &password, StaffRole::Admin)

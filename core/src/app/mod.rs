@@ -22,7 +22,6 @@ pub use crate::views::{
 };
 
 use crate::client::{ClientTuning, HttpClient, Request, ServerEndpoint};
-use crate::device::{OsRandom, RandomSource};
 use crate::error::MitidError;
 use crate::flows::activation::PREFERENCES_FLOW;
 use crate::flows::context::Context;
@@ -30,6 +29,7 @@ use crate::flows::{
     biometrics, input, recovery, ActivationFlow, ApprovalFlow, NewPinFlow, NewPinStart, UserIdFlow,
 };
 use crate::pin::Language;
+use crate::random::{OsRandom, RandomSource};
 use crate::store::Store;
 use crate::texts;
 use crate::users::{User, UserState, Users};
@@ -96,8 +96,14 @@ impl App {
             Arc::clone(&store),
             Arc::clone(&platform.keys),
             Arc::clone(&platform.secrets),
+            Arc::clone(&options.random),
         )?;
-        let client = HttpClient::new(&server, options.tuning, Arc::clone(&platform.clock))?;
+        let client = HttpClient::new(
+            &server,
+            options.tuning,
+            Arc::clone(&platform.clock),
+            Arc::clone(&options.random),
+        )?;
         let ctx = Context::new(store, users, client, platform, options.random);
         Ok(Self { ctx: Arc::new(ctx) })
     }

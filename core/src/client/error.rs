@@ -28,6 +28,15 @@ pub enum ClientError {
     /// Signing the request failed (key store).
     #[error("the request could not be signed")]
     Signing,
+    /// No randomness for the request's nonce or idempotency key.
+    #[error("the random generator failed")]
+    Random,
+}
+
+impl From<crate::random::RandomUnavailable> for ClientError {
+    fn from(_: crate::random::RandomUnavailable) -> Self {
+        Self::Random
+    }
 }
 
 impl ClientError {
@@ -40,6 +49,7 @@ impl ClientError {
             Self::BadResponse => "server_bad_response",
             Self::Config(_) => "client_config",
             Self::Signing => "signing_failed",
+            Self::Random => "random_unavailable",
         }
     }
 

@@ -10,13 +10,13 @@ use base64::Engine;
 use mitid_protocol::api_error::{ErrorBody, ErrorCode};
 use mitid_protocol::clock::Clock;
 use mitid_protocol::signing::request_message;
-use rand_core::{OsRng, RngCore};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::error::ClientError;
 use super::tls::{client_config, KeyPinMismatch};
+use crate::random::{random_token, RandomSource};
 
 /// The largest answer the client reads. The app's answers are some kilobytes, and the
 /// largest of the API (a staff audit page of 1,000 events, for the terminal client) is some
@@ -70,6 +70,17 @@ pub trait RequestSigner: Send + Sync {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, ClientError>;
 }
 
+/// Whether a request carries an idempotency key, and which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Idempotency {
+    /// None: the request is sent once and never retried.
+    None,
+    /// A fresh key, drawn by the client when the request is sent and kept across its retries.
+    Fresh,
+    /// A given key (one the caller persisted, so that it survives an app restart).
+    Given(String),
+}
+
 /// HTTP method of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
@@ -106,7 +117,7 @@ pub struct Request<'a> {
     pub bearer: Option<Zeroizing<String>>,
     /// The idempotency key of a mutating request (kept across retries, and across app
     /// restarts by flows that persist it).
-    pub idempotency_key: Option<String>,
+    pub idempotency: Idempotency,
     /// A longer timeout (e.g. for the approval long poll).
     pub timeout: Option<Duration>,
 }
@@ -131,7 +142,7 @@ impl<'a> Request<'a> {
             query: Vec::new(),
             body: Zeroizing::new(Vec::new()),
             bearer: None,
-            idempotency_key: None,
+            idempotency: Idempotency::None,
             timeout: None,
         }
     }
@@ -144,7 +155,7 @@ impl<'a> Request<'a> {
             query: Vec::new(),
             body: json_once(body)?,
             bearer: None,
-            idempotency_key: Some(random_token()),
+            idempotency: Idempotency::Fresh,
             timeout: None,
         })
     }
@@ -153,7 +164,7 @@ impl<'a> Request<'a> {
     /// route that ignores the key (a log-in, whose answer the server never stores: a retry
     /// would be a second log-in, its one-time code already used).
     pub fn once(mut self) -> Self {
-        self.idempotency_key = None;
+        self.idempotency = Idempotency::None;
         self
     }
 
@@ -174,7 +185,7 @@ impl<'a> Request<'a> {
 
     /// Uses a given idempotency key (one the caller persisted).
     pub fn with_idempotency_key(mut self, key: String) -> Self {
-        self.idempotency_key = Some(key);
+        self.idempotency = Idempotency::Given(key);
         self
     }
 
@@ -198,8 +209,9 @@ fn retryable(request: &Request<'_>, error: &ClientError) -> bool {
     );
     // A POST without a key could take effect twice (a log-in, whose answer the server never
     // stores, counted again): it is sent once.
-    let repeatable = request.method == Method::Get || request.idempotency_key.is_some();
-    (error.is_retryable() && repeatable) || (nonce_replay && request.idempotency_key.is_some())
+    let keyed = request.idempotency != Idempotency::None;
+    let repeatable = request.method == Method::Get || keyed;
+    (error.is_retryable() && repeatable) || (nonce_replay && keyed)
 }
 
 /// `body` as JSON, written into one buffer of its exact size: a buffer that grows leaves
@@ -228,13 +240,6 @@ impl std::io::Write for ByteCount {
     }
 }
 
-/// 128 random bits, base64url: nonces and idempotency keys.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
 /// The app's HTTPS client.
 #[derive(Clone)]
 pub struct HttpClient {
@@ -242,6 +247,8 @@ pub struct HttpClient {
     base_url: String,
     tuning: ClientTuning,
     clock: Arc<dyn Clock>,
+    /// Nonces and fresh idempotency keys.
+    random: Arc<dyn RandomSource>,
     /// The server's time less the phone's, learnt from a refusal of a signed request's time
     /// (shared by the client's clones).
     clock_offset: Arc<AtomicI64>,
@@ -258,6 +265,7 @@ impl HttpClient {
         endpoint: &ServerEndpoint,
         tuning: ClientTuning,
         clock: Arc<dyn Clock>,
+        random: Arc<dyn RandomSource>,
     ) -> Result<Self, ClientError> {
         if !endpoint.base_url.starts_with("https://") {
             return Err(ClientError::Config("the server URL must be https://"));
@@ -292,6 +300,7 @@ impl HttpClient {
             base_url: endpoint.base_url.trim_end_matches('/').to_owned(),
             tuning,
             clock,
+            random,
             clock_offset: Arc::new(AtomicI64::new(0)),
         })
     }
@@ -303,10 +312,16 @@ impl HttpClient {
         request: &Request<'_>,
         signer: Option<&dyn RequestSigner>,
     ) -> Result<R, ClientError> {
+        // One key for every attempt: a retry is the same request to the server.
+        let key = match &request.idempotency {
+            Idempotency::None => None,
+            Idempotency::Fresh => Some(random_token(self.random.as_ref())?),
+            Idempotency::Given(key) => Some(key.clone()),
+        };
         let mut attempt = 0;
         let mut resynced = false;
         loop {
-            match self.send_once(request, signer).await {
+            match self.send_once(request, key.as_deref(), signer).await {
                 Err(e) if !resynced && signer.is_some() && self.learn_server_time(&e) => {
                     // Refused for its time before anything ran: sent again at once, once.
                     tracing::debug!(path = request.path, "signing with the server's time");
@@ -326,6 +341,7 @@ impl HttpClient {
     async fn send_once<R: DeserializeOwned>(
         &self,
         request: &Request<'_>,
+        key: Option<&str>,
         signer: Option<&dyn RequestSigner>,
     ) -> Result<R, ClientError> {
         let url = format!("{}{}", self.base_url, request.path);
@@ -346,7 +362,7 @@ impl HttpClient {
         if let Some(token) = &request.bearer {
             builder = builder.bearer_auth(token.as_str());
         }
-        if let Some(key) = &request.idempotency_key {
+        if let Some(key) = key {
             builder = builder.header("Idempotency-Key", key);
         }
         if let Some(timeout) = request.timeout {
@@ -405,7 +421,7 @@ impl HttpClient {
             .clock
             .now()
             .saturating_add(self.clock_offset.load(Ordering::Relaxed));
-        let nonce = random_token();
+        let nonce = random_token(self.random.as_ref())?;
         let message = request_message(
             signer.authenticator_id(),
             request.method.as_str(),

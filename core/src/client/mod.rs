@@ -7,7 +7,7 @@ mod tls;
 
 pub use error::ClientError;
 pub use http::{
-    random_token, ClientTuning, HttpClient, Method, Request, RequestSigner, ServerEndpoint,
+    ClientTuning, HttpClient, Idempotency, Method, Request, RequestSigner, ServerEndpoint,
     MAX_ANSWER_BYTES,
 };
 pub use tls::PinnedKeyVerifier;

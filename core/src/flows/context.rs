@@ -13,10 +13,11 @@ use serde::Serialize;
 
 use crate::biometrics::BiometricPrompt;
 use crate::client::{HttpClient, Request};
-use crate::device::{random_token, DeviceSigner, RandomSource};
+use crate::device::DeviceSigner;
 use crate::error::MitidError;
 use crate::keystore::{SecretStore, SecureKeyStore};
 use crate::platform::Platform;
+use crate::random::{random_token, RandomSource};
 use crate::store::Store;
 use crate::users::{LocalUserId, User, UserState, Users};
 
@@ -157,7 +158,7 @@ impl Context {
 
     /// A fresh idempotency key from the injected randomness.
     pub fn idempotency_key(&self) -> Result<String, MitidError> {
-        random_token(self.rng.as_ref())
+        Ok(random_token(self.rng.as_ref())?)
     }
 
     /// A POST request with a body and an idempotency key (fresh when `key` is `None`).

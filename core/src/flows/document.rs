@@ -278,7 +278,9 @@ impl DocumentScan {
             .try_into()
             .map_err(|_| (Stage::Chip, MitidError::BadResponse))?;
         let mut bytes = Zeroizing::new([0u8; ReaderRandom::LEN]);
-        ctx.rng.fill(&mut bytes[..]).map_err(|e| (Stage::Chip, e))?;
+        ctx.rng
+            .fill(&mut bytes[..])
+            .map_err(|e| (Stage::Chip, e.into()))?;
         let random = ReaderRandom::from_bytes(&bytes);
         // The chip's key to prove is read off the async threads too: a DH group is checked
         // with a few thousand-bit exponentiations.

@@ -26,6 +26,7 @@ pub use model::{
 };
 
 use crate::keystore::{SecretStore, SecureKeyStore};
+use crate::random::RandomSource;
 use crate::store::Store;
 use cleanup::Scope;
 
@@ -34,6 +35,8 @@ pub struct Users {
     store: Arc<Store>,
     keys: Arc<dyn SecureKeyStore>,
     secrets: Arc<dyn SecretStore>,
+    /// Local ids.
+    random: Arc<dyn RandomSource>,
     /// Serialises the operations that span the database and the key stores, so that a
     /// cleanup never runs between another operation's check and its key store call.
     ops: Mutex<()>,
@@ -42,17 +45,20 @@ pub struct Users {
 mitid_protocol::redacted_debug!(Users { store });
 
 impl Users {
-    /// The users of `store`, whose keys live in `keys` and secrets in `secrets`. Finishes
-    /// any cleanup an earlier run left (see [`Users::sweep`]).
+    /// The users of `store`, whose keys live in `keys` and secrets in `secrets`, their local
+    /// ids drawn from `random`. Finishes any cleanup an earlier run left (see
+    /// [`Users::sweep`]).
     pub fn open(
         store: Arc<Store>,
         keys: Arc<dyn SecureKeyStore>,
         secrets: Arc<dyn SecretStore>,
+        random: Arc<dyn RandomSource>,
     ) -> Result<Self, UserError> {
         let users = Self {
             store,
             keys,
             secrets,
+            random,
             ops: Mutex::new(()),
         };
         let report = users.sweep()?;
@@ -74,7 +80,7 @@ impl Users {
     /// Sets a local id aside for an enrolment: create the user's keys under its aliases,
     /// then call [`Users::add`]. Survives restarts, so an enrolment can resume.
     pub fn reserve(&self) -> Result<UserReservation, UserError> {
-        let local_id = LocalUserId::generate()?;
+        let local_id = LocalUserId::generate(self.random.as_ref())?;
         let created_at = self.store.now();
         self.store
             .write(|tx| cleanup::enqueue(tx, &local_id, Scope::Reservation, created_at))?;

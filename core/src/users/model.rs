@@ -6,9 +6,9 @@ use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::user_id::UserId;
 
 use super::UserError;
-use crate::keystore::sealing::fill_random;
 use crate::keystore::KeyStoreError;
 use crate::pin::BirthDate;
+use crate::random::RandomSource;
 
 /// Longest accepted authenticator id, in bytes.
 pub const MAX_AUTHENTICATOR_ID_LEN: usize = 128;
@@ -27,10 +27,10 @@ impl AsRef<str> for LocalUserId {
 }
 
 impl LocalUserId {
-    /// A fresh random id (128 bits from the OS).
-    pub(crate) fn generate() -> Result<Self, KeyStoreError> {
+    /// A fresh random id (128 bits from `rng`).
+    pub(crate) fn generate(rng: &dyn RandomSource) -> Result<Self, KeyStoreError> {
         let mut bytes = [0u8; 16];
-        fill_random(&mut bytes)?;
+        rng.fill(&mut bytes)?;
         Ok(Self(bytes.iter().map(|b| format!("{b:02x}")).collect()))
     }
 

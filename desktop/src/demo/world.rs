@@ -4,9 +4,8 @@
 //! memory).
 
 use mitid_core::app::{App, AppOptions};
-use mitid_core::client::random_token;
-use mitid_core::device::{OsRandom, RandomSource};
 use mitid_core::pin::{BirthDate, Pin, PinPolicy};
+use mitid_core::random::{random_token, OsRandom, RandomSource};
 use mitid_protocol::wire::rp::{
     AuthenticationResult, CreateAuthenticationRequest, CreateAuthenticationResponse,
 };
@@ -220,7 +219,7 @@ pub fn random_good_pin(birth_date: &str, not: &[&str]) -> Result<Zeroizing<Strin
         let mut bytes = [0u8; 4];
         OsRandom
             .fill(&mut bytes)
-            .map_err(|e| format!("randomness: {}", e.code()))?;
+            .map_err(|e| format!("randomness: {e}"))?;
         let candidate = Zeroizing::new(format!("{:06}", u32::from_le_bytes(bytes) % 1_000_000));
         let acceptable = Pin::from_digits(&candidate)
             .and_then(|pin| policy.check(&pin))
@@ -252,7 +251,8 @@ pub(super) async fn start_server(
     let server = TestServer::start(options)
         .await
         .map_err(|e| format!("the server did not start: {e}"))?;
-    let password = Zeroizing::new(format!("demo-{}", random_token()));
+    let token = random_token(&OsRandom).map_err(|e| format!("randomness: {e}"))?;
+    let password = Zeroizing::new(format!("demo-{token}"));
     let staff = StaffDesk::create_with(server.running(), None, &password)
         .await
         .map_err(|e| format!("cannot create the staff accounts: {e}"))?;
