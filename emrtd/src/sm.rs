@@ -134,6 +134,17 @@ impl SecureChannel {
         self.ssc
     }
 
+    /// The session keys, in the clear (feature `testing` only).
+    ///
+    /// For a harness that opens a session through the real BAC or PACE code and then MACs
+    /// data objects of its own, independently of this module (the `emrtd_apdu` fuzz target),
+    /// so that it never derives the keys a second time. Outside tests nothing reads a key back
+    /// out of an open channel, hence the feature.
+    #[cfg(feature = "testing")]
+    pub fn keys(&self) -> &SessionKeys {
+        &self.keys
+    }
+
     /// Wraps a plain command for the chip.
     pub fn protect(&mut self, cmd: &Command) -> Command {
         let header = [cmd.cla | 0x0C, cmd.ins, cmd.p1, cmd.p2];

@@ -15,11 +15,11 @@
 //!   padding and the status word are fuzzed, not only the MAC comparison; the same bytes as
 //!   plain answer data go through the chip's `wrap_response` and back;
 //! - 6: up to 8 segments (separated by 0xFE) to a simulated chip in a BAC session that the
-//!   harness opens with fixed randomness (the chip's counter "randomness" and a constant
-//!   reader half), so the session keys are known and the same in every process: a segment
-//!   whose first byte is even is a plain command APDU the reader's `protect` wraps; odd, a
-//!   header (CLA INS P1 P2) and data objects to which the harness appends a valid MAC, so
-//!   that the chip's decryption of what the MAC covers and its protected commands (SELECT,
+//!   reader's BAC code opens with fixed randomness (the chip's counter "randomness" and a
+//!   constant reader half), so the session keys are known and the same in every process: a
+//!   segment whose first byte is even is a plain command APDU the reader's `protect` wraps;
+//!   odd, a header (CLA INS P1 P2) and data objects to which the harness appends a valid MAC,
+//!   so that the chip's decryption of what the MAC covers and its protected commands (SELECT,
 //!   READ BINARY, GET CHALLENGE, MSE, ...) are reached.
 //!
 //! Besides "no panic":
@@ -39,9 +39,10 @@
 
 use libfuzzer_sys::fuzz_target;
 use mitid_emrtd::apdu::{Command, Response};
-use mitid_emrtd::bac::{self, BacKeys};
+use mitid_emrtd::bac::{self, ReaderRandom};
 use mitid_emrtd::crypto::{self, Key};
-use mitid_emrtd::pace::{self, Mapping, Protocol};
+use mitid_emrtd::pace::{self, Mapping, PaceRandom, Protocol};
+use mitid_emrtd::reader::{Link, EMRTD_AID};
 use mitid_emrtd::sm::{SecureChannel, SessionKeys};
 use mitid_emrtd::testing::{SimulatedChip, TestHolder};
 use mitid_emrtd::{tlv, ChipFiles, NfcLink};
@@ -289,9 +290,6 @@ fn behind_the_mac(data: &[u8]) {
     assert_eq!((back.data, back.sw), (sent.data, sent.sw));
 }
 
-/// The eMRTD application's AID (ICAO 9303 part 10).
-const EMRTD_AID: [u8; 7] = [0xA0, 0x00, 0x00, 0x02, 0x47, 0x10, 0x01];
-
 /// Sends `cmd` to `card` and decodes its answer.
 fn send(card: &mut SimulatedChip, cmd: &Command) -> Response {
     let bytes = card
@@ -300,44 +298,30 @@ fn send(card: &mut SimulatedChip, cmd: &Command) -> Response {
     Response::decode(&bytes).unwrap_or_else(|e| panic!("an answer without a status word: {e:?}"))
 }
 
-/// Opens BAC with `card` as a reader does, with a constant reader half (the chip's own
-/// "randomness" is the counter), and returns the session keys and counter: the same in every
-/// process, so a crashing input replays.
+/// Opens BAC with `card` through the reader's own code (`bac::establish`, after the SELECT
+/// that `read_document` sends first), with a constant reader half (the chip's own
+/// "randomness" is the counter), and returns the session keys and counter it leaves: the same
+/// in every process, so a crashing input replays.
 fn open_bac(card: &mut SimulatedChip) -> (FixedSession, u64) {
-    let keys = BacKeys::of(&TestHolder::specimen().access_key());
     let select = Command::new(0x00, 0xA4, 0x04, 0x0C).with_data(EMRTD_AID.to_vec());
     assert_eq!(
         send(card, &select).sw,
         0x9000,
         "SELECT of the eMRTD application"
     );
-    let challenge = send(card, &Command::new(0x00, 0x84, 0x00, 0x00).with_le(8));
-    let rnd_icc: [u8; 8] = challenge.data.try_into().expect("an 8-byte challenge");
-    let rnd_ifd = *b"fuzz-ifd";
-    let k_ifd = *b"fuzz-reader-half";
-    let auth = bac::mutual_auth_data(&keys, &rnd_ifd, &rnd_icc, &k_ifd);
-    let answer = send(
-        card,
-        &Command::new(0x00, 0x82, 0x00, 0x00)
-            .with_data(auth)
-            .with_le(40),
-    );
-    assert_eq!(
-        (answer.sw, answer.data.len()),
-        (0x9000, 40),
-        "EXTERNAL AUTHENTICATE"
-    );
-    let r = crypto::decrypt(&keys.enc, &answer.data[..32]);
-    let mut seed = [0u8; 16];
-    for (i, s) in seed.iter_mut().enumerate() {
-        *s = k_ifd[i] ^ r[16 + i];
-    }
-    let ssc = u64::from_be_bytes([
-        rnd_icc[4], rnd_icc[5], rnd_icc[6], rnd_icc[7], rnd_ifd[4], rnd_ifd[5], rnd_ifd[6],
-        rnd_ifd[7],
-    ]);
-    let session = FixedSession::tdes(&crypto::derive_key(&seed, 1), &crypto::derive_key(&seed, 2));
-    (session, ssc)
+    let random = ReaderRandom {
+        rnd_ifd: *b"fuzz-ifd",
+        k_ifd: Zeroizing::new(*b"fuzz-reader-half"),
+        // BAC does not use PACE's keys.
+        pace: PaceRandom::from_bytes(&[0; 64]),
+    };
+    let key = TestHolder::specimen().access_key();
+    let channel = bac::establish(&mut Link::new(card), &key, &random)
+        .unwrap_or_else(|e| panic!("BAC with the simulated chip: {e}"));
+    let SessionKeys::Tdes { enc, mac } = channel.keys() else {
+        panic!("BAC left AES session keys");
+    };
+    (FixedSession::tdes(enc, mac), channel.ssc())
 }
 
 /// Protected commands to the simulated chip in an open BAC session (see the module header).

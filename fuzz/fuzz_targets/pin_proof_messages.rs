@@ -17,11 +17,12 @@
 //!
 //! Every refusal must be a typed error, never a panic. The keys, the record and the genuine
 //! messages are made once per process (`OnceLock`). The server's key material and the device
-//! key are fixed (drawn from a ChaCha20 generator with a constant seed, and a constant), so a
-//! crashing input replays against the same keys. The genuine record, KE1, login state and KE3
-//! still differ from process to process: `mitid_protocol::pin_proof` draws the client's
-//! blinds and nonces, and the server's login nonces, from the operating system inside its
-//! functions and takes no generator, so they cannot be fixed from this harness.
+//! key are fixed (drawn by `ServerKeys::from_rng` from a ChaCha20 generator with a constant
+//! seed, and a constant), so a crashing input replays against the same keys. The genuine
+//! record, KE1, login state and KE3 still differ from process to process:
+//! `mitid_protocol::pin_proof` draws the client's blinds and nonces, and the server's login
+//! nonces, from the operating system inside its functions and takes no generator, so they
+//! cannot be fixed from this harness.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -35,9 +36,8 @@ use mitid_protocol::pin_proof::{
 use mitid_protocol::signing::{self, SignatureError, PUBLIC_KEY_LEN};
 use p256::ecdsa::signature::{Signer, Verifier};
 use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
-use p256::elliptic_curve::sec1::ToEncodedPoint;
 use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
+use rand_core::SeedableRng;
 
 const AUTH: &str = "auth-fuzz-0001";
 
@@ -52,22 +52,12 @@ struct Fixture {
     device_public: Vec<u8>,
 }
 
-/// The server's OPAQUE key material from a constant seed, in the form `ServerKeys::to_bytes`
-/// writes (opaque-ke's P-256 `ServerSetup`: the OPRF seed, the key-exchange private key, the
-/// public key of the dummy record that answers unknown users, compressed).
+/// The server's OPAQUE key material, drawn by `ServerKeys::from_rng` from a generator with a
+/// constant seed: the same keys in every process, so that a crashing input replays.
 fn fixed_server_keys() -> ServerKeys {
-    let mut rng = ChaCha20Rng::from_seed(*b"mitid fuzz pin_proof_messages 01");
-    let mut oprf_seed = [0u8; 32];
-    rng.fill_bytes(&mut oprf_seed);
-    let private = p256::SecretKey::random(&mut rng);
-    let dummy = p256::SecretKey::random(&mut rng).public_key();
-    let bytes = [
-        &oprf_seed[..],
-        &private.to_bytes(),
-        dummy.to_encoded_point(true).as_bytes(),
-    ]
-    .concat();
-    ServerKeys::from_bytes(&bytes).expect("fixed server keys")
+    ServerKeys::from_rng(&mut ChaCha20Rng::from_seed(
+        *b"mitid fuzz pin_proof_messages 01",
+    ))
 }
 
 fn fixture() -> &'static Fixture {
