@@ -112,6 +112,7 @@ fn the_demo_speaks_danish_when_asked() {
 async fn the_web_demo_logs_karen_in_to_the_bank_in_a_browser() {
     use std::io::{BufRead, BufReader, Write};
     use std::process::Stdio;
+    use std::time::Duration;
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_mitid"))
         .args(["demo", "--web"])
@@ -184,10 +185,6 @@ async fn the_web_demo_logs_karen_in_to_the_bank_in_a_browser() {
     assert!(acr.contains("Substantial"), "{acr}");
     browser.close().await.unwrap();
 
-    let interrupted = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(interrupted.success());
-    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let interrupted = mitid_testing::signal_and_wait(&mut child, "INT", Duration::from_secs(60));
+    assert_eq!(interrupted.unwrap().code(), Some(0));
 }

@@ -4,10 +4,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use mitid_testing::server::output_lines;
+use mitid_testing::{signal_and_wait, wait_for_exit};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn server(data: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mitid"));
@@ -63,24 +64,16 @@ impl Running {
 
     /// Its exit code, waiting at most a minute.
     fn exit_code(&mut self) -> Option<i32> {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(Instant::now() < deadline, "the server did not end");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_exit(&mut self.child, Duration::from_secs(60))
+            .expect("the server did not end")
+            .code()
     }
 
-    /// Ctrl-C (SIGINT), then its exit code.
+    /// Ctrl-C (SIGINT), then its exit code (waiting at most a minute).
     fn interrupt(&mut self) -> Option<i32> {
-        let interrupted = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(interrupted.success());
-        self.exit_code()
+        signal_and_wait(&mut self.child, "INT", Duration::from_secs(60))
+            .unwrap()
+            .code()
     }
 }
 

@@ -4,6 +4,8 @@
 //!
 //! - [`server`]: the reference server in-process ([`TestServer`], restartable, on a
 //!   [`TestClock`]) or as a child process ([`ChildServer`]);
+//! - [`process`]: a signal to a child process and the wait for it to end
+//!   ([`signal_and_wait`]);
 //! - [`World`]: a server with its staff logged in, and the registry's, the support desk's
 //!   and relying parties' actions over pinned HTTPS;
 //! - [`Outbox`]: the SMS and e-mails the server sent, and the codes read from them (a test
@@ -15,7 +17,7 @@
 //! - [`http`]: the pinned JSON client and its [`Answer`];
 //! - [`oidc`]: OpenID Connect clients, a scripted browser on the login pages, the token
 //!   endpoint;
-//! - [`until`]: waiting for another task's progress instead of sleeping a guessed time.
+//! - [`until()`]: waiting for another task's progress instead of sleeping a guessed time.
 //!
 //! Actions return a [`KitResult`] (the demo and the uniffi kit report failures); tests
 //! unwrap them. Never linked into the app or a deployed server.
@@ -31,6 +33,7 @@ pub mod outbox;
 pub mod passport;
 pub mod people;
 pub mod phone;
+pub mod process;
 pub mod proxy;
 pub mod server;
 pub mod staff;
@@ -45,6 +48,7 @@ pub use outbox::{extract_code, Outbox};
 pub use passport::{DocumentSteps, PassportOffice, TestPassport};
 pub use people::Person;
 pub use phone::Phone;
+pub use process::{signal_and_wait, wait_for_exit};
 pub use proxy::FaultProxy;
 pub use server::{
     test_policy, ChildServer, ServerOptions, TestClock, TestDatabase, TestServer, DAY, HOUR,

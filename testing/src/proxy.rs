@@ -266,6 +266,18 @@ struct Incoming {
     body: Vec<u8>,
 }
 
+/// What happens to a request that goes on to the server.
+enum Onward {
+    /// Forwarded, its answer passed back.
+    Forward,
+    /// [`Fault::DropAnswer`].
+    DropAnswer,
+    /// [`Fault::Duplicate`] (`true`) or [`Fault::DuplicateOtherAnswer`] (`false`).
+    Duplicate { the_working_one: bool },
+    /// [`Fault::Delay`].
+    Delay(Duration),
+}
+
 async fn handle(
     state: Arc<State>,
     req: hyper::Request<hyper::body::Incoming>,
@@ -275,16 +287,31 @@ async fn handle(
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
-    let fault = take_fault(&state, &path);
-    if state.down.load(Ordering::SeqCst) || fault == Some(Fault::Cut) {
-        record_cut(&state, &path, true);
-        return Err(Cut);
-    }
-    if fault == Some(Fault::ServerError) {
-        // The app gets the 500; the server never saw the request.
-        record_cut(&state, &path, false);
-        return respond(internal_error());
-    }
+    // While down, every request is cut off (its rule used up all the same).
+    let fault = match take_fault(&state, &path) {
+        _ if state.down.load(Ordering::SeqCst) => Some(Fault::Cut),
+        fault => fault,
+    };
+    let onward = match fault {
+        None => Onward::Forward,
+        Some(Fault::Cut) => {
+            record_cut(&state, &path, true);
+            return Err(Cut);
+        }
+        Some(Fault::ServerError) => {
+            // The app gets the 500; the server never saw the request.
+            record_cut(&state, &path, false);
+            return respond(internal_error());
+        }
+        Some(Fault::DropAnswer) => Onward::DropAnswer,
+        Some(Fault::Duplicate) => Onward::Duplicate {
+            the_working_one: true,
+        },
+        Some(Fault::DuplicateOtherAnswer) => Onward::Duplicate {
+            the_working_one: false,
+        },
+        Some(Fault::Delay(delay)) => Onward::Delay(delay),
+    };
     let method = req.method().clone();
     let mut headers = req.headers().clone();
     for name in ["host", "content-length", "connection"] {
@@ -300,27 +327,26 @@ async fn handle(
         headers,
         body,
     };
-    let answer = match fault {
-        None | Some(Fault::Cut) => {
+    let answer = match onward {
+        Onward::Forward => {
             let f = forward(&state, &incoming).await?;
             record(&state, &incoming.path, &f, false, false);
             f
         }
-        Some(Fault::DropAnswer) => {
+        Onward::DropAnswer => {
             let f = forward(&state, &incoming).await?;
             record(&state, &incoming.path, &f, true, false);
             return Err(Cut);
         }
-        Some(fault @ (Fault::Duplicate | Fault::DuplicateOtherAnswer)) => {
-            duplicate(&state, &incoming, fault == Fault::Duplicate).await?
+        Onward::Duplicate { the_working_one } => {
+            duplicate(&state, &incoming, the_working_one).await?
         }
-        Some(Fault::Delay(delay)) => {
+        Onward::Delay(delay) => {
             let f = forward(&state, &incoming).await?;
             record(&state, &incoming.path, &f, false, true);
             tokio::time::sleep(delay).await;
             f
         }
-        Some(Fault::ServerError) => internal_error(),
     };
     respond(answer)
 }

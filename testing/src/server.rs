@@ -504,27 +504,10 @@ impl ChildServer {
         self.child.id()
     }
 
-    /// Sends `signal` (`TERM`, `INT`, …) and waits, 30 s at most, for the process to end.
+    /// Sends `signal` (`TERM`, `INT`, …) and waits, 30 s at most, for the process to end
+    /// (see [`crate::signal_and_wait`]).
     pub fn signal_and_wait(&mut self, signal: &str) -> KitResult<std::process::ExitStatus> {
-        let sent = Command::new("kill")
-            .args(["-s", signal, &self.child.id().to_string()])
-            .status()
-            .map_err(KitError::setup)?;
-        if !sent.success() {
-            return Err(KitError::Setup(format!("kill -s {signal} failed: {sent}")));
-        }
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        loop {
-            if let Some(status) = self.child.try_wait().map_err(KitError::setup)? {
-                return Ok(status);
-            }
-            if std::time::Instant::now() >= deadline {
-                return Err(KitError::Setup(format!(
-                    "the server still runs 30 s after SIG{signal}"
-                )));
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        crate::signal_and_wait(&mut self.child, signal, std::time::Duration::from_secs(30))
     }
 
     /// SIGKILL, and wait for the process to go.

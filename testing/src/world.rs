@@ -12,9 +12,9 @@ use mitid_protocol::wire::rp::{
 use mitid_protocol::wire::staff::{
     ActivationPurpose, AuditEvent, AuditList, CreatePersonRequest, CreateRelyingPartyRequest,
     Delivery, IdentifiedRequest, IdentifyResponse, IssueActivationCodeRequest, IssuePCodeRequest,
-    IssueTemporaryPinRequest, IssuedCode, PersonView, RelyingPartyCreated,
+    IssueTemporaryPinRequest, IssuedCode, PersonView, RelyingPartyCreated, StaffBlockRequest,
 };
-use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind, Secret};
+use mitid_protocol::wire::{paths, Assurance, BlockScope, ChannelBindingKind, Secret};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -350,6 +350,49 @@ impl World {
         self.server
             .outbox
             .code_since(since, &person.mobile, "temporary_pin", 8)
+    }
+
+    /// The support desk blocks `person`'s authenticator `authenticator_id` (for good when
+    /// `permanent`), or with `None` the whole MitID; the answer as it came.
+    pub async fn staff_block(
+        &self,
+        person: &Person,
+        authenticator_id: Option<&str>,
+        permanent: bool,
+    ) -> Answer {
+        self.block_order(paths::STAFF_BLOCK, person, authenticator_id, permanent)
+            .await
+    }
+
+    /// The support desk lifts the block of `person`'s authenticator `authenticator_id`, or
+    /// with `None` of the whole MitID; the answer as it came.
+    pub async fn staff_unblock(&self, person: &Person, authenticator_id: Option<&str>) -> Answer {
+        self.block_order(paths::STAFF_UNBLOCK, person, authenticator_id, false)
+            .await
+    }
+
+    /// The support desk identifies `person` and sends the block or unblock order at `path`.
+    async fn block_order(
+        &self,
+        path: &str,
+        person: &Person,
+        authenticator_id: Option<&str>,
+        permanent: bool,
+    ) -> Answer {
+        let token = match self.identify(&self.support, person).await {
+            Ok(token) => token,
+            Err(e) => panic!("the support desk cannot identify the person: {e}"),
+        };
+        let request = StaffBlockRequest {
+            identification_token: Secret::new(&token),
+            scope: match authenticator_id {
+                Some(_) => BlockScope::Authenticator,
+                None => BlockScope::WholeMitid,
+            },
+            authenticator_id: authenticator_id.map(str::to_owned),
+            permanent,
+        };
+        self.post(path, &request, Auth::Bearer(&self.support)).await
     }
 
     /// The `digits`-long code in the newest message of `kind` to `person`, one whose code

@@ -128,7 +128,9 @@ async fn an_approval_fetched_after_a_block_is_failed() {
         assert!(answer.is_success(), "{}", answer.body);
         let app = s.phone.authenticator_id.clone();
         let blocked = (!whole_mitid).then_some(app.as_str());
-        support_blocks(&s.h, &s.p, blocked).await;
+        s.h.staff_block(&s.p, blocked, false)
+            .await
+            .ok::<serde_json::Value>();
         let r = final_result(&s, &login.transaction_id).await;
         assert_eq!(
             r.status,
@@ -291,7 +293,9 @@ async fn a_relying_partys_refused_logins_are_on_the_persons_record() {
     s.h.post("/v1/rp/authentications", &body, Auth::Bearer(&other))
         .await
         .err("login_already_pending");
-    support_blocks(&s.h, &s.p, None).await;
+    s.h.staff_block(&s.p, None, false)
+        .await
+        .ok::<serde_json::Value>();
     s.h.post("/v1/rp/authentications", &body, Auth::Bearer(&other))
         .await
         .err("blocked");

@@ -26,10 +26,7 @@ async fn add(h: &World, p: &Person, kind: &str, serial: &str) -> Answer {
 }
 
 async fn block(h: &World, p: &Person, id: &str) {
-    let token = h.identify(&h.support, p).await.unwrap();
-    h.post("/v1/staff/block", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": id, "permanent": true }), Auth::Bearer(&h.support))
-        .await
-        .ok::<Value>();
+    h.staff_block(p, Some(id), true).await.ok::<Value>();
 }
 
 /// `p` logs in with `password` and the code display's code `otp`.
@@ -137,12 +134,10 @@ async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
         "code_failures"
     );
     // Staff can lift a code lockout at once.
-    let token = h.identify(&h.support, &p).await.unwrap();
     let pw = h.authenticator_of_kind(&p, "password").await.unwrap();
     assert_eq!(pw["lock_reason"], LockReason::CodeFailures.as_str());
-    h.post("/v1/staff/unblock", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": pw["authenticator_id"] }), Auth::Bearer(&h.support))
-        .await
-        .ok::<Value>();
+    let id = pw["authenticator_id"].as_str().unwrap();
+    h.staff_unblock(&p, Some(id)).await.ok::<Value>();
     let r: WebLoginResponse = password_login(&h, &p, right, code_at(h.now(), 1))
         .await
         .ok();
@@ -155,15 +150,8 @@ async fn password_and_code_display_log_in_with_drift_single_use_and_lockout() {
             .await
             .err("wrong_password");
     }
-    let id = pw["authenticator_id"].clone();
-    let token = h.identify(&h.support, &p).await.unwrap();
-    let order =
-        json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": id });
-    for action in ["/v1/staff/block", "/v1/staff/unblock"] {
-        h.post(action, &order, Auth::Bearer(&h.support))
-            .await
-            .ok::<Value>();
-    }
+    h.staff_block(&p, Some(id), false).await.ok::<Value>();
+    h.staff_unblock(&p, Some(id)).await.ok::<Value>();
     h.clock().advance(60);
     let r: WebLoginResponse = password_login(&h, &p, right, code_at(h.now(), 0))
         .await

@@ -128,10 +128,10 @@ async fn every_staff_action_is_audited_and_the_outbox_shows_metadata_only() {
     let (h, p, mut phone) = citizen_with_app("audit").await;
     wrong_pin_guesses(&phone, 3).await;
     // Staff cannot lift a lock after wrong PINs (only a temporary PIN does).
-    let token = h.identify(&h.support, &p).await.unwrap();
-    h.post("/v1/staff/unblock", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": phone.authenticator_id }), Auth::Bearer(&h.support))
+    h.staff_unblock(&p, Some(&phone.authenticator_id))
         .await
         .err("forbidden");
+    let token = h.identify(&h.support, &p).await.unwrap();
     h.post("/v1/staff/temporary-pin", &json!({ "identification_token": token, "authenticator_id": phone.authenticator_id, "delivery": "sms" }), Auth::Bearer(&h.support))
         .await
         .ok::<Value>();

@@ -102,13 +102,9 @@ async fn a_reset_does_not_lift_a_block_set_after_it_began() {
         .await
         .unwrap();
     // Support blocks the app between the two steps.
-    h.post(
-        "/v1/staff/block",
-        &json!({ "identification_token": id, "scope": "authenticator", "authenticator_id": phone.authenticator_id }),
-        Auth::Bearer(&h.support),
-    )
-    .await
-    .ok::<Value>();
+    h.staff_block(&p, Some(&phone.authenticator_id), false)
+        .await
+        .ok::<Value>();
     phone
         .post(
             "/v1/app/pin/new/finish",

@@ -185,14 +185,7 @@ async fn a_block_ends_the_sessions_and_lifting_one_needs_a_fresh_login() {
         .await
         .ok::<AuthenticatorList>();
     // A whole-MitID block by support ends the session too.
-    let id = h.identify(&h.support, &p).await.unwrap();
-    h.post(
-        "/v1/staff/block",
-        &json!({ "identification_token": id, "scope": "whole_mitid", "permanent": false }),
-        Auth::Bearer(&h.support),
-    )
-    .await
-    .ok::<Value>();
+    h.staff_block(&p, None, false).await.ok::<Value>();
     web_authenticators(&h, &fresh).await.err("unauthorized");
 }
 
@@ -266,10 +259,7 @@ async fn an_approval_in_the_last_second_is_finished_after_it() {
 async fn a_citizen_block_cannot_take_over_a_staff_block() {
     let (h, p, mut phone) = citizen_with_app("staffblk").await;
     let second = activate(&h, &p, "582914").await;
-    let id = h.identify(&h.support, &p).await.unwrap();
-    let by_support = json!({ "identification_token": id, "scope": "authenticator",
-        "authenticator_id": second.authenticator_id, "permanent": false });
-    h.post("/v1/staff/block", &by_support, Auth::Bearer(&h.support))
+    h.staff_block(&p, Some(&second.authenticator_id), false)
         .await
         .ok::<Value>();
     // Blocked again by the citizen (or whoever holds a log-in), from MitID.dk.

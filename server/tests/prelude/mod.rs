@@ -261,17 +261,3 @@ pub async fn create_support_account(h: &World, username: &str, password: &str) -
     h.post("/v1/staff/users", &body, Auth::Bearer(&h.admin))
         .await
 }
-
-/// Support blocks what `scope` names for `p`, temporarily: `None` the whole MitID, else the
-/// authenticator with that id.
-pub async fn support_blocks(h: &World, p: &Person, authenticator: Option<&str>) {
-    let token = h.identify(&h.support, p).await.unwrap();
-    let body = match authenticator {
-        None => serde_json::json!({ "identification_token": token, "scope": "whole_mitid" }),
-        Some(id) => serde_json::json!({ "identification_token": token, "scope": "authenticator",
-                                        "authenticator_id": id, "permanent": false }),
-    };
-    h.post("/v1/staff/block", &body, Auth::Bearer(&h.support))
-        .await
-        .ok::<serde_json::Value>();
-}

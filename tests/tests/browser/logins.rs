@@ -226,16 +226,8 @@ pub async fn wait_for_text(s: &Scene, css: &str, text: &str) {
     }
 }
 
-/// Support blocks (`scope` `whole_mitid` or the citizen's app) or lifts (`unblock`).
-async fn support(s: &Scene, action: &str, scope: &str) {
-    let token = s.h.identify(&s.h.support, &s.person).await.unwrap();
-    let mut body =
-        serde_json::json!({ "identification_token": token, "scope": scope, "permanent": false });
-    if scope == "authenticator" {
-        body["authenticator_id"] = serde_json::json!(s.user.authenticator_id);
-    }
-    let path = format!("/v1/staff/{action}");
-    let answer = s.h.post(&path, &body, Auth::Bearer(&s.h.support)).await;
+/// Asserts that support's block or lift went through.
+fn assert_done(answer: Answer) {
     assert!(answer.is_success(), "{}", answer.body);
 }
 
@@ -250,15 +242,16 @@ async fn the_pages_that_stop_a_login_before_the_app_pass_the_scan() {
     wait_for_text(&s, "h1", "The login does not exist").await;
     s.assert_accessible("the gone page").await;
 
-    support(&s, "block", "whole_mitid").await;
+    assert_done(s.h.staff_block(&s.person, None, false).await);
     s.user_id_typed(&s.person.user_id).await;
     s.browser.click("button[value=code]").await.unwrap();
     wait_for_text(&s, "h1", "MitID cannot send your login to the app now").await;
     s.assert_accessible("the page for a start that cannot reach the app")
         .await;
 
-    support(&s, "unblock", "whole_mitid").await;
-    support(&s, "block", "authenticator").await;
+    assert_done(s.h.staff_unblock(&s.person, None).await);
+    let app = Some(s.user.authenticator_id.as_str());
+    assert_done(s.h.staff_block(&s.person, app, false).await);
     s.user_id_typed(&s.person.user_id).await;
     s.browser.click("button[value=code]").await.unwrap();
     // A blocked app shows the same page: a stranger typing the user ID learns not which.

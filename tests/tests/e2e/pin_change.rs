@@ -191,7 +191,7 @@ async fn one_new_pin_flow_at_a_time_and_nothing_typed_kept_after_it() {
     );
     again.submit_new_pin(PIN3.into()).await.unwrap();
     assert!(again.holds_typed_secrets());
-    whole_mitid(&h, &p, "/v1/staff/block").await;
+    assert!(h.staff_block(&p, None, false).await.is_success());
     assert!(again.submit_repeat_pin(PIN3.into()).await.is_err());
     assert_eq!(again.step(), NewPinStep::Ended);
     assert!(!again.holds_typed_secrets());
@@ -406,16 +406,6 @@ impl mitid_core::keystore::SecretStore for LosesOneAnswer {
     }
 }
 
-/// Support's block (`/v1/staff/block`) or lift (`/v1/staff/unblock`) of the whole MitID.
-async fn whole_mitid(h: &World, p: &Person, action: &str) {
-    let id = h.identify(&h.support, p).await.unwrap();
-    let order = serde_json::json!({ "identification_token": id, "scope": "whole_mitid", "permanent": false });
-    assert!(h
-        .post(action, &order, Auth::Bearer(&h.support))
-        .await
-        .is_success());
-}
-
 /// A finish refused for good is abandoned: the pending finish and the new PIN's pepper are
 /// forgotten. Before, the pepper went first, and an app that died between the two (here, a
 /// write whose answer was lost) kept the finish and sent it again at its next start; only
@@ -439,7 +429,7 @@ async fn an_abandoned_switch_that_dies_halfway_keeps_the_old_pin() {
     proxy.cut(paths::NEW_PIN_FINISH);
     assert!(flow.submit_repeat_pin(PIN2.into()).await.is_err());
     assert_eq!(flow.step(), NewPinStep::Interrupted);
-    whole_mitid(&h, &p, "/v1/staff/block").await;
+    assert!(h.staff_block(&p, None, false).await.is_success());
     proxy.heal(paths::NEW_PIN_FINISH);
     secrets
         .armed
@@ -448,7 +438,7 @@ async fn an_abandoned_switch_that_dies_halfway_keeps_the_old_pin() {
     drop(flow);
     let finishes = proxy.seen(paths::NEW_PIN_FINISH).len();
     // Lifted within the ticket's life; the app starts again.
-    whole_mitid(&h, &p, "/v1/staff/unblock").await;
+    assert!(h.staff_unblock(&p, None).await.is_success());
     app.resume_interrupted().await.unwrap();
     assert_eq!(
         proxy.seen(paths::NEW_PIN_FINISH).len(),

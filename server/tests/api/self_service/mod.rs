@@ -140,14 +140,7 @@ async fn blocks_by_the_citizen_and_their_lifting() {
     web_unblock(&h, &session, &json!({ "scope": "whole_mitid" }))
         .await
         .err("unauthorized");
-    let token = h.identify(&h.support, &p).await.unwrap();
-    h.post(
-        "/v1/staff/unblock",
-        &json!({ "identification_token": token, "scope": "whole_mitid" }),
-        Auth::Bearer(&h.support),
-    )
-    .await
-    .ok::<Value>();
+    h.staff_unblock(&p, None).await.ok::<Value>();
     assert!(first.pending(0).await.is_none());
 
     // A permanent block is final: the app's keys are forgotten.
@@ -156,12 +149,11 @@ async fn blocks_by_the_citizen_and_their_lifting() {
         .get("/v1/app/status")
         .await
         .err("permanently_blocked");
-    let token = h.identify(&h.support, &p).await.unwrap();
-    h.post("/v1/staff/unblock", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": second.authenticator_id }), Auth::Bearer(&h.support))
+    h.staff_unblock(&p, Some(&second.authenticator_id))
         .await
         .err("permanently_blocked");
     // A staff block is lifted by staff only.
-    h.post("/v1/staff/block", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": first.authenticator_id }), Auth::Bearer(&h.support))
+    h.staff_block(&p, Some(&first.authenticator_id), false)
         .await
         .ok::<Value>();
     let session = web_login(&h, &p, &mut third).await.unwrap();
@@ -177,7 +169,7 @@ async fn blocks_by_the_citizen_and_their_lifting() {
     )
     .await
     .err("forbidden");
-    h.post("/v1/staff/unblock", &json!({ "identification_token": token, "scope": "authenticator", "authenticator_id": first.authenticator_id }), Auth::Bearer(&h.support))
+    h.staff_unblock(&p, Some(&first.authenticator_id))
         .await
         .ok::<Value>();
     let events = audit_events(&h, &p).await;

@@ -146,11 +146,7 @@ async fn a_block_withdraws_the_accesses_requested_before_it() {
     web_block(&h, &session, &json!({ "scope": "whole_mitid" }))
         .await
         .ok::<AuthenticatorList>();
-    let id = h.identify(&h.support, &p).await.unwrap();
-    let unblock = json!({ "identification_token": id, "scope": "whole_mitid" });
-    h.post("/v1/staff/unblock", &unblock, Auth::Bearer(&h.support))
-        .await
-        .ok::<Value>();
+    h.staff_unblock(&p, None).await.ok::<Value>();
     h.clock().advance(24 * HOUR);
     let session = web_login(&h, &p, &mut phone).await.unwrap();
     change_password(&h, &session, "Grøn hest 8 på vej")
@@ -175,12 +171,8 @@ async fn a_new_password_lifts_no_block_and_a_blocked_mitid_takes_none() {
     let first: PasswordChanged = activate_password(&h, &p, &code, "Blå hest 7 på vej")
         .await
         .ok();
-    let token = h.identify(&h.support, &p).await.unwrap();
-    let password = json!({ "identification_token": token, "scope": "authenticator",
-                           "authenticator_id": first.authenticator_id });
-    h.post("/v1/staff/block", &password, Auth::Bearer(&h.support))
-        .await
-        .ok::<Value>();
+    let password = Some(first.authenticator_id.as_str());
+    h.staff_block(&p, password, false).await.ok::<Value>();
     let code = h
         .activation_code_for(&p, ActivationPurpose::NewPassword)
         .await
@@ -191,22 +183,15 @@ async fn a_new_password_lifts_no_block_and_a_blocked_mitid_takes_none() {
     let view: Value = h.person_view(&p).await.unwrap();
     assert_eq!(view["authenticators"][0]["lock_reason"], "staff_block");
     // Lifted by support, then the whole MitID blocked: the same code sets nothing.
-    h.post("/v1/staff/unblock", &password, Auth::Bearer(&h.support))
-        .await
-        .ok::<Value>();
-    let whole = json!({ "identification_token": token, "scope": "whole_mitid" });
-    h.post("/v1/staff/block", &whole, Auth::Bearer(&h.support))
-        .await
-        .ok::<Value>();
+    h.staff_unblock(&p, password).await.ok::<Value>();
+    h.staff_block(&p, None, false).await.ok::<Value>();
     activate_password(&h, &p, &code, "Grøn hest 8 på vej")
         .await
         .err("blocked");
     let sets = audit_events(&h, &p).await;
     assert_eq!(sets.iter().filter(|e| *e == "password_set").count(), 1);
     // Once the MitID is unblocked, the code (unused so far) sets the password.
-    h.post("/v1/staff/unblock", &whole, Auth::Bearer(&h.support))
-        .await
-        .ok::<Value>();
+    h.staff_unblock(&p, None).await.ok::<Value>();
     activate_password(&h, &p, &code, "Grøn hest 8 på vej")
         .await
         .ok::<PasswordChanged>();

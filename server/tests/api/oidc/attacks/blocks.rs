@@ -10,16 +10,15 @@ async fn a_code_redeemed_after_a_block_gives_no_tokens() {
     let mut s = Scene::new().await;
     let code = s.logged_in().await.redirect_param("code").unwrap();
     let app = s.phone.authenticator_id.clone();
-    support_blocks(&s.h, &s.person, Some(&app)).await;
+    s.h.staff_block(&s.person, Some(&app), false)
+        .await
+        .ok::<serde_json::Value>();
     let refused = s.exchange(&code, &[]).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
     assert_eq!(refused.body["error"], "invalid_grant");
     assert!(refused.body.get("id_token").is_none());
     // The code is used up: lifting the block does not revive it.
-    let token = s.h.identify(&s.h.support, &s.person).await.unwrap();
-    let lift = serde_json::json!({ "identification_token": token, "scope": "authenticator",
-                                   "authenticator_id": app });
-    s.h.post("/v1/staff/unblock", &lift, Auth::Bearer(&s.h.support))
+    s.h.staff_unblock(&s.person, Some(&app))
         .await
         .ok::<serde_json::Value>();
     assert_eq!(s.exchange(&code, &[]).await.body["error"], "invalid_grant");
@@ -35,7 +34,9 @@ async fn a_block_before_the_finish_sends_no_code_and_ends_userinfo() {
     let code = s.browser.shown_code().await.unwrap();
     assert!(s.approve(&code).await.is_success());
     let app = s.phone.authenticator_id.clone();
-    support_blocks(&s.h, &s.person, Some(&app)).await;
+    s.h.staff_block(&s.person, Some(&app), false)
+        .await
+        .ok::<serde_json::Value>();
     let finish = s.browser.submit("/finish", &[]).await.unwrap();
     assert_eq!(
         finish.redirect_param("error").as_deref(),
@@ -53,12 +54,12 @@ async fn a_block_before_the_finish_sends_no_code_and_ends_userinfo() {
     let tokens = s.exchange(&code, &[]).await;
     let access = tokens.body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(s.tokens.userinfo(&access).await.unwrap().status, 200);
-    support_blocks(&s.h, &s.person, None).await;
+    s.h.staff_block(&s.person, None, false)
+        .await
+        .ok::<serde_json::Value>();
     assert_eq!(s.tokens.userinfo(&access).await.unwrap().status, 401);
     // For good: the block lifted, the token stays refused.
-    let token = s.h.identify(&s.h.support, &s.person).await.unwrap();
-    let lift = serde_json::json!({ "identification_token": token, "scope": "whole_mitid" });
-    s.h.post("/v1/staff/unblock", &lift, Auth::Bearer(&s.h.support))
+    s.h.staff_unblock(&s.person, None)
         .await
         .ok::<serde_json::Value>();
     assert_eq!(s.tokens.userinfo(&access).await.unwrap().status, 401);

@@ -88,7 +88,9 @@ async fn a_code_redeemed_after_the_app_was_blocked_opens_no_session() {
     b.start(&user_id, "code").await.unwrap();
     let code = b.shown_code().await.unwrap();
     let callback = approved_with_the_pin(&mut s, &mut b, &code).await;
-    support_blocks(&s.h, &s.person, Some(&s.phone.authenticator_id)).await;
+    s.h.staff_block(&s.person, Some(&s.phone.authenticator_id), false)
+        .await
+        .ok::<serde_json::Value>();
     let opened = b.get(&callback).await.unwrap();
     assert_eq!(opened.status, 400, "{:?}", opened.location);
     assert!(b.cookie("__Host-mitid-dk").is_none());
