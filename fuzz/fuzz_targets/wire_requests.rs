@@ -88,8 +88,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = req.purpose.to_purpose(req.transaction_id.as_deref());
     }
     if let Ok(req) = serde_json::from_slice::<app::ApprovalAnswerRequest>(data) {
-        let _ = parse_code(&req.channel_binding);
-        let _ = QrToken::parse(&req.channel_binding);
+        let _ = parse_code(req.channel_binding.expose());
+        let _ = QrToken::parse(req.channel_binding.expose());
     }
     if let Ok(req) = serde_json::from_slice::<app::ActivationBeginRequest>(data) {
         let _ = UserId::parse(&req.user_id, None);

@@ -383,8 +383,9 @@ pub struct ApprovalAnswerRequest {
     pub approve: bool,
     /// The factor used (any factor can reject).
     pub factor: Factor,
-    /// The 4-digit code typed or the QR token scanned.
-    pub channel_binding: String,
+    /// The 4-digit code typed or the QR token scanned (a secret until the login ends: wiped
+    /// when the request is dropped).
+    pub channel_binding: Secret,
     /// The app's counter, greater than the last accepted one.
     pub counter: u64,
     /// `D`'s DER signature over `signing::ApprovalPayload::to_bytes`.

@@ -11,7 +11,9 @@ use mitid_protocol::channel_binding::{parse_code, QrToken};
 use mitid_protocol::pin_proof::PinPurpose;
 use mitid_protocol::signing::ApprovalPayload;
 use mitid_protocol::wire::app::{ApprovalAnswerRequest, ApprovalAnswerResponse, PendingApproval};
-use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind, Factor, TransactionStatus};
+use mitid_protocol::wire::{
+    paths, Assurance, ChannelBindingKind, Factor, Secret, TransactionStatus,
+};
 use tokio::sync::{Mutex, Notify};
 
 use super::biometrics;
@@ -402,7 +404,7 @@ impl ApprovalFlow {
             challenge: pending.challenge.clone(),
             approve,
             factor,
-            channel_binding: binding.to_owned(),
+            channel_binding: Secret::new(binding),
             counter,
             signature: B64(signer.sign_raw(&payload)?),
             pin: started.map(|s| s.proof(ctx, &payload)).transpose()?,

@@ -185,7 +185,7 @@ fn decide(
             &t.reference_header,
             &t.reference_body,
         ),
-        channel_binding: &req.channel_binding,
+        channel_binding: req.channel_binding.expose(),
         authenticator_id: &app.id,
         counter: req.counter,
         factor: req.factor,
@@ -217,7 +217,7 @@ fn decide(
         // Rejecting needs only possession: the citizen may say no without a code or PIN.
         return Ok(Verdict::Granted(()));
     }
-    if !binding_matches(state, t, &req.channel_binding) {
+    if !binding_matches(state, t, req.channel_binding.expose()) {
         // The PIN attempt this answer carries was counted when it started: judge it anyway,
         // so that a mistyped code never costs a PIN try (a right PIN resets the count).
         if let (Factor::Pin, Some(proof), Some(Verdict::Granted(attempt))) =
