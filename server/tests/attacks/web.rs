@@ -365,6 +365,41 @@ async fn a_method_id_in_the_address_cannot_aim_a_form_elsewhere() {
     assert_eq!(own.status, 200);
 }
 
+/// A method support has blocked is not offered to block again on MitID.dk, and a block
+/// posted for it all the same does what its page says, "you are logged out" (found by a
+/// read-only review). Before, the link was offered, and the block changed nothing (it was
+/// in place already) while the page said the citizen was logged out: the session stayed
+/// valid on the server.
+#[tokio::test]
+async fn blocking_a_method_support_blocked_still_logs_out() {
+    let (h, p, mut phone) = citizen_with_app("support-blocked").await;
+    let token = h.identify(&h.support, &p).await.unwrap();
+    let body = json!({ "identification_token": token, "kind": "code_display", "serial": "CD-9",
+                       "totp_secret": mitid_protocol::b64::B64(b"12345678901234567890".to_vec()) });
+    let display: Value = h
+        .post("/v1/staff/authenticators", &body, Auth::Bearer(&h.support))
+        .await
+        .ok();
+    let id = display["authenticator_id"].as_str().unwrap().to_owned();
+    h.staff_block(&p, Some(&id), false).await.ok::<Value>();
+    let session = web_login(&h, &p, &mut phone).await.unwrap();
+    let mut b = mitid_testing::oidc::LoginBrowser::new(&h).unwrap();
+    b.set_cookie("__Host-mitid-dk", &session);
+    let methods = b.get("/mitid-dk/methods").await.unwrap();
+    assert_eq!(methods.status, 200);
+    let link = format!("/mitid-dk/methods/{id}/block");
+    assert!(!methods.body.contains(&link), "offered: {}", methods.body);
+    let csrf = b.csrf.clone().unwrap();
+    let posted = b
+        .post_form(&link, &[("csrf", &csrf), ("how", "temporarily")])
+        .await
+        .unwrap();
+    assert_eq!(posted.status, 200, "{}", posted.body);
+    let mut copy = mitid_testing::oidc::LoginBrowser::new(&h).unwrap();
+    copy.set_cookie("__Host-mitid-dk", &session);
+    assert_eq!(copy.get("/mitid-dk/profile").await.unwrap().status, 401);
+}
+
 /// A browser on MitID.dk's front page, cookies answered: it and the log-in forms' token.
 async fn at_the_sites_log_in(h: &World) -> (mitid_testing::oidc::LoginBrowser, String) {
     let mut b = mitid_testing::oidc::LoginBrowser::new(h).unwrap();

@@ -142,7 +142,13 @@ fn method(t: &DkTexts, a: &AuthenticatorInfo, logged_in_with: Option<&str>) -> M
         },
         send_new_pin: a.kind == AuthenticatorKind::App && open && !own,
         own: a.kind == AuthenticatorKind::App && own,
-        block: open && a.lock_reason != Some(LockReason::CitizenBlock),
+        // Not when blocked already by the citizen or by support (a block then changes
+        // nothing: support's stands under the citizen's).
+        block: open
+            && !matches!(
+                a.lock_reason,
+                Some(LockReason::CitizenBlock | LockReason::StaffBlock)
+            ),
         // The citizen's own block, and a lock after wrong passwords or codes (a lock after
         // wrong PINs ends with a temporary PIN: "Send new PIN").
         reactivate: matches!(

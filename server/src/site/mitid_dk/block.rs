@@ -101,7 +101,7 @@ pub async fn block(
             let (actor, person) = (caller.actor(), caller.person_id.as_str());
             if permanent {
                 // "Lost or stolen": revoked, so that no one can ever reactivate it.
-                blocking::revoke_lost(s, &actor, person, &id)
+                blocking::revoke_lost(s, &actor, person, &id)?;
             } else {
                 let order = BlockOrder {
                     authority: BlockAuthority::Citizen,
@@ -110,8 +110,11 @@ pub async fn block(
                     authenticator_id: Some(&id),
                     permanent: false,
                 };
-                blocking::block(s, &actor, order)
+                blocking::block(s, &actor, order)?;
             }
+            // The page says "you are logged out". A block ends every session, but one in
+            // place already (support's) changes nothing, this session included: ended here.
+            web::logout(s, &caller.token_hash)
         })
         .await;
     match blocked {
