@@ -194,6 +194,9 @@ events! {
     StaffLoginFailed => "staff_login_failed",
     /// Staff log-ins with unknown user names began this hour (counted, not logged each).
     StaffLoginUnknownUsers => "staff_login_unknown_users",
+    /// Passport activation steps for no activation (an unknown user ID) began this hour
+    /// (counted, not logged each).
+    PassportActivationStrangers => "passport_activation_strangers",
     /// A staff member logged out.
     StaffLogout => "staff_logout",
     /// A staff account was created.

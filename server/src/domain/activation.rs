@@ -249,8 +249,10 @@ pub fn finish(
 
 /// `POST /v1/app/activation/passport/begin`: an activation for the user ID, to be proven
 /// with the passport or ID card and the face instead of an activation code. An unknown user
-/// ID gets an answer of the same form, stored nowhere: its document is refused later as
-/// someone else's (`not_this_person`), so this step tells nobody whether a user ID exists.
+/// ID gets an answer of the same form, stored nowhere but in the hour's tally of strangers
+/// (one write, as a known user ID's activation is one): its document is refused later as
+/// someone else's (`not_this_person`), so this step tells nobody whether a user ID exists,
+/// by its answer or by its time.
 pub fn passport_begin(
     state: &AppState,
     req: &ActivationPassportBeginRequest,
@@ -281,8 +283,10 @@ pub fn passport_begin(
             .authenticator(&activation.authenticator_id)
             .detail(json!({ "route": "passport" }))
             .record(state, tx.as_mut())?;
-        tx.commit()?;
+    } else {
+        passport::tally_strangers(state, tx.as_mut(), now)?;
     }
+    tx.commit()?;
     Ok(ActivationPassportBeginResponse {
         activation_id: activation.id,
         authenticator_id: activation.authenticator_id,
@@ -291,15 +295,21 @@ pub fn passport_begin(
 }
 
 /// `POST /v1/app/activation/passport/challenge`: a challenge for the chip, bound to the app
-/// being activated (a stand-in, stored nowhere, for an activation that does not exist, has
-/// lapsed or is finished: the answer tells nothing of the user ID).
+/// being activated (a stand-in, stored nowhere but in the tally of strangers, for an
+/// activation that does not exist, has lapsed or is finished: neither the answer nor its
+/// time tells anything of the user ID).
 pub fn passport_challenge(
     state: &AppState,
     req: &ActivationChallengeRequest,
 ) -> ApiResult<DocumentChallenge> {
     let live = {
         let mut tx = state.store.begin()?;
-        live_activation(state, tx.as_mut(), &req.activation_id)?.is_some()
+        let live = live_activation(state, tx.as_mut(), &req.activation_id)?.is_some();
+        if !live {
+            passport::tally_strangers(state, tx.as_mut(), state.clock.now())?;
+            tx.commit()?;
+        }
+        live
     };
     if !live {
         return passport::document_challenge(

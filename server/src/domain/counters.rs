@@ -3,7 +3,9 @@
 
 use mitid_protocol::clock::UnixSeconds;
 
+use crate::audit::{self, Actor, Event};
 use crate::error::ApiResult;
+use crate::state::AppState;
 use crate::store::{CounterRecord, Tx};
 
 /// What a counter counts.
@@ -17,6 +19,9 @@ pub enum Scope {
     IdentifyOfPerson,
     /// Staff log-ins with an unknown user name, per window (key: the window's start).
     UnknownStaffLogin,
+    /// Passport activation steps for no activation (an unknown user ID, an activation id
+    /// that does not exist or has lapsed), per window (key: the window's start).
+    PassportActivationStrangers,
     /// Passport or ID-card checks of a person (counted before each check).
     DocumentCheck,
     /// User IDs a person looked up to take (counted before each lookup).
@@ -37,7 +42,9 @@ impl Scope {
     /// How long one window of the scope lasts: a scope is counted in one window only.
     pub fn window(self) -> i64 {
         match self {
-            Self::IdentifyByStaff | Self::UnknownStaffLogin => HOUR,
+            Self::IdentifyByStaff | Self::UnknownStaffLogin | Self::PassportActivationStrangers => {
+                HOUR
+            }
             Self::ChannelBinding
             | Self::IdentifyOfPerson
             | Self::DocumentCheck
@@ -53,6 +60,7 @@ impl Scope {
             Self::IdentifyByStaff => "identify_by_staff",
             Self::IdentifyOfPerson => "identify_of_person",
             Self::UnknownStaffLogin => "unknown_staff_login",
+            Self::PassportActivationStrangers => "passport_activation_strangers",
             Self::DocumentCheck => "document_check",
             Self::UserIdLookup => "user_id_lookup",
             Self::UserIdFound => "user_id_found",
@@ -105,6 +113,26 @@ pub fn bump_window(
     };
     tx.put_counter(&record)?;
     Ok(record)
+}
+
+/// Tallies a request about no one (an unknown user name or user ID) in the current window of
+/// `scope`, in `tx`: one write, as the request about someone makes one, so that the answer's
+/// time does not tell whether that someone exists; `event` goes on record once a window,
+/// not once a request, so that strangers do not grow the audit log. The caller commits.
+pub fn tally_strangers(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    scope: Scope,
+    event: Event,
+    now: UnixSeconds,
+) -> ApiResult<()> {
+    let window = now - now.rem_euclid(scope.window());
+    if bump(tx, scope, &window.to_string(), now)? == 1 {
+        audit::entry(event, &Actor::Anonymous)
+            .detail(serde_json::json!({ "window_from": window }))
+            .record(state, tx)?;
+    }
+    Ok(())
 }
 
 /// Seconds from `now` until the window of `counter` (of `scope`) is over.

@@ -13,7 +13,7 @@ use mitid_protocol::wire::{Secret, SecretBytes};
 use serde_json::json;
 
 use super::common::{new_session, service_name};
-use super::counters::{self, Scope, HOUR};
+use super::counters::{self, Scope};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{password, rng, tokens::token_hash, totp};
 use crate::error::{ApiError, ApiResult};
@@ -52,7 +52,9 @@ fn totp_context(staff_id: &str) -> String {
 /// PIN attempts are; the lock-out then escalates: `staff_failures_to_lock` failures lock
 /// the account for `staff_lock_base`, every further failure doubles the lock, and
 /// `staff_failures_to_disable` disable it until an administrator enables it. Unknown user
-/// names cost the same check and are tallied per hour, not logged one by one.
+/// names cost the same check and are tallied per hour, not logged one by one. A locked or
+/// disabled account answers as a wrong password does, so that locking a name by guessing
+/// does not confirm it exists; the staff member learns of the lock from an administrator.
 pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginResponse> {
     let now = state.clock.now();
     // The hashing slot first: a busy server refuses before anything is counted.
@@ -145,9 +147,10 @@ pub fn finish_login(
     })
 }
 
-/// Phase 1 of a log-in, committed: refuses a locked account and counts the attempt of a
-/// known one; tallies an unknown user name (one audit event per hour at most). `None` for
-/// an unknown user name or a disabled account: nothing to check the password against.
+/// Phase 1 of a log-in, committed: counts the attempt of a known account; tallies an unknown
+/// user name (one audit event per hour at most). `None` for an unknown user name, a
+/// disabled account or a locked one: nothing to check the password against, and the same
+/// answer, `unauthorized`, after the same hash.
 fn count_attempt(
     state: &AppState,
     username: &str,
@@ -155,31 +158,21 @@ fn count_attempt(
 ) -> ApiResult<Option<StaffRecord>> {
     let mut tx = state.store.begin()?;
     let Some(mut staff) = tx.staff_by_username(username)? else {
-        let window = now - now.rem_euclid(HOUR);
-        let key = window.to_string();
-        if counters::bump(tx.as_mut(), Scope::UnknownStaffLogin, &key, now)? == 1 {
-            audit::entry(Event::StaffLoginUnknownUsers, &Actor::Anonymous)
-                .detail(json!({ "hour_from": window }))
-                .record(state, tx.as_mut())?;
-        }
+        let (scope, event) = (Scope::UnknownStaffLogin, Event::StaffLoginUnknownUsers);
+        counters::tally_strangers(state, tx.as_mut(), scope, event, now)?;
         tx.commit()?;
         return Ok(None);
     };
-    if staff.disabled {
-        // On record, and one write like an unknown user name's tally, so that neither the
-        // trace nor the answer's time tells a disabled account apart.
+    // A disabled or locked account: on record, and one write like an unknown user name's
+    // tally, so that neither the answer nor its time tells it apart from an unknown name
+    // (an answer "locked" would confirm the name to whoever locked it by guessing).
+    let locked_until = staff.locked_until.filter(|&t| now < t);
+    if staff.disabled || locked_until.is_some() {
         audit::entry(Event::StaffLoginFailed, &staff_actor(&staff))
-            .detail(json!({ "disabled": true }))
+            .detail(json!({ "disabled": staff.disabled, "locked_until": locked_until }))
             .record(state, tx.as_mut())?;
         tx.commit()?;
         return Ok(None);
-    }
-    if let Some(until) = staff.locked_until.filter(|&t| now < t) {
-        return Err(ApiError::refuse(
-            ErrorCode::TemporarilyLocked,
-            "too many failed log-ins: the account is locked for a while",
-        )
-        .with_detail(json!({ "locked_until": until })));
     }
     staff.count_failure();
     let policy = &state.policy;

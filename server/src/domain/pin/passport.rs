@@ -7,6 +7,7 @@
 use mitid_emrtd::VerifiedDocument;
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::b64::B64;
+use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::wire::app::{
     ChipAuthenticationCommand, ChipAuthenticationRequest, DocumentChallenge, DocumentEvidence,
     DocumentRefusal, NewPinTicket, UserIdShown, DOCUMENT_TERMS_VERSION,
@@ -149,7 +150,12 @@ pub(crate) fn check_identity<'s>(
     }
     let now = state.clock.now();
     let Some(seen) = look(state, resolve, evidence)? else {
-        return Err(refused(refusal_without_subject(check, evidence, now)));
+        let refusal = refused(refusal_without_subject(check, evidence, now));
+        // The refusal for someone is committed: one write here too, or its time would tell.
+        let mut tx = state.store.begin()?;
+        tally_strangers(state, tx.as_mut(), now)?;
+        tx.commit()?;
+        return Err(refusal);
     };
     let owner = document_checks(state, check, &seen, evidence);
     let (document, owner) = owner.map_err(|reason| refuse_check(state, &seen.subject, reason))?;
@@ -173,6 +179,18 @@ pub(crate) fn check_identity<'s>(
     }
     let tx = settle(state, &subject, outcome)?;
     Ok((tx, subject))
+}
+
+/// One write for a passport activation step about no one (an unknown user ID, an activation
+/// id that does not exist or has lapsed), as the same step about someone makes one: see
+/// [`counters::tally_strangers`]. The caller commits.
+pub(crate) fn tally_strangers(
+    state: &AppState,
+    tx: &mut dyn Tx,
+    now: UnixSeconds,
+) -> ApiResult<()> {
+    let scope = counters::Scope::PassportActivationStrangers;
+    counters::tally_strangers(state, tx, scope, Event::PassportActivationStrangers, now)
 }
 
 /// Audits and commits the refusal `reason`; the error to answer with.

@@ -199,9 +199,12 @@ async fn a_foreigner_without_a_cpr_number_activates_with_the_passport_and_a_p_co
     );
 }
 
-/// A tampered read (a forged SOD) sent on the anonymous activation route for `user_id`; the
-/// refusal's reason.
-async fn junk_activation(h: &World, user_id: &str, passport: &TestPassport) -> String {
+/// A tampered read (a forged SOD) sent on the anonymous activation route for `user_id`: the
+/// refusal's reason, and the commits each of the three steps made.
+async fn junk_activation(h: &World, user_id: &str, passport: &TestPassport) -> (String, [u64; 3]) {
+    let commits = || h.server.running().state().store.stats().commits;
+    let mut made = [0; 3];
+    let before = commits();
     let begin: serde_json::Value = h
         .post(
             paths::ACTIVATION_PASSPORT_BEGIN,
@@ -210,24 +213,33 @@ async fn junk_activation(h: &World, user_id: &str, passport: &TestPassport) -> S
         )
         .await
         .ok();
+    made[0] = commits() - before;
     let body = json!({ "activation_id": begin["activation_id"] });
+    let before = commits();
     let challenge = h
         .post(paths::ACTIVATION_PASSPORT_CHALLENGE, &body, Auth::None)
         .await
         .ok();
+    made[1] = commits() - before;
     let mut document = passport.evidence_for(&passport.face, &challenge);
     document.sod.0 = vec![0x30, 0x03, 0x02, 0x01, 0x00];
     let body = json!({ "activation_id": begin["activation_id"], "document": document });
+    let before = commits();
     let answer = h.post(paths::ACTIVATION_PASSPORT, &body, Auth::None).await;
-    answer.err("document_refused").body["error"]["detail"]["reason"]
+    made[2] = commits() - before;
+    let reason = answer.err("document_refused").body["error"]["detail"]["reason"]
         .as_str()
         .unwrap()
-        .to_owned()
+        .to_owned();
+    (reason, made)
 }
 
 /// The attack of the passport review: junk sent for a user ID that exists must be answered
 /// as junk sent for one that does not (else the route lists user IDs), and must not use up
 /// the citizen's passport checks of the day (else strangers lock them out of the route).
+/// Each step also writes as much for either (found by a read-only review): before, a known
+/// user ID's steps each made a durable commit and an unknown one's none, so the answers'
+/// times told the user ID apart.
 #[tokio::test]
 async fn junk_on_the_activation_route_neither_reveals_a_user_id_nor_uses_up_the_checks() {
     let h = World::start().await.unwrap();
@@ -237,13 +249,20 @@ async fn junk_on_the_activation_route_neither_reveals_a_user_id_nor_uses_up_the_
     let unknown = junk_activation(&h, "nobody.at.all", &passport).await;
     assert_eq!(
         known, unknown,
-        "the answer tells whether the user ID exists"
+        "the answer, or the writes, tell whether the user ID exists"
     );
+    assert_eq!(known.1, [1, 1, 1]);
     for _ in 0..6 {
-        assert_eq!(junk_activation(&h, &p.user_id, &passport).await, known);
+        assert_eq!(junk_activation(&h, &p.user_id, &passport).await.0, known.0);
     }
     // The citizen's own check still runs today.
     accepted_for(&mut phone, &passport).await;
+    // Strangers are on record once an hour, not once a request.
+    let events = h.audit(None).await.unwrap();
+    let tallied = events
+        .iter()
+        .filter(|e| e.event == "passport_activation_strangers");
+    assert_eq!(tallied.count(), 1);
 }
 
 /// Someone's own genuine foreign passport, sent for another person's user ID: the answer
