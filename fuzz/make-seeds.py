@@ -310,6 +310,8 @@ REQUESTS = {
     "outbox-query": {"person_id": "p-1", "after": 12, "limit": 100},
     "identified-outbox": {"identification_token": "tok", "after": 3},
     "staff-account": {"username": "cs1", "action": "revoke_sessions"},
+    "oidc-client-create": {"name": "Demo Bank", "redirect_uris": ["https://bank.example/callback"]},
+    "oidc-client-action": {"client_id": "oc_x", "action": "rotate_secret"},
     "audit-query": {"person_id": "p-1", "after": 41},
     "create-relying-party": {"name": "Skattestyrelsen"},
     "create-staff": {"username": "cs1", "password": "a long staff password", "role": "citizen_service"},
@@ -438,6 +440,8 @@ RESPONSES = {
     "biometric-challenge": {"challenge_id": "bc-1", "challenge": b64(bytes(32)), "expires_at": NOW},
     "profile-change-access": {"requested_at": NOW, "opens_at": NOW + 3600, "closes_at": NOW + 90000},
     "staff-account": {"username": "cs1", "role": "support", "disabled": True, "sessions_ended": 2},
+    "oidc-client-created": {"client_id": "oc_x", "name": "Demo Bank", "redirect_uris": ["https://bank.example/callback"], "client_secret": "s3cr3t"},
+    "oidc-client-view": {"client_id": "oc_x", "name": "Demo Bank", "redirect_uris": ["https://bank.example/callback"], "disabled": False, "client_secret": "s3cr3t"},
     "web-login": {"status": "approved", "session_token": "sess", "expires_at": NOW + 1800},
     "password-changed": {"authenticator_id": "auth-pw-1", "changed_at": NOW},
 }

@@ -403,6 +403,25 @@ fn every_role_over_https_from_activation_to_self_service() {
         .find(|l| l.starts_with("client_secret="))
         .unwrap();
     assert!(secret.len() > "client_secret=".len() + 20, "{client}");
+    // Its secret replaced (printed once, another), then the client disabled.
+    let client_id = client
+        .lines()
+        .find_map(|l| l.strip_prefix("client_id="))
+        .unwrap();
+    let id = format!("--client-id={client_id}");
+    let rotated = env.staff("admin", &["oidc-client", &id, "--action", "rotate-secret"]);
+    assert!(rotated.contains(": enabled"), "{rotated}");
+    let new_secret = rotated
+        .lines()
+        .find(|l| l.starts_with("client_secret="))
+        .unwrap();
+    assert_ne!(new_secret, secret);
+    let disabled = env.staff("admin", &["oidc-client", &id, "--action", "disable"]);
+    assert!(
+        disabled.contains("Web Bank") && disabled.contains(": disabled"),
+        "{disabled}"
+    );
+    assert!(!disabled.contains("client_secret="), "{disabled}");
     let token = format!("--token={}", env.tokens["admin"]);
     let plain_http = env.run(
         &[

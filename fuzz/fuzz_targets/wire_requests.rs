@@ -73,6 +73,8 @@ fuzz_target!(|data: &[u8]| {
         staff::StaffAccountRequest,
         staff::AuditQuery,
         staff::CreateRelyingPartyRequest,
+        staff::CreateOidcClientRequest,
+        staff::OidcClientActionRequest,
         staff::CreateStaffRequest,
         // self-service web
         web::WebAppLoginStartRequest,

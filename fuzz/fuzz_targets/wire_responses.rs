@@ -67,6 +67,8 @@ fuzz_target!(|data: &[u8]| {
         staff::RelyingPartyCreated,
         staff::StaffCreated,
         staff::StaffAccountView,
+        staff::OidcClientCreated,
+        staff::OidcClientView,
         // self-service web
         web::WebAppLoginStartResponse,
         web::WebLoginResponse,

@@ -207,6 +207,12 @@ events! {
     RelyingPartyCreated => "relying_party_created",
     /// An OpenID Connect client was registered.
     OidcClientCreated => "oidc_client_created",
+    /// An OpenID Connect client's secret was replaced.
+    OidcClientSecretRotated => "oidc_client_secret_rotated",
+    /// An OpenID Connect client was disabled.
+    OidcClientDisabled => "oidc_client_disabled",
+    /// An OpenID Connect client was enabled again.
+    OidcClientEnabled => "oidc_client_enabled",
     /// A browser login ended with an authorization code for the client.
     OidcCodeIssued => "oidc_code_issued",
     /// A browser login ended without a code (cancelled, rejected, expired, refused).

@@ -129,6 +129,8 @@ pub mod paths {
     pub const STAFF_RELYING_PARTIES: &str = "/v1/staff/relying-parties";
     /// `POST`: register an OpenID Connect client (admin).
     pub const STAFF_OIDC_CLIENTS: &str = "/v1/staff/oidc-clients";
+    /// `POST`: rotate the secret of, disable or enable an OpenID Connect client (admin).
+    pub const STAFF_OIDC_CLIENT_ACCOUNT: &str = "/v1/staff/oidc-clients/account";
     /// `POST`: create a staff account (admin).
     pub const STAFF_USERS: &str = "/v1/staff/users";
     /// `POST`: disable, enable or end the sessions of a staff account (admin).

@@ -511,6 +511,49 @@ pub struct OidcClientCreated {
     pub client_secret: Secret,
 }
 
+/// An administrator's action on an OpenID Connect client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OidcClientAction {
+    /// A new secret, shown once; the old one stops working at once (a leaked secret).
+    RotateSecret,
+    /// No more logins, codes or tokens for the client; the codes and tokens it was given
+    /// end for good.
+    Disable,
+    /// Logins allowed again (the codes and tokens the disabling ended stay ended).
+    Enable,
+}
+
+/// An administrator's action on an OpenID Connect client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OidcClientActionRequest {
+    /// The client's `client_id`.
+    pub client_id: String,
+    /// What to do.
+    pub action: OidcClientAction,
+}
+
+/// An OpenID Connect client after an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct OidcClientView {
+    /// `client_id`.
+    pub client_id: String,
+    /// The name.
+    pub name: String,
+    /// The registered redirect URIs.
+    pub redirect_uris: Vec<String>,
+    /// Whether the client is refused.
+    pub disabled: bool,
+    /// The new `client_secret` (after `rotate_secret` only; shown once, stored hashed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<Secret>,
+}
+
 /// Create a staff account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

@@ -172,6 +172,12 @@ handlers! {
         crate::domain::oidc::clients::create(s, &caller.actor(), &req)
     }
 
+    /// `POST /v1/staff/oidc-clients/account`.
+    fn oidc_client_action(s, caller: StaffCaller, JsonBody(req): JsonBody<OidcClientActionRequest>) -> OidcClientView {
+        require(&caller, &[Admin])?;
+        crate::domain::oidc::clients::act(s, &caller.actor(), &req)
+    }
+
     /// `POST /v1/staff/users`.
     fn create_staff(s, caller: StaffCaller, JsonBody(req): JsonBody<CreateStaffRequest>) -> StaffCreated {
         require(&caller, &[Admin])?;

@@ -272,6 +272,13 @@ pub trait OidcTx {
     fn insert_oidc_client(&mut self, c: &OidcClientRecord) -> StoreResult<()>;
     /// A client by `client_id`.
     fn oidc_client(&mut self, id: &str) -> StoreResult<Option<OidcClientRecord>>;
+    /// Replaces a client's secret (its hash), in one statement: no other change is lost.
+    fn set_oidc_client_secret(&mut self, id: &str, secret_hash: &[u8]) -> StoreResult<()>;
+    /// Disables or enables a client, in one statement.
+    fn set_oidc_client_disabled(&mut self, id: &str, disabled: bool) -> StoreResult<()>;
+    /// Voids every code and token the client `client_id` was given; returns how many logins
+    /// had them.
+    fn revoke_oidc_client_grants(&mut self, client_id: &str) -> StoreResult<u64>;
     /// Adds a login.
     fn insert_oidc_login(&mut self, l: &OidcLoginRecord) -> StoreResult<()>;
     /// Saves a login's progress.

@@ -1,7 +1,7 @@
 //! The arguments of `mitid admin staff`: one subcommand per staff action.
 
 use clap::{Args, Subcommand, ValueEnum};
-use mitid_protocol::wire::staff::{StaffAccountAction, StaffRole};
+use mitid_protocol::wire::staff::{OidcClientAction, StaffAccountAction, StaffRole};
 
 use crate::block_args::{BlockArgs, Target};
 
@@ -160,6 +160,16 @@ pub enum StaffAction {
         #[arg(long = "redirect-uri", value_name = "URI", required = true)]
         redirect_uris: Vec<String>,
     },
+    /// Admin: replace an OpenID Connect client's secret (printed once; the old one stops
+    /// working at once), or disable or enable the client.
+    OidcClient {
+        /// The client's `client_id`.
+        #[arg(long)]
+        client_id: String,
+        /// What to do.
+        #[arg(long, value_enum)]
+        action: OidcAction,
+    },
     /// Admin: create a staff account (the password is asked twice, hidden).
     CreateStaff {
         /// The new account's user name.
@@ -256,6 +266,27 @@ impl From<AccountAction> for StaffAccountAction {
             AccountAction::Disable => Self::Disable,
             AccountAction::Enable => Self::Enable,
             AccountAction::RevokeSessions => Self::RevokeSessions,
+        }
+    }
+}
+
+/// An administrator's action on an OpenID Connect client.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OidcAction {
+    /// A new secret; the old one stops working at once.
+    RotateSecret,
+    /// No more logins; the client's codes and tokens end.
+    Disable,
+    /// Logins allowed again.
+    Enable,
+}
+
+impl From<OidcAction> for OidcClientAction {
+    fn from(action: OidcAction) -> Self {
+        match action {
+            OidcAction::RotateSecret => Self::RotateSecret,
+            OidcAction::Disable => Self::Disable,
+            OidcAction::Enable => Self::Enable,
         }
     }
 }

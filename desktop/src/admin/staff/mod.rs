@@ -7,9 +7,10 @@ use mitid_protocol::wire::staff::{
     ActivationPurpose, AuditList, CreateOidcClientRequest, CreatePersonRequest,
     CreateRelyingPartyRequest, CreateStaffRequest, Delivery, DocumentKind, IdentifiedOutboxRequest,
     IdentifiedRequest, IdentifyRequest, IdentifyResponse, IssueActivationCodeRequest,
-    IssueTemporaryPinRequest, IssuedCode, OidcClientCreated, OutboxEntry, OutboxList, PersonView,
-    RelyingPartyCreated, StaffAccountRequest, StaffAccountView, StaffBlockRequest, StaffCreated,
-    StaffLoginRequest, StaffLoginResponse, UpdateContactRequest, UserIdLookupResponse,
+    IssueTemporaryPinRequest, IssuedCode, OidcClientActionRequest, OidcClientCreated,
+    OidcClientView, OutboxEntry, OutboxList, PersonView, RelyingPartyCreated, StaffAccountRequest,
+    StaffAccountView, StaffBlockRequest, StaffCreated, StaffLoginRequest, StaffLoginResponse,
+    UpdateContactRequest, UserIdLookupResponse,
 };
 use mitid_protocol::wire::{Empty, Secret};
 
@@ -262,6 +263,24 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
             }
             // Shown once by the server: printing it is how the administrator hands it over.
             println!("client_secret={}", created.client_secret.expose());
+        }
+        StaffAction::OidcClient { client_id, action } => {
+            let request = OidcClientActionRequest {
+                client_id,
+                action: action.into(),
+            };
+            let view: OidcClientView = cx
+                .post(paths::STAFF_OIDC_CLIENT_ACCOUNT, &request, Some(token))
+                .await?;
+            let state = if view.disabled { "disabled" } else { "enabled" };
+            println!(
+                "OpenID Connect client {} ({}): {state}",
+                view.name, view.client_id
+            );
+            if let Some(secret) = &view.client_secret {
+                // Shown once by the server, as at registration.
+                println!("client_secret={}", secret.expose());
+            }
         }
         StaffAction::CreateStaff { username, role } => {
             let password = cx

@@ -1,8 +1,12 @@
 //! OpenID Connect clients, registered by an administrator: a name, exact redirect URIs and a
-//! secret for `client_secret_basic` (shown once, stored as a hash).
+//! secret for `client_secret_basic` (shown once, stored as a hash), which the administrator
+//! can replace; a client the administrator disabled is, everywhere, as one never registered.
 
 use mitid_protocol::api_error::ErrorCode;
-use mitid_protocol::wire::staff::{CreateOidcClientRequest, OidcClientCreated};
+use mitid_protocol::wire::staff::{
+    CreateOidcClientRequest, OidcClientAction, OidcClientActionRequest, OidcClientCreated,
+    OidcClientView,
+};
 use mitid_protocol::wire::Secret;
 use serde_json::json;
 
@@ -67,6 +71,7 @@ pub fn create(
         secret_hash: token_hash(&secret),
         redirect_uris: req.redirect_uris.clone(),
         created_at: state.clock.now(),
+        disabled: false,
     };
     let mut tx = state.store.begin()?;
     tx.insert_oidc_client(&record)?;
@@ -81,6 +86,53 @@ pub fn create(
         name: record.name,
         redirect_uris: record.redirect_uris,
         client_secret: Secret::new(secret.as_str()),
+    })
+}
+
+/// `POST /v1/staff/oidc-clients/account`: a new secret (the old one stops working at once),
+/// or the client disabled or enabled. MitID.dk, built in, is no client to act on.
+pub fn act(
+    state: &AppState,
+    actor: &Actor,
+    req: &OidcClientActionRequest,
+) -> ApiResult<OidcClientView> {
+    let mut tx = state.store.begin()?;
+    let mut client = match tx.oidc_client(&req.client_id)? {
+        Some(c) if c.id != MITID_DK => c,
+        _ => return Err(ApiError::refuse(ErrorCode::NotFound, "no such client")),
+    };
+    let mut client_secret = None;
+    let event = match req.action {
+        OidcClientAction::RotateSecret => {
+            let secret = rng::token(state.rng.as_ref());
+            client.secret_hash = token_hash(&secret);
+            tx.set_oidc_client_secret(&client.id, &client.secret_hash)?;
+            client_secret = Some(Secret::new(secret.as_str()));
+            Event::OidcClientSecretRotated
+        }
+        OidcClientAction::Disable => {
+            client.disabled = true;
+            tx.set_oidc_client_disabled(&client.id, true)?;
+            // Its codes and tokens end for good: enabling it again revives none.
+            tx.revoke_oidc_client_grants(&client.id)?;
+            Event::OidcClientDisabled
+        }
+        OidcClientAction::Enable => {
+            client.disabled = false;
+            tx.set_oidc_client_disabled(&client.id, false)?;
+            Event::OidcClientEnabled
+        }
+    };
+    audit::entry(event, actor)
+        .detail(json!({ "client_id": client.id }))
+        .record(state, tx.as_mut())?;
+    tx.commit()?;
+    Ok(OidcClientView {
+        client_id: client.id,
+        name: client.name,
+        redirect_uris: client.redirect_uris,
+        disabled: client.disabled,
+        client_secret,
     })
 }
 
@@ -104,7 +156,7 @@ pub const MITID_DK: &str = "mitid-dk";
 /// The path of MitID.dk's redirect URI below the issuer.
 pub const MITID_DK_CALLBACK: &str = "/mitid-dk/callback";
 
-/// The client `id`: MitID.dk, or one an administrator registered.
+/// The client `id`: MitID.dk, or one an administrator registered and has not disabled.
 pub fn find(state: &AppState, tx: &mut dyn Tx, id: &str) -> ApiResult<Option<OidcClientRecord>> {
     if id == MITID_DK {
         return Ok(Some(OidcClientRecord {
@@ -113,9 +165,12 @@ pub fn find(state: &AppState, tx: &mut dyn Tx, id: &str) -> ApiResult<Option<Oid
             secret_hash: Vec::new(),
             redirect_uris: vec![format!("{}{MITID_DK_CALLBACK}", state.issuer)],
             created_at: 0,
+            disabled: false,
         }));
     }
-    Ok(tx.oidc_client(id)?)
+    // A disabled client is as one never registered: no authorization request, no login
+    // going on, no code exchanged, no token answered.
+    Ok(tx.oidc_client(id)?.filter(|c| !c.disabled))
 }
 
 #[cfg(test)]

@@ -28,12 +28,15 @@ pub struct OidcClientRecord {
     pub redirect_uris: Vec<String>,
     /// When it was registered.
     pub created_at: UnixSeconds,
+    /// Refused at every step (an administrator disabled it).
+    pub disabled: bool,
 }
 
 mitid_protocol::redacted_debug!(OidcClientRecord {
     id,
     name,
-    redirect_uris
+    redirect_uris,
+    disabled
 });
 
 /// One browser login through the provider, from the authorization request to the tokens.

@@ -51,6 +51,7 @@ fn client_row(r: &dyn Cells) -> StoreResult<OidcClientRecord> {
         redirect_uris: serde_json::from_str(&uris)
             .map_err(|_| StoreError::Corrupt("redirect URIs"))?,
         created_at: r.int(4)?,
+        disabled: r.flag(5)?,
     })
 }
 
@@ -70,9 +71,16 @@ impl<D: Db> OidcTx for SqlTx<D> {
         let uris = serde_json::to_string(&c.redirect_uris)
             .map_err(|_| StoreError::Corrupt("redirect URIs"))?;
         self.run(
-            "INSERT INTO oidc_clients (id, name, secret_hash, redirect_uris, created_at) \
-             VALUES ($1,$2,$3,$4,$5)",
-            &[&c.id, &c.name, &c.secret_hash, &uris, &c.created_at],
+            "INSERT INTO oidc_clients (id, name, secret_hash, redirect_uris, created_at, \
+             disabled) VALUES ($1,$2,$3,$4,$5,$6)",
+            &[
+                &c.id,
+                &c.name,
+                &c.secret_hash,
+                &uris,
+                &c.created_at,
+                &c.disabled,
+            ],
         )
         .map_err(|e| e.duplicate_of("client name"))?;
         Ok(())
@@ -80,10 +88,34 @@ impl<D: Db> OidcTx for SqlTx<D> {
 
     fn oidc_client(&mut self, id: &str) -> StoreResult<Option<OidcClientRecord>> {
         self.one(
-            "SELECT id, name, secret_hash, redirect_uris, created_at FROM oidc_clients \
-             WHERE id=$1",
+            "SELECT id, name, secret_hash, redirect_uris, created_at, disabled \
+             FROM oidc_clients WHERE id=$1",
             &[&id],
             client_row,
+        )
+    }
+
+    fn set_oidc_client_secret(&mut self, id: &str, secret_hash: &[u8]) -> StoreResult<()> {
+        self.run(
+            "UPDATE oidc_clients SET secret_hash=$2 WHERE id=$1",
+            &[&id, &secret_hash],
+        )?;
+        Ok(())
+    }
+
+    fn set_oidc_client_disabled(&mut self, id: &str, disabled: bool) -> StoreResult<()> {
+        self.run(
+            "UPDATE oidc_clients SET disabled=$2 WHERE id=$1",
+            &[&id, &disabled],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_oidc_client_grants(&mut self, client_id: &str) -> StoreResult<u64> {
+        self.run(
+            "UPDATE oidc_logins SET code_used=TRUE, tokens_revoked=TRUE \
+             WHERE client_id=$1 AND NOT (code_used AND tokens_revoked)",
+            &[&client_id],
         )
     }
 

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod attacks;
+mod clients;
 mod flows;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
