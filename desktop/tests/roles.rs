@@ -382,6 +382,31 @@ fn every_role_over_https_from_activation_to_self_service() {
     );
     assert!(result.contains("Status: approved"), "{result}");
     assert!(result.contains("Factor: pin"), "{result}");
+    // Its key replaced: the new one printed once, the old one refused from then on.
+    let rp_id = rp.lines().find_map(|l| l.strip_suffix(')')).unwrap();
+    let rp_id = rp_id.rsplit_once('(').unwrap().1;
+    let rotated = env.staff(
+        "admin",
+        &[
+            "relying-party",
+            "--relying-party-id",
+            rp_id,
+            "--action",
+            "rotate-secret",
+        ],
+    );
+    assert!(
+        rotated.contains("Test Bank") && rotated.contains(": enabled"),
+        "{rotated}"
+    );
+    assert!(rotated.contains("MITID_RP_API_KEY="), "{rotated}");
+    let old_key = env.run(
+        &["admin", "rp", "--api-key", &key, "result", &transaction],
+        &[],
+    );
+    let refused = String::from_utf8_lossy(&old_key.stderr);
+    assert_ne!(old_key.status.code(), Some(0), "{refused}");
+    assert!(refused.contains("unauthorized"), "{refused}");
 
     // A web relying party: an OpenID Connect client; its secret is printed once.
     let client = env.staff(

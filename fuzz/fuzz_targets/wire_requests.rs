@@ -75,6 +75,7 @@ fuzz_target!(|data: &[u8]| {
         staff::CreateRelyingPartyRequest,
         staff::CreateOidcClientRequest,
         staff::OidcClientActionRequest,
+        staff::RelyingPartyActionRequest,
         staff::CreateStaffRequest,
         // self-service web
         web::WebAppLoginStartRequest,

@@ -69,6 +69,7 @@ fuzz_target!(|data: &[u8]| {
         staff::StaffAccountView,
         staff::OidcClientCreated,
         staff::OidcClientView,
+        staff::RelyingPartyView,
         // self-service web
         web::WebAppLoginStartResponse,
         web::WebLoginResponse,

@@ -205,6 +205,12 @@ events! {
     StaffAccountChanged => "staff_account_changed",
     /// A relying party was registered.
     RelyingPartyCreated => "relying_party_created",
+    /// A relying party's API key was replaced.
+    RelyingPartyKeyRotated => "relying_party_key_rotated",
+    /// A relying party was disabled (its pending logins ended).
+    RelyingPartyDisabled => "relying_party_disabled",
+    /// A relying party was enabled again.
+    RelyingPartyEnabled => "relying_party_enabled",
     /// An OpenID Connect client was registered.
     OidcClientCreated => "oidc_client_created",
     /// An OpenID Connect client's secret was replaced.

@@ -127,6 +127,8 @@ pub mod paths {
     pub const STAFF_AUDIT: &str = "/v1/staff/audit";
     /// `POST`: register a relying party (admin).
     pub const STAFF_RELYING_PARTIES: &str = "/v1/staff/relying-parties";
+    /// `POST`: replace the API key of, disable or enable a relying party (admin).
+    pub const STAFF_RELYING_PARTY_ACCOUNT: &str = "/v1/staff/relying-parties/account";
     /// `POST`: register an OpenID Connect client (admin).
     pub const STAFF_OIDC_CLIENTS: &str = "/v1/staff/oidc-clients";
     /// `POST`: rotate the secret of, disable or enable an OpenID Connect client (admin).

@@ -511,18 +511,47 @@ pub struct OidcClientCreated {
     pub client_secret: Secret,
 }
 
-/// An administrator's action on an OpenID Connect client.
+/// An administrator's action on a relying party or an OpenID Connect client (a leaked
+/// secret, a service gone).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
-pub enum OidcClientAction {
-    /// A new secret, shown once; the old one stops working at once (a leaked secret).
+pub enum ClientAction {
+    /// A new secret (an OpenID Connect client's secret, a relying party's API key), shown
+    /// once; the old one stops working at once.
     RotateSecret,
-    /// No more logins, codes or tokens for the client; the codes and tokens it was given
-    /// end for good.
+    /// No more logins; the logins pending in the app end, and so, for good, every code and
+    /// token an OpenID Connect client was given.
     Disable,
-    /// Logins allowed again (the codes and tokens the disabling ended stay ended).
+    /// Logins allowed again (what the disabling ended stays ended).
     Enable,
+}
+
+/// An administrator's action on a relying party.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RelyingPartyActionRequest {
+    /// The relying party.
+    pub relying_party_id: String,
+    /// What to do.
+    pub action: ClientAction,
+}
+
+/// A relying party after an action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RelyingPartyView {
+    /// The relying party id.
+    pub relying_party_id: String,
+    /// The name.
+    pub name: String,
+    /// Whether its API key is refused.
+    pub disabled: bool,
+    /// The new API key (after `rotate_secret` only; shown once, stored hashed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<Secret>,
 }
 
 /// An administrator's action on an OpenID Connect client.
@@ -533,7 +562,7 @@ pub struct OidcClientActionRequest {
     /// The client's `client_id`.
     pub client_id: String,
     /// What to do.
-    pub action: OidcClientAction,
+    pub action: ClientAction,
 }
 
 /// An OpenID Connect client after an action.

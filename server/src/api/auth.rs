@@ -115,7 +115,11 @@ pub async fn authenticate(state: &AppState, parts: &Parts, body: &Bytes) -> ApiR
             state
                 .blocking(move |s| {
                     let mut tx = s.store.begin()?;
-                    let rp = tx.relying_party_by_key(&hash)?.ok_or_else(unauthorized)?;
+                    // A disabled relying party's key is refused as an unknown one is.
+                    let rp = tx
+                        .relying_party_by_key(&hash)?
+                        .filter(|rp| !rp.disabled)
+                        .ok_or_else(unauthorized)?;
                     Ok(RpCaller {
                         id: rp.id,
                         name: rp.name,

@@ -130,6 +130,7 @@ routes! {
     get paths::STAFF_OUTBOX => staff::outbox, "Outbox metadata, paged (admin)", None, OutboxList;
     get paths::STAFF_AUDIT => staff::audit, "The audit log", None, AuditList;
     post paths::STAFF_RELYING_PARTIES => staff::create_relying_party, "Register a relying party", (Some(CreateRelyingPartyRequest)), RelyingPartyCreated;
+    post paths::STAFF_RELYING_PARTY_ACCOUNT => staff::relying_party_action, "Replace the API key of, disable or enable a relying party", (Some(RelyingPartyActionRequest)), RelyingPartyView;
     post paths::STAFF_OIDC_CLIENTS => staff::create_oidc_client, "Register an OpenID Connect client (docs/oidc.md)", (Some(CreateOidcClientRequest)), OidcClientCreated;
     post paths::STAFF_OIDC_CLIENT_ACCOUNT => staff::oidc_client_action, "Rotate the secret of, disable or enable an OpenID Connect client", (Some(OidcClientActionRequest)), OidcClientView;
     post paths::STAFF_USERS => staff::create_staff, "Create a staff account", (Some(CreateStaffRequest)), StaffCreated;

@@ -7,7 +7,7 @@ use mitid_protocol::wire::{AuthenticatorInfo, Empty};
 use super::extract::{JsonBody, StrictQuery};
 use crate::domain::blocking::{self, BlockAuthority, BlockOrder};
 use crate::domain::staff::require;
-use crate::domain::{accounts, hardware, staff, support};
+use crate::domain::{accounts, hardware, relying_parties, staff, support};
 use crate::error::{ApiError, ApiResult};
 use crate::principal::StaffCaller;
 use crate::state::AppState;
@@ -163,7 +163,13 @@ handlers! {
     /// `POST /v1/staff/relying-parties`.
     fn create_relying_party(s, caller: StaffCaller, JsonBody(req): JsonBody<CreateRelyingPartyRequest>) -> RelyingPartyCreated {
         require(&caller, &[Admin])?;
-        staff::create_relying_party(s, &caller.actor(), &req)
+        relying_parties::create(s, &caller.actor(), &req)
+    }
+
+    /// `POST /v1/staff/relying-parties/account`.
+    fn relying_party_action(s, caller: StaffCaller, JsonBody(req): JsonBody<RelyingPartyActionRequest>) -> RelyingPartyView {
+        require(&caller, &[Admin])?;
+        relying_parties::act(s, &caller.actor(), &req)
     }
 
     /// `POST /v1/staff/oidc-clients`.

@@ -16,6 +16,8 @@ pub mod oidc;
 pub mod passwords;
 pub mod pin;
 pub mod profile;
+pub mod relying_parties;
+pub mod services;
 pub mod staff;
 pub mod subjects;
 pub mod support;

@@ -1,25 +1,24 @@
 //! Staff accounts: log-in with password and a second factor (TOTP), failures counted before
 //! the check with an escalating lock-out, log-out, and what administrators do (staff
-//! accounts, relying parties, the audit log).
+//! accounts, the audit log).
 
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::wire::staff::{
-    AuditEvent, AuditList, CreateRelyingPartyRequest, CreateStaffRequest, RelyingPartyCreated,
-    StaffAccountAction, StaffAccountRequest, StaffAccountView, StaffCreated, StaffLoginRequest,
-    StaffLoginResponse, StaffRole,
+    AuditEvent, AuditList, CreateStaffRequest, StaffAccountAction, StaffAccountRequest,
+    StaffAccountView, StaffCreated, StaffLoginRequest, StaffLoginResponse, StaffRole,
 };
 use mitid_protocol::wire::{Secret, SecretBytes};
 use serde_json::json;
 
-use super::common::{new_session, service_name};
+use super::common::new_session;
 use super::counters::{self, Scope};
 use crate::audit::{self, Actor, Event};
-use crate::crypto::{password, rng, tokens::token_hash, totp};
+use crate::crypto::{password, rng, totp};
 use crate::error::{ApiError, ApiResult};
 use crate::principal::StaffCaller;
 use crate::state::AppState;
-use crate::store::{RelyingPartyRecord, SessionKind, StaffRecord};
+use crate::store::{SessionKind, StaffRecord};
 
 /// Length of a staff member's TOTP seed (RFC 4226 recommends 160 bits).
 const TOTP_SEED_LEN: usize = 20;
@@ -314,36 +313,6 @@ pub fn account_action(
         role: staff.role,
         disabled: staff.disabled,
         sessions_ended,
-    })
-}
-
-/// Registers a relying party; its API key is returned once and stored hashed.
-pub fn create_relying_party(
-    state: &AppState,
-    actor: &Actor,
-    req: &CreateRelyingPartyRequest,
-) -> ApiResult<RelyingPartyCreated> {
-    let Some(name) = service_name(&req.name) else {
-        return Err(ApiError::refuse(ErrorCode::InvalidValue, "bad name")
-            .with_detail(json!({ "field": "name" })));
-    };
-    let key = rng::token(state.rng.as_ref());
-    let id = rng::id(state.rng.as_ref(), "rp");
-    let mut tx = state.store.begin()?;
-    tx.insert_relying_party(&RelyingPartyRecord {
-        id: id.clone(),
-        name: name.to_owned(),
-        api_key_hash: token_hash(&key),
-        created_at: state.clock.now(),
-    })?;
-    audit::entry(Event::RelyingPartyCreated, actor)
-        .detail(json!({ "relying_party_id": id, "name": name }))
-        .record(state, tx.as_mut())?;
-    tx.commit()?;
-    Ok(RelyingPartyCreated {
-        relying_party_id: id,
-        name: name.to_owned(),
-        api_key: Secret::new(key.as_str()),
     })
 }
 

@@ -252,6 +252,10 @@ pub trait LoginTx {
     fn update_transaction(&mut self, t: &TransactionRecord) -> StoreResult<()>;
     /// A transaction by id.
     fn transaction(&mut self, id: &str) -> StoreResult<Option<TransactionRecord>>;
+    /// Fails every pending transaction of `relying_party_id` (its owner: a relying party, or
+    /// an OpenID Connect client's [`crate::domain::oidc::transaction_owner`]); returns how
+    /// many.
+    fn fail_pending_transactions_of(&mut self, relying_party_id: &str) -> StoreResult<u64>;
     /// The person's pending transaction that has not expired at `now`, if any.
     fn pending_transaction(
         &mut self,
@@ -272,10 +276,6 @@ pub trait OidcTx {
     fn insert_oidc_client(&mut self, c: &OidcClientRecord) -> StoreResult<()>;
     /// A client by `client_id`.
     fn oidc_client(&mut self, id: &str) -> StoreResult<Option<OidcClientRecord>>;
-    /// Replaces a client's secret (its hash), in one statement: no other change is lost.
-    fn set_oidc_client_secret(&mut self, id: &str, secret_hash: &[u8]) -> StoreResult<()>;
-    /// Disables or enables a client, in one statement.
-    fn set_oidc_client_disabled(&mut self, id: &str, disabled: bool) -> StoreResult<()>;
     /// Voids every code and token the client `client_id` was given; returns how many logins
     /// had them.
     fn revoke_oidc_client_grants(&mut self, client_id: &str) -> StoreResult<u64>;
@@ -300,6 +300,18 @@ pub trait StaffTx {
     fn insert_relying_party(&mut self, r: &RelyingPartyRecord) -> StoreResult<()>;
     /// A relying party by the hash of its API key.
     fn relying_party_by_key(&mut self, key_hash: &[u8]) -> StoreResult<Option<RelyingPartyRecord>>;
+    /// A relying party by id.
+    fn relying_party(&mut self, id: &str) -> StoreResult<Option<RelyingPartyRecord>>;
+    /// Replaces a service's secret (its hash: a relying party's API key, an OpenID Connect
+    /// client's secret), in one statement, so that no other change to the row is lost.
+    fn set_service_secret(&mut self, kind: ServiceKind, id: &str, hash: &[u8]) -> StoreResult<()>;
+    /// Disables or enables a service, in one statement.
+    fn set_service_disabled(
+        &mut self,
+        kind: ServiceKind,
+        id: &str,
+        disabled: bool,
+    ) -> StoreResult<()>;
     /// Adds a staff account.
     fn insert_staff(&mut self, s: &StaffRecord) -> StoreResult<()>;
     /// A staff account by user name.

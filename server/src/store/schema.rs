@@ -335,10 +335,12 @@ ALTER TABLE outbox ADD COLUMN given_up_at INTEGER;
 CREATE INDEX outbox_due ON outbox(id) WHERE sent_at IS NULL AND given_up_at IS NULL;
 CREATE INDEX outbox_person ON outbox(person_id);
 "#,
-    // 7: an OpenID Connect client an administrator disabled (a leaked secret, a relying
-    // party gone) is refused at every step.
+    // 7: a relying party or an OpenID Connect client an administrator disabled (a leaked
+    // secret, a service gone) is refused at every step.
     r#"
 ALTER TABLE oidc_clients ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0
+    CHECK (disabled IN (0, 1));
+ALTER TABLE relying_parties ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0
     CHECK (disabled IN (0, 1));
 "#,
 ];

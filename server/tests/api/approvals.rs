@@ -445,3 +445,82 @@ async fn a_mistyped_code_never_costs_a_pin_try_but_a_wrong_pin_still_counts() {
         .ok();
     assert_eq!(ok.status, TransactionStatus::Approved);
 }
+
+/// A relying party whose API key leaked gets a new one (the old one refused at once), and a
+/// relying party disabled has its key refused as an unknown one is and its login pending in
+/// the app ended; enabled again, its key works. Only an administrator acts.
+#[tokio::test]
+async fn an_administrator_replaces_a_relying_partys_key_and_disables_it() {
+    use mitid_protocol::wire::staff::{RelyingPartyCreated, RelyingPartyView};
+    let (h, p, phone) = citizen_with_app("rp-key").await;
+    let admin = h.staff_login("admin").await.unwrap();
+    let body = json!({ "name": "Leaky Bank" });
+    let created: RelyingPartyCreated = h
+        .post("/v1/staff/relying-parties", &body, Auth::Bearer(&admin))
+        .await
+        .ok();
+    let id = created.relying_party_id.clone();
+    let act = |staff: String, action: &'static str| {
+        let (h, body) = (&h, json!({ "relying_party_id": id, "action": action }));
+        async move {
+            h.post(
+                "/v1/staff/relying-parties/account",
+                &body,
+                Auth::Bearer(&staff),
+            )
+            .await
+        }
+    };
+    let login = |key: String| {
+        let h = &h;
+        let body = json!({ "user_id": p.user_id, "reference_header": "Log på",
+                           "reference_body": "Netbank", "channel_binding": "code",
+                           "assurance": "substantial" });
+        async move {
+            h.post("/v1/rp/authentications", &body, Auth::Bearer(&key))
+                .await
+        }
+    };
+
+    let rotated: RelyingPartyView = act(admin.clone(), "rotate_secret").await.ok();
+    let key = rotated.api_key.expect("the new key, shown once");
+    assert_ne!(key, created.api_key);
+    login(created.api_key.expose().to_owned())
+        .await
+        .err("unauthorized");
+    let started: CreateAuthenticationResponse = login(key.expose().to_owned()).await.ok();
+    assert!(phone.pending(0).await.is_some());
+
+    act(h.support.clone(), "disable").await.err("forbidden");
+    let disabled: RelyingPartyView = act(admin.clone(), "disable").await.ok();
+    assert!(disabled.disabled && disabled.api_key.is_none());
+    assert!(phone.pending(0).await.is_none(), "the pending login ended");
+    login(key.expose().to_owned()).await.err("unauthorized");
+    let result = h
+        .get(
+            &format!("/v1/rp/authentications/{}", started.transaction_id),
+            Auth::Bearer(key.expose()),
+        )
+        .await;
+    result.err("unauthorized");
+
+    let enabled: RelyingPartyView = act(admin.clone(), "enable").await.ok();
+    assert!(!enabled.disabled);
+    login(key.expose().to_owned())
+        .await
+        .ok::<serde_json::Value>();
+    let events = h.audit(None).await.unwrap();
+    let about: Vec<&str> = events
+        .iter()
+        .map(|e| e.event.as_str())
+        .filter(|e| e.starts_with("relying_party_") && *e != "relying_party_created")
+        .collect();
+    assert_eq!(
+        about,
+        [
+            "relying_party_key_rotated",
+            "relying_party_disabled",
+            "relying_party_enabled"
+        ]
+    );
+}

@@ -1,7 +1,7 @@
 //! The arguments of `mitid admin staff`: one subcommand per staff action.
 
 use clap::{Args, Subcommand, ValueEnum};
-use mitid_protocol::wire::staff::{OidcClientAction, StaffAccountAction, StaffRole};
+use mitid_protocol::wire::staff::{ClientAction, StaffAccountAction, StaffRole};
 
 use crate::block_args::{BlockArgs, Target};
 
@@ -160,6 +160,16 @@ pub enum StaffAction {
         #[arg(long = "redirect-uri", value_name = "URI", required = true)]
         redirect_uris: Vec<String>,
     },
+    /// Admin: replace a relying party's API key (printed once; the old one stops working at
+    /// once), or disable (its pending logins end) or enable the relying party.
+    RelyingParty {
+        /// The relying party's id.
+        #[arg(long)]
+        relying_party_id: String,
+        /// What to do.
+        #[arg(long, value_enum)]
+        action: ClientActionArg,
+    },
     /// Admin: replace an OpenID Connect client's secret (printed once; the old one stops
     /// working at once), or disable or enable the client.
     OidcClient {
@@ -168,7 +178,7 @@ pub enum StaffAction {
         client_id: String,
         /// What to do.
         #[arg(long, value_enum)]
-        action: OidcAction,
+        action: ClientActionArg,
     },
     /// Admin: create a staff account (the password is asked twice, hidden).
     CreateStaff {
@@ -270,23 +280,23 @@ impl From<AccountAction> for StaffAccountAction {
     }
 }
 
-/// An administrator's action on an OpenID Connect client.
+/// An administrator's action on a relying party or an OpenID Connect client.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum OidcAction {
-    /// A new secret; the old one stops working at once.
+pub enum ClientActionArg {
+    /// A new secret (API key); the old one stops working at once.
     RotateSecret,
-    /// No more logins; the client's codes and tokens end.
+    /// No more logins; its pending logins, and a client's codes and tokens, end.
     Disable,
     /// Logins allowed again.
     Enable,
 }
 
-impl From<OidcAction> for OidcClientAction {
-    fn from(action: OidcAction) -> Self {
+impl From<ClientActionArg> for ClientAction {
+    fn from(action: ClientActionArg) -> Self {
         match action {
-            OidcAction::RotateSecret => Self::RotateSecret,
-            OidcAction::Disable => Self::Disable,
-            OidcAction::Enable => Self::Enable,
+            ClientActionArg::RotateSecret => Self::RotateSecret,
+            ClientActionArg::Disable => Self::Disable,
+            ClientActionArg::Enable => Self::Enable,
         }
     }
 }

@@ -8,9 +8,10 @@ use mitid_protocol::wire::staff::{
     CreateRelyingPartyRequest, CreateStaffRequest, Delivery, DocumentKind, IdentifiedOutboxRequest,
     IdentifiedRequest, IdentifyRequest, IdentifyResponse, IssueActivationCodeRequest,
     IssueTemporaryPinRequest, IssuedCode, OidcClientActionRequest, OidcClientCreated,
-    OidcClientView, OutboxEntry, OutboxList, PersonView, RelyingPartyCreated, StaffAccountRequest,
-    StaffAccountView, StaffBlockRequest, StaffCreated, StaffLoginRequest, StaffLoginResponse,
-    UpdateContactRequest, UserIdLookupResponse,
+    OidcClientView, OutboxEntry, OutboxList, PersonView, RelyingPartyActionRequest,
+    RelyingPartyCreated, RelyingPartyView, StaffAccountRequest, StaffAccountView,
+    StaffBlockRequest, StaffCreated, StaffLoginRequest, StaffLoginResponse, UpdateContactRequest,
+    UserIdLookupResponse,
 };
 use mitid_protocol::wire::{Empty, Secret};
 
@@ -264,6 +265,20 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
             // Shown once by the server: printing it is how the administrator hands it over.
             println!("client_secret={}", created.client_secret.expose());
         }
+        StaffAction::RelyingParty {
+            relying_party_id,
+            action,
+        } => {
+            let request = RelyingPartyActionRequest {
+                relying_party_id,
+                action: action.into(),
+            };
+            let view: RelyingPartyView = cx
+                .post(paths::STAFF_RELYING_PARTY_ACCOUNT, &request, Some(token))
+                .await?;
+            let service = format!("Relying party {} ({})", view.name, view.relying_party_id);
+            print_service(&service, view.disabled, "MITID_RP_API_KEY", view.api_key);
+        }
         StaffAction::OidcClient { client_id, action } => {
             let request = OidcClientActionRequest {
                 client_id,
@@ -272,15 +287,8 @@ pub async fn run(args: StaffArgs, cx: &mut Context) -> Result<(), CliError> {
             let view: OidcClientView = cx
                 .post(paths::STAFF_OIDC_CLIENT_ACCOUNT, &request, Some(token))
                 .await?;
-            let state = if view.disabled { "disabled" } else { "enabled" };
-            println!(
-                "OpenID Connect client {} ({}): {state}",
-                view.name, view.client_id
-            );
-            if let Some(secret) = &view.client_secret {
-                // Shown once by the server, as at registration.
-                println!("client_secret={}", secret.expose());
-            }
+            let service = format!("OpenID Connect client {} ({})", view.name, view.client_id);
+            print_service(&service, view.disabled, "client_secret", view.client_secret);
         }
         StaffAction::CreateStaff { username, role } => {
             let password = cx
@@ -433,5 +441,15 @@ fn print_person(view: &PersonView) {
     }
     for info in &view.authenticators {
         println!("  {}", authenticator_line(info));
+    }
+}
+
+/// A service after an administrator's action: its state, and its new secret as `name=…`
+/// (shown once by the server: printing it is how the administrator hands it over).
+fn print_service(service: &str, disabled: bool, name: &str, secret: Option<Secret>) {
+    let state = if disabled { "disabled" } else { "enabled" };
+    println!("{service}: {state}");
+    if let Some(secret) = secret {
+        println!("{name}={}", secret.expose());
     }
 }

@@ -4,8 +4,7 @@
 
 use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::staff::{
-    CreateOidcClientRequest, OidcClientAction, OidcClientActionRequest, OidcClientCreated,
-    OidcClientView,
+    CreateOidcClientRequest, OidcClientActionRequest, OidcClientCreated, OidcClientView,
 };
 use mitid_protocol::wire::Secret;
 use serde_json::json;
@@ -13,9 +12,10 @@ use serde_json::json;
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::domain::common::service_name;
+use crate::domain::services::{self, Service};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{OidcClientRecord, Tx};
+use crate::store::{OidcClientRecord, ServiceKind, Tx};
 
 /// Most redirect URIs a client registers.
 pub const MAX_REDIRECT_URIS: usize = 10;
@@ -97,42 +97,25 @@ pub fn act(
     req: &OidcClientActionRequest,
 ) -> ApiResult<OidcClientView> {
     let mut tx = state.store.begin()?;
-    let mut client = match tx.oidc_client(&req.client_id)? {
+    let client = match tx.oidc_client(&req.client_id)? {
         Some(c) if c.id != MITID_DK => c,
         _ => return Err(ApiError::refuse(ErrorCode::NotFound, "no such client")),
     };
-    let mut client_secret = None;
-    let event = match req.action {
-        OidcClientAction::RotateSecret => {
-            let secret = rng::token(state.rng.as_ref());
-            client.secret_hash = token_hash(&secret);
-            tx.set_oidc_client_secret(&client.id, &client.secret_hash)?;
-            client_secret = Some(Secret::new(secret.as_str()));
-            Event::OidcClientSecretRotated
-        }
-        OidcClientAction::Disable => {
-            client.disabled = true;
-            tx.set_oidc_client_disabled(&client.id, true)?;
-            // Its codes and tokens end for good: enabling it again revives none.
-            tx.revoke_oidc_client_grants(&client.id)?;
-            Event::OidcClientDisabled
-        }
-        OidcClientAction::Enable => {
-            client.disabled = false;
-            tx.set_oidc_client_disabled(&client.id, false)?;
-            Event::OidcClientEnabled
-        }
+    let owner = super::transaction_owner(&client.id);
+    let kind = ServiceKind::OidcClient;
+    let service = Service {
+        kind,
+        id: &client.id,
+        owner: &owner,
     };
-    audit::entry(event, actor)
-        .detail(json!({ "client_id": client.id }))
-        .record(state, tx.as_mut())?;
+    let applied = services::apply(state, tx.as_mut(), actor, &service, req.action)?;
     tx.commit()?;
     Ok(OidcClientView {
+        disabled: applied.disabled.unwrap_or(client.disabled),
+        client_secret: applied.secret,
         client_id: client.id,
         name: client.name,
         redirect_uris: client.redirect_uris,
-        disabled: client.disabled,
-        client_secret,
     })
 }
 

@@ -307,8 +307,10 @@ CREATE INDEX IF NOT EXISTS outbox_person ON outbox(person_id, id);
 CREATE INDEX IF NOT EXISTS audit_person_seq ON audit_log(person_id, seq);
 DROP INDEX IF EXISTS audit_person;
 "#,
-    // 3: the SQLite schema's version 7: an OpenID Connect client an administrator disabled.
+    // 3: the SQLite schema's version 7: a relying party or an OpenID Connect client an
+    // administrator disabled.
     r#"
 ALTER TABLE oidc_clients ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE relying_parties ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE;
 "#,
 ];

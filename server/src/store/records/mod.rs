@@ -321,6 +321,18 @@ pub struct RelyingPartyRecord {
     pub api_key_hash: Vec<u8>,
     /// When it was registered.
     pub created_at: UnixSeconds,
+    /// Its API key refused (an administrator disabled it).
+    pub disabled: bool,
+}
+
+/// Which kind of service a citizen logs in to: a relying party of the JSON API, or an OpenID
+/// Connect client. Both have a secret (stored as a hash) and may be disabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceKind {
+    /// A relying party ([`RelyingPartyRecord`]).
+    RelyingParty,
+    /// An OpenID Connect client ([`OidcClientRecord`]).
+    OidcClient,
 }
 
 /// A request for access to change the password in self-service.

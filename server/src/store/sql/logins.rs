@@ -41,6 +41,13 @@ impl<D: Db> LoginTx for SqlTx<D> {
         Ok(())
     }
 
+    fn fail_pending_transactions_of(&mut self, relying_party_id: &str) -> StoreResult<u64> {
+        self.run(
+            "UPDATE transactions SET status='failed' WHERE relying_party_id=$1 AND status='pending'",
+            &[&relying_party_id],
+        )
+    }
+
     fn update_transaction(&mut self, t: &TransactionRecord) -> StoreResult<()> {
         self.run(
             "UPDATE transactions SET challenge=$2, status=$3, factor=$4, authenticator_id=$5, \

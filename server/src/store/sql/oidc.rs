@@ -95,22 +95,6 @@ impl<D: Db> OidcTx for SqlTx<D> {
         )
     }
 
-    fn set_oidc_client_secret(&mut self, id: &str, secret_hash: &[u8]) -> StoreResult<()> {
-        self.run(
-            "UPDATE oidc_clients SET secret_hash=$2 WHERE id=$1",
-            &[&id, &secret_hash],
-        )?;
-        Ok(())
-    }
-
-    fn set_oidc_client_disabled(&mut self, id: &str, disabled: bool) -> StoreResult<()> {
-        self.run(
-            "UPDATE oidc_clients SET disabled=$2 WHERE id=$1",
-            &[&id, &disabled],
-        )?;
-        Ok(())
-    }
-
     fn revoke_oidc_client_grants(&mut self, client_id: &str) -> StoreResult<u64> {
         self.run(
             "UPDATE oidc_logins SET code_used=TRUE, tokens_revoked=TRUE \

@@ -1,8 +1,20 @@
 //! Relying parties, staff accounts and sessions.
 
 use super::rows::*;
-use super::{Db, SqlTx};
+use super::{Cells, Db, SqlTx};
 use crate::store::*;
+
+const RP_COLS: &str = "id, name, api_key_hash, created_at, disabled";
+
+fn rp_row(r: &dyn Cells) -> StoreResult<RelyingPartyRecord> {
+    Ok(RelyingPartyRecord {
+        id: r.text(0)?,
+        name: r.text(1)?,
+        api_key_hash: r.blob(2)?,
+        created_at: r.int(3)?,
+        disabled: r.flag(4)?,
+    })
+}
 
 const SESSION_COLS: &str =
     "token_hash, kind, subject, person_id, authenticator_id, created_at, expires_at";
@@ -10,26 +22,47 @@ const SESSION_COLS: &str =
 impl<D: Db> StaffTx for SqlTx<D> {
     fn insert_relying_party(&mut self, r: &RelyingPartyRecord) -> StoreResult<()> {
         self.run(
-            "INSERT INTO relying_parties (id, name, api_key_hash, created_at) VALUES ($1,$2,$3,$4)",
-            &[&r.id, &r.name, &r.api_key_hash, &r.created_at],
+            "INSERT INTO relying_parties (id, name, api_key_hash, created_at, disabled) \
+             VALUES ($1,$2,$3,$4,$5)",
+            &[&r.id, &r.name, &r.api_key_hash, &r.created_at, &r.disabled],
         )
         .map_err(|e| e.duplicate_of("relying party"))?;
         Ok(())
     }
 
     fn relying_party_by_key(&mut self, key_hash: &[u8]) -> StoreResult<Option<RelyingPartyRecord>> {
-        self.one(
-            "SELECT id, name, api_key_hash, created_at FROM relying_parties WHERE api_key_hash=$1",
-            &[&key_hash],
-            |r| {
-                Ok(RelyingPartyRecord {
-                    id: r.text(0)?,
-                    name: r.text(1)?,
-                    api_key_hash: r.blob(2)?,
-                    created_at: r.int(3)?,
-                })
-            },
-        )
+        let sql = format!("SELECT {RP_COLS} FROM relying_parties WHERE api_key_hash=$1");
+        self.one(&sql, &[&key_hash], rp_row)
+    }
+
+    fn relying_party(&mut self, id: &str) -> StoreResult<Option<RelyingPartyRecord>> {
+        let sql = format!("SELECT {RP_COLS} FROM relying_parties WHERE id=$1");
+        self.one(&sql, &[&id], rp_row)
+    }
+
+    fn set_service_secret(&mut self, kind: ServiceKind, id: &str, hash: &[u8]) -> StoreResult<()> {
+        let (table, column) = match kind {
+            ServiceKind::RelyingParty => ("relying_parties", "api_key_hash"),
+            ServiceKind::OidcClient => ("oidc_clients", "secret_hash"),
+        };
+        let sql = format!("UPDATE {table} SET {column}=$2 WHERE id=$1");
+        self.run(&sql, &[&id, &hash])?;
+        Ok(())
+    }
+
+    fn set_service_disabled(
+        &mut self,
+        kind: ServiceKind,
+        id: &str,
+        disabled: bool,
+    ) -> StoreResult<()> {
+        let table = match kind {
+            ServiceKind::RelyingParty => "relying_parties",
+            ServiceKind::OidcClient => "oidc_clients",
+        };
+        let sql = format!("UPDATE {table} SET disabled=$2 WHERE id=$1");
+        self.run(&sql, &[&id, &disabled])?;
+        Ok(())
     }
 
     fn insert_staff(&mut self, s: &StaffRecord) -> StoreResult<()> {

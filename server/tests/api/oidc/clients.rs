@@ -48,8 +48,8 @@ async fn a_rotated_secret_replaces_the_old_one_at_once() {
     );
 }
 
-/// A disabled client is as one never registered: its login page is refused, its codes are
-/// not exchanged and its tokens answer nothing; enabling it again allows logins, but the
+/// A disabled client is as one never registered: its login page is refused, its login
+/// pending in the app ends, its codes are not exchanged and its tokens answer nothing; enabling it again allows logins, but the
 /// codes and tokens the disabling ended stay ended. Only an administrator acts, and MitID.dk,
 /// built in, is no client to act on.
 #[tokio::test]
@@ -63,12 +63,19 @@ async fn a_disabled_client_gets_no_login_no_code_and_no_userinfo() {
     assert_eq!(s.tokens.userinfo(&access).await.unwrap().status, 200);
     s.browser = LoginBrowser::new(&s.h).unwrap();
     let unexchanged = s.logged_in().await.redirect_param("code").unwrap();
+    s.browser = LoginBrowser::new(&s.h).unwrap();
+    s.started("code").await;
+    assert!(s.phone.pending(0).await.is_some());
 
     act(&s, &s.h.support.clone(), &id, "disable")
         .await
         .err("forbidden");
     let view: OidcClientView = act(&s, &admin, &id, "disable").await.ok();
     assert!(view.disabled && view.client_secret.is_none());
+    assert!(
+        s.phone.pending(0).await.is_none(),
+        "the login pending in the app ended"
+    );
     assert_eq!(s.open(&[]).await.status, 400, "no login page");
     let refused = s.exchange(&unexchanged, &[]).await;
     assert_eq!(refused.status, 401, "{}", refused.body);
