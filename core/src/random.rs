@@ -1,6 +1,9 @@
-//! The injected source of randomness: every nonce, idempotency key, pepper and local id the
-//! app makes comes from a [`RandomSource`], so that tests and audits can replace the OS
-//! generator, and a failing generator is a typed error rather than a panic.
+//! The injected source of randomness: the request nonces, idempotency keys, PIN peppers and
+//! local ids the app makes come from a [`RandomSource`], so that tests and audits can
+//! replace the OS generator, and a failing generator is a typed error rather than a panic.
+//! The sealing of what the app keeps (the key store's and the local store's keys and
+//! nonces, `keystore::sealing`) draws from the OS itself, as the phone's secure hardware,
+//! which it stands for, does.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -19,6 +19,10 @@ pub enum Scope {
     IdentifyOfPerson,
     /// Staff log-ins with an unknown user name, per window (key: the window's start).
     UnknownStaffLogin,
+    /// Staff log-ins answered without a password check (an unknown user name, a disabled or
+    /// locked account), per window (key: the window's start): the write a checked log-in's
+    /// verdict makes after the hash, made for these too.
+    StaffLoginUnchecked,
     /// Passport activation steps for no activation (an unknown user ID, an activation id
     /// that does not exist or has lapsed), per window (key: the window's start).
     PassportActivationStrangers,
@@ -42,9 +46,10 @@ impl Scope {
     /// How long one window of the scope lasts: a scope is counted in one window only.
     pub fn window(self) -> i64 {
         match self {
-            Self::IdentifyByStaff | Self::UnknownStaffLogin | Self::PassportActivationStrangers => {
-                HOUR
-            }
+            Self::IdentifyByStaff
+            | Self::UnknownStaffLogin
+            | Self::StaffLoginUnchecked
+            | Self::PassportActivationStrangers => HOUR,
             Self::ChannelBinding
             | Self::IdentifyOfPerson
             | Self::DocumentCheck
@@ -60,6 +65,7 @@ impl Scope {
             Self::IdentifyByStaff => "identify_by_staff",
             Self::IdentifyOfPerson => "identify_of_person",
             Self::UnknownStaffLogin => "unknown_staff_login",
+            Self::StaffLoginUnchecked => "staff_login_unchecked",
             Self::PassportActivationStrangers => "passport_activation_strangers",
             Self::DocumentCheck => "document_check",
             Self::UserIdLookup => "user_id_lookup",

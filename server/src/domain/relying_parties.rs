@@ -58,22 +58,23 @@ pub fn act(
     actor: &Actor,
     req: &RelyingPartyActionRequest,
 ) -> ApiResult<RelyingPartyView> {
+    let id = &req.relying_party_id;
     let mut tx = state.store.begin()?;
-    let rp = tx
-        .relying_party(&req.relying_party_id)?
-        .ok_or_else(|| ApiError::refuse(ErrorCode::NotFound, "no such relying party"))?;
     let kind = ServiceKind::RelyingParty;
     let service = Service {
         kind,
-        id: &rp.id,
-        owner: &rp.id,
+        id,
+        owner: id,
     };
-    let applied = services::apply(state, tx.as_mut(), actor, &service, req.action)?;
+    let shown = services::apply(state, tx.as_mut(), actor, &service, req.action)?;
+    let rp = tx
+        .relying_party(id)?
+        .ok_or(ApiError::KeyMaterial("relying party vanished"))?;
     tx.commit()?;
     Ok(RelyingPartyView {
-        disabled: applied.disabled.unwrap_or(rp.disabled),
-        api_key: applied.secret,
         relying_party_id: rp.id,
         name: rp.name,
+        disabled: rp.disabled,
+        api_key: shown,
     })
 }

@@ -3,13 +3,14 @@
 //! once, the old one refused at once; disabled, its logins pending in the app ended (and a
 //! client's codes and tokens, for good); enabled again. Written once for both kinds.
 
+use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::wire::staff::ClientAction;
 use mitid_protocol::wire::Secret;
 use serde_json::json;
 
 use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{ServiceKind, Tx};
 
@@ -23,53 +24,46 @@ pub struct Service<'a> {
     pub owner: &'a str,
 }
 
-/// What an action did.
-pub struct Applied {
-    /// The new secret, after [`ClientAction::RotateSecret`] (shown once).
-    pub secret: Option<Secret>,
-    /// Whether the service is disabled now, after [`ClientAction::Disable`] or
-    /// [`ClientAction::Enable`].
-    pub disabled: Option<bool>,
-}
-
-/// Applies `action` to `service` in `tx`, and records it; the caller commits.
+/// Applies `action` to `service` in `tx`, and records it; the new secret after
+/// [`ClientAction::RotateSecret`] (shown once). The caller commits, and reads the
+/// service's row only after this, once the action's own write holds it (two administrators
+/// at once then act one after the other, and each answer shows the row as its action left
+/// it). `not_found` when there is no such service.
 pub fn apply(
     state: &AppState,
     tx: &mut dyn Tx,
     actor: &Actor,
     service: &Service<'_>,
     action: ClientAction,
-) -> ApiResult<Applied> {
+) -> ApiResult<Option<Secret>> {
     let (kind, id) = (service.kind, service.id);
-    let mut applied = Applied {
-        secret: None,
-        disabled: None,
-    };
+    let mut shown = None;
     let mut logins_ended = 0;
-    match action {
+    let found = match action {
         ClientAction::RotateSecret => {
             let secret = rng::token(state.rng.as_ref());
-            tx.set_service_secret(kind, id, &token_hash(&secret))?;
-            applied.secret = Some(Secret::new(secret.as_str()));
+            shown = Some(Secret::new(secret.as_str()));
+            tx.set_service_secret(kind, id, &token_hash(&secret))?
         }
-        ClientAction::Disable => {
-            tx.set_service_disabled(kind, id, true)?;
-            logins_ended = tx.fail_pending_transactions_of(service.owner)?;
-            // A client's codes and tokens end for good: enabling it again revives none.
-            if kind == ServiceKind::OidcClient {
-                tx.revoke_oidc_client_grants(id)?;
-            }
-            applied.disabled = Some(true);
+        ClientAction::Disable => tx.set_service_disabled(kind, id, true)?,
+        ClientAction::Enable => tx.set_service_disabled(kind, id, false)?,
+    };
+    if !found {
+        return Err(ApiError::refuse(ErrorCode::NotFound, "no such service"));
+    }
+    if action == ClientAction::Disable {
+        // A client's logins end, and its codes and tokens for good (enabling it again
+        // revives none); the logins first, in the order a login's own steps lock them (its
+        // row, then its transaction), so that the two never wait on each other.
+        if kind == ServiceKind::OidcClient {
+            tx.revoke_oidc_client_grants(id)?;
         }
-        ClientAction::Enable => {
-            tx.set_service_disabled(kind, id, false)?;
-            applied.disabled = Some(false);
-        }
+        logins_ended = tx.fail_pending_transactions_of(service.owner)?;
     }
     audit::entry(event(kind, action), actor)
         .detail(json!({ "id": id, "logins_ended": logins_ended }))
         .record(state, tx)?;
-    Ok(applied)
+    Ok(shown)
 }
 
 /// The audit event of `action` on a service of `kind`.

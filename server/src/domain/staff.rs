@@ -62,6 +62,17 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
     // the answer's time tells neither apart.
     let Some(staff) = count_attempt(state, &req.username, now)? else {
         slot.burn(req.password.expose())?;
+        // A checked log-in commits its verdict after the hash: one write here too, or the
+        // answer's time would tell a known name from these.
+        let mut tx = state.store.begin()?;
+        let window = now - now.rem_euclid(Scope::StaffLoginUnchecked.window());
+        counters::bump(
+            tx.as_mut(),
+            Scope::StaffLoginUnchecked,
+            &window.to_string(),
+            now,
+        )?;
+        tx.commit()?;
         return Err(wrong_credentials());
     };
     let right_password = slot.verify(req.password.expose(), &staff.password_hash)?;

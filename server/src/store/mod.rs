@@ -276,8 +276,8 @@ pub trait OidcTx {
     fn insert_oidc_client(&mut self, c: &OidcClientRecord) -> StoreResult<()>;
     /// A client by `client_id`.
     fn oidc_client(&mut self, id: &str) -> StoreResult<Option<OidcClientRecord>>;
-    /// Voids every code and token the client `client_id` was given; returns how many logins
-    /// had them.
+    /// Ends every login of the client `client_id` and voids every code and token it was
+    /// given; returns how many logins it changed.
     fn revoke_oidc_client_grants(&mut self, client_id: &str) -> StoreResult<u64>;
     /// Adds a login.
     fn insert_oidc_login(&mut self, l: &OidcLoginRecord) -> StoreResult<()>;
@@ -303,15 +303,22 @@ pub trait StaffTx {
     /// A relying party by id.
     fn relying_party(&mut self, id: &str) -> StoreResult<Option<RelyingPartyRecord>>;
     /// Replaces a service's secret (its hash: a relying party's API key, an OpenID Connect
-    /// client's secret), in one statement, so that no other change to the row is lost.
-    fn set_service_secret(&mut self, kind: ServiceKind, id: &str, hash: &[u8]) -> StoreResult<()>;
-    /// Disables or enables a service, in one statement.
+    /// client's secret), in one statement, so that no other change to the row is lost, and
+    /// holds the row until the commit; `false` when there is no such service.
+    fn set_service_secret(&mut self, kind: ServiceKind, id: &str, hash: &[u8])
+        -> StoreResult<bool>;
+    /// Disables or enables a service, in one statement, holding the row until the commit;
+    /// `false` when there is no such service.
     fn set_service_disabled(
         &mut self,
         kind: ServiceKind,
         id: &str,
         disabled: bool,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
+    /// Whether the service exists and is enabled, read so that a disabling waits for this
+    /// transaction (and this one for a disabling under way): a login inserted here is then
+    /// either refused or seen, and ended, by the disabling.
+    fn service_is_enabled(&mut self, kind: ServiceKind, id: &str) -> StoreResult<bool>;
     /// Adds a staff account.
     fn insert_staff(&mut self, s: &StaffRecord) -> StoreResult<()>;
     /// A staff account by user name.

@@ -26,7 +26,7 @@ use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{PersonRecord, TransactionRecord, Tx};
+use crate::store::{PersonRecord, ServiceKind, TransactionRecord, Tx};
 
 /// The relying-party id of self-service log-in.
 pub const INTERNAL_RP: &str = "internal:mitid.dk";
@@ -92,6 +92,11 @@ pub fn create(
     check_texts(&state.policy, req)?;
     let user_id = UserId::parse(&req.user_id, None).map_err(|_| not_found("no such user ID"))?;
     let mut tx = state.store.begin()?;
+    // The relying party read again (its key was checked in a transaction of its own), so
+    // that a disabling either waits for this login and ends it, or is seen here.
+    if !tx.service_is_enabled(ServiceKind::RelyingParty, relying_party_id)? {
+        return Err(ApiError::refuse(ErrorCode::Unauthorized, "unknown API key"));
+    }
     let person = tx
         .person_by_user_id(user_id.as_str())?
         .ok_or_else(|| not_found("no such user ID"))?;

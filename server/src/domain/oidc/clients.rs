@@ -96,26 +96,29 @@ pub fn act(
     actor: &Actor,
     req: &OidcClientActionRequest,
 ) -> ApiResult<OidcClientView> {
+    let id = &req.client_id;
+    if id == MITID_DK {
+        return Err(ApiError::refuse(ErrorCode::NotFound, "no such client"));
+    }
+    let owner = super::transaction_owner(id);
     let mut tx = state.store.begin()?;
-    let client = match tx.oidc_client(&req.client_id)? {
-        Some(c) if c.id != MITID_DK => c,
-        _ => return Err(ApiError::refuse(ErrorCode::NotFound, "no such client")),
-    };
-    let owner = super::transaction_owner(&client.id);
     let kind = ServiceKind::OidcClient;
     let service = Service {
         kind,
-        id: &client.id,
+        id,
         owner: &owner,
     };
-    let applied = services::apply(state, tx.as_mut(), actor, &service, req.action)?;
+    let shown = services::apply(state, tx.as_mut(), actor, &service, req.action)?;
+    let client = tx
+        .oidc_client(id)?
+        .ok_or(ApiError::KeyMaterial("client vanished"))?;
     tx.commit()?;
     Ok(OidcClientView {
-        disabled: applied.disabled.unwrap_or(client.disabled),
-        client_secret: applied.secret,
         client_id: client.id,
         name: client.name,
         redirect_uris: client.redirect_uris,
+        disabled: client.disabled,
+        client_secret: shown,
     })
 }
 

@@ -23,10 +23,10 @@ use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::domain::approvals::{self, Admission};
 use crate::domain::common::ensure_usable;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{
-    LoginStage, OidcClientRecord, OidcLoginRecord, PersonRecord, TransactionRecord, Tx,
+    LoginStage, OidcClientRecord, OidcLoginRecord, PersonRecord, ServiceKind, TransactionRecord, Tx,
 };
 
 const SEAL_CONTEXT: &str = "oidc-login-code";
@@ -224,6 +224,11 @@ pub fn start(
     else {
         return Ok(Ok(loaded.login.expires_at));
     };
+    // The client read again too, so that a disabling either waits for this start and ends
+    // its login, or is seen here: no login goes to the phone for a disabled client.
+    if !tx.service_is_enabled(ServiceKind::OidcClient, &loaded.client.id)? {
+        return Err(ApiError::refuse(ErrorCode::NotFound, "no such client"));
+    }
     let person = match UserId::parse(user_id, None) {
         Ok(u) => tx.person_by_user_id(u.as_str())?,
         Err(_) => None,

@@ -100,21 +100,26 @@ pub async fn block(
         .blocking(move |s| {
             let (actor, person) = (caller.actor(), caller.person_id.as_str());
             if permanent {
-                // "Lost or stolen": revoked, so that no one can ever reactivate it.
+                // "Lost or stolen": revoked, so that no one can ever reactivate it (every
+                // session ends with it).
                 blocking::revoke_lost(s, &actor, person, &id)?;
-            } else {
-                let order = BlockOrder {
-                    authority: BlockAuthority::Citizen,
-                    person_id: person,
-                    scope: BlockScope::Authenticator,
-                    authenticator_id: Some(&id),
-                    permanent: false,
-                };
-                blocking::block(s, &actor, order)?;
+                return Ok(());
             }
+            let order = BlockOrder {
+                authority: BlockAuthority::Citizen,
+                person_id: person,
+                scope: BlockScope::Authenticator,
+                authenticator_id: Some(&id),
+                permanent: false,
+            };
+            let mut tx = s.store.begin()?;
+            blocking::block_in(s, tx.as_mut(), &actor, order)?;
             // The page says "you are logged out". A block ends every session, but one in
-            // place already (support's) changes nothing, this session included: ended here.
-            web::logout(s, &caller.token_hash)
+            // place already (support's) changes nothing, this session included: ended here,
+            // in the block's transaction.
+            tx.delete_session(&caller.token_hash)?;
+            tx.commit()?;
+            Ok(())
         })
         .await;
     match blocked {

@@ -97,8 +97,8 @@ impl<D: Db> OidcTx for SqlTx<D> {
 
     fn revoke_oidc_client_grants(&mut self, client_id: &str) -> StoreResult<u64> {
         self.run(
-            "UPDATE oidc_logins SET code_used=TRUE, tokens_revoked=TRUE \
-             WHERE client_id=$1 AND NOT (code_used AND tokens_revoked)",
+            "UPDATE oidc_logins SET stage='ended', code_used=TRUE, tokens_revoked=TRUE \
+             WHERE client_id=$1 AND NOT (stage='ended' AND code_used AND tokens_revoked)",
             &[&client_id],
         )
     }

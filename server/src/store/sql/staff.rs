@@ -4,6 +4,14 @@ use super::rows::*;
 use super::{Cells, Db, SqlTx};
 use crate::store::*;
 
+/// The table a service of `kind` is kept in.
+fn table_of(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::RelyingParty => "relying_parties",
+        ServiceKind::OidcClient => "oidc_clients",
+    }
+}
+
 const RP_COLS: &str = "id, name, api_key_hash, created_at, disabled";
 
 fn rp_row(r: &dyn Cells) -> StoreResult<RelyingPartyRecord> {
@@ -40,14 +48,18 @@ impl<D: Db> StaffTx for SqlTx<D> {
         self.one(&sql, &[&id], rp_row)
     }
 
-    fn set_service_secret(&mut self, kind: ServiceKind, id: &str, hash: &[u8]) -> StoreResult<()> {
-        let (table, column) = match kind {
-            ServiceKind::RelyingParty => ("relying_parties", "api_key_hash"),
-            ServiceKind::OidcClient => ("oidc_clients", "secret_hash"),
+    fn set_service_secret(
+        &mut self,
+        kind: ServiceKind,
+        id: &str,
+        hash: &[u8],
+    ) -> StoreResult<bool> {
+        let column = match kind {
+            ServiceKind::RelyingParty => "api_key_hash",
+            ServiceKind::OidcClient => "secret_hash",
         };
-        let sql = format!("UPDATE {table} SET {column}=$2 WHERE id=$1");
-        self.run(&sql, &[&id, &hash])?;
-        Ok(())
+        let sql = format!("UPDATE {} SET {column}=$2 WHERE id=$1", table_of(kind));
+        Ok(self.run(&sql, &[&id, &hash])? == 1)
     }
 
     fn set_service_disabled(
@@ -55,14 +67,18 @@ impl<D: Db> StaffTx for SqlTx<D> {
         kind: ServiceKind,
         id: &str,
         disabled: bool,
-    ) -> StoreResult<()> {
-        let table = match kind {
-            ServiceKind::RelyingParty => "relying_parties",
-            ServiceKind::OidcClient => "oidc_clients",
-        };
-        let sql = format!("UPDATE {table} SET disabled=$2 WHERE id=$1");
-        self.run(&sql, &[&id, &disabled])?;
-        Ok(())
+    ) -> StoreResult<bool> {
+        let sql = format!("UPDATE {} SET disabled=$2 WHERE id=$1", table_of(kind));
+        Ok(self.run(&sql, &[&id, &disabled])? == 1)
+    }
+
+    fn service_is_enabled(&mut self, kind: ServiceKind, id: &str) -> StoreResult<bool> {
+        let sql = format!(
+            "SELECT disabled FROM {} WHERE id=$1 FOR SHARE",
+            table_of(kind)
+        );
+        let disabled = self.one(&sql, &[&id], |r| r.flag(0))?;
+        Ok(disabled == Some(false))
     }
 
     fn insert_staff(&mut self, s: &StaffRecord) -> StoreResult<()> {

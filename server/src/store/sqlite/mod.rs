@@ -252,6 +252,7 @@ impl SqliteTx<'_> {
 fn dialect(sql: &str) -> String {
     sql.replace(" FOR UPDATE SKIP LOCKED", "")
         .replace(" FOR UPDATE", "")
+        .replace(" FOR SHARE", "")
         .replace('$', "?")
 }
 

@@ -67,6 +67,7 @@ async fn a_disabled_client_gets_no_login_no_code_and_no_userinfo() {
     s.started("code").await;
     assert!(s.phone.pending(0).await.is_some());
 
+    let mut opened_before = s.stranger().await;
     act(&s, &s.h.support.clone(), &id, "disable")
         .await
         .err("forbidden");
@@ -83,6 +84,14 @@ async fn a_disabled_client_gets_no_login_no_code_and_no_userinfo() {
 
     let view: OidcClientView = act(&s, &admin, &id, "enable").await.ok();
     assert!(!view.disabled);
+    // A page opened before the disabling stays ended (before, it pushed a login whose code
+    // was then refused as a replay).
+    let user_id = s.person.user_id.clone();
+    opened_before.start(&user_id, "code").await.unwrap();
+    assert!(
+        s.phone.pending(0).await.is_none(),
+        "a login from before pushed"
+    );
     assert_eq!(s.open(&[]).await.status, 200, "logins again");
     assert_eq!(s.tokens.userinfo(&access).await.unwrap().status, 401);
     let refused = s.exchange(&unexchanged, &[]).await;
