@@ -12,6 +12,7 @@ pub mod common;
 pub mod document;
 pub mod rp;
 pub mod secret;
+pub mod services;
 pub mod staff;
 pub mod web;
 

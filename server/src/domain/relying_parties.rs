@@ -59,22 +59,19 @@ pub fn act(
     req: &RelyingPartyActionRequest,
 ) -> ApiResult<RelyingPartyView> {
     let id = &req.relying_party_id;
-    let mut tx = state.store.begin()?;
     let kind = ServiceKind::RelyingParty;
     let service = Service {
         kind,
         id,
         owner: id,
     };
-    let shown = services::apply(state, tx.as_mut(), actor, &service, req.action)?;
-    let rp = tx
-        .relying_party(id)?
-        .ok_or(ApiError::KeyMaterial("relying party vanished"))?;
-    tx.commit()?;
+    let (rp, api_key) = services::act(state, actor, &service, req.action, |tx, id| {
+        tx.relying_party(id)
+    })?;
     Ok(RelyingPartyView {
         relying_party_id: rp.id,
         name: rp.name,
         disabled: rp.disabled,
-        api_key: shown,
+        api_key,
     })
 }

@@ -12,7 +12,7 @@ use crate::audit::{self, Actor, Event};
 use crate::crypto::{rng, tokens::token_hash};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{ServiceKind, Tx};
+use crate::store::{ServiceKind, StoreResult, Tx};
 
 /// The service an action is on.
 pub struct Service<'a> {
@@ -24,12 +24,27 @@ pub struct Service<'a> {
     pub owner: &'a str,
 }
 
-/// Applies `action` to `service` in `tx`, and records it; the new secret after
-/// [`ClientAction::RotateSecret`] (shown once). The caller commits, and reads the
-/// service's row only after this, once the action's own write holds it (two administrators
-/// at once then act one after the other, and each answer shows the row as its action left
-/// it). `not_found` when there is no such service.
-pub fn apply(
+/// Applies `action` to `service` and records it, then reads the service's row with `read`,
+/// once the action's own write holds it (two administrators at once then act one after the
+/// other, and each answer shows the row as its action left it); one transaction. The row,
+/// and the new secret after [`ClientAction::RotateSecret`] (shown once); `not_found` when
+/// there is no such service.
+pub fn act<T>(
+    state: &AppState,
+    actor: &Actor,
+    service: &Service<'_>,
+    action: ClientAction,
+    read: impl FnOnce(&mut dyn Tx, &str) -> StoreResult<Option<T>>,
+) -> ApiResult<(T, Option<Secret>)> {
+    let mut tx = state.store.begin()?;
+    let shown = apply(state, tx.as_mut(), actor, service, action)?;
+    let row = read(tx.as_mut(), service.id)?.ok_or(ApiError::KeyMaterial("service vanished"))?;
+    tx.commit()?;
+    Ok((row, shown))
+}
+
+/// Applies `action` to `service` in `tx`, and records it; the new secret, if any.
+fn apply(
     state: &AppState,
     tx: &mut dyn Tx,
     actor: &Actor,

@@ -101,24 +101,21 @@ pub fn act(
         return Err(ApiError::refuse(ErrorCode::NotFound, "no such client"));
     }
     let owner = super::transaction_owner(id);
-    let mut tx = state.store.begin()?;
     let kind = ServiceKind::OidcClient;
     let service = Service {
         kind,
         id,
         owner: &owner,
     };
-    let shown = services::apply(state, tx.as_mut(), actor, &service, req.action)?;
-    let client = tx
-        .oidc_client(id)?
-        .ok_or(ApiError::KeyMaterial("client vanished"))?;
-    tx.commit()?;
+    let (client, client_secret) = services::act(state, actor, &service, req.action, |tx, id| {
+        tx.oidc_client(id)
+    })?;
     Ok(OidcClientView {
         client_id: client.id,
         name: client.name,
         redirect_uris: client.redirect_uris,
         disabled: client.disabled,
-        client_secret: shown,
+        client_secret,
     })
 }
 
