@@ -73,8 +73,9 @@ impl MitidError {
     }
 }
 
-/// The PIN policy's verdict for a PIN the citizen is choosing, without the server (the
-/// flows check the same rules): `null`/`nil` if the PIN is acceptable, else the reason.
+/// The PIN policy's verdict for a PIN the citizen is choosing, without the server, by the
+/// rules that need no birth date: `null`/`nil` if none refuses it, else the reason. The flow
+/// checks the whole policy, the citizen's birth date included, when the PIN is submitted.
 #[uniffi::export]
 pub fn check_new_pin(pin: String) -> Option<PinRejection> {
     let pin = zeroize::Zeroizing::new(pin);

@@ -455,10 +455,20 @@ public final class HomeModel: PublishesState {
         }
     }
 
-    /// "Select user" (help pages 003, 004): the user the next actions are for.
-    public func selectUser(_ localId: String) throws {
-        try app.selectUser(localId: localId)
-        reload()
+    /// "Select user" (help pages 003, 004): the user the next actions are for. A failure (the
+    /// user removed meanwhile, the storage) is published with home, and the selection stays as
+    /// it was: dropped, the next action would run for the user the citizen did not choose.
+    @discardableResult
+    public func selectUser(_ localId: String) -> Result<Void, MitidError> {
+        do {
+            try app.selectUser(localId: localId)
+            reload()
+            return .success(())
+        } catch {
+            let error = error as? MitidError ?? .Internal(detail: "unexpected_error")
+            state = ScreenState(step: (try? app.home()) ?? state.step, error: error)
+            return .failure(error)
+        }
     }
 
     /// The selected user (the only one, when there is exactly one).

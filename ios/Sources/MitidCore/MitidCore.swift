@@ -11486,8 +11486,9 @@ public func coreVersion() -> String  {
 })
 }
 /**
- * The PIN policy's verdict for a PIN the citizen is choosing, without the server (the
- * flows check the same rules): `null`/`nil` if the PIN is acceptable, else the reason.
+ * The PIN policy's verdict for a PIN the citizen is choosing, without the server, by the
+ * rules that need no birth date: `null`/`nil` if none refuses it, else the reason. The flow
+ * checks the whole policy, the citizen's birth date included, when the PIN is submitted.
  */
 public func checkNewPin(pin: String) -> PinRejection?  {
     return try!  FfiConverterOptionTypePinRejection.lift(try! rustCall() {
@@ -11516,7 +11517,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_mitid_bindings_checksum_func_core_version() != 62613) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_mitid_bindings_checksum_func_check_new_pin() != 7294) {
+    if (uniffi_mitid_bindings_checksum_func_check_new_pin() != 21699) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_mitid_bindings_checksum_method_app_approval_flow() != 17283) {

@@ -38,7 +38,14 @@ final class ScreenModelsTests: XCTestCase, @unchecked Sendable {
         let phone = try Phone(server)
         let user = try await phone.activate(try server.createCitizen(tag: "settings"))
         let home = try HomeModel(phone.app)
-        try home.selectUser(user.localId)
+        _ = try home.selectUser(user.localId).get()
+        XCTAssertEqual(try home.selectedUser()?.localId, user.localId)
+        // A user that is not there: the error is shown, and the selection stays.
+        let gone = String(repeating: "0", count: 32)
+        guard case .failure(.NoSuchUser) = home.selectUser(gone) else {
+            return XCTFail("selecting a user who is not there")
+        }
+        XCTAssertEqual(home.state.error, .NoSuchUser)
         XCTAssertEqual(try home.selectedUser()?.localId, user.localId)
         XCTAssertEqual(try home.users().map(\.localId), [user.localId])
         let settings = SettingsModel(phone.app, localId: user.localId)

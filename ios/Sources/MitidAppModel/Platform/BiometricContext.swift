@@ -33,14 +33,23 @@ public final class BiometricContext: @unchecked Sendable {
 
     /// Records the enrolled biometrics now (when the biometric key is created).
     public func recordEnrollment() {
-        defaults.set(Self.domainState(), forKey: stateKey)
+        if case .known(let state) = Self.enrollment() {
+            defaults.set(state, forKey: stateKey)
+        }
     }
 
     /// Whether biometrics were enrolled or removed since `recordEnrollment()`: check at
-    /// start-up and tell the core with `App.biometricEnrollmentChanged()`.
+    /// start-up and tell the core with `App.biometricEnrollmentChanged()`. A state the
+    /// system will not tell now (biometrics locked out after failed tries, Face ID turned
+    /// off for the app, no passcode) is no change: taken for one, it would turn biometrics
+    /// off for every user over a lockout that ends by itself.
     public func enrollmentChanged() -> Bool {
         guard let recorded = defaults.data(forKey: stateKey) else { return false }
-        return Self.domainState() != recorded
+        switch Self.enrollment() {
+        case .known(let state): return state != recorded
+        case .noneEnrolled: return true
+        case .unknown: return false
+        }
     }
 
     /// Forgets the record (biometrics turned off).
@@ -48,11 +57,26 @@ public final class BiometricContext: @unchecked Sendable {
         defaults.removeObject(forKey: stateKey)
     }
 
-    private static func domainState() -> Data? {
+    /// The enrolled biometrics as the system tells them now.
+    private enum Enrollment {
+        /// The system's record of the enrolled biometrics.
+        case known(Data)
+        /// Every biometric was removed from the device.
+        case noneEnrolled
+        /// Not told now (locked out, not allowed, no passcode).
+        case unknown
+    }
+
+    private static func enrollment() -> Enrollment {
         let context = LAContext()
         var error: NSError?
-        _ = context.canEvaluatePolicy(.deviceOwnerAuthenticationWithBiometrics, error: &error)
-        return context.evaluatedPolicyDomainState
+        if context.canEvaluatePolicy(.deviceOwnerAuthenticationWithBiometrics, error: &error) {
+            return context.evaluatedPolicyDomainState.map(Enrollment.known) ?? .unknown
+        }
+        if (error as? LAError)?.code == .biometryNotEnrolled {
+            return .noneEnrolled
+        }
+        return .unknown
     }
 }
 #endif

@@ -148,7 +148,7 @@ struct HomeView: View {
                 Text(shell.texts.status(entry.user.status))
                     .foregroundColor(entry.user.status == .ready ? .primary : .red)
                 if several && !entry.user.selected {
-                    Button(shell[.selectUser]) { try? observed.source.selectUser(entry.user.localId) }
+                    Button(shell[.selectUser]) { observed.source.selectUser(entry.user.localId) }
                         .accessibilityLabel("\(shell[.selectUser]): \(entry.user.userId)")
                 }
                 if entry.user.selected || !several {

@@ -1561,7 +1561,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_mitid_bindings_checksum_func_core_version() and 0xFFFF) != 62613) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_mitid_bindings_checksum_func_check_new_pin() and 0xFFFF) != 7294) {
+    if ((lib.uniffi_mitid_bindings_checksum_func_check_new_pin() and 0xFFFF) != 21699) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_mitid_bindings_checksum_method_app_approval_flow() and 0xFFFF) != 17283) {
@@ -14807,8 +14807,9 @@ public object FfiConverterSequenceTypeHomeAction: FfiConverterRustBuffer<List<Ho
     
 
         /**
-         * The PIN policy's verdict for a PIN the citizen is choosing, without the server (the
-         * flows check the same rules): `null`/`nil` if the PIN is acceptable, else the reason.
+         * The PIN policy's verdict for a PIN the citizen is choosing, without the server, by the
+         * rules that need no birth date: `null`/`nil` if none refuses it, else the reason. The flow
+         * checks the whole policy, the citizen's birth date included, when the PIN is submitted.
          */ fun `checkNewPin`(`pin`: kotlin.String): PinRejection? {
             return FfiConverterOptionalTypePinRejection.lift(
     uniffiRustCall() { _status ->

@@ -56,7 +56,12 @@ class ScreenModelsTest : WithTestServer() {
         Phone(server).use { phone ->
             val user = phone.activate(server.createCitizen("settings"))
             val home = HomeScreen(phone.app)
-            home.selectUser(user.localId)
+            home.selectUser(user.localId).getOrThrow()
+            assertEquals(user.localId, home.selectedUser()?.localId)
+            // A user that is not there: the error is shown, and the selection stays.
+            val gone = home.selectUser("0".repeat(32))
+            assertTrue(gone.exceptionOrNull() is MitidException.NoSuchUser)
+            assertTrue(home.state.value.error is MitidException.NoSuchUser)
             assertEquals(user.localId, home.selectedUser()?.localId)
             assertEquals(listOf(user.localId), home.users().map { it.localId })
             val settings = SettingsScreen(phone.app, user.localId)

@@ -83,17 +83,29 @@ class AndroidKeyStoreAdapter(
      * enrolled or removed). Check at start-up and tell the core with
      * `App.biometricEnrollmentChanged()` when the list is not empty.
      */
-    fun invalidatedBiometricKeys(): List<String> = keyStore.aliases().toList()
-        .filter { it.endsWith(".biometric") }
-        .filter { alias ->
-            val key = keyStore.getKey(alias, null) as? PrivateKey ?: return@filter false
+    fun invalidatedBiometricKeys(): List<String> {
+        // Any other failure of the Keystore (a key it cannot load, StrongBox refusing) is no
+        // sign of new biometrics, and must not escape: this runs at every resume, and an
+        // exception here would end the app each time. The signature itself then reports it.
+        val aliases = try {
+            keyStore.aliases().toList()
+        } catch (e: GeneralSecurityException) {
+            return emptyList()
+        }
+        return aliases.filter { it.endsWith(".biometric") }.filter { alias ->
             try {
+                val key = keyStore.getKey(alias, null) as? PrivateKey ?: return@filter false
                 Signature.getInstance("SHA256withECDSA").initSign(key)
                 false
             } catch (e: KeyPermanentlyInvalidatedException) {
                 true
+            } catch (e: GeneralSecurityException) {
+                false
+            } catch (e: ProviderException) {
+                false
             }
         }
+    }
 
     private fun generate(alias: String, options: KeyOptions, strongBox: Boolean): KeyPair {
         val spec = KeyGenParameterSpec.Builder(alias, KeyProperties.PURPOSE_SIGN)

@@ -31,12 +31,17 @@ class AndroidSecretStore(context: Context) : PlatformSecretStore {
 
     @Synchronized
     override fun putSecret(name: String, secret: ByteArray) = mapped {
-        val cipher = Cipher.getInstance(TRANSFORMATION)
-        cipher.init(Cipher.ENCRYPT_MODE, wrappingKey())
-        cipher.updateAAD(name.toByteArray())
-        val sealed = cipher.iv + cipher.doFinal(secret)
-        if (!preferences.edit().putString(name, Base64.encodeToString(sealed, Base64.NO_WRAP)).commit()) {
-            throw PlatformException.Backend("preferences_write", "the sealed secret was not written")
+        try {
+            val cipher = Cipher.getInstance(TRANSFORMATION)
+            cipher.init(Cipher.ENCRYPT_MODE, wrappingKey())
+            cipher.updateAAD(name.toByteArray())
+            val sealed = cipher.iv + cipher.doFinal(secret)
+            if (!preferences.edit().putString(name, Base64.encodeToString(sealed, Base64.NO_WRAP)).commit()) {
+                throw PlatformException.Backend("preferences_write", "the sealed secret was not written")
+            }
+        } finally {
+            // The core's copy is wiped on its side; this one, handed over, is ours to wipe.
+            secret.fill(0)
         }
     }
 
@@ -61,8 +66,11 @@ class AndroidSecretStore(context: Context) : PlatformSecretStore {
 
     @Synchronized
     override fun deleteSecret(name: String) = mapped {
-        preferences.edit().remove(name).commit()
-        Unit
+        // A delete not written leaves the sealed secret behind: the core must not be told it
+        // is gone (a removed user's pepper would stay on the phone).
+        if (!preferences.edit().remove(name).commit()) {
+            throw PlatformException.Backend("preferences_write", "the secret was not deleted")
+        }
     }
 
     private fun wrappingKey(): SecretKey {

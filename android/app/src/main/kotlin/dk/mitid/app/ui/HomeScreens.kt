@@ -56,7 +56,7 @@ fun HomeView(app: App, onAddUser: () -> Unit, onAction: (HomeAction, String) -> 
         if (several) Text(text(UiText.SELECT_USER), style = MaterialTheme.typography.titleMedium)
         for (entry in state.step.users) {
             HorizontalDivider()
-            UserRow(entry, several, onSelect = { runCatching { screen.selectUser(it) } })
+            UserRow(entry, several, onSelect = { screen.selectUser(it) })
             if (entry.user.selected || !several) {
                 for (action in entry.actions) {
                     OutlinedButton(onClick = { onAction(action, entry.user.localId) }) {

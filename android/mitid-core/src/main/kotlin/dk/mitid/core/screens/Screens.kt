@@ -302,10 +302,19 @@ class HomeScreen(private val app: App) {
         mutable.value = ScreenState(app.home())
     }
 
-    /** "Select user" (help pages 003, 004): the user the next actions are for. */
-    fun selectUser(localId: String) {
+    /**
+     * "Select user" (help pages 003, 004): the user the next actions are for. A failure (the
+     * user removed meanwhile, the storage) is published with home, and the selection stays as
+     * it was: dropped, the next action would run for the user the citizen did not choose.
+     */
+    fun selectUser(localId: String): Result<Unit> = try {
         app.selectUser(localId)
         reload()
+        Result.success(Unit)
+    } catch (e: MitidException) {
+        val home = runCatching { app.home() }.getOrDefault(mutable.value.step)
+        mutable.value = ScreenState(home, e)
+        Result.failure(e)
     }
 
     /** The selected user (the only one, when there is exactly one). */
