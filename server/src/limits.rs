@@ -1,6 +1,7 @@
 //! Limits on the endpoints anyone may call: requests per source address, web log-in starts
-//! per user ID (known or not, so that the limit itself tells nothing), and login-page starts
-//! per user ID and source. They live in
+//! per user ID (known or not, so that the limit itself tells nothing), login-page starts
+//! per user ID and source, and failed checks per source at the OpenID Connect endpoints
+//! that relying parties call (the token endpoint, userinfo). They live in
 //! memory, per server process, on the server's injected clock; the exact per-account rules
 //! (PIN attempts, codes, lock-outs) live in the database. Behind a proxy every request comes
 //! from the proxy's address: such a deployment limits per client at the proxy.
@@ -112,6 +113,12 @@ pub struct Limits {
     web_starts: Keyed<String>,
     /// Login-page starts per user ID and source not approved (yet).
     unapproved: Mutex<Unapproved>,
+    /// Failed client or token checks per source.
+    failures: Keyed<IpAddr>,
+    /// Sources whose failures used up their allowance, and until when they are refused
+    /// before any work (governor counts only what it is asked to count: a source is asked
+    /// about only when it fails, so the bar is kept here).
+    barred: Mutex<HashMap<IpAddr, UnixSeconds>>,
     unapproved_per_hour: usize,
 }
 
@@ -145,6 +152,12 @@ impl Limits {
                 clock.clone(),
             ),
             unapproved: Mutex::default(),
+            failures: RateLimiter::new(
+                quota(policy.anonymous_requests_per_source_per_minute),
+                HashMapStateStore::default(),
+                clock.clone(),
+            ),
+            barred: Mutex::default(),
             unapproved_per_hour: policy.unapproved_page_starts_per_source_per_hour as usize,
             clock,
         }
@@ -191,6 +204,29 @@ impl Limits {
         unapproved.forget(login_id);
     }
 
+    /// The seconds `source` must wait at an endpoint that counts failures, while its failed
+    /// checks have used up their allowance (the anonymous endpoints' requests a minute): it
+    /// is refused before any work. Successful checks never count: a relying party's server,
+    /// whose logins all come from one address, is held back only by its own mistakes.
+    pub fn failures_barred(&self, source: IpAddr) -> Option<UnixSeconds> {
+        let now = self.clock.0.now();
+        let barred = self.barred.lock().unwrap_or_else(|e| e.into_inner());
+        let until = *barred.get(&source_key(source))?;
+        (now < until).then_some(until - now)
+    }
+
+    /// One failed check from `source` (a wrong client secret, code or access token); the
+    /// one past the allowance bars the source until the allowance grows back.
+    pub fn failure(&self, source: IpAddr) {
+        let key = source_key(source);
+        if let Err(not_until) = self.failures.check_key(&key) {
+            let wait = not_until.wait_time_from(self.clock.now()).as_secs();
+            let until = self.clock.0.now() + i64::try_from(wait).unwrap_or(i64::MAX).max(1);
+            let mut barred = self.barred.lock().unwrap_or_else(|e| e.into_inner());
+            barred.insert(key, until);
+        }
+    }
+
     fn check<K: Hash + Eq + Clone>(&self, limiter: &Keyed<K>, key: &K) -> Result<(), ApiError> {
         limiter.check_key(key).map_err(|not_until| {
             let wait = not_until.wait_time_from(self.clock.now());
@@ -205,7 +241,12 @@ impl Limits {
         self.per_source.shrink_to_fit();
         self.web_starts.retain_recent();
         self.web_starts.shrink_to_fit();
+        self.failures.retain_recent();
+        self.failures.shrink_to_fit();
         let now = self.clock.0.now();
+        let mut barred = self.barred.lock().unwrap_or_else(|e| e.into_inner());
+        barred.retain(|_, until| now < *until);
+        drop(barred);
         let mut unapproved = self.unapproved.lock().unwrap_or_else(|e| e.into_inner());
         let keys: Vec<StartKey> = unapproved.starts.keys().cloned().collect();
         for key in &keys {

@@ -344,7 +344,13 @@ pub struct TokenAnswer {
 impl TokenClient {
     /// A client of the server of `world`.
     pub fn new(world: &World) -> KitResult<Self> {
-        let http = unredirected_client(world, None)?;
+        Self::from_source(world, None)
+    }
+
+    /// A client whose requests come from `source` (another loopback address, such as
+    /// 127.0.0.2: another machine to the server's per-source limits).
+    pub fn from_source(world: &World, source: Option<IpAddr>) -> KitResult<Self> {
+        let http = unredirected_client(world, source)?;
         Ok(Self {
             http,
             base: world.server.base_url(),

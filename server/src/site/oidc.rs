@@ -224,8 +224,42 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, Zeroizing<String>)>
 }
 
 /// `POST /oidc/token`.
-pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    uncached(token_answer(state, headers, body).await)
+pub async fn token(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<PeerAddr>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let source = peer.map(|p| p.0 .0.ip());
+    if let Some(refused) = barred(&state, source) {
+        return uncached(refused);
+    }
+    let answer = token_answer(state.clone(), headers, body).await;
+    uncached(counted(&state, source, answer))
+}
+
+/// The answer to `source` while its failed checks at the token endpoint and userinfo have
+/// used up their allowance: `429`, with when to come back, before any work (each check
+/// opens a transaction).
+fn barred(state: &AppState, source: Option<std::net::IpAddr>) -> Option<Response> {
+    let wait = state.limits.failures_barred(source?)?;
+    let body = json!({
+        "error": "invalid_request",
+        "error_description": "too many failed requests from this address: wait a little",
+    });
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, Json(body)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    Some(response)
+}
+
+/// `answer`, counted as a failed check of `source` when it refuses the request.
+fn counted(state: &AppState, source: Option<std::net::IpAddr>, answer: Response) -> Response {
+    if let Some(ip) = source.filter(|_| answer.status().is_client_error()) {
+        state.limits.failure(ip);
+    }
+    answer
 }
 
 async fn token_answer(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
@@ -293,7 +327,20 @@ fn uncached(mut response: Response) -> Response {
 }
 
 /// `GET` or `POST /oidc/userinfo` with the access token as a bearer token (RFC 6750).
-pub async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn userinfo(
+    State(state): State<AppState>,
+    peer: Option<axum::Extension<PeerAddr>>,
+    headers: HeaderMap,
+) -> Response {
+    let source = peer.map(|p| p.0 .0.ip());
+    if let Some(refused) = barred(&state, source) {
+        return refused;
+    }
+    let answer = userinfo_answer(state.clone(), headers).await;
+    counted(&state, source, answer)
+}
+
+async fn userinfo_answer(state: AppState, headers: HeaderMap) -> Response {
     let Some(given) = authorization(&headers, "Bearer") else {
         // No token at all: the challenge names no error (RFC 6750 §3.1).
         let mut response = StatusCode::UNAUTHORIZED.into_response();

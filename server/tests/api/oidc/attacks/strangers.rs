@@ -139,3 +139,62 @@ async fn a_stranger_is_not_told_which_state_keeps_a_login_from_starting() {
     assert_eq!(while_pending, with_no_app);
     assert!(while_pending.contains(CANNOT_SEND));
 }
+
+/// A source that guesses client secrets or access tokens is stopped once its failures use
+/// up the anonymous endpoints' allowance (here 31 a minute): then refused before any work,
+/// the right secret too, until the allowance grows back; another source is not held up, and
+/// successful exchanges never count (found open by a review: before, every guess was heard,
+/// each in a transaction of its own).
+#[tokio::test]
+async fn a_source_guessing_secrets_or_tokens_is_stopped() {
+    const ALLOWANCE: usize = 31;
+    let policy = mitid_server::Policy {
+        anonymous_requests_per_source_per_minute: ALLOWANCE as u32,
+        ..test_policy()
+    };
+    let mut s = Scene::with_world(crate::prelude::start_with_policy(policy).await).await;
+    // Two exchanges that succeed: counted, they would leave room for fewer guesses below.
+    for _ in 0..2 {
+        let code = s.logged_in().await.redirect_param("code").unwrap();
+        assert_eq!(s.exchange(&code, &[]).await.status, 200);
+        s.browser = LoginBrowser::new(&s.h).unwrap();
+    }
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let id = s.client.client_id.clone();
+    let guess = |n: usize| format!("guessed-secret-{n}");
+    let fields = [("grant_type", "authorization_code"), ("code", "x")];
+    for n in 0..ALLOWANCE {
+        let answer = s
+            .tokens
+            .token(Some((&id, &guess(n))), &fields)
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 401, "guess {n}: {}", answer.body);
+    }
+    let first_over = s.tokens.userinfo("guessed-token").await.unwrap();
+    assert_eq!(
+        first_over.status, 401,
+        "heard, and the allowance is used up"
+    );
+    let barred = s.exchange(&code, &[]).await;
+    assert_eq!(barred.status, 429, "{}", barred.body);
+    assert_eq!(
+        s.tokens.userinfo("guessed-token").await.unwrap().status,
+        429
+    );
+    // Another machine is heard; the code the refusals left unused is exchanged there.
+    let other = TokenClient::from_source(&s.h, Some([127, 0, 0, 2].into())).unwrap();
+    let secret = s.client.client_secret.expose().to_owned();
+    let fields = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", s.pkce.verifier.as_str()),
+    ];
+    let exchanged = other.token(Some((&id, &secret)), &fields).await.unwrap();
+    assert_eq!(exchanged.status, 200, "{}", exchanged.body);
+    // The allowance grows back: one more try a couple of seconds later.
+    s.h.clock().advance(3);
+    let heard = s.tokens.userinfo("guessed-token").await.unwrap();
+    assert_eq!(heard.status, 401);
+}
