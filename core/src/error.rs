@@ -408,6 +408,7 @@ impl From<UserError> for MitidError {
             UserError::InvalidAuthenticatorId => Self::BadResponse,
             UserError::Store(e) => Self::from(e),
             UserError::KeyStore(e) => Self::from(e),
+            UserError::Random(e) => Self::from(e),
             other => Self::Internal {
                 detail: other.code().to_owned(),
             },

@@ -521,6 +521,62 @@ async fn concurrent_requests_each_get_their_own_failure() {
 /// Randomness that hands out `byte`, repeated, or nothing at all.
 struct Scripted(Option<u8>);
 
+/// Randomness that hands out 0, 1, 2, … (each draw's bytes all the draw's number).
+struct Counting(Mutex<u8>);
+
+impl RandomSource for Counting {
+    fn fill(&self, buf: &mut [u8]) -> Result<(), RandomUnavailable> {
+        let mut next = self.0.lock().unwrap();
+        buf.fill(*next);
+        *next += 1;
+        Ok(())
+    }
+}
+
+/// A signed POST retried after a proxy's 502 goes again under the same idempotency key,
+/// drawn once for the send, and with a fresh nonce each time: a new key would make the retry
+/// a second request to the server, the same nonce a replay.
+#[tokio::test]
+async fn a_retry_keeps_the_drawn_key_and_draws_a_new_nonce() {
+    const PROXY: &[u8] = b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: 19\r\nconnection: close\r\n\r\n<h1>Bad Gateway</h1>";
+    let (base, pin, seen) = tls_server_answering(&[&rustls::version::TLS13], PROXY).await;
+    let endpoint = ServerEndpoint {
+        base_url: base,
+        key_pins: vec![pin, key_pin_of_spki(b"backup key held offline")],
+    };
+    let retrying = ClientTuning {
+        retries: 2,
+        ..tuning()
+    };
+    let random = Arc::new(Counting(Mutex::new(0)));
+    let client = HttpClient::new(&endpoint, retrying, Arc::new(SystemClock), random).unwrap();
+    let request = Request::post("/v1/app/status", &serde_json::json!({})).unwrap();
+    let sent = client
+        .send::<serde_json::Value>(&request, Some(&AnySigner))
+        .await;
+    assert!(matches!(sent, Err(ClientError::Unreachable)), "{sent:?}");
+    let header = |head: &str, name: &str| {
+        let head = head.to_ascii_lowercase();
+        let line = head
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap()
+            .to_owned();
+        line[name.len()..].trim().to_owned()
+    };
+    let heads = seen.lock().unwrap().heads.clone();
+    assert_eq!(heads.len(), 3);
+    let keys: Vec<String> = heads
+        .iter()
+        .map(|h| header(h, "idempotency-key:"))
+        .collect();
+    let nonces: Vec<String> = heads.iter().map(|h| header(h, "x-mitid-nonce:")).collect();
+    assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+    assert!(!nonces.contains(&keys[0]), "the key is its own draw");
+    let distinct: std::collections::HashSet<&String> = nonces.iter().collect();
+    assert_eq!(distinct.len(), 3, "{nonces:?}");
+}
+
 impl RandomSource for Scripted {
     fn fill(&self, buf: &mut [u8]) -> Result<(), RandomUnavailable> {
         let byte = self.0.ok_or(RandomUnavailable)?;

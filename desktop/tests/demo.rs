@@ -114,13 +114,16 @@ async fn the_web_demo_logs_karen_in_to_the_bank_in_a_browser() {
     use std::process::Stdio;
     use std::time::Duration;
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mitid"))
-        .args(["demo", "--web"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    // Killed if the test fails before its Ctrl-C: the demo's server and bank go with it.
+    let mut child = mitid_testing::KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_mitid"))
+            .args(["demo", "--web"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let mut stdin = child.stdin.take().unwrap();
     // A weak PIN is refused with its reason; then a good one, twice.
     writeln!(stdin, "123456\n582914\n582914").unwrap();

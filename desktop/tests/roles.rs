@@ -407,6 +407,36 @@ fn every_role_over_https_from_activation_to_self_service() {
     let refused = String::from_utf8_lossy(&old_key.stderr);
     assert_ne!(old_key.status.code(), Some(0), "{refused}");
     assert!(refused.contains("unauthorized"), "{refused}");
+    // The new key starts a login; disabled, the relying party's key is refused; enabled, not.
+    let new_key = rotated
+        .lines()
+        .find_map(|l| l.strip_prefix("MITID_RP_API_KEY="))
+        .unwrap();
+    let start = [
+        "admin",
+        "rp",
+        "--api-key",
+        new_key,
+        "start",
+        "--user-id",
+        "anna.test",
+    ];
+    assert!(env.ok(&start, &[]).contains("Code to type"));
+    let action = |what: &str| {
+        let args = [
+            "relying-party",
+            "--relying-party-id",
+            rp_id,
+            "--action",
+            what,
+        ];
+        env.staff("admin", &args)
+    };
+    assert!(action("disable").contains(": disabled"));
+    let while_disabled = env.run(&start, &[]);
+    let refused = String::from_utf8_lossy(&while_disabled.stderr);
+    assert!(refused.contains("unauthorized"), "{refused}");
+    assert!(action("enable").contains(": enabled"));
 
     // A web relying party: an OpenID Connect client; its secret is printed once.
     let client = env.staff(

@@ -206,8 +206,9 @@ impl Limits {
 
     /// The seconds `source` must wait at an endpoint that counts failures, while its failed
     /// checks have used up their allowance (the anonymous endpoints' requests a minute): it
-    /// is refused before any work. Successful checks never count: a relying party's server,
-    /// whose logins all come from one address, is held back only by its own mistakes.
+    /// is refused before any work. Successful checks never count, nor refused codes: a
+    /// relying party's server, whose logins all come from one address, is held back only by
+    /// its own wrong secret or tokens (or by another machine behind the same address).
     pub fn failures_barred(&self, source: IpAddr) -> Option<UnixSeconds> {
         let now = self.clock.0.now();
         let barred = self.barred.lock().unwrap_or_else(|e| e.into_inner());
@@ -215,8 +216,9 @@ impl Limits {
         (now < until).then_some(until - now)
     }
 
-    /// One failed check from `source` (a wrong client secret, code or access token); the
-    /// one past the allowance bars the source until the allowance grows back.
+    /// One failed check from `source` (a wrong client secret or access token); the one past
+    /// the allowance bars the source until the allowance grows back. Counted once the check
+    /// is done: requests sent all at once before the bar are each heard.
     pub fn failure(&self, source: IpAddr) {
         let key = source_key(source);
         if let Err(not_until) = self.failures.check_key(&key) {
@@ -255,7 +257,7 @@ impl Limits {
     }
 }
 
-/// A source address as the login-page limit counts it: an IPv6 address by its /64 (one
+/// A source address as the login-page and failure limits count it: an IPv6 address by its /64 (one
 /// host's usual allocation, whose other addresses it may use at will), IPv4 as it is.
 fn source_key(source: IpAddr) -> IpAddr {
     match source {

@@ -4,7 +4,8 @@
 //!
 //! - [`server`]: the reference server in-process ([`TestServer`], restartable, on a
 //!   [`TestClock`]) or as a child process ([`ChildServer`]);
-//! - [`process`]: a signal to a child process and the wait for it to end
+//! - [`process`]: a signal to a child process and the wait for it to end, and a guard that
+//!   kills one a failed test leaves
 //!   ([`signal_and_wait`]);
 //! - [`World`]: a server with its staff logged in, and the registry's, the support desk's
 //!   and relying parties' actions over pinned HTTPS;
@@ -48,7 +49,7 @@ pub use outbox::{extract_code, Outbox};
 pub use passport::{DocumentSteps, PassportOffice, TestPassport};
 pub use people::Person;
 pub use phone::Phone;
-pub use process::{signal_and_wait, wait_for_exit};
+pub use process::{signal_and_wait, wait_for_exit, KillOnDrop};
 pub use proxy::FaultProxy;
 pub use server::{
     test_policy, ChildServer, ServerOptions, TestClock, TestDatabase, TestServer, DAY, HOUR,

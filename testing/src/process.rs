@@ -45,3 +45,28 @@ fn wait(child: &mut Child, timeout: Duration, since: &str) -> KitResult<ExitStat
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A child process that is killed (and waited for) when the guard goes, so that a test that
+/// fails halfway leaves nothing running.
+pub struct KillOnDrop(pub Child);
+
+impl std::ops::Deref for KillOnDrop {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KillOnDrop {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        // Gone already (signalled and waited for) is fine: both calls then fail harmlessly.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}

@@ -147,7 +147,8 @@ impl<'a> Request<'a> {
         }
     }
 
-    /// A POST request with a JSON body and a fresh idempotency key.
+    /// A POST request with a JSON body and a fresh idempotency key, drawn when it is sent and
+    /// kept across that send's retries (each [`HttpClient::send`] of it draws its own).
     pub fn post<B: Serialize>(path: &'a str, body: &B) -> Result<Self, ClientError> {
         Ok(Self {
             method: Method::Post,

@@ -51,12 +51,6 @@ pub enum KeyStoreError {
     },
 }
 
-impl From<crate::random::RandomUnavailable> for KeyStoreError {
-    fn from(_: crate::random::RandomUnavailable) -> Self {
-        Self::backend("os_random", "the OS random generator failed")
-    }
-}
-
 impl KeyStoreError {
     /// A stable, machine-readable code for this error (never changes between releases).
     pub fn code(&self) -> &'static str {

@@ -5,7 +5,7 @@
 //! bound at which random GCM nonces become a concern. The associated data names what the
 //! value is and where it belongs, so a sealed value copied to another place fails to open.
 
-use rand_core::{OsRng, RngCore};
+use crate::random::{OsRandom, RandomSource};
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -127,8 +127,8 @@ pub fn associated_data(domain: &str, fields: &[&[u8]]) -> Vec<u8> {
 
 /// Fills `buf` from the operating system's random generator, as a typed error if it fails.
 pub fn fill_random(buf: &mut [u8]) -> Result<(), KeyStoreError> {
-    OsRng
-        .try_fill_bytes(buf)
+    OsRandom
+        .fill(buf)
         .map_err(|_| KeyStoreError::backend("os_random", "the OS random generator failed"))
 }
 

@@ -42,6 +42,9 @@ pub enum UserError {
     /// The key store failed.
     #[error(transparent)]
     KeyStore(#[from] KeyStoreError),
+    /// The random generator gave no bytes (for a local id).
+    #[error(transparent)]
+    Random(#[from] crate::random::RandomUnavailable),
 }
 
 impl UserError {
@@ -60,6 +63,7 @@ impl UserError {
             Self::CounterExhausted => "user_counter_exhausted",
             Self::Store(e) => e.code(),
             Self::KeyStore(e) => e.code(),
+            Self::Random(_) => "random_unavailable",
         }
     }
 }

@@ -6,9 +6,8 @@ use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::user_id::UserId;
 
 use super::UserError;
-use crate::keystore::KeyStoreError;
 use crate::pin::BirthDate;
-use crate::random::RandomSource;
+use crate::random::{RandomSource, RandomUnavailable};
 
 /// Longest accepted authenticator id, in bytes.
 pub const MAX_AUTHENTICATOR_ID_LEN: usize = 128;
@@ -28,7 +27,7 @@ impl AsRef<str> for LocalUserId {
 
 impl LocalUserId {
     /// A fresh random id (128 bits from `rng`).
-    pub(crate) fn generate(rng: &dyn RandomSource) -> Result<Self, KeyStoreError> {
+    pub(crate) fn generate(rng: &dyn RandomSource) -> Result<Self, RandomUnavailable> {
         let mut bytes = [0u8; 16];
         rng.fill(&mut bytes)?;
         Ok(Self(bytes.iter().map(|b| format!("{b:02x}")).collect()))

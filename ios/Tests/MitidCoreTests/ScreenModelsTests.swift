@@ -31,6 +31,25 @@ private func value<T>(_ result: Result<T, MitidError>, file: StaticString = #fil
 /// abroad with its P-code. With the other suites they reach every exported flow method and
 /// step (checked by `bindings/tests/shells_reach_every_step.rs`).
 final class ScreenModelsTests: XCTestCase, @unchecked Sendable {
+    /// "Select user" for a user who is not there (removed meanwhile) shows the error and keeps
+    /// the selection: before, the shell dropped the failure, and the next action ran for
+    /// whoever was selected without the citizen knowing.
+    @MainActor
+    func testSelectingAUserWhoIsGoneShowsTheErrorAndKeepsTheSelection() async throws {
+        let server = try TestServer.start()
+        defer { server.stop() }
+        let phone = try Phone(server)
+        _ = try await phone.activate(try server.createCitizen(tag: "first"))
+        let second = try await phone.activate(try server.createCitizen(tag: "second"))
+        let home = try HomeModel(phone.app)
+        _ = try home.selectUser(second.localId).get()
+        guard case .failure(.NoSuchUser) = home.selectUser(String(repeating: "0", count: 32)) else {
+            return XCTFail("selecting a user who is not there")
+        }
+        XCTAssertEqual(home.state.error, .NoSuchUser)
+        XCTAssertEqual(try home.selectedUser()?.localId, second.localId)
+    }
+
     @MainActor
     func testAppSettingsChangeThePinSwitchBiometricsAndRemoveTheUser() async throws {
         let server = try TestServer.start()
@@ -39,13 +58,6 @@ final class ScreenModelsTests: XCTestCase, @unchecked Sendable {
         let user = try await phone.activate(try server.createCitizen(tag: "settings"))
         let home = try HomeModel(phone.app)
         _ = try home.selectUser(user.localId).get()
-        XCTAssertEqual(try home.selectedUser()?.localId, user.localId)
-        // A user that is not there: the error is shown, and the selection stays.
-        let gone = String(repeating: "0", count: 32)
-        guard case .failure(.NoSuchUser) = home.selectUser(gone) else {
-            return XCTFail("selecting a user who is not there")
-        }
-        XCTAssertEqual(home.state.error, .NoSuchUser)
         XCTAssertEqual(try home.selectedUser()?.localId, user.localId)
         XCTAssertEqual(try home.users().map(\.localId), [user.localId])
         let settings = SettingsModel(phone.app, localId: user.localId)

@@ -37,23 +37,28 @@ pub fn act<T>(
     read: impl FnOnce(&mut dyn Tx, &str) -> StoreResult<Option<T>>,
 ) -> ApiResult<(T, Option<Secret>)> {
     let mut tx = state.store.begin()?;
-    let shown = apply(state, tx.as_mut(), actor, service, action)?;
+    let (shown, ended) = apply(state, tx.as_mut(), actor, service, action)?;
     let row = read(tx.as_mut(), service.id)?.ok_or(ApiError::KeyMaterial("service vanished"))?;
     tx.commit()?;
+    // The apps showing an ended login hear of it at once, as of a cancelled one.
+    for person in &ended {
+        state.wake(person);
+    }
     Ok((row, shown))
 }
 
-/// Applies `action` to `service` in `tx`, and records it; the new secret, if any.
+/// Applies `action` to `service` in `tx`, and records it; the new secret, if any, and the
+/// persons whose pending logins it ended.
 fn apply(
     state: &AppState,
     tx: &mut dyn Tx,
     actor: &Actor,
     service: &Service<'_>,
     action: ClientAction,
-) -> ApiResult<Option<Secret>> {
+) -> ApiResult<(Option<Secret>, Vec<String>)> {
     let (kind, id) = (service.kind, service.id);
     let mut shown = None;
-    let mut logins_ended = 0;
+    let mut ended = Vec::new();
     let found = match action {
         ClientAction::RotateSecret => {
             let secret = rng::token(state.rng.as_ref());
@@ -73,12 +78,12 @@ fn apply(
         if kind == ServiceKind::OidcClient {
             tx.revoke_oidc_client_grants(id)?;
         }
-        logins_ended = tx.fail_pending_transactions_of(service.owner)?;
+        ended = tx.fail_pending_transactions_of(service.owner, state.clock.now())?;
     }
     audit::entry(event(kind, action), actor)
-        .detail(json!({ "id": id, "logins_ended": logins_ended }))
+        .detail(json!({ "id": id, "logins_ended": ended.len() }))
         .record(state, tx)?;
-    Ok(shown)
+    Ok((shown, ended))
 }
 
 /// The audit event of `action` on a service of `kind`.

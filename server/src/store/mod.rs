@@ -253,9 +253,13 @@ pub trait LoginTx {
     /// A transaction by id.
     fn transaction(&mut self, id: &str) -> StoreResult<Option<TransactionRecord>>;
     /// Fails every pending transaction of `relying_party_id` (its owner: a relying party, or
-    /// an OpenID Connect client's [`crate::domain::oidc::transaction_owner`]); returns how
-    /// many.
-    fn fail_pending_transactions_of(&mut self, relying_party_id: &str) -> StoreResult<u64>;
+    /// an OpenID Connect client's [`crate::domain::oidc::transaction_owner`]), answered at
+    /// `now`; the person of each, to wake their apps' polls.
+    fn fail_pending_transactions_of(
+        &mut self,
+        relying_party_id: &str,
+        now: UnixSeconds,
+    ) -> StoreResult<Vec<String>>;
     /// The person's pending transaction that has not expired at `now`, if any.
     fn pending_transaction(
         &mut self,

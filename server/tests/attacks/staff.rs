@@ -78,8 +78,8 @@ async fn staff_passwords_cannot_be_guessed_freely() {
         .ok::<Value>();
 }
 
-/// An outsider cannot learn which staff user names exist, by the answers or by the writes
-/// (each a durable commit the answer waits for): before, the sixth wrong log-in for a real
+/// An outsider cannot learn which staff user names exist, by the answers, the password
+/// hashes or the writes (each a durable commit the answer waits for): before, the sixth wrong log-in for a real
 /// name answered `temporarily_locked` with the lock's end, without the password check's
 /// time, while an unknown name always answered `unauthorized`; and a real name's wrong
 /// log-in committed twice (the count, then the verdict after the hash), an unknown one's
@@ -88,14 +88,16 @@ async fn staff_passwords_cannot_be_guessed_freely() {
 async fn locking_a_staff_account_does_not_tell_that_it_exists() {
     let h = World::start().await.unwrap();
     let commits = || h.server.running().state().store.stats().commits;
+    let hashes = || h.server.running().state().hashes.runs();
     let tries = |user: &'static str| {
         let h = &h;
         async move {
             let mut answers = Vec::new();
             for _ in 0..6 {
-                let before = commits();
+                let before = (commits(), hashes());
                 let answer = login(h, user, "wrong-Guess-91x", "123456").await;
-                answers.push((answer.status, answer.body, commits() - before));
+                let made = (commits() - before.0, hashes() - before.1);
+                answers.push((answer.status, answer.body, made));
             }
             answers
         }

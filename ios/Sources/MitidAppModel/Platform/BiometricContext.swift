@@ -35,6 +35,9 @@ public final class BiometricContext: @unchecked Sendable {
     public func recordEnrollment() {
         if case .known(let state) = Self.enrollment() {
             defaults.set(state, forKey: stateKey)
+        } else {
+            // Not told now: no record (an earlier one could later pass for a change).
+            defaults.removeObject(forKey: stateKey)
         }
     }
 

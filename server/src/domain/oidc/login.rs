@@ -216,6 +216,12 @@ pub fn start(
         return Ok(Ok(loaded.login.expires_at));
     }
     let mut tx = state.store.begin()?;
+    // The client read again, so that a disabling either waits for this start and ends its
+    // login, or is seen here: no login goes to the phone for a disabled client. First, in
+    // the order a disabling locks (the client, then its logins), so the two never deadlock.
+    if !tx.service_is_enabled(ServiceKind::OidcClient, &loaded.client.id)? {
+        return Err(ApiError::refuse(ErrorCode::NotFound, "no such client"));
+    }
     // Read again inside the write: a second "Continue" or a cancel may have come between
     // the page's load and this transaction; only a login still at the user ID starts.
     let Some(mut login) = tx
@@ -224,11 +230,6 @@ pub fn start(
     else {
         return Ok(Ok(loaded.login.expires_at));
     };
-    // The client read again too, so that a disabling either waits for this start and ends
-    // its login, or is seen here: no login goes to the phone for a disabled client.
-    if !tx.service_is_enabled(ServiceKind::OidcClient, &loaded.client.id)? {
-        return Err(ApiError::refuse(ErrorCode::NotFound, "no such client"));
-    }
     let person = match UserId::parse(user_id, None) {
         Ok(u) => tx.person_by_user_id(u.as_str())?,
         Err(_) => None,

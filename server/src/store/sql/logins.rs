@@ -41,10 +41,16 @@ impl<D: Db> LoginTx for SqlTx<D> {
         Ok(())
     }
 
-    fn fail_pending_transactions_of(&mut self, relying_party_id: &str) -> StoreResult<u64> {
-        self.run(
-            "UPDATE transactions SET status='failed' WHERE relying_party_id=$1 AND status='pending'",
-            &[&relying_party_id],
+    fn fail_pending_transactions_of(
+        &mut self,
+        relying_party_id: &str,
+        now: UnixSeconds,
+    ) -> StoreResult<Vec<String>> {
+        self.all(
+            "UPDATE transactions SET status='failed', answered_at=$2 \
+             WHERE relying_party_id=$1 AND status='pending' RETURNING person_id",
+            &[&relying_party_id, &now],
+            |r| r.text(0),
         )
     }
 

@@ -5,9 +5,10 @@
 //! dialect both SQLite and PostgreSQL speak: `$1` parameters, `ON CONFLICT`, `TRUE`/`FALSE`,
 //! `IS NOT DISTINCT FROM`, `CAST(… AS TEXT)`. Two things differ, and each backend handles
 //! them in its [`Db`]:
-//! - a read that a rule decides on ends in ` FOR UPDATE`: PostgreSQL locks the rows it read
-//!   until the transaction ends, so that two server processes cannot both decide on the same
-//!   row (SQLite serialises whole transactions and drops the clause);
+//! - a read that a rule decides on ends in ` FOR UPDATE` (or ` FOR SHARE`, where the row
+//!   must only not change meanwhile: a service a login is started for): PostgreSQL locks the
+//!   rows it read until the transaction ends, so that two server processes cannot both
+//!   decide on the same row (SQLite serialises whole transactions and drops the clause);
 //! - [`Db::lock_key`] guards a decision on a row that may not exist yet (a counter, an
 //!   idempotency key): PostgreSQL takes a transaction-scoped advisory lock on the key.
 //!

@@ -143,8 +143,8 @@ async fn a_stranger_is_not_told_which_state_keeps_a_login_from_starting() {
 /// A source that guesses client secrets or access tokens is stopped once its failures use
 /// up the anonymous endpoints' allowance (here 31 a minute): then refused before any work,
 /// the right secret too, until the allowance grows back; another source is not held up, and
-/// successful exchanges never count (found open by a review: before, every guess was heard,
-/// each in a transaction of its own).
+/// neither successful exchanges nor refused codes count (found open by a review: before,
+/// every guess was heard, each in a transaction of its own).
 #[tokio::test]
 async fn a_source_guessing_secrets_or_tokens_is_stopped() {
     const ALLOWANCE: usize = 31;
@@ -160,6 +160,12 @@ async fn a_source_guessing_secrets_or_tokens_is_stopped() {
         s.browser = LoginBrowser::new(&s.h).unwrap();
     }
     let code = s.logged_in().await.redirect_param("code").unwrap();
+    // Junk codes sent by the relying party itself (as a stranger makes its callback send
+    // them) are refused, and not counted against its address either.
+    for n in 0..ALLOWANCE {
+        let junk = s.exchange(&format!("junk-code-{n}"), &[]).await;
+        assert_eq!(junk.status, 400, "{}", junk.body);
+    }
     let id = s.client.client_id.clone();
     let guess = |n: usize| format!("guessed-secret-{n}");
     let fields = [("grant_type", "authorization_code"), ("code", "x")];

@@ -51,17 +51,31 @@ class ScreenModelsTest : WithTestServer() {
         assertEquals("next", model.perform { "next" }.getOrThrow())
     }
 
+    /**
+     * "Select user" for a user who is not there (removed meanwhile) shows the error and keeps
+     * the selection: before, the shell dropped the failure, and the next action ran for
+     * whoever was selected without the citizen knowing.
+     */
+    @Test
+    fun selectingAUserWhoIsGoneShowsTheErrorAndKeepsTheSelection() = runBlocking<Unit> {
+        Phone(server).use { phone ->
+            phone.activate(server.createCitizen("first"))
+            val second = phone.activate(server.createCitizen("second"))
+            val home = HomeScreen(phone.app)
+            home.selectUser(second.localId).getOrThrow()
+            val gone = home.selectUser("0".repeat(32))
+            assertTrue(gone.exceptionOrNull() is MitidException.NoSuchUser)
+            assertTrue(home.state.value.error is MitidException.NoSuchUser)
+            assertEquals(second.localId, home.selectedUser()?.localId)
+        }
+    }
+
     @Test
     fun appSettingsChangeThePinSwitchBiometricsAndRemoveTheUser() = runBlocking<Unit> {
         Phone(server).use { phone ->
             val user = phone.activate(server.createCitizen("settings"))
             val home = HomeScreen(phone.app)
             home.selectUser(user.localId).getOrThrow()
-            assertEquals(user.localId, home.selectedUser()?.localId)
-            // A user that is not there: the error is shown, and the selection stays.
-            val gone = home.selectUser("0".repeat(32))
-            assertTrue(gone.exceptionOrNull() is MitidException.NoSuchUser)
-            assertTrue(home.state.value.error is MitidException.NoSuchUser)
             assertEquals(user.localId, home.selectedUser()?.localId)
             assertEquals(listOf(user.localId), home.users().map { it.localId })
             val settings = SettingsScreen(phone.app, user.localId)

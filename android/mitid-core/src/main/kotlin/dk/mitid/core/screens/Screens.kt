@@ -307,14 +307,17 @@ class HomeScreen(private val app: App) {
      * user removed meanwhile, the storage) is published with home, and the selection stays as
      * it was: dropped, the next action would run for the user the citizen did not choose.
      */
-    fun selectUser(localId: String): Result<Unit> = try {
-        app.selectUser(localId)
-        reload()
-        Result.success(Unit)
-    } catch (e: MitidException) {
-        val home = runCatching { app.home() }.getOrDefault(mutable.value.step)
-        mutable.value = ScreenState(home, e)
-        Result.failure(e)
+    fun selectUser(localId: String): Result<Unit> {
+        try {
+            app.selectUser(localId)
+        } catch (e: MitidException) {
+            val home = runCatching { app.home() }.getOrDefault(mutable.value.step)
+            mutable.value = ScreenState(home, e)
+            return Result.failure(e)
+        }
+        // Selected: home shows it when it can be read (as the Swift model's reload does).
+        runCatching { app.home() }.onSuccess { mutable.value = ScreenState(it) }
+        return Result.success(Unit)
     }
 
     /** The selected user (the only one, when there is exactly one). */
