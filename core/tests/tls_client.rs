@@ -423,11 +423,11 @@ async fn a_proxys_error_page_is_an_unreachable_server() {
     assert!(matches!(error, ClientError::BadResponse), "{error:?}");
 }
 
-/// A POST that the server does not treat as idempotent (no key: a log-in) is sent once,
-/// however unreachable the answer; one with a key, and a GET, are retried. Before, every
-/// request was retried, and a log-in whose answer was lost became a second log-in.
-#[tokio::test]
-async fn a_post_without_a_key_is_sent_once() {
+/// A client that tries a request three times, drawing from `random`, pinned to a server
+/// whose every answer is a proxy's `502` page; what the server saw.
+async fn retrying_behind_a_broken_proxy(
+    random: Arc<dyn RandomSource>,
+) -> (HttpClient, Arc<Mutex<Seen>>) {
     const PROXY: &[u8] = b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: 19\r\nconnection: close\r\n\r\n<h1>Bad Gateway</h1>";
     let (base, pin, seen) = tls_server_answering(&[&rustls::version::TLS13], PROXY).await;
     let endpoint = ServerEndpoint {
@@ -438,13 +438,16 @@ async fn a_post_without_a_key_is_sent_once() {
         retries: 2,
         ..tuning()
     };
-    let client = HttpClient::new(
-        &endpoint,
-        retrying,
-        Arc::new(SystemClock),
-        Arc::new(OsRandom),
-    )
-    .unwrap();
+    let client = HttpClient::new(&endpoint, retrying, Arc::new(SystemClock), random).unwrap();
+    (client, seen)
+}
+
+/// A POST that the server does not treat as idempotent (no key: a log-in) is sent once,
+/// however unreachable the answer; one with a key, and a GET, are retried. Before, every
+/// request was retried, and a log-in whose answer was lost became a second log-in.
+#[tokio::test]
+async fn a_post_without_a_key_is_sent_once() {
+    let (client, seen) = retrying_behind_a_broken_proxy(Arc::new(OsRandom)).await;
     let body = serde_json::json!({ "user_id": "someone" });
     let requests = || seen.lock().unwrap().requests;
     let sent = |request: Request<'static>| {
@@ -538,18 +541,7 @@ impl RandomSource for Counting {
 /// a second request to the server, the same nonce a replay.
 #[tokio::test]
 async fn a_retry_keeps_the_drawn_key_and_draws_a_new_nonce() {
-    const PROXY: &[u8] = b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\ncontent-length: 19\r\nconnection: close\r\n\r\n<h1>Bad Gateway</h1>";
-    let (base, pin, seen) = tls_server_answering(&[&rustls::version::TLS13], PROXY).await;
-    let endpoint = ServerEndpoint {
-        base_url: base,
-        key_pins: vec![pin, key_pin_of_spki(b"backup key held offline")],
-    };
-    let retrying = ClientTuning {
-        retries: 2,
-        ..tuning()
-    };
-    let random = Arc::new(Counting(Mutex::new(0)));
-    let client = HttpClient::new(&endpoint, retrying, Arc::new(SystemClock), random).unwrap();
+    let (client, seen) = retrying_behind_a_broken_proxy(Arc::new(Counting(Mutex::new(0)))).await;
     let request = Request::post("/v1/app/status", &serde_json::json!({})).unwrap();
     let sent = client
         .send::<serde_json::Value>(&request, Some(&AnySigner))
