@@ -132,13 +132,24 @@ pub fn tally_strangers(
     event: Event,
     now: UnixSeconds,
 ) -> ApiResult<()> {
-    let window = now - now.rem_euclid(scope.window());
-    if bump(tx, scope, &window.to_string(), now)? == 1 {
+    let (window, count) = bump_this_window(tx, scope, now)?;
+    if count == 1 {
         audit::entry(event, &Actor::Anonymous)
             .detail(serde_json::json!({ "window_from": window }))
             .record(state, tx)?;
     }
     Ok(())
+}
+
+/// Adds one to the count of `scope`'s window current at `now`, keyed by the window's start
+/// (a tally of the scope as a whole); that start, and the new count. The caller commits.
+pub fn bump_this_window(
+    tx: &mut dyn Tx,
+    scope: Scope,
+    now: UnixSeconds,
+) -> ApiResult<(UnixSeconds, u32)> {
+    let window = now - now.rem_euclid(scope.window());
+    Ok((window, bump(tx, scope, &window.to_string(), now)?))
 }
 
 /// Seconds from `now` until the window of `counter` (of `scope`) is over.

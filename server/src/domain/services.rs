@@ -59,6 +59,7 @@ fn apply(
     let (kind, id) = (service.kind, service.id);
     let mut shown = None;
     let mut ended = Vec::new();
+    let mut browser_logins = 0;
     let found = match action {
         ClientAction::RotateSecret => {
             let secret = rng::token(state.rng.as_ref());
@@ -76,12 +77,17 @@ fn apply(
         // revives none); the logins first, in the order a login's own steps lock them (its
         // row, then its transaction), so that the two never wait on each other.
         if kind == ServiceKind::OidcClient {
-            tx.revoke_oidc_client_grants(id)?;
+            browser_logins = tx.revoke_oidc_client_grants(id)?;
         }
         ended = tx.fail_pending_transactions_of(service.owner, state.clock.now())?;
     }
+    let detail = json!({
+        "id": id,
+        "logins_ended": ended.len(),
+        "browser_logins_ended": browser_logins,
+    });
     audit::entry(event(kind, action), actor)
-        .detail(json!({ "id": id, "logins_ended": ended.len() }))
+        .detail(detail)
         .record(state, tx)?;
     Ok((shown, ended))
 }

@@ -65,13 +65,7 @@ pub fn login(state: &AppState, req: &StaffLoginRequest) -> ApiResult<StaffLoginR
         // A checked log-in commits its verdict after the hash: one write here too, or the
         // answer's time would tell a known name from these.
         let mut tx = state.store.begin()?;
-        let window = now - now.rem_euclid(Scope::StaffLoginUnchecked.window());
-        counters::bump(
-            tx.as_mut(),
-            Scope::StaffLoginUnchecked,
-            &window.to_string(),
-            now,
-        )?;
+        counters::bump_this_window(tx.as_mut(), Scope::StaffLoginUnchecked, now)?;
         tx.commit()?;
         return Err(wrong_credentials());
     };

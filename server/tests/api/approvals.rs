@@ -491,7 +491,9 @@ async fn an_administrator_replaces_a_relying_partys_key_and_disables_it() {
     let started: CreateAuthenticationResponse = login(key.expose().to_owned()).await.ok();
     assert!(phone.pending(0).await.is_some());
 
-    act(h.support.clone(), "disable").await.err("forbidden");
+    for action in ["rotate_secret", "disable", "enable"] {
+        act(h.support.clone(), action).await.err("forbidden");
+    }
     let disabled: RelyingPartyView = act(admin.clone(), "disable").await.ok();
     assert!(disabled.disabled && disabled.api_key.is_none());
     assert!(phone.pending(0).await.is_none(), "the pending login ended");

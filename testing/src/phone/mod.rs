@@ -46,11 +46,11 @@ pub fn sign(key: &SigningKey, message: &[u8]) -> Vec<u8> {
     signature.as_bytes().to_vec()
 }
 
-/// 16 random bytes, base64url: nonces and idempotency keys.
+/// 16 random bytes, base64url: nonces and idempotency keys (the app's own
+/// [`mitid_core::random::random_token`], from the OS).
 pub fn random_token() -> String {
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    mitid_core::random::random_token(&mitid_core::random::OsRandom)
+        .unwrap_or_else(|_| panic!("the OS random generator failed"))
 }
 
 /// A PIN proof ready to send: the attempt, KE3 and the session key for the MAC (none when

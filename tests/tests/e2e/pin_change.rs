@@ -191,7 +191,9 @@ async fn one_new_pin_flow_at_a_time_and_nothing_typed_kept_after_it() {
     );
     again.submit_new_pin(PIN3.into()).await.unwrap();
     assert!(again.holds_typed_secrets());
-    assert!(h.staff_block(&p, None, false).await.is_success());
+    h.staff_block(&p, None, false)
+        .await
+        .ok::<serde_json::Value>();
     assert!(again.submit_repeat_pin(PIN3.into()).await.is_err());
     assert_eq!(again.step(), NewPinStep::Ended);
     assert!(!again.holds_typed_secrets());
@@ -429,7 +431,9 @@ async fn an_abandoned_switch_that_dies_halfway_keeps_the_old_pin() {
     proxy.cut(paths::NEW_PIN_FINISH);
     assert!(flow.submit_repeat_pin(PIN2.into()).await.is_err());
     assert_eq!(flow.step(), NewPinStep::Interrupted);
-    assert!(h.staff_block(&p, None, false).await.is_success());
+    h.staff_block(&p, None, false)
+        .await
+        .ok::<serde_json::Value>();
     proxy.heal(paths::NEW_PIN_FINISH);
     secrets
         .armed
@@ -438,7 +442,7 @@ async fn an_abandoned_switch_that_dies_halfway_keeps_the_old_pin() {
     drop(flow);
     let finishes = proxy.seen(paths::NEW_PIN_FINISH).len();
     // Lifted within the ticket's life; the app starts again.
-    assert!(h.staff_unblock(&p, None).await.is_success());
+    h.staff_unblock(&p, None).await.ok::<serde_json::Value>();
     app.resume_interrupted().await.unwrap();
     assert_eq!(
         proxy.seen(paths::NEW_PIN_FINISH).len(),

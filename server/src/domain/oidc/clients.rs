@@ -131,9 +131,11 @@ pub fn authenticate(
     Ok(client.filter(|c| mitid_protocol::ct::eq(&c.secret_hash, &token_hash(secret))))
 }
 
-/// The `client_id` of MitID.dk, the provider's own self-service site: built in, never
-/// stored, its redirect URI follows the issuer, and it has no secret (the site redeems its
-/// codes in-process, never at the token endpoint).
+/// The `client_id` of MitID.dk, the provider's own self-service site: built in (its row,
+/// seeded by the schema, is there for the logins' reference and the start's read of the
+/// service, `Tx::service_is_enabled`: removed, every MitID.dk log-in would be refused; it is
+/// never acted on), its redirect URI follows the issuer, and it has no secret (the site
+/// redeems its codes in-process, never at the token endpoint).
 pub const MITID_DK: &str = "mitid-dk";
 
 /// The path of MitID.dk's redirect URI below the issuer.

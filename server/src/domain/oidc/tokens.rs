@@ -320,10 +320,8 @@ pub fn userinfo(state: &AppState, token: &str) -> ApiResult<Result<Value, Invali
     let Some(mut login) = tx.oidc_login_by_access_token(&token_hash(token))? else {
         return Ok(Err(InvalidToken));
     };
-    // The client disabled since (a leaked secret may have leaked its tokens too).
-    if clients::find(state, tx.as_mut(), &login.client_id)?.is_none() {
-        return Ok(Err(InvalidToken));
-    }
+    // A client disabled since has had its tokens revoked (`tokens_revoked`), in the
+    // disabling's own transaction: refused below.
     let live = login
         .token_expires_at
         .is_some_and(|t| t > state.clock.now());

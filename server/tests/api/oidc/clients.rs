@@ -68,9 +68,11 @@ async fn a_disabled_client_gets_no_login_no_code_and_no_userinfo() {
     assert!(s.phone.pending(0).await.is_some());
 
     let mut opened_before = s.stranger().await;
-    act(&s, &s.h.support.clone(), &id, "disable")
-        .await
-        .err("forbidden");
+    for action in ["rotate_secret", "disable", "enable"] {
+        act(&s, &s.h.support.clone(), &id, action)
+            .await
+            .err("forbidden");
+    }
     let view: OidcClientView = act(&s, &admin, &id, "disable").await.ok();
     assert!(view.disabled && view.client_secret.is_none());
     assert!(
