@@ -61,6 +61,10 @@ pub struct RpCaller {
     pub id: String,
     /// Registered name.
     pub name: String,
+    /// The hash of the API key the request was authenticated with: the request's own
+    /// transaction checks that it is still the relying party's key (a new key refuses the
+    /// old one at once, even for a request authenticated a moment before).
+    pub key_hash: Vec<u8>,
 }
 
 /// A staff member.

@@ -18,6 +18,8 @@
 //! - [`http`]: the pinned JSON client and its [`Answer`];
 //! - [`oidc`]: OpenID Connect clients, a scripted browser on the login pages, the token
 //!   endpoint;
+//! - [`RowHold`]: a second connection to a test server's PostgreSQL database that catches
+//!   a request's transaction at one statement, to test two transactions interleaved;
 //! - [`until()`]: waiting for another task's progress instead of sleeping a guessed time.
 //!
 //! Actions return a [`KitResult`] (the demo and the uniffi kit report failures); tests
@@ -29,6 +31,7 @@ pub mod bank;
 pub mod browser;
 pub mod error;
 pub mod http;
+pub mod interleave;
 pub mod oidc;
 pub mod outbox;
 pub mod passport;
@@ -45,6 +48,7 @@ pub mod world;
 pub use app::{AppPhone, PIN, PIN2, PIN3, WRONG_PIN};
 pub use error::{KitError, KitResult};
 pub use http::{Answer, Api, Auth};
+pub use interleave::RowHold;
 pub use outbox::{extract_code, Outbox};
 pub use passport::{DocumentSteps, PassportOffice, TestPassport};
 pub use people::Person;

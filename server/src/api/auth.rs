@@ -123,6 +123,7 @@ pub async fn authenticate(state: &AppState, parts: &Parts, body: &Bytes) -> ApiR
                     Ok(RpCaller {
                         id: rp.id,
                         name: rp.name,
+                        key_hash: rp.api_key_hash,
                     })
                 })
                 .await

@@ -7,20 +7,13 @@ use mitid_protocol::wire::rp::{
 };
 
 use super::extract::JsonBody;
-use crate::audit::Actor;
 use crate::domain::approvals;
 use crate::principal::RpCaller;
 
 handlers! {
     /// `POST /v1/rp/authentications`.
     fn create(s, caller: RpCaller, JsonBody(req): JsonBody<CreateAuthenticationRequest>) -> CreateAuthenticationResponse {
-        let created = approvals::create(
-        s,
-        &caller.id,
-        &caller.name,
-        &Actor::RelyingParty(caller.id.clone()),
-        &req,
-        )?;
+        let created = approvals::create(s, &caller, &req)?;
         Ok(approvals::created_response(s, created))
     }
 

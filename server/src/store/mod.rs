@@ -319,10 +319,17 @@ pub trait StaffTx {
         id: &str,
         disabled: bool,
     ) -> StoreResult<bool>;
-    /// Whether the service exists and is enabled, read so that a disabling waits for this
-    /// transaction (and this one for a disabling under way): a login inserted here is then
-    /// either refused or seen, and ended, by the disabling.
-    fn service_is_enabled(&mut self, kind: ServiceKind, id: &str) -> StoreResult<bool>;
+    /// Whether the service exists, is enabled and, given `key_hash`, still has the secret
+    /// of that hash; read so that a disabling or a new secret waits for this transaction
+    /// (and this one for either under way): a login inserted here, or a code redeemed, is
+    /// then either refused or seen (and ended) by the disabling, and no request
+    /// authenticated with the old secret acts after the new one is in place.
+    fn service_stands(
+        &mut self,
+        kind: ServiceKind,
+        id: &str,
+        key_hash: Option<&[u8]>,
+    ) -> StoreResult<bool>;
     /// Adds a staff account.
     fn insert_staff(&mut self, s: &StaffRecord) -> StoreResult<()>;
     /// A staff account by user name.

@@ -9,6 +9,7 @@ mod activation;
 mod approvals;
 mod durability;
 mod hardware;
+mod interleaved;
 mod lock_properties;
 mod oidc;
 mod outbox;

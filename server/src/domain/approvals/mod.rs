@@ -25,6 +25,7 @@ use super::subjects;
 use crate::audit::{self, Actor, Event};
 use crate::crypto::rng;
 use crate::error::{ApiError, ApiResult};
+use crate::principal::RpCaller;
 use crate::state::AppState;
 use crate::store::{PersonRecord, ServiceKind, TransactionRecord, Tx};
 
@@ -80,21 +81,24 @@ fn gives_way(t: &TransactionRecord, newcomer: &str) -> bool {
         || (from_a_browser(&t.relying_party_id) && !from_a_browser(newcomer))
 }
 
-/// Creates a relying party's transaction for the person with `user_id`: one pending
-/// relying-party login per person; a pending login started from a browser gives way to it.
+/// Creates the relying party `caller`'s transaction for the person with `user_id`: one
+/// pending relying-party login per person; a pending login started from a browser gives way
+/// to it.
 pub fn create(
     state: &AppState,
-    relying_party_id: &str,
-    service_provider: &str,
-    actor: &Actor,
+    caller: &RpCaller,
     req: &CreateAuthenticationRequest,
 ) -> ApiResult<Created> {
+    let (relying_party_id, service_provider) = (caller.id.as_str(), caller.name.as_str());
+    let actor = &Actor::RelyingParty(caller.id.clone());
     check_texts(&state.policy, req)?;
     let user_id = UserId::parse(&req.user_id, None).map_err(|_| not_found("no such user ID"))?;
     let mut tx = state.store.begin()?;
     // The relying party read again (its key was checked in a transaction of its own), so
-    // that a disabling either waits for this login and ends it, or is seen here.
-    if !tx.service_is_enabled(ServiceKind::RelyingParty, relying_party_id)? {
+    // that a disabling or a new key either waits for this login (and the disabling ends
+    // it), or is seen here: the old key pushes nothing once the new one is in place.
+    let key = Some(caller.key_hash.as_slice());
+    if !tx.service_stands(ServiceKind::RelyingParty, relying_party_id, key)? {
         return Err(ApiError::refuse(ErrorCode::Unauthorized, "unknown API key"));
     }
     let person = tx

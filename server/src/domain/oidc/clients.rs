@@ -132,9 +132,9 @@ pub fn authenticate(
 }
 
 /// The `client_id` of MitID.dk, the provider's own self-service site: built in (its row,
-/// seeded by the schema, is there for the logins' reference and the start's read of the
-/// service, `Tx::service_is_enabled`: removed, every MitID.dk log-in would be refused; it is
-/// never acted on), its redirect URI follows the issuer, and it has no secret (the site
+/// seeded by the schema, is there for the logins' reference and for the reads of the
+/// service at a login's start and at a code's redemption, `Tx::service_stands`: removed,
+/// every MitID.dk log-in would be refused; it is never acted on), its redirect URI follows the issuer, and it has no secret (the site
 /// redeems its codes in-process, never at the token endpoint).
 pub const MITID_DK: &str = "mitid-dk";
 

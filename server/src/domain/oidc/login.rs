@@ -219,7 +219,7 @@ pub fn start(
     // The client read again, so that a disabling either waits for this start and ends its
     // login, or is seen here: no login goes to the phone for a disabled client. First, in
     // the order a disabling locks (the client, then its logins), so the two never deadlock.
-    if !tx.service_is_enabled(ServiceKind::OidcClient, &loaded.client.id)? {
+    if !tx.service_stands(ServiceKind::OidcClient, &loaded.client.id, None)? {
         return Err(ApiError::refuse(ErrorCode::NotFound, "no such client"));
     }
     // Read again inside the write: a second "Continue" or a cancel may have come between

@@ -19,7 +19,9 @@ use crate::crypto::{rng, tokens::token_hash};
 use crate::domain::{approvals, subjects, web};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{LoginStage, OidcClientRecord, OidcLoginRecord, TransactionRecord, Tx};
+use crate::store::{
+    LoginStage, OidcClientRecord, OidcLoginRecord, ServiceKind, TransactionRecord, Tx,
+};
 
 /// The form of a token request (client authentication is apart).
 #[derive(Default)]
@@ -176,6 +178,16 @@ fn redeem<'a>(
         ));
     };
     let mut tx = state.store.begin()?;
+    // The client read again (its secret was checked in a transaction of its own): a new
+    // secret or a disabling either waits for this exchange or is seen here, so the old
+    // secret redeems nothing once the new one is in place. The code is left as it was.
+    let secret = Some(client.secret_hash.as_slice());
+    if !tx.service_stands(ServiceKind::OidcClient, &client.id, secret)? {
+        return refused(OAuthError::new(
+            "invalid_client",
+            "unknown client or wrong secret",
+        ));
+    }
     let Some(mut login) = tx.oidc_login_by_code(&token_hash(code))? else {
         return refused(OAuthError::invalid_grant("unknown, expired or used code"));
     };

@@ -12,6 +12,14 @@ fn table_of(kind: ServiceKind) -> &'static str {
     }
 }
 
+/// The column of a service's secret's hash (an API key's, a client secret's).
+fn secret_column(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::RelyingParty => "api_key_hash",
+        ServiceKind::OidcClient => "secret_hash",
+    }
+}
+
 const RP_COLS: &str = "id, name, api_key_hash, created_at, disabled";
 
 fn rp_row(r: &dyn Cells) -> StoreResult<RelyingPartyRecord> {
@@ -54,11 +62,11 @@ impl<D: Db> StaffTx for SqlTx<D> {
         id: &str,
         hash: &[u8],
     ) -> StoreResult<bool> {
-        let column = match kind {
-            ServiceKind::RelyingParty => "api_key_hash",
-            ServiceKind::OidcClient => "secret_hash",
-        };
-        let sql = format!("UPDATE {} SET {column}=$2 WHERE id=$1", table_of(kind));
+        let sql = format!(
+            "UPDATE {} SET {}=$2 WHERE id=$1",
+            table_of(kind),
+            secret_column(kind)
+        );
         Ok(self.run(&sql, &[&id, &hash])? == 1)
     }
 
@@ -72,13 +80,21 @@ impl<D: Db> StaffTx for SqlTx<D> {
         Ok(self.run(&sql, &[&id, &disabled])? == 1)
     }
 
-    fn service_is_enabled(&mut self, kind: ServiceKind, id: &str) -> StoreResult<bool> {
+    fn service_stands(
+        &mut self,
+        kind: ServiceKind,
+        id: &str,
+        key_hash: Option<&[u8]>,
+    ) -> StoreResult<bool> {
         let sql = format!(
-            "SELECT disabled FROM {} WHERE id=$1 FOR SHARE",
+            "SELECT disabled, {} FROM {} WHERE id=$1 FOR SHARE",
+            secret_column(kind),
             table_of(kind)
         );
-        let disabled = self.one(&sql, &[&id], |r| r.flag(0))?;
-        Ok(disabled == Some(false))
+        let row = self.one(&sql, &[&id], |r| Ok((r.flag(0)?, r.blob(1)?)))?;
+        Ok(row.is_some_and(|(disabled, stored)| {
+            !disabled && key_hash.is_none_or(|h| mitid_protocol::ct::eq(h, &stored))
+        }))
     }
 
     fn insert_staff(&mut self, s: &StaffRecord) -> StoreResult<()> {
