@@ -350,6 +350,11 @@ impl From<ClientError> for MitidError {
             ClientError::Unreachable => Self::ServerUnreachable,
             ClientError::KeyPinMismatch => Self::ServerKeyPinMismatch,
             ClientError::Server { code, detail } => Self::from_server(code, &detail),
+            ClientError::UnknownCode { status, code } => match status {
+                429 => Self::RateLimited,
+                503 => Self::ServerBusy,
+                _ => Self::ServerRejected { server_code: code },
+            },
             ClientError::BadResponse => Self::BadResponse,
             ClientError::Config(_) => Self::Config,
             // Signing goes through the device key; the device module maps its own failures

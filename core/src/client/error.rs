@@ -19,6 +19,16 @@ pub enum ClientError {
         /// Structured detail (e.g. `remaining`, `rule`).
         detail: serde_json::Value,
     },
+    /// The server answered with an error whose code this app does not know (a newer
+    /// server's): its HTTP status and code are kept, so the app can still tell a refusal
+    /// from a server in trouble.
+    #[error("the server refused with a code this app does not know: {status} {code}")]
+    UnknownCode {
+        /// The HTTP status.
+        status: u16,
+        /// The server's code (lower-case letters, digits and `_`, at most 64).
+        code: String,
+    },
     /// The server's answer could not be understood.
     #[error("the server's answer could not be read")]
     BadResponse,
@@ -46,6 +56,7 @@ impl ClientError {
             Self::Unreachable => "server_unreachable",
             Self::KeyPinMismatch => "server_key_pin_mismatch",
             Self::Server { code, .. } => code.as_str(),
+            Self::UnknownCode { .. } => "server_unknown_code",
             Self::BadResponse => "server_bad_response",
             Self::Config(_) => "client_config",
             Self::Signing => "signing_failed",

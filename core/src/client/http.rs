@@ -380,9 +380,7 @@ impl HttpClient {
         } else {
             match serde_json::from_slice::<ErrorBody>(&bytes) {
                 Ok(body) => Err(ClientError::from_detail(body.error)),
-                // A proxy's or load balancer's own page: the server behind it is down.
-                Err(_) if gateway_failure(status) => Err(ClientError::Unreachable),
-                Err(_) => Err(ClientError::BadResponse),
+                Err(_) => Err(unknown_error(status, &bytes)),
             }
         }
     }
@@ -465,6 +463,50 @@ async fn read_answer(mut response: reqwest::Response) -> Result<Zeroizing<Vec<u8
         bytes.extend_from_slice(chunk);
     }
     Ok(bytes)
+}
+
+/// An error answer that is not one this app can read in full: a newer server's (a code
+/// this app does not know, or a field more), a proxy's own page, or nothing readable.
+fn unknown_error(status: reqwest::StatusCode, bytes: &[u8]) -> ClientError {
+    /// The part of an API error a newer server's answer keeps.
+    #[derive(serde::Deserialize)]
+    struct Lenient {
+        error: LenientDetail,
+    }
+    #[derive(serde::Deserialize)]
+    struct LenientDetail {
+        code: String,
+        #[serde(default)]
+        detail: serde_json::Value,
+    }
+    let Ok(Lenient { error }) = serde_json::from_slice::<Lenient>(bytes) else {
+        // A proxy's or load balancer's own page: the server behind it is down.
+        if gateway_failure(status) {
+            return ClientError::Unreachable;
+        }
+        return ClientError::BadResponse;
+    };
+    let known = serde_json::from_value::<ErrorCode>(serde_json::Value::String(error.code.clone()));
+    match known {
+        Ok(code) => ClientError::Server {
+            code,
+            detail: error.detail,
+        },
+        Err(_) if is_code(&error.code) => ClientError::UnknownCode {
+            status: status.as_u16(),
+            code: error.code,
+        },
+        Err(_) => ClientError::BadResponse,
+    }
+}
+
+/// Whether `code` has the shape of the server's stable codes: what is kept of one this app
+/// does not know reaches the screens' texts and the logs, so nothing else is.
+fn is_code(code: &str) -> bool {
+    (1..=64).contains(&code.len())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// 502, 503 and 504: what a proxy answers when the server behind it does not.

@@ -18,6 +18,7 @@ use base64::Engine;
 use mitid_core::client::{
     ClientError, ClientTuning, HttpClient, Request, RequestSigner, ServerEndpoint,
 };
+use mitid_core::error::MitidError;
 use mitid_core::random::{OsRandom, RandomSource, RandomUnavailable};
 use mitid_protocol::clock::SystemClock;
 use mitid_protocol::key_pin::key_pin_of_spki;
@@ -422,6 +423,47 @@ async fn a_proxys_error_page_is_an_unreachable_server() {
         b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 4\r\nconnection: close\r\n\r\noops";
     let (base, pin, _) = tls_server_answering(&[&rustls::version::TLS13], BROKEN).await;
     let error = get(&client(base, vec![pin])).await.unwrap_err();
+    assert!(matches!(error, ClientError::BadResponse), "{error:?}");
+}
+
+/// The error `status` with the JSON `body`, as the client reads it.
+async fn error_answer(status: &str, body: &str) -> ClientError {
+    let answer = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let answer: &'static [u8] = Box::leak(answer.into_bytes().into_boxed_slice());
+    let (base, pin, _) = tls_server_answering(&[&rustls::version::TLS13], answer).await;
+    get(&client(base, vec![pin])).await.unwrap_err()
+}
+
+/// A newer server's error (a code this app does not know, or a field more) keeps its HTTP
+/// status and code: the citizen is told the server refused, or is busy, or asks too often,
+/// not that its answer could not be read (before: `BadResponse` for each).
+#[tokio::test]
+async fn a_newer_servers_error_keeps_its_status_and_code() {
+    let refused = r#"{"error":{"code":"brand_new_rule","message":"m"}}"#;
+    let error = error_answer("409 Conflict", refused).await;
+    assert!(
+        matches!(&error, ClientError::UnknownCode { status: 409, code } if code == "brand_new_rule"),
+        "{error:?}"
+    );
+    let shown = MitidError::from(error);
+    assert_eq!(shown.code(), "server_brand_new_rule");
+    let busy = error_answer("503 Service Unavailable", refused).await;
+    assert_eq!(MitidError::from(busy), MitidError::ServerBusy);
+    let slow_down = error_answer("429 Too Many Requests", refused).await;
+    assert_eq!(MitidError::from(slow_down), MitidError::RateLimited);
+    // A known code with a field this app does not know is that code.
+    let more = r#"{"error":{"code":"wrong_pin","message":"m","detail":{"remaining":2},"hint":1}}"#;
+    let error = error_answer("401 Unauthorized", more).await;
+    assert_eq!(
+        MitidError::from(error),
+        MitidError::WrongPin { remaining: 2 }
+    );
+    // What is not shaped as a code is not kept (it would reach texts and logs).
+    let odd = r#"{"error":{"code":"Call 555-0100!","message":"m"}}"#;
+    let error = error_answer("409 Conflict", odd).await;
     assert!(matches!(error, ClientError::BadResponse), "{error:?}");
 }
 
