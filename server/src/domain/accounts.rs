@@ -12,7 +12,10 @@ use mitid_protocol::wire::{
 use serde_json::json;
 
 use super::codes;
-use super::common::{effective_state, infos_of, not_found, own_authenticator, person, refusal_for};
+use super::common::{
+    effective_state, ensure_not_blocked, infos_of, not_found, own_authenticator, person,
+    refusal_for,
+};
 use super::counters::{self, Scope, DAY};
 use super::profile::{lookups_used_up, user_id_owner};
 use crate::audit::{self, Actor, Event};
@@ -321,7 +324,9 @@ pub fn activity(state: &AppState, person_id: &str, limit: usize) -> ApiResult<Ve
 }
 
 /// Issues a temporary PIN for one of the person's apps and sends it by SMS (or returns it
-/// for paper delivery). Refused for a permanently blocked or revoked app.
+/// for paper delivery). Refused for a permanently blocked or revoked app, and while the
+/// whole MitID is blocked: a code sent then would be good for its lifetime once the block
+/// is lifted, whoever holds the SMS.
 pub fn issue_temporary_pin(
     state: &AppState,
     tx: &mut dyn Tx,
@@ -331,6 +336,7 @@ pub fn issue_temporary_pin(
     delivery: Delivery,
 ) -> ApiResult<IssuedCode> {
     let now = state.clock.now();
+    ensure_not_blocked(p)?;
     let target = own_authenticator(tx, &p.id, target_id)?;
     if target.kind != AuthenticatorKind::App {
         return Err(ApiError::refuse(

@@ -272,6 +272,11 @@ pub fn unblock(
                     "only support or citizen service lift a block of the whole MitID",
                 ));
             }
+            // As for one app: no entry on the record and no notice of a lifted block
+            // that was never there.
+            if !p.mitid_blocked {
+                return Err(bad("the MitID is not blocked"));
+            }
             p.mitid_blocked = false;
             tx.update_person(&p)?;
             audit::entry(Event::MitidUnblocked, actor)

@@ -173,3 +173,34 @@ async fn every_staff_action_is_audited_and_the_outbox_shows_metadata_only() {
         .await
         .err("unknown_field");
 }
+
+/// Support neither lifts a block that is not there nor sends a temporary PIN while the
+/// whole MitID is blocked. Before, lifting an absent block answered 200, was audited as
+/// `mitid_unblocked` and told the citizen by SMS and e-mail that a block was lifted (at
+/// each call); and a temporary PIN went out by SMS during the block, good for its 30
+/// minutes once the block was lifted.
+#[tokio::test]
+async fn support_lifts_no_absent_block_and_sends_no_temporary_pin_during_one() {
+    let (h, p, phone) = citizen_with_app("absent-block").await;
+    h.staff_unblock(&p, None).await.err("bad_request");
+    assert_eq!(h.server.outbox.count(&p.mobile, "unblock"), 0);
+    assert!(!audit_events(&h, &p)
+        .await
+        .contains(&"mitid_unblocked".to_owned()));
+
+    // The activation's own temporary PIN went by SMS too.
+    let sent = || h.server.outbox.count(&p.mobile, "temporary_pin");
+    let before = sent();
+    h.staff_block(&p, None, false).await.ok::<Value>();
+    request_temporary_pin(&h, &h.support, &p, &phone.authenticator_id, "sms")
+        .await
+        .err("blocked");
+    assert_eq!(sent(), before);
+
+    h.staff_unblock(&p, None).await.ok::<Value>();
+    assert_eq!(h.server.outbox.count(&p.mobile, "unblock"), 1);
+    request_temporary_pin(&h, &h.support, &p, &phone.authenticator_id, "sms")
+        .await
+        .ok::<Value>();
+    assert_eq!(sent(), before + 1);
+}
