@@ -14,12 +14,20 @@ pub enum DisplayTextError {
     Formatting,
 }
 
-/// Bidirectional formatting and zero-width characters (Unicode format characters that
-/// change how a text looks without being seen).
+/// Characters that change how a text looks without being seen, or that a screen may draw
+/// as something else: format characters (Cf: bidirectional controls, zero-width
+/// characters, the soft hyphen, tags), line and paragraph separators (which text views
+/// draw as line breaks), private-use and unassigned code points, and the default-ignorable
+/// characters of other categories (blank Hangul fillers, variation selectors, the
+/// combining grapheme joiner, Mongolian and Khmer invisibles).
 fn is_hidden_format(c: char) -> bool {
-    matches!(c,
-        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+    use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        G::Format | G::LineSeparator | G::ParagraphSeparator | G::PrivateUse | G::Unassigned
+    ) || matches!(c,
+        '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}'
+        | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FFA0}' | '\u{E0100}'..='\u{E01EF}')
 }
 
 /// Checks `text` for the app's screen; `newlines` allows line breaks (a body, not a header).
@@ -62,5 +70,36 @@ mod tests {
             check("bom\u{FEFF}", true),
             Err(DisplayTextError::Formatting)
         );
+    }
+
+    /// What a screen draws as a line break, as blank space or not at all, beyond the
+    /// bidirectional and zero-width characters (a review found these passed).
+    #[test]
+    fn separators_fillers_tags_and_unassigned_characters_do_not_pass() {
+        for c in [
+            '\u{2028}',
+            '\u{2029}',
+            '\u{00AD}',
+            '\u{180E}',
+            '\u{206A}',
+            '\u{E0001}',
+            '\u{E0041}',
+            '\u{FE0F}',
+            '\u{034F}',
+            '\u{115F}',
+            '\u{3164}',
+            '\u{FFA0}',
+            '\u{E000}',
+            '\u{0378}',
+        ] {
+            let text = format!("Log på Skat{c}");
+            assert_eq!(
+                check(&text, true),
+                Err(DisplayTextError::Formatting),
+                "U+{:04X}",
+                u32::from(c)
+            );
+        }
+        assert_eq!(check("Kr. 1.250,00 – Ærø Å ü ß € «»", false), Ok(()));
     }
 }
