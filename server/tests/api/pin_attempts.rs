@@ -73,7 +73,7 @@ async fn an_attempt_started_before_a_pin_change_is_void_after_it() {
         .change_pin(Some("582914"), "739164")
         .await
         .ok::<serde_json::Value>();
-    let code = created.code.unwrap();
+    let code = created.shown_code().unwrap();
     let draft = phone.draft_approval(&pending, true, Factor::Pin, &code);
     let proof = old.wire(&draft.payload);
     let body = phone.approval_body(&pending, &draft, true, Factor::Pin, &code, Some(proof));
@@ -383,4 +383,29 @@ async fn a_permanent_block_by_wrong_pins_ends_the_apps_sessions() {
     phone.reset_pin("11111111", "193847").await;
     phone.get("/v1/app/status").await.err("permanently_blocked");
     web_authenticators(&h, &session).await.err("unauthorized");
+}
+
+/// A PIN record the server cannot read (a disk fault, a restore gone wrong) is the server's
+/// fault: the PIN start answers `500 internal` and counts nothing. Before, each start was
+/// answered "malformed KE1 (the attempt was counted)", and three of the citizen's right
+/// PINs locked the app.
+#[tokio::test]
+async fn an_unreadable_pin_record_costs_the_citizen_no_try() {
+    let (h, _, phone) = citizen_with_app("unreadable-record").await;
+    h.server.tamper(&format!(
+        "UPDATE authenticators SET opaque_record = substr(opaque_record, 1, 10) WHERE id = '{}'",
+        phone.authenticator_id
+    ));
+    for _ in 0..3 {
+        let refused = phone
+            .start_proof("582914", &PinPurpose::EnableBiometrics)
+            .await
+            .err()
+            .unwrap();
+        assert_eq!(refused.status, 500, "{}", refused.body);
+        refused.err("internal");
+    }
+    let status = phone.status().await;
+    assert_eq!(status.failures, 0);
+    assert_eq!(status.state, AuthenticatorState::Active);
 }

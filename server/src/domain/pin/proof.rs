@@ -69,6 +69,7 @@ pub fn start(
         })
     };
     let mut prepared = ke2_for(&record);
+    unreadable_record(&prepared)?;
 
     // Step 3: one serialised transaction decides again, raises the count, stores the attempt
     // with its sealed state, and commits durably. Only then is KE2 returned.
@@ -81,6 +82,7 @@ pub fn start(
     if current != record {
         // The PIN changed between the steps (rare): KE2 must be for the current record.
         prepared = ke2_for(&current);
+        unreadable_record(&prepared)?;
     }
     app.count_failure(now);
     tx.update_authenticator(&app)?;
@@ -119,6 +121,18 @@ pub fn start(
         expires_at: attempt.expires_at,
         remaining_after_this: policy.pin_failures_to_lock.saturating_sub(app.failures),
     })
+}
+
+/// A record the server cannot read is the server's fault (a disk fault, a restore gone
+/// wrong), not the app's: answered as an internal error before anything is counted, so a
+/// citizen's right PINs never lock the app, and the operator sees it.
+fn unreadable_record<T>(prepared: &Result<T, PinProofError>) -> ApiResult<()> {
+    match prepared {
+        Err(PinProofError::CorruptKeyMaterial) => {
+            Err(ApiError::KeyMaterial("a PIN record cannot be read"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// An app allowed to start a PIN proof, with its OPAQUE record.
@@ -223,10 +237,16 @@ pub fn evaluate(
         .sealer
         .open(&attempt_context(&attempt.id), sealed)?;
     let login_state = ServerLoginState::from_bytes(&opened);
-    let ok = server_login_finish(&login_state, &proof.ke3.0, &app.id, purpose)
-        .and_then(|key| key.verify_mac(message, &proof.mac.0))
-        .is_ok();
-    if ok {
+    let verdict = server_login_finish(&login_state, &proof.ke3.0, &app.id, purpose)
+        .and_then(|key| key.verify_mac(message, &proof.mac.0));
+    // The server's own state unreadable: an error, which rolls back the attempt's use (its
+    // count, raised at the start, stays), never a wrong PIN.
+    if let Err(PinProofError::CorruptKeyMaterial) = verdict {
+        return Err(ApiError::KeyMaterial(
+            "a PIN attempt's state cannot be read",
+        ));
+    }
+    if verdict.is_ok() {
         app.clear_failures(now);
         return Ok(Verdict::Granted(()));
     }
