@@ -321,7 +321,13 @@ impl RelyingParty {
             .post(paths::RP_AUTHENTICATIONS, &request, Auth::Bearer(&self.key))
             .await
             .ok();
-        (answer.transaction_id, answer.code.unwrap_or_default())
+        (
+            answer.transaction_id,
+            answer
+                .code
+                .map(|c| c.expose().to_owned())
+                .unwrap_or_default(),
+        )
     }
 
     /// The result of a login (handed out once when final).

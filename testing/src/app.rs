@@ -17,7 +17,7 @@ use mitid_protocol::wire::rp::CreateAuthenticationResponse;
 
 use crate::error::{KitError, KitResult};
 use crate::people::Person;
-use crate::world::World;
+use crate::world::{ShownCode, World};
 
 /// A PIN the policy accepts.
 pub const PIN: &str = "582914";
@@ -178,8 +178,7 @@ pub async fn login_to_factors(
 ) -> KitResult<(CreateAuthenticationResponse, ApprovalStep)> {
     let login = world.code_login(rp, &person.user_id).await?;
     flow.poll(5).await.map_err(core)?;
-    let code = login.code.clone().unwrap_or_default();
-    let step = flow.enter_code(code).await.map_err(core)?;
+    let step = flow.enter_code(login.shown_code()?).await.map_err(core)?;
     Ok((login, step))
 }
 

@@ -60,4 +60,4 @@ pub use server::{
     MINUTE, START,
 };
 pub use until::until;
-pub use world::World;
+pub use world::{ShownCode, World};

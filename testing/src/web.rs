@@ -40,7 +40,7 @@ pub async fn login(world: &World, person: &Person, phone: &mut Phone) -> KitResu
     )?;
     let pin = phone.pin.clone();
     phone
-        .answer(&pending, true, Factor::Pin, &start.code, Some(&pin))
+        .answer(&pending, true, Factor::Pin, start.code.expose(), Some(&pin))
         .await
         .into_result::<Value>()?;
     let done: WebLoginResponse = world

@@ -495,3 +495,18 @@ impl World {
         Ok(answer.token)
     }
 }
+
+/// The code a relying party shows beside a code-bound login, as the citizen types it.
+pub trait ShownCode {
+    /// The code; an error for a QR login.
+    fn shown_code(&self) -> KitResult<String>;
+}
+
+impl ShownCode for CreateAuthenticationResponse {
+    fn shown_code(&self) -> KitResult<String> {
+        self.code
+            .as_ref()
+            .map(|code| code.expose().to_owned())
+            .ok_or_else(|| crate::KitError::Missing("the login's code".to_owned()))
+    }
+}

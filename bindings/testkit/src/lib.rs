@@ -395,7 +395,7 @@ impl TestServer {
         let answer = self.block_on(world.start_login_with(&self.rp_key, &request))??;
         Ok(Login {
             transaction_id: answer.transaction_id,
-            code: answer.code,
+            code: answer.code.map(|c| c.expose().to_owned()),
             qr_token: answer.qr_token,
             expires_at: answer.expires_at,
         })

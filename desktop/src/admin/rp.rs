@@ -108,7 +108,7 @@ pub async fn run(args: RpArgs, cx: &mut Context) -> Result<(), CliError> {
                 .await?;
             println!("Transaction {}", started.transaction_id);
             if let Some(code) = &started.code {
-                println!("Code to type in the app: {code}");
+                println!("Code to type in the app: {}", code.expose());
             }
             if let Some(token) = &started.qr_token {
                 println!("QR token to scan: {token}");

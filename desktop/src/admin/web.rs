@@ -251,7 +251,10 @@ async fn login_app(user_id: String, cx: &mut Context) -> Result<(), CliError> {
             &WebAppLoginStartRequest { user_id },
         )
         .await?;
-    println!("Open the MitID app and type this code: {}", started.code);
+    println!(
+        "Open the MitID app and type this code: {}",
+        started.code.expose()
+    );
     println!("(The request expires {}.)", utc(started.expires_at));
     let progress = Progress::start("Waiting for your approval in the MitID app");
     let request = WebAppLoginFinishRequest {

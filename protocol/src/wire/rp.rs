@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::common::{Assurance, ChannelBindingKind, Factor, TransactionStatus};
+use super::secret::Secret;
 use crate::clock::UnixSeconds;
 
 /// Starts an authentication. The service-provider name shown in the app is the relying
@@ -34,9 +35,10 @@ pub struct CreateAuthenticationResponse {
     pub transaction_id: String,
     /// Code or QR.
     pub channel_binding: ChannelBindingKind,
-    /// The 4-digit code to show, for `code`.
+    /// The 4-digit code to show, for `code`: a secret until the login ends (wiped, never
+    /// printed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<String>,
+    pub code: Option<Secret>,
     /// The first QR token, for `qr` (fetch fresh ones from `/qr`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qr_token: Option<String>,

@@ -27,8 +27,8 @@ pub struct WebAppLoginStartResponse {
     pub login_id: String,
     /// A secret only this browser holds: the session is handed out only with it.
     pub login_secret: Secret,
-    /// The 4-digit code to show.
-    pub code: String,
+    /// The 4-digit code to show: a secret until the log-in ends (wiped, never printed).
+    pub code: Secret,
     /// When the log-in expires.
     pub expires_at: UnixSeconds,
 }

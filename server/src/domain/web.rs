@@ -64,7 +64,7 @@ pub fn app_login_start(state: &AppState, user_id: &str) -> ApiResult<WebAppLogin
     Ok(WebAppLoginStartResponse {
         login_id: login.id,
         login_secret: Secret::new(secret.as_str()),
-        code,
+        code: Secret::from(code),
         expires_at: login.expires_at,
     })
 }

@@ -47,7 +47,7 @@ async fn start_login(s: &Setup, binding: &str, assurance: &str) -> CreateAuthent
 async fn setup_with_code_login(assurance: &str) -> (Setup, CreateAuthenticationResponse, String) {
     let s = setup().await;
     let login = start_login(&s, "code", assurance).await;
-    let code = login.code.clone().unwrap();
+    let code = login.shown_code().unwrap();
     (s, login, code)
 }
 
@@ -223,7 +223,7 @@ async fn swipe_only_for_low_assurance_and_the_counter_must_increase() {
     let r = final_result(&s, &login.transaction_id).await;
     assert_eq!(r.status, TransactionStatus::Rejected);
     let login = start_login(&s, "code", "low").await;
-    let code = login.code.clone().unwrap();
+    let code = login.shown_code().unwrap();
     s.phone.counter = 0;
     approve_next(&mut s, Factor::Swipe, &code, None)
         .await
@@ -251,7 +251,7 @@ async fn a_counter_beyond_what_is_stored_is_refused_not_clamped() {
     let ok: ApprovalAnswerResponse = approve_next(&mut s, Factor::Swipe, &code, None).await.ok();
     assert_eq!(ok.status, TransactionStatus::Approved);
     let login = start_login(&s, "code", "low").await;
-    let code = login.code.clone().unwrap();
+    let code = login.shown_code().unwrap();
     for counter in [u64::MAX - 1, top - 1] {
         s.phone.counter = counter;
         approve_next(&mut s, Factor::Swipe, &code, None)
@@ -268,7 +268,7 @@ async fn biometric_approval_and_a_wrong_pin_keeps_the_transaction_pending() {
         .await
         .ok::<serde_json::Value>();
     let login = start_login(&s, "code", "substantial").await;
-    let code = login.code.clone().unwrap();
+    let code = login.shown_code().unwrap();
     let a = approve_next(&mut s, Factor::Pin, &code, Some("111111")).await;
     assert_eq!(remaining(&a, "wrong_pin"), 2);
     let ok: ApprovalAnswerResponse = approve_next(&mut s, Factor::Biometrics, &code, None)
@@ -323,7 +323,7 @@ async fn one_pending_login_per_user_and_five_minutes_to_answer() {
             &pending,
             true,
             Factor::Swipe,
-            login.code.as_deref().unwrap(),
+            &login.shown_code().unwrap(),
             None,
         )
         .await

@@ -71,7 +71,7 @@ async fn the_bank_learns_the_user_id_as_it_was_when_approved() {
         .ok::<Value>();
     h.clock().advance(3600);
     let login: CreateAuthenticationResponse = rp_login(&h, &bank, &p.user_id).await.ok();
-    approve(&mut phone, login.code.as_deref().unwrap()).await;
+    approve(&mut phone, &login.shown_code().unwrap()).await;
     phone
         .change_user_id("renamed.later", Some("582914"))
         .await

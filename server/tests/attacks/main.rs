@@ -49,7 +49,7 @@ pub async fn bank_login(
     phone: &mut Phone,
 ) -> AuthenticationResult {
     let login: CreateAuthenticationResponse = rp_login(h, rp, user_id).await.ok();
-    approve(phone, login.code.as_deref().unwrap()).await;
+    approve(phone, &login.shown_code().unwrap()).await;
     h.get(
         &format!("/v1/rp/authentications/{}", login.transaction_id),
         Auth::Bearer(rp),

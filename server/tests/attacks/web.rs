@@ -21,7 +21,7 @@ async fn start(h: &World, user_id: &str) -> Answer {
 /// finish request's body.
 async fn approved_not_finished(h: &World, p: &Person, phone: &mut Phone) -> Value {
     let started: WebAppLoginStartResponse = start(h, &p.user_id).await.ok();
-    approve(phone, &started.code).await;
+    approve(phone, started.code.expose()).await;
     json!({ "login_id": started.login_id, "login_secret": started.login_secret })
 }
 
@@ -55,7 +55,7 @@ async fn an_anonymous_start_neither_blocks_the_bank_nor_tells_who_exists() {
         .await
         .ok();
     assert_eq!(waiting.status, TransactionStatus::Pending);
-    approve(&mut phone, login.code.as_deref().unwrap()).await;
+    approve(&mut phone, &login.shown_code().unwrap()).await;
     h.clock().advance(301);
     let over: WebLoginResponse = h
         .post("/v1/web/login/app/finish", &finish, Auth::None)
@@ -76,7 +76,7 @@ async fn a_second_self_service_start_takes_the_place_of_the_first() {
     let replaced = phone.pending(0).await.unwrap().transaction_id;
     let again: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
     assert_ne!(phone.pending(0).await.unwrap().transaction_id, replaced);
-    approve(&mut phone, &again.code).await;
+    approve(&mut phone, again.code.expose()).await;
     let finish = |begun: &WebAppLoginStartResponse| json!({ "login_id": begun.login_id, "login_secret": begun.login_secret });
     let done: WebLoginResponse = h
         .post("/v1/web/login/app/finish", &finish(&again), Auth::None)
@@ -106,7 +106,7 @@ async fn web_starts_are_limited_per_user_id_known_or_not() {
 async fn a_stored_answer_goes_only_to_the_request_it_belongs_to() {
     let (h, p, mut phone) = citizen_with_app("idem").await;
     let begun: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
-    approve(&mut phone, &begun.code).await;
+    approve(&mut phone, begun.code.expose()).await;
     let finish = |secret: &str| {
         serde_json::to_vec(&json!({ "login_id": begun.login_id, "login_secret": secret })).unwrap()
     };
@@ -241,7 +241,7 @@ async fn an_approval_in_the_last_second_is_finished_after_it() {
     let (h, p, mut phone) = citizen_with_app("lastsec").await;
     let started: WebAppLoginStartResponse = start(&h, &p.user_id).await.ok();
     h.clock().advance(started.expires_at - h.now() - 1);
-    approve(&mut phone, &started.code).await;
+    approve(&mut phone, started.code.expose()).await;
     h.clock().advance(2);
     let finish = json!({ "login_id": started.login_id, "login_secret": started.login_secret });
     let done: WebLoginResponse = h

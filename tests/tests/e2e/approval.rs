@@ -54,7 +54,7 @@ async fn a_login_is_approved_with_the_code_typed_and_the_pin() {
             .unwrap_err(),
         MitidError::InvalidStep
     );
-    let code = login.code.clone().unwrap();
+    let code = login.shown_code().unwrap();
     let ApprovalStep::ChooseFactor { factors, .. } = flow.enter_code(code).await.unwrap() else {
         panic!()
     };
@@ -80,7 +80,7 @@ async fn a_wrong_code_goes_back_to_the_code_and_three_end_the_login() {
     let (h, p, _phone, app, user) = world_with_app_user("binding").await;
     let rp = h.relying_party("Borger.dk").await.unwrap();
     let login = h.code_login(&rp, &p.user_id).await.unwrap();
-    let code = login.code.clone().unwrap();
+    let code = login.shown_code().unwrap();
     let wrong = other_code(&code);
     let flow = app.approval_flow(&user.local_id).unwrap();
     flow.poll(5).await.unwrap();
@@ -104,7 +104,7 @@ async fn a_wrong_code_goes_back_to_the_code_and_three_end_the_login() {
         .start_login(&rp, &p.user_id, ChannelBindingKind::Code, Assurance::Low)
         .await
         .unwrap();
-    let wrong = other_code(login.code.as_deref().unwrap());
+    let wrong = other_code(&login.shown_code().unwrap());
     flow.poll(5).await.unwrap();
     for remaining in [2, 1, 0] {
         flow.enter_code(wrong.into()).await.unwrap();
@@ -179,7 +179,7 @@ async fn swipe_where_low_assurance_is_enough_and_reject_before_the_code() {
     };
     assert!(request.swipe_allowed);
     let ApprovalStep::ChooseFactor { factors, .. } =
-        flow.enter_code(login.code.clone().unwrap()).await.unwrap()
+        flow.enter_code(login.shown_code().unwrap()).await.unwrap()
     else {
         panic!()
     };

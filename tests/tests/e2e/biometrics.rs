@@ -17,7 +17,7 @@ async fn to_factors(h: &World, rp: &str, p: &Person, flow: &ApprovalFlow) -> Vec
     h.clock().advance(5 * MINUTE + 1); // any earlier login has expired
     let login = h.code_login(rp, &p.user_id).await.unwrap();
     flow.poll(5).await.unwrap();
-    match flow.enter_code(login.code.unwrap()).await.unwrap() {
+    match flow.enter_code(login.shown_code().unwrap()).await.unwrap() {
         ApprovalStep::ChooseFactor { factors, .. } => factors,
         other => panic!("{other:?}"),
     }

@@ -311,7 +311,7 @@ async fn a_rejection_that_does_not_get_through_leaves_the_code_to_enter() {
         MitidError::InvalidStep
     );
     proxy.heal(paths::APPROVALS_ANSWER);
-    flow.enter_code(login.code.unwrap()).await.unwrap();
+    flow.enter_code(login.shown_code().unwrap()).await.unwrap();
     assert_eq!(flow.approve_with_pin(PIN.into()).await.unwrap(), APPROVED);
 }
 

@@ -14,6 +14,7 @@ use mitid_core::pin::{Language, PinRejection};
 use mitid_protocol::wire::rp::CreateAuthenticationResponse;
 use mitid_protocol::wire::{Factor, TransactionStatus};
 use mitid_server::Policy;
+use mitid_testing::ShownCode;
 use zeroize::Zeroizing;
 
 mod passport;
@@ -234,7 +235,9 @@ impl Journey {
         String,
     > {
         let login = self.world.bank_login(&user.user_id).await?;
-        let code = login.code.clone().ok_or("Demo Bank got no code to show")?;
+        let code = login
+            .shown_code()
+            .map_err(|_| "Demo Bank got no code to show".to_owned())?;
         self.note(format!("{BANK} shows the code {code}"));
         let flow = self.approval_for(user)?;
         let factors = self.bind(&flow, &login.transaction_id, &code).await?;

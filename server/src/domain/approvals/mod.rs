@@ -12,7 +12,7 @@ use mitid_protocol::wire::rp::{
     AuthenticationResult, CreateAuthenticationRequest, CreateAuthenticationResponse,
     QrTokenResponse,
 };
-use mitid_protocol::wire::{ChannelBindingKind, TransactionStatus};
+use mitid_protocol::wire::{ChannelBindingKind, Secret, TransactionStatus};
 use serde_json::json;
 
 mod answer;
@@ -269,7 +269,7 @@ pub fn created_response(state: &AppState, created: Created) -> CreateAuthenticat
     CreateAuthenticationResponse {
         transaction_id: t.id.clone(),
         channel_binding: t.channel_binding,
-        code: created.code,
+        code: created.code.map(Secret::from),
         qr_token: (t.channel_binding == ChannelBindingKind::Qr).then(|| qr_token_now(state, &t.id)),
         expires_at: t.expires_at,
     }

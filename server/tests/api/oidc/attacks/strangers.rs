@@ -24,7 +24,7 @@ async fn a_login_a_stranger_starts_on_the_page_does_not_block_the_banks() {
     assert_eq!(pending.transaction_id, created.transaction_id);
     // The page's login is over; the bank's goes through.
     assert_eq!(s.browser.phase().await.unwrap(), "stopped");
-    let code = created.code.unwrap();
+    let code = created.shown_code().unwrap();
     let answer = s
         .phone
         .answer(&pending, true, Factor::Pin, &code, Some(APP_PIN))
