@@ -10,9 +10,10 @@ use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::AppStatus;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use crate::biometrics::BiometricPrompt;
-use crate::client::{HttpClient, Request};
+use crate::client::{HttpClient, Idempotency, Request};
 use crate::device::DeviceSigner;
 use crate::error::MitidError;
 use crate::keystore::{SecretStore, SecureKeyStore};
@@ -49,6 +50,24 @@ pub(crate) struct Context {
     /// reservation it found unclaimed: without it, recovery could abandon a reservation in
     /// the moment between its commit and its flow's claim.
     pub reserving: Mutex<()>,
+    /// The last POST whose answer did not arrive (see [`Unanswered`]).
+    unanswered: Mutex<Option<Unanswered>>,
+}
+
+/// A POST whose answer did not arrive past the client's retries: the server may have acted
+/// on it. When a flow sends the very same body to the same path again (the citizen typed
+/// the same code and tapped again), it goes with this key, and the server answers with the
+/// first one's result instead of judging a single-use code a second time.
+struct Unanswered {
+    path: String,
+    body: Zeroizing<Vec<u8>>,
+    key: String,
+}
+
+impl Unanswered {
+    fn is(&self, request: &Request<'_>) -> bool {
+        self.path == request.path && self.body[..] == request.body[..]
+    }
 }
 
 /// Marks a local id as worked on by a live flow until dropped.
@@ -109,6 +128,7 @@ impl Context {
             recovering: tokio::sync::Mutex::new(()),
             reserving: Mutex::new(()),
             switching: tokio::sync::Mutex::new(()),
+            unanswered: Mutex::new(None),
         }
     }
 
@@ -161,18 +181,46 @@ impl Context {
         Ok(random_token(self.rng.as_ref())?)
     }
 
-    /// A POST request with a body and an idempotency key (fresh when `key` is `None`).
+    /// A POST request with a body and an idempotency key: `key`, or when `None` the key of
+    /// the same request left unanswered ([`Unanswered`]), or a fresh one.
     pub fn post<'a, B: Serialize>(
         &self,
         path: &'a str,
         body: &B,
         key: Option<String>,
     ) -> Result<Request<'a>, MitidError> {
+        let request = Request::post(path, body)?;
         let key = match key {
             Some(key) => key,
-            None => self.idempotency_key()?,
+            None => {
+                let unanswered = lock(&self.unanswered);
+                match unanswered.as_ref().filter(|u| u.is(&request)) {
+                    Some(u) => u.key.clone(),
+                    None => self.idempotency_key()?,
+                }
+            }
         };
-        Ok(Request::post(path, body)?.with_idempotency_key(key))
+        Ok(request.with_idempotency_key(key))
+    }
+
+    /// Keeps `request` as unanswered when `outcome` is a transient failure (the server may
+    /// have acted on it); forgets it once it is answered.
+    fn note_outcome<R>(&self, request: &Request<'_>, outcome: &Result<R, MitidError>) {
+        let Idempotency::Given(key) = &request.idempotency else {
+            return;
+        };
+        let mut unanswered = lock(&self.unanswered);
+        match outcome {
+            Err(e) if e.is_transient() => {
+                *unanswered = Some(Unanswered {
+                    path: request.path.to_owned(),
+                    body: request.body.clone(),
+                    key: key.clone(),
+                });
+            }
+            _ if unanswered.as_ref().is_some_and(|u| u.is(request)) => *unanswered = None,
+            _ => {}
+        }
     }
 
     /// Sends an unsigned request (activation only).
@@ -180,7 +228,9 @@ impl Context {
         &self,
         request: &Request<'_>,
     ) -> Result<R, MitidError> {
-        Ok(self.client.send(request, None).await?)
+        let outcome = self.client.send(request, None).await.map_err(Into::into);
+        self.note_outcome(request, &outcome);
+        outcome
     }
 
     /// Sends a request signed with `user`'s device key. Answers that say the app is locked,
@@ -195,14 +245,16 @@ impl Context {
             &user.local_id,
             &user.authenticator_id,
         );
-        match self.client.send(request, Some(&signer)).await {
+        let outcome = match self.client.send(request, Some(&signer)).await {
             Ok(answer) => Ok(answer),
             Err(e) => {
                 let error = signer.explain(e);
                 self.observe(user, &error);
                 Err(error)
             }
-        }
+        };
+        self.note_outcome(request, &outcome);
+        outcome
     }
 
     /// A GET with a timeout long enough for a long poll of `wait` seconds.

@@ -164,3 +164,41 @@ async fn an_approval_cut_off_can_simply_be_tried_again() {
     proxy.heal(paths::APPROVALS_ANSWER);
     assert_eq!(flow.approve_with_pin(PIN.into()).await.unwrap(), APPROVED);
 }
+
+/// The activation code's answer is lost past the client's retries, after the server used
+/// the code up and sent the temporary PIN: the citizen is told the server cannot be reached
+/// and taps again with the same code, which goes with the first request's idempotency key
+/// and gets its stored answer. Before, it went with a new key and the server refused the
+/// used code for good (found by a read-only review of the core).
+#[tokio::test]
+async fn the_same_code_sent_again_after_a_lost_answer_gets_the_first_answer() {
+    let (h, proxy) = world_behind_proxy().await;
+    let p = h.person("lost-begin").await.unwrap();
+    let (_phone, app) = new_app(&h, proxy.endpoint.clone());
+    let flow = app.start_activation();
+    flow.submit_user_id(p.user_id.clone()).await.unwrap();
+    let code = h.activation_code(&p).await.unwrap();
+    // More drops than the client's retries; those left are healed below.
+    for _ in 0..8 {
+        proxy.drop_response_once(paths::ACTIVATION_BEGIN);
+    }
+    let lost = flow.submit_activation_code(code.clone()).await.unwrap_err();
+    assert!(lost.is_transient(), "{lost:?}");
+    assert!(
+        matches!(flow.step(), ActivationStep::EnterActivationCode { .. }),
+        "{:?}",
+        flow.step()
+    );
+    let seen = proxy.seen(paths::ACTIVATION_BEGIN);
+    assert!(
+        seen.len() >= 2 && seen.iter().all(|s| s.dropped),
+        "{seen:?}"
+    );
+    proxy.heal(paths::ACTIVATION_BEGIN);
+    let step = flow.submit_activation_code(code).await.unwrap();
+    assert!(
+        matches!(step, ActivationStep::EnterTemporaryPin { .. }),
+        "{step:?}"
+    );
+    assert!(proxy.seen(paths::ACTIVATION_BEGIN).last().unwrap().replayed);
+}
