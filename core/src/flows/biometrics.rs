@@ -132,12 +132,18 @@ pub(crate) async fn tell_server_disabled(ctx: &Context, user: &User) {
 }
 
 /// Enables biometrics for `user` with `pin` (a PIN proof with purpose "enable biometrics"
-/// and a new biometric-bound key whose binding signature needs a biometric match).
+/// and a new biometric-bound key whose binding signature needs a biometric match). Nothing
+/// to do, and no PIN asked for, when they are on already.
 pub(crate) async fn enable_with_pin(
     ctx: &Context,
     user: &User,
     pin: &Pin,
 ) -> Result<(), MitidError> {
+    // The enabling deletes the key it replaces before the PIN is checked: run over a
+    // working key, a wrong PIN would leave biometrics on here with no key.
+    if user.biometrics_enabled {
+        return Ok(());
+    }
     // The app's own rule (the server cannot know how many users share a phone), checked
     // before a PIN attempt is spent.
     if ctx.users.list()?.len() > 1 {

@@ -62,6 +62,13 @@ async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
     );
     enable_biometrics(&app, &user).await;
     assert!(server_says_biometrics(&h, &app, &user.local_id, &p).await);
+    // Enabling them again while on changes nothing and asks for no PIN. Before, the working
+    // key was deleted first, and a wrong PIN left biometrics on here with no key (found by
+    // a read-only review of the core).
+    app.enable_biometrics(&user.local_id, WRONG_PIN.into())
+        .await
+        .unwrap();
+    assert!(biometric_key_exists(&phone, &user));
 
     let (rp, flow) = relying_party_and_flow(&h, "Digital Post", &app, &user).await;
     let factors = to_factors(&h, &rp, &p, &flow).await;
