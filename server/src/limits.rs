@@ -163,9 +163,9 @@ impl Limits {
         }
     }
 
-    /// One anonymous request from `source`.
+    /// One anonymous request from `source` (an IPv6 host counted by its /64).
     pub fn source(&self, source: IpAddr) -> Result<(), ApiError> {
-        self.check(&self.per_source, &source)
+        self.check(&self.per_source, &source_key(source))
     }
 
     /// One web log-in start for `user_id` (canonical when it parses, else as typed).
@@ -257,10 +257,12 @@ impl Limits {
     }
 }
 
-/// A source address as the login-page and failure limits count it: an IPv6 address by its /64 (one
-/// host's usual allocation, whose other addresses it may use at will), IPv4 as it is.
+/// A source address as every per-source limit counts it: an IPv6 address by its /64 (one
+/// host's usual allocation, whose other addresses it may use at will), IPv4 as it is, also
+/// when a dual-stack listener hands it over as an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`,
+/// whose /64 would be every IPv4 client at once).
 fn source_key(source: IpAddr) -> IpAddr {
-    match source {
+    match source.to_canonical() {
         IpAddr::V6(v6) => {
             let prefix = u128::from(v6) & !((1u128 << 64) - 1);
             IpAddr::V6(std::net::Ipv6Addr::from(prefix))
@@ -323,5 +325,38 @@ mod tests {
         clock.advance(HOUR);
         limits.prune();
         assert!(limits.unapproved.lock().unwrap().key_of.is_empty());
+    }
+
+    /// Every per-source limit counts an IPv6 host by its /64 and an IPv4 client by its own
+    /// address, also as a dual-stack listener hands it over. Before (a review found), the
+    /// anonymous requests' allowance counted each IPv6 address alone (a host rotating its
+    /// addresses was never limited), and every IPv4-mapped client fell into one /64, `::`
+    /// (one stranger's failures barred every IPv4 bank at the token endpoint).
+    #[test]
+    fn a_source_is_an_ipv6_hosts_64_and_an_ipv4_address_however_it_arrives() {
+        let clock = FakeClock::new(1_700_000_000);
+        let policy = Policy {
+            anonymous_requests_per_source_per_minute: 3,
+            ..Policy::default()
+        };
+        let limits = Limits::new(&policy, Arc::new(clock));
+        for n in 0..3u16 {
+            limits
+                .source(IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, n]))
+                .unwrap();
+        }
+        let rotated = IpAddr::from([0x2001, 0xdb8, 0, 1, 0, 0, 0, 0x28]);
+        assert!(limits.source(rotated).is_err());
+        let mapped =
+            |last: u8| IpAddr::from(std::net::Ipv4Addr::new(10, 0, 0, last).to_ipv6_mapped());
+        for _ in 0..4 {
+            limits.failure(mapped(1));
+        }
+        assert!(limits.failures_barred(mapped(1)).is_some());
+        assert!(limits
+            .failures_barred(IpAddr::from([10, 0, 0, 1]))
+            .is_some());
+        assert_eq!(limits.failures_barred(mapped(2)), None);
+        limits.source(mapped(2)).unwrap();
     }
 }
