@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::Method;
+use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mitid_protocol::api_error::ErrorCode;
@@ -94,8 +94,20 @@ pub(crate) fn charge_source(state: &AppState, parts: &Parts) -> Result<(), ApiEr
     }
 }
 
-/// The middleware.
-pub async fn pipeline(State(state): State<AppState>, req: Request, next: Next) -> Response {
+/// The middleware. Every answer it gives is marked never to be stored (`no-store`, and
+/// `Pragma` for HTTP/1.0 caches), unless its route says otherwise: answers carry session
+/// tokens, API keys and secrets shown once, and personal data.
+pub async fn pipeline(state: State<AppState>, req: Request, next: Next) -> Response {
+    let mut response = answer(state, req, next).await;
+    let fields = response.headers_mut();
+    if !fields.contains_key(header::CACHE_CONTROL) {
+        fields.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        fields.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    response
+}
+
+async fn answer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     if let Err(e) = charge_source(&state, &parts) {
         return e.into_response();

@@ -319,3 +319,31 @@ async fn the_openapi_document_describes_exactly_the_routes() {
         );
     }
 }
+
+/// Every API answer is marked never to be stored (`Cache-Control: no-store`): a session
+/// token, a relying party's API key shown once, an error. Before, only the web pages and
+/// the token endpoint were, and a cache between a client and the server could keep a
+/// session's token (found by a read-only review).
+#[tokio::test]
+async fn api_answers_are_never_stored_by_a_cache() {
+    let h = World::start().await.unwrap();
+    let http = pinned(&h.server.spki_pin());
+    let url = |path: &str| format!("{}{path}", h.server.base_url());
+    let created = http
+        .post(url("/v1/staff/relying-parties"))
+        .bearer_auth(&h.admin)
+        .json(&serde_json::json!({ "name": "Bank" }))
+        .send()
+        .await
+        .unwrap();
+    let refused = http.get(url("/v1/staff/outbox")).send().await.unwrap();
+    for answer in [created, refused] {
+        let cache_control = answer.headers().get("cache-control");
+        assert_eq!(
+            cache_control.and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{}",
+            answer.status()
+        );
+    }
+}
