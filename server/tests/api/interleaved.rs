@@ -22,6 +22,16 @@ async fn on_postgres() -> (World, String) {
     (h, database)
 }
 
+/// On a fresh PostgreSQL schema: a citizen with an activated app and the relying party
+/// "Bank" with its API key.
+async fn bank_and_citizen() -> (World, String, Person, Phone, String) {
+    let (h, database) = on_postgres().await;
+    let p = h.person("race").await.unwrap();
+    let phone = activate(&h, &p, "582914").await;
+    let key = h.relying_party("Bank").await.unwrap();
+    (h, database, p, phone, key)
+}
+
 /// The SQL that gives the service `name` in `table` the secret `secret` (its hash in
 /// `column`).
 fn replace_secret(table: &str, column: &str, name: &str, secret: &str) -> String {
@@ -53,10 +63,7 @@ fn refusal(answer: KitResult<impl std::fmt::Debug>) -> (u16, String) {
 /// login with its text to the citizen's phone after the new key was in place.
 #[tokio::test]
 async fn a_login_started_with_a_key_replaced_meanwhile_is_refused() {
-    let (h, database) = on_postgres().await;
-    let p = h.person("race").await.unwrap();
-    let phone = activate(&h, &p, "582914").await;
-    let old_key = h.relying_party("Bank").await.unwrap();
+    let (h, database, p, phone, old_key) = bank_and_citizen().await;
     let then = replace_secret("relying_parties", "api_key_hash", "Bank", "the new key");
     let held = hold(&database, "relying_parties", "Bank", &then);
     let (answer, waited) = held
@@ -71,14 +78,11 @@ async fn a_login_started_with_a_key_replaced_meanwhile_is_refused() {
 }
 
 /// A relying party is disabled while a login it started waits for its row: the login is
-/// refused (the other half, a disabling that waits for a start and ends its login, is
-/// `approvals.rs::an_administrator_replaces_a_relying_partys_key_and_disables_it`).
+/// refused. (A login pending before the disabling is ended by it:
+/// `approvals.rs::an_administrator_replaces_a_relying_partys_key_and_disables_it`.)
 #[tokio::test]
 async fn a_login_started_as_its_relying_party_is_disabled_is_refused() {
-    let (h, database) = on_postgres().await;
-    let p = h.person("race").await.unwrap();
-    let phone = activate(&h, &p, "582914").await;
-    let key = h.relying_party("Bank").await.unwrap();
+    let (h, database, p, phone, key) = bank_and_citizen().await;
     let then = "UPDATE relying_parties SET disabled = true WHERE name = 'Bank'";
     let held = hold(&database, "relying_parties", "Bank", then);
     let login = h.start_login(&key, &p.user_id, ChannelBindingKind::Qr, Assurance::Low);
