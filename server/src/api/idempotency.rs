@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use futures_util::FutureExt;
-use mitid_protocol::api_error::ErrorCode;
+use mitid_protocol::api_error::{ErrorBody, ErrorCode};
 use mitid_protocol::clock::UnixSeconds;
 use mitid_protocol::wire::headers;
 
@@ -244,7 +244,16 @@ async fn read_answer(response: Response) -> (axum::http::response::Parts, Bytes)
     }
 }
 
-/// Stores the answer under the key (2xx–4xx) or releases the key (5xx), then hands the
+/// Whether an answer is `401 unauthorized` (missing or invalid credentials), not a wrong
+/// PIN, code or signature, which are answers about the request and are kept.
+fn refuses_credentials(status: u16, body: &[u8]) -> bool {
+    status == 401
+        && serde_json::from_slice::<ErrorBody>(body)
+            .is_ok_and(|b| b.error.code == ErrorCode::Unauthorized)
+}
+
+/// Stores the answer under the key (2xx–4xx but `unauthorized`) or releases the key (5xx,
+/// `unauthorized`), then hands the
 /// answer on. A claim abandoned for `Policy::idempotency_abandoned_after` may have been
 /// taken over by a copy that runs now: the first answer stored stands, except that a
 /// success replaces a refusal (the single-use rules let one copy have the effect, and
@@ -260,7 +269,10 @@ async fn store_answer(
     let (parts, bytes) = read_answer(response).await;
     let status = parts.status.as_u16();
     // 5xx (including busy) means "try again": the key is released, not bound to the failure.
-    let keep = status < 500;
+    // So does a refusal of the caller's own credentials that the handler found (a relying
+    // party's key replaced while its request ran): the caller sends the same request again
+    // with its new key, and must not be told the old refusal.
+    let keep = status < 500 && !refuses_credentials(status, &bytes);
     let stored = bytes.to_vec();
     let result = state
         .blocking(move |s| {

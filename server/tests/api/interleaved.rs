@@ -4,7 +4,7 @@
 //! transaction of its own, waits for the row; the change commits; the request goes on.
 //! Whatever the backend of the run, these tests need PostgreSQL's row locks.
 
-use mitid_protocol::wire::{Assurance, ChannelBindingKind};
+use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind};
 use mitid_server::crypto::tokens::token_hash;
 
 use crate::oidc::{Scene, REDIRECT};
@@ -49,6 +49,20 @@ fn hold(database: &str, table: &str, name: &str, then: &str) -> RowHold {
     RowHold::take(database, &lock, then).unwrap()
 }
 
+/// A relying party with the API key `key` starts the login `body`, under the idempotency
+/// key `login-42`.
+async fn start_with_key(h: &World, key: &str, body: &[u8]) -> Answer {
+    let path = paths::RP_AUTHENTICATIONS;
+    h.send(
+        "POST",
+        path,
+        Some(body.to_vec()),
+        Auth::Bearer(key),
+        Some("login-42"),
+    )
+    .await
+}
+
 /// The status and error code of a refused start (a start that went through is a failure).
 fn refusal(answer: KitResult<impl std::fmt::Debug>) -> (u16, String) {
     match answer {
@@ -60,21 +74,30 @@ fn refusal(answer: KitResult<impl std::fmt::Debug>) -> (u16, String) {
 /// A relying party's key is replaced while a login it started with the old key waits for
 /// the relying party's row: the login is refused and nothing reaches the phone. Before, the
 /// start re-read only whether the relying party was disabled, and the old key pushed a
-/// login with its text to the citizen's phone after the new key was in place.
+/// login with its text to the citizen's phone after the new key was in place. The refusal
+/// is not bound to the request's idempotency key: the same request sent again with the new
+/// key starts the login (before this was checked, the `401` was the stored answer for 24
+/// hours).
 #[tokio::test]
 async fn a_login_started_with_a_key_replaced_meanwhile_is_refused() {
     let (h, database, p, phone, old_key) = bank_and_citizen().await;
     let then = replace_secret("relying_parties", "api_key_hash", "Bank", "the new key");
     let held = hold(&database, "relying_parties", "Bank", &then);
+    let body = serde_json::to_vec(&serde_json::json!({
+        "user_id": p.user_id, "reference_header": "Log på", "reference_body": "Netbank",
+        "channel_binding": "code", "assurance": "substantial",
+    }))
+    .unwrap();
     let (answer, waited) = held
-        .during(h.code_login(&old_key, &p.user_id))
+        .during(start_with_key(&h, &old_key, &body))
         .await
         .unwrap();
     assert!(waited, "the start never read the relying party's row");
-    assert_eq!(refusal(answer), (401, "unauthorized".to_owned()));
+    assert_eq!((answer.status, answer.code()), (401, "unauthorized"));
     assert!(phone.pending(0).await.is_none());
-    // The new key starts logins.
-    h.code_login("the new key", &p.user_id).await.unwrap();
+    let again = start_with_key(&h, "the new key", &body).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert!(!again.replayed);
 }
 
 /// A relying party is disabled while a login it started waits for its row: the login is
