@@ -352,7 +352,6 @@ impl From<ClientError> for MitidError {
             ClientError::Server { code, detail } => Self::from_server(code, &detail),
             ClientError::UnknownCode { status, code } => match status {
                 429 => Self::RateLimited,
-                503 => Self::ServerBusy,
                 _ => Self::ServerRejected { server_code: code },
             },
             ClientError::BadResponse => Self::BadResponse,

@@ -496,7 +496,8 @@ impl World {
     }
 }
 
-/// The code a relying party shows beside a code-bound login, as the citizen types it.
+/// The code a relying party shows beside a code-bound login, as the citizen types it: a
+/// plain copy of the answer's `Secret`, for tests and the demo, which show it on purpose.
 pub trait ShownCode {
     /// The code; an error for a QR login.
     fn shown_code(&self) -> KitResult<String>;

@@ -141,7 +141,12 @@ impl App {
         user: &User,
         body: &UserIdChangeBody,
     ) -> Result<UserIdChangeResponse, MitidError> {
-        let request = self.ctx.post(paths::APP_USER_ID, body, None)?;
+        // A check carries nothing single-use; a change carries its proof.
+        let request = if body.check_only {
+            self.ctx.post(paths::APP_USER_ID, body, None)?
+        } else {
+            self.ctx.post_single_use(paths::APP_USER_ID, body)?
+        };
         self.ctx.send(user, &request).await
     }
 

@@ -492,6 +492,9 @@ fn unknown_error(status: reqwest::StatusCode, bytes: &[u8]) -> ClientError {
             code,
             detail: error.detail,
         },
+        // A gateway's failure, whatever its body says: the server may have acted, and a
+        // retry with the same key is what helps (as with a proxy's own page).
+        Err(_) if gateway_failure(status) => ClientError::Unreachable,
         Err(_) if is_code(&error.code) => ClientError::UnknownCode {
             status: status.as_u16(),
             code: error.code,

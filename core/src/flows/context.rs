@@ -13,7 +13,7 @@ use serde::Serialize;
 use zeroize::Zeroizing;
 
 use crate::biometrics::BiometricPrompt;
-use crate::client::{HttpClient, Idempotency, Request};
+use crate::client::{HttpClient, Request};
 use crate::device::DeviceSigner;
 use crate::error::MitidError;
 use crate::keystore::{SecretStore, SecureKeyStore};
@@ -54,10 +54,13 @@ pub(crate) struct Context {
     unanswered: Mutex<Option<Unanswered>>,
 }
 
-/// A POST whose answer did not arrive past the client's retries: the server may have acted
-/// on it. When a flow sends the very same body to the same path again (the citizen typed
-/// the same code and tapped again), it goes with this key, and the server answers with the
-/// first one's result instead of judging a single-use code a second time.
+/// A POST carrying a single-use value (an activation code, a temporary PIN, a PIN proof)
+/// whose answer has not arrived: in flight, or lost past the client's retries, when the
+/// server may have acted on it. When a flow sends the very same body to the same path again
+/// (the citizen typed the same code and tapped again), it goes with this key, and the
+/// server answers with the first one's result instead of judging a single-use value a
+/// second time. Only such requests: the same body of another kind (a block of this app, an
+/// SMS asked for again) is a new request, which a replayed answer would swallow.
 struct Unanswered {
     path: String,
     body: Zeroizing<Vec<u8>>,
@@ -181,45 +184,51 @@ impl Context {
         Ok(random_token(self.rng.as_ref())?)
     }
 
-    /// A POST request with a body and an idempotency key: `key`, or when `None` the key of
-    /// the same request left unanswered ([`Unanswered`]), or a fresh one.
+    /// A POST request with a body and an idempotency key (fresh when `key` is `None`).
     pub fn post<'a, B: Serialize>(
         &self,
         path: &'a str,
         body: &B,
         key: Option<String>,
     ) -> Result<Request<'a>, MitidError> {
-        let request = Request::post(path, body)?;
         let key = match key {
             Some(key) => key,
-            None => {
-                let unanswered = lock(&self.unanswered);
-                match unanswered.as_ref().filter(|u| u.is(&request)) {
-                    Some(u) => u.key.clone(),
-                    None => self.idempotency_key()?,
-                }
-            }
+            None => self.idempotency_key()?,
         };
+        Ok(Request::post(path, body)?.with_idempotency_key(key))
+    }
+
+    /// A POST carrying a single-use value, with the key of the very same request when that
+    /// one is still unanswered ([`Unanswered`]), else a fresh one; kept as unanswered until
+    /// an answer arrives.
+    pub fn post_single_use<'a, B: Serialize>(
+        &self,
+        path: &'a str,
+        body: &B,
+    ) -> Result<Request<'a>, MitidError> {
+        let request = Request::post(path, body)?;
+        let mut unanswered = lock(&self.unanswered);
+        let key = match unanswered.as_ref().filter(|u| u.is(&request)) {
+            Some(same) => same.key.clone(),
+            None => self.idempotency_key()?,
+        };
+        *unanswered = Some(Unanswered {
+            path: path.to_owned(),
+            body: request.body.clone(),
+            key: key.clone(),
+        });
         Ok(request.with_idempotency_key(key))
     }
 
-    /// Keeps `request` as unanswered when `outcome` is a transient failure (the server may
-    /// have acted on it); forgets it once it is answered.
+    /// Forgets `request` as unanswered once `outcome` is an answer (anything but a transient
+    /// failure, after which the server may have acted on it).
     fn note_outcome<R>(&self, request: &Request<'_>, outcome: &Result<R, MitidError>) {
-        let Idempotency::Given(key) = &request.idempotency else {
+        if outcome.as_ref().is_err_and(MitidError::is_transient) {
             return;
-        };
+        }
         let mut unanswered = lock(&self.unanswered);
-        match outcome {
-            Err(e) if e.is_transient() => {
-                *unanswered = Some(Unanswered {
-                    path: request.path.to_owned(),
-                    body: request.body.clone(),
-                    key: key.clone(),
-                });
-            }
-            _ if unanswered.as_ref().is_some_and(|u| u.is(request)) => *unanswered = None,
-            _ => {}
+        if unanswered.as_ref().is_some_and(|u| u.is(request)) {
+            *unanswered = None;
         }
     }
 

@@ -379,7 +379,7 @@ impl NewPinFlow {
         user: &User,
         body: &NewPinAuthoriseRequest,
     ) -> Result<NewPinTicket, MitidError> {
-        let request = self.ctx.post(paths::NEW_PIN_AUTHORISE, body, None)?;
+        let request = self.ctx.post_single_use(paths::NEW_PIN_AUTHORISE, body)?;
         self.ctx.send(user, &request).await
     }
 

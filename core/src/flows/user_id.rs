@@ -195,7 +195,7 @@ impl UserIdFlow {
             identity_proof: Some(proof.change_proof.clone()),
         };
         let user = self.ctx.user(&self.user)?;
-        let request = self.ctx.post(paths::APP_USER_ID, &body, None)?;
+        let request = self.ctx.post_single_use(paths::APP_USER_ID, &body)?;
         let answer = match self.ctx.send::<UserIdChangeResponse>(&user, &request).await {
             Ok(answer) => answer,
             // The day's user ID lookups are used up: the proof was not used, and stays while

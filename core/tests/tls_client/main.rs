@@ -438,8 +438,9 @@ async fn error_answer(status: &str, body: &str) -> ClientError {
 }
 
 /// A newer server's error (a code this app does not know, or a field more) keeps its HTTP
-/// status and code: the citizen is told the server refused, or is busy, or asks too often,
-/// not that its answer could not be read (before: `BadResponse` for each).
+/// status and code: the citizen is told the server refused, or cannot be reached (502, 503,
+/// 504: retried), or is asked too often, not that its answer could not be read (before:
+/// `BadResponse` for each).
 #[tokio::test]
 async fn a_newer_servers_error_keeps_its_status_and_code() {
     let refused = r#"{"error":{"code":"brand_new_rule","message":"m"}}"#;
@@ -450,8 +451,10 @@ async fn a_newer_servers_error_keeps_its_status_and_code() {
     );
     let shown = MitidError::from(error);
     assert_eq!(shown.code(), "server_brand_new_rule");
+    // A gateway's status is a server out of reach, retried with the same key.
     let busy = error_answer("503 Service Unavailable", refused).await;
-    assert_eq!(MitidError::from(busy), MitidError::ServerBusy);
+    assert!(busy.is_retryable(), "{busy:?}");
+    assert_eq!(MitidError::from(busy), MitidError::ServerUnreachable);
     let slow_down = error_answer("429 Too Many Requests", refused).await;
     assert_eq!(MitidError::from(slow_down), MitidError::RateLimited);
     // A known code with a field this app does not know is that code.

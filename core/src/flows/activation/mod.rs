@@ -264,7 +264,7 @@ impl ActivationFlow {
             user_id: user_id.as_str().to_owned(),
             activation_code: code,
         };
-        let request = self.ctx.post(paths::ACTIVATION_BEGIN, &body, None)?;
+        let request = self.ctx.post_single_use(paths::ACTIVATION_BEGIN, &body)?;
         match self
             .ctx
             .send_unsigned::<ActivationBeginResponse>(&request)
