@@ -160,3 +160,24 @@ fn cmac_of<M: Mac>(mac: Result<M, cmac::digest::InvalidLength>, data: &[u8]) -> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every BAC, PACE and chip-authentication key passes through one of these ciphers,
+    /// which hold it (AES's first round key is the key itself): each wipes it when dropped
+    /// (the crates' `zeroize` feature; without it, this does not compile).
+    #[test]
+    fn the_ciphers_wipe_their_keys_when_dropped() {
+        fn wiped<T: zeroize::ZeroizeOnDrop>() {}
+        wiped::<Aes128>();
+        wiped::<Aes192>();
+        wiped::<Aes256>();
+        wiped::<Des>();
+        wiped::<TdesEde2>();
+        wiped::<cmac::CmacCore<Aes128>>(); // `Cmac` holds one
+        wiped::<cbc::Encryptor<Aes128>>();
+        wiped::<cbc::Decryptor<TdesEde2>>();
+    }
+}

@@ -215,37 +215,59 @@ fn verify_chain(
             None,
         )
         .map_err(|e| PassiveAuthError::UntrustedSigner(format!("{e:?}")))?;
+    signs_documents(signer_der)?;
     // Only the signer itself is looked up in the lists: a CSCA is withdrawn by taking it
     // off the master list. A CSCA past its dates still signs lists that count.
     revocation::check(signer_der, &master_list.crls, cscas().map(|c| &c.der), now)
 }
 
-/// ICAO 9303 part 12 gives document signer certificates no extended key usage; accept none
-/// or one that names no other ICAO signer, but refuse a malformed one. A certificate for a
-/// CSCA's master-list signer (2.23.136.1.1.3) or deviation-list signer (2.23.136.1.1.8) is
-/// another signer's, and signs no document.
+/// rustls-webpki's check of the extended key usage: any, or none, but a malformed one is
+/// refused. What a document signer may be for is [`signs_documents`]'s.
 struct AnyOrNoEku;
-
-/// The DER contents of the ICAO signer purposes that are not a document signer's.
-const OTHER_ICAO_SIGNERS: [&[u8]; 2] = [
-    &[0x67, 0x81, 0x08, 0x01, 0x01, 0x03],
-    &[0x67, 0x81, 0x08, 0x01, 0x01, 0x08],
-];
 
 impl webpki::ExtendedKeyUsageValidator for AnyOrNoEku {
     fn validate(&self, mut iter: KeyPurposeIdIter<'_, '_>) -> Result<(), webpki::Error> {
-        iter.try_for_each(|purpose| {
-            let purpose = purpose?;
-            let other = OTHER_ICAO_SIGNERS
-                .iter()
-                .any(|oid| purpose == webpki::KeyPurposeId::new(oid));
-            if other {
-                #[allow(deprecated)] // the context variant needs the required purposes
-                return Err(webpki::Error::RequiredEkuNotFound);
-            }
-            Ok(())
-        })
+        iter.try_for_each(|purpose| purpose.map(|_| ()))
     }
+}
+
+/// ICAO's arc of signer purposes (2.23.136.1.1), as the DER contents of an OID begin.
+const ICAO_PURPOSES: [u8; 5] = [0x67, 0x81, 0x08, 0x01, 0x01];
+
+/// Whether the signer certificate `der` is one for signing documents. ICAO 9303 part 12
+/// gives a document signer no extended key usage: one under ICAO's arc (the master-list
+/// signer's .3, the deviation-list signer's .8, and whatever signers ICAO names next) is
+/// another signer's. A key usage, when stated, must include digital signature
+/// (rustls-webpki reads no key usage of an end certificate).
+fn signs_documents(der: &[u8]) -> Result<(), PassiveAuthError> {
+    use x509_cert::der::oid::AssociatedOid;
+    use x509_cert::der::Decode;
+    use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage};
+    let refuse = |why: &str| Err(PassiveAuthError::UntrustedSigner(why.to_owned()));
+    let Ok(cert) = x509_cert::Certificate::from_der(der) else {
+        return refuse("the document signer's certificate cannot be read");
+    };
+    for ext in cert.tbs_certificate.extensions.iter().flatten() {
+        let value = ext.extn_value.as_bytes();
+        if ext.extn_id == ExtendedKeyUsage::OID {
+            let Ok(purposes) = ExtendedKeyUsage::from_der(value) else {
+                return refuse("a malformed extended key usage");
+            };
+            if purposes
+                .0
+                .iter()
+                .any(|p| p.as_bytes().starts_with(&ICAO_PURPOSES))
+            {
+                return refuse("the certificate of another ICAO signer");
+            }
+        } else if ext.extn_id == KeyUsage::OID {
+            match KeyUsage::from_der(value) {
+                Ok(usage) if usage.digital_signature() => {}
+                _ => return refuse("the key usage does not include digital signature"),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The SOD's signature by the document signer. Its algorithms are named in the SignerInfo,

@@ -116,6 +116,16 @@ pub struct TestAuthority {
     signer_key: EcdsaKey,
 }
 
+/// What a test document signer's certificate says it is for.
+enum SignerUse {
+    /// Signing documents: digital signature, no extended key usage (ICAO 9303 part 12).
+    Documents,
+    /// Digital signature and the extended key usage of these OID arcs.
+    Purpose(Vec<u64>),
+    /// Key encipherment only.
+    Encipherment,
+}
+
 impl TestAuthority {
     /// A new authority for the three-letter `state` (fresh P-256 keys, certificates valid
     /// from 1975 to 4096 as rcgen's defaults are).
@@ -129,35 +139,41 @@ impl TestAuthority {
     /// process (every signature is deterministic), as a fuzz target that must replay a
     /// crash, or committed test vectors, need.
     pub fn from_rng(state: &str, rng: &mut (impl RngCore + CryptoRng)) -> Self {
-        Self::build(state, rng, None, None, None)
+        Self::build(state, rng, None, None, SignerUse::Documents)
     }
 
     /// An authority whose document signer certificate is valid only between the two dates
     /// (year, month, day) (to test an expired or not yet valid signer).
     pub fn with_signer_validity(state: &str, validity: Option<(Ymd, Ymd)>) -> Self {
-        Self::with_validities(state, None, validity, None)
+        Self::with_validities(state, None, validity, SignerUse::Documents)
     }
 
     /// An authority whose "document signer" certificate states the extended key usage
     /// `purpose` (an OID's arcs), as a CSCA's master-list signer's does.
     pub fn with_signer_purpose(state: &str, purpose: &[u64]) -> Self {
-        Self::with_validities(state, None, None, Some(purpose.to_vec()))
+        Self::with_validities(state, None, None, SignerUse::Purpose(purpose.to_vec()))
+    }
+
+    /// An authority whose "document signer" certificate's key usage is key encipherment
+    /// only, not digital signature: a certificate the CSCA issued for something else.
+    pub fn with_signer_for_encipherment(state: &str) -> Self {
+        Self::with_validities(state, None, None, SignerUse::Encipherment)
     }
 
     /// An authority whose CSCA certificate is valid only between the two dates (a retired
     /// CSCA), its document signer as `new` makes it.
     pub fn with_csca_validity(state: &str, validity: (Ymd, Ymd)) -> Self {
-        Self::with_validities(state, Some(validity), None, None)
+        Self::with_validities(state, Some(validity), None, SignerUse::Documents)
     }
 
     fn with_validities(
         state: &str,
         csca_validity: Option<(Ymd, Ymd)>,
         signer_validity: Option<(Ymd, Ymd)>,
-        signer_purpose: Option<Vec<u64>>,
+        signer_use: SignerUse,
     ) -> Self {
         let rng = &mut rand_core::OsRng;
-        Self::build(state, rng, csca_validity, signer_validity, signer_purpose)
+        Self::build(state, rng, csca_validity, signer_validity, signer_use)
     }
 
     fn build(
@@ -165,7 +181,7 @@ impl TestAuthority {
         rng: &mut (impl RngCore + CryptoRng),
         csca_validity: Option<(Ymd, Ymd)>,
         signer_validity: Option<(Ymd, Ymd)>,
-        signer_purpose: Option<Vec<u64>>,
+        signer_use: SignerUse,
     ) -> Self {
         let csca_key = EcdsaKey::random(rng);
         let mut csca = CertificateParams::default();
@@ -189,8 +205,12 @@ impl TestAuthority {
             format!("Document Signer {state} (test double)"),
         );
         signer.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        if let Some(purpose) = signer_purpose {
-            signer.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::Other(purpose)];
+        match signer_use {
+            SignerUse::Documents => {}
+            SignerUse::Purpose(purpose) => {
+                signer.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::Other(purpose)];
+            }
+            SignerUse::Encipherment => signer.key_usages = vec![KeyUsagePurpose::KeyEncipherment],
         }
         let mut serial = [0u8; 16];
         rng.fill_bytes(&mut serial);

@@ -152,11 +152,17 @@ fn a_document_signer_on_its_cscas_revocation_list_is_refused() {
     assert!(verify(&files, &list, now()).is_ok());
 }
 
-/// A certificate the CSCA issued for its master-list signer (or deviation-list signer)
-/// signs no document: before, any extended key usage was accepted for a document signer.
+/// A certificate the CSCA issued for its master-list signer, its deviation-list signer,
+/// any other ICAO purpose, or for key encipherment, signs no document: before, any extended
+/// key usage was accepted for a document signer, then (a later review found) any but those
+/// two, and any key usage.
 #[test]
 fn another_icao_signers_certificate_signs_no_document() {
-    for purpose in [[2, 23, 136, 1, 1, 3], [2, 23, 136, 1, 1, 8]] {
+    for purpose in [
+        [2, 23, 136, 1, 1, 3],
+        [2, 23, 136, 1, 1, 8],
+        [2, 23, 136, 1, 1, 14],
+    ] {
         let authority = TestAuthority::with_signer_purpose("DNK", &purpose);
         let files = authority.issue(&holder(), &face());
         let verdict = verify(&files, &authority.master_list(), now());
@@ -165,6 +171,14 @@ fn another_icao_signers_certificate_signs_no_document() {
             "{purpose:?}: {verdict:?}"
         );
     }
+    // Nor does one whose key usage leaves out digital signature (before: accepted).
+    let authority = TestAuthority::with_signer_for_encipherment("DNK");
+    let files = authority.issue(&holder(), &face());
+    let verdict = verify(&files, &authority.master_list(), now());
+    assert!(
+        matches!(verdict, Err(PassiveAuthError::UntrustedSigner(_))),
+        "{verdict:?}"
+    );
     // A purpose of no ICAO signer is not refused (part 12 leaves it open).
     let authority = TestAuthority::with_signer_purpose("DNK", &[1, 3, 6, 1, 5, 5, 7, 3, 4]);
     let files = authority.issue(&holder(), &face());
