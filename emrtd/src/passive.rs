@@ -231,19 +231,22 @@ impl webpki::ExtendedKeyUsageValidator for AnyOrNoEku {
     }
 }
 
-/// ICAO's arc of signer purposes (2.23.136.1.1), as the DER contents of an OID begin.
-const ICAO_PURPOSES: [u8; 5] = [0x67, 0x81, 0x08, 0x01, 0x01];
+/// ICAO's arc of signer purposes (2.23.136.1.1).
+const ICAO_PURPOSES: [u32; 5] = [2, 23, 136, 1, 1];
 
 /// Whether the signer certificate `der` is one for signing documents. ICAO 9303 part 12
 /// gives a document signer no extended key usage: one under ICAO's arc (the master-list
 /// signer's .3, the deviation-list signer's .8, and whatever signers ICAO names next) is
 /// another signer's. A key usage, when stated, must include digital signature
-/// (rustls-webpki reads no key usage of an end certificate).
+/// (rustls-webpki reads no key usage of an end certificate). An extended key usage or key
+/// usage x509-cert cannot read is refused (an OID with an arc past `u32`, unknown key usage
+/// bits), whatever rustls-webpki makes of it.
 fn signs_documents(der: &[u8]) -> Result<(), PassiveAuthError> {
     use x509_cert::der::oid::AssociatedOid;
     use x509_cert::der::Decode;
     use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage};
     let refuse = |why: &str| Err(PassiveAuthError::UntrustedSigner(why.to_owned()));
+    // The SOD's parse read this certificate already; this cannot fail but for a bug.
     let Ok(cert) = x509_cert::Certificate::from_der(der) else {
         return refuse("the document signer's certificate cannot be read");
     };
@@ -253,17 +256,17 @@ fn signs_documents(der: &[u8]) -> Result<(), PassiveAuthError> {
             let Ok(purposes) = ExtendedKeyUsage::from_der(value) else {
                 return refuse("a malformed extended key usage");
             };
-            if purposes
-                .0
-                .iter()
-                .any(|p| p.as_bytes().starts_with(&ICAO_PURPOSES))
-            {
+            // By arcs, not bytes: an arc encoded with a redundant leading byte is the same.
+            let icao =
+                |p: &x509_cert::der::oid::ObjectIdentifier| p.arcs().take(5).eq(ICAO_PURPOSES);
+            if purposes.0.iter().any(icao) {
                 return refuse("the certificate of another ICAO signer");
             }
         } else if ext.extn_id == KeyUsage::OID {
             match KeyUsage::from_der(value) {
                 Ok(usage) if usage.digital_signature() => {}
-                _ => return refuse("the key usage does not include digital signature"),
+                Ok(_) => return refuse("the key usage does not include digital signature"),
+                Err(_) => return refuse("a malformed key usage"),
             }
         }
     }
