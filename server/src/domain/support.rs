@@ -14,7 +14,7 @@ use serde_json::json;
 use super::accounts::{issue_temporary_pin, person_view};
 use super::activation::ensure_room_for_app;
 use super::codes;
-use super::common::{new_session, person};
+use super::common::{ensure_not_blocked, new_session, person};
 use super::counters::{self, Scope};
 use crate::audit::{self, Actor, Event};
 use crate::crypto::tokens::token_hash;
@@ -197,6 +197,9 @@ pub fn issue_activation_code(
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
     let p = identified(state, tx.as_mut(), caller, &req.identification_token)?;
+    // As for a temporary PIN: a code sent during a block of the whole MitID would be good
+    // for its lifetime (48 hours on paper) once the block is lifted, whoever holds it.
+    ensure_not_blocked(&p)?;
     let kind = match req.purpose {
         ActivationPurpose::NewApp => {
             ensure_room_for_app(state, tx.as_mut(), &p.id)?;

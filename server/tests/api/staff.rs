@@ -174,13 +174,13 @@ async fn every_staff_action_is_audited_and_the_outbox_shows_metadata_only() {
         .err("unknown_field");
 }
 
-/// Support neither lifts a block that is not there nor sends a temporary PIN while the
-/// whole MitID is blocked. Before, lifting an absent block answered 200, was audited as
-/// `mitid_unblocked` and told the citizen by SMS and e-mail that a block was lifted (at
-/// each call); and a temporary PIN went out by SMS during the block, good for its 30
-/// minutes once the block was lifted.
+/// Support neither lifts a block that is not there nor sends a temporary PIN or an
+/// activation code while the whole MitID is blocked. Before, lifting an absent block
+/// answered 200, was audited as `mitid_unblocked` and told the citizen by SMS and e-mail
+/// that a block was lifted (at each call); and a temporary PIN, or an activation code, went
+/// out during the block, good for its lifetime once the block was lifted.
 #[tokio::test]
-async fn support_lifts_no_absent_block_and_sends_no_temporary_pin_during_one() {
+async fn support_lifts_no_absent_block_and_sends_no_code_during_one() {
     let (h, p, phone) = citizen_with_app("absent-block").await;
     h.staff_unblock(&p, None).await.err("bad_request");
     assert_eq!(h.server.outbox.count(&p.mobile, "unblock"), 0);
@@ -196,6 +196,14 @@ async fn support_lifts_no_absent_block_and_sends_no_temporary_pin_during_one() {
         .await
         .err("blocked");
     assert_eq!(sent(), before);
+    let codes = || h.server.outbox.count(&p.mobile, "activation_code");
+    let codes_before = codes();
+    for delivery in ["sms", "paper"] {
+        request_activation_code(&h, &h.citizen_service, &p, "new_app", delivery)
+            .await
+            .err("blocked");
+    }
+    assert_eq!(codes(), codes_before);
 
     h.staff_unblock(&p, None).await.ok::<Value>();
     assert_eq!(h.server.outbox.count(&p.mobile, "unblock"), 1);
