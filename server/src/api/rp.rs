@@ -19,11 +19,11 @@ handlers! {
 
     /// `GET /v1/rp/authentications/{id}`.
     fn result(s, caller: RpCaller, Path(id): Path<String>) -> AuthenticationResult {
-        approvals::result(s, &caller.id, &id)
+        approvals::result(s, &caller, &id)
     }
 
     /// `GET /v1/rp/authentications/{id}/qr`.
     fn qr(s, caller: RpCaller, Path(id): Path<String>) -> QrTokenResponse {
-        approvals::qr(s, &caller.id, &id)
+        approvals::qr(s, &caller, &id)
     }
 }

@@ -4,7 +4,7 @@
 //! transaction of its own, waits for the row; the change commits; the request goes on.
 //! Whatever the backend of the run, these tests need PostgreSQL's row locks.
 
-use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind};
+use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind, TransactionStatus};
 use mitid_server::crypto::tokens::token_hash;
 
 use crate::oidc::{Scene, REDIRECT};
@@ -63,11 +63,11 @@ async fn start_with_key(h: &World, key: &str, body: &[u8]) -> Answer {
     .await
 }
 
-/// The status and error code of a refused start (a start that went through is a failure).
+/// The status and error code of a refused request (one that went through is a failure).
 fn refusal(answer: KitResult<impl std::fmt::Debug>) -> (u16, String) {
     match answer {
         Err(KitError::Refused { status, code, .. }) => (status, code),
-        other => panic!("the login was started: {other:?}"),
+        other => panic!("the request went through: {other:?}"),
     }
 }
 
@@ -98,6 +98,25 @@ async fn a_login_started_with_a_key_replaced_meanwhile_is_refused() {
     let again = start_with_key(&h, "the new key", &body).await;
     assert_eq!(again.status, 200, "{}", again.body);
     assert!(!again.replayed);
+}
+
+/// A relying party's key is replaced while a fetch of a login's final result, made with the
+/// old key, waits for the relying party's row: refused, and the result is left for the
+/// relying party's own fetch with its new key. Before, the old key was handed the result
+/// (a final one is handed out once) and the new key got nothing.
+#[tokio::test]
+async fn a_result_fetched_with_a_key_replaced_meanwhile_is_refused() {
+    let (h, database, p, _phone, old_key) = bank_and_citizen().await;
+    let login = h.code_login(&old_key, &p.user_id).await.unwrap();
+    h.clock().advance(5 * MINUTE + 1);
+    let then = replace_secret("relying_parties", "api_key_hash", "Bank", "the new key");
+    let held = hold(&database, "relying_parties", "Bank", &then);
+    let fetch = h.login_result(&old_key, &login.transaction_id);
+    let (answer, waited) = held.during(fetch).await.unwrap();
+    assert!(waited, "the fetch never read the relying party's row");
+    assert_eq!(refusal(answer), (401, "unauthorized".to_owned()));
+    let result = h.login_result("the new key", &login.transaction_id).await;
+    assert_eq!(result.unwrap().status, TransactionStatus::Expired);
 }
 
 /// A relying party is disabled while a login it started waits for its row: the login is

@@ -81,6 +81,18 @@ fn gives_way(t: &TransactionRecord, newcomer: &str) -> bool {
         || (from_a_browser(&t.relying_party_id) && !from_a_browser(newcomer))
 }
 
+/// Reads the relying party `caller` again in `tx`, first (its key was checked in a
+/// transaction of its own), so that a disabling or a new key either waits for this request
+/// (and a disabling ends the login it starts), or is seen here: the old key starts, reads
+/// and fetches nothing once the new one is in place.
+fn caller_stands(tx: &mut dyn Tx, caller: &RpCaller) -> ApiResult<()> {
+    let key = Some(caller.key_hash.as_slice());
+    if !tx.service_stands(ServiceKind::RelyingParty, &caller.id, key)? {
+        return Err(ApiError::refuse(ErrorCode::Unauthorized, "unknown API key"));
+    }
+    Ok(())
+}
+
 /// Creates the relying party `caller`'s transaction for the person with `user_id`: one
 /// pending relying-party login per person; a pending login started from a browser gives way
 /// to it.
@@ -94,13 +106,7 @@ pub fn create(
     check_texts(&state.policy, req)?;
     let user_id = UserId::parse(&req.user_id, None).map_err(|_| not_found("no such user ID"))?;
     let mut tx = state.store.begin()?;
-    // The relying party read again (its key was checked in a transaction of its own), so
-    // that a disabling or a new key either waits for this login (and the disabling ends
-    // it), or is seen here: the old key pushes nothing once the new one is in place.
-    let key = Some(caller.key_hash.as_slice());
-    if !tx.service_stands(ServiceKind::RelyingParty, relying_party_id, key)? {
-        return Err(ApiError::refuse(ErrorCode::Unauthorized, "unknown API key"));
-    }
+    caller_stands(tx.as_mut(), caller)?;
     let person = tx
         .person_by_user_id(user_id.as_str())?
         .ok_or_else(|| not_found("no such user ID"))?;
@@ -371,12 +377,10 @@ pub fn void_unless_standing(
 
 /// The state or final result of a transaction; a final result is handed out once. An
 /// approval whose app or MitID was blocked since is told as `failed` (`still_stands`).
-pub fn result(
-    state: &AppState,
-    relying_party_id: &str,
-    id: &str,
-) -> ApiResult<AuthenticationResult> {
+pub fn result(state: &AppState, caller: &RpCaller, id: &str) -> ApiResult<AuthenticationResult> {
+    let relying_party_id = caller.id.as_str();
     let mut tx = state.store.begin()?;
+    caller_stands(tx.as_mut(), caller)?;
     let mut t = owned(state, tx.as_mut(), relying_party_id, id)?;
     if t.status == TransactionStatus::Approved {
         let by = Actor::RelyingParty(relying_party_id.to_owned());
@@ -417,10 +421,11 @@ pub fn result(
 }
 
 /// The current QR token of a pending QR transaction.
-pub fn qr(state: &AppState, relying_party_id: &str, id: &str) -> ApiResult<QrTokenResponse> {
+pub fn qr(state: &AppState, caller: &RpCaller, id: &str) -> ApiResult<QrTokenResponse> {
     let now = state.clock.now();
     let mut tx = state.store.begin()?;
-    let t = owned(state, tx.as_mut(), relying_party_id, id)?;
+    caller_stands(tx.as_mut(), caller)?;
+    let t = owned(state, tx.as_mut(), &caller.id, id)?;
     tx.commit()?;
     if t.channel_binding != ChannelBindingKind::Qr {
         return Err(ApiError::refuse(
