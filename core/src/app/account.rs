@@ -141,12 +141,8 @@ impl App {
         user: &User,
         body: &UserIdChangeBody,
     ) -> Result<UserIdChangeResponse, MitidError> {
-        // A check carries nothing single-use; a change carries its proof.
-        let request = if body.check_only {
-            self.ctx.post(paths::APP_USER_ID, body, None)?
-        } else {
-            self.ctx.post_single_use(paths::APP_USER_ID, body)?
-        };
+        // A check carries nothing single-use, and a change a proof new at each tap.
+        let request = self.ctx.post(paths::APP_USER_ID, body, None)?;
         self.ctx.send(user, &request).await
     }
 

@@ -10,7 +10,6 @@ use mitid_protocol::user_id::UserId;
 use mitid_protocol::wire::app::AppStatus;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use zeroize::Zeroizing;
 
 use crate::biometrics::BiometricPrompt;
 use crate::client::{HttpClient, Request};
@@ -54,22 +53,38 @@ pub(crate) struct Context {
     unanswered: Mutex<Option<Unanswered>>,
 }
 
-/// A POST carrying a single-use value (an activation code, a temporary PIN, a PIN proof)
-/// whose answer has not arrived: in flight, or lost past the client's retries, when the
-/// server may have acted on it. When a flow sends the very same body to the same path again
-/// (the citizen typed the same code and tapped again), it goes with this key, and the
-/// server answers with the first one's result instead of judging a single-use value a
-/// second time. Only such requests: the same body of another kind (a block of this app, an
-/// SMS asked for again) is a new request, which a replayed answer would swallow.
+/// A POST carrying a single-use value the citizen typed (an activation code, a temporary
+/// PIN) or a proof kept across taps, whose answer has not arrived: in flight, or lost past
+/// the client's retries, when the server may have acted on it. When a flow sends the very
+/// same body to the same path again (the citizen typed the same code and tapped again), it
+/// goes with this key, and the server answers with the first one's result instead of
+/// judging a single-use value a second time. Only such requests: the same body of another
+/// kind (a block of this app, an SMS asked for again) is a new request, which a replayed
+/// answer would swallow. The body, which holds the code, is not kept: only a digest of it
+/// under the request's own random key, enough to know the same request again.
 struct Unanswered {
-    path: String,
-    body: Zeroizing<Vec<u8>>,
     key: String,
+    digest: [u8; 32],
 }
 
 impl Unanswered {
+    fn of(request: &Request<'_>, key: String) -> Self {
+        let digest = Self::digest(&key, request);
+        Self { key, digest }
+    }
+
+    fn digest(key: &str, request: &Request<'_>) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [key.as_bytes(), request.path.as_bytes(), &request.body] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part);
+        }
+        h.finalize().into()
+    }
+
     fn is(&self, request: &Request<'_>) -> bool {
-        self.path == request.path && self.body[..] == request.body[..]
+        Self::digest(&self.key, request) == self.digest
     }
 }
 
@@ -212,11 +227,7 @@ impl Context {
             Some(same) => same.key.clone(),
             None => self.idempotency_key()?,
         };
-        *unanswered = Some(Unanswered {
-            path: path.to_owned(),
-            body: request.body.clone(),
-            key: key.clone(),
-        });
+        *unanswered = Some(Unanswered::of(&request, key.clone()));
         Ok(request.with_idempotency_key(key))
     }
 

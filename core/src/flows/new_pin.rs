@@ -379,7 +379,13 @@ impl NewPinFlow {
         user: &User,
         body: &NewPinAuthoriseRequest,
     ) -> Result<NewPinTicket, MitidError> {
-        let request = self.ctx.post_single_use(paths::NEW_PIN_AUTHORISE, body)?;
+        // A temporary PIN is typed again as it was; a PIN or biometric proof is new at each
+        // tap, so never the same request.
+        let request = if body.temporary_pin.is_some() {
+            self.ctx.post_single_use(paths::NEW_PIN_AUTHORISE, body)?
+        } else {
+            self.ctx.post(paths::NEW_PIN_AUTHORISE, body, None)?
+        };
         self.ctx.send(user, &request).await
     }
 
