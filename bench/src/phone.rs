@@ -21,6 +21,7 @@ use mitid_protocol::wire::{paths, Assurance, ChannelBindingKind, Factor};
 use mitid_testing::http::{Api, Auth};
 use mitid_testing::phone::random_token;
 use mitid_testing::Phone as KitPhone;
+use mitid_testing::ShownCode;
 use opaque_ke::errors::InternalError;
 use opaque_ke::generic_array::{ArrayLength, GenericArray};
 use opaque_ke::ksf::Ksf;
@@ -321,13 +322,8 @@ impl RelyingParty {
             .post(paths::RP_AUTHENTICATIONS, &request, Auth::Bearer(&self.key))
             .await
             .ok();
-        (
-            answer.transaction_id,
-            answer
-                .code
-                .map(|c| c.expose().to_owned())
-                .unwrap_or_default(),
-        )
+        let code = answer.shown_code().unwrap_or_default();
+        (answer.transaction_id, code)
     }
 
     /// The result of a login (handed out once when final).

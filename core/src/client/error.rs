@@ -1,6 +1,6 @@
 //! What can go wrong talking to the server, as the flows need to tell it apart.
 
-use mitid_protocol::api_error::{ErrorCode, ErrorDetail};
+use mitid_protocol::api_error::ErrorCode;
 
 /// An error of one request.
 #[derive(Debug, thiserror::Error)]
@@ -76,12 +76,5 @@ impl ClientError {
     pub fn is_retryable(&self) -> bool {
         matches!(self, Self::Unreachable)
             || matches!(self, Self::Server { code, .. } if *code == ErrorCode::Busy)
-    }
-
-    pub(crate) fn from_detail(detail: ErrorDetail) -> Self {
-        Self::Server {
-            code: detail.code,
-            detail: detail.detail,
-        }
     }
 }

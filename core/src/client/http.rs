@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use mitid_protocol::api_error::{ErrorBody, ErrorCode};
+use mitid_protocol::api_error::ErrorCode;
 use mitid_protocol::clock::Clock;
 use mitid_protocol::signing::request_message;
 use serde::de::DeserializeOwned;
@@ -378,10 +378,7 @@ impl HttpClient {
         if status.is_success() {
             serde_json::from_slice(&bytes).map_err(|_| ClientError::BadResponse)
         } else {
-            match serde_json::from_slice::<ErrorBody>(&bytes) {
-                Ok(body) => Err(ClientError::from_detail(body.error)),
-                Err(_) => Err(unknown_error(status, &bytes)),
-            }
+            Err(error_answer(status, &bytes))
         }
     }
 
@@ -465,10 +462,10 @@ async fn read_answer(mut response: reqwest::Response) -> Result<Zeroizing<Vec<u8
     Ok(bytes)
 }
 
-/// An error answer that is not one this app can read in full: a newer server's (a code
-/// this app does not know, or a field more), a proxy's own page, or nothing readable.
-fn unknown_error(status: reqwest::StatusCode, bytes: &[u8]) -> ClientError {
-    /// The part of an API error a newer server's answer keeps.
+/// An error answer: the server's (`ErrorBody`, read leniently: a newer server's may have a
+/// code this app does not know, or a field more), a proxy's own page, or nothing readable.
+fn error_answer(status: reqwest::StatusCode, bytes: &[u8]) -> ClientError {
+    /// The part of an API error every server's answer keeps.
     #[derive(serde::Deserialize)]
     struct Lenient {
         error: LenientDetail,
