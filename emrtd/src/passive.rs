@@ -215,10 +215,16 @@ fn verify_chain(
             None,
         )
         .map_err(|e| PassiveAuthError::UntrustedSigner(format!("{e:?}")))?;
-    signs_documents(signer_der)?;
+    // The SOD's parse read this certificate already: this cannot fail but for a bug.
+    let cert = {
+        use der::Decode;
+        x509_cert::Certificate::from_der(signer_der)
+            .map_err(|_| PassiveAuthError::Malformed("document signer certificate"))?
+    };
+    signs_documents(&cert)?;
     // Only the signer itself is looked up in the lists: a CSCA is withdrawn by taking it
     // off the master list. A CSCA past its dates still signs lists that count.
-    revocation::check(signer_der, &master_list.crls, cscas().map(|c| &c.der), now)
+    revocation::check(&cert, &master_list.crls, cscas().map(|c| &c.der), now)
 }
 
 /// rustls-webpki's check of the extended key usage: any, or none, but a malformed one is
@@ -234,43 +240,38 @@ impl webpki::ExtendedKeyUsageValidator for AnyOrNoEku {
 /// ICAO's arc of signer purposes (2.23.136.1.1).
 const ICAO_PURPOSES: [u32; 5] = [2, 23, 136, 1, 1];
 
-/// Whether the signer certificate `der` is one for signing documents. ICAO 9303 part 12
+/// Whether the signer certificate `cert` is one for signing documents. ICAO 9303 part 12
 /// gives a document signer no extended key usage: one under ICAO's arc (the master-list
 /// signer's .3, the deviation-list signer's .8, and whatever signers ICAO names next) is
 /// another signer's. A key usage, when stated, must include digital signature
 /// (rustls-webpki reads no key usage of an end certificate). An extended key usage or key
 /// usage x509-cert cannot read is refused (an OID with an arc past `u32`, unknown key usage
 /// bits), whatever rustls-webpki makes of it.
-fn signs_documents(der: &[u8]) -> Result<(), PassiveAuthError> {
+fn signs_documents(cert: &x509_cert::Certificate) -> Result<(), PassiveAuthError> {
+    use der::Decode;
     use x509_cert::der::oid::AssociatedOid;
-    use x509_cert::der::Decode;
-    use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage};
+    use x509_cert::ext::pkix::ExtendedKeyUsage;
     let refuse = |why: &str| Err(PassiveAuthError::UntrustedSigner(why.to_owned()));
-    // The SOD's parse read this certificate already; this cannot fail but for a bug.
-    let Ok(cert) = x509_cert::Certificate::from_der(der) else {
-        return refuse("the document signer's certificate cannot be read");
-    };
-    for ext in cert.tbs_certificate.extensions.iter().flatten() {
-        let value = ext.extn_value.as_bytes();
-        if ext.extn_id == ExtendedKeyUsage::OID {
-            let Ok(purposes) = ExtendedKeyUsage::from_der(value) else {
-                return refuse("a malformed extended key usage");
-            };
-            // By arcs, not bytes: an arc encoded with a redundant leading byte is the same.
-            let icao =
-                |p: &x509_cert::der::oid::ObjectIdentifier| p.arcs().take(5).eq(ICAO_PURPOSES);
-            if purposes.0.iter().any(icao) {
-                return refuse("the certificate of another ICAO signer");
-            }
-        } else if ext.extn_id == KeyUsage::OID {
-            match KeyUsage::from_der(value) {
-                Ok(usage) if usage.digital_signature() => {}
-                Ok(_) => return refuse("the key usage does not include digital signature"),
-                Err(_) => return refuse("a malformed key usage"),
-            }
+    let mut extensions = cert.tbs_certificate.extensions.iter().flatten();
+    if let Some(ext) = extensions.find(|e| e.extn_id == ExtendedKeyUsage::OID) {
+        let Ok(purposes) = ExtendedKeyUsage::from_der(ext.extn_value.as_bytes()) else {
+            return refuse("a malformed extended key usage");
+        };
+        // By arcs, not bytes: an arc encoded with a redundant leading byte is the same.
+        if purposes
+            .0
+            .iter()
+            .any(|p| p.arcs().take(5).eq(ICAO_PURPOSES))
+        {
+            return refuse("the certificate of another ICAO signer");
         }
     }
-    Ok(())
+    match revocation::key_usage(cert) {
+        None => Ok(()),
+        Some(Ok(usage)) if usage.digital_signature() => Ok(()),
+        Some(Ok(_)) => refuse("the key usage does not include digital signature"),
+        Some(Err(_)) => refuse("a malformed key usage"),
+    }
 }
 
 /// The SOD's signature by the document signer. Its algorithms are named in the SignerInfo,

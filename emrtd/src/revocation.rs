@@ -135,19 +135,23 @@ const ISSUING_DISTRIBUTION_POINT: ObjectIdentifier = ObjectIdentifier::new_unwra
 /// `id-ce-keyUsage` (RFC 5280 §4.2.1.3).
 const KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
 
-fn may_sign_lists(csca: &Certificate) -> bool {
-    let mut extensions = csca.tbs_certificate.extensions.iter().flatten();
-    let usage = extensions
+/// The key usage `cert` states: `None` when it states none, an error when it is malformed.
+pub(crate) fn key_usage(cert: &Certificate) -> Option<Result<KeyUsage, der::Error>> {
+    let mut extensions = cert.tbs_certificate.extensions.iter().flatten();
+    extensions
         .find(|e| e.extn_id == KEY_USAGE)
-        .map(|e| KeyUsage::from_der(e.extn_value.as_bytes()));
-    match usage {
+        .map(|e| KeyUsage::from_der(e.extn_value.as_bytes()))
+}
+
+fn may_sign_lists(csca: &Certificate) -> bool {
+    match key_usage(csca) {
         None => true,
         Some(Ok(usage)) => usage.crl_sign(),
         Some(Err(_)) => false,
     }
 }
 
-/// The revocation check of the document signer `signer` (DER) at `now`, with `lists` (every
+/// The revocation check of the document signer `cert` at `now`, with `lists` (every
 /// list added) and `cscas`, the CSCAs of the document's issuing state. Only lists under the
 /// signer's issuer name concern it, and of those only the ones a CSCA of the state signed:
 /// - no list of its issuer: it passes, as not every state publishes one;
@@ -160,7 +164,7 @@ fn may_sign_lists(csca: &Certificate) -> bool {
 ///   publish a list per key, and a revocation is never taken back (ICAO 9303 part 12 has no
 ///   certificate hold), so no list hides another's.
 pub(crate) fn check<'a>(
-    signer: &CertificateDer<'_>,
+    cert: &Certificate,
     lists: &[RevocationList],
     cscas: impl Iterator<Item = &'a CertificateDer<'static>>,
     now: UnixTime,
@@ -170,7 +174,6 @@ pub(crate) fn check<'a>(
         return Ok(());
     }
     let bad_signer = || PassiveAuthError::Malformed("document signer certificate");
-    let cert = Certificate::from_der(signer).map_err(|_| bad_signer())?;
     let issuer = NameKey::of(&cert.tbs_certificate.issuer).ok_or_else(bad_signer)?;
     let of_issuer: Vec<_> = lists.iter().filter(|l| l.issuer == issuer).collect();
     let Some(newest) = of_issuer.iter().map(|l| l.this_update).max() else {

@@ -124,6 +124,9 @@ enum SignerUse {
     Purpose(Vec<u64>),
     /// Key encipherment only.
     Encipherment,
+    /// Digital signature and an extended key usage of these DER contents (an encoding
+    /// rcgen would not write, such as an arc with a redundant leading byte).
+    PurposesDer(Vec<u8>),
 }
 
 impl TestAuthority {
@@ -152,6 +155,12 @@ impl TestAuthority {
     /// `purpose` (an OID's arcs), as a CSCA's master-list signer's does.
     pub fn with_signer_purpose(state: &str, purpose: &[u64]) -> Self {
         Self::with_validities(state, None, None, SignerUse::Purpose(purpose.to_vec()))
+    }
+
+    /// An authority whose "document signer" certificate's extended key usage extension holds
+    /// `content` (DER: a sequence of OIDs), written as given.
+    pub fn with_signer_purposes_der(state: &str, content: &[u8]) -> Self {
+        Self::with_validities(state, None, None, SignerUse::PurposesDer(content.to_vec()))
     }
 
     /// An authority whose "document signer" certificate's key usage is key encipherment
@@ -211,6 +220,10 @@ impl TestAuthority {
                 signer.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::Other(purpose)];
             }
             SignerUse::Encipherment => signer.key_usages = vec![KeyUsagePurpose::KeyEncipherment],
+            SignerUse::PurposesDer(content) => {
+                let eku = rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 37], content);
+                signer.custom_extensions = vec![eku];
+            }
         }
         let mut serial = [0u8; 16];
         rng.fill_bytes(&mut serial);

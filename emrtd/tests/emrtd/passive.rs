@@ -171,6 +171,18 @@ fn another_icao_signers_certificate_signs_no_document() {
             "{purpose:?}: {verdict:?}"
         );
     }
+    // Nor the master-list signer's purpose with an arc written with a redundant leading
+    // byte (2.23.136.1.[0x80 0x01].3): the same OID, which a comparison of bytes missed.
+    let padded = [
+        0x30, 0x09, 0x06, 0x07, 0x67, 0x81, 0x08, 0x01, 0x80, 0x01, 0x03,
+    ];
+    let authority = TestAuthority::with_signer_purposes_der("DNK", &padded);
+    let files = authority.issue(&holder(), &face());
+    let verdict = verify(&files, &authority.master_list(), now());
+    assert!(
+        matches!(&verdict, Err(PassiveAuthError::UntrustedSigner(why)) if why.contains("ICAO")),
+        "{verdict:?}"
+    );
     // Nor does one whose key usage leaves out digital signature (before: accepted).
     let authority = TestAuthority::with_signer_for_encipherment("DNK");
     let files = authority.issue(&holder(), &face());
