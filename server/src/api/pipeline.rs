@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use mitid_protocol::api_error::ErrorCode;
@@ -99,12 +99,18 @@ pub(crate) fn charge_source(state: &AppState, parts: &Parts) -> Result<(), ApiEr
 /// tokens, API keys and secrets shown once, and personal data.
 pub async fn pipeline(state: State<AppState>, req: Request, next: Next) -> Response {
     let mut response = answer(state, req, next).await;
-    let fields = response.headers_mut();
+    no_store(response.headers_mut());
+    response
+}
+
+/// Marks an answer never to be stored (`Cache-Control: no-store`, and `Pragma: no-cache`
+/// for HTTP/1.0 caches), unless it says how it may be cached itself: the API's answers and
+/// every web page and OpenID Connect answer (the site's guard).
+pub(crate) fn no_store(fields: &mut HeaderMap) {
     if !fields.contains_key(header::CACHE_CONTROL) {
         fields.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         fields.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     }
-    response
 }
 
 async fn answer(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -19,7 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::api::pipeline::{charge_source, read_body, send_queued};
+use crate::api::pipeline::{charge_source, no_store, read_body, send_queued};
 use crate::error::ApiError;
 use crate::state::AppState;
 use i18n::Lang;
@@ -108,9 +108,7 @@ fn secure(h: &mut axum::http::HeaderMap) {
             h.insert(header::CONTENT_SECURITY_POLICY, csp);
         }
     }
-    if !h.contains_key(header::CACHE_CONTROL) {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    no_store(h);
 }
 
 /// The most fields a form or query is read with (as many as an authorization request may

@@ -223,7 +223,8 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, Zeroizing<String>)>
     Some((decode(id)?, Zeroizing::new(decode(secret)?)))
 }
 
-/// `POST /oidc/token`.
+/// `POST /oidc/token`. Its answers are never stored (RFC 6749 §5.1: the site's guard marks
+/// them `no-store`, with `Pragma` for HTTP/1.0 caches between a relying party and us).
 pub async fn token(
     State(state): State<AppState>,
     peer: Option<axum::Extension<PeerAddr>>,
@@ -232,10 +233,10 @@ pub async fn token(
 ) -> Response {
     let source = peer.map(|p| p.0 .0.ip());
     if let Some(refused) = barred(&state, source) {
-        return uncached(refused);
+        return refused;
     }
     let answer = token_answer(state.clone(), headers, body).await;
-    uncached(counted(&state, source, answer))
+    counted(&state, source, answer)
 }
 
 /// The answer to `source` while its failed checks at the token endpoint and userinfo have
@@ -319,15 +320,6 @@ async fn token_answer(state: AppState, headers: HeaderMap, body: Bytes) -> Respo
         Ok(Err(error)) => oauth_error(error),
         Err(e) => server_error(&e),
     }
-}
-
-/// A token endpoint answer marked as never to be stored (RFC 6749 §5.1): `Pragma` too, for
-/// HTTP/1.0 caches between a relying party and the provider.
-fn uncached(mut response: Response) -> Response {
-    let h = response.headers_mut();
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
 }
 
 /// `GET` or `POST /oidc/userinfo` with the access token as a bearer token (RFC 6750).

@@ -320,10 +320,10 @@ async fn the_openapi_document_describes_exactly_the_routes() {
     }
 }
 
-/// Every API answer is marked never to be stored (`Cache-Control: no-store`): a session
-/// token, a relying party's API key shown once, an error. Before, only the web pages and
-/// the token endpoint were, and a cache between a client and the server could keep a
-/// session's token (found by a read-only review).
+/// Every API answer is marked never to be stored (`Cache-Control: no-store`, and `Pragma:
+/// no-cache` for HTTP/1.0 caches), here a relying party's API key shown once and a refusal.
+/// Before, only the web pages and the token endpoint were, and a cache between a client and
+/// the server could keep a session's token or a key (found by a read-only review).
 #[tokio::test]
 async fn api_answers_are_never_stored_by_a_cache() {
     let h = World::start().await.unwrap();
@@ -345,5 +345,7 @@ async fn api_answers_are_never_stored_by_a_cache() {
             "{}",
             answer.status()
         );
+        let pragma = answer.headers().get("pragma");
+        assert_eq!(pragma.and_then(|v| v.to_str().ok()), Some("no-cache"));
     }
 }
