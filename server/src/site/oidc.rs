@@ -256,7 +256,7 @@ fn barred(state: &AppState, source: Option<std::net::IpAddr>) -> Option<Response
 }
 
 /// `answer`, counted as a failed check of `source` when it refuses the caller itself (`401`:
-/// a wrong client secret at the token endpoint, a wrong access token at userinfo). A code
+/// a wrong client secret at the token endpoint). A code
 /// the token endpoint refuses (`400 invalid_grant`) is not counted: codes reach a relying
 /// party's server from browsers, so a stranger who sent its callback junk codes would
 /// otherwise bar the relying party's address.
@@ -332,38 +332,47 @@ pub async fn userinfo(
     if let Some(refused) = barred(&state, source) {
         return refused;
     }
-    let answer = userinfo_answer(state.clone(), headers).await;
-    counted(&state, source, answer)
+    let (answer, guessed) = userinfo_answer(state.clone(), headers).await;
+    // Only a token never issued is a guess: a relying party that calls with its own
+    // expired or revoked tokens would otherwise bar its address, its code exchanges too.
+    if let Some(ip) = source.filter(|_| guessed) {
+        state.limits.failure(ip);
+    }
+    answer
 }
 
-async fn userinfo_answer(state: AppState, headers: HeaderMap) -> Response {
+/// The answer, and whether it refused a token never issued.
+async fn userinfo_answer(state: AppState, headers: HeaderMap) -> (Response, bool) {
     let Some(given) = authorization(&headers, "Bearer") else {
         // No token at all: the challenge names no error (RFC 6750 §3.1).
         let mut response = StatusCode::UNAUTHORIZED.into_response();
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        return response;
+        return (response, false);
     };
     let token = Some(Zeroizing::new(given.to_owned())).filter(|t| !t.is_empty() && t.len() <= 256);
     let outcome = match token {
         Some(token) => state.blocking(move |s| tokens::userinfo(s, &token)).await,
-        None => Ok(Err(tokens::InvalidToken)),
+        None => Ok(Err(tokens::InvalidToken::Unknown)),
     };
     match outcome {
-        Ok(Ok(claims)) => Json(claims).into_response(),
-        Ok(Err(tokens::InvalidToken)) => {
-            let mut response = (
-                StatusCode::UNAUTHORIZED,
-                Json(json!({ "error": "invalid_token" })),
-            )
-                .into_response();
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer error=\"invalid_token\""),
-            );
-            response
-        }
-        Err(e) => server_error(&e),
+        Ok(Ok(claims)) => (Json(claims).into_response(), false),
+        Ok(Err(why)) => (invalid_token(), why == tokens::InvalidToken::Unknown),
+        Err(e) => (server_error(&e), false),
     }
+}
+
+/// `401 invalid_token` with its challenge (RFC 6750 §3.1), the same for every refused token.
+fn invalid_token() -> Response {
+    let mut response = (
+        StatusCode::UNAUTHORIZED,
+        Json(json!({ "error": "invalid_token" })),
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
 }

@@ -321,16 +321,23 @@ fn id_token_claims(
     claims
 }
 
-/// Why the userinfo endpoint refused a token (RFC 6750 §3.1).
+/// Why the userinfo endpoint refused a token (RFC 6750 §3.1): both answer `invalid_token`,
+/// but only a token never issued counts as a guess against the caller's address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvalidToken;
+pub enum InvalidToken {
+    /// No token was issued with this value: a guess, or junk.
+    Unknown,
+    /// A token that was issued and has expired, or was revoked (a code used twice, a block,
+    /// a disabled client): a relying party holding one guessed nothing.
+    Lapsed,
+}
 
 /// The claims about the person the access token `token` was issued for: `sub`, and `name`
 /// with the `profile` scope.
 pub fn userinfo(state: &AppState, token: &str) -> ApiResult<Result<Value, InvalidToken>> {
     let mut tx = state.store.begin()?;
     let Some(mut login) = tx.oidc_login_by_access_token(&token_hash(token))? else {
-        return Ok(Err(InvalidToken));
+        return Ok(Err(InvalidToken::Unknown));
     };
     // A client disabled since has had its tokens revoked (`tokens_revoked`), in the
     // disabling's own transaction: refused below.
@@ -342,7 +349,7 @@ pub fn userinfo(state: &AppState, token: &str) -> ApiResult<Result<Value, Invali
         _ => None,
     };
     let Some(t) = transaction else {
-        return Ok(Err(InvalidToken));
+        return Ok(Err(InvalidToken::Lapsed));
     };
     // A block since the approval ends the token for good, as it ends the code: lifting
     // the block does not revive it.
@@ -350,7 +357,7 @@ pub fn userinfo(state: &AppState, token: &str) -> ApiResult<Result<Value, Invali
         login.tokens_revoked = true;
         tx.update_oidc_login(&login)?;
         tx.commit()?;
-        return Ok(Err(InvalidToken));
+        return Ok(Err(InvalidToken::Lapsed));
     }
     let subject = subjects::pairwise(state, tx.as_mut(), &t.person_id, &sector(&login.client_id))?;
     let mut claims = json!({ "sub": subject });

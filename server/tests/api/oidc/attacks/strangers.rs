@@ -204,3 +204,37 @@ async fn a_source_guessing_secrets_or_tokens_is_stopped() {
     let heard = s.tokens.userinfo("guessed-token").await.unwrap();
     assert_eq!(heard.status, 401);
 }
+
+/// A relying party that calls userinfo with its own expired or revoked tokens guessed
+/// nothing: those refusals do not use up its address's allowance, which its code exchanges
+/// share (found by a review: before, every `401` counted, and a bank holding lapsed tokens
+/// barred itself).
+#[tokio::test]
+async fn a_relying_party_calling_with_its_lapsed_tokens_is_not_barred() {
+    const ALLOWANCE: usize = 31;
+    let policy = mitid_server::Policy {
+        anonymous_requests_per_source_per_minute: ALLOWANCE as u32,
+        ..test_policy()
+    };
+    let mut s = Scene::with_world(crate::prelude::start_with_policy(policy).await).await;
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let first = s.exchange(&code, &[]).await;
+    let expired = first.body["access_token"].as_str().unwrap().to_owned();
+    // A code used twice revokes what it gave.
+    s.browser = LoginBrowser::new(&s.h).unwrap();
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let given = s.exchange(&code, &[]).await;
+    let revoked = given.body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(s.exchange(&code, &[]).await.status, 400);
+    s.h.clock()
+        .advance(mitid_server::domain::oidc::TOKEN_TTL + 1);
+    for token in [&expired, &revoked].repeat(ALLOWANCE / 2 + 1) {
+        let answer = s.tokens.userinfo(token).await.unwrap();
+        assert_eq!(answer.status, 401, "{}", answer.body);
+        assert_eq!(answer.body["error"], "invalid_token");
+    }
+    s.browser = LoginBrowser::new(&s.h).unwrap();
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let exchanged = s.exchange(&code, &[]).await;
+    assert_eq!(exchanged.status, 200, "{}", exchanged.body);
+}
