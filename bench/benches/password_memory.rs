@@ -88,19 +88,23 @@ fn spawn(bin: &str, dir: &std::path::Path) -> (Server, String, String) {
     (server, url, pin)
 }
 
-/// Servers with the per-source limit get it raised: all 200 clients share 127.0.0.1, and
-/// this measures the hashing, not the limiter (which would refuse most of them first).
+/// Servers with the per-source limits get them raised: all 200 clients share 127.0.0.1, and
+/// this measures the hashing, not the limiter (which would refuse most of them first) or
+/// the cap on one address's connections.
 fn extra_args(bin: &str) -> Vec<&'static str> {
     let help = Command::new(bin)
         .args(["serve", "--help"])
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_default();
-    if help.contains("--anonymous-requests-per-minute") {
-        vec!["--anonymous-requests-per-minute", "100000"]
-    } else {
-        Vec::new()
-    }
+    [
+        ["--anonymous-requests-per-minute", "100000"],
+        ["--connections-per-source", "1024"],
+    ]
+    .into_iter()
+    .filter(|[flag, _]| help.contains(flag))
+    .flatten()
+    .collect()
 }
 
 async fn measure(label: &str, bin: &str) {

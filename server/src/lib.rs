@@ -17,6 +17,7 @@ pub mod policy;
 pub mod principal;
 pub mod server;
 pub mod site;
+pub mod slots;
 pub mod state;
 pub mod store;
 pub mod tls;

@@ -261,7 +261,7 @@ impl Limits {
 /// host's usual allocation, whose other addresses it may use at will), IPv4 as it is, also
 /// when a dual-stack listener hands it over as an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`,
 /// whose /64 would be every IPv4 client at once).
-fn source_key(source: IpAddr) -> IpAddr {
+pub(crate) fn source_key(source: IpAddr) -> IpAddr {
     match source.to_canonical() {
         IpAddr::V6(v6) => {
             let prefix = u128::from(v6) & !((1u128 << 64) - 1);

@@ -67,6 +67,10 @@ enum Command {
         /// (behind a proxy every client shares its address: limit at the proxy and raise this).
         #[arg(long, value_name = "N")]
         anonymous_requests_per_minute: Option<u32>,
+        /// Connections one address (an IPv6 /64) holds at once (default 128; behind a proxy
+        /// every client shares its address: cap at the proxy and raise this).
+        #[arg(long, value_name = "N")]
+        connections_per_source: Option<usize>,
         /// The address browsers and relying parties use (the OpenID Connect issuer), when
         /// it is not `https://` and the listen address (behind a proxy or a name).
         #[arg(long, value_name = "URL")]
@@ -159,6 +163,7 @@ fn main() -> ExitCode {
         listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
         tls: TlsArgs::default(),
         anonymous_requests_per_minute: None,
+        connections_per_source: None,
         public_url: None,
     });
     match command {
@@ -166,6 +171,7 @@ fn main() -> ExitCode {
             listen,
             tls,
             anonymous_requests_per_minute,
+            connections_per_source,
             public_url,
         } => {
             let mut config = ServerConfig::new(cli.data_dir);
@@ -177,6 +183,9 @@ fn main() -> ExitCode {
             config.backup_key_pin = tls.backup_key_pin;
             if let Some(n) = anonymous_requests_per_minute {
                 config.policy.anonymous_requests_per_source_per_minute = n;
+            }
+            if let Some(n) = connections_per_source {
+                config.connections.max_per_source = n;
             }
             runtime.block_on(serve(config))
         }

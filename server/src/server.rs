@@ -27,6 +27,7 @@ use crate::keys::{KeyFileError, ServerSecrets};
 use crate::limits::Limits;
 use crate::outbox::{LogSender, MessageSender, Outbox};
 use crate::policy::Policy;
+use crate::slots::SourceSlots;
 use crate::state::{AppState, Inner, Waiters};
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
@@ -80,6 +81,9 @@ pub struct ServerConfig {
 pub struct ConnectionLimits {
     /// Connections served at once; further clients wait in the listen queue.
     pub max_connections: usize,
+    /// Connections one source (an address, an IPv6 /64) holds at once; one more from it is
+    /// closed at once, so that one client cannot take every slot.
+    pub max_per_source: usize,
     /// The TLS handshake.
     pub handshake: Duration,
     /// A request's headers, and a kept-alive connection's wait for its next request.
@@ -92,6 +96,7 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         Self {
             max_connections: 1024,
+            max_per_source: 128,
             handshake: Duration::from_secs(10),
             headers: Duration::from_secs(30),
             body: Duration::from_secs(30),
@@ -353,6 +358,7 @@ async fn accept_loop(
     mut stopped: watch::Receiver<bool>,
 ) {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_source = SourceSlots::new(limits.max_per_source);
     let mut connections = tokio::task::JoinSet::new();
     let mut backoff = AcceptBackoff::default();
     loop {
@@ -385,10 +391,14 @@ async fn accept_loop(
                 }
             }
         };
+        // A source at its cap: closed before the handshake, its slot given back at once.
+        let Some(source_slot) = per_source.take(peer.ip()) else {
+            continue;
+        };
         let acceptor = acceptor.clone();
         let router = router.clone();
         connections.spawn(async move {
-            let _slot = slot;
+            let _slots = (slot, source_slot);
             serve_connection(stream, peer, acceptor, router, limits).await;
         });
         while connections.try_join_next().is_some() {}

@@ -18,13 +18,23 @@ async fn tls_connect(
     addr: std::net::SocketAddr,
     pin: &str,
 ) -> tokio_rustls::client::TlsStream<TcpStream> {
+    tls_connect_from([127, 0, 0, 1], addr, pin).await.unwrap()
+}
+
+/// A TLS connection from the loopback address `from`, or the handshake's error.
+async fn tls_connect_from(
+    from: [u8; 4],
+    addr: std::net::SocketAddr,
+    pin: &str,
+) -> std::io::Result<tokio_rustls::client::TlsStream<TcpStream>> {
     let config = pinned_config(pin, &[&rustls::version::TLS13]);
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = TcpStream::connect(addr).await.unwrap();
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.bind((std::net::Ipv4Addr::from(from), 0).into())?;
+    let tcp = socket.connect(addr).await?;
     connector
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
         .await
-        .unwrap()
 }
 
 /// Whether the server closes `stream` within `within` (reads until EOF or error).
@@ -45,12 +55,17 @@ async fn closed_within<S: AsyncReadExt + Unpin>(stream: &mut S, within: Duration
 /// one for headers (and idle) and bodies. No world around it: its clients' kept-alive
 /// connections would hold the slots.
 async fn harness_of_two(handshake: Duration, headers_and_body: Duration) -> TestServer {
-    let connections = ConnectionLimits {
+    harness(ConnectionLimits {
         max_connections: 2,
+        max_per_source: 2,
         handshake,
         headers: headers_and_body,
         body: headers_and_body,
-    };
+    })
+    .await
+}
+
+async fn harness(connections: ConnectionLimits) -> TestServer {
     let options = ServerOptions {
         policy: Policy::default(),
         connections,
@@ -105,6 +120,46 @@ async fn a_connection_past_the_cap_waits_until_a_slot_frees() {
         .await
         .expect("the third connection still waits")
         .expect("the third connection was served");
+}
+
+/// One client that opens connections and never reads its answers cannot take every slot:
+/// past its share it is closed before the handshake, and another client is served (found
+/// open by a review: before, one source held all the slots, and the next client waited
+/// until the first let go).
+#[tokio::test]
+async fn one_source_holds_no_more_than_its_share_of_the_slots() {
+    let h = harness(ConnectionLimits {
+        max_connections: 4,
+        max_per_source: 2,
+        // Time-outs far longer than the test, so that only the test frees a slot.
+        handshake: Duration::from_secs(60),
+        headers: Duration::from_secs(60),
+        body: Duration::from_secs(60),
+    })
+    .await;
+    let (addr, pin) = (h.running().addr, h.spki_pin());
+    let (hog, other) = ([127, 0, 0, 1], [127, 0, 0, 2]);
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        held.push(tls_connect_from(hog, addr, &pin).await.unwrap());
+    }
+    let third = tokio::time::timeout(Duration::from_secs(10), tls_connect_from(hog, addr, &pin))
+        .await
+        .expect("the source past its share was neither served nor closed");
+    assert!(
+        third.is_err(),
+        "a third connection of one source was served"
+    );
+    let _served = tls_connect_from(other, addr, &pin).await.unwrap();
+    // The hog lets one go: its next connection is served again once the server sees it.
+    drop(held.pop());
+    for attempt in 0.. {
+        match tls_connect_from(hog, addr, &pin).await {
+            Ok(_) => break,
+            Err(e) if attempt == 400 => panic!("the freed slot was not taken again: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
 }
 
 /// CPU seconds (user + system) the process `pid` used so far.
