@@ -175,24 +175,26 @@ pub(crate) async fn enable_with_pin(
             &started.attempt_id,
             public.as_bytes(),
         );
+        // The key's own prompt comes after the attempt has started (the key signs it): a
+        // cancel or failure there still sends the PIN proof, without the binding, so that
+        // the attempt is settled and a right PIN costs the citizen no try.
         let binding = match ctx.keys.sign(&alias, &message) {
-            Ok(signature) => signature.into_bytes(),
-            Err(KeyStoreError::UserCancelled) => return Err(MitidError::BiometricsCancelled),
-            Err(KeyStoreError::AuthenticationFailed) => {
-                return Err(MitidError::BiometricsFailed {
-                    remaining: MAX_BIOMETRIC_FAILURES,
-                })
-            }
-            Err(other) => return Err(other.into()),
+            Ok(signature) => Ok(B64(signature.into_bytes())),
+            Err(KeyStoreError::UserCancelled) => Err(MitidError::BiometricsCancelled),
+            Err(KeyStoreError::AuthenticationFailed) => Err(MitidError::BiometricsFailed {
+                remaining: MAX_BIOMETRIC_FAILURES,
+            }),
+            Err(other) => Err(other.into()),
         };
         let body = BiometricsEnableRequest {
             pin: started.proof(ctx, &message)?,
             biometric_public_key: B64(public.as_bytes().to_vec()),
-            key_binding_signature: B64(binding),
+            key_binding_signature: binding.as_ref().ok().cloned(),
         };
         let request = ctx.post(paths::BIOMETRICS_ENABLE, &body, None)?;
+        // A wrong PIN is told as one, before the key's failure.
         let status: AppStatus = ctx.send(user, &request).await?;
-        Ok(status)
+        binding.map(|_| status)
     }
     .await;
     match result {

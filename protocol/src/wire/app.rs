@@ -525,8 +525,11 @@ pub struct BiometricsEnableRequest {
     pub pin: PinProof,
     /// The biometric key `B` (65-byte uncompressed SEC1 P-256).
     pub biometric_public_key: B64,
-    /// `B`'s DER signature over [`biometric_key_binding_message`].
-    pub key_binding_signature: B64,
+    /// `B`'s DER signature over [`biometric_key_binding_message`]. Absent when the key's own
+    /// prompt was cancelled or failed: the PIN proof then only settles the attempt it
+    /// started (a right PIN is not counted against the citizen), and biometrics stay off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_binding_signature: Option<B64>,
 }
 
 // ------------------------------------------------------------------ status

@@ -91,6 +91,36 @@ async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
     );
 }
 
+/// A cancel at the biometric key's own prompt while enabling comes after the PIN proof has
+/// started (the key signs the attempt): the app settles the attempt with the PIN alone, so
+/// the cancel costs no PIN attempt (found by a review: before, three cancels locked the
+/// PIN, and the right PIN was refused after them).
+#[tokio::test]
+async fn a_cancel_at_the_keys_prompt_while_enabling_costs_no_pin_attempt() {
+    let (h, p, phone, app, user) = world_with_app_user("bio-cancel").await;
+    for _ in 0..3 {
+        phone.sensor().set_next_result(BiometricResult::Cancelled);
+        assert_eq!(
+            app.enable_biometrics(&user.local_id, PIN.into())
+                .await
+                .unwrap_err(),
+            MitidError::BiometricsCancelled
+        );
+        assert!(!server_says_biometrics(&h, &app, &user.local_id, &p).await);
+    }
+    // A wrong PIN with the cancel is still a wrong PIN, and is told as one.
+    phone.sensor().set_next_result(BiometricResult::Cancelled);
+    assert_eq!(
+        app.enable_biometrics(&user.local_id, WRONG_PIN.into())
+            .await
+            .unwrap_err(),
+        MitidError::WrongPin { remaining: 2 }
+    );
+    enable_biometrics(&app, &user).await;
+    assert!(server_says_biometrics(&h, &app, &user.local_id, &p).await);
+    assert!(biometric_key_exists(&phone, &user));
+}
+
 #[tokio::test]
 async fn a_cancel_is_not_a_failure_and_five_failures_require_the_pin() {
     let (h, p, phone, app, user) = world_with_biometric_user("fails").await;

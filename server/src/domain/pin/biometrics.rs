@@ -42,21 +42,22 @@ pub fn enable(
         Verdict::from(ensure_usable_for_proof(&person, &app, now)),
         tx
     );
-    let bound = verify_key_binding(
-        &req.biometric_public_key.0,
-        &message,
-        &req.key_binding_signature.0,
-    );
-    granted!(Verdict::from(bound), tx);
+    // Without a binding the key's prompt was cancelled: the PIN proof only settles its
+    // attempt, so that the cancel costs the citizen no try.
+    if let Some(binding) = &req.key_binding_signature {
+        let bound = verify_key_binding(&req.biometric_public_key.0, &message, &binding.0);
+        granted!(Verdict::from(bound), tx);
+    }
     let outcome = evaluate(state, &mut app, &attempt, &req.pin, &purpose, &message)?;
-    if outcome.is_granted() {
+    let enables = outcome.is_granted() && req.key_binding_signature.is_some();
+    if enables {
         app.biometric_public_key = Some(req.biometric_public_key.0.clone());
     }
     tx.update_authenticator(&app)?;
-    let event = if outcome.is_granted() {
-        Event::BiometricsEnabled
-    } else {
-        Event::PinProofRefused
+    let event = match (outcome.is_granted(), enables) {
+        (true, true) => Event::BiometricsEnabled,
+        (true, false) => Event::PinProofAccepted,
+        (false, _) => Event::PinProofRefused,
     };
     audit::entry(event, &Actor::App(app.id.clone()))
         .person(&person.id)
