@@ -187,17 +187,17 @@ impl SecureChannel {
             // A chip that answers without secure messaging has dropped the session.
             return Err(ReadError::Status(resp.sw));
         }
-        let objects =
-            tlv::read_all(&resp.data).ok_or(ReadError::SecureMessaging("answer is not TLV"))?;
+        let objects = tlv::read_all_as_sent(&resp.data)
+            .ok_or(ReadError::SecureMessaging("answer is not TLV"))?;
         // ICAO 9303 part 11 §9.8: DO'87' (optional), DO'99', then DO'8E' last; each once.
         let (mac, covered) = match objects.split_last() {
-            Some((last, covered)) if last.tag == 0x8E => (last.value, covered),
+            Some(((last, _), covered)) if last.tag == 0x8E => (last.value, covered),
             _ => return Err(ReadError::SecureMessaging("answer without a final MAC")),
         };
         let mut mac_input = counter.clone();
         let mut encrypted = None;
         let mut status = None;
-        for object in covered {
+        for (object, sent) in covered {
             let slot = match object.tag {
                 0x87 => &mut encrypted,
                 0x99 => &mut status,
@@ -206,7 +206,8 @@ impl SecureChannel {
             if slot.replace(object.value).is_some() {
                 return Err(ReadError::SecureMessaging("repeated data object"));
             }
-            mac_input.extend(tlv::encode(object.tag, object.value));
+            // The chip MACs the bytes it sent, however it wrote their lengths.
+            mac_input.extend_from_slice(sent);
         }
         if !crypto::mac_eq(mac, &self.keys.mac(&mac_input)) {
             return Err(ReadError::SecureMessaging("MAC does not verify"));
@@ -310,5 +311,27 @@ fn le_value(bytes: &[u8]) -> usize {
         [0, 0] => 65_536,
         [a, b] => usize::from(u16::from_be_bytes([*a, *b])),
         _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chip answer whose status object states its length in more bytes than needed
+    /// (`81 02`, which BER allows) is MACed by the chip over the bytes it sent: before, the
+    /// MAC was checked over the objects as re-encoded, so such an answer failed it.
+    #[test]
+    fn an_answer_with_a_length_in_more_bytes_than_needed_verifies() {
+        let keys = || SessionKeys::aes_from_secret(&[7; 32], 16);
+        let mut reader = SecureChannel::with_keys(keys(), 0);
+        let chip = keys();
+        let status = [0x99, 0x81, 0x02, 0x90, 0x00];
+        let mut mac_input = chip.counter(1);
+        mac_input.extend_from_slice(&status);
+        let mut data = status.to_vec();
+        data.extend(tlv::encode(0x8E, &chip.mac(&mac_input)));
+        let answer = reader.unprotect(&Response { data, sw: 0x9000 }).unwrap();
+        assert_eq!((answer.sw, answer.data.len()), (0x9000, 0));
     }
 }

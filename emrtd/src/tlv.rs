@@ -34,11 +34,22 @@ fn whole(header: usize, value: usize) -> Option<usize> {
 }
 
 /// The data objects of `bytes`, in order; `None` if any is malformed.
-pub fn read_all(mut bytes: &[u8]) -> Option<Vec<Tlv<'_>>> {
+pub fn read_all(bytes: &[u8]) -> Option<Vec<Tlv<'_>>> {
+    Some(
+        read_all_as_sent(bytes)?
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect(),
+    )
+}
+
+/// [`read_all`], each object with its bytes as they were sent (BER lets a length take more
+/// bytes than it needs, so encoding an object again may not give them back).
+pub fn read_all_as_sent(mut bytes: &[u8]) -> Option<Vec<(Tlv<'_>, &[u8])>> {
     let mut out = Vec::new();
     while !bytes.is_empty() {
         let (tlv, rest) = read(bytes)?;
-        out.push(tlv);
+        out.push((tlv, &bytes[..bytes.len() - rest.len()]));
         bytes = rest;
     }
     Some(out)
