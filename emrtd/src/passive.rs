@@ -34,34 +34,34 @@ pub struct MasterList {
 struct Csca {
     state: String,
     der: CertificateDer<'static>,
-    /// Not before and not after, in Unix seconds; `None` for a certificate x509-cert cannot
-    /// read (it is stricter than rustls-webpki, e.g. on long serial numbers), which is left
-    /// to webpki as before rather than drop a state's documents.
-    dates: Option<(u64, u64)>,
+    /// Not before and not after, in Unix seconds.
+    dates: (u64, u64),
 }
 
 impl Csca {
-    fn new(state: String, der: CertificateDer<'static>) -> Self {
+    /// The CSCA, or `None` for a certificate whose dates x509-cert cannot read (it is
+    /// stricter than rustls-webpki, e.g. on serial numbers past 20 bytes): its dates could
+    /// not be checked, and an anchor past them must not count.
+    fn new(state: String, der: CertificateDer<'static>) -> Option<Self> {
         use der::Decode;
-        let dates = x509_cert::Certificate::from_der(&der).ok().map(|c| {
-            let validity = &c.tbs_certificate.validity;
-            let secs = |t: x509_cert::time::Time| t.to_unix_duration().as_secs();
-            (secs(validity.not_before), secs(validity.not_after))
-        });
-        Self { state, der, dates }
+        let c = x509_cert::Certificate::from_der(&der).ok()?;
+        let validity = &c.tbs_certificate.validity;
+        let secs = |t: x509_cert::time::Time| t.to_unix_duration().as_secs();
+        let dates = (secs(validity.not_before), secs(validity.not_after));
+        Some(Self { state, der, dates })
     }
 
     /// Whether its certificate is within its dates at `now`. ICAO 9303 part 12 nests a
     /// document signer's validity in its CSCA's, so no genuine document needs one past them.
     fn valid_at(&self, now: UnixTime) -> bool {
-        self.dates
-            .is_some_and(|(from, to)| (from..=to).contains(&now.as_secs()))
+        (self.dates.0..=self.dates.1).contains(&now.as_secs())
     }
 }
 
 impl MasterList {
     /// The CSCA certificates (DER) of `issuing_state`; refuses one that is not a certificate
-    /// a trust anchor can be made of, or a state that is not three MRZ letters.
+    /// a trust anchor can be made of, or whose dates cannot be read, or a state that is not
+    /// three MRZ letters.
     pub fn from_der(
         issuing_state: &str,
         certificates: Vec<Vec<u8>>,
@@ -93,12 +93,19 @@ impl MasterList {
         if !state_ok || state.starts_with('<') {
             return Err(PassiveAuthError::Malformed("issuing state"));
         }
-        for der in certificates {
-            let csca = CertificateDer::from(der);
-            webpki::anchor_from_trusted_cert(&csca)
-                .map_err(|_| PassiveAuthError::Malformed("country signing CA certificate"))?;
-            self.cscas.push(Csca::new(state.clone(), csca));
-        }
+        // All or none: a refused certificate leaves the list as it was.
+        let cscas = certificates
+            .into_iter()
+            .map(|der| {
+                let csca = CertificateDer::from(der);
+                webpki::anchor_from_trusted_cert(&csca)
+                    .map_err(|_| PassiveAuthError::Malformed("country signing CA certificate"))?;
+                Csca::new(state.clone(), csca).ok_or(PassiveAuthError::Malformed(
+                    "country signing CA certificate's dates",
+                ))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.cscas.extend(cscas);
         Ok(())
     }
 

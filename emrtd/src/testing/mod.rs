@@ -7,12 +7,14 @@
 //! master list.
 
 mod chip;
+mod csca;
 mod keys;
 mod signer;
 #[cfg(test)]
 mod tests;
 
 pub use chip::SimulatedChip;
+pub use csca::csca_with_an_overlong_serial;
 pub use keys::{ActiveAuthenticationKey, ChipAuthenticationKey};
 use signer::EcdsaKey;
 
@@ -23,9 +25,7 @@ use cms::signed_data::{
 };
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
-use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, IsCa, KeyUsagePurpose,
-};
+use rcgen::{CertificateParams, DnType, KeyUsagePurpose};
 use ring::digest;
 use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
@@ -35,6 +35,7 @@ use crate::passive::MasterList;
 use crate::reader::ChipFiles;
 use crate::sod::{oid, DataGroupHash, LdsSecurityObject};
 use crate::tlv;
+use csca::csca_name;
 use rand_core::{CryptoRng, RngCore};
 
 /// The holder data printed in a test document's MRZ.
@@ -193,10 +194,7 @@ impl TestAuthority {
         signer_use: SignerUse,
     ) -> Self {
         let csca_key = EcdsaKey::random(rng);
-        let mut csca = CertificateParams::default();
-        csca.distinguished_name = csca_name(state, false);
-        csca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        csca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let mut csca = csca::params(csca_name(state, false));
         if let Some((from, to)) = csca_validity {
             csca.not_before = rcgen::date_time_ymd(from.0, from.1, from.2);
             csca.not_after = rcgen::date_time_ymd(to.0, to.1, to.2);
@@ -269,10 +267,7 @@ impl TestAuthority {
         this_update: Ymd,
         next_update: Ymd,
     ) -> Vec<u8> {
-        let mut params = CertificateParams::default();
-        params.distinguished_name = csca_name(&self.state, true);
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let params = csca::params(csca_name(&self.state, true));
         let issuer = rcgen::Issuer::from_params(&params, self.csca.key());
         let revoked = if signer_revoked {
             vec![self.revoked_entry(this_update)]
@@ -558,22 +553,6 @@ fn face_group(jpeg: &[u8]) -> Vec<u8> {
     .concat();
     let group = [tlv::encode(0x02, &[1]), tlv::encode(0x7F60, &template)].concat();
     tlv::encode(0x75, &tlv::encode(0x7F61, &group))
-}
-
-/// The name of the test CSCA of `state`; its common name in `PrintableString` if
-/// `printable`, else (as its certificate has it) in `UTF8String`.
-fn csca_name(state: &str, printable: bool) -> DistinguishedName {
-    let mut name = DistinguishedName::new();
-    name.push(DnType::CountryName, &state[..2]);
-    let common = format!("CSCA {state} (test double)");
-    if printable {
-        let text = rcgen::string::PrintableString::try_from(common)
-            .unwrap_or_else(|e| panic!("printable name: {e}"));
-        name.push(DnType::CommonName, DnValue::PrintableString(text));
-    } else {
-        name.push(DnType::CommonName, common);
-    }
-    name
 }
 
 /// A revocation list's parameters: `revoked`, dated `this_update` to `next_update`.

@@ -516,3 +516,27 @@ fn verify_naming_ecdsa_with(last: u8) -> Result<mitid_emrtd::VerifiedDocument, P
     files.sod[at + oid.len() - 1] = last;
     verify(&files, &authority.master_list(), now())
 }
+
+/// A country signing CA whose certificate's dates cannot be read (x509-cert refuses its
+/// 24-byte serial number; rustls-webpki takes it as an anchor) is refused when the list is
+/// loaded, with the reason. Before, it was taken, then left out of every check for want of
+/// its dates without a word: its state's documents were refused as untrusted.
+#[test]
+fn a_csca_whose_dates_cannot_be_read_is_refused_when_loaded() {
+    let der = mitid_emrtd::testing::csca_with_an_overlong_serial("DNK", &mut rng(9));
+    assert!(webpki::anchor_from_trusted_cert(&der.clone().into()).is_ok());
+    assert_eq!(
+        MasterList::from_der("DNK", vec![der.clone()]).unwrap_err(),
+        PassiveAuthError::Malformed("country signing CA certificate's dates")
+    );
+    // All or none: the good certificate loaded with it is not taken either.
+    let (authority, files) = passport();
+    let mut list = MasterList::default();
+    let both = vec![authority.csca_der().to_vec(), der];
+    assert!(list.add_der("DNK", both).is_err());
+    let result = verify(&files, &list, now());
+    assert!(
+        matches!(result, Err(PassiveAuthError::UntrustedSigner(_))),
+        "{result:?}"
+    );
+}
