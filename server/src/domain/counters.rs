@@ -1,5 +1,7 @@
 //! Windowed counters kept in the database (exact across requests and restarts): failures
-//! counted per person, staff member or document within a time window.
+//! counted per person, staff member or document over the window (an hour or a day) before
+//! each event, not a fixed one, so that a burst across a window's end cannot reach twice a
+//! limit. The events are kept in runs of a 24th of the window.
 
 use mitid_protocol::clock::UnixSeconds;
 
@@ -43,7 +45,7 @@ pub const HOUR: i64 = 3600;
 pub const DAY: i64 = 24 * HOUR;
 
 impl Scope {
-    /// How long one window of the scope lasts: a scope is counted in one window only.
+    /// How far back the scope counts: each scope has one window.
     pub fn window(self) -> i64 {
         match self {
             Self::IdentifyByStaff
@@ -75,48 +77,43 @@ impl Scope {
     }
 }
 
-/// The count of `key` in its scope's window that is current at `now`.
+/// The count of `key` in the window of its scope before `now`.
 pub fn current(tx: &mut dyn Tx, scope: Scope, key: &str, now: UnixSeconds) -> ApiResult<u32> {
     Ok(current_window(tx, scope, key, now)?.map_or(0, |c| c.count))
 }
 
-/// The counter of `key` if its scope's window is current at `now`.
+/// The counter of `key` as it stands at `now`, if any of its events is still counted.
 pub fn current_window(
     tx: &mut dyn Tx,
     scope: Scope,
     key: &str,
     now: UnixSeconds,
 ) -> ApiResult<Option<CounterRecord>> {
-    Ok(tx
-        .counter(scope.as_str(), key)?
-        .filter(|c| now < ends(scope, c)))
+    Ok(tx.counter(scope.as_str(), key)?.and_then(|c| {
+        let runs = Runs::live(scope, &c, now);
+        (!runs.0.is_empty()).then(|| runs.record(c.scope, c.key))
+    }))
 }
 
-/// Adds one to the count of `key` (a new window starts when the old one is over); returns
-/// the new count. The caller commits.
+/// Adds one to the count of `key`; returns the new count: the events of the window before
+/// `now`. The caller commits.
 pub fn bump(tx: &mut dyn Tx, scope: Scope, key: &str, now: UnixSeconds) -> ApiResult<u32> {
     Ok(bump_window(tx, scope, key, now)?.count)
 }
 
-/// [`bump`], returning the counter as it now stands (its window's start too).
-pub fn bump_window(
+/// [`bump`], returning the counter as it now stands (its oldest event counted too).
+fn bump_window(
     tx: &mut dyn Tx,
     scope: Scope,
     key: &str,
     now: UnixSeconds,
 ) -> ApiResult<CounterRecord> {
-    let record = match tx.counter(scope.as_str(), key)? {
-        Some(c) if now < ends(scope, &c) => CounterRecord {
-            count: c.count.saturating_add(1),
-            ..c
-        },
-        _ => CounterRecord {
-            scope: scope.as_str().to_owned(),
-            key: key.to_owned(),
-            count: 1,
-            window_start: now,
-        },
+    let mut runs = match tx.counter(scope.as_str(), key)? {
+        Some(c) => Runs::live(scope, &c, now),
+        None => Runs::default(),
     };
+    runs.add(scope, now);
+    let record = runs.record(scope.as_str().to_owned(), key.to_owned());
     tx.put_counter(&record)?;
     Ok(record)
 }
@@ -152,11 +149,144 @@ pub fn bump_this_window(
     Ok((window, bump(tx, scope, &window.to_string(), now)?))
 }
 
-/// Seconds from `now` until the window of `counter` (of `scope`) is over.
+/// Seconds from `now` until the oldest event `counter` (of `scope`) counts is a window old,
+/// and the count falls.
 pub fn seconds_left(scope: Scope, counter: &CounterRecord, now: UnixSeconds) -> i64 {
-    ends(scope, counter).saturating_sub(now)
+    let oldest = Runs::live(scope, counter, now)
+        .0
+        .first()
+        .map_or(now, |r| r.last);
+    oldest.saturating_add(scope.window()).saturating_sub(now)
 }
 
-fn ends(scope: Scope, counter: &CounterRecord) -> UnixSeconds {
-    counter.window_start.saturating_add(scope.window())
+/// Events close in time, counted together: when the first and the last happened, and how
+/// many. A run counts whole until its last event is a window old, so a count is never below
+/// the events of the window before it, and above them by at most the rest of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Run {
+    first: UnixSeconds,
+    last: UnixSeconds,
+    count: u32,
+}
+
+/// A counter's runs, oldest first.
+#[derive(Debug, Default)]
+struct Runs(Vec<Run>);
+
+impl Runs {
+    /// The runs of `counter` still counted at `now`. A row from before runs were kept, or
+    /// one whose runs do not read, is one run over its whole fixed window (counted as long
+    /// as any of it could be).
+    fn live(scope: Scope, counter: &CounterRecord, now: UnixSeconds) -> Self {
+        let whole = || {
+            vec![Run {
+                first: counter.window_start,
+                last: counter.window_start.saturating_add(scope.window()),
+                count: counter.count,
+            }]
+        };
+        let mut runs = decode(&counter.runs).unwrap_or_else(whole);
+        let since = now.saturating_sub(scope.window());
+        runs.retain(|r| r.last > since && r.count > 0);
+        Self(runs)
+    }
+
+    /// Counts one event at `now`: in the newest run while it is younger than a 24th of the
+    /// window (so a counter keeps at most about 25 runs), else in a new one.
+    fn add(&mut self, scope: Scope, now: UnixSeconds) {
+        let span = scope.window() / 24;
+        match self.0.last_mut() {
+            Some(run) if now.saturating_sub(run.first) < span => {
+                run.last = run.last.max(now);
+                run.count = run.count.saturating_add(1);
+            }
+            _ => self.0.push(Run {
+                first: now,
+                last: now,
+                count: 1,
+            }),
+        }
+    }
+
+    fn record(&self, scope: String, key: String) -> CounterRecord {
+        CounterRecord {
+            scope,
+            key,
+            count: self.0.iter().fold(0u32, |n, r| n.saturating_add(r.count)),
+            window_start: self.0.first().map_or(0, |r| r.first),
+            runs: encode(&self.0),
+        }
+    }
+}
+
+/// `first:last:count` for each run, separated by spaces.
+fn encode(runs: &[Run]) -> String {
+    let each = runs
+        .iter()
+        .map(|r| format!("{}:{}:{}", r.first, r.last, r.count));
+    each.collect::<Vec<_>>().join(" ")
+}
+
+/// The runs [`encode`] wrote; `None` for anything else (an empty text too).
+fn decode(text: &str) -> Option<Vec<Run>> {
+    let run = |item: &str| {
+        let mut parts = item.split(':');
+        let mut next = || parts.next()?.parse::<i64>().ok();
+        let (first, last, count) = (next()?, next()?, u32::try_from(next()?).ok()?);
+        parts.next().is_none().then_some(Run { first, last, count })
+    };
+    let runs = text.split(' ').map(run).collect::<Option<Vec<_>>>()?;
+    (!text.is_empty()).then_some(runs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counter(runs: &Runs) -> CounterRecord {
+        runs.record("channel_binding".into(), "p".into())
+    }
+
+    /// Eight events at the end of a day and more just after: the day before each counts
+    /// them all, where a fixed window would have started again at zero.
+    #[test]
+    fn a_burst_across_a_days_end_is_counted_over_the_day_before_each_event() {
+        let scope = Scope::ChannelBinding;
+        let mut runs = Runs::default();
+        runs.add(scope, 1_000);
+        for t in 0..7 {
+            runs.add(scope, 1_000 + DAY - 60 + t);
+        }
+        assert_eq!(counter(&runs).count, 8);
+        let later = Runs::live(scope, &counter(&runs), 1_000 + DAY + 1);
+        assert_eq!(counter(&later).count, 7, "the first is a day old");
+        assert_eq!(
+            seconds_left(scope, &counter(&later), 1_000 + DAY + 1),
+            DAY - 55
+        );
+        let gone = Runs::live(scope, &counter(&later), 1_000 + 2 * DAY - 54);
+        assert!(gone.0.is_empty());
+    }
+
+    #[test]
+    fn runs_read_back_and_an_unreadable_or_old_row_counts_its_whole_window() {
+        let mut runs = Runs::default();
+        for t in [0, 10, 4_000] {
+            runs.add(Scope::ChannelBinding, 5_000 + t);
+        }
+        let c = counter(&runs);
+        assert_eq!(c.runs, "5000:5010:2 9000:9000:1");
+        assert_eq!(decode(&c.runs), Some(runs.0.clone()));
+        for text in ["", "5000:5010", "a:b:c", "1:2:3:4", "1:2:3  4:5:6"] {
+            assert_eq!(decode(text), None, "{text:?}");
+            let old = CounterRecord {
+                runs: text.into(),
+                count: 4,
+                window_start: 100,
+                ..c.clone()
+            };
+            let live = Runs::live(Scope::ChannelBinding, &old, 100 + DAY + DAY - 1);
+            assert_eq!(counter(&live).count, 4, "{text:?}");
+        }
+    }
 }

@@ -205,11 +205,15 @@ fn look_up(
     if paid {
         counters::bump(tx, Scope::UserIdFound, &paid_key, now)?;
     } else {
-        let made = counters::bump_window(tx, Scope::UserIdLookup, &p.id, now)?;
-        if made.count > state.policy.user_id_lookups_per_day {
-            let used_up = lookups_used_up(Scope::UserIdLookup, &made, now);
+        // A lookup refused is not counted: the count is of the window before each, and
+        // counting refusals would keep a citizen who tries again refused for good.
+        let spent = counters::current_window(tx, Scope::UserIdLookup, &p.id, now)?
+            .filter(|c| c.count >= state.policy.user_id_lookups_per_day);
+        if let Some(window) = spent {
+            let used_up = lookups_used_up(Scope::UserIdLookup, &window, now);
             return Ok(Looked::Refused(used_up));
         }
+        counters::bump(tx, Scope::UserIdLookup, &p.id, now)?;
     }
     if user_id_taken(tx, new.as_str(), &p.id)? {
         return Ok(Looked::Answered(UserIdChangeResponse {
@@ -251,8 +255,8 @@ pub fn user_id_owner(tx: &mut dyn Tx, user_id: &str, person_id: &str) -> ApiResu
         .filter(|owner| owner != person_id))
 }
 
-/// The refusal once a day's lookups of user IDs are spent, with `retry_after` the rest of
-/// the window of `counter` (of `scope`).
+/// The refusal once a day's lookups of user IDs are spent, with `retry_after` the time until
+/// the oldest lookup `counter` (of `scope`) counts is a day old.
 pub(crate) fn lookups_used_up(scope: Scope, counter: &CounterRecord, now: UnixSeconds) -> ApiError {
     let retry_after = counters::seconds_left(scope, counter, now);
     ApiError::refuse(

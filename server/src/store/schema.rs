@@ -343,4 +343,10 @@ ALTER TABLE oidc_clients ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0
 ALTER TABLE relying_parties ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0
     CHECK (disabled IN (0, 1));
 "#,
+    // 8: a counter keeps its events in runs, so that it counts the window before each
+    // event rather than a fixed one (a burst across a fixed window's end reached twice
+    // a limit).
+    r#"
+ALTER TABLE counters ADD COLUMN runs TEXT NOT NULL DEFAULT '';
+"#,
 ];

@@ -178,6 +178,51 @@ async fn channel_binding_guesses_are_limited_per_person_across_logins() {
     rp_login(&h, &bank, &p.user_id).await.ok::<Value>();
 }
 
+/// Wrong codes on up to `at_most` answers (each login takes three), until logins are
+/// refused; how many were heard as wrong.
+async fn wrong_codes(h: &World, bank: &str, user_id: &str, phone: &mut Phone, at_most: u32) -> u32 {
+    let mut wrong = 0;
+    while wrong < at_most {
+        let pending = match phone.pending(0).await {
+            Some(pending) => pending,
+            None => {
+                let login = rp_login(h, bank, user_id).await;
+                if !login.is_success() {
+                    login.err("too_many_tries");
+                    return wrong;
+                }
+                phone.pending(0).await.unwrap()
+            }
+        };
+        let a = phone
+            .answer(&pending, true, Factor::Swipe, "0000", None)
+            .await;
+        assert!(
+            ["channel_binding_mismatch", "too_many_tries"].contains(&a.code()),
+            "{}",
+            a.body
+        );
+        wrong += 1;
+    }
+    wrong
+}
+
+/// Wrong codes on both sides of the moment the first one is a day old are counted over the
+/// day before each: before, the count was a fixed window opened by the first wrong code,
+/// and the next one opened at zero, so 16 wrong codes went in two minutes where 9 a day
+/// are allowed.
+#[tokio::test]
+async fn wrong_codes_across_a_days_end_stay_nine_in_any_day() {
+    let (h, p, mut phone) = citizen_with_app("bind-edge").await;
+    let bank = h.relying_party("Bank").await.unwrap();
+    assert_eq!(wrong_codes(&h, &bank, &p.user_id, &mut phone, 1).await, 1);
+    h.clock().advance(24 * HOUR - 60);
+    assert_eq!(wrong_codes(&h, &bank, &p.user_id, &mut phone, 7).await, 7);
+    h.clock().advance(61);
+    let more = wrong_codes(&h, &bank, &p.user_id, &mut phone, 20).await;
+    assert_eq!(more, 2, "nine in the day before the last");
+}
+
 #[tokio::test]
 async fn reference_texts_show_what_they_hold() {
     let (h, p) = world_with_citizen("bidi").await;

@@ -313,4 +313,8 @@ DROP INDEX IF EXISTS audit_person;
 ALTER TABLE oidc_clients ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE relying_parties ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE;
 "#,
+    // 4: the SQLite schema's version 8: a counter keeps its events in runs.
+    r#"
+ALTER TABLE counters ADD COLUMN runs TEXT NOT NULL DEFAULT '';
+"#,
 ];

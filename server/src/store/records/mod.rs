@@ -417,10 +417,13 @@ pub struct CounterRecord {
     pub scope: String,
     /// Of whom.
     pub key: String,
-    /// How many in the window.
+    /// How many in the window, as of the last write.
     pub count: u32,
-    /// When the window started.
+    /// When the oldest event still counted happened, as of the last write.
     pub window_start: UnixSeconds,
+    /// The events still counted, in runs (`domain::counters` reads and writes them; empty in
+    /// a row written before they were kept).
+    pub runs: String,
 }
 
 /// A queued SMS or e-mail.

@@ -9,7 +9,8 @@ impl<D: Db> RequestTx for SqlTx<D> {
         // The caller writes the count back: the key stays held until then, row or not.
         self.0.lock_key("counter", &format!("{scope}\0{key}"))?;
         self.one(
-            "SELECT scope, key, count, window_start FROM counters WHERE scope=$1 AND key=$2",
+            "SELECT scope, key, count, window_start, runs FROM counters \
+             WHERE scope=$1 AND key=$2",
             &[&scope, &key],
             |r| {
                 Ok(CounterRecord {
@@ -17,6 +18,7 @@ impl<D: Db> RequestTx for SqlTx<D> {
                     key: r.text(1)?,
                     count: to_u32(r.int(2)?),
                     window_start: r.int(3)?,
+                    runs: r.text(4)?,
                 })
             },
         )
@@ -24,10 +26,11 @@ impl<D: Db> RequestTx for SqlTx<D> {
 
     fn put_counter(&mut self, c: &CounterRecord) -> StoreResult<()> {
         self.run(
-            "INSERT INTO counters (scope, key, count, window_start) VALUES ($1,$2,$3,$4) \
+            "INSERT INTO counters (scope, key, count, window_start, runs) \
+             VALUES ($1,$2,$3,$4,$5) \
              ON CONFLICT(scope, key) DO UPDATE SET count=excluded.count, \
-             window_start=excluded.window_start",
-            &[&c.scope, &c.key, &int(c.count), &c.window_start],
+             window_start=excluded.window_start, runs=excluded.runs",
+            &[&c.scope, &c.key, &int(c.count), &c.window_start, &c.runs],
         )?;
         Ok(())
     }
