@@ -67,7 +67,7 @@ enum Command {
         /// (behind a proxy every client shares its address: limit at the proxy and raise this).
         #[arg(long, value_name = "N")]
         anonymous_requests_per_minute: Option<u32>,
-        /// Connections one address (an IPv6 /64) holds at once (default 128; behind a proxy
+        /// Connections one address (an IPv6 /64) holds at once (default 256; behind a proxy
         /// every client shares its address: cap at the proxy and raise this).
         #[arg(long, value_name = "N")]
         connections_per_source: Option<usize>,

@@ -96,7 +96,7 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         Self {
             max_connections: 1024,
-            max_per_source: 128,
+            max_per_source: 256,
             handshake: Duration::from_secs(10),
             headers: Duration::from_secs(30),
             body: Duration::from_secs(30),

@@ -4,15 +4,17 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::limits::source_key;
 
 /// How many connections each source holds now.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SourceSlots {
     cap: usize,
     held: Mutex<HashMap<IpAddr, usize>>,
+    refused: AtomicU64,
 }
 
 /// One connection's slot of its source, given back when dropped.
@@ -28,6 +30,7 @@ impl SourceSlots {
         Arc::new(Self {
             cap: cap.max(1),
             held: Mutex::default(),
+            refused: AtomicU64::new(0),
         })
     }
 
@@ -37,6 +40,8 @@ impl SourceSlots {
         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         let count = held.entry(key).or_insert(0);
         if *count >= self.cap {
+            drop(held);
+            self.tell_refused();
             return None;
         }
         *count += 1;
@@ -44,6 +49,21 @@ impl SourceSlots {
             slots: self.clone(),
             key,
         })
+    }
+
+    /// Tells the operator how many connections were refused at a source's cap, at the 1st,
+    /// 2nd, 4th, 8th… refusal (so a flood writes few lines), never which source (an address
+    /// is personal data): a cap too low for a proxy or a carrier's shared address shows.
+    fn tell_refused(&self) {
+        let refused = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+        if refused.is_power_of_two() {
+            let cap = self.cap;
+            tracing::warn!(
+                refused,
+                cap,
+                "connections refused at a source's cap, in all"
+            );
+        }
     }
 
     /// How many connections `source` holds now.

@@ -192,9 +192,18 @@ pub(crate) async fn enable_with_pin(
             key_binding_signature: binding.as_ref().ok().cloned(),
         };
         let request = ctx.post(paths::BIOMETRICS_ENABLE, &body, None)?;
-        // A wrong PIN is told as one, before the key's failure.
-        let status: AppStatus = ctx.send(user, &request).await?;
-        binding.map(|_| status)
+        let sent: Result<AppStatus, MitidError> = ctx.send(user, &request).await;
+        match (binding, sent) {
+            (Ok(_), sent) => sent,
+            (Err(key), Ok(status)) => {
+                ctx.apply_status(user, &status)?;
+                Err(key)
+            }
+            // A wrong PIN, a lock or a server out of reach is told before the key's failure;
+            // any other refusal (the attempt lapsed while the key's prompt was open) is
+            // about the request, and the citizen is told what they did: the cancel.
+            (Err(key), Err(e)) => Err(if about_the_pin(&e) { e } else { key }),
+        }
     }
     .await;
     match result {
@@ -216,6 +225,19 @@ pub(crate) async fn enable_with_pin(
             Err(e)
         }
     }
+}
+
+/// Whether `e`, the server's answer to a PIN proof sent without a binding, is the PIN's
+/// verdict or the app's state, which the citizen must hear rather than the key's failure.
+fn about_the_pin(e: &MitidError) -> bool {
+    matches!(
+        e,
+        MitidError::WrongPin { .. }
+            | MitidError::TemporarilyLocked
+            | MitidError::PermanentlyBlocked
+            | MitidError::Revoked
+            | MitidError::Blocked
+    ) || e.is_transient()
 }
 
 /// Deletes a biometric key that never became usable; a failure here leaves a key that the

@@ -61,6 +61,16 @@ impl Scope {
         }
     }
 
+    /// How long a run of events lasts: a 24th of the window; the whole window for the mark
+    /// of a user ID found free, whose check and save must lapse together (a save counted
+    /// in a run of its own would outlive the check, and the next save would pass as paid).
+    fn run_span(self) -> i64 {
+        match self {
+            Self::UserIdFound => self.window(),
+            _ => self.window() / 24,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             Self::ChannelBinding => "channel_binding",
@@ -149,8 +159,8 @@ pub fn bump_this_window(
     Ok((window, bump(tx, scope, &window.to_string(), now)?))
 }
 
-/// Seconds from `now` until the oldest event `counter` (of `scope`) counts is a window old,
-/// and the count falls.
+/// Seconds from `now` until the last event of the oldest run `counter` (of `scope`) counts
+/// is a window old, and the count falls.
 pub fn seconds_left(scope: Scope, counter: &CounterRecord, now: UnixSeconds) -> i64 {
     let oldest = Runs::live(scope, counter, now)
         .0
@@ -174,27 +184,28 @@ struct Run {
 struct Runs(Vec<Run>);
 
 impl Runs {
-    /// The runs of `counter` still counted at `now`. A row from before runs were kept, or
-    /// one whose runs do not read, is one run over its whole fixed window (counted as long
-    /// as any of it could be).
+    /// The runs of `counter` still counted at `now`. A row from before runs were kept, one
+    /// whose runs do not read, or one whose runs disagree with its count and start (a server
+    /// of the version before wrote only those, as in a rolling upgrade) is one run over its
+    /// whole fixed window (counted as long as any of it could be).
     fn live(scope: Scope, counter: &CounterRecord, now: UnixSeconds) -> Self {
-        let whole = || {
-            vec![Run {
-                first: counter.window_start,
-                last: counter.window_start.saturating_add(scope.window()),
-                count: counter.count,
-            }]
-        };
-        let mut runs = decode(&counter.runs).unwrap_or_else(whole);
+        let whole = vec![Run {
+            first: counter.window_start,
+            last: counter.window_start.saturating_add(scope.window()),
+            count: counter.count,
+        }];
+        let mut runs = decode(&counter.runs)
+            .filter(|runs| agrees(runs, counter))
+            .unwrap_or(whole);
         let since = now.saturating_sub(scope.window());
         runs.retain(|r| r.last > since && r.count > 0);
         Self(runs)
     }
 
-    /// Counts one event at `now`: in the newest run while it is younger than a 24th of the
-    /// window (so a counter keeps at most about 25 runs), else in a new one.
+    /// Counts one event at `now`: in the newest run while it is younger than the scope's
+    /// [`Scope::run_span`] (so a counter keeps at most about 25 runs), else in a new one.
     fn add(&mut self, scope: Scope, now: UnixSeconds) {
-        let span = scope.window() / 24;
+        let span = scope.run_span();
         match self.0.last_mut() {
             Some(run) if now.saturating_sub(run.first) < span => {
                 run.last = run.last.max(now);
@@ -212,11 +223,24 @@ impl Runs {
         CounterRecord {
             scope,
             key,
-            count: self.0.iter().fold(0u32, |n, r| n.saturating_add(r.count)),
-            window_start: self.0.first().map_or(0, |r| r.first),
+            count: total(&self.0),
+            window_start: start(&self.0),
             runs: encode(&self.0),
         }
     }
+}
+
+fn total(runs: &[Run]) -> u32 {
+    runs.iter().fold(0u32, |n, r| n.saturating_add(r.count))
+}
+
+fn start(runs: &[Run]) -> UnixSeconds {
+    runs.first().map_or(0, |r| r.first)
+}
+
+/// Whether `runs` are the ones `counter`'s count and start were written with.
+fn agrees(runs: &[Run], counter: &CounterRecord) -> bool {
+    (total(runs), start(runs)) == (counter.count, counter.window_start)
 }
 
 /// `first:last:count` for each run, separated by spaces.
@@ -245,6 +269,19 @@ mod tests {
 
     fn counter(runs: &Runs) -> CounterRecord {
         runs.record("channel_binding".into(), "p".into())
+    }
+
+    /// A user ID's check and its save later lapse together: the mark is one run.
+    #[test]
+    fn a_marks_events_lapse_together() {
+        let scope = Scope::UserIdFound;
+        let mut runs = Runs::default();
+        runs.add(scope, 0);
+        runs.add(scope, 2 * HOUR);
+        let c = counter(&runs);
+        assert_eq!(Runs::live(scope, &c, DAY + HOUR).0.len(), 1);
+        assert_eq!(counter(&Runs::live(scope, &c, DAY + HOUR)).count, 2);
+        assert!(Runs::live(scope, &c, DAY + 2 * HOUR).0.is_empty());
     }
 
     /// Eight events at the end of a day and more just after: the day before each counts
@@ -277,8 +314,11 @@ mod tests {
         let c = counter(&runs);
         assert_eq!(c.runs, "5000:5010:2 9000:9000:1");
         assert_eq!(decode(&c.runs), Some(runs.0.clone()));
-        for text in ["", "5000:5010", "a:b:c", "1:2:3:4", "1:2:3  4:5:6"] {
-            assert_eq!(decode(text), None, "{text:?}");
+        // Runs that disagree with the count (a server of the version before bumped it) are
+        // not believed either.
+        let stale = "100:100:1";
+        for text in ["", "5000:5010", "a:b:c", "1:2:3:4", "1:2:3  4:5:6", stale] {
+            assert!(text == stale || decode(text).is_none(), "{text:?}");
             let old = CounterRecord {
                 runs: text.into(),
                 count: 4,

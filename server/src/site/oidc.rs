@@ -256,10 +256,10 @@ fn barred(state: &AppState, source: Option<std::net::IpAddr>) -> Option<Response
 }
 
 /// `answer`, counted as a failed check of `source` when it refuses the caller itself (`401`:
-/// a wrong client secret at the token endpoint). A code
-/// the token endpoint refuses (`400 invalid_grant`) is not counted: codes reach a relying
-/// party's server from browsers, so a stranger who sent its callback junk codes would
-/// otherwise bar the relying party's address.
+/// a wrong client secret at the token endpoint). A code the token endpoint refuses (`400
+/// invalid_grant`) is not counted: codes reach a relying party's server from browsers, so a
+/// stranger who sent its callback junk codes would otherwise bar the relying party's
+/// address.
 fn counted(state: &AppState, source: Option<std::net::IpAddr>, answer: Response) -> Response {
     if let Some(ip) = source.filter(|_| answer.status() == StatusCode::UNAUTHORIZED) {
         state.limits.failure(ip);

@@ -92,6 +92,13 @@ pub struct OidcLoginRecord {
     pub expires_at: UnixSeconds,
 }
 
+impl OidcLoginRecord {
+    /// How long a login is kept after its access token expired: a relying party that calls
+    /// userinfo with it is told `invalid_token` without being counted as guessing, which
+    /// needs the token's hash.
+    pub const TOKEN_KEPT: i64 = 24 * 3600;
+}
+
 mitid_protocol::redacted_debug!(OidcLoginRecord {
     id,
     client_id,

@@ -66,12 +66,13 @@ impl<D: Db> RequestTx for SqlTx<D> {
             "DELETE FROM web_logins WHERE expires_at <= $1",
             &[&now.saturating_sub(WebLoginRecord::FINISH_GRACE)],
         )?;
-        // A login is kept while its page, its code or its access token may still be used.
+        // A login is kept while its page, its code or its access token may still be used,
+        // and a day after the token expired (`OidcLoginRecord::TOKEN_KEPT`).
         self.run(
             "DELETE FROM oidc_logins WHERE expires_at <= $1 \
              AND COALESCE(code_expires_at, 0) <= $1 \
-             AND COALESCE(token_expires_at, 0) <= $1",
-            &[&now],
+             AND COALESCE(token_expires_at, 0) <= $2",
+            &[&now, &now.saturating_sub(OidcLoginRecord::TOKEN_KEPT)],
         )?;
         // Every counter's window is a day at most.
         self.run(

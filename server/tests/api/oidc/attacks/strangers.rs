@@ -227,7 +227,10 @@ async fn a_relying_party_calling_with_its_lapsed_tokens_is_not_barred() {
     let revoked = given.body["access_token"].as_str().unwrap().to_owned();
     assert_eq!(s.exchange(&code, &[]).await.status, 400);
     s.h.clock()
-        .advance(mitid_server::domain::oidc::TOKEN_TTL + 1);
+        .advance(mitid_server::domain::oidc::TOKEN_TTL + 3600);
+    // The purge has run: an expired token is still known as one (a review found it was
+    // purged with its login at expiry, and then counted as a guess).
+    s.h.server.running().run_due_jobs().await.unwrap();
     for token in [&expired, &revoked].repeat(ALLOWANCE / 2 + 1) {
         let answer = s.tokens.userinfo(token).await.unwrap();
         assert_eq!(answer.status, 401, "{}", answer.body);
