@@ -142,6 +142,9 @@ pub enum StartError {
     /// TLS could not be set up.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The public URL cannot be an OpenID Connect issuer.
+    #[error("the public URL {0}")]
+    PublicUrl(&'static str),
 }
 
 /// A started server.
@@ -164,11 +167,29 @@ pub fn open_state(config: &ServerConfig) -> Result<AppState, StartError> {
     open_state_at(config, config.listen)
 }
 
-/// The issuer: the configured public URL, or `https://` and the address served.
-fn issuer(config: &ServerConfig, addr: SocketAddr) -> String {
-    match &config.public_url {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => format!("https://{addr}"),
+/// The issuer: the configured public URL, or `https://` and the address served. A public
+/// URL must be what OpenID Connect allows an issuer to be (Core §2: `https`, a host, no
+/// query or fragment) and name the root this server serves its routes at (no path, or the
+/// discovery document and endpoints it names would be elsewhere).
+fn issuer(config: &ServerConfig, addr: SocketAddr) -> Result<String, StartError> {
+    let Some(given) = &config.public_url else {
+        return Ok(format!("https://{addr}"));
+    };
+    let url = url::Url::parse(given).map_err(|_| StartError::PublicUrl("is not a URL"))?;
+    let refusal = if url.scheme() != "https" {
+        Some("must be https")
+    } else if url.host().is_none() || !url.username().is_empty() || url.password().is_some() {
+        Some("must name a host, and no user")
+    } else if url.query().is_some() || url.fragment().is_some() {
+        Some("must have no query or fragment")
+    } else if url.path() != "/" {
+        Some("must have no path: the routes are served at the root")
+    } else {
+        None
+    };
+    match refusal {
+        Some(why) => Err(StartError::PublicUrl(why)),
+        None => Ok(url.as_str().trim_end_matches('/').to_owned()),
     }
 }
 
@@ -212,7 +233,7 @@ fn open_state_at(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, St
         ),
         secrets,
         waiters,
-        issuer: issuer(config, addr),
+        issuer: issuer(config, addr)?,
         documents: config.documents.clone(),
         device_keys: Default::default(),
     }))
@@ -447,5 +468,43 @@ impl AcceptBackoff {
 
     fn reset(&mut self) {
         self.0 = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A public URL an OpenID Connect library would refuse as an issuer, or one whose
+    /// discovery document this server does not serve, stops the start with the reason
+    /// (found by a review: before, anything was taken, with only a trailing `/` trimmed).
+    #[test]
+    fn a_public_url_is_an_issuer_at_the_root_or_refused() {
+        let addr = SocketAddr::from(([127, 0, 0, 1], 8443));
+        let of = |url: &str| {
+            let mut config = ServerConfig::new("/nonexistent");
+            config.public_url = Some(url.to_owned());
+            issuer(&config, addr).map_err(|e| e.to_string())
+        };
+        assert_eq!(
+            of("https://mitid.example/").unwrap(),
+            "https://mitid.example"
+        );
+        assert_eq!(
+            of("https://MitID.example:8443").unwrap(),
+            "https://mitid.example:8443"
+        );
+        for bad in [
+            "http://mitid.example",
+            "https://mitid.example/mitid",
+            "https://mitid.example/?a=b",
+            "https://mitid.example/#x",
+            "https://user@mitid.example",
+            "mitid.example",
+        ] {
+            assert!(of(bad).is_err(), "{bad}");
+        }
+        let config = ServerConfig::new("/nonexistent");
+        assert_eq!(issuer(&config, addr).unwrap(), "https://127.0.0.1:8443");
     }
 }

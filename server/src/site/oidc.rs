@@ -46,7 +46,7 @@ pub fn metadata(issuer: &str) -> Value {
         "grant_types_supported": ["authorization_code"],
         "subject_types_supported": ["pairwise"],
         "id_token_signing_alg_values_supported": ["ES256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
         "scopes_supported": crate::domain::oidc::SCOPES,
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "name"],
@@ -60,24 +60,31 @@ pub fn metadata(issuer: &str) -> Value {
     })
 }
 
-/// Cached by relying parties for [`JWKS_MAX_AGE`]: a rotated key is published for longer
-/// than that before it signs (`keys::MIN_ROTATION_LEAD`).
-fn cacheable(mut response: Response) -> Response {
+/// Public metadata: cached by relying parties for [`JWKS_MAX_AGE`] (a rotated key is
+/// published for longer than that before it signs, `keys::MIN_ROTATION_LEAD`), and readable
+/// by a relying party's script on any origin (CORS, as Core §5.3 and Discovery expect: the
+/// answer holds nothing about anyone).
+fn public_metadata(mut response: Response) -> Response {
+    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&format!("public, max-age={JWKS_MAX_AGE}")) {
-        response.headers_mut().insert(header::CACHE_CONTROL, value);
+        headers.insert(header::CACHE_CONTROL, value);
     }
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     response
 }
 
 /// `GET /.well-known/openid-configuration`.
 pub async fn discovery(State(state): State<AppState>) -> Response {
-    cacheable(Json(metadata(&state.issuer)).into_response())
+    public_metadata(Json(metadata(&state.issuer)).into_response())
 }
 
 /// `GET /oidc/jwks`.
 pub async fn jwks(State(state): State<AppState>) -> Response {
     let now = state.clock.now();
-    cacheable(Json(state.secrets.id_tokens.jwks(now)).into_response())
+    public_metadata(Json(state.secrets.id_tokens.jwks(now)).into_response())
 }
 
 /// `GET /oidc/authorize`.
@@ -223,6 +230,34 @@ fn basic_credentials(headers: &HeaderMap) -> Option<(String, Zeroizing<String>)>
     Some((decode(id)?, Zeroizing::new(decode(secret)?)))
 }
 
+/// The client's id and secret, from the `Authorization` header (`client_secret_basic`) or
+/// the form (`client_secret_post`), never both (RFC 6749 §2.3: one method per request).
+fn client_credentials(
+    headers: &HeaderMap,
+    field: &impl Fn(&str) -> Option<String>,
+) -> Result<(String, Zeroizing<String>), OAuthError> {
+    let in_form = field("client_secret").map(Zeroizing::new);
+    match (basic_credentials(headers), in_form) {
+        (Some(_), Some(_)) => Err(OAuthError::invalid_request(
+            "the client authenticated twice (Basic and client_secret)",
+        )),
+        (Some((id, _)), None) if field("client_id").is_some_and(|form_id| form_id != id) => Err(
+            OAuthError::invalid_request("client_id differs from the authenticated client"),
+        ),
+        (Some(credentials), None) => Ok(credentials),
+        (None, Some(secret)) => match field("client_id") {
+            Some(id) => Ok((id, secret)),
+            None => Err(OAuthError::invalid_request(
+                "client_secret without client_id",
+            )),
+        },
+        (None, None) => Err(OAuthError::new(
+            "invalid_client",
+            "client authentication (client_secret_basic or client_secret_post) is required",
+        )),
+    }
+}
+
 /// `POST /oidc/token`. Its answers are never stored (RFC 6749 §5.1: the site's guard marks
 /// them `no-store`, with `Pragma` for HTTP/1.0 caches between a relying party and us).
 pub async fn token(
@@ -235,8 +270,12 @@ pub async fn token(
     if let Some(refused) = barred(&state, source) {
         return refused;
     }
+    // A request with no secret at all guessed nothing: a library set up for the other
+    // method is told so without barring its address.
+    let presented = authorization(&headers, "Basic").is_some()
+        || form_fields(&body).iter().any(|(k, _)| k == "client_secret");
     let answer = token_answer(state.clone(), headers, body).await;
-    counted(&state, source, answer)
+    counted(&state, source.filter(|_| presented), answer)
 }
 
 /// The answer to `source` while its failed checks at the token endpoint and userinfo have
@@ -268,12 +307,6 @@ fn counted(state: &AppState, source: Option<std::net::IpAddr>, answer: Response)
 }
 
 async fn token_answer(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
-    let Some((client_id, secret)) = basic_credentials(&headers) else {
-        return oauth_error(OAuthError::new(
-            "invalid_client",
-            "client authentication (client_secret_basic) is required",
-        ));
-    };
     let fields = form_fields(&body);
     if fields.too_many() {
         return oauth_error(OAuthError::invalid_request("too many parameters"));
@@ -293,11 +326,10 @@ async fn token_answer(state: AppState, headers: HeaderMap, body: Bytes) -> Respo
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    if field("client_id").is_some_and(|id| id != client_id) {
-        return oauth_error(OAuthError::invalid_request(
-            "client_id differs from the authenticated client",
-        ));
-    }
+    let (client_id, secret) = match client_credentials(&headers, &field) {
+        Ok(credentials) => credentials,
+        Err(error) => return oauth_error(error),
+    };
     let request = TokenRequest {
         grant_type: field("grant_type"),
         code: field("code").map(Zeroizing::new),

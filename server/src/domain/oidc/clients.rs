@@ -1,5 +1,5 @@
 //! OpenID Connect clients, registered by an administrator: a name, exact redirect URIs and a
-//! secret for `client_secret_basic` (shown once, stored as a hash), which the administrator
+//! secret for `client_secret_basic` or `client_secret_post` (shown once, stored as a hash), which the administrator
 //! can replace; a client the administrator disabled is, everywhere, as one never registered.
 
 use mitid_protocol::api_error::ErrorCode;
@@ -46,6 +46,21 @@ pub fn valid_redirect_uri(uri: &str) -> bool {
         && parsed.as_str() == uri
 }
 
+/// Whether the query of `uri` (a valid one) names a parameter the authorization response
+/// adds: the response would then carry it twice, and a relying party could read the
+/// registered value for the one sent (RFC 9207's `iss`, the code, `state`, an error).
+fn names_a_response_parameter(uri: &str) -> bool {
+    const ADDED: [&str; 6] = [
+        "code",
+        "state",
+        "iss",
+        "error",
+        "error_description",
+        "error_uri",
+    ];
+    url::Url::parse(uri).is_ok_and(|u| u.query_pairs().any(|(k, _)| ADDED.contains(&&*k)))
+}
+
 /// `POST /v1/staff/oidc-clients`.
 pub fn create(
     state: &AppState,
@@ -62,6 +77,16 @@ pub fn create(
         return Err(invalid(
             "redirect_uris",
             "redirect_uri_absolute_https_normal_form_no_fragment",
+        ));
+    }
+    if req
+        .redirect_uris
+        .iter()
+        .any(|u| names_a_response_parameter(u))
+    {
+        return Err(invalid(
+            "redirect_uris",
+            "redirect_uri_query_without_response_parameters",
         ));
     }
     let secret = rng::token(state.rng.as_ref());

@@ -58,6 +58,17 @@ async fn discovery_names_the_endpoints_and_the_keys_verify_the_id_token() {
     );
     assert_eq!(meta["authorization_response_iss_parameter_supported"], true);
     let jwks = s.tokens.json("/oidc/jwks").await.unwrap();
+    // A relying party's script on another origin may read both (CORS); the login is not.
+    for path in ["/.well-known/openid-configuration", "/oidc/jwks"] {
+        let page = s.browser.get(path).await.unwrap();
+        assert_eq!(
+            page.header("access-control-allow-origin"),
+            Some("*"),
+            "{path}"
+        );
+    }
+    let authorize = s.browser.get("/oidc/authorize").await.unwrap();
+    assert_eq!(authorize.header("access-control-allow-origin"), None);
 
     let finish = s.logged_in().await;
     assert!(finish.location.as_deref().unwrap().starts_with(REDIRECT));
@@ -112,6 +123,60 @@ async fn discovery_names_the_endpoints_and_the_keys_verify_the_id_token() {
         (wrong.status, wrong.body["error"].as_str()),
         (401, Some("invalid_token"))
     );
+}
+
+/// The secret may come in the form (`client_secret_post`, the default of openid-client and
+/// ASP.NET Core; before, only HTTP Basic was taken, and every such exchange was a `401`
+/// counted against the bank's address), never in both places; a request with no secret
+/// guessed nothing, and leaves the code for the exchange that has one.
+#[tokio::test]
+async fn a_client_may_send_its_secret_in_the_form_but_not_twice() {
+    let mut s = Scene::new().await;
+    let meta = s
+        .tokens
+        .json("/.well-known/openid-configuration")
+        .await
+        .unwrap();
+    assert_eq!(
+        meta["token_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post"])
+    );
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let id = s.client.client_id.clone();
+    let secret = s.client.client_secret.expose().to_owned();
+    let exchange = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", s.pkce.verifier.as_str()),
+    ];
+    fn with<'a>(
+        exchange: &[(&'a str, &'a str)],
+        extra: &[(&'a str, &'a str)],
+    ) -> Vec<(&'a str, &'a str)> {
+        [exchange, extra].concat()
+    }
+    let in_form = with(&exchange, &[("client_id", &id), ("client_secret", &secret)]);
+    let twice = s
+        .tokens
+        .token(Some((&id, &secret)), &in_form)
+        .await
+        .unwrap();
+    assert_eq!(twice.status, 400, "{}", twice.body);
+    assert_eq!(twice.body["error"], "invalid_request");
+    let none = s
+        .tokens
+        .token(None, &with(&exchange, &[("client_id", &id)]))
+        .await
+        .unwrap();
+    assert_eq!(none.status, 401, "{}", none.body);
+    assert_eq!(none.body["error"], "invalid_client");
+    let wrong = with(&exchange, &[("client_id", &id), ("client_secret", "wrong")]);
+    let refused = s.tokens.token(None, &wrong).await.unwrap();
+    assert_eq!(refused.status, 401, "{}", refused.body);
+    let tokens = s.tokens.token(None, &in_form).await.unwrap();
+    assert_eq!(tokens.status, 200, "{}", tokens.body);
+    assert!(tokens.body["id_token"].is_string());
 }
 
 #[tokio::test]

@@ -338,6 +338,37 @@ async fn only_an_administrator_registers_a_client_and_only_with_exact_https_uris
             "{bad}"
         );
     }
+    // A query that names what the response adds would carry it twice (found by a review:
+    // before, registered).
+    for bad in [
+        "https://bank.example/callback?code=1",
+        "https://bank.example/callback?x=1&iss=https://evil.example",
+    ] {
+        let refused = h
+            .post(
+                paths::STAFF_OIDC_CLIENTS,
+                &request(&[bad]),
+                Auth::Bearer(&h.admin),
+            )
+            .await;
+        assert_eq!(
+            refused.body["error"]["detail"]["rule"],
+            "redirect_uri_query_without_response_parameters",
+            "{bad}"
+        );
+    }
+    let with_query = CreateOidcClientRequest {
+        name: "Query Bank".to_owned(),
+        ..request(&["https://bank.example/callback?bank=1"])
+    };
+    let registered = h
+        .post(
+            paths::STAFF_OIDC_CLIENTS,
+            &with_query,
+            Auth::Bearer(&h.admin),
+        )
+        .await;
+    assert!(registered.is_success(), "{}", registered.body);
     let none = h
         .post(
             paths::STAFF_OIDC_CLIENTS,
