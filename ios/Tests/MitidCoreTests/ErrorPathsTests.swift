@@ -130,6 +130,16 @@ final class ErrorPathsTests: XCTestCase, @unchecked Sendable {
         let enabling = await expectMitidError { try await phone.app.enableBiometrics(localId: user.localId, pin: acceptedPin) }
         XCTAssertEqual(enabling, .BiometricsCancelled)
         XCTAssertFalse(try phone.app.users()[0].biometricsEnabled)
+        // A cancel at the key's own prompt comes after the PIN attempt started: three of them
+        // cost no try, and the PIN still enables.
+        for _ in 0..<3 {
+            phone.keys.store.setNextBiometricResult(result: .cancelled)
+            let atKey = await expectMitidError { try await phone.app.enableBiometrics(localId: user.localId, pin: acceptedPin) }
+            XCTAssertEqual(atKey, .BiometricsCancelled)
+        }
+        XCTAssertFalse(try phone.app.users()[0].biometricsEnabled)
+        try await phone.app.enableBiometrics(localId: user.localId, pin: acceptedPin)
+        XCTAssertTrue(try phone.app.users()[0].biometricsEnabled)
     }
 
     @MainActor

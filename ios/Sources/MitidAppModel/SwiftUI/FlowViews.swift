@@ -62,15 +62,18 @@ public struct ActivationView: View {
                 FinishedView(message: .ended, button: .back, leave: leave)
             }
             BusyView(busy: busy)
-            if !isFinal(state.step) {
+            if cancellable(state.step) {
                 Button(shell[.cancel]) { Task { await model.cancel() } }.disabled(busy)
             }
         }
     }
 
-    private func isFinal(_ step: ActivationStep) -> Bool {
-        if case .done = step { return true }
-        return step == .ended
+    /// No cancel once the user exists (the last two questions): the core refuses it there.
+    private func cancellable(_ step: ActivationStep) -> Bool {
+        switch step {
+        case .done, .ended, .chooseBiometrics, .chooseNotifications: return false
+        default: return true
+        }
     }
 }
 

@@ -125,6 +125,15 @@ class ErrorPathsTest : WithTestServer() {
             phone.prompt.answer(BiometricOutcome.CANCELLED)
             assertThrows<MitidException.BiometricsCancelled> { runBlocking { phone.app.enableBiometrics(user.localId, PIN) } }
             assertFalse(phone.app.users().single().biometricsEnabled)
+            // A cancel at the key's own prompt comes after the PIN attempt started (Android's
+            // only real prompt): three of them cost no try, and the PIN still enables.
+            repeat(3) {
+                phone.keys.nextSensor = Sensor.CANCEL
+                assertThrows<MitidException.BiometricsCancelled> { runBlocking { phone.app.enableBiometrics(user.localId, PIN) } }
+            }
+            assertFalse(phone.app.users().single().biometricsEnabled)
+            phone.app.enableBiometrics(user.localId, PIN)
+            assertTrue(phone.app.users().single().biometricsEnabled)
         }
     }
 

@@ -56,8 +56,13 @@ fun ActivationFlowScreen(app: App, leave: () -> Unit) {
             ActivationStep.Ended -> Finished(UiText.ENDED, UiText.BACK, leave)
         }
         Busy(busy)
-        val ended = state.step is ActivationStep.Done || state.step == ActivationStep.Ended
-        if (!ended) TextButton(enabled = !busy, onClick = { act { cancel() } }) { Text(text(UiText.CANCEL)) }
+        // No cancel once the user exists (the last two questions): the core refuses it there.
+        val cancellable = when (state.step) {
+            is ActivationStep.Done, ActivationStep.Ended,
+            ActivationStep.ChooseBiometrics, ActivationStep.ChooseNotifications -> false
+            else -> true
+        }
+        if (cancellable) TextButton(enabled = !busy, onClick = { act { cancel() } }) { Text(text(UiText.CANCEL)) }
     }
 }
 
