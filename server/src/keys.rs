@@ -35,12 +35,14 @@ pub enum KeyFileError {
     /// that time is over, or rotate with `--emergency` for a key that signs at once.
     #[error("the key file names when its newest ID-token key begins to sign (id_token_signs_from) but holds no earlier key to sign before it")]
     NothingSignsBeforeLead,
-    /// The last rotation's key does not sign yet: rotating again would retire the key that
-    /// still signs.
-    #[error("the last rotation's key signs only from {signs_from} (Unix time); rotate after that")]
+    /// The last rotation's key does not sign yet, or began to sign so lately that tokens
+    /// of the key before it still verify: rotating again would retire a key in use.
+    #[error("the last rotation's key signs only from {signs_from} (Unix time), and tokens of the key before it verify until {until}; rotate after that")]
     RotationWaiting {
         /// When the waiting key begins to sign.
         signs_from: UnixSeconds,
+        /// When the last token the key before it signed has expired: the earliest rotation.
+        until: UnixSeconds,
     },
 }
 
@@ -97,6 +99,10 @@ const ID_TOKEN_KEYS_KEPT: usize = 2;
 
 /// How long a relying party may cache the JWK Set (the `max-age` it is served with).
 pub const JWKS_MAX_AGE: UnixSeconds = 300;
+
+/// How long an ID token (and an access token) is valid: a key stays published at least
+/// that long after the next one began to sign.
+pub const ID_TOKEN_LIFETIME: UnixSeconds = 300;
 
 /// The shortest time a rotated key is published before it signs: every process must have
 /// restarted with the new file, and then every cached JWK Set must have expired, before a
@@ -196,8 +202,14 @@ pub fn rotate_id_token_key(
     // was published before it).
     let (kept, signs_from) = match lead {
         Lead::After(seconds) => {
-            if let Some(signs_from) = file.id_token_signs_from.filter(|from| *from > now) {
-                return Err(KeyFileError::RotationWaiting { signs_from });
+            // A token the key before signed in its last second verifies for ID_TOKEN_LIFETIME:
+            // its key stays published that long (a review found a rotation at the moment
+            // the new key began to sign dropped it at once).
+            let waiting = file
+                .id_token_signs_from
+                .map(|from| (from, from + ID_TOKEN_LIFETIME));
+            if let Some((signs_from, until)) = waiting.filter(|(_, until)| *until > now) {
+                return Err(KeyFileError::RotationWaiting { signs_from, until });
             }
             let lead = seconds.clamp(MIN_ROTATION_LEAD, MAX_ROTATION_LEAD);
             let published_before = !file.id_token_keys.is_empty();
@@ -353,18 +365,20 @@ mod tests {
         );
         assert_eq!(loaded.id_tokens.signing_kid(second.signs_from), second.kid);
 
-        // Rotating again before the new key signs would retire the key that signs.
-        let waiting =
-            rotate_id_token_key(dir.path(), &OsRandom, second.signs_from - 1, Lead::After(0));
-        assert!(matches!(
-            waiting,
-            Err(KeyFileError::RotationWaiting { signs_from }) if signs_from == second.signs_from
-        ));
-        // Once it signs, the next rotation retires the original key: two are kept.
-        let third =
-            rotate_id_token_key(dir.path(), &OsRandom, second.signs_from, Lead::After(7200))
-                .unwrap();
-        assert_eq!(third.signs_from, second.signs_from + 7200);
+        // Rotating again before the new key signs would retire the key that signs, and so
+        // would one before the first key's last tokens have expired.
+        let until = second.signs_from + ID_TOKEN_LIFETIME;
+        for at in [second.signs_from - 1, until - 1] {
+            let waiting = rotate_id_token_key(dir.path(), &OsRandom, at, Lead::After(0));
+            assert!(matches!(
+                waiting,
+                Err(KeyFileError::RotationWaiting { signs_from, until: u })
+                    if signs_from == second.signs_from && u == until
+            ));
+        }
+        // Once they have, the next rotation retires the original key: two are kept.
+        let third = rotate_id_token_key(dir.path(), &OsRandom, until, Lead::After(7200)).unwrap();
+        assert_eq!(third.signs_from, until + 7200);
         let loaded = ServerSecrets::load_or_create(dir.path(), &OsRandom).unwrap();
         assert_eq!(
             kids(&loaded),

@@ -16,7 +16,7 @@ use crate::policy::Policy;
 /// How long an authorization code may be exchanged (RFC 9700 §2.1.1: short-lived).
 pub const CODE_TTL: i64 = 60;
 /// How long an access token (for the userinfo endpoint) and an ID token are valid.
-pub const TOKEN_TTL: i64 = 300;
+pub const TOKEN_TTL: i64 = crate::keys::ID_TOKEN_LIFETIME;
 /// How long a browser login waits for its user ID under `policy` ([`authorize`]): twice
 /// the approval time.
 pub fn user_id_window(policy: &Policy) -> i64 {
