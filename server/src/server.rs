@@ -90,6 +90,8 @@ pub struct ConnectionLimits {
     pub headers: Duration,
     /// A request's body.
     pub body: Duration,
+    /// An answer's write that makes no progress: a client that stops reading is closed.
+    pub write: Duration,
 }
 
 impl Default for ConnectionLimits {
@@ -100,6 +102,7 @@ impl Default for ConnectionLimits {
             handshake: Duration::from_secs(10),
             headers: Duration::from_secs(30),
             body: Duration::from_secs(30),
+            write: Duration::from_secs(30),
         }
     }
 }
@@ -437,6 +440,11 @@ async fn serve_connection(
     router: axum::Router,
     limits: ConnectionLimits,
 ) {
+    // Only writes are timed here: a long poll or a kept-alive connection reads nothing for
+    // a while, and hyper's header timeout bounds that.
+    let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+    stream.set_write_timeout(Some(limits.write));
+    let stream = Box::pin(stream);
     let tls = match tokio::time::timeout(limits.handshake, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => tls,
         _ => return,

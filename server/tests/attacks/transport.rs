@@ -61,6 +61,7 @@ async fn harness_of_two(handshake: Duration, headers_and_body: Duration) -> Test
         handshake,
         headers: headers_and_body,
         body: headers_and_body,
+        write: headers_and_body,
     })
     .await
 }
@@ -135,6 +136,7 @@ async fn one_source_holds_no_more_than_its_share_of_the_slots() {
         handshake: Duration::from_secs(60),
         headers: Duration::from_secs(60),
         body: Duration::from_secs(60),
+        write: Duration::from_secs(60),
     })
     .await;
     let (addr, pin) = (h.running().addr, h.spki_pin());
@@ -160,6 +162,43 @@ async fn one_source_holds_no_more_than_its_share_of_the_slots() {
             Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
         }
     }
+}
+
+/// A client that asks for answers and never reads them is closed once a write has made no
+/// progress for the write timeout (found by a review: before, it held its connection, and
+/// its slot, for as long as it liked; hyper has no write timeout, and its header timeout
+/// does not run while an answer is written).
+#[tokio::test]
+async fn a_client_that_stops_reading_its_answers_is_closed() {
+    let h = harness(ConnectionLimits {
+        max_connections: 2,
+        max_per_source: 2,
+        handshake: Duration::from_secs(60),
+        headers: Duration::from_secs(60),
+        body: Duration::from_secs(60),
+        write: Duration::from_millis(500),
+    })
+    .await;
+    let (addr, pin) = (h.running().addr, h.spki_pin());
+    // A small receive window, so that the answers back up into the server's writes.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let tcp = socket.connect(addr).await.unwrap();
+    let config = pinned_config(&pin, &[&rustls::version::TLS13]);
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let mut stream = connector
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .unwrap();
+    // Far more answer bytes than the two sockets' buffers hold (the OpenAPI document, 300
+    // times, pipelined), none of them read.
+    let request = b"GET /v1/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n".repeat(300);
+    stream.write_all(&request).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        closed_within(&mut stream, Duration::from_secs(5)).await,
+        "a client that stopped reading was kept"
+    );
 }
 
 /// CPU seconds (user + system) the process `pid` used so far.
