@@ -37,7 +37,7 @@ pub enum KeyFileError {
     NothingSignsBeforeLead,
     /// The last rotation's key does not sign yet, or began to sign so lately that tokens
     /// of the key before it still verify: rotating again would retire a key in use.
-    #[error("the last rotation's key signs only from {signs_from} (Unix time), and tokens of the key before it verify until {until}; rotate after that")]
+    #[error("the last rotation's key signs from {signs_from} (Unix time), and tokens of the key before it verify until {until}; rotate after that")]
     RotationWaiting {
         /// When the waiting key begins to sign.
         signs_from: UnixSeconds,
@@ -187,7 +187,8 @@ fn id_token_keys(file: &KeyFile) -> Result<IdTokenKeys, KeyFileError> {
 /// previous key is kept: a server started with the file publishes both, and signs with the
 /// new key only from `now + lead`, so that a relying party that cached the JWK Set before
 /// the restart can still verify every token until its cache has run out; refused while the
-/// last rotation's key waits, since this one would retire the key that signs. A file with
+/// last rotation's key waits, since this one would retire the key that signs, and for
+/// [`ID_TOKEN_LIFETIME`] after it began to sign, while the retired key's tokens still verify. A file with
 /// no key yet (from before OpenID Connect) gets one that signs at once: nothing was
 /// published before it. The file is written only once the new keys are known to load.
 pub fn rotate_id_token_key(
@@ -207,7 +208,7 @@ pub fn rotate_id_token_key(
             // the new key began to sign dropped it at once).
             let waiting = file
                 .id_token_signs_from
-                .map(|from| (from, from + ID_TOKEN_LIFETIME));
+                .map(|from| (from, from.saturating_add(ID_TOKEN_LIFETIME)));
             if let Some((signs_from, until)) = waiting.filter(|(_, until)| *until > now) {
                 return Err(KeyFileError::RotationWaiting { signs_from, until });
             }

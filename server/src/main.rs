@@ -72,7 +72,8 @@ enum Command {
         #[arg(long, value_name = "N")]
         connections_per_source: Option<usize>,
         /// The address browsers and relying parties use (the OpenID Connect issuer), when
-        /// it is not `https://` and the listen address (behind a proxy or a name).
+        /// it is not `https://` and the listen address (behind a proxy or a name): `https`, a
+        /// host and port only (no path, query, fragment or user).
         #[arg(long, value_name = "URL")]
         public_url: Option<String>,
     },

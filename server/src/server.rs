@@ -440,8 +440,8 @@ async fn serve_connection(
     router: axum::Router,
     limits: ConnectionLimits,
 ) {
-    // Only writes are timed here: a long poll or a kept-alive connection reads nothing for
-    // a while, and hyper's header timeout bounds that.
+    // Only writes are timed here: a long poll waits without writing (bounded by its own
+    // `wait_seconds`), and a kept-alive connection's silence is hyper's header timeout's.
     let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
     stream.set_write_timeout(Some(limits.write));
     let stream = Box::pin(stream);

@@ -1,4 +1,4 @@
-//! The activation flow (help page 001, and the passport route).
+//! The activation flow (help page 003, and the passport route).
 
 use mitid_core::flows::ActivationStep;
 

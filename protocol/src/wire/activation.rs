@@ -1,4 +1,4 @@
-//! Activating an app (help page 001): the three unsigned steps before the app has a device
+//! Activating an app (help page 003): the three unsigned steps before the app has a device
 //! key. Re-exported from [`super::app`].
 
 use serde::{Deserialize, Serialize};

@@ -66,6 +66,20 @@ async fn harness_of_two(handshake: Duration, headers_and_body: Duration) -> Test
     .await
 }
 
+/// Slots as given, a write time-out of `write`, the other time-outs far longer than a test,
+/// so that only the test frees a slot.
+fn patient(max_connections: usize, max_per_source: usize, write: Duration) -> ConnectionLimits {
+    let long = Duration::from_secs(60);
+    ConnectionLimits {
+        max_connections,
+        max_per_source,
+        handshake: long,
+        headers: long,
+        body: long,
+        write,
+    }
+}
+
 async fn harness(connections: ConnectionLimits) -> TestServer {
     let options = ServerOptions {
         policy: Policy::default(),
@@ -129,16 +143,7 @@ async fn a_connection_past_the_cap_waits_until_a_slot_frees() {
 /// until the first let go).
 #[tokio::test]
 async fn one_source_holds_no_more_than_its_share_of_the_slots() {
-    let h = harness(ConnectionLimits {
-        max_connections: 4,
-        max_per_source: 2,
-        // Time-outs far longer than the test, so that only the test frees a slot.
-        handshake: Duration::from_secs(60),
-        headers: Duration::from_secs(60),
-        body: Duration::from_secs(60),
-        write: Duration::from_secs(60),
-    })
-    .await;
+    let h = harness(patient(4, 2, Duration::from_secs(60))).await;
     let (addr, pin) = (h.running().addr, h.spki_pin());
     let (hog, other) = ([127, 0, 0, 1], [127, 0, 0, 2]);
     let mut held = Vec::new();
@@ -170,15 +175,7 @@ async fn one_source_holds_no_more_than_its_share_of_the_slots() {
 /// does not run while an answer is written).
 #[tokio::test]
 async fn a_client_that_stops_reading_its_answers_is_closed() {
-    let h = harness(ConnectionLimits {
-        max_connections: 2,
-        max_per_source: 2,
-        handshake: Duration::from_secs(60),
-        headers: Duration::from_secs(60),
-        body: Duration::from_secs(60),
-        write: Duration::from_millis(500),
-    })
-    .await;
+    let h = harness(patient(2, 2, Duration::from_millis(500))).await;
     let (addr, pin) = (h.running().addr, h.spki_pin());
     // A small receive window, so that the answers back up into the server's writes.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();

@@ -29,6 +29,13 @@ fn biometric_key_exists(phone: &AppPhone, user: &UserSummary) -> bool {
     phone.keys.key_exists(&alias).unwrap()
 }
 
+/// The error of enabling biometrics for `user` with `pin`.
+async fn enabling_refused(app: &App, user: &UserSummary, pin: &str) -> MitidError {
+    app.enable_biometrics(&user.local_id, pin.into())
+        .await
+        .unwrap_err()
+}
+
 async fn server_says_biometrics(h: &World, app: &App, local_id: &str, p: &Person) -> bool {
     app.status(local_id).await.unwrap();
     let user = app
@@ -55,9 +62,7 @@ async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
         MitidError::BiometricsNotOn
     );
     assert_eq!(
-        app.enable_biometrics(&user.local_id, WRONG_PIN.into())
-            .await
-            .unwrap_err(),
+        enabling_refused(&app, &user, WRONG_PIN).await,
         MitidError::WrongPin { remaining: 2 }
     );
     enable_biometrics(&app, &user).await;
@@ -100,22 +105,14 @@ async fn a_cancel_at_the_keys_prompt_while_enabling_costs_no_pin_attempt() {
     let (h, p, phone, app, user) = world_with_app_user("bio-cancel").await;
     for _ in 0..3 {
         phone.sensor().set_next_result(BiometricResult::Cancelled);
-        assert_eq!(
-            app.enable_biometrics(&user.local_id, PIN.into())
-                .await
-                .unwrap_err(),
-            MitidError::BiometricsCancelled
-        );
+        let cancelled = enabling_refused(&app, &user, PIN).await;
+        assert_eq!(cancelled, MitidError::BiometricsCancelled);
         assert!(!server_says_biometrics(&h, &app, &user.local_id, &p).await);
     }
     // A wrong PIN with the cancel is still a wrong PIN, and is told as one.
     phone.sensor().set_next_result(BiometricResult::Cancelled);
-    assert_eq!(
-        app.enable_biometrics(&user.local_id, WRONG_PIN.into())
-            .await
-            .unwrap_err(),
-        MitidError::WrongPin { remaining: 2 }
-    );
+    let wrong = enabling_refused(&app, &user, WRONG_PIN).await;
+    assert_eq!(wrong, MitidError::WrongPin { remaining: 2 });
     enable_biometrics(&app, &user).await;
     assert!(server_says_biometrics(&h, &app, &user.local_id, &p).await);
     assert!(biometric_key_exists(&phone, &user));

@@ -1,5 +1,5 @@
 // iOS ONLY (SwiftUI): the flows that lead to a new PIN or show the user ID, one case per step
-// of the core: activation (help page 001, or the passport), a new PIN (help page 003) and
+// of the core: activation and a new PIN (help page 003, or the passport) and
 // "View user ID" (help page 004). No `default`: a step added to the core fails this build.
 #if (os(iOS) || MITID_UI_TYPECHECK) && canImport(SwiftUI) && canImport(Combine)
 import MitidCore
@@ -69,10 +69,15 @@ public struct ActivationView: View {
     }
 
     /// No cancel once the user exists (the last two questions): the core refuses it there.
+    /// Every step named, so that a step added to the core fails this build.
     private func cancellable(_ step: ActivationStep) -> Bool {
         switch step {
-        case .done, .ended, .chooseBiometrics, .chooseNotifications: return false
-        default: return true
+        case .done, .ended, .chooseBiometrics, .chooseNotifications:
+            return false
+        case .enterUserId, .enterActivationCode, .acceptTerms, .chooseDocumentOrigin,
+             .enterPCode, .enterDocumentDetails, .readChip, .captureFace, .enterTemporaryPin,
+             .chooseNewPin, .repeatNewPin, .interrupted:
+            return true
         }
     }
 }

@@ -57,6 +57,10 @@ async fn discovery_names_the_endpoints_and_the_keys_verify_the_id_token() {
         serde_json::json!(["ES256"])
     );
     assert_eq!(meta["authorization_response_iss_parameter_supported"], true);
+    assert_eq!(
+        meta["token_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post"])
+    );
     let jwks = s.tokens.json("/oidc/jwks").await.unwrap();
     // A relying party's script on another origin may read both (CORS); the login is not.
     for path in ["/.well-known/openid-configuration", "/oidc/jwks"] {
@@ -132,15 +136,6 @@ async fn discovery_names_the_endpoints_and_the_keys_verify_the_id_token() {
 #[tokio::test]
 async fn a_client_may_send_its_secret_in_the_form_but_not_twice() {
     let mut s = Scene::new().await;
-    let meta = s
-        .tokens
-        .json("/.well-known/openid-configuration")
-        .await
-        .unwrap();
-    assert_eq!(
-        meta["token_endpoint_auth_methods_supported"],
-        serde_json::json!(["client_secret_basic", "client_secret_post"])
-    );
     let code = s.logged_in().await.redirect_param("code").unwrap();
     let id = s.client.client_id.clone();
     let secret = s.client.client_secret.expose().to_owned();

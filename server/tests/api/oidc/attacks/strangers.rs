@@ -140,6 +140,15 @@ async fn a_stranger_is_not_told_which_state_keeps_a_login_from_starting() {
     assert!(while_pending.contains(CANNOT_SEND));
 }
 
+/// A scene whose anonymous endpoints allow `allowance` requests a minute per source.
+async fn scene_allowing(allowance: usize) -> Scene {
+    let policy = mitid_server::Policy {
+        anonymous_requests_per_source_per_minute: allowance as u32,
+        ..test_policy()
+    };
+    Scene::with_world(crate::prelude::start_with_policy(policy).await).await
+}
+
 /// A source that guesses client secrets or access tokens is stopped once its failures use
 /// up the anonymous endpoints' allowance (here 31 a minute): then refused before any work,
 /// the right secret too, until the allowance grows back; another source is not held up, and
@@ -148,11 +157,7 @@ async fn a_stranger_is_not_told_which_state_keeps_a_login_from_starting() {
 #[tokio::test]
 async fn a_source_guessing_secrets_or_tokens_is_stopped() {
     const ALLOWANCE: usize = 31;
-    let policy = mitid_server::Policy {
-        anonymous_requests_per_source_per_minute: ALLOWANCE as u32,
-        ..test_policy()
-    };
-    let mut s = Scene::with_world(crate::prelude::start_with_policy(policy).await).await;
+    let mut s = scene_allowing(ALLOWANCE).await;
     // Two exchanges that succeed: counted, they would leave room for fewer guesses below.
     for _ in 0..2 {
         let code = s.logged_in().await.redirect_param("code").unwrap();
@@ -212,11 +217,7 @@ async fn a_source_guessing_secrets_or_tokens_is_stopped() {
 #[tokio::test]
 async fn a_relying_party_calling_with_its_lapsed_tokens_is_not_barred() {
     const ALLOWANCE: usize = 31;
-    let policy = mitid_server::Policy {
-        anonymous_requests_per_source_per_minute: ALLOWANCE as u32,
-        ..test_policy()
-    };
-    let mut s = Scene::with_world(crate::prelude::start_with_policy(policy).await).await;
+    let mut s = scene_allowing(ALLOWANCE).await;
     let code = s.logged_in().await.redirect_param("code").unwrap();
     let first = s.exchange(&code, &[]).await;
     let expired = first.body["access_token"].as_str().unwrap().to_owned();
@@ -240,4 +241,42 @@ async fn a_relying_party_calling_with_its_lapsed_tokens_is_not_barred() {
     let code = s.logged_in().await.redirect_param("code").unwrap();
     let exchanged = s.exchange(&code, &[]).await;
     assert_eq!(exchanged.status, 200, "{}", exchanged.body);
+}
+
+/// Secrets guessed in the form (`client_secret_post`) count as those in HTTP Basic do, and
+/// the source is barred past its allowance; a request with no secret at all guessed nothing
+/// and is not counted; a secret given twice, or one without its client id, is refused
+/// before any check.
+#[tokio::test]
+async fn guesses_in_the_form_count_and_requests_without_a_secret_do_not() {
+    const ALLOWANCE: usize = 31;
+    let mut s = scene_allowing(ALLOWANCE).await;
+    let code = s.logged_in().await.redirect_param("code").unwrap();
+    let id = s.client.client_id.clone();
+    let secret = s.client.client_secret.expose().to_owned();
+    let grant = ("grant_type", "authorization_code");
+    let without: [(&str, &str); 2] = [grant, ("client_id", &id)];
+    for _ in 0..=ALLOWANCE {
+        let answer = s.tokens.token(None, &without).await.unwrap();
+        assert_eq!(answer.status, 401, "{}", answer.body);
+    }
+    let malformed: [&[(&str, &str)]; 2] = [
+        &[grant, ("client_secret", "x")],
+        &[grant, ("client_id", "oc_other")],
+    ];
+    let basic = [None, Some((id.as_str(), secret.as_str()))];
+    for (fields, basic) in malformed.into_iter().zip(basic) {
+        let answer = s.tokens.token(basic, fields).await.unwrap();
+        assert_eq!(answer.status, 400, "{}", answer.body);
+    }
+    // Every guess is heard (the requests without a secret used none of the allowance), the
+    // one past the allowance too; then the source is barred.
+    for n in 0..=ALLOWANCE {
+        let guess = format!("guessed-secret-{n}");
+        let fields = [grant, ("client_id", &id), ("client_secret", &guess)];
+        let answer = s.tokens.token(None, &fields).await.unwrap();
+        assert_eq!(answer.status, 401, "guess {n}: {}", answer.body);
+    }
+    let barred = s.exchange(&code, &[]).await;
+    assert_eq!(barred.status, 429, "{}", barred.body);
 }

@@ -1,5 +1,5 @@
 // ANDROID ONLY (Jetpack Compose): the flows that lead to a new PIN or show the user ID, one
-// branch per step of the core: activation (help page 001, or the passport), a new PIN (help
+// branch per step of the core: activation (help page 003, or the passport), a new PIN (help
 // page 003: the current PIN, biometrics, a temporary PIN or the passport) and "View user ID"
 // (help page 004). No default branches: a step added to the core fails this build.
 package dk.mitid.app.ui
@@ -57,10 +57,16 @@ fun ActivationFlowScreen(app: App, leave: () -> Unit) {
         }
         Busy(busy)
         // No cancel once the user exists (the last two questions): the core refuses it there.
+        // Every step named, so that a step added to the core fails this build.
         val cancellable = when (state.step) {
             is ActivationStep.Done, ActivationStep.Ended,
             ActivationStep.ChooseBiometrics, ActivationStep.ChooseNotifications -> false
-            else -> true
+            ActivationStep.EnterUserId, is ActivationStep.EnterActivationCode,
+            is ActivationStep.AcceptTerms, ActivationStep.ChooseDocumentOrigin,
+            ActivationStep.EnterPCode, ActivationStep.EnterDocumentDetails, ActivationStep.ReadChip,
+            ActivationStep.CaptureFace, is ActivationStep.EnterTemporaryPin,
+            ActivationStep.ChooseNewPin, ActivationStep.RepeatNewPin,
+            ActivationStep.Interrupted -> true
         }
         if (cancellable) TextButton(enabled = !busy, onClick = { act { cancel() } }) { Text(text(UiText.CANCEL)) }
     }
