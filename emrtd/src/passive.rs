@@ -81,7 +81,8 @@ impl MasterList {
         Self::from_der(issuing_state, ders)
     }
 
-    /// Adds the CSCA certificates (DER) of `issuing_state`.
+    /// Adds the CSCA certificates (DER) of `issuing_state`, all or none: refuses the lot for
+    /// one that is not a trust anchor or whose dates cannot be read.
     pub fn add_der(
         &mut self,
         issuing_state: &str,

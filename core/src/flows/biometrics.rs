@@ -149,7 +149,9 @@ pub(crate) async fn enable_with_pin(
     if ctx.users.list()?.len() > 1 {
         return Err(MitidError::BiometricsNeedSingleUser);
     }
-    // The prompt first, so that a cancel costs no PIN attempt.
+    // The prompt first, so that a cancel there costs no PIN attempt (on iOS the real one; on
+    // Android it only checks that biometrics can be used, and the key's prompt below is the
+    // real one).
     match ctx
         .prompt
         .authenticate(crate::texts::BIOMETRIC_PROMPT_UNLOCK)
@@ -180,7 +182,7 @@ pub(crate) async fn enable_with_pin(
         // the attempt is settled and a right PIN costs the citizen no try.
         let binding = match ctx.keys.sign(&alias, &message) {
             Ok(signature) => Ok(B64(signature.into_bytes())),
-            Err(KeyStoreError::UserCancelled) => Err(MitidError::BiometricsCancelled),
+            // Not counted: enabling is not approving.
             Err(KeyStoreError::AuthenticationFailed) => Err(MitidError::BiometricsFailed {
                 remaining: MAX_BIOMETRIC_FAILURES,
             }),
@@ -199,10 +201,10 @@ pub(crate) async fn enable_with_pin(
                 ctx.apply_status(user, &status)?;
                 Err(key)
             }
-            // A wrong PIN, a lock or a server out of reach is told before the key's failure;
-            // any other refusal (the attempt lapsed while the key's prompt was open) is
-            // about the request, and the citizen is told what they did: the cancel.
-            (Err(key), Err(e)) => Err(if about_the_pin(&e) { e } else { key }),
+            // The attempt lapsed while the key's prompt was open: the citizen is told what
+            // they did, the cancel. Anything else (a wrong PIN, a lock, a server out of
+            // reach, a key pin that does not match) is told as it is.
+            (Err(key), Err(e)) => Err(if attempt_lapsed(&e) { key } else { e }),
         }
     }
     .await;
@@ -227,17 +229,10 @@ pub(crate) async fn enable_with_pin(
     }
 }
 
-/// Whether `e`, the server's answer to a PIN proof sent without a binding, is the PIN's
-/// verdict or the app's state, which the citizen must hear rather than the key's failure.
-fn about_the_pin(e: &MitidError) -> bool {
-    matches!(
-        e,
-        MitidError::WrongPin { .. }
-            | MitidError::TemporarilyLocked
-            | MitidError::PermanentlyBlocked
-            | MitidError::Revoked
-            | MitidError::Blocked
-    ) || e.is_transient()
+/// Whether `e`, the error of a PIN proof sent without a binding, says only that the attempt
+/// lapsed (it lives 5 minutes, and the key's prompt may have stayed open that long).
+fn attempt_lapsed(e: &MitidError) -> bool {
+    matches!(e, MitidError::ServerRejected { server_code } if server_code == "attempt_invalid")
 }
 
 /// Deletes a biometric key that never became usable; a failure here leaves a key that the

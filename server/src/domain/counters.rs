@@ -1,7 +1,7 @@
 //! Windowed counters kept in the database (exact across requests and restarts): failures
 //! counted per person, staff member or document over the window (an hour or a day) before
 //! each event, not a fixed one, so that a burst across a window's end cannot reach twice a
-//! limit. The events are kept in runs of a 24th of the window.
+//! limit. The events are kept in runs (of a 24th of the window; a mark's, of the whole).
 
 use mitid_protocol::clock::UnixSeconds;
 
@@ -328,5 +328,35 @@ mod tests {
             let live = Runs::live(Scope::ChannelBinding, &old, 100 + DAY + DAY - 1);
             assert_eq!(counter(&live).count, 4, "{text:?}");
         }
+    }
+
+    /// A row whose oldest run began more than two days ago still counts the run written a
+    /// day later: the purge keeps it (found by a review: a purge after two days deleted it
+    /// up to an hour early).
+    #[test]
+    fn the_purge_keeps_a_row_while_its_newest_run_counts() {
+        use crate::store::sqlite::SqliteStore;
+        use crate::store::Store;
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("db.sqlite")).unwrap();
+        let scope = Scope::ChannelBinding;
+        let bump_at = |t: i64| {
+            let mut tx = store.begin().unwrap();
+            bump(tx.as_mut(), scope, "p", t).unwrap();
+            tx.commit().unwrap();
+        };
+        for t in [0, HOUR - 1, DAY + 3_000] {
+            bump_at(1_000_000 + t);
+        }
+        let now = 1_000_000 + 2 * DAY + 1;
+        let mut tx = store.begin().unwrap();
+        tx.purge_expired(now, now).unwrap();
+        assert_eq!(current(tx.as_mut(), scope, "p", now).unwrap(), 1);
+        tx.purge_expired(now + 2 * DAY, now).unwrap();
+        assert_eq!(
+            current(tx.as_mut(), scope, "p", now).unwrap(),
+            0,
+            "purged at last"
+        );
     }
 }

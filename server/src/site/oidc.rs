@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 use super::i18n::{self, Lang};
 use super::login::{user_id_page, NewLogin};
 use super::page::{see_other, Frame};
-use super::{cookies, failure_page, form_fields, message_page};
+use super::{cookies, failure_page, form_fields, message_page, FormFields};
 use crate::api::pipeline::PeerAddr;
 use crate::domain::oidc::authorize::{self, Authorization, Params, Unredirectable};
 use crate::domain::oidc::tokens::{self, TokenRequest};
@@ -270,12 +270,15 @@ pub async fn token(
     if let Some(refused) = barred(&state, source) {
         return refused;
     }
-    // A request with no secret at all guessed nothing: a library set up for the other
-    // method is told so without barring its address.
-    let presented = authorization(&headers, "Basic").is_some()
-        || form_fields(&body).iter().any(|(k, _)| k == "client_secret");
-    let answer = token_answer(state.clone(), headers, body).await;
-    counted(&state, source.filter(|_| presented), answer)
+    // Only a request whose secret is checked can guess: one refused before (no secret at
+    // all, a library set up for the other method, a malformed form) is never counted.
+    match token_request(&headers, &form_fields(&body)) {
+        Ok(request) => {
+            let answer = token_answer(state.clone(), request).await;
+            counted(&state, source, answer)
+        }
+        Err(refused) => oauth_error(refused),
+    }
 }
 
 /// The answer to `source` while its failed checks at the token endpoint and userinfo have
@@ -306,17 +309,21 @@ fn counted(state: &AppState, source: Option<std::net::IpAddr>, answer: Response)
     answer
 }
 
-async fn token_answer(state: AppState, headers: HeaderMap, body: Bytes) -> Response {
-    let fields = form_fields(&body);
+/// A token request whose client's secret is to be checked: the client's id and secret, and
+/// what it asks for.
+struct Checked(String, Zeroizing<String>, TokenRequest);
+
+/// The token request of `fields`, or the error refusing it before any secret is checked.
+fn token_request(headers: &HeaderMap, fields: &FormFields) -> Result<Checked, OAuthError> {
     if fields.too_many() {
-        return oauth_error(OAuthError::invalid_request("too many parameters"));
+        return Err(OAuthError::invalid_request("too many parameters"));
     }
     if fields
         .iter()
         .enumerate()
         .any(|(i, (k, _))| fields[..i].iter().any(|(other, _)| other == k))
     {
-        return oauth_error(OAuthError::invalid_request(
+        return Err(OAuthError::invalid_request(
             "a parameter is given more than once",
         ));
     }
@@ -326,16 +333,18 @@ async fn token_answer(state: AppState, headers: HeaderMap, body: Bytes) -> Respo
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    let (client_id, secret) = match client_credentials(&headers, &field) {
-        Ok(credentials) => credentials,
-        Err(error) => return oauth_error(error),
-    };
+    let (client_id, secret) = client_credentials(headers, &field)?;
     let request = TokenRequest {
         grant_type: field("grant_type"),
         code: field("code").map(Zeroizing::new),
         redirect_uri: field("redirect_uri"),
         code_verifier: field("code_verifier").map(Zeroizing::new),
     };
+    Ok(Checked(client_id, secret, request))
+}
+
+/// The answer to a token request: the secret checked, then the code exchanged.
+async fn token_answer(state: AppState, Checked(client_id, secret, request): Checked) -> Response {
     let outcome = state
         .blocking(move |s| {
             let Some(client) = clients::authenticate(s, &client_id, &secret)? else {

@@ -1,5 +1,6 @@
-//! Connections: idle and slow clients are timed out, the connection count is capped, and an
-//! exhausted file-descriptor table does not make the accept loop spin; request nonces live as
+//! Connections: idle and slow clients, and clients that stop reading, are timed out; the
+//! connection count is capped, and each source's share of it; an exhausted
+//! file-descriptor table does not make the accept loop spin; request nonces live as
 //! long as their time is accepted; database files are private.
 
 use std::sync::Arc;
@@ -52,7 +53,7 @@ async fn closed_within<S: AsyncReadExt + Unpin>(stream: &mut S, within: Duration
 }
 
 /// A server that serves two connections at once, with the handshake's time-out and the
-/// one for headers (and idle) and bodies. No world around it: its clients' kept-alive
+/// one for headers (and idle), bodies and writes. No world around it: its clients' kept-alive
 /// connections would hold the slots.
 async fn harness_of_two(handshake: Duration, headers_and_body: Duration) -> TestServer {
     harness(ConnectionLimits {

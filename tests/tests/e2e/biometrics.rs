@@ -1,5 +1,6 @@
 //! Biometrics (docs/flows.md §6) against the real server, with the software key store's
-//! simulated sensor: enable with the PIN, approve, a cancelled prompt, five failures that
+//! simulated sensor: enable with the PIN (a cancel or failure at the key's own prompt while
+//! enabling costs no PIN attempt), approve, a cancelled prompt, five failures that
 //! require the PIN, an enrolment change that switches them off (re-enabled with the PIN),
 //! and disabling.
 
@@ -96,18 +97,26 @@ async fn biometrics_are_enabled_with_the_pin_and_approve_a_login() {
     );
 }
 
-/// A cancel at the biometric key's own prompt while enabling comes after the PIN proof has
-/// started (the key signs the attempt): the app settles the attempt with the PIN alone, so
-/// the cancel costs no PIN attempt (found by a review: before, three cancels locked the
-/// PIN, and the right PIN was refused after them).
+/// A cancel or a failure at the biometric key's own prompt while enabling comes after the
+/// PIN proof has started (the key signs the attempt): the app settles the attempt with the
+/// PIN alone, so neither costs a PIN attempt, and the unused key is deleted (found by a
+/// review: before, three cancels locked the PIN, and the right PIN was refused after them).
 #[tokio::test]
 async fn a_cancel_at_the_keys_prompt_while_enabling_costs_no_pin_attempt() {
     let (h, p, phone, app, user) = world_with_app_user("bio-cancel").await;
-    for _ in 0..3 {
-        phone.sensor().set_next_result(BiometricResult::Cancelled);
-        let cancelled = enabling_refused(&app, &user, PIN).await;
-        assert_eq!(cancelled, MitidError::BiometricsCancelled);
+    let failed = MitidError::BiometricsFailed { remaining: 5 };
+    for (sensor, told) in [
+        (BiometricResult::Cancelled, MitidError::BiometricsCancelled),
+        (BiometricResult::Failed, failed),
+        (BiometricResult::Cancelled, MitidError::BiometricsCancelled),
+    ] {
+        phone.sensor().set_next_result(sensor);
+        assert_eq!(enabling_refused(&app, &user, PIN).await, told);
         assert!(!server_says_biometrics(&h, &app, &user.local_id, &p).await);
+        assert!(
+            !biometric_key_exists(&phone, &user),
+            "the unused key is deleted"
+        );
     }
     // A wrong PIN with the cancel is still a wrong PIN, and is told as one.
     phone.sensor().set_next_result(BiometricResult::Cancelled);

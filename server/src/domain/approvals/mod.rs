@@ -199,7 +199,7 @@ fn binding_failures_today(state: &AppState, tx: &mut dyn Tx, person_id: &str) ->
 pub(super) fn too_many_binding_failures() -> ApiError {
     ApiError::refuse(
         ErrorCode::TooManyTries,
-        "too many wrong codes today: logins are refused until tomorrow",
+        "too many wrong codes in 24 hours: logins are refused for up to a day",
     )
 }
 

@@ -62,7 +62,11 @@ pub fn enable(
     audit::entry(event, &Actor::App(app.id.clone()))
         .person(&person.id)
         .authenticator(&app.id)
-        .detail(json!({ "failures": app.failures }))
+        .detail(json!({
+            "failures": app.failures,
+            "purpose": "enable_biometrics",
+            "key_bound": req.key_binding_signature.is_some(),
+        }))
         .record(state, tx.as_mut())?;
     granted!(outcome, tx);
     tx.commit()?;

@@ -74,10 +74,12 @@ impl<D: Db> RequestTx for SqlTx<D> {
              AND COALESCE(token_expires_at, 0) <= $2",
             &[&now, &now.saturating_sub(OidcLoginRecord::TOKEN_KEPT)],
         )?;
-        // Every counter's window is a day at most.
+        // A row's start is the first event of its oldest run at its last write, which may be
+        // a window and a run (at most another window) before that write, whose own run
+        // counts a window after it: with windows of a day at most, three days.
         self.run(
             "DELETE FROM counters WHERE window_start < $1",
-            &[&now.saturating_sub(2 * 24 * 3600)],
+            &[&now.saturating_sub(3 * 24 * 3600)],
         )?;
         self.run(
             "DELETE FROM idempotency WHERE created_at < $1",

@@ -140,6 +140,9 @@ async fn a_stranger_is_not_told_which_state_keeps_a_login_from_starting() {
     assert!(while_pending.contains(CANNOT_SEND));
 }
 
+/// The anonymous endpoints' allowance per source and minute in these scenes.
+const ALLOWANCE: usize = 31;
+
 /// A scene whose anonymous endpoints allow `allowance` requests a minute per source.
 async fn scene_allowing(allowance: usize) -> Scene {
     let policy = mitid_server::Policy {
@@ -156,7 +159,6 @@ async fn scene_allowing(allowance: usize) -> Scene {
 /// every guess was heard, each in a transaction of its own).
 #[tokio::test]
 async fn a_source_guessing_secrets_or_tokens_is_stopped() {
-    const ALLOWANCE: usize = 31;
     let mut s = scene_allowing(ALLOWANCE).await;
     // Two exchanges that succeed: counted, they would leave room for fewer guesses below.
     for _ in 0..2 {
@@ -216,7 +218,6 @@ async fn a_source_guessing_secrets_or_tokens_is_stopped() {
 /// barred itself).
 #[tokio::test]
 async fn a_relying_party_calling_with_its_lapsed_tokens_is_not_barred() {
-    const ALLOWANCE: usize = 31;
     let mut s = scene_allowing(ALLOWANCE).await;
     let code = s.logged_in().await.redirect_param("code").unwrap();
     let first = s.exchange(&code, &[]).await;
@@ -245,11 +246,10 @@ async fn a_relying_party_calling_with_its_lapsed_tokens_is_not_barred() {
 
 /// Secrets guessed in the form (`client_secret_post`) count as those in HTTP Basic do, and
 /// the source is barred past its allowance; a request with no secret at all guessed nothing
-/// and is not counted; a secret given twice, or one without its client id, is refused
-/// before any check.
+/// and is not counted; a secret without its client id, or a client id in the form that
+/// differs from HTTP Basic's, is refused before any check (a secret given twice: flows.rs).
 #[tokio::test]
 async fn guesses_in_the_form_count_and_requests_without_a_secret_do_not() {
-    const ALLOWANCE: usize = 31;
     let mut s = scene_allowing(ALLOWANCE).await;
     let code = s.logged_in().await.redirect_param("code").unwrap();
     let id = s.client.client_id.clone();
