@@ -139,19 +139,7 @@ async fn a_client_may_send_its_secret_in_the_form_but_not_twice() {
     let code = s.logged_in().await.redirect_param("code").unwrap();
     let id = s.client.client_id.clone();
     let secret = s.client.client_secret.expose().to_owned();
-    let exchange = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", s.pkce.verifier.as_str()),
-    ];
-    fn with<'a>(
-        exchange: &[(&'a str, &'a str)],
-        extra: &[(&'a str, &'a str)],
-    ) -> Vec<(&'a str, &'a str)> {
-        [exchange, extra].concat()
-    }
-    let in_form = with(&exchange, &[("client_id", &id), ("client_secret", &secret)]);
+    let in_form = s.exchange_fields(&code, &[("client_id", &id), ("client_secret", &secret)]);
     let twice = s
         .tokens
         .token(Some((&id, &secret)), &in_form)
@@ -161,12 +149,12 @@ async fn a_client_may_send_its_secret_in_the_form_but_not_twice() {
     assert_eq!(twice.body["error"], "invalid_request");
     let none = s
         .tokens
-        .token(None, &with(&exchange, &[("client_id", &id)]))
+        .token(None, &s.exchange_fields(&code, &[("client_id", &id)]))
         .await
         .unwrap();
     assert_eq!(none.status, 401, "{}", none.body);
     assert_eq!(none.body["error"], "invalid_client");
-    let wrong = with(&exchange, &[("client_id", &id), ("client_secret", "wrong")]);
+    let wrong = s.exchange_fields(&code, &[("client_id", &id), ("client_secret", "wrong")]);
     let refused = s.tokens.token(None, &wrong).await.unwrap();
     assert_eq!(refused.status, 401, "{}", refused.body);
     let tokens = s.tokens.token(None, &in_form).await.unwrap();

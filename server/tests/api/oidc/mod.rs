@@ -127,15 +127,26 @@ impl Scene {
         finish
     }
 
-    /// Exchanges `code` as the client, with the right redirect URI and verifier unless
-    /// `changes` says otherwise.
-    pub async fn exchange(&self, code: &str, changes: &[(&str, &str)]) -> TokenAnswer {
-        let mut fields = vec![
+    /// The token request's fields that exchange `code` (the right redirect URI and
+    /// verifier), then `extra`.
+    pub fn exchange_fields<'a>(
+        &'a self,
+        code: &'a str,
+        extra: &[(&'a str, &'a str)],
+    ) -> Vec<(&'a str, &'a str)> {
+        let exchange = [
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", REDIRECT),
             ("code_verifier", self.pkce.verifier.as_str()),
         ];
+        [&exchange[..], extra].concat()
+    }
+
+    /// Exchanges `code` as the client, with the right redirect URI and verifier unless
+    /// `changes` says otherwise.
+    pub async fn exchange(&self, code: &str, changes: &[(&str, &str)]) -> TokenAnswer {
+        let mut fields = self.exchange_fields(code, &[]);
         for (name, value) in changes {
             fields.retain(|(k, _)| k != name);
             if !value.is_empty() {

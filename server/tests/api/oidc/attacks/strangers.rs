@@ -198,12 +198,7 @@ async fn a_source_guessing_secrets_or_tokens_is_stopped() {
     // Another machine is heard; the code the refusals left unused is exchanged there.
     let other = TokenClient::from_source(&s.h, Some([127, 0, 0, 2].into())).unwrap();
     let secret = s.client.client_secret.expose().to_owned();
-    let fields = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT),
-        ("code_verifier", s.pkce.verifier.as_str()),
-    ];
+    let fields = s.exchange_fields(&code, &[]);
     let exchanged = other.token(Some((&id, &secret)), &fields).await.unwrap();
     assert_eq!(exchanged.status, 200, "{}", exchanged.body);
     // The allowance grows back: one more try a couple of seconds later.
