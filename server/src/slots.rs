@@ -67,7 +67,8 @@ impl SourceSlots {
     }
 
     /// How many connections `source` holds now.
-    pub fn held(&self, source: IpAddr) -> usize {
+    #[cfg(test)]
+    fn held(&self, source: IpAddr) -> usize {
         let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
         held.get(&source_key(source)).copied().unwrap_or(0)
     }

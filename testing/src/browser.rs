@@ -51,13 +51,14 @@ impl Chromedriver {
         loop {
             tries += 1;
             match Self::start_once() {
-                Err(KitError::Setup(why)) if tries < 3 && why.contains("did not print") => {}
-                started => return started,
+                Ok(driver) => return Ok(driver),
+                Err(Failed::Silent(_)) if tries < 3 => {}
+                Err(Failed::Silent(e) | Failed::Other(e)) => return Err(e),
             }
         }
     }
 
-    fn start_once() -> KitResult<Self> {
+    fn start_once() -> Result<Self, Failed> {
         let binary = tool("MITID_CHROMEDRIVER", "chromedriver");
         let mut child = Command::new(&binary)
             // Port 0: chromedriver binds a free port itself and says which, so that no other
@@ -71,25 +72,26 @@ impl Chromedriver {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| {
-                KitError::Setup(format!(
+                Failed::Other(KitError::Setup(format!(
                     "{} did not start ({e}): run scripts/browser-tools.sh",
                     binary.display()
-                ))
+                )))
             })?;
         let stdout = child.stdout.take();
         // From here on, an error drops the driver, which stops its process group.
         let mut driver = Self { child, port: 0 };
-        let stdout = stdout.ok_or_else(|| KitError::Setup("chromedriver: no stdout".into()))?;
+        let stdout = stdout
+            .ok_or_else(|| Failed::Other(KitError::Setup("chromedriver: no stdout".into())))?;
         let lines = crate::server::output_lines(stdout);
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             let line = lines.recv_timeout(left).map_err(|_| {
-                KitError::Setup(
+                Failed::Silent(KitError::Setup(
                     "chromedriver did not print \"started successfully on port\" (an older \
                          one than scripts/browser-tools.sh installs?)"
                         .into(),
-                )
+                ))
             })?;
             if let Some(port) = started_port(&line) {
                 driver.port = port;
@@ -97,6 +99,13 @@ impl Chromedriver {
             }
         }
     }
+}
+
+/// Why a chromedriver did not start: it never said its port (started again), or anything
+/// else (not).
+enum Failed {
+    Silent(KitError),
+    Other(KitError),
 }
 
 /// The port of chromedriver's `ChromeDriver was started successfully on port N.` line.

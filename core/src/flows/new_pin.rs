@@ -379,8 +379,9 @@ impl NewPinFlow {
         user: &User,
         body: &NewPinAuthoriseRequest,
     ) -> Result<NewPinTicket, MitidError> {
-        // A temporary PIN is typed again as it was; a PIN or biometric proof is new at each
-        // tap, so never the same request.
+        // A temporary PIN is typed again as it was; a PIN or biometric proof, and a passport
+        // read sent with the face captured at that tap, are new at each tap, so never the
+        // same request.
         let request = if body.temporary_pin.is_some() {
             self.ctx.post_single_use(paths::NEW_PIN_AUTHORISE, body)?
         } else {

@@ -89,7 +89,8 @@ impl Scope {
 
 /// The count of `key` in the window of its scope before `now`.
 pub fn current(tx: &mut dyn Tx, scope: Scope, key: &str, now: UnixSeconds) -> ApiResult<u32> {
-    Ok(current_window(tx, scope, key, now)?.map_or(0, |c| c.count))
+    let counter = tx.counter(scope.as_str(), key)?;
+    Ok(counter.map_or(0, |c| total(&Runs::live(scope, &c, now).0)))
 }
 
 /// The counter of `key` as it stands at `now`, if any of its events is still counted.

@@ -309,12 +309,15 @@ fn counted(state: &AppState, source: Option<std::net::IpAddr>, answer: Response)
     answer
 }
 
-/// A token request whose client's secret is to be checked: the client's id and secret, and
-/// what it asks for.
-struct Checked(String, Zeroizing<String>, TokenRequest);
+/// A token request whose client's secret is to be checked, and what it asks for.
+struct TokenCall {
+    client_id: String,
+    secret: Zeroizing<String>,
+    request: TokenRequest,
+}
 
 /// The token request of `fields`, or the error refusing it before any secret is checked.
-fn token_request(headers: &HeaderMap, fields: &FormFields) -> Result<Checked, OAuthError> {
+fn token_request(headers: &HeaderMap, fields: &FormFields) -> Result<TokenCall, OAuthError> {
     if fields.too_many() {
         return Err(OAuthError::invalid_request("too many parameters"));
     }
@@ -340,11 +343,20 @@ fn token_request(headers: &HeaderMap, fields: &FormFields) -> Result<Checked, OA
         redirect_uri: field("redirect_uri"),
         code_verifier: field("code_verifier").map(Zeroizing::new),
     };
-    Ok(Checked(client_id, secret, request))
+    Ok(TokenCall {
+        client_id,
+        secret,
+        request,
+    })
 }
 
 /// The answer to a token request: the secret checked, then the code exchanged.
-async fn token_answer(state: AppState, Checked(client_id, secret, request): Checked) -> Response {
+async fn token_answer(state: AppState, call: TokenCall) -> Response {
+    let TokenCall {
+        client_id,
+        secret,
+        request,
+    } = call;
     let outcome = state
         .blocking(move |s| {
             let Some(client) = clients::authenticate(s, &client_id, &secret)? else {
