@@ -9,15 +9,30 @@ cd "$(dirname "$0")/.."
 # A one-off build gains nothing from incremental caches; they doubled the disk it needs.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
-echo "==> Rust: format and lints"
+# Each phase says how long it took, and the end lists them all, so that two runs of this
+# command can be compared phase by phase (the test command's time is a number we keep).
+times=()
+phase_name=""
+phase_start="$(date +%s)"
+suite_start="$phase_start"
+phase() {
+  local now
+  now="$(date +%s)"
+  [[ -z "$phase_name" ]] || times+=("$((now - phase_start)) s  $phase_name")
+  phase_name="$1"
+  phase_start="$now"
+  [[ -z "$phase_name" ]] || echo "==> $phase_name"
+}
+
+phase "Rust: format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-echo "==> scripts/browser-tools.sh (Chromium, chromedriver, axe-core for tests/tests/browser)"
+phase "scripts/browser-tools.sh (Chromium, chromedriver, axe-core for tests/tests/browser)"
 MITID_AXE_JS="$(scripts/browser-tools.sh | tail -n1)"
 export MITID_AXE_JS
 
-echo "==> scripts/postgres.sh (a throwaway PostgreSQL cluster for the tests)"
+phase "scripts/postgres.sh (a throwaway PostgreSQL cluster for the tests)"
 # `ip` builds the network namespace of the database partition test (processes/partition.rs);
 # procps (`pgrep`, `kill`) serves the browser tests; python3 reads cargo's metadata for the scripts.
 for need in ip:iproute2 pgrep:procps python3:python3; do
@@ -28,22 +43,24 @@ trap 'scripts/postgres.sh stop "$PG_DIR" || true; scripts/leftovers.sh || true' 
 MITID_TEST_POSTGRES="$(scripts/postgres.sh start "$PG_DIR" | tail -n1)"
 export MITID_TEST_POSTGRES
 
-echo "==> Rust: tests (SQLite; the several-process tests on PostgreSQL)"
+phase "Rust: tests (SQLite; the several-process tests on PostgreSQL)"
 cargo test --workspace --locked
 
-echo "==> Rust: the server's rule, attack and crash tests again, on PostgreSQL"
+phase "Rust: the server's rule, attack and crash tests again, on PostgreSQL"
 # --workspace (only the server has these targets) keeps the features of the run above: no rebuild.
 MITID_TEST_BACKEND=postgres cargo test --workspace --locked --test api --test attacks --test processes
 
-echo "==> scripts/fuzz-smoke.sh"
+phase "scripts/fuzz-smoke.sh"
 scripts/fuzz-smoke.sh
 
-echo "==> scripts/check-bindings.sh"
+phase "scripts/check-bindings.sh"
 scripts/check-bindings.sh
 
 # Both suites always run: a missing script or toolchain is a failure, never a skip.
 for suite in scripts/test-kotlin.sh scripts/test-swift.sh; do
-  echo "==> $suite"
+  phase "$suite"
   "$suite"
 done
-echo "==> all test suites passed"
+phase ""
+echo "==> all test suites passed in $(($(date +%s) - suite_start)) s:"
+printf '    %s\n' "${times[@]}"
