@@ -96,16 +96,46 @@ bindings_profile_dir() {
     if [[ "$p" == dev ]]; then echo debug; else echo "$p"; fi
 }
 
-# build_cdylib: build the bindings cdylib and print the folder that holds it.
+# build_cdylib: build the bindings cdylib and the test kit's, and print the folder that
+# holds both. With MITID_CDYLIB_FROM=tests (scripts/test.sh sets it) and the dev profile,
+# they are the cdylibs `cargo test --workspace` builds: a `cargo build -p` resolves the
+# dependencies' features for one package only, so it built about 200 crates a second time
+# (five minutes on 2 cores) and then made the next test build rebuild the workspace's own.
 build_cdylib() {
+    if [[ "${MITID_CDYLIB_FROM:-}" == tests && "$(bindings_profile)" == dev ]]; then
+        cdylibs_of_tests
+        return
+    fi
     local target_dir lib_dir
     target_dir="$(cargo_target_dir)"
     lib_dir="$target_dir/$(bindings_profile_dir)"
-    log "cargo build -p mitid-bindings --profile $(bindings_profile)"
-    (cd "$REPO" && cargo build -p mitid-bindings --lib --profile "$(bindings_profile)" >&2) ||
-        die "building the mitid-bindings cdylib failed"
+    log "cargo build -p mitid-bindings -p mitid-testkit --profile $(bindings_profile)"
+    (cd "$REPO" && cargo build -p mitid-bindings -p mitid-testkit --lib \
+        --profile "$(bindings_profile)" >&2) || die "building the cdylibs failed"
     [[ -f "$lib_dir/$(cdylib_name)" ]] || die "the build did not produce $lib_dir/$(cdylib_name)"
     echo "$lib_dir"
+}
+
+# cdylibs_of_tests: the folder of the cdylibs the workspace's test build made (cargo leaves
+# a dependency's artifacts in deps/; its JSON messages name them).
+cdylibs_of_tests() {
+    local lib
+    log "cargo test --workspace --no-run (the cdylibs of the test build)"
+    lib="$(cd "$REPO" && cargo test --workspace --locked --no-run --message-format=json |
+        python3 -c '
+import json, sys
+name = sys.argv[1]
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and not m["profile"]["test"]:
+        for f in m.get("filenames", []):
+            if f.endswith("/" + name):
+                print(f)
+' "$(cdylib_name)" | tail -n1)" || die "the workspace's test build failed"
+    [[ -n "$lib" && -f "$lib" ]] || die "the test build named no $(cdylib_name)"
+    [[ -f "$(dirname "$lib")/$(cdylib_name | sed 's/mitid_bindings/mitid_testkit/')" ]] ||
+        die "the test build left no test kit cdylib beside $lib"
+    dirname "$lib"
 }
 
 # The generated binding sources, relative to the repository root (committed; CI checks

@@ -14,7 +14,8 @@
 #   --out-root DIR  write the same layout under DIR instead of the repository
 #                   (scripts/check-bindings.sh uses it to diff against the committed files)
 #   --list-files    print the generated files (relative to the repository) and exit
-# Environment: MITID_PROFILE (cargo profile of the cdylibs, default dev).
+# Environment: MITID_PROFILE (cargo profile of the cdylibs, default dev); MITID_CDYLIB_FROM=tests
+# takes the dev cdylibs from `cargo test --workspace` (common.sh, build_cdylib).
 # Prints the folder holding the cdylibs as its last line of stdout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -39,7 +40,7 @@ while (($#)); do
             exit 0
             ;;
         -h | --help)
-            sed -n '2,21p' "$0"
+            sed -n '2,22p' "$0"
             exit 0
             ;;
         *) die "unknown argument: $1" ;;
@@ -50,9 +51,6 @@ start=$(now)
 lib_dir="$(build_cdylib)"
 lib="$lib_dir/$(cdylib_name)"
 testkit_lib="$lib_dir/$(cdylib_name | sed 's/mitid_bindings/mitid_testkit/')"
-log "cargo build -p mitid-testkit --profile $(bindings_profile)"
-(cd "$REPO" && cargo build -p mitid-testkit --lib --profile "$(bindings_profile)" >&2) ||
-    die "building the mitid-testkit cdylib failed"
 [[ -f "$testkit_lib" ]] || die "the build did not produce $testkit_lib"
 
 log "cargo build -p uniffi-bindgen"

@@ -21,8 +21,6 @@ start=$(now)
 
 if [[ -n "${MITID_SKIP_GEN:-}" ]]; then
     lib_dir="$(build_cdylib)"
-    (cd "$REPO" && cargo build -p mitid-testkit --lib --profile "$(bindings_profile)" >&2) ||
-        die "building the mitid-testkit cdylib failed"
 else
     lib_dir="$("$REPO/scripts/gen-bindings.sh" | tail -n1)"
 fi

@@ -50,6 +50,10 @@ phase "Rust: the server's rule, attack and crash tests again, on PostgreSQL"
 # --workspace (only the server has these targets) keeps the features of the run above: no rebuild.
 MITID_TEST_BACKEND=postgres cargo test --workspace --locked --test api --test attacks --test processes
 
+# The bindings' checks and the shells' suites use the cdylibs this test build made: no
+# second build of the workspace with other features (scripts/common.sh, build_cdylib).
+export MITID_CDYLIB_FROM=tests
+
 phase "scripts/fuzz-smoke.sh"
 scripts/fuzz-smoke.sh
 
