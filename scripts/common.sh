@@ -120,8 +120,18 @@ build_cdylib() {
 # a dependency's artifacts in deps/; its JSON messages name them).
 cdylibs_of_tests() {
     local lib
-    log "cargo test --workspace --no-run (the cdylibs of the test build)"
-    lib="$(cd "$REPO" && cargo test --workspace --locked --no-run --message-format=json |
+    lib="$(artifact_of_tests "$(cdylib_name)")"
+    [[ -f "$(dirname "$lib")/$(cdylib_name | sed 's/mitid_bindings/mitid_testkit/')" ]] ||
+        die "the test build left no test kit cdylib beside $lib"
+    dirname "$lib"
+}
+
+# artifact_of_tests NAME: the path of the file NAME (a library, or a binary that an
+# integration test runs) that `cargo test --workspace` builds; builds what is not fresh.
+artifact_of_tests() {
+    local path
+    log "cargo test --workspace --no-run (for its $1)"
+    path="$(cd "$REPO" && cargo test --workspace --locked --no-run --message-format=json |
         python3 -c '
 import json, sys
 name = sys.argv[1]
@@ -131,11 +141,9 @@ for line in sys.stdin:
         for f in m.get("filenames", []):
             if f.endswith("/" + name):
                 print(f)
-' "$(cdylib_name)" | tail -n1)" || die "the workspace's test build failed"
-    [[ -n "$lib" && -f "$lib" ]] || die "the test build named no $(cdylib_name)"
-    [[ -f "$(dirname "$lib")/$(cdylib_name | sed 's/mitid_bindings/mitid_testkit/')" ]] ||
-        die "the test build left no test kit cdylib beside $lib"
-    dirname "$lib"
+' "$1" | tail -n1)" || die "the workspace's test build failed"
+    [[ -n "$path" && -f "$path" ]] || die "the test build named no $1"
+    echo "$path"
 }
 
 # The generated binding sources, relative to the repository root (committed; CI checks

@@ -53,9 +53,14 @@ lib="$lib_dir/$(cdylib_name)"
 testkit_lib="$lib_dir/$(cdylib_name | sed 's/mitid_bindings/mitid_testkit/')"
 [[ -f "$testkit_lib" ]] || die "the build did not produce $testkit_lib"
 
-log "cargo build -p uniffi-bindgen"
-(cd "$REPO" && cargo build -q -p uniffi-bindgen >&2) || die "building uniffi-bindgen failed"
-bindgen="$(cargo_target_dir)/debug/uniffi-bindgen"
+if [[ "${MITID_CDYLIB_FROM:-}" == tests ]]; then
+    # Its integration test (bindings/uniffi-bindgen/tests) has the test build make it.
+    bindgen="$(artifact_of_tests uniffi-bindgen)"
+else
+    log "cargo build -p uniffi-bindgen"
+    (cd "$REPO" && cargo build -q -p uniffi-bindgen >&2) || die "building uniffi-bindgen failed"
+    bindgen="$(cargo_target_dir)/debug/uniffi-bindgen"
+fi
 [[ -x "$bindgen" ]] || die "$bindgen is missing after the build"
 
 tmp="$(mktemp -d)"
