@@ -120,7 +120,7 @@ build_cdylib() {
 # a dependency's artifacts in deps/; its JSON messages name them).
 cdylibs_of_tests() {
     local lib
-    lib="$(artifact_of_tests "$(cdylib_name)")"
+    lib="$(artifact_of_tests "$(cdylib_name)")" || exit 1
     [[ -f "$(dirname "$lib")/$(cdylib_name | sed 's/mitid_bindings/mitid_testkit/')" ]] ||
         die "the test build left no test kit cdylib beside $lib"
     dirname "$lib"

@@ -15,7 +15,8 @@
 #                   (scripts/check-bindings.sh uses it to diff against the committed files)
 #   --list-files    print the generated files (relative to the repository) and exit
 # Environment: MITID_PROFILE (cargo profile of the cdylibs, default dev); MITID_CDYLIB_FROM=tests
-# takes the dev cdylibs from `cargo test --workspace` (common.sh, build_cdylib).
+# takes the dev cdylibs and the uniffi-bindgen binary from `cargo test --workspace`
+# (common.sh, build_cdylib and artifact_of_tests).
 # Prints the folder holding the cdylibs as its last line of stdout.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -40,7 +41,7 @@ while (($#)); do
             exit 0
             ;;
         -h | --help)
-            sed -n '2,22p' "$0"
+            sed -n '2,20p' "$0"
             exit 0
             ;;
         *) die "unknown argument: $1" ;;

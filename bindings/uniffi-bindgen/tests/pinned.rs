@@ -1,6 +1,6 @@
-//! The bindgen is the exact uniffi version the workspace pins: the generated Kotlin and Swift
-//! check the scaffolding's contract version at load time, so a bindgen of another version
-//! (a pin loosened to a range) would generate bindings the libraries refuse.
+//! The bindgen is the exact uniffi version the workspace pins (`docs/bindings.md`): with a
+//! range instead, a `cargo update` would move uniffi, and with it the committed Kotlin and
+//! Swift, without anyone choosing to.
 //!
 //! Being an integration test, it also makes `cargo test --workspace` build the bindgen with
 //! the workspace's features, which `scripts/gen-bindings.sh` then uses in `scripts/test.sh`
