@@ -50,8 +50,8 @@ phase "Rust: the server's rule, attack and crash tests again, on PostgreSQL"
 # --workspace (only the server has these targets) keeps the features of the run above: no rebuild.
 MITID_TEST_BACKEND=postgres cargo test --workspace --locked --test api --test attacks --test processes
 
-# The bindings' checks and the shells' suites use the cdylibs this test build made: no
-# second build of the workspace with other features (scripts/common.sh, build_cdylib).
+# The bindings' checks and the shells' suites use the cdylibs and the uniffi-bindgen this test
+# build made: no second build with other features (scripts/common.sh, build_cdylib).
 export MITID_CDYLIB_FROM=tests
 
 phase "scripts/fuzz-smoke.sh"
