@@ -146,6 +146,23 @@ for line in sys.stdin:
     echo "$path"
 }
 
+# test_binaries FOLDER TARGET...: one line "FOLDER<tab>EXECUTABLE" for each integration test
+# TARGET of the package in FOLDER (relative to the repository; cargo runs a package's tests
+# there) that `cargo test --workspace` builds; builds what is not fresh.
+test_binaries() {
+    (cd "$REPO" && cargo test --workspace --locked --no-run --message-format=json) |
+        python3 -c '
+import json, os, sys
+folder, targets = sys.argv[1], sys.argv[2:]
+for line in sys.stdin:
+    m = json.loads(line)
+    if (m.get("reason") == "compiler-artifact" and m.get("executable")
+            and "test" in m["target"]["kind"] and m["target"]["name"] in targets
+            and os.path.dirname(m["manifest_path"]) == folder):
+        print(folder + "\t" + m["executable"])
+' "$REPO/$1" "${@:2}"
+}
+
 # The generated binding sources, relative to the repository root (committed; CI checks
 # them with scripts/check-bindings.sh). Keep in step with scripts/gen-bindings.sh.
 GENERATED_KOTLIN="android/mitid-core/src/main/kotlin/dk/mitid/core/mitid_bindings.kt"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of the project: the Rust workspace (the server's rule tests twice: on
-# SQLite, then on PostgreSQL), then the Kotlin and Swift suites against the real core and
-# server. Installs the Kotlin compiler, JNA, the Swift chroot, the browser tests' Chromium
-# and PostgreSQL when missing; if a toolchain cannot be installed, this fails loudly instead
-# of skipping. The throwaway PostgreSQL cluster is stopped and removed on every exit.
+# Checks the format and clippy's lints, and runs every test of the project: the Rust
+# workspace (the server's rule tests twice: on SQLite, then on PostgreSQL), then the Kotlin
+# and Swift suites against the real core and server. Installs the Kotlin compiler, JNA, the
+# Swift chroot, the browser tests' Chromium and PostgreSQL when missing; if a toolchain
+# cannot be installed, this fails loudly instead of skipping. The throwaway PostgreSQL
+# cluster is stopped and removed on every exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A one-off build gains nothing from incremental caches; they doubled the disk it needs.
@@ -24,22 +25,69 @@ phase() {
   [[ -z "$phase_name" ]] || echo "==> $phase_name"
 }
 
-phase "Rust: format and lints"
-cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
+source scripts/common.sh
 
-phase "scripts/browser-tools.sh (Chromium, chromedriver, axe-core for tests/tests/browser)"
-MITID_AXE_JS="$(scripts/browser-tools.sh | tail -n1)"
+# What an exit leaves: the toolchains' installs finish (a chroot half made is mended by the
+# next run, but not while its bind mounts are up), the throwaway cluster stops, and what a
+# killed test left running is stopped.
+installs=""
+PG_DIR=""
+cleanup() {
+  local rc=$?
+  [[ -z "$installs" ]] || wait "$installs" 2>/dev/null || true
+  [[ -z "$PG_DIR" ]] || scripts/postgres.sh stop "$PG_DIR" || true
+  scripts/leftovers.sh || true
+  if ((rc != 0)); then
+    echo "==> failed in \"$phase_name\" after $(($(date +%s) - suite_start)) s; the phases before it:"
+    printf '    %s\n' "${times[@]}"
+  fi
+}
+trap cleanup EXIT
+
+phase "Rust: format"
+cargo fmt --all -- --check
+
+# Clippy lints inside the test build: clippy-driver stands in for rustc on the workspace's
+# own crates (it compiles them and lints them, as `cargo clippy` does), and -D warnings
+# fails the build on any warning. A separate `cargo clippy --all-targets` checked every
+# dependency once more in its own mode: about 270 s of the command, against about 30 s here.
+# Both stay set for every cargo call below (the scripts' too), or a call would rebuild.
+clippy_driver="$(rustc --print sysroot)/bin/clippy-driver"
+[[ -x "$clippy_driver" ]] || die "no clippy-driver in the toolchain: rustup component add clippy"
+rustflags_given="${RUSTFLAGS-}"
+export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
+export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-D warnings"
+
+# The suites' toolchains (Chromium, Kotlin, the Swift chroot) mostly wait on the network:
+# they install one after the other (apt takes one caller at a time) while cargo builds.
+installs_log="$(mktemp "${TMPDIR:-/tmp}/mitid-installs.XXXXXX")"
+(
+  scripts/browser-tools.sh | tail -n1 >"$installs_log.axe"
+  scripts/install-kotlin.sh >/dev/null
+  scripts/install-swift.sh
+) >"$installs_log" 2>&1 &
+installs=$!
+
+phase "Rust: build and clippy lints (every target: the benchmarks' too)"
+cargo test --workspace --locked --all-targets --no-run
+
+phase "toolchains (installed during the build): browser tools, Kotlin, Swift"
+installed=0
+wait "$installs" || installed=$?
+installs=""
+cat "$installs_log" >&2
+[[ "$installed" == 0 ]] || die "installing the suites' toolchains failed (exit $installed; log above)"
+MITID_AXE_JS="$(cat "$installs_log.axe")"
+rm -f "$installs_log" "$installs_log.axe"
 export MITID_AXE_JS
 
 phase "scripts/postgres.sh (a throwaway PostgreSQL cluster for the tests)"
 # `ip` builds the network namespace of the database partition test (processes/partition.rs);
 # procps (`pgrep`, `kill`) serves the browser tests; python3 reads cargo's metadata for the scripts.
 for need in ip:iproute2 pgrep:procps python3:python3; do
-  command -v "${need%%:*}" >/dev/null 2>&1 || (source scripts/common.sh && apt_ensure "${need#*:}")
+  command -v "${need%%:*}" >/dev/null 2>&1 || apt_ensure "${need#*:}"
 done
 PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/mitid-pg.XXXXXX")"
-trap 'scripts/postgres.sh stop "$PG_DIR" || true; scripts/leftovers.sh || true' EXIT
 MITID_TEST_POSTGRES="$(scripts/postgres.sh start "$PG_DIR" | tail -n1)"
 export MITID_TEST_POSTGRES
 
@@ -47,15 +95,21 @@ phase "Rust: tests (SQLite; the several-process tests on PostgreSQL)"
 cargo test --workspace --locked
 
 phase "Rust: the server's rule, attack and crash tests again, on PostgreSQL"
-# --workspace (only the server has these targets) keeps the features of the run above: no rebuild.
-MITID_TEST_BACKEND=postgres cargo test --workspace --locked --test api --test attacks --test processes
+# The binaries the pass above built, run as cargo runs them (in the package's folder): a
+# `cargo test --test ...` resolves the features of these targets alone, and rebuilt ten crates.
+mapfile -t again < <(test_binaries server api attacks processes)
+((${#again[@]} == 3)) || die "the test build named ${#again[@]} of the server's 3 test binaries"
+for run in "${again[@]}"; do
+  (cd "${run%%$'\t'*}" && MITID_TEST_BACKEND=postgres "${run#*$'\t'}")
+done
 
 # The bindings' checks and the shells' suites use the cdylibs and the uniffi-bindgen this test
 # build made: no second build with other features (scripts/common.sh, build_cdylib).
 export MITID_CDYLIB_FROM=tests
 
 phase "scripts/fuzz-smoke.sh"
-scripts/fuzz-smoke.sh
+# fuzz/ is a workspace of its own with its own flags: no clippy there, as before.
+RUSTFLAGS="$rustflags_given" env -u RUSTC_WORKSPACE_WRAPPER scripts/fuzz-smoke.sh
 
 phase "scripts/check-bindings.sh"
 scripts/check-bindings.sh
