@@ -13,6 +13,8 @@
 #   FUZZ_SANITIZER  none (default) or address; see docs/fuzzing.md for the trade-off
 #   FUZZ_TARGETS    space-separated subset of targets (default: all)
 #   FUZZ_PARALLEL   targets fuzzed at the same time (default: the number of CPUs)
+#   FUZZ_BUILD_ONLY set: install cargo-fuzz and build the targets, run none (scripts/test.sh
+#                   builds them early, at low priority, beside the Rust tests)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -50,6 +52,10 @@ log "building the fuzz targets (sanitizer: $SANITIZER) into fuzz/target"
 build_start="$(now)"
 cargo fuzz build "${flags[@]}"
 log "built in $(($(now) - build_start)) s"
+if [[ -n "${FUZZ_BUILD_ONLY:-}" ]]; then
+    log "FUZZ_BUILD_ONLY: no target run"
+    exit 0
+fi
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

@@ -31,10 +31,14 @@ source scripts/common.sh
 # next run, but not while its bind mounts are up), the throwaway cluster stops, and what a
 # killed test left running is stopped.
 installs=""
+fuzz_build=""
 PG_DIR=""
+logs=()
 cleanup() {
   local rc=$?
+  [[ -z "$fuzz_build" ]] || kill -TERM -- "-$fuzz_build" 2>/dev/null || true
   [[ -z "$installs" ]] || wait "$installs" 2>/dev/null || true
+  rm -f "${logs[@]}"
   [[ -z "$PG_DIR" ]] || scripts/postgres.sh stop "$PG_DIR" || true
   scripts/leftovers.sh || true
   if ((rc != 0)); then
@@ -61,6 +65,7 @@ export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-D warnings"
 # The suites' toolchains (Chromium, Kotlin, the Swift chroot) mostly wait on the network:
 # they install one after the other (apt takes one caller at a time) while cargo builds.
 installs_log="$(mktemp "${TMPDIR:-/tmp}/mitid-installs.XXXXXX")"
+logs+=("$installs_log" "$installs_log.axe")
 (
   scripts/browser-tools.sh | tail -n1 >"$installs_log.axe"
   scripts/install-kotlin.sh >/dev/null
@@ -71,6 +76,16 @@ installs=$!
 phase "Rust: build and clippy lints (every target: the benchmarks' too)"
 cargo test --workspace --locked --all-targets --no-run
 
+# The fuzz targets build at the lowest priority while the Rust tests run: those leave part of
+# the two cores idle (they wait on sockets, browsers and PostgreSQL), and the build takes
+# only that. fuzz/ is a workspace of its own with its own flags: no clippy there, as before.
+# In a session of its own, so that an early exit stops the whole build (cleanup).
+fuzz_log="$(mktemp "${TMPDIR:-/tmp}/mitid-fuzz-build.XXXXXX")"
+logs+=("$fuzz_log")
+RUSTFLAGS="$rustflags_given" FUZZ_BUILD_ONLY=1 setsid nice -n 19 \
+  env -u RUSTC_WORKSPACE_WRAPPER scripts/fuzz-smoke.sh >"$fuzz_log" 2>&1 </dev/null &
+fuzz_build=$!
+
 phase "toolchains (installed during the build): browser tools, Kotlin, Swift"
 installed=0
 wait "$installs" || installed=$?
@@ -78,7 +93,6 @@ installs=""
 cat "$installs_log" >&2
 [[ "$installed" == 0 ]] || die "installing the suites' toolchains failed (exit $installed; log above)"
 MITID_AXE_JS="$(cat "$installs_log.axe")"
-rm -f "$installs_log" "$installs_log.axe"
 export MITID_AXE_JS
 
 phase "scripts/postgres.sh (a throwaway PostgreSQL cluster for the tests)"
@@ -107,8 +121,13 @@ done
 # build made: no second build with other features (scripts/common.sh, build_cdylib).
 export MITID_CDYLIB_FROM=tests
 
-phase "scripts/fuzz-smoke.sh"
-# fuzz/ is a workspace of its own with its own flags: no clippy there, as before.
+phase "scripts/fuzz-smoke.sh (the targets built beside the tests)"
+built=0
+wait "$fuzz_build" || built=$?
+fuzz_build=""
+cat "$fuzz_log" >&2
+# A failed early build is only reported: the smoke run builds again, and fails with the cause.
+[[ "$built" == 0 ]] || warn "the early fuzz build failed (exit $built); building again"
 RUSTFLAGS="$rustflags_given" env -u RUSTC_WORKSPACE_WRAPPER scripts/fuzz-smoke.sh
 
 phase "scripts/check-bindings.sh"
