@@ -55,7 +55,8 @@ cargo fmt --all -- --check
 # own crates (it compiles them and lints them, as `cargo clippy` does), and -D warnings
 # fails the build on any warning. A separate `cargo clippy --all-targets` checked every
 # dependency once more in its own mode: about 270 s of the command, against about 30 s here.
-# Both stay set for every cargo call below (the scripts' too), or a call would rebuild.
+# Both stay set for every cargo call below (the scripts' too), or a call would rebuild; the
+# test kit's cdylib, which `--all-targets` does not make, is linted by the test run's build.
 clippy_driver="$(rustc --print sysroot)/bin/clippy-driver"
 [[ -x "$clippy_driver" ]] || die "no clippy-driver in the toolchain: rustup component add clippy"
 rustflags_given="${RUSTFLAGS-}"
