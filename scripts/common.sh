@@ -146,19 +146,20 @@ for line in sys.stdin:
     echo "$path"
 }
 
-# test_binaries FOLDER TARGET...: one line "FOLDER<tab>EXECUTABLE" for each integration test
-# TARGET of the package in FOLDER (relative to the repository; cargo runs a package's tests
-# there) that `cargo test --workspace` builds; builds what is not fresh.
+# test_binaries FOLDER TARGET...: one line "PATH<tab>EXECUTABLE" for each integration test
+# TARGET of the package in FOLDER (relative to the repository; PATH is its absolute path,
+# where cargo runs a package's tests) that `cargo test --workspace` builds; builds what is
+# not fresh.
 test_binaries() {
     (cd "$REPO" && cargo test --workspace --locked --no-run --message-format=json) |
         python3 -c '
 import json, os, sys
-folder, targets = sys.argv[1], sys.argv[2:]
+folder, targets = os.path.realpath(sys.argv[1]), sys.argv[2:]
 for line in sys.stdin:
     m = json.loads(line)
     if (m.get("reason") == "compiler-artifact" and m.get("executable")
             and "test" in m["target"]["kind"] and m["target"]["name"] in targets
-            and os.path.dirname(m["manifest_path"]) == folder):
+            and os.path.dirname(os.path.realpath(m["manifest_path"])) == folder):
         print(folder + "\t" + m["executable"])
 ' "$REPO/$1" "${@:2}"
 }

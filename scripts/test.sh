@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 # A one-off build gains nothing from incremental caches; they doubled the disk it needs.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
-# Each phase says how long it took, and the end lists them all, so that two runs of this
-# command can be compared phase by phase (the test command's time is a number we keep).
+# Each phase says its name, and the end (or a failure) lists how long each took, so that two
+# runs of this command can be compared phase by phase (its time is a number we keep).
 times=()
 phase_name=""
 phase_start="$(date +%s)"
@@ -31,13 +31,21 @@ source scripts/common.sh
 # next run, but not while its bind mounts are up), the throwaway cluster stops, and what a
 # killed test left running is stopped.
 installs=""
+installs_log=""
 fuzz_build=""
 PG_DIR=""
 logs=()
 cleanup() {
   local rc=$?
-  [[ -z "$fuzz_build" ]] || kill -TERM -- "-$fuzz_build" 2>/dev/null || true
-  [[ -z "$installs" ]] || wait "$installs" 2>/dev/null || true
+  # Only a build still running is stopped: the pid of one that ended may name another group.
+  if [[ -n "$fuzz_build" ]] && jobs -pr | grep -qx "$fuzz_build"; then
+    kill -TERM -- "-$fuzz_build" 2>/dev/null || true
+    wait "$fuzz_build" 2>/dev/null || true
+  fi
+  if [[ -n "$installs" ]]; then
+    echo "==> waiting for the toolchains' installs to end (a Swift chroot is not left half made)"
+    wait "$installs" 2>/dev/null || tail -n 30 "$installs_log" >&2 || true
+  fi
   rm -f "${logs[@]}"
   [[ -z "$PG_DIR" ]] || scripts/postgres.sh stop "$PG_DIR" || true
   scripts/leftovers.sh || true
@@ -60,6 +68,8 @@ cargo fmt --all -- --check
 clippy_driver="$(rustc --print sysroot)/bin/clippy-driver"
 [[ -x "$clippy_driver" ]] || die "no clippy-driver in the toolchain: rustup component add clippy"
 rustflags_given="${RUSTFLAGS-}"
+# cargo would take this one instead of RUSTFLAGS, and the lints would pass as warnings.
+unset CARGO_ENCODED_RUSTFLAGS
 export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
 export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-D warnings"
 
@@ -120,6 +130,7 @@ phase "Rust: the server's rule, attack and crash tests again, on PostgreSQL"
 mapfile -t again < <(test_binaries server api attacks processes)
 ((${#again[@]} == 3)) || die "the test build named ${#again[@]} of the server's 3 test binaries"
 for run in "${again[@]}"; do
+  echo "==> ${run#*$'\t'}"
   (cd "${run%%$'\t'*}" && MITID_TEST_BACKEND=postgres "${run#*$'\t'}")
 done
 
